@@ -1,0 +1,90 @@
+# medkeep build. `make` builds build/medkeep (hardened); `make test` bootstraps, builds under
+# AddressSanitizer + UBSan and runs every test; `make run` serves a demo on 127.0.0.1:8080.
+
+CC      ?= cc
+PKGS    := libmicrohttpd libsodium sqlite3 jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes \
+           -Wmissing-prototypes -Wsign-compare -Wvla -Werror
+BASE    := -std=c17 -D_GNU_SOURCE -Isrc -Ibuild/gen $(WARN) $(PKG_CFLAGS)
+HARDEN  := -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
+HARDEN_LD := -pie -Wl,-z,relro,-z,now,-z,noexecstack
+SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+SRCS    := $(shell find src -name '*.c' | sort)
+LIB_SRCS := $(filter-out src/main/main.c,$(SRCS))
+GEN     := build/gen/style_css.c
+
+DATA    ?= ./demo-data
+PATIENTS ?= 10
+PASSWORD ?= demo-password-2026
+
+.PHONY: all test run fuzz bootstrap clean asan bench chaos
+
+all: build/medkeep
+
+build/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -o $@ $<
+
+$(GEN): static/style.css build/tools/embed
+	@mkdir -p $(@D)
+	build/tools/embed $< web_style_css > $@
+
+build/rel/%.o: %.c $(GEN) $(shell find src -name '*.h')
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(HARDEN) -c -o $@ $<
+
+build/asan/%.o: %.c $(GEN) $(shell find src -name '*.h')
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(SAN) -c -o $@ $<
+
+build/medkeep: $(SRCS:%.c=build/rel/%.o) build/rel/$(GEN:.c=.o)
+	$(CC) $(HARDEN) $(HARDEN_LD) -o $@ $^ $(PKG_LIBS)
+
+build/rel/build/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(HARDEN) -c -o $@ $<
+
+build/asan/build/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(SAN) -c -o $@ $<
+
+build/asan/medkeep: $(SRCS:%.c=build/asan/%.o) build/asan/$(GEN:.c=.o)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+build/asan/unit-tests: $(LIB_SRCS:%.c=build/asan/%.o) build/asan/$(GEN:.c=.o) $(UNIT_SRCS:%.c=build/asan/%.o)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+build/asan/tests/unit/%.o: tests/unit/%.c $(shell find src tests/unit -name '*.h')
+	@mkdir -p $(@D)
+	$(CC) $(BASE) -Itests/unit $(SAN) -c -o $@ $<
+
+asan: build/asan/medkeep build/asan/unit-tests
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+test: bootstrap
+	@$(MAKE) --no-print-directory asan all
+	@scripts/test.sh
+
+run: bootstrap
+	@$(MAKE) --no-print-directory all
+	@test -f $(DATA)/master.key || build/medkeep demo --data $(DATA) --patients $(PATIENTS) --password $(PASSWORD)
+	@echo; echo "medkeep on http://127.0.0.1:8080 — log in as patient1@demo.test or clinician1@demo.test"
+	@echo "password: $(PASSWORD)   (every demo login: $(DATA)/demo-logins.txt)"; echo
+	build/medkeep serve --data $(DATA) --listen 127.0.0.1:8080
+
+fuzz: bootstrap
+	@scripts/fuzz.sh
+
+bench: bootstrap
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,228 @@
+#include "auth/auth.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "limits.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "vault/vault.h"
+
+static char dummy_hash[PWHASH_STR_BYTES];
+
+int auth_init(void)
+{
+	char pw[32];
+	random_bytes(pw, sizeof(pw));
+	return password_hash(pw, sizeof(pw), dummy_hash);
+}
+
+int auth_normalise_email(const char *in, size_t n, char *out, size_t outsz)
+{
+	while (n > 0 && (*in == ' ' || *in == '\t')) {
+		in++;
+		n--;
+	}
+	while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n > LIMIT_EMAIL || n + 1 > outsz)
+		return -1;
+	size_t at = 0, ats = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == '\\')
+			return -1;
+		if (c == '@') {
+			at = i;
+			ats++;
+		}
+		out[i] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+	}
+	out[n] = '\0';
+	return (ats == 1 && at > 0 && at < n - 1) ? 0 : -1;
+}
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* Throttle keys never carry the email itself: a keyed hash of it. */
+static void account_key(const char *email, char out[80])
+{
+	uint8_t h[HASH_BYTES];
+	vault_blind_index("throttle-email", email, h);
+	struct id prefix;
+	memcpy(prefix.b, h, ID_BYTES);
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&prefix, hex);
+	snprintf(out, 80, "e:%s", hex);
+}
+
+static void audit_login(const struct actor *a, const char *ip, const char *action,
+			const char *outcome)
+{
+	struct audit_event e = {.actor = a, .action = action, .outcome = outcome, .ip = ip};
+	if (audit_append(&e) != 0)
+		log_warn("component=auth error=\"audit append failed\" action=%s", action);
+}
+
+static void actor_from_account(const struct store_account *acct, const char *ip, struct actor *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->account = acct->id;
+	a->role = acct->role;
+	a->has_practice = acct->has_practice;
+	a->practice = acct->practice;
+	a->has_patient = acct->has_patient;
+	a->patient = acct->patient;
+	snprintf(a->ip, sizeof(a->ip), "%s", ip);
+}
+
+int auth_login(const char *email_in, size_t email_len, const char *password, size_t pw_len,
+	       const char *ip, struct login_result *out)
+{
+	char email[LIMIT_EMAIL + 1];
+	char akey[80], ikey[80];
+	int64_t now = now_s(), blocked_a, blocked_i;
+	int fails_a, fails_i;
+	memset(out, 0, sizeof(*out));
+	if (pw_len == 0 || pw_len > LIMIT_PASSWORD ||
+	    auth_normalise_email(email_in, email_len, email, sizeof(email)) != 0) {
+		audit_login(NULL, ip, "login", AUDIT_FAIL);
+		return AUTH_FAIL;
+	}
+	account_key(email, akey);
+	snprintf(ikey, sizeof(ikey), "ip:%s", ip);
+	store_throttle_get(akey, now, THROTTLE_WINDOW_SECONDS, &fails_a, &blocked_a);
+	store_throttle_get(ikey, now, THROTTLE_WINDOW_SECONDS, &fails_i, &blocked_i);
+	if (blocked_a > now || blocked_i > now) {
+		audit_login(NULL, ip, "login", "throttled");
+		return AUTH_THROTTLED;
+	}
+
+	struct arena ar;
+	arena_init(&ar, 64 * 1024);
+	struct store_account acct;
+	int found = store_account_by_email(email, &ar, &acct);
+	if (found == STORE_ERROR) {
+		arena_release(&ar);
+		return AUTH_ERROR;
+	}
+	/* Verify against a dummy hash when there is no account, so both cost the same. */
+	int ok = password_verify(found == STORE_OK ? acct.pw_hash : dummy_hash, password, pw_len) == 0 &&
+		 found == STORE_OK;
+	if (!ok) {
+		store_throttle_fail(akey, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ACCOUNT_FAILURES,
+				    THROTTLE_BLOCK_SECONDS);
+		store_throttle_fail(ikey, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ADDRESS_FAILURES,
+				    THROTTLE_BLOCK_SECONDS);
+		if (found == STORE_OK) {
+			struct actor who;
+			actor_from_account(&acct, ip, &who);
+			audit_login(&who, ip, "login", AUDIT_FAIL);
+		} else {
+			audit_login(NULL, ip, "login", AUDIT_FAIL);
+		}
+		arena_release(&ar);
+		return AUTH_FAIL;
+	}
+	store_throttle_clear(akey);
+
+	uint8_t raw[TOKEN_BYTES], th[HASH_BYTES], csrf_raw[TOKEN_BYTES];
+	token_new(out->token, raw);
+	token_new(out->csrf, csrf_raw);
+	hash2("medkeep-session", 15, raw, sizeof(raw), th);
+	struct store_session ses;
+	memset(&ses, 0, sizeof(ses));
+	random_id(&ses.id);
+	ses.account = acct.id;
+	memcpy(ses.csrf, out->csrf, sizeof(ses.csrf));
+	ses.created = now;
+	ses.last_seen = now;
+	actor_from_account(&acct, ip, &out->actor);
+	out->actor.session = ses.id;
+	int rc = store_session_create(th, &ses) == STORE_OK ? AUTH_OK : AUTH_ERROR;
+	explicit_bzero(raw, sizeof(raw));
+	if (rc == AUTH_OK)
+		audit_login(&out->actor, ip, "login", AUDIT_OK);
+	arena_release(&ar);
+	return rc;
+}
+
+static int token_hash(const char *token, size_t n, uint8_t th[HASH_BYTES])
+{
+	uint8_t raw[TOKEN_BYTES];
+	if (token_decode(token, n, raw) != 0)
+		return -1;
+	hash2("medkeep-session", 15, raw, sizeof(raw), th);
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
+}
+
+int auth_session(const char *token, size_t n, const char *ip, struct actor *out,
+		 char csrf[TOKEN_B64_LEN + 1])
+{
+	uint8_t th[HASH_BYTES];
+	struct store_session ses;
+	if (token_hash(token, n, th) != 0 || store_session_get(th, &ses) != STORE_OK)
+		return -1;
+	int64_t now = now_s();
+	if (now - ses.last_seen > SESSION_IDLE_SECONDS || now - ses.created > SESSION_ABSOLUTE_SECONDS) {
+		store_session_delete(th);
+		return -1;
+	}
+	struct arena ar;
+	arena_init(&ar, 64 * 1024);
+	struct store_account acct;
+	int rc = store_account_by_id(&ses.account, &ar, &acct);
+	if (rc == STORE_OK) {
+		actor_from_account(&acct, ip, out);
+		out->session = ses.id;
+		memcpy(csrf, ses.csrf, TOKEN_B64_LEN + 1);
+		/* last_seen has minute resolution for idle timeouts; skip the write otherwise. */
+		if (now - ses.last_seen >= 60)
+			store_session_touch(th, now);
+	}
+	arena_release(&ar);
+	return rc == STORE_OK ? 0 : -1;
+}
+
+int auth_logout(const char *token, size_t n, const struct actor *a)
+{
+	uint8_t th[HASH_BYTES];
+	if (token_hash(token, n, th) != 0)
+		return -1;
+	int rc = store_session_delete(th) == STORE_OK ? 0 : -1;
+	audit_login(a, a ? a->ip : "-", "logout", AUDIT_OK);
+	return rc;
+}
+
+int auth_account_create(const char *email, const char *pw_hash, enum role role,
+			const struct id *practice, const struct id *patient, struct id *out)
+{
+	char norm[LIMIT_EMAIL + 1];
+	if (auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0)
+		return -1;
+	struct store_account acct;
+	memset(&acct, 0, sizeof(acct));
+	random_id(&acct.id);
+	acct.email = norm;
+	acct.pw_hash = pw_hash;
+	acct.role = role;
+	if (practice) {
+		acct.has_practice = true;
+		acct.practice = *practice;
+	}
+	if (patient) {
+		acct.has_patient = true;
+		acct.patient = *patient;
+	}
+	if (store_account_create(&acct) != STORE_OK)
+		return -1;
+	if (out)
+		*out = acct.id;
+	return 0;
+}

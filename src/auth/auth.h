@@ -1,0 +1,46 @@
+/*
+ * Authentication: passwords (Argon2id), sessions and login throttling.
+ *
+ * Session tokens are 256-bit random values; only their hash is stored. A session dies after
+ * SESSION_IDLE_SECONDS without use or SESSION_ABSOLUTE_SECONDS after login, and at logout.
+ * A login with an unknown email costs the same password hash as a wrong password and gets
+ * the same answer; throttling is keyed by the email as typed, so it behaves the same too.
+ */
+#ifndef MEDKEEP_AUTH_H
+#define MEDKEEP_AUTH_H
+#include <stddef.h>
+
+#include "crypto/crypto.h"
+#include "policy/policy.h"
+#include "util/arena.h"
+
+enum auth_rc {
+	AUTH_OK = 0,
+	AUTH_FAIL,      /* wrong email or password: one answer for both */
+	AUTH_THROTTLED, /* too many failures for this email or address */
+	AUTH_INVALID,   /* malformed input */
+	AUTH_ERROR,
+};
+
+struct login_result {
+	char token[TOKEN_B64_LEN + 1];
+	char csrf[TOKEN_B64_LEN + 1];
+	struct actor actor;
+};
+
+/* Prepare the dummy hash used to equalise timing; call once at start. */
+int auth_init(void);
+/* Normalise an email (trim, lower-case, bounded); 0 when it looks like an address. */
+int auth_normalise_email(const char *in, size_t n, char *out, size_t outsz);
+int auth_login(const char *email, size_t email_len, const char *password, size_t pw_len,
+	       const char *ip, struct login_result *out);
+/* Resolve a session token to its actor; 0 when the session is live. Touches last_seen. */
+int auth_session(const char *token, size_t n, const char *ip, struct actor *out,
+		 char csrf[TOKEN_B64_LEN + 1]);
+/* Revoke the session of this token. */
+int auth_logout(const char *token, size_t n, const struct actor *a);
+/* Create an account (demo data, practice onboarding). */
+int auth_account_create(const char *email, const char *pw_hash, enum role role,
+			const struct id *practice, const struct id *patient, struct id *out);
+
+#endif

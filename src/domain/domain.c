@@ -1,0 +1,448 @@
+#include "domain/domain.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "crypto/crypto.h"
+#include "limits.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/wipe.h"
+#include "util/log.h"
+#include "vault/vault.h"
+
+static const struct document_kind_info kinds[DOC_KIND_COUNT] = {
+	[DOC_DISCHARGE_SUMMARY] = {"discharge-summary", "Discharge summary", "18842-5",
+				   "Discharge summary"},
+	[DOC_REFERRAL_LETTER] = {"referral-letter", "Referral letter", "57133-1", "Referral note"},
+	[DOC_CLINICAL_LETTER] = {"clinical-letter", "Clinical letter", "11488-4", "Consult note"},
+	[DOC_LAB_REPORT] = {"lab-report", "Lab report", "11502-2", "Laboratory report"},
+	[DOC_PATIENT_UPLOAD] = {"patient-upload", "My upload", "51855-5", "Patient Note"},
+};
+
+const struct document_kind_info *document_kind_info(enum document_kind k)
+{
+	return (k >= 0 && k < DOC_KIND_COUNT) ? &kinds[k] : &kinds[DOC_PATIENT_UPLOAD];
+}
+
+int document_kind_parse(const char *slug, enum document_kind *out)
+{
+	for (int k = 0; k < DOC_KIND_COUNT; k++)
+		if (strcmp(kinds[k].slug, slug) == 0) {
+			*out = (enum document_kind)k;
+			return 0;
+		}
+	return -1;
+}
+
+/* Audit one decision about patient data; -1 means the record could not be made durable. */
+static int audit_access(const struct actor *a, enum action action, const struct id *patient,
+			const char *rtype, const struct id *rid, const char *outcome, int64_t bytes)
+{
+	struct audit_event e = {.actor = a,
+				.action = action_name(action),
+				.patient = patient,
+				.rtype = rtype,
+				.rid = rid,
+				.outcome = outcome,
+				.bytes = bytes};
+	return audit_append(&e);
+}
+
+/*
+ * Ask the gate about one patient. On deny or missing patient, audit it and return
+ * DOMAIN_NOT_FOUND. The audit of an allowed access is written by the caller once it knows
+ * what it will serve.
+ */
+static int gate(const struct actor *a, enum action action, const struct id *patient,
+		const char *rtype, const struct id *rid, struct grant *g)
+{
+	struct target t;
+	int rc = store_patient_target(patient, &t);
+	if (rc == STORE_ERROR)
+		return DOMAIN_ERROR;
+	if (policy_decide(a, action, &t, g) != 0) {
+		/* Missing and foreign look the same to the caller; the audit tells them apart
+		 * only by the patient column, which is "-" when no such patient exists. */
+		if (audit_access(a, action, t.exists ? patient : NULL, rtype, rid, AUDIT_DENY, 0) != 0)
+			return DOMAIN_ERROR;
+		return DOMAIN_NOT_FOUND;
+	}
+	return DOMAIN_OK;
+}
+
+/* --- patients --- */
+
+static int phi_encode(const struct patient_view *p, struct arena *ar, struct bytes *out)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "family", p->family, "given", p->given,
+			      "birthDate", p->birth_date, "gender", p->gender, "nhi", p->nhi);
+	if (o == NULL)
+		return -1;
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (s == NULL)
+		return -1;
+	size_t n = strlen(s);
+	char *copy = arena_strndup(ar, s, n);
+	explicit_bzero(s, n);
+	free(s);
+	if (copy == NULL)
+		return -1;
+	out->ptr = (const uint8_t *)copy;
+	out->len = n;
+	return 0;
+}
+
+static const char *json_str(json_t *o, const char *key, struct arena *ar)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? arena_strdup(ar, v) : NULL;
+}
+
+static int phi_decode(const char *json, size_t n, struct arena *ar, struct patient_view *out)
+{
+	json_t *o = json_loadb(json, n, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return -1;
+	}
+	out->family = json_str(o, "family", ar);
+	out->given = json_str(o, "given", ar);
+	out->birth_date = json_str(o, "birthDate", ar);
+	out->gender = json_str(o, "gender", ar);
+	out->nhi = json_str(o, "nhi", ar);
+	json_decref(o);
+	return (out->family && out->given && out->birth_date && out->gender && out->nhi) ? 0 : -1;
+}
+
+int patient_create(const struct id *practice, const struct patient_view *p, struct id *out_id)
+{
+	struct arena ar;
+	arena_init(&ar, 1u << 20);
+	char nhi[NHI_LEN + 1];
+	int rc = DOMAIN_INVALID;
+	if (nhi_normalise(p->nhi, strlen(p->nhi), nhi) != 0)
+		goto out;
+	struct patient_view norm = *p;
+	norm.nhi = nhi;
+	struct bytes phi;
+	rc = DOMAIN_ERROR;
+	if (phi_encode(&norm, &ar, &phi) != 0)
+		goto out;
+	struct id id;
+	random_id(&id);
+	uint8_t index[HASH_BYTES];
+	vault_blind_index("nhi", nhi, index);
+	struct buf wrapped, phi_ct;
+	buf_init(&wrapped, &ar, 256);
+	buf_init(&phi_ct, &ar, 64 * 1024);
+	if (vault_patient_create(&id, phi.ptr, phi.len, &wrapped, &phi_ct) != 0)
+		goto out;
+	int s = store_patient_create(&id, practice, index,
+				     (struct bytes){(const uint8_t *)wrapped.data, wrapped.len},
+				     (struct bytes){(const uint8_t *)phi_ct.data, phi_ct.len});
+	if (s == STORE_CONFLICT) {
+		rc = DOMAIN_INVALID; /* this NHI is already registered */
+		goto out;
+	}
+	if (s != STORE_OK)
+		goto out;
+	*out_id = id;
+	rc = DOMAIN_OK;
+out:
+	arena_release(&ar);
+	return rc;
+}
+
+/* Read demographics under a grant the caller already holds; no audit here. */
+static int patient_load(const struct grant *g, const struct id *patient, struct arena *ar,
+			struct patient_view *out)
+{
+	struct store_patient row;
+	int s = store_patient_get(g, patient, ar, &row);
+	if (s == STORE_NOT_FOUND || s == STORE_DENIED)
+		return DOMAIN_NOT_FOUND;
+	if (s != STORE_OK)
+		return DOMAIN_ERROR;
+	struct buf pt;
+	buf_init(&pt, ar, 64 * 1024);
+	if (vault_patient_open(g, &row, &pt) != 0 || buf_cstr(&pt) == NULL)
+		return DOMAIN_ERROR;
+	memset(out, 0, sizeof(*out));
+	out->id = *patient;
+	if (phi_decode(pt.data, pt.len, ar, out) != 0)
+		return DOMAIN_ERROR;
+	struct target t;
+	if (store_patient_target(patient, &t) == STORE_OK && t.n_practices > 0)
+		store_practice_name(&t.practices[0], ar, &out->practice_name);
+	return DOMAIN_OK;
+}
+
+int patient_read(const struct actor *a, const struct id *patient, struct arena *ar,
+		 struct patient_view *out)
+{
+	struct grant g;
+	int rc = gate(a, ACTION_PATIENT_READ, patient, "Patient", patient, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	if (audit_access(a, ACTION_PATIENT_READ, patient, "Patient", patient, AUDIT_ALLOW, 0) != 0)
+		return DOMAIN_ERROR;
+	return patient_load(&g, patient, ar, out);
+}
+
+int patient_list_visible(const struct actor *a, struct arena *ar, struct patient_view **out,
+			 size_t *n)
+{
+	struct id *ids = NULL;
+	size_t count = 0;
+	*n = 0;
+	if (a->role == ROLE_PATIENT && a->has_patient) {
+		ids = arena_alloc(ar, sizeof(*ids));
+		if (ids == NULL)
+			return DOMAIN_ERROR;
+		ids[0] = a->patient;
+		count = 1;
+	} else if (a->has_practice) {
+		if (store_practice_patient_ids(&a->practice, ar, &ids, &count) != STORE_OK)
+			return DOMAIN_ERROR;
+	}
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return DOMAIN_ERROR;
+	/* Each patient goes through the gate on its own: the list is a convenience, not a grant. */
+	for (size_t i = 0; i < count; i++) {
+		int rc = patient_read(a, &ids[i], ar, &(*out)[*n]);
+		if (rc == DOMAIN_OK)
+			(*n)++;
+		else if (rc == DOMAIN_ERROR)
+			return rc;
+	}
+	return DOMAIN_OK;
+}
+
+/* --- documents --- */
+
+const char *document_sniff_type(const uint8_t *d, size_t n)
+{
+	if (n >= 5 && memcmp(d, "%PDF-", 5) == 0)
+		return "application/pdf";
+	if (n >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "image/png";
+	if (n >= 3 && memcmp(d, "\xff\xd8\xff", 3) == 0)
+		return "image/jpeg";
+	return NULL;
+}
+
+static int meta_open(const struct key *dk, const struct store_document *d, struct arena *ar,
+		     struct document_view *v)
+{
+	char ad[128];
+	struct buf pt;
+	buf_init(&pt, ar, 64 * 1024);
+	vault_ad(ad, "doc-meta", &d->patient, &d->id);
+	if (envelope_open(dk, ad, d->meta.ptr, d->meta.len, &pt) != 0 || buf_cstr(&pt) == NULL)
+		return -1;
+	json_t *o = json_loadb(pt.data, pt.len, 0, NULL);
+	int rc = -1;
+	if (json_is_object(o)) {
+		v->title = json_str(o, "title", ar);
+		v->filename = json_str(o, "filename", ar);
+		rc = (v->title && v->filename) ? 0 : -1;
+	}
+	json_decref(o);
+	wipe(pt.data, pt.len);
+	return rc;
+}
+
+static void view_from_row(const struct store_document *d, struct document_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = d->id;
+	v->patient = d->patient;
+	v->author = d->author;
+	if (document_kind_parse(d->kind, &v->kind) != 0)
+		v->kind = DOC_PATIENT_UPLOAD;
+	v->content_type = d->content_type;
+	v->size = d->size;
+	v->created = d->created;
+}
+
+int document_list(const struct actor *a, const struct id *patient, struct arena *ar,
+		  struct document_view **out, size_t *n)
+{
+	struct grant g;
+	*n = 0;
+	int rc = gate(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_patient p;
+	struct store_document *rows;
+	size_t count;
+	if (store_patient_get(&g, patient, ar, &p) != STORE_OK ||
+	    store_document_list(&g, patient, ar, &rows, &count) != STORE_OK)
+		return DOMAIN_ERROR;
+	if (audit_access(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL, AUDIT_ALLOW,
+			 0) != 0)
+		return DOMAIN_ERROR;
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return DOMAIN_ERROR;
+	for (size_t i = 0; i < count; i++) {
+		struct key dk;
+		struct document_view *v = &(*out)[i];
+		view_from_row(&rows[i], v);
+		if (vault_document_key(&g, &p, &rows[i], &dk) != 0)
+			return DOMAIN_ERROR;
+		int m = meta_open(&dk, &rows[i], ar, v);
+		key_wipe(&dk);
+		if (m != 0)
+			return DOMAIN_ERROR;
+	}
+	*n = count;
+	return DOMAIN_OK;
+}
+
+int document_read(const struct actor *a, const struct id *document, bool with_body,
+		  const char *rtype, struct arena *ar, struct document_view *out)
+{
+	struct id patient;
+	int s = store_document_patient(document, &patient);
+	if (s == STORE_ERROR)
+		return DOMAIN_ERROR;
+	if (s == STORE_NOT_FOUND) {
+		if (audit_access(a, ACTION_DOCUMENT_READ, NULL, rtype, document, AUDIT_NOT_FOUND, 0))
+			return DOMAIN_ERROR;
+		return DOMAIN_NOT_FOUND;
+	}
+	struct grant g;
+	int rc = gate(a, ACTION_DOCUMENT_READ, &patient, rtype, document, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_patient p;
+	struct store_document row;
+	if (store_patient_get(&g, &patient, ar, &p) != STORE_OK ||
+	    store_document_get(&g, document, with_body, ar, &row) != STORE_OK)
+		return DOMAIN_ERROR;
+	view_from_row(&row, out);
+	struct key dk;
+	if (vault_document_key(&g, &p, &row, &dk) != 0)
+		return DOMAIN_ERROR;
+	rc = meta_open(&dk, &row, ar, out) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
+	if (rc == DOMAIN_OK && with_body) {
+		char ad[128];
+		struct buf body;
+		buf_init(&body, ar, LIMIT_UPLOAD_BYTES + 1024);
+		vault_ad(ad, "doc-body", &patient, document);
+		if (envelope_open(&dk, ad, row.body.ptr, row.body.len, &body) != 0)
+			rc = DOMAIN_ERROR;
+		out->data = (const uint8_t *)body.data;
+		out->data_len = body.len;
+	}
+	key_wipe(&dk);
+	if (rc != DOMAIN_OK)
+		return rc;
+	/* No audit, no access: the record is durable before anything leaves. */
+	if (audit_access(a, ACTION_DOCUMENT_READ, &patient, rtype, document, AUDIT_ALLOW,
+			 with_body ? (int64_t)out->data_len : 0) != 0)
+		return DOMAIN_ERROR;
+	return DOMAIN_OK;
+}
+
+static bool text_ok(const char *s, size_t max)
+{
+	if (s == NULL)
+		return false;
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20)
+			return false;
+	return true;
+}
+
+int document_create(const struct actor *a, const struct document_new *d, struct arena *ar,
+		    struct document_view *out, const char **why)
+{
+	*why = NULL;
+	if (d->kind < 0 || d->kind >= DOC_KIND_COUNT) {
+		*why = "Unknown kind of document.";
+		return DOMAIN_INVALID;
+	}
+	struct grant g;
+	int rc = gate(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", NULL, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	if (!policy_may_create_kind(a, d->kind == DOC_PATIENT_UPLOAD)) {
+		*why = "You cannot publish this kind of document.";
+		return DOMAIN_INVALID;
+	}
+	if (!text_ok(d->title, LIMIT_TEXT_FIELD)) {
+		*why = "Give the document a title (up to 1000 characters).";
+		return DOMAIN_INVALID;
+	}
+	if (!text_ok(d->filename, LIMIT_FILENAME)) {
+		*why = "The file needs a name (up to 200 characters).";
+		return DOMAIN_INVALID;
+	}
+	if (d->data_len == 0 || d->data_len > LIMIT_UPLOAD_BYTES) {
+		*why = "Choose a file between 1 byte and 20 MB.";
+		return DOMAIN_INVALID;
+	}
+	const char *type = document_sniff_type(d->data, d->data_len);
+	if (type == NULL) {
+		*why = "Only PDF, PNG and JPEG files can be uploaded.";
+		return DOMAIN_INVALID;
+	}
+	if (d->declared_type && strcmp(d->declared_type, type) != 0) {
+		*why = "The file's content does not match its declared type.";
+		return DOMAIN_INVALID;
+	}
+	struct store_patient p;
+	if (store_patient_get(&g, &d->patient, ar, &p) != STORE_OK)
+		return DOMAIN_ERROR;
+
+	json_t *m = json_pack("{s:s, s:s}", "title", d->title, "filename", d->filename);
+	char *meta = m ? json_dumps(m, JSON_COMPACT) : NULL;
+	json_decref(m);
+	if (meta == NULL)
+		return DOMAIN_ERROR;
+
+	struct store_document row;
+	memset(&row, 0, sizeof(row));
+	random_id(&row.id);
+	row.patient = d->patient;
+	row.author = a->account;
+	snprintf(row.kind, sizeof(row.kind), "%s", kinds[d->kind].slug);
+	snprintf(row.content_type, sizeof(row.content_type), "%s", type);
+	row.size = (int64_t)d->data_len;
+	row.created = (int64_t)time(NULL);
+	struct buf wk, body, meta_ct;
+	buf_init(&wk, ar, 256);
+	buf_init(&body, ar, LIMIT_UPLOAD_BYTES + 1024);
+	buf_init(&meta_ct, ar, 64 * 1024);
+	int v = vault_document_seal(&g, &p, &row.id, d->data, d->data_len, meta, strlen(meta), &wk,
+				    &body, &meta_ct);
+	explicit_bzero(meta, strlen(meta));
+	free(meta);
+	if (v != 0)
+		return DOMAIN_ERROR;
+	row.wrapped_key = (struct bytes){(const uint8_t *)wk.data, wk.len};
+	row.body = (struct bytes){(const uint8_t *)body.data, body.len};
+	row.meta = (struct bytes){(const uint8_t *)meta_ct.data, meta_ct.len};
+	/* Audit first: a write that is not on record must not happen. */
+	if (audit_access(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", &row.id,
+			 AUDIT_ALLOW, (int64_t)d->data_len) != 0)
+		return DOMAIN_ERROR;
+	if (store_document_insert(&g, &row) != STORE_OK)
+		return DOMAIN_ERROR;
+	view_from_row(&row, out);
+	out->title = arena_strdup(ar, d->title);
+	out->filename = arena_strdup(ar, d->filename);
+	return DOMAIN_OK;
+}

@@ -1,0 +1,98 @@
+/*
+ * Domain services for patients and documents. Each function asks the policy gate, writes the
+ * audit record (allowed or denied) and only then touches patient data through the store and
+ * the vault. "Not yours" and "does not exist" return the same DOMAIN_NOT_FOUND, so callers
+ * cannot tell them apart and neither can anyone they answer (invariant 2).
+ */
+#ifndef MEDKEEP_DOMAIN_H
+#define MEDKEEP_DOMAIN_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/nhi.h"
+#include "policy/policy.h"
+#include "util/arena.h"
+#include "util/id.h"
+
+enum domain_rc {
+	DOMAIN_OK = 0,
+	DOMAIN_NOT_FOUND,   /* missing, or outside the actor's scope: indistinguishable */
+	DOMAIN_INVALID,     /* the input is wrong: message in *why */
+	DOMAIN_ERROR,       /* our fault: nothing was served */
+};
+
+struct patient_view {
+	struct id id;
+	const char *family;
+	const char *given;
+	const char *birth_date; /* YYYY-MM-DD */
+	const char *gender;     /* FHIR administrative gender */
+	const char *nhi;
+	const char *practice_name;
+};
+
+enum document_kind {
+	DOC_DISCHARGE_SUMMARY,
+	DOC_REFERRAL_LETTER,
+	DOC_CLINICAL_LETTER,
+	DOC_LAB_REPORT,
+	DOC_PATIENT_UPLOAD,
+	DOC_KIND_COUNT
+};
+
+struct document_kind_info {
+	const char *slug;    /* stored and used in forms */
+	const char *label;   /* shown to people */
+	const char *loinc;   /* LOINC document type code */
+	const char *loinc_display;
+};
+const struct document_kind_info *document_kind_info(enum document_kind k);
+int document_kind_parse(const char *slug, enum document_kind *out);
+
+struct document_view {
+	struct id id;
+	struct id patient;
+	struct id author;
+	enum document_kind kind;
+	const char *content_type;
+	const char *title;
+	const char *filename;
+	int64_t size;
+	int64_t created;
+	const uint8_t *data; /* only when read with_body */
+	size_t data_len;
+};
+
+/* --- patients --- */
+/* Create a patient enrolled at a practice (demo data, practice onboarding). */
+int patient_create(const struct id *practice, const struct patient_view *p, struct id *out_id);
+/* One patient's demographics. */
+int patient_read(const struct actor *a, const struct id *patient, struct arena *ar,
+		 struct patient_view *out);
+/* Every patient this actor may see: a patient themselves, a clinician their practice's. */
+int patient_list_visible(const struct actor *a, struct arena *ar, struct patient_view **out,
+			 size_t *n);
+
+/* --- documents --- */
+int document_list(const struct actor *a, const struct id *patient, struct arena *ar,
+		  struct document_view **out, size_t *n);
+/* rtype names what is being served for the audit trail: "DocumentReference" or "Binary". */
+int document_read(const struct actor *a, const struct id *document, bool with_body,
+		  const char *rtype, struct arena *ar, struct document_view *out);
+/* Detect the file type from magic bytes: "application/pdf", "image/png", "image/jpeg" or NULL. */
+const char *document_sniff_type(const uint8_t *data, size_t len);
+
+struct document_new {
+	struct id patient;
+	enum document_kind kind;
+	const char *title;
+	const char *filename;
+	const char *declared_type; /* may be NULL; must agree with the bytes when given */
+	const uint8_t *data;
+	size_t data_len;
+};
+int document_create(const struct actor *a, const struct document_new *d, struct arena *ar,
+		    struct document_view *out, const char **why);
+
+#endif

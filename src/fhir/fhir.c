@@ -1,0 +1,413 @@
+#include "fhir/fhir.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/crypto.h"
+#include "limits.h"
+#include "web/web.h"
+
+static const char fhir_type[] = "application/fhir+json; charset=utf-8";
+static const char nhi_system[] = "https://standards.digital.health.nz/ns/nhi-id";
+static const char loinc_system[] = "http://loinc.org";
+
+/* Serialise o (stealing the reference) into the response. */
+static void respond_json(struct request *req, struct response *res, int status, json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	char *copy = s ? arena_strdup(&req->arena, s) : NULL;
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+	if (copy == NULL) {
+		respond(res, 500, fhir_type, "", 0);
+		return;
+	}
+	respond(res, status, fhir_type, copy, strlen(copy));
+}
+
+static const char *issue_code(int status)
+{
+	switch (status) {
+	case 400:
+		return "invalid";
+	case 401:
+		return "login";
+	case 403:
+		return "forbidden";
+	case 404:
+		return "not-found";
+	case 413:
+		return "too-costly";
+	case 415:
+		return "not-supported";
+	case 429:
+		return "throttled";
+	default:
+		return "exception";
+	}
+}
+
+void fhir_error(struct request *req, struct response *res, int status, const char *message)
+{
+	json_t *o = json_pack("{s:s, s:[{s:s, s:s, s:s}]}", "resourceType", "OperationOutcome",
+			      "issue", "severity", "error", "code", issue_code(status), "diagnostics",
+			      message);
+	respond_json(req, res, status, o);
+}
+
+/* Base URL for fullUrl and Location, from the Host header with anything odd refused. */
+static const char *base_url(struct request *req)
+{
+	const char *host = request_header(req, "Host");
+	char clean[128];
+	size_t j = 0;
+	for (const char *p = host ? host : ""; *p && j + 1 < sizeof(clean); p++) {
+		char c = *p;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+			break;
+		clean[j++] = c;
+	}
+	clean[j] = '\0';
+	return arena_printf(&req->arena, "%s://%s/fhir/R4", request_is_tls() ? "https" : "http",
+			    j ? clean : "localhost");
+}
+
+static void instant(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void fhir_metadata(struct request *req, struct response *res)
+{
+	char date[32];
+	instant((int64_t)time(NULL), date);
+	date[10] = '\0';
+	json_t *o = json_pack(
+		"{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:[s],"
+		" s:[{s:s, s:{s:b, s:s}, s:["
+		"{s:s, s:[{s:s},{s:s}]},"
+		"{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}]},"
+		"{s:s, s:[{s:s}]}]}]}",
+		"resourceType", "CapabilityStatement", "status", "active", "date", date, "kind",
+		"instance", "software", "name", "medkeep", "version", "0.1.0", "implementation",
+		"description", "medkeep patient portal", "url", base_url(req), "fhirVersion", "4.0.1",
+		"format", "json", "rest", "mode", "server", "security", "cors", 0, "description",
+		"Session cookie from POST /login. Every interaction passes one authorization gate; "
+		"resources outside your scope answer 404.",
+		"resource", "type", "Patient", "interaction", "code", "read", "code", "search-type",
+		"type", "DocumentReference", "interaction", "code", "read", "code", "search-type",
+		"code", "create", "searchParam", "name", "patient", "type", "reference",
+		"documentation", "Required. The patient whose documents to list.", "type", "Binary",
+		"interaction", "code", "read");
+	respond_json(req, res, 200, o);
+}
+
+static json_t *patient_json(const struct patient_view *p)
+{
+	char id[ID_HEX_LEN + 1];
+	id_hex(&p->id, id);
+	return json_pack("{s:s, s:s, s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:[s]}], s:s, s:s}",
+			 "resourceType", "Patient", "id", id, "identifier", "use", "official",
+			 "system", nhi_system, "value", p->nhi, "name", "use", "official", "family",
+			 p->family, "given", p->given, "gender", p->gender, "birthDate",
+			 p->birth_date);
+}
+
+static json_t *docref_json(const struct document_view *v)
+{
+	char id[ID_HEX_LEN + 1], pid[ID_HEX_LEN + 1], date[32];
+	id_hex(&v->id, id);
+	id_hex(&v->patient, pid);
+	instant(v->created, date);
+	const struct document_kind_info *k = document_kind_info(v->kind);
+	json_t *o = json_pack(
+		"{s:s, s:s, s:s, s:{s:[{s:s, s:s, s:s}], s:s}, s:{s:s}, s:s, s:s,"
+		" s:[{s:{s:s, s:s, s:I, s:s, s:s}}]}",
+		"resourceType", "DocumentReference", "id", id, "status", "current", "type", "coding",
+		"system", loinc_system, "code", k->loinc, "display", k->loinc_display, "text",
+		k->label, "subject", "reference", "", "date", date, "description", v->title,
+		"content", "attachment", "contentType", v->content_type, "url", "", "size",
+		(json_int_t)v->size, "title", v->filename, "creation", date);
+	if (o) {
+		char ref[64];
+		snprintf(ref, sizeof(ref), "Patient/%s", pid);
+		json_object_set_new(json_object_get(o, "subject"), "reference", json_string(ref));
+		snprintf(ref, sizeof(ref), "Binary/%s", id);
+		json_t *att = json_object_get(json_array_get(json_object_get(o, "content"), 0),
+					      "attachment");
+		json_object_set_new(att, "url", json_string(ref));
+	}
+	return o;
+}
+
+static json_t *bundle_new(struct request *req)
+{
+	const char *self = arena_printf(&req->arena, "%s%s", base_url(req), req->path + 8);
+	return json_pack("{s:s, s:s, s:i, s:[{s:s, s:s}], s:[]}", "resourceType", "Bundle", "type",
+			 "searchset", "total", 0, "link", "relation", "self", "url",
+			 self ? self : "", "entry");
+}
+
+static void bundle_add(struct request *req, json_t *bundle, const char *type, const struct id *id,
+		       json_t *resource)
+{
+	char hex[ID_HEX_LEN + 1];
+	id_hex(id, hex);
+	const char *url = arena_printf(&req->arena, "%s/%s/%s", base_url(req), type, hex);
+	json_array_append_new(json_object_get(bundle, "entry"),
+			      json_pack("{s:s, s:o, s:{s:s}}", "fullUrl", url ? url : "", "resource",
+					resource, "search", "mode", "match"));
+	json_object_set_new(bundle, "total",
+			    json_integer((json_int_t)json_array_size(json_object_get(bundle, "entry"))));
+}
+
+/* Search parameters are an allow-list: anything else is refused, not silently ignored. */
+static int allow_params(void *ctx, const char *k, const char *v)
+{
+	(void)v;
+	const char *const *allowed = ctx;
+	if (strcmp(k, "_format") == 0)
+		return 0;
+	for (size_t i = 0; allowed[i]; i++)
+		if (strcmp(k, allowed[i]) == 0)
+			return 0;
+	return 1;
+}
+
+static void domain_error(struct request *req, struct response *res, int rc, const char *what)
+{
+	if (rc == DOMAIN_NOT_FOUND) {
+		const char *m = arena_printf(&req->arena, "%s not found", what);
+		fhir_error(req, res, 404, m ? m : "not found");
+	} else {
+		fhir_error(req, res, 500, "The request could not be completed");
+	}
+}
+
+void fhir_patient_search(struct request *req, struct response *res)
+{
+	static const char *const allowed[] = {NULL};
+	if (request_query_each(req, allow_params, (void *)allowed) != 0) {
+		fhir_error(req, res, 400, "Unsupported search parameter");
+		return;
+	}
+	struct patient_view *ps = NULL;
+	size_t n = 0;
+	int rc = patient_list_visible(&req->actor, &req->arena, &ps, &n);
+	if (rc != DOMAIN_OK) {
+		domain_error(req, res, rc, "Patient");
+		return;
+	}
+	json_t *b = bundle_new(req);
+	for (size_t i = 0; b && i < n; i++)
+		bundle_add(req, b, "Patient", &ps[i].id, patient_json(&ps[i]));
+	respond_json(req, res, 200, b);
+}
+
+void fhir_patient_read(struct request *req, struct response *res)
+{
+	struct id id;
+	struct patient_view p;
+	int rc = request_param_id(req, 0, &id) == 0 ? patient_read(&req->actor, &id, &req->arena, &p)
+						    : DOMAIN_NOT_FOUND;
+	if (rc != DOMAIN_OK) {
+		domain_error(req, res, rc, "Patient");
+		return;
+	}
+	respond_json(req, res, 200, patient_json(&p));
+}
+
+void fhir_docref_search(struct request *req, struct response *res)
+{
+	static const char *const allowed[] = {"patient", NULL};
+	if (request_query_each(req, allow_params, (void *)allowed) != 0) {
+		fhir_error(req, res, 400, "Unsupported search parameter");
+		return;
+	}
+	const char *p = request_query(req, "patient");
+	if (p == NULL) {
+		fhir_error(req, res, 400, "The patient search parameter is required");
+		return;
+	}
+	if (strncmp(p, "Patient/", 8) == 0)
+		p += 8;
+	struct id pid;
+	struct document_view *docs = NULL;
+	size_t n = 0;
+	int rc = id_parse(&pid, p, strlen(p)) == 0
+			 ? document_list(&req->actor, &pid, &req->arena, &docs, &n)
+			 : DOMAIN_NOT_FOUND;
+	if (rc != DOMAIN_OK) {
+		domain_error(req, res, rc, "Patient");
+		return;
+	}
+	json_t *b = bundle_new(req);
+	for (size_t i = 0; b && i < n; i++)
+		bundle_add(req, b, "DocumentReference", &docs[i].id, docref_json(&docs[i]));
+	respond_json(req, res, 200, b);
+}
+
+void fhir_docref_read(struct request *req, struct response *res)
+{
+	struct id id;
+	struct document_view v;
+	int rc = request_param_id(req, 0, &id) == 0
+			 ? document_read(&req->actor, &id, false, "DocumentReference", &req->arena, &v)
+			 : DOMAIN_NOT_FOUND;
+	if (rc != DOMAIN_OK) {
+		domain_error(req, res, rc, "DocumentReference");
+		return;
+	}
+	respond_json(req, res, 200, docref_json(&v));
+}
+
+static bool wants_fhir_json(struct request *req)
+{
+	const char *accept = request_header(req, "Accept");
+	const char *format = request_query(req, "_format");
+	return (accept && strstr(accept, "application/fhir+json")) ||
+	       (format && (strcmp(format, "json") == 0 || strcmp(format, "application/fhir+json") == 0));
+}
+
+void fhir_binary_read(struct request *req, struct response *res)
+{
+	struct id id;
+	struct document_view v;
+	int rc = request_param_id(req, 0, &id) == 0
+			 ? document_read(&req->actor, &id, true, "Binary", &req->arena, &v)
+			 : DOMAIN_NOT_FOUND;
+	if (rc != DOMAIN_OK) {
+		domain_error(req, res, rc, "Binary");
+		return;
+	}
+	if (!wants_fhir_json(req)) {
+		web_send_download(req, res, &v);
+		return;
+	}
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&v.id, hex);
+	struct buf b64;
+	buf_init(&b64, &req->arena, LIMIT_JSON_BODY_BYTES);
+	base64_encode(v.data, v.data_len, &b64);
+	char ref[64];
+	snprintf(ref, sizeof(ref), "DocumentReference/%s", hex);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:{s:s}, s:s%}", "resourceType", "Binary", "id", hex,
+			      "contentType", v.content_type, "securityContext", "reference", ref,
+			      "data", b64.data ? b64.data : "", b64.len);
+	respond_json(req, res, 200, o);
+}
+
+int fhir_docref_parse(const char *json, size_t len, struct arena *a, enum document_kind default_kind,
+		      struct document_new *out, const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	json_error_t err;
+	json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
+	int rc = -1;
+	*why = "The body is not valid JSON";
+	if (!json_is_object(o))
+		goto out;
+	*why = "resourceType must be DocumentReference";
+	const char *rt = json_string_value(json_object_get(o, "resourceType"));
+	if (rt == NULL || strcmp(rt, "DocumentReference") != 0)
+		goto out;
+	*why = "subject.reference must be Patient/{id}";
+	const char *subject = json_string_value(json_object_get(json_object_get(o, "subject"), "reference"));
+	if (subject == NULL || strncmp(subject, "Patient/", 8) != 0 ||
+	    id_parse(&out->patient, subject + 8, strlen(subject + 8)) != 0)
+		goto out;
+	out->kind = default_kind;
+	json_t *coding = json_object_get(json_object_get(o, "type"), "coding");
+	if (coding != NULL) {
+		*why = "type.coding must be an array";
+		if (!json_is_array(coding))
+			goto out;
+		size_t i;
+		json_t *c;
+		json_array_foreach(coding, i, c)
+		{
+			const char *sys = json_string_value(json_object_get(c, "system"));
+			const char *code = json_string_value(json_object_get(c, "code"));
+			if (sys == NULL || code == NULL || strcmp(sys, loinc_system) != 0)
+				continue;
+			for (int k = 0; k < DOC_KIND_COUNT; k++)
+				if (strcmp(document_kind_info((enum document_kind)k)->loinc, code) == 0)
+					out->kind = (enum document_kind)k;
+		}
+	}
+	json_t *content = json_object_get(o, "content");
+	json_t *att = json_object_get(json_array_get(content, 0), "attachment");
+	*why = "content[0].attachment is required, with data";
+	if (!json_is_array(content) || json_array_size(content) != 1 || !json_is_object(att))
+		goto out;
+	json_t *data = json_object_get(att, "data");
+	if (!json_is_string(data))
+		goto out;
+	*why = "content[0].attachment.data is not valid base64";
+	struct buf bytes;
+	buf_init(&bytes, a, LIMIT_UPLOAD_BYTES);
+	if (base64_decode(json_string_value(data), json_string_length(data), &bytes) != 0) {
+		if (bytes.failed)
+			*why = "The attachment is larger than 20 MB";
+		goto out;
+	}
+	*why = "The attachment is empty";
+	if (bytes.len == 0)
+		goto out;
+	out->data = (const uint8_t *)bytes.data;
+	out->data_len = bytes.len;
+	const char *ctype = json_string_value(json_object_get(att, "contentType"));
+	out->declared_type = ctype ? arena_strdup(a, ctype) : NULL;
+	const char *fname = json_string_value(json_object_get(att, "title"));
+	out->filename = arena_strdup(a, fname ? fname : "document");
+	const char *desc = json_string_value(json_object_get(o, "description"));
+	out->title = arena_strdup(a, desc ? desc : (fname ? fname : "Document"));
+	*why = NULL;
+	rc = (out->filename && out->title) ? 0 : -1;
+out:
+	json_decref(o);
+	return rc;
+}
+
+void fhir_docref_create(struct request *req, struct response *res)
+{
+	const char *ct = req->content_type;
+	if (ct == NULL || (strncmp(ct, "application/fhir+json", 21) != 0 &&
+			   strncmp(ct, "application/json", 16) != 0)) {
+		fhir_error(req, res, 415, "Send the resource as application/fhir+json");
+		return;
+	}
+	struct document_new d;
+	const char *why = NULL;
+	enum document_kind def = req->actor.role == ROLE_PATIENT ? DOC_PATIENT_UPLOAD : DOC_CLINICAL_LETTER;
+	if (fhir_docref_parse(req->body.data ? req->body.data : "", req->body.len, &req->arena, def,
+			      &d, &why) != 0) {
+		fhir_error(req, res, 400, why ? why : "Invalid DocumentReference");
+		return;
+	}
+	struct document_view v;
+	int rc = document_create(&req->actor, &d, &req->arena, &v, &why);
+	if (rc == DOMAIN_INVALID) {
+		fhir_error(req, res, 400, why ? why : "Invalid DocumentReference");
+		return;
+	}
+	if (rc != DOMAIN_OK) {
+		domain_error(req, res, rc, "Patient");
+		return;
+	}
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&v.id, hex);
+	const char *loc = arena_printf(&req->arena, "%s/DocumentReference/%s", base_url(req), hex);
+	if (loc)
+		response_header(res, "Location", loc);
+	respond_json(req, res, 201, docref_json(&v));
+}

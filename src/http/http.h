@@ -1,0 +1,100 @@
+/*
+ * HTTP glue over libmicrohttpd: requests with their arena, responses with the security
+ * headers every answer carries, the router and authentication before any handler runs.
+ */
+#ifndef MEDKEEP_HTTP_H
+#define MEDKEEP_HTTP_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "crypto/crypto.h"
+#include "policy/policy.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+enum method { METHOD_GET = 1, METHOD_POST, METHOD_HEAD, METHOD_OTHER };
+
+#define ROUTE_MAX_PARAMS 2
+#define RESPONSE_MAX_HEADERS 12
+
+struct request {
+	struct arena arena;
+	void *conn; /* struct MHD_Connection */
+	enum method method;
+	const char *path;
+	const char *content_type;
+	struct buf body;
+	bool body_too_large;
+	const struct route *route;
+	char ip[ACTOR_IP_MAX];
+	bool authenticated;
+	struct actor actor;
+	char csrf[TOKEN_B64_LEN + 1];
+	char token[TOKEN_B64_LEN + 1];
+	struct slice params[ROUTE_MAX_PARAMS];
+	bool responded;
+};
+
+enum csp_kind { CSP_PAGE = 0, CSP_DOWNLOAD };
+
+struct response {
+	int status;
+	const char *content_type;
+	const void *body;
+	size_t body_len;
+	enum csp_kind csp;
+	bool cacheable; /* static assets only; everything else is no-store */
+	size_t n_headers;
+	const char *headers[RESPONSE_MAX_HEADERS][2];
+};
+
+enum route_auth { AUTH_NONE, AUTH_SESSION };
+enum route_body { BODY_NONE, BODY_FORM, BODY_UPLOAD, BODY_JSON };
+enum route_kind { KIND_PAGE, KIND_FHIR, KIND_API };
+
+typedef void (*handler_fn)(struct request *req, struct response *res);
+
+struct route {
+	enum method method;
+	const char *pattern; /* literal segments, '*' for one id segment */
+	enum route_auth auth;
+	enum route_body body;
+	enum route_kind kind;
+	handler_fn handler;
+};
+
+struct http_config {
+	const char *listen;   /* ADDR:PORT */
+	const char *tls_cert; /* PEM paths or NULL */
+	const char *tls_key;
+	bool behind_proxy;
+	unsigned threads;
+};
+
+/* Serve until SIGINT or SIGTERM; returns the process exit code. */
+int http_serve(const struct http_config *cfg);
+
+/* Response helpers; all memory from the request's arena. */
+void response_header(struct response *res, const char *name, const char *value);
+void respond(struct response *res, int status, const char *content_type, const void *body,
+	     size_t len);
+void respond_buf(struct response *res, int status, const char *content_type, struct buf *b);
+void respond_redirect(struct request *req, struct response *res, const char *location);
+/* The value of a request header or query argument, or NULL. */
+const char *request_header(struct request *req, const char *name);
+const char *request_query(struct request *req, const char *name);
+/* Calls fn for each query argument; returns non-zero when fn did. */
+int request_query_each(struct request *req, int (*fn)(void *ctx, const char *k, const char *v),
+		       void *ctx);
+/* A route parameter as an id; 0 on success. */
+int request_param_id(struct request *req, size_t i, struct id *out);
+/* True when the request's CSRF token (header or already-parsed form value) matches. */
+bool request_csrf_ok(struct request *req, const char *form_value);
+bool request_is_tls(void);
+
+/* The route table (src/http/routes.c) and matching. */
+const struct route *route_match(enum method m, const char *path, struct slice *params);
+/* Whether a path is clean enough to route: no dot segments, control bytes or backslashes. */
+bool path_is_clean(const char *path);
+
+#endif

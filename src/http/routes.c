@@ -1,0 +1,87 @@
+/*
+ * The route table: every path the server answers, with the authentication it needs and the
+ * kind of body it accepts. A path not listed here is a 404 before any handler runs.
+ */
+#include <string.h>
+
+#include "fhir/fhir.h"
+#include "http/http.h"
+#include "util/id.h"
+#include "web/web.h"
+
+static const struct route routes[] = {
+	{METHOD_GET, "/", AUTH_NONE, BODY_NONE, KIND_PAGE, web_home},
+	{METHOD_GET, "/login", AUTH_NONE, BODY_NONE, KIND_PAGE, web_login_form},
+	{METHOD_POST, "/login", AUTH_NONE, BODY_FORM, KIND_PAGE, web_login_submit},
+	{METHOD_POST, "/logout", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_logout},
+	{METHOD_GET, "/session", AUTH_SESSION, BODY_NONE, KIND_API, web_session_json},
+	{METHOD_GET, "/static/style.css", AUTH_NONE, BODY_NONE, KIND_PAGE, web_stylesheet},
+	{METHOD_GET, "/documents", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_my_documents},
+	{METHOD_GET, "/documents/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document},
+	{METHOD_GET, "/documents/*/download", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document_download},
+	{METHOD_GET, "/patients", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_patients},
+	{METHOD_GET, "/patients/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_patient},
+	{METHOD_POST, "/patients/*/documents", AUTH_SESSION, BODY_UPLOAD, KIND_PAGE, web_document_upload},
+	{METHOD_GET, "/fhir/R4/metadata", AUTH_NONE, BODY_NONE, KIND_FHIR, fhir_metadata},
+	{METHOD_GET, "/fhir/R4/Patient", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_search},
+	{METHOD_GET, "/fhir/R4/Patient/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_read},
+	{METHOD_GET, "/fhir/R4/DocumentReference", AUTH_SESSION, BODY_NONE, KIND_FHIR,
+	 fhir_docref_search},
+	{METHOD_GET, "/fhir/R4/DocumentReference/*", AUTH_SESSION, BODY_NONE, KIND_FHIR,
+	 fhir_docref_read},
+	{METHOD_POST, "/fhir/R4/DocumentReference", AUTH_SESSION, BODY_JSON, KIND_FHIR,
+	 fhir_docref_create},
+	{METHOD_GET, "/fhir/R4/Binary/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_binary_read},
+};
+
+bool path_is_clean(const char *path)
+{
+	if (path == NULL || path[0] != '/')
+		return false;
+	for (const char *p = path; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c < 0x21 || c > 0x7e || c == '\\' || c == '%')
+			return false;
+		if (c == '/' && (p[1] == '/' || (p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
+								  (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))))
+			return false;
+	}
+	return strlen(path) < 512;
+}
+
+/* Match one pattern; '*' takes a 32-hex-character id segment. */
+static bool match(const char *pattern, const char *path, struct slice *params)
+{
+	size_t np = 0;
+	while (*pattern && *path) {
+		if (*pattern == '*') {
+			const char *end = strchr(path, '/');
+			size_t len = end ? (size_t)(end - path) : strlen(path);
+			if (len == 0 || np >= ROUTE_MAX_PARAMS)
+				return false;
+			params[np].ptr = path;
+			params[np].len = len;
+			np++;
+			path += len;
+			pattern++;
+			continue;
+		}
+		if (*pattern != *path)
+			return false;
+		pattern++;
+		path++;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+const struct route *route_match(enum method m, const char *path, struct slice *params)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		struct slice tmp[ROUTE_MAX_PARAMS] = {{0}};
+		if (routes[i].method == m && match(routes[i].pattern, path, tmp)) {
+			memcpy(params, tmp, sizeof(tmp));
+			return &routes[i];
+		}
+	}
+	return NULL;
+}

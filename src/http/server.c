@@ -1,0 +1,501 @@
+/*
+ * The serving process: libmicrohttpd with epoll and a thread pool, one arena per request,
+ * authentication before routing to any handler, and the security headers on every answer.
+ * Limits (connections, per-address connections, idle time, header memory, body sizes) come
+ * from src/limits.h; requests over a limit get a clean 4xx.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+#include "fhir/fhir.h"
+#include "http/http.h"
+#include "http/parse.h"
+#include "limits.h"
+#include "util/log.h"
+#include "web/web.h"
+
+#define SESSION_COOKIE "__Host-medkeep"
+
+static bool serving_tls;
+static bool trust_forwarded;
+
+bool request_is_tls(void)
+{
+	return serving_tls;
+}
+
+/* TLS 1.2+ with AEAD suites only (see reference/stack-notes.md). */
+static const char tls_priorities[] =
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"
+	"+CHACHA20-POLY1305:-RSA:-DHE-RSA:%SERVER_PRECEDENCE";
+
+void response_header(struct response *res, const char *name, const char *value)
+{
+	if (res->n_headers < RESPONSE_MAX_HEADERS) {
+		res->headers[res->n_headers][0] = name;
+		res->headers[res->n_headers][1] = value;
+		res->n_headers++;
+	}
+}
+
+void respond(struct response *res, int status, const char *content_type, const void *body,
+	     size_t len)
+{
+	res->status = status;
+	res->content_type = content_type;
+	res->body = body;
+	res->body_len = len;
+}
+
+void respond_buf(struct response *res, int status, const char *content_type, struct buf *b)
+{
+	if (b->failed) {
+		respond(res, 500, "text/plain; charset=utf-8", "Internal error\n", 15);
+		return;
+	}
+	respond(res, status, content_type, b->data ? b->data : "", b->len);
+}
+
+void respond_redirect(struct request *req, struct response *res, const char *location)
+{
+	(void)req;
+	response_header(res, "Location", location);
+	respond(res, 303, "text/plain; charset=utf-8", "", 0);
+}
+
+const char *request_header(struct request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *request_query(struct request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_iter {
+	int (*fn)(void *ctx, const char *k, const char *v);
+	void *ctx;
+	int rc;
+};
+
+static enum MHD_Result query_visit(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	(void)kind;
+	struct query_iter *it = cls;
+	it->rc = it->fn(it->ctx, key, value ? value : "");
+	return it->rc == 0 ? MHD_YES : MHD_NO;
+}
+
+int request_query_each(struct request *req, int (*fn)(void *ctx, const char *k, const char *v),
+		       void *ctx)
+{
+	struct query_iter it = {fn, ctx, 0};
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_visit, &it);
+	return it.rc;
+}
+
+int request_param_id(struct request *req, size_t i, struct id *out)
+{
+	if (i >= ROUTE_MAX_PARAMS || req->params[i].ptr == NULL)
+		return -1;
+	return id_parse(out, req->params[i].ptr, req->params[i].len);
+}
+
+bool request_csrf_ok(struct request *req, const char *form_value)
+{
+	const char *v = form_value ? form_value : request_header(req, "X-CSRF-Token");
+	if (v == NULL || !req->authenticated)
+		return false;
+	size_t n = strlen(v);
+	return n == TOKEN_B64_LEN && ct_compare(v, req->csrf, TOKEN_B64_LEN) == 0;
+}
+
+static const char csp_page[] =
+	"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+	"frame-ancestors 'none'; base-uri 'none'";
+static const char csp_download[] = "default-src 'none'; sandbox; frame-ancestors 'none'";
+
+static enum MHD_Result send_response(struct request *req, struct response *res)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		res->body_len, (void *)(res->body ? res->body : ""), MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	if (res->content_type)
+		MHD_add_response_header(r, "Content-Type", res->content_type);
+	MHD_add_response_header(r, "Content-Security-Policy",
+				res->csp == CSP_DOWNLOAD ? csp_download : csp_page);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+	MHD_add_response_header(r, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+	MHD_add_response_header(r, "Cache-Control",
+				res->cacheable ? "public, max-age=3600" : "no-store");
+	if (serving_tls)
+		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=63072000");
+	for (size_t i = 0; i < res->n_headers; i++)
+		MHD_add_response_header(r, res->headers[i][0], res->headers[i][1]);
+	enum MHD_Result rc = MHD_queue_response(req->conn, (unsigned)res->status, r);
+	MHD_destroy_response(r);
+	req->responded = true;
+	return rc;
+}
+
+static void error_for(struct request *req, struct response *res, int status, const char *msg)
+{
+	enum route_kind kind = req->route ? req->route->kind
+			       : (strncmp(req->path, "/fhir/", 6) == 0) ? KIND_FHIR
+									 : KIND_PAGE;
+	if (kind == KIND_FHIR)
+		fhir_error(req, res, status, msg);
+	else if (kind == KIND_API) {
+		struct buf b;
+		buf_init(&b, &req->arena, 1024);
+		buf_printf(&b, "{\"error\":\"%s\"}", msg);
+		respond_buf(res, status, "application/json", &b);
+	} else
+		web_error(req, res, status, msg);
+}
+
+static enum method parse_method(const char *m)
+{
+	if (strcmp(m, "GET") == 0)
+		return METHOD_GET;
+	if (strcmp(m, "POST") == 0)
+		return METHOD_POST;
+	if (strcmp(m, "HEAD") == 0)
+		return METHOD_HEAD;
+	return METHOD_OTHER;
+}
+
+static size_t body_limit(const struct route *r)
+{
+	if (r == NULL)
+		return 0;
+	switch (r->body) {
+	case BODY_FORM:
+		return LIMIT_FORM_BODY_BYTES;
+	case BODY_UPLOAD:
+		return LIMIT_MULTIPART_BODY_BYTES;
+	case BODY_JSON:
+		return LIMIT_JSON_BODY_BYTES;
+	case BODY_NONE:
+		break;
+	}
+	return 0;
+}
+
+static void client_ip(struct request *req)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(req->ip, sizeof(req->ip), "-");
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->ip,
+				  sizeof(req->ip));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->ip,
+				  sizeof(req->ip));
+	}
+	if (trust_forwarded) {
+		/* Behind our own proxy: its last X-Forwarded-For hop is the client. */
+		const char *xff = request_header(req, "X-Forwarded-For");
+		if (xff) {
+			const char *last = strrchr(xff, ',');
+			last = last ? last + 1 : xff;
+			while (*last == ' ')
+				last++;
+			unsigned char tmp[sizeof(struct in6_addr)];
+			if (inet_pton(AF_INET, last, tmp) == 1 || inet_pton(AF_INET6, last, tmp) == 1)
+				snprintf(req->ip, sizeof(req->ip), "%s", last);
+		}
+	}
+}
+
+static void authenticate(struct request *req)
+{
+	const char *cookie = request_header(req, "Cookie");
+	struct slice tok;
+	if (cookie == NULL || cookie_find(cookie, strlen(cookie), SESSION_COOKIE, &tok) != 0 ||
+	    tok.len != TOKEN_B64_LEN)
+		return;
+	if (auth_session(tok.ptr, tok.len, req->ip, &req->actor, req->csrf) == 0) {
+		req->authenticated = true;
+		memcpy(req->token, tok.ptr, TOKEN_B64_LEN);
+		req->token[TOKEN_B64_LEN] = '\0';
+	}
+}
+
+static void dispatch(struct request *req, struct response *res)
+{
+	if (!path_is_clean(req->path)) {
+		error_for(req, res, 400, "Bad request path");
+		return;
+	}
+	if (req->route == NULL) {
+		error_for(req, res, 404, "Not found");
+		return;
+	}
+	if (req->body_too_large) {
+		error_for(req, res, 413, "Request body too large");
+		return;
+	}
+	authenticate(req);
+	if (req->route->auth == AUTH_SESSION && !req->authenticated) {
+		if (req->route->kind == KIND_PAGE)
+			respond_redirect(req, res, "/login");
+		else
+			error_for(req, res, 401, "Authentication required");
+		return;
+	}
+	/* State-changing requests on a session need its CSRF token. Forms carry it as a field
+	 * and are checked by their handler after parsing; everything else must send the header. */
+	if (req->method == METHOD_POST && req->authenticated && req->route->body != BODY_FORM &&
+	    req->route->body != BODY_UPLOAD && !request_csrf_ok(req, NULL)) {
+		error_for(req, res, 403, "Missing or wrong CSRF token");
+		return;
+	}
+	req->route->handler(req, res);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	struct request *req = *con_cls;
+	if (req == NULL) {
+		req = calloc(1, sizeof(*req));
+		if (req == NULL)
+			return MHD_NO;
+		*con_cls = req;
+		arena_init(&req->arena, LIMIT_ARENA_BYTES);
+		req->conn = conn;
+		req->method = parse_method(method);
+		req->path = arena_strdup(&req->arena, url);
+		if (req->path == NULL)
+			return MHD_NO;
+		req->route = path_is_clean(req->path)
+				     ? route_match(req->method == METHOD_HEAD ? METHOD_GET : req->method,
+						   req->path, req->params)
+				     : NULL;
+		size_t limit = body_limit(req->route);
+		buf_init(&req->body, &req->arena, limit);
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl) {
+			char *end = NULL;
+			errno = 0;
+			unsigned long long n = strtoull(cl, &end, 10);
+			if (errno || end == cl || *end != '\0' || n > limit)
+				req->body_too_large = true;
+		}
+		client_ip(req);
+		if (!req->body_too_large)
+			return MHD_YES;
+		/* Refuse an oversized body before reading it; the connection is then closed. */
+		struct response early;
+		memset(&early, 0, sizeof(early));
+		error_for(req, &early, 413, "Request body too large");
+		return send_response(req, &early);
+	}
+	if (*upload_data_size > 0) {
+		if (!req->body_too_large) {
+			buf_append(&req->body, upload_data, *upload_data_size);
+			if (req->body.failed)
+				req->body_too_large = true;
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (req->responded)
+		return MHD_YES;
+	struct response res;
+	memset(&res, 0, sizeof(res));
+	req->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	dispatch(req, &res);
+	if (res.status == 0)
+		error_for(req, &res, 500, "Internal error");
+	if (req->method == METHOD_HEAD)
+		res.body_len = 0;
+	log_info("component=http method=%s path_route=%s status=%d ip=%s",
+		 req->method == METHOD_GET ? "GET" : req->method == METHOD_POST ? "POST" : "OTHER",
+		 req->route ? req->route->pattern : "-", res.status, req->ip);
+	return send_response(req, &res);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	struct request *req = *con_cls;
+	if (req) {
+		arena_release(&req->arena);
+		free(req);
+	}
+	*con_cls = NULL;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, bool *loopback)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	char *end = NULL;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (end == colon + 1 || *end != '\0' || port > 65535)
+		return -1;
+	memset(ss, 0, sizeof(*ss));
+	size_t hl = strlen(host);
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+			return -1;
+		*loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+		return -1;
+	*loopback = (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
+	*len = sizeof(*a4);
+	return 0;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	char *data = calloc(1, 1024 * 1024 + 1);
+	size_t n = data ? fread(data, 1, 1024 * 1024, f) : 0;
+	fclose(f);
+	if (data && n == 0) {
+		free(data);
+		return NULL;
+	}
+	return data;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	char esc[512];
+	log_escape(esc, sizeof(esc), line, strlen(line));
+	log_info("component=mhd msg=%s", esc);
+}
+
+int http_serve(const struct http_config *cfg)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = 0;
+	bool loopback = false;
+	if (parse_listen(cfg->listen, &ss, &sl, &loopback) != 0) {
+		fprintf(stderr, "medkeep serve: --listen must be ADDR:PORT, e.g. 127.0.0.1:8080\n");
+		return 2;
+	}
+	bool tls = cfg->tls_cert != NULL || cfg->tls_key != NULL;
+	if (tls && (cfg->tls_cert == NULL || cfg->tls_key == NULL)) {
+		fprintf(stderr, "medkeep serve: --tls-cert and --tls-key go together\n");
+		return 2;
+	}
+	if (!loopback && !tls && !cfg->behind_proxy) {
+		fprintf(stderr, "medkeep serve: refusing to listen on %s without TLS; give "
+				"--tls-cert/--tls-key, or --behind-proxy if a TLS proxy fronts it\n",
+			cfg->listen);
+		return 2;
+	}
+	serving_tls = tls;
+	trust_forwarded = cfg->behind_proxy;
+	char *cert = NULL, *key = NULL;
+	if (tls) {
+		cert = read_file(cfg->tls_cert);
+		key = read_file(cfg->tls_key);
+		if (cert == NULL || key == NULL) {
+			fprintf(stderr, "medkeep serve: cannot read the TLS certificate or key\n");
+			free(cert);
+			free(key);
+			return 2;
+		}
+	}
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (tls)
+		flags |= MHD_USE_TLS;
+	struct MHD_OptionItem tls_opts[] = {
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+		{MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)tls_priorities},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	struct MHD_Daemon *d = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads ? cfg->threads : 2),
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS_PER_IP,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)LIMIT_IDLE_SECONDS,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIMIT_CONNECTION_MEMORY,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+		on_mhd_log, NULL, MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "medkeep serve: cannot listen on %s\n", cfg->listen);
+		free(cert);
+		free(key);
+		return 1;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("component=http event=listening listen=%s tls=%d", cfg->listen, tls);
+	while (!stop_requested)
+		pause();
+	MHD_stop_daemon(d);
+	if (cert)
+		explicit_bzero(cert, strlen(cert));
+	if (key)
+		explicit_bzero(key, strlen(key));
+	free(cert);
+	free(key);
+	log_info("component=http event=stopped");
+	return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * Every size, count and time limit of medkeep, each with the reason for its value.
+ * Parsers and buffers take their bound from here; nothing grows without one.
+ */
+#ifndef MEDKEEP_LIMITS_H
+#define MEDKEEP_LIMITS_H
+
+/* A scanned letter or lab report PDF is rarely above 5 MB; 20 MB leaves room for photos. */
+#define LIMIT_UPLOAD_BYTES (20u * 1024u * 1024u)
+/* base64 inflates by 4/3; JSON envelope and metadata fit easily in the extra 1 MB. */
+#define LIMIT_JSON_BODY_BYTES (LIMIT_UPLOAD_BYTES / 3u * 4u + 1024u * 1024u)
+/* multipart framing around one upload plus a few small fields. */
+#define LIMIT_MULTIPART_BODY_BYTES (LIMIT_UPLOAD_BYTES + 64u * 1024u)
+/* login, logout, small forms: nothing legitimate comes near this. */
+#define LIMIT_FORM_BODY_BYTES (16u * 1024u)
+/* Per-connection memory for request line and headers (libmicrohttpd pool). */
+#define LIMIT_CONNECTION_MEMORY (32u * 1024u)
+/* Enough for a busy practice's staff behind one NAT, far below fd limits. */
+#define LIMIT_CONNECTIONS 1024u
+#define LIMIT_CONNECTIONS_PER_IP 64u
+/* Idle keep-alive connections are closed after this many seconds. */
+#define LIMIT_IDLE_SECONDS 15u
+/* Form fields in one body: our biggest form has five. */
+#define LIMIT_FORM_FIELDS 16u
+/* Multipart parts in one body: one file plus a few fields. */
+#define LIMIT_MULTIPART_PARTS 8u
+/* Cookies in one header: browsers send a handful for one host. */
+#define LIMIT_COOKIES 32u
+/* Text fields (titles, descriptions): a paragraph, not a document. */
+#define LIMIT_TEXT_FIELD 1000u
+/* Email addresses: RFC 5321 path limit. */
+#define LIMIT_EMAIL 254u
+/* Passwords: long passphrases welcome, but bounded so hashing input is bounded. */
+#define LIMIT_PASSWORD 128u
+/* Filenames as shown to users. */
+#define LIMIT_FILENAME 200u
+/* A page of list results; FHIR searches return at most this many entries. */
+#define LIMIT_LIST 500u
+/* Per-request arena: largest response is a document download (20 MB) plus its ciphertext. */
+#define LIMIT_ARENA_BYTES (3u * LIMIT_JSON_BODY_BYTES)
+
+/* Sessions: 30 minutes idle, 12 hours absolute (a clinic day). */
+#define SESSION_IDLE_SECONDS (30 * 60)
+#define SESSION_ABSOLUTE_SECONDS (12 * 60 * 60)
+
+/* Login throttling: after this many failures in the window, the key is blocked. */
+#define THROTTLE_ACCOUNT_FAILURES 5
+#define THROTTLE_ADDRESS_FAILURES 20
+#define THROTTLE_WINDOW_SECONDS (15 * 60)
+#define THROTTLE_BLOCK_SECONDS (15 * 60)
+
+/* Demo generator: the test-range NHIs it draws from hold 1.38 million numbers. */
+#define LIMIT_DEMO_PATIENTS 1000000
+
+#endif

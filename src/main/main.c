@@ -1,0 +1,259 @@
+/*
+ * medkeep: one binary, with subcommands. The parent reads its arguments, opens the data
+ * directory and starts what the subcommand needs; it never parses a request itself.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "crypto/crypto.h"
+#include "http/http.h"
+#include "main/cmd.h"
+#include "policy/policy.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "vault/vault.h"
+
+static const char usage_top[] =
+	"usage: medkeep <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  init          create a data directory (master key, database)\n"
+	"  serve         serve the portal over HTTP(S)\n"
+	"  demo          create a demo practice with staff, patients and documents\n"
+	"  audit verify  check the audit trail's hash chain\n"
+	"\n"
+	"Run 'medkeep <command> --help' for a command's options.\n";
+
+int create_data_dir(const char *dir)
+{
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "medkeep: cannot create %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	if (chmod(dir, 0700) != 0) {
+		fprintf(stderr, "medkeep: cannot restrict %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	if (vault_create(dir) != 0) {
+		fprintf(stderr, "medkeep: %s already holds a master key (or it cannot be written)\n",
+			dir);
+		return -1;
+	}
+	if (store_open(dir, true) != 0) {
+		fprintf(stderr, "medkeep: cannot create the database in %s\n", dir);
+		return -1;
+	}
+	store_close();
+	return 0;
+}
+
+int open_data_dir(const char *dir)
+{
+	if (vault_load(dir) != 0) {
+		fprintf(stderr, "medkeep: cannot load the master key from %s (run medkeep init?)\n", dir);
+		return -1;
+	}
+	if (store_open(dir, false) != 0) {
+		fprintf(stderr, "medkeep: cannot open the database in %s\n", dir);
+		return -1;
+	}
+	if (audit_init() != 0) {
+		fprintf(stderr, "medkeep: cannot read the audit trail\n");
+		return -1;
+	}
+	policy_init();
+	return 0;
+}
+
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+int cmd_init(int argc, char **argv)
+{
+	static const char usage[] = "usage: medkeep init --data DIR\n"
+				    "Create DIR (mode 0700) with a new master key and an empty database.\n";
+	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *dir = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd')
+			dir = optarg;
+		else if (c == 'h') {
+			fputs(usage, stdout);
+			return 0;
+		} else {
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (dir == NULL || optind != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (create_data_dir(dir) != 0)
+		return 1;
+	printf("Created %s\n", dir);
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const char usage[] =
+		"usage: medkeep serve --data DIR [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM]\n"
+		"                     [--behind-proxy] [--threads N]\n"
+		"Serve the portal. Default listen address 127.0.0.1:8080. Addresses beyond loopback\n"
+		"need TLS, or --behind-proxy when a TLS-terminating proxy fronts medkeep.\n";
+	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+					     {"listen", required_argument, NULL, 'l'},
+					     {"tls-cert", required_argument, NULL, 'c'},
+					     {"tls-key", required_argument, NULL, 'k'},
+					     {"behind-proxy", no_argument, NULL, 'p'},
+					     {"threads", required_argument, NULL, 't'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	struct http_config cfg = {.listen = "127.0.0.1:8080"};
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg.threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
+	const char *dir = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'l':
+			cfg.listen = optarg;
+			break;
+		case 'c':
+			cfg.tls_cert = optarg;
+			break;
+		case 'k':
+			cfg.tls_key = optarg;
+			break;
+		case 'p':
+			cfg.behind_proxy = true;
+			break;
+		case 't': {
+			char *end = NULL;
+			unsigned long t = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || t < 1 || t > 64) {
+				fprintf(stderr, "medkeep serve: --threads must be 1..64\n");
+				return 2;
+			}
+			cfg.threads = (unsigned)t;
+			break;
+		}
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (dir == NULL || optind != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (open_data_dir(dir) != 0 || auth_init() != 0)
+		return 1;
+	int rc = http_serve(&cfg);
+	store_close();
+	vault_unload();
+	return rc;
+}
+
+static void verify_progress(int64_t done)
+{
+	fprintf(stderr, "audit verify: %lld records checked\n", (long long)done);
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	static const char usage[] = "usage: medkeep audit verify --data DIR\n"
+				    "Check every audit record's hash chain. Exits 1 naming the first\n"
+				    "changed, missing or reordered record.\n";
+	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
+		if (wants_help(argc, argv)) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		fputs(usage, stderr);
+		return 2;
+	}
+	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *dir = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		if (c == 'd')
+			dir = optarg;
+		else if (c == 'h') {
+			fputs(usage, stdout);
+			return 0;
+		} else {
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (dir == NULL || optind != argc - 1) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (store_open(dir, false) != 0)
+		return 1;
+	struct audit_verify_result r;
+	int rc = audit_verify(&r, verify_progress);
+	store_close();
+	if (rc < 0) {
+		fprintf(stderr, "audit verify: could not read the audit trail\n");
+		return 1;
+	}
+	if (rc > 0) {
+		printf("audit verify: FAILED at record %lld: %s (%lld records verified before it)\n",
+		       (long long)r.first_bad_seq, r.reason, (long long)r.records);
+		return 1;
+	}
+	printf("audit verify: OK, %lld records, chain intact\n", (long long)r.records);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	crypto_setup();
+	if (argc < 2) {
+		fputs(usage_top, stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage_top, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "demo") == 0)
+		return cmd_demo(argc - 1, argv + 1);
+	if (strcmp(cmd, "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
+	fprintf(stderr, "medkeep: unknown command '%s'\n\n%s", cmd, usage_top);
+	return 2;
+}

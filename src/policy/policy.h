@@ -1,0 +1,63 @@
+/*
+ * The one authorization gate (DESIGN.md invariant 1).
+ *
+ *   policy_decide(actor, action, target) -> grant | deny
+ *
+ * Every read or write of patient data is decided here and nowhere else; handlers never
+ * inline a role check. Deny is the default: an unknown role, action or a missing fact denies.
+ */
+#ifndef MEDKEEP_POLICY_H
+#define MEDKEEP_POLICY_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "policy/grant.h"
+#include "util/id.h"
+
+enum role {
+	ROLE_NONE = 0,
+	ROLE_PATIENT,
+	ROLE_CLINICIAN,
+	ROLE_PRACTICE_ADMIN,
+	ROLE_OPERATOR,
+};
+
+#define ACTOR_IP_MAX 46
+
+/* Who is asking, as established by authentication (never by request parameters). */
+struct actor {
+	struct id account;
+	struct id session;
+	enum role role;
+	bool has_practice;
+	struct id practice; /* staff: the practice they work for */
+	bool has_patient;
+	struct id patient; /* patient: their own record */
+	char ip[ACTOR_IP_MAX];
+};
+
+#define TARGET_MAX_PRACTICES 8
+
+/* Facts about the patient being reached, looked up by the domain layer before deciding. */
+struct target {
+	bool exists;
+	struct id patient;
+	size_t n_practices;
+	struct id practices[TARGET_MAX_PRACTICES]; /* practices where the patient is enrolled */
+};
+
+/* Seal grants with a fresh per-process value; call once at start. */
+void policy_init(void);
+/* 0 and *out filled when allowed; -1 (and *out zeroed) when denied. */
+int policy_decide(const struct actor *actor, enum action action, const struct target *target,
+		  struct grant *out) __attribute__((warn_unused_result));
+
+/* Which kinds of document an actor may create: patients only their own uploads, clinicians
+ * only clinical kinds. Decided here so that no handler inlines a role check. */
+bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload);
+
+const char *role_name(enum role r);
+enum role role_parse(const char *s);
+const char *action_name(enum action a);
+
+#endif

@@ -1,0 +1,792 @@
+/*
+ * SQLite back-end of src/store/store.h.
+ *
+ * One connection in WAL mode, opened in defensive mode with tightened limits; every statement
+ * is prepared once at open and bound, never built from strings. A mutex serialises use of
+ * the connection, because libmicrohttpd calls us from a pool of threads. synchronous=FULL:
+ * an audit row that was acknowledged survives a power cut (invariant 3).
+ */
+#include "store/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "limits.h"
+#include "util/log.h"
+
+static sqlite3 *db;
+static pthread_mutex_t db_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Migrations, in order; schema_version holds how many have run. Never edit a shipped one. */
+static const char *const migrations[] = {
+	"CREATE TABLE practice (id BLOB PRIMARY KEY, name TEXT NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE account (id BLOB PRIMARY KEY, email TEXT NOT NULL UNIQUE, pw_hash TEXT NOT NULL,"
+	" role TEXT NOT NULL, practice_id BLOB REFERENCES practice(id), patient_id BLOB,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE patient (id BLOB PRIMARY KEY, nhi_index BLOB NOT NULL UNIQUE,"
+	" wrapped_key BLOB NOT NULL, phi BLOB NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE enrolment (patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" practice_id BLOB NOT NULL REFERENCES practice(id), since INTEGER NOT NULL,"
+	" PRIMARY KEY (patient_id, practice_id)) WITHOUT ROWID;"
+	"CREATE INDEX enrolment_by_practice ON enrolment(practice_id);"
+	"CREATE TABLE document (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" author_id BLOB NOT NULL, kind TEXT NOT NULL, content_type TEXT NOT NULL,"
+	" size INTEGER NOT NULL, created INTEGER NOT NULL, wrapped_key BLOB NOT NULL,"
+	" meta BLOB NOT NULL, body BLOB NOT NULL);"
+	"CREATE INDEX document_by_patient ON document(patient_id, created);"
+	"CREATE TABLE session (token_hash BLOB PRIMARY KEY, id BLOB NOT NULL,"
+	" account_id BLOB NOT NULL REFERENCES account(id), csrf TEXT NOT NULL,"
+	" created INTEGER NOT NULL, last_seen INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE throttle (key TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
+	" window_start INTEGER NOT NULL, blocked_until INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE audit (seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, actor TEXT NOT NULL,"
+	" session TEXT NOT NULL, ip TEXT NOT NULL, action TEXT NOT NULL, patient TEXT NOT NULL,"
+	" rtype TEXT NOT NULL, rid TEXT NOT NULL, outcome TEXT NOT NULL, bytes INTEGER NOT NULL,"
+	" prev BLOB NOT NULL, hash BLOB NOT NULL);",
+};
+
+enum stmt_id {
+	S_PRACTICE_CREATE,
+	S_PRACTICE_NAME,
+	S_ACCOUNT_CREATE,
+	S_ACCOUNT_BY_EMAIL,
+	S_ACCOUNT_BY_ID,
+	S_SESSION_CREATE,
+	S_SESSION_GET,
+	S_SESSION_TOUCH,
+	S_SESSION_DELETE,
+	S_THROTTLE_GET,
+	S_THROTTLE_UPSERT,
+	S_THROTTLE_CLEAR,
+	S_PATIENT_EXISTS,
+	S_ENROLMENTS,
+	S_DOCUMENT_PATIENT,
+	S_PRACTICE_PATIENTS,
+	S_PATIENT_BY_INDEX,
+	S_PATIENT_CREATE,
+	S_ENROL,
+	S_PATIENT_GET,
+	S_DOCUMENT_INSERT,
+	S_DOCUMENT_LIST,
+	S_DOCUMENT_GET,
+	S_AUDIT_LAST,
+	S_AUDIT_INSERT,
+	S_AUDIT_EACH,
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_PRACTICE_CREATE] = "INSERT INTO practice (id, name, created) VALUES (?, ?, unixepoch())",
+	[S_PRACTICE_NAME] = "SELECT name FROM practice WHERE id = ?",
+	[S_ACCOUNT_CREATE] = "INSERT INTO account (id, email, pw_hash, role, practice_id, patient_id,"
+			     " created) VALUES (?, ?, ?, ?, ?, ?, unixepoch())",
+	[S_ACCOUNT_BY_EMAIL] = "SELECT id, email, pw_hash, role, practice_id, patient_id FROM account"
+			       " WHERE email = ?",
+	[S_ACCOUNT_BY_ID] = "SELECT id, email, pw_hash, role, practice_id, patient_id FROM account"
+			    " WHERE id = ?",
+	[S_SESSION_CREATE] = "INSERT INTO session (token_hash, id, account_id, csrf, created,"
+			     " last_seen) VALUES (?, ?, ?, ?, ?, ?)",
+	[S_SESSION_GET] = "SELECT id, account_id, csrf, created, last_seen FROM session"
+			  " WHERE token_hash = ?",
+	[S_SESSION_TOUCH] = "UPDATE session SET last_seen = ? WHERE token_hash = ?",
+	[S_SESSION_DELETE] = "DELETE FROM session WHERE token_hash = ?",
+	[S_THROTTLE_GET] = "SELECT failures, window_start, blocked_until FROM throttle WHERE key = ?",
+	[S_THROTTLE_UPSERT] =
+		"INSERT INTO throttle (key, failures, window_start, blocked_until) VALUES (?1, 1, ?2, 0)"
+		" ON CONFLICT(key) DO UPDATE SET"
+		" failures = CASE WHEN window_start + ?3 < ?2 THEN 1 ELSE failures + 1 END,"
+		" window_start = CASE WHEN window_start + ?3 < ?2 THEN ?2 ELSE window_start END,"
+		" blocked_until = CASE WHEN window_start + ?3 >= ?2 AND failures + 1 >= ?4"
+		"  THEN ?2 + ?5 ELSE blocked_until END",
+	[S_THROTTLE_CLEAR] = "DELETE FROM throttle WHERE key = ?",
+	[S_PATIENT_EXISTS] = "SELECT 1 FROM patient WHERE id = ?",
+	[S_ENROLMENTS] = "SELECT practice_id FROM enrolment WHERE patient_id = ? ORDER BY since LIMIT 8",
+	[S_DOCUMENT_PATIENT] = "SELECT patient_id FROM document WHERE id = ?",
+	[S_PRACTICE_PATIENTS] = "SELECT patient_id FROM enrolment WHERE practice_id = ?"
+				" ORDER BY since, patient_id LIMIT ?",
+	[S_PATIENT_BY_INDEX] = "SELECT id FROM patient WHERE nhi_index = ?",
+	[S_PATIENT_CREATE] = "INSERT INTO patient (id, nhi_index, wrapped_key, phi, created)"
+			     " VALUES (?, ?, ?, ?, unixepoch())",
+	[S_ENROL] = "INSERT INTO enrolment (patient_id, practice_id, since) VALUES (?, ?, unixepoch())",
+	[S_PATIENT_GET] = "SELECT wrapped_key, phi, created FROM patient WHERE id = ?",
+	[S_DOCUMENT_INSERT] = "INSERT INTO document (id, patient_id, author_id, kind, content_type,"
+			      " size, created, wrapped_key, meta, body)"
+			      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[S_DOCUMENT_LIST] = "SELECT id, author_id, kind, content_type, size, created, wrapped_key,"
+			    " meta FROM document WHERE patient_id = ? ORDER BY created DESC, id LIMIT ?",
+	[S_DOCUMENT_GET] = "SELECT patient_id, author_id, kind, content_type, size, created,"
+			   " wrapped_key, meta, CASE WHEN ?2 THEN body ELSE NULL END"
+			   " FROM document WHERE id = ?1",
+	[S_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+	[S_AUDIT_INSERT] = "INSERT INTO audit (seq, ts_ms, actor, session, ip, action, patient,"
+			   " rtype, rid, outcome, bytes, prev, hash)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[S_AUDIT_EACH] = "SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid, outcome,"
+			 " bytes, prev, hash FROM audit ORDER BY seq",
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+};
+
+static sqlite3_stmt *stmts[S_COUNT];
+
+static sqlite3_stmt *stmt(enum stmt_id i)
+{
+	sqlite3_reset(stmts[i]);
+	sqlite3_clear_bindings(stmts[i]);
+	return stmts[i];
+}
+
+static void lock(void)
+{
+	pthread_mutex_lock(&db_lock);
+}
+
+static void unlock(void)
+{
+	pthread_mutex_unlock(&db_lock);
+}
+
+static int db_fail(const char *what)
+{
+	log_warn("component=store op=%s error=\"%s\"", what, db ? sqlite3_errmsg(db) : "no db");
+	return STORE_ERROR;
+}
+
+static int exec_sql(const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_warn("component=store op=exec error=\"%s\"", err ? err : "?");
+		sqlite3_free(err);
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
+static int migrate(void)
+{
+	sqlite3_stmt *s = NULL;
+	if (exec_sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);") != 0)
+		return STORE_ERROR;
+	int version = 0;
+	if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &s, NULL) != SQLITE_OK)
+		return db_fail("migrate");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	int total = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	if (version > total) {
+		log_warn("component=store error=\"database is newer than this binary\" version=%d", version);
+		return STORE_ERROR;
+	}
+	for (int v = version; v < total; v++) {
+		char bump[96];
+		snprintf(bump, sizeof(bump),
+			 "DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d);", v + 1);
+		if (exec_sql("BEGIN") != 0 || exec_sql(migrations[v]) != 0 || exec_sql(bump) != 0 ||
+		    exec_sql("COMMIT") != 0) {
+			exec_sql("ROLLBACK");
+			return STORE_ERROR;
+		}
+	}
+	return STORE_OK;
+}
+
+int store_open(const char *dir, bool create)
+{
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof(path), "%s/medkeep.db", dir) >= sizeof(path))
+		return STORE_ERROR;
+	struct stat st;
+	if (!create && stat(path, &st) != 0) {
+		log_warn("component=store error=\"no database; run medkeep init\"");
+		return STORE_ERROR;
+	}
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	mode_t old = umask(077);
+	int rc = sqlite3_open_v2(path, &db, flags, NULL);
+	umask(old);
+	if (rc != SQLITE_OK)
+		return db_fail("open");
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 64 * 1024 * 1024);
+	sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, 64 * 1024);
+	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+	sqlite3_busy_timeout(db, 5000);
+	if (exec_sql("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+		     "PRAGMA secure_delete=ON;") != 0)
+		return STORE_ERROR;
+	if (migrate() != 0)
+		return STORE_ERROR;
+	for (int i = 0; i < S_COUNT; i++)
+		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &stmts[i], NULL) !=
+		    SQLITE_OK)
+			return db_fail("prepare");
+	return STORE_OK;
+}
+
+void store_close(void)
+{
+	for (int i = 0; i < S_COUNT; i++) {
+		sqlite3_finalize(stmts[i]);
+		stmts[i] = NULL;
+	}
+	if (db)
+		sqlite3_close(db);
+	db = NULL;
+}
+
+static int run_simple(enum stmt_id i)
+{
+	lock();
+	int rc = sqlite3_step(stmt(i)) == SQLITE_DONE ? STORE_OK : db_fail("txn");
+	sqlite3_reset(stmts[i]);
+	unlock();
+	return rc;
+}
+
+int store_begin(void)
+{
+	return run_simple(S_BEGIN);
+}
+
+int store_commit(void)
+{
+	return run_simple(S_COMMIT);
+}
+
+/* --- binding and column helpers --- */
+
+static void bind_id(sqlite3_stmt *s, int col, const struct id *id)
+{
+	sqlite3_bind_blob(s, col, id->b, ID_BYTES, SQLITE_STATIC);
+}
+
+static void bind_text(sqlite3_stmt *s, int col, const char *t)
+{
+	sqlite3_bind_text(s, col, t, -1, SQLITE_STATIC);
+}
+
+static bool col_id(sqlite3_stmt *s, int col, struct id *out)
+{
+	if (sqlite3_column_type(s, col) != SQLITE_BLOB || sqlite3_column_bytes(s, col) != ID_BYTES) {
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
+	memcpy(out->b, sqlite3_column_blob(s, col), ID_BYTES);
+	return true;
+}
+
+static const char *col_text(sqlite3_stmt *s, int col, struct arena *a)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	return t ? arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(s, col)) : NULL;
+}
+
+static void col_text_fixed(sqlite3_stmt *s, int col, char *out, size_t outsz)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	snprintf(out, outsz, "%s", t ? (const char *)t : "");
+}
+
+static bool col_bytes(sqlite3_stmt *s, int col, struct arena *a, struct bytes *out)
+{
+	int n = sqlite3_column_bytes(s, col);
+	const void *p = sqlite3_column_blob(s, col);
+	uint8_t *copy = arena_alloc(a, (size_t)n + 1);
+	if (copy == NULL)
+		return false;
+	if (n > 0)
+		memcpy(copy, p, (size_t)n);
+	out->ptr = copy;
+	out->len = (size_t)n;
+	return true;
+}
+
+/* --- practices and accounts --- */
+
+int store_practice_create(const struct id *id, const char *name)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_PRACTICE_CREATE);
+	bind_id(s, 1, id);
+	bind_text(s, 2, name);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("practice_create");
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+int store_practice_name(const struct id *id, struct arena *a, const char **name)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_PRACTICE_NAME);
+	bind_id(s, 1, id);
+	int rc = STORE_NOT_FOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*name = col_text(s, 0, a);
+		rc = *name ? STORE_OK : STORE_ERROR;
+	}
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+int store_account_create(const struct store_account *acct)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_ACCOUNT_CREATE);
+	bind_id(s, 1, &acct->id);
+	bind_text(s, 2, acct->email);
+	bind_text(s, 3, acct->pw_hash);
+	bind_text(s, 4, role_name(acct->role));
+	if (acct->has_practice)
+		bind_id(s, 5, &acct->practice);
+	if (acct->has_patient)
+		bind_id(s, 6, &acct->patient);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_DONE ? STORE_OK
+		 : step == SQLITE_CONSTRAINT ? STORE_CONFLICT
+					       : db_fail("account_create");
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+static int account_row(sqlite3_stmt *s, struct arena *a, struct store_account *out)
+{
+	memset(out, 0, sizeof(*out));
+	col_id(s, 0, &out->id);
+	out->email = col_text(s, 1, a);
+	out->pw_hash = col_text(s, 2, a);
+	const char *role = col_text(s, 3, a);
+	out->role = role ? role_parse(role) : ROLE_NONE;
+	out->has_practice = col_id(s, 4, &out->practice);
+	out->has_patient = col_id(s, 5, &out->patient);
+	return (out->email && out->pw_hash) ? STORE_OK : STORE_ERROR;
+}
+
+static int account_lookup(enum stmt_id which, const void *key, struct arena *a,
+			  struct store_account *out)
+{
+	lock();
+	sqlite3_stmt *s = stmt(which);
+	if (which == S_ACCOUNT_BY_EMAIL)
+		bind_text(s, 1, key);
+	else
+		bind_id(s, 1, key);
+	int rc = STORE_NOT_FOUND;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		rc = account_row(s, a, out);
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+int store_account_by_email(const char *email, struct arena *a, struct store_account *out)
+{
+	return account_lookup(S_ACCOUNT_BY_EMAIL, email, a, out);
+}
+
+int store_account_by_id(const struct id *id, struct arena *a, struct store_account *out)
+{
+	return account_lookup(S_ACCOUNT_BY_ID, id, a, out);
+}
+
+/* --- sessions --- */
+
+int store_session_create(const uint8_t token_hash[HASH_BYTES], const struct store_session *ses)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_SESSION_CREATE);
+	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
+	bind_id(s, 2, &ses->id);
+	bind_id(s, 3, &ses->account);
+	bind_text(s, 4, ses->csrf);
+	sqlite3_bind_int64(s, 5, ses->created);
+	sqlite3_bind_int64(s, 6, ses->last_seen);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_create");
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session *out)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_SESSION_GET);
+	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
+	int rc = STORE_NOT_FOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		col_id(s, 0, &out->id);
+		col_id(s, 1, &out->account);
+		col_text_fixed(s, 2, out->csrf, sizeof(out->csrf));
+		out->created = sqlite3_column_int64(s, 3);
+		out->last_seen = sqlite3_column_int64(s, 4);
+		rc = STORE_OK;
+	}
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+int store_session_touch(const uint8_t token_hash[HASH_BYTES], int64_t now)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_SESSION_TOUCH);
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_blob(s, 2, token_hash, HASH_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_touch");
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+int store_session_delete(const uint8_t token_hash[HASH_BYTES])
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_SESSION_DELETE);
+	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_delete");
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+/* --- throttling --- */
+
+int store_throttle_get(const char *key, int64_t now, int64_t window, int *failures,
+		       int64_t *blocked_until)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_THROTTLE_GET);
+	bind_text(s, 1, key);
+	*failures = 0;
+	*blocked_until = 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t start = sqlite3_column_int64(s, 1);
+		if (start + window >= now)
+			*failures = sqlite3_column_int(s, 0);
+		*blocked_until = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	unlock();
+	return STORE_OK;
+}
+
+int store_throttle_fail(const char *key, int64_t now, int64_t window, int block_after,
+			int64_t block_seconds)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_THROTTLE_UPSERT);
+	bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, window);
+	sqlite3_bind_int(s, 4, block_after);
+	sqlite3_bind_int64(s, 5, block_seconds);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("throttle_fail");
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+int store_throttle_clear(const char *key)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_THROTTLE_CLEAR);
+	bind_text(s, 1, key);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("throttle_clear");
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+/* --- unscoped metadata --- */
+
+int store_patient_target(const struct id *patient, struct target *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->patient = *patient;
+	lock();
+	sqlite3_stmt *s = stmt(S_PATIENT_EXISTS);
+	bind_id(s, 1, patient);
+	out->exists = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	if (out->exists) {
+		s = stmt(S_ENROLMENTS);
+		bind_id(s, 1, patient);
+		while (out->n_practices < TARGET_MAX_PRACTICES && sqlite3_step(s) == SQLITE_ROW)
+			if (col_id(s, 0, &out->practices[out->n_practices]))
+				out->n_practices++;
+		sqlite3_reset(s);
+	}
+	unlock();
+	return out->exists ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int store_document_patient(const struct id *document, struct id *patient)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_DOCUMENT_PATIENT);
+	bind_id(s, 1, document);
+	int rc = STORE_NOT_FOUND;
+	if (sqlite3_step(s) == SQLITE_ROW && col_id(s, 0, patient))
+		rc = STORE_OK;
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+int store_practice_patient_ids(const struct id *practice, struct arena *a, struct id **ids,
+			       size_t *n)
+{
+	*n = 0;
+	*ids = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
+	if (*ids == NULL)
+		return STORE_ERROR;
+	lock();
+	sqlite3_stmt *s = stmt(S_PRACTICE_PATIENTS);
+	bind_id(s, 1, practice);
+	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW)
+		if (col_id(s, 0, &(*ids)[*n]))
+			(*n)++;
+	sqlite3_reset(s);
+	unlock();
+	return STORE_OK;
+}
+
+int store_patient_by_index(const uint8_t nhi_index[HASH_BYTES], struct id *patient)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_PATIENT_BY_INDEX);
+	sqlite3_bind_blob(s, 1, nhi_index, HASH_BYTES, SQLITE_STATIC);
+	int rc = STORE_NOT_FOUND;
+	if (sqlite3_step(s) == SQLITE_ROW && col_id(s, 0, patient))
+		rc = STORE_OK;
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+/* --- patient-scoped --- */
+
+int store_patient_create(const struct id *id, const struct id *practice,
+			 const uint8_t nhi_index[HASH_BYTES], struct bytes wrapped_key,
+			 struct bytes phi)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_PATIENT_CREATE);
+	bind_id(s, 1, id);
+	sqlite3_bind_blob(s, 2, nhi_index, HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, wrapped_key.ptr, (int)wrapped_key.len, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, phi.ptr, (int)phi.len, SQLITE_STATIC);
+	int step = sqlite3_step(s);
+	sqlite3_reset(s);
+	int rc = step == SQLITE_DONE ? STORE_OK
+		 : step == SQLITE_CONSTRAINT ? STORE_CONFLICT
+					       : db_fail("patient_create");
+	if (rc == STORE_OK && practice != NULL) {
+		s = stmt(S_ENROL);
+		bind_id(s, 1, id);
+		bind_id(s, 2, practice);
+		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("enrol");
+		sqlite3_reset(s);
+	}
+	unlock();
+	return rc;
+}
+
+int store_patient_get(const struct grant *g, const struct id *patient, struct arena *a,
+		      struct store_patient *out)
+{
+	if (!grant_for_patient(g, patient))
+		return STORE_DENIED;
+	lock();
+	sqlite3_stmt *s = stmt(S_PATIENT_GET);
+	bind_id(s, 1, patient);
+	int rc = STORE_NOT_FOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		out->id = *patient;
+		rc = col_bytes(s, 0, a, &out->wrapped_key) && col_bytes(s, 1, a, &out->phi)
+			     ? STORE_OK
+			     : STORE_ERROR;
+		out->created = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+int store_document_insert(const struct grant *g, const struct store_document *d)
+{
+	if (!grant_allows(g, &d->patient, ACTION_DOCUMENT_CREATE))
+		return STORE_DENIED;
+	lock();
+	sqlite3_stmt *s = stmt(S_DOCUMENT_INSERT);
+	bind_id(s, 1, &d->id);
+	bind_id(s, 2, &d->patient);
+	bind_id(s, 3, &d->author);
+	bind_text(s, 4, d->kind);
+	bind_text(s, 5, d->content_type);
+	sqlite3_bind_int64(s, 6, d->size);
+	sqlite3_bind_int64(s, 7, d->created);
+	sqlite3_bind_blob(s, 8, d->wrapped_key.ptr, (int)d->wrapped_key.len, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 9, d->meta.ptr, (int)d->meta.len, SQLITE_STATIC);
+	sqlite3_bind_blob64(s, 10, d->body.ptr, d->body.len, SQLITE_STATIC);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("document_insert");
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+static bool document_row(sqlite3_stmt *s, int first, struct arena *a, struct store_document *d)
+{
+	col_id(s, first, &d->author);
+	col_text_fixed(s, first + 1, d->kind, sizeof(d->kind));
+	col_text_fixed(s, first + 2, d->content_type, sizeof(d->content_type));
+	d->size = sqlite3_column_int64(s, first + 3);
+	d->created = sqlite3_column_int64(s, first + 4);
+	return col_bytes(s, first + 5, a, &d->wrapped_key) && col_bytes(s, first + 6, a, &d->meta);
+}
+
+int store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
+			struct store_document **docs, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_DOCUMENT_LIST))
+		return STORE_DENIED;
+	*docs = arena_calloc(a, LIMIT_LIST, sizeof(struct store_document));
+	if (*docs == NULL)
+		return STORE_ERROR;
+	int rc = STORE_OK;
+	lock();
+	sqlite3_stmt *s = stmt(S_DOCUMENT_LIST);
+	bind_id(s, 1, patient);
+	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW) {
+		struct store_document *d = &(*docs)[*n];
+		col_id(s, 0, &d->id);
+		d->patient = *patient;
+		if (!document_row(s, 1, a, d)) {
+			rc = STORE_ERROR;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+int store_document_get(const struct grant *g, const struct id *document, bool with_body,
+		       struct arena *a, struct store_document *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (g == NULL)
+		return STORE_DENIED;
+	lock();
+	sqlite3_stmt *s = stmt(S_DOCUMENT_GET);
+	bind_id(s, 1, document);
+	sqlite3_bind_int(s, 2, with_body ? 1 : 0);
+	int rc = STORE_NOT_FOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		col_id(s, 0, &out->patient);
+		out->id = *document;
+		/* The grant must be for this document's own patient: checked on the row itself. */
+		if (!grant_allows(g, &out->patient, ACTION_DOCUMENT_READ))
+			rc = STORE_DENIED;
+		else if (!document_row(s, 1, a, out) || (with_body && !col_bytes(s, 8, a, &out->body)))
+			rc = STORE_ERROR;
+		else
+			rc = STORE_OK;
+	}
+	sqlite3_reset(s);
+	unlock();
+	if (rc != STORE_OK)
+		memset(out, 0, sizeof(*out));
+	return rc;
+}
+
+/* --- audit --- */
+
+int store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES])
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_AUDIT_LAST);
+	*seq = 0;
+	memset(hash, 0, HASH_BYTES);
+	int rc = STORE_OK;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_bytes(s, 1) == HASH_BYTES)
+			memcpy(hash, sqlite3_column_blob(s, 1), HASH_BYTES);
+		else
+			rc = STORE_ERROR;
+	}
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+int store_audit_insert(const struct audit_record *r)
+{
+	lock();
+	sqlite3_stmt *s = stmt(S_AUDIT_INSERT);
+	sqlite3_bind_int64(s, 1, r->seq);
+	sqlite3_bind_int64(s, 2, r->ts_ms);
+	bind_text(s, 3, r->actor);
+	bind_text(s, 4, r->session);
+	bind_text(s, 5, r->ip);
+	bind_text(s, 6, r->action);
+	bind_text(s, 7, r->patient);
+	bind_text(s, 8, r->rtype);
+	bind_text(s, 9, r->rid);
+	bind_text(s, 10, r->outcome);
+	sqlite3_bind_int64(s, 11, r->bytes);
+	sqlite3_bind_blob(s, 12, r->prev, HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 13, r->hash, HASH_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("audit_insert");
+	sqlite3_reset(s);
+	unlock();
+	return rc;
+}
+
+int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx)
+{
+	/* A separate statement so a long verification does not hold the shared one. */
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, stmt_sql[S_AUDIT_EACH], -1, &s, NULL) != SQLITE_OK)
+		return db_fail("audit_each");
+	int rc = 0;
+	struct audit_record r;
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.seq = sqlite3_column_int64(s, 0);
+		r.ts_ms = sqlite3_column_int64(s, 1);
+		col_text_fixed(s, 2, r.actor, sizeof(r.actor));
+		col_text_fixed(s, 3, r.session, sizeof(r.session));
+		col_text_fixed(s, 4, r.ip, sizeof(r.ip));
+		col_text_fixed(s, 5, r.action, sizeof(r.action));
+		col_text_fixed(s, 6, r.patient, sizeof(r.patient));
+		col_text_fixed(s, 7, r.rtype, sizeof(r.rtype));
+		col_text_fixed(s, 8, r.rid, sizeof(r.rid));
+		col_text_fixed(s, 9, r.outcome, sizeof(r.outcome));
+		r.bytes = sqlite3_column_int64(s, 10);
+		if (sqlite3_column_bytes(s, 11) == HASH_BYTES)
+			memcpy(r.prev, sqlite3_column_blob(s, 11), HASH_BYTES);
+		if (sqlite3_column_bytes(s, 12) == HASH_BYTES)
+			memcpy(r.hash, sqlite3_column_blob(s, 12), HASH_BYTES);
+		rc = fn(&r, ctx);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -1,0 +1,31 @@
+#include "util/strtonum.h"
+
+#include <stddef.h>
+
+int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	if (s == NULL || *s == '\0')
+		return -1;
+	int neg = 0;
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	if (*s == '\0')
+		return -1;
+	int64_t v = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		int d = *s - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (neg)
+		v = -v;
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,6 @@
+#ifndef MEDKEEP_STRTONUM_H
+#define MEDKEEP_STRTONUM_H
+#include <stdint.h>
+/* Parse a decimal integer in [min, max] from the whole of s; 0 on success, -1 otherwise. */
+int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+#endif

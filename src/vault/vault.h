@@ -1,0 +1,51 @@
+/*
+ * The vault: the only holder of the master key. Workers ask it to create a patient's key,
+ * to seal or open one record, or to unwrap one document's key; each request that touches an
+ * existing patient's data must carry a grant from the policy gate for that patient.
+ *
+ * Today the vault runs inside the serving process, with the master key in guarded
+ * (sodium_malloc, mprotect no-access) memory. The interface is the seam for the separate
+ * vault process of DESIGN.md invariant 5: nothing here hands out the master key or a
+ * patient key, only document keys and plaintexts of one record at a time.
+ */
+#ifndef MEDKEEP_VAULT_H
+#define MEDKEEP_VAULT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/crypto.h"
+#include "policy/grant.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/id.h"
+
+/* Create DIR/master.key (mode 0600); fails when one exists. */
+int vault_create(const char *dir);
+/* Load DIR/master.key; refuses a key file readable by others. */
+int vault_load(const char *dir);
+void vault_unload(void);
+
+/* Keyed hash of a normalised lookup value (NHI, email) for blind-index columns. */
+void vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
+
+/* New patient: make their key, wrap it, and seal their demographics with it. */
+int vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,
+			 struct buf *wrapped_key, struct buf *phi_ct) MUST_CHECK;
+/* Open a patient's demographics (any grant for that patient). */
+int vault_patient_open(const struct grant *g, const struct store_patient *p, struct buf *out) MUST_CHECK;
+
+/* Seal a new document for a patient (needs a document.create grant). Appends the wrapped
+ * document key, the sealed body and the sealed metadata to the three buffers. */
+int vault_document_seal(const struct grant *g, const struct store_patient *p,
+			const struct id *document, const void *body, size_t body_len,
+			const void *meta, size_t meta_len, struct buf *wrapped_key,
+			struct buf *body_ct, struct buf *meta_ct) MUST_CHECK;
+/* Unwrap one document's key (needs a document.read or document.list grant for its patient).
+ * The caller wipes *key (key_wipe) as soon as it has decrypted what it needs. */
+int vault_document_key(const struct grant *g, const struct store_patient *p,
+		       const struct store_document *d, struct key *key) MUST_CHECK;
+
+/* Associated data that binds a ciphertext to what it is and whose. */
+void vault_ad(char out[128], const char *purpose, const struct id *patient, const struct id *record);
+
+#endif

@@ -1,0 +1,72 @@
+#include "web/html.h"
+
+#include <string.h>
+
+#include "policy/policy.h"
+
+void html_text(struct buf *b, const char *s)
+{
+	if (s == NULL)
+		return;
+	const char *run = s;
+	for (const char *p = s; *p; p++) {
+		const char *rep = NULL;
+		switch (*p) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			continue;
+		}
+		buf_append(b, run, (size_t)(p - run));
+		buf_puts(b, rep);
+		run = p + 1;
+	}
+	buf_puts(b, run);
+}
+
+void html_raw(struct buf *b, const char *markup)
+{
+	buf_puts(b, markup);
+}
+
+void html_begin(struct buf *b, const char *title, const struct actor *a, const char *csrf)
+{
+	html_raw(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+		    "<title>");
+	html_text(b, title);
+	html_raw(b, " · medkeep</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>"
+		    "<body><a class=\"skip\" href=\"#main\">Skip to content</a>"
+		    "<header class=\"top\"><a class=\"brand\" href=\"/\">medkeep</a>");
+	if (a != NULL) {
+		html_raw(b, "<nav aria-label=\"Main\">");
+		if (a->role == ROLE_PATIENT)
+			html_raw(b, "<a href=\"/documents\">My documents</a>");
+		if (a->role == ROLE_CLINICIAN)
+			html_raw(b, "<a href=\"/patients\">Patients</a>");
+		html_raw(b, "<form method=\"post\" action=\"/logout\" class=\"inline\">"
+			    "<input type=\"hidden\" name=\"csrf\" value=\"");
+		html_text(b, csrf);
+		html_raw(b, "\"><button type=\"submit\" class=\"link\">Log out</button></form></nav>");
+	}
+	html_raw(b, "</header><main id=\"main\">");
+}
+
+void html_end(struct buf *b)
+{
+	html_raw(b, "</main><footer class=\"foot\">Your health information is encrypted and every "
+		    "access to it is recorded.</footer></body></html>\n");
+}

@@ -1,0 +1,555 @@
+/*
+ * Pages. Each handler renders into the request arena through html_text (escaped) and
+ * html_raw (our own literals). Patient data comes only from the domain layer.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/auth.h"
+#include "domain/domain.h"
+#include "http/parse.h"
+#include "limits.h"
+#include "web/html.h"
+#include "web/web.h"
+
+#define PAGE_MAX (4u * 1024u * 1024u)
+#define SESSION_COOKIE "__Host-medkeep"
+#define LOGIN_COOKIE "__Host-medkeep-login"
+
+static const char html_type[] = "text/html; charset=utf-8";
+
+static struct buf *page_buf(struct request *req)
+{
+	struct buf *b = arena_alloc(&req->arena, sizeof(*b));
+	if (b)
+		buf_init(b, &req->arena, PAGE_MAX);
+	return b;
+}
+
+static const char *status_title(int status)
+{
+	switch (status) {
+	case 400:
+		return "Something in that request was not right";
+	case 401:
+		return "Please log in";
+	case 403:
+		return "That action was refused";
+	case 404:
+		return "Not found";
+	case 413:
+		return "That was too large";
+	case 415:
+		return "Unsupported type";
+	case 429:
+		return "Too many attempts";
+	default:
+		return "Something went wrong";
+	}
+}
+
+void web_error(struct request *req, struct response *res, int status, const char *message)
+{
+	struct buf *b = page_buf(req);
+	if (b == NULL) {
+		respond(res, 500, "text/plain", "Internal error\n", 15);
+		return;
+	}
+	html_begin(b, status_title(status), req->authenticated ? &req->actor : NULL, req->csrf);
+	html_raw(b, "<h1>");
+	html_text(b, status_title(status));
+	html_raw(b, "</h1><p>");
+	html_text(b, message);
+	html_raw(b, "</p><p><a href=\"/\">Back to the start</a></p>");
+	html_end(b);
+	respond_buf(res, status, html_type, b);
+}
+
+static void format_date(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%d %b %Y", &tm);
+}
+
+static void format_size(int64_t n, char out[32])
+{
+	if (n < 1024)
+		snprintf(out, 32, "%lld bytes", (long long)n);
+	else if (n < 1024 * 1024)
+		snprintf(out, 32, "%lld KB", (long long)((n + 1023) / 1024));
+	else
+		snprintf(out, 32, "%.1f MB", (double)n / (1024.0 * 1024.0));
+}
+
+void web_stylesheet(struct request *req, struct response *res)
+{
+	(void)req;
+	extern const char web_style_css[];
+	extern const size_t web_style_css_len;
+	res->cacheable = true;
+	respond(res, 200, "text/css; charset=utf-8", web_style_css, web_style_css_len);
+}
+
+void web_home(struct request *req, struct response *res)
+{
+	if (!req->authenticated) {
+		respond_redirect(req, res, "/login");
+		return;
+	}
+	if (req->actor.role == ROLE_PATIENT) {
+		respond_redirect(req, res, "/documents");
+		return;
+	}
+	if (req->actor.role == ROLE_CLINICIAN) {
+		respond_redirect(req, res, "/patients");
+		return;
+	}
+	struct buf *b = page_buf(req);
+	html_begin(b, "Welcome", &req->actor, req->csrf);
+	html_raw(b, "<h1>Welcome</h1><p>You are signed in as ");
+	html_text(b, role_name(req->actor.role));
+	html_raw(b, ". Your role has no patient pages: staff accounts and settings come in a "
+		    "later release.</p>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+static void cookie_header(struct request *req, struct response *res, const char *name,
+			  const char *value, int max_age)
+{
+	char *c = arena_printf(&req->arena, "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict%s",
+			       name, value, max_age == 0 ? "; Max-Age=0" : "");
+	if (c)
+		response_header(res, "Set-Cookie", c);
+}
+
+static void login_page(struct request *req, struct response *res, int status, const char *error,
+		       const char *email)
+{
+	char token[TOKEN_B64_LEN + 1];
+	uint8_t raw[TOKEN_BYTES];
+	token_new(token, raw);
+	cookie_header(req, res, LOGIN_COOKIE, token, -1);
+	struct buf *b = page_buf(req);
+	html_begin(b, "Log in", NULL, NULL);
+	html_raw(b, "<h1>Log in to your health record</h1>");
+	if (error) {
+		html_raw(b, "<p class=\"error\" role=\"alert\">");
+		html_text(b, error);
+		html_raw(b, "</p>");
+	}
+	html_raw(b, "<form method=\"post\" action=\"/login\" class=\"card\">"
+		    "<input type=\"hidden\" name=\"csrf\" value=\"");
+	html_text(b, token);
+	html_raw(b, "\"><label for=\"email\">Email</label>"
+		    "<input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" "
+		    "required maxlength=\"254\" value=\"");
+	html_text(b, email ? email : "");
+	html_raw(b, "\"><label for=\"password\">Password</label>"
+		    "<input id=\"password\" name=\"password\" type=\"password\" "
+		    "autocomplete=\"current-password\" required maxlength=\"128\">"
+		    "<button type=\"submit\">Log in</button></form>");
+	html_end(b);
+	respond_buf(res, status, html_type, b);
+}
+
+void web_login_form(struct request *req, struct response *res)
+{
+	login_page(req, res, 200, NULL, NULL);
+}
+
+static int parse_form(struct request *req, struct form_field *fields, size_t *n)
+{
+	const char *ct = req->content_type;
+	if (ct == NULL || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+		return -2;
+	return form_parse(req->body.data ? req->body.data : "", req->body.len, &req->arena, fields,
+			  LIMIT_FORM_FIELDS, n);
+}
+
+void web_login_submit(struct request *req, struct response *res)
+{
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	int p = parse_form(req, fields, &n);
+	if (p == -2) {
+		web_error(req, res, 415, "Send the login form as application/x-www-form-urlencoded.");
+		return;
+	}
+	if (p != 0) {
+		web_error(req, res, 400, "The form could not be read.");
+		return;
+	}
+	/* Login CSRF: the form's token must match the cookie set with the form. */
+	size_t elen = 0, plen = 0;
+	const char *csrf = form_get(fields, n, "csrf", NULL);
+	const char *email = form_get(fields, n, "email", &elen);
+	const char *password = form_get(fields, n, "password", &plen);
+	const char *cookie = request_header(req, "Cookie");
+	struct slice pre;
+	if (csrf == NULL || cookie == NULL ||
+	    cookie_find(cookie, strlen(cookie), LOGIN_COOKIE, &pre) != 0 ||
+	    pre.len != TOKEN_B64_LEN || strlen(csrf) != TOKEN_B64_LEN ||
+	    ct_compare(pre.ptr, csrf, TOKEN_B64_LEN) != 0) {
+		login_page(req, res, 403, "This login form has expired. Please try again.", NULL);
+		return;
+	}
+	if (email == NULL || password == NULL) {
+		login_page(req, res, 400, "Enter your email and password.", NULL);
+		return;
+	}
+	struct login_result lr;
+	int rc = auth_login(email, elen, password, plen, req->ip, &lr);
+	if (rc == AUTH_THROTTLED) {
+		login_page(req, res, 429,
+			   "Too many attempts. Wait 15 minutes, or reset your password.", email);
+		return;
+	}
+	if (rc != AUTH_OK) {
+		login_page(req, res, rc == AUTH_ERROR ? 500 : 401, "Email or password is incorrect.",
+			   email);
+		return;
+	}
+	cookie_header(req, res, SESSION_COOKIE, lr.token, -1);
+	cookie_header(req, res, LOGIN_COOKIE, "", 0);
+	explicit_bzero(lr.token, sizeof(lr.token));
+	respond_redirect(req, res, "/");
+}
+
+void web_logout(struct request *req, struct response *res)
+{
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	const char *csrf = parse_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL) : NULL;
+	if (!request_csrf_ok(req, csrf ? csrf : "")) {
+		web_error(req, res, 403, "Missing or wrong CSRF token.");
+		return;
+	}
+	auth_logout(req->token, strlen(req->token), &req->actor);
+	cookie_header(req, res, SESSION_COOKIE, "", 0);
+	respond_redirect(req, res, "/login");
+}
+
+void web_session_json(struct request *req, struct response *res)
+{
+	char acct[ID_HEX_LEN + 1], pat[ID_HEX_LEN + 1];
+	id_hex(&req->actor.account, acct);
+	id_hex(&req->actor.patient, pat);
+	json_t *o = json_pack("{s:s, s:s, s:o, s:s}", "account", acct, "role",
+			      role_name(req->actor.role), "patient",
+			      req->actor.has_patient ? json_string(pat) : json_null(), "csrf",
+			      req->csrf);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (s == NULL) {
+		respond(res, 500, "application/json", "{}", 2);
+		return;
+	}
+	char *copy = arena_strdup(&req->arena, s);
+	free(s);
+	respond(res, 200, "application/json", copy, copy ? strlen(copy) : 0);
+}
+
+static void document_rows(struct buf *b, const struct document_view *docs, size_t n)
+{
+	if (n == 0) {
+		html_raw(b, "<p class=\"empty\">No documents yet.</p>");
+		return;
+	}
+	html_raw(b, "<ul class=\"docs\">");
+	for (size_t i = 0; i < n; i++) {
+		char id[ID_HEX_LEN + 1], date[32], size[32];
+		id_hex(&docs[i].id, id);
+		format_date(docs[i].created, date);
+		format_size(docs[i].size, size);
+		html_raw(b, "<li><a href=\"/documents/");
+		html_text(b, id);
+		html_raw(b, "\">");
+		html_text(b, docs[i].title);
+		html_raw(b, "</a><span class=\"meta\">");
+		html_text(b, document_kind_info(docs[i].kind)->label);
+		html_raw(b, " · ");
+		html_text(b, date);
+		html_raw(b, " · ");
+		html_text(b, size);
+		html_raw(b, "</span></li>");
+	}
+	html_raw(b, "</ul>");
+}
+
+static void upload_form(struct buf *b, const struct id *patient, const char *csrf, bool staff)
+{
+	char pid[ID_HEX_LEN + 1];
+	id_hex(patient, pid);
+	html_raw(b, "<form method=\"post\" enctype=\"multipart/form-data\" class=\"card\" "
+		    "action=\"/patients/");
+	html_text(b, pid);
+	html_raw(b, "/documents\"><h2>");
+	html_raw(b, staff ? "Publish a document to this patient" : "Upload a document");
+	html_raw(b, "</h2><input type=\"hidden\" name=\"csrf\" value=\"");
+	html_text(b, csrf);
+	html_raw(b, "\">");
+	if (staff) {
+		html_raw(b, "<label for=\"kind\">Kind</label><select id=\"kind\" name=\"kind\">");
+		for (int k = 0; k < DOC_KIND_COUNT; k++) {
+			if (k == DOC_PATIENT_UPLOAD)
+				continue;
+			html_raw(b, "<option value=\"");
+			html_text(b, document_kind_info((enum document_kind)k)->slug);
+			html_raw(b, "\">");
+			html_text(b, document_kind_info((enum document_kind)k)->label);
+			html_raw(b, "</option>");
+		}
+		html_raw(b, "</select>");
+	}
+	html_raw(b, "<label for=\"title\">Title</label><input id=\"title\" name=\"title\" "
+		    "required maxlength=\"1000\"><label for=\"file\">File (PDF, PNG or JPEG, up to "
+		    "20 MB)</label><input id=\"file\" name=\"file\" type=\"file\" required "
+		    "accept=\"application/pdf,image/png,image/jpeg\"><button type=\"submit\">");
+	html_raw(b, staff ? "Publish" : "Upload");
+	html_raw(b, "</button></form>");
+}
+
+void web_my_documents(struct request *req, struct response *res)
+{
+	if (!req->actor.has_patient) {
+		respond_redirect(req, res, "/");
+		return;
+	}
+	struct document_view *docs = NULL;
+	size_t n = 0;
+	int rc = document_list(&req->actor, &req->actor.patient, &req->arena, &docs, &n);
+	if (rc != DOMAIN_OK) {
+		web_error(req, res, rc == DOMAIN_NOT_FOUND ? 404 : 500,
+			  rc == DOMAIN_NOT_FOUND ? "There is no such page." : "Please try again.");
+		return;
+	}
+	struct buf *b = page_buf(req);
+	html_begin(b, "My documents", &req->actor, req->csrf);
+	html_raw(b, "<h1>My documents</h1><p class=\"lead\">Letters, summaries and reports from "
+		    "your practice, and files you have uploaded.</p>");
+	document_rows(b, docs, n);
+	upload_form(b, &req->actor.patient, req->csrf, false);
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+static int read_document(struct request *req, struct response *res, bool with_body,
+			 struct document_view *v)
+{
+	struct id id;
+	int rc = request_param_id(req, 0, &id) == 0
+			 ? document_read(&req->actor, &id, with_body, with_body ? "Binary" : "DocumentReference",
+					 &req->arena, v)
+			 : DOMAIN_NOT_FOUND;
+	if (rc == DOMAIN_NOT_FOUND)
+		web_error(req, res, 404, "There is no such document.");
+	else if (rc != DOMAIN_OK)
+		web_error(req, res, 500, "The document could not be opened. Please try again.");
+	return rc;
+}
+
+void web_document(struct request *req, struct response *res)
+{
+	struct document_view v;
+	if (read_document(req, res, false, &v) != DOMAIN_OK)
+		return;
+	char id[ID_HEX_LEN + 1], date[32], size[32], pid[ID_HEX_LEN + 1];
+	id_hex(&v.id, id);
+	id_hex(&v.patient, pid);
+	format_date(v.created, date);
+	format_size(v.size, size);
+	struct buf *b = page_buf(req);
+	html_begin(b, v.title, &req->actor, req->csrf);
+	html_raw(b, "<p><a href=\"");
+	if (req->actor.role == ROLE_PATIENT)
+		html_raw(b, "/documents\">← My documents");
+	else {
+		html_raw(b, "/patients/");
+		html_text(b, pid);
+		html_raw(b, "\">← Patient");
+	}
+	html_raw(b, "</a></p><h1>");
+	html_text(b, v.title);
+	html_raw(b, "</h1><dl class=\"facts\"><dt>Kind</dt><dd>");
+	html_text(b, document_kind_info(v.kind)->label);
+	html_raw(b, "</dd><dt>Date</dt><dd>");
+	html_text(b, date);
+	html_raw(b, "</dd><dt>File</dt><dd>");
+	html_text(b, v.filename);
+	html_raw(b, "</dd><dt>Size</dt><dd>");
+	html_text(b, size);
+	html_raw(b, "</dd></dl><p><a class=\"button\" href=\"/documents/");
+	html_text(b, id);
+	html_raw(b, "/download\" download>Download</a></p>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+void web_send_download(struct request *req, struct response *res, const struct document_view *v)
+{
+	/* Only a safe, ASCII file name goes in the header; anything else becomes "document". */
+	char name[LIMIT_FILENAME + 1];
+	size_t j = 0;
+	for (const char *p = v->filename; p && *p && j < LIMIT_FILENAME; p++) {
+		unsigned char c = (unsigned char)*p;
+		name[j++] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			     c == '.' || c == '-' || c == '_')
+				    ? (char)c
+				    : '_';
+	}
+	name[j] = '\0';
+	char *cd = arena_printf(&req->arena, "attachment; filename=\"%s\"", j ? name : "document");
+	if (cd)
+		response_header(res, "Content-Disposition", cd);
+	res->csp = CSP_DOWNLOAD;
+	respond(res, 200, v->content_type, v->data, v->data_len);
+}
+
+void web_document_download(struct request *req, struct response *res)
+{
+	struct document_view v;
+	if (read_document(req, res, true, &v) != DOMAIN_OK)
+		return;
+	web_send_download(req, res, &v);
+}
+
+void web_patients(struct request *req, struct response *res)
+{
+	struct patient_view *ps = NULL;
+	size_t n = 0;
+	if (patient_list_visible(&req->actor, &req->arena, &ps, &n) != DOMAIN_OK) {
+		web_error(req, res, 500, "The list could not be loaded. Please try again.");
+		return;
+	}
+	struct buf *b = page_buf(req);
+	html_begin(b, "Patients", &req->actor, req->csrf);
+	html_raw(b, "<h1>Patients</h1>");
+	if (n == 0)
+		html_raw(b, "<p class=\"empty\">No patients to show.</p>");
+	else
+		html_raw(b, "<table class=\"list\"><thead><tr><th scope=\"col\">Name</th>"
+			    "<th scope=\"col\">NHI</th><th scope=\"col\">Born</th></tr></thead><tbody>");
+	for (size_t i = 0; i < n; i++) {
+		char id[ID_HEX_LEN + 1];
+		id_hex(&ps[i].id, id);
+		html_raw(b, "<tr><td><a href=\"/patients/");
+		html_text(b, id);
+		html_raw(b, "\">");
+		html_text(b, ps[i].family);
+		html_raw(b, ", ");
+		html_text(b, ps[i].given);
+		html_raw(b, "</a></td><td>");
+		html_text(b, ps[i].nhi);
+		html_raw(b, "</td><td>");
+		html_text(b, ps[i].birth_date);
+		html_raw(b, "</td></tr>");
+	}
+	if (n)
+		html_raw(b, "</tbody></table>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+void web_patient(struct request *req, struct response *res)
+{
+	struct id pid;
+	struct patient_view p;
+	int rc = request_param_id(req, 0, &pid) == 0
+			 ? patient_read(&req->actor, &pid, &req->arena, &p)
+			 : DOMAIN_NOT_FOUND;
+	struct document_view *docs = NULL;
+	size_t n = 0;
+	if (rc == DOMAIN_OK)
+		rc = document_list(&req->actor, &pid, &req->arena, &docs, &n);
+	if (rc != DOMAIN_OK) {
+		web_error(req, res, rc == DOMAIN_NOT_FOUND ? 404 : 500,
+			  rc == DOMAIN_NOT_FOUND ? "There is no such patient." : "Please try again.");
+		return;
+	}
+	struct buf *b = page_buf(req);
+	const char *title = arena_printf(&req->arena, "%s, %s", p.family, p.given);
+	html_begin(b, title ? title : "Patient", &req->actor, req->csrf);
+	html_raw(b, "<p><a href=\"/patients\">← Patients</a></p><h1>");
+	html_text(b, title);
+	html_raw(b, "</h1><dl class=\"facts\"><dt>NHI</dt><dd>");
+	html_text(b, p.nhi);
+	html_raw(b, "</dd><dt>Born</dt><dd>");
+	html_text(b, p.birth_date);
+	html_raw(b, "</dd><dt>Practice</dt><dd>");
+	html_text(b, p.practice_name ? p.practice_name : "-");
+	html_raw(b, "</dd></dl><h2>Documents</h2>");
+	document_rows(b, docs, n);
+	upload_form(b, &pid, req->csrf, true);
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+static char *slice_dup(struct request *req, struct slice s)
+{
+	return arena_strndup(&req->arena, s.ptr ? s.ptr : "", s.len);
+}
+
+void web_document_upload(struct request *req, struct response *res)
+{
+	struct slice boundary;
+	struct multipart_part parts[LIMIT_MULTIPART_PARTS];
+	size_t n = 0;
+	const char *ct = req->content_type;
+	if (ct == NULL || multipart_boundary(ct, strlen(ct), &boundary) != 0) {
+		web_error(req, res, 415, "Send the upload form as multipart/form-data.");
+		return;
+	}
+	if (multipart_parse(req->body.data ? req->body.data : "", req->body.len, boundary, parts,
+			    LIMIT_MULTIPART_PARTS, &n) != 0) {
+		web_error(req, res, 400, "The upload could not be read.");
+		return;
+	}
+	const struct multipart_part *csrf = multipart_get(parts, n, "csrf");
+	if (csrf == NULL || !request_csrf_ok(req, slice_dup(req, csrf->data))) {
+		web_error(req, res, 403, "Missing or wrong CSRF token.");
+		return;
+	}
+	const struct multipart_part *title = multipart_get(parts, n, "title");
+	const struct multipart_part *file = multipart_get(parts, n, "file");
+	const struct multipart_part *kind = multipart_get(parts, n, "kind");
+	struct document_new d;
+	memset(&d, 0, sizeof(d));
+	if (request_param_id(req, 0, &d.patient) != 0) {
+		web_error(req, res, 404, "There is no such patient.");
+		return;
+	}
+	if (title == NULL || file == NULL || !file->has_filename) {
+		web_error(req, res, 400, "Give a title and choose a file.");
+		return;
+	}
+	d.kind = DOC_PATIENT_UPLOAD;
+	if (kind != NULL && document_kind_parse(slice_dup(req, kind->data), &d.kind) != 0) {
+		web_error(req, res, 400, "Unknown kind of document.");
+		return;
+	}
+	d.title = slice_dup(req, title->data);
+	d.filename = slice_dup(req, file->filename);
+	d.data = (const uint8_t *)file->data.ptr;
+	d.data_len = file->data.len;
+	struct document_view v;
+	const char *why = NULL;
+	int rc = document_create(&req->actor, &d, &req->arena, &v, &why);
+	if (rc == DOMAIN_INVALID) {
+		web_error(req, res, 400, why ? why : "The document was not accepted.");
+		return;
+	}
+	if (rc != DOMAIN_OK) {
+		web_error(req, res, rc == DOMAIN_NOT_FOUND ? 404 : 500,
+			  rc == DOMAIN_NOT_FOUND ? "There is no such patient." : "Please try again.");
+		return;
+	}
+	char id[ID_HEX_LEN + 1];
+	id_hex(&v.id, id);
+	const char *loc = arena_printf(&req->arena, "/documents/%s", id);
+	respond_redirect(req, res, loc ? loc : "/");
+}

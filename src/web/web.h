@@ -1,0 +1,25 @@
+/* Server-rendered pages for patients and staff. Handlers parse and render; the domain layer
+ * decides. Every page works without JavaScript. */
+#ifndef MEDKEEP_WEB_H
+#define MEDKEEP_WEB_H
+#include "http/http.h"
+
+void web_error(struct request *req, struct response *res, int status, const char *message);
+void web_home(struct request *req, struct response *res);
+void web_login_form(struct request *req, struct response *res);
+void web_login_submit(struct request *req, struct response *res);
+void web_logout(struct request *req, struct response *res);
+void web_session_json(struct request *req, struct response *res);
+void web_stylesheet(struct request *req, struct response *res);
+void web_my_documents(struct request *req, struct response *res);
+void web_document(struct request *req, struct response *res);
+void web_document_download(struct request *req, struct response *res);
+void web_patients(struct request *req, struct response *res);
+void web_patient(struct request *req, struct response *res);
+void web_document_upload(struct request *req, struct response *res);
+
+/* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
+struct document_view;
+void web_send_download(struct request *req, struct response *res, const struct document_view *v);
+
+#endif
