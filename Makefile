@@ -14,7 +14,7 @@ HARDEN_LD := -pie -Wl,-z,relro,-z,now,-z,noexecstack
 SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 SRCS    := $(shell find src -name '*.c' | sort)
-LIB_SRCS := $(filter-out src/main/main.c,$(SRCS))
+LIB_SRCS := $(filter-out src/main/%,$(SRCS))
 GEN     := build/gen/style_css.c
 
 DATA    ?= ./demo-data

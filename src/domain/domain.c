@@ -259,7 +259,7 @@ static int meta_open(const struct key *dk, const struct store_document *d, struc
 	return rc;
 }
 
-static void view_from_row(const struct store_document *d, struct document_view *v)
+static void view_from_row(const struct store_document *d, struct arena *ar, struct document_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = d->id;
@@ -267,7 +267,7 @@ static void view_from_row(const struct store_document *d, struct document_view *
 	v->author = d->author;
 	if (document_kind_parse(d->kind, &v->kind) != 0)
 		v->kind = DOC_PATIENT_UPLOAD;
-	v->content_type = d->content_type;
+	v->content_type = arena_strdup(ar, d->content_type);
 	v->size = d->size;
 	v->created = d->created;
 }
@@ -295,7 +295,7 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 	for (size_t i = 0; i < count; i++) {
 		struct key dk;
 		struct document_view *v = &(*out)[i];
-		view_from_row(&rows[i], v);
+		view_from_row(&rows[i], ar, v);
 		if (vault_document_key(&g, &p, &rows[i], &dk) != 0)
 			return DOMAIN_ERROR;
 		int m = meta_open(&dk, &rows[i], ar, v);
@@ -328,7 +328,7 @@ int document_read(const struct actor *a, const struct id *document, bool with_bo
 	if (store_patient_get(&g, &patient, ar, &p) != STORE_OK ||
 	    store_document_get(&g, document, with_body, ar, &row) != STORE_OK)
 		return DOMAIN_ERROR;
-	view_from_row(&row, out);
+	view_from_row(&row, ar, out);
 	struct key dk;
 	if (vault_document_key(&g, &p, &row, &dk) != 0)
 		return DOMAIN_ERROR;
@@ -441,7 +441,7 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 		return DOMAIN_ERROR;
 	if (store_document_insert(&g, &row) != STORE_OK)
 		return DOMAIN_ERROR;
-	view_from_row(&row, out);
+	view_from_row(&row, ar, out);
 	out->title = arena_strdup(ar, d->title);
 	out->filename = arena_strdup(ar, d->filename);
 	return DOMAIN_OK;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Run every test: C unit tests, fuzz-corpus regressions, integration and browser tests
+# (node:test against the real binary built with ASan+UBSan). Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0
+failed=0
+mkdir -p build/test
+
+echo "== unit tests (ASan+UBSan)"
+if ./build/asan/unit-tests | tee build/test/unit.txt; then :; fi
+while read -r name checks fails; do
+	if [ "$fails" = "0" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done < <(sed -n 's/^unit \([a-z]*\) *\([0-9]*\) checks, \([0-9]*\) failed$/\1 \2 \3/p' build/test/unit.txt)
+
+if [ -x scripts/fuzz.sh ]; then
+	echo "== fuzz corpus regressions"
+	if scripts/fuzz.sh --regress; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+fi
+
+echo "== integration and browser tests"
+files=(tests/integration/*.test.js tests/browser/*.test.js)
+node --test --test-concurrency=1 --test-reporter=tap "${files[@]}" > build/test/node.tap 2>&1
+cat build/test/node.tap | grep -E '^(not ok|ok|# (pass|fail|tests))|^ +(not ok|ok) ' || true
+np=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' build/test/node.tap | tail -1)
+nf=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' build/test/node.tap | tail -1)
+if [ -z "$np" ]; then
+	echo "node test runner produced no summary:"; tail -50 build/test/node.tap
+	failed=$((failed + 1))
+else
+	passed=$((passed + np)); failed=$((failed + nf))
+	[ "$nf" = "0" ] || grep -A30 '^ *not ok' build/test/node.tap | head -150
+fi
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,181 @@
+// Test helpers: a demo data directory, the real binary on a free loopback port, and an HTTP
+// client that keeps its own cookies (medkeep's cookies are __Host-/Secure; we speak plain
+// HTTP on loopback, so we manage them by hand rather than trust a cookie jar).
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const http = require('node:http');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = process.env.MEDKEEP_BIN || path.join(ROOT, 'build', 'asan', 'medkeep');
+const PASSWORD = 'demo-password-2026';
+const SAN_ENV = { ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' };
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+function run(args, opts = {}) {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...SAN_ENV }, ...opts });
+  return { code: r.status, stdout: r.stdout || '', stderr: r.stderr || '' };
+}
+
+function sqlite(dir, sql) {
+  const r = spawnSync('sqlite3', [path.join(dir, 'medkeep.db'), sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+// Start a server over a fresh demo directory. Returns { base, dir, port, stop }.
+async function startServer({ patients = 3, extraArgs = [] } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-it-'));
+  fs.rmSync(dir, { recursive: true });
+  const demo = run(['demo', '--data', dir, '--patients', String(patients), '--password', PASSWORD]);
+  if (demo.code !== 0) throw new Error(`demo failed: ${demo.stderr}`);
+  const port = await freePort();
+  const proc = spawn(BIN, ['serve', '--data', dir, '--listen', `127.0.0.1:${port}`, ...extraArgs],
+    { env: { ...process.env, ...SAN_ENV }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try { const r = await fetch(`${base}/fhir/R4/metadata`); if (r.ok) break; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const server = {
+    base, dir, port, proc,
+    logs: () => stderr,
+    // Stop the server; throws when a sanitizer reported anything while it ran.
+    async stop() {
+      if (proc.exitCode === null) {
+        const done = new Promise((r) => proc.on('exit', r));
+        proc.kill('SIGTERM');
+        await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
+        if (proc.exitCode === null) proc.kill('SIGKILL');
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+      if (/AddressSanitizer|runtime error|LeakSanitizer/.test(stderr)) {
+        throw new Error(`sanitizer report from the server:\n${stderr.slice(0, 4000)}`);
+      }
+    },
+  };
+  return server;
+}
+
+// One browser-less user: cookies by hand, CSRF token from /session.
+class Client {
+  constructor(base) { this.base = base; this.cookies = new Map(); this.csrf = null; }
+
+  cookieHeader() { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '); }
+
+  absorb(res) {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = c.split(';');
+      const i = pair.indexOf('=');
+      const name = pair.slice(0, i).trim(); const value = pair.slice(i + 1).trim();
+      if (attrs.some((a) => /max-age=0/i.test(a)) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async req(method, p, { body, headers = {}, csrf = true } = {}) {
+    const h = { ...headers };
+    if (this.cookies.size) h.Cookie = this.cookieHeader();
+    if (csrf && method !== 'GET' && this.csrf && !('X-CSRF-Token' in h)) h['X-CSRF-Token'] = this.csrf;
+    const res = await fetch(this.base + p, { method, body, headers: h, redirect: 'manual' });
+    this.absorb(res);
+    const buf = Buffer.from(await res.arrayBuffer());
+    return { status: res.status, headers: res.headers, buf, text: buf.toString('utf8'),
+      json() { return JSON.parse(buf.toString('utf8')); } };
+  }
+
+  get(p, opts) { return this.req('GET', p, opts); }
+  post(p, opts) { return this.req('POST', p, opts); }
+
+  async loginForm() {
+    const page = await this.get('/login');
+    const m = page.text.match(/name="csrf" value="([^"]+)"/);
+    return m[1];
+  }
+
+  // Log in through the form; returns the POST /login response.
+  async login(email, password = PASSWORD) {
+    const token = await this.loginForm();
+    const res = await this.post('/login', {
+      body: new URLSearchParams({ csrf: token, email, password }).toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false,
+    });
+    if (res.status === 303) {
+      const s = await this.get('/session');
+      this.session = s.json();
+      this.csrf = this.session.csrf;
+    }
+    return res;
+  }
+
+  fhir(p, opts = {}) { return this.get(`/fhir/R4/${p}`, opts); }
+}
+
+function multipart(fields, files) {
+  const boundary = `----medkeep${Math.random().toString(16).slice(2)}`;
+  const parts = [];
+  for (const [k, v] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  }
+  for (const f of files) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\nContent-Type: ${f.type}\r\n\r\n`));
+    parts.push(f.data, Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${boundary}` };
+}
+
+// A small valid PDF whose text contains `marker`.
+function pdfWith(marker) {
+  const stream = `BT /F1 12 Tf 50 750 Td (${marker}) Tj ET`;
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>',
+    `<< /Length ${stream.length} >> stream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n'; const offs = [];
+  objs.forEach((o, i) => { offs.push(out.length); out += `${i + 1} 0 obj ${o} endobj\n`; });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offs) out += `${String(o).padStart(10, '0')} 00000 n \n`;
+  out += `trailer << /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+// Send raw bytes as a request path, bypassing URL normalisation.
+function rawGet(port, rawPath, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const r = http.request({ host: '127.0.0.1', port, path: rawPath, method: 'GET', headers }, (res) => {
+      let data = ''; res.on('data', (d) => { data += d; }); res.on('end', () => resolve({ status: res.statusCode, text: data }));
+    });
+    r.on('error', reject); r.end();
+  });
+}
+
+function randomId() { return require('node:crypto').randomBytes(16).toString('hex'); }
+
+// Every file in a directory tree, as buffers.
+function filesUnder(dir) {
+  const out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p)); else out.push({ path: p, data: fs.readFileSync(p) });
+  }
+  return out;
+}
+
+module.exports = { BIN, PASSWORD, startServer, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };

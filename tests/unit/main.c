@@ -1,0 +1,29 @@
+#include <stdlib.h>
+
+#include "crypto/crypto.h"
+#include "test.h"
+#include "util/log.h"
+
+int test_passed, test_failed;
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} suites[] = {
+	{"crypto", test_crypto}, {"nhi", test_nhi},     {"policy", test_policy},
+	{"audit", test_audit},   {"parse", test_parse}, {"html", test_html},
+};
+
+int main(void)
+{
+	crypto_setup();
+	log_set_quiet(1);
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		int before = test_failed, pb = test_passed;
+		suites[i].fn();
+		printf("unit %-8s %d checks, %d failed\n", suites[i].name,
+		       test_passed - pb + test_failed - before, test_failed - before);
+	}
+	printf("unit: %d passed, %d failed\n", test_passed, test_failed);
+	return test_failed ? 1 : 0;
+}

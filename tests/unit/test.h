@@ -1,0 +1,25 @@
+/* A tiny test harness: CHECK records a pass or a failure with its location. */
+#ifndef MEDKEEP_TEST_H
+#define MEDKEEP_TEST_H
+#include <stdio.h>
+
+extern int test_passed, test_failed;
+
+#define CHECK(cond)                                                                        \
+	do {                                                                               \
+		if (cond) {                                                                \
+			test_passed++;                                                     \
+		} else {                                                                   \
+			test_failed++;                                                     \
+			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
+		}                                                                          \
+	} while (0)
+
+void test_crypto(void);
+void test_nhi(void);
+void test_policy(void);
+void test_audit(void);
+void test_parse(void);
+void test_html(void);
+
+#endif

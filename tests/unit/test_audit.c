@@ -1,0 +1,76 @@
+/* The audit chain: intact verifies; changed, deleted or reordered records are named. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "store/store.h"
+#include "test.h"
+
+static void tamper(const char *dir, const char *sql)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/medkeep.db", dir);
+	sqlite3 *db = NULL;
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int64_t verify(const char *dir)
+{
+	struct audit_verify_result r;
+	CHECK(store_open(dir, false) == STORE_OK);
+	int rc = audit_verify(&r, NULL);
+	store_close();
+	return rc == 0 ? 0 : r.first_bad_seq;
+}
+
+void test_audit(void)
+{
+	char dir[] = "/tmp/medkeep-unit-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(store_open(dir, true) == STORE_OK);
+	CHECK(audit_init() == 0);
+	struct actor a;
+	memset(&a, 0, sizeof(a));
+	memset(&a.account, 7, sizeof(a.account));
+	snprintf(a.ip, sizeof(a.ip), "127.0.0.1");
+	struct id pat, doc;
+	memset(&pat, 8, sizeof(pat));
+	memset(&doc, 9, sizeof(doc));
+	for (int i = 0; i < 5; i++) {
+		struct audit_event e = {.actor = &a, .action = "document.read", .patient = &pat,
+					.rtype = "Binary", .rid = &doc, .outcome = AUDIT_ALLOW,
+					.bytes = 100 + i};
+		CHECK(audit_append(&e) == 0);
+	}
+	store_close();
+	CHECK(verify(dir) == 0);
+
+	tamper(dir, "UPDATE audit SET bytes = 999 WHERE seq = 3");
+	CHECK(verify(dir) == 3);
+	tamper(dir, "UPDATE audit SET bytes = 102 WHERE seq = 3");
+	CHECK(verify(dir) == 0);
+
+	tamper(dir, "UPDATE audit SET outcome = 'deny' WHERE seq = 2");
+	CHECK(verify(dir) == 2);
+	tamper(dir, "UPDATE audit SET outcome = 'allow' WHERE seq = 2");
+
+	/* reorder: swap the sequence numbers of records 4 and 5 */
+	tamper(dir, "UPDATE audit SET seq = 100 WHERE seq = 4; UPDATE audit SET seq = 4 WHERE seq = 5;"
+		    "UPDATE audit SET seq = 5 WHERE seq = 100");
+	CHECK(verify(dir) == 4);
+	tamper(dir, "UPDATE audit SET seq = 100 WHERE seq = 4; UPDATE audit SET seq = 4 WHERE seq = 5;"
+		    "UPDATE audit SET seq = 5 WHERE seq = 100");
+	CHECK(verify(dir) == 0);
+
+	tamper(dir, "DELETE FROM audit WHERE seq = 2");
+	CHECK(verify(dir) == 2);
+
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
