@@ -1,0 +1,376 @@
+#!/usr/bin/env bash
+# medkeep benchmark (see docs/BENCHMARKS.md).
+#
+# Seeds a demo practice (BENCH_PATIENTS patients, default 10000) under build/bench/, serves it on
+# a free loopback port, logs in once as patient1@demo.test, then measures with wrk, one run after
+# another, never concurrently:
+#   (a) nginx serving a static 2 KB file (the yardstick),
+#   (b) authenticated GET /fhir/R4/Binary/<id>            (a ~1-2 KB PDF, audited),
+#   (c) authenticated GET /fhir/R4/DocumentReference?patient=<id>  (search, audited).
+# Prints a Markdown table and writes it to build/bench/results.md.
+#
+# Environment:
+#   BENCH_PATIENTS=10000     patients to seed (the data dir is reused when the count matches)
+#   BENCH_SECONDS=10         seconds per wrk run
+#   BENCH_WARMUP=1           seconds of unrecorded wrk warm-up before each run (0 = none)
+#   BENCH_THREADS=2          wrk threads
+#   BENCH_CONNECTIONS=32     wrk connections (medkeep allows 64 per client address)
+#   BENCH_MEDKEEP_THREADS=   medkeep serve --threads (default: medkeep's own, one per core)
+#   BENCH_PASSWORD=...       password of every demo account (at least 12 characters)
+#   BENCH_SEED_TIMEOUT=3600  seconds allowed for seeding
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+PATIENTS=${BENCH_PATIENTS:-10000}
+DURATION=${BENCH_SECONDS:-10}
+WARMUP=${BENCH_WARMUP:-1}
+WRK_THREADS=${BENCH_THREADS:-2}
+WRK_CONNS=${BENCH_CONNECTIONS:-32}
+MK_THREADS=${BENCH_MEDKEEP_THREADS:-}
+PASSWORD=${BENCH_PASSWORD:-bench-password-2026}
+SEED_TIMEOUT=${BENCH_SEED_TIMEOUT:-3600}
+
+OUT=$ROOT/build/bench
+DATA=$OUT/data-$PATIENTS
+NGX=$OUT/nginx
+BIN=$ROOT/build/medkeep
+RESULTS=$OUT/results.md
+MK_LOG=$OUT/medkeep-serve.log
+CURL=(curl -sS --max-time 30 --noproxy '*')
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+for v in PATIENTS DURATION WARMUP WRK_THREADS WRK_CONNS SEED_TIMEOUT; do
+	is_uint "${!v}" || die "$v must be a non-negative integer (got '${!v}')"
+done
+[ "$PATIENTS" -ge 1 ] || die "BENCH_PATIENTS must be at least 1"
+[ "$DURATION" -ge 1 ] || die "BENCH_SECONDS must be at least 1"
+[ "$WRK_THREADS" -ge 1 ] && [ "$WRK_CONNS" -ge "$WRK_THREADS" ] ||
+	die "need BENCH_THREADS >= 1 and BENCH_CONNECTIONS >= BENCH_THREADS"
+[ -z "$MK_THREADS" ] || is_uint "$MK_THREADS" || die "BENCH_MEDKEEP_THREADS must be an integer"
+[ "${#PASSWORD}" -ge 12 ] || die "BENCH_PASSWORD must have at least 12 characters"
+
+for t in wrk nginx curl timeout; do
+	command -v "$t" >/dev/null || die "$t not found (run 'make bootstrap')"
+done
+if command -v jq >/dev/null; then JSON=jq
+elif command -v node >/dev/null; then JSON=node
+else die "need jq or node to read JSON"; fi
+[ -x "$BIN" ] || die "$BIN missing: run 'make all' first"
+
+mkdir -p "$OUT"
+
+# --- cleanup: stop every server this script started --------------------------------------
+MK_PID=""
+NGX_PID=""
+stop_pid() { # pid name
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		log "$2 (pid $pid) did not stop on SIGTERM; sending SIGKILL"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+	stop_pid "$NGX_PID" nginx
+	NGX_PID=""
+	stop_pid "$MK_PID" medkeep
+	MK_PID=""
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- helpers -----------------------------------------------------------------------------
+port_in_use() { # something accepts on 127.0.0.1:$1
+	timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+pick_port() {
+	local i p
+	for ((i = 0; i < 50; i++)); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		if command -v ss >/dev/null; then
+			ss -Htln "sport = :$p" 2>/dev/null | grep -q . && continue
+		fi
+		port_in_use "$p" && continue
+		echo "$p"
+		return 0
+	done
+	die "no free loopback port found"
+}
+wait_http() { # pid url expected-status; up to 10 s
+	local pid=$1 url=$2 want=$3 i code
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		code=$(curl -s --noproxy '*' --max-time 1 -o /dev/null -w '%{http_code}' "$url" || true)
+		[ "$code" = "$want" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+json_patient() { # stdin: GET /session
+	if [ "$JSON" = jq ]; then jq -r '.patient // empty'
+	else node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.patient)console.log(j.patient)})'; fi
+}
+json_pick_binary() { # stdin: DocumentReference Bundle; prints "url size" nearest 2048 bytes, larger on ties
+	if [ "$JSON" = jq ]; then
+		jq -r '[.entry[]?.resource.content[0].attachment | select(.url != null)
+			| {url, size: (.size // 0)}]
+			| sort_by((if .size > 2048 then .size - 2048 else 2048 - .size end), -.size)
+			| .[0] // empty | "\(.url) \(.size)"'
+	else
+		node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+			const a=(JSON.parse(s).entry||[]).map(e=>e.resource.content[0].attachment)
+				.filter(x=>x&&x.url).map(x=>({url:x.url,size:x.size||0}));
+			a.sort((x,y)=>Math.abs(x.size-2048)-Math.abs(y.size-2048)||y.size-x.size);
+			if(a.length)console.log(a[0].url+" "+a[0].size)})'
+	fi
+}
+to_ms() { # wrk duration (e.g. 812.00us, 3.21ms, 1.02s, 1.5m) -> milliseconds
+	awk -v v="$1" 'BEGIN {
+		n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+		if (u == "us") n /= 1000; else if (u == "s") n *= 1000
+		else if (u == "m") n *= 60000; else if (u == "h") n *= 3600000
+		else if (u != "ms") { print "?"; exit }
+		printf "%.2f", n }'
+}
+
+# --- 1. seed ------------------------------------------------------------------------------
+STAMP=$DATA/.bench-seeded
+want_stamp="patients=$PATIENTS password=$PASSWORD"
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_stamp" ] && [ -f "$DATA/medkeep.db" ]; then
+	log "reusing $DATA ($PATIENTS patients)"
+else
+	case "$DATA" in "$OUT"/data-*) rm -rf -- "$DATA" ;; *) die "refusing to remove $DATA" ;; esac
+	log "seeding $PATIENTS patients into $DATA (progress below)"
+	t0=$(date +%s)
+	timeout "$SEED_TIMEOUT" "$BIN" demo --data "$DATA" --patients "$PATIENTS" --password "$PASSWORD" \
+		>"$OUT/demo.out" || die "medkeep demo failed or timed out (see $OUT/demo.out)"
+	echo >&2
+	printf '%s\n' "$want_stamp" >"$STAMP"
+	log "seeded in $(($(date +%s) - t0)) s"
+fi
+
+# --- 2. serve -----------------------------------------------------------------------------
+serve_args=(serve --data "$DATA")
+[ -z "$MK_THREADS" ] || serve_args+=(--threads "$MK_THREADS")
+MK_PORT=""
+for attempt in 1 2 3; do
+	p=$(pick_port)
+	"$BIN" "${serve_args[@]}" --listen "127.0.0.1:$p" >"$MK_LOG" 2>&1 &
+	MK_PID=$!
+	if wait_http "$MK_PID" "http://127.0.0.1:$p/login" 200; then MK_PORT=$p; break; fi
+	log "medkeep did not come up on port $p (attempt $attempt); see $MK_LOG"
+	stop_pid "$MK_PID" medkeep
+	MK_PID=""
+done
+[ -n "$MK_PORT" ] || die "could not start medkeep serve"
+MK=http://127.0.0.1:$MK_PORT
+log "medkeep serving on $MK (pid $MK_PID, log $MK_LOG)"
+
+# --- 3. log in once (logins are throttled; sessions idle out after 30 minutes) --------------
+hdr=$OUT/login.headers
+page=$(  "${CURL[@]}" -D "$hdr" "$MK/login") || die "GET /login failed"
+login_cookie=$(tr -d '\r' <"$hdr" | sed -n 's/^[Ss]et-[Cc]ookie: __Host-medkeep-login=\([^;]*\).*/\1/p' | head -n1)
+csrf=$(printf '%s' "$page" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n1)
+[ -n "$login_cookie" ] && [ -n "$csrf" ] || die "no login cookie or csrf token from GET /login"
+code=$("${CURL[@]}" -o /dev/null -D "$hdr" -w '%{http_code}' \
+	-H "Cookie: __Host-medkeep-login=$login_cookie" \
+	--data-urlencode "csrf=$csrf" --data-urlencode "email=patient1@demo.test" \
+	--data-urlencode "password=$PASSWORD" "$MK/login") || die "POST /login failed"
+[ "$code" = 303 ] || die "POST /login returned $code, expected 303 (throttled? wrong BENCH_PASSWORD?)"
+TOKEN=$(tr -d '\r' <"$hdr" | sed -n 's/^[Ss]et-[Cc]ookie: __Host-medkeep=\([^;]*\).*/\1/p' | head -n1)
+rm -f "$hdr"
+[ -n "$TOKEN" ] || die "POST /login set no session cookie"
+COOKIE="Cookie: __Host-medkeep=$TOKEN"
+log "logged in as patient1@demo.test"
+
+session=$("${CURL[@]}" -f -H "$COOKIE" "$MK/session") || die "GET /session failed"
+PATIENT=$(printf '%s' "$session" | json_patient)
+[[ $PATIENT =~ ^[A-Za-z0-9._-]+$ ]] || die "no patient id in /session: $session"
+
+SEARCH_URL="$MK/fhir/R4/DocumentReference?patient=$PATIENT"
+bundle=$("${CURL[@]}" -f -H "$COOKIE" "$SEARCH_URL") || die "DocumentReference search failed"
+read -r BIN_REF BIN_SIZE < <(printf '%s' "$bundle" | json_pick_binary) || true
+[[ ${BIN_REF:-} =~ ^Binary/[A-Za-z0-9._-]+$ ]] || die "no Binary attachment in patient1's documents"
+BINARY_URL="$MK/fhir/R4/$BIN_REF"
+n_docs=$(printf '%s' "$bundle" | grep -o '"resourceType":"DocumentReference"' | wc -l)
+
+# Check the Binary really is what we think before measuring it.
+got=$("${CURL[@]}" -o "$OUT/sample-binary" -w '%{http_code} %{size_download}' -H "$COOKIE" "$BINARY_URL") ||
+	die "GET $BIN_REF failed"
+[ "${got%% *}" = 200 ] || die "GET $BIN_REF returned ${got%% *}"
+BIN_BYTES=${got##* }
+[ "$(head -c 4 "$OUT/sample-binary")" = "%PDF" ] || log "warning: $BIN_REF does not start with %PDF"
+log "patient $PATIENT: $n_docs documents; benchmarking $BIN_REF ($BIN_BYTES bytes, listed size $BIN_SIZE)"
+
+# --- 4. measure ---------------------------------------------------------------------------
+declare -A RPS P99 ERRS NOTE
+FAILED=0
+run_wrk() { # name url [header]; on failure sets NOTE[name] and returns 1
+	local name=$1 url=$2 out=$OUT/wrk-$1.txt
+	local args=(-t"$WRK_THREADS" -c"$WRK_CONNS" --timeout 5s --latency)
+	[ $# -lt 3 ] || args+=(-H "$3")
+	RPS[$name]="-" P99[$name]="-" ERRS[$name]="-" NOTE[$name]=""
+	if [ "$WARMUP" -gt 0 ] &&
+		! timeout $((WARMUP + 30)) wrk "${args[@]}" -d"${WARMUP}s" "$url" >"$out" 2>&1; then
+		NOTE[$name]="wrk warm-up failed"
+		return 1
+	fi
+	log "wrk $name: ${DURATION}s, $WRK_THREADS threads, $WRK_CONNS connections"
+	local rc=0
+	timeout $((DURATION + 60)) wrk "${args[@]}" -d"${DURATION}s" "$url" >"$out" 2>&1 || rc=$?
+	sed 's/^/    /' "$out" >&2
+	if [ "$rc" -ne 0 ]; then
+		NOTE[$name]="wrk failed (status $rc)"
+		return 1
+	fi
+	RPS[$name]=$(awk '/^Requests\/sec:/ {print $2}' "$out")
+	local p99raw non2xx sock
+	p99raw=$(awk '/Latency Distribution/ {d = 1} d && $1 == "99%" {print $2; exit}' "$out")
+	P99[$name]=$(to_ms "${p99raw:-?}")
+	non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ {print $2}' "$out")
+	sock=$(awk '/Socket errors:/ {s = 0; for (i = 3; i <= NF; i++) { gsub(/,/, "", $i); if ($i ~ /^[0-9]+$/) s += $i } print s}' "$out")
+	ERRS[$name]=$(( ${non2xx:-0} + ${sock:-0} ))
+	if [ -z "${RPS[$name]}" ]; then
+		RPS[$name]="-"
+		NOTE[$name]="unparsable wrk output"
+		return 1
+	fi
+	if [ "${ERRS[$name]}" -ne 0 ]; then
+		NOTE[$name]="errors: numbers suspect"
+		return 1
+	fi
+}
+MK_EXIT=""
+mk_alive() { # after a medkeep run: is the server still up? records how it died if not
+	kill -0 "$MK_PID" 2>/dev/null && return 0
+	local st=0
+	wait "$MK_PID" 2>/dev/null || st=$?
+	MK_PID=""
+	if [ "$st" -gt 128 ]; then MK_EXIT="killed by signal $((st - 128))$( [ "$st" -eq 139 ] && echo ' (SIGSEGV)')"
+	else MK_EXIT="exited with status $st"; fi
+	log "medkeep serve $MK_EXIT; see $MK_LOG"
+	return 1
+}
+run_medkeep() { # name url
+	if [ -z "$MK_PID" ]; then
+		NOTE[$1]="skipped: medkeep serve not running"
+		RPS[$1]="-" P99[$1]="-" ERRS[$1]="-"
+		FAILED=1
+		return
+	fi
+	run_wrk "$1" "$2" "$COOKIE" || FAILED=1
+	if ! mk_alive; then
+		NOTE[$1]="medkeep serve $MK_EXIT during this run"
+		FAILED=1
+	fi
+}
+
+# (a) nginx, static 2 KB file; started here, stopped before medkeep is measured.
+mkdir -p "$NGX/www" "$NGX/temp" "$NGX/logs"
+head -c 2048 /dev/zero | tr '\0' 'x' >"$NGX/www/2k.bin"
+NGX_PORT=$(pick_port)
+cores=$(nproc 2>/dev/null || echo 1)
+ngx_user=""
+[ "$(id -u)" -ne 0 ] || ngx_user="user root root;"
+cat >"$NGX/nginx.conf" <<EOF
+# generated by bench/run.sh
+$ngx_user
+daemon off;
+worker_processes $cores;
+pid $NGX/nginx.pid;
+error_log $NGX/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	default_type application/octet-stream;
+	sendfile on;
+	client_body_temp_path $NGX/temp/body;
+	proxy_temp_path $NGX/temp/proxy;
+	fastcgi_temp_path $NGX/temp/fastcgi;
+	uwsgi_temp_path $NGX/temp/uwsgi;
+	scgi_temp_path $NGX/temp/scgi;
+	server {
+		listen 127.0.0.1:$NGX_PORT;
+		root $NGX/www;
+	}
+}
+EOF
+nginx -p "$NGX/" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" -t -q || die "nginx config test failed"
+nginx -p "$NGX/" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" &
+NGX_PID=$!
+wait_http "$NGX_PID" "http://127.0.0.1:$NGX_PORT/2k.bin" 200 || die "nginx did not come up (see $NGX/logs/error.log)"
+run_wrk nginx "http://127.0.0.1:$NGX_PORT/2k.bin" || FAILED=1
+stop_pid "$NGX_PID" nginx
+NGX_PID=""
+
+# (b), (c) medkeep
+run_medkeep binary "$BINARY_URL"
+run_medkeep search "$SEARCH_URL"
+
+if [ -n "$MK_PID" ]; then
+	HWM=$(awk '/^VmHWM:/ {print $2, $3}' "/proc/$MK_PID/status")
+	RSS=$(awk '/^VmRSS:/ {print $2, $3}' "/proc/$MK_PID/status")
+	mem="$HWM (VmRSS at end: $RSS)"
+	stop_pid "$MK_PID" medkeep
+	MK_PID=""
+else
+	mem="n/a: medkeep serve $MK_EXIT"
+fi
+mk_errors=$(grep -c 'level=error' "$MK_LOG" || true)
+mk_5xx=$(grep -c 'status=5[0-9][0-9]' "$MK_LOG" || true)
+
+# --- 5. report ----------------------------------------------------------------------------
+ratio() { # a b -> a/b, or "-" when either is not a number
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.3fx", a / b; else print "-" }'
+}
+cpu=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (dirty)" || true)
+target=$(awk -v a="${RPS[binary]}" -v b="${RPS[nginx]}" 'BEGIN {
+	if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/) print "not measured"
+	else print (b > 0 && a >= 0.5 * b) ? "met" : "not met" }')
+row() { # label name
+	printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "${RPS[$2]}" "${P99[$2]}" \
+		"$(ratio "${RPS[$2]}" "${RPS[nginx]}")" "${ERRS[$2]}" "${NOTE[$2]:-}"
+}
+
+{
+	echo "## medkeep benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo
+	echo "- commit: $commit$dirty"
+	echo "- machine: $cores cores, ${cpu:-unknown CPU}, $(uname -sr)"
+	echo "- data: $PATIENTS patients; patient1 has $n_docs documents; Binary is $BIN_BYTES bytes"
+	echo "- wrk: -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency (after ${WARMUP}s warm-up); nginx: $cores workers, 2048-byte static file"
+	echo "- medkeep serve threads: ${MK_THREADS:-default (one per core)}"
+	echo
+	echo "| Endpoint | req/s | p99 (ms) | vs nginx | non-2xx + socket errors | notes |"
+	echo "|---|---:|---:|---:|---:|---|"
+	row "nginx static 2 KB file" nginx
+	row "medkeep GET /fhir/R4/Binary/{id}" binary
+	row "medkeep GET /fhir/R4/DocumentReference?patient={id}" search
+	echo
+	echo "- medkeep serve peak RSS (VmHWM): $mem"
+	echo "- medkeep log: $mk_errors error lines, $mk_5xx responses with status 5xx ($MK_LOG)"
+	echo "- targets: Binary >= 0.5x nginx: $target;" \
+		"Medplum reference ~1400 req/s Binary read, ~120 req/s DocumentReference search"
+} >"$RESULTS"
+
+cat "$RESULTS"
+log "results written to $RESULTS (raw wrk output: $OUT/wrk-*.txt)"
+if [ "$FAILED" -ne 0 ]; then
+	log "some runs failed or had errors; see the notes column"
+	exit 1
+fi
