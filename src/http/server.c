@@ -417,8 +417,11 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	char line[512];
 	vsnprintf(line, sizeof(line), fmt, ap);
 	char esc[512];
-	log_escape(esc, sizeof(esc), line, strlen(line));
-	log_info("component=mhd msg=%s", esc);
+	size_t n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		n--;
+	log_escape(esc, sizeof(esc), line, n);
+	log_info("component=mhd msg=\"%s\"", esc);
 }
 
 int http_serve(const struct http_config *cfg)
@@ -466,14 +469,14 @@ int http_serve(const struct http_config *cfg)
 		{MHD_OPTION_END, 0, NULL},
 	};
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads ? cfg->threads : 2),
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS_PER_IP,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)LIMIT_IDLE_SECONDS,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIMIT_CONNECTION_MEMORY,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-		on_mhd_log, NULL, MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "medkeep serve: cannot listen on %s\n", cfg->listen);
 		free(cert);

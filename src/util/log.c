@@ -62,7 +62,7 @@ void log_escape(char *out, size_t outsz, const char *s, size_t n)
 	size_t j = 0;
 	for (size_t i = 0; i < n && j + 1 < outsz; i++) {
 		unsigned char c = (unsigned char)s[i];
-		out[j++] = (c < 0x21 || c > 0x7e || c == '"' || c == '\\' || c == '=') ? '?' : (char)c;
+		out[j++] = (c < 0x20 || c > 0x7e || c == '"' || c == '\\') ? '?' : (char)c;
 	}
 	out[j] = '\0';
 }

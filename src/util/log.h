@@ -11,7 +11,7 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print to stderr and exit(1). */
 _Noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Copy at most n bytes of s into out (size outsz), replacing anything outside printable ASCII
- * and the characters " \ = by '?'; always NUL-terminates. */
+ * and the characters " and \ by '?', for use inside a quoted value; always NUL-terminates. */
 void log_escape(char *out, size_t outsz, const char *s, size_t n);
 /* Quiet mode for tests and subcommands that print to stdout. */
 void log_set_quiet(int quiet);

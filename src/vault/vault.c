@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,10 @@
 #include "util/log.h"
 
 static struct key *master; /* sodium_malloc'd, no-access except while in use */
+/* Page protection is per process, so threads share one count of who is using the key: the
+ * first user makes it readable, the last one makes it inaccessible again. */
+static pthread_mutex_t master_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned master_users;
 
 #define MASTER_FILE "master.key"
 
@@ -83,13 +88,19 @@ static const struct key *master_open(void)
 {
 	if (master == NULL)
 		fatalx("vault used before vault_load");
-	sodium_mprotect_readonly(master);
+	pthread_mutex_lock(&master_lock);
+	if (master_users++ == 0)
+		sodium_mprotect_readonly(master);
+	pthread_mutex_unlock(&master_lock);
 	return master;
 }
 
 static void master_close(void)
 {
-	sodium_mprotect_noaccess(master);
+	pthread_mutex_lock(&master_lock);
+	if (--master_users == 0)
+		sodium_mprotect_noaccess(master);
+	pthread_mutex_unlock(&master_lock);
 }
 
 void vault_ad(char out[128], const char *purpose, const struct id *patient, const struct id *record)

@@ -155,6 +155,26 @@ describe('journeys', () => {
     assert.deepEqual(back.buf, pdf);
   });
 
+  it('serves many concurrent reads correctly (thread pool, shared key memory)', async () => {
+    const c = new Client(srv.base);
+    await c.login('patient3@demo.test');
+    const me = c.session.patient;
+    const docs = (await c.fhir(`DocumentReference?patient=${me}`)).json().entry.map((e) => e.resource);
+    const want = new Map();
+    for (const d of docs) want.set(d.id, (await c.fhir(`Binary/${d.id}`)).buf);
+    // 32 at a time: under the per-address connection limit (64), like the benchmark's wrk -c32.
+    for (let round = 0; round < 8; round++) {
+    const jobs = [];
+    for (let i = 0; i < 32; i++) {
+      const d = docs[i % docs.length];
+      jobs.push(i % 4 === 0
+        ? c.fhir(`DocumentReference?patient=${me}`).then((r) => { assert.equal(r.status, 200); assert.equal(r.json().total, docs.length); })
+        : c.fhir(`Binary/${d.id}`).then((r) => { assert.equal(r.status, 200); assert.deepEqual(r.buf, want.get(d.id)); }));
+    }
+    await Promise.all(jobs);
+    }
+  });
+
   it('answers GET /session only to a signed-in user', async () => {
     const c = new Client(srv.base);
     const r = await c.get('/session');
