@@ -2,7 +2,7 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, Client, multipart, pdfWith } = require('./lib');
+const { startServer, Client, multipart, pdfWith, RELEASE_BIN } = require('./lib');
 const { assertValidFhir } = require('./fhir-validate');
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
@@ -155,7 +155,21 @@ describe('journeys', () => {
     assert.deepEqual(back.buf, pdf);
   });
 
+  it('answers GET /session only to a signed-in user', async () => {
+    const c = new Client(srv.base);
+    const r = await c.get('/session');
+    assert.equal(r.status, 401);
+    await c.login('clinician2@demo.test');
+    const s = await c.get('/session');
+    assert.deepEqual(Object.keys(s.json()).sort(), ['account', 'csrf', 'patient', 'role']);
+  });
+});
+
+// The hardened build under concurrent load: races that ASan's slower build hides show here.
+describe('concurrency', () => {
   it('serves many concurrent reads correctly (thread pool, shared key memory)', async () => {
+    const srv = await startServer({ patients: 3, bin: RELEASE_BIN });
+    try {
     const c = new Client(srv.base);
     await c.login('patient3@demo.test');
     const me = c.session.patient;
@@ -173,14 +187,6 @@ describe('journeys', () => {
     }
     await Promise.all(jobs);
     }
-  });
-
-  it('answers GET /session only to a signed-in user', async () => {
-    const c = new Client(srv.base);
-    const r = await c.get('/session');
-    assert.equal(r.status, 401);
-    await c.login('clinician2@demo.test');
-    const s = await c.get('/session');
-    assert.deepEqual(Object.keys(s.json()).sort(), ['account', 'csrf', 'patient', 'role']);
+      } finally { await srv.stop(); }
   });
 });

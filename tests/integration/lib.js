@@ -11,6 +11,8 @@ const http = require('node:http');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = process.env.MEDKEEP_BIN || path.join(ROOT, 'build', 'asan', 'medkeep');
+// The hardened build, for races that the slower sanitizer build hides.
+const RELEASE_BIN = path.join(ROOT, 'build', 'medkeep');
 const PASSWORD = 'demo-password-2026';
 const SAN_ENV = { ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' };
 
@@ -22,8 +24,8 @@ function freePort() {
   });
 }
 
-function run(args, opts = {}) {
-  const r = spawnSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...SAN_ENV }, ...opts });
+function run(args, opts = {}, bin = BIN) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', env: { ...process.env, ...SAN_ENV }, ...opts });
   return { code: r.status, stdout: r.stdout || '', stderr: r.stderr || '' };
 }
 
@@ -34,13 +36,13 @@ function sqlite(dir, sql) {
 }
 
 // Start a server over a fresh demo directory. Returns { base, dir, port, stop }.
-async function startServer({ patients = 3, extraArgs = [] } = {}) {
+async function startServer({ patients = 3, extraArgs = [], bin = BIN } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-it-'));
   fs.rmSync(dir, { recursive: true });
-  const demo = run(['demo', '--data', dir, '--patients', String(patients), '--password', PASSWORD]);
+  const demo = run(['demo', '--data', dir, '--patients', String(patients), '--password', PASSWORD], {}, bin);
   if (demo.code !== 0) throw new Error(`demo failed: ${demo.stderr}`);
   const port = await freePort();
-  const proc = spawn(BIN, ['serve', '--data', dir, '--listen', `127.0.0.1:${port}`, ...extraArgs],
+  const proc = spawn(bin, ['serve', '--data', dir, '--listen', `127.0.0.1:${port}`, ...extraArgs],
     { env: { ...process.env, ...SAN_ENV }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
@@ -178,4 +180,4 @@ function filesUnder(dir) {
   return out;
 }
 
-module.exports = { BIN, PASSWORD, startServer, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };
+module.exports = { BIN, RELEASE_BIN, PASSWORD, startServer, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };
