@@ -1,24 +1,36 @@
 /*
  * SQLite back-end of src/store/store.h.
  *
- * One connection in WAL mode, opened in defensive mode with tightened limits; every statement
- * is prepared once at open and bound, never built from strings. A mutex serialises use of
- * the connection, because libmicrohttpd calls us from a pool of threads. synchronous=FULL:
- * an audit row that was acknowledged survives a power cut (invariant 3).
+ * WAL mode, one connection per thread (libmicrohttpd calls us from a pool of threads, and the
+ * audit writer has its own thread), each opened in defensive mode with tightened limits and
+ * every statement prepared once per connection and bound, never built from strings. WAL lets
+ * readers run beside the one writer. synchronous=FULL: an acknowledged audit row survives a
+ * power cut (invariant 3).
  */
 #include "store/store.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "limits.h"
 #include "util/log.h"
 
-static sqlite3 *db;
-static pthread_mutex_t db_lock = PTHREAD_MUTEX_INITIALIZER;
+static char db_path[4096];
+
+/* One connection and its prepared statements; all of them are listed so store_close can
+ * finish them, whichever thread opened them. */
+struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *stmts[64];
+	struct conn *next;
+};
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct conn *conns;
+static _Thread_local struct conn *thread_conn;
 
 /* Migrations, in order; schema_version holds how many have run. Never edit a shipped one. */
 static const char *const migrations[] = {
@@ -134,32 +146,66 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ROLLBACK] = "ROLLBACK",
 };
 
-static sqlite3_stmt *stmts[S_COUNT];
+_Static_assert(S_COUNT <= 64, "room for every statement");
 
+static int conn_setup(sqlite3 *db);
+
+/* This thread's connection, opened on first use; NULL when it cannot be opened. */
+static struct conn *conn_get(void)
+{
+	if (thread_conn != NULL)
+		return thread_conn;
+	if (db_path[0] == '\0')
+		return NULL;
+	struct conn *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	if (sqlite3_open_v2(db_path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+		    SQLITE_OK ||
+	    conn_setup(c->db) != STORE_OK) {
+		log_warn("component=store error=\"cannot open a connection\"");
+		sqlite3_close(c->db);
+		free(c);
+		return NULL;
+	}
+	for (int i = 0; i < S_COUNT; i++)
+		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[i],
+				       NULL) != SQLITE_OK) {
+			log_warn("component=store op=prepare error=\"%s\"", sqlite3_errmsg(c->db));
+			for (int j = 0; j < i; j++)
+				sqlite3_finalize(c->stmts[j]);
+			sqlite3_close(c->db);
+			free(c);
+			return NULL;
+		}
+	pthread_mutex_lock(&conns_lock);
+	c->next = conns;
+	conns = c;
+	pthread_mutex_unlock(&conns_lock);
+	thread_conn = c;
+	return c;
+}
+
+/* A reset statement of this thread's connection; NULL (which SQLite treats as a misuse and
+ * answers with an error, never a crash) when there is no connection. */
 static sqlite3_stmt *stmt(enum stmt_id i)
 {
-	sqlite3_reset(stmts[i]);
-	sqlite3_clear_bindings(stmts[i]);
-	return stmts[i];
-}
-
-static void lock(void)
-{
-	pthread_mutex_lock(&db_lock);
-}
-
-static void unlock(void)
-{
-	pthread_mutex_unlock(&db_lock);
+	struct conn *c = conn_get();
+	if (c == NULL)
+		return NULL;
+	sqlite3_reset(c->stmts[i]);
+	sqlite3_clear_bindings(c->stmts[i]);
+	return c->stmts[i];
 }
 
 static int db_fail(const char *what)
 {
-	log_warn("component=store op=%s error=\"%s\"", what, db ? sqlite3_errmsg(db) : "no db");
+	struct conn *c = thread_conn;
+	log_warn("component=store op=%s error=\"%s\"", what, c ? sqlite3_errmsg(c->db) : "no db");
 	return STORE_ERROR;
 }
 
-static int exec_sql(const char *sql)
+static int exec_on(sqlite3 *db, const char *sql)
 {
 	char *err = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
@@ -170,14 +216,26 @@ static int exec_sql(const char *sql)
 	return STORE_OK;
 }
 
-static int migrate(void)
+static int conn_setup(sqlite3 *db)
+{
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 64 * 1024 * 1024);
+	sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, 64 * 1024);
+	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+	sqlite3_busy_timeout(db, 10000);
+	return exec_on(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+			   "PRAGMA secure_delete=ON;");
+}
+
+static int migrate(sqlite3 *db)
 {
 	sqlite3_stmt *s = NULL;
-	if (exec_sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);") != 0)
+	if (exec_on(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);") != 0)
 		return STORE_ERROR;
 	int version = 0;
 	if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &s, NULL) != SQLITE_OK)
-		return db_fail("migrate");
+		return STORE_ERROR;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
@@ -190,9 +248,9 @@ static int migrate(void)
 		char bump[96];
 		snprintf(bump, sizeof(bump),
 			 "DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d);", v + 1);
-		if (exec_sql("BEGIN") != 0 || exec_sql(migrations[v]) != 0 || exec_sql(bump) != 0 ||
-		    exec_sql("COMMIT") != 0) {
-			exec_sql("ROLLBACK");
+		if (exec_on(db, "BEGIN") != 0 || exec_on(db, migrations[v]) != 0 ||
+		    exec_on(db, bump) != 0 || exec_on(db, "COMMIT") != 0) {
+			exec_on(db, "ROLLBACK");
 			return STORE_ERROR;
 		}
 	}
@@ -201,7 +259,7 @@ static int migrate(void)
 
 int store_open(const char *dir, bool create)
 {
-	char path[4096];
+	char path[sizeof(db_path)];
 	if ((size_t)snprintf(path, sizeof(path), "%s/medkeep.db", dir) >= sizeof(path))
 		return STORE_ERROR;
 	struct stat st;
@@ -209,47 +267,43 @@ int store_open(const char *dir, bool create)
 		log_warn("component=store error=\"no database; run medkeep init\"");
 		return STORE_ERROR;
 	}
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	/* Create and migrate on a connection of its own, then let each thread open its own. */
+	sqlite3 *db = NULL;
+	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	mode_t old = umask(077);
 	int rc = sqlite3_open_v2(path, &db, flags, NULL);
 	umask(old);
-	if (rc != SQLITE_OK)
-		return db_fail("open");
-	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 64 * 1024 * 1024);
-	sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, 64 * 1024);
-	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
-	sqlite3_busy_timeout(db, 5000);
-	if (exec_sql("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-		     "PRAGMA secure_delete=ON;") != 0)
+	if (rc != SQLITE_OK || conn_setup(db) != STORE_OK || migrate(db) != STORE_OK) {
+		log_warn("component=store error=\"cannot open or migrate %s\"", "medkeep.db");
+		sqlite3_close(db);
 		return STORE_ERROR;
-	if (migrate() != 0)
-		return STORE_ERROR;
-	for (int i = 0; i < S_COUNT; i++)
-		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &stmts[i], NULL) !=
-		    SQLITE_OK)
-			return db_fail("prepare");
-	return STORE_OK;
+	}
+	sqlite3_close(db);
+	memcpy(db_path, path, sizeof(db_path));
+	return conn_get() ? STORE_OK : STORE_ERROR;
 }
 
 void store_close(void)
 {
-	for (int i = 0; i < S_COUNT; i++) {
-		sqlite3_finalize(stmts[i]);
-		stmts[i] = NULL;
+	pthread_mutex_lock(&conns_lock);
+	for (struct conn *c = conns, *next; c != NULL; c = next) {
+		next = c->next;
+		for (int i = 0; i < S_COUNT; i++)
+			sqlite3_finalize(c->stmts[i]);
+		sqlite3_close(c->db);
+		free(c);
 	}
-	if (db)
-		sqlite3_close(db);
-	db = NULL;
+	conns = NULL;
+	thread_conn = NULL;
+	db_path[0] = '\0';
+	pthread_mutex_unlock(&conns_lock);
 }
 
 static int run_simple(enum stmt_id i)
 {
-	lock();
-	int rc = sqlite3_step(stmt(i)) == SQLITE_DONE ? STORE_OK : db_fail("txn");
-	sqlite3_reset(stmts[i]);
-	unlock();
+	sqlite3_stmt *s = stmt(i);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("txn");
+	sqlite3_reset(s);
 	return rc;
 }
 
@@ -315,19 +369,16 @@ static bool col_bytes(sqlite3_stmt *s, int col, struct arena *a, struct bytes *o
 
 int store_practice_create(const struct id *id, const char *name)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_PRACTICE_CREATE);
 	bind_id(s, 1, id);
 	bind_text(s, 2, name);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("practice_create");
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
 int store_practice_name(const struct id *id, struct arena *a, const char **name)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_PRACTICE_NAME);
 	bind_id(s, 1, id);
 	int rc = STORE_NOT_FOUND;
@@ -336,13 +387,11 @@ int store_practice_name(const struct id *id, struct arena *a, const char **name)
 		rc = *name ? STORE_OK : STORE_ERROR;
 	}
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
 int store_account_create(const struct store_account *acct)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_ACCOUNT_CREATE);
 	bind_id(s, 1, &acct->id);
 	bind_text(s, 2, acct->email);
@@ -357,7 +406,6 @@ int store_account_create(const struct store_account *acct)
 		 : step == SQLITE_CONSTRAINT ? STORE_CONFLICT
 					       : db_fail("account_create");
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
@@ -377,7 +425,6 @@ static int account_row(sqlite3_stmt *s, struct arena *a, struct store_account *o
 static int account_lookup(enum stmt_id which, const void *key, struct arena *a,
 			  struct store_account *out)
 {
-	lock();
 	sqlite3_stmt *s = stmt(which);
 	if (which == S_ACCOUNT_BY_EMAIL)
 		bind_text(s, 1, key);
@@ -387,7 +434,6 @@ static int account_lookup(enum stmt_id which, const void *key, struct arena *a,
 	if (sqlite3_step(s) == SQLITE_ROW)
 		rc = account_row(s, a, out);
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
@@ -405,7 +451,6 @@ int store_account_by_id(const struct id *id, struct arena *a, struct store_accou
 
 int store_session_create(const uint8_t token_hash[HASH_BYTES], const struct store_session *ses)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_SESSION_CREATE);
 	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
 	bind_id(s, 2, &ses->id);
@@ -415,13 +460,11 @@ int store_session_create(const uint8_t token_hash[HASH_BYTES], const struct stor
 	sqlite3_bind_int64(s, 6, ses->last_seen);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_create");
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
 int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session *out)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_SESSION_GET);
 	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
 	int rc = STORE_NOT_FOUND;
@@ -434,30 +477,25 @@ int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session
 		rc = STORE_OK;
 	}
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
 int store_session_touch(const uint8_t token_hash[HASH_BYTES], int64_t now)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_SESSION_TOUCH);
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_blob(s, 2, token_hash, HASH_BYTES, SQLITE_STATIC);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_touch");
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
 int store_session_delete(const uint8_t token_hash[HASH_BYTES])
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_SESSION_DELETE);
 	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_delete");
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
@@ -466,7 +504,6 @@ int store_session_delete(const uint8_t token_hash[HASH_BYTES])
 int store_throttle_get(const char *key, int64_t now, int64_t window, int *failures,
 		       int64_t *blocked_until)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_THROTTLE_GET);
 	bind_text(s, 1, key);
 	*failures = 0;
@@ -478,14 +515,12 @@ int store_throttle_get(const char *key, int64_t now, int64_t window, int *failur
 		*blocked_until = sqlite3_column_int64(s, 2);
 	}
 	sqlite3_reset(s);
-	unlock();
 	return STORE_OK;
 }
 
 int store_throttle_fail(const char *key, int64_t now, int64_t window, int block_after,
 			int64_t block_seconds)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_THROTTLE_UPSERT);
 	bind_text(s, 1, key);
 	sqlite3_bind_int64(s, 2, now);
@@ -494,18 +529,15 @@ int store_throttle_fail(const char *key, int64_t now, int64_t window, int block_
 	sqlite3_bind_int64(s, 5, block_seconds);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("throttle_fail");
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
 int store_throttle_clear(const char *key)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_THROTTLE_CLEAR);
 	bind_text(s, 1, key);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("throttle_clear");
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
@@ -515,7 +547,6 @@ int store_patient_target(const struct id *patient, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->patient = *patient;
-	lock();
 	sqlite3_stmt *s = stmt(S_PATIENT_EXISTS);
 	bind_id(s, 1, patient);
 	out->exists = sqlite3_step(s) == SQLITE_ROW;
@@ -528,20 +559,17 @@ int store_patient_target(const struct id *patient, struct target *out)
 				out->n_practices++;
 		sqlite3_reset(s);
 	}
-	unlock();
 	return out->exists ? STORE_OK : STORE_NOT_FOUND;
 }
 
 int store_document_patient(const struct id *document, struct id *patient)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_DOCUMENT_PATIENT);
 	bind_id(s, 1, document);
 	int rc = STORE_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW && col_id(s, 0, patient))
 		rc = STORE_OK;
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
@@ -552,7 +580,6 @@ int store_practice_patient_ids(const struct id *practice, struct arena *a, struc
 	*ids = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	if (*ids == NULL)
 		return STORE_ERROR;
-	lock();
 	sqlite3_stmt *s = stmt(S_PRACTICE_PATIENTS);
 	bind_id(s, 1, practice);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
@@ -560,20 +587,17 @@ int store_practice_patient_ids(const struct id *practice, struct arena *a, struc
 		if (col_id(s, 0, &(*ids)[*n]))
 			(*n)++;
 	sqlite3_reset(s);
-	unlock();
 	return STORE_OK;
 }
 
 int store_patient_by_index(const uint8_t nhi_index[HASH_BYTES], struct id *patient)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_PATIENT_BY_INDEX);
 	sqlite3_bind_blob(s, 1, nhi_index, HASH_BYTES, SQLITE_STATIC);
 	int rc = STORE_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW && col_id(s, 0, patient))
 		rc = STORE_OK;
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
@@ -583,7 +607,6 @@ int store_patient_create(const struct id *id, const struct id *practice,
 			 const uint8_t nhi_index[HASH_BYTES], struct bytes wrapped_key,
 			 struct bytes phi)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_PATIENT_CREATE);
 	bind_id(s, 1, id);
 	sqlite3_bind_blob(s, 2, nhi_index, HASH_BYTES, SQLITE_STATIC);
@@ -601,7 +624,6 @@ int store_patient_create(const struct id *id, const struct id *practice,
 		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("enrol");
 		sqlite3_reset(s);
 	}
-	unlock();
 	return rc;
 }
 
@@ -610,7 +632,6 @@ int store_patient_get(const struct grant *g, const struct id *patient, struct ar
 {
 	if (!grant_for_patient(g, patient))
 		return STORE_DENIED;
-	lock();
 	sqlite3_stmt *s = stmt(S_PATIENT_GET);
 	bind_id(s, 1, patient);
 	int rc = STORE_NOT_FOUND;
@@ -622,7 +643,6 @@ int store_patient_get(const struct grant *g, const struct id *patient, struct ar
 		out->created = sqlite3_column_int64(s, 2);
 	}
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
@@ -630,7 +650,6 @@ int store_document_insert(const struct grant *g, const struct store_document *d)
 {
 	if (!grant_allows(g, &d->patient, ACTION_DOCUMENT_CREATE))
 		return STORE_DENIED;
-	lock();
 	sqlite3_stmt *s = stmt(S_DOCUMENT_INSERT);
 	bind_id(s, 1, &d->id);
 	bind_id(s, 2, &d->patient);
@@ -644,7 +663,6 @@ int store_document_insert(const struct grant *g, const struct store_document *d)
 	sqlite3_bind_blob64(s, 10, d->body.ptr, d->body.len, SQLITE_STATIC);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("document_insert");
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
@@ -668,7 +686,6 @@ int store_document_list(const struct grant *g, const struct id *patient, struct 
 	if (*docs == NULL)
 		return STORE_ERROR;
 	int rc = STORE_OK;
-	lock();
 	sqlite3_stmt *s = stmt(S_DOCUMENT_LIST);
 	bind_id(s, 1, patient);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
@@ -683,7 +700,6 @@ int store_document_list(const struct grant *g, const struct id *patient, struct 
 		(*n)++;
 	}
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
@@ -693,7 +709,6 @@ int store_document_get(const struct grant *g, const struct id *document, bool wi
 	memset(out, 0, sizeof(*out));
 	if (g == NULL)
 		return STORE_DENIED;
-	lock();
 	sqlite3_stmt *s = stmt(S_DOCUMENT_GET);
 	bind_id(s, 1, document);
 	sqlite3_bind_int(s, 2, with_body ? 1 : 0);
@@ -710,7 +725,6 @@ int store_document_get(const struct grant *g, const struct id *document, bool wi
 			rc = STORE_OK;
 	}
 	sqlite3_reset(s);
-	unlock();
 	if (rc != STORE_OK)
 		memset(out, 0, sizeof(*out));
 	return rc;
@@ -720,7 +734,6 @@ int store_document_get(const struct grant *g, const struct id *document, bool wi
 
 int store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES])
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_AUDIT_LAST);
 	*seq = 0;
 	memset(hash, 0, HASH_BYTES);
@@ -733,13 +746,11 @@ int store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES])
 			rc = STORE_ERROR;
 	}
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
 int store_audit_insert(const struct audit_record *r)
 {
-	lock();
 	sqlite3_stmt *s = stmt(S_AUDIT_INSERT);
 	sqlite3_bind_int64(s, 1, r->seq);
 	sqlite3_bind_int64(s, 2, r->ts_ms);
@@ -756,7 +767,6 @@ int store_audit_insert(const struct audit_record *r)
 	sqlite3_bind_blob(s, 13, r->hash, HASH_BYTES, SQLITE_STATIC);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("audit_insert");
 	sqlite3_reset(s);
-	unlock();
 	return rc;
 }
 
@@ -764,7 +774,8 @@ int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *c
 {
 	/* A separate statement so a long verification does not hold the shared one. */
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db, stmt_sql[S_AUDIT_EACH], -1, &s, NULL) != SQLITE_OK)
+	struct conn *c = conn_get();
+	if (c == NULL || sqlite3_prepare_v2(c->db, stmt_sql[S_AUDIT_EACH], -1, &s, NULL) != SQLITE_OK)
 		return db_fail("audit_each");
 	int rc = 0;
 	struct audit_record r;
