@@ -170,6 +170,8 @@ int base64_decode(const char *s, size_t n, struct buf *out)
 {
 	if (n % 4 != 0)
 		return -1;
+	if (n == 0)
+		return 0; /* nothing to decode; out->data may still be NULL */
 	size_t max = n / 4 * 3;
 	size_t before = out->len;
 	for (size_t chunk, left = max; left > 0 && !out->failed; left -= chunk) {

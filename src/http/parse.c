@@ -198,6 +198,8 @@ static int parse_part_headers(const char *h, size_t n, struct multipart_part *p)
 		size_t llen = eol ? (size_t)(eol - line) : n - i;
 		i += llen + 2;
 		if (ci_prefix(line, llen, "content-disposition:")) {
+			if (have_disposition)
+				return -1; /* a second disposition is ambiguous: refuse */
 			const char *v = line + 20;
 			size_t vlen = llen - 20;
 			while (vlen && *v == ' ') {

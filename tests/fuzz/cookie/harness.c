@@ -1,0 +1,44 @@
+/*
+ * libFuzzer harness: cookie_find over a Cookie header value (untrusted, from the client).
+ * The input is the header value itself. Properties: a found value lies inside the header,
+ * holds no ';' and has no trailing space; a name that is found is found the same way twice.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/parse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const names[] = {"__Host-medkeep", "__Host-medkeep-login", "a", "="};
+
+static void check(const char *h, size_t len, const char *name)
+{
+	struct slice v = {0};
+	if (cookie_find(h, len, name, &v) != 0)
+		return;
+	if (v.ptr < h || v.ptr > h + len || v.len > (size_t)(h + len - v.ptr))
+		abort();
+	if (memchr(v.ptr, ';', v.len) != NULL)
+		abort();
+	if (v.len > 0 && v.ptr[v.len - 1] == ' ')
+		abort();
+	struct slice again = {0};
+	if (cookie_find(h, len, name, &again) != 0 || again.ptr != v.ptr || again.len != v.len)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* An exact-size copy so ASan catches any read past len. */
+	char *h = malloc(size ? size : 1);
+	if (h == NULL)
+		return 0;
+	if (size)
+		memcpy(h, data, size);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		check(h, size, names[i]);
+	free(h);
+	return 0;
+}
