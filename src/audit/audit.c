@@ -1,19 +1,162 @@
 #include "audit/audit.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "crypto/crypto.h"
+#include "util/log.h"
 
+/*
+ * Chain state and the writer's queue, under one lock: sequence numbers and hashes are given
+ * out in the order records are queued, and the writer commits them in that order.
+ */
 static pthread_mutex_t chain_lock = PTHREAD_MUTEX_INITIALIZER;
-static int64_t chain_seq;
+static pthread_cond_t queued_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t durable_cond = PTHREAD_COND_INITIALIZER;
+static int64_t chain_seq;     /* last sequence number given out */
 static uint8_t chain_head[HASH_BYTES];
+static int64_t durable_seq;   /* last sequence number committed */
+static bool trail_failed;     /* a commit failed: refuse everything from now on */
+static bool writer_running;
+static bool writer_stop;
+static pthread_t writer_thread;
+
+#define QUEUE_MAX 4096 /* records waiting for the writer; appenders wait when it is full */
+static struct audit_record queue[QUEUE_MAX];
+static size_t queue_len;
+
+struct waiter {
+	int64_t seq;
+	void (*done)(void *ctx, bool ok);
+	void *ctx;
+	struct waiter *next;
+};
+static struct waiter *waiters;
+
+static _Thread_local bool defer_active;
+static _Thread_local int64_t defer_last_seq;
 
 int audit_init(void)
 {
-	return store_audit_last(&chain_seq, chain_head) == STORE_OK ? 0 : -1;
+	int rc = store_audit_last(&chain_seq, chain_head) == STORE_OK ? 0 : -1;
+	durable_seq = chain_seq;
+	return rc;
+}
+
+/* Call the waiters whose records are durable (or all of them, failed); outside the lock. */
+static void wake_waiters(int64_t upto, bool failed)
+{
+	struct waiter *ready = NULL, **pp;
+	pthread_mutex_lock(&chain_lock);
+	pp = &waiters;
+	while (*pp) {
+		struct waiter *w = *pp;
+		if (failed || w->seq <= upto) {
+			*pp = w->next;
+			w->next = ready;
+			ready = w;
+		} else {
+			pp = &w->next;
+		}
+	}
+	pthread_mutex_unlock(&chain_lock);
+	while (ready) {
+		struct waiter *next = ready->next;
+		ready->done(ready->ctx, !failed);
+		free(ready);
+		ready = next;
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	(void)arg;
+	static struct audit_record batch[QUEUE_MAX];
+	for (;;) {
+		pthread_mutex_lock(&chain_lock);
+		while (queue_len == 0 && !writer_stop)
+			pthread_cond_wait(&queued_cond, &chain_lock);
+		if (queue_len == 0 && writer_stop) {
+			pthread_mutex_unlock(&chain_lock);
+			return NULL;
+		}
+		size_t n = queue_len;
+		memcpy(batch, queue, n * sizeof(batch[0]));
+		queue_len = 0;
+		pthread_cond_broadcast(&durable_cond); /* room in the queue again */
+		pthread_mutex_unlock(&chain_lock);
+
+		/* Everything queued while the previous commit was syncing goes in this one. */
+		int rc = store_audit_insert_batch(batch, n);
+		pthread_mutex_lock(&chain_lock);
+		if (rc == STORE_OK)
+			durable_seq = batch[n - 1].seq;
+		else
+			trail_failed = true;
+		int64_t upto = durable_seq;
+		bool failed = trail_failed;
+		pthread_cond_broadcast(&durable_cond);
+		pthread_mutex_unlock(&chain_lock);
+		if (failed)
+			log_warn("component=audit error=\"audit commit failed; refusing all access\"");
+		wake_waiters(upto, failed);
+	}
+}
+
+int audit_start_writer(void)
+{
+	writer_stop = false;
+	if (pthread_create(&writer_thread, NULL, writer_main, NULL) != 0)
+		return -1;
+	writer_running = true;
+	return 0;
+}
+
+void audit_stop_writer(void)
+{
+	if (!writer_running)
+		return;
+	pthread_mutex_lock(&chain_lock);
+	writer_stop = true;
+	pthread_cond_broadcast(&queued_cond);
+	pthread_mutex_unlock(&chain_lock);
+	pthread_join(writer_thread, NULL);
+	writer_running = false;
+}
+
+void audit_defer_begin(void)
+{
+	defer_active = true;
+	defer_last_seq = 0;
+}
+
+int64_t audit_defer_end(void)
+{
+	defer_active = false;
+	return defer_last_seq;
+}
+
+int audit_when_durable(int64_t seq, void (*done)(void *ctx, bool ok), void *ctx)
+{
+	struct waiter *w = malloc(sizeof(*w));
+	pthread_mutex_lock(&chain_lock);
+	int rc = trail_failed ? -1 : durable_seq >= seq ? 1 : 0;
+	if (rc == 0 && w == NULL)
+		rc = -1;
+	if (rc == 0) {
+		w->seq = seq;
+		w->done = done;
+		w->ctx = ctx;
+		w->next = waiters;
+		waiters = w;
+	}
+	pthread_mutex_unlock(&chain_lock);
+	if (rc != 0)
+		free(w);
+	return rc;
 }
 
 static void put_field(struct buf *b, const char *s)
@@ -67,16 +210,46 @@ int audit_append(const struct audit_event *e)
 	r.bytes = e->bytes;
 
 	pthread_mutex_lock(&chain_lock);
+	if (trail_failed) {
+		pthread_mutex_unlock(&chain_lock);
+		return -1;
+	}
+	if (!writer_running) {
+		/* Command-line tools: write it now, on this thread's connection. */
+		r.seq = chain_seq + 1;
+		memcpy(r.prev, chain_head, HASH_BYTES);
+		audit_record_hash(&r, r.hash);
+		int rc = store_audit_insert(&r);
+		if (rc == STORE_OK) {
+			chain_seq = durable_seq = r.seq;
+			memcpy(chain_head, r.hash, HASH_BYTES);
+		}
+		pthread_mutex_unlock(&chain_lock);
+		return rc == STORE_OK ? 0 : -1;
+	}
+	while (queue_len == QUEUE_MAX && !trail_failed)
+		pthread_cond_wait(&durable_cond, &chain_lock);
+	if (trail_failed) {
+		pthread_mutex_unlock(&chain_lock);
+		return -1;
+	}
 	r.seq = chain_seq + 1;
 	memcpy(r.prev, chain_head, HASH_BYTES);
 	audit_record_hash(&r, r.hash);
-	int rc = store_audit_insert(&r);
-	if (rc == STORE_OK) {
-		chain_seq = r.seq;
-		memcpy(chain_head, r.hash, HASH_BYTES);
+	chain_seq = r.seq;
+	memcpy(chain_head, r.hash, HASH_BYTES);
+	queue[queue_len++] = r;
+	pthread_cond_signal(&queued_cond);
+	if (e->deferrable && defer_active) {
+		defer_last_seq = r.seq;
+		pthread_mutex_unlock(&chain_lock);
+		return 0;
 	}
+	while (durable_seq < r.seq && !trail_failed)
+		pthread_cond_wait(&durable_cond, &chain_lock);
+	int rc = trail_failed ? -1 : 0;
 	pthread_mutex_unlock(&chain_lock);
-	return rc == STORE_OK ? 0 : -1;
+	return rc;
 }
 
 struct verify_ctx {

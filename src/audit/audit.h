@@ -3,11 +3,15 @@
  * and every login, logout and failed login. Each record's hash covers the previous record's
  * hash, so a changed, removed or reordered record breaks the chain from that point on.
  *
- * audit_append returns only after the record is durable (the store commits with
- * synchronous=FULL); callers send data only after it returned 0.
+ * No audit, no access (invariant 3): a record is durable (committed with synchronous=FULL)
+ * before the data it describes leaves the server. In `serve`, one writer thread commits the
+ * records of many requests together (group commit); a request whose records are not durable
+ * yet is parked (suspended, not blocking a thread) and answered once they are. Records of
+ * writes are made durable before the write itself. Command-line tools append inline.
  */
 #ifndef MEDKEEP_AUDIT_H
 #define MEDKEEP_AUDIT_H
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "policy/policy.h"
@@ -33,10 +37,31 @@ struct audit_event {
 	const char *outcome;
 	int64_t bytes; /* bytes of patient data served */
 	const char *ip; /* only when actor is NULL */
+	/* true when nothing is changed on the strength of this record, so it may become durable
+	 * after audit_append returns (but before the response; see audit_defer_begin). */
+	bool deferrable;
 };
 
-/* Append one durable record; -1 when it could not be written (then serve nothing). */
+/*
+ * Append one record. Returns 0 once it is durable, or, for a deferrable record on a thread
+ * inside audit_defer_begin/end, once it is queued; -1 when it cannot be written (then serve
+ * nothing: the trail is failed closed).
+ */
 int audit_append(const struct audit_event *e) __attribute__((warn_unused_result));
+
+/* Start the group-commit writer thread (serve); audit_stop_writer drains and stops it. */
+int audit_start_writer(void);
+void audit_stop_writer(void);
+
+/* Collect the records this thread appends while handling one request. */
+void audit_defer_begin(void);
+/* Stop collecting; returns the last sequence number appended, or 0 for none. */
+int64_t audit_defer_end(void);
+/*
+ * Ask to be told when record `seq` is durable. Returns 1 when it already is, -1 when the trail
+ * has failed, or 0 when done(ctx, ok) will be called later from the writer thread.
+ */
+int audit_when_durable(int64_t seq, void (*done)(void *ctx, bool ok), void *ctx);
 
 /* Compute a record's chain hash from its fields and r->prev. */
 void audit_record_hash(const struct audit_record *r, uint8_t out[HASH_BYTES]);

@@ -64,7 +64,8 @@ static void account_key(const char *email, char out[80])
 static void audit_login(const struct actor *a, const char *ip, const char *action,
 			const char *outcome)
 {
-	struct audit_event e = {.actor = a, .action = action, .outcome = outcome, .ip = ip};
+	struct audit_event e = {
+		.actor = a, .action = action, .outcome = outcome, .ip = ip, .deferrable = true};
 	if (audit_append(&e) != 0)
 		log_warn("component=auth error=\"audit append failed\" action=%s", action);
 }

@@ -49,7 +49,11 @@ static int audit_access(const struct actor *a, enum action action, const struct 
 				.rtype = rtype,
 				.rid = rid,
 				.outcome = outcome,
-				.bytes = bytes};
+				.bytes = bytes,
+				/* A write's record must be durable before the write; a read's, before
+				 * the response, which the HTTP layer holds back until it is. */
+				.deferrable = !(action == ACTION_DOCUMENT_CREATE &&
+						strcmp(outcome, AUDIT_ALLOW) == 0)};
 	return audit_append(&e);
 }
 

@@ -33,6 +33,10 @@ struct request {
 	char token[TOKEN_B64_LEN + 1];
 	struct slice params[ROUTE_MAX_PARAMS];
 	bool responded;
+	/* A response held back until its audit records are durable (see src/audit). */
+	struct response *held;
+	bool audit_done;
+	bool audit_ok;
 };
 
 enum csp_kind { CSP_PAGE = 0, CSP_DOWNLOAD };

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "auth/auth.h"
 #include "fhir/fhir.h"
 #include "http/http.h"
@@ -273,6 +274,29 @@ static void dispatch(struct request *req, struct response *res)
 	req->route->handler(req, res);
 }
 
+static enum MHD_Result finish(struct request *req, struct response *res)
+{
+	if (res->status == 0)
+		error_for(req, res, 500, "Internal error");
+	if (req->method == METHOD_HEAD)
+		res->body_len = 0;
+	/* Every access is in the audit trail; the log carries only what an operator must see. */
+	if (res->status >= 500)
+		log_warn("component=http method=%s route=%s status=%d",
+			 req->method == METHOD_GET ? "GET" : req->method == METHOD_POST ? "POST" : "OTHER",
+			 req->route ? req->route->pattern : "-", res->status);
+	return send_response(req, res);
+}
+
+/* Called by the audit writer thread once this request's records are durable (or failed). */
+static void on_audit_durable(void *ctx, bool ok)
+{
+	struct request *req = ctx;
+	req->audit_ok = ok;
+	__atomic_store_n(&req->audit_done, true, __ATOMIC_RELEASE);
+	MHD_resume_connection(req->conn);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -325,18 +349,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (req->responded)
 		return MHD_YES;
-	struct response res;
-	memset(&res, 0, sizeof(res));
+	if (req->held != NULL) {
+		/* Resumed: the audit writer has answered for this request's records. */
+		if (!__atomic_load_n(&req->audit_done, __ATOMIC_ACQUIRE))
+			return MHD_YES;
+		if (!req->audit_ok) {
+			memset(req->held, 0, sizeof(*req->held));
+			error_for(req, req->held, 500, "Internal error");
+		}
+		return finish(req, req->held);
+	}
+	struct response *res = arena_alloc(&req->arena, sizeof(*res));
+	if (res == NULL)
+		return MHD_NO;
 	req->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-	dispatch(req, &res);
-	if (res.status == 0)
-		error_for(req, &res, 500, "Internal error");
-	if (req->method == METHOD_HEAD)
-		res.body_len = 0;
-	log_info("component=http method=%s path_route=%s status=%d ip=%s",
-		 req->method == METHOD_GET ? "GET" : req->method == METHOD_POST ? "POST" : "OTHER",
-		 req->route ? req->route->pattern : "-", res.status, req->ip);
-	return send_response(req, &res);
+	audit_defer_begin();
+	dispatch(req, res);
+	int64_t seq = audit_defer_end();
+	if (seq > 0) {
+		/* No audit, no access: park the connection until the records are durable. */
+		req->held = res;
+		MHD_suspend_connection(conn);
+		int ready = audit_when_durable(seq, on_audit_durable, req);
+		if (ready != 0) {
+			req->audit_done = true;
+			req->audit_ok = ready > 0;
+			MHD_resume_connection(conn);
+		}
+		return MHD_YES;
+	}
+	return finish(req, res);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -457,7 +499,13 @@ int http_serve(const struct http_config *cfg)
 			return 2;
 		}
 	}
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	if (audit_start_writer() != 0) {
+		fprintf(stderr, "medkeep serve: cannot start the audit writer\n");
+		free(cert);
+		free(key);
+		return 1;
+	}
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (tls)
@@ -478,6 +526,7 @@ int http_serve(const struct http_config *cfg)
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIMIT_CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
 	if (d == NULL) {
+		audit_stop_writer();
 		fprintf(stderr, "medkeep serve: cannot listen on %s\n", cfg->listen);
 		free(cert);
 		free(key);
@@ -492,7 +541,11 @@ int http_serve(const struct http_config *cfg)
 	log_info("component=http event=listening listen=%s tls=%d", cfg->listen, tls);
 	while (!stop_requested)
 		pause();
+	/* Stop accepting, let parked requests get their audit answer, then stop. */
+	MHD_quiesce_daemon(d);
+	usleep(200 * 1000);
 	MHD_stop_daemon(d);
+	audit_stop_writer();
 	if (cert)
 		explicit_bzero(cert, strlen(cert));
 	if (key)

@@ -143,6 +143,8 @@ int store_document_get(const struct grant *g, const struct id *document, bool wi
 /* Audit trail: append-only. Chaining is computed by src/audit; the store keeps order. */
 int store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES]);
 int store_audit_insert(const struct audit_record *r);
+/* Insert records in order in one transaction (group commit). */
+int store_audit_insert_batch(const struct audit_record *r, size_t n);
 /* Call fn for each record in seq order; stops early and returns fn's value when non-zero. */
 int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx);
 

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,11 +14,14 @@
 
 #include "util/log.h"
 
-static struct key *master; /* sodium_malloc'd, no-access except while in use */
-/* Page protection is per process, so threads share one count of who is using the key: the
- * first user makes it readable, the last one makes it inaccessible again. */
-static pthread_mutex_t master_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned master_users;
+/*
+ * The master key lives in sodium_malloc memory: guard pages around it, locked out of swap and
+ * core dumps, and read-only once loaded. It is not toggled to no-access between uses: with
+ * a pool of threads every toggle is an mprotect plus a TLB shoot-down on every core, which
+ * measured as the largest single cost of a document read. Keeping the key away from request
+ * code altogether is the separate vault process (DESIGN.md invariant 5).
+ */
+static struct key *master;
 
 #define MASTER_FILE "master.key"
 
@@ -73,7 +75,7 @@ int vault_load(const char *dir)
 		master = NULL;
 		return -1;
 	}
-	sodium_mprotect_noaccess(master);
+	sodium_mprotect_readonly(master);
 	return 0;
 }
 
@@ -88,19 +90,11 @@ static const struct key *master_open(void)
 {
 	if (master == NULL)
 		fatalx("vault used before vault_load");
-	pthread_mutex_lock(&master_lock);
-	if (master_users++ == 0)
-		sodium_mprotect_readonly(master);
-	pthread_mutex_unlock(&master_lock);
 	return master;
 }
 
 static void master_close(void)
 {
-	pthread_mutex_lock(&master_lock);
-	if (--master_users == 0)
-		sodium_mprotect_noaccess(master);
-	pthread_mutex_unlock(&master_lock);
 }
 
 void vault_ad(char out[128], const char *purpose, const struct id *patient, const struct id *record)

@@ -29,8 +29,9 @@ function run(args, opts = {}, bin = BIN) {
   return { code: r.status, stdout: r.stdout || '', stderr: r.stderr || '' };
 }
 
-function sqlite(dir, sql) {
-  const r = spawnSync('sqlite3', [path.join(dir, 'medkeep.db'), sql], { encoding: 'utf8' });
+// Run SQL with the sqlite3 CLI on a data directory's database (or its audit trail, audit.db).
+function sqlite(dir, sql, file = /\baudit\b/.test(sql) ? 'audit.db' : 'medkeep.db') {
+  const r = spawnSync('sqlite3', [path.join(dir, file), sql], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
   return r.stdout.trim();
 }

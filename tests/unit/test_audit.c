@@ -12,7 +12,7 @@
 static void tamper(const char *dir, const char *sql)
 {
 	char path[512];
-	snprintf(path, sizeof(path), "%s/medkeep.db", dir);
+	snprintf(path, sizeof(path), "%s/audit.db", dir);
 	sqlite3 *db = NULL;
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
 	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
