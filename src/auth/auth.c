@@ -175,20 +175,19 @@ int auth_session(const char *token, size_t n, const char *ip, struct actor *out,
 		store_session_delete(th);
 		return -1;
 	}
-	struct arena ar;
-	arena_init(&ar, 64 * 1024);
-	struct store_account acct;
-	int rc = store_account_by_id(&ses.account, &ar, &acct);
-	if (rc == STORE_OK) {
-		actor_from_account(&acct, ip, out);
-		out->session = ses.id;
-		memcpy(csrf, ses.csrf, TOKEN_B64_LEN + 1);
-		/* last_seen has minute resolution for idle timeouts; skip the write otherwise. */
-		if (now - ses.last_seen >= 60)
-			store_session_touch(th, now);
-	}
-	arena_release(&ar);
-	return rc == STORE_OK ? 0 : -1;
+	struct store_account acct = {.id = ses.account,
+				     .role = ses.role,
+				     .has_practice = ses.has_practice,
+				     .practice = ses.practice,
+				     .has_patient = ses.has_patient,
+				     .patient = ses.patient};
+	actor_from_account(&acct, ip, out);
+	out->session = ses.id;
+	memcpy(csrf, ses.csrf, TOKEN_B64_LEN + 1);
+	/* last_seen has minute resolution for idle timeouts; skip the write otherwise. */
+	if (now - ses.last_seen >= 60)
+		store_session_touch(th, now);
+	return 0;
 }
 
 int auth_logout(const char *token, size_t n, const struct actor *a)

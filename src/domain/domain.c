@@ -62,21 +62,27 @@ static int audit_access(const struct actor *a, enum action action, const struct 
  * DOMAIN_NOT_FOUND. The audit of an allowed access is written by the caller once it knows
  * what it will serve.
  */
-static int gate(const struct actor *a, enum action action, const struct id *patient,
-		const char *rtype, const struct id *rid, struct grant *g)
+static int gate_target(const struct actor *a, enum action action, const struct target *t,
+		       const char *rtype, const struct id *rid, struct grant *g)
 {
-	struct target t;
-	int rc = store_patient_target(patient, &t);
-	if (rc == STORE_ERROR)
-		return DOMAIN_ERROR;
-	if (policy_decide(a, action, &t, g) != 0) {
+	const struct id *patient = &t->patient;
+	if (policy_decide(a, action, t, g) != 0) {
 		/* Missing and foreign look the same to the caller; the audit tells them apart
 		 * only by the patient column, which is "-" when no such patient exists. */
-		if (audit_access(a, action, t.exists ? patient : NULL, rtype, rid, AUDIT_DENY, 0) != 0)
+		if (audit_access(a, action, t->exists ? patient : NULL, rtype, rid, AUDIT_DENY, 0) != 0)
 			return DOMAIN_ERROR;
 		return DOMAIN_NOT_FOUND;
 	}
 	return DOMAIN_OK;
+}
+
+static int gate(const struct actor *a, enum action action, const struct id *patient,
+		const char *rtype, const struct id *rid, struct grant *g)
+{
+	struct target t;
+	if (store_patient_target(patient, &t) == STORE_ERROR)
+		return DOMAIN_ERROR;
+	return gate_target(a, action, &t, rtype, rid, g);
 }
 
 /* --- patients --- */
@@ -314,8 +320,8 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 int document_read(const struct actor *a, const struct id *document, bool with_body,
 		  const char *rtype, struct arena *ar, struct document_view *out)
 {
-	struct id patient;
-	int s = store_document_patient(document, &patient);
+	struct target t;
+	int s = store_document_target(document, &t);
 	if (s == STORE_ERROR)
 		return DOMAIN_ERROR;
 	if (s == STORE_NOT_FOUND) {
@@ -323,14 +329,14 @@ int document_read(const struct actor *a, const struct id *document, bool with_bo
 			return DOMAIN_ERROR;
 		return DOMAIN_NOT_FOUND;
 	}
+	struct id patient = t.patient;
 	struct grant g;
-	int rc = gate(a, ACTION_DOCUMENT_READ, &patient, rtype, document, &g);
+	int rc = gate_target(a, ACTION_DOCUMENT_READ, &t, rtype, document, &g);
 	if (rc != DOMAIN_OK)
 		return rc;
 	struct store_patient p;
 	struct store_document row;
-	if (store_patient_get(&g, &patient, ar, &p) != STORE_OK ||
-	    store_document_get(&g, document, with_body, ar, &row) != STORE_OK)
+	if (store_document_get(&g, document, with_body, ar, &row, &p) != STORE_OK)
 		return DOMAIN_ERROR;
 	view_from_row(&row, ar, out);
 	struct key dk;

@@ -52,6 +52,12 @@ struct store_session {
 	char csrf[TOKEN_B64_LEN + 1];
 	int64_t created;
 	int64_t last_seen;
+	/* the account's role and ties, read with the session in one query */
+	enum role role;
+	bool has_practice;
+	struct id practice;
+	bool has_patient;
+	struct id patient;
 };
 
 struct store_patient {
@@ -123,7 +129,8 @@ int store_throttle_clear(const char *key);
 
 /* Unscoped metadata for the policy gate: never PHI. */
 int store_patient_target(const struct id *patient, struct target *out);
-int store_document_patient(const struct id *document, struct id *patient);
+/* The patient a document belongs to and where they are enrolled, in one query. */
+int store_document_target(const struct id *document, struct target *out);
 int store_practice_patient_ids(const struct id *practice, struct arena *a, struct id **ids,
 			       size_t *n);
 int store_patient_by_index(const uint8_t nhi_index[HASH_BYTES], struct id *patient);
@@ -137,8 +144,9 @@ int store_patient_get(const struct grant *g, const struct id *patient, struct ar
 int store_document_insert(const struct grant *g, const struct store_document *doc);
 int store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
 			struct store_document **docs, size_t *n);
+/* One document; when patient is not NULL, its patient's key row is read in the same query. */
 int store_document_get(const struct grant *g, const struct id *document, bool with_body,
-		       struct arena *a, struct store_document *out);
+		       struct arena *a, struct store_document *out, struct store_patient *patient);
 
 /* Audit trail: append-only. Chaining is computed by src/audit; the store keeps order. */
 int store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES]);

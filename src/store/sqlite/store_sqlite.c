@@ -85,7 +85,7 @@ enum stmt_id {
 	S_THROTTLE_CLEAR,
 	S_PATIENT_EXISTS,
 	S_ENROLMENTS,
-	S_DOCUMENT_PATIENT,
+	S_DOCUMENT_TARGET,
 	S_PRACTICE_PATIENTS,
 	S_PATIENT_BY_INDEX,
 	S_PATIENT_CREATE,
@@ -123,8 +123,9 @@ static const char *const stmt_sql[S_COUNT] = {
 			    " WHERE id = ?",
 	[S_SESSION_CREATE] = "INSERT INTO session (token_hash, id, account_id, csrf, created,"
 			     " last_seen) VALUES (?, ?, ?, ?, ?, ?)",
-	[S_SESSION_GET] = "SELECT id, account_id, csrf, created, last_seen FROM session"
-			  " WHERE token_hash = ?",
+	[S_SESSION_GET] = "SELECT s.id, s.account_id, s.csrf, s.created, s.last_seen, a.role,"
+			  " a.practice_id, a.patient_id FROM session s JOIN account a ON a.id = s.account_id"
+			  " WHERE s.token_hash = ?",
 	[S_SESSION_TOUCH] = "UPDATE session SET last_seen = ? WHERE token_hash = ?",
 	[S_SESSION_DELETE] = "DELETE FROM session WHERE token_hash = ?",
 	[S_THROTTLE_GET] = "SELECT failures, window_start, blocked_until FROM throttle WHERE key = ?",
@@ -138,7 +139,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_THROTTLE_CLEAR] = "DELETE FROM throttle WHERE key = ?",
 	[S_PATIENT_EXISTS] = "SELECT 1 FROM patient WHERE id = ?",
 	[S_ENROLMENTS] = "SELECT practice_id FROM enrolment WHERE patient_id = ? ORDER BY since LIMIT 8",
-	[S_DOCUMENT_PATIENT] = "SELECT patient_id FROM document WHERE id = ?",
+	[S_DOCUMENT_TARGET] = "SELECT d.patient_id, e.practice_id FROM document d"
+			      " LEFT JOIN enrolment e ON e.patient_id = d.patient_id WHERE d.id = ?"
+			      " ORDER BY e.since LIMIT 8",
 	[S_PRACTICE_PATIENTS] = "SELECT patient_id FROM enrolment WHERE practice_id = ?"
 				" ORDER BY since, patient_id LIMIT ?",
 	[S_PATIENT_BY_INDEX] = "SELECT id FROM patient WHERE nhi_index = ?",
@@ -151,9 +154,10 @@ static const char *const stmt_sql[S_COUNT] = {
 			      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[S_DOCUMENT_LIST] = "SELECT id, author_id, kind, content_type, size, created, wrapped_key,"
 			    " meta FROM document WHERE patient_id = ? ORDER BY created DESC, id LIMIT ?",
-	[S_DOCUMENT_GET] = "SELECT patient_id, author_id, kind, content_type, size, created,"
-			   " wrapped_key, meta, CASE WHEN ?2 THEN body ELSE NULL END"
-			   " FROM document WHERE id = ?1",
+	[S_DOCUMENT_GET] = "SELECT d.patient_id, d.author_id, d.kind, d.content_type, d.size,"
+			   " d.created, d.wrapped_key, d.meta, CASE WHEN ?2 THEN d.body ELSE NULL END,"
+			   " p.wrapped_key, p.phi, p.created"
+			   " FROM document d JOIN patient p ON p.id = d.patient_id WHERE d.id = ?1",
 	[S_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
 	[S_AUDIT_INSERT] = "INSERT INTO audit (seq, ts_ms, actor, session, ip, action, patient,"
 			   " rtype, rid, outcome, bytes, prev, hash)"
@@ -515,6 +519,10 @@ int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session
 		col_text_fixed(s, 2, out->csrf, sizeof(out->csrf));
 		out->created = sqlite3_column_int64(s, 3);
 		out->last_seen = sqlite3_column_int64(s, 4);
+		const unsigned char *role = sqlite3_column_text(s, 5);
+		out->role = role ? role_parse((const char *)role) : ROLE_NONE;
+		out->has_practice = col_id(s, 6, &out->practice);
+		out->has_patient = col_id(s, 7, &out->patient);
 		rc = STORE_OK;
 	}
 	sqlite3_reset(s);
@@ -603,15 +611,23 @@ int store_patient_target(const struct id *patient, struct target *out)
 	return out->exists ? STORE_OK : STORE_NOT_FOUND;
 }
 
-int store_document_patient(const struct id *document, struct id *patient)
+int store_document_target(const struct id *document, struct target *out)
 {
-	sqlite3_stmt *s = stmt(S_DOCUMENT_PATIENT);
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = stmt(S_DOCUMENT_TARGET);
 	bind_id(s, 1, document);
-	int rc = STORE_NOT_FOUND;
-	if (sqlite3_step(s) == SQLITE_ROW && col_id(s, 0, patient))
-		rc = STORE_OK;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (!out->exists) {
+			out->exists = col_id(s, 0, &out->patient);
+			if (!out->exists)
+				break;
+		}
+		if (out->n_practices < TARGET_MAX_PRACTICES &&
+		    col_id(s, 1, &out->practices[out->n_practices]))
+			out->n_practices++;
+	}
 	sqlite3_reset(s);
-	return rc;
+	return out->exists ? STORE_OK : STORE_NOT_FOUND;
 }
 
 int store_practice_patient_ids(const struct id *practice, struct arena *a, struct id **ids,
@@ -745,7 +761,7 @@ int store_document_list(const struct grant *g, const struct id *patient, struct 
 }
 
 int store_document_get(const struct grant *g, const struct id *document, bool with_body,
-		       struct arena *a, struct store_document *out)
+		       struct arena *a, struct store_document *out, struct store_patient *patient)
 {
 	memset(out, 0, sizeof(*out));
 	if (g == NULL)
@@ -764,6 +780,12 @@ int store_document_get(const struct grant *g, const struct id *document, bool wi
 			rc = STORE_ERROR;
 		else
 			rc = STORE_OK;
+		if (rc == STORE_OK && patient != NULL) {
+			patient->id = out->patient;
+			patient->created = sqlite3_column_int64(s, 11);
+			if (!col_bytes(s, 9, a, &patient->wrapped_key) || !col_bytes(s, 10, a, &patient->phi))
+				rc = STORE_ERROR;
+		}
 	}
 	sqlite3_reset(s);
 	if (rc != STORE_OK)
