@@ -55,6 +55,16 @@ build/asan/build/gen/%.o: build/gen/%.c
 build/asan/medkeep: $(SRCS:%.c=build/asan/%.o) build/asan/$(GEN:.c=.o)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
+# The fault-injection variant, for tests only (MEDKEEP_FAULT=...); never installed or shipped.
+build/chaos/%.o: %.c $(GEN) $(shell find src -name '*.h')
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(HARDEN) -DMEDKEEP_CHAOS -c -o $@ $<
+
+build/medkeep-chaos: $(SRCS:%.c=build/chaos/%.o) build/rel/$(GEN:.c=.o)
+	$(CC) $(HARDEN) $(HARDEN_LD) -o $@ $^ $(PKG_LIBS)
+
+chaos: build/medkeep-chaos
+
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 build/asan/unit-tests: $(LIB_SRCS:%.c=build/asan/%.o) build/asan/$(GEN:.c=.o) $(UNIT_SRCS:%.c=build/asan/%.o)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
@@ -63,7 +73,7 @@ build/asan/tests/unit/%.o: tests/unit/%.c $(shell find src tests/unit -name '*.h
 	@mkdir -p $(@D)
 	$(CC) $(BASE) -Itests/unit $(SAN) -c -o $@ $<
 
-asan: build/asan/medkeep build/asan/unit-tests
+asan: build/asan/medkeep build/asan/unit-tests build/medkeep-chaos
 
 bootstrap:
 	@scripts/bootstrap.sh

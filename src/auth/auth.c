@@ -112,9 +112,23 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 		arena_release(&ar);
 		return AUTH_ERROR;
 	}
-	/* Verify against a dummy hash when there is no account, so both cost the same. */
-	int ok = password_verify(found == STORE_OK ? acct.pw_hash : dummy_hash, password, pw_len) == 0 &&
-		 found == STORE_OK;
+	/* Verify against a dummy hash when there is no account, so both cost the same. The
+	 * vault verifies the password and mints the session token in one step. */
+	struct session_claims claims;
+	memset(&claims, 0, sizeof(claims));
+	bool usable = found == STORE_OK && !acct.locked;
+	if (usable) {
+		random_id(&claims.session);
+		claims.account = acct.id;
+		claims.role = acct.role;
+		claims.has_patient = acct.has_patient;
+		claims.patient = acct.patient;
+		claims.has_practice = acct.has_practice;
+		claims.practice = acct.practice;
+		claims.issued = now;
+	}
+	int ok = vault_login(found == STORE_OK ? acct.pw_hash : dummy_hash, password, pw_len,
+			     usable ? &claims : NULL, out->token) == 0;
 	if (!ok) {
 		store_throttle_fail(akey, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ACCOUNT_FAILURES,
 				    THROTTLE_BLOCK_SECONDS);
@@ -123,7 +137,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 		if (found == STORE_OK) {
 			struct actor who;
 			actor_from_account(&acct, ip, &who);
-			audit_login(&who, ip, "login", AUDIT_FAIL);
+			audit_login(&who, ip, "login", acct.locked ? "locked" : AUDIT_FAIL);
 		} else {
 			audit_login(NULL, ip, "login", AUDIT_FAIL);
 		}
@@ -132,13 +146,12 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	}
 	store_throttle_clear(akey);
 
-	uint8_t raw[TOKEN_BYTES], th[HASH_BYTES], csrf_raw[TOKEN_BYTES];
-	token_new(out->token, raw);
+	uint8_t th[HASH_BYTES], csrf_raw[TOKEN_BYTES];
 	token_new(out->csrf, csrf_raw);
-	hash2("medkeep-session", 15, raw, sizeof(raw), th);
+	hash2("medkeep-session", 15, out->token, strlen(out->token), th);
 	struct store_session ses;
 	memset(&ses, 0, sizeof(ses));
-	random_id(&ses.id);
+	ses.id = claims.session;
 	ses.account = acct.id;
 	memcpy(ses.csrf, out->csrf, sizeof(ses.csrf));
 	ses.created = now;
@@ -146,7 +159,6 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	actor_from_account(&acct, ip, &out->actor);
 	out->actor.session = ses.id;
 	int rc = store_session_create(th, &ses) == STORE_OK ? AUTH_OK : AUTH_ERROR;
-	explicit_bzero(raw, sizeof(raw));
 	if (rc == AUTH_OK)
 		audit_login(&out->actor, ip, "login", AUDIT_OK);
 	arena_release(&ar);
@@ -155,11 +167,9 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 
 static int token_hash(const char *token, size_t n, uint8_t th[HASH_BYTES])
 {
-	uint8_t raw[TOKEN_BYTES];
-	if (token_decode(token, n, raw) != 0)
+	if (n != SESSION_TOKEN_B64_LEN)
 		return -1;
-	hash2("medkeep-session", 15, raw, sizeof(raw), th);
-	explicit_bzero(raw, sizeof(raw));
+	hash2("medkeep-session", 15, token, n, th);
 	return 0;
 }
 

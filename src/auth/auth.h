@@ -1,7 +1,8 @@
 /*
  * Authentication: passwords (Argon2id), sessions and login throttling.
  *
- * Session tokens are 256-bit random values; only their hash is stored. A session dies after
+ * Session tokens are minted by the vault (claims plus a MAC; see vault.h); only their hash is
+ * stored, which is what makes revocation work. A session dies after
  * SESSION_IDLE_SECONDS without use or SESSION_ABSOLUTE_SECONDS after login, and at logout.
  * A login with an unknown email costs the same password hash as a wrong password and gets
  * the same answer; throttling is keyed by the email as typed, so it behaves the same too.
@@ -13,6 +14,7 @@
 #include "crypto/crypto.h"
 #include "policy/policy.h"
 #include "util/arena.h"
+#include "vault/vault.h"
 
 enum auth_rc {
 	AUTH_OK = 0,
@@ -23,7 +25,7 @@ enum auth_rc {
 };
 
 struct login_result {
-	char token[TOKEN_B64_LEN + 1];
+	char token[SESSION_TOKEN_B64_LEN + 1];
 	char csrf[TOKEN_B64_LEN + 1];
 	struct actor actor;
 };

@@ -58,6 +58,38 @@ static int audit_access(const struct actor *a, enum action action, const struct 
 }
 
 /*
+ * The breaker refused this actor: revoke every session of the account, lock it pending
+ * review, and put it on record. The vault refuses the actor already; this makes it stick
+ * across processes and restarts, and tells the operator.
+ */
+static int tripped(const struct actor *a)
+{
+	store_account_lock(&a->account);
+	store_sessions_revoke(&a->account);
+	struct audit_event e = {.actor = a, .action = "breaker.trip", .outcome = AUDIT_DENY};
+	if (audit_append(&e) != 0)
+		return DOMAIN_ERROR;
+	return DOMAIN_TRIPPED;
+}
+
+/* Map a vault refusal onto the domain's answer. */
+static int vault_failed(const struct actor *a, int vrc)
+{
+	return vrc == VAULT_TRIPPED ? tripped(a) : DOMAIN_ERROR;
+}
+
+/* A not-found answer: audit it and count it towards enumeration. */
+static int miss(const struct actor *a, enum action action, const struct id *patient,
+		const char *rtype, const struct id *rid, const char *outcome)
+{
+	if (audit_access(a, action, patient, rtype, rid, outcome, 0) != 0)
+		return DOMAIN_ERROR;
+	if (vault_report_miss(a->token) == VAULT_TRIPPED)
+		return tripped(a);
+	return DOMAIN_NOT_FOUND;
+}
+
+/*
  * Ask the gate about one patient. On deny or missing patient, audit it and return
  * DOMAIN_NOT_FOUND. The audit of an allowed access is written by the caller once it knows
  * what it will serve.
@@ -69,9 +101,7 @@ static int gate_target(const struct actor *a, enum action action, const struct t
 	if (policy_decide(a, action, t, g) != 0) {
 		/* Missing and foreign look the same to the caller; the audit tells them apart
 		 * only by the patient column, which is "-" when no such patient exists. */
-		if (audit_access(a, action, t->exists ? patient : NULL, rtype, rid, AUDIT_DENY, 0) != 0)
-			return DOMAIN_ERROR;
-		return DOMAIN_NOT_FOUND;
+		return miss(a, action, t->exists ? patient : NULL, rtype, rid, AUDIT_DENY);
 	}
 	return DOMAIN_OK;
 }
@@ -170,8 +200,8 @@ out:
 }
 
 /* Read demographics under a grant the caller already holds; no audit here. */
-static int patient_load(const struct grant *g, const struct id *patient, struct arena *ar,
-			struct patient_view *out)
+static int patient_load(const struct actor *a, const struct grant *g, const struct id *patient,
+			struct arena *ar, struct patient_view *out)
 {
 	struct store_patient row;
 	int s = store_patient_get(g, patient, ar, &row);
@@ -181,7 +211,10 @@ static int patient_load(const struct grant *g, const struct id *patient, struct 
 		return DOMAIN_ERROR;
 	struct buf pt;
 	buf_init(&pt, ar, 64 * 1024);
-	if (vault_patient_open(g, &row, &pt) != 0 || buf_cstr(&pt) == NULL)
+	int v = vault_patient_open(a->token, g, &row, &pt);
+	if (v != VAULT_OK)
+		return vault_failed(a, v);
+	if (buf_cstr(&pt) == NULL)
 		return DOMAIN_ERROR;
 	memset(out, 0, sizeof(*out));
 	out->id = *patient;
@@ -200,9 +233,12 @@ int patient_read(const struct actor *a, const struct id *patient, struct arena *
 	int rc = gate(a, ACTION_PATIENT_READ, patient, "Patient", patient, &g);
 	if (rc != DOMAIN_OK)
 		return rc;
+	rc = patient_load(a, &g, patient, ar, out);
+	if (rc != DOMAIN_OK)
+		return rc;
 	if (audit_access(a, ACTION_PATIENT_READ, patient, "Patient", patient, AUDIT_ALLOW, 0) != 0)
 		return DOMAIN_ERROR;
-	return patient_load(&g, patient, ar, out);
+	return DOMAIN_OK;
 }
 
 int patient_list_visible(const struct actor *a, struct arena *ar, struct patient_view **out,
@@ -229,7 +265,7 @@ int patient_list_visible(const struct actor *a, struct arena *ar, struct patient
 		int rc = patient_read(a, &ids[i], ar, &(*out)[*n]);
 		if (rc == DOMAIN_OK)
 			(*n)++;
-		else if (rc == DOMAIN_ERROR)
+		else if (rc == DOMAIN_ERROR || rc == DOMAIN_TRIPPED)
 			return rc;
 	}
 	return DOMAIN_OK;
@@ -296,9 +332,6 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 	if (store_patient_get(&g, patient, ar, &p) != STORE_OK ||
 	    store_document_list(&g, patient, ar, &rows, &count) != STORE_OK)
 		return DOMAIN_ERROR;
-	if (audit_access(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL, AUDIT_ALLOW,
-			 0) != 0)
-		return DOMAIN_ERROR;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
 		return DOMAIN_ERROR;
@@ -306,13 +339,23 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 		struct key dk;
 		struct document_view *v = &(*out)[i];
 		view_from_row(&rows[i], ar, v);
-		if (vault_document_key(&g, &p, &rows[i], &dk) != 0)
-			return DOMAIN_ERROR;
+		int vrc = vault_document_key(a->token, &g, &p, &rows[i], &dk);
+		if (vrc != VAULT_OK)
+			return vault_failed(a, vrc);
 		int m = meta_open(&dk, &rows[i], ar, v);
 		key_wipe(&dk);
 		if (m != 0)
 			return DOMAIN_ERROR;
 	}
+	/* Audit after the vault agreed, before the response: one record per document listed, so
+	 * an incident report can name each one served. */
+	for (size_t i = 0; i < count; i++)
+		if (audit_access(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", &rows[i].id,
+				 AUDIT_ALLOW, 0) != 0)
+			return DOMAIN_ERROR;
+	if (count == 0 && audit_access(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL,
+				       AUDIT_ALLOW, 0) != 0)
+		return DOMAIN_ERROR;
 	*n = count;
 	return DOMAIN_OK;
 }
@@ -324,11 +367,8 @@ int document_read(const struct actor *a, const struct id *document, bool with_bo
 	int s = store_document_target(document, &t);
 	if (s == STORE_ERROR)
 		return DOMAIN_ERROR;
-	if (s == STORE_NOT_FOUND) {
-		if (audit_access(a, ACTION_DOCUMENT_READ, NULL, rtype, document, AUDIT_NOT_FOUND, 0))
-			return DOMAIN_ERROR;
-		return DOMAIN_NOT_FOUND;
-	}
+	if (s == STORE_NOT_FOUND)
+		return miss(a, ACTION_DOCUMENT_READ, NULL, rtype, document, AUDIT_NOT_FOUND);
 	struct id patient = t.patient;
 	struct grant g;
 	int rc = gate_target(a, ACTION_DOCUMENT_READ, &t, rtype, document, &g);
@@ -340,8 +380,9 @@ int document_read(const struct actor *a, const struct id *document, bool with_bo
 		return DOMAIN_ERROR;
 	view_from_row(&row, ar, out);
 	struct key dk;
-	if (vault_document_key(&g, &p, &row, &dk) != 0)
-		return DOMAIN_ERROR;
+	int v = vault_document_key(a->token, &g, &p, &row, &dk);
+	if (v != VAULT_OK)
+		return vault_failed(a, v);
 	rc = meta_open(&dk, &row, ar, out) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
 	if (rc == DOMAIN_OK && with_body) {
 		char ad[128];
@@ -436,12 +477,12 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 	buf_init(&wk, ar, 256);
 	buf_init(&body, ar, LIMIT_UPLOAD_BYTES + 1024);
 	buf_init(&meta_ct, ar, 64 * 1024);
-	int v = vault_document_seal(&g, &p, &row.id, d->data, d->data_len, meta, strlen(meta), &wk,
+	int v = vault_document_seal(a->token, &g, &p, &row.id, d->data, d->data_len, meta, strlen(meta), &wk,
 				    &body, &meta_ct);
 	explicit_bzero(meta, strlen(meta));
 	free(meta);
-	if (v != 0)
-		return DOMAIN_ERROR;
+	if (v != VAULT_OK)
+		return vault_failed(a, v);
 	row.wrapped_key = (struct bytes){(const uint8_t *)wk.data, wk.len};
 	row.body = (struct bytes){(const uint8_t *)body.data, body.len};
 	row.meta = (struct bytes){(const uint8_t *)meta_ct.data, meta_ct.len};

@@ -20,6 +20,8 @@ enum domain_rc {
 	DOMAIN_NOT_FOUND,   /* missing, or outside the actor's scope: indistinguishable */
 	DOMAIN_INVALID,     /* the input is wrong: message in *why */
 	DOMAIN_ERROR,       /* our fault: nothing was served */
+	DOMAIN_TRIPPED,     /* the exfiltration breaker stopped this actor: sessions revoked,
+			     * account locked pending review */
 };
 
 struct patient_view {

@@ -188,6 +188,8 @@ static void domain_error(struct request *req, struct response *res, int rc, cons
 	if (rc == DOMAIN_NOT_FOUND) {
 		const char *m = arena_printf(&req->arena, "%s not found", what);
 		fhir_error(req, res, 404, m ? m : "not found");
+	} else if (rc == DOMAIN_TRIPPED) {
+		fhir_error(req, res, 403, "Access paused for review because of unusual activity");
 	} else {
 		fhir_error(req, res, 500, "The request could not be completed");
 	}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "crypto/crypto.h"
+#include "vault/vault.h"
 #include "policy/policy.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -30,7 +31,7 @@ struct request {
 	bool authenticated;
 	struct actor actor;
 	char csrf[TOKEN_B64_LEN + 1];
-	char token[TOKEN_B64_LEN + 1];
+	char token[SESSION_TOKEN_B64_LEN + 1];
 	struct slice params[ROUTE_MAX_PARAMS];
 	bool responded;
 	/* A response held back until its audit records are durable (see src/audit). */

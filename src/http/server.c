@@ -233,12 +233,13 @@ static void authenticate(struct request *req)
 	const char *cookie = request_header(req, "Cookie");
 	struct slice tok;
 	if (cookie == NULL || cookie_find(cookie, strlen(cookie), SESSION_COOKIE, &tok) != 0 ||
-	    tok.len != TOKEN_B64_LEN)
+	    tok.len != SESSION_TOKEN_B64_LEN)
 		return;
 	if (auth_session(tok.ptr, tok.len, req->ip, &req->actor, req->csrf) == 0) {
 		req->authenticated = true;
-		memcpy(req->token, tok.ptr, TOKEN_B64_LEN);
-		req->token[TOKEN_B64_LEN] = '\0';
+		memcpy(req->token, tok.ptr, SESSION_TOKEN_B64_LEN);
+		req->token[SESSION_TOKEN_B64_LEN] = '\0';
+		req->actor.token = req->token;
 	}
 }
 

@@ -169,7 +169,7 @@ int cmd_serve(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	if (open_data_dir(dir) != 0 || auth_init() != 0)
+	if (open_data_dir(dir) != 0 || auth_init() != 0 || vault_require_tokens(dir) != 0)
 		return 1;
 	int rc = http_serve(&cfg);
 	store_close();

@@ -3,13 +3,29 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "util/log.h"
+
+#include <stdlib.h>
 
 static uint64_t grant_seal;
+
+#ifdef MEDKEEP_CHAOS
+/* Fault injection, compiled only into build/medkeep-chaos (never shipped): with
+ * MEDKEEP_FAULT=authz_allow_all the gate allows everything, to prove that the layers below
+ * it (the vault's breaker, the audit trail) still contain an authorization bug. */
+static bool chaos_allow_all;
+#endif
 
 void policy_init(void)
 {
 	while (grant_seal == 0)
 		random_bytes(&grant_seal, sizeof(grant_seal));
+#ifdef MEDKEEP_CHAOS
+	const char *fault = getenv("MEDKEEP_FAULT");
+	chaos_allow_all = fault != NULL && strcmp(fault, "authz_allow_all") == 0;
+	if (chaos_allow_all)
+		log_warn("component=policy event=fault fault=authz_allow_all");
+#endif
 }
 
 bool grant_allows(const struct grant *g, const struct id *patient, enum action action)
@@ -63,8 +79,13 @@ int policy_decide(const struct actor *actor, enum action action, const struct ta
 		return -1;
 	if (action < ACTION_PATIENT_READ || action > ACTION_DOCUMENT_CREATE)
 		return -1;
+#ifdef MEDKEEP_CHAOS
+	if (!chaos_allow_all && !role_may(actor, action, target))
+		return -1;
+#else
 	if (!role_may(actor, action, target))
 		return -1;
+#endif
 	out->seal = grant_seal;
 	out->action = action;
 	out->patient = target->patient;

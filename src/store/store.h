@@ -44,6 +44,7 @@ struct store_account {
 	struct id practice;
 	bool has_patient;
 	struct id patient;
+	bool locked;
 };
 
 struct store_session {
@@ -113,6 +114,10 @@ int store_practice_name(const struct id *id, struct arena *a, const char **name)
 int store_account_create(const struct store_account *acct);
 int store_account_by_email(const char *email, struct arena *a, struct store_account *out);
 int store_account_by_id(const struct id *id, struct arena *a, struct store_account *out);
+/* Lock an account pending review (the breaker tripped); a locked account cannot log in. */
+int store_account_lock(const struct id *account);
+/* Revoke every session of an account. */
+int store_sessions_revoke(const struct id *account);
 
 /* Sessions, keyed by the hash of the token (the token itself is never stored). */
 int store_session_create(const uint8_t token_hash[HASH_BYTES], const struct store_session *s);

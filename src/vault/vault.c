@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/log.h"
+#include "vault/breaker.h"
 
 /*
  * The master key lives in sodium_malloc memory: guard pages around it, locked out of swap and
@@ -22,6 +24,8 @@
  * code altogether is the separate vault process (DESIGN.md invariant 5).
  */
 static struct key *master;
+static struct key *token_key; /* MAC key for session tokens, derived from the master key */
+static bool tokens_required;
 
 #define MASTER_FILE "master.key"
 
@@ -75,15 +79,164 @@ int vault_load(const char *dir)
 		master = NULL;
 		return -1;
 	}
+	token_key = sodium_malloc(sizeof(*token_key));
+	if (token_key == NULL)
+		return -1;
+	key_derive(master, 2, "sesstokn", token_key);
 	sodium_mprotect_readonly(master);
+	sodium_mprotect_readonly(token_key);
 	return 0;
+}
+
+int vault_require_tokens(const char *dir)
+{
+	struct breaker_config c;
+	breaker_defaults(&c);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/medkeep.conf", dir);
+	FILE *f = fopen(path, "r");
+	if (f != NULL) {
+		char text[16384];
+		size_t n = fread(text, 1, sizeof(text), f);
+		int overflow = !feof(f);
+		fclose(f);
+		int line = 0;
+		if (overflow || breaker_parse_config(text, n, &c, &line) != 0) {
+			fprintf(stderr, "medkeep: %s: bad setting on line %d\n", path, line);
+			return -1;
+		}
+	}
+	breaker_configure(&c);
+	tokens_required = true;
+	return 0;
+}
+
+static void claims_encode(const struct session_claims *c, uint8_t out[SESSION_CLAIMS_BYTES])
+{
+	memset(out, 0, SESSION_CLAIMS_BYTES);
+	out[0] = 1;
+	memcpy(out + 1, c->session.b, ID_BYTES);
+	memcpy(out + 17, c->account.b, ID_BYTES);
+	out[33] = (uint8_t)c->role;
+	out[34] = (uint8_t)((c->has_patient ? 1 : 0) | (c->has_practice ? 2 : 0));
+	memcpy(out + 35, c->patient.b, ID_BYTES);
+	memcpy(out + 51, c->practice.b, ID_BYTES);
+	uint64_t t = (uint64_t)c->issued;
+	for (int i = 0; i < 8; i++)
+		out[67 + i] = (uint8_t)(t >> (8 * i));
+}
+
+static void token_mac(const uint8_t *claims, uint8_t mac[32])
+{
+	crypto_generichash(mac, 32, claims, SESSION_CLAIMS_BYTES, token_key->b, KEY_BYTES);
+}
+
+int vault_login(const char *pw_hash, const char *password, size_t pw_len,
+		const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
+{
+	if (password_verify(pw_hash, password, pw_len) != 0 || claims == NULL)
+		return -1;
+	if (token_key == NULL)
+		return -1;
+	uint8_t raw[SESSION_TOKEN_BYTES];
+	claims_encode(claims, raw);
+	token_mac(raw, raw + SESSION_CLAIMS_BYTES);
+	sodium_bin2base64(token, SESSION_TOKEN_B64_LEN + 1, raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+	return 0;
+}
+
+int vault_token_claims(const char *token, size_t n, struct session_claims *out)
+{
+	uint8_t raw[SESSION_TOKEN_BYTES], mac[32];
+	size_t len = 0;
+	const char *end = NULL;
+	if (token == NULL || token_key == NULL || n != SESSION_TOKEN_B64_LEN ||
+	    sodium_base642bin(raw, sizeof(raw), token, n, NULL, &len, &end,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    len != sizeof(raw) || end != token + n || raw[0] != 1)
+		return -1;
+	token_mac(raw, mac);
+	if (sodium_memcmp(mac, raw + SESSION_CLAIMS_BYTES, sizeof(mac)) != 0)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->session.b, raw + 1, ID_BYTES);
+	memcpy(out->account.b, raw + 17, ID_BYTES);
+	out->role = raw[33] <= ROLE_OPERATOR ? (enum role)raw[33] : ROLE_NONE;
+	out->has_patient = raw[34] & 1;
+	out->has_practice = (raw[34] & 2) != 0;
+	memcpy(out->patient.b, raw + 35, ID_BYTES);
+	memcpy(out->practice.b, raw + 51, ID_BYTES);
+	uint64_t t = 0;
+	for (int i = 0; i < 8; i++)
+		t |= (uint64_t)raw[67 + i] << (8 * i);
+	out->issued = (int64_t)t;
+	return 0;
+}
+
+/*
+ * Who is asking, from the token alone. With tokens not required (command-line tools), a NULL
+ * token is the local operator and is not counted. Returns VAULT_OK with *counted set when the
+ * breaker should count this actor.
+ */
+static int caller(const char *token, struct session_claims *c, bool *counted)
+{
+	*counted = false;
+	if (token == NULL)
+		return tokens_required ? VAULT_DENIED : VAULT_OK;
+	if (vault_token_claims(token, strlen(token), c) != 0)
+		return VAULT_DENIED;
+	*counted = true;
+	return VAULT_OK;
+}
+
+/* Count opening `bytes` of patient for the caller; VAULT_TRIPPED when the breaker refuses. */
+static int count_open(const char *token, const struct id *patient, int64_t bytes)
+{
+	struct session_claims c;
+	bool counted;
+	int rc = caller(token, &c, &counted);
+	if (rc != VAULT_OK || !counted)
+		return rc;
+	enum breaker_verdict v = breaker_open(&c.account, &c.session, c.role,
+					      c.has_patient ? &c.patient : NULL, patient, bytes,
+					      (int64_t)time(NULL));
+	if (v == BREAKER_TRIP) {
+		char acct[ID_HEX_LEN + 1];
+		id_hex(&c.account, acct);
+		log_warn("component=breaker event=trip reason=budget account=%s role=%s", acct,
+			 role_name(c.role));
+	}
+	return v == BREAKER_OK ? VAULT_OK : VAULT_TRIPPED;
+}
+
+int vault_report_miss(const char *token)
+{
+	struct session_claims c;
+	bool counted;
+	int rc = caller(token, &c, &counted);
+	if (rc != VAULT_OK || !counted)
+		return rc;
+	enum breaker_verdict v = breaker_miss(&c.account, &c.session, c.role, (int64_t)time(NULL));
+	if (v == BREAKER_TRIP) {
+		char acct[ID_HEX_LEN + 1];
+		id_hex(&c.account, acct);
+		log_warn("component=breaker event=trip reason=enumeration account=%s role=%s", acct,
+			 role_name(c.role));
+	}
+	return v == BREAKER_OK ? VAULT_OK : VAULT_TRIPPED;
 }
 
 void vault_unload(void)
 {
 	if (master)
 		sodium_free(master);
+	if (token_key)
+		sodium_free(token_key);
 	master = NULL;
+	token_key = NULL;
+	tokens_required = false;
 }
 
 static const struct key *master_open(void)
@@ -145,10 +298,14 @@ int vault_patient_create(const struct id *patient, const void *phi, size_t phi_l
 	return rc;
 }
 
-int vault_patient_open(const struct grant *g, const struct store_patient *p, struct buf *out)
+int vault_patient_open(const char *token, const struct grant *g, const struct store_patient *p,
+		       struct buf *out)
 {
 	if (!grant_for_patient(g, &p->id))
-		return -1;
+		return VAULT_DENIED;
+	int counted = count_open(token, &p->id, (int64_t)p->phi.len);
+	if (counted != VAULT_OK)
+		return counted;
 	struct key pk;
 	char ad[128];
 	if (patient_key(p, &pk) != 0)
@@ -159,13 +316,19 @@ int vault_patient_open(const struct grant *g, const struct store_patient *p, str
 	return rc;
 }
 
-int vault_document_seal(const struct grant *g, const struct store_patient *p,
+int vault_document_seal(const char *token, const struct grant *g, const struct store_patient *p,
 			const struct id *document, const void *body, size_t body_len,
 			const void *meta, size_t meta_len, struct buf *wrapped_key,
 			struct buf *body_ct, struct buf *meta_ct)
 {
 	if (!grant_allows(g, &p->id, ACTION_DOCUMENT_CREATE))
-		return -1;
+		return VAULT_DENIED;
+	struct session_claims c;
+	bool counted;
+	if (caller(token, &c, &counted) != VAULT_OK)
+		return VAULT_DENIED;
+	if (counted && breaker_is_tripped(&c.account, &c.session))
+		return VAULT_TRIPPED;
 	struct key pk, dk;
 	char ad[128];
 	if (patient_key(p, &pk) != 0)
@@ -186,13 +349,16 @@ int vault_document_seal(const struct grant *g, const struct store_patient *p,
 	return rc;
 }
 
-int vault_document_key(const struct grant *g, const struct store_patient *p,
+int vault_document_key(const char *token, const struct grant *g, const struct store_patient *p,
 		       const struct store_document *d, struct key *key)
 {
 	if (!id_eq(&p->id, &d->patient) ||
 	    !(grant_allows(g, &p->id, ACTION_DOCUMENT_READ) ||
 	      grant_allows(g, &p->id, ACTION_DOCUMENT_LIST)))
-		return -1;
+		return VAULT_DENIED;
+	int counted = count_open(token, &p->id, d->size);
+	if (counted != VAULT_OK)
+		return counted;
 	struct key pk;
 	char ad[128];
 	if (patient_key(p, &pk) != 0)

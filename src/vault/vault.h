@@ -15,9 +15,37 @@
 
 #include "crypto/crypto.h"
 #include "policy/grant.h"
+#include "policy/policy.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/id.h"
+
+/*
+ * Session tokens are minted here, with claims about who holds them (session, account, role,
+ * own patient record, practice) and a MAC under a key derived from the master key. Every key
+ * operation of `serve` carries the caller's token, and the vault believes only the token
+ * about who is asking: that is whom the exfiltration breaker counts.
+ */
+#define SESSION_CLAIMS_BYTES 75
+#define SESSION_TOKEN_BYTES (SESSION_CLAIMS_BYTES + 32)
+#define SESSION_TOKEN_B64_LEN 143
+
+struct session_claims {
+	struct id session;
+	struct id account;
+	enum role role;
+	bool has_patient;
+	struct id patient;
+	bool has_practice;
+	struct id practice;
+	int64_t issued;
+};
+
+enum vault_rc {
+	VAULT_OK = 0,
+	VAULT_DENIED = -1,  /* bad grant, bad token, bad ciphertext */
+	VAULT_TRIPPED = -2, /* the breaker refuses this actor (see vault_take_trip) */
+};
 
 /* Create DIR/master.key (mode 0600); fails when one exists. */
 int vault_create(const char *dir);
@@ -25,24 +53,39 @@ int vault_create(const char *dir);
 int vault_load(const char *dir);
 void vault_unload(void);
 
+/* From now on, refuse key operations without a valid token (serve). Reads the breaker's
+ * budgets from DIR/medkeep.conf when it exists; -1 on a malformed file. */
+int vault_require_tokens(const char *dir);
+
+/* Verify a password against its stored hash (the dummy hash for an unknown account) and,
+ * when it matches and claims is not NULL, mint a session token. 0 on success. */
+int vault_login(const char *pw_hash, const char *password, size_t pw_len,
+		const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]) MUST_CHECK;
+/* Check a token's MAC and read its claims; 0 when genuine. */
+int vault_token_claims(const char *token, size_t n, struct session_claims *out) MUST_CHECK;
+/* Count one not-found answer for the token's actor (enumeration); VAULT_TRIPPED past budget. */
+int vault_report_miss(const char *token);
+
 /* Keyed hash of a normalised lookup value (NHI, email) for blind-index columns. */
 void vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
 
 /* New patient: make their key, wrap it, and seal their demographics with it. */
 int vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,
 			 struct buf *wrapped_key, struct buf *phi_ct) MUST_CHECK;
-/* Open a patient's demographics (any grant for that patient). */
-int vault_patient_open(const struct grant *g, const struct store_patient *p, struct buf *out) MUST_CHECK;
+/* Open a patient's demographics (any grant for that patient). token: the caller's session
+ * token, or NULL for command-line tools before vault_require_tokens. */
+int vault_patient_open(const char *token, const struct grant *g, const struct store_patient *p,
+		       struct buf *out) MUST_CHECK;
 
 /* Seal a new document for a patient (needs a document.create grant). Appends the wrapped
  * document key, the sealed body and the sealed metadata to the three buffers. */
-int vault_document_seal(const struct grant *g, const struct store_patient *p,
+int vault_document_seal(const char *token, const struct grant *g, const struct store_patient *p,
 			const struct id *document, const void *body, size_t body_len,
 			const void *meta, size_t meta_len, struct buf *wrapped_key,
 			struct buf *body_ct, struct buf *meta_ct) MUST_CHECK;
 /* Unwrap one document's key (needs a document.read or document.list grant for its patient).
  * The caller wipes *key (key_wipe) as soon as it has decrypted what it needs. */
-int vault_document_key(const struct grant *g, const struct store_patient *p,
+int vault_document_key(const char *token, const struct grant *g, const struct store_patient *p,
 		       const struct store_document *d, struct key *key) MUST_CHECK;
 
 /* Associated data that binds a ciphertext to what it is and whose. */

@@ -67,6 +67,18 @@ void web_error(struct request *req, struct response *res, int status, const char
 	respond_buf(res, status, html_type, b);
 }
 
+/* The answer to a domain refusal: not found, paused by the breaker, or our fault. */
+static void domain_refusal(struct request *req, struct response *res, int rc, const char *missing)
+{
+	if (rc == DOMAIN_NOT_FOUND)
+		web_error(req, res, 404, missing);
+	else if (rc == DOMAIN_TRIPPED)
+		web_error(req, res, 403, "Your access has been paused for review because of unusual "
+					 "activity. Please contact your practice.");
+	else
+		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
+}
+
 static void format_date(int64_t t, char out[32])
 {
 	time_t tt = (time_t)t;
@@ -324,8 +336,7 @@ void web_my_documents(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = document_list(&req->actor, &req->actor.patient, &req->arena, &docs, &n);
 	if (rc != DOMAIN_OK) {
-		web_error(req, res, rc == DOMAIN_NOT_FOUND ? 404 : 500,
-			  rc == DOMAIN_NOT_FOUND ? "There is no such page." : "Please try again.");
+		domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
@@ -346,10 +357,8 @@ static int read_document(struct request *req, struct response *res, bool with_bo
 			 ? document_read(&req->actor, &id, with_body, with_body ? "Binary" : "DocumentReference",
 					 &req->arena, v)
 			 : DOMAIN_NOT_FOUND;
-	if (rc == DOMAIN_NOT_FOUND)
-		web_error(req, res, 404, "There is no such document.");
-	else if (rc != DOMAIN_OK)
-		web_error(req, res, 500, "The document could not be opened. Please try again.");
+	if (rc != DOMAIN_OK)
+		domain_refusal(req, res, rc, "There is no such document.");
 	return rc;
 }
 
@@ -422,8 +431,9 @@ void web_patients(struct request *req, struct response *res)
 {
 	struct patient_view *ps = NULL;
 	size_t n = 0;
-	if (patient_list_visible(&req->actor, &req->arena, &ps, &n) != DOMAIN_OK) {
-		web_error(req, res, 500, "The list could not be loaded. Please try again.");
+	int rc = patient_list_visible(&req->actor, &req->arena, &ps, &n);
+	if (rc != DOMAIN_OK) {
+		domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
@@ -467,8 +477,7 @@ void web_patient(struct request *req, struct response *res)
 	if (rc == DOMAIN_OK)
 		rc = document_list(&req->actor, &pid, &req->arena, &docs, &n);
 	if (rc != DOMAIN_OK) {
-		web_error(req, res, rc == DOMAIN_NOT_FOUND ? 404 : 500,
-			  rc == DOMAIN_NOT_FOUND ? "There is no such patient." : "Please try again.");
+		domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
 	struct buf *b = page_buf(req);
@@ -544,8 +553,7 @@ void web_document_upload(struct request *req, struct response *res)
 		return;
 	}
 	if (rc != DOMAIN_OK) {
-		web_error(req, res, rc == DOMAIN_NOT_FOUND ? 404 : 500,
-			  rc == DOMAIN_NOT_FOUND ? "There is no such patient." : "Please try again.");
+		domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
 	char id[ID_HEX_LEN + 1];

@@ -37,11 +37,12 @@ function sqlite(dir, sql, file = /\baudit\b/.test(sql) ? 'audit.db' : 'medkeep.d
 }
 
 // Start a server over a fresh demo directory. Returns { base, dir, port, stop }.
-async function startServer({ patients = 3, extraArgs = [], bin = BIN } = {}) {
+async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = null } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-it-'));
   fs.rmSync(dir, { recursive: true });
   const demo = run(['demo', '--data', dir, '--patients', String(patients), '--password', PASSWORD], {}, bin);
   if (demo.code !== 0) throw new Error(`demo failed: ${demo.stderr}`);
+  if (config) fs.writeFileSync(path.join(dir, 'medkeep.conf'), config, { mode: 0o600 });
   const port = await freePort();
   const proc = spawn(bin, ['serve', '--data', dir, '--listen', `127.0.0.1:${port}`, ...extraArgs],
     { env: { ...process.env, ...SAN_ENV }, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -56,6 +56,9 @@ static const char *const migrations[] = {
 	" created INTEGER NOT NULL, last_seen INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE throttle (key TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
 	" window_start INTEGER NOT NULL, blocked_until INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 2: the breaker locks accounts pending review */
+	"ALTER TABLE account ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX session_by_account ON session(account_id);",
 };
 
 /*
@@ -76,6 +79,8 @@ enum stmt_id {
 	S_ACCOUNT_CREATE,
 	S_ACCOUNT_BY_EMAIL,
 	S_ACCOUNT_BY_ID,
+	S_ACCOUNT_LOCK,
+	S_SESSIONS_REVOKE,
 	S_SESSION_CREATE,
 	S_SESSION_GET,
 	S_SESSION_TOUCH,
@@ -117,10 +122,12 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_PRACTICE_NAME] = "SELECT name FROM practice WHERE id = ?",
 	[S_ACCOUNT_CREATE] = "INSERT INTO account (id, email, pw_hash, role, practice_id, patient_id,"
 			     " created) VALUES (?, ?, ?, ?, ?, ?, unixepoch())",
-	[S_ACCOUNT_BY_EMAIL] = "SELECT id, email, pw_hash, role, practice_id, patient_id FROM account"
-			       " WHERE email = ?",
-	[S_ACCOUNT_BY_ID] = "SELECT id, email, pw_hash, role, practice_id, patient_id FROM account"
-			    " WHERE id = ?",
+	[S_ACCOUNT_BY_EMAIL] = "SELECT id, email, pw_hash, role, practice_id, patient_id, locked"
+			       " FROM account WHERE email = ?",
+	[S_ACCOUNT_BY_ID] = "SELECT id, email, pw_hash, role, practice_id, patient_id, locked"
+			    " FROM account WHERE id = ?",
+	[S_ACCOUNT_LOCK] = "UPDATE account SET locked = 1 WHERE id = ?",
+	[S_SESSIONS_REVOKE] = "DELETE FROM session WHERE account_id = ?",
 	[S_SESSION_CREATE] = "INSERT INTO session (token_hash, id, account_id, csrf, created,"
 			     " last_seen) VALUES (?, ?, ?, ?, ?, ?)",
 	[S_SESSION_GET] = "SELECT s.id, s.account_id, s.csrf, s.created, s.last_seen, a.role,"
@@ -464,6 +471,7 @@ static int account_row(sqlite3_stmt *s, struct arena *a, struct store_account *o
 	out->role = role ? role_parse(role) : ROLE_NONE;
 	out->has_practice = col_id(s, 4, &out->practice);
 	out->has_patient = col_id(s, 5, &out->patient);
+	out->locked = sqlite3_column_int(s, 6) != 0;
 	return (out->email && out->pw_hash) ? STORE_OK : STORE_ERROR;
 }
 
@@ -490,6 +498,25 @@ int store_account_by_email(const char *email, struct arena *a, struct store_acco
 int store_account_by_id(const struct id *id, struct arena *a, struct store_account *out)
 {
 	return account_lookup(S_ACCOUNT_BY_ID, id, a, out);
+}
+
+static int run_with_id(enum stmt_id which, const struct id *id, const char *what)
+{
+	sqlite3_stmt *s = stmt(which);
+	bind_id(s, 1, id);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail(what);
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_account_lock(const struct id *account)
+{
+	return run_with_id(S_ACCOUNT_LOCK, account, "account_lock");
+}
+
+int store_sessions_revoke(const struct id *account)
+{
+	return run_with_id(S_SESSIONS_REVOKE, account, "sessions_revoke");
 }
 
 /* --- sessions --- */
