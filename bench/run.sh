@@ -162,6 +162,9 @@ else
 fi
 
 # --- 2. serve -----------------------------------------------------------------------------
+# The load-generating account reads its own documents far beyond any person's day: raise its
+# role's byte budget (the breaker itself stays on; see README, "The exfiltration breaker").
+printf 'breaker.patient.bytes = 1000000000000\n' >"$DATA/medkeep.conf"
 serve_args=(serve --data "$DATA")
 [ -z "$MK_THREADS" ] || serve_args+=(--threads "$MK_THREADS")
 MK_PORT=""

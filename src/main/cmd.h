@@ -6,6 +6,7 @@ int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_incident(int argc, char **argv);
 
 /* Open an existing data directory: store, vault, audit chain, policy. 0 on success. */
 int open_data_dir(const char *dir);

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "audit/incident.h"
 #include "auth/auth.h"
 #include "crypto/crypto.h"
 #include "http/http.h"
@@ -18,6 +20,7 @@
 #include "policy/policy.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/strtonum.h"
 #include "vault/vault.h"
 
 static const char usage_top[] =
@@ -28,6 +31,7 @@ static const char usage_top[] =
 	"  serve         serve the portal over HTTP(S)\n"
 	"  demo          create a demo practice with staff, patients and documents\n"
 	"  audit verify  check the audit trail's hash chain\n"
+	"  incident report  what was served to whom, from the audit trail\n"
 	"\n"
 	"Run 'medkeep <command> --help' for a command's options.\n";
 
@@ -234,6 +238,156 @@ int cmd_audit(int argc, char **argv)
 	return 0;
 }
 
+/* A time as YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or seconds since 1970, in milliseconds. */
+static int parse_time_ms(const char *s, int64_t *out)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0') {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+	}
+	if (end != NULL && *end == '\0') {
+		*out = (int64_t)timegm(&tm) * 1000;
+		return 0;
+	}
+	int64_t secs;
+	if (parse_int64(s, 0, INT64_MAX / 1000, &secs) != 0)
+		return -1;
+	*out = secs * 1000;
+	return 0;
+}
+
+static void incident_progress(int64_t done)
+{
+	fprintf(stderr, "incident report: %lld audit records read\n", (long long)done);
+}
+
+int cmd_incident(int argc, char **argv)
+{
+	static const char usage[] =
+		"usage: medkeep incident report --data DIR [--actor EMAIL] [--session ID] [--ip ADDR]\n"
+		"                               [--since TIME] [--until TIME] [--format table|csv|json]\n"
+		"List exactly which Patient, DocumentReference and Binary resources of which patients\n"
+		"were served, from the audit trail. TIME is YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) or\n"
+		"seconds since 1970. ID is a session id as recorded in the audit trail.\n";
+	if (argc < 2 || strcmp(argv[1], "report") != 0) {
+		if (wants_help(argc, argv)) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		fputs(usage, stderr);
+		return 2;
+	}
+	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+					     {"actor", required_argument, NULL, 'a'},
+					     {"session", required_argument, NULL, 's'},
+					     {"ip", required_argument, NULL, 'i'},
+					     {"since", required_argument, NULL, 'f'},
+					     {"until", required_argument, NULL, 'u'},
+					     {"format", required_argument, NULL, 'o'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *dir = NULL, *actor = NULL, *format = "table";
+	struct incident_filter f;
+	memset(&f, 0, sizeof(f));
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'a':
+			actor = optarg;
+			break;
+		case 's':
+			if (id_parse(&f.session, optarg, strlen(optarg)) != 0) {
+				fprintf(stderr, "medkeep incident report: --session takes a 32-hex-digit id\n");
+				return 2;
+			}
+			f.by_session = true;
+			break;
+		case 'i':
+			f.ip = optarg;
+			break;
+		case 'f':
+		case 'u':
+			if (parse_time_ms(optarg, c == 'f' ? &f.since_ms : &f.until_ms) != 0) {
+				fprintf(stderr, "medkeep incident report: bad time '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'o':
+			format = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	enum incident_format fmt;
+	if (strcmp(format, "table") == 0)
+		fmt = INCIDENT_TABLE;
+	else if (strcmp(format, "csv") == 0)
+		fmt = INCIDENT_CSV;
+	else if (strcmp(format, "json") == 0)
+		fmt = INCIDENT_JSON;
+	else {
+		fprintf(stderr, "medkeep incident report: --format is table, csv or json\n");
+		return 2;
+	}
+	if (dir == NULL || optind != argc - 1) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (store_open(dir, false) != 0)
+		return 1;
+	char label[512];
+	int off = snprintf(label, sizeof(label), "%s", "");
+	if (actor) {
+		struct arena ar;
+		arena_init(&ar, 64 * 1024);
+		char norm[256];
+		struct store_account acct;
+		if (auth_normalise_email(actor, strlen(actor), norm, sizeof(norm)) != 0 ||
+		    store_account_by_email(norm, &ar, &acct) != STORE_OK) {
+			fprintf(stderr, "medkeep incident report: no account %s\n", actor);
+			arena_release(&ar);
+			store_close();
+			return 1;
+		}
+		f.actor = acct.id;
+		f.by_actor = true;
+		char hex[ID_HEX_LEN + 1];
+		id_hex(&acct.id, hex);
+		off += snprintf(label + off, sizeof(label) - (size_t)off, "actor=%s (account %s) ", norm, hex);
+		arena_release(&ar);
+	}
+	if (f.by_session && off < (int)sizeof(label)) {
+		char hex[ID_HEX_LEN + 1];
+		id_hex(&f.session, hex);
+		off += snprintf(label + off, sizeof(label) - (size_t)off, "session=%s ", hex);
+	}
+	if (f.ip && off < (int)sizeof(label))
+		off += snprintf(label + off, sizeof(label) - (size_t)off, "ip=%s ", f.ip);
+	if (f.since_ms && off < (int)sizeof(label))
+		off += snprintf(label + off, sizeof(label) - (size_t)off, "since=%lld ", (long long)(f.since_ms / 1000));
+	if (f.until_ms && off < (int)sizeof(label))
+		snprintf(label + off, sizeof(label) - (size_t)off, "until=%lld", (long long)(f.until_ms / 1000));
+	int rc = incident_report(&f, fmt, label[0] ? label : "all actors", stdout, incident_progress);
+	store_close();
+	if (rc != 0) {
+		fprintf(stderr, "medkeep incident report: could not read the audit trail\n");
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	crypto_setup();
@@ -254,6 +408,8 @@ int main(int argc, char **argv)
 		return cmd_demo(argc - 1, argv + 1);
 	if (strcmp(cmd, "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(cmd, "incident") == 0)
+		return cmd_incident(argc - 1, argv + 1);
 	fprintf(stderr, "medkeep: unknown command '%s'\n\n%s", cmd, usage_top);
 	return 2;
 }

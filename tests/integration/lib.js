@@ -13,6 +13,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = process.env.MEDKEEP_BIN || path.join(ROOT, 'build', 'asan', 'medkeep');
 // The hardened build, for races that the slower sanitizer build hides.
 const RELEASE_BIN = path.join(ROOT, 'build', 'medkeep');
+// The fault-injection build (make chaos): MEDKEEP_FAULT=authz_allow_all opens the gate.
+const CHAOS_BIN = path.join(ROOT, 'build', 'medkeep-chaos');
 const PASSWORD = 'demo-password-2026';
 const SAN_ENV = { ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' };
 
@@ -37,7 +39,7 @@ function sqlite(dir, sql, file = /\baudit\b/.test(sql) ? 'audit.db' : 'medkeep.d
 }
 
 // Start a server over a fresh demo directory. Returns { base, dir, port, stop }.
-async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = null } = {}) {
+async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = null, env = {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-it-'));
   fs.rmSync(dir, { recursive: true });
   const demo = run(['demo', '--data', dir, '--patients', String(patients), '--password', PASSWORD], {}, bin);
@@ -45,7 +47,7 @@ async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = n
   if (config) fs.writeFileSync(path.join(dir, 'medkeep.conf'), config, { mode: 0o600 });
   const port = await freePort();
   const proc = spawn(bin, ['serve', '--data', dir, '--listen', `127.0.0.1:${port}`, ...extraArgs],
-    { env: { ...process.env, ...SAN_ENV }, stdio: ['ignore', 'ignore', 'pipe'] });
+    { env: { ...process.env, ...SAN_ENV, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   const base = `http://127.0.0.1:${port}`;
@@ -182,4 +184,4 @@ function filesUnder(dir) {
   return out;
 }
 
-module.exports = { BIN, RELEASE_BIN, PASSWORD, startServer, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };
+module.exports = { BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };

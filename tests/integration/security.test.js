@@ -340,7 +340,7 @@ describe('login', () => {
 
 describe('command line', () => {
   it('every command has --help and refuses bad arguments', () => {
-    for (const cmd of [[], ['init'], ['serve'], ['demo'], ['audit', 'verify']]) {
+    for (const cmd of [[], ['init'], ['serve'], ['demo'], ['audit', 'verify'], ['incident', 'report']]) {
       const h = run([...cmd, '--help']);
       assert.equal(h.code, 0, cmd.join(' '));
       assert.match(h.stdout, /usage: medkeep/);
@@ -350,6 +350,8 @@ describe('command line', () => {
     assert.notEqual(run(['demo', '--data', '/tmp/x', '--patients', 'many', '--password', 'long-enough-pw']).code, 0);
     assert.notEqual(run(['demo', '--data', '/tmp/x', '--patients', '2', '--password', 'short']).code, 0);
     assert.notEqual(run(['audit', 'verify', '--data', '/nonexistent/dir']).code, 0);
+    assert.notEqual(run(['incident', 'report', '--data', '/tmp', '--format', 'xml']).code, 0);
+    assert.notEqual(run(['incident', 'report', '--data', '/tmp', '--since', 'yesterday']).code, 0);
   });
 
   it('serve refuses to listen beyond loopback without TLS', async () => {

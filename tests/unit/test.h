@@ -21,5 +21,6 @@ void test_policy(void);
 void test_audit(void);
 void test_parse(void);
 void test_html(void);
+void test_breaker(void);
 
 #endif

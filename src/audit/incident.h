@@ -1,0 +1,32 @@
+/*
+ * Incident reports (DESIGN.md invariant 7): from the audit trail, exactly which records of
+ * which patients were served, filtered by actor, session, address and time. "Served" means an
+ * allowed access whose record was durable before the response left (see audit.h); denials and
+ * misses are counted but never listed as served.
+ */
+#ifndef MEDKEEP_INCIDENT_H
+#define MEDKEEP_INCIDENT_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/id.h"
+
+struct incident_filter {
+	bool by_actor;
+	struct id actor; /* account id */
+	bool by_session;
+	struct id session;
+	const char *ip; /* NULL for any */
+	int64_t since_ms; /* 0 for the beginning */
+	int64_t until_ms; /* 0 for now */
+};
+
+enum incident_format { INCIDENT_TABLE, INCIDENT_CSV, INCIDENT_JSON };
+
+/* Write the report for filter f to out. label describes the filter for people (may be NULL).
+ * Returns 0, or -1 when the trail could not be read. */
+int incident_report(const struct incident_filter *f, enum incident_format fmt, const char *label,
+		    FILE *out, void (*progress)(int64_t done));
+
+#endif

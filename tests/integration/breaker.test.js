@@ -1,0 +1,133 @@
+// The attack in DESIGN.md, replayed: one valid patient login, then every other patient's
+// documents by id, at machine speed. Against the normal build the gate gives nothing and the
+// breaker trips on the enumeration; against the chaos build (gate open) the vault's breaker
+// stops it after a handful of other patients, and the incident report names exactly what left.
+'use strict';
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startServer, Client, randomId, run, sqlite, CHAOS_BIN, RELEASE_BIN, PASSWORD } = require('./lib');
+
+// Every patient's id and document ids, as a clinician of the practice sees them.
+async function inventory(srv) {
+  const c = new Client(srv.base);
+  assert.equal((await c.login('clinician1@demo.test')).status, 303);
+  const out = [];
+  for (const e of (await c.fhir('Patient')).json().entry) {
+    const docs = (await c.fhir(`DocumentReference?patient=${e.resource.id}`)).json();
+    out.push({ id: e.resource.id, docs: docs.entry.map((d) => d.resource.id) });
+  }
+  return out;
+}
+
+// Read every foreign document by id as `attacker`; returns what was actually received.
+async function replay(attacker, victims) {
+  const received = new Map(); // Binary id -> patient id
+  const statuses = [];
+  for (const v of victims) {
+    for (const d of v.docs) {
+      const r = await attacker.fhir(`Binary/${d}`);
+      statuses.push(r.status);
+      if (r.status === 200) received.set(d, v.id);
+    }
+  }
+  return { received, statuses };
+}
+
+function report(srv, bin, ...args) {
+  const r = run(['incident', 'report', '--data', srv.dir, ...args], {}, bin);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+describe('attack replay against the normal build', () => {
+  let srv; let victims; let attacker;
+  before(async () => {
+    srv = await startServer({ patients: 12, bin: RELEASE_BIN });
+    const all = await inventory(srv);
+    attacker = new Client(srv.base);
+    assert.equal((await attacker.login('patient1@demo.test')).status, 303);
+    victims = all.filter((v) => v.id !== attacker.session.patient);
+  });
+  after(async () => { await srv.stop(); });
+
+  it('serves no foreign document, trips the breaker on the enumeration, and locks the account', async () => {
+    const { received, statuses } = await replay(attacker, victims);
+    assert.equal(received.size, 0, 'foreign documents served');
+    assert.ok(statuses.length > 40);
+    // 404 until the breaker trips (after 30 misses), then 403 once, then the session is gone.
+    const first = statuses.indexOf(403);
+    assert.ok(first > 0 && first <= 31, `first 403 at ${first}: ${statuses.slice(0, 40)}`);
+    assert.ok(statuses.slice(0, first).every((s) => s === 404));
+    assert.ok(statuses.slice(first + 1).every((s) => s === 401), statuses.slice(first + 1, first + 10).join());
+    // The stolen password no longer opens the account, and the answer gives nothing away.
+    const again = new Client(srv.base);
+    const r = await again.login('patient1@demo.test', PASSWORD);
+    assert.equal(r.status, 401);
+    assert.match(r.text, /Email or password is incorrect/);
+    assert.equal(sqlite(srv.dir, "SELECT count(*) FROM audit WHERE action='breaker.trip'"), '1');
+    assert.equal(sqlite(srv.dir, `SELECT locked FROM account WHERE email='patient1@demo.test'`), '1');
+    const j = JSON.parse(report(srv, RELEASE_BIN, '--actor', 'patient1@demo.test', '--format', 'json'));
+    assert.equal(j.totals.patients, 0);
+    assert.ok(j.deniedOrNotFound >= 30);
+  });
+
+  it('trips on random ids too (enumeration), for another patient', async () => {
+    const c = new Client(srv.base);
+    assert.equal((await c.login('patient2@demo.test')).status, 303);
+    const seen = [];
+    for (let i = 0; i < 40; i++) seen.push((await c.fhir(`DocumentReference/${randomId()}`)).status);
+    assert.ok(seen.includes(403), seen.join());
+    assert.equal(seen.at(-1), 401);
+  });
+});
+
+describe('attack replay against the chaos build (authorization gate open)', () => {
+  let srv; let victims; let attacker;
+  before(async () => {
+    srv = await startServer({ patients: 30, bin: CHAOS_BIN, env: { MEDKEEP_FAULT: 'authz_allow_all' } });
+    assert.match(srv.logs(), /fault=authz_allow_all/);
+    const all = await inventory(srv);
+    attacker = new Client(srv.base);
+    assert.equal((await attacker.login('patient1@demo.test')).status, 303);
+    victims = all.filter((v) => v.id !== attacker.session.patient);
+    assert.equal(victims.length, 29);
+  });
+  after(async () => { await srv.stop(); });
+
+  it('stops the attacker after at most 20 other patients, and the report lists exactly what was received', async () => {
+    const { received, statuses } = await replay(attacker, victims);
+    const patients = new Set(received.values());
+    assert.ok(received.size > 0, 'the open gate let some documents through: the replay is real');
+    assert.ok(patients.size <= 20, `documents of ${patients.size} other patients left`);
+    assert.ok(statuses.includes(403));
+    assert.equal(statuses.at(-1), 401);
+
+    const j = JSON.parse(report(srv, CHAOS_BIN, '--actor', 'patient1@demo.test', '--format', 'json'));
+    const binaries = new Map();
+    for (const p of j.patients) {
+      for (const r of p.resources) {
+        assert.equal(r.resourceType, 'Binary', JSON.stringify(r));
+        binaries.set(r.id, p.patient);
+      }
+    }
+    assert.deepEqual([...binaries.entries()].sort(), [...received.entries()].sort());
+    assert.equal(j.totals.patients, patients.size);
+    assert.equal(j.totals.Binary, received.size);
+
+    const csv = report(srv, CHAOS_BIN, '--actor', 'patient1@demo.test', '--format', 'csv').trim().split('\n');
+    assert.equal(csv[0], 'patient,resource_type,resource_id,first_served,last_served,times,bytes');
+    assert.equal(csv.length - 1, received.size);
+    const table = report(srv, CHAOS_BIN, '--actor', 'patient1@demo.test');
+    assert.match(table, new RegExp(`Patients affected: ${patients.size}; Patient records: 0; DocumentReference: 0; Binary: ${received.size}`));
+    // Filters narrow it: by address (all from loopback) the same, by a time before it all nothing.
+    const byIp = JSON.parse(report(srv, CHAOS_BIN, '--ip', '127.0.0.1', '--actor', 'patient1@demo.test', '--format', 'json'));
+    assert.equal(byIp.totals.Binary, received.size);
+    const before2020 = JSON.parse(report(srv, CHAOS_BIN, '--actor', 'patient1@demo.test', '--until', '2020-01-01', '--format', 'json'));
+    assert.equal(before2020.totals.patients, 0);
+  });
+
+  it('the normal build carries no fault injection', () => {
+    const strings = require('node:child_process').spawnSync('grep', ['-c', 'authz_allow_all', RELEASE_BIN], { encoding: 'utf8' });
+    assert.equal(strings.stdout.trim(), '0');
+  });
+});
