@@ -28,7 +28,7 @@ case "$FUZZ_SECONDS" in '' | *[!0-9]* | 0) echo "fuzz.sh: FUZZ_SECONDS must be a
 CC=${FUZZ_CC:-clang}
 JOBS=2 # the build machines have two cores
 
-PKGS=(libmicrohttpd libsodium sqlite3 jansson)
+PKGS=(libmicrohttpd libsodium sqlite3 jansson libseccomp)
 PKG_CFLAGS=$(pkg-config --cflags "${PKGS[@]}")
 PKG_LIBS="$(pkg-config --libs "${PKGS[@]}") -lpthread"
 WARN="-Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes
@@ -50,6 +50,7 @@ HARNESSES=(
 	"docref_json|65536|70|ALL"
 	"nhi|4096|50|src/domain/nhi.c"
 	"path|4096|45|ALL"
+	"vault_msg|65536|60|ALL"
 )
 
 OUT=build/fuzz

@@ -50,15 +50,17 @@ static int64_t now_s(void)
 }
 
 /* Throttle keys never carry the email itself: a keyed hash of it. */
-static void account_key(const char *email, char out[80])
+static int account_key(const char *email, char out[80])
 {
 	uint8_t h[HASH_BYTES];
-	vault_blind_index("throttle-email", email, h);
+	if (vault_blind_index("throttle-email", email, h) != 0)
+		return -1;
 	struct id prefix;
 	memcpy(prefix.b, h, ID_BYTES);
 	char hex[ID_HEX_LEN + 1];
 	id_hex(&prefix, hex);
 	snprintf(out, 80, "e:%s", hex);
+	return 0;
 }
 
 static void audit_login(const struct actor *a, const char *ip, const char *action,
@@ -95,7 +97,8 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 		audit_login(NULL, ip, "login", AUDIT_FAIL);
 		return AUTH_FAIL;
 	}
-	account_key(email, akey);
+	if (account_key(email, akey) != 0)
+		return AUTH_ERROR;
 	snprintf(ikey, sizeof(ikey), "ip:%s", ip);
 	store_throttle_get(akey, now, THROTTLE_WINDOW_SECONDS, &fails_a, &blocked_a);
 	store_throttle_get(ikey, now, THROTTLE_WINDOW_SECONDS, &fails_i, &blocked_i);

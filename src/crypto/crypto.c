@@ -216,3 +216,10 @@ int password_verify(const char *hash, const char *pw, size_t n)
 {
 	return crypto_pwhash_str_verify(hash, pw, n);
 }
+
+int password_hash_params_ok(const char *hash)
+{
+	if (strncmp(hash, "$argon2id$", 10) != 0)
+		return -1;
+	return crypto_pwhash_str_needs_rehash(hash, PW_OPSLIMIT, PW_MEMLIMIT) == 0 ? 0 : -1;
+}

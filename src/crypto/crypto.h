@@ -69,5 +69,7 @@ void base64_encode(const void *p, size_t n, struct buf *out);
 #define PWHASH_STR_BYTES 128
 int password_hash(const char *pw, size_t n, char out[PWHASH_STR_BYTES]) MUST_CHECK;
 int password_verify(const char *hash, const char *pw, size_t n) MUST_CHECK;
+/* 0 when hash is an Argon2id string with exactly our parameters. */
+int password_hash_params_ok(const char *hash) MUST_CHECK;
 
 #endif

@@ -177,7 +177,8 @@ int patient_create(const struct id *practice, const struct patient_view *p, stru
 	struct id id;
 	random_id(&id);
 	uint8_t index[HASH_BYTES];
-	vault_blind_index("nhi", nhi, index);
+	if (vault_blind_index("nhi", nhi, index) != 0)
+		goto out;
 	struct buf wrapped, phi_ct;
 	buf_init(&wrapped, &ar, 256);
 	buf_init(&phi_ct, &ar, 64 * 1024);

@@ -76,8 +76,15 @@ struct http_config {
 	unsigned threads;
 };
 
-/* Serve until SIGINT or SIGTERM; returns the process exit code. */
-int http_serve(const struct http_config *cfg);
+/* Check the listen address against the TLS rule (loopback, TLS or behind a proxy); 0 or 2
+ * with a message on stderr. */
+int http_check_listen(const struct http_config *cfg);
+/* A bound, listening socket for cfg->listen (the parent makes it, so a restarted worker
+ * keeps the same one and no connection is refused meanwhile); -1 on failure. */
+int http_listen_socket(const struct http_config *cfg);
+/* Serve on listen_fd until SIGINT or SIGTERM; started() runs once the server is up (the
+ * worker installs its syscall filter there). Returns the process exit code. */
+int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(void));
 
 /* Response helpers; all memory from the request's arena. */
 void response_header(struct response *res, const char *name, const char *value);

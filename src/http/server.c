@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
@@ -243,8 +244,24 @@ static void authenticate(struct request *req)
 	}
 }
 
+#ifdef MEDKEEP_CHAOS
+/* Fault injection (build/medkeep-chaos only): with MEDKEEP_FAULT=worker_syscall, a request
+ * carrying "X-Medkeep-Fault: syscall" makes this worker call something its filter forbids,
+ * to show the filter kills it and the parent restarts it without dropping the service. */
+static void chaos_fault(struct request *req)
+{
+	const char *fault = getenv("MEDKEEP_FAULT");
+	const char *h = request_header(req, "X-Medkeep-Fault");
+	if (fault && strcmp(fault, "worker_syscall") == 0 && h && strcmp(h, "syscall") == 0)
+		syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0);
+}
+#endif
+
 static void dispatch(struct request *req, struct response *res)
 {
+#ifdef MEDKEEP_CHAOS
+	chaos_fault(req);
+#endif
 	if (!path_is_clean(req->path)) {
 		error_for(req, res, 400, "Bad request path");
 		return;
@@ -467,7 +484,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_info("component=mhd msg=\"%s\"", esc);
 }
 
-int http_serve(const struct http_config *cfg)
+int http_check_listen(const struct http_config *cfg)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = 0;
@@ -487,6 +504,40 @@ int http_serve(const struct http_config *cfg)
 			cfg->listen);
 		return 2;
 	}
+	return 0;
+}
+
+int http_listen_socket(const struct http_config *cfg)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = 0;
+	bool loopback = false;
+	if (parse_listen(cfg->listen, &ss, &sl, &loopback) != 0)
+		return -1;
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 1024) != 0) {
+		fprintf(stderr, "medkeep serve: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(void))
+{
+	if (http_check_listen(cfg) != 0)
+		return 2;
+	struct sockaddr_storage ss;
+	socklen_t sl = 0;
+	bool loopback = false;
+	parse_listen(cfg->listen, &ss, &sl, &loopback);
+	bool tls = cfg->tls_cert != NULL;
 	serving_tls = tls;
 	trust_forwarded = cfg->behind_proxy;
 	char *cert = NULL, *key = NULL;
@@ -519,7 +570,7 @@ int http_serve(const struct http_config *cfg)
 	};
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads ? cfg->threads : 2),
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS_PER_IP,
@@ -539,6 +590,8 @@ int http_serve(const struct http_config *cfg)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (started)
+		started();
 	log_info("component=http event=listening listen=%s tls=%d", cfg->listen, tls);
 	while (!stop_requested)
 		pause();

@@ -4,6 +4,8 @@
 
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_vault_process(int argc, char **argv);
+int cmd_worker_process(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_incident(int argc, char **argv);

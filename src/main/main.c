@@ -114,73 +114,6 @@ int cmd_init(int argc, char **argv)
 	return 0;
 }
 
-int cmd_serve(int argc, char **argv)
-{
-	static const char usage[] =
-		"usage: medkeep serve --data DIR [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM]\n"
-		"                     [--behind-proxy] [--threads N]\n"
-		"Serve the portal. Default listen address 127.0.0.1:8080. Addresses beyond loopback\n"
-		"need TLS, or --behind-proxy when a TLS-terminating proxy fronts medkeep.\n";
-	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
-					     {"listen", required_argument, NULL, 'l'},
-					     {"tls-cert", required_argument, NULL, 'c'},
-					     {"tls-key", required_argument, NULL, 'k'},
-					     {"behind-proxy", no_argument, NULL, 'p'},
-					     {"threads", required_argument, NULL, 't'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	struct http_config cfg = {.listen = "127.0.0.1:8080"};
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	cfg.threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
-	const char *dir = NULL;
-	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'l':
-			cfg.listen = optarg;
-			break;
-		case 'c':
-			cfg.tls_cert = optarg;
-			break;
-		case 'k':
-			cfg.tls_key = optarg;
-			break;
-		case 'p':
-			cfg.behind_proxy = true;
-			break;
-		case 't': {
-			char *end = NULL;
-			unsigned long t = strtoul(optarg, &end, 10);
-			if (end == optarg || *end || t < 1 || t > 64) {
-				fprintf(stderr, "medkeep serve: --threads must be 1..64\n");
-				return 2;
-			}
-			cfg.threads = (unsigned)t;
-			break;
-		}
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			fputs(usage, stderr);
-			return 2;
-		}
-	}
-	if (dir == NULL || optind != argc) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	if (open_data_dir(dir) != 0 || auth_init() != 0 || vault_require_tokens(dir) != 0)
-		return 1;
-	int rc = http_serve(&cfg);
-	store_close();
-	vault_unload();
-	return rc;
-}
-
 static void verify_progress(int64_t done)
 {
 	fprintf(stderr, "audit verify: %lld records checked\n", (long long)done);
@@ -404,6 +337,11 @@ int main(int argc, char **argv)
 		return cmd_init(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
+	/* Internal: the processes `serve` starts (fresh exec, so each gets its own layout). */
+	if (strcmp(cmd, "vault-process") == 0)
+		return cmd_vault_process(argc - 1, argv + 1);
+	if (strcmp(cmd, "worker-process") == 0)
+		return cmd_worker_process(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(argc - 1, argv + 1);
 	if (strcmp(cmd, "audit") == 0)

@@ -1,6 +1,9 @@
 /*
- * In-process vault: holds the master key in guarded memory, derives subkeys, wraps and
- * unwraps keys. Talks to nobody but its callers in this process (see vault.h for the seam).
+ * The vault's key operations: holds the master key in guarded memory, derives subkeys, mints
+ * and checks session tokens, counts every key opened against the exfiltration breaker, wraps
+ * and unwraps keys. In `serve` this code runs only in the vault process (vault_server.c), which
+ * answers the workers over a socket; command-line tools run it in their own process. Nothing
+ * here trusts a worker's word about who is asking: only the session token.
  */
 #include "vault/vault.h"
 
@@ -89,7 +92,7 @@ int vault_load(const char *dir)
 	return 0;
 }
 
-int vault_require_tokens(const char *dir)
+int vault_local_require_tokens(const char *dir)
 {
 	struct breaker_config c;
 	breaker_defaults(&c);
@@ -132,10 +135,13 @@ static void token_mac(const uint8_t *claims, uint8_t mac[32])
 	crypto_generichash(mac, 32, claims, SESSION_CLAIMS_BYTES, token_key->b, KEY_BYTES);
 }
 
-int vault_login(const char *pw_hash, const char *password, size_t pw_len,
+int vault_local_login(const char *pw_hash, const char *password, size_t pw_len,
 		const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
 {
-	if (password_verify(pw_hash, password, pw_len) != 0 || claims == NULL)
+	/* Only hashes made with our own parameters: a hash string naming huge costs would make
+	 * the vault spend minutes or gigabytes on one request. */
+	if (password_hash_params_ok(pw_hash) != 0 || password_verify(pw_hash, password, pw_len) != 0 ||
+	    claims == NULL)
 		return -1;
 	if (token_key == NULL)
 		return -1;
@@ -212,7 +218,7 @@ static int count_open(const char *token, const struct id *patient, int64_t bytes
 	return v == BREAKER_OK ? VAULT_OK : VAULT_TRIPPED;
 }
 
-int vault_report_miss(const char *token)
+int vault_local_miss(const char *token)
 {
 	struct session_claims c;
 	bool counted;
@@ -265,7 +271,7 @@ void vault_ad(char out[128], const char *purpose, const struct id *patient, cons
 	snprintf(out, 128, "medkeep/v1/%s/%s/%s", purpose, p, record ? r : "-");
 }
 
-void vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
+void vault_local_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
 {
 	struct key sub;
 	key_derive(master_open(), 1, "blindidx", &sub);
@@ -278,17 +284,17 @@ void vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYT
 	key_wipe(&sub);
 }
 
-static int patient_key(const struct store_patient *p, struct key *pk)
+static int patient_key(const struct id *patient, struct bytes wrapped, struct key *pk)
 {
 	char ad[128];
-	vault_ad(ad, "patient-key", &p->id, NULL);
-	int rc = key_unwrap(master_open(), ad, p->wrapped_key.ptr, p->wrapped_key.len, pk);
+	vault_ad(ad, "patient-key", patient, NULL);
+	int rc = key_unwrap(master_open(), ad, wrapped.ptr, wrapped.len, pk);
 	master_close();
 	return rc;
 }
 
-int vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,
-			 struct buf *wrapped_key, struct buf *phi_ct)
+int vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
+			       struct buf *wrapped_key, struct buf *phi_ct)
 {
 	struct key pk;
 	char ad[128];
@@ -301,76 +307,60 @@ int vault_patient_create(const struct id *patient, const void *phi, size_t phi_l
 		rc = envelope_seal(&pk, ad, phi, phi_len, phi_ct);
 	}
 	key_wipe(&pk);
-	return rc;
+	return rc == 0 ? VAULT_OK : VAULT_DENIED;
 }
 
-int vault_patient_open(const char *token, const struct grant *g, const struct store_patient *p,
-		       struct buf *out)
+int vault_local_phi_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			 struct bytes phi, struct buf *out)
 {
-	if (!grant_for_patient(g, &p->id))
-		return VAULT_DENIED;
-	int counted = count_open(token, &p->id, (int64_t)p->phi.len);
+	int counted = count_open(token, patient, (int64_t)phi.len);
 	if (counted != VAULT_OK)
 		return counted;
 	struct key pk;
 	char ad[128];
-	if (patient_key(p, &pk) != 0)
-		return -1;
-	vault_ad(ad, "patient-phi", &p->id, NULL);
-	int rc = envelope_open(&pk, ad, p->phi.ptr, p->phi.len, out);
+	if (patient_key(patient, wrapped_pk, &pk) != 0)
+		return VAULT_DENIED;
+	vault_ad(ad, "patient-phi", patient, NULL);
+	int rc = envelope_open(&pk, ad, phi.ptr, phi.len, out);
 	key_wipe(&pk);
-	return rc;
+	return rc == 0 ? VAULT_OK : VAULT_DENIED;
 }
 
-int vault_document_seal(const char *token, const struct grant *g, const struct store_patient *p,
-			const struct id *document, const void *body, size_t body_len,
-			const void *meta, size_t meta_len, struct buf *wrapped_key,
-			struct buf *body_ct, struct buf *meta_ct)
+int vault_local_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			    const struct id *document, struct key *dk, struct buf *wrapped_dk)
 {
-	if (!grant_allows(g, &p->id, ACTION_DOCUMENT_CREATE))
-		return VAULT_DENIED;
 	struct session_claims c;
 	bool counted;
 	if (caller(token, &c, &counted) != VAULT_OK)
 		return VAULT_DENIED;
 	if (counted && breaker_is_tripped(&c.account, &c.session))
 		return VAULT_TRIPPED;
-	struct key pk, dk;
+	struct key pk;
 	char ad[128];
-	if (patient_key(p, &pk) != 0)
-		return -1;
-	key_random(&dk);
-	vault_ad(ad, "doc-key", &p->id, document);
-	int rc = key_wrap(&pk, ad, &dk, wrapped_key);
+	if (patient_key(patient, wrapped_pk, &pk) != 0)
+		return VAULT_DENIED;
+	key_random(dk);
+	vault_ad(ad, "doc-key", patient, document);
+	int rc = key_wrap(&pk, ad, dk, wrapped_dk);
 	key_wipe(&pk);
-	if (rc == 0) {
-		vault_ad(ad, "doc-body", &p->id, document);
-		rc = envelope_seal(&dk, ad, body, body_len, body_ct);
-	}
-	if (rc == 0) {
-		vault_ad(ad, "doc-meta", &p->id, document);
-		rc = envelope_seal(&dk, ad, meta, meta_len, meta_ct);
-	}
-	key_wipe(&dk);
-	return rc;
+	if (rc != 0)
+		key_wipe(dk);
+	return rc == 0 ? VAULT_OK : VAULT_DENIED;
 }
 
-int vault_document_key(const char *token, const struct grant *g, const struct store_patient *p,
-		       const struct store_document *d, struct key *key)
+int vault_local_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			const struct id *document, struct bytes wrapped_dk, int64_t size,
+			struct key *key)
 {
-	if (!id_eq(&p->id, &d->patient) ||
-	    !(grant_allows(g, &p->id, ACTION_DOCUMENT_READ) ||
-	      grant_allows(g, &p->id, ACTION_DOCUMENT_LIST)))
-		return VAULT_DENIED;
-	int counted = count_open(token, &p->id, d->size);
+	int counted = count_open(token, patient, size);
 	if (counted != VAULT_OK)
 		return counted;
 	struct key pk;
 	char ad[128];
-	if (patient_key(p, &pk) != 0)
-		return -1;
-	vault_ad(ad, "doc-key", &p->id, &d->id);
-	int rc = key_unwrap(&pk, ad, d->wrapped_key.ptr, d->wrapped_key.len, key);
+	if (patient_key(patient, wrapped_pk, &pk) != 0)
+		return VAULT_DENIED;
+	vault_ad(ad, "doc-key", patient, document);
+	int rc = key_unwrap(&pk, ad, wrapped_dk.ptr, wrapped_dk.len, key);
 	key_wipe(&pk);
-	return rc;
+	return rc == 0 ? VAULT_OK : VAULT_DENIED;
 }

@@ -67,7 +67,14 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out) 
 int vault_report_miss(const char *token);
 
 /* Keyed hash of a normalised lookup value (NHI, email) for blind-index columns. */
-void vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
+int vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]) MUST_CHECK;
+
+/* In a worker of `serve`: send every key operation to the vault process over fd (a
+ * SOCK_SEQPACKET socket). Without this, operations run in this process (command-line tools). */
+void vault_use_remote(int fd);
+/* The vault process: answer workers until the parent goes away. ctl_fd brings each new
+ * worker's socket (SCM_RIGHTS). Returns the exit code. */
+int vault_serve(int ctl_fd);
 
 /* New patient: make their key, wrap it, and seal their demographics with it. */
 int vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,

@@ -4,7 +4,63 @@
 #define MEDKEEP_VAULT_INT_H
 #include "crypto/crypto.h"
 
+#include "store/store.h"
+#include "vault/vault.h"
+
 /* The loaded master key (read-only guarded memory); aborts when none is loaded. */
 const struct key *vault_master(void);
+
+/*
+ * The key operations themselves, run where the master key is: in the vault process, or in a
+ * command-line tool's own process. They take no grant (a grant is a worker's object and
+ * proves nothing to another process); they count every key opened for the token's actor.
+ * Return VAULT_OK, VAULT_DENIED or VAULT_TRIPPED.
+ */
+int vault_local_require_tokens(const char *dir);
+int vault_local_login(const char *pw_hash, const char *password, size_t pw_len,
+		      const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
+int vault_local_miss(const char *token);
+void vault_local_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
+int vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
+			       struct buf *wrapped_key, struct buf *phi_ct);
+int vault_local_phi_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			 struct bytes phi, struct buf *out);
+int vault_local_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			    const struct id *document, struct key *dk, struct buf *wrapped_dk);
+int vault_local_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			const struct id *document, struct bytes wrapped_dk, int64_t size,
+			struct key *key);
+
+/* The same operations over the socket to the vault process (vault_client.c). */
+bool vault_remote_connected(void);
+int vault_remote_login(const char *pw_hash, const char *password, size_t pw_len,
+		       const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
+int vault_remote_miss(const char *token);
+int vault_remote_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
+int vault_remote_patient_create(const struct id *patient, const void *phi, size_t phi_len,
+				struct buf *wrapped_key, struct buf *phi_ct);
+int vault_remote_phi_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			  struct bytes phi, struct buf *out);
+int vault_remote_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			     const struct id *document, struct key *dk, struct buf *wrapped_dk);
+int vault_remote_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			 const struct id *document, struct bytes wrapped_dk, int64_t size,
+			 struct key *key);
+
+/* Operation codes and statuses of the worker <-> vault protocol (frames: src/proc/msg.h). */
+enum vault_op {
+	VOP_LOGIN = 1,
+	VOP_MISS,
+	VOP_INDEX,
+	VOP_PATIENT_CREATE,
+	VOP_PHI_OPEN,
+	VOP_DOC_NEW_KEY,
+	VOP_DOC_KEY,
+};
+enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2 };
+
+/* Answer one request frame into out (MSG_MAX bytes): 0 with *out_len set, or -1 when the
+ * frame is malformed (then nothing is answered). Pure apart from the key operations; fuzzed. */
+int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len);
 
 #endif

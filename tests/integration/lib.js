@@ -70,6 +70,11 @@ async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = n
       if (/AddressSanitizer|runtime error|LeakSanitizer/.test(stderr)) {
         throw new Error(`sanitizer report from the server:\n${stderr.slice(0, 4000)}`);
       }
+      // A worker or vault that died (e.g. killed by its syscall filter) is a failure unless
+      // the test set out to kill one.
+      if (!server.expectDeaths && /worker-died|worker-exited|the vault exited/.test(stderr)) {
+        throw new Error(`a medkeep process died:\n${stderr.slice(0, 4000)}`);
+      }
     },
   };
   return server;

@@ -1,0 +1,370 @@
+/*
+ * `medkeep serve`: the parent. It checks its arguments, binds the listening socket, and
+ * starts two kinds of process, each by fork and a fresh exec of this binary:
+ *
+ *   vault-process   loads the master key, drops privileges and installs its syscall filter,
+ *                   then answers key requests (src/vault/vault_server.c). Started first.
+ *   worker-process  serves HTTP on the inherited listening socket and asks the vault for
+ *                   keys over a socket pair; never reads the master key.
+ *
+ * Peers: the parent talks to the vault (ctl: hands it each worker's socket) and starts
+ * workers; workers talk only to the vault. The parent never parses a request and never holds
+ * a key. A worker that dies (say, killed by its syscall filter) is restarted with a new socket
+ * pair while the listening socket stays open; a vault that dies takes the service down.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "http/http.h"
+#include "main/cmd.h"
+#include "policy/policy.h"
+#include "proc/sandbox.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/strtonum.h"
+#include "vault/vault.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_child(int sig)
+{
+	(void)sig; /* only to interrupt waitpid/pause */
+}
+
+/* Hand fd to the vault over ctl (SCM_RIGHTS). */
+static int send_fd(int ctl, int fd)
+{
+	char data = 'w';
+	struct iovec iov = {&data, 1};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			   .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	return sendmsg(ctl, &m, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/* fork + exec this binary with argv; the fds listed stay open in the child. */
+static pid_t spawn(char *const argv[], const int *keep, size_t nkeep)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	for (size_t i = 0; i < nkeep; i++) {
+		int flags = fcntl(keep[i], F_GETFD);
+		fcntl(keep[i], F_SETFD, flags & ~FD_CLOEXEC);
+	}
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	execv("/proc/self/exe", argv);
+	_exit(127);
+}
+
+static void fd_arg(char out[16], int fd)
+{
+	snprintf(out, 16, "%d", fd);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const char usage[] =
+		"usage: medkeep serve --data DIR [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM]\n"
+		"                     [--behind-proxy] [--threads N]\n"
+		"Serve the portal. Default listen address 127.0.0.1:8080. Addresses beyond loopback\n"
+		"need TLS, or --behind-proxy when a TLS-terminating proxy fronts medkeep. Starts the\n"
+		"vault (keys) and a worker (HTTP) as separate, sandboxed processes.\n";
+	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+					     {"listen", required_argument, NULL, 'l'},
+					     {"tls-cert", required_argument, NULL, 'c'},
+					     {"tls-key", required_argument, NULL, 'k'},
+					     {"behind-proxy", no_argument, NULL, 'p'},
+					     {"threads", required_argument, NULL, 't'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	struct http_config cfg = {.listen = "127.0.0.1:8080"};
+	const char *dir = NULL, *threads = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'l':
+			cfg.listen = optarg;
+			break;
+		case 'c':
+			cfg.tls_cert = optarg;
+			break;
+		case 'k':
+			cfg.tls_key = optarg;
+			break;
+		case 'p':
+			cfg.behind_proxy = true;
+			break;
+		case 't': {
+			int64_t t;
+			if (parse_int64(optarg, 1, 64, &t) != 0) {
+				fprintf(stderr, "medkeep serve: --threads must be 1..64\n");
+				return 2;
+			}
+			threads = optarg;
+			break;
+		}
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (dir == NULL || optind != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (http_check_listen(&cfg) != 0)
+		return 2;
+	char probe[4096];
+	struct stat st;
+	snprintf(probe, sizeof(probe), "%s/master.key", dir);
+	if (stat(probe, &st) != 0) {
+		fprintf(stderr, "medkeep serve: %s is not a data directory (run medkeep init)\n", dir);
+		return 1;
+	}
+	int listen_fd = http_listen_socket(&cfg);
+	if (listen_fd < 0)
+		return 1;
+
+	sigset_t block;
+	sigemptyset(&block);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int ctl[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) != 0)
+		return 1;
+	char ctl_arg[16], listen_arg[16], vault_arg[16];
+	fd_arg(ctl_arg, ctl[1]);
+	char *vault_argv[] = {"medkeep", "vault-process", "--data", (char *)dir, "--ctl-fd", ctl_arg, NULL};
+	pid_t vault = spawn(vault_argv, &ctl[1], 1);
+	close(ctl[1]);
+	if (vault < 0)
+		return 1;
+	log_info("component=serve event=vault-started pid=%d", (int)vault);
+
+	int rc = 0;
+	unsigned backoff_ms = 100;
+	while (!stop_signal) {
+		int pair[2];
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0 ||
+		    send_fd(ctl[0], pair[0]) != 0) {
+			log_warn("component=serve error=\"cannot reach the vault\"");
+			rc = 1;
+			break;
+		}
+		close(pair[0]);
+		fd_arg(listen_arg, listen_fd);
+		fd_arg(vault_arg, pair[1]);
+		char *wargv[20];
+		int n = 0;
+		wargv[n++] = "medkeep";
+		wargv[n++] = "worker-process";
+		wargv[n++] = "--data";
+		wargv[n++] = (char *)dir;
+		wargv[n++] = "--listen";
+		wargv[n++] = (char *)cfg.listen;
+		wargv[n++] = "--listen-fd";
+		wargv[n++] = listen_arg;
+		wargv[n++] = "--vault-fd";
+		wargv[n++] = vault_arg;
+		if (cfg.tls_cert) {
+			wargv[n++] = "--tls-cert";
+			wargv[n++] = (char *)cfg.tls_cert;
+			wargv[n++] = "--tls-key";
+			wargv[n++] = (char *)cfg.tls_key;
+		}
+		if (cfg.behind_proxy)
+			wargv[n++] = "--behind-proxy";
+		if (threads) {
+			wargv[n++] = "--threads";
+			wargv[n++] = (char *)threads;
+		}
+		wargv[n] = NULL;
+		int keep[2] = {listen_fd, pair[1]};
+		pid_t worker = spawn(wargv, keep, 2);
+		close(pair[1]);
+		if (worker < 0) {
+			rc = 1;
+			break;
+		}
+		log_info("component=serve event=worker-started pid=%d", (int)worker);
+		for (;;) {
+			int status = 0;
+			pid_t who = waitpid(-1, &status, 0);
+			if (who < 0 && errno == EINTR) {
+				if (stop_signal) {
+					kill(worker, SIGTERM);
+					waitpid(worker, NULL, 0);
+					break;
+				}
+				continue;
+			}
+			if (who == vault) {
+				log_warn("component=serve error=\"the vault exited\" status=%d", status);
+				kill(worker, SIGTERM);
+				waitpid(worker, NULL, 0);
+				rc = 1;
+				stop_signal = SIGTERM;
+				break;
+			}
+			if (who == worker) {
+				if (WIFSIGNALED(status))
+					log_warn("component=serve event=worker-died signal=%d restarting=1",
+						 WTERMSIG(status));
+				else
+					log_warn("component=serve event=worker-exited status=%d restarting=1",
+						 WEXITSTATUS(status));
+				break;
+			}
+		}
+		if (stop_signal)
+			break;
+		usleep(backoff_ms * 1000); /* a worker dying at once must not spin the machine */
+		backoff_ms = backoff_ms < 5000 ? backoff_ms * 2 : 5000;
+	}
+	close(ctl[0]); /* the vault sees EOF and exits */
+	int vstatus = 0;
+	waitpid(vault, &vstatus, 0);
+	close(listen_fd);
+	log_info("component=serve event=stopped");
+	return rc;
+}
+
+static int int_arg(const char *s, int *out)
+{
+	int64_t v;
+	if (parse_int64(s, 0, 65535, &v) != 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int cmd_vault_process(int argc, char **argv)
+{
+	const char *dir = NULL;
+	int ctl = -1;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--data") == 0)
+			dir = argv[i + 1];
+		else if (strcmp(argv[i], "--ctl-fd") == 0 && int_arg(argv[i + 1], &ctl) != 0)
+			return 2;
+	}
+	if (dir == NULL || ctl < 0) {
+		fprintf(stderr, "medkeep vault-process is started by medkeep serve\n");
+		return 2;
+	}
+	sandbox_not_dumpable();
+	if (vault_load(dir) != 0 || vault_require_tokens(dir) != 0)
+		return 1;
+	/* An empty directory to be locked into once the key is read. */
+	char root[4096];
+	snprintf(root, sizeof(root), "%s/.vault-root", dir);
+	mkdir(root, 0711);
+	if (sandbox_drop_privileges(root) != 0 || sandbox_install(SANDBOX_VAULT) != 0) {
+		log_warn("component=vault error=\"cannot drop privileges or install the filter\"");
+		return 1;
+	}
+	log_info("component=vault event=ready");
+	return vault_serve(ctl);
+}
+
+static void worker_started(void)
+{
+	if (sandbox_install(SANDBOX_WORKER) != 0)
+		fatalx("worker: cannot install the syscall filter");
+}
+
+int cmd_worker_process(int argc, char **argv)
+{
+	struct http_config cfg = {.listen = NULL};
+	const char *dir = NULL;
+	int listen_fd = -1, vault_fd = -1;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg.threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
+	for (int i = 1; i < argc; i++) {
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(argv[i], "--behind-proxy") == 0) {
+			cfg.behind_proxy = true;
+			continue;
+		}
+		if (next == NULL)
+			return 2;
+		if (strcmp(argv[i], "--data") == 0)
+			dir = next;
+		else if (strcmp(argv[i], "--listen") == 0)
+			cfg.listen = next;
+		else if (strcmp(argv[i], "--listen-fd") == 0 && int_arg(next, &listen_fd) != 0)
+			return 2;
+		else if (strcmp(argv[i], "--vault-fd") == 0 && int_arg(next, &vault_fd) != 0)
+			return 2;
+		else if (strcmp(argv[i], "--tls-cert") == 0)
+			cfg.tls_cert = next;
+		else if (strcmp(argv[i], "--tls-key") == 0)
+			cfg.tls_key = next;
+		else if (strcmp(argv[i], "--threads") == 0) {
+			int t;
+			if (int_arg(next, &t) != 0 || t < 1 || t > 64)
+				return 2;
+			cfg.threads = (unsigned)t;
+		}
+		i++;
+	}
+	if (dir == NULL || cfg.listen == NULL || listen_fd < 0 || vault_fd < 0) {
+		fprintf(stderr, "medkeep worker-process is started by medkeep serve\n");
+		return 2;
+	}
+	fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
+	fcntl(vault_fd, F_SETFD, FD_CLOEXEC);
+	vault_use_remote(vault_fd);
+	if (store_open(dir, false) != 0 || audit_init() != 0 || auth_init() != 0) {
+		fprintf(stderr, "medkeep: cannot open the data directory %s\n", dir);
+		return 1;
+	}
+	policy_init();
+	int rc = http_serve(&cfg, listen_fd, worker_started);
+	store_close();
+	return rc;
+}

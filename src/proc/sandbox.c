@@ -1,0 +1,104 @@
+#include "proc/sandbox.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+int sandbox_drop_privileges(const char *empty_dir)
+{
+	if (geteuid() != 0)
+		return 0;
+	struct passwd *pw = getpwnam("nobody");
+	if (pw == NULL)
+		return -1;
+	uid_t uid = pw->pw_uid;
+	gid_t gid = pw->pw_gid;
+	if (chroot(empty_dir) != 0 || chdir("/") != 0)
+		return -1;
+	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
+		return -1;
+	/* no way back */
+	return setuid(0) == 0 ? -1 : 0;
+}
+
+void sandbox_not_dumpable(void)
+{
+	struct rlimit none = {0, 0};
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static int allow(scmp_filter_ctx ctx, const char *name)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR)
+		return 0; /* not on this architecture */
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
+/* Both processes: memory, time, randomness, signals, exit, and their own sockets. */
+static const char *const common[] = {
+	"read", "write", "readv", "writev", "close", "recvfrom", "recvmsg", "sendto", "sendmsg",
+	"poll", "ppoll", "brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "futex",
+	"getrandom", "clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday", "time",
+	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "sigaltstack", "exit", "exit_group",
+	"getpid", "gettid", "tgkill", "sched_yield", "fstat", "newfstatat", "statx", "lseek",
+	"restart_syscall", "munlock", "mlock", "set_robust_list", "rseq",
+};
+
+/* A worker also speaks HTTP, uses SQLite files and runs threads (never processes). */
+static const char *const worker_extra[] = {
+	"accept", "accept4", "shutdown", "setsockopt", "getsockopt", "getsockname", "getpeername",
+	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "eventfd2", "pipe2", "pause",
+	"pread64", "pwrite64", "openat", "fcntl", "fsync", "fdatasync", "ftruncate", "unlink",
+	"unlinkat", "getcwd", "readlink", "access", "faccessat", "faccessat2", "fchown", "fchmod",
+	"umask", "prctl", "sched_getaffinity", "getuid", "geteuid", "uname", "sysinfo", "flock",
+	"fallocate", "select", "pselect6", "getdents64",
+};
+
+int sandbox_install(enum sandbox_profile profile)
+{
+	/* Under the sanitizers the runtime makes calls of its own (reports, stack unwinding):
+	 * log violations instead of killing, so a report is never cut short. Shipped builds kill. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	uint32_t deny = SCMP_ACT_LOG;
+#else
+	uint32_t deny = SCMP_ACT_KILL_PROCESS;
+#endif
+	/* Load the time zone now: the log's strftime would otherwise open /etc/localtime later. */
+	tzset();
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return -1;
+	scmp_filter_ctx ctx = seccomp_init(deny);
+	if (ctx == NULL)
+		return -1;
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	for (size_t i = 0; rc == 0 && i < sizeof(common) / sizeof(common[0]); i++)
+		rc = allow(ctx, common[i]);
+	if (profile == SANDBOX_WORKER) {
+		for (size_t i = 0; rc == 0 && i < sizeof(worker_extra) / sizeof(worker_extra[0]); i++)
+			rc = allow(ctx, worker_extra[i]);
+		/* threads yes, processes no: clone only with CLONE_THREAD; clone3 (whose flags a
+		 * filter cannot see) answers ENOSYS, and glibc falls back to clone. */
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+					      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	}
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc != 0)
+		log_warn("component=sandbox error=\"cannot install the syscall filter\" rc=%d", rc);
+	return rc == 0 ? 0 : -1;
+}

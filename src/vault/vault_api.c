@@ -1,0 +1,91 @@
+/*
+ * The vault's interface as the rest of medkeep sees it (vault.h): check the caller's grant in
+ * this process, then run the operation where the keys are: over the socket to the vault
+ * process in `serve`, or locally in a command-line tool.
+ */
+#include <string.h>
+
+#include "vault/vault.h"
+#include "vault/vault_int.h"
+
+int vault_require_tokens(const char *dir)
+{
+	return vault_remote_connected() ? 0 : vault_local_require_tokens(dir);
+}
+
+int vault_login(const char *pw_hash, const char *password, size_t pw_len,
+		const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
+{
+	return vault_remote_connected() ? vault_remote_login(pw_hash, password, pw_len, claims, token)
+					: vault_local_login(pw_hash, password, pw_len, claims, token);
+}
+
+int vault_report_miss(const char *token)
+{
+	return vault_remote_connected() ? vault_remote_miss(token) : vault_local_miss(token);
+}
+
+int vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
+{
+	if (vault_remote_connected())
+		return vault_remote_index(kind, value, out);
+	vault_local_index(kind, value, out);
+	return 0;
+}
+
+int vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,
+			 struct buf *wrapped_key, struct buf *phi_ct)
+{
+	return vault_remote_connected()
+		       ? vault_remote_patient_create(patient, phi, phi_len, wrapped_key, phi_ct)
+		       : vault_local_patient_create(patient, phi, phi_len, wrapped_key, phi_ct);
+}
+
+int vault_patient_open(const char *token, const struct grant *g, const struct store_patient *p,
+		       struct buf *out)
+{
+	if (!grant_for_patient(g, &p->id))
+		return VAULT_DENIED;
+	return vault_remote_connected()
+		       ? vault_remote_phi_open(token, &p->id, p->wrapped_key, p->phi, out)
+		       : vault_local_phi_open(token, &p->id, p->wrapped_key, p->phi, out);
+}
+
+int vault_document_seal(const char *token, const struct grant *g, const struct store_patient *p,
+			const struct id *document, const void *body, size_t body_len,
+			const void *meta, size_t meta_len, struct buf *wrapped_key,
+			struct buf *body_ct, struct buf *meta_ct)
+{
+	if (!grant_allows(g, &p->id, ACTION_DOCUMENT_CREATE))
+		return VAULT_DENIED;
+	struct key dk;
+	int rc = vault_remote_connected()
+			 ? vault_remote_doc_new_key(token, &p->id, p->wrapped_key, document, &dk, wrapped_key)
+			 : vault_local_doc_new_key(token, &p->id, p->wrapped_key, document, &dk, wrapped_key);
+	if (rc != VAULT_OK)
+		return rc;
+	/* The document key encrypts here, so the vault never handles a 20 MB body. */
+	char ad[128];
+	vault_ad(ad, "doc-body", &p->id, document);
+	rc = envelope_seal(&dk, ad, body, body_len, body_ct);
+	if (rc == 0) {
+		vault_ad(ad, "doc-meta", &p->id, document);
+		rc = envelope_seal(&dk, ad, meta, meta_len, meta_ct);
+	}
+	key_wipe(&dk);
+	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+}
+
+int vault_document_key(const char *token, const struct grant *g, const struct store_patient *p,
+		       const struct store_document *d, struct key *key)
+{
+	if (!id_eq(&p->id, &d->patient) ||
+	    !(grant_allows(g, &p->id, ACTION_DOCUMENT_READ) ||
+	      grant_allows(g, &p->id, ACTION_DOCUMENT_LIST)))
+		return VAULT_DENIED;
+	return vault_remote_connected()
+		       ? vault_remote_doc_key(token, &p->id, p->wrapped_key, &d->id, d->wrapped_key,
+					      d->size, key)
+		       : vault_local_doc_key(token, &p->id, p->wrapped_key, &d->id, d->wrapped_key,
+					     d->size, key);
+}

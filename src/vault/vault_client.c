@@ -1,0 +1,222 @@
+/*
+ * A worker's side of the vault socket. One request at a time (a mutex; requests are short).
+ * A lost vault is fatal for the worker: without keys it can serve nothing, and the parent
+ * restarts it with a fresh connection.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proc/msg.h"
+#include "util/log.h"
+#include "vault/vault_int.h"
+
+static int vault_fd = -1;
+static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void vault_use_remote(int fd)
+{
+	vault_fd = fd;
+}
+
+bool vault_remote_connected(void)
+{
+	return vault_fd >= 0;
+}
+
+/* One exchange. The response frame lands in resp (MSG_MAX bytes); returns its status and an
+ * open reader positioned after it, or exits when the vault is gone or answers nonsense. */
+static int call(struct msg_writer *w, uint8_t *resp, struct msg_reader *r)
+{
+	size_t n = msg_finish(w);
+	if (n == 0)
+		return VAULT_DENIED; /* request too large: refuse, nothing sent */
+	pthread_mutex_lock(&call_lock);
+	ssize_t sent = send(vault_fd, w->buf, n, MSG_NOSIGNAL);
+	ssize_t got = sent == (ssize_t)n ? recv(vault_fd, resp, MSG_MAX, 0) : -1;
+	pthread_mutex_unlock(&call_lock);
+	uint8_t status = 0;
+	if (got <= 0 || msg_open(r, resp, (size_t)got, &status) != 0)
+		fatalx("the vault connection was lost (errno %d)", errno);
+	switch (status) {
+	case VST_OK:
+		return VAULT_OK;
+	case VST_TRIPPED:
+		return VAULT_TRIPPED;
+	default:
+		return VAULT_DENIED;
+	}
+}
+
+static void put_token(struct msg_writer *w, const char *token)
+{
+	msg_put_str(w, token ? token : "");
+}
+
+int vault_remote_login(const char *pw_hash, const char *password, size_t pw_len,
+		       const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_LOGIN);
+	msg_put_str(&w, pw_hash);
+	msg_put_bytes(&w, password, pw_len);
+	msg_put_u8(&w, claims ? 1 : 0);
+	if (claims) {
+		msg_put_id(&w, &claims->session);
+		msg_put_id(&w, &claims->account);
+		msg_put_u8(&w, (uint8_t)claims->role);
+		msg_put_u8(&w, claims->has_patient);
+		msg_put_id(&w, &claims->patient);
+		msg_put_u8(&w, claims->has_practice);
+		msg_put_id(&w, &claims->practice);
+		msg_put_u64(&w, (uint64_t)claims->issued);
+	}
+	int rc = call(&w, resp, &r);
+	sodium_memzero(req, w.len);
+	if (rc != VAULT_OK)
+		return -1;
+	msg_get_str(&r, token, SESSION_TOKEN_B64_LEN + 1);
+	if (msg_end(&r) != 0 || strlen(token) != SESSION_TOKEN_B64_LEN)
+		fatalx("the vault sent a malformed token");
+	return 0;
+}
+
+int vault_remote_miss(const char *token)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_MISS);
+	put_token(&w, token);
+	return call(&w, resp, &r);
+}
+
+int vault_remote_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_INDEX);
+	msg_put_str(&w, kind);
+	msg_put_str(&w, value);
+	int rc = call(&w, resp, &r);
+	sodium_memzero(req, w.len);
+	if (rc != VAULT_OK)
+		return -1;
+	const uint8_t *p;
+	size_t n;
+	msg_get_bytes(&r, &p, &n, HASH_BYTES);
+	if (msg_end(&r) != 0 || n != HASH_BYTES)
+		fatalx("the vault sent a malformed index");
+	memcpy(out, p, HASH_BYTES);
+	return 0;
+}
+
+/* Append a byte string field of the response to out. */
+static int take_bytes(struct msg_reader *r, struct buf *out, size_t max)
+{
+	const uint8_t *p;
+	size_t n;
+	msg_get_bytes(r, &p, &n, max);
+	if (r->failed)
+		return -1;
+	buf_append(out, p, n);
+	return out->failed ? -1 : 0;
+}
+
+int vault_remote_patient_create(const struct id *patient, const void *phi, size_t phi_len,
+				struct buf *wrapped_key, struct buf *phi_ct)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_PATIENT_CREATE);
+	msg_put_id(&w, patient);
+	msg_put_bytes(&w, phi, phi_len);
+	int rc = call(&w, resp, &r);
+	sodium_memzero(req, w.len);
+	if (rc != VAULT_OK)
+		return rc;
+	if (take_bytes(&r, wrapped_key, 256) != 0 || take_bytes(&r, phi_ct, MSG_MAX) != 0 ||
+	    msg_end(&r) != 0)
+		return VAULT_DENIED;
+	return VAULT_OK;
+}
+
+int vault_remote_phi_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			  struct bytes phi, struct buf *out)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_PHI_OPEN);
+	put_token(&w, token);
+	msg_put_id(&w, patient);
+	msg_put_bytes(&w, wrapped_pk.ptr, wrapped_pk.len);
+	msg_put_bytes(&w, phi.ptr, phi.len);
+	int rc = call(&w, resp, &r);
+	if (rc == VAULT_OK && (take_bytes(&r, out, MSG_MAX) != 0 || msg_end(&r) != 0))
+		rc = VAULT_DENIED;
+	sodium_memzero(resp, sizeof(resp));
+	return rc;
+}
+
+static int take_key(struct msg_reader *r, struct key *key)
+{
+	const uint8_t *p;
+	size_t n;
+	msg_get_bytes(r, &p, &n, KEY_BYTES);
+	if (r->failed || n != KEY_BYTES)
+		return -1;
+	memcpy(key->b, p, KEY_BYTES);
+	return 0;
+}
+
+int vault_remote_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			     const struct id *document, struct key *dk, struct buf *wrapped_dk)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_DOC_NEW_KEY);
+	put_token(&w, token);
+	msg_put_id(&w, patient);
+	msg_put_bytes(&w, wrapped_pk.ptr, wrapped_pk.len);
+	msg_put_id(&w, document);
+	int rc = call(&w, resp, &r);
+	if (rc == VAULT_OK &&
+	    (take_key(&r, dk) != 0 || take_bytes(&r, wrapped_dk, 256) != 0 || msg_end(&r) != 0))
+		rc = VAULT_DENIED;
+	sodium_memzero(resp, sizeof(resp));
+	if (rc != VAULT_OK)
+		key_wipe(dk);
+	return rc;
+}
+
+int vault_remote_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			 const struct id *document, struct bytes wrapped_dk, int64_t size,
+			 struct key *key)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_DOC_KEY);
+	put_token(&w, token);
+	msg_put_id(&w, patient);
+	msg_put_bytes(&w, wrapped_pk.ptr, wrapped_pk.len);
+	msg_put_id(&w, document);
+	msg_put_bytes(&w, wrapped_dk.ptr, wrapped_dk.len);
+	msg_put_u64(&w, (uint64_t)size);
+	int rc = call(&w, resp, &r);
+	if (rc == VAULT_OK && (take_key(&r, key) != 0 || msg_end(&r) != 0))
+		rc = VAULT_DENIED;
+	sodium_memzero(resp, sizeof(resp));
+	if (rc != VAULT_OK)
+		key_wipe(key);
+	return rc;
+}

@@ -1,0 +1,260 @@
+/*
+ * The vault process. It holds the master key and the session-token MAC key, counts every
+ * key it opens against the exfiltration breaker, and talks to nobody but the workers whose
+ * sockets the parent hands it (over ctl_fd, SCM_RIGHTS) and the parent itself. It has no
+ * network and no database. Each request is one frame (src/proc/msg.h); a malformed frame ends
+ * that worker's connection (the worker then dies and the parent restarts it).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "limits.h"
+#include "proc/msg.h"
+#include "util/log.h"
+#include "vault/vault.h"
+#include "vault/vault_int.h"
+
+#define VAULT_MAX_PEERS 8
+
+static void put_status(struct msg_writer *w, uint8_t *out, int rc)
+{
+	msg_begin(w, out, MSG_MAX, rc == VAULT_OK ? VST_OK : rc == VAULT_TRIPPED ? VST_TRIPPED
+									    : VST_DENIED);
+}
+
+/* A token field: empty means "none" (refused once tokens are required). */
+static const char *get_token(struct msg_reader *r, char buf[SESSION_TOKEN_B64_LEN + 1])
+{
+	const uint8_t *p;
+	size_t n;
+	msg_get_bytes(r, &p, &n, SESSION_TOKEN_B64_LEN);
+	if (r->failed || n == 0)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return memchr(p, '\0', n) ? NULL : buf;
+}
+
+int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
+{
+	struct msg_reader r;
+	struct msg_writer w;
+	uint8_t op;
+	char tokbuf[SESSION_TOKEN_B64_LEN + 1];
+	const uint8_t *p, *q;
+	size_t pn, qn;
+	struct id patient, doc;
+	struct arena ar;
+	int rc = -1;
+	*out_len = 0;
+	if (msg_open(&r, frame, n, &op) != 0)
+		return -1;
+	arena_init(&ar, 4 * MSG_MAX);
+	switch (op) {
+	case VOP_LOGIN: {
+		char hash[PWHASH_STR_BYTES];
+		struct session_claims c;
+		memset(&c, 0, sizeof(c));
+		msg_get_str(&r, hash, sizeof(hash));
+		msg_get_bytes(&r, &p, &pn, LIMIT_PASSWORD);
+		uint8_t has = msg_get_u8(&r);
+		if (has) {
+			msg_get_id(&r, &c.session);
+			msg_get_id(&r, &c.account);
+			uint8_t role = msg_get_u8(&r);
+			c.role = role <= ROLE_OPERATOR ? (enum role)role : ROLE_NONE;
+			c.has_patient = msg_get_u8(&r) != 0;
+			msg_get_id(&r, &c.patient);
+			c.has_practice = msg_get_u8(&r) != 0;
+			msg_get_id(&r, &c.practice);
+			c.issued = (int64_t)msg_get_u64(&r);
+		}
+		if (msg_end(&r) != 0 || has > 1)
+			break;
+		char token[SESSION_TOKEN_B64_LEN + 1];
+		int ok = vault_local_login(hash, (const char *)p, pn, has ? &c : NULL, token);
+		put_status(&w, out, ok == 0 ? VAULT_OK : VAULT_DENIED);
+		if (ok == 0)
+			msg_put_str(&w, token);
+		sodium_memzero(token, sizeof(token));
+		rc = 0;
+		break;
+	}
+	case VOP_MISS: {
+		const char *token = get_token(&r, tokbuf);
+		if (msg_end(&r) != 0)
+			break;
+		put_status(&w, out, vault_local_miss(token));
+		rc = 0;
+		break;
+	}
+	case VOP_INDEX: {
+		char kind[64], value[LIMIT_EMAIL + 64];
+		msg_get_str(&r, kind, sizeof(kind));
+		msg_get_str(&r, value, sizeof(value));
+		if (msg_end(&r) != 0)
+			break;
+		uint8_t h[HASH_BYTES];
+		vault_local_index(kind, value, h);
+		put_status(&w, out, VAULT_OK);
+		msg_put_bytes(&w, h, sizeof(h));
+		rc = 0;
+		break;
+	}
+	case VOP_PATIENT_CREATE: {
+		msg_get_id(&r, &patient);
+		msg_get_bytes(&r, &p, &pn, 16 * 1024);
+		if (msg_end(&r) != 0)
+			break;
+		struct buf wk, ct;
+		buf_init(&wk, &ar, 256);
+		buf_init(&ct, &ar, 20 * 1024);
+		int v = vault_local_patient_create(&patient, p, pn, &wk, &ct);
+		put_status(&w, out, v);
+		if (v == VAULT_OK) {
+			msg_put_bytes(&w, wk.data, wk.len);
+			msg_put_bytes(&w, ct.data, ct.len);
+		}
+		rc = 0;
+		break;
+	}
+	case VOP_PHI_OPEN: {
+		const char *token = get_token(&r, tokbuf);
+		msg_get_id(&r, &patient);
+		msg_get_bytes(&r, &p, &pn, 256);
+		msg_get_bytes(&r, &q, &qn, 20 * 1024);
+		if (msg_end(&r) != 0)
+			break;
+		struct buf pt;
+		buf_init(&pt, &ar, 20 * 1024);
+		int v = vault_local_phi_open(token, &patient, (struct bytes){p, pn}, (struct bytes){q, qn},
+					     &pt);
+		put_status(&w, out, v);
+		if (v == VAULT_OK)
+			msg_put_bytes(&w, pt.data, pt.len);
+		rc = 0;
+		break;
+	}
+	case VOP_DOC_NEW_KEY: {
+		const char *token = get_token(&r, tokbuf);
+		msg_get_id(&r, &patient);
+		msg_get_bytes(&r, &p, &pn, 256);
+		msg_get_id(&r, &doc);
+		if (msg_end(&r) != 0)
+			break;
+		struct key dk;
+		struct buf wk;
+		buf_init(&wk, &ar, 256);
+		int v = vault_local_doc_new_key(token, &patient, (struct bytes){p, pn}, &doc, &dk, &wk);
+		put_status(&w, out, v);
+		if (v == VAULT_OK) {
+			msg_put_bytes(&w, dk.b, KEY_BYTES);
+			msg_put_bytes(&w, wk.data, wk.len);
+		}
+		key_wipe(&dk);
+		rc = 0;
+		break;
+	}
+	case VOP_DOC_KEY: {
+		const char *token = get_token(&r, tokbuf);
+		msg_get_id(&r, &patient);
+		msg_get_bytes(&r, &p, &pn, 256);
+		msg_get_id(&r, &doc);
+		msg_get_bytes(&r, &q, &qn, 256);
+		uint64_t size = msg_get_u64(&r);
+		if (msg_end(&r) != 0 || size > INT64_MAX)
+			break;
+		struct key dk;
+		int v = vault_local_doc_key(token, &patient, (struct bytes){p, pn}, &doc,
+					    (struct bytes){q, qn}, (int64_t)size, &dk);
+		put_status(&w, out, v);
+		if (v == VAULT_OK)
+			msg_put_bytes(&w, dk.b, KEY_BYTES);
+		key_wipe(&dk);
+		rc = 0;
+		break;
+	}
+	default:
+		break;
+	}
+	arena_release(&ar);
+	if (rc == 0) {
+		*out_len = msg_finish(&w);
+		if (*out_len == 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* Receive one file descriptor from the parent; -1 on EOF or error. */
+static int receive_fd(int ctl)
+{
+	char data;
+	struct iovec iov = {&data, 1};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			   .msg_controllen = sizeof(u.buf)};
+	ssize_t n = recvmsg(ctl, &m, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return -1;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	int fd;
+	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	return fd;
+}
+
+int vault_serve(int ctl_fd)
+{
+	static uint8_t in[MSG_MAX + 1], out[MSG_MAX];
+	struct pollfd fds[1 + VAULT_MAX_PEERS];
+	int npeers = 0;
+	fds[0] = (struct pollfd){.fd = ctl_fd, .events = POLLIN};
+	for (;;) {
+		if (poll(fds, (nfds_t)(1 + npeers), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 1;
+		}
+		if (fds[0].revents) {
+			int fd = receive_fd(ctl_fd);
+			if (fd < 0)
+				return 0; /* the parent is gone: so are we */
+			if (npeers == VAULT_MAX_PEERS) {
+				close(fd);
+				log_warn("component=vault error=\"too many workers\"");
+			} else {
+				fds[1 + npeers++] = (struct pollfd){.fd = fd, .events = POLLIN};
+			}
+		}
+		for (int i = 1; i <= npeers; i++) {
+			if (!fds[i].revents)
+				continue;
+			ssize_t n = recv(fds[i].fd, in, sizeof(in), 0);
+			size_t out_len = 0;
+			bool ok = n > 0 && (size_t)n <= MSG_MAX &&
+				  vault_handle(in, (size_t)n, out, &out_len) == 0 &&
+				  send(fds[i].fd, out, out_len, MSG_NOSIGNAL) == (ssize_t)out_len;
+			sodium_memzero(out, out_len);
+			sodium_memzero(in, n > 0 ? (size_t)n : 0);
+			if (!ok) {
+				if (n > 0)
+					log_warn("component=vault error=\"malformed request; closing worker\"");
+				close(fds[i].fd);
+				fds[i] = fds[npeers];
+				npeers--;
+				i--;
+			}
+		}
+	}
+}
