@@ -63,6 +63,32 @@ static int account_key(const char *email, char out[80])
 	return 0;
 }
 
+/* The value stored in account.email: never the address, its keyed hash. */
+static int email_key(const char *norm, char out[80])
+{
+	uint8_t h[HASH_BYTES];
+	if (vault_blind_index("email", norm, h) != 0)
+		return -1;
+	struct id a, b;
+	memcpy(a.b, h, ID_BYTES);
+	memcpy(b.b, h + ID_BYTES, ID_BYTES);
+	char ha[ID_HEX_LEN + 1], hb[ID_HEX_LEN + 1];
+	id_hex(&a, ha);
+	id_hex(&b, hb);
+	snprintf(out, 80, "idx:%s%s", ha, hb);
+	return 0;
+}
+
+int auth_account_lookup(const char *email, struct arena *a, struct store_account *out)
+{
+	char norm[LIMIT_EMAIL + 1], key[80];
+	if (auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0)
+		return STORE_NOT_FOUND;
+	if (email_key(norm, key) != 0)
+		return STORE_ERROR;
+	return store_account_by_email(key, a, out);
+}
+
 static void audit_login(const struct actor *a, const char *ip, const char *action,
 			const char *outcome)
 {
@@ -110,7 +136,8 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);
 	struct store_account acct;
-	int found = store_account_by_email(email, &ar, &acct);
+	char ekey[80];
+	int found = email_key(email, ekey) == 0 ? store_account_by_email(ekey, &ar, &acct) : STORE_ERROR;
 	if (found == STORE_ERROR) {
 		arena_release(&ar);
 		return AUTH_ERROR;
@@ -216,13 +243,23 @@ int auth_logout(const char *token, size_t n, const struct actor *a)
 int auth_account_create(const char *email, const char *pw_hash, enum role role,
 			const struct id *practice, const struct id *patient, struct id *out)
 {
-	char norm[LIMIT_EMAIL + 1];
-	if (auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0)
+	char norm[LIMIT_EMAIL + 1], ekey[80];
+	if (auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0 ||
+	    email_key(norm, ekey) != 0)
 		return -1;
 	struct store_account acct;
 	memset(&acct, 0, sizeof(acct));
 	random_id(&acct.id);
-	acct.email = norm;
+	acct.email = ekey;
+	struct arena ar;
+	arena_init(&ar, 4096);
+	struct buf ct;
+	buf_init(&ct, &ar, 1024);
+	if (vault_email_seal(&acct.id, norm, &ct) != VAULT_OK) {
+		arena_release(&ar);
+		return -1;
+	}
+	acct.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
 	acct.pw_hash = pw_hash;
 	acct.role = role;
 	if (practice) {
@@ -233,7 +270,9 @@ int auth_account_create(const char *email, const char *pw_hash, enum role role,
 		acct.has_patient = true;
 		acct.patient = *patient;
 	}
-	if (store_account_create(&acct) != STORE_OK)
+	int rc = store_account_create(&acct);
+	arena_release(&ar);
+	if (rc != STORE_OK)
 		return -1;
 	if (out)
 		*out = acct.id;

@@ -14,6 +14,7 @@
 #include "crypto/crypto.h"
 #include "policy/policy.h"
 #include "util/arena.h"
+#include "store/store.h"
 #include "vault/vault.h"
 
 enum auth_rc {
@@ -41,6 +42,8 @@ int auth_session(const char *token, size_t n, const char *ip, struct actor *out,
 		 char csrf[TOKEN_B64_LEN + 1]);
 /* Revoke the session of this token. */
 int auth_logout(const char *token, size_t n, const struct actor *a);
+/* Find an account by email (through its blind index). STORE_OK, STORE_NOT_FOUND or error. */
+int auth_account_lookup(const char *email, struct arena *a, struct store_account *out);
 /* Create an account (demo data, practice onboarding). */
 int auth_account_create(const char *email, const char *pw_hash, enum role role,
 			const struct id *practice, const struct id *patient, struct id *out);

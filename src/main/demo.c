@@ -221,7 +221,7 @@ int cmd_demo(int argc, char **argv)
 	struct arena ar;
 	arena_init(&ar, 1u << 20);
 	struct store_account existing;
-	if (store_account_by_email("clinician1@demo.test", &ar, &existing) == STORE_OK) {
+	if (auth_account_lookup("clinician1@demo.test", &ar, &existing) == STORE_OK) {
 		fprintf(stderr, "medkeep demo: %s already has demo data\n", dir);
 		return 1;
 	}

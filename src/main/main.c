@@ -287,8 +287,14 @@ int cmd_incident(int argc, char **argv)
 		arena_init(&ar, 64 * 1024);
 		char norm[256];
 		struct store_account acct;
+		if (vault_load(dir) != 0) {
+			fprintf(stderr, "medkeep incident report: --actor needs the master key of %s\n", dir);
+			arena_release(&ar);
+			store_close();
+			return 1;
+		}
 		if (auth_normalise_email(actor, strlen(actor), norm, sizeof(norm)) != 0 ||
-		    store_account_by_email(norm, &ar, &acct) != STORE_OK) {
+		    auth_account_lookup(norm, &ar, &acct) != STORE_OK) {
 			fprintf(stderr, "medkeep incident report: no account %s\n", actor);
 			arena_release(&ar);
 			store_close();

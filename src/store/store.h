@@ -37,7 +37,8 @@ struct bytes {
 
 struct store_account {
 	struct id id;
-	const char *email;
+	const char *email;    /* the lookup key: a blind index of the address, never the address */
+	struct bytes email_ct; /* the address, sealed by the vault (only when creating) */
 	const char *pw_hash;
 	enum role role;
 	bool has_practice;

@@ -364,3 +364,17 @@ int vault_local_doc_key(const char *token, const struct id *patient, struct byte
 	key_wipe(&pk);
 	return rc == 0 ? VAULT_OK : VAULT_DENIED;
 }
+
+int vault_local_email(const struct id *account, const char *email, const void *ct, size_t n,
+		      struct buf *out)
+{
+	struct key k;
+	char ad[128];
+	key_derive(master_open(), 3, "acctmail", &k);
+	master_close();
+	vault_ad(ad, "account-email", account, NULL);
+	int rc = email ? envelope_seal(&k, ad, email, strlen(email), out)
+		       : envelope_open(&k, ad, ct, n, out);
+	key_wipe(&k);
+	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+}

@@ -69,6 +69,12 @@ int vault_report_miss(const char *token);
 /* Keyed hash of a normalised lookup value (NHI, email) for blind-index columns. */
 int vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]) MUST_CHECK;
 
+/* Account emails are stored sealed under a key derived from the master key, and found by
+ * blind index. Sealing and opening run where the master key is (command-line tools); in a
+ * worker they are refused. */
+int vault_email_seal(const struct id *account, const char *email, struct buf *out) MUST_CHECK;
+int vault_email_open(const struct id *account, const void *ct, size_t n, struct buf *out) MUST_CHECK;
+
 /* In a worker of `serve`: send every key operation to the vault process over fd (a
  * SOCK_SEQPACKET socket). Without this, operations run in this process (command-line tools). */
 void vault_use_remote(int fd);

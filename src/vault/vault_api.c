@@ -89,3 +89,13 @@ int vault_document_key(const char *token, const struct grant *g, const struct st
 		       : vault_local_doc_key(token, &p->id, p->wrapped_key, &d->id, d->wrapped_key,
 					     d->size, key);
 }
+
+int vault_email_seal(const struct id *account, const char *email, struct buf *out)
+{
+	return vault_remote_connected() ? VAULT_DENIED : vault_local_email(account, email, NULL, 0, out);
+}
+
+int vault_email_open(const struct id *account, const void *ct, size_t n, struct buf *out)
+{
+	return vault_remote_connected() ? VAULT_DENIED : vault_local_email(account, NULL, ct, n, out);
+}

@@ -31,6 +31,10 @@ int vault_local_doc_key(const char *token, const struct id *patient, struct byte
 			const struct id *document, struct bytes wrapped_dk, int64_t size,
 			struct key *key);
 
+/* Seal email (when not NULL) or open ct, for one account, with the account-email key. */
+int vault_local_email(const struct id *account, const char *email, const void *ct, size_t n,
+		      struct buf *out);
+
 /* The same operations over the socket to the vault process (vault_client.c). */
 bool vault_remote_connected(void);
 int vault_remote_login(const char *pw_hash, const char *password, size_t pw_len,

@@ -242,7 +242,7 @@ describe('at rest and on record', () => {
   before(async () => { srv = await startServer({ patients: 2 }); });
   after(async () => { await srv.stop(); });
 
-  it('stores no plaintext of uploads, names or NHIs anywhere in the data directory', async () => {
+  it('stores no plaintext of uploads, names, NHIs, birth dates or emails anywhere in the data directory', async () => {
     const c = new Client(srv.base);
     await c.login('patient1@demo.test');
     const marker = `PlaintextMarker${randomId()}`;
@@ -251,7 +251,14 @@ describe('at rest and on record', () => {
       body: JSON.stringify({ resourceType: 'DocumentReference', subject: { reference: `Patient/${c.session.patient}` }, description: `Title ${marker}`, content: [{ attachment: { contentType: 'application/pdf', title: `${marker}.pdf`, data: pdf.toString('base64') } }] }) });
     assert.equal(r.status, 201);
     const me = (await c.fhir(`Patient/${c.session.patient}`)).json();
-    const secrets = [marker, me.identifier[0].value, me.name[0].family, me.birthDate];
+    const secrets = [marker, me.identifier[0].value, me.name[0].family, me.birthDate, 'patient1@demo.test', 'clinician1@demo.test', '@demo.test',
+      'Admitted to', 'Haemoglobin', 'Discharge summary', 'Referral letter', 'Vaccination history'];
+    // Every demo patient's full name and NHI, as their clinician sees them.
+    const clin = new Client(srv.base);
+    await clin.login('clinician1@demo.test');
+    for (const e of (await clin.fhir('Patient')).json().entry) {
+      secrets.push(`${e.resource.name[0].given[0]} ${e.resource.name[0].family}`, e.resource.identifier[0].value);
+    }
     const files = filesUnder(srv.dir).filter((f) => !f.path.endsWith('demo-logins.txt'));
     assert.ok(files.some((f) => f.path.endsWith('medkeep.db')));
     for (const f of files) {

@@ -59,6 +59,8 @@ static const char *const migrations[] = {
 	/* 2: the breaker locks accounts pending review */
 	"ALTER TABLE account ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX session_by_account ON session(account_id);",
+	/* 3: account.email holds a blind index; the address itself is sealed here */
+	"ALTER TABLE account ADD COLUMN email_ct BLOB;",
 };
 
 /*
@@ -121,7 +123,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_PRACTICE_CREATE] = "INSERT INTO practice (id, name, created) VALUES (?, ?, unixepoch())",
 	[S_PRACTICE_NAME] = "SELECT name FROM practice WHERE id = ?",
 	[S_ACCOUNT_CREATE] = "INSERT INTO account (id, email, pw_hash, role, practice_id, patient_id,"
-			     " created) VALUES (?, ?, ?, ?, ?, ?, unixepoch())",
+			     " created, email_ct) VALUES (?, ?, ?, ?, ?, ?, unixepoch(), ?)",
 	[S_ACCOUNT_BY_EMAIL] = "SELECT id, email, pw_hash, role, practice_id, patient_id, locked"
 			       " FROM account WHERE email = ?",
 	[S_ACCOUNT_BY_ID] = "SELECT id, email, pw_hash, role, practice_id, patient_id, locked"
@@ -453,6 +455,8 @@ int store_account_create(const struct store_account *acct)
 		bind_id(s, 5, &acct->practice);
 	if (acct->has_patient)
 		bind_id(s, 6, &acct->patient);
+	if (acct->email_ct.ptr)
+		sqlite3_bind_blob(s, 7, acct->email_ct.ptr, (int)acct->email_ct.len, SQLITE_STATIC);
 	int step = sqlite3_step(s);
 	int rc = step == SQLITE_DONE ? STORE_OK
 		 : step == SQLITE_CONSTRAINT ? STORE_CONFLICT
