@@ -99,12 +99,6 @@ static int by_resource(const void *a, const void *b)
 	return c;
 }
 
-/* One line of the report: a resource of a patient, served `times` times. */
-struct line {
-	const struct served *first;
-	int64_t last_ms, times, bytes;
-};
-
 static void stamp(int64_t ms, char out[32])
 {
 	time_t t = (time_t)(ms / 1000);
@@ -113,64 +107,94 @@ static void stamp(int64_t ms, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int incident_report(const struct incident_filter *f, enum incident_format fmt, const char *label,
-		    FILE *out, void (*progress)(int64_t done))
+int incident_collect(const struct incident_filter *f, struct incident_result *out,
+		     void (*progress)(int64_t done))
 {
+	memset(out, 0, sizeof(*out));
 	struct collect c = {.f = f, .progress = progress};
 	if (store_audit_each(collect_one, &c) < 0 || c.oom) {
 		free(c.rows);
 		return -1;
 	}
 	qsort(c.rows, c.n, sizeof(*c.rows), by_resource);
-	struct line *lines = calloc(c.n ? c.n : 1, sizeof(*lines));
+	struct incident_line *lines = calloc(c.n ? c.n : 1, sizeof(*lines));
 	if (lines == NULL) {
 		free(c.rows);
 		return -1;
 	}
-	size_t nl = 0, patients = 0, per_type[3] = {0, 0, 0};
-	static const char *const types[3] = {"Patient", "DocumentReference", "Binary"};
+	size_t nl = 0;
 	for (size_t i = 0; i < c.n; i++) {
 		const struct served *s = &c.rows[i];
-		if (nl > 0 && strcmp(lines[nl - 1].first->rid, s->rid) == 0 &&
-		    strcmp(lines[nl - 1].first->rtype, s->rtype) == 0 &&
-		    strcmp(lines[nl - 1].first->patient, s->patient) == 0) {
-			lines[nl - 1].times++;
-			lines[nl - 1].last_ms = s->ts_ms;
-			lines[nl - 1].bytes += s->bytes;
+		struct incident_line *prev = nl ? &lines[nl - 1] : NULL;
+		if (prev && strcmp(prev->rid, s->rid) == 0 && strcmp(prev->rtype, s->rtype) == 0 &&
+		    strcmp(prev->patient, s->patient) == 0) {
+			prev->times++;
+			prev->last_ms = s->ts_ms;
+			prev->bytes += s->bytes;
 			continue;
 		}
-		if (nl == 0 || strcmp(lines[nl - 1].first->patient, s->patient) != 0)
+		struct incident_line *l = &lines[nl++];
+		memcpy(l->patient, s->patient, sizeof(l->patient));
+		memcpy(l->rtype, s->rtype, sizeof(l->rtype));
+		memcpy(l->rid, s->rid, sizeof(l->rid));
+		l->first_ms = l->last_ms = s->ts_ms;
+		l->times = 1;
+		l->bytes = s->bytes;
+	}
+	free(c.rows);
+	out->lines = lines;
+	out->n = nl;
+	out->examined = c.examined;
+	out->denied = c.denied;
+	return 0;
+}
+
+void incident_free(struct incident_result *r)
+{
+	free(r->lines);
+	memset(r, 0, sizeof(*r));
+}
+
+int incident_report(const struct incident_filter *f, enum incident_format fmt, const char *label,
+		    FILE *out, void (*progress)(int64_t done))
+{
+	struct incident_result res;
+	if (incident_collect(f, &res, progress) != 0)
+		return -1;
+	const struct incident_line *lines = res.lines;
+	size_t nl = res.n, patients = 0, per_type[3] = {0, 0, 0};
+	static const char *const types[3] = {"Patient", "DocumentReference", "Binary"};
+	for (size_t i = 0; i < nl; i++) {
+		if (i == 0 || strcmp(lines[i - 1].patient, lines[i].patient) != 0)
 			patients++;
 		for (int t = 0; t < 3; t++)
-			if (strcmp(s->rtype, types[t]) == 0)
+			if (strcmp(lines[i].rtype, types[t]) == 0)
 				per_type[t]++;
-		lines[nl++] = (struct line){s, s->ts_ms, 1, s->bytes};
 	}
-
 	char a[32], b[32];
 	if (fmt == INCIDENT_JSON) {
 		json_t *root = json_object();
 		json_t *plist = json_array();
-		json_t *cur = NULL, *res = NULL;
+		json_t *cur = NULL, *resources = NULL;
 		for (size_t i = 0; i < nl; i++) {
 			if (cur == NULL || strcmp(json_string_value(json_object_get(cur, "patient")),
-						  lines[i].first->patient) != 0) {
-				res = json_array();
-				cur = json_pack("{s:s, s:o}", "patient", lines[i].first->patient,
-						"resources", res);
+						  lines[i].patient) != 0) {
+				resources = json_array();
+				cur = json_pack("{s:s, s:o}", "patient", lines[i].patient,
+						"resources", resources);
 				json_array_append_new(plist, cur);
 			}
-			stamp(lines[i].first->ts_ms, a);
+			stamp(lines[i].first_ms, a);
 			stamp(lines[i].last_ms, b);
-			json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "resourceType",
-							     lines[i].first->rtype, "id", lines[i].first->rid,
+			json_array_append_new(resources, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "resourceType",
+							     lines[i].rtype, "id", lines[i].rid,
 							     "firstServed", a, "lastServed", b, "times",
 							     (json_int_t)lines[i].times, "bytes",
 							     (json_int_t)lines[i].bytes));
 		}
 		json_object_set_new(root, "filter", json_string(label ? label : ""));
-		json_object_set_new(root, "recordsExamined", json_integer(c.examined));
-		json_object_set_new(root, "deniedOrNotFound", json_integer(c.denied));
+		json_object_set_new(root, "recordsExamined", json_integer(res.examined));
+		json_object_set_new(root, "deniedOrNotFound", json_integer(res.denied));
 		json_object_set_new(root, "patients", plist);
 		json_object_set_new(root, "totals",
 				    json_pack("{s:I, s:I, s:I, s:I}", "patients", (json_int_t)patients,
@@ -182,32 +206,31 @@ int incident_report(const struct incident_filter *f, enum incident_format fmt, c
 	} else if (fmt == INCIDENT_CSV) {
 		fprintf(out, "patient,resource_type,resource_id,first_served,last_served,times,bytes\n");
 		for (size_t i = 0; i < nl; i++) {
-			stamp(lines[i].first->ts_ms, a);
+			stamp(lines[i].first_ms, a);
 			stamp(lines[i].last_ms, b);
-			fprintf(out, "%s,%s,%s,%s,%s,%lld,%lld\n", lines[i].first->patient,
-				lines[i].first->rtype, lines[i].first->rid, a, b,
+			fprintf(out, "%s,%s,%s,%s,%s,%lld,%lld\n", lines[i].patient,
+				lines[i].rtype, lines[i].rid, a, b,
 				(long long)lines[i].times, (long long)lines[i].bytes);
 		}
 	} else {
 		fprintf(out, "Incident report: %s\n", label ? label : "all actors");
 		fprintf(out, "Audit records examined: %lld; denied or not found for this filter: %lld\n\n",
-			(long long)c.examined, (long long)c.denied);
+			(long long)res.examined, (long long)res.denied);
 		if (nl == 0)
 			fprintf(out, "Nothing was served.\n");
 		else
 			fprintf(out, "%-32s  %-17s  %-32s  %-20s  %5s  %9s\n", "PATIENT", "RESOURCE", "ID",
 				"FIRST SERVED", "TIMES", "BYTES");
 		for (size_t i = 0; i < nl; i++) {
-			stamp(lines[i].first->ts_ms, a);
-			fprintf(out, "%-32s  %-17s  %-32s  %-20s  %5lld  %9lld\n", lines[i].first->patient,
-				lines[i].first->rtype, lines[i].first->rid, a, (long long)lines[i].times,
+			stamp(lines[i].first_ms, a);
+			fprintf(out, "%-32s  %-17s  %-32s  %-20s  %5lld  %9lld\n", lines[i].patient,
+				lines[i].rtype, lines[i].rid, a, (long long)lines[i].times,
 				(long long)lines[i].bytes);
 		}
 		fprintf(out, "\nPatients affected: %zu; Patient records: %zu; DocumentReference: %zu; "
 			     "Binary: %zu\n",
 			patients, per_type[0], per_type[1], per_type[2]);
 	}
-	free(lines);
-	free(c.rows);
+	incident_free(&res);
 	return 0;
 }

@@ -24,6 +24,25 @@ struct incident_filter {
 
 enum incident_format { INCIDENT_TABLE, INCIDENT_CSV, INCIDENT_JSON };
 
+/* One resource of one patient, and how often it was served. */
+struct incident_line {
+	char patient[ID_HEX_LEN + 1];
+	char rtype[24]; /* Patient, DocumentReference, Binary */
+	char rid[ID_HEX_LEN + 1];
+	int64_t first_ms, last_ms, times, bytes;
+};
+
+struct incident_result {
+	struct incident_line *lines; /* sorted by patient, type, id; free with incident_free */
+	size_t n;
+	int64_t examined, denied;
+};
+
+/* Everything served under filter f. 0, or -1 when the trail could not be read. */
+int incident_collect(const struct incident_filter *f, struct incident_result *out,
+		     void (*progress)(int64_t done));
+void incident_free(struct incident_result *r);
+
 /* Write the report for filter f to out. label describes the filter for people (may be NULL).
  * Returns 0, or -1 when the trail could not be read. */
 int incident_report(const struct incident_filter *f, enum incident_format fmt, const char *label,

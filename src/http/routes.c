@@ -16,6 +16,7 @@ static const struct route routes[] = {
 	{METHOD_POST, "/logout", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_logout},
 	{METHOD_GET, "/session", AUTH_SESSION, BODY_NONE, KIND_API, web_session_json},
 	{METHOD_GET, "/static/style.css", AUTH_NONE, BODY_NONE, KIND_PAGE, web_stylesheet},
+	{METHOD_GET, "/security", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_security},
 	{METHOD_GET, "/documents", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_my_documents},
 	{METHOD_GET, "/documents/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document},
 	{METHOD_GET, "/documents/*/download", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document_download},

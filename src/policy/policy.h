@@ -55,6 +55,16 @@ void policy_init(void);
 int policy_decide(const struct actor *actor, enum action action, const struct target *target,
 		  struct grant *out) __attribute__((warn_unused_result));
 
+/*
+ * Command-line tools (run by the operator, holding the master key themselves) act on patient
+ * records without a session: for example `incident notify` seals a notice to each affected
+ * patient. Such a process enables local grants once; a worker never does, so no request can
+ * reach this path. Deny unless enabled.
+ */
+void policy_enable_local_tools(void);
+int policy_decide_local(enum action action, const struct target *target, struct grant *out)
+	__attribute__((warn_unused_result));
+
 /* Which kinds of document an actor may create: patients only their own uploads, clinicians
  * only clinical kinds. Decided here so that no handler inlines a role check. */
 bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload);

@@ -154,6 +154,24 @@ int store_document_list(const struct grant *g, const struct id *patient, struct 
 int store_document_get(const struct grant *g, const struct id *document, bool with_body,
 		       struct arena *a, struct store_document *out, struct store_patient *patient);
 
+/* Incident notices (patient-scoped: reading needs a grant; writing a sealed notice reveals
+ * nothing and is done by the operator's command-line tool). */
+struct store_notice {
+	struct id id;
+	char reference[24];
+	int64_t created;
+	struct bytes body; /* sealed with the patient's key */
+};
+int store_notice_insert(const struct grant *g, const struct id *patient, const struct store_notice *n);
+int store_notice_list(const struct grant *g, const struct id *patient, struct arena *a,
+		      struct store_notice **out, size_t *n);
+/* The accounts that hold a patient's record (their own login), with their sealed emails. */
+int store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
+			   size_t *n);
+/* Queue an email: to_ct is the sealed address of account, subject and body carry no PHI. */
+int store_outbox_insert(const struct id *account, struct bytes to_ct, const char *subject,
+			const char *body);
+
 /* Audit trail: append-only. Chaining is computed by src/audit; the store keeps order. */
 int store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES]);
 int store_audit_insert(const struct audit_record *r);

@@ -310,18 +310,47 @@ int vault_local_patient_create(const struct id *patient, const void *phi, size_t
 	return rc == 0 ? VAULT_OK : VAULT_DENIED;
 }
 
-int vault_local_phi_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			 struct bytes phi, struct buf *out)
+static const char *record_purpose(enum vault_record kind)
 {
-	int counted = count_open(token, patient, (int64_t)phi.len);
+	switch (kind) {
+	case VREC_PHI:
+		return "patient-phi";
+	case VREC_NOTICE:
+		return "notice";
+	}
+	return NULL;
+}
+
+int vault_local_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			    enum vault_record kind, const struct id *record, struct bytes ct,
+			    struct buf *out)
+{
+	const char *purpose = record_purpose(kind);
+	if (purpose == NULL)
+		return VAULT_DENIED;
+	int counted = count_open(token, patient, (int64_t)ct.len);
 	if (counted != VAULT_OK)
 		return counted;
 	struct key pk;
 	char ad[128];
 	if (patient_key(patient, wrapped_pk, &pk) != 0)
 		return VAULT_DENIED;
-	vault_ad(ad, "patient-phi", patient, NULL);
-	int rc = envelope_open(&pk, ad, phi.ptr, phi.len, out);
+	vault_ad(ad, purpose, patient, kind == VREC_PHI ? NULL : record);
+	int rc = envelope_open(&pk, ad, ct.ptr, ct.len, out);
+	key_wipe(&pk);
+	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+}
+
+int vault_local_record_seal(const struct id *patient, struct bytes wrapped_pk, enum vault_record kind,
+			    const struct id *record, const void *pt, size_t n, struct buf *out)
+{
+	const char *purpose = record_purpose(kind);
+	struct key pk;
+	char ad[128];
+	if (purpose == NULL || patient_key(patient, wrapped_pk, &pk) != 0)
+		return VAULT_DENIED;
+	vault_ad(ad, purpose, patient, kind == VREC_PHI ? NULL : record);
+	int rc = envelope_seal(&pk, ad, pt, n, out);
 	key_wipe(&pk);
 	return rc == 0 ? VAULT_OK : VAULT_DENIED;
 }

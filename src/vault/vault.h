@@ -69,6 +69,13 @@ int vault_report_miss(const char *token);
 /* Keyed hash of a normalised lookup value (NHI, email) for blind-index columns. */
 int vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]) MUST_CHECK;
 
+/* Incident notices are sealed with the patient's key (by the command-line tool that makes
+ * them) and opened for a grant on that patient. */
+int vault_notice_seal(const struct grant *g, const struct store_patient *p, const struct id *notice,
+		      const void *pt, size_t n, struct buf *out) MUST_CHECK;
+int vault_notice_open(const char *token, const struct grant *g, const struct store_patient *p,
+		      const struct id *notice, struct bytes ct, struct buf *out) MUST_CHECK;
+
 /* Account emails are stored sealed under a key derived from the master key, and found by
  * blind index. Sealing and opening run where the master key is (command-line tools); in a
  * worker they are refused. */

@@ -47,8 +47,26 @@ int vault_patient_open(const char *token, const struct grant *g, const struct st
 	if (!grant_for_patient(g, &p->id))
 		return VAULT_DENIED;
 	return vault_remote_connected()
-		       ? vault_remote_phi_open(token, &p->id, p->wrapped_key, p->phi, out)
-		       : vault_local_phi_open(token, &p->id, p->wrapped_key, p->phi, out);
+		       ? vault_remote_record_open(token, &p->id, p->wrapped_key, VREC_PHI, NULL, p->phi, out)
+		       : vault_local_record_open(token, &p->id, p->wrapped_key, VREC_PHI, NULL, p->phi, out);
+}
+
+int vault_notice_open(const char *token, const struct grant *g, const struct store_patient *p,
+		      const struct id *notice, struct bytes ct, struct buf *out)
+{
+	if (!grant_for_patient(g, &p->id))
+		return VAULT_DENIED;
+	return vault_remote_connected()
+		       ? vault_remote_record_open(token, &p->id, p->wrapped_key, VREC_NOTICE, notice, ct, out)
+		       : vault_local_record_open(token, &p->id, p->wrapped_key, VREC_NOTICE, notice, ct, out);
+}
+
+int vault_notice_seal(const struct grant *g, const struct store_patient *p, const struct id *notice,
+		      const void *pt, size_t n, struct buf *out)
+{
+	if (!grant_for_patient(g, &p->id) || vault_remote_connected())
+		return VAULT_DENIED;
+	return vault_local_record_seal(&p->id, p->wrapped_key, VREC_NOTICE, notice, pt, n, out);
 }
 
 int vault_document_seal(const char *token, const struct grant *g, const struct store_patient *p,

@@ -148,9 +148,11 @@ int vault_remote_patient_create(const struct id *patient, const void *phi, size_
 	return VAULT_OK;
 }
 
-int vault_remote_phi_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			  struct bytes phi, struct buf *out)
+int vault_remote_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			     enum vault_record kind, const struct id *record, struct bytes ct,
+			     struct buf *out)
 {
+	static const struct id none;
 	uint8_t req[MSG_MAX], resp[MSG_MAX];
 	struct msg_writer w;
 	struct msg_reader r;
@@ -158,7 +160,9 @@ int vault_remote_phi_open(const char *token, const struct id *patient, struct by
 	put_token(&w, token);
 	msg_put_id(&w, patient);
 	msg_put_bytes(&w, wrapped_pk.ptr, wrapped_pk.len);
-	msg_put_bytes(&w, phi.ptr, phi.len);
+	msg_put_u8(&w, (uint8_t)kind);
+	msg_put_id(&w, record ? record : &none);
+	msg_put_bytes(&w, ct.ptr, ct.len);
 	int rc = call(&w, resp, &r);
 	if (rc == VAULT_OK && (take_bytes(&r, out, MSG_MAX) != 0 || msg_end(&r) != 0))
 		rc = VAULT_DENIED;

@@ -127,13 +127,15 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 		const char *token = get_token(&r, tokbuf);
 		msg_get_id(&r, &patient);
 		msg_get_bytes(&r, &p, &pn, 256);
+		uint8_t kind = msg_get_u8(&r);
+		msg_get_id(&r, &doc);
 		msg_get_bytes(&r, &q, &qn, 20 * 1024);
-		if (msg_end(&r) != 0)
+		if (msg_end(&r) != 0 || kind > VREC_NOTICE)
 			break;
 		struct buf pt;
 		buf_init(&pt, &ar, 20 * 1024);
-		int v = vault_local_phi_open(token, &patient, (struct bytes){p, pn}, (struct bytes){q, qn},
-					     &pt);
+		int v = vault_local_record_open(token, &patient, (struct bytes){p, pn},
+						(enum vault_record)kind, &doc, (struct bytes){q, qn}, &pt);
 		put_status(&w, out, v);
 		if (v == VAULT_OK)
 			msg_put_bytes(&w, pt.data, pt.len);

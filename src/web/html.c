@@ -54,7 +54,7 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 	if (a != NULL) {
 		html_raw(b, "<nav aria-label=\"Main\">");
 		if (a->role == ROLE_PATIENT)
-			html_raw(b, "<a href=\"/documents\">My documents</a>");
+			html_raw(b, "<a href=\"/documents\">My documents</a><a href=\"/security\">Security</a>");
 		if (a->role == ROLE_CLINICIAN)
 			html_raw(b, "<a href=\"/patients\">Patients</a>");
 		html_raw(b, "<form method=\"post\" action=\"/logout\" class=\"inline\">"

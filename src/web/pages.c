@@ -9,6 +9,7 @@
 
 #include "auth/auth.h"
 #include "domain/domain.h"
+#include "domain/notices.h"
 #include "http/parse.h"
 #include "limits.h"
 #include "web/html.h"
@@ -326,6 +327,30 @@ static void upload_form(struct buf *b, const struct id *patient, const char *csr
 	html_raw(b, "</button></form>");
 }
 
+/* The security status box on a patient's home page. */
+static void security_box(struct request *req, struct buf *b)
+{
+	struct notice_view *ns = NULL;
+	size_t n = 0;
+	if (notice_list(&req->actor, &req->actor.patient, &req->arena, &ns, &n) != DOMAIN_OK)
+		return;
+	if (n == 0) {
+		html_raw(b, "<section class=\"status ok\" aria-labelledby=\"security\"><h2 id=\"security\">"
+			    "Security status</h2><p>No security incident has involved your record. "
+			    "<a href=\"/security\">How we protect it</a></p></section>");
+		return;
+	}
+	char date[32];
+	format_date(ns[0].created, date);
+	html_raw(b, "<section class=\"status warn\" aria-labelledby=\"security\"><h2 id=\"security\">"
+		    "Security status</h2><p>A security incident involved your record (notice of ");
+	html_text(b, date);
+	html_raw(b, ", reference <strong>");
+	html_text(b, ns[0].reference);
+	html_raw(b, "</strong>). <a href=\"/security\">See what happened and what you can do</a></p>"
+		    "</section>");
+}
+
 void web_my_documents(struct request *req, struct response *res)
 {
 	if (!req->actor.has_patient) {
@@ -341,6 +366,7 @@ void web_my_documents(struct request *req, struct response *res)
 	}
 	struct buf *b = page_buf(req);
 	html_begin(b, "My documents", &req->actor, req->csrf);
+	security_box(req, b);
 	html_raw(b, "<h1>My documents</h1><p class=\"lead\">Letters, summaries and reports from "
 		    "your practice, and files you have uploaded.</p>");
 	document_rows(b, docs, n);
@@ -560,4 +586,97 @@ void web_document_upload(struct request *req, struct response *res)
 	id_hex(&v.id, id);
 	const char *loc = arena_printf(&req->arena, "/documents/%s", id);
 	respond_redirect(req, res, loc ? loc : "/");
+}
+
+/* What a served resource was, in words, using the patient's own document list for titles. */
+static void resource_line(struct buf *b, const char *type, const struct id *id,
+			  const struct document_view *docs, size_t n)
+{
+	if (strcmp(type, "Patient") == 0) {
+		html_raw(b, "<li>Your name, date of birth, gender and NHI number</li>");
+		return;
+	}
+	const char *title = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (id_eq(&docs[i].id, id))
+			title = docs[i].title;
+	char hex[ID_HEX_LEN + 1];
+	id_hex(id, hex);
+	html_raw(b, "<li>");
+	if (title) {
+		html_raw(b, "<a href=\"/documents/");
+		html_text(b, hex);
+		html_raw(b, "\">");
+		html_text(b, title);
+		html_raw(b, "</a>");
+	} else {
+		html_raw(b, "A document that is no longer on the portal");
+	}
+	html_raw(b, strcmp(type, "Binary") == 0 ? " (the file itself)" : " (its title and details)");
+	html_raw(b, "</li>");
+}
+
+void web_security(struct request *req, struct response *res)
+{
+	if (!req->actor.has_patient) {
+		respond_redirect(req, res, "/");
+		return;
+	}
+	struct notice_view *ns = NULL;
+	struct document_view *docs = NULL;
+	size_t n = 0, nd = 0;
+	int rc = notice_list(&req->actor, &req->actor.patient, &req->arena, &ns, &n);
+	if (rc == DOMAIN_OK && n > 0)
+		rc = document_list(&req->actor, &req->actor.patient, &req->arena, &docs, &nd);
+	if (rc != DOMAIN_OK) {
+		domain_refusal(req, res, rc, "There is no such page.");
+		return;
+	}
+	const char *ref = request_query(req, "reference");
+	struct buf *b = page_buf(req);
+	html_begin(b, "Security", &req->actor, req->csrf);
+	html_raw(b, "<h1>Security</h1>");
+	html_raw(b, "<form method=\"get\" action=\"/security\" class=\"card\"><h2>Check a reference</h2>"
+		    "<p>Got an email about your record? Enter its reference. Ours always appear here.</p>"
+		    "<label for=\"reference\">Reference</label><input id=\"reference\" name=\"reference\" "
+		    "maxlength=\"20\" placeholder=\"MK-XXXX-XXXX\"><button type=\"submit\">Check</button></form>");
+	if (ref != NULL && ref[0] != '\0') {
+		bool genuine = false;
+		for (size_t i = 0; i < n; i++)
+			genuine |= strcmp(ns[i].reference, ref) == 0;
+		html_raw(b, genuine ? "<p class=\"status ok\" role=\"status\">This reference is genuine: "
+				      "we sent it to you, and its notice is below.</p>"
+				    : "<p class=\"error\" role=\"alert\">We did not send this reference to you. "
+				      "Do not reply to that message or follow its links.</p>");
+	}
+	if (n == 0)
+		html_raw(b, "<p>No security incident has involved your record.</p>");
+	for (size_t i = 0; i < n; i++) {
+		char date[32];
+		format_date(ns[i].created, date);
+		html_raw(b, "<article class=\"card notice\"><h2>Notice of ");
+		html_text(b, date);
+		html_raw(b, "</h2><p>Reference <strong>");
+		html_text(b, ns[i].reference);
+		html_raw(b, "</strong></p><h3>What happened</h3><p>");
+		html_text(b, ns[i].what);
+		html_raw(b, "</p><p>Between ");
+		html_text(b, ns[i].first_served);
+		html_raw(b, " and ");
+		html_text(b, ns[i].last_served);
+		html_raw(b, " (UTC), these parts of your record were shown to someone who should not have "
+			    "seen them:</p><ul>");
+		for (size_t k = 0; k < ns[i].n_resources; k++)
+			resource_line(b, ns[i].resource_types[k], &ns[i].resource_ids[k], docs, nd);
+		html_raw(b, "</ul><h3>What you can do</h3><p>");
+		html_text(b, ns[i].actions);
+		html_raw(b, "</p><h3>Whom to contact</h3><p>");
+		html_text(b, ns[i].contact);
+		html_raw(b, "</p></article>");
+	}
+	html_raw(b, "<h2>How we protect your record</h2><p>Your documents and details are encrypted "
+		    "with a key of your own. Every access is recorded, and a safeguard stops anyone "
+		    "reading more than their role needs.</p>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
 }

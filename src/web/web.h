@@ -17,6 +17,7 @@ void web_document_download(struct request *req, struct response *res);
 void web_patients(struct request *req, struct response *res);
 void web_patient(struct request *req, struct response *res);
 void web_document_upload(struct request *req, struct response *res);
+void web_security(struct request *req, struct response *res);
 
 /* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
 struct document_view;

@@ -126,6 +126,53 @@ describe('attack replay against the chaos build (authorization gate open)', () =
     assert.equal(before2020.totals.patients, 0);
   });
 
+  it('incident notify tells exactly the affected patients, in the portal and by email', async () => {
+    const j = JSON.parse(report(srv, CHAOS_BIN, '--actor', 'patient1@demo.test', '--format', 'json'));
+    const affected = new Set(j.patients.map((p) => p.patient));
+    assert.ok(affected.size > 0);
+    const dry = run(['incident', 'notify', '--data', srv.dir, '--actor', 'patient1@demo.test', '--what', 'x', '--dry-run'], {}, CHAOS_BIN);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal(sqlite(srv.dir, 'SELECT count(*) FROM notice'), '0');
+    const what = 'A patient account was used to open other patients\' documents on 29 November.';
+    const out = run(['incident', 'notify', '--data', srv.dir, '--actor', 'patient1@demo.test', '--what', what, '--contact', 'Demo Health Centre, 09 000 0000'], {}, CHAOS_BIN);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, new RegExp(`^${affected.size} patients notified, ${affected.size} emails queued, 0 failed$`, 'm'));
+    assert.equal(sqlite(srv.dir, 'SELECT count(*) FROM notice'), String(affected.size));
+    assert.equal(sqlite(srv.dir, 'SELECT count(DISTINCT patient_id) FROM notice'), String(affected.size));
+    const mails = sqlite(srv.dir, 'SELECT body FROM outbox');
+    assert.doesNotMatch(mails, /demo\.test|Discharge|Referral/);
+    const refs = [...out.stdout.matchAll(/notice (MK-[0-9A-Z]{4}-[0-9A-Z]{4})/g)].map((m) => m[1]);
+    assert.equal(refs.length, affected.size);
+    for (const r of refs) assert.match(mails, new RegExp(r));
+
+    // Each patient sees their own status: affected ones the notice and its reference.
+    let sawAffected = 0; let sawClear = 0;
+    for (let i = 2; i <= 30 && (sawAffected < 2 || sawClear < 2); i++) {
+      const c = new Client(srv.base);
+      assert.equal((await c.login(`patient${i}@demo.test`)).status, 303);
+      const home = await c.get('/documents');
+      if (affected.has(c.session.patient)) {
+        assert.match(home.text, /A security incident involved your record/);
+        const ref = home.text.match(/reference <strong>(MK-[0-9A-Z-]+)<\/strong>/)[1];
+        assert.ok(refs.includes(ref));
+        const sec = await c.get(`/security?reference=${ref}`);
+        assert.match(sec.text, /This reference is genuine/);
+        assert.match(sec.text, /patient account was used/);
+        assert.match(sec.text, /Demo Health Centre, 09 000 0000/);
+        assert.match(sec.text, /\(the file itself\)/);
+        const fake = await c.get('/security?reference=MK-0000-0000');
+        assert.match(fake.text, /We did not send this reference to you/);
+        sawAffected++;
+      } else {
+        assert.match(home.text, /No security incident has involved your record/);
+        const sec = await c.get(`/security?reference=${refs[0]}`);
+        assert.match(sec.text, /We did not send this reference to you/);
+        sawClear++;
+      }
+    }
+    assert.ok(sawAffected >= 1 && sawClear >= 1, `${sawAffected} affected, ${sawClear} clear`);
+  });
+
   it('the normal build carries no fault injection', () => {
     const strings = require('node:child_process').spawnSync('grep', ['-c', 'authz_allow_all', RELEASE_BIN], { encoding: 'utf8' });
     assert.equal(strings.stdout.trim(), '0');

@@ -347,7 +347,7 @@ describe('login', () => {
 
 describe('command line', () => {
   it('every command has --help and refuses bad arguments', () => {
-    for (const cmd of [[], ['init'], ['serve'], ['demo'], ['audit', 'verify'], ['incident', 'report']]) {
+    for (const cmd of [[], ['init'], ['serve'], ['demo'], ['audit', 'verify'], ['incident', 'report'], ['incident', 'notify']]) {
       const h = run([...cmd, '--help']);
       assert.equal(h.code, 0, cmd.join(' '));
       assert.match(h.stdout, /usage: medkeep/);
@@ -358,6 +358,7 @@ describe('command line', () => {
     assert.notEqual(run(['demo', '--data', '/tmp/x', '--patients', '2', '--password', 'short']).code, 0);
     assert.notEqual(run(['audit', 'verify', '--data', '/nonexistent/dir']).code, 0);
     assert.notEqual(run(['incident', 'report', '--data', '/tmp', '--format', 'xml']).code, 0);
+    assert.notEqual(run(['incident', 'notify', '--data', '/tmp']).code, 0, 'notify needs --what');
     assert.notEqual(run(['incident', 'report', '--data', '/tmp', '--since', 'yesterday']).code, 0);
   });
 

@@ -61,6 +61,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX session_by_account ON session(account_id);",
 	/* 3: account.email holds a blind index; the address itself is sealed here */
 	"ALTER TABLE account ADD COLUMN email_ct BLOB;",
+	/* 4: incident notices to patients, and the email outbox */
+	"CREATE TABLE notice (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" reference TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, body BLOB NOT NULL);"
+	"CREATE INDEX notice_by_patient ON notice(patient_id, created);"
+	"CREATE TABLE outbox (id BLOB PRIMARY KEY, account_id BLOB NOT NULL, to_ct BLOB NOT NULL,"
+	" subject TEXT NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL, sent INTEGER);",
 };
 
 /*
@@ -101,6 +107,10 @@ enum stmt_id {
 	S_DOCUMENT_INSERT,
 	S_DOCUMENT_LIST,
 	S_DOCUMENT_GET,
+	S_NOTICE_INSERT,
+	S_NOTICE_LIST,
+	S_PATIENT_ACCOUNTS,
+	S_OUTBOX_INSERT,
 	S_AUDIT_LAST,
 	S_AUDIT_INSERT,
 	S_AUDIT_EACH,
@@ -167,6 +177,14 @@ static const char *const stmt_sql[S_COUNT] = {
 			   " d.created, d.wrapped_key, d.meta, CASE WHEN ?2 THEN d.body ELSE NULL END,"
 			   " p.wrapped_key, p.phi, p.created"
 			   " FROM document d JOIN patient p ON p.id = d.patient_id WHERE d.id = ?1",
+	[S_NOTICE_INSERT] = "INSERT INTO notice (id, patient_id, reference, created, body)"
+			    " VALUES (?, ?, ?, ?, ?)",
+	[S_NOTICE_LIST] = "SELECT id, reference, created, body FROM notice WHERE patient_id = ?"
+			  " ORDER BY created DESC LIMIT 100",
+	[S_PATIENT_ACCOUNTS] = "SELECT id, email, pw_hash, role, practice_id, patient_id, locked,"
+			       " email_ct FROM account WHERE patient_id = ? LIMIT 8",
+	[S_OUTBOX_INSERT] = "INSERT INTO outbox (id, account_id, to_ct, subject, body, created)"
+			    " VALUES (?, ?, ?, ?, ?, unixepoch())",
 	[S_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
 	[S_AUDIT_INSERT] = "INSERT INTO audit (seq, ts_ms, actor, session, ip, action, patient,"
 			   " rtype, rid, outcome, bytes, prev, hash)"
@@ -821,6 +839,88 @@ int store_document_get(const struct grant *g, const struct id *document, bool wi
 	sqlite3_reset(s);
 	if (rc != STORE_OK)
 		memset(out, 0, sizeof(*out));
+	return rc;
+}
+
+/* --- notices and outbox --- */
+
+int store_notice_insert(const struct grant *g, const struct id *patient, const struct store_notice *n)
+{
+	if (!grant_for_patient(g, patient))
+		return STORE_DENIED;
+	sqlite3_stmt *s = stmt(S_NOTICE_INSERT);
+	bind_id(s, 1, &n->id);
+	bind_id(s, 2, patient);
+	bind_text(s, 3, n->reference);
+	sqlite3_bind_int64(s, 4, n->created);
+	sqlite3_bind_blob(s, 5, n->body.ptr, (int)n->body.len, SQLITE_STATIC);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("notice_insert");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_notice_list(const struct grant *g, const struct id *patient, struct arena *a,
+		      struct store_notice **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_for_patient(g, patient))
+		return STORE_DENIED;
+	*out = arena_calloc(a, 100, sizeof(**out));
+	if (*out == NULL)
+		return STORE_ERROR;
+	int rc = STORE_OK;
+	sqlite3_stmt *s = stmt(S_NOTICE_LIST);
+	bind_id(s, 1, patient);
+	while (*n < 100 && sqlite3_step(s) == SQLITE_ROW) {
+		struct store_notice *x = &(*out)[*n];
+		col_id(s, 0, &x->id);
+		col_text_fixed(s, 1, x->reference, sizeof(x->reference));
+		x->created = sqlite3_column_int64(s, 2);
+		if (!col_bytes(s, 3, a, &x->body)) {
+			rc = STORE_ERROR;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
+			   size_t *n)
+{
+	*n = 0;
+	*out = arena_calloc(a, 8, sizeof(**out));
+	if (*out == NULL)
+		return STORE_ERROR;
+	int rc = STORE_OK;
+	sqlite3_stmt *s = stmt(S_PATIENT_ACCOUNTS);
+	bind_id(s, 1, patient);
+	while (*n < 8 && sqlite3_step(s) == SQLITE_ROW) {
+		struct store_account *x = &(*out)[*n];
+		if (account_row(s, a, x) != STORE_OK || !col_bytes(s, 7, a, &x->email_ct)) {
+			rc = STORE_ERROR;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_outbox_insert(const struct id *account, struct bytes to_ct, const char *subject,
+			const char *body)
+{
+	struct id id;
+	random_id(&id);
+	sqlite3_stmt *s = stmt(S_OUTBOX_INSERT);
+	bind_id(s, 1, &id);
+	bind_id(s, 2, account);
+	sqlite3_bind_blob(s, 3, to_ct.ptr, (int)to_ct.len, SQLITE_STATIC);
+	bind_text(s, 4, subject);
+	bind_text(s, 5, body);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("outbox_insert");
+	sqlite3_reset(s);
 	return rc;
 }
 

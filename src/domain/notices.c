@@ -1,0 +1,121 @@
+#include "domain/notices.h"
+
+#include <jansson.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "crypto/crypto.h"
+#include "domain/domain.h"
+#include "store/store.h"
+#include "vault/vault.h"
+
+/* Crockford's base32 alphabet: no I, L, O or U, so a reference read aloud is unambiguous. */
+static void new_reference(char out[NOTICE_REFERENCE_LEN + 1])
+{
+	static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	uint8_t r[8];
+	random_bytes(r, sizeof(r));
+	memcpy(out, "MK-", 3);
+	for (int i = 0; i < 8; i++)
+		out[3 + i + (i >= 4)] = alphabet[r[i] & 31];
+	out[7] = '-';
+	out[NOTICE_REFERENCE_LEN] = '\0';
+}
+
+int notice_create_local(const struct id *patient, const char *body,
+			char reference[NOTICE_REFERENCE_LEN + 1])
+{
+	struct target t;
+	struct grant g;
+	if (store_patient_target(patient, &t) != STORE_OK ||
+	    policy_decide_local(ACTION_PATIENT_READ, &t, &g) != 0)
+		return DOMAIN_NOT_FOUND;
+	struct arena ar;
+	arena_init(&ar, 1u << 20);
+	int rc = DOMAIN_ERROR;
+	struct store_patient p;
+	struct store_notice n;
+	memset(&n, 0, sizeof(n));
+	random_id(&n.id);
+	new_reference(reference);
+	memcpy(n.reference, reference, NOTICE_REFERENCE_LEN + 1);
+	n.created = (int64_t)time(NULL);
+	struct buf ct;
+	buf_init(&ct, &ar, 512 * 1024);
+	if (store_patient_get(&g, patient, &ar, &p) == STORE_OK &&
+	    vault_notice_seal(&g, &p, &n.id, body, strlen(body), &ct) == VAULT_OK) {
+		n.body = (struct bytes){(const uint8_t *)ct.data, ct.len};
+		if (store_notice_insert(&g, patient, &n) == STORE_OK)
+			rc = DOMAIN_OK;
+	}
+	arena_release(&ar);
+	return rc;
+}
+
+static const char *str_field(json_t *o, const char *k, struct arena *ar)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return arena_strdup(ar, v ? v : "");
+}
+
+int notice_list(const struct actor *a, const struct id *patient, struct arena *ar,
+		struct notice_view **out, size_t *n)
+{
+	*n = 0;
+	struct target t;
+	struct grant g;
+	if (store_patient_target(patient, &t) == STORE_ERROR)
+		return DOMAIN_ERROR;
+	if (policy_decide(a, ACTION_PATIENT_READ, &t, &g) != 0) {
+		struct audit_event e = {.actor = a, .action = "notice.list", .patient = t.exists ? patient : NULL,
+					.rtype = "Notice", .outcome = AUDIT_DENY, .deferrable = true};
+		return audit_append(&e) == 0 ? DOMAIN_NOT_FOUND : DOMAIN_ERROR;
+	}
+	struct store_patient p;
+	struct store_notice *rows;
+	size_t count;
+	if (store_patient_get(&g, patient, ar, &p) != STORE_OK ||
+	    store_notice_list(&g, patient, ar, &rows, &count) != STORE_OK)
+		return DOMAIN_ERROR;
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return DOMAIN_ERROR;
+	for (size_t i = 0; i < count; i++) {
+		struct buf pt;
+		buf_init(&pt, ar, 512 * 1024);
+		int v = vault_notice_open(a->token, &g, &p, &rows[i].id, rows[i].body, &pt);
+		if (v != VAULT_OK)
+			return v == VAULT_TRIPPED ? DOMAIN_TRIPPED : DOMAIN_ERROR;
+		json_t *o = json_loadb(pt.data, pt.len, 0, NULL);
+		if (!json_is_object(o)) {
+			json_decref(o);
+			return DOMAIN_ERROR;
+		}
+		struct notice_view *v2 = &(*out)[i];
+		v2->id = rows[i].id;
+		memcpy(v2->reference, rows[i].reference, NOTICE_REFERENCE_LEN + 1);
+		v2->created = rows[i].created;
+		v2->what = str_field(o, "what", ar);
+		v2->actions = str_field(o, "actions", ar);
+		v2->contact = str_field(o, "contact", ar);
+		v2->first_served = str_field(o, "firstServed", ar);
+		v2->last_served = str_field(o, "lastServed", ar);
+		json_t *res = json_object_get(o, "resources");
+		size_t nr = json_is_array(res) ? json_array_size(res) : 0;
+		v2->resource_types = arena_calloc(ar, nr ? nr : 1, sizeof(char *));
+		v2->resource_ids = arena_calloc(ar, nr ? nr : 1, sizeof(struct id));
+		for (size_t k = 0; k < nr && v2->resource_types && v2->resource_ids; k++) {
+			json_t *r = json_array_get(res, k);
+			const char *id = json_string_value(json_object_get(r, "id"));
+			if (id == NULL || id_parse(&v2->resource_ids[v2->n_resources], id, strlen(id)) != 0)
+				continue;
+			v2->resource_types[v2->n_resources++] = str_field(r, "type", ar);
+		}
+		json_decref(o);
+		(*n)++;
+	}
+	struct audit_event e = {.actor = a, .action = "notice.list", .patient = patient,
+				.rtype = "Notice", .outcome = AUDIT_ALLOW, .deferrable = true};
+	return audit_append(&e) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
+}
