@@ -189,8 +189,11 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	actor_from_account(&acct, ip, &out->actor);
 	out->actor.session = ses.id;
 	int rc = store_session_create(th, &ses) == STORE_OK ? AUTH_OK : AUTH_ERROR;
+	struct store_mfa mfa;
+	if (rc == AUTH_OK && store_mfa_get(&acct.id, &ar, &mfa) == STORE_OK)
+		out->mfa_required = mfa.totp.len > 0;
 	if (rc == AUTH_OK)
-		audit_login(&out->actor, ip, "login", AUDIT_OK);
+		audit_login(&out->actor, ip, "login", out->mfa_required ? "password-ok" : AUDIT_OK);
 	arena_release(&ar);
 	return rc;
 }
@@ -223,11 +226,130 @@ int auth_session(const char *token, size_t n, const char *ip, struct actor *out,
 				     .patient = ses.patient};
 	actor_from_account(&acct, ip, out);
 	out->session = ses.id;
+	out->mfa = ses.mfa;
+	out->mfa_enrolled = ses.mfa_enrolled;
 	memcpy(csrf, ses.csrf, TOKEN_B64_LEN + 1);
 	/* last_seen has minute resolution for idle timeouts; skip the write otherwise. */
 	if (now - ses.last_seen >= 60)
 		store_session_touch(th, now);
 	return 0;
+}
+
+/* Replace the session of old_token by one for new_token (a second factor was given). */
+static int replace_session(const char *old_token, const struct actor *a, const char *new_token,
+			   const struct id *session, struct login_result *out)
+{
+	uint8_t old_th[HASH_BYTES], th[HASH_BYTES], csrf_raw[TOKEN_BYTES];
+	if (token_hash(old_token, strlen(old_token), old_th) != 0 ||
+	    token_hash(new_token, strlen(new_token), th) != 0)
+		return AUTH_ERROR;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->token, new_token, SESSION_TOKEN_B64_LEN + 1);
+	token_new(out->csrf, csrf_raw);
+	struct store_session ses;
+	memset(&ses, 0, sizeof(ses));
+	ses.id = *session;
+	ses.account = a->account;
+	memcpy(ses.csrf, out->csrf, sizeof(ses.csrf));
+	ses.created = ses.last_seen = now_s();
+	ses.mfa = true;
+	store_session_delete(old_th);
+	if (store_session_create(th, &ses) != STORE_OK)
+		return AUTH_ERROR;
+	out->actor = *a;
+	out->actor.session = *session;
+	out->actor.mfa = true;
+	out->actor.mfa_enrolled = true;
+	return AUTH_OK;
+}
+
+int auth_mfa_verify(const char *token, const struct actor *a, const char *code,
+		    struct login_result *out)
+{
+	char key[80];
+	int64_t now = now_s(), blocked;
+	int fails;
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&a->account, hex);
+	snprintf(key, sizeof(key), "mfa:%s", hex);
+	store_throttle_get(key, now, THROTTLE_WINDOW_SECONDS, &fails, &blocked);
+	if (blocked > now) {
+		audit_login(a, a->ip, "login.mfa", "throttled");
+		return AUTH_THROTTLED;
+	}
+	struct arena ar;
+	arena_init(&ar, 64 * 1024);
+	struct store_mfa m;
+	char nt[SESSION_TOKEN_B64_LEN + 1];
+	struct id session;
+	int rc = AUTH_FAIL;
+	if (store_mfa_get(&a->account, &ar, &m) != STORE_OK || m.totp.len == 0) {
+		rc = AUTH_ERROR;
+	} else if (strlen(code) == 6) {
+		int64_t step = 0;
+		/* The step is claimed in the database before the session is made: a replayed or
+		 * concurrent use of the same code loses the race and fails. */
+		if (vault_totp_verify(token, m.totp, code, m.last_step, &step, nt, &session) == VAULT_OK &&
+		    store_mfa_use_step(&a->account, step) == STORE_OK)
+			rc = replace_session(token, a, nt, &session, out);
+	} else {
+		size_t index = 0;
+		if (vault_recovery_verify(token, code, (const uint8_t(*)[HASH_BYTES])m.recovery,
+					  m.n_recovery, &index, nt, &session) == VAULT_OK &&
+		    store_mfa_use_recovery(&a->account, m.recovery_index[index]) == STORE_OK)
+			rc = replace_session(token, a, nt, &session, out);
+	}
+	arena_release(&ar);
+	if (rc == AUTH_OK)
+		store_throttle_clear(key);
+	else
+		store_throttle_fail(key, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ACCOUNT_FAILURES,
+				    THROTTLE_BLOCK_SECONDS);
+	audit_login(a, a->ip, "login.mfa", rc == AUTH_OK ? AUDIT_OK : AUDIT_FAIL);
+	return rc;
+}
+
+int auth_mfa_enrol_begin(const char *token, const struct actor *a,
+			 char secret_b32[TOTP_SECRET_B32_LEN + 1])
+{
+	struct arena ar;
+	arena_init(&ar, 4096);
+	struct buf sealed;
+	buf_init(&sealed, &ar, 256);
+	int rc = vault_totp_new(token, secret_b32, &sealed) == VAULT_OK &&
+				 store_mfa_set_pending(&a->account,
+						       (struct bytes){(const uint8_t *)sealed.data, sealed.len}) ==
+					 STORE_OK
+			 ? AUTH_OK
+			 : AUTH_ERROR;
+	arena_release(&ar);
+	return rc;
+}
+
+int auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char *code,
+			   struct login_result *out, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1])
+{
+	struct arena ar;
+	arena_init(&ar, 64 * 1024);
+	struct store_mfa m;
+	char nt[SESSION_TOKEN_B64_LEN + 1];
+	struct id session;
+	int64_t step = 0;
+	int rc = AUTH_FAIL;
+	uint8_t hashes[RECOVERY_CODES][HASH_BYTES];
+	if (store_mfa_get(&a->account, &ar, &m) == STORE_OK && m.totp_pending.len > 0 &&
+	    vault_totp_verify(token, m.totp_pending, code, 0, &step, nt, &session) == VAULT_OK &&
+	    store_mfa_enable(&a->account, NULL, step) == STORE_OK) {
+		rc = replace_session(token, a, nt, &session, out);
+		if (rc == AUTH_OK &&
+		    (vault_recovery_new(out->token, codes, hashes) != VAULT_OK ||
+		     store_mfa_set_recovery(&a->account, (const uint8_t(*)[HASH_BYTES])hashes,
+					    RECOVERY_CODES) != STORE_OK))
+			rc = AUTH_ERROR;
+	}
+	arena_release(&ar);
+	audit_login(a, a->ip, "mfa.enrol", rc == AUTH_OK ? AUDIT_OK : AUDIT_FAIL);
+	return rc;
 }
 
 int auth_logout(const char *token, size_t n, const struct actor *a)

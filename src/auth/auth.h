@@ -29,6 +29,7 @@ struct login_result {
 	char token[SESSION_TOKEN_B64_LEN + 1];
 	char csrf[TOKEN_B64_LEN + 1];
 	struct actor actor;
+	bool mfa_required; /* the session is good only for POST /login/mfa until a code is given */
 };
 
 /* Prepare the dummy hash used to equalise timing; call once at start. */
@@ -40,6 +41,17 @@ int auth_login(const char *email, size_t email_len, const char *password, size_t
 /* Resolve a session token to its actor; 0 when the session is live. Touches last_seen. */
 int auth_session(const char *token, size_t n, const char *ip, struct actor *out,
 		 char csrf[TOKEN_B64_LEN + 1]);
+/* Second factor for the session of `token` (a TOTP code, or a recovery code): on success the
+ * session is replaced by a new one (new token and CSRF token in *out) that carries mfa. */
+int auth_mfa_verify(const char *token, const struct actor *a, const char *code,
+		    struct login_result *out);
+/* Start enrolling TOTP: a new secret for the account, kept pending; its base32 for display. */
+int auth_mfa_enrol_begin(const char *token, const struct actor *a,
+			 char secret_b32[TOTP_SECRET_B32_LEN + 1]);
+/* Confirm enrolment with a first code: enables TOTP, replaces the session (as auth_mfa_verify)
+ * and makes ten recovery codes, shown once. */
+int auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char *code,
+			   struct login_result *out, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]);
 /* Revoke the session of this token. */
 int auth_logout(const char *token, size_t n, const struct actor *a);
 /* Find an account by email (through its blind index). STORE_OK, STORE_NOT_FOUND or error. */

@@ -1,5 +1,6 @@
 #include "crypto/crypto.h"
 
+#include <openssl/hmac.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,10 @@ void crypto_setup(void)
 {
 	if (sodium_init() < 0)
 		fatalx("libsodium could not be initialised");
+	/* OpenSSL (HMAC-SHA1 for TOTP) loads its configuration on first use: do it now, before
+	 * a process installs a syscall filter that would forbid opening files. */
+	uint8_t key[20] = {0};
+	(void)totp_code(key, sizeof(key), 0, 6);
 }
 
 void random_bytes(void *p, size_t n)
@@ -222,4 +227,24 @@ int password_hash_params_ok(const char *hash)
 	if (strncmp(hash, "$argon2id$", 10) != 0)
 		return -1;
 	return crypto_pwhash_str_needs_rehash(hash, PW_OPSLIMIT, PW_MEMLIMIT) == 0 ? 0 : -1;
+}
+
+uint32_t totp_code(const uint8_t *secret, size_t n, uint64_t step, int digits)
+{
+	uint8_t msg[8], mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+	for (int i = 7; i >= 0; i--) {
+		msg[i] = (uint8_t)(step & 0xff);
+		step >>= 8;
+	}
+	if (HMAC(EVP_sha1(), secret, (int)n, msg, sizeof(msg), mac, &mac_len) == NULL || mac_len < 20)
+		return UINT32_MAX; /* matches no code */
+	unsigned off = mac[mac_len - 1] & 0x0f;
+	uint32_t bin = ((uint32_t)(mac[off] & 0x7f) << 24) | ((uint32_t)mac[off + 1] << 16) |
+		       ((uint32_t)mac[off + 2] << 8) | mac[off + 3];
+	uint32_t mod = 1;
+	for (int i = 0; i < digits; i++)
+		mod *= 10;
+	sodium_memzero(mac, sizeof(mac));
+	return bin % mod;
 }

@@ -65,6 +65,10 @@ int token_decode(const char *s, size_t n, uint8_t raw[TOKEN_BYTES]) MUST_CHECK;
 int base64_decode(const char *s, size_t n, struct buf *out) MUST_CHECK;
 void base64_encode(const void *p, size_t n, struct buf *out);
 
+/* RFC 6238 TOTP: HMAC-SHA1 (OpenSSL) of the 8-byte big-endian step, dynamic truncation,
+ * `digits` decimal digits. */
+uint32_t totp_code(const uint8_t *secret, size_t n, uint64_t step, int digits);
+
 /* Argon2id password hashing (libsodium's str format, OWASP-level parameters). */
 #define PWHASH_STR_BYTES 128
 int password_hash(const char *pw, size_t n, char out[PWHASH_STR_BYTES]) MUST_CHECK;

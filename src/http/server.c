@@ -275,6 +275,25 @@ static void dispatch(struct request *req, struct response *res)
 		return;
 	}
 	authenticate(req);
+	/* A session waiting for its second factor, or a staff account without one, reaches only
+	 * the pages that finish signing in, plus logging out. */
+	if (req->authenticated) {
+		const char *p = req->route->pattern;
+		bool allowed = strcmp(p, "/logout") == 0 || strcmp(p, "/static/style.css") == 0 ||
+			       strcmp(p, "/session") == 0;
+		const char *next = NULL;
+		if (req->actor.mfa_enrolled && !req->actor.mfa)
+			next = "/login/mfa";
+		else if (req->actor.role != ROLE_PATIENT && !req->actor.mfa_enrolled)
+			next = "/mfa/setup";
+		if (next && !allowed && strcmp(p, next) != 0) {
+			if (req->route->kind == KIND_PAGE)
+				respond_redirect(req, res, next);
+			else
+				error_for(req, res, 401, "A second factor is required");
+			return;
+		}
+	}
 	if (req->route->auth == AUTH_SESSION && !req->authenticated) {
 		if (req->route->kind == KIND_PAGE)
 			respond_redirect(req, res, "/login");

@@ -79,6 +79,7 @@ static void actor_for(const struct id *account, enum role role, const struct id 
 		a->patient = *patient;
 	}
 	snprintf(a->ip, sizeof(a->ip), "demo");
+	a->mfa = true; /* the operator's own tool, holding the master key: no session to upgrade */
 }
 
 struct demo_doc {
@@ -243,7 +244,7 @@ int cmd_demo(int argc, char **argv)
 		return 1;
 	}
 	fprintf(logins, "# medkeep demo logins (invented people; every password is the one given "
-			"to medkeep demo)\n# email\tpassword\trole\n");
+			"to medkeep demo)\n# email\tpassword\trole\ttotp secret (base32; staff)\n");
 	int rc = 1;
 	if (store_begin() != 0 || store_practice_create(&practice, "Demo Health Centre") != 0 ||
 	    store_practice_create(&other, "Harbourview Family Practice") != 0)
@@ -264,7 +265,15 @@ int cmd_demo(int argc, char **argv)
 		if (auth_account_create(staff[i].email, hash, staff[i].role, pr, NULL,
 					i == 0 ? &clin_id : &acct_id) != 0)
 			goto out;
-		fprintf(logins, "%s\t%s\t%s\n", staff[i].email, pw, role_name(staff[i].role));
+		/* Staff need a second factor; demo staff come enrolled, their secrets listed. */
+		char secret[TOTP_SECRET_B32_LEN + 1];
+		struct buf sealed;
+		buf_init(&sealed, &ar, 256);
+		if (vault_totp_enrol_local(i == 0 ? &clin_id : &acct_id, secret, &sealed) != VAULT_OK ||
+		    store_mfa_enable(i == 0 ? &clin_id : &acct_id,
+				     &(struct bytes){(const uint8_t *)sealed.data, sealed.len}, 0) != STORE_OK)
+			goto out;
+		fprintf(logins, "%s\t%s\t%s\t%s\n", staff[i].email, pw, role_name(staff[i].role), secret);
 	}
 	struct actor clinician;
 	actor_for(&clin_id, ROLE_CLINICIAN, &practice, NULL, &clinician);
@@ -290,7 +299,7 @@ int cmd_demo(int argc, char **argv)
 		actor_for(&acct_id, ROLE_PATIENT, NULL, &pat_id, &self);
 		if (seed_documents(&clinician, &self, &pat_id, given, family, i) != 0)
 			goto out;
-		fprintf(logins, "%s\t%s\tpatient\n", email, pw);
+		fprintf(logins, "%s\t%s\tpatient\t-\n", email, pw);
 		if (i % 200 == 0 && (store_commit() != 0 || store_begin() != 0))
 			goto out;
 		progress("demo: patients", i, (unsigned long)n_patients);
@@ -299,7 +308,7 @@ int cmd_demo(int argc, char **argv)
 		goto out;
 	rc = 0;
 	printf("Demo data in %s (all passwords: the one you gave)\n", dir);
-	printf("  clinician:  clinician1@demo.test\n");
+	printf("  clinician:  clinician1@demo.test (two-step sign-in: its TOTP secret is in the file below)\n");
 	printf("  patients:   patient1@demo.test ... patient%lld@demo.test\n", (long long)n_patients);
 	printf("  all logins: %s\n", logins_path);
 out:

@@ -49,6 +49,9 @@ static bool enrolled_at(const struct target *t, const struct id *practice)
 
 static bool role_may(const struct actor *a, enum action action, const struct target *t)
 {
+	/* Staff reach no patient data on a password alone (the vault enforces it again). */
+	if (a->role != ROLE_PATIENT && !a->mfa)
+		return false;
 	switch (a->role) {
 	case ROLE_PATIENT:
 		/* A patient reaches their own record, nothing else (proxies come later). */

@@ -34,6 +34,8 @@ struct actor {
 	bool has_patient;
 	struct id patient; /* patient: their own record */
 	char ip[ACTOR_IP_MAX];
+	bool mfa;          /* this session passed a second factor */
+	bool mfa_enrolled; /* the account has one */
 	/* The session token this actor presented (owned by the request), or NULL for local
 	 * command-line work. Passed to the vault, which believes only the token. */
 	const char *token;

@@ -60,6 +60,8 @@ struct store_session {
 	struct id practice;
 	bool has_patient;
 	struct id patient;
+	bool mfa;          /* this session passed a second factor */
+	bool mfa_enrolled; /* the account has a second factor */
 };
 
 struct store_patient {
@@ -119,6 +121,26 @@ int store_account_by_id(const struct id *id, struct arena *a, struct store_accou
 int store_account_lock(const struct id *account);
 /* Revoke every session of an account. */
 int store_sessions_revoke(const struct id *account);
+
+/* Second factor of an account: the sealed TOTP secret (enabled and pending), the last step
+ * used, and unused recovery-code hashes. */
+struct store_mfa {
+	struct bytes totp;         /* empty when not enrolled */
+	struct bytes totp_pending; /* made at enrolment, until its first code is confirmed */
+	int64_t last_step;
+	size_t n_recovery;
+	uint8_t recovery[10][HASH_BYTES];
+	int recovery_index[10];
+};
+int store_mfa_get(const struct id *account, struct arena *a, struct store_mfa *out);
+int store_mfa_set_pending(const struct id *account, struct bytes sealed);
+/* Make the pending secret the account's (or `sealed` directly when not NULL: demo data). */
+int store_mfa_enable(const struct id *account, const struct bytes *sealed, int64_t step);
+/* Record a used TOTP step; STORE_CONFLICT when it (or a later one) was used already. */
+int store_mfa_use_step(const struct id *account, int64_t step);
+int store_mfa_set_recovery(const struct id *account, const uint8_t (*hashes)[HASH_BYTES], size_t n);
+/* Mark one recovery code used; STORE_CONFLICT when it was used already. */
+int store_mfa_use_recovery(const struct id *account, int index);
 
 /* Sessions, keyed by the hash of the token (the token itself is never stored). */
 int store_session_create(const uint8_t token_hash[HASH_BYTES], const struct store_session *s);

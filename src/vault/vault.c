@@ -122,7 +122,7 @@ static void claims_encode(const struct session_claims *c, uint8_t out[SESSION_CL
 	memcpy(out + 1, c->session.b, ID_BYTES);
 	memcpy(out + 17, c->account.b, ID_BYTES);
 	out[33] = (uint8_t)c->role;
-	out[34] = (uint8_t)((c->has_patient ? 1 : 0) | (c->has_practice ? 2 : 0));
+	out[34] = (uint8_t)((c->has_patient ? 1 : 0) | (c->has_practice ? 2 : 0) | (c->mfa ? 4 : 0));
 	memcpy(out + 35, c->patient.b, ID_BYTES);
 	memcpy(out + 51, c->practice.b, ID_BYTES);
 	uint64_t t = (uint64_t)c->issued;
@@ -173,6 +173,7 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out)
 	out->role = raw[33] <= ROLE_OPERATOR ? (enum role)raw[33] : ROLE_NONE;
 	out->has_patient = raw[34] & 1;
 	out->has_practice = (raw[34] & 2) != 0;
+	out->mfa = (raw[34] & 4) != 0;
 	memcpy(out->patient.b, raw + 35, ID_BYTES);
 	memcpy(out->practice.b, raw + 51, ID_BYTES);
 	uint64_t t = 0;
@@ -206,6 +207,9 @@ static int count_open(const char *token, const struct id *patient, int64_t bytes
 	int rc = caller(token, &c, &counted);
 	if (rc != VAULT_OK || !counted)
 		return rc;
+	/* Staff reach no patient data on a password alone. */
+	if (c.role != ROLE_PATIENT && !c.mfa)
+		return VAULT_DENIED;
 	enum breaker_verdict v = breaker_open(&c.account, &c.session, c.role,
 					      c.has_patient ? &c.patient : NULL, patient, bytes,
 					      (int64_t)time(NULL));
@@ -406,4 +410,174 @@ int vault_local_email(const struct id *account, const char *email, const void *c
 		       : envelope_open(&k, ad, ct, n, out);
 	key_wipe(&k);
 	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+}
+
+/* --- second factor --- */
+
+static void b32(const uint8_t *p, size_t n, char *out, size_t outsz)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	size_t j = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+	for (size_t i = 0; i < n && j + 1 < outsz; i++) {
+		acc = (acc << 8) | p[i];
+		bits += 8;
+		while (bits >= 5 && j + 1 < outsz) {
+			out[j++] = alphabet[(acc >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+	if (bits > 0 && j + 1 < outsz)
+		out[j++] = alphabet[(acc << (5 - bits)) & 31];
+	out[j] = '\0';
+}
+
+static void totp_key(struct key *k)
+{
+	key_derive(master_open(), 4, "totpseal", k);
+	master_close();
+}
+
+static int totp_seal(const struct id *account, const uint8_t secret[20], struct buf *sealed)
+{
+	struct key k;
+	char ad[128];
+	totp_key(&k);
+	vault_ad(ad, "totp-secret", account, NULL);
+	int rc = envelope_seal(&k, ad, secret, 20, sealed);
+	key_wipe(&k);
+	return rc;
+}
+
+int vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+			 struct buf *sealed)
+{
+	uint8_t secret[20];
+	random_bytes(secret, sizeof(secret));
+	b32(secret, sizeof(secret), secret_b32, TOTP_SECRET_B32_LEN + 1);
+	int rc = totp_seal(account, secret, sealed);
+	sodium_memzero(secret, sizeof(secret));
+	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+}
+
+/* A fresh token for the same claims, with a new session id and mfa set. */
+static int remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
+		  struct id *session)
+{
+	struct session_claims n = *c;
+	random_id(&n.session);
+	n.mfa = true;
+	n.issued = (int64_t)time(NULL);
+	uint8_t raw[SESSION_TOKEN_BYTES];
+	claims_encode(&n, raw);
+	token_mac(raw, raw + SESSION_CLAIMS_BYTES);
+	sodium_bin2base64(token, SESSION_TOKEN_B64_LEN + 1, raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+	*session = n.session;
+	return VAULT_OK;
+}
+
+int vault_local_totp_verify(const char *token, struct bytes sealed, const char *code,
+			    int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			    struct id *session)
+{
+	struct session_claims c;
+	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0)
+		return VAULT_DENIED;
+	if (breaker_is_tripped(&c.account, &c.session))
+		return VAULT_TRIPPED;
+	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
+		return VAULT_DENIED;
+	uint32_t want = 0;
+	for (int i = 0; i < 6; i++)
+		want = want * 10 + (uint32_t)(code[i] - '0');
+	struct key k;
+	char ad[128];
+	uint8_t secret[20];
+	totp_key(&k);
+	vault_ad(ad, "totp-secret", &c.account, NULL);
+	struct arena ar;
+	arena_init(&ar, 4096);
+	struct buf pt;
+	buf_init(&pt, &ar, 64);
+	int rc = envelope_open(&k, ad, sealed.ptr, sealed.len, &pt);
+	key_wipe(&k);
+	if (rc != 0 || pt.len != sizeof(secret)) {
+		arena_release(&ar);
+		return VAULT_DENIED;
+	}
+	memcpy(secret, pt.data, sizeof(secret));
+	arena_release(&ar);
+	int64_t now = (int64_t)time(NULL) / 30;
+	int64_t used = -1;
+	/* one step either side for clock drift; each step once (replay) */
+	for (int64_t s = now - 1; s <= now + 1; s++)
+		if (s > last_step && totp_code(secret, sizeof(secret), (uint64_t)s, 6) == want)
+			used = s;
+	sodium_memzero(secret, sizeof(secret));
+	if (used < 0)
+		return VAULT_DENIED;
+	*step = used;
+	return remint(&c, new_token, session);
+}
+
+static void recovery_hash(const struct id *account, const char *code, uint8_t out[HASH_BYTES])
+{
+	struct key k;
+	key_derive(master_open(), 5, "recovery", &k);
+	master_close();
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, k.b, sizeof(k.b), HASH_BYTES);
+	crypto_generichash_update(&st, account->b, ID_BYTES);
+	crypto_generichash_update(&st, (const uint8_t *)code, strlen(code));
+	crypto_generichash_final(&st, out, HASH_BYTES);
+	key_wipe(&k);
+}
+
+int vault_local_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+			     uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
+{
+	struct session_claims c;
+	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0 || !c.mfa)
+		return VAULT_DENIED;
+	static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	for (int i = 0; i < RECOVERY_CODES; i++) {
+		uint8_t r[12];
+		random_bytes(r, sizeof(r));
+		for (int j = 0, k = 0; j < RECOVERY_CODE_LEN; j++)
+			codes[i][j] = (j == 4 || j == 9) ? '-' : alphabet[r[k++] & 31];
+		codes[i][RECOVERY_CODE_LEN] = '\0';
+		recovery_hash(&c.account, codes[i], hashes[i]);
+	}
+	return VAULT_OK;
+}
+
+int vault_local_recovery_verify(const char *token, const char *code,
+				const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
+				char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+{
+	struct session_claims c;
+	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0)
+		return VAULT_DENIED;
+	if (breaker_is_tripped(&c.account, &c.session))
+		return VAULT_TRIPPED;
+	char norm[RECOVERY_CODE_LEN + 1];
+	size_t j = 0;
+	for (const char *p = code; *p && j < RECOVERY_CODE_LEN; p++) {
+		char ch = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+		if (ch == ' ')
+			continue;
+		norm[j++] = ch;
+	}
+	norm[j] = '\0';
+	uint8_t h[HASH_BYTES];
+	recovery_hash(&c.account, norm, h);
+	for (size_t i = 0; i < n; i++)
+		if (sodium_memcmp(h, hashes[i], HASH_BYTES) == 0) {
+			*index = i;
+			return remint(&c, new_token, session);
+		}
+	return VAULT_DENIED;
 }

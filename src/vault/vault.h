@@ -39,6 +39,7 @@ struct session_claims {
 	bool has_practice;
 	struct id practice;
 	int64_t issued;
+	bool mfa; /* a second factor was checked for this session */
 };
 
 enum vault_rc {
@@ -68,6 +69,32 @@ int vault_report_miss(const char *token);
 
 /* Keyed hash of a normalised lookup value (NHI, email) for blind-index columns. */
 int vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]) MUST_CHECK;
+
+/*
+ * Second factor (RFC 6238 TOTP, and single-use recovery codes). Secrets are made, sealed and
+ * checked here: a worker sees a secret only once, to show it at enrolment, and can never make a
+ * token with mfa set without a right code.
+ */
+#define TOTP_SECRET_B32_LEN 32 /* 20 bytes in base32 */
+#define RECOVERY_CODES 10
+#define RECOVERY_CODE_LEN 14 /* XXXX-XXXX-XXXX */
+/* New TOTP secret for the token's account: base32 (to show once) and sealed (to store). */
+int vault_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1], struct buf *sealed) MUST_CHECK;
+/* Check code against the sealed secret, refusing steps at or before last_step. On success:
+ * *step is the step used and new_token a fresh token (new session id in *session) with mfa set. */
+int vault_totp_verify(const char *token, struct bytes sealed, const char *code, int64_t last_step,
+		      int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
+/* Ten recovery codes for the token's account, and their keyed hashes (32 bytes each). */
+int vault_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+		       uint8_t hashes[RECOVERY_CODES][HASH_BYTES]) MUST_CHECK;
+/* Check code against n stored hashes; on a match *index is its position and new_token/session
+ * as for vault_totp_verify. */
+int vault_recovery_verify(const char *token, const char *code, const uint8_t (*hashes)[HASH_BYTES],
+			  size_t n, size_t *index, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			  struct id *session) MUST_CHECK;
+/* Demo data: enrol an account with TOTP without a session (local tools only). */
+int vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+			   struct buf *sealed) MUST_CHECK;
 
 /* Incident notices are sealed with the patient's key (by the command-line tool that makes
  * them) and opened for a grant on that patient. */

@@ -117,3 +117,44 @@ int vault_email_open(const struct id *account, const void *ct, size_t n, struct 
 {
 	return vault_remote_connected() ? VAULT_DENIED : vault_local_email(account, NULL, ct, n, out);
 }
+
+int vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+			   struct buf *sealed)
+{
+	return vault_remote_connected() ? VAULT_DENIED
+					: vault_local_totp_new(account, secret_b32, sealed);
+}
+
+int vault_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1], struct buf *sealed)
+{
+	if (vault_remote_connected())
+		return vault_remote_totp_new(token, secret_b32, sealed);
+	struct session_claims c;
+	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0)
+		return VAULT_DENIED;
+	return vault_local_totp_new(&c.account, secret_b32, sealed);
+}
+
+int vault_totp_verify(const char *token, struct bytes sealed, const char *code, int64_t last_step,
+		      int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+{
+	return vault_remote_connected()
+		       ? vault_remote_totp_verify(token, sealed, code, last_step, step, new_token, session)
+		       : vault_local_totp_verify(token, sealed, code, last_step, step, new_token, session);
+}
+
+int vault_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+		       uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
+{
+	return vault_remote_connected() ? vault_remote_recovery_new(token, codes, hashes)
+					: vault_local_recovery_new(token, codes, hashes);
+}
+
+int vault_recovery_verify(const char *token, const char *code, const uint8_t (*hashes)[HASH_BYTES],
+			  size_t n, size_t *index, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			  struct id *session)
+{
+	return vault_remote_connected()
+		       ? vault_remote_recovery_verify(token, code, hashes, n, index, new_token, session)
+		       : vault_local_recovery_verify(token, code, hashes, n, index, new_token, session);
+}

@@ -224,3 +224,101 @@ int vault_remote_doc_key(const char *token, const struct id *patient, struct byt
 		key_wipe(key);
 	return rc;
 }
+
+int vault_remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+			  struct buf *sealed)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_TOTP_NEW);
+	put_token(&w, token);
+	int rc = call(&w, resp, &r);
+	if (rc == VAULT_OK) {
+		msg_get_str(&r, secret_b32, TOTP_SECRET_B32_LEN + 1);
+		if (take_bytes(&r, sealed, 256) != 0 || msg_end(&r) != 0)
+			rc = VAULT_DENIED;
+	}
+	sodium_memzero(resp, sizeof(resp));
+	return rc;
+}
+
+/* The new token and session id that a successful second factor brings back. */
+static int take_reminted(struct msg_reader *r, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			 struct id *session)
+{
+	msg_get_str(r, new_token, SESSION_TOKEN_B64_LEN + 1);
+	msg_get_id(r, session);
+	return (r->failed || strlen(new_token) != SESSION_TOKEN_B64_LEN) ? -1 : 0;
+}
+
+int vault_remote_totp_verify(const char *token, struct bytes sealed, const char *code,
+			     int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			     struct id *session)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_TOTP_VERIFY);
+	put_token(&w, token);
+	msg_put_bytes(&w, sealed.ptr, sealed.len);
+	msg_put_str(&w, code);
+	msg_put_u64(&w, (uint64_t)last_step);
+	int rc = call(&w, resp, &r);
+	if (rc == VAULT_OK) {
+		*step = (int64_t)msg_get_u64(&r);
+		if (take_reminted(&r, new_token, session) != 0 || msg_end(&r) != 0)
+			rc = VAULT_DENIED;
+	}
+	sodium_memzero(resp, sizeof(resp));
+	return rc;
+}
+
+int vault_remote_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+			      uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_RECOVERY_NEW);
+	put_token(&w, token);
+	int rc = call(&w, resp, &r);
+	for (int i = 0; rc == VAULT_OK && i < RECOVERY_CODES; i++) {
+		const uint8_t *p;
+		size_t n;
+		msg_get_str(&r, codes[i], RECOVERY_CODE_LEN + 1);
+		msg_get_bytes(&r, &p, &n, HASH_BYTES);
+		if (r.failed || n != HASH_BYTES)
+			rc = VAULT_DENIED;
+		else
+			memcpy(hashes[i], p, HASH_BYTES);
+	}
+	if (rc == VAULT_OK && msg_end(&r) != 0)
+		rc = VAULT_DENIED;
+	sodium_memzero(resp, sizeof(resp));
+	return rc;
+}
+
+int vault_remote_recovery_verify(const char *token, const char *code,
+				 const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
+				 char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_RECOVERY_VERIFY);
+	put_token(&w, token);
+	msg_put_str(&w, code);
+	msg_put_u8(&w, (uint8_t)n);
+	for (size_t i = 0; i < n; i++)
+		msg_put_bytes(&w, hashes[i], HASH_BYTES);
+	int rc = call(&w, resp, &r);
+	sodium_memzero(req, w.len);
+	if (rc == VAULT_OK) {
+		*index = msg_get_u8(&r);
+		if (take_reminted(&r, new_token, session) != 0 || msg_end(&r) != 0 || *index >= n)
+			rc = VAULT_DENIED;
+	}
+	sodium_memzero(resp, sizeof(resp));
+	return rc;
+}

@@ -40,6 +40,17 @@ int vault_local_doc_key(const char *token, const struct id *patient, struct byte
 int vault_local_email(const struct id *account, const char *email, const void *ct, size_t n,
 		      struct buf *out);
 
+int vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+			 struct buf *sealed);
+int vault_local_totp_verify(const char *token, struct bytes sealed, const char *code,
+			    int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			    struct id *session);
+int vault_local_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+			     uint8_t hashes[RECOVERY_CODES][HASH_BYTES]);
+int vault_local_recovery_verify(const char *token, const char *code,
+				const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
+				char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
+
 /* The same operations over the socket to the vault process (vault_client.c). */
 bool vault_remote_connected(void);
 int vault_remote_login(const char *pw_hash, const char *password, size_t pw_len,
@@ -57,6 +68,17 @@ int vault_remote_doc_key(const char *token, const struct id *patient, struct byt
 			 const struct id *document, struct bytes wrapped_dk, int64_t size,
 			 struct key *key);
 
+int vault_remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+			  struct buf *sealed);
+int vault_remote_totp_verify(const char *token, struct bytes sealed, const char *code,
+			     int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			     struct id *session);
+int vault_remote_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+			      uint8_t hashes[RECOVERY_CODES][HASH_BYTES]);
+int vault_remote_recovery_verify(const char *token, const char *code,
+				 const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
+				 char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
+
 /* Operation codes and statuses of the worker <-> vault protocol (frames: src/proc/msg.h). */
 enum vault_op {
 	VOP_LOGIN = 1,
@@ -66,6 +88,10 @@ enum vault_op {
 	VOP_PHI_OPEN,
 	VOP_DOC_NEW_KEY,
 	VOP_DOC_KEY,
+	VOP_TOTP_NEW,
+	VOP_TOTP_VERIFY,
+	VOP_RECOVERY_NEW,
+	VOP_RECOVERY_VERIFY,
 };
 enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2 };
 

@@ -181,6 +181,94 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 		rc = 0;
 		break;
 	}
+	case VOP_TOTP_NEW: {
+		const char *token = get_token(&r, tokbuf);
+		struct session_claims c;
+		if (msg_end(&r) != 0)
+			break;
+		char secret[TOTP_SECRET_B32_LEN + 1];
+		struct buf sealed;
+		buf_init(&sealed, &ar, 256);
+		int v = token && vault_token_claims(token, strlen(token), &c) == 0
+				? vault_local_totp_new(&c.account, secret, &sealed)
+				: VAULT_DENIED;
+		put_status(&w, out, v);
+		if (v == VAULT_OK) {
+			msg_put_str(&w, secret);
+			msg_put_bytes(&w, sealed.data, sealed.len);
+		}
+		sodium_memzero(secret, sizeof(secret));
+		rc = 0;
+		break;
+	}
+	case VOP_TOTP_VERIFY: {
+		const char *token = get_token(&r, tokbuf);
+		char code[16];
+		msg_get_bytes(&r, &p, &pn, 256);
+		msg_get_str(&r, code, sizeof(code));
+		uint64_t last = msg_get_u64(&r);
+		if (msg_end(&r) != 0 || last > INT64_MAX)
+			break;
+		int64_t step = 0;
+		char nt[SESSION_TOKEN_B64_LEN + 1];
+		struct id session;
+		int v = vault_local_totp_verify(token, (struct bytes){p, pn}, code, (int64_t)last, &step,
+						nt, &session);
+		put_status(&w, out, v);
+		if (v == VAULT_OK) {
+			msg_put_u64(&w, (uint64_t)step);
+			msg_put_str(&w, nt);
+			msg_put_id(&w, &session);
+		}
+		rc = 0;
+		break;
+	}
+	case VOP_RECOVERY_NEW: {
+		const char *token = get_token(&r, tokbuf);
+		if (msg_end(&r) != 0)
+			break;
+		char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1];
+		uint8_t hashes[RECOVERY_CODES][HASH_BYTES];
+		int v = vault_local_recovery_new(token, codes, hashes);
+		put_status(&w, out, v);
+		for (int i = 0; v == VAULT_OK && i < RECOVERY_CODES; i++) {
+			msg_put_str(&w, codes[i]);
+			msg_put_bytes(&w, hashes[i], HASH_BYTES);
+		}
+		sodium_memzero(codes, sizeof(codes));
+		rc = 0;
+		break;
+	}
+	case VOP_RECOVERY_VERIFY: {
+		const char *token = get_token(&r, tokbuf);
+		char code[32];
+		uint8_t hashes[RECOVERY_CODES][HASH_BYTES];
+		msg_get_str(&r, code, sizeof(code));
+		uint8_t count = msg_get_u8(&r);
+		if (count > RECOVERY_CODES)
+			break;
+		for (uint8_t i = 0; i < count; i++) {
+			msg_get_bytes(&r, &p, &pn, HASH_BYTES);
+			if (r.failed || pn != HASH_BYTES)
+				break;
+			memcpy(hashes[i], p, HASH_BYTES);
+		}
+		if (msg_end(&r) != 0)
+			break;
+		size_t index = 0;
+		char nt[SESSION_TOKEN_B64_LEN + 1];
+		struct id session;
+		int v = vault_local_recovery_verify(token, code, (const uint8_t(*)[HASH_BYTES])hashes,
+						    count, &index, nt, &session);
+		put_status(&w, out, v);
+		if (v == VAULT_OK) {
+			msg_put_u8(&w, (uint8_t)index);
+			msg_put_str(&w, nt);
+			msg_put_id(&w, &session);
+		}
+		rc = 0;
+		break;
+	}
 	default:
 		break;
 	}

@@ -3,6 +3,7 @@
  * html_raw (our own literals). Patient data comes only from the domain layer.
  */
 #include <jansson.h>
+#include <qrencode.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -230,7 +231,7 @@ void web_login_submit(struct request *req, struct response *res)
 	cookie_header(req, res, SESSION_COOKIE, lr.token, -1);
 	cookie_header(req, res, LOGIN_COOKIE, "", 0);
 	explicit_bzero(lr.token, sizeof(lr.token));
-	respond_redirect(req, res, "/");
+	respond_redirect(req, res, lr.mfa_required ? "/login/mfa" : "/");
 }
 
 void web_logout(struct request *req, struct response *res)
@@ -367,6 +368,9 @@ void web_my_documents(struct request *req, struct response *res)
 	struct buf *b = page_buf(req);
 	html_begin(b, "My documents", &req->actor, req->csrf);
 	security_box(req, b);
+	if (!req->actor.mfa_enrolled)
+		html_raw(b, "<p class=\"status warn\">Protect your record: <a href=\"/mfa/setup\">turn on "
+			    "two-step sign-in</a>, so a stolen password alone opens nothing.</p>");
 	html_raw(b, "<h1>My documents</h1><p class=\"lead\">Letters, summaries and reports from "
 		    "your practice, and files you have uploaded.</p>");
 	document_rows(b, docs, n);
@@ -677,6 +681,185 @@ void web_security(struct request *req, struct response *res)
 	html_raw(b, "<h2>How we protect your record</h2><p>Your documents and details are encrypted "
 		    "with a key of your own. Every access is recorded, and a safeguard stops anyone "
 		    "reading more than their role needs.</p>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+/* --- second factor --- */
+
+static void mfa_code_form(struct buf *b, const char *action, const char *csrf, const char *label,
+			  const char *button)
+{
+	html_raw(b, "<form method=\"post\" class=\"card\" action=\"");
+	html_raw(b, action);
+	html_raw(b, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
+	html_text(b, csrf);
+	html_raw(b, "\"><label for=\"code\">");
+	html_text(b, label);
+	html_raw(b, "</label><input id=\"code\" name=\"code\" autocomplete=\"one-time-code\" "
+		    "required maxlength=\"20\" autofocus><button type=\"submit\">");
+	html_text(b, button);
+	html_raw(b, "</button></form>");
+}
+
+static void mfa_page(struct request *req, struct response *res, int status, const char *error)
+{
+	struct buf *b = page_buf(req);
+	html_begin(b, "Two-step sign-in", NULL, NULL);
+	html_raw(b, "<h1>Two-step sign-in</h1><p class=\"lead\">Enter the 6-digit code from your "
+		    "authenticator app, or one of your recovery codes.</p>");
+	if (error) {
+		html_raw(b, "<p class=\"error\" role=\"alert\">");
+		html_text(b, error);
+		html_raw(b, "</p>");
+	}
+	mfa_code_form(b, "/login/mfa", req->csrf, "Code", "Continue");
+	html_raw(b, "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
+	html_text(b, req->csrf);
+	html_raw(b, "\"><button type=\"submit\" class=\"link\">Cancel and log out</button></form>");
+	html_end(b);
+	respond_buf(res, status, html_type, b);
+}
+
+void web_mfa_form(struct request *req, struct response *res)
+{
+	if (req->actor.mfa || !req->actor.mfa_enrolled) {
+		respond_redirect(req, res, "/");
+		return;
+	}
+	mfa_page(req, res, 200, NULL);
+}
+
+/* The csrf and code fields of a small form, with the CSRF check; NULL (and a 4xx answered)
+ * when the form is not acceptable. */
+static const char *code_field(struct request *req, struct response *res)
+{
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	if (parse_form(req, fields, &n) != 0) {
+		web_error(req, res, 400, "The form could not be read.");
+		return NULL;
+	}
+	if (!request_csrf_ok(req, form_get(fields, n, "csrf", NULL))) {
+		web_error(req, res, 403, "Missing or wrong CSRF token.");
+		return NULL;
+	}
+	const char *code = form_get(fields, n, "code", NULL);
+	if (code == NULL || code[0] == '\0' || strlen(code) > 20) {
+		web_error(req, res, 400, "Enter the code.");
+		return NULL;
+	}
+	/* codes are typed with spaces sometimes */
+	char *clean = arena_alloc(&req->arena, strlen(code) + 1);
+	size_t j = 0;
+	for (const char *p = code; clean && *p; p++)
+		if (*p != ' ')
+			clean[j++] = *p;
+	if (clean)
+		clean[j] = '\0';
+	return clean;
+}
+
+void web_mfa_submit(struct request *req, struct response *res)
+{
+	const char *code = code_field(req, res);
+	if (code == NULL)
+		return;
+	struct login_result lr;
+	int rc = auth_mfa_verify(req->token, &req->actor, code, &lr);
+	if (rc == AUTH_THROTTLED) {
+		mfa_page(req, res, 429, "Too many wrong codes. Wait 15 minutes and try again.");
+		return;
+	}
+	if (rc != AUTH_OK) {
+		mfa_page(req, res, 401, "That code is not right, or it was used already.");
+		return;
+	}
+	cookie_header(req, res, SESSION_COOKIE, lr.token, -1);
+	explicit_bzero(lr.token, sizeof(lr.token));
+	respond_redirect(req, res, "/");
+}
+
+/* The otpauth URI as a QR code in inline SVG: one path, no script, no style attribute. */
+static void qr_svg(struct buf *b, const char *text)
+{
+	QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	if (qr == NULL)
+		return;
+	int w = qr->width, quiet = 4;
+	buf_printf(b, "<svg class=\"qr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+		      "width=\"200\" height=\"200\" role=\"img\" aria-label=\"QR code for your "
+		      "authenticator app\"><rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>"
+		      "<path fill=\"#000\" d=\"",
+		   w + 2 * quiet, w + 2 * quiet);
+	for (int y = 0; y < w; y++)
+		for (int x = 0; x < w; x++)
+			if (qr->data[y * w + x] & 1)
+				buf_printf(b, "M%d %dh1v1h-1z", x + quiet, y + quiet);
+	html_raw(b, "\"/></svg>");
+	QRcode_free(qr);
+}
+
+void web_mfa_setup(struct request *req, struct response *res)
+{
+	struct buf *b = page_buf(req);
+	html_begin(b, "Two-step sign-in", &req->actor, req->csrf);
+	html_raw(b, "<h1>Two-step sign-in</h1>");
+	if (req->actor.mfa_enrolled) {
+		html_raw(b, "<p class=\"status ok\">Two-step sign-in is on for your account.</p>");
+		html_end(b);
+		respond_buf(res, 200, html_type, b);
+		return;
+	}
+	char secret[TOTP_SECRET_B32_LEN + 1];
+	if (auth_mfa_enrol_begin(req->token, &req->actor, secret) != AUTH_OK) {
+		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
+		return;
+	}
+	if (req->actor.role != ROLE_PATIENT)
+		html_raw(b, "<p class=\"status warn\">Staff accounts need two-step sign-in before they can "
+			    "see any patient's record.</p>");
+	html_raw(b, "<ol><li>Open an authenticator app on your phone (for example one from your phone's "
+		    "maker, or any app that supports TOTP).</li><li>Scan this code, or type the key "
+		    "below.</li><li>Enter the 6-digit code the app shows.</li></ol>");
+	char *uri = arena_printf(&req->arena,
+				 "otpauth://totp/medkeep?secret=%s&issuer=medkeep&algorithm=SHA1&digits=6&period=30",
+				 secret);
+	if (uri)
+		qr_svg(b, uri);
+	html_raw(b, "<p>Key: <code class=\"secret\">");
+	html_text(b, secret);
+	html_raw(b, "</code></p>");
+	explicit_bzero(secret, sizeof(secret));
+	mfa_code_form(b, "/mfa/setup", req->csrf, "Code from your app", "Turn on");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+void web_mfa_confirm(struct request *req, struct response *res)
+{
+	const char *code = code_field(req, res);
+	if (code == NULL)
+		return;
+	struct login_result lr;
+	char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1];
+	if (auth_mfa_enrol_confirm(req->token, &req->actor, code, &lr, codes) != AUTH_OK) {
+		web_error(req, res, 400, "That code is not right. Open the setup page again to start over.");
+		return;
+	}
+	cookie_header(req, res, SESSION_COOKIE, lr.token, -1);
+	explicit_bzero(lr.token, sizeof(lr.token));
+	struct buf *b = page_buf(req);
+	html_begin(b, "Recovery codes", &lr.actor, lr.csrf);
+	html_raw(b, "<h1>Two-step sign-in is on</h1><p>Keep these recovery codes somewhere safe. Each "
+		    "works once, if you lose your phone. They are shown only now.</p><ul class=\"codes\">");
+	for (int i = 0; i < RECOVERY_CODES; i++) {
+		html_raw(b, "<li><code>");
+		html_text(b, codes[i]);
+		html_raw(b, "</code></li>");
+	}
+	explicit_bzero(codes, sizeof(codes));
+	html_raw(b, "</ul><p><a class=\"button\" href=\"/\">Continue</a></p>");
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }

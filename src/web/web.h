@@ -18,6 +18,10 @@ void web_patients(struct request *req, struct response *res);
 void web_patient(struct request *req, struct response *res);
 void web_document_upload(struct request *req, struct response *res);
 void web_security(struct request *req, struct response *res);
+void web_mfa_form(struct request *req, struct response *res);
+void web_mfa_submit(struct request *req, struct response *res);
+void web_mfa_setup(struct request *req, struct response *res);
+void web_mfa_confirm(struct request *req, struct response *res);
 
 /* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
 struct document_view;

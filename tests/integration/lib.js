@@ -10,6 +10,39 @@ const path = require('node:path');
 const http = require('node:http');
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const { totp } = require('otplib');
+
+// base URL -> data directory, so a Client can find demo staff's TOTP secrets
+const dirs = new Map();
+// "dir email" -> last TOTP step used: each step works once, so logins wait their turn
+const lastStep = new Map();
+
+function totpSecret(dir, email) {
+  const file = fs.readFileSync(path.join(dir, 'demo-logins.txt'), 'utf8');
+  for (const line of file.split('\n')) {
+    const f = line.split('\t');
+    if (f[0] === email && f[3] && f[3] !== '-') return f[3];
+  }
+  return null;
+}
+
+// A code for a step not used before by this account, waiting for the next step if need be.
+async function nextCode(dir, secret, email) {
+  const key = `${dir} ${email}`;
+  for (;;) {
+    const now = Math.floor(Date.now() / 30000);
+    const step = Math.max(now, (lastStep.get(key) ?? -1) + 1);
+    if (step <= now + 1) {
+      lastStep.set(key, step);
+      totp.options = { epoch: step * 30000, digits: 6, step: 30, encoding: 'hex' };
+      const code = totp.generate(require('otplib').authenticator.decode(secret));
+      totp.resetOptions();
+      return code;
+    }
+    await new Promise((r) => setTimeout(r, 30000 - (Date.now() % 30000) + 50));
+  }
+}
+
 const BIN = process.env.MEDKEEP_BIN || path.join(ROOT, 'build', 'asan', 'medkeep');
 // The hardened build, for races that the slower sanitizer build hides.
 const RELEASE_BIN = path.join(ROOT, 'build', 'medkeep');
@@ -51,6 +84,7 @@ async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = n
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   const base = `http://127.0.0.1:${port}`;
+  dirs.set(base, dir);
   for (let i = 0; i < 100; i++) {
     try { const r = await fetch(`${base}/fhir/R4/metadata`); if (r.ok) break; } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 100));
@@ -127,8 +161,29 @@ class Client {
       const s = await this.get('/session');
       this.session = s.json();
       this.csrf = this.session.csrf;
+      if (res.headers.get('location') === '/login/mfa') {
+        const dir = dirs.get(this.base);
+        const secret = dir && totpSecret(dir, email);
+        if (!secret) throw new Error(`no TOTP secret for ${email}`);
+        const code = await nextCode(dir, secret, email);
+        const r = await this.mfa(code);
+        if (r.status !== 303) throw new Error(`second factor refused for ${email}: ${r.status}`);
+      }
     }
     return res;
+  }
+
+  // Send a second-factor code (TOTP or recovery) for the pending session.
+  async mfa(code) {
+    const r = await this.post('/login/mfa', {
+      body: new URLSearchParams({ csrf: this.csrf, code }).toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false,
+    });
+    if (r.status === 303) {
+      this.session = (await this.get('/session')).json();
+      this.csrf = this.session.csrf;
+    }
+    return r;
   }
 
   fhir(p, opts = {}) { return this.get(`/fhir/R4/${p}`, opts); }
@@ -189,4 +244,4 @@ function filesUnder(dir) {
   return out;
 }
 
-module.exports = { BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };
+module.exports = { totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };

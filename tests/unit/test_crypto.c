@@ -4,6 +4,8 @@
 #include "test.h"
 #include "util/arena.h"
 
+void test_totp_vectors(void);
+
 void test_crypto(void)
 {
 	struct arena a;
@@ -92,5 +94,23 @@ void test_crypto(void)
 	CHECK(strncmp(h, "$argon2id$", 10) == 0);
 	CHECK(password_verify(h, "correct horse battery", 21) == 0);
 	CHECK(password_verify(h, "correct horse batterY", 21) != 0);
+	CHECK(password_hash_params_ok(h) == 0);
+	CHECK(password_hash_params_ok("$argon2id$v=19$m=999999,t=99,p=1$c2FsdA$aGFzaA") != 0);
+	test_totp_vectors();
 	arena_release(&a);
+}
+
+/* RFC 6238 appendix B test vectors (SHA-1, 8 digits, seed "12345678901234567890"). */
+void test_totp_vectors(void);
+void test_totp_vectors(void)
+{
+	const uint8_t *seed = (const uint8_t *)"12345678901234567890";
+	static const struct {
+		uint64_t t;
+		uint32_t code;
+	} v[] = {{59, 94287082},          {1111111109, 7081804}, {1111111111, 14050471},
+		 {1234567890, 89005924},  {2000000000, 69279037}, {20000000000ull, 65353130}};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		CHECK(totp_code(seed, 20, v[i].t / 30, 8) == v[i].code);
+	CHECK(totp_code(seed, 20, 59 / 30, 6) == 287082);
 }

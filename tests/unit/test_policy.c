@@ -28,19 +28,23 @@ static void make_actor(enum who w, struct actor *a)
 		a->role = ROLE_CLINICIAN;
 		a->has_practice = true;
 		a->practice = P;
+		a->mfa = true;
 		break;
 	case CLINICIAN_OTHER:
 		a->role = ROLE_CLINICIAN;
 		a->has_practice = true;
 		a->practice = Q;
+		a->mfa = true;
 		break;
 	case ADMIN_SAME:
 		a->role = ROLE_PRACTICE_ADMIN;
 		a->has_practice = true;
 		a->practice = P;
+		a->mfa = true;
 		break;
 	case OPERATOR:
 		a->role = ROLE_OPERATOR;
+		a->mfa = true;
 		break;
 	case NOBODY:
 	case WHO_COUNT:
@@ -105,6 +109,13 @@ void test_policy(void)
 	struct actor op;
 	make_actor(OPERATOR, &op);
 	CHECK(!policy_may_create_kind(&op, false) && !policy_may_create_kind(&op, true));
+	/* staff without a second factor reach nothing; a patient does not need one (yet) */
+	struct actor no_mfa;
+	make_actor(CLINICIAN_SAME, &no_mfa);
+	no_mfa.mfa = false;
+	for (enum action act = ACTION_PATIENT_READ; act <= ACTION_DOCUMENT_CREATE; act++)
+		CHECK(policy_decide(&no_mfa, act, &t, &g) != 0);
+	CHECK(policy_decide(&self, ACTION_DOCUMENT_READ, &t, &g) == 0);
 	/* a patient enrolled at several practices is reachable from each */
 	struct target multi = {.exists = true, .patient = A, .n_practices = 2, .practices = {Q, P}};
 	CHECK(policy_decide(&clin, ACTION_DOCUMENT_READ, &multi, &g) == 0);

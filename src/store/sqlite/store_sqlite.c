@@ -67,6 +67,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX notice_by_patient ON notice(patient_id, created);"
 	"CREATE TABLE outbox (id BLOB PRIMARY KEY, account_id BLOB NOT NULL, to_ct BLOB NOT NULL,"
 	" subject TEXT NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL, sent INTEGER);",
+	/* 5: second factor */
+	"ALTER TABLE account ADD COLUMN totp_ct BLOB;"
+	"ALTER TABLE account ADD COLUMN totp_pending_ct BLOB;"
+	"ALTER TABLE account ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE session ADD COLUMN mfa INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE recovery_code (account_id BLOB NOT NULL REFERENCES account(id), idx INTEGER NOT NULL,"
+	" hash BLOB NOT NULL, used INTEGER, PRIMARY KEY (account_id, idx)) WITHOUT ROWID;",
 };
 
 /*
@@ -107,6 +114,15 @@ enum stmt_id {
 	S_DOCUMENT_INSERT,
 	S_DOCUMENT_LIST,
 	S_DOCUMENT_GET,
+	S_MFA_GET,
+	S_MFA_RECOVERY,
+	S_MFA_PENDING,
+	S_MFA_ENABLE,
+	S_MFA_ENABLE_WITH,
+	S_MFA_STEP,
+	S_MFA_RECOVERY_CLEAR,
+	S_MFA_RECOVERY_ADD,
+	S_MFA_RECOVERY_USE,
 	S_NOTICE_INSERT,
 	S_NOTICE_LIST,
 	S_PATIENT_ACCOUNTS,
@@ -141,10 +157,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ACCOUNT_LOCK] = "UPDATE account SET locked = 1 WHERE id = ?",
 	[S_SESSIONS_REVOKE] = "DELETE FROM session WHERE account_id = ?",
 	[S_SESSION_CREATE] = "INSERT INTO session (token_hash, id, account_id, csrf, created,"
-			     " last_seen) VALUES (?, ?, ?, ?, ?, ?)",
+			     " last_seen, mfa) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[S_SESSION_GET] = "SELECT s.id, s.account_id, s.csrf, s.created, s.last_seen, a.role,"
-			  " a.practice_id, a.patient_id FROM session s JOIN account a ON a.id = s.account_id"
-			  " WHERE s.token_hash = ?",
+			  " a.practice_id, a.patient_id, s.mfa, a.totp_ct IS NOT NULL"
+			  " FROM session s JOIN account a ON a.id = s.account_id"
+			  " WHERE s.token_hash = ? AND a.locked = 0",
 	[S_SESSION_TOUCH] = "UPDATE session SET last_seen = ? WHERE token_hash = ?",
 	[S_SESSION_DELETE] = "DELETE FROM session WHERE token_hash = ?",
 	[S_THROTTLE_GET] = "SELECT failures, window_start, blocked_until FROM throttle WHERE key = ?",
@@ -177,6 +194,19 @@ static const char *const stmt_sql[S_COUNT] = {
 			   " d.created, d.wrapped_key, d.meta, CASE WHEN ?2 THEN d.body ELSE NULL END,"
 			   " p.wrapped_key, p.phi, p.created"
 			   " FROM document d JOIN patient p ON p.id = d.patient_id WHERE d.id = ?1",
+	[S_MFA_GET] = "SELECT totp_ct, totp_pending_ct, totp_last_step FROM account WHERE id = ?",
+	[S_MFA_RECOVERY] = "SELECT idx, hash FROM recovery_code WHERE account_id = ? AND used IS NULL"
+			   " ORDER BY idx LIMIT 10",
+	[S_MFA_PENDING] = "UPDATE account SET totp_pending_ct = ? WHERE id = ?",
+	[S_MFA_ENABLE] = "UPDATE account SET totp_ct = totp_pending_ct, totp_pending_ct = NULL,"
+			 " totp_last_step = ?2 WHERE id = ?1 AND totp_pending_ct IS NOT NULL",
+	[S_MFA_ENABLE_WITH] = "UPDATE account SET totp_ct = ?3, totp_pending_ct = NULL,"
+			      " totp_last_step = ?2 WHERE id = ?1",
+	[S_MFA_STEP] = "UPDATE account SET totp_last_step = ?2 WHERE id = ?1 AND totp_last_step < ?2",
+	[S_MFA_RECOVERY_CLEAR] = "DELETE FROM recovery_code WHERE account_id = ?",
+	[S_MFA_RECOVERY_ADD] = "INSERT INTO recovery_code (account_id, idx, hash) VALUES (?, ?, ?)",
+	[S_MFA_RECOVERY_USE] = "UPDATE recovery_code SET used = unixepoch() WHERE account_id = ? AND"
+			       " idx = ? AND used IS NULL",
 	[S_NOTICE_INSERT] = "INSERT INTO notice (id, patient_id, reference, created, body)"
 			    " VALUES (?, ?, ?, ?, ?)",
 	[S_NOTICE_LIST] = "SELECT id, reference, created, body FROM notice WHERE patient_id = ?"
@@ -552,6 +582,7 @@ int store_session_create(const uint8_t token_hash[HASH_BYTES], const struct stor
 	bind_text(s, 4, ses->csrf);
 	sqlite3_bind_int64(s, 5, ses->created);
 	sqlite3_bind_int64(s, 6, ses->last_seen);
+	sqlite3_bind_int(s, 7, ses->mfa ? 1 : 0);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_create");
 	sqlite3_reset(s);
 	return rc;
@@ -572,6 +603,8 @@ int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session
 		out->role = role ? role_parse((const char *)role) : ROLE_NONE;
 		out->has_practice = col_id(s, 6, &out->practice);
 		out->has_patient = col_id(s, 7, &out->patient);
+		out->mfa = sqlite3_column_int(s, 8) != 0;
+		out->mfa_enrolled = sqlite3_column_int(s, 9) != 0;
 		rc = STORE_OK;
 	}
 	sqlite3_reset(s);
@@ -840,6 +873,99 @@ int store_document_get(const struct grant *g, const struct id *document, bool wi
 	if (rc != STORE_OK)
 		memset(out, 0, sizeof(*out));
 	return rc;
+}
+
+/* --- second factor --- */
+
+int store_mfa_get(const struct id *account, struct arena *a, struct store_mfa *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = stmt(S_MFA_GET);
+	bind_id(s, 1, account);
+	int rc = STORE_NOT_FOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		rc = (col_bytes(s, 0, a, &out->totp) && col_bytes(s, 1, a, &out->totp_pending))
+			     ? STORE_OK
+			     : STORE_ERROR;
+		out->last_step = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	if (rc != STORE_OK)
+		return rc;
+	s = stmt(S_MFA_RECOVERY);
+	bind_id(s, 1, account);
+	while (out->n_recovery < 10 && sqlite3_step(s) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(s, 1) != HASH_BYTES)
+			continue;
+		out->recovery_index[out->n_recovery] = sqlite3_column_int(s, 0);
+		memcpy(out->recovery[out->n_recovery], sqlite3_column_blob(s, 1), HASH_BYTES);
+		out->n_recovery++;
+	}
+	sqlite3_reset(s);
+	return STORE_OK;
+}
+
+int store_mfa_set_pending(const struct id *account, struct bytes sealed)
+{
+	sqlite3_stmt *s = stmt(S_MFA_PENDING);
+	sqlite3_bind_blob(s, 1, sealed.ptr, (int)sealed.len, SQLITE_STATIC);
+	bind_id(s, 2, account);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("mfa_pending");
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Run an UPDATE; STORE_CONFLICT when it changed no row. */
+static int update_one(sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail(what);
+	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
+		rc = STORE_CONFLICT;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_mfa_enable(const struct id *account, const struct bytes *sealed, int64_t step)
+{
+	sqlite3_stmt *s = stmt(sealed ? S_MFA_ENABLE_WITH : S_MFA_ENABLE);
+	bind_id(s, 1, account);
+	sqlite3_bind_int64(s, 2, step);
+	if (sealed)
+		sqlite3_bind_blob(s, 3, sealed->ptr, (int)sealed->len, SQLITE_STATIC);
+	return update_one(s, "mfa_enable");
+}
+
+int store_mfa_use_step(const struct id *account, int64_t step)
+{
+	sqlite3_stmt *s = stmt(S_MFA_STEP);
+	bind_id(s, 1, account);
+	sqlite3_bind_int64(s, 2, step);
+	return update_one(s, "mfa_step");
+}
+
+int store_mfa_set_recovery(const struct id *account, const uint8_t (*hashes)[HASH_BYTES], size_t n)
+{
+	sqlite3_stmt *s = stmt(S_MFA_RECOVERY_CLEAR);
+	bind_id(s, 1, account);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("recovery_clear");
+	sqlite3_reset(s);
+	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+		s = stmt(S_MFA_RECOVERY_ADD);
+		bind_id(s, 1, account);
+		sqlite3_bind_int(s, 2, (int)i);
+		sqlite3_bind_blob(s, 3, hashes[i], HASH_BYTES, SQLITE_STATIC);
+		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("recovery_add");
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int store_mfa_use_recovery(const struct id *account, int index)
+{
+	sqlite3_stmt *s = stmt(S_MFA_RECOVERY_USE);
+	bind_id(s, 1, account);
+	sqlite3_bind_int(s, 2, index);
+	return update_one(s, "recovery_use");
 }
 
 /* --- notices and outbox --- */
