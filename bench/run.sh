@@ -322,10 +322,40 @@ NGX_PID=""
 run_medkeep binary "$BINARY_URL"
 run_medkeep search "$SEARCH_URL"
 
+# (d) the Binary read again, while a credential-stuffing flood hits POST /login from another
+# client (a valid login form's cookie and token, a new email and a wrong password each time).
+# Logins are throttled per address and per account and capped in flight before any password
+# is hashed, and hashing has its own lane in the vault: reads should barely notice.
+page=$("${CURL[@]}" -D "$OUT/flood.headers" "$MK/login") || die "GET /login failed"
+flood_cookie=$(tr -d '\r' <"$OUT/flood.headers" | sed -n 's/^[Ss]et-[Cc]ookie: __Host-medkeep-login=\([^;]*\).*/\1/p' | head -n1)
+flood_csrf=$(printf '%s' "$page" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n1)
+cat >"$OUT/login-flood.lua" <<LUA
+counter = 0
+request = function()
+	counter = counter + 1
+	local body = "csrf=$flood_csrf&email=victim" .. counter .. "%40example.test&password=Password" .. counter
+	return wrk.format("POST", "/login", {["Content-Type"] = "application/x-www-form-urlencoded",
+		["Cookie"] = "__Host-medkeep-login=$flood_cookie"}, body)
+end
+LUA
+timeout $((DURATION + WARMUP + 30)) wrk -t1 -c16 -d$((DURATION + WARMUP + 2))s -s "$OUT/login-flood.lua" \
+	"$MK/login" >"$OUT/wrk-login-flood.txt" 2>&1 &
+FLOOD_PID=$!
+sleep 1
+run_medkeep binary_flood "$BINARY_URL"
+wait "$FLOOD_PID" 2>/dev/null || true
+FLOOD_RPS=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/wrk-login-flood.txt")
+FLOOD_REFUSED=$(awk -F': *' '/Non-2xx or 3xx responses/ {print $2}' "$OUT/wrk-login-flood.txt")
+
 if [ -n "$MK_PID" ]; then
-	HWM=$(awk '/^VmHWM:/ {print $2, $3}' "/proc/$MK_PID/status")
-	RSS=$(awk '/^VmRSS:/ {print $2, $3}' "/proc/$MK_PID/status")
-	mem="$HWM (VmRSS at end: $RSS)"
+	# serve is a parent with two children (vault, worker): report each.
+	mem=""
+	for kid in $(ps -o pid= --ppid "$MK_PID"); do
+		role=$(tr '\0' ' ' <"/proc/$kid/cmdline" | awk '{print $2}')
+		HWM=$(awk '/^VmHWM:/ {print $2, $3}' "/proc/$kid/status")
+		RSS=$(awk '/^VmRSS:/ {print $2, $3}' "/proc/$kid/status")
+		mem="$mem$role peak $HWM (now $RSS); "
+	done
 	stop_pid "$MK_PID" medkeep
 	MK_PID=""
 else
@@ -364,8 +394,10 @@ row() { # label name
 	row "nginx static 2 KB file" nginx
 	row "medkeep GET /fhir/R4/Binary/{id}" binary
 	row "medkeep GET /fhir/R4/DocumentReference?patient={id}" search
+	row "medkeep GET /fhir/R4/Binary/{id} during a login flood" binary_flood
 	echo
-	echo "- medkeep serve peak RSS (VmHWM): $mem"
+	echo "- login flood alongside: ${FLOOD_RPS:-?} POST /login per second, ${FLOOD_REFUSED:-0} answered without a session (throttled, busy or wrong password)"
+	echo "- medkeep memory: $mem"
 	echo "- medkeep log: $mk_errors error lines, $mk_5xx responses with status 5xx ($MK_LOG)"
 	echo "- targets: Binary >= 0.5x nginx: $target;" \
 		"Medplum reference ~1400 req/s Binary read, ~120 req/s DocumentReference search"

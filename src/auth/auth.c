@@ -12,6 +12,11 @@
 
 static char dummy_hash[PWHASH_STR_BYTES];
 
+/* Password checks waiting for the vault's single hashing lane: past this many, a login is
+ * refused before it costs anything (a flood queues nowhere). */
+#define LOGINS_IN_FLIGHT_MAX 4
+static int logins_in_flight;
+
 int auth_init(void)
 {
 	char pw[32];
@@ -157,8 +162,15 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 		claims.practice = acct.practice;
 		claims.issued = now;
 	}
+	if (__atomic_add_fetch(&logins_in_flight, 1, __ATOMIC_ACQ_REL) > LOGINS_IN_FLIGHT_MAX) {
+		__atomic_sub_fetch(&logins_in_flight, 1, __ATOMIC_ACQ_REL);
+		audit_login(NULL, ip, "login", "busy");
+		arena_release(&ar);
+		return AUTH_THROTTLED;
+	}
 	int ok = vault_login(found == STORE_OK ? acct.pw_hash : dummy_hash, password, pw_len,
 			     usable ? &claims : NULL, out->token) == 0;
+	__atomic_sub_fetch(&logins_in_flight, 1, __ATOMIC_ACQ_REL);
 	if (!ok) {
 		store_throttle_fail(akey, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ACCOUNT_FAILURES,
 				    THROTTLE_BLOCK_SECONDS);

@@ -47,10 +47,10 @@ static void on_child(int sig)
 	(void)sig; /* only to interrupt waitpid/pause */
 }
 
-/* Hand fd to the vault over ctl (SCM_RIGHTS). */
-static int send_fd(int ctl, int fd)
+/* Hand fd to the vault over ctl (SCM_RIGHTS), tagged with its lane ('k' or 'p'). */
+static int send_fd(int ctl, int fd, char tag)
 {
-	char data = 'w';
+	char data = tag;
 	struct iovec iov = {&data, 1};
 	union {
 		struct cmsghdr align;
@@ -188,16 +188,20 @@ int cmd_serve(int argc, char **argv)
 	int rc = 0;
 	unsigned backoff_ms = 100;
 	while (!stop_signal) {
-		int pair[2];
+		int pair[2], ppair[2];
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0 ||
-		    send_fd(ctl[0], pair[0]) != 0) {
+		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ppair) != 0 ||
+		    send_fd(ctl[0], pair[0], 'k') != 0 || send_fd(ctl[0], ppair[0], 'p') != 0) {
 			log_warn("component=serve error=\"cannot reach the vault\"");
 			rc = 1;
 			break;
 		}
 		close(pair[0]);
+		close(ppair[0]);
+		char pw_arg[16];
 		fd_arg(listen_arg, listen_fd);
 		fd_arg(vault_arg, pair[1]);
+		fd_arg(pw_arg, ppair[1]);
 		char *wargv[20];
 		int n = 0;
 		wargv[n++] = "medkeep";
@@ -210,6 +214,8 @@ int cmd_serve(int argc, char **argv)
 		wargv[n++] = listen_arg;
 		wargv[n++] = "--vault-fd";
 		wargv[n++] = vault_arg;
+		wargv[n++] = "--vault-password-fd";
+		wargv[n++] = pw_arg;
 		if (cfg.tls_cert) {
 			wargv[n++] = "--tls-cert";
 			wargv[n++] = (char *)cfg.tls_cert;
@@ -223,9 +229,10 @@ int cmd_serve(int argc, char **argv)
 			wargv[n++] = (char *)threads;
 		}
 		wargv[n] = NULL;
-		int keep[2] = {listen_fd, pair[1]};
-		pid_t worker = spawn(wargv, keep, 2);
+		int keep[3] = {listen_fd, pair[1], ppair[1]};
+		pid_t worker = spawn(wargv, keep, 3);
 		close(pair[1]);
+		close(ppair[1]);
 		if (worker < 0) {
 			rc = 1;
 			break;
@@ -303,12 +310,13 @@ int cmd_vault_process(int argc, char **argv)
 	char root[4096];
 	snprintf(root, sizeof(root), "%s/.vault-root", dir);
 	mkdir(root, 0711);
-	if (sandbox_drop_privileges(root) != 0 || sandbox_install(SANDBOX_VAULT) != 0) {
+	int lane = vault_start_password_lane();
+	if (lane < 0 || sandbox_drop_privileges(root) != 0 || sandbox_install(SANDBOX_VAULT) != 0) {
 		log_warn("component=vault error=\"cannot drop privileges or install the filter\"");
 		return 1;
 	}
 	log_info("component=vault event=ready");
-	return vault_serve(ctl);
+	return vault_serve(ctl, lane);
 }
 
 static void worker_started(void)
@@ -321,7 +329,7 @@ int cmd_worker_process(int argc, char **argv)
 {
 	struct http_config cfg = {.listen = NULL};
 	const char *dir = NULL;
-	int listen_fd = -1, vault_fd = -1;
+	int listen_fd = -1, vault_fd = -1, password_fd = -1;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg.threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
 	for (int i = 1; i < argc; i++) {
@@ -340,6 +348,8 @@ int cmd_worker_process(int argc, char **argv)
 			return 2;
 		else if (strcmp(argv[i], "--vault-fd") == 0 && int_arg(next, &vault_fd) != 0)
 			return 2;
+		else if (strcmp(argv[i], "--vault-password-fd") == 0 && int_arg(next, &password_fd) != 0)
+			return 2;
 		else if (strcmp(argv[i], "--tls-cert") == 0)
 			cfg.tls_cert = next;
 		else if (strcmp(argv[i], "--tls-key") == 0)
@@ -352,13 +362,14 @@ int cmd_worker_process(int argc, char **argv)
 		}
 		i++;
 	}
-	if (dir == NULL || cfg.listen == NULL || listen_fd < 0 || vault_fd < 0) {
+	if (dir == NULL || cfg.listen == NULL || listen_fd < 0 || vault_fd < 0 || password_fd < 0) {
 		fprintf(stderr, "medkeep worker-process is started by medkeep serve\n");
 		return 2;
 	}
 	fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
 	fcntl(vault_fd, F_SETFD, FD_CLOEXEC);
-	vault_use_remote(vault_fd);
+	fcntl(password_fd, F_SETFD, FD_CLOEXEC);
+	vault_use_remote(vault_fd, password_fd);
 	if (store_open(dir, false) != 0 || audit_init() != 0 || auth_init() != 0) {
 		fprintf(stderr, "medkeep: cannot open the data directory %s\n", dir);
 		return 1;

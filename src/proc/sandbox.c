@@ -52,7 +52,7 @@ static const char *const common[] = {
 	"getrandom", "clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday", "time",
 	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "sigaltstack", "exit", "exit_group",
 	"getpid", "gettid", "tgkill", "sched_yield", "fstat", "newfstatat", "statx", "lseek",
-	"restart_syscall", "munlock", "mlock", "set_robust_list", "rseq",
+	"restart_syscall", "munlock", "mlock", "set_robust_list", "rseq", "pipe2",
 };
 
 /* A worker also speaks HTTP, uses SQLite files and runs threads (never processes). */

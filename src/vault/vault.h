@@ -109,12 +109,16 @@ int vault_notice_open(const char *token, const struct grant *g, const struct sto
 int vault_email_seal(const struct id *account, const char *email, struct buf *out) MUST_CHECK;
 int vault_email_open(const struct id *account, const void *ct, size_t n, struct buf *out) MUST_CHECK;
 
-/* In a worker of `serve`: send every key operation to the vault process over fd (a
- * SOCK_SEQPACKET socket). Without this, operations run in this process (command-line tools). */
-void vault_use_remote(int fd);
+/* In a worker of `serve`: send key operations to the vault process over fd and password
+ * checks over password_fd (SOCK_SEQPACKET sockets). Without this, operations run in this
+ * process (command-line tools). */
+void vault_use_remote(int fd, int password_fd);
 /* The vault process: answer workers until the parent goes away. ctl_fd brings each new
- * worker's socket (SCM_RIGHTS). Returns the exit code. */
-int vault_serve(int ctl_fd);
+ * worker's sockets (SCM_RIGHTS, tagged 'k' for key operations or 'p' for password checks);
+ * password_lane_fd comes from vault_start_password_lane (call it before the sandbox).
+ * Returns the exit code. */
+int vault_start_password_lane(void);
+int vault_serve(int ctl_fd, int password_lane_fd);
 
 /* New patient: make their key, wrap it, and seal their demographics with it. */
 int vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,

@@ -14,12 +14,17 @@
 #include "util/log.h"
 #include "vault/vault_int.h"
 
-static int vault_fd = -1;
+/* Two connections: one for the quick key operations of every request, one for password
+ * checks, which take the better part of a tenth of a second each and must never hold up the
+ * others. */
+static int vault_fd = -1, login_fd = -1;
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t login_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void vault_use_remote(int fd)
+void vault_use_remote(int fd, int password_fd)
 {
 	vault_fd = fd;
+	login_fd = password_fd;
 }
 
 bool vault_remote_connected(void)
@@ -34,10 +39,13 @@ static int call(struct msg_writer *w, uint8_t *resp, struct msg_reader *r)
 	size_t n = msg_finish(w);
 	if (n == 0)
 		return VAULT_DENIED; /* request too large: refuse, nothing sent */
-	pthread_mutex_lock(&call_lock);
-	ssize_t sent = send(vault_fd, w->buf, n, MSG_NOSIGNAL);
-	ssize_t got = sent == (ssize_t)n ? recv(vault_fd, resp, MSG_MAX, 0) : -1;
-	pthread_mutex_unlock(&call_lock);
+	bool slow = w->buf[5] == VOP_LOGIN;
+	pthread_mutex_t *lock = slow ? &login_lock : &call_lock;
+	int fd = slow ? login_fd : vault_fd;
+	pthread_mutex_lock(lock);
+	ssize_t sent = send(fd, w->buf, n, MSG_NOSIGNAL);
+	ssize_t got = sent == (ssize_t)n ? recv(fd, resp, MSG_MAX, 0) : -1;
+	pthread_mutex_unlock(lock);
 	uint8_t status = 0;
 	if (got <= 0 || msg_open(r, resp, (size_t)got, &status) != 0)
 		fatalx("the vault connection was lost (errno %d)", errno);

@@ -98,5 +98,9 @@ enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2 };
 /* Answer one request frame into out (MSG_MAX bytes): 0 with *out_len set, or -1 when the
  * frame is malformed (then nothing is answered). Pure apart from the key operations; fuzzed. */
 int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len);
+/* Which requests a connection may make: quick key operations, or password checks only. */
+enum vault_lane { LANE_KEYS, LANE_PASSWORDS };
+int vault_handle_lane(enum vault_lane lane, const uint8_t *frame, size_t n, uint8_t *out,
+		      size_t *out_len);
 
 #endif

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "limits.h"
@@ -281,8 +283,18 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 	return rc;
 }
 
-/* Receive one file descriptor from the parent; -1 on EOF or error. */
-static int receive_fd(int ctl)
+int vault_handle_lane(enum vault_lane lane, const uint8_t *frame, size_t n, uint8_t *out,
+		      size_t *out_len)
+{
+	*out_len = 0;
+	bool is_login = n >= 6 && frame[5] == VOP_LOGIN;
+	if (is_login != (lane == LANE_PASSWORDS))
+		return -1; /* a password check on the quick lane, or anything else on the slow one */
+	return vault_handle(frame, n, out, out_len);
+}
+
+/* Receive one file descriptor from the parent and its lane tag; -1 on EOF or error. */
+static int receive_fd(int ctl, char *tag)
 {
 	char data;
 	struct iovec iov = {&data, 1};
@@ -301,15 +313,27 @@ static int receive_fd(int ctl)
 		return -1;
 	int fd;
 	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	*tag = data;
 	return fd;
 }
 
-int vault_serve(int ctl_fd)
+/*
+ * One lane's loop: answer the connections in fds[1..] and take new ones from fds[0] (the ctl
+ * socket for the key lane; for the password lane, a pipe from the key lane's thread).
+ */
+struct lane {
+	enum vault_lane kind;
+	int intake;      /* where new connections come from */
+	bool from_parent; /* intake is the parent's ctl socket (SCM_RIGHTS) */
+	int hand_to;     /* key lane: the pipe to the password lane */
+};
+
+static int lane_loop(const struct lane *l)
 {
-	static uint8_t in[MSG_MAX + 1], out[MSG_MAX];
+	static _Thread_local uint8_t in[MSG_MAX + 1], out[MSG_MAX];
 	struct pollfd fds[1 + VAULT_MAX_PEERS];
 	int npeers = 0;
-	fds[0] = (struct pollfd){.fd = ctl_fd, .events = POLLIN};
+	fds[0] = (struct pollfd){.fd = l->intake, .events = POLLIN};
 	for (;;) {
 		if (poll(fds, (nfds_t)(1 + npeers), -1) < 0) {
 			if (errno == EINTR)
@@ -317,10 +341,19 @@ int vault_serve(int ctl_fd)
 			return 1;
 		}
 		if (fds[0].revents) {
-			int fd = receive_fd(ctl_fd);
+			char tag = 'k';
+			int fd = -1;
+			if (l->from_parent) {
+				fd = receive_fd(l->intake, &tag);
+			} else if (read(l->intake, &fd, sizeof(fd)) != (ssize_t)sizeof(fd)) {
+				fd = -1;
+			}
 			if (fd < 0)
 				return 0; /* the parent is gone: so are we */
-			if (npeers == VAULT_MAX_PEERS) {
+			if (tag == 'p' && l->hand_to >= 0) {
+				if (write(l->hand_to, &fd, sizeof(fd)) != (ssize_t)sizeof(fd))
+					close(fd);
+			} else if (npeers == VAULT_MAX_PEERS) {
 				close(fd);
 				log_warn("component=vault error=\"too many workers\"");
 			} else {
@@ -333,7 +366,7 @@ int vault_serve(int ctl_fd)
 			ssize_t n = recv(fds[i].fd, in, sizeof(in), 0);
 			size_t out_len = 0;
 			bool ok = n > 0 && (size_t)n <= MSG_MAX &&
-				  vault_handle(in, (size_t)n, out, &out_len) == 0 &&
+				  vault_handle_lane(l->kind, in, (size_t)n, out, &out_len) == 0 &&
 				  send(fds[i].fd, out, out_len, MSG_NOSIGNAL) == (ssize_t)out_len;
 			sodium_memzero(out, out_len);
 			sodium_memzero(in, n > 0 ? (size_t)n : 0);
@@ -347,4 +380,34 @@ int vault_serve(int ctl_fd)
 			}
 		}
 	}
+}
+
+static void *password_lane(void *arg)
+{
+	const struct lane *l = arg;
+	lane_loop(l);
+	return NULL;
+}
+
+int vault_start_password_lane(void)
+{
+	static struct lane slow;
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) != 0)
+		return -1;
+	slow = (struct lane){.kind = LANE_PASSWORDS, .intake = pipefd[0], .hand_to = -1};
+	pthread_t t;
+	if (pthread_create(&t, NULL, password_lane, &slow) != 0)
+		return -1;
+	pthread_detach(t);
+	return pipefd[1];
+}
+
+int vault_serve(int ctl_fd, int password_lane_fd)
+{
+	/* Password checks (Argon2id, tens of milliseconds each) run on their own thread: a bounded
+	 * pool of one, so a flood of logins can never hold up the key operations of reads. */
+	struct lane keys = {.kind = LANE_KEYS, .intake = ctl_fd, .from_parent = true,
+			    .hand_to = password_lane_fd};
+	return lane_loop(&keys);
 }
