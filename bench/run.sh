@@ -165,6 +165,8 @@ fi
 # The load-generating account reads its own documents far beyond any person's day: raise its
 # role's byte budget (the breaker itself stays on; see README, "The exfiltration breaker").
 printf 'breaker.patient.bytes = 1000000000000\n' >"$DATA/medkeep.conf"
+# A previous run's login flood leaves this address blocked for 15 minutes; start clean.
+sqlite3 "$DATA/medkeep.db" 'DELETE FROM throttle;' || die "cannot reset login throttling in $DATA"
 serve_args=(serve --data "$DATA")
 [ -z "$MK_THREADS" ] || serve_args+=(--threads "$MK_THREADS")
 MK_PORT=""

@@ -38,6 +38,8 @@ struct request {
 	struct response *held;
 	bool audit_done;
 	bool audit_ok;
+	bool slow_started;
+	struct request *next_slow; /* slow-lane queue */
 };
 
 enum csp_kind { CSP_PAGE = 0, CSP_DOWNLOAD };
@@ -66,6 +68,9 @@ struct route {
 	enum route_body body;
 	enum route_kind kind;
 	handler_fn handler;
+	/* Runs on the slow lane (password checks): the connection is parked meanwhile, so a
+	 * flood of these never holds up the threads that serve everything else. */
+	bool slow;
 };
 
 struct http_config {

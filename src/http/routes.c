@@ -9,34 +9,38 @@
 #include "util/id.h"
 #include "web/web.h"
 
+/* Where a route runs: on the serving threads, or on the slow lane (see server.c). */
+#define FAST false
+#define SLOW true
+
 static const struct route routes[] = {
-	{METHOD_GET, "/", AUTH_NONE, BODY_NONE, KIND_PAGE, web_home},
-	{METHOD_GET, "/login", AUTH_NONE, BODY_NONE, KIND_PAGE, web_login_form},
-	{METHOD_POST, "/login", AUTH_NONE, BODY_FORM, KIND_PAGE, web_login_submit},
-	{METHOD_POST, "/logout", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_logout},
-	{METHOD_GET, "/login/mfa", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_mfa_form},
-	{METHOD_POST, "/login/mfa", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_mfa_submit},
-	{METHOD_GET, "/mfa/setup", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_mfa_setup},
-	{METHOD_POST, "/mfa/setup", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_mfa_confirm},
-	{METHOD_GET, "/session", AUTH_SESSION, BODY_NONE, KIND_API, web_session_json},
-	{METHOD_GET, "/static/style.css", AUTH_NONE, BODY_NONE, KIND_PAGE, web_stylesheet},
-	{METHOD_GET, "/security", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_security},
-	{METHOD_GET, "/documents", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_my_documents},
-	{METHOD_GET, "/documents/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document},
-	{METHOD_GET, "/documents/*/download", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document_download},
-	{METHOD_GET, "/patients", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_patients},
-	{METHOD_GET, "/patients/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_patient},
-	{METHOD_POST, "/patients/*/documents", AUTH_SESSION, BODY_UPLOAD, KIND_PAGE, web_document_upload},
-	{METHOD_GET, "/fhir/R4/metadata", AUTH_NONE, BODY_NONE, KIND_FHIR, fhir_metadata},
-	{METHOD_GET, "/fhir/R4/Patient", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_search},
-	{METHOD_GET, "/fhir/R4/Patient/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_read},
+	{METHOD_GET, "/", AUTH_NONE, BODY_NONE, KIND_PAGE, web_home, FAST},
+	{METHOD_GET, "/login", AUTH_NONE, BODY_NONE, KIND_PAGE, web_login_form, FAST},
+	{METHOD_POST, "/login", AUTH_NONE, BODY_FORM, KIND_PAGE, web_login_submit, SLOW},
+	{METHOD_POST, "/logout", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_logout, FAST},
+	{METHOD_GET, "/login/mfa", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_mfa_form, FAST},
+	{METHOD_POST, "/login/mfa", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_mfa_submit, FAST},
+	{METHOD_GET, "/mfa/setup", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_mfa_setup, FAST},
+	{METHOD_POST, "/mfa/setup", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_mfa_confirm, FAST},
+	{METHOD_GET, "/session", AUTH_SESSION, BODY_NONE, KIND_API, web_session_json, FAST},
+	{METHOD_GET, "/static/style.css", AUTH_NONE, BODY_NONE, KIND_PAGE, web_stylesheet, FAST},
+	{METHOD_GET, "/security", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_security, FAST},
+	{METHOD_GET, "/documents", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_my_documents, FAST},
+	{METHOD_GET, "/documents/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document, FAST},
+	{METHOD_GET, "/documents/*/download", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document_download, FAST},
+	{METHOD_GET, "/patients", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_patients, FAST},
+	{METHOD_GET, "/patients/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_patient, FAST},
+	{METHOD_POST, "/patients/*/documents", AUTH_SESSION, BODY_UPLOAD, KIND_PAGE, web_document_upload, FAST},
+	{METHOD_GET, "/fhir/R4/metadata", AUTH_NONE, BODY_NONE, KIND_FHIR, fhir_metadata, FAST},
+	{METHOD_GET, "/fhir/R4/Patient", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_search, FAST},
+	{METHOD_GET, "/fhir/R4/Patient/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_read, FAST},
 	{METHOD_GET, "/fhir/R4/DocumentReference", AUTH_SESSION, BODY_NONE, KIND_FHIR,
-	 fhir_docref_search},
+	 fhir_docref_search, FAST},
 	{METHOD_GET, "/fhir/R4/DocumentReference/*", AUTH_SESSION, BODY_NONE, KIND_FHIR,
-	 fhir_docref_read},
+	 fhir_docref_read, FAST},
 	{METHOD_POST, "/fhir/R4/DocumentReference", AUTH_SESSION, BODY_JSON, KIND_FHIR,
-	 fhir_docref_create},
-	{METHOD_GET, "/fhir/R4/Binary/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_binary_read},
+	 fhir_docref_create, FAST},
+	{METHOD_GET, "/fhir/R4/Binary/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_binary_read, FAST},
 };
 
 bool path_is_clean(const char *path)

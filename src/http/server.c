@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,6 +335,60 @@ static void on_audit_durable(void *ctx, bool ok)
 	MHD_resume_connection(req->conn);
 }
 
+/*
+ * The slow lane: one thread for requests whose route is marked slow (password checks). Their
+ * connections are parked while they wait; the queue is bounded, and past it a request is
+ * answered 503 at once, so a flood queues nowhere.
+ */
+#define SLOW_QUEUE_MAX 16
+static pthread_mutex_t slow_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t slow_cond = PTHREAD_COND_INITIALIZER;
+static struct request *slow_head, *slow_tail;
+static size_t slow_len;
+
+static int slow_submit(struct request *req)
+{
+	pthread_mutex_lock(&slow_lock);
+	int rc = -1;
+	if (slow_len < SLOW_QUEUE_MAX) {
+		req->next_slow = NULL;
+		if (slow_tail)
+			slow_tail->next_slow = req;
+		else
+			slow_head = req;
+		slow_tail = req;
+		slow_len++;
+		pthread_cond_signal(&slow_cond);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&slow_lock);
+	return rc;
+}
+
+static void *slow_lane(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&slow_lock);
+		while (slow_head == NULL)
+			pthread_cond_wait(&slow_cond, &slow_lock);
+		struct request *req = slow_head;
+		slow_head = req->next_slow;
+		if (slow_head == NULL)
+			slow_tail = NULL;
+		slow_len--;
+		pthread_mutex_unlock(&slow_lock);
+
+		audit_defer_begin();
+		dispatch(req, req->held);
+		int64_t seq = audit_defer_end();
+		req->audit_ok = seq == 0 || audit_wait_durable(seq) == 0;
+		__atomic_store_n(&req->audit_done, true, __ATOMIC_RELEASE);
+		MHD_resume_connection(req->conn);
+	}
+	return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -400,6 +455,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (res == NULL)
 		return MHD_NO;
 	req->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	if (req->route && req->route->slow && !req->body_too_large && path_is_clean(req->path)) {
+		req->held = res;
+		req->slow_started = true;
+		MHD_suspend_connection(conn);
+		if (slow_submit(req) != 0) {
+			error_for(req, res, 503, "Busy; please try again in a moment");
+			req->audit_ok = true;
+			__atomic_store_n(&req->audit_done, true, __ATOMIC_RELEASE);
+			MHD_resume_connection(conn);
+		}
+		return MHD_YES;
+	}
 	audit_defer_begin();
 	dispatch(req, res);
 	int64_t seq = audit_defer_end();
@@ -570,12 +637,14 @@ int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(voi
 			return 2;
 		}
 	}
-	if (audit_start_writer() != 0) {
-		fprintf(stderr, "medkeep serve: cannot start the audit writer\n");
+	pthread_t slow;
+	if (audit_start_writer() != 0 || pthread_create(&slow, NULL, slow_lane, NULL) != 0) {
+		fprintf(stderr, "medkeep serve: cannot start the audit writer or the slow lane\n");
 		free(cert);
 		free(key);
 		return 1;
 	}
+	pthread_detach(slow);
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
