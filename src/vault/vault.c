@@ -247,10 +247,6 @@ static const struct key *master_open(void)
 	return master;
 }
 
-static void master_close(void)
-{
-}
-
 const struct key *vault_master(void)
 {
 	return master_open();
@@ -268,8 +264,7 @@ void vault_ad(char out[128], const char *purpose, const struct id *patient, cons
 void vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
 {
 	struct key sub;
-	key_derive(master_open(), 1, "blindidx", &sub);
-	master_close();
+	vault_index_subkey(&sub); /* index.key: unchanged by a master key rotation */
 	crypto_generichash_state st;
 	crypto_generichash_init(&st, sub.b, sizeof(sub.b), HASH_BYTES);
 	crypto_generichash_update(&st, (const uint8_t *)kind, strlen(kind) + 1);
@@ -280,11 +275,8 @@ void vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYT
 
 static int patient_key(const struct store_patient *p, struct key *pk)
 {
-	char ad[128];
-	vault_ad(ad, "patient-key", &p->id, NULL);
-	int rc = key_unwrap(master_open(), ad, p->wrapped_key.ptr, p->wrapped_key.len, pk);
-	master_close();
-	return rc;
+	/* The wrapped key names the master key that wraps it (vault_keys.c, for rotation). */
+	return vault_patient_key_unwrap(&p->id, p->wrapped_key.ptr, p->wrapped_key.len, pk);
 }
 
 int vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,
@@ -293,9 +285,7 @@ int vault_patient_create(const struct id *patient, const void *phi, size_t phi_l
 	struct key pk;
 	char ad[128];
 	key_random(&pk);
-	vault_ad(ad, "patient-key", patient, NULL);
-	int rc = key_wrap(master_open(), ad, &pk, wrapped_key);
-	master_close();
+	int rc = vault_patient_key_wrap(patient, &pk, wrapped_key); /* vault_keys.c */
 	if (rc == 0) {
 		vault_ad(ad, "patient-phi", patient, NULL);
 		rc = envelope_seal(&pk, ad, phi, phi_len, phi_ct);
