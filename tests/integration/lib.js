@@ -75,6 +75,36 @@ async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = n
   return server;
 }
 
+// Serve an existing data directory (left in place on stop). Returns { base, dir, port, stop }.
+async function serveDir(dir, { bin = BIN, env = {} } = {}) {
+  const port = await freePort();
+  const proc = spawn(bin, ['serve', '--data', dir, '--listen', `127.0.0.1:${port}`],
+    { env: { ...process.env, ...SAN_ENV, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try { const r = await fetch(`${base}/fhir/R4/metadata`); if (r.ok) break; } catch { /* not yet */ }
+    if (proc.exitCode !== null) throw new Error(`serve exited: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base, dir, port, proc,
+    logs: () => stderr,
+    async stop() {
+      if (proc.exitCode === null) {
+        const done = new Promise((r) => proc.on('exit', r));
+        proc.kill('SIGTERM');
+        await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
+        if (proc.exitCode === null) proc.kill('SIGKILL');
+      }
+      if (/AddressSanitizer|runtime error|LeakSanitizer/.test(stderr)) {
+        throw new Error(`sanitizer report from the server:\n${stderr.slice(0, 4000)}`);
+      }
+    },
+  };
+}
+
 // One browser-less user: cookies by hand, CSRF token from /session.
 class Client {
   constructor(base) { this.base = base; this.cookies = new Map(); this.csrf = null; }
@@ -184,4 +214,4 @@ function filesUnder(dir) {
   return out;
 }
 
-module.exports = { BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };
+module.exports = { BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };
