@@ -189,8 +189,10 @@ static void *writer_main(void *arg)
 
 		if (n == 0) {
 			/* Nothing new, but records written since the last checkpoint: make one. */
-			if (commit_records(batch, 0, true) != 0)
+			if (commit_records(batch, 0, true) != 0) {
 				log_warn("component=audit error=\"checkpoint commit failed\"");
+				cp_ms = now_ms(); /* try again in AUDIT_CHECKPOINT_SECONDS, not now */
+			}
 			continue;
 		}
 		/* Everything queued while the previous commit was syncing goes in this one. */

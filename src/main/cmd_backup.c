@@ -201,8 +201,10 @@ int cmd_restore(int argc, char **argv)
 	if (store_file_copy(STORE_FILE_DATA, backup, dir, copy_progress) != STORE_OK ||
 	    store_file_copy(STORE_FILE_AUDIT, backup, dir, copy_progress) != STORE_OK ||
 	    vault_key_files_copy(keys, dir) != 0 ||
-	    store_file_copy(STORE_FILE_KEYS, keys, dir, copy_progress) != STORE_OK) {
-		fprintf(stderr, "medkeep restore: the copy failed; %s is incomplete, remove it\n", dir);
+	    store_file_copy(STORE_FILE_KEYS, keys, dir, copy_progress) != STORE_OK ||
+	    vault_key_files_check(keys, dir) != 0) {
+		fprintf(stderr, "medkeep restore: the copy failed (or a key rotation ran in %s "
+				"meanwhile); %s is incomplete, remove it\n", keys, dir);
 		return 1;
 	}
 	if (open_data_dir(dir) != 0) {

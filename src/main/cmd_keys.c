@@ -86,6 +86,10 @@ static int backup_keys(const char *dir, const char *out)
 		fprintf(stderr, "medkeep keys backup: the copy failed\n");
 		return 1;
 	}
+	if (vault_key_files_check(dir, out) != 0) {
+		fprintf(stderr, "medkeep keys backup: a key rotation ran during the copy; run it again\n");
+		return 1;
+	}
 	printf("Key material of %s copied to %s (master.key, keystore.db, index.key,\n"
 	       "audit-signing.key). Keep it apart from the data backups, and replace it after every\n"
 	       "shred and rotation: it still holds keys destroyed after it was made.\n", dir, out);

@@ -141,5 +141,9 @@ void vault_signing_key_id(const uint8_t pk[SIGN_PUBLIC_BYTES], uint8_t key_id[KE
  * replacing what is there). Refuses while a rotation is under way in from_dir. The keystore
  * (keystore.db) is copied by the store (store_file_copy). */
 int vault_key_files_copy(const char *from_dir, const char *to_dir);
+/* After copying the keystore too: 0 when from_dir's master key is still the one copied and no
+ * rotation started meanwhile (else the keystore copy may hold rows the copied key cannot open:
+ * copy again). */
+int vault_key_files_check(const char *from_dir, const char *to_dir);
 
 #endif

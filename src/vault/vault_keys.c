@@ -539,6 +539,20 @@ int vault_rotation_commit(void)
 
 /* --- copies of the key files --- */
 
+int vault_key_files_check(const char *from_dir, const char *to_dir)
+{
+	uint8_t a[KEY_BYTES], b[KEY_BYTES], next[KEY_BYTES];
+	int rc = read_key_file(from_dir, NEXT_FILE, next) == 1 &&
+			 read_key_file(from_dir, MASTER_FILE, a) == 0 &&
+			 read_key_file(to_dir, MASTER_FILE, b) == 0 && sodium_memcmp(a, b, KEY_BYTES) == 0
+		 ? 0
+		 : -1;
+	sodium_memzero(a, sizeof(a));
+	sodium_memzero(b, sizeof(b));
+	sodium_memzero(next, sizeof(next));
+	return rc;
+}
+
 int vault_key_files_copy(const char *from_dir, const char *to_dir)
 {
 	static const char *const names[] = {MASTER_FILE, INDEX_FILE, SIGNING_FILE};

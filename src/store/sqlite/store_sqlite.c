@@ -1534,10 +1534,18 @@ int store_patient_shred_state(const struct id *patient, struct store_shred_state
  * keeps it; the pages are wiped anyway (secure_delete) once they are written back. */
 static void truncate_wal(enum stmt_id which)
 {
-	sqlite3_stmt *s = stmt(which);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		;
-	sqlite3_reset(s);
+	/* The pragma answers (busy, frames, checkpointed); busy while `serve` holds a read
+	 * snapshot for a moment, so try a few times. */
+	for (int tries = 0; tries < 20; tries++) {
+		sqlite3_stmt *s = stmt(which);
+		int busy = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 1;
+		sqlite3_reset(s);
+		if (!busy)
+			return;
+		usleep(50 * 1000);
+	}
+	log_warn("component=store op=wal_truncate error=\"readers kept the log; it is emptied at "
+		 "the next checkpoint\"");
 }
 
 int store_patient_key_destroy(const struct id *patient)
