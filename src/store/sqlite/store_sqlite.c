@@ -1704,6 +1704,9 @@ int store_file_copy(enum store_file f, const char *from_dir, const char *to_dir,
 			goto out;
 	}
 	sqlite3_busy_timeout(src, 10000);
+	/* Were this the last connection, closing it would checkpoint the live file's log: a
+	 * backup must not write to what it copies. */
+	sqlite3_db_config(src, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	/*
 	 * One read transaction around the whole copy: in WAL mode it pins a snapshot, so the copy
 	 * is of one moment even while `serve` commits, and the backup never restarts (it would
