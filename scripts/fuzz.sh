@@ -50,6 +50,7 @@ HARNESSES=(
 	"docref_json|65536|70|ALL"
 	"nhi|4096|50|src/domain/nhi.c"
 	"path|4096|45|ALL"
+	"checkpoints|65536|60|ALL"
 )
 
 OUT=build/fuzz

@@ -108,4 +108,14 @@ int audit_verify_checkpoints(const uint8_t pk[SIGN_PUBLIC_BYTES], const struct a
 			     size_t n, int64_t trail_last, struct audit_checkpoint_result *out,
 			     void (*progress)(int64_t done));
 
+/* The format name of an exported checkpoint file (audit export-checkpoints). */
+#define AUDIT_EXPORT_FORMAT "medkeep-audit-checkpoints/1"
+/*
+ * Parse an exported checkpoint file (untrusted: it comes from whoever hands it over): the
+ * public key and the checkpoints, in file order. *cps is malloc'ed (the caller frees it).
+ * Returns 0, or -1 with *why saying what is wrong (nothing allocated).
+ */
+int audit_checkpoints_parse(const char *json, size_t len, uint8_t pk[SIGN_PUBLIC_BYTES],
+			    struct audit_checkpoint **cps, size_t *n, const char **why);
+
 #endif

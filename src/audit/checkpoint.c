@@ -5,6 +5,8 @@
  * reached seq with exactly that hash. Together: nothing up to the newest checkpoint was
  * changed, reordered or deleted, including at the end.
  */
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -83,4 +85,75 @@ int audit_verify_checkpoints(const uint8_t pk[SIGN_PUBLIC_BYTES], const struct a
 	if (rc < 0 || c.read_error)
 		return -1;
 	return rc == 0 ? 0 : 1;
+}
+
+static int b64_fixed(const char *s, uint8_t *out, size_t n)
+{
+	if (s == NULL || strlen(s) > 4 * n)
+		return -1;
+	struct arena a;
+	arena_init(&a, 4096);
+	struct buf b;
+	buf_init(&b, &a, 1024);
+	int rc = base64_decode(s, strlen(s), &b) == 0 && b.len == n ? 0 : -1;
+	if (rc == 0)
+		memcpy(out, b.data, n);
+	arena_release(&a);
+	return rc;
+}
+
+int audit_checkpoints_parse(const char *json, size_t len, uint8_t pk[SIGN_PUBLIC_BYTES],
+			    struct audit_checkpoint **cps, size_t *n, const char **why)
+{
+	*cps = NULL;
+	*n = 0;
+	json_error_t err;
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
+	json_t *list = json_object_get(root, "checkpoints");
+	const char *format = json_string_value(json_object_get(root, "format"));
+	if (root == NULL || format == NULL || strcmp(format, AUDIT_EXPORT_FORMAT) != 0 ||
+	    !json_is_array(list)) {
+		*why = "not a medkeep checkpoint export";
+		json_decref(root);
+		return -1;
+	}
+	if (b64_fixed(json_string_value(json_object_get(root, "public_key")), pk,
+		      SIGN_PUBLIC_BYTES) != 0) {
+		*why = "no Ed25519 public key in it";
+		json_decref(root);
+		return -1;
+	}
+	size_t count = json_array_size(list);
+	struct audit_checkpoint *out = calloc(count ? count : 1, sizeof(*out));
+	if (out == NULL) {
+		*why = "out of memory";
+		json_decref(root);
+		return -1;
+	}
+	uint8_t kid[KEY_ID_BYTES];
+	vault_signing_key_id(pk, kid);
+	for (size_t i = 0; i < count; i++) {
+		json_t *o = json_array_get(list, i);
+		struct audit_checkpoint *cp = &out[i];
+		json_t *seq = json_object_get(o, "seq"), *ts = json_object_get(o, "ts_ms");
+		json_t *k = json_object_get(o, "key_id");
+		if (!json_is_integer(seq) || !json_is_integer(ts) ||
+		    bytes_unhex(json_string_value(json_object_get(o, "head")), cp->head, HASH_BYTES) != 0 ||
+		    b64_fixed(json_string_value(json_object_get(o, "signature")), cp->sig,
+			      SIGNATURE_BYTES) != 0 ||
+		    (k != NULL && key_id_parse(json_string_value(k), cp->key_id) != 0)) {
+			*why = "a checkpoint in it is malformed";
+			free(out);
+			json_decref(root);
+			return -1;
+		}
+		cp->seq = (int64_t)json_integer_value(seq);
+		cp->ts_ms = (int64_t)json_integer_value(ts);
+		if (k == NULL)
+			memcpy(cp->key_id, kid, KEY_ID_BYTES);
+	}
+	json_decref(root);
+	*cps = out;
+	*n = count;
+	return 0;
 }

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +18,6 @@
 #include "main/cmd.h"
 #include "store/store.h"
 #include "vault/vault.h"
-
-#define EXPORT_FORMAT "medkeep-audit-checkpoints/1"
 
 static const char usage[] =
 	"usage: medkeep audit verify --data DIR [--checkpoints FILE]\n"
@@ -152,7 +149,7 @@ static int export_checkpoints(const char *dir, const char *out_path)
 		fprintf(f, "{\n  \"format\": \"%s\",\n  \"algorithm\": \"Ed25519\",\n"
 			   "  \"public_key\": \"%s\",\n  \"key_id\": \"%s\",\n  \"exported\": \"%s\",\n"
 			   "  \"trail_records\": %lld,\n  \"checkpoints\": [",
-			EXPORT_FORMAT, b64.data, hex, now, (long long)last);
+			AUDIT_EXPORT_FORMAT, b64.data, hex, now, (long long)last);
 		struct export_ctx x = {.f = f, .first = true};
 		rc = store_audit_checkpoints_each(export_one, &x);
 		fprintf(f, "\n  ]\n}\n");
@@ -174,73 +171,28 @@ static int export_checkpoints(const char *dir, const char *out_path)
 	return 0;
 }
 
-static int b64_fixed(const char *s, uint8_t *out, size_t n)
-{
-	if (s == NULL)
-		return -1;
-	struct arena a;
-	arena_init(&a, 4096);
-	struct buf b;
-	buf_init(&b, &a, 1024);
-	int rc = base64_decode(s, strlen(s), &b) == 0 && b.len == n ? 0 : -1;
-	if (rc == 0)
-		memcpy(out, b.data, n);
-	arena_release(&a);
-	return rc;
-}
-
 /* Read an exported checkpoint file; *cps is malloc'ed. Returns 0, or -1 with a message. */
 static int load_export(const char *path, uint8_t pk[SIGN_PUBLIC_BYTES],
 		       struct audit_checkpoint **cps, size_t *n)
 {
 	struct stat st;
-	if (stat(path, &st) != 0 || st.st_size > LIMIT_CHECKPOINT_FILE_BYTES) {
-		fprintf(stderr, "medkeep audit verify: cannot read %s (missing or over 1 GB)\n", path);
-		return -1;
+	FILE *f = NULL;
+	char *text = NULL;
+	const char *why = "cannot be read";
+	int rc = -1;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > LIMIT_CHECKPOINT_FILE_BYTES) {
+		why = "is over 1 GB";
+	} else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (f = fopen(path, "r")) != NULL &&
+		   (text = malloc((size_t)st.st_size + 1)) != NULL &&
+		   fread(text, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
+		rc = audit_checkpoints_parse(text, (size_t)st.st_size, pk, cps, n, &why);
 	}
-	json_error_t err;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	json_t *list = json_object_get(root, "checkpoints");
-	const char *format = json_string_value(json_object_get(root, "format"));
-	if (root == NULL || format == NULL || strcmp(format, EXPORT_FORMAT) != 0 ||
-	    !json_is_array(list) ||
-	    b64_fixed(json_string_value(json_object_get(root, "public_key")), pk,
-		      SIGN_PUBLIC_BYTES) != 0) {
-		fprintf(stderr, "medkeep audit verify: %s is not a medkeep checkpoint export\n", path);
-		json_decref(root);
-		return -1;
-	}
-	*n = json_array_size(list);
-	*cps = calloc(*n ? *n : 1, sizeof(**cps));
-	if (*cps == NULL) {
-		json_decref(root);
-		return -1;
-	}
-	uint8_t kid[KEY_ID_BYTES];
-	vault_signing_key_id(pk, kid);
-	for (size_t i = 0; i < *n; i++) {
-		json_t *o = json_array_get(list, i);
-		struct audit_checkpoint *cp = &(*cps)[i];
-		json_t *seq = json_object_get(o, "seq"), *ts = json_object_get(o, "ts_ms");
-		const char *k = json_string_value(json_object_get(o, "key_id"));
-		if (!json_is_integer(seq) || !json_is_integer(ts) ||
-		    bytes_unhex(json_string_value(json_object_get(o, "head")), cp->head, HASH_BYTES) != 0 ||
-		    b64_fixed(json_string_value(json_object_get(o, "signature")), cp->sig,
-			      SIGNATURE_BYTES) != 0 ||
-		    (k != NULL && key_id_parse(k, cp->key_id) != 0)) {
-			fprintf(stderr, "medkeep audit verify: %s: checkpoint %zu is malformed\n", path, i + 1);
-			free(*cps);
-			*cps = NULL;
-			json_decref(root);
-			return -1;
-		}
-		cp->seq = (int64_t)json_integer_value(seq);
-		cp->ts_ms = (int64_t)json_integer_value(ts);
-		if (k == NULL)
-			memcpy(cp->key_id, kid, KEY_ID_BYTES);
-	}
-	json_decref(root);
-	return 0;
+	if (f)
+		fclose(f);
+	free(text);
+	if (rc != 0)
+		fprintf(stderr, "medkeep audit verify: %s: %s\n", path, why);
+	return rc;
 }
 
 static int verify(const char *dir, const char *export_file)
