@@ -65,11 +65,6 @@ static void chaos_maybe_stop(int64_t done)
 }
 #endif
 
-static void hex_id(const struct id *id, char out[ID_HEX_LEN + 1])
-{
-	id_hex(id, out);
-}
-
 /* One pass over the keystore from the start: rewrap every row the new key does not wrap. */
 static int rewrap_keystore(const uint8_t to[KEY_ID_BYTES], size_t batch,
 			   void (*progress)(const char *, int64_t, int64_t), struct rotate_report *out)
@@ -101,7 +96,7 @@ static int rewrap_keystore(const uint8_t to[KEY_ID_BYTES], size_t batch,
 			buf_init(&b, &ar, 256);
 			if (vault_patient_key_rewrap(&rows[i].patient, rows[i].wrapped, to, &b) < 0) {
 				char hex[ID_HEX_LEN + 1];
-				hex_id(&rows[i].patient, hex);
+				id_hex(&rows[i].patient, hex);
 				fprintf(stderr, "medkeep keys rotate: the key of patient %s cannot be "
 						"unwrapped by any loaded master key\n", hex);
 				arena_release(&ar);
