@@ -51,6 +51,7 @@ HARNESSES=(
 	"nhi|4096|50|src/domain/nhi.c"
 	"path|4096|45|ALL"
 	"vault_msg|65536|60|ALL"
+	"checkpoints|65536|60|ALL"
 )
 
 OUT=build/fuzz

@@ -52,4 +52,28 @@
 /* Demo generator: the test-range NHIs it draws from hold 1.38 million numbers. */
 #define LIMIT_DEMO_PATIENTS 1000000
 
+/*
+ * Signed audit checkpoints: one after this many records, or once this many seconds have
+ * passed since the last one while records are waiting, whichever comes first. Records after
+ * the newest checkpoint could be deleted without `audit verify` noticing, so these bound that
+ * window: at most 10,000 records or a minute of activity. A checkpoint costs one Ed25519
+ * signature (about 50 microseconds) and one row, inside a commit the writer makes anyway: at
+ * 10,000 records a second that is one per second, a small fraction of one core.
+ */
+#define AUDIT_CHECKPOINT_RECORDS 10000
+#define AUDIT_CHECKPOINT_SECONDS 60
+
+/* Online backup: pages copied per step (4 MB of 4 KB pages): progress shows every step,
+ * and each step is short. The whole copy reads one snapshot (see store_file_copy). */
+#define LIMIT_BACKUP_STEP_PAGES 1024
+
+/* Key rotation: patient keys rewrapped per transaction. A batch holds the keystore's write
+ * lock for a few milliseconds, so patient creation in a serving portal waits at most that;
+ * an interrupted rotation redoes at most one batch. */
+#define LIMIT_ROTATE_BATCH 500
+
+/* An exported checkpoint file is read whole: a year of checkpoints at one a minute is about
+ * 100 MB of JSON; more than 1 GB is refused rather than read into memory. */
+#define LIMIT_CHECKPOINT_FILE_BYTES (1024L * 1024 * 1024)
+
 #endif

@@ -1,5 +1,6 @@
 #include "audit/audit.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -7,25 +8,39 @@
 #include <time.h>
 
 #include "crypto/crypto.h"
+#include "limits.h"
 #include "util/log.h"
+#include "vault/vault.h"
 
 /*
- * Chain state and the writer's queue, under one lock: sequence numbers and hashes are given
- * out in the order records are queued, and the writer commits them in that order.
+ * Records are chained when they are written, not when they are queued: the writer (or, in a
+ * command-line tool, the appending thread) reads the trail's head inside its write
+ * transaction and chains onto it. So another process appending to the same trail (a
+ * command-line tool beside `serve`) does not break the chain, nor fail `serve`: the store
+ * answers STORE_CONFLICT, and the batch is chained again onto the new head.
+ *
+ * Requests wait for their records by ticket: a number given out in queue order, separate from
+ * the sequence number the record gets when written.
  */
 static pthread_mutex_t chain_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t queued_cond = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t durable_cond = PTHREAD_COND_INITIALIZER;
-static int64_t chain_seq;     /* last sequence number given out */
-static uint8_t chain_head[HASH_BYTES];
-static int64_t durable_seq;   /* last sequence number committed */
-static bool trail_failed;     /* a commit failed: refuse everything from now on */
+static int64_t last_ticket;    /* last ticket given out */
+static int64_t durable_ticket; /* last ticket committed */
+static bool trail_failed;      /* a commit failed: refuse everything from now on */
 static bool writer_running;
 static bool writer_stop;
 static pthread_t writer_thread;
 
+/* The trail as this process last wrote or read it, and its newest checkpoint. Touched only by
+ * the writer thread while it runs, otherwise under chain_lock. */
+static int64_t db_seq;
+static uint8_t db_head[HASH_BYTES];
+static int64_t cp_seq, cp_ms;
+static bool cp_warned;
+
 #define QUEUE_MAX 4096 /* records waiting for the writer; appenders wait when it is full */
-static struct audit_record queue[QUEUE_MAX];
+static struct audit_record queue[QUEUE_MAX]; /* .seq holds the ticket until written */
 static size_t queue_len;
 
 struct waiter {
@@ -39,11 +54,79 @@ static struct waiter *waiters;
 static _Thread_local bool defer_active;
 static _Thread_local int64_t defer_last_seq;
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int audit_init(void)
 {
-	int rc = store_audit_last(&chain_seq, chain_head) == STORE_OK ? 0 : -1;
-	durable_seq = chain_seq;
-	return rc;
+	if (store_audit_last(&db_seq, db_head) != STORE_OK)
+		return -1;
+	struct audit_checkpoint cp;
+	int rc = store_audit_last_checkpoint(&cp);
+	if (rc == STORE_ERROR)
+		return -1;
+	cp_seq = rc == STORE_OK ? cp.seq : 0;
+	cp_ms = rc == STORE_OK ? cp.ts_ms : 0;
+	last_ticket = durable_ticket = 0;
+	return 0;
+}
+
+/*
+ * Chain r[0..n) onto the trail's head and write them, with a signed checkpoint when one is due
+ * (AUDIT_CHECKPOINT_RECORDS or _SECONDS, see limits.h) or forced. n may be 0: a checkpoint
+ * alone. When another process appended meanwhile, re-read the head and chain again.
+ */
+static int commit_records(struct audit_record *r, size_t n, bool force_cp)
+{
+	for (int attempt = 0; attempt < 100; attempt++) {
+		int64_t seq = db_seq;
+		uint8_t head[HASH_BYTES];
+		memcpy(head, db_head, HASH_BYTES);
+		for (size_t i = 0; i < n; i++) {
+			r[i].seq = ++seq;
+			memcpy(r[i].prev, head, HASH_BYTES);
+			audit_record_hash(&r[i], r[i].hash);
+			memcpy(head, r[i].hash, HASH_BYTES);
+		}
+		int64_t now = now_ms();
+		struct audit_checkpoint cp;
+		bool with_cp = false;
+		if (seq > cp_seq && (force_cp || seq - cp_seq >= AUDIT_CHECKPOINT_RECORDS ||
+				     now - cp_ms >= (int64_t)AUDIT_CHECKPOINT_SECONDS * 1000)) {
+			memset(&cp, 0, sizeof(cp));
+			cp.seq = seq;
+			cp.ts_ms = now;
+			memcpy(cp.head, head, HASH_BYTES);
+			with_cp = vault_checkpoint_sign(seq, now, head, cp.sig, cp.key_id) == 0;
+			if (!with_cp) {
+				/* No signing key loaded (a tool that opened only the store): the chain
+				 * still protects order and content; try again in a while. */
+				if (!cp_warned)
+					log_warn("component=audit error=\"no audit signing key: checkpoints not made\"");
+				cp_warned = true;
+				cp_ms = now;
+			}
+		}
+		if (n == 0 && !with_cp)
+			return 0;
+		int rc = store_audit_append(db_seq, db_head, r, n, with_cp ? &cp : NULL);
+		if (rc == STORE_OK) {
+			db_seq = seq;
+			memcpy(db_head, head, HASH_BYTES);
+			if (with_cp) {
+				cp_seq = seq;
+				cp_ms = now;
+			}
+			return 0;
+		}
+		if (rc != STORE_CONFLICT || store_audit_last(&db_seq, db_head) != STORE_OK)
+			return -1;
+	}
+	return -1;
 }
 
 /* Call the waiters whose records are durable (or all of them, failed); outside the lock. */
@@ -71,14 +154,29 @@ static void wake_waiters(int64_t upto, bool failed)
 	}
 }
 
+/* Wait for records, or until a checkpoint of the records already written falls due. Returns
+ * with chain_lock held. */
+static void writer_wait(void)
+{
+	while (queue_len == 0 && !writer_stop) {
+		if (db_seq <= cp_seq) {
+			pthread_cond_wait(&queued_cond, &chain_lock);
+			continue;
+		}
+		int64_t due = cp_ms + (int64_t)AUDIT_CHECKPOINT_SECONDS * 1000;
+		struct timespec dl = {.tv_sec = (time_t)(due / 1000), .tv_nsec = (long)(due % 1000) * 1000000};
+		if (pthread_cond_timedwait(&queued_cond, &chain_lock, &dl) == ETIMEDOUT)
+			return;
+	}
+}
+
 static void *writer_main(void *arg)
 {
 	(void)arg;
 	static struct audit_record batch[QUEUE_MAX];
 	for (;;) {
 		pthread_mutex_lock(&chain_lock);
-		while (queue_len == 0 && !writer_stop)
-			pthread_cond_wait(&queued_cond, &chain_lock);
+		writer_wait();
 		if (queue_len == 0 && writer_stop) {
 			pthread_mutex_unlock(&chain_lock);
 			return NULL;
@@ -89,14 +187,23 @@ static void *writer_main(void *arg)
 		pthread_cond_broadcast(&durable_cond); /* room in the queue again */
 		pthread_mutex_unlock(&chain_lock);
 
+		if (n == 0) {
+			/* Nothing new, but records written since the last checkpoint: make one. */
+			if (commit_records(batch, 0, true) != 0) {
+				log_warn("component=audit error=\"checkpoint commit failed\"");
+				cp_ms = now_ms(); /* try again in AUDIT_CHECKPOINT_SECONDS, not now */
+			}
+			continue;
+		}
 		/* Everything queued while the previous commit was syncing goes in this one. */
-		int rc = store_audit_insert_batch(batch, n);
+		int64_t upto_ticket = batch[n - 1].seq;
+		int rc = commit_records(batch, n, false);
 		pthread_mutex_lock(&chain_lock);
-		if (rc == STORE_OK)
-			durable_seq = batch[n - 1].seq;
+		if (rc == 0)
+			durable_ticket = upto_ticket;
 		else
 			trail_failed = true;
-		int64_t upto = durable_seq;
+		int64_t upto = durable_ticket;
 		bool failed = trail_failed;
 		pthread_cond_broadcast(&durable_cond);
 		pthread_mutex_unlock(&chain_lock);
@@ -125,6 +232,18 @@ void audit_stop_writer(void)
 	pthread_mutex_unlock(&chain_lock);
 	pthread_join(writer_thread, NULL);
 	writer_running = false;
+	/* A clean stop leaves every record under a signed checkpoint. */
+	audit_checkpoint();
+}
+
+int audit_checkpoint(void)
+{
+	pthread_mutex_lock(&chain_lock);
+	int rc = 0;
+	if (!writer_running && !trail_failed && db_seq > cp_seq)
+		rc = commit_records(NULL, 0, true);
+	pthread_mutex_unlock(&chain_lock);
+	return rc;
 }
 
 void audit_defer_begin(void)
@@ -143,7 +262,7 @@ int audit_when_durable(int64_t seq, void (*done)(void *ctx, bool ok), void *ctx)
 {
 	struct waiter *w = malloc(sizeof(*w));
 	pthread_mutex_lock(&chain_lock);
-	int rc = trail_failed ? -1 : durable_seq >= seq ? 1 : 0;
+	int rc = trail_failed ? -1 : durable_ticket >= seq ? 1 : 0;
 	if (rc == 0 && w == NULL)
 		rc = -1;
 	if (rc == 0) {
@@ -162,9 +281,9 @@ int audit_when_durable(int64_t seq, void (*done)(void *ctx, bool ok), void *ctx)
 int audit_wait_durable(int64_t seq)
 {
 	pthread_mutex_lock(&chain_lock);
-	while (writer_running && durable_seq < seq && !trail_failed)
+	while (writer_running && durable_ticket < seq && !trail_failed)
 		pthread_cond_wait(&durable_cond, &chain_lock);
-	int rc = (trail_failed || durable_seq < seq) ? -1 : 0;
+	int rc = (trail_failed || (writer_running && durable_ticket < seq)) ? -1 : 0;
 	pthread_mutex_unlock(&chain_lock);
 	return rc;
 }
@@ -226,16 +345,9 @@ int audit_append(const struct audit_event *e)
 	}
 	if (!writer_running) {
 		/* Command-line tools: write it now, on this thread's connection. */
-		r.seq = chain_seq + 1;
-		memcpy(r.prev, chain_head, HASH_BYTES);
-		audit_record_hash(&r, r.hash);
-		int rc = store_audit_insert(&r);
-		if (rc == STORE_OK) {
-			chain_seq = durable_seq = r.seq;
-			memcpy(chain_head, r.hash, HASH_BYTES);
-		}
+		int rc = commit_records(&r, 1, false);
 		pthread_mutex_unlock(&chain_lock);
-		return rc == STORE_OK ? 0 : -1;
+		return rc;
 	}
 	while (queue_len == QUEUE_MAX && !trail_failed)
 		pthread_cond_wait(&durable_cond, &chain_lock);
@@ -243,11 +355,7 @@ int audit_append(const struct audit_event *e)
 		pthread_mutex_unlock(&chain_lock);
 		return -1;
 	}
-	r.seq = chain_seq + 1;
-	memcpy(r.prev, chain_head, HASH_BYTES);
-	audit_record_hash(&r, r.hash);
-	chain_seq = r.seq;
-	memcpy(chain_head, r.hash, HASH_BYTES);
+	r.seq = ++last_ticket;
 	queue[queue_len++] = r;
 	pthread_cond_signal(&queued_cond);
 	if (e->deferrable && defer_active) {
@@ -255,7 +363,7 @@ int audit_append(const struct audit_event *e)
 		pthread_mutex_unlock(&chain_lock);
 		return 0;
 	}
-	while (durable_seq < r.seq && !trail_failed)
+	while (durable_ticket < r.seq && !trail_failed)
 		pthread_cond_wait(&durable_cond, &chain_lock);
 	int rc = trail_failed ? -1 : 0;
 	pthread_mutex_unlock(&chain_lock);
@@ -304,7 +412,7 @@ int audit_verify(struct audit_verify_result *out, void (*progress)(int64_t done)
 	int rc = store_audit_each(verify_one, &v);
 	if (rc < 0)
 		return -1;
-	/* A deleted tail is only visible against the head we hold; verify runs offline, so
-	 * compare with the stored last record instead (done by the caller via seq count). */
+	/* A deleted tail leaves an intact chain: signed checkpoints catch it, up to the newest
+	 * checkpoint (audit_verify_checkpoints). */
 	return out->first_bad_seq == 0 ? 0 : 1;
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "crypto/sign.h"
 #include "policy/policy.h"
 #include "store/store.h"
 #include "util/id.h"
@@ -27,6 +28,7 @@ int audit_init(void);
 #define AUDIT_NOT_FOUND "notfound"
 #define AUDIT_OK "ok"
 #define AUDIT_FAIL "fail"
+#define AUDIT_GONE "gone" /* allowed, but the patient's key was destroyed: nothing served */
 
 struct audit_event {
 	const struct actor *actor; /* NULL for anonymous (failed login, unknown) */
@@ -49,7 +51,8 @@ struct audit_event {
  */
 int audit_append(const struct audit_event *e) __attribute__((warn_unused_result));
 
-/* Start the group-commit writer thread (serve); audit_stop_writer drains and stops it. */
+/* Start the group-commit writer thread (serve); audit_stop_writer drains and stops it, and
+ * leaves a signed checkpoint of the last record. */
 int audit_start_writer(void);
 void audit_stop_writer(void);
 
@@ -75,5 +78,46 @@ struct audit_verify_result {
 };
 /* Walk the whole chain; progress(records_done) is called every 10,000 records if set. */
 int audit_verify(struct audit_verify_result *out, void (*progress)(int64_t done));
+
+/*
+ * Signed checkpoints (docs/internals/CHECKPOINTS.md). The writer thread of `serve` makes one
+ * after a commit every AUDIT_CHECKPOINT_RECORDS records or AUDIT_CHECKPOINT_SECONDS seconds;
+ * command-line tools append inline, make one by count as they go, and call audit_checkpoint
+ * before they exit. A checkpoint signs (seq, time, chain hash at seq) with the vault's audit
+ * signing key, so deleting records up to a checkpoint, or rewriting the trail before it, is
+ * detected; records after the newest checkpoint are not covered.
+ */
+/* Checkpoint every record written so far, unless one already covers them. 0, or -1. */
+int audit_checkpoint(void);
+
+struct audit_checkpoint_result {
+	int64_t checked;      /* checkpoints verified */
+	int64_t last_seq;     /* the newest verified checkpoint's seq (0: none) */
+	int64_t last_ts_ms;   /* and when it was made */
+	int64_t bad_seq;      /* the checkpoint that failed (0: none) */
+	const char *reason;   /* why */
+	int64_t missing_from; /* when records a checkpoint covers are gone: the first ... */
+	int64_t missing_to;   /* ... and the last of them */
+};
+/*
+ * Check checkpoints against the trail: each signed by pk (and naming pk's key id), each one's
+ * hash equal to the stored chain hash at its seq, none beyond the trail's last record
+ * (trail_last, from the chain walk). cps/n: checkpoints from an exported file, in seq order;
+ * cps NULL: the trail's own. Returns 0 when all verify, 1 at the first that does not, -1 when
+ * the trail cannot be read. progress(checkpoints done) every 10,000 if set.
+ */
+int audit_verify_checkpoints(const uint8_t pk[SIGN_PUBLIC_BYTES], const struct audit_checkpoint *cps,
+			     size_t n, int64_t trail_last, struct audit_checkpoint_result *out,
+			     void (*progress)(int64_t done));
+
+/* The format name of an exported checkpoint file (audit export-checkpoints). */
+#define AUDIT_EXPORT_FORMAT "medkeep-audit-checkpoints/1"
+/*
+ * Parse an exported checkpoint file (untrusted: it comes from whoever hands it over): the
+ * public key and the checkpoints, in file order. *cps is malloc'ed (the caller frees it).
+ * Returns 0, or -1 with *why saying what is wrong (nothing allocated).
+ */
+int audit_checkpoints_parse(const char *json, size_t len, uint8_t pk[SIGN_PUBLIC_BYTES],
+			    struct audit_checkpoint **cps, size_t *n, const char **why);
 
 #endif

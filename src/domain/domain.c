@@ -78,6 +78,16 @@ static int vault_failed(const struct actor *a, int vrc)
 	return vrc == VAULT_TRIPPED ? tripped(a) : DOMAIN_ERROR;
 }
 
+/* The patient's key was destroyed (crypto-shredded): nothing can be served. Audited, and not
+ * counted as a miss: only an actor the gate allowed gets here. */
+static int gone(const struct actor *a, enum action action, const struct id *patient,
+		const char *rtype, const struct id *rid)
+{
+	if (audit_access(a, action, patient, rtype, rid, AUDIT_GONE, 0) != 0)
+		return DOMAIN_ERROR;
+	return DOMAIN_GONE;
+}
+
 /* A not-found answer: audit it and count it towards enumeration. */
 static int miss(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid, const char *outcome)
@@ -208,6 +218,8 @@ static int patient_load(const struct actor *a, const struct grant *g, const stru
 	int s = store_patient_get(g, patient, ar, &row);
 	if (s == STORE_NOT_FOUND || s == STORE_DENIED)
 		return DOMAIN_NOT_FOUND;
+	if (s == STORE_GONE)
+		return DOMAIN_GONE;
 	if (s != STORE_OK)
 		return DOMAIN_ERROR;
 	struct buf pt;
@@ -235,6 +247,8 @@ int patient_read(const struct actor *a, const struct id *patient, struct arena *
 	if (rc != DOMAIN_OK)
 		return rc;
 	rc = patient_load(a, &g, patient, ar, out);
+	if (rc == DOMAIN_GONE)
+		return gone(a, ACTION_PATIENT_READ, patient, "Patient", patient);
 	if (rc != DOMAIN_OK)
 		return rc;
 	if (audit_access(a, ACTION_PATIENT_READ, patient, "Patient", patient, AUDIT_ALLOW, 0) != 0)
@@ -263,6 +277,7 @@ int patient_list_visible(const struct actor *a, struct arena *ar, struct patient
 		return DOMAIN_ERROR;
 	/* Each patient goes through the gate on its own: the list is a convenience, not a grant. */
 	for (size_t i = 0; i < count; i++) {
+		/* A shredded patient is left out of the list (their read is audited as gone). */
 		int rc = patient_read(a, &ids[i], ar, &(*out)[*n]);
 		if (rc == DOMAIN_OK)
 			(*n)++;
@@ -330,8 +345,10 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 	struct store_patient p;
 	struct store_document *rows;
 	size_t count;
-	if (store_patient_get(&g, patient, ar, &p) != STORE_OK ||
-	    store_document_list(&g, patient, ar, &rows, &count) != STORE_OK)
+	int s = store_patient_get(&g, patient, ar, &p);
+	if (s == STORE_GONE)
+		return gone(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL);
+	if (s != STORE_OK || store_document_list(&g, patient, ar, &rows, &count) != STORE_OK)
 		return DOMAIN_ERROR;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
@@ -377,7 +394,10 @@ int document_read(const struct actor *a, const struct id *document, bool with_bo
 		return rc;
 	struct store_patient p;
 	struct store_document row;
-	if (store_document_get(&g, document, with_body, ar, &row, &p) != STORE_OK)
+	s = store_document_get(&g, document, with_body, ar, &row, &p);
+	if (s == STORE_GONE)
+		return gone(a, ACTION_DOCUMENT_READ, &patient, rtype, document);
+	if (s != STORE_OK)
 		return DOMAIN_ERROR;
 	view_from_row(&row, ar, out);
 	struct key dk;
@@ -456,7 +476,10 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 		return DOMAIN_INVALID;
 	}
 	struct store_patient p;
-	if (store_patient_get(&g, &d->patient, ar, &p) != STORE_OK)
+	int s = store_patient_get(&g, &d->patient, ar, &p);
+	if (s == STORE_GONE)
+		return gone(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", NULL);
+	if (s != STORE_OK)
 		return DOMAIN_ERROR;
 
 	json_t *m = json_pack("{s:s, s:s}", "title", d->title, "filename", d->filename);

@@ -22,6 +22,8 @@ enum domain_rc {
 	DOMAIN_ERROR,       /* our fault: nothing was served */
 	DOMAIN_TRIPPED,     /* the exfiltration breaker stopped this actor: sessions revoked,
 			     * account locked pending review */
+	DOMAIN_GONE,        /* the patient's key was destroyed (crypto-shredded): their record
+			     * and documents can no longer be read by anyone (410) */
 };
 
 struct patient_view {

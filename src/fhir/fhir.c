@@ -41,6 +41,8 @@ static const char *issue_code(int status)
 		return "forbidden";
 	case 404:
 		return "not-found";
+	case 410:
+		return "deleted";
 	case 413:
 		return "too-costly";
 	case 415:
@@ -190,6 +192,10 @@ static void domain_error(struct request *req, struct response *res, int rc, cons
 		fhir_error(req, res, 404, m ? m : "not found");
 	} else if (rc == DOMAIN_TRIPPED) {
 		fhir_error(req, res, 403, "Access paused for review because of unusual activity");
+	} else if (rc == DOMAIN_GONE) {
+		const char *m = arena_printf(&req->arena, "%s erased: the patient's record was "
+					     "deleted and can no longer be read", what);
+		fhir_error(req, res, 410, m ? m : "erased");
 	} else {
 		fhir_error(req, res, 500, "The request could not be completed");
 	}

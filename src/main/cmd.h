@@ -1,6 +1,7 @@
 /* Subcommands of the medkeep binary. Each returns the process exit code. */
 #ifndef MEDKEEP_CMD_H
 #define MEDKEEP_CMD_H
+#include <stdint.h>
 
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
@@ -9,10 +10,21 @@ int cmd_worker_process(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
+int cmd_backup(int argc, char **argv);   /* cmd_backup.c */
+int cmd_restore(int argc, char **argv);  /* cmd_backup.c */
+int cmd_keys(int argc, char **argv);     /* cmd_keys.c */
+int cmd_shred(int argc, char **argv);    /* cmd_shred.c */
+int cmd_retention(int argc, char **argv); /* cmd_shred.c */
 
 /* Open an existing data directory: store, vault, audit chain, policy. 0 on success. */
 int open_data_dir(const char *dir);
 /* Create a data directory (mode 0700), its master key and database. */
 int create_data_dir(const char *dir);
+/* Close what open_data_dir opened, after a checkpoint of any audit records appended. */
+void close_data_dir(void);
+/* Whether argv[1..argc) asks for --help or -h. */
+int wants_help(int argc, char **argv);
+/* A progress line on stderr ("what: done/total"), rewritten in place, ended at done == total. */
+void show_progress(const char *what, int64_t done, int64_t total);
 
 #endif

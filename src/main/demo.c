@@ -316,7 +316,6 @@ out:
 		fprintf(stderr, "\nmedkeep demo: failed while seeding\n");
 	fclose(logins);
 	arena_release(&ar);
-	store_close();
-	vault_unload();
+	close_data_dir();
 	return rc;
 }

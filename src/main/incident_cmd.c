@@ -240,7 +240,7 @@ int cmd_incident(int argc, char **argv)
 	if (store_open(dir, false) != 0)
 		return 1;
 	bool need_keys = actor != NULL || is_notify;
-	if (need_keys && (vault_load(dir) != 0 || audit_init() != 0)) {
+	if (need_keys && (vault_load(dir) != 0 || vault_keys_load(dir) != 0 || audit_init() != 0)) {
 		fprintf(stderr, "medkeep incident: this needs the master key of %s\n", dir);
 		store_close();
 		return 1;

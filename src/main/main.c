@@ -15,6 +15,7 @@
 #include "audit/incident.h"
 #include "auth/auth.h"
 #include "crypto/crypto.h"
+#include "domain/lifecycle.h"
 #include "http/http.h"
 #include "main/cmd.h"
 #include "policy/policy.h"
@@ -30,9 +31,16 @@ static const char usage_top[] =
 	"  init          create a data directory (master key, database)\n"
 	"  serve         serve the portal over HTTP(S)\n"
 	"  demo          create a demo practice with staff, patients and documents\n"
-	"  audit verify  check the audit trail's hash chain\n"
+	"  audit verify  check the audit trail's hash chain and signed checkpoints\n"
+	"  audit export-checkpoints  the signed checkpoints and public key, for a third party\n"
 	"  incident report  what was served to whom, from the audit trail\n"
 	"  incident notify  tell each affected patient, in the portal and by email\n"
+	"  backup        consistent online copy of the database (no keys)\n"
+	"  restore       a new data directory from a backup and a key copy\n"
+	"  keys rotate   new master key; every patient key rewrapped (resumable)\n"
+	"  keys backup   copy the key material (master key, keystore, ...)\n"
+	"  shred         crypto-shred a patient (destroy their key), now or after a grace period\n"
+	"  retention run shred the patients whose grace period is over\n"
 	"\n"
 	"Run 'medkeep <command> --help' for a command's options.\n";
 
@@ -49,6 +57,10 @@ int create_data_dir(const char *dir)
 	if (vault_create(dir) != 0) {
 		fprintf(stderr, "medkeep: %s already holds a master key (or it cannot be written)\n",
 			dir);
+		return -1;
+	}
+	if (vault_keys_create(dir) != 0) {
+		fprintf(stderr, "medkeep: cannot write the index and audit signing keys in %s\n", dir);
 		return -1;
 	}
 	if (store_open(dir, true) != 0) {
@@ -69,6 +81,11 @@ int open_data_dir(const char *dir)
 		fprintf(stderr, "medkeep: cannot open the database in %s\n", dir);
 		return -1;
 	}
+	if (vault_keys_load(dir) != 0 || keys_check_index() != 0) {
+		fprintf(stderr, "medkeep: the keys in %s (index.key, audit-signing.key) are missing, "
+				"unreadable or not this data's\n", dir);
+		return -1;
+	}
 	if (audit_init() != 0) {
 		fprintf(stderr, "medkeep: cannot read the audit trail\n");
 		return -1;
@@ -77,7 +94,7 @@ int open_data_dir(const char *dir)
 	return 0;
 }
 
-static int wants_help(int argc, char **argv)
+int wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -115,62 +132,6 @@ int cmd_init(int argc, char **argv)
 	return 0;
 }
 
-static void verify_progress(int64_t done)
-{
-	fprintf(stderr, "audit verify: %lld records checked\n", (long long)done);
-}
-
-int cmd_audit(int argc, char **argv)
-{
-	static const char usage[] = "usage: medkeep audit verify --data DIR\n"
-				    "Check every audit record's hash chain. Exits 1 naming the first\n"
-				    "changed, missing or reordered record.\n";
-	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
-		if (wants_help(argc, argv)) {
-			fputs(usage, stdout);
-			return 0;
-		}
-		fputs(usage, stderr);
-		return 2;
-	}
-	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const char *dir = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			dir = optarg;
-		else if (c == 'h') {
-			fputs(usage, stdout);
-			return 0;
-		} else {
-			fputs(usage, stderr);
-			return 2;
-		}
-	}
-	if (dir == NULL || optind != argc - 1) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	if (store_open(dir, false) != 0)
-		return 1;
-	struct audit_verify_result r;
-	int rc = audit_verify(&r, verify_progress);
-	store_close();
-	if (rc < 0) {
-		fprintf(stderr, "audit verify: could not read the audit trail\n");
-		return 1;
-	}
-	if (rc > 0) {
-		printf("audit verify: FAILED at record %lld: %s (%lld records verified before it)\n",
-		       (long long)r.first_bad_seq, r.reason, (long long)r.records);
-		return 1;
-	}
-	printf("audit verify: OK, %lld records, chain intact\n", (long long)r.records);
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -199,6 +160,16 @@ int main(int argc, char **argv)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "incident") == 0)
 		return cmd_incident(argc - 1, argv + 1);
+	if (strcmp(cmd, "backup") == 0)
+		return cmd_backup(argc - 1, argv + 1);
+	if (strcmp(cmd, "restore") == 0)
+		return cmd_restore(argc - 1, argv + 1);
+	if (strcmp(cmd, "keys") == 0)
+		return cmd_keys(argc - 1, argv + 1);
+	if (strcmp(cmd, "shred") == 0)
+		return cmd_shred(argc - 1, argv + 1);
+	if (strcmp(cmd, "retention") == 0)
+		return cmd_retention(argc - 1, argv + 1);
 	fprintf(stderr, "medkeep: unknown command '%s'\n\n%s", cmd, usage_top);
 	return 2;
 }

@@ -304,14 +304,13 @@ int cmd_vault_process(int argc, char **argv)
 		return 2;
 	}
 	sandbox_not_dumpable();
-	if (vault_load(dir) != 0 || vault_require_tokens(dir) != 0)
+	if (vault_load(dir) != 0 || vault_keys_load(dir) != 0 || vault_require_tokens(dir) != 0)
 		return 1;
-	/* An empty directory to be locked into once the key is read. */
-	char root[4096];
-	snprintf(root, sizeof(root), "%s/.vault-root", dir);
-	mkdir(root, 0711);
+	/* The vault keeps its user and root directory: during a key rotation it must read the new
+	 * key file, which only the data directory's owner can. Its filter allows files to be
+	 * opened read-only, and nothing else outside its sockets: no network, no exec, no writes. */
 	int lane = vault_start_password_lane();
-	if (lane < 0 || sandbox_drop_privileges(root) != 0 || sandbox_install(SANDBOX_VAULT) != 0) {
+	if (lane < 0 || sandbox_install(SANDBOX_VAULT) != 0) {
 		log_warn("component=vault error=\"cannot drop privileges or install the filter\"");
 		return 1;
 	}

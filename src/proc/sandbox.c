@@ -1,6 +1,7 @@
 #include "proc/sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
@@ -84,6 +85,12 @@ int sandbox_install(enum sandbox_profile profile)
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	for (size_t i = 0; rc == 0 && i < sizeof(common) / sizeof(common[0]); i++)
 		rc = allow(ctx, common[i]);
+	if (profile == SANDBOX_VAULT && rc == 0) {
+		/* The vault re-reads key files when a rotation starts while it runs: files may be
+		 * opened for reading only, never created, truncated or written. */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				      SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY));
+	}
 	if (profile == SANDBOX_WORKER) {
 		for (size_t i = 0; rc == 0 && i < sizeof(worker_extra) / sizeof(worker_extra[0]); i++)
 			rc = allow(ctx, worker_extra[i]);

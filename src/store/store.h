@@ -7,8 +7,13 @@
  * STORE_DENIED and touch nothing. The unscoped functions return metadata the gate needs to
  * decide (which patient owns a document, where a patient is enrolled) and never PHI.
  *
- * Return values: STORE_OK (0), STORE_NOT_FOUND, STORE_DENIED, STORE_CONFLICT, or STORE_ERROR.
- * Bytes returned in out-structs are allocated from the caller's arena.
+ * Return values: STORE_OK (0), STORE_NOT_FOUND, STORE_DENIED, STORE_CONFLICT, STORE_GONE or
+ * STORE_ERROR. Bytes returned in out-structs are allocated from the caller's arena.
+ *
+ * Three files per data directory: medkeep.db (patients, documents, accounts), audit.db (the
+ * audit trail) and keystore.db (each patient's key, wrapped by a master key). Backups
+ * (store_file_copy) take the first two; the keystore is key material, copied apart, so that
+ * destroying a patient's key in it reaches every backup (docs/internals/SHREDDING.md).
  */
 #ifndef MEDKEEP_STORE_H
 #define MEDKEEP_STORE_H
@@ -16,6 +21,7 @@
 #include <stdint.h>
 
 #include "crypto/crypto.h"
+#include "crypto/sign.h"
 #include "policy/grant.h"
 #include "policy/policy.h"
 #include "util/arena.h"
@@ -27,6 +33,7 @@ enum store_rc {
 	STORE_NOT_FOUND = 1,
 	STORE_DENIED = 2,
 	STORE_CONFLICT = 3,
+	STORE_GONE = 4, /* the patient's key was destroyed (crypto-shredded): nothing to read */
 	STORE_ERROR = -1,
 };
 
@@ -66,7 +73,7 @@ struct store_session {
 
 struct store_patient {
 	struct id id;
-	struct bytes wrapped_key; /* patient key, wrapped by the master key */
+	struct bytes wrapped_key; /* patient key, wrapped by a master key (from keystore.db) */
 	struct bytes phi;         /* demographics, sealed with the patient key */
 	int64_t created;
 };
@@ -104,10 +111,15 @@ struct audit_record {
 	uint8_t hash[HASH_BYTES];
 };
 
-/* Open (creating and migrating when create is true) the database under dir. */
+/* Open (creating and migrating when create is true) the database under dir. keystore.db is
+ * created when missing only for a data directory that never had one; otherwise its absence,
+ * or a keystore of another data directory, is an error. */
 int store_open(const char *dir, bool create);
+/* Open only dir/audit.db (verifying a copy of the trail: nothing else need be there). */
+int store_open_audit(const char *dir);
 void store_close(void);
-/* Group many writes (demo seeding) into one transaction. */
+/* Group many writes (demo seeding) into one transaction (one per file: the keystore's commits
+ * first, so a patient row never exists without its key). */
 int store_begin(void);
 int store_commit(void);
 
@@ -196,10 +208,110 @@ int store_outbox_insert(const struct id *account, struct bytes to_ct, const char
 
 /* Audit trail: append-only. Chaining is computed by src/audit; the store keeps order. */
 int store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES]);
-int store_audit_insert(const struct audit_record *r);
-/* Insert records in order in one transaction (group commit). */
-int store_audit_insert_batch(const struct audit_record *r, size_t n);
+/* A signed checkpoint: the chain hash at seq, signed by the vault's audit signing key. */
+struct audit_checkpoint {
+	int64_t seq;
+	int64_t ts_ms;
+	uint8_t head[HASH_BYTES];
+	uint8_t key_id[KEY_ID_BYTES];
+	uint8_t sig[SIGNATURE_BYTES];
+};
+/*
+ * Append records r[0..n) (chained onto after_seq/after_hash) and, when cp is not NULL, a
+ * checkpoint, in one transaction. STORE_CONFLICT, with nothing written, when the trail's last
+ * record is not after_seq/after_hash any more (another process appended meanwhile): the
+ * caller re-reads the head, re-chains and tries again.
+ */
+int store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES],
+		       const struct audit_record *r, size_t n, const struct audit_checkpoint *cp);
+/* Read the trail from one snapshot until store_audit_read_end (verification beside a writing
+ * `serve`: the chain and the checkpoints must be of the same moment). */
+int store_audit_read_begin(void);
+void store_audit_read_end(void);
 /* Call fn for each record in seq order; stops early and returns fn's value when non-zero. */
 int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx);
+/* The stored chain hash of record seq; STORE_NOT_FOUND when there is none. */
+int store_audit_hash_at(int64_t seq, uint8_t hash[HASH_BYTES]);
+/* The newest checkpoint; STORE_NOT_FOUND when there is none. */
+int store_audit_last_checkpoint(struct audit_checkpoint *out);
+/* Call fn for each checkpoint in seq order; stops early and returns fn's value when non-zero. */
+int store_audit_checkpoints_each(int (*fn)(const struct audit_checkpoint *cp, void *ctx),
+				 void *ctx);
+
+/* --- the keystore (keystore.db): patient keys wrapped by master keys --- */
+
+/*
+ * A wrapped patient key names the master key that wraps it: byte 0 is a format byte and bytes
+ * 1..8 the key id (src/vault/vault_keys.c). The store copies that id into a column, so that a
+ * rotation can find rows it has not rewrapped yet and new rows under a retiring key are refused.
+ */
+struct store_wrapped_key {
+	int64_t rowid;
+	struct id patient;
+	struct bytes wrapped;
+};
+/* Small named values of the keystore (e.g. the id of the blind-index key). */
+int store_keystore_meta_get(const char *name, uint8_t *out, size_t cap, size_t *len);
+int store_keystore_meta_set(const char *name, const uint8_t *value, size_t len);
+/* Rows in all, and rows wrapped by key_id. */
+int store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total, int64_t *under);
+/* Up to max rows after rowid `after` (in rowid order) that key_id does not wrap. */
+int store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], size_t max,
+			 struct arena *a, struct store_wrapped_key **rows, size_t *n);
+/* In one short transaction, replace each row's wrapped key by rewrapped[i] where the row still
+ * holds the value read (a row shredded or rewrapped meanwhile is left alone). */
+int store_keystore_replace(const struct store_wrapped_key *rows, const struct bytes *rewrapped,
+			   size_t n, size_t *replaced);
+/* Keys from before the keystore, kept on the patient row itself: up to max of them, how many
+ * remain, moving one into the keystore (insert there, then clear the row). */
+int store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_key **rows,
+			    size_t *n);
+int store_legacy_keys_count(int64_t *n);
+int store_legacy_key_move(const struct id *patient, struct bytes rewrapped);
+/* The rotation in progress (old and new master key ids): STORE_NOT_FOUND when none. While one
+ * is recorded, new keystore rows wrapped by the old key are refused. */
+int store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES]);
+int store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES]);
+int store_rotation_end(void);
+/* Sign everyone out (the session-token key changes with the master key). */
+int store_sessions_revoke_all(void);
+
+/* --- retention and crypto-shredding --- */
+
+struct store_shred_state {
+	bool exists;
+	bool has_key;        /* a wrapped key is held (keystore or legacy row) */
+	int64_t shredded_at; /* 0 when not shredded */
+	int64_t shred_after; /* 0 when not scheduled */
+};
+int store_patient_shred_state(const struct id *patient, struct store_shred_state *out);
+/* Destroy the patient's key: delete it from the keystore and from the patient row, then
+ * checkpoint the keystore's write-ahead log so no copy of the old page stays in it. */
+int store_patient_key_destroy(const struct id *patient);
+/* After the key is destroyed: delete the patient's documents, clear their demographics, erase
+ * and lock their accounts (the account email is still stored in clear), sign them out. The
+ * patient row and the enrolments stay, so reads answer "gone" rather than "not found". */
+int store_patient_erase(const struct id *patient, int64_t now);
+/* End one practice's enrolment of a patient. STORE_NOT_FOUND when there was none. */
+int store_patient_release(const struct id *patient, const struct id *practice);
+/* Schedule (when > 0) or cancel (0) a shred. */
+int store_patient_schedule_shred(const struct id *patient, int64_t when);
+/* Patients whose scheduled shred is due at `now` (at most LIMIT_LIST). */
+int store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t *n);
+/* How many patients there are, and how many of them have a key (restore summary). */
+int store_patient_key_counts(int64_t *patients, int64_t *with_key);
+
+/* --- copies of the database files (online backup, restore, key copies) --- */
+
+enum store_file { STORE_FILE_DATA, STORE_FILE_AUDIT, STORE_FILE_KEYS };
+/* The file's name inside a data directory ("medkeep.db", "audit.db", "keystore.db"). */
+const char *store_file_name(enum store_file f);
+/*
+ * Copy one database file from from_dir to to_dir (mode 0600, replacing a copy there) with the
+ * SQLite online backup API, from one read snapshot: consistent while `serve` writes to it.
+ * progress(name, pages done, pages in all) after every step, when set.
+ */
+int store_file_copy(enum store_file f, const char *from_dir, const char *to_dir,
+		    void (*progress)(const char *name, int64_t done, int64_t total));
 
 #endif

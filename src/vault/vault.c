@@ -257,10 +257,6 @@ static const struct key *master_open(void)
 	return master;
 }
 
-static void master_close(void)
-{
-}
-
 const struct key *vault_master(void)
 {
 	return master_open();
@@ -278,8 +274,7 @@ void vault_ad(char out[128], const char *purpose, const struct id *patient, cons
 void vault_local_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
 {
 	struct key sub;
-	key_derive(master_open(), 1, "blindidx", &sub);
-	master_close();
+	vault_index_subkey(&sub); /* index.key: unchanged by a master key rotation */
 	crypto_generichash_state st;
 	crypto_generichash_init(&st, sub.b, sizeof(sub.b), HASH_BYTES);
 	crypto_generichash_update(&st, (const uint8_t *)kind, strlen(kind) + 1);
@@ -290,11 +285,8 @@ void vault_local_index(const char *kind, const char *value, uint8_t out[HASH_BYT
 
 static int patient_key(const struct id *patient, struct bytes wrapped, struct key *pk)
 {
-	char ad[128];
-	vault_ad(ad, "patient-key", patient, NULL);
-	int rc = key_unwrap(master_open(), ad, wrapped.ptr, wrapped.len, pk);
-	master_close();
-	return rc;
+	/* The wrapped key names the master key that wraps it (vault_keys.c, for rotation). */
+	return vault_patient_key_unwrap(patient, wrapped.ptr, wrapped.len, pk);
 }
 
 int vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
@@ -303,9 +295,7 @@ int vault_local_patient_create(const struct id *patient, const void *phi, size_t
 	struct key pk;
 	char ad[128];
 	key_random(&pk);
-	vault_ad(ad, "patient-key", patient, NULL);
-	int rc = key_wrap(master_open(), ad, &pk, wrapped_key);
-	master_close();
+	int rc = vault_patient_key_wrap(patient, &pk, wrapped_key); /* vault_keys.c */
 	if (rc == 0) {
 		vault_ad(ad, "patient-phi", patient, NULL);
 		rc = envelope_seal(&pk, ad, phi, phi_len, phi_ct);
@@ -403,8 +393,7 @@ int vault_local_email(const struct id *account, const char *email, const void *c
 {
 	struct key k;
 	char ad[128];
-	key_derive(master_open(), 3, "acctmail", &k);
-	master_close();
+	vault_stable_subkey(3, "acctmail", &k); /* survives master key rotation */
 	vault_ad(ad, "account-email", account, NULL);
 	int rc = email ? envelope_seal(&k, ad, email, strlen(email), out)
 		       : envelope_open(&k, ad, ct, n, out);
@@ -435,8 +424,7 @@ static void b32(const uint8_t *p, size_t n, char *out, size_t outsz)
 
 static void totp_key(struct key *k)
 {
-	key_derive(master_open(), 4, "totpseal", k);
-	master_close();
+	vault_stable_subkey(4, "totpseal", k); /* survives master key rotation */
 }
 
 static int totp_seal(const struct id *account, const uint8_t secret[20], struct buf *sealed)
@@ -526,8 +514,7 @@ int vault_local_totp_verify(const char *token, struct bytes sealed, const char *
 static void recovery_hash(const struct id *account, const char *code, uint8_t out[HASH_BYTES])
 {
 	struct key k;
-	key_derive(master_open(), 5, "recovery", &k);
-	master_close();
+	vault_stable_subkey(5, "recovery", &k); /* survives master key rotation */
 	crypto_generichash_state st;
 	crypto_generichash_init(&st, k.b, sizeof(k.b), HASH_BYTES);
 	crypto_generichash_update(&st, account->b, ID_BYTES);

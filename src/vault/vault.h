@@ -142,4 +142,59 @@ int vault_document_key(const char *token, const struct grant *g, const struct st
 /* Associated data that binds a ciphertext to what it is and whose. */
 void vault_ad(char out[128], const char *purpose, const struct id *patient, const struct id *record);
 
+/* ======================================================================================
+ * Key lifecycle: master key rotation, the blind-index key, audit checkpoint signing and key
+ * copies (src/vault/vault_keys.c; see docs/internals/ROTATION.md, CHECKPOINTS.md and
+ * SHREDDING.md). Nothing here returns a master, patient or signing key.
+ * ====================================================================================== */
+#include "crypto/sign.h"
+
+/* At init, after vault_create: DIR/index.key and DIR/audit-signing.key (new random keys). */
+int vault_keys_create(const char *dir);
+/* After vault_load: load index.key (when there is one), audit-signing.key (creating it for a
+ * data directory from before signed checkpoints) and master.key.next (a rotation under way).
+ * Later reads of patient keys wrapped by a master key this process has not seen yet look at
+ * the key files again, so `serve` keeps reading while `keys rotate` runs beside it. */
+int vault_keys_load(const char *dir);
+void vault_keys_unload(void);
+
+/* Ids of keys (one-way, safe to store and show). */
+void vault_master_key_id(uint8_t out[KEY_ID_BYTES]);
+void vault_index_key_id(uint8_t out[KEY_ID_BYTES]);
+/* master.key.next's id: 0 when it exists, 1 when not, -1 on error. */
+int vault_next_key_id(uint8_t out[KEY_ID_BYTES]);
+
+/* Begin or resume a rotation: write index.key if it is still derived (it must survive the
+ * rotation), create master.key.next unless it exists (*resumed), load it. */
+int vault_rotation_prepare(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES],
+			   bool *resumed) MUST_CHECK;
+/* Rewrap one patient key under the loaded master key `to`, appending it to out: 0 done, 1
+ * already wrapped by `to` (nothing appended), -1 when it cannot be unwrapped. For
+ * command-line tools only; the key itself never leaves the vault. */
+int vault_patient_key_rewrap(const struct id *patient, struct bytes wrapped,
+			     const uint8_t to[KEY_ID_BYTES], struct buf *out) MUST_CHECK;
+/* Finish: master.key.next replaces master.key (rename, directory synced). */
+int vault_rotation_commit(void) MUST_CHECK;
+
+/* Sign an audit checkpoint (the chain hash `head` at `seq`, made at ts_ms) with the audit
+ * signing key; key_id names that key. -1 when no signing key is loaded. */
+int vault_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+			  uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]) MUST_CHECK;
+/* The loaded signing key's public half and id. */
+int vault_checkpoint_public_key(uint8_t pk[SIGN_PUBLIC_BYTES], uint8_t key_id[KEY_ID_BYTES]);
+/* The same, read from DIR/audit-signing.key without loading the master key (audit verify). */
+int vault_checkpoint_public_key_read(const char *dir, uint8_t pk[SIGN_PUBLIC_BYTES],
+				     uint8_t key_id[KEY_ID_BYTES]);
+/* The id of a signing public key (to check an exported key against its checkpoints). */
+void vault_signing_key_id(const uint8_t pk[SIGN_PUBLIC_BYTES], uint8_t key_id[KEY_ID_BYTES]);
+
+/* Copy master.key, index.key and audit-signing.key from one directory to another (0600,
+ * replacing what is there). Refuses while a rotation is under way in from_dir. The keystore
+ * (keystore.db) is copied by the store (store_file_copy). */
+int vault_key_files_copy(const char *from_dir, const char *to_dir);
+/* After copying the keystore too: 0 when from_dir's master key is still the one copied and no
+ * rotation started meanwhile (else the keystore copy may hold rows the copied key cannot open:
+ * copy again). */
+int vault_key_files_check(const char *from_dir, const char *to_dir);
+
 #endif

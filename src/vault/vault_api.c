@@ -158,3 +158,10 @@ int vault_recovery_verify(const char *token, const char *code, const uint8_t (*h
 		       ? vault_remote_recovery_verify(token, code, hashes, n, index, new_token, session)
 		       : vault_local_recovery_verify(token, code, hashes, n, index, new_token, session);
 }
+
+int vault_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+			  uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES])
+{
+	return vault_remote_connected() ? vault_remote_checkpoint_sign(seq, ts_ms, head, sig, key_id)
+					: vault_local_checkpoint_sign(seq, ts_ms, head, sig, key_id);
+}

@@ -330,3 +330,26 @@ int vault_remote_recovery_verify(const char *token, const char *code,
 	sodium_memzero(resp, sizeof(resp));
 	return rc;
 }
+
+int vault_remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+				 uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES])
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_CHECKPOINT_SIGN);
+	msg_put_u64(&w, (uint64_t)seq);
+	msg_put_u64(&w, (uint64_t)ts_ms);
+	msg_put_bytes(&w, head, HASH_BYTES);
+	if (call(&w, resp, &r) != VAULT_OK)
+		return -1;
+	const uint8_t *p, *q;
+	size_t pn, qn;
+	msg_get_bytes(&r, &p, &pn, SIGNATURE_BYTES);
+	msg_get_bytes(&r, &q, &qn, KEY_ID_BYTES);
+	if (msg_end(&r) != 0 || pn != SIGNATURE_BYTES || qn != KEY_ID_BYTES)
+		return -1;
+	memcpy(sig, p, SIGNATURE_BYTES);
+	memcpy(key_id, q, KEY_ID_BYTES);
+	return 0;
+}

@@ -79,6 +79,13 @@ int vault_remote_recovery_verify(const char *token, const char *code,
 				 const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
 				 char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
 
+int vault_local_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+				uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]);
+int vault_remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+				 uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]);
+/* A subkey of the stable index key (not changed by master key rotation). */
+void vault_stable_subkey(uint64_t id, const char context[8], struct key *out);
+
 /* Operation codes and statuses of the worker <-> vault protocol (frames: src/proc/msg.h). */
 enum vault_op {
 	VOP_LOGIN = 1,
@@ -92,6 +99,7 @@ enum vault_op {
 	VOP_TOTP_VERIFY,
 	VOP_RECOVERY_NEW,
 	VOP_RECOVERY_VERIFY,
+	VOP_CHECKPOINT_SIGN,
 };
 enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2 };
 
@@ -102,5 +110,17 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len);
 enum vault_lane { LANE_KEYS, LANE_PASSWORDS };
 int vault_handle_lane(enum vault_lane lane, const uint8_t *frame, size_t n, uint8_t *out,
 		      size_t *out_len);
+
+/* --- vault_keys.c: hooks vault.c calls for patient keys and the blind index --- */
+
+/* Wrap a new patient key under the current master key (the rotation's new key while one
+ * runs), prefixed with that key's id. Appends to out. */
+int vault_patient_key_wrap(const struct id *patient, const struct key *pk, struct buf *out);
+/* Unwrap a patient key with whichever master key its prefix names (or, for keys from before
+ * the keystore, the loaded master key). -1 when no loaded key opens it. */
+int vault_patient_key_unwrap(const struct id *patient, const uint8_t *wrapped, size_t n,
+			     struct key *pk);
+/* The blind-index key: index.key when there is one, else derived from the master key. */
+void vault_index_subkey(struct key *out);
 
 #endif

@@ -271,6 +271,24 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 		rc = 0;
 		break;
 	}
+	case VOP_CHECKPOINT_SIGN: {
+		/* Signing what the worker says the chain head is: a worker cannot make the trail
+		 * lie about records the vault never saw, but it cannot forge signatures either. */
+		uint64_t seq = msg_get_u64(&r), ts = msg_get_u64(&r);
+		msg_get_bytes(&r, &p, &pn, HASH_BYTES);
+		if (msg_end(&r) != 0 || pn != HASH_BYTES || seq > INT64_MAX || ts > INT64_MAX)
+			break;
+		uint8_t sig[SIGNATURE_BYTES], kid[KEY_ID_BYTES];
+		int v = vault_local_checkpoint_sign((int64_t)seq, (int64_t)ts, p, sig, kid) == 0 ? VAULT_OK
+												 : VAULT_DENIED;
+		put_status(&w, out, v);
+		if (v == VAULT_OK) {
+			msg_put_bytes(&w, sig, sizeof(sig));
+			msg_put_bytes(&w, kid, sizeof(kid));
+		}
+		rc = 0;
+		break;
+	}
 	default:
 		break;
 	}

@@ -41,6 +41,8 @@ static const char *status_title(int status)
 		return "That action was refused";
 	case 404:
 		return "Not found";
+	case 410:
+		return "Erased";
 	case 413:
 		return "That was too large";
 	case 415:
@@ -77,6 +79,9 @@ static void domain_refusal(struct request *req, struct response *res, int rc, co
 	else if (rc == DOMAIN_TRIPPED)
 		web_error(req, res, 403, "Your access has been paused for review because of unusual "
 					 "activity. Please contact your practice.");
+	else if (rc == DOMAIN_GONE)
+		web_error(req, res, 410, "This record was erased at the patient's or practice's "
+					 "request and can no longer be read.");
 	else
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 }

@@ -17,18 +17,25 @@ const dirs = new Map();
 // "dir email" -> last TOTP step used: each step works once, so logins wait their turn
 const lastStep = new Map();
 
+// The latest demo's secrets, for data directories restored from a backup (no logins file).
+const lastSecrets = new Map();
+
 function totpSecret(dir, email) {
-  const file = fs.readFileSync(path.join(dir, 'demo-logins.txt'), 'utf8');
-  for (const line of file.split('\n')) {
+  const file = path.join(dir, 'demo-logins.txt');
+  if (!fs.existsSync(file)) return lastSecrets.get(email) ?? null;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     const f = line.split('\t');
-    if (f[0] === email && f[3] && f[3] !== '-') return f[3];
+    if (f[3] && f[3] !== '-') lastSecrets.set(f[0], f[3]);
   }
-  return null;
+  return lastSecrets.get(email) ?? null;
 }
 
 // A code for a step not used before by this account, waiting for the next step if need be.
 async function nextCode(dir, secret, email) {
-  const key = `${dir} ${email}`;
+  // Keyed by secret: a data directory restored from a backup shares its accounts' secrets,
+  // and their last used steps, with the one it came from.
+  const key = secret;
+  void dir; void email;
   for (;;) {
     const now = Math.floor(Date.now() / 30000);
     const step = Math.max(now, (lastStep.get(key) ?? -1) + 1);
@@ -112,6 +119,37 @@ async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = n
     },
   };
   return server;
+}
+
+// Serve an existing data directory (left in place on stop). Returns { base, dir, port, stop }.
+async function serveDir(dir, { bin = BIN, env = {} } = {}) {
+  const port = await freePort();
+  const proc = spawn(bin, ['serve', '--data', dir, '--listen', `127.0.0.1:${port}`],
+    { env: { ...process.env, ...SAN_ENV, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const base = `http://127.0.0.1:${port}`;
+  dirs.set(base, dir);
+  for (let i = 0; i < 100; i++) {
+    try { const r = await fetch(`${base}/fhir/R4/metadata`); if (r.ok) break; } catch { /* not yet */ }
+    if (proc.exitCode !== null) throw new Error(`serve exited: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base, dir, port, proc,
+    logs: () => stderr,
+    async stop() {
+      if (proc.exitCode === null) {
+        const done = new Promise((r) => proc.on('exit', r));
+        proc.kill('SIGTERM');
+        await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
+        if (proc.exitCode === null) proc.kill('SIGKILL');
+      }
+      if (/AddressSanitizer|runtime error|LeakSanitizer/.test(stderr)) {
+        throw new Error(`sanitizer report from the server:\n${stderr.slice(0, 4000)}`);
+      }
+    },
+  };
 }
 
 // One browser-less user: cookies by hand, CSRF token from /session.
@@ -244,4 +282,4 @@ function filesUnder(dir) {
   return out;
 }
 
-module.exports = { totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };
+module.exports = { totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };

@@ -46,7 +46,6 @@ describe('processes', () => {
     assert.ok(vault && worker, JSON.stringify(kids));
     assert.equal(vault.seccomp, '2');
     assert.equal(worker.seccomp, '2');
-    if (process.getuid() === 0) assert.equal(vault.uid, '65534', 'the vault runs as nobody');
     // The worker has no master key file open, and none of it in its environment.
     const fds = fs.readdirSync(`/proc/${worker.pid}/fd`).map((f) => { try { return fs.readlinkSync(`/proc/${worker.pid}/fd/${f}`); } catch { return ''; } });
     assert.ok(!fds.some((f) => f.endsWith('master.key')), fds.join());

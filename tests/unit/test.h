@@ -22,5 +22,7 @@ void test_audit(void);
 void test_parse(void);
 void test_html(void);
 void test_breaker(void);
+void test_keys(void);
+void test_checkpoint(void);
 
 #endif

@@ -14,20 +14,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "limits.h"
 #include "util/log.h"
 
 static char db_path[4096];
 static char audit_path[4096];
+static char keys_path[4096];
 
 /* One connection to each file and their prepared statements; all of them are listed so
- * store_close can finish them, whichever thread opened them. */
+ * store_close can finish them, whichever thread opened them. A file whose path is empty
+ * (store_open_audit opens only the trail) gets no connection and no statements. */
 struct conn {
 	sqlite3 *db;
 	sqlite3 *adb;
-	sqlite3_stmt *stmts[64];
+	sqlite3 *kdb;
+	sqlite3_stmt *stmts[128];
 	struct conn *next;
 };
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -59,15 +65,23 @@ static const char *const migrations[] = {
 	/* 2: the breaker locks accounts pending review */
 	"ALTER TABLE account ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX session_by_account ON session(account_id);",
-	/* 3: account.email holds a blind index; the address itself is sealed here */
+	/* 3: patient keys move to keystore.db (patient.wrapped_key stays empty for new patients);
+	 * retention (shred_after) and crypto-shredding (shredded_at); store_meta names the
+	 * keystore that belongs with this file. */
+	"ALTER TABLE patient ADD COLUMN shred_after INTEGER;"
+	"ALTER TABLE patient ADD COLUMN shredded_at INTEGER;"
+	"CREATE INDEX patient_by_shred_after ON patient(shred_after) WHERE shred_after IS NOT NULL;"
+	"CREATE INDEX account_by_patient ON account(patient_id);"
+	"CREATE TABLE store_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;",
+	/* 4: account.email holds a blind index; the address itself is sealed here */
 	"ALTER TABLE account ADD COLUMN email_ct BLOB;",
-	/* 4: incident notices to patients, and the email outbox */
+	/* 5: incident notices to patients, and the email outbox */
 	"CREATE TABLE notice (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
 	" reference TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, body BLOB NOT NULL);"
 	"CREATE INDEX notice_by_patient ON notice(patient_id, created);"
 	"CREATE TABLE outbox (id BLOB PRIMARY KEY, account_id BLOB NOT NULL, to_ct BLOB NOT NULL,"
 	" subject TEXT NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL, sent INTEGER);",
-	/* 5: second factor */
+	/* 6: second factor */
 	"ALTER TABLE account ADD COLUMN totp_ct BLOB;"
 	"ALTER TABLE account ADD COLUMN totp_pending_ct BLOB;"
 	"ALTER TABLE account ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;"
@@ -86,6 +100,24 @@ static const char *const audit_migrations[] = {
 	" session TEXT NOT NULL, ip TEXT NOT NULL, action TEXT NOT NULL, patient TEXT NOT NULL,"
 	" rtype TEXT NOT NULL, rid TEXT NOT NULL, outcome TEXT NOT NULL, bytes INTEGER NOT NULL,"
 	" prev BLOB NOT NULL, hash BLOB NOT NULL);",
+	/* 2: signed checkpoints (docs/internals/CHECKPOINTS.md) */
+	"CREATE TABLE checkpoint (seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL,"
+	" head BLOB NOT NULL, key_id BLOB NOT NULL, sig BLOB NOT NULL);",
+};
+
+/*
+ * The keystore (keystore.db): each patient's key wrapped by a master key, one row per
+ * patient. It is key material, not data: `medkeep backup` leaves it out, so deleting a row
+ * (crypto-shredding) makes that patient unreadable in every backup of medkeep.db ever taken.
+ * key_id names the master key that wraps the row (rotation); rotation holds the rotation in
+ * progress, if any.
+ */
+static const char *const keystore_migrations[] = {
+	"CREATE TABLE patient_key (patient_id BLOB PRIMARY KEY, key_id BLOB NOT NULL,"
+	" wrapped BLOB NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE rotation (old_key BLOB PRIMARY KEY, new_key BLOB NOT NULL,"
+	" started INTEGER NOT NULL);"
+	"CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;",
 };
 
 enum stmt_id {
@@ -127,22 +159,63 @@ enum stmt_id {
 	S_NOTICE_LIST,
 	S_PATIENT_ACCOUNTS,
 	S_OUTBOX_INSERT,
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_META_GET,
+	S_META_SET,
+	S_LEGACY_BATCH,
+	S_LEGACY_CLEAR,
+	S_LEGACY_COUNT,
+	S_SESSIONS_REVOKE_ALL,
+	S_SHRED_STATE,
+	S_DOCS_DELETE,
+	S_PATIENT_ERASE,
+	S_ACCOUNTS_SIGN_OUT,
+	S_ACCOUNTS_ERASE,
+	S_ENROL_DELETE,
+	S_SHRED_SCHEDULE,
+	S_SHRED_DUE,
+	S_MAIN_TRUNCATE,
+	/* audit.db */
 	S_AUDIT_LAST,
 	S_AUDIT_INSERT,
 	S_AUDIT_EACH,
 	S_AUDIT_BEGIN,
 	S_AUDIT_COMMIT,
 	S_AUDIT_ROLLBACK,
-	S_BEGIN,
-	S_COMMIT,
-	S_ROLLBACK,
+	S_AUDIT_HASH_AT,
+	S_CP_INSERT,
+	S_CP_LAST,
+	/* keystore.db */
+	S_KEY_GET,
+	S_KEY_INSERT,
+	S_KEY_DELETE,
+	S_KEY_BATCH,
+	S_KEY_REPLACE,
+	S_KEY_COUNTS,
+	S_KMETA_GET,
+	S_KMETA_SET,
+	S_ROT_GET,
+	S_ROT_BEGIN,
+	S_ROT_END,
+	S_KEY_BEGIN,
+	S_KEY_COMMIT,
+	S_KEY_ROLLBACK,
+	S_KEY_TRUNCATE,
 	S_COUNT
 };
 
-/* Statements S_AUDIT_LAST .. S_AUDIT_ROLLBACK run on the audit file. */
-static bool on_audit_db(int i)
+enum db_file { DB_MAIN, DB_AUDIT, DB_KEYS };
+
+/* Which file each statement runs on: the enum lists them file by file. */
+static enum db_file stmt_db(int i)
 {
-	return i >= S_AUDIT_LAST && i <= S_AUDIT_ROLLBACK;
+	if (i >= S_KEY_GET)
+		return DB_KEYS;
+	if (i >= S_AUDIT_LAST)
+		return DB_AUDIT;
+	return DB_MAIN;
 }
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -227,44 +300,100 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_META_GET] = "SELECT value FROM store_meta WHERE name = ?",
+	[S_META_SET] = "INSERT INTO store_meta (name, value) VALUES (?1, ?2)"
+		       " ON CONFLICT(name) DO UPDATE SET value = ?2",
+	[S_LEGACY_BATCH] = "SELECT rowid, id, wrapped_key FROM patient WHERE length(wrapped_key) > 0"
+			   " ORDER BY rowid LIMIT ?",
+	[S_LEGACY_CLEAR] = "UPDATE patient SET wrapped_key = X'' WHERE id = ?",
+	[S_LEGACY_COUNT] = "SELECT count(*) FROM patient WHERE length(wrapped_key) > 0",
+	[S_SESSIONS_REVOKE_ALL] = "DELETE FROM session",
+	[S_SHRED_STATE] = "SELECT coalesce(shredded_at, 0), coalesce(shred_after, 0),"
+			  " length(wrapped_key) FROM patient WHERE id = ?",
+	[S_DOCS_DELETE] = "DELETE FROM document WHERE patient_id = ?",
+	[S_PATIENT_ERASE] = "UPDATE patient SET wrapped_key = X'', phi = X'', shredded_at = ?2,"
+			    " shred_after = NULL WHERE id = ?1",
+	[S_ACCOUNTS_SIGN_OUT] = "DELETE FROM session WHERE account_id IN"
+				" (SELECT id FROM account WHERE patient_id = ?)",
+	[S_ACCOUNTS_ERASE] = "UPDATE account SET email = 'erased-' || lower(hex(id)) || '@invalid',"
+			     " pw_hash = '!', locked = 1 WHERE patient_id = ?",
+	[S_ENROL_DELETE] = "DELETE FROM enrolment WHERE patient_id = ? AND practice_id = ?",
+	[S_SHRED_SCHEDULE] = "UPDATE patient SET shred_after = ?2 WHERE id = ?1 AND shredded_at IS NULL",
+	[S_SHRED_DUE] = "SELECT id FROM patient WHERE shred_after IS NOT NULL AND shred_after <= ?1"
+			" AND shredded_at IS NULL ORDER BY shred_after LIMIT ?2",
+	[S_MAIN_TRUNCATE] = "PRAGMA wal_checkpoint(TRUNCATE)",
+	[S_AUDIT_HASH_AT] = "SELECT hash FROM audit WHERE seq = ?",
+	[S_CP_INSERT] = "INSERT OR IGNORE INTO checkpoint (seq, ts_ms, head, key_id, sig)"
+			" VALUES (?, ?, ?, ?, ?)",
+	[S_CP_LAST] = "SELECT seq, ts_ms, head, key_id, sig FROM checkpoint ORDER BY seq DESC LIMIT 1",
+	[S_KEY_GET] = "SELECT wrapped FROM patient_key WHERE patient_id = ?",
+	/* Refused (no row inserted) under a master key that a rotation is retiring. */
+	[S_KEY_INSERT] = "INSERT INTO patient_key (patient_id, key_id, wrapped, created)"
+			 " SELECT ?1, substr(?2, 2, 8), ?2, unixepoch() WHERE length(?2) > 9 AND NOT EXISTS"
+			 " (SELECT 1 FROM rotation WHERE old_key = substr(?2, 2, 8))",
+	[S_KEY_DELETE] = "DELETE FROM patient_key WHERE patient_id = ?",
+	[S_KEY_BATCH] = "SELECT rowid, patient_id, wrapped FROM patient_key WHERE rowid > ?1"
+			" AND key_id != ?2 ORDER BY rowid LIMIT ?3",
+	[S_KEY_REPLACE] = "UPDATE patient_key SET wrapped = ?1, key_id = substr(?1, 2, 8)"
+			  " WHERE patient_id = ?2 AND wrapped = ?3",
+	[S_KEY_COUNTS] = "SELECT count(*), coalesce(sum(key_id = ?1), 0) FROM patient_key",
+	[S_KMETA_GET] = "SELECT value FROM meta WHERE name = ?",
+	[S_KMETA_SET] = "INSERT INTO meta (name, value) VALUES (?1, ?2)"
+			" ON CONFLICT(name) DO UPDATE SET value = ?2",
+	[S_ROT_GET] = "SELECT old_key, new_key FROM rotation LIMIT 1",
+	[S_ROT_BEGIN] = "INSERT OR IGNORE INTO rotation (old_key, new_key, started)"
+			" VALUES (?, ?, unixepoch())",
+	[S_ROT_END] = "DELETE FROM rotation",
+	[S_KEY_BEGIN] = "BEGIN IMMEDIATE",
+	[S_KEY_COMMIT] = "COMMIT",
+	[S_KEY_ROLLBACK] = "ROLLBACK",
+	[S_KEY_TRUNCATE] = "PRAGMA wal_checkpoint(TRUNCATE)",
 };
 
-_Static_assert(S_COUNT <= 64, "room for every statement");
+_Static_assert(S_COUNT <= 128, "room for every statement");
 
 static int conn_setup(sqlite3 *db);
+static void bind_id(sqlite3_stmt *s, int col, const struct id *id);
+static void bind_text(sqlite3_stmt *s, int col, const char *t);
+static int db_fail(const char *what);
 
 /* This thread's connection, opened on first use; NULL when it cannot be opened. */
 static struct conn *conn_get(void)
 {
 	if (thread_conn != NULL)
 		return thread_conn;
-	if (db_path[0] == '\0')
+	if (audit_path[0] == '\0')
 		return NULL;
 	struct conn *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	if (sqlite3_open_v2(db_path, &c->db, flags, NULL) != SQLITE_OK || conn_setup(c->db) != STORE_OK ||
-	    sqlite3_open_v2(audit_path, &c->adb, flags, NULL) != SQLITE_OK ||
-	    conn_setup(c->adb) != STORE_OK) {
-		log_warn("component=store error=\"cannot open a connection\"");
-		sqlite3_close(c->db);
-		sqlite3_close(c->adb);
-		free(c);
-		return NULL;
-	}
-	for (int i = 0; i < S_COUNT; i++) {
-		sqlite3 *db = on_audit_db(i) ? c->adb : c->db;
+	const char *paths[3] = {db_path, audit_path, keys_path};
+	sqlite3 **dbs[3] = {&c->db, &c->adb, &c->kdb};
+	bool ok = true;
+	for (int f = 0; f < 3 && ok; f++)
+		if (paths[f][0] != '\0')
+			ok = sqlite3_open_v2(paths[f], dbs[f], flags, NULL) == SQLITE_OK &&
+			     conn_setup(*dbs[f]) == STORE_OK;
+	for (int i = 0; i < S_COUNT && ok; i++) {
+		sqlite3 *db = *dbs[stmt_db(i)];
+		if (db == NULL)
+			continue;
 		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[i],
 				       NULL) != SQLITE_OK) {
 			log_warn("component=store op=prepare error=\"%s\"", sqlite3_errmsg(db));
-			for (int j = 0; j < i; j++)
-				sqlite3_finalize(c->stmts[j]);
-			sqlite3_close(c->db);
-			sqlite3_close(c->adb);
-			free(c);
-			return NULL;
+			ok = false;
 		}
+	}
+	if (!ok) {
+		log_warn("component=store error=\"cannot open a connection\"");
+		for (int i = 0; i < S_COUNT; i++)
+			sqlite3_finalize(c->stmts[i]);
+		sqlite3_close(c->db);
+		sqlite3_close(c->adb);
+		sqlite3_close(c->kdb);
+		free(c);
+		return NULL;
 	}
 	pthread_mutex_lock(&conns_lock);
 	c->next = conns;
@@ -279,7 +408,7 @@ static struct conn *conn_get(void)
 static sqlite3_stmt *stmt(enum stmt_id i)
 {
 	struct conn *c = conn_get();
-	if (c == NULL)
+	if (c == NULL || c->stmts[i] == NULL)
 		return NULL;
 	sqlite3_reset(c->stmts[i]);
 	sqlite3_clear_bindings(c->stmts[i]);
@@ -368,18 +497,165 @@ static int open_file(const char *path, bool create, const char *const *steps, in
 	return STORE_OK;
 }
 
+#define KEYSTORE_ID "keystore_id"
+#define KEYSTORE_ID_BYTES 16
+
+/* Read one store_meta value of medkeep.db on a connection of its own (before the keystore is
+ * opened). *len is 0 when there is none. */
+static int peek_data_meta(const char *path, const char *name, uint8_t *out, size_t cap, size_t *len)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	*len = 0;
+	int rc = STORE_ERROR;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+	    sqlite3_busy_timeout(db, 10000) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, stmt_sql[S_META_GET], -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		int step = sqlite3_step(s);
+		if (step == SQLITE_ROW) {
+			int n = sqlite3_column_bytes(s, 0);
+			if (n > 0 && (size_t)n <= cap) {
+				memcpy(out, sqlite3_column_blob(s, 0), (size_t)n);
+				*len = (size_t)n;
+				rc = STORE_OK;
+			}
+		} else if (step == SQLITE_DONE) {
+			rc = STORE_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return rc;
+}
+
+static int meta_get(enum stmt_id which, const char *name, uint8_t *out, size_t cap, size_t *len)
+{
+	sqlite3_stmt *s = stmt(which);
+	bind_text(s, 1, name);
+	*len = 0;
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+	if (step == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(s, 0);
+		if (n >= 0 && (size_t)n <= cap) {
+			if (n > 0)
+				memcpy(out, sqlite3_column_blob(s, 0), (size_t)n);
+			*len = (size_t)n;
+			rc = STORE_OK;
+		}
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int meta_set(enum stmt_id which, const char *name, const uint8_t *v, size_t n)
+{
+	sqlite3_stmt *s = stmt(which);
+	bind_text(s, 1, name);
+	sqlite3_bind_blob(s, 2, v, (int)n, SQLITE_STATIC);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("meta_set");
+	sqlite3_reset(s);
+	return rc;
+}
+
+/*
+ * medkeep.db and keystore.db name each other with a random id kept in both, so that a lost
+ * keystore, or one of another data directory, is refused loudly: otherwise every patient
+ * would quietly read as shredded. The id is set when the first of them is opened without one.
+ */
+static int link_keystore(void)
+{
+	uint8_t data_id[KEYSTORE_ID_BYTES], keys_id[KEYSTORE_ID_BYTES];
+	size_t dn = 0, kn = 0;
+	int d = meta_get(S_META_GET, KEYSTORE_ID, data_id, sizeof(data_id), &dn);
+	int k = meta_get(S_KMETA_GET, KEYSTORE_ID, keys_id, sizeof(keys_id), &kn);
+	if (d == STORE_ERROR || k == STORE_ERROR)
+		return STORE_ERROR;
+	if (d == STORE_OK && k == STORE_OK)
+		return dn == kn && memcmp(data_id, keys_id, dn) == 0 ? STORE_OK : STORE_CONFLICT;
+	if (d == STORE_OK) /* the data names a keystore, and this one is empty and new */
+		return STORE_CONFLICT;
+	if (k != STORE_OK) {
+		/* An identifier, not a secret: SQLite's randomness is enough for it. */
+		sqlite3_stmt *s = NULL;
+		struct conn *c = conn_get();
+		if (sqlite3_prepare_v2(c->kdb, "SELECT randomblob(16)", -1, &s, NULL) != SQLITE_OK ||
+		    sqlite3_step(s) != SQLITE_ROW || sqlite3_column_bytes(s, 0) != KEYSTORE_ID_BYTES) {
+			sqlite3_finalize(s);
+			return STORE_ERROR;
+		}
+		memcpy(keys_id, sqlite3_column_blob(s, 0), KEYSTORE_ID_BYTES);
+		sqlite3_finalize(s);
+		kn = KEYSTORE_ID_BYTES;
+		if (meta_set(S_KMETA_SET, KEYSTORE_ID, keys_id, kn) != STORE_OK)
+			return STORE_ERROR;
+	}
+	return meta_set(S_META_SET, KEYSTORE_ID, keys_id, kn);
+}
+
+static int set_paths(const char *dir, char *path, char *apath, char *kpath)
+{
+	return (size_t)snprintf(path, sizeof(db_path), "%s/medkeep.db", dir) < sizeof(db_path) &&
+			       (size_t)snprintf(apath, sizeof(audit_path), "%s/audit.db", dir) <
+				       sizeof(audit_path) &&
+			       (size_t)snprintf(kpath, sizeof(keys_path), "%s/keystore.db", dir) <
+				       sizeof(keys_path)
+		       ? 0
+		       : -1;
+}
+
 int store_open(const char *dir, bool create)
 {
-	char path[sizeof(db_path)], apath[sizeof(audit_path)];
-	if ((size_t)snprintf(path, sizeof(path), "%s/medkeep.db", dir) >= sizeof(path) ||
-	    (size_t)snprintf(apath, sizeof(apath), "%s/audit.db", dir) >= sizeof(apath))
+	char path[sizeof(db_path)], apath[sizeof(audit_path)], kpath[sizeof(keys_path)];
+	if (set_paths(dir, path, apath, kpath) != 0)
 		return STORE_ERROR;
 	if (open_file(path, create, migrations, (int)(sizeof(migrations) / sizeof(*migrations))) !=
 		    STORE_OK ||
 	    open_file(apath, create, audit_migrations,
 		      (int)(sizeof(audit_migrations) / sizeof(*audit_migrations))) != STORE_OK)
 		return STORE_ERROR;
+	struct stat st;
+	bool keys_create = create;
+	if (!create && stat(kpath, &st) != 0) {
+		/* Only a data directory from before the keystore may get a new one. */
+		uint8_t id[KEYSTORE_ID_BYTES];
+		size_t n = 0;
+		if (peek_data_meta(path, KEYSTORE_ID, id, sizeof(id), &n) != STORE_OK)
+			return STORE_ERROR;
+		if (n > 0) {
+			log_warn("component=store error=\"keystore.db is missing: this data directory's "
+				 "patient keys are in it (restore it from your key copy)\"");
+			return STORE_ERROR;
+		}
+		keys_create = true;
+	}
+	if (open_file(kpath, keys_create, keystore_migrations,
+		      (int)(sizeof(keystore_migrations) / sizeof(*keystore_migrations))) != STORE_OK)
+		return STORE_ERROR;
 	memcpy(db_path, path, sizeof(db_path));
+	memcpy(audit_path, apath, sizeof(audit_path));
+	memcpy(keys_path, kpath, sizeof(keys_path));
+	if (conn_get() == NULL)
+		return STORE_ERROR;
+	int rc = link_keystore();
+	if (rc == STORE_CONFLICT)
+		log_warn("component=store error=\"keystore.db does not belong to this data directory\"");
+	if (rc != STORE_OK) {
+		store_close();
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
+int store_open_audit(const char *dir)
+{
+	char path[sizeof(db_path)], apath[sizeof(audit_path)], kpath[sizeof(keys_path)];
+	if (set_paths(dir, path, apath, kpath) != 0 ||
+	    open_file(apath, false, audit_migrations,
+		      (int)(sizeof(audit_migrations) / sizeof(*audit_migrations))) != STORE_OK)
+		return STORE_ERROR;
+	db_path[0] = keys_path[0] = '\0';
 	memcpy(audit_path, apath, sizeof(audit_path));
 	return conn_get() ? STORE_OK : STORE_ERROR;
 }
@@ -393,11 +669,12 @@ void store_close(void)
 			sqlite3_finalize(c->stmts[i]);
 		sqlite3_close(c->db);
 		sqlite3_close(c->adb);
+		sqlite3_close(c->kdb);
 		free(c);
 	}
 	conns = NULL;
 	thread_conn = NULL;
-	db_path[0] = '\0';
+	db_path[0] = audit_path[0] = keys_path[0] = '\0';
 	pthread_mutex_unlock(&conns_lock);
 }
 
@@ -411,11 +688,21 @@ static int run_simple(enum stmt_id i)
 
 int store_begin(void)
 {
-	return run_simple(S_BEGIN);
+	if (run_simple(S_KEY_BEGIN) != STORE_OK)
+		return STORE_ERROR;
+	if (run_simple(S_BEGIN) != STORE_OK) {
+		run_simple(S_KEY_ROLLBACK);
+		return STORE_ERROR;
+	}
+	return STORE_OK;
 }
 
 int store_commit(void)
 {
+	/* Keys first: a crash between the two commits leaves a key without a patient (harmless),
+	 * never a patient without a key. */
+	if (run_simple(S_KEY_COMMIT) != STORE_OK)
+		return STORE_ERROR;
 	return run_simple(S_COMMIT);
 }
 
@@ -742,20 +1029,55 @@ int store_patient_by_index(const uint8_t nhi_index[HASH_BYTES], struct id *patie
 
 /* --- patient-scoped --- */
 
+/* Insert a keystore row; STORE_CONFLICT when refused (a row exists, or its master key is
+ * being retired by a rotation). */
+static int keystore_insert(const struct id *patient, struct bytes wrapped)
+{
+	sqlite3_stmt *s = stmt(S_KEY_INSERT);
+	bind_id(s, 1, patient);
+	sqlite3_bind_blob(s, 2, wrapped.ptr, (int)wrapped.len, SQLITE_STATIC);
+	int step = sqlite3_step(s);
+	int changed = step == SQLITE_DONE ? sqlite3_changes(sqlite3_db_handle(s)) : 0;
+	sqlite3_reset(s);
+	if (step == SQLITE_CONSTRAINT)
+		return STORE_CONFLICT;
+	if (step != SQLITE_DONE)
+		return db_fail("keystore_insert");
+	return changed == 1 ? STORE_OK : STORE_CONFLICT;
+}
+
+static int keystore_delete(const struct id *patient)
+{
+	sqlite3_stmt *s = stmt(S_KEY_DELETE);
+	bind_id(s, 1, patient);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("keystore_delete");
+	sqlite3_reset(s);
+	return rc;
+}
+
 int store_patient_create(const struct id *id, const struct id *practice,
 			 const uint8_t nhi_index[HASH_BYTES], struct bytes wrapped_key,
 			 struct bytes phi)
 {
+	/* The key goes to the keystore, first: a patient row never exists without its key. */
+	int rc = keystore_insert(id, wrapped_key);
+	if (rc != STORE_OK) {
+		log_warn("component=store op=patient_create error=\"keystore refused the key (a "
+			 "rotation is retiring the master key that wrapped it?)\"");
+		return STORE_ERROR;
+	}
 	sqlite3_stmt *s = stmt(S_PATIENT_CREATE);
 	bind_id(s, 1, id);
 	sqlite3_bind_blob(s, 2, nhi_index, HASH_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 3, wrapped_key.ptr, (int)wrapped_key.len, SQLITE_STATIC);
+	sqlite3_bind_zeroblob(s, 3, 0);
 	sqlite3_bind_blob(s, 4, phi.ptr, (int)phi.len, SQLITE_STATIC);
 	int step = sqlite3_step(s);
 	sqlite3_reset(s);
-	int rc = step == SQLITE_DONE ? STORE_OK
-		 : step == SQLITE_CONSTRAINT ? STORE_CONFLICT
-					       : db_fail("patient_create");
+	rc = step == SQLITE_DONE ? STORE_OK
+	     : step == SQLITE_CONSTRAINT ? STORE_CONFLICT
+					   : db_fail("patient_create");
+	if (rc != STORE_OK)
+		keystore_delete(id);
 	if (rc == STORE_OK && practice != NULL) {
 		s = stmt(S_ENROL);
 		bind_id(s, 1, id);
@@ -763,6 +1085,31 @@ int store_patient_create(const struct id *id, const struct id *practice,
 		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("enrol");
 		sqlite3_reset(s);
 	}
+	return rc;
+}
+
+/*
+ * The patient's wrapped key: from the keystore, or, for a data directory from before the
+ * keystore, the one on the patient row (legacy, passed in). STORE_GONE when neither holds one:
+ * the key was destroyed (crypto-shredded), here or before this backup was restored.
+ */
+static int patient_key_row(const struct id *patient, struct bytes legacy, struct arena *a,
+			   struct bytes *out)
+{
+	sqlite3_stmt *s = stmt(S_KEY_GET);
+	bind_id(s, 1, patient);
+	int step = sqlite3_step(s);
+	int rc;
+	if (step == SQLITE_ROW)
+		rc = col_bytes(s, 0, a, out) ? STORE_OK : STORE_ERROR;
+	else if (step != SQLITE_DONE)
+		rc = db_fail("patient_key");
+	else if (legacy.len > 0) {
+		*out = legacy;
+		rc = STORE_OK;
+	} else
+		rc = STORE_GONE;
+	sqlite3_reset(s);
 	return rc;
 }
 
@@ -774,14 +1121,16 @@ int store_patient_get(const struct grant *g, const struct id *patient, struct ar
 	sqlite3_stmt *s = stmt(S_PATIENT_GET);
 	bind_id(s, 1, patient);
 	int rc = STORE_NOT_FOUND;
+	struct bytes legacy = {0};
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		out->id = *patient;
-		rc = col_bytes(s, 0, a, &out->wrapped_key) && col_bytes(s, 1, a, &out->phi)
-			     ? STORE_OK
-			     : STORE_ERROR;
+		rc = col_bytes(s, 0, a, &legacy) && col_bytes(s, 1, a, &out->phi) ? STORE_OK
+										     : STORE_ERROR;
 		out->created = sqlite3_column_int64(s, 2);
 	}
 	sqlite3_reset(s);
+	if (rc == STORE_OK)
+		rc = patient_key_row(patient, legacy, a, &out->wrapped_key);
 	return rc;
 }
 
@@ -870,6 +1219,8 @@ int store_document_get(const struct grant *g, const struct id *document, bool wi
 		}
 	}
 	sqlite3_reset(s);
+	if (rc == STORE_OK && patient != NULL)
+		rc = patient_key_row(&patient->id, patient->wrapped_key, a, &patient->wrapped_key);
 	if (rc != STORE_OK)
 		memset(out, 0, sizeof(*out));
 	return rc;
@@ -1090,25 +1441,117 @@ static int audit_insert_one(const struct audit_record *r)
 	return rc;
 }
 
-int store_audit_insert(const struct audit_record *r)
+static int checkpoint_insert(const struct audit_checkpoint *cp)
 {
-	return audit_insert_one(r);
+	sqlite3_stmt *s = stmt(S_CP_INSERT);
+	sqlite3_bind_int64(s, 1, cp->seq);
+	sqlite3_bind_int64(s, 2, cp->ts_ms);
+	sqlite3_bind_blob(s, 3, cp->head, HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, cp->key_id, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, cp->sig, SIGNATURE_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("checkpoint_insert");
+	sqlite3_reset(s);
+	return rc;
 }
 
-int store_audit_insert_batch(const struct audit_record *r, size_t n)
+int store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES],
+		       const struct audit_record *r, size_t n, const struct audit_checkpoint *cp)
 {
 	if (run_simple(S_AUDIT_BEGIN) != STORE_OK)
 		return STORE_ERROR;
-	for (size_t i = 0; i < n; i++)
-		if (audit_insert_one(&r[i]) != STORE_OK) {
-			run_simple(S_AUDIT_ROLLBACK);
-			return STORE_ERROR;
-		}
-	if (run_simple(S_AUDIT_COMMIT) != STORE_OK) {
-		run_simple(S_AUDIT_ROLLBACK);
+	/* Inside the write transaction: nobody can append between this check and the commit. */
+	int64_t last;
+	uint8_t head[HASH_BYTES];
+	int rc = store_audit_last(&last, head);
+	if (rc == STORE_OK && (last != after_seq || memcmp(head, after_hash, HASH_BYTES) != 0))
+		rc = STORE_CONFLICT;
+	for (size_t i = 0; rc == STORE_OK && i < n; i++)
+		rc = audit_insert_one(&r[i]);
+	if (rc == STORE_OK && cp != NULL)
+		rc = checkpoint_insert(cp);
+	if (rc == STORE_OK && run_simple(S_AUDIT_COMMIT) == STORE_OK)
+		return STORE_OK;
+	run_simple(S_AUDIT_ROLLBACK);
+	return rc == STORE_CONFLICT ? STORE_CONFLICT : STORE_ERROR;
+}
+
+int store_audit_read_begin(void)
+{
+	struct conn *c = conn_get();
+	if (c == NULL || c->adb == NULL)
 		return STORE_ERROR;
+	return exec_on(c->adb, "BEGIN; SELECT count(*) FROM sqlite_schema;");
+}
+
+void store_audit_read_end(void)
+{
+	struct conn *c = conn_get();
+	if (c != NULL && c->adb != NULL)
+		exec_on(c->adb, "COMMIT;");
+}
+
+int store_audit_hash_at(int64_t seq, uint8_t hash[HASH_BYTES])
+{
+	sqlite3_stmt *s = stmt(S_AUDIT_HASH_AT);
+	sqlite3_bind_int64(s, 1, seq);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+	if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == HASH_BYTES) {
+		memcpy(hash, sqlite3_column_blob(s, 0), HASH_BYTES);
+		rc = STORE_OK;
 	}
-	return STORE_OK;
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* A checkpoint row; false when a column has the wrong size (a damaged or forged row). */
+static bool checkpoint_row(sqlite3_stmt *s, struct audit_checkpoint *cp)
+{
+	memset(cp, 0, sizeof(*cp));
+	cp->seq = sqlite3_column_int64(s, 0);
+	cp->ts_ms = sqlite3_column_int64(s, 1);
+	if (sqlite3_column_bytes(s, 2) != HASH_BYTES || sqlite3_column_bytes(s, 3) != KEY_ID_BYTES ||
+	    sqlite3_column_bytes(s, 4) != SIGNATURE_BYTES)
+		return false;
+	memcpy(cp->head, sqlite3_column_blob(s, 2), HASH_BYTES);
+	memcpy(cp->key_id, sqlite3_column_blob(s, 3), KEY_ID_BYTES);
+	memcpy(cp->sig, sqlite3_column_blob(s, 4), SIGNATURE_BYTES);
+	return true;
+}
+
+int store_audit_last_checkpoint(struct audit_checkpoint *out)
+{
+	sqlite3_stmt *s = stmt(S_CP_LAST);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+	if (step == SQLITE_ROW)
+		rc = checkpoint_row(s, out) ? STORE_OK : STORE_ERROR;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_audit_checkpoints_each(int (*fn)(const struct audit_checkpoint *cp, void *ctx),
+				 void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	struct conn *c = conn_get();
+	if (c == NULL || sqlite3_prepare_v2(c->adb,
+					    "SELECT seq, ts_ms, head, key_id, sig FROM checkpoint"
+					    " ORDER BY seq",
+					    -1, &s, NULL) != SQLITE_OK)
+		return db_fail("checkpoints_each");
+	int rc = 0;
+	struct audit_checkpoint cp;
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+		/* A row with a wrong-sized column is passed on zeroed but for seq and time, and
+		 * fails its signature check there: it is reported, never skipped. */
+		checkpoint_row(s, &cp);
+		cp.seq = sqlite3_column_int64(s, 0);
+		cp.ts_ms = sqlite3_column_int64(s, 1);
+		rc = fn(&cp, ctx);
+	}
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx)
@@ -1140,5 +1583,411 @@ int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *c
 		rc = fn(&r, ctx);
 	}
 	sqlite3_finalize(s);
+	return rc;
+}
+
+/* --- the keystore --- */
+
+int store_keystore_meta_get(const char *name, uint8_t *out, size_t cap, size_t *len)
+{
+	return meta_get(S_KMETA_GET, name, out, cap, len);
+}
+
+int store_keystore_meta_set(const char *name, const uint8_t *value, size_t len)
+{
+	return meta_set(S_KMETA_SET, name, value, len);
+}
+
+int store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total, int64_t *under)
+{
+	sqlite3_stmt *s = stmt(S_KEY_COUNTS);
+	sqlite3_bind_blob(s, 1, key_id, KEY_ID_BYTES, SQLITE_STATIC);
+	int rc = STORE_ERROR;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*total = sqlite3_column_int64(s, 0);
+		*under = sqlite3_column_int64(s, 1);
+		rc = STORE_OK;
+	}
+	sqlite3_reset(s);
+	return rc == STORE_OK ? rc : db_fail("keystore_counts");
+}
+
+/* Rows of (rowid, id, wrapped key) from a statement already bound. */
+static int wrapped_rows(sqlite3_stmt *s, size_t max, struct arena *a,
+			struct store_wrapped_key **rows, size_t *n)
+{
+	*n = 0;
+	*rows = arena_calloc(a, max ? max : 1, sizeof(**rows));
+	if (*rows == NULL)
+		return STORE_ERROR;
+	int rc = STORE_OK, step;
+	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_wrapped_key *r = &(*rows)[*n];
+		r->rowid = sqlite3_column_int64(s, 0);
+		if (!col_id(s, 1, &r->patient) || !col_bytes(s, 2, a, &r->wrapped)) {
+			rc = STORE_ERROR;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], size_t max,
+			 struct arena *a, struct store_wrapped_key **rows, size_t *n)
+{
+	sqlite3_stmt *s = stmt(S_KEY_BATCH);
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_blob(s, 2, key_id, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+	return wrapped_rows(s, max, a, rows, n);
+}
+
+int store_keystore_replace(const struct store_wrapped_key *rows, const struct bytes *rewrapped,
+			   size_t n, size_t *replaced)
+{
+	*replaced = 0;
+	if (run_simple(S_KEY_BEGIN) != STORE_OK)
+		return STORE_ERROR;
+	int rc = STORE_OK;
+	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+		sqlite3_stmt *s = stmt(S_KEY_REPLACE);
+		sqlite3_bind_blob(s, 1, rewrapped[i].ptr, (int)rewrapped[i].len, SQLITE_STATIC);
+		bind_id(s, 2, &rows[i].patient);
+		sqlite3_bind_blob(s, 3, rows[i].wrapped.ptr, (int)rows[i].wrapped.len, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_DONE)
+			*replaced += (size_t)sqlite3_changes(sqlite3_db_handle(s));
+		else
+			rc = db_fail("keystore_replace");
+		sqlite3_reset(s);
+	}
+	if (rc == STORE_OK && run_simple(S_KEY_COMMIT) == STORE_OK)
+		return STORE_OK;
+	run_simple(S_KEY_ROLLBACK);
+	*replaced = 0;
+	return STORE_ERROR;
+}
+
+int store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_key **rows,
+			    size_t *n)
+{
+	sqlite3_stmt *s = stmt(S_LEGACY_BATCH);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)max);
+	return wrapped_rows(s, max, a, rows, n);
+}
+
+int store_legacy_keys_count(int64_t *n)
+{
+	sqlite3_stmt *s = stmt(S_LEGACY_COUNT);
+	int rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK : db_fail("legacy_count");
+	*n = rc == STORE_OK ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_legacy_key_move(const struct id *patient, struct bytes rewrapped)
+{
+	/* Into the keystore first, then off the row: a crash between leaves both, and the
+	 * keystore's copy wins (patient_key_row); a rerun finds the row and clears it. */
+	int rc = keystore_insert(patient, rewrapped);
+	if (rc != STORE_OK && rc != STORE_CONFLICT)
+		return rc;
+	return run_with_id(S_LEGACY_CLEAR, patient, "legacy_clear");
+}
+
+int store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES])
+{
+	sqlite3_stmt *s = stmt(S_ROT_GET);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+	if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEY_ID_BYTES &&
+	    sqlite3_column_bytes(s, 1) == KEY_ID_BYTES) {
+		memcpy(old_id, sqlite3_column_blob(s, 0), KEY_ID_BYTES);
+		memcpy(new_id, sqlite3_column_blob(s, 1), KEY_ID_BYTES);
+		rc = STORE_OK;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES])
+{
+	sqlite3_stmt *s = stmt(S_ROT_BEGIN);
+	sqlite3_bind_blob(s, 1, old_id, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, new_id, KEY_ID_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("rotation_begin");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_rotation_end(void)
+{
+	return run_simple(S_ROT_END);
+}
+
+int store_sessions_revoke_all(void)
+{
+	return run_simple(S_SESSIONS_REVOKE_ALL);
+}
+
+/* --- retention and crypto-shredding --- */
+
+int store_patient_shred_state(const struct id *patient, struct store_shred_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = stmt(S_SHRED_STATE);
+	bind_id(s, 1, patient);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : step == SQLITE_ROW ? STORE_OK : STORE_ERROR;
+	if (rc == STORE_OK) {
+		out->exists = true;
+		out->shredded_at = sqlite3_column_int64(s, 0);
+		out->shred_after = sqlite3_column_int64(s, 1);
+		out->has_key = sqlite3_column_int64(s, 2) > 0;
+	}
+	sqlite3_reset(s);
+	if (rc == STORE_OK && !out->has_key) {
+		s = stmt(S_KEY_GET);
+		bind_id(s, 1, patient);
+		step = sqlite3_step(s);
+		out->has_key = step == SQLITE_ROW;
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			rc = STORE_ERROR;
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+/* Fold the write-ahead log back into the file and empty it, so that old page images (a key,
+ * a demographics row) do not linger in it. Best effort: a reader holding an old snapshot
+ * keeps it; the pages are wiped anyway (secure_delete) once they are written back. */
+static void truncate_wal(enum stmt_id which)
+{
+	/* The pragma answers (busy, frames, checkpointed); busy while `serve` holds a read
+	 * snapshot for a moment, so try a few times. */
+	for (int tries = 0; tries < 20; tries++) {
+		sqlite3_stmt *s = stmt(which);
+		int busy = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 1;
+		sqlite3_reset(s);
+		if (!busy)
+			return;
+		usleep(50 * 1000);
+	}
+	log_warn("component=store op=wal_truncate error=\"readers kept the log; it is emptied at "
+		 "the next checkpoint\"");
+}
+
+int store_patient_key_destroy(const struct id *patient)
+{
+	if (keystore_delete(patient) != STORE_OK)
+		return STORE_ERROR;
+	truncate_wal(S_KEY_TRUNCATE);
+	/* A key from before the keystore lives on the row itself. */
+	if (run_with_id(S_LEGACY_CLEAR, patient, "legacy_clear") != STORE_OK)
+		return STORE_ERROR;
+	return STORE_OK;
+}
+
+int store_patient_erase(const struct id *patient, int64_t now)
+{
+	if (run_simple(S_BEGIN) != STORE_OK)
+		return STORE_ERROR;
+	int rc = run_with_id(S_DOCS_DELETE, patient, "docs_delete");
+	if (rc == STORE_OK) {
+		sqlite3_stmt *s = stmt(S_PATIENT_ERASE);
+		bind_id(s, 1, patient);
+		sqlite3_bind_int64(s, 2, now);
+		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("patient_erase");
+		sqlite3_reset(s);
+	}
+	if (rc == STORE_OK)
+		rc = run_with_id(S_ACCOUNTS_SIGN_OUT, patient, "accounts_sign_out");
+	if (rc == STORE_OK)
+		rc = run_with_id(S_ACCOUNTS_ERASE, patient, "accounts_erase");
+	if (rc == STORE_OK && run_simple(S_COMMIT) == STORE_OK) {
+		truncate_wal(S_MAIN_TRUNCATE);
+		return STORE_OK;
+	}
+	run_simple(S_ROLLBACK);
+	return STORE_ERROR;
+}
+
+int store_patient_release(const struct id *patient, const struct id *practice)
+{
+	sqlite3_stmt *s = stmt(S_ENROL_DELETE);
+	bind_id(s, 1, patient);
+	bind_id(s, 2, practice);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("release");
+	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+		rc = STORE_NOT_FOUND;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_patient_schedule_shred(const struct id *patient, int64_t when)
+{
+	sqlite3_stmt *s = stmt(S_SHRED_SCHEDULE);
+	bind_id(s, 1, patient);
+	if (when > 0)
+		sqlite3_bind_int64(s, 2, when);
+	else
+		sqlite3_bind_null(s, 2);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("schedule_shred");
+	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+		rc = STORE_NOT_FOUND;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t *n)
+{
+	*n = 0;
+	*ids = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
+	if (*ids == NULL)
+		return STORE_ERROR;
+	sqlite3_stmt *s = stmt(S_SHRED_DUE);
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW)
+		if (col_id(s, 0, &(*ids)[*n]))
+			(*n)++;
+	sqlite3_reset(s);
+	return STORE_OK;
+}
+
+int store_patient_key_counts(int64_t *patients, int64_t *with_key)
+{
+	*patients = *with_key = 0;
+	sqlite3_stmt *s = NULL;
+	struct conn *c = conn_get();
+	if (c == NULL || c->db == NULL ||
+	    sqlite3_prepare_v2(c->db, "SELECT id, length(wrapped_key) FROM patient", -1, &s, NULL) !=
+		    SQLITE_OK)
+		return db_fail("key_counts");
+	int rc = STORE_OK, step;
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct id id;
+		(*patients)++;
+		if (sqlite3_column_int64(s, 1) > 0) {
+			(*with_key)++;
+			continue;
+		}
+		if (!col_id(s, 0, &id))
+			continue;
+		sqlite3_stmt *k = stmt(S_KEY_GET);
+		bind_id(k, 1, &id);
+		int ks = sqlite3_step(k);
+		if (ks == SQLITE_ROW)
+			(*with_key)++;
+		else if (ks != SQLITE_DONE)
+			rc = STORE_ERROR;
+		sqlite3_reset(k);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* --- copies of the database files --- */
+
+static const char *const file_names[] = {
+	[STORE_FILE_DATA] = "medkeep.db",
+	[STORE_FILE_AUDIT] = "audit.db",
+	[STORE_FILE_KEYS] = "keystore.db",
+};
+
+const char *store_file_name(enum store_file f)
+{
+	return f >= STORE_FILE_DATA && f <= STORE_FILE_KEYS ? file_names[f] : "?";
+}
+
+static int fsync_path(const char *path, bool dir)
+{
+	int fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int store_file_copy(enum store_file f, const char *from_dir, const char *to_dir,
+		    void (*progress)(const char *name, int64_t done, int64_t total))
+{
+	const char *name = store_file_name(f);
+	char src_path[4096], dst_path[4096];
+	struct stat st;
+	if ((size_t)snprintf(src_path, sizeof(src_path), "%s/%s", from_dir, name) >= sizeof(src_path) ||
+	    (size_t)snprintf(dst_path, sizeof(dst_path), "%s/%s", to_dir, name) >= sizeof(dst_path) ||
+	    stat(src_path, &st) != 0)
+		return STORE_NOT_FOUND;
+	sqlite3 *src = NULL, *dst = NULL;
+	sqlite3_backup *b = NULL;
+	int rc = STORE_ERROR;
+	bool reading = false;
+	/* Read-write so the live file's WAL index can be shared with `serve`; a copy on
+	 * read-only media is opened read-only. Nothing here writes to the source. */
+	if (sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sqlite3_close(src);
+		src = NULL;
+		if (sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+			goto out;
+	}
+	sqlite3_busy_timeout(src, 10000);
+	/* Were this the last connection, closing it would checkpoint the live file's log: a
+	 * backup must not write to what it copies. */
+	sqlite3_db_config(src, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	/*
+	 * One read transaction around the whole copy: in WAL mode it pins a snapshot, so the copy
+	 * is of one moment even while `serve` commits, and the backup never restarts (it would
+	 * restart on every audit commit if each step took a fresh snapshot).
+	 */
+	if (exec_on(src, "BEGIN; SELECT count(*) FROM sqlite_schema;") != STORE_OK)
+		goto out;
+	reading = true;
+	mode_t old = umask(077);
+	int orc = sqlite3_open_v2(dst_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	umask(old);
+	if (orc != SQLITE_OK)
+		goto out;
+	sqlite3_busy_timeout(dst, 10000);
+	b = sqlite3_backup_init(dst, "main", src, "main");
+	if (b == NULL)
+		goto out;
+	for (int tries = 0;;) {
+		int step = sqlite3_backup_step(b, LIMIT_BACKUP_STEP_PAGES);
+		int64_t total = sqlite3_backup_pagecount(b);
+		if (progress)
+			progress(name, total - sqlite3_backup_remaining(b), total);
+		if (step == SQLITE_DONE)
+			break;
+		if (step == SQLITE_BUSY || step == SQLITE_LOCKED) {
+			if (++tries > 1000)
+				goto out;
+			usleep(10 * 1000);
+			continue;
+		}
+		if (step != SQLITE_OK)
+			goto out;
+	}
+	if (sqlite3_backup_finish(b) != SQLITE_OK) {
+		b = NULL;
+		goto out;
+	}
+	b = NULL;
+	rc = STORE_OK;
+out:
+	if (b)
+		sqlite3_backup_finish(b);
+	if (rc != STORE_OK)
+		log_warn("component=store op=copy file=%s error=\"%s\"", name,
+			 dst ? sqlite3_errmsg(dst) : src ? sqlite3_errmsg(src) : "cannot open");
+	if (reading)
+		exec_on(src, "COMMIT;");
+	sqlite3_close(src);
+	sqlite3_close(dst);
+	if (rc == STORE_OK && (chmod(dst_path, 0600) != 0 || fsync_path(dst_path, false) != 0 ||
+			       fsync_path(to_dir, true) != 0))
+		rc = STORE_ERROR;
 	return rc;
 }

@@ -1,0 +1,25 @@
+/* Helpers shared by the subcommands. */
+#include <stdio.h>
+
+#include "audit/audit.h"
+#include "main/cmd.h"
+#include "store/store.h"
+#include "vault/vault.h"
+
+void close_data_dir(void)
+{
+	/* Command-line tools append inline: leave what they appended under a signed checkpoint. */
+	if (audit_checkpoint() != 0)
+		fprintf(stderr, "medkeep: could not write an audit checkpoint\n");
+	store_close();
+	vault_keys_unload();
+	vault_unload();
+}
+
+void show_progress(const char *what, int64_t done, int64_t total)
+{
+	fprintf(stderr, "\r%s: %lld/%lld", what, (long long)done, (long long)total);
+	if (done >= total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
