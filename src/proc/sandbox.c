@@ -2,8 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
@@ -13,23 +11,6 @@
 #include <unistd.h>
 
 #include "util/log.h"
-
-int sandbox_drop_privileges(const char *empty_dir)
-{
-	if (geteuid() != 0)
-		return 0;
-	struct passwd *pw = getpwnam("nobody");
-	if (pw == NULL)
-		return -1;
-	uid_t uid = pw->pw_uid;
-	gid_t gid = pw->pw_gid;
-	if (chroot(empty_dir) != 0 || chdir("/") != 0)
-		return -1;
-	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
-		return -1;
-	/* no way back */
-	return setuid(0) == 0 ? -1 : 0;
-}
 
 void sandbox_not_dumpable(void)
 {

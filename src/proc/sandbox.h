@@ -1,17 +1,16 @@
 /*
- * Narrowing a process once it has what it needs (CONVENTIONS.md §1): drop privileges, then
- * install a syscall allow-list (seccomp via libseccomp) that covers every thread.
+ * Narrowing a process once it has what it needs (CONVENTIONS.md §1): a syscall allow-list
+ * (seccomp via libseccomp) that covers every thread. Running each process as its own user is
+ * the deployment's part (docs/internals/PROCESSES.md).
  */
 #ifndef MEDKEEP_SANDBOX_H
 #define MEDKEEP_SANDBOX_H
 
 enum sandbox_profile {
-	SANDBOX_VAULT,  /* compute and talk over inherited sockets; nothing else */
+	SANDBOX_VAULT,  /* compute, its sockets, and read-only opens (key files); nothing else */
 	SANDBOX_WORKER, /* HTTP, SQLite files already named, threads */
 };
 
-/* As root: chroot into dir (empty) and become `nobody`. Otherwise nothing. 0 or -1. */
-int sandbox_drop_privileges(const char *empty_dir);
 /* Forbid core dumps and ptrace of this process (it holds keys). */
 void sandbox_not_dumpable(void);
 /* Install the allow-list for profile on all threads; a forbidden call kills the process.
