@@ -69,6 +69,25 @@ static int tripped(const struct actor *a)
 	struct audit_event e = {.actor = a, .action = "breaker.trip", .outcome = AUDIT_DENY};
 	if (audit_append(&e) != 0)
 		return DOMAIN_ERROR;
+	/* Tell the operators by email too (ids only: no names, no clinical content). */
+	struct arena ar;
+	arena_init(&ar, 64 * 1024);
+	struct store_account *ops;
+	size_t n = 0;
+	char acct[ID_HEX_LEN + 1], ses[ID_HEX_LEN + 1];
+	id_hex(&a->account, acct);
+	id_hex(&a->session, ses);
+	char *body = arena_printf(&ar,
+				  "The exfiltration breaker stopped account %s (role %s, session %s). Its "
+				  "sessions are revoked and it is locked pending review.\n\nWhat it was "
+				  "served: medkeep incident report --data DIR --session %s\n",
+				  acct, role_name(a->role), ses, ses);
+	if (body && store_accounts_by_role(ROLE_OPERATOR, &ar, &ops, &n) == STORE_OK)
+		for (size_t i = 0; i < n; i++)
+			if (ops[i].email_ct.len)
+				store_outbox_insert(&ops[i].id, ops[i].email_ct,
+						    "medkeep: an account was stopped by the breaker", body);
+	arena_release(&ar);
 	return DOMAIN_TRIPPED;
 }
 
@@ -520,4 +539,17 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 	out->title = arena_strdup(ar, d->title);
 	out->filename = arena_strdup(ar, d->filename);
 	return DOMAIN_OK;
+}
+
+int alerts_list(const struct actor *a, struct arena *ar, struct audit_record **out, size_t *n)
+{
+	*n = 0;
+	bool ok = policy_may_view_alerts(a);
+	struct audit_event e = {.actor = a, .action = "alerts.list", .outcome = ok ? AUDIT_ALLOW : AUDIT_DENY,
+				.deferrable = true};
+	if (audit_append(&e) != 0)
+		return DOMAIN_ERROR;
+	if (!ok)
+		return DOMAIN_NOT_FOUND;
+	return store_audit_alerts(ar, out, n) == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
 }

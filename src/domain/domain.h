@@ -14,6 +14,7 @@
 #include "policy/policy.h"
 #include "util/arena.h"
 #include "util/id.h"
+#include "store/store.h"
 
 enum domain_rc {
 	DOMAIN_OK = 0,
@@ -98,5 +99,9 @@ struct document_new {
 };
 int document_create(const struct actor *a, const struct document_new *d, struct arena *ar,
 		    struct document_view *out, const char **why);
+
+/* The newest breaker trips, for an operator (audited). */
+struct store_alerts;
+int alerts_list(const struct actor *a, struct arena *ar, struct audit_record **out, size_t *n);
 
 #endif

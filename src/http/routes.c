@@ -25,6 +25,7 @@ static const struct route routes[] = {
 	{METHOD_GET, "/session", AUTH_SESSION, BODY_NONE, KIND_API, web_session_json, FAST},
 	{METHOD_GET, "/static/style.css", AUTH_NONE, BODY_NONE, KIND_PAGE, web_stylesheet, FAST},
 	{METHOD_GET, "/security", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_security, FAST},
+	{METHOD_GET, "/operator", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_operator, FAST},
 	{METHOD_GET, "/documents", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_my_documents, FAST},
 	{METHOD_GET, "/documents/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document, FAST},
 	{METHOD_GET, "/documents/*/download", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document_download, FAST},

@@ -125,6 +125,11 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload)
 	return false;
 }
 
+bool policy_may_view_alerts(const struct actor *actor)
+{
+	return actor != NULL && actor->role == ROLE_OPERATOR && actor->mfa;
+}
+
 const char *role_name(enum role r)
 {
 	switch (r) {

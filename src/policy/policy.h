@@ -71,6 +71,9 @@ int policy_decide_local(enum action action, const struct target *target, struct 
  * only clinical kinds. Decided here so that no handler inlines a role check. */
 bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload);
 
+/* Who may see the operator's alerts (breaker trips): operators, after their second factor. */
+bool policy_may_view_alerts(const struct actor *actor);
+
 const char *role_name(enum role r);
 enum role role_parse(const char *s);
 const char *action_name(enum action a);

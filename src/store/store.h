@@ -230,6 +230,10 @@ int store_audit_read_begin(void);
 void store_audit_read_end(void);
 /* Call fn for each record in seq order; stops early and returns fn's value when non-zero. */
 int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx);
+/* The newest breaker trips (at most 100), newest first. */
+int store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n);
+/* Unlocked accounts of one role (at most 20), with their sealed emails: whom to alert. */
+int store_accounts_by_role(enum role role, struct arena *a, struct store_account **out, size_t *n);
 /* The stored chain hash of record seq; STORE_NOT_FOUND when there is none. */
 int store_audit_hash_at(int64_t seq, uint8_t hash[HASH_BYTES]);
 /* The newest checkpoint; STORE_NOT_FOUND when there is none. */

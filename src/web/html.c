@@ -57,6 +57,8 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 			html_raw(b, "<a href=\"/documents\">My documents</a><a href=\"/security\">Security</a>");
 		if (a->role == ROLE_CLINICIAN)
 			html_raw(b, "<a href=\"/patients\">Patients</a>");
+		if (a->role == ROLE_OPERATOR)
+			html_raw(b, "<a href=\"/operator\">Alerts</a>");
 		html_raw(b, "<form method=\"post\" action=\"/logout\" class=\"inline\">"
 			    "<input type=\"hidden\" name=\"csrf\" value=\"");
 		html_text(b, csrf);

@@ -127,6 +127,10 @@ void web_home(struct request *req, struct response *res)
 		respond_redirect(req, res, "/patients");
 		return;
 	}
+	if (req->actor.role == ROLE_OPERATOR) {
+		respond_redirect(req, res, "/operator");
+		return;
+	}
 	struct buf *b = page_buf(req);
 	html_begin(b, "Welcome", &req->actor, req->csrf);
 	html_raw(b, "<h1>Welcome</h1><p>You are signed in as ");
@@ -865,6 +869,48 @@ void web_mfa_confirm(struct request *req, struct response *res)
 	}
 	explicit_bzero(codes, sizeof(codes));
 	html_raw(b, "</ul><p><a class=\"button\" href=\"/\">Continue</a></p>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+void web_operator(struct request *req, struct response *res)
+{
+	struct audit_record *alerts = NULL;
+	size_t n = 0;
+	int rc = alerts_list(&req->actor, &req->arena, &alerts, &n);
+	if (rc != DOMAIN_OK) {
+		domain_refusal(req, res, rc, "There is no such page.");
+		return;
+	}
+	struct buf *b = page_buf(req);
+	html_begin(b, "Alerts", &req->actor, req->csrf);
+	html_raw(b, "<h1>Alerts</h1><p class=\"lead\">Accounts the exfiltration breaker stopped. Each "
+		    "is locked with its sessions revoked until reviewed. <code>medkeep incident report "
+		    "--session ID</code> lists what it was served.</p>");
+	if (n == 0)
+		html_raw(b, "<p class=\"status ok\">No account has been stopped.</p>");
+	else
+		html_raw(b, "<table class=\"list\"><thead><tr><th scope=\"col\">When (UTC)</th>"
+			    "<th scope=\"col\">Account</th><th scope=\"col\">Session</th>"
+			    "<th scope=\"col\">Address</th></tr></thead><tbody>");
+	for (size_t i = 0; i < n; i++) {
+		char when[32];
+		time_t t = (time_t)(alerts[i].ts_ms / 1000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		html_raw(b, "<tr><td>");
+		html_text(b, when);
+		html_raw(b, "</td><td><code>");
+		html_text(b, alerts[i].actor);
+		html_raw(b, "</code></td><td><code>");
+		html_text(b, alerts[i].session);
+		html_raw(b, "</code></td><td>");
+		html_text(b, alerts[i].ip);
+		html_raw(b, "</td></tr>");
+	}
+	if (n)
+		html_raw(b, "</tbody></table>");
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }

@@ -69,6 +69,20 @@ describe('attack replay against the normal build', () => {
     const j = JSON.parse(report(srv, RELEASE_BIN, '--actor', 'patient1@demo.test', '--format', 'json'));
     assert.equal(j.totals.patients, 0);
     assert.ok(j.deniedOrNotFound >= 30);
+
+    // The operators hear of it: on their alerts page, and by email (ids only).
+    const op = new Client(srv.base);
+    assert.equal((await op.login('operator@demo.test')).status, 303);
+    const alerts = await op.get('/operator');
+    assert.equal(alerts.status, 200);
+    assert.match(alerts.text, new RegExp(attacker.session.account));
+    const mail = sqlite(srv.dir, "SELECT body FROM outbox WHERE subject LIKE '%breaker%'");
+    assert.match(mail, new RegExp(attacker.session.account));
+    assert.doesNotMatch(mail, /demo\.test/);
+    // Nobody else sees the alerts page.
+    const clin = new Client(srv.base);
+    await clin.login('clinician1@demo.test');
+    assert.equal((await clin.get('/operator')).status, 404);
   });
 
   it('trips on random ids too (enumeration), for another patient', async () => {

@@ -1554,6 +1554,26 @@ int store_audit_checkpoints_each(int (*fn)(const struct audit_checkpoint *cp, vo
 	return rc;
 }
 
+static void audit_row(sqlite3_stmt *s, struct audit_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = sqlite3_column_int64(s, 0);
+	r->ts_ms = sqlite3_column_int64(s, 1);
+	col_text_fixed(s, 2, r->actor, sizeof(r->actor));
+	col_text_fixed(s, 3, r->session, sizeof(r->session));
+	col_text_fixed(s, 4, r->ip, sizeof(r->ip));
+	col_text_fixed(s, 5, r->action, sizeof(r->action));
+	col_text_fixed(s, 6, r->patient, sizeof(r->patient));
+	col_text_fixed(s, 7, r->rtype, sizeof(r->rtype));
+	col_text_fixed(s, 8, r->rid, sizeof(r->rid));
+	col_text_fixed(s, 9, r->outcome, sizeof(r->outcome));
+	r->bytes = sqlite3_column_int64(s, 10);
+	if (sqlite3_column_bytes(s, 11) == HASH_BYTES)
+		memcpy(r->prev, sqlite3_column_blob(s, 11), HASH_BYTES);
+	if (sqlite3_column_bytes(s, 12) == HASH_BYTES)
+		memcpy(r->hash, sqlite3_column_blob(s, 12), HASH_BYTES);
+}
+
 int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx)
 {
 	/* A separate statement so a long verification does not hold the shared one. */
@@ -1564,23 +1584,49 @@ int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *c
 	int rc = 0;
 	struct audit_record r;
 	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.seq = sqlite3_column_int64(s, 0);
-		r.ts_ms = sqlite3_column_int64(s, 1);
-		col_text_fixed(s, 2, r.actor, sizeof(r.actor));
-		col_text_fixed(s, 3, r.session, sizeof(r.session));
-		col_text_fixed(s, 4, r.ip, sizeof(r.ip));
-		col_text_fixed(s, 5, r.action, sizeof(r.action));
-		col_text_fixed(s, 6, r.patient, sizeof(r.patient));
-		col_text_fixed(s, 7, r.rtype, sizeof(r.rtype));
-		col_text_fixed(s, 8, r.rid, sizeof(r.rid));
-		col_text_fixed(s, 9, r.outcome, sizeof(r.outcome));
-		r.bytes = sqlite3_column_int64(s, 10);
-		if (sqlite3_column_bytes(s, 11) == HASH_BYTES)
-			memcpy(r.prev, sqlite3_column_blob(s, 11), HASH_BYTES);
-		if (sqlite3_column_bytes(s, 12) == HASH_BYTES)
-			memcpy(r.hash, sqlite3_column_blob(s, 12), HASH_BYTES);
+		audit_row(s, &r);
 		rc = fn(&r, ctx);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n)
+{
+	static const char sql[] = "SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid,"
+				  " outcome, bytes, prev, hash FROM audit WHERE action = 'breaker.trip'"
+				  " ORDER BY seq DESC LIMIT 100";
+	*n = 0;
+	*out = arena_calloc(a, 100, sizeof(**out));
+	sqlite3_stmt *s = NULL;
+	struct conn *c = conn_get();
+	if (*out == NULL || c == NULL || sqlite3_prepare_v2(c->adb, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail("audit_alerts");
+	while (*n < 100 && sqlite3_step(s) == SQLITE_ROW)
+		audit_row(s, &(*out)[(*n)++]);
+	sqlite3_finalize(s);
+	return STORE_OK;
+}
+
+int store_accounts_by_role(enum role role, struct arena *a, struct store_account **out, size_t *n)
+{
+	static const char sql[] = "SELECT id, email, pw_hash, role, practice_id, patient_id, locked,"
+				  " email_ct FROM account WHERE role = ? AND locked = 0 LIMIT 20";
+	*n = 0;
+	*out = arena_calloc(a, 20, sizeof(**out));
+	sqlite3_stmt *s = NULL;
+	struct conn *c = conn_get();
+	if (*out == NULL || c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail("accounts_by_role");
+	bind_text(s, 1, role_name(role));
+	int rc = STORE_OK;
+	while (*n < 20 && sqlite3_step(s) == SQLITE_ROW) {
+		struct store_account *x = &(*out)[*n];
+		if (account_row(s, a, x) != STORE_OK || !col_bytes(s, 7, a, &x->email_ct)) {
+			rc = STORE_ERROR;
+			break;
+		}
+		(*n)++;
 	}
 	sqlite3_finalize(s);
 	return rc;
