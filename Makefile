@@ -86,7 +86,8 @@ run: bootstrap
 	@$(MAKE) --no-print-directory all
 	@test -f $(DATA)/master.key || build/medkeep demo --data $(DATA) --patients $(PATIENTS) --password $(PASSWORD)
 	@echo; echo "medkeep on http://127.0.0.1:8080 — log in as patient1@demo.test or clinician1@demo.test"
-	@echo "password: $(PASSWORD)   (every demo login: $(DATA)/demo-logins.txt)"; echo
+	@echo "password: $(PASSWORD)   (every demo login: $(DATA)/demo-logins.txt)"
+	@echo "clinician1's second step: build/medkeep totp $$(awk -F'\t' '$$1 == "clinician1@demo.test" {print $$4}' $(DATA)/demo-logins.txt)"; echo
 	build/medkeep serve --data $(DATA) --listen 127.0.0.1:8080
 
 fuzz: bootstrap

@@ -10,6 +10,7 @@ int cmd_worker_process(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
+int cmd_totp(int argc, char **argv);
 int cmd_backup(int argc, char **argv);   /* cmd_backup.c */
 int cmd_restore(int argc, char **argv);  /* cmd_backup.c */
 int cmd_keys(int argc, char **argv);     /* cmd_keys.c */

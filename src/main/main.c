@@ -35,6 +35,7 @@ static const char usage_top[] =
 	"  audit export-checkpoints  the signed checkpoints and public key, for a third party\n"
 	"  incident report  what was served to whom, from the audit trail\n"
 	"  incident notify  tell each affected patient, in the portal and by email\n"
+	"  totp SECRET   the current code for a TOTP secret (to try the demo without an app)\n"
 	"  backup        consistent online copy of the database (no keys)\n"
 	"  restore       a new data directory from a backup and a key copy\n"
 	"  keys rotate   new master key; every patient key rewrapped (resumable)\n"
@@ -160,6 +161,8 @@ int main(int argc, char **argv)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "incident") == 0)
 		return cmd_incident(argc - 1, argv + 1);
+	if (strcmp(cmd, "totp") == 0)
+		return cmd_totp(argc - 1, argv + 1);
 	if (strcmp(cmd, "backup") == 0)
 		return cmd_backup(argc - 1, argv + 1);
 	if (strcmp(cmd, "restore") == 0)

@@ -4,7 +4,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { authenticator } = require('otplib');
-const { startServer, Client, sqlite, nextCode, totpSecret, PASSWORD } = require('./lib');
+const { startServer, Client, sqlite, nextCode, totpSecret, run, PASSWORD } = require('./lib');
 
 const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
@@ -43,6 +43,16 @@ describe('two-step sign-in', () => {
     const again = await passwordOnly(srv, 'clinician1@demo.test');
     assert.equal((await again.c.mfa(code)).status, 401);
     assert.equal((await again.c.fhir('Patient')).status, 401);
+  });
+
+  it('medkeep totp prints the same code as an independent generator', () => {
+    const secret = totpSecret(srv.dir, 'clinician2@demo.test');
+    for (let i = 0; i < 3; i++) {
+      const ours = run(['totp', secret]);
+      const theirs = authenticator.generate(secret);
+      if (ours.stdout.trim() === theirs) return;
+    }
+    assert.fail('codes differ');
   });
 
   it('keeps staff without a second factor on the enrolment page', async () => {
