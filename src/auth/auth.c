@@ -115,8 +115,30 @@ static void actor_from_account(const struct store_account *acct, const char *ip,
 	snprintf(a->ip, sizeof(a->ip), "%s", ip);
 }
 
+void auth_device_name(const char *ua, char out[48])
+{
+	static const struct {
+		const char *needle, *name;
+	} browsers[] = {{"Edg/", "Edge"},       {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"},
+			{"Chromium/", "Chromium"}, {"Safari/", "Safari"},   {"curl/", "curl"}},
+	  systems[] = {{"Android", "Android"}, {"iPhone", "iPhone"}, {"iPad", "iPad"},
+		       {"Windows", "Windows"}, {"Mac OS", "macOS"},  {"Linux", "Linux"}};
+	const char *b = "an unknown browser", *o = NULL;
+	for (size_t i = 0; ua && i < sizeof(browsers) / sizeof(*browsers); i++)
+		if (strstr(ua, browsers[i].needle)) {
+			b = browsers[i].name;
+			break;
+		}
+	for (size_t i = 0; ua && i < sizeof(systems) / sizeof(*systems); i++)
+		if (strstr(ua, systems[i].needle)) {
+			o = systems[i].name;
+			break;
+		}
+	snprintf(out, 48, "%s%s%s", b, o ? " on " : "", o ? o : "");
+}
+
 int auth_login(const char *email_in, size_t email_len, const char *password, size_t pw_len,
-	       const char *ip, struct login_result *out)
+	       const char *ip, const char *user_agent, struct login_result *out)
 {
 	char email[LIMIT_EMAIL + 1];
 	char akey[80], ikey[80];
@@ -198,6 +220,25 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	memcpy(ses.csrf, out->csrf, sizeof(ses.csrf));
 	ses.created = now;
 	ses.last_seen = now;
+	auth_device_name(user_agent, ses.device);
+	snprintf(ses.ip, sizeof(ses.ip), "%s", ip);
+	/* A device this account has not used: say so on the account's pages and by email. */
+	ses.new_device = store_device_seen(&acct.id, ses.device) == STORE_OK;
+	if (ses.new_device) {
+		struct bytes to = {0};
+		struct store_account *self;
+		size_t na = 0;
+		if (acct.has_patient && store_patient_accounts(&acct.patient, &ar, &self, &na) == STORE_OK)
+			for (size_t i = 0; i < na; i++)
+				if (id_eq(&self[i].id, &acct.id))
+					to = self[i].email_ct;
+		char *body = arena_printf(&ar, "Your medkeep account was just signed in to from %s "
+					       "(address %s). If this was you, there is nothing to do. If not, "
+					       "sign in, open Sessions, end that session and change your "
+					       "password.\n", ses.device, ip);
+		if (to.len && body)
+			store_outbox_insert(&acct.id, to, "New sign-in to your medkeep account", body);
+	}
 	actor_from_account(&acct, ip, &out->actor);
 	out->actor.session = ses.id;
 	int rc = store_session_create(th, &ses) == STORE_OK ? AUTH_OK : AUTH_ERROR;
@@ -258,13 +299,16 @@ static int replace_session(const char *old_token, const struct actor *a, const c
 	memset(out, 0, sizeof(*out));
 	memcpy(out->token, new_token, SESSION_TOKEN_B64_LEN + 1);
 	token_new(out->csrf, csrf_raw);
-	struct store_session ses;
+	struct store_session old, ses;
 	memset(&ses, 0, sizeof(ses));
+	if (store_session_get(old_th, &old) == STORE_OK)
+		memcpy(ses.device, old.device, sizeof(ses.device));
 	ses.id = *session;
 	ses.account = a->account;
 	memcpy(ses.csrf, out->csrf, sizeof(ses.csrf));
 	ses.created = ses.last_seen = now_s();
 	ses.mfa = true;
+	snprintf(ses.ip, sizeof(ses.ip), "%s", a->ip);
 	store_session_delete(old_th);
 	if (store_session_create(th, &ses) != STORE_OK)
 		return AUTH_ERROR;
@@ -361,6 +405,22 @@ int auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char 
 	}
 	arena_release(&ar);
 	audit_login(a, a->ip, "mfa.enrol", rc == AUTH_OK ? AUDIT_OK : AUDIT_FAIL);
+	return rc;
+}
+
+int auth_sessions_list(const struct actor *a, struct arena *ar, struct store_session **out, size_t *n)
+{
+	return store_sessions_list(&a->account, ar, out, n) == STORE_OK ? AUTH_OK : AUTH_ERROR;
+}
+
+int auth_session_revoke(const struct actor *a, const struct id *session)
+{
+	int rc = store_session_revoke_id(&a->account, session) == STORE_OK ? AUTH_OK : AUTH_FAIL;
+	struct audit_event e = {.actor = a, .action = "session.revoke", .rtype = "Session",
+				.rid = session, .outcome = rc == AUTH_OK ? AUDIT_OK : AUDIT_NOT_FOUND,
+				.deferrable = true};
+	if (audit_append(&e) != 0)
+		return AUTH_ERROR;
 	return rc;
 }
 

@@ -37,7 +37,9 @@ int auth_init(void);
 /* Normalise an email (trim, lower-case, bounded); 0 when it looks like an address. */
 int auth_normalise_email(const char *in, size_t n, char *out, size_t outsz);
 int auth_login(const char *email, size_t email_len, const char *password, size_t pw_len,
-	       const char *ip, struct login_result *out);
+	       const char *ip, const char *user_agent, struct login_result *out);
+/* A coarse device name from a User-Agent ("Firefox on Linux"), never the string itself. */
+void auth_device_name(const char *user_agent, char out[48]);
 /* Resolve a session token to its actor; 0 when the session is live. Touches last_seen. */
 int auth_session(const char *token, size_t n, const char *ip, struct actor *out,
 		 char csrf[TOKEN_B64_LEN + 1]);
@@ -52,6 +54,10 @@ int auth_mfa_enrol_begin(const char *token, const struct actor *a,
  * and makes ten recovery codes, shown once. */
 int auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char *code,
 			   struct login_result *out, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]);
+/* The actor's own live sessions, newest first. */
+int auth_sessions_list(const struct actor *a, struct arena *ar, struct store_session **out, size_t *n);
+/* End one of the actor's own sessions (audited); AUTH_FAIL when it is not theirs. */
+int auth_session_revoke(const struct actor *a, const struct id *session);
 /* Revoke the session of this token. */
 int auth_logout(const char *token, size_t n, const struct actor *a);
 /* Find an account by email (through its blind index). STORE_OK, STORE_NOT_FOUND or error. */

@@ -69,6 +69,9 @@ struct store_session {
 	struct id patient;
 	bool mfa;          /* this session passed a second factor */
 	bool mfa_enrolled; /* the account has a second factor */
+	char device[48];   /* "Firefox on Linux": from the User-Agent, coarse on purpose */
+	char ip[ACTOR_IP_MAX];
+	bool new_device;   /* the first sign-in from this device */
 };
 
 struct store_patient {
@@ -159,6 +162,14 @@ int store_session_create(const uint8_t token_hash[HASH_BYTES], const struct stor
 int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session *out);
 int store_session_touch(const uint8_t token_hash[HASH_BYTES], int64_t now);
 int store_session_delete(const uint8_t token_hash[HASH_BYTES]);
+
+/* An account's live sessions (at most 50), newest first. */
+int store_sessions_list(const struct id *account, struct arena *a, struct store_session **out,
+			size_t *n);
+/* Revoke one session of an account by its id; STORE_NOT_FOUND when it is not theirs. */
+int store_session_revoke_id(const struct id *account, const struct id *session);
+/* Remember a device for an account; STORE_OK when it is new, STORE_CONFLICT when known. */
+int store_device_seen(const struct id *account, const char *device);
 
 /* Login throttling: failures counted per key ("a:<account>" or "ip:<address>"). */
 int store_throttle_get(const char *key, int64_t now, int64_t window, int *failures,

@@ -226,7 +226,7 @@ void web_login_submit(struct request *req, struct response *res)
 		return;
 	}
 	struct login_result lr;
-	int rc = auth_login(email, elen, password, plen, req->ip, &lr);
+	int rc = auth_login(email, elen, password, plen, req->ip, request_header(req, "User-Agent"), &lr);
 	if (rc == AUTH_THROTTLED) {
 		login_page(req, res, 429,
 			   "Too many attempts. Wait 15 minutes, or reset your password.", email);
@@ -337,6 +337,29 @@ static void upload_form(struct buf *b, const struct id *patient, const char *csr
 	html_raw(b, "</button></form>");
 }
 
+/* A sign-in from a device new to this account, in the last week, other than this one. */
+static void new_device_box(struct request *req, struct buf *b)
+{
+	struct store_session *ss;
+	size_t n = 0;
+	if (auth_sessions_list(&req->actor, &req->arena, &ss, &n) != AUTH_OK)
+		return;
+	int64_t week_ago = (int64_t)time(NULL) - 7 * 24 * 3600;
+	for (size_t i = 0; i < n; i++) {
+		if (!ss[i].new_device || ss[i].created < week_ago || id_eq(&ss[i].id, &req->actor.session))
+			continue;
+		char date[32];
+		format_date(ss[i].created, date);
+		html_raw(b, "<p class=\"status warn\" role=\"status\">New sign-in from ");
+		html_text(b, ss[i].device);
+		html_raw(b, " on ");
+		html_text(b, date);
+		html_raw(b, ". Not you? <a href=\"/sessions\">End that session</a> and change your "
+			    "password.</p>");
+		return;
+	}
+}
+
 /* The security status box on a patient's home page. */
 static void security_box(struct request *req, struct buf *b)
 {
@@ -377,6 +400,7 @@ void web_my_documents(struct request *req, struct response *res)
 	struct buf *b = page_buf(req);
 	html_begin(b, "My documents", &req->actor, req->csrf);
 	security_box(req, b);
+	new_device_box(req, b);
 	if (!req->actor.mfa_enrolled)
 		html_raw(b, "<p class=\"status warn\">Protect your record: <a href=\"/mfa/setup\">turn on "
 			    "two-step sign-in</a>, so a stolen password alone opens nothing.</p>");
@@ -913,4 +937,65 @@ void web_operator(struct request *req, struct response *res)
 		html_raw(b, "</tbody></table>");
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
+}
+
+/* --- sessions --- */
+
+void web_sessions(struct request *req, struct response *res)
+{
+	struct store_session *ss;
+	size_t n = 0;
+	if (auth_sessions_list(&req->actor, &req->arena, &ss, &n) != AUTH_OK) {
+		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
+		return;
+	}
+	struct buf *b = page_buf(req);
+	html_begin(b, "Sessions", &req->actor, req->csrf);
+	html_raw(b, "<h1>Where you are signed in</h1><ul class=\"docs\">");
+	for (size_t i = 0; i < n; i++) {
+		char id[ID_HEX_LEN + 1], created[32], seen[32];
+		id_hex(&ss[i].id, id);
+		format_date(ss[i].created, created);
+		format_date(ss[i].last_seen, seen);
+		bool current = id_eq(&ss[i].id, &req->actor.session);
+		html_raw(b, "<li><strong>");
+		html_text(b, ss[i].device[0] ? ss[i].device : "Unknown device");
+		html_raw(b, current ? "</strong> (this session)" : "</strong>");
+		html_raw(b, "<span class=\"meta\">From ");
+		html_text(b, ss[i].ip[0] ? ss[i].ip : "an unknown address");
+		html_raw(b, " · signed in ");
+		html_text(b, created);
+		html_raw(b, " · last seen ");
+		html_text(b, seen);
+		html_raw(b, "</span>");
+		if (!current) {
+			html_raw(b, "<form method=\"post\" action=\"/sessions/");
+			html_text(b, id);
+			html_raw(b, "/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"");
+			html_text(b, req->csrf);
+			html_raw(b, "\"><button type=\"submit\">End this session</button></form>");
+		}
+		html_raw(b, "</li>");
+	}
+	html_raw(b, "</ul>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+void web_session_revoke(struct request *req, struct response *res)
+{
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	const char *csrf = parse_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL) : NULL;
+	if (!request_csrf_ok(req, csrf ? csrf : "")) {
+		web_error(req, res, 403, "Missing or wrong CSRF token.");
+		return;
+	}
+	struct id sid;
+	/* Only the account's own sessions: anything else is not found. */
+	if (request_param_id(req, 0, &sid) != 0 || auth_session_revoke(&req->actor, &sid) != AUTH_OK) {
+		web_error(req, res, 404, "There is no such session.");
+		return;
+	}
+	respond_redirect(req, res, "/sessions");
 }

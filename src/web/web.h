@@ -19,6 +19,8 @@ void web_patient(struct request *req, struct response *res);
 void web_document_upload(struct request *req, struct response *res);
 void web_security(struct request *req, struct response *res);
 void web_operator(struct request *req, struct response *res);
+void web_sessions(struct request *req, struct response *res);
+void web_session_revoke(struct request *req, struct response *res);
 void web_mfa_form(struct request *req, struct response *res);
 void web_mfa_submit(struct request *req, struct response *res);
 void web_mfa_setup(struct request *req, struct response *res);

@@ -88,6 +88,12 @@ static const char *const migrations[] = {
 	"ALTER TABLE session ADD COLUMN mfa INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE recovery_code (account_id BLOB NOT NULL REFERENCES account(id), idx INTEGER NOT NULL,"
 	" hash BLOB NOT NULL, used INTEGER, PRIMARY KEY (account_id, idx)) WITHOUT ROWID;",
+	/* 7: sessions say where and on what they were opened; devices an account has used */
+	"ALTER TABLE session ADD COLUMN device TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE session ADD COLUMN ip TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE session ADD COLUMN new_device INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE device (account_id BLOB NOT NULL, name TEXT NOT NULL, first_seen INTEGER NOT NULL,"
+	" PRIMARY KEY (account_id, name)) WITHOUT ROWID;",
 };
 
 /*
@@ -230,9 +236,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ACCOUNT_LOCK] = "UPDATE account SET locked = 1 WHERE id = ?",
 	[S_SESSIONS_REVOKE] = "DELETE FROM session WHERE account_id = ?",
 	[S_SESSION_CREATE] = "INSERT INTO session (token_hash, id, account_id, csrf, created,"
-			     " last_seen, mfa) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			     " last_seen, mfa, device, ip, new_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[S_SESSION_GET] = "SELECT s.id, s.account_id, s.csrf, s.created, s.last_seen, a.role,"
-			  " a.practice_id, a.patient_id, s.mfa, a.totp_ct IS NOT NULL"
+			  " a.practice_id, a.patient_id, s.mfa, a.totp_ct IS NOT NULL, s.device"
 			  " FROM session s JOIN account a ON a.id = s.account_id"
 			  " WHERE s.token_hash = ? AND a.locked = 0",
 	[S_SESSION_TOUCH] = "UPDATE session SET last_seen = ? WHERE token_hash = ?",
@@ -870,6 +876,9 @@ int store_session_create(const uint8_t token_hash[HASH_BYTES], const struct stor
 	sqlite3_bind_int64(s, 5, ses->created);
 	sqlite3_bind_int64(s, 6, ses->last_seen);
 	sqlite3_bind_int(s, 7, ses->mfa ? 1 : 0);
+	bind_text(s, 8, ses->device);
+	bind_text(s, 9, ses->ip);
+	sqlite3_bind_int(s, 10, ses->new_device ? 1 : 0);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_create");
 	sqlite3_reset(s);
 	return rc;
@@ -892,6 +901,7 @@ int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session
 		out->has_patient = col_id(s, 7, &out->patient);
 		out->mfa = sqlite3_column_int(s, 8) != 0;
 		out->mfa_enrolled = sqlite3_column_int(s, 9) != 0;
+		col_text_fixed(s, 10, out->device, sizeof(out->device));
 		rc = STORE_OK;
 	}
 	sqlite3_reset(s);
@@ -1223,6 +1233,68 @@ int store_document_get(const struct grant *g, const struct id *document, bool wi
 		rc = patient_key_row(&patient->id, patient->wrapped_key, a, &patient->wrapped_key);
 	if (rc != STORE_OK)
 		memset(out, 0, sizeof(*out));
+	return rc;
+}
+
+/* --- sessions of an account, devices --- */
+
+int store_sessions_list(const struct id *account, struct arena *a, struct store_session **out,
+			size_t *n)
+{
+	static const char sql[] = "SELECT id, created, last_seen, device, ip, mfa, new_device FROM session"
+				  " WHERE account_id = ? ORDER BY last_seen DESC LIMIT 50";
+	*n = 0;
+	*out = arena_calloc(a, 50, sizeof(**out));
+	sqlite3_stmt *s = NULL;
+	struct conn *c = conn_get();
+	if (*out == NULL || c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail("sessions_list");
+	bind_id(s, 1, account);
+	while (*n < 50 && sqlite3_step(s) == SQLITE_ROW) {
+		struct store_session *x = &(*out)[(*n)++];
+		col_id(s, 0, &x->id);
+		x->account = *account;
+		x->created = sqlite3_column_int64(s, 1);
+		x->last_seen = sqlite3_column_int64(s, 2);
+		col_text_fixed(s, 3, x->device, sizeof(x->device));
+		col_text_fixed(s, 4, x->ip, sizeof(x->ip));
+		x->mfa = sqlite3_column_int(s, 5) != 0;
+		x->new_device = sqlite3_column_int(s, 6) != 0;
+	}
+	sqlite3_finalize(s);
+	return STORE_OK;
+}
+
+int store_session_revoke_id(const struct id *account, const struct id *session)
+{
+	static const char sql[] = "DELETE FROM session WHERE account_id = ? AND id = ?";
+	sqlite3_stmt *s = NULL;
+	struct conn *c = conn_get();
+	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail("session_revoke_id");
+	bind_id(s, 1, account);
+	bind_id(s, 2, session);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_revoke_id");
+	if (rc == STORE_OK && sqlite3_changes(c->db) != 1)
+		rc = STORE_NOT_FOUND;
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_device_seen(const struct id *account, const char *device)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO device (account_id, name, first_seen)"
+				  " VALUES (?, ?, unixepoch())";
+	sqlite3_stmt *s = NULL;
+	struct conn *c = conn_get();
+	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail("device_seen");
+	bind_id(s, 1, account);
+	bind_text(s, 2, device);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("device_seen");
+	if (rc == STORE_OK && sqlite3_changes(c->db) != 1)
+		rc = STORE_CONFLICT;
+	sqlite3_finalize(s);
 	return rc;
 }
 
