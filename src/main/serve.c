@@ -310,7 +310,7 @@ int cmd_vault_process(int argc, char **argv)
 	 * key file, which only the data directory's owner can. Its filter allows files to be
 	 * opened read-only, and nothing else outside its sockets: no network, no exec, no writes. */
 	int lane = vault_start_password_lane();
-	if (lane < 0 || sandbox_install(SANDBOX_VAULT) != 0) {
+	if (lane < 0 || sandbox_drop_capabilities() != 0 || sandbox_install(SANDBOX_VAULT) != 0) {
 		log_warn("component=vault error=\"cannot drop privileges or install the filter\"");
 		return 1;
 	}
@@ -320,7 +320,7 @@ int cmd_vault_process(int argc, char **argv)
 
 static void worker_started(void)
 {
-	if (sandbox_install(SANDBOX_WORKER) != 0)
+	if (sandbox_drop_capabilities() != 0 || sandbox_install(SANDBOX_WORKER) != 0)
 		fatalx("worker: cannot install the syscall filter");
 }
 

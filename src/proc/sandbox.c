@@ -5,12 +5,28 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <linux/capability.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util/log.h"
+
+int sandbox_drop_capabilities(void)
+{
+	/* Emptying the bounding set needs CAP_SETPCAP (root has it); without it there is nothing to
+	 * regain anyway, and no_new_privs (set by sandbox_install) bars gaining any by exec. */
+	for (int cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL && errno != EPERM)
+			return -1;
+	struct __user_cap_header_struct head = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof(data));
+	return syscall(SYS_capset, &head, data) == 0 ? 0 : -1;
+}
 
 void sandbox_not_dumpable(void)
 {

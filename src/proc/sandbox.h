@@ -11,6 +11,10 @@ enum sandbox_profile {
 	SANDBOX_WORKER, /* HTTP, SQLite files already named, threads */
 };
 
+/* Give up every capability, for good (bounding set, effective, permitted, inheritable).
+ * A process started as root keeps uid 0 and so its own files, but loses root's powers:
+ * overriding file permissions, ptrace, raw sockets, mounts... 0 or -1. */
+int sandbox_drop_capabilities(void);
 /* Forbid core dumps and ptrace of this process (it holds keys). */
 void sandbox_not_dumpable(void);
 /* Install the allow-list for profile on all threads; a forbidden call kills the process.

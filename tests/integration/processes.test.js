@@ -17,7 +17,8 @@ function children(pid) {
       if (ppid === pid) {
         const cmd = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
         const status = fs.readFileSync(`/proc/${e}/status`, 'utf8');
-        out.push({ pid: Number(e), role: cmd[1], seccomp: status.match(/^Seccomp:\s+(\d)/m)[1], uid: status.match(/^Uid:\s+(\d+)/m)[1] });
+        out.push({ pid: Number(e), role: cmd[1], seccomp: status.match(/^Seccomp:\s+(\d)/m)[1], uid: status.match(/^Uid:\s+(\d+)/m)[1],
+          capEff: status.match(/^CapEff:\s+([0-9a-f]+)/m)[1], capBnd: status.match(/^CapBnd:\s+([0-9a-f]+)/m)[1], noNewPrivs: status.match(/^NoNewPrivs:\s+(\d)/m)[1] });
       }
     } catch { /* gone */ }
   }
@@ -46,6 +47,11 @@ describe('processes', () => {
     assert.ok(vault && worker, JSON.stringify(kids));
     assert.equal(vault.seccomp, '2');
     assert.equal(worker.seccomp, '2');
+    for (const p of [vault, worker]) {
+      assert.equal(p.capEff, '0000000000000000', `${p.role} keeps no capability`);
+      if (process.getuid() === 0) assert.equal(p.capBnd, '0000000000000000', `${p.role} cannot regain one`);
+      assert.equal(p.noNewPrivs, '1');
+    }
     // The worker has no master key file open, and none of it in its environment.
     const fds = fs.readdirSync(`/proc/${worker.pid}/fd`).map((f) => { try { return fs.readlinkSync(`/proc/${worker.pid}/fd/${f}`); } catch { return ''; } });
     assert.ok(!fds.some((f) => f.endsWith('master.key')), fds.join());
