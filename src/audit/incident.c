@@ -99,7 +99,7 @@ static int by_resource(const void *a, const void *b)
 	return c;
 }
 
-static void stamp(int64_t ms, char out[32])
+void incident_time(int64_t ms, char out[32])
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
@@ -184,8 +184,8 @@ int incident_report(const struct incident_filter *f, enum incident_format fmt, c
 						"resources", resources);
 				json_array_append_new(plist, cur);
 			}
-			stamp(lines[i].first_ms, a);
-			stamp(lines[i].last_ms, b);
+			incident_time(lines[i].first_ms, a);
+			incident_time(lines[i].last_ms, b);
 			json_array_append_new(resources, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "resourceType",
 							     lines[i].rtype, "id", lines[i].rid,
 							     "firstServed", a, "lastServed", b, "times",
@@ -206,8 +206,8 @@ int incident_report(const struct incident_filter *f, enum incident_format fmt, c
 	} else if (fmt == INCIDENT_CSV) {
 		fprintf(out, "patient,resource_type,resource_id,first_served,last_served,times,bytes\n");
 		for (size_t i = 0; i < nl; i++) {
-			stamp(lines[i].first_ms, a);
-			stamp(lines[i].last_ms, b);
+			incident_time(lines[i].first_ms, a);
+			incident_time(lines[i].last_ms, b);
 			fprintf(out, "%s,%s,%s,%s,%s,%lld,%lld\n", lines[i].patient,
 				lines[i].rtype, lines[i].rid, a, b,
 				(long long)lines[i].times, (long long)lines[i].bytes);
@@ -222,7 +222,7 @@ int incident_report(const struct incident_filter *f, enum incident_format fmt, c
 			fprintf(out, "%-32s  %-17s  %-32s  %-20s  %5s  %9s\n", "PATIENT", "RESOURCE", "ID",
 				"FIRST SERVED", "TIMES", "BYTES");
 		for (size_t i = 0; i < nl; i++) {
-			stamp(lines[i].first_ms, a);
+			incident_time(lines[i].first_ms, a);
 			fprintf(out, "%-32s  %-17s  %-32s  %-20s  %5lld  %9lld\n", lines[i].patient,
 				lines[i].rtype, lines[i].rid, a, (long long)lines[i].times,
 				(long long)lines[i].bytes);

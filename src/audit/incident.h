@@ -42,6 +42,8 @@ struct incident_result {
 int incident_collect(const struct incident_filter *f, struct incident_result *out,
 		     void (*progress)(int64_t done));
 void incident_free(struct incident_result *r);
+/* A time in milliseconds as YYYY-MM-DDTHH:MM:SSZ (UTC). */
+void incident_time(int64_t ms, char out[32]);
 
 /* Write the report for filter f to out. label describes the filter for people (may be NULL).
  * Returns 0, or -1 when the trail could not be read. */

@@ -133,11 +133,6 @@ void key_derive(const struct key *master, uint64_t subkey_id, const char context
 	crypto_kdf_derive_from_key(out->b, sizeof(out->b), subkey_id, context, master->b);
 }
 
-void keyed_hash(const struct key *k, const void *p, size_t n, uint8_t out[HASH_BYTES])
-{
-	crypto_generichash(out, HASH_BYTES, p, n, k->b, sizeof(k->b));
-}
-
 void hash2(const void *a, size_t an, const void *b, size_t bn, uint8_t out[HASH_BYTES])
 {
 	crypto_generichash_state st;

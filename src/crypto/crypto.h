@@ -49,8 +49,6 @@ int key_unwrap(const struct key *kek, const char *ad, const void *ct, size_t ct_
 /* Derive a named 32-byte subkey of a key (for blind indexes and MACs). */
 void key_derive(const struct key *master, uint64_t subkey_id, const char context[8], struct key *out);
 
-/* Keyed hash for lookups of sensitive values (blind index). */
-void keyed_hash(const struct key *k, const void *p, size_t n, uint8_t out[HASH_BYTES]);
 /* Unkeyed BLAKE2b-256 over the concatenation of two parts (the audit chain, token hashes). */
 void hash2(const void *a, size_t an, const void *b, size_t bn, uint8_t out[HASH_BYTES]);
 /* Constant-time comparison, 0 when equal. */

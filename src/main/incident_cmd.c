@@ -63,14 +63,6 @@ static void progress(int64_t done)
 	fprintf(stderr, "incident: %lld audit records read\n", (long long)done);
 }
 
-static void stamp(int64_t ms, char out[32])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Notify every patient in r; returns 0 when all were notified. */
 static int notify(const struct incident_result *r, const char *what, const char *contact,
 		  bool dry_run)
@@ -90,8 +82,8 @@ static int notify(const struct incident_result *r, const char *what, const char 
 			j++;
 		}
 		char a[32], b[32];
-		stamp(first, a);
-		stamp(last, b);
+		incident_time(first, a);
+		incident_time(last, b);
 		json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "what", what, "actions",
 					 default_actions, "contact", contact, "firstServed", a,
 					 "lastServed", b, "resources", resources);

@@ -131,7 +131,6 @@ int store_practice_create(const struct id *id, const char *name);
 int store_practice_name(const struct id *id, struct arena *a, const char **name);
 int store_account_create(const struct store_account *acct);
 int store_account_by_email(const char *email, struct arena *a, struct store_account *out);
-int store_account_by_id(const struct id *id, struct arena *a, struct store_account *out);
 /* Lock an account pending review (the breaker tripped); a locked account cannot log in. */
 int store_account_lock(const struct id *account);
 /* Revoke every session of an account. */
@@ -184,7 +183,6 @@ int store_patient_target(const struct id *patient, struct target *out);
 int store_document_target(const struct id *document, struct target *out);
 int store_practice_patient_ids(const struct id *practice, struct arena *a, struct id **ids,
 			       size_t *n);
-int store_patient_by_index(const uint8_t nhi_index[HASH_BYTES], struct id *patient);
 
 /* Patient-scoped: each needs a grant for that patient. */
 int store_patient_create(const struct id *id, const struct id *practice,

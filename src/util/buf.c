@@ -84,7 +84,3 @@ bool slice_eq(struct slice s, const char *lit)
 	return s.len == n && (n == 0 || memcmp(s.ptr, lit, n) == 0);
 }
 
-struct slice slice_from(const char *s)
-{
-	return (struct slice){s, s ? strlen(s) : 0};
-}

@@ -32,6 +32,5 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 const char *buf_cstr(struct buf *b);
 
 bool slice_eq(struct slice s, const char *lit);
-struct slice slice_from(const char *s);
 
 #endif

@@ -131,7 +131,6 @@ enum stmt_id {
 	S_PRACTICE_NAME,
 	S_ACCOUNT_CREATE,
 	S_ACCOUNT_BY_EMAIL,
-	S_ACCOUNT_BY_ID,
 	S_ACCOUNT_LOCK,
 	S_SESSIONS_REVOKE,
 	S_SESSION_CREATE,
@@ -145,7 +144,6 @@ enum stmt_id {
 	S_ENROLMENTS,
 	S_DOCUMENT_TARGET,
 	S_PRACTICE_PATIENTS,
-	S_PATIENT_BY_INDEX,
 	S_PATIENT_CREATE,
 	S_ENROL,
 	S_PATIENT_GET,
@@ -231,8 +229,6 @@ static const char *const stmt_sql[S_COUNT] = {
 			     " created, email_ct) VALUES (?, ?, ?, ?, ?, ?, unixepoch(), ?)",
 	[S_ACCOUNT_BY_EMAIL] = "SELECT id, email, pw_hash, role, practice_id, patient_id, locked"
 			       " FROM account WHERE email = ?",
-	[S_ACCOUNT_BY_ID] = "SELECT id, email, pw_hash, role, practice_id, patient_id, locked"
-			    " FROM account WHERE id = ?",
 	[S_ACCOUNT_LOCK] = "UPDATE account SET locked = 1 WHERE id = ?",
 	[S_SESSIONS_REVOKE] = "DELETE FROM session WHERE account_id = ?",
 	[S_SESSION_CREATE] = "INSERT INTO session (token_hash, id, account_id, csrf, created,"
@@ -259,7 +255,6 @@ static const char *const stmt_sql[S_COUNT] = {
 			      " ORDER BY e.since LIMIT 8",
 	[S_PRACTICE_PATIENTS] = "SELECT patient_id FROM enrolment WHERE practice_id = ?"
 				" ORDER BY since, patient_id LIMIT ?",
-	[S_PATIENT_BY_INDEX] = "SELECT id FROM patient WHERE nhi_index = ?",
 	[S_PATIENT_CREATE] = "INSERT INTO patient (id, nhi_index, wrapped_key, phi, created)"
 			     " VALUES (?, ?, ?, ?, unixepoch())",
 	[S_ENROL] = "INSERT INTO enrolment (patient_id, practice_id, since) VALUES (?, ?, unixepoch())",
@@ -820,29 +815,15 @@ static int account_row(sqlite3_stmt *s, struct arena *a, struct store_account *o
 	return (out->email && out->pw_hash) ? STORE_OK : STORE_ERROR;
 }
 
-static int account_lookup(enum stmt_id which, const void *key, struct arena *a,
-			  struct store_account *out)
+int store_account_by_email(const char *email, struct arena *a, struct store_account *out)
 {
-	sqlite3_stmt *s = stmt(which);
-	if (which == S_ACCOUNT_BY_EMAIL)
-		bind_text(s, 1, key);
-	else
-		bind_id(s, 1, key);
+	sqlite3_stmt *s = stmt(S_ACCOUNT_BY_EMAIL);
+	bind_text(s, 1, email);
 	int rc = STORE_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		rc = account_row(s, a, out);
 	sqlite3_reset(s);
 	return rc;
-}
-
-int store_account_by_email(const char *email, struct arena *a, struct store_account *out)
-{
-	return account_lookup(S_ACCOUNT_BY_EMAIL, email, a, out);
-}
-
-int store_account_by_id(const struct id *id, struct arena *a, struct store_account *out)
-{
-	return account_lookup(S_ACCOUNT_BY_ID, id, a, out);
 }
 
 static int run_with_id(enum stmt_id which, const struct id *id, const char *what)
@@ -1024,17 +1005,6 @@ int store_practice_patient_ids(const struct id *practice, struct arena *a, struc
 			(*n)++;
 	sqlite3_reset(s);
 	return STORE_OK;
-}
-
-int store_patient_by_index(const uint8_t nhi_index[HASH_BYTES], struct id *patient)
-{
-	sqlite3_stmt *s = stmt(S_PATIENT_BY_INDEX);
-	sqlite3_bind_blob(s, 1, nhi_index, HASH_BYTES, SQLITE_STATIC);
-	int rc = STORE_NOT_FOUND;
-	if (sqlite3_step(s) == SQLITE_ROW && col_id(s, 0, patient))
-		rc = STORE_OK;
-	sqlite3_reset(s);
-	return rc;
 }
 
 /* --- patient-scoped --- */
