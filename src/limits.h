@@ -36,6 +36,9 @@
 #define LIMIT_FILENAME 200u
 /* A page of list results; FHIR searches return at most this many entries. */
 #define LIMIT_LIST 500u
+/* One sealed record's plaintext (a message body, a result with its observations): what the
+ * vault seals or opens in one call */
+#define RECORD_PLAINTEXT_MAX (16u * 1024u)
 /* Per-request arena: largest response is a document download (20 MB) plus its ciphertext. */
 #define LIMIT_ARENA_BYTES (3u * LIMIT_JSON_BODY_BYTES)
 

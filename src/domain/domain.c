@@ -1,4 +1,5 @@
 #include "domain/domain.h"
+#include "domain/domain_int.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -40,7 +41,7 @@ int document_kind_parse(const char *slug, enum document_kind *out)
 }
 
 /* Audit one decision about patient data; -1 means the record could not be made durable. */
-static int audit_access(const struct actor *a, enum action action, const struct id *patient,
+int domain_audit(const struct actor *a, enum action action, const struct id *patient,
 			const char *rtype, const struct id *rid, const char *outcome, int64_t bytes)
 {
 	struct audit_event e = {.actor = a,
@@ -52,7 +53,7 @@ static int audit_access(const struct actor *a, enum action action, const struct 
 				.bytes = bytes,
 				/* A write's record must be durable before the write; a read's, before
 				 * the response, which the HTTP layer holds back until it is. */
-				.deferrable = !(action == ACTION_DOCUMENT_CREATE &&
+				.deferrable = !(action_is_write(action) &&
 						strcmp(outcome, AUDIT_ALLOW) == 0)};
 	return audit_append(&e);
 }
@@ -62,7 +63,7 @@ static int audit_access(const struct actor *a, enum action action, const struct 
  * review, and put it on record. The vault refuses the actor already; this makes it stick
  * across processes and restarts, and tells the operator.
  */
-static int tripped(const struct actor *a)
+int domain_tripped(const struct actor *a)
 {
 	store_account_lock(&a->account);
 	store_sessions_revoke(&a->account);
@@ -92,29 +93,29 @@ static int tripped(const struct actor *a)
 }
 
 /* Map a vault refusal onto the domain's answer. */
-static int vault_failed(const struct actor *a, int vrc)
+int domain_vault_failed(const struct actor *a, int vrc)
 {
-	return vrc == VAULT_TRIPPED ? tripped(a) : DOMAIN_ERROR;
+	return vrc == VAULT_TRIPPED ? domain_tripped(a) : DOMAIN_ERROR;
 }
 
 /* The patient's key was destroyed (crypto-shredded): nothing can be served. Audited, and not
  * counted as a miss: only an actor the gate allowed gets here. */
-static int gone(const struct actor *a, enum action action, const struct id *patient,
+int domain_gone(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid)
 {
-	if (audit_access(a, action, patient, rtype, rid, AUDIT_GONE, 0) != 0)
+	if (domain_audit(a, action, patient, rtype, rid, AUDIT_GONE, 0) != 0)
 		return DOMAIN_ERROR;
 	return DOMAIN_GONE;
 }
 
 /* A not-found answer: audit it and count it towards enumeration. */
-static int miss(const struct actor *a, enum action action, const struct id *patient,
+int domain_miss(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid, const char *outcome)
 {
-	if (audit_access(a, action, patient, rtype, rid, outcome, 0) != 0)
+	if (domain_audit(a, action, patient, rtype, rid, outcome, 0) != 0)
 		return DOMAIN_ERROR;
 	if (vault_report_miss(a->token) == VAULT_TRIPPED)
-		return tripped(a);
+		return domain_tripped(a);
 	return DOMAIN_NOT_FOUND;
 }
 
@@ -123,25 +124,31 @@ static int miss(const struct actor *a, enum action action, const struct id *pati
  * DOMAIN_NOT_FOUND. The audit of an allowed access is written by the caller once it knows
  * what it will serve.
  */
-static int gate_target(const struct actor *a, enum action action, const struct target *t,
+int domain_gate_target(const struct actor *a, enum action action, struct target *t,
 		       const char *rtype, const struct id *rid, struct grant *g)
 {
 	const struct id *patient = &t->patient;
+	/* Someone else's record: the scopes of the actor's live proxy grant, if any. */
+	t->proxy_scopes = 0;
+	if (t->exists && a->role == ROLE_PATIENT && !(a->has_patient && id_eq(&a->patient, patient)) &&
+	    store_proxy_scopes(&a->account, patient, (int64_t)time(NULL), &t->proxy_scopes) ==
+		    STORE_ERROR)
+		return DOMAIN_ERROR;
 	if (policy_decide(a, action, t, g) != 0) {
 		/* Missing and foreign look the same to the caller; the audit tells them apart
 		 * only by the patient column, which is "-" when no such patient exists. */
-		return miss(a, action, t->exists ? patient : NULL, rtype, rid, AUDIT_DENY);
+		return domain_miss(a, action, t->exists ? patient : NULL, rtype, rid, AUDIT_DENY);
 	}
 	return DOMAIN_OK;
 }
 
-static int gate(const struct actor *a, enum action action, const struct id *patient,
+int domain_gate(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid, struct grant *g)
 {
 	struct target t;
 	if (store_patient_target(patient, &t) == STORE_ERROR)
 		return DOMAIN_ERROR;
-	return gate_target(a, action, &t, rtype, rid, g);
+	return domain_gate_target(a, action, &t, rtype, rid, g);
 }
 
 /* --- patients --- */
@@ -245,7 +252,7 @@ static int patient_load(const struct actor *a, const struct grant *g, const stru
 	buf_init(&pt, ar, 64 * 1024);
 	int v = vault_patient_open(a->token, g, &row, &pt);
 	if (v != VAULT_OK)
-		return vault_failed(a, v);
+		return domain_vault_failed(a, v);
 	if (buf_cstr(&pt) == NULL)
 		return DOMAIN_ERROR;
 	memset(out, 0, sizeof(*out));
@@ -262,15 +269,15 @@ int patient_read(const struct actor *a, const struct id *patient, struct arena *
 		 struct patient_view *out)
 {
 	struct grant g;
-	int rc = gate(a, ACTION_PATIENT_READ, patient, "Patient", patient, &g);
+	int rc = domain_gate(a, ACTION_PATIENT_READ, patient, "Patient", patient, &g);
 	if (rc != DOMAIN_OK)
 		return rc;
 	rc = patient_load(a, &g, patient, ar, out);
 	if (rc == DOMAIN_GONE)
-		return gone(a, ACTION_PATIENT_READ, patient, "Patient", patient);
+		return domain_gone(a, ACTION_PATIENT_READ, patient, "Patient", patient);
 	if (rc != DOMAIN_OK)
 		return rc;
-	if (audit_access(a, ACTION_PATIENT_READ, patient, "Patient", patient, AUDIT_ALLOW, 0) != 0)
+	if (domain_audit(a, ACTION_PATIENT_READ, patient, "Patient", patient, AUDIT_ALLOW, 0) != 0)
 		return DOMAIN_ERROR;
 	return DOMAIN_OK;
 }
@@ -358,7 +365,7 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 {
 	struct grant g;
 	*n = 0;
-	int rc = gate(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL, &g);
+	int rc = domain_gate(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL, &g);
 	if (rc != DOMAIN_OK)
 		return rc;
 	struct store_patient p;
@@ -366,7 +373,7 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 	size_t count;
 	int s = store_patient_get(&g, patient, ar, &p);
 	if (s == STORE_GONE)
-		return gone(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL);
+		return domain_gone(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL);
 	if (s != STORE_OK || store_document_list(&g, patient, ar, &rows, &count) != STORE_OK)
 		return DOMAIN_ERROR;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
@@ -378,7 +385,7 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 		view_from_row(&rows[i], ar, v);
 		int vrc = vault_document_key(a->token, &g, &p, &rows[i], &dk);
 		if (vrc != VAULT_OK)
-			return vault_failed(a, vrc);
+			return domain_vault_failed(a, vrc);
 		int m = meta_open(&dk, &rows[i], ar, v);
 		key_wipe(&dk);
 		if (m != 0)
@@ -387,10 +394,10 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 	/* Audit after the vault agreed, before the response: one record per document listed, so
 	 * an incident report can name each one served. */
 	for (size_t i = 0; i < count; i++)
-		if (audit_access(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", &rows[i].id,
+		if (domain_audit(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", &rows[i].id,
 				 AUDIT_ALLOW, 0) != 0)
 			return DOMAIN_ERROR;
-	if (count == 0 && audit_access(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL,
+	if (count == 0 && domain_audit(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL,
 				       AUDIT_ALLOW, 0) != 0)
 		return DOMAIN_ERROR;
 	*n = count;
@@ -405,24 +412,24 @@ int document_read(const struct actor *a, const struct id *document, bool with_bo
 	if (s == STORE_ERROR)
 		return DOMAIN_ERROR;
 	if (s == STORE_NOT_FOUND)
-		return miss(a, ACTION_DOCUMENT_READ, NULL, rtype, document, AUDIT_NOT_FOUND);
+		return domain_miss(a, ACTION_DOCUMENT_READ, NULL, rtype, document, AUDIT_NOT_FOUND);
 	struct id patient = t.patient;
 	struct grant g;
-	int rc = gate_target(a, ACTION_DOCUMENT_READ, &t, rtype, document, &g);
+	int rc = domain_gate_target(a, ACTION_DOCUMENT_READ, &t, rtype, document, &g);
 	if (rc != DOMAIN_OK)
 		return rc;
 	struct store_patient p;
 	struct store_document row;
 	s = store_document_get(&g, document, with_body, ar, &row, &p);
 	if (s == STORE_GONE)
-		return gone(a, ACTION_DOCUMENT_READ, &patient, rtype, document);
+		return domain_gone(a, ACTION_DOCUMENT_READ, &patient, rtype, document);
 	if (s != STORE_OK)
 		return DOMAIN_ERROR;
 	view_from_row(&row, ar, out);
 	struct key dk;
 	int v = vault_document_key(a->token, &g, &p, &row, &dk);
 	if (v != VAULT_OK)
-		return vault_failed(a, v);
+		return domain_vault_failed(a, v);
 	rc = meta_open(&dk, &row, ar, out) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
 	if (rc == DOMAIN_OK && with_body) {
 		char ad[128];
@@ -438,7 +445,7 @@ int document_read(const struct actor *a, const struct id *document, bool with_bo
 	if (rc != DOMAIN_OK)
 		return rc;
 	/* No audit, no access: the record is durable before anything leaves. */
-	if (audit_access(a, ACTION_DOCUMENT_READ, &patient, rtype, document, AUDIT_ALLOW,
+	if (domain_audit(a, ACTION_DOCUMENT_READ, &patient, rtype, document, AUDIT_ALLOW,
 			 with_body ? (int64_t)out->data_len : 0) != 0)
 		return DOMAIN_ERROR;
 	return DOMAIN_OK;
@@ -466,7 +473,7 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 		return DOMAIN_INVALID;
 	}
 	struct grant g;
-	int rc = gate(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", NULL, &g);
+	int rc = domain_gate(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", NULL, &g);
 	if (rc != DOMAIN_OK)
 		return rc;
 	if (!policy_may_create_kind(a, d->kind == DOC_PATIENT_UPLOAD)) {
@@ -497,7 +504,7 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 	struct store_patient p;
 	int s = store_patient_get(&g, &d->patient, ar, &p);
 	if (s == STORE_GONE)
-		return gone(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", NULL);
+		return domain_gone(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", NULL);
 	if (s != STORE_OK)
 		return DOMAIN_ERROR;
 
@@ -525,12 +532,12 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 	explicit_bzero(meta, strlen(meta));
 	free(meta);
 	if (v != VAULT_OK)
-		return vault_failed(a, v);
+		return domain_vault_failed(a, v);
 	row.wrapped_key = (struct bytes){(const uint8_t *)wk.data, wk.len};
 	row.body = (struct bytes){(const uint8_t *)body.data, body.len};
 	row.meta = (struct bytes){(const uint8_t *)meta_ct.data, meta_ct.len};
 	/* Audit first: a write that is not on record must not happen. */
-	if (audit_access(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", &row.id,
+	if (domain_audit(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", &row.id,
 			 AUDIT_ALLOW, (int64_t)d->data_len) != 0)
 		return DOMAIN_ERROR;
 	if (store_document_insert(&g, &row) != STORE_OK)

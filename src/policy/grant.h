@@ -13,11 +13,41 @@
 
 #include "util/id.h"
 
+/* Every action on one patient's record. Keep the list in step with action_name and the
+ * tables in policy.c (a unit test walks every action). */
 enum action {
 	ACTION_PATIENT_READ = 1,  /* demographics of one patient */
 	ACTION_DOCUMENT_LIST,     /* the list of a patient's documents */
 	ACTION_DOCUMENT_READ,     /* one document's metadata and bytes */
 	ACTION_DOCUMENT_CREATE,   /* publish or upload a document to a patient */
+	ACTION_RESULT_LIST,       /* a patient's lab results (released ones, unless staff) */
+	ACTION_RESULT_READ,       /* one result with its observations */
+	ACTION_RESULT_CREATE,     /* file a result for a patient (from a lab, or by staff) */
+	ACTION_RESULT_RELEASE,    /* release a result to the patient, with a comment */
+	ACTION_MEDICATION_LIST,   /* current medications and repeat requests */
+	ACTION_MEDICATION_CREATE, /* prescribe: add a medication to the list */
+	ACTION_REPEAT_REQUEST,    /* ask for a repeat prescription */
+	ACTION_REPEAT_DECIDE,     /* approve or decline a repeat request */
+	ACTION_APPOINTMENT_LIST,  /* a patient's appointments */
+	ACTION_APPOINTMENT_BOOK,  /* book a slot for the patient */
+	ACTION_APPOINTMENT_CANCEL,
+	ACTION_MESSAGE_LIST,      /* message threads with the practice */
+	ACTION_MESSAGE_READ,      /* one thread, its messages and attachments */
+	ACTION_MESSAGE_SEND,      /* start a thread or answer in one */
+	ACTION_PROXY_LIST,        /* who holds access to this record */
+	ACTION_PROXY_GRANT,       /* give another account access to this record */
+	ACTION_PROXY_REVOKE,
+	ACTION_ACCESS_LOG_READ,   /* who has seen this record (the patient's own access log) */
+	ACTION_RECORD_EXPORT,     /* the whole record as one FHIR Bundle */
+	ACTION_LAST = ACTION_RECORD_EXPORT,
+};
+
+/* How the actor reached the patient: the audit trail records it with each access. */
+enum grant_via {
+	VIA_SELF = 0,  /* the patient themselves */
+	VIA_PROXY,     /* a proxy (parent, carer) acting for the patient within a grant's scopes */
+	VIA_STAFF,     /* staff of a practice where the patient is enrolled */
+	VIA_LOCAL,     /* a command-line tool run by the operator */
 };
 
 struct grant {
@@ -25,11 +55,17 @@ struct grant {
 	enum action action;
 	struct id patient;
 	struct id actor;
+	enum grant_via via;
+	/* Staff see results before they are released; patients and proxies never do. Store
+	 * functions for results filter on this, so no path (search included) can leak one. */
+	bool sees_unreleased;
 };
 
 /* True when g is a sealed grant for this patient and action. */
 bool grant_allows(const struct grant *g, const struct id *patient, enum action action);
 /* True when g is a sealed grant for any action on this patient (for the patient's key row). */
 bool grant_for_patient(const struct grant *g, const struct id *patient);
+/* True when g is a sealed grant for this patient and an action that changes the record. */
+bool grant_writes(const struct grant *g, const struct id *patient);
 
 #endif

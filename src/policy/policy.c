@@ -39,6 +39,11 @@ bool grant_for_patient(const struct grant *g, const struct id *patient)
 	return g != NULL && grant_seal != 0 && g->seal == grant_seal && id_eq(&g->patient, patient);
 }
 
+bool grant_writes(const struct grant *g, const struct id *patient)
+{
+	return grant_for_patient(g, patient) && action_is_write(g->action);
+}
+
 static bool enrolled_at(const struct target *t, const struct id *practice)
 {
 	for (size_t i = 0; i < t->n_practices && i < TARGET_MAX_PRACTICES; i++)
@@ -47,25 +52,82 @@ static bool enrolled_at(const struct target *t, const struct id *practice)
 	return false;
 }
 
-static bool role_may(const struct actor *a, enum action action, const struct target *t)
+/* What a patient may do to their own record: everything but the clinical side. */
+static bool patient_may_own(enum action action)
+{
+	switch (action) {
+	case ACTION_RESULT_CREATE:
+	case ACTION_RESULT_RELEASE:
+	case ACTION_MEDICATION_CREATE:
+	case ACTION_REPEAT_DECIDE:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* What a clinician may do for a patient enrolled at their practice: all but the patient's own
+ * requests, their access log and the whole-record export. */
+static bool clinician_may(enum action action)
+{
+	switch (action) {
+	case ACTION_REPEAT_REQUEST:
+	case ACTION_ACCESS_LOG_READ:
+	case ACTION_RECORD_EXPORT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+unsigned policy_proxy_scope_for(enum action action)
+{
+	switch (action) {
+	case ACTION_PATIENT_READ:
+		return SCOPE_ALL; /* any one scope will do */
+	case ACTION_DOCUMENT_LIST:
+	case ACTION_DOCUMENT_READ:
+	case ACTION_DOCUMENT_CREATE:
+		return SCOPE_DOCUMENTS;
+	case ACTION_RESULT_LIST:
+	case ACTION_RESULT_READ:
+		return SCOPE_RESULTS;
+	case ACTION_MEDICATION_LIST:
+	case ACTION_REPEAT_REQUEST:
+		return SCOPE_MEDICATIONS;
+	case ACTION_APPOINTMENT_LIST:
+	case ACTION_APPOINTMENT_BOOK:
+	case ACTION_APPOINTMENT_CANCEL:
+		return SCOPE_APPOINTMENTS;
+	case ACTION_MESSAGE_LIST:
+	case ACTION_MESSAGE_READ:
+	case ACTION_MESSAGE_SEND:
+		return SCOPE_MESSAGES;
+	default:
+		return 0;
+	}
+}
+
+/* Decide; on yes, say how the actor reaches the patient. */
+static bool role_may(const struct actor *a, enum action action, const struct target *t,
+		     enum grant_via *via)
 {
 	/* Staff reach no patient data on a password alone (the vault enforces it again). */
 	if (a->role != ROLE_PATIENT && !a->mfa)
 		return false;
 	switch (a->role) {
 	case ROLE_PATIENT:
-		/* A patient reaches their own record, nothing else (proxies come later). */
-		return a->has_patient && id_eq(&a->patient, &t->patient);
+		if (a->has_patient && id_eq(&a->patient, &t->patient)) {
+			*via = VIA_SELF;
+			return patient_may_own(action);
+		}
+		/* A proxy: only within the scopes of a live grant from this patient. */
+		*via = VIA_PROXY;
+		return (t->proxy_scopes & policy_proxy_scope_for(action)) != 0;
 	case ROLE_CLINICIAN:
 		/* Clinicians reach patients enrolled at their own practice. */
-		switch (action) {
-		case ACTION_PATIENT_READ:
-		case ACTION_DOCUMENT_LIST:
-		case ACTION_DOCUMENT_READ:
-		case ACTION_DOCUMENT_CREATE:
-			return a->has_practice && enrolled_at(t, &a->practice);
-		}
-		return false;
+		*via = VIA_STAFF;
+		return a->has_practice && enrolled_at(t, &a->practice) && clinician_may(action);
 	case ROLE_PRACTICE_ADMIN: /* staff accounts and settings only */
 	case ROLE_OPERATOR:       /* runs the service, never clinical content */
 	case ROLE_NONE:
@@ -80,19 +142,22 @@ int policy_decide(const struct actor *actor, enum action action, const struct ta
 	memset(out, 0, sizeof(*out));
 	if (actor == NULL || target == NULL || !target->exists || grant_seal == 0)
 		return -1;
-	if (action < ACTION_PATIENT_READ || action > ACTION_DOCUMENT_CREATE)
+	if (action < ACTION_PATIENT_READ || action > ACTION_LAST)
 		return -1;
+	enum grant_via via = VIA_SELF;
 #ifdef MEDKEEP_CHAOS
-	if (!chaos_allow_all && !role_may(actor, action, target))
+	if (!chaos_allow_all && !role_may(actor, action, target, &via))
 		return -1;
 #else
-	if (!role_may(actor, action, target))
+	if (!role_may(actor, action, target, &via))
 		return -1;
 #endif
 	out->seal = grant_seal;
 	out->action = action;
 	out->patient = target->patient;
 	out->actor = actor->account;
+	out->via = via;
+	out->sees_unreleased = via == VIA_STAFF;
 	return 0;
 }
 
@@ -111,6 +176,8 @@ int policy_decide_local(enum action action, const struct target *target, struct 
 	out->seal = grant_seal;
 	out->action = action;
 	out->patient = target->patient;
+	out->via = VIA_LOCAL;
+	out->sees_unreleased = true;
 	return 0;
 }
 
@@ -128,6 +195,26 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload)
 bool policy_may_view_alerts(const struct actor *actor)
 {
 	return actor != NULL && actor->role == ROLE_OPERATOR && actor->mfa;
+}
+
+bool action_is_write(enum action action)
+{
+	switch (action) {
+	case ACTION_DOCUMENT_CREATE:
+	case ACTION_RESULT_CREATE:
+	case ACTION_RESULT_RELEASE:
+	case ACTION_MEDICATION_CREATE:
+	case ACTION_REPEAT_REQUEST:
+	case ACTION_REPEAT_DECIDE:
+	case ACTION_APPOINTMENT_BOOK:
+	case ACTION_APPOINTMENT_CANCEL:
+	case ACTION_MESSAGE_SEND:
+	case ACTION_PROXY_GRANT:
+	case ACTION_PROXY_REVOKE:
+		return true;
+	default:
+		return false;
+	}
 }
 
 const char *role_name(enum role r)
@@ -171,6 +258,62 @@ const char *action_name(enum action a)
 		return "document.read";
 	case ACTION_DOCUMENT_CREATE:
 		return "document.create";
+	case ACTION_RESULT_LIST:
+		return "result.list";
+	case ACTION_RESULT_READ:
+		return "result.read";
+	case ACTION_RESULT_CREATE:
+		return "result.create";
+	case ACTION_RESULT_RELEASE:
+		return "result.release";
+	case ACTION_MEDICATION_LIST:
+		return "medication.list";
+	case ACTION_MEDICATION_CREATE:
+		return "medication.create";
+	case ACTION_REPEAT_REQUEST:
+		return "repeat.request";
+	case ACTION_REPEAT_DECIDE:
+		return "repeat.decide";
+	case ACTION_APPOINTMENT_LIST:
+		return "appointment.list";
+	case ACTION_APPOINTMENT_BOOK:
+		return "appointment.book";
+	case ACTION_APPOINTMENT_CANCEL:
+		return "appointment.cancel";
+	case ACTION_MESSAGE_LIST:
+		return "message.list";
+	case ACTION_MESSAGE_READ:
+		return "message.read";
+	case ACTION_MESSAGE_SEND:
+		return "message.send";
+	case ACTION_PROXY_LIST:
+		return "proxy.list";
+	case ACTION_PROXY_GRANT:
+		return "proxy.grant";
+	case ACTION_PROXY_REVOKE:
+		return "proxy.revoke";
+	case ACTION_ACCESS_LOG_READ:
+		return "accesslog.read";
+	case ACTION_RECORD_EXPORT:
+		return "record.export";
 	}
 	return "unknown";
+}
+
+const char *proxy_scope_name(unsigned one_scope)
+{
+	switch (one_scope) {
+	case SCOPE_DOCUMENTS:
+		return "documents";
+	case SCOPE_RESULTS:
+		return "results";
+	case SCOPE_MEDICATIONS:
+		return "medications";
+	case SCOPE_APPOINTMENTS:
+		return "appointments";
+	case SCOPE_MESSAGES:
+		return "messages";
+	default:
+		return NULL;
+	}
 }

@@ -43,12 +43,25 @@ struct actor {
 
 #define TARGET_MAX_PRACTICES 8
 
+/* What a proxy grant may cover: one bit per part of the record (proxy_scope_name). */
+enum proxy_scope {
+	SCOPE_DOCUMENTS = 1u << 0,
+	SCOPE_RESULTS = 1u << 1,
+	SCOPE_MEDICATIONS = 1u << 2,
+	SCOPE_APPOINTMENTS = 1u << 3,
+	SCOPE_MESSAGES = 1u << 4,
+	SCOPE_ALL = (1u << 5) - 1,
+};
+
 /* Facts about the patient being reached, looked up by the domain layer before deciding. */
 struct target {
 	bool exists;
 	struct id patient;
 	size_t n_practices;
 	struct id practices[TARGET_MAX_PRACTICES]; /* practices where the patient is enrolled */
+	/* The scopes of the actor's live proxy grant to this patient (0: none), looked up for
+	 * this actor when the request is made, so an expired or revoked grant stops at once. */
+	unsigned proxy_scopes;
 };
 
 /* Seal grants with a fresh per-process value; call once at start. */
@@ -73,6 +86,15 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload);
 
 /* Who may see the operator's alerts (breaker trips): operators, after their second factor. */
 bool policy_may_view_alerts(const struct actor *actor);
+
+/* The scope a proxy needs for an action; 0 for actions a proxy may never take (granting
+ * access onward, reading the access log, exporting the whole record). Patient demographics
+ * need any scope. */
+unsigned policy_proxy_scope_for(enum action action);
+const char *proxy_scope_name(unsigned one_scope);
+
+/* Actions that change the record: their audit record is durable before the change. */
+bool action_is_write(enum action action);
 
 const char *role_name(enum role r);
 enum role role_parse(const char *s);

@@ -179,6 +179,10 @@ int store_throttle_clear(const char *key);
 
 /* Unscoped metadata for the policy gate: never PHI. */
 int store_patient_target(const struct id *patient, struct target *out);
+/* The scopes (enum proxy_scope bits) of every live proxy grant from patient to account at
+ * time now (not revoked, not_after > now); 0 when none. Metadata for the gate, not PHI. */
+int store_proxy_scopes(const struct id *account, const struct id *patient, int64_t now,
+		       unsigned *scopes);
 /* The patient a document belongs to and where they are enrolled, in one query. */
 int store_document_target(const struct id *document, struct target *out);
 int store_practice_patient_ids(const struct id *practice, struct arena *a, struct id **ids,

@@ -311,6 +311,20 @@ static const char *record_purpose(enum vault_record kind)
 		return "patient-phi";
 	case VREC_NOTICE:
 		return "notice";
+	case VREC_RESULT:
+		return "result";
+	case VREC_MEDICATION:
+		return "medication";
+	case VREC_REPEAT:
+		return "repeat";
+	case VREC_APPOINTMENT:
+		return "appointment";
+	case VREC_MESSAGE:
+		return "message";
+	case VREC_PROXY:
+		return "proxy";
+	case VREC_COUNT:
+		break;
 	}
 	return NULL;
 }
@@ -335,13 +349,22 @@ int vault_local_record_open(const char *token, const struct id *patient, struct 
 	return rc == 0 ? VAULT_OK : VAULT_DENIED;
 }
 
-int vault_local_record_seal(const struct id *patient, struct bytes wrapped_pk, enum vault_record kind,
-			    const struct id *record, const void *pt, size_t n, struct buf *out)
+int vault_local_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			    enum vault_record kind, const struct id *record, const void *pt, size_t n,
+			    struct buf *out)
 {
 	const char *purpose = record_purpose(kind);
 	struct key pk;
 	char ad[128];
-	if (purpose == NULL || patient_key(patient, wrapped_pk, &pk) != 0)
+	struct session_claims c;
+	bool counted;
+	if (purpose == NULL || caller(token, &c, &counted) != VAULT_OK)
+		return VAULT_DENIED;
+	/* Staff write nothing to a record on a password alone; a stopped actor writes nothing. */
+	if (counted && ((c.role != ROLE_PATIENT && !c.mfa) ||
+			breaker_is_tripped(&c.account, &c.session)))
+		return VAULT_DENIED;
+	if (patient_key(patient, wrapped_pk, &pk) != 0)
 		return VAULT_DENIED;
 	vault_ad(ad, purpose, patient, kind == VREC_PHI ? NULL : record);
 	int rc = envelope_seal(&pk, ad, pt, n, out);

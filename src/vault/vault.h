@@ -96,6 +96,33 @@ int vault_recovery_verify(const char *token, const char *code, const uint8_t (*h
 int vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			   struct buf *sealed) MUST_CHECK;
 
+/*
+ * Records sealed with a patient's key (free text and other PHI of results, medications,
+ * appointments, messages, proxy grants, notices). Each kind is its own purpose in the
+ * associated data, which also names the patient and the record, so a ciphertext copied onto
+ * another record or patient fails to open.
+ */
+enum vault_record {
+	VREC_PHI = 0, /* the patient's demographics (record id unused) */
+	VREC_NOTICE,
+	VREC_RESULT,
+	VREC_MEDICATION,
+	VREC_REPEAT,
+	VREC_APPOINTMENT,
+	VREC_MESSAGE,
+	VREC_PROXY,
+	VREC_COUNT
+};
+/* Seal pt as record `record` of kind for patient p: needs a grant on p for an action that
+ * writes (grant_writes). token: the caller's session token (NULL only in command-line tools). */
+int vault_record_seal(const char *token, const struct grant *g, const struct store_patient *p,
+		      enum vault_record kind, const struct id *record, const void *pt, size_t n,
+		      struct buf *out) MUST_CHECK;
+/* Open one record (any grant for p); counted by the breaker like any other opening. */
+int vault_record_open(const char *token, const struct grant *g, const struct store_patient *p,
+		      enum vault_record kind, const struct id *record, struct bytes ct,
+		      struct buf *out) MUST_CHECK;
+
 /* Incident notices are sealed with the patient's key (by the command-line tool that makes
  * them) and opened for a grant on that patient. */
 int vault_notice_seal(const struct grant *g, const struct store_patient *p, const struct id *notice,

@@ -66,7 +66,29 @@ int vault_notice_seal(const struct grant *g, const struct store_patient *p, cons
 {
 	if (!grant_for_patient(g, &p->id) || vault_remote_connected())
 		return VAULT_DENIED;
-	return vault_local_record_seal(&p->id, p->wrapped_key, VREC_NOTICE, notice, pt, n, out);
+	return vault_local_record_seal(NULL, &p->id, p->wrapped_key, VREC_NOTICE, notice, pt, n, out);
+}
+
+int vault_record_seal(const char *token, const struct grant *g, const struct store_patient *p,
+		      enum vault_record kind, const struct id *record, const void *pt, size_t n,
+		      struct buf *out)
+{
+	if (!grant_writes(g, &p->id) || kind <= VREC_NOTICE || kind >= VREC_COUNT)
+		return VAULT_DENIED;
+	return vault_remote_connected()
+		       ? vault_remote_record_seal(token, &p->id, p->wrapped_key, kind, record, pt, n, out)
+		       : vault_local_record_seal(token, &p->id, p->wrapped_key, kind, record, pt, n, out);
+}
+
+int vault_record_open(const char *token, const struct grant *g, const struct store_patient *p,
+		      enum vault_record kind, const struct id *record, struct bytes ct,
+		      struct buf *out)
+{
+	if (!grant_for_patient(g, &p->id) || kind >= VREC_COUNT)
+		return VAULT_DENIED;
+	return vault_remote_connected()
+		       ? vault_remote_record_open(token, &p->id, p->wrapped_key, kind, record, ct, out)
+		       : vault_local_record_open(token, &p->id, p->wrapped_key, kind, record, ct, out);
 }
 
 int vault_document_seal(const char *token, const struct grant *g, const struct store_patient *p,

@@ -178,6 +178,27 @@ int vault_remote_record_open(const char *token, const struct id *patient, struct
 	return rc;
 }
 
+int vault_remote_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			     enum vault_record kind, const struct id *record, const void *pt, size_t n,
+			     struct buf *out)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_RECORD_SEAL);
+	put_token(&w, token);
+	msg_put_id(&w, patient);
+	msg_put_bytes(&w, wrapped_pk.ptr, wrapped_pk.len);
+	msg_put_u8(&w, (uint8_t)kind);
+	msg_put_id(&w, record);
+	msg_put_bytes(&w, pt, n);
+	int rc = call(&w, resp, &r);
+	sodium_memzero(req, w.len);
+	if (rc == VAULT_OK && (take_bytes(&r, out, MSG_MAX) != 0 || msg_end(&r) != 0))
+		rc = VAULT_DENIED;
+	return rc;
+}
+
 static int take_key(struct msg_reader *r, struct key *key)
 {
 	const uint8_t *p;

@@ -23,13 +23,12 @@ int vault_local_miss(const char *token);
 void vault_local_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
 int vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
 			       struct buf *wrapped_key, struct buf *phi_ct);
-/* Records sealed with a patient's key: which kinds the vault will open for a worker. */
-enum vault_record { VREC_PHI = 0, VREC_NOTICE = 1 };
 int vault_local_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			    enum vault_record kind, const struct id *record, struct bytes ct,
 			    struct buf *out);
-int vault_local_record_seal(const struct id *patient, struct bytes wrapped_pk, enum vault_record kind,
-			    const struct id *record, const void *pt, size_t n, struct buf *out);
+int vault_local_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			    enum vault_record kind, const struct id *record, const void *pt, size_t n,
+			    struct buf *out);
 int vault_local_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			    const struct id *document, struct key *dk, struct buf *wrapped_dk);
 int vault_local_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
@@ -61,6 +60,9 @@ int vault_remote_patient_create(const struct id *patient, const void *phi, size_
 				struct buf *wrapped_key, struct buf *phi_ct);
 int vault_remote_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			     enum vault_record kind, const struct id *record, struct bytes ct,
+			     struct buf *out);
+int vault_remote_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			     enum vault_record kind, const struct id *record, const void *pt, size_t n,
 			     struct buf *out);
 int vault_remote_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			     const struct id *document, struct key *dk, struct buf *wrapped_dk);
@@ -100,6 +102,7 @@ enum vault_op {
 	VOP_RECOVERY_NEW,
 	VOP_RECOVERY_VERIFY,
 	VOP_CHECKPOINT_SIGN,
+	VOP_RECORD_SEAL,
 };
 enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2 };
 

@@ -132,7 +132,7 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 		uint8_t kind = msg_get_u8(&r);
 		msg_get_id(&r, &doc);
 		msg_get_bytes(&r, &q, &qn, 20 * 1024);
-		if (msg_end(&r) != 0 || kind > VREC_NOTICE)
+		if (msg_end(&r) != 0 || kind >= VREC_COUNT)
 			break;
 		struct buf pt;
 		buf_init(&pt, &ar, 20 * 1024);
@@ -141,6 +141,27 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 		put_status(&w, out, v);
 		if (v == VAULT_OK)
 			msg_put_bytes(&w, pt.data, pt.len);
+		rc = 0;
+		break;
+	}
+	case VOP_RECORD_SEAL: {
+		const char *token = get_token(&r, tokbuf);
+		msg_get_id(&r, &patient);
+		msg_get_bytes(&r, &p, &pn, 256);
+		uint8_t kind = msg_get_u8(&r);
+		msg_get_id(&r, &doc);
+		msg_get_bytes(&r, &q, &qn, RECORD_PLAINTEXT_MAX);
+		/* A worker seals only the portal's records, never demographics or notices, and
+		 * only with a session token. */
+		if (msg_end(&r) != 0 || token == NULL || kind <= VREC_NOTICE || kind >= VREC_COUNT)
+			break;
+		struct buf ct;
+		buf_init(&ct, &ar, RECORD_PLAINTEXT_MAX + 256);
+		int v = vault_local_record_seal(token, &patient, (struct bytes){p, pn},
+						(enum vault_record)kind, &doc, q, qn, &ct);
+		put_status(&w, out, v);
+		if (v == VAULT_OK)
+			msg_put_bytes(&w, ct.data, ct.len);
 		rc = 0;
 		break;
 	}

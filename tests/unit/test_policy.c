@@ -1,11 +1,12 @@
 /* The authorization table: actor x action x target -> expected decision. */
+#include <stdio.h>
 #include <string.h>
 
 #include "policy/policy.h"
 #include "test.h"
 
-enum who { PATIENT_SELF, PATIENT_OTHER, CLINICIAN_SAME, CLINICIAN_OTHER, ADMIN_SAME, OPERATOR, NOBODY,
-	   WHO_COUNT };
+enum who { PATIENT_SELF, PATIENT_OTHER, PROXY_DOCUMENTS, PROXY_ALL, PROXY_LAPSED, CLINICIAN_SAME,
+	   CLINICIAN_OTHER, ADMIN_SAME, OPERATOR, NOBODY, WHO_COUNT };
 
 static struct id P, Q, A, B, ACCT;
 
@@ -20,6 +21,9 @@ static void make_actor(enum who w, struct actor *a)
 		a->patient = A;
 		break;
 	case PATIENT_OTHER:
+	case PROXY_DOCUMENTS:
+	case PROXY_ALL:
+	case PROXY_LAPSED:
 		a->role = ROLE_PATIENT;
 		a->has_patient = true;
 		a->patient = B;
@@ -61,32 +65,74 @@ void test_policy(void)
 	memset(&B, 4, sizeof(B));
 	memset(&ACCT, 5, sizeof(ACCT));
 	policy_init();
-	/* Patient A, enrolled at practice P. */
+	/* Patient A, enrolled at practice P. A proxy is another patient (B) whose live grants
+	 * from A the domain layer has looked up into target.proxy_scopes. */
 	struct target t = {.exists = true, .patient = A, .n_practices = 1, .practices = {P}};
-	/* expected[who] for every action: only A themself and P's clinicians. */
-	static const int expected[WHO_COUNT] = {
-		[PATIENT_SELF] = 1, [PATIENT_OTHER] = 0, [CLINICIAN_SAME] = 1, [CLINICIAN_OTHER] = 0,
-		[ADMIN_SAME] = 0,   [OPERATOR] = 0,      [NOBODY] = 0,
+	/*
+	 * expected[who]: one character per action, in enum order:
+	 *   patient.read | document list read create | result list read create release |
+	 *   medication list create, repeat request decide | appointment list book cancel |
+	 *   message list read send | proxy list grant revoke | accesslog.read | record.export
+	 */
+	static const char *const expected[WHO_COUNT] = {
+		[PATIENT_SELF] = "1" "111" "1100" "1010" "111" "111" "111" "1" "1",
+		[PATIENT_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0",
+		[PROXY_DOCUMENTS] = "1" "111" "0000" "0000" "000" "000" "000" "0" "0",
+		[PROXY_ALL] = "1" "111" "1100" "1010" "111" "111" "000" "0" "0",
+		[PROXY_LAPSED] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0",
+		[CLINICIAN_SAME] = "1" "111" "1111" "1101" "111" "111" "111" "0" "0",
+		[CLINICIAN_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0",
+		[ADMIN_SAME] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0",
+		[OPERATOR] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0",
+		[NOBODY] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0",
+	};
+	static const unsigned scopes[WHO_COUNT] = {
+		[PROXY_DOCUMENTS] = SCOPE_DOCUMENTS, [PROXY_ALL] = SCOPE_ALL,
+		/* the clinician and the other patient hold no grant; a lapsed one reads as 0 */
 	};
 	for (int w = 0; w < WHO_COUNT; w++) {
 		struct actor a;
 		make_actor((enum who)w, &a);
-		for (enum action act = ACTION_PATIENT_READ; act <= ACTION_DOCUMENT_CREATE; act++) {
+		CHECK(strlen(expected[w]) == ACTION_LAST);
+		for (enum action act = ACTION_PATIENT_READ; act <= ACTION_LAST; act++) {
+			CHECK(strcmp(action_name(act), "unknown") != 0);
+			struct target tw = t;
+			tw.proxy_scopes = scopes[w];
 			struct grant g;
-			int rc = policy_decide(&a, act, &t, &g);
-			CHECK((rc == 0) == (expected[w] == 1));
+			int rc = policy_decide(&a, act, &tw, &g);
+			bool want = expected[w][act - 1] == '1';
+			if ((rc == 0) != want)
+				fprintf(stderr, "policy: who %d action %s: got %s\n", w, action_name(act),
+					rc == 0 ? "allow" : "deny");
+			CHECK((rc == 0) == want);
 			if (rc == 0) {
 				CHECK(grant_allows(&g, &A, act));
 				CHECK(!grant_allows(&g, &B, act)); /* a grant is for one patient */
 				CHECK(grant_for_patient(&g, &A));
+				CHECK(grant_writes(&g, &A) == action_is_write(act));
+				/* only staff see results before they are released */
+				CHECK(g.sees_unreleased == (a.role == ROLE_CLINICIAN));
+				CHECK(g.via == (w == PATIENT_SELF	  ? VIA_SELF
+						: a.role == ROLE_PATIENT ? VIA_PROXY
+									 : VIA_STAFF));
 			} else {
 				CHECK(!grant_for_patient(&g, &A)); /* deny leaves no usable grant */
 			}
 			/* a patient that does not exist is denied to everyone */
-			struct target missing = t;
+			struct target missing = tw;
 			missing.exists = false;
 			CHECK(policy_decide(&a, act, &missing, &g) != 0);
 		}
+	}
+	/* the patient's own account holding a proxy grant to themself changes nothing */
+	{
+		struct actor self_proxy;
+		make_actor(PATIENT_SELF, &self_proxy);
+		struct target tp = t;
+		tp.proxy_scopes = SCOPE_ALL;
+		struct grant g;
+		CHECK(policy_decide(&self_proxy, ACTION_RESULT_RELEASE, &tp, &g) != 0);
+		CHECK(policy_decide(&self_proxy, ACTION_ACCESS_LOG_READ, &tp, &g) == 0 && g.via == VIA_SELF);
 	}
 	/* unknown actions deny; a grant forged by hand is not a grant */
 	struct actor self;
@@ -113,7 +159,7 @@ void test_policy(void)
 	struct actor no_mfa;
 	make_actor(CLINICIAN_SAME, &no_mfa);
 	no_mfa.mfa = false;
-	for (enum action act = ACTION_PATIENT_READ; act <= ACTION_DOCUMENT_CREATE; act++)
+	for (enum action act = ACTION_PATIENT_READ; act <= ACTION_LAST; act++)
 		CHECK(policy_decide(&no_mfa, act, &t, &g) != 0);
 	CHECK(policy_decide(&self, ACTION_DOCUMENT_READ, &t, &g) == 0);
 	/* a patient enrolled at several practices is reachable from each */

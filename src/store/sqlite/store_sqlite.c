@@ -8,6 +8,7 @@
  * power cut (invariant 3).
  */
 #include "store/store.h"
+#include "store/sqlite/store_int.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -34,6 +35,12 @@ struct conn {
 	sqlite3 *adb;
 	sqlite3 *kdb;
 	sqlite3_stmt *stmts[128];
+	/* statements of the module files (store_int.h), prepared on first use */
+	struct {
+		const char *sql;
+		sqlite3_stmt *s;
+	} mod[MODULE_STMTS_MAX];
+	size_t n_mod;
 	struct conn *next;
 };
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -94,6 +101,14 @@ static const char *const migrations[] = {
 	"ALTER TABLE session ADD COLUMN new_device INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE device (account_id BLOB NOT NULL, name TEXT NOT NULL, first_seen INTEGER NOT NULL,"
 	" PRIMARY KEY (account_id, name)) WITHOUT ROWID;",
+	/* 8: proxy (family and carer) access: account_id may act for patient_id within scopes
+	 * (a bit set, policy.h) until not_after, unless revoked (store_proxy.c) */
+	"CREATE TABLE proxy_grant (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" account_id BLOB NOT NULL REFERENCES account(id), scopes INTEGER NOT NULL,"
+	" not_after INTEGER NOT NULL, created INTEGER NOT NULL, created_by BLOB NOT NULL,"
+	" revoked INTEGER, detail BLOB);"
+	"CREATE INDEX proxy_by_account ON proxy_grant(account_id, patient_id);"
+	"CREATE INDEX proxy_by_patient ON proxy_grant(patient_id);",
 };
 
 /*
@@ -354,9 +369,6 @@ static const char *const stmt_sql[S_COUNT] = {
 _Static_assert(S_COUNT <= 128, "room for every statement");
 
 static int conn_setup(sqlite3 *db);
-static void bind_id(sqlite3_stmt *s, int col, const struct id *id);
-static void bind_text(sqlite3_stmt *s, int col, const char *t);
-static int db_fail(const char *what);
 
 /* This thread's connection, opened on first use; NULL when it cannot be opened. */
 static struct conn *conn_get(void)
@@ -416,7 +428,34 @@ static sqlite3_stmt *stmt(enum stmt_id i)
 	return c->stmts[i];
 }
 
-static int db_fail(const char *what)
+sqlite3_stmt *store_module_stmt(const char *sql)
+{
+	struct conn *c = conn_get();
+	if (c == NULL || c->db == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->n_mod; i++)
+		if (c->mod[i].sql == sql) {
+			sqlite3_reset(c->mod[i].s);
+			sqlite3_clear_bindings(c->mod[i].s);
+			return c->mod[i].s;
+		}
+	if (c->n_mod == MODULE_STMTS_MAX) {
+		log_warn("component=store error=\"module statements exhausted\"");
+		return NULL;
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		log_warn("component=store op=prepare error=\"%s\"", sqlite3_errmsg(c->db));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	c->mod[c->n_mod].sql = sql;
+	c->mod[c->n_mod].s = st;
+	c->n_mod++;
+	return st;
+}
+
+int sq_fail(const char *what)
 {
 	struct conn *c = thread_conn;
 	log_warn("component=store op=%s error=\"%s\"", what, c ? sqlite3_errmsg(c->db) : "no db");
@@ -533,7 +572,7 @@ static int peek_data_meta(const char *path, const char *name, uint8_t *out, size
 static int meta_get(enum stmt_id which, const char *name, uint8_t *out, size_t cap, size_t *len)
 {
 	sqlite3_stmt *s = stmt(which);
-	bind_text(s, 1, name);
+	sq_bind_text(s, 1, name);
 	*len = 0;
 	int step = sqlite3_step(s);
 	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
@@ -553,9 +592,9 @@ static int meta_get(enum stmt_id which, const char *name, uint8_t *out, size_t c
 static int meta_set(enum stmt_id which, const char *name, const uint8_t *v, size_t n)
 {
 	sqlite3_stmt *s = stmt(which);
-	bind_text(s, 1, name);
+	sq_bind_text(s, 1, name);
 	sqlite3_bind_blob(s, 2, v, (int)n, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("meta_set");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("meta_set");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -668,6 +707,8 @@ void store_close(void)
 		next = c->next;
 		for (int i = 0; i < S_COUNT; i++)
 			sqlite3_finalize(c->stmts[i]);
+		for (size_t i = 0; i < c->n_mod; i++)
+			sqlite3_finalize(c->mod[i].s);
 		sqlite3_close(c->db);
 		sqlite3_close(c->adb);
 		sqlite3_close(c->kdb);
@@ -682,7 +723,7 @@ void store_close(void)
 static int run_simple(enum stmt_id i)
 {
 	sqlite3_stmt *s = stmt(i);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("txn");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("txn");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -709,17 +750,17 @@ int store_commit(void)
 
 /* --- binding and column helpers --- */
 
-static void bind_id(sqlite3_stmt *s, int col, const struct id *id)
+void sq_bind_id(sqlite3_stmt *s, int col, const struct id *id)
 {
 	sqlite3_bind_blob(s, col, id->b, ID_BYTES, SQLITE_STATIC);
 }
 
-static void bind_text(sqlite3_stmt *s, int col, const char *t)
+void sq_bind_text(sqlite3_stmt *s, int col, const char *t)
 {
 	sqlite3_bind_text(s, col, t, -1, SQLITE_STATIC);
 }
 
-static bool col_id(sqlite3_stmt *s, int col, struct id *out)
+bool sq_col_id(sqlite3_stmt *s, int col, struct id *out)
 {
 	if (sqlite3_column_type(s, col) != SQLITE_BLOB || sqlite3_column_bytes(s, col) != ID_BYTES) {
 		memset(out, 0, sizeof(*out));
@@ -729,19 +770,19 @@ static bool col_id(sqlite3_stmt *s, int col, struct id *out)
 	return true;
 }
 
-static const char *col_text(sqlite3_stmt *s, int col, struct arena *a)
+const char *sq_col_text(sqlite3_stmt *s, int col, struct arena *a)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
 	return t ? arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(s, col)) : NULL;
 }
 
-static void col_text_fixed(sqlite3_stmt *s, int col, char *out, size_t outsz)
+void sq_col_text_fixed(sqlite3_stmt *s, int col, char *out, size_t outsz)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
 	snprintf(out, outsz, "%s", t ? (const char *)t : "");
 }
 
-static bool col_bytes(sqlite3_stmt *s, int col, struct arena *a, struct bytes *out)
+bool sq_col_bytes(sqlite3_stmt *s, int col, struct arena *a, struct bytes *out)
 {
 	int n = sqlite3_column_bytes(s, col);
 	const void *p = sqlite3_column_blob(s, col);
@@ -760,9 +801,9 @@ static bool col_bytes(sqlite3_stmt *s, int col, struct arena *a, struct bytes *o
 int store_practice_create(const struct id *id, const char *name)
 {
 	sqlite3_stmt *s = stmt(S_PRACTICE_CREATE);
-	bind_id(s, 1, id);
-	bind_text(s, 2, name);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("practice_create");
+	sq_bind_id(s, 1, id);
+	sq_bind_text(s, 2, name);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("practice_create");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -770,10 +811,10 @@ int store_practice_create(const struct id *id, const char *name)
 int store_practice_name(const struct id *id, struct arena *a, const char **name)
 {
 	sqlite3_stmt *s = stmt(S_PRACTICE_NAME);
-	bind_id(s, 1, id);
+	sq_bind_id(s, 1, id);
 	int rc = STORE_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		*name = col_text(s, 0, a);
+		*name = sq_col_text(s, 0, a);
 		rc = *name ? STORE_OK : STORE_ERROR;
 	}
 	sqlite3_reset(s);
@@ -783,20 +824,20 @@ int store_practice_name(const struct id *id, struct arena *a, const char **name)
 int store_account_create(const struct store_account *acct)
 {
 	sqlite3_stmt *s = stmt(S_ACCOUNT_CREATE);
-	bind_id(s, 1, &acct->id);
-	bind_text(s, 2, acct->email);
-	bind_text(s, 3, acct->pw_hash);
-	bind_text(s, 4, role_name(acct->role));
+	sq_bind_id(s, 1, &acct->id);
+	sq_bind_text(s, 2, acct->email);
+	sq_bind_text(s, 3, acct->pw_hash);
+	sq_bind_text(s, 4, role_name(acct->role));
 	if (acct->has_practice)
-		bind_id(s, 5, &acct->practice);
+		sq_bind_id(s, 5, &acct->practice);
 	if (acct->has_patient)
-		bind_id(s, 6, &acct->patient);
+		sq_bind_id(s, 6, &acct->patient);
 	if (acct->email_ct.ptr)
 		sqlite3_bind_blob(s, 7, acct->email_ct.ptr, (int)acct->email_ct.len, SQLITE_STATIC);
 	int step = sqlite3_step(s);
 	int rc = step == SQLITE_DONE ? STORE_OK
 		 : step == SQLITE_CONSTRAINT ? STORE_CONFLICT
-					       : db_fail("account_create");
+					       : sq_fail("account_create");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -804,13 +845,13 @@ int store_account_create(const struct store_account *acct)
 static int account_row(sqlite3_stmt *s, struct arena *a, struct store_account *out)
 {
 	memset(out, 0, sizeof(*out));
-	col_id(s, 0, &out->id);
-	out->email = col_text(s, 1, a);
-	out->pw_hash = col_text(s, 2, a);
-	const char *role = col_text(s, 3, a);
+	sq_col_id(s, 0, &out->id);
+	out->email = sq_col_text(s, 1, a);
+	out->pw_hash = sq_col_text(s, 2, a);
+	const char *role = sq_col_text(s, 3, a);
 	out->role = role ? role_parse(role) : ROLE_NONE;
-	out->has_practice = col_id(s, 4, &out->practice);
-	out->has_patient = col_id(s, 5, &out->patient);
+	out->has_practice = sq_col_id(s, 4, &out->practice);
+	out->has_patient = sq_col_id(s, 5, &out->patient);
 	out->locked = sqlite3_column_int(s, 6) != 0;
 	return (out->email && out->pw_hash) ? STORE_OK : STORE_ERROR;
 }
@@ -818,7 +859,7 @@ static int account_row(sqlite3_stmt *s, struct arena *a, struct store_account *o
 int store_account_by_email(const char *email, struct arena *a, struct store_account *out)
 {
 	sqlite3_stmt *s = stmt(S_ACCOUNT_BY_EMAIL);
-	bind_text(s, 1, email);
+	sq_bind_text(s, 1, email);
 	int rc = STORE_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		rc = account_row(s, a, out);
@@ -829,8 +870,8 @@ int store_account_by_email(const char *email, struct arena *a, struct store_acco
 static int run_with_id(enum stmt_id which, const struct id *id, const char *what)
 {
 	sqlite3_stmt *s = stmt(which);
-	bind_id(s, 1, id);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail(what);
+	sq_bind_id(s, 1, id);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail(what);
 	sqlite3_reset(s);
 	return rc;
 }
@@ -851,16 +892,16 @@ int store_session_create(const uint8_t token_hash[HASH_BYTES], const struct stor
 {
 	sqlite3_stmt *s = stmt(S_SESSION_CREATE);
 	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
-	bind_id(s, 2, &ses->id);
-	bind_id(s, 3, &ses->account);
-	bind_text(s, 4, ses->csrf);
+	sq_bind_id(s, 2, &ses->id);
+	sq_bind_id(s, 3, &ses->account);
+	sq_bind_text(s, 4, ses->csrf);
 	sqlite3_bind_int64(s, 5, ses->created);
 	sqlite3_bind_int64(s, 6, ses->last_seen);
 	sqlite3_bind_int(s, 7, ses->mfa ? 1 : 0);
-	bind_text(s, 8, ses->device);
-	bind_text(s, 9, ses->ip);
+	sq_bind_text(s, 8, ses->device);
+	sq_bind_text(s, 9, ses->ip);
 	sqlite3_bind_int(s, 10, ses->new_device ? 1 : 0);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_create");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("session_create");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -871,18 +912,18 @@ int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session
 	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
 	int rc = STORE_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		col_id(s, 0, &out->id);
-		col_id(s, 1, &out->account);
-		col_text_fixed(s, 2, out->csrf, sizeof(out->csrf));
+		sq_col_id(s, 0, &out->id);
+		sq_col_id(s, 1, &out->account);
+		sq_col_text_fixed(s, 2, out->csrf, sizeof(out->csrf));
 		out->created = sqlite3_column_int64(s, 3);
 		out->last_seen = sqlite3_column_int64(s, 4);
 		const unsigned char *role = sqlite3_column_text(s, 5);
 		out->role = role ? role_parse((const char *)role) : ROLE_NONE;
-		out->has_practice = col_id(s, 6, &out->practice);
-		out->has_patient = col_id(s, 7, &out->patient);
+		out->has_practice = sq_col_id(s, 6, &out->practice);
+		out->has_patient = sq_col_id(s, 7, &out->patient);
 		out->mfa = sqlite3_column_int(s, 8) != 0;
 		out->mfa_enrolled = sqlite3_column_int(s, 9) != 0;
-		col_text_fixed(s, 10, out->device, sizeof(out->device));
+		sq_col_text_fixed(s, 10, out->device, sizeof(out->device));
 		rc = STORE_OK;
 	}
 	sqlite3_reset(s);
@@ -894,7 +935,7 @@ int store_session_touch(const uint8_t token_hash[HASH_BYTES], int64_t now)
 	sqlite3_stmt *s = stmt(S_SESSION_TOUCH);
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_blob(s, 2, token_hash, HASH_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_touch");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("session_touch");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -903,7 +944,7 @@ int store_session_delete(const uint8_t token_hash[HASH_BYTES])
 {
 	sqlite3_stmt *s = stmt(S_SESSION_DELETE);
 	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_delete");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("session_delete");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -914,7 +955,7 @@ int store_throttle_get(const char *key, int64_t now, int64_t window, int *failur
 		       int64_t *blocked_until)
 {
 	sqlite3_stmt *s = stmt(S_THROTTLE_GET);
-	bind_text(s, 1, key);
+	sq_bind_text(s, 1, key);
 	*failures = 0;
 	*blocked_until = 0;
 	if (sqlite3_step(s) == SQLITE_ROW) {
@@ -931,12 +972,12 @@ int store_throttle_fail(const char *key, int64_t now, int64_t window, int block_
 			int64_t block_seconds)
 {
 	sqlite3_stmt *s = stmt(S_THROTTLE_UPSERT);
-	bind_text(s, 1, key);
+	sq_bind_text(s, 1, key);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, window);
 	sqlite3_bind_int(s, 4, block_after);
 	sqlite3_bind_int64(s, 5, block_seconds);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("throttle_fail");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("throttle_fail");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -944,8 +985,8 @@ int store_throttle_fail(const char *key, int64_t now, int64_t window, int block_
 int store_throttle_clear(const char *key)
 {
 	sqlite3_stmt *s = stmt(S_THROTTLE_CLEAR);
-	bind_text(s, 1, key);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("throttle_clear");
+	sq_bind_text(s, 1, key);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("throttle_clear");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -957,14 +998,14 @@ int store_patient_target(const struct id *patient, struct target *out)
 	memset(out, 0, sizeof(*out));
 	out->patient = *patient;
 	sqlite3_stmt *s = stmt(S_PATIENT_EXISTS);
-	bind_id(s, 1, patient);
+	sq_bind_id(s, 1, patient);
 	out->exists = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_reset(s);
 	if (out->exists) {
 		s = stmt(S_ENROLMENTS);
-		bind_id(s, 1, patient);
+		sq_bind_id(s, 1, patient);
 		while (out->n_practices < TARGET_MAX_PRACTICES && sqlite3_step(s) == SQLITE_ROW)
-			if (col_id(s, 0, &out->practices[out->n_practices]))
+			if (sq_col_id(s, 0, &out->practices[out->n_practices]))
 				out->n_practices++;
 		sqlite3_reset(s);
 	}
@@ -975,15 +1016,15 @@ int store_document_target(const struct id *document, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = stmt(S_DOCUMENT_TARGET);
-	bind_id(s, 1, document);
+	sq_bind_id(s, 1, document);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		if (!out->exists) {
-			out->exists = col_id(s, 0, &out->patient);
+			out->exists = sq_col_id(s, 0, &out->patient);
 			if (!out->exists)
 				break;
 		}
 		if (out->n_practices < TARGET_MAX_PRACTICES &&
-		    col_id(s, 1, &out->practices[out->n_practices]))
+		    sq_col_id(s, 1, &out->practices[out->n_practices]))
 			out->n_practices++;
 	}
 	sqlite3_reset(s);
@@ -998,10 +1039,10 @@ int store_practice_patient_ids(const struct id *practice, struct arena *a, struc
 	if (*ids == NULL)
 		return STORE_ERROR;
 	sqlite3_stmt *s = stmt(S_PRACTICE_PATIENTS);
-	bind_id(s, 1, practice);
+	sq_bind_id(s, 1, practice);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
 	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW)
-		if (col_id(s, 0, &(*ids)[*n]))
+		if (sq_col_id(s, 0, &(*ids)[*n]))
 			(*n)++;
 	sqlite3_reset(s);
 	return STORE_OK;
@@ -1014,7 +1055,7 @@ int store_practice_patient_ids(const struct id *practice, struct arena *a, struc
 static int keystore_insert(const struct id *patient, struct bytes wrapped)
 {
 	sqlite3_stmt *s = stmt(S_KEY_INSERT);
-	bind_id(s, 1, patient);
+	sq_bind_id(s, 1, patient);
 	sqlite3_bind_blob(s, 2, wrapped.ptr, (int)wrapped.len, SQLITE_STATIC);
 	int step = sqlite3_step(s);
 	int changed = step == SQLITE_DONE ? sqlite3_changes(sqlite3_db_handle(s)) : 0;
@@ -1022,15 +1063,15 @@ static int keystore_insert(const struct id *patient, struct bytes wrapped)
 	if (step == SQLITE_CONSTRAINT)
 		return STORE_CONFLICT;
 	if (step != SQLITE_DONE)
-		return db_fail("keystore_insert");
+		return sq_fail("keystore_insert");
 	return changed == 1 ? STORE_OK : STORE_CONFLICT;
 }
 
 static int keystore_delete(const struct id *patient)
 {
 	sqlite3_stmt *s = stmt(S_KEY_DELETE);
-	bind_id(s, 1, patient);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("keystore_delete");
+	sq_bind_id(s, 1, patient);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("keystore_delete");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -1047,7 +1088,7 @@ int store_patient_create(const struct id *id, const struct id *practice,
 		return STORE_ERROR;
 	}
 	sqlite3_stmt *s = stmt(S_PATIENT_CREATE);
-	bind_id(s, 1, id);
+	sq_bind_id(s, 1, id);
 	sqlite3_bind_blob(s, 2, nhi_index, HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_zeroblob(s, 3, 0);
 	sqlite3_bind_blob(s, 4, phi.ptr, (int)phi.len, SQLITE_STATIC);
@@ -1055,14 +1096,14 @@ int store_patient_create(const struct id *id, const struct id *practice,
 	sqlite3_reset(s);
 	rc = step == SQLITE_DONE ? STORE_OK
 	     : step == SQLITE_CONSTRAINT ? STORE_CONFLICT
-					   : db_fail("patient_create");
+					   : sq_fail("patient_create");
 	if (rc != STORE_OK)
 		keystore_delete(id);
 	if (rc == STORE_OK && practice != NULL) {
 		s = stmt(S_ENROL);
-		bind_id(s, 1, id);
-		bind_id(s, 2, practice);
-		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("enrol");
+		sq_bind_id(s, 1, id);
+		sq_bind_id(s, 2, practice);
+		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("enrol");
 		sqlite3_reset(s);
 	}
 	return rc;
@@ -1077,13 +1118,13 @@ static int patient_key_row(const struct id *patient, struct bytes legacy, struct
 			   struct bytes *out)
 {
 	sqlite3_stmt *s = stmt(S_KEY_GET);
-	bind_id(s, 1, patient);
+	sq_bind_id(s, 1, patient);
 	int step = sqlite3_step(s);
 	int rc;
 	if (step == SQLITE_ROW)
-		rc = col_bytes(s, 0, a, out) ? STORE_OK : STORE_ERROR;
+		rc = sq_col_bytes(s, 0, a, out) ? STORE_OK : STORE_ERROR;
 	else if (step != SQLITE_DONE)
-		rc = db_fail("patient_key");
+		rc = sq_fail("patient_key");
 	else if (legacy.len > 0) {
 		*out = legacy;
 		rc = STORE_OK;
@@ -1099,12 +1140,12 @@ int store_patient_get(const struct grant *g, const struct id *patient, struct ar
 	if (!grant_for_patient(g, patient))
 		return STORE_DENIED;
 	sqlite3_stmt *s = stmt(S_PATIENT_GET);
-	bind_id(s, 1, patient);
+	sq_bind_id(s, 1, patient);
 	int rc = STORE_NOT_FOUND;
 	struct bytes legacy = {0};
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		out->id = *patient;
-		rc = col_bytes(s, 0, a, &legacy) && col_bytes(s, 1, a, &out->phi) ? STORE_OK
+		rc = sq_col_bytes(s, 0, a, &legacy) && sq_col_bytes(s, 1, a, &out->phi) ? STORE_OK
 										     : STORE_ERROR;
 		out->created = sqlite3_column_int64(s, 2);
 	}
@@ -1119,29 +1160,29 @@ int store_document_insert(const struct grant *g, const struct store_document *d)
 	if (!grant_allows(g, &d->patient, ACTION_DOCUMENT_CREATE))
 		return STORE_DENIED;
 	sqlite3_stmt *s = stmt(S_DOCUMENT_INSERT);
-	bind_id(s, 1, &d->id);
-	bind_id(s, 2, &d->patient);
-	bind_id(s, 3, &d->author);
-	bind_text(s, 4, d->kind);
-	bind_text(s, 5, d->content_type);
+	sq_bind_id(s, 1, &d->id);
+	sq_bind_id(s, 2, &d->patient);
+	sq_bind_id(s, 3, &d->author);
+	sq_bind_text(s, 4, d->kind);
+	sq_bind_text(s, 5, d->content_type);
 	sqlite3_bind_int64(s, 6, d->size);
 	sqlite3_bind_int64(s, 7, d->created);
 	sqlite3_bind_blob(s, 8, d->wrapped_key.ptr, (int)d->wrapped_key.len, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 9, d->meta.ptr, (int)d->meta.len, SQLITE_STATIC);
 	sqlite3_bind_blob64(s, 10, d->body.ptr, d->body.len, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("document_insert");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("document_insert");
 	sqlite3_reset(s);
 	return rc;
 }
 
 static bool document_row(sqlite3_stmt *s, int first, struct arena *a, struct store_document *d)
 {
-	col_id(s, first, &d->author);
-	col_text_fixed(s, first + 1, d->kind, sizeof(d->kind));
-	col_text_fixed(s, first + 2, d->content_type, sizeof(d->content_type));
+	sq_col_id(s, first, &d->author);
+	sq_col_text_fixed(s, first + 1, d->kind, sizeof(d->kind));
+	sq_col_text_fixed(s, first + 2, d->content_type, sizeof(d->content_type));
 	d->size = sqlite3_column_int64(s, first + 3);
 	d->created = sqlite3_column_int64(s, first + 4);
-	return col_bytes(s, first + 5, a, &d->wrapped_key) && col_bytes(s, first + 6, a, &d->meta);
+	return sq_col_bytes(s, first + 5, a, &d->wrapped_key) && sq_col_bytes(s, first + 6, a, &d->meta);
 }
 
 int store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
@@ -1155,11 +1196,11 @@ int store_document_list(const struct grant *g, const struct id *patient, struct 
 		return STORE_ERROR;
 	int rc = STORE_OK;
 	sqlite3_stmt *s = stmt(S_DOCUMENT_LIST);
-	bind_id(s, 1, patient);
+	sq_bind_id(s, 1, patient);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
 	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW) {
 		struct store_document *d = &(*docs)[*n];
-		col_id(s, 0, &d->id);
+		sq_col_id(s, 0, &d->id);
 		d->patient = *patient;
 		if (!document_row(s, 1, a, d)) {
 			rc = STORE_ERROR;
@@ -1178,23 +1219,23 @@ int store_document_get(const struct grant *g, const struct id *document, bool wi
 	if (g == NULL)
 		return STORE_DENIED;
 	sqlite3_stmt *s = stmt(S_DOCUMENT_GET);
-	bind_id(s, 1, document);
+	sq_bind_id(s, 1, document);
 	sqlite3_bind_int(s, 2, with_body ? 1 : 0);
 	int rc = STORE_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		col_id(s, 0, &out->patient);
+		sq_col_id(s, 0, &out->patient);
 		out->id = *document;
 		/* The grant must be for this document's own patient: checked on the row itself. */
 		if (!grant_allows(g, &out->patient, ACTION_DOCUMENT_READ))
 			rc = STORE_DENIED;
-		else if (!document_row(s, 1, a, out) || (with_body && !col_bytes(s, 8, a, &out->body)))
+		else if (!document_row(s, 1, a, out) || (with_body && !sq_col_bytes(s, 8, a, &out->body)))
 			rc = STORE_ERROR;
 		else
 			rc = STORE_OK;
 		if (rc == STORE_OK && patient != NULL) {
 			patient->id = out->patient;
 			patient->created = sqlite3_column_int64(s, 11);
-			if (!col_bytes(s, 9, a, &patient->wrapped_key) || !col_bytes(s, 10, a, &patient->phi))
+			if (!sq_col_bytes(s, 9, a, &patient->wrapped_key) || !sq_col_bytes(s, 10, a, &patient->phi))
 				rc = STORE_ERROR;
 		}
 	}
@@ -1218,16 +1259,16 @@ int store_sessions_list(const struct id *account, struct arena *a, struct store_
 	sqlite3_stmt *s = NULL;
 	struct conn *c = conn_get();
 	if (*out == NULL || c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail("sessions_list");
-	bind_id(s, 1, account);
+		return sq_fail("sessions_list");
+	sq_bind_id(s, 1, account);
 	while (*n < 50 && sqlite3_step(s) == SQLITE_ROW) {
 		struct store_session *x = &(*out)[(*n)++];
-		col_id(s, 0, &x->id);
+		sq_col_id(s, 0, &x->id);
 		x->account = *account;
 		x->created = sqlite3_column_int64(s, 1);
 		x->last_seen = sqlite3_column_int64(s, 2);
-		col_text_fixed(s, 3, x->device, sizeof(x->device));
-		col_text_fixed(s, 4, x->ip, sizeof(x->ip));
+		sq_col_text_fixed(s, 3, x->device, sizeof(x->device));
+		sq_col_text_fixed(s, 4, x->ip, sizeof(x->ip));
 		x->mfa = sqlite3_column_int(s, 5) != 0;
 		x->new_device = sqlite3_column_int(s, 6) != 0;
 	}
@@ -1241,10 +1282,10 @@ int store_session_revoke_id(const struct id *account, const struct id *session)
 	sqlite3_stmt *s = NULL;
 	struct conn *c = conn_get();
 	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail("session_revoke_id");
-	bind_id(s, 1, account);
-	bind_id(s, 2, session);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("session_revoke_id");
+		return sq_fail("session_revoke_id");
+	sq_bind_id(s, 1, account);
+	sq_bind_id(s, 2, session);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("session_revoke_id");
 	if (rc == STORE_OK && sqlite3_changes(c->db) != 1)
 		rc = STORE_NOT_FOUND;
 	sqlite3_finalize(s);
@@ -1258,10 +1299,10 @@ int store_device_seen(const struct id *account, const char *device)
 	sqlite3_stmt *s = NULL;
 	struct conn *c = conn_get();
 	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail("device_seen");
-	bind_id(s, 1, account);
-	bind_text(s, 2, device);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("device_seen");
+		return sq_fail("device_seen");
+	sq_bind_id(s, 1, account);
+	sq_bind_text(s, 2, device);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("device_seen");
 	if (rc == STORE_OK && sqlite3_changes(c->db) != 1)
 		rc = STORE_CONFLICT;
 	sqlite3_finalize(s);
@@ -1274,10 +1315,10 @@ int store_mfa_get(const struct id *account, struct arena *a, struct store_mfa *o
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = stmt(S_MFA_GET);
-	bind_id(s, 1, account);
+	sq_bind_id(s, 1, account);
 	int rc = STORE_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		rc = (col_bytes(s, 0, a, &out->totp) && col_bytes(s, 1, a, &out->totp_pending))
+		rc = (sq_col_bytes(s, 0, a, &out->totp) && sq_col_bytes(s, 1, a, &out->totp_pending))
 			     ? STORE_OK
 			     : STORE_ERROR;
 		out->last_step = sqlite3_column_int64(s, 2);
@@ -1286,7 +1327,7 @@ int store_mfa_get(const struct id *account, struct arena *a, struct store_mfa *o
 	if (rc != STORE_OK)
 		return rc;
 	s = stmt(S_MFA_RECOVERY);
-	bind_id(s, 1, account);
+	sq_bind_id(s, 1, account);
 	while (out->n_recovery < 10 && sqlite3_step(s) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(s, 1) != HASH_BYTES)
 			continue;
@@ -1302,8 +1343,8 @@ int store_mfa_set_pending(const struct id *account, struct bytes sealed)
 {
 	sqlite3_stmt *s = stmt(S_MFA_PENDING);
 	sqlite3_bind_blob(s, 1, sealed.ptr, (int)sealed.len, SQLITE_STATIC);
-	bind_id(s, 2, account);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("mfa_pending");
+	sq_bind_id(s, 2, account);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("mfa_pending");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -1311,7 +1352,7 @@ int store_mfa_set_pending(const struct id *account, struct bytes sealed)
 /* Run an UPDATE; STORE_CONFLICT when it changed no row. */
 static int update_one(sqlite3_stmt *s, const char *what)
 {
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail(what);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail(what);
 	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
 		rc = STORE_CONFLICT;
 	sqlite3_reset(s);
@@ -1321,7 +1362,7 @@ static int update_one(sqlite3_stmt *s, const char *what)
 int store_mfa_enable(const struct id *account, const struct bytes *sealed, int64_t step)
 {
 	sqlite3_stmt *s = stmt(sealed ? S_MFA_ENABLE_WITH : S_MFA_ENABLE);
-	bind_id(s, 1, account);
+	sq_bind_id(s, 1, account);
 	sqlite3_bind_int64(s, 2, step);
 	if (sealed)
 		sqlite3_bind_blob(s, 3, sealed->ptr, (int)sealed->len, SQLITE_STATIC);
@@ -1331,7 +1372,7 @@ int store_mfa_enable(const struct id *account, const struct bytes *sealed, int64
 int store_mfa_use_step(const struct id *account, int64_t step)
 {
 	sqlite3_stmt *s = stmt(S_MFA_STEP);
-	bind_id(s, 1, account);
+	sq_bind_id(s, 1, account);
 	sqlite3_bind_int64(s, 2, step);
 	return update_one(s, "mfa_step");
 }
@@ -1339,15 +1380,15 @@ int store_mfa_use_step(const struct id *account, int64_t step)
 int store_mfa_set_recovery(const struct id *account, const uint8_t (*hashes)[HASH_BYTES], size_t n)
 {
 	sqlite3_stmt *s = stmt(S_MFA_RECOVERY_CLEAR);
-	bind_id(s, 1, account);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("recovery_clear");
+	sq_bind_id(s, 1, account);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("recovery_clear");
 	sqlite3_reset(s);
 	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
 		s = stmt(S_MFA_RECOVERY_ADD);
-		bind_id(s, 1, account);
+		sq_bind_id(s, 1, account);
 		sqlite3_bind_int(s, 2, (int)i);
 		sqlite3_bind_blob(s, 3, hashes[i], HASH_BYTES, SQLITE_STATIC);
-		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("recovery_add");
+		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("recovery_add");
 		sqlite3_reset(s);
 	}
 	return rc;
@@ -1356,7 +1397,7 @@ int store_mfa_set_recovery(const struct id *account, const uint8_t (*hashes)[HAS
 int store_mfa_use_recovery(const struct id *account, int index)
 {
 	sqlite3_stmt *s = stmt(S_MFA_RECOVERY_USE);
-	bind_id(s, 1, account);
+	sq_bind_id(s, 1, account);
 	sqlite3_bind_int(s, 2, index);
 	return update_one(s, "recovery_use");
 }
@@ -1368,12 +1409,12 @@ int store_notice_insert(const struct grant *g, const struct id *patient, const s
 	if (!grant_for_patient(g, patient))
 		return STORE_DENIED;
 	sqlite3_stmt *s = stmt(S_NOTICE_INSERT);
-	bind_id(s, 1, &n->id);
-	bind_id(s, 2, patient);
-	bind_text(s, 3, n->reference);
+	sq_bind_id(s, 1, &n->id);
+	sq_bind_id(s, 2, patient);
+	sq_bind_text(s, 3, n->reference);
 	sqlite3_bind_int64(s, 4, n->created);
 	sqlite3_bind_blob(s, 5, n->body.ptr, (int)n->body.len, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("notice_insert");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("notice_insert");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -1389,13 +1430,13 @@ int store_notice_list(const struct grant *g, const struct id *patient, struct ar
 		return STORE_ERROR;
 	int rc = STORE_OK;
 	sqlite3_stmt *s = stmt(S_NOTICE_LIST);
-	bind_id(s, 1, patient);
+	sq_bind_id(s, 1, patient);
 	while (*n < 100 && sqlite3_step(s) == SQLITE_ROW) {
 		struct store_notice *x = &(*out)[*n];
-		col_id(s, 0, &x->id);
-		col_text_fixed(s, 1, x->reference, sizeof(x->reference));
+		sq_col_id(s, 0, &x->id);
+		sq_col_text_fixed(s, 1, x->reference, sizeof(x->reference));
 		x->created = sqlite3_column_int64(s, 2);
-		if (!col_bytes(s, 3, a, &x->body)) {
+		if (!sq_col_bytes(s, 3, a, &x->body)) {
 			rc = STORE_ERROR;
 			break;
 		}
@@ -1414,10 +1455,10 @@ int store_patient_accounts(const struct id *patient, struct arena *a, struct sto
 		return STORE_ERROR;
 	int rc = STORE_OK;
 	sqlite3_stmt *s = stmt(S_PATIENT_ACCOUNTS);
-	bind_id(s, 1, patient);
+	sq_bind_id(s, 1, patient);
 	while (*n < 8 && sqlite3_step(s) == SQLITE_ROW) {
 		struct store_account *x = &(*out)[*n];
-		if (account_row(s, a, x) != STORE_OK || !col_bytes(s, 7, a, &x->email_ct)) {
+		if (account_row(s, a, x) != STORE_OK || !sq_col_bytes(s, 7, a, &x->email_ct)) {
 			rc = STORE_ERROR;
 			break;
 		}
@@ -1433,12 +1474,12 @@ int store_outbox_insert(const struct id *account, struct bytes to_ct, const char
 	struct id id;
 	random_id(&id);
 	sqlite3_stmt *s = stmt(S_OUTBOX_INSERT);
-	bind_id(s, 1, &id);
-	bind_id(s, 2, account);
+	sq_bind_id(s, 1, &id);
+	sq_bind_id(s, 2, account);
 	sqlite3_bind_blob(s, 3, to_ct.ptr, (int)to_ct.len, SQLITE_STATIC);
-	bind_text(s, 4, subject);
-	bind_text(s, 5, body);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("outbox_insert");
+	sq_bind_text(s, 4, subject);
+	sq_bind_text(s, 5, body);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("outbox_insert");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -1467,18 +1508,18 @@ static int audit_insert_one(const struct audit_record *r)
 	sqlite3_stmt *s = stmt(S_AUDIT_INSERT);
 	sqlite3_bind_int64(s, 1, r->seq);
 	sqlite3_bind_int64(s, 2, r->ts_ms);
-	bind_text(s, 3, r->actor);
-	bind_text(s, 4, r->session);
-	bind_text(s, 5, r->ip);
-	bind_text(s, 6, r->action);
-	bind_text(s, 7, r->patient);
-	bind_text(s, 8, r->rtype);
-	bind_text(s, 9, r->rid);
-	bind_text(s, 10, r->outcome);
+	sq_bind_text(s, 3, r->actor);
+	sq_bind_text(s, 4, r->session);
+	sq_bind_text(s, 5, r->ip);
+	sq_bind_text(s, 6, r->action);
+	sq_bind_text(s, 7, r->patient);
+	sq_bind_text(s, 8, r->rtype);
+	sq_bind_text(s, 9, r->rid);
+	sq_bind_text(s, 10, r->outcome);
 	sqlite3_bind_int64(s, 11, r->bytes);
 	sqlite3_bind_blob(s, 12, r->prev, HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 13, r->hash, HASH_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("audit_insert");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("audit_insert");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -1491,7 +1532,7 @@ static int checkpoint_insert(const struct audit_checkpoint *cp)
 	sqlite3_bind_blob(s, 3, cp->head, HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 4, cp->key_id, KEY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 5, cp->sig, SIGNATURE_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("checkpoint_insert");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("checkpoint_insert");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -1581,7 +1622,7 @@ int store_audit_checkpoints_each(int (*fn)(const struct audit_checkpoint *cp, vo
 					    "SELECT seq, ts_ms, head, key_id, sig FROM checkpoint"
 					    " ORDER BY seq",
 					    -1, &s, NULL) != SQLITE_OK)
-		return db_fail("checkpoints_each");
+		return sq_fail("checkpoints_each");
 	int rc = 0;
 	struct audit_checkpoint cp;
 	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
@@ -1601,14 +1642,14 @@ static void audit_row(sqlite3_stmt *s, struct audit_record *r)
 	memset(r, 0, sizeof(*r));
 	r->seq = sqlite3_column_int64(s, 0);
 	r->ts_ms = sqlite3_column_int64(s, 1);
-	col_text_fixed(s, 2, r->actor, sizeof(r->actor));
-	col_text_fixed(s, 3, r->session, sizeof(r->session));
-	col_text_fixed(s, 4, r->ip, sizeof(r->ip));
-	col_text_fixed(s, 5, r->action, sizeof(r->action));
-	col_text_fixed(s, 6, r->patient, sizeof(r->patient));
-	col_text_fixed(s, 7, r->rtype, sizeof(r->rtype));
-	col_text_fixed(s, 8, r->rid, sizeof(r->rid));
-	col_text_fixed(s, 9, r->outcome, sizeof(r->outcome));
+	sq_col_text_fixed(s, 2, r->actor, sizeof(r->actor));
+	sq_col_text_fixed(s, 3, r->session, sizeof(r->session));
+	sq_col_text_fixed(s, 4, r->ip, sizeof(r->ip));
+	sq_col_text_fixed(s, 5, r->action, sizeof(r->action));
+	sq_col_text_fixed(s, 6, r->patient, sizeof(r->patient));
+	sq_col_text_fixed(s, 7, r->rtype, sizeof(r->rtype));
+	sq_col_text_fixed(s, 8, r->rid, sizeof(r->rid));
+	sq_col_text_fixed(s, 9, r->outcome, sizeof(r->outcome));
 	r->bytes = sqlite3_column_int64(s, 10);
 	if (sqlite3_column_bytes(s, 11) == HASH_BYTES)
 		memcpy(r->prev, sqlite3_column_blob(s, 11), HASH_BYTES);
@@ -1622,7 +1663,7 @@ int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *c
 	sqlite3_stmt *s = NULL;
 	struct conn *c = conn_get();
 	if (c == NULL || sqlite3_prepare_v2(c->adb, stmt_sql[S_AUDIT_EACH], -1, &s, NULL) != SQLITE_OK)
-		return db_fail("audit_each");
+		return sq_fail("audit_each");
 	int rc = 0;
 	struct audit_record r;
 	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
@@ -1643,7 +1684,7 @@ int store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n)
 	sqlite3_stmt *s = NULL;
 	struct conn *c = conn_get();
 	if (*out == NULL || c == NULL || sqlite3_prepare_v2(c->adb, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail("audit_alerts");
+		return sq_fail("audit_alerts");
 	while (*n < 100 && sqlite3_step(s) == SQLITE_ROW)
 		audit_row(s, &(*out)[(*n)++]);
 	sqlite3_finalize(s);
@@ -1659,12 +1700,12 @@ int store_accounts_by_role(enum role role, struct arena *a, struct store_account
 	sqlite3_stmt *s = NULL;
 	struct conn *c = conn_get();
 	if (*out == NULL || c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail("accounts_by_role");
-	bind_text(s, 1, role_name(role));
+		return sq_fail("accounts_by_role");
+	sq_bind_text(s, 1, role_name(role));
 	int rc = STORE_OK;
 	while (*n < 20 && sqlite3_step(s) == SQLITE_ROW) {
 		struct store_account *x = &(*out)[*n];
-		if (account_row(s, a, x) != STORE_OK || !col_bytes(s, 7, a, &x->email_ct)) {
+		if (account_row(s, a, x) != STORE_OK || !sq_col_bytes(s, 7, a, &x->email_ct)) {
 			rc = STORE_ERROR;
 			break;
 		}
@@ -1697,7 +1738,7 @@ int store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total, in
 		rc = STORE_OK;
 	}
 	sqlite3_reset(s);
-	return rc == STORE_OK ? rc : db_fail("keystore_counts");
+	return rc == STORE_OK ? rc : sq_fail("keystore_counts");
 }
 
 /* Rows of (rowid, id, wrapped key) from a statement already bound. */
@@ -1712,7 +1753,7 @@ static int wrapped_rows(sqlite3_stmt *s, size_t max, struct arena *a,
 	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_wrapped_key *r = &(*rows)[*n];
 		r->rowid = sqlite3_column_int64(s, 0);
-		if (!col_id(s, 1, &r->patient) || !col_bytes(s, 2, a, &r->wrapped)) {
+		if (!sq_col_id(s, 1, &r->patient) || !sq_col_bytes(s, 2, a, &r->wrapped)) {
 			rc = STORE_ERROR;
 			break;
 		}
@@ -1742,12 +1783,12 @@ int store_keystore_replace(const struct store_wrapped_key *rows, const struct by
 	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
 		sqlite3_stmt *s = stmt(S_KEY_REPLACE);
 		sqlite3_bind_blob(s, 1, rewrapped[i].ptr, (int)rewrapped[i].len, SQLITE_STATIC);
-		bind_id(s, 2, &rows[i].patient);
+		sq_bind_id(s, 2, &rows[i].patient);
 		sqlite3_bind_blob(s, 3, rows[i].wrapped.ptr, (int)rows[i].wrapped.len, SQLITE_STATIC);
 		if (sqlite3_step(s) == SQLITE_DONE)
 			*replaced += (size_t)sqlite3_changes(sqlite3_db_handle(s));
 		else
-			rc = db_fail("keystore_replace");
+			rc = sq_fail("keystore_replace");
 		sqlite3_reset(s);
 	}
 	if (rc == STORE_OK && run_simple(S_KEY_COMMIT) == STORE_OK)
@@ -1768,7 +1809,7 @@ int store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_ke
 int store_legacy_keys_count(int64_t *n)
 {
 	sqlite3_stmt *s = stmt(S_LEGACY_COUNT);
-	int rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK : db_fail("legacy_count");
+	int rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK : sq_fail("legacy_count");
 	*n = rc == STORE_OK ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	return rc;
@@ -1804,7 +1845,7 @@ int store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_i
 	sqlite3_stmt *s = stmt(S_ROT_BEGIN);
 	sqlite3_bind_blob(s, 1, old_id, KEY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, new_id, KEY_ID_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("rotation_begin");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("rotation_begin");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -1825,7 +1866,7 @@ int store_patient_shred_state(const struct id *patient, struct store_shred_state
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = stmt(S_SHRED_STATE);
-	bind_id(s, 1, patient);
+	sq_bind_id(s, 1, patient);
 	int step = sqlite3_step(s);
 	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : step == SQLITE_ROW ? STORE_OK : STORE_ERROR;
 	if (rc == STORE_OK) {
@@ -1837,7 +1878,7 @@ int store_patient_shred_state(const struct id *patient, struct store_shred_state
 	sqlite3_reset(s);
 	if (rc == STORE_OK && !out->has_key) {
 		s = stmt(S_KEY_GET);
-		bind_id(s, 1, patient);
+		sq_bind_id(s, 1, patient);
 		step = sqlite3_step(s);
 		out->has_key = step == SQLITE_ROW;
 		if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -1884,9 +1925,9 @@ int store_patient_erase(const struct id *patient, int64_t now)
 	int rc = run_with_id(S_DOCS_DELETE, patient, "docs_delete");
 	if (rc == STORE_OK) {
 		sqlite3_stmt *s = stmt(S_PATIENT_ERASE);
-		bind_id(s, 1, patient);
+		sq_bind_id(s, 1, patient);
 		sqlite3_bind_int64(s, 2, now);
-		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("patient_erase");
+		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("patient_erase");
 		sqlite3_reset(s);
 	}
 	if (rc == STORE_OK)
@@ -1904,9 +1945,9 @@ int store_patient_erase(const struct id *patient, int64_t now)
 int store_patient_release(const struct id *patient, const struct id *practice)
 {
 	sqlite3_stmt *s = stmt(S_ENROL_DELETE);
-	bind_id(s, 1, patient);
-	bind_id(s, 2, practice);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("release");
+	sq_bind_id(s, 1, patient);
+	sq_bind_id(s, 2, practice);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("release");
 	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
 		rc = STORE_NOT_FOUND;
 	sqlite3_reset(s);
@@ -1916,12 +1957,12 @@ int store_patient_release(const struct id *patient, const struct id *practice)
 int store_patient_schedule_shred(const struct id *patient, int64_t when)
 {
 	sqlite3_stmt *s = stmt(S_SHRED_SCHEDULE);
-	bind_id(s, 1, patient);
+	sq_bind_id(s, 1, patient);
 	if (when > 0)
 		sqlite3_bind_int64(s, 2, when);
 	else
 		sqlite3_bind_null(s, 2);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : db_fail("schedule_shred");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("schedule_shred");
 	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
 		rc = STORE_NOT_FOUND;
 	sqlite3_reset(s);
@@ -1938,7 +1979,7 @@ int store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t *n)
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
 	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW)
-		if (col_id(s, 0, &(*ids)[*n]))
+		if (sq_col_id(s, 0, &(*ids)[*n]))
 			(*n)++;
 	sqlite3_reset(s);
 	return STORE_OK;
@@ -1952,7 +1993,7 @@ int store_patient_key_counts(int64_t *patients, int64_t *with_key)
 	if (c == NULL || c->db == NULL ||
 	    sqlite3_prepare_v2(c->db, "SELECT id, length(wrapped_key) FROM patient", -1, &s, NULL) !=
 		    SQLITE_OK)
-		return db_fail("key_counts");
+		return sq_fail("key_counts");
 	int rc = STORE_OK, step;
 	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		struct id id;
@@ -1961,10 +2002,10 @@ int store_patient_key_counts(int64_t *patients, int64_t *with_key)
 			(*with_key)++;
 			continue;
 		}
-		if (!col_id(s, 0, &id))
+		if (!sq_col_id(s, 0, &id))
 			continue;
 		sqlite3_stmt *k = stmt(S_KEY_GET);
-		bind_id(k, 1, &id);
+		sq_bind_id(k, 1, &id);
 		int ks = sqlite3_step(k);
 		if (ks == SQLITE_ROW)
 			(*with_key)++;

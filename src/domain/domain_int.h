@@ -1,0 +1,37 @@
+/*
+ * Internal to src/domain: the steps every domain service takes, in this order:
+ *
+ *   1. domain_gate (or domain_gate_target when the record's patient was looked up first):
+ *      ask the policy gate; a deny is audited, counted as a miss and answered NOT_FOUND;
+ *   2. read or write through the store and the vault with the grant;
+ *   3. domain_audit the access with what was served (before the response: a read's record is
+ *      deferred until durable by the HTTP layer, a write's is durable before the write).
+ *
+ * Each part of the portal (results, medications, ...) keeps its services in a file of its own
+ * here and uses these, so that the rules are written once.
+ */
+#ifndef MEDKEEP_DOMAIN_INT_H
+#define MEDKEEP_DOMAIN_INT_H
+#include "domain/domain.h"
+
+/* Audit one decision about patient data; -1 means the record could not be made durable. */
+int domain_audit(const struct actor *a, enum action action, const struct id *patient,
+		 const char *rtype, const struct id *rid, const char *outcome, int64_t bytes);
+/* The breaker refused this actor: lock, revoke, audit, tell the operators. DOMAIN_TRIPPED. */
+int domain_tripped(const struct actor *a);
+/* Map a vault refusal (VAULT_TRIPPED or other) onto the domain's answer. */
+int domain_vault_failed(const struct actor *a, int vrc);
+/* The patient's key was destroyed: audited; DOMAIN_GONE. */
+int domain_gone(const struct actor *a, enum action action, const struct id *patient,
+		const char *rtype, const struct id *rid);
+/* A not-found answer: audited and counted towards enumeration. DOMAIN_NOT_FOUND. */
+int domain_miss(const struct actor *a, enum action action, const struct id *patient,
+		const char *rtype, const struct id *rid, const char *outcome);
+/* Ask the gate about the patient in t (fills t->proxy_scopes for this actor first). */
+int domain_gate_target(const struct actor *a, enum action action, struct target *t,
+		       const char *rtype, const struct id *rid, struct grant *g);
+/* Look the patient up, then domain_gate_target. */
+int domain_gate(const struct actor *a, enum action action, const struct id *patient,
+		const char *rtype, const struct id *rid, struct grant *g);
+
+#endif
