@@ -45,6 +45,8 @@
 /* Sessions: 30 minutes idle, 12 hours absolute (a clinic day). */
 #define SESSION_IDLE_SECONDS (30 * 60)
 #define SESSION_ABSOLUTE_SECONDS (12 * 60 * 60)
+/* Step-up: how recent a second factor must be for sensitive changes (policy_factor_fresh) */
+#define STEP_UP_SECONDS (5 * 60)
 
 /* Login throttling: after this many failures in the window, the key is blocked. */
 #define THROTTLE_ACCOUNT_FAILURES 5

@@ -281,6 +281,9 @@ int auth_session(const char *token, size_t n, const char *ip, struct actor *out,
 	out->session = ses.id;
 	out->mfa = ses.mfa;
 	out->mfa_enrolled = ses.mfa_enrolled;
+	/* A session is replaced each time a second factor is given, so its start is the time of
+	 * the last factor. */
+	out->factor_at = ses.mfa ? ses.created : 0;
 	memcpy(csrf, ses.csrf, TOKEN_B64_LEN + 1);
 	/* last_seen has minute resolution for idle timeouts; skip the write otherwise. */
 	if (now - ses.last_seen >= 60)
@@ -316,6 +319,7 @@ static int replace_session(const char *old_token, const struct actor *a, const c
 	out->actor.session = *session;
 	out->actor.mfa = true;
 	out->actor.mfa_enrolled = true;
+	out->actor.factor_at = ses.created;
 	return AUTH_OK;
 }
 

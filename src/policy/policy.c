@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "limits.h"
 #include "util/log.h"
 
 #include <stdlib.h>
@@ -190,6 +191,12 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload)
 	if (actor->role == ROLE_CLINICIAN)
 		return !is_patient_upload;
 	return false;
+}
+
+bool policy_factor_fresh(const struct actor *actor, int64_t now)
+{
+	return actor != NULL && actor->mfa && actor->factor_at > 0 &&
+	       now - actor->factor_at <= STEP_UP_SECONDS && now >= actor->factor_at - 5;
 }
 
 bool policy_may_view_alerts(const struct actor *actor)

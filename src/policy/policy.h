@@ -10,6 +10,7 @@
 #define MEDKEEP_POLICY_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy/grant.h"
 #include "util/id.h"
@@ -36,6 +37,7 @@ struct actor {
 	char ip[ACTOR_IP_MAX];
 	bool mfa;          /* this session passed a second factor */
 	bool mfa_enrolled; /* the account has one */
+	int64_t factor_at;  /* when this session last passed a second factor (0: never) */
 	/* The session token this actor presented (owned by the request), or NULL for local
 	 * command-line work. Passed to the vault, which believes only the token. */
 	const char *token;
@@ -92,6 +94,10 @@ bool policy_may_view_alerts(const struct actor *actor);
  * need any scope. */
 unsigned policy_proxy_scope_for(enum action action);
 const char *proxy_scope_name(unsigned one_scope);
+
+/* Step-up: exporting a record, granting proxy access, changing email, password or second
+ * factor need a second factor passed within STEP_UP_SECONDS (limits.h) of now. */
+bool policy_factor_fresh(const struct actor *actor, int64_t now);
 
 /* Actions that change the record: their audit record is durable before the change. */
 bool action_is_write(enum action action);

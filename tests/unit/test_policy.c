@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "limits.h"
 #include "policy/policy.h"
 #include "test.h"
 
@@ -162,6 +163,21 @@ void test_policy(void)
 	for (enum action act = ACTION_PATIENT_READ; act <= ACTION_LAST; act++)
 		CHECK(policy_decide(&no_mfa, act, &t, &g) != 0);
 	CHECK(policy_decide(&self, ACTION_DOCUMENT_READ, &t, &g) == 0);
+	/* step-up: a second factor within five minutes */
+	{
+		struct actor f;
+		make_actor(PATIENT_SELF, &f);
+		f.mfa = true;
+		f.factor_at = 1000000;
+		CHECK(policy_factor_fresh(&f, 1000000 + 10));
+		CHECK(policy_factor_fresh(&f, 1000000 + STEP_UP_SECONDS));
+		CHECK(!policy_factor_fresh(&f, 1000000 + STEP_UP_SECONDS + 1));
+		f.mfa = false;
+		CHECK(!policy_factor_fresh(&f, 1000000 + 10));
+		f.mfa = true;
+		f.factor_at = 0;
+		CHECK(!policy_factor_fresh(&f, 10));
+	}
 	/* a patient enrolled at several practices is reachable from each */
 	struct target multi = {.exists = true, .patient = A, .n_practices = 2, .practices = {Q, P}};
 	CHECK(policy_decide(&clin, ACTION_DOCUMENT_READ, &multi, &g) == 0);
