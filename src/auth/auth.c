@@ -112,6 +112,8 @@ static void actor_from_account(const struct store_account *acct, const char *ip,
 	a->practice = acct->practice;
 	a->has_patient = acct->has_patient;
 	a->patient = acct->patient;
+	a->has_record = acct->has_patient;
+	a->record = acct->patient;
 	snprintf(a->ip, sizeof(a->ip), "%s", ip);
 }
 

@@ -34,6 +34,11 @@ struct actor {
 	struct id practice; /* staff: the practice they work for */
 	bool has_patient;
 	struct id patient; /* patient: their own record */
+	/* A patient-role actor's pages show one record at a time: their own, or one they hold
+	 * proxy access to (chosen in the session). Only what is shown: the gate still decides
+	 * every access from the live grants, never from this. */
+	bool has_record;
+	struct id record;
 	char ip[ACTOR_IP_MAX];
 	bool mfa;          /* this session passed a second factor */
 	bool mfa_enrolled; /* the account has one */
