@@ -132,6 +132,10 @@ void web_home(struct request *req, struct response *res)
 		respond_redirect(req, res, "/operator");
 		return;
 	}
+	if (req->actor.role == ROLE_PRACTICE_ADMIN) {
+		respond_redirect(req, res, "/practice");
+		return;
+	}
 	struct buf *b = page_buf(req);
 	html_begin(b, "Welcome", &req->actor, req->csrf);
 	html_raw(b, "<h1>Welcome</h1><p>You are signed in as ");
@@ -853,6 +857,9 @@ void web_mfa_setup(struct request *req, struct response *res)
 	if (req->actor.role != ROLE_PATIENT)
 		html_raw(b, "<p class=\"status warn\">Staff accounts need two-step sign-in before they can "
 			    "see any patient's record.</p>");
+	else if (req->actor.mfa_required)
+		html_raw(b, "<p class=\"status warn\">Your practice asks every patient to use two-step "
+			    "sign-in. Set it up now to see your record.</p>");
 	html_raw(b, "<ol><li>Open an authenticator app on your phone (for example one from your phone's "
 		    "maker, or any app that supports TOTP).</li><li>Scan this code, or type the key "
 		    "below.</li><li>Enter the 6-digit code the app shows.</li></ol>");

@@ -21,7 +21,7 @@ const PAGES = {
     () => '/documents', (fx) => `/documents/${fx.did}`, () => '/security', () => '/sessions', () => '/mfa/setup',
   ],
   'clinician1@demo.test': [() => '/patients', (fx) => `/patients/${fx.pid}`, () => '/sessions'],
-  'admin1@demo.test': [() => '/'],
+  'admin1@demo.test': [() => '/practice'],
   'operator@demo.test': [() => '/operator'],
 };
 
