@@ -199,6 +199,17 @@ int web_parse_form(struct request *req, struct form_field *fields, size_t *n)
 			  LIMIT_FORM_FIELDS, n);
 }
 
+bool web_form_accepted(struct request *req, struct response *res, struct form_field *fields,
+		       size_t *n)
+{
+	const char *csrf = web_parse_form(req, fields, n) == 0 ? form_get(fields, *n, "csrf", NULL) : NULL;
+	if (!request_csrf_ok(req, csrf ? csrf : "")) {
+		web_error(req, res, 403, "Missing or wrong CSRF token.");
+		return false;
+	}
+	return true;
+}
+
 void web_login_submit(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
@@ -252,11 +263,8 @@ void web_logout(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	const char *csrf = web_parse_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL) : NULL;
-	if (!request_csrf_ok(req, csrf ? csrf : "")) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
+	if (!web_form_accepted(req, res, fields, &n))
 		return;
-	}
 	auth_logout(req->token, strlen(req->token), &req->actor);
 	cookie_header(req, res, SESSION_COOKIE, "", 0);
 	respond_redirect(req, res, "/login");
@@ -994,11 +1002,8 @@ void web_session_revoke(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	const char *csrf = web_parse_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL) : NULL;
-	if (!request_csrf_ok(req, csrf ? csrf : "")) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
+	if (!web_form_accepted(req, res, fields, &n))
 		return;
-	}
 	struct id sid;
 	/* Only the account's own sessions: anything else is not found. */
 	if (request_param_id(req, 0, &sid) != 0 || auth_session_revoke(&req->actor, &sid) != AUTH_OK) {

@@ -55,11 +55,8 @@ void web_practice_settings(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	const char *csrf = web_parse_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL) : NULL;
-	if (!request_csrf_ok(req, csrf ? csrf : "")) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
+	if (!web_form_accepted(req, res, fields, &n))
 		return;
-	}
 	const char *on = form_get(fields, n, "require_patient_mfa", NULL);
 	int rc = practice_require_patient_mfa(&req->actor, on != NULL && strcmp(on, "1") == 0);
 	if (rc != DOMAIN_OK) {

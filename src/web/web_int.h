@@ -1,6 +1,7 @@
 /* Internal to src/web: what the page files (pages.c, pages_PART.c) share. */
 #ifndef MEDKEEP_WEB_INT_H
 #define MEDKEEP_WEB_INT_H
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "http/http.h"
@@ -21,5 +22,9 @@ void web_format_date(int64_t t, char out[32]);
 void web_format_size(int64_t n, char out[32]);
 /* Parse an application/x-www-form-urlencoded body: 0, -1 malformed, -2 wrong content type. */
 int web_parse_form(struct request *req, struct form_field *fields, size_t *n);
+/* Parse a form (LIMIT_FORM_FIELDS fields) and check its CSRF token; when either fails, answer
+ * 403 and return false. */
+bool web_form_accepted(struct request *req, struct response *res, struct form_field *fields,
+		       size_t *n);
 
 #endif
