@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "auth/account.h"
 #include "auth/auth.h"
 #include "http/http.h"
 #include "main/cmd.h"
@@ -34,6 +35,7 @@
 #include "policy/policy.h"
 #include "proc/sandbox.h"
 #include "store/store.h"
+#include "util/conf.h"
 #include "util/log.h"
 #include "util/strtonum.h"
 #include "vault/vault.h"
@@ -414,6 +416,14 @@ int cmd_worker_process(int argc, char **argv)
 	fcntl(vault_fd, F_SETFD, FD_CLOEXEC);
 	fcntl(password_fd, F_SETFD, FD_CLOEXEC);
 	vault_use_remote(vault_fd, password_fd);
+	/* Links in emails point at portal.url, else at the address served (never at a Host
+	 * header a request could forge). */
+	char conf[CONF_MAX_BYTES], url[256];
+	size_t clen = 0;
+	if (conf_read(dir, conf, sizeof(conf), &clen) != 0 ||
+	    conf_get(conf, clen, "portal.url", url, sizeof(url)) != 0)
+		snprintf(url, sizeof(url), "%s://%s", cfg.tls_cert ? "https" : "http", cfg.listen);
+	account_set_portal_url(url);
 	if (store_open(dir, false) != 0 || audit_init() != 0 || auth_init() != 0) {
 		fprintf(stderr, "medkeep: cannot open the data directory %s\n", dir);
 		return 1;
