@@ -244,14 +244,13 @@ int account_invite(const struct actor *a, const struct id *patient, const char *
 	return rc;
 }
 
-int account_invite_live(const char *token)
+int account_link_live(const char *kind, const char *token)
 {
 	uint8_t hash[HASH_BYTES];
 	struct arena ar;
 	arena_init(&ar, 16 * 1024);
 	struct store_token t;
-	int rc = token_parse(token, hash) == 0 &&
-				 store_token_get(hash, TOKEN_INVITE, now_s(), &ar, &t) == STORE_OK
+	int rc = token_parse(token, hash) == 0 && store_token_get(hash, kind, now_s(), &ar, &t) == STORE_OK
 			 ? ACCOUNT_OK
 			 : ACCOUNT_NOT_FOUND;
 	arena_release(&ar);
@@ -514,19 +513,6 @@ out:
 	return rc;
 }
 
-int account_reset_live(const char *token)
-{
-	uint8_t hash[HASH_BYTES];
-	struct arena ar;
-	arena_init(&ar, 16 * 1024);
-	struct store_token t;
-	int rc = token_parse(token, hash) == 0 &&
-				 store_token_get(hash, TOKEN_RESET, now_s(), &ar, &t) == STORE_OK
-			 ? ACCOUNT_OK
-			 : ACCOUNT_NOT_FOUND;
-	arena_release(&ar);
-	return rc;
-}
 
 /* After a password is set: a notice to the account's address. */
 static void password_notice(const struct id *account, struct bytes to_ct, const char *how,

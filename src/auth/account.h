@@ -58,8 +58,8 @@ int account_password_ok(const char *pw, size_t n, const char *email, struct byte
 int account_invite(const struct actor *a, const struct id *patient, const char *email,
 		   const char **why);
 
-/* Whether a registration link is live (to show its form). */
-int account_invite_live(const char *token);
+/* Whether the link of kind (TOKEN_INVITE, TOKEN_RESET...) is live, to show its form. */
+int account_link_live(const char *kind, const char *token);
 /*
  * Register with an invitation. *confirm_sent: the answer is "we sent a link to confirm that
  * address" (another address than the invitation's: whether or not it was taken). Otherwise the
@@ -76,7 +76,6 @@ bool account_verified_or_resend(const struct id *account);
 
 /* Ask for a reset link. The same answer and the same work whether or not the address is known. */
 int account_reset_request(const char *email, const char *ip);
-int account_reset_live(const char *token);
 /* Set a new password with a reset link: all the account's sessions end, its login throttling is
  * cleared, and a notice is emailed. */
 int account_reset_finish(const char *token, const char *password, size_t pw_len, const char *ip,

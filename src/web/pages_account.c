@@ -281,37 +281,72 @@ void web_step_up_submit(struct request *req, struct response *res)
 
 /* --- registration by invitation --- */
 
-static void register_page(struct request *req, struct response *res, int status,
-			  const char *token, const char *error)
+/* A form reached from an emailed link: its token, maybe an email field, a new password. */
+struct link_form {
+	const char *title;
+	const char *intro; /* our own markup */
+	const char *action;
+	bool with_email;
+	const char *password_label;
+	const char *button;
+	const char *gone; /* what to say when the link is dead */
+};
+
+static const struct link_form register_form = {
+	"Create your account",
+	"<p class=\"lead\">Your practice invited you to see your health record here. Use the email "
+	"address the invitation came to, or another of yours: we will then send it a link to confirm "
+	"it.</p>",
+	"/register", true, "Choose a password", "Create account",
+	"This invitation was used already, or it has expired. Ask your practice for a new one."};
+
+static const struct link_form reset_form = {
+	"Choose a new password", "<p class=\"lead\">This signs you out on every device.</p>",
+	"/reset/confirm", false, "New password", "Set password",
+	"This reset link was used already, or it has expired. Ask for a new one from the login page."};
+
+static void link_form_page(struct request *req, struct response *res, int status,
+			   const struct link_form *f, const char *token, const char *error)
 {
-	struct buf *b = begin(req, "Create your account");
+	struct buf *b = begin(req, f->title);
 	if (b == NULL) {
 		web_error(req, res, 500, "Something went wrong on our side.");
 		return;
 	}
-	html_raw(b, "<h1>Create your account</h1><p class=\"lead\">Your practice invited you to see "
-		    "your health record here. Use the email address the invitation came to, or "
-		    "another of yours: we will then send it a link to confirm it.</p>");
+	html_raw(b, "<h1>");
+	html_text(b, f->title);
+	html_raw(b, "</h1>");
+	html_raw(b, f->intro);
 	alert(b, error);
-	html_raw(b, "<form method=\"post\" action=\"/register\" class=\"card\">");
+	html_raw(b, "<form method=\"post\" class=\"card\" action=\"");
+	html_raw(b, f->action);
+	html_raw(b, "\">");
 	csrf_field(req, res, b);
 	hidden(b, "token", token);
-	html_raw(b, "<label for=\"email\">Email</label><input id=\"email\" name=\"email\" "
-		    "type=\"email\" autocomplete=\"username\" required maxlength=\"254\">");
-	password_inputs(b, "Choose a password", "password");
-	html_raw(b, "<button type=\"submit\">Create account</button></form>");
+	if (f->with_email)
+		html_raw(b, "<label for=\"email\">Email</label><input id=\"email\" name=\"email\" "
+			    "type=\"email\" autocomplete=\"username\" required maxlength=\"254\">");
+	password_inputs(b, f->password_label, "password");
+	html_raw(b, "<button type=\"submit\">");
+	html_text(b, f->button);
+	html_raw(b, "</button></form>");
 	page(res, status, b);
+}
+
+static void link_form_get(struct request *req, struct response *res, const char *kind,
+			  const struct link_form *f)
+{
+	const char *token = link_token(req);
+	if (account_link_live(kind, token) != ACCOUNT_OK) {
+		link_gone(req, res, f->gone);
+		return;
+	}
+	link_form_page(req, res, 200, f, token, NULL);
 }
 
 void web_register_form(struct request *req, struct response *res)
 {
-	const char *token = link_token(req);
-	if (account_invite_live(token) != ACCOUNT_OK) {
-		link_gone(req, res, "This invitation was used already, or it has expired. Ask your "
-				    "practice for a new one.");
-		return;
-	}
-	register_page(req, res, 200, token, NULL);
+	link_form_get(req, res, TOKEN_INVITE, &register_form);
 }
 
 void web_register_submit(struct request *req, struct response *res)
@@ -329,12 +364,11 @@ void web_register_submit(struct request *req, struct response *res)
 					     &confirm, &why)
 			  : ACCOUNT_INVALID;
 	if (rc == ACCOUNT_NOT_FOUND) {
-		link_gone(req, res, "This invitation was used already, or it has expired. Ask your "
-				    "practice for a new one.");
+		link_gone(req, res, register_form.gone);
 		return;
 	}
 	if (rc == ACCOUNT_INVALID) {
-		register_page(req, res, 400, token ? token : "", why ? why : "Choose a password.");
+		link_form_page(req, res, 400, &register_form, token ? token : "", why ? why : "Choose a password.");
 		return;
 	}
 	if (rc != ACCOUNT_OK) {
@@ -454,34 +488,9 @@ void web_reset_submit(struct request *req, struct response *res)
 		   NULL);
 }
 
-static void reset_confirm_page(struct request *req, struct response *res, int status,
-			       const char *token, const char *error)
-{
-	struct buf *b = begin(req, "Choose a new password");
-	if (b == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side.");
-		return;
-	}
-	html_raw(b, "<h1>Choose a new password</h1><p class=\"lead\">This signs you out on every "
-		    "device.</p>");
-	alert(b, error);
-	html_raw(b, "<form method=\"post\" action=\"/reset/confirm\" class=\"card\">");
-	csrf_field(req, res, b);
-	hidden(b, "token", token);
-	password_inputs(b, "New password", "password");
-	html_raw(b, "<button type=\"submit\">Set password</button></form>");
-	page(res, status, b);
-}
-
 void web_reset_confirm_form(struct request *req, struct response *res)
 {
-	const char *token = link_token(req);
-	if (account_reset_live(token) != ACCOUNT_OK) {
-		link_gone(req, res, "This reset link was used already, or it has expired. Ask for a new "
-				    "one from the login page.");
-		return;
-	}
-	reset_confirm_page(req, res, 200, token, NULL);
+	link_form_get(req, res, TOKEN_RESET, &reset_form);
 }
 
 void web_reset_confirm_submit(struct request *req, struct response *res)
@@ -496,12 +505,11 @@ void web_reset_confirm_submit(struct request *req, struct response *res)
 	int rc = password ? account_reset_finish(token ? token : "", password, plen, req->ip, &why)
 			  : ACCOUNT_INVALID;
 	if (rc == ACCOUNT_NOT_FOUND) {
-		link_gone(req, res, "This reset link was used already, or it has expired. Ask for a new "
-				    "one from the login page.");
+		link_gone(req, res, reset_form.gone);
 		return;
 	}
 	if (rc == ACCOUNT_INVALID) {
-		reset_confirm_page(req, res, 400, token ? token : "", why ? why : "Choose a password.");
+		link_form_page(req, res, 400, &reset_form, token ? token : "", why ? why : "Choose a password.");
 		return;
 	}
 	if (rc != ACCOUNT_OK) {
