@@ -598,6 +598,24 @@ out:
 
 /* --- changes while signed in (step-up) --- */
 
+/* An account made without its names' marks (invited by a practice admin, who may not read
+ * the record): a patient signed in may read their own, so add them now. */
+static struct bytes with_own_names(const struct actor *a, struct bytes marks, struct arena *ar)
+{
+	struct pw_mark m[PW_MARKS_MAX];
+	size_t n = pw_marks_decode(marks.ptr, marks.len, m, PW_MARKS_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (m[i].kind == 'n')
+			return marks;
+	struct patient_view pv;
+	if (a->role != ROLE_PATIENT || !a->has_patient ||
+	    patient_read(a, &a->patient, ar, &pv) != DOMAIN_OK)
+		return marks;
+	marks_add('n', pv.given, m, &n);
+	marks_add('n', pv.family, m, &n);
+	return marks_blob(m, n, ar);
+}
+
 int account_step_up_state(const struct actor *a)
 {
 	if (!a->mfa_enrolled)
@@ -648,7 +666,8 @@ int account_change_password(const struct actor *a, const char *old_pw, size_t ol
 		goto out;
 	}
 	store_throttle_clear(key);
-	if (account_password_ok(new_pw, new_len, NULL, st.marks, why) != 0) {
+	struct bytes marks = with_own_names(a, st.marks, &ar);
+	if (account_password_ok(new_pw, new_len, NULL, marks, why) != 0) {
 		rc = ACCOUNT_INVALID;
 		goto out;
 	}
@@ -658,6 +677,8 @@ int account_change_password(const struct actor *a, const char *old_pw, size_t ol
 	struct setpw_ctx c = {NULL, &a->account, &a->session, pw_hash};
 	if (store_account_tx(setpw_steps, &c) != STORE_OK)
 		goto out;
+	if (marks.ptr != st.marks.ptr)
+		store_account_set_marks(&a->account, marks);
 	password_notice(&a->account, st.email_ct, "changed", &ar);
 	rc = ACCOUNT_OK;
 out:

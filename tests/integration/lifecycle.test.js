@@ -243,6 +243,13 @@ describe('account lifecycle', () => {
     assert.match(wrongOld.text, /current password is not right/);
     const common = await submit(a, '/account/password', '/account/password', { current: PASSWORD, password: 'qwerty123456' });
     assert.equal(common.status, 400);
+    // An account without its names' marks (a practice admin's invitation) gets them from the
+    // record it may read itself.
+    sqlite(srv.dir, `UPDATE account SET pw_marks = NULL WHERE id = X'${a.session.account}'`);
+    const me = patients.find((p) => p.id === a.session.patient);
+    const named = await submit(a, '/account/password', '/account/password', { current: PASSWORD, password: `${me.given}-lantern-harbour` });
+    assert.equal(named.status, 400);
+    assert.match(named.text, /not contain your name or email/);
     const r = await submit(a, '/account/password', '/account/password', { current: PASSWORD, password: GOOD });
     assert.equal(r.status, 303);
     assert.equal(await refresh(a), 200, 'this session stays');
@@ -251,6 +258,7 @@ describe('account lifecycle', () => {
     assert.equal((await login(srv.base, srv.dir, 'patient2@demo.test', PASSWORD, secret)).loginStatus, 401);
     assert.equal((await login(srv.base, srv.dir, 'patient2@demo.test', GOOD, secret)).loginStatus, 303);
     assert.equal(sqlite(srv.dir, "SELECT count(*) FROM audit WHERE action = 'password.change' AND outcome = 'ok'"), '1');
+    assert.equal(sqlite(srv.dir, `SELECT length(pw_marks) > 0 FROM account WHERE id = X'${a.session.account}'`), '1');
   });
 
   it('sends by SMTP without logging addresses or bodies', async () => {
