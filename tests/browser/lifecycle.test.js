@@ -6,7 +6,8 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { chromium } = require('playwright-core');
-const { startServer } = require('../integration/lib');
+const { startServer, totpSecret, PASSWORD } = require('../integration/lib');
+const { login } = require('../integration/account-helpers');
 const { startSink, linkPath } = require('../integration/smtp-sink');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -88,6 +89,55 @@ describe('account pages in a browser', () => {
     await check('set up a factor first');
     await page.goto(`${base}/step-up?next=/account`);
     await check('step-up without a factor');
+    assert.deepEqual(violations, []);
+    await context.close();
+  });
+
+  it('registers from an invitation and confirms another address; the staff form accessible too', async () => {
+    const base = `http://localhost:${srv.port}`;
+    const clin = await login(srv.base, srv.dir, 'clinician1@demo.test', PASSWORD, totpSecret(srv.dir, 'clinician1@demo.test'));
+    const id = (await clin.get('/patients')).text.match(/href="\/patients\/([0-9a-f]{32})"/)[1];
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    const violations = [];
+    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
+    const check = async (what) => {
+      assert.deepEqual(await axeViolations(page), [], what);
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), what);
+    };
+    // The staff page, with the clinician's session cookie.
+    await context.addCookies([{ name: '__Host-medkeep', value: clin.cookies.get('__Host-medkeep'), domain: 'localhost', path: '/', secure: true, httpOnly: true, sameSite: 'Strict' }]);
+    await page.goto(`${base}/patients/${id}/invite`);
+    await check('invite form');
+    await page.getByLabel(/email address/).fill('browser.invite@example.nz');
+    await page.getByRole('button', { name: 'Send the invitation' }).click();
+    await page.getByText('The invitation is on its way.').waitFor();
+    await context.clearCookies();
+
+    const [mail] = await sink.waitFor('browser.invite@example.nz', /invitation/);
+    const { url } = linkPath(mail, '/register');
+    await page.goto(`${base}${url.pathname}${url.search}`);
+    await check('register form');
+    await page.getByLabel('Email').fill('browser.own@example.nz');
+    await page.getByLabel('Choose a password').fill('browser-own-garden');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('alert').waitFor();
+    await check('register refused');
+    await page.getByLabel('Email').fill('browser.own@example.nz');
+    await page.getByLabel('Choose a password').fill('copper-fern-valley-31');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    const [confirm] = await sink.waitFor('browser.own@example.nz', /Confirm your email/);
+    const v = linkPath(confirm, '/verify');
+    await page.goto(`${base}${v.url.pathname}${v.url.search}`);
+    await check('confirm page');
+    await page.getByRole('button', { name: 'Confirm my address' }).click();
+    await page.getByRole('heading', { name: 'Your email address is confirmed' }).waitFor();
+    await page.getByRole('link', { name: 'Log in' }).click();
+    await page.getByLabel('Email').fill('browser.own@example.nz');
+    await page.getByLabel('Password').fill('copper-fern-valley-31');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/documents$/);
     assert.deepEqual(violations, []);
     await context.close();
   });
