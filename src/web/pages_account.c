@@ -245,6 +245,8 @@ void web_step_up_submit(struct request *req, struct response *res)
 	if (!read_form(req, res, fields, &n))
 		return;
 	const char *next = form_get(fields, n, "next", NULL);
+	if (next == NULL)
+		next = request_query(req, "next"); /* POST /step-up?next=PATH works too */
 	const char *code = form_get(fields, n, "code", NULL);
 	if (next == NULL || !local_next(next)) {
 		web_error(req, res, 400, "That return address is not a page of this portal.");

@@ -22,6 +22,22 @@ function outboxSend(dir) {
   });
 }
 
+// The processes `serve` started (by their command line's role).
+function children(pid) {
+  const out = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+      const role = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0')[1];
+      const status = fs.readFileSync(`/proc/${e}/status`, 'utf8');
+      out.push({ pid: Number(e), role, capEff: status.match(/^CapEff:\s+([0-9a-f]+)/m)[1] });
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
 function smtpConfig(port) {
   return `smtp.url = smtp://127.0.0.1:${port}\nsmtp.from = medkeep <noreply@demo.test>\n`;
 }
@@ -259,6 +275,24 @@ describe('account lifecycle', () => {
     assert.equal((await login(srv.base, srv.dir, 'patient2@demo.test', GOOD, secret)).loginStatus, 303);
     assert.equal(sqlite(srv.dir, "SELECT count(*) FROM audit WHERE action = 'password.change' AND outcome = 'ok'"), '1');
     assert.equal(sqlite(srv.dir, `SELECT length(pw_marks) > 0 FROM account WHERE id = X'${a.session.account}'`), '1');
+  });
+
+  it('runs the mailer as a process of its own, without capabilities, restarted when it dies', async () => {
+    const mailers = () => children(srv.proc.pid).filter((k) => k.role === 'mailer-process');
+    const [m] = mailers();
+    assert.ok(m, 'a mailer process');
+    assert.equal(m.capEff, '0000000000000000');
+    process.kill(m.pid, 'SIGKILL');
+    const deadline = Date.now() + 10000;
+    while (!(mailers().length === 1 && mailers()[0].pid !== m.pid)) {
+      assert.ok(Date.now() < deadline, 'restarted');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const before = sink.messages.length;
+    await submit(new Client(srv.base), '/reset', '/reset', { email: 'patient2@demo.test' });
+    await sink.waitFor('patient2@demo.test', /Reset your medkeep password/);
+    assert.ok(sink.messages.length > before);
+    assert.match(srv.logs(), /event=mailer-exited/);
   });
 
   it('sends by SMTP without logging addresses or bodies', async () => {
