@@ -95,6 +95,10 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload);
 /* Who may see the operator's alerts (breaker trips): operators, after their second factor. */
 bool policy_may_view_alerts(const struct actor *actor);
 
+/* Who may invite a patient to register an account tied to their record: a clinician or the
+ * practice admin of a practice where the patient is enrolled, after their second factor. */
+bool policy_may_invite(const struct actor *actor, const struct target *target);
+
 /* The scope a proxy needs for an action; 0 for actions a proxy may never take (granting
  * access onward, reading the access log, exporting the whole record). Patient demographics
  * need any scope. */
