@@ -26,6 +26,21 @@ void web_mfa_submit(struct request *req, struct response *res);
 void web_mfa_setup(struct request *req, struct response *res);
 void web_mfa_confirm(struct request *req, struct response *res);
 
+/* Passkeys (pages_passkey.c). */
+void web_passkey_script(struct request *req, struct response *res);
+void web_passkey_add(struct request *req, struct response *res);
+void web_passkey_remove(struct request *req, struct response *res);
+/* The "Use a passkey" form (posting to action), when the actor's account has passkeys: for
+ * the second step of signing in, and for step-up. Loads /static/passkey.js. */
+void web_passkey_assert_form(struct request *req, struct buf *b, const char *action);
+/* A passkey assertion posted by that form: -1 when the form carries none (then it is a code
+ * form); 0 when it was accepted (*lr is the new session: set its cookie); otherwise the HTTP
+ * status to answer with and *error the sentence to show. */
+struct login_result;
+int web_passkey_assertion(struct request *req, struct login_result *lr, const char **error);
+/* The list of the actor's passkeys with add and remove, for the two-step sign-in page. */
+void web_passkey_manage_section(struct request *req, struct buf *b);
+
 /* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
 struct document_view;
 void web_send_download(struct request *req, struct response *res, const struct document_view *v);
