@@ -221,6 +221,161 @@ out:
 	return rc;
 }
 
+/* --- CBOR, checked before libcbor builds it ---
+ *
+ * cbor_load allocates a definite-length array or map for the count its header claims before it
+ * has seen a single element, so five bytes claiming four billion pairs make it ask for tens of
+ * gigabytes (found by tests/fuzz/webauthn_*). So every CBOR input is first walked header by
+ * header with libcbor's streaming decoder, which allocates nothing: a count larger than the
+ * bytes left to hold it, nesting deeper than anything WebAuthn sends, indefinite lengths and
+ * tags (CTAP2 canonical CBOR has neither) are refused, and the walk measures the first item. */
+
+#define CBOR_DEPTH_MAX 8 /* attestation object > attStmt > x5c > certificate is 4 */
+
+struct cbor_scan {
+	size_t remaining; /* bytes from the current header on */
+	size_t pending[CBOR_DEPTH_MAX];
+	int depth;
+	bool started, bad;
+};
+
+static void scan_item(struct cbor_scan *s)
+{
+	while (s->depth > 0 && s->pending[s->depth - 1] == 0)
+		s->depth--;
+	if (s->depth > 0)
+		s->pending[s->depth - 1]--;
+	else if (s->started)
+		s->bad = true; /* a second top-level item */
+	s->started = true;
+}
+
+static void scan_open(struct cbor_scan *s, size_t slots)
+{
+	scan_item(s);
+	if (slots > s->remaining || (slots > 0 && s->depth == CBOR_DEPTH_MAX)) {
+		s->bad = true;
+		return;
+	}
+	if (slots > 0)
+		s->pending[s->depth++] = slots;
+}
+
+static void scan_scalar(void *ctx)
+{
+	scan_item(ctx);
+}
+static void scan_bad(void *ctx)
+{
+	((struct cbor_scan *)ctx)->bad = true;
+}
+static void scan_u8(void *ctx, uint8_t v)
+{
+	(void)v;
+	scan_item(ctx);
+}
+static void scan_u16(void *ctx, uint16_t v)
+{
+	(void)v;
+	scan_item(ctx);
+}
+static void scan_u32(void *ctx, uint32_t v)
+{
+	(void)v;
+	scan_item(ctx);
+}
+static void scan_u64(void *ctx, uint64_t v)
+{
+	(void)v;
+	scan_item(ctx);
+}
+static void scan_tag(void *ctx, uint64_t v)
+{
+	(void)v;
+	scan_bad(ctx);
+}
+static void scan_string(void *ctx, cbor_data p, size_t n)
+{
+	(void)p;
+	(void)n;
+	scan_item(ctx);
+}
+static void scan_array(void *ctx, size_t n)
+{
+	scan_open(ctx, n);
+}
+static void scan_map(void *ctx, size_t n)
+{
+	struct cbor_scan *s = ctx;
+	if (n > SIZE_MAX / 2)
+		s->bad = true;
+	else
+		scan_open(s, 2 * n);
+}
+static void scan_float(void *ctx, float v)
+{
+	(void)v;
+	scan_item(ctx);
+}
+static void scan_double(void *ctx, double v)
+{
+	(void)v;
+	scan_item(ctx);
+}
+static void scan_bool(void *ctx, bool v)
+{
+	(void)v;
+	scan_item(ctx);
+}
+
+static const struct cbor_callbacks scan_callbacks = {
+	.uint8 = scan_u8, .uint16 = scan_u16, .uint32 = scan_u32, .uint64 = scan_u64,
+	.negint8 = scan_u8, .negint16 = scan_u16, .negint32 = scan_u32, .negint64 = scan_u64,
+	.byte_string_start = scan_bad, .byte_string = scan_string, .string = scan_string,
+	.string_start = scan_bad, .indef_array_start = scan_bad, .array_start = scan_array,
+	.indef_map_start = scan_bad, .map_start = scan_map, .tag = scan_tag,
+	.float2 = scan_float, .float4 = scan_float, .float8 = scan_double, .undefined = scan_scalar,
+	.null = scan_scalar, .boolean = scan_bool, .indef_break = scan_bad,
+};
+
+/* Check the first CBOR item of p[0..n) as above; 0 with *len its length in bytes. */
+static int cbor_measure(const uint8_t *p, size_t n, size_t *len)
+{
+	struct cbor_scan s;
+	memset(&s, 0, sizeof(s));
+	size_t off = 0;
+	while (off < n) {
+		s.remaining = n - off;
+		struct cbor_decoder_result r = cbor_stream_decode(p + off, n - off, &scan_callbacks, &s);
+		if (r.status != CBOR_DECODER_FINISHED || r.read == 0 || r.read > n - off || s.bad)
+			return -1;
+		off += r.read;
+		bool open = false;
+		for (int i = 0; i < s.depth; i++)
+			open = open || s.pending[i] > 0;
+		if (!open) {
+			*len = off;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The CBOR item that is exactly p[0..n), built by libcbor once cbor_measure passed it. */
+static cbor_item_t *cbor_load_exact(const uint8_t *p, size_t n)
+{
+	size_t len = 0;
+	if (cbor_measure(p, n, &len) != 0 || len != n)
+		return NULL;
+	struct cbor_load_result r;
+	cbor_item_t *item = cbor_load(p, n, &r);
+	if (item != NULL && (r.error.code != CBOR_ERR_NONE || r.read != n)) {
+		cbor_decref(&item);
+		return NULL;
+	}
+	return item;
+}
+
 /* --- authenticatorData --- */
 
 int webauthn_parse_auth_data(const uint8_t *p, size_t n, struct webauthn_auth_data *out)
@@ -243,29 +398,20 @@ int webauthn_parse_auth_data(const uint8_t *p, size_t n, struct webauthn_auth_da
 		out->cred_id = p + at;
 		out->cred_id_len = id_len;
 		at += id_len;
-		/* The COSE key is one CBOR item; its length is what decoding it consumes. */
-		struct cbor_load_result r;
-		cbor_item_t *key = cbor_load(p + at, n - at, &r);
-		if (key == NULL || r.error.code != CBOR_ERR_NONE || r.read == 0 ||
-		    r.read > WEBAUTHN_COSE_KEY_MAX) {
-			if (key)
-				cbor_decref(&key);
+		/* The COSE key is one CBOR item; its length is what walking it takes. */
+		size_t len = 0;
+		if (cbor_measure(p + at, n - at, &len) != 0 || len > WEBAUTHN_COSE_KEY_MAX)
 			return WA_MALFORMED;
-		}
-		cbor_decref(&key);
 		out->cose_key = p + at;
-		out->cose_key_len = r.read;
-		at += r.read;
+		out->cose_key_len = len;
+		at += len;
 	}
 	if (out->flags & WEBAUTHN_FLAG_ED) {
-		struct cbor_load_result r;
-		cbor_item_t *ext = at < n ? cbor_load(p + at, n - at, &r) : NULL;
-		bool ok = ext != NULL && r.error.code == CBOR_ERR_NONE && cbor_isa_map(ext);
-		if (ext)
-			cbor_decref(&ext);
-		if (!ok)
+		/* Extensions: one CBOR map, which we do not use. */
+		size_t len = 0;
+		if (at >= n || (p[at] & 0xe0) != 0xa0 || cbor_measure(p + at, n - at, &len) != 0)
 			return WA_MALFORMED;
-		at += r.read;
+		at += len;
 	}
 	return at == n ? WA_OK : WA_MALFORMED;
 }
@@ -340,13 +486,11 @@ int webauthn_parse_cose_key(const uint8_t *p, size_t n, struct webauthn_key *out
 	memset(out, 0, sizeof(*out));
 	if (n == 0 || n > WEBAUTHN_COSE_KEY_MAX)
 		return WA_MALFORMED;
-	struct cbor_load_result r;
-	cbor_item_t *m = cbor_load(p, n, &r);
+	cbor_item_t *m = cbor_load_exact(p, n);
 	int rc = WA_MALFORMED;
 	int64_t kty = 0, alg = 0, crv = 0;
 	const cbor_item_t *x = NULL, *y = NULL;
-	if (m == NULL || r.error.code != CBOR_ERR_NONE || r.read != n || !cbor_isa_map(m) ||
-	    !cbor_map_is_definite(m))
+	if (m == NULL || !cbor_isa_map(m) || !cbor_map_is_definite(m))
 		goto out;
 	size_t count = cbor_map_size(m);
 	struct cbor_pair *pairs = cbor_map_handle(m);
@@ -462,11 +606,9 @@ int webauthn_parse_attestation(const uint8_t *p, size_t n, struct webauthn_attes
 	memset(out, 0, sizeof(*out));
 	if (n == 0 || n > WEBAUTHN_ATTESTATION_MAX)
 		return WA_MALFORMED;
-	struct cbor_load_result r;
-	cbor_item_t *m = cbor_load(p, n, &r);
+	cbor_item_t *m = cbor_load_exact(p, n);
 	int rc = WA_MALFORMED;
-	if (m == NULL || r.error.code != CBOR_ERR_NONE || r.read != n || !cbor_isa_map(m) ||
-	    !cbor_map_is_definite(m) || cbor_map_size(m) != 3)
+	if (m == NULL || !cbor_isa_map(m) || !cbor_map_is_definite(m) || cbor_map_size(m) != 3)
 		goto out;
 	struct cbor_pair *pairs = cbor_map_handle(m);
 	const cbor_item_t *fmt = NULL, *st = NULL, *ad = NULL;

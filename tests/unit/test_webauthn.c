@@ -224,6 +224,20 @@ static void test_parsers(void)
 	cose[5] = 0x03; /* label 3 twice */
 	CHECK(webauthn_parse_cose_key(cose, 10 + 32, &k) == WA_MALFORMED);
 
+	/* a map claiming 3 billion pairs in five bytes: refused before anything is allocated */
+	static const uint8_t huge[] = {0xbb, 0x00, 0x00, 0x00, 0x00, 0xba, 0xba, 0xba, 0xba, 0x01};
+	CHECK(webauthn_parse_cose_key(huge, sizeof(huge), &k) == WA_MALFORMED);
+	struct webauthn_attestation *att = malloc(sizeof(*att));
+	CHECK(att && webauthn_parse_attestation(huge, sizeof(huge), att) == WA_MALFORMED);
+	free(att);
+	/* nesting deeper than WebAuthn's, indefinite lengths, tags */
+	static const uint8_t deep[] = {0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x01};
+	static const uint8_t indef[] = {0xbf, 0x01, 0x02, 0xff};
+	static const uint8_t tagged[] = {0xa1, 0x01, 0xc1, 0x02};
+	CHECK(webauthn_parse_cose_key(deep, sizeof(deep), &k) == WA_MALFORMED);
+	CHECK(webauthn_parse_cose_key(indef, sizeof(indef), &k) == WA_MALFORMED);
+	CHECK(webauthn_parse_cose_key(tagged, sizeof(tagged), &k) == WA_MALFORMED);
+
 	struct webauthn_rp rp = {"http://keep", "keep"};
 	static const char conf[] = "breaker.misses = 3\n# comment\nwebauthn.origin = https://portal.example.nz\n"
 				   "webauthn.rp_id = portal.example.nz # ours\n";
