@@ -52,10 +52,10 @@ HARNESSES=(
 	"path|4096|45|ALL"
 	"vault_msg|65536|60|ALL"
 	"checkpoints|65536|60|ALL"
-	"webauthn_attestation|8192|150|src/crypto/webauthn.c"
-	"webauthn_auth_data|2048|90|src/crypto/webauthn.c"
-	"webauthn_cose_key|256|80|src/crypto/webauthn.c"
-	"webauthn_client_data|2048|25|src/crypto/webauthn.c"
+	"webauthn_attestation|8192|150|src/crypto/webauthn.c src/util/conf.c"
+	"webauthn_auth_data|2048|90|src/crypto/webauthn.c src/util/conf.c"
+	"webauthn_cose_key|256|80|src/crypto/webauthn.c src/util/conf.c"
+	"webauthn_client_data|2048|25|src/crypto/webauthn.c src/util/conf.c"
 )
 
 OUT=build/fuzz

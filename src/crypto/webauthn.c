@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/conf.h"
+
 const char *webauthn_err_text(int err)
 {
 	switch (err) {
@@ -75,8 +77,9 @@ int webauthn_init(void)
 /* --- configuration --- */
 
 /* One "key = value" setting; values are single tokens (no spaces). */
-static int set_rp(struct webauthn_rp *rp, const char *key, const char *value)
+static int set_rp(void *ctx, const char *key, const char *value)
 {
+	struct webauthn_rp *rp = ctx;
 	size_t n = strlen(value);
 	if (strcmp(key, "origin") == 0) {
 		/* scheme://host[:port], no path: exactly what clientData.origin holds */
@@ -99,37 +102,7 @@ static int set_rp(struct webauthn_rp *rp, const char *key, const char *value)
 
 int webauthn_parse_config(const char *text, size_t len, struct webauthn_rp *rp, int *line)
 {
-	size_t i = 0;
-	*line = 0;
-	while (i < len) {
-		(*line)++;
-		size_t start = i;
-		while (i < len && text[i] != '\n')
-			i++;
-		size_t n = i - start;
-		if (i < len)
-			i++;
-		const char *hash = memchr(text + start, '#', n);
-		if (hash)
-			n = (size_t)(hash - (text + start));
-		char buf[WEBAUTHN_ORIGIN_MAX + 64];
-		if (n >= sizeof(buf))
-			return -1;
-		size_t k = 0;
-		for (size_t j = 0; j < n; j++)
-			if (text[start + j] != ' ' && text[start + j] != '\t' && text[start + j] != '\r')
-				buf[k++] = text[start + j];
-		buf[k] = '\0';
-		if (k == 0 || strncmp(buf, "webauthn.", 9) != 0)
-			continue; /* other sections belong to other modules */
-		char *eq = strchr(buf, '=');
-		if (eq == NULL)
-			return -1;
-		*eq = '\0';
-		if (set_rp(rp, buf + 9, eq + 1) != 0)
-			return -1;
-	}
-	return 0;
+	return conf_parse(text, len, "webauthn.", set_rp, rp, line);
 }
 
 int webauthn_config_load(const char *dir, const char *listen, bool tls, struct webauthn_rp *rp)

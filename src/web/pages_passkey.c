@@ -229,9 +229,19 @@ void web_passkey_manage_section(struct request *req, struct buf *b)
 	script_tag(b);
 }
 
-/* Changes to passkeys need a second factor from the last few minutes (step-up). */
-static bool step_up_ok(struct request *req, struct response *res)
+/* The form of a change to passkeys: readable, with the session's CSRF token, and a second
+ * factor from the last few minutes (step-up). false when refused (and answered). */
+static bool change_form(struct request *req, struct response *res, struct form_field *fields,
+			size_t *n)
 {
+	if (parse_form_fields(req, fields, n) != 0) {
+		web_error(req, res, 400, "The form could not be read.");
+		return false;
+	}
+	if (!request_csrf_ok(req, form_get(fields, *n, "csrf", NULL))) {
+		web_error(req, res, 403, "Missing or wrong CSRF token.");
+		return false;
+	}
 	if (policy_factor_fresh(&req->actor, (int64_t)time(NULL)))
 		return true;
 	web_error(req, res, 403, "For your safety, changes to two-step sign-in need a code or passkey "
@@ -243,15 +253,7 @@ void web_passkey_add(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (parse_form_fields(req, fields, &n) != 0) {
-		web_error(req, res, 400, "The form could not be read.");
-		return;
-	}
-	if (!request_csrf_ok(req, form_get(fields, n, "csrf", NULL))) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
-		return;
-	}
-	if (!step_up_ok(req, res))
+	if (!change_form(req, res, fields, &n))
 		return;
 	uint8_t *client_data = arena_alloc(&req->arena, WEBAUTHN_CLIENT_DATA_MAX);
 	uint8_t *att = arena_alloc(&req->arena, WEBAUTHN_ATTESTATION_MAX);
@@ -284,12 +286,7 @@ void web_passkey_remove(struct request *req, struct response *res)
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
 	struct id id;
-	if (parse_form_fields(req, fields, &n) != 0 ||
-	    !request_csrf_ok(req, form_get(fields, n, "csrf", NULL))) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
-		return;
-	}
-	if (!step_up_ok(req, res))
+	if (!change_form(req, res, fields, &n))
 		return;
 	int rc = request_param_id(req, 0, &id) == 0 ? auth_passkey_remove(&req->actor, &id) : AUTH_FAIL;
 	if (rc == AUTH_FAIL) {
