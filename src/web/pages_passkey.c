@@ -57,8 +57,8 @@ void web_passkey_assert_form(struct request *req, struct buf *b, const char *act
 	if (auth_passkey_list(&req->actor, &req->arena, &keys, &n) != AUTH_OK || n == 0 ||
 	    auth_passkey_challenge(req->token, &req->actor, PASSKEY_ASSERT, challenge) != AUTH_OK)
 		return;
-	html_raw(b, "<section data-passkey hidden aria-labelledby=\"passkey-use\"><h2 id=\"passkey-use\">"
-		    "Use a passkey</h2><form method=\"post\" class=\"card\" id=\"passkey-login\" action=\"");
+	html_raw(b, "<div data-passkey hidden><form method=\"post\" class=\"card\" id=\"passkey-login\" "
+		    "action=\"");
 	html_text(b, action);
 	html_raw(b, "\" data-challenge=\"");
 	html_text(b, challenge);
@@ -72,8 +72,9 @@ void web_passkey_assert_form(struct request *req, struct buf *b, const char *act
 	hidden_field(b, "clientDataJSON", "");
 	hidden_field(b, "authenticatorData", "");
 	hidden_field(b, "signature", "");
-	html_raw(b, "<p class=\"error\" role=\"alert\" hidden></p><button type=\"submit\">Use a passkey"
-		    "</button></form></section>");
+	html_raw(b, "<p>Have a passkey for this account on this device, or a security key? Use it "
+		    "instead of a code.</p><p class=\"error\" role=\"alert\" hidden></p>"
+		    "<button type=\"submit\">Use a passkey</button></form></div>");
 	script_tag(b);
 }
 
