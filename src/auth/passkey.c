@@ -190,7 +190,11 @@ int auth_passkey_verify(const char *token, const struct actor *a, const uint8_t 
 		goto out;
 	if (vault_passkey_verify(token, &p->cred, p->mac, client_data, client_data_len, auth_data,
 				 auth_data_len, sig, sig_len, &count, nt, &session) != VAULT_OK) {
+		/* We accepted it and the vault did not: the stored key or its MAC was changed, or
+		 * the two processes disagree about the origin. Never expected: say so loudly. */
 		*why = WA_SIGNATURE;
+		audit_passkey(a, "passkey.mismatch", which, "refused");
+		log_warn("component=auth event=passkey-refused-by-vault");
 		goto out;
 	}
 	/* The counter moves forward in the database before the session exists: of two uses of

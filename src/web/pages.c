@@ -991,7 +991,7 @@ void web_sessions(struct request *req, struct response *res)
 		}
 		html_raw(b, "</li>");
 	}
-	html_raw(b, "</ul>");
+	html_raw(b, "</ul><p><a href=\"/mfa/setup\">Two-step sign-in and passkeys</a></p>");
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }

@@ -178,6 +178,27 @@ describe('passkeys', () => {
     sqlite(srv.dir, "DELETE FROM throttle WHERE key LIKE 'mfa:%'");
   });
 
+  it('a public key swapped in the database is refused by the vault (its MAC ties the key to the account)', async () => {
+    const who = 'operator@demo.test';
+    const c = new Client(srv.base);
+    await c.login(who);
+    const genuine = wa.newCredential(-7);
+    assert.equal((await addPasskey(c, genuine, rp, 'Genuine')).status, 303);
+    // Someone with write access to the database puts their own key under the same credential id.
+    const attacker = wa.newCredential(-7);
+    attacker.id = genuine.id;
+    const jwk = attacker.publicKey.export({ format: 'jwk' });
+    const pub = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
+    sqlite(srv.dir, `UPDATE passkey SET public_key = X'${pub.toString('hex')}' WHERE name = 'Genuine'`);
+    const p = await passwordOnly(srv, who);
+    const { r } = await mfaWithPasskey(p, attacker, rp);
+    assert.equal(r.status, 401);
+    assert.equal((await p.get('/sessions')).headers.get('location'), '/login/mfa');
+    // The worker's own check passed (it reads the swapped key); the vault's did not.
+    assert.equal(sqlite(srv.dir, "SELECT count(*) FROM audit WHERE action = 'passkey.mismatch' AND outcome = 'refused'"), '1');
+    sqlite(srv.dir, "DELETE FROM throttle WHERE key LIKE 'mfa:%'");
+  });
+
   it('lists and removes passkeys, only the account\'s own, with a fresh second factor', async () => {
     const c = await passwordOnly(srv, 'clinician2@demo.test');
     assert.equal((await mfaWithPasskey(c, ed, rp)).r.status, 303);
@@ -212,6 +233,7 @@ describe('passkeys', () => {
     assert.doesNotMatch(setup.text, /passkey-register/);
     const bogus = await c.post('/mfa/passkeys', { body: new URLSearchParams({ csrf: c.csrf, name: 'x', clientDataJSON: 'e30', attestationObject: 'oA' }).toString(), headers: form, csrf: false });
     assert.equal(bogus.status, 403);
+    sqlite(srv.dir, "DELETE FROM passkey WHERE name = 'Genuine'"); // the operator's only one
     const p = await passwordOnly(srv, 'operator@demo.test');
     const mfaPage = await p.get('/login/mfa');
     assert.match(mfaPage.text, /name="code"/);
