@@ -32,7 +32,7 @@
         user: { id: fromB64url(d.userId), name: d.userName, displayName: d.userName },
         pubKeyCredParams: [{ type: 'public-key', alg: -7 }, { type: 'public-key', alg: -8 }],
         excludeCredentials: descriptors(d.exclude),
-        authenticatorSelection: { residentKey: 'discouraged', userVerification: 'preferred' },
+        authenticatorSelection: { residentKey: 'discouraged', userVerification: d.userVerification },
         attestation: 'none',
         timeout: 120000,
       },
@@ -48,7 +48,7 @@
         challenge: fromB64url(d.challenge),
         rpId: d.rpId,
         allowCredentials: descriptors(d.credentials),
-        userVerification: 'preferred',
+        userVerification: d.userVerification,
         timeout: 120000,
       },
     });

@@ -33,6 +33,9 @@ const char *webauthn_err_text(int err)
 		return "That passkey answer was made for a different site, so it was refused.";
 	case WA_PRESENCE:
 		return "The passkey did not confirm that you were present. Please try again.";
+	case WA_VERIFICATION:
+		return "This portal needs a passkey that checks it is you (with a PIN, fingerprint or "
+		       "face). Please use such a passkey, or a code.";
 	case WA_FORMAT:
 		return "This security key sends an attestation medkeep does not check. Please use "
 		       "another passkey, or a browser that sends attestation \"none\".";
@@ -89,6 +92,12 @@ static int set_rp(void *ctx, const char *key, const char *value)
 		if (host == NULL || *host == '\0' || strchr(host, '/') || n > WEBAUTHN_ORIGIN_MAX)
 			return -1;
 		memcpy(rp->origin, value, n + 1);
+		return 0;
+	}
+	if (strcmp(key, "require_uv") == 0) {
+		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+			return -1;
+		rp->require_uv = strcmp(value, "true") == 0;
 		return 0;
 	}
 	if (strcmp(key, "rp_id") == 0) {
@@ -659,6 +668,8 @@ static int check_common(const struct webauthn_rp *rp, const char *type, const ui
 		return WA_RP_ID;
 	if (!(ad->flags & WEBAUTHN_FLAG_UP))
 		return WA_PRESENCE;
+	if (rp->require_uv && !(ad->flags & WEBAUTHN_FLAG_UV))
+		return WA_VERIFICATION;
 	memcpy(challenge, cd.challenge, WEBAUTHN_CHALLENGE_BYTES);
 	return WA_OK;
 }

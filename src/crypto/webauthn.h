@@ -55,6 +55,7 @@ enum webauthn_err {
 	WA_ORIGIN,      /* clientData.origin is not ours (or a cross-origin frame) */
 	WA_RP_ID,       /* rpIdHash is not SHA-256 of our RP id */
 	WA_PRESENCE,    /* the user-present flag is missing */
+	WA_VERIFICATION, /* user verification is required and the flag is missing */
 	WA_FORMAT,      /* an attestation format we do not verify */
 	WA_ALG,         /* a key type or algorithm we do not accept */
 	WA_SIGNATURE,   /* the signature does not verify */
@@ -72,9 +73,13 @@ int webauthn_init(void);
 struct webauthn_rp {
 	char origin[WEBAUTHN_ORIGIN_MAX + 1]; /* e.g. https://portal.example.nz */
 	char rp_id[WEBAUTHN_RP_ID_MAX + 1];   /* e.g. portal.example.nz */
+	/* Require user verification (PIN or biometric) as well as presence. Off by default: a
+	 * passkey here is a second factor after the password, and security keys without a PIN
+	 * verify no user. */
+	bool require_uv;
 };
 
-/* webauthn.origin and webauthn.rp_id from medkeep.conf text (other sections are skipped);
+/* webauthn.origin, webauthn.rp_id and webauthn.require_uv (true/false) from medkeep.conf text (other sections are skipped);
  * rp keeps its values for keys that are absent. 0, or -1 with *line set on a bad line. */
 int webauthn_parse_config(const char *text, size_t len, struct webauthn_rp *rp, int *line);
 /* The RP for `serve`: DIR/medkeep.conf, defaulting to http(s)://localhost:PORT and RP id

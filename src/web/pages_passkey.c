@@ -64,6 +64,8 @@ void web_passkey_assert_form(struct request *req, struct buf *b, const char *act
 	html_text(b, challenge);
 	html_raw(b, "\" data-rp-id=\"");
 	html_text(b, auth_passkey_rp()->rp_id);
+	html_raw(b, auth_passkey_rp()->require_uv ? "\" data-user-verification=\"required"
+						  : "\" data-user-verification=\"preferred");
 	html_raw(b, "\" data-credentials=\"");
 	credential_ids(b, keys, n);
 	html_raw(b, "\">");
@@ -212,6 +214,8 @@ void web_passkey_manage_section(struct request *req, struct buf *b)
 	html_text(b, challenge);
 	html_raw(b, "\" data-rp-id=\"");
 	html_text(b, auth_passkey_rp()->rp_id);
+	html_raw(b, auth_passkey_rp()->require_uv ? "\" data-user-verification=\"required"
+						  : "\" data-user-verification=\"preferred");
 	html_raw(b, "\" data-user-id=\"");
 	html_text(b, user_id);
 	html_raw(b, "\" data-user-name=\"medkeep ");

@@ -240,3 +240,30 @@ describe('passkeys', () => {
     assert.doesNotMatch(mfaPage.text, /passkey-login/);
   });
 });
+
+describe('passkeys with user verification required (webauthn.require_uv)', () => {
+  let srv; let rp;
+  before(async () => {
+    srv = await startServer({ patients: 1, config: 'webauthn.require_uv = true\n' });
+    rp = { origin: `http://localhost:${srv.port}`, rpId: 'localhost' };
+  });
+  after(async () => { await srv.stop(); });
+
+  it('refuses a passkey that verified no user, at registration and at sign-in', async () => {
+    const c = new Client(srv.base);
+    await c.login('clinician1@demo.test');
+    const page = await c.get('/mfa/setup');
+    assert.equal(attr(page.text, 'passkey-register', 'user-verification'), 'required');
+    const cred = wa.newCredential(-8);
+    const noUv = await addPasskey(c, cred, rp, 'No PIN', { flags: 0x41 });
+    assert.equal(noUv.status, 400);
+    assert.match(noUv.text, /checks it is you/);
+    assert.equal((await addPasskey(c, cred, rp, 'With PIN')).status, 303);
+    const p = await passwordOnly(srv, 'clinician1@demo.test');
+    const { r } = await mfaWithPasskey(p, cred, rp, { flags: 0x01 });
+    assert.equal(r.status, 401);
+    assert.match(r.text, /checks it is you/);
+    const q = await passwordOnly(srv, 'clinician1@demo.test');
+    assert.equal((await mfaWithPasskey(q, cred, rp)).r.status, 303);
+  });
+});

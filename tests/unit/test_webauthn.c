@@ -65,8 +65,8 @@ static struct blob dec(const char *s)
 	return x;
 }
 
-static const struct webauthn_rp chrome_rp = {"http://localhost:38667", "localhost"};
-static const struct webauthn_rp node_rp = {"http://localhost:8080", "localhost"};
+static const struct webauthn_rp chrome_rp = {"http://localhost:38667", "localhost", false};
+static const struct webauthn_rp node_rp = {"http://localhost:8080", "localhost", false};
 
 static int assertion(const struct webauthn_rp *rp, const struct webauthn_key *key, const struct blob *cd,
 		     const struct blob *ad, const struct blob *sig, uint32_t *count)
@@ -131,6 +131,14 @@ static void test_chrome_es256(void)
 	t = ad;
 	t.b[32] &= (uint8_t)~WEBAUTHN_FLAG_UP;
 	CHECK(assertion(&chrome_rp, &cred->key, &acd, &t, &sig, &count) == WA_PRESENCE);
+	/* user verification, when required: the vector has it; without the flag, refused */
+	struct webauthn_rp uv = chrome_rp;
+	uv.require_uv = true;
+	CHECK(assertion(&uv, &cred->key, &acd, &ad, &sig, &count) == WA_OK);
+	t = ad;
+	t.b[32] &= (uint8_t)~WEBAUTHN_FLAG_UV;
+	CHECK(assertion(&uv, &cred->key, &acd, &t, &sig, &count) == WA_VERIFICATION);
+	CHECK(assertion(&chrome_rp, &cred->key, &acd, &t, &sig, &count) == WA_SIGNATURE);
 	t = ad;
 	t.b[36] ^= 0x01; /* the counter: signed, so the signature fails */
 	CHECK(assertion(&chrome_rp, &cred->key, &acd, &t, &sig, &count) == WA_SIGNATURE);
@@ -238,12 +246,15 @@ static void test_parsers(void)
 	CHECK(webauthn_parse_cose_key(indef, sizeof(indef), &k) == WA_MALFORMED);
 	CHECK(webauthn_parse_cose_key(tagged, sizeof(tagged), &k) == WA_MALFORMED);
 
-	struct webauthn_rp rp = {"http://keep", "keep"};
+	struct webauthn_rp rp = {"http://keep", "keep", false};
 	static const char conf[] = "breaker.misses = 3\n# comment\nwebauthn.origin = https://portal.example.nz\n"
-				   "webauthn.rp_id = portal.example.nz # ours\n";
+				   "webauthn.rp_id = portal.example.nz # ours\nwebauthn.require_uv = true\n";
 	int line = 0;
 	CHECK(webauthn_parse_config(conf, strlen(conf), &rp, &line) == 0);
 	CHECK(strcmp(rp.origin, "https://portal.example.nz") == 0 && strcmp(rp.rp_id, "portal.example.nz") == 0);
+	CHECK(rp.require_uv);
+	static const char bad3[] = "webauthn.require_uv = yes\n";
+	CHECK(webauthn_parse_config(bad3, strlen(bad3), &rp, &line) == -1);
 	static const char bad[] = "webauthn.origin = https://portal.example.nz/login\n";
 	CHECK(webauthn_parse_config(bad, strlen(bad), &rp, &line) == -1 && line == 1);
 	static const char bad2[] = "\nwebauthn.colour = blue\n";

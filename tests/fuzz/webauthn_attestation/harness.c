@@ -18,7 +18,7 @@ static const char client_data[] =
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct webauthn_rp rp = {"http://localhost:8080", "localhost"};
+	static const struct webauthn_rp rp = {"http://localhost:8080", "localhost", false};
 	static struct webauthn_credential cred;
 	uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES];
 	uint8_t *copy = malloc(size ? size : 1); /* exact size: ASan sees any over-read */
