@@ -89,7 +89,7 @@ test: bootstrap
 run: bootstrap
 	@$(MAKE) --no-print-directory all
 	@test -f $(DATA)/master.key || build/medkeep demo --data $(DATA) --patients $(PATIENTS) --password $(PASSWORD)
-	@echo; echo "medkeep on http://127.0.0.1:8080 — log in as patient1@demo.test or clinician1@demo.test"
+	@echo; echo "medkeep on http://localhost:8080 (localhost, not 127.0.0.1: passkeys need a host name) — log in as patient1@demo.test or clinician1@demo.test"
 	@echo "password: $(PASSWORD)   (every demo login: $(DATA)/demo-logins.txt)"
 	@echo "clinician1's second step: build/medkeep totp $$(awk -F'\t' '$$1 == "clinician1@demo.test" {print $$4}' $(DATA)/demo-logins.txt)"; echo
 	build/medkeep serve --data $(DATA) --listen 127.0.0.1:8080
