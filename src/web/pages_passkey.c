@@ -13,6 +13,7 @@
 #include "limits.h"
 #include "web/html.h"
 #include "web/web.h"
+#include "web/web_int.h"
 
 void web_passkey_script(struct request *req, struct response *res)
 {
@@ -89,15 +90,6 @@ static int field_bytes(const struct form_field *fields, size_t n, const char *na
 	return v ? webauthn_b64url_decode(v, vlen, out, max, len) : -1;
 }
 
-static int parse_form_fields(struct request *req, struct form_field *fields, size_t *n)
-{
-	const char *ct = req->content_type;
-	if (ct == NULL || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0)
-		return -1;
-	return form_parse(req->body.data ? req->body.data : "", req->body.len, &req->arena, fields,
-			  LIMIT_FORM_FIELDS, n);
-}
-
 /* What an assertion form brings, decoded. */
 struct assertion_fields {
 	uint8_t cred_id[WEBAUTHN_CRED_ID_MAX];
@@ -112,7 +104,7 @@ int web_passkey_assertion(struct request *req, struct login_result *lr, const ch
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
 	*error = NULL;
-	if (parse_form_fields(req, fields, &n) != 0 || form_get(fields, n, "credential", NULL) == NULL)
+	if (web_parse_form(req, fields, &n) != 0 || form_get(fields, n, "credential", NULL) == NULL)
 		return -1;
 	if (!request_csrf_ok(req, form_get(fields, n, "csrf", NULL))) {
 		*error = "This form has expired. Please try again.";
@@ -147,14 +139,6 @@ int web_passkey_assertion(struct request *req, struct login_result *lr, const ch
 	return 401;
 }
 
-static void format_day(int64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%d %b %Y", &tm);
-}
-
 void web_passkey_manage_section(struct request *req, struct buf *b)
 {
 	struct store_passkey *keys;
@@ -172,8 +156,8 @@ void web_passkey_manage_section(struct request *req, struct buf *b)
 	for (size_t i = 0; i < n; i++) {
 		char id[ID_HEX_LEN + 1], added[32], used[32];
 		id_hex(&keys[i].id, id);
-		format_day(keys[i].created, added);
-		format_day(keys[i].last_used, used);
+		web_format_date(keys[i].created, added);
+		web_format_date(keys[i].last_used, used);
 		html_raw(b, "<li><span class=\"name\">");
 		html_text(b, keys[i].name);
 		html_raw(b, "</span><span class=\"meta\">added ");
@@ -239,14 +223,8 @@ void web_passkey_manage_section(struct request *req, struct buf *b)
 static bool change_form(struct request *req, struct response *res, struct form_field *fields,
 			size_t *n)
 {
-	if (parse_form_fields(req, fields, n) != 0) {
-		web_error(req, res, 400, "The form could not be read.");
+	if (!web_form_accepted(req, res, fields, n))
 		return false;
-	}
-	if (!request_csrf_ok(req, form_get(fields, *n, "csrf", NULL))) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
-		return false;
-	}
 	if (policy_factor_fresh(&req->actor, (int64_t)time(NULL)))
 		return true;
 	web_error(req, res, 403, "For your safety, changes to two-step sign-in need a code or passkey "

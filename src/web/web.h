@@ -25,6 +25,8 @@ void web_mfa_form(struct request *req, struct response *res);
 void web_mfa_submit(struct request *req, struct response *res);
 void web_mfa_setup(struct request *req, struct response *res);
 void web_mfa_confirm(struct request *req, struct response *res);
+void web_practice(struct request *req, struct response *res);
+void web_practice_settings(struct request *req, struct response *res);
 
 /* Passkeys (pages_passkey.c). */
 void web_passkey_script(struct request *req, struct response *res);
