@@ -2,7 +2,7 @@
 // WebAuthn domain through playwright-core): register a passkey, sign out, sign in with it as
 // the second factor; the same passkey used through another origin is refused; a cloned
 // authenticator (same private key, counter behind) is refused. No CSP violation, and axe finds
-// no accessibility violation on the pages involved.
+// no accessibility violation on the pages involved; without JavaScript the code still works.
 //
 // With MEDKEEP_CAPTURE=DIR the browser's registration and assertion are written to DIR (the
 // fixed vectors of tests/unit/test_webauthn.c and the fuzz seeds came from there).
@@ -141,6 +141,21 @@ describe('passkeys in a browser', () => {
     assert.equal(Number(sqlite(srv.dir, "SELECT count(*) FROM outbox WHERE subject LIKE 'A passkey%'")), outbox + 1);
     assert.equal(sqlite(srv.dir, "SELECT count(*) FROM audit WHERE action = 'passkey.cloned'"), '1');
     assert.equal(Number(sqlite(srv.dir, "SELECT sign_count FROM passkey WHERE name = 'Test laptop'")), stored);
+
+    // Without JavaScript the passkey form stays hidden and the code still works.
+    const plain = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 } });
+    const p2 = await plain.newPage();
+    await p2.goto(`${base}/login`);
+    await p2.getByLabel('Email').fill(email);
+    await p2.getByLabel('Password').fill(PASSWORD);
+    await p2.getByRole('button', { name: 'Log in' }).click();
+    await p2.waitForURL(/\/login\/mfa$/);
+    assert.equal(await p2.locator('#passkey-login').count(), 1);
+    assert.equal(await p2.locator('#passkey-login').isVisible(), false);
+    await p2.getByLabel('Code').fill(await nextCode(srv.dir, totpSecret(srv.dir, email), email));
+    await p2.getByRole('button', { name: 'Continue' }).click();
+    await p2.waitForURL(/\/patients$/);
+    await plain.close();
 
     assert.deepEqual(violations, []);
     if (process.env.MEDKEEP_CAPTURE) {
