@@ -8,8 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <time.h>
+
 #include "crypto/webauthn.h"
 #include "test.h"
+#include "vault/vault.h"
+#include "vault/vault_int.h"
 
 /* Chromium, origin http://localhost:38667, RP id localhost */
 static const char chrome_reg_cd[] =
@@ -269,9 +274,181 @@ static void test_parsers(void)
 	CHECK(webauthn_init() == 0);
 }
 
+/*
+ * The vault's own checks, which a worker taken over cannot skip: challenges bound to the
+ * session and purpose they were issued for, credentials bound by MAC to their account, the
+ * counter, and registration only with a token that passed a second factor. A software
+ * Ed25519 authenticator (OpenSSL) signs.
+ */
+struct soft_key {
+	EVP_PKEY *key;
+	uint8_t pub[32];
+	uint8_t id[32];
+};
+
+static size_t client_data(char *out, size_t outsz, const char *type, const uint8_t ch[32])
+{
+	char b64[64];
+	webauthn_b64url_encode(ch, 32, b64, sizeof(b64));
+	return (size_t)snprintf(out, outsz, "{\"type\":\"%s\",\"challenge\":\"%s\","
+				"\"origin\":\"http://localhost:8080\"}", type, b64);
+}
+
+static size_t auth_data(uint8_t *out, uint8_t flags, uint32_t counter, const struct soft_key *k)
+{
+	unsigned int len = 0;
+	EVP_Digest("localhost", 9, out, &len, EVP_sha256(), NULL);
+	out[32] = flags;
+	for (int i = 0; i < 4; i++)
+		out[33 + i] = (uint8_t)(counter >> (24 - 8 * i));
+	if (!(flags & WEBAUTHN_FLAG_AT))
+		return 37;
+	static const uint8_t cose[10] = {0xa4, 0x01, 0x01, 0x03, 0x27, 0x20, 0x06, 0x21, 0x58, 0x20};
+	memset(out + 37, 0, 16);
+	out[53] = 0;
+	out[54] = 32;
+	memcpy(out + 55, k->id, 32);
+	memcpy(out + 87, cose, sizeof(cose));
+	memcpy(out + 97, k->pub, 32);
+	return 129;
+}
+
+static size_t sign(const struct soft_key *k, const uint8_t *ad, size_t adn, const char *cd,
+		   uint8_t sig[64])
+{
+	uint8_t msg[256];
+	unsigned int len = 0;
+	memcpy(msg, ad, adn);
+	EVP_Digest(cd, strlen(cd), msg + adn, &len, EVP_sha256(), NULL);
+	size_t sn = 64;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	if (EVP_DigestSignInit(md, NULL, NULL, NULL, k->key) != 1 ||
+	    EVP_DigestSign(md, sig, &sn, msg, adn + 32) != 1)
+		sn = 0;
+	EVP_MD_CTX_free(md);
+	return sn;
+}
+
+/* A token for account (mfa when asked), new session each time. */
+static void token_for(const struct id *account, bool mfa, char tok[SESSION_TOKEN_B64_LEN + 1],
+		      const char *pw_hash)
+{
+	struct session_claims c;
+	memset(&c, 0, sizeof(c));
+	random_id(&c.session);
+	c.account = *account;
+	c.role = ROLE_PATIENT;
+	c.issued = (int64_t)time(NULL);
+	struct id session;
+	if (mfa)
+		CHECK(vault_remint(&c, tok, &session) == VAULT_OK);
+	else
+		CHECK(vault_local_login(pw_hash, "unit-test-password", 18, &c, tok) == 0);
+}
+
+static void test_vault_passkeys(void)
+{
+	char dir[] = "/tmp/medkeep-unit-passkey-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(vault_create(dir) == 0 && vault_keys_create(dir) == 0 && vault_load(dir) == 0 &&
+	      vault_keys_load(dir) == 0);
+	vault_passkey_configure(&node_rp);
+	char pw_hash[PWHASH_STR_BYTES];
+	CHECK(password_hash("unit-test-password", 18, pw_hash) == 0);
+	struct soft_key k;
+	k.key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	size_t pn = sizeof(k.pub);
+	CHECK(k.key != NULL && EVP_PKEY_get_raw_public_key(k.key, k.pub, &pn) == 1 && pn == 32);
+	random_bytes(k.id, sizeof(k.id));
+	struct id alice, bob;
+	random_id(&alice);
+	random_id(&bob);
+	char plain[SESSION_TOKEN_B64_LEN + 1], strong[SESSION_TOKEN_B64_LEN + 1];
+	char other[SESSION_TOKEN_B64_LEN + 1], bobs[SESSION_TOKEN_B64_LEN + 1];
+	token_for(&alice, false, plain, pw_hash);
+	token_for(&alice, true, strong, pw_hash);
+	token_for(&alice, false, other, pw_hash);
+	token_for(&bob, false, bobs, pw_hash);
+
+	/* registering needs a token that passed a second factor */
+	uint8_t ch[32], ad[256], sig[64], mac[PASSKEY_MAC_BYTES], att[512];
+	char cd[256];
+	CHECK(vault_local_passkey_challenge(plain, PASSKEY_REGISTER, ch) == VAULT_DENIED);
+	CHECK(vault_local_passkey_challenge(strong, PASSKEY_REGISTER, ch) == VAULT_OK);
+	size_t cdn = client_data(cd, sizeof(cd), "webauthn.create", ch);
+	size_t adn = auth_data(ad, 0x45, 0, &k);
+	static const uint8_t head[] = {0xa3, 0x63, 'f', 'm', 't', 0x64, 'n', 'o', 'n', 'e', 0x67, 'a',
+				       't', 't', 'S', 't', 'm', 't', 0xa0, 0x68, 'a', 'u', 't', 'h',
+				       'D', 'a', 't', 'a', 0x58};
+	memcpy(att, head, sizeof(head));
+	att[sizeof(head)] = (uint8_t)adn;
+	memcpy(att + sizeof(head) + 1, ad, adn);
+	size_t an = sizeof(head) + 1 + adn;
+	struct webauthn_credential *cred = calloc(1, sizeof(*cred));
+	CHECK(vault_local_passkey_register(plain, (uint8_t *)cd, cdn, att, an, cred, mac) == VAULT_DENIED);
+	CHECK(vault_local_passkey_register(strong, (uint8_t *)cd, cdn, att, an, cred, mac) == VAULT_OK);
+	CHECK(cred->key.alg == WEBAUTHN_EDDSA && memcmp(cred->key.pub, k.pub, 32) == 0);
+
+	/* a good assertion: a new token, with mfa */
+	char nt[SESSION_TOKEN_B64_LEN + 1];
+	struct id session;
+	uint32_t count = 0;
+	CHECK(vault_local_passkey_challenge(plain, PASSKEY_ASSERT, ch) == VAULT_OK);
+	cdn = client_data(cd, sizeof(cd), "webauthn.get", ch);
+	adn = auth_data(ad, 0x05, 1, &k);
+	size_t sn = sign(&k, ad, adn, cd, sig);
+	CHECK(sn == 64);
+	CHECK(vault_local_passkey_verify(plain, cred, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn, &count,
+					 nt, &session) == VAULT_OK);
+	struct session_claims got;
+	CHECK(count == 1 && vault_token_claims(nt, strlen(nt), &got) == 0 && got.mfa &&
+	      id_eq(&got.account, &alice) && id_eq(&got.session, &session));
+	/* the same assertion in another session of the same account: its challenge is not theirs */
+	CHECK(vault_local_passkey_verify(other, cred, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn, &count,
+					 nt, &session) == VAULT_DENIED);
+	/* the counter must grow */
+	cred->sign_count = 1;
+	CHECK(vault_local_passkey_verify(plain, cred, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn, &count,
+					 nt, &session) == VAULT_DENIED);
+	cred->sign_count = 0;
+	/* another account's token with alice's credential: the MAC binds it to alice */
+	CHECK(vault_local_passkey_challenge(bobs, PASSKEY_ASSERT, ch) == VAULT_OK);
+	cdn = client_data(cd, sizeof(cd), "webauthn.get", ch);
+	sn = sign(&k, ad, adn, cd, sig);
+	CHECK(vault_local_passkey_verify(bobs, cred, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn, &count,
+					 nt, &session) == VAULT_DENIED);
+	/* a key swapped in under alice's MAC */
+	struct webauthn_credential *swapped = calloc(1, sizeof(*swapped));
+	*swapped = *cred;
+	swapped->key.pub[0] ^= 1;
+	CHECK(vault_local_passkey_challenge(plain, PASSKEY_ASSERT, ch) == VAULT_OK);
+	cdn = client_data(cd, sizeof(cd), "webauthn.get", ch);
+	sn = sign(&k, ad, adn, cd, sig);
+	CHECK(vault_local_passkey_verify(plain, swapped, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn,
+					 &count, nt, &session) == VAULT_DENIED);
+	/* a registration challenge is no sign-in challenge */
+	CHECK(vault_local_passkey_challenge(strong, PASSKEY_REGISTER, ch) == VAULT_OK);
+	cdn = client_data(cd, sizeof(cd), "webauthn.get", ch);
+	sn = sign(&k, ad, adn, cd, sig);
+	CHECK(vault_local_passkey_verify(strong, cred, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn,
+					 &count, nt, &session) == VAULT_DENIED);
+	/* and a forged challenge (right shape, no MAC of ours) is refused */
+	random_bytes(ch, sizeof(ch));
+	cdn = client_data(cd, sizeof(cd), "webauthn.get", ch);
+	sn = sign(&k, ad, adn, cd, sig);
+	CHECK(vault_local_passkey_verify(plain, cred, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn,
+					 &count, nt, &session) == VAULT_DENIED);
+	free(swapped);
+	free(cred);
+	EVP_PKEY_free(k.key);
+	vault_keys_unload();
+	vault_unload();
+}
+
 void test_webauthn(void)
 {
 	test_chrome_es256();
 	test_node_eddsa();
 	test_parsers();
+	test_vault_passkeys();
 }
