@@ -26,5 +26,6 @@ void test_keys(void);
 void test_checkpoint(void);
 void test_pwrules(void);
 void test_mail_lane(void);
+void test_webauthn(void);
 
 #endif
