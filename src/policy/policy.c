@@ -193,6 +193,28 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload)
 	return false;
 }
 
+static bool staff_of(const struct actor *actor, const struct id *practice, enum role role)
+{
+	return actor != NULL && practice != NULL && actor->role == role && actor->mfa &&
+	       actor->has_practice && id_eq(&actor->practice, practice);
+}
+
+bool policy_may_manage_slots(const struct actor *actor, const struct id *practice)
+{
+	return staff_of(actor, practice, ROLE_CLINICIAN) ||
+	       staff_of(actor, practice, ROLE_PRACTICE_ADMIN);
+}
+
+bool policy_may_manage_practice(const struct actor *actor, const struct id *practice)
+{
+	return staff_of(actor, practice, ROLE_PRACTICE_ADMIN);
+}
+
+bool policy_may_work_queue(const struct actor *actor, const struct id *practice)
+{
+	return staff_of(actor, practice, ROLE_CLINICIAN);
+}
+
 bool policy_factor_fresh(const struct actor *actor, int64_t now)
 {
 	return actor != NULL && actor->mfa && actor->factor_at > 0 &&

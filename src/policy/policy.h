@@ -94,6 +94,16 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload);
 /* Who may see the operator's alerts (breaker trips): operators, after their second factor. */
 bool policy_may_view_alerts(const struct actor *actor);
 
+/* Who may publish appointment slots for a practice: its clinicians and practice admins, after
+ * their second factor (slots are the practice's timetable, not a patient's record). */
+bool policy_may_manage_slots(const struct actor *actor, const struct id *practice);
+/* Who may change a practice's settings (the cancellation cut-off): its practice admins, after
+ * their second factor. */
+bool policy_may_manage_practice(const struct actor *actor, const struct id *practice);
+/* Who may list a practice's clinical work (the repeat queue, a clinician's day list): its
+ * clinicians, after their second factor. Each patient in such a list still passes the gate. */
+bool policy_may_work_queue(const struct actor *actor, const struct id *practice);
+
 /* The scope a proxy needs for an action; 0 for actions a proxy may never take (granting
  * access onward, reading the access log, exporting the whole record). Patient demographics
  * need any scope. */
