@@ -41,6 +41,8 @@ static const char *issue_code(int status)
 		return "forbidden";
 	case 404:
 		return "not-found";
+	case 409:
+		return "conflict";
 	case 410:
 		return "deleted";
 	case 413:
@@ -110,6 +112,9 @@ void fhir_metadata(struct request *req, struct response *res)
 		"code", "create", "searchParam", "name", "patient", "type", "reference",
 		"documentation", "Required. The patient whose documents to list.", "type", "Binary",
 		"interaction", "code", "read");
+	json_t *resources = json_object_get(json_array_get(json_object_get(o, "rest"), 0), "resource");
+	fhir_medications_capability(resources);
+	fhir_appointments_capability(resources);
 	respond_json(req, res, 200, o);
 }
 

@@ -58,6 +58,13 @@ static const struct route routes[] = {
 	 fhir_docref_read, FAST},
 	{METHOD_POST, "/fhir/R4/DocumentReference", AUTH_SESSION, BODY_JSON, KIND_FHIR,
 	 fhir_docref_create, FAST},
+	{METHOD_GET, "/fhir/R4/MedicationRequest", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_medreq_search, FAST},
+	{METHOD_GET, "/fhir/R4/MedicationRequest/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_medreq_read, FAST},
+	{METHOD_GET, "/fhir/R4/Slot", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_slot_search, FAST},
+	{METHOD_GET, "/fhir/R4/Slot/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_slot_read, FAST},
+	{METHOD_GET, "/fhir/R4/Appointment", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_appointment_search, FAST},
+	{METHOD_GET, "/fhir/R4/Appointment/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_appointment_read, FAST},
+	{METHOD_POST, "/fhir/R4/Appointment", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_appointment_create, FAST},
 	{METHOD_GET, "/fhir/R4/Binary/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_binary_read, FAST},
 };
 
