@@ -303,13 +303,23 @@ int medication_stop(const struct actor *a, const struct id *medication, const ch
 			  medication, &g);
 	if (rc != DOMAIN_OK)
 		return rc;
-	if (domain_audit(a, ACTION_MEDICATION_CREATE, &t.patient, rtype_medreq, medication,
-			 AUDIT_ALLOW, 0) != 0)
+	struct arena ar;
+	arena_init(&ar, 64 * 1024);
+	struct store_medication m;
+	int s = store_medication_get(&g, medication, &ar, &m);
+	arena_release(&ar);
+	if (s != STORE_OK)
 		return DOMAIN_ERROR;
-	int s = store_medication_stop(&g, medication, &a->account, (int64_t)time(NULL));
-	if (s == STORE_CONFLICT) {
+	if (!m.stopped) {
+		if (domain_audit(a, ACTION_MEDICATION_CREATE, &t.patient, rtype_medreq, medication,
+				 AUDIT_ALLOW, 0) != 0)
+			return DOMAIN_ERROR;
+		s = store_medication_stop(&g, medication, &a->account, (int64_t)time(NULL));
+	}
+	if (m.stopped || s == STORE_CONFLICT) {
 		*why = "This medication was stopped already.";
-		return DOMAIN_INVALID;
+		return domain_audit(a, ACTION_MEDICATION_CREATE, &t.patient, rtype_medreq, medication,
+				    AUDIT_FAIL, 0) == 0 ? DOMAIN_INVALID : DOMAIN_ERROR;
 	}
 	return s == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
 }
@@ -406,14 +416,21 @@ int repeat_decide(const struct actor *a, const struct id *request, bool approve,
 		if (rc != DOMAIN_OK)
 			return rc;
 	}
-	if (domain_audit(a, ACTION_REPEAT_DECIDE, &t.patient, rtype_medreq, request, AUDIT_ALLOW,
-			 0) != 0)
+	struct store_repeat current;
+	int s = store_repeat_get(&g, request, ar, &current);
+	if (s != STORE_OK)
 		return DOMAIN_ERROR;
-	int s = store_repeat_decide(&g, request, approve ? REPEAT_APPROVED : REPEAT_DECLINED,
-				    &a->account, (int64_t)time(NULL), decision);
-	if (s == STORE_CONFLICT) {
+	if (current.state == REPEAT_REQUESTED) {
+		if (domain_audit(a, ACTION_REPEAT_DECIDE, &t.patient, rtype_medreq, request,
+				 AUDIT_ALLOW, 0) != 0)
+			return DOMAIN_ERROR;
+		s = store_repeat_decide(&g, request, approve ? REPEAT_APPROVED : REPEAT_DECLINED,
+					&a->account, (int64_t)time(NULL), decision);
+	}
+	if (current.state != REPEAT_REQUESTED || s == STORE_CONFLICT) {
 		*why = "This request has been answered already.";
-		return DOMAIN_INVALID;
+		return domain_audit(a, ACTION_REPEAT_DECIDE, &t.patient, rtype_medreq, request,
+				    AUDIT_FAIL, 0) == 0 ? DOMAIN_INVALID : DOMAIN_ERROR;
 	}
 	return s == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
 }
