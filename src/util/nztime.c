@@ -49,8 +49,8 @@ int nz_from_local(int year, int month, int day, int hour, int minute, int64_t *u
 	int64_t as_utc = (int64_t)timegm(&tm);
 	if (tm.tm_mday != day) /* 31 November and the like */
 		return -1;
-	int64_t daylight = as_utc - 13 * HOUR;
-	*utc = nz_offset(daylight) == 13 * HOUR ? daylight : as_utc - 12 * HOUR;
+	int64_t summer = as_utc - 13 * HOUR;
+	*utc = nz_offset(summer) == 13 * HOUR ? summer : as_utc - 12 * HOUR;
 	return 0;
 }
 
