@@ -554,7 +554,11 @@ void web_patient(struct request *req, struct response *res)
 	html_text(b, p.birth_date);
 	html_raw(b, "</dd><dt>Practice</dt><dd>");
 	html_text(b, p.practice_name ? p.practice_name : "-");
-	html_raw(b, "</dd></dl><h2>Documents</h2>");
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&pid, hex);
+	html_raw(b, "</dd></dl><p><a href=\"/patients/");
+	html_text(b, hex);
+	html_raw(b, "/medications\">Medications and repeat requests</a></p><h2>Documents</h2>");
 	document_rows(b, docs, n);
 	upload_form(b, &pid, req->csrf, true);
 	html_end(b);
