@@ -5,11 +5,10 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, Client, sqlite, randomId } = require('./lib');
+const { startServer, sqlite, randomId } = require('./lib');
+const { form, login, audit } = require('./careplan-helpers');
 const { assertValidFhir } = require('./fhir-validate');
 
-const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
-const form = (c, fields) => ({ body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM });
 const FHIR_JSON = { 'Content-Type': 'application/fhir+json' };
 
 // The NZ local date (YYYY-MM-DD) of a unix time, and a date some days from now.
@@ -18,18 +17,6 @@ const daysAhead = (d) => nzDate(Math.floor(Date.now() / 1000) + d * 86400);
 
 const freeSlots = (html) => [...html.matchAll(/name="slot" required value="([0-9a-f]{32})"/g)].map((m) => m[1]);
 const cancelForms = (html) => [...html.matchAll(/action="\/appointments\/([0-9a-f]{32})\/cancel"/g)].map((m) => m[1]);
-
-async function login(srv, email) {
-  const c = new Client(srv.base);
-  const r = await c.login(email);
-  assert.equal(r.status, 303, `login ${email}`);
-  return c;
-}
-
-function audit(srv, where) {
-  return sqlite(srv.dir, `SELECT action || '|' || outcome || '|' || rid FROM audit WHERE ${where} ORDER BY seq`)
-    .split('\n').filter(Boolean);
-}
 
 describe('appointments', () => {
   let srv; let p1; let p2; let p3; let clin; let clin2; let other; let admin; let op;

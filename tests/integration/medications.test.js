@@ -8,27 +8,14 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startServer, Client, sqlite, randomId } = require('./lib');
+const { startServer, sqlite, randomId } = require('./lib');
+const { form, login, audit } = require('./careplan-helpers');
 const { assertValidFhir } = require('./fhir-validate');
 
-const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
-const form = (c, fields) => ({ body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM });
 
 // The medications that still offer "Ask for a repeat" on the patient's page.
 function repeatable(html) {
   return [...html.matchAll(/action="\/medications\/([0-9a-f]{32})\/repeat"/g)].map((m) => m[1]);
-}
-
-async function login(srv, email) {
-  const c = new Client(srv.base);
-  const r = await c.login(email);
-  assert.equal(r.status, 303, `login ${email}`);
-  return c;
-}
-
-function audit(srv, where) {
-  return sqlite(srv.dir, `SELECT action || '|' || outcome || '|' || rid FROM audit WHERE ${where} ORDER BY seq`)
-    .split('\n').filter(Boolean);
 }
 
 describe('medications and repeat prescriptions', () => {

@@ -172,8 +172,9 @@ int store_appointment_insert(const struct grant *g, const struct store_appointme
 	"a.id, a.slot_id, a.patient_id, a.booked_by, a.booked, a.cancelled, a.cancelled_by,"     \
 	" a.reason, s.practice_id, s.clinician_id, s.start, s.minutes"
 
-static bool appointment_row(sqlite3_stmt *s, struct arena *a, struct store_appointment *out)
+static bool appointment_row(sqlite3_stmt *s, struct arena *a, void *row)
 {
+	struct store_appointment *out = row;
 	memset(out, 0, sizeof(*out));
 	sq_col_id(s, 0, &out->id);
 	sq_col_id(s, 1, &out->slot);
@@ -200,18 +201,8 @@ int store_appointment_list(const struct grant *g, const struct id *patient, stru
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_APPOINTMENT_LIST))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_appointment_list);
-	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
-	if (s == NULL || *out == NULL)
-		return STORE_ERROR;
-	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
-	int rc = SQLITE_DONE;
-	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (appointment_row(s, a, &(*out)[*n]))
-			(*n)++;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("appointment_list");
+	return careplan_list(sql_appointment_list, patient, a, sizeof(**out), appointment_row,
+			     (void **)out, n, "appointment_list");
 }
 
 static const char sql_appointment_get[] =
@@ -220,22 +211,8 @@ static const char sql_appointment_get[] =
 int store_appointment_get(const struct grant *g, const struct id *appointment, struct arena *a,
 			  struct store_appointment *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_appointment_get);
-	if (s == NULL)
-		return STORE_ERROR;
-	sq_bind_id(s, 1, appointment);
-	int rc = sqlite3_step(s);
-	bool ok = rc == SQLITE_ROW && appointment_row(s, a, out);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail("appointment_get");
-	if (!ok)
-		return STORE_ERROR;
-	if (!grant_for_patient(g, &out->patient)) {
-		memset(out, 0, sizeof(*out));
-		return STORE_DENIED;
-	}
-	return STORE_OK;
+	return careplan_get(sql_appointment_get, appointment, g, a, appointment_row, out,
+			    sizeof(*out), &out->patient, "appointment_get");
 }
 
 /* The cut-off is part of the UPDATE, so a cancel cannot slip past it between a check and the

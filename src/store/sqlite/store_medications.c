@@ -48,6 +48,47 @@ static int step_write(sqlite3_stmt *s, const char *what)
 }
 
 /* The patient of a row (first column) and their enrolments (second), one row per practice. */
+int careplan_get(const char *sql, const struct id *id, const struct grant *g, struct arena *a,
+		 careplan_row_fn fn, void *row, size_t row_size, const struct id *row_patient,
+		 const char *what)
+{
+	sqlite3_stmt *s = store_module_stmt(sql);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, id);
+	int rc = sqlite3_step(s);
+	bool ok = rc == SQLITE_ROW && fn(s, a, row);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(what);
+	if (!ok)
+		return STORE_ERROR;
+	if (!grant_for_patient(g, row_patient)) {
+		memset(row, 0, row_size);
+		return STORE_DENIED;
+	}
+	return STORE_OK;
+}
+
+int careplan_list(const char *sql, const struct id *patient, struct arena *a, size_t elem,
+		  careplan_row_fn fn, void **out, size_t *n, const char *what)
+{
+	*n = 0;
+	sqlite3_stmt *s = store_module_stmt(sql);
+	uint8_t *rows = arena_calloc(a, LIMIT_LIST, elem);
+	*out = rows;
+	if (s == NULL || rows == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, patient);
+	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	int rc = SQLITE_DONE;
+	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn(s, a, rows + *n * elem))
+			(*n)++;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail(what);
+}
+
 int careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -111,8 +152,9 @@ int store_medication_insert(const struct grant *g, const struct store_medication
 
 #define MEDICATION_COLS "id, patient_id, prescriber_id, started, created, stopped, stopped_by, detail"
 
-static bool medication_row(sqlite3_stmt *s, struct arena *a, struct store_medication *m)
+static bool medication_row(sqlite3_stmt *s, struct arena *a, void *row)
 {
+	struct store_medication *m = row;
 	memset(m, 0, sizeof(*m));
 	sq_col_id(s, 0, &m->id);
 	sq_col_id(s, 1, &m->patient);
@@ -134,18 +176,8 @@ int store_medication_list(const struct grant *g, const struct id *patient, struc
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_medication_list);
-	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
-	if (s == NULL || *out == NULL)
-		return STORE_ERROR;
-	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
-	int rc = SQLITE_DONE;
-	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (medication_row(s, a, &(*out)[*n]))
-			(*n)++;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("medication_list");
+	return careplan_list(sql_medication_list, patient, a, sizeof(**out), medication_row,
+			     (void **)out, n, "medication_list");
 }
 
 static const char sql_medication_get[] = "SELECT " MEDICATION_COLS " FROM medication WHERE id = ?";
@@ -153,22 +185,8 @@ static const char sql_medication_get[] = "SELECT " MEDICATION_COLS " FROM medica
 int store_medication_get(const struct grant *g, const struct id *medication, struct arena *a,
 			 struct store_medication *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_medication_get);
-	if (s == NULL)
-		return STORE_ERROR;
-	sq_bind_id(s, 1, medication);
-	int rc = sqlite3_step(s);
-	bool ok = rc == SQLITE_ROW && medication_row(s, a, out);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail("medication_get");
-	if (!ok)
-		return STORE_ERROR;
-	if (!grant_for_patient(g, &out->patient)) {
-		memset(out, 0, sizeof(*out));
-		return STORE_DENIED;
-	}
-	return STORE_OK;
+	return careplan_get(sql_medication_get, medication, g, a, medication_row, out, sizeof(*out),
+			    &out->patient, "medication_get");
 }
 
 static const char sql_medication_stop[] =
@@ -221,8 +239,9 @@ int store_repeat_insert(const struct grant *g, const struct store_repeat *r)
 	"id, medication_id, patient_id, practice_id, requested_by, requested, state, decided,"    \
 	" decided_by, detail, decision"
 
-static bool repeat_row(sqlite3_stmt *s, struct arena *a, struct store_repeat *r)
+static bool repeat_row(sqlite3_stmt *s, struct arena *a, void *row)
 {
+	struct store_repeat *r = row;
 	memset(r, 0, sizeof(*r));
 	sq_col_id(s, 0, &r->id);
 	sq_col_id(s, 1, &r->medication);
@@ -246,18 +265,8 @@ int store_repeat_list(const struct grant *g, const struct id *patient, struct ar
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_repeat_list);
-	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
-	if (s == NULL || *out == NULL)
-		return STORE_ERROR;
-	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
-	int rc = SQLITE_DONE;
-	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (repeat_row(s, a, &(*out)[*n]))
-			(*n)++;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("repeat_list");
+	return careplan_list(sql_repeat_list, patient, a, sizeof(**out), repeat_row, (void **)out, n,
+			     "repeat_list");
 }
 
 static const char sql_repeat_get[] = "SELECT " REPEAT_COLS " FROM repeat_request WHERE id = ?";
@@ -265,22 +274,8 @@ static const char sql_repeat_get[] = "SELECT " REPEAT_COLS " FROM repeat_request
 int store_repeat_get(const struct grant *g, const struct id *request, struct arena *a,
 		     struct store_repeat *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_repeat_get);
-	if (s == NULL)
-		return STORE_ERROR;
-	sq_bind_id(s, 1, request);
-	int rc = sqlite3_step(s);
-	bool ok = rc == SQLITE_ROW && repeat_row(s, a, out);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail("repeat_get");
-	if (!ok)
-		return STORE_ERROR;
-	if (!grant_for_patient(g, &out->patient)) {
-		memset(out, 0, sizeof(*out));
-		return STORE_DENIED;
-	}
-	return STORE_OK;
+	return careplan_get(sql_repeat_get, request, g, a, repeat_row, out, sizeof(*out),
+			    &out->patient, "repeat_get");
 }
 
 static const char sql_repeat_decide[] =
