@@ -261,6 +261,13 @@ int appointment_book(const struct actor *a, const struct id *patient, const stru
 		*why = "The reason can be up to 500 characters.";
 		return DOMAIN_INVALID;
 	}
+	int upcoming = 0;
+	if (store_appointments_upcoming(&g, patient, now, &upcoming) != STORE_OK)
+		return DOMAIN_ERROR;
+	if (upcoming >= APPOINTMENTS_UPCOMING_MAX) {
+		*why = "You already have 10 upcoming appointments. Cancel one, or phone your practice.";
+		return DOMAIN_INVALID;
+	}
 	struct store_patient p;
 	rc = careplan_patient_row(&g, patient, ar, &p);
 	if (rc == DOMAIN_GONE)

@@ -14,6 +14,9 @@
 #define SLOT_BATCH_MAX 32       /* slots published in one go */
 #define SLOT_HORIZON_DAYS 90    /* how far ahead slots may be published */
 #define CANCEL_CUTOFF_MAX_MINUTES (7 * 24 * 60)
+/* Upcoming appointments one patient may hold: a family's needs, far below a practice's week,
+ * so one account cannot book out the calendar. */
+#define APPOINTMENTS_UPCOMING_MAX 10
 
 struct slot_view {
 	struct id id;
@@ -59,7 +62,8 @@ int slot_publish(const struct actor *a, const struct id *clinician, int64_t star
 
 /* Book a slot for the patient (ACTION_APPOINTMENT_BOOK), with an optional reason. now: the
  * current time (the slot must start after it). DOMAIN_INVALID with *why when the slot was
- * just taken, is in the past or is not at the patient's practice. */
+ * just taken, is in the past or is not at the patient's practice, or the patient holds
+ * APPOINTMENTS_UPCOMING_MAX upcoming appointments already. */
 int appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,
 		     const char *reason, int64_t now, struct arena *ar, struct id *out,
 		     const char **why);

@@ -294,7 +294,8 @@ static int gate_row(const struct actor *a, enum action action, int found, struct
 	return domain_gate_target(a, action, t, rtype_medreq, rid, g);
 }
 
-int medication_stop(const struct actor *a, const struct id *medication, const char **why)
+int medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
+		    const char **why)
 {
 	*why = NULL;
 	struct target t;
@@ -303,6 +304,7 @@ int medication_stop(const struct actor *a, const struct id *medication, const ch
 			  medication, &g);
 	if (rc != DOMAIN_OK)
 		return rc;
+	*patient = t.patient;
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);
 	struct store_medication m;

@@ -61,8 +61,10 @@ struct medication_new {
 /* Prescribe (ACTION_MEDICATION_CREATE). DOMAIN_INVALID with *why for bad input. */
 int medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
 		      struct id *out, const char **why);
-/* Stop a current medication (ACTION_MEDICATION_CREATE). DOMAIN_INVALID when stopped already. */
-int medication_stop(const struct actor *a, const struct id *medication, const char **why);
+/* Stop a current medication (ACTION_MEDICATION_CREATE); *patient: whose it is. DOMAIN_INVALID
+ * when stopped already. */
+int medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
+		    const char **why);
 
 /* Ask for a repeat (ACTION_REPEAT_REQUEST) of a current medication, to be collected at the
  * pharmacy with this index. DOMAIN_INVALID with *why when a request is open already. */

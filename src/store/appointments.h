@@ -57,6 +57,9 @@ int store_appointment_target(const struct id *appointment, struct target *out);
 /* Book (needs ACTION_APPOINTMENT_BOOK on ap->patient): STORE_NOT_FOUND when the slot does not
  * exist, STORE_CONFLICT when a live appointment holds it already. */
 int store_appointment_insert(const struct grant *g, const struct store_appointment *ap);
+/* How many live appointments of the patient start after now (needs ACTION_APPOINTMENT_BOOK). */
+int store_appointments_upcoming(const struct grant *g, const struct id *patient, int64_t now,
+				int *count);
 /* The patient's appointments with their slots, latest start first (at most LIMIT_LIST); needs
  * ACTION_APPOINTMENT_LIST. */
 int store_appointment_list(const struct grant *g, const struct id *patient, struct arena *a,

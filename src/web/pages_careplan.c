@@ -518,24 +518,23 @@ void web_medication_stop(struct request *req, struct response *res)
 	size_t n;
 	if (read_form(req, res, f, &n) != 0)
 		return;
-	struct id med;
-	struct target t;
+	struct id med, patient;
 	if (request_param_id(req, 0, &med) != 0) {
 		web_error(req, res, 404, "There is no such medication.");
 		return;
 	}
 	const char *why = NULL;
-	int rc = medication_stop(&req->actor, &med, &why);
+	int rc = medication_stop(&req->actor, &med, &patient, &why);
 	if (rc == DOMAIN_INVALID) {
 		web_error(req, res, 409, why);
 		return;
 	}
-	if (rc != DOMAIN_OK || store_medication_target(&med, &t) != STORE_OK) {
-		refusal(req, res, rc == DOMAIN_OK ? DOMAIN_ERROR : rc, "There is no such medication.");
+	if (rc != DOMAIN_OK) {
+		refusal(req, res, rc, "There is no such medication.");
 		return;
 	}
 	char id[ID_HEX_LEN + 1];
-	id_hex(&t.patient, id);
+	id_hex(&patient, id);
 	const char *loc = arena_printf(&req->arena, "/patients/%s/medications", id);
 	respond_redirect(req, res, loc ? loc : "/");
 }

@@ -168,6 +168,22 @@ describe('appointments', () => {
     assert.deepEqual(starts.map(nzDate), [date, date, date]);
   });
 
+  it('one patient cannot book out the calendar: at most 10 upcoming appointments', async () => {
+    const p4 = await login(srv, 'patient4@demo.test');
+    const pid = p4.session.patient;
+    const held = () => Number(sqlite(srv.dir, `SELECT count(*) FROM appointment a JOIN slot s ON s.id=a.slot_id WHERE a.patient_id=X'${pid}' AND a.cancelled IS NULL AND s.start > strftime('%s','now')`));
+    const slots = freeSlots((await p4.get('/appointments')).text);
+    let k = 30;
+    while (held() < 10) {
+      const r = await p4.post('/appointments', form(p4, { slot: slots[k++] }));
+      assert.equal(r.status, 303);
+    }
+    const over = await p4.post('/appointments', form(p4, { slot: slots[k] }));
+    assert.equal(over.status, 409);
+    assert.match(over.text, /already have 10 upcoming appointments/);
+    assert.equal(held(), 10);
+  });
+
   it('the clinician sees their day with patients and reasons; others do not', async () => {
     const row = sqlite(srv.dir, `SELECT s.start FROM appointment a JOIN slot s ON s.id=a.slot_id WHERE s.clinician_id=X'${clin.session.account}' AND a.cancelled IS NULL AND a.reason IS NOT NULL ORDER BY s.start LIMIT 1`);
     const date = nzDate(Number(row));

@@ -168,6 +168,28 @@ int store_appointment_insert(const struct grant *g, const struct store_appointme
 	return rc == STORE_OK && changed == 0 ? STORE_NOT_FOUND : rc;
 }
 
+static const char sql_appointments_upcoming[] =
+	"SELECT count(*) FROM appointment a JOIN slot s ON s.id = a.slot_id"
+	" WHERE a.patient_id = ? AND a.cancelled IS NULL AND s.start > ?";
+
+int store_appointments_upcoming(const struct grant *g, const struct id *patient, int64_t now,
+				int *count)
+{
+	*count = 0;
+	if (!grant_allows(g, patient, ACTION_APPOINTMENT_BOOK))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_appointments_upcoming);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, patient);
+	sqlite3_bind_int64(s, 2, now);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? STORE_OK : sq_fail("appointments_upcoming");
+}
+
 #define APPOINTMENT_COLS                                                                          \
 	"a.id, a.slot_id, a.patient_id, a.booked_by, a.booked, a.cancelled, a.cancelled_by,"     \
 	" a.reason, s.practice_id, s.clinician_id, s.start, s.minutes"
