@@ -19,10 +19,13 @@ static const char rtype_slot[] = "Slot";
 static int practice_audit(const struct actor *a, const char *action, const char *outcome,
 			  const struct id *rid)
 {
-	struct audit_event e = {.actor = a, .action = action, .rtype = rtype_slot, .rid = rid,
+	/* Only an allowed change must be durable before it is made (as domain_audit). */
+	bool change = strcmp(action, "slot.publish") == 0 || strcmp(action, "practice.settings.write") == 0;
+	struct audit_event e = {.actor = a, .action = action,
+				.rtype = strncmp(action, "practice.", 9) == 0 ? "Practice" : rtype_slot,
+				.rid = rid,
 				.outcome = outcome,
-				.deferrable = strcmp(outcome, AUDIT_ALLOW) != 0 ||
-					      strstr(action, ".list") != NULL};
+				.deferrable = !(change && strcmp(outcome, AUDIT_ALLOW) == 0)};
 	return audit_append(&e) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
 }
 
@@ -249,13 +252,11 @@ int appointment_book(const struct actor *a, const struct id *patient, const stru
 	bool at_practice = false;
 	for (size_t i = 0; found == STORE_OK && i < t.n_practices; i++)
 		at_practice |= id_eq(&t.practices[i], &s.practice);
-	if (!at_practice) {
-		*why = "That appointment time is not one your practice offers.";
-		return DOMAIN_INVALID;
-	}
-	if (s.start <= now) {
-		*why = "That appointment time has passed. Choose another.";
-		return DOMAIN_INVALID;
+	if (!at_practice || s.start <= now) {
+		*why = !at_practice ? "That appointment time is not one your practice offers."
+				    : "That appointment time has passed. Choose another.";
+		return domain_audit(a, ACTION_APPOINTMENT_BOOK, patient, rtype_slot, slot, AUDIT_FAIL,
+				    0) == 0 ? DOMAIN_INVALID : DOMAIN_ERROR;
 	}
 	if (!careplan_text_ok(reason, APPOINTMENT_REASON_MAX, false)) {
 		*why = "The reason can be up to 500 characters.";
