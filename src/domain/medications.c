@@ -490,7 +490,7 @@ int repeat_queue(const struct actor *a, struct arena *ar, struct repeat_queue_it
 		return DOMAIN_NOT_FOUND;
 	struct id *reqs, *patients;
 	size_t count = 0;
-	if (store_repeat_queue(&a->practice, ar, &reqs, &patients, &count) != STORE_OK)
+	if (store_repeat_queue(&a->practice, REPEAT_QUEUE_PAGE, ar, &reqs, &patients, &count) != STORE_OK)
 		return DOMAIN_ERROR;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)

@@ -79,8 +79,10 @@ int repeat_decide(const struct actor *a, const struct id *request, bool approve,
 int medication_request_read(const struct actor *a, const struct id *id, struct arena *ar,
 			    bool *is_repeat, struct medication_view *med, struct repeat_view *rep);
 
-/* The practice's open repeat requests (a clinician of it), oldest first, each with the
- * patient's name and the medication. */
+/* The practice's open repeat requests (a clinician of it), the REPEAT_QUEUE_PAGE oldest, each
+ * with the patient's name and the medication. A page, not the whole queue: each item opens a
+ * patient's record, and the breaker counts the patients a clinician opens. */
+#define REPEAT_QUEUE_PAGE 50
 struct repeat_queue_item {
 	struct repeat_view request;
 	struct medication_view medication;

@@ -76,8 +76,9 @@ int store_repeat_get(const struct grant *g, const struct id *request, struct are
  * decided already. */
 int store_repeat_decide(const struct grant *g, const struct id *request, enum repeat_state state,
 			const struct id *by, int64_t now, struct bytes decision);
-/* The practice's open requests, oldest first (at most LIMIT_LIST): ids and patients only. */
-int store_repeat_queue(const struct id *practice, struct arena *a, struct id **requests,
+/* The practice's open requests, oldest first (at most max, capped at LIMIT_LIST): ids and
+ * patients only. */
+int store_repeat_queue(const struct id *practice, size_t max, struct arena *a, struct id **requests,
 		       struct id **patients, size_t *n);
 
 #endif

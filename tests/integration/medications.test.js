@@ -228,6 +228,12 @@ describe('medications and repeat prescriptions', () => {
     // Revoked: stops at once.
     sqlite(srv.dir, `UPDATE proxy_grant SET revoked = 1 WHERE account_id=X'${acct}'`);
     assert.equal((await p2.fhir(`MedicationRequest?patient=${pid}`)).status, 404);
+    // Expired: likewise, on the page's write too.
+    sqlite(srv.dir, `UPDATE proxy_grant SET revoked = NULL, not_after = ${Math.floor(Date.now() / 1000) - 60} WHERE account_id=X'${acct}'`);
+    assert.equal((await p2.fhir(`MedicationRequest?patient=${pid}`)).status, 404);
+    const late = await p2.post(`/medications/${meds[0].id}/repeat`, form(p2, { pharmacy: '0' }));
+    assert.equal(late.status, 404);
+    assert.equal(late.text, (await p2.post(`/medications/${randomId()}/repeat`, form(p2, { pharmacy: '0' }))).text);
   });
 
   it('FHIR MedicationRequest: search and read validate; repeat requests map their states', async () => {

@@ -304,19 +304,21 @@ static const char sql_repeat_queue[] =
 	"SELECT id, patient_id FROM repeat_request WHERE practice_id = ? AND state = 'requested'"
 	" ORDER BY requested LIMIT ?";
 
-int store_repeat_queue(const struct id *practice, struct arena *a, struct id **requests,
+int store_repeat_queue(const struct id *practice, size_t max, struct arena *a, struct id **requests,
 		       struct id **patients, size_t *n)
 {
 	*n = 0;
+	if (max > LIMIT_LIST)
+		max = LIMIT_LIST;
 	sqlite3_stmt *s = store_module_stmt(sql_repeat_queue);
 	*requests = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	*patients = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	if (s == NULL || *requests == NULL || *patients == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	sqlite3_bind_int(s, 2, (int)max);
 	int rc = SQLITE_DONE;
-	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW)
+	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		if (sq_col_id(s, 0, &(*requests)[*n]) && sq_col_id(s, 1, &(*patients)[*n]))
 			(*n)++;
 	sqlite3_reset(s);
