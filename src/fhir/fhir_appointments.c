@@ -3,7 +3,8 @@
  *
  * Slot: one bookable time of one clinician; schedule is Schedule/{clinician id} (one schedule
  * per clinician; Schedule itself is not served), status free or busy. Search by schedule,
- * start (eq as a day, or ge/gt/le/lt prefixes, at most 90 days) and status; patients and
+ * start (a day, or ge/gt/le/lt with a day or a NZ local YYYY-MM-DDThh:mm; at most 90 days)
+ * and status; patients and
  * proxies see their practice's free slots, staff all of their own practice's. Read by id.
  * Appointment: a booking of one slot by one patient (participants: the patient, and the
  * clinician by display), booked or cancelled; the patient's reason as reasonCode.text.
@@ -58,7 +59,7 @@ struct slot_query {
 	bool bad;
 };
 
-/* start=2026-12-01 (that NZ day), or with a prefix ge/gt/le/lt and a date or instant. */
+/* start=2026-12-01 (that NZ day), or with a prefix ge/gt/le/lt and a day or a NZ local time. */
 static int slot_start_param(void *ctx, const char *k, const char *v)
 {
 	struct slot_query *q = ctx;
@@ -69,17 +70,19 @@ static int slot_start_param(void *ctx, const char *k, const char *v)
 		memcpy(prefix, v, 2);
 		v += 2;
 	}
+	/* A day (YYYY-MM-DD) or a NZ local time (YYYY-MM-DDThh:mm); no offsets or seconds. */
 	char date[11];
-	if (strlen(v) < 10) {
+	if ((strlen(v) != 10 && strlen(v) != 16) || (strlen(v) == 16 && v[10] != 'T')) {
 		q->bad = true;
 		return 0;
 	}
 	memcpy(date, v, 10);
 	date[10] = '\0';
 	int64_t t;
-	if (nz_parse(date, strlen(v) >= 16 && v[10] == 'T' ? (char[6]){v[11], v[12], ':', v[14], v[15], 0}
-						      : "00:00",
-		     &t) != 0) {
+	char clock[6] = "00:00";
+	if (strlen(v) == 16)
+		memcpy(clock, v + 11, 5);
+	if (nz_parse(date, clock, &t) != 0) {
 		q->bad = true;
 		return 0;
 	}

@@ -265,6 +265,11 @@ describe('appointments', () => {
     const ranged = await p1.fhir(`Slot?start=ge${daysAhead(3)}&start=lt${daysAhead(5)}`);
     assert.equal(ranged.status, 200);
     assert.equal((await p1.fhir('Slot?start=xx')).status, 400);
+    assert.equal((await p1.fhir('Slot?start=ge2026-12-01T09:00:00Z')).status, 400);
+    const morning = await p1.fhir(`Slot?start=ge${daysAhead(2)}T12:00&start=lt${daysAhead(2)}T23:59`);
+    assert.equal(morning.status, 200);
+    const hm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Pacific/Auckland', hour: '2-digit', hour12: false });
+    assert.ok(morning.json().entry.every((e) => Number(hm.format(new Date(e.resource.start))) >= 12));
     assert.equal((await p1.fhir('Slot?practice=1')).status, 400);
     const staff = await clin.fhir(`Slot?schedule=Schedule/${clin.session.account}&status=busy`);
     assert.equal(staff.status, 200);
