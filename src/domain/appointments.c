@@ -335,15 +335,11 @@ int appointment_cancel(const struct actor *a, const struct id *appointment, int6
 	    store_practice_cutoff(&r.practice, &cutoff) != STORE_OK)
 		goto out;
 	int64_t min_start = g.via == VIA_STAFF ? now : now + (int64_t)cutoff * 60;
-	if (r.cancelled) {
-		*why = "This appointment was cancelled already.";
-		rc = DOMAIN_INVALID;
-		goto out;
-	}
-	if (r.start < min_start) {
-		*why = g.via == VIA_STAFF ? "This appointment has already started."
-					  : "It is too close to the appointment to cancel it here. "
-					    "Please phone your practice.";
+	if (r.cancelled || r.start < min_start) {
+		*why = r.cancelled		 ? "This appointment was cancelled already."
+		       : g.via == VIA_STAFF ? "This appointment has already started."
+					    : "It is too close to the appointment to cancel it here. "
+					      "Please phone your practice.";
 		rc = domain_audit(a, ACTION_APPOINTMENT_CANCEL, &t.patient, rtype_appt, appointment,
 				  AUDIT_FAIL, 0) == 0 ? DOMAIN_INVALID : DOMAIN_ERROR;
 		goto out;

@@ -123,7 +123,7 @@ describe('appointments', () => {
     assert.ok(freeSlots(after1.text).includes(slot));
     assert.equal((await p1.post(`/appointments/${ap}/cancel`, form(p1, {}))).status, 409);
     assert.deepEqual(audit(srv, `actor='${p1.session.account}' AND action='appointment.cancel' AND rid='${ap}'`),
-      [`appointment.cancel|fail|${ap}`, `appointment.cancel|allow|${ap}`]);
+      [`appointment.cancel|fail|${ap}`, `appointment.cancel|allow|${ap}`, `appointment.cancel|fail|${ap}`]);
     // Only the practice admin changes settings.
     for (const c of [clin, other, op, p1]) {
       const s = await c.post('/practice/settings', form(c, { cutoff: '0' }));

@@ -223,8 +223,11 @@ int store_appointment_list(const struct grant *g, const struct id *patient, stru
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_APPOINTMENT_LIST))
 		return STORE_DENIED;
-	return careplan_list(sql_appointment_list, patient, a, sizeof(**out), appointment_row,
-			     (void **)out, n, "appointment_list");
+	void *rows = NULL;
+	int rc = careplan_list(sql_appointment_list, patient, a, sizeof(**out), appointment_row, &rows, n,
+			       "appointment_list");
+	*out = rows;
+	return rc;
 }
 
 static const char sql_appointment_get[] =

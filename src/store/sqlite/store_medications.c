@@ -176,8 +176,11 @@ int store_medication_list(const struct grant *g, const struct id *patient, struc
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
 		return STORE_DENIED;
-	return careplan_list(sql_medication_list, patient, a, sizeof(**out), medication_row,
-			     (void **)out, n, "medication_list");
+	void *rows = NULL;
+	int rc = careplan_list(sql_medication_list, patient, a, sizeof(**out), medication_row, &rows, n,
+			       "medication_list");
+	*out = rows;
+	return rc;
 }
 
 static const char sql_medication_get[] = "SELECT " MEDICATION_COLS " FROM medication WHERE id = ?";
@@ -265,8 +268,11 @@ int store_repeat_list(const struct grant *g, const struct id *patient, struct ar
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
 		return STORE_DENIED;
-	return careplan_list(sql_repeat_list, patient, a, sizeof(**out), repeat_row, (void **)out, n,
-			     "repeat_list");
+	void *rows = NULL;
+	int rc = careplan_list(sql_repeat_list, patient, a, sizeof(**out), repeat_row, &rows, n,
+			       "repeat_list");
+	*out = rows;
+	return rc;
 }
 
 static const char sql_repeat_get[] = "SELECT " REPEAT_COLS " FROM repeat_request WHERE id = ?";
