@@ -113,8 +113,9 @@ unsigned policy_proxy_scope_for(enum action action)
 static bool role_may(const struct actor *a, enum action action, const struct target *t,
 		     enum grant_via *via)
 {
-	/* Staff reach no patient data on a password alone (the vault enforces it again). */
-	if (a->role != ROLE_PATIENT && !a->mfa)
+	/* Staff reach no patient data on a password alone (the vault enforces it again), nor do
+	 * patients of a practice that requires a second factor. */
+	if (policy_needs_second_factor(a) && !a->mfa)
 		return false;
 	switch (a->role) {
 	case ROLE_PATIENT:
@@ -193,21 +194,26 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload)
 	return false;
 }
 
+bool policy_needs_second_factor(const struct actor *actor)
+{
+	return actor != NULL && (actor->role != ROLE_PATIENT || actor->mfa_required);
+}
+
 static bool staff_of(const struct actor *actor, const struct id *practice, enum role role)
 {
 	return actor != NULL && practice != NULL && actor->role == role && actor->mfa &&
 	       actor->has_practice && id_eq(&actor->practice, practice);
 }
 
+bool policy_may_manage_practice(const struct actor *actor, const struct id *practice)
+{
+	return staff_of(actor, practice, ROLE_PRACTICE_ADMIN);
+}
+
 bool policy_may_manage_slots(const struct actor *actor, const struct id *practice)
 {
 	return staff_of(actor, practice, ROLE_CLINICIAN) ||
 	       staff_of(actor, practice, ROLE_PRACTICE_ADMIN);
-}
-
-bool policy_may_manage_practice(const struct actor *actor, const struct id *practice)
-{
-	return staff_of(actor, practice, ROLE_PRACTICE_ADMIN);
 }
 
 bool policy_may_work_queue(const struct actor *actor, const struct id *practice)
@@ -224,6 +230,15 @@ bool policy_factor_fresh(const struct actor *actor, int64_t now)
 bool policy_may_view_alerts(const struct actor *actor)
 {
 	return actor != NULL && actor->role == ROLE_OPERATOR && actor->mfa;
+}
+
+bool policy_may_invite(const struct actor *actor, const struct target *target)
+{
+	if (actor == NULL || target == NULL || !target->exists || !actor->mfa || !actor->has_practice)
+		return false;
+	if (actor->role != ROLE_CLINICIAN && actor->role != ROLE_PRACTICE_ADMIN)
+		return false;
+	return enrolled_at(target, &actor->practice);
 }
 
 bool action_is_write(enum action action)

@@ -43,6 +43,7 @@ struct actor {
 	bool mfa;          /* this session passed a second factor */
 	bool mfa_enrolled; /* the account has one */
 	int64_t factor_at;  /* when this session last passed a second factor (0: never) */
+	bool mfa_required;  /* a patient whose practice requires a second factor */
 	/* The session token this actor presented (owned by the request), or NULL for local
 	 * command-line work. Passed to the vault, which believes only the token. */
 	const char *token;
@@ -94,12 +95,12 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload);
 /* Who may see the operator's alerts (breaker trips): operators, after their second factor. */
 bool policy_may_view_alerts(const struct actor *actor);
 
+/* Who may invite a patient to register an account tied to their record: a clinician or the
+ * practice admin of a practice where the patient is enrolled, after their second factor. */
+bool policy_may_invite(const struct actor *actor, const struct target *target);
 /* Who may publish appointment slots for a practice: its clinicians and practice admins, after
  * their second factor (slots are the practice's timetable, not a patient's record). */
 bool policy_may_manage_slots(const struct actor *actor, const struct id *practice);
-/* Who may change a practice's settings (the cancellation cut-off): its practice admins, after
- * their second factor. */
-bool policy_may_manage_practice(const struct actor *actor, const struct id *practice);
 /* Who may list a practice's clinical work (the repeat queue, a clinician's day list): its
  * clinicians, after their second factor. Each patient in such a list still passes the gate. */
 bool policy_may_work_queue(const struct actor *actor, const struct id *practice);
@@ -109,6 +110,12 @@ bool policy_may_work_queue(const struct actor *actor, const struct id *practice)
  * need any scope. */
 unsigned policy_proxy_scope_for(enum action action);
 const char *proxy_scope_name(unsigned one_scope);
+
+/* Whether this actor must pass a second factor before reaching any patient data: staff
+ * always; patients when a practice they are enrolled at requires it. */
+bool policy_needs_second_factor(const struct actor *actor);
+/* Who may change a practice's settings: its practice admin, after their second factor. */
+bool policy_may_manage_practice(const struct actor *actor, const struct id *practice);
 
 /* Step-up: exporting a record, granting proxy access, changing email, password or second
  * factor need a second factor passed within STEP_UP_SECONDS (limits.h) of now. */

@@ -15,14 +15,15 @@
 #include "limits.h"
 #include "web/html.h"
 #include "web/web.h"
+#include "web/web_int.h"
 
 #define PAGE_MAX (4u * 1024u * 1024u)
 #define SESSION_COOKIE "__Host-medkeep"
 #define LOGIN_COOKIE "__Host-medkeep-login"
 
-static const char html_type[] = "text/html; charset=utf-8";
+const char html_type[] = "text/html; charset=utf-8";
 
-static struct buf *page_buf(struct request *req)
+struct buf *page_buf(struct request *req)
 {
 	struct buf *b = arena_alloc(&req->arena, sizeof(*b));
 	if (b)
@@ -72,7 +73,7 @@ void web_error(struct request *req, struct response *res, int status, const char
 }
 
 /* The answer to a domain refusal: not found, paused by the breaker, or our fault. */
-static void domain_refusal(struct request *req, struct response *res, int rc, const char *missing)
+void web_domain_refusal(struct request *req, struct response *res, int rc, const char *missing)
 {
 	if (rc == DOMAIN_NOT_FOUND)
 		web_error(req, res, 404, missing);
@@ -86,7 +87,7 @@ static void domain_refusal(struct request *req, struct response *res, int rc, co
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 }
 
-static void format_date(int64_t t, char out[32])
+void web_format_date(int64_t t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -94,7 +95,7 @@ static void format_date(int64_t t, char out[32])
 	strftime(out, 32, "%d %b %Y", &tm);
 }
 
-static void format_size(int64_t n, char out[32])
+void web_format_size(int64_t n, char out[32])
 {
 	if (n < 1024)
 		snprintf(out, 32, "%lld bytes", (long long)n);
@@ -129,6 +130,10 @@ void web_home(struct request *req, struct response *res)
 	}
 	if (req->actor.role == ROLE_OPERATOR) {
 		respond_redirect(req, res, "/operator");
+		return;
+	}
+	if (req->actor.role == ROLE_PRACTICE_ADMIN) {
+		respond_redirect(req, res, "/practice");
 		return;
 	}
 	struct buf *b = page_buf(req);
@@ -175,7 +180,8 @@ static void login_page(struct request *req, struct response *res, int status, co
 	html_raw(b, "\"><label for=\"password\">Password</label>"
 		    "<input id=\"password\" name=\"password\" type=\"password\" "
 		    "autocomplete=\"current-password\" required maxlength=\"128\">"
-		    "<button type=\"submit\">Log in</button></form>");
+		    "<button type=\"submit\">Log in</button></form>"
+		    "<p><a href=\"/reset\">Forgotten your password?</a></p>");
 	html_end(b);
 	respond_buf(res, status, html_type, b);
 }
@@ -185,7 +191,7 @@ void web_login_form(struct request *req, struct response *res)
 	login_page(req, res, 200, NULL, NULL);
 }
 
-static int parse_form(struct request *req, struct form_field *fields, size_t *n)
+int web_parse_form(struct request *req, struct form_field *fields, size_t *n)
 {
 	const char *ct = req->content_type;
 	if (ct == NULL || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0)
@@ -194,11 +200,22 @@ static int parse_form(struct request *req, struct form_field *fields, size_t *n)
 			  LIMIT_FORM_FIELDS, n);
 }
 
+bool web_form_accepted(struct request *req, struct response *res, struct form_field *fields,
+		       size_t *n)
+{
+	const char *csrf = web_parse_form(req, fields, n) == 0 ? form_get(fields, *n, "csrf", NULL) : NULL;
+	if (!request_csrf_ok(req, csrf ? csrf : "")) {
+		web_error(req, res, 403, "Missing or wrong CSRF token.");
+		return false;
+	}
+	return true;
+}
+
 void web_login_submit(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	int p = parse_form(req, fields, &n);
+	int p = web_parse_form(req, fields, &n);
 	if (p == -2) {
 		web_error(req, res, 415, "Send the login form as application/x-www-form-urlencoded.");
 		return;
@@ -232,6 +249,12 @@ void web_login_submit(struct request *req, struct response *res)
 			   "Too many attempts. Wait 15 minutes, or reset your password.", email);
 		return;
 	}
+	if (rc == AUTH_UNVERIFIED) {
+		login_page(req, res, 403,
+			   "Please confirm your email address first: open the link we sent to it. "
+			   "(We have just sent a new one.)", email);
+		return;
+	}
 	if (rc != AUTH_OK) {
 		login_page(req, res, rc == AUTH_ERROR ? 500 : 401, "Email or password is incorrect.",
 			   email);
@@ -247,11 +270,8 @@ void web_logout(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	const char *csrf = parse_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL) : NULL;
-	if (!request_csrf_ok(req, csrf ? csrf : "")) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
+	if (!web_form_accepted(req, res, fields, &n))
 		return;
-	}
 	auth_logout(req->token, strlen(req->token), &req->actor);
 	cookie_header(req, res, SESSION_COOKIE, "", 0);
 	respond_redirect(req, res, "/login");
@@ -287,8 +307,8 @@ static void document_rows(struct buf *b, const struct document_view *docs, size_
 	for (size_t i = 0; i < n; i++) {
 		char id[ID_HEX_LEN + 1], date[32], size[32];
 		id_hex(&docs[i].id, id);
-		format_date(docs[i].created, date);
-		format_size(docs[i].size, size);
+		web_format_date(docs[i].created, date);
+		web_format_size(docs[i].size, size);
 		html_raw(b, "<li><a href=\"/documents/");
 		html_text(b, id);
 		html_raw(b, "\">");
@@ -349,7 +369,7 @@ static void new_device_box(struct request *req, struct buf *b)
 		if (!ss[i].new_device || ss[i].created < week_ago || id_eq(&ss[i].id, &req->actor.session))
 			continue;
 		char date[32];
-		format_date(ss[i].created, date);
+		web_format_date(ss[i].created, date);
 		html_raw(b, "<p class=\"status warn\" role=\"status\">New sign-in from ");
 		html_text(b, ss[i].device);
 		html_raw(b, " on ");
@@ -374,7 +394,7 @@ static void security_box(struct request *req, struct buf *b)
 		return;
 	}
 	char date[32];
-	format_date(ns[0].created, date);
+	web_format_date(ns[0].created, date);
 	html_raw(b, "<section class=\"status warn\" aria-labelledby=\"security\"><h2 id=\"security\">"
 		    "Security status</h2><p>A security incident involved your record (notice of ");
 	html_text(b, date);
@@ -394,7 +414,7 @@ void web_my_documents(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = document_list(&req->actor, &req->actor.patient, &req->arena, &docs, &n);
 	if (rc != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
@@ -421,7 +441,7 @@ static int read_document(struct request *req, struct response *res, bool with_bo
 					 &req->arena, v)
 			 : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK)
-		domain_refusal(req, res, rc, "There is no such document.");
+		web_domain_refusal(req, res, rc, "There is no such document.");
 	return rc;
 }
 
@@ -433,8 +453,8 @@ void web_document(struct request *req, struct response *res)
 	char id[ID_HEX_LEN + 1], date[32], size[32], pid[ID_HEX_LEN + 1];
 	id_hex(&v.id, id);
 	id_hex(&v.patient, pid);
-	format_date(v.created, date);
-	format_size(v.size, size);
+	web_format_date(v.created, date);
+	web_format_size(v.size, size);
 	struct buf *b = page_buf(req);
 	html_begin(b, v.title, &req->actor, req->csrf);
 	html_raw(b, "<p><a href=\"");
@@ -496,7 +516,7 @@ void web_patients(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = patient_list_visible(&req->actor, &req->arena, &ps, &n);
 	if (rc != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
@@ -540,10 +560,12 @@ void web_patient(struct request *req, struct response *res)
 	if (rc == DOMAIN_OK)
 		rc = document_list(&req->actor, &pid, &req->arena, &docs, &n);
 	if (rc != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such patient.");
+		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
 	struct buf *b = page_buf(req);
+	char pid_hex[ID_HEX_LEN + 1];
+	id_hex(&pid, pid_hex);
 	const char *title = arena_printf(&req->arena, "%s, %s", p.family, p.given);
 	html_begin(b, title ? title : "Patient", &req->actor, req->csrf);
 	html_raw(b, "<p><a href=\"/patients\">← Patients</a></p><h1>");
@@ -554,11 +576,11 @@ void web_patient(struct request *req, struct response *res)
 	html_text(b, p.birth_date);
 	html_raw(b, "</dd><dt>Practice</dt><dd>");
 	html_text(b, p.practice_name ? p.practice_name : "-");
-	char hex[ID_HEX_LEN + 1];
-	id_hex(&pid, hex);
 	html_raw(b, "</dd></dl><p><a href=\"/patients/");
-	html_text(b, hex);
-	html_raw(b, "/medications\">Medications and repeat requests</a></p><h2>Documents</h2>");
+	html_text(b, pid_hex);
+	html_raw(b, "/medications\">Medications and repeat requests</a></p><p><a href=\"/patients/");
+	html_text(b, pid_hex);
+	html_raw(b, "/invite\">Invite this patient to use the portal</a></p><h2>Documents</h2>");
 	document_rows(b, docs, n);
 	upload_form(b, &pid, req->csrf, true);
 	html_end(b);
@@ -620,7 +642,7 @@ void web_document_upload(struct request *req, struct response *res)
 		return;
 	}
 	if (rc != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such patient.");
+		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
 	char id[ID_HEX_LEN + 1];
@@ -670,7 +692,7 @@ void web_security(struct request *req, struct response *res)
 	if (rc == DOMAIN_OK && n > 0)
 		rc = document_list(&req->actor, &req->actor.patient, &req->arena, &docs, &nd);
 	if (rc != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	const char *ref = request_query(req, "reference");
@@ -694,7 +716,7 @@ void web_security(struct request *req, struct response *res)
 		html_raw(b, "<p>No security incident has involved your record.</p>");
 	for (size_t i = 0; i < n; i++) {
 		char date[32];
-		format_date(ns[i].created, date);
+		web_format_date(ns[i].created, date);
 		html_raw(b, "<article class=\"card notice\"><h2>Notice of ");
 		html_text(b, date);
 		html_raw(b, "</h2><p>Reference <strong>");
@@ -773,7 +795,7 @@ static const char *code_field(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (parse_form(req, fields, &n) != 0) {
+	if (web_parse_form(req, fields, &n) != 0) {
 		web_error(req, res, 400, "The form could not be read.");
 		return NULL;
 	}
@@ -842,12 +864,18 @@ void web_mfa_setup(struct request *req, struct response *res)
 	struct buf *b = page_buf(req);
 	html_begin(b, "Two-step sign-in", &req->actor, req->csrf);
 	html_raw(b, "<h1>Two-step sign-in</h1>");
-	if (req->actor.mfa_enrolled) {
-		html_raw(b, "<p class=\"status ok\">Two-step sign-in is on for your account.</p>");
+	const char *change = request_query(req, "change");
+	bool replacing = req->actor.mfa_enrolled && change && strcmp(change, "1") == 0;
+	if (req->actor.mfa_enrolled && !replacing) {
+		html_raw(b, "<p class=\"status ok\">Two-step sign-in is on for your account.</p>"
+			    "<p><a href=\"/mfa/setup?change=1\">Move it to a new authenticator app</a></p>");
 		html_end(b);
 		respond_buf(res, 200, html_type, b);
 		return;
 	}
+	/* Replacing a second factor is a sensitive change: a fresh one first (step-up). */
+	if (replacing && !web_stepped_up(req, res, "/mfa/setup?change=1"))
+		return;
 	char secret[TOTP_SECRET_B32_LEN + 1];
 	if (auth_mfa_enrol_begin(req->token, &req->actor, secret) != AUTH_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
@@ -856,6 +884,9 @@ void web_mfa_setup(struct request *req, struct response *res)
 	if (req->actor.role != ROLE_PATIENT)
 		html_raw(b, "<p class=\"status warn\">Staff accounts need two-step sign-in before they can "
 			    "see any patient's record.</p>");
+	else if (req->actor.mfa_required)
+		html_raw(b, "<p class=\"status warn\">Your practice asks every patient to use two-step "
+			    "sign-in. Set it up now to see your record.</p>");
 	html_raw(b, "<ol><li>Open an authenticator app on your phone (for example one from your phone's "
 		    "maker, or any app that supports TOTP).</li><li>Scan this code, or type the key "
 		    "below.</li><li>Enter the 6-digit code the app shows.</li></ol>");
@@ -877,6 +908,8 @@ void web_mfa_confirm(struct request *req, struct response *res)
 {
 	const char *code = code_field(req, res);
 	if (code == NULL)
+		return;
+	if (req->actor.mfa_enrolled && !web_stepped_up(req, res, "/mfa/setup?change=1"))
 		return;
 	struct login_result lr;
 	char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1];
@@ -907,7 +940,7 @@ void web_operator(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = alerts_list(&req->actor, &req->arena, &alerts, &n);
 	if (rc != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
@@ -959,8 +992,8 @@ void web_sessions(struct request *req, struct response *res)
 	for (size_t i = 0; i < n; i++) {
 		char id[ID_HEX_LEN + 1], created[32], seen[32];
 		id_hex(&ss[i].id, id);
-		format_date(ss[i].created, created);
-		format_date(ss[i].last_seen, seen);
+		web_format_date(ss[i].created, created);
+		web_format_date(ss[i].last_seen, seen);
 		bool current = id_eq(&ss[i].id, &req->actor.session);
 		html_raw(b, "<li><strong>");
 		html_text(b, ss[i].device[0] ? ss[i].device : "Unknown device");
@@ -990,11 +1023,8 @@ void web_session_revoke(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	const char *csrf = parse_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL) : NULL;
-	if (!request_csrf_ok(req, csrf ? csrf : "")) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
+	if (!web_form_accepted(req, res, fields, &n))
 		return;
-	}
 	struct id sid;
 	/* Only the account's own sessions: anything else is not found. */
 	if (request_param_id(req, 0, &sid) != 0 || auth_session_revoke(&req->actor, &sid) != AUTH_OK) {
@@ -1002,4 +1032,10 @@ void web_session_revoke(struct request *req, struct response *res)
 		return;
 	}
 	respond_redirect(req, res, "/sessions");
+}
+
+void web_cookie(struct request *req, struct response *res, const char *name, const char *value,
+		int max_age)
+{
+	cookie_header(req, res, name, value, max_age);
 }

@@ -16,54 +16,9 @@
 #include "util/strtonum.h"
 #include "web/html.h"
 #include "web/web.h"
+#include "web/web_int.h"
 
-#define PAGE_MAX (4u * 1024u * 1024u)
 #define BOOK_DAYS 14
-
-static const char html_type[] = "text/html; charset=utf-8";
-
-static struct buf *new_page(struct request *req)
-{
-	struct buf *b = arena_alloc(&req->arena, sizeof(*b));
-	if (b)
-		buf_init(b, &req->arena, PAGE_MAX);
-	return b;
-}
-
-static void refusal(struct request *req, struct response *res, int rc, const char *missing)
-{
-	if (rc == DOMAIN_NOT_FOUND)
-		web_error(req, res, 404, missing);
-	else if (rc == DOMAIN_TRIPPED)
-		web_error(req, res, 403, "Your access has been paused for review because of unusual "
-					 "activity. Please contact your practice.");
-	else if (rc == DOMAIN_GONE)
-		web_error(req, res, 410, "This record was erased at the patient's or practice's "
-					 "request and can no longer be read.");
-	else
-		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
-}
-
-/* Parse the urlencoded form and check its CSRF token; 0, or a 4xx already answered. */
-static int read_form(struct request *req, struct response *res, struct form_field *fields, size_t *n)
-{
-	const char *ct = req->content_type;
-	*n = 0;
-	if (ct == NULL || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
-		web_error(req, res, 415, "Send the form as application/x-www-form-urlencoded.");
-		return -1;
-	}
-	if (form_parse(req->body.data ? req->body.data : "", req->body.len, &req->arena, fields,
-		       LIMIT_FORM_FIELDS, n) != 0) {
-		web_error(req, res, 400, "The form could not be read.");
-		return -1;
-	}
-	if (!request_csrf_ok(req, form_get(fields, *n, "csrf", NULL))) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
-		return -1;
-	}
-	return 0;
-}
 
 static void csrf_field(struct buf *b, const char *csrf)
 {
@@ -202,10 +157,10 @@ static void medications_page(struct request *req, struct response *res, int stat
 	size_t nm = 0, nr = 0;
 	int rc = medication_list(&req->actor, &record, &req->arena, &meds, &nm, &reps, &nr);
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	struct buf *b = new_page(req);
+	struct buf *b = page_buf(req);
 	html_begin(b, "Medications", &req->actor, req->csrf);
 	html_raw(b, "<h1>Medications</h1><p class=\"lead\">Your current medicines, and repeat "
 		    "prescriptions you have asked for.</p>");
@@ -285,7 +240,7 @@ void web_repeat_request(struct request *req, struct response *res)
 {
 	struct form_field f[LIMIT_FORM_FIELDS];
 	size_t n;
-	if (read_form(req, res, f, &n) != 0)
+	if (!web_form_accepted(req, res, f, &n))
 		return;
 	struct id med;
 	if (request_param_id(req, 0, &med) != 0) {
@@ -307,7 +262,7 @@ void web_repeat_request(struct request *req, struct response *res)
 		return;
 	}
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such medication.");
+		web_domain_refusal(req, res, rc, "There is no such medication.");
 		return;
 	}
 	respond_redirect(req, res, "/medications?done=repeat");
@@ -321,11 +276,11 @@ void web_repeat_queue(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = repeat_queue(&req->actor, &req->arena, &items, &n);
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	const char *done = request_query(req, "done");
-	struct buf *b = new_page(req);
+	struct buf *b = page_buf(req);
 	html_begin(b, "Repeat requests", &req->actor, req->csrf);
 	html_raw(b, "<h1>Repeat requests</h1><p class=\"lead\">Open requests from your practice's "
 		    "patients, oldest first.</p>");
@@ -374,7 +329,7 @@ void web_repeat_decide(struct request *req, struct response *res)
 {
 	struct form_field f[LIMIT_FORM_FIELDS];
 	size_t n;
-	if (read_form(req, res, f, &n) != 0)
+	if (!web_form_accepted(req, res, f, &n))
 		return;
 	struct id rid;
 	if (request_param_id(req, 0, &rid) != 0) {
@@ -394,7 +349,7 @@ void web_repeat_decide(struct request *req, struct response *res)
 		return;
 	}
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such request.");
+		web_domain_refusal(req, res, rc, "There is no such request.");
 		return;
 	}
 	respond_redirect(req, res, "/repeats?done=1");
@@ -411,12 +366,12 @@ static void patient_medications_page(struct request *req, struct response *res, 
 	if (rc == DOMAIN_OK)
 		rc = medication_list(&req->actor, pid, &req->arena, &meds, &nm, &reps, &nr);
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such patient.");
+		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
 	char id[ID_HEX_LEN + 1];
 	id_hex(pid, id);
-	struct buf *b = new_page(req);
+	struct buf *b = page_buf(req);
 	const char *title = arena_printf(&req->arena, "Medications of %s, %s", p.family, p.given);
 	html_begin(b, title ? title : "Medications", &req->actor, req->csrf);
 	html_raw(b, "<p><a href=\"/patients/");
@@ -485,7 +440,7 @@ void web_medication_create(struct request *req, struct response *res)
 {
 	struct form_field f[LIMIT_FORM_FIELDS];
 	size_t n;
-	if (read_form(req, res, f, &n) != 0)
+	if (!web_form_accepted(req, res, f, &n))
 		return;
 	struct medication_new m = {.drug = form_get(f, n, "drug", NULL),
 				   .strength = form_get(f, n, "strength", NULL),
@@ -503,7 +458,7 @@ void web_medication_create(struct request *req, struct response *res)
 		return;
 	}
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such patient.");
+		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
 	char id[ID_HEX_LEN + 1];
@@ -516,7 +471,7 @@ void web_medication_stop(struct request *req, struct response *res)
 {
 	struct form_field f[LIMIT_FORM_FIELDS];
 	size_t n;
-	if (read_form(req, res, f, &n) != 0)
+	if (!web_form_accepted(req, res, f, &n))
 		return;
 	struct id med, patient;
 	if (request_param_id(req, 0, &med) != 0) {
@@ -530,7 +485,7 @@ void web_medication_stop(struct request *req, struct response *res)
 		return;
 	}
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such medication.");
+		web_domain_refusal(req, res, rc, "There is no such medication.");
 		return;
 	}
 	char id[ID_HEX_LEN + 1];
@@ -587,10 +542,10 @@ static void appointments_page(struct request *req, struct response *res, int sta
 		rc = slots_for_patient(&req->actor, &record, now, nz_day_start(now, BOOK_DAYS + 1),
 				       &req->arena, &slots, &ns);
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	struct buf *b = new_page(req);
+	struct buf *b = page_buf(req);
 	html_begin(b, "Appointments", &req->actor, req->csrf);
 	html_raw(b, "<h1>Appointments</h1>");
 	error_box(b, error);
@@ -667,7 +622,7 @@ void web_appointment_book(struct request *req, struct response *res)
 {
 	struct form_field f[LIMIT_FORM_FIELDS];
 	size_t n;
-	if (read_form(req, res, f, &n) != 0)
+	if (!web_form_accepted(req, res, f, &n))
 		return;
 	struct id record, slot;
 	if (!record_of(req, res, &record))
@@ -686,7 +641,7 @@ void web_appointment_book(struct request *req, struct response *res)
 		return;
 	}
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	respond_redirect(req, res, "/appointments?done=booked");
@@ -696,7 +651,7 @@ void web_appointment_cancel(struct request *req, struct response *res)
 {
 	struct form_field f[LIMIT_FORM_FIELDS];
 	size_t n;
-	if (read_form(req, res, f, &n) != 0)
+	if (!web_form_accepted(req, res, f, &n))
 		return;
 	struct id ap;
 	if (request_param_id(req, 0, &ap) != 0) {
@@ -713,7 +668,7 @@ void web_appointment_cancel(struct request *req, struct response *res)
 		return;
 	}
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such appointment.");
+		web_domain_refusal(req, res, rc, "There is no such appointment.");
 		return;
 	}
 	respond_redirect(req, res, req->actor.role == ROLE_PATIENT ? "/appointments?done=cancelled"
@@ -737,10 +692,10 @@ static void slots_page(struct request *req, struct response *res, int status, co
 	if (rc == DOMAIN_OK)
 		rc = practice_cutoff_get(&req->actor, &cutoff);
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	struct buf *b = new_page(req);
+	struct buf *b = page_buf(req);
 	html_begin(b, "Appointment slots", &req->actor, req->csrf);
 	html_raw(b, "<h1>Appointment slots</h1><p class=\"lead\">Times patients can book, in New "
 		    "Zealand time. Patients can cancel up to ");
@@ -749,7 +704,7 @@ static void slots_page(struct request *req, struct response *res, int status, co
 	html_text(b, cut);
 	html_raw(b, " before.");
 	if (policy_may_manage_practice(&req->actor, &req->actor.practice))
-		html_raw(b, " <a href=\"/practice/settings\">Change the cut-off</a>");
+		html_raw(b, " <a href=\"/practice/appointments\">Change the cut-off</a>");
 	html_raw(b, "</p>");
 	error_box(b, error);
 	if (done) {
@@ -813,7 +768,7 @@ void web_slots_publish(struct request *req, struct response *res)
 {
 	struct form_field f[LIMIT_FORM_FIELDS];
 	size_t n;
-	if (read_form(req, res, f, &n) != 0)
+	if (!web_form_accepted(req, res, f, &n))
 		return;
 	const char *c = form_get(f, n, "clinician", NULL);
 	const char *m = form_get(f, n, "minutes", NULL), *k = form_get(f, n, "count", NULL);
@@ -836,7 +791,7 @@ void web_slots_publish(struct request *req, struct response *res)
 		return;
 	}
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	respond_redirect(req, res, "/slots?done=1");
@@ -854,14 +809,14 @@ void web_day(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = day_list(&req->actor, day, &req->arena, &items, &n);
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	char d[16], prev[16], next[16];
 	nz_format_date(day, d, sizeof(d));
 	nz_format_date(nz_day_start(day, -1), prev, sizeof(prev));
 	nz_format_date(nz_day_start(day, 1), next, sizeof(next));
-	struct buf *b = new_page(req);
+	struct buf *b = page_buf(req);
 	html_begin(b, "My day", &req->actor, req->csrf);
 	html_raw(b, "<h1>My day: ");
 	html_text(b, d);
@@ -914,12 +869,12 @@ static void settings_page(struct request *req, struct response *res, int status,
 			 ? practice_cutoff_get(&req->actor, &cutoff)
 			 : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	struct buf *b = new_page(req);
-	html_begin(b, "Practice settings", &req->actor, req->csrf);
-	html_raw(b, "<h1>Practice settings</h1>");
+	struct buf *b = page_buf(req);
+	html_begin(b, "Appointment settings", &req->actor, req->csrf);
+	html_raw(b, "<h1>Appointment settings</h1>");
 	error_box(b, error);
 	if (done) {
 		html_raw(b, "<p class=\"status ok\" role=\"status\">");
@@ -928,8 +883,8 @@ static void settings_page(struct request *req, struct response *res, int status,
 	}
 	char v[16];
 	snprintf(v, sizeof(v), "%d", cutoff);
-	html_raw(b, "<form method=\"post\" action=\"/practice/settings\" class=\"card\">"
-		    "<h2>Appointment cancellations</h2>");
+	html_raw(b, "<form method=\"post\" action=\"/practice/appointments\" class=\"card\">"
+		    "<h2>Cancellations</h2>");
 	csrf_field(b, req->csrf);
 	html_raw(b, "<label for=\"cutoff\">Patients can cancel online until this many minutes "
 		    "before the appointment</label><input id=\"cutoff\" name=\"cutoff\" "
@@ -940,17 +895,17 @@ static void settings_page(struct request *req, struct response *res, int status,
 	respond_page(res, status, b);
 }
 
-void web_practice_settings(struct request *req, struct response *res)
+void web_appointment_settings(struct request *req, struct response *res)
 {
 	const char *done = request_query(req, "done");
 	settings_page(req, res, 200, NULL, done && strcmp(done, "1") == 0 ? "Saved." : NULL);
 }
 
-void web_practice_settings_save(struct request *req, struct response *res)
+void web_appointment_settings_save(struct request *req, struct response *res)
 {
 	struct form_field f[LIMIT_FORM_FIELDS];
 	size_t n;
-	if (read_form(req, res, f, &n) != 0)
+	if (!web_form_accepted(req, res, f, &n))
 		return;
 	const char *c = form_get(f, n, "cutoff", NULL);
 	int64_t minutes = -1;
@@ -965,8 +920,8 @@ void web_practice_settings_save(struct request *req, struct response *res)
 		return;
 	}
 	if (rc != DOMAIN_OK) {
-		refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	respond_redirect(req, res, "/practice/settings?done=1");
+	respond_redirect(req, res, "/practice/appointments?done=1");
 }

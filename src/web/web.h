@@ -25,6 +25,35 @@ void web_mfa_form(struct request *req, struct response *res);
 void web_mfa_submit(struct request *req, struct response *res);
 void web_mfa_setup(struct request *req, struct response *res);
 void web_mfa_confirm(struct request *req, struct response *res);
+void web_practice(struct request *req, struct response *res);
+void web_practice_settings(struct request *req, struct response *res);
+
+/* Account lifecycle pages (pages_account.c). */
+void web_step_up_form(struct request *req, struct response *res);
+void web_step_up_submit(struct request *req, struct response *res);
+void web_register_form(struct request *req, struct response *res);
+void web_register_submit(struct request *req, struct response *res);
+void web_verify_form(struct request *req, struct response *res);
+void web_verify_submit(struct request *req, struct response *res);
+void web_reset_form(struct request *req, struct response *res);
+void web_reset_submit(struct request *req, struct response *res);
+void web_reset_confirm_form(struct request *req, struct response *res);
+void web_reset_confirm_submit(struct request *req, struct response *res);
+void web_account(struct request *req, struct response *res);
+void web_account_password_form(struct request *req, struct response *res);
+void web_account_password_submit(struct request *req, struct response *res);
+void web_account_email_form(struct request *req, struct response *res);
+void web_account_email_submit(struct request *req, struct response *res);
+void web_account_email_confirm_form(struct request *req, struct response *res);
+void web_account_email_confirm_submit(struct request *req, struct response *res);
+void web_account_recovery(struct request *req, struct response *res);
+void web_invite_form(struct request *req, struct response *res);
+void web_invite_submit(struct request *req, struct response *res);
+/* Step-up: true when the actor passed a second factor within STEP_UP_SECONDS; otherwise the
+ * answer is given (to /step-up?next=next, or a page asking to set a second factor up first)
+ * and false returned. next: a local path (a GET page to come back to). */
+bool web_stepped_up(struct request *req, struct response *res, const char *next);
+
 
 /* Medications, repeat prescriptions and appointments (pages_careplan.c). */
 void web_medications(struct request *req, struct response *res);
@@ -40,8 +69,8 @@ void web_appointment_cancel(struct request *req, struct response *res);
 void web_slots(struct request *req, struct response *res);
 void web_slots_publish(struct request *req, struct response *res);
 void web_day(struct request *req, struct response *res);
-void web_practice_settings(struct request *req, struct response *res);
-void web_practice_settings_save(struct request *req, struct response *res);
+void web_appointment_settings(struct request *req, struct response *res);
+void web_appointment_settings_save(struct request *req, struct response *res);
 
 /* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
 struct document_view;

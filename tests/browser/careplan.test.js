@@ -138,7 +138,7 @@ describe('medications and appointments in a browser', () => {
     await pat.context.close();
 
     const admin = await open('admin1@demo.test');
-    for (const p of ['/practice/settings', '/slots']) {
+    for (const p of ['/practice/appointments', '/slots']) {
       await admin.page.goto(`${admin.base}${p}`);
       await checkPage(admin.page, p);
     }

@@ -102,11 +102,11 @@ describe('appointments', () => {
     assert.equal((await p1.post('/appointments', form(p1, { slot }))).status, 303);
     const ap = sqlite(srv.dir, `SELECT lower(hex(id)) FROM appointment WHERE slot_id=X'${slot}' AND cancelled IS NULL`);
     // A cut-off of a week: too close to cancel online.
-    const settings = await admin.get('/practice/settings');
+    const settings = await admin.get('/practice/appointments');
     assert.equal(settings.status, 200);
     assert.match(settings.text, /value="120"/);
-    assert.equal((await admin.post('/practice/settings', form(admin, { cutoff: '99999' }))).status, 400);
-    assert.equal((await admin.post('/practice/settings', form(admin, { cutoff: '10080' }))).status, 303);
+    assert.equal((await admin.post('/practice/appointments', form(admin, { cutoff: '99999' }))).status, 400);
+    assert.equal((await admin.post('/practice/appointments', form(admin, { cutoff: '10080' }))).status, 303);
     const page = await p1.get('/appointments');
     assert.equal(cancelForms(page.text).includes(ap), false, 'no cancel button past the cut-off');
     const late = await p1.post(`/appointments/${ap}/cancel`, form(p1, {}));
@@ -114,7 +114,7 @@ describe('appointments', () => {
     assert.match(late.text, /too close to the appointment to cancel it here/);
     assert.equal(sqlite(srv.dir, `SELECT cancelled IS NULL FROM appointment WHERE id=X'${ap}'`), '1');
     // Back to two hours: cancelled, and the slot is free again.
-    assert.equal((await admin.post('/practice/settings', form(admin, { cutoff: '120' }))).status, 303);
+    assert.equal((await admin.post('/practice/appointments', form(admin, { cutoff: '120' }))).status, 303);
     const ok = await p1.post(`/appointments/${ap}/cancel`, form(p1, {}));
     assert.equal(ok.status, 303);
     assert.equal(ok.headers.get('location'), '/appointments?done=cancelled');
@@ -126,9 +126,9 @@ describe('appointments', () => {
       [`appointment.cancel|fail|${ap}`, `appointment.cancel|allow|${ap}`, `appointment.cancel|fail|${ap}`]);
     // Only the practice admin changes settings.
     for (const c of [clin, other, op, p1]) {
-      const s = await c.post('/practice/settings', form(c, { cutoff: '0' }));
+      const s = await c.post('/practice/appointments', form(c, { cutoff: '0' }));
       assert.equal(s.status, 404, `settings by ${c.session.role}`);
-      assert.equal((await c.get('/practice/settings')).status, 404);
+      assert.equal((await c.get('/practice/appointments')).status, 404);
     }
     assert.equal(sqlite(srv.dir, 'SELECT cancel_cutoff_minutes FROM practice_setting'), '120');
   });

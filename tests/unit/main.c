@@ -14,6 +14,7 @@ static const struct {
 	{"audit", test_audit},   {"parse", test_parse}, {"html", test_html},
 	{"breaker", test_breaker}, {"keys", test_keys},   {"checkpoint", test_checkpoint},
 	{"careplan", test_careplan},
+	{"pwrules", test_pwrules}, {"maillane", test_mail_lane},
 };
 
 int main(void)

@@ -25,5 +25,7 @@ void test_breaker(void);
 void test_keys(void);
 void test_checkpoint(void);
 void test_careplan(void);
+void test_pwrules(void);
+void test_mail_lane(void);
 
 #endif

@@ -163,6 +163,26 @@ void test_policy(void)
 	for (enum action act = ACTION_PATIENT_READ; act <= ACTION_LAST; act++)
 		CHECK(policy_decide(&no_mfa, act, &t, &g) != 0);
 	CHECK(policy_decide(&self, ACTION_DOCUMENT_READ, &t, &g) == 0);
+	/* a practice that requires a second factor of its patients */
+	{
+		struct actor req;
+		make_actor(PATIENT_SELF, &req);
+		CHECK(!policy_needs_second_factor(&req));
+		req.mfa_required = true;
+		CHECK(policy_needs_second_factor(&req));
+		CHECK(policy_decide(&req, ACTION_DOCUMENT_READ, &t, &g) != 0);
+		req.mfa = true;
+		CHECK(policy_decide(&req, ACTION_DOCUMENT_READ, &t, &g) == 0);
+		struct actor admin, clin2;
+		make_actor(ADMIN_SAME, &admin);
+		make_actor(CLINICIAN_SAME, &clin2);
+		CHECK(policy_needs_second_factor(&admin) && policy_needs_second_factor(&clin2));
+		CHECK(policy_may_manage_practice(&admin, &P));
+		CHECK(!policy_may_manage_practice(&admin, &Q));
+		CHECK(!policy_may_manage_practice(&clin2, &P));
+		admin.mfa = false;
+		CHECK(!policy_may_manage_practice(&admin, &P));
+	}
 	/* step-up: a second factor within five minutes */
 	{
 		struct actor f;
@@ -177,6 +197,27 @@ void test_policy(void)
 		f.mfa = true;
 		f.factor_at = 0;
 		CHECK(!policy_factor_fresh(&f, 10));
+	}
+	/* who may invite a patient to register: staff of a practice where they are enrolled */
+	{
+		struct actor who;
+		make_actor(CLINICIAN_SAME, &who);
+		CHECK(policy_may_invite(&who, &t));
+		who.role = ROLE_PRACTICE_ADMIN;
+		CHECK(policy_may_invite(&who, &t));
+		who.mfa = false;
+		CHECK(!policy_may_invite(&who, &t));
+		make_actor(CLINICIAN_OTHER, &who);
+		CHECK(!policy_may_invite(&who, &t));
+		make_actor(OPERATOR, &who);
+		CHECK(!policy_may_invite(&who, &t));
+		make_actor(PATIENT_SELF, &who);
+		CHECK(!policy_may_invite(&who, &t));
+		make_actor(CLINICIAN_SAME, &who);
+		struct target gone = t;
+		gone.exists = false;
+		CHECK(!policy_may_invite(&who, &gone));
+		CHECK(!policy_may_invite(NULL, &t) && !policy_may_invite(&who, NULL));
 	}
 	/* a patient enrolled at several practices is reachable from each */
 	struct target multi = {.exists = true, .patient = A, .n_practices = 2, .practices = {Q, P}};

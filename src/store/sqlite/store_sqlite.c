@@ -109,7 +109,23 @@ static const char *const migrations[] = {
 	" revoked INTEGER, detail BLOB);"
 	"CREATE INDEX proxy_by_account ON proxy_grant(account_id, patient_id);"
 	"CREATE INDEX proxy_by_patient ON proxy_grant(patient_id);",
-	/* 9: careplan: medications and repeat requests (store_medications.c); slots, appointments,
+	/* 9: a practice may require a second factor of its patients too (store_practice.c) */
+	"ALTER TABLE practice ADD COLUMN require_patient_mfa INTEGER NOT NULL DEFAULT 0;",
+	/* 10: account lifecycle (store_account.c): single-use tokens (invitation, email
+	 * verification, password reset, email change) kept only as hashes; whether an account's
+	 * address is verified (accounts made before: yes); the keyed-hash marks of its personal
+	 * words (src/auth/pwrules.h); outbox retries with backoff */
+	"ALTER TABLE account ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE account ADD COLUMN pw_marks BLOB;"
+	"CREATE TABLE account_token (hash BLOB PRIMARY KEY, kind TEXT NOT NULL,"
+	" account_id BLOB NOT NULL, patient_id BLOB, practice_id BLOB, created_by BLOB, email TEXT,"
+	" email_ct BLOB, detail BLOB, created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	" used INTEGER) WITHOUT ROWID;"
+	"CREATE INDEX account_token_by_account ON account_token(account_id, kind, created);"
+	"ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN next_try INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX outbox_due ON outbox(next_try) WHERE sent IS NULL;",
+	/* 11: careplan: medications and repeat requests (store_medications.c); slots, appointments,
 	 * practice settings and staff display names (store_appointments.c). Free text and drug
 	 * details are sealed with the patient's key; one open repeat request per medication and
 	 * one live appointment per slot are unique indexes, so a race cannot make two. */
@@ -283,7 +299,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SESSION_CREATE] = "INSERT INTO session (token_hash, id, account_id, csrf, created,"
 			     " last_seen, mfa, device, ip, new_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[S_SESSION_GET] = "SELECT s.id, s.account_id, s.csrf, s.created, s.last_seen, a.role,"
-			  " a.practice_id, a.patient_id, s.mfa, a.totp_ct IS NOT NULL, s.device"
+			  " a.practice_id, a.patient_id, s.mfa, a.totp_ct IS NOT NULL, s.device,"
+			  " EXISTS (SELECT 1 FROM enrolment e JOIN practice p ON p.id = e.practice_id"
+			  "  WHERE e.patient_id = a.patient_id AND p.require_patient_mfa = 1)"
 			  " FROM session s JOIN account a ON a.id = s.account_id"
 			  " WHERE s.token_hash = ? AND a.locked = 0",
 	[S_SESSION_TOUCH] = "UPDATE session SET last_seen = ? WHERE token_hash = ?",
@@ -958,6 +976,7 @@ int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session
 		out->mfa = sqlite3_column_int(s, 8) != 0;
 		out->mfa_enrolled = sqlite3_column_int(s, 9) != 0;
 		sq_col_text_fixed(s, 10, out->device, sizeof(out->device));
+		out->mfa_required = sqlite3_column_int(s, 11) != 0;
 		rc = STORE_OK;
 	}
 	sqlite3_reset(s);

@@ -1,0 +1,33 @@
+/* Internal to src/web: what the page files (pages.c, pages_PART.c) share. */
+#ifndef MEDKEEP_WEB_INT_H
+#define MEDKEEP_WEB_INT_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http/http.h"
+#include "http/parse.h"
+#include "util/buf.h"
+#include "web/html.h"
+
+extern const char html_type[];
+
+/* A page's output buffer, from the request's arena (bounded by PAGE_MAX). */
+struct buf *page_buf(struct request *req);
+/* The page for a domain refusal: 404 with `missing`, 403 when the breaker paused the actor,
+ * 410 for an erased record, 500 otherwise. */
+void web_domain_refusal(struct request *req, struct response *res, int rc, const char *missing);
+/* "29 Nov 2026" (UTC). */
+void web_format_date(int64_t t, char out[32]);
+/* "1.2 MB" and the like. */
+void web_format_size(int64_t n, char out[32]);
+/* Parse an application/x-www-form-urlencoded body: 0, -1 malformed, -2 wrong content type. */
+int web_parse_form(struct request *req, struct form_field *fields, size_t *n);
+/* Set (max_age > 0) or clear (0) a __Host- cookie with the portal's attributes. */
+void web_cookie(struct request *req, struct response *res, const char *name, const char *value,
+		int max_age);
+/* Parse a form (LIMIT_FORM_FIELDS fields) and check its CSRF token; when either fails, answer
+ * 403 and return false. */
+bool web_form_accepted(struct request *req, struct response *res, struct form_field *fields,
+		       size_t *n);
+
+#endif
