@@ -103,7 +103,7 @@ static int slot_start_param(void *ctx, const char *k, const char *v)
 void fhir_slot_search(struct request *req, struct response *res)
 {
 	static const char *const allowed[] = {"schedule", "start", "status", NULL};
-	if (careplan_params_ok(req, allowed) != 0) {
+	if (fhir_params_ok(req, allowed) != 0) {
 		fhir_error(req, res, 400, "Unsupported search parameter");
 		return;
 	}
@@ -142,20 +142,18 @@ void fhir_slot_search(struct request *req, struct response *res)
 					status && strcmp(status, "free") == 0, &req->arena, &slots, &n);
 	}
 	if (rc != DOMAIN_OK) {
-		careplan_refusal(req, res, rc, "Slot");
+		fhir_domain_error(req, res, rc, "Slot");
 		return;
 	}
-	json_t *b = careplan_bundle(req);
+	json_t *b = fhir_bundle_new(req);
 	for (size_t i = 0; b && i < n; i++) {
 		if (sched && !id_eq(&slots[i].clinician, &clinician))
 			continue;
 		if (status && strcmp(status, slots[i].booked ? "busy" : "free") != 0)
 			continue;
-		const char *url = arena_printf(&req->arena, "%s/%s", careplan_base(req),
-					       careplan_ref(&req->arena, "Slot", &slots[i].id));
-		careplan_bundle_add(b, url, slot_json(&req->arena, &slots[i]));
+		fhir_bundle_add(req, b, "Slot", &slots[i].id, slot_json(&req->arena, &slots[i]));
 	}
-	careplan_respond(req, res, 200, b);
+	fhir_respond(req, res, 200, b);
 }
 
 void fhir_slot_read(struct request *req, struct response *res)
@@ -165,10 +163,10 @@ void fhir_slot_read(struct request *req, struct response *res)
 	int rc = request_param_id(req, 0, &id) == 0 ? slot_read(&req->actor, &id, &req->arena, &s)
 						    : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK) {
-		careplan_refusal(req, res, rc, "Slot");
+		fhir_domain_error(req, res, rc, "Slot");
 		return;
 	}
-	careplan_respond(req, res, 200, slot_json(&req->arena, &s));
+	fhir_respond(req, res, 200, slot_json(&req->arena, &s));
 }
 
 /* --- Appointment --- */
@@ -176,7 +174,7 @@ void fhir_slot_read(struct request *req, struct response *res)
 void fhir_appointment_search(struct request *req, struct response *res)
 {
 	static const char *const allowed[] = {"patient", NULL};
-	if (careplan_params_ok(req, allowed) != 0) {
+	if (fhir_params_ok(req, allowed) != 0) {
 		fhir_error(req, res, 400, "Unsupported search parameter");
 		return;
 	}
@@ -192,16 +190,14 @@ void fhir_appointment_search(struct request *req, struct response *res)
 			 ? appointment_list(&req->actor, &pid, (int64_t)time(NULL), &req->arena, &aps, &n)
 			 : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK) {
-		careplan_refusal(req, res, rc, "Patient");
+		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	json_t *b = careplan_bundle(req);
+	json_t *b = fhir_bundle_new(req);
 	for (size_t i = 0; b && i < n; i++) {
-		const char *url = arena_printf(&req->arena, "%s/%s", careplan_base(req),
-					       careplan_ref(&req->arena, "Appointment", &aps[i].id));
-		careplan_bundle_add(b, url, appointment_json(&req->arena, &aps[i]));
+		fhir_bundle_add(req, b, "Appointment", &aps[i].id, appointment_json(&req->arena, &aps[i]));
 	}
-	careplan_respond(req, res, 200, b);
+	fhir_respond(req, res, 200, b);
 }
 
 void fhir_appointment_read(struct request *req, struct response *res)
@@ -212,10 +208,10 @@ void fhir_appointment_read(struct request *req, struct response *res)
 			 ? appointment_read(&req->actor, &id, (int64_t)time(NULL), &req->arena, &v)
 			 : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK) {
-		careplan_refusal(req, res, rc, "Appointment");
+		fhir_domain_error(req, res, rc, "Appointment");
 		return;
 	}
-	careplan_respond(req, res, 200, appointment_json(&req->arena, &v));
+	fhir_respond(req, res, 200, appointment_json(&req->arena, &v));
 }
 
 /* A reference "Type/{id}" of the given type; -1 otherwise. */
@@ -309,14 +305,14 @@ void fhir_appointment_create(struct request *req, struct response *res)
 	if (rc == DOMAIN_OK)
 		rc = appointment_read(&req->actor, &id, now, &req->arena, &v);
 	if (rc != DOMAIN_OK) {
-		careplan_refusal(req, res, rc, "Patient");
+		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	const char *loc = arena_printf(&req->arena, "%s/%s", careplan_base(req),
+	const char *loc = arena_printf(&req->arena, "%s/%s", fhir_base_url(req),
 				       careplan_ref(&req->arena, "Appointment", &id));
 	if (loc)
 		response_header(res, "Location", loc);
-	careplan_respond(req, res, 201, appointment_json(&req->arena, &v));
+	fhir_respond(req, res, 201, appointment_json(&req->arena, &v));
 }
 
 int fhir_appointments_everything(const struct actor *a, const struct id *patient, struct arena *ar,

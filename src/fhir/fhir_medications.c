@@ -16,85 +16,16 @@
 #include "fhir/fhir_careplan_int.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "domain/medications.h"
 #include "util/nztime.h"
 
-static const char fhir_type[] = "application/fhir+json; charset=utf-8";
 static const char category_system[] =
 	"http://terminology.hl7.org/CodeSystem/medicationrequest-category";
 
 /* --- shared steps (fhir_careplan_int.h) --- */
-
-void careplan_respond(struct request *req, struct response *res, int status, json_t *o)
-{
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	char *copy = s ? arena_strdup(&req->arena, s) : NULL;
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-	if (copy == NULL) {
-		fhir_error(req, res, 500, "The response could not be made");
-		return;
-	}
-	respond(res, status, fhir_type, copy, strlen(copy));
-}
-
-void careplan_refusal(struct request *req, struct response *res, int rc, const char *what)
-{
-	const char *m = NULL;
-	if (rc == DOMAIN_NOT_FOUND) {
-		m = arena_printf(&req->arena, "%s not found", what);
-		fhir_error(req, res, 404, m ? m : "not found");
-	} else if (rc == DOMAIN_TRIPPED) {
-		fhir_error(req, res, 403, "Access paused for review because of unusual activity");
-	} else if (rc == DOMAIN_GONE) {
-		m = arena_printf(&req->arena, "%s erased: the patient's record was deleted and can "
-					      "no longer be read", what);
-		fhir_error(req, res, 410, m ? m : "erased");
-	} else {
-		fhir_error(req, res, 500, "The request could not be completed");
-	}
-}
-
-const char *careplan_base(struct request *req)
-{
-	const char *host = request_header(req, "Host");
-	char clean[128];
-	size_t j = 0;
-	for (const char *p = host ? host : ""; *p && j + 1 < sizeof(clean); p++) {
-		char c = *p;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
-			break;
-		clean[j++] = c;
-	}
-	clean[j] = '\0';
-	return arena_printf(&req->arena, "%s://%s/fhir/R4", request_is_tls() ? "https" : "http",
-			    j ? clean : "localhost");
-}
-
-json_t *careplan_bundle(struct request *req)
-{
-	const char *self = arena_printf(&req->arena, "%s%s", careplan_base(req), req->path + 8);
-	return json_pack("{s:s, s:s, s:i, s:[{s:s, s:s}], s:[]}", "resourceType", "Bundle", "type",
-			 "searchset", "total", 0, "link", "relation", "self", "url",
-			 self ? self : "", "entry");
-}
-
-void careplan_bundle_add(json_t *bundle, const char *full_url, json_t *resource)
-{
-	json_t *entries = json_object_get(bundle, "entry");
-	json_array_append_new(entries, json_pack("{s:s, s:o, s:{s:s}}", "fullUrl",
-						 full_url ? full_url : "", "resource", resource,
-						 "search", "mode", "match"));
-	json_object_set_new(bundle, "total", json_integer((json_int_t)json_array_size(entries)));
-}
 
 const char *careplan_ref(struct arena *ar, const char *type, const struct id *id)
 {
@@ -105,12 +36,9 @@ const char *careplan_ref(struct arena *ar, const char *type, const struct id *id
 
 const char *careplan_instant(struct arena *ar, int64_t t)
 {
-	char s[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return arena_strdup(ar, s);
+	char out[32];
+	fhir_instant(t, out);
+	return arena_strdup(ar, out);
 }
 
 const char *careplan_date(struct arena *ar, int64_t t)
@@ -127,23 +55,6 @@ int careplan_patient_param(const char *v, struct id *out)
 	if (strncmp(v, "Patient/", 8) == 0)
 		v += 8;
 	return id_parse(out, v, strlen(v));
-}
-
-static int allow_params(void *ctx, const char *k, const char *v)
-{
-	(void)v;
-	const char *const *allowed = ctx;
-	if (strcmp(k, "_format") == 0)
-		return 0;
-	for (size_t i = 0; allowed[i]; i++)
-		if (strcmp(k, allowed[i]) == 0)
-			return 0;
-	return 1;
-}
-
-int careplan_params_ok(struct request *req, const char *const *allowed)
-{
-	return request_query_each(req, allow_params, (void *)allowed);
 }
 
 json_t *careplan_entry(struct arena *ar, const struct id *id, json_t *resource)
@@ -247,16 +158,14 @@ struct search_ctx {
 static void add_match(void *ctx, const struct id *id, json_t *o)
 {
 	struct search_ctx *s = ctx;
-	const char *url = arena_printf(&s->req->arena, "%s/%s", careplan_base(s->req),
-				       careplan_ref(&s->req->arena, "MedicationRequest", id));
 	if (o)
-		careplan_bundle_add(s->bundle, url, o);
+		fhir_bundle_add(s->req, s->bundle, "MedicationRequest", id, o);
 }
 
 void fhir_medreq_search(struct request *req, struct response *res)
 {
 	static const char *const allowed[] = {"patient", "intent", NULL};
-	if (careplan_params_ok(req, allowed) != 0) {
+	if (fhir_params_ok(req, allowed) != 0) {
 		fhir_error(req, res, 400, "Unsupported search parameter");
 		return;
 	}
@@ -271,16 +180,16 @@ void fhir_medreq_search(struct request *req, struct response *res)
 		return;
 	}
 	struct id pid;
-	struct search_ctx ctx = {req, careplan_bundle(req)};
+	struct search_ctx ctx = {req, fhir_bundle_new(req)};
 	int rc = careplan_patient_param(p, &pid) == 0
 			 ? each_resource(&req->actor, &pid, intent, &req->arena, add_match, &ctx)
 			 : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK) {
 		json_decref(ctx.bundle);
-		careplan_refusal(req, res, rc, "Patient");
+		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	careplan_respond(req, res, 200, ctx.bundle);
+	fhir_respond(req, res, 200, ctx.bundle);
 }
 
 void fhir_medreq_read(struct request *req, struct response *res)
@@ -293,10 +202,10 @@ void fhir_medreq_read(struct request *req, struct response *res)
 			 ? medication_request_read(&req->actor, &id, &req->arena, &is_repeat, &m, &r)
 			 : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK) {
-		careplan_refusal(req, res, rc, "MedicationRequest");
+		fhir_domain_error(req, res, rc, "MedicationRequest");
 		return;
 	}
-	careplan_respond(req, res, 200,
+	fhir_respond(req, res, 200,
 			 is_repeat ? repeat_json(&req->arena, &r, &m) : medication_json(&req->arena, &m));
 }
 
