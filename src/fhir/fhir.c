@@ -397,14 +397,21 @@ out:
 	return rc;
 }
 
-void fhir_docref_create(struct request *req, struct response *res)
+bool fhir_json_body(struct request *req, struct response *res)
 {
 	const char *ct = req->content_type;
 	if (ct == NULL || (strncmp(ct, "application/fhir+json", 21) != 0 &&
 			   strncmp(ct, "application/json", 16) != 0)) {
 		fhir_error(req, res, 415, "Send the resource as application/fhir+json");
-		return;
+		return false;
 	}
+	return true;
+}
+
+void fhir_docref_create(struct request *req, struct response *res)
+{
+	if (!fhir_json_body(req, res))
+		return;
 	struct document_new d;
 	const char *why = NULL;
 	enum document_kind def = req->actor.role == ROLE_PATIENT ? DOC_PATIENT_UPLOAD : DOC_CLINICAL_LETTER;

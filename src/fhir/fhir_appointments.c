@@ -280,12 +280,8 @@ out:
 
 void fhir_appointment_create(struct request *req, struct response *res)
 {
-	const char *ct = req->content_type;
-	if (ct == NULL || (strncmp(ct, "application/fhir+json", 21) != 0 &&
-			   strncmp(ct, "application/json", 16) != 0)) {
-		fhir_error(req, res, 415, "Send the resource as application/fhir+json");
+	if (!fhir_json_body(req, res))
 		return;
-	}
 	struct appointment_new an;
 	const char *why = NULL;
 	if (fhir_appointment_parse(req->body.data ? req->body.data : "", req->body.len, &req->arena,

@@ -2,6 +2,7 @@
 #ifndef MEDKEEP_FHIR_INT_H
 #define MEDKEEP_FHIR_INT_H
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fhir/fhir.h"
@@ -20,5 +21,9 @@ void fhir_bundle_add(struct request *req, json_t *bundle, const char *type, cons
 int fhir_params_ok(struct request *req, const char *const *allowed);
 /* The OperationOutcome for a domain refusal: 404 "<what> not found", 403, 410 or 500. */
 void fhir_domain_error(struct request *req, struct response *res, int rc, const char *what);
+
+/* Whether a posted resource is JSON (application/fhir+json or application/json); when not,
+ * answers 415 and returns false. */
+bool fhir_json_body(struct request *req, struct response *res);
 
 #endif
