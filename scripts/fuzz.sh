@@ -52,6 +52,7 @@ HARNESSES=(
 	"path|4096|45|ALL"
 	"vault_msg|65536|60|ALL"
 	"checkpoints|65536|60|ALL"
+	"appointment_json|65536|60|ALL"
 	"conf|16384|40|src/util/conf.c"
 	"webauthn_attestation|8192|150|src/crypto/webauthn.c src/util/conf.c"
 	"webauthn_auth_data|2048|90|src/crypto/webauthn.c src/util/conf.c"

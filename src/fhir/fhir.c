@@ -1,4 +1,5 @@
 #include "fhir/fhir.h"
+#include "fhir/fhir_int.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@ static const char nhi_system[] = "https://standards.digital.health.nz/ns/nhi-id"
 static const char loinc_system[] = "http://loinc.org";
 
 /* Serialise o (stealing the reference) into the response. */
-static void respond_json(struct request *req, struct response *res, int status, json_t *o)
+void fhir_respond(struct request *req, struct response *res, int status, json_t *o)
 {
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
@@ -41,6 +42,8 @@ static const char *issue_code(int status)
 		return "forbidden";
 	case 404:
 		return "not-found";
+	case 409:
+		return "conflict";
 	case 410:
 		return "deleted";
 	case 413:
@@ -59,11 +62,11 @@ void fhir_error(struct request *req, struct response *res, int status, const cha
 	json_t *o = json_pack("{s:s, s:[{s:s, s:s, s:s}]}", "resourceType", "OperationOutcome",
 			      "issue", "severity", "error", "code", issue_code(status), "diagnostics",
 			      message);
-	respond_json(req, res, status, o);
+	fhir_respond(req, res, status, o);
 }
 
 /* Base URL for fullUrl and Location, from the Host header with anything odd refused. */
-static const char *base_url(struct request *req)
+const char *fhir_base_url(struct request *req)
 {
 	const char *host = request_header(req, "Host");
 	char clean[128];
@@ -80,7 +83,7 @@ static const char *base_url(struct request *req)
 			    j ? clean : "localhost");
 }
 
-static void instant(int64_t t, char out[32])
+void fhir_instant(int64_t t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -91,7 +94,7 @@ static void instant(int64_t t, char out[32])
 void fhir_metadata(struct request *req, struct response *res)
 {
 	char date[32];
-	instant((int64_t)time(NULL), date);
+	fhir_instant((int64_t)time(NULL), date);
 	date[10] = '\0';
 	json_t *o = json_pack(
 		"{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:[s],"
@@ -101,7 +104,7 @@ void fhir_metadata(struct request *req, struct response *res)
 		"{s:s, s:[{s:s}]}]}]}",
 		"resourceType", "CapabilityStatement", "status", "active", "date", date, "kind",
 		"instance", "software", "name", "medkeep", "version", "0.1.0", "implementation",
-		"description", "medkeep patient portal", "url", base_url(req), "fhirVersion", "4.0.1",
+		"description", "medkeep patient portal", "url", fhir_base_url(req), "fhirVersion", "4.0.1",
 		"format", "json", "rest", "mode", "server", "security", "cors", 0, "description",
 		"Session cookie from POST /login. Every interaction passes one authorization gate; "
 		"resources outside your scope answer 404.",
@@ -110,7 +113,10 @@ void fhir_metadata(struct request *req, struct response *res)
 		"code", "create", "searchParam", "name", "patient", "type", "reference",
 		"documentation", "Required. The patient whose documents to list.", "type", "Binary",
 		"interaction", "code", "read");
-	respond_json(req, res, 200, o);
+	json_t *resources = json_object_get(json_array_get(json_object_get(o, "rest"), 0), "resource");
+	fhir_medications_capability(resources);
+	fhir_appointments_capability(resources);
+	fhir_respond(req, res, 200, o);
 }
 
 static json_t *patient_json(const struct patient_view *p)
@@ -129,7 +135,7 @@ static json_t *docref_json(const struct document_view *v)
 	char id[ID_HEX_LEN + 1], pid[ID_HEX_LEN + 1], date[32];
 	id_hex(&v->id, id);
 	id_hex(&v->patient, pid);
-	instant(v->created, date);
+	fhir_instant(v->created, date);
 	const struct document_kind_info *k = document_kind_info(v->kind);
 	json_t *o = json_pack(
 		"{s:s, s:s, s:s, s:{s:[{s:s, s:s, s:s}], s:s}, s:{s:s}, s:s, s:s,"
@@ -151,20 +157,20 @@ static json_t *docref_json(const struct document_view *v)
 	return o;
 }
 
-static json_t *bundle_new(struct request *req)
+json_t *fhir_bundle_new(struct request *req)
 {
-	const char *self = arena_printf(&req->arena, "%s%s", base_url(req), req->path + 8);
+	const char *self = arena_printf(&req->arena, "%s%s", fhir_base_url(req), req->path + 8);
 	return json_pack("{s:s, s:s, s:i, s:[{s:s, s:s}], s:[]}", "resourceType", "Bundle", "type",
 			 "searchset", "total", 0, "link", "relation", "self", "url",
 			 self ? self : "", "entry");
 }
 
-static void bundle_add(struct request *req, json_t *bundle, const char *type, const struct id *id,
+void fhir_bundle_add(struct request *req, json_t *bundle, const char *type, const struct id *id,
 		       json_t *resource)
 {
 	char hex[ID_HEX_LEN + 1];
 	id_hex(id, hex);
-	const char *url = arena_printf(&req->arena, "%s/%s/%s", base_url(req), type, hex);
+	const char *url = arena_printf(&req->arena, "%s/%s/%s", fhir_base_url(req), type, hex);
 	json_array_append_new(json_object_get(bundle, "entry"),
 			      json_pack("{s:s, s:o, s:{s:s}}", "fullUrl", url ? url : "", "resource",
 					resource, "search", "mode", "match"));
@@ -185,7 +191,12 @@ static int allow_params(void *ctx, const char *k, const char *v)
 	return 1;
 }
 
-static void domain_error(struct request *req, struct response *res, int rc, const char *what)
+int fhir_params_ok(struct request *req, const char *const *allowed)
+{
+	return request_query_each(req, allow_params, (void *)allowed);
+}
+
+void fhir_domain_error(struct request *req, struct response *res, int rc, const char *what)
 {
 	if (rc == DOMAIN_NOT_FOUND) {
 		const char *m = arena_printf(&req->arena, "%s not found", what);
@@ -212,13 +223,13 @@ void fhir_patient_search(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = patient_list_visible(&req->actor, &req->arena, &ps, &n);
 	if (rc != DOMAIN_OK) {
-		domain_error(req, res, rc, "Patient");
+		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	json_t *b = bundle_new(req);
+	json_t *b = fhir_bundle_new(req);
 	for (size_t i = 0; b && i < n; i++)
-		bundle_add(req, b, "Patient", &ps[i].id, patient_json(&ps[i]));
-	respond_json(req, res, 200, b);
+		fhir_bundle_add(req, b, "Patient", &ps[i].id, patient_json(&ps[i]));
+	fhir_respond(req, res, 200, b);
 }
 
 void fhir_patient_read(struct request *req, struct response *res)
@@ -228,10 +239,10 @@ void fhir_patient_read(struct request *req, struct response *res)
 	int rc = request_param_id(req, 0, &id) == 0 ? patient_read(&req->actor, &id, &req->arena, &p)
 						    : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK) {
-		domain_error(req, res, rc, "Patient");
+		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	respond_json(req, res, 200, patient_json(&p));
+	fhir_respond(req, res, 200, patient_json(&p));
 }
 
 void fhir_docref_search(struct request *req, struct response *res)
@@ -255,13 +266,13 @@ void fhir_docref_search(struct request *req, struct response *res)
 			 ? document_list(&req->actor, &pid, &req->arena, &docs, &n)
 			 : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK) {
-		domain_error(req, res, rc, "Patient");
+		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	json_t *b = bundle_new(req);
+	json_t *b = fhir_bundle_new(req);
 	for (size_t i = 0; b && i < n; i++)
-		bundle_add(req, b, "DocumentReference", &docs[i].id, docref_json(&docs[i]));
-	respond_json(req, res, 200, b);
+		fhir_bundle_add(req, b, "DocumentReference", &docs[i].id, docref_json(&docs[i]));
+	fhir_respond(req, res, 200, b);
 }
 
 void fhir_docref_read(struct request *req, struct response *res)
@@ -272,10 +283,10 @@ void fhir_docref_read(struct request *req, struct response *res)
 			 ? document_read(&req->actor, &id, false, "DocumentReference", &req->arena, &v)
 			 : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK) {
-		domain_error(req, res, rc, "DocumentReference");
+		fhir_domain_error(req, res, rc, "DocumentReference");
 		return;
 	}
-	respond_json(req, res, 200, docref_json(&v));
+	fhir_respond(req, res, 200, docref_json(&v));
 }
 
 static bool wants_fhir_json(struct request *req)
@@ -294,7 +305,7 @@ void fhir_binary_read(struct request *req, struct response *res)
 			 ? document_read(&req->actor, &id, true, "Binary", &req->arena, &v)
 			 : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK) {
-		domain_error(req, res, rc, "Binary");
+		fhir_domain_error(req, res, rc, "Binary");
 		return;
 	}
 	if (!wants_fhir_json(req)) {
@@ -311,7 +322,7 @@ void fhir_binary_read(struct request *req, struct response *res)
 	json_t *o = json_pack("{s:s, s:s, s:s, s:{s:s}, s:s%}", "resourceType", "Binary", "id", hex,
 			      "contentType", v.content_type, "securityContext", "reference", ref,
 			      "data", b64.data ? b64.data : "", b64.len);
-	respond_json(req, res, 200, o);
+	fhir_respond(req, res, 200, o);
 }
 
 int fhir_docref_parse(const char *json, size_t len, struct arena *a, enum document_kind default_kind,
@@ -386,14 +397,21 @@ out:
 	return rc;
 }
 
-void fhir_docref_create(struct request *req, struct response *res)
+bool fhir_json_body(struct request *req, struct response *res)
 {
 	const char *ct = req->content_type;
 	if (ct == NULL || (strncmp(ct, "application/fhir+json", 21) != 0 &&
 			   strncmp(ct, "application/json", 16) != 0)) {
 		fhir_error(req, res, 415, "Send the resource as application/fhir+json");
-		return;
+		return false;
 	}
+	return true;
+}
+
+void fhir_docref_create(struct request *req, struct response *res)
+{
+	if (!fhir_json_body(req, res))
+		return;
 	struct document_new d;
 	const char *why = NULL;
 	enum document_kind def = req->actor.role == ROLE_PATIENT ? DOC_PATIENT_UPLOAD : DOC_CLINICAL_LETTER;
@@ -409,13 +427,13 @@ void fhir_docref_create(struct request *req, struct response *res)
 		return;
 	}
 	if (rc != DOMAIN_OK) {
-		domain_error(req, res, rc, "Patient");
+		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
 	char hex[ID_HEX_LEN + 1];
 	id_hex(&v.id, hex);
-	const char *loc = arena_printf(&req->arena, "%s/DocumentReference/%s", base_url(req), hex);
+	const char *loc = arena_printf(&req->arena, "%s/DocumentReference/%s", fhir_base_url(req), hex);
 	if (loc)
 		response_header(res, "Location", loc);
-	respond_json(req, res, 201, docref_json(&v));
+	fhir_respond(req, res, 201, docref_json(&v));
 }

@@ -4,6 +4,7 @@
  */
 #ifndef MEDKEEP_FHIR_H
 #define MEDKEEP_FHIR_H
+#include <jansson.h>
 #include <stddef.h>
 
 #include "domain/domain.h"
@@ -25,5 +26,36 @@ void fhir_binary_read(struct request *req, struct response *res);
  */
 int fhir_docref_parse(const char *json, size_t len, struct arena *a, enum document_kind default_kind,
 		      struct document_new *out, const char **why);
+
+/* MedicationRequest: medications (intent order) and repeat requests (intent proposal). */
+void fhir_medreq_search(struct request *req, struct response *res);
+void fhir_medreq_read(struct request *req, struct response *res);
+/* Appointment and Slot. */
+void fhir_slot_search(struct request *req, struct response *res);
+void fhir_slot_read(struct request *req, struct response *res);
+void fhir_appointment_search(struct request *req, struct response *res);
+void fhir_appointment_read(struct request *req, struct response *res);
+void fhir_appointment_create(struct request *req, struct response *res);
+
+/* A posted Appointment: the slot, the patient and an optional reason (into a). 0, or -1 with
+ * *why set to a message for the client. */
+struct appointment_new {
+	struct id slot;
+	struct id patient;
+	const char *reason; /* NULL when none */
+};
+int fhir_appointment_parse(const char *json, size_t len, struct arena *a,
+			   struct appointment_new *out, const char **why);
+
+/* Append one patient's resources as Bundle entries ({fullUrl, resource}) to entries, through
+ * the same gate and filtering as the searches (for Patient/{id}/$everything). DOMAIN_OK or
+ * the domain's refusal. */
+int fhir_medications_everything(const struct actor *a, const struct id *patient, struct arena *ar,
+				json_t *entries);
+int fhir_appointments_everything(const struct actor *a, const struct id *patient, struct arena *ar,
+				 json_t *entries);
+/* Append this part's resources to the CapabilityStatement's rest[0].resource. */
+void fhir_medications_capability(json_t *resources);
+void fhir_appointments_capability(json_t *resources);
 
 #endif

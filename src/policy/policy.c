@@ -199,10 +199,26 @@ bool policy_needs_second_factor(const struct actor *actor)
 	return actor != NULL && (actor->role != ROLE_PATIENT || actor->mfa_required);
 }
 
+static bool staff_of(const struct actor *actor, const struct id *practice, enum role role)
+{
+	return actor != NULL && practice != NULL && actor->role == role && actor->mfa &&
+	       actor->has_practice && id_eq(&actor->practice, practice);
+}
+
 bool policy_may_manage_practice(const struct actor *actor, const struct id *practice)
 {
-	return actor != NULL && actor->role == ROLE_PRACTICE_ADMIN && actor->mfa &&
-	       actor->has_practice && practice != NULL && id_eq(&actor->practice, practice);
+	return staff_of(actor, practice, ROLE_PRACTICE_ADMIN);
+}
+
+bool policy_may_manage_slots(const struct actor *actor, const struct id *practice)
+{
+	return staff_of(actor, practice, ROLE_CLINICIAN) ||
+	       staff_of(actor, practice, ROLE_PRACTICE_ADMIN);
+}
+
+bool policy_may_work_queue(const struct actor *actor, const struct id *practice)
+{
+	return staff_of(actor, practice, ROLE_CLINICIAN);
 }
 
 bool policy_factor_fresh(const struct actor *actor, int64_t now)

@@ -98,6 +98,12 @@ bool policy_may_view_alerts(const struct actor *actor);
 /* Who may invite a patient to register an account tied to their record: a clinician or the
  * practice admin of a practice where the patient is enrolled, after their second factor. */
 bool policy_may_invite(const struct actor *actor, const struct target *target);
+/* Who may publish appointment slots for a practice: its clinicians and practice admins, after
+ * their second factor (slots are the practice's timetable, not a patient's record). */
+bool policy_may_manage_slots(const struct actor *actor, const struct id *practice);
+/* Who may list a practice's clinical work (the repeat queue, a clinician's day list): its
+ * clinicians, after their second factor. Each patient in such a list still passes the gate. */
+bool policy_may_work_queue(const struct actor *actor, const struct id *practice);
 
 /* The scope a proxy needs for an action; 0 for actions a proxy may never take (granting
  * access onward, reading the access log, exporting the whole record). Patient demographics

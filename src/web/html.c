@@ -54,13 +54,16 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 	if (a != NULL) {
 		html_raw(b, "<nav aria-label=\"Main\">");
 		if (a->role == ROLE_PATIENT)
-			html_raw(b, "<a href=\"/documents\">My documents</a><a href=\"/security\">Security</a>");
+			html_raw(b, "<a href=\"/documents\">My documents</a><a href=\"/medications\">"
+				    "Medications</a><a href=\"/appointments\">Appointments</a>"
+				    "<a href=\"/security\">Security</a>");
 		if (a->role == ROLE_CLINICIAN)
-			html_raw(b, "<a href=\"/patients\">Patients</a>");
+			html_raw(b, "<a href=\"/patients\">Patients</a><a href=\"/repeats\">Repeats</a>"
+				    "<a href=\"/day\">My day</a><a href=\"/slots\">Slots</a>");
 		if (a->role == ROLE_OPERATOR)
 			html_raw(b, "<a href=\"/operator\">Alerts</a>");
 		if (a->role == ROLE_PRACTICE_ADMIN)
-			html_raw(b, "<a href=\"/practice\">Practice</a>");
+			html_raw(b, "<a href=\"/practice\">Practice</a><a href=\"/slots\">Slots</a>");
 		html_raw(b, "<a href=\"/sessions\">Sessions</a><a href=\"/account\">Account</a>");
 		html_raw(b, "<form method=\"post\" action=\"/logout\" class=\"inline\">"
 			    "<input type=\"hidden\" name=\"csrf\" value=\"");

@@ -578,6 +578,8 @@ void web_patient(struct request *req, struct response *res)
 	html_text(b, p.practice_name ? p.practice_name : "-");
 	html_raw(b, "</dd></dl><p><a href=\"/patients/");
 	html_text(b, pid_hex);
+	html_raw(b, "/medications\">Medications and repeat requests</a></p><p><a href=\"/patients/");
+	html_text(b, pid_hex);
 	html_raw(b, "/invite\">Invite this patient to use the portal</a></p><h2>Documents</h2>");
 	document_rows(b, docs, n);
 	upload_form(b, &pid, req->csrf, true);

@@ -69,6 +69,23 @@ int web_passkey_assertion(struct request *req, struct login_result *lr, const ch
 /* The list of the actor's passkeys with add and remove, for the two-step sign-in page. */
 void web_passkey_manage_section(struct request *req, struct buf *b);
 
+/* Medications, repeat prescriptions and appointments (pages_careplan.c). */
+void web_medications(struct request *req, struct response *res);
+void web_repeat_request(struct request *req, struct response *res);
+void web_repeat_queue(struct request *req, struct response *res);
+void web_repeat_decide(struct request *req, struct response *res);
+void web_patient_medications(struct request *req, struct response *res);
+void web_medication_create(struct request *req, struct response *res);
+void web_medication_stop(struct request *req, struct response *res);
+void web_appointments(struct request *req, struct response *res);
+void web_appointment_book(struct request *req, struct response *res);
+void web_appointment_cancel(struct request *req, struct response *res);
+void web_slots(struct request *req, struct response *res);
+void web_slots_publish(struct request *req, struct response *res);
+void web_day(struct request *req, struct response *res);
+void web_appointment_settings(struct request *req, struct response *res);
+void web_appointment_settings_save(struct request *req, struct response *res);
+
 /* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
 struct document_view;
 void web_send_download(struct request *req, struct response *res, const struct document_view *v);

@@ -19,9 +19,11 @@ const PAGES = {
   anonymous: [() => '/login'],
   'patient1@demo.test': [
     () => '/documents', (fx) => `/documents/${fx.did}`, () => '/security', () => '/sessions', () => '/mfa/setup',
+    () => '/medications', () => '/appointments',
   ],
-  'clinician1@demo.test': [() => '/patients', (fx) => `/patients/${fx.pid}`, () => '/sessions'],
-  'admin1@demo.test': [() => '/practice'],
+  'clinician1@demo.test': [() => '/patients', (fx) => `/patients/${fx.pid}`, () => '/sessions',
+    (fx) => `/patients/${fx.pid}/medications`, () => '/repeats', () => '/day', () => '/slots'],
+  'admin1@demo.test': [() => '/practice', () => '/slots', () => '/practice/appointments'],
   'operator@demo.test': [() => '/operator'],
 };
 

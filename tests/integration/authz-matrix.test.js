@@ -32,7 +32,14 @@ const ALLOW = {
   'document.list': ['self', 'proxyDocuments', 'clinician'],
   'document.read': ['self', 'proxyDocuments', 'clinician'],
   'document.create': ['self', 'proxyDocuments', 'clinician'],
+  'medication.list': ['self', 'clinician'],
+  'repeat.request': ['self'],
+  'repeat.decide': ['clinician'],
+  'appointment.list': ['self', 'clinician'],
+  'appointment.book': ['self', 'clinician'],
 };
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+const form = (c, fields) => ({ body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM, csrf: false });
 
 // Routes about P1. fx holds P1's ids; body(actor) builds a write's body for that actor.
 const pdf = pdfWith('matrix');
@@ -64,6 +71,29 @@ const ROUTES = [
       }),
     }),
   },
+  { name: 'patient medications page', action: 'medication.list', path: (f) => `/patients/${f.pid}/medications` },
+  { name: 'FHIR MedicationRequest search', action: 'medication.list', path: (f) => `/fhir/R4/MedicationRequest?patient=${f.pid}` },
+  { name: 'FHIR MedicationRequest read', action: 'medication.list', path: (f) => `/fhir/R4/MedicationRequest/${f.mid}` },
+  {
+    name: 'ask for a repeat', action: 'repeat.request', method: 'POST', path: (f) => `/medications/${f.mid}/repeat`,
+    request: (c) => form(c, { pharmacy: '1', note: 'matrix' }),
+  },
+  {
+    name: 'decide a repeat request', action: 'repeat.decide', method: 'POST', path: (f) => `/repeats/${f.rid}/decide`,
+    request: (c) => form(c, { decision: 'approve' }),
+  },
+  { name: 'FHIR Appointment search', action: 'appointment.list', path: (f) => `/fhir/R4/Appointment?patient=${f.pid}` },
+  { name: 'FHIR Appointment read', action: 'appointment.list', path: (f) => `/fhir/R4/Appointment/${f.aid}` },
+  {
+    name: 'FHIR Appointment create (book)', action: 'appointment.book', method: 'POST', path: () => '/fhir/R4/Appointment',
+    request: (c, staff, f) => ({
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({
+        resourceType: 'Appointment', status: 'booked', slot: [{ reference: `Slot/${f.slots[staff ? 1 : 0]}` }],
+        participant: [{ actor: { reference: `Patient/${f.pid}` } }],
+      }),
+    }),
+  },
 ];
 
 function shape(r) {
@@ -81,8 +111,19 @@ describe('authorization matrix: every actor against one patient\'s record', () =
     }
     const pid = clients.self.session.patient;
     const docs = (await clients.self.fhir(`DocumentReference?patient=${pid}`)).json();
-    fx = { pid, did: docs.entry[0].resource.id };
-    random = { pid: randomId(), did: randomId() };
+    // Two of P1's medications without an open repeat request: one to ask for in the matrix,
+    // one asked for now so that there is a request to decide. P1's demo appointment, and
+    // two free slots of P1's practice to book.
+    const meds = (await clients.self.fhir(`MedicationRequest?patient=${pid}`)).json().entry.map((e) => e.resource);
+    const open = new Set(meds.filter((r) => r.intent === 'proposal' && r.status === 'draft').map((r) => r.priorPrescription.reference.split('/')[1]));
+    const free = meds.filter((r) => r.intent === 'order' && r.status === 'active' && !open.has(r.id));
+    assert.ok(free.length >= 2);
+    assert.equal((await clients.self.post(`/medications/${free[1].id}/repeat`, form(clients.self, { pharmacy: '0' }))).status, 303);
+    const rid = sqlite(srv.dir, `SELECT lower(hex(id)) FROM repeat_request WHERE medication_id = X'${free[1].id}' AND state = 'requested'`);
+    const aid = (await clients.self.fhir(`Appointment?patient=${pid}`)).json().entry[0].resource.id;
+    const slots = (await clients.self.fhir('Slot')).json().entry.map((e) => e.resource.id);
+    fx = { pid, did: docs.entry[0].resource.id, mid: free[0].id, rid, aid, slots };
+    random = { pid: randomId(), did: randomId(), mid: randomId(), rid: randomId(), aid: randomId(), slots };
     // Proxy grants from P1, written as the proxy page would (the gate reads them per request).
     const now = Math.floor(Date.now() / 1000);
     const grant = (who, scopes, notAfter, revoked) => sqlite(srv.dir,

@@ -135,6 +135,40 @@ static const char *const migrations[] = {
 	"CREATE TABLE passkey_challenge (hash BLOB PRIMARY KEY, session_id BLOB NOT NULL,"
 	" purpose INTEGER NOT NULL, expires INTEGER NOT NULL);"
 	"CREATE INDEX passkey_challenge_by_session ON passkey_challenge(session_id, purpose);",
+	/* 12: careplan: medications and repeat requests (store_medications.c); slots, appointments,
+	 * practice settings and staff display names (store_appointments.c). Free text and drug
+	 * details are sealed with the patient's key; one open repeat request per medication and
+	 * one live appointment per slot are unique indexes, so a race cannot make two. */
+	"CREATE TABLE medication (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" prescriber_id BLOB NOT NULL, started INTEGER NOT NULL, created INTEGER NOT NULL,"
+	" stopped INTEGER, stopped_by BLOB, detail BLOB NOT NULL);"
+	"CREATE INDEX medication_by_patient ON medication(patient_id, created);"
+	"CREATE TABLE repeat_request (id BLOB PRIMARY KEY,"
+	" medication_id BLOB NOT NULL REFERENCES medication(id),"
+	" patient_id BLOB NOT NULL REFERENCES patient(id), practice_id BLOB NOT NULL,"
+	" requested_by BLOB NOT NULL, requested INTEGER NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('requested', 'approved', 'declined')),"
+	" decided INTEGER, decided_by BLOB, detail BLOB NOT NULL, decision BLOB);"
+	"CREATE UNIQUE INDEX repeat_one_open ON repeat_request(medication_id)"
+	" WHERE state = 'requested';"
+	"CREATE INDEX repeat_by_patient ON repeat_request(patient_id, requested);"
+	"CREATE INDEX repeat_queue ON repeat_request(practice_id, state, requested);"
+	"CREATE TABLE staff_name (account_id BLOB PRIMARY KEY REFERENCES account(id),"
+	" display TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE practice_setting (practice_id BLOB PRIMARY KEY REFERENCES practice(id),"
+	" cancel_cutoff_minutes INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE slot (id BLOB PRIMARY KEY, practice_id BLOB NOT NULL REFERENCES practice(id),"
+	" clinician_id BLOB NOT NULL REFERENCES account(id), start INTEGER NOT NULL,"
+	" minutes INTEGER NOT NULL CHECK (minutes BETWEEN 5 AND 240), created INTEGER NOT NULL,"
+	" created_by BLOB NOT NULL);"
+	"CREATE UNIQUE INDEX slot_by_clinician ON slot(clinician_id, start);"
+	"CREATE INDEX slot_by_practice ON slot(practice_id, start);"
+	"CREATE TABLE appointment (id BLOB PRIMARY KEY, slot_id BLOB NOT NULL REFERENCES slot(id),"
+	" patient_id BLOB NOT NULL REFERENCES patient(id), booked_by BLOB NOT NULL,"
+	" booked INTEGER NOT NULL, cancelled INTEGER, cancelled_by BLOB, reason BLOB);"
+	"CREATE UNIQUE INDEX appointment_one_per_slot ON appointment(slot_id)"
+	" WHERE cancelled IS NULL;"
+	"CREATE INDEX appointment_by_patient ON appointment(patient_id, booked);",
 };
 
 /*

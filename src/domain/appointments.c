@@ -1,0 +1,494 @@
+/*
+ * Appointments (appointments.h). Slots are the practice's timetable: publishing and listing
+ * them is decided by policy_may_manage_slots and by the gate on the patient being booked for.
+ * Appointments are patient data: gate, store with the grant, vault, audit, like every record.
+ */
+#include "domain/appointments.h"
+#include "domain/careplan_int.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "limits.h"
+
+static const char rtype_appt[] = "Appointment";
+static const char rtype_slot[] = "Slot";
+
+/* Audit something that is not one patient's record (the practice's timetable, settings). */
+static int practice_audit(const struct actor *a, const char *action, const char *outcome,
+			  const struct id *rid)
+{
+	/* Only an allowed change must be durable before it is made (as domain_audit). */
+	bool change = strcmp(action, "slot.publish") == 0 || strcmp(action, "practice.settings.write") == 0;
+	struct audit_event e = {.actor = a, .action = action,
+				.rtype = strncmp(action, "practice.", 9) == 0 ? "Practice" : rtype_slot,
+				.rid = rid,
+				.outcome = outcome,
+				.deferrable = !(change && strcmp(outcome, AUDIT_ALLOW) == 0)};
+	return audit_append(&e) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
+}
+
+static void slot_view_from(const struct store_slot *s, struct arena *ar, struct slot_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = s->id;
+	v->practice = s->practice;
+	v->clinician = s->clinician;
+	v->clinician_name = careplan_staff_name(&s->clinician, ar);
+	v->start = s->start;
+	v->minutes = s->minutes;
+	v->booked = s->booked;
+}
+
+static int slot_views(const struct store_slot *rows, size_t n, struct arena *ar,
+		      struct slot_view **out)
+{
+	*out = arena_calloc(ar, n ? n : 1, sizeof(**out));
+	if (*out == NULL)
+		return DOMAIN_ERROR;
+	for (size_t i = 0; i < n; i++)
+		slot_view_from(&rows[i], ar, &(*out)[i]);
+	return DOMAIN_OK;
+}
+
+static bool is_staff_of_practice(const struct actor *a)
+{
+	return policy_may_manage_slots(a, &a->practice);
+}
+
+int slots_for_patient(const struct actor *a, const struct id *patient, int64_t from, int64_t to,
+		      struct arena *ar, struct slot_view **out, size_t *n)
+{
+	*n = 0;
+	struct target t;
+	if (store_patient_target(patient, &t) == STORE_ERROR)
+		return DOMAIN_ERROR;
+	struct grant g;
+	int rc = domain_gate_target(a, ACTION_APPOINTMENT_LIST, &t, rtype_slot, NULL, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_slot *all = arena_calloc(ar, LIMIT_LIST, sizeof(*all));
+	if (all == NULL)
+		return DOMAIN_ERROR;
+	size_t total = 0;
+	for (size_t i = 0; i < t.n_practices && total < LIMIT_LIST; i++) {
+		struct store_slot *rows;
+		size_t k = 0;
+		if (store_slots_list(&t.practices[i], NULL, from, to, true, ar, &rows, &k) != STORE_OK)
+			return DOMAIN_ERROR;
+		for (size_t j = 0; j < k && total < LIMIT_LIST; j++)
+			all[total++] = rows[j];
+	}
+	if (domain_audit(a, ACTION_APPOINTMENT_LIST, patient, rtype_slot, NULL, AUDIT_ALLOW, 0) != 0 ||
+	    slot_views(all, total, ar, out) != DOMAIN_OK)
+		return DOMAIN_ERROR;
+	*n = total;
+	return DOMAIN_OK;
+}
+
+int slots_for_practice(const struct actor *a, const struct id *clinician, int64_t from, int64_t to,
+		       bool free_only, struct arena *ar, struct slot_view **out, size_t *n)
+{
+	*n = 0;
+	bool ok = is_staff_of_practice(a);
+	if (practice_audit(a, "slot.list", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) != DOMAIN_OK)
+		return DOMAIN_ERROR;
+	if (!ok)
+		return DOMAIN_NOT_FOUND;
+	struct store_slot *rows;
+	if (store_slots_list(&a->practice, clinician, from, to, free_only, ar, &rows, n) != STORE_OK)
+		return DOMAIN_ERROR;
+	return slot_views(rows, *n, ar, out);
+}
+
+/* Whether the actor may see this practice's slots: its staff, or a patient-role actor for the
+ * record they are viewing when it is enrolled there (the gate decides that part). */
+static int may_see_practice(const struct actor *a, const struct id *practice, bool *yes)
+{
+	*yes = false;
+	if (a->role != ROLE_PATIENT) {
+		*yes = is_staff_of_practice(a) && id_eq(&a->practice, practice);
+		return DOMAIN_OK;
+	}
+	if (!a->has_record)
+		return DOMAIN_OK;
+	struct target t;
+	if (store_patient_target(&a->record, &t) == STORE_ERROR)
+		return DOMAIN_ERROR;
+	t.proxy_scopes = 0;
+	if (t.exists && !(a->has_patient && id_eq(&a->patient, &a->record)) &&
+	    store_proxy_scopes(&a->account, &a->record, (int64_t)time(NULL), &t.proxy_scopes) ==
+		    STORE_ERROR)
+		return DOMAIN_ERROR;
+	struct grant g;
+	if (policy_decide(a, ACTION_APPOINTMENT_LIST, &t, &g) != 0)
+		return DOMAIN_OK;
+	for (size_t i = 0; i < t.n_practices; i++)
+		if (id_eq(&t.practices[i], practice))
+			*yes = true;
+	return DOMAIN_OK;
+}
+
+int slot_read(const struct actor *a, const struct id *slot, struct arena *ar, struct slot_view *out)
+{
+	struct store_slot s;
+	int found = store_slot_get(slot, &s);
+	if (found == STORE_ERROR)
+		return DOMAIN_ERROR;
+	bool yes = false;
+	if (found == STORE_OK && may_see_practice(a, &s.practice, &yes) != DOMAIN_OK)
+		return DOMAIN_ERROR;
+	if (!yes) {
+		if (practice_audit(a, "slot.read", found == STORE_OK ? AUDIT_DENY : AUDIT_NOT_FOUND,
+				   slot) != DOMAIN_OK)
+			return DOMAIN_ERROR;
+		return vault_report_miss(a->token) == VAULT_TRIPPED ? domain_tripped(a)
+								    : DOMAIN_NOT_FOUND;
+	}
+	if (practice_audit(a, "slot.read", AUDIT_ALLOW, slot) != DOMAIN_OK)
+		return DOMAIN_ERROR;
+	slot_view_from(&s, ar, out);
+	return DOMAIN_OK;
+}
+
+int slot_publish(const struct actor *a, const struct id *clinician, int64_t start, int minutes,
+		 int count, int64_t now, int *made, const char **why)
+{
+	*made = 0;
+	*why = NULL;
+	bool ok = policy_may_manage_slots(a, &a->practice);
+	bool clin = false;
+	if (ok && store_clinician_of(clinician, &a->practice, &clin) != STORE_OK)
+		return DOMAIN_ERROR;
+	if (practice_audit(a, "slot.publish", ok && clin ? AUDIT_ALLOW : AUDIT_DENY, clinician) !=
+	    DOMAIN_OK)
+		return DOMAIN_ERROR;
+	if (!ok)
+		return DOMAIN_NOT_FOUND;
+	if (!clin) {
+		*why = "Choose a clinician of your practice.";
+		return DOMAIN_INVALID;
+	}
+	if (minutes < 5 || minutes > 240) {
+		*why = "A slot lasts from 5 to 240 minutes.";
+		return DOMAIN_INVALID;
+	}
+	if (count < 1 || count > SLOT_BATCH_MAX) {
+		*why = "Publish from 1 to 32 slots at a time.";
+		return DOMAIN_INVALID;
+	}
+	if (start <= now || start > now + (int64_t)SLOT_HORIZON_DAYS * 86400) {
+		*why = "Slots start in the future, at most 90 days ahead.";
+		return DOMAIN_INVALID;
+	}
+	for (int i = 0; i < count; i++) {
+		struct store_slot s = {.practice = a->practice, .clinician = *clinician,
+				       .start = start + (int64_t)i * minutes * 60, .minutes = minutes};
+		random_id(&s.id);
+		int rc = store_slot_insert(&s, &a->account, now);
+		if (rc == STORE_OK)
+			(*made)++;
+		else if (rc != STORE_CONFLICT)
+			return DOMAIN_ERROR;
+	}
+	if (*made == 0)
+		*why = "Those times overlap slots that are already published.";
+	return *made ? DOMAIN_OK : DOMAIN_INVALID;
+}
+
+/* --- appointments --- */
+
+static int appointment_open(const struct actor *a, const struct grant *g,
+			    const struct store_patient *p, const struct store_appointment *r,
+			    int64_t now, struct arena *ar, struct appointment_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = r->id;
+	v->slot = r->slot;
+	v->patient = r->patient;
+	v->practice = r->practice;
+	v->clinician = r->clinician;
+	v->clinician_name = careplan_staff_name(&r->clinician, ar);
+	v->start = r->start;
+	v->minutes = r->minutes;
+	v->booked = r->booked;
+	v->cancelled = r->cancelled;
+	v->reason = "";
+	int cutoff = CANCEL_CUTOFF_DEFAULT_MINUTES;
+	if (store_practice_cutoff(&r->practice, &cutoff) != STORE_OK)
+		return DOMAIN_ERROR;
+	/* Staff may cancel until the appointment starts; patients and proxies until the cut-off. */
+	int64_t latest = r->start - (g->via == VIA_STAFF ? 0 : (int64_t)cutoff * 60);
+	v->can_cancel = r->cancelled == 0 && now <= latest;
+	if (r->reason.len) {
+		json_t *o;
+		int rc = careplan_open(a, g, p, VREC_APPOINTMENT, &r->id, r->reason, "appointment", ar,
+				       &o);
+		if (rc != DOMAIN_OK)
+			return rc;
+		v->reason = careplan_str(o, "reason", ar);
+		json_decref(o);
+	}
+	return DOMAIN_OK;
+}
+
+int appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,
+		     const char *reason, int64_t now, struct arena *ar, struct id *out,
+		     const char **why)
+{
+	*why = NULL;
+	struct target t;
+	if (store_patient_target(patient, &t) == STORE_ERROR)
+		return DOMAIN_ERROR;
+	struct grant g;
+	int rc = domain_gate_target(a, ACTION_APPOINTMENT_BOOK, &t, rtype_appt, NULL, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_slot s;
+	int found = store_slot_get(slot, &s);
+	if (found == STORE_ERROR)
+		return DOMAIN_ERROR;
+	bool at_practice = false;
+	for (size_t i = 0; found == STORE_OK && i < t.n_practices; i++)
+		at_practice |= id_eq(&t.practices[i], &s.practice);
+	if (!at_practice || s.start <= now) {
+		*why = !at_practice ? "That appointment time is not one your practice offers."
+				    : "That appointment time has passed. Choose another.";
+		return domain_audit(a, ACTION_APPOINTMENT_BOOK, patient, rtype_slot, slot, AUDIT_FAIL,
+				    0) == 0 ? DOMAIN_INVALID : DOMAIN_ERROR;
+	}
+	if (!careplan_text_ok(reason, APPOINTMENT_REASON_MAX, false)) {
+		*why = "The reason can be up to 500 characters.";
+		return DOMAIN_INVALID;
+	}
+	int upcoming = 0;
+	if (store_appointments_upcoming(&g, patient, now, &upcoming) != STORE_OK)
+		return DOMAIN_ERROR;
+	if (upcoming >= APPOINTMENTS_UPCOMING_MAX) {
+		*why = "You already have 10 upcoming appointments. Cancel one, or phone your practice.";
+		return DOMAIN_INVALID;
+	}
+	struct store_patient p;
+	rc = careplan_patient_row(&g, patient, ar, &p);
+	if (rc == DOMAIN_GONE)
+		return domain_gone(a, ACTION_APPOINTMENT_BOOK, patient, rtype_appt, NULL);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_appointment row;
+	memset(&row, 0, sizeof(row));
+	random_id(&row.id);
+	row.slot = *slot;
+	row.patient = *patient;
+	row.booked_by = a->account;
+	row.booked = (int64_t)time(NULL);
+	if (reason && reason[0]) {
+		json_t *o = json_pack("{s:s, s:s}", "part", "appointment", "reason", reason);
+		rc = careplan_seal(a, &g, &p, VREC_APPOINTMENT, &row.id, o, ar, &row.reason);
+		json_decref(o);
+		if (rc != DOMAIN_OK)
+			return rc;
+	}
+	if (domain_audit(a, ACTION_APPOINTMENT_BOOK, patient, rtype_appt, &row.id, AUDIT_ALLOW, 0) != 0)
+		return DOMAIN_ERROR;
+	int st = store_appointment_insert(&g, &row);
+	if (st == STORE_CONFLICT || st == STORE_NOT_FOUND) {
+		if (domain_audit(a, ACTION_APPOINTMENT_BOOK, patient, rtype_appt, &row.id, AUDIT_FAIL,
+				 0) != 0)
+			return DOMAIN_ERROR;
+		*why = "Sorry, someone else has just booked that time. Please choose another.";
+		return DOMAIN_INVALID;
+	}
+	if (st != STORE_OK)
+		return DOMAIN_ERROR;
+	*out = row.id;
+	return DOMAIN_OK;
+}
+
+/* Gate an action on an appointment's patient; missing answers exactly like foreign. */
+static int gate_appointment(const struct actor *a, enum action action, const struct id *id,
+			    struct target *t, struct grant *g)
+{
+	int found = store_appointment_target(id, t);
+	if (found == STORE_ERROR)
+		return DOMAIN_ERROR;
+	if (found == STORE_NOT_FOUND)
+		return domain_miss(a, action, NULL, rtype_appt, id, AUDIT_NOT_FOUND);
+	return domain_gate_target(a, action, t, rtype_appt, id, g);
+}
+
+int appointment_cancel(const struct actor *a, const struct id *appointment, int64_t now,
+		       const char **why)
+{
+	*why = NULL;
+	struct target t;
+	struct grant g;
+	int rc = gate_appointment(a, ACTION_APPOINTMENT_CANCEL, appointment, &t, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct arena ar;
+	arena_init(&ar, 64 * 1024);
+	struct store_appointment r;
+	int cutoff = CANCEL_CUTOFF_DEFAULT_MINUTES;
+	rc = DOMAIN_ERROR;
+	if (store_appointment_get(&g, appointment, &ar, &r) != STORE_OK ||
+	    store_practice_cutoff(&r.practice, &cutoff) != STORE_OK)
+		goto out;
+	int64_t min_start = g.via == VIA_STAFF ? now : now + (int64_t)cutoff * 60;
+	if (r.cancelled || r.start < min_start) {
+		*why = r.cancelled		 ? "This appointment was cancelled already."
+		       : g.via == VIA_STAFF ? "This appointment has already started."
+					    : "It is too close to the appointment to cancel it here. "
+					      "Please phone your practice.";
+		rc = domain_audit(a, ACTION_APPOINTMENT_CANCEL, &t.patient, rtype_appt, appointment,
+				  AUDIT_FAIL, 0) == 0 ? DOMAIN_INVALID : DOMAIN_ERROR;
+		goto out;
+	}
+	if (domain_audit(a, ACTION_APPOINTMENT_CANCEL, &t.patient, rtype_appt, appointment,
+			 AUDIT_ALLOW, 0) != 0)
+		goto out;
+	int st = store_appointment_cancel(&g, appointment, &a->account, now, min_start);
+	if (st == STORE_CONFLICT) {
+		*why = "This appointment can no longer be cancelled here.";
+		rc = DOMAIN_INVALID;
+	} else if (st == STORE_OK) {
+		rc = DOMAIN_OK;
+	}
+out:
+	arena_release(&ar);
+	return rc;
+}
+
+int appointment_list(const struct actor *a, const struct id *patient, int64_t now,
+		     struct arena *ar, struct appointment_view **out, size_t *n)
+{
+	*n = 0;
+	struct grant g;
+	int rc = domain_gate(a, ACTION_APPOINTMENT_LIST, patient, rtype_appt, NULL, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_patient p;
+	rc = careplan_patient_row(&g, patient, ar, &p);
+	if (rc == DOMAIN_GONE)
+		return domain_gone(a, ACTION_APPOINTMENT_LIST, patient, rtype_appt, NULL);
+	struct store_appointment *rows;
+	size_t count = 0;
+	if (rc != DOMAIN_OK || store_appointment_list(&g, patient, ar, &rows, &count) != STORE_OK)
+		return DOMAIN_ERROR;
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return DOMAIN_ERROR;
+	for (size_t i = 0; i < count; i++)
+		if ((rc = appointment_open(a, &g, &p, &rows[i], now, ar, &(*out)[i])) != DOMAIN_OK)
+			return rc;
+	for (size_t i = 0; i < count; i++)
+		if (domain_audit(a, ACTION_APPOINTMENT_LIST, patient, rtype_appt, &rows[i].id,
+				 AUDIT_ALLOW, 0) != 0)
+			return DOMAIN_ERROR;
+	if (count == 0 &&
+	    domain_audit(a, ACTION_APPOINTMENT_LIST, patient, rtype_appt, NULL, AUDIT_ALLOW, 0) != 0)
+		return DOMAIN_ERROR;
+	*n = count;
+	return DOMAIN_OK;
+}
+
+int appointment_read(const struct actor *a, const struct id *appointment, int64_t now,
+		     struct arena *ar, struct appointment_view *out)
+{
+	struct target t;
+	struct grant g;
+	int rc = gate_appointment(a, ACTION_APPOINTMENT_LIST, appointment, &t, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_patient p;
+	rc = careplan_patient_row(&g, &t.patient, ar, &p);
+	if (rc == DOMAIN_GONE)
+		return domain_gone(a, ACTION_APPOINTMENT_LIST, &t.patient, rtype_appt, appointment);
+	struct store_appointment r;
+	if (rc != DOMAIN_OK || store_appointment_get(&g, appointment, ar, &r) != STORE_OK)
+		return DOMAIN_ERROR;
+	if ((rc = appointment_open(a, &g, &p, &r, now, ar, out)) != DOMAIN_OK)
+		return rc;
+	if (domain_audit(a, ACTION_APPOINTMENT_LIST, &t.patient, rtype_appt, appointment, AUDIT_ALLOW,
+			 0) != 0)
+		return DOMAIN_ERROR;
+	return DOMAIN_OK;
+}
+
+int day_list(const struct actor *a, int64_t day_start, struct arena *ar, struct day_item **out,
+	     size_t *n)
+{
+	*n = 0;
+	bool ok = policy_may_work_queue(a, &a->practice);
+	if (practice_audit(a, "slot.day.list", ok ? AUDIT_ALLOW : AUDIT_DENY, &a->account) != DOMAIN_OK)
+		return DOMAIN_ERROR;
+	if (!ok)
+		return DOMAIN_NOT_FOUND;
+	struct store_slot *rows;
+	size_t count = 0;
+	if (store_slots_of_clinician(&a->account, day_start, day_start + 86400 + 3600, ar, &rows,
+				     &count) != STORE_OK)
+		return DOMAIN_ERROR;
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return DOMAIN_ERROR;
+	int64_t now = (int64_t)time(NULL);
+	for (size_t i = 0; i < count; i++) {
+		struct day_item *it = &(*out)[i];
+		slot_view_from(&rows[i], ar, &it->slot);
+		it->booked = rows[i].has_patient;
+		if (!it->booked)
+			continue;
+		/* Each booked patient through the gate: a patient who left the practice stays
+		 * booked but unnamed here. */
+		int rc = patient_read(a, &rows[i].patient, ar, &it->patient);
+		if (rc == DOMAIN_OK)
+			rc = appointment_read(a, &rows[i].appointment, now, ar, &it->appointment);
+		if (rc == DOMAIN_ERROR || rc == DOMAIN_TRIPPED)
+			return rc;
+		it->readable = rc == DOMAIN_OK;
+	}
+	*n = count;
+	return DOMAIN_OK;
+}
+
+int practice_cutoff_get(const struct actor *a, int *minutes)
+{
+	bool ok = policy_may_manage_slots(a, &a->practice);
+	if (practice_audit(a, "practice.settings.read", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
+	    DOMAIN_OK)
+		return DOMAIN_ERROR;
+	if (!ok)
+		return DOMAIN_NOT_FOUND;
+	return store_practice_cutoff(&a->practice, minutes) == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+}
+
+int practice_cutoff_set(const struct actor *a, int minutes, const char **why)
+{
+	*why = NULL;
+	bool ok = policy_may_manage_practice(a, &a->practice);
+	if (practice_audit(a, "practice.settings.write", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
+	    DOMAIN_OK)
+		return DOMAIN_ERROR;
+	if (!ok)
+		return DOMAIN_NOT_FOUND;
+	if (minutes < 0 || minutes > CANCEL_CUTOFF_MAX_MINUTES) {
+		*why = "The cut-off is from 0 minutes to 7 days (10080 minutes).";
+		return DOMAIN_INVALID;
+	}
+	return store_practice_cutoff_set(&a->practice, minutes) == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+}
+
+int practice_clinicians(const struct actor *a, struct arena *ar, struct store_staff **out,
+			size_t *n)
+{
+	*n = 0;
+	if (!policy_may_manage_slots(a, &a->practice))
+		return DOMAIN_NOT_FOUND;
+	if (store_practice_clinicians(&a->practice, ar, out, n) != STORE_OK)
+		return DOMAIN_ERROR;
+	for (size_t i = 0; i < *n; i++)
+		if ((*out)[i].name == NULL)
+			(*out)[i].name = "Clinician";
+	return DOMAIN_OK;
+}

@@ -1,0 +1,514 @@
+/*
+ * Medications and repeat prescriptions (medications.h), and the sealing steps shared with
+ * appointments (careplan_int.h).
+ *
+ * Order of every service: gate (deny audited, answered NOT_FOUND) -> store with the grant ->
+ * vault opens or seals -> audit (a write's before the write; a read's before the response).
+ */
+#include "domain/medications.h"
+#include "domain/careplan_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "limits.h"
+#include "store/appointments.h"
+#include "util/buf.h"
+#include "util/wipe.h"
+
+static const char rtype_medreq[] = "MedicationRequest";
+
+static const char *const pharmacies[] = {
+	"Kowhai Pharmacy, Ponsonby",     "Harbourside Pharmacy, Devonport",
+	"Totara Street Pharmacy, Mt Albert", "Rata Road Chemist, Newmarket",
+	"Pohutukawa Pharmacy, Onehunga",
+};
+
+size_t pharmacy_count(void)
+{
+	return sizeof(pharmacies) / sizeof(pharmacies[0]);
+}
+
+const char *pharmacy_name(size_t i)
+{
+	return i < pharmacy_count() ? pharmacies[i] : NULL;
+}
+
+/* --- shared steps (careplan_int.h) --- */
+
+int careplan_patient_row(const struct grant *g, const struct id *patient, struct arena *ar,
+			 struct store_patient *out)
+{
+	int s = store_patient_get(g, patient, ar, out);
+	if (s == STORE_GONE)
+		return DOMAIN_GONE;
+	return s == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+}
+
+int careplan_seal(const struct actor *a, const struct grant *g, const struct store_patient *p,
+		  enum vault_record kind, const struct id *record, json_t *o, struct arena *ar,
+		  struct bytes *out)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (s == NULL)
+		return DOMAIN_ERROR;
+	size_t n = strlen(s);
+	struct buf ct;
+	buf_init(&ct, ar, RECORD_PLAINTEXT_MAX + 1024);
+	int v = n <= RECORD_PLAINTEXT_MAX ? vault_record_seal(a->token, g, p, kind, record, s, n, &ct)
+					  : VAULT_DENIED;
+	wipe(s, n);
+	free(s);
+	if (v != VAULT_OK)
+		return domain_vault_failed(a, v);
+	out->ptr = (const uint8_t *)ct.data;
+	out->len = ct.len;
+	return DOMAIN_OK;
+}
+
+int careplan_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
+		  enum vault_record kind, const struct id *record, struct bytes ct, const char *part,
+		  struct arena *ar, json_t **out)
+{
+	*out = NULL;
+	struct buf pt;
+	buf_init(&pt, ar, RECORD_PLAINTEXT_MAX + 1);
+	int v = vault_record_open(a->token, g, p, kind, record, ct, &pt);
+	if (v != VAULT_OK)
+		return domain_vault_failed(a, v);
+	json_t *o = json_loadb(pt.data ? pt.data : "", pt.len, 0, NULL);
+	wipe(pt.data, pt.len);
+	const char *got = json_string_value(json_object_get(o, "part"));
+	/* The part names which field of the row this is: both of a repeat request's sealed
+	 * fields share its record id, so the name keeps one from standing in for the other. */
+	if (!json_is_object(o) || got == NULL || strcmp(got, part) != 0) {
+		json_decref(o);
+		return DOMAIN_ERROR;
+	}
+	*out = o;
+	return DOMAIN_OK;
+}
+
+const char *careplan_str(json_t *o, const char *key, struct arena *ar)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return arena_strdup(ar, v ? v : "");
+}
+
+bool careplan_text_ok(const char *s, size_t max, bool required)
+{
+	if (s == NULL)
+		return !required;
+	size_t n = strlen(s);
+	if (n > max || (required && n == 0))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
+			return false;
+	}
+	if (!required)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\n' && s[i] != '\r' && s[i] != '\t')
+			return true;
+	return false;
+}
+
+const char *careplan_staff_name(const struct id *account, struct arena *ar)
+{
+	const char *name = NULL;
+	if (store_staff_name(account, ar, &name) == STORE_OK && name)
+		return name;
+	return "Practice staff";
+}
+
+/* --- medications --- */
+
+static int medication_open(const struct actor *a, const struct grant *g,
+			   const struct store_patient *p, const struct store_medication *m,
+			   struct arena *ar, struct medication_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = m->id;
+	v->patient = m->patient;
+	v->prescriber = m->prescriber;
+	v->started = m->started;
+	v->created = m->created;
+	v->stopped = m->stopped;
+	v->prescriber_name = careplan_staff_name(&m->prescriber, ar);
+	json_t *o;
+	int rc = careplan_open(a, g, p, VREC_MEDICATION, &m->id, m->detail, "medication", ar, &o);
+	if (rc != DOMAIN_OK)
+		return rc;
+	v->drug = careplan_str(o, "drug", ar);
+	v->strength = careplan_str(o, "strength", ar);
+	v->form = careplan_str(o, "form", ar);
+	v->dose = careplan_str(o, "dose", ar);
+	json_decref(o);
+	return DOMAIN_OK;
+}
+
+static int repeat_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
+		       const struct store_repeat *r, struct arena *ar, struct repeat_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = r->id;
+	v->medication = r->medication;
+	v->patient = r->patient;
+	v->practice = r->practice;
+	v->requested_by = r->requested_by;
+	v->state = r->state;
+	v->requested = r->requested;
+	v->decided = r->decided;
+	v->reason = "";
+	v->decided_by_name = r->decided ? careplan_staff_name(&r->decided_by, ar) : "";
+	json_t *o;
+	int rc = careplan_open(a, g, p, VREC_REPEAT, &r->id, r->detail, "request", ar, &o);
+	if (rc != DOMAIN_OK)
+		return rc;
+	v->pharmacy = careplan_str(o, "pharmacy", ar);
+	v->note = careplan_str(o, "note", ar);
+	json_decref(o);
+	if (r->decision.len) {
+		rc = careplan_open(a, g, p, VREC_REPEAT, &r->id, r->decision, "decision", ar, &o);
+		if (rc != DOMAIN_OK)
+			return rc;
+		v->reason = careplan_str(o, "reason", ar);
+		json_decref(o);
+	}
+	return DOMAIN_OK;
+}
+
+int medication_list(const struct actor *a, const struct id *patient, struct arena *ar,
+		    struct medication_view **meds, size_t *n_meds, struct repeat_view **repeats,
+		    size_t *n_repeats)
+{
+	*n_meds = *n_repeats = 0;
+	struct grant g;
+	int rc = domain_gate(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_patient p;
+	rc = careplan_patient_row(&g, patient, ar, &p);
+	if (rc == DOMAIN_GONE)
+		return domain_gone(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL);
+	struct store_medication *mrows;
+	struct store_repeat *rrows;
+	size_t nm = 0, nr = 0;
+	if (rc != DOMAIN_OK || store_medication_list(&g, patient, ar, &mrows, &nm) != STORE_OK ||
+	    store_repeat_list(&g, patient, ar, &rrows, &nr) != STORE_OK)
+		return DOMAIN_ERROR;
+	*meds = arena_calloc(ar, nm ? nm : 1, sizeof(**meds));
+	*repeats = arena_calloc(ar, nr ? nr : 1, sizeof(**repeats));
+	if (*meds == NULL || *repeats == NULL)
+		return DOMAIN_ERROR;
+	for (size_t i = 0; i < nm; i++)
+		if ((rc = medication_open(a, &g, &p, &mrows[i], ar, &(*meds)[i])) != DOMAIN_OK)
+			return rc;
+	for (size_t i = 0; i < nr; i++) {
+		struct repeat_view *v = &(*repeats)[i];
+		if ((rc = repeat_open(a, &g, &p, &rrows[i], ar, v)) != DOMAIN_OK)
+			return rc;
+		for (size_t k = 0; k < nm; k++)
+			if (id_eq(&(*meds)[k].id, &v->medication)) {
+				v->medication_view = &(*meds)[k];
+				if (v->state == REPEAT_REQUESTED)
+					(*meds)[k].open_request = true;
+			}
+	}
+	/* One record per item served, so an incident report can name each. */
+	for (size_t i = 0; i < nm; i++)
+		if (domain_audit(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, &mrows[i].id,
+				 AUDIT_ALLOW, 0) != 0)
+			return DOMAIN_ERROR;
+	for (size_t i = 0; i < nr; i++)
+		if (domain_audit(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, &rrows[i].id,
+				 AUDIT_ALLOW, 0) != 0)
+			return DOMAIN_ERROR;
+	if (nm + nr == 0 &&
+	    domain_audit(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL, AUDIT_ALLOW, 0) != 0)
+		return DOMAIN_ERROR;
+	*n_meds = nm;
+	*n_repeats = nr;
+	return DOMAIN_OK;
+}
+
+int medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
+		      struct id *out, const char **why)
+{
+	*why = NULL;
+	struct grant g;
+	int rc = domain_gate(a, ACTION_MEDICATION_CREATE, &m->patient, rtype_medreq, NULL, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	if (!careplan_text_ok(m->drug, MEDICATION_FIELD_MAX, true) ||
+	    !careplan_text_ok(m->strength, MEDICATION_FIELD_MAX, true) ||
+	    !careplan_text_ok(m->form, MEDICATION_FIELD_MAX, true)) {
+		*why = "Give the drug, its strength and its form (up to 200 characters each).";
+		return DOMAIN_INVALID;
+	}
+	if (!careplan_text_ok(m->dose, MEDICATION_NOTE_MAX, true)) {
+		*why = "Give the dose instructions (up to 500 characters).";
+		return DOMAIN_INVALID;
+	}
+	struct store_patient p;
+	rc = careplan_patient_row(&g, &m->patient, ar, &p);
+	if (rc == DOMAIN_GONE)
+		return domain_gone(a, ACTION_MEDICATION_CREATE, &m->patient, rtype_medreq, NULL);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_medication row;
+	memset(&row, 0, sizeof(row));
+	random_id(&row.id);
+	row.patient = m->patient;
+	row.prescriber = a->account;
+	row.created = (int64_t)time(NULL);
+	row.started = m->started ? m->started : row.created;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "part", "medication", "drug", m->drug,
+			      "strength", m->strength, "form", m->form, "dose", m->dose);
+	rc = careplan_seal(a, &g, &p, VREC_MEDICATION, &row.id, o, ar, &row.detail);
+	json_decref(o);
+	if (rc != DOMAIN_OK)
+		return rc;
+	if (domain_audit(a, ACTION_MEDICATION_CREATE, &m->patient, rtype_medreq, &row.id,
+			 AUDIT_ALLOW, 0) != 0 ||
+	    store_medication_insert(&g, &row) != STORE_OK)
+		return DOMAIN_ERROR;
+	*out = row.id;
+	return DOMAIN_OK;
+}
+
+/* Gate an action on the patient a medication or request belongs to; a missing row is a miss
+ * that looks exactly like a foreign one. */
+static int gate_row(const struct actor *a, enum action action, int found, struct target *t,
+		    const struct id *rid, struct grant *g)
+{
+	if (found == STORE_ERROR)
+		return DOMAIN_ERROR;
+	if (found == STORE_NOT_FOUND)
+		return domain_miss(a, action, NULL, rtype_medreq, rid, AUDIT_NOT_FOUND);
+	return domain_gate_target(a, action, t, rtype_medreq, rid, g);
+}
+
+int medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
+		    const char **why)
+{
+	*why = NULL;
+	struct target t;
+	struct grant g;
+	int rc = gate_row(a, ACTION_MEDICATION_CREATE, store_medication_target(medication, &t), &t,
+			  medication, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	*patient = t.patient;
+	struct arena ar;
+	arena_init(&ar, 64 * 1024);
+	struct store_medication m;
+	int s = store_medication_get(&g, medication, &ar, &m);
+	arena_release(&ar);
+	if (s != STORE_OK)
+		return DOMAIN_ERROR;
+	if (!m.stopped) {
+		if (domain_audit(a, ACTION_MEDICATION_CREATE, &t.patient, rtype_medreq, medication,
+				 AUDIT_ALLOW, 0) != 0)
+			return DOMAIN_ERROR;
+		s = store_medication_stop(&g, medication, &a->account, (int64_t)time(NULL));
+	}
+	if (m.stopped || s == STORE_CONFLICT) {
+		*why = "This medication was stopped already.";
+		return domain_audit(a, ACTION_MEDICATION_CREATE, &t.patient, rtype_medreq, medication,
+				    AUDIT_FAIL, 0) == 0 ? DOMAIN_INVALID : DOMAIN_ERROR;
+	}
+	return s == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+}
+
+int repeat_request(const struct actor *a, const struct id *medication, size_t pharmacy,
+		   const char *note, struct arena *ar, struct id *out, const char **why)
+{
+	*why = NULL;
+	struct target t;
+	struct grant g;
+	int rc = gate_row(a, ACTION_REPEAT_REQUEST, store_medication_target(medication, &t), &t,
+			  medication, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	if (pharmacy_name(pharmacy) == NULL) {
+		*why = "Choose the pharmacy where you will collect it.";
+		return DOMAIN_INVALID;
+	}
+	if (!careplan_text_ok(note, MEDICATION_NOTE_MAX, false)) {
+		*why = "The note can be up to 500 characters.";
+		return DOMAIN_INVALID;
+	}
+	if (t.n_practices == 0) {
+		*why = "You are not enrolled at a practice that could approve it.";
+		return DOMAIN_INVALID;
+	}
+	struct store_patient p;
+	rc = careplan_patient_row(&g, &t.patient, ar, &p);
+	if (rc == DOMAIN_GONE)
+		return domain_gone(a, ACTION_REPEAT_REQUEST, &t.patient, rtype_medreq, medication);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_repeat row;
+	memset(&row, 0, sizeof(row));
+	random_id(&row.id);
+	row.medication = *medication;
+	row.patient = t.patient;
+	row.practice = t.practices[0];
+	row.requested_by = a->account;
+	row.requested = (int64_t)time(NULL);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "part", "request", "pharmacy",
+			      pharmacy_name(pharmacy), "note", note ? note : "");
+	rc = careplan_seal(a, &g, &p, VREC_REPEAT, &row.id, o, ar, &row.detail);
+	json_decref(o);
+	if (rc != DOMAIN_OK)
+		return rc;
+	if (domain_audit(a, ACTION_REPEAT_REQUEST, &t.patient, rtype_medreq, &row.id, AUDIT_ALLOW,
+			 0) != 0)
+		return DOMAIN_ERROR;
+	int s = store_repeat_insert(&g, &row);
+	if ((s == STORE_CONFLICT || s == STORE_NOT_FOUND) &&
+	    domain_audit(a, ACTION_REPEAT_REQUEST, &t.patient, rtype_medreq, &row.id, AUDIT_FAIL, 0) != 0)
+		return DOMAIN_ERROR;
+	if (s == STORE_CONFLICT) {
+		*why = "You have already asked for a repeat of this medication. Your practice will "
+		       "answer that request first.";
+		return DOMAIN_INVALID;
+	}
+	if (s == STORE_NOT_FOUND) {
+		*why = "This medication has been stopped, so it cannot be repeated.";
+		return DOMAIN_INVALID;
+	}
+	if (s != STORE_OK)
+		return DOMAIN_ERROR;
+	*out = row.id;
+	return DOMAIN_OK;
+}
+
+int repeat_decide(const struct actor *a, const struct id *request, bool approve, const char *reason,
+		  struct arena *ar, const char **why)
+{
+	*why = NULL;
+	struct target t;
+	struct grant g;
+	int rc = gate_row(a, ACTION_REPEAT_DECIDE, store_repeat_target(request, &t), &t, request, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	if (!careplan_text_ok(reason, MEDICATION_NOTE_MAX, !approve)) {
+		*why = approve ? "The comment can be up to 500 characters."
+			       : "Give the patient a reason for declining (up to 500 characters).";
+		return DOMAIN_INVALID;
+	}
+	struct store_patient p;
+	rc = careplan_patient_row(&g, &t.patient, ar, &p);
+	if (rc == DOMAIN_GONE)
+		return domain_gone(a, ACTION_REPEAT_DECIDE, &t.patient, rtype_medreq, request);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct bytes decision = {0};
+	if (reason && reason[0]) {
+		json_t *o = json_pack("{s:s, s:s}", "part", "decision", "reason", reason);
+		rc = careplan_seal(a, &g, &p, VREC_REPEAT, request, o, ar, &decision);
+		json_decref(o);
+		if (rc != DOMAIN_OK)
+			return rc;
+	}
+	struct store_repeat current;
+	int s = store_repeat_get(&g, request, ar, &current);
+	if (s != STORE_OK)
+		return DOMAIN_ERROR;
+	if (current.state == REPEAT_REQUESTED) {
+		if (domain_audit(a, ACTION_REPEAT_DECIDE, &t.patient, rtype_medreq, request,
+				 AUDIT_ALLOW, 0) != 0)
+			return DOMAIN_ERROR;
+		s = store_repeat_decide(&g, request, approve ? REPEAT_APPROVED : REPEAT_DECLINED,
+					&a->account, (int64_t)time(NULL), decision);
+	}
+	if (current.state != REPEAT_REQUESTED || s == STORE_CONFLICT) {
+		*why = "This request has been answered already.";
+		return domain_audit(a, ACTION_REPEAT_DECIDE, &t.patient, rtype_medreq, request,
+				    AUDIT_FAIL, 0) == 0 ? DOMAIN_INVALID : DOMAIN_ERROR;
+	}
+	return s == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+}
+
+int medication_request_read(const struct actor *a, const struct id *id, struct arena *ar,
+			    bool *is_repeat, struct medication_view *med, struct repeat_view *rep)
+{
+	struct target t;
+	int found = store_medication_target(id, &t);
+	*is_repeat = false;
+	if (found == STORE_NOT_FOUND) {
+		found = store_repeat_target(id, &t);
+		*is_repeat = found == STORE_OK;
+	}
+	struct grant g;
+	int rc = gate_row(a, ACTION_MEDICATION_LIST, found, &t, id, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_patient p;
+	rc = careplan_patient_row(&g, &t.patient, ar, &p);
+	if (rc == DOMAIN_GONE)
+		return domain_gone(a, ACTION_MEDICATION_LIST, &t.patient, rtype_medreq, id);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_medication m;
+	if (*is_repeat) {
+		struct store_repeat r;
+		if (store_repeat_get(&g, id, ar, &r) != STORE_OK)
+			return DOMAIN_ERROR;
+		if ((rc = repeat_open(a, &g, &p, &r, ar, rep)) != DOMAIN_OK)
+			return rc;
+		if (store_medication_get(&g, &r.medication, ar, &m) != STORE_OK)
+			return DOMAIN_ERROR;
+	} else if (store_medication_get(&g, id, ar, &m) != STORE_OK) {
+		return DOMAIN_ERROR;
+	}
+	if ((rc = medication_open(a, &g, &p, &m, ar, med)) != DOMAIN_OK)
+		return rc;
+	if (*is_repeat)
+		rep->medication_view = med;
+	if (domain_audit(a, ACTION_MEDICATION_LIST, &t.patient, rtype_medreq, id, AUDIT_ALLOW, 0) != 0)
+		return DOMAIN_ERROR;
+	return DOMAIN_OK;
+}
+
+int repeat_queue(const struct actor *a, struct arena *ar, struct repeat_queue_item **out, size_t *n)
+{
+	*n = 0;
+	bool ok = policy_may_work_queue(a, &a->practice);
+	struct audit_event e = {.actor = a, .action = "repeat.queue", .outcome = ok ? AUDIT_ALLOW : AUDIT_DENY,
+				.deferrable = true};
+	if (audit_append(&e) != 0)
+		return DOMAIN_ERROR;
+	if (!ok)
+		return DOMAIN_NOT_FOUND;
+	struct id *reqs, *patients;
+	size_t count = 0;
+	if (store_repeat_queue(&a->practice, REPEAT_QUEUE_PAGE, ar, &reqs, &patients, &count) != STORE_OK)
+		return DOMAIN_ERROR;
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return DOMAIN_ERROR;
+	/* Each request passes the gate on its own: the queue is a list of ids, not a grant. */
+	for (size_t i = 0; i < count; i++) {
+		struct repeat_queue_item *it = &(*out)[*n];
+		bool is_repeat;
+		int rc = medication_request_read(a, &reqs[i], ar, &is_repeat, &it->medication,
+						 &it->request);
+		if (rc == DOMAIN_OK && is_repeat)
+			rc = patient_read(a, &patients[i], ar, &it->patient);
+		if (rc == DOMAIN_OK && is_repeat) {
+			it->request.medication_view = &it->medication;
+			(*n)++;
+		} else if (rc == DOMAIN_ERROR || rc == DOMAIN_TRIPPED) {
+			return rc;
+		}
+	}
+	return DOMAIN_OK;
+}

@@ -1,0 +1,93 @@
+/*
+ * Medications and repeat prescriptions: a patient's current medications (added and stopped by
+ * clinicians), repeat requests from the patient or a proxy with the medications scope, and the
+ * practice's queue where clinicians approve or decline them with a reason. Every function asks
+ * the gate and audits; outside scope answers DOMAIN_NOT_FOUND exactly like a missing id.
+ */
+#ifndef MEDKEEP_MEDICATIONS_H
+#define MEDKEEP_MEDICATIONS_H
+#include "domain/domain.h"
+#include "store/medications.h"
+
+#define MEDICATION_FIELD_MAX 200u /* drug, strength, form */
+#define MEDICATION_NOTE_MAX 500u  /* dose instructions, notes, reasons */
+
+struct medication_view {
+	struct id id;
+	struct id patient;
+	struct id prescriber;
+	const char *prescriber_name;
+	const char *drug;     /* "Metformin" */
+	const char *strength; /* "500 mg" */
+	const char *form;     /* "tablet" */
+	const char *dose;     /* "Take one tablet twice a day with food" */
+	int64_t started;
+	int64_t created;
+	int64_t stopped; /* 0 while current */
+	bool open_request; /* a repeat request awaits a decision */
+};
+
+struct repeat_view {
+	struct id id;
+	struct id medication;
+	struct id patient;
+	struct id practice;
+	struct id requested_by;
+	enum repeat_state state;
+	int64_t requested;
+	int64_t decided;
+	const char *pharmacy;
+	const char *note;   /* may be "" */
+	const char *reason; /* the decision's reason; "" while requested or when none */
+	const char *decided_by_name;
+	const struct medication_view *medication_view; /* when listed with the medications */
+};
+
+/* The pharmacies a patient may choose (invented, for the demo practice's area). */
+size_t pharmacy_count(void);
+const char *pharmacy_name(size_t i);
+
+/* A patient's medications and repeat requests (each medication and request audited as
+ * listed). Arrays from ar. */
+int medication_list(const struct actor *a, const struct id *patient, struct arena *ar,
+		    struct medication_view **meds, size_t *n_meds, struct repeat_view **repeats,
+		    size_t *n_repeats);
+
+struct medication_new {
+	struct id patient;
+	const char *drug, *strength, *form, *dose;
+	int64_t started; /* 0: today */
+};
+/* Prescribe (ACTION_MEDICATION_CREATE). DOMAIN_INVALID with *why for bad input. */
+int medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
+		      struct id *out, const char **why);
+/* Stop a current medication (ACTION_MEDICATION_CREATE); *patient: whose it is. DOMAIN_INVALID
+ * when stopped already. */
+int medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
+		    const char **why);
+
+/* Ask for a repeat (ACTION_REPEAT_REQUEST) of a current medication, to be collected at the
+ * pharmacy with this index. DOMAIN_INVALID with *why when a request is open already. */
+int repeat_request(const struct actor *a, const struct id *medication, size_t pharmacy,
+		   const char *note, struct arena *ar, struct id *out, const char **why);
+/* Approve or decline an open request (ACTION_REPEAT_DECIDE); a decline needs a reason. */
+int repeat_decide(const struct actor *a, const struct id *request, bool approve, const char *reason,
+		  struct arena *ar, const char **why);
+
+/* One MedicationRequest by id: a medication (*is_repeat false, *med filled) or a repeat request
+ * (*is_repeat true, *rep filled, with its medication in *med). */
+int medication_request_read(const struct actor *a, const struct id *id, struct arena *ar,
+			    bool *is_repeat, struct medication_view *med, struct repeat_view *rep);
+
+/* The practice's open repeat requests (a clinician of it), the REPEAT_QUEUE_PAGE oldest, each
+ * with the patient's name and the medication. A page, not the whole queue: each item opens a
+ * patient's record, and the breaker counts the patients a clinician opens. */
+#define REPEAT_QUEUE_PAGE 50
+struct repeat_queue_item {
+	struct repeat_view request;
+	struct medication_view medication;
+	struct patient_view patient;
+};
+int repeat_queue(const struct actor *a, struct arena *ar, struct repeat_queue_item **out, size_t *n);
+
+#endif

@@ -1,0 +1,341 @@
+/*
+ * FHIR R4 Appointment and Slot.
+ *
+ * Slot: one bookable time of one clinician; schedule is Schedule/{clinician id} (one schedule
+ * per clinician; Schedule itself is not served), status free or busy. Search by schedule,
+ * start (a day, or ge/gt/le/lt with a day or a NZ local YYYY-MM-DDThh:mm; at most 90 days)
+ * and status; patients and
+ * proxies see their practice's free slots, staff all of their own practice's. Read by id.
+ * Appointment: a booking of one slot by one patient (participants: the patient, and the
+ * clinician by display), booked or cancelled; the patient's reason as reasonCode.text.
+ * Search by patient, read by id, and booking by POST Appointment naming the slot and the
+ * patient (status booked or proposed): 201, or 409 when someone else has just booked it.
+ */
+#include "fhir/fhir_careplan_int.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "domain/appointments.h"
+#include "limits.h"
+#include "util/nztime.h"
+
+#define SLOT_SEARCH_DEFAULT_DAYS 14
+
+static json_t *slot_json(struct arena *ar, const struct slot_view *s)
+{
+	char h[ID_HEX_LEN + 1];
+	id_hex(&s->id, h);
+	return json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:s}", "resourceType", "Slot", "id", h,
+			 "schedule", "reference", careplan_ref(ar, "Schedule", &s->clinician),
+			 "display", s->clinician_name, "status", s->booked ? "busy" : "free", "start",
+			 careplan_instant(ar, s->start), "end",
+			 careplan_instant(ar, s->start + (int64_t)s->minutes * 60));
+}
+
+static json_t *appointment_json(struct arena *ar, const struct appointment_view *v)
+{
+	char h[ID_HEX_LEN + 1];
+	id_hex(&v->id, h);
+	json_t *o = json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:[{s:s}], s:[{s:{s:s}, s:s, s:s},"
+		" {s:{s:s}, s:s, s:s}]}",
+		"resourceType", "Appointment", "id", h, "status", v->cancelled ? "cancelled" : "booked",
+		"start", careplan_instant(ar, v->start), "end",
+		careplan_instant(ar, v->start + (int64_t)v->minutes * 60), "minutesDuration",
+		v->minutes, "created", careplan_instant(ar, v->booked), "slot", "reference",
+		careplan_ref(ar, "Slot", &v->slot), "participant", "actor", "reference",
+		careplan_ref(ar, "Patient", &v->patient), "required", "required", "status", "accepted",
+		"actor", "display", v->clinician_name, "required", "required", "status", "accepted");
+	if (o && v->reason && v->reason[0])
+		json_object_set_new(o, "reasonCode", json_pack("[{s:s}]", "text", v->reason));
+	return o;
+}
+
+/* --- Slot --- */
+
+struct slot_query {
+	int64_t from, to;
+	bool bad;
+};
+
+/* start=2026-12-01 (that NZ day), or with a prefix ge/gt/le/lt and a day or a NZ local time. */
+static int slot_start_param(void *ctx, const char *k, const char *v)
+{
+	struct slot_query *q = ctx;
+	if (strcmp(k, "start") != 0)
+		return 0;
+	char prefix[3] = "eq";
+	if (strlen(v) > 2 && v[0] >= 'a' && v[0] <= 'z') {
+		memcpy(prefix, v, 2);
+		v += 2;
+	}
+	/* A day (YYYY-MM-DD) or a NZ local time (YYYY-MM-DDThh:mm); no offsets or seconds. */
+	char date[11];
+	if ((strlen(v) != 10 && strlen(v) != 16) || (strlen(v) == 16 && v[10] != 'T')) {
+		q->bad = true;
+		return 0;
+	}
+	memcpy(date, v, 10);
+	date[10] = '\0';
+	int64_t t;
+	char clock[6] = "00:00";
+	if (strlen(v) == 16)
+		memcpy(clock, v + 11, 5);
+	if (nz_parse(date, clock, &t) != 0) {
+		q->bad = true;
+		return 0;
+	}
+	bool day = strlen(v) == 10;
+	if (strcmp(prefix, "eq") == 0 && day) {
+		q->from = t;
+		q->to = nz_day_start(t, 1);
+	} else if (strcmp(prefix, "ge") == 0 || strcmp(prefix, "gt") == 0) {
+		q->from = (strcmp(prefix, "gt") == 0 && day) ? nz_day_start(t, 1) : t;
+	} else if (strcmp(prefix, "lt") == 0 || strcmp(prefix, "le") == 0) {
+		q->to = (strcmp(prefix, "le") == 0 && day) ? nz_day_start(t, 1) : t;
+	} else {
+		q->bad = true;
+	}
+	return 0;
+}
+
+void fhir_slot_search(struct request *req, struct response *res)
+{
+	static const char *const allowed[] = {"schedule", "start", "status", NULL};
+	if (fhir_params_ok(req, allowed) != 0) {
+		fhir_error(req, res, 400, "Unsupported search parameter");
+		return;
+	}
+	int64_t now = (int64_t)time(NULL);
+	struct slot_query q = {.from = now, .to = 0};
+	request_query_each(req, slot_start_param, &q);
+	if (q.to == 0)
+		q.to = nz_day_start(q.from, SLOT_SEARCH_DEFAULT_DAYS + 1);
+	if (q.bad || q.to <= q.from || q.to - q.from > (int64_t)SLOT_HORIZON_DAYS * 86400) {
+		fhir_error(req, res, 400, "start must be a date (YYYY-MM-DD) or a range with ge/gt/le/lt, "
+					  "at most 90 days");
+		return;
+	}
+	const char *status = request_query(req, "status");
+	if (status && strcmp(status, "free") != 0 && strcmp(status, "busy") != 0) {
+		fhir_error(req, res, 400, "status must be free or busy");
+		return;
+	}
+	const char *sched = request_query(req, "schedule");
+	struct id clinician;
+	if (sched && (strncmp(sched, "Schedule/", 9) == 0 ? id_parse(&clinician, sched + 9, strlen(sched + 9))
+							  : id_parse(&clinician, sched, strlen(sched))) != 0) {
+		fhir_error(req, res, 400, "schedule must be Schedule/{id}");
+		return;
+	}
+	struct slot_view *slots = NULL;
+	size_t n = 0;
+	int rc;
+	if (req->actor.role == ROLE_PATIENT) {
+		/* Patients and proxies: the free slots of the practices of the record in view. */
+		rc = req->actor.has_record ? slots_for_patient(&req->actor, &req->actor.record, q.from,
+								q.to, &req->arena, &slots, &n)
+					   : DOMAIN_NOT_FOUND;
+	} else {
+		rc = slots_for_practice(&req->actor, sched ? &clinician : NULL, q.from, q.to,
+					status && strcmp(status, "free") == 0, &req->arena, &slots, &n);
+	}
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "Slot");
+		return;
+	}
+	json_t *b = fhir_bundle_new(req);
+	for (size_t i = 0; b && i < n; i++) {
+		if (sched && !id_eq(&slots[i].clinician, &clinician))
+			continue;
+		if (status && strcmp(status, slots[i].booked ? "busy" : "free") != 0)
+			continue;
+		fhir_bundle_add(req, b, "Slot", &slots[i].id, slot_json(&req->arena, &slots[i]));
+	}
+	fhir_respond(req, res, 200, b);
+}
+
+void fhir_slot_read(struct request *req, struct response *res)
+{
+	struct id id;
+	struct slot_view s;
+	int rc = request_param_id(req, 0, &id) == 0 ? slot_read(&req->actor, &id, &req->arena, &s)
+						    : DOMAIN_NOT_FOUND;
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "Slot");
+		return;
+	}
+	fhir_respond(req, res, 200, slot_json(&req->arena, &s));
+}
+
+/* --- Appointment --- */
+
+void fhir_appointment_search(struct request *req, struct response *res)
+{
+	static const char *const allowed[] = {"patient", NULL};
+	if (fhir_params_ok(req, allowed) != 0) {
+		fhir_error(req, res, 400, "Unsupported search parameter");
+		return;
+	}
+	const char *p = request_query(req, "patient");
+	if (p == NULL) {
+		fhir_error(req, res, 400, "The patient search parameter is required");
+		return;
+	}
+	struct id pid;
+	struct appointment_view *aps = NULL;
+	size_t n = 0;
+	int rc = careplan_patient_param(p, &pid) == 0
+			 ? appointment_list(&req->actor, &pid, (int64_t)time(NULL), &req->arena, &aps, &n)
+			 : DOMAIN_NOT_FOUND;
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "Patient");
+		return;
+	}
+	json_t *b = fhir_bundle_new(req);
+	for (size_t i = 0; b && i < n; i++) {
+		fhir_bundle_add(req, b, "Appointment", &aps[i].id, appointment_json(&req->arena, &aps[i]));
+	}
+	fhir_respond(req, res, 200, b);
+}
+
+void fhir_appointment_read(struct request *req, struct response *res)
+{
+	struct id id;
+	struct appointment_view v;
+	int rc = request_param_id(req, 0, &id) == 0
+			 ? appointment_read(&req->actor, &id, (int64_t)time(NULL), &req->arena, &v)
+			 : DOMAIN_NOT_FOUND;
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "Appointment");
+		return;
+	}
+	fhir_respond(req, res, 200, appointment_json(&req->arena, &v));
+}
+
+/* A reference "Type/{id}" of the given type; -1 otherwise. */
+static int typed_ref(json_t *ref_obj, const char *type, struct id *out)
+{
+	const char *r = json_string_value(json_object_get(ref_obj, "reference"));
+	size_t tl = strlen(type);
+	if (r == NULL || strncmp(r, type, tl) != 0 || r[tl] != '/')
+		return -1;
+	return id_parse(out, r + tl + 1, strlen(r + tl + 1));
+}
+
+int fhir_appointment_parse(const char *json, size_t len, struct arena *a,
+			   struct appointment_new *out, const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+	int rc = -1;
+	*why = "The body is not valid JSON";
+	if (!json_is_object(o))
+		goto out;
+	*why = "resourceType must be Appointment";
+	const char *rt = json_string_value(json_object_get(o, "resourceType"));
+	if (rt == NULL || strcmp(rt, "Appointment") != 0)
+		goto out;
+	*why = "status must be booked or proposed";
+	const char *st = json_string_value(json_object_get(o, "status"));
+	if (st == NULL || (strcmp(st, "booked") != 0 && strcmp(st, "proposed") != 0))
+		goto out;
+	*why = "slot must name exactly one Slot/{id}";
+	json_t *slot = json_object_get(o, "slot");
+	if (!json_is_array(slot) || json_array_size(slot) != 1 ||
+	    typed_ref(json_array_get(slot, 0), "Slot", &out->slot) != 0)
+		goto out;
+	*why = "participant must name exactly one Patient/{id}";
+	json_t *parts = json_object_get(o, "participant"), *p;
+	size_t i, patients = 0;
+	if (!json_is_array(parts))
+		goto out;
+	json_array_foreach(parts, i, p)
+	{
+		struct id pid;
+		if (typed_ref(json_object_get(p, "actor"), "Patient", &pid) == 0) {
+			out->patient = pid;
+			patients++;
+		}
+	}
+	if (patients != 1)
+		goto out;
+	*why = "reasonCode must be an array of one CodeableConcept with text";
+	json_t *reasons = json_object_get(o, "reasonCode");
+	if (reasons != NULL) {
+		const char *text = json_string_value(json_object_get(json_array_get(reasons, 0), "text"));
+		if (!json_is_array(reasons) || json_array_size(reasons) != 1 || text == NULL)
+			goto out;
+		out->reason = arena_strdup(a, text);
+		if (out->reason == NULL)
+			goto out;
+	}
+	*why = NULL;
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+void fhir_appointment_create(struct request *req, struct response *res)
+{
+	if (!fhir_json_body(req, res))
+		return;
+	struct appointment_new an;
+	const char *why = NULL;
+	if (fhir_appointment_parse(req->body.data ? req->body.data : "", req->body.len, &req->arena,
+				   &an, &why) != 0) {
+		fhir_error(req, res, 400, why ? why : "Invalid Appointment");
+		return;
+	}
+	int64_t now = (int64_t)time(NULL);
+	struct id id;
+	int rc = appointment_book(&req->actor, &an.patient, &an.slot, an.reason, now, &req->arena, &id,
+				  &why);
+	if (rc == DOMAIN_INVALID) {
+		fhir_error(req, res, 409, why ? why : "That slot cannot be booked");
+		return;
+	}
+	struct appointment_view v;
+	if (rc == DOMAIN_OK)
+		rc = appointment_read(&req->actor, &id, now, &req->arena, &v);
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "Patient");
+		return;
+	}
+	const char *loc = arena_printf(&req->arena, "%s/%s", fhir_base_url(req),
+				       careplan_ref(&req->arena, "Appointment", &id));
+	if (loc)
+		response_header(res, "Location", loc);
+	fhir_respond(req, res, 201, appointment_json(&req->arena, &v));
+}
+
+int fhir_appointments_everything(const struct actor *a, const struct id *patient, struct arena *ar,
+				 json_t *entries)
+{
+	struct appointment_view *aps = NULL;
+	size_t n = 0;
+	int rc = appointment_list(a, patient, (int64_t)time(NULL), ar, &aps, &n);
+	for (size_t i = 0; rc == DOMAIN_OK && i < n; i++)
+		json_array_append_new(entries, careplan_entry(ar, &aps[i].id, appointment_json(ar, &aps[i])));
+	return rc;
+}
+
+void fhir_appointments_capability(json_t *resources)
+{
+	json_array_append_new(
+		resources,
+		json_pack("{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}]}", "type", "Appointment",
+			  "interaction", "code", "read", "code", "search-type", "code", "create",
+			  "searchParam", "name", "patient", "type", "reference", "documentation",
+			  "Required. The patient whose appointments to list."));
+	json_array_append_new(
+		resources,
+		json_pack("{s:s, s:[{s:s},{s:s}], s:[{s:s, s:s, s:s},{s:s, s:s, s:s},{s:s, s:s, s:s}]}",
+			  "type", "Slot", "interaction", "code", "read", "code", "search-type",
+			  "searchParam", "name", "schedule", "type", "reference", "documentation",
+			  "Schedule/{clinician id}", "name", "start", "type", "date", "documentation",
+			  "A day, or a range with ge/gt/le/lt (default: the next 14 days)", "name",
+			  "status", "type", "token", "documentation", "free or busy"));
+}

@@ -1,0 +1,376 @@
+/* Slots, appointments, practice settings and staff names (src/store/appointments.h). */
+#include "store/appointments.h"
+#include "store/sqlite/store_careplan_int.h"
+
+#include <string.h>
+
+#include "limits.h"
+
+/* --- slots --- */
+
+/* Refused (no row inserted) when it overlaps another slot of the same clinician. */
+static const char sql_slot_insert[] =
+	"INSERT INTO slot (id, practice_id, clinician_id, start, minutes, created, created_by)"
+	" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM slot"
+	" WHERE clinician_id = ?3 AND start < ?4 + ?5 * 60 AND start + minutes * 60 > ?4)";
+
+int store_slot_insert(const struct store_slot *sl, const struct id *created_by, int64_t now)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_slot_insert);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, &sl->id);
+	sq_bind_id(s, 2, &sl->practice);
+	sq_bind_id(s, 3, &sl->clinician);
+	sqlite3_bind_int64(s, 4, sl->start);
+	sqlite3_bind_int(s, 5, sl->minutes);
+	sqlite3_bind_int64(s, 6, now);
+	sq_bind_id(s, 7, created_by);
+	int changed = 0;
+	int rc = careplan_step_write(s, "slot_insert", &changed);
+	return rc == STORE_OK && changed == 0 ? STORE_CONFLICT : rc;
+}
+
+#define SLOT_COLS                                                                                 \
+	"s.id, s.practice_id, s.clinician_id, s.start, s.minutes,"                               \
+	" EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = s.id AND a.cancelled IS NULL)"
+
+static void slot_row(sqlite3_stmt *s, struct store_slot *out)
+{
+	memset(out, 0, sizeof(*out));
+	sq_col_id(s, 0, &out->id);
+	sq_col_id(s, 1, &out->practice);
+	sq_col_id(s, 2, &out->clinician);
+	out->start = sqlite3_column_int64(s, 3);
+	out->minutes = sqlite3_column_int(s, 4);
+	out->booked = sqlite3_column_int(s, 5) != 0;
+}
+
+static const char sql_slot_get[] = "SELECT " SLOT_COLS " FROM slot s WHERE s.id = ?";
+
+int store_slot_get(const struct id *slot, struct store_slot *out)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_slot_get);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, slot);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		slot_row(s, out);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail("slot_get");
+}
+
+static const char sql_slots_list[] =
+	"SELECT " SLOT_COLS " FROM slot s WHERE s.practice_id = ?1 AND s.start >= ?2"
+	" AND s.start < ?3 AND (?4 IS NULL OR s.clinician_id = ?4) AND (?5 = 0 OR NOT EXISTS"
+	" (SELECT 1 FROM appointment a WHERE a.slot_id = s.id AND a.cancelled IS NULL))"
+	" ORDER BY s.start, s.clinician_id LIMIT ?6";
+
+static int slots_collect(sqlite3_stmt *s, struct arena *a, struct store_slot **out, size_t *n,
+			 bool with_patient)
+{
+	*n = 0;
+	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
+	if (*out == NULL) {
+		sqlite3_reset(s);
+		return STORE_ERROR;
+	}
+	int rc = SQLITE_DONE;
+	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_slot *sl = &(*out)[*n];
+		slot_row(s, sl);
+		if (with_patient) {
+			sl->has_patient = sq_col_id(s, 6, &sl->patient);
+			sq_col_id(s, 7, &sl->appointment);
+		}
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("slots_list");
+}
+
+int store_slots_list(const struct id *practice, const struct id *clinician, int64_t from,
+		     int64_t to, bool free_only, struct arena *a, struct store_slot **out, size_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *s = store_module_stmt(sql_slots_list);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, practice);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	if (clinician)
+		sq_bind_id(s, 4, clinician);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int(s, 5, free_only ? 1 : 0);
+	sqlite3_bind_int(s, 6, LIMIT_LIST);
+	return slots_collect(s, a, out, n, false);
+}
+
+static const char sql_slots_of_clinician[] =
+	"SELECT " SLOT_COLS ", a.patient_id, a.id FROM slot s"
+	" LEFT JOIN appointment a ON a.slot_id = s.id AND a.cancelled IS NULL"
+	" WHERE s.clinician_id = ? AND s.start >= ? AND s.start < ? ORDER BY s.start LIMIT ?";
+
+int store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t to,
+			     struct arena *a, struct store_slot **out, size_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *s = store_module_stmt(sql_slots_of_clinician);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, clinician);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	sqlite3_bind_int(s, 4, LIMIT_LIST);
+	return slots_collect(s, a, out, n, true);
+}
+
+/* --- appointments --- */
+
+static const char sql_appointment_target[] =
+	"SELECT a.patient_id, e.practice_id FROM appointment a"
+	" LEFT JOIN enrolment e ON e.patient_id = a.patient_id WHERE a.id = ? LIMIT 8";
+
+int store_appointment_target(const struct id *appointment, struct target *out)
+{
+	return careplan_target_rows(store_module_stmt(sql_appointment_target), appointment, out);
+}
+
+/* The SELECT yields no row when the slot does not exist; the partial unique index
+ * appointment_one_per_slot refuses a second live appointment for it, atomically. */
+static const char sql_appointment_insert[] =
+	"INSERT INTO appointment (id, slot_id, patient_id, booked_by, booked, reason)"
+	" SELECT ?, id, ?, ?, ?, ? FROM slot WHERE id = ?";
+
+int store_appointment_insert(const struct grant *g, const struct store_appointment *ap)
+{
+	if (!grant_allows(g, &ap->patient, ACTION_APPOINTMENT_BOOK))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_appointment_insert);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, &ap->id);
+	sq_bind_id(s, 2, &ap->patient);
+	sq_bind_id(s, 3, &ap->booked_by);
+	sqlite3_bind_int64(s, 4, ap->booked);
+	if (ap->reason.len)
+		sqlite3_bind_blob(s, 5, ap->reason.ptr, (int)ap->reason.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 5);
+	sq_bind_id(s, 6, &ap->slot);
+	int changed = 0;
+	int rc = careplan_step_write(s, "appointment_insert", &changed);
+	return rc == STORE_OK && changed == 0 ? STORE_NOT_FOUND : rc;
+}
+
+static const char sql_appointments_upcoming[] =
+	"SELECT count(*) FROM appointment a JOIN slot s ON s.id = a.slot_id"
+	" WHERE a.patient_id = ? AND a.cancelled IS NULL AND s.start > ?";
+
+int store_appointments_upcoming(const struct grant *g, const struct id *patient, int64_t now,
+				int *count)
+{
+	*count = 0;
+	if (!grant_allows(g, patient, ACTION_APPOINTMENT_BOOK))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_appointments_upcoming);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, patient);
+	sqlite3_bind_int64(s, 2, now);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? STORE_OK : sq_fail("appointments_upcoming");
+}
+
+#define APPOINTMENT_COLS                                                                          \
+	"a.id, a.slot_id, a.patient_id, a.booked_by, a.booked, a.cancelled, a.cancelled_by,"     \
+	" a.reason, s.practice_id, s.clinician_id, s.start, s.minutes"
+
+static bool appointment_row(sqlite3_stmt *s, struct arena *a, void *row)
+{
+	struct store_appointment *out = row;
+	memset(out, 0, sizeof(*out));
+	sq_col_id(s, 0, &out->id);
+	sq_col_id(s, 1, &out->slot);
+	sq_col_id(s, 2, &out->patient);
+	sq_col_id(s, 3, &out->booked_by);
+	out->booked = sqlite3_column_int64(s, 4);
+	out->cancelled = sqlite3_column_int64(s, 5);
+	sq_col_id(s, 6, &out->cancelled_by);
+	bool ok = sq_col_bytes(s, 7, a, &out->reason);
+	sq_col_id(s, 8, &out->practice);
+	sq_col_id(s, 9, &out->clinician);
+	out->start = sqlite3_column_int64(s, 10);
+	out->minutes = sqlite3_column_int(s, 11);
+	return ok;
+}
+
+static const char sql_appointment_list[] =
+	"SELECT " APPOINTMENT_COLS " FROM appointment a JOIN slot s ON s.id = a.slot_id"
+	" WHERE a.patient_id = ? ORDER BY s.start DESC LIMIT ?";
+
+int store_appointment_list(const struct grant *g, const struct id *patient, struct arena *a,
+			   struct store_appointment **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_APPOINTMENT_LIST))
+		return STORE_DENIED;
+	void *rows = NULL;
+	int rc = careplan_list(sql_appointment_list, patient, a, sizeof(**out), appointment_row, &rows, n,
+			       "appointment_list");
+	*out = rows;
+	return rc;
+}
+
+static const char sql_appointment_get[] =
+	"SELECT " APPOINTMENT_COLS " FROM appointment a JOIN slot s ON s.id = a.slot_id WHERE a.id = ?";
+
+int store_appointment_get(const struct grant *g, const struct id *appointment, struct arena *a,
+			  struct store_appointment *out)
+{
+	return careplan_get(sql_appointment_get, appointment, g, a, appointment_row, out,
+			    sizeof(*out), &out->patient, "appointment_get");
+}
+
+/* The cut-off is part of the UPDATE, so a cancel cannot slip past it between a check and the
+ * write. */
+static const char sql_appointment_cancel[] =
+	"UPDATE appointment SET cancelled = ?, cancelled_by = ? WHERE id = ? AND patient_id = ?"
+	" AND cancelled IS NULL AND (SELECT start FROM slot WHERE slot.id = appointment.slot_id) >= ?";
+
+int store_appointment_cancel(const struct grant *g, const struct id *appointment,
+			     const struct id *by, int64_t now, int64_t min_start)
+{
+	if (!grant_allows(g, &g->patient, ACTION_APPOINTMENT_CANCEL))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_appointment_cancel);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(s, 1, now);
+	sq_bind_id(s, 2, by);
+	sq_bind_id(s, 3, appointment);
+	sq_bind_id(s, 4, &g->patient);
+	sqlite3_bind_int64(s, 5, min_start);
+	int changed = 0;
+	int rc = careplan_step_write(s, "appointment_cancel", &changed);
+	return rc == STORE_OK && changed == 0 ? STORE_CONFLICT : rc;
+}
+
+/* --- practice settings and staff --- */
+
+static const char sql_cutoff[] =
+	"SELECT cancel_cutoff_minutes FROM practice_setting WHERE practice_id = ?";
+
+int store_practice_cutoff(const struct id *practice, int *minutes)
+{
+	*minutes = CANCEL_CUTOFF_DEFAULT_MINUTES;
+	sqlite3_stmt *s = store_module_stmt(sql_cutoff);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, practice);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*minutes = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("practice_cutoff");
+}
+
+static const char sql_cutoff_set[] =
+	"INSERT INTO practice_setting (practice_id, cancel_cutoff_minutes) VALUES (?, ?)"
+	" ON CONFLICT (practice_id) DO UPDATE SET cancel_cutoff_minutes = excluded.cancel_cutoff_minutes";
+
+int store_practice_cutoff_set(const struct id *practice, int minutes)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_cutoff_set);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, practice);
+	sqlite3_bind_int(s, 2, minutes);
+	int changed = 0;
+	return careplan_step_write(s, "practice_cutoff_set", &changed);
+}
+
+static const char sql_practice_clinicians[] =
+	"SELECT a.id, n.display FROM account a LEFT JOIN staff_name n ON n.account_id = a.id"
+	" WHERE a.practice_id = ? AND a.role = 'clinician' AND a.locked = 0"
+	" ORDER BY n.display, a.created LIMIT ?";
+
+int store_practice_clinicians(const struct id *practice, struct arena *a, struct store_staff **out,
+			      size_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *s = store_module_stmt(sql_practice_clinicians);
+	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
+	if (s == NULL || *out == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, practice);
+	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	int rc = SQLITE_DONE;
+	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_staff *st = &(*out)[*n];
+		if (!sq_col_id(s, 0, &st->account))
+			continue;
+		st->name = sq_col_text(s, 1, a);
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("practice_clinicians");
+}
+
+static const char sql_staff_name[] = "SELECT display FROM staff_name WHERE account_id = ?";
+
+int store_staff_name(const struct id *account, struct arena *a, const char **name)
+{
+	*name = NULL;
+	sqlite3_stmt *s = store_module_stmt(sql_staff_name);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*name = sq_col_text(s, 0, a);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return *name ? STORE_OK : STORE_ERROR;
+	return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail("staff_name");
+}
+
+static const char sql_staff_name_set[] =
+	"INSERT INTO staff_name (account_id, display) VALUES (?, ?)"
+	" ON CONFLICT (account_id) DO UPDATE SET display = excluded.display";
+
+int store_staff_name_set(const struct id *account, const char *name)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_staff_name_set);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	sq_bind_text(s, 2, name);
+	int changed = 0;
+	return careplan_step_write(s, "staff_name_set", &changed);
+}
+
+static const char sql_clinician_of[] =
+	"SELECT 1 FROM account WHERE id = ? AND practice_id = ? AND role = 'clinician' AND locked = 0";
+
+int store_clinician_of(const struct id *account, const struct id *practice, bool *yes)
+{
+	*yes = false;
+	sqlite3_stmt *s = store_module_stmt(sql_clinician_of);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	sq_bind_id(s, 2, practice);
+	int rc = sqlite3_step(s);
+	*yes = rc == SQLITE_ROW;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("clinician_of");
+}

@@ -1,0 +1,332 @@
+/* Medications and repeat prescription requests (src/store/medications.h). */
+#include "store/medications.h"
+#include "store/sqlite/store_careplan_int.h"
+
+#include <string.h>
+
+#include "limits.h"
+
+static const char *const repeat_states[] = {"requested", "approved", "declined"};
+
+const char *repeat_state_name(enum repeat_state s)
+{
+	return (s >= REPEAT_REQUESTED && s <= REPEAT_DECLINED) ? repeat_states[s] : "requested";
+}
+
+static enum repeat_state repeat_state_parse(const char *t)
+{
+	for (int i = REPEAT_DECLINED; i > REPEAT_REQUESTED; i--)
+		if (t && strcmp(t, repeat_states[i]) == 0)
+			return (enum repeat_state)i;
+	return REPEAT_REQUESTED;
+}
+
+static void bind_bytes(sqlite3_stmt *s, int col, struct bytes b)
+{
+	if (b.len == 0)
+		sqlite3_bind_null(s, col);
+	else
+		sqlite3_bind_blob(s, col, b.ptr, (int)b.len, SQLITE_STATIC);
+}
+
+int careplan_step_write(sqlite3_stmt *s, const char *what, int *changed)
+{
+	int step = sqlite3_step(s);
+	*changed = step == SQLITE_DONE ? sqlite3_changes(sqlite3_db_handle(s)) : 0;
+	sqlite3_reset(s);
+	if (step == SQLITE_CONSTRAINT)
+		return STORE_CONFLICT;
+	return step == SQLITE_DONE ? STORE_OK : sq_fail(what);
+}
+
+/* As careplan_step_write, with STORE_NOT_FOUND when no row changed. */
+static int step_write(sqlite3_stmt *s, const char *what)
+{
+	int changed = 0;
+	int rc = careplan_step_write(s, what, &changed);
+	return rc == STORE_OK && changed == 0 ? STORE_NOT_FOUND : rc;
+}
+
+/* The patient of a row (first column) and their enrolments (second), one row per practice. */
+int careplan_get(const char *sql, const struct id *id, const struct grant *g, struct arena *a,
+		 careplan_row_fn fn, void *row, size_t row_size, const struct id *row_patient,
+		 const char *what)
+{
+	sqlite3_stmt *s = store_module_stmt(sql);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, id);
+	int rc = sqlite3_step(s);
+	bool ok = rc == SQLITE_ROW && fn(s, a, row);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(what);
+	if (!ok)
+		return STORE_ERROR;
+	if (!grant_for_patient(g, row_patient)) {
+		memset(row, 0, row_size);
+		return STORE_DENIED;
+	}
+	return STORE_OK;
+}
+
+int careplan_list(const char *sql, const struct id *patient, struct arena *a, size_t elem,
+		  careplan_row_fn fn, void **out, size_t *n, const char *what)
+{
+	*n = 0;
+	sqlite3_stmt *s = store_module_stmt(sql);
+	uint8_t *rows = arena_calloc(a, LIMIT_LIST, elem);
+	*out = rows;
+	if (s == NULL || rows == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, patient);
+	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	int rc = SQLITE_DONE;
+	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn(s, a, rows + *n * elem))
+			(*n)++;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail(what);
+}
+
+int careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, id);
+	int rc = SQLITE_DONE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!out->exists && !(out->exists = sq_col_id(s, 0, &out->patient)))
+			break;
+		if (out->n_practices < TARGET_MAX_PRACTICES &&
+		    sq_col_id(s, 1, &out->practices[out->n_practices]))
+			out->n_practices++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail("careplan_target");
+	return out->exists ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static const char sql_medication_target[] =
+	"SELECT m.patient_id, e.practice_id FROM medication m"
+	" LEFT JOIN enrolment e ON e.patient_id = m.patient_id WHERE m.id = ? LIMIT 8";
+
+int store_medication_target(const struct id *medication, struct target *out)
+{
+	return careplan_target_rows(store_module_stmt(sql_medication_target), medication, out);
+}
+
+static const char sql_repeat_target[] =
+	"SELECT r.patient_id, e.practice_id FROM repeat_request r"
+	" LEFT JOIN enrolment e ON e.patient_id = r.patient_id WHERE r.id = ? LIMIT 8";
+
+int store_repeat_target(const struct id *request, struct target *out)
+{
+	return careplan_target_rows(store_module_stmt(sql_repeat_target), request, out);
+}
+
+/* --- medications --- */
+
+static const char sql_medication_insert[] =
+	"INSERT INTO medication (id, patient_id, prescriber_id, started, created, detail)"
+	" VALUES (?, ?, ?, ?, ?, ?)";
+
+int store_medication_insert(const struct grant *g, const struct store_medication *m)
+{
+	if (!grant_allows(g, &m->patient, ACTION_MEDICATION_CREATE))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_medication_insert);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, &m->id);
+	sq_bind_id(s, 2, &m->patient);
+	sq_bind_id(s, 3, &m->prescriber);
+	sqlite3_bind_int64(s, 4, m->started);
+	sqlite3_bind_int64(s, 5, m->created);
+	bind_bytes(s, 6, m->detail);
+	int rc = step_write(s, "medication_insert");
+	return rc == STORE_NOT_FOUND ? STORE_ERROR : rc;
+}
+
+#define MEDICATION_COLS "id, patient_id, prescriber_id, started, created, stopped, stopped_by, detail"
+
+static bool medication_row(sqlite3_stmt *s, struct arena *a, void *row)
+{
+	struct store_medication *m = row;
+	memset(m, 0, sizeof(*m));
+	sq_col_id(s, 0, &m->id);
+	sq_col_id(s, 1, &m->patient);
+	sq_col_id(s, 2, &m->prescriber);
+	m->started = sqlite3_column_int64(s, 3);
+	m->created = sqlite3_column_int64(s, 4);
+	m->stopped = sqlite3_column_int64(s, 5);
+	sq_col_id(s, 6, &m->stopped_by);
+	return sq_col_bytes(s, 7, a, &m->detail);
+}
+
+static const char sql_medication_list[] =
+	"SELECT " MEDICATION_COLS " FROM medication WHERE patient_id = ?"
+	" ORDER BY stopped IS NOT NULL, created DESC LIMIT ?";
+
+int store_medication_list(const struct grant *g, const struct id *patient, struct arena *a,
+			  struct store_medication **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
+		return STORE_DENIED;
+	void *rows = NULL;
+	int rc = careplan_list(sql_medication_list, patient, a, sizeof(**out), medication_row, &rows, n,
+			       "medication_list");
+	*out = rows;
+	return rc;
+}
+
+static const char sql_medication_get[] = "SELECT " MEDICATION_COLS " FROM medication WHERE id = ?";
+
+int store_medication_get(const struct grant *g, const struct id *medication, struct arena *a,
+			 struct store_medication *out)
+{
+	return careplan_get(sql_medication_get, medication, g, a, medication_row, out, sizeof(*out),
+			    &out->patient, "medication_get");
+}
+
+static const char sql_medication_stop[] =
+	"UPDATE medication SET stopped = ?, stopped_by = ?"
+	" WHERE id = ? AND patient_id = ? AND stopped IS NULL";
+
+int store_medication_stop(const struct grant *g, const struct id *medication,
+			  const struct id *by, int64_t now)
+{
+	if (!grant_allows(g, &g->patient, ACTION_MEDICATION_CREATE))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_medication_stop);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(s, 1, now);
+	sq_bind_id(s, 2, by);
+	sq_bind_id(s, 3, medication);
+	sq_bind_id(s, 4, &g->patient);
+	int rc = step_write(s, "medication_stop");
+	return rc == STORE_NOT_FOUND ? STORE_CONFLICT : rc;
+}
+
+/* --- repeat requests --- */
+
+/* Only for a current medication of the same patient: the SELECT yields no row otherwise. */
+static const char sql_repeat_insert[] =
+	"INSERT INTO repeat_request (id, medication_id, patient_id, practice_id, requested_by,"
+	" requested, state, detail)"
+	" SELECT ?, id, patient_id, ?, ?, ?, 'requested', ? FROM medication"
+	" WHERE id = ? AND patient_id = ? AND stopped IS NULL";
+
+int store_repeat_insert(const struct grant *g, const struct store_repeat *r)
+{
+	if (!grant_allows(g, &r->patient, ACTION_REPEAT_REQUEST))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_repeat_insert);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, &r->id);
+	sq_bind_id(s, 2, &r->practice);
+	sq_bind_id(s, 3, &r->requested_by);
+	sqlite3_bind_int64(s, 4, r->requested);
+	bind_bytes(s, 5, r->detail);
+	sq_bind_id(s, 6, &r->medication);
+	sq_bind_id(s, 7, &r->patient);
+	return step_write(s, "repeat_insert");
+}
+
+#define REPEAT_COLS                                                                               \
+	"id, medication_id, patient_id, practice_id, requested_by, requested, state, decided,"    \
+	" decided_by, detail, decision"
+
+static bool repeat_row(sqlite3_stmt *s, struct arena *a, void *row)
+{
+	struct store_repeat *r = row;
+	memset(r, 0, sizeof(*r));
+	sq_col_id(s, 0, &r->id);
+	sq_col_id(s, 1, &r->medication);
+	sq_col_id(s, 2, &r->patient);
+	sq_col_id(s, 3, &r->practice);
+	sq_col_id(s, 4, &r->requested_by);
+	r->requested = sqlite3_column_int64(s, 5);
+	r->state = repeat_state_parse((const char *)sqlite3_column_text(s, 6));
+	r->decided = sqlite3_column_int64(s, 7);
+	sq_col_id(s, 8, &r->decided_by);
+	return sq_col_bytes(s, 9, a, &r->detail) && sq_col_bytes(s, 10, a, &r->decision);
+}
+
+static const char sql_repeat_list[] =
+	"SELECT " REPEAT_COLS " FROM repeat_request WHERE patient_id = ?"
+	" ORDER BY requested DESC LIMIT ?";
+
+int store_repeat_list(const struct grant *g, const struct id *patient, struct arena *a,
+		      struct store_repeat **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
+		return STORE_DENIED;
+	void *rows = NULL;
+	int rc = careplan_list(sql_repeat_list, patient, a, sizeof(**out), repeat_row, &rows, n,
+			       "repeat_list");
+	*out = rows;
+	return rc;
+}
+
+static const char sql_repeat_get[] = "SELECT " REPEAT_COLS " FROM repeat_request WHERE id = ?";
+
+int store_repeat_get(const struct grant *g, const struct id *request, struct arena *a,
+		     struct store_repeat *out)
+{
+	return careplan_get(sql_repeat_get, request, g, a, repeat_row, out, sizeof(*out),
+			    &out->patient, "repeat_get");
+}
+
+static const char sql_repeat_decide[] =
+	"UPDATE repeat_request SET state = ?, decided = ?, decided_by = ?, decision = ?"
+	" WHERE id = ? AND patient_id = ? AND state = 'requested'";
+
+int store_repeat_decide(const struct grant *g, const struct id *request, enum repeat_state state,
+			const struct id *by, int64_t now, struct bytes decision)
+{
+	if (!grant_allows(g, &g->patient, ACTION_REPEAT_DECIDE) || state == REPEAT_REQUESTED)
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_repeat_decide);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_text(s, 1, repeat_state_name(state));
+	sqlite3_bind_int64(s, 2, now);
+	sq_bind_id(s, 3, by);
+	bind_bytes(s, 4, decision);
+	sq_bind_id(s, 5, request);
+	sq_bind_id(s, 6, &g->patient);
+	int rc = step_write(s, "repeat_decide");
+	return rc == STORE_NOT_FOUND ? STORE_CONFLICT : rc;
+}
+
+static const char sql_repeat_queue[] =
+	"SELECT id, patient_id FROM repeat_request WHERE practice_id = ? AND state = 'requested'"
+	" ORDER BY requested LIMIT ?";
+
+int store_repeat_queue(const struct id *practice, size_t max, struct arena *a, struct id **requests,
+		       struct id **patients, size_t *n)
+{
+	*n = 0;
+	if (max > LIMIT_LIST)
+		max = LIMIT_LIST;
+	sqlite3_stmt *s = store_module_stmt(sql_repeat_queue);
+	*requests = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
+	*patients = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
+	if (s == NULL || *requests == NULL || *patients == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, practice);
+	sqlite3_bind_int(s, 2, (int)max);
+	int rc = SQLITE_DONE;
+	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (sq_col_id(s, 0, &(*requests)[*n]) && sq_col_id(s, 1, &(*patients)[*n]))
+			(*n)++;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("repeat_queue");
+}
