@@ -94,6 +94,14 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload);
 /* Who may see the operator's alerts (breaker trips): operators, after their second factor. */
 bool policy_may_view_alerts(const struct actor *actor);
 
+/* Results: the clinician's inbox of their practice's unreleased results (clinicians, after
+ * their second factor); the practice's release rules (its clinicians and practice admins);
+ * the "show me results only after my clinician has commented" choice (the patient themselves,
+ * never a proxy: g is the patient's grant). */
+bool policy_may_view_result_inbox(const struct actor *actor);
+bool policy_may_manage_result_rules(const struct actor *actor);
+bool policy_may_set_result_preference(const struct grant *g);
+
 /* The scope a proxy needs for an action; 0 for actions a proxy may never take (granting
  * access onward, reading the access log, exporting the whole record). Patient demographics
  * need any scope. */

@@ -24,5 +24,6 @@ void test_html(void);
 void test_breaker(void);
 void test_keys(void);
 void test_checkpoint(void);
+void test_results(void);
 
 #endif

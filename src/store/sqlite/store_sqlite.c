@@ -109,6 +109,23 @@ static const char *const migrations[] = {
 	" revoked INTEGER, detail BLOB);"
 	"CREATE INDEX proxy_by_account ON proxy_grant(account_id, patient_id);"
 	"CREATE INDEX proxy_by_patient ON proxy_grant(patient_id);",
+	/* 9: results: lab reports (observations and comments sealed in body), release rules per
+	 * practice and kind of test, and each patient's "after my clinician has commented" choice
+	 * (store_results.c) */
+	"CREATE TABLE result (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" practice_id BLOB NOT NULL REFERENCES practice(id), kind TEXT NOT NULL, status TEXT NOT NULL,"
+	" abnormal INTEGER NOT NULL, accession TEXT NOT NULL, collected INTEGER NOT NULL,"
+	" reported INTEGER NOT NULL, created INTEGER NOT NULL, release_at INTEGER, released_by BLOB,"
+	" commented INTEGER NOT NULL DEFAULT 0, corrected INTEGER NOT NULL DEFAULT 0,"
+	" body BLOB NOT NULL);"
+	"CREATE INDEX result_by_patient ON result(patient_id, reported);"
+	"CREATE UNIQUE INDEX result_by_accession ON result(patient_id, accession);"
+	"CREATE INDEX result_inbox ON result(practice_id, release_at);"
+	"CREATE TABLE result_rule (practice_id BLOB NOT NULL REFERENCES practice(id), kind TEXT NOT NULL,"
+	" auto_release INTEGER NOT NULL, days INTEGER NOT NULL, PRIMARY KEY (practice_id, kind))"
+	" WITHOUT ROWID;"
+	"CREATE TABLE result_pref (patient_id BLOB PRIMARY KEY REFERENCES patient(id),"
+	" comment_first INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 /*

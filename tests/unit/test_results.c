@@ -1,0 +1,160 @@
+/* Lab results: release rules, flags and kinds, and the geometry of the SVG charts. */
+#include <math.h>
+#include <string.h>
+
+#include "domain/results.h"
+#include "test.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "web/chart.h"
+
+static bool near(double a, double b)
+{
+	return fabs(a - b) < 1e-6;
+}
+
+static void release_rules(void)
+{
+	const int64_t t = 1700000000;
+	struct result_rule three = {.kind = RESULT_BIOCHEMISTRY, .auto_release = true, .days = 3};
+	/* a normal final routine result: released after the rule's days */
+	CHECK(result_auto_release_at(&three, RESULT_BIOCHEMISTRY, ABNORMAL_NONE, RESULT_FINAL, t) ==
+	      t + 3 * 86400);
+	struct result_rule now = three;
+	now.days = 0;
+	CHECK(result_auto_release_at(&now, RESULT_BIOCHEMISTRY, ABNORMAL_NONE, RESULT_FINAL, t) == t);
+	/* held: abnormal, critical, preliminary */
+	CHECK(result_auto_release_at(&three, RESULT_BIOCHEMISTRY, ABNORMAL_SOME, RESULT_FINAL, t) == 0);
+	CHECK(result_auto_release_at(&three, RESULT_BIOCHEMISTRY, ABNORMAL_CRITICAL, RESULT_FINAL, t) == 0);
+	CHECK(result_auto_release_at(&three, RESULT_BIOCHEMISTRY, ABNORMAL_NONE, RESULT_PRELIMINARY, t) == 0);
+	/* held: no rule, a hold rule, a rule for another kind */
+	CHECK(result_auto_release_at(NULL, RESULT_BIOCHEMISTRY, ABNORMAL_NONE, RESULT_FINAL, t) == 0);
+	struct result_rule hold = {.kind = RESULT_BIOCHEMISTRY, .auto_release = false, .days = 3};
+	CHECK(result_auto_release_at(&hold, RESULT_BIOCHEMISTRY, ABNORMAL_NONE, RESULT_FINAL, t) == 0);
+	CHECK(result_auto_release_at(&three, RESULT_HAEMATOLOGY, ABNORMAL_NONE, RESULT_FINAL, t) == 0);
+	/* sensitive kinds are always held, even under a rule that says otherwise */
+	enum result_kind sensitive[] = {RESULT_CANCER_MARKER, RESULT_PREGNANCY, RESULT_SEXUAL_HEALTH};
+	for (size_t i = 0; i < 3; i++) {
+		struct result_rule r = {.kind = sensitive[i], .auto_release = true, .days = 0};
+		CHECK(result_kind_info(sensitive[i])->sensitive);
+		CHECK(result_auto_release_at(&r, sensitive[i], ABNORMAL_NONE, RESULT_FINAL, t) == 0);
+	}
+	/* a correction of a normal result follows the rule like a final one */
+	CHECK(result_auto_release_at(&three, RESULT_BIOCHEMISTRY, ABNORMAL_NONE, RESULT_CORRECTED, t) ==
+	      t + 3 * 86400);
+	/* out-of-range days never release */
+	struct result_rule bad = three;
+	bad.days = RESULT_RULE_MAX_DAYS + 1;
+	CHECK(result_auto_release_at(&bad, RESULT_BIOCHEMISTRY, ABNORMAL_NONE, RESULT_FINAL, t) == 0);
+	bad.days = -1;
+	CHECK(result_auto_release_at(&bad, RESULT_BIOCHEMISTRY, ABNORMAL_NONE, RESULT_FINAL, t) == 0);
+}
+
+static void flags_and_kinds(void)
+{
+	struct observation o = {.has_value = true, .value = 48, .has_low = true, .low = 20,
+				.has_high = true, .high = 40};
+	CHECK(result_flag_from_range(&o) == FLAG_HIGH);
+	o.value = 19.9;
+	CHECK(result_flag_from_range(&o) == FLAG_LOW);
+	o.value = 40;
+	CHECK(result_flag_from_range(&o) == FLAG_NORMAL);
+	o.has_low = o.has_high = false;
+	CHECK(result_flag_from_range(&o) == FLAG_NONE);
+	o.has_value = false;
+	CHECK(result_flag_from_range(&o) == FLAG_NONE);
+	CHECK(result_flag_severity(FLAG_CRITICAL_HIGH) == ABNORMAL_CRITICAL);
+	CHECK(result_flag_severity(FLAG_LOW) == ABNORMAL_SOME);
+	CHECK(result_flag_severity(FLAG_NORMAL) == ABNORMAL_NONE);
+	enum result_flag f;
+	CHECK(result_flag_parse("HH", &f) == 0 && f == FLAG_CRITICAL_HIGH);
+	CHECK(result_flag_parse("X", &f) != 0 && result_flag_parse(NULL, &f) != 0);
+	CHECK(strcmp(result_flag_words(FLAG_LOW), "Low") == 0);
+	/* the kind of a report: a sensitive test anywhere in it holds the whole report */
+	struct observation mixed[3] = {{.code = "718-7"}, {.code = "2857-1"}, {.code = "4548-4"}};
+	CHECK(result_kind_of(mixed, 3) == RESULT_CANCER_MARKER);
+	CHECK(result_kind_of(mixed, 1) == RESULT_HAEMATOLOGY);
+	CHECK(result_kind_of(mixed + 2, 1) == RESULT_BIOCHEMISTRY);
+	struct observation unknown = {.code = "99999-9"};
+	CHECK(result_kind_of(&unknown, 1) == RESULT_OTHER);
+	CHECK(result_kind_of(mixed, 0) == RESULT_OTHER);
+	enum result_kind k;
+	CHECK(result_kind_parse("pregnancy", &k) == 0 && k == RESULT_PREGNANCY);
+	CHECK(result_kind_parse("nope", &k) != 0);
+	enum result_status s;
+	CHECK(result_status_parse("amended", &s) == 0 && s == RESULT_CORRECTED);
+	CHECK(result_status_parse("registered", &s) != 0);
+}
+
+static void range_bar(void)
+{
+	struct range_bar g;
+	/* both ends: the range sits in the middle half of the bar */
+	struct chart_range both = {.has_low = true, .low = 20, .has_high = true, .high = 40};
+	CHECK(chart_range_bar(&both, 30, 300, &g) == 0);
+	CHECK(near(g.lo, 10) && near(g.hi, 50));
+	CHECK(g.has_band && near(g.band_x, 75) && near(g.band_w, 150));
+	CHECK(near(g.marker_x, 150));
+	/* a high value stays on the bar, at its right-hand end */
+	CHECK(chart_range_bar(&both, 90, 300, &g) == 0);
+	CHECK(g.hi > 90 && g.marker_x > 280 && g.marker_x <= 300);
+	CHECK(g.band_x + g.band_w < g.marker_x);
+	/* a low value: the scale starts at zero for values that cannot be negative */
+	CHECK(chart_range_bar(&both, 2, 300, &g) == 0);
+	CHECK(near(g.lo, 0) && g.marker_x < g.band_x);
+	/* only an upper limit (LDL < 3.0): the band runs from the start of the bar */
+	struct chart_range upper = {.has_high = true, .high = 3.0};
+	CHECK(chart_range_bar(&upper, 2.0, 300, &g) == 0);
+	CHECK(near(g.band_x, 0) && near(g.band_x + g.band_w, 200) && near(g.marker_x, 2.0 / 4.5 * 300));
+	/* only a lower limit (eGFR > 60): the band runs to the end */
+	struct chart_range lower = {.has_low = true, .low = 60};
+	CHECK(chart_range_bar(&lower, 45, 300, &g) == 0);
+	CHECK(near(g.band_x + g.band_w, 300) && near(g.band_x, 150) && g.marker_x < g.band_x);
+	/* no range: no band, the value still drawn */
+	struct chart_range none = {0};
+	CHECK(chart_range_bar(&none, 5, 300, &g) == 0 && !g.has_band && near(g.marker_x, 150));
+	/* nonsense refused */
+	CHECK(chart_range_bar(&both, NAN, 300, &g) != 0);
+	CHECK(chart_range_bar(&both, 1, 0, &g) != 0);
+	/* a degenerate range (low == high) still gives a usable scale */
+	struct chart_range point = {.has_low = true, .low = 5, .has_high = true, .high = 5};
+	CHECK(chart_range_bar(&point, 5, 300, &g) == 0 && g.hi > g.lo && near(g.marker_x, 150));
+}
+
+static void trend(void)
+{
+	struct trend_point p[3] = {{1000000, 48}, {2000000, 52}, {3000000, 44}};
+	struct chart_range r = {.has_low = true, .low = 20, .has_high = true, .high = 40};
+	struct trend_scale s;
+	CHECK(chart_trend_scale(p, 3, &r, &s) == 0);
+	CHECK(s.t0 == 1000000 && s.t1 == 3000000);
+	CHECK(s.v0 < 20 && s.v1 > 52);
+	CHECK(near(chart_x(&s, 1000000, 260), 0) && near(chart_x(&s, 3000000, 260), 260));
+	CHECK(near(chart_x(&s, 2000000, 260), 130));
+	/* higher values sit higher (smaller y) and every point is inside the plot */
+	CHECK(chart_y(&s, 52, 130) < chart_y(&s, 44, 130));
+	for (int i = 0; i < 3; i++)
+		CHECK(chart_y(&s, p[i].v, 130) > 0 && chart_y(&s, p[i].v, 130) < 130);
+	/* one point, and all-equal values, still make a scale */
+	CHECK(chart_trend_scale(p, 1, NULL, &s) == 0 && s.t1 > s.t0 && s.v1 > s.v0);
+	CHECK(chart_trend_scale(p, 0, NULL, &s) != 0);
+	/* the SVG: no script, no style, a text alternative, escaped */
+	struct arena a;
+	arena_init(&a, 1u << 20);
+	struct buf b;
+	buf_init(&b, &a, 1u << 16);
+	chart_trend_svg(&b, p, 3, &r, "HbA1c <over time>");
+	chart_range_bar_svg(&b, &r, 48, "HbA1c 48 & high");
+	const char *svg = buf_cstr(&b);
+	CHECK(svg && strstr(svg, "<polyline") && strstr(svg, "aria-label=\"HbA1c &lt;over time&gt;\""));
+	CHECK(svg && strstr(svg, "HbA1c 48 &amp; high") && !strstr(svg, "<script") && !strstr(svg, "style="));
+	arena_release(&a);
+}
+
+void test_results(void)
+{
+	release_rules();
+	flags_and_kinds();
+	range_bar();
+	trend();
+}
