@@ -1,4 +1,6 @@
 #include "fhir/fhir.h"
+#include "fhir/fhir_int.h"
+#include "fhir/fhir_results.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -110,6 +112,7 @@ void fhir_metadata(struct request *req, struct response *res)
 		"code", "create", "searchParam", "name", "patient", "type", "reference",
 		"documentation", "Required. The patient whose documents to list.", "type", "Binary",
 		"interaction", "code", "read");
+	fhir_results_capability(json_object_get(json_array_get(json_object_get(o, "rest"), 0), "resource"));
 	respond_json(req, res, 200, o);
 }
 
@@ -418,4 +421,54 @@ void fhir_docref_create(struct request *req, struct response *res)
 	if (loc)
 		response_header(res, "Location", loc);
 	respond_json(req, res, 201, docref_json(&v));
+}
+
+/* --- shared with the resource files (fhir_int.h) --- */
+
+void fhir_respond_json(struct request *req, struct response *res, int status, json_t *o)
+{
+	respond_json(req, res, status, o);
+}
+
+const char *fhir_base_url(struct request *req)
+{
+	return base_url(req);
+}
+
+void fhir_instant(int64_t t, char out[32])
+{
+	instant(t, out);
+}
+
+json_t *fhir_bundle_new(struct request *req)
+{
+	return bundle_new(req);
+}
+
+void fhir_bundle_add(struct request *req, json_t *bundle, const char *type, const char *id,
+		     json_t *resource)
+{
+	const char *url = arena_printf(&req->arena, "%s/%s/%s", base_url(req), type, id);
+	json_array_append_new(json_object_get(bundle, "entry"),
+			      json_pack("{s:s, s:o, s:{s:s}}", "fullUrl", url ? url : "", "resource",
+					resource, "search", "mode", "match"));
+	json_object_set_new(bundle, "total",
+			    json_integer((json_int_t)json_array_size(json_object_get(bundle, "entry"))));
+}
+
+bool fhir_params_allowed(struct request *req, const char *const *allowed)
+{
+	return request_query_each(req, allow_params, (void *)allowed) == 0;
+}
+
+void fhir_domain_error(struct request *req, struct response *res, int rc, const char *what)
+{
+	domain_error(req, res, rc, what);
+}
+
+bool fhir_body_is_json(struct request *req)
+{
+	const char *ct = req->content_type;
+	return ct != NULL && (strncmp(ct, "application/fhir+json", 21) == 0 ||
+			      strncmp(ct, "application/json", 16) == 0);
 }

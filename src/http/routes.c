@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fhir/fhir.h"
+#include "fhir/fhir_results.h"
 #include "http/http.h"
 #include "util/id.h"
 #include "web/web.h"
@@ -34,6 +35,14 @@ static const struct route routes[] = {
 	{METHOD_GET, "/patients", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_patients, FAST},
 	{METHOD_GET, "/patients/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_patient, FAST},
 	{METHOD_POST, "/patients/*/documents", AUTH_SESSION, BODY_UPLOAD, KIND_PAGE, web_document_upload, FAST},
+	{METHOD_GET, "/results", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_results, FAST},
+	{METHOD_POST, "/results/preference", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_results_preference, FAST},
+	{METHOD_GET, "/results/trend", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_result_trend, FAST},
+	{METHOD_GET, "/results/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_result, FAST},
+	{METHOD_POST, "/results/*/release", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_result_release, FAST},
+	{METHOD_GET, "/inbox", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_results_inbox, FAST},
+	{METHOD_GET, "/practice/result-rules", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_result_rules, FAST},
+	{METHOD_POST, "/practice/result-rules", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_result_rules_save, FAST},
 	{METHOD_GET, "/fhir/R4/metadata", AUTH_NONE, BODY_NONE, KIND_FHIR, fhir_metadata, FAST},
 	{METHOD_GET, "/fhir/R4/Patient", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_search, FAST},
 	{METHOD_GET, "/fhir/R4/Patient/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_read, FAST},
@@ -44,6 +53,11 @@ static const struct route routes[] = {
 	{METHOD_POST, "/fhir/R4/DocumentReference", AUTH_SESSION, BODY_JSON, KIND_FHIR,
 	 fhir_docref_create, FAST},
 	{METHOD_GET, "/fhir/R4/Binary/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_binary_read, FAST},
+	{METHOD_GET, "/fhir/R4/DiagnosticReport", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_report_search, FAST},
+	{METHOD_GET, "/fhir/R4/DiagnosticReport/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_report_read, FAST},
+	{METHOD_POST, "/fhir/R4/DiagnosticReport", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_report_create, FAST},
+	{METHOD_GET, "/fhir/R4/Observation", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_observation_search, FAST},
+	{METHOD_GET, "/fhir/R4/Observation/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_observation_read, FAST},
 };
 
 bool path_is_clean(const char *path)

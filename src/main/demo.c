@@ -18,6 +18,7 @@
 #include "domain/domain.h"
 #include "limits.h"
 #include "main/cmd.h"
+#include "main/demo_results.h"
 #include "main/pdf.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -297,7 +298,8 @@ int cmd_demo(int argc, char **argv)
 			goto out;
 		struct actor self;
 		actor_for(&acct_id, ROLE_PATIENT, NULL, &pat_id, &self);
-		if (seed_documents(&clinician, &self, &pat_id, given, family, i) != 0)
+		if (seed_documents(&clinician, &self, &pat_id, given, family, i) != 0 ||
+		    demo_results_seed(&clinician, &pat_id, i % 2 != 0, i) != 0)
 			goto out;
 		fprintf(logins, "%s\t%s\tpatient\t-\n", email, pw);
 		if (i % 200 == 0 && (store_commit() != 0 || store_begin() != 0))

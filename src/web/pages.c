@@ -15,6 +15,7 @@
 #include "limits.h"
 #include "web/html.h"
 #include "web/web.h"
+#include "web/web_int.h"
 
 #define PAGE_MAX (4u * 1024u * 1024u)
 #define SESSION_COOKIE "__Host-medkeep"
@@ -998,4 +999,31 @@ void web_session_revoke(struct request *req, struct response *res)
 		return;
 	}
 	respond_redirect(req, res, "/sessions");
+}
+
+/* --- shared with the page files (web_int.h) --- */
+
+struct buf *web_page_buf(struct request *req)
+{
+	return page_buf(req);
+}
+
+void web_domain_refusal(struct request *req, struct response *res, int rc, const char *missing)
+{
+	domain_refusal(req, res, rc, missing);
+}
+
+void web_format_date(int64_t t, char out[32])
+{
+	format_date(t, out);
+}
+
+int web_parse_form(struct request *req, struct form_field *fields, size_t *n)
+{
+	return parse_form(req, fields, n);
+}
+
+void web_respond_page(struct response *res, int status, struct buf *b)
+{
+	respond_buf(res, status, html_type, b);
 }

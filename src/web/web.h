@@ -26,6 +26,16 @@ void web_mfa_submit(struct request *req, struct response *res);
 void web_mfa_setup(struct request *req, struct response *res);
 void web_mfa_confirm(struct request *req, struct response *res);
 
+/* Lab results (pages_results.c) */
+void web_results(struct request *req, struct response *res);
+void web_results_preference(struct request *req, struct response *res);
+void web_result(struct request *req, struct response *res);
+void web_result_release(struct request *req, struct response *res);
+void web_result_trend(struct request *req, struct response *res);
+void web_results_inbox(struct request *req, struct response *res);
+void web_result_rules(struct request *req, struct response *res);
+void web_result_rules_save(struct request *req, struct response *res);
+
 /* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
 struct document_view;
 void web_send_download(struct request *req, struct response *res, const struct document_view *v);
