@@ -52,6 +52,7 @@ HARNESSES=(
 	"path|4096|45|ALL"
 	"vault_msg|65536|60|ALL"
 	"checkpoints|65536|60|ALL"
+	"result_json|65536|150|ALL"
 )
 
 OUT=build/fuzz
