@@ -267,11 +267,11 @@ static json_t *quantity(double v, const char *unit)
 	return q;
 }
 
-static void obs_id(const struct result_view *v, size_t i, char out[48])
+static void obs_id(const struct result_view *v, size_t i, char out[64])
 {
 	char hex[ID_HEX_LEN + 1];
 	id_hex(&v->id, hex);
-	snprintf(out, 48, "%s-%zu", hex, i);
+	snprintf(out, 64, "%s-%zu", hex, i);
 }
 
 static const char *obs_status(const struct result_view *v, const struct observation *o)
@@ -284,7 +284,7 @@ static const char *obs_status(const struct result_view *v, const struct observat
 static json_t *observation_json(const struct result_view *v, size_t i)
 {
 	const struct observation *o = &v->obs[i];
-	char id[48], pid[ID_HEX_LEN + 1], collected[32], reported[32], subject[48];
+	char id[64], pid[ID_HEX_LEN + 1], collected[32], reported[32], subject[48];
 	obs_id(v, i, id);
 	id_hex(&v->patient, pid);
 	snprintf(subject, sizeof(subject), "Patient/%s", pid);
@@ -360,7 +360,7 @@ static json_t *report_json(const struct result_view *v)
 	if (v->accession)
 		json_object_set_new(j, "identifier", json_pack("[{s:s}]", "value", v->accession));
 	for (size_t i = 0; i < v->n_obs; i++) {
-		char oid[48], ref[64];
+		char oid[64], ref[96];
 		obs_id(v, i, oid);
 		snprintf(ref, sizeof(ref), "Observation/%s", oid);
 		json_array_append_new(json_object_get(j, "result"), json_pack("{s:s}", "reference", ref));
@@ -497,7 +497,7 @@ void fhir_observation_search(struct request *req, struct response *res)
 		for (size_t k = 0; k < rs[i].n_obs; k++) {
 			if (code && (rs[i].obs[k].code == NULL || strcmp(rs[i].obs[k].code, code) != 0))
 				continue;
-			char oid[48];
+			char oid[64];
 			obs_id(&rs[i], k, oid);
 			fhir_bundle_add(req, b, "Observation", oid, observation_json(&rs[i], k));
 		}
