@@ -414,7 +414,7 @@ static const char *validate_new(const struct result_new *r)
 	return NULL;
 }
 
-static void format_value(const struct observation *o, char *out, size_t n)
+void result_value_text(const struct observation *o, char *out, size_t n)
 {
 	if (o->has_value)
 		snprintf(out, n, "%g%s%s", o->value, o->unit && o->unit[0] ? " " : "",
@@ -433,12 +433,12 @@ static void mark_changes(struct result_view *now, const struct result_view *befo
 			if (before->obs[k].code && o->code && strcmp(before->obs[k].code, o->code) == 0)
 				old = &before->obs[k];
 		char a[256], b[256];
-		format_value(o, a, sizeof(a));
+		result_value_text(o, a, sizeof(a));
 		if (old == NULL) {
 			o->was = "not reported before";
 			continue;
 		}
-		format_value(old, b, sizeof(b));
+		result_value_text(old, b, sizeof(b));
 		/* A value corrected twice keeps the first value the patient may have seen. */
 		if (strcmp(a, b) != 0)
 			o->was = arena_strdup(ar, b);

@@ -117,6 +117,9 @@ struct result_new {
 
 /* --- pure rules (no I/O; unit-tested) --- */
 
+/* "48 mmol/mol", or the value's text ("Negative"), into out (truncated to n). */
+void result_value_text(const struct observation *o, char *out, size_t n);
+
 /* The flag of an observation that came without one: from its range, or FLAG_NONE. */
 enum result_flag result_flag_from_range(const struct observation *o);
 /* The kind of a report: the most sensitive kind among its observations' known tests. */

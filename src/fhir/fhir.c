@@ -167,12 +167,7 @@ static void bundle_add(struct request *req, json_t *bundle, const char *type, co
 {
 	char hex[ID_HEX_LEN + 1];
 	id_hex(id, hex);
-	const char *url = arena_printf(&req->arena, "%s/%s/%s", base_url(req), type, hex);
-	json_array_append_new(json_object_get(bundle, "entry"),
-			      json_pack("{s:s, s:o, s:{s:s}}", "fullUrl", url ? url : "", "resource",
-					resource, "search", "mode", "match"));
-	json_object_set_new(bundle, "total",
-			    json_integer((json_int_t)json_array_size(json_object_get(bundle, "entry"))));
+	fhir_bundle_add(req, bundle, type, hex, resource);
 }
 
 /* Search parameters are an allow-list: anything else is refused, not silently ignored. */

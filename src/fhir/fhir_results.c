@@ -398,21 +398,33 @@ static int patient_param(struct request *req, struct response *res, const char *
 	return 0;
 }
 
+/* A search's results and an empty Bundle for them; NULL when an error was answered. */
+static json_t *search_results(struct request *req, struct response *res, const char *const *allowed,
+			      struct result_view **rs, size_t *n)
+{
+	struct id pid;
+	if (patient_param(req, res, allowed, &pid) != 0)
+		return NULL;
+	int rc = result_list(&req->actor, &pid, true, &req->arena, rs, n);
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "Patient");
+		return NULL;
+	}
+	json_t *b = fhir_bundle_new(req);
+	if (b == NULL)
+		fhir_error(req, res, 500, "The request could not be completed");
+	return b;
+}
+
 void fhir_report_search(struct request *req, struct response *res)
 {
 	static const char *const allowed[] = {"patient", NULL};
-	struct id pid;
-	if (patient_param(req, res, allowed, &pid) != 0)
-		return;
 	struct result_view *rs = NULL;
 	size_t n = 0;
-	int rc = result_list(&req->actor, &pid, true, &req->arena, &rs, &n);
-	if (rc != DOMAIN_OK) {
-		fhir_domain_error(req, res, rc, "Patient");
+	json_t *b = search_results(req, res, allowed, &rs, &n);
+	if (b == NULL)
 		return;
-	}
-	json_t *b = fhir_bundle_new(req);
-	for (size_t i = 0; b && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		char hex[ID_HEX_LEN + 1];
 		id_hex(&rs[i].id, hex);
 		fhir_bundle_add(req, b, "DiagnosticReport", hex, report_json(&rs[i]));
@@ -481,19 +493,13 @@ static const char *code_param(struct request *req)
 void fhir_observation_search(struct request *req, struct response *res)
 {
 	static const char *const allowed[] = {"patient", "code", NULL};
-	struct id pid;
-	if (patient_param(req, res, allowed, &pid) != 0)
-		return;
 	const char *code = code_param(req);
 	struct result_view *rs = NULL;
 	size_t n = 0;
-	int rc = result_list(&req->actor, &pid, true, &req->arena, &rs, &n);
-	if (rc != DOMAIN_OK) {
-		fhir_domain_error(req, res, rc, "Patient");
+	json_t *b = search_results(req, res, allowed, &rs, &n);
+	if (b == NULL)
 		return;
-	}
-	json_t *b = fhir_bundle_new(req);
-	for (size_t i = 0; b && i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < rs[i].n_obs; k++) {
 			if (code && (rs[i].obs[k].code == NULL || strcmp(rs[i].obs[k].code, code) != 0))
 				continue;

@@ -22,6 +22,21 @@ static void csrf_field(struct buf *b, const char *csrf)
 	html_raw(b, "\">");
 }
 
+/* Parse a small form and check its CSRF token; false (with the error page sent) otherwise. */
+static bool form_with_csrf(struct request *req, struct response *res, struct form_field *fields,
+			   size_t *n)
+{
+	if (web_parse_form(req, fields, n) != 0) {
+		web_error(req, res, 400, "The form could not be read.");
+		return false;
+	}
+	if (!request_csrf_ok(req, form_get(fields, *n, "csrf", NULL))) {
+		web_error(req, res, 403, "Missing or wrong CSRF token.");
+		return false;
+	}
+	return true;
+}
+
 /* The record a patient-role page shows: their own, or one they hold as a proxy. */
 static const struct id *shown_record(const struct request *req)
 {
@@ -45,15 +60,6 @@ static const char *abnormal_class(enum result_abnormal a)
 	return a == ABNORMAL_CRITICAL ? "flag critical" : a == ABNORMAL_SOME ? "flag abnormal" : "flag normal";
 }
 
-static void value_text(const struct observation *o, char *out, size_t n)
-{
-	if (o->has_value)
-		snprintf(out, n, "%g%s%s", o->value, o->unit && o->unit[0] ? " " : "",
-			 o->unit ? o->unit : "");
-	else
-		snprintf(out, n, "%s", o->value_text ? o->value_text : "");
-}
-
 static void range_words(const struct observation *o, char *out, size_t n)
 {
 	const char *u = o->unit && o->unit[0] ? o->unit : "";
@@ -72,7 +78,7 @@ static void range_words(const struct observation *o, char *out, size_t n)
 static const char *obs_sentence(struct request *req, const struct observation *o)
 {
 	char v[128], r[128];
-	value_text(o, v, sizeof(v));
+	result_value_text(o, v, sizeof(v));
 	range_words(o, r, sizeof(r));
 	const char *flag = result_flag_words(o->flag);
 	return arena_printf(&req->arena, "%s %s%s%s%s%s", o->display ? o->display : "", v,
@@ -182,7 +188,7 @@ void web_results(struct request *req, struct response *res)
 		html_raw(b, "<span class=\"meta\">");
 		for (size_t k = 0; k < r->n_obs && k < 4; k++) {
 			char v[128];
-			value_text(&r->obs[k], v, sizeof(v));
+			result_value_text(&r->obs[k], v, sizeof(v));
 			html_raw(b, k ? " · " : "");
 			html_text(b, r->obs[k].display);
 			html_raw(b, " ");
@@ -206,14 +212,8 @@ void web_results_preference(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (web_parse_form(req, fields, &n) != 0) {
-		web_error(req, res, 400, "The form could not be read.");
+	if (!form_with_csrf(req, res, fields, &n))
 		return;
-	}
-	if (!request_csrf_ok(req, form_get(fields, n, "csrf", NULL))) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
-		return;
-	}
 	const char *v = form_get(fields, n, "comment_first", NULL);
 	const struct id *record = shown_record(req);
 	int rc = record ? result_pref_set(&req->actor, record, v != NULL && strcmp(v, "1") == 0)
@@ -230,7 +230,7 @@ void web_results_preference(struct request *req, struct response *res)
 static void observation_card(struct request *req, struct buf *b, const struct observation *o)
 {
 	char v[128], r[128];
-	value_text(o, v, sizeof(v));
+	result_value_text(o, v, sizeof(v));
 	range_words(o, r, sizeof(r));
 	enum result_abnormal sev = result_flag_severity(o->flag);
 	html_raw(b, "<section class=\"obs card\"><h3>");
@@ -367,14 +367,8 @@ void web_result_release(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (web_parse_form(req, fields, &n) != 0) {
-		web_error(req, res, 400, "The form could not be read.");
+	if (!form_with_csrf(req, res, fields, &n))
 		return;
-	}
-	if (!request_csrf_ok(req, form_get(fields, n, "csrf", NULL))) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
-		return;
-	}
 	struct id rid;
 	const char *why = NULL;
 	int rc = request_param_id(req, 0, &rid) == 0
@@ -463,7 +457,7 @@ void web_result_trend(struct request *req, struct response *res)
 	for (size_t i = 0; i < np; i++) {
 		char date[32], v[128];
 		web_format_date(pts[i].t, date);
-		value_text(obs[i], v, sizeof(v));
+		result_value_text(obs[i], v, sizeof(v));
 		html_raw(b, "<tr><td>");
 		html_text(b, date);
 		html_raw(b, "</td><td>");
@@ -592,14 +586,8 @@ void web_result_rules_save(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (web_parse_form(req, fields, &n) != 0) {
-		web_error(req, res, 400, "The form could not be read.");
+	if (!form_with_csrf(req, res, fields, &n))
 		return;
-	}
-	if (!request_csrf_ok(req, form_get(fields, n, "csrf", NULL))) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
-		return;
-	}
 	const char *kind = form_get(fields, n, "kind", NULL);
 	const char *mode = form_get(fields, n, "mode", NULL);
 	const char *days = form_get(fields, n, "days", NULL);
