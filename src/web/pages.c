@@ -558,6 +558,10 @@ void web_patient(struct request *req, struct response *res)
 	html_raw(b, "</dd></dl><h2>Documents</h2>");
 	document_rows(b, docs, n);
 	upload_form(b, &pid, req->csrf, true);
+	if ((rc = web_results_section(req, b, &pid)) != DOMAIN_OK) {
+		domain_refusal(req, res, rc, "There is no such patient.");
+		return;
+	}
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }

@@ -471,6 +471,44 @@ void web_result_trend(struct request *req, struct response *res)
 	web_respond_page(res, 200, b);
 }
 
+/* --- staff: one patient's results, on their record page --- */
+
+int web_results_section(struct request *req, struct buf *b, const struct id *patient)
+{
+	struct result_view *rs = NULL;
+	size_t n = 0;
+	int rc = result_list(&req->actor, patient, false, &req->arena, &rs, &n);
+	if (rc != DOMAIN_OK)
+		return rc;
+	html_raw(b, "<h2>Results</h2>");
+	if (n == 0)
+		html_raw(b, "<p class=\"empty\">No results yet.</p>");
+	else
+		html_raw(b, "<ul class=\"docs results\">");
+	for (size_t i = 0; i < n; i++) {
+		char id[ID_HEX_LEN + 1], date[32];
+		id_hex(&rs[i].id, id);
+		web_format_date(rs[i].collected, date);
+		html_raw(b, "<li><a href=\"/results/");
+		html_text(b, id);
+		html_raw(b, "\">");
+		html_text(b, result_kind_info(rs[i].kind)->label);
+		html_raw(b, ", ");
+		html_text(b, date);
+		html_raw(b, "</a><span class=\"");
+		html_raw(b, abnormal_class(rs[i].abnormal));
+		html_raw(b, "\">");
+		html_text(b, abnormal_words(rs[i].abnormal));
+		html_raw(b, "</span><span class=\"meta\">");
+		html_raw(b, rs[i].released ? "Released" : "Not released");
+		html_raw(b, rs[i].corrected ? " · corrected" : "");
+		html_raw(b, "</span></li>");
+	}
+	if (n)
+		html_raw(b, "</ul>");
+	return DOMAIN_OK;
+}
+
 /* --- the clinician's inbox --- */
 
 void web_results_inbox(struct request *req, struct response *res)

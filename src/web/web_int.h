@@ -22,4 +22,8 @@ int web_parse_form(struct request *req, struct form_field *fields, size_t *n);
 /* Send b as an HTML page. */
 void web_respond_page(struct response *res, int status, struct buf *b);
 
+/* A patient's results as a section of their record page (staff; pages_results.c). A DOMAIN_
+ * code: on anything but DOMAIN_OK nothing was written to b. */
+int web_results_section(struct request *req, struct buf *b, const struct id *patient);
+
 #endif

@@ -158,6 +158,12 @@ describe('lab results', () => {
     assert.deepEqual(severity, [...severity].sort((a, b) => b - a), 'abnormal first');
     assert.ok(severity[0] > 0 && severity[severity.length - 1] === 0);
     assert.match(inbox.text, /Abnormal/);
+    // The patient's record page lists all their results for the clinician, released or not.
+    const record = await clin.get(`/patients/${me}`);
+    assert.equal(record.status, 200);
+    const onRecord = new Set([...record.text.matchAll(/href="\/results\/([0-9a-f]{32})"/g)].map((m) => m[1]));
+    assert.deepEqual(onRecord, new Set(resultsOf(srv.dir, me).all.map((r) => r.id)));
+    assert.match(record.text, /Not released/);
     // Release one of patient 1's held results with a comment.
     const held = resultsOf(srv.dir, me).unreleased.find((u) => u.abnormal === 0 && u.kind === 'biochemistry');
     assert.ok(held);
