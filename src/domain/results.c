@@ -377,7 +377,7 @@ static bool text_ok(const char *s, size_t max, bool required)
 	if (n > max)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 && s[i] != '\n')
+		if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\r' && s[i] != '\t')
 			return false;
 	return true;
 }
@@ -674,7 +674,7 @@ int result_release(const struct actor *a, const struct id *result, const char *c
 	if (comment && comment[0] == '\0')
 		comment = NULL;
 	if (!text_ok(comment, LIMIT_TEXT_FIELD, false)) {
-		*why = "The comment is too long (up to 1000 characters).";
+		*why = "The comment is too long (up to 1000 characters) or holds control characters.";
 		return DOMAIN_INVALID;
 	}
 	if (row.released_by_clinician) {

@@ -481,6 +481,70 @@ void fhir_report_create(struct request *req, struct response *res)
 	fhir_respond_json(req, res, v.corrected ? 200 : 201, report_json(&v));
 }
 
+/* The comment of a $release: a Parameters resource with an optional "comment" valueString, or
+ * no body at all. 0, or -1 with *why. */
+static int release_comment(const char *json, size_t len, struct arena *a, const char **comment,
+			   const char **why)
+{
+	*comment = NULL;
+	if (len == 0)
+		return 0;
+	json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *params = json_object_get(o, "parameter");
+	int rc = -1;
+	*why = "Send a Parameters resource (with an optional comment), or nothing";
+	if (!json_is_object(o) || str_of(o, "resourceType") == NULL ||
+	    strcmp(str_of(o, "resourceType"), "Parameters") != 0 ||
+	    (params != NULL && !json_is_array(params)))
+		goto out;
+	size_t i;
+	json_t *p;
+	json_array_foreach(params, i, p)
+	{
+		const char *name = str_of(p, "name");
+		*why = "The only parameter is comment, a valueString";
+		if (name == NULL || strcmp(name, "comment") != 0 || str_of(p, "valueString") == NULL ||
+		    *comment != NULL)
+			goto out;
+		*comment = arena_strdup(a, str_of(p, "valueString"));
+	}
+	*why = NULL;
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+void fhir_report_release(struct request *req, struct response *res)
+{
+	if (req->body.len > 0 && !fhir_body_is_json(req)) {
+		fhir_error(req, res, 415, "Send the Parameters as application/fhir+json");
+		return;
+	}
+	struct id id;
+	const char *comment = NULL, *why = NULL;
+	if (release_comment(req->body.data ? req->body.data : "", req->body.len, &req->arena, &comment,
+			    &why) != 0) {
+		fhir_error(req, res, 400, why);
+		return;
+	}
+	int rc = request_param_id(req, 0, &id) == 0
+			 ? result_release(&req->actor, &id, comment, &req->arena, &why)
+			 : DOMAIN_NOT_FOUND;
+	struct result_view v;
+	if (rc == DOMAIN_OK)
+		rc = result_read(&req->actor, &id, "DiagnosticReport", &req->arena, &v);
+	if (rc == DOMAIN_INVALID) {
+		fhir_error(req, res, 400, why ? why : "The result was not released");
+		return;
+	}
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "DiagnosticReport");
+		return;
+	}
+	fhir_respond_json(req, res, 200, report_json(&v));
+}
+
 /* The code parameter: "4548-4" or "http://loinc.org|4548-4". */
 static const char *code_param(struct request *req)
 {
@@ -562,12 +626,17 @@ void fhir_results_capability(json_t *resources)
 {
 	json_array_append_new(
 		resources,
-		json_pack("{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}]}", "type",
-			  "DiagnosticReport", "interaction", "code", "read", "code", "search-type",
-			  "code", "create", "searchParam", "name", "patient", "type", "reference",
-			  "documentation",
+		json_pack("{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:s}]}",
+			  "type", "DiagnosticReport", "interaction", "code", "read", "code",
+			  "search-type", "code", "create", "searchParam", "name", "patient", "type",
+			  "reference", "documentation",
 			  "Required. Released results only, for patients and proxies. create files a "
-			  "report with its Observations contained; the same identifier again corrects it."));
+			  "report with its Observations contained; the same identifier again corrects it.",
+			  "operation", "name", "release", "definition",
+			  "https://medkeep.nz/fhir/OperationDefinition/DiagnosticReport-release",
+			  "documentation",
+			  "POST DiagnosticReport/{id}/$release (staff of the patient's practice): release "
+			  "the result to the patient now, with an optional Parameters.comment."));
 	json_array_append_new(
 		resources,
 		json_pack("{s:s, s:[{s:s},{s:s}], s:[{s:s, s:s, s:s},{s:s, s:s, s:s}]}", "type",

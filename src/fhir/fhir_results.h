@@ -15,6 +15,8 @@
 void fhir_report_search(struct request *req, struct response *res);
 void fhir_report_read(struct request *req, struct response *res);
 void fhir_report_create(struct request *req, struct response *res);
+/* POST DiagnosticReport/{id}/$release: release to the patient, with an optional comment. */
+void fhir_report_release(struct request *req, struct response *res);
 void fhir_observation_search(struct request *req, struct response *res);
 void fhir_observation_read(struct request *req, struct response *res);
 

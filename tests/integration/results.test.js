@@ -338,11 +338,67 @@ describe('lab results', () => {
     assert.equal(sqlite(srv.dir, 'SELECT count(*) FROM result'), n);
   });
 
+  it('FHIR $release releases a held result with a comment, for the patient\'s clinicians only', async () => {
+    const held = resultsOf(srv.dir, other).unreleased.find((u) => u.kind === 'biochemistry');
+    assert.ok(held);
+    const params = JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'comment', valueString: 'All fine.' }] });
+    const rel = (c, id, body = params) => c.post(`/fhir/R4/DiagnosticReport/${id}/$release`, { body, headers: fhirJson });
+    // Not the patient, not the wrong body, not a random id.
+    assert.equal((await rel(p2, held.id)).status, 404);
+    assert.equal((await rel(clin, held.id, JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'other', valueString: 'x' }] }))).status, 400);
+    assert.equal((await rel(clin, held.id, '{')).status, 400);
+    assert.equal((await rel(clin, randomId())).status, 404);
+    assert.equal((await p2.fhir(`DiagnosticReport/${held.id}`)).status, 404);
+    const r = await rel(clin, held.id);
+    assert.equal(r.status, 200, r.text);
+    assertValidFhir(r.json());
+    assert.equal(r.json().extension[0].valueString, 'All fine.');
+    const seen = (await p2.fhir(`DiagnosticReport/${held.id}`)).json();
+    assert.equal(seen.extension[0].valueString, 'All fine.');
+    assert.equal((await rel(clin, held.id)).status, 400, 'released already');
+    // Without a body: released without a comment.
+    const another = resultsOf(srv.dir, other).unreleased.find((u) => u.kind !== 'cancer-marker' && u.kind !== 'pregnancy');
+    if (another) {
+      assert.equal((await clin.post(`/fhir/R4/DiagnosticReport/${another.id}/$release`, { body: '' })).status, 200);
+      assert.equal((await p2.fhir(`DiagnosticReport/${another.id}`)).status, 200);
+    }
+  });
+
+  it('every access to results is in the audit trail, allowed or not', async () => {
+    const audit = (c, where) => Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE actor='${c.session.account}' AND ${where}`));
+    const mine = resultsOf(srv.dir, me);
+    const obsRead = `action='result.read' AND outcome='allow' AND rid='${mine.released[0].id}' AND rtype='Observation'`;
+    const before1 = { list: audit(p1, "action='result.list' AND outcome='allow'"), read: audit(p1, "action='result.read' AND outcome='allow'"), obs: audit(p1, obsRead) };
+    await p1.get('/results');
+    assert.equal(audit(p1, "action='result.list' AND outcome='allow'") - before1.list, mine.released.length, 'one record per result listed');
+    await p1.get(`/results/${mine.released[0].id}`);
+    await p1.fhir(`DiagnosticReport/${mine.released[0].id}`);
+    await p1.fhir(`Observation/${mine.released[0].id}-0`);
+    assert.equal(audit(p1, "action='result.read' AND outcome='allow'") - before1.read, 3);
+    assert.equal(audit(p1, obsRead), before1.obs + 1);
+    // A denied one names the patient it was about.
+    const d = audit(p1, `action='result.list' AND outcome='deny' AND patient='${other}'`);
+    await p1.fhir(`DiagnosticReport?patient=${other}`);
+    assert.equal(audit(p1, `action='result.list' AND outcome='deny' AND patient='${other}'`), d + 1);
+    // Writes: filed and released, each on record.
+    const c0 = audit(clin, "action='result.create' AND outcome='allow'");
+    const filed = await post(clin, report(me, { obs: [creatinine(500)] }));
+    assert.equal(audit(clin, `action='result.create' AND outcome='allow' AND rid='${filed.json().id}'`), 1);
+    assert.equal(audit(clin, "action='result.create' AND outcome='allow'"), c0 + 1);
+    await release(clin, filed.json().id, 'Please call the practice today.');
+    assert.equal(audit(clin, `action='result.release' AND rid='${filed.json().id}'`), 1);
+    const i0 = audit(clin, "action='result.inbox'");
+    await clin.get('/inbox');
+    assert.equal(audit(clin, "action='result.inbox' AND outcome='allow'"), i0 + 1);
+    // The trail still verifies.
+  });
+
   it('the CapabilityStatement lists DiagnosticReport and Observation as implemented', async () => {
     const cap = (await new Client(srv.base).fhir('metadata')).json();
     assertValidFhir(cap);
     const res = Object.fromEntries(cap.rest[0].resource.map((r) => [r.type, r.interaction.map((i) => i.code).sort()]));
     assert.deepEqual(res.DiagnosticReport, ['create', 'read', 'search-type']);
+    assert.deepEqual(cap.rest[0].resource.find((r) => r.type === 'DiagnosticReport').operation.map((o) => o.name), ['release']);
     assert.deepEqual(res.Observation, ['read', 'search-type']);
   });
 });

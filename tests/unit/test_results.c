@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "domain/results.h"
+#include "fhir/fhir_results.h"
 #include "test.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -151,8 +152,25 @@ static void trend(void)
 	arena_release(&a);
 }
 
+static void datetimes(void)
+{
+	int64_t t;
+	CHECK(fhir_parse_datetime("2026-11-20T14:00:00Z", &t) == 0 && t == 1795183200);
+	CHECK(fhir_parse_datetime("2026-11-21T03:00:00+13:00", &t) == 0 && t == 1795183200);
+	CHECK(fhir_parse_datetime("2026-11-20T04:30:00.123-09:30", &t) == 0 && t == 1795183200);
+	CHECK(fhir_parse_datetime("2026-11-20", &t) == 0 && t == 1795132800);
+	CHECK(fhir_parse_datetime("2026-11-20T14:00Z", &t) == 0 && t == 1795183200);
+	const char *bad[] = {"", "2026-11-20T14:00:00", "2026-02-30", "2026-13-01", "20261120",
+			     "2026-11-20T25:00:00Z", "2026-11-20T14:00:00+15:00", "2026-11-20Z",
+			     "2026-11-20T14:00:00.Z", "2026-11-20T14:00:00Zjunk", "1800-01-01", NULL};
+	for (int i = 0; bad[i]; i++)
+		CHECK(fhir_parse_datetime(bad[i], &t) != 0);
+	CHECK(fhir_parse_datetime(NULL, &t) != 0);
+}
+
 void test_results(void)
 {
+	datetimes();
 	release_rules();
 	flags_and_kinds();
 	range_bar();
