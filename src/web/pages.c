@@ -638,6 +638,14 @@ static void resource_line(struct buf *b, const char *type, const struct id *id,
 		html_raw(b, "<li>Your name, date of birth, gender and NHI number</li>");
 		return;
 	}
+	if (strcmp(type, "DiagnosticReport") == 0 || strcmp(type, "Observation") == 0) {
+		char rid[ID_HEX_LEN + 1];
+		id_hex(id, rid);
+		html_raw(b, "<li><a href=\"/results/");
+		html_text(b, rid);
+		html_raw(b, "\">A lab result</a> (its values and comments)</li>");
+		return;
+	}
 	const char *title = NULL;
 	for (size_t i = 0; i < n; i++)
 		if (id_eq(&docs[i].id, id))

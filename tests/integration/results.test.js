@@ -5,7 +5,7 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, Client, randomId, sqlite } = require('./lib');
+const { startServer, Client, randomId, sqlite, run } = require('./lib');
 const { assertValidFhir } = require('./fhir-validate');
 
 const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -391,6 +391,20 @@ describe('lab results', () => {
     await clin.get('/inbox');
     assert.equal(audit(clin, "action='result.inbox' AND outcome='allow'"), i0 + 1);
     // The trail still verifies.
+  });
+
+  it('the incident report names each result served to an actor, and the patient\'s notice links it', async () => {
+    const r = run(['incident', 'report', '--data', srv.dir, '--actor', 'patient2@demo.test', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const report1 = JSON.parse(r.stdout);
+    const mine = report1.patients.find((p) => p.patient === me);
+    // Patient 2 read patient 1's released results as a proxy, and nothing unreleased.
+    const served = new Set(mine.resources.filter((x) => x.resourceType === 'DiagnosticReport').map((x) => x.id));
+    const released = new Set(resultsOf(srv.dir, me).all.filter((x) => x.releaseAt > 0).map((x) => x.id));
+    assert.ok(served.size >= 8);
+    for (const id of served) assert.ok(released.has(id), id);
+    const theirOwn = report1.patients.find((p) => p.patient === other);
+    assert.ok(theirOwn.resources.some((x) => x.resourceType === 'DiagnosticReport'));
   });
 
   it('the CapabilityStatement lists DiagnosticReport and Observation as implemented', async () => {
