@@ -43,8 +43,8 @@ int store_result_get(const struct grant *g, const struct id *result, int64_t now
 int store_result_release(const struct grant *g, const struct id *result, int64_t now,
 			 bool commented, struct bytes body);
 
-/* A practice's unreleased results (ids and clear metadata only, at most LIMIT_LIST),
- * abnormal first, newest first. For the inbox; each row is gated by the caller. */
+/* A practice's unreleased results of patients still enrolled there (ids and clear metadata
+ * only, at most LIMIT_LIST), abnormal first, newest first. For the inbox; each row is gated by the caller. */
 int store_result_inbox(const struct id *practice, int64_t now, struct arena *a,
 		       struct store_result **out, size_t *n);
 

@@ -146,6 +146,13 @@ describe('lab results', () => {
     assert.ok(Number(audited) >= truth.released.length);
     sqlite(srv.dir, `UPDATE proxy_grant SET revoked = ${now()} WHERE account_id = ${hexOf(p2.session.account)}`);
     assert.equal((await p2.fhir(`DiagnosticReport?patient=${me}`)).status, 404);
+    // A grant without the results scope, or one that has lapsed, reaches no result.
+    sqlite(srv.dir, `INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created, created_by) VALUES (randomblob(16), ${hexOf(me)}, ${hexOf(p2.session.account)}, 1, ${now() + 86400}, ${now()}, ${hexOf(p1.session.account)})`);
+    sqlite(srv.dir, `INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created, created_by) VALUES (randomblob(16), ${hexOf(me)}, ${hexOf(p2.session.account)}, 2, ${now() - 60}, ${now() - 86400}, ${hexOf(p1.session.account)})`);
+    assert.equal((await p2.fhir(`DiagnosticReport?patient=${me}`)).status, 404);
+    assert.equal((await p2.fhir(`DiagnosticReport/${truth.released[0].id}`)).status, 404);
+    assert.equal((await p2.fhir(`Observation?patient=${me}`)).status, 404);
+    sqlite(srv.dir, `DELETE FROM proxy_grant WHERE account_id = ${hexOf(p2.session.account)}`);
   });
 
   it('the clinician\'s inbox lists unreleased results, abnormal first; releasing with a comment shows it to the patient', async () => {

@@ -44,8 +44,10 @@ static const char sql_release[] =
 	"UPDATE result SET release_at = ?, released_by = ?, commented = ?, body = ?"
 	" WHERE id = ? AND patient_id = ?";
 static const char sql_inbox[] =
-	"SELECT " COLUMNS " FROM result r WHERE r.practice_id = ? AND (r.release_at IS NULL"
-	" OR r.release_at > ?) ORDER BY r.abnormal DESC, r.reported DESC, r.id LIMIT ?";
+	"SELECT " COLUMNS " FROM result r WHERE r.practice_id = ?1 AND (r.release_at IS NULL"
+	" OR r.release_at > ?2) AND EXISTS (SELECT 1 FROM enrolment e WHERE e.patient_id ="
+	" r.patient_id AND e.practice_id = ?1) ORDER BY r.abnormal DESC, r.reported DESC, r.id"
+	" LIMIT ?3";
 static const char sql_rules[] =
 	"SELECT kind, auto_release, days FROM result_rule WHERE practice_id = ? ORDER BY kind LIMIT 64";
 static const char sql_rule_set[] =
