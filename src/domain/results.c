@@ -414,11 +414,28 @@ static const char *validate_new(const struct result_new *r)
 	return NULL;
 }
 
+const char *result_unit_display(const char *ucum)
+{
+	static const struct {
+		const char *ucum, *shown;
+	} units[] = {
+		{"mL/min/{1.73_m2}", "mL/min/1.73m²"},
+		{"m[IU]/L", "mIU/L"},
+		{"10*9/L", "×10⁹/L"},
+		{"10*12/L", "×10¹²/L"},
+		{"[IU]/L", "IU/L"},
+	};
+	for (size_t i = 0; ucum && i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(units[i].ucum, ucum) == 0)
+			return units[i].shown;
+	return ucum ? ucum : "";
+}
+
 void result_value_text(const struct observation *o, char *out, size_t n)
 {
 	if (o->has_value)
 		snprintf(out, n, "%g%s%s", o->value, o->unit && o->unit[0] ? " " : "",
-			 o->unit ? o->unit : "");
+			 result_unit_display(o->unit));
 	else
 		snprintf(out, n, "%s", o->value_text ? o->value_text : "");
 }

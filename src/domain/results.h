@@ -117,6 +117,9 @@ struct result_new {
 
 /* --- pure rules (no I/O; unit-tested) --- */
 
+/* A UCUM unit as people read it ("mL/min/{1.73_m2}" -> "mL/min/1.73m²"); the unit itself when
+ * it reads well already. */
+const char *result_unit_display(const char *ucum);
 /* "48 mmol/mol", or the value's text ("Negative"), into out (truncated to n). */
 void result_value_text(const struct observation *o, char *out, size_t n);
 

@@ -260,7 +260,7 @@ static json_t *quantity(double v, const char *unit)
 {
 	json_t *q = json_pack("{s:f}", "value", v);
 	if (q && unit && unit[0]) {
-		json_object_set_new(q, "unit", json_string(unit));
+		json_object_set_new(q, "unit", json_string(result_unit_display(unit)));
 		json_object_set_new(q, "system", json_string(ucum_system));
 		json_object_set_new(q, "code", json_string(unit));
 	}

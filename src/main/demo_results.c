@@ -50,7 +50,8 @@ static int file(const struct actor *clin, const struct id *patient, unsigned lon
 		o->display = t ? t->display : obs[k].loinc;
 		o->unit = t && t->unit[0] ? t->unit : NULL;
 		o->has_value = obs[k].text == NULL;
-		o->value = obs[k].value;
+		/* Laboratories report a fixed number of decimals: two at most here. */
+		o->value = (double)(int64_t)(obs[k].value * 100 + 0.5) / 100;
 		o->value_text = obs[k].text;
 		o->has_low = obs[k].range == 1 || obs[k].range == 3;
 		o->has_high = obs[k].range == 1 || obs[k].range == 2;

@@ -91,6 +91,9 @@ int chart_trend_scale(const struct trend_point *p, size_t n, const struct chart_
 	out->v1 = v1 + margin;
 	if (out->v0 < 0 && v0 >= 0)
 		out->v0 = 0;
+	/* An upper limit only ("below 40"): the normal band starts at zero, so show zero. */
+	if (r && r->has_high && !r->has_low && v0 >= 0)
+		out->v0 = 0;
 	return 0;
 }
 
@@ -159,9 +162,9 @@ void chart_trend_svg(struct buf *b, const struct trend_point *p, size_t n,
 		buf_printf(b, "<rect class=\"bar-band\" x=\"%.0f\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\"/>",
 			   PLOT_L, top, PLOT_W, bottom - top);
 	}
-	buf_printf(b, "<text class=\"axis\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%g</text>",
+	buf_printf(b, "<text class=\"axis\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.3g</text>",
 		   PLOT_L - 4, PLOT_T + 10, s.v1);
-	buf_printf(b, "<text class=\"axis\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%g</text>",
+	buf_printf(b, "<text class=\"axis\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.3g</text>",
 		   PLOT_L - 4, PLOT_T + PLOT_H, s.v0);
 	char d0[16], d1[16];
 	axis_date(s.t0, d0);

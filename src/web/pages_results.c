@@ -62,7 +62,7 @@ static const char *abnormal_class(enum result_abnormal a)
 
 static void range_words(const struct observation *o, char *out, size_t n)
 {
-	const char *u = o->unit && o->unit[0] ? o->unit : "";
+	const char *u = result_unit_display(o->unit);
 	const char *sp = u[0] ? " " : "";
 	if (o->has_low && o->has_high)
 		snprintf(out, n, "%g to %g%s%s", o->low, o->high, sp, u);
@@ -453,7 +453,7 @@ void web_result_trend(struct request *req, struct response *res)
 	html_raw(b, "</figure><table class=\"list\"><caption>");
 	html_text(b, title);
 	html_raw(b, "</caption><thead><tr><th scope=\"col\">Date</th><th scope=\"col\">Result</th>"
-		    "<th scope=\"col\">Flag</th></tr></thead><tbody>");
+		    "</tr></thead><tbody>");
 	for (size_t i = 0; i < np; i++) {
 		char date[32], v[128];
 		web_format_date(pts[i].t, date);
@@ -462,8 +462,11 @@ void web_result_trend(struct request *req, struct response *res)
 		html_text(b, date);
 		html_raw(b, "</td><td>");
 		html_text(b, v);
-		html_raw(b, "</td><td>");
-		html_text(b, result_flag_words(obs[i]->flag)[0] ? result_flag_words(obs[i]->flag) : "-");
+		if (result_flag_words(obs[i]->flag)[0]) {
+			html_raw(b, " (");
+			html_text(b, result_flag_words(obs[i]->flag));
+			html_raw(b, ")");
+		}
 		html_raw(b, "</td></tr>");
 	}
 	html_raw(b, "</tbody></table>");

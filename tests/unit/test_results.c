@@ -136,6 +136,13 @@ static void trend(void)
 	CHECK(chart_y(&s, 52, 130) < chart_y(&s, 44, 130));
 	for (int i = 0; i < 3; i++)
 		CHECK(chart_y(&s, p[i].v, 130) > 0 && chart_y(&s, p[i].v, 130) < 130);
+	/* an upper limit only: the band (and the scale) start at zero */
+	struct chart_range below = {.has_high = true, .high = 40};
+	CHECK(chart_trend_scale(p, 3, &below, &s) == 0 && near(s.v0, 0) && s.v1 > 52);
+	/* units as people read them */
+	CHECK(strcmp(result_unit_display("mL/min/{1.73_m2}"), "mL/min/1.73m²") == 0);
+	CHECK(strcmp(result_unit_display("mmol/L"), "mmol/L") == 0);
+	CHECK(strcmp(result_unit_display(NULL), "") == 0);
 	/* one point, and all-equal values, still make a scale */
 	CHECK(chart_trend_scale(p, 1, NULL, &s) == 0 && s.t1 > s.t0 && s.v1 > s.v0);
 	CHECK(chart_trend_scale(p, 0, NULL, &s) != 0);
