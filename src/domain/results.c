@@ -452,7 +452,7 @@ static void mark_changes(struct result_view *now, const struct result_view *befo
 		char a[256], b[256];
 		result_value_text(o, a, sizeof(a));
 		if (old == NULL) {
-			o->was = "not reported before";
+			o->was = "not reported";
 			continue;
 		}
 		result_value_text(old, b, sizeof(b));
