@@ -62,4 +62,9 @@ int store_result_rule_set(const struct id *practice, const struct store_result_r
 int store_result_pref_get(const struct grant *g, const struct id *patient, bool *comment_first);
 int store_result_pref_set(const struct grant *g, const struct id *patient, bool comment_first);
 
+/* Crypto-shredding: after the patient's key is destroyed, their results go too, clear
+ * metadata included (the kind of test and when it was done say something on their own). Runs
+ * inside store_patient_erase's transaction. */
+int store_results_erase(const struct id *patient);
+
 #endif

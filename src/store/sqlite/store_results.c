@@ -315,3 +315,22 @@ int store_result_pref_set(const struct grant *g, const struct id *patient, bool 
 	sqlite3_reset(s);
 	return rc;
 }
+
+static const char sql_erase_results[] = "DELETE FROM result WHERE patient_id = ?";
+static const char sql_erase_pref[] = "DELETE FROM result_pref WHERE patient_id = ?";
+
+int store_results_erase(const struct id *patient)
+{
+	const char *const sqls[] = {sql_erase_results, sql_erase_pref};
+	for (size_t i = 0; i < 2; i++) {
+		sqlite3_stmt *s = store_module_stmt(sqls[i]);
+		if (s == NULL)
+			return STORE_ERROR;
+		sq_bind_id(s, 1, patient);
+		int step = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (step != SQLITE_DONE)
+			return sq_fail("results_erase");
+	}
+	return STORE_OK;
+}

@@ -9,6 +9,7 @@
  */
 #include "store/store.h"
 #include "store/sqlite/store_int.h"
+#include "store/results.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -1940,6 +1941,8 @@ int store_patient_erase(const struct id *patient, int64_t now)
 	if (run_simple(S_BEGIN) != STORE_OK)
 		return STORE_ERROR;
 	int rc = run_with_id(S_DOCS_DELETE, patient, "docs_delete");
+	if (rc == STORE_OK)
+		rc = store_results_erase(patient);
 	if (rc == STORE_OK) {
 		sqlite3_stmt *s = stmt(S_PATIENT_ERASE);
 		sq_bind_id(s, 1, patient);
