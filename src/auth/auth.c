@@ -286,6 +286,7 @@ int auth_session(const char *token, size_t n, const char *ip, struct actor *out,
 	/* A session is replaced each time a second factor is given, so its start is the time of
 	 * the last factor. */
 	out->factor_at = ses.mfa ? ses.created : 0;
+	out->mfa_required = ses.mfa_required;
 	memcpy(csrf, ses.csrf, TOKEN_B64_LEN + 1);
 	/* last_seen has minute resolution for idle timeouts; skip the write otherwise. */
 	if (now - ses.last_seen >= 60)

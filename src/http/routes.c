@@ -27,6 +27,8 @@ static const struct route routes[] = {
 	{METHOD_GET, "/static/style.css", AUTH_NONE, BODY_NONE, KIND_PAGE, web_stylesheet, FAST},
 	{METHOD_GET, "/security", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_security, FAST},
 	{METHOD_GET, "/operator", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_operator, FAST},
+	{METHOD_GET, "/practice", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_practice, FAST},
+	{METHOD_POST, "/practice/settings", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_practice_settings, FAST},
 	{METHOD_GET, "/sessions", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_sessions, FAST},
 	{METHOD_POST, "/sessions/*/revoke", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_session_revoke, FAST},
 	{METHOD_GET, "/documents", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_my_documents, FAST},

@@ -285,7 +285,7 @@ static void dispatch(struct request *req, struct response *res)
 		const char *next = NULL;
 		if (req->actor.mfa_enrolled && !req->actor.mfa)
 			next = "/login/mfa";
-		else if (req->actor.role != ROLE_PATIENT && !req->actor.mfa_enrolled)
+		else if (policy_needs_second_factor(&req->actor) && !req->actor.mfa_enrolled)
 			next = "/mfa/setup";
 		if (next && !allowed && strcmp(p, next) != 0) {
 			if (req->route->kind == KIND_PAGE)

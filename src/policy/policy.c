@@ -113,8 +113,9 @@ unsigned policy_proxy_scope_for(enum action action)
 static bool role_may(const struct actor *a, enum action action, const struct target *t,
 		     enum grant_via *via)
 {
-	/* Staff reach no patient data on a password alone (the vault enforces it again). */
-	if (a->role != ROLE_PATIENT && !a->mfa)
+	/* Staff reach no patient data on a password alone (the vault enforces it again), nor do
+	 * patients of a practice that requires a second factor. */
+	if (policy_needs_second_factor(a) && !a->mfa)
 		return false;
 	switch (a->role) {
 	case ROLE_PATIENT:
@@ -191,6 +192,17 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload)
 	if (actor->role == ROLE_CLINICIAN)
 		return !is_patient_upload;
 	return false;
+}
+
+bool policy_needs_second_factor(const struct actor *actor)
+{
+	return actor != NULL && (actor->role != ROLE_PATIENT || actor->mfa_required);
+}
+
+bool policy_may_manage_practice(const struct actor *actor, const struct id *practice)
+{
+	return actor != NULL && actor->role == ROLE_PRACTICE_ADMIN && actor->mfa &&
+	       actor->has_practice && practice != NULL && id_eq(&actor->practice, practice);
 }
 
 bool policy_factor_fresh(const struct actor *actor, int64_t now)

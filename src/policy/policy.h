@@ -43,6 +43,7 @@ struct actor {
 	bool mfa;          /* this session passed a second factor */
 	bool mfa_enrolled; /* the account has one */
 	int64_t factor_at;  /* when this session last passed a second factor (0: never) */
+	bool mfa_required;  /* a patient whose practice requires a second factor */
 	/* The session token this actor presented (owned by the request), or NULL for local
 	 * command-line work. Passed to the vault, which believes only the token. */
 	const char *token;
@@ -107,6 +108,12 @@ bool policy_may_set_result_preference(const struct grant *g);
  * need any scope. */
 unsigned policy_proxy_scope_for(enum action action);
 const char *proxy_scope_name(unsigned one_scope);
+
+/* Whether this actor must pass a second factor before reaching any patient data: staff
+ * always; patients when a practice they are enrolled at requires it. */
+bool policy_needs_second_factor(const struct actor *actor);
+/* Who may change a practice's settings: its practice admin, after their second factor. */
+bool policy_may_manage_practice(const struct actor *actor, const struct id *practice);
 
 /* Step-up: exporting a record, granting proxy access, changing email, password or second
  * factor need a second factor passed within STEP_UP_SECONDS (limits.h) of now. */

@@ -69,6 +69,7 @@ struct store_session {
 	struct id patient;
 	bool mfa;          /* this session passed a second factor */
 	bool mfa_enrolled; /* the account has a second factor */
+	bool mfa_required; /* a patient whose practice requires a second factor of its patients */
 	char device[48];   /* "Firefox on Linux": from the User-Agent, coarse on purpose */
 	char ip[ACTOR_IP_MAX];
 	bool new_device;   /* the first sign-in from this device */

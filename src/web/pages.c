@@ -21,9 +21,9 @@
 #define SESSION_COOKIE "__Host-medkeep"
 #define LOGIN_COOKIE "__Host-medkeep-login"
 
-static const char html_type[] = "text/html; charset=utf-8";
+const char html_type[] = "text/html; charset=utf-8";
 
-static struct buf *page_buf(struct request *req)
+struct buf *page_buf(struct request *req)
 {
 	struct buf *b = arena_alloc(&req->arena, sizeof(*b));
 	if (b)
@@ -73,7 +73,7 @@ void web_error(struct request *req, struct response *res, int status, const char
 }
 
 /* The answer to a domain refusal: not found, paused by the breaker, or our fault. */
-static void domain_refusal(struct request *req, struct response *res, int rc, const char *missing)
+void web_domain_refusal(struct request *req, struct response *res, int rc, const char *missing)
 {
 	if (rc == DOMAIN_NOT_FOUND)
 		web_error(req, res, 404, missing);
@@ -87,7 +87,7 @@ static void domain_refusal(struct request *req, struct response *res, int rc, co
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 }
 
-static void format_date(int64_t t, char out[32])
+void web_format_date(int64_t t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -95,7 +95,7 @@ static void format_date(int64_t t, char out[32])
 	strftime(out, 32, "%d %b %Y", &tm);
 }
 
-static void format_size(int64_t n, char out[32])
+void web_format_size(int64_t n, char out[32])
 {
 	if (n < 1024)
 		snprintf(out, 32, "%lld bytes", (long long)n);
@@ -130,6 +130,10 @@ void web_home(struct request *req, struct response *res)
 	}
 	if (req->actor.role == ROLE_OPERATOR) {
 		respond_redirect(req, res, "/operator");
+		return;
+	}
+	if (req->actor.role == ROLE_PRACTICE_ADMIN) {
+		respond_redirect(req, res, "/practice");
 		return;
 	}
 	struct buf *b = page_buf(req);
@@ -186,7 +190,7 @@ void web_login_form(struct request *req, struct response *res)
 	login_page(req, res, 200, NULL, NULL);
 }
 
-static int parse_form(struct request *req, struct form_field *fields, size_t *n)
+int web_parse_form(struct request *req, struct form_field *fields, size_t *n)
 {
 	const char *ct = req->content_type;
 	if (ct == NULL || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0)
@@ -195,11 +199,22 @@ static int parse_form(struct request *req, struct form_field *fields, size_t *n)
 			  LIMIT_FORM_FIELDS, n);
 }
 
+bool web_form_accepted(struct request *req, struct response *res, struct form_field *fields,
+		       size_t *n)
+{
+	const char *csrf = web_parse_form(req, fields, n) == 0 ? form_get(fields, *n, "csrf", NULL) : NULL;
+	if (!request_csrf_ok(req, csrf ? csrf : "")) {
+		web_error(req, res, 403, "Missing or wrong CSRF token.");
+		return false;
+	}
+	return true;
+}
+
 void web_login_submit(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	int p = parse_form(req, fields, &n);
+	int p = web_parse_form(req, fields, &n);
 	if (p == -2) {
 		web_error(req, res, 415, "Send the login form as application/x-www-form-urlencoded.");
 		return;
@@ -248,11 +263,8 @@ void web_logout(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	const char *csrf = parse_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL) : NULL;
-	if (!request_csrf_ok(req, csrf ? csrf : "")) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
+	if (!web_form_accepted(req, res, fields, &n))
 		return;
-	}
 	auth_logout(req->token, strlen(req->token), &req->actor);
 	cookie_header(req, res, SESSION_COOKIE, "", 0);
 	respond_redirect(req, res, "/login");
@@ -288,8 +300,8 @@ static void document_rows(struct buf *b, const struct document_view *docs, size_
 	for (size_t i = 0; i < n; i++) {
 		char id[ID_HEX_LEN + 1], date[32], size[32];
 		id_hex(&docs[i].id, id);
-		format_date(docs[i].created, date);
-		format_size(docs[i].size, size);
+		web_format_date(docs[i].created, date);
+		web_format_size(docs[i].size, size);
 		html_raw(b, "<li><a href=\"/documents/");
 		html_text(b, id);
 		html_raw(b, "\">");
@@ -350,7 +362,7 @@ static void new_device_box(struct request *req, struct buf *b)
 		if (!ss[i].new_device || ss[i].created < week_ago || id_eq(&ss[i].id, &req->actor.session))
 			continue;
 		char date[32];
-		format_date(ss[i].created, date);
+		web_format_date(ss[i].created, date);
 		html_raw(b, "<p class=\"status warn\" role=\"status\">New sign-in from ");
 		html_text(b, ss[i].device);
 		html_raw(b, " on ");
@@ -375,7 +387,7 @@ static void security_box(struct request *req, struct buf *b)
 		return;
 	}
 	char date[32];
-	format_date(ns[0].created, date);
+	web_format_date(ns[0].created, date);
 	html_raw(b, "<section class=\"status warn\" aria-labelledby=\"security\"><h2 id=\"security\">"
 		    "Security status</h2><p>A security incident involved your record (notice of ");
 	html_text(b, date);
@@ -395,7 +407,7 @@ void web_my_documents(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = document_list(&req->actor, &req->actor.patient, &req->arena, &docs, &n);
 	if (rc != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
@@ -422,7 +434,7 @@ static int read_document(struct request *req, struct response *res, bool with_bo
 					 &req->arena, v)
 			 : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK)
-		domain_refusal(req, res, rc, "There is no such document.");
+		web_domain_refusal(req, res, rc, "There is no such document.");
 	return rc;
 }
 
@@ -434,8 +446,8 @@ void web_document(struct request *req, struct response *res)
 	char id[ID_HEX_LEN + 1], date[32], size[32], pid[ID_HEX_LEN + 1];
 	id_hex(&v.id, id);
 	id_hex(&v.patient, pid);
-	format_date(v.created, date);
-	format_size(v.size, size);
+	web_format_date(v.created, date);
+	web_format_size(v.size, size);
 	struct buf *b = page_buf(req);
 	html_begin(b, v.title, &req->actor, req->csrf);
 	html_raw(b, "<p><a href=\"");
@@ -497,7 +509,7 @@ void web_patients(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = patient_list_visible(&req->actor, &req->arena, &ps, &n);
 	if (rc != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
@@ -541,7 +553,7 @@ void web_patient(struct request *req, struct response *res)
 	if (rc == DOMAIN_OK)
 		rc = document_list(&req->actor, &pid, &req->arena, &docs, &n);
 	if (rc != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such patient.");
+		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
 	struct buf *b = page_buf(req);
@@ -558,8 +570,9 @@ void web_patient(struct request *req, struct response *res)
 	html_raw(b, "</dd></dl><h2>Documents</h2>");
 	document_rows(b, docs, n);
 	upload_form(b, &pid, req->csrf, true);
-	if ((rc = web_results_section(req, b, &pid)) != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such patient.");
+	/* Staff see the patient's results here; patients and proxies have their results page. */
+	if (req->actor.role != ROLE_PATIENT && (rc = web_results_section(req, b, &pid)) != DOMAIN_OK) {
+		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
 	html_end(b);
@@ -621,7 +634,7 @@ void web_document_upload(struct request *req, struct response *res)
 		return;
 	}
 	if (rc != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such patient.");
+		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
 	char id[ID_HEX_LEN + 1];
@@ -679,7 +692,7 @@ void web_security(struct request *req, struct response *res)
 	if (rc == DOMAIN_OK && n > 0)
 		rc = document_list(&req->actor, &req->actor.patient, &req->arena, &docs, &nd);
 	if (rc != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	const char *ref = request_query(req, "reference");
@@ -703,7 +716,7 @@ void web_security(struct request *req, struct response *res)
 		html_raw(b, "<p>No security incident has involved your record.</p>");
 	for (size_t i = 0; i < n; i++) {
 		char date[32];
-		format_date(ns[i].created, date);
+		web_format_date(ns[i].created, date);
 		html_raw(b, "<article class=\"card notice\"><h2>Notice of ");
 		html_text(b, date);
 		html_raw(b, "</h2><p>Reference <strong>");
@@ -782,7 +795,7 @@ static const char *code_field(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (parse_form(req, fields, &n) != 0) {
+	if (web_parse_form(req, fields, &n) != 0) {
 		web_error(req, res, 400, "The form could not be read.");
 		return NULL;
 	}
@@ -865,6 +878,9 @@ void web_mfa_setup(struct request *req, struct response *res)
 	if (req->actor.role != ROLE_PATIENT)
 		html_raw(b, "<p class=\"status warn\">Staff accounts need two-step sign-in before they can "
 			    "see any patient's record.</p>");
+	else if (req->actor.mfa_required)
+		html_raw(b, "<p class=\"status warn\">Your practice asks every patient to use two-step "
+			    "sign-in. Set it up now to see your record.</p>");
 	html_raw(b, "<ol><li>Open an authenticator app on your phone (for example one from your phone's "
 		    "maker, or any app that supports TOTP).</li><li>Scan this code, or type the key "
 		    "below.</li><li>Enter the 6-digit code the app shows.</li></ol>");
@@ -916,7 +932,7 @@ void web_operator(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = alerts_list(&req->actor, &req->arena, &alerts, &n);
 	if (rc != DOMAIN_OK) {
-		domain_refusal(req, res, rc, "There is no such page.");
+		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
@@ -968,8 +984,8 @@ void web_sessions(struct request *req, struct response *res)
 	for (size_t i = 0; i < n; i++) {
 		char id[ID_HEX_LEN + 1], created[32], seen[32];
 		id_hex(&ss[i].id, id);
-		format_date(ss[i].created, created);
-		format_date(ss[i].last_seen, seen);
+		web_format_date(ss[i].created, created);
+		web_format_date(ss[i].last_seen, seen);
 		bool current = id_eq(&ss[i].id, &req->actor.session);
 		html_raw(b, "<li><strong>");
 		html_text(b, ss[i].device[0] ? ss[i].device : "Unknown device");
@@ -999,11 +1015,8 @@ void web_session_revoke(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	const char *csrf = parse_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL) : NULL;
-	if (!request_csrf_ok(req, csrf ? csrf : "")) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
+	if (!web_form_accepted(req, res, fields, &n))
 		return;
-	}
 	struct id sid;
 	/* Only the account's own sessions: anything else is not found. */
 	if (request_param_id(req, 0, &sid) != 0 || auth_session_revoke(&req->actor, &sid) != AUTH_OK) {
@@ -1011,31 +1024,4 @@ void web_session_revoke(struct request *req, struct response *res)
 		return;
 	}
 	respond_redirect(req, res, "/sessions");
-}
-
-/* --- shared with the page files (web_int.h) --- */
-
-struct buf *web_page_buf(struct request *req)
-{
-	return page_buf(req);
-}
-
-void web_domain_refusal(struct request *req, struct response *res, int rc, const char *missing)
-{
-	domain_refusal(req, res, rc, missing);
-}
-
-void web_format_date(int64_t t, char out[32])
-{
-	format_date(t, out);
-}
-
-int web_parse_form(struct request *req, struct form_field *fields, size_t *n)
-{
-	return parse_form(req, fields, n);
-}
-
-void web_respond_page(struct response *res, int status, struct buf *b)
-{
-	respond_buf(res, status, html_type, b);
 }

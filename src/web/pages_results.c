@@ -13,6 +13,7 @@
 #include "web/chart.h"
 #include "web/html.h"
 #include "util/strtonum.h"
+#include "web/web.h"
 #include "web/web_int.h"
 
 static void csrf_field(struct buf *b, const char *csrf)
@@ -20,21 +21,6 @@ static void csrf_field(struct buf *b, const char *csrf)
 	html_raw(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
 	html_text(b, csrf);
 	html_raw(b, "\">");
-}
-
-/* Parse a small form and check its CSRF token; false (with the error page sent) otherwise. */
-static bool form_with_csrf(struct request *req, struct response *res, struct form_field *fields,
-			   size_t *n)
-{
-	if (web_parse_form(req, fields, n) != 0) {
-		web_error(req, res, 400, "The form could not be read.");
-		return false;
-	}
-	if (!request_csrf_ok(req, form_get(fields, *n, "csrf", NULL))) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
-		return false;
-	}
-	return true;
 }
 
 /* The record a patient-role page shows: their own, or one they hold as a proxy. */
@@ -159,7 +145,7 @@ void web_results(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	struct buf *b = web_page_buf(req);
+	struct buf *b = page_buf(req);
 	html_begin(b, "My results", &req->actor, req->csrf);
 	html_raw(b, "<h1>My results</h1><p class=\"lead\">Lab results appear here once your practice "
 		    "has reviewed them, or after the time your practice sets for routine results.</p>");
@@ -205,14 +191,14 @@ void web_results(struct request *req, struct response *res)
 	if (record && req->actor.has_patient && id_eq(record, &req->actor.patient))
 		preference_form(b, req->csrf, comment_first);
 	html_end(b);
-	web_respond_page(res, 200, b);
+	respond_buf(res, 200, html_type, b);
 }
 
 void web_results_preference(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (!form_with_csrf(req, res, fields, &n))
+	if (!web_form_accepted(req, res, fields, &n))
 		return;
 	const char *v = form_get(fields, n, "comment_first", NULL);
 	const struct id *record = shown_record(req);
@@ -299,7 +285,7 @@ void web_result(struct request *req, struct response *res)
 	web_format_date(v.collected, collected);
 	web_format_date(v.reported, reported);
 	const char *title = result_kind_info(v.kind)->label;
-	struct buf *b = web_page_buf(req);
+	struct buf *b = page_buf(req);
 	html_begin(b, title, &req->actor, req->csrf);
 	html_raw(b, staff ? "<p><a href=\"/inbox\">← Results inbox</a></p>"
 			  : "<p><a href=\"/results\">← My results</a></p>");
@@ -360,14 +346,14 @@ void web_result(struct request *req, struct response *res)
 	if (staff && !v.released_by_clinician)
 		release_form(b, id, req->csrf);
 	html_end(b);
-	web_respond_page(res, 200, b);
+	respond_buf(res, 200, html_type, b);
 }
 
 void web_result_release(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (!form_with_csrf(req, res, fields, &n))
+	if (!web_form_accepted(req, res, fields, &n))
 		return;
 	struct id rid;
 	const char *why = NULL;
@@ -432,7 +418,7 @@ void web_result_trend(struct request *req, struct response *res)
 		obs[np - 1 - i] = to;
 	}
 	const char *title = arena_printf(&req->arena, "%s over time", latest->display);
-	struct buf *b = web_page_buf(req);
+	struct buf *b = page_buf(req);
 	html_begin(b, title, &req->actor, req->csrf);
 	html_raw(b, "<p><a href=\"/results\">← My results</a></p><h1>");
 	html_text(b, title);
@@ -471,7 +457,7 @@ void web_result_trend(struct request *req, struct response *res)
 	}
 	html_raw(b, "</tbody></table>");
 	html_end(b);
-	web_respond_page(res, 200, b);
+	respond_buf(res, 200, html_type, b);
 }
 
 /* --- staff: one patient's results, on their record page --- */
@@ -523,7 +509,7 @@ void web_results_inbox(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	struct buf *b = web_page_buf(req);
+	struct buf *b = page_buf(req);
 	html_begin(b, "Results inbox", &req->actor, req->csrf);
 	html_raw(b, "<h1>Results inbox</h1><p class=\"lead\">Results not yet released to patients, "
 		    "abnormal first. <a href=\"/practice/result-rules\">Release rules</a></p>");
@@ -562,7 +548,7 @@ void web_results_inbox(struct request *req, struct response *res)
 	if (n)
 		html_raw(b, "</tbody></table>");
 	html_end(b);
-	web_respond_page(res, 200, b);
+	respond_buf(res, 200, html_type, b);
 }
 
 /* --- the practice's release rules --- */
@@ -575,7 +561,7 @@ static void rules_page(struct request *req, struct response *res, int status, co
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	struct buf *b = web_page_buf(req);
+	struct buf *b = page_buf(req);
 	html_begin(b, "Release rules", &req->actor, req->csrf);
 	html_raw(b, "<h1>Result release rules</h1><p class=\"lead\">When a result reaches the patient "
 		    "without a clinician releasing it. Abnormal and preliminary results, and "
@@ -615,7 +601,7 @@ static void rules_page(struct request *req, struct response *res, int status, co
 		buf_printf(b, "\" value=\"%d\"><button type=\"submit\">Save</button></form>", rules[k].days);
 	}
 	html_end(b);
-	web_respond_page(res, status, b);
+	respond_buf(res, status, html_type, b);
 }
 
 void web_result_rules(struct request *req, struct response *res)
@@ -627,7 +613,7 @@ void web_result_rules_save(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (!form_with_csrf(req, res, fields, &n))
+	if (!web_form_accepted(req, res, fields, &n))
 		return;
 	const char *kind = form_get(fields, n, "kind", NULL);
 	const char *mode = form_get(fields, n, "mode", NULL);

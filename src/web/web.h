@@ -25,6 +25,8 @@ void web_mfa_form(struct request *req, struct response *res);
 void web_mfa_submit(struct request *req, struct response *res);
 void web_mfa_setup(struct request *req, struct response *res);
 void web_mfa_confirm(struct request *req, struct response *res);
+void web_practice(struct request *req, struct response *res);
+void web_practice_settings(struct request *req, struct response *res);
 
 /* Lab results (pages_results.c) */
 void web_results(struct request *req, struct response *res);

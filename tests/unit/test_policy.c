@@ -163,6 +163,26 @@ void test_policy(void)
 	for (enum action act = ACTION_PATIENT_READ; act <= ACTION_LAST; act++)
 		CHECK(policy_decide(&no_mfa, act, &t, &g) != 0);
 	CHECK(policy_decide(&self, ACTION_DOCUMENT_READ, &t, &g) == 0);
+	/* a practice that requires a second factor of its patients */
+	{
+		struct actor req;
+		make_actor(PATIENT_SELF, &req);
+		CHECK(!policy_needs_second_factor(&req));
+		req.mfa_required = true;
+		CHECK(policy_needs_second_factor(&req));
+		CHECK(policy_decide(&req, ACTION_DOCUMENT_READ, &t, &g) != 0);
+		req.mfa = true;
+		CHECK(policy_decide(&req, ACTION_DOCUMENT_READ, &t, &g) == 0);
+		struct actor admin, clin2;
+		make_actor(ADMIN_SAME, &admin);
+		make_actor(CLINICIAN_SAME, &clin2);
+		CHECK(policy_needs_second_factor(&admin) && policy_needs_second_factor(&clin2));
+		CHECK(policy_may_manage_practice(&admin, &P));
+		CHECK(!policy_may_manage_practice(&admin, &Q));
+		CHECK(!policy_may_manage_practice(&clin2, &P));
+		admin.mfa = false;
+		CHECK(!policy_may_manage_practice(&admin, &P));
+	}
 	/* step-up: a second factor within five minutes */
 	{
 		struct actor f;

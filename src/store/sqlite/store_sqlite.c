@@ -110,7 +110,9 @@ static const char *const migrations[] = {
 	" revoked INTEGER, detail BLOB);"
 	"CREATE INDEX proxy_by_account ON proxy_grant(account_id, patient_id);"
 	"CREATE INDEX proxy_by_patient ON proxy_grant(patient_id);",
-	/* 9: results: lab reports (observations and comments sealed in body), release rules per
+	/* 9: a practice may require a second factor of its patients too (store_practice.c) */
+	"ALTER TABLE practice ADD COLUMN require_patient_mfa INTEGER NOT NULL DEFAULT 0;",
+	/* 10: results: lab reports (observations and comments sealed in body), release rules per
 	 * practice and kind of test, and each patient's "after my clinician has commented" choice
 	 * (store_results.c) */
 	"CREATE TABLE result (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
@@ -267,7 +269,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SESSION_CREATE] = "INSERT INTO session (token_hash, id, account_id, csrf, created,"
 			     " last_seen, mfa, device, ip, new_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[S_SESSION_GET] = "SELECT s.id, s.account_id, s.csrf, s.created, s.last_seen, a.role,"
-			  " a.practice_id, a.patient_id, s.mfa, a.totp_ct IS NOT NULL, s.device"
+			  " a.practice_id, a.patient_id, s.mfa, a.totp_ct IS NOT NULL, s.device,"
+			  " EXISTS (SELECT 1 FROM enrolment e JOIN practice p ON p.id = e.practice_id"
+			  "  WHERE e.patient_id = a.patient_id AND p.require_patient_mfa = 1)"
 			  " FROM session s JOIN account a ON a.id = s.account_id"
 			  " WHERE s.token_hash = ? AND a.locked = 0",
 	[S_SESSION_TOUCH] = "UPDATE session SET last_seen = ? WHERE token_hash = ?",
@@ -942,6 +946,7 @@ int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session
 		out->mfa = sqlite3_column_int(s, 8) != 0;
 		out->mfa_enrolled = sqlite3_column_int(s, 9) != 0;
 		sq_col_text_fixed(s, 10, out->device, sizeof(out->device));
+		out->mfa_required = sqlite3_column_int(s, 11) != 0;
 		rc = STORE_OK;
 	}
 	sqlite3_reset(s);

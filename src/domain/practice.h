@@ -1,0 +1,15 @@
+/* A practice's own settings, for its practice admin. */
+#ifndef MEDKEEP_DOMAIN_PRACTICE_H
+#define MEDKEEP_DOMAIN_PRACTICE_H
+#include <stdbool.h>
+
+#include "domain/domain.h"
+#include "store/practice.h"
+
+/* The actor's practice's settings; DOMAIN_NOT_FOUND unless policy_may_manage_practice. */
+int practice_settings_read(const struct actor *a, struct arena *ar,
+			   struct store_practice_settings *out);
+/* Require (or stop requiring) a second factor of the practice's patients. Audited. */
+int practice_require_patient_mfa(const struct actor *a, bool on);
+
+#endif

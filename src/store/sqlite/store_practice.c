@@ -1,0 +1,46 @@
+/* Practice settings. */
+#include "store/practice.h"
+#include "store/sqlite/store_int.h"
+
+static const char sql_settings[] =
+	"SELECT name, require_patient_mfa,"
+	" (SELECT count(*) FROM enrolment WHERE practice_id = p.id),"
+	" (SELECT count(DISTINCT e.patient_id) FROM enrolment e JOIN account a ON a.patient_id = e.patient_id"
+	"  WHERE e.practice_id = p.id AND a.totp_ct IS NOT NULL)"
+	" FROM practice p WHERE id = ?";
+static const char sql_require[] = "UPDATE practice SET require_patient_mfa = ? WHERE id = ?";
+
+int store_practice_settings_get(const struct id *practice, struct arena *a,
+				struct store_practice_settings *out)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_settings);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, practice);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->name = sq_col_text(s, 0, a);
+		out->require_patient_mfa = sqlite3_column_int(s, 1) != 0;
+		out->patients = sqlite3_column_int64(s, 2);
+		out->patients_with_mfa = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return STORE_NOT_FOUND;
+	return rc == SQLITE_ROW && out->name ? STORE_OK : sq_fail("practice_settings");
+}
+
+int store_practice_require_patient_mfa(const struct id *practice, bool on)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_require);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int(s, 1, on ? 1 : 0);
+	sq_bind_id(s, 2, practice);
+	int rc = sqlite3_step(s);
+	int changed = sqlite3_changes(sqlite3_db_handle(s));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return sq_fail("practice_require_mfa");
+	return changed == 1 ? STORE_OK : STORE_NOT_FOUND;
+}

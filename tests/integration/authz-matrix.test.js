@@ -1,0 +1,173 @@
+// The authorization matrix (DESIGN.md invariants 1-3): every route that reaches one patient's
+// record, asked by every kind of actor, about one patient (P1). Each answer must be what the
+// design says: allowed actors get the data; everyone else gets exactly the answer a random id
+// gets (404, same body); and every request, allowed or not, leaves an audit record naming the
+// actor.
+//
+// The table of who may do what is written out here on its own (not derived from the server's
+// code), so a change to the gate that widens access fails this test.
+'use strict';
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startServer, Client, multipart, pdfWith, randomId, sqlite } = require('./lib');
+
+// Actors, all asking about patient1's record (P1).
+const ACTORS = {
+  self: 'patient1@demo.test',
+  other: 'patient2@demo.test',              // another patient of the same practice
+  proxyDocuments: 'patient3@demo.test',     // live proxy grant from P1: documents scope
+  proxyResults: 'patient4@demo.test',       // live proxy grant from P1: results scope only
+  proxyExpired: 'patient5@demo.test',       // a grant from P1 with every scope, expired
+  proxyRevoked: 'patient6@demo.test',       // a grant from P1 with every scope, revoked
+  clinician: 'clinician1@demo.test',        // P1's practice
+  otherClinician: 'otherclinician1@demo.test', // another practice
+  admin: 'admin1@demo.test',                // practice admin of P1's practice
+  operator: 'operator@demo.test',
+};
+
+// Who may take each action on P1's record (DESIGN.md "Who uses it"; docs/internals/AUTHORIZATION.md).
+const SCOPE = { documents: 1, results: 2, medications: 4, appointments: 8, messages: 16, all: 31 };
+const ALLOW = {
+  'patient.read': ['self', 'proxyDocuments', 'proxyResults', 'clinician'],
+  'document.list': ['self', 'proxyDocuments', 'clinician'],
+  'document.read': ['self', 'proxyDocuments', 'clinician'],
+  'document.create': ['self', 'proxyDocuments', 'clinician'],
+  'result.list': ['self', 'proxyResults', 'clinician'],
+  'result.read': ['self', 'proxyResults', 'clinician'],
+  'result.create': ['clinician'],
+  'result.release': ['clinician'],
+};
+
+// Routes about P1. fx holds P1's ids; body(actor) builds a write's body for that actor.
+const pdf = pdfWith('matrix');
+function uploadForm(c, staff) {
+  const fields = { csrf: c.csrf, title: 'Matrix letter' };
+  if (staff) fields.kind = 'clinical-letter';
+  return multipart(fields, [{ name: 'file', filename: 'm.pdf', type: 'application/pdf', data: pdf }]);
+}
+const ROUTES = [
+  { name: 'patient page (demographics and documents)', action: 'document.list', path: (f) => `/patients/${f.pid}` },
+  { name: 'document page', action: 'document.read', path: (f) => `/documents/${f.did}` },
+  { name: 'document download', action: 'document.read', path: (f) => `/documents/${f.did}/download` },
+  { name: 'FHIR Patient read', action: 'patient.read', path: (f) => `/fhir/R4/Patient/${f.pid}` },
+  { name: 'FHIR DocumentReference search', action: 'document.list', path: (f) => `/fhir/R4/DocumentReference?patient=${f.pid}` },
+  { name: 'FHIR DocumentReference read', action: 'document.read', path: (f) => `/fhir/R4/DocumentReference/${f.did}` },
+  { name: 'FHIR Binary read', action: 'document.read', path: (f) => `/fhir/R4/Binary/${f.did}` },
+  {
+    name: 'publish or upload page', action: 'document.create', method: 'POST', path: (f) => `/patients/${f.pid}/documents`,
+    request: (c, staff) => { const m = uploadForm(c, staff); return { body: m.body, headers: { 'Content-Type': m.type }, csrf: false }; },
+  },
+  {
+    name: 'FHIR DocumentReference create', action: 'document.create', method: 'POST', path: () => '/fhir/R4/DocumentReference',
+    request: (c, staff, f) => ({
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({
+        resourceType: 'DocumentReference', status: 'current', subject: { reference: `Patient/${f.pid}` },
+        ...(staff ? { type: { coding: [{ system: 'http://loinc.org', code: '11488-4' }] } } : {}),
+        content: [{ attachment: { contentType: 'application/pdf', data: pdf.toString('base64') } }],
+      }),
+    }),
+  },
+  { name: 'FHIR DiagnosticReport search', action: 'result.list', path: (f) => `/fhir/R4/DiagnosticReport?patient=${f.pid}` },
+  { name: 'FHIR Observation search', action: 'result.list', path: (f) => `/fhir/R4/Observation?patient=Patient/${f.pid}` },
+  { name: 'result page', action: 'result.read', path: (f) => `/results/${f.rid}` },
+  { name: 'FHIR DiagnosticReport read', action: 'result.read', path: (f) => `/fhir/R4/DiagnosticReport/${f.rid}` },
+  { name: 'FHIR Observation read', action: 'result.read', path: (f) => `/fhir/R4/Observation/${f.rid}-0` },
+  {
+    name: 'FHIR DiagnosticReport create', action: 'result.create', method: 'POST', path: () => '/fhir/R4/DiagnosticReport',
+    request: (c, staff, f) => ({
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({
+        resourceType: 'DiagnosticReport', status: 'final', identifier: [{ value: `M-${randomId().slice(0, 10)}` }],
+        subject: { reference: `Patient/${f.pid}` }, effectiveDateTime: '2026-01-05T09:00:00Z', issued: '2026-01-05T15:00:00Z',
+        performer: [{ display: 'Matrix Lab' }],
+        contained: [{ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2160-0' }] }, valueQuantity: { value: 80, unit: 'umol/L' } }],
+      }),
+    }),
+  },
+  {
+    name: 'result release page', action: 'result.release', method: 'POST', path: (f) => `/results/${f.hid1}/release`,
+    request: (c) => ({ body: new URLSearchParams({ csrf: c.csrf, comment: 'Normal' }).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false }),
+  },
+  {
+    name: 'FHIR DiagnosticReport $release', action: 'result.release', method: 'POST', path: (f) => `/fhir/R4/DiagnosticReport/${f.hid2}/$release`,
+    request: () => ({ body: '' }),
+  },
+];
+
+function shape(r) {
+  return { status: r.status, type: r.headers.get('content-type'), body: r.text.replace(/name="csrf" value="[^"]+"/g, '') };
+}
+
+describe('authorization matrix: every actor against one patient\'s record', () => {
+  let srv; const clients = {}; let fx; let random;
+  before(async () => {
+    // Far more denials than the enumeration budget, on purpose (the breaker has its own tests).
+    srv = await startServer({ patients: 6, config: 'breaker.misses = 100000\n' });
+    for (const [who, email] of Object.entries(ACTORS)) {
+      clients[who] = new Client(srv.base);
+      assert.equal((await clients[who].login(email)).status, 303, email);
+    }
+    const pid = clients.self.session.patient;
+    const docs = (await clients.self.fhir(`DocumentReference?patient=${pid}`)).json();
+    const released = (await clients.self.fhir(`DiagnosticReport?patient=${pid}`)).json().entry.map((e) => e.resource.id);
+    const held = sqlite(srv.dir, `SELECT lower(hex(id)) FROM result WHERE patient_id = X'${pid}' AND (release_at IS NULL OR release_at > unixepoch()) LIMIT 2`).split('\n');
+    assert.equal(held.length, 2);
+    fx = { pid, did: docs.entry[0].resource.id, rid: released[0], hid1: held[0], hid2: held[1] };
+    random = { pid: randomId(), did: randomId(), rid: randomId(), hid1: randomId(), hid2: randomId() };
+    // Proxy grants from P1, written as the proxy page would (the gate reads them per request).
+    const now = Math.floor(Date.now() / 1000);
+    const grant = (who, scopes, notAfter, revoked) => sqlite(srv.dir,
+      `INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created, created_by, revoked)
+       VALUES (randomblob(16), X'${pid}', X'${clients[who].session.account}', ${scopes}, ${notAfter}, ${now},
+               X'${clients.self.session.account}', ${revoked ? now : 'NULL'})`);
+    grant('proxyDocuments', SCOPE.documents, now + 86400);
+    grant('proxyResults', SCOPE.results, now + 86400);
+    grant('proxyExpired', SCOPE.all, now - 1);
+    grant('proxyRevoked', SCOPE.all, now + 86400, true);
+  });
+  after(async () => { await srv.stop(); });
+
+  for (const who of Object.keys(ACTORS)) {
+    it(`${who}: allowed routes answer, all others answer like a random id, and every request is audited`, async () => {
+      const c = clients[who];
+      const isStaff = ['clinician', 'otherClinician', 'admin', 'operator'].includes(who);
+      const auditBefore = Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE actor='${c.session.account}'`));
+      let requests = 0;
+      for (const r of ROUTES) {
+        const method = r.method || 'GET';
+        const opts = (f) => (r.request ? r.request(c, isStaff, f) : {});
+        const got = await c.req(method, r.path(fx), opts(fx));
+        requests++;
+        const allowed = ALLOW[r.action].includes(who);
+        if (allowed) {
+          assert.ok([200, 201, 303].includes(got.status), `${who} ${r.name}: expected success, got ${got.status} ${got.text.slice(0, 200)}`);
+        } else {
+          const ref = await c.req(method, r.path(random), opts(random));
+          requests++;
+          assert.equal(got.status, 404, `${who} ${r.name}`);
+          assert.deepEqual(shape(got), shape(ref), `${who} ${r.name}: differs from a random id`);
+        }
+      }
+      const auditAfter = Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE actor='${c.session.account}'`));
+      assert.ok(auditAfter - auditBefore >= requests, `${who}: ${requests} requests, ${auditAfter - auditBefore} audit records`);
+      // Denials about P1 name P1 in the trail, so the patient's access log can show them.
+      const denied = ROUTES.filter((r) => !ALLOW[r.action].includes(who)).length;
+      if (denied) {
+        const n = Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE actor='${c.session.account}' AND patient='${fx.pid}' AND outcome='deny'`));
+        assert.ok(n >= 1, `${who}: denials about P1 not recorded against P1`);
+      }
+    });
+  }
+
+  it('a proxy grant stops working the moment it is revoked or lapses', async () => {
+    const c = clients.proxyDocuments;
+    assert.equal((await c.fhir(`Binary/${fx.did}`)).status, 200);
+    sqlite(srv.dir, `UPDATE proxy_grant SET revoked = unixepoch() WHERE account_id = X'${c.session.account}'`);
+    assert.equal((await c.fhir(`Binary/${fx.did}`)).status, 404);
+    sqlite(srv.dir, `UPDATE proxy_grant SET revoked = NULL, not_after = unixepoch() - 1 WHERE account_id = X'${c.session.account}'`);
+    assert.equal((await c.fhir(`Binary/${fx.did}`)).status, 404);
+    sqlite(srv.dir, `UPDATE proxy_grant SET not_after = unixepoch() + 3600 WHERE account_id = X'${c.session.account}'`);
+    assert.equal((await c.fhir(`Binary/${fx.did}`)).status, 200);
+  });
+});
