@@ -2,7 +2,7 @@
 # AddressSanitizer + UBSan and runs every test; `make run` serves a demo on 127.0.0.1:8080.
 
 CC      ?= cc
-PKGS    := libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode
+PKGS    := libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -15,7 +15,10 @@ SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-om
 
 SRCS    := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main/%,$(SRCS))
-GEN     := build/gen/style_css.c
+GEN     := build/gen/style_css.c build/gen/common_passwords.c
+GEN_OBJS = $(addprefix $(1)/,$(GEN:.c=.o))
+# Common and breached passwords (src/auth/pwrules.c): Debian's john-data, read at build time.
+WORDLIST ?= /usr/share/john/password.lst
 
 DATA    ?= ./demo-data
 PATIENTS ?= 10
@@ -29,9 +32,17 @@ build/tools/embed: tools/embed.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -o $@ $<
 
-$(GEN): static/style.css build/tools/embed
+build/gen/style_css.c: static/style.css build/tools/embed
 	@mkdir -p $(@D)
 	build/tools/embed $< web_style_css > $@
+
+build/tools/wordlist: tools/wordlist.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -o $@ $<
+
+build/gen/common_passwords.c: $(WORDLIST) build/tools/wordlist
+	@mkdir -p $(@D)
+	build/tools/wordlist $(WORDLIST) > $@.tmp && mv $@.tmp $@
 
 build/rel/%.o: %.c $(GEN) $(shell find src -name '*.h')
 	@mkdir -p $(@D)
@@ -41,7 +52,7 @@ build/asan/%.o: %.c $(GEN) $(shell find src -name '*.h')
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(SAN) -c -o $@ $<
 
-build/medkeep: $(SRCS:%.c=build/rel/%.o) build/rel/$(GEN:.c=.o)
+build/medkeep: $(SRCS:%.c=build/rel/%.o) $(call GEN_OBJS,build/rel)
 	$(CC) $(HARDEN) $(HARDEN_LD) -o $@ $^ $(PKG_LIBS)
 
 build/rel/build/gen/%.o: build/gen/%.c
@@ -52,7 +63,7 @@ build/asan/build/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(SAN) -c -o $@ $<
 
-build/asan/medkeep: $(SRCS:%.c=build/asan/%.o) build/asan/$(GEN:.c=.o)
+build/asan/medkeep: $(SRCS:%.c=build/asan/%.o) $(call GEN_OBJS,build/asan)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 # The fault-injection variant, for tests only (MEDKEEP_FAULT=...); never installed or shipped.
@@ -60,13 +71,13 @@ build/chaos/%.o: %.c $(GEN) $(shell find src -name '*.h')
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(HARDEN) -DMEDKEEP_CHAOS -c -o $@ $<
 
-build/medkeep-chaos: $(SRCS:%.c=build/chaos/%.o) build/rel/$(GEN:.c=.o)
+build/medkeep-chaos: $(SRCS:%.c=build/chaos/%.o) $(call GEN_OBJS,build/rel)
 	$(CC) $(HARDEN) $(HARDEN_LD) -o $@ $^ $(PKG_LIBS)
 
 chaos: build/medkeep-chaos
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
-build/asan/unit-tests: $(LIB_SRCS:%.c=build/asan/%.o) build/asan/$(GEN:.c=.o) $(UNIT_SRCS:%.c=build/asan/%.o)
+build/asan/unit-tests: $(LIB_SRCS:%.c=build/asan/%.o) $(call GEN_OBJS,build/asan) $(UNIT_SRCS:%.c=build/asan/%.o)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 build/asan/tests/unit/%.o: tests/unit/%.c $(shell find src tests/unit -name '*.h')

@@ -4,7 +4,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "audit/audit.h"
+#include "auth/account.h"
 #include "limits.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -55,7 +58,7 @@ static int64_t now_s(void)
 }
 
 /* Throttle keys never carry the email itself: a keyed hash of it. */
-static int account_key(const char *email, char out[80])
+int auth_throttle_key(const char *email, char out[80])
 {
 	uint8_t h[HASH_BYTES];
 	if (vault_blind_index("throttle-email", email, h) != 0)
@@ -69,7 +72,7 @@ static int account_key(const char *email, char out[80])
 }
 
 /* The value stored in account.email: never the address, its keyed hash. */
-static int email_key(const char *norm, char out[80])
+int auth_email_key(const char *norm, char out[80])
 {
 	uint8_t h[HASH_BYTES];
 	if (vault_blind_index("email", norm, h) != 0)
@@ -89,7 +92,7 @@ int auth_account_lookup(const char *email, struct arena *a, struct store_account
 	char norm[LIMIT_EMAIL + 1], key[80];
 	if (auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0)
 		return STORE_NOT_FOUND;
-	if (email_key(norm, key) != 0)
+	if (auth_email_key(norm, key) != 0)
 		return STORE_ERROR;
 	return store_account_by_email(key, a, out);
 }
@@ -152,7 +155,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 		audit_login(NULL, ip, "login", AUDIT_FAIL);
 		return AUTH_FAIL;
 	}
-	if (account_key(email, akey) != 0)
+	if (auth_throttle_key(email, akey) != 0)
 		return AUTH_ERROR;
 	snprintf(ikey, sizeof(ikey), "ip:%s", ip);
 	store_throttle_get(akey, now, THROTTLE_WINDOW_SECONDS, &fails_a, &blocked_a);
@@ -166,7 +169,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	arena_init(&ar, 64 * 1024);
 	struct store_account acct;
 	char ekey[80];
-	int found = email_key(email, ekey) == 0 ? store_account_by_email(ekey, &ar, &acct) : STORE_ERROR;
+	int found = auth_email_key(email, ekey) == 0 ? store_account_by_email(ekey, &ar, &acct) : STORE_ERROR;
 	if (found == STORE_ERROR) {
 		arena_release(&ar);
 		return AUTH_ERROR;
@@ -211,6 +214,15 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 		return AUTH_FAIL;
 	}
 	store_throttle_clear(akey);
+	/* The password is right: only now may the answer say the address is unconfirmed. */
+	if (!account_verified_or_resend(&acct.id)) {
+		sodium_memzero(out->token, sizeof(out->token));
+		struct actor who;
+		actor_from_account(&acct, ip, &who);
+		audit_login(&who, ip, "login", "unverified");
+		arena_release(&ar);
+		return AUTH_UNVERIFIED;
+	}
 
 	uint8_t th[HASH_BYTES], csrf_raw[TOKEN_BYTES];
 	token_new(out->csrf, csrf_raw);
@@ -446,7 +458,7 @@ int auth_account_create(const char *email, const char *pw_hash, enum role role,
 {
 	char norm[LIMIT_EMAIL + 1], ekey[80];
 	if (auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0 ||
-	    email_key(norm, ekey) != 0)
+	    auth_email_key(norm, ekey) != 0)
 		return -1;
 	struct store_account acct;
 	memset(&acct, 0, sizeof(acct));

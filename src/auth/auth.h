@@ -23,6 +23,8 @@ enum auth_rc {
 	AUTH_THROTTLED, /* too many failures for this email or address */
 	AUTH_INVALID,   /* malformed input */
 	AUTH_ERROR,
+	AUTH_UNVERIFIED, /* right password, but the address is not confirmed yet (a new link is
+			  * sent; src/auth/account.h) */
 };
 
 struct login_result {
@@ -60,6 +62,10 @@ int auth_sessions_list(const struct actor *a, struct arena *ar, struct store_ses
 int auth_session_revoke(const struct actor *a, const struct id *session);
 /* Revoke the session of this token. */
 int auth_logout(const char *token, size_t n, const struct actor *a);
+/* The throttling key of a normalised email ("e:" and a keyed hash), as login counts it. */
+int auth_throttle_key(const char *email, char out[80]);
+/* The lookup value stored in account.email for a normalised email (its blind index). */
+int auth_email_key(const char *email, char out[80]);
 /* Find an account by email (through its blind index). STORE_OK, STORE_NOT_FOUND or error. */
 int auth_account_lookup(const char *email, struct arena *a, struct store_account *out);
 /* Create an account (demo data, practice onboarding). */

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "auth/account.h"
 #include "auth/auth.h"
+#include "auth/pwrules.h"
 #include "crypto/crypto.h"
 #include "domain/domain.h"
 #include "limits.h"
@@ -208,8 +210,9 @@ int cmd_demo(int argc, char **argv)
 			LIMIT_DEMO_PATIENTS);
 		return 2;
 	}
-	if (strlen(pw) < 12 || strlen(pw) > LIMIT_PASSWORD) {
-		fprintf(stderr, "medkeep demo: --password must be 12 to 128 characters\n");
+	enum pw_verdict verdict = pw_check(pw, strlen(pw), NULL);
+	if (verdict != PW_OK) {
+		fprintf(stderr, "medkeep demo: --password: %s\n", pw_message(verdict));
 		return 2;
 	}
 	char keypath[4096];
@@ -264,7 +267,8 @@ int cmd_demo(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(staff) / sizeof(staff[0]); i++) {
 		const struct id *pr = staff[i].practice == 1 ? &practice : staff[i].practice == 2 ? &other : NULL;
 		if (auth_account_create(staff[i].email, hash, staff[i].role, pr, NULL,
-					i == 0 ? &clin_id : &acct_id) != 0)
+					i == 0 ? &clin_id : &acct_id) != 0 ||
+		    account_marks_local(i == 0 ? &clin_id : &acct_id, staff[i].email, NULL, NULL) != 0)
 			goto out;
 		/* Staff need a second factor; demo staff come enrolled, their secrets listed. */
 		char secret[TOTP_SECRET_B32_LEN + 1];
@@ -294,7 +298,8 @@ int cmd_demo(int argc, char **argv)
 		if (patient_create(&practice, &pv, &pat_id) != DOMAIN_OK)
 			goto out;
 		snprintf(email, sizeof(email), "patient%lu@demo.test", i);
-		if (auth_account_create(email, hash, ROLE_PATIENT, NULL, &pat_id, &acct_id) != 0)
+		if (auth_account_create(email, hash, ROLE_PATIENT, NULL, &pat_id, &acct_id) != 0 ||
+		    account_marks_local(&acct_id, email, given, family) != 0)
 			goto out;
 		struct actor self;
 		actor_for(&acct_id, ROLE_PATIENT, NULL, &pat_id, &self);

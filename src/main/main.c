@@ -42,6 +42,7 @@ static const char usage_top[] =
 	"  keys backup   copy the key material (master key, keystore, ...)\n"
 	"  shred         crypto-shred a patient (destroy their key), now or after a grace period\n"
 	"  retention run shred the patients whose grace period is over\n"
+	"  outbox send   send the queued emails now by the configured SMTP relay\n"
 	"\n"
 	"Run 'medkeep <command> --help' for a command's options.\n";
 
@@ -155,6 +156,8 @@ int main(int argc, char **argv)
 		return cmd_vault_process(argc - 1, argv + 1);
 	if (strcmp(cmd, "worker-process") == 0)
 		return cmd_worker_process(argc - 1, argv + 1);
+	if (strcmp(cmd, "mailer-process") == 0)
+		return cmd_mailer_process(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(argc - 1, argv + 1);
 	if (strcmp(cmd, "audit") == 0)
@@ -173,6 +176,8 @@ int main(int argc, char **argv)
 		return cmd_shred(argc - 1, argv + 1);
 	if (strcmp(cmd, "retention") == 0)
 		return cmd_retention(argc - 1, argv + 1);
+	if (strcmp(cmd, "outbox") == 0)
+		return cmd_outbox(argc - 1, argv + 1);
 	fprintf(stderr, "medkeep: unknown command '%s'\n\n%s", cmd, usage_top);
 	return 2;
 }

@@ -6,6 +6,8 @@
  *                   then answers key requests (src/vault/vault_server.c). Started first.
  *   worker-process  serves HTTP on the inherited listening socket and asks the vault for
  *                   keys over a socket pair; never reads the master key.
+ *   mailer-process  (when medkeep.conf names an SMTP relay) sends the outbox; asks the vault
+ *                   to open each recipient's address over a socket allowed nothing else.
  *
  * Peers: the parent talks to the vault (ctl: hands it each worker's socket) and starts
  * workers; workers talk only to the vault. The parent never parses a request and never holds
@@ -25,12 +27,15 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "auth/account.h"
 #include "auth/auth.h"
 #include "http/http.h"
 #include "main/cmd.h"
+#include "main/mailer.h"
 #include "policy/policy.h"
 #include "proc/sandbox.h"
 #include "store/store.h"
+#include "util/conf.h"
 #include "util/log.h"
 #include "util/strtonum.h"
 #include "vault/vault.h"
@@ -90,6 +95,28 @@ static pid_t spawn(char *const argv[], const int *keep, size_t nkeep)
 static void fd_arg(char out[16], int fd)
 {
 	snprintf(out, 16, "%d", fd);
+}
+
+/* Start the outbox sender with a socket to the vault's mail lane; -1 when it cannot. */
+static pid_t start_mailer(int ctl, const char *dir)
+{
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+		return -1;
+	if (send_fd(ctl, pair[0], 'm') != 0) {
+		close(pair[0]);
+		close(pair[1]);
+		return -1;
+	}
+	close(pair[0]);
+	char fd[16];
+	fd_arg(fd, pair[1]);
+	char *argv[] = {"medkeep", "mailer-process", "--data", (char *)dir, "--vault-fd", fd, NULL};
+	pid_t pid = spawn(argv, &pair[1], 1);
+	close(pair[1]);
+	if (pid > 0)
+		log_info("component=serve event=mailer-started pid=%d", (int)pid);
+	return pid;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -184,6 +211,15 @@ int cmd_serve(int argc, char **argv)
 	if (vault < 0)
 		return 1;
 	log_info("component=serve event=vault-started pid=%d", (int)vault);
+	struct mail_config mail;
+	int mail_cfg = mail_config_load(dir, &mail);
+	explicit_bzero(&mail, sizeof(mail));
+	if (mail_cfg < 0) {
+		close(ctl[0]);
+		waitpid(vault, NULL, 0);
+		return 2;
+	}
+	pid_t mailer = mail_cfg == 0 ? start_mailer(ctl[0], dir) : 0;
 
 	int rc = 0;
 	unsigned backoff_ms = 100;
@@ -257,6 +293,13 @@ int cmd_serve(int argc, char **argv)
 				stop_signal = SIGTERM;
 				break;
 			}
+			if (mailer > 0 && who == mailer) {
+				/* Mail can wait; a sender that keeps dying must not spin the machine. */
+				log_warn("component=serve event=mailer-exited status=%d restarting=1", status);
+				sleep(1);
+				mailer = start_mailer(ctl[0], dir);
+				continue;
+			}
 			if (who == worker) {
 				if (WIFSIGNALED(status))
 					log_warn("component=serve event=worker-died signal=%d restarting=1",
@@ -271,6 +314,10 @@ int cmd_serve(int argc, char **argv)
 			break;
 		usleep(backoff_ms * 1000); /* a worker dying at once must not spin the machine */
 		backoff_ms = backoff_ms < 5000 ? backoff_ms * 2 : 5000;
+	}
+	if (mailer > 0) {
+		kill(mailer, SIGTERM);
+		waitpid(mailer, NULL, 0);
 	}
 	close(ctl[0]); /* the vault sees EOF and exits */
 	int vstatus = 0;
@@ -369,6 +416,14 @@ int cmd_worker_process(int argc, char **argv)
 	fcntl(vault_fd, F_SETFD, FD_CLOEXEC);
 	fcntl(password_fd, F_SETFD, FD_CLOEXEC);
 	vault_use_remote(vault_fd, password_fd);
+	/* Links in emails point at portal.url, else at the address served (never at a Host
+	 * header a request could forge). */
+	char conf[CONF_MAX_BYTES], url[256];
+	size_t clen = 0;
+	if (conf_read(dir, conf, sizeof(conf), &clen) != 0 ||
+	    conf_get(conf, clen, "portal.url", url, sizeof(url)) != 0)
+		snprintf(url, sizeof(url), "%s://%s", cfg.tls_cert ? "https" : "http", cfg.listen);
+	account_set_portal_url(url);
 	if (store_open(dir, false) != 0 || audit_init() != 0 || auth_init() != 0) {
 		fprintf(stderr, "medkeep: cannot open the data directory %s\n", dir);
 		return 1;

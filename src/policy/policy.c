@@ -216,6 +216,15 @@ bool policy_may_view_alerts(const struct actor *actor)
 	return actor != NULL && actor->role == ROLE_OPERATOR && actor->mfa;
 }
 
+bool policy_may_invite(const struct actor *actor, const struct target *target)
+{
+	if (actor == NULL || target == NULL || !target->exists || !actor->mfa || !actor->has_practice)
+		return false;
+	if (actor->role != ROLE_CLINICIAN && actor->role != ROLE_PRACTICE_ADMIN)
+		return false;
+	return enrolled_at(target, &actor->practice);
+}
+
 bool policy_may_view_result_inbox(const struct actor *actor)
 {
 	return actor != NULL && actor->role == ROLE_CLINICIAN && actor->mfa && actor->has_practice;

@@ -95,6 +95,9 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload);
 /* Who may see the operator's alerts (breaker trips): operators, after their second factor. */
 bool policy_may_view_alerts(const struct actor *actor);
 
+/* Who may invite a patient to register an account tied to their record: a clinician or the
+ * practice admin of a practice where the patient is enrolled, after their second factor. */
+bool policy_may_invite(const struct actor *actor, const struct target *target);
 /* Results: the clinician's inbox of their practice's unreleased results (clinicians, after
  * their second factor); the practice's release rules (its clinicians and practice admins);
  * the "show me results only after my clinician has commented" choice (the patient themselves,

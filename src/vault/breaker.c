@@ -332,6 +332,19 @@ int breaker_parse_config(const char *text, size_t len, struct breaker_config *c,
 		const char *hash = memchr(text + start, '#', n);
 		if (hash)
 			n = (size_t)(hash - (text + start));
+		/* other sections belong to other modules, whatever their length */
+		size_t lead = 0;
+		while (lead < n && (text[start + lead] == ' ' || text[start + lead] == '\t'))
+			lead++;
+		if (n - lead < 8 || memcmp(text + start + lead, "breaker.", 8) != 0) {
+			bool blank = true;
+			for (size_t j = lead; j < n; j++)
+				blank = blank && (text[start + j] == ' ' || text[start + j] == '\t' ||
+						  text[start + j] == '\r');
+			if (blank || memchr(text + start, '=', n) != NULL)
+				continue;
+			return -1; /* neither blank nor "key = value" */
+		}
 		if (n >= sizeof(buf))
 			return -1;
 		size_t k = 0;

@@ -131,8 +131,10 @@ int vault_notice_open(const char *token, const struct grant *g, const struct sto
 		      const struct id *notice, struct bytes ct, struct buf *out) MUST_CHECK;
 
 /* Account emails are stored sealed under a key derived from the master key, and found by
- * blind index. Sealing and opening run where the master key is (command-line tools); in a
- * worker they are refused. */
+ * blind index. Sealing runs in the vault for anyone (a ciphertext of an address one already
+ * knows reveals nothing); opening only for the outbox's sender, over the mail lane, or in a
+ * command-line tool holding the master key. A worker that asks to open one loses its
+ * connection to the vault (and is restarted). */
 int vault_email_seal(const struct id *account, const char *email, struct buf *out) MUST_CHECK;
 int vault_email_open(const struct id *account, const void *ct, size_t n, struct buf *out) MUST_CHECK;
 

@@ -374,3 +374,23 @@ int vault_remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[
 	memcpy(key_id, q, KEY_ID_BYTES);
 	return 0;
 }
+
+int vault_remote_email(const struct id *account, const char *email, const void *ct, size_t n,
+		       struct buf *out)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), email ? VOP_EMAIL_SEAL : VOP_EMAIL_OPEN);
+	msg_put_id(&w, account);
+	if (email)
+		msg_put_str(&w, email);
+	else
+		msg_put_bytes(&w, ct, n);
+	int rc = call(&w, resp, &r);
+	sodium_memzero(req, w.len);
+	if (rc == VAULT_OK && (take_bytes(&r, out, 2048) != 0 || msg_end(&r) != 0))
+		rc = VAULT_DENIED;
+	sodium_memzero(resp, sizeof(resp));
+	return rc;
+}

@@ -51,6 +51,8 @@ int vault_local_recovery_verify(const char *token, const char *code,
 				char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
 
 /* The same operations over the socket to the vault process (vault_client.c). */
+int vault_remote_email(const struct id *account, const char *email, const void *ct, size_t n,
+		       struct buf *out);
 bool vault_remote_connected(void);
 int vault_remote_login(const char *pw_hash, const char *password, size_t pw_len,
 		       const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
@@ -103,6 +105,8 @@ enum vault_op {
 	VOP_RECOVERY_VERIFY,
 	VOP_CHECKPOINT_SIGN,
 	VOP_RECORD_SEAL,
+	VOP_EMAIL_SEAL, /* seal an account's address (workers: a registration, a new address) */
+	VOP_EMAIL_OPEN, /* open one (the mail lane only: the sender of the outbox) */
 };
 enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2 };
 
@@ -110,7 +114,7 @@ enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2 };
  * frame is malformed (then nothing is answered). Pure apart from the key operations; fuzzed. */
 int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len);
 /* Which requests a connection may make: quick key operations, or password checks only. */
-enum vault_lane { LANE_KEYS, LANE_PASSWORDS };
+enum vault_lane { LANE_KEYS, LANE_PASSWORDS, LANE_MAIL };
 int vault_handle_lane(enum vault_lane lane, const uint8_t *frame, size_t n, uint8_t *out,
 		      size_t *out_len);
 

@@ -292,6 +292,29 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 		rc = 0;
 		break;
 	}
+	case VOP_EMAIL_SEAL:
+	case VOP_EMAIL_OPEN: {
+		char email[LIMIT_EMAIL + 1];
+		msg_get_id(&r, &patient); /* the account (or the account-to-be) */
+		if (op == VOP_EMAIL_SEAL)
+			msg_get_str(&r, email, sizeof(email));
+		else
+			msg_get_bytes(&r, &p, &pn, 1024);
+		if (msg_end(&r) != 0)
+			break;
+		struct buf b;
+		buf_init(&b, &ar, 2048);
+		int v = op == VOP_EMAIL_SEAL ? vault_local_email(&patient, email, NULL, 0, &b)
+					     : vault_local_email(&patient, NULL, p, pn, &b);
+		if (v == VAULT_OK && op == VOP_EMAIL_OPEN && (b.len == 0 || b.len > LIMIT_EMAIL))
+			v = VAULT_DENIED;
+		put_status(&w, out, v);
+		if (v == VAULT_OK)
+			msg_put_bytes(&w, b.data, b.len);
+		sodium_memzero(email, sizeof(email));
+		rc = 0;
+		break;
+	}
 	case VOP_CHECKPOINT_SIGN: {
 		/* Signing what the worker says the chain head is: a worker cannot make the trail
 		 * lie about records the vault never saw, but it cannot forge signatures either. */
@@ -326,9 +349,14 @@ int vault_handle_lane(enum vault_lane lane, const uint8_t *frame, size_t n, uint
 		      size_t *out_len)
 {
 	*out_len = 0;
-	bool is_login = n >= 6 && frame[5] == VOP_LOGIN;
-	if (is_login != (lane == LANE_PASSWORDS))
-		return -1; /* a password check on the quick lane, or anything else on the slow one */
+	uint8_t op = n >= 6 ? frame[5] : 0;
+	/* Password checks only on the slow lane; opening addresses only on the mail lane, whose
+	 * one peer (the outbox sender) may do nothing else. */
+	enum vault_lane needed = op == VOP_LOGIN ? LANE_PASSWORDS
+				 : op == VOP_EMAIL_OPEN ? LANE_MAIL
+							: LANE_KEYS;
+	if (needed != lane)
+		return -1;
 	return vault_handle(frame, n, out, out_len);
 }
 
@@ -371,6 +399,7 @@ static int lane_loop(const struct lane *l)
 {
 	static _Thread_local uint8_t in[MSG_MAX + 1], out[MSG_MAX];
 	struct pollfd fds[1 + VAULT_MAX_PEERS];
+	enum vault_lane kinds[1 + VAULT_MAX_PEERS];
 	int npeers = 0;
 	fds[0] = (struct pollfd){.fd = l->intake, .events = POLLIN};
 	for (;;) {
@@ -396,6 +425,7 @@ static int lane_loop(const struct lane *l)
 				close(fd);
 				log_warn("component=vault error=\"too many workers\"");
 			} else {
+				kinds[1 + npeers] = tag == 'm' && l->from_parent ? LANE_MAIL : l->kind;
 				fds[1 + npeers++] = (struct pollfd){.fd = fd, .events = POLLIN};
 			}
 		}
@@ -405,7 +435,7 @@ static int lane_loop(const struct lane *l)
 			ssize_t n = recv(fds[i].fd, in, sizeof(in), 0);
 			size_t out_len = 0;
 			bool ok = n > 0 && (size_t)n <= MSG_MAX &&
-				  vault_handle_lane(l->kind, in, (size_t)n, out, &out_len) == 0 &&
+				  vault_handle_lane(kinds[i], in, (size_t)n, out, &out_len) == 0 &&
 				  send(fds[i].fd, out, out_len, MSG_NOSIGNAL) == (ssize_t)out_len;
 			sodium_memzero(out, out_len);
 			sodium_memzero(in, n > 0 ? (size_t)n : 0);
@@ -414,6 +444,7 @@ static int lane_loop(const struct lane *l)
 					log_warn("component=vault error=\"malformed request; closing worker\"");
 				close(fds[i].fd);
 				fds[i] = fds[npeers];
+				kinds[i] = kinds[npeers];
 				npeers--;
 				i--;
 			}

@@ -180,7 +180,8 @@ static void login_page(struct request *req, struct response *res, int status, co
 	html_raw(b, "\"><label for=\"password\">Password</label>"
 		    "<input id=\"password\" name=\"password\" type=\"password\" "
 		    "autocomplete=\"current-password\" required maxlength=\"128\">"
-		    "<button type=\"submit\">Log in</button></form>");
+		    "<button type=\"submit\">Log in</button></form>"
+		    "<p><a href=\"/reset\">Forgotten your password?</a></p>");
 	html_end(b);
 	respond_buf(res, status, html_type, b);
 }
@@ -246,6 +247,12 @@ void web_login_submit(struct request *req, struct response *res)
 	if (rc == AUTH_THROTTLED) {
 		login_page(req, res, 429,
 			   "Too many attempts. Wait 15 minutes, or reset your password.", email);
+		return;
+	}
+	if (rc == AUTH_UNVERIFIED) {
+		login_page(req, res, 403,
+			   "Please confirm your email address first: open the link we sent to it. "
+			   "(We have just sent a new one.)", email);
 		return;
 	}
 	if (rc != AUTH_OK) {
@@ -557,6 +564,8 @@ void web_patient(struct request *req, struct response *res)
 		return;
 	}
 	struct buf *b = page_buf(req);
+	char pid_hex[ID_HEX_LEN + 1];
+	id_hex(&pid, pid_hex);
 	const char *title = arena_printf(&req->arena, "%s, %s", p.family, p.given);
 	html_begin(b, title ? title : "Patient", &req->actor, req->csrf);
 	html_raw(b, "<p><a href=\"/patients\">← Patients</a></p><h1>");
@@ -567,7 +576,9 @@ void web_patient(struct request *req, struct response *res)
 	html_text(b, p.birth_date);
 	html_raw(b, "</dd><dt>Practice</dt><dd>");
 	html_text(b, p.practice_name ? p.practice_name : "-");
-	html_raw(b, "</dd></dl><h2>Documents</h2>");
+	html_raw(b, "</dd></dl><p><a href=\"/patients/");
+	html_text(b, pid_hex);
+	html_raw(b, "/invite\">Invite this patient to use the portal</a></p><h2>Documents</h2>");
 	document_rows(b, docs, n);
 	upload_form(b, &pid, req->csrf, true);
 	/* Staff see the patient's results here; patients and proxies have their results page. */
@@ -864,12 +875,18 @@ void web_mfa_setup(struct request *req, struct response *res)
 	struct buf *b = page_buf(req);
 	html_begin(b, "Two-step sign-in", &req->actor, req->csrf);
 	html_raw(b, "<h1>Two-step sign-in</h1>");
-	if (req->actor.mfa_enrolled) {
-		html_raw(b, "<p class=\"status ok\">Two-step sign-in is on for your account.</p>");
+	const char *change = request_query(req, "change");
+	bool replacing = req->actor.mfa_enrolled && change && strcmp(change, "1") == 0;
+	if (req->actor.mfa_enrolled && !replacing) {
+		html_raw(b, "<p class=\"status ok\">Two-step sign-in is on for your account.</p>"
+			    "<p><a href=\"/mfa/setup?change=1\">Move it to a new authenticator app</a></p>");
 		html_end(b);
 		respond_buf(res, 200, html_type, b);
 		return;
 	}
+	/* Replacing a second factor is a sensitive change: a fresh one first (step-up). */
+	if (replacing && !web_stepped_up(req, res, "/mfa/setup?change=1"))
+		return;
 	char secret[TOTP_SECRET_B32_LEN + 1];
 	if (auth_mfa_enrol_begin(req->token, &req->actor, secret) != AUTH_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
@@ -902,6 +919,8 @@ void web_mfa_confirm(struct request *req, struct response *res)
 {
 	const char *code = code_field(req, res);
 	if (code == NULL)
+		return;
+	if (req->actor.mfa_enrolled && !web_stepped_up(req, res, "/mfa/setup?change=1"))
 		return;
 	struct login_result lr;
 	char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1];
@@ -1024,4 +1043,10 @@ void web_session_revoke(struct request *req, struct response *res)
 		return;
 	}
 	respond_redirect(req, res, "/sessions");
+}
+
+void web_cookie(struct request *req, struct response *res, const char *name, const char *value,
+		int max_age)
+{
+	cookie_header(req, res, name, value, max_age);
 }

@@ -28,6 +28,32 @@ void web_mfa_confirm(struct request *req, struct response *res);
 void web_practice(struct request *req, struct response *res);
 void web_practice_settings(struct request *req, struct response *res);
 
+/* Account lifecycle pages (pages_account.c). */
+void web_step_up_form(struct request *req, struct response *res);
+void web_step_up_submit(struct request *req, struct response *res);
+void web_register_form(struct request *req, struct response *res);
+void web_register_submit(struct request *req, struct response *res);
+void web_verify_form(struct request *req, struct response *res);
+void web_verify_submit(struct request *req, struct response *res);
+void web_reset_form(struct request *req, struct response *res);
+void web_reset_submit(struct request *req, struct response *res);
+void web_reset_confirm_form(struct request *req, struct response *res);
+void web_reset_confirm_submit(struct request *req, struct response *res);
+void web_account(struct request *req, struct response *res);
+void web_account_password_form(struct request *req, struct response *res);
+void web_account_password_submit(struct request *req, struct response *res);
+void web_account_email_form(struct request *req, struct response *res);
+void web_account_email_submit(struct request *req, struct response *res);
+void web_account_email_confirm_form(struct request *req, struct response *res);
+void web_account_email_confirm_submit(struct request *req, struct response *res);
+void web_account_recovery(struct request *req, struct response *res);
+void web_invite_form(struct request *req, struct response *res);
+void web_invite_submit(struct request *req, struct response *res);
+/* Step-up: true when the actor passed a second factor within STEP_UP_SECONDS; otherwise the
+ * answer is given (to /step-up?next=next, or a page asking to set a second factor up first)
+ * and false returned. next: a local path (a GET page to come back to). */
+bool web_stepped_up(struct request *req, struct response *res, const char *next);
+
 /* Lab results (pages_results.c) */
 void web_results(struct request *req, struct response *res);
 void web_results_preference(struct request *req, struct response *res);

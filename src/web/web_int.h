@@ -22,6 +22,9 @@ void web_format_date(int64_t t, char out[32]);
 void web_format_size(int64_t n, char out[32]);
 /* Parse an application/x-www-form-urlencoded body: 0, -1 malformed, -2 wrong content type. */
 int web_parse_form(struct request *req, struct form_field *fields, size_t *n);
+/* Set (max_age > 0) or clear (0) a __Host- cookie with the portal's attributes. */
+void web_cookie(struct request *req, struct response *res, const char *name, const char *value,
+		int max_age);
 /* Parse a form (LIMIT_FORM_FIELDS fields) and check its CSRF token; when either fails, answer
  * 403 and return false. */
 bool web_form_accepted(struct request *req, struct response *res, struct form_field *fields,

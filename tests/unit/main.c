@@ -13,6 +13,7 @@ static const struct {
 	{"crypto", test_crypto}, {"nhi", test_nhi},     {"policy", test_policy},
 	{"audit", test_audit},   {"parse", test_parse}, {"html", test_html},
 	{"breaker", test_breaker}, {"keys", test_keys},   {"checkpoint", test_checkpoint},
+	{"pwrules", test_pwrules}, {"maillane", test_mail_lane},
 	{"results", test_results},
 };
 

@@ -24,6 +24,8 @@ void test_html(void);
 void test_breaker(void);
 void test_keys(void);
 void test_checkpoint(void);
+void test_pwrules(void);
+void test_mail_lane(void);
 void test_results(void);
 
 #endif

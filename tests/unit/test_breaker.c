@@ -1,3 +1,4 @@
+#include <stdio.h>
 /* The exfiltration breaker's bookkeeping: budgets per role, sliding windows, sticky trips. */
 #include <string.h>
 
@@ -98,6 +99,13 @@ void test_breaker(void)
 	      parsed.misses == 7);
 	const char *bad = "breaker.patient.other_patients = 2\nbreaker.patient.colour = 3\n";
 	CHECK(breaker_parse_config(bad, strlen(bad), &parsed, &line) != 0 && line == 2);
+	/* other modules' lines may be long (an SMTP relay's URL); the breaker's lines still count */
+	char longline[400];
+	snprintf(longline, sizeof(longline), "smtp.url = smtps://user:%0200d@relay.example.nz:465\n"
+		 "  breaker.misses = 9\n", 0);
+	CHECK(breaker_parse_config(longline, strlen(longline), &parsed, &line) == 0 && parsed.misses == 9);
+	const char *garbage = "not a setting\n";
+	CHECK(breaker_parse_config(garbage, strlen(garbage), &parsed, &line) != 0);
 	const char *neg = "breaker.misses = -1\n";
 	CHECK(breaker_parse_config(neg, strlen(neg), &parsed, &line) != 0);
 	breaker_defaults(&c);

@@ -198,6 +198,27 @@ void test_policy(void)
 		f.factor_at = 0;
 		CHECK(!policy_factor_fresh(&f, 10));
 	}
+	/* who may invite a patient to register: staff of a practice where they are enrolled */
+	{
+		struct actor who;
+		make_actor(CLINICIAN_SAME, &who);
+		CHECK(policy_may_invite(&who, &t));
+		who.role = ROLE_PRACTICE_ADMIN;
+		CHECK(policy_may_invite(&who, &t));
+		who.mfa = false;
+		CHECK(!policy_may_invite(&who, &t));
+		make_actor(CLINICIAN_OTHER, &who);
+		CHECK(!policy_may_invite(&who, &t));
+		make_actor(OPERATOR, &who);
+		CHECK(!policy_may_invite(&who, &t));
+		make_actor(PATIENT_SELF, &who);
+		CHECK(!policy_may_invite(&who, &t));
+		make_actor(CLINICIAN_SAME, &who);
+		struct target gone = t;
+		gone.exists = false;
+		CHECK(!policy_may_invite(&who, &gone));
+		CHECK(!policy_may_invite(NULL, &t) && !policy_may_invite(&who, NULL));
+	}
 	/* a patient enrolled at several practices is reachable from each */
 	struct target multi = {.exists = true, .patient = A, .n_practices = 2, .practices = {Q, P}};
 	CHECK(policy_decide(&clin, ACTION_DOCUMENT_READ, &multi, &g) == 0);

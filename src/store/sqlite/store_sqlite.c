@@ -112,7 +112,21 @@ static const char *const migrations[] = {
 	"CREATE INDEX proxy_by_patient ON proxy_grant(patient_id);",
 	/* 9: a practice may require a second factor of its patients too (store_practice.c) */
 	"ALTER TABLE practice ADD COLUMN require_patient_mfa INTEGER NOT NULL DEFAULT 0;",
-	/* 10: results: lab reports (observations and comments sealed in body), release rules per
+	/* 10: account lifecycle (store_account.c): single-use tokens (invitation, email
+	 * verification, password reset, email change) kept only as hashes; whether an account's
+	 * address is verified (accounts made before: yes); the keyed-hash marks of its personal
+	 * words (src/auth/pwrules.h); outbox retries with backoff */
+	"ALTER TABLE account ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE account ADD COLUMN pw_marks BLOB;"
+	"CREATE TABLE account_token (hash BLOB PRIMARY KEY, kind TEXT NOT NULL,"
+	" account_id BLOB NOT NULL, patient_id BLOB, practice_id BLOB, created_by BLOB, email TEXT,"
+	" email_ct BLOB, detail BLOB, created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	" used INTEGER) WITHOUT ROWID;"
+	"CREATE INDEX account_token_by_account ON account_token(account_id, kind, created);"
+	"ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN next_try INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX outbox_due ON outbox(next_try) WHERE sent IS NULL;",
+	/* 11: results: lab reports (observations and comments sealed in body), release rules per
 	 * practice and kind of test, and each patient's "after my clinician has commented" choice
 	 * (store_results.c) */
 	"CREATE TABLE result (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"

@@ -1,0 +1,847 @@
+/*
+ * The account lifecycle (see account.h). Handlers parse and render; this file decides, writes
+ * the audit record, changes the store in one transaction where several rows move together, and
+ * queues the emails. No address, token or password is ever logged.
+ */
+#include "auth/account.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "auth/pwrules.h"
+#include "domain/domain.h"
+#include "limits.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/wipe.h"
+
+static char portal_url[256] = "http://127.0.0.1:8080";
+
+void account_set_portal_url(const char *url)
+{
+	size_t n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	if (n > 0 && n < sizeof(portal_url))
+		snprintf(portal_url, sizeof(portal_url), "%.*s", (int)n, url);
+}
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* --- tokens --- */
+
+static void token_digest(const char *token, uint8_t hash[HASH_BYTES])
+{
+	hash2("medkeep-account-token", 21, token, strlen(token), hash);
+}
+
+static void token_make(char token[TOKEN_B64_LEN + 1], uint8_t hash[HASH_BYTES])
+{
+	uint8_t raw[TOKEN_BYTES];
+	token_new(token, raw);
+	sodium_memzero(raw, sizeof(raw));
+	token_digest(token, hash);
+}
+
+/* The hash of a token as it came in a link; -1 when it cannot be one of ours. */
+static int token_parse(const char *token, uint8_t hash[HASH_BYTES])
+{
+	uint8_t raw[TOKEN_BYTES];
+	if (token == NULL || strlen(token) != TOKEN_B64_LEN ||
+	    token_decode(token, TOKEN_B64_LEN, raw) != 0)
+		return -1;
+	sodium_memzero(raw, sizeof(raw));
+	token_digest(token, hash);
+	return 0;
+}
+
+/* --- personal-word marks (src/auth/pwrules.h) --- */
+
+static int mark_hash(const char *word, size_t n, uint8_t out[HASH_BYTES])
+{
+	char w[PW_WORD_MAX + 1];
+	if (n > PW_WORD_MAX)
+		return -1;
+	memcpy(w, word, n);
+	w[n] = '\0';
+	int rc = vault_blind_index("pwmark", w, out);
+	wipe(w, sizeof(w));
+	return rc;
+}
+
+/* Append the marks of kind from text to m (at most PW_MARKS_MAX in all). */
+static void marks_add(char kind, const char *text, struct pw_mark *m, size_t *n)
+{
+	char words[PW_MARKS_MAX][PW_WORD_MAX + 1];
+	size_t k = pw_words(kind, text, words, PW_MARKS_MAX);
+	for (size_t i = 0; i < k && *n < PW_MARKS_MAX; i++) {
+		m[*n].kind = kind;
+		m[*n].len = (uint8_t)strlen(words[i]);
+		if (mark_hash(words[i], strlen(words[i]), m[*n].hash) == 0)
+			(*n)++;
+	}
+	wipe(words, sizeof(words));
+}
+
+/* Keep the marks of one kind from a stored blob. */
+static void marks_keep(struct bytes blob, char kind, struct pw_mark *m, size_t *n)
+{
+	struct pw_mark old[PW_MARKS_MAX];
+	size_t k = pw_marks_decode(blob.ptr, blob.len, old, PW_MARKS_MAX);
+	for (size_t i = 0; i < k && *n < PW_MARKS_MAX; i++)
+		if (old[i].kind == kind)
+			m[(*n)++] = old[i];
+}
+
+static struct bytes marks_blob(const struct pw_mark *m, size_t n, struct arena *ar)
+{
+	uint8_t *p = n ? arena_alloc(ar, n * PW_MARK_BYTES) : NULL;
+	if (p == NULL)
+		return (struct bytes){NULL, 0};
+	pw_marks_encode(m, n, p);
+	return (struct bytes){p, n * PW_MARK_BYTES};
+}
+
+int account_password_ok(const char *pw, size_t n, const char *email, struct bytes marks,
+			const char **why)
+{
+	struct pw_mark m[PW_MARKS_MAX];
+	char words[PW_MARKS_MAX][PW_WORD_MAX + 1];
+	struct pw_personal p = {.marks = m, .hash = mark_hash};
+	p.n_marks = pw_marks_decode(marks.ptr, marks.len, m, PW_MARKS_MAX);
+	p.n_words = pw_words('e', email, words, PW_MARKS_MAX);
+	for (size_t i = 0; i < p.n_words; i++)
+		p.words[i] = words[i];
+	enum pw_verdict v = pw_check(pw, n, &p);
+	wipe(words, sizeof(words));
+	*why = pw_message(v);
+	return v == PW_OK ? 0 : -1;
+}
+
+int account_marks_local(const struct id *account, const char *email, const char *given,
+			const char *family)
+{
+	struct pw_mark m[PW_MARKS_MAX];
+	size_t n = 0;
+	marks_add('e', email, m, &n);
+	marks_add('n', given, m, &n);
+	marks_add('n', family, m, &n);
+	uint8_t blob[PW_MARKS_MAX * PW_MARK_BYTES];
+	pw_marks_encode(m, n, blob);
+	return store_account_set_marks(account, (struct bytes){blob, n * PW_MARK_BYTES}) == STORE_OK ? 0 : -1;
+}
+
+/* --- audit and mail --- */
+
+static int audit_act(const struct actor *a, const char *action, const struct id *patient,
+		     const char *outcome, const char *ip)
+{
+	struct audit_event e = {.actor = a,
+				.action = action,
+				.patient = patient,
+				.rtype = patient ? "Patient" : "-",
+				.rid = patient,
+				.outcome = outcome,
+				.ip = ip ? ip : "-"};
+	return audit_append(&e);
+}
+
+/* An actor for the audit trail when there is no session (a link from an email). */
+static void actor_for_account(const struct id *account, const char *ip, struct actor *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->account = *account;
+	snprintf(a->ip, sizeof(a->ip), "%s", ip ? ip : "-");
+}
+
+static int queue(const struct id *sealed_for, struct bytes to_ct, const char *subject,
+		 const char *body)
+{
+	if (to_ct.len == 0 || body == NULL)
+		return STORE_ERROR;
+	return store_outbox_insert(sealed_for, to_ct, subject, body);
+}
+
+static const char mail_footer[] =
+	"\n-- \nThis message was sent by medkeep, your practice's patient portal. We never ask "
+	"for your password by email.\n";
+
+/* --- invitations and registration --- */
+
+int account_invite(const struct actor *a, const struct id *patient, const char *email,
+		   const char **why)
+{
+	struct target t;
+	memset(&t, 0, sizeof(t));
+	int s = store_patient_target(patient, &t);
+	if (s == STORE_ERROR)
+		return ACCOUNT_ERROR;
+	if (s != STORE_OK)
+		t.exists = false;
+	bool allowed = policy_may_invite(a, &t);
+	if (audit_act(a, "account.invite", patient, allowed ? AUDIT_ALLOW : AUDIT_DENY, NULL) != 0)
+		return ACCOUNT_ERROR;
+	if (!allowed)
+		return ACCOUNT_NOT_FOUND;
+	char norm[LIMIT_EMAIL + 1], idx[80];
+	if (email == NULL || auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0) {
+		*why = "Enter the patient's email address, like name@example.nz.";
+		return ACCOUNT_INVALID;
+	}
+	struct arena ar;
+	arena_init(&ar, 256 * 1024);
+	int rc = ACCOUNT_ERROR;
+	struct store_token tok;
+	memset(&tok, 0, sizeof(tok));
+	snprintf(tok.kind, sizeof(tok.kind), "%s", TOKEN_INVITE);
+	random_id(&tok.account); /* the id the account will have: the address is sealed for it */
+	tok.has_patient = true;
+	tok.patient = *patient;
+	tok.has_practice = true;
+	tok.practice = a->practice;
+	tok.created_by = a->account;
+	tok.created = now_s();
+	tok.expires = tok.created + ACCOUNT_INVITE_SECONDS;
+	/* The patient's names, for the password rules of the account to be: only staff who may
+	 * read the record (clinicians) can give them; a practice admin's invitation goes without. */
+	struct pw_mark m[PW_MARKS_MAX];
+	size_t nm = 0;
+	struct patient_view pv;
+	if (a->role == ROLE_CLINICIAN && patient_read(a, patient, &ar, &pv) == DOMAIN_OK) {
+		marks_add('n', pv.given, m, &nm);
+		marks_add('n', pv.family, m, &nm);
+	}
+	tok.detail = marks_blob(m, nm, &ar);
+	struct buf ct;
+	buf_init(&ct, &ar, 2048);
+	char token[TOKEN_B64_LEN + 1];
+	uint8_t hash[HASH_BYTES];
+	token_make(token, hash);
+	char *body = arena_printf(&ar,
+				  "Hello,\n\nYour practice has invited you to see your health record on "
+				  "medkeep, its patient portal. Open this link within 7 days to create "
+				  "your account:\n\n%s/register?token=%s\n\nThe link works once. If you "
+				  "did not expect this email, you can ignore it.\n%s",
+				  portal_url, token, mail_footer);
+	if (auth_email_key(norm, idx) == 0 && vault_email_seal(&tok.account, norm, &ct) == VAULT_OK &&
+	    !ct.failed && body) {
+		tok.email = idx;
+		tok.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
+		if (store_token_insert(hash, &tok) == STORE_OK &&
+		    queue(&tok.account, tok.email_ct, "Your invitation to medkeep", body) == STORE_OK)
+			rc = ACCOUNT_OK;
+	}
+	sodium_memzero(token, sizeof(token));
+	wipe(norm, sizeof(norm));
+	arena_release(&ar);
+	return rc;
+}
+
+int account_link_live(const char *kind, const char *token)
+{
+	uint8_t hash[HASH_BYTES];
+	struct arena ar;
+	arena_init(&ar, 16 * 1024);
+	struct store_token t;
+	int rc = token_parse(token, hash) == 0 && store_token_get(hash, kind, now_s(), &ar, &t) == STORE_OK
+			 ? ACCOUNT_OK
+			 : ACCOUNT_NOT_FOUND;
+	arena_release(&ar);
+	return rc;
+}
+
+/* A new confirmation link for an account's address (sealed for it already). */
+static int send_verification(const struct id *account, struct bytes to_ct, struct arena *ar)
+{
+	char token[TOKEN_B64_LEN + 1];
+	uint8_t hash[HASH_BYTES];
+	token_make(token, hash);
+	struct store_token t;
+	memset(&t, 0, sizeof(t));
+	snprintf(t.kind, sizeof(t.kind), "%s", TOKEN_VERIFY);
+	t.account = *account;
+	t.created_by = *account;
+	t.created = now_s();
+	t.expires = t.created + ACCOUNT_VERIFY_SECONDS;
+	char *body = arena_printf(ar,
+				  "Hello,\n\nPlease confirm that this is your email address for medkeep by "
+				  "opening this link within 48 hours:\n\n%s/verify?token=%s\n\nYou can "
+				  "sign in once it is confirmed. If you did not create a medkeep account, "
+				  "ignore this email.\n%s",
+				  portal_url, token, mail_footer);
+	sodium_memzero(token, sizeof(token));
+	if (body == NULL || store_tokens_end(account, TOKEN_VERIFY, t.created) != STORE_OK ||
+	    store_token_insert(hash, &t) != STORE_OK ||
+	    queue(account, to_ct, "Confirm your email address for medkeep", body) != STORE_OK)
+		return -1;
+	return 0;
+}
+
+/* Someone tried to use an address that already has an account: tell its owner, only them. */
+static void tell_owner_of(const char *idx, const char *what, struct arena *ar)
+{
+	struct store_account owner;
+	struct store_account_state st;
+	if (store_account_by_email(idx, ar, &owner) != STORE_OK ||
+	    store_account_state(&owner.id, ar, &st) != STORE_OK)
+		return;
+	char *body = arena_printf(ar,
+				  "Hello,\n\nSomeone just tried to %s on medkeep with this email "
+				  "address, which already has an account. Nothing was changed.\n\nIf it "
+				  "was you, sign in at %s/login (or reset your password there). If it "
+				  "was not, you need do nothing.\n%s",
+				  what, portal_url, mail_footer);
+	if (body)
+		queue(&owner.id, st.email_ct, "Your medkeep account", body);
+}
+
+int account_register(const char *token, const char *email, const char *password, size_t pw_len,
+		     const char *ip, bool *confirm_sent, const char **why)
+{
+	*confirm_sent = false;
+	uint8_t hash[HASH_BYTES];
+	struct arena ar;
+	arena_init(&ar, 256 * 1024);
+	struct store_token inv;
+	int64_t now = now_s();
+	int rc = ACCOUNT_ERROR;
+	char norm[LIMIT_EMAIL + 1], idx[80], pw_hash[PWHASH_STR_BYTES];
+	if (token_parse(token, hash) != 0 || store_token_get(hash, TOKEN_INVITE, now, &ar, &inv) != STORE_OK) {
+		rc = ACCOUNT_NOT_FOUND;
+		goto out;
+	}
+	if (email == NULL || auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0 ||
+	    auth_email_key(norm, idx) != 0) {
+		*why = "Enter your email address, like name@example.nz.";
+		rc = ACCOUNT_INVALID;
+		goto out;
+	}
+	if (account_password_ok(password, pw_len, norm, inv.detail, why) != 0) {
+		rc = ACCOUNT_INVALID;
+		goto out;
+	}
+	bool invited_address = inv.email && strcmp(inv.email, idx) == 0;
+	struct store_account acct;
+	memset(&acct, 0, sizeof(acct));
+	acct.id = inv.account;
+	acct.email = idx;
+	acct.role = ROLE_PATIENT;
+	acct.has_patient = true;
+	acct.patient = inv.patient;
+	acct.email_ct = inv.email_ct;
+	if (!invited_address) {
+		struct buf ct;
+		buf_init(&ct, &ar, 2048);
+		if (vault_email_seal(&acct.id, norm, &ct) != VAULT_OK || ct.failed)
+			goto out;
+		acct.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
+	}
+	if (password_hash(password, pw_len, pw_hash) != 0)
+		goto out;
+	acct.pw_hash = pw_hash;
+	struct pw_mark m[PW_MARKS_MAX];
+	size_t nm = 0;
+	marks_add('e', norm, m, &nm);
+	marks_keep(inv.detail, 'n', m, &nm);
+	struct actor who;
+	actor_for_account(&acct.id, ip, &who);
+	who.role = ROLE_PATIENT;
+	int s = store_account_register(hash, now, &acct, invited_address, marks_blob(m, nm, &ar));
+	if (audit_act(&who, "account.register", &inv.patient,
+		      s == STORE_OK ? AUDIT_OK : s == STORE_CONFLICT ? "conflict" : AUDIT_FAIL, ip) != 0)
+		goto out;
+	if (s == STORE_NOT_FOUND) {
+		rc = ACCOUNT_NOT_FOUND;
+		goto out;
+	}
+	if (s == STORE_CONFLICT && invited_address) {
+		/* The invited address has an account already: whoever followed the link reads that
+		 * address's mail, so they may be told. */
+		*why = "This email address already has a medkeep account. Log in, or reset your "
+		       "password from the login page.";
+		rc = ACCOUNT_INVALID;
+		goto out;
+	}
+	if (s == STORE_CONFLICT) {
+		/* Another address, taken: answer as if it were free; its owner hears of it. */
+		tell_owner_of(idx, "create an account", &ar);
+		*confirm_sent = true;
+		rc = ACCOUNT_OK;
+		goto out;
+	}
+	if (s != STORE_OK)
+		goto out;
+	if (!invited_address) {
+		if (send_verification(&acct.id, acct.email_ct, &ar) != 0)
+			goto out;
+		*confirm_sent = true;
+	}
+	rc = ACCOUNT_OK;
+out:
+	sodium_memzero(pw_hash, sizeof(pw_hash));
+	wipe(norm, sizeof(norm));
+	arena_release(&ar);
+	return rc;
+}
+
+int account_verify(const char *token, const char *ip)
+{
+	uint8_t hash[HASH_BYTES];
+	struct arena ar;
+	arena_init(&ar, 16 * 1024);
+	struct store_token t;
+	int64_t now = now_s();
+	int rc = ACCOUNT_NOT_FOUND;
+	if (token_parse(token, hash) == 0 && store_token_get(hash, TOKEN_VERIFY, now, &ar, &t) == STORE_OK) {
+		struct actor who;
+		actor_for_account(&t.account, ip, &who);
+		if (audit_act(&who, "account.verify", NULL, AUDIT_OK, ip) != 0)
+			rc = ACCOUNT_ERROR;
+		else if (store_token_use(hash, TOKEN_VERIFY, now) == STORE_OK &&
+			 store_account_set_verified(&t.account) == STORE_OK)
+			rc = ACCOUNT_OK;
+	}
+	arena_release(&ar);
+	return rc;
+}
+
+bool account_verified_or_resend(const struct id *account)
+{
+	struct arena ar;
+	arena_init(&ar, 16 * 1024);
+	struct store_account_state st;
+	bool verified = true;
+	if (store_account_state(account, &ar, &st) == STORE_OK && !st.verified) {
+		verified = false;
+		int64_t recent = 0;
+		if (store_token_count(account, TOKEN_VERIFY, now_s() - ACCOUNT_VERIFY_RESEND_SECONDS,
+				      &recent) == STORE_OK &&
+		    recent == 0)
+			send_verification(account, st.email_ct, &ar);
+	}
+	arena_release(&ar);
+	return verified;
+}
+
+/* --- password reset --- */
+
+struct reset_ctx {
+	const char *rate_key;
+	bool send;
+	const uint8_t *hash;
+	const struct store_token *tok;
+	struct bytes to_ct;
+	const char *body;
+};
+
+static int reset_steps(void *p)
+{
+	struct reset_ctx *c = p;
+	int64_t now = now_s();
+	if (store_throttle_fail(c->rate_key, now, 3600, ACCOUNT_RESETS_PER_HOUR, 3600) != STORE_OK)
+		return STORE_ERROR;
+	if (!c->send)
+		return STORE_OK;
+	if (store_tokens_end(&c->tok->account, TOKEN_RESET, now) != STORE_OK ||
+	    store_token_insert(c->hash, c->tok) != STORE_OK)
+		return STORE_ERROR;
+	return queue(&c->tok->account, c->to_ct, "Reset your medkeep password", c->body);
+}
+
+int account_reset_request(const char *email, const char *ip)
+{
+	char norm[LIMIT_EMAIL + 1], idx[80], throttle[80], rate[96];
+	if (email == NULL || auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0)
+		return ACCOUNT_INVALID;
+	struct arena ar;
+	arena_init(&ar, 64 * 1024);
+	int rc = ACCOUNT_ERROR;
+	int64_t now = now_s();
+	struct store_account acct;
+	struct store_account_state st;
+	memset(&st, 0, sizeof(st));
+	if (auth_email_key(norm, idx) != 0 || auth_throttle_key(norm, throttle) != 0)
+		goto out;
+	/* The same work for known and unknown addresses: the lookups, a token and its link, and
+	 * one transaction that counts the request for this address. */
+	int found = store_account_by_email(idx, &ar, &acct);
+	if (found == STORE_ERROR)
+		goto out;
+	bool known = found == STORE_OK && store_account_state(&acct.id, &ar, &st) == STORE_OK &&
+		     !st.locked && st.verified;
+	snprintf(rate, sizeof(rate), "reset:%s", throttle);
+	int fails = 0;
+	int64_t blocked = 0;
+	store_throttle_get(rate, now, 3600, &fails, &blocked);
+	char token[TOKEN_B64_LEN + 1];
+	uint8_t hash[HASH_BYTES];
+	token_make(token, hash);
+	struct store_token tok;
+	memset(&tok, 0, sizeof(tok));
+	snprintf(tok.kind, sizeof(tok.kind), "%s", TOKEN_RESET);
+	tok.account = known ? acct.id : tok.account;
+	tok.created_by = tok.account;
+	tok.created = now;
+	tok.expires = now + ACCOUNT_RESET_SECONDS;
+	tok.detail = (struct bytes){(const uint8_t *)throttle, strlen(throttle) + 1};
+	char *body = arena_printf(&ar,
+				  "Hello,\n\nSomeone asked to reset the password of your medkeep account. "
+				  "If it was you, open this link within 30 minutes and choose a new "
+				  "password:\n\n%s/reset/confirm?token=%s\n\nThe link works once. Setting "
+				  "a new password signs you out everywhere.\n\nIf it was not you, ignore "
+				  "this email: your password stays as it is.\n%s",
+				  portal_url, token, mail_footer);
+	sodium_memzero(token, sizeof(token));
+	struct reset_ctx c = {rate, known && blocked <= now && body, hash, &tok, st.email_ct, body};
+	if (store_account_tx(reset_steps, &c) != STORE_OK)
+		goto out;
+	struct actor who;
+	actor_for_account(known ? &acct.id : &tok.account, ip, &who);
+	struct audit_event e = {.actor = known ? &who : NULL, .action = "password.reset.request",
+				.rtype = "-", .outcome = AUDIT_OK, .ip = ip, .deferrable = true};
+	rc = audit_append(&e) == 0 ? ACCOUNT_OK : ACCOUNT_ERROR;
+out:
+	wipe(norm, sizeof(norm));
+	arena_release(&ar);
+	return rc;
+}
+
+
+/* After a password is set: a notice to the account's address. */
+static void password_notice(const struct id *account, struct bytes to_ct, const char *how,
+			    struct arena *ar)
+{
+	char *body = arena_printf(ar,
+				  "Hello,\n\nThe password of your medkeep account was just %s. %s\n\nIf "
+				  "this was not you, reset your password at once at %s/reset and tell "
+				  "your practice.\n%s",
+				  how,
+				  strcmp(how, "reset") == 0 ? "Every device was signed out."
+							    : "Every other device was signed out.",
+				  portal_url, mail_footer);
+	if (body)
+		queue(account, to_ct, "Your medkeep password was changed", body);
+}
+
+struct setpw_ctx {
+	const uint8_t *hash; /* the reset token, or NULL */
+	const struct id *account;
+	const struct id *keep; /* the session to keep, or NULL for none */
+	const char *pw_hash;
+};
+
+static int setpw_steps(void *p)
+{
+	struct setpw_ctx *c = p;
+	if (c->hash && store_token_use(c->hash, TOKEN_RESET, now_s()) != STORE_OK)
+		return STORE_NOT_FOUND;
+	if (store_account_set_password(c->account, c->pw_hash) != STORE_OK)
+		return STORE_ERROR;
+	return c->keep ? store_sessions_revoke_others(c->account, c->keep) : store_sessions_revoke(c->account);
+}
+
+int account_reset_finish(const char *token, const char *password, size_t pw_len, const char *ip,
+			 const char **why)
+{
+	uint8_t hash[HASH_BYTES];
+	struct arena ar;
+	arena_init(&ar, 64 * 1024);
+	struct store_token t;
+	struct store_account_state st;
+	int64_t now = now_s();
+	int rc = ACCOUNT_ERROR;
+	char pw_hash[PWHASH_STR_BYTES];
+	if (token_parse(token, hash) != 0 || store_token_get(hash, TOKEN_RESET, now, &ar, &t) != STORE_OK ||
+	    store_account_state(&t.account, &ar, &st) != STORE_OK) {
+		rc = ACCOUNT_NOT_FOUND;
+		goto out;
+	}
+	if (account_password_ok(password, pw_len, NULL, st.marks, why) != 0) {
+		rc = ACCOUNT_INVALID;
+		goto out;
+	}
+	if (password_hash(password, pw_len, pw_hash) != 0)
+		goto out;
+	struct actor who;
+	actor_for_account(&t.account, ip, &who);
+	if (audit_act(&who, "password.reset", NULL, AUDIT_OK, ip) != 0)
+		goto out;
+	struct setpw_ctx c = {hash, &t.account, NULL, pw_hash};
+	int s = store_account_tx(setpw_steps, &c);
+	if (s == STORE_NOT_FOUND) {
+		rc = ACCOUNT_NOT_FOUND;
+		goto out;
+	}
+	if (s != STORE_OK)
+		goto out;
+	/* Whoever was locked out by failed logins is let in again with the new password. */
+	char mfa_key[80], hex[ID_HEX_LEN + 1];
+	id_hex(&t.account, hex);
+	snprintf(mfa_key, sizeof(mfa_key), "mfa:%s", hex);
+	store_throttle_clear(mfa_key);
+	if (t.detail.len > 1 && t.detail.len <= 80 && t.detail.ptr[t.detail.len - 1] == '\0')
+		store_throttle_clear((const char *)t.detail.ptr);
+	password_notice(&t.account, st.email_ct, "reset", &ar);
+	rc = ACCOUNT_OK;
+out:
+	sodium_memzero(pw_hash, sizeof(pw_hash));
+	arena_release(&ar);
+	return rc;
+}
+
+/* --- changes while signed in (step-up) --- */
+
+/* An account made without its names' marks (invited by a practice admin, who may not read
+ * the record): a patient signed in may read their own, so add them now. */
+static struct bytes with_own_names(const struct actor *a, struct bytes marks, struct arena *ar)
+{
+	struct pw_mark m[PW_MARKS_MAX];
+	size_t n = pw_marks_decode(marks.ptr, marks.len, m, PW_MARKS_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (m[i].kind == 'n')
+			return marks;
+	struct patient_view pv;
+	if (a->role != ROLE_PATIENT || !a->has_patient ||
+	    patient_read(a, &a->patient, ar, &pv) != DOMAIN_OK)
+		return marks;
+	marks_add('n', pv.given, m, &n);
+	marks_add('n', pv.family, m, &n);
+	return marks_blob(m, n, ar);
+}
+
+int account_step_up_state(const struct actor *a)
+{
+	if (!a->mfa_enrolled)
+		return ACCOUNT_NO_FACTOR;
+	return policy_factor_fresh(a, now_s()) ? ACCOUNT_OK : ACCOUNT_STEP_UP;
+}
+
+int account_change_password(const struct actor *a, const char *old_pw, size_t old_len,
+			    const char *new_pw, size_t new_len, const char **why)
+{
+	int fresh = account_step_up_state(a);
+	if (fresh != ACCOUNT_OK)
+		return fresh;
+	struct arena ar;
+	arena_init(&ar, 64 * 1024);
+	struct store_account_state st;
+	int rc = ACCOUNT_ERROR;
+	char key[80], hex[ID_HEX_LEN + 1], pw_hash[PWHASH_STR_BYTES];
+	int64_t now = now_s(), blocked = 0;
+	int fails = 0;
+	id_hex(&a->account, hex);
+	snprintf(key, sizeof(key), "pwchange:%s", hex);
+	if (store_account_state(&a->account, &ar, &st) != STORE_OK)
+		goto out;
+	store_throttle_get(key, now, THROTTLE_WINDOW_SECONDS, &fails, &blocked);
+	if (blocked > now) {
+		rc = ACCOUNT_THROTTLED;
+		goto out;
+	}
+	/* The vault checks passwords only as part of minting a token: it mints one for a session
+	 * that is never stored (so it opens nothing), and it is wiped at once. */
+	char unused[SESSION_TOKEN_B64_LEN + 1];
+	struct session_claims claims = {.account = a->account, .role = a->role,
+					.has_patient = a->has_patient, .patient = a->patient,
+					.has_practice = a->has_practice, .practice = a->practice,
+					.issued = now};
+	random_id(&claims.session);
+	bool old_ok = old_len > 0 && old_len <= LIMIT_PASSWORD &&
+		      vault_login(st.pw_hash, old_pw, old_len, &claims, unused) == 0;
+	sodium_memzero(unused, sizeof(unused));
+	if (!old_ok) {
+		store_throttle_fail(key, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ACCOUNT_FAILURES,
+				    THROTTLE_BLOCK_SECONDS);
+		if (audit_act(a, "password.change", NULL, AUDIT_FAIL, NULL) != 0)
+			goto out;
+		*why = "Your current password is not right.";
+		rc = ACCOUNT_INVALID;
+		goto out;
+	}
+	store_throttle_clear(key);
+	struct bytes marks = with_own_names(a, st.marks, &ar);
+	if (account_password_ok(new_pw, new_len, NULL, marks, why) != 0) {
+		rc = ACCOUNT_INVALID;
+		goto out;
+	}
+	if (password_hash(new_pw, new_len, pw_hash) != 0 ||
+	    audit_act(a, "password.change", NULL, AUDIT_OK, NULL) != 0)
+		goto out;
+	struct setpw_ctx c = {NULL, &a->account, &a->session, pw_hash};
+	if (store_account_tx(setpw_steps, &c) != STORE_OK)
+		goto out;
+	if (marks.ptr != st.marks.ptr)
+		store_account_set_marks(&a->account, marks);
+	password_notice(&a->account, st.email_ct, "changed", &ar);
+	rc = ACCOUNT_OK;
+out:
+	sodium_memzero(pw_hash, sizeof(pw_hash));
+	arena_release(&ar);
+	return rc;
+}
+
+struct email_ctx {
+	const uint8_t *hash;
+	const struct store_token *tok;
+	const struct id *account;
+	struct bytes old_ct;
+	const char *new_body, *old_body;
+};
+
+static int email_steps(void *p)
+{
+	struct email_ctx *c = p;
+	int64_t now = now_s();
+	if (store_tokens_end(c->account, TOKEN_EMAIL, now) != STORE_OK ||
+	    store_token_insert(c->hash, c->tok) != STORE_OK ||
+	    queue(c->account, c->tok->email_ct, "Confirm your new email address for medkeep",
+		  c->new_body) != STORE_OK)
+		return STORE_ERROR;
+	return queue(c->account, c->old_ct, "A change of your medkeep email address", c->old_body);
+}
+
+int account_change_email(const struct actor *a, const char *email, const char **why)
+{
+	int fresh = account_step_up_state(a);
+	if (fresh != ACCOUNT_OK)
+		return fresh;
+	char norm[LIMIT_EMAIL + 1], idx[80];
+	if (email == NULL || auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0 ||
+	    auth_email_key(norm, idx) != 0) {
+		*why = "Enter the new email address, like name@example.nz.";
+		return ACCOUNT_INVALID;
+	}
+	struct arena ar;
+	arena_init(&ar, 128 * 1024);
+	int rc = ACCOUNT_ERROR;
+	struct store_account_state st;
+	struct store_account other;
+	if (store_account_state(&a->account, &ar, &st) != STORE_OK)
+		goto out;
+	int taken = store_account_by_email(idx, &ar, &other);
+	if (taken == STORE_ERROR)
+		goto out;
+	if (taken == STORE_OK && id_eq(&other.id, &a->account)) {
+		*why = "That is already your email address.";
+		rc = ACCOUNT_INVALID;
+		goto out;
+	}
+	if (audit_act(a, "email.change.request", NULL, AUDIT_OK, NULL) != 0)
+		goto out;
+	if (taken == STORE_OK) {
+		/* Not said to the asker (that would tell them the address has an account). */
+		tell_owner_of(idx, "move another account to this address", &ar);
+		rc = ACCOUNT_OK;
+		goto out;
+	}
+	struct store_token tok;
+	memset(&tok, 0, sizeof(tok));
+	snprintf(tok.kind, sizeof(tok.kind), "%s", TOKEN_EMAIL);
+	tok.account = a->account;
+	tok.created_by = a->account;
+	tok.created = now_s();
+	tok.expires = tok.created + ACCOUNT_EMAIL_SECONDS;
+	tok.email = idx;
+	struct buf ct;
+	buf_init(&ct, &ar, 2048);
+	if (vault_email_seal(&a->account, norm, &ct) != VAULT_OK || ct.failed)
+		goto out;
+	tok.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
+	/* The marks the account will have: the new address's words, its names as they were. */
+	struct pw_mark m[PW_MARKS_MAX];
+	size_t nm = 0;
+	marks_add('e', norm, m, &nm);
+	marks_keep(st.marks, 'n', m, &nm);
+	tok.detail = marks_blob(m, nm, &ar);
+	char token[TOKEN_B64_LEN + 1];
+	uint8_t hash[HASH_BYTES];
+	token_make(token, hash);
+	char *new_body = arena_printf(&ar,
+				      "Hello,\n\nTo make this the email address of your medkeep account, "
+				      "open this link within 24 hours:\n\n%s/account/email/confirm?token="
+				      "%s\n\nUntil then, nothing changes. If you did not ask for this, "
+				      "ignore this email.\n%s",
+				      portal_url, token, mail_footer);
+	char *old_body = arena_printf(&ar,
+				      "Hello,\n\nSomeone signed in to your medkeep account asked to move it "
+				      "to a new email address. Nothing changes unless the new address "
+				      "confirms it within 24 hours.\n\nIf this was not you, sign in now at "
+				      "%s/login, change your password (Account), and end the sessions you "
+				      "do not know (Sessions). If you cannot sign in, reset your password "
+				      "at %s/reset and call your practice.\n%s",
+				      portal_url, portal_url, mail_footer);
+	sodium_memzero(token, sizeof(token));
+	if (new_body == NULL || old_body == NULL)
+		goto out;
+	struct email_ctx c = {hash, &tok, &a->account, st.email_ct, new_body, old_body};
+	if (store_account_tx(email_steps, &c) == STORE_OK)
+		rc = ACCOUNT_OK;
+out:
+	wipe(norm, sizeof(norm));
+	arena_release(&ar);
+	return rc;
+}
+
+struct confirm_ctx {
+	const uint8_t *hash;
+	const struct store_token *tok;
+};
+
+static int confirm_steps(void *p)
+{
+	struct confirm_ctx *c = p;
+	if (store_token_use(c->hash, TOKEN_EMAIL, now_s()) != STORE_OK)
+		return STORE_NOT_FOUND;
+	return store_account_set_email(&c->tok->account, c->tok->email, c->tok->email_ct,
+				       c->tok->detail);
+}
+
+int account_change_email_confirm(const char *token, const char *ip, const char **why)
+{
+	uint8_t hash[HASH_BYTES];
+	struct arena ar;
+	arena_init(&ar, 64 * 1024);
+	struct store_token t;
+	int rc = ACCOUNT_NOT_FOUND;
+	if (token_parse(token, hash) != 0 || store_token_get(hash, TOKEN_EMAIL, now_s(), &ar, &t) != STORE_OK ||
+	    t.email == NULL)
+		goto out;
+	struct actor who;
+	actor_for_account(&t.account, ip, &who);
+	struct confirm_ctx c = {hash, &t};
+	int s = store_account_tx(confirm_steps, &c);
+	if (audit_act(&who, "email.change", NULL, s == STORE_OK ? AUDIT_OK : AUDIT_FAIL, ip) != 0) {
+		rc = ACCOUNT_ERROR;
+		goto out;
+	}
+	if (s == STORE_CONFLICT) {
+		*why = "That address now belongs to another account, so it was not changed.";
+		rc = ACCOUNT_INVALID;
+	} else {
+		rc = s == STORE_OK ? ACCOUNT_OK : s == STORE_NOT_FOUND ? ACCOUNT_NOT_FOUND : ACCOUNT_ERROR;
+	}
+out:
+	arena_release(&ar);
+	return rc;
+}
+
+int account_recovery_renew(const struct actor *a, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1])
+{
+	int fresh = account_step_up_state(a);
+	if (fresh != ACCOUNT_OK)
+		return fresh;
+	uint8_t hashes[RECOVERY_CODES][HASH_BYTES];
+	if (audit_act(a, "mfa.recovery.renew", NULL, AUDIT_OK, NULL) != 0 ||
+	    vault_recovery_new(a->token, codes, hashes) != VAULT_OK ||
+	    store_mfa_set_recovery(&a->account, (const uint8_t(*)[HASH_BYTES])hashes, RECOVERY_CODES) !=
+		    STORE_OK)
+		return ACCOUNT_ERROR;
+	return ACCOUNT_OK;
+}

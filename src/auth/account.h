@@ -1,0 +1,101 @@
+/*
+ * The account lifecycle: registration by invitation, email verification, password reset,
+ * change of password and of email, new recovery codes. Every change is on the audit trail and
+ * announced by email through the outbox (sent by SMTP: src/main/mailer.c).
+ *
+ * Links in emails carry a single-use token: 32 random bytes, stored only as a keyed-less hash
+ * (hash2 with its own context), each kind with its lifetime (ACCOUNT_*_SECONDS). A token is
+ * used in the same statement that checks it is live, so two uses cannot both succeed.
+ *
+ * Decisions (docs/internals/ACCOUNTS.md): an account whose address is not confirmed cannot
+ * sign in (the right password gets "confirm your address", and a new link); registration with
+ * the address the invitation went to is confirmed at once (the link reached it); answers to
+ * reset requests, and to registrations with another address, never say whether an address is
+ * known. Sensitive changes need a second factor given within five minutes (step-up,
+ * policy_factor_fresh), so accounts without one are asked to set one up first.
+ */
+#ifndef MEDKEEP_ACCOUNT_H
+#define MEDKEEP_ACCOUNT_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "policy/policy.h"
+#include "store/account.h"
+#include "util/arena.h"
+#include "vault/vault.h"
+
+#define ACCOUNT_INVITE_SECONDS (7 * 24 * 3600)
+#define ACCOUNT_VERIFY_SECONDS (48 * 3600)
+#define ACCOUNT_RESET_SECONDS (30 * 60)
+#define ACCOUNT_EMAIL_SECONDS (24 * 3600)
+/* Reset emails per address per hour, verification emails per account per ten minutes: past
+ * these, requests are answered as usual and nothing is sent (no mail bombing). */
+#define ACCOUNT_RESETS_PER_HOUR 3
+#define ACCOUNT_VERIFY_RESEND_SECONDS 600
+
+enum account_rc {
+	ACCOUNT_OK = 0,
+	ACCOUNT_INVALID,    /* the input is wrong: *why says what to do */
+	ACCOUNT_NOT_FOUND,  /* no such (live) token, or not yours: one answer */
+	ACCOUNT_STEP_UP,    /* a fresh second factor is needed first */
+	ACCOUNT_NO_FACTOR,  /* the account has no second factor to step up with */
+	ACCOUNT_THROTTLED,
+	ACCOUNT_ERROR,
+};
+
+/* The portal's base URL for links in emails: portal.url from medkeep.conf, else http(s)://
+ * and the listen address. Never the request's Host header (a reset link must not point where
+ * a forged Host says). */
+void account_set_portal_url(const char *url);
+
+/* Judge a new password for an account: against its marks (personal words) and, when given,
+ * the address in clear. 0 when acceptable, else -1 with *why. */
+int account_password_ok(const char *pw, size_t n, const char *email, struct bytes marks,
+			const char **why);
+
+/* Staff invite the patient `patient` to register, at `email` (policy_may_invite). NOT_FOUND
+ * when the patient is not theirs to invite (same as missing). */
+int account_invite(const struct actor *a, const struct id *patient, const char *email,
+		   const char **why);
+
+/* Whether the link of kind (TOKEN_INVITE, TOKEN_RESET...) is live, to show its form. */
+int account_link_live(const char *kind, const char *token);
+/*
+ * Register with an invitation. *confirm_sent: the answer is "we sent a link to confirm that
+ * address" (another address than the invitation's: whether or not it was taken). Otherwise the
+ * account is ready to sign in; ACCOUNT_INVALID with *why when the password is refused or when
+ * the invited address already has an account (its owner followed the link: they may know).
+ */
+int account_register(const char *token, const char *email, const char *password, size_t pw_len,
+		     const char *ip, bool *confirm_sent, const char **why);
+/* Confirm an address (the link of a verification email). */
+int account_verify(const char *token, const char *ip);
+/* At login with the right password: true when the address is confirmed; otherwise a new
+ * confirmation link is sent (at most one per ACCOUNT_VERIFY_RESEND_SECONDS). */
+bool account_verified_or_resend(const struct id *account);
+
+/* Ask for a reset link. The same answer and the same work whether or not the address is known. */
+int account_reset_request(const char *email, const char *ip);
+/* Set a new password with a reset link: all the account's sessions end, its login throttling is
+ * cleared, and a notice is emailed. */
+int account_reset_finish(const char *token, const char *password, size_t pw_len, const char *ip,
+			 const char **why);
+
+/* Signed in, with a fresh second factor: change the password (the old one is checked), end
+ * every other session, email a notice. */
+int account_change_password(const struct actor *a, const char *old_pw, size_t old_len,
+			    const char *new_pw, size_t new_len, const char **why);
+/* Signed in, fresh factor: ask to change the address. A link goes to the new address, a notice
+ * to the old one; nothing changes until the link is followed. */
+int account_change_email(const struct actor *a, const char *email, const char **why);
+int account_change_email_confirm(const char *token, const char *ip, const char **why);
+/* Signed in, fresh factor: ten new recovery codes (the old ones stop working). */
+int account_recovery_renew(const struct actor *a, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]);
+/* Whether a sensitive change may go ahead now: OK, STEP_UP or NO_FACTOR. */
+int account_step_up_state(const struct actor *a);
+
+/* Marks for an account made outside the lifecycle (medkeep demo): its email and names. */
+int account_marks_local(const struct id *account, const char *email, const char *given,
+			const char *family);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * Account lifecycle storage (src/store/sqlite/store_account.c): single-use tokens, account
+ * state for the lifecycle (verified address, password, personal-word marks), and the outbox
+ * as the mail sender sees it. No PHI here: addresses are sealed (by the vault, for the id in
+ * account_id) or blind-indexed, token values are stored only as hashes.
+ */
+#ifndef MEDKEEP_STORE_ACCOUNT_H
+#define MEDKEEP_STORE_ACCOUNT_H
+#include "store/store.h"
+
+/* Kinds of token, each with its own lifetime (src/auth/account.c). */
+#define TOKEN_INVITE "invite"
+#define TOKEN_VERIFY "verify"
+#define TOKEN_RESET "reset"
+#define TOKEN_EMAIL "email"
+
+struct store_token {
+	char kind[16];
+	struct id account; /* the account; for an invitation, the id the new account will take */
+	bool has_patient;
+	struct id patient;   /* invitation: the record the account is tied to */
+	bool has_practice;
+	struct id practice;  /* invitation: the inviting practice */
+	struct id created_by;
+	const char *email;   /* blind index of an address (invitation, email change), or NULL */
+	struct bytes email_ct; /* that address sealed for `account` */
+	struct bytes detail;   /* invitation: name marks; reset: the throttle key to clear */
+	int64_t created;
+	int64_t expires;
+};
+
+/* Store a new token under the hash of its value. */
+int store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_token *t);
+/* A live token (of kind, not used, not expired at now); STORE_NOT_FOUND otherwise. */
+int store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now, struct arena *a,
+		    struct store_token *out);
+/* Use a live token: STORE_OK for the one call that used it, STORE_NOT_FOUND for any other. */
+int store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now);
+/* Tokens of kind made for account since `since` (rate limits). */
+int store_token_count(const struct id *account, const char *kind, int64_t since, int64_t *n);
+/* End every live token of kind for account (a newer one replaces them). */
+int store_tokens_end(const struct id *account, const char *kind, int64_t now);
+
+/* What the lifecycle needs to know of an account. */
+struct store_account_state {
+	bool verified;
+	bool locked;
+	bool has_patient;
+	struct id patient;
+	const char *pw_hash;
+	struct bytes email_ct;
+	struct bytes marks;
+};
+int store_account_state(const struct id *account, struct arena *a, struct store_account_state *out);
+int store_account_set_verified(const struct id *account);
+int store_account_set_password(const struct id *account, const char *pw_hash);
+/* New address (blind index and sealed form) and marks; STORE_CONFLICT when another account
+ * has that address. */
+int store_account_set_email(const struct id *account, const char *email_index, struct bytes email_ct,
+			    struct bytes marks);
+/* Marks of an account made outside the lifecycle (medkeep demo, onboarding). */
+int store_account_set_marks(const struct id *account, struct bytes marks);
+/* In one transaction: use the invitation token and create the account (verified or not, with
+ * its marks). STORE_NOT_FOUND when the token was used meanwhile, STORE_CONFLICT when the
+ * address is taken (then nothing changes). */
+int store_account_register(const uint8_t invite_hash[HASH_BYTES], int64_t now,
+			   const struct store_account *acct, bool verified, struct bytes marks);
+/* Revoke every session of an account but `keep`. */
+int store_sessions_revoke_others(const struct id *account, const struct id *keep);
+
+/* Run fn inside one transaction on medkeep.db (commit when it returns STORE_OK). */
+int store_account_tx(int (*fn)(void *ctx), void *ctx);
+
+/* --- the outbox, as the mail sender sees it --- */
+struct store_outbox_row {
+	struct id id;
+	struct id account; /* the id the address was sealed for */
+	struct bytes to_ct;
+	const char *subject;
+	const char *body;
+	int64_t attempts;
+};
+/* Unsent rows due at now (all unsent rows when all), oldest first, at most max. */
+int store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
+		     struct store_outbox_row **rows, size_t *n);
+int store_outbox_sent(const struct id *id, int64_t now);
+int store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try);
+
+#endif

@@ -1,0 +1,348 @@
+/* Account lifecycle storage (see src/store/account.h). */
+#include "store/account.h"
+#include "store/sqlite/store_int.h"
+
+#include <string.h>
+
+#include "limits.h"
+
+static void bind_bytes(sqlite3_stmt *s, int col, struct bytes b)
+{
+	if (b.ptr != NULL)
+		sqlite3_bind_blob(s, col, b.ptr, (int)b.len, SQLITE_STATIC);
+}
+
+static int step_done(sqlite3_stmt *s, const char *what)
+{
+	if (s == NULL)
+		return sq_fail(what);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_DONE ? STORE_OK : step == SQLITE_CONSTRAINT ? STORE_CONFLICT : sq_fail(what);
+	sqlite3_reset(s);
+	return rc;
+}
+
+static const char sql_token_insert[] =
+	"INSERT INTO account_token (hash, kind, account_id, patient_id, practice_id, created_by,"
+	" email, email_ct, detail, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+int store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_token *t)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_token_insert);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	sq_bind_text(s, 2, t->kind);
+	sq_bind_id(s, 3, &t->account);
+	if (t->has_patient)
+		sq_bind_id(s, 4, &t->patient);
+	if (t->has_practice)
+		sq_bind_id(s, 5, &t->practice);
+	sq_bind_id(s, 6, &t->created_by);
+	if (t->email)
+		sq_bind_text(s, 7, t->email);
+	bind_bytes(s, 8, t->email_ct);
+	bind_bytes(s, 9, t->detail);
+	sqlite3_bind_int64(s, 10, t->created);
+	sqlite3_bind_int64(s, 11, t->expires);
+	return step_done(s, "token_insert");
+}
+
+static const char sql_token_get[] =
+	"SELECT kind, account_id, patient_id, practice_id, created_by, email, email_ct, detail,"
+	" created, expires FROM account_token WHERE hash = ? AND kind = ? AND used IS NULL"
+	" AND expires > ?";
+
+int store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now, struct arena *a,
+		    struct store_token *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = store_module_stmt(sql_token_get);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	sq_bind_text(s, 2, kind);
+	sqlite3_bind_int64(s, 3, now);
+	int step = sqlite3_step(s), rc = STORE_NOT_FOUND;
+	if (step == SQLITE_ROW) {
+		sq_col_text_fixed(s, 0, out->kind, sizeof(out->kind));
+		sq_col_id(s, 1, &out->account);
+		out->has_patient = sq_col_id(s, 2, &out->patient);
+		out->has_practice = sq_col_id(s, 3, &out->practice);
+		sq_col_id(s, 4, &out->created_by);
+		out->email = sq_col_text(s, 5, a);
+		sq_col_bytes(s, 6, a, &out->email_ct);
+		sq_col_bytes(s, 7, a, &out->detail);
+		out->created = sqlite3_column_int64(s, 8);
+		out->expires = sqlite3_column_int64(s, 9);
+		rc = STORE_OK;
+	} else if (step != SQLITE_DONE) {
+		rc = sq_fail("token_get");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static const char sql_token_use[] =
+	"UPDATE account_token SET used = ? WHERE hash = ? AND kind = ? AND used IS NULL AND expires > ?";
+
+int store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_token_use);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_blob(s, 2, hash, HASH_BYTES, SQLITE_STATIC);
+	sq_bind_text(s, 3, kind);
+	sqlite3_bind_int64(s, 4, now);
+	int rc = step_done(s, "token_use");
+	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
+		rc = STORE_NOT_FOUND;
+	return rc;
+}
+
+static const char sql_token_count[] =
+	"SELECT count(*) FROM account_token WHERE account_id = ? AND kind = ? AND created >= ?";
+
+int store_token_count(const struct id *account, const char *kind, int64_t since, int64_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *s = store_module_stmt(sql_token_count);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	sq_bind_text(s, 2, kind);
+	sqlite3_bind_int64(s, 3, since);
+	int rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK : sq_fail("token_count");
+	if (rc == STORE_OK)
+		*n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc;
+}
+
+static const char sql_tokens_end[] =
+	"UPDATE account_token SET used = ? WHERE account_id = ? AND kind = ? AND used IS NULL";
+
+int store_tokens_end(const struct id *account, const char *kind, int64_t now)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_tokens_end);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(s, 1, now);
+	sq_bind_id(s, 2, account);
+	sq_bind_text(s, 3, kind);
+	return step_done(s, "tokens_end");
+}
+
+static const char sql_account_state[] =
+	"SELECT email_verified, locked, patient_id, pw_hash, email_ct, pw_marks FROM account"
+	" WHERE id = ?";
+
+int store_account_state(const struct id *account, struct arena *a, struct store_account_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = store_module_stmt(sql_account_state);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	int step = sqlite3_step(s), rc = STORE_NOT_FOUND;
+	if (step == SQLITE_ROW) {
+		out->verified = sqlite3_column_int(s, 0) != 0;
+		out->locked = sqlite3_column_int(s, 1) != 0;
+		out->has_patient = sq_col_id(s, 2, &out->patient);
+		out->pw_hash = sq_col_text(s, 3, a);
+		sq_col_bytes(s, 4, a, &out->email_ct);
+		sq_col_bytes(s, 5, a, &out->marks);
+		rc = out->pw_hash ? STORE_OK : STORE_ERROR;
+	} else if (step != SQLITE_DONE) {
+		rc = sq_fail("account_state");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int update_one(sqlite3_stmt *s, const char *what)
+{
+	int rc = step_done(s, what);
+	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
+		rc = STORE_NOT_FOUND;
+	return rc;
+}
+
+static const char sql_set_verified[] = "UPDATE account SET email_verified = 1 WHERE id = ?";
+
+int store_account_set_verified(const struct id *account)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_set_verified);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	return update_one(s, "set_verified");
+}
+
+static const char sql_set_password[] = "UPDATE account SET pw_hash = ? WHERE id = ?";
+
+int store_account_set_password(const struct id *account, const char *pw_hash)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_set_password);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_text(s, 1, pw_hash);
+	sq_bind_id(s, 2, account);
+	return update_one(s, "set_password");
+}
+
+static const char sql_set_email[] =
+	"UPDATE account SET email = ?, email_ct = ?, pw_marks = ?, email_verified = 1 WHERE id = ?";
+
+int store_account_set_email(const struct id *account, const char *email_index, struct bytes email_ct,
+			    struct bytes marks)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_set_email);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_text(s, 1, email_index);
+	bind_bytes(s, 2, email_ct);
+	bind_bytes(s, 3, marks);
+	sq_bind_id(s, 4, account);
+	return update_one(s, "set_email");
+}
+
+static const char sql_set_marks[] = "UPDATE account SET pw_marks = ? WHERE id = ?";
+
+int store_account_set_marks(const struct id *account, struct bytes marks)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_set_marks);
+	if (s == NULL)
+		return STORE_ERROR;
+	bind_bytes(s, 1, marks);
+	sq_bind_id(s, 2, account);
+	return update_one(s, "set_marks");
+}
+
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+
+int store_account_tx(int (*fn)(void *ctx), void *ctx)
+{
+	if (step_done(store_module_stmt(sql_begin), "begin") != STORE_OK)
+		return STORE_ERROR;
+	int rc = fn(ctx);
+	if (rc == STORE_OK)
+		rc = step_done(store_module_stmt(sql_commit), "commit");
+	if (rc != STORE_OK)
+		step_done(store_module_stmt(sql_rollback), "rollback");
+	return rc;
+}
+
+static const char sql_set_unverified[] =
+	"UPDATE account SET email_verified = ?, pw_marks = ? WHERE id = ?";
+
+struct register_ctx {
+	const uint8_t *hash;
+	int64_t now;
+	const struct store_account *acct;
+	bool verified;
+	struct bytes marks;
+};
+
+static int register_steps(void *p)
+{
+	struct register_ctx *c = p;
+	int rc = store_token_use(c->hash, TOKEN_INVITE, c->now);
+	if (rc == STORE_OK)
+		rc = store_account_create(c->acct);
+	if (rc == STORE_OK) {
+		sqlite3_stmt *s = store_module_stmt(sql_set_unverified);
+		if (s == NULL)
+			return STORE_ERROR;
+		sqlite3_bind_int(s, 1, c->verified ? 1 : 0);
+		bind_bytes(s, 2, c->marks);
+		sq_bind_id(s, 3, &c->acct->id);
+		rc = update_one(s, "register");
+	}
+	return rc;
+}
+
+int store_account_register(const uint8_t invite_hash[HASH_BYTES], int64_t now,
+			   const struct store_account *acct, bool verified, struct bytes marks)
+{
+	struct register_ctx c = {invite_hash, now, acct, verified, marks};
+	return store_account_tx(register_steps, &c);
+}
+
+static const char sql_revoke_others[] = "DELETE FROM session WHERE account_id = ? AND id != ?";
+
+int store_sessions_revoke_others(const struct id *account, const struct id *keep)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_revoke_others);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	sq_bind_id(s, 2, keep);
+	return step_done(s, "revoke_others");
+}
+
+/* --- outbox --- */
+
+static const char sql_outbox_due[] =
+	"SELECT id, account_id, to_ct, subject, body, attempts FROM outbox"
+	" WHERE sent IS NULL AND (? OR next_try <= ?) ORDER BY created, id LIMIT ?";
+
+int store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
+		     struct store_outbox_row **rows, size_t *n)
+{
+	*n = 0;
+	*rows = NULL;
+	if (max > LIMIT_LIST)
+		max = LIMIT_LIST;
+	struct store_outbox_row *out = arena_calloc(a, max ? max : 1, sizeof(*out));
+	sqlite3_stmt *s = store_module_stmt(sql_outbox_due);
+	if (s == NULL || out == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int(s, 1, all ? 1 : 0);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, (int64_t)max);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
+		struct store_outbox_row *r = &out[*n];
+		sq_col_id(s, 0, &r->id);
+		sq_col_id(s, 1, &r->account);
+		sq_col_bytes(s, 2, a, &r->to_ct);
+		r->subject = sq_col_text(s, 3, a);
+		r->body = sq_col_text(s, 4, a);
+		r->attempts = sqlite3_column_int64(s, 5);
+		if (r->subject == NULL || r->body == NULL)
+			continue;
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	*rows = out;
+	return step == SQLITE_DONE || step == SQLITE_ROW ? STORE_OK : sq_fail("outbox_due");
+}
+
+static const char sql_outbox_sent[] = "UPDATE outbox SET sent = ? WHERE id = ? AND sent IS NULL";
+
+int store_outbox_sent(const struct id *id, int64_t now)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_outbox_sent);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(s, 1, now);
+	sq_bind_id(s, 2, id);
+	return step_done(s, "outbox_sent");
+}
+
+static const char sql_outbox_retry[] = "UPDATE outbox SET attempts = ?, next_try = ? WHERE id = ?";
+
+int store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_outbox_retry);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(s, 1, attempts);
+	sqlite3_bind_int64(s, 2, next_try);
+	sq_bind_id(s, 3, id);
+	return step_done(s, "outbox_retry");
+}
