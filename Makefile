@@ -2,7 +2,7 @@
 # AddressSanitizer + UBSan and runs every test; `make run` serves a demo on 127.0.0.1:8080.
 
 CC      ?= cc
-PKGS    := libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode libcurl
+PKGS    := libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode libcurl libcbor
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -15,7 +15,7 @@ SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-om
 
 SRCS    := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main/%,$(SRCS))
-GEN     := build/gen/style_css.c build/gen/common_passwords.c
+GEN     := build/gen/style_css.c build/gen/common_passwords.c build/gen/passkey_js.c
 GEN_OBJS = $(addprefix $(1)/,$(GEN:.c=.o))
 # Common and breached passwords (src/auth/pwrules.c): Debian's john-data, read at build time.
 WORDLIST ?= /usr/share/john/password.lst
@@ -43,6 +43,10 @@ build/tools/wordlist: tools/wordlist.c
 build/gen/common_passwords.c: $(WORDLIST) build/tools/wordlist
 	@mkdir -p $(@D)
 	build/tools/wordlist $(WORDLIST) > $@.tmp && mv $@.tmp $@
+
+build/gen/passkey_js.c: static/passkey.js build/tools/embed
+	@mkdir -p $(@D)
+	build/tools/embed $< web_passkey_js > $@
 
 build/rel/%.o: %.c $(GEN) $(shell find src -name '*.h')
 	@mkdir -p $(@D)
@@ -96,7 +100,7 @@ test: bootstrap
 run: bootstrap
 	@$(MAKE) --no-print-directory all
 	@test -f $(DATA)/master.key || build/medkeep demo --data $(DATA) --patients $(PATIENTS) --password $(PASSWORD)
-	@echo; echo "medkeep on http://127.0.0.1:8080 — log in as patient1@demo.test or clinician1@demo.test"
+	@echo; echo "medkeep on http://localhost:8080 (localhost, not 127.0.0.1: passkeys need a host name) — log in as patient1@demo.test or clinician1@demo.test"
 	@echo "password: $(PASSWORD)   (every demo login: $(DATA)/demo-logins.txt)"
 	@echo "clinician1's second step: build/medkeep totp $$(awk -F'\t' '$$1 == "clinician1@demo.test" {print $$4}' $(DATA)/demo-logins.txt)"; echo
 	build/medkeep serve --data $(DATA) --listen 127.0.0.1:8080

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(build-essential pkg-config libmicrohttpd-dev libsodium-dev libsqlite3-dev libjansson-dev libseccomp-dev libssl-dev libqrencode-dev
+debs=(build-essential pkg-config libmicrohttpd-dev libsodium-dev libsqlite3-dev libjansson-dev libseccomp-dev libssl-dev libqrencode-dev libcbor-dev
       libcurl4-openssl-dev john-data
       sqlite3 clang libclang-rt-14-dev chromium nodejs npm nginx-light wrk curl ca-certificates)
 missing=()

@@ -28,7 +28,7 @@ case "$FUZZ_SECONDS" in '' | *[!0-9]* | 0) echo "fuzz.sh: FUZZ_SECONDS must be a
 CC=${FUZZ_CC:-clang}
 JOBS=2 # the build machines have two cores
 
-PKGS=(libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode libcurl)
+PKGS=(libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode libcurl libcbor)
 PKG_CFLAGS=$(pkg-config --cflags "${PKGS[@]}")
 PKG_LIBS="$(pkg-config --libs "${PKGS[@]}") -lpthread"
 WARN="-Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes
@@ -53,6 +53,10 @@ HARNESSES=(
 	"vault_msg|65536|60|ALL"
 	"checkpoints|65536|60|ALL"
 	"conf|16384|40|src/util/conf.c"
+	"webauthn_attestation|8192|150|src/crypto/webauthn.c src/util/conf.c"
+	"webauthn_auth_data|2048|90|src/crypto/webauthn.c src/util/conf.c"
+	"webauthn_cose_key|256|80|src/crypto/webauthn.c src/util/conf.c"
+	"webauthn_client_data|2048|25|src/crypto/webauthn.c src/util/conf.c"
 	"result_json|65536|150|ALL"
 )
 
@@ -71,11 +75,11 @@ for n in "${only[@]}"; do
 done
 
 command -v "$CC" >/dev/null || { echo "fuzz.sh: $CC not found (run scripts/bootstrap.sh)" >&2; exit 1; }
-make --no-print-directory -s build/gen/style_css.c build/gen/common_passwords.c
+make --no-print-directory -s build/gen/style_css.c build/gen/common_passwords.c build/gen/passkey_js.c
 mkdir -p "$OBJ"
 
 ALL_SRCS=$(find src -name '*.c' ! -path 'src/main/*' | sort)
-ALL_SRCS="$ALL_SRCS build/gen/style_css.c build/gen/common_passwords.c"
+ALL_SRCS="$ALL_SRCS build/gen/style_css.c build/gen/common_passwords.c build/gen/passkey_js.c"
 newest_header=$(find src -name '*.h' -printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)
 
 # Compile one library source to an instrumented object when it is missing or stale.

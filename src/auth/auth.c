@@ -1,4 +1,5 @@
 #include "auth/auth.h"
+#include "auth/auth_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -306,8 +307,7 @@ int auth_session(const char *token, size_t n, const char *ip, struct actor *out,
 	return 0;
 }
 
-/* Replace the session of old_token by one for new_token (a second factor was given). */
-static int replace_session(const char *old_token, const struct actor *a, const char *new_token,
+int auth_replace_session(const char *old_token, const struct actor *a, const char *new_token,
 			   const struct id *session, struct login_result *out)
 {
 	uint8_t old_th[HASH_BYTES], th[HASH_BYTES], csrf_raw[TOKEN_BYTES];
@@ -366,13 +366,13 @@ int auth_mfa_verify(const char *token, const struct actor *a, const char *code,
 		 * concurrent use of the same code loses the race and fails. */
 		if (vault_totp_verify(token, m.totp, code, m.last_step, &step, nt, &session) == VAULT_OK &&
 		    store_mfa_use_step(&a->account, step) == STORE_OK)
-			rc = replace_session(token, a, nt, &session, out);
+			rc = auth_replace_session(token, a, nt, &session, out);
 	} else {
 		size_t index = 0;
 		if (vault_recovery_verify(token, code, (const uint8_t(*)[HASH_BYTES])m.recovery,
 					  m.n_recovery, &index, nt, &session) == VAULT_OK &&
 		    store_mfa_use_recovery(&a->account, m.recovery_index[index]) == STORE_OK)
-			rc = replace_session(token, a, nt, &session, out);
+			rc = auth_replace_session(token, a, nt, &session, out);
 	}
 	arena_release(&ar);
 	if (rc == AUTH_OK)
@@ -415,7 +415,7 @@ int auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char 
 	if (store_mfa_get(&a->account, &ar, &m) == STORE_OK && m.totp_pending.len > 0 &&
 	    vault_totp_verify(token, m.totp_pending, code, 0, &step, nt, &session) == VAULT_OK &&
 	    store_mfa_enable(&a->account, NULL, step) == STORE_OK) {
-		rc = replace_session(token, a, nt, &session, out);
+		rc = auth_replace_session(token, a, nt, &session, out);
 		if (rc == AUTH_OK &&
 		    (vault_recovery_new(out->token, codes, hashes) != VAULT_OK ||
 		     store_mfa_set_recovery(&a->account, (const uint8_t(*)[HASH_BYTES])hashes,

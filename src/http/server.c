@@ -124,8 +124,9 @@ bool request_csrf_ok(struct request *req, const char *form_value)
 	return n == TOKEN_B64_LEN && ct_compare(v, req->csrf, TOKEN_B64_LEN) == 0;
 }
 
+/* Scripts only from our own origin (the passkey ceremony, /static/passkey.js); never inline. */
 static const char csp_page[] =
-	"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
 	"frame-ancestors 'none'; base-uri 'none'";
 static const char csp_download[] = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
@@ -281,6 +282,7 @@ static void dispatch(struct request *req, struct response *res)
 	if (req->authenticated) {
 		const char *p = req->route->pattern;
 		bool allowed = strcmp(p, "/logout") == 0 || strcmp(p, "/static/style.css") == 0 ||
+			       strcmp(p, "/static/passkey.js") == 0 ||
 			       strcmp(p, "/session") == 0;
 		const char *next = NULL;
 		if (req->actor.mfa_enrolled && !req->actor.mfa)

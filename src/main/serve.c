@@ -29,6 +29,7 @@
 #include "audit/audit.h"
 #include "auth/account.h"
 #include "auth/auth.h"
+#include "auth/passkey.h"
 #include "http/http.h"
 #include "main/cmd.h"
 #include "main/mailer.h"
@@ -205,7 +206,9 @@ int cmd_serve(int argc, char **argv)
 		return 1;
 	char ctl_arg[16], listen_arg[16], vault_arg[16];
 	fd_arg(ctl_arg, ctl[1]);
-	char *vault_argv[] = {"medkeep", "vault-process", "--data", (char *)dir, "--ctl-fd", ctl_arg, NULL};
+	/* The vault checks passkeys against the same origin the worker serves. */
+	char *vault_argv[] = {"medkeep", "vault-process", "--data", (char *)dir, "--ctl-fd", ctl_arg,
+			      "--listen", (char *)cfg.listen, "--tls", cfg.tls_cert ? "1" : "0", NULL};
 	pid_t vault = spawn(vault_argv, &ctl[1], 1);
 	close(ctl[1]);
 	if (vault < 0)
@@ -338,11 +341,16 @@ static int int_arg(const char *s, int *out)
 
 int cmd_vault_process(int argc, char **argv)
 {
-	const char *dir = NULL;
+	const char *dir = NULL, *listen = NULL;
+	bool tls = false;
 	int ctl = -1;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--data") == 0)
 			dir = argv[i + 1];
+		else if (strcmp(argv[i], "--listen") == 0)
+			listen = argv[i + 1];
+		else if (strcmp(argv[i], "--tls") == 0)
+			tls = strcmp(argv[i + 1], "1") == 0;
 		else if (strcmp(argv[i], "--ctl-fd") == 0 && int_arg(argv[i + 1], &ctl) != 0)
 			return 2;
 	}
@@ -351,8 +359,11 @@ int cmd_vault_process(int argc, char **argv)
 		return 2;
 	}
 	sandbox_not_dumpable();
-	if (vault_load(dir) != 0 || vault_keys_load(dir) != 0 || vault_require_tokens(dir) != 0)
+	struct webauthn_rp rp;
+	if (vault_load(dir) != 0 || vault_keys_load(dir) != 0 || vault_require_tokens(dir) != 0 ||
+	    webauthn_config_load(dir, listen, tls, &rp) != 0 || webauthn_init() != 0)
 		return 1;
+	vault_passkey_configure(&rp);
 	/* The vault keeps its user and root directory: during a key rotation it must read the new
 	 * key file, which only the data directory's owner can. Its filter allows files to be
 	 * opened read-only, and nothing else outside its sockets: no network, no exec, no writes. */
@@ -429,6 +440,10 @@ int cmd_worker_process(int argc, char **argv)
 		return 1;
 	}
 	policy_init();
+	struct webauthn_rp rp;
+	if (webauthn_config_load(dir, cfg.listen, cfg.tls_cert != NULL, &rp) != 0 || webauthn_init() != 0)
+		return 1;
+	auth_passkey_configure(&rp);
 	int rc = http_serve(&cfg, listen_fd, worker_started);
 	store_close();
 	return rc;

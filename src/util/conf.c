@@ -1,5 +1,4 @@
-/* medkeep.conf lookups (see conf.h). A parser of a file the operator writes, fuzzed anyway
- * (tests/fuzz/conf): it never reads past len and never writes past outsz. */
+/* medkeep.conf (see conf.h): it never reads past len and never writes past its buffers. */
 #include "util/conf.h"
 
 #include <stdbool.h>
@@ -16,13 +15,18 @@ static bool blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-int conf_get(const char *text, size_t len, const char *key, char *out, size_t outsz)
+struct setting {
+	const char *key, *value;
+	size_t key_len, value_len;
+};
+
+/* The next setting from *pos: 1 and *s filled, 0 at the end, -1 for a malformed line. *line
+ * counts lines read. */
+static int next_setting(const char *text, size_t len, size_t *pos, int *line, struct setting *s)
 {
-	size_t klen = strlen(key), i = 0;
-	int found = 1;
-	if (outsz == 0)
-		return -1;
+	size_t i = *pos;
 	while (i < len) {
+		(*line)++;
 		size_t start = i;
 		while (i < len && text[i] != '\n')
 			i++;
@@ -44,27 +48,68 @@ int conf_get(const char *text, size_t len, const char *key, char *out, size_t ou
 		size_t k = start;
 		while (k < end && key_byte((unsigned char)text[k]))
 			k++;
-		size_t this_klen = k - start;
+		size_t klen = k - start;
 		while (k < end && blank(text[k]))
 			k++;
-		if (this_klen == 0 || k == end || text[k] != '=')
-			return -1;
+		if (klen == 0 || k == end || text[k] != '=')
+			goto malformed;
 		k++;
 		while (k < end && blank(text[k]))
 			k++;
 		for (size_t j = k; j < end; j++)
 			if ((unsigned char)text[j] < 0x20 && text[j] != '\t')
-				return -1;
-		if (this_klen != klen || memcmp(text + start, key, klen) != 0)
+				goto malformed;
+		*s = (struct setting){text + start, text + k, klen, end - k};
+		*pos = i;
+		return 1;
+	}
+	*pos = i;
+	return 0;
+malformed:
+	*pos = i;
+	return -1;
+}
+
+int conf_get(const char *text, size_t len, const char *key, char *out, size_t outsz)
+{
+	size_t klen = strlen(key), pos = 0;
+	int found = 1, line = 0, rc;
+	struct setting s;
+	if (outsz == 0)
+		return -1;
+	while ((rc = next_setting(text, len, &pos, &line, &s)) == 1) {
+		if (s.key_len != klen || memcmp(s.key, key, klen) != 0)
 			continue;
-		size_t vlen = end - k;
-		if (vlen + 1 > outsz)
+		if (s.value_len + 1 > outsz)
 			return -1;
-		memcpy(out, text + k, vlen);
-		out[vlen] = '\0';
+		memcpy(out, s.value, s.value_len);
+		out[s.value_len] = '\0';
 		found = 0;
 	}
-	return found;
+	return rc < 0 ? -1 : found;
+}
+
+int conf_parse(const char *text, size_t len, const char *prefix,
+	       int (*fn)(void *ctx, const char *key, const char *value), void *ctx, int *line)
+{
+	size_t plen = strlen(prefix), pos = 0;
+	struct setting s;
+	int rc;
+	*line = 0;
+	while ((rc = next_setting(text, len, &pos, line, &s)) == 1) {
+		if (s.key_len < plen || memcmp(s.key, prefix, plen) != 0)
+			continue;
+		char key[CONF_KEY_MAX + 1], value[CONF_LINE_MAX + 1];
+		if (s.key_len - plen > CONF_KEY_MAX || s.value_len > CONF_LINE_MAX)
+			return -1;
+		memcpy(key, s.key + plen, s.key_len - plen);
+		key[s.key_len - plen] = '\0';
+		memcpy(value, s.value, s.value_len);
+		value[s.value_len] = '\0';
+		if (fn(ctx, key, value) != 0)
+			return -1;
+	}
+	return rc < 0 ? -1 : 0;
 }
 
 int conf_read(const char *dir, char *buf, size_t cap, size_t *len)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/conf.h"
 #include "util/strtonum.h"
 
 /*
@@ -314,55 +315,13 @@ static int set_value(struct breaker_config *c, const char *key, int64_t v)
 	return -1;
 }
 
+static int breaker_setting(void *ctx, const char *key, const char *value)
+{
+	int64_t v;
+	return parse_int64(value, 0, INT64_MAX / 4, &v) == 0 ? set_value(ctx, key, v) : -1;
+}
+
 int breaker_parse_config(const char *text, size_t len, struct breaker_config *c, int *line)
 {
-	size_t i = 0;
-	*line = 0;
-	while (i < len) {
-		(*line)++;
-		size_t start = i;
-		while (i < len && text[i] != '\n')
-			i++;
-		size_t end = i;
-		if (i < len)
-			i++;
-		char buf[160];
-		size_t n = end - start;
-		/* strip comments and blanks */
-		const char *hash = memchr(text + start, '#', n);
-		if (hash)
-			n = (size_t)(hash - (text + start));
-		/* other sections belong to other modules, whatever their length */
-		size_t lead = 0;
-		while (lead < n && (text[start + lead] == ' ' || text[start + lead] == '\t'))
-			lead++;
-		if (n - lead < 8 || memcmp(text + start + lead, "breaker.", 8) != 0) {
-			bool blank = true;
-			for (size_t j = lead; j < n; j++)
-				blank = blank && (text[start + j] == ' ' || text[start + j] == '\t' ||
-						  text[start + j] == '\r');
-			if (blank || memchr(text + start, '=', n) != NULL)
-				continue;
-			return -1; /* neither blank nor "key = value" */
-		}
-		if (n >= sizeof(buf))
-			return -1;
-		size_t k = 0;
-		for (size_t j = 0; j < n; j++)
-			if (text[start + j] != ' ' && text[start + j] != '\t' && text[start + j] != '\r')
-				buf[k++] = text[start + j];
-		buf[k] = '\0';
-		if (k == 0)
-			continue;
-		char *eq = strchr(buf, '=');
-		if (eq == NULL)
-			return -1;
-		*eq = '\0';
-		if (strncmp(buf, "breaker.", 8) != 0)
-			continue; /* other sections belong to other modules */
-		int64_t v;
-		if (parse_int64(eq + 1, 0, INT64_MAX / 4, &v) != 0 || set_value(c, buf + 8, v) != 0)
-			return -1;
-	}
-	return 0;
+	return conf_parse(text, len, "breaker.", breaker_setting, c, line);
 }

@@ -472,8 +472,7 @@ int vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B
 	return rc == 0 ? VAULT_OK : VAULT_DENIED;
 }
 
-/* A fresh token for the same claims, with a new session id and mfa set. */
-static int remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
+int vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
 		  struct id *session)
 {
 	struct session_claims n = *c;
@@ -531,7 +530,7 @@ int vault_local_totp_verify(const char *token, struct bytes sealed, const char *
 	if (used < 0)
 		return VAULT_DENIED;
 	*step = used;
-	return remint(&c, new_token, session);
+	return vault_remint(&c, new_token, session);
 }
 
 static void recovery_hash(const struct id *account, const char *code, uint8_t out[HASH_BYTES])
@@ -587,7 +586,7 @@ int vault_local_recovery_verify(const char *token, const char *code,
 	for (size_t i = 0; i < n; i++)
 		if (sodium_memcmp(h, hashes[i], HASH_BYTES) == 0) {
 			*index = i;
-			return remint(&c, new_token, session);
+			return vault_remint(&c, new_token, session);
 		}
 	return VAULT_DENIED;
 }

@@ -97,6 +97,37 @@ int vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET
 			   struct buf *sealed) MUST_CHECK;
 
 /*
+ * Passkeys (WebAuthn; docs/internals/PASSKEYS.md). The vault issues each challenge bound to
+ * the token's session and to a purpose, with its time (a MAC under a key only it holds, so it
+ * needs no table to know a challenge is its own and fresh), re-checks every registration and
+ * assertion itself against its own origin and RP id, and MACs each registered credential to
+ * its account: the credential table lives in the worker's database, and a worker that swapped
+ * in a key of its own would fail that MAC. Only a good assertion gets a token with mfa set.
+ */
+#include "crypto/webauthn.h"
+enum passkey_purpose { PASSKEY_REGISTER = 1, PASSKEY_ASSERT = 2 };
+#define PASSKEY_MAC_BYTES 32
+/* The origin and RP id this process checks against (vault process, command-line tools). */
+void vault_passkey_configure(const struct webauthn_rp *rp);
+/* A new challenge for the token's session and purpose (registering needs an mfa session). */
+int vault_passkey_challenge(const char *token, enum passkey_purpose purpose,
+			    uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES]) MUST_CHECK;
+/* Check a registration (vault's own origin and RP id, a challenge it issued to this session
+ * for registering, within WEBAUTHN_CHALLENGE_SECONDS): *cred is the new credential and mac
+ * binds it to the token's account. Needs a token with mfa set. */
+int vault_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
+			   const uint8_t *attestation, size_t attestation_len,
+			   struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES]) MUST_CHECK;
+/* Check an assertion by cred (its mac must bind it to the token's account; cred->sign_count is
+ * the stored counter, which must grow): on success *sign_count is the new counter and
+ * new_token/session a fresh session with mfa set, as for vault_totp_verify. */
+int vault_passkey_verify(const char *token, const struct webauthn_credential *cred,
+			 const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
+			 size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
+			 const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
+			 char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
+
+/*
  * Records sealed with a patient's key (free text and other PHI of results, medications,
  * appointments, messages, proxy grants, notices). Each kind is its own purpose in the
  * associated data, which also names the patient and the record, so a ciphertext copied onto

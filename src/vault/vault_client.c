@@ -394,3 +394,92 @@ int vault_remote_email(const struct id *account, const char *email, const void *
 	sodium_memzero(resp, sizeof(resp));
 	return rc;
 }
+
+int vault_remote_passkey_challenge(const char *token, int purpose,
+				   uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_PASSKEY_CHALLENGE);
+	put_token(&w, token);
+	msg_put_u8(&w, (uint8_t)purpose);
+	int rc = call(&w, resp, &r);
+	if (rc == VAULT_OK) {
+		const uint8_t *p;
+		size_t n;
+		msg_get_bytes(&r, &p, &n, WEBAUTHN_CHALLENGE_BYTES);
+		if (msg_end(&r) != 0 || n != WEBAUTHN_CHALLENGE_BYTES)
+			return VAULT_DENIED;
+		memcpy(challenge, p, n);
+	}
+	return rc;
+}
+
+int vault_remote_passkey_register(const char *token, const uint8_t *client_data,
+				  size_t client_data_len, const uint8_t *attestation,
+				  size_t attestation_len, struct webauthn_credential *cred,
+				  uint8_t mac[PASSKEY_MAC_BYTES])
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_PASSKEY_REGISTER);
+	put_token(&w, token);
+	msg_put_bytes(&w, client_data, client_data_len);
+	msg_put_bytes(&w, attestation, attestation_len);
+	int rc = call(&w, resp, &r);
+	if (rc != VAULT_OK)
+		return rc;
+	const uint8_t *id, *pub, *m;
+	size_t idn, pubn, mn;
+	memset(cred, 0, sizeof(*cred));
+	msg_get_bytes(&r, &id, &idn, WEBAUTHN_CRED_ID_MAX);
+	uint8_t alg = msg_get_u8(&r);
+	msg_get_bytes(&r, &pub, &pubn, WEBAUTHN_PUBKEY_MAX);
+	uint64_t count = msg_get_u64(&r);
+	uint8_t uv = msg_get_u8(&r);
+	msg_get_bytes(&r, &m, &mn, PASSKEY_MAC_BYTES);
+	if (msg_end(&r) != 0 || mn != PASSKEY_MAC_BYTES || count > UINT32_MAX || (alg != 7 && alg != 8))
+		return VAULT_DENIED;
+	memcpy(cred->id, id, idn);
+	cred->id_len = idn;
+	cred->key.alg = -(int)alg;
+	memcpy(cred->key.pub, pub, pubn);
+	cred->key.pub_len = pubn;
+	cred->sign_count = (uint32_t)count;
+	cred->user_verified = uv != 0;
+	memcpy(mac, m, PASSKEY_MAC_BYTES);
+	return VAULT_OK;
+}
+
+int vault_remote_passkey_verify(const char *token, const struct webauthn_credential *cred,
+				const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
+				size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
+				const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
+				char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_PASSKEY_VERIFY);
+	put_token(&w, token);
+	msg_put_bytes(&w, cred->id, cred->id_len);
+	msg_put_u8(&w, (uint8_t)-cred->key.alg);
+	msg_put_bytes(&w, cred->key.pub, cred->key.pub_len);
+	msg_put_u64(&w, cred->sign_count);
+	msg_put_bytes(&w, mac, PASSKEY_MAC_BYTES);
+	msg_put_bytes(&w, client_data, client_data_len);
+	msg_put_bytes(&w, auth_data, auth_data_len);
+	msg_put_bytes(&w, sig, sig_len);
+	int rc = call(&w, resp, &r);
+	if (rc == VAULT_OK) {
+		uint64_t count = msg_get_u64(&r);
+		if (take_reminted(&r, new_token, session) != 0 || msg_end(&r) != 0 || count > UINT32_MAX)
+			rc = VAULT_DENIED;
+		else
+			*sign_count = (uint32_t)count;
+	}
+	sodium_memzero(resp, sizeof(resp));
+	return rc;
+}

@@ -50,6 +50,34 @@ int vault_local_recovery_verify(const char *token, const char *code,
 				const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
 				char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
 
+/* A fresh token for the same claims, with a new session id and mfa set (a second factor
+ * was just checked). */
+int vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
+		 struct id *session);
+
+/* Passkeys (vault_passkey.c). */
+int vault_local_passkey_challenge(const char *token, int purpose,
+				  uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES]);
+int vault_local_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
+				 const uint8_t *attestation, size_t attestation_len,
+				 struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES]);
+int vault_local_passkey_verify(const char *token, const struct webauthn_credential *cred,
+			       const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
+			       size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
+			       const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
+			       char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
+int vault_remote_passkey_challenge(const char *token, int purpose,
+				   uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES]);
+int vault_remote_passkey_register(const char *token, const uint8_t *client_data,
+				  size_t client_data_len, const uint8_t *attestation,
+				  size_t attestation_len, struct webauthn_credential *cred,
+				  uint8_t mac[PASSKEY_MAC_BYTES]);
+int vault_remote_passkey_verify(const char *token, const struct webauthn_credential *cred,
+				const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
+				size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
+				const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
+				char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
+
 /* The same operations over the socket to the vault process (vault_client.c). */
 int vault_remote_email(const struct id *account, const char *email, const void *ct, size_t n,
 		       struct buf *out);
@@ -107,6 +135,9 @@ enum vault_op {
 	VOP_RECORD_SEAL,
 	VOP_EMAIL_SEAL, /* seal an account's address (workers: a registration, a new address) */
 	VOP_EMAIL_OPEN, /* open one (the mail lane only: the sender of the outbox) */
+	VOP_PASSKEY_CHALLENGE,
+	VOP_PASSKEY_REGISTER,
+	VOP_PASSKEY_VERIFY,
 };
 enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2 };
 

@@ -315,6 +315,80 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 		rc = 0;
 		break;
 	}
+	case VOP_PASSKEY_CHALLENGE: {
+		const char *token = get_token(&r, tokbuf);
+		uint8_t purpose = msg_get_u8(&r);
+		if (msg_end(&r) != 0)
+			break;
+		uint8_t ch[WEBAUTHN_CHALLENGE_BYTES];
+		int v = vault_local_passkey_challenge(token, purpose, ch);
+		put_status(&w, out, v);
+		if (v == VAULT_OK)
+			msg_put_bytes(&w, ch, sizeof(ch));
+		rc = 0;
+		break;
+	}
+	case VOP_PASSKEY_REGISTER: {
+		const char *token = get_token(&r, tokbuf);
+		msg_get_bytes(&r, &p, &pn, WEBAUTHN_CLIENT_DATA_MAX);
+		msg_get_bytes(&r, &q, &qn, WEBAUTHN_ATTESTATION_MAX);
+		if (msg_end(&r) != 0)
+			break;
+		struct webauthn_credential *cred = arena_alloc(&ar, sizeof(*cred));
+		uint8_t mac[PASSKEY_MAC_BYTES];
+		int v = cred ? vault_local_passkey_register(token, p, pn, q, qn, cred, mac) : VAULT_DENIED;
+		put_status(&w, out, v);
+		if (v == VAULT_OK) {
+			msg_put_bytes(&w, cred->id, cred->id_len);
+			msg_put_u8(&w, (uint8_t)-cred->key.alg);
+			msg_put_bytes(&w, cred->key.pub, cred->key.pub_len);
+			msg_put_u64(&w, cred->sign_count);
+			msg_put_u8(&w, cred->user_verified ? 1 : 0);
+			msg_put_bytes(&w, mac, sizeof(mac));
+		}
+		rc = 0;
+		break;
+	}
+	case VOP_PASSKEY_VERIFY: {
+		const char *token = get_token(&r, tokbuf);
+		struct webauthn_credential *cred = arena_alloc(&ar, sizeof(*cred));
+		const uint8_t *mac, *ad, *sig;
+		size_t macn, adn, sn;
+		if (cred == NULL)
+			break;
+		memset(cred, 0, sizeof(*cred));
+		msg_get_bytes(&r, &p, &pn, WEBAUTHN_CRED_ID_MAX);
+		uint8_t alg = msg_get_u8(&r);
+		msg_get_bytes(&r, &q, &qn, WEBAUTHN_PUBKEY_MAX);
+		uint64_t stored = msg_get_u64(&r);
+		msg_get_bytes(&r, &mac, &macn, PASSKEY_MAC_BYTES);
+		const uint8_t *cd;
+		size_t cdn;
+		msg_get_bytes(&r, &cd, &cdn, WEBAUTHN_CLIENT_DATA_MAX);
+		msg_get_bytes(&r, &ad, &adn, WEBAUTHN_AUTH_DATA_MAX);
+		msg_get_bytes(&r, &sig, &sn, WEBAUTHN_SIG_MAX);
+		if (msg_end(&r) != 0 || stored > UINT32_MAX || macn != PASSKEY_MAC_BYTES)
+			break;
+		memcpy(cred->id, p, pn);
+		cred->id_len = pn;
+		cred->key.alg = alg == 7 ? WEBAUTHN_ES256 : alg == 8 ? WEBAUTHN_EDDSA : 0;
+		memcpy(cred->key.pub, q, qn);
+		cred->key.pub_len = qn;
+		cred->sign_count = (uint32_t)stored;
+		uint32_t count = 0;
+		char nt[SESSION_TOKEN_B64_LEN + 1];
+		struct id session;
+		int v = vault_local_passkey_verify(token, cred, mac, cd, cdn, ad, adn, sig, sn, &count,
+						   nt, &session);
+		put_status(&w, out, v);
+		if (v == VAULT_OK) {
+			msg_put_u64(&w, count);
+			msg_put_str(&w, nt);
+			msg_put_id(&w, &session);
+		}
+		rc = 0;
+		break;
+	}
 	case VOP_CHECKPOINT_SIGN: {
 		/* Signing what the worker says the chain head is: a worker cannot make the trail
 		 * lie about records the vault never saw, but it cannot forge signatures either. */

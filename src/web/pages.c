@@ -783,6 +783,7 @@ static void mfa_page(struct request *req, struct response *res, int status, cons
 		html_text(b, error);
 		html_raw(b, "</p>");
 	}
+	web_passkey_assert_form(req, b, "/login/mfa");
 	mfa_code_form(b, "/login/mfa", req->csrf, "Code", "Continue");
 	html_raw(b, "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
 	html_text(b, req->csrf);
@@ -832,10 +833,22 @@ static const char *code_field(struct request *req, struct response *res)
 
 void web_mfa_submit(struct request *req, struct response *res)
 {
+	struct login_result lr;
+	const char *error = NULL;
+	int status = web_passkey_assertion(req, &lr, &error);
+	if (status > 0) {
+		mfa_page(req, res, status, error);
+		return;
+	}
+	if (status == 0) {
+		cookie_header(req, res, SESSION_COOKIE, lr.token, -1);
+		explicit_bzero(lr.token, sizeof(lr.token));
+		respond_redirect(req, res, "/");
+		return;
+	}
 	const char *code = code_field(req, res);
 	if (code == NULL)
 		return;
-	struct login_result lr;
 	int rc = auth_mfa_verify(req->token, &req->actor, code, &lr);
 	if (rc == AUTH_THROTTLED) {
 		mfa_page(req, res, 429, "Too many wrong codes. Wait 15 minutes and try again.");
@@ -880,6 +893,7 @@ void web_mfa_setup(struct request *req, struct response *res)
 	if (req->actor.mfa_enrolled && !replacing) {
 		html_raw(b, "<p class=\"status ok\">Two-step sign-in is on for your account.</p>"
 			    "<p><a href=\"/mfa/setup?change=1\">Move it to a new authenticator app</a></p>");
+		web_passkey_manage_section(req, b);
 		html_end(b);
 		respond_buf(res, 200, html_type, b);
 		return;
@@ -1025,7 +1039,7 @@ void web_sessions(struct request *req, struct response *res)
 		}
 		html_raw(b, "</li>");
 	}
-	html_raw(b, "</ul>");
+	html_raw(b, "</ul><p><a href=\"/mfa/setup\">Two-step sign-in and passkeys</a></p>");
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }

@@ -220,9 +220,11 @@ static void step_up_page(struct request *req, struct response *res, int status, 
 	html_raw(b, "<label for=\"code\">Code</label><input id=\"code\" name=\"code\" "
 		    "autocomplete=\"one-time-code\" required maxlength=\"20\" autofocus>"
 		    "<button type=\"submit\">Continue</button></form>");
-	/* Passkeys: an assertion will be the other way through this page (issue 4). It goes
-	 * beside this form and ends the same way: auth_mfa_verify's session replacement, which
-	 * makes factor_at now. */
+	/* A passkey is the other way through: it ends the same way, in a replaced session whose
+	 * start (factor_at) is now. */
+	char *action = arena_printf(&req->arena, "/step-up?next=%s", next);
+	if (action)
+		web_passkey_assert_form(req, b, action);
 	page(res, status, b);
 }
 
@@ -242,11 +244,29 @@ void web_step_up_submit(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
+	struct login_result lr;
+	const char *error = NULL;
+	const char *next_q = request_query(req, "next");
+	int passkey = web_passkey_assertion(req, &lr, &error);
+	if (passkey >= 0) { /* a passkey form (its action carries next) */
+		if (next_q == NULL || !local_next(next_q)) {
+			web_error(req, res, 400, "That return address is not a page of this portal.");
+			return;
+		}
+		if (passkey > 0) {
+			step_up_page(req, res, passkey, next_q, error);
+			return;
+		}
+		web_cookie(req, res, SESSION_COOKIE, lr.token, -1);
+		explicit_bzero(lr.token, sizeof(lr.token));
+		respond_redirect(req, res, next_q);
+		return;
+	}
 	if (!read_form(req, res, fields, &n))
 		return;
 	const char *next = form_get(fields, n, "next", NULL);
 	if (next == NULL)
-		next = request_query(req, "next"); /* POST /step-up?next=PATH works too */
+		next = next_q; /* POST /step-up?next=PATH works too */
 	const char *code = form_get(fields, n, "code", NULL);
 	if (next == NULL || !local_next(next)) {
 		web_error(req, res, 400, "That return address is not a page of this portal.");
@@ -266,7 +286,6 @@ void web_step_up_submit(struct request *req, struct response *res)
 		step_up_page(req, res, 400, next, "Enter the code.");
 		return;
 	}
-	struct login_result lr;
 	int rc = auth_mfa_verify(req->token, &req->actor, clean, &lr);
 	if (rc == AUTH_THROTTLED) {
 		step_up_page(req, res, 429, next, "Too many wrong codes. Wait 15 minutes and try again.");

@@ -54,6 +54,20 @@ void web_invite_submit(struct request *req, struct response *res);
  * and false returned. next: a local path (a GET page to come back to). */
 bool web_stepped_up(struct request *req, struct response *res, const char *next);
 
+/* Passkeys (pages_passkey.c). */
+void web_passkey_script(struct request *req, struct response *res);
+void web_passkey_add(struct request *req, struct response *res);
+void web_passkey_remove(struct request *req, struct response *res);
+/* The "Use a passkey" form (posting to action), when the actor's account has passkeys: for
+ * the second step of signing in, and for step-up. Loads /static/passkey.js. */
+void web_passkey_assert_form(struct request *req, struct buf *b, const char *action);
+/* A passkey assertion posted by that form: -1 when the form carries none (then it is a code
+ * form); 0 when it was accepted (*lr is the new session: set its cookie); otherwise the HTTP
+ * status to answer with and *error the sentence to show. */
+struct login_result;
+int web_passkey_assertion(struct request *req, struct login_result *lr, const char **error);
+/* The list of the actor's passkeys with add and remove, for the two-step sign-in page. */
+void web_passkey_manage_section(struct request *req, struct buf *b);
 /* Lab results (pages_results.c) */
 void web_results(struct request *req, struct response *res);
 void web_results_preference(struct request *req, struct response *res);

@@ -14,6 +14,7 @@ static const struct {
 	{"audit", test_audit},   {"parse", test_parse}, {"html", test_html},
 	{"breaker", test_breaker}, {"keys", test_keys},   {"checkpoint", test_checkpoint},
 	{"pwrules", test_pwrules}, {"maillane", test_mail_lane},
+	{"webauthn", test_webauthn},
 	{"results", test_results},
 };
 

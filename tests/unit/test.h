@@ -26,6 +26,7 @@ void test_keys(void);
 void test_checkpoint(void);
 void test_pwrules(void);
 void test_mail_lane(void);
+void test_webauthn(void);
 void test_results(void);
 
 #endif

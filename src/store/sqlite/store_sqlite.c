@@ -126,7 +126,17 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE outbox ADD COLUMN next_try INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX outbox_due ON outbox(next_try) WHERE sent IS NULL;",
-	/* 11: results: lab reports (observations and comments sealed in body), release rules per
+	/* 11: passkeys: WebAuthn credentials of accounts (public keys, with the vault's MAC tying
+	 * each to its account), and the challenges issued for them (store_passkey.c) */
+	"CREATE TABLE passkey (id BLOB PRIMARY KEY, account_id BLOB NOT NULL REFERENCES account(id),"
+	" cred_id BLOB NOT NULL UNIQUE, name TEXT NOT NULL, alg INTEGER NOT NULL,"
+	" public_key BLOB NOT NULL, mac BLOB NOT NULL, sign_count INTEGER NOT NULL,"
+	" user_verified INTEGER NOT NULL, created INTEGER NOT NULL, last_used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX passkey_by_account ON passkey(account_id);"
+	"CREATE TABLE passkey_challenge (hash BLOB PRIMARY KEY, session_id BLOB NOT NULL,"
+	" purpose INTEGER NOT NULL, expires INTEGER NOT NULL);"
+	"CREATE INDEX passkey_challenge_by_session ON passkey_challenge(session_id, purpose);",
+	/* 12: results: lab reports (observations and comments sealed in body), release rules per
 	 * practice and kind of test, and each patient's "after my clinician has commented" choice
 	 * (store_results.c) */
 	"CREATE TABLE result (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"

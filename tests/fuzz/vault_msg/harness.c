@@ -28,6 +28,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (mkdtemp(dir) == NULL || vault_create(dir) != 0 || vault_load(dir) != 0 ||
 	    vault_local_require_tokens(dir) != 0)
 		abort();
+	static const struct webauthn_rp rp = {"http://localhost:38667", "localhost", false};
+	vault_passkey_configure(&rp);
 	return 0;
 }
 

@@ -1,0 +1,230 @@
+/* Passkeys as a second factor (auth/passkey.h; docs/internals/PASSKEYS.md). */
+#include "auth/passkey.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "auth/auth_int.h"
+#include "limits.h"
+#include "util/log.h"
+
+static struct webauthn_rp rp;
+
+void auth_passkey_configure(const struct webauthn_rp *config)
+{
+	rp = *config;
+}
+
+const struct webauthn_rp *auth_passkey_rp(void)
+{
+	return &rp;
+}
+
+static void challenge_hash(const uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES], uint8_t h[HASH_BYTES])
+{
+	hash2("medkeep-passkey-challenge", 25, challenge, WEBAUTHN_CHALLENGE_BYTES, h);
+}
+
+static void audit_passkey(const struct actor *a, const char *action, const struct id *passkey,
+			  const char *outcome)
+{
+	struct audit_event e = {.actor = a, .action = action, .rtype = passkey ? "Passkey" : "-",
+				.rid = passkey, .outcome = outcome, .deferrable = true};
+	if (audit_append(&e) != 0)
+		log_warn("component=auth error=\"audit append failed\" action=%s", action);
+}
+
+int auth_passkey_challenge(const char *token, const struct actor *a, enum passkey_purpose purpose,
+			   char out[PASSKEY_CHALLENGE_B64_LEN + 1])
+{
+	uint8_t ch[WEBAUTHN_CHALLENGE_BYTES], h[HASH_BYTES];
+	out[0] = '\0';
+	if (vault_passkey_challenge(token, purpose, ch) != VAULT_OK)
+		return AUTH_ERROR;
+	challenge_hash(ch, h);
+	if (store_passkey_challenge_put(&a->session, (int)purpose, h,
+					(int64_t)time(NULL) + WEBAUTHN_CHALLENGE_SECONDS) != STORE_OK)
+		return AUTH_ERROR;
+	webauthn_b64url_encode(ch, sizeof(ch), out, PASSKEY_CHALLENGE_B64_LEN + 1);
+	return AUTH_OK;
+}
+
+/* Use up the challenge the browser signed; WA_CHALLENGE when it was not issued to this session
+ * for this purpose, was used, or expired. */
+static int take_challenge(const struct actor *a, enum passkey_purpose purpose,
+			  const uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
+{
+	uint8_t h[HASH_BYTES];
+	challenge_hash(challenge, h);
+	return store_passkey_challenge_take(&a->session, (int)purpose, h, (int64_t)time(NULL)) ==
+			       STORE_OK
+		       ? WA_OK
+		       : WA_CHALLENGE;
+}
+
+static bool name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0 || n > PASSKEY_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return false;
+	return true;
+}
+
+int auth_passkey_register(const char *token, const struct actor *a, const char *name,
+			  const uint8_t *client_data, size_t client_data_len,
+			  const uint8_t *attestation, size_t attestation_len, int *why)
+{
+	*why = WA_OK;
+	if (!name_ok(name))
+		return AUTH_INVALID;
+	struct store_passkey *p = calloc(1, sizeof(*p));
+	struct webauthn_credential *mine = calloc(1, sizeof(*mine));
+	uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES];
+	int rc = AUTH_FAIL;
+	if (p == NULL || mine == NULL) {
+		rc = AUTH_ERROR;
+		goto out;
+	}
+	if (!a->mfa) {
+		*why = WA_CHALLENGE;
+		goto out;
+	}
+	*why = webauthn_check_registration(&rp, client_data, client_data_len, attestation,
+					   attestation_len, mine, challenge);
+	if (*why == WA_OK)
+		*why = take_challenge(a, PASSKEY_REGISTER, challenge);
+	if (*why != WA_OK)
+		goto out;
+	/* The vault checks again and MACs the credential to this account. */
+	if (vault_passkey_register(token, client_data, client_data_len, attestation, attestation_len,
+				   &p->cred, p->mac) != VAULT_OK ||
+	    p->cred.id_len != mine->id_len || memcmp(p->cred.id, mine->id, mine->id_len) != 0) {
+		*why = WA_SIGNATURE;
+		goto out;
+	}
+	random_id(&p->id);
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->created = (int64_t)time(NULL);
+	int st = store_passkey_insert(&a->account, p);
+	rc = st == STORE_OK ? AUTH_OK : st == STORE_CONFLICT ? AUTH_INVALID : AUTH_ERROR;
+out:
+	audit_passkey(a, "passkey.add", rc == AUTH_OK ? &p->id : NULL, rc == AUTH_OK ? AUDIT_OK : AUDIT_FAIL);
+	free(p);
+	free(mine);
+	return rc;
+}
+
+/* Tell the owner, by email, that a copy of their passkey may exist. */
+static void notify_clone(const struct actor *a, const char *name)
+{
+	struct arena ar;
+	arena_init(&ar, 8192);
+	struct bytes to = {0};
+	char *body = arena_printf(&ar, "Someone just tried to sign in to your medkeep account with "
+				       "your passkey \"%s\", but the passkey's own counter shows it may "
+				       "have been copied, so the sign-in was refused. If you did not "
+				       "just sign in, change your password, and remove that passkey "
+				       "under Two-step sign-in.\n", name);
+	if (store_account_email_ct(&a->account, &ar, &to) == STORE_OK && body)
+		store_outbox_insert(&a->account, to, "A passkey of your medkeep account was refused", body);
+	arena_release(&ar);
+}
+
+int auth_passkey_verify(const char *token, const struct actor *a, const uint8_t *cred_id,
+			size_t cred_id_len, const uint8_t *client_data, size_t client_data_len,
+			const uint8_t *auth_data, size_t auth_data_len, const uint8_t *sig,
+			size_t sig_len, struct login_result *out, int *why)
+{
+	char key[80], hex[ID_HEX_LEN + 1];
+	int64_t now = (int64_t)time(NULL), blocked;
+	int fails;
+	/* The same failure budget as codes: a passkey is another way to the same door. */
+	id_hex(&a->account, hex);
+	snprintf(key, sizeof(key), "mfa:%s", hex);
+	*why = WA_OK;
+	store_throttle_get(key, now, THROTTLE_WINDOW_SECONDS, &fails, &blocked);
+	if (blocked > now) {
+		audit_passkey(a, "login.mfa", NULL, "throttled");
+		return AUTH_THROTTLED;
+	}
+	struct store_passkey *p = calloc(1, sizeof(*p));
+	uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES];
+	uint32_t count = 0;
+	bool uv = false;
+	char nt[SESSION_TOKEN_B64_LEN + 1];
+	struct id session;
+	int rc = AUTH_FAIL;
+	const struct id *which = NULL;
+	if (p == NULL) {
+		rc = AUTH_ERROR;
+		goto out;
+	}
+	int found = cred_id_len > 0 && cred_id_len <= WEBAUTHN_CRED_ID_MAX
+			    ? store_passkey_find(&a->account, cred_id, cred_id_len, p)
+			    : STORE_NOT_FOUND;
+	if (found != STORE_OK) {
+		*why = WA_UNKNOWN;
+		rc = found == STORE_NOT_FOUND ? AUTH_FAIL : AUTH_ERROR;
+		goto out;
+	}
+	which = &p->id;
+	*why = webauthn_check_assertion(&rp, &p->cred.key, client_data, client_data_len, auth_data,
+					auth_data_len, sig, sig_len, challenge, &count, &uv);
+	if (*why == WA_OK)
+		*why = take_challenge(a, PASSKEY_ASSERT, challenge);
+	if (*why == WA_OK && !webauthn_counter_ok(p->cred.sign_count, count)) {
+		*why = WA_COUNTER;
+		audit_passkey(a, "passkey.cloned", which, "refused");
+		log_warn("component=auth event=passkey-counter-regressed stored=%u seen=%u",
+			 p->cred.sign_count, count);
+		notify_clone(a, p->name);
+	}
+	if (*why != WA_OK)
+		goto out;
+	if (vault_passkey_verify(token, &p->cred, p->mac, client_data, client_data_len, auth_data,
+				 auth_data_len, sig, sig_len, &count, nt, &session) != VAULT_OK) {
+		/* We accepted it and the vault did not: the stored key or its MAC was changed, or
+		 * the two processes disagree about the origin. Never expected: say so loudly. */
+		*why = WA_SIGNATURE;
+		audit_passkey(a, "passkey.mismatch", which, "refused");
+		log_warn("component=auth event=passkey-refused-by-vault");
+		goto out;
+	}
+	/* The counter moves forward in the database before the session exists: of two uses of
+	 * the same counter value, one loses. */
+	if (store_passkey_used(&a->account, &p->id, count, now) != STORE_OK) {
+		*why = WA_COUNTER;
+		goto out;
+	}
+	rc = auth_replace_session(token, a, nt, &session, out);
+	sodium_memzero(nt, sizeof(nt));
+out:
+	if (rc == AUTH_OK)
+		store_throttle_clear(key);
+	else
+		store_throttle_fail(key, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ACCOUNT_FAILURES,
+				    THROTTLE_BLOCK_SECONDS);
+	audit_passkey(a, "login.mfa", which, rc == AUTH_OK ? AUDIT_OK : AUDIT_FAIL);
+	free(p);
+	return rc;
+}
+
+int auth_passkey_list(const struct actor *a, struct arena *ar, struct store_passkey **out, size_t *n)
+{
+	return store_passkey_list(&a->account, ar, out, n) == STORE_OK ? AUTH_OK : AUTH_ERROR;
+}
+
+int auth_passkey_remove(const struct actor *a, const struct id *passkey)
+{
+	int st = store_passkey_delete(&a->account, passkey);
+	int rc = st == STORE_OK ? AUTH_OK : st == STORE_NOT_FOUND ? AUTH_FAIL : AUTH_ERROR;
+	audit_passkey(a, "passkey.remove", passkey, rc == AUTH_OK ? AUDIT_OK : AUDIT_NOT_FOUND);
+	return rc;
+}

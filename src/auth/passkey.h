@@ -1,0 +1,51 @@
+/*
+ * Passkeys as a second factor (WebAuthn). An account that has two-step sign-in (TOTP, with its
+ * recovery codes as the way back in) may add up to PASSKEYS_PER_ACCOUNT passkeys, each named,
+ * and then use any of them instead of a code: at POST /login/mfa, and for step-up (a fresh
+ * second factor before a sensitive change).
+ *
+ * Each assertion is checked here first (to answer with a reason, and to catch a signature
+ * counter going backwards: audited, and the owner emailed), then again by the vault, which
+ * alone mints the replacement session token with mfa set. Challenges are the vault's (bound
+ * to the session, expiring); this layer stores their hashes so each is used once.
+ */
+#ifndef MEDKEEP_AUTH_PASSKEY_H
+#define MEDKEEP_AUTH_PASSKEY_H
+#include "auth/auth.h"
+#include "crypto/webauthn.h"
+#include "store/passkey.h"
+
+/* The origin and RP id pages and checks use (worker start-up). */
+void auth_passkey_configure(const struct webauthn_rp *rp);
+const struct webauthn_rp *auth_passkey_rp(void);
+
+/* Room for a challenge in base64url. */
+#define PASSKEY_CHALLENGE_B64_LEN 43
+/* A new challenge for the actor's session and purpose, kept for one use; base64url in out.
+ * Registering needs a session that passed a second factor. */
+int auth_passkey_challenge(const char *token, const struct actor *a, enum passkey_purpose purpose,
+			   char out[PASSKEY_CHALLENGE_B64_LEN + 1]);
+
+/* Register a passkey named `name` (1..PASSKEY_NAME_MAX printable characters) for the actor.
+ * AUTH_OK; AUTH_FAIL with *why (enum webauthn_err) when the browser's answer is refused;
+ * AUTH_INVALID for a bad name, a passkey registered already, or too many. Audited. */
+int auth_passkey_register(const char *token, const struct actor *a, const char *name,
+			  const uint8_t *client_data, size_t client_data_len,
+			  const uint8_t *attestation, size_t attestation_len, int *why);
+
+/* A passkey assertion as the second factor of the session of `token` (sign-in or step-up):
+ * on AUTH_OK the session is replaced by one with mfa set (new token and CSRF token in *out),
+ * as auth_mfa_verify does. AUTH_FAIL with *why; AUTH_THROTTLED after too many failures (the
+ * same budget as codes). A counter that does not grow is refused as a possible clone
+ * (WA_COUNTER), audited as passkey.cloned, and the owner is emailed. */
+int auth_passkey_verify(const char *token, const struct actor *a, const uint8_t *cred_id,
+			size_t cred_id_len, const uint8_t *client_data, size_t client_data_len,
+			const uint8_t *auth_data, size_t auth_data_len, const uint8_t *sig,
+			size_t sig_len, struct login_result *out, int *why);
+
+/* The actor's passkeys, oldest first. */
+int auth_passkey_list(const struct actor *a, struct arena *ar, struct store_passkey **out, size_t *n);
+/* Remove one of the actor's passkeys (audited); AUTH_FAIL when it is not theirs. */
+int auth_passkey_remove(const struct actor *a, const struct id *passkey);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * libFuzzer harness: WebAuthn clientDataJSON (JSON from the browser). Properties: no crash or
+ * over-read; on success the strings are NUL-terminated within their buffers and the challenge
+ * fits; a challenge the parser accepts decodes the same way twice.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/webauthn.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *copy = malloc(size ? size : 1);
+	if (copy == NULL)
+		return 0;
+	if (size)
+		memcpy(copy, data, size);
+	struct webauthn_client_data cd, again;
+	if (webauthn_parse_client_data(copy, size, &cd) == WA_OK) {
+		if (memchr(cd.type, '\0', sizeof(cd.type)) == NULL ||
+		    memchr(cd.origin, '\0', sizeof(cd.origin)) == NULL ||
+		    cd.challenge_len > WEBAUTHN_CHALLENGE_BYTES)
+			abort();
+		if (webauthn_parse_client_data(copy, size, &again) != WA_OK ||
+		    again.challenge_len != cd.challenge_len ||
+		    memcmp(again.challenge, cd.challenge, cd.challenge_len) != 0)
+			abort();
+	}
+	free(copy);
+	return 0;
+}
