@@ -30,7 +30,8 @@ static bool is_served(const struct audit_record *r)
 	return strcmp(r->outcome, AUDIT_ALLOW) == 0 && strcmp(r->patient, "-") != 0 &&
 	       strcmp(r->rid, "-") != 0 &&
 	       (strcmp(r->action, "document.read") == 0 || strcmp(r->action, "document.list") == 0 ||
-		strcmp(r->action, "patient.read") == 0);
+		strcmp(r->action, "patient.read") == 0 || strcmp(r->action, "result.read") == 0 ||
+		strcmp(r->action, "result.list") == 0);
 }
 
 static bool matches(const struct incident_filter *f, const struct audit_record *r)

@@ -1,5 +1,6 @@
 #include "fhir/fhir.h"
 #include "fhir/fhir_int.h"
+#include "fhir/fhir_results.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -116,6 +117,7 @@ void fhir_metadata(struct request *req, struct response *res)
 	json_t *resources = json_object_get(json_array_get(json_object_get(o, "rest"), 0), "resource");
 	fhir_medications_capability(resources);
 	fhir_appointments_capability(resources);
+	fhir_results_capability(resources);
 	fhir_respond(req, res, 200, o);
 }
 
@@ -170,12 +172,7 @@ void fhir_bundle_add(struct request *req, json_t *bundle, const char *type, cons
 {
 	char hex[ID_HEX_LEN + 1];
 	id_hex(id, hex);
-	const char *url = arena_printf(&req->arena, "%s/%s/%s", fhir_base_url(req), type, hex);
-	json_array_append_new(json_object_get(bundle, "entry"),
-			      json_pack("{s:s, s:o, s:{s:s}}", "fullUrl", url ? url : "", "resource",
-					resource, "search", "mode", "match"));
-	json_object_set_new(bundle, "total",
-			    json_integer((json_int_t)json_array_size(json_object_get(bundle, "entry"))));
+	fhir_bundle_add_hex(req, bundle, type, hex, resource);
 }
 
 /* Search parameters are an allow-list: anything else is refused, not silently ignored. */
@@ -436,4 +433,17 @@ void fhir_docref_create(struct request *req, struct response *res)
 	if (loc)
 		response_header(res, "Location", loc);
 	fhir_respond(req, res, 201, docref_json(&v));
+}
+
+/* --- shared with the resource files (fhir_int.h) --- */
+
+void fhir_bundle_add_hex(struct request *req, json_t *bundle, const char *type, const char *id,
+			 json_t *resource)
+{
+	const char *url = arena_printf(&req->arena, "%s/%s/%s", fhir_base_url(req), type, id);
+	json_array_append_new(json_object_get(bundle, "entry"),
+			      json_pack("{s:s, s:o, s:{s:s}}", "fullUrl", url ? url : "", "resource",
+					resource, "search", "mode", "match"));
+	json_object_set_new(bundle, "total",
+			    json_integer((json_int_t)json_array_size(json_object_get(bundle, "entry"))));
 }

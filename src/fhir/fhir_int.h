@@ -17,6 +17,9 @@ void fhir_instant(int64_t t, char out[32]);
 json_t *fhir_bundle_new(struct request *req);
 void fhir_bundle_add(struct request *req, json_t *bundle, const char *type, const struct id *id,
 		     json_t *resource);
+/* The same with the id already in text (an observation's id within its report). */
+void fhir_bundle_add_hex(struct request *req, json_t *bundle, const char *type, const char *id,
+			 json_t *resource);
 /* 0 when every query parameter is in allowed (NULL-terminated) or is _format. */
 int fhir_params_ok(struct request *req, const char *const *allowed);
 /* The OperationOutcome for a domain refusal: 404 "<what> not found", 403, 410 or 500. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fhir/fhir.h"
+#include "fhir/fhir_results.h"
 #include "http/http.h"
 #include "util/id.h"
 #include "web/web.h"
@@ -74,6 +75,14 @@ static const struct route routes[] = {
 	{METHOD_GET, "/day", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_day, FAST},
 	{METHOD_GET, "/practice/appointments", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_appointment_settings, FAST},
 	{METHOD_POST, "/practice/appointments", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_appointment_settings_save, FAST},
+	{METHOD_GET, "/results", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_results, FAST},
+	{METHOD_POST, "/results/preference", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_results_preference, FAST},
+	{METHOD_GET, "/results/inbox", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_results_inbox, FAST},
+	{METHOD_GET, "/results/trend", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_result_trend, FAST},
+	{METHOD_GET, "/results/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_result, FAST},
+	{METHOD_POST, "/results/*/release", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_result_release, FAST},
+	{METHOD_GET, "/practice/result-rules", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_result_rules, FAST},
+	{METHOD_POST, "/practice/result-rules", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_result_rules_save, FAST},
 	{METHOD_GET, "/fhir/R4/metadata", AUTH_NONE, BODY_NONE, KIND_FHIR, fhir_metadata, FAST},
 	{METHOD_GET, "/fhir/R4/Patient", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_search, FAST},
 	{METHOD_GET, "/fhir/R4/Patient/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_read, FAST},
@@ -91,6 +100,13 @@ static const struct route routes[] = {
 	{METHOD_GET, "/fhir/R4/Appointment/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_appointment_read, FAST},
 	{METHOD_POST, "/fhir/R4/Appointment", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_appointment_create, FAST},
 	{METHOD_GET, "/fhir/R4/Binary/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_binary_read, FAST},
+	{METHOD_GET, "/fhir/R4/DiagnosticReport", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_report_search, FAST},
+	{METHOD_GET, "/fhir/R4/DiagnosticReport/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_report_read, FAST},
+	{METHOD_POST, "/fhir/R4/DiagnosticReport", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_report_create, FAST},
+	{METHOD_POST, "/fhir/R4/DiagnosticReport/*/$release", AUTH_SESSION, BODY_JSON, KIND_FHIR,
+	 fhir_report_release, FAST},
+	{METHOD_GET, "/fhir/R4/Observation", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_observation_search, FAST},
+	{METHOD_GET, "/fhir/R4/Observation/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_observation_read, FAST},
 };
 
 bool path_is_clean(const char *path)

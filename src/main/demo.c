@@ -21,6 +21,7 @@
 #include "limits.h"
 #include "main/cmd.h"
 #include "main/demo_careplan.h"
+#include "main/demo_results.h"
 #include "main/pdf.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -303,7 +304,8 @@ int cmd_demo(int argc, char **argv)
 			goto out;
 		struct actor self;
 		actor_for(&acct_id, ROLE_PATIENT, NULL, &pat_id, &self);
-		if (seed_documents(&clinician, &self, &pat_id, given, family, i) != 0)
+		if (seed_documents(&clinician, &self, &pat_id, given, family, i) != 0 ||
+		    demo_results_seed(&clinician, &pat_id, i % 2 != 0, i) != 0)
 			goto out;
 		if (demo_careplan(&clinician, &self, &pat_id, i) != 0)
 			goto out;

@@ -241,6 +241,22 @@ bool policy_may_invite(const struct actor *actor, const struct target *target)
 	return enrolled_at(target, &actor->practice);
 }
 
+bool policy_may_view_result_inbox(const struct actor *actor)
+{
+	return actor != NULL && actor->role == ROLE_CLINICIAN && actor->mfa && actor->has_practice;
+}
+
+bool policy_may_manage_result_rules(const struct actor *actor)
+{
+	return actor != NULL && (actor->role == ROLE_CLINICIAN || actor->role == ROLE_PRACTICE_ADMIN) &&
+	       actor->mfa && actor->has_practice;
+}
+
+bool policy_may_set_result_preference(const struct grant *g)
+{
+	return g != NULL && grant_for_patient(g, &g->patient) && g->via == VIA_SELF;
+}
+
 bool action_is_write(enum action action)
 {
 	switch (action) {

@@ -104,6 +104,13 @@ bool policy_may_manage_slots(const struct actor *actor, const struct id *practic
 /* Who may list a practice's clinical work (the repeat queue, a clinician's day list): its
  * clinicians, after their second factor. Each patient in such a list still passes the gate. */
 bool policy_may_work_queue(const struct actor *actor, const struct id *practice);
+/* Results: the clinician's inbox of their practice's unreleased results (clinicians, after
+ * their second factor); the practice's release rules (its clinicians and practice admins);
+ * the "show me results only after my clinician has commented" choice (the patient themselves,
+ * never a proxy: g is the patient's grant). */
+bool policy_may_view_result_inbox(const struct actor *actor);
+bool policy_may_manage_result_rules(const struct actor *actor);
+bool policy_may_set_result_preference(const struct grant *g);
 
 /* The scope a proxy needs for an action; 0 for actions a proxy may never take (granting
  * access onward, reading the access log, exporting the whole record). Patient demographics

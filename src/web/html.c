@@ -54,12 +54,15 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 	if (a != NULL) {
 		html_raw(b, "<nav aria-label=\"Main\">");
 		if (a->role == ROLE_PATIENT)
-			html_raw(b, "<a href=\"/documents\">My documents</a><a href=\"/medications\">"
-				    "Medications</a><a href=\"/appointments\">Appointments</a>"
-				    "<a href=\"/security\">Security</a>");
+			html_raw(b, "<a href=\"/documents\">My documents</a><a href=\"/results\">My results</a>"
+				    "<a href=\"/medications\">Medications</a><a href=\"/appointments\">"
+				    "Appointments</a><a href=\"/security\">Security</a>");
 		if (a->role == ROLE_CLINICIAN)
-			html_raw(b, "<a href=\"/patients\">Patients</a><a href=\"/repeats\">Repeats</a>"
-				    "<a href=\"/day\">My day</a><a href=\"/slots\">Slots</a>");
+			html_raw(b, "<a href=\"/patients\">Patients</a><a href=\"/results/inbox\">Results "
+				    "inbox</a><a href=\"/repeats\">Repeats</a><a href=\"/day\">My day</a>"
+				    "<a href=\"/slots\">Slots</a>");
+		if (a->role == ROLE_PRACTICE_ADMIN)
+			html_raw(b, "<a href=\"/practice/result-rules\">Release rules</a>");
 		if (a->role == ROLE_OPERATOR)
 			html_raw(b, "<a href=\"/operator\">Alerts</a>");
 		if (a->role == ROLE_PRACTICE_ADMIN)

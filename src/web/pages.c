@@ -583,6 +583,11 @@ void web_patient(struct request *req, struct response *res)
 	html_raw(b, "/invite\">Invite this patient to use the portal</a></p><h2>Documents</h2>");
 	document_rows(b, docs, n);
 	upload_form(b, &pid, req->csrf, true);
+	/* Staff see the patient's results here; patients and proxies have their results page. */
+	if (req->actor.role != ROLE_PATIENT && (rc = web_results_section(req, b, &pid)) != DOMAIN_OK) {
+		web_domain_refusal(req, res, rc, "There is no such patient.");
+		return;
+	}
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }
@@ -657,6 +662,14 @@ static void resource_line(struct buf *b, const char *type, const struct id *id,
 {
 	if (strcmp(type, "Patient") == 0) {
 		html_raw(b, "<li>Your name, date of birth, gender and NHI number</li>");
+		return;
+	}
+	if (strcmp(type, "DiagnosticReport") == 0 || strcmp(type, "Observation") == 0) {
+		char rid[ID_HEX_LEN + 1];
+		id_hex(id, rid);
+		html_raw(b, "<li><a href=\"/results/");
+		html_text(b, rid);
+		html_raw(b, "\">A lab result</a> (its values and comments)</li>");
 		return;
 	}
 	const char *title = NULL;

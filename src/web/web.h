@@ -68,6 +68,15 @@ struct login_result;
 int web_passkey_assertion(struct request *req, struct login_result *lr, const char **error);
 /* The list of the actor's passkeys with add and remove, for the two-step sign-in page. */
 void web_passkey_manage_section(struct request *req, struct buf *b);
+/* Lab results (pages_results.c) */
+void web_results(struct request *req, struct response *res);
+void web_results_preference(struct request *req, struct response *res);
+void web_result(struct request *req, struct response *res);
+void web_result_release(struct request *req, struct response *res);
+void web_result_trend(struct request *req, struct response *res);
+void web_results_inbox(struct request *req, struct response *res);
+void web_result_rules(struct request *req, struct response *res);
+void web_result_rules_save(struct request *req, struct response *res);
 
 /* Medications, repeat prescriptions and appointments (pages_careplan.c). */
 void web_medications(struct request *req, struct response *res);

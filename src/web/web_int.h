@@ -30,4 +30,8 @@ void web_cookie(struct request *req, struct response *res, const char *name, con
 bool web_form_accepted(struct request *req, struct response *res, struct form_field *fields,
 		       size_t *n);
 
+/* A patient's results as a section of their record page (staff; pages_results.c). A DOMAIN_
+ * code: on anything but DOMAIN_OK nothing was written to b. */
+int web_results_section(struct request *req, struct buf *b, const struct id *patient);
+
 #endif

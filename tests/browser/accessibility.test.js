@@ -9,7 +9,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { chromium } = require('playwright-core');
-const { startServer, Client } = require('../integration/lib');
+const { startServer, Client, sqlite } = require('../integration/lib');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -20,10 +20,12 @@ const PAGES = {
   'patient1@demo.test': [
     () => '/documents', (fx) => `/documents/${fx.did}`, () => '/security', () => '/sessions', () => '/mfa/setup',
     () => '/medications', () => '/appointments',
+    () => '/results', (fx) => `/results/${fx.rid}`, () => '/results/trend?code=4548-4',
   ],
   'clinician1@demo.test': [() => '/patients', (fx) => `/patients/${fx.pid}`, () => '/sessions',
-    (fx) => `/patients/${fx.pid}/medications`, () => '/repeats', () => '/day', () => '/slots'],
-  'admin1@demo.test': [() => '/practice', () => '/slots', () => '/practice/appointments'],
+    (fx) => `/patients/${fx.pid}/medications`, () => '/repeats', () => '/day', () => '/slots',
+    () => '/results/inbox', (fx) => `/results/${fx.hid}`, () => '/practice/result-rules'],
+  'admin1@demo.test': [() => '/practice', () => '/slots', () => '/practice/appointments', () => '/practice/result-rules'],
   'operator@demo.test': [() => '/operator'],
 };
 
@@ -48,7 +50,9 @@ describe('accessibility of every page (axe-core)', () => {
     const p = new Client(srv.base);
     await p.login('patient1@demo.test');
     const docs = (await p.fhir(`DocumentReference?patient=${p.session.patient}`)).json();
-    fx = { pid: p.session.patient, did: docs.entry[0].resource.id };
+    const released = (await p.fhir(`DiagnosticReport?patient=${p.session.patient}`)).json().entry.map((e) => e.resource.id);
+    const held = sqlite(srv.dir, `SELECT lower(hex(id)) FROM result WHERE patient_id = X'${p.session.patient}' AND release_at IS NULL LIMIT 1`);
+    fx = { pid: p.session.patient, did: docs.entry[0].resource.id, rid: released[0], hid: held };
   });
   after(async () => {
     if (browser) await browser.close();

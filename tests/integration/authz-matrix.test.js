@@ -37,6 +37,10 @@ const ALLOW = {
   'repeat.decide': ['clinician'],
   'appointment.list': ['self', 'clinician'],
   'appointment.book': ['self', 'clinician'],
+  'result.list': ['self', 'proxyResults', 'clinician'],
+  'result.read': ['self', 'proxyResults', 'clinician'],
+  'result.create': ['clinician'],
+  'result.release': ['clinician'],
 };
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const form = (c, fields) => ({ body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM, csrf: false });
@@ -94,6 +98,31 @@ const ROUTES = [
       }),
     }),
   },
+  { name: 'FHIR DiagnosticReport search', action: 'result.list', path: (f) => `/fhir/R4/DiagnosticReport?patient=${f.pid}` },
+  { name: 'FHIR Observation search', action: 'result.list', path: (f) => `/fhir/R4/Observation?patient=Patient/${f.pid}` },
+  { name: 'result page', action: 'result.read', path: (f) => `/results/${f.resid}` },
+  { name: 'FHIR DiagnosticReport read', action: 'result.read', path: (f) => `/fhir/R4/DiagnosticReport/${f.resid}` },
+  { name: 'FHIR Observation read', action: 'result.read', path: (f) => `/fhir/R4/Observation/${f.resid}-0` },
+  {
+    name: 'FHIR DiagnosticReport create', action: 'result.create', method: 'POST', path: () => '/fhir/R4/DiagnosticReport',
+    request: (c, staff, f) => ({
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({
+        resourceType: 'DiagnosticReport', status: 'final', identifier: [{ value: `M-${randomId().slice(0, 10)}` }],
+        subject: { reference: `Patient/${f.pid}` }, effectiveDateTime: '2026-01-05T09:00:00Z', issued: '2026-01-05T15:00:00Z',
+        performer: [{ display: 'Matrix Lab' }],
+        contained: [{ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2160-0' }] }, valueQuantity: { value: 80, unit: 'umol/L' } }],
+      }),
+    }),
+  },
+  {
+    name: 'result release page', action: 'result.release', method: 'POST', path: (f) => `/results/${f.hid1}/release`,
+    request: (c) => ({ body: new URLSearchParams({ csrf: c.csrf, comment: 'Normal' }).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false }),
+  },
+  {
+    name: 'FHIR DiagnosticReport $release', action: 'result.release', method: 'POST', path: (f) => `/fhir/R4/DiagnosticReport/${f.hid2}/$release`,
+    request: () => ({ body: '' }),
+  },
 ];
 
 function shape(r) {
@@ -122,8 +151,11 @@ describe('authorization matrix: every actor against one patient\'s record', () =
     const rid = sqlite(srv.dir, `SELECT lower(hex(id)) FROM repeat_request WHERE medication_id = X'${free[1].id}' AND state = 'requested'`);
     const aid = (await clients.self.fhir(`Appointment?patient=${pid}`)).json().entry[0].resource.id;
     const slots = (await clients.self.fhir('Slot')).json().entry.map((e) => e.resource.id);
-    fx = { pid, did: docs.entry[0].resource.id, mid: free[0].id, rid, aid, slots };
-    random = { pid: randomId(), did: randomId(), mid: randomId(), rid: randomId(), aid: randomId(), slots };
+        const released = (await clients.self.fhir(`DiagnosticReport?patient=${pid}`)).json().entry.map((e) => e.resource.id);
+    const held = sqlite(srv.dir, `SELECT lower(hex(id)) FROM result WHERE patient_id = X'${pid}' AND (release_at IS NULL OR release_at > unixepoch()) LIMIT 2`).split('\n');
+    assert.equal(held.length, 2);
+    fx = { pid, did: docs.entry[0].resource.id, mid: free[0].id, rid, aid, slots, resid: released[0], hid1: held[0], hid2: held[1] };
+    random = { pid: randomId(), did: randomId(), mid: randomId(), rid: randomId(), aid: randomId(), slots, resid: randomId(), hid1: randomId(), hid2: randomId() };
     // Proxy grants from P1, written as the proxy page would (the gate reads them per request).
     const now = Math.floor(Date.now() / 1000);
     const grant = (who, scopes, notAfter, revoked) => sqlite(srv.dir,

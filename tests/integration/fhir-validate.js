@@ -7,7 +7,15 @@ const fhir = new Fhir();
 
 function assertValidFhir(resource) {
   const r = fhir.validate(resource);
-  const problems = r.messages.filter((m) => m.severity === 'error' || m.severity === 'warning');
+  // The package ships only some of R4's value sets. Where it lacks the one a binding names (it
+  // says so in an info message at that location), it warns about every code there, known or
+  // not (e.g. LOINC in Observation.code, an example binding): those warnings say nothing about
+  // the resource, so they are left out. Errors, and warnings about known value sets, count.
+  const unknownSets = new Set(r.messages
+    .filter((m) => m.severity === 'info' && /^Value set ".*" could not be found\.$/.test(m.message))
+    .map((m) => `${m.resourceId} ${m.location}`));
+  const problems = r.messages.filter((m) => m.severity === 'error' ||
+    (m.severity === 'warning' && !(/not found in value set$/.test(m.message) && unknownSets.has(`${m.resourceId} ${m.location}`))));
   assert.deepEqual(problems, [], `FHIR validation of ${resource.resourceType}: ${JSON.stringify(problems)}`);
   assert.equal(r.valid, true);
 }

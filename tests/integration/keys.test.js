@@ -320,6 +320,9 @@ describe('crypto-shredding', () => {
     assert.equal(sqlite(dir, `SELECT count(*) FROM document WHERE patient_id = x'${ids.p1}'`), '0');
     assert.equal(sqlite(dir, `SELECT length(phi) FROM patient WHERE id = x'${ids.p1}'`), '0');
     assert.equal(sqlite(dir, `SELECT count(*) FROM audit WHERE action = 'patient.shred' AND patient = '${ids.p1}'`), '1');
+    // Their results go too, clear metadata included; other patients keep theirs.
+    assert.equal(sqlite(dir, `SELECT count(*) FROM result WHERE patient_id = X'${ids.p1}'`), '0');
+    assert.ok(Number(sqlite(dir, `SELECT count(*) FROM result WHERE patient_id != X'${ids.p1}'`)) > 0);
 
     // live: the patient is signed out and cannot log in; the practice that still holds them
     // gets 410 Gone, the one that let them go 404; others read as before

@@ -16,6 +16,7 @@ static const struct {
 	{"careplan", test_careplan},
 	{"pwrules", test_pwrules}, {"maillane", test_mail_lane},
 	{"webauthn", test_webauthn},
+	{"results", test_results},
 };
 
 int main(void)

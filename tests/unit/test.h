@@ -28,5 +28,6 @@ void test_careplan(void);
 void test_pwrules(void);
 void test_mail_lane(void);
 void test_webauthn(void);
+void test_results(void);
 
 #endif

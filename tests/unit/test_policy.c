@@ -222,4 +222,22 @@ void test_policy(void)
 	/* a patient enrolled at several practices is reachable from each */
 	struct target multi = {.exists = true, .patient = A, .n_practices = 2, .practices = {Q, P}};
 	CHECK(policy_decide(&clin, ACTION_DOCUMENT_READ, &multi, &g) == 0);
+	/* results: who sees the practice's inbox, who sets its release rules, and who chooses to
+	 * wait for the clinician's comment */
+	for (int w = 0; w < WHO_COUNT; w++) {
+		struct actor a;
+		make_actor((enum who)w, &a);
+		CHECK(policy_may_view_result_inbox(&a) == (w == CLINICIAN_SAME || w == CLINICIAN_OTHER));
+		CHECK(policy_may_manage_result_rules(&a) ==
+		      (w == CLINICIAN_SAME || w == CLINICIAN_OTHER || w == ADMIN_SAME));
+		a.mfa = false;
+		CHECK(!policy_may_view_result_inbox(&a) && !policy_may_manage_result_rules(&a));
+		struct target tw = t;
+		tw.proxy_scopes = w == PROXY_ALL ? SCOPE_ALL : 0;
+		a.mfa = true;
+		bool allowed = policy_decide(&a, ACTION_RESULT_LIST, &tw, &g) == 0;
+		CHECK(policy_may_set_result_preference(allowed ? &g : NULL) == (w == PATIENT_SELF));
+	}
+	CHECK(!policy_may_view_result_inbox(NULL) && !policy_may_manage_result_rules(NULL));
+	CHECK(!policy_may_set_result_preference(&forged));
 }

@@ -9,6 +9,7 @@
  */
 #include "store/store.h"
 #include "store/sqlite/store_int.h"
+#include "store/results.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -169,6 +170,23 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX appointment_one_per_slot ON appointment(slot_id)"
 	" WHERE cancelled IS NULL;"
 	"CREATE INDEX appointment_by_patient ON appointment(patient_id, booked);",
+	/* 13: results: lab reports (observations and comments sealed in body), release rules per
+	 * practice and kind of test, and each patient's "after my clinician has commented" choice
+	 * (store_results.c) */
+	"CREATE TABLE result (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" practice_id BLOB NOT NULL REFERENCES practice(id), kind TEXT NOT NULL, status TEXT NOT NULL,"
+	" abnormal INTEGER NOT NULL, accession TEXT NOT NULL, collected INTEGER NOT NULL,"
+	" reported INTEGER NOT NULL, created INTEGER NOT NULL, release_at INTEGER, released_by BLOB,"
+	" commented INTEGER NOT NULL DEFAULT 0, corrected INTEGER NOT NULL DEFAULT 0,"
+	" body BLOB NOT NULL);"
+	"CREATE INDEX result_by_patient ON result(patient_id, reported);"
+	"CREATE UNIQUE INDEX result_by_accession ON result(patient_id, accession);"
+	"CREATE INDEX result_inbox ON result(practice_id, release_at);"
+	"CREATE TABLE result_rule (practice_id BLOB NOT NULL REFERENCES practice(id), kind TEXT NOT NULL,"
+	" auto_release INTEGER NOT NULL, days INTEGER NOT NULL, PRIMARY KEY (practice_id, kind))"
+	" WITHOUT ROWID;"
+	"CREATE TABLE result_pref (patient_id BLOB PRIMARY KEY REFERENCES patient(id),"
+	" comment_first INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 /*
@@ -1986,6 +2004,8 @@ int store_patient_erase(const struct id *patient, int64_t now)
 	if (run_simple(S_BEGIN) != STORE_OK)
 		return STORE_ERROR;
 	int rc = run_with_id(S_DOCS_DELETE, patient, "docs_delete");
+	if (rc == STORE_OK)
+		rc = store_results_erase(patient);
 	if (rc == STORE_OK) {
 		sqlite3_stmt *s = stmt(S_PATIENT_ERASE);
 		sq_bind_id(s, 1, patient);

@@ -1,0 +1,643 @@
+#include "fhir/fhir_results.h"
+#include "fhir/fhir_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "limits.h"
+#include "util/strtonum.h"
+
+static const char loinc_system[] = "http://loinc.org";
+static const char ucum_system[] = "http://unitsofmeasure.org";
+static const char interp_system[] =
+	"http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
+static const char category_system[] = "http://terminology.hl7.org/CodeSystem/observation-category";
+static const char v2_0074[] = "http://terminology.hl7.org/CodeSystem/v2-0074";
+static const char comment_extension[] =
+	"https://medkeep.nz/fhir/StructureDefinition/clinician-comment";
+
+/* --- reading outside input --- */
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int fhir_parse_datetime(const char *s, int64_t *out)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0;
+	if (s == NULL || strlen(s) < 10 || strlen(s) > 35 || digits(s, 4, &y) || s[4] != '-' ||
+	    digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d))
+		return -1;
+	const char *p = s + 10;
+	int64_t offset = 0;
+	if (*p == 'T') {
+		if (digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &mi))
+			return -1;
+		p += 6;
+		if (*p == ':') {
+			if (digits(p + 1, 2, &sec))
+				return -1;
+			p += 3;
+			if (*p == '.') {
+				p++;
+				int n = 0;
+				while (*p >= '0' && *p <= '9' && n < 9) {
+					p++;
+					n++;
+				}
+				if (n == 0)
+					return -1;
+			}
+		}
+		if (*p == 'Z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int oh, om;
+			if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 14 ||
+			    om > 59)
+				return -1;
+			offset = (int64_t)(oh * 3600 + om * 60) * (*p == '+' ? 1 : -1);
+			p += 6;
+		} else {
+			return -1; /* a time needs its zone */
+		}
+	}
+	if (*p != '\0' || y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return -1;
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
+			.tm_min = mi, .tm_sec = sec};
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != d) /* 31 February and the like */
+		return -1;
+	*out = (int64_t)t - offset;
+	return 0;
+}
+
+static const char *str_of(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static const char *dup_or_null(struct arena *a, const char *s)
+{
+	return s ? arena_strdup(a, s) : NULL;
+}
+
+/* The code of an Observation: its LOINC coding if it has one, else its first coding. */
+static int parse_code(json_t *code, struct arena *a, struct observation *o)
+{
+	json_t *codings = json_object_get(code, "coding");
+	json_t *chosen = NULL, *c;
+	size_t i;
+	if (!json_is_array(codings))
+		return -1;
+	json_array_foreach(codings, i, c)
+	{
+		const char *sys = str_of(c, "system");
+		if (chosen == NULL || (sys && strcmp(sys, loinc_system) == 0 &&
+				       !(str_of(chosen, "system") &&
+					 strcmp(str_of(chosen, "system"), loinc_system) == 0)))
+			chosen = c;
+	}
+	const char *cd = str_of(chosen, "code");
+	if (cd == NULL)
+		return -1;
+	const struct result_test *known = result_test_by_loinc(cd);
+	const char *display = str_of(code, "text");
+	if (display == NULL)
+		display = str_of(chosen, "display");
+	if (display == NULL && known)
+		display = known->display;
+	o->code = arena_strdup(a, cd);
+	o->display = arena_strdup(a, display ? display : cd);
+	return 0;
+}
+
+static bool num_of(json_t *o, const char *k, double *out)
+{
+	json_t *v = json_object_get(o, k);
+	if (!json_is_number(v))
+		return false;
+	*out = json_number_value(v);
+	return isfinite(*out);
+}
+
+static const char *parse_observation(json_t *j, struct arena *a, struct observation *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (!json_is_object(j) || str_of(j, "resourceType") == NULL ||
+	    strcmp(str_of(j, "resourceType"), "Observation") != 0)
+		return "contained may hold only Observation resources";
+	if (parse_code(json_object_get(j, "code"), a, o) != 0)
+		return "Observation.code.coding needs a code (LOINC where one fits)";
+	json_t *q = json_object_get(j, "valueQuantity");
+	const char *vs = str_of(j, "valueString");
+	json_t *vcc = json_object_get(j, "valueCodeableConcept");
+	if (json_is_object(q)) {
+		if (!num_of(q, "value", &o->value))
+			return "Observation.valueQuantity.value must be a number";
+		o->has_value = true;
+		const char *unit = str_of(q, "code");
+		if (unit == NULL)
+			unit = str_of(q, "unit");
+		o->unit = dup_or_null(a, unit);
+	} else if (vs) {
+		o->value_text = arena_strdup(a, vs);
+	} else if (json_is_object(vcc)) {
+		const char *t = str_of(vcc, "text");
+		if (t == NULL)
+			t = str_of(json_array_get(json_object_get(vcc, "coding"), 0), "display");
+		if (t == NULL)
+			return "Observation.valueCodeableConcept needs a text or a display";
+		o->value_text = arena_strdup(a, t);
+	} else {
+		return "Each Observation needs valueQuantity, valueString or valueCodeableConcept";
+	}
+	json_t *range = json_array_get(json_object_get(j, "referenceRange"), 0);
+	if (range) {
+		json_t *low = json_object_get(range, "low"), *high = json_object_get(range, "high");
+		if (low && !(o->has_low = num_of(low, "value", &o->low)))
+			return "referenceRange.low.value must be a number";
+		if (high && !(o->has_high = num_of(high, "value", &o->high)))
+			return "referenceRange.high.value must be a number";
+		o->range_text = dup_or_null(a, str_of(range, "text"));
+	}
+	json_t *interp = json_array_get(json_object_get(j, "interpretation"), 0);
+	if (interp) {
+		const char *code = str_of(json_array_get(json_object_get(interp, "coding"), 0), "code");
+		if (code == NULL || result_flag_parse(code, &o->flag) != 0)
+			return "interpretation must be one of N, L, H, LL, HH or A";
+	}
+	o->note = dup_or_null(a, str_of(json_array_get(json_object_get(j, "note"), 0), "text"));
+	return NULL;
+}
+
+int fhir_report_parse(const char *json, size_t len, struct arena *a, struct result_new *out,
+		      const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	json_error_t err;
+	json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
+	int rc = -1;
+	*why = "The body is not valid JSON";
+	if (!json_is_object(o))
+		goto out;
+	*why = "resourceType must be DiagnosticReport";
+	const char *rt = str_of(o, "resourceType");
+	if (rt == NULL || strcmp(rt, "DiagnosticReport") != 0)
+		goto out;
+	*why = "subject.reference must be Patient/{id}";
+	const char *subject = str_of(json_object_get(o, "subject"), "reference");
+	if (subject == NULL || strncmp(subject, "Patient/", 8) != 0 ||
+	    id_parse(&out->patient, subject + 8, strlen(subject + 8)) != 0)
+		goto out;
+	*why = "status must be preliminary, final, corrected or amended";
+	if (result_status_parse(str_of(o, "status"), &out->status) != 0)
+		goto out;
+	*why = "identifier[0].value (the laboratory's id for the report) is required";
+	const char *acc = str_of(json_array_get(json_object_get(o, "identifier"), 0), "value");
+	if (acc == NULL || acc[0] == '\0' || strlen(acc) > RESULT_ACCESSION_MAX)
+		goto out;
+	out->accession = arena_strdup(a, acc);
+	*why = "effectiveDateTime (collected) and issued (reported) are required dates";
+	if (fhir_parse_datetime(str_of(o, "effectiveDateTime"), &out->collected) != 0 ||
+	    fhir_parse_datetime(str_of(o, "issued"), &out->reported) != 0)
+		goto out;
+	*why = "performer[0].display (the laboratory) is required";
+	const char *lab = str_of(json_array_get(json_object_get(o, "performer"), 0), "display");
+	if (lab == NULL)
+		goto out;
+	out->lab = arena_strdup(a, lab);
+	out->conclusion = dup_or_null(a, str_of(o, "conclusion"));
+	json_t *contained = json_object_get(o, "contained");
+	*why = "contained must hold 1 to 24 Observations";
+	if (!json_is_array(contained) || json_array_size(contained) == 0 ||
+	    json_array_size(contained) > RESULT_MAX_OBSERVATIONS)
+		goto out;
+	size_t i;
+	json_t *c;
+	json_array_foreach(contained, i, c)
+	{
+		const char *bad = parse_observation(c, a, &out->obs[i]);
+		if (bad != NULL) {
+			*why = bad;
+			goto out;
+		}
+		out->n_obs = i + 1;
+	}
+	*why = NULL;
+	rc = (out->accession && out->lab) ? 0 : -1;
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* --- rendering --- */
+
+static bool looks_loinc(const char *code)
+{
+	if (code == NULL)
+		return false;
+	size_t n = strlen(code), i = 0;
+	while (i < n && code[i] >= '0' && code[i] <= '9')
+		i++;
+	return i >= 1 && i <= 7 && i + 2 == n && code[i] == '-' && code[i + 1] >= '0' &&
+	       code[i + 1] <= '9';
+}
+
+static json_t *quantity(double v, const char *unit)
+{
+	json_t *q = json_pack("{s:f}", "value", v);
+	if (q && unit && unit[0]) {
+		json_object_set_new(q, "unit", json_string(result_unit_display(unit)));
+		json_object_set_new(q, "system", json_string(ucum_system));
+		json_object_set_new(q, "code", json_string(unit));
+	}
+	return q;
+}
+
+static void obs_id(const struct result_view *v, size_t i, char out[64])
+{
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&v->id, hex);
+	snprintf(out, 64, "%s-%zu", hex, i);
+}
+
+static const char *obs_status(const struct result_view *v, const struct observation *o)
+{
+	if (v->status == RESULT_PRELIMINARY)
+		return "preliminary";
+	return o->was ? "corrected" : "final";
+}
+
+static json_t *observation_json(const struct result_view *v, size_t i)
+{
+	const struct observation *o = &v->obs[i];
+	char id[64], pid[ID_HEX_LEN + 1], collected[32], reported[32], subject[48];
+	obs_id(v, i, id);
+	id_hex(&v->patient, pid);
+	snprintf(subject, sizeof(subject), "Patient/%s", pid);
+	fhir_instant(v->collected, collected);
+	fhir_instant(v->reported, reported);
+	json_t *code = json_pack("{s:s}", "text", o->display ? o->display : "");
+	if (code && looks_loinc(o->code))
+		json_object_set_new(code, "coding",
+				    json_pack("[{s:s, s:s, s:s}]", "system", loinc_system, "code",
+					      o->code, "display", o->display ? o->display : o->code));
+	json_t *j = json_pack("{s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:o, s:{s:s}, s:s, s:s}",
+			      "resourceType", "Observation", "id", id, "status", obs_status(v, o),
+			      "category", "coding", "system", category_system, "code", "laboratory",
+			      "display", "Laboratory", "code", code, "subject", "reference", subject,
+			      "effectiveDateTime", collected, "issued", reported);
+	if (j == NULL)
+		return NULL;
+	if (o->has_value)
+		json_object_set_new(j, "valueQuantity", quantity(o->value, o->unit));
+	else
+		json_object_set_new(j, "valueString", json_string(o->value_text ? o->value_text : ""));
+	if (result_flag_code(o->flag))
+		json_object_set_new(j, "interpretation",
+				    json_pack("[{s:[{s:s, s:s, s:s}], s:s}]", "coding", "system",
+					      interp_system, "code", result_flag_code(o->flag),
+					      "display", result_flag_words(o->flag), "text",
+					      result_flag_words(o->flag)));
+	if (o->has_low || o->has_high || o->range_text) {
+		json_t *r = json_object();
+		if (o->has_low)
+			json_object_set_new(r, "low", quantity(o->low, o->unit));
+		if (o->has_high)
+			json_object_set_new(r, "high", quantity(o->high, o->unit));
+		if (o->range_text)
+			json_object_set_new(r, "text", json_string(o->range_text));
+		json_object_set_new(j, "referenceRange", json_pack("[o]", r));
+	}
+	json_t *notes = json_array();
+	if (o->note)
+		json_array_append_new(notes, json_pack("{s:s}", "text", o->note));
+	if (o->was) {
+		char line[300];
+		snprintf(line, sizeof(line), "Corrected result: previously %s", o->was);
+		json_array_append_new(notes, json_pack("{s:s}", "text", line));
+	}
+	if (json_array_size(notes))
+		json_object_set_new(j, "note", notes);
+	else
+		json_decref(notes);
+	return j;
+}
+
+static json_t *report_json(const struct result_view *v)
+{
+	char id[ID_HEX_LEN + 1], pid[ID_HEX_LEN + 1], collected[32], reported[32], subject[48];
+	id_hex(&v->id, id);
+	id_hex(&v->patient, pid);
+	snprintf(subject, sizeof(subject), "Patient/%s", pid);
+	fhir_instant(v->collected, collected);
+	fhir_instant(v->reported, reported);
+	const char *label = result_kind_info(v->kind)->label;
+	json_t *j = json_pack(
+		"{s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}], s:s}], s:{s:[{s:s, s:s, s:s}], s:s},"
+		" s:{s:s}, s:s, s:s, s:[{s:s}], s:[]}",
+		"resourceType", "DiagnosticReport", "id", id, "status", result_status_code(v->status),
+		"category", "coding", "system", v2_0074, "code", "LAB", "display", "Laboratory",
+		"text", label, "code", "coding", "system", loinc_system, "code", "11502-2", "display",
+		"Laboratory report", "text", label, "subject", "reference", subject,
+		"effectiveDateTime", collected, "issued", reported, "performer", "display",
+		v->lab ? v->lab : "Laboratory", "result");
+	if (j == NULL)
+		return NULL;
+	if (v->accession)
+		json_object_set_new(j, "identifier", json_pack("[{s:s}]", "value", v->accession));
+	for (size_t i = 0; i < v->n_obs; i++) {
+		char oid[64], ref[96];
+		obs_id(v, i, oid);
+		snprintf(ref, sizeof(ref), "Observation/%s", oid);
+		json_array_append_new(json_object_get(j, "result"), json_pack("{s:s}", "reference", ref));
+	}
+	if (v->conclusion)
+		json_object_set_new(j, "conclusion", json_string(v->conclusion));
+	if (v->comment)
+		json_object_set_new(j, "extension", json_pack("[{s:s, s:s}]", "url", comment_extension,
+							      "valueString", v->comment));
+	return j;
+}
+
+/* --- interactions --- */
+
+/* The id of a patient in a search's patient parameter ("{id}" or "Patient/{id}"). */
+static int patient_param(struct request *req, struct response *res, const char *const *allowed,
+			 struct id *out)
+{
+	if (fhir_params_ok(req, allowed) != 0) {
+		fhir_error(req, res, 400, "Unsupported search parameter");
+		return -1;
+	}
+	const char *p = request_query(req, "patient");
+	if (p == NULL) {
+		fhir_error(req, res, 400, "The patient search parameter is required");
+		return -1;
+	}
+	if (strncmp(p, "Patient/", 8) == 0)
+		p += 8;
+	if (id_parse(out, p, strlen(p)) != 0) {
+		/* the same answer as a patient that is not yours */
+		fhir_domain_error(req, res, DOMAIN_NOT_FOUND, "Patient");
+		return -1;
+	}
+	return 0;
+}
+
+/* A search's results and an empty Bundle for them; NULL when an error was answered. */
+static json_t *search_results(struct request *req, struct response *res, const char *const *allowed,
+			      struct result_view **rs, size_t *n)
+{
+	struct id pid;
+	if (patient_param(req, res, allowed, &pid) != 0)
+		return NULL;
+	int rc = result_list(&req->actor, &pid, true, &req->arena, rs, n);
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "Patient");
+		return NULL;
+	}
+	json_t *b = fhir_bundle_new(req);
+	if (b == NULL)
+		fhir_error(req, res, 500, "The request could not be completed");
+	return b;
+}
+
+void fhir_report_search(struct request *req, struct response *res)
+{
+	static const char *const allowed[] = {"patient", NULL};
+	struct result_view *rs = NULL;
+	size_t n = 0;
+	json_t *b = search_results(req, res, allowed, &rs, &n);
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char hex[ID_HEX_LEN + 1];
+		id_hex(&rs[i].id, hex);
+		fhir_bundle_add_hex(req, b, "DiagnosticReport", hex, report_json(&rs[i]));
+	}
+	fhir_respond(req, res, 200, b);
+}
+
+void fhir_report_read(struct request *req, struct response *res)
+{
+	struct id id;
+	struct result_view v;
+	int rc = request_param_id(req, 0, &id) == 0
+			 ? result_read(&req->actor, &id, "DiagnosticReport", &req->arena, &v)
+			 : DOMAIN_NOT_FOUND;
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "DiagnosticReport");
+		return;
+	}
+	fhir_respond(req, res, 200, report_json(&v));
+}
+
+void fhir_report_create(struct request *req, struct response *res)
+{
+	if (!fhir_json_body(req, res))
+		return;
+	struct result_new *r = arena_alloc(&req->arena, sizeof(*r));
+	const char *why = NULL;
+	if (r == NULL) {
+		fhir_error(req, res, 500, "The request could not be completed");
+		return;
+	}
+	if (fhir_report_parse(req->body.data ? req->body.data : "", req->body.len, &req->arena, r,
+			      &why) != 0) {
+		fhir_error(req, res, 400, why ? why : "Invalid DiagnosticReport");
+		return;
+	}
+	struct result_view v;
+	int rc = result_file(&req->actor, r, &req->arena, &v, &why);
+	if (rc == DOMAIN_INVALID) {
+		fhir_error(req, res, 400, why ? why : "Invalid DiagnosticReport");
+		return;
+	}
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "Patient");
+		return;
+	}
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&v.id, hex);
+	const char *loc = arena_printf(&req->arena, "%s/DiagnosticReport/%s", fhir_base_url(req), hex);
+	if (loc)
+		response_header(res, "Location", loc);
+	fhir_respond(req, res, v.corrected ? 200 : 201, report_json(&v));
+}
+
+/* The comment of a $release: a Parameters resource with an optional "comment" valueString, or
+ * no body at all. 0, or -1 with *why. */
+static int release_comment(const char *json, size_t len, struct arena *a, const char **comment,
+			   const char **why)
+{
+	*comment = NULL;
+	if (len == 0)
+		return 0;
+	json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *params = json_object_get(o, "parameter");
+	int rc = -1;
+	*why = "Send a Parameters resource (with an optional comment), or nothing";
+	if (!json_is_object(o) || str_of(o, "resourceType") == NULL ||
+	    strcmp(str_of(o, "resourceType"), "Parameters") != 0 ||
+	    (params != NULL && !json_is_array(params)))
+		goto out;
+	size_t i;
+	json_t *p;
+	json_array_foreach(params, i, p)
+	{
+		const char *name = str_of(p, "name");
+		*why = "The only parameter is comment, a valueString";
+		if (name == NULL || strcmp(name, "comment") != 0 || str_of(p, "valueString") == NULL ||
+		    *comment != NULL)
+			goto out;
+		*comment = arena_strdup(a, str_of(p, "valueString"));
+	}
+	*why = NULL;
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+void fhir_report_release(struct request *req, struct response *res)
+{
+	if (req->body.len > 0 && !fhir_json_body(req, res))
+		return;
+	struct id id;
+	const char *comment = NULL, *why = NULL;
+	if (release_comment(req->body.data ? req->body.data : "", req->body.len, &req->arena, &comment,
+			    &why) != 0) {
+		fhir_error(req, res, 400, why);
+		return;
+	}
+	int rc = request_param_id(req, 0, &id) == 0
+			 ? result_release(&req->actor, &id, comment, &req->arena, &why)
+			 : DOMAIN_NOT_FOUND;
+	struct result_view v;
+	if (rc == DOMAIN_OK)
+		rc = result_read(&req->actor, &id, "DiagnosticReport", &req->arena, &v);
+	if (rc == DOMAIN_INVALID) {
+		fhir_error(req, res, 400, why ? why : "The result was not released");
+		return;
+	}
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "DiagnosticReport");
+		return;
+	}
+	fhir_respond(req, res, 200, report_json(&v));
+}
+
+/* The code parameter: "4548-4" or "http://loinc.org|4548-4". */
+static const char *code_param(struct request *req)
+{
+	const char *c = request_query(req, "code");
+	if (c && strncmp(c, loinc_system, strlen(loinc_system)) == 0 && c[strlen(loinc_system)] == '|')
+		c += strlen(loinc_system) + 1;
+	return c;
+}
+
+void fhir_observation_search(struct request *req, struct response *res)
+{
+	static const char *const allowed[] = {"patient", "code", NULL};
+	const char *code = code_param(req);
+	struct result_view *rs = NULL;
+	size_t n = 0;
+	json_t *b = search_results(req, res, allowed, &rs, &n);
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < rs[i].n_obs; k++) {
+			if (code && (rs[i].obs[k].code == NULL || strcmp(rs[i].obs[k].code, code) != 0))
+				continue;
+			char oid[64];
+			obs_id(&rs[i], k, oid);
+			fhir_bundle_add_hex(req, b, "Observation", oid, observation_json(&rs[i], k));
+		}
+	fhir_respond(req, res, 200, b);
+}
+
+/* An Observation id: the report's id, '-', the observation's place in it. */
+static int parse_obs_id(struct slice s, struct id *report, size_t *index)
+{
+	if (s.ptr == NULL || s.len < ID_HEX_LEN + 2 || s.len > ID_HEX_LEN + 3 ||
+	    s.ptr[ID_HEX_LEN] != '-' || id_parse(report, s.ptr, ID_HEX_LEN) != 0)
+		return -1;
+	int v;
+	if (digits(s.ptr + ID_HEX_LEN + 1, (int)(s.len - ID_HEX_LEN - 1), &v) != 0 ||
+	    v >= RESULT_MAX_OBSERVATIONS)
+		return -1;
+	*index = (size_t)v;
+	return 0;
+}
+
+void fhir_observation_read(struct request *req, struct response *res)
+{
+	struct id id;
+	size_t index = 0;
+	struct result_view v;
+	int rc = parse_obs_id(req->params[0], &id, &index) == 0
+			 ? result_read(&req->actor, &id, "Observation", &req->arena, &v)
+			 : DOMAIN_NOT_FOUND;
+	if (rc == DOMAIN_OK && index >= v.n_obs)
+		rc = DOMAIN_NOT_FOUND;
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "Observation");
+		return;
+	}
+	fhir_respond(req, res, 200, observation_json(&v, index));
+}
+
+int fhir_results_everything(const struct actor *a, const struct id *patient, struct arena *ar,
+			    json_t *entries)
+{
+	struct result_view *rs = NULL;
+	size_t n = 0;
+	int rc = result_list(a, patient, true, ar, &rs, &n);
+	if (rc != DOMAIN_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(entries, json_pack("{s:o}", "resource", report_json(&rs[i])));
+		for (size_t k = 0; k < rs[i].n_obs; k++)
+			json_array_append_new(entries,
+					      json_pack("{s:o}", "resource", observation_json(&rs[i], k)));
+	}
+	return DOMAIN_OK;
+}
+
+void fhir_results_capability(json_t *resources)
+{
+	json_array_append_new(
+		resources,
+		json_pack("{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:s}]}",
+			  "type", "DiagnosticReport", "interaction", "code", "read", "code",
+			  "search-type", "code", "create", "searchParam", "name", "patient", "type",
+			  "reference", "documentation",
+			  "Required. Released results only, for patients and proxies. create files a "
+			  "report with its Observations contained; the same identifier again corrects it.",
+			  "operation", "name", "release", "definition",
+			  "https://medkeep.nz/fhir/OperationDefinition/DiagnosticReport-release",
+			  "documentation",
+			  "POST DiagnosticReport/{id}/$release (staff of the patient's practice): release "
+			  "the result to the patient now, with an optional Parameters.comment."));
+	json_array_append_new(
+		resources,
+		json_pack("{s:s, s:[{s:s},{s:s}], s:[{s:s, s:s, s:s},{s:s, s:s, s:s}]}", "type",
+			  "Observation", "interaction", "code", "read", "code", "search-type",
+			  "searchParam", "name", "patient", "type", "reference", "documentation",
+			  "Required. Released results only, for patients and proxies.", "name", "code",
+			  "type", "token", "documentation", "A LOINC code (a test over time)."));
+}

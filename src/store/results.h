@@ -1,0 +1,70 @@
+/*
+ * Storage of lab results (src/store/sqlite/store_results.c). Patient-scoped functions take a
+ * grant and filter on it: unless grant.sees_unreleased (staff), a result is returned only
+ * when it is released at `now` and, when the patient asked to see results only after their
+ * clinician has commented, commented. So no caller (list, read, search, export, count) can
+ * leak an unreleased result to a patient or a proxy.
+ */
+#ifndef MEDKEEP_STORE_RESULTS_H
+#define MEDKEEP_STORE_RESULTS_H
+#include "store/store.h"
+
+struct store_result {
+	struct id id;
+	struct id patient;
+	struct id practice;
+	char kind[24];
+	char status[16];
+	int abnormal;
+	char accession[68];
+	int64_t collected, reported, created;
+	int64_t release_at; /* 0: held for a clinician */
+	bool released_by_clinician;
+	bool commented;
+	bool corrected;
+	struct bytes body; /* sealed (VREC_RESULT) */
+};
+
+/* The patient a result belongs to and where they are enrolled (metadata for the gate). */
+int store_result_target(const struct id *result, struct target *out);
+/* The result with this accession for this patient (correction), without any filter: needs a
+ * result.create grant. STORE_NOT_FOUND when there is none. */
+int store_result_by_accession(const struct grant *g, const struct id *patient,
+			      const char *accession, struct arena *a, struct store_result *out);
+/* Insert a new result, or (replace) update the row with the same id. Needs result.create. */
+int store_result_put(const struct grant *g, const struct store_result *r, bool replace);
+/* Up to LIMIT_LIST of a patient's results visible under g at now, newest report first. */
+int store_result_list(const struct grant *g, const struct id *patient, int64_t now,
+		      struct arena *a, struct store_result **out, size_t *n);
+/* One result visible under g at now (a read or release grant for its patient). */
+int store_result_get(const struct grant *g, const struct id *result, int64_t now,
+		     struct arena *a, struct store_result *out);
+/* Release: visible from now, by whom, with the resealed body. Needs result.release. */
+int store_result_release(const struct grant *g, const struct id *result, int64_t now,
+			 bool commented, struct bytes body);
+
+/* A practice's unreleased results of patients still enrolled there (ids and clear metadata
+ * only, at most LIMIT_LIST), abnormal first, newest first. For the inbox; each row is gated by the caller. */
+int store_result_inbox(const struct id *practice, int64_t now, struct arena *a,
+		       struct store_result **out, size_t *n);
+
+/* Release rules per practice and kind of test (not patient data). */
+struct store_result_rule {
+	char kind[24];
+	bool auto_release;
+	int days;
+};
+int store_result_rules(const struct id *practice, struct arena *a, struct store_result_rule **out,
+		       size_t *n);
+int store_result_rule_set(const struct id *practice, const struct store_result_rule *r);
+
+/* The patient's preference (any grant for the patient to read; result.list to set). */
+int store_result_pref_get(const struct grant *g, const struct id *patient, bool *comment_first);
+int store_result_pref_set(const struct grant *g, const struct id *patient, bool comment_first);
+
+/* Crypto-shredding: after the patient's key is destroyed, their results go too, clear
+ * metadata included (the kind of test and when it was done say something on their own). Runs
+ * inside store_patient_erase's transaction. */
+int store_results_erase(const struct id *patient);
+
+#endif

@@ -1,0 +1,336 @@
+/*
+ * Lab results (store/results.h). The visibility rule for patients and proxies is written once,
+ * in SQL, in every statement that returns a result to a grant: released by `now` and, when the
+ * patient chose to wait for their clinician's comment, commented. Staff grants
+ * (sees_unreleased) bypass it, and nothing else does.
+ */
+#include "store/results.h"
+#include "store/sqlite/store_int.h"
+
+#include <string.h>
+
+#include "limits.h"
+
+/* ?1: the grant sees unreleased results; ?2: now. */
+#define VISIBLE                                                                                  \
+	" (?1 = 1 OR (r.release_at IS NOT NULL AND r.release_at <= ?2 AND (r.commented = 1 OR"  \
+	" NOT EXISTS (SELECT 1 FROM result_pref p WHERE p.patient_id = r.patient_id"             \
+	" AND p.comment_first = 1))))"
+
+#define COLUMNS                                                                                  \
+	"r.id, r.patient_id, r.practice_id, r.kind, r.status, r.abnormal, r.accession,"          \
+	" r.collected, r.reported, r.created, r.release_at, r.released_by IS NOT NULL,"          \
+	" r.commented, r.corrected, r.body"
+
+static const char sql_target[] =
+	"SELECT r.patient_id, e.practice_id FROM result r LEFT JOIN enrolment e"
+	" ON e.patient_id = r.patient_id WHERE r.id = ?";
+static const char sql_by_accession[] =
+	"SELECT " COLUMNS " FROM result r WHERE r.patient_id = ? AND r.accession = ?";
+static const char sql_insert[] =
+	"INSERT INTO result (id, patient_id, practice_id, kind, status, abnormal, accession,"
+	" collected, reported, created, release_at, released_by, commented, corrected, body)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?)";
+/* A correction keeps the release state: a patient who saw a value must see that it changed. */
+static const char sql_replace[] =
+	"UPDATE result SET kind = ?4, status = ?5, abnormal = ?6, collected = ?8, reported = ?9,"
+	" release_at = coalesce(release_at, ?11), corrected = ?12, body = ?13"
+	" WHERE id = ?1 AND patient_id = ?2";
+static const char sql_list[] =
+	"SELECT " COLUMNS " FROM result r WHERE r.patient_id = ?3 AND" VISIBLE
+	" ORDER BY r.reported DESC, r.id LIMIT ?4";
+static const char sql_get[] = "SELECT " COLUMNS " FROM result r WHERE r.id = ?3 AND" VISIBLE;
+static const char sql_release[] =
+	"UPDATE result SET release_at = ?, released_by = ?, commented = ?, body = ?"
+	" WHERE id = ? AND patient_id = ?";
+static const char sql_inbox[] =
+	"SELECT " COLUMNS " FROM result r WHERE r.practice_id = ?1 AND (r.release_at IS NULL"
+	" OR r.release_at > ?2) AND EXISTS (SELECT 1 FROM enrolment e WHERE e.patient_id ="
+	" r.patient_id AND e.practice_id = ?1) ORDER BY r.abnormal DESC, r.reported DESC, r.id"
+	" LIMIT ?3";
+static const char sql_rules[] =
+	"SELECT kind, auto_release, days FROM result_rule WHERE practice_id = ? ORDER BY kind LIMIT 64";
+static const char sql_rule_set[] =
+	"INSERT INTO result_rule (practice_id, kind, auto_release, days) VALUES (?, ?, ?, ?)"
+	" ON CONFLICT (practice_id, kind) DO UPDATE SET auto_release = excluded.auto_release,"
+	" days = excluded.days";
+static const char sql_pref_get[] = "SELECT comment_first FROM result_pref WHERE patient_id = ?";
+static const char sql_pref_set[] =
+	"INSERT INTO result_pref (patient_id, comment_first) VALUES (?, ?)"
+	" ON CONFLICT (patient_id) DO UPDATE SET comment_first = excluded.comment_first";
+
+static bool row(sqlite3_stmt *s, struct arena *a, struct store_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	sq_col_id(s, 0, &r->id);
+	sq_col_id(s, 1, &r->patient);
+	sq_col_id(s, 2, &r->practice);
+	sq_col_text_fixed(s, 3, r->kind, sizeof(r->kind));
+	sq_col_text_fixed(s, 4, r->status, sizeof(r->status));
+	r->abnormal = sqlite3_column_int(s, 5);
+	sq_col_text_fixed(s, 6, r->accession, sizeof(r->accession));
+	r->collected = sqlite3_column_int64(s, 7);
+	r->reported = sqlite3_column_int64(s, 8);
+	r->created = sqlite3_column_int64(s, 9);
+	r->release_at = sqlite3_column_type(s, 10) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 10);
+	r->released_by_clinician = sqlite3_column_int(s, 11) != 0;
+	r->commented = sqlite3_column_int(s, 12) != 0;
+	r->corrected = sqlite3_column_int(s, 13) != 0;
+	return a == NULL || sq_col_bytes(s, 14, a, &r->body);
+}
+
+int store_result_target(const struct id *result, struct target *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = store_module_stmt(sql_target);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, result);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!out->exists && !(out->exists = sq_col_id(s, 0, &out->patient)))
+			break;
+		if (out->n_practices < TARGET_MAX_PRACTICES &&
+		    sq_col_id(s, 1, &out->practices[out->n_practices]))
+			out->n_practices++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail("result_target");
+	return out->exists ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int store_result_by_accession(const struct grant *g, const struct id *patient,
+			      const char *accession, struct arena *a, struct store_result *out)
+{
+	if (!grant_allows(g, patient, ACTION_RESULT_CREATE))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_by_accession);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, patient);
+	sq_bind_text(s, 2, accession);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_ROW ? (row(s, a, out) ? STORE_OK : STORE_ERROR)
+		 : step == SQLITE_DONE ? STORE_NOT_FOUND
+				       : sq_fail("result_by_accession");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_result_put(const struct grant *g, const struct store_result *r, bool replace)
+{
+	if (!grant_allows(g, &r->patient, ACTION_RESULT_CREATE))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(replace ? sql_replace : sql_insert);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, &r->id);
+	sq_bind_id(s, 2, &r->patient);
+	if (!replace) {
+		sq_bind_id(s, 3, &r->practice);
+		sq_bind_text(s, 7, r->accession);
+		sqlite3_bind_int64(s, 10, r->created);
+	}
+	sq_bind_text(s, 4, r->kind);
+	sq_bind_text(s, 5, r->status);
+	sqlite3_bind_int(s, 6, r->abnormal);
+	sqlite3_bind_int64(s, 8, r->collected);
+	sqlite3_bind_int64(s, 9, r->reported);
+	if (r->release_at > 0)
+		sqlite3_bind_int64(s, 11, r->release_at);
+	else
+		sqlite3_bind_null(s, 11);
+	sqlite3_bind_int(s, 12, r->corrected ? 1 : 0);
+	sqlite3_bind_blob(s, 13, r->body.ptr, (int)r->body.len, SQLITE_STATIC);
+	int step = sqlite3_step(s);
+	int changed = sqlite3_changes(sqlite3_db_handle(s));
+	sqlite3_reset(s);
+	if (step == SQLITE_CONSTRAINT)
+		return STORE_CONFLICT;
+	if (step != SQLITE_DONE)
+		return sq_fail("result_put");
+	return changed == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static void bind_visibility(sqlite3_stmt *s, const struct grant *g, int64_t now)
+{
+	sqlite3_bind_int(s, 1, g->sees_unreleased ? 1 : 0);
+	sqlite3_bind_int64(s, 2, now);
+}
+
+int store_result_list(const struct grant *g, const struct id *patient, int64_t now,
+		      struct arena *a, struct store_result **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
+		return STORE_DENIED;
+	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
+	sqlite3_stmt *s = *out ? store_module_stmt(sql_list) : NULL;
+	if (s == NULL)
+		return STORE_ERROR;
+	bind_visibility(s, g, now);
+	sq_bind_id(s, 3, patient);
+	sqlite3_bind_int(s, 4, LIMIT_LIST);
+	int rc = STORE_OK, step;
+	while (*n < LIMIT_LIST && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!row(s, a, &(*out)[*n])) {
+			rc = STORE_ERROR;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_result_get(const struct grant *g, const struct id *result, int64_t now,
+		     struct arena *a, struct store_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (g == NULL)
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_get);
+	if (s == NULL)
+		return STORE_ERROR;
+	bind_visibility(s, g, now);
+	sq_bind_id(s, 3, result);
+	int step = sqlite3_step(s);
+	int rc = STORE_NOT_FOUND;
+	if (step == SQLITE_ROW) {
+		rc = row(s, a, out) ? STORE_OK : STORE_ERROR;
+		/* The grant must be for this result's own patient: checked on the row itself. */
+		if (rc == STORE_OK && !(grant_allows(g, &out->patient, ACTION_RESULT_READ) ||
+					grant_allows(g, &out->patient, ACTION_RESULT_RELEASE))) {
+			memset(out, 0, sizeof(*out));
+			rc = STORE_DENIED;
+		}
+	} else if (step != SQLITE_DONE) {
+		rc = sq_fail("result_get");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_result_release(const struct grant *g, const struct id *result, int64_t now,
+			 bool commented, struct bytes body)
+{
+	if (g == NULL || !grant_allows(g, &g->patient, ACTION_RESULT_RELEASE))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_release);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(s, 1, now);
+	sq_bind_id(s, 2, &g->actor);
+	sqlite3_bind_int(s, 3, commented ? 1 : 0);
+	sqlite3_bind_blob(s, 4, body.ptr, (int)body.len, SQLITE_STATIC);
+	sq_bind_id(s, 5, result);
+	sq_bind_id(s, 6, &g->patient); /* only a result of the grant's own patient */
+	int step = sqlite3_step(s);
+	int changed = sqlite3_changes(sqlite3_db_handle(s));
+	sqlite3_reset(s);
+	if (step != SQLITE_DONE)
+		return sq_fail("result_release");
+	return changed == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int store_result_inbox(const struct id *practice, int64_t now, struct arena *a,
+		       struct store_result **out, size_t *n)
+{
+	*n = 0;
+	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
+	sqlite3_stmt *s = *out ? store_module_stmt(sql_inbox) : NULL;
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, practice);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, LIMIT_LIST);
+	/* Metadata only: the sealed bodies are not read here (a = NULL in row). */
+	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW)
+		row(s, NULL, &(*out)[(*n)++]);
+	sqlite3_reset(s);
+	return STORE_OK;
+}
+
+int store_result_rules(const struct id *practice, struct arena *a, struct store_result_rule **out,
+		       size_t *n)
+{
+	*n = 0;
+	*out = arena_calloc(a, 64, sizeof(**out));
+	sqlite3_stmt *s = *out ? store_module_stmt(sql_rules) : NULL;
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, practice);
+	int step;
+	while (*n < 64 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_result_rule *r = &(*out)[(*n)++];
+		sq_col_text_fixed(s, 0, r->kind, sizeof(r->kind));
+		r->auto_release = sqlite3_column_int(s, 1) != 0;
+		r->days = sqlite3_column_int(s, 2);
+	}
+	sqlite3_reset(s);
+	return STORE_OK;
+}
+
+int store_result_rule_set(const struct id *practice, const struct store_result_rule *r)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_rule_set);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, practice);
+	sq_bind_text(s, 2, r->kind);
+	sqlite3_bind_int(s, 3, r->auto_release ? 1 : 0);
+	sqlite3_bind_int(s, 4, r->days);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("result_rule_set");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_result_pref_get(const struct grant *g, const struct id *patient, bool *comment_first)
+{
+	*comment_first = false;
+	if (!grant_for_patient(g, patient))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_pref_get);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, patient);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		*comment_first = sqlite3_column_int(s, 0) != 0;
+	sqlite3_reset(s);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? STORE_OK : sq_fail("result_pref_get");
+}
+
+int store_result_pref_set(const struct grant *g, const struct id *patient, bool comment_first)
+{
+	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_pref_set);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, patient);
+	sqlite3_bind_int(s, 2, comment_first ? 1 : 0);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("result_pref_set");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static const char sql_erase_results[] = "DELETE FROM result WHERE patient_id = ?";
+static const char sql_erase_pref[] = "DELETE FROM result_pref WHERE patient_id = ?";
+
+int store_results_erase(const struct id *patient)
+{
+	const char *const sqls[] = {sql_erase_results, sql_erase_pref};
+	for (size_t i = 0; i < 2; i++) {
+		sqlite3_stmt *s = store_module_stmt(sqls[i]);
+		if (s == NULL)
+			return STORE_ERROR;
+		sq_bind_id(s, 1, patient);
+		int step = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (step != SQLITE_DONE)
+			return sq_fail("results_erase");
+	}
+	return STORE_OK;
+}

@@ -1,0 +1,125 @@
+// Lab results in a real browser (Debian's Chromium, driven by playwright-core): a patient opens a
+// result and sees each value against its range (SVG, no script), and its trend; a clinician
+// releases a held result with a comment, which the patient then sees. No CSP violation; 360 px.
+// (axe-core checks these pages in accessibility.test.js.)
+'use strict';
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { chromium } = require('playwright-core');
+const { startServer, PASSWORD, totpSecret, nextCode } = require('../integration/lib');
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+describe('lab results in a browser', () => {
+  let srv; let browser;
+  before(async () => {
+    srv = await startServer({ patients: 2 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  after(async () => {
+    if (browser) await browser.close();
+    await srv.stop();
+  });
+
+  // A page that records CSP violations and script errors.
+  async function newPage() {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    const violations = [];
+    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
+    page.on('pageerror', (e) => violations.push(String(e)));
+    return { context, page, violations };
+  }
+
+  async function login(page, email) {
+    await page.goto(`http://localhost:${srv.port}/login`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    if (/\/login\/mfa$/.test(page.url())) {
+      const code = await nextCode(srv.dir, totpSecret(srv.dir, email), email);
+      await page.getByLabel('Code').fill(code);
+      await page.getByRole('button', { name: 'Continue' }).click();
+    }
+  }
+
+  const fitsPhone = (page) => page.evaluate(() => document.documentElement.scrollWidth <= 360);
+
+  it('a patient opens a result and sees each value drawn against its range, and a trend', async () => {
+    const { context, page, violations } = await newPage();
+    await login(page, 'patient1@demo.test');
+    await page.getByRole('link', { name: 'My results' }).click();
+    await page.waitForURL(/\/results$/);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'My results');
+    assert.ok(await fitsPhone(page));
+    // Abnormal results say so in words.
+    assert.ok(await page.getByText('Outside the normal range').count() >= 1);
+    await page.locator('ul.results li a').filter({ hasText: 'Blood chemistry' }).first().click();
+    await page.waitForURL(/\/results\/[0-9a-f]{32}$/);
+    const bars = page.getByRole('img', { name: /normal range/ });
+    assert.ok(await bars.count() >= 1);
+    const bar = bars.first();
+    assert.ok(await bar.isVisible());
+    const box = await bar.boundingBox();
+    assert.ok(box.width > 100 && box.width <= 360, `bar width ${box.width}`);
+    // The marker sits on the bar, the band inside it.
+    const marker = await page.locator('svg.rangebar .bar-marker').first().boundingBox();
+    assert.ok(marker.x >= box.x - 4 && marker.x + marker.width <= box.x + box.width + 4);
+    assert.ok(await page.locator('svg.rangebar .bar-band').count() >= 1);
+    assert.ok(await fitsPhone(page));
+    await page.getByRole('link', { name: '← My results' }).click();
+    await page.getByRole('link', { name: 'HbA1c over time' }).click();
+    await page.waitForURL(/\/results\/trend\?code=4548-4$/);
+    assert.ok(await page.getByRole('img', { name: /Chart of HbA1c/ }).isVisible());
+    assert.equal(await page.locator('table.list tbody tr').count(), 4);
+    assert.ok(await fitsPhone(page));
+    assert.deepEqual(violations, []);
+    await context.close();
+  });
+
+  it('a clinician releases a held result with a comment, and the patient then sees it', async () => {
+    const { context, page, violations } = await newPage();
+    await login(page, 'clinician1@demo.test');
+    await page.getByRole('link', { name: 'Results inbox' }).click();
+    await page.waitForURL(/\/results\/inbox$/);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Results inbox');
+    // Abnormal first: the first row is flagged in words.
+    assert.match(await page.locator('table.inbox tbody tr').first().textContent(), /Abnormal|Critical/);
+    const row = page.locator('table.inbox tbody tr').filter({ hasText: 'Normal' }).filter({ hasText: 'Blood chemistry' }).first();
+    const patientName = (await row.locator('td').nth(1).textContent()).trim();
+    await row.getByRole('link').click();
+    await page.waitForURL(/\/results\/[0-9a-f]{32}$/);
+    const resultUrl = page.url();
+    assert.match(await page.locator('dl.facts').textContent(), /Not yet: by the practice's rules|No: held for a clinician/);
+    await page.getByLabel('Comment for the patient (optional)').fill('Kidney tests are normal. No action needed.');
+    await page.getByRole('button', { name: 'Release result' }).click();
+    await page.waitForURL(resultUrl);
+    assert.match(await page.locator('dl.facts').textContent(), /Yes, by a clinician/);
+    assert.equal(await page.getByRole('button', { name: 'Release result' }).count(), 0);
+    assert.deepEqual(violations, []);
+    await context.close();
+
+    // The patient whose result it was now sees it, with the comment.
+    const names = { 'patient1@demo.test': null, 'patient2@demo.test': null };
+    const patient = await newPage();
+    for (const email of Object.keys(names)) {
+      await login(patient.page, email);
+      const r = await patient.page.goto(resultUrl);
+      names[email] = r.status();
+      if (r.status() === 200) {
+        assert.equal(await patient.page.getByRole('heading', { name: 'Your clinician\'s comment' }).count(), 1);
+        assert.match(await patient.page.locator('main').textContent(), /Kidney tests are normal\. No action needed\./);
+      }
+      await patient.page.getByRole('button', { name: 'Log out' }).click();
+      await patient.page.waitForURL(/\/login$/);
+    }
+    // Exactly one of them (the result's own patient) sees it; the other gets not found.
+    assert.deepEqual(Object.values(names).sort(), [200, 404], `${patientName}: ${JSON.stringify(names)}`);
+    assert.deepEqual(patient.violations, []);
+    await patient.context.close();
+  });
+});
