@@ -57,6 +57,7 @@ HARNESSES=(
 	"webauthn_auth_data|2048|90|src/crypto/webauthn.c src/util/conf.c"
 	"webauthn_cose_key|256|80|src/crypto/webauthn.c src/util/conf.c"
 	"webauthn_client_data|2048|25|src/crypto/webauthn.c src/util/conf.c"
+	"communication_json|65536|70|ALL"
 )
 
 OUT=build/fuzz

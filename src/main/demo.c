@@ -304,6 +304,8 @@ int cmd_demo(int argc, char **argv)
 		actor_for(&acct_id, ROLE_PATIENT, NULL, &pat_id, &self);
 		if (seed_documents(&clinician, &self, &pat_id, given, family, i) != 0)
 			goto out;
+		if (demo_messages(&clinician, &self, &pat_id, i) != 0)
+			goto out;
 		fprintf(logins, "%s\t%s\tpatient\t-\n", email, pw);
 		if (i % 200 == 0 && (store_commit() != 0 || store_begin() != 0))
 			goto out;

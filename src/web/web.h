@@ -68,6 +68,17 @@ struct login_result;
 int web_passkey_assertion(struct request *req, struct login_result *lr, const char **error);
 /* The list of the actor's passkeys with add and remove, for the two-step sign-in page. */
 void web_passkey_manage_section(struct request *req, struct buf *b);
+/* Secure messages, the access log and the export (pages_messages.c). */
+void web_messages(struct request *req, struct response *res);
+void web_message_new(struct request *req, struct response *res);
+void web_patient_messages(struct request *req, struct response *res);
+void web_patient_message_new(struct request *req, struct response *res);
+void web_message_thread(struct request *req, struct response *res);
+void web_message_reply(struct request *req, struct response *res);
+void web_inbox(struct request *req, struct response *res);
+void web_access_log(struct request *req, struct response *res);
+void web_export(struct request *req, struct response *res);
+void web_export_download(struct request *req, struct response *res);
 
 /* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
 struct document_view;

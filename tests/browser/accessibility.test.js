@@ -19,8 +19,10 @@ const PAGES = {
   anonymous: [() => '/login'],
   'patient1@demo.test': [
     () => '/documents', (fx) => `/documents/${fx.did}`, () => '/security', () => '/sessions', () => '/mfa/setup',
+    () => '/messages', (fx) => `/messages/${fx.tid}`, () => '/access-log', () => '/export',
   ],
-  'clinician1@demo.test': [() => '/patients', (fx) => `/patients/${fx.pid}`, () => '/sessions'],
+  'clinician1@demo.test': [() => '/patients', (fx) => `/patients/${fx.pid}`, () => '/sessions', () => '/inbox',
+    (fx) => `/messages/${fx.tid}`, (fx) => `/patients/${fx.pid}/messages`],
   'admin1@demo.test': [() => '/practice'],
   'operator@demo.test': [() => '/operator'],
 };
@@ -46,7 +48,9 @@ describe('accessibility of every page (axe-core)', () => {
     const p = new Client(srv.base);
     await p.login('patient1@demo.test');
     const docs = (await p.fhir(`DocumentReference?patient=${p.session.patient}`)).json();
-    fx = { pid: p.session.patient, did: docs.entry[0].resource.id };
+    // a thread of the demo's, with messages from both sides
+    const tid = (await p.get('/messages')).text.match(/href="\/messages\/([0-9a-f]{32})"/)[1];
+    fx = { pid: p.session.patient, did: docs.entry[0].resource.id, tid };
   });
   after(async () => {
     if (browser) await browser.close();

@@ -32,6 +32,10 @@ const ALLOW = {
   'document.list': ['self', 'proxyDocuments', 'clinician'],
   'document.read': ['self', 'proxyDocuments', 'clinician'],
   'document.create': ['self', 'proxyDocuments', 'clinician'],
+  'message.list': ['self', 'clinician'],
+  'message.read': ['self', 'clinician'],
+  'message.send': ['self', 'clinician'],
+  'accesslog.read': ['self'],
 };
 
 // Routes about P1. fx holds P1's ids; body(actor) builds a write's body for that actor.
@@ -64,6 +68,35 @@ const ROUTES = [
       }),
     }),
   },
+  { name: 'message thread page', action: 'message.read', path: (f) => `/messages/${f.tid}` },
+  { name: 'messages with a patient page', action: 'message.list', path: (f) => `/patients/${f.pid}/messages` },
+  {
+    name: 'new message to a patient page', action: 'message.send', method: 'POST', path: (f) => `/patients/${f.pid}/messages`,
+    request: (c) => { const m = multipart({ csrf: c.csrf, subject: 'Matrix', body: 'Matrix message' }, []); return { body: m.body, headers: { 'Content-Type': m.type }, csrf: false }; },
+  },
+  {
+    name: 'message reply page', action: 'message.send', method: 'POST', path: (f) => `/messages/${f.tid}/reply`,
+    request: (c) => { const m = multipart({ csrf: c.csrf, body: 'Matrix reply' }, []); return { body: m.body, headers: { 'Content-Type': m.type }, csrf: false }; },
+  },
+  { name: 'FHIR Communication search', action: 'message.list', path: (f) => `/fhir/R4/Communication?patient=${f.pid}` },
+  { name: 'FHIR Communication read', action: 'message.read', path: (f) => `/fhir/R4/Communication/${f.mid}` },
+  {
+    name: 'FHIR Communication create (new thread)', action: 'message.send', method: 'POST', path: () => '/fhir/R4/Communication',
+    request: (c, staff, f) => ({
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Communication', status: 'completed', subject: { reference: `Patient/${f.pid}` },
+        topic: { text: 'Matrix' }, payload: [{ contentString: 'Matrix message' }] }),
+    }),
+  },
+  {
+    name: 'FHIR Communication create (reply)', action: 'message.send', method: 'POST', path: () => '/fhir/R4/Communication',
+    request: (c, staff, f) => ({
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Communication', status: 'completed', inResponseTo: [{ reference: `Communication/${f.mid}` }],
+        payload: [{ contentString: 'Matrix reply' }] }),
+    }),
+  },
+  { name: 'FHIR AuditEvent search (access log)', action: 'accesslog.read', path: (f) => `/fhir/R4/AuditEvent?patient=${f.pid}` },
 ];
 
 function shape(r) {
@@ -81,8 +114,13 @@ describe('authorization matrix: every actor against one patient\'s record', () =
     }
     const pid = clients.self.session.patient;
     const docs = (await clients.self.fhir(`DocumentReference?patient=${pid}`)).json();
-    fx = { pid, did: docs.entry[0].resource.id };
-    random = { pid: randomId(), did: randomId() };
+    // A message thread of P1's, started by P1.
+    const m = multipart({ csrf: clients.self.csrf, subject: 'Matrix thread', body: 'Hello' }, []);
+    const sent = await clients.self.post('/messages', { body: m.body, headers: { 'Content-Type': m.type }, csrf: false });
+    const tid = sent.headers.get('location').split('/').pop();
+    const mid = (await clients.self.fhir(`Communication?patient=${pid}`)).json().entry[0].resource.id;
+    fx = { pid, did: docs.entry[0].resource.id, tid, mid };
+    random = { pid: randomId(), did: randomId(), tid: randomId(), mid: randomId() };
     // Proxy grants from P1, written as the proxy page would (the gate reads them per request).
     const now = Math.floor(Date.now() / 1000);
     const grant = (who, scopes, notAfter, revoked) => sqlite(srv.dir,

@@ -104,7 +104,7 @@ describe('journeys', () => {
     assertValidFhir(cs);
     assert.equal(cs.fhirVersion, '4.0.1');
     const types = cs.rest[0].resource.map((r) => r.type).sort();
-    assert.deepEqual(types, ['Binary', 'DocumentReference', 'Patient']);
+    assert.deepEqual(types, ['AuditEvent', 'Binary', 'Communication', 'DocumentReference', 'Patient']);
 
     const c = new Client(srv.base);
     await c.login('patient2@demo.test');

@@ -15,6 +15,7 @@ static const struct {
 	{"breaker", test_breaker}, {"keys", test_keys},   {"checkpoint", test_checkpoint},
 	{"pwrules", test_pwrules}, {"maillane", test_mail_lane},
 	{"webauthn", test_webauthn},
+	{"inbox", test_inbox}, {"accesslog", test_accesslog_fold},
 };
 
 int main(void)

@@ -27,5 +27,7 @@ void test_checkpoint(void);
 void test_pwrules(void);
 void test_mail_lane(void);
 void test_webauthn(void);
+void test_inbox(void);
+void test_accesslog_fold(void);
 
 #endif
