@@ -59,6 +59,7 @@ HARNESSES=(
 	"webauthn_cose_key|256|80|src/crypto/webauthn.c src/util/conf.c"
 	"webauthn_client_data|2048|25|src/crypto/webauthn.c src/util/conf.c"
 	"result_json|65536|150|ALL"
+	"communication_json|65536|70|ALL"
 )
 
 OUT=build/fuzz

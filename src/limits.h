@@ -81,4 +81,22 @@
  * 100 MB of JSON; more than 1 GB is refused rather than read into memory. */
 #define LIMIT_CHECKPOINT_FILE_BYTES (1024L * 1024 * 1024)
 
+/* Secure messages: a subject is a line, a body a letter's worth (the sealed record, as JSON
+ * with an attachment's name, stays far below RECORD_PLAINTEXT_MAX). One attachment per
+ * message, smaller than a document upload: a photo or a scanned page, not an archive. A
+ * thread holds at most LIMIT_LIST messages; the practice inbox shows this many threads. */
+#define LIMIT_MESSAGE_SUBJECT 150u
+#define LIMIT_MESSAGE_BODY 5000u
+#define LIMIT_MESSAGE_ATTACHMENT_BYTES (10u * 1024u * 1024u)
+#define LIMIT_INBOX_THREADS 50u
+
+/* A patient's access log: audit records read per page (runs of the same access are folded
+ * into one line, so a page shows fewer lines than this). */
+#define LIMIT_ACCESSLOG_PAGE 200u
+
+/* The whole-record export inlines a document's bytes when it is at most this big, and at
+ * most this much in all; larger ones are referenced by their Binary url. */
+#define LIMIT_EXPORT_INLINE_DOC (256u * 1024u)
+#define LIMIT_EXPORT_INLINE_TOTAL (8u * 1024u * 1024u)
+
 #endif

@@ -25,6 +25,8 @@ enum domain_rc {
 			     * account locked pending review */
 	DOMAIN_GONE,        /* the patient's key was destroyed (crypto-shredded): their record
 			     * and documents can no longer be read by anyone (410) */
+	DOMAIN_STEP_UP,     /* allowed, but only with a fresh second factor (policy_factor_fresh):
+			     * pages send the user to /step-up, FHIR answers 401 */
 };
 
 struct patient_view {

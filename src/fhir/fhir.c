@@ -115,6 +115,24 @@ void fhir_metadata(struct request *req, struct response *res)
 		"documentation", "Required. The patient whose documents to list.", "type", "Binary",
 		"interaction", "code", "read");
 	json_t *resources = json_object_get(json_array_get(json_object_get(o, "rest"), 0), "resource");
+	/* Patient/{id}/$everything (fhir_everything.c) */
+	json_object_set_new(json_array_get(resources, 0), "operation",
+			    json_pack("[{s:s, s:s, s:s}]", "name", "everything", "definition",
+				      "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+				      "documentation", "The whole record (the patient only, with a "
+				      "second factor passed in the last 5 minutes)."));
+	/* secure messages (fhir_messages.c) and the patient's access log (fhir_accesslog.c) */
+	json_array_append_new(resources,
+			      json_pack("{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}]}", "type",
+					"Communication", "interaction", "code", "read", "code",
+					"search-type", "code", "create", "searchParam", "name",
+					"patient", "type", "reference", "documentation",
+					"Required. The patient whose messages to list."));
+	json_array_append_new(resources,
+			      json_pack("{s:s, s:[{s:s}], s:[{s:s, s:s, s:s}]}", "type", "AuditEvent",
+					"interaction", "code", "search-type", "searchParam", "name",
+					"patient", "type", "reference", "documentation",
+					"Required. Who has seen this record: for the patient only."));
 	fhir_medications_capability(resources);
 	fhir_appointments_capability(resources);
 	fhir_results_capability(resources);
@@ -326,15 +344,9 @@ int fhir_docref_parse(const char *json, size_t len, struct arena *a, enum docume
 		      struct document_new *out, const char **why)
 {
 	memset(out, 0, sizeof(*out));
-	json_error_t err;
-	json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
+	json_t *o = fhir_parse_resource(json, len, "DocumentReference", why);
 	int rc = -1;
-	*why = "The body is not valid JSON";
-	if (!json_is_object(o))
-		goto out;
-	*why = "resourceType must be DocumentReference";
-	const char *rt = json_string_value(json_object_get(o, "resourceType"));
-	if (rt == NULL || strcmp(rt, "DocumentReference") != 0)
+	if (o == NULL)
 		goto out;
 	*why = "subject.reference must be Patient/{id}";
 	const char *subject = json_string_value(json_object_get(json_object_get(o, "subject"), "reference"));
@@ -394,6 +406,25 @@ out:
 	return rc;
 }
 
+json_t *fhir_parse_resource(const char *json, size_t len, const char *type, const char **why)
+{
+	json_error_t err;
+	json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
+	*why = "The body is not valid JSON";
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	const char *rt = json_string_value(json_object_get(o, "resourceType"));
+	if (rt == NULL || strcmp(rt, type) != 0) {
+		*why = "resourceType is not the one this endpoint takes";
+		json_decref(o);
+		return NULL;
+	}
+	*why = NULL;
+	return o;
+}
+
 bool fhir_json_body(struct request *req, struct response *res)
 {
 	const char *ct = req->content_type;
@@ -446,4 +477,37 @@ void fhir_bundle_add_hex(struct request *req, json_t *bundle, const char *type, 
 					resource, "search", "mode", "match"));
 	json_object_set_new(bundle, "total",
 			    json_integer((json_int_t)json_array_size(json_object_get(bundle, "entry"))));
+}
+
+bool fhir_params_check(struct request *req, struct response *res, const char *const *allowed)
+{
+	if (fhir_params_ok(req, allowed) == 0)
+		return true;
+	fhir_error(req, res, 400, "Unsupported search parameter");
+	return false;
+}
+
+int fhir_search_patient(struct request *req, struct response *res, const char *const *allowed,
+			struct id *out)
+{
+	if (!fhir_params_check(req, res, allowed))
+		return -1;
+	const char *p = request_query(req, "patient");
+	if (p == NULL) {
+		fhir_error(req, res, 400, "The patient search parameter is required");
+		return -1;
+	}
+	if (strncmp(p, "Patient/", 8) == 0)
+		p += 8;
+	return id_parse(out, p, strlen(p)) == 0 ? 0 : 1;
+}
+
+json_t *fhir_patient_resource(const struct patient_view *p)
+{
+	return patient_json(p);
+}
+
+json_t *fhir_docref_resource(const struct document_view *v)
+{
+	return docref_json(v);
 }

@@ -57,5 +57,26 @@ int fhir_appointments_everything(const struct actor *a, const struct id *patient
 /* Append this part's resources to the CapabilityStatement's rest[0].resource. */
 void fhir_medications_capability(json_t *resources);
 void fhir_appointments_capability(json_t *resources);
+/* Secure messages as Communication (fhir_messages.c). */
+void fhir_communication_search(struct request *req, struct response *res);
+void fhir_communication_read(struct request *req, struct response *res);
+void fhir_communication_create(struct request *req, struct response *res);
+/*
+ * Map a posted Communication (JSON bytes) onto a message: a reply when it has inResponseTo
+ * (one Communication/{id}), else a new thread (subject.reference Patient/{id}, topic.text);
+ * payload: one contentString and at most one contentAttachment (base64 data, decoded into
+ * the arena). 0 on success; -1 with *why set to a message for the client.
+ */
+struct message_new;
+int fhir_communication_parse(const char *json, size_t len, struct arena *a, struct message_new *out,
+			     const char **why);
+/* A patient's own access log as AuditEvent (fhir_accesslog.c). */
+void fhir_auditevent_search(struct request *req, struct response *res);
+/* Patient/{id}/$everything: the whole record as one Bundle (fhir_everything.c). */
+void fhir_patient_everything_op(struct request *req, struct response *res);
+/* The Bundle for the actor's export of patient (the export page uses it too): DOMAIN_OK with
+ * *out (the caller owns it), DOMAIN_STEP_UP without a fresh second factor, or a refusal. */
+#include <jansson.h>
+int fhir_everything_bundle(struct request *req, const struct id *patient, json_t **out);
 
 #endif

@@ -28,5 +28,38 @@ void fhir_domain_error(struct request *req, struct response *res, int rc, const 
 /* Whether a posted resource is JSON (application/fhir+json or application/json); when not,
  * answers 415 and returns false. */
 bool fhir_json_body(struct request *req, struct response *res);
+/* The same as fhir_params_ok, answering 400 itself; true when the request may go on. */
+bool fhir_params_check(struct request *req, struct response *res, const char *const *allowed);
+/* A search by patient: only the parameters in allowed, and the id of its `patient` parameter
+ * ("ID" or "Patient/ID"): 0; -1 (400 answered) when a parameter is not allowed or patient is
+ * missing; 1 when it is not an id (then answer as not found). */
+int fhir_search_patient(struct request *req, struct response *res, const char *const *allowed,
+			struct id *out);
+/* Parse a posted resource: a JSON object (no duplicate keys) of resourceType `type`; NULL
+ * with *why set otherwise. The caller owns the result. */
+json_t *fhir_parse_resource(const char *json, size_t len, const char *type, const char **why);
+json_t *fhir_patient_resource(const struct patient_view *p);
+json_t *fhir_docref_resource(const struct document_view *v);
+
+/*
+ * $everything appenders: append the resources of one patient as Bundle entries to `entries`
+ * (a JSON array), each entry {"fullUrl": "Type/id", "resource": {...}}: fhir_everything.c makes
+ * fullUrl absolute and sets search.mode. Each appender uses the same domain functions (gate,
+ * filtering, audit) as its search; a DOMAIN_NOT_FOUND (the actor may not see that part)
+ * appends nothing and is not an error. Returns a domain_rc.
+ */
+typedef int (*fhir_everything_fn)(const struct actor *a, const struct id *patient,
+				  struct arena *ar, json_t *entries);
+/* Append {"fullUrl": "type/id", "resource": resource} (stealing resource). */
+int fhir_entry_append(json_t *entries, const char *type, const struct id *id, json_t *resource);
+
+int fhir_patient_everything(const struct actor *a, const struct id *patient, struct arena *ar,
+			    json_t *entries);
+int fhir_docref_everything(const struct actor *a, const struct id *patient, struct arena *ar,
+			   json_t *entries);
+int fhir_messages_everything(const struct actor *a, const struct id *patient, struct arena *ar,
+			     json_t *entries);
+int fhir_accesslog_everything(const struct actor *a, const struct id *patient, struct arena *ar,
+			      json_t *entries);
 
 #endif

@@ -30,4 +30,10 @@ int wants_help(int argc, char **argv);
 /* A progress line on stderr ("what: done/total"), rewritten in place, ended at done == total. */
 void show_progress(const char *what, int64_t done, int64_t total);
 
+/* Demo data of each part of the portal, for one patient (demo_<part>.c). */
+struct actor;
+struct id;
+int demo_messages(const struct actor *clinician, const struct actor *self, const struct id *patient,
+		  unsigned long i);
+
 #endif

@@ -309,6 +309,8 @@ int cmd_demo(int argc, char **argv)
 			goto out;
 		if (demo_careplan(&clinician, &self, &pat_id, i) != 0)
 			goto out;
+		if (demo_messages(&clinician, &self, &pat_id, i) != 0)
+			goto out;
 		fprintf(logins, "%s\t%s\tpatient\t-\n", email, pw);
 		if (i % 200 == 0 && (store_commit() != 0 || store_begin() != 0))
 			goto out;

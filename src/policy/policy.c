@@ -257,6 +257,23 @@ bool policy_may_set_result_preference(const struct grant *g)
 	return g != NULL && grant_for_patient(g, &g->patient) && g->via == VIA_SELF;
 }
 
+bool policy_may_view_inbox(const struct actor *actor)
+{
+	return actor != NULL && actor->role == ROLE_CLINICIAN && actor->mfa && actor->has_practice;
+}
+
+bool policy_thread_in_reach(const struct actor *actor, const struct grant *g,
+			    const struct id *thread_practice)
+{
+	if (actor == NULL || g == NULL || thread_practice == NULL)
+		return false;
+	if (g->via == VIA_SELF || g->via == VIA_PROXY)
+		return actor->role == ROLE_PATIENT;
+	if (g->via == VIA_STAFF)
+		return actor->has_practice && id_eq(&actor->practice, thread_practice);
+	return g->via == VIA_LOCAL;
+}
+
 bool action_is_write(enum action action)
 {
 	switch (action) {

@@ -111,6 +111,15 @@ bool policy_may_work_queue(const struct actor *actor, const struct id *practice)
 bool policy_may_view_result_inbox(const struct actor *actor);
 bool policy_may_manage_result_rules(const struct actor *actor);
 bool policy_may_set_result_preference(const struct grant *g);
+/* Who may see a practice's message inbox (threads and unread counts across its patients):
+ * clinicians of that practice, after their second factor. Each thread's patient still goes
+ * through policy_decide. */
+bool policy_may_view_inbox(const struct actor *actor);
+/* A message thread is between a patient and one practice: a patient or proxy reaches every
+ * thread of the record the grant is for; staff only their own practice's threads, even for a
+ * patient also enrolled elsewhere. */
+bool policy_thread_in_reach(const struct actor *actor, const struct grant *g,
+			    const struct id *thread_practice);
 
 /* The scope a proxy needs for an action; 0 for actions a proxy may never take (granting
  * access onward, reading the access log, exporting the whole record). Patient demographics

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "domain/messages.h"
 #include "policy/policy.h"
 
 void html_text(struct buf *b, const char *s)
@@ -56,11 +57,20 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 		if (a->role == ROLE_PATIENT)
 			html_raw(b, "<a href=\"/documents\">My documents</a><a href=\"/results\">My results</a>"
 				    "<a href=\"/medications\">Medications</a><a href=\"/appointments\">"
-				    "Appointments</a><a href=\"/security\">Security</a>");
-		if (a->role == ROLE_CLINICIAN)
-			html_raw(b, "<a href=\"/patients\">Patients</a><a href=\"/results/inbox\">Results "
-				    "inbox</a><a href=\"/repeats\">Repeats</a><a href=\"/day\">My day</a>"
-				    "<a href=\"/slots\">Slots</a>");
+				    "Appointments</a><a href=\"/messages\">Messages</a><a href=\"/access-log\">"
+				    "Access log</a><a href=\"/security\">Security</a>");
+		if (a->role == ROLE_CLINICIAN) {
+			html_raw(b, "<a href=\"/patients\">Patients</a>");
+			int64_t unread = message_inbox_unread(a);
+			if (unread > 0)
+				buf_printf(b, "<a href=\"/inbox\">Inbox <span class=\"badge\">%lld</span>"
+					      "<span class=\"visually-hidden\"> unread</span></a>",
+					   (long long)unread);
+			else
+				html_raw(b, "<a href=\"/inbox\">Inbox</a>");
+			html_raw(b, "<a href=\"/results/inbox\">Results inbox</a><a href=\"/repeats\">Repeats"
+				    "</a><a href=\"/day\">My day</a><a href=\"/slots\">Slots</a>");
+		}
 		if (a->role == ROLE_PRACTICE_ADMIN)
 			html_raw(b, "<a href=\"/practice/result-rules\">Release rules</a>");
 		if (a->role == ROLE_OPERATOR)

@@ -580,6 +580,8 @@ void web_patient(struct request *req, struct response *res)
 	html_text(b, pid_hex);
 	html_raw(b, "/medications\">Medications and repeat requests</a></p><p><a href=\"/patients/");
 	html_text(b, pid_hex);
+	html_raw(b, "/messages\">Messages with this patient</a></p><p><a href=\"/patients/");
+	html_text(b, pid_hex);
 	html_raw(b, "/invite\">Invite this patient to use the portal</a></p><h2>Documents</h2>");
 	document_rows(b, docs, n);
 	upload_form(b, &pid, req->csrf, true);
@@ -599,24 +601,10 @@ static char *slice_dup(struct request *req, struct slice s)
 
 void web_document_upload(struct request *req, struct response *res)
 {
-	struct slice boundary;
 	struct multipart_part parts[LIMIT_MULTIPART_PARTS];
 	size_t n = 0;
-	const char *ct = req->content_type;
-	if (ct == NULL || multipart_boundary(ct, strlen(ct), &boundary) != 0) {
-		web_error(req, res, 415, "Send the upload form as multipart/form-data.");
+	if (web_multipart(req, res, parts, &n) != 0)
 		return;
-	}
-	if (multipart_parse(req->body.data ? req->body.data : "", req->body.len, boundary, parts,
-			    LIMIT_MULTIPART_PARTS, &n) != 0) {
-		web_error(req, res, 400, "The upload could not be read.");
-		return;
-	}
-	const struct multipart_part *csrf = multipart_get(parts, n, "csrf");
-	if (csrf == NULL || !request_csrf_ok(req, slice_dup(req, csrf->data))) {
-		web_error(req, res, 403, "Missing or wrong CSRF token.");
-		return;
-	}
 	const struct multipart_part *title = multipart_get(parts, n, "title");
 	const struct multipart_part *file = multipart_get(parts, n, "file");
 	const struct multipart_part *kind = multipart_get(parts, n, "kind");
@@ -1065,4 +1053,40 @@ void web_cookie(struct request *req, struct response *res, const char *name, con
 		int max_age)
 {
 	cookie_header(req, res, name, value, max_age);
+}
+
+/* --- shared with each part's pages (web_int.h) --- */
+
+int web_multipart(struct request *req, struct response *res, struct multipart_part *parts, size_t *n)
+{
+	struct slice boundary;
+	const char *ct = req->content_type;
+	*n = 0;
+	if (ct == NULL || multipart_boundary(ct, strlen(ct), &boundary) != 0) {
+		web_error(req, res, 415, "Send the upload form as multipart/form-data.");
+		return -1;
+	}
+	if (multipart_parse(req->body.data ? req->body.data : "", req->body.len, boundary, parts,
+			    LIMIT_MULTIPART_PARTS, n) != 0) {
+		web_error(req, res, 400, "The upload could not be read.");
+		return -1;
+	}
+	const struct multipart_part *csrf = multipart_get(parts, *n, "csrf");
+	if (csrf == NULL || !request_csrf_ok(req, slice_dup(req, csrf->data))) {
+		web_error(req, res, 403, "Missing or wrong CSRF token.");
+		return -1;
+	}
+	return 0;
+}
+
+const char *web_part_text(struct request *req, const struct multipart_part *parts, size_t n,
+			  const char *name)
+{
+	const struct multipart_part *p = multipart_get(parts, n, name);
+	return p ? slice_dup(req, p->data) : "";
+}
+
+const struct id *web_record(const struct request *req)
+{
+	return req->actor.has_record ? &req->actor.record : &req->actor.patient;
 }

@@ -94,6 +94,17 @@ void web_slots_publish(struct request *req, struct response *res);
 void web_day(struct request *req, struct response *res);
 void web_appointment_settings(struct request *req, struct response *res);
 void web_appointment_settings_save(struct request *req, struct response *res);
+/* Secure messages, the access log and the export (pages_messages.c). */
+void web_messages(struct request *req, struct response *res);
+void web_message_new(struct request *req, struct response *res);
+void web_patient_messages(struct request *req, struct response *res);
+void web_patient_message_new(struct request *req, struct response *res);
+void web_message_thread(struct request *req, struct response *res);
+void web_message_reply(struct request *req, struct response *res);
+void web_inbox(struct request *req, struct response *res);
+void web_access_log(struct request *req, struct response *res);
+void web_export(struct request *req, struct response *res);
+void web_export_download(struct request *req, struct response *res);
 
 /* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
 struct document_view;

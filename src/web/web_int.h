@@ -29,6 +29,13 @@ void web_cookie(struct request *req, struct response *res, const char *name, con
  * 403 and return false. */
 bool web_form_accepted(struct request *req, struct response *res, struct form_field *fields,
 		       size_t *n);
+/* A multipart form's parts, its CSRF token checked; 0, or -1 with the error answered. */
+int web_multipart(struct request *req, struct response *res, struct multipart_part *parts, size_t *n);
+/* A part's bytes as a NUL-terminated string in the arena ("" when absent). */
+const char *web_part_text(struct request *req, const struct multipart_part *parts, size_t n,
+			  const char *name);
+/* The record a patient-role page shows: the actor's own, or one held as proxy. */
+const struct id *web_record(const struct request *req);
 
 /* A patient's results as a section of their record page (staff; pages_results.c). A DOMAIN_
  * code: on anything but DOMAIN_OK nothing was written to b. */

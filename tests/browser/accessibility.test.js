@@ -21,10 +21,12 @@ const PAGES = {
     () => '/documents', (fx) => `/documents/${fx.did}`, () => '/security', () => '/sessions', () => '/mfa/setup',
     () => '/medications', () => '/appointments',
     () => '/results', (fx) => `/results/${fx.rid}`, () => '/results/trend?code=4548-4',
+    () => '/messages', (fx) => `/messages/${fx.tid}`, () => '/access-log', () => '/export',
   ],
   'clinician1@demo.test': [() => '/patients', (fx) => `/patients/${fx.pid}`, () => '/sessions',
     (fx) => `/patients/${fx.pid}/medications`, () => '/repeats', () => '/day', () => '/slots',
-    () => '/results/inbox', (fx) => `/results/${fx.hid}`, () => '/practice/result-rules'],
+    () => '/results/inbox', (fx) => `/results/${fx.hid}`, () => '/practice/result-rules', () => '/inbox',
+    (fx) => `/messages/${fx.tid}`, (fx) => `/patients/${fx.pid}/messages`],
   'admin1@demo.test': [() => '/practice', () => '/slots', () => '/practice/appointments', () => '/practice/result-rules'],
   'operator@demo.test': [() => '/operator'],
 };
@@ -52,7 +54,9 @@ describe('accessibility of every page (axe-core)', () => {
     const docs = (await p.fhir(`DocumentReference?patient=${p.session.patient}`)).json();
     const released = (await p.fhir(`DiagnosticReport?patient=${p.session.patient}`)).json().entry.map((e) => e.resource.id);
     const held = sqlite(srv.dir, `SELECT lower(hex(id)) FROM result WHERE patient_id = X'${p.session.patient}' AND release_at IS NULL LIMIT 1`);
-    fx = { pid: p.session.patient, did: docs.entry[0].resource.id, rid: released[0], hid: held };
+    // a thread of the demo's, with messages from both sides
+    const tid = (await p.get('/messages')).text.match(/href="\/messages\/([0-9a-f]{32})"/)[1];
+    fx = { pid: p.session.patient, did: docs.entry[0].resource.id, rid: released[0], hid: held, tid };
   });
   after(async () => {
     if (browser) await browser.close();

@@ -41,6 +41,10 @@ const ALLOW = {
   'result.read': ['self', 'proxyResults', 'clinician'],
   'result.create': ['clinician'],
   'result.release': ['clinician'],
+  'message.list': ['self', 'clinician'],
+  'message.read': ['self', 'clinician'],
+  'message.send': ['self', 'clinician'],
+  'accesslog.read': ['self'],
 };
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const form = (c, fields) => ({ body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM, csrf: false });
@@ -123,6 +127,35 @@ const ROUTES = [
     name: 'FHIR DiagnosticReport $release', action: 'result.release', method: 'POST', path: (f) => `/fhir/R4/DiagnosticReport/${f.hid2}/$release`,
     request: () => ({ body: '' }),
   },
+  { name: 'message thread page', action: 'message.read', path: (f) => `/messages/${f.tid}` },
+  { name: 'messages with a patient page', action: 'message.list', path: (f) => `/patients/${f.pid}/messages` },
+  {
+    name: 'new message to a patient page', action: 'message.send', method: 'POST', path: (f) => `/patients/${f.pid}/messages`,
+    request: (c) => { const m = multipart({ csrf: c.csrf, subject: 'Matrix', body: 'Matrix message' }, []); return { body: m.body, headers: { 'Content-Type': m.type }, csrf: false }; },
+  },
+  {
+    name: 'message reply page', action: 'message.send', method: 'POST', path: (f) => `/messages/${f.tid}/reply`,
+    request: (c) => { const m = multipart({ csrf: c.csrf, body: 'Matrix reply' }, []); return { body: m.body, headers: { 'Content-Type': m.type }, csrf: false }; },
+  },
+  { name: 'FHIR Communication search', action: 'message.list', path: (f) => `/fhir/R4/Communication?patient=${f.pid}` },
+  { name: 'FHIR Communication read', action: 'message.read', path: (f) => `/fhir/R4/Communication/${f.cid}` },
+  {
+    name: 'FHIR Communication create (new thread)', action: 'message.send', method: 'POST', path: () => '/fhir/R4/Communication',
+    request: (c, staff, f) => ({
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Communication', status: 'completed', subject: { reference: `Patient/${f.pid}` },
+        topic: { text: 'Matrix' }, payload: [{ contentString: 'Matrix message' }] }),
+    }),
+  },
+  {
+    name: 'FHIR Communication create (reply)', action: 'message.send', method: 'POST', path: () => '/fhir/R4/Communication',
+    request: (c, staff, f) => ({
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Communication', status: 'completed', inResponseTo: [{ reference: `Communication/${f.cid}` }],
+        payload: [{ contentString: 'Matrix reply' }] }),
+    }),
+  },
+  { name: 'FHIR AuditEvent search (access log)', action: 'accesslog.read', path: (f) => `/fhir/R4/AuditEvent?patient=${f.pid}` },
 ];
 
 function shape(r) {
@@ -151,11 +184,16 @@ describe('authorization matrix: every actor against one patient\'s record', () =
     const rid = sqlite(srv.dir, `SELECT lower(hex(id)) FROM repeat_request WHERE medication_id = X'${free[1].id}' AND state = 'requested'`);
     const aid = (await clients.self.fhir(`Appointment?patient=${pid}`)).json().entry[0].resource.id;
     const slots = (await clients.self.fhir('Slot')).json().entry.map((e) => e.resource.id);
-        const released = (await clients.self.fhir(`DiagnosticReport?patient=${pid}`)).json().entry.map((e) => e.resource.id);
+    const released = (await clients.self.fhir(`DiagnosticReport?patient=${pid}`)).json().entry.map((e) => e.resource.id);
     const held = sqlite(srv.dir, `SELECT lower(hex(id)) FROM result WHERE patient_id = X'${pid}' AND (release_at IS NULL OR release_at > unixepoch()) LIMIT 2`).split('\n');
     assert.equal(held.length, 2);
-    fx = { pid, did: docs.entry[0].resource.id, mid: free[0].id, rid, aid, slots, resid: released[0], hid1: held[0], hid2: held[1] };
-    random = { pid: randomId(), did: randomId(), mid: randomId(), rid: randomId(), aid: randomId(), slots, resid: randomId(), hid1: randomId(), hid2: randomId() };
+    // A message thread of P1's, started by P1.
+    const m = multipart({ csrf: clients.self.csrf, subject: 'Matrix thread', body: 'Hello' }, []);
+    const sent = await clients.self.post('/messages', { body: m.body, headers: { 'Content-Type': m.type }, csrf: false });
+    const tid = sent.headers.get('location').split('/').pop();
+    const cid = (await clients.self.fhir(`Communication?patient=${pid}`)).json().entry[0].resource.id;
+    fx = { pid, did: docs.entry[0].resource.id, mid: free[0].id, rid, aid, slots, resid: released[0], hid1: held[0], hid2: held[1], tid, cid };
+    random = { pid: randomId(), did: randomId(), mid: randomId(), rid: randomId(), aid: randomId(), slots, resid: randomId(), hid1: randomId(), hid2: randomId(), tid: randomId(), cid: randomId() };
     // Proxy grants from P1, written as the proxy page would (the gate reads them per request).
     const now = Math.floor(Date.now() / 1000);
     const grant = (who, scopes, notAfter, revoked) => sqlite(srv.dir,

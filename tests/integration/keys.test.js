@@ -318,6 +318,9 @@ describe('crypto-shredding', () => {
     assert.match(s.stdout, /shredded: their key is destroyed/);
     assert.equal(sqlite(dir, `SELECT count(*) FROM patient_key WHERE patient_id = x'${ids.p1}'`, 'keystore.db'), '0');
     assert.equal(sqlite(dir, `SELECT count(*) FROM document WHERE patient_id = x'${ids.p1}'`), '0');
+    // their messages too (the demo gives patient1 two conversations)
+    assert.equal(sqlite(dir, `SELECT count(*) FROM message WHERE patient_id = x'${ids.p1}'`), '0');
+    assert.equal(sqlite(dir, `SELECT count(*) FROM message_thread WHERE patient_id = x'${ids.p1}'`), '0');
     assert.equal(sqlite(dir, `SELECT length(phi) FROM patient WHERE id = x'${ids.p1}'`), '0');
     assert.equal(sqlite(dir, `SELECT count(*) FROM audit WHERE action = 'patient.shred' AND patient = '${ids.p1}'`), '1');
     // Their results go too, clear metadata included; other patients keep theirs.

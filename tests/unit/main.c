@@ -17,6 +17,7 @@ static const struct {
 	{"pwrules", test_pwrules}, {"maillane", test_mail_lane},
 	{"webauthn", test_webauthn},
 	{"results", test_results},
+	{"inbox", test_inbox}, {"accesslog", test_accesslog_fold},
 };
 
 int main(void)

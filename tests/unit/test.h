@@ -29,5 +29,7 @@ void test_pwrules(void);
 void test_mail_lane(void);
 void test_webauthn(void);
 void test_results(void);
+void test_inbox(void);
+void test_accesslog_fold(void);
 
 #endif

@@ -19,6 +19,8 @@
  * address) on this thread's connection to medkeep.db, reset and unbound; NULL on failure,
  * which SQLite treats as a misuse and answers with an error, never a crash. */
 sqlite3_stmt *store_module_stmt(const char *sql);
+/* The same on this thread's connection to audit.db (reading the trail; never writing it). */
+sqlite3_stmt *store_module_audit_stmt(const char *sql);
 
 /* Log the connection's last error for `what`; returns STORE_ERROR. */
 int sq_fail(const char *what);
@@ -29,6 +31,13 @@ bool sq_col_id(sqlite3_stmt *s, int col, struct id *out);
 /* Text and bytes columns are copied into the arena (NULL text stays NULL). */
 const char *sq_col_text(sqlite3_stmt *s, int col, struct arena *a);
 void sq_col_text_fixed(sqlite3_stmt *s, int col, char *out, size_t outsz);
+/* An audit record from a row of the 13 columns seq, ts_ms, actor, session, ip, action, patient,
+ * rtype, rid, outcome, bytes, prev, hash (in that order). */
+void sq_audit_row(sqlite3_stmt *s, struct audit_record *r);
 bool sq_col_bytes(sqlite3_stmt *s, int col, struct arena *a, struct bytes *out);
+
+/* Erase hooks of the module files, run by store_patient_erase inside its transaction (the
+ * patient's key is destroyed already: this removes what can no longer be read). */
+int store_messages_erase(const struct id *patient);
 
 #endif

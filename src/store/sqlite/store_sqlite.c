@@ -187,6 +187,21 @@ static const char *const migrations[] = {
 	" WITHOUT ROWID;"
 	"CREATE TABLE result_pref (patient_id BLOB PRIMARY KEY REFERENCES patient(id),"
 	" comment_first INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 14: messages: threads between a patient and a practice (subject sealed, VREC_MESSAGE)
+	 * with unread counts per side, and their messages (body sealed; an attachment is a
+	 * document of the patient) (store_messages.c) */
+	"CREATE TABLE message_thread (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" practice_id BLOB NOT NULL REFERENCES practice(id), created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL, subject BLOB NOT NULL, patient_unread INTEGER NOT NULL DEFAULT 0,"
+	" practice_unread INTEGER NOT NULL DEFAULT 0, n_messages INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX thread_by_patient ON message_thread(patient_id, updated);"
+	"CREATE INDEX thread_by_practice ON message_thread(practice_id, updated);"
+	"CREATE TABLE message (id BLOB PRIMARY KEY, thread_id BLOB NOT NULL REFERENCES message_thread(id),"
+	" patient_id BLOB NOT NULL REFERENCES patient(id), author_id BLOB NOT NULL,"
+	" from_practice INTEGER NOT NULL, created INTEGER NOT NULL, body BLOB NOT NULL,"
+	" attachment_id BLOB);"
+	"CREATE INDEX message_by_thread ON message(thread_id, created);"
+	"CREATE INDEX message_by_patient ON message(patient_id, created);",
 };
 
 /*
@@ -200,8 +215,11 @@ static const char *const audit_migrations[] = {
 	" rtype TEXT NOT NULL, rid TEXT NOT NULL, outcome TEXT NOT NULL, bytes INTEGER NOT NULL,"
 	" prev BLOB NOT NULL, hash BLOB NOT NULL);",
 	/* 2: signed checkpoints (docs/internals/CHECKPOINTS.md) */
-	"CREATE TABLE checkpoint (seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL,"
-	" head BLOB NOT NULL, key_id BLOB NOT NULL, sig BLOB NOT NULL);",
+	("CREATE TABLE checkpoint (seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL,"
+	 " head BLOB NOT NULL, key_id BLOB NOT NULL, sig BLOB NOT NULL);"),
+	/* 3: accesslog: a patient's own access log reads their records newest first
+	 * (store_accesslog.c), in time flat in the size of the trail */
+	"CREATE INDEX audit_by_patient ON audit(patient, seq) WHERE patient != '-';",
 };
 
 /*
@@ -508,11 +526,9 @@ static sqlite3_stmt *stmt(enum stmt_id i)
 	return c->stmts[i];
 }
 
-sqlite3_stmt *store_module_stmt(const char *sql)
+/* The cached module statement for sql on db (one of this thread's connections). */
+static sqlite3_stmt *module_stmt_on(struct conn *c, sqlite3 *db, const char *sql)
 {
-	struct conn *c = conn_get();
-	if (c == NULL || c->db == NULL)
-		return NULL;
 	for (size_t i = 0; i < c->n_mod; i++)
 		if (c->mod[i].sql == sql) {
 			sqlite3_reset(c->mod[i].s);
@@ -524,8 +540,8 @@ sqlite3_stmt *store_module_stmt(const char *sql)
 		return NULL;
 	}
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		log_warn("component=store op=prepare error=\"%s\"", sqlite3_errmsg(c->db));
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		log_warn("component=store op=prepare error=\"%s\"", sqlite3_errmsg(db));
 		sqlite3_finalize(st);
 		return NULL;
 	}
@@ -533,6 +549,22 @@ sqlite3_stmt *store_module_stmt(const char *sql)
 	c->mod[c->n_mod].s = st;
 	c->n_mod++;
 	return st;
+}
+
+sqlite3_stmt *store_module_stmt(const char *sql)
+{
+	struct conn *c = conn_get();
+	if (c == NULL || c->db == NULL)
+		return NULL;
+	return module_stmt_on(c, c->db, sql);
+}
+
+sqlite3_stmt *store_module_audit_stmt(const char *sql)
+{
+	struct conn *c = conn_get();
+	if (c == NULL || c->adb == NULL)
+		return NULL;
+	return module_stmt_on(c, c->adb, sql);
 }
 
 int sq_fail(const char *what)
@@ -1718,7 +1750,7 @@ int store_audit_checkpoints_each(int (*fn)(const struct audit_checkpoint *cp, vo
 	return rc;
 }
 
-static void audit_row(sqlite3_stmt *s, struct audit_record *r)
+void sq_audit_row(sqlite3_stmt *s, struct audit_record *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->seq = sqlite3_column_int64(s, 0);
@@ -1748,7 +1780,7 @@ int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *c
 	int rc = 0;
 	struct audit_record r;
 	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-		audit_row(s, &r);
+		sq_audit_row(s, &r);
 		rc = fn(&r, ctx);
 	}
 	sqlite3_finalize(s);
@@ -1767,7 +1799,7 @@ int store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n)
 	if (*out == NULL || c == NULL || sqlite3_prepare_v2(c->adb, sql, -1, &s, NULL) != SQLITE_OK)
 		return sq_fail("audit_alerts");
 	while (*n < 100 && sqlite3_step(s) == SQLITE_ROW)
-		audit_row(s, &(*out)[(*n)++]);
+		sq_audit_row(s, &(*out)[(*n)++]);
 	sqlite3_finalize(s);
 	return STORE_OK;
 }
@@ -2006,6 +2038,8 @@ int store_patient_erase(const struct id *patient, int64_t now)
 	int rc = run_with_id(S_DOCS_DELETE, patient, "docs_delete");
 	if (rc == STORE_OK)
 		rc = store_results_erase(patient);
+	if (rc == STORE_OK)
+		rc = store_messages_erase(patient);
 	if (rc == STORE_OK) {
 		sqlite3_stmt *s = stmt(S_PATIENT_ERASE);
 		sq_bind_id(s, 1, patient);

@@ -1,0 +1,215 @@
+/*
+ * A patient's own access log (accesslog.h). The trail is read through store_accesslog_list
+ * with an accesslog.read grant; who each actor was comes from unscoped account metadata
+ * (role, practice, own record, proxy grants held), so the log names no one: other patients
+ * never appear by name, staff appear as their role at their practice.
+ */
+#include "domain/accesslog.h"
+#include "domain/domain_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "limits.h"
+#include "store/accesslog.h"
+
+static const struct {
+	const char *action;
+	const char *rtype; /* NULL: any */
+	const char *words;
+} action_words[] = {
+	{"patient.read", NULL, "Saw your name, date of birth and NHI number"},
+	{"document.list", NULL, "Listed your documents"},
+	{"document.read", "Binary", "Downloaded a document"},
+	{"document.read", NULL, "Opened a document's details"},
+	{"document.create", NULL, "Added a document"},
+	{"result.list", NULL, "Listed your lab results"},
+	{"result.read", NULL, "Opened a lab result"},
+	{"result.create", NULL, "Filed a lab result"},
+	{"result.release", NULL, "Released a lab result to you"},
+	{"medication.list", NULL, "Saw your medications"},
+	{"medication.create", NULL, "Added a medication"},
+	{"repeat.request", NULL, "Asked for a repeat prescription"},
+	{"repeat.decide", NULL, "Decided on a repeat prescription"},
+	{"appointment.list", NULL, "Saw your appointments"},
+	{"appointment.book", NULL, "Booked an appointment"},
+	{"appointment.cancel", NULL, "Cancelled an appointment"},
+	{"message.list", NULL, "Listed your messages"},
+	{"message.read", NULL, "Read your messages"},
+	{"message.send", NULL, "Sent a message"},
+	{"proxy.list", NULL, "Saw who has access to your record"},
+	{"proxy.grant", NULL, "Gave someone access to your record"},
+	{"proxy.revoke", NULL, "Ended someone's access to your record"},
+	{"accesslog.read", NULL, "Looked at this access log"},
+	{"record.export", NULL, "Downloaded your whole record"},
+	{"notice.list", NULL, "Saw security notices"},
+};
+
+static const char *words_for(const char *action, const char *rtype)
+{
+	for (size_t i = 0; i < sizeof(action_words) / sizeof(*action_words); i++)
+		if (strcmp(action_words[i].action, action) == 0 &&
+		    (action_words[i].rtype == NULL || strcmp(action_words[i].rtype, rtype) == 0))
+			return action_words[i].words;
+	return NULL;
+}
+
+const char *access_via_label(enum access_via v)
+{
+	switch (v) {
+	case ACCESS_SELF:
+		return "You";
+	case ACCESS_PROXY:
+		return "Family or carer";
+	case ACCESS_STAFF:
+		return "Staff";
+	case ACCESS_BREAK_GLASS:
+		return "Break-glass";
+	case ACCESS_OTHER:
+		break;
+	}
+	return "Other";
+}
+
+/* Facts about each actor on the page, looked up once. */
+struct actor_cache {
+	char hex[ID_HEX_LEN + 1];
+	struct store_actor_facts facts;
+	const char *practice_name;
+};
+
+static int describe(const struct id *patient, const struct target *enrol, const struct audit_record *r,
+		    struct actor_cache *cache, size_t *n_cache, struct arena *ar, struct access_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->seq = r->seq;
+	e->newest_ms = e->oldest_ms = r->ts_ms;
+	e->count = 1;
+	for (int i = 0; i < 16; i++)
+		snprintf(e->key + 2 * i, 3, "%02x", r->hash[i]);
+	snprintf(e->action, sizeof(e->action), "%s", r->action);
+	snprintf(e->rtype, sizeof(e->rtype), "%s", r->rtype);
+	snprintf(e->outcome, sizeof(e->outcome), "%s", r->outcome);
+	snprintf(e->session, sizeof(e->session), "%s", r->session);
+	snprintf(e->actor, sizeof(e->actor), "%s", r->actor);
+	e->has_rid = id_parse(&e->rid, r->rid, strlen(r->rid)) == 0;
+	e->allowed = strcmp(r->outcome, AUDIT_ALLOW) == 0;
+	const char *w = words_for(r->action, r->rtype);
+	e->what = w ? w : arena_strdup(ar, r->action);
+
+	struct actor_cache *c = NULL;
+	for (size_t i = 0; i < *n_cache && c == NULL; i++)
+		if (strcmp(cache[i].hex, r->actor) == 0)
+			c = &cache[i];
+	if (c == NULL && *n_cache < LIMIT_ACCESSLOG_PAGE) {
+		c = &cache[(*n_cache)++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->hex, sizeof(c->hex), "%s", r->actor);
+		struct id acct;
+		if (id_parse(&acct, r->actor, strlen(r->actor)) == 0 &&
+		    store_actor_facts(&acct, patient, &c->facts) != STORE_OK)
+			return DOMAIN_ERROR;
+		if (c->facts.has_practice && c->facts.role != ROLE_PATIENT)
+			store_practice_name(&c->facts.practice, ar, &c->practice_name);
+	}
+	const struct store_actor_facts *f = c ? &c->facts : NULL;
+	e->role = f && f->exists ? f->role : ROLE_NONE;
+	if (f && f->exists && f->has_patient && id_eq(&f->patient, patient)) {
+		e->via = ACCESS_SELF;
+		e->who = "You";
+	} else if (f && f->exists && f->role == ROLE_PATIENT) {
+		e->via = f->ever_proxy ? ACCESS_PROXY : ACCESS_OTHER;
+		e->who = f->ever_proxy ? "Someone you gave family or carer access" : "Another portal account";
+	} else if (f && f->exists && (f->role == ROLE_CLINICIAN || f->role == ROLE_PRACTICE_ADMIN)) {
+		bool enrolled = false;
+		for (size_t i = 0; i < enrol->n_practices && i < TARGET_MAX_PRACTICES; i++)
+			enrolled |= f->has_practice && id_eq(&enrol->practices[i], &f->practice);
+		/* outside the patient's practices, only break-glass gets in; a refused try is
+		 * someone else's, not break-glass */
+		e->via = enrolled ? ACCESS_STAFF : e->allowed ? ACCESS_BREAK_GLASS : ACCESS_OTHER;
+		e->practice_name = c->practice_name;
+		e->who = arena_printf(ar, "%s at %s", f->role == ROLE_CLINICIAN ? "A clinician" : "A practice administrator",
+				      c->practice_name ? c->practice_name : "a practice");
+	} else if (f && f->exists && f->role == ROLE_OPERATOR) {
+		e->via = ACCESS_OTHER;
+		e->who = "A service operator";
+	} else {
+		e->via = ACCESS_OTHER;
+		e->who = "Someone not signed in";
+	}
+	if (strncmp(r->action, "breakglass", 10) == 0)
+		e->via = ACCESS_BREAK_GLASS;
+	return e->who ? DOMAIN_OK : DOMAIN_ERROR;
+}
+
+int accesslog_read(const struct actor *a, const struct id *patient, int64_t before, bool others_only,
+		   struct arena *ar, struct access_entry **out, size_t *n, int64_t *next_before)
+{
+	*n = 0;
+	*next_before = 0;
+	struct grant g;
+	int rc = domain_gate(a, ACTION_ACCESS_LOG_READ, patient, "AuditEvent", NULL, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	char self[ID_HEX_LEN + 1];
+	id_hex(&a->account, self);
+	struct audit_record *rows;
+	size_t count;
+	if (store_accesslog_list(&g, patient, before, others_only ? self : NULL, LIMIT_ACCESSLOG_PAGE,
+				 ar, &rows, &count) != STORE_OK)
+		return DOMAIN_ERROR;
+	struct target enrol;
+	if (store_patient_target(patient, &enrol) != STORE_OK)
+		return DOMAIN_ERROR;
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	struct actor_cache *cache = arena_calloc(ar, count ? count : 1, sizeof(*cache));
+	if (*out == NULL || cache == NULL)
+		return DOMAIN_ERROR;
+	size_t n_cache = 0;
+	for (size_t i = 0; i < count; i++)
+		if (describe(patient, &enrol, &rows[i], cache, &n_cache, ar, &(*out)[i]) != DOMAIN_OK)
+			return DOMAIN_ERROR;
+	/* Reading the log is an access like any other: on record before the page leaves. */
+	if (domain_audit(a, ACTION_ACCESS_LOG_READ, patient, "AuditEvent", NULL, AUDIT_ALLOW, 0) != 0)
+		return DOMAIN_ERROR;
+	*n = count;
+	if (count == LIMIT_ACCESSLOG_PAGE)
+		*next_before = rows[count - 1].seq;
+	return DOMAIN_OK;
+}
+
+static bool same_run(const struct access_entry *run, const struct access_entry *e)
+{
+	return strcmp(run->actor, e->actor) == 0 && strcmp(run->session, e->session) == 0 &&
+	       strcmp(run->action, e->action) == 0 && strcmp(run->rtype, e->rtype) == 0 &&
+	       strcmp(run->outcome, e->outcome) == 0 && run->oldest_ms - e->newest_ms <= 10 * 60 * 1000;
+}
+
+int accesslog_fold(const struct access_entry *in, size_t n, struct arena *ar,
+		   struct access_entry **out, size_t *nout)
+{
+	*nout = 0;
+	*out = arena_calloc(ar, n ? n : 1, sizeof(**out));
+	if (*out == NULL)
+		return DOMAIN_ERROR;
+	struct access_entry *own_views = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct access_entry *e = &in[i];
+		bool own_view = e->via == ACCESS_SELF && strcmp(e->action, "accesslog.read") == 0;
+		struct access_entry *run = own_view ? own_views
+				       : *nout > 0 ? &(*out)[*nout - 1] : NULL;
+		if (run != NULL && (own_view || (run != own_views && same_run(run, e)))) {
+			run->count++;
+			run->oldest_ms = e->oldest_ms;
+			run->seq = e->seq;
+			run->has_rid = run->has_rid && e->has_rid && id_eq(&run->rid, &e->rid);
+			continue;
+		}
+		(*out)[*nout] = *e;
+		if (own_view)
+			own_views = &(*out)[*nout];
+		(*nout)++;
+	}
+	return DOMAIN_OK;
+}

@@ -1,0 +1,20 @@
+#include "domain/export.h"
+#include "domain/domain_int.h"
+
+#include "audit/audit.h"
+
+/* Outcome of an export refused until the second factor is fresh. */
+#define AUDIT_STEP_UP "stepup"
+
+int record_export_begin(const struct actor *a, const struct id *patient, int64_t now)
+{
+	struct grant g;
+	int rc = domain_gate(a, ACTION_RECORD_EXPORT, patient, "Bundle", NULL, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	bool fresh = policy_factor_fresh(a, now);
+	if (domain_audit(a, ACTION_RECORD_EXPORT, patient, "Bundle", NULL,
+			 fresh ? AUDIT_ALLOW : AUDIT_STEP_UP, 0) != 0)
+		return DOMAIN_ERROR;
+	return fresh ? DOMAIN_OK : DOMAIN_STEP_UP;
+}

@@ -1,0 +1,100 @@
+/*
+ * Secure messages between a patient and their practice. A thread has a subject and messages,
+ * each with its author, time and at most one attachment (a document of the patient, made with
+ * document_create). Subjects and bodies are sealed with the patient's key (VREC_MESSAGE).
+ * Each side (the patient with their proxies, the practice) has its own unread count.
+ *
+ * Every function asks the gate for the thread's patient and audits what it served, one
+ * record per thread or message; a thread outside the actor's reach answers DOMAIN_NOT_FOUND
+ * exactly like one that does not exist.
+ */
+#ifndef MEDKEEP_MESSAGES_H
+#define MEDKEEP_MESSAGES_H
+#include "domain/domain.h"
+
+enum message_author_kind {
+	AUTHOR_PATIENT,   /* the patient themselves */
+	AUTHOR_PROXY,     /* someone acting for them */
+	AUTHOR_PRACTICE,  /* staff of the thread's practice */
+};
+
+struct message_view {
+	struct id id;
+	struct id thread;
+	struct id patient;
+	struct id author;
+	struct id first; /* the thread's first message (itself, when it is the first) */
+	const char *subject; /* the thread's (message_list and message_read only) */
+	const char *practice_name; /* the thread's practice (message_list and message_read only) */
+	enum message_author_kind author_kind;
+	bool mine; /* written by the actor reading it */
+	int64_t created;
+	const char *text;
+	bool has_attachment;
+	struct id attachment; /* a document id */
+	const char *attachment_name;
+	const char *attachment_type;
+	int64_t attachment_size;
+};
+
+struct thread_view {
+	struct id id;
+	struct id patient;
+	struct id practice;
+	const char *practice_name;
+	const char *patient_name; /* "Family, Given": staff's inbox only */
+	const char *subject;
+	int64_t created;
+	int64_t updated;
+	int n_messages;
+	int unread;       /* unread by the actor's side */
+	int other_unread; /* written by the actor's side, not yet read by the other */
+	struct message_view *messages; /* message_thread_read only, oldest first */
+	size_t n;
+};
+
+struct message_new {
+	/* a new thread: patient and subject; a reply: thread, or any message of it (by_message) */
+	bool reply;
+	bool by_message;
+	struct id patient;
+	struct id thread;
+	struct id message;
+	const char *subject;
+	const char *text;
+	/* optional attachment (PDF, PNG or JPEG, checked by its bytes) */
+	const char *file_name;
+	const char *file_type; /* declared; may be NULL */
+	const uint8_t *file;
+	size_t file_len;
+	/* queue no email to the patient (demo data: its addresses are invented) */
+	bool no_email;
+};
+
+/* A patient's threads, newest first (message.list). */
+int message_threads(const struct actor *a, const struct id *patient, struct arena *ar,
+		    struct thread_view **out, size_t *n);
+/* One thread with its messages (message.read); marks it read for the actor's side. */
+int message_thread_read(const struct actor *a, const struct id *thread, struct arena *ar,
+			struct thread_view *out);
+/* A patient's messages across threads, newest first (message.list; FHIR search). */
+int message_list(const struct actor *a, const struct id *patient, struct arena *ar,
+		 struct message_view **out, size_t *n);
+/* One message (message.read; FHIR read). */
+int message_read(const struct actor *a, const struct id *message, struct arena *ar,
+		 struct message_view *out);
+/* Start a thread or reply in one (message.send). On success *thread and *message name what
+ * was written. DOMAIN_INVALID with *why for the user. A reply from the practice queues an
+ * email to the patient that carries no content. */
+int message_send(const struct actor *a, const struct message_new *m, struct arena *ar,
+		 struct id *thread, struct id *message, const char **why);
+
+/* Staff: their practice's threads, unread first (at most LIMIT_INBOX_THREADS), each through
+ * the gate; *unread_threads counts all threads with unread messages. */
+int message_inbox(const struct actor *a, struct arena *ar, struct thread_view **out, size_t *n,
+		  int64_t *unread_threads);
+/* Staff: how many of their practice's threads have unread messages (0 for anyone who may not
+ * see the inbox). Counts only: no patient data, not audited. */
+int64_t message_inbox_unread(const struct actor *a);
+
+#endif

@@ -1,0 +1,75 @@
+/* A patient's own access log (src/store/accesslog.h): the audit trail read through a grant. */
+#include "store/accesslog.h"
+#include "store/sqlite/store_int.h"
+
+#include <string.h>
+
+#include "limits.h"
+
+/* The partial index audit_by_patient (patient != '-') serves both, newest first. */
+static const char sql_accesslog[] =
+	"SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid, outcome, bytes, prev, hash"
+	" FROM audit WHERE patient = ?1 AND patient != '-' AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
+static const char sql_accesslog_others[] =
+	"SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid, outcome, bytes, prev, hash"
+	" FROM audit WHERE patient = ?1 AND patient != '-' AND seq < ?2 AND actor != ?4"
+	" ORDER BY seq DESC LIMIT ?3";
+static const char sql_actor_facts[] =
+	"SELECT role, practice_id, patient_id, EXISTS (SELECT 1 FROM proxy_grant"
+	" WHERE account_id = ?1 AND patient_id = ?2) FROM account WHERE id = ?1";
+
+int store_accesslog_list(const struct grant *g, const struct id *patient, int64_t before,
+			 const char *skip_actor, size_t max, struct arena *a,
+			 struct audit_record **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_ACCESS_LOG_READ))
+		return STORE_DENIED;
+	if (max > LIMIT_LIST)
+		max = LIMIT_LIST;
+	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
+	if (*out == NULL)
+		return STORE_ERROR;
+	sqlite3_stmt *s = store_module_audit_stmt(skip_actor ? sql_accesslog_others : sql_accesslog);
+	if (s == NULL)
+		return STORE_ERROR;
+	char hex[ID_HEX_LEN + 1];
+	id_hex(patient, hex);
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+	if (skip_actor)
+		sq_bind_text(s, 4, skip_actor);
+	int rc = SQLITE_DONE;
+	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		sq_audit_row(s, &(*out)[(*n)++]);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_reset(s);
+		*n = 0;
+		return sq_fail("accesslog");
+	}
+	sqlite3_reset(s);
+	return STORE_OK;
+}
+
+int store_actor_facts(const struct id *account, const struct id *patient, struct store_actor_facts *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = store_module_stmt(sql_actor_facts);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	sq_bind_id(s, 2, patient);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		char role[32];
+		sq_col_text_fixed(s, 0, role, sizeof(role));
+		out->exists = true;
+		out->role = role_parse(role);
+		out->has_practice = sq_col_id(s, 1, &out->practice);
+		out->has_patient = sq_col_id(s, 2, &out->patient);
+		out->ever_proxy = sqlite3_column_int(s, 3) != 0;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("actor_facts");
+}

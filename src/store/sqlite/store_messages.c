@@ -1,0 +1,451 @@
+/* Secure messages (src/store/messages.h): threads and their sealed messages. */
+#include "store/messages.h"
+#include "store/sqlite/store_int.h"
+
+#include <string.h>
+
+#include "limits.h"
+
+static const char sql_thread_target[] =
+	"SELECT patient_id, practice_id FROM message_thread WHERE id = ?";
+static const char sql_message_thread[] = "SELECT thread_id FROM message WHERE id = ?";
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+static const char sql_thread_insert[] =
+	"INSERT INTO message_thread (id, patient_id, practice_id, created, updated, subject,"
+	" patient_unread, practice_unread, n_messages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)";
+static const char sql_message_insert[] =
+	"INSERT INTO message (id, thread_id, patient_id, author_id, from_practice, created, body,"
+	" attachment_id) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8"
+	" WHERE EXISTS (SELECT 1 FROM message_thread WHERE id = ?2 AND patient_id = ?3)";
+static const char sql_thread_bump[] =
+	"UPDATE message_thread SET n_messages = n_messages + 1, updated = max(updated, ?2),"
+	" patient_unread = CASE WHEN ?3 THEN patient_unread + 1 ELSE 0 END,"
+	" practice_unread = CASE WHEN ?3 THEN 0 ELSE practice_unread + 1 END"
+	" WHERE id = ?1"; /* writing in a thread is having read it */
+#define THREAD_COLS "id, patient_id, practice_id, created, updated, subject, patient_unread," \
+		    " practice_unread, n_messages"
+static const char sql_thread_get[] = "SELECT " THREAD_COLS " FROM message_thread WHERE id = ?";
+static const char sql_threads_by_patient[] =
+	"SELECT " THREAD_COLS " FROM message_thread WHERE patient_id = ? ORDER BY updated DESC, id LIMIT ?";
+/* A practice's inbox holds the threads of patients still enrolled with it: one who left is not
+ * theirs to see any more (the gate would refuse each, and the refusals would crowd the
+ * patient's access log). */
+#define STILL_ENROLLED "EXISTS (SELECT 1 FROM enrolment e WHERE e.patient_id = t.patient_id" \
+		       " AND e.practice_id = t.practice_id)"
+static const char sql_practice_threads[] =
+	"SELECT id, patient_id, practice_id, created, updated, X'', patient_unread, practice_unread,"
+	" n_messages FROM message_thread t WHERE practice_id = ?1 AND " STILL_ENROLLED
+	" ORDER BY practice_unread > 0 DESC, updated DESC, id LIMIT ?2";
+static const char sql_practice_unread[] =
+	"SELECT count(*) FROM message_thread t WHERE practice_id = ?1 AND practice_unread > 0 AND "
+	STILL_ENROLLED;
+/* the thread's first message (FHIR inResponseTo of every reply) comes along */
+#define MESSAGE_COLS "id, thread_id, patient_id, author_id, from_practice, created, body, attachment_id," \
+		     " (SELECT f.id FROM message f WHERE f.thread_id = message.thread_id" \
+		     " ORDER BY f.created, f.rowid LIMIT 1)"
+static const char sql_thread_messages[] =
+	"SELECT " MESSAGE_COLS " FROM message WHERE thread_id = ? ORDER BY created, rowid LIMIT ?";
+static const char sql_messages_by_patient[] =
+	"SELECT " MESSAGE_COLS " FROM message WHERE patient_id = ? ORDER BY created DESC, rowid DESC LIMIT ?";
+static const char sql_message_get[] = "SELECT " MESSAGE_COLS " FROM message WHERE id = ?";
+static const char sql_mark_read_practice[] =
+	"UPDATE message_thread SET practice_unread = 0 WHERE id = ? AND patient_id = ?";
+static const char sql_mark_read_patient[] =
+	"UPDATE message_thread SET patient_unread = 0 WHERE id = ? AND patient_id = ?";
+
+static const char sql_erase_messages[] = "DELETE FROM message WHERE patient_id = ?";
+static const char sql_erase_threads[] = "DELETE FROM message_thread WHERE patient_id = ?";
+
+static int step_done(sqlite3_stmt *s, const char *what)
+{
+	if (s == NULL)
+		return sq_fail(what);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail(what);
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_thread_target(const struct id *thread, struct target *out, struct id *practice)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = store_module_stmt(sql_thread_target);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, thread);
+	int rc = sqlite3_step(s);
+	struct id patient;
+	bool ok = rc == SQLITE_ROW && sq_col_id(s, 0, &patient) && sq_col_id(s, 1, practice);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return STORE_NOT_FOUND;
+	if (!ok)
+		return sq_fail("thread_target");
+	return store_patient_target(&patient, out);
+}
+
+int store_message_target(const struct id *message, struct target *out, struct id *thread,
+			 struct id *practice)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = store_module_stmt(sql_message_thread);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, message);
+	int rc = sqlite3_step(s);
+	bool ok = rc == SQLITE_ROW && sq_col_id(s, 0, thread);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return STORE_NOT_FOUND;
+	if (!ok)
+		return sq_fail("message_target");
+	return store_thread_target(thread, out, practice);
+}
+
+static int bind_and_insert_message(const struct store_message *m)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_message_insert);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, &m->id);
+	sq_bind_id(s, 2, &m->thread);
+	sq_bind_id(s, 3, &m->patient);
+	sq_bind_id(s, 4, &m->author);
+	sqlite3_bind_int(s, 5, m->from_practice ? 1 : 0);
+	sqlite3_bind_int64(s, 6, m->created);
+	sqlite3_bind_blob(s, 7, m->body.ptr, (int)m->body.len, SQLITE_STATIC);
+	if (m->has_attachment)
+		sq_bind_id(s, 8, &m->attachment);
+	int rc = sqlite3_step(s);
+	int changed = sqlite3_changes(sqlite3_db_handle(s));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return sq_fail("message_insert");
+	if (changed != 1)
+		return STORE_NOT_FOUND; /* no such thread of this patient */
+	s = store_module_stmt(sql_thread_bump);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, &m->thread);
+	sqlite3_bind_int64(s, 2, m->created);
+	sqlite3_bind_int(s, 3, m->from_practice ? 1 : 0);
+	return step_done(s, "thread_bump");
+}
+
+/* Run body inside one transaction of medkeep.db; rolled back unless it returns STORE_OK. */
+static int in_transaction(int (*body)(const void *ctx), const void *ctx)
+{
+	sqlite3_stmt *begin = store_module_stmt(sql_begin);
+	if (begin == NULL)
+		return STORE_ERROR;
+	/* Inside a caller's transaction already (demo seeding, store_begin): join it. */
+	if (!sqlite3_get_autocommit(sqlite3_db_handle(begin)))
+		return body(ctx);
+	if (step_done(begin, "begin") != STORE_OK)
+		return STORE_ERROR;
+	int rc = body(ctx);
+	if (rc == STORE_OK && step_done(store_module_stmt(sql_commit), "commit") == STORE_OK)
+		return STORE_OK;
+	step_done(store_module_stmt(sql_rollback), "rollback");
+	return rc == STORE_OK ? STORE_ERROR : rc;
+}
+
+struct thread_and_first {
+	const struct store_thread *t;
+	const struct store_message *first;
+};
+
+static int thread_insert_body(const void *ctx)
+{
+	const struct thread_and_first *x = ctx;
+	sqlite3_stmt *s = store_module_stmt(sql_thread_insert);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, &x->t->id);
+	sq_bind_id(s, 2, &x->t->patient);
+	sq_bind_id(s, 3, &x->t->practice);
+	sqlite3_bind_int64(s, 4, x->t->created);
+	sqlite3_bind_int64(s, 5, x->t->updated);
+	sqlite3_bind_blob(s, 6, x->t->subject.ptr, (int)x->t->subject.len, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, 0);
+	sqlite3_bind_int(s, 8, 0);
+	if (step_done(s, "thread_insert") != STORE_OK)
+		return STORE_ERROR;
+	return bind_and_insert_message(x->first);
+}
+
+int store_thread_insert(const struct grant *g, const struct store_thread *t,
+			const struct store_message *first)
+{
+	if (!grant_allows(g, &t->patient, ACTION_MESSAGE_SEND) || !id_eq(&first->patient, &t->patient) ||
+	    !id_eq(&first->thread, &t->id))
+		return STORE_DENIED;
+	struct thread_and_first x = {t, first};
+	return in_transaction(thread_insert_body, &x);
+}
+
+static int message_insert_body(const void *ctx)
+{
+	return bind_and_insert_message(ctx);
+}
+
+int store_message_insert(const struct grant *g, const struct store_message *m)
+{
+	if (!grant_allows(g, &m->patient, ACTION_MESSAGE_SEND))
+		return STORE_DENIED;
+	return in_transaction(message_insert_body, m);
+}
+
+static bool thread_row(sqlite3_stmt *s, struct arena *a, struct store_thread *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->created = sqlite3_column_int64(s, 3);
+	t->updated = sqlite3_column_int64(s, 4);
+	t->patient_unread = sqlite3_column_int(s, 6);
+	t->practice_unread = sqlite3_column_int(s, 7);
+	t->n_messages = sqlite3_column_int(s, 8);
+	return sq_col_id(s, 0, &t->id) && sq_col_id(s, 1, &t->patient) &&
+	       sq_col_id(s, 2, &t->practice) && sq_col_bytes(s, 5, a, &t->subject);
+}
+
+static bool message_row(sqlite3_stmt *s, struct arena *a, struct store_message *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->from_practice = sqlite3_column_int(s, 4) != 0;
+	m->created = sqlite3_column_int64(s, 5);
+	m->has_attachment = sq_col_id(s, 7, &m->attachment);
+	sq_col_id(s, 8, &m->first);
+	return sq_col_id(s, 0, &m->id) && sq_col_id(s, 1, &m->thread) &&
+	       sq_col_id(s, 2, &m->patient) && sq_col_id(s, 3, &m->author) &&
+	       sq_col_bytes(s, 6, a, &m->body);
+}
+
+/* A grant for the patient of a row that may read messages. */
+static bool may_read(const struct grant *g, const struct id *patient)
+{
+	return grant_allows(g, patient, ACTION_MESSAGE_READ) ||
+	       grant_allows(g, patient, ACTION_MESSAGE_LIST) ||
+	       grant_allows(g, patient, ACTION_MESSAGE_SEND);
+}
+
+int store_thread_get(const struct grant *g, const struct id *thread, struct arena *a,
+		     struct store_thread *out)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_thread_get);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, thread);
+	int rc = sqlite3_step(s);
+	int result = STORE_OK;
+	if (rc == SQLITE_DONE)
+		result = STORE_NOT_FOUND;
+	else if (rc != SQLITE_ROW || !thread_row(s, a, out))
+		result = sq_fail("thread_get");
+	else if (!may_read(g, &out->patient)) {
+		memset(out, 0, sizeof(*out));
+		result = STORE_DENIED;
+	}
+	sqlite3_reset(s);
+	return result;
+}
+
+/* One kind of row: how to read it, and whose it is. */
+struct row_kind {
+	size_t size;
+	bool (*read)(sqlite3_stmt *s, struct arena *a, void *row);
+	const struct id *(*patient)(const void *row);
+	const char *what;
+};
+
+static bool thread_read(sqlite3_stmt *s, struct arena *a, void *row)
+{
+	return thread_row(s, a, row);
+}
+
+static const struct id *thread_patient(const void *row)
+{
+	return &((const struct store_thread *)row)->patient;
+}
+
+static bool message_read(sqlite3_stmt *s, struct arena *a, void *row)
+{
+	return message_row(s, a, row);
+}
+
+static const struct id *message_patient(const void *row)
+{
+	return &((const struct store_message *)row)->patient;
+}
+
+static const struct row_kind thread_kind = {sizeof(struct store_thread), thread_read, thread_patient,
+					    "thread_row"};
+static const struct row_kind message_kind = {sizeof(struct store_message), message_read,
+					     message_patient, "message_row"};
+
+/* Rows of a list query into *out (at most max), each checked against the grant (none: the
+ * unscoped inbox, whose rows carry no sealed content). */
+static int list_rows(sqlite3_stmt *s, const struct row_kind *k, const struct grant *g, size_t max,
+		     struct arena *a, void **out, size_t *n)
+{
+	*n = 0;
+	uint8_t *rows = arena_calloc(a, max ? max : 1, k->size);
+	*out = rows;
+	if (rows == NULL) {
+		sqlite3_reset(s);
+		return STORE_ERROR;
+	}
+	int result = STORE_OK;
+	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
+		void *row = rows + *n * k->size;
+		if (!k->read(s, a, row)) {
+			result = sq_fail(k->what);
+			break;
+		}
+		if (g != NULL && !may_read(g, k->patient(row))) {
+			result = STORE_DENIED;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	if (result != STORE_OK)
+		*n = 0;
+	return result;
+}
+
+static int thread_rows(sqlite3_stmt *s, const struct grant *g, size_t max, struct arena *a,
+		       struct store_thread **out, size_t *n)
+{
+	void *rows = NULL;
+	int rc = list_rows(s, &thread_kind, g, max, a, &rows, n);
+	*out = rows;
+	return rc;
+}
+
+static int message_rows(sqlite3_stmt *s, const struct grant *g, size_t max, struct arena *a,
+			struct store_message **out, size_t *n)
+{
+	void *rows = NULL;
+	int rc = list_rows(s, &message_kind, g, max, a, &rows, n);
+	*out = rows;
+	return rc;
+}
+
+int store_thread_messages(const struct grant *g, const struct id *thread, struct arena *a,
+			  struct store_message **out, size_t *n)
+{
+	*n = 0;
+	if (g == NULL)
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_thread_messages);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, thread);
+	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	return message_rows(s, g, LIMIT_LIST, a, out, n);
+}
+
+int store_threads_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
+			     struct store_thread **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_threads_by_patient);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, patient);
+	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	return thread_rows(s, g, LIMIT_LIST, a, out, n);
+}
+
+int store_messages_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
+			      struct store_message **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_messages_by_patient);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, patient);
+	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	return message_rows(s, g, LIMIT_LIST, a, out, n);
+}
+
+int store_message_get(const struct grant *g, const struct id *message, struct arena *a,
+		      struct store_message *out)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_message_get);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, message);
+	int rc = sqlite3_step(s);
+	int result = STORE_OK;
+	if (rc == SQLITE_DONE)
+		result = STORE_NOT_FOUND;
+	else if (rc != SQLITE_ROW || !message_row(s, a, out))
+		result = sq_fail("message_get");
+	else if (!may_read(g, &out->patient)) {
+		memset(out, 0, sizeof(*out));
+		result = STORE_DENIED;
+	}
+	sqlite3_reset(s);
+	return result;
+}
+
+int store_thread_mark_read(const struct grant *g, const struct id *thread, bool practice_side)
+{
+	if (g == NULL || !may_read(g, &g->patient))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(practice_side ? sql_mark_read_practice : sql_mark_read_patient);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, thread);
+	/* the grant's patient must be the thread's: a grant for another patient changes nothing */
+	sq_bind_id(s, 2, &g->patient);
+	return step_done(s, "thread_mark_read");
+}
+
+int store_practice_threads(const struct id *practice, size_t max, struct arena *a,
+			   struct store_thread **out, size_t *n)
+{
+	*n = 0;
+	if (max > LIMIT_LIST)
+		max = LIMIT_LIST;
+	sqlite3_stmt *s = store_module_stmt(sql_practice_threads);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, practice);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	return thread_rows(s, NULL, max, a, out, n);
+}
+
+int store_practice_unread(const struct id *practice, int64_t *threads)
+{
+	*threads = 0;
+	sqlite3_stmt *s = store_module_stmt(sql_practice_unread);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, practice);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*threads = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? STORE_OK : sq_fail("practice_unread");
+}
+
+int store_messages_erase(const struct id *patient)
+{
+	const char *const sqls[] = {sql_erase_messages, sql_erase_threads};
+	for (size_t i = 0; i < sizeof(sqls) / sizeof(*sqls); i++) {
+		sqlite3_stmt *s = store_module_stmt(sqls[i]);
+		if (s == NULL)
+			return STORE_ERROR;
+		sq_bind_id(s, 1, patient);
+		if (step_done(s, "messages_erase") != STORE_OK)
+			return STORE_ERROR;
+	}
+	return STORE_OK;
+}

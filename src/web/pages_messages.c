@@ -1,0 +1,483 @@
+/*
+ * Pages of secure messages (patients and their proxies: /messages; staff: /inbox and the same
+ * thread page), "Who has seen my record" (/access-log) and the whole-record export (/export).
+ * Handlers parse and render; src/domain/messages.c, accesslog.c and export.c decide.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "domain/accesslog.h"
+#include "domain/messages.h"
+#include "fhir/fhir.h"
+#include "limits.h"
+#include "util/strtonum.h"
+#include "web/html.h"
+#include "web/web.h"
+#include "web/web_int.h"
+
+/* A page in the request arena, begun with its title; NULL (500 answered) when out of memory. */
+static struct buf *page_begin(struct request *req, struct response *res, const char *title)
+{
+	struct buf *b = page_buf(req);
+	if (b == NULL) {
+		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
+		return NULL;
+	}
+	html_begin(b, title, &req->actor, req->csrf);
+	return b;
+}
+
+static void hidden_csrf(struct buf *b, const char *csrf)
+{
+	html_raw(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+	html_text(b, csrf);
+	html_raw(b, "\">");
+}
+
+static void attachment_field(struct buf *b)
+{
+	html_raw(b, "<label for=\"file\">Attachment (optional: PDF, PNG or JPEG, up to 10 MB)</label>"
+		    "<input id=\"file\" name=\"file\" type=\"file\" "
+		    "accept=\"application/pdf,image/png,image/jpeg\">");
+}
+
+static void when(int64_t t, char out[40])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 40, "%d %b %Y %H:%M UTC", &tm);
+}
+
+static void unread_badge(struct buf *b, int unread)
+{
+	if (unread <= 0)
+		return;
+	buf_printf(b, " <span class=\"badge\">%d new</span>", unread);
+}
+
+/*
+ * A patient's threads with a form for a new one: the patient's (and a proxy's) /messages, or a
+ * clinician's /patients/{id}/messages (their own practice's threads with that patient).
+ */
+static void threads_page(struct request *req, struct response *res, const struct id *patient, bool staff)
+{
+	struct thread_view *ts = NULL;
+	size_t n = 0;
+	struct patient_view p;
+	int rc = staff ? patient_read(&req->actor, patient, &req->arena, &p) : DOMAIN_OK;
+	if (rc == DOMAIN_OK)
+		rc = message_threads(&req->actor, patient, &req->arena, &ts, &n);
+	if (rc != DOMAIN_OK) {
+		web_domain_refusal(req, res, rc, staff ? "There is no such patient." : "There is no such page.");
+		return;
+	}
+	char pid[ID_HEX_LEN + 1];
+	id_hex(patient, pid);
+	const char *title = staff ? arena_printf(&req->arena, "Messages with %s %s", p.given, p.family) : "Messages";
+	struct buf *b = page_begin(req, res, title ? title : "Messages");
+	if (b == NULL)
+		return;
+	if (staff) {
+		html_raw(b, "<p><a href=\"/patients/");
+		html_text(b, pid);
+		html_raw(b, "\">← Patient</a></p>");
+	}
+	html_raw(b, "<h1>");
+	html_text(b, title);
+	html_raw(b, staff ? "</h1>" : "</h1><p class=\"lead\">Write to your practice. Not for emergencies: "
+				     "call 111.</p>");
+	if (n == 0)
+		html_raw(b, "<p class=\"empty\">No messages yet.</p>");
+	else
+		html_raw(b, "<ul class=\"docs\">");
+	for (size_t i = 0; i < n; i++) {
+		char id[ID_HEX_LEN + 1], date[32];
+		id_hex(&ts[i].id, id);
+		web_format_date(ts[i].updated, date);
+		html_raw(b, "<li><a href=\"/messages/");
+		html_text(b, id);
+		html_raw(b, "\">");
+		html_text(b, ts[i].subject);
+		html_raw(b, "</a>");
+		unread_badge(b, ts[i].unread);
+		html_raw(b, "<span class=\"meta\">");
+		html_text(b, ts[i].practice_name ? ts[i].practice_name : "Your practice");
+		html_raw(b, " · ");
+		html_text(b, date);
+		buf_printf(b, " · %d message%s", ts[i].n_messages, ts[i].n_messages == 1 ? "" : "s");
+		html_raw(b, "</span></li>");
+	}
+	if (n)
+		html_raw(b, "</ul>");
+	if (staff) {
+		html_raw(b, "<form method=\"post\" enctype=\"multipart/form-data\" class=\"card\" "
+			    "action=\"/patients/");
+		html_text(b, pid);
+		html_raw(b, "/messages\"><h2>New message to the patient</h2>");
+	} else {
+		html_raw(b, "<form method=\"post\" action=\"/messages\" enctype=\"multipart/form-data\" "
+			    "class=\"card\"><h2>New message</h2>");
+	}
+	hidden_csrf(b, req->csrf);
+	html_raw(b, "<label for=\"subject\">Subject</label><input id=\"subject\" name=\"subject\" "
+		    "required maxlength=\"150\"><label for=\"body\">Message</label><textarea id=\"body\" "
+		    "name=\"body\" required maxlength=\"5000\" rows=\"6\"></textarea>");
+	attachment_field(b);
+	html_raw(b, "<button type=\"submit\">Send</button></form>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+void web_messages(struct request *req, struct response *res)
+{
+	if (req->actor.role != ROLE_PATIENT) {
+		respond_redirect(req, res, "/");
+		return;
+	}
+	threads_page(req, res, web_record(req), false);
+}
+
+void web_patient_messages(struct request *req, struct response *res)
+{
+	struct id pid;
+	if (request_param_id(req, 0, &pid) != 0) {
+		web_error(req, res, 404, "There is no such patient.");
+		return;
+	}
+	threads_page(req, res, &pid, true);
+}
+
+/* Read a message form (subject only for a new thread) and send it. */
+static void send_from_form(struct request *req, struct response *res, struct message_new *m)
+{
+	struct multipart_part parts[LIMIT_MULTIPART_PARTS];
+	size_t n = 0;
+	if (web_multipart(req, res, parts, &n) != 0)
+		return;
+	if (!m->reply)
+		m->subject = web_part_text(req, parts, n, "subject");
+	/* browsers send line breaks as CRLF: store them as LF */
+	char *text = (char *)web_part_text(req, parts, n, "body");
+	size_t j = 0;
+	for (size_t i = 0; text[i]; i++)
+		if (!(text[i] == '\r' && text[i + 1] == '\n'))
+			text[j++] = text[i];
+	text[j] = '\0';
+	m->text = text;
+	const struct multipart_part *file = multipart_get(parts, n, "file");
+	if (file != NULL && file->has_filename && file->data.len > 0) {
+		m->file = (const uint8_t *)file->data.ptr;
+		m->file_len = file->data.len;
+		m->file_name = arena_strndup(&req->arena, file->filename.ptr, file->filename.len);
+	}
+	struct id thread, message;
+	const char *why = NULL;
+	int rc = message_send(&req->actor, m, &req->arena, &thread, &message, &why);
+	if (rc == DOMAIN_INVALID) {
+		web_error(req, res, 400, why ? why : "The message was not sent.");
+		return;
+	}
+	if (rc != DOMAIN_OK) {
+		web_domain_refusal(req, res, rc, m->reply ? "There is no such conversation." : "There is no such page.");
+		return;
+	}
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&thread, hex);
+	const char *loc = arena_printf(&req->arena, "/messages/%s", hex);
+	respond_redirect(req, res, loc ? loc : "/messages");
+}
+
+void web_message_new(struct request *req, struct response *res)
+{
+	struct message_new m;
+	memset(&m, 0, sizeof(m));
+	m.patient = *web_record(req);
+	send_from_form(req, res, &m);
+}
+
+void web_patient_message_new(struct request *req, struct response *res)
+{
+	struct message_new m;
+	memset(&m, 0, sizeof(m));
+	if (request_param_id(req, 0, &m.patient) != 0) {
+		web_error(req, res, 404, "There is no such patient.");
+		return;
+	}
+	send_from_form(req, res, &m);
+}
+
+void web_message_reply(struct request *req, struct response *res)
+{
+	struct message_new m;
+	memset(&m, 0, sizeof(m));
+	m.reply = true;
+	if (request_param_id(req, 0, &m.thread) != 0) {
+		web_error(req, res, 404, "There is no such conversation.");
+		return;
+	}
+	send_from_form(req, res, &m);
+}
+
+static const char *author_label(const struct thread_view *t, const struct message_view *m)
+{
+	if (m->mine)
+		return "You";
+	switch (m->author_kind) {
+	case AUTHOR_PATIENT:
+		return t->patient_name ? t->patient_name : "Patient";
+	case AUTHOR_PROXY:
+		return "Family member or carer";
+	case AUTHOR_PRACTICE:
+		break;
+	}
+	return t->practice_name ? t->practice_name : "Your practice";
+}
+
+void web_message_thread(struct request *req, struct response *res)
+{
+	struct id id;
+	struct thread_view t;
+	int rc = request_param_id(req, 0, &id) == 0 ? message_thread_read(&req->actor, &id, &req->arena, &t)
+						    : DOMAIN_NOT_FOUND;
+	if (rc != DOMAIN_OK) {
+		web_domain_refusal(req, res, rc, "There is no such conversation.");
+		return;
+	}
+	bool staff = req->actor.role != ROLE_PATIENT;
+	if (staff) {
+		struct patient_view p;
+		if (patient_read(&req->actor, &t.patient, &req->arena, &p) == DOMAIN_OK)
+			t.patient_name = arena_printf(&req->arena, "%s %s", p.given, p.family);
+	}
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&t.id, hex);
+	struct buf *b = page_begin(req, res, t.subject);
+	if (b == NULL)
+		return;
+	html_raw(b, staff ? "<p><a href=\"/inbox\">← Inbox</a></p><h1>"
+			  : "<p><a href=\"/messages\">← Messages</a></p><h1>");
+	html_text(b, t.subject);
+	html_raw(b, "</h1><p class=\"meta\">");
+	if (staff) {
+		char pid[ID_HEX_LEN + 1];
+		id_hex(&t.patient, pid);
+		html_raw(b, "With <a href=\"/patients/");
+		html_text(b, pid);
+		html_raw(b, "\">");
+		html_text(b, t.patient_name ? t.patient_name : "the patient");
+		html_raw(b, "</a>");
+	} else {
+		html_raw(b, "With ");
+		html_text(b, t.practice_name ? t.practice_name : "your practice");
+	}
+	html_raw(b, "</p>");
+	for (size_t i = 0; i < t.n; i++) {
+		const struct message_view *m = &t.messages[i];
+		char date[40];
+		when(m->created, date);
+		html_raw(b, m->author_kind == AUTHOR_PRACTICE ? "<article class=\"card msg practice\"><h2>"
+							      : "<article class=\"card msg\"><h2>");
+		html_text(b, author_label(&t, m));
+		html_raw(b, " <span class=\"meta\">");
+		html_text(b, date);
+		html_raw(b, "</span></h2><p class=\"body\">");
+		html_text(b, m->text);
+		html_raw(b, "</p>");
+		if (m->has_attachment) {
+			char doc[ID_HEX_LEN + 1];
+			id_hex(&m->attachment, doc);
+			html_raw(b, "<p>Attachment: <a href=\"/documents/");
+			html_text(b, doc);
+			html_raw(b, "\">");
+			html_text(b, m->attachment_name ? m->attachment_name : "file");
+			html_raw(b, "</a></p>");
+		}
+		html_raw(b, "</article>");
+	}
+	/* the other side's read state of what this side wrote last */
+	if (t.n > 0 && (t.messages[t.n - 1].author_kind == AUTHOR_PRACTICE) == staff)
+		html_raw(b, t.other_unread > 0 ? "<p class=\"meta\" role=\"status\">Not read yet.</p>"
+					       : "<p class=\"meta\" role=\"status\">Read.</p>");
+	html_raw(b, "<form method=\"post\" enctype=\"multipart/form-data\" class=\"card\" action=\"/messages/");
+	html_text(b, hex);
+	html_raw(b, "/reply\"><h2>Reply</h2>");
+	hidden_csrf(b, req->csrf);
+	html_raw(b, "<label for=\"body\">Your reply</label><textarea id=\"body\" name=\"body\" required "
+		    "maxlength=\"5000\" rows=\"5\"></textarea>");
+	attachment_field(b);
+	html_raw(b, "<button type=\"submit\">Send reply</button></form>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+void web_inbox(struct request *req, struct response *res)
+{
+	struct thread_view *ts = NULL;
+	size_t n = 0;
+	int64_t unread = 0;
+	int rc = message_inbox(&req->actor, &req->arena, &ts, &n, &unread);
+	if (rc != DOMAIN_OK) {
+		web_domain_refusal(req, res, rc, "There is no such page.");
+		return;
+	}
+	struct buf *b = page_begin(req, res, "Inbox");
+	if (b == NULL)
+		return;
+	html_raw(b, "<h1>Inbox</h1><p class=\"lead\">");
+	buf_printf(b, "%lld conversation%s with unread messages.", (long long)unread, unread == 1 ? "" : "s");
+	html_raw(b, "</p>");
+	if (n == 0)
+		html_raw(b, "<p class=\"empty\">No messages from patients yet.</p>");
+	else
+		html_raw(b, "<table class=\"list\"><thead><tr><th scope=\"col\">Patient</th>"
+			    "<th scope=\"col\">Subject</th><th scope=\"col\">Last message</th>"
+			    "<th scope=\"col\">Unread</th></tr></thead><tbody>");
+	for (size_t i = 0; i < n; i++) {
+		char id[ID_HEX_LEN + 1], date[32];
+		id_hex(&ts[i].id, id);
+		web_format_date(ts[i].updated, date);
+		html_raw(b, ts[i].unread > 0 ? "<tr class=\"unread\"><td>" : "<tr><td>");
+		html_text(b, ts[i].patient_name ? ts[i].patient_name : "-");
+		html_raw(b, "</td><td><a href=\"/messages/");
+		html_text(b, id);
+		html_raw(b, "\">");
+		html_text(b, ts[i].subject);
+		html_raw(b, "</a></td><td>");
+		html_text(b, date);
+		buf_printf(b, "</td><td>%d</td></tr>", ts[i].unread);
+	}
+	if (n)
+		html_raw(b, "</tbody></table>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+/* --- who has seen my record --- */
+
+void web_access_log(struct request *req, struct response *res)
+{
+	if (req->actor.role != ROLE_PATIENT) {
+		respond_redirect(req, res, "/");
+		return;
+	}
+	int64_t before = 0;
+	const char *bq = request_query(req, "before");
+	if (bq && parse_int64(bq, 1, INT64_MAX, &before) != 0) {
+		web_error(req, res, 400, "That page of the access log does not exist.");
+		return;
+	}
+	const char *oq = request_query(req, "others");
+	bool others = oq && strcmp(oq, "1") == 0;
+	struct access_entry *raw = NULL, *es = NULL;
+	size_t nraw = 0, n = 0;
+	int64_t next = 0;
+	int rc = accesslog_read(&req->actor, web_record(req), before, others, &req->arena, &raw, &nraw, &next);
+	if (rc == DOMAIN_OK)
+		rc = accesslog_fold(raw, nraw, &req->arena, &es, &n);
+	if (rc != DOMAIN_OK) {
+		web_domain_refusal(req, res, rc, "There is no such page.");
+		return;
+	}
+	struct buf *b = page_begin(req, res, "Who has seen my record");
+	if (b == NULL)
+		return;
+	html_raw(b, "<h1>Who has seen my record</h1><p class=\"lead\">Every time anyone opened or "
+		    "changed your record, newest first: you, people you gave access to, and staff. "
+		    "Something you do not recognise? Tell your practice.</p><p>");
+	html_raw(b, others ? "Showing others only. <a href=\"/access-log\">Show everything</a>"
+			   : "<a href=\"/access-log?others=1\">Hide what you did yourself</a>");
+	html_raw(b, "</p>");
+	if (n == 0)
+		html_raw(b, "<p class=\"empty\">Nothing to show.</p>");
+	else
+		html_raw(b, "<table class=\"list\"><thead><tr><th scope=\"col\">When</th>"
+			    "<th scope=\"col\">Who</th><th scope=\"col\">How</th>"
+			    "<th scope=\"col\">What</th></tr></thead><tbody>");
+	for (size_t i = 0; i < n; i++) {
+		char date[40];
+		when(es[i].newest_ms / 1000, date);
+		html_raw(b, es[i].via == ACCESS_BREAK_GLASS ? "<tr class=\"flag\"><td>" : "<tr><td>");
+		html_text(b, date);
+		html_raw(b, "</td><td>");
+		html_text(b, es[i].who);
+		html_raw(b, "</td><td>");
+		html_text(b, access_via_label(es[i].via));
+		html_raw(b, "</td><td>");
+		html_text(b, es[i].what);
+		if (es[i].count > 1)
+			buf_printf(b, " (%d times)", es[i].count);
+		if (!es[i].allowed)
+			html_raw(b, " <strong>(refused)</strong>");
+		html_raw(b, "</td></tr>");
+	}
+	if (n)
+		html_raw(b, "</tbody></table>");
+	if (next > 0)
+		buf_printf(b, "<p><a href=\"/access-log?before=%lld%s\">Older entries</a></p>",
+			   (long long)next, others ? "&amp;others=1" : "");
+	html_raw(b, "<p><a href=\"/export\">Download your whole record</a></p>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+/* --- the whole record --- */
+
+void web_export(struct request *req, struct response *res)
+{
+	if (req->actor.role != ROLE_PATIENT) {
+		respond_redirect(req, res, "/");
+		return;
+	}
+	struct buf *b = page_begin(req, res, "Download your record");
+	if (b == NULL)
+		return;
+	html_raw(b, "<h1>Download your whole record</h1><p class=\"lead\">One file with your details, "
+		    "documents, messages and the log of who has seen your record, in the FHIR R4 "
+		    "format that other health apps can read.</p><p>Keep the file safe: anyone who has "
+		    "it can read your health information.</p>");
+	if (!req->actor.mfa_enrolled)
+		html_raw(b, "<p class=\"status warn\">To download your record you need two-step sign-in. "
+			    "<a href=\"/mfa/setup\">Turn it on</a> first.</p>");
+	else
+		html_raw(b, "<p>For your safety we ask for your second factor again if you have not "
+			    "used it in the last 5 minutes.</p><p><a class=\"button\" "
+			    "href=\"/export/download\">Download my record</a></p>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+void web_export_download(struct request *req, struct response *res)
+{
+	if (req->actor.role != ROLE_PATIENT) {
+		respond_redirect(req, res, "/");
+		return;
+	}
+	json_t *bundle = NULL;
+	int rc = fhir_everything_bundle(req, web_record(req), &bundle);
+	if (rc == DOMAIN_STEP_UP) {
+		respond_redirect(req, res, "/step-up?next=/export");
+		return;
+	}
+	if (rc != DOMAIN_OK) {
+		web_domain_refusal(req, res, rc, "There is no such page.");
+		return;
+	}
+	char *s = json_dumps(bundle, JSON_COMPACT);
+	json_decref(bundle);
+	char *copy = s ? arena_strdup(&req->arena, s) : NULL;
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+	if (copy == NULL) {
+		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
+		return;
+	}
+	response_header(res, "Content-Disposition", "attachment; filename=\"medkeep-record.json\"");
+	res->csp = CSP_DOWNLOAD;
+	respond(res, 200, "application/fhir+json", copy, strlen(copy));
+}
