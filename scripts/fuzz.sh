@@ -57,6 +57,7 @@ HARNESSES=(
 	"webauthn_auth_data|2048|90|src/crypto/webauthn.c src/util/conf.c"
 	"webauthn_cose_key|256|80|src/crypto/webauthn.c src/util/conf.c"
 	"webauthn_client_data|2048|25|src/crypto/webauthn.c src/util/conf.c"
+	"proxy_date|64|20|ALL"
 )
 
 OUT=build/fuzz

@@ -25,6 +25,7 @@ enum domain_rc {
 			     * account locked pending review */
 	DOMAIN_GONE,        /* the patient's key was destroyed (crypto-shredded): their record
 			     * and documents can no longer be read by anyone (410) */
+	DOMAIN_STEP_UP,     /* the action needs a second factor passed just now (step-up) */
 };
 
 struct patient_view {

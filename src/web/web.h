@@ -69,6 +69,13 @@ int web_passkey_assertion(struct request *req, struct login_result *lr, const ch
 /* The list of the actor's passkeys with add and remove, for the two-step sign-in page. */
 void web_passkey_manage_section(struct request *req, struct buf *b);
 
+/* Family and carer access (pages_proxies.c) */
+void web_proxies(struct request *req, struct response *res);
+void web_proxy_grant(struct request *req, struct response *res);
+void web_proxy_revoke(struct request *req, struct response *res);
+void web_record_switch(struct request *req, struct response *res);
+void web_patient_proxies(struct request *req, struct response *res);
+void web_patient_proxy_grant(struct request *req, struct response *res);
 /* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
 struct document_view;
 void web_send_download(struct request *req, struct response *res, const struct document_view *v);

@@ -29,5 +29,9 @@ void web_cookie(struct request *req, struct response *res, const char *name, con
  * 403 and return false. */
 bool web_form_accepted(struct request *req, struct response *res, struct form_field *fields,
 		       size_t *n);
+/* On a patient-role page: which record is shown, and buttons to switch between the account's
+ * own and the records it holds proxy access to (pages_proxies.c). DOMAIN_OK, or the domain's
+ * refusal. */
+int web_record_switcher(struct request *req, struct buf *b);
 
 #endif

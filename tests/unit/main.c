@@ -15,6 +15,7 @@ static const struct {
 	{"breaker", test_breaker}, {"keys", test_keys},   {"checkpoint", test_checkpoint},
 	{"pwrules", test_pwrules}, {"maillane", test_mail_lane},
 	{"webauthn", test_webauthn},
+	{"proxies", test_proxies},
 };
 
 int main(void)

@@ -27,5 +27,6 @@ void test_checkpoint(void);
 void test_pwrules(void);
 void test_mail_lane(void);
 void test_webauthn(void);
+void test_proxies(void);
 
 #endif
