@@ -79,7 +79,7 @@ static bool text_ok(const char *s, size_t max)
 static const char *check_input(const struct proxy_new *p, int64_t now)
 {
 	if (p->email == NULL || p->email_index == NULL || !text_ok(p->email, LIMIT_EMAIL))
-		return "Enter the email address of the person you are giving access to.";
+		return "Enter a valid email address for the person you are giving access to.";
 	if (!text_ok(p->name, 100))
 		return "Enter their name (up to 100 characters), so you can recognise them in your list.";
 	if (p->from_name && p->from_name[0] && !text_ok(p->from_name, 100))
@@ -87,7 +87,7 @@ static const char *check_input(const struct proxy_new *p, int64_t now)
 	if (p->scopes == 0 || (p->scopes & ~(unsigned)SCOPE_ALL) != 0)
 		return "Choose at least one part of the record to share.";
 	if (p->not_after <= now)
-		return "Choose an end date after today.";
+		return "Choose an end date after today (access must end on a date you choose).";
 	if (p->not_after > now + (int64_t)PROXY_MAX_DAYS * DAY)
 		return "Access can last at most two years. Choose an earlier end date.";
 	return NULL;
@@ -251,6 +251,12 @@ int proxy_list(const struct actor *a, const struct id *patient, int64_t now, str
 		v->scopes = rows[i].scopes;
 		v->not_after = rows[i].not_after;
 		v->created = rows[i].created;
+		if (rows[i].detail.len == 0) {
+			/* a grant written without details (by a tool): still listed, to be ended */
+			v->name = "Someone (no details recorded)";
+			v->email = "";
+			continue;
+		}
 		struct buf pt;
 		buf_init(&pt, ar, 64 * 1024);
 		int vr = vault_record_open(a->token, &g, &pat, VREC_PROXY, &rows[i].id, rows[i].detail, &pt);

@@ -249,9 +249,11 @@ void web_proxies(struct request *req, struct response *res)
 	proxies_page(req, res, 200, NULL);
 }
 
-/* The form's fields, read into p; NULL, or the reason it cannot be used. */
-static const char *read_grant_form(struct request *req, struct form_field *fields, size_t n,
-				   struct proxy_new *p, struct store_account *acct)
+/* The form's fields, read into p. Anything wrong (an unknown scope, a malformed address or
+ * date) is left for proxy_grant to refuse, after the gate and the step-up test, so that a
+ * record the actor may not manage answers 404 whatever the form holds. */
+static void read_grant_form(struct request *req, struct form_field *fields, size_t n, struct proxy_new *p,
+			    struct store_account *acct)
 {
 	memset(p, 0, sizeof(*p));
 	for (size_t i = 0; i < n; i++) {
@@ -264,25 +266,20 @@ static const char *read_grant_form(struct request *req, struct form_field *field
 				known = true;
 			}
 		if (!known)
-			return "Unknown part of the record.";
+			p->scopes |= ~(unsigned)SCOPE_ALL; /* refused by proxy_grant */
 	}
 	p->email = form_get(fields, n, "email", NULL);
 	p->name = form_get(fields, n, "name", NULL);
 	p->from_name = form_get(fields, n, "from_name", NULL);
 	const char *until = form_get(fields, n, "until", NULL);
+	p->not_after = until ? proxy_date_end(until) : -1;
 	char *index = arena_alloc(&req->arena, 80);
 	if (p->email == NULL || index == NULL || auth_email_index(p->email, index) != 0)
-		return "Enter a valid email address.";
+		return; /* no index: proxy_grant asks for a valid address */
 	p->email_index = index;
-	p->not_after = until ? proxy_date_end(until) : -1;
-	if (p->not_after < 0)
-		return "Choose an end date.";
-	/* Whether an account has this address never changes the answer (proxy_grant). */
-	int found = auth_account_lookup(p->email, &req->arena, acct);
-	if (found == STORE_ERROR)
-		return NULL; /* the grant is made as an invitation; nothing to tell */
-	p->grantee = found == STORE_OK ? acct : NULL;
-	return NULL;
+	/* Whether an account has this address never changes the answer (proxy_grant); a failed
+	 * lookup makes an invitation. */
+	p->grantee = auth_account_lookup(p->email, &req->arena, acct) == STORE_OK ? acct : NULL;
 }
 
 static void step_up(struct request *req, struct response *res, const char *next)
@@ -299,17 +296,15 @@ static void grant_submit(struct request *req, struct response *res, struct form_
 			 const struct id *patient, const char *here, bool by_practice, grant_page_fn page,
 			 const char *missing)
 {
-	int64_t now = (int64_t)time(NULL);
-	if (!policy_factor_fresh(&req->actor, now)) {
-		step_up(req, res, here);
-		return;
-	}
+	/* The gate first (404 for a record the actor may not manage), then the step-up test,
+	 * then the input: proxy_grant checks them in that order. */
 	struct proxy_new p;
 	struct store_account acct;
-	const char *why = read_grant_form(req, fields, n, &p, &acct);
+	read_grant_form(req, fields, n, &p, &acct);
 	if (by_practice)
 		p.from_name = NULL; /* the practice's name goes in the email */
-	int rc = why ? DOMAIN_INVALID : proxy_grant(&req->actor, patient, &p, now, &why);
+	const char *why = NULL;
+	int rc = proxy_grant(&req->actor, patient, &p, (int64_t)time(NULL), &why);
 	const char *done = arena_printf(&req->arena, "%s?done=granted", here);
 	if (rc == DOMAIN_OK)
 		respond_redirect(req, res, done ? done : "/");

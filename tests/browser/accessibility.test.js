@@ -19,8 +19,9 @@ const PAGES = {
   anonymous: [() => '/login'],
   'patient1@demo.test': [
     () => '/documents', (fx) => `/documents/${fx.did}`, () => '/security', () => '/sessions', () => '/mfa/setup',
+    () => '/proxies',
   ],
-  'clinician1@demo.test': [() => '/patients', (fx) => `/patients/${fx.pid}`, () => '/sessions'],
+  'clinician1@demo.test': [() => '/patients', (fx) => `/patients/${fx.pid}`, (fx) => `/patients/${fx.pid}/proxies`, () => '/sessions'],
   'admin1@demo.test': [() => '/practice'],
   'operator@demo.test': [() => '/operator'],
 };

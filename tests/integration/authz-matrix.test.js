@@ -32,6 +32,7 @@ const ALLOW = {
   'document.list': ['self', 'proxyDocuments', 'clinician'],
   'document.read': ['self', 'proxyDocuments', 'clinician'],
   'document.create': ['self', 'proxyDocuments', 'clinician'],
+  'proxy.list': ['self', 'clinician'],
 };
 
 // Routes about P1. fx holds P1's ids; body(actor) builds a write's body for that actor.
@@ -43,6 +44,7 @@ function uploadForm(c, staff) {
 }
 const ROUTES = [
   { name: 'patient page (demographics and documents)', action: 'document.list', path: (f) => `/patients/${f.pid}` },
+  { name: 'family and carer access page', action: 'proxy.list', path: (f) => `/patients/${f.pid}/proxies` },
   { name: 'document page', action: 'document.read', path: (f) => `/documents/${f.did}` },
   { name: 'document download', action: 'document.read', path: (f) => `/documents/${f.did}/download` },
   { name: 'FHIR Patient read', action: 'patient.read', path: (f) => `/fhir/R4/Patient/${f.pid}` },

@@ -193,6 +193,10 @@ describe('family and carer (proxy) access', () => {
     assert.equal((await postForm(proxy, `/proxies/${id}/revoke`, {})).status, 404);
     assert.equal((await postForm(proxy, `/proxies/${randomId()}/revoke`, {})).status, 404);
     assert.equal((await proxy.get(`/patients/${owner.session.patient}/proxies`)).status, 404);
+    const onward = await grant(proxy, { email: 'patient4@demo.test', path: `/patients/${owner.session.patient}/proxies` });
+    const nowhere = await grant(proxy, { email: 'patient4@demo.test', path: `/patients/${randomId()}/proxies` });
+    assert.equal(onward.status, 404);
+    assert.equal(onward.text.replace(/name="csrf" value="[^"]+"/g, ''), nowhere.text.replace(/name="csrf" value="[^"]+"/g, ''));
     // switching to a record without a grant is refused like anything missing
     assert.equal((await switchTo(proxy, randomId())).status, 404);
     assert.equal((await switchTo(proxy, (await login(srv, 'patient4@demo.test')).session.patient)).status, 404);
