@@ -104,7 +104,7 @@ int auth_email_index(const char *email, char out[80])
 	char norm[LIMIT_EMAIL + 1];
 	if (email == NULL || auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0)
 		return -1;
-	return email_key(norm, out);
+	return auth_email_key(norm, out);
 }
 
 static void audit_login(const struct actor *a, const char *ip, const char *action,

@@ -282,12 +282,6 @@ static void read_grant_form(struct request *req, struct form_field *fields, size
 	p->grantee = auth_account_lookup(p->email, &req->arena, acct) == STORE_OK ? acct : NULL;
 }
 
-static void step_up(struct request *req, struct response *res, const char *next)
-{
-	const char *loc = arena_printf(&req->arena, "/step-up?next=%s", next);
-	respond_redirect(req, res, loc ? loc : "/step-up");
-}
-
 typedef void (*grant_page_fn)(struct request *req, struct response *res, int status, const char *error);
 
 /* Give access to patient's record from a submitted form; `here` is the page the form came
@@ -306,14 +300,17 @@ static void grant_submit(struct request *req, struct response *res, struct form_
 	const char *why = NULL;
 	int rc = proxy_grant(&req->actor, patient, &p, (int64_t)time(NULL), &why);
 	const char *done = arena_printf(&req->arena, "%s?done=granted", here);
-	if (rc == DOMAIN_OK)
+	if (rc == DOMAIN_OK) {
 		respond_redirect(req, res, done ? done : "/");
-	else if (rc == DOMAIN_STEP_UP)
-		step_up(req, res, here);
-	else if (rc == DOMAIN_INVALID)
+	} else if (rc == DOMAIN_STEP_UP) {
+		/* answers /step-up?next=here, or asks to set a second factor up first */
+		if (web_stepped_up(req, res, here))
+			web_error(req, res, 403, "Please give your two-step sign-in code again, then try once more.");
+	} else if (rc == DOMAIN_INVALID) {
 		page(req, res, 400, why ? why : "That was not accepted.");
-	else
+	} else {
 		web_domain_refusal(req, res, rc, missing);
+	}
 }
 
 void web_proxy_grant(struct request *req, struct response *res)

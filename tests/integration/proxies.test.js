@@ -7,8 +7,7 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { authenticator } = require('otplib');
-const { startServer, Client, sqlite, randomId, run } = require('./lib');
+const { startServer, Client, sqlite, randomId, run, nextCode } = require('./lib');
 
 const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const DAY = 86400;
@@ -27,7 +26,9 @@ async function login(srv, email) {
 async function enrolTotp(c) {
   const setup = await c.get('/mfa/setup');
   const secret = setup.text.match(/<code class="secret">([A-Z2-7]{32})<\/code>/)[1];
-  const r = await c.post('/mfa/setup', { body: new URLSearchParams({ csrf: c.csrf, code: authenticator.generate(secret) }).toString(), headers: form, csrf: false });
+  c.secret = secret;
+  const code = await nextCode(null, secret, null);
+  const r = await c.post('/mfa/setup', { body: new URLSearchParams({ csrf: c.csrf, code }).toString(), headers: form, csrf: false });
   assert.equal(r.status, 200);
   c.session = (await c.get('/session')).json();
   c.csrf = c.session.csrf;
@@ -70,11 +71,25 @@ describe('family and carer (proxy) access', () => {
   });
   after(async () => { await srv.stop(); });
 
-  it('needs a fresh second factor to grant: without one it sends the patient to step-up', async () => {
-    const r = await grant(owner, { email: 'patient3@demo.test' });
-    assert.equal(r.status, 303);
-    assert.equal(r.headers.get('location'), '/step-up?next=/proxies');
+  it('needs a fresh second factor to grant: set one up first, or step up again when stale', async () => {
+    // no second factor at all: asked to set one up, nothing granted
+    const none = await grant(owner, { email: 'patient3@demo.test' });
+    assert.equal(none.status, 403);
+    assert.match(none.text, /href="\/mfa\/setup"/);
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM proxy_grant WHERE patient_id = x'${owner.session.patient}'`), '0');
+    // a factor given more than five minutes ago: sent to /step-up and back
+    await enrolTotp(owner);
+    sqlite(srv.dir, `UPDATE session SET created = created - 600, last_seen = unixepoch() WHERE account_id = X'${owner.session.account}'`);
+    const stale = await grant(owner, { email: 'patient3@demo.test' });
+    assert.equal(stale.status, 303);
+    assert.equal(stale.headers.get('location'), '/step-up?next=/proxies');
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM proxy_grant WHERE patient_id = x'${owner.session.patient}'`), '0');
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'proxy.grant' AND outcome = 'stepup' AND actor = '${owner.session.account}'`), '2');
+    const back = await postForm(owner, '/step-up', { next: '/proxies', code: await nextCode(null, owner.secret, null) });
+    assert.equal(back.status, 303);
+    assert.equal(back.headers.get('location'), '/proxies');
+    owner.session = (await owner.get('/session')).json();
+    owner.csrf = owner.session.csrf;
     // before any grant, the other patient's documents are simply not there
     assert.equal((await proxy.get(`/documents/${ownerDocs[0]}`)).status, 404);
   });
@@ -82,7 +97,6 @@ describe('family and carer (proxy) access', () => {
   it('grants with scopes and an end date, answering alike for known and unknown addresses', async () => {
     const given = "SELECT count(*) FROM outbox WHERE subject LIKE 'You have been given access%'";
     const mailsBefore = Number(sqlite(srv.dir, given));
-    await enrolTotp(owner);
     const known = await grant(owner, { email: 'patient3@demo.test', name: 'Sam (carer)', scopes: ['documents', 'appointments'] });
     const unknown = await grant(owner, { email: `nobody-${randomId()}@example.test`, name: 'Not a user' });
     for (const r of [known, unknown]) {
