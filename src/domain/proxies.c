@@ -15,6 +15,7 @@
 #include "audit/audit.h"
 #include "crypto/crypto.h"
 #include "limits.h"
+#include "store/passkey.h" /* store_account_email_ct */
 #include "store/proxy.h"
 #include "util/buf.h"
 #include "util/strtonum.h"

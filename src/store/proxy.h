@@ -51,9 +51,6 @@ struct store_proxy_held {
 int store_proxy_held(const struct id *account, int64_t now, struct arena *a,
 		     struct store_proxy_held **out, size_t *n);
 
-/* An account's sealed email address (to queue an email to it); STORE_NOT_FOUND without one. */
-int store_account_email_ct(const struct id *account, struct arena *a, struct bytes *out);
-
 /* The record a session of this account shows: a held record, or NULL for its own.
  * auth_session believes it only while a live grant allows it. */
 int store_session_set_record(const struct id *account, const struct id *session,

@@ -231,21 +231,3 @@ int store_session_set_record(const struct id *account, const struct id *session,
 		sqlite3_bind_null(s, 3);
 	return step_done(s, "session_record");
 }
-
-static const char sql_account_email_ct[] = "SELECT email_ct FROM account WHERE id = ?";
-
-int store_account_email_ct(const struct id *account, struct arena *a, struct bytes *out)
-{
-	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = store_module_stmt(sql_account_email_ct);
-	if (s == NULL)
-		return STORE_ERROR;
-	sq_bind_id(s, 1, account);
-	int rc = sqlite3_step(s);
-	int ret = rc == SQLITE_ROW ? (sqlite3_column_bytes(s, 0) > 0 && sq_col_bytes(s, 0, a, out) ? STORE_OK
-											 : STORE_NOT_FOUND)
-		  : rc == SQLITE_DONE ? STORE_NOT_FOUND
-				      : sq_fail("account_email_ct");
-	sqlite3_reset(s);
-	return ret;
-}
