@@ -60,6 +60,7 @@ HARNESSES=(
 	"webauthn_client_data|2048|25|src/crypto/webauthn.c src/util/conf.c"
 	"result_json|65536|150|ALL"
 	"communication_json|65536|70|ALL"
+	"proxy_date|64|20|ALL"
 )
 
 OUT=build/fuzz

@@ -47,6 +47,13 @@
 #define SESSION_ABSOLUTE_SECONDS (12 * 60 * 60)
 /* Step-up: how recent a second factor must be for sensitive changes (policy_factor_fresh) */
 #define STEP_UP_SECONDS (5 * 60)
+/* Proxy (family and carer) grants end on a date chosen by the patient: at most two years
+ * ahead, so access someone forgot about lapses; one year unless they choose. */
+#define PROXY_MAX_DAYS 731
+#define PROXY_DEFAULT_DAYS 365
+/* A practice sets up a parent's access only to a child younger than this (in NZ practice a
+ * young person of 16 manages their own record; below it, case by case). */
+#define PROXY_CHILD_AGE_YEARS 16
 
 /* Login throttling: after this many failures in the window, the key is blocked. */
 #define THROTTLE_ACCOUNT_FAILURES 5

@@ -309,6 +309,12 @@ void audit_record_hash(const struct audit_record *r, uint8_t out[HASH_BYTES])
 	put_field(&b, r->rid);
 	put_field(&b, r->outcome);
 	buf_printf(&b, "%lld;", (long long)r->bytes);
+	/* Added by audit migration 3: only in records that have it, so older ones still verify;
+	 * adding or removing it from a record changes the hash like any other field. */
+	if (r->via[0] != '\0') {
+		buf_puts(&b, "via=");
+		put_field(&b, r->via);
+	}
 	hash2(r->prev, HASH_BYTES, b.data, b.len, out);
 	arena_release(&a);
 }
@@ -337,6 +343,7 @@ int audit_append(const struct audit_event *e)
 	id_or_dash(r.rid, e->rid);
 	snprintf(r.outcome, sizeof(r.outcome), "%s", e->outcome);
 	r.bytes = e->bytes;
+	snprintf(r.via, sizeof(r.via), "%s", e->via ? e->via : "");
 
 	pthread_mutex_lock(&chain_lock);
 	if (trail_failed) {

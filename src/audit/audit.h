@@ -38,6 +38,7 @@ struct audit_event {
 	const struct id *rid;      /* NULL when none */
 	const char *outcome;
 	int64_t bytes; /* bytes of patient data served */
+	const char *via; /* how the actor reached the patient (grant_via_name), or NULL */
 	const char *ip; /* only when actor is NULL */
 	/* true when nothing is changed on the strength of this record, so it may become durable
 	 * after audit_append returns (but before the response; see audit_defer_begin). */

@@ -11,6 +11,7 @@
 #include "auth/account.h"
 #include "limits.h"
 #include "store/store.h"
+#include "store/proxy.h"
 #include "util/log.h"
 #include "vault/vault.h"
 
@@ -96,6 +97,14 @@ int auth_account_lookup(const char *email, struct arena *a, struct store_account
 	if (auth_email_key(norm, key) != 0)
 		return STORE_ERROR;
 	return store_account_by_email(key, a, out);
+}
+
+int auth_email_index(const char *email, char out[80])
+{
+	char norm[LIMIT_EMAIL + 1];
+	if (email == NULL || auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0)
+		return -1;
+	return auth_email_key(norm, out);
 }
 
 static void audit_login(const struct actor *a, const char *ip, const char *action,
@@ -296,6 +305,12 @@ int auth_session(const char *token, size_t n, const char *ip, struct actor *out,
 	out->session = ses.id;
 	out->mfa = ses.mfa;
 	out->mfa_enrolled = ses.mfa_enrolled;
+	/* A proxy's choice of record, only while a live grant still allows it (the store
+	 * checks it in the same query); otherwise, or when it lapses, their own record. */
+	if (ses.role == ROLE_PATIENT && ses.has_record) {
+		out->has_record = true;
+		out->record = ses.record;
+	}
 	/* A session is replaced each time a second factor is given, so its start is the time of
 	 * the last factor. */
 	out->factor_at = ses.mfa ? ses.created : 0;
@@ -319,7 +334,8 @@ int auth_replace_session(const char *old_token, const struct actor *a, const cha
 	token_new(out->csrf, csrf_raw);
 	struct store_session old, ses;
 	memset(&ses, 0, sizeof(ses));
-	if (store_session_get(old_th, &old) == STORE_OK)
+	bool had_old = store_session_get(old_th, &old) == STORE_OK;
+	if (had_old)
 		memcpy(ses.device, old.device, sizeof(ses.device));
 	ses.id = *session;
 	ses.account = a->account;
@@ -329,6 +345,10 @@ int auth_replace_session(const char *old_token, const struct actor *a, const cha
 	snprintf(ses.ip, sizeof(ses.ip), "%s", a->ip);
 	store_session_delete(old_th);
 	if (store_session_create(th, &ses) != STORE_OK)
+		return AUTH_ERROR;
+	/* A proxy who steps up keeps the record they were viewing (still only while its grant
+	 * lives: auth_session checks again at every request). */
+	if (had_old && old.has_record && store_session_set_record(&a->account, session, &old.record) != STORE_OK)
 		return AUTH_ERROR;
 	out->actor = *a;
 	out->actor.session = *session;

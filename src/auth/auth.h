@@ -68,6 +68,9 @@ int auth_throttle_key(const char *email, char out[80]);
 int auth_email_key(const char *email, char out[80]);
 /* Find an account by email (through its blind index). STORE_OK, STORE_NOT_FOUND or error. */
 int auth_account_lookup(const char *email, struct arena *a, struct store_account *out);
+/* The blind index of an address (normalised first), as accounts are looked up by it; 0, or -1
+ * when it is not an address. */
+int auth_email_index(const char *email, char out[80]);
 /* Create an account (demo data, practice onboarding). */
 int auth_account_create(const char *email, const char *pw_hash, enum role role,
 			const struct id *practice, const struct id *patient, struct id *out);

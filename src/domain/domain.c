@@ -51,6 +51,7 @@ int domain_audit(const struct actor *a, enum action action, const struct id *pat
 				.rid = rid,
 				.outcome = outcome,
 				.bytes = bytes,
+				.via = patient ? grant_via_name(policy_via(a, patient)) : NULL,
 				/* A write's record must be durable before the write; a read's, before
 				 * the response, which the HTTP layer holds back until it is. */
 				.deferrable = !(action_is_write(action) &&

@@ -93,6 +93,13 @@ static const struct route routes[] = {
 	{METHOD_GET, "/access-log", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_access_log, FAST},
 	{METHOD_GET, "/export", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_export, FAST},
 	{METHOD_GET, "/export/download", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_export_download, FAST},
+	/* family and carer (proxy) access */
+	{METHOD_GET, "/proxies", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_proxies, FAST},
+	{METHOD_POST, "/proxies", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_proxy_grant, FAST},
+	{METHOD_POST, "/proxies/*/revoke", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_proxy_revoke, FAST},
+	{METHOD_POST, "/records/switch", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_record_switch, FAST},
+	{METHOD_GET, "/patients/*/proxies", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_patient_proxies, FAST},
+	{METHOD_POST, "/patients/*/proxies", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_patient_proxy_grant, FAST},
 	{METHOD_GET, "/fhir/R4/metadata", AUTH_NONE, BODY_NONE, KIND_FHIR, fhir_metadata, FAST},
 	{METHOD_GET, "/fhir/R4/Patient", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_search, FAST},
 	{METHOD_GET, "/fhir/R4/Patient/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_read, FAST},

@@ -22,6 +22,7 @@
 #include "main/cmd.h"
 #include "main/demo_careplan.h"
 #include "main/demo_results.h"
+#include "main/demo_proxies.h"
 #include "main/pdf.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -316,6 +317,8 @@ int cmd_demo(int argc, char **argv)
 			goto out;
 		progress("demo: patients", i, (unsigned long)n_patients);
 	}
+	if (demo_proxies(&practice, &clinician, (unsigned long)n_patients, logins) != 0)
+		goto out;
 	if (store_commit() != 0)
 		goto out;
 	rc = 0;

@@ -117,18 +117,15 @@ static bool role_may(const struct actor *a, enum action action, const struct tar
 	 * patients of a practice that requires a second factor. */
 	if (policy_needs_second_factor(a) && !a->mfa)
 		return false;
+	*via = policy_via(a, &t->patient);
 	switch (a->role) {
 	case ROLE_PATIENT:
-		if (a->has_patient && id_eq(&a->patient, &t->patient)) {
-			*via = VIA_SELF;
+		if (*via == VIA_SELF)
 			return patient_may_own(action);
-		}
 		/* A proxy: only within the scopes of a live grant from this patient. */
-		*via = VIA_PROXY;
 		return (t->proxy_scopes & policy_proxy_scope_for(action)) != 0;
 	case ROLE_CLINICIAN:
 		/* Clinicians reach patients enrolled at their own practice. */
-		*via = VIA_STAFF;
 		return a->has_practice && enrolled_at(t, &a->practice) && clinician_may(action);
 	case ROLE_PRACTICE_ADMIN: /* staff accounts and settings only */
 	case ROLE_OPERATOR:       /* runs the service, never clinical content */
@@ -225,6 +222,33 @@ bool policy_factor_fresh(const struct actor *actor, int64_t now)
 {
 	return actor != NULL && actor->mfa && actor->factor_at > 0 &&
 	       now - actor->factor_at <= STEP_UP_SECONDS && now >= actor->factor_at - 5;
+}
+
+enum grant_via policy_via(const struct actor *a, const struct id *patient)
+{
+	if (a->role != ROLE_PATIENT)
+		return VIA_STAFF;
+	return a->has_patient && patient != NULL && id_eq(&a->patient, patient) ? VIA_SELF : VIA_PROXY;
+}
+
+const char *grant_via_name(enum grant_via via)
+{
+	switch (via) {
+	case VIA_SELF:
+		return "self";
+	case VIA_PROXY:
+		return "proxy";
+	case VIA_STAFF:
+		return "staff";
+	case VIA_LOCAL:
+		return "local";
+	}
+	return "";
+}
+
+bool policy_may_grant_for_child(const struct actor *actor)
+{
+	return actor != NULL && actor->role == ROLE_CLINICIAN && actor->has_practice && actor->mfa;
 }
 
 bool policy_may_view_alerts(const struct actor *actor)

@@ -137,6 +137,17 @@ bool policy_may_manage_practice(const struct actor *actor, const struct id *prac
  * factor need a second factor passed within STEP_UP_SECONDS (limits.h) of now. */
 bool policy_factor_fresh(const struct actor *actor, int64_t now);
 
+/* How this actor reaches this patient's record, whatever the action: a patient their own
+ * record (self) or another's (proxy, allowed only within a live grant's scopes), staff
+ * (staff). The audit trail records it with each access. */
+enum grant_via policy_via(const struct actor *actor, const struct id *patient);
+/* "self", "proxy", "staff", "local". */
+const char *grant_via_name(enum grant_via via);
+/* Who may set up a parent's or carer's access to a child's record for a practice: the
+ * clinician of a practice where the child is enrolled (the gate decides that part); the
+ * child must be younger than PROXY_CHILD_AGE_YEARS (limits.h). */
+bool policy_may_grant_for_child(const struct actor *actor);
+
 /* Actions that change the record: their audit record is durable before the change. */
 bool action_is_write(enum action action);
 

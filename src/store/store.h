@@ -73,6 +73,10 @@ struct store_session {
 	char device[48];   /* "Firefox on Linux": from the User-Agent, coarse on purpose */
 	char ip[ACTOR_IP_MAX];
 	bool new_device;   /* the first sign-in from this device */
+	/* The held record this session shows (a patient-role proxy's choice), filled only while
+	 * a live proxy grant from that patient to this account still exists. */
+	bool has_record;
+	struct id record;
 };
 
 struct store_patient {
@@ -111,6 +115,10 @@ struct audit_record {
 	char rid[ID_HEX_LEN + 1];
 	char outcome[16];
 	int64_t bytes;
+	/* How the actor reached the patient: "self", "proxy", "staff", "local", or "" (not about
+	 * one patient, or written before audit migration 3). Hashed only when not empty, so
+	 * older records verify as they were written. */
+	char via[8];
 	uint8_t prev[HASH_BYTES];
 	uint8_t hash[HASH_BYTES];
 };

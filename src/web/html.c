@@ -54,11 +54,17 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 		    "<header class=\"top\"><a class=\"brand\" href=\"/\">medkeep</a>");
 	if (a != NULL) {
 		html_raw(b, "<nav aria-label=\"Main\">");
-		if (a->role == ROLE_PATIENT)
+		if (a->role == ROLE_PATIENT) {
 			html_raw(b, "<a href=\"/documents\">My documents</a><a href=\"/results\">My results</a>"
 				    "<a href=\"/medications\">Medications</a><a href=\"/appointments\">"
 				    "Appointments</a><a href=\"/messages\">Messages</a><a href=\"/access-log\">"
-				    "Access log</a><a href=\"/security\">Security</a>");
+				    "Access log</a><a href=\"/security\">Security</a><a href=\"/proxies\">"
+				    "Family access</a>");
+			/* A proxy viewing someone else's record sees so on every page. */
+			if (a->has_record && !(a->has_patient && id_eq(&a->record, &a->patient)))
+				html_raw(b, "<a class=\"viewing\" href=\"/proxies\">Viewing another "
+					    "person's record</a>");
+		}
 		if (a->role == ROLE_CLINICIAN) {
 			html_raw(b, "<a href=\"/patients\">Patients</a>");
 			int64_t unread = message_inbox_unread(a);

@@ -11,6 +11,7 @@
 #include "auth/auth.h"
 #include "domain/domain.h"
 #include "domain/notices.h"
+#include "domain/proxies.h"
 #include "http/parse.h"
 #include "limits.h"
 #include "web/html.h"
@@ -279,12 +280,16 @@ void web_logout(struct request *req, struct response *res)
 
 void web_session_json(struct request *req, struct response *res)
 {
-	char acct[ID_HEX_LEN + 1], pat[ID_HEX_LEN + 1];
+	char acct[ID_HEX_LEN + 1], pat[ID_HEX_LEN + 1], rec[ID_HEX_LEN + 1];
 	id_hex(&req->actor.account, acct);
 	id_hex(&req->actor.patient, pat);
-	json_t *o = json_pack("{s:s, s:s, s:o, s:s}", "account", acct, "role",
+	id_hex(&req->actor.record, rec);
+	/* patient: the account's own record; record: the one its pages show (a held one for a
+	 * proxy who switched to it) */
+	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s}", "account", acct, "role",
 			      role_name(req->actor.role), "patient",
-			      req->actor.has_patient ? json_string(pat) : json_null(), "csrf",
+			      req->actor.has_patient ? json_string(pat) : json_null(), "record",
+			      req->actor.has_record ? json_string(rec) : json_null(), "csrf",
 			      req->csrf);
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
@@ -406,28 +411,48 @@ static void security_box(struct request *req, struct buf *b)
 
 void web_my_documents(struct request *req, struct response *res)
 {
-	if (!req->actor.has_patient) {
-		respond_redirect(req, res, "/");
+	/* The record being viewed: their own, or one they hold proxy access to. */
+	if (!req->actor.has_record) {
+		respond_redirect(req, res, "/proxies");
 		return;
 	}
+	const struct id *record = &req->actor.record;
+	bool own = req->actor.has_patient && id_eq(record, &req->actor.patient);
 	struct document_view *docs = NULL;
 	size_t n = 0;
-	int rc = document_list(&req->actor, &req->actor.patient, &req->arena, &docs, &n);
-	if (rc != DOMAIN_OK) {
+	int rc = document_list(&req->actor, record, &req->arena, &docs, &n);
+	/* A held record whose grant does not cover documents: say so, keep the switcher. */
+	bool no_scope = !own && rc == DOMAIN_NOT_FOUND;
+	if (rc != DOMAIN_OK && !no_scope) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
-	html_begin(b, "My documents", &req->actor, req->csrf);
-	security_box(req, b);
+	html_begin(b, own ? "My documents" : "Documents", &req->actor, req->csrf);
+	if (own)
+		security_box(req, b);
 	new_device_box(req, b);
 	if (!req->actor.mfa_enrolled)
 		html_raw(b, "<p class=\"status warn\">Protect your record: <a href=\"/mfa/setup\">turn on "
 			    "two-step sign-in</a>, so a stolen password alone opens nothing.</p>");
-	html_raw(b, "<h1>My documents</h1><p class=\"lead\">Letters, summaries and reports from "
-		    "your practice, and files you have uploaded.</p>");
+	if (own)
+		html_raw(b, "<h1>My documents</h1><p class=\"lead\">Letters, summaries and reports from "
+			    "your practice, and files you have uploaded.</p>");
+	else
+		html_raw(b, "<h1>Documents</h1><p class=\"lead\">Of the record you are viewing as a "
+			    "family member or carer.</p>");
+	if (web_record_switcher(req, b) != DOMAIN_OK) {
+		web_domain_refusal(req, res, DOMAIN_ERROR, "There is no such page.");
+		return;
+	}
+	if (no_scope) {
+		html_raw(b, "<p class=\"empty\">Your access to this record does not include documents.</p>");
+		html_end(b);
+		respond_buf(res, 200, html_type, b);
+		return;
+	}
 	document_rows(b, docs, n);
-	upload_form(b, &req->actor.patient, req->csrf, false);
+	upload_form(b, record, req->csrf, false);
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }
@@ -582,7 +607,9 @@ void web_patient(struct request *req, struct response *res)
 	html_text(b, pid_hex);
 	html_raw(b, "/messages\">Messages with this patient</a></p><p><a href=\"/patients/");
 	html_text(b, pid_hex);
-	html_raw(b, "/invite\">Invite this patient to use the portal</a></p><h2>Documents</h2>");
+	html_raw(b, "/invite\">Invite this patient to use the portal</a></p><p><a href=\"/patients/");
+	html_text(b, pid_hex);
+	html_raw(b, "/proxies\">Family and carer access</a></p><h2>Documents</h2>");
 	document_rows(b, docs, n);
 	upload_form(b, &pid, req->csrf, true);
 	/* Staff see the patient's results here; patients and proxies have their results page. */

@@ -106,6 +106,13 @@ void web_access_log(struct request *req, struct response *res);
 void web_export(struct request *req, struct response *res);
 void web_export_download(struct request *req, struct response *res);
 
+/* Family and carer access (pages_proxies.c) */
+void web_proxies(struct request *req, struct response *res);
+void web_proxy_grant(struct request *req, struct response *res);
+void web_proxy_revoke(struct request *req, struct response *res);
+void web_record_switch(struct request *req, struct response *res);
+void web_patient_proxies(struct request *req, struct response *res);
+void web_patient_proxy_grant(struct request *req, struct response *res);
 /* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
 struct document_view;
 void web_send_download(struct request *req, struct response *res, const struct document_view *v);

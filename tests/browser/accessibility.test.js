@@ -22,11 +22,12 @@ const PAGES = {
     () => '/medications', () => '/appointments',
     () => '/results', (fx) => `/results/${fx.rid}`, () => '/results/trend?code=4548-4',
     () => '/messages', (fx) => `/messages/${fx.tid}`, () => '/access-log', () => '/export',
+    () => '/proxies',
   ],
   'clinician1@demo.test': [() => '/patients', (fx) => `/patients/${fx.pid}`, () => '/sessions',
     (fx) => `/patients/${fx.pid}/medications`, () => '/repeats', () => '/day', () => '/slots',
     () => '/results/inbox', (fx) => `/results/${fx.hid}`, () => '/practice/result-rules', () => '/inbox',
-    (fx) => `/messages/${fx.tid}`, (fx) => `/patients/${fx.pid}/messages`],
+    (fx) => `/messages/${fx.tid}`, (fx) => `/patients/${fx.pid}/messages`, (fx) => `/patients/${fx.pid}/proxies`],
   'admin1@demo.test': [() => '/practice', () => '/slots', () => '/practice/appointments', () => '/practice/result-rules'],
   'operator@demo.test': [() => '/operator'],
 };

@@ -45,6 +45,7 @@ const ALLOW = {
   'message.read': ['self', 'clinician'],
   'message.send': ['self', 'clinician'],
   'accesslog.read': ['self'],
+  'proxy.list': ['self', 'clinician'],
 };
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const form = (c, fields) => ({ body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM, csrf: false });
@@ -58,6 +59,7 @@ function uploadForm(c, staff) {
 }
 const ROUTES = [
   { name: 'patient page (demographics and documents)', action: 'document.list', path: (f) => `/patients/${f.pid}` },
+  { name: 'family and carer access page', action: 'proxy.list', path: (f) => `/patients/${f.pid}/proxies` },
   { name: 'document page', action: 'document.read', path: (f) => `/documents/${f.did}` },
   { name: 'document download', action: 'document.read', path: (f) => `/documents/${f.did}/download` },
   { name: 'FHIR Patient read', action: 'patient.read', path: (f) => `/fhir/R4/Patient/${f.pid}` },

@@ -161,7 +161,7 @@ describe('journeys', () => {
     assert.equal(r.status, 401);
     await c.login('clinician2@demo.test');
     const s = await c.get('/session');
-    assert.deepEqual(Object.keys(s.json()).sort(), ['account', 'csrf', 'patient', 'role']);
+    assert.deepEqual(Object.keys(s.json()).sort(), ['account', 'csrf', 'patient', 'record', 'role']);
   });
 });
 

@@ -18,6 +18,7 @@ static const struct {
 	{"webauthn", test_webauthn},
 	{"results", test_results},
 	{"inbox", test_inbox}, {"accesslog", test_accesslog_fold},
+	{"proxies", test_proxies},
 };
 
 int main(void)

@@ -31,5 +31,6 @@ void test_webauthn(void);
 void test_results(void);
 void test_inbox(void);
 void test_accesslog_fold(void);
+void test_proxies(void);
 
 #endif

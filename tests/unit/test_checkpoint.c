@@ -46,7 +46,7 @@ static void foreign_append(const char *dir)
 	snprintf(path, sizeof(path), "%s/audit.db", dir);
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO audit VALUES (%lld, 1, '-', '-', 'other-process', 'backup', '-', '-',"
-		 " '-', 'ok', 0, x'%s', x'%s')",
+		 " '-', 'ok', 0, x'%s', x'%s', '')",
 		 (long long)r.seq, prev, hash);
 	exec_sql(dir, sql);
 }

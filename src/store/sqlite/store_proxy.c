@@ -1,5 +1,11 @@
-/* Proxy (family and carer) grants: the part of them the policy gate needs. */
+/* Proxy (family and carer) grants and invitations (store/proxy.h), and the record a session
+ * shows. */
+#include "store/proxy.h"
 #include "store/sqlite/store_int.h"
+
+#include <string.h>
+
+#include "limits.h"
 
 static const char sql_proxy_scopes[] =
 	"SELECT scopes FROM proxy_grant WHERE account_id = ? AND patient_id = ?"
@@ -20,4 +26,208 @@ int store_proxy_scopes(const struct id *account, const struct id *patient, int64
 		*scopes |= (unsigned)sqlite3_column_int64(s, 0) & SCOPE_ALL;
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? STORE_OK : sq_fail("proxy_scopes");
+}
+
+/* Run a statement that returns no rows; STORE_OK or STORE_ERROR. */
+static int step_done(sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail(what);
+	sqlite3_reset(s);
+	return rc;
+}
+
+static const char sql_grant_replace[] =
+	"UPDATE proxy_grant SET revoked = ?3 WHERE patient_id = ?1 AND account_id = ?2"
+	" AND revoked IS NULL";
+static const char sql_invite_replace[] =
+	"UPDATE proxy_invite SET revoked = ?3 WHERE patient_id = ?1 AND email_index = ?2"
+	" AND revoked IS NULL";
+static const char sql_grant_insert[] =
+	"INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created,"
+	" created_by, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+static const char sql_invite_insert[] =
+	"INSERT INTO proxy_invite (id, patient_id, email_index, scopes, not_after, created,"
+	" created_by, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+int store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
+		       const char *email_index, int64_t now)
+{
+	if (!grant_allows(g, &row->patient, ACTION_PROXY_GRANT))
+		return STORE_DENIED;
+	if (row->invite && email_index == NULL)
+		return STORE_ERROR;
+	sqlite3_stmt *r = store_module_stmt(row->invite ? sql_invite_replace : sql_grant_replace);
+	sqlite3_stmt *s = store_module_stmt(row->invite ? sql_invite_insert : sql_grant_insert);
+	if (r == NULL || s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(r, 1, &row->patient);
+	if (row->invite)
+		sq_bind_text(r, 2, email_index);
+	else
+		sq_bind_id(r, 2, &row->account);
+	sqlite3_bind_int64(r, 3, now);
+	if (step_done(r, "proxy_replace") != STORE_OK)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, &row->id);
+	sq_bind_id(s, 2, &row->patient);
+	if (row->invite)
+		sq_bind_text(s, 3, email_index);
+	else
+		sq_bind_id(s, 3, &row->account);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)row->scopes);
+	sqlite3_bind_int64(s, 5, row->not_after);
+	sqlite3_bind_int64(s, 6, row->created);
+	sq_bind_id(s, 7, &row->created_by);
+	sqlite3_bind_blob(s, 8, row->detail.ptr, (int)row->detail.len, SQLITE_STATIC);
+	return step_done(s, "proxy_insert");
+}
+
+static const char sql_proxy_list[] =
+	"SELECT id, account_id, 0, scopes, not_after, created, created_by, detail FROM proxy_grant"
+	" WHERE patient_id = ?1 AND revoked IS NULL AND not_after > ?2"
+	" UNION ALL SELECT id, NULL, 1, scopes, not_after, created, created_by, detail"
+	" FROM proxy_invite WHERE patient_id = ?1 AND revoked IS NULL AND not_after > ?2"
+	" ORDER BY 6 DESC LIMIT ?3";
+
+int store_proxy_list(const struct grant *g, const struct id *patient, int64_t now, struct arena *a,
+		     struct store_proxy_row **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_PROXY_LIST))
+		return STORE_DENIED;
+	sqlite3_stmt *s = store_module_stmt(sql_proxy_list);
+	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
+	if (s == NULL || *out == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, patient);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, LIMIT_LIST);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < LIMIT_LIST) {
+		struct store_proxy_row *r = &(*out)[*n];
+		sq_col_id(s, 0, &r->id);
+		r->patient = *patient;
+		sq_col_id(s, 1, &r->account);
+		r->invite = sqlite3_column_int(s, 2) != 0;
+		r->scopes = (unsigned)sqlite3_column_int64(s, 3) & SCOPE_ALL;
+		r->not_after = sqlite3_column_int64(s, 4);
+		r->created = sqlite3_column_int64(s, 5);
+		sq_col_id(s, 6, &r->created_by);
+		if (!sq_col_bytes(s, 7, a, &r->detail)) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : sq_fail("proxy_list");
+}
+
+static const char sql_proxy_target[] =
+	"SELECT x.patient_id, e.practice_id FROM (SELECT patient_id FROM proxy_grant"
+	" WHERE id = ?1 AND revoked IS NULL AND not_after > ?2 UNION ALL SELECT patient_id"
+	" FROM proxy_invite WHERE id = ?1 AND revoked IS NULL AND not_after > ?2) x"
+	" LEFT JOIN enrolment e ON e.patient_id = x.patient_id ORDER BY e.since LIMIT 8";
+
+int store_proxy_target(const struct id *grant_id, int64_t now, struct target *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = store_module_stmt(sql_proxy_target);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, grant_id);
+	sqlite3_bind_int64(s, 2, now);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!out->exists && !(out->exists = sq_col_id(s, 0, &out->patient)))
+			break;
+		if (out->n_practices < TARGET_MAX_PRACTICES &&
+		    sq_col_id(s, 1, &out->practices[out->n_practices]))
+			out->n_practices++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sq_fail("proxy_target");
+	return out->exists ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static const char sql_grant_revoke[] =
+	"UPDATE proxy_grant SET revoked = ?3 WHERE id = ?1 AND patient_id = ?2 AND revoked IS NULL";
+static const char sql_invite_revoke[] =
+	"UPDATE proxy_invite SET revoked = ?3 WHERE id = ?1 AND patient_id = ?2 AND revoked IS NULL";
+
+int store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now)
+{
+	if (!grant_allows(g, &g->patient, ACTION_PROXY_REVOKE))
+		return STORE_DENIED;
+	int changed = 0;
+	const char *const sqls[] = {sql_grant_revoke, sql_invite_revoke};
+	for (size_t i = 0; i < 2; i++) {
+		sqlite3_stmt *s = store_module_stmt(sqls[i]);
+		if (s == NULL)
+			return STORE_ERROR;
+		sq_bind_id(s, 1, grant_id);
+		sq_bind_id(s, 2, &g->patient);
+		sqlite3_bind_int64(s, 3, now);
+		if (step_done(s, "proxy_revoke") != STORE_OK)
+			return STORE_ERROR;
+		changed += sqlite3_changes(sqlite3_db_handle(s));
+	}
+	return changed > 0 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static const char sql_proxy_held[] =
+	"SELECT patient_id, scopes, not_after FROM proxy_grant WHERE account_id = ?1"
+	" AND revoked IS NULL AND not_after > ?2 AND scopes != 0 ORDER BY not_after DESC LIMIT ?3";
+
+int store_proxy_held(const struct id *account, int64_t now, struct arena *a,
+		     struct store_proxy_held **out, size_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *s = store_module_stmt(sql_proxy_held);
+	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
+	if (s == NULL || *out == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, LIMIT_LIST);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < LIMIT_LIST) {
+		struct store_proxy_held *h = &(*out)[*n];
+		/* Two live grants for one patient (not made by us, but possible): one entry. */
+		bool dup = false;
+		struct id p;
+		sq_col_id(s, 0, &p);
+		for (size_t i = 0; i < *n; i++)
+			if (id_eq(&(*out)[i].patient, &p)) {
+				(*out)[i].scopes |= (unsigned)sqlite3_column_int64(s, 1) & SCOPE_ALL;
+				dup = true;
+			}
+		if (dup)
+			continue;
+		h->patient = p;
+		h->scopes = (unsigned)sqlite3_column_int64(s, 1) & SCOPE_ALL;
+		h->not_after = sqlite3_column_int64(s, 2);
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : sq_fail("proxy_held");
+}
+
+static const char sql_session_record[] =
+	"UPDATE session SET record = ?3 WHERE id = ?2 AND account_id = ?1";
+
+int store_session_set_record(const struct id *account, const struct id *session,
+			     const struct id *record)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_session_record);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	sq_bind_id(s, 2, session);
+	if (record)
+		sq_bind_id(s, 3, record);
+	else
+		sqlite3_bind_null(s, 3);
+	return step_done(s, "session_record");
 }

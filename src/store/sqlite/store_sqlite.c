@@ -202,6 +202,15 @@ static const char *const migrations[] = {
 	" attachment_id BLOB);"
 	"CREATE INDEX message_by_thread ON message(thread_id, created);"
 	"CREATE INDEX message_by_patient ON message(patient_id, created);",
+	/* 15: proxies: the held record a session shows (believed only while a live grant allows
+	 * it, see S_SESSION_GET); invitations to an address with no account yet, kept like
+	 * grants so the granter's list does not tell the two apart (store_proxy.c) */
+	"ALTER TABLE session ADD COLUMN record BLOB;"
+	"CREATE TABLE proxy_invite (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" email_index TEXT NOT NULL, scopes INTEGER NOT NULL, not_after INTEGER NOT NULL,"
+	" created INTEGER NOT NULL, created_by BLOB NOT NULL, revoked INTEGER, detail BLOB);"
+	"CREATE INDEX proxy_invite_by_patient ON proxy_invite(patient_id);"
+	"CREATE INDEX proxy_invite_by_email ON proxy_invite(email_index);",
 };
 
 /*
@@ -220,6 +229,9 @@ static const char *const audit_migrations[] = {
 	/* 3: accesslog: a patient's own access log reads their records newest first
 	 * (store_accesslog.c), in time flat in the size of the trail */
 	"CREATE INDEX audit_by_patient ON audit(patient, seq) WHERE patient != '-';",
+	/* 4: proxies: how the actor reached the patient (self, proxy, staff, local); hashed
+	 * only when set (audit_record_hash), so the records before this still verify */
+	("ALTER TABLE audit ADD COLUMN via TEXT NOT NULL DEFAULT '';"),
 };
 
 /*
@@ -347,9 +359,13 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SESSION_GET] = "SELECT s.id, s.account_id, s.csrf, s.created, s.last_seen, a.role,"
 			  " a.practice_id, a.patient_id, s.mfa, a.totp_ct IS NOT NULL, s.device,"
 			  " EXISTS (SELECT 1 FROM enrolment e JOIN practice p ON p.id = e.practice_id"
-			  "  WHERE e.patient_id = a.patient_id AND p.require_patient_mfa = 1)"
+			  "  WHERE e.patient_id = a.patient_id AND p.require_patient_mfa = 1),"
+			  /* the held record, only while a live grant allows it (proxies) */
+			  " (SELECT g.patient_id FROM proxy_grant g WHERE g.account_id = s.account_id"
+			  " AND g.patient_id = s.record AND g.revoked IS NULL AND g.not_after > ?2"
+			  " AND g.scopes != 0 LIMIT 1)"
 			  " FROM session s JOIN account a ON a.id = s.account_id"
-			  " WHERE s.token_hash = ? AND a.locked = 0",
+			  " WHERE s.token_hash = ?1 AND a.locked = 0",
 	[S_SESSION_TOUCH] = "UPDATE session SET last_seen = ? WHERE token_hash = ?",
 	[S_SESSION_DELETE] = "DELETE FROM session WHERE token_hash = ?",
 	[S_THROTTLE_GET] = "SELECT failures, window_start, blocked_until FROM throttle WHERE key = ?",
@@ -404,10 +420,10 @@ static const char *const stmt_sql[S_COUNT] = {
 			    " VALUES (?, ?, ?, ?, ?, unixepoch())",
 	[S_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
 	[S_AUDIT_INSERT] = "INSERT INTO audit (seq, ts_ms, actor, session, ip, action, patient,"
-			   " rtype, rid, outcome, bytes, prev, hash)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			   " rtype, rid, outcome, bytes, prev, hash, via)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[S_AUDIT_EACH] = "SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid, outcome,"
-			 " bytes, prev, hash FROM audit ORDER BY seq",
+			 " bytes, prev, hash, via FROM audit ORDER BY seq",
 	[S_AUDIT_BEGIN] = "BEGIN IMMEDIATE",
 	[S_AUDIT_COMMIT] = "COMMIT",
 	[S_AUDIT_ROLLBACK] = "ROLLBACK",
@@ -1022,6 +1038,7 @@ int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session
 {
 	sqlite3_stmt *s = stmt(S_SESSION_GET);
 	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
 	int rc = STORE_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		sq_col_id(s, 0, &out->id);
@@ -1037,6 +1054,7 @@ int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session
 		out->mfa_enrolled = sqlite3_column_int(s, 9) != 0;
 		sq_col_text_fixed(s, 10, out->device, sizeof(out->device));
 		out->mfa_required = sqlite3_column_int(s, 11) != 0;
+		out->has_record = sq_col_id(s, 12, &out->record);
 		rc = STORE_OK;
 	}
 	sqlite3_reset(s);
@@ -1632,6 +1650,7 @@ static int audit_insert_one(const struct audit_record *r)
 	sqlite3_bind_int64(s, 11, r->bytes);
 	sqlite3_bind_blob(s, 12, r->prev, HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 13, r->hash, HASH_BYTES, SQLITE_STATIC);
+	sq_bind_text(s, 14, r->via);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("audit_insert");
 	sqlite3_reset(s);
 	return rc;
@@ -1768,6 +1787,7 @@ void sq_audit_row(sqlite3_stmt *s, struct audit_record *r)
 		memcpy(r->prev, sqlite3_column_blob(s, 11), HASH_BYTES);
 	if (sqlite3_column_bytes(s, 12) == HASH_BYTES)
 		memcpy(r->hash, sqlite3_column_blob(s, 12), HASH_BYTES);
+	sq_col_text_fixed(s, 13, r->via, sizeof(r->via));
 }
 
 int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx)
@@ -1790,7 +1810,7 @@ int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *c
 int store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n)
 {
 	static const char sql[] = "SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid,"
-				  " outcome, bytes, prev, hash FROM audit WHERE action = 'breaker.trip'"
+				  " outcome, bytes, prev, hash, via FROM audit WHERE action = 'breaker.trip'"
 				  " ORDER BY seq DESC LIMIT 100";
 	*n = 0;
 	*out = arena_calloc(a, 100, sizeof(**out));

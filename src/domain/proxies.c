@@ -1,0 +1,343 @@
+/*
+ * Family and carer (proxy) access: the rules (domain/proxies.h). The gate (policy.c) decides
+ * who may grant, list and revoke; this file checks the input, seals the grant's detail with
+ * the patient's key, puts each decision on record and tells the grantee.
+ */
+#include "domain/proxies.h"
+#include "domain/domain_int.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "crypto/crypto.h"
+#include "limits.h"
+#include "store/passkey.h" /* store_account_email_ct */
+#include "store/proxy.h"
+#include "util/buf.h"
+#include "util/strtonum.h"
+#include "vault/vault.h"
+
+#define RTYPE "ProxyGrant"
+#define DAY 86400
+
+/* "YYYY-MM-DD" into its parts; 0 when it is one (a real calendar date). */
+static int parse_ymd(const char *s, struct tm *tm)
+{
+	char y[5], m[3], d[3];
+	int64_t yy, mm, dd;
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	memcpy(y, s, 4), y[4] = '\0';
+	memcpy(m, s + 5, 2), m[2] = '\0';
+	memcpy(d, s + 8, 2), d[2] = '\0';
+	if (parse_int64(y, 1900, 9999, &yy) != 0 || parse_int64(m, 1, 12, &mm) != 0 ||
+	    parse_int64(d, 1, 31, &dd) != 0)
+		return -1;
+	memset(tm, 0, sizeof(*tm));
+	tm->tm_year = (int)yy - 1900;
+	tm->tm_mon = (int)mm - 1;
+	tm->tm_mday = (int)dd;
+	struct tm check = *tm;
+	time_t t = timegm(&check);
+	/* timegm normalises 31 February into March: refuse what moved */
+	return (t == (time_t)-1 || check.tm_mday != tm->tm_mday || check.tm_mon != tm->tm_mon) ? -1 : 0;
+}
+
+int64_t proxy_date_end(const char *ymd)
+{
+	struct tm tm;
+	if (parse_ymd(ymd, &tm) != 0)
+		return -1;
+	return (int64_t)timegm(&tm) + DAY;
+}
+
+int proxy_age_years(const char *birth_date, int64_t now)
+{
+	struct tm born, today;
+	time_t t = (time_t)now;
+	if (parse_ymd(birth_date, &born) != 0 || gmtime_r(&t, &today) == NULL)
+		return -1;
+	int age = today.tm_year - born.tm_year;
+	if (today.tm_mon < born.tm_mon || (today.tm_mon == born.tm_mon && today.tm_mday < born.tm_mday))
+		age--;
+	return age < 0 ? -1 : age;
+}
+
+static bool text_ok(const char *s, size_t max)
+{
+	if (s == NULL || s[0] == '\0' || strlen(s) > max)
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static const char *check_input(const struct proxy_new *p, int64_t now)
+{
+	if (p->email == NULL || p->email_index == NULL || !text_ok(p->email, LIMIT_EMAIL))
+		return "Enter a valid email address for the person you are giving access to.";
+	if (!text_ok(p->name, 100))
+		return "Enter their name (up to 100 characters), so you can recognise them in your list.";
+	if (p->from_name && p->from_name[0] && !text_ok(p->from_name, 100))
+		return "Your name can be up to 100 characters.";
+	if (p->scopes == 0 || (p->scopes & ~(unsigned)SCOPE_ALL) != 0)
+		return "Choose at least one part of the record to share.";
+	if (p->not_after <= now)
+		return "Choose an end date after today (access must end on a date you choose).";
+	if (p->not_after > now + (int64_t)PROXY_MAX_DAYS * DAY)
+		return "Access can last at most two years. Choose an earlier end date.";
+	return NULL;
+}
+
+/* A child's record: only while they are younger than PROXY_CHILD_AGE_YEARS. */
+static int check_child(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
+		       const char **why)
+{
+	struct patient_view pv;
+	int rc = patient_read(a, patient, ar, &pv);
+	if (rc != DOMAIN_OK)
+		return rc;
+	int age = proxy_age_years(pv.birth_date, now);
+	if (age < 0 || age >= PROXY_CHILD_AGE_YEARS) {
+		*why = "A practice can set up a parent's access only to the record of a child under 16. "
+		       "Older patients give access themselves, from their own Family access page.";
+		return DOMAIN_INVALID;
+	}
+	return DOMAIN_OK;
+}
+
+static char *detail_json(const struct proxy_new *p, bool by_practice)
+{
+	json_t *o = json_pack("{s:s, s:s, s:b}", "name", p->name, "email", p->email, "practice",
+			      by_practice);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return s;
+}
+
+/* The grantee's email: who gave access, until when, where to find it. Nothing else. */
+static void tell_grantee(const struct store_account *to, const char *from, int64_t not_after,
+			 struct arena *ar)
+{
+	char until[32];
+	time_t t = (time_t)(not_after - 1);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(until, sizeof(until), "%d %b %Y", &tm);
+	char *body = arena_printf(ar,
+				  "%s has given you access to their health record on medkeep, until %s.\n\n"
+				  "Sign in to medkeep and open Family access to see it. If you did not "
+				  "expect this, you can ignore this email.\n",
+				  from, until);
+	struct bytes email_ct;
+	if (body && store_account_email_ct(&to->id, ar, &email_ct) == STORE_OK)
+		store_outbox_insert(&to->id, email_ct, "You have been given access to a health record on medkeep",
+				    body);
+}
+
+int proxy_grant(const struct actor *a, const struct id *patient, const struct proxy_new *p,
+		int64_t now, const char **why)
+{
+	*why = NULL;
+	struct grant g;
+	int rc = domain_gate(a, ACTION_PROXY_GRANT, patient, RTYPE, NULL, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	if (!policy_factor_fresh(a, now)) {
+		if (domain_audit(a, ACTION_PROXY_GRANT, patient, RTYPE, NULL, "stepup", 0) != 0)
+			return DOMAIN_ERROR;
+		return DOMAIN_STEP_UP;
+	}
+	if ((*why = check_input(p, now)) != NULL)
+		return DOMAIN_INVALID;
+	bool by_practice = g.via == VIA_STAFF;
+	struct arena ar;
+	arena_init(&ar, 256 * 1024);
+	if (by_practice && !policy_may_grant_for_child(a)) {
+		rc = DOMAIN_NOT_FOUND;
+		goto out;
+	}
+	if (by_practice && (rc = check_child(a, patient, now, &ar, why)) != DOMAIN_OK)
+		goto out;
+	rc = DOMAIN_ERROR;
+	const char *from = p->from_name && p->from_name[0] ? p->from_name : "A medkeep patient";
+	if (by_practice && (a->has_practice == false ||
+			    store_practice_name(&a->practice, &ar, &from) != STORE_OK || from == NULL))
+		goto out;
+	/* Only another patient-role account can act as a proxy; anything else (no account, staff,
+	 * locked, the patient's own) gets an invitation that gives nobody access. */
+	const struct store_account *to = p->grantee;
+	bool usable = to != NULL && to->role == ROLE_PATIENT && !to->locked &&
+		      !(to->has_patient && id_eq(&to->patient, patient));
+	struct store_proxy_row row;
+	memset(&row, 0, sizeof(row));
+	random_id(&row.id);
+	row.patient = *patient;
+	row.invite = !usable;
+	if (usable)
+		row.account = to->id;
+	row.created_by = a->account;
+	row.scopes = p->scopes;
+	row.not_after = p->not_after;
+	row.created = now;
+	struct store_patient pat;
+	int s = store_patient_get(&g, patient, &ar, &pat);
+	if (s == STORE_GONE) {
+		rc = domain_gone(a, ACTION_PROXY_GRANT, patient, RTYPE, NULL);
+		goto out;
+	}
+	char *detail = s == STORE_OK ? detail_json(p, by_practice) : NULL;
+	if (detail == NULL)
+		goto out;
+	struct buf sealed;
+	buf_init(&sealed, &ar, 64 * 1024);
+	int v = vault_record_seal(a->token, &g, &pat, VREC_PROXY, &row.id, detail, strlen(detail), &sealed);
+	explicit_bzero(detail, strlen(detail));
+	free(detail);
+	if (v != VAULT_OK) {
+		rc = domain_vault_failed(a, v);
+		goto out;
+	}
+	row.detail = (struct bytes){(const uint8_t *)sealed.data, sealed.len};
+	/* Audit first: a grant that is not on record must not exist. */
+	if (domain_audit(a, ACTION_PROXY_GRANT, patient, RTYPE, &row.id, AUDIT_ALLOW, 0) != 0 ||
+	    store_proxy_insert(&g, &row, p->email_index, now) != STORE_OK)
+		goto out;
+	if (usable)
+		tell_grantee(to, from, p->not_after, &ar);
+	rc = DOMAIN_OK;
+out:
+	arena_release(&ar);
+	return rc;
+}
+
+static void detail_decode(const struct buf *pt, struct arena *ar, struct proxy_view *v)
+{
+	json_t *o = json_loadb(pt->data, pt->len, 0, NULL);
+	const char *name = json_string_value(json_object_get(o, "name"));
+	const char *email = json_string_value(json_object_get(o, "email"));
+	v->name = arena_strdup(ar, name ? name : "");
+	v->email = arena_strdup(ar, email ? email : "");
+	v->by_practice = json_is_true(json_object_get(o, "practice"));
+	json_decref(o);
+}
+
+int proxy_list(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
+	       struct proxy_view **out, size_t *n)
+{
+	*n = 0;
+	struct grant g;
+	int rc = domain_gate(a, ACTION_PROXY_LIST, patient, RTYPE, NULL, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	struct store_patient pat;
+	struct store_proxy_row *rows;
+	size_t count = 0;
+	int s = store_patient_get(&g, patient, ar, &pat);
+	if (s == STORE_GONE)
+		return domain_gone(a, ACTION_PROXY_LIST, patient, RTYPE, NULL);
+	if (s != STORE_OK || store_proxy_list(&g, patient, now, ar, &rows, &count) != STORE_OK)
+		return DOMAIN_ERROR;
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return DOMAIN_ERROR;
+	for (size_t i = 0; i < count; i++) {
+		struct proxy_view *v = &(*out)[i];
+		v->id = rows[i].id;
+		v->scopes = rows[i].scopes;
+		v->not_after = rows[i].not_after;
+		v->created = rows[i].created;
+		if (rows[i].detail.len == 0) {
+			/* a grant written without details (by a tool): still listed, to be ended */
+			v->name = "Someone (no details recorded)";
+			v->email = "";
+			continue;
+		}
+		struct buf pt;
+		buf_init(&pt, ar, 64 * 1024);
+		int vr = vault_record_open(a->token, &g, &pat, VREC_PROXY, &rows[i].id, rows[i].detail, &pt);
+		if (vr != VAULT_OK)
+			return domain_vault_failed(a, vr);
+		detail_decode(&pt, ar, v);
+	}
+	if (domain_audit(a, ACTION_PROXY_LIST, patient, RTYPE, NULL, AUDIT_ALLOW, 0) != 0)
+		return DOMAIN_ERROR;
+	*n = count;
+	return DOMAIN_OK;
+}
+
+int proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now)
+{
+	struct target t;
+	int s = store_proxy_target(grant_id, now, &t);
+	if (s == STORE_ERROR)
+		return DOMAIN_ERROR;
+	if (s == STORE_NOT_FOUND)
+		return domain_miss(a, ACTION_PROXY_REVOKE, NULL, RTYPE, grant_id, AUDIT_NOT_FOUND);
+	struct id patient = t.patient;
+	struct grant g;
+	int rc = domain_gate_target(a, ACTION_PROXY_REVOKE, &t, RTYPE, grant_id, &g);
+	if (rc != DOMAIN_OK)
+		return rc;
+	if (domain_audit(a, ACTION_PROXY_REVOKE, &patient, RTYPE, grant_id, AUDIT_ALLOW, 0) != 0)
+		return DOMAIN_ERROR;
+	s = store_proxy_revoke(&g, grant_id, now);
+	return s == STORE_OK ? DOMAIN_OK : s == STORE_NOT_FOUND ? DOMAIN_NOT_FOUND : DOMAIN_ERROR;
+}
+
+int proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct proxy_held_view **out,
+	       size_t *n)
+{
+	*n = 0;
+	struct store_proxy_held *held;
+	size_t count = 0;
+	if (a->role != ROLE_PATIENT)
+		return DOMAIN_OK;
+	if (store_proxy_held(&a->account, now, ar, &held, &count) != STORE_OK)
+		return DOMAIN_ERROR;
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return DOMAIN_ERROR;
+	for (size_t i = 0; i < count; i++) {
+		struct patient_view pv;
+		int rc = patient_read(a, &held[i].patient, ar, &pv);
+		if (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_GONE)
+			continue; /* ended meanwhile, or erased */
+		if (rc != DOMAIN_OK)
+			return rc;
+		struct proxy_held_view *v = &(*out)[(*n)++];
+		v->patient = held[i].patient;
+		v->scopes = held[i].scopes;
+		v->not_after = held[i].not_after;
+		v->given = pv.given;
+		v->family = pv.family;
+	}
+	return DOMAIN_OK;
+}
+
+int proxy_choose_record(const struct actor *a, const struct id *record, int64_t now)
+{
+	bool own = record == NULL || (a->has_patient && id_eq(record, &a->patient));
+	unsigned scopes = 0;
+	if (!own && (a->role != ROLE_PATIENT ||
+		     store_proxy_scopes(&a->account, record, now, &scopes) != STORE_OK || scopes == 0))
+		return domain_miss(a, ACTION_PATIENT_READ, NULL, "Patient", record, AUDIT_DENY);
+	struct audit_event e = {.actor = a,
+				.action = "record.switch",
+				.patient = own ? (a->has_patient ? &a->patient : NULL) : record,
+				.rtype = "Patient",
+				.rid = own ? NULL : record,
+				.outcome = AUDIT_ALLOW,
+				.via = own ? "self" : "proxy",
+				.deferrable = true};
+	if (audit_append(&e) != 0)
+		return DOMAIN_ERROR;
+	return store_session_set_record(&a->account, &a->session, own ? NULL : record) == STORE_OK
+		       ? DOMAIN_OK
+		       : DOMAIN_ERROR;
+}

@@ -1,0 +1,75 @@
+/*
+ * Family and carer (proxy) access. A patient gives another account access to parts of their
+ * record (scopes: documents, results, medications, appointments, messages) until a date; a
+ * clinician of the practice where a young child is enrolled sets up a parent's access to the
+ * child's record. Everything a proxy then does goes through the same gate, which reads the
+ * live grants at each access (store_proxy_scopes), so a revoked or ended grant stops at once;
+ * the audit trail records each access with via "proxy". See docs/internals/PROXIES.md.
+ */
+#ifndef MEDKEEP_PROXIES_H
+#define MEDKEEP_PROXIES_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domain/domain.h"
+
+struct proxy_new {
+	const char *email;       /* the address as typed (sealed, for the granter's list) */
+	const char *email_index; /* its blind index (auth_email_index) */
+	/* The account with that address, or NULL. Whether there is one never changes the
+	 * answer: an address without a usable account gets an invitation that is listed like a
+	 * grant but gives nobody access. */
+	const struct store_account *grantee;
+	const char *name;      /* who they are, in the granter's words ("Mum", "Sam Walker") */
+	const char *from_name; /* the granter as the grantee knows them: all the email says */
+	unsigned scopes;       /* enum proxy_scope bits */
+	int64_t not_after;     /* end, at most PROXY_MAX_DAYS ahead */
+};
+
+/*
+ * Give access to patient's record as of `now` (seconds). The actor is the patient (their own
+ * record), or a clinician of the child's practice for a child under PROXY_CHILD_AGE_YEARS.
+ * Needs a fresh second factor (policy_factor_fresh), else DOMAIN_STEP_UP. DOMAIN_INVALID with
+ * *why for wrong input; DOMAIN_NOT_FOUND outside the actor's scope. Audited before it is
+ * written; an email to the grantee is queued (no PHI: from_name and the end date only).
+ */
+int proxy_grant(const struct actor *a, const struct id *patient, const struct proxy_new *p,
+		int64_t now, const char **why);
+
+struct proxy_view {
+	struct id id;
+	unsigned scopes;
+	int64_t not_after;
+	int64_t created;
+	bool by_practice; /* set up by the practice (a child's record) */
+	const char *name;
+	const char *email;
+};
+/* Who holds access to patient's record at now (grants and invitations alike). Audited. */
+int proxy_list(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
+	       struct proxy_view **out, size_t *n);
+/* End a grant (or invitation) at once. Audited before it is written; DOMAIN_NOT_FOUND for an
+ * id that is not a live grant on a record the actor may manage. */
+int proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now);
+
+struct proxy_held_view {
+	struct id patient;
+	unsigned scopes;
+	int64_t not_after;
+	const char *given;
+	const char *family;
+};
+/* The records the actor holds access to at now, with names (each read through the gate and
+ * audited, and counted by the breaker as another patient). */
+int proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct proxy_held_view **out,
+	       size_t *n);
+/* Show record (NULL or the actor's own: their own) in this session from now on. Another
+ * record needs a live grant: else audited, counted as a miss and DOMAIN_NOT_FOUND. */
+int proxy_choose_record(const struct actor *a, const struct id *record, int64_t now);
+
+/* "YYYY-MM-DD" to the end of that day (UTC, seconds); -1 when not a date. */
+int64_t proxy_date_end(const char *ymd);
+/* Whole years from birth_date ("YYYY-MM-DD") to now; -1 when unreadable. */
+int proxy_age_years(const char *birth_date, int64_t now);
+
+#endif
