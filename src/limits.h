@@ -55,11 +55,15 @@
  * young person of 16 manages their own record; below it, case by case). */
 #define PROXY_CHILD_AGE_YEARS 16
 
-/* Login throttling: after this many failures in the window, the key is blocked. */
+/* Login throttling: after this many failures in the window, the key (an account, an address)
+ * is blocked for THROTTLE_BLOCK_SECONDS, doubling with each further failure (exponential
+ * backoff) up to THROTTLE_BLOCK_MAX_SECONDS. The global limit is the bounded password-check
+ * pool (LOGINS_IN_FLIGHT_MAX in auth.c): past it, attempts are refused before any hashing. */
 #define THROTTLE_ACCOUNT_FAILURES 5
 #define THROTTLE_ADDRESS_FAILURES 20
 #define THROTTLE_WINDOW_SECONDS (15 * 60)
-#define THROTTLE_BLOCK_SECONDS (15 * 60)
+#define THROTTLE_BLOCK_SECONDS 60
+#define THROTTLE_BLOCK_MAX_SECONDS (24 * 60 * 60)
 
 /* Demo generator: the test-range NHIs it draws from hold 1.38 million numbers. */
 #define LIMIT_DEMO_PATIENTS 1000000

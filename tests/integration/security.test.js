@@ -333,6 +333,36 @@ describe('login', () => {
     assert.equal((await new Client(srv.base).login('patient1@demo.test')).status, 429);
   });
 
+  it('backs off exponentially: each failure after a block doubles the next block', async () => {
+    const email = 'backoff@demo.test';
+    const keys = () => sqlite(srv.dir, "SELECT key FROM throttle WHERE key NOT LIKE 'ip:%'").split('\n');
+    const before = new Set(keys());
+    sqlite(srv.dir, "DELETE FROM throttle WHERE key LIKE 'ip:%'");
+    for (let i = 0; i < 5; i++) await new Client(srv.base).login(email, 'wrong-password-123');
+    const fresh = keys().filter((x) => x && !before.has(x));
+    assert.equal(fresh.length, 1, 'one throttle key for the account');
+    const k = fresh[0];
+    const block = () => Number(sqlite(srv.dir, `SELECT blocked_until - unixepoch() FROM throttle WHERE key = '${k}'`));
+    const first = block();
+    assert.ok(first >= 55 && first <= 60, `first block ${first} s`);
+    // While blocked, the password is not even checked: nothing more is counted.
+    assert.equal((await new Client(srv.base).login(email, 'wrong-password-123')).status, 429);
+    assert.equal(sqlite(srv.dir, `SELECT failures FROM throttle WHERE key = '${k}'`), '5');
+    // Once the block has passed, each further failure doubles it.
+    const lengths = [];
+    for (let i = 0; i < 3; i++) {
+      sqlite(srv.dir, `UPDATE throttle SET blocked_until = unixepoch() - 1 WHERE key = '${k}'`);
+      sqlite(srv.dir, "DELETE FROM throttle WHERE key LIKE 'ip:%'"); // the address's own limit is another test's
+      assert.equal((await new Client(srv.base).login(email, 'wrong-password-123')).status, 401);
+      lengths.push(block());
+    }
+    assert.ok(lengths[0] >= 115 && lengths[0] <= 120, `${lengths}`);
+    assert.ok(lengths[1] >= 235 && lengths[1] <= 240, `${lengths}`);
+    assert.ok(lengths[2] >= 475 && lengths[2] <= 480, `${lengths}`);
+    // Clear this address's count so the other tests are not throttled by it.
+    sqlite(srv.dir, "DELETE FROM throttle WHERE key LIKE 'ip:%'");
+  });
+
   it('a revoked session stops working at once', async () => {
     const c = new Client(srv.base);
     const d = new Client(srv.base);

@@ -372,10 +372,15 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_THROTTLE_UPSERT] =
 		"INSERT INTO throttle (key, failures, window_start, blocked_until) VALUES (?1, 1, ?2, 0)"
 		" ON CONFLICT(key) DO UPDATE SET"
-		" failures = CASE WHEN window_start + ?3 < ?2 THEN 1 ELSE failures + 1 END,"
-		" window_start = CASE WHEN window_start + ?3 < ?2 THEN ?2 ELSE window_start END,"
-		" blocked_until = CASE WHEN window_start + ?3 >= ?2 AND failures + 1 >= ?4"
-		"  THEN ?2 + ?5 ELSE blocked_until END",
+		" failures = CASE WHEN window_start + ?3 < ?2 AND blocked_until + ?3 < ?2 THEN 1"
+		"  ELSE failures + 1 END,"
+		" window_start = CASE WHEN window_start + ?3 < ?2 AND blocked_until + ?3 < ?2 THEN ?2"
+		"  ELSE window_start END,"
+		/* exponential backoff: the block doubles with each failure past the threshold, up to
+		 * ?6; failures are forgotten only after a whole window without failure or block */
+		" blocked_until = CASE WHEN window_start + ?3 < ?2 AND blocked_until + ?3 < ?2"
+		"  THEN blocked_until WHEN failures + 1 >= ?4"
+		"  THEN ?2 + min(?5 << min(failures + 1 - ?4, 20), ?6) ELSE blocked_until END",
 	[S_THROTTLE_CLEAR] = "DELETE FROM throttle WHERE key = ?",
 	[S_PATIENT_EXISTS] = "SELECT 1 FROM patient WHERE id = ?",
 	[S_ENROLMENTS] = "SELECT practice_id FROM enrolment WHERE patient_id = ? ORDER BY since LIMIT 8",
@@ -1108,6 +1113,7 @@ int store_throttle_fail(const char *key, int64_t now, int64_t window, int block_
 	sqlite3_bind_int64(s, 3, window);
 	sqlite3_bind_int(s, 4, block_after);
 	sqlite3_bind_int64(s, 5, block_seconds);
+	sqlite3_bind_int64(s, 6, THROTTLE_BLOCK_MAX_SECONDS);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("throttle_fail");
 	sqlite3_reset(s);
 	return rc;
