@@ -326,6 +326,11 @@ describe('crypto-shredding', () => {
     // Their results go too, clear metadata included; other patients keep theirs.
     assert.equal(sqlite(dir, `SELECT count(*) FROM result WHERE patient_id = X'${ids.p1}'`), '0');
     assert.ok(Number(sqlite(dir, `SELECT count(*) FROM result WHERE patient_id != X'${ids.p1}'`)) > 0);
+    // and their medications, repeat requests and appointments
+    for (const table of ['medication', 'repeat_request', 'appointment', 'proxy_grant']) {
+      assert.equal(sqlite(dir, `SELECT count(*) FROM ${table} WHERE patient_id = X'${ids.p1}'`), '0', table);
+    }
+    assert.ok(Number(sqlite(dir, `SELECT count(*) FROM medication WHERE patient_id != X'${ids.p1}'`)) > 0);
 
     // live: the patient is signed out and cannot log in; the practice that still holds them
     // gets 410 Gone, the one that let them go 404; others read as before

@@ -2057,6 +2057,32 @@ int store_patient_key_destroy(const struct id *patient)
 	return STORE_OK;
 }
 
+/* The rest of an erased patient's record, clear metadata included (when their appointments
+ * were, that they asked for repeats, who held proxy access). Their sealed parts are already
+ * unreadable once the key is gone; these rows go too. Children before parents. */
+static const char *const erase_record_sql[] = {
+	"DELETE FROM repeat_request WHERE patient_id = ?",
+	"DELETE FROM medication WHERE patient_id = ?",
+	"DELETE FROM appointment WHERE patient_id = ?",
+	"DELETE FROM proxy_grant WHERE patient_id = ?",
+	"DELETE FROM proxy_invite WHERE patient_id = ?",
+};
+
+static int erase_record_rows(const struct id *patient)
+{
+	for (size_t i = 0; i < sizeof(erase_record_sql) / sizeof(*erase_record_sql); i++) {
+		sqlite3_stmt *s = store_module_stmt(erase_record_sql[i]);
+		if (s == NULL)
+			return STORE_ERROR;
+		sq_bind_id(s, 1, patient);
+		int rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return sq_fail("erase_record");
+	}
+	return STORE_OK;
+}
+
 int store_patient_erase(const struct id *patient, int64_t now)
 {
 	if (run_simple(S_BEGIN) != STORE_OK)
@@ -2066,6 +2092,8 @@ int store_patient_erase(const struct id *patient, int64_t now)
 		rc = store_results_erase(patient);
 	if (rc == STORE_OK)
 		rc = store_messages_erase(patient);
+	if (rc == STORE_OK)
+		rc = erase_record_rows(patient);
 	if (rc == STORE_OK) {
 		sqlite3_stmt *s = stmt(S_PATIENT_ERASE);
 		sq_bind_id(s, 1, patient);
