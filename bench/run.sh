@@ -165,7 +165,7 @@ fi
 # The load-generating account reads its own documents far beyond any person's day: raise its
 # role's byte budget (the breaker itself stays on; see README, "The exfiltration breaker").
 printf 'breaker.patient.bytes = 1000000000000\n' >"$DATA/medkeep.conf"
-# A previous run's login flood leaves this address blocked for 15 minutes; start clean.
+# A previous run's login flood leaves this address blocked (exponential backoff); start clean.
 sqlite3 "$DATA/medkeep.db" 'DELETE FROM throttle;' || die "cannot reset login throttling in $DATA"
 serve_args=(serve --data "$DATA")
 [ -z "$MK_THREADS" ] || serve_args+=(--threads "$MK_THREADS")
@@ -179,7 +179,7 @@ for attempt in 1 2 3; do
 	stop_pid "$MK_PID" medkeep
 	MK_PID=""
 done
-[ -n "$MK_PORT" ] || die "could not start medkeep serve"
+[ -n "$MK_PORT" ] || die "could not start medkeep serve (see $MK_LOG; a data dir seeded by an older build may not open: delete $DATA and run again)"
 MK=http://127.0.0.1:$MK_PORT
 log "medkeep serving on $MK (pid $MK_PID, log $MK_LOG)"
 
