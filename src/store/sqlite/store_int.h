@@ -24,6 +24,9 @@ sqlite3_stmt *store_module_audit_stmt(const char *sql);
 
 /* Log the connection's last error for `what`; returns STORE_ERROR. */
 int sq_fail(const char *what);
+/* Run a bound write meant to change one row, and reset it: STORE_OK when it changed exactly
+ * one, STORE_NOT_FOUND when none, STORE_CONFLICT on a constraint, STORE_ERROR otherwise. */
+int sq_write_one(sqlite3_stmt *s, const char *what);
 
 void sq_bind_id(sqlite3_stmt *s, int col, const struct id *id);
 void sq_bind_text(sqlite3_stmt *s, int col, const char *t);

@@ -37,10 +37,5 @@ int store_practice_require_patient_mfa(const struct id *practice, bool on)
 		return STORE_ERROR;
 	sqlite3_bind_int(s, 1, on ? 1 : 0);
 	sq_bind_id(s, 2, practice);
-	int rc = sqlite3_step(s);
-	int changed = sqlite3_changes(sqlite3_db_handle(s));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return sq_fail("practice_require_mfa");
-	return changed == 1 ? STORE_OK : STORE_NOT_FOUND;
+	return sq_write_one(s, "practice_require_mfa");
 }

@@ -143,14 +143,7 @@ int store_result_put(const struct grant *g, const struct store_result *r, bool r
 		sqlite3_bind_null(s, 11);
 	sqlite3_bind_int(s, 12, r->corrected ? 1 : 0);
 	sqlite3_bind_blob(s, 13, r->body.ptr, (int)r->body.len, SQLITE_STATIC);
-	int step = sqlite3_step(s);
-	int changed = sqlite3_changes(sqlite3_db_handle(s));
-	sqlite3_reset(s);
-	if (step == SQLITE_CONSTRAINT)
-		return STORE_CONFLICT;
-	if (step != SQLITE_DONE)
-		return sq_fail("result_put");
-	return changed == 1 ? STORE_OK : STORE_NOT_FOUND;
+	return sq_write_one(s, "result_put");
 }
 
 static void bind_visibility(sqlite3_stmt *s, const struct grant *g, int64_t now)
@@ -226,12 +219,7 @@ int store_result_release(const struct grant *g, const struct id *result, int64_t
 	sqlite3_bind_blob(s, 4, body.ptr, (int)body.len, SQLITE_STATIC);
 	sq_bind_id(s, 5, result);
 	sq_bind_id(s, 6, &g->patient); /* only a result of the grant's own patient */
-	int step = sqlite3_step(s);
-	int changed = sqlite3_changes(sqlite3_db_handle(s));
-	sqlite3_reset(s);
-	if (step != SQLITE_DONE)
-		return sq_fail("result_release");
-	return changed == 1 ? STORE_OK : STORE_NOT_FOUND;
+	return sq_write_one(s, "result_release");
 }
 
 int store_result_inbox(const struct id *practice, int64_t now, struct arena *a,

@@ -588,6 +588,18 @@ sqlite3_stmt *store_module_audit_stmt(const char *sql)
 	return module_stmt_on(c, c->adb, sql);
 }
 
+int sq_write_one(sqlite3_stmt *s, const char *what)
+{
+	int step = sqlite3_step(s);
+	int changed = sqlite3_changes(sqlite3_db_handle(s));
+	sqlite3_reset(s);
+	if (step == SQLITE_CONSTRAINT)
+		return STORE_CONFLICT;
+	if (step != SQLITE_DONE)
+		return sq_fail(what);
+	return changed == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
 int sq_fail(const char *what)
 {
 	struct conn *c = thread_conn;
