@@ -51,7 +51,7 @@ struct waiter {
 };
 static struct waiter *waiters;
 
-static _Thread_local bool defer_active;
+static _Thread_local int defer_depth;
 static _Thread_local int64_t defer_last_seq;
 
 static int64_t now_ms(void)
@@ -248,13 +248,19 @@ int audit_checkpoint(void)
 
 void audit_defer_begin(void)
 {
-	defer_active = true;
-	defer_last_seq = 0;
+	if (defer_depth++ == 0)
+		defer_last_seq = 0;
+}
+
+int64_t audit_defer_last(void)
+{
+	return defer_depth > 0 ? defer_last_seq : 0;
 }
 
 int64_t audit_defer_end(void)
 {
-	defer_active = false;
+	if (defer_depth > 0)
+		defer_depth--;
 	return defer_last_seq;
 }
 
@@ -365,7 +371,7 @@ int audit_append(const struct audit_event *e)
 	r.seq = ++last_ticket;
 	queue[queue_len++] = r;
 	pthread_cond_signal(&queued_cond);
-	if (e->deferrable && defer_active) {
+	if (e->deferrable && defer_depth > 0) {
 		defer_last_seq = r.seq;
 		pthread_mutex_unlock(&chain_lock);
 		return 0;

@@ -57,8 +57,11 @@ int audit_append(const struct audit_event *e) __attribute__((warn_unused_result)
 int audit_start_writer(void);
 void audit_stop_writer(void);
 
-/* Collect the records this thread appends while handling one request. */
+/* Collect the records this thread appends while handling one request. Pairs may nest (a
+ * continuation run inline); the inner end answers for everything collected so far. */
 void audit_defer_begin(void);
+/* The last sequence number collected so far on this thread, or 0. */
+int64_t audit_defer_last(void);
 /* Stop collecting; returns the last sequence number appended, or 0 for none. */
 int64_t audit_defer_end(void);
 /*

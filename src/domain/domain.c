@@ -378,20 +378,25 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 	if (s != STORE_OK || store_document_list(&g, patient, ar, &rows, &count) != STORE_OK)
 		return DOMAIN_ERROR;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
-	if (*out == NULL)
+	struct vault_key_job *jobs = arena_calloc(ar, count ? count : 1, sizeof(*jobs));
+	if (*out == NULL || jobs == NULL)
 		return DOMAIN_ERROR;
-	for (size_t i = 0; i < count; i++) {
-		struct key dk;
-		struct document_view *v = &(*out)[i];
-		view_from_row(&rows[i], ar, v);
-		int vrc = vault_document_key(a->token, &g, &p, &rows[i], &dk);
-		if (vrc != VAULT_OK)
-			return domain_vault_failed(a, vrc);
-		int m = meta_open(&dk, &rows[i], ar, v);
-		key_wipe(&dk);
-		if (m != 0)
+	for (size_t i = 0; i < count; i++)
+		if (vault_key_job_init(&jobs[i], a->token, &g, &p, &rows[i]) != VAULT_OK)
 			return DOMAIN_ERROR;
+	/* Every key of the list in one message to the vault. */
+	vault_document_keys(jobs, count);
+	rc = DOMAIN_OK;
+	for (size_t i = 0; i < count; i++) {
+		view_from_row(&rows[i], ar, &(*out)[i]);
+		if (rc == DOMAIN_OK && jobs[i].rc != VAULT_OK)
+			rc = domain_vault_failed(a, jobs[i].rc);
+		if (rc == DOMAIN_OK && meta_open(&jobs[i].key, &rows[i], ar, &(*out)[i]) != 0)
+			rc = DOMAIN_ERROR;
+		key_wipe(&jobs[i].key);
 	}
+	if (rc != DOMAIN_OK)
+		return rc;
 	/* Audit after the vault agreed, before the response: one record per document listed, so
 	 * an incident report can name each one served. */
 	for (size_t i = 0; i < count; i++)
@@ -405,51 +410,114 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 	return DOMAIN_OK;
 }
 
-int document_read(const struct actor *a, const struct id *document, bool with_body,
-		  const char *rtype, struct arena *ar, struct document_view *out)
+/* A document read between the gate and the vault's answer. */
+struct read_job {
+	const struct actor *a;
+	struct id document;
+	bool with_body;
+	const char *rtype;
+	struct arena *ar;
+	struct document_view *out;
+	struct store_document row;
+	struct store_patient p;
+	struct vault_key_job key;
+	domain_done_fn done;
+	void *ctx;
+};
+
+/* Up to the vault: find the document, ask the gate, fetch the row. DOMAIN_PENDING when the
+ * key is all that is missing. */
+static int read_begin(struct read_job *j)
 {
+	const struct actor *a = j->a;
 	struct target t;
-	int s = store_document_target(document, &t);
+	int s = store_document_target(&j->document, &t);
 	if (s == STORE_ERROR)
 		return DOMAIN_ERROR;
 	if (s == STORE_NOT_FOUND)
-		return domain_miss(a, ACTION_DOCUMENT_READ, NULL, rtype, document, AUDIT_NOT_FOUND);
-	struct id patient = t.patient;
+		return domain_miss(a, ACTION_DOCUMENT_READ, NULL, j->rtype, &j->document, AUDIT_NOT_FOUND);
 	struct grant g;
-	int rc = domain_gate_target(a, ACTION_DOCUMENT_READ, &t, rtype, document, &g);
+	int rc = domain_gate_target(a, ACTION_DOCUMENT_READ, &t, j->rtype, &j->document, &g);
 	if (rc != DOMAIN_OK)
 		return rc;
-	struct store_patient p;
-	struct store_document row;
-	s = store_document_get(&g, document, with_body, ar, &row, &p);
+	s = store_document_get(&g, &j->document, j->with_body, j->ar, &j->row, &j->p);
 	if (s == STORE_GONE)
-		return domain_gone(a, ACTION_DOCUMENT_READ, &patient, rtype, document);
+		return domain_gone(a, ACTION_DOCUMENT_READ, &t.patient, j->rtype, &j->document);
 	if (s != STORE_OK)
 		return DOMAIN_ERROR;
-	view_from_row(&row, ar, out);
-	struct key dk;
-	int v = vault_document_key(a->token, &g, &p, &row, &dk);
-	if (v != VAULT_OK)
-		return domain_vault_failed(a, v);
-	rc = meta_open(&dk, &row, ar, out) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
-	if (rc == DOMAIN_OK && with_body) {
+	view_from_row(&j->row, j->ar, j->out);
+	if (vault_key_job_init(&j->key, a->token, &g, &j->p, &j->row) != VAULT_OK)
+		return DOMAIN_ERROR;
+	return DOMAIN_PENDING;
+}
+
+/* With the vault's answer: decrypt, and put the access on record before anything leaves. */
+static int read_finish(struct read_job *j)
+{
+	const struct actor *a = j->a;
+	struct document_view *out = j->out;
+	if (j->key.rc != VAULT_OK)
+		return domain_vault_failed(a, j->key.rc);
+	int rc = meta_open(&j->key.key, &j->row, j->ar, out) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
+	if (rc == DOMAIN_OK && j->with_body) {
 		char ad[128];
 		struct buf body;
-		buf_init(&body, ar, LIMIT_UPLOAD_BYTES + 1024);
-		vault_ad(ad, "doc-body", &patient, document);
-		if (envelope_open(&dk, ad, row.body.ptr, row.body.len, &body) != 0)
+		buf_init(&body, j->ar, LIMIT_UPLOAD_BYTES + 1024);
+		vault_ad(ad, "doc-body", &j->row.patient, &j->document);
+		if (envelope_open(&j->key.key, ad, j->row.body.ptr, j->row.body.len, &body) != 0)
 			rc = DOMAIN_ERROR;
 		out->data = (const uint8_t *)body.data;
 		out->data_len = body.len;
 	}
-	key_wipe(&dk);
+	key_wipe(&j->key.key);
 	if (rc != DOMAIN_OK)
 		return rc;
 	/* No audit, no access: the record is durable before anything leaves. */
-	if (domain_audit(a, ACTION_DOCUMENT_READ, &patient, rtype, document, AUDIT_ALLOW,
-			 with_body ? (int64_t)out->data_len : 0) != 0)
+	if (domain_audit(a, ACTION_DOCUMENT_READ, &j->row.patient, j->rtype, &j->document,
+			 AUDIT_ALLOW, j->with_body ? (int64_t)out->data_len : 0) != 0)
 		return DOMAIN_ERROR;
 	return DOMAIN_OK;
+}
+
+int document_read(const struct actor *a, const struct id *document, bool with_body,
+		  const char *rtype, struct arena *ar, struct document_view *out)
+{
+	struct read_job j = {.a = a, .document = *document, .with_body = with_body, .rtype = rtype,
+			     .ar = ar, .out = out};
+	int rc = read_begin(&j);
+	if (rc != DOMAIN_PENDING)
+		return rc;
+	vault_document_keys(&j.key, 1);
+	return read_finish(&j);
+}
+
+/* On the key lane's thread. */
+static void read_key_ready(struct vault_key_job *key, void *ctx)
+{
+	(void)key;
+	struct read_job *j = ctx;
+	audit_defer_begin();
+	int rc = read_finish(j);
+	int64_t ticket = audit_defer_end();
+	j->done(j->ctx, rc, ticket);
+}
+
+int document_read_async(const struct actor *a, const struct id *document, bool with_body,
+			const char *rtype, struct arena *ar, struct document_view *out,
+			domain_done_fn done, void *ctx)
+{
+	struct read_job *j = arena_calloc(ar, 1, sizeof(*j));
+	if (j == NULL)
+		return DOMAIN_ERROR;
+	*j = (struct read_job){.a = a, .document = *document, .with_body = with_body, .rtype = rtype,
+			       .ar = ar, .out = out, .done = done, .ctx = ctx};
+	int rc = read_begin(j);
+	if (rc != DOMAIN_PENDING)
+		return rc;
+	j->key.done = read_key_ready;
+	j->key.ctx = j;
+	vault_document_key_submit(&j->key);
+	return DOMAIN_PENDING;
 }
 
 static bool text_ok(const char *s, size_t max)

@@ -27,7 +27,12 @@ enum domain_rc {
 			     * and documents can no longer be read by anyone (410) */
 	DOMAIN_STEP_UP,     /* allowed, but only with a fresh second factor (policy_factor_fresh):
 			     * pages send the user to /step-up, FHIR answers 401 */
+	DOMAIN_PENDING,     /* allowed so far; the answer comes later, through a callback */
 };
+
+/* How an operation that waits for the vault ends: with its final code, and the ticket of the
+ * audit records it made (audit_when_durable), or 0 when it made none. */
+typedef void (*domain_done_fn)(void *ctx, int rc, int64_t audit_ticket);
 
 struct patient_view {
 	struct id id;
@@ -87,6 +92,13 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 /* rtype names what is being served for the audit trail: "DocumentReference" or "Binary". */
 int document_read(const struct actor *a, const struct id *document, bool with_body,
 		  const char *rtype, struct arena *ar, struct document_view *out);
+/* The same read, with the document key asked through the vault's key lane so that the calling
+ * thread can serve others meanwhile. DOMAIN_PENDING means done(ctx, ...) will be called once,
+ * on the lane's thread, after *out is filled; any other code is the final answer at once, and
+ * done is never called. The actor, arena and out must live until done. */
+int document_read_async(const struct actor *a, const struct id *document, bool with_body,
+			const char *rtype, struct arena *ar, struct document_view *out,
+			domain_done_fn done, void *ctx);
 /* Detect the file type from magic bytes: "application/pdf", "image/png", "image/jpeg" or NULL. */
 const char *document_sniff_type(const uint8_t *data, size_t len);
 

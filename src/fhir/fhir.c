@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit/audit.h"
 #include "crypto/crypto.h"
 #include "limits.h"
 #include "web/web.h"
@@ -312,32 +313,67 @@ static bool wants_fhir_json(struct request *req)
 	       (format && (strcmp(format, "json") == 0 || strcmp(format, "application/fhir+json") == 0));
 }
 
-void fhir_binary_read(struct request *req, struct response *res)
-{
-	struct id id;
+/* A Binary read between the gate and the vault's answer. */
+struct binary_read {
+	struct request *req;
+	struct response *res;
 	struct document_view v;
-	int rc = request_param_id(req, 0, &id) == 0
-			 ? document_read(&req->actor, &id, true, "Binary", &req->arena, &v)
-			 : DOMAIN_NOT_FOUND;
+	bool as_json; /* asked for as a FHIR Binary resource rather than the bytes */
+};
+
+static void binary_render(struct binary_read *b, int rc)
+{
+	struct request *req = b->req;
+	struct response *res = b->res;
+	const struct document_view *v = &b->v;
 	if (rc != DOMAIN_OK) {
 		fhir_domain_error(req, res, rc, "Binary");
 		return;
 	}
-	if (!wants_fhir_json(req)) {
-		web_send_download(req, res, &v);
+	if (!b->as_json) {
+		web_send_download(req, res, v);
 		return;
 	}
 	char hex[ID_HEX_LEN + 1];
-	id_hex(&v.id, hex);
+	id_hex(&v->id, hex);
 	struct buf b64;
 	buf_init(&b64, &req->arena, LIMIT_JSON_BODY_BYTES);
-	base64_encode(v.data, v.data_len, &b64);
+	base64_encode(v->data, v->data_len, &b64);
 	char ref[64];
 	snprintf(ref, sizeof(ref), "DocumentReference/%s", hex);
 	json_t *o = json_pack("{s:s, s:s, s:s, s:{s:s}, s:s%}", "resourceType", "Binary", "id", hex,
-			      "contentType", v.content_type, "securityContext", "reference", ref,
+			      "contentType", v->content_type, "securityContext", "reference", ref,
 			      "data", b64.data ? b64.data : "", b64.len);
 	fhir_respond(req, res, 200, o);
+}
+
+/* On the vault's key lane, once the document is decrypted and its read on record. */
+static void binary_ready(void *ctx, int rc, int64_t audit_ticket)
+{
+	struct binary_read *b = ctx;
+	binary_render(b, rc);
+	request_complete(b->req, audit_ticket);
+}
+
+void fhir_binary_read(struct request *req, struct response *res)
+{
+	struct id id;
+	struct binary_read *b = arena_calloc(&req->arena, 1, sizeof(*b));
+	if (b == NULL) {
+		fhir_domain_error(req, res, DOMAIN_ERROR, "Binary");
+		return;
+	}
+	*b = (struct binary_read){.req = req, .res = res, .as_json = wants_fhir_json(req)};
+	if (request_param_id(req, 0, &id) != 0) {
+		binary_render(b, DOMAIN_NOT_FOUND);
+		return;
+	}
+	/* Parked before the work is handed over: the answer may come before this returns. */
+	request_defer(req, res);
+	int rc = document_read_async(&req->actor, &id, true, "Binary", &req->arena, &b->v,
+				     binary_ready, b);
+	if (rc != DOMAIN_PENDING)
+		binary_ready(b, rc, audit_defer_last());
 }
 
 int fhir_docref_parse(const char *json, size_t len, struct arena *a, enum document_kind default_kind,

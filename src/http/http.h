@@ -40,6 +40,8 @@ struct request {
 	bool audit_ok;
 	bool slow_started;
 	struct request *next_slow; /* slow-lane queue */
+	bool deferred; /* request_defer: the handler answers later, from another thread */
+	int64_t audit_floor; /* records made before it was deferred, to wait for as well */
 };
 
 enum csp_kind { CSP_PAGE = 0, CSP_DOWNLOAD };
@@ -108,6 +110,14 @@ int request_param_id(struct request *req, size_t i, struct id *out);
 /* True when the request's CSRF token (header or already-parsed form value) matches. */
 bool request_csrf_ok(struct request *req, const char *form_value);
 bool request_is_tls(void);
+/*
+ * A handler that answers from another thread (a domain operation that returned
+ * DOMAIN_PENDING) parks its request with request_defer before it hands the work over, fills
+ * res on that thread, and then calls request_complete: the response leaves once the audit
+ * records up to audit_ticket are durable. Nothing may read the connection in between.
+ */
+void request_defer(struct request *req, struct response *res);
+void request_complete(struct request *req, int64_t audit_ticket);
 
 /* The route table (src/http/routes.c) and matching. */
 const struct route *route_match(enum method m, const char *path, struct slice *params);

@@ -337,6 +337,26 @@ static void on_audit_durable(void *ctx, bool ok)
 	MHD_resume_connection(req->conn);
 }
 
+void request_defer(struct request *req, struct response *res)
+{
+	req->held = res;
+	req->deferred = true;
+	req->audit_floor = audit_defer_last();
+	MHD_suspend_connection(req->conn);
+}
+
+void request_complete(struct request *req, int64_t audit_ticket)
+{
+	if (audit_ticket < req->audit_floor)
+		audit_ticket = req->audit_floor;
+	int ready = audit_ticket > 0 ? audit_when_durable(audit_ticket, on_audit_durable, req) : 1;
+	if (ready != 0) {
+		req->audit_ok = ready > 0;
+		__atomic_store_n(&req->audit_done, true, __ATOMIC_RELEASE);
+		MHD_resume_connection(req->conn);
+	}
+}
+
 /*
  * The slow lane: one thread for requests whose route is marked slow (password checks). Their
  * connections are parked while they wait; the queue is bounded, and past it a request is
@@ -472,6 +492,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	audit_defer_begin();
 	dispatch(req, res);
 	int64_t seq = audit_defer_end();
+	if (req->deferred) {
+		/* Parked by its handler, which answers from another thread (request_complete)
+		 * once its records and those made before (audit_floor) are durable. */
+		return MHD_YES;
+	}
 	if (seq > 0) {
 		/* No audit, no access: park the connection until the records are durable. */
 		req->held = res;

@@ -3,10 +3,9 @@
  * to seal or open one record, or to unwrap one document's key; each request that touches an
  * existing patient's data must carry a grant from the policy gate for that patient.
  *
- * Today the vault runs inside the serving process, with the master key in guarded
- * (sodium_malloc, mprotect no-access) memory. The interface is the seam for the separate
- * vault process of DESIGN.md invariant 5: nothing here hands out the master key or a
- * patient key, only document keys and plaintexts of one record at a time.
+ * Under `serve` these calls go over a socket to the vault process (DESIGN.md invariant 5);
+ * tools and tests run the same code in their own process. Nothing here hands out the master
+ * key or a patient key, only document keys and plaintexts of one record at a time.
  */
 #ifndef MEDKEEP_VAULT_H
 #define MEDKEEP_VAULT_H
@@ -198,6 +197,38 @@ int vault_document_seal(const char *token, const struct grant *g, const struct s
  * The caller wipes *key (key_wipe) as soon as it has decrypted what it needs. */
 int vault_document_key(const char *token, const struct grant *g, const struct store_patient *p,
 		       const struct store_document *d, struct key *key) MUST_CHECK;
+
+/*
+ * Document keys in batches. A round trip to the vault process costs two wake-ups, far more
+ * than the unwrapping; so the keys one request needs (a search) go in one message, and so do
+ * the keys that concurrent requests ask for through the key lane. The vault still checks the
+ * token and counts each key against the breaker one by one.
+ */
+#define VAULT_BATCH_MAX 64
+
+struct vault_key_job {
+	const char *token;
+	struct id patient, document;
+	struct bytes wrapped_pk, wrapped_dk;
+	int64_t size;
+	int rc;         /* out: a vault_rc */
+	struct key key; /* out, when rc is VAULT_OK; the caller wipes it */
+	/* vault_document_key_submit: runs once the job is answered */
+	void (*done)(struct vault_key_job *job, void *ctx);
+	void *ctx;
+	struct vault_key_job *next;
+};
+
+/* Describe the key of document d of patient p; VAULT_DENIED (nothing to ask) unless g is a
+ * document.read or document.list grant for that patient. The job points into p and d. */
+int vault_key_job_init(struct vault_key_job *job, const char *token, const struct grant *g,
+		       const struct store_patient *p, const struct store_document *d) MUST_CHECK;
+/* Answer n jobs, one message per VAULT_BATCH_MAX of them; each job's rc tells its answer. */
+void vault_document_keys(struct vault_key_job *jobs, size_t n);
+/* Hand one job to this process's key lane, which gathers what every thread has submitted
+ * meanwhile into one message and calls job->done on its own thread. Without a vault process
+ * (tools, tests) the job is answered and done called before this returns. */
+void vault_document_key_submit(struct vault_key_job *job);
 
 /* Associated data that binds a ciphertext to what it is and whose. */
 void vault_ad(char out[128], const char *purpose, const struct id *patient, const struct id *record);

@@ -116,18 +116,71 @@ int vault_document_seal(const char *token, const struct grant *g, const struct s
 	return rc == 0 ? VAULT_OK : VAULT_DENIED;
 }
 
-int vault_document_key(const char *token, const struct grant *g, const struct store_patient *p,
-		       const struct store_document *d, struct key *key)
+int vault_key_job_init(struct vault_key_job *job, const char *token, const struct grant *g,
+		       const struct store_patient *p, const struct store_document *d)
 {
+	memset(job, 0, sizeof(*job));
+	job->rc = VAULT_DENIED;
 	if (!id_eq(&p->id, &d->patient) ||
 	    !(grant_allows(g, &p->id, ACTION_DOCUMENT_READ) ||
 	      grant_allows(g, &p->id, ACTION_DOCUMENT_LIST)))
 		return VAULT_DENIED;
-	return vault_remote_connected()
-		       ? vault_remote_doc_key(token, &p->id, p->wrapped_key, &d->id, d->wrapped_key,
-					      d->size, key)
-		       : vault_local_doc_key(token, &p->id, p->wrapped_key, &d->id, d->wrapped_key,
-					     d->size, key);
+	job->token = token;
+	job->patient = p->id;
+	job->document = d->id;
+	job->wrapped_pk = p->wrapped_key;
+	job->wrapped_dk = d->wrapped_key;
+	job->size = d->size;
+	return VAULT_OK;
+}
+
+static void answer_here(struct vault_key_job *job)
+{
+	job->rc = vault_local_doc_key(job->token, &job->patient, job->wrapped_pk, &job->document,
+				      job->wrapped_dk, job->size, &job->key);
+}
+
+void vault_document_keys(struct vault_key_job *jobs, size_t n)
+{
+	struct vault_key_job *batch[VAULT_BATCH_MAX];
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < VAULT_BATCH_MAX ? n - done : VAULT_BATCH_MAX;
+		for (size_t i = 0; i < k; i++)
+			batch[i] = &jobs[done + i];
+		if (vault_remote_connected())
+			vault_remote_doc_keys(batch, k);
+		else
+			for (size_t i = 0; i < k; i++)
+				answer_here(batch[i]);
+		done += k;
+	}
+}
+
+void vault_document_key_submit(struct vault_key_job *job)
+{
+	if (vault_remote_connected() && vault_remote_submit(job))
+		return;
+	if (vault_remote_connected()) {
+		struct vault_key_job *one = job;
+		vault_remote_doc_keys(&one, 1);
+	} else {
+		answer_here(job);
+	}
+	job->done(job, job->ctx);
+}
+
+int vault_document_key(const char *token, const struct grant *g, const struct store_patient *p,
+		       const struct store_document *d, struct key *key)
+{
+	struct vault_key_job job;
+	int rc = vault_key_job_init(&job, token, g, p, d);
+	if (rc == VAULT_OK) {
+		vault_document_keys(&job, 1);
+		rc = job.rc;
+		*key = job.key;
+		key_wipe(&job.key);
+	}
+	return rc;
 }
 
 int vault_email_seal(const struct id *account, const char *email, struct buf *out)

@@ -34,7 +34,15 @@ bool vault_remote_connected(void)
 
 /* One exchange. The response frame lands in resp (MSG_MAX bytes); returns its status and an
  * open reader positioned after it, or exits when the vault is gone or answers nonsense. */
+static int call_sized(struct msg_writer *w, uint8_t *resp, struct msg_reader *r, size_t *got_len);
+
 static int call(struct msg_writer *w, uint8_t *resp, struct msg_reader *r)
+{
+	size_t got;
+	return call_sized(w, resp, r, &got);
+}
+
+static int call_sized(struct msg_writer *w, uint8_t *resp, struct msg_reader *r, size_t *got_len)
 {
 	size_t n = msg_finish(w);
 	if (n == 0)
@@ -49,6 +57,7 @@ static int call(struct msg_writer *w, uint8_t *resp, struct msg_reader *r)
 	uint8_t status = 0;
 	if (got <= 0 || msg_open(r, resp, (size_t)got, &status) != 0)
 		fatalx("the vault connection was lost (errno %d)", errno);
+	*got_len = (size_t)got;
 	switch (status) {
 	case VST_OK:
 		return VAULT_OK;
@@ -231,27 +240,98 @@ int vault_remote_doc_new_key(const char *token, const struct id *patient, struct
 	return rc;
 }
 
-int vault_remote_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			 const struct id *document, struct bytes wrapped_dk, int64_t size,
-			 struct key *key)
+void vault_remote_doc_keys(struct vault_key_job *const *jobs, size_t n)
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	static _Thread_local uint8_t req[MSG_MAX], resp[MSG_MAX];
 	struct msg_writer w;
 	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_DOC_KEY);
-	put_token(&w, token);
-	msg_put_id(&w, patient);
-	msg_put_bytes(&w, wrapped_pk.ptr, wrapped_pk.len);
-	msg_put_id(&w, document);
-	msg_put_bytes(&w, wrapped_dk.ptr, wrapped_dk.len);
-	msg_put_u64(&w, (uint64_t)size);
-	int rc = call(&w, resp, &r);
-	if (rc == VAULT_OK && (take_key(&r, key) != 0 || msg_end(&r) != 0))
-		rc = VAULT_DENIED;
-	sodium_memzero(resp, sizeof(resp));
-	if (rc != VAULT_OK)
-		key_wipe(key);
-	return rc;
+	for (size_t i = 0; i < n; i++) {
+		jobs[i]->rc = VAULT_DENIED;
+		key_wipe(&jobs[i]->key);
+	}
+	if (n == 0 || n > VAULT_BATCH_MAX)
+		return;
+	msg_begin(&w, req, sizeof(req), VOP_DOC_KEYS);
+	msg_put_u8(&w, (uint8_t)n);
+	for (size_t i = 0; i < n; i++) {
+		put_token(&w, jobs[i]->token);
+		msg_put_id(&w, &jobs[i]->patient);
+		msg_put_bytes(&w, jobs[i]->wrapped_pk.ptr, jobs[i]->wrapped_pk.len);
+		msg_put_id(&w, &jobs[i]->document);
+		msg_put_bytes(&w, jobs[i]->wrapped_dk.ptr, jobs[i]->wrapped_dk.len);
+		msg_put_u64(&w, (uint64_t)jobs[i]->size);
+	}
+	size_t got = 0;
+	if (call_sized(&w, resp, &r, &got) == VAULT_OK) {
+		for (size_t i = 0; i < n && !r.failed; i++) {
+			uint8_t st = msg_get_u8(&r);
+			if (st == VST_OK && take_key(&r, &jobs[i]->key) == 0)
+				jobs[i]->rc = VAULT_OK;
+			else if (st == VST_TRIPPED)
+				jobs[i]->rc = VAULT_TRIPPED;
+		}
+		if (msg_end(&r) != 0)
+			fatalx("the vault sent a malformed batch of keys");
+	}
+	sodium_memzero(resp, got);
+}
+
+/*
+ * The key lane: one thread that takes the jobs every serving thread has submitted, asks the
+ * vault for all of them in one message and runs their continuations. Under load a batch
+ * gathers while the previous one is answered, so the round trip is paid per batch, not per
+ * request.
+ */
+static pthread_mutex_t lane_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t lane_cond = PTHREAD_COND_INITIALIZER;
+static struct vault_key_job *lane_head, *lane_tail;
+static bool lane_started;
+
+static void *key_lane(void *arg)
+{
+	(void)arg;
+	struct vault_key_job *taken[VAULT_BATCH_MAX];
+	for (;;) {
+		pthread_mutex_lock(&lane_lock);
+		while (lane_head == NULL)
+			pthread_cond_wait(&lane_cond, &lane_lock);
+		size_t n = 0;
+		while (lane_head != NULL && n < VAULT_BATCH_MAX) {
+			taken[n++] = lane_head;
+			lane_head = lane_head->next;
+		}
+		if (lane_head == NULL)
+			lane_tail = NULL;
+		pthread_mutex_unlock(&lane_lock);
+		vault_remote_doc_keys(taken, n);
+		for (size_t i = 0; i < n; i++)
+			taken[i]->done(taken[i], taken[i]->ctx);
+	}
+	return NULL;
+}
+
+/* Queue a job for the lane; false when there is no lane (and none can be started). */
+bool vault_remote_submit(struct vault_key_job *job)
+{
+	pthread_mutex_lock(&lane_lock);
+	if (!lane_started) {
+		pthread_t t;
+		lane_started = pthread_create(&t, NULL, key_lane, NULL) == 0;
+		if (lane_started)
+			pthread_detach(t);
+	}
+	bool ok = lane_started;
+	if (ok) {
+		job->next = NULL;
+		if (lane_tail)
+			lane_tail->next = job;
+		else
+			lane_head = job;
+		lane_tail = job;
+		pthread_cond_signal(&lane_cond);
+	}
+	pthread_mutex_unlock(&lane_lock);
+	return ok;
 }
 
 int vault_remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],

@@ -96,9 +96,10 @@ int vault_remote_record_seal(const char *token, const struct id *patient, struct
 			     struct buf *out);
 int vault_remote_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			     const struct id *document, struct key *dk, struct buf *wrapped_dk);
-int vault_remote_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			 const struct id *document, struct bytes wrapped_dk, int64_t size,
-			 struct key *key);
+/* At most VAULT_BATCH_MAX jobs in one message. */
+void vault_remote_doc_keys(struct vault_key_job *const *jobs, size_t n);
+/* Queue a job for this process's key lane; false when no lane can be started. */
+bool vault_remote_submit(struct vault_key_job *job);
 
 int vault_remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			  struct buf *sealed);
@@ -126,7 +127,7 @@ enum vault_op {
 	VOP_PATIENT_CREATE,
 	VOP_PHI_OPEN,
 	VOP_DOC_NEW_KEY,
-	VOP_DOC_KEY,
+	VOP_DOC_KEYS, /* document keys: up to VAULT_BATCH_MAX in one request */
 	VOP_TOTP_NEW,
 	VOP_TOTP_VERIFY,
 	VOP_RECOVERY_NEW,

@@ -185,22 +185,46 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 		rc = 0;
 		break;
 	}
-	case VOP_DOC_KEY: {
-		const char *token = get_token(&r, tokbuf);
-		msg_get_id(&r, &patient);
-		msg_get_bytes(&r, &p, &pn, 256);
-		msg_get_id(&r, &doc);
-		msg_get_bytes(&r, &q, &qn, 256);
-		uint64_t size = msg_get_u64(&r);
-		if (msg_end(&r) != 0 || size > INT64_MAX)
+	case VOP_DOC_KEYS: {
+		/* u8 count, then per job: token, patient, wrapped patient key, document, wrapped
+		 * document key, size. The answer is OK with, per job, a status and a key when it
+		 * is OK. Each job is checked and counted on its own, as if asked alone. */
+		uint8_t count = msg_get_u8(&r);
+		if (r.failed || count == 0 || count > VAULT_BATCH_MAX)
 			break;
-		struct key dk;
-		int v = vault_local_doc_key(token, &patient, (struct bytes){p, pn}, &doc,
-					    (struct bytes){q, qn}, (int64_t)size, &dk);
-		put_status(&w, out, v);
-		if (v == VAULT_OK)
-			msg_put_bytes(&w, dk.b, KEY_BYTES);
-		key_wipe(&dk);
+		struct {
+			const char *token;
+			char tokbuf[SESSION_TOKEN_B64_LEN + 1];
+			struct id patient, doc;
+			struct bytes wpk, wdk;
+			uint64_t size;
+		} *jobs = arena_calloc(&ar, count, sizeof(*jobs));
+		if (jobs == NULL)
+			break;
+		for (uint8_t i = 0; i < count; i++) {
+			jobs[i].token = get_token(&r, jobs[i].tokbuf);
+			msg_get_id(&r, &jobs[i].patient);
+			msg_get_bytes(&r, &p, &pn, 256);
+			jobs[i].wpk = (struct bytes){p, pn};
+			msg_get_id(&r, &jobs[i].doc);
+			msg_get_bytes(&r, &q, &qn, 256);
+			jobs[i].wdk = (struct bytes){q, qn};
+			jobs[i].size = msg_get_u64(&r);
+			if (jobs[i].size > INT64_MAX)
+				r.failed = true;
+		}
+		if (msg_end(&r) != 0)
+			break;
+		put_status(&w, out, VAULT_OK);
+		for (uint8_t i = 0; i < count; i++) {
+			struct key dk;
+			int v = vault_local_doc_key(jobs[i].token, &jobs[i].patient, jobs[i].wpk,
+						    &jobs[i].doc, jobs[i].wdk, (int64_t)jobs[i].size, &dk);
+			msg_put_u8(&w, v == VAULT_OK ? VST_OK : v == VAULT_TRIPPED ? VST_TRIPPED : VST_DENIED);
+			if (v == VAULT_OK)
+				msg_put_bytes(&w, dk.b, KEY_BYTES);
+			key_wipe(&dk);
+		}
 		rc = 0;
 		break;
 	}

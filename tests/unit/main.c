@@ -15,6 +15,7 @@ static const struct {
 	{"breaker", test_breaker}, {"keys", test_keys},   {"checkpoint", test_checkpoint},
 	{"careplan", test_careplan},
 	{"pwrules", test_pwrules}, {"maillane", test_mail_lane},
+	{"keybatch", test_key_batch},
 	{"webauthn", test_webauthn},
 	{"results", test_results},
 	{"inbox", test_inbox}, {"accesslog", test_accesslog_fold},
