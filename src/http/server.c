@@ -23,6 +23,7 @@
 #include "http/http.h"
 #include "http/parse.h"
 #include "limits.h"
+#include "store/store.h"
 #include "util/log.h"
 #include "web/web.h"
 
@@ -259,7 +260,7 @@ static void chaos_fault(struct request *req)
 }
 #endif
 
-static void dispatch(struct request *req, struct response *res)
+static void route_request(struct request *req, struct response *res)
 {
 #ifdef MEDKEEP_CHAOS
 	chaos_fault(req);
@@ -312,6 +313,14 @@ static void dispatch(struct request *req, struct response *res)
 		return;
 	}
 	req->route->handler(req, res);
+}
+
+/* Route and handle one request, its reads in one snapshot of the store (a write ends it). */
+static void dispatch(struct request *req, struct response *res)
+{
+	store_snapshot_begin();
+	route_request(req, res);
+	store_snapshot_end();
 }
 
 static enum MHD_Result finish(struct request *req, struct response *res)

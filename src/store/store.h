@@ -132,6 +132,11 @@ int store_open_audit(const char *dir);
 void store_close(void);
 /* Group many writes (demo seeding) into one transaction (one per file: the keystore's commits
  * first, so a patient row never exists without its key). */
+/* Let the reads that follow on this thread share one snapshot until store_snapshot_end; any
+ * write, or a transaction of its own, ends the snapshot first. Cheaper than a transaction per
+ * statement, and a request sees one consistent state. */
+void store_snapshot_begin(void);
+void store_snapshot_end(void);
 int store_begin(void);
 int store_commit(void);
 

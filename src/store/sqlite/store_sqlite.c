@@ -42,6 +42,7 @@ struct conn {
 		sqlite3_stmt *s;
 	} mod[MODULE_STMTS_MAX];
 	size_t n_mod;
+	bool snapshot; /* a read transaction of store_snapshot_begin is open on db */
 	struct conn *next;
 };
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -289,6 +290,8 @@ enum stmt_id {
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
+	S_SNAPSHOT_BEGIN,
+	S_SNAPSHOT_END,
 	S_META_GET,
 	S_META_SET,
 	S_LEGACY_BATCH,
@@ -435,6 +438,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_SNAPSHOT_BEGIN] = "BEGIN DEFERRED",
+	[S_SNAPSHOT_END] = "COMMIT",
 	[S_META_GET] = "SELECT value FROM store_meta WHERE name = ?",
 	[S_META_SET] = "INSERT INTO store_meta (name, value) VALUES (?1, ?2)"
 		       " ON CONFLICT(name) DO UPDATE SET value = ?2",
@@ -537,6 +542,47 @@ static struct conn *conn_get(void)
 
 /* A reset statement of this thread's connection; NULL (which SQLite treats as a misuse and
  * answers with an error, never a crash) when there is no connection. */
+/*
+ * A request's reads share one snapshot of medkeep.db (store_snapshot_begin/end): one read
+ * transaction instead of one per statement, and each costs lock and unlock system calls.
+ * Anything but a SELECT ends the snapshot first, so that a write never has to upgrade a read
+ * transaction, which SQLite refuses outright when another connection has written meanwhile.
+ */
+static void snapshot_close(struct conn *c)
+{
+	if (!c->snapshot)
+		return;
+	c->snapshot = false;
+	sqlite3_stmt *s = c->stmts[S_SNAPSHOT_END];
+	if (sqlite3_step(s) != SQLITE_DONE)
+		log_warn("component=store op=snapshot-end error=\"%s\"", sqlite3_errmsg(c->db));
+	sqlite3_reset(s);
+}
+
+static void snapshot_guard(struct conn *c, sqlite3_stmt *s)
+{
+	if (c->snapshot && sqlite3_db_handle(s) == c->db && strncmp(sqlite3_sql(s), "SELECT", 6) != 0)
+		snapshot_close(c);
+}
+
+void store_snapshot_begin(void)
+{
+	struct conn *c = conn_get();
+	if (c == NULL || c->db == NULL)
+		return;
+	snapshot_close(c);
+	sqlite3_stmt *s = c->stmts[S_SNAPSHOT_BEGIN];
+	c->snapshot = sqlite3_step(s) == SQLITE_DONE;
+	sqlite3_reset(s);
+}
+
+void store_snapshot_end(void)
+{
+	struct conn *c = thread_conn;
+	if (c != NULL)
+		snapshot_close(c);
+}
+
 static sqlite3_stmt *stmt(enum stmt_id i)
 {
 	struct conn *c = conn_get();
@@ -544,6 +590,7 @@ static sqlite3_stmt *stmt(enum stmt_id i)
 		return NULL;
 	sqlite3_reset(c->stmts[i]);
 	sqlite3_clear_bindings(c->stmts[i]);
+	snapshot_guard(c, c->stmts[i]);
 	return c->stmts[i];
 }
 
@@ -554,6 +601,7 @@ static sqlite3_stmt *module_stmt_on(struct conn *c, sqlite3 *db, const char *sql
 		if (c->mod[i].sql == sql) {
 			sqlite3_reset(c->mod[i].s);
 			sqlite3_clear_bindings(c->mod[i].s);
+			snapshot_guard(c, c->mod[i].s);
 			return c->mod[i].s;
 		}
 	if (c->n_mod == MODULE_STMTS_MAX) {
@@ -569,6 +617,7 @@ static sqlite3_stmt *module_stmt_on(struct conn *c, sqlite3 *db, const char *sql
 	c->mod[c->n_mod].sql = sql;
 	c->mod[c->n_mod].s = st;
 	c->n_mod++;
+	snapshot_guard(c, st);
 	return st;
 }
 
