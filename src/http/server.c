@@ -719,8 +719,10 @@ int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(voi
 	log_info("component=http event=listening listen=%s tls=%d", cfg->listen, tls);
 	while (!stop_requested)
 		pause();
-	/* Stop accepting, let parked requests get their audit answer, then stop. */
+	/* Stop accepting, let reads waiting for their keys finish and parked requests get their
+	 * audit answer, then stop. */
 	MHD_quiesce_daemon(d);
+	vault_key_lane_drain(5000);
 	usleep(200 * 1000);
 	MHD_stop_daemon(d);
 	audit_stop_writer();

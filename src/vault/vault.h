@@ -229,6 +229,9 @@ void vault_document_keys(struct vault_key_job *jobs, size_t n);
  * meanwhile into one message and calls job->done on its own thread. Without a vault process
  * (tools, tests) the job is answered and done called before this returns. */
 void vault_document_key_submit(struct vault_key_job *job);
+/* Wait (up to timeout_ms) until every submitted job is done: before the requests they belong
+ * to are torn down. */
+void vault_key_lane_drain(int timeout_ms);
 
 /* Associated data that binds a ciphertext to what it is and whose. */
 void vault_ad(char out[128], const char *purpose, const struct id *patient, const struct id *record);

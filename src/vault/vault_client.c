@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proc/msg.h"
@@ -284,7 +285,9 @@ void vault_remote_doc_keys(struct vault_key_job *const *jobs, size_t n)
  */
 static pthread_mutex_t lane_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t lane_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t lane_idle = PTHREAD_COND_INITIALIZER;
 static struct vault_key_job *lane_head, *lane_tail;
+static size_t lane_pending; /* submitted and not yet done */
 static bool lane_started;
 
 static void *key_lane(void *arg)
@@ -306,6 +309,11 @@ static void *key_lane(void *arg)
 		vault_remote_doc_keys(taken, n);
 		for (size_t i = 0; i < n; i++)
 			taken[i]->done(taken[i], taken[i]->ctx);
+		pthread_mutex_lock(&lane_lock);
+		lane_pending -= n;
+		if (lane_pending == 0)
+			pthread_cond_broadcast(&lane_idle);
+		pthread_mutex_unlock(&lane_lock);
 	}
 	return NULL;
 }
@@ -328,10 +336,28 @@ bool vault_remote_submit(struct vault_key_job *job)
 		else
 			lane_head = job;
 		lane_tail = job;
+		lane_pending++;
 		pthread_cond_signal(&lane_cond);
 	}
 	pthread_mutex_unlock(&lane_lock);
 	return ok;
+}
+
+void vault_key_lane_drain(int timeout_ms)
+{
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += timeout_ms / 1000;
+	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (dl.tv_nsec >= 1000000000) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&lane_lock);
+	while (lane_pending > 0)
+		if (pthread_cond_timedwait(&lane_idle, &lane_lock, &dl) != 0)
+			break;
+	pthread_mutex_unlock(&lane_lock);
 }
 
 int vault_remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
