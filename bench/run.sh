@@ -222,6 +222,17 @@ log "patient $PATIENT: $n_docs documents; benchmarking $BIN_REF ($BIN_BYTES byte
 # --- 4. measure ---------------------------------------------------------------------------
 declare -A RPS P99 ERRS NOTE
 FAILED=0
+TICK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+tree_ticks() { # pid -> CPU ticks (user + system) of the process and its children so far
+	local p sum=0
+	for p in "$1" $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		[ -r "/proc/$p/stat" ] || continue
+		sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+	done
+	echo "$sum"
+}
+SERVER_PID="" # whose CPU time run_wrk measures
+declare -A CPU_US
 run_wrk() { # name url [header]; on failure sets NOTE[name] and returns 1
 	local name=$1 url=$2 out=$OUT/wrk-$1.txt
 	local args=(-t"$WRK_THREADS" -c"$WRK_CONNS" --timeout 5s --latency)
@@ -234,7 +245,17 @@ run_wrk() { # name url [header]; on failure sets NOTE[name] and returns 1
 	fi
 	log "wrk $name: ${DURATION}s, $WRK_THREADS threads, $WRK_CONNS connections"
 	local rc=0
+	local t0=""
+	[ -z "$SERVER_PID" ] || t0=$(tree_ticks "$SERVER_PID")
 	timeout $((DURATION + 60)) wrk "${args[@]}" -d"${DURATION}s" "$url" >"$out" 2>&1 || rc=$?
+	CPU_US[$name]="-"
+	if [ -n "$t0" ]; then
+		local t1 nreq
+		t1=$(tree_ticks "$SERVER_PID")
+		nreq=$(awk '/requests in/ {print $1; exit}' "$out")
+		[ -z "$nreq" ] || [ "$nreq" -eq 0 ] ||
+			CPU_US[$name]=$(awk -v t=$((t1 - t0)) -v hz="$TICK" -v n="$nreq" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
+	fi
 	sed 's/^/    /' "$out" >&2
 	if [ "$rc" -ne 0 ]; then
 		NOTE[$name]="wrk failed (status $rc)"
@@ -315,10 +336,12 @@ EOF
 nginx -p "$NGX/" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" -t -q || die "nginx config test failed"
 nginx -p "$NGX/" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" &
 NGX_PID=$!
+SERVER_PID=$NGX_PID
 wait_http "$NGX_PID" "http://127.0.0.1:$NGX_PORT/2k.bin" 200 || die "nginx did not come up (see $NGX/logs/error.log)"
 run_wrk nginx "http://127.0.0.1:$NGX_PORT/2k.bin" || FAILED=1
 stop_pid "$NGX_PID" nginx
 NGX_PID=""
+SERVER_PID=$MK_PID
 
 # (b), (c) medkeep
 run_medkeep binary "$BINARY_URL"
@@ -378,8 +401,8 @@ target=$(awk -v a="${RPS[binary]}" -v b="${RPS[nginx]}" 'BEGIN {
 	if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/) print "not measured"
 	else print (b > 0 && a >= 0.5 * b) ? "met" : "not met" }')
 row() { # label name
-	printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "${RPS[$2]}" "${P99[$2]}" \
-		"$(ratio "${RPS[$2]}" "${RPS[nginx]}")" "${ERRS[$2]}" "${NOTE[$2]:-}"
+	printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "${RPS[$2]}" "${P99[$2]}" \
+		"$(ratio "${RPS[$2]}" "${RPS[nginx]}")" "${CPU_US[$2]:--}" "${ERRS[$2]}" "${NOTE[$2]:-}"
 }
 
 {
@@ -391,8 +414,8 @@ row() { # label name
 	echo "- wrk: -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency (after ${WARMUP}s warm-up); nginx: $cores workers, 2048-byte static file"
 	echo "- medkeep serve threads: ${MK_THREADS:-default (one per core)}"
 	echo
-	echo "| Endpoint | req/s | p99 (ms) | vs nginx | non-2xx + socket errors | notes |"
-	echo "|---|---:|---:|---:|---:|---|"
+	echo "| Endpoint | req/s | p99 (ms) | vs nginx | server CPU per request (µs) | non-2xx + socket errors | notes |"
+	echo "|---|---:|---:|---:|---:|---:|---|"
 	row "nginx static 2 KB file" nginx
 	row "medkeep GET /fhir/R4/Binary/{id}" binary
 	row "medkeep GET /fhir/R4/DocumentReference?patient={id}" search
@@ -400,6 +423,7 @@ row() { # label name
 	echo
 	echo "- login flood alongside: ${FLOOD_RPS:-?} POST /login per second, ${FLOOD_REFUSED:-0} answered without a session (throttled, busy or wrong password)"
 	echo "- medkeep memory: $mem"
+	echo "- server CPU per request: user + system time of the server's processes (nginx: master and workers; medkeep: serve, vault and worker) during the measured run, over its requests; the login-flood row includes the flood's password checks"
 	echo "- medkeep log: $mk_errors error lines, $mk_5xx responses with status 5xx ($MK_LOG)"
 	echo "- targets: Binary >= 0.5x nginx: $target;" \
 		"Medplum reference ~1400 req/s Binary read, ~120 req/s DocumentReference search"
