@@ -828,6 +828,19 @@ static int link_keystore(void)
 	return meta_set(S_META_SET, KEYSTORE_ID, keys_id, kn);
 }
 
+static void sqlite_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/* Before SQLite's first use: no global memory statistics (we never read them), whose mutex
+ * every allocation of every thread would otherwise take. */
+static void sqlite_setup(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_configure);
+}
+
 static int set_paths(const char *dir, char *path, char *apath, char *kpath)
 {
 	return (size_t)snprintf(path, sizeof(db_path), "%s/medkeep.db", dir) < sizeof(db_path) &&
@@ -842,6 +855,7 @@ static int set_paths(const char *dir, char *path, char *apath, char *kpath)
 int store_open(const char *dir, bool create)
 {
 	char path[sizeof(db_path)], apath[sizeof(audit_path)], kpath[sizeof(keys_path)];
+	sqlite_setup();
 	if (set_paths(dir, path, apath, kpath) != 0)
 		return STORE_ERROR;
 	if (open_file(path, create, migrations, (int)(sizeof(migrations) / sizeof(*migrations))) !=
@@ -885,6 +899,7 @@ int store_open(const char *dir, bool create)
 int store_open_audit(const char *dir)
 {
 	char path[sizeof(db_path)], apath[sizeof(audit_path)], kpath[sizeof(keys_path)];
+	sqlite_setup();
 	if (set_paths(dir, path, apath, kpath) != 0 ||
 	    open_file(apath, false, audit_migrations,
 		      (int)(sizeof(audit_migrations) / sizeof(*audit_migrations))) != STORE_OK)
