@@ -1,7 +1,8 @@
 /*
- * A worker's side of the vault socket. One request at a time (a mutex; requests are short).
- * A lost vault is fatal for the worker: without keys it can serve nothing, and the parent
- * restarts it with a fresh connection.
+ * A worker's side of the vault socket. One request at a time (a mutex; requests are short),
+ * and document keys in batches through the key lane below. A lost vault is fatal for the
+ * worker: without keys it can serve nothing, and the parent restarts it with a fresh
+ * connection.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,16 +34,9 @@ bool vault_remote_connected(void)
 	return vault_fd >= 0;
 }
 
-/* One exchange. The response frame lands in resp (MSG_MAX bytes); returns its status and an
- * open reader positioned after it, or exits when the vault is gone or answers nonsense. */
-static int call_sized(struct msg_writer *w, uint8_t *resp, struct msg_reader *r, size_t *got_len);
-
-static int call(struct msg_writer *w, uint8_t *resp, struct msg_reader *r)
-{
-	size_t got;
-	return call_sized(w, resp, r, &got);
-}
-
+/* One exchange. The response frame lands in resp (MSG_MAX bytes; *got_len of them used);
+ * returns its status and an open reader positioned after it, or exits when the vault is gone
+ * or answers nonsense. */
 static int call_sized(struct msg_writer *w, uint8_t *resp, struct msg_reader *r, size_t *got_len)
 {
 	size_t n = msg_finish(w);
@@ -67,6 +61,12 @@ static int call_sized(struct msg_writer *w, uint8_t *resp, struct msg_reader *r,
 	default:
 		return VAULT_DENIED;
 	}
+}
+
+static int call(struct msg_writer *w, uint8_t *resp, struct msg_reader *r)
+{
+	size_t got;
+	return call_sized(w, resp, r, &got);
 }
 
 static void put_token(struct msg_writer *w, const char *token)
