@@ -284,16 +284,6 @@ int audit_when_durable(int64_t seq, void (*done)(void *ctx, bool ok), void *ctx)
 	return rc;
 }
 
-int audit_wait_durable(int64_t seq)
-{
-	pthread_mutex_lock(&chain_lock);
-	while (writer_running && durable_ticket < seq && !trail_failed)
-		pthread_cond_wait(&durable_cond, &chain_lock);
-	int rc = (trail_failed || (writer_running && durable_ticket < seq)) ? -1 : 0;
-	pthread_mutex_unlock(&chain_lock);
-	return rc;
-}
-
 static void put_field(struct buf *b, const char *s)
 {
 	buf_printf(b, "%zu:%s;", strlen(s), s);

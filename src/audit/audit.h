@@ -69,8 +69,6 @@ int64_t audit_defer_end(void);
  * has failed, or 0 when done(ctx, ok) will be called later from the writer thread.
  */
 int audit_when_durable(int64_t seq, void (*done)(void *ctx, bool ok), void *ctx);
-/* Block until record seq is durable; 0, or -1 when the trail has failed. */
-int audit_wait_durable(int64_t seq);
 
 /* Compute a record's chain hash from its fields and r->prev. */
 void audit_record_hash(const struct audit_record *r, uint8_t out[HASH_BYTES]);

@@ -346,12 +346,18 @@ static void on_audit_durable(void *ctx, bool ok)
 	MHD_resume_connection(req->conn);
 }
 
-void request_defer(struct request *req, struct response *res)
+/* Hold res back and stop serving the connection until request_complete. */
+static void park(struct request *req, struct response *res)
 {
 	req->held = res;
+	MHD_suspend_connection(req->conn);
+}
+
+void request_defer(struct request *req, struct response *res)
+{
 	req->deferred = true;
 	req->audit_floor = audit_defer_last();
-	MHD_suspend_connection(req->conn);
+	park(req, res);
 }
 
 void request_complete(struct request *req, int64_t audit_ticket)
@@ -412,10 +418,7 @@ static void *slow_lane(void *arg)
 
 		audit_defer_begin();
 		dispatch(req, req->held);
-		int64_t seq = audit_defer_end();
-		req->audit_ok = seq == 0 || audit_wait_durable(seq) == 0;
-		__atomic_store_n(&req->audit_done, true, __ATOMIC_RELEASE);
-		MHD_resume_connection(req->conn);
+		request_complete(req, audit_defer_end());
 	}
 	return NULL;
 }
@@ -487,14 +490,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_NO;
 	req->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
 	if (req->route && req->route->slow && !req->body_too_large && path_is_clean(req->path)) {
-		req->held = res;
 		req->slow_started = true;
-		MHD_suspend_connection(conn);
+		park(req, res);
 		if (slow_submit(req) != 0) {
 			error_for(req, res, 503, "Busy; please try again in a moment");
-			req->audit_ok = true;
-			__atomic_store_n(&req->audit_done, true, __ATOMIC_RELEASE);
-			MHD_resume_connection(conn);
+			request_complete(req, 0);
 		}
 		return MHD_YES;
 	}
@@ -508,14 +508,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (seq > 0) {
 		/* No audit, no access: park the connection until the records are durable. */
-		req->held = res;
-		MHD_suspend_connection(conn);
-		int ready = audit_when_durable(seq, on_audit_durable, req);
-		if (ready != 0) {
-			req->audit_done = true;
-			req->audit_ok = ready > 0;
-			MHD_resume_connection(conn);
-		}
+		park(req, res);
+		request_complete(req, seq);
 		return MHD_YES;
 	}
 	return finish(req, res);

@@ -193,11 +193,6 @@ int vault_document_seal(const char *token, const struct grant *g, const struct s
 			const struct id *document, const void *body, size_t body_len,
 			const void *meta, size_t meta_len, struct buf *wrapped_key,
 			struct buf *body_ct, struct buf *meta_ct) MUST_CHECK;
-/* Unwrap one document's key (needs a document.read or document.list grant for its patient).
- * The caller wipes *key (key_wipe) as soon as it has decrypted what it needs. */
-int vault_document_key(const char *token, const struct grant *g, const struct store_patient *p,
-		       const struct store_document *d, struct key *key) MUST_CHECK;
-
 /*
  * Document keys in batches. A round trip to the vault process costs two wake-ups, far more
  * than the unwrapping; so the keys one request needs (a search) go in one message, and so do
@@ -206,6 +201,8 @@ int vault_document_key(const char *token, const struct grant *g, const struct st
  */
 #define VAULT_BATCH_MAX 64
 
+/* One document's key asked for (needs a document.read or document.list grant for its patient).
+ * The caller wipes .key (key_wipe) as soon as it has decrypted what it needs. */
 struct vault_key_job {
 	const char *token;
 	struct id patient, document;

@@ -160,27 +160,8 @@ void vault_document_key_submit(struct vault_key_job *job)
 {
 	if (vault_remote_connected() && vault_remote_submit(job))
 		return;
-	if (vault_remote_connected()) {
-		struct vault_key_job *one = job;
-		vault_remote_doc_keys(&one, 1);
-	} else {
-		answer_here(job);
-	}
+	vault_document_keys(job, 1);
 	job->done(job, job->ctx);
-}
-
-int vault_document_key(const char *token, const struct grant *g, const struct store_patient *p,
-		       const struct store_document *d, struct key *key)
-{
-	struct vault_key_job job;
-	int rc = vault_key_job_init(&job, token, g, p, d);
-	if (rc == VAULT_OK) {
-		vault_document_keys(&job, 1);
-		rc = job.rc;
-		*key = job.key;
-		key_wipe(&job.key);
-	}
-	return rc;
 }
 
 int vault_email_seal(const struct id *account, const char *email, struct buf *out)

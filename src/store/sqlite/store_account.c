@@ -12,16 +12,6 @@ static void bind_bytes(sqlite3_stmt *s, int col, struct bytes b)
 		sqlite3_bind_blob(s, col, b.ptr, (int)b.len, SQLITE_STATIC);
 }
 
-static int step_done(sqlite3_stmt *s, const char *what)
-{
-	if (s == NULL)
-		return sq_fail(what);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? STORE_OK : step == SQLITE_CONSTRAINT ? STORE_CONFLICT : sq_fail(what);
-	sqlite3_reset(s);
-	return rc;
-}
-
 static const char sql_token_insert[] =
 	"INSERT INTO account_token (hash, kind, account_id, patient_id, practice_id, created_by,"
 	" email, email_ct, detail, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -45,7 +35,7 @@ int store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_token 
 	bind_bytes(s, 9, t->detail);
 	sqlite3_bind_int64(s, 10, t->created);
 	sqlite3_bind_int64(s, 11, t->expires);
-	return step_done(s, "token_insert");
+	return sq_step_done(s, "token_insert");
 }
 
 static const char sql_token_get[] =
@@ -95,7 +85,7 @@ int store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t no
 	sqlite3_bind_blob(s, 2, hash, HASH_BYTES, SQLITE_STATIC);
 	sq_bind_text(s, 3, kind);
 	sqlite3_bind_int64(s, 4, now);
-	int rc = step_done(s, "token_use");
+	int rc = sq_step_done(s, "token_use");
 	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
 		rc = STORE_NOT_FOUND;
 	return rc;
@@ -131,7 +121,7 @@ int store_tokens_end(const struct id *account, const char *kind, int64_t now)
 	sqlite3_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, account);
 	sq_bind_text(s, 3, kind);
-	return step_done(s, "tokens_end");
+	return sq_step_done(s, "tokens_end");
 }
 
 static const char sql_account_state[] =
@@ -161,14 +151,6 @@ int store_account_state(const struct id *account, struct arena *a, struct store_
 	return rc;
 }
 
-static int update_one(sqlite3_stmt *s, const char *what)
-{
-	int rc = step_done(s, what);
-	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
-		rc = STORE_NOT_FOUND;
-	return rc;
-}
-
 static const char sql_set_verified[] = "UPDATE account SET email_verified = 1 WHERE id = ?";
 
 int store_account_set_verified(const struct id *account)
@@ -177,7 +159,7 @@ int store_account_set_verified(const struct id *account)
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
-	return update_one(s, "set_verified");
+	return sq_write_one(s, "set_verified");
 }
 
 static const char sql_set_password[] = "UPDATE account SET pw_hash = ? WHERE id = ?";
@@ -189,7 +171,7 @@ int store_account_set_password(const struct id *account, const char *pw_hash)
 		return STORE_ERROR;
 	sq_bind_text(s, 1, pw_hash);
 	sq_bind_id(s, 2, account);
-	return update_one(s, "set_password");
+	return sq_write_one(s, "set_password");
 }
 
 static const char sql_set_email[] =
@@ -205,7 +187,7 @@ int store_account_set_email(const struct id *account, const char *email_index, s
 	bind_bytes(s, 2, email_ct);
 	bind_bytes(s, 3, marks);
 	sq_bind_id(s, 4, account);
-	return update_one(s, "set_email");
+	return sq_write_one(s, "set_email");
 }
 
 static const char sql_set_marks[] = "UPDATE account SET pw_marks = ? WHERE id = ?";
@@ -217,7 +199,7 @@ int store_account_set_marks(const struct id *account, struct bytes marks)
 		return STORE_ERROR;
 	bind_bytes(s, 1, marks);
 	sq_bind_id(s, 2, account);
-	return update_one(s, "set_marks");
+	return sq_write_one(s, "set_marks");
 }
 
 static const char sql_begin[] = "BEGIN IMMEDIATE";
@@ -226,13 +208,13 @@ static const char sql_rollback[] = "ROLLBACK";
 
 int store_account_tx(int (*fn)(void *ctx), void *ctx)
 {
-	if (step_done(store_module_stmt(sql_begin), "begin") != STORE_OK)
+	if (sq_step_done(store_module_stmt(sql_begin), "begin") != STORE_OK)
 		return STORE_ERROR;
 	int rc = fn(ctx);
 	if (rc == STORE_OK)
-		rc = step_done(store_module_stmt(sql_commit), "commit");
+		rc = sq_step_done(store_module_stmt(sql_commit), "commit");
 	if (rc != STORE_OK)
-		step_done(store_module_stmt(sql_rollback), "rollback");
+		sq_step_done(store_module_stmt(sql_rollback), "rollback");
 	return rc;
 }
 
@@ -260,7 +242,7 @@ static int register_steps(void *p)
 		sqlite3_bind_int(s, 1, c->verified ? 1 : 0);
 		bind_bytes(s, 2, c->marks);
 		sq_bind_id(s, 3, &c->acct->id);
-		rc = update_one(s, "register");
+		rc = sq_write_one(s, "register");
 	}
 	return rc;
 }
@@ -281,7 +263,7 @@ int store_sessions_revoke_others(const struct id *account, const struct id *keep
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, keep);
-	return step_done(s, "revoke_others");
+	return sq_step_done(s, "revoke_others");
 }
 
 /* --- outbox --- */
@@ -331,7 +313,7 @@ int store_outbox_sent(const struct id *id, int64_t now)
 		return STORE_ERROR;
 	sqlite3_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, id);
-	return step_done(s, "outbox_sent");
+	return sq_step_done(s, "outbox_sent");
 }
 
 static const char sql_outbox_retry[] = "UPDATE outbox SET attempts = ?, next_try = ? WHERE id = ?";
@@ -344,5 +326,5 @@ int store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try)
 	sqlite3_bind_int64(s, 1, attempts);
 	sqlite3_bind_int64(s, 2, next_try);
 	sq_bind_id(s, 3, id);
-	return step_done(s, "outbox_retry");
+	return sq_step_done(s, "outbox_retry");
 }

@@ -24,6 +24,9 @@ sqlite3_stmt *store_module_audit_stmt(const char *sql);
 
 /* Log the connection's last error for `what`; returns STORE_ERROR. */
 int sq_fail(const char *what);
+/* Run a bound statement that returns no rows, and reset it: STORE_OK, STORE_CONFLICT on a
+ * constraint, STORE_ERROR otherwise (also for a NULL statement). */
+int sq_step_done(sqlite3_stmt *s, const char *what);
 /* Run a bound write meant to change one row, and reset it: STORE_OK when it changed exactly
  * one, STORE_NOT_FOUND when none, STORE_CONFLICT on a constraint, STORE_ERROR otherwise. */
 int sq_write_one(sqlite3_stmt *s, const char *what);

@@ -31,12 +31,10 @@ static void bind_bytes(sqlite3_stmt *s, int col, struct bytes b)
 
 int careplan_step_write(sqlite3_stmt *s, const char *what, int *changed)
 {
-	int step = sqlite3_step(s);
-	*changed = step == SQLITE_DONE ? sqlite3_changes(sqlite3_db_handle(s)) : 0;
-	sqlite3_reset(s);
-	if (step == SQLITE_CONSTRAINT)
-		return STORE_CONFLICT;
-	return step == SQLITE_DONE ? STORE_OK : sq_fail(what);
+	int rc = sq_step_done(s, what);
+	/* Reset keeps the count of the statement that last completed. */
+	*changed = rc == STORE_OK ? sqlite3_changes(sqlite3_db_handle(s)) : 0;
+	return rc;
 }
 
 /* As careplan_step_write, with STORE_NOT_FOUND when no row changed. */

@@ -58,15 +58,6 @@ static const char sql_mark_read_patient[] =
 static const char sql_erase_messages[] = "DELETE FROM message WHERE patient_id = ?";
 static const char sql_erase_threads[] = "DELETE FROM message_thread WHERE patient_id = ?";
 
-static int step_done(sqlite3_stmt *s, const char *what)
-{
-	if (s == NULL)
-		return sq_fail(what);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail(what);
-	sqlite3_reset(s);
-	return rc;
-}
-
 int store_thread_target(const struct id *thread, struct target *out, struct id *practice)
 {
 	memset(out, 0, sizeof(*out));
@@ -130,7 +121,7 @@ static int bind_and_insert_message(const struct store_message *m)
 	sq_bind_id(s, 1, &m->thread);
 	sqlite3_bind_int64(s, 2, m->created);
 	sqlite3_bind_int(s, 3, m->from_practice ? 1 : 0);
-	return step_done(s, "thread_bump");
+	return sq_step_done(s, "thread_bump");
 }
 
 /* Run body inside one transaction of medkeep.db; rolled back unless it returns STORE_OK. */
@@ -142,12 +133,12 @@ static int in_transaction(int (*body)(const void *ctx), const void *ctx)
 	/* Inside a caller's transaction already (demo seeding, store_begin): join it. */
 	if (!sqlite3_get_autocommit(sqlite3_db_handle(begin)))
 		return body(ctx);
-	if (step_done(begin, "begin") != STORE_OK)
+	if (sq_step_done(begin, "begin") != STORE_OK)
 		return STORE_ERROR;
 	int rc = body(ctx);
-	if (rc == STORE_OK && step_done(store_module_stmt(sql_commit), "commit") == STORE_OK)
+	if (rc == STORE_OK && sq_step_done(store_module_stmt(sql_commit), "commit") == STORE_OK)
 		return STORE_OK;
-	step_done(store_module_stmt(sql_rollback), "rollback");
+	sq_step_done(store_module_stmt(sql_rollback), "rollback");
 	return rc == STORE_OK ? STORE_ERROR : rc;
 }
 
@@ -170,7 +161,7 @@ static int thread_insert_body(const void *ctx)
 	sqlite3_bind_blob(s, 6, x->t->subject.ptr, (int)x->t->subject.len, SQLITE_STATIC);
 	sqlite3_bind_int(s, 7, 0);
 	sqlite3_bind_int(s, 8, 0);
-	if (step_done(s, "thread_insert") != STORE_OK)
+	if (sq_step_done(s, "thread_insert") != STORE_OK)
 		return STORE_ERROR;
 	return bind_and_insert_message(x->first);
 }
@@ -405,7 +396,7 @@ int store_thread_mark_read(const struct grant *g, const struct id *thread, bool 
 	sq_bind_id(s, 1, thread);
 	/* the grant's patient must be the thread's: a grant for another patient changes nothing */
 	sq_bind_id(s, 2, &g->patient);
-	return step_done(s, "thread_mark_read");
+	return sq_step_done(s, "thread_mark_read");
 }
 
 int store_practice_threads(const struct id *practice, size_t max, struct arena *a,
@@ -444,7 +435,7 @@ int store_messages_erase(const struct id *patient)
 		if (s == NULL)
 			return STORE_ERROR;
 		sq_bind_id(s, 1, patient);
-		if (step_done(s, "messages_erase") != STORE_OK)
+		if (sq_step_done(s, "messages_erase") != STORE_OK)
 			return STORE_ERROR;
 	}
 	return STORE_OK;

@@ -28,14 +28,6 @@ int store_proxy_scopes(const struct id *account, const struct id *patient, int64
 	return rc == SQLITE_DONE ? STORE_OK : sq_fail("proxy_scopes");
 }
 
-/* Run a statement that returns no rows; STORE_OK or STORE_ERROR. */
-static int step_done(sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail(what);
-	sqlite3_reset(s);
-	return rc;
-}
-
 static const char sql_grant_replace[] =
 	"UPDATE proxy_grant SET revoked = ?3 WHERE patient_id = ?1 AND account_id = ?2"
 	" AND revoked IS NULL";
@@ -66,7 +58,7 @@ int store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
 	else
 		sq_bind_id(r, 2, &row->account);
 	sqlite3_bind_int64(r, 3, now);
-	if (step_done(r, "proxy_replace") != STORE_OK)
+	if (sq_step_done(r, "proxy_replace") != STORE_OK)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &row->id);
 	sq_bind_id(s, 2, &row->patient);
@@ -79,7 +71,7 @@ int store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
 	sqlite3_bind_int64(s, 6, row->created);
 	sq_bind_id(s, 7, &row->created_by);
 	sqlite3_bind_blob(s, 8, row->detail.ptr, (int)row->detail.len, SQLITE_STATIC);
-	return step_done(s, "proxy_insert");
+	return sq_step_done(s, "proxy_insert");
 }
 
 static const char sql_proxy_list[] =
@@ -169,7 +161,7 @@ int store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t
 		sq_bind_id(s, 1, grant_id);
 		sq_bind_id(s, 2, &g->patient);
 		sqlite3_bind_int64(s, 3, now);
-		if (step_done(s, "proxy_revoke") != STORE_OK)
+		if (sq_step_done(s, "proxy_revoke") != STORE_OK)
 			return STORE_ERROR;
 		changed += sqlite3_changes(sqlite3_db_handle(s));
 	}
@@ -229,5 +221,5 @@ int store_session_set_record(const struct id *account, const struct id *session,
 		sq_bind_id(s, 3, record);
 	else
 		sqlite3_bind_null(s, 3);
-	return step_done(s, "session_record");
+	return sq_step_done(s, "session_record");
 }

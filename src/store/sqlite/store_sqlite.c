@@ -637,6 +637,17 @@ sqlite3_stmt *store_module_audit_stmt(const char *sql)
 	return module_stmt_on(c, c->adb, sql);
 }
 
+int sq_step_done(sqlite3_stmt *s, const char *what)
+{
+	if (s == NULL)
+		return sq_fail(what);
+	int step = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (step == SQLITE_CONSTRAINT)
+		return STORE_CONFLICT;
+	return step == SQLITE_DONE ? STORE_OK : sq_fail(what);
+}
+
 int sq_write_one(sqlite3_stmt *s, const char *what)
 {
 	int step = sqlite3_step(s);
