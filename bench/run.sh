@@ -6,12 +6,14 @@
 # another, never concurrently:
 #   (a) nginx serving a static 2 KB file (the yardstick),
 #   (b) authenticated GET /fhir/R4/Binary/<id>            (a ~1-2 KB PDF, audited),
+#       (a) and (b) alternate for BENCH_ROUNDS rounds; the round with the median ratio is reported,
 #   (c) authenticated GET /fhir/R4/DocumentReference?patient=<id>  (search, audited).
 # Prints a Markdown table and writes it to build/bench/results.md.
 #
 # Environment:
 #   BENCH_PATIENTS=10000     patients to seed (the data dir is reused when the count matches)
 #   BENCH_SECONDS=10         seconds per wrk run
+#   BENCH_ROUNDS=3           rounds of nginx then Binary, one after the other (machine noise)
 #   BENCH_WARMUP=1           seconds of unrecorded wrk warm-up before each run (0 = none)
 #   BENCH_THREADS=2          wrk threads
 #   BENCH_CONNECTIONS=32     wrk connections (medkeep allows 64 per client address)
@@ -24,6 +26,7 @@ ROOT=$PWD
 
 PATIENTS=${BENCH_PATIENTS:-10000}
 DURATION=${BENCH_SECONDS:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
 WARMUP=${BENCH_WARMUP:-1}
 WRK_THREADS=${BENCH_THREADS:-2}
 WRK_CONNS=${BENCH_CONNECTIONS:-32}
@@ -43,11 +46,12 @@ log() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
-for v in PATIENTS DURATION WARMUP WRK_THREADS WRK_CONNS SEED_TIMEOUT; do
+for v in PATIENTS DURATION ROUNDS WARMUP WRK_THREADS WRK_CONNS SEED_TIMEOUT; do
 	is_uint "${!v}" || die "$v must be a non-negative integer (got '${!v}')"
 done
 [ "$PATIENTS" -ge 1 ] || die "BENCH_PATIENTS must be at least 1"
 [ "$DURATION" -ge 1 ] || die "BENCH_SECONDS must be at least 1"
+[ "$ROUNDS" -ge 1 ] || die "BENCH_ROUNDS must be at least 1"
 [ "$WRK_THREADS" -ge 1 ] && [ "$WRK_CONNS" -ge "$WRK_THREADS" ] ||
 	die "need BENCH_THREADS >= 1 and BENCH_CONNECTIONS >= BENCH_THREADS"
 [ -z "$MK_THREADS" ] || is_uint "$MK_THREADS" || die "BENCH_MEDKEEP_THREADS must be an integer"
@@ -338,13 +342,37 @@ nginx -p "$NGX/" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" &
 NGX_PID=$!
 SERVER_PID=$NGX_PID
 wait_http "$NGX_PID" "http://127.0.0.1:$NGX_PORT/2k.bin" 200 || die "nginx did not come up (see $NGX/logs/error.log)"
-run_wrk nginx "http://127.0.0.1:$NGX_PORT/2k.bin" || FAILED=1
+# (a) and (b) alternate: this machine's rate drifts by ±15% from one run to the next, so one
+# pair alone says little. The round whose ratio is the median is reported, with all of them.
+ROUND_RATIOS=""
+declare -A ROUND_RATIO
+for ((r = 1; r <= ROUNDS; r++)); do
+	SERVER_PID=$NGX_PID
+	run_wrk "nginx_$r" "http://127.0.0.1:$NGX_PORT/2k.bin" || FAILED=1
+	SERVER_PID=$MK_PID
+	run_medkeep "binary_$r" "$BINARY_URL"
+	ROUND_RATIO[$r]=$(awk -v a="${RPS[binary_$r]}" -v b="${RPS[nginx_$r]}" 'BEGIN {
+		if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.3f", a / b; else print "-" }')
+	ROUND_RATIOS="$ROUND_RATIOS${ROUND_RATIOS:+, }${ROUND_RATIO[$r]}x"
+done
 stop_pid "$NGX_PID" nginx
 NGX_PID=""
 SERVER_PID=$MK_PID
+median_round=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${ROUND_RATIO[$r]} $r"; done |
+	sort -g | awk '{ a[NR] = $2 } END { print a[int((NR + 1) / 2)] }')
+for k in RPS P99 ERRS NOTE CPU_US; do
+	declare -n m=$k
+	m[nginx]=${m[nginx_$median_round]:-}
+	m[binary]=${m[binary_$median_round]:-}
+	unset -n m
+done
+for ((r = 1; r <= ROUNDS; r++)); do # a failed round is reported even when it is not the median
+	[ "$r" -ne "$median_round" ] || continue
+	[ -z "${NOTE[nginx_$r]}" ] || NOTE[nginx]="${NOTE[nginx]:+${NOTE[nginx]}; }round $r: ${NOTE[nginx_$r]}"
+	[ -z "${NOTE[binary_$r]}" ] || NOTE[binary]="${NOTE[binary]:+${NOTE[binary]}; }round $r: ${NOTE[binary_$r]}"
+done
 
-# (b), (c) medkeep
-run_medkeep binary "$BINARY_URL"
+# (c) medkeep
 run_medkeep search "$SEARCH_URL"
 
 # (d) the Binary read again, while a credential-stuffing flood hits POST /login from another
@@ -411,6 +439,7 @@ row() { # label name
 	echo "- commit: $commit$dirty"
 	echo "- machine: $cores cores, ${cpu:-unknown CPU}, $(uname -sr)"
 	echo "- data: $PATIENTS patients; patient1 has $n_docs documents; Binary is $BIN_BYTES bytes"
+	echo "- nginx and Binary: $ROUNDS rounds one after the other, ratios $ROUND_RATIOS; the table shows round $median_round (the median ratio)"
 	echo "- wrk: -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency (after ${WARMUP}s warm-up); nginx: $cores workers, 2048-byte static file"
 	echo "- medkeep serve threads: ${MK_THREADS:-default (one per core)}"
 	echo
