@@ -347,8 +347,7 @@ static void binary_render(struct binary_read *b, int rc)
 	fhir_respond(req, res, 200, o);
 }
 
-/* On the key lane (or the serving loop, without a vault process), once the document is
- * decrypted and its read on record. */
+/* On the vault's key lane, once the document is decrypted and its read on record. */
 static void binary_ready(void *ctx, int rc, int64_t audit_ticket)
 {
 	struct binary_read *b = ctx;

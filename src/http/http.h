@@ -40,8 +40,6 @@ struct request {
 	bool audit_ok;
 	bool slow_started;
 	struct request *next_slow; /* slow-lane queue */
-	struct serve_loop *loop;    /* the serving loop that owns the connection */
-	struct request *next_ready; /* its queue of requests to resume */
 	bool deferred; /* request_defer: the handler answers later, from another thread */
 	int64_t audit_floor; /* records made before it was deferred, to wait for as well */
 };

@@ -1,6 +1,5 @@
 /*
- * The serving process: serving loops (a libmicrohttpd daemon with epoll per thread, one thread
- * per core, on one listening socket), one arena per request,
+ * The serving process: libmicrohttpd with epoll and a thread pool, one arena per request,
  * authentication before routing to any handler, and the security headers on every answer.
  * Limits (connections, per-address connections, idle time, header memory, body sizes) come
  * from src/limits.h; requests over a limit get a clean 4xx.
@@ -14,9 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -341,54 +337,19 @@ static enum MHD_Result finish(struct request *req, struct response *res)
 	return send_response(req, res);
 }
 
-/*
- * Serving loops. Each serving thread runs its own libmicrohttpd daemon (epoll, polled from
- * here) on the shared listening socket, so that what one pass over its sockets produced can
- * be finished in the same thread: the document keys its requests asked for go to the vault in
- * one message (vault_key_batch_flush), and requests finished elsewhere (durable audit, the
- * slow lane) come back through one wake-up per batch instead of one per request.
- */
-struct serve_loop {
-	struct MHD_Daemon *daemon;
-	int epfd;    /* this loop's epoll: the daemon's epoll fd and wake_fd */
-	int wake_fd; /* eventfd: written when ready goes from empty to not */
-	struct request *ready; /* finished elsewhere, to resume here (a lock-free stack) */
-	size_t parked;         /* requests of this loop waiting to be resumed */
-	pthread_t thread;
-};
-
-static _Thread_local struct serve_loop *current_loop;
-
-/* Hand a finished request back to the loop that owns its connection (any thread). */
-static void wake_request(struct request *req)
-{
-	struct serve_loop *l = req->loop;
-	struct request *head = __atomic_load_n(&l->ready, __ATOMIC_RELAXED);
-	do
-		req->next_ready = head;
-	while (!__atomic_compare_exchange_n(&l->ready, &head, req, true, __ATOMIC_RELEASE,
-					    __ATOMIC_RELAXED));
-	if (head == NULL) {
-		uint64_t one = 1;
-		if (write(l->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-			log_warn("component=http event=wake_failed");
-	}
-}
-
 /* Called by the audit writer thread once this request's records are durable (or failed). */
 static void on_audit_durable(void *ctx, bool ok)
 {
 	struct request *req = ctx;
 	req->audit_ok = ok;
 	__atomic_store_n(&req->audit_done, true, __ATOMIC_RELEASE);
-	wake_request(req);
+	MHD_resume_connection(req->conn);
 }
 
 /* Hold res back and stop serving the connection until request_complete. */
 static void park(struct request *req, struct response *res)
 {
 	req->held = res;
-	req->loop->parked++;
 	MHD_suspend_connection(req->conn);
 }
 
@@ -407,19 +368,7 @@ void request_complete(struct request *req, int64_t audit_ticket)
 	if (ready != 0) {
 		req->audit_ok = ready > 0;
 		__atomic_store_n(&req->audit_done, true, __ATOMIC_RELEASE);
-		wake_request(req);
-	}
-}
-
-/* In the loop's own thread: resume every connection handed back since the last pass. */
-static void resume_ready(struct serve_loop *l)
-{
-	struct request *req = __atomic_exchange_n(&l->ready, NULL, __ATOMIC_ACQUIRE);
-	while (req != NULL) {
-		struct request *next = req->next_ready;
-		l->parked--;
 		MHD_resume_connection(req->conn);
-		req = next;
 	}
 }
 
@@ -488,7 +437,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = req;
 		arena_init(&req->arena, LIMIT_ARENA_BYTES);
 		req->conn = conn;
-		req->loop = current_loop;
 		req->method = parse_method(method);
 		req->path = arena_strdup(&req->arena, url);
 		if (req->path == NULL)
@@ -697,185 +645,7 @@ int http_listen_socket(const struct http_config *cfg)
 	return fd;
 }
 
-/*
- * Connection limits across the loops: each daemon sees only its own connections, so the total
- * and the per-address counts live here. The accept policy checks; the connection's start and
- * end count. Two loops accepting at the same instant may each pass the check, so a count can
- * briefly exceed its limit by one per further loop.
- */
-#define ADDR_SLOTS 4096 /* a power of two, well above LIMIT_CONNECTIONS */
-struct addr_slot {
-	uint8_t addr[16];
-	unsigned count;
-};
-static pthread_mutex_t limits_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct addr_slot addr_slots[ADDR_SLOTS];
-static unsigned open_connections;
-
-static bool addr_key(const struct sockaddr *sa, uint8_t key[16])
-{
-	memset(key, 0, 16);
-	if (sa == NULL)
-		return false;
-	if (sa->sa_family == AF_INET) {
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		return true;
-	}
-	if (sa->sa_family == AF_INET6) {
-		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-		return true;
-	}
-	return false;
-}
-
-/* The slot of an address (linear probing; a slot whose count fell to 0 is reused). */
-static struct addr_slot *addr_find(const uint8_t key[16], bool claim)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	struct addr_slot *free_slot = NULL;
-	for (size_t i = 0; i < ADDR_SLOTS; i++) {
-		struct addr_slot *s = &addr_slots[(h + i) & (ADDR_SLOTS - 1)];
-		if (s->count > 0 && memcmp(s->addr, key, 16) == 0)
-			return s;
-		if (s->count == 0 && free_slot == NULL)
-			free_slot = s;
-		if (s->count == 0 && memcmp(s->addr, (uint8_t[16]){0}, 16) == 0)
-			break; /* never used: the address is not further on */
-	}
-	if (claim && free_slot != NULL)
-		memcpy(free_slot->addr, key, 16);
-	return claim ? free_slot : NULL;
-}
-
-static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
-{
-	(void)cls;
-	(void)addrlen;
-	uint8_t key[16];
-	if (!addr_key(addr, key))
-		return MHD_NO;
-	pthread_mutex_lock(&limits_lock);
-	struct addr_slot *s = addr_find(key, false);
-	bool ok = open_connections < LIMIT_CONNECTIONS &&
-		  (s == NULL || s->count < LIMIT_CONNECTIONS_PER_IP);
-	pthread_mutex_unlock(&limits_lock);
-	return ok ? MHD_YES : MHD_NO;
-}
-
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-			  enum MHD_ConnectionNotificationCode code)
-{
-	(void)cls;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		uint8_t key[16];
-		if (ci == NULL || !addr_key(ci->client_addr, key))
-			return;
-		pthread_mutex_lock(&limits_lock);
-		struct addr_slot *s = addr_find(key, true);
-		if (s != NULL) {
-			s->count++;
-			open_connections++;
-			*socket_context = s;
-		}
-		pthread_mutex_unlock(&limits_lock);
-	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context != NULL) {
-		struct addr_slot *s = *socket_context;
-		pthread_mutex_lock(&limits_lock);
-		s->count--;
-		open_connections--;
-		pthread_mutex_unlock(&limits_lock);
-		*socket_context = NULL;
-	}
-}
-
-struct serve_shared {
-	const struct http_config *cfg;
-	int listen_fd;
-	unsigned flags;
-	struct MHD_OptionItem *tls_opts;
-};
-
-static int loop_open(struct serve_loop *l, const struct serve_shared *sh)
-{
-	l->epfd = epoll_create1(EPOLL_CLOEXEC);
-	l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	l->daemon = MHD_start_daemon(
-		sh->flags, 0, accept_policy, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-		on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)sh->listen_fd,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)LIMIT_IDLE_SECONDS,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIMIT_CONNECTION_MEMORY,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_ARRAY, sh->tls_opts,
-		MHD_OPTION_END);
-	if (l->epfd < 0 || l->wake_fd < 0 || l->daemon == NULL)
-		return -1;
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(l->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l->daemon};
-	if (di == NULL || epoll_ctl(l->epfd, EPOLL_CTL_ADD, di->epoll_fd, &ev) != 0)
-		return -1;
-	ev.data.ptr = NULL;
-	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wake_fd, &ev);
-}
-
-static void loop_close(struct serve_loop *l)
-{
-	if (l->daemon)
-		MHD_stop_daemon(l->daemon);
-	if (l->epfd >= 0)
-		close(l->epfd);
-	if (l->wake_fd >= 0)
-		close(l->wake_fd);
-}
-
-static volatile sig_atomic_t loops_stop;
-
-static void *serve_loop_run(void *arg)
-{
-	struct serve_loop *l = arg;
-	current_loop = l;
-	vault_key_batch_begin();
-	bool quiesced = false;
-	int64_t deadline = 0;
-	for (;;) {
-		if (loops_stop && !quiesced) {
-			/* Stop accepting (the listening socket is shared and stays open), then let
-			 * parked requests get their answers, for at most five seconds. */
-			MHD_quiesce_daemon(l->daemon);
-			quiesced = true;
-			deadline = (int64_t)time(NULL) + 5;
-		}
-		if (quiesced && (l->parked == 0 || (int64_t)time(NULL) >= deadline))
-			break;
-		MHD_UNSIGNED_LONG_LONG to = 0;
-		int ms = MHD_get_timeout(l->daemon, &to) == MHD_YES ? (to > 500 ? 500 : (int)to) : 500;
-		if (quiesced && ms > 50)
-			ms = 50;
-		struct epoll_event ev[4];
-		int n = epoll_wait(l->epfd, ev, 4, ms);
-		for (int i = 0; i < n; i++) {
-			if (ev[i].data.ptr == NULL) {
-				uint64_t v;
-				if (read(l->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-					log_warn("component=http event=wake_failed");
-			}
-		}
-		resume_ready(l);
-		MHD_run(l->daemon);
-		/* The keys this pass's requests asked for, in one message; their continuations
-		 * decrypt, audit and hand each request to the audit writer. */
-		vault_key_batch_flush();
-	}
-	return NULL;
-}
-
 int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(void))
-
 {
 	if (http_check_listen(cfg) != 0)
 		return 2;
@@ -905,7 +675,7 @@ int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(voi
 		return 1;
 	}
 	pthread_detach(slow);
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (tls)
@@ -916,19 +686,16 @@ int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(voi
 		{MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)tls_priorities},
 		{MHD_OPTION_END, 0, NULL},
 	};
-	struct serve_shared sh = {cfg, listen_fd, flags, tls ? tls_opts : &tls_opts[3]};
-	unsigned nloops = cfg->threads ? cfg->threads : 2;
-	struct serve_loop *loops = calloc(nloops, sizeof(*loops));
-	unsigned opened = 0;
-	int rc = loops ? 0 : -1;
-	for (; rc == 0 && opened < nloops; opened++) {
-		loops[opened].epfd = loops[opened].wake_fd = -1;
-		rc = loop_open(&loops[opened], &sh);
-	}
-	if (rc != 0) {
-		for (unsigned i = 0; loops && i < opened; i++)
-			loop_close(&loops[i]);
-		free(loops);
+	struct MHD_Daemon *d = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads ? cfg->threads : 2),
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS_PER_IP,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)LIMIT_IDLE_SECONDS,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIMIT_CONNECTION_MEMORY,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
+	if (d == NULL) {
 		audit_stop_writer();
 		fprintf(stderr, "medkeep serve: cannot listen on %s\n", cfg->listen);
 		free(cert);
@@ -943,30 +710,15 @@ int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(voi
 	signal(SIGPIPE, SIG_IGN);
 	if (started)
 		started();
-	unsigned running = 0;
-	for (; running < nloops; running++) {
-		char name[16];
-		snprintf(name, sizeof(name), "serve-%u", running % 100u);
-		if (pthread_create(&loops[running].thread, NULL, serve_loop_run, &loops[running]) != 0)
-			break;
-		pthread_setname_np(loops[running].thread, name);
-	}
-	log_info("component=http event=listening listen=%s tls=%d loops=%u", cfg->listen, tls, running);
-	while (!stop_requested && running == nloops)
+	log_info("component=http event=listening listen=%s tls=%d", cfg->listen, tls);
+	while (!stop_requested)
 		pause();
-	/* Each loop stops accepting, lets its parked requests get their answers, and ends. */
-	loops_stop = 1;
-	for (unsigned i = 0; i < running; i++) {
-		uint64_t one = 1;
-		if (write(loops[i].wake_fd, &one, sizeof(one)) < 0)
-			log_warn("component=http event=wake_failed");
-	}
-	for (unsigned i = 0; i < running; i++)
-		pthread_join(loops[i].thread, NULL);
+	/* Stop accepting, let reads waiting for their keys finish and parked requests get their
+	 * audit answer, then stop. */
+	MHD_quiesce_daemon(d);
 	vault_key_lane_drain(5000);
-	for (unsigned i = 0; i < nloops; i++)
-		loop_close(&loops[i]);
-	free(loops);
+	usleep(200 * 1000);
+	MHD_stop_daemon(d);
 	audit_stop_writer();
 	if (cert)
 		explicit_bzero(cert, strlen(cert));
@@ -974,10 +726,6 @@ int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(voi
 		explicit_bzero(key, strlen(key));
 	free(cert);
 	free(key);
-	if (running < nloops) {
-		fprintf(stderr, "medkeep serve: cannot start the serving threads\n");
-		return 1;
-	}
 	log_info("component=http event=stopped");
 	return 0;
 }

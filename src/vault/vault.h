@@ -226,11 +226,6 @@ void vault_document_keys(struct vault_key_job *jobs, size_t n);
  * meanwhile into one message and calls job->done on its own thread. Without a vault process
  * (tools, tests) the job is answered and done called before this returns. */
 void vault_document_key_submit(struct vault_key_job *job);
-/* From now on this thread keeps the jobs it submits and sends them in one message when it
- * calls vault_key_batch_flush (a serving loop, at the end of each pass), which also runs their
- * continuations; returns how many it answered. */
-void vault_key_batch_begin(void);
-size_t vault_key_batch_flush(void);
 /* Wait (up to timeout_ms) until every submitted job is done: before the requests they belong
  * to are torn down. */
 void vault_key_lane_drain(int timeout_ms);

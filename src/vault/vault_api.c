@@ -156,16 +156,6 @@ void vault_document_keys(struct vault_key_job *jobs, size_t n)
 	}
 }
 
-void vault_key_batch_begin(void)
-{
-	vault_remote_batch_begin();
-}
-
-size_t vault_key_batch_flush(void)
-{
-	return vault_remote_batch_flush();
-}
-
 void vault_document_key_submit(struct vault_key_job *job)
 {
 	if (vault_remote_connected() && vault_remote_submit(job))

@@ -318,89 +318,27 @@ static void *key_lane(void *arg)
 	return NULL;
 }
 
-static bool lane_start_locked(void)
+/* Queue a job for the lane; false when there is no lane (and none can be started). */
+bool vault_remote_submit(struct vault_key_job *job)
 {
+	pthread_mutex_lock(&lane_lock);
 	if (!lane_started) {
 		pthread_t t;
 		lane_started = pthread_create(&t, NULL, key_lane, NULL) == 0;
 		if (lane_started)
 			pthread_detach(t);
 	}
-	return lane_started;
-}
-
-static void lane_append_locked(struct vault_key_job *head, struct vault_key_job *tail, size_t n)
-{
-	if (lane_tail)
-		lane_tail->next = head;
-	else
-		lane_head = head;
-	lane_tail = tail;
-	lane_pending += n;
-	pthread_cond_signal(&lane_cond);
-}
-
-/*
- * A thread that runs its own event loop (a serving loop) keeps the jobs it submits and hands
- * them to the lane together when its pass is over (vault_remote_batch_flush): one hand-over
- * per pass instead of one per request.
- */
-static _Thread_local bool batching;
-static _Thread_local struct vault_key_job *batch_head, *batch_tail;
-static _Thread_local size_t batch_len;
-
-void vault_remote_batch_begin(void)
-{
-	batching = true;
-}
-
-size_t vault_remote_batch_flush(void)
-{
-	size_t n = batch_len;
-	if (n == 0)
-		return 0;
-	pthread_mutex_lock(&lane_lock);
-	if (lane_start_locked()) {
-		lane_append_locked(batch_head, batch_tail, n);
-		batch_head = batch_tail = NULL;
-		batch_len = 0;
-	}
-	pthread_mutex_unlock(&lane_lock);
-	/* Without a lane (no thread could be started), ask here. */
-	while (batch_head != NULL) {
-		struct vault_key_job *taken[VAULT_BATCH_MAX];
-		size_t k = 0;
-		while (batch_head != NULL && k < VAULT_BATCH_MAX) {
-			taken[k++] = batch_head;
-			batch_head = batch_head->next;
-		}
-		vault_remote_doc_keys(taken, k);
-		for (size_t i = 0; i < k; i++)
-			taken[i]->done(taken[i], taken[i]->ctx);
-	}
-	batch_tail = NULL;
-	batch_len = 0;
-	return n;
-}
-
-/* Queue a job for this thread's batch or the lane; false when there is no lane (and none
- * can be started). */
-bool vault_remote_submit(struct vault_key_job *job)
-{
-	job->next = NULL;
-	if (batching) {
-		if (batch_tail)
-			batch_tail->next = job;
+	bool ok = lane_started;
+	if (ok) {
+		job->next = NULL;
+		if (lane_tail)
+			lane_tail->next = job;
 		else
-			batch_head = job;
-		batch_tail = job;
-		batch_len++;
-		return true;
+			lane_head = job;
+		lane_tail = job;
+		lane_pending++;
+		pthread_cond_signal(&lane_cond);
 	}
-	pthread_mutex_lock(&lane_lock);
-	bool ok = lane_start_locked();
-	if (ok)
-		lane_append_locked(job, job, 1);
 	pthread_mutex_unlock(&lane_lock);
 	return ok;
 }

@@ -100,8 +100,6 @@ int vault_remote_doc_new_key(const char *token, const struct id *patient, struct
 void vault_remote_doc_keys(struct vault_key_job *const *jobs, size_t n);
 /* Queue a job for this process's key lane; false when no lane can be started. */
 bool vault_remote_submit(struct vault_key_job *job);
-void vault_remote_batch_begin(void);
-size_t vault_remote_batch_flush(void);
 
 int vault_remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			  struct buf *sealed);
