@@ -8,8 +8,10 @@
 #include "util/strtonum.h"
 
 /*
- * Defaults. A patient opens their own record without limit; other patients only through
- * proxy grants, so a handful is generous. A clinician's day is a few dozen patients; 200
+ * Defaults. A patient's own record does not count against the other-patients budget; other
+ * patients come only through proxy grants, so a handful is generous. Bytes count whoever's
+ * record they are: 2 GB a day is far beyond a person reading their own documents, and a
+ * session that pulls that much is worth stopping. A clinician's day is a few dozen patients; 200
  * distinct patients in 24 hours is beyond a plausible panel day. Practice admins and
  * operators never open clinical content.
  */
