@@ -122,13 +122,9 @@ wait_http() { # pid url expected-status; up to 10 s
 	done
 	return 1
 }
-json_patient() { # stdin: GET /session
-	if [ "$JSON" = jq ]; then jq -r '.patient // empty'
-	else node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.patient)console.log(j.patient)})'; fi
-}
-json_csrf() { # stdin: GET /session
-	if [ "$JSON" = jq ]; then jq -r '.csrf // empty'
-	else node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.csrf)console.log(j.csrf)})'; fi
+json_field() { # name; stdin: a JSON object (GET /session); prints the string field, or nothing
+	if [ "$JSON" = jq ]; then jq -r --arg k "$1" '.[$k] // empty'
+	else node -e 'const k=process.argv[1];let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j[k])console.log(j[k])})' "$1"; fi
 }
 json_pick_binary() { # stdin: DocumentReference Bundle; prints "url size" nearest 2048 bytes, larger on ties
 	if [ "$JSON" = jq ]; then
@@ -209,7 +205,7 @@ COOKIE="Cookie: __Host-medkeep=$TOKEN"
 log "logged in as patient1@demo.test"
 
 session=$("${CURL[@]}" -f -H "$COOKIE" "$MK/session") || die "GET /session failed"
-PATIENT=$(printf '%s' "$session" | json_patient)
+PATIENT=$(printf '%s' "$session" | json_field patient)
 [[ $PATIENT =~ ^[A-Za-z0-9._-]+$ ]] || die "no patient id in /session: $session"
 
 SEARCH_URL="$MK/fhir/R4/DocumentReference?patient=$PATIENT"
@@ -218,7 +214,7 @@ read -r BIN_REF BIN_SIZE < <(printf '%s' "$bundle" | json_pick_binary) || true
 if [ "${BIN_SIZE:-0}" != 2048 ]; then
 	# The demo's documents are about 1 KB, and the read measured is of 2 KB: patient1 uploads a
 	# 2,048-byte PDF through FHIR once; later runs on the same data dir find it.
-	csrf_token=$(printf '%s' "$session" | json_csrf)
+	csrf_token=$(printf '%s' "$session" | json_field csrf)
 	pdf=$OUT/bench-2k.pdf
 	{ printf '%%PDF-1.4\n%% medkeep benchmark document\n'; head -c 4096 /dev/zero | tr '\0' 'x'; } |
 		head -c 2041 >"$pdf"
@@ -367,6 +363,10 @@ SERVER_PID=$NGX_PID
 wait_http "$NGX_PID" "http://127.0.0.1:$NGX_PORT/2k.bin" 200 || die "nginx did not come up (see $NGX/logs/error.log)"
 # (a) and (b) alternate: this machine's rate drifts by ±15% from one run to the next, so one
 # pair alone says little. The round whose ratio is the median is reported, with all of them.
+ratio() { # a b -> a/b, or "-" when either is not a number
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.3fx", a / b; else print "-" }'
+}
 ROUND_RATIOS=""
 declare -A ROUND_RATIO
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -374,9 +374,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	run_wrk "nginx_$r" "http://127.0.0.1:$NGX_PORT/2k.bin" || FAILED=1
 	SERVER_PID=$MK_PID
 	run_medkeep "binary_$r" "$BINARY_URL"
-	ROUND_RATIO[$r]=$(awk -v a="${RPS[binary_$r]}" -v b="${RPS[nginx_$r]}" 'BEGIN {
-		if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.3f", a / b; else print "-" }')
-	ROUND_RATIOS="$ROUND_RATIOS${ROUND_RATIOS:+, }${ROUND_RATIO[$r]}x"
+	ROUND_RATIO[$r]=$(ratio "${RPS[binary_$r]}" "${RPS[nginx_$r]}")
+	ROUND_RATIOS="$ROUND_RATIOS${ROUND_RATIOS:+, }${ROUND_RATIO[$r]}"
 done
 stop_pid "$NGX_PID" nginx
 NGX_PID=""
@@ -441,10 +440,6 @@ mk_errors=$(grep -c 'level=error' "$MK_LOG" || true)
 mk_5xx=$(grep -c 'status=5[0-9][0-9]' "$MK_LOG" || true)
 
 # --- 5. report ----------------------------------------------------------------------------
-ratio() { # a b -> a/b, or "-" when either is not a number
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.3fx", a / b; else print "-" }'
-}
 cpu=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (dirty)" || true)
