@@ -93,7 +93,8 @@ asan: build/asan/medkeep build/asan/unit-tests build/medkeep-chaos
 bootstrap:
 	@scripts/bootstrap.sh
 
-test: bootstrap
+test:
+	@scripts/bootstrap.sh --test
 	@$(MAKE) --no-print-directory asan all
 	@scripts/test.sh
 

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Install what building and testing medkeep needs on Debian 12, only what is missing.
+# Install what building and running medkeep needs on Debian 12, only what is missing;
+# with --test, also the attack tools the tests run against it (tests/integration/scanners).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(build-essential pkg-config libmicrohttpd-dev libsodium-dev libsqlite3-dev libjansson-dev libseccomp-dev libssl-dev libqrencode-dev libcbor-dev
       libcurl4-openssl-dev john-data
       sqlite3 clang libclang-rt-14-dev chromium nodejs npm nginx-light wrk curl ca-certificates)
+if [ "${1:-}" = "--test" ]; then
+	debs+=(openssl sqlmap testssl.sh hydra slowhttptest)
+fi
 missing=()
 for p in "${debs[@]}"; do
 	# nodejs/npm may come from elsewhere (a newer Node on the PATH): accept the commands.

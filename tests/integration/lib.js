@@ -66,6 +66,13 @@ function freePort() {
   });
 }
 
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+    s.on('error', () => resolve(false));
+  });
+}
+
 function run(args, opts = {}, bin = BIN) {
   const r = spawnSync(bin, args, { encoding: 'utf8', env: { ...process.env, ...SAN_ENV }, ...opts });
   return { code: r.status, stdout: r.stdout || '', stderr: r.stderr || '' };
@@ -79,21 +86,25 @@ function sqlite(dir, sql, file = /\baudit\b/.test(sql) ? 'audit.db' : 'medkeep.d
 }
 
 // Start a server over a fresh demo directory. Returns { base, dir, port, stop }.
-async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = null, env = {} } = {}) {
+// `tls: { cert, key }` (PEM file paths) serves HTTPS with them; `base` is then https://.
+async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = null, env = {}, tls = null } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-it-'));
   fs.rmSync(dir, { recursive: true });
   const demo = run(['demo', '--data', dir, '--patients', String(patients), '--password', PASSWORD], {}, bin);
   if (demo.code !== 0) throw new Error(`demo failed: ${demo.stderr}`);
   if (config) fs.writeFileSync(path.join(dir, 'medkeep.conf'), config, { mode: 0o600 });
   const port = await freePort();
-  const proc = spawn(bin, ['serve', '--data', dir, '--listen', `127.0.0.1:${port}`, ...extraArgs],
+  const tlsArgs = tls ? ['--tls-cert', tls.cert, '--tls-key', tls.key] : [];
+  const proc = spawn(bin, ['serve', '--data', dir, '--listen', `127.0.0.1:${port}`, ...tlsArgs, ...extraArgs],
     { env: { ...process.env, ...SAN_ENV, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
-  const base = `http://127.0.0.1:${port}`;
+  const base = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   dirs.set(base, dir);
   for (let i = 0; i < 100; i++) {
-    try { const r = await fetch(`${base}/fhir/R4/metadata`); if (r.ok) break; } catch { /* not yet */ }
+    // fetch refuses a self-signed certificate: for TLS, an accepted connection will do.
+    const up = tls ? await portOpen(port) : await fetch(`${base}/fhir/R4/metadata`).then((r) => r.ok, () => false);
+    if (up) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const server = {
