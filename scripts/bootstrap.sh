@@ -8,7 +8,7 @@ debs=(build-essential pkg-config libmicrohttpd-dev libsodium-dev libsqlite3-dev 
       libcurl4-openssl-dev john-data
       sqlite3 clang libclang-rt-14-dev chromium nodejs npm nginx-light wrk curl ca-certificates)
 if [ "${1:-}" = "--test" ]; then
-	debs+=(openssl sqlmap testssl.sh hydra slowhttptest)
+	debs+=(openssl sqlmap wapiti testssl.sh hydra slowhttptest)
 fi
 missing=()
 for p in "${debs[@]}"; do
