@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -423,12 +424,48 @@ static void *slow_lane(void *arg)
 	return NULL;
 }
 
+struct framing {
+	unsigned content_length, transfer_encoding, host;
+	bool te_chunked;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	(void)kind;
+	struct framing *f = cls;
+	if (strcasecmp(key, "Content-Length") == 0) {
+		f->content_length++;
+	} else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+		f->transfer_encoding++;
+		f->te_chunked = value && strcasecmp(value, "chunked") == 0;
+	} else if (strcasecmp(key, "Host") == 0) {
+		f->host++;
+	}
+	return MHD_YES;
+}
+
+/*
+ * A request whose length or target a proxy in front could read differently from us is the
+ * raw material of request smuggling (RFC 9112 6.3, 3.2): two lengths, a length beside a
+ * transfer coding, a coding other than plain chunked, or no single Host on HTTP/1.1. Such a
+ * request is refused, and its connection closed, before any of its body is read.
+ */
+static bool framing_is_ambiguous(struct MHD_Connection *conn, const char *version)
+{
+	struct framing f = {0};
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+	bool http11 = version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
+	return f.content_length > 1 || f.transfer_encoding > 1 ||
+	       (f.transfer_encoding == 1 && (!f.te_chunked || f.content_length > 0)) ||
+	       (http11 && f.host != 1) || f.host > 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
 	(void)cls;
-	(void)version;
 	struct request *req = *con_cls;
 	if (req == NULL) {
 		req = calloc(1, sizeof(*req));
@@ -456,12 +493,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				req->body_too_large = true;
 		}
 		client_ip(req);
-		if (!req->body_too_large)
+		bool ambiguous = framing_is_ambiguous(conn, version);
+		if (!ambiguous && !req->body_too_large)
 			return MHD_YES;
-		/* Refuse an oversized body before reading it; the connection is then closed. */
+		/* Refuse before reading the body, and close: what follows on this connection
+		 * cannot be trusted to be the next request. */
 		struct response early;
 		memset(&early, 0, sizeof(early));
-		error_for(req, &early, 413, "Request body too large");
+		if (ambiguous)
+			error_for(req, &early, 400, "Bad request framing");
+		else
+			error_for(req, &early, 413, "Request body too large");
+		response_header(&early, "Connection", "close");
 		return send_response(req, &early);
 	}
 	if (*upload_data_size > 0) {

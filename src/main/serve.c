@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -43,10 +44,15 @@
 #include "vault/vault.h"
 
 static volatile sig_atomic_t stop_signal;
+/* The worker running now. A stop is passed on to it from the handler, so that a signal which
+ * lands outside waitpid (in the pause before a mailer restart, say) still ends the wait. */
+static volatile pid_t running_worker;
 
 static void on_stop(int sig)
 {
 	stop_signal = sig;
+	if (running_worker > 0)
+		kill(running_worker, SIGTERM);
 }
 
 static void on_child(int sig)
@@ -77,9 +83,13 @@ static int send_fd(int ctl, int fd, char tag)
 /* fork + exec this binary with argv; the fds listed stay open in the child. */
 static pid_t spawn(char *const argv[], const int *keep, size_t nkeep)
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
+	/* No child outlives serve, however serve ends (SIGKILL included). */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		_exit(127);
 	for (size_t i = 0; i < nkeep; i++) {
 		int flags = fcntl(keep[i], F_GETFD);
 		fcntl(keep[i], F_SETFD, flags & ~FD_CLOEXEC);
@@ -277,6 +287,7 @@ int cmd_serve(int argc, char **argv)
 			rc = 1;
 			break;
 		}
+		running_worker = worker;
 		log_info("component=serve event=worker-started pid=%d", (int)worker);
 		for (;;) {
 			int status = 0;
@@ -301,10 +312,13 @@ int cmd_serve(int argc, char **argv)
 				/* Mail can wait; a sender that keeps dying must not spin the machine. */
 				log_warn("component=serve event=mailer-exited status=%d restarting=1", status);
 				sleep(1);
-				mailer = start_mailer(ctl[0], dir);
+				mailer = stop_signal ? 0 : start_mailer(ctl[0], dir);
 				continue;
 			}
 			if (who == worker) {
+				running_worker = 0;
+				if (stop_signal)
+					break; /* stopped from on_stop, outside waitpid */
 				if (WIFSIGNALED(status))
 					log_warn("component=serve event=worker-died signal=%d restarting=1",
 						 WTERMSIG(status));

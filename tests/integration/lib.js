@@ -112,7 +112,7 @@ async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = n
     logs: () => stderr,
     // Stop the server; throws when a sanitizer reported anything while it ran.
     async stop() {
-      if (proc.exitCode === null) {
+      if (proc.exitCode === null && proc.signalCode === null) {
         const done = new Promise((r) => proc.on('exit', r));
         proc.kill('SIGTERM');
         await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
@@ -150,7 +150,7 @@ async function serveDir(dir, { bin = BIN, env = {} } = {}) {
     base, dir, port, proc,
     logs: () => stderr,
     async stop() {
-      if (proc.exitCode === null) {
+      if (proc.exitCode === null && proc.signalCode === null) {
         const done = new Promise((r) => proc.on('exit', r));
         proc.kill('SIGTERM');
         await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);

@@ -283,8 +283,9 @@ describe('account lifecycle', () => {
     assert.ok(m, 'a mailer process');
     assert.equal(m.capEff, '0000000000000000');
     process.kill(m.pid, 'SIGKILL');
+    // One look at the process table per pass: the killed mailer can vanish between two looks.
     const deadline = Date.now() + 10000;
-    while (!(mailers().length === 1 && mailers()[0].pid !== m.pid)) {
+    for (let now = mailers(); !(now.length === 1 && now[0].pid !== m.pid); now = mailers()) {
       assert.ok(Date.now() < deadline, 'restarted');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -304,6 +305,21 @@ describe('account lifecycle', () => {
     assert.equal(m.from, 'noreply@demo.test');
     assert.match(m.headers['content-type'], /text\/plain; charset=utf-8/);
     assert.ok(m.headers['message-id'] && m.headers.date);
+  });
+
+  it('stops when told to in the pause before a mailer restart, leaving no process behind', async () => {
+    const kids = children(srv.proc.pid);
+    const mailer = kids.find((k) => k.role === 'mailer-process');
+    const exited = new Promise((r) => srv.proc.on('exit', r));
+    process.kill(mailer.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 300)); // serve has seen it die and is pausing
+    srv.proc.kill('SIGTERM');
+    const t0 = Date.now();
+    await exited;
+    assert.ok(Date.now() - t0 < 5000, `serve took ${Date.now() - t0} ms to stop`);
+    for (const k of kids) assert.ok(!fs.existsSync(`/proc/${k.pid}`) || /^State:\s+Z/m.test(fs.readFileSync(`/proc/${k.pid}/status`, 'utf8')), `${k.role} left running`);
+    const log = srv.logs();
+    assert.doesNotMatch(log.slice(log.lastIndexOf('event=mailer-exited')), /event=mailer-started/, 'no mailer started after the stop');
   });
 });
 

@@ -106,3 +106,15 @@ describe('a worker killed in the middle of writes', () => {
     assert.equal(v.code, 0, v.stdout + v.stderr);
   });
 });
+
+describe('serve ended abruptly', () => {
+  it('takes its vault and worker with it when it is killed (SIGKILL)', async () => {
+    const srv = await startServer({ patients: 1, bin: RELEASE_BIN });
+    const kids = await waitFor(() => { const k = children(srv.proc.pid); return k.length >= 2 && k; });
+    assert.deepEqual(kids.map((k) => k.role).sort(), ['vault-process', 'worker-process']);
+    process.kill(srv.proc.pid, 'SIGKILL');
+    const alive = (pid) => { try { return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')); } catch { return false; } };
+    await waitFor(() => kids.every((k) => !alive(k.pid)));
+    await srv.stop();
+  });
+});

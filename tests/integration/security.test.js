@@ -19,6 +19,32 @@ function postHeadersOnly(port, path, headers) {
   });
 }
 
+// Write raw bytes on one connection; gather what comes back until the server closes it.
+function exchange(port, bytes, ms = 4000) {
+  return new Promise((resolve) => {
+    const s = require('node:net').connect(port, '127.0.0.1', () => s.write(bytes));
+    s.setEncoding('latin1'); // one character per byte, as Content-Length counts
+    let data = '';
+    const timer = setTimeout(() => { s.destroy(); resolve({ statuses: statuses(data), closed: false }); }, ms);
+    s.on('data', (d) => { data += d; });
+    s.on('error', () => {});
+    s.on('close', () => { clearTimeout(timer); resolve({ statuses: statuses(data), closed: true }); });
+  });
+}
+// The status of each response in a stream of them, stepping over bodies by Content-Length.
+function statuses(text) {
+  const out = [];
+  for (let at = 0; at < text.length;) {
+    const end = text.indexOf('\r\n\r\n', at);
+    const m = end < 0 ? null : text.slice(at, end).match(/^HTTP\/1\.[01] (\d{3})/);
+    if (!m) { out.push('garbage'); break; }
+    out.push(Number(m[1]));
+    const len = text.slice(at, end).match(/\r\ncontent-length: *(\d+)/i);
+    at = end + 4 + (len ? Number(len[1]) : 0);
+  }
+  return out;
+}
+
 // Everything a response says, apart from what is fresh on every response.
 function shape(r) {
   return { status: r.status, type: r.headers.get('content-type'), body: r.text.replace(/name="csrf" value="[^"]+"/g, '') };
@@ -223,6 +249,30 @@ describe('input handling', () => {
     assert.equal(q.status, 400);
     const huge = await rawGet(srv.port, '/fhir/R4/metadata', { 'X-Big': 'a'.repeat(64 * 1024) });
     assert.ok(huge.status === 431 || huge.status === 413 || huge.status === 400, `big header -> ${huge.status}`);
+  });
+
+  it('refuses requests a proxy could frame differently (smuggling), answers once and closes', async () => {
+    const cookie = `Cookie: ${c.cookieHeader()}\r\n`;
+    const smuggled = `GET /fhir/R4/Patient HTTP/1.1\r\nHost: x\r\n${cookie}\r\n`;
+    const post = (headers, body) => `POST /fhir/R4/DocumentReference HTTP/1.1\r\nHost: x\r\n${cookie}X-CSRF-Token: ${c.csrf}\r\nContent-Type: application/fhir+json\r\n${headers}\r\n${body}${smuggled}`;
+    // The control: the same connection carries a second request when the first is well framed.
+    const control = await exchange(srv.port, `GET /fhir/R4/metadata HTTP/1.1\r\nHost: x\r\n\r\n${smuggled.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n')}`);
+    assert.deepEqual(control, { statuses: [200, 200], closed: true });
+    const cases = {
+      'a length and a transfer coding': post('Content-Length: 5\r\nTransfer-Encoding: chunked\r\n', '0\r\n\r\n'),
+      'two different lengths': post('Content-Length: 0\r\nContent-Length: 2\r\n', '{}'),
+      'two equal lengths': post('Content-Length: 2\r\nContent-Length: 2\r\n', '{}'),
+      'a coding other than chunked': post('Transfer-Encoding: xchunked\r\n', '0\r\n\r\n'),
+      'chunked, then identity': post('Transfer-Encoding: chunked, identity\r\n', '0\r\n\r\n'),
+      'two transfer codings': post('Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n', '0\r\n\r\n'),
+      'HTTP/1.1 without Host': `GET /fhir/R4/metadata HTTP/1.1\r\n\r\n${smuggled}`,
+      'two Hosts': `GET /fhir/R4/metadata HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n${smuggled}`,
+    };
+    const before = docCount();
+    for (const [name, bytes] of Object.entries(cases)) {
+      assert.deepEqual(await exchange(srv.port, bytes), { statuses: [400], closed: true }, name);
+    }
+    assert.equal(docCount(), before);
   });
 
   it('puts a strict CSP and no-store on every answer', async () => {
