@@ -734,7 +734,10 @@ int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(voi
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads ? cfg->threads : 2),
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS_PER_IP,
+		/* Behind a proxy every connection comes from the proxy, and a cap per address would
+		 * cap the whole portal; the proxy buffers requests and holds slow clients itself. */
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned int)(cfg->behind_proxy ? 0 : LIMIT_CONNECTIONS_PER_IP),
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)LIMIT_IDLE_SECONDS,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIMIT_CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);

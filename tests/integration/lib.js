@@ -281,6 +281,32 @@ function rawGet(port, rawPath, headers = {}) {
   });
 }
 
+// Connections from `remote` (dotted IPv4) that a server's processes hold open, read from /proc
+// (what the server holds, not what a client believes is still open).
+function heldConnections(srv, remote) {
+  const hex = (n, w) => n.toString(16).toUpperCase().padStart(w, '0');
+  const want = remote.split('.').map(Number).reverse().map((b) => hex(b, 2)).join('');
+  const inodes = new Set();
+  for (const l of fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = l.trim().split(/\s+/);
+    if (f.length > 9 && f[1].endsWith(`:${hex(srv.port, 4)}`) && f[2].startsWith(want) && f[3] === '01') inodes.add(f[9]);
+  }
+  const pids = [srv.proc.pid];
+  for (let i = 0; i < pids.length; i++) {
+    for (const t of fs.readdirSync(`/proc/${pids[i]}/task`)) {
+      const kids = fs.readFileSync(`/proc/${pids[i]}/task/${t}/children`, 'utf8').trim();
+      if (kids) pids.push(...kids.split(/\s+/).map(Number));
+    }
+  }
+  let n = 0;
+  for (const pid of pids) {
+    for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+      try { const m = fs.readlinkSync(`/proc/${pid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/); if (m && inodes.has(m[1])) n++; } catch { /* closed meanwhile */ }
+    }
+  }
+  return n;
+}
+
 function randomId() { return require('node:crypto').randomBytes(16).toString('hex'); }
 
 // Every file in a directory tree, as buffers.
@@ -293,4 +319,4 @@ function filesUnder(dir) {
   return out;
 }
 
-module.exports = { totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };
+module.exports = { heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };

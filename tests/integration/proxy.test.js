@@ -1,0 +1,132 @@
+// `serve --behind-proxy` with a real nginx in front, as a practice would deploy it: the client's
+// address comes from the proxy's X-Forwarded-For (for the audit trail and the login throttle),
+// the per-address connection cap does not cap the proxy, and without --behind-proxy a client's
+// own X-Forwarded-For is ignored.
+'use strict';
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
+const { startServer, Client, sqlite, freePort, heldConnections, PASSWORD } = require('./lib');
+
+async function startNginx(upstreamPort) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-nginx-'));
+  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, d));
+  const port = await freePort();
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), `${process.getuid() === 0 ? 'user root root;\n' : ''}daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+	uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+	client_max_body_size 30m;
+	upstream medkeep { server 127.0.0.1:${upstreamPort}; keepalive 200; }
+	server {
+		listen 127.0.0.1:${port};
+		location / {
+			proxy_pass http://medkeep;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_set_header Host $host;
+			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+		}
+	}
+}
+`);
+  const proc = spawn('nginx', ['-p', `${dir}/`, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const up = await fetch(`${base}/fhir/R4/metadata`).then((r) => r.ok, () => false);
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base, port,
+    async stop() {
+      const done = new Promise((r) => proc.on('exit', r));
+      proc.kill('SIGTERM');
+      await done;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// A login attempt sent from a chosen loopback address (a client of the proxy).
+function loginFrom(port, localAddress, email, password) {
+  return new Promise((resolve, reject) => {
+    const get = http.get({ host: '127.0.0.1', port, path: '/login', localAddress }, (page) => {
+      let html = '';
+      page.on('data', (d) => { html += d; });
+      page.on('end', () => {
+        const csrf = html.match(/name="csrf" value="([^"]+)"/)[1];
+        const cookie = page.headers['set-cookie'].map((c) => c.split(';')[0]).join('; ');
+        const body = new URLSearchParams({ csrf, email, password }).toString();
+        const post = http.request({ host: '127.0.0.1', port, path: '/login', method: 'POST', localAddress,
+          headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } },
+        (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+        post.on('error', reject);
+        post.end(body);
+      });
+    });
+    get.on('error', reject);
+  });
+}
+
+describe('behind a proxy', () => {
+  let srv; let proxy;
+  before(async () => {
+    srv = await startServer({ patients: 2, extraArgs: ['--behind-proxy'] });
+    proxy = await startNginx(srv.port);
+  });
+  after(async () => { await proxy.stop(); await srv.stop(); });
+
+  it("records the proxy's client address, not the proxy's, in the audit trail", async () => {
+    assert.equal(await loginFrom(proxy.port, '127.0.0.7', 'patient1@demo.test', PASSWORD), 303);
+    assert.equal(sqlite(srv.dir, "SELECT ip FROM audit WHERE action = 'login' ORDER BY seq DESC LIMIT 1"), '127.0.0.7');
+  });
+
+  it('throttles failed logins per client address, not for everyone behind the proxy', async () => {
+    sqlite(srv.dir, 'DELETE FROM throttle;');
+    const statuses = [];
+    for (let i = 0; i < 22; i++) statuses.push(await loginFrom(proxy.port, '127.0.0.8', `nobody${i}@demo.test`, 'wrong-password'));
+    assert.equal(statuses.at(-1), 429, statuses.join());
+    // Another client of the same proxy is not held up by the first one's failures.
+    assert.equal(await loginFrom(proxy.port, '127.0.0.9', 'patient2@demo.test', PASSWORD), 303);
+  });
+
+  it('lets the proxy hold more connections than one address may (bursts of 300 requests)', async () => {
+    const c = new Client(proxy.base);
+    assert.equal((await c.login('patient1@demo.test')).status, 303);
+    const doc = (await c.fhir(`DocumentReference?patient=${c.session.patient}`)).json().entry[0].resource.content[0].attachment.url;
+    for (const p of ['/fhir/R4/metadata', `/fhir/R4/${doc}`]) {
+      const statuses = await Promise.all(Array.from({ length: 300 }, () => c.get(p).then((r) => r.status, (e) => e.code)));
+      const bad = statuses.filter((s) => s !== 200);
+      assert.deepEqual(bad, [], `${p}: ${bad.length} of 300 failed`);
+    }
+    // nginx keeps its upstream connections open (keepalive 200): more than the 64 a single
+    // address may hold when medkeep is not behind a proxy.
+    const held = heldConnections(srv, '127.0.0.1');
+    assert.ok(held > 64, `medkeep holds ${held} connections from the proxy`);
+  });
+});
+
+describe('not behind a proxy', () => {
+  let srv;
+  before(async () => { srv = await startServer({ patients: 1 }); });
+  after(async () => { await srv.stop(); });
+
+  it("ignores a client's own X-Forwarded-For", async () => {
+    const c = new Client(srv.base);
+    const csrf = await c.loginForm();
+    const r = await c.post('/login', { body: new URLSearchParams({ csrf, email: 'patient1@demo.test', password: PASSWORD }).toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-For': '203.0.113.9' }, csrf: false });
+    assert.equal(r.status, 303);
+    assert.equal(sqlite(srv.dir, "SELECT ip FROM audit WHERE action = 'login' ORDER BY seq DESC LIMIT 1"), '127.0.0.1');
+  });
+});
