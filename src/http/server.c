@@ -30,12 +30,14 @@
 
 #define SESSION_COOKIE "__Host-medkeep"
 
-static bool serving_tls;
+/* Clients reach us over TLS: ours, or the TLS-terminating proxy's that --behind-proxy says
+ * fronts us (so links say https and HSTS is sent either way). */
+static bool clients_use_tls;
 static bool trust_forwarded;
 
 bool request_is_tls(void)
 {
-	return serving_tls;
+	return clients_use_tls;
 }
 
 /* TLS 1.2+ with AEAD suites only (see reference/stack-notes.md). */
@@ -150,7 +152,7 @@ static enum MHD_Result send_response(struct request *req, struct response *res)
 	MHD_add_response_header(r, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
 	MHD_add_response_header(r, "Cache-Control",
 				res->cacheable ? "public, max-age=3600" : "no-store");
-	if (serving_tls)
+	if (clients_use_tls)
 		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=63072000");
 	for (size_t i = 0; i < res->n_headers; i++)
 		MHD_add_response_header(r, res->headers[i][0], res->headers[i][1]);
@@ -697,7 +699,7 @@ int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(voi
 	bool loopback = false;
 	parse_listen(cfg->listen, &ss, &sl, &loopback);
 	bool tls = cfg->tls_cert != NULL;
-	serving_tls = tls;
+	clients_use_tls = tls || cfg->behind_proxy;
 	trust_forwarded = cfg->behind_proxy;
 	char *cert = NULL, *key = NULL;
 	if (tls) {

@@ -33,7 +33,7 @@ http {
 			proxy_pass http://medkeep;
 			proxy_http_version 1.1;
 			proxy_set_header Connection "";
-			proxy_set_header Host $host;
+			proxy_set_header Host $http_host;
 			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
 		}
 	}
@@ -91,6 +91,14 @@ describe('behind a proxy', () => {
     assert.equal(sqlite(srv.dir, "SELECT ip FROM audit WHERE action = 'login' ORDER BY seq DESC LIMIT 1"), '127.0.0.7');
   });
 
+  it('says https in its links and sends HSTS: clients reach it through the TLS proxy', async () => {
+    const c = new Client(proxy.base);
+    assert.equal((await c.login('patient1@demo.test')).status, 303);
+    const r = await c.fhir(`DocumentReference?patient=${c.session.patient}`);
+    assert.equal(r.headers.get('strict-transport-security'), 'max-age=63072000');
+    for (const e of r.json().entry) assert.ok(e.fullUrl.startsWith(`https://127.0.0.1:${proxy.port}/fhir/R4/DocumentReference/`), e.fullUrl);
+  });
+
   it('throttles failed logins per client address, not for everyone behind the proxy', async () => {
     sqlite(srv.dir, 'DELETE FROM throttle;');
     const statuses = [];
@@ -128,5 +136,7 @@ describe('not behind a proxy', () => {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-For': '203.0.113.9' }, csrf: false });
     assert.equal(r.status, 303);
     assert.equal(sqlite(srv.dir, "SELECT ip FROM audit WHERE action = 'login' ORDER BY seq DESC LIMIT 1"), '127.0.0.1');
+    // Plain HTTP on loopback: no HSTS (a browser would then refuse http://localhost).
+    assert.equal((await c.get('/login')).headers.get('strict-transport-security'), null);
   });
 });
