@@ -46,13 +46,13 @@
 static volatile sig_atomic_t stop_signal;
 /* The worker running now. A stop is passed on to it from the handler, so that a signal which
  * lands outside waitpid (in the pause before a mailer restart, say) still ends the wait. */
-static volatile pid_t running_worker;
+static volatile sig_atomic_t running_worker; /* a pid; sig_atomic_t is what a handler may read */
 
 static void on_stop(int sig)
 {
 	stop_signal = sig;
 	if (running_worker > 0)
-		kill(running_worker, SIGTERM);
+		kill((pid_t)running_worker, SIGTERM);
 }
 
 static void on_child(int sig)
