@@ -44,8 +44,9 @@
 #include "vault/vault.h"
 
 static volatile sig_atomic_t stop_signal;
-/* The worker running now. A stop is passed on to it from the handler, so that a signal which
- * lands outside waitpid (in the pause before a mailer restart, say) still ends the wait. */
+/* The worker running now. The handler passes every stop on to it and serve waits for it to
+ * end, so a signal that lands outside waitpid (in the pause before a mailer restart, say) is
+ * not lost. */
 static volatile sig_atomic_t running_worker; /* a pid; sig_atomic_t is what a handler may read */
 
 static void on_stop(int sig)
@@ -288,22 +289,19 @@ int cmd_serve(int argc, char **argv)
 			break;
 		}
 		running_worker = worker;
+		if (stop_signal) /* a stop that came before on_stop knew this worker */
+			kill(worker, SIGTERM);
 		log_info("component=serve event=worker-started pid=%d", (int)worker);
 		for (;;) {
 			int status = 0;
 			pid_t who = waitpid(-1, &status, 0);
-			if (who < 0 && errno == EINTR) {
-				if (stop_signal) {
-					kill(worker, SIGTERM);
-					waitpid(worker, NULL, 0);
-					break;
-				}
-				continue;
-			}
+			if (who < 0 && errno == EINTR)
+				continue; /* on_stop passed any stop on to the worker: wait for it to end */
 			if (who == vault) {
 				log_warn("component=serve error=\"the vault exited\" status=%d", status);
 				kill(worker, SIGTERM);
 				waitpid(worker, NULL, 0);
+				running_worker = 0;
 				rc = 1;
 				stop_signal = SIGTERM;
 				break;
@@ -318,7 +316,7 @@ int cmd_serve(int argc, char **argv)
 			if (who == worker) {
 				running_worker = 0;
 				if (stop_signal)
-					break; /* stopped from on_stop, outside waitpid */
+					break;
 				if (WIFSIGNALED(status))
 					log_warn("component=serve event=worker-died signal=%d restarting=1",
 						 WTERMSIG(status));

@@ -281,6 +281,29 @@ function rawGet(port, rawPath, headers = {}) {
   });
 }
 
+// The processes `pid` started, each with its role (the subcommand it runs) and what its
+// status says about its sandbox.
+function children(pid) {
+  const out = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+      const cmd = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
+      const status = fs.readFileSync(`/proc/${e}/status`, 'utf8');
+      out.push({ pid: Number(e), role: cmd[1], seccomp: status.match(/^Seccomp:\s+(\d)/m)[1], uid: status.match(/^Uid:\s+(\d+)/m)[1],
+        capEff: status.match(/^CapEff:\s+([0-9a-f]+)/m)[1], capBnd: status.match(/^CapBnd:\s+([0-9a-f]+)/m)[1], noNewPrivs: status.match(/^NoNewPrivs:\s+(\d)/m)[1] });
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+// False once the process has ended (gone, or a zombie nobody has reaped yet).
+function processAlive(pid) {
+  try { return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')); } catch { return false; }
+}
+
 // Connections from `remote` (dotted IPv4) that a server's processes hold open, read from /proc
 // (what the server holds, not what a client believes is still open).
 function heldConnections(srv, remote) {
@@ -291,15 +314,8 @@ function heldConnections(srv, remote) {
     const f = l.trim().split(/\s+/);
     if (f.length > 9 && f[1].endsWith(`:${hex(srv.port, 4)}`) && f[2].startsWith(want) && f[3] === '01') inodes.add(f[9]);
   }
-  const pids = [srv.proc.pid];
-  for (let i = 0; i < pids.length; i++) {
-    for (const t of fs.readdirSync(`/proc/${pids[i]}/task`)) {
-      const kids = fs.readFileSync(`/proc/${pids[i]}/task/${t}/children`, 'utf8').trim();
-      if (kids) pids.push(...kids.split(/\s+/).map(Number));
-    }
-  }
   let n = 0;
-  for (const pid of pids) {
+  for (const pid of [srv.proc.pid, ...children(srv.proc.pid).map((k) => k.pid)]) {
     for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
       try { const m = fs.readlinkSync(`/proc/${pid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/); if (m && inodes.has(m[1])) n++; } catch { /* closed meanwhile */ }
     }
@@ -319,4 +335,4 @@ function filesUnder(dir) {
   return out;
 }
 
-module.exports = { heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };
+module.exports = { children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };

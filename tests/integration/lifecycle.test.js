@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFile } = require('node:child_process');
-const { startServer, Client, sqlite, run, freePort, PASSWORD, BIN, SAN_ENV } = require('./lib');
+const { startServer, Client, sqlite, run, freePort, children, processAlive, PASSWORD, BIN, SAN_ENV } = require('./lib');
 const { startSink, linkPath } = require('./smtp-sink');
 const { FORM, submit, post, refresh, enrol, login } = require('./account-helpers');
 
@@ -20,22 +20,6 @@ function outboxSend(dir) {
     execFile(BIN, ['outbox', 'send', '--data', dir], { env: { ...process.env, ...SAN_ENV } },
       (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
   });
-}
-
-// The processes `serve` started (by their command line's role).
-function children(pid) {
-  const out = [];
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
-      const role = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0')[1];
-      const status = fs.readFileSync(`/proc/${e}/status`, 'utf8');
-      out.push({ pid: Number(e), role, capEff: status.match(/^CapEff:\s+([0-9a-f]+)/m)[1] });
-    } catch { /* gone */ }
-  }
-  return out;
 }
 
 function smtpConfig(port) {
@@ -317,7 +301,7 @@ describe('account lifecycle', () => {
     const t0 = Date.now();
     await exited;
     assert.ok(Date.now() - t0 < 5000, `serve took ${Date.now() - t0} ms to stop`);
-    for (const k of kids) assert.ok(!fs.existsSync(`/proc/${k.pid}`) || /^State:\s+Z/m.test(fs.readFileSync(`/proc/${k.pid}/status`, 'utf8')), `${k.role} left running`);
+    for (const k of kids) assert.ok(!processAlive(k.pid), `${k.role} left running`);
     const log = srv.logs();
     assert.doesNotMatch(log.slice(log.lastIndexOf('event=mailer-exited')), /event=mailer-started/, 'no mailer started after the stop');
   });

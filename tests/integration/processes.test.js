@@ -5,25 +5,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { startServer, Client, run, pdfWith, CHAOS_BIN, RELEASE_BIN } = require('./lib');
-
-function children(pid) {
-  const out = [];
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) {
-        const cmd = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
-        const status = fs.readFileSync(`/proc/${e}/status`, 'utf8');
-        out.push({ pid: Number(e), role: cmd[1], seccomp: status.match(/^Seccomp:\s+(\d)/m)[1], uid: status.match(/^Uid:\s+(\d+)/m)[1],
-          capEff: status.match(/^CapEff:\s+([0-9a-f]+)/m)[1], capBnd: status.match(/^CapBnd:\s+([0-9a-f]+)/m)[1], noNewPrivs: status.match(/^NoNewPrivs:\s+(\d)/m)[1] });
-      }
-    } catch { /* gone */ }
-  }
-  return out;
-}
+const { startServer, Client, run, pdfWith, children, processAlive, CHAOS_BIN, RELEASE_BIN } = require('./lib');
 
 async function waitFor(fn, ms = 10000) {
   const t0 = Date.now();
@@ -113,8 +95,7 @@ describe('serve ended abruptly', () => {
     const kids = await waitFor(() => { const k = children(srv.proc.pid); return k.length >= 2 && k; });
     assert.deepEqual(kids.map((k) => k.role).sort(), ['vault-process', 'worker-process']);
     process.kill(srv.proc.pid, 'SIGKILL');
-    const alive = (pid) => { try { return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')); } catch { return false; } };
-    await waitFor(() => kids.every((k) => !alive(k.pid)));
+    await waitFor(() => kids.every((k) => !processAlive(k.pid)));
     await srv.stop();
   });
 });
