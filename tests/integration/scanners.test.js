@@ -10,8 +10,10 @@ const assert = require('node:assert/strict');
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
+const https = require('node:https');
 const os = require('node:os');
 const path = require('node:path');
+const tls = require('node:tls');
 const { startServer, Client, sqlite, heldConnections } = require('./lib');
 
 // Run a tool without blocking this process (the control servers below live in it).
@@ -207,12 +209,64 @@ describe('testssl.sh', () => {
     assert.equal(findings.find((f) => f.id === 'TLS1').finding, 'not offered');
     assert.equal(findings.find((f) => f.id === 'TLS1_1').finding, 'not offered');
     // The certificate is a throwaway (self-signed, two days): those findings are expected.
-    const bad = findings.filter((f) => /MEDIUM|HIGH|CRITICAL/.test(f.severity) && !/^cert/.test(f.id));
+    // testssl 3.0.8's client-renegotiation check races (see the next test, which decides it).
+    const bad = findings.filter((f) => /MEDIUM|HIGH|CRITICAL/.test(f.severity) && !/^cert/.test(f.id)
+      && f.id !== 'secure_client_renego');
     assert.deepEqual(bad, []);
+    assert.ok(ids.has('secure_client_renego'), 'no renegotiation check in the report');
     // The control: the certificate findings prove severities are read.
     assert.ok(findings.some((f) => f.id === 'cert_chain_of_trust' && f.severity === 'CRITICAL'));
   });
+
+  // Client-initiated renegotiation makes the server redo a handshake on demand (CVE-2011-1473).
+  // testssl 3.0.8 pipes "R" into `openssl s_client`, which sometimes exits on the end of its input
+  // before it reads the server's close; its four-try retry then takes exit code 0 as "VULNERABLE"
+  // even when the output says "closed" (upstream fixed only the first try, testssl.sh#1727). So
+  // this asks directly, on a connection that first proves it works, with Node's TLS client.
+  it('closes a TLS 1.2 connection that asks to renegotiate, and serves the next one', async () => {
+    const control = https.createServer({ cert: fs.readFileSync(path.join(dir, 'cert.pem')),
+      key: fs.readFileSync(path.join(dir, 'key.pem')) }, (q, r) => r.end('ok'));
+    await new Promise((r) => control.listen(0, '127.0.0.1', r));
+    try {
+      // The control: Node's own server honours renegotiation, and the check sees it.
+      assert.equal(await renegotiateAfterRequest(control.address().port), 'renegotiated');
+    } finally { control.close(); }
+    for (let i = 0; i < 5; i++) assert.equal(await renegotiateAfterRequest(srv.port), 'closed');
+  });
 });
+
+// On one TLS 1.2 connection: a request that must be answered, then a renegotiation. Returns
+// 'renegotiated' or 'closed' (by the server, before any new handshake finished).
+function renegotiateAfterRequest(port) {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, maxVersion: 'TLSv1.2', rejectUnauthorized: false }, () => {
+      let answer = '';
+      let asked = false;
+      let finished = false;
+      const finish = (outcome, err) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        s.destroy();
+        if (err) reject(err); else resolve(outcome);
+      };
+      const timer = setTimeout(() => finish(null, new Error('neither renegotiated nor closed in 5 s')), 5000);
+      const closed = () => (asked ? finish('closed') : finish(null, new Error(`closed before answering: ${answer.slice(0, 200)}`)));
+      s.on('close', closed);
+      s.on('error', closed);
+      s.on('data', (d) => {
+        answer += d;
+        if (asked || !/^HTTP\/1\.1 \d{3}[^]*\r\n\r\n/.test(answer)) return;
+        asked = true;
+        if (!s.renegotiate({ rejectUnauthorized: false }, (err) => finish(err ? 'closed' : 'renegotiated'))) {
+          finish(null, new Error('the client could not ask to renegotiate'));
+        }
+      });
+      s.write('GET /login HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    });
+    s.on('error', reject);
+  });
+}
 
 describe('hydra', () => {
   let srv; let dir;
