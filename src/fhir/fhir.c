@@ -46,6 +46,8 @@ static const char *issue_code(int status)
 		return "not-found";
 	case 409:
 		return "conflict";
+	case 405:
+		return "not-supported";
 	case 410:
 		return "deleted";
 	case 413:

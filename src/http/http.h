@@ -121,6 +121,9 @@ void request_complete(struct request *req, int64_t audit_ticket);
 
 /* The route table (src/http/routes.c) and matching. */
 const struct route *route_match(enum method m, const char *path, struct slice *params);
+/* The methods some route answers at this path, as an Allow header value ("GET, HEAD",
+ * "POST", "GET, HEAD, POST"); NULL when no route has the path. */
+const char *route_allow(const char *path);
 /* Whether a path is clean enough to route: no dot segments, control bytes or backslashes. */
 bool path_is_clean(const char *path);
 

@@ -187,3 +187,16 @@ const struct route *route_match(enum method m, const char *path, struct slice *p
 	}
 	return NULL;
 }
+
+const char *route_allow(const char *path)
+{
+	bool get = false, post = false;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		struct slice tmp[ROUTE_MAX_PARAMS] = {{0}};
+		if (match(routes[i].pattern, path, tmp)) {
+			get = get || routes[i].method == METHOD_GET;
+			post = post || routes[i].method == METHOD_POST;
+		}
+	}
+	return get && post ? "GET, HEAD, POST" : get ? "GET, HEAD" : post ? "POST" : NULL;
+}

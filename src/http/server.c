@@ -263,6 +263,21 @@ static void chaos_fault(struct request *req)
 }
 #endif
 
+/*
+ * A path that some route has, asked with a method none of them takes (PUT, DELETE,
+ * OPTIONS…): 405 and the methods it does take (RFC 9110 15.5.6), decided by the path's shape
+ * alone, so the answer is the same whatever id is in it.
+ */
+static bool refuse_method(struct request *req, struct response *res)
+{
+	const char *allow = req->route == NULL && path_is_clean(req->path) ? route_allow(req->path) : NULL;
+	if (allow == NULL)
+		return false;
+	error_for(req, res, 405, "This address does not take that method");
+	response_header(res, "Allow", allow);
+	return true;
+}
+
 static void route_request(struct request *req, struct response *res)
 {
 #ifdef MEDKEEP_CHAOS
@@ -273,7 +288,8 @@ static void route_request(struct request *req, struct response *res)
 		return;
 	}
 	if (req->route == NULL) {
-		error_for(req, res, 404, "Not found");
+		if (!refuse_method(req, res))
+			error_for(req, res, 404, "Not found");
 		return;
 	}
 	if (req->body_too_large) {
@@ -504,7 +520,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		memset(&early, 0, sizeof(early));
 		if (ambiguous)
 			error_for(req, &early, 400, "Bad request framing");
-		else
+		else if (!refuse_method(req, &early))
 			error_for(req, &early, 413, "Request body too large");
 		response_header(&early, "Connection", "close");
 		return send_response(req, &early);

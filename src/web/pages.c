@@ -43,6 +43,8 @@ static const char *status_title(int status)
 		return "That action was refused";
 	case 404:
 		return "Not found";
+	case 405:
+		return "Not available that way";
 	case 410:
 		return "Erased";
 	case 413:

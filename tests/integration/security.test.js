@@ -20,16 +20,29 @@ function postHeadersOnly(port, path, headers) {
 }
 
 // Write raw bytes on one connection; gather what comes back until the server closes it.
-function exchange(port, bytes, ms = 4000) {
+async function exchange(port, bytes, ms = 4000) {
+  const { data, closed } = await converse(port, bytes, ms);
+  return { statuses: statuses(data), closed };
+}
+function converse(port, bytes, ms) {
   return new Promise((resolve) => {
     const s = require('node:net').connect(port, '127.0.0.1', () => s.write(bytes));
     s.setEncoding('latin1'); // one character per byte, as Content-Length counts
     let data = '';
-    const timer = setTimeout(() => { s.destroy(); resolve({ statuses: statuses(data), closed: false }); }, ms);
+    const timer = setTimeout(() => { s.destroy(); resolve({ data, closed: false }); }, ms);
     s.on('data', (d) => { data += d; });
     s.on('error', () => {});
-    s.on('close', () => { clearTimeout(timer); resolve({ statuses: statuses(data), closed: true }); });
+    s.on('close', () => { clearTimeout(timer); resolve({ data, closed: true }); });
   });
+}
+// The one response to raw bytes that end with Connection: close: status, headers (lower-case
+// names) and body.
+async function answer(port, bytes) {
+  const { data } = await converse(port, bytes, 4000);
+  const end = data.indexOf('\r\n\r\n');
+  const [first, ...lines] = data.slice(0, end).split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  return { status: Number(first.split(' ')[1]), headers, body: data.slice(end + 4) };
 }
 // The status of each response in a stream of them, stepping over bodies by Content-Length.
 function statuses(text) {
@@ -273,6 +286,35 @@ describe('input handling', () => {
       assert.deepEqual(await exchange(srv.port, bytes), { statuses: [400], closed: true }, name);
     }
     assert.equal(docCount(), before);
+  });
+
+  it('answers a method a path does not take with 405 and what it takes, whatever the id', async () => {
+    const cookie = `Cookie: ${c.cookieHeader()}\r\nX-CSRF-Token: ${c.csrf}\r\n`;
+    const ask = (method, target) => answer(srv.port, `${method} ${target} HTTP/1.1\r\nHost: x\r\n${cookie}Connection: close\r\n\r\n`);
+    const doc = sqlite(srv.dir, 'SELECT lower(hex(id)) FROM document LIMIT 1');
+    const mine = await ask('DELETE', `/fhir/R4/DocumentReference/${doc}`);
+    const random = await ask('DELETE', `/fhir/R4/DocumentReference/${'0'.repeat(31)}1`);
+    for (const r of [mine, random]) {
+      assert.equal(r.status, 405, r.body);
+      assert.equal(r.headers.allow, 'GET, HEAD');
+      assert.equal(JSON.parse(r.body).issue[0].code, 'not-supported');
+    }
+    // The same answer for a document that exists and one that does not.
+    assert.equal(mine.body, random.body);
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM document WHERE id = x'${doc}'`), '1');
+    const allowed = { 'PUT /fhir/R4/Patient/x': 'GET, HEAD', 'OPTIONS /login': 'GET, HEAD, POST', 'TRACE /login': 'GET, HEAD, POST',
+      'GET /logout': 'POST', 'HEAD /logout': 'POST', 'PATCH /documents/x': 'GET, HEAD' };
+    for (const [line, allow] of Object.entries(allowed)) {
+      const r = await ask(...line.split(' '));
+      assert.deepEqual([r.status, r.headers.allow], [405, allow], line);
+      assert.doesNotMatch(r.body, /Cookie|X-CSRF-Token/i, `${line} echoes nothing of the request`);
+    }
+    // A path no route has is still not found, whatever the method.
+    assert.equal((await ask('PUT', '/nope')).status, 404);
+    // Without a body the connection stays usable; with one it is closed unread.
+    const next = 'GET /fhir/R4/metadata HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+    assert.deepEqual(await exchange(srv.port, `DELETE /fhir/R4/metadata HTTP/1.1\r\nHost: x\r\n\r\n${next}`), { statuses: [405, 200], closed: true });
+    assert.deepEqual(await exchange(srv.port, `PUT /fhir/R4/Patient/x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}${next}`), { statuses: [405], closed: true });
   });
 
   it('puts a strict CSP and no-store on every answer', async () => {
