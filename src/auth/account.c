@@ -175,17 +175,32 @@ static const char mail_footer[] =
 
 /* --- invitations and registration --- */
 
-int account_invite(const struct actor *a, const struct id *patient, const char *email,
-		   const char **why)
+/* Whether a may invite this patient; -1 when the store fails. */
+static int invite_allowed(const struct actor *a, const struct id *patient)
 {
 	struct target t;
 	memset(&t, 0, sizeof(t));
 	int s = store_patient_target(patient, &t);
 	if (s == STORE_ERROR)
-		return ACCOUNT_ERROR;
+		return -1;
 	if (s != STORE_OK)
 		t.exists = false;
-	bool allowed = policy_may_invite(a, &t);
+	return policy_may_invite(a, &t) ? 1 : 0;
+}
+
+int account_invite_form(const struct actor *a, const struct id *patient)
+{
+	int allowed = invite_allowed(a, patient);
+	return allowed < 0 ? ACCOUNT_ERROR : allowed ? ACCOUNT_OK : ACCOUNT_NOT_FOUND;
+}
+
+int account_invite(const struct actor *a, const struct id *patient, const char *email,
+		   const char **why)
+{
+	int decided = invite_allowed(a, patient);
+	if (decided < 0)
+		return ACCOUNT_ERROR;
+	bool allowed = decided == 1;
 	if (audit_act(a, "account.invite", patient, allowed ? AUDIT_ALLOW : AUDIT_DENY, NULL) != 0)
 		return ACCOUNT_ERROR;
 	if (!allowed)

@@ -57,6 +57,8 @@ int account_password_ok(const char *pw, size_t n, const char *email, struct byte
  * when the patient is not theirs to invite (same as missing). */
 int account_invite(const struct actor *a, const struct id *patient, const char *email,
 		   const char **why);
+/* Whether to show the invitation form for `patient`: the same decision, nothing sent. */
+int account_invite_form(const struct actor *a, const struct id *patient);
 
 /* Whether the link of kind (TOKEN_INVITE, TOKEN_RESET...) is live, to show its form. */
 int account_link_live(const char *kind, const char *token);

@@ -781,8 +781,12 @@ void web_invite_form(struct request *req, struct response *res)
 {
 	struct id pid;
 	char hex[ID_HEX_LEN + 1];
-	if (request_param_id(req, 0, &pid) != 0) {
-		web_error(req, res, 404, "There is no such patient.");
+	int rc = request_param_id(req, 0, &pid) == 0 ? account_invite_form(&req->actor, &pid)
+						      : ACCOUNT_NOT_FOUND;
+	if (rc != ACCOUNT_OK) {
+		web_error(req, res, rc == ACCOUNT_NOT_FOUND ? 404 : 500,
+			  rc == ACCOUNT_NOT_FOUND ? "There is no such patient."
+						  : "Something went wrong on our side. Please try again.");
 		return;
 	}
 	id_hex(&pid, hex);

@@ -113,6 +113,10 @@ describe('account lifecycle', () => {
     const pat = await login(srv.base, srv.dir, 'patient1@demo.test');
     assert.equal((await post(pat, `/patients/${p.id}/invite`, { email: 'x2@example.nz' })).status, 404);
     assert.equal((await invite(clin, require('./lib').randomId(), 'x3@example.nz')).status, 404);
+    // The form itself is shown only to those who may send it.
+    for (const [c, id, status] of [[clin, p.id, 200], [other, p.id, 404], [pat, p.id, 404], [clin, require('./lib').randomId(), 404]]) {
+      assert.equal((await c.get(`/patients/${id}/invite`)).status, status, `${c.session.role} ${id}`);
+    }
     assert.ok(Number(sqlite(srv.dir, "SELECT count(*) FROM audit WHERE action = 'account.invite' AND outcome = 'deny'")) >= 2);
     assert.equal((await invite(clin, p.id, 'not-an-address')).status, 400);
 
