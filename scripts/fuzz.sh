@@ -54,6 +54,7 @@ HARNESSES=(
 	"checkpoints|65536|60|ALL"
 	"appointment_json|65536|60|ALL"
 	"conf|16384|40|src/util/conf.c"
+	"app_scope|2048|30|ALL"
 	"webauthn_attestation|8192|150|src/crypto/webauthn.c src/util/conf.c"
 	"webauthn_auth_data|2048|90|src/crypto/webauthn.c src/util/conf.c"
 	"webauthn_cose_key|256|80|src/crypto/webauthn.c src/util/conf.c"

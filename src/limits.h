@@ -45,6 +45,10 @@
 /* Sessions: 30 minutes idle, 12 hours absolute (a clinic day). */
 #define SESSION_IDLE_SECONDS (30 * 60)
 #define SESSION_ABSOLUTE_SECONDS (12 * 60 * 60)
+/* An app's access token lives an hour from the patient's consent, then the app asks again
+ * (docs/internals/APPS.md); its code, a minute between consent and exchange. */
+#define APP_TOKEN_SECONDS (60 * 60)
+#define APP_CODE_SECONDS 60
 /* Step-up: how recent a second factor must be for sensitive changes (policy_factor_fresh) */
 #define STEP_UP_SECONDS (5 * 60)
 /* Proxy (family and carer) grants end on a date chosen by the patient: at most two years

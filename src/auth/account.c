@@ -4,6 +4,7 @@
  * queues the emails. No address, token or password is ever logged.
  */
 #include "auth/account.h"
+#include "auth/auth_int.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -140,8 +141,8 @@ int account_marks_local(const struct id *account, const char *email, const char 
 
 /* --- audit and mail --- */
 
-static int audit_act(const struct actor *a, const char *action, const struct id *patient,
-		     const char *outcome, const char *ip)
+int auth_audit(const struct actor *a, const char *action, const struct id *patient,
+	       const char *outcome, const char *ip)
 {
 	struct audit_event e = {.actor = a,
 				.action = action,
@@ -201,7 +202,7 @@ int account_invite(const struct actor *a, const struct id *patient, const char *
 	if (decided < 0)
 		return ACCOUNT_ERROR;
 	bool allowed = decided == 1;
-	if (audit_act(a, "account.invite", patient, allowed ? AUDIT_ALLOW : AUDIT_DENY, NULL) != 0)
+	if (auth_audit(a, "account.invite", patient, allowed ? AUDIT_ALLOW : AUDIT_DENY, NULL) != 0)
 		return ACCOUNT_ERROR;
 	if (!allowed)
 		return ACCOUNT_NOT_FOUND;
@@ -369,7 +370,7 @@ int account_register(const char *token, const char *email, const char *password,
 	actor_for_account(&acct.id, ip, &who);
 	who.role = ROLE_PATIENT;
 	int s = store_account_register(hash, now, &acct, invited_address, marks_blob(m, nm, &ar));
-	if (audit_act(&who, "account.register", &inv.patient,
+	if (auth_audit(&who, "account.register", &inv.patient,
 		      s == STORE_OK ? AUDIT_OK : s == STORE_CONFLICT ? "conflict" : AUDIT_FAIL, ip) != 0)
 		goto out;
 	if (s == STORE_NOT_FOUND) {
@@ -417,7 +418,7 @@ int account_verify(const char *token, const char *ip)
 	if (token_parse(token, hash) == 0 && store_token_get(hash, TOKEN_VERIFY, now, &ar, &t) == STORE_OK) {
 		struct actor who;
 		actor_for_account(&t.account, ip, &who);
-		if (audit_act(&who, "account.verify", NULL, AUDIT_OK, ip) != 0)
+		if (auth_audit(&who, "account.verify", NULL, AUDIT_OK, ip) != 0)
 			rc = ACCOUNT_ERROR;
 		else if (store_token_use(hash, TOKEN_VERIFY, now) == STORE_OK &&
 			 store_account_set_verified(&t.account) == STORE_OK)
@@ -586,7 +587,7 @@ int account_reset_finish(const char *token, const char *password, size_t pw_len,
 		goto out;
 	struct actor who;
 	actor_for_account(&t.account, ip, &who);
-	if (audit_act(&who, "password.reset", NULL, AUDIT_OK, ip) != 0)
+	if (auth_audit(&who, "password.reset", NULL, AUDIT_OK, ip) != 0)
 		goto out;
 	struct setpw_ctx c = {hash, &t.account, NULL, pw_hash};
 	int s = store_account_tx(setpw_steps, &c);
@@ -674,7 +675,7 @@ int account_change_password(const struct actor *a, const char *old_pw, size_t ol
 	if (!old_ok) {
 		store_throttle_fail(key, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ACCOUNT_FAILURES,
 				    THROTTLE_BLOCK_SECONDS);
-		if (audit_act(a, "password.change", NULL, AUDIT_FAIL, NULL) != 0)
+		if (auth_audit(a, "password.change", NULL, AUDIT_FAIL, NULL) != 0)
 			goto out;
 		*why = "Your current password is not right.";
 		rc = ACCOUNT_INVALID;
@@ -687,7 +688,7 @@ int account_change_password(const struct actor *a, const char *old_pw, size_t ol
 		goto out;
 	}
 	if (password_hash(new_pw, new_len, pw_hash) != 0 ||
-	    audit_act(a, "password.change", NULL, AUDIT_OK, NULL) != 0)
+	    auth_audit(a, "password.change", NULL, AUDIT_OK, NULL) != 0)
 		goto out;
 	struct setpw_ctx c = {NULL, &a->account, &a->session, pw_hash};
 	if (store_account_tx(setpw_steps, &c) != STORE_OK)
@@ -748,7 +749,7 @@ int account_change_email(const struct actor *a, const char *email, const char **
 		rc = ACCOUNT_INVALID;
 		goto out;
 	}
-	if (audit_act(a, "email.change.request", NULL, AUDIT_OK, NULL) != 0)
+	if (auth_audit(a, "email.change.request", NULL, AUDIT_OK, NULL) != 0)
 		goto out;
 	if (taken == STORE_OK) {
 		/* Not said to the asker (that would tell them the address has an account). */
@@ -832,7 +833,7 @@ int account_change_email_confirm(const char *token, const char *ip, const char *
 	actor_for_account(&t.account, ip, &who);
 	struct confirm_ctx c = {hash, &t};
 	int s = store_account_tx(confirm_steps, &c);
-	if (audit_act(&who, "email.change", NULL, s == STORE_OK ? AUDIT_OK : AUDIT_FAIL, ip) != 0) {
+	if (auth_audit(&who, "email.change", NULL, s == STORE_OK ? AUDIT_OK : AUDIT_FAIL, ip) != 0) {
 		rc = ACCOUNT_ERROR;
 		goto out;
 	}
@@ -853,7 +854,7 @@ int account_recovery_renew(const struct actor *a, char codes[RECOVERY_CODES][REC
 	if (fresh != ACCOUNT_OK)
 		return fresh;
 	uint8_t hashes[RECOVERY_CODES][HASH_BYTES];
-	if (audit_act(a, "mfa.recovery.renew", NULL, AUDIT_OK, NULL) != 0 ||
+	if (auth_audit(a, "mfa.recovery.renew", NULL, AUDIT_OK, NULL) != 0 ||
 	    vault_recovery_new(a->token, codes, hashes) != VAULT_OK ||
 	    store_mfa_set_recovery(&a->account, (const uint8_t(*)[HASH_BYTES])hashes, RECOVERY_CODES) !=
 		    STORE_OK)

@@ -42,8 +42,10 @@ int auth_login(const char *email, size_t email_len, const char *password, size_t
 	       const char *ip, const char *user_agent, struct login_result *out);
 /* A coarse device name from a User-Agent ("Firefox on Linux"), never the string itself. */
 void auth_device_name(const char *user_agent, char out[48]);
-/* Resolve a session token to its actor; 0 when the session is live. Touches last_seen. */
-int auth_session(const char *token, size_t n, const char *ip, struct actor *out,
+/* Resolve a session token to its actor; 0 when the session is live. Touches last_seen. A
+ * browser's session comes as a cookie and an app's access token as a bearer token: each is
+ * refused in the other's place (`bearer` says which this is). */
+int auth_session(const char *token, size_t n, const char *ip, bool bearer, struct actor *out,
 		 char csrf[TOKEN_B64_LEN + 1]);
 /* Second factor for the session of `token` (a TOTP code, or a recovery code): on success the
  * session is replaced by a new one (new token and CSRF token in *out) that carries mfa. */

@@ -142,6 +142,25 @@ void hash2(const void *a, size_t an, const void *b, size_t bn, uint8_t out[HASH_
 	crypto_generichash_final(&st, out, HASH_BYTES);
 }
 
+int pkce_s256_verify(const char *verifier, size_t n, const char *challenge)
+{
+	if (verifier == NULL || challenge == NULL || n < 43 || n > 128 || strlen(challenge) != 43)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char c = verifier[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.' || c == '_' || c == '~'))
+			return -1;
+	}
+	uint8_t digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, (const uint8_t *)verifier, n);
+	char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
+					   sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	sodium_bin2base64(b64, sizeof(b64), digest, sizeof(digest),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return strlen(b64) == 43 && sodium_memcmp(b64, challenge, 43) == 0 ? 0 : -1;
+}
+
 int ct_compare(const void *a, const void *b, size_t n)
 {
 	return sodium_memcmp(a, b, n);

@@ -51,6 +51,9 @@ void key_derive(const struct key *master, uint64_t subkey_id, const char context
 
 /* Unkeyed BLAKE2b-256 over the concatenation of two parts (the audit chain, token hashes). */
 void hash2(const void *a, size_t an, const void *b, size_t bn, uint8_t out[HASH_BYTES]);
+/* RFC 7636 S256: whether base64url(SHA-256(verifier)) is challenge. The verifier must be 43 to
+ * 128 characters of the unreserved set, as the RFC says. */
+int pkce_s256_verify(const char *verifier, size_t n, const char *challenge) MUST_CHECK;
 /* Constant-time comparison, 0 when equal. */
 int ct_compare(const void *a, const void *b, size_t n);
 

@@ -69,22 +69,11 @@ void fhir_error(struct request *req, struct response *res, int status, const cha
 	fhir_respond(req, res, status, o);
 }
 
-/* Base URL for fullUrl and Location, from the Host header with anything odd refused. */
+/* Base URL for fullUrl and Location. */
 const char *fhir_base_url(struct request *req)
 {
-	const char *host = request_header(req, "Host");
-	char clean[128];
-	size_t j = 0;
-	for (const char *p = host ? host : ""; *p && j + 1 < sizeof(clean); p++) {
-		char c = *p;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
-			break;
-		clean[j++] = c;
-	}
-	clean[j] = '\0';
-	return arena_printf(&req->arena, "%s://%s/fhir/R4", request_is_tls() ? "https" : "http",
-			    j ? clean : "localhost");
+	const char *origin = request_origin(req);
+	return origin ? arena_printf(&req->arena, "%s/fhir/R4", origin) : NULL;
 }
 
 void fhir_instant(int64_t t, char out[32])
@@ -110,14 +99,33 @@ void fhir_metadata(struct request *req, struct response *res)
 		"instance", "software", "name", "medkeep", "version", "0.1.0", "implementation",
 		"description", "medkeep patient portal", "url", fhir_base_url(req), "fhirVersion", "4.0.1",
 		"format", "json", "rest", "mode", "server", "security", "cors", 0, "description",
-		"Session cookie from POST /login. Every interaction passes one authorization gate; "
-		"resources outside your scope answer 404.",
+		"A session cookie from POST /login, or an app's bearer token (SMART App Launch, "
+		"standalone patient launch: .well-known/smart-configuration; reads of the patient's "
+		"own record only). Every interaction passes one authorization gate; resources "
+		"outside your scope answer 404.",
 		"resource", "type", "Patient", "interaction", "code", "read", "code", "search-type",
 		"type", "DocumentReference", "interaction", "code", "read", "code", "search-type",
 		"code", "create", "searchParam", "name", "patient", "type", "reference",
 		"documentation", "Required. The patient whose documents to list.", "type", "Binary",
 		"interaction", "code", "read");
-	json_t *resources = json_object_get(json_array_get(json_object_get(o, "rest"), 0), "resource");
+	json_t *rest = json_array_get(json_object_get(o, "rest"), 0);
+	json_t *resources = json_object_get(rest, "resource");
+	const char *origin = request_origin(req);
+	if (origin) {
+		json_t *security = json_object_get(rest, "security");
+		json_object_set_new(security, "service",
+				    json_pack("[{s:[{s:s, s:s}]}]", "coding", "system",
+					      "http://terminology.hl7.org/CodeSystem/restful-security-service",
+					      "code", "SMART-on-FHIR"));
+		json_object_set_new(
+			security, "extension",
+			json_pack("[{s:s, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]}]", "url",
+				  "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+				  "extension", "url", "authorize", "valueUri",
+				  arena_printf(&req->arena, "%s/oauth/authorize", origin), "url", "token",
+				  "valueUri", arena_printf(&req->arena, "%s/oauth/token", origin), "url",
+				  "revoke", "valueUri", arena_printf(&req->arena, "%s/oauth/revoke", origin)));
+	}
 	/* Patient/{id}/$everything (fhir_everything.c) */
 	json_object_set_new(json_array_get(resources, 0), "operation",
 			    json_pack("[{s:s, s:s, s:s}]", "name", "everything", "definition",

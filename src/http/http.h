@@ -29,6 +29,7 @@ struct request {
 	const struct route *route;
 	char ip[ACTOR_IP_MAX];
 	bool authenticated;
+	bool bearer; /* by an app's access token (Authorization: Bearer), FHIR routes only */
 	struct actor actor;
 	char csrf[TOKEN_B64_LEN + 1];
 	char token[SESSION_TOKEN_B64_LEN + 1];
@@ -110,6 +111,8 @@ int request_param_id(struct request *req, size_t i, struct id *out);
 /* True when the request's CSRF token (header or already-parsed form value) matches. */
 bool request_csrf_ok(struct request *req, const char *form_value);
 bool request_is_tls(void);
+/* "https://host:port" as the client addressed us (the Host header, anything odd cut off). */
+const char *request_origin(struct request *req);
 /*
  * A handler that answers from another thread (a domain operation that returned
  * DOMAIN_PENDING) parks its request with request_defer before it hands the work over, fills

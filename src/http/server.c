@@ -84,6 +84,23 @@ const char *request_header(struct request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+const char *request_origin(struct request *req)
+{
+	const char *host = request_header(req, "Host");
+	char clean[128];
+	size_t j = 0;
+	for (const char *p = host ? host : ""; *p && j + 1 < sizeof(clean); p++) {
+		char c = *p;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+			break;
+		clean[j++] = c;
+	}
+	clean[j] = '\0';
+	return arena_printf(&req->arena, "%s://%s", request_is_tls() ? "https" : "http",
+			    j ? clean : "localhost");
+}
+
 const char *request_query(struct request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -235,15 +252,30 @@ static void client_ip(struct request *req)
 	}
 }
 
+/*
+ * Who is asking: a browser's session cookie, or, on the FHIR API only, an app's access token
+ * (RFC 6750). A request that carries an Authorization header is judged by it alone.
+ */
 static void authenticate(struct request *req)
 {
-	const char *cookie = request_header(req, "Cookie");
-	struct slice tok;
-	if (cookie == NULL || cookie_find(cookie, strlen(cookie), SESSION_COOKIE, &tok) != 0 ||
-	    tok.len != SESSION_TOKEN_B64_LEN)
+	struct slice tok = {0};
+	const char *authz = req->route->kind == KIND_FHIR ? request_header(req, "Authorization") : NULL;
+	bool bearer = authz != NULL;
+	if (bearer) {
+		if (strncasecmp(authz, "Bearer ", 7) != 0)
+			return;
+		tok.ptr = authz + 7;
+		tok.len = strlen(tok.ptr);
+	} else {
+		const char *cookie = request_header(req, "Cookie");
+		if (cookie == NULL || cookie_find(cookie, strlen(cookie), SESSION_COOKIE, &tok) != 0)
+			return;
+	}
+	if (tok.len != SESSION_TOKEN_B64_LEN)
 		return;
-	if (auth_session(tok.ptr, tok.len, req->ip, &req->actor, req->csrf) == 0) {
+	if (auth_session(tok.ptr, tok.len, req->ip, bearer, &req->actor, req->csrf) == 0) {
 		req->authenticated = true;
+		req->bearer = bearer;
 		memcpy(req->token, tok.ptr, SESSION_TOKEN_B64_LEN);
 		req->token[SESSION_TOKEN_B64_LEN] = '\0';
 		req->actor.token = req->token;
@@ -318,15 +350,20 @@ static void route_request(struct request *req, struct response *res)
 		}
 	}
 	if (req->route->auth == AUTH_SESSION && !req->authenticated) {
-		if (req->route->kind == KIND_PAGE)
+		if (req->route->kind == KIND_PAGE) {
 			respond_redirect(req, res, "/login");
-		else
+		} else {
 			error_for(req, res, 401, "Authentication required");
+			if (req->route->kind == KIND_FHIR)
+				response_header(res, "WWW-Authenticate", "Bearer realm=\"medkeep\"");
+		}
 		return;
 	}
 	/* State-changing requests on a session need its CSRF token. Forms carry it as a field
-	 * and are checked by their handler after parsing; everything else must send the header. */
-	if (req->method == METHOD_POST && req->authenticated && req->route->body != BODY_FORM &&
+	 * and are checked by their handler after parsing; everything else must send the header.
+	 * An app's bearer token is never sent by a browser on its own, so it needs none. */
+	if (req->method == METHOD_POST && req->authenticated && !req->bearer &&
+	    req->route->body != BODY_FORM &&
 	    req->route->body != BODY_UPLOAD && !request_csrf_ok(req, NULL)) {
 		error_for(req, res, 403, "Missing or wrong CSRF token");
 		return;

@@ -109,6 +109,29 @@ unsigned policy_proxy_scope_for(enum action action)
 	}
 }
 
+/* An app's token reads the patient's own record within the scopes they consented to, and
+ * does nothing else: no writes, no access log, no export, no records held as a proxy. */
+static bool app_may(const struct actor *a, enum action action, enum grant_via via)
+{
+	if (via != VIA_SELF)
+		return false;
+	switch (action) {
+	case ACTION_PATIENT_READ:
+		return (a->app_scopes & APP_SCOPE_PATIENT) != 0;
+	case ACTION_DOCUMENT_LIST:
+	case ACTION_DOCUMENT_READ:
+	case ACTION_RESULT_LIST:
+	case ACTION_RESULT_READ:
+	case ACTION_MEDICATION_LIST:
+	case ACTION_APPOINTMENT_LIST:
+	case ACTION_MESSAGE_LIST:
+	case ACTION_MESSAGE_READ:
+		return (a->app_scopes & policy_proxy_scope_for(action)) != 0;
+	default:
+		return false;
+	}
+}
+
 /* Decide; on yes, say how the actor reaches the patient. */
 static bool role_may(const struct actor *a, enum action action, const struct target *t,
 		     enum grant_via *via)
@@ -118,6 +141,8 @@ static bool role_may(const struct actor *a, enum action action, const struct tar
 	if (policy_needs_second_factor(a) && !a->mfa)
 		return false;
 	*via = policy_via(a, &t->patient);
+	if (a->app && (a->role != ROLE_PATIENT || !app_may(a, action, *via)))
+		return false;
 	switch (a->role) {
 	case ROLE_PATIENT:
 		if (*via == VIA_SELF)

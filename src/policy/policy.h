@@ -47,6 +47,10 @@ struct actor {
 	/* The session token this actor presented (owned by the request), or NULL for local
 	 * command-line work. Passed to the vault, which believes only the token. */
 	const char *token;
+	/* Acting through an app's access token (docs/internals/APPS.md): only reads of the
+	 * patient's own record, within the scopes they consented to (APP_SCOPE_*). */
+	bool app;
+	unsigned app_scopes;
 };
 
 #define TARGET_MAX_PRACTICES 8
@@ -60,6 +64,10 @@ enum proxy_scope {
 	SCOPE_MESSAGES = 1u << 4,
 	SCOPE_ALL = (1u << 5) - 1,
 };
+/* An app's scopes: the parts above it may read, plus the patient's demographics, which an
+ * app must be given by name (a proxy reaches them with any scope). */
+#define APP_SCOPE_PATIENT (1u << 8)
+#define APP_SCOPE_ALL (SCOPE_ALL | APP_SCOPE_PATIENT)
 
 /* Facts about the patient being reached, looked up by the domain layer before deciding. */
 struct target {

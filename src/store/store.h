@@ -77,6 +77,11 @@ struct store_session {
 	 * a live proxy grant from that patient to this account still exists. */
 	bool has_record;
 	struct id record;
+	/* An app's access token (docs/internals/APPS.md): the app, and what the patient let it
+	 * read (APP_SCOPE_* bits, policy.h). */
+	bool app;
+	struct id client;
+	unsigned app_scopes;
 };
 
 struct store_patient {

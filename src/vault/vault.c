@@ -122,7 +122,8 @@ static void claims_encode(const struct session_claims *c, uint8_t out[SESSION_CL
 	memcpy(out + 1, c->session.b, ID_BYTES);
 	memcpy(out + 17, c->account.b, ID_BYTES);
 	out[33] = (uint8_t)c->role;
-	out[34] = (uint8_t)((c->has_patient ? 1 : 0) | (c->has_practice ? 2 : 0) | (c->mfa ? 4 : 0));
+	out[34] = (uint8_t)((c->has_patient ? 1 : 0) | (c->has_practice ? 2 : 0) | (c->mfa ? 4 : 0) |
+			    (c->app ? 8 : 0));
 	memcpy(out + 35, c->patient.b, ID_BYTES);
 	memcpy(out + 51, c->practice.b, ID_BYTES);
 	uint64_t t = (uint64_t)c->issued;
@@ -174,6 +175,7 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out)
 	out->has_patient = raw[34] & 1;
 	out->has_practice = (raw[34] & 2) != 0;
 	out->mfa = (raw[34] & 4) != 0;
+	out->app = (raw[34] & 8) != 0;
 	memcpy(out->patient.b, raw + 35, ID_BYTES);
 	memcpy(out->practice.b, raw + 51, ID_BYTES);
 	uint64_t t = 0;
@@ -472,12 +474,12 @@ int vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B
 	return rc == 0 ? VAULT_OK : VAULT_DENIED;
 }
 
-int vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
-		  struct id *session)
+/* A fresh token for claims c under a new session id, issued now. */
+static int mint_fresh(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
+		      struct id *session)
 {
 	struct session_claims n = *c;
 	random_id(&n.session);
-	n.mfa = true;
 	n.issued = (int64_t)time(NULL);
 	uint8_t raw[SESSION_TOKEN_BYTES];
 	claims_encode(&n, raw);
@@ -487,6 +489,26 @@ int vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LE
 	sodium_memzero(raw, sizeof(raw));
 	*session = n.session;
 	return VAULT_OK;
+}
+
+int vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
+		  struct id *session)
+{
+	struct session_claims n = *c;
+	n.mfa = true;
+	return mint_fresh(&n, token, session);
+}
+
+int vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			  struct id *session)
+{
+	struct session_claims c;
+	/* Only a patient's own session, never an app's: an app cannot mint itself more. */
+	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0 || c.app ||
+	    c.role != ROLE_PATIENT)
+		return VAULT_DENIED;
+	c.app = true;
+	return mint_fresh(&c, new_token, session);
 }
 
 int vault_local_totp_verify(const char *token, struct bytes sealed, const char *code,

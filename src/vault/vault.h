@@ -39,6 +39,9 @@ struct session_claims {
 	struct id practice;
 	int64_t issued;
 	bool mfa; /* a second factor was checked for this session */
+	/* An app's access token (OAuth, docs/internals/APPS.md): minted from a patient's
+	 * session at their consent, for the FHIR API only, and never a source of another token. */
+	bool app;
 };
 
 enum vault_rc {
@@ -63,6 +66,9 @@ int vault_login(const char *pw_hash, const char *password, size_t pw_len,
 		const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]) MUST_CHECK;
 /* Check a token's MAC and read its claims; 0 when genuine. */
 int vault_token_claims(const char *token, size_t n, struct session_claims *out) MUST_CHECK;
+/* An app's access token from a patient's own session token (at their consent): the same
+ * claims, a new session id, marked as an app's. Refused for staff and for an app's token. */
+int vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
 /* Count one not-found answer for the token's actor (enumeration); VAULT_TRIPPED past budget. */
 int vault_report_miss(const char *token);
 

@@ -20,6 +20,12 @@ int vault_login(const char *pw_hash, const char *password, size_t pw_len,
 					: vault_local_login(pw_hash, password, pw_len, claims, token);
 }
 
+int vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+{
+	return vault_remote_connected() ? vault_remote_app_token(token, new_token, session)
+					: vault_local_app_token(token, new_token, session);
+}
+
 int vault_report_miss(const char *token)
 {
 	return vault_remote_connected() ? vault_remote_miss(token) : vault_local_miss(token);

@@ -409,6 +409,21 @@ int vault_remote_totp_verify(const char *token, struct bytes sealed, const char 
 	return rc;
 }
 
+int vault_remote_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			   struct id *session)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_APP_TOKEN);
+	put_token(&w, token);
+	int rc = call(&w, resp, &r);
+	if (rc == VAULT_OK && (take_reminted(&r, new_token, session) != 0 || msg_end(&r) != 0))
+		rc = VAULT_DENIED;
+	sodium_memzero(resp, sizeof(resp));
+	return rc;
+}
+
 int vault_remote_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
 			      uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
 {

@@ -52,6 +52,10 @@ int vault_local_recovery_verify(const char *token, const char *code,
 
 /* A fresh token for the same claims, with a new session id and mfa set (a second factor
  * was just checked). */
+int vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			  struct id *session);
+int vault_remote_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			   struct id *session);
 int vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
 		 struct id *session);
 
@@ -139,6 +143,7 @@ enum vault_op {
 	VOP_PASSKEY_CHALLENGE,
 	VOP_PASSKEY_REGISTER,
 	VOP_PASSKEY_VERIFY,
+	VOP_APP_TOKEN, /* an app's access token from a patient's session (their consent) */
 };
 enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2 };
 

@@ -87,6 +87,22 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 		rc = 0;
 		break;
 	}
+	case VOP_APP_TOKEN: {
+		const char *token = get_token(&r, tokbuf);
+		if (msg_end(&r) != 0)
+			break;
+		char nt[SESSION_TOKEN_B64_LEN + 1];
+		struct id session;
+		int v = vault_local_app_token(token, nt, &session);
+		put_status(&w, out, v);
+		if (v == VAULT_OK) {
+			msg_put_str(&w, nt);
+			msg_put_id(&w, &session);
+		}
+		sodium_memzero(nt, sizeof(nt));
+		rc = 0;
+		break;
+	}
 	case VOP_MISS: {
 		const char *token = get_token(&r, tokbuf);
 		if (msg_end(&r) != 0)

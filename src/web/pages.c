@@ -123,6 +123,8 @@ void web_home(struct request *req, struct response *res)
 		respond_redirect(req, res, "/login");
 		return;
 	}
+	if (web_app_resume(req, res))
+		return;
 	if (req->actor.role == ROLE_PATIENT) {
 		respond_redirect(req, res, "/documents");
 		return;

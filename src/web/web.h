@@ -20,6 +20,14 @@ void web_document_upload(struct request *req, struct response *res);
 void web_security(struct request *req, struct response *res);
 void web_operator(struct request *req, struct response *res);
 void web_sessions(struct request *req, struct response *res);
+/* Apps (pages_apps.c): the authorization endpoint (GET, and the patient's answer as POST),
+ * the token and revocation endpoints; and, for the start page, a request waiting for login. */
+void web_app_authorize(struct request *req, struct response *res);
+void web_app_consent(struct request *req, struct response *res);
+void web_app_token(struct request *req, struct response *res);
+void web_app_revoke(struct request *req, struct response *res);
+bool web_app_resume(struct request *req, struct response *res);
+void web_smart_configuration(struct request *req, struct response *res);
 void web_session_revoke(struct request *req, struct response *res);
 void web_mfa_form(struct request *req, struct response *res);
 void web_mfa_submit(struct request *req, struct response *res);

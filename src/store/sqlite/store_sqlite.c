@@ -212,6 +212,18 @@ static const char *const migrations[] = {
 	" created INTEGER NOT NULL, created_by BLOB NOT NULL, revoked INTEGER, detail BLOB);"
 	"CREATE INDEX proxy_invite_by_patient ON proxy_invite(patient_id);"
 	"CREATE INDEX proxy_invite_by_email ON proxy_invite(email_index);",
+	/* 16: apps (docs/internals/APPS.md): the operator's register, the codes between consent
+	 * and exchange, and which app a session (an app's access token) belongs to */
+	"CREATE TABLE oauth_client (id BLOB PRIMARY KEY, name TEXT NOT NULL, redirect_uri TEXT NOT NULL,"
+	" created INTEGER NOT NULL, removed INTEGER);"
+	"CREATE TABLE oauth_code (hash BLOB PRIMARY KEY, client_id BLOB NOT NULL REFERENCES oauth_client(id),"
+	" redirect_uri TEXT NOT NULL, challenge TEXT NOT NULL, scopes INTEGER NOT NULL,"
+	" account_id BLOB NOT NULL REFERENCES account(id), patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" session_id BLOB NOT NULL, mfa INTEGER NOT NULL, box BLOB NOT NULL, expires INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"ALTER TABLE session ADD COLUMN client_id BLOB;"
+	"ALTER TABLE session ADD COLUMN scopes INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX session_by_client ON session(client_id) WHERE client_id IS NOT NULL;",
 };
 
 /*
@@ -358,7 +370,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ACCOUNT_LOCK] = "UPDATE account SET locked = 1 WHERE id = ?",
 	[S_SESSIONS_REVOKE] = "DELETE FROM session WHERE account_id = ?",
 	[S_SESSION_CREATE] = "INSERT INTO session (token_hash, id, account_id, csrf, created,"
-			     " last_seen, mfa, device, ip, new_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			     " last_seen, mfa, device, ip, new_device, client_id, scopes, record)"
+			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[S_SESSION_GET] = "SELECT s.id, s.account_id, s.csrf, s.created, s.last_seen, a.role,"
 			  " a.practice_id, a.patient_id, s.mfa, a.totp_ct IS NOT NULL, s.device,"
 			  " EXISTS (SELECT 1 FROM enrolment e JOIN practice p ON p.id = e.practice_id"
@@ -366,7 +379,7 @@ static const char *const stmt_sql[S_COUNT] = {
 			  /* the held record, only while a live grant allows it (proxies) */
 			  " (SELECT g.patient_id FROM proxy_grant g WHERE g.account_id = s.account_id"
 			  " AND g.patient_id = s.record AND g.revoked IS NULL AND g.not_after > ?2"
-			  " AND g.scopes != 0 LIMIT 1)"
+			  " AND g.scopes != 0 LIMIT 1), s.client_id, s.scopes"
 			  " FROM session s JOIN account a ON a.id = s.account_id"
 			  " WHERE s.token_hash = ?1 AND a.locked = 0",
 	[S_SESSION_TOUCH] = "UPDATE session SET last_seen = ? WHERE token_hash = ?",
@@ -1121,6 +1134,17 @@ int store_session_create(const uint8_t token_hash[HASH_BYTES], const struct stor
 	sq_bind_text(s, 8, ses->device);
 	sq_bind_text(s, 9, ses->ip);
 	sqlite3_bind_int(s, 10, ses->new_device ? 1 : 0);
+	if (ses->app) {
+		sq_bind_id(s, 11, &ses->client);
+		sqlite3_bind_int(s, 12, (int)ses->app_scopes);
+	} else {
+		sqlite3_bind_null(s, 11);
+		sqlite3_bind_int(s, 12, 0);
+	}
+	if (ses->has_record)
+		sq_bind_id(s, 13, &ses->record);
+	else
+		sqlite3_bind_null(s, 13);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("session_create");
 	sqlite3_reset(s);
 	return rc;
@@ -1147,6 +1171,8 @@ int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session
 		sq_col_text_fixed(s, 10, out->device, sizeof(out->device));
 		out->mfa_required = sqlite3_column_int(s, 11) != 0;
 		out->has_record = sq_col_id(s, 12, &out->record);
+		out->app = sq_col_id(s, 13, &out->client);
+		out->app_scopes = out->app ? (unsigned)sqlite3_column_int(s, 14) : 0;
 		rc = STORE_OK;
 	}
 	sqlite3_reset(s);

@@ -1,0 +1,353 @@
+/*
+ * Connecting an app (docs/internals/APPS.md): the authorization endpoint, where a patient
+ * sees which app asks to read what and says yes or no, and the token and revocation
+ * endpoints the app itself calls. The session cookie is SameSite=Strict, so it is not sent
+ * when the app's site sends the browser here: the request then waits in a short cookie of its
+ * own while the patient logs in (or just continues), and the start page brings them back.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "auth/apps.h"
+#include "http/parse.h"
+#include "limits.h"
+#include "util/wipe.h"
+#include "web/html.h"
+#include "web/web.h"
+#include "web/web_int.h"
+
+#define APP_PENDING_COOKIE "__Host-medkeep-app"
+#define APP_PENDING_SECONDS 600
+#define APP_PENDING_MAX 2048
+
+static const char *const param_names[] = {"client_id", "redirect_uri",  "response_type",
+					  "scope",     "state",         "code_challenge",
+					  "code_challenge_method", "aud"};
+#define N_PARAMS (sizeof(param_names) / sizeof(param_names[0]))
+
+static void params_from(const char *values[N_PARAMS], struct app_params *p)
+{
+	*p = (struct app_params){.client_id = values[0],
+				 .redirect_uri = values[1],
+				 .response_type = values[2],
+				 .scope = values[3],
+				 .state = values[4],
+				 .challenge = values[5],
+				 .method = values[6],
+				 .aud = values[7]};
+}
+
+static bool unreserved(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+	       c == '.' || c == '_' || c == '~';
+}
+
+static void percent_encode(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (unreserved(*s))
+			buf_append(b, s, 1);
+		else
+			buf_printf(b, "%%%02X", (unsigned char)*s);
+	}
+}
+
+/* The request's parameters again as a query string: every value percent-encoded, so it is
+ * safe in a cookie and a Location header alike. */
+static const char *query_of(struct request *req, const char *values[N_PARAMS])
+{
+	struct buf b;
+	buf_init(&b, &req->arena, APP_PENDING_MAX);
+	for (size_t i = 0; i < N_PARAMS; i++) {
+		if (values[i] == NULL)
+			continue;
+		buf_printf(&b, "%s%s=", b.len ? "&" : "", param_names[i]);
+		percent_encode(&b, values[i]);
+	}
+	return buf_cstr(&b);
+}
+
+/* Send the outcome back to the app: its registered redirect URI with code or error, and state. */
+static void back_to_app(struct request *req, struct response *res, const struct app_request *r,
+			const char *key, const char *value)
+{
+	struct buf b;
+	buf_init(&b, &req->arena, APP_REDIRECT_MAX + 512);
+	buf_puts(&b, r->redirect_uri);
+	buf_puts(&b, strchr(r->redirect_uri, '?') ? "&" : "?");
+	buf_printf(&b, "%s=", key);
+	percent_encode(&b, value);
+	if (r->state[0]) {
+		buf_puts(&b, "&state=");
+		percent_encode(&b, r->state);
+	}
+	const char *to = buf_cstr(&b);
+	if (to == NULL) {
+		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
+		return;
+	}
+	respond_redirect(req, res, to);
+}
+
+/* Check the request; false when it has been answered (refused, or sent back to the app). */
+static bool checked(struct request *req, struct response *res, const char *values[N_PARAMS],
+		    struct app_request *r)
+{
+	struct app_params p;
+	params_from(values, &p);
+	const char *error = NULL;
+	const char *base = arena_printf(&req->arena, "%s/fhir/R4", request_origin(req));
+	int rc = base ? apps_authorize_check(&p, base, r, &error) : APPS_ERROR;
+	if (rc == APPS_OK)
+		return true;
+	if (rc == APPS_BAD_REQUEST)
+		back_to_app(req, res, r, "error", error);
+	else if (rc == APPS_BAD_CLIENT)
+		web_error(req, res, 400, "This app is not registered with this portal, or it asked to "
+					 "send you to an address it did not register. Nothing was shared.");
+	else
+		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
+	return false;
+}
+
+static void hidden(struct buf *b, const char *name, const char *value)
+{
+	if (value == NULL)
+		return;
+	html_raw(b, "<input type=\"hidden\" name=\"");
+	html_text(b, name);
+	html_raw(b, "\" value=\"");
+	html_text(b, value);
+	html_raw(b, "\">");
+}
+
+static void what_it_reads(struct buf *b, const struct app_request *r)
+{
+	const char *words[8];
+	size_t n = apps_scope_words(r->scopes, words);
+	html_raw(b, "<ul>");
+	for (size_t i = 0; i < n; i++) {
+		html_raw(b, "<li>");
+		html_text(b, words[i]);
+		html_raw(b, "</li>");
+	}
+	html_raw(b, "</ul>");
+}
+
+void web_app_authorize(struct request *req, struct response *res)
+{
+	const char *values[N_PARAMS];
+	for (size_t i = 0; i < N_PARAMS; i++)
+		values[i] = request_query(req, param_names[i]);
+	struct app_request r;
+	if (!checked(req, res, values, &r))
+		return;
+	struct buf *b = page_buf(req);
+	if (!req->authenticated) {
+		/* Keep the request while they log in; the start page brings them back here. */
+		const char *q = query_of(req, values);
+		if (q == NULL) {
+			web_error(req, res, 400, "That request is too long.");
+			return;
+		}
+		char *cookie = arena_printf(&req->arena, APP_PENDING_COOKIE "=%s; Path=/; Secure; HttpOnly; "
+							 "SameSite=Strict; Max-Age=%d", q, APP_PENDING_SECONDS);
+		if (cookie)
+			response_header(res, "Set-Cookie", cookie);
+		html_begin(b, "Connect an app", NULL, NULL);
+		html_raw(b, "<h1>Connect ");
+		html_text(b, r.app.name);
+		html_raw(b, " to your health record?</h1><p class=\"lead\">It asks to read:</p>");
+		what_it_reads(b, &r);
+		html_raw(b, "<p>Log in to choose. Nothing is shared until you say yes.</p>"
+			    "<p><a class=\"button\" href=\"/\">Continue to medkeep</a></p>");
+		html_end(b);
+		respond_buf(res, 200, html_type, b);
+		return;
+	}
+	if (req->actor.role != ROLE_PATIENT || !req->actor.has_patient) {
+		web_error(req, res, 403, "Apps connect to a patient's own record: sign in with your "
+					 "patient account to connect one.");
+		return;
+	}
+	web_cookie(req, res, APP_PENDING_COOKIE, "", 0);
+	html_begin(b, "Connect an app", &req->actor, req->csrf);
+	html_raw(b, "<h1>Connect ");
+	html_text(b, r.app.name);
+	html_raw(b, " to your health record?</h1><p class=\"lead\">If you say yes, it can read, "
+		    "for the next hour:</p>");
+	what_it_reads(b, &r);
+	html_raw(b, "<p>It cannot change anything, and it cannot see anyone else's record. Every "
+		    "time it reads, your access log shows it. You can end its access at any time under "
+		    "<a href=\"/sessions\">Sessions</a>.</p><p class=\"meta\">It will send you back to ");
+	html_text(b, r.redirect_uri);
+	html_raw(b, "</p><form method=\"post\" action=\"/oauth/authorize\" class=\"card\">");
+	hidden(b, "csrf", req->csrf);
+	for (size_t i = 0; i < N_PARAMS; i++)
+		hidden(b, param_names[i], values[i]);
+	html_raw(b, "<button type=\"submit\" name=\"decision\" value=\"allow\">Yes, connect it</button> "
+		    "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">No</button>"
+		    "</form>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
+void web_app_consent(struct request *req, struct response *res)
+{
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	if (!web_form_accepted(req, res, fields, &n))
+		return;
+	const char *values[N_PARAMS];
+	for (size_t i = 0; i < N_PARAMS; i++)
+		values[i] = form_get(fields, n, param_names[i], NULL);
+	struct app_request r;
+	if (!checked(req, res, values, &r))
+		return;
+	const char *decision = form_get(fields, n, "decision", NULL);
+	if (decision == NULL || strcmp(decision, "allow") != 0) {
+		back_to_app(req, res, &r, "error", "access_denied");
+		return;
+	}
+	char code[TOKEN_B64_LEN + 1];
+	int rc = apps_consent(&req->actor, req->token, &r, code);
+	if (rc == APPS_BAD_CLIENT) {
+		web_error(req, res, 403, "Apps connect to a patient's own record: sign in with your "
+					 "patient account to connect one.");
+		return;
+	}
+	if (rc != APPS_OK) {
+		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
+		return;
+	}
+	back_to_app(req, res, &r, "code", code);
+}
+
+/* Where a pending app request waits for the patient to finish logging in: the start page
+ * calls this, and false means there is none. */
+bool web_app_resume(struct request *req, struct response *res)
+{
+	const char *cookie = request_header(req, "Cookie");
+	struct slice v;
+	if (cookie == NULL || cookie_find(cookie, strlen(cookie), APP_PENDING_COOKIE, &v) != 0 ||
+	    v.len == 0 || v.len > APP_PENDING_MAX)
+		return false;
+	for (size_t i = 0; i < v.len; i++)
+		if (!unreserved(v.ptr[i]) && v.ptr[i] != '%' && v.ptr[i] != '&' && v.ptr[i] != '=')
+			return false;
+	const char *to = arena_printf(&req->arena, "/oauth/authorize?%.*s", (int)v.len, v.ptr);
+	if (to == NULL)
+		return false;
+	web_cookie(req, res, APP_PENDING_COOKIE, "", 0);
+	respond_redirect(req, res, to);
+	return true;
+}
+
+/* --- the endpoints the app calls (JSON, no session, RFC 6749 5.1 and 5.2) --- */
+
+static void oauth_json(struct request *req, struct response *res, int status, json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (s == NULL) {
+		respond(res, 500, "application/json", "{\"error\":\"server_error\"}", 24);
+		return;
+	}
+	char *copy = arena_strdup(&req->arena, s);
+	free(s);
+	if (copy == NULL) {
+		respond(res, 500, "application/json", "{\"error\":\"server_error\"}", 24);
+		return;
+	}
+	response_header(res, "Pragma", "no-cache");
+	respond(res, status, "application/json", copy, strlen(copy));
+}
+
+static void oauth_error(struct request *req, struct response *res, int status, const char *error)
+{
+	oauth_json(req, res, status, json_pack("{s:s}", "error", error));
+}
+
+void web_app_token(struct request *req, struct response *res)
+{
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	if (web_parse_form(req, fields, &n) != 0) {
+		oauth_error(req, res, 400, "invalid_request");
+		return;
+	}
+	const char *grant = form_get(fields, n, "grant_type", NULL);
+	if (grant == NULL || strcmp(grant, "authorization_code") != 0) {
+		oauth_error(req, res, 400, "unsupported_grant_type");
+		return;
+	}
+	struct app_token t;
+	const char *error = NULL;
+	int rc = apps_exchange(form_get(fields, n, "code", NULL), form_get(fields, n, "client_id", NULL),
+			       form_get(fields, n, "redirect_uri", NULL),
+			       form_get(fields, n, "code_verifier", NULL), req->ip, &t, &error);
+	if (rc != APPS_OK) {
+		oauth_error(req, res, rc == APPS_BAD_REQUEST ? 400 : 500, error ? error : "server_error");
+		return;
+	}
+	struct buf scope;
+	buf_init(&scope, &req->arena, 1024);
+	apps_scope_string(t.scopes, &scope);
+	char patient[ID_HEX_LEN + 1];
+	id_hex(&t.patient, patient);
+	oauth_json(req, res, 200,
+		   json_pack("{s:s, s:s, s:I, s:s?, s:s}", "access_token", t.access_token, "token_type",
+			     "Bearer", "expires_in", (json_int_t)t.expires_in, "scope", buf_cstr(&scope),
+			     "patient", patient));
+	wipe(t.access_token, sizeof(t.access_token));
+}
+
+void web_app_revoke(struct request *req, struct response *res)
+{
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	if (web_parse_form(req, fields, &n) != 0) {
+		oauth_error(req, res, 400, "invalid_request");
+		return;
+	}
+	if (apps_revoke(form_get(fields, n, "token", NULL), req->ip) != APPS_OK) {
+		oauth_error(req, res, 500, "server_error");
+		return;
+	}
+	respond(res, 200, "application/json", "{}", 2);
+}
+
+/* SMART App Launch discovery (its section 2.4): where an app finds the endpoints above. */
+void web_smart_configuration(struct request *req, struct response *res)
+{
+	const char *origin = request_origin(req);
+	if (origin == NULL) {
+		oauth_error(req, res, 500, "server_error");
+		return;
+	}
+	json_t *scopes = json_pack("[s, s]", "launch/patient", "patient/*.read");
+	struct buf all;
+	buf_init(&all, &req->arena, 1024);
+	apps_scope_string(APP_SCOPE_ALL, &all);
+	const char *s = buf_cstr(&all);
+	/* "launch/patient patient/Patient.read ...": every name after the first. */
+	for (const char *at = s ? strchr(s, ' ') : NULL; at; at = strchr(at + 1, ' ')) {
+		size_t n = strcspn(at + 1, " ");
+		json_array_append_new(scopes, json_stringn(at + 1, n));
+	}
+	oauth_json(req, res, 200,
+		   json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:[s], s:[s], s:o,"
+			     " s:[s, s, s, s, s]}",
+			     "authorization_endpoint", arena_printf(&req->arena, "%s/oauth/authorize", origin),
+			     "token_endpoint", arena_printf(&req->arena, "%s/oauth/token", origin),
+			     "revocation_endpoint", arena_printf(&req->arena, "%s/oauth/revoke", origin),
+			     "grant_types_supported", "authorization_code", "response_types_supported", "code",
+			     "code_challenge_methods_supported", "S256",
+			     "token_endpoint_auth_methods_supported", "none", "scopes_supported", scopes,
+			     "capabilities", "launch-standalone", "client-public",
+			     "context-standalone-patient", "permission-patient", "permission-v1"));
+}
