@@ -44,6 +44,10 @@ static const struct {
 	{"accesslog.read", NULL, "Looked at this access log"},
 	{"record.export", NULL, "Downloaded your whole record"},
 	{"notice.list", NULL, "Saw security notices"},
+	{"app.consent", NULL, "Connected an app to your record"},
+	{"app.token", NULL, "An app collected its access to your record"},
+	{"account.invite", NULL, "Invited you to the portal"},
+	{"account.register", NULL, "Made a portal account for your record"},
 };
 
 static const char *words_for(const char *action, const char *rtype)
@@ -66,6 +70,8 @@ const char *access_via_label(enum access_via v)
 		return "Staff";
 	case ACCESS_BREAK_GLASS:
 		return "Break-glass";
+	case ACCESS_APP:
+		return "An app you connected";
 	case ACCESS_OTHER:
 		break;
 	}
@@ -94,7 +100,8 @@ static int describe(const struct id *patient, const struct target *enrol, const 
 	snprintf(e->session, sizeof(e->session), "%s", r->session);
 	snprintf(e->actor, sizeof(e->actor), "%s", r->actor);
 	e->has_rid = id_parse(&e->rid, r->rid, strlen(r->rid)) == 0;
-	e->allowed = strcmp(r->outcome, AUDIT_ALLOW) == 0;
+	/* Access decisions say allow; account events (a consent, a registration) say ok. */
+	e->allowed = strcmp(r->outcome, AUDIT_ALLOW) == 0 || strcmp(r->outcome, AUDIT_OK) == 0;
 	const char *w = words_for(r->action, r->rtype);
 	e->what = w ? w : arena_strdup(ar, r->action);
 
@@ -115,7 +122,10 @@ static int describe(const struct id *patient, const struct target *enrol, const 
 	}
 	const struct store_actor_facts *f = c ? &c->facts : NULL;
 	e->role = f && f->exists ? f->role : ROLE_NONE;
-	if (f && f->exists && f->has_patient && id_eq(&f->patient, patient)) {
+	if (f && f->exists && f->has_patient && id_eq(&f->patient, patient) && strcmp(r->via, "app") == 0) {
+		e->via = ACCESS_APP;
+		e->who = "An app you connected";
+	} else if (f && f->exists && f->has_patient && id_eq(&f->patient, patient)) {
 		e->via = ACCESS_SELF;
 		e->who = "You";
 	} else if (f && f->exists && f->role == ROLE_PATIENT) {

@@ -15,6 +15,7 @@ enum access_via {
 	ACCESS_STAFF,       /* staff of a practice the patient is enrolled with */
 	ACCESS_BREAK_GLASS, /* staff of a practice the patient is not enrolled with: the gate
 			     * lets staff reach such a record only by break-glass */
+	ACCESS_APP,         /* an app the patient connected, reading for them */
 	ACCESS_OTHER,       /* any other account (its attempts were refused) */
 };
 

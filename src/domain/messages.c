@@ -215,7 +215,9 @@ int message_thread_read(const struct actor *a, const struct id *thread, struct a
 		if (domain_audit(a, ACTION_MESSAGE_READ, &t.patient, rtype_message, &msgs[i].id,
 				 AUDIT_ALLOW, 0) != 0)
 			return DOMAIN_ERROR;
-	if (out->unread > 0 && store_thread_mark_read(&g, thread, g.via == VIA_STAFF) != STORE_OK)
+	/* An app reading for the patient has not shown them the messages: they stay unread. */
+	if (out->unread > 0 && g.via != VIA_APP &&
+	    store_thread_mark_read(&g, thread, g.via == VIA_STAFF) != STORE_OK)
 		log_warn("component=messages event=mark-read-failed");
 	return DOMAIN_OK;
 }

@@ -48,6 +48,7 @@ enum grant_via {
 	VIA_PROXY,     /* a proxy (parent, carer) acting for the patient within a grant's scopes */
 	VIA_STAFF,     /* staff of a practice where the patient is enrolled */
 	VIA_LOCAL,     /* a command-line tool run by the operator */
+	VIA_APP,       /* an app the patient connected, reading their own record for them */
 };
 
 struct grant {

@@ -113,7 +113,7 @@ unsigned policy_proxy_scope_for(enum action action)
  * does nothing else: no writes, no access log, no export, no records held as a proxy. */
 static bool app_may(const struct actor *a, enum action action, enum grant_via via)
 {
-	if (via != VIA_SELF)
+	if (via != VIA_APP)
 		return false;
 	switch (action) {
 	case ACTION_PATIENT_READ:
@@ -145,7 +145,7 @@ static bool role_may(const struct actor *a, enum action action, const struct tar
 		return false;
 	switch (a->role) {
 	case ROLE_PATIENT:
-		if (*via == VIA_SELF)
+		if (*via == VIA_SELF || *via == VIA_APP)
 			return patient_may_own(action);
 		/* A proxy: only within the scopes of a live grant from this patient. */
 		return (t->proxy_scopes & policy_proxy_scope_for(action)) != 0;
@@ -253,7 +253,8 @@ enum grant_via policy_via(const struct actor *a, const struct id *patient)
 {
 	if (a->role != ROLE_PATIENT)
 		return VIA_STAFF;
-	return a->has_patient && patient != NULL && id_eq(&a->patient, patient) ? VIA_SELF : VIA_PROXY;
+	bool own = a->has_patient && patient != NULL && id_eq(&a->patient, patient);
+	return own ? (a->app ? VIA_APP : VIA_SELF) : VIA_PROXY;
 }
 
 const char *grant_via_name(enum grant_via via)
@@ -267,6 +268,8 @@ const char *grant_via_name(enum grant_via via)
 		return "staff";
 	case VIA_LOCAL:
 		return "local";
+	case VIA_APP:
+		return "app";
 	}
 	return "";
 }
@@ -316,7 +319,7 @@ bool policy_thread_in_reach(const struct actor *actor, const struct grant *g,
 {
 	if (actor == NULL || g == NULL || thread_practice == NULL)
 		return false;
-	if (g->via == VIA_SELF || g->via == VIA_PROXY)
+	if (g->via == VIA_SELF || g->via == VIA_PROXY || g->via == VIA_APP)
 		return actor->role == ROLE_PATIENT;
 	if (g->via == VIA_STAFF)
 		return actor->has_practice && id_eq(&actor->practice, thread_practice);

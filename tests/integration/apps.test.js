@@ -128,7 +128,18 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     // The trail: the consent, the token, and each read under the app's own session.
     const session = sqlite(srv.dir, `SELECT lower(hex(id)) FROM session WHERE client_id = x'${client.client_id}' ORDER BY created DESC LIMIT 1`);
     assert.match(sqlite(srv.dir, `SELECT group_concat(action || ':' || outcome) FROM audit WHERE actor = '${patient.session.account}' AND action LIKE 'app.%'`), /app\.consent:ok.*app\.token:ok/);
-    assert.ok(Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE session = '${session}' AND outcome = 'allow'`)) >= 4);
+    assert.ok(Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE session = '${session}' AND outcome = 'allow' AND via = 'app'`)) >= 4);
+    // The patient's access log says it was the app, not them.
+    assert.match((await patient.get('/access-log')).text, /An app you connected/);
+  });
+
+  it('reading messages for the patient leaves them unread', async () => {
+    const t = await connect(patient, { scope: 'launch/patient patient/Communication.read' });
+    sqlite(srv.dir, `UPDATE message_thread SET patient_unread = 1 WHERE patient_id = x'${t.patient}'`);
+    const threads = await (await bearer(t.access_token, `Communication?patient=${t.patient}`)).json();
+    assert.ok(threads.entry.length > 0);
+    for (const e of threads.entry) assert.equal((await bearer(t.access_token, `Communication/${e.resource.id}`)).status, 200);
+    assert.equal(sqlite(srv.dir, `SELECT min(patient_unread) FROM message_thread WHERE patient_id = x'${t.patient}'`), '1');
   });
 
   it('reads only what the patient let it read', async () => {

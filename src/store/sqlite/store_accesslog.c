@@ -8,11 +8,11 @@
 
 /* The partial index audit_by_patient (patient != '-') serves both, newest first. */
 static const char sql_accesslog[] =
-	"SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid, outcome, bytes, prev, hash"
-	" FROM audit WHERE patient = ?1 AND patient != '-' AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
+	"SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid, outcome, bytes, prev, hash,"
+	" via FROM audit WHERE patient = ?1 AND patient != '-' AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
 static const char sql_accesslog_others[] =
-	"SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid, outcome, bytes, prev, hash"
-	" FROM audit WHERE patient = ?1 AND patient != '-' AND seq < ?2 AND actor != ?4"
+	"SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid, outcome, bytes, prev, hash,"
+	" via FROM audit WHERE patient = ?1 AND patient != '-' AND seq < ?2 AND actor != ?4"
 	" ORDER BY seq DESC LIMIT ?3";
 static const char sql_actor_facts[] =
 	"SELECT role, practice_id, patient_id, EXISTS (SELECT 1 FROM proxy_grant"
