@@ -289,11 +289,36 @@ int apps_revoke(const char *token, const char *ip)
 	return auth_audit(&who, "app.revoke", NULL, AUDIT_OK, ip) == 0 ? APPS_OK : APPS_ERROR;
 }
 
+int apps_redirect_origin(const char *redirect_uri, char out[APP_REDIRECT_MAX + 1])
+{
+	const char *sep = strstr(redirect_uri, "://");
+	if (sep == NULL || (sep - redirect_uri != 4 && sep - redirect_uri != 5))
+		return -1;
+	size_t scheme = (size_t)(sep - redirect_uri);
+	if (memcmp(redirect_uri, scheme == 5 ? "https" : "http", scheme) != 0)
+		return -1;
+	const char *host = sep + 3;
+	size_t n = strcspn(host, "/?");
+	if (n == 0)
+		return -1;
+	/* Only what a host and port are made of: this goes into a header (the CSP). */
+	for (size_t i = 0; i < n; i++) {
+		char c = host[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+			return -1;
+	}
+	snprintf(out, APP_REDIRECT_MAX + 1, "%.*s", (int)(scheme + 3 + n), redirect_uri);
+	return 0;
+}
+
 /* A redirect URI an app may register: https, or http to this machine for an app running on
- * it (RFC 8252 7.3); no fragment, nothing unprintable. */
+ * it (RFC 8252 7.3); a plain host and port, no fragment, nothing unprintable. */
 static bool redirect_ok(const char *u)
 {
-	if (u == NULL || !printable(u, APP_REDIRECT_MAX) || strchr(u, '#') != NULL)
+	char origin[APP_REDIRECT_MAX + 1];
+	if (u == NULL || !printable(u, APP_REDIRECT_MAX) || strchr(u, '#') != NULL ||
+	    apps_redirect_origin(u, origin) != 0)
 		return false;
 	if (strncmp(u, "https://", 8) == 0)
 		return strlen(u) > 8 && u[8] != '/';

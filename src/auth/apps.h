@@ -68,6 +68,9 @@ int apps_exchange(const char *code, const char *client_id, const char *redirect_
 /* RFC 7009: end an app's access token (anything else is ignored). */
 int apps_revoke(const char *token, const char *ip);
 
+/* The origin (scheme://host[:port]) of a registered redirect URI; -1 if it has none. */
+int apps_redirect_origin(const char *redirect_uri, char out[APP_REDIRECT_MAX + 1]);
+
 /* The operator's register (command line). */
 int apps_register(const char *name, const char *redirect_uri, struct store_app *out, const char **why);
 int apps_remove(const char *client_id);

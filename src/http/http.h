@@ -53,6 +53,9 @@ struct response {
 	const void *body;
 	size_t body_len;
 	enum csp_kind csp;
+	/* An origin ("https://app.example") the page's forms may also end up at: a browser holds
+	 * a form's redirect to form-action too (an app's consent page sends the patient back). */
+	const char *form_target;
 	bool cacheable; /* static assets only; everything else is no-store */
 	size_t n_headers;
 	const char *headers[RESPONSE_MAX_HEADERS][2];

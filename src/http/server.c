@@ -149,6 +149,9 @@ bool request_csrf_ok(struct request *req, const char *form_value)
 static const char csp_page[] =
 	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
 	"frame-ancestors 'none'; base-uri 'none'";
+static const char csp_page_with_target[] =
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self' %s; "
+	"frame-ancestors 'none'; base-uri 'none'";
 static const char csp_download[] = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
 static enum MHD_Result send_response(struct request *req, struct response *res)
@@ -159,8 +162,14 @@ static enum MHD_Result send_response(struct request *req, struct response *res)
 		return MHD_NO;
 	if (res->content_type)
 		MHD_add_response_header(r, "Content-Type", res->content_type);
-	MHD_add_response_header(r, "Content-Security-Policy",
-				res->csp == CSP_DOWNLOAD ? csp_download : csp_page);
+	const char *csp = res->csp == CSP_DOWNLOAD ? csp_download : csp_page;
+	if (res->csp == CSP_PAGE && res->form_target)
+		csp = arena_printf(&req->arena, csp_page_with_target, res->form_target);
+	if (csp == NULL) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");

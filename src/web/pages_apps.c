@@ -175,6 +175,9 @@ void web_app_authorize(struct request *req, struct response *res)
 		return;
 	}
 	web_cookie(req, res, APP_PENDING_COOKIE, "", 0);
+	char origin[APP_REDIRECT_MAX + 1];
+	if (apps_redirect_origin(r.redirect_uri, origin) == 0)
+		res->form_target = arena_strdup(&req->arena, origin);
 	html_begin(b, "Connect an app", &req->actor, req->csrf);
 	html_raw(b, "<h1>Connect ");
 	html_text(b, r.app.name);

@@ -159,6 +159,9 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     assert.match(page.text, /Your medications/);
     assert.doesNotMatch(page.text, /lab results/);
     assert.match(page.text, /127\.0\.0\.1:8765\/callback/);
+    // The browser holds the form's redirect to form-action: the app's origin, and only here.
+    assert.match(page.headers.get('content-security-policy'), /form-action 'self' http:\/\/127\.0\.0\.1:8765;/);
+    assert.match((await patient.get('/documents')).headers.get('content-security-policy'), /form-action 'self';/);
   });
 
   it('a code works once, with its own verifier, for its own app and address, within a minute', async () => {
@@ -282,7 +285,7 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     assert.equal((await patient.get((await request()).path)).status, 400);
     assert.doesNotMatch(run(['apps', 'list', '--data', srv.dir]).stdout, /Heart Diary/);
     // Registration refuses what would make the portal an open redirector.
-    for (const uri of ['http://attacker.example/cb', 'https://x.example/cb#frag', 'javascript:alert(1)', 'https:///x']) {
+    for (const uri of ['http://attacker.example/cb', 'https://x.example/cb#frag', 'javascript:alert(1)', 'https:///x', 'https://a.example;script-src*/cb', 'https://a b/cb']) {
       assert.equal(run(['apps', 'add', '--data', srv.dir, '--name', 'Bad', '--redirect-uri', uri]).code, 2, uri);
     }
   });
