@@ -98,7 +98,7 @@ void fhir_metadata(struct request *req, struct response *res)
 		"resourceType", "CapabilityStatement", "status", "active", "date", date, "kind",
 		"instance", "software", "name", "medkeep", "version", "0.1.0", "implementation",
 		"description", "medkeep patient portal", "url", fhir_base_url(req), "fhirVersion", "4.0.1",
-		"format", "json", "rest", "mode", "server", "security", "cors", 0, "description",
+		"format", "json", "rest", "mode", "server", "security", "cors", 1, "description",
 		"A session cookie from POST /login, or an app's bearer token (SMART App Launch, "
 		"standalone patient launch: .well-known/smart-configuration; reads of the patient's "
 		"own record only). Every interaction passes one authorization gate; resources "

@@ -30,6 +30,8 @@ struct request {
 	char ip[ACTOR_IP_MAX];
 	bool authenticated;
 	bool bearer; /* by an app's access token (Authorization: Bearer), FHIR routes only */
+	bool options; /* an OPTIONS request (a CORS preflight, when it asks for a method) */
+	bool cross_origin; /* answers carry Access-Control-Allow-Origin (route_cross_origin) */
 	struct actor actor;
 	char csrf[TOKEN_B64_LEN + 1];
 	char token[SESSION_TOKEN_B64_LEN + 1];
@@ -130,6 +132,11 @@ const struct route *route_match(enum method m, const char *path, struct slice *p
 /* The methods some route answers at this path, as an Allow header value ("GET, HEAD",
  * "POST", "GET, HEAD, POST"); NULL when no route has the path. */
 const char *route_allow(const char *path);
+/* Whether apps may call a route from their own origin (CORS): the FHIR API, the token and
+ * revocation endpoints, discovery. */
+bool route_cross_origin(const struct route *r);
+/* The route a CORS preflight (OPTIONS) for this path asks about, or NULL when none takes it. */
+const struct route *route_preflight(const char *path, const char *method);
 /* Whether a path is clean enough to route: no dot segments, control bytes or backslashes. */
 bool path_is_clean(const char *path);
 

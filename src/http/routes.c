@@ -205,3 +205,20 @@ const char *route_allow(const char *path)
 	}
 	return get && post ? "GET, HEAD, POST" : get ? "GET, HEAD" : post ? "POST" : NULL;
 }
+
+bool route_cross_origin(const struct route *r)
+{
+	return r->kind == KIND_FHIR || r->handler == web_app_token || r->handler == web_app_revoke ||
+	       r->handler == web_smart_configuration;
+}
+
+const struct route *route_preflight(const char *path, const char *method)
+{
+	enum method m = method == NULL ? METHOD_OTHER
+			: strcmp(method, "GET") == 0 ? METHOD_GET
+			: strcmp(method, "POST") == 0 ? METHOD_POST
+						       : METHOD_OTHER;
+	struct slice params[ROUTE_MAX_PARAMS];
+	const struct route *r = m == METHOD_OTHER ? NULL : route_match(m, path, params);
+	return r && route_cross_origin(r) ? r : NULL;
+}

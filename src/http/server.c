@@ -180,6 +180,13 @@ static enum MHD_Result send_response(struct request *req, struct response *res)
 				res->cacheable ? "public, max-age=3600" : "no-store");
 	if (clients_use_tls)
 		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=63072000");
+	/* Apps in a browser call these from their own origin with a bearer token. Any origin, never
+	 * with credentials: the session cookie is SameSite=Strict and not sent across sites, and
+	 * a browser will not expose a credentialed answer to a wildcard. */
+	if (req->cross_origin) {
+		MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+		MHD_add_response_header(r, "Access-Control-Expose-Headers", "Location, WWW-Authenticate");
+	}
 	for (size_t i = 0; i < res->n_headers; i++)
 		MHD_add_response_header(r, res->headers[i][0], res->headers[i][1]);
 	enum MHD_Result rc = MHD_queue_response(req->conn, (unsigned)res->status, r);
@@ -319,6 +326,24 @@ static bool refuse_method(struct request *req, struct response *res)
 	return true;
 }
 
+/*
+ * A browser's CORS preflight (OPTIONS with Access-Control-Request-Method) for a route apps may
+ * call from their own origin: which method, and that the Authorization header may be sent.
+ */
+static bool answer_preflight(struct request *req, struct response *res)
+{
+	const char *asked = req->options ? request_header(req, "Access-Control-Request-Method") : NULL;
+	const struct route *r = asked ? route_preflight(req->path, asked) : NULL;
+	if (r == NULL)
+		return false;
+	req->cross_origin = true;
+	response_header(res, "Access-Control-Allow-Methods", r->method == METHOD_GET ? "GET, HEAD" : "POST");
+	response_header(res, "Access-Control-Allow-Headers", "Authorization, Content-Type, Accept");
+	response_header(res, "Access-Control-Max-Age", "600");
+	respond(res, 204, NULL, "", 0);
+	return true;
+}
+
 static void route_request(struct request *req, struct response *res)
 {
 #ifdef MEDKEEP_CHAOS
@@ -329,7 +354,7 @@ static void route_request(struct request *req, struct response *res)
 		return;
 	}
 	if (req->route == NULL) {
-		if (!refuse_method(req, res))
+		if (!answer_preflight(req, res) && !refuse_method(req, res))
 			error_for(req, res, 404, "Not found");
 		return;
 	}
@@ -539,6 +564,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		arena_init(&req->arena, LIMIT_ARENA_BYTES);
 		req->conn = conn;
 		req->method = parse_method(method);
+		req->options = strcmp(method, "OPTIONS") == 0;
 		req->path = arena_strdup(&req->arena, url);
 		if (req->path == NULL)
 			return MHD_NO;
@@ -546,6 +572,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				     ? route_match(req->method == METHOD_HEAD ? METHOD_GET : req->method,
 						   req->path, req->params)
 				     : NULL;
+		req->cross_origin = req->route && route_cross_origin(req->route);
 		size_t limit = body_limit(req->route);
 		buf_init(&req->body, &req->arena, limit);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");

@@ -3,7 +3,8 @@
 // swaps the code for a token with oauth4webapi and reads the patient's name over FHIR. The
 // portal's session cookie is SameSite=Strict, so the browser does not send it on the app's
 // cross-site link: this shows the pending request carries the patient through logging in (or
-// just through one click when they are signed in) to the question and back to the app. No CSP
+// just through one click when they are signed in) to the question and back to the app; and an
+// app with no back end swaps the code and reads from its own page, across origins (CORS). No CSP
 // violation, and axe finds no accessibility violation on the portal's pages of the flow.
 'use strict';
 const { describe, it, before, after } = require('node:test');
@@ -34,12 +35,28 @@ async function startApp(portal, oauth) {
     const redirect = `${app.base}/callback`;
     const insecure = { [oauth.allowInsecureRequests]: true };
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    if (url.pathname === '/start') {
+    if (url.pathname === '/spa-callback') {
+      // An app with no back end: the page itself swaps the code and reads, across origins.
+      const verifier = pending.get(url.searchParams.get('state')) || '';
+      res.end(`<!doctype html><title>Heart Diary</title><h1>Connecting</h1><script>
+        (async () => {
+          const q = new URLSearchParams(location.search);
+          const body = new URLSearchParams({ grant_type: 'authorization_code', code: q.get('code'),
+            client_id: ${JSON.stringify(app.spaClient)}, redirect_uri: location.origin + '/spa-callback', code_verifier: ${JSON.stringify(verifier)} });
+          const t = await fetch(${JSON.stringify(as.token_endpoint)}, { method: 'POST', body }).then((r) => r.json());
+          const me = await fetch(${JSON.stringify(`${portal}/fhir/R4/Patient/`)} + t.patient, { headers: { Authorization: 'Bearer ' + t.access_token } }).then((r) => r.json());
+          document.querySelector('h1').textContent = 'Connected in the browser: ' + me.name[0].family;
+        })().catch((e) => { document.querySelector('h1').textContent = 'Failed: ' + e; });
+      </script>`);
+      return;
+    }
+    if (url.pathname === '/start' || url.pathname === '/spa-start') {
+      const spa = url.pathname === '/spa-start';
       const verifier = oauth.generateRandomCodeVerifier();
       const state = oauth.generateRandomState();
       pending.set(state, verifier);
       const to = new URL(as.authorization_endpoint);
-      for (const [k, v] of Object.entries({ client_id: app.client, redirect_uri: redirect, response_type: 'code',
+      for (const [k, v] of Object.entries({ client_id: spa ? app.spaClient : app.client, redirect_uri: spa ? `${app.base}/spa-callback` : redirect, response_type: 'code',
         scope: 'launch/patient patient/Patient.read patient/Observation.read', state, aud: `${portal}/fhir/R4`,
         code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' })) to.searchParams.set(k, v);
       res.end(`<!doctype html><title>Heart Diary</title><a href="${to.href.replace(/&/g, '&amp;')}">Connect my health record</a>`);
@@ -72,6 +89,9 @@ describe('connecting an app in a browser', () => {
     const added = run(['apps', 'add', '--data', srv.dir, '--name', 'Heart Diary', '--redirect-uri', `${app.base}/callback`]);
     assert.equal(added.code, 0, added.stderr);
     app.client = added.stdout.match(/client_id ([0-9a-f]{32})/)[1];
+    const spa = run(['apps', 'add', '--data', srv.dir, '--name', 'Heart Diary Web', '--redirect-uri', `${app.base}/spa-callback`]);
+    assert.equal(spa.code, 0, spa.stderr);
+    app.spaClient = spa.stdout.match(/client_id ([0-9a-f]{32})/)[1];
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -140,6 +160,21 @@ describe('connecting an app in a browser', () => {
     // The patient sees the app among their sessions.
     await page.goto(`${portal}/sessions`);
     assert.match(await page.locator('main').textContent(), /App: Heart Diary/);
+    assert.deepEqual(violations, []);
+  });
+
+  it('an app that runs in the browser alone swaps the code and reads across origins (CORS)', async () => {
+    const { page, violations } = await pageWithChecks();
+    await page.goto(`${portal}/login`);
+    await logIn(page, 'patient1@demo.test');
+    await page.waitForURL(/\/documents$/);
+    await page.goto(`${app.base}/spa-start`);
+    await page.getByRole('link', { name: 'Connect my health record' }).click();
+    await page.getByRole('link', { name: 'Continue to medkeep' }).click();
+    await page.getByRole('button', { name: 'Yes, connect it' }).click();
+    await page.waitForURL(`${app.base}/spa-callback?*`);
+    await page.waitForFunction(() => !/^Connecting/.test(document.querySelector('h1').textContent));
+    assert.match(await page.getByRole('heading', { level: 1 }).textContent(), /^Connected in the browser: \S+/);
     assert.deepEqual(violations, []);
   });
 });

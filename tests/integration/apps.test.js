@@ -82,6 +82,7 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     const cap = (await patient.fhir('metadata')).json();
     const sec = cap.rest[0].security;
     assert.equal(sec.service[0].coding[0].code, 'SMART-on-FHIR');
+    assert.equal(sec.cors, true);
     const uris = Object.fromEntries(sec.extension[0].extension.map((e) => [e.url, e.valueUri]));
     assert.deepEqual(uris, { authorize: as.authorization_endpoint, token: as.token_endpoint, revoke: as.revocation_endpoint });
   });
@@ -272,6 +273,31 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     assert.equal((await bearer(t3.access_token, `Patient/${t3.patient}`)).status, 200);
     sqlite(srv.dir, 'UPDATE session SET created = created - 3601 WHERE client_id IS NOT NULL');
     assert.equal((await bearer(t3.access_token, `Patient/${t3.patient}`)).status, 401);
+  });
+
+  it('answers apps in a browser across origins (CORS), never with credentials', async () => {
+    const origin = { Origin: 'https://app.example' };
+    const preflight = (p, method) => fetch(`${srv.base}${p}`, { method: 'OPTIONS', headers: { ...origin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': 'authorization' } });
+    for (const [p, method, allow] of [['/fhir/R4/Patient/x', 'GET', 'GET, HEAD'], ['/oauth/token', 'POST', 'POST'], ['/oauth/revoke', 'POST', 'POST'], ['/fhir/R4/.well-known/smart-configuration', 'GET', 'GET, HEAD']]) {
+      const r = await preflight(p, method);
+      assert.equal(r.status, 204, p);
+      assert.equal(r.headers.get('access-control-allow-origin'), '*');
+      assert.equal(r.headers.get('access-control-allow-methods'), allow);
+      assert.match(r.headers.get('access-control-allow-headers'), /Authorization/);
+      assert.equal(r.headers.get('access-control-allow-credentials'), null);
+    }
+    // Pages, the session and the consent are not for other origins.
+    for (const [p, method] of [['/login', 'POST'], ['/oauth/authorize', 'POST'], ['/session', 'GET'], ['/documents', 'GET'], ['/fhir/R4/Patient/x', 'DELETE']]) {
+      const r = await preflight(p, method);
+      assert.notEqual(r.status, 204, p);
+      assert.equal(r.headers.get('access-control-allow-origin'), null, p);
+    }
+    const t = await connect(patient);
+    const read = await bearer(t.access_token, `Patient/${t.patient}`, { headers: origin });
+    assert.equal(read.headers.get('access-control-allow-origin'), '*');
+    assert.equal((await fetch(`${srv.base}/fhir/R4/Patient/${t.patient}`, { headers: origin })).headers.get('access-control-allow-origin'), '*');
+    assert.equal((await fetch(`${srv.base}/documents`, { headers: origin, redirect: 'manual' })).headers.get('access-control-allow-origin'), null);
+    assert.equal((await patient.get('/session', { headers: origin })).headers.get('access-control-allow-origin'), null);
   });
 
   it('removing the app ends its tokens and its codes', async () => {
