@@ -2,7 +2,8 @@
 // route that forgot to ask whose document it was. So this test does not list what to attack:
 // it crawls everything a patient (the owner) and their clinician can reach, pages and FHIR,
 // and replays every link and form they found with other actors' sessions: another patient, a
-// clinician of another practice, the practice admin, the operator and nobody. Each replay must
+// clinician of another practice, the practice admin, the operator, an app another patient
+// connected, and nobody. Each replay must
 // be answered exactly as the same request with the owner's ids swapped for random ones (not
 // yours = not found), must show nothing that names the owner, and must change nothing of theirs.
 // A route that neither crawl reaches and that is not listed below with its reason fails the
@@ -12,7 +13,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startServer, Client, sqlite, multipart, pdfWith, randomId } = require('./lib');
+const { startServer, Client, AppClient, appToken, sqlite, multipart, pdfWith, randomId } = require('./lib');
 
 // Routes that the owner's and clinician's pages do not lead to, and where each is attacked.
 const ELSEWHERE = {
@@ -210,6 +211,8 @@ describe('every route, every role, every other patient', () => {
       attackers[email] = c;
     }
     attackers.nobody = new Client(srv.base);
+    // An app that patient1 connected, holding a token for everything patient1 may let it read.
+    attackers['an app of patient1'] = new AppClient(srv.base, (await appToken(srv, attackers['patient1@demo.test'])).token);
   });
   after(async () => { await srv.stop(); });
 
@@ -259,7 +262,7 @@ describe('every route, every role, every other patient', () => {
         compared++;
       }
     }
-    assert.ok(compared >= 5 * 100);
+    assert.ok(compared >= 6 * 100);
   });
 
   it('pages without an id of the owner\'s show others nothing that names the owner', async () => {
@@ -295,7 +298,7 @@ describe('every route, every role, every other patient', () => {
         sent++;
       }
     }
-    assert.ok(sent >= 5 * 25 - 2);
+    assert.ok(sent >= 6 * 25 - 2);
     assert.equal(rows(), before1, 'the owner\'s rows changed');
     // The owner is still signed in, and their clinician too.
     assert.equal((await owner.get('/session')).json().account, owner.session.account);

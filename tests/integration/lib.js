@@ -325,6 +325,42 @@ function heldConnections(srv, remote) {
 
 function randomId() { return require('node:crypto').randomBytes(16).toString('hex'); }
 
+// An app's access token for the patient signed in as `c`, by the whole OAuth flow (register the
+// app, consent, exchange with a PKCE verifier): { token, patient, client }. tests/integration/
+// apps.test.js checks the flow itself with a real OAuth client; this is for tests that need a token.
+async function appToken(srv, c, scope = 'launch/patient patient/*.read') {
+  const crypto = require('node:crypto');
+  const redirect = 'http://127.0.0.1:9/callback';
+  const added = run(['apps', 'add', '--data', srv.dir, '--name', 'Test app', '--redirect-uri', redirect]);
+  if (added.code !== 0) throw new Error(`apps add failed: ${added.stderr}`);
+  const client = added.stdout.match(/client_id ([0-9a-f]{32})/)[1];
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const params = { client_id: client, redirect_uri: redirect, response_type: 'code', scope, state: 's',
+    code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', aud: `${srv.base}/fhir/R4` };
+  const page = await c.get(`/oauth/authorize?${new URLSearchParams(params)}`);
+  if (page.status !== 200) throw new Error(`authorize answered ${page.status}`);
+  const yes = await c.post('/oauth/authorize', { body: new URLSearchParams({ ...params, csrf: c.csrf, decision: 'allow' }).toString(),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false });
+  const code = new URL(yes.headers.get('location')).searchParams.get('code');
+  const r = await fetch(`${srv.base}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: client, redirect_uri: redirect, code_verifier: verifier }).toString() });
+  const t = await r.json();
+  if (!t.access_token) throw new Error(`token endpoint: ${JSON.stringify(t)}`);
+  return { token: t.access_token, patient: t.patient, client };
+}
+
+// A client that speaks as an app: its bearer token on every request, no cookie.
+class AppClient {
+  constructor(base, token) { this.base = base; this.token = token; this.csrf = null; }
+  async req(method, p, { body, headers = {} } = {}) {
+    const res = await fetch(this.base + p, { method, body, headers: { ...headers, Authorization: `Bearer ${this.token}` }, redirect: 'manual' });
+    const buf = Buffer.from(await res.arrayBuffer());
+    return { status: res.status, headers: res.headers, buf, text: buf.toString('utf8'), json() { return JSON.parse(buf.toString('utf8')); } };
+  }
+  get(p, opts) { return this.req('GET', p, opts); }
+  post(p, opts) { return this.req('POST', p, opts); }
+}
+
 // Every file in a directory tree, as buffers.
 function filesUnder(dir) {
   const out = [];
@@ -335,4 +371,4 @@ function filesUnder(dir) {
   return out;
 }
 
-module.exports = { children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };
+module.exports = { appToken, AppClient, children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };
