@@ -388,8 +388,13 @@ static void route_request(struct request *req, struct response *res)
 			respond_redirect(req, res, "/login");
 		} else {
 			error_for(req, res, 401, "Authentication required");
+			/* RFC 6750 3.1: a token that was sent and is no good (ended, revoked, never
+			 * ours) says so, so that an app knows to ask the patient again. */
 			if (req->route->kind == KIND_FHIR)
-				response_header(res, "WWW-Authenticate", "Bearer realm=\"medkeep\"");
+				response_header(res, "WWW-Authenticate",
+						request_header(req, "Authorization")
+							? "Bearer realm=\"medkeep\", error=\"invalid_token\""
+							: "Bearer realm=\"medkeep\"");
 		}
 		return;
 	}

@@ -125,7 +125,7 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     assert.equal((await bearer(patient.cookies.get('__Host-medkeep'), `Patient/${t.patient}`)).status, 401);
     const unauthenticated = await fetch(`${srv.base}/fhir/R4/Patient/${t.patient}`);
     assert.equal(unauthenticated.status, 401);
-    assert.match(unauthenticated.headers.get('www-authenticate'), /^Bearer /);
+    assert.equal(unauthenticated.headers.get('www-authenticate'), 'Bearer realm="medkeep"');
     // The trail: the consent, the token, and each read under the app's own session.
     const session = sqlite(srv.dir, `SELECT lower(hex(id)) FROM session WHERE client_id = x'${client.client_id}' ORDER BY created DESC LIMIT 1`);
     assert.match(sqlite(srv.dir, `SELECT group_concat(action || ':' || outcome) FROM audit WHERE actor = '${patient.session.account}' AND action LIKE 'app.%'`), /app\.consent:ok.*app\.token:ok/);
@@ -272,7 +272,9 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     const t3 = await connect(patient);
     assert.equal((await bearer(t3.access_token, `Patient/${t3.patient}`)).status, 200);
     sqlite(srv.dir, 'UPDATE session SET created = created - 3601 WHERE client_id IS NOT NULL');
-    assert.equal((await bearer(t3.access_token, `Patient/${t3.patient}`)).status, 401);
+    const expired = await bearer(t3.access_token, `Patient/${t3.patient}`);
+    assert.equal(expired.status, 401);
+    assert.equal(expired.headers.get('www-authenticate'), 'Bearer realm="medkeep", error="invalid_token"');
   });
 
   it('answers apps in a browser across origins (CORS), never with credentials', async () => {
