@@ -100,7 +100,8 @@ static bool checked(struct request *req, struct response *res, const char *value
 	struct app_params p;
 	params_from(values, &p);
 	const char *error = NULL;
-	const char *base = arena_printf(&req->arena, "%s/fhir/R4", request_origin(req));
+	const char *origin = request_origin(req);
+	const char *base = origin ? arena_printf(&req->arena, "%s/fhir/R4", origin) : NULL;
 	int rc = base ? apps_authorize_check(&p, base, r, &error) : APPS_ERROR;
 	if (rc == APPS_OK)
 		return true;
