@@ -31,10 +31,6 @@ void account_set_portal_url(const char *url)
 		snprintf(portal_url, sizeof(portal_url), "%.*s", (int)n, url);
 }
 
-static int64_t now_s(void)
-{
-	return (int64_t)time(NULL);
-}
 
 /* --- tokens --- */
 

@@ -26,10 +26,6 @@ static const struct {
 };
 #define N_PARTS (sizeof(parts) / sizeof(parts[0]))
 
-static int64_t now_s(void)
-{
-	return (int64_t)time(NULL);
-}
 
 /* One scope token ("patient/Observation.rs") as bits; 0 for anything not granted here. */
 static unsigned scope_bits(const char *s, size_t n)

@@ -54,10 +54,6 @@ int auth_normalise_email(const char *in, size_t n, char *out, size_t outsz)
 	return (ats == 1 && at > 0 && at < n - 1) ? 0 : -1;
 }
 
-static int64_t now_s(void)
-{
-	return (int64_t)time(NULL);
-}
 
 /* Throttle keys never carry the email itself: a keyed hash of it. */
 int auth_throttle_key(const char *email, char out[80])

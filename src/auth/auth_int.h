@@ -3,6 +3,14 @@
 #define MEDKEEP_AUTH_INT_H
 #include "auth/auth.h"
 
+#include <stdint.h>
+#include <time.h>
+
+static inline int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
 /* Replace the session of old_token by one for new_token, which the vault minted with mfa set
  * after a second factor (TOTP, recovery code or passkey) was checked. */
 int auth_replace_session(const char *old_token, const struct actor *a, const char *new_token,

@@ -72,8 +72,7 @@ void fhir_error(struct request *req, struct response *res, int status, const cha
 /* Base URL for fullUrl and Location. */
 const char *fhir_base_url(struct request *req)
 {
-	const char *origin = request_origin(req);
-	return origin ? arena_printf(&req->arena, "%s/fhir/R4", origin) : NULL;
+	return request_fhir_base(req);
 }
 
 void fhir_instant(int64_t t, char out[32])

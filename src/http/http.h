@@ -118,6 +118,8 @@ bool request_csrf_ok(struct request *req, const char *form_value);
 bool request_is_tls(void);
 /* "https://host:port" as the client addressed us (the Host header, anything odd cut off). */
 const char *request_origin(struct request *req);
+/* That origin with "/fhir/R4": the base of FHIR URLs, and an app's expected `aud`. */
+const char *request_fhir_base(struct request *req);
 /*
  * A handler that answers from another thread (a domain operation that returned
  * DOMAIN_PENDING) parks its request with request_defer before it hands the work over, fills
@@ -136,7 +138,7 @@ const char *route_allow(const char *path);
  * revocation endpoints, discovery. */
 bool route_cross_origin(const struct route *r);
 /* The route a CORS preflight (OPTIONS) for this path asks about, or NULL when none takes it. */
-const struct route *route_preflight(const char *path, const char *method);
+const struct route *route_preflight(const char *path, enum method m);
 /* Whether a path is clean enough to route: no dot segments, control bytes or backslashes. */
 bool path_is_clean(const char *path);
 

@@ -212,13 +212,9 @@ bool route_cross_origin(const struct route *r)
 	       r->handler == web_smart_configuration;
 }
 
-const struct route *route_preflight(const char *path, const char *method)
+const struct route *route_preflight(const char *path, enum method m)
 {
-	enum method m = method == NULL ? METHOD_OTHER
-			: strcmp(method, "GET") == 0 ? METHOD_GET
-			: strcmp(method, "POST") == 0 ? METHOD_POST
-						       : METHOD_OTHER;
 	struct slice params[ROUTE_MAX_PARAMS];
-	const struct route *r = m == METHOD_OTHER ? NULL : route_match(m, path, params);
+	const struct route *r = m == METHOD_GET || m == METHOD_POST ? route_match(m, path, params) : NULL;
 	return r && route_cross_origin(r) ? r : NULL;
 }

@@ -101,6 +101,12 @@ const char *request_origin(struct request *req)
 			    j ? clean : "localhost");
 }
 
+const char *request_fhir_base(struct request *req)
+{
+	const char *origin = request_origin(req);
+	return origin ? arena_printf(&req->arena, "%s/fhir/R4", origin) : NULL;
+}
+
 const char *request_query(struct request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -333,7 +339,7 @@ static bool refuse_method(struct request *req, struct response *res)
 static bool answer_preflight(struct request *req, struct response *res)
 {
 	const char *asked = req->options ? request_header(req, "Access-Control-Request-Method") : NULL;
-	const struct route *r = asked ? route_preflight(req->path, asked) : NULL;
+	const struct route *r = asked ? route_preflight(req->path, parse_method(asked)) : NULL;
 	if (r == NULL)
 		return false;
 	req->cross_origin = true;

@@ -295,15 +295,20 @@ void web_session_json(struct request *req, struct response *res)
 			      req->actor.has_patient ? json_string(pat) : json_null(), "record",
 			      req->actor.has_record ? json_string(rec) : json_null(), "csrf",
 			      req->csrf);
+	web_json(req, res, 200, o);
+}
+
+void web_json(struct request *req, struct response *res, int status, json_t *o)
+{
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
-	if (s == NULL) {
-		respond(res, 500, "application/json", "{}", 2);
+	char *copy = s ? arena_strdup(&req->arena, s) : NULL;
+	free(s);
+	if (copy == NULL) {
+		respond(res, 500, "application/json", "{\"error\":\"server_error\"}", 24);
 		return;
 	}
-	char *copy = arena_strdup(&req->arena, s);
-	free(s);
-	respond(res, 200, "application/json", copy, copy ? strlen(copy) : 0);
+	respond(res, status, "application/json", copy, strlen(copy));
 }
 
 static void document_rows(struct buf *b, const struct document_view *docs, size_t n)

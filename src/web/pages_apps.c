@@ -6,7 +6,6 @@
  * own while the patient logs in (or just continues), and the start page brings them back.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -100,8 +99,7 @@ static bool checked(struct request *req, struct response *res, const char *value
 	struct app_params p;
 	params_from(values, &p);
 	const char *error = NULL;
-	const char *origin = request_origin(req);
-	const char *base = origin ? arena_printf(&req->arena, "%s/fhir/R4", origin) : NULL;
+	const char *base = request_fhir_base(req);
 	int rc = base ? apps_authorize_check(&p, base, r, &error) : APPS_ERROR;
 	if (rc == APPS_OK)
 		return true;
@@ -255,20 +253,8 @@ bool web_app_resume(struct request *req, struct response *res)
 
 static void oauth_json(struct request *req, struct response *res, int status, json_t *o)
 {
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	if (s == NULL) {
-		respond(res, 500, "application/json", "{\"error\":\"server_error\"}", 24);
-		return;
-	}
-	char *copy = arena_strdup(&req->arena, s);
-	free(s);
-	if (copy == NULL) {
-		respond(res, 500, "application/json", "{\"error\":\"server_error\"}", 24);
-		return;
-	}
 	response_header(res, "Pragma", "no-cache");
-	respond(res, status, "application/json", copy, strlen(copy));
+	web_json(req, res, status, o);
 }
 
 static void oauth_error(struct request *req, struct response *res, int status, const char *error)

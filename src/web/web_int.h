@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "http/http.h"
 #include "http/parse.h"
 #include "util/buf.h"
@@ -20,6 +22,8 @@ void web_domain_refusal(struct request *req, struct response *res, int rc, const
 void web_format_date(int64_t t, char out[32]);
 /* "1.2 MB" and the like. */
 void web_format_size(int64_t n, char out[32]);
+/* Answer JSON o (stealing the reference); 500 with an OAuth-style error when it cannot. */
+void web_json(struct request *req, struct response *res, int status, json_t *o);
 /* Parse an application/x-www-form-urlencoded body: 0, -1 malformed, -2 wrong content type. */
 int web_parse_form(struct request *req, struct form_field *fields, size_t *n);
 /* Set (max_age > 0) or clear (0) a __Host- cookie with the portal's attributes. */

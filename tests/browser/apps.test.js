@@ -9,19 +9,11 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const http = require('node:http');
-const { chromium } = require('playwright-core');
 const { startServer, run, PASSWORD } = require('../integration/lib');
+const { launchChromium, watchedPage, axeClean } = require('./browser');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-async function axeClean(page) {
-  await page.evaluate(AXE);
-  const r = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] }));
-  assert.deepEqual(r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), []);
-}
 
 // The app: /start links to the portal's authorization endpoint; /callback exchanges the code
 // and shows whose record it reached.
@@ -92,26 +84,13 @@ describe('connecting an app in a browser', () => {
     const spa = run(['apps', 'add', '--data', srv.dir, '--name', 'Heart Diary Web', '--redirect-uri', `${app.base}/spa-callback`]);
     assert.equal(spa.code, 0, spa.stderr);
     app.spaClient = spa.stdout.match(/client_id ([0-9a-f]{32})/)[1];
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     if (browser) await browser.close();
     if (app) app.server.close();
     await srv.stop();
   });
-
-  async function pageWithChecks() {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
-    const page = await context.newPage();
-    const violations = [];
-    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
-    page.on('pageerror', (e) => violations.push(String(e)));
-    return { page, violations };
-  }
 
   async function logIn(page, email) {
     await page.getByLabel('Email').fill(email);
@@ -120,7 +99,7 @@ describe('connecting an app in a browser', () => {
   }
 
   it('a patient who is not signed in logs in, says yes, and the app reads their record', async () => {
-    const { page, violations } = await pageWithChecks();
+    const { page, violations } = await watchedPage(browser);
     await page.goto(`${app.base}/start`);
     await page.getByRole('link', { name: 'Connect my health record' }).click();
     await page.waitForURL(/\/oauth\/authorize/);
@@ -139,7 +118,7 @@ describe('connecting an app in a browser', () => {
   });
 
   it('a patient already signed in gets to the question in one click, and no is no', async () => {
-    const { page, violations } = await pageWithChecks();
+    const { page, violations } = await watchedPage(browser);
     await page.goto(`${portal}/login`);
     await logIn(page, 'patient2@demo.test');
     await page.waitForURL(/\/documents$/);
@@ -164,7 +143,7 @@ describe('connecting an app in a browser', () => {
   });
 
   it('an app that runs in the browser alone swaps the code and reads across origins (CORS)', async () => {
-    const { page, violations } = await pageWithChecks();
+    const { page, violations } = await watchedPage(browser);
     await page.goto(`${portal}/login`);
     await logIn(page, 'patient1@demo.test');
     await page.waitForURL(/\/documents$/);

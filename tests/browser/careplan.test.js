@@ -6,10 +6,9 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { chromium } = require('playwright-core');
 const { startServer, PASSWORD, totpSecret, nextCode } = require('../integration/lib');
+const { launchChromium, watchedPage } = require('./browser');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 // Run axe-core in the page (evaluated over the DevTools protocol, so the page's CSP, which
@@ -28,11 +27,7 @@ describe('medications and appointments in a browser', () => {
   let srv; let browser;
   before(async () => {
     srv = await startServer({ patients: 2 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     if (browser) await browser.close();
@@ -40,11 +35,7 @@ describe('medications and appointments in a browser', () => {
   });
 
   async function open(email) {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
-    const page = await context.newPage();
-    const violations = [];
-    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
-    page.on('pageerror', (e) => violations.push(String(e)));
+    const { context, page, violations } = await watchedPage(browser);
     const base = `http://localhost:${srv.port}`;
     await page.goto(`${base}/login`);
     await page.getByLabel('Email').fill(email);

@@ -5,12 +5,11 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { chromium } = require('playwright-core');
 const { startServer, totpSecret, PASSWORD } = require('../integration/lib');
 const { login } = require('../integration/account-helpers');
 const { startSink, linkPath } = require('../integration/smtp-sink');
+const { launchChromium, watchedPage } = require('./browser');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // axe-core is installed by whoever merges the accessibility checks; without it the pages are
 // still walked, only not audited.
 let AXE = null;
@@ -29,11 +28,7 @@ describe('account pages in a browser', () => {
   before(async () => {
     sink = await startSink();
     srv = await startServer({ patients: 1, config: `smtp.url = smtp://127.0.0.1:${sink.port}\nsmtp.from = noreply@demo.test\n` });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     if (browser) await browser.close();
@@ -42,11 +37,7 @@ describe('account pages in a browser', () => {
   });
 
   it('resets a forgotten password from the emailed link; each page accessible and phone-sized', async () => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
-    const page = await context.newPage();
-    const violations = [];
-    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
-    page.on('pageerror', (e) => violations.push(String(e)));
+    const { context, page, violations } = await watchedPage(browser);
     const base = `http://localhost:${srv.port}`;
     const check = async (what) => {
       assert.deepEqual(await axeViolations(page), [], what);

@@ -12,11 +12,9 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
 const { startServer, PASSWORD, totpSecret, nextCode, sqlite } = require('../integration/lib');
+const { launchChromium, watchedPage, axeClean } = require('./browser');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 // The same server behind another port: another origin for the browser (same RP id, so the
 // authenticator signs), which medkeep must refuse.
@@ -31,22 +29,13 @@ function proxy(port) {
   });
 }
 
-async function axeClean(page) {
-  await page.evaluate(AXE);
-  const r = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] }));
-  assert.deepEqual(r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), []);
-}
 
 describe('passkeys in a browser', () => {
   let srv; let browser; let other;
   before(async () => {
     srv = await startServer({ patients: 1 });
     other = await proxy(srv.port);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     if (browser) await browser.close();
@@ -56,11 +45,7 @@ describe('passkeys in a browser', () => {
 
   it('registers a passkey, signs in with it, and refuses another origin and a cloned authenticator', async () => {
     const email = 'clinician1@demo.test';
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
-    const page = await context.newPage();
-    const violations = [];
-    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
-    page.on('pageerror', (e) => violations.push(String(e)));
+    const { context, page, violations } = await watchedPage(browser);
     const posts = {};
     page.on('request', (r) => { if (r.method() === 'POST') posts[new URL(r.url()).pathname] = r.postData(); });
     const cdp = await context.newCDPSession(page);

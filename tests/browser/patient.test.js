@@ -6,21 +6,16 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
 const { startServer, PASSWORD, pdfWith } = require('../integration/lib');
+const { launchChromium, watchedPage } = require('./browser');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 describe('patient in a browser', () => {
   let srv; let browser; let tmp;
   before(async () => {
     srv = await startServer({ patients: 2 });
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-browser-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     if (browser) await browser.close();
@@ -29,11 +24,7 @@ describe('patient in a browser', () => {
   });
 
   it('logs in, opens and downloads a document, uploads one, logs out, with no CSP violation', async () => {
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 360, height: 740 } });
-    const page = await context.newPage();
-    const violations = [];
-    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
-    page.on('pageerror', (e) => violations.push(String(e)));
+    const { context, page, violations } = await watchedPage(browser, { acceptDownloads: true });
     // The base is localhost: browsers accept Secure (__Host-) cookies from it over plain HTTP.
     const base = `http://localhost:${srv.port}`;
 

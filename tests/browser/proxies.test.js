@@ -7,10 +7,9 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { authenticator } = require('otplib');
-const { chromium } = require('playwright-core');
 const { startServer, PASSWORD } = require('../integration/lib');
+const { launchChromium, watchedPage } = require('./browser');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 async function axeSerious(page) {
@@ -25,11 +24,7 @@ describe('family and carer access in a browser', () => {
   let srv; let browser;
   before(async () => {
     srv = await startServer({ patients: 3 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     if (browser) await browser.close();
@@ -37,11 +32,7 @@ describe('family and carer access in a browser', () => {
   });
 
   async function signedIn(email) {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
-    const page = await context.newPage();
-    const violations = [];
-    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
-    page.on('pageerror', (e) => violations.push(String(e)));
+    const { context, page, violations } = await watchedPage(browser);
     await page.goto(`http://localhost:${srv.port}/login`);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);

@@ -5,35 +5,21 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { chromium } = require('playwright-core');
 const { startServer, PASSWORD, totpSecret, nextCode } = require('../integration/lib');
+const { launchChromium, watchedPage } = require('./browser');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 describe('lab results in a browser', () => {
   let srv; let browser;
   before(async () => {
     srv = await startServer({ patients: 2 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     if (browser) await browser.close();
     await srv.stop();
   });
 
-  // A page that records CSP violations and script errors.
-  async function newPage() {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
-    const page = await context.newPage();
-    const violations = [];
-    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
-    page.on('pageerror', (e) => violations.push(String(e)));
-    return { context, page, violations };
-  }
 
   async function login(page, email) {
     await page.goto(`http://localhost:${srv.port}/login`);
@@ -50,7 +36,7 @@ describe('lab results in a browser', () => {
   const fitsPhone = (page) => page.evaluate(() => document.documentElement.scrollWidth <= 360);
 
   it('a patient opens a result and sees each value drawn against its range, and a trend', async () => {
-    const { context, page, violations } = await newPage();
+    const { context, page, violations } = await watchedPage(browser);
     await login(page, 'patient1@demo.test');
     await page.getByRole('link', { name: 'My results' }).click();
     await page.waitForURL(/\/results$/);
@@ -82,7 +68,7 @@ describe('lab results in a browser', () => {
   });
 
   it('a clinician releases a held result with a comment, and the patient then sees it', async () => {
-    const { context, page, violations } = await newPage();
+    const { context, page, violations } = await watchedPage(browser);
     await login(page, 'clinician1@demo.test');
     await page.getByRole('link', { name: 'Results inbox' }).click();
     await page.waitForURL(/\/results\/inbox$/);
@@ -105,7 +91,7 @@ describe('lab results in a browser', () => {
 
     // The patient whose result it was now sees it, with the comment.
     const names = { 'patient1@demo.test': null, 'patient2@demo.test': null };
-    const patient = await newPage();
+    const patient = await watchedPage(browser);
     for (const email of Object.keys(names)) {
       await login(patient.page, email);
       const r = await patient.page.goto(resultUrl);

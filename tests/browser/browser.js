@@ -1,0 +1,39 @@
+// What the browser suites share: Debian's Chromium, headless, and a phone-sized page that
+// records Content-Security-Policy violations and script errors.
+'use strict';
+const fs = require('node:fs');
+const assert = require('node:assert/strict');
+const { chromium } = require('playwright-core');
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+function launchChromium() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// A new context at 360 x 740 (more options may be given) and its page; `violations` collects
+// CSP refusals and uncaught script errors, for the test to assert empty.
+async function watchedPage(browser, options = {}) {
+  const context = await browser.newContext({ ...options, viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  const violations = [];
+  page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
+  page.on('pageerror', (e) => violations.push(String(e)));
+  return { context, page, violations };
+}
+
+let AXE = null;
+// axe-core run in the page through DevTools (a script tag would be refused by the CSP): no
+// violation of WCAG 2 A, AA or axe's best practices.
+async function axeClean(page) {
+  AXE = AXE || fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(AXE);
+  const r = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] }));
+  assert.deepEqual(r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), []);
+}
+
+module.exports = { launchChromium, watchedPage, axeClean };
