@@ -30,7 +30,7 @@ JOBS=2 # the build machines have two cores
 
 PKGS=(libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode libcurl libcbor)
 PKG_CFLAGS=$(pkg-config --cflags "${PKGS[@]}")
-PKG_LIBS="$(pkg-config --libs "${PKGS[@]}") -lpthread"
+PKG_LIBS="$(pkg-config --libs "${PKGS[@]}") -lpthread -lm"
 WARN="-Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes
       -Wsign-compare -Wvla -Werror"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"

@@ -103,7 +103,9 @@
 #define LIMIT_MESSAGE_SUBJECT 150u
 #define LIMIT_MESSAGE_BODY 5000u
 #define LIMIT_MESSAGE_ATTACHMENT_BYTES (10u * 1024u * 1024u)
-#define LIMIT_INBOX_THREADS 50u
+/* 25: with the repeat queue's 25, a morning's two queues open at most 50 patients' content at
+ * once, well inside a clinician's burst allowance (breaker.clinician.burst, 80). */
+#define LIMIT_INBOX_THREADS 25u
 
 /* A patient's access log: audit records read per page (runs of the same access are folded
  * into one line, so a page shows fewer lines than this). */

@@ -311,6 +311,11 @@ int auth_session(const char *token, size_t n, const char *ip, bool bearer, struc
 		out->has_record = true;
 		out->record = ses.record;
 	}
+	/* The menu offers only what the grant covers (the gate decides again on each access). */
+	out->record_scopes = SCOPE_ALL;
+	if (out->has_record && !(out->has_patient && id_eq(&out->record, &out->patient)) &&
+	    store_proxy_scopes(&out->account, &out->record, now, &out->record_scopes) != STORE_OK)
+		out->record_scopes = 0;
 	/* A session is replaced each time a second factor is given, so its start is the time of
 	 * the last factor. */
 	out->factor_at = ses.mfa ? ses.created : 0;

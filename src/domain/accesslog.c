@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "limits.h"
 #include "store/accesslog.h"
+#include "vault/vault.h"
 
 static const struct {
 	const char *action;
@@ -180,6 +181,11 @@ int accesslog_read(const struct actor *a, const struct id *patient, int64_t befo
 	for (size_t i = 0; i < count; i++)
 		if (describe(patient, &enrol, &rows[i], cache, &n_cache, ar, &(*out)[i]) != DOMAIN_OK)
 			return DOMAIN_ERROR;
+	/* Who looked at a record, and when, is part of it: the breaker counts it like any other
+	 * read (the log is not sealed with the patient's key, so the vault is told). */
+	int vrc = vault_report_read(a->token, patient, (int64_t)(count * sizeof(rows[0])));
+	if (vrc != VAULT_OK)
+		return domain_vault_failed(a, vrc);
 	/* Reading the log is an access like any other: on record before the page leaves. */
 	if (domain_audit(a, ACTION_ACCESS_LOG_READ, patient, "AuditEvent", NULL, AUDIT_ALLOW, 0) != 0)
 		return DOMAIN_ERROR;

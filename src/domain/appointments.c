@@ -143,7 +143,8 @@ int slot_read(const struct actor *a, const struct id *slot, struct arena *ar, st
 		if (practice_audit(a, "slot.read", found == STORE_OK ? AUDIT_DENY : AUDIT_NOT_FOUND,
 				   slot) != DOMAIN_OK)
 			return DOMAIN_ERROR;
-		return vault_report_miss(a->token) == VAULT_TRIPPED ? domain_tripped(a)
+		int v = vault_report_miss(a->token);
+		return v == VAULT_TRIPPED || v == VAULT_APP_STOPPED ? domain_vault_failed(a, v)
 								    : DOMAIN_NOT_FOUND;
 	}
 	if (practice_audit(a, "slot.read", AUDIT_ALLOW, slot) != DOMAIN_OK)
@@ -229,6 +230,12 @@ static int appointment_open(const struct actor *a, const struct grant *g,
 			return rc;
 		v->reason = careplan_str(o, "reason", ar);
 		json_decref(o);
+	} else {
+		/* No sealed reason to open, but when and with whom is still this patient's
+		 * record: the breaker counts it like any other read. */
+		int vrc = vault_report_read(a->token, &r->patient, (int64_t)sizeof(*r));
+		if (vrc != VAULT_OK)
+			return domain_vault_failed(a, vrc);
 	}
 	return DOMAIN_OK;
 }
@@ -441,7 +448,10 @@ int day_list(const struct actor *a, int64_t day_start, struct arena *ar, struct 
 			continue;
 		/* Each booked patient through the gate: a patient who left the practice stays
 		 * booked but unnamed here. */
-		int rc = patient_read(a, &rows[i].patient, ar, &it->patient);
+		int rc = domain_row_in_reach(a, ACTION_APPOINTMENT_LIST, &rows[i].patient,
+					     rtype_appt, &rows[i].appointment);
+		if (rc == DOMAIN_OK)
+			rc = patient_read(a, &rows[i].patient, ar, &it->patient);
 		if (rc == DOMAIN_OK)
 			rc = appointment_read(a, &rows[i].appointment, now, ar, &it->appointment);
 		if (rc == DOMAIN_ERROR || rc == DOMAIN_TRIPPED)

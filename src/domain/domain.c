@@ -93,10 +93,27 @@ int domain_tripped(const struct actor *a)
 	return DOMAIN_TRIPPED;
 }
 
+/*
+ * The breaker stopped this app's token (its own not-found answers), not the patient it acts
+ * for: end that token alone and put it on record. The patient and their other apps go on.
+ */
+static int app_stopped(const struct actor *a)
+{
+	store_session_revoke_id(&a->account, &a->session);
+	struct audit_event e = {.actor = a, .action = "breaker.app_stop", .outcome = AUDIT_DENY};
+	if (audit_append(&e) != 0)
+		return DOMAIN_ERROR;
+	return DOMAIN_TRIPPED;
+}
+
 /* Map a vault refusal onto the domain's answer. */
 int domain_vault_failed(const struct actor *a, int vrc)
 {
-	return vrc == VAULT_TRIPPED ? domain_tripped(a) : DOMAIN_ERROR;
+	if (vrc == VAULT_TRIPPED)
+		return domain_tripped(a);
+	if (vrc == VAULT_APP_STOPPED)
+		return app_stopped(a);
+	return DOMAIN_ERROR;
 }
 
 /* The patient's key was destroyed (crypto-shredded): nothing can be served. Audited, and not
@@ -115,8 +132,9 @@ int domain_miss(const struct actor *a, enum action action, const struct id *pati
 {
 	if (domain_audit(a, action, patient, rtype, rid, outcome, 0) != 0)
 		return DOMAIN_ERROR;
-	if (vault_report_miss(a->token) == VAULT_TRIPPED)
-		return domain_tripped(a);
+	int v = vault_report_miss(a->token);
+	if (v == VAULT_TRIPPED || v == VAULT_APP_STOPPED)
+		return domain_vault_failed(a, v);
 	return DOMAIN_NOT_FOUND;
 }
 
@@ -136,11 +154,32 @@ int domain_gate_target(const struct actor *a, enum action action, struct target 
 		    STORE_ERROR)
 		return DOMAIN_ERROR;
 	if (policy_decide(a, action, t, g) != 0) {
+		if (policy_outside_scope(a, action, t)) {
+			/* It knows the record; its scopes leave this out. Audited, not a miss. */
+			if (domain_audit(a, action, patient, rtype, rid, AUDIT_DENY, 0) != 0)
+				return DOMAIN_ERROR;
+			return DOMAIN_OUT_OF_SCOPE;
+		}
 		/* Missing and foreign look the same to the caller; the audit tells them apart
 		 * only by the patient column, which is "-" when no such patient exists. */
 		return domain_miss(a, action, t->exists ? patient : NULL, rtype, rid, AUDIT_DENY);
 	}
 	return DOMAIN_OK;
+}
+
+int domain_row_in_reach(const struct actor *a, enum action action, const struct id *patient,
+			const char *rtype, const struct id *rid)
+{
+	struct target t;
+	struct grant g;
+	if (store_patient_target(patient, &t) == STORE_ERROR)
+		return DOMAIN_ERROR;
+	t.proxy_scopes = 0;
+	if (policy_decide(a, action, &t, &g) == 0)
+		return DOMAIN_OK;
+	if (domain_audit(a, action, t.exists ? patient : NULL, rtype, rid, AUDIT_DENY, 0) != 0)
+		return DOMAIN_ERROR;
+	return DOMAIN_NOT_FOUND;
 }
 
 int domain_gate(const struct actor *a, enum action action, const struct id *patient,

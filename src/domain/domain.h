@@ -28,6 +28,8 @@ enum domain_rc {
 	DOMAIN_STEP_UP,     /* allowed, but only with a fresh second factor (policy_factor_fresh):
 			     * pages send the user to /step-up, FHIR answers 401 */
 	DOMAIN_PENDING,     /* allowed so far; the answer comes later, through a callback */
+	DOMAIN_OUT_OF_SCOPE, /* the actor reaches this record, but its scopes (an app's, a
+			      * proxy's grant) leave this out: 403, not a miss */
 };
 
 /* How an operation that waits for the vault ends: with its final code, and the ticket of the

@@ -30,6 +30,14 @@ int domain_miss(const struct actor *a, enum action action, const struct id *pati
 /* Ask the gate about the patient in t (fills t->proxy_scopes for this actor first). */
 int domain_gate_target(const struct actor *a, enum action action, struct target *t,
 		       const char *rtype, const struct id *rid, struct grant *g);
+/*
+ * A row of a staff queue (the day list, the repeat queue, the results inbox): may the actor
+ * reach its patient? DOMAIN_OK, or DOMAIN_NOT_FOUND after auditing the deny without counting
+ * it as a miss: nobody asked for that patient, the queue named them (one who left the
+ * practice, say). Rows in reach then go through the usual services and their gate.
+ */
+int domain_row_in_reach(const struct actor *a, enum action action, const struct id *patient,
+			const char *rtype, const struct id *rid);
 /* Look the patient up, then domain_gate_target. */
 int domain_gate(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid, struct grant *g);

@@ -498,9 +498,12 @@ int repeat_queue(const struct actor *a, struct arena *ar, struct repeat_queue_it
 	/* Each request passes the gate on its own: the queue is a list of ids, not a grant. */
 	for (size_t i = 0; i < count; i++) {
 		struct repeat_queue_item *it = &(*out)[*n];
-		bool is_repeat;
-		int rc = medication_request_read(a, &reqs[i], ar, &is_repeat, &it->medication,
-						 &it->request);
+		bool is_repeat = false;
+		int rc = domain_row_in_reach(a, ACTION_MEDICATION_LIST, &patients[i], rtype_medreq,
+					     &reqs[i]);
+		if (rc == DOMAIN_OK)
+			rc = medication_request_read(a, &reqs[i], ar, &is_repeat, &it->medication,
+						     &it->request);
 		if (rc == DOMAIN_OK && is_repeat)
 			rc = patient_read(a, &patients[i], ar, &it->patient);
 		if (rc == DOMAIN_OK && is_repeat) {

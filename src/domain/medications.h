@@ -82,7 +82,7 @@ int medication_request_read(const struct actor *a, const struct id *id, struct a
 /* The practice's open repeat requests (a clinician of it), the REPEAT_QUEUE_PAGE oldest, each
  * with the patient's name and the medication. A page, not the whole queue: each item opens a
  * patient's record, and the breaker counts the patients a clinician opens. */
-#define REPEAT_QUEUE_PAGE 50
+#define REPEAT_QUEUE_PAGE 25 /* see LIMIT_INBOX_THREADS: the breaker's burst allowance */
 struct repeat_queue_item {
 	struct repeat_view request;
 	struct medication_view medication;

@@ -418,7 +418,7 @@ static int attach(const struct actor *a, const struct id *patient, const struct 
 				 .data_len = m->file_len};
 	struct document_view v;
 	int rc = document_create(a, &d, ar, &v, why);
-	if (rc == DOMAIN_NOT_FOUND) {
+	if (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_OUT_OF_SCOPE) {
 		/* allowed to message, but not to add documents (a proxy without that scope) */
 		*why = "Your access to this record does not include documents, so you cannot attach "
 		       "files. Send the message without one.";

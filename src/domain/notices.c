@@ -7,6 +7,7 @@
 #include "audit/audit.h"
 #include "crypto/crypto.h"
 #include "domain/domain.h"
+#include "domain/domain_int.h"
 #include "store/store.h"
 #include "vault/vault.h"
 
@@ -86,7 +87,7 @@ int notice_list(const struct actor *a, const struct id *patient, struct arena *a
 		buf_init(&pt, ar, 512 * 1024);
 		int v = vault_notice_open(a->token, &g, &p, &rows[i].id, rows[i].body, &pt);
 		if (v != VAULT_OK)
-			return v == VAULT_TRIPPED ? DOMAIN_TRIPPED : DOMAIN_ERROR;
+			return domain_vault_failed(a, v);
 		json_t *o = json_loadb(pt.data, pt.len, 0, NULL);
 		if (!json_is_object(o)) {
 			json_decref(o);

@@ -226,6 +226,13 @@ void fhir_domain_error(struct request *req, struct response *res, int rc, const 
 	if (rc == DOMAIN_NOT_FOUND) {
 		const char *m = arena_printf(&req->arena, "%s not found", what);
 		fhir_error(req, res, 404, m ? m : "not found");
+	} else if (rc == DOMAIN_OUT_OF_SCOPE) {
+		/* RFC 6750 3.1: the token is good, the request needs more than it was given. */
+		const char *m = arena_printf(&req->arena, "%s is outside the access granted", what);
+		fhir_error(req, res, 403, m ? m : "outside the access granted");
+		if (req->bearer)
+			response_header(res, "WWW-Authenticate",
+					"Bearer realm=\"medkeep\", error=\"insufficient_scope\"");
 	} else if (rc == DOMAIN_TRIPPED) {
 		fhir_error(req, res, 403, "Access paused for review because of unusual activity");
 	} else if (rc == DOMAIN_GONE) {

@@ -166,7 +166,7 @@ int fhir_accesslog_everything(const struct actor *a, const struct id *patient, s
 	size_t n = 0;
 	int64_t next = 0;
 	int rc = accesslog_read(a, patient, 0, false, ar, &es, &n, &next);
-	if (rc == DOMAIN_NOT_FOUND)
+	if (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_OUT_OF_SCOPE)
 		return DOMAIN_OK;
 	for (size_t i = 0; rc == DOMAIN_OK && i < n; i++) {
 		json_t *r = auditevent(&es[i], patient);

@@ -48,7 +48,7 @@ int fhir_patient_everything(const struct actor *a, const struct id *patient, str
 {
 	struct patient_view p;
 	int rc = patient_read(a, patient, ar, &p);
-	if (rc == DOMAIN_NOT_FOUND)
+	if (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_OUT_OF_SCOPE)
 		return DOMAIN_OK;
 	if (rc != DOMAIN_OK)
 		return rc;
@@ -61,7 +61,7 @@ int fhir_docref_everything(const struct actor *a, const struct id *patient, stru
 	struct document_view *docs = NULL;
 	size_t n = 0;
 	int rc = document_list(a, patient, ar, &docs, &n);
-	if (rc == DOMAIN_NOT_FOUND)
+	if (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_OUT_OF_SCOPE)
 		return DOMAIN_OK;
 	size_t inlined = 0;
 	for (size_t i = 0; rc == DOMAIN_OK && i < n; i++) {

@@ -152,12 +152,30 @@ static bool role_may(const struct actor *a, enum action action, const struct tar
 	case ROLE_CLINICIAN:
 		/* Clinicians reach patients enrolled at their own practice. */
 		return a->has_practice && enrolled_at(t, &a->practice) && clinician_may(action);
-	case ROLE_PRACTICE_ADMIN: /* staff accounts and settings only */
-	case ROLE_OPERATOR:       /* runs the service, never clinical content */
+	case ROLE_PRACTICE_ADMIN:
+		/* Staff accounts, settings, and the register and appointment book they run:
+		 * enrolled patients' demographics, never their clinical content. */
+		return a->has_practice && enrolled_at(t, &a->practice) &&
+		       action == ACTION_PATIENT_READ;
+	case ROLE_OPERATOR: /* runs the service, never clinical content */
 	case ROLE_NONE:
 		return false;
 	}
 	return false;
+}
+
+bool policy_outside_scope(const struct actor *a, enum action action, const struct target *t)
+{
+	if (a == NULL || t == NULL || !t->exists || a->role != ROLE_PATIENT)
+		return false;
+	if (policy_needs_second_factor(a) && !a->mfa)
+		return false;
+	enum grant_via via = policy_via(a, &t->patient);
+	if (a->app)
+		return via == VIA_APP && !app_may(a, action, via);
+	/* A proxy holding a live grant from this patient, asking for what it does not cover. */
+	return via == VIA_PROXY && t->proxy_scopes != 0 &&
+	       (t->proxy_scopes & policy_proxy_scope_for(action)) == 0;
 }
 
 int policy_decide(const struct actor *actor, enum action action, const struct target *target,
@@ -181,7 +199,7 @@ int policy_decide(const struct actor *actor, enum action action, const struct ta
 	out->patient = target->patient;
 	out->actor = actor->account;
 	out->via = via;
-	out->sees_unreleased = via == VIA_STAFF;
+	out->sees_unreleased = via == VIA_STAFF && actor->role == ROLE_CLINICIAN;
 	return 0;
 }
 

@@ -39,6 +39,7 @@ struct actor {
 	 * every access from the live grants, never from this. */
 	bool has_record;
 	struct id record;
+	unsigned record_scopes; /* what the pages may offer of it (enum proxy_scope bits) */
 	char ip[ACTOR_IP_MAX];
 	bool mfa;          /* this session passed a second factor */
 	bool mfa_enrolled; /* the account has one */
@@ -79,6 +80,15 @@ struct target {
 	 * this actor when the request is made, so an expired or revoked grant stops at once. */
 	unsigned proxy_scopes;
 };
+
+/*
+ * After a deny: does the actor reach this patient's record, but not for this action, because
+ * the scopes it holds leave it out (an app's consented scopes, a proxy's grant)? Such an actor
+ * already knows the record exists, so it is told so (403, insufficient_scope) rather than
+ * "not found", and it is not enumeration (DESIGN.md invariant 2).
+ */
+bool policy_outside_scope(const struct actor *actor, enum action action,
+			  const struct target *target);
 
 /* Seal grants with a fresh per-process value; call once at start. */
 void policy_init(void);

@@ -1,13 +1,30 @@
 /*
- * The exfiltration breaker (DESIGN.md invariant 5): counts, per account and per session, the
- * distinct patients whose keys were opened and the bytes decrypted in a sliding window, and
- * the not-found answers given (enumeration). Past a role's budget it trips, and a tripped
- * account or session stays refused until the process restarts (the account is also locked
- * in the database by the caller, pending review). Pure bookkeeping: no I/O, thread-safe.
+ * The exfiltration breaker (DESIGN.md invariant 5): counts what each actor opens and refuses it
+ * past its role's budget, in the vault, below any handler or policy bug.
+ *
+ * What it is for: stopping one credential from harvesting many patients' clinical content. So
+ * it counts, per account, in a sliding window:
+ *   - clinical content (documents, results, medicines, appointments, messages, access logs) of
+ *     patients other than the actor's own record: distinct patients per day, and a burst
+ *     allowance that refills at a human pace, so machine speed is stopped early;
+ *   - demographics (name, NHI, birth date) of other patients: distinct patients per day, a
+ *     separate and much larger budget sized from a practice's register, since lists of one's
+ *     own practice's patients are normal work;
+ *   - bytes of patient data opened, whoever's;
+ *   - not-found answers (enumeration).
+ * An app's token is its own actor for not-found answers, so a misbehaving app is stopped
+ * without the patient it acts for; what an app opens counts against the patient's account.
+ *
+ * Memory is bounded: one 64-byte slot per actor seen in the window (plus a small record of
+ * reach for the few actors who open other patients' records), in a table that grows to at most
+ * `actors` slots and forgets actors idle for a window. A full table refuses the new actor
+ * asking (BREAKER_FULL), never the ones already counted, and no actor can take more than
+ * `apps_per_account` slots. Pure bookkeeping: no I/O, thread-safe.
  */
 #ifndef MEDKEEP_BREAKER_H
 #define MEDKEEP_BREAKER_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "policy/policy.h"
@@ -16,35 +33,74 @@
 #define BREAKER_ROLES 5 /* indexed by enum role */
 
 struct breaker_budget {
-	int64_t other_patients; /* distinct patients other than the actor's own record */
-	int64_t bytes;          /* bytes of patient data opened */
+	int64_t other_patients; /* distinct other patients' clinical content per window */
+	int64_t burst;          /* ... of which at most this many at once ... */
+	int64_t per_hour;       /* ... refilled at this many per hour (a human's pace) */
+	int64_t register_patients; /* distinct other patients' demographics per window */
+	int64_t bytes;          /* bytes of patient data opened per window */
 };
 
 struct breaker_config {
 	int64_t window_seconds;
 	struct breaker_budget role[BREAKER_ROLES];
-	int64_t misses;             /* not-found answers allowed ... */
+	int64_t misses;              /* not-found answers allowed ... */
 	int64_t miss_window_seconds; /* ... within this many seconds */
+	int64_t actors;              /* most actors counted at once (memory bound) */
+	int64_t apps_per_account;    /* most app tokens counted at once per account */
+};
+
+/* What an opening reveals. */
+enum breaker_reach {
+	BREAKER_DEMOGRAPHICS, /* name, NHI, birth date, gender */
+	BREAKER_CLINICAL,     /* anything else of the record */
+};
+
+/* Who is asking, from the vault-minted token. */
+struct breaker_actor {
+	struct id account;
+	struct id session;
+	enum role role;
+	bool app;             /* an app's token (session is the app's) */
+	bool has_patient;
+	struct id own_patient;
 };
 
 enum breaker_verdict {
 	BREAKER_OK = 0,
-	BREAKER_TRIP,    /* this call crossed the budget: refuse, and act on it */
-	BREAKER_TRIPPED, /* already tripped earlier: refuse */
+	BREAKER_TRIP,     /* this call crossed the account's budget: refuse, lock, report */
+	BREAKER_TRIPPED,  /* the account (or this app) tripped earlier: refuse */
+	BREAKER_APP_TRIP, /* this app's token crossed its budget: refuse, end that app's token */
+	BREAKER_FULL,     /* no room to count a new actor: refuse this request only */
+};
+
+/* Why an account tripped (for the review page and the log). */
+enum breaker_reason {
+	BREAKER_REASON_NONE = 0,
+	BREAKER_REASON_BUDGET,      /* other patients or bytes in the window */
+	BREAKER_REASON_BURST,       /* other patients faster than a person works */
+	BREAKER_REASON_ENUMERATION, /* too many not-found answers */
 };
 
 /* Defaults: see breaker.c. */
 void breaker_defaults(struct breaker_config *c);
 /* Replace the configuration and forget all counts (start and tests). */
 void breaker_configure(const struct breaker_config *c);
-/* Account for opening `bytes` of `patient` by this actor at time now. */
-enum breaker_verdict breaker_open(const struct id *account, const struct id *session, enum role role,
-				  const struct id *own_patient, const struct id *patient,
-				  int64_t bytes, int64_t now);
-/* Account for one not-found answer. */
-enum breaker_verdict breaker_miss(const struct id *account, const struct id *session, enum role role,
-				  int64_t now);
+/* Account for opening `bytes` of `patient`'s record (what it reveals: reach) at time now. */
+enum breaker_verdict breaker_open(const struct breaker_actor *a, enum breaker_reach reach,
+				  const struct id *patient, int64_t bytes, int64_t now);
+/* Account for one not-found answer given to this actor. */
+enum breaker_verdict breaker_miss(const struct breaker_actor *a, int64_t now);
+/* Has the account, or this app's token, been stopped? (session may be NULL) */
 bool breaker_is_tripped(const struct id *account, const struct id *session);
+/* Why the account tripped, or BREAKER_REASON_NONE. */
+enum breaker_reason breaker_trip_reason(const struct id *account);
+/* Lift the account's trip if it happened at or before `not_after` (an unlock decided then
+ * cannot undo a later trip), and forget its counts. */
+void breaker_release(const struct id *account, int64_t not_after);
+/* Actors counted now, and the bytes the counts take (for the benchmark's memory figure). */
+void breaker_usage(size_t *actors, size_t *bytes);
+
+const char *breaker_reason_name(enum breaker_reason r);
 
 /* Parse "breaker.*" lines of the data directory's medkeep.conf into c (on top of defaults).
  * Returns 0, or -1 with *line set to the first bad line number. */

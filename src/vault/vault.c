@@ -11,12 +11,14 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/strtonum.h"
 #include "vault/breaker.h"
 #include "vault/vault_int.h"
 
@@ -201,8 +203,75 @@ static int caller(const char *token, struct session_claims *c, bool *counted)
 	return VAULT_OK;
 }
 
-/* Count opening `bytes` of patient for the caller; VAULT_TRIPPED when the breaker refuses. */
-static int count_open(const char *token, const struct id *patient, int64_t bytes)
+#ifdef MEDKEEP_CHAOS
+/* Fault injection (build/medkeep-chaos only): MEDKEEP_BREAKER_CLOCK=N runs the breaker's clock
+ * N times faster than the wall's, so a test can work a clinician's whole day at a person's
+ * pace in a minute. Nothing else in the vault sees this clock. */
+static int64_t breaker_now(void)
+{
+	static int64_t scale = -1, t0;
+	static struct timespec m0;
+	struct timespec m;
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	if (scale < 0) {
+		const char *s = getenv("MEDKEEP_BREAKER_CLOCK");
+		int64_t v = 1;
+		scale = s != NULL && parse_int64(s, 1, 100000, &v) == 0 ? v : 1;
+		t0 = (int64_t)time(NULL);
+		m0 = m;
+		if (scale > 1)
+			log_warn("component=breaker event=fault fault=clock scale=%lld", (long long)scale);
+	}
+	int64_t ms = (int64_t)(m.tv_sec - m0.tv_sec) * 1000 + (m.tv_nsec - m0.tv_nsec) / 1000000;
+	return t0 + ms * scale / 1000;
+}
+#else
+static int64_t breaker_now(void)
+{
+	return (int64_t)time(NULL);
+}
+#endif
+
+static void actor_of(const struct session_claims *c, struct breaker_actor *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->account = c->account;
+	a->session = c->session;
+	a->role = c->role;
+	a->app = c->app;
+	a->has_patient = c->has_patient;
+	a->own_patient = c->patient;
+}
+
+/* Map the breaker's verdict onto the vault's answer, and log a trip (ids only). */
+static int verdict(const struct session_claims *c, enum breaker_verdict v)
+{
+	char acct[ID_HEX_LEN + 1];
+	id_hex(&c->account, acct);
+	switch (v) {
+	case BREAKER_OK:
+		return VAULT_OK;
+	case BREAKER_TRIP:
+		log_warn("component=breaker event=trip reason=%s account=%s role=%s",
+			 breaker_reason_name(breaker_trip_reason(&c->account)), acct,
+			 role_name(c->role));
+		return VAULT_TRIPPED;
+	case BREAKER_APP_TRIP:
+		log_warn("component=breaker event=app_stopped reason=enumeration account=%s", acct);
+		return VAULT_APP_STOPPED;
+	case BREAKER_TRIPPED:
+		return c->app && !breaker_is_tripped(&c->account, NULL) ? VAULT_APP_STOPPED
+									: VAULT_TRIPPED;
+	case BREAKER_FULL:
+		log_warn("component=breaker event=full account=%s", acct);
+		return VAULT_DENIED; /* this request only: nothing was counted, nothing is served */
+	}
+	return VAULT_DENIED;
+}
+
+/* Count opening `bytes` of patient (what it reveals: reach) for the caller. */
+static int count_open(const char *token, const struct id *patient, int64_t bytes,
+		      enum breaker_reach reach)
 {
 	struct session_claims c;
 	bool counted;
@@ -212,16 +281,14 @@ static int count_open(const char *token, const struct id *patient, int64_t bytes
 	/* Staff reach no patient data on a password alone. */
 	if (c.role != ROLE_PATIENT && !c.mfa)
 		return VAULT_DENIED;
-	enum breaker_verdict v = breaker_open(&c.account, &c.session, c.role,
-					      c.has_patient ? &c.patient : NULL, patient, bytes,
-					      (int64_t)time(NULL));
-	if (v == BREAKER_TRIP) {
-		char acct[ID_HEX_LEN + 1];
-		id_hex(&c.account, acct);
-		log_warn("component=breaker event=trip reason=budget account=%s role=%s", acct,
-			 role_name(c.role));
-	}
-	return v == BREAKER_OK ? VAULT_OK : VAULT_TRIPPED;
+	struct breaker_actor a;
+	actor_of(&c, &a);
+	return verdict(&c, breaker_open(&a, reach, patient, bytes, breaker_now()));
+}
+
+int vault_local_read(const char *token, const struct id *patient, int64_t bytes)
+{
+	return count_open(token, patient, bytes, BREAKER_CLINICAL);
 }
 
 int vault_local_miss(const char *token)
@@ -231,14 +298,9 @@ int vault_local_miss(const char *token)
 	int rc = caller(token, &c, &counted);
 	if (rc != VAULT_OK || !counted)
 		return rc;
-	enum breaker_verdict v = breaker_miss(&c.account, &c.session, c.role, (int64_t)time(NULL));
-	if (v == BREAKER_TRIP) {
-		char acct[ID_HEX_LEN + 1];
-		id_hex(&c.account, acct);
-		log_warn("component=breaker event=trip reason=enumeration account=%s role=%s", acct,
-			 role_name(c.role));
-	}
-	return v == BREAKER_OK ? VAULT_OK : VAULT_TRIPPED;
+	struct breaker_actor a;
+	actor_of(&c, &a);
+	return verdict(&c, breaker_miss(&a, breaker_now()));
 }
 
 void vault_unload(void)
@@ -338,7 +400,9 @@ int vault_local_record_open(const char *token, const struct id *patient, struct 
 	const char *purpose = record_purpose(kind);
 	if (purpose == NULL)
 		return VAULT_DENIED;
-	int counted = count_open(token, patient, (int64_t)ct.len);
+	/* Demographics are what staff lists show; everything else is clinical content. */
+	int counted = count_open(token, patient, (int64_t)ct.len,
+				 kind == VREC_PHI ? BREAKER_DEMOGRAPHICS : BREAKER_CLINICAL);
 	if (counted != VAULT_OK)
 		return counted;
 	struct key pk;
@@ -400,7 +464,7 @@ int vault_local_doc_key(const char *token, const struct id *patient, struct byte
 			const struct id *document, struct bytes wrapped_dk, int64_t size,
 			struct key *key)
 {
-	int counted = count_open(token, patient, size);
+	int counted = count_open(token, patient, size, BREAKER_CLINICAL);
 	if (counted != VAULT_OK)
 		return counted;
 	struct key pk;

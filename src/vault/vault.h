@@ -48,6 +48,7 @@ enum vault_rc {
 	VAULT_OK = 0,
 	VAULT_DENIED = -1,  /* bad grant, bad token, bad ciphertext */
 	VAULT_TRIPPED = -2, /* the breaker refuses this actor (see vault_take_trip) */
+	VAULT_APP_STOPPED = -3, /* the breaker refuses this app's token (not its patient) */
 };
 
 /* Create DIR/master.key (mode 0600); fails when one exists. */
@@ -71,6 +72,10 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out) 
 int vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
 /* Count one not-found answer for the token's actor (enumeration); VAULT_TRIPPED past budget. */
 int vault_report_miss(const char *token);
+/* Count serving part of patient's record that is not sealed with their key (their access log,
+ * an appointment without a reason) as a read of their clinical content: the breaker sees every
+ * kind of read. VAULT_OK, or a refusal like vault_record_open's. */
+int vault_report_read(const char *token, const struct id *patient, int64_t bytes);
 
 /* Keyed hash of a normalised lookup value (NHI, email) for blind-index columns. */
 int vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]) MUST_CHECK;

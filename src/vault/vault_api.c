@@ -31,6 +31,12 @@ int vault_report_miss(const char *token)
 	return vault_remote_connected() ? vault_remote_miss(token) : vault_local_miss(token);
 }
 
+int vault_report_read(const char *token, const struct id *patient, int64_t bytes)
+{
+	return vault_remote_connected() ? vault_remote_read(token, patient, bytes)
+					: vault_local_read(token, patient, bytes);
+}
+
 int vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
 {
 	if (vault_remote_connected())

@@ -58,6 +58,8 @@ static int call_sized(struct msg_writer *w, uint8_t *resp, struct msg_reader *r,
 		return VAULT_OK;
 	case VST_TRIPPED:
 		return VAULT_TRIPPED;
+	case VST_APP_STOPPED:
+		return VAULT_APP_STOPPED;
 	default:
 		return VAULT_DENIED;
 	}
@@ -111,6 +113,18 @@ int vault_remote_miss(const char *token)
 	struct msg_reader r;
 	msg_begin(&w, req, sizeof(req), VOP_MISS);
 	put_token(&w, token);
+	return call(&w, resp, &r);
+}
+
+int vault_remote_read(const char *token, const struct id *patient, int64_t bytes)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_READ);
+	put_token(&w, token);
+	msg_put_id(&w, patient);
+	msg_put_u64(&w, (uint64_t)(bytes > 0 ? bytes : 0));
 	return call(&w, resp, &r);
 }
 

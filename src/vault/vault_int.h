@@ -20,6 +20,7 @@ int vault_local_require_tokens(const char *dir);
 int vault_local_login(const char *pw_hash, const char *password, size_t pw_len,
 		      const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
 int vault_local_miss(const char *token);
+int vault_local_read(const char *token, const struct id *patient, int64_t bytes);
 void vault_local_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
 int vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
 			       struct buf *wrapped_key, struct buf *phi_ct);
@@ -89,6 +90,7 @@ bool vault_remote_connected(void);
 int vault_remote_login(const char *pw_hash, const char *password, size_t pw_len,
 		       const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
 int vault_remote_miss(const char *token);
+int vault_remote_read(const char *token, const struct id *patient, int64_t bytes);
 int vault_remote_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
 int vault_remote_patient_create(const struct id *patient, const void *phi, size_t phi_len,
 				struct buf *wrapped_key, struct buf *phi_ct);
@@ -144,8 +146,9 @@ enum vault_op {
 	VOP_PASSKEY_REGISTER,
 	VOP_PASSKEY_VERIFY,
 	VOP_APP_TOKEN, /* an app's access token from a patient's session (their consent) */
+	VOP_READ,      /* count a read of clinical content the vault does not decrypt */
 };
-enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2 };
+enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2, VST_APP_STOPPED = 3 };
 
 /* Answer one request frame into out (MSG_MAX bytes): 0 with *out_len set, or -1 when the
  * frame is malformed (then nothing is answered). Pure apart from the key operations; fuzzed. */

@@ -25,8 +25,10 @@
 
 static void put_status(struct msg_writer *w, uint8_t *out, int rc)
 {
-	msg_begin(w, out, MSG_MAX, rc == VAULT_OK ? VST_OK : rc == VAULT_TRIPPED ? VST_TRIPPED
-									    : VST_DENIED);
+	msg_begin(w, out, MSG_MAX, rc == VAULT_OK	     ? VST_OK
+				   : rc == VAULT_TRIPPED     ? VST_TRIPPED
+				   : rc == VAULT_APP_STOPPED ? VST_APP_STOPPED
+							     : VST_DENIED);
 }
 
 /* A token field: empty means "none" (refused once tokens are required). */
@@ -108,6 +110,16 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 		if (msg_end(&r) != 0)
 			break;
 		put_status(&w, out, vault_local_miss(token));
+		rc = 0;
+		break;
+	}
+	case VOP_READ: {
+		const char *token = get_token(&r, tokbuf);
+		msg_get_id(&r, &patient);
+		uint64_t bytes = msg_get_u64(&r);
+		if (msg_end(&r) != 0 || bytes > INT64_MAX / 4)
+			break;
+		put_status(&w, out, vault_local_read(token, &patient, (int64_t)bytes));
 		rc = 0;
 		break;
 	}

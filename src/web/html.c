@@ -55,13 +55,30 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 	if (a != NULL) {
 		html_raw(b, "<nav aria-label=\"Main\">");
 		if (a->role == ROLE_PATIENT) {
-			html_raw(b, "<a href=\"/documents\">My documents</a><a href=\"/results\">My results</a>"
-				    "<a href=\"/medications\">Medications</a><a href=\"/appointments\">"
-				    "Appointments</a><a href=\"/messages\">Messages</a><a href=\"/access-log\">"
-				    "Access log</a><a href=\"/security\">Security</a><a href=\"/proxies\">"
+			/* A proxy viewing someone else's record is offered only what its grant
+			 * covers, and sees so on every page. */
+			bool held = a->has_record && !(a->has_patient && id_eq(&a->record, &a->patient));
+			unsigned s = held ? a->record_scopes : SCOPE_ALL;
+			static const struct {
+				unsigned scope;
+				const char *own, *other;
+			} parts[] = {
+				{SCOPE_DOCUMENTS, "<a href=\"/documents\">My documents</a>",
+				 "<a href=\"/documents\">Documents</a>"},
+				{SCOPE_RESULTS, "<a href=\"/results\">My results</a>",
+				 "<a href=\"/results\">Results</a>"},
+				{SCOPE_MEDICATIONS, "<a href=\"/medications\">Medications</a>", NULL},
+				{SCOPE_APPOINTMENTS, "<a href=\"/appointments\">Appointments</a>", NULL},
+				{SCOPE_MESSAGES, "<a href=\"/messages\">Messages</a>", NULL},
+			};
+			for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+				if (s & parts[i].scope)
+					html_raw(b, held && parts[i].other ? parts[i].other : parts[i].own);
+			if (!held)
+				html_raw(b, "<a href=\"/access-log\">Access log</a>");
+			html_raw(b, "<a href=\"/security\">Security</a><a href=\"/proxies\">"
 				    "Family access</a>");
-			/* A proxy viewing someone else's record sees so on every page. */
-			if (a->has_record && !(a->has_patient && id_eq(&a->record, &a->patient)))
+			if (held)
 				html_raw(b, "<a class=\"viewing\" href=\"/proxies\">Viewing another "
 					    "person's record</a>");
 		}

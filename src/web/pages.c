@@ -80,6 +80,9 @@ void web_domain_refusal(struct request *req, struct response *res, int rc, const
 {
 	if (rc == DOMAIN_NOT_FOUND)
 		web_error(req, res, 404, missing);
+	else if (rc == DOMAIN_OUT_OF_SCOPE)
+		web_error(req, res, 403, "The access you were given to this record does not include "
+					 "this part of it. The patient can change what you may see.");
 	else if (rc == DOMAIN_TRIPPED)
 		web_error(req, res, 403, "Your access has been paused for review because of unusual "
 					 "activity. Please contact your practice.");
@@ -431,7 +434,7 @@ void web_my_documents(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = document_list(&req->actor, record, &req->arena, &docs, &n);
 	/* A held record whose grant does not cover documents: say so, keep the switcher. */
-	bool no_scope = !own && rc == DOMAIN_NOT_FOUND;
+	bool no_scope = !own && (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_OUT_OF_SCOPE);
 	if (rc != DOMAIN_OK && !no_scope) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
@@ -450,8 +453,9 @@ void web_my_documents(struct request *req, struct response *res)
 	else
 		html_raw(b, "<h1>Documents</h1><p class=\"lead\">Of the record you are viewing as a "
 			    "family member or carer.</p>");
-	if (web_record_switcher(req, b) != DOMAIN_OK) {
-		web_domain_refusal(req, res, DOMAIN_ERROR, "There is no such page.");
+	int switched = web_record_switcher(req, b);
+	if (switched != DOMAIN_OK) {
+		web_domain_refusal(req, res, switched, "There is no such page.");
 		return;
 	}
 	if (no_scope) {

@@ -230,8 +230,9 @@ static void proxies_page(struct request *req, struct response *res, int status, 
 		html_text(b, error);
 		html_raw(b, "</p>");
 	}
-	if (web_record_switcher(req, b) != DOMAIN_OK) {
-		web_domain_refusal(req, res, DOMAIN_ERROR, "There is no such page.");
+	int switched = web_record_switcher(req, b);
+	if (switched != DOMAIN_OK) {
+		web_domain_refusal(req, res, switched, "There is no such page.");
 		return;
 	}
 	if (a->has_patient) {
