@@ -36,6 +36,10 @@
 #define LIMIT_FILENAME 200u
 /* A page of list results; FHIR searches return at most this many entries. */
 #define LIMIT_LIST 500u
+/* The practice register page by page: a hundred names a page reads comfortably, and 2,000 pages
+ * reach a 200,000-patient register (far beyond the largest practice). */
+#define LIMIT_REGISTER_PAGE 100u
+#define LIMIT_REGISTER_PAGES 2000
 /* One sealed record's plaintext (a message body, a result with its observations): what the
  * vault seals or opens in one call */
 #define RECORD_PLAINTEXT_MAX (16u * 1024u)

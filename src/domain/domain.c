@@ -155,10 +155,14 @@ int domain_gate_target(const struct actor *a, enum action action, struct target 
 		return DOMAIN_ERROR;
 	if (policy_decide(a, action, t, g) != 0) {
 		if (policy_outside_scope(a, action, t)) {
-			/* It knows the record; its scopes leave this out. Audited, not a miss. */
+			/* It knows the record, and its scopes leave this part out: audited, never
+			 * counted as enumeration. Asked by the record, it is told so; asked for one
+			 * item by id, it answers as for an id that does not exist, since it cannot
+			 * know that item. */
 			if (domain_audit(a, action, patient, rtype, rid, AUDIT_DENY, 0) != 0)
 				return DOMAIN_ERROR;
-			return DOMAIN_OUT_OF_SCOPE;
+			bool by_record = rid == NULL || id_eq(rid, patient);
+			return by_record ? DOMAIN_OUT_OF_SCOPE : DOMAIN_NOT_FOUND;
 		}
 		/* Missing and foreign look the same to the caller; the audit tells them apart
 		 * only by the patient column, which is "-" when no such patient exists. */
@@ -322,7 +326,8 @@ int patient_read(const struct actor *a, const struct id *patient, struct arena *
 	return DOMAIN_OK;
 }
 
-int patient_list_visible(const struct actor *a, struct arena *ar, struct patient_view **out,
+int patient_list_visible(const struct actor *a, size_t offset, size_t limit, struct arena *ar,
+			 struct patient_view **out,
 			 size_t *n)
 {
 	struct id *ids = NULL;
@@ -333,9 +338,10 @@ int patient_list_visible(const struct actor *a, struct arena *ar, struct patient
 		if (ids == NULL)
 			return DOMAIN_ERROR;
 		ids[0] = a->patient;
-		count = 1;
+		count = offset == 0 ? 1 : 0;
 	} else if (a->has_practice) {
-		if (store_practice_patient_ids(&a->practice, ar, &ids, &count) != STORE_OK)
+		if (store_practice_patient_ids(&a->practice, offset, limit, ar, &ids, &count) !=
+		    STORE_OK)
 			return DOMAIN_ERROR;
 	}
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));

@@ -84,8 +84,10 @@ int patient_create(const struct id *practice, const struct patient_view *p, stru
 /* One patient's demographics. */
 int patient_read(const struct actor *a, const struct id *patient, struct arena *ar,
 		 struct patient_view *out);
-/* Every patient this actor may see: a patient themselves, a clinician their practice's. */
-int patient_list_visible(const struct actor *a, struct arena *ar, struct patient_view **out,
+/* The patients this actor may see, `limit` (at most LIMIT_LIST) from `offset` in the order
+ * of enrolment: a patient themselves, staff their practice's register. */
+int patient_list_visible(const struct actor *a, size_t offset, size_t limit, struct arena *ar,
+			 struct patient_view **out,
 			 size_t *n);
 
 /* --- documents --- */

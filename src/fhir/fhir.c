@@ -253,7 +253,7 @@ void fhir_patient_search(struct request *req, struct response *res)
 	}
 	struct patient_view *ps = NULL;
 	size_t n = 0;
-	int rc = patient_list_visible(&req->actor, &req->arena, &ps, &n);
+	int rc = patient_list_visible(&req->actor, 0, LIMIT_LIST, &req->arena, &ps, &n);
 	if (rc != DOMAIN_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;

@@ -166,9 +166,14 @@ static bool role_may(const struct actor *a, enum action action, const struct tar
 
 bool policy_outside_scope(const struct actor *a, enum action action, const struct target *t)
 {
-	if (a == NULL || t == NULL || !t->exists || a->role != ROLE_PATIENT)
+	if (a == NULL || t == NULL || !t->exists)
 		return false;
 	if (policy_needs_second_factor(a) && !a->mfa)
+		return false;
+	/* A practice admin has the register: they know the patient, not their content. */
+	if (a->role == ROLE_PRACTICE_ADMIN)
+		return a->has_practice && enrolled_at(t, &a->practice) && action != ACTION_PATIENT_READ;
+	if (a->role != ROLE_PATIENT)
 		return false;
 	enum grant_via via = policy_via(a, &t->patient);
 	if (a->app)

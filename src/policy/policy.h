@@ -83,7 +83,8 @@ struct target {
 
 /*
  * After a deny: does the actor reach this patient's record, but not for this action, because
- * the scopes it holds leave it out (an app's consented scopes, a proxy's grant)? Such an actor
+ * the scopes it holds leave it out (an app's consented scopes, a proxy's grant, a practice
+ * admin's register without clinical content)? Such an actor
  * already knows the record exists, so it is told so (403, insufficient_scope) rather than
  * "not found", and it is not enumeration (DESIGN.md invariant 2).
  */

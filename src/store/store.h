@@ -204,8 +204,8 @@ int store_proxy_scopes(const struct id *account, const struct id *patient, int64
 		       unsigned *scopes);
 /* The patient a document belongs to and where they are enrolled, in one query. */
 int store_document_target(const struct id *document, struct target *out);
-int store_practice_patient_ids(const struct id *practice, struct arena *a, struct id **ids,
-			       size_t *n);
+int store_practice_patient_ids(const struct id *practice, size_t offset, size_t limit,
+			       struct arena *a, struct id **ids, size_t *n);
 
 /* Patient-scoped: each needs a grant for that patient. */
 int store_patient_create(const struct id *id, const struct id *practice,

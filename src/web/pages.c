@@ -14,6 +14,7 @@
 #include "domain/proxies.h"
 #include "http/parse.h"
 #include "limits.h"
+#include "util/strtonum.h"
 #include "web/html.h"
 #include "web/web.h"
 #include "web/web_int.h"
@@ -550,16 +551,32 @@ void web_document_download(struct request *req, struct response *res)
 
 void web_patients(struct request *req, struct response *res)
 {
+	/* The register a page at a time, in the order patients enrolled. */
+	int64_t page = 1;
+	const char *pq = request_query(req, "page");
+	if (pq && parse_int64(pq, 1, LIMIT_REGISTER_PAGES, &page) != 0) {
+		web_error(req, res, 400, "There is no such page of the register.");
+		return;
+	}
 	struct patient_view *ps = NULL;
 	size_t n = 0;
-	int rc = patient_list_visible(&req->actor, &req->arena, &ps, &n);
+	int rc = patient_list_visible(&req->actor, (size_t)(page - 1) * LIMIT_REGISTER_PAGE,
+				      LIMIT_REGISTER_PAGE + 1, &req->arena, &ps, &n);
 	if (rc != DOMAIN_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
+	bool more = n > LIMIT_REGISTER_PAGE;
+	if (more)
+		n = LIMIT_REGISTER_PAGE;
 	struct buf *b = page_buf(req);
 	html_begin(b, "Patients", &req->actor, req->csrf);
 	html_raw(b, "<h1>Patients</h1>");
+	if (page > 1 || more)
+		buf_printf(b, "<p class=\"lead\">Page %lld, patients %lld to %lld in the order they "
+			      "enrolled.</p>",
+			   (long long)page, (long long)((page - 1) * LIMIT_REGISTER_PAGE + (n ? 1 : 0)),
+			   (long long)((page - 1) * LIMIT_REGISTER_PAGE + (int64_t)n));
 	if (n == 0)
 		html_raw(b, "<p class=\"empty\">No patients to show.</p>");
 	else
@@ -582,6 +599,16 @@ void web_patients(struct request *req, struct response *res)
 	}
 	if (n)
 		html_raw(b, "</tbody></table>");
+	if (page > 1 || more) {
+		html_raw(b, "<nav aria-label=\"Register pages\" class=\"pager\">");
+		if (page > 1)
+			buf_printf(b, "<a rel=\"prev\" href=\"/patients?page=%lld\">Previous page</a> ",
+				   (long long)(page - 1));
+		if (more)
+			buf_printf(b, "<a rel=\"next\" href=\"/patients?page=%lld\">Next page</a>",
+				   (long long)(page + 1));
+		html_raw(b, "</nav>");
+	}
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }
@@ -597,7 +624,9 @@ void web_patient(struct request *req, struct response *res)
 	size_t n = 0;
 	if (rc == DOMAIN_OK)
 		rc = document_list(&req->actor, &pid, &req->arena, &docs, &n);
-	if (rc != DOMAIN_OK) {
+	/* A practice admin has the register, not the record: the details and the invitation. */
+	bool register_only = rc == DOMAIN_OUT_OF_SCOPE && req->actor.role == ROLE_PRACTICE_ADMIN;
+	if (rc != DOMAIN_OK && !register_only) {
 		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
@@ -614,6 +643,14 @@ void web_patient(struct request *req, struct response *res)
 	html_text(b, p.birth_date);
 	html_raw(b, "</dd><dt>Practice</dt><dd>");
 	html_text(b, p.practice_name ? p.practice_name : "-");
+	if (register_only) {
+		html_raw(b, "</dd></dl><p><a href=\"/patients/");
+		html_text(b, pid_hex);
+		html_raw(b, "/invite\">Invite this patient to use the portal</a></p>");
+		html_end(b);
+		respond_buf(res, 200, html_type, b);
+		return;
+	}
 	html_raw(b, "</dd></dl><p><a href=\"/patients/");
 	html_text(b, pid_hex);
 	html_raw(b, "/medications\">Medications and repeat requests</a></p><p><a href=\"/patients/");

@@ -113,8 +113,9 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
       body: JSON.stringify({ resourceType: 'DocumentReference', subject: { reference: `Patient/${t.patient}` }, content: [{ attachment: { contentType: 'text/plain', data: 'eA==' } }] }) });
     assert.ok([403, 404].includes(write.status), `write answered ${write.status}`);
     assert.equal(Number(sqlite(srv.dir, 'SELECT count(*) FROM document')), before1);
-    assert.equal((await bearer(t.access_token, `AuditEvent?patient=${t.patient}`)).status, 404);
-    assert.equal((await bearer(t.access_token, `Patient/${t.patient}/$everything`)).status, 404);
+    // Outside what an app may do, on its own record: told so (RFC 6750 insufficient_scope).
+    assert.equal((await bearer(t.access_token, `AuditEvent?patient=${t.patient}`)).status, 403);
+    assert.equal((await bearer(t.access_token, `Patient/${t.patient}/$everything`)).status, 403);
     // The FHIR API only: a page does not take the token, nor does the cookie carry it.
     const page = await fetch(`${srv.base}/documents`, { redirect: 'manual', headers: { Authorization: `Bearer ${t.access_token}` } });
     assert.equal(page.status, 303);
@@ -147,10 +148,13 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     const t = await connect(patient, { scope: 'launch/patient patient/Observation.rs patient/DiagnosticReport.rs user/*.read openid' });
     assert.equal(t.scope, 'launch/patient patient/DiagnosticReport.read patient/Observation.read');
     assert.equal((await bearer(t.access_token, `Observation?patient=${t.patient}`)).status, 200);
-    assert.equal((await bearer(t.access_token, `Patient/${t.patient}`)).status, 404);
+    // Outside its scopes on the record it reaches: 403 insufficient_scope, not "not found"
+    // (it knows the record exists) and not counted as enumeration against the patient.
+    assert.equal((await bearer(t.access_token, `Patient/${t.patient}`)).status, 403);
     const docs = await bearer(t.access_token, `DocumentReference?patient=${t.patient}`);
-    assert.equal(docs.status, 404);
-    assert.equal((await bearer(t.access_token, `MedicationRequest?patient=${t.patient}`)).status, 404);
+    assert.equal(docs.status, 403);
+    assert.match(docs.headers.get('www-authenticate'), /Bearer realm="medkeep", error="insufficient_scope"/);
+    assert.equal((await bearer(t.access_token, `MedicationRequest?patient=${t.patient}`)).status, 403);
   });
 
   it('shows the patient what the app will read, and its name, before they say yes', async () => {

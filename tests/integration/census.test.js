@@ -65,8 +65,16 @@ const ELSEWHERE = {
 // differs from the decoy's: not an attack.
 const LEGITIMATE = {
   'admin1@demo.test': { 'GET /patients/*/invite': 'the practice admin invites its patients to the portal',
-    'POST /patients/*/invite': 'the practice admin invites its patients to the portal' },
+    'POST /patients/*/invite': 'the practice admin invites its patients to the portal',
+    'GET /patients': 'the practice admin keeps the register: names, NHI and birth dates',
+    'GET /patients/*': 'the practice admin keeps the register: one patient\'s details, not their record',
+    'GET /fhir/R4/Patient': 'the practice admin keeps the register',
+    'GET /fhir/R4/Patient/*': 'the practice admin keeps the register' },
 };
+// The practice admin reaches the record (it keeps the register) but none of its content: told
+// so (403), where anyone else is told it does not exist. The answer must still show nothing.
+const toldOutside = (who, got, want) => who === 'admin1@demo.test' && got.status === 403 && want.status === 404 &&
+  /does not include this part|outside the access granted/.test(got.text);
 const legitimate = (who, method, url) => Object.keys(LEGITIMATE[who] || {}).some((r) => r.startsWith(`${method} `) && matches(r.slice(method.length + 1), url));
 
 // Links that end the crawler's session or need a fresh second factor.
@@ -257,7 +265,7 @@ describe('every route, every role, every other patient', () => {
         if (legitimate(who, 'GET', url)) continue;
         const got = await c.get(url);
         const want = await c.get(decoy(url));
-        assert.deepEqual(shape(got), undecoy(want), `${who} GET ${url}`);
+        if (!toldOutside(who, got, want)) assert.deepEqual(shape(got), undecoy(want), `${who} GET ${url}`);
         for (const m of markers) assert.ok(!got.text.includes(m), `${who} GET ${url} shows the owner's ${m}`);
         compared++;
       }
@@ -270,6 +278,7 @@ describe('every route, every role, every other patient', () => {
     assert.ok(urls.length >= 10);
     for (const [who, c] of Object.entries(attackers)) {
       for (const url of urls) {
+        if (legitimate(who, 'GET', url)) continue;
         const got = await c.get(url);
         for (const m of markers) assert.ok(!got.text.includes(m), `${who} GET ${url} shows the owner's ${m}`);
       }
@@ -294,7 +303,7 @@ describe('every route, every role, every other patient', () => {
         if (legitimate(who, 'POST', f.action)) continue;
         const got = await send(c, f, (v) => v);
         const want = await send(c, f, decoy);
-        assert.deepEqual(shape(got), undecoy(want), `${who} POST ${f.action} (${f.fields.map(([k]) => k).join(', ')})`);
+        if (!toldOutside(who, got, want)) assert.deepEqual(shape(got), undecoy(want), `${who} POST ${f.action} (${f.fields.map(([k]) => k).join(', ')})`);
         sent++;
       }
     }

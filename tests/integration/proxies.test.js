@@ -192,7 +192,9 @@ describe('family and carer (proxy) access', () => {
       assert.equal(a.status, 404, p);
       assert.equal(a.text, b.text, p);
     }
-    assert.equal((await proxy.fhir(`DocumentReference?patient=${other.session.patient}`)).status, 404);
+    // Asked by the record it holds, the proxy is told the grant leaves documents out (403):
+    // it knows the record exists; that is not enumeration (DESIGN.md invariant 2).
+    assert.equal((await proxy.fhir(`DocumentReference?patient=${other.session.patient}`)).status, 403);
     // each refusal is on record, as the proxy's attempt on that patient
     assert.ok(Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE actor = '${proxy.session.account}' AND patient = '${other.session.patient}' AND action = 'document.read' AND outcome = 'deny' AND via = 'proxy'`)) >= 4);
     // switched to that record, the home page says documents are not included
@@ -206,11 +208,14 @@ describe('family and carer (proxy) access', () => {
     const id = grantIdFor((await owner.get('/proxies')).text, 'Sam (carer)');
     assert.equal((await postForm(proxy, `/proxies/${id}/revoke`, {})).status, 404);
     assert.equal((await postForm(proxy, `/proxies/${randomId()}/revoke`, {})).status, 404);
-    assert.equal((await proxy.get(`/patients/${owner.session.patient}/proxies`)).status, 404);
+    // The record it holds, but a part no grant covers: told no (403, DESIGN.md invariant 2),
+    // which is not counted as enumeration; a record it does not hold does not exist.
+    assert.equal((await proxy.get(`/patients/${owner.session.patient}/proxies`)).status, 403);
     const onward = await grant(proxy, { email: 'patient4@demo.test', path: `/patients/${owner.session.patient}/proxies` });
     const nowhere = await grant(proxy, { email: 'patient4@demo.test', path: `/patients/${randomId()}/proxies` });
-    assert.equal(onward.status, 404);
-    assert.equal(onward.text.replace(/name="csrf" value="[^"]+"/g, ''), nowhere.text.replace(/name="csrf" value="[^"]+"/g, ''));
+    assert.equal(onward.status, 403);
+    assert.equal(nowhere.status, 404);
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM proxy_grant WHERE created_by = x'${proxy.session.account}'`), '0');
     // switching to a record without a grant is refused like anything missing
     assert.equal((await switchTo(proxy, randomId())).status, 404);
     assert.equal((await switchTo(proxy, (await login(srv, 'patient4@demo.test')).session.patient)).status, 404);

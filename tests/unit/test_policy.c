@@ -110,7 +110,8 @@ void test_policy(void)
 			/* Outside scope (403, not a miss) only for a proxy holding a live grant that
 			 * leaves this out; everyone else who is refused is told "not found". */
 			bool outside = policy_outside_scope(&a, act, &tw);
-			CHECK(outside == (rc != 0 && (w == PROXY_DOCUMENTS || w == PROXY_ALL)));
+			CHECK(outside == (rc != 0 && (w == PROXY_DOCUMENTS || w == PROXY_ALL ||
+						      w == ADMIN_SAME)));
 			if (rc == 0) {
 				CHECK(grant_allows(&g, &A, act));
 				CHECK(!grant_allows(&g, &B, act)); /* a grant is for one patient */

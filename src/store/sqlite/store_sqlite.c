@@ -404,7 +404,7 @@ static const char *const stmt_sql[S_COUNT] = {
 			      " LEFT JOIN enrolment e ON e.patient_id = d.patient_id WHERE d.id = ?"
 			      " ORDER BY e.since LIMIT 8",
 	[S_PRACTICE_PATIENTS] = "SELECT patient_id FROM enrolment WHERE practice_id = ?"
-				" ORDER BY since, patient_id LIMIT ?",
+				" ORDER BY since, patient_id LIMIT ? OFFSET ?",
 	[S_PATIENT_CREATE] = "INSERT INTO patient (id, nhi_index, wrapped_key, phi, created)"
 			     " VALUES (?, ?, ?, ?, unixepoch())",
 	[S_ENROL] = "INSERT INTO enrolment (patient_id, practice_id, since) VALUES (?, ?, unixepoch())",
@@ -1281,17 +1281,20 @@ int store_document_target(const struct id *document, struct target *out)
 	return out->exists ? STORE_OK : STORE_NOT_FOUND;
 }
 
-int store_practice_patient_ids(const struct id *practice, struct arena *a, struct id **ids,
-			       size_t *n)
+int store_practice_patient_ids(const struct id *practice, size_t offset, size_t limit,
+			       struct arena *a, struct id **ids, size_t *n)
 {
 	*n = 0;
-	*ids = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
+	if (limit > LIMIT_LIST || offset > INT32_MAX)
+		return STORE_ERROR;
+	*ids = arena_calloc(a, limit ? limit : 1, sizeof(struct id));
 	if (*ids == NULL)
 		return STORE_ERROR;
 	sqlite3_stmt *s = stmt(S_PRACTICE_PATIENTS);
 	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
-	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW)
+	sqlite3_bind_int(s, 2, (int)limit);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)offset);
+	while (*n < limit && sqlite3_step(s) == SQLITE_ROW)
 		if (sq_col_id(s, 0, &(*ids)[*n]))
 			(*n)++;
 	sqlite3_reset(s);
