@@ -162,7 +162,10 @@ int domain_gate_target(const struct actor *a, enum action action, struct target 
 			if (domain_audit(a, action, patient, rtype, rid, AUDIT_DENY, 0) != 0)
 				return DOMAIN_ERROR;
 			bool by_record = rid == NULL || id_eq(rid, patient);
-			return by_record ? DOMAIN_OUT_OF_SCOPE : DOMAIN_NOT_FOUND;
+			/* Only apps and proxies are told (DESIGN.md invariant 2); a practice admin,
+			 * who keeps the register but never sees the record, finds nothing there. */
+			bool told = by_record && a->role == ROLE_PATIENT;
+			return told ? DOMAIN_OUT_OF_SCOPE : DOMAIN_NOT_FOUND;
 		}
 		/* Missing and foreign look the same to the caller; the audit tells them apart
 		 * only by the patient column, which is "-" when no such patient exists. */

@@ -57,9 +57,11 @@ void breaker_defaults(struct breaker_config *c)
 #define HLL_REGISTERS (1u << HLL_BITS)
 #define REGISTER_EXACT 32u
 
+/* A patient in a reach list: a keyed 64-bit fingerprint of their id (collisions among the few
+ * hundred an actor may reach are out of reach) and when they were last opened. */
 struct seen {
-	struct id patient;
-	int64_t last;
+	uint64_t patient;
+	uint32_t last;
 };
 
 /* What one actor reached of other patients' records; only actors who open someone else's. */
@@ -68,15 +70,20 @@ struct reach {
 	uint32_t n_seen, cap_seen;
 	int64_t tokens_milli; /* burst allowance, in thousandths of a patient */
 	int64_t tokens_at;
-	/* demographics: distinct other patients, a HyperLogLog per fixed window, the previous
-	 * window's estimate weighted in (sliding estimate; ~3% error, 1 KB however many) */
+	/* demographics: distinct other patients per fixed window, the previous window's count
+	 * weighted in (a sliding estimate): the first REGISTER_EXACT exactly (a carer's switcher),
+	 * beyond them a HyperLogLog (~3% error, 1 KB however many: staff and the register) */
 	int64_t hll_start;
 	double hll_prev;
-	uint8_t hll[HLL_REGISTERS];
-	/* the first few exactly, so that small budgets (a carer's switcher) are exact */
 	uint32_t n_exact;
-	bool overflowed;
-	struct id exact[REGISTER_EXACT];
+	uint64_t exact[REGISTER_EXACT];
+	struct hll *hll; /* made when the exact list overflows */
+};
+
+struct hll {
+	double sum;     /* of 2^-register, kept as registers change: the estimate is O(1) */
+	uint32_t zeros; /* registers still 0 */
+	uint8_t reg[HLL_REGISTERS];
 };
 
 struct tracker {
@@ -133,8 +140,10 @@ static void reach_free(struct reach *r)
 {
 	if (r == NULL)
 		return;
-	reach_bytes -= sizeof(*r) + (size_t)r->cap_seen * sizeof(struct seen);
+	reach_bytes -= sizeof(*r) + (size_t)r->cap_seen * sizeof(struct seen) +
+		       (r->hll ? sizeof(*r->hll) : 0);
 	free(r->seen);
+	free(r->hll);
 	free(r);
 }
 
@@ -341,19 +350,38 @@ static struct reach *reach_of(struct tracker *t)
 	return t->reach;
 }
 
-static double hll_estimate(const uint8_t *reg)
+static void hll_reset(struct hll *h)
 {
-	double sum = 0;
-	unsigned zeros = 0;
-	for (unsigned j = 0; j < HLL_REGISTERS; j++) {
-		sum += ldexp(1.0, -(int)reg[j]);
-		zeros += reg[j] == 0;
-	}
+	memset(h->reg, 0, sizeof(h->reg));
+	h->sum = HLL_REGISTERS;
+	h->zeros = HLL_REGISTERS;
+}
+
+static void hll_add(struct hll *h, uint64_t x)
+{
+	unsigned j = (unsigned)(x >> (64 - HLL_BITS));
+	uint64_t rest = (x << HLL_BITS) | ((uint64_t)1 << (HLL_BITS - 1));
+	uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
+	if (rank <= h->reg[j])
+		return;
+	h->sum += ldexp(1.0, -(int)rank) - ldexp(1.0, -(int)h->reg[j]);
+	h->zeros -= h->reg[j] == 0;
+	h->reg[j] = rank;
+}
+
+static double hll_estimate(const struct hll *h)
+{
 	double m = HLL_REGISTERS;
-	double e = (0.7213 / (1.0 + 1.079 / m)) * m * m / sum;
-	if (e <= 2.5 * m && zeros > 0)
-		e = m * log(m / (double)zeros); /* few patients: linear counting, near exact */
+	double e = (0.7213 / (1.0 + 1.079 / m)) * m * m / h->sum;
+	if (e <= 2.5 * m && h->zeros > 0)
+		e = m * log(m / (double)h->zeros); /* few patients: linear counting, near exact */
 	return e;
+}
+
+/* Distinct other patients' demographics this window. */
+static double register_count(const struct reach *r)
+{
+	return r->hll ? hll_estimate(r->hll) : (double)r->n_exact;
 }
 
 /* Count one more other patient's demographics; true when past the budget. */
@@ -362,28 +390,37 @@ static bool over_register(struct reach *r, const struct id *patient, int64_t bud
 	int64_t w = config.window_seconds;
 	if (now - r->hll_start >= w || r->hll_start == 0) {
 		bool adjacent = r->hll_start != 0 && now - r->hll_start < 2 * w;
-		r->hll_prev = !adjacent ? 0 : r->overflowed ? hll_estimate(r->hll) : (double)r->n_exact;
-		memset(r->hll, 0, sizeof(r->hll));
+		r->hll_prev = adjacent ? register_count(r) : 0;
 		r->hll_start = adjacent ? r->hll_start + w : now;
 		r->n_exact = 0;
-		r->overflowed = false;
+		if (r->hll) {
+			reach_bytes -= sizeof(*r->hll);
+			free(r->hll);
+			r->hll = NULL;
+		}
 	}
-	bool known = false;
-	for (uint32_t i = 0; i < r->n_exact && !known; i++)
-		known = id_eq(&r->exact[i], patient);
-	if (!known && r->n_exact < REGISTER_EXACT)
-		r->exact[r->n_exact++] = *patient;
-	else if (!known)
-		r->overflowed = true;
 	uint64_t h = hash_id(patient, 1);
-	unsigned j = (unsigned)(h >> (64 - HLL_BITS));
-	uint64_t rest = (h << HLL_BITS) | ((uint64_t)1 << (HLL_BITS - 1));
-	uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
-	if (rank > r->hll[j])
-		r->hll[j] = rank;
+	if (r->hll == NULL) {
+		bool known = false;
+		for (uint32_t i = 0; i < r->n_exact && !known; i++)
+			known = r->exact[i] == h;
+		if (!known && r->n_exact < REGISTER_EXACT) {
+			r->exact[r->n_exact++] = h;
+		} else if (!known) {
+			/* past the exact list: count on in a HyperLogLog, from what it held */
+			r->hll = malloc(sizeof(*r->hll));
+			if (r->hll == NULL)
+				return true; /* fail closed */
+			reach_bytes += sizeof(*r->hll);
+			hll_reset(r->hll);
+			for (uint32_t i = 0; i < r->n_exact; i++)
+				hll_add(r->hll, r->exact[i]);
+		}
+	}
+	if (r->hll)
+		hll_add(r->hll, h);
 	double weight = (double)(w - (now - r->hll_start)) / (double)w;
-	double now_count = r->overflowed ? hll_estimate(r->hll) : (double)r->n_exact;
-	double total = now_count + r->hll_prev * (weight > 0 ? weight : 0);
+	double total = register_count(r) + r->hll_prev * (weight > 0 ? weight : 0);
 	return total > (double)budget + 0.5;
 }
 
@@ -393,11 +430,12 @@ static bool over_clinical(struct reach *r, const struct id *patient, const struc
 {
 	uint32_t j = 0;
 	bool found = false;
+	uint64_t fp = hash_id(patient, 2);
 	for (uint32_t i = 0; i < r->n_seen; i++) {
-		if (now - r->seen[i].last > config.window_seconds)
+		if (now - (int64_t)r->seen[i].last > config.window_seconds)
 			continue; /* left the window */
-		if (id_eq(&r->seen[i].patient, patient)) {
-			r->seen[i].last = now;
+		if (r->seen[i].patient == fp) {
+			r->seen[i].last = u32(now);
 			found = true;
 		}
 		r->seen[j++] = r->seen[i];
@@ -424,7 +462,7 @@ static bool over_clinical(struct reach *r, const struct id *patient, const struc
 		return true;
 	}
 	if (r->n_seen == r->cap_seen) {
-		uint32_t more = r->cap_seen ? r->cap_seen * 2 : 8;
+		uint32_t more = r->cap_seen ? r->cap_seen + r->cap_seen / 2 : 8;
 		struct seen *p = realloc(r->seen, (size_t)more * sizeof(*p));
 		if (p == NULL) {
 			*why = BREAKER_REASON_BUDGET; /* fail closed */
@@ -435,7 +473,7 @@ static bool over_clinical(struct reach *r, const struct id *patient, const struc
 		r->cap_seen = more;
 	}
 	r->tokens_milli -= 1000;
-	r->seen[r->n_seen++] = (struct seen){*patient, now};
+	r->seen[r->n_seen++] = (struct seen){fp, u32(now)};
 	return false;
 }
 

@@ -622,10 +622,12 @@ void web_patient(struct request *req, struct response *res)
 			 : DOMAIN_NOT_FOUND;
 	struct document_view *docs = NULL;
 	size_t n = 0;
-	if (rc == DOMAIN_OK)
+	bool known = rc == DOMAIN_OK;
+	if (known)
 		rc = document_list(&req->actor, &pid, &req->arena, &docs, &n);
 	/* A practice admin has the register, not the record: the details and the invitation. */
-	bool register_only = rc == DOMAIN_OUT_OF_SCOPE && req->actor.role == ROLE_PRACTICE_ADMIN;
+	bool register_only = known && rc == DOMAIN_NOT_FOUND &&
+			     req->actor.role == ROLE_PRACTICE_ADMIN;
 	if (rc != DOMAIN_OK && !register_only) {
 		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;

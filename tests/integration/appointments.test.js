@@ -231,14 +231,14 @@ describe('appointments', () => {
     assert.equal(r1.text, r2.text);
   });
 
-  it('a proxy with the appointments scope books for the patient; without it, 404', async () => {
+  it('a proxy with the appointments scope books for the patient; without it, told no (403)', async () => {
     const pid = p1.session.patient; const acct = p3.session.account;
     const far = Math.floor(Date.now() / 1000) + 86400;
     sqlite(srv.dir, `INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created, created_by) VALUES (randomblob(16), X'${pid}', X'${acct}', 4, ${far}, 0, X'${acct}')`);
     const slot = freeSlots((await p1.get('/appointments')).text)[2];
     const body = JSON.stringify({ resourceType: 'Appointment', status: 'booked', slot: [{ reference: `Slot/${slot}` }],
       participant: [{ actor: { reference: `Patient/${pid}` } }], reasonCode: [{ text: 'Booked by daughter' }] });
-    assert.equal((await p3.post('/fhir/R4/Appointment', { body, headers: FHIR_JSON })).status, 404);
+    assert.equal((await p3.post('/fhir/R4/Appointment', { body, headers: FHIR_JSON })).status, 403);
     sqlite(srv.dir, `UPDATE proxy_grant SET scopes = 8 WHERE account_id=X'${acct}'`);
     const ok = await p3.post('/fhir/R4/Appointment', { body, headers: FHIR_JSON });
     assert.equal(ok.status, 201);

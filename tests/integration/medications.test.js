@@ -206,13 +206,13 @@ describe('medications and repeat prescriptions', () => {
     assert.ok(adminDenied.includes(`repeat.decide|deny|${openReq}`));
   });
 
-  it('a proxy with the medications scope can list and ask; without it, 404', async () => {
+  it('a proxy with the medications scope can list and ask; without it, told no (403)', async () => {
     const pid = p1.session.patient;
     const acct = p2.session.account;
     const far = Math.floor(Date.now() / 1000) + 86400;
     sqlite(srv.dir, `INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created, created_by) VALUES (randomblob(16), X'${pid}', X'${acct}', 8, ${far}, 0, X'${acct}')`);
     const noScope = await p2.fhir(`MedicationRequest?patient=${pid}`);
-    assert.equal(noScope.status, 404);
+    assert.equal(noScope.status, 403);
     sqlite(srv.dir, `UPDATE proxy_grant SET scopes = 4 WHERE account_id=X'${acct}'`);
     const list = await p2.fhir(`MedicationRequest?patient=${pid}`);
     assert.equal(list.status, 200);

@@ -207,14 +207,14 @@ describe('secure messages', () => {
     assertValidFhir(meta);
   });
 
-  it('a proxy with the messages scope writes and reads for the patient; without it, 404; lapsed, 404', async () => {
+  it('a proxy with the messages scope writes and reads for the patient; without it, told no; lapsed, 404', async () => {
     const proxy = new Client(srv.base); await proxy.login('patient3@demo.test');
     const grant = (scopes, notAfter) => sqlite(srv.dir, `INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created, created_by)
       VALUES (randomblob(16), X'${p1.session.patient}', X'${proxy.session.account}', ${scopes}, ${notAfter}, unixepoch(), X'${p1.session.account}')`);
     const search = () => proxy.fhir(`Communication?patient=${p1.session.patient}`);
     assert.equal((await search()).status, 404, 'no grant yet');
     grant(1, 'unixepoch() + 3600'); // documents only
-    assert.equal((await search()).status, 404, 'documents scope does not cover messages');
+    assert.equal((await search()).status, 403, 'documents scope does not cover messages: told so');
     assert.equal((await proxy.get(`/messages/${thread}`)).status, 404);
     sqlite(srv.dir, `DELETE FROM proxy_grant WHERE account_id = X'${proxy.session.account}'`);
     grant(16, 'unixepoch() + 3600'); // messages only
@@ -230,9 +230,9 @@ describe('secure messages', () => {
     assert.match(att.text, /does not include documents/);
     const page = await p1.get(`/messages/${thread}`);
     assert.match(page.text, /Family member or carer <span class="meta">/);
-    // never the access log nor the whole record
-    assert.equal((await proxy.fhir(`AuditEvent?patient=${p1.session.patient}`)).status, 404);
-    assert.equal((await proxy.fhir(`Patient/${p1.session.patient}/$everything`)).status, 404);
+    // never the access log nor the whole record: told so, since it holds the record
+    assert.equal((await proxy.fhir(`AuditEvent?patient=${p1.session.patient}`)).status, 403);
+    assert.equal((await proxy.fhir(`Patient/${p1.session.patient}/$everything`)).status, 403);
     // lapsed: stops at once
     sqlite(srv.dir, `UPDATE proxy_grant SET not_after = unixepoch() - 1 WHERE account_id = X'${proxy.session.account}'`);
     assert.equal((await search()).status, 404);

@@ -149,9 +149,10 @@ describe('lab results', () => {
     // A grant without the results scope, or one that has lapsed, reaches no result.
     sqlite(srv.dir, `INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created, created_by) VALUES (randomblob(16), ${hexOf(me)}, ${hexOf(p2.session.account)}, 1, ${now() + 86400}, ${now()}, ${hexOf(p1.session.account)})`);
     sqlite(srv.dir, `INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created, created_by) VALUES (randomblob(16), ${hexOf(me)}, ${hexOf(p2.session.account)}, 2, ${now() - 60}, ${now() - 86400}, ${hexOf(p1.session.account)})`);
-    assert.equal((await p2.fhir(`DiagnosticReport?patient=${me}`)).status, 404);
+    // (asked by the record it holds: told the grant leaves results out; by id: as if missing)
+    assert.equal((await p2.fhir(`DiagnosticReport?patient=${me}`)).status, 403);
     assert.equal((await p2.fhir(`DiagnosticReport/${truth.released[0].id}`)).status, 404);
-    assert.equal((await p2.fhir(`Observation?patient=${me}`)).status, 404);
+    assert.equal((await p2.fhir(`Observation?patient=${me}`)).status, 403);
     sqlite(srv.dir, `DELETE FROM proxy_grant WHERE account_id = ${hexOf(p2.session.account)}`);
   });
 
