@@ -143,7 +143,7 @@ int slot_read(const struct actor *a, const struct id *slot, struct arena *ar, st
 		if (practice_audit(a, "slot.read", found == STORE_OK ? AUDIT_DENY : AUDIT_NOT_FOUND,
 				   slot) != DOMAIN_OK)
 			return DOMAIN_ERROR;
-		return vault_report_miss(a->token) == VAULT_TRIPPED ? domain_tripped(a)
+		return vault_report_miss(a->token) == VAULT_TRIPPED ? domain_tripped_why(a, "enumeration")
 								    : DOMAIN_NOT_FOUND;
 	}
 	if (practice_audit(a, "slot.read", AUDIT_ALLOW, slot) != DOMAIN_OK)

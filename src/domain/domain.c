@@ -10,6 +10,7 @@
 #include "audit/audit.h"
 #include "crypto/crypto.h"
 #include "limits.h"
+#include "store/locks.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/wipe.h"
@@ -66,6 +67,13 @@ int domain_audit(const struct actor *a, enum action action, const struct id *pat
  */
 int domain_tripped(const struct actor *a)
 {
+	return domain_tripped_why(a, "budget");
+}
+
+int domain_tripped_why(const struct actor *a, const char *reason)
+{
+	/* Held for review (src/domain/locks.c): one open lock per account, with its session. */
+	store_lock_record(&a->account, &a->session, reason, (int64_t)time(NULL));
 	store_account_lock(&a->account);
 	store_sessions_revoke(&a->account);
 	struct audit_event e = {.actor = a, .action = "breaker.trip", .outcome = AUDIT_DENY};
@@ -116,7 +124,7 @@ int domain_miss(const struct actor *a, enum action action, const struct id *pati
 	if (domain_audit(a, action, patient, rtype, rid, outcome, 0) != 0)
 		return DOMAIN_ERROR;
 	if (vault_report_miss(a->token) == VAULT_TRIPPED)
-		return domain_tripped(a);
+		return domain_tripped_why(a, "enumeration");
 	return DOMAIN_NOT_FOUND;
 }
 

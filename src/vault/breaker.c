@@ -285,6 +285,28 @@ bool breaker_is_tripped(const struct id *account, const struct id *session)
 	return tripped;
 }
 
+void breaker_release(const struct id *account, int64_t issued_after_trip_time)
+{
+	pthread_mutex_lock(&lock);
+	ensure_configured();
+	size_t s = slot_of(account);
+	for (size_t p = 0; table != NULL && p < TRACKERS && table[s].used;
+	     p++, s = (s + 1) & (TRACKERS - 1)) {
+		struct tracker *t = &table[s];
+		if (!id_eq(&t->key, account))
+			continue;
+		/* A tripped tracker is not counted any further, so its last activity is the trip. */
+		if (t->tripped && t->last_activity <= issued_after_trip_time) {
+			t->tripped = false;
+			t->n_seen = 0;
+			t->bytes_start = t->miss_start = issued_after_trip_time;
+			t->bytes_now = t->bytes_prev = t->miss_now = t->miss_prev = 0;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
 static int set_value(struct breaker_config *c, const char *key, int64_t v)
 {
 	static const char *const roles[BREAKER_ROLES] = {"none", "patient", "clinician",

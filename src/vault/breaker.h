@@ -45,6 +45,10 @@ enum breaker_verdict breaker_open(const struct id *account, const struct id *ses
 enum breaker_verdict breaker_miss(const struct id *account, const struct id *session, enum role role,
 				  int64_t now);
 bool breaker_is_tripped(const struct id *account, const struct id *session);
+/* A reviewed unlock (docs/internals/UNLOCK.md): clear the account's trip if it happened at or
+ * before issued_after_trip_time, and reset its counts. A trip after that time stays, so an old
+ * authorisation cannot undo a later trip. Sessions that tripped stay tripped. */
+void breaker_release(const struct id *account, int64_t issued_after_trip_time);
 
 /* Parse "breaker.*" lines of the data directory's medkeep.conf into c (on top of defaults).
  * Returns 0, or -1 with *line set to the first bad line number. */

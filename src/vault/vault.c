@@ -217,6 +217,7 @@ static int count_open(const char *token, const struct id *patient, int64_t bytes
 					      (int64_t)time(NULL));
 	if (v == BREAKER_TRIP) {
 		char acct[ID_HEX_LEN + 1];
+		vault_trip_note(&c);
 		id_hex(&c.account, acct);
 		log_warn("component=breaker event=trip reason=budget account=%s role=%s", acct,
 			 role_name(c.role));
@@ -234,6 +235,7 @@ int vault_local_miss(const char *token)
 	enum breaker_verdict v = breaker_miss(&c.account, &c.session, c.role, (int64_t)time(NULL));
 	if (v == BREAKER_TRIP) {
 		char acct[ID_HEX_LEN + 1];
+		vault_trip_note(&c);
 		id_hex(&c.account, acct);
 		log_warn("component=breaker event=trip reason=enumeration account=%s role=%s", acct,
 			 role_name(c.role));
