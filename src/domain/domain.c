@@ -90,7 +90,9 @@ int domain_tripped_why(const struct actor *a, const char *reason)
 	char *body = arena_printf(&ar,
 				  "The exfiltration breaker stopped account %s (role %s, session %s). Its "
 				  "sessions are revoked and it is locked pending review.\n\nWhat it was "
-				  "served: medkeep incident report --data DIR --session %s\n",
+				  "served: medkeep incident report --data DIR --session %s\n\nReview it "
+				  "(unlock, or keep locked and notify) on the operator's page, /operator, "
+				  "or with medkeep accounts list --data DIR --locked.\n",
 				  acct, role_name(a->role), ses, ses);
 	if (body && store_accounts_by_role(ROLE_OPERATOR, &ar, &ops, &n) == STORE_OK)
 		for (size_t i = 0; i < n; i++)

@@ -100,8 +100,7 @@ int locks_review_list(const struct actor *a, struct arena *ar, struct lock_view 
 {
 	*n = 0;
 	*out = NULL;
-	bool ok = a != NULL && a->mfa &&
-		  (a->role == ROLE_OPERATOR || (a->role == ROLE_PRACTICE_ADMIN && a->has_practice));
+	bool ok = policy_may_review_locks(a);
 	struct audit_event e = {.actor = a, .action = "locks.list", .outcome = ok ? AUDIT_ALLOW : AUDIT_DENY,
 				.deferrable = true};
 	if (audit_append(&e) != 0)

@@ -284,6 +284,13 @@ bool policy_may_view_alerts(const struct actor *actor)
 	return actor != NULL && actor->role == ROLE_OPERATOR && actor->mfa;
 }
 
+bool policy_may_review_locks(const struct actor *actor)
+{
+	return actor != NULL && actor->mfa && !actor->app &&
+	       (actor->role == ROLE_OPERATOR ||
+		(actor->role == ROLE_PRACTICE_ADMIN && actor->has_practice));
+}
+
 bool policy_may_review_lock(const struct actor *actor, const struct id *subject_account,
 			    enum role subject_role, const struct id *subject_practice,
 			    const struct target *patient_target)

@@ -110,6 +110,9 @@ bool policy_may_view_alerts(const struct actor *actor);
 bool policy_may_review_lock(const struct actor *actor, const struct id *subject_account,
 			    enum role subject_role, const struct id *subject_practice,
 			    const struct target *patient_target);
+/* Who may see a list of locks at all (each one still passes policy_may_review_lock): operators
+ * and practice admins, after their second factor. */
+bool policy_may_review_locks(const struct actor *actor);
 
 /* Who may invite a patient to register an account tied to their record: a clinician or the
  * practice admin of a practice where the patient is enrolled, after their second factor. */
