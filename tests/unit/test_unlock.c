@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "limits.h"
+#include "policy/policy.h"
 #include "proc/msg.h"
 #include "test.h"
 #include "vault/breaker.h"
@@ -180,8 +181,59 @@ static void vault_paths(void)
 	CHECK(system(cmd) == 0);
 }
 
+/* Who may review which lock (policy_may_review_lock): actor x subject. */
+static void review_policy(void)
+{
+	struct id pa, pb, me, other, patient;
+	random_id(&pa);
+	random_id(&pb);
+	random_id(&me);
+	random_id(&other);
+	random_id(&patient);
+	struct target at_a;
+	memset(&at_a, 0, sizeof(at_a));
+	at_a.exists = true;
+	at_a.patient = patient;
+	at_a.n_practices = 1;
+	at_a.practices[0] = pa;
+	struct target at_b = at_a;
+	at_b.practices[0] = pb;
+	struct actor op = {.account = me, .role = ROLE_OPERATOR, .mfa = true};
+	struct actor admin = {.account = me, .role = ROLE_PRACTICE_ADMIN, .mfa = true,
+			      .has_practice = true, .practice = pa};
+	struct actor clin = {.account = me, .role = ROLE_CLINICIAN, .mfa = true, .has_practice = true,
+			     .practice = pa};
+	struct actor pat = {.account = me, .role = ROLE_PATIENT, .mfa = true};
+	struct {
+		const struct actor *a;
+		enum role role;
+		const struct id *practice;
+		const struct target *t;
+		bool want;
+	} rows[] = {
+		{&op, ROLE_PATIENT, NULL, &at_b, true},      {&op, ROLE_CLINICIAN, &pb, NULL, true},
+		{&op, ROLE_OPERATOR, NULL, NULL, true},      {&admin, ROLE_PATIENT, NULL, &at_a, true},
+		{&admin, ROLE_PATIENT, NULL, &at_b, false},  {&admin, ROLE_CLINICIAN, &pa, NULL, true},
+		{&admin, ROLE_CLINICIAN, &pb, NULL, false},  {&admin, ROLE_OPERATOR, NULL, NULL, false},
+		{&admin, ROLE_PATIENT, NULL, NULL, false},   {&clin, ROLE_PATIENT, NULL, &at_a, false},
+		{&clin, ROLE_CLINICIAN, &pa, NULL, false},   {&pat, ROLE_PATIENT, NULL, &at_a, false},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++)
+		CHECK(policy_may_review_lock(rows[i].a, &other, rows[i].role, rows[i].practice, rows[i].t) ==
+		      rows[i].want);
+	/* nobody their own; no second factor, nothing */
+	CHECK(!policy_may_review_lock(&op, &me, ROLE_PATIENT, NULL, &at_a));
+	struct actor op_nomfa = op;
+	op_nomfa.mfa = false;
+	CHECK(!policy_may_review_lock(&op_nomfa, &other, ROLE_PATIENT, NULL, &at_a));
+	CHECK(policy_may_review_locks(&op) && policy_may_review_locks(&admin));
+	CHECK(!policy_may_review_locks(&clin) && !policy_may_review_locks(&pat) &&
+	      !policy_may_review_locks(&op_nomfa) && !policy_may_review_locks(NULL));
+}
+
 void test_unlock(void)
 {
+	review_policy();
 	release_semantics();
 	vault_paths();
 }
