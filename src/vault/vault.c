@@ -182,7 +182,8 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out)
 	for (int i = 0; i < 8; i++)
 		t |= (uint64_t)raw[67 + i] << (8 * i);
 	out->issued = (int64_t)t;
-	return 0;
+	/* Sessions from before an unlock stay ended (vault_unlock.c). */
+	return vault_token_predates_release(out) ? -1 : 0;
 }
 
 /*

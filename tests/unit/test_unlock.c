@@ -138,7 +138,7 @@ static void vault_paths(void)
 	trip_by_misses(&victim, &ses3, now - 5);
 	uint8_t mac[UNLOCK_TICKET_MAC_BYTES], bad[UNLOCK_TICKET_MAC_BYTES];
 	CHECK(vault_local_unlock_ticket(&victim, now - 20, mac) == VAULT_OK);
-	CHECK(vault_local_unlock(NULL, &victim, now - 20, mac, sizeof(mac)) == VAULT_OK);
+	CHECK(vault_local_unlock(NULL, &victim, now - 20, mac, sizeof(mac)) == VAULT_DENIED);
 	CHECK(breaker_is_tripped(&victim, NULL)); /* genuine, but from before the trip */
 	CHECK(vault_local_unlock_ticket(&victim, now, mac) == VAULT_OK);
 	memcpy(bad, mac, sizeof(bad));
@@ -148,8 +148,23 @@ static void vault_paths(void)
 	CHECK(vault_local_unlock(NULL, &victim, now + 1, mac, sizeof(mac)) == VAULT_DENIED);
 	CHECK(vault_local_unlock(NULL, &victim, now, mac, 16) == VAULT_DENIED);
 	CHECK(breaker_is_tripped(&victim, NULL));
+	/* the victim's tokens from before the unlock are ended in the vault too */
+	char hash[PWHASH_STR_BYTES], before[SESSION_TOKEN_B64_LEN + 1], after[SESSION_TOKEN_B64_LEN + 1];
+	CHECK(password_hash("pw-unit-unlock", 14, hash) == 0);
+	struct session_claims vc;
+	memset(&vc, 0, sizeof(vc));
+	vc.account = victim;
+	vc.role = ROLE_PATIENT;
+	vc.issued = now - 100;
+	CHECK(vault_local_login(hash, "pw-unit-unlock", 14, &vc, before) == 0);
+	struct session_claims got;
+	CHECK(vault_token_claims(before, strlen(before), &got) == 0);
 	CHECK(vault_local_unlock(NULL, &victim, now, mac, sizeof(mac)) == VAULT_OK);
 	CHECK(!breaker_is_tripped(&victim, NULL));
+	CHECK(vault_token_claims(before, strlen(before), &got) != 0);
+	vc.issued = now + 1;
+	CHECK(vault_local_login(hash, "pw-unit-unlock", 14, &vc, after) == 0);
+	CHECK(vault_token_claims(after, strlen(after), &got) == 0);
 	/* a lapsed ticket (older than UNLOCK_TICKET_SECONDS) is refused, genuine or not */
 	int64_t old = now - UNLOCK_TICKET_SECONDS - 10;
 	CHECK(vault_local_unlock_ticket(&victim, old, mac) == VAULT_OK);
