@@ -246,8 +246,9 @@ out:
 	return rc;
 }
 
-int locks_unlock_local(const char *email, const char *reason)
+int locks_unlock_local(const char *email, const char *reason, bool *was_locked)
 {
+	*was_locked = false;
 	if (reason_ok(reason) != 0)
 		return DOMAIN_INVALID;
 	struct arena ar;
@@ -259,6 +260,11 @@ int locks_unlock_local(const char *email, const char *reason)
 		rc = found == STORE_NOT_FOUND ? DOMAIN_NOT_FOUND : DOMAIN_ERROR;
 		goto out;
 	}
+	if (!acct.locked) {
+		rc = DOMAIN_OK;
+		goto out;
+	}
+	*was_locked = true;
 	int64_t now = now_sec();
 	uint8_t mac[UNLOCK_TICKET_MAC_BYTES];
 	if (vault_unlock_ticket_make(&acct.id, now, mac) != VAULT_OK)

@@ -36,8 +36,9 @@ int locks_decide(const struct actor *a, const struct id *lock, bool unlock, cons
 
 /* Command line (`medkeep accounts unlock`, holding the master key): unlock the account with
  * this address, with an unlock ticket the running vault will accept at its next sign-in.
- * DOMAIN_NOT_FOUND when no such account, DOMAIN_INVALID for an empty reason. */
-int locks_unlock_local(const char *email, const char *reason);
+ * DOMAIN_NOT_FOUND when no such account, DOMAIN_INVALID for an empty reason. An account that
+ * is not locked is left alone (*was_locked false, DOMAIN_OK): a ticket would end its sessions. */
+int locks_unlock_local(const char *email, const char *reason, bool *was_locked);
 
 /* Whom the person of a locked account should contact, as a phrase for a sentence ("your
  * practice, Demo Health Centre" / "the portal's operator"), in ar. */

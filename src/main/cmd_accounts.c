@@ -118,8 +118,11 @@ int cmd_accounts(int argc, char **argv)
 	if (is_list) {
 		rc = list(locked);
 	} else {
-		int r = locks_unlock_local(email, reason);
-		if (r == DOMAIN_OK)
+		bool was_locked = false;
+		int r = locks_unlock_local(email, reason, &was_locked);
+		if (r == DOMAIN_OK && !was_locked)
+			printf("not locked; nothing changed\n");
+		else if (r == DOMAIN_OK)
 			printf("unlocked; the next sign-in works, and the person was emailed\n");
 		else if (r == DOMAIN_NOT_FOUND)
 			fprintf(stderr, "medkeep accounts unlock: no such account\n");

@@ -188,6 +188,10 @@ describe('a way back from a lock', () => {
     const un = run(['accounts', 'unlock', '--data', srv.dir, '--email', 'patient3@demo.test', '--reason', 'Checked with the patient by phone']);
     assert.equal(un.code, 0, un.stderr);
     assert.equal(run(['accounts', 'unlock', '--data', srv.dir, '--email', 'nobody@demo.test', '--reason', 'x']).code, 1);
+    const notLocked = run(['accounts', 'unlock', '--data', srv.dir, '--email', 'patient5@demo.test', '--reason', 'x']);
+    assert.equal(notLocked.code, 0);
+    assert.match(notLocked.stdout, /not locked; nothing changed/);
+    assert.equal(sqlite(srv.dir, 'SELECT count(*) FROM unlock_ticket'), '1', 'no ticket for an account that is not locked');
     oldTicket = sqlite(srv.dir, `SELECT issued || '|' || hex(mac) FROM unlock_ticket WHERE account_id = X'${acct}'`);
     assert.match(oldTicket, /^\d+\|[0-9A-F]{64}$/);
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'account.unlock' AND rid = '${acct}'`), '1');
