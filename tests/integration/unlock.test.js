@@ -232,6 +232,10 @@ describe('a way back from a lock', () => {
     for (let i = 0; i < 40 && !seen.includes(403); i++) seen.push((await other.fhir(`DocumentReference/${randomId()}`)).status);
     assert.ok(seen.includes(403), seen.join());
     const otherAcct = other.session.account;
+    // Staff are told to contact the operator.
+    const staffRight = await loginAnswer(srv, 'otherclinician1@demo.test', PASSWORD);
+    assert.equal(staffRight.status, 403);
+    assert.match(staffRight.text, /paused for review[\s\S]*contact the portal&#39;s operator|paused for review[\s\S]*contact the portal's operator/);
     const p4 = await trip(srv, 'patient4@demo.test');
 
     const admin = new Client(srv.base);
