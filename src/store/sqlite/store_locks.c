@@ -34,6 +34,17 @@ int store_lock_record(const struct id *account, const struct id *session, const 
 	" l.reviewed, l.review_reason, a.role, a.practice_id, a.patient_id, a.locked, a.email_ct"   \
 	" FROM account_lock l JOIN account a ON a.id = l.account_id"
 
+/* The account columns role, practice_id, patient_id, locked, email_ct from column col on. */
+static void account_tail(sqlite3_stmt *s, int col, struct arena *a, struct store_account *x)
+{
+	const char *role = sq_col_text(s, col, a);
+	x->role = role ? role_parse(role) : ROLE_NONE;
+	x->has_practice = sq_col_id(s, col + 1, &x->practice);
+	x->has_patient = sq_col_id(s, col + 2, &x->patient);
+	x->locked = sqlite3_column_int(s, col + 3) != 0;
+	sq_col_bytes(s, col + 4, a, &x->email_ct);
+}
+
 static void lock_row(sqlite3_stmt *s, struct arena *a, struct store_lock *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -46,12 +57,16 @@ static void lock_row(sqlite3_stmt *s, struct arena *a, struct store_lock *out)
 	out->reviewed = sq_col_id(s, 6, &out->reviewed_by);
 	out->reviewed_at = sqlite3_column_int64(s, 7);
 	out->review_reason = sq_col_text(s, 8, a);
-	const char *role = sq_col_text(s, 9, a);
-	out->role = role ? role_parse(role) : ROLE_NONE;
-	out->has_practice = sq_col_id(s, 10, &out->practice);
-	out->has_patient = sq_col_id(s, 11, &out->patient);
-	out->locked = sqlite3_column_int(s, 12) != 0;
-	sq_col_bytes(s, 13, a, &out->email_ct);
+	struct store_account x;
+	memset(&x, 0, sizeof(x));
+	account_tail(s, 9, a, &x);
+	out->role = x.role;
+	out->has_practice = x.has_practice;
+	out->practice = x.practice;
+	out->has_patient = x.has_patient;
+	out->patient = x.patient;
+	out->locked = x.locked;
+	out->email_ct = x.email_ct;
 }
 
 /* ?1: only unreviewed; ?2: a practice (NULL for all): its staff, and patients enrolled there. */
@@ -154,7 +169,7 @@ int store_lock_review(const struct id *account, const char *state, const struct 
 }
 
 static const char sql_accounts_list[] =
-	"SELECT id, email, pw_hash, role, practice_id, patient_id, locked, email_ct FROM account"
+	"SELECT id, email, role, practice_id, patient_id, locked, email_ct FROM account"
 	" WHERE (?1 = 0 OR locked = 1) ORDER BY role, created LIMIT ?2";
 
 int store_accounts_list(bool locked_only, size_t max, struct arena *a, struct store_account **out,
@@ -172,12 +187,7 @@ int store_accounts_list(bool locked_only, size_t max, struct arena *a, struct st
 		memset(x, 0, sizeof(*x));
 		sq_col_id(s, 0, &x->id);
 		x->email = sq_col_text(s, 1, a);
-		const char *role = sq_col_text(s, 3, a);
-		x->role = role ? role_parse(role) : ROLE_NONE;
-		x->has_practice = sq_col_id(s, 4, &x->practice);
-		x->has_patient = sq_col_id(s, 5, &x->patient);
-		x->locked = sqlite3_column_int(s, 6) != 0;
-		sq_col_bytes(s, 7, a, &x->email_ct);
+		account_tail(s, 2, a, x);
 	}
 	sqlite3_reset(s);
 	return STORE_OK;
