@@ -55,6 +55,11 @@
 #define APP_CODE_SECONDS 60
 /* Step-up: how recent a second factor must be for sensitive changes (policy_factor_fresh) */
 #define STEP_UP_SECONDS (5 * 60)
+/* An unlock ticket of `medkeep accounts unlock` (docs/internals/UNLOCK.md) is handed to the
+ * vault at the account's next sign-in; one not used within 30 days lapses (unlock again). */
+#define UNLOCK_TICKET_SECONDS (30 * 24 * 60 * 60)
+/* A reviewer's reason for unlocking or keeping an account locked (kept with the lock). */
+#define LIMIT_LOCK_REASON 500
 /* Proxy (family and carer) grants end on a date chosen by the patient: at most two years
  * ahead, so access someone forgot about lapses; one year unless they choose. */
 #define PROXY_MAX_DAYS 731

@@ -117,7 +117,8 @@ int incident_collect(const struct incident_filter *f, struct incident_result *ou
 		free(c.rows);
 		return -1;
 	}
-	qsort(c.rows, c.n, sizeof(*c.rows), by_resource);
+	if (c.n > 1) /* qsort wants a non-NULL array, even of nothing */
+		qsort(c.rows, c.n, sizeof(*c.rows), by_resource);
 	struct incident_line *lines = calloc(c.n ? c.n : 1, sizeof(*lines));
 	if (lines == NULL) {
 		free(c.rows);

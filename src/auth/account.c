@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "domain/locks.h"
 #include "auth/auth.h"
 #include "auth/pwrules.h"
 #include "domain/domain.h"
@@ -451,6 +452,7 @@ struct reset_ctx {
 	const struct store_token *tok;
 	struct bytes to_ct;
 	const char *body;
+	const char *paused; /* the account is locked for review: this notice, no link */
 };
 
 static int reset_steps(void *p)
@@ -461,6 +463,9 @@ static int reset_steps(void *p)
 		return STORE_ERROR;
 	if (!c->send)
 		return STORE_OK;
+	if (c->paused)
+		return queue(&c->tok->account, c->to_ct, "Your medkeep account is paused for review",
+			     c->paused);
 	if (store_tokens_end(&c->tok->account, TOKEN_RESET, now) != STORE_OK ||
 	    store_token_insert(c->hash, c->tok) != STORE_OK)
 		return STORE_ERROR;
@@ -487,7 +492,22 @@ int account_reset_request(const char *email, const char *ip)
 	if (found == STORE_ERROR)
 		goto out;
 	bool known = found == STORE_OK && store_account_state(&acct.id, &ar, &st) == STORE_OK &&
-		     !st.locked && st.verified;
+		     st.verified;
+	/* A locked account gets no link (a new password would not open it) but the truth: it is
+	 * paused for review, and whom to contact. The page answers the same for every address. */
+	const char *paused = NULL;
+	if (known && st.locked) {
+		const char *contact = locks_contact(&acct.id, acct.role, acct.has_patient, &acct.patient, &ar);
+		paused = arena_printf(&ar,
+				      "Hello,\n\nSomeone asked to reset the password of your medkeep "
+				      "account. Your account is paused for review after unusual activity, "
+				      "so a new password would not open it and no reset link was made.\n\n"
+				      "To have it reviewed and opened again, contact %s.\n\nIf it was "
+				      "not you who asked, there is nothing to do.\n%s",
+				      contact, mail_footer);
+		if (paused == NULL)
+			goto out;
+	}
 	snprintf(rate, sizeof(rate), "reset:%s", throttle);
 	int fails = 0;
 	int64_t blocked = 0;
@@ -511,7 +531,7 @@ int account_reset_request(const char *email, const char *ip)
 				  "this email: your password stays as it is.\n%s",
 				  portal_url, token, mail_footer);
 	sodium_memzero(token, sizeof(token));
-	struct reset_ctx c = {rate, known && blocked <= now && body, hash, &tok, st.email_ct, body};
+	struct reset_ctx c = {rate, known && blocked <= now && body, hash, &tok, st.email_ct, body, paused};
 	if (store_account_tx(reset_steps, &c) != STORE_OK)
 		goto out;
 	struct actor who;

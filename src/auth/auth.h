@@ -25,6 +25,9 @@ enum auth_rc {
 	AUTH_ERROR,
 	AUTH_UNVERIFIED, /* right password, but the address is not confirmed yet (a new link is
 			  * sent; src/auth/account.h) */
+	AUTH_LOCKED,     /* right password, but the account is paused for review (the breaker
+			  * stopped it): login_result.contact says whom to contact. A wrong
+			  * password on a locked account is AUTH_FAIL, as for any other. */
 };
 
 struct login_result {
@@ -32,6 +35,7 @@ struct login_result {
 	char csrf[TOKEN_B64_LEN + 1];
 	struct actor actor;
 	bool mfa_required; /* the session is good only for POST /login/mfa until a code is given */
+	char contact[160]; /* AUTH_LOCKED: whom to contact, as a phrase ("your practice, ...") */
 };
 
 /* Prepare the dummy hash used to equalise timing; call once at start. */

@@ -144,7 +144,7 @@ int slot_read(const struct actor *a, const struct id *slot, struct arena *ar, st
 				   slot) != DOMAIN_OK)
 			return DOMAIN_ERROR;
 		int v = vault_report_miss(a->token);
-		return v == VAULT_TRIPPED || v == VAULT_APP_STOPPED ? domain_vault_failed(a, v)
+		return v == VAULT_TRIPPED || v == VAULT_APP_STOPPED ? domain_miss_refused(a, v)
 								    : DOMAIN_NOT_FOUND;
 	}
 	if (practice_audit(a, "slot.read", AUDIT_ALLOW, slot) != DOMAIN_OK)

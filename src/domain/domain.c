@@ -10,6 +10,7 @@
 #include "audit/audit.h"
 #include "crypto/crypto.h"
 #include "limits.h"
+#include "store/locks.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/wipe.h"
@@ -66,6 +67,13 @@ int domain_audit(const struct actor *a, enum action action, const struct id *pat
  */
 int domain_tripped(const struct actor *a)
 {
+	return domain_tripped_why(a, "budget");
+}
+
+int domain_tripped_why(const struct actor *a, const char *reason)
+{
+	/* Held for review (src/domain/locks.c): one open lock per account, with its session. */
+	store_lock_record(&a->account, &a->session, reason, (int64_t)time(NULL));
 	store_account_lock(&a->account);
 	store_sessions_revoke(&a->account);
 	struct audit_event e = {.actor = a, .action = "breaker.trip", .outcome = AUDIT_DENY};
@@ -82,7 +90,9 @@ int domain_tripped(const struct actor *a)
 	char *body = arena_printf(&ar,
 				  "The exfiltration breaker stopped account %s (role %s, session %s). Its "
 				  "sessions are revoked and it is locked pending review.\n\nWhat it was "
-				  "served: medkeep incident report --data DIR --session %s\n",
+				  "served: medkeep incident report --data DIR --session %s\n\nReview it "
+				  "(unlock, or keep locked and notify) on the operator's page, /operator, "
+				  "or with medkeep accounts list --data DIR --locked.\n",
 				  acct, role_name(a->role), ses, ses);
 	if (body && store_accounts_by_role(ROLE_OPERATOR, &ar, &ops, &n) == STORE_OK)
 		for (size_t i = 0; i < n; i++)
@@ -116,6 +126,13 @@ int domain_vault_failed(const struct actor *a, int vrc)
 	return DOMAIN_ERROR;
 }
 
+int domain_miss_refused(const struct actor *a, int vrc)
+{
+	if (vrc == VAULT_TRIPPED)
+		return domain_tripped_why(a, "enumeration");
+	return domain_vault_failed(a, vrc);
+}
+
 /* The patient's key was destroyed (crypto-shredded): nothing can be served. Audited, and not
  * counted as a miss: only an actor the gate allowed gets here. */
 int domain_gone(const struct actor *a, enum action action, const struct id *patient,
@@ -134,7 +151,7 @@ int domain_miss(const struct actor *a, enum action action, const struct id *pati
 		return DOMAIN_ERROR;
 	int v = vault_report_miss(a->token);
 	if (v == VAULT_TRIPPED || v == VAULT_APP_STOPPED)
-		return domain_vault_failed(a, v);
+		return domain_miss_refused(a, v);
 	return DOMAIN_NOT_FOUND;
 }
 

@@ -19,8 +19,13 @@ int domain_audit(const struct actor *a, enum action action, const struct id *pat
 		 const char *rtype, const struct id *rid, const char *outcome, int64_t bytes);
 /* The breaker refused this actor: lock, revoke, audit, tell the operators. DOMAIN_TRIPPED. */
 int domain_tripped(const struct actor *a);
+/* The same with why it tripped: "budget" (too many patients or bytes) or "enumeration" (too
+ * many not-found answers); domain_tripped says "budget". The trip is held for review. */
+int domain_tripped_why(const struct actor *a, const char *reason);
 /* Map a vault refusal (VAULT_TRIPPED or other) onto the domain's answer. */
 int domain_vault_failed(const struct actor *a, int vrc);
+/* The same for a refusal of a not-found answer (the trip's reason: enumeration). */
+int domain_miss_refused(const struct actor *a, int vrc);
 /* The patient's key was destroyed: audited; DOMAIN_GONE. */
 int domain_gone(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid);

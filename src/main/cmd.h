@@ -16,6 +16,7 @@ int cmd_restore(int argc, char **argv);  /* cmd_backup.c */
 int cmd_keys(int argc, char **argv);     /* cmd_keys.c */
 int cmd_shred(int argc, char **argv);    /* cmd_shred.c */
 int cmd_apps(int argc, char **argv);     /* cmd_apps.c */
+int cmd_accounts(int argc, char **argv); /* cmd_accounts.c */
 int cmd_retention(int argc, char **argv); /* cmd_shred.c */
 int cmd_outbox(int argc, char **argv);   /* mailer.c */
 int cmd_mailer_process(int argc, char **argv); /* mailer.c */

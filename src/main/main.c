@@ -41,6 +41,7 @@ static const char usage_top[] =
 	"  keys rotate   new master key; every patient key rewrapped (resumable)\n"
 	"  keys backup   copy the key material (master key, keystore, ...)\n"
 	"  shred         crypto-shred a patient (destroy their key), now or after a grace period\n"
+	"  accounts      list accounts; unlock one the breaker locked, after review\n"
 	"  apps          register the apps patients may connect to their record (OAuth, SMART)\n"
 	"  retention run shred the patients whose grace period is over\n"
 	"  outbox send   send the queued emails now by the configured SMTP relay\n"
@@ -177,6 +178,8 @@ int main(int argc, char **argv)
 		return cmd_shred(argc - 1, argv + 1);
 	if (strcmp(cmd, "apps") == 0)
 		return cmd_apps(argc - 1, argv + 1);
+	if (strcmp(cmd, "accounts") == 0)
+		return cmd_accounts(argc - 1, argv + 1);
 	if (strcmp(cmd, "retention") == 0)
 		return cmd_retention(argc - 1, argv + 1);
 	if (strcmp(cmd, "outbox") == 0)

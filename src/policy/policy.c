@@ -307,6 +307,36 @@ bool policy_may_view_alerts(const struct actor *actor)
 	return actor != NULL && actor->role == ROLE_OPERATOR && actor->mfa;
 }
 
+bool policy_may_review_locks(const struct actor *actor)
+{
+	return actor != NULL && actor->mfa && !actor->app &&
+	       (actor->role == ROLE_OPERATOR ||
+		(actor->role == ROLE_PRACTICE_ADMIN && actor->has_practice));
+}
+
+bool policy_may_review_lock(const struct actor *actor, const struct id *subject_account,
+			    enum role subject_role, const struct id *subject_practice,
+			    const struct target *patient_target)
+{
+	if (actor == NULL || subject_account == NULL || !actor->mfa || actor->app ||
+	    id_eq(&actor->account, subject_account))
+		return false;
+	if (actor->role == ROLE_OPERATOR)
+		return true;
+	if (actor->role != ROLE_PRACTICE_ADMIN || !actor->has_practice)
+		return false;
+	switch (subject_role) {
+	case ROLE_CLINICIAN:
+	case ROLE_PRACTICE_ADMIN:
+		return subject_practice != NULL && id_eq(subject_practice, &actor->practice);
+	case ROLE_PATIENT:
+		return patient_target != NULL && patient_target->exists &&
+		       enrolled_at(patient_target, &actor->practice);
+	default:
+		return false;
+	}
+}
+
 bool policy_may_invite(const struct actor *actor, const struct target *target)
 {
 	if (actor == NULL || target == NULL || !target->exists || !actor->mfa || !actor->has_practice)

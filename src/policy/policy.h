@@ -114,6 +114,17 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload);
 /* Who may see the operator's alerts (breaker trips): operators, after their second factor. */
 bool policy_may_view_alerts(const struct actor *actor);
 
+/* Who may review a lock of the breaker (see the trip, unlock, or keep it locked): an operator,
+ * after their second factor, for any account but their own; a practice admin, after theirs,
+ * for staff of their own practice (subject_practice) and for patients enrolled there
+ * (patient_target, the locked account's own record). Nobody reviews their own lock. */
+bool policy_may_review_lock(const struct actor *actor, const struct id *subject_account,
+			    enum role subject_role, const struct id *subject_practice,
+			    const struct target *patient_target);
+/* Who may see a list of locks at all (each one still passes policy_may_review_lock): operators
+ * and practice admins, after their second factor. */
+bool policy_may_review_locks(const struct actor *actor);
+
 /* Who may invite a patient to register an account tied to their record: a clinician or the
  * practice admin of a practice where the patient is enrolled, after their second factor. */
 bool policy_may_invite(const struct actor *actor, const struct target *target);

@@ -94,8 +94,9 @@ enum breaker_verdict breaker_miss(const struct breaker_actor *a, int64_t now);
 bool breaker_is_tripped(const struct id *account, const struct id *session);
 /* Why the account tripped, or BREAKER_REASON_NONE. */
 enum breaker_reason breaker_trip_reason(const struct id *account);
-/* Lift the account's trip if it happened at or before `not_after` (an unlock decided then
- * cannot undo a later trip), and forget its counts. */
+/* A reviewed unlock (docs/internals/UNLOCK.md): lift the account's trip if it happened at or
+ * before `not_after`, so an old authorisation cannot undo a later trip, and forget its counts.
+ * A stopped app's token stays stopped (it was revoked). */
 void breaker_release(const struct id *account, int64_t not_after);
 /* Actors counted now, and the bytes the counts take (for the benchmark's memory figure). */
 void breaker_usage(size_t *actors, size_t *bytes);

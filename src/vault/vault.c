@@ -186,7 +186,8 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out)
 	for (int i = 0; i < 8; i++)
 		t |= (uint64_t)raw[67 + i] << (8 * i);
 	out->issued = (int64_t)t;
-	return 0;
+	/* Sessions from before an unlock stay ended (vault_unlock.c). */
+	return vault_token_predates_release(out) ? -1 : 0;
 }
 
 /*
@@ -254,6 +255,7 @@ static int verdict(const struct session_claims *c, enum breaker_verdict v)
 	case BREAKER_OK:
 		return VAULT_OK;
 	case BREAKER_TRIP:
+		vault_trip_note(c); /* for the review (vault_unlock.c) */
 		log_warn("component=breaker event=trip reason=%s account=%s role=%s",
 			 breaker_reason_name(breaker_trip_reason(&c->account)), acct,
 			 role_name(c->role));

@@ -77,6 +77,27 @@ int vault_report_miss(const char *token);
  * kind of read. VAULT_OK, or a refusal like vault_record_open's. */
 int vault_report_read(const char *token, const struct id *patient, int64_t bytes);
 
+/*
+ * Unlocking an account the breaker stopped (docs/internals/UNLOCK.md). The vault clears its
+ * trip only for a reviewer's token with a fresh second factor (an operator; a practice admin
+ * for their own practice's staff and for patients), or for an unlock ticket MACed with a key
+ * derived from the master key and issued after the trip. Sessions that tripped stay refused.
+ */
+#define UNLOCK_TICKET_MAC_BYTES 32
+/* Clear account's trip on the authority of reviewer_token (fresh second factor). */
+int vault_unlock_by_reviewer(const char *reviewer_token, const struct id *account) MUST_CHECK;
+/* Clear account's trip on the authority of a ticket issued at `issued`. */
+int vault_unlock_by_ticket(const struct id *account, int64_t issued,
+			   const uint8_t mac[UNLOCK_TICKET_MAC_BYTES]) MUST_CHECK;
+/* The address of an account the vault saw trip, for a reviewer (operator; practice admin of
+ * its practice) with a second factor, to show on the review page. Command-line tools open
+ * addresses with vault_email_open. */
+int vault_review_email_open(const char *reviewer_token, const struct id *account, const void *ct,
+			    size_t n, struct buf *out) MUST_CHECK;
+/* Make a ticket (command-line tools only, holding the master key; refused in a worker). */
+int vault_unlock_ticket_make(const struct id *account, int64_t issued,
+			     uint8_t mac[UNLOCK_TICKET_MAC_BYTES]) MUST_CHECK;
+
 /* Keyed hash of a normalised lookup value (NHI, email) for blind-index columns. */
 int vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]) MUST_CHECK;
 

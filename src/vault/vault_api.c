@@ -37,6 +37,40 @@ int vault_report_read(const char *token, const struct id *patient, int64_t bytes
 					: vault_local_read(token, patient, bytes);
 }
 
+int vault_unlock_by_reviewer(const char *reviewer_token, const struct id *account)
+{
+	if (reviewer_token == NULL)
+		return VAULT_DENIED;
+	return vault_remote_connected() ? vault_remote_unlock(reviewer_token, account, 0, NULL, 0)
+					: vault_local_unlock(reviewer_token, account, 0, NULL, 0);
+}
+
+int vault_unlock_by_ticket(const struct id *account, int64_t issued,
+			   const uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
+{
+	return vault_remote_connected()
+		       ? vault_remote_unlock(NULL, account, issued, mac, UNLOCK_TICKET_MAC_BYTES)
+		       : vault_local_unlock(NULL, account, issued, mac, UNLOCK_TICKET_MAC_BYTES);
+}
+
+int vault_review_email_open(const char *reviewer_token, const struct id *account, const void *ct,
+			    size_t n, struct buf *out)
+{
+	if (reviewer_token == NULL)
+		return VAULT_DENIED;
+	return vault_remote_connected()
+		       ? vault_remote_review_email(reviewer_token, account, ct, n, out)
+		       : vault_local_review_email(reviewer_token, account, ct, n, out);
+}
+
+int vault_unlock_ticket_make(const struct id *account, int64_t issued,
+			     uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
+{
+	if (vault_remote_connected())
+		return VAULT_DENIED; /* a worker never makes tickets */
+	return vault_local_unlock_ticket(account, issued, mac);
+}
+
 int vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
 {
 	if (vault_remote_connected())

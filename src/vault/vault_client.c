@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "limits.h"
 #include "proc/msg.h"
 #include "util/log.h"
 #include "vault/vault_int.h"
@@ -128,6 +129,23 @@ int vault_remote_read(const char *token, const struct id *patient, int64_t bytes
 	return call(&w, resp, &r);
 }
 
+int vault_remote_unlock(const char *token, const struct id *account, int64_t issued,
+			const uint8_t *mac, size_t mac_len)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_UNLOCK);
+	put_token(&w, token);
+	msg_put_id(&w, account);
+	msg_put_u64(&w, (uint64_t)(issued > 0 ? issued : 0));
+	msg_put_bytes(&w, mac ? (const void *)mac : (const void *)"", mac ? mac_len : 0);
+	int rc = call(&w, resp, &r);
+	if (msg_end(&r) != 0)
+		fatalx("the vault sent a malformed unlock answer");
+	return rc;
+}
+
 int vault_remote_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
 {
 	uint8_t req[MSG_MAX], resp[MSG_MAX];
@@ -159,6 +177,23 @@ static int take_bytes(struct msg_reader *r, struct buf *out, size_t max)
 		return -1;
 	buf_append(out, p, n);
 	return out->failed ? -1 : 0;
+}
+
+int vault_remote_review_email(const char *token, const struct id *account, const void *ct, size_t n,
+			      struct buf *out)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), VOP_REVIEW_EMAIL);
+	put_token(&w, token);
+	msg_put_id(&w, account);
+	msg_put_bytes(&w, ct, n);
+	int rc = call(&w, resp, &r);
+	if (rc == VAULT_OK && (take_bytes(&r, out, LIMIT_EMAIL) != 0 || msg_end(&r) != 0))
+		rc = VAULT_DENIED;
+	sodium_memzero(resp, sizeof(resp));
+	return rc;
 }
 
 int vault_remote_patient_create(const struct id *patient, const void *phi, size_t phi_len,

@@ -125,6 +125,22 @@ int vault_remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[
 /* A subkey of the stable index key (not changed by master key rotation). */
 void vault_stable_subkey(uint64_t id, const char context[8], struct key *out);
 
+/* Unlocking (vault_unlock.c): note what tripped, from the tripping token's claims; clear a trip
+ * for a reviewer's token (token not NULL) or a ticket (issued, mac); make a ticket. */
+void vault_trip_note(const struct session_claims *c);
+/* Whether this token was issued before an unlock of its account (then it is refused). */
+bool vault_token_predates_release(const struct session_claims *c);
+int vault_local_unlock(const char *token, const struct id *account, int64_t issued,
+		       const uint8_t *mac, size_t mac_len);
+int vault_local_unlock_ticket(const struct id *account, int64_t issued,
+			      uint8_t mac[UNLOCK_TICKET_MAC_BYTES]);
+int vault_local_review_email(const char *token, const struct id *account, const void *ct, size_t n,
+			     struct buf *out);
+int vault_remote_review_email(const char *token, const struct id *account, const void *ct, size_t n,
+			      struct buf *out);
+int vault_remote_unlock(const char *token, const struct id *account, int64_t issued,
+			const uint8_t *mac, size_t mac_len);
+
 /* Operation codes and statuses of the worker <-> vault protocol (frames: src/proc/msg.h). */
 enum vault_op {
 	VOP_LOGIN = 1,
@@ -147,6 +163,8 @@ enum vault_op {
 	VOP_PASSKEY_VERIFY,
 	VOP_APP_TOKEN, /* an app's access token from a patient's session (their consent) */
 	VOP_READ,      /* count a read of clinical content the vault does not decrypt */
+	VOP_UNLOCK,    /* clear an account's trip: a reviewer's token, or an unlock ticket */
+	VOP_REVIEW_EMAIL, /* a tripped account's address, for its reviewer's page */
 };
 enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2, VST_APP_STOPPED = 3 };
 

@@ -123,6 +123,38 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 		rc = 0;
 		break;
 	}
+	case VOP_UNLOCK: {
+		/* A reviewer's token, or none and a ticket: the account, its issue time, its MAC. */
+		const char *token = get_token(&r, tokbuf);
+		struct id account;
+		msg_get_id(&r, &account);
+		uint64_t issued = msg_get_u64(&r);
+		msg_get_bytes(&r, &p, &pn, UNLOCK_TICKET_MAC_BYTES);
+		if (msg_end(&r) != 0 || issued > INT64_MAX)
+			break;
+		put_status(&w, out, vault_local_unlock(token, &account, (int64_t)issued,
+						       token ? NULL : p, token ? 0 : pn));
+		rc = 0;
+		break;
+	}
+	case VOP_REVIEW_EMAIL: {
+		const char *token = get_token(&r, tokbuf);
+		struct id account;
+		msg_get_id(&r, &account);
+		msg_get_bytes(&r, &p, &pn, 1024);
+		if (msg_end(&r) != 0)
+			break;
+		struct buf b;
+		buf_init(&b, &ar, 2048);
+		int v = vault_local_review_email(token, &account, p, pn, &b);
+		if (v == VAULT_OK && (b.len == 0 || b.len > LIMIT_EMAIL))
+			v = VAULT_DENIED;
+		put_status(&w, out, v);
+		if (v == VAULT_OK)
+			msg_put_bytes(&w, b.data, b.len);
+		rc = 0;
+		break;
+	}
 	case VOP_INDEX: {
 		char kind[64], value[LIMIT_EMAIL + 64];
 		msg_get_str(&r, kind, sizeof(kind));

@@ -258,6 +258,16 @@ void web_login_submit(struct request *req, struct response *res)
 			   "Too many attempts. Wait 15 minutes, or reset your password.", email);
 		return;
 	}
+	if (rc == AUTH_LOCKED) {
+		/* Only after the right password: a wrong one answers as for any account. */
+		char *msg = arena_printf(&req->arena,
+					 "This account is paused for review because of unusual "
+					 "activity, so it cannot be signed in to for now. To have it "
+					 "reviewed and opened again, contact %s.",
+					 lr.contact);
+		login_page(req, res, 403, msg ? msg : "This account is paused for review.", email);
+		return;
+	}
 	if (rc == AUTH_UNVERIFIED) {
 		login_page(req, res, 403,
 			   "Please confirm your email address first: open the link we sent to it. "
@@ -1066,6 +1076,7 @@ void web_operator(struct request *req, struct response *res)
 	}
 	if (n)
 		html_raw(b, "</tbody></table>");
+	web_operator_locks(req, b); /* pages_locks.c: each lock, for review */
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }

@@ -35,6 +35,13 @@ void web_mfa_setup(struct request *req, struct response *res);
 void web_mfa_confirm(struct request *req, struct response *res);
 void web_practice(struct request *req, struct response *res);
 void web_practice_settings(struct request *req, struct response *res);
+/* Locks held for review (pages_locks.c): the section of the operator's page, a practice
+ * admin's page, and the two decisions. */
+struct buf;
+void web_operator_locks(struct request *req, struct buf *b);
+void web_practice_locks(struct request *req, struct response *res);
+void web_lock_unlock(struct request *req, struct response *res);
+void web_lock_keep(struct request *req, struct response *res);
 
 /* Account lifecycle pages (pages_account.c). */
 void web_step_up_form(struct request *req, struct response *res);

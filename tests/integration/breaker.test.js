@@ -59,11 +59,18 @@ describe('attack replay against the normal build', () => {
     assert.ok(first > 0 && first <= 31, `first 403 at ${first}: ${statuses.slice(0, 40)}`);
     assert.ok(statuses.slice(0, first).every((s) => s === 404));
     assert.ok(statuses.slice(first + 1).every((s) => s === 401), statuses.slice(first + 1, first + 10).join());
-    // The stolen password no longer opens the account, and the answer gives nothing away.
+    // The stolen password no longer opens the account. Whoever knows it is told plainly that
+    // it is paused for review and whom to contact (docs/internals/UNLOCK.md); a wrong
+    // password still answers as for any account, so the lock tells a stranger nothing.
     const again = new Client(srv.base);
     const r = await again.login('patient1@demo.test', PASSWORD);
-    assert.equal(r.status, 401);
-    assert.match(r.text, /Email or password is incorrect/);
+    assert.equal(r.status, 403);
+    assert.match(r.text, /paused for review/);
+    assert.match(r.text, /contact your practice, Demo Health Centre/);
+    assert.equal(again.session, undefined, 'no session');
+    const wrong = await new Client(srv.base).login('patient1@demo.test', 'not-the-password-9');
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.text, /Email or password is incorrect/);
     assert.equal(sqlite(srv.dir, "SELECT count(*) FROM audit WHERE action='breaker.trip'"), '1');
     assert.equal(sqlite(srv.dir, 'SELECT count(*) FROM account WHERE locked = 1'), '1');
     const j = JSON.parse(report(srv, RELEASE_BIN, '--actor', 'patient1@demo.test', '--format', 'json'));

@@ -224,6 +224,16 @@ static const char *const migrations[] = {
 	"ALTER TABLE session ADD COLUMN client_id BLOB;"
 	"ALTER TABLE session ADD COLUMN scopes INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX session_by_client ON session(client_id) WHERE client_id IS NOT NULL;",
+	/* 17: locks held for review (store_locks.c, docs/internals/UNLOCK.md): each trip of the
+	 * breaker and what a reviewer decided; the unlock tickets of `medkeep accounts unlock` */
+	"CREATE TABLE account_lock (id BLOB PRIMARY KEY, account_id BLOB NOT NULL REFERENCES account(id),"
+	" session_id BLOB NOT NULL, reason TEXT NOT NULL, tripped INTEGER NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('locked', 'kept', 'unlocked')), reviewed_by BLOB,"
+	" reviewed INTEGER, review_reason TEXT);"
+	"CREATE INDEX account_lock_by_account ON account_lock(account_id, tripped);"
+	"CREATE INDEX account_lock_by_time ON account_lock(tripped);"
+	"CREATE TABLE unlock_ticket (account_id BLOB PRIMARY KEY REFERENCES account(id),"
+	" issued INTEGER NOT NULL, mac BLOB NOT NULL) WITHOUT ROWID;",
 };
 
 /*

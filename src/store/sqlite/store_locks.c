@@ -1,0 +1,238 @@
+/* Locks held for review and unlock tickets (see src/store/locks.h). */
+#include "store/locks.h"
+#include "store/account.h"
+#include "store/sqlite/store_int.h"
+
+#include <string.h>
+
+#define LOCKS_MAX 200
+
+/* One open lock per account: a session of an account already stopped adds none. */
+static const char sql_lock_insert[] =
+	"INSERT INTO account_lock (id, account_id, session_id, reason, tripped, state)"
+	" SELECT ?1, ?2, ?3, ?4, ?5, 'locked' WHERE NOT EXISTS"
+	" (SELECT 1 FROM account_lock WHERE account_id = ?2 AND state = 'locked')";
+
+int store_lock_record(const struct id *account, const struct id *session, const char *reason,
+		      int64_t now)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_lock_insert);
+	if (s == NULL)
+		return STORE_ERROR;
+	struct id id;
+	random_id(&id);
+	sq_bind_id(s, 1, &id);
+	sq_bind_id(s, 2, account);
+	sq_bind_id(s, 3, session);
+	sq_bind_text(s, 4, reason);
+	sqlite3_bind_int64(s, 5, now);
+	return sq_step_done(s, "lock_record");
+}
+
+#define LOCK_COLUMNS                                                                              \
+	"SELECT l.id, l.account_id, l.session_id, l.reason, l.tripped, l.state, l.reviewed_by,"     \
+	" l.reviewed, l.review_reason, a.role, a.practice_id, a.patient_id, a.locked, a.email_ct"   \
+	" FROM account_lock l JOIN account a ON a.id = l.account_id"
+
+/* The account columns role, practice_id, patient_id, locked, email_ct from column col on. */
+static void account_tail(sqlite3_stmt *s, int col, struct arena *a, struct store_account *x)
+{
+	const char *role = sq_col_text(s, col, a);
+	x->role = role ? role_parse(role) : ROLE_NONE;
+	x->has_practice = sq_col_id(s, col + 1, &x->practice);
+	x->has_patient = sq_col_id(s, col + 2, &x->patient);
+	x->locked = sqlite3_column_int(s, col + 3) != 0;
+	sq_col_bytes(s, col + 4, a, &x->email_ct);
+}
+
+static void lock_row(sqlite3_stmt *s, struct arena *a, struct store_lock *out)
+{
+	memset(out, 0, sizeof(*out));
+	sq_col_id(s, 0, &out->id);
+	sq_col_id(s, 1, &out->account);
+	sq_col_id(s, 2, &out->session);
+	sq_col_text_fixed(s, 3, out->reason, sizeof(out->reason));
+	out->tripped = sqlite3_column_int64(s, 4);
+	sq_col_text_fixed(s, 5, out->state, sizeof(out->state));
+	out->reviewed = sq_col_id(s, 6, &out->reviewed_by);
+	out->reviewed_at = sqlite3_column_int64(s, 7);
+	out->review_reason = sq_col_text(s, 8, a);
+	struct store_account x;
+	memset(&x, 0, sizeof(x));
+	account_tail(s, 9, a, &x);
+	out->role = x.role;
+	out->has_practice = x.has_practice;
+	out->practice = x.practice;
+	out->has_patient = x.has_patient;
+	out->patient = x.patient;
+	out->locked = x.locked;
+	out->email_ct = x.email_ct;
+}
+
+/* ?1: only unreviewed; ?2: a practice (NULL for all): its staff, and patients enrolled there. */
+static const char sql_locks_list[] =
+	LOCK_COLUMNS " WHERE (?1 = 0 OR l.state = 'locked') AND (?2 IS NULL OR a.practice_id = ?2"
+	" OR a.patient_id IN (SELECT patient_id FROM enrolment WHERE practice_id = ?2))"
+	" ORDER BY l.tripped DESC LIMIT 200";
+
+int store_locks_list(bool open_only, const struct id *practice, struct arena *a,
+		     struct store_lock **out, size_t *n)
+{
+	*n = 0;
+	*out = arena_calloc(a, LOCKS_MAX, sizeof(**out));
+	sqlite3_stmt *s = store_module_stmt(sql_locks_list);
+	if (*out == NULL || s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int(s, 1, open_only ? 1 : 0);
+	if (practice)
+		sq_bind_id(s, 2, practice);
+	while (*n < LOCKS_MAX && sqlite3_step(s) == SQLITE_ROW)
+		lock_row(s, a, &(*out)[(*n)++]);
+	sqlite3_reset(s);
+	return STORE_OK;
+}
+
+static const char sql_lock_get[] = LOCK_COLUMNS " WHERE l.id = ?";
+static const char sql_lock_latest[] =
+	LOCK_COLUMNS " WHERE l.account_id = ? ORDER BY l.tripped DESC, l.rowid DESC LIMIT 1";
+
+static int one_lock(const char *sql, const struct id *key, struct arena *a, struct store_lock *out)
+{
+	sqlite3_stmt *s = store_module_stmt(sql);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, key);
+	int step = sqlite3_step(s), rc = STORE_NOT_FOUND;
+	if (step == SQLITE_ROW) {
+		lock_row(s, a, out);
+		rc = STORE_OK;
+	} else if (step != SQLITE_DONE) {
+		rc = sq_fail("lock_get");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_lock_get(const struct id *lock, struct arena *a, struct store_lock *out)
+{
+	return one_lock(sql_lock_get, lock, a, out);
+}
+
+int store_lock_latest(const struct id *account, struct arena *a, struct store_lock *out)
+{
+	return one_lock(sql_lock_latest, account, a, out);
+}
+
+static const char sql_lock_review[] =
+	"UPDATE account_lock SET state = ?2, reviewed_by = ?3, reviewed = ?4, review_reason = ?5"
+	" WHERE account_id = ?1 AND state != 'unlocked'";
+static const char sql_account_unlock[] = "UPDATE account SET locked = 0 WHERE id = ?";
+static const char sql_account_relock[] = "UPDATE account SET locked = 1 WHERE id = ?";
+
+struct review {
+	const struct id *account, *reviewer;
+	const char *state, *reason;
+	int64_t now;
+};
+
+static int review_tx(void *ctx)
+{
+	const struct review *r = ctx;
+	sqlite3_stmt *s = store_module_stmt(sql_lock_review);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, r->account);
+	sq_bind_text(s, 2, r->state);
+	if (r->reviewer)
+		sq_bind_id(s, 3, r->reviewer);
+	sqlite3_bind_int64(s, 4, r->now);
+	if (r->reason)
+		sq_bind_text(s, 5, r->reason);
+	int rc = sq_step_done(s, "lock_review");
+	if (rc != STORE_OK)
+		return rc;
+	/* Unlocked: new sign-ins work (the sessions stay revoked). Kept: locked, whatever
+	 * happened meanwhile. */
+	s = store_module_stmt(strcmp(r->state, "unlocked") == 0 ? sql_account_unlock
+							       : sql_account_relock);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, r->account);
+	return sq_write_one(s, "lock_review_account");
+}
+
+int store_lock_review(const struct id *account, const char *state, const struct id *reviewer,
+		      const char *reason, int64_t now)
+{
+	struct review r = {account, reviewer, state, reason, now};
+	return store_account_tx(review_tx, &r);
+}
+
+static const char sql_accounts_list[] =
+	"SELECT id, email, role, practice_id, patient_id, locked, email_ct FROM account"
+	" WHERE (?1 = 0 OR locked = 1) ORDER BY role, created LIMIT ?2";
+
+int store_accounts_list(bool locked_only, size_t max, struct arena *a, struct store_account **out,
+			size_t *n)
+{
+	*n = 0;
+	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
+	sqlite3_stmt *s = store_module_stmt(sql_accounts_list);
+	if (*out == NULL || s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int(s, 1, locked_only ? 1 : 0);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
+		struct store_account *x = &(*out)[(*n)++];
+		memset(x, 0, sizeof(*x));
+		sq_col_id(s, 0, &x->id);
+		x->email = sq_col_text(s, 1, a);
+		account_tail(s, 2, a, x);
+	}
+	sqlite3_reset(s);
+	return STORE_OK;
+}
+
+static const char sql_ticket_set[] =
+	"INSERT INTO unlock_ticket (account_id, issued, mac) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT (account_id) DO UPDATE SET issued = ?2, mac = ?3";
+static const char sql_ticket_get[] = "SELECT issued, mac FROM unlock_ticket WHERE account_id = ?";
+static const char sql_ticket_delete[] = "DELETE FROM unlock_ticket WHERE account_id = ?";
+
+int store_unlock_ticket_set(const struct id *account, int64_t issued, const uint8_t *mac, size_t n)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_ticket_set);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	sqlite3_bind_int64(s, 2, issued);
+	sqlite3_bind_blob(s, 3, mac, (int)n, SQLITE_STATIC);
+	return sq_step_done(s, "ticket_set");
+}
+
+int store_unlock_ticket_get(const struct id *account, int64_t *issued, uint8_t mac[32])
+{
+	sqlite3_stmt *s = store_module_stmt(sql_ticket_get);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	int step = sqlite3_step(s), rc = STORE_NOT_FOUND;
+	if (step == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 32) {
+		*issued = sqlite3_column_int64(s, 0);
+		memcpy(mac, sqlite3_column_blob(s, 1), 32);
+		rc = STORE_OK;
+	} else if (step != SQLITE_DONE && step != SQLITE_ROW) {
+		rc = sq_fail("ticket_get");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_unlock_ticket_delete(const struct id *account)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_ticket_delete);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	return sq_step_done(s, "ticket_delete");
+}
