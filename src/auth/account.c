@@ -16,6 +16,7 @@
 #include "auth/pwrules.h"
 #include "domain/domain.h"
 #include "limits.h"
+#include "store/devices.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/wipe.h"
@@ -556,7 +557,12 @@ static int setpw_steps(void *p)
 		return STORE_NOT_FOUND;
 	if (store_account_set_password(c->account, c->pw_hash) != STORE_OK)
 		return STORE_ERROR;
-	return c->keep ? store_sessions_revoke_others(c->account, c->keep) : store_sessions_revoke(c->account);
+	if (c->keep)
+		return store_sessions_revoke_others(c->account, c->keep);
+	/* A reset is for someone who lost control of the account: the browsers it knew lose their
+	 * own login allowance too (src/auth/device.c). */
+	int rc = store_sessions_revoke(c->account);
+	return rc == STORE_OK ? store_known_devices_forget(c->account) : rc;
 }
 
 int account_reset_finish(const char *token, const char *password, size_t pw_len, const char *ip,

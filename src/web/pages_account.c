@@ -538,6 +538,7 @@ void web_reset_confirm_submit(struct request *req, struct response *res)
 		return;
 	}
 	web_cookie(req, res, SESSION_COOKIE, "", 0);
+	web_app_request_forget(req, res);
 	struct buf *b = page_buf(req);
 	html_begin(b, "Password changed", NULL, NULL);
 	html_raw(b, "<h1>Your password is changed</h1><p>Every device was signed out. Log in with "
@@ -633,6 +634,7 @@ void web_account_password_submit(struct request *req, struct response *res)
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
+	web_app_request_forget(req, res);
 	respond_redirect(req, res, "/account?done=password");
 }
 

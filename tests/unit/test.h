@@ -33,5 +33,6 @@ void test_results(void);
 void test_inbox(void);
 void test_accesslog_fold(void);
 void test_proxies(void);
+void test_tokens(void);
 
 #endif

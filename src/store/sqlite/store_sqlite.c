@@ -9,6 +9,7 @@
  */
 #include "store/store.h"
 #include "store/sqlite/store_int.h"
+#include "store/apps.h"
 #include "store/results.h"
 
 #include <pthread.h>
@@ -224,6 +225,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE session ADD COLUMN client_id BLOB;"
 	"ALTER TABLE session ADD COLUMN scopes INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX session_by_client ON session(client_id) WHERE client_id IS NOT NULL;",
+	/* 17: known devices (src/store/devices.h): a keyed hash of a device cookie's id and the
+	 * account, so a device the owner signed in from keeps its own login allowance */
+	"CREATE TABLE known_device (hash BLOB PRIMARY KEY, account_id BLOB NOT NULL REFERENCES account(id),"
+	" created INTEGER NOT NULL, last_used INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX known_device_by_account ON known_device(account_id, last_used);",
 };
 
 /*
@@ -1116,7 +1122,8 @@ int store_account_lock(const struct id *account)
 
 int store_sessions_revoke(const struct id *account)
 {
-	return run_with_id(S_SESSIONS_REVOKE, account, "sessions_revoke");
+	int rc = run_with_id(S_SESSIONS_REVOKE, account, "sessions_revoke");
+	return rc == STORE_OK ? store_app_codes_end(account) : rc;
 }
 
 /* --- sessions --- */
@@ -2109,7 +2116,8 @@ int store_rotation_end(void)
 
 int store_sessions_revoke_all(void)
 {
-	return run_simple(S_SESSIONS_REVOKE_ALL);
+	int rc = run_simple(S_SESSIONS_REVOKE_ALL);
+	return rc == STORE_OK ? store_app_codes_end(NULL) : rc;
 }
 
 /* --- retention and crypto-shredding --- */
