@@ -68,6 +68,9 @@
 #define THROTTLE_WINDOW_SECONDS (15 * 60)
 #define THROTTLE_BLOCK_SECONDS 60
 #define THROTTLE_BLOCK_MAX_SECONDS (24 * 60 * 60)
+/* Registering by invitation asks for the patient's date of birth: a few tries for typing
+ * slips, then the invitation ends (a guesser holding the link would need ~36,500). */
+#define INVITE_DOB_TRIES 5
 /* Known devices (docs/internals/ACCOUNTS.md, "Known devices"): a browser the owner has signed
  * in from keeps its own allowance of THROTTLE_DEVICE_FAILURES, so strangers guessing against
  * the shared allowance cannot lock the owner out. The device cookie lives 180 days (below the

@@ -10,6 +10,7 @@
 #include "store/store.h"
 #include "store/sqlite/store_int.h"
 #include "store/apps.h"
+#include "store/contact.h"
 #include "store/results.h"
 
 #include <pthread.h>
@@ -229,7 +230,11 @@ static const char *const migrations[] = {
 	 * account, so a device the owner signed in from keeps its own login allowance */
 	"CREATE TABLE known_device (hash BLOB PRIMARY KEY, account_id BLOB NOT NULL REFERENCES account(id),"
 	" created INTEGER NOT NULL, last_used INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE INDEX known_device_by_account ON known_device(account_id, last_used);",
+	"CREATE INDEX known_device_by_account ON known_device(account_id, last_used);"
+	/* ...and how a patient is known outside the portal (src/store/contact.h): the only address
+	 * an invitation may go to, sealed, and a keyed check of the birth date registering gives */
+	"CREATE TABLE patient_contact (patient_id BLOB PRIMARY KEY REFERENCES patient(id),"
+	" email_index TEXT NOT NULL, email_ct BLOB NOT NULL, dob_check BLOB NOT NULL) WITHOUT ROWID;",
 };
 
 /*
@@ -2226,6 +2231,8 @@ int store_patient_erase(const struct id *patient, int64_t now)
 		rc = run_with_id(S_ACCOUNTS_SIGN_OUT, patient, "accounts_sign_out");
 	if (rc == STORE_OK)
 		rc = run_with_id(S_ACCOUNTS_ERASE, patient, "accounts_erase");
+	if (rc == STORE_OK)
+		rc = store_contact_erase(patient);
 	if (rc == STORE_OK && run_simple(S_COMMIT) == STORE_OK) {
 		truncate_wal(S_MAIN_TRUNCATE);
 		return STORE_OK;
