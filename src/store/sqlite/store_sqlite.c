@@ -256,6 +256,11 @@ static const char *const audit_migrations[] = {
 	/* 4: proxies: how the actor reached the patient (self, proxy, staff, local); hashed
 	 * only when set (audit_record_hash), so the records before this still verify */
 	("ALTER TABLE audit ADD COLUMN via TEXT NOT NULL DEFAULT '';"),
+	/* 5: every record goes into the index, "-" ones too: a partial index made a refusal about
+	 * another patient's id (indexed) measurably slower than one about a random id (not), which
+	 * told an asker which ids are patients (issue 12, timing; DESIGN.md invariant 2) */
+	("DROP INDEX audit_by_patient;"
+	 "CREATE INDEX audit_by_patient ON audit(patient, seq);"),
 };
 
 /*
@@ -1263,14 +1268,14 @@ int store_patient_target(const struct id *patient, struct target *out)
 	sq_bind_id(s, 1, patient);
 	out->exists = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_reset(s);
-	if (out->exists) {
-		s = stmt(S_ENROLMENTS);
-		sq_bind_id(s, 1, patient);
-		while (out->n_practices < TARGET_MAX_PRACTICES && sqlite3_step(s) == SQLITE_ROW)
-			if (sq_col_id(s, 0, &out->practices[out->n_practices]))
-				out->n_practices++;
-		sqlite3_reset(s);
-	}
+	/* The enrolments are looked up for a missing id too (none are found): another patient's
+	 * id must cost what a random one does (DESIGN.md invariant 2, timing). */
+	s = stmt(S_ENROLMENTS);
+	sq_bind_id(s, 1, patient);
+	while (out->n_practices < TARGET_MAX_PRACTICES && sqlite3_step(s) == SQLITE_ROW)
+		if (sq_col_id(s, 0, &out->practices[out->n_practices]))
+			out->n_practices += out->exists ? 1 : 0;
+	sqlite3_reset(s);
 	return out->exists ? STORE_OK : STORE_NOT_FOUND;
 }
 
