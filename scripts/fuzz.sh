@@ -44,7 +44,7 @@ HARNESS_CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -Isrc -Ibuild/gen $WARN $PKG_CFLAG
 # name | max_len | minimum final cov | library sources ("ALL" = every src/*.c outside src/main/,
 # the command-line front end, whose demo.c needs main.c)
 HARNESSES=(
-	"cookie|4096|20|src/http/parse.c src/util/arena.c src/util/buf.c src/util/wipe.c"
+	"cookie|4096|20|src/http/parse.c src/util/arena.c src/util/buf.c src/util/wipe.c src/crypto/crypto.c src/util/log.c"
 	"form|65536|60|src/http/parse.c src/util/arena.c src/util/buf.c src/util/wipe.c"
 	"multipart|65536|80|src/http/parse.c src/util/arena.c src/util/buf.c src/util/wipe.c"
 	"docref_json|65536|70|ALL"

@@ -77,6 +77,18 @@
 #define THROTTLE_WINDOW_SECONDS (15 * 60)
 #define THROTTLE_BLOCK_SECONDS 60
 #define THROTTLE_BLOCK_MAX_SECONDS (24 * 60 * 60)
+/* Registering by invitation asks for the patient's date of birth: a few tries for typing
+ * slips, then the invitation ends (a guesser holding the link would need ~36,500). */
+#define INVITE_DOB_TRIES 5
+/* Known devices (docs/internals/ACCOUNTS.md, "Known devices"): a browser the owner has signed
+ * in from keeps its own allowance of THROTTLE_DEVICE_FAILURES, so strangers guessing against
+ * the shared allowance cannot lock the owner out. The device cookie lives 180 days (below the
+ * 400 days browsers cap cookies at; a phone or laptop is used that long), and an account
+ * remembers its LIMIT_KNOWN_DEVICES most recent devices (a household's phones, tablets and
+ * computers, with room to spare; older ones fall back to the shared allowance). */
+#define THROTTLE_DEVICE_FAILURES 5
+#define DEVICE_COOKIE_SECONDS (180 * 24 * 60 * 60)
+#define LIMIT_KNOWN_DEVICES 16
 
 /* Demo generator: the test-range NHIs it draws from hold 1.38 million numbers. */
 #define LIMIT_DEMO_PATIENTS 1000000

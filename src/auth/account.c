@@ -17,6 +17,8 @@
 #include "auth/pwrules.h"
 #include "domain/domain.h"
 #include "limits.h"
+#include "store/contact.h"
+#include "store/devices.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/wipe.h"
@@ -192,6 +194,45 @@ int account_invite_form(const struct actor *a, const struct id *patient)
 	return allowed < 0 ? ACCOUNT_ERROR : allowed ? ACCOUNT_OK : ACCOUNT_NOT_FOUND;
 }
 
+/* The keyed check of a patient's birth date: bound to the patient, so a check copied onto
+ * another record fails. */
+static int dob_check(const struct id *patient, const char *birth_date, uint8_t out[HASH_BYTES])
+{
+	char hex[ID_HEX_LEN + 1], value[ID_HEX_LEN + 1 + 16];
+	id_hex(patient, hex);
+	/* YYYY-MM-DD, as a date input sends it and the record holds it; nothing else is hashed. */
+	if (birth_date == NULL || strlen(birth_date) != 10)
+		return -1;
+	for (size_t i = 0; i < 10; i++)
+		if ((i == 4 || i == 7) ? birth_date[i] != '-' : (birth_date[i] < '0' || birth_date[i] > '9'))
+			return -1;
+	snprintf(value, sizeof(value), "%s:%s", hex, birth_date);
+	return vault_blind_index("dob", value, out);
+}
+
+int account_contact_set(const struct id *patient, const char *email, const char *birth_date)
+{
+	char norm[LIMIT_EMAIL + 1], idx[80];
+	struct store_contact c;
+	memset(&c, 0, sizeof(c));
+	if (auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0 ||
+	    auth_email_key(norm, idx) != 0 || dob_check(patient, birth_date, c.dob_check) != 0)
+		return -1;
+	struct arena ar;
+	arena_init(&ar, 4096);
+	struct buf ct;
+	buf_init(&ct, &ar, 1024);
+	int rc = -1;
+	if (vault_email_seal(patient, norm, &ct) == VAULT_OK && !ct.failed) {
+		c.email_index = idx;
+		c.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
+		rc = store_contact_set(patient, &c) == STORE_OK ? 0 : -1;
+	}
+	wipe(norm, sizeof(norm));
+	arena_release(&ar);
+	return rc;
+}
+
 int account_invite(const struct actor *a, const struct id *patient, const char *email,
 		   const char **why)
 {
@@ -203,18 +244,28 @@ int account_invite(const struct actor *a, const struct id *patient, const char *
 		return ACCOUNT_ERROR;
 	if (!allowed)
 		return ACCOUNT_NOT_FOUND;
-	char norm[LIMIT_EMAIL + 1], idx[80];
-	if (email == NULL || auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0) {
-		*why = "Enter the patient's email address, like name@example.nz.";
+	/* Only the address the record holds: staff who could type one could invite themselves to
+	 * any enrolled patient's record and read it as the patient. */
+	if (email != NULL && email[0] != '\0') {
+		*why = "An invitation goes only to the email address held in the patient's record. "
+		       "You cannot choose another.";
 		return ACCOUNT_INVALID;
 	}
 	struct arena ar;
 	arena_init(&ar, 256 * 1024);
 	int rc = ACCOUNT_ERROR;
+	struct store_contact contact;
+	int found = store_contact_get(patient, &ar, &contact);
+	if (found != STORE_OK) {
+		*why = "This record holds no email address for the patient, so no invitation can be "
+		       "sent. The patient can give the practice their address.";
+		arena_release(&ar);
+		return found == STORE_NOT_FOUND ? ACCOUNT_INVALID : ACCOUNT_ERROR;
+	}
 	struct store_token tok;
 	memset(&tok, 0, sizeof(tok));
 	snprintf(tok.kind, sizeof(tok.kind), "%s", TOKEN_INVITE);
-	random_id(&tok.account); /* the id the account will have: the address is sealed for it */
+	random_id(&tok.account); /* the id the account will have */
 	tok.has_patient = true;
 	tok.patient = *patient;
 	tok.has_practice = true;
@@ -222,6 +273,10 @@ int account_invite(const struct actor *a, const struct id *patient, const char *
 	tok.created_by = a->account;
 	tok.created = now_s();
 	tok.expires = tok.created + ACCOUNT_INVITE_SECONDS;
+	/* The record's address: its index (registering with it confirms it at once) and its
+	 * sealed form, sealed for the patient's id (the outbox row says so). */
+	tok.email = contact.email_index;
+	tok.email_ct = contact.email_ct;
 	/* The patient's names, for the password rules of the account to be: only staff who may
 	 * read the record (clinicians) can give them; a practice admin's invitation goes without. */
 	struct pw_mark m[PW_MARKS_MAX];
@@ -232,27 +287,20 @@ int account_invite(const struct actor *a, const struct id *patient, const char *
 		marks_add('n', pv.family, m, &nm);
 	}
 	tok.detail = marks_blob(m, nm, &ar);
-	struct buf ct;
-	buf_init(&ct, &ar, 2048);
 	char token[TOKEN_B64_LEN + 1];
 	uint8_t hash[HASH_BYTES];
 	token_make(token, hash);
 	char *body = arena_printf(&ar,
 				  "Hello,\n\nYour practice has invited you to see your health record on "
 				  "medkeep, its patient portal. Open this link within 7 days to create "
-				  "your account:\n\n%s/register?token=%s\n\nThe link works once. If you "
+				  "your account (you will be asked for your date of birth):\n\n"
+				  "%s/register?token=%s\n\nThe link works once. If you "
 				  "did not expect this email, you can ignore it.\n%s",
 				  portal_url, token, mail_footer);
-	if (auth_email_key(norm, idx) == 0 && vault_email_seal(&tok.account, norm, &ct) == VAULT_OK &&
-	    !ct.failed && body) {
-		tok.email = idx;
-		tok.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
-		if (store_token_insert(hash, &tok) == STORE_OK &&
-		    queue(&tok.account, tok.email_ct, "Your invitation to medkeep", body) == STORE_OK)
-			rc = ACCOUNT_OK;
-	}
+	if (body && store_token_insert(hash, &tok) == STORE_OK &&
+	    queue(patient, contact.email_ct, "Your invitation to medkeep", body) == STORE_OK)
+		rc = ACCOUNT_OK;
 	sodium_memzero(token, sizeof(token));
-	wipe(norm, sizeof(norm));
 	arena_release(&ar);
 	return rc;
 }
@@ -315,8 +363,53 @@ static void tell_owner_of(const char *idx, const char *what, struct arena *ar)
 		queue(&owner.id, st.email_ct, "Your medkeep account", body);
 }
 
-int account_register(const char *token, const char *email, const char *password, size_t pw_len,
-		     const char *ip, bool *confirm_sent, const char **why)
+/* The record already has accounts: tell each holder that another was just made for it. */
+static void tell_holders(const struct id *patient, const struct id *new_account, struct arena *ar)
+{
+	struct store_account *held;
+	size_t n = 0;
+	if (store_patient_accounts(patient, ar, &held, &n) != STORE_OK)
+		return;
+	char *body = arena_printf(ar,
+				  "Hello,\n\nA second login to your health record was just created on "
+				  "medkeep, from an invitation by your practice, with another email "
+				  "address. Your access log shows what it reads as \"Another login to "
+				  "your record\".\n\nIf you did not ask for this, contact your practice "
+				  "now: they can end it.\n%s",
+				  mail_footer);
+	for (size_t i = 0; body && i < n; i++)
+		if (!id_eq(&held[i].id, new_account) && held[i].email_ct.len > 0)
+			queue(&held[i].id, held[i].email_ct, "A new login to your health record", body);
+}
+
+/* The birth date given with an invitation: 1 when it is the patient's, 0 when not (a try is
+ * counted against the invitation, and the last one ends it), -1 on an error. */
+static int dob_matches(const uint8_t hash[HASH_BYTES], const struct store_token *inv,
+		       const char *birth_date, int64_t now, struct arena *ar)
+{
+	struct store_contact c;
+	int s = store_contact_get(&inv->patient, ar, &c);
+	if (s == STORE_ERROR)
+		return -1;
+	uint8_t given[HASH_BYTES];
+	bool same = s == STORE_OK && dob_check(&inv->patient, birth_date, given) == 0 &&
+		    ct_compare(given, c.dob_check, HASH_BYTES) == 0;
+	if (same)
+		return 1;
+	char key[80];
+	auth_hash_key("inv:", hash, key);
+	int fails = 0;
+	int64_t blocked = 0;
+	store_throttle_fail(key, now, ACCOUNT_INVITE_SECONDS, INVITE_DOB_TRIES, ACCOUNT_INVITE_SECONDS);
+	store_throttle_get(key, now, ACCOUNT_INVITE_SECONDS, &fails, &blocked);
+	if (fails >= INVITE_DOB_TRIES)
+		store_token_use(hash, TOKEN_INVITE, now);
+	return 0;
+}
+
+int account_register(const char *token, const char *email, const char *birth_date,
+		     const char *password, size_t pw_len, const char *ip, bool *confirm_sent,
+		     const char **why)
 {
 	*confirm_sent = false;
 	uint8_t hash[HASH_BYTES];
@@ -336,6 +429,15 @@ int account_register(const char *token, const char *email, const char *password,
 		rc = ACCOUNT_INVALID;
 		goto out;
 	}
+	int dob = dob_matches(hash, &inv, birth_date, now, &ar);
+	if (dob < 0)
+		goto out;
+	if (dob == 0) {
+		*why = "That date of birth is not the one in your health record. Enter it as your "
+		       "practice has it.";
+		rc = ACCOUNT_INVALID;
+		goto out;
+	}
 	if (account_password_ok(password, pw_len, norm, inv.detail, why) != 0) {
 		rc = ACCOUNT_INVALID;
 		goto out;
@@ -348,14 +450,12 @@ int account_register(const char *token, const char *email, const char *password,
 	acct.role = ROLE_PATIENT;
 	acct.has_patient = true;
 	acct.patient = inv.patient;
-	acct.email_ct = inv.email_ct;
-	if (!invited_address) {
-		struct buf ct;
-		buf_init(&ct, &ar, 2048);
-		if (vault_email_seal(&acct.id, norm, &ct) != VAULT_OK || ct.failed)
-			goto out;
-		acct.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
-	}
+	/* Sealed for the new account (the invitation's copy is sealed for the patient). */
+	struct buf ct;
+	buf_init(&ct, &ar, 2048);
+	if (vault_email_seal(&acct.id, norm, &ct) != VAULT_OK || ct.failed)
+		goto out;
+	acct.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
 	if (password_hash(password, pw_len, pw_hash) != 0)
 		goto out;
 	acct.pw_hash = pw_hash;
@@ -391,6 +491,7 @@ int account_register(const char *token, const char *email, const char *password,
 	}
 	if (s != STORE_OK)
 		goto out;
+	tell_holders(&inv.patient, &acct.id, &ar);
 	if (!invited_address) {
 		if (send_verification(&acct.id, acct.email_ct, &ar) != 0)
 			goto out;
@@ -576,7 +677,12 @@ static int setpw_steps(void *p)
 		return STORE_NOT_FOUND;
 	if (store_account_set_password(c->account, c->pw_hash) != STORE_OK)
 		return STORE_ERROR;
-	return c->keep ? store_sessions_revoke_others(c->account, c->keep) : store_sessions_revoke(c->account);
+	if (c->keep)
+		return store_sessions_revoke_others(c->account, c->keep);
+	/* A reset is for someone who lost control of the account: the browsers it knew lose their
+	 * own login allowance too (src/auth/device.c). */
+	int rc = store_sessions_revoke(c->account);
+	return rc == STORE_OK ? store_known_devices_forget(c->account) : rc;
 }
 
 int account_reset_finish(const char *token, const char *password, size_t pw_len, const char *ip,

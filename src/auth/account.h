@@ -53,10 +53,17 @@ void account_set_portal_url(const char *url);
 int account_password_ok(const char *pw, size_t n, const char *email, struct bytes marks,
 			const char **why);
 
-/* Staff invite the patient `patient` to register, at `email` (policy_may_invite). NOT_FOUND
- * when the patient is not theirs to invite (same as missing). */
+/* Staff invite the patient `patient` to register (policy_may_invite). The invitation goes only
+ * to the contact address the record holds (account_contact_set): `email`, an address typed by
+ * staff, must be NULL or empty, or the answer is ACCOUNT_INVALID with *why (as it is when the
+ * record holds no address). NOT_FOUND when the patient is not theirs to invite (same as
+ * missing). */
 int account_invite(const struct actor *a, const struct id *patient, const char *email,
 		   const char **why);
+/* Set how a patient is known outside the portal: their contact email (the only address an
+ * invitation goes to) and their date of birth (YYYY-MM-DD, which registering must give).
+ * Practice onboarding and `medkeep demo`; 0, or -1. */
+int account_contact_set(const struct id *patient, const char *email, const char *birth_date);
 /* Whether to show the invitation form for `patient`: the same decision, nothing sent. */
 int account_invite_form(const struct actor *a, const struct id *patient);
 
@@ -65,11 +72,15 @@ int account_link_live(const char *kind, const char *token);
 /*
  * Register with an invitation. *confirm_sent: the answer is "we sent a link to confirm that
  * address" (another address than the invitation's: whether or not it was taken). Otherwise the
- * account is ready to sign in; ACCOUNT_INVALID with *why when the password is refused or when
- * the invited address already has an account (its owner followed the link: they may know).
+ * account is ready to sign in; ACCOUNT_INVALID with *why when the password is refused, when
+ * the invited address already has an account (its owner followed the link: they may know), or
+ * when birth_date is not the patient's (the link reached the patient's mailbox; the date says
+ * it is the patient who opened it). INVITE_DOB_TRIES wrong dates end the invitation. A record
+ * that had an account gets a second one only with its holders told by email.
  */
-int account_register(const char *token, const char *email, const char *password, size_t pw_len,
-		     const char *ip, bool *confirm_sent, const char **why);
+int account_register(const char *token, const char *email, const char *birth_date,
+		     const char *password, size_t pw_len, const char *ip, bool *confirm_sent,
+		     const char **why);
 /* Confirm an address (the link of a verification email). */
 int account_verify(const char *token, const char *ip);
 /* At login with the right password: true when the address is confirmed; otherwise a new

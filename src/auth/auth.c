@@ -11,6 +11,7 @@
 #include "auth/account.h"
 #include "domain/locks.h"
 #include "limits.h"
+#include "store/devices.h"
 #include "store/store.h"
 #include "store/proxy.h"
 #include "util/log.h"
@@ -56,17 +57,22 @@ int auth_normalise_email(const char *in, size_t n, char *out, size_t outsz)
 }
 
 
+void auth_hash_key(const char *prefix, const uint8_t h[HASH_BYTES], char out[80])
+{
+	struct id head;
+	memcpy(head.b, h, ID_BYTES);
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&head, hex);
+	snprintf(out, 80, "%s%s", prefix, hex);
+}
+
 /* Throttle keys never carry the email itself: a keyed hash of it. */
 int auth_throttle_key(const char *email, char out[80])
 {
 	uint8_t h[HASH_BYTES];
 	if (vault_blind_index("throttle-email", email, h) != 0)
 		return -1;
-	struct id prefix;
-	memcpy(prefix.b, h, ID_BYTES);
-	char hex[ID_HEX_LEN + 1];
-	id_hex(&prefix, hex);
-	snprintf(out, 80, "e:%s", hex);
+	auth_hash_key("e:", h, out);
 	return 0;
 }
 
@@ -150,10 +156,10 @@ void auth_device_name(const char *ua, char out[48])
 }
 
 int auth_login(const char *email_in, size_t email_len, const char *password, size_t pw_len,
-	       const char *ip, const char *user_agent, struct login_result *out)
+	       const char *ip, const char *user_agent, const char *device, struct login_result *out)
 {
 	char email[LIMIT_EMAIL + 1];
-	char akey[80], ikey[80];
+	char akey[80], ikey[80], dkey[80];
 	int64_t now = now_s(), blocked_a, blocked_i;
 	int fails_a, fails_i;
 	memset(out, 0, sizeof(*out));
@@ -162,12 +168,9 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 		audit_login(NULL, ip, "login", AUDIT_FAIL);
 		return AUTH_FAIL;
 	}
-	if (auth_throttle_key(email, akey) != 0)
-		return AUTH_ERROR;
 	snprintf(ikey, sizeof(ikey), "ip:%s", ip);
-	store_throttle_get(akey, now, THROTTLE_WINDOW_SECONDS, &fails_a, &blocked_a);
 	store_throttle_get(ikey, now, THROTTLE_WINDOW_SECONDS, &fails_i, &blocked_i);
-	if (blocked_a > now || blocked_i > now) {
+	if (blocked_i > now) {
 		audit_login(NULL, ip, "login", "throttled");
 		return AUTH_THROTTLED;
 	}
@@ -177,9 +180,22 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	struct store_account acct;
 	char ekey[80];
 	int found = auth_email_key(email, ekey) == 0 ? store_account_by_email(ekey, &ar, &acct) : STORE_ERROR;
-	if (found == STORE_ERROR) {
+	/* Which allowance this attempt counts against: a device the account has signed in from
+	 * keeps its own, so strangers exhausting the shared one do not lock the owner out. An
+	 * unknown address costs the same hash and lookup (for an id no account has), and always
+	 * falls to the shared allowance, like a known address from an unknown device. */
+	struct id nobody = {{0}};
+	if (found == STORE_ERROR || auth_throttle_key(email, akey) != 0 ||
+	    auth_device_throttle_key(device, found == STORE_OK ? &acct.id : &nobody, now, dkey) != 0) {
 		arena_release(&ar);
 		return AUTH_ERROR;
+	}
+	const char *tkey = dkey[0] ? dkey : akey;
+	store_throttle_get(tkey, now, THROTTLE_WINDOW_SECONDS, &fails_a, &blocked_a);
+	if (blocked_a > now) {
+		audit_login(NULL, ip, "login", "throttled");
+		arena_release(&ar);
+		return AUTH_THROTTLED;
 	}
 	/* Verify against a dummy hash when there is no account, so both cost the same. The
 	 * vault verifies the password and mints the session token in one step. */
@@ -208,7 +224,8 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 			     usable ? &claims : NULL, out->token) == 0;
 	__atomic_sub_fetch(&logins_in_flight, 1, __ATOMIC_ACQ_REL);
 	if (!ok) {
-		store_throttle_fail(akey, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ACCOUNT_FAILURES,
+		store_throttle_fail(tkey, now, THROTTLE_WINDOW_SECONDS,
+				    dkey[0] ? THROTTLE_DEVICE_FAILURES : THROTTLE_ACCOUNT_FAILURES,
 				    THROTTLE_BLOCK_SECONDS);
 		store_throttle_fail(ikey, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ADDRESS_FAILURES,
 				    THROTTLE_BLOCK_SECONDS);
@@ -222,7 +239,9 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 		arena_release(&ar);
 		return AUTH_FAIL;
 	}
-	store_throttle_clear(akey);
+	/* Only the allowance this attempt used: the owner signing in on their own device leaves a
+	 * stranger's count against the shared one as it was. */
+	store_throttle_clear(tkey);
 	if (acct.locked) {
 		sodium_memzero(out->token, sizeof(out->token));
 		struct actor who;
@@ -516,6 +535,19 @@ int auth_session_revoke(const struct actor *a, const struct id *session)
 	struct audit_event e = {.actor = a, .action = "session.revoke", .rtype = "Session",
 				.rid = session, .outcome = rc == AUTH_OK ? AUDIT_OK : AUDIT_NOT_FOUND,
 				.deferrable = true};
+	if (audit_append(&e) != 0)
+		return AUTH_ERROR;
+	return rc;
+}
+
+int auth_sessions_end_all(const struct actor *a)
+{
+	int rc = store_sessions_revoke(&a->account) == STORE_OK &&
+				 store_known_devices_forget(&a->account) == STORE_OK
+			 ? AUTH_OK
+			 : AUTH_ERROR;
+	struct audit_event e = {.actor = a, .action = "session.revoke-all",
+				.outcome = rc == AUTH_OK ? AUDIT_OK : AUDIT_FAIL, .deferrable = true};
 	if (audit_append(&e) != 0)
 		return AUTH_ERROR;
 	return rc;

@@ -42,8 +42,21 @@ struct login_result {
 int auth_init(void);
 /* Normalise an email (trim, lower-case, bounded); 0 when it looks like an address. */
 int auth_normalise_email(const char *in, size_t n, char *out, size_t outsz);
+/* Check a password and open a session. `device` is the device cookie's value (a well-formed
+ * TOKEN_B64_LEN id) or NULL: when it is a known device of the account, failures count against
+ * that device's own allowance instead of the account's shared one (src/auth/device.c). */
 int auth_login(const char *email, size_t email_len, const char *password, size_t pw_len,
-	       const char *ip, const char *user_agent, struct login_result *out);
+	       const char *ip, const char *user_agent, const char *device, struct login_result *out);
+/* The device cookie: a random id, bound to an account when a sign-in completes. */
+#define DEVICE_COOKIE "__Host-medkeep-device"
+/* The throttle key ("d:" and a keyed hash) of a device known to account, or "" when device is
+ * NULL, malformed, or not a device of that account seen within DEVICE_COOKIE_SECONDS. 0, or -1
+ * on an error. Costs the same keyed hash and lookup whether or not the account exists. */
+int auth_device_throttle_key(const char *device, const struct id *account, int64_t now,
+			     char out[80]);
+/* After a full sign-in: remember device (or, when NULL or malformed, a new random id) as a
+ * known device of account; out is the cookie value to set. 0, or -1 when not stored. */
+int auth_device_remember(const struct id *account, const char *device, char out[TOKEN_B64_LEN + 1]);
 /* A coarse device name from a User-Agent ("Firefox on Linux"), never the string itself. */
 void auth_device_name(const char *user_agent, char out[48]);
 /* Resolve a session token to its actor; 0 when the session is live. Touches last_seen. A
@@ -66,6 +79,9 @@ int auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char 
 int auth_sessions_list(const struct actor *a, struct arena *ar, struct store_session **out, size_t *n);
 /* End one of the actor's own sessions (audited); AUTH_FAIL when it is not theirs. */
 int auth_session_revoke(const struct actor *a, const struct id *session);
+/* Sign out everywhere: every session of the actor's account (this one too), the apps' tokens
+ * and the OAuth codes not yet exchanged, and the account's known devices. Audited. */
+int auth_sessions_end_all(const struct actor *a);
 /* Revoke the session of this token. */
 int auth_logout(const char *token, size_t n, const struct actor *a);
 /* The throttling key of a normalised email ("e:" and a keyed hash), as login counts it. */

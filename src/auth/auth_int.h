@@ -11,6 +11,9 @@ static inline int64_t now_s(void)
 	return (int64_t)time(NULL);
 }
 
+/* A throttle key: prefix ("e:", "d:") and the hex of the first ID_BYTES of a keyed hash. */
+void auth_hash_key(const char *prefix, const uint8_t h[HASH_BYTES], char out[80]);
+
 /* Replace the session of old_token by one for new_token, which the vault minted with mfa set
  * after a second factor (TOTP, recovery code or passkey) was checked. */
 int auth_replace_session(const char *old_token, const struct actor *a, const char *new_token,

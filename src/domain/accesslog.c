@@ -86,7 +86,8 @@ struct actor_cache {
 	const char *practice_name;
 };
 
-static int describe(const struct id *patient, const struct target *enrol, const struct audit_record *r,
+static int describe(const struct id *viewer, const struct id *patient, const struct target *enrol,
+		    const struct audit_record *r,
 		    struct actor_cache *cache, size_t *n_cache, struct arena *ar, struct access_entry *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -123,12 +124,21 @@ static int describe(const struct id *patient, const struct target *enrol, const 
 	}
 	const struct store_actor_facts *f = c ? &c->facts : NULL;
 	e->role = f && f->exists ? f->role : ROLE_NONE;
-	if (f && f->exists && f->has_patient && id_eq(&f->patient, patient) && strcmp(r->via, "app") == 0) {
+	/* "You" is the account reading the log, never another login to the same record: a second
+	 * account made for a record (an invitation) shows as itself. */
+	bool own_record = f && f->exists && f->has_patient && id_eq(&f->patient, patient);
+	struct id who;
+	bool me = own_record && id_parse(&who, r->actor, strlen(r->actor)) == 0 && id_eq(&who, viewer);
+	if (me && strcmp(r->via, "app") == 0) {
 		e->via = ACCESS_APP;
 		e->who = "An app you connected";
-	} else if (f && f->exists && f->has_patient && id_eq(&f->patient, patient)) {
+	} else if (me) {
 		e->via = ACCESS_SELF;
 		e->who = "You";
+	} else if (own_record) {
+		e->via = ACCESS_OTHER;
+		e->who = strcmp(r->via, "app") == 0 ? "An app connected by another login to your record"
+						     : "Another login to your record";
 	} else if (f && f->exists && f->role == ROLE_PATIENT) {
 		e->via = f->ever_proxy ? ACCESS_PROXY : ACCESS_OTHER;
 		e->who = f->ever_proxy ? "Someone you gave family or carer access" : "Another portal account";
@@ -179,7 +189,7 @@ int accesslog_read(const struct actor *a, const struct id *patient, int64_t befo
 		return DOMAIN_ERROR;
 	size_t n_cache = 0;
 	for (size_t i = 0; i < count; i++)
-		if (describe(patient, &enrol, &rows[i], cache, &n_cache, ar, &(*out)[i]) != DOMAIN_OK)
+		if (describe(&a->account, patient, &enrol, &rows[i], cache, &n_cache, ar, &(*out)[i]) != DOMAIN_OK)
 			return DOMAIN_ERROR;
 	/* Who looked at a record, and when, is part of it: the breaker counts it like any other
 	 * read (the log is not sealed with the patient's key, so the vault is told). */

@@ -164,9 +164,11 @@ int domain_gate_target(const struct actor *a, enum action action, struct target 
 		       const char *rtype, const struct id *rid, struct grant *g)
 {
 	const struct id *patient = &t->patient;
-	/* Someone else's record: the scopes of the actor's live proxy grant, if any. */
+	/* Someone else's record: the scopes of the actor's live proxy grant, if any. Looked up for
+	 * an id that is no record too (none is found), so that another patient's id and a random
+	 * one cost the same. */
 	t->proxy_scopes = 0;
-	if (t->exists && a->role == ROLE_PATIENT && !(a->has_patient && id_eq(&a->patient, patient)) &&
+	if (a->role == ROLE_PATIENT && !(a->has_patient && id_eq(&a->patient, patient)) &&
 	    store_proxy_scopes(&a->account, patient, (int64_t)time(NULL), &t->proxy_scopes) ==
 		    STORE_ERROR)
 		return DOMAIN_ERROR;

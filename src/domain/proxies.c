@@ -120,9 +120,11 @@ static char *detail_json(const struct proxy_new *p, bool by_practice)
 	return s;
 }
 
-/* The grantee's email: who gave access, until when, where to find it. Nothing else. */
-static void tell_grantee(const struct store_account *to, const char *from, int64_t not_after,
-			 struct arena *ar)
+/* The grantee's email: who gave access, until when, where to find it. Nothing else. Made for
+ * an address without a usable account too (the lookup finds nothing, nothing is sent), so that
+ * the answer costs the same whether or not the address has an account. */
+static char *grantee_mail(const struct id *to, const char *from, int64_t not_after,
+			  struct arena *ar, struct bytes *email_ct)
 {
 	char until[32];
 	time_t t = (time_t)(not_after - 1);
@@ -134,10 +136,10 @@ static void tell_grantee(const struct store_account *to, const char *from, int64
 				  "Sign in to medkeep and open Family access to see it. If you did not "
 				  "expect this, you can ignore this email.\n",
 				  from, until);
-	struct bytes email_ct;
-	if (body && store_account_email_ct(&to->id, ar, &email_ct) == STORE_OK)
-		store_outbox_insert(&to->id, email_ct, "You have been given access to a health record on medkeep",
-				    body);
+	memset(email_ct, 0, sizeof(*email_ct));
+	if (store_account_email_ct(to, ar, email_ct) != STORE_OK)
+		email_ct->len = 0;
+	return body;
 }
 
 int proxy_grant(const struct actor *a, const struct id *patient, const struct proxy_new *p,
@@ -204,12 +206,12 @@ int proxy_grant(const struct actor *a, const struct id *patient, const struct pr
 		goto out;
 	}
 	row.detail = (struct bytes){(const uint8_t *)sealed.data, sealed.len};
+	struct bytes mail_to;
+	char *body = grantee_mail(usable ? &to->id : &row.id, from, p->not_after, &ar, &mail_to);
 	/* Audit first: a grant that is not on record must not exist. */
 	if (domain_audit(a, ACTION_PROXY_GRANT, patient, RTYPE, &row.id, AUDIT_ALLOW, 0) != 0 ||
-	    store_proxy_insert(&g, &row, p->email_index, now) != STORE_OK)
+	    store_proxy_insert(&g, &row, p->email_index, now, usable ? body : NULL, mail_to) != STORE_OK)
 		goto out;
-	if (usable)
-		tell_grantee(to, from, p->not_after, &ar);
 	rc = DOMAIN_OK;
 out:
 	arena_release(&ar);

@@ -41,6 +41,7 @@ static const struct route routes[] = {
 	{METHOD_POST, "/practice/settings", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_practice_settings, FAST},
 	{METHOD_GET, "/sessions", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_sessions, FAST},
 	{METHOD_POST, "/sessions/*/revoke", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_session_revoke, FAST},
+	{METHOD_POST, "/sessions/end-all", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_sessions_end_all, FAST},
 	{METHOD_GET, "/documents", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_my_documents, FAST},
 	{METHOD_GET, "/documents/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document, FAST},
 	{METHOD_GET, "/documents/*/download", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document_download, FAST},

@@ -300,7 +300,9 @@ int cmd_demo(int argc, char **argv)
 		if (patient_create(&practice, &pv, &pat_id) != DOMAIN_OK)
 			goto out;
 		snprintf(email, sizeof(email), "patient%lu@demo.test", i);
-		if (auth_account_create(email, hash, ROLE_PATIENT, NULL, &pat_id, &acct_id) != 0 ||
+		/* The address the practice holds for the patient: where an invitation would go. */
+		if (account_contact_set(&pat_id, email, dob) != 0 ||
+		    auth_account_create(email, hash, ROLE_PATIENT, NULL, &pat_id, &acct_id) != 0 ||
 		    account_marks_local(&acct_id, email, given, family) != 0)
 			goto out;
 		struct actor self;

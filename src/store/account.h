@@ -65,7 +65,7 @@ int store_account_set_marks(const struct id *account, struct bytes marks);
  * address is taken (then nothing changes). */
 int store_account_register(const uint8_t invite_hash[HASH_BYTES], int64_t now,
 			   const struct store_account *acct, bool verified, struct bytes marks);
-/* Revoke every session of an account but `keep`. */
+/* Revoke every session of an account but `keep`, and all its OAuth codes not yet exchanged. */
 int store_sessions_revoke_others(const struct id *account, const struct id *keep);
 
 /* Run fn inside one transaction on medkeep.db (commit when it returns STORE_OK). */

@@ -49,5 +49,10 @@ int store_app_code_insert(const struct store_app_code *c);
 /* Take a code: it is deleted in the same step, so a code is used at most once, whatever the
  * outcome. STORE_NOT_FOUND when there is no such code. */
 int store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, struct store_app_code *out);
+/* End every code not yet exchanged of an account (NULL: of every account). Whatever ends an
+ * account's sessions ends its codes too: store_sessions_revoke, store_sessions_revoke_others
+ * and store_sessions_revoke_all call this, so a code given at a consent just before a reset,
+ * a change of password, a lock or "sign out everywhere" cannot become a token after it. */
+int store_app_codes_end(const struct id *account);
 
 #endif

@@ -152,7 +152,7 @@ int store_account_create(const struct store_account *acct);
 int store_account_by_email(const char *email, struct arena *a, struct store_account *out);
 /* Lock an account pending review (the breaker tripped); a locked account cannot log in. */
 int store_account_lock(const struct id *account);
-/* Revoke every session of an account. */
+/* Revoke every session of an account, and its OAuth codes not yet exchanged. */
 int store_sessions_revoke(const struct id *account);
 
 /* Second factor of an account: the sealed TOTP secret (enabled and pending), the last step
@@ -309,7 +309,7 @@ int store_legacy_key_move(const struct id *patient, struct bytes rewrapped);
 int store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES]);
 int store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES]);
 int store_rotation_end(void);
-/* Sign everyone out (the session-token key changes with the master key). */
+/* Sign everyone out (the session-token key changes with the master key), codes too. */
 int store_sessions_revoke_all(void);
 
 /* --- retention and crypto-shredding --- */

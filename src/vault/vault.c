@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "limits.h"
 #include "util/log.h"
 #include "util/strtonum.h"
 #include "vault/breaker.h"
@@ -119,6 +120,27 @@ int vault_local_require_tokens(const char *dir)
 	return 0;
 }
 
+int64_t vault_test_clock_skew;
+
+/* The vault's own clock: what a token's age is measured by, whatever a worker says. */
+static int64_t vault_now(void)
+{
+	return (int64_t)time(NULL) + vault_test_clock_skew;
+}
+
+/*
+ * How long a token may be used after the vault issued it: a browser's session its absolute
+ * life, an app's token its hour counted from the consent plus the minute its code may wait
+ * for the exchange (the worker counts the hour from the exchange). A worker's session table
+ * says the same, but a worker can be wrong or taken over: the vault checks for itself.
+ */
+static bool token_live(const struct session_claims *c, int64_t now)
+{
+	int64_t life = c->app ? APP_TOKEN_SECONDS + APP_CODE_SECONDS : SESSION_ABSOLUTE_SECONDS;
+	/* A minute of grace for a token issued "in the future" (never by us: the clock moved). */
+	return c->issued <= now + 60 && now - c->issued <= life;
+}
+
 static void claims_encode(const struct session_claims *c, uint8_t out[SESSION_CLAIMS_BYTES])
 {
 	memset(out, 0, SESSION_CLAIMS_BYTES);
@@ -150,8 +172,11 @@ int vault_local_login(const char *pw_hash, const char *password, size_t pw_len,
 		return -1;
 	if (token_key == NULL)
 		return -1;
+	/* The vault stamps the time itself: a worker cannot mint a token that lives longer. */
+	struct session_claims stamped = *claims;
+	stamped.issued = vault_now();
 	uint8_t raw[SESSION_TOKEN_BYTES];
-	claims_encode(claims, raw);
+	claims_encode(&stamped, raw);
 	token_mac(raw, raw + SESSION_CLAIMS_BYTES);
 	sodium_bin2base64(token, SESSION_TOKEN_B64_LEN + 1, raw, sizeof(raw),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -186,8 +211,12 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out)
 	for (int i = 0; i < 8; i++)
 		t |= (uint64_t)raw[67 + i] << (8 * i);
 	out->issued = (int64_t)t;
-	/* Sessions from before an unlock stay ended (vault_unlock.c). */
-	return vault_token_predates_release(out) ? -1 : 0;
+	if (!token_live(out, vault_now()) || vault_token_predates_release(out)) {
+		/* too old for its kind, or from before an unlock (vault_unlock.c) */
+		sodium_memzero(out, sizeof(*out));
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -548,7 +577,7 @@ static int mint_fresh(const struct session_claims *c, char token[SESSION_TOKEN_B
 {
 	struct session_claims n = *c;
 	random_id(&n.session);
-	n.issued = (int64_t)time(NULL);
+	n.issued = vault_now();
 	uint8_t raw[SESSION_TOKEN_BYTES];
 	claims_encode(&n, raw);
 	token_mac(raw, raw + SESSION_CLAIMS_BYTES);

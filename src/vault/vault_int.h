@@ -188,4 +188,7 @@ int vault_patient_key_unwrap(const struct id *patient, const uint8_t *wrapped, s
 /* The blind-index key: index.key when there is one, else derived from the master key. */
 void vault_index_subkey(struct key *out);
 
+/* Unit tests only: seconds added to the vault's clock (token ages, vault.c). Zero in serve. */
+extern int64_t vault_test_clock_skew;
+
 #endif

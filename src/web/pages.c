@@ -158,10 +158,36 @@ void web_home(struct request *req, struct response *res)
 static void cookie_header(struct request *req, struct response *res, const char *name,
 			  const char *value, int max_age)
 {
-	char *c = arena_printf(&req->arena, "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict%s",
-			       name, value, max_age == 0 ? "; Max-Age=0" : "");
+	char *c = max_age > 0
+			  ? arena_printf(&req->arena, "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict; "
+						      "Max-Age=%d", name, value, max_age)
+			  : arena_printf(&req->arena, "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict%s",
+					 name, value, max_age == 0 ? "; Max-Age=0" : "");
 	if (c)
 		response_header(res, "Set-Cookie", c);
+}
+
+/* The device cookie's id (src/auth/device.c) when the request carries exactly one that is
+ * well-formed; NULL otherwise (then the login counts against the shared allowance). */
+static const char *device_cookie(struct request *req)
+{
+	const char *cookie = request_header(req, "Cookie");
+	struct slice v;
+	uint8_t raw[TOKEN_BYTES];
+	if (cookie == NULL || cookie_find(cookie, strlen(cookie), DEVICE_COOKIE, &v) != 0 ||
+	    token_decode(v.ptr, v.len, raw) != 0)
+		return NULL;
+	explicit_bzero(raw, sizeof(raw));
+	return arena_strndup(&req->arena, v.ptr, v.len);
+}
+
+/* A sign-in is complete (password, and the second factor when due): this browser becomes (or
+ * stays) a known device of the account, with its own login allowance. */
+static void device_remember(struct request *req, struct response *res, const struct id *account)
+{
+	char value[TOKEN_B64_LEN + 1];
+	if (auth_device_remember(account, device_cookie(req), value) == 0)
+		cookie_header(req, res, DEVICE_COOKIE, value, DEVICE_COOKIE_SECONDS);
 }
 
 static void login_page(struct request *req, struct response *res, int status, const char *error,
@@ -252,7 +278,8 @@ void web_login_submit(struct request *req, struct response *res)
 		return;
 	}
 	struct login_result lr;
-	int rc = auth_login(email, elen, password, plen, req->ip, request_header(req, "User-Agent"), &lr);
+	int rc = auth_login(email, elen, password, plen, req->ip, request_header(req, "User-Agent"),
+			    device_cookie(req), &lr);
 	if (rc == AUTH_THROTTLED) {
 		login_page(req, res, 429,
 			   "Too many attempts. Wait 15 minutes, or reset your password.", email);
@@ -281,6 +308,8 @@ void web_login_submit(struct request *req, struct response *res)
 	}
 	cookie_header(req, res, SESSION_COOKIE, lr.token, -1);
 	cookie_header(req, res, LOGIN_COOKIE, "", 0);
+	if (!lr.mfa_required)
+		device_remember(req, res, &lr.actor.account);
 	explicit_bzero(lr.token, sizeof(lr.token));
 	respond_redirect(req, res, lr.mfa_required ? "/login/mfa" : "/");
 }
@@ -293,6 +322,7 @@ void web_logout(struct request *req, struct response *res)
 		return;
 	auth_logout(req->token, strlen(req->token), &req->actor);
 	cookie_header(req, res, SESSION_COOKIE, "", 0);
+	web_app_request_forget(req, res);
 	respond_redirect(req, res, "/login");
 }
 
@@ -921,6 +951,7 @@ void web_mfa_submit(struct request *req, struct response *res)
 	}
 	if (status == 0) {
 		cookie_header(req, res, SESSION_COOKIE, lr.token, -1);
+		device_remember(req, res, &lr.actor.account);
 		explicit_bzero(lr.token, sizeof(lr.token));
 		respond_redirect(req, res, "/");
 		return;
@@ -938,6 +969,7 @@ void web_mfa_submit(struct request *req, struct response *res)
 		return;
 	}
 	cookie_header(req, res, SESSION_COOKIE, lr.token, -1);
+	device_remember(req, res, &lr.actor.account);
 	explicit_bzero(lr.token, sizeof(lr.token));
 	respond_redirect(req, res, "/");
 }
@@ -1119,7 +1151,13 @@ void web_sessions(struct request *req, struct response *res)
 		}
 		html_raw(b, "</li>");
 	}
-	html_raw(b, "</ul><p><a href=\"/mfa/setup\">Two-step sign-in and passkeys</a></p>");
+	html_raw(b, "</ul><form method=\"post\" action=\"/sessions/end-all\" class=\"card\">"
+		    "<input type=\"hidden\" name=\"csrf\" value=\"");
+	html_text(b, req->csrf);
+	html_raw(b, "\"><p>Lost a phone, or signed in somewhere you should not have? This ends every "
+		    "session, this one too, and every app's access.</p>"
+		    "<button type=\"submit\">Sign out everywhere</button></form>"
+		    "<p><a href=\"/mfa/setup\">Two-step sign-in and passkeys</a></p>");
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }
@@ -1137,6 +1175,21 @@ void web_session_revoke(struct request *req, struct response *res)
 		return;
 	}
 	respond_redirect(req, res, "/sessions");
+}
+
+void web_sessions_end_all(struct request *req, struct response *res)
+{
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	if (!web_form_accepted(req, res, fields, &n))
+		return;
+	if (auth_sessions_end_all(&req->actor) != AUTH_OK) {
+		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
+		return;
+	}
+	cookie_header(req, res, SESSION_COOKIE, "", 0);
+	web_app_request_forget(req, res);
+	respond_redirect(req, res, "/login");
 }
 
 void web_cookie(struct request *req, struct response *res, const char *name, const char *value,

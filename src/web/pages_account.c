@@ -317,7 +317,7 @@ static const struct link_form register_form = {
 	"Create your account",
 	"<p class=\"lead\">Your practice invited you to see your health record here. Use the email "
 	"address the invitation came to, or another of yours: we will then send it a link to confirm "
-	"it.</p>",
+	"it. Your date of birth, as your practice has it, shows that it is you.</p>",
 	"/register", true, "Choose a password", "Create account",
 	"This invitation was used already, or it has expired. Ask your practice for a new one."};
 
@@ -346,7 +346,9 @@ static void link_form_page(struct request *req, struct response *res, int status
 	hidden(b, "token", token);
 	if (f->with_email)
 		html_raw(b, "<label for=\"email\">Email</label><input id=\"email\" name=\"email\" "
-			    "type=\"email\" autocomplete=\"username\" required maxlength=\"254\">");
+			    "type=\"email\" autocomplete=\"username\" required maxlength=\"254\">"
+			    "<label for=\"birth_date\">Date of birth</label><input id=\"birth_date\" "
+			    "name=\"birth_date\" type=\"date\" autocomplete=\"bday\" required>");
 	password_inputs(b, f->password_label, "password");
 	html_raw(b, "<button type=\"submit\">");
 	html_text(b, f->button);
@@ -378,11 +380,12 @@ void web_register_submit(struct request *req, struct response *res)
 		return;
 	const char *token = form_get(fields, n, "token", NULL);
 	const char *email = form_get(fields, n, "email", NULL);
+	const char *birth_date = form_get(fields, n, "birth_date", NULL);
 	const char *password = form_get(fields, n, "password", &plen);
 	bool confirm = false;
 	const char *why = NULL;
-	int rc = password ? account_register(token ? token : "", email, password, plen, req->ip,
-					     &confirm, &why)
+	int rc = password ? account_register(token ? token : "", email, birth_date, password, plen,
+					     req->ip, &confirm, &why)
 			  : ACCOUNT_INVALID;
 	if (rc == ACCOUNT_NOT_FOUND) {
 		link_gone(req, res, register_form.gone);
@@ -538,6 +541,7 @@ void web_reset_confirm_submit(struct request *req, struct response *res)
 		return;
 	}
 	web_cookie(req, res, SESSION_COOKIE, "", 0);
+	web_app_request_forget(req, res);
 	struct buf *b = page_buf(req);
 	html_begin(b, "Password changed", NULL, NULL);
 	html_raw(b, "<h1>Your password is changed</h1><p>Every device was signed out. Log in with "
@@ -633,6 +637,7 @@ void web_account_password_submit(struct request *req, struct response *res)
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
+	web_app_request_forget(req, res);
 	respond_redirect(req, res, "/account?done=password");
 }
 
@@ -763,7 +768,8 @@ static void invite_page(struct request *req, struct response *res, int status, c
 	html_text(b, pid);
 	html_raw(b, "\">← Patient</a></p><h1>Invite this patient to the portal</h1><p class=\"lead\">"
 		    "They get an email with a link, good for 7 days and once, to create an account "
-		    "tied to this record.</p>");
+		    "tied to this record. It goes to the email address held in the record, and only "
+		    "there; registering asks for their date of birth.</p>");
 	if (msg)
 		note(b, msg);
 	alert(b, error);
@@ -771,9 +777,7 @@ static void invite_page(struct request *req, struct response *res, int status, c
 	html_text(b, pid);
 	html_raw(b, "/invite\">");
 	csrf_field(req, res, b);
-	html_raw(b, "<label for=\"email\">The patient's email address</label><input id=\"email\" "
-		    "name=\"email\" type=\"email\" autocomplete=\"off\" required maxlength=\"254\">"
-		    "<button type=\"submit\">Send the invitation</button></form>");
+	html_raw(b, "<button type=\"submit\">Send the invitation</button></form>");
 	page(res, status, b);
 }
 

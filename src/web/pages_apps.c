@@ -249,6 +249,11 @@ bool web_app_resume(struct request *req, struct response *res)
 	return true;
 }
 
+void web_app_request_forget(struct request *req, struct response *res)
+{
+	web_cookie(req, res, APP_PENDING_COOKIE, "", 0);
+}
+
 /* --- the endpoints the app calls (JSON, no session, RFC 6749 5.1 and 5.2) --- */
 
 static void oauth_json(struct request *req, struct response *res, int status, json_t *o)

@@ -29,6 +29,10 @@ int web_parse_form(struct request *req, struct form_field *fields, size_t *n);
 /* Set (max_age > 0) or clear (0) a __Host- cookie with the portal's attributes. */
 void web_cookie(struct request *req, struct response *res, const char *name, const char *value,
 		int max_age);
+/* Forget the app request waiting in this browser for a sign-in (src/web/pages_apps.c): sent
+ * whenever sessions end (sign out, sign out everywhere, a new password), so the next person
+ * to sign in here is not taken to an app's question that someone else left. */
+void web_app_request_forget(struct request *req, struct response *res);
 /* Parse a form (LIMIT_FORM_FIELDS fields) and check its CSRF token; when either fails, answer
  * 403 and return false. */
 bool web_form_accepted(struct request *req, struct response *res, struct form_field *fields,

@@ -33,36 +33,51 @@ function normalised(text) {
 
 describe('account lifecycle', () => {
   let srv, sink, clin, patients;
+  // Each record's contact address (where an invitation goes) and date of birth, by demo login.
+  const recordOf = {};
   before(async () => {
     sink = await startSink();
-    srv = await startServer({ patients: 3, config: smtpConfig(sink.port) });
+    srv = await startServer({ patients: 4, config: smtpConfig(sink.port) });
     clin = await login(srv.base, srv.dir, 'clinician1@demo.test', PASSWORD, require('./lib').totpSecret(srv.dir, 'clinician1@demo.test'));
     const list = await clin.get('/patients');
     patients = [...list.text.matchAll(/href="\/patients\/([0-9a-f]{32})">([^<]+)<\/a>/g)]
       .map((m) => ({ id: m[1], family: m[2].split(', ')[0], given: m[2].split(', ')[1] }));
-    assert.equal(patients.length, 3);
+    assert.equal(patients.length, 4);
+    for (let i = 1; i <= 4; i++) {
+      const email = `patient${i}@demo.test`;
+      const c = await login(srv.base, srv.dir, email);
+      const p = patients.find((x) => x.id === c.session.patient);
+      p.email = email;
+      p.dob = (await clin.get(`/fhir/R4/Patient/${p.id}`)).json().birthDate;
+      recordOf[email] = p;
+      await post(c, '/logout', {});
+    }
+    // patient4's record has no account yet: its owner is the one to invite.
+    const acct = sqlite(srv.dir, `SELECT lower(hex(id)) FROM account WHERE patient_id = x'${recordOf['patient4@demo.test'].id}'`);
+    sqlite(srv.dir, `DELETE FROM session WHERE account_id = x'${acct}'; DELETE FROM device WHERE account_id = x'${acct}'; DELETE FROM known_device WHERE account_id = x'${acct}'; DELETE FROM account WHERE id = x'${acct}'`);
   });
   after(async () => {
     await srv.stop();
     await sink.close();
   });
 
+  // Staff send an invitation; it goes to the record's address (a typed one is refused).
   async function invite(staff, patientId, email) {
-    return submit(staff, `/patients/${patientId}/invite`, `/patients/${patientId}/invite`, { email });
+    return submit(staff, `/patients/${patientId}/invite`, `/patients/${patientId}/invite`, email === undefined ? {} : { email });
   }
 
-  async function register(token, email, password) {
+  async function register(token, email, password, birthDate) {
     const u = new Client(srv.base);
-    const r = await submit(u, `/register?token=${token}`, '/register', { token, email, password });
+    const r = await submit(u, `/register?token=${token}`, '/register', { token, email, password, birth_date: birthDate });
     return r;
   }
 
-  it('invites a patient by email; the link registers an account tied to that record, once', async () => {
-    const p = patients[0];
-    const r = await invite(clin, p.id, 'aroha.invited@example.nz');
+  it('invites a patient at the address their record holds; the link registers an account tied to that record, once', async () => {
+    const p = recordOf['patient4@demo.test'];
+    const r = await invite(clin, p.id);
     assert.equal(r.status, 200);
     assert.match(r.text, /The invitation is on its way/);
-    const [mail] = await sink.waitFor('aroha.invited@example.nz', /invitation/);
+    const [mail] = await sink.waitFor(p.email, /invitation/);
     assert.doesNotMatch(mail.body, new RegExp(p.family), 'no name in the email');
     const { token, path: link } = linkPath(mail, '/register');
     // Stored only as a hash: neither the token nor its bytes are in the table.
@@ -78,36 +93,36 @@ describe('account lifecycle', () => {
       ['short-pw-11', /at least 12 characters/],
       ['Password2026!', /common or breached/],
       ['winniethepooh', /common or breached/],
-      ['my-aroha.invited-pw', /not contain your name or email/],
+      ['my-patient-river-pw', /not contain your name or email/],
       [`x-${p.given.toLowerCase()}-garden-99`, /not contain your name or email/],
       [`${p.family.toUpperCase()}-river-stones`, /not contain your name or email/],
       ['b'.repeat(64) + 'q'.repeat(65), /at most 128/],
     ];
     for (const [pw, msg] of cases) {
-      const bad = await register(token, 'aroha.invited@example.nz', pw);
+      const bad = await register(token, p.email, pw, p.dob);
       assert.equal(bad.status, 400, pw);
       assert.match(bad.text, msg, pw);
     }
     const longest = 'correct-horse-battery-staple-'.repeat(5).slice(0, 128);
     assert.equal(longest.length, 128);
-    const ok = await register(token, 'aroha.invited@example.nz', longest);
+    const ok = await register(token, p.email, longest, p.dob);
     assert.equal(ok.status, 200);
     assert.match(ok.text, /Your account is ready/);
-    const again = await register(token, 'aroha.invited@example.nz', longest);
+    const again = await register(token, p.email, longest, p.dob);
     assert.equal(again.status, 404, 'the link works once');
     assert.equal((await new Client(srv.base).get(link)).status, 404);
 
-    const c = await login(srv.base, srv.dir, 'aroha.invited@example.nz', longest);
+    const c = await login(srv.base, srv.dir, p.email, longest);
     assert.equal(c.loginStatus, 303);
     assert.equal(c.session.role, 'patient');
     assert.equal(c.session.patient, p.id, 'tied to the invited record');
-    assert.equal((await c.get(`/patients/${patients[1].id}`)).status, 404);
+    assert.equal((await c.get(`/patients/${recordOf['patient1@demo.test'].id}`)).status, 404);
     assert.equal(sqlite(srv.dir, "SELECT count(*) FROM audit WHERE action = 'account.register' AND outcome = 'ok'"), '1');
     assert.ok(Number(sqlite(srv.dir, "SELECT count(*) FROM audit WHERE action = 'account.invite' AND outcome = 'allow'")) >= 1);
   });
 
   it('refuses invitations from outside the practice and expired links', async () => {
-    const p = patients[1];
+    const p = recordOf['patient2@demo.test'];
     const other = await login(srv.base, srv.dir, 'otherclinician1@demo.test', PASSWORD, require('./lib').totpSecret(srv.dir, 'otherclinician1@demo.test'));
     assert.equal((await invite(other, p.id, 'x1@example.nz')).status, 404);
     const pat = await login(srv.base, srv.dir, 'patient1@demo.test');
@@ -120,29 +135,29 @@ describe('account lifecycle', () => {
     assert.ok(Number(sqlite(srv.dir, "SELECT count(*) FROM audit WHERE action = 'account.invite' AND outcome = 'deny'")) >= 2);
     assert.equal((await invite(clin, p.id, 'not-an-address')).status, 400);
 
-    const r = await invite(clin, p.id, 'expired.invite@example.nz');
+    const r = await invite(clin, p.id);
     assert.equal(r.status, 200);
-    const [mail] = await sink.waitFor('expired.invite@example.nz');
+    const [mail] = await sink.waitFor(p.email, /invitation/);
     const { token, path: link } = linkPath(mail, '/register');
     sqlite(srv.dir, "UPDATE account_token SET expires = unixepoch() - 1 WHERE kind = 'invite' AND used IS NULL");
     assert.equal((await new Client(srv.base).get(link)).status, 404);
-    assert.equal((await register(token, 'expired.invite@example.nz', GOOD)).status, 404);
-    assert.equal((await register('not-a-token', 'expired.invite@example.nz', GOOD)).status, 404);
+    assert.equal((await register(token, 'expired.invite@example.nz', GOOD, p.dob)).status, 404);
+    assert.equal((await register('not-a-token', 'expired.invite@example.nz', GOOD, p.dob)).status, 404);
   });
 
   it('another address than the invitation\'s must be confirmed before login; a taken one is not revealed', async () => {
-    const p = patients[2];
-    await invite(clin, p.id, 'invited.third@example.nz');
-    const [mail] = await sink.waitFor('invited.third@example.nz');
+    const p = recordOf['patient3@demo.test'];
+    await invite(clin, p.id);
+    const [mail] = await sink.waitFor(p.email, /invitation/);
     const { token } = linkPath(mail, '/register');
 
     // An address with an account already: the same answer as a free one; its owner hears of it.
-    const taken = await register(token, 'patient2@demo.test', GOOD);
+    const taken = await register(token, 'patient2@demo.test', GOOD, p.dob);
     assert.equal(taken.status, 200);
     assert.match(taken.text, /Check your email/);
     await sink.waitFor('patient2@demo.test', /Your medkeep account/);
 
-    const r = await register(token, 'own.address@example.nz', GOOD);
+    const r = await register(token, 'own.address@example.nz', GOOD, p.dob);
     assert.equal(r.status, 200);
     assert.equal(normalised(r.text), normalised(taken.text), 'taken or free: one answer');
     const before = await login(srv.base, srv.dir, 'own.address@example.nz', GOOD);

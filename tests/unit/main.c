@@ -21,6 +21,7 @@ static const struct {
 	{"inbox", test_inbox}, {"accesslog", test_accesslog_fold},
 	{"proxies", test_proxies},
 	{"unlock", test_unlock},
+	{"tokens", test_tokens},
 };
 
 int main(void)

@@ -34,5 +34,6 @@ void test_inbox(void);
 void test_accesslog_fold(void);
 void test_proxies(void);
 void test_unlock(void);
+void test_tokens(void);
 
 #endif

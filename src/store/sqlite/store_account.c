@@ -1,5 +1,6 @@
 /* Account lifecycle storage (see src/store/account.h). */
 #include "store/account.h"
+#include "store/apps.h"
 #include "store/sqlite/store_int.h"
 
 #include <string.h>
@@ -263,7 +264,10 @@ int store_sessions_revoke_others(const struct id *account, const struct id *keep
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, keep);
-	return sq_step_done(s, "revoke_others");
+	int rc = sq_step_done(s, "revoke_others");
+	/* The codes too: one given at a consent in the session kept may have been the
+	 * intruder's, and a code waits at most a minute, so the app just asks again. */
+	return rc == STORE_OK ? store_app_codes_end(account) : rc;
 }
 
 /* --- outbox --- */

@@ -16,6 +16,8 @@ static const char sql_app_remove[] =
 	"UPDATE oauth_client SET removed = ?2 WHERE id = ?1 AND removed IS NULL";
 static const char sql_app_sessions_end[] = "DELETE FROM session WHERE client_id = ?";
 static const char sql_app_codes_end[] = "DELETE FROM oauth_code WHERE client_id = ?";
+static const char sql_account_codes_end[] = "DELETE FROM oauth_code WHERE account_id = ?";
+static const char sql_all_codes_end[] = "DELETE FROM oauth_code";
 static const char sql_code_insert[] =
 	"INSERT INTO oauth_code (hash, client_id, redirect_uri, challenge, scopes, account_id,"
 	" patient_id, session_id, mfa, box, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -154,4 +156,14 @@ int store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, struct 
 	}
 	sqlite3_reset(s);
 	return rc;
+}
+
+int store_app_codes_end(const struct id *account)
+{
+	sqlite3_stmt *s = store_module_stmt(account ? sql_account_codes_end : sql_all_codes_end);
+	if (s == NULL)
+		return STORE_ERROR;
+	if (account)
+		sq_bind_id(s, 1, account);
+	return sq_step_done(s, "app_codes_end");
 }

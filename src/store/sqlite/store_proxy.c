@@ -41,13 +41,8 @@ static const char sql_invite_insert[] =
 	"INSERT INTO proxy_invite (id, patient_id, email_index, scopes, not_after, created,"
 	" created_by, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
-int store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
-		       const char *email_index, int64_t now)
+static int proxy_write(const struct store_proxy_row *row, const char *email_index, int64_t now)
 {
-	if (!grant_allows(g, &row->patient, ACTION_PROXY_GRANT))
-		return STORE_DENIED;
-	if (row->invite && email_index == NULL)
-		return STORE_ERROR;
 	sqlite3_stmt *r = store_module_stmt(row->invite ? sql_invite_replace : sql_grant_replace);
 	sqlite3_stmt *s = store_module_stmt(row->invite ? sql_invite_insert : sql_grant_insert);
 	if (r == NULL || s == NULL)
@@ -72,6 +67,30 @@ int store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
 	sq_bind_id(s, 7, &row->created_by);
 	sqlite3_bind_blob(s, 8, row->detail.ptr, (int)row->detail.len, SQLITE_STATIC);
 	return sq_step_done(s, "proxy_insert");
+}
+
+static const char sql_savepoint[] = "SAVEPOINT proxy_grant";
+static const char sql_release[] = "RELEASE proxy_grant";
+static const char sql_rollback_to[] = "ROLLBACK TO proxy_grant";
+
+int store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
+		       const char *email_index, int64_t now, const char *mail_body,
+		       struct bytes mail_to)
+{
+	if (!grant_allows(g, &row->patient, ACTION_PROXY_GRANT))
+		return STORE_DENIED;
+	if (row->invite && email_index == NULL)
+		return STORE_ERROR;
+	if (sq_step_done(store_module_stmt(sql_savepoint), "proxy_savepoint") != STORE_OK)
+		return STORE_ERROR;
+	int rc = proxy_write(row, email_index, now);
+	if (rc == STORE_OK && mail_body != NULL && mail_to.len > 0 && !row->invite)
+		rc = store_outbox_insert(&row->account, mail_to,
+					 "You have been given access to a health record on medkeep", mail_body);
+	if (rc != STORE_OK)
+		sq_step_done(store_module_stmt(sql_rollback_to), "proxy_rollback");
+	int done = sq_step_done(store_module_stmt(sql_release), "proxy_release");
+	return rc == STORE_OK ? done : rc;
 }
 
 static const char sql_proxy_list[] =

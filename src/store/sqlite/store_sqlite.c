@@ -9,6 +9,8 @@
  */
 #include "store/store.h"
 #include "store/sqlite/store_int.h"
+#include "store/apps.h"
+#include "store/contact.h"
 #include "store/results.h"
 
 #include <pthread.h>
@@ -234,6 +236,15 @@ static const char *const migrations[] = {
 	"CREATE INDEX account_lock_by_time ON account_lock(tripped);"
 	"CREATE TABLE unlock_ticket (account_id BLOB PRIMARY KEY REFERENCES account(id),"
 	" issued INTEGER NOT NULL, mac BLOB NOT NULL) WITHOUT ROWID;",
+	/* 18: known devices (src/store/devices.h): a keyed hash of a device cookie's id and the
+	 * account, so a device the owner signed in from keeps its own login allowance */
+	"CREATE TABLE known_device (hash BLOB PRIMARY KEY, account_id BLOB NOT NULL REFERENCES account(id),"
+	" created INTEGER NOT NULL, last_used INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX known_device_by_account ON known_device(account_id, last_used);"
+	/* ...and how a patient is known outside the portal (src/store/contact.h): the only address
+	 * an invitation may go to, sealed, and a keyed check of the birth date registering gives */
+	"CREATE TABLE patient_contact (patient_id BLOB PRIMARY KEY REFERENCES patient(id),"
+	" email_index TEXT NOT NULL, email_ct BLOB NOT NULL, dob_check BLOB NOT NULL) WITHOUT ROWID;",
 };
 
 /*
@@ -255,6 +266,11 @@ static const char *const audit_migrations[] = {
 	/* 4: proxies: how the actor reached the patient (self, proxy, staff, local); hashed
 	 * only when set (audit_record_hash), so the records before this still verify */
 	("ALTER TABLE audit ADD COLUMN via TEXT NOT NULL DEFAULT '';"),
+	/* 5: every record goes into the index, "-" ones too: a partial index made a refusal about
+	 * another patient's id (indexed) measurably slower than one about a random id (not), which
+	 * told an asker which ids are patients (issue 12, timing; DESIGN.md invariant 2) */
+	("DROP INDEX audit_by_patient;"
+	 "CREATE INDEX audit_by_patient ON audit(patient, seq);"),
 };
 
 /*
@@ -1126,7 +1142,8 @@ int store_account_lock(const struct id *account)
 
 int store_sessions_revoke(const struct id *account)
 {
-	return run_with_id(S_SESSIONS_REVOKE, account, "sessions_revoke");
+	int rc = run_with_id(S_SESSIONS_REVOKE, account, "sessions_revoke");
+	return rc == STORE_OK ? store_app_codes_end(account) : rc;
 }
 
 /* --- sessions --- */
@@ -1261,14 +1278,14 @@ int store_patient_target(const struct id *patient, struct target *out)
 	sq_bind_id(s, 1, patient);
 	out->exists = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_reset(s);
-	if (out->exists) {
-		s = stmt(S_ENROLMENTS);
-		sq_bind_id(s, 1, patient);
-		while (out->n_practices < TARGET_MAX_PRACTICES && sqlite3_step(s) == SQLITE_ROW)
-			if (sq_col_id(s, 0, &out->practices[out->n_practices]))
-				out->n_practices++;
-		sqlite3_reset(s);
-	}
+	/* The enrolments are looked up for a missing id too (none are found): another patient's
+	 * id must cost what a random one does (DESIGN.md invariant 2, timing). */
+	s = stmt(S_ENROLMENTS);
+	sq_bind_id(s, 1, patient);
+	while (out->n_practices < TARGET_MAX_PRACTICES && sqlite3_step(s) == SQLITE_ROW)
+		if (sq_col_id(s, 0, &out->practices[out->n_practices]))
+			out->n_practices += out->exists ? 1 : 0;
+	sqlite3_reset(s);
 	return out->exists ? STORE_OK : STORE_NOT_FOUND;
 }
 
@@ -2122,7 +2139,8 @@ int store_rotation_end(void)
 
 int store_sessions_revoke_all(void)
 {
-	return run_simple(S_SESSIONS_REVOKE_ALL);
+	int rc = run_simple(S_SESSIONS_REVOKE_ALL);
+	return rc == STORE_OK ? store_app_codes_end(NULL) : rc;
 }
 
 /* --- retention and crypto-shredding --- */
@@ -2231,6 +2249,8 @@ int store_patient_erase(const struct id *patient, int64_t now)
 		rc = run_with_id(S_ACCOUNTS_SIGN_OUT, patient, "accounts_sign_out");
 	if (rc == STORE_OK)
 		rc = run_with_id(S_ACCOUNTS_ERASE, patient, "accounts_erase");
+	if (rc == STORE_OK)
+		rc = store_contact_erase(patient);
 	if (rc == STORE_OK && run_simple(S_COMMIT) == STORE_OK) {
 		truncate_wal(S_MAIN_TRUNCATE);
 		return STORE_OK;

@@ -2,16 +2,20 @@
  * libFuzzer harness: cookie_find over a Cookie header value (untrusted, from the client).
  * The input is the header value itself. Properties: a found value lies inside the header,
  * holds no ';' and has no trailing space; a name that is found is found the same way twice.
+ * The device cookie's value is then read as the login reads it (token_decode): it decodes only
+ * when it is exactly TOKEN_B64_LEN base64url characters, and decodes the same way twice.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "http/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const names[] = {"__Host-medkeep", "__Host-medkeep-login", "a", "="};
+static const char *const names[] = {"__Host-medkeep", "__Host-medkeep-login", "__Host-medkeep-device", "a",
+				    "="};
 
 static void check(const char *h, size_t len, const char *name)
 {
@@ -27,6 +31,12 @@ static void check(const char *h, size_t len, const char *name)
 	struct slice again = {0};
 	if (cookie_find(h, len, name, &again) != 0 || again.ptr != v.ptr || again.len != v.len)
 		abort();
+	uint8_t raw[TOKEN_BYTES], raw2[TOKEN_BYTES];
+	if (token_decode(v.ptr, v.len, raw) == 0) {
+		if (v.len != TOKEN_B64_LEN || token_decode(v.ptr, v.len, raw2) != 0 ||
+		    memcmp(raw, raw2, sizeof(raw)) != 0)
+			abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

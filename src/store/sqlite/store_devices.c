@@ -1,0 +1,60 @@
+/* Known devices (see src/store/devices.h). */
+#include "store/devices.h"
+#include "store/sqlite/store_int.h"
+
+#include "limits.h"
+
+static const char sql_put[] =
+	"INSERT INTO known_device (hash, account_id, created, last_used) VALUES (?1, ?2, ?3, ?3)"
+	" ON CONFLICT(hash) DO UPDATE SET last_used = ?3 WHERE account_id = ?2";
+static const char sql_trim[] =
+	"DELETE FROM known_device WHERE account_id = ?1 AND hash NOT IN (SELECT hash FROM"
+	" known_device WHERE account_id = ?1 ORDER BY last_used DESC, hash LIMIT ?2)";
+
+int store_known_device_put(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t now)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_put);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	sq_bind_id(s, 2, account);
+	sqlite3_bind_int64(s, 3, now);
+	int rc = sq_step_done(s, "known_device_put");
+	if (rc != STORE_OK)
+		return rc;
+	s = store_module_stmt(sql_trim);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	sqlite3_bind_int(s, 2, LIMIT_KNOWN_DEVICES);
+	return sq_step_done(s, "known_device_trim");
+}
+
+static const char sql_get[] =
+	"SELECT 1 FROM known_device WHERE hash = ? AND account_id = ? AND last_used >= ?";
+
+int store_known_device_get(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t since)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_get);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	sq_bind_id(s, 2, account);
+	sqlite3_bind_int64(s, 3, since);
+	int step = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (step == SQLITE_ROW)
+		return STORE_OK;
+	return step == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail("known_device_get");
+}
+
+static const char sql_forget[] = "DELETE FROM known_device WHERE account_id = ?";
+
+int store_known_devices_forget(const struct id *account)
+{
+	sqlite3_stmt *s = store_module_stmt(sql_forget);
+	if (s == NULL)
+		return STORE_ERROR;
+	sq_bind_id(s, 1, account);
+	return sq_step_done(s, "known_devices_forget");
+}

@@ -1,0 +1,67 @@
+/* Session tokens die in the vault at the end of their life, whatever a worker's session table
+ * says (issue 12, "Everything ends with the sessions"): the vault stamps the time a token is
+ * issued and measures its age by its own clock. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "limits.h"
+#include "test.h"
+#include "vault/vault.h"
+#include "vault/vault_int.h"
+
+void test_tokens(void)
+{
+	char dir[] = "/tmp/medkeep-unit-tokens-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(vault_create(dir) == 0);
+	CHECK(vault_load(dir) == 0);
+	char hash[PWHASH_STR_BYTES];
+	CHECK(password_hash("a-long-password-1", 17, hash) == 0);
+
+	struct session_claims c, got;
+	memset(&c, 0, sizeof(c));
+	random_id(&c.session);
+	random_id(&c.account);
+	c.role = ROLE_PATIENT;
+	c.has_patient = true;
+	random_id(&c.patient);
+	/* A worker that asks for a token issued ten years ahead gets one issued now. */
+	c.issued = (int64_t)time(NULL) + 10 * 365 * 86400;
+	char tok[SESSION_TOKEN_B64_LEN + 1], app[SESSION_TOKEN_B64_LEN + 1];
+	CHECK(vault_local_login(hash, "a-long-password-1", 17, &c, tok) == 0);
+	vault_test_clock_skew = 0;
+	CHECK(vault_token_claims(tok, strlen(tok), &got) == 0);
+	CHECK(got.issued <= (int64_t)time(NULL) + 1 && id_eq(&got.account, &c.account));
+
+	/* A browser's session: good to the end of its absolute life, refused after. */
+	vault_test_clock_skew = SESSION_ABSOLUTE_SECONDS - 5;
+	CHECK(vault_token_claims(tok, strlen(tok), &got) == 0);
+	vault_test_clock_skew = SESSION_ABSOLUTE_SECONDS + 5;
+	CHECK(vault_token_claims(tok, strlen(tok), &got) != 0);
+	/* ...so nothing can be opened or minted with it either. */
+	struct id s2;
+	CHECK(vault_local_app_token(tok, app, &s2) != VAULT_OK);
+	CHECK(vault_local_miss(tok) != VAULT_OK);
+	/* A token from the future (the clock went back) is refused too. */
+	vault_test_clock_skew = -3600;
+	CHECK(vault_token_claims(tok, strlen(tok), &got) != 0);
+
+	/* An app's token: its hour from the consent, and the minute its code may wait. */
+	vault_test_clock_skew = 0;
+	CHECK(vault_local_app_token(tok, app, &s2) == VAULT_OK);
+	CHECK(vault_token_claims(app, strlen(app), &got) == 0 && got.app);
+	vault_test_clock_skew = APP_TOKEN_SECONDS + APP_CODE_SECONDS - 5;
+	CHECK(vault_token_claims(app, strlen(app), &got) == 0);
+	vault_test_clock_skew = APP_TOKEN_SECONDS + APP_CODE_SECONDS + 5;
+	CHECK(vault_token_claims(app, strlen(app), &got) != 0);
+	/* The session it came from is still alive then, but the app's token is not. */
+	CHECK(vault_token_claims(tok, strlen(tok), &got) == 0);
+
+	vault_test_clock_skew = 0;
+	vault_unload();
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
