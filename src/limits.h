@@ -39,6 +39,12 @@
 /* One sealed record's plaintext (a message body, a result with its observations): what the
  * vault seals or opens in one call */
 #define RECORD_PLAINTEXT_MAX (16u * 1024u)
+/* One queued email's body (src/domain/outbox.c): our longest template is a few hundred
+ * bytes; what the vault seals or opens for the outbox in one call (well inside MSG_MAX). */
+#define LIMIT_MAIL_BODY (16u * 1024u)
+/* The granter's name in a family-access email (proxy_label_ok): a given and family name as
+ * the grantee knows them. Short, so a label cannot carry a message of its own. */
+#define LIMIT_LABEL_CHARS 60u
 /* Per-request arena: largest response is a document download (20 MB) plus its ciphertext. */
 #define LIMIT_ARENA_BYTES (3u * LIMIT_JSON_BODY_BYTES)
 

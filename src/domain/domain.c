@@ -15,6 +15,7 @@
 #include "util/wipe.h"
 #include "util/log.h"
 #include "vault/vault.h"
+#include "domain/outbox.h"
 
 static const struct document_kind_info kinds[DOC_KIND_COUNT] = {
 	[DOC_DISCHARGE_SUMMARY] = {"discharge-summary", "Discharge summary", "18842-5",
@@ -87,7 +88,7 @@ int domain_tripped(const struct actor *a)
 	if (body && store_accounts_by_role(ROLE_OPERATOR, &ar, &ops, &n) == STORE_OK)
 		for (size_t i = 0; i < n; i++)
 			if (ops[i].email_ct.len)
-				store_outbox_insert(&ops[i].id, ops[i].email_ct,
+				outbox_queue(&ops[i].id, ops[i].email_ct,
 						    "medkeep: an account was stopped by the breaker", body);
 	arena_release(&ar);
 	return DOMAIN_TRIPPED;

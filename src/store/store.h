@@ -234,9 +234,11 @@ int store_notice_list(const struct grant *g, const struct id *patient, struct ar
 /* The accounts that hold a patient's record (their own login), with their sealed emails. */
 int store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
 			   size_t *n);
-/* Queue an email: to_ct is the sealed address of account, subject and body carry no PHI. */
-int store_outbox_insert(const struct id *account, struct bytes to_ct, const char *subject,
-			const char *body);
+/* Queue an email as row id: to_ct is the sealed address of account, body_ct its sealed body
+ * (vault_outbox_seal, bound to id and account); the subject carries no PHI and no link. Only
+ * src/domain/outbox.c calls this. */
+int store_outbox_insert(const struct id *id, const struct id *account, struct bytes to_ct,
+			const char *subject, struct bytes body_ct);
 
 /* Audit trail: append-only. Chaining is computed by src/audit; the store keeps order. */
 int store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES]);

@@ -224,6 +224,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE session ADD COLUMN client_id BLOB;"
 	"ALTER TABLE session ADD COLUMN scopes INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX session_by_client ON session(client_id) WHERE client_id IS NOT NULL;",
+	/* 17: outbox bodies sealed (vault_outbox_seal) and dropped once sent or given up on
+	 * (docs/internals/OUTBOX.md). A body queued in clear by an older version is sent once and
+	 * then dropped like the others. */
+	"ALTER TABLE outbox ADD COLUMN body_ct BLOB;"
+	"UPDATE outbox SET body = '' WHERE sent IS NOT NULL;",
 };
 
 /*
@@ -437,8 +442,8 @@ static const char *const stmt_sql[S_COUNT] = {
 			  " ORDER BY created DESC LIMIT 100",
 	[S_PATIENT_ACCOUNTS] = "SELECT id, email, pw_hash, role, practice_id, patient_id, locked,"
 			       " email_ct FROM account WHERE patient_id = ? LIMIT 8",
-	[S_OUTBOX_INSERT] = "INSERT INTO outbox (id, account_id, to_ct, subject, body, created)"
-			    " VALUES (?, ?, ?, ?, ?, unixepoch())",
+	[S_OUTBOX_INSERT] = "INSERT INTO outbox (id, account_id, to_ct, subject, body, body_ct, created)"
+			    " VALUES (?, ?, ?, ?, '', ?, unixepoch())",
 	[S_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
 	[S_AUDIT_INSERT] = "INSERT INTO audit (seq, ts_ms, actor, session, ip, action, patient,"
 			   " rtype, rid, outcome, bytes, prev, hash, via)"
@@ -1718,17 +1723,17 @@ int store_patient_accounts(const struct id *patient, struct arena *a, struct sto
 	return rc;
 }
 
-int store_outbox_insert(const struct id *account, struct bytes to_ct, const char *subject,
-			const char *body)
+int store_outbox_insert(const struct id *id, const struct id *account, struct bytes to_ct,
+			const char *subject, struct bytes body_ct)
 {
-	struct id id;
-	random_id(&id);
+	if (body_ct.len == 0)
+		return STORE_ERROR;
 	sqlite3_stmt *s = stmt(S_OUTBOX_INSERT);
-	sq_bind_id(s, 1, &id);
+	sq_bind_id(s, 1, id);
 	sq_bind_id(s, 2, account);
 	sqlite3_bind_blob(s, 3, to_ct.ptr, (int)to_ct.len, SQLITE_STATIC);
 	sq_bind_text(s, 4, subject);
-	sq_bind_text(s, 5, body);
+	sqlite3_bind_blob(s, 5, body_ct.ptr, (int)body_ct.len, SQLITE_STATIC);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("outbox_insert");
 	sqlite3_reset(s);
 	return rc;
