@@ -28,6 +28,8 @@ enum domain_rc {
 	DOMAIN_STEP_UP,     /* allowed, but only with a fresh second factor (policy_factor_fresh):
 			     * pages send the user to /step-up, FHIR answers 401 */
 	DOMAIN_PENDING,     /* allowed so far; the answer comes later, through a callback */
+	DOMAIN_FULL,        /* a file not stored: the account's upload quota or the disk's reserve
+			     * (src/domain/quota.h): message in *why where the call has one (507) */
 };
 
 /* How an operation that waits for the vault ends: with its final code, and the ticket of the

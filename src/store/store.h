@@ -213,7 +213,17 @@ int store_patient_create(const struct id *id, const struct id *practice,
 			 struct bytes phi);
 int store_patient_get(const struct grant *g, const struct id *patient, struct arena *a,
 		      struct store_patient *out);
-int store_document_insert(const struct grant *g, const struct store_document *doc);
+/* The uploader's allowance the insert checks (src/domain/quota.h): the bytes of documents
+ * they authored since `since`, and in all, each with this one, at most these. */
+struct store_upload_limit {
+	int64_t since, daily_bytes, total_bytes;
+};
+/* Insert a document; in the same statement, only when its author stays within lim (atomic
+ * against concurrent inserts): STORE_CONFLICT when they would not. */
+int store_document_insert(const struct grant *g, const struct store_document *doc,
+			  const struct store_upload_limit *lim);
+/* The bytes of documents account uploaded (still stored), in all and since `since`. */
+int store_document_usage(const struct id *account, int64_t since, int64_t *total, int64_t *day);
 int store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
 			struct store_document **docs, size_t *n);
 /* One document; when patient is not NULL, its patient's key row is read in the same query. */

@@ -20,6 +20,7 @@ static const struct {
 	{"results", test_results},
 	{"inbox", test_inbox}, {"accesslog", test_accesslog_fold},
 	{"proxies", test_proxies},
+	{"arena", test_arena},
 };
 
 int main(void)

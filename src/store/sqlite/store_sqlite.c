@@ -229,6 +229,8 @@ static const char *const migrations[] = {
 	 * then dropped like the others. */
 	"ALTER TABLE outbox ADD COLUMN body_ct BLOB;"
 	"UPDATE outbox SET body = '' WHERE sent IS NOT NULL;",
+	/* 18: upload quotas (src/domain/quota.h): each account's bytes, in all and in a day */
+	"CREATE INDEX document_by_author ON document(author_id, created, size);",
 };
 
 /*
@@ -289,6 +291,7 @@ enum stmt_id {
 	S_ENROL,
 	S_PATIENT_GET,
 	S_DOCUMENT_INSERT,
+	S_DOCUMENT_USAGE,
 	S_DOCUMENT_LIST,
 	S_DOCUMENT_GET,
 	S_MFA_GET,
@@ -414,9 +417,16 @@ static const char *const stmt_sql[S_COUNT] = {
 			     " VALUES (?, ?, ?, ?, unixepoch())",
 	[S_ENROL] = "INSERT INTO enrolment (patient_id, practice_id, since) VALUES (?, ?, unixepoch())",
 	[S_PATIENT_GET] = "SELECT wrapped_key, phi, created FROM patient WHERE id = ?",
+	/* Within the author's allowance, decided in this one statement (quota.h). */
 	[S_DOCUMENT_INSERT] = "INSERT INTO document (id, patient_id, author_id, kind, content_type,"
 			      " size, created, wrapped_key, meta, body)"
-			      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			      " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"
+			      " WHERE (SELECT coalesce(sum(size), 0) FROM document WHERE author_id = ?3)"
+			      " + ?6 <= ?13 AND (SELECT coalesce(sum(size), 0) FROM document"
+			      " WHERE author_id = ?3 AND created >= ?11) + ?6 <= ?12",
+	[S_DOCUMENT_USAGE] = "SELECT coalesce(sum(size), 0),"
+			     " coalesce(sum(CASE WHEN created >= ?2 THEN size END), 0)"
+			     " FROM document WHERE author_id = ?1",
 	[S_DOCUMENT_LIST] = "SELECT id, author_id, kind, content_type, size, created, wrapped_key,"
 			    " meta FROM document WHERE patient_id = ? ORDER BY created DESC, id LIMIT ?",
 	[S_DOCUMENT_GET] = "SELECT d.patient_id, d.author_id, d.kind, d.content_type, d.size,"
@@ -1410,7 +1420,8 @@ int store_patient_get(const struct grant *g, const struct id *patient, struct ar
 	return rc;
 }
 
-int store_document_insert(const struct grant *g, const struct store_document *d)
+int store_document_insert(const struct grant *g, const struct store_document *d,
+			  const struct store_upload_limit *lim)
 {
 	if (!grant_allows(g, &d->patient, ACTION_DOCUMENT_CREATE))
 		return STORE_DENIED;
@@ -1425,7 +1436,29 @@ int store_document_insert(const struct grant *g, const struct store_document *d)
 	sqlite3_bind_blob(s, 8, d->wrapped_key.ptr, (int)d->wrapped_key.len, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 9, d->meta.ptr, (int)d->meta.len, SQLITE_STATIC);
 	sqlite3_bind_blob64(s, 10, d->body.ptr, d->body.len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 11, lim ? lim->since : 0);
+	sqlite3_bind_int64(s, 12, lim ? lim->daily_bytes : INT64_MAX / 4);
+	sqlite3_bind_int64(s, 13, lim ? lim->total_bytes : INT64_MAX / 4);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("document_insert");
+	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+		rc = STORE_CONFLICT;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_document_usage(const struct id *account, int64_t since, int64_t *total, int64_t *day)
+{
+	sqlite3_stmt *s = stmt(S_DOCUMENT_USAGE);
+	sq_bind_id(s, 1, account);
+	sqlite3_bind_int64(s, 2, since);
+	*total = *day = 0;
+	int rc = STORE_OK;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*total = sqlite3_column_int64(s, 0);
+		*day = sqlite3_column_int64(s, 1);
+	} else {
+		rc = sq_fail("document_usage");
+	}
 	sqlite3_reset(s);
 	return rc;
 }
