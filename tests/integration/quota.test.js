@@ -6,7 +6,7 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, Client, sqlite, run, multipart } = require('./lib');
+const { startServer, Client, sqlite, run, multipart, RELEASE_BIN } = require('./lib');
 
 const MB = 1024 * 1024;
 
@@ -70,7 +70,9 @@ describe('uploads up to the limit', () => {
 describe('per-account upload quotas', () => {
   let srv; let p1; let p2;
   before(async () => {
-    srv = await startServer({ patients: 2, config: 'quota.account.daily_bytes = 1000000\nquota.account.total_bytes = 1500000\n' });
+    // the hardened build with many worker threads: concurrent uploads really are in flight at once
+    srv = await startServer({ patients: 2, bin: RELEASE_BIN, extraArgs: ['--threads', '16'],
+      config: 'quota.account.daily_bytes = 1000000\nquota.account.total_bytes = 1500000\n' });
     p1 = await signIn(srv, 'patient1@demo.test');
     p2 = await signIn(srv, 'patient2@demo.test');
   });
@@ -115,7 +117,7 @@ describe('per-account upload quotas', () => {
   it('holds under concurrent uploads: the check and the insert are one', async () => {
     const p = await signIn(srv, 'patient2@demo.test');
     const before1 = Number(sqlite(srv.dir, `SELECT coalesce(sum(size), 0) FROM document WHERE author_id = x'${p.session.account}' AND created > unixepoch() - 86400`));
-    const results = await Promise.all(Array.from({ length: 12 }, () => upload(p, pdfOf(150 * 1000))));
+    const results = await Promise.all(Array.from({ length: 24 }, () => upload(p, pdfOf(150 * 1000))));
     const stored = results.filter((r) => r.status === 303).length;
     for (const r of results) assert.ok(r.status === 303 || r.status === 507, String(r.status));
     const day = Number(sqlite(srv.dir, `SELECT coalesce(sum(size), 0) FROM document WHERE author_id = x'${p.session.account}' AND created > unixepoch() - 86400`));
