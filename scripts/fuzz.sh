@@ -62,6 +62,7 @@ HARNESSES=(
 	"result_json|65536|150|ALL"
 	"communication_json|65536|70|ALL"
 	"proxy_date|64|20|ALL"
+	"proxy_label|256|20|ALL"
 )
 
 OUT=build/fuzz

@@ -43,6 +43,31 @@
 /* One sealed record's plaintext (a message body, a result with its observations): what the
  * vault seals or opens in one call */
 #define RECORD_PLAINTEXT_MAX (16u * 1024u)
+/* One queued email's body (src/domain/outbox.c): our longest template is a few hundred
+ * bytes; what the vault seals or opens for the outbox in one call (well inside MSG_MAX). */
+#define LIMIT_MAIL_BODY (16u * 1024u)
+/* The granter's name in a family-access email (proxy_label_ok): a given and family name as
+ * the grantee knows them. Short, so a label cannot carry a message of its own. */
+#define LIMIT_LABEL_CHARS 60u
+/*
+ * Upload quotas: the defaults of the DIR/medkeep.conf settings (src/domain/quota.c,
+ * docs/internals/QUOTAS.md). Every file stored (a document, a message's attachment) counts
+ * against the account that uploaded it, in a rolling 24 hours and in all.
+ * - A patient (or carer) uploads a few photos or scanned letters a month; 500 MB a day is 25
+ *   files at the 20 MB limit, and 2 GB in all is a hundred, so no honest patient meets either,
+ *   while one login can no longer write 400 GB an hour.
+ * - Staff publish letters and results for a whole practice: a busy clinician's day is ~100
+ *   letters of ~1 MB, so 2 GB a day; 200 GB in all is decades of letters.
+ * - The disk keeps a reserve: below it no upload is stored, so the database, the audit trail
+ *   (every read is recorded before it is served) and sessions keep working. 1 GB holds
+ *   millions of audit records, time for an operator to add disk.
+ */
+#define QUOTA_WINDOW_SECONDS (24 * 60 * 60)
+#define QUOTA_ACCOUNT_DAILY_BYTES_DEFAULT (500LL * 1024 * 1024)
+#define QUOTA_ACCOUNT_TOTAL_BYTES_DEFAULT (2LL * 1024 * 1024 * 1024)
+#define QUOTA_STAFF_DAILY_BYTES_DEFAULT (2LL * 1024 * 1024 * 1024)
+#define QUOTA_STAFF_TOTAL_BYTES_DEFAULT (200LL * 1024 * 1024 * 1024)
+#define QUOTA_DISK_RESERVE_BYTES_DEFAULT (1LL * 1024 * 1024 * 1024)
 /* Per-request arena: largest response is a document download (20 MB) plus its ciphertext. */
 #define LIMIT_ARENA_BYTES (3u * LIMIT_JSON_BODY_BYTES)
 

@@ -25,13 +25,41 @@ struct collect {
 	bool oom;
 };
 
+/*
+ * Every action that serves a patient's content (invariant 7: every kind), each audited per
+ * resource it served: demographics, documents and their files, results, medicines and repeat
+ * requests (MedicationRequest), appointments, message threads and messages (Communication).
+ * Whole-record reads have no one resource id and are named by the patient's: their access log
+ * (AuditEvent), the list of who may act for them (ProxyGrant) and an export of the record
+ * (Bundle). Free slots (Slot) are no one's data.
+ */
+static const char *const served_actions[] = {
+	"patient.read",     "document.read",   "document.list", "result.read",
+	"result.list",      "medication.list", "appointment.list", "message.list",
+	"message.read",     "proxy.list",      "accesslog.read",   "record.export",
+};
+static const char *const whole_record_actions[] = {"proxy.list", "accesslog.read", "record.export"};
+
+static bool in(const char *s, const char *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, set[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool whole_record(const struct audit_record *r)
+{
+	return in(r->action, whole_record_actions,
+		  sizeof(whole_record_actions) / sizeof(whole_record_actions[0]));
+}
+
 static bool is_served(const struct audit_record *r)
 {
 	return strcmp(r->outcome, AUDIT_ALLOW) == 0 && strcmp(r->patient, "-") != 0 &&
-	       strcmp(r->rid, "-") != 0 &&
-	       (strcmp(r->action, "document.read") == 0 || strcmp(r->action, "document.list") == 0 ||
-		strcmp(r->action, "patient.read") == 0 || strcmp(r->action, "result.read") == 0 ||
-		strcmp(r->action, "result.list") == 0);
+	       strcmp(r->rtype, "Slot") != 0 &&
+	       (strcmp(r->rid, "-") != 0 || whole_record(r)) &&
+	       in(r->action, served_actions, sizeof(served_actions) / sizeof(served_actions[0]));
 }
 
 static bool matches(const struct incident_filter *f, const struct audit_record *r)
@@ -81,7 +109,8 @@ static int collect_one(const struct audit_record *r, void *arg)
 	struct served *s = &c->rows[c->n++];
 	memcpy(s->patient, r->patient, sizeof(s->patient));
 	snprintf(s->rtype, sizeof(s->rtype), "%s", r->rtype);
-	memcpy(s->rid, r->rid, sizeof(s->rid));
+	/* a whole-record read is named by the patient's id */
+	memcpy(s->rid, strcmp(r->rid, "-") == 0 ? r->patient : r->rid, sizeof(s->rid));
 	s->ts_ms = r->ts_ms;
 	s->bytes = r->bytes;
 	return 0;
@@ -164,14 +193,21 @@ int incident_report(const struct incident_filter *f, enum incident_format fmt, c
 	if (incident_collect(f, &res, progress) != 0)
 		return -1;
 	const struct incident_line *lines = res.lines;
-	size_t nl = res.n, patients = 0, per_type[3] = {0, 0, 0};
-	static const char *const types[3] = {"Patient", "DocumentReference", "Binary"};
+	/* Counts per resource type: the first three always (the report's first kinds), then each
+	 * other type served, in the order first seen. */
+	enum { TYPES_MAX = 16 };
+	const char *types[TYPES_MAX] = {"Patient", "DocumentReference", "Binary"};
+	size_t nl = res.n, patients = 0, per_type[TYPES_MAX] = {0}, ntypes = 3;
 	for (size_t i = 0; i < nl; i++) {
 		if (i == 0 || strcmp(lines[i - 1].patient, lines[i].patient) != 0)
 			patients++;
-		for (int t = 0; t < 3; t++)
-			if (strcmp(lines[i].rtype, types[t]) == 0)
-				per_type[t]++;
+		size_t t = 0;
+		while (t < ntypes && strcmp(lines[i].rtype, types[t]) != 0)
+			t++;
+		if (t == ntypes && ntypes < TYPES_MAX)
+			types[ntypes++] = lines[i].rtype;
+		if (t < ntypes)
+			per_type[t]++;
 	}
 	char a[32], b[32];
 	if (fmt == INCIDENT_JSON) {
@@ -198,10 +234,10 @@ int incident_report(const struct incident_filter *f, enum incident_format fmt, c
 		json_object_set_new(root, "recordsExamined", json_integer(res.examined));
 		json_object_set_new(root, "deniedOrNotFound", json_integer(res.denied));
 		json_object_set_new(root, "patients", plist);
-		json_object_set_new(root, "totals",
-				    json_pack("{s:I, s:I, s:I, s:I}", "patients", (json_int_t)patients,
-					      "Patient", (json_int_t)per_type[0], "DocumentReference",
-					      (json_int_t)per_type[1], "Binary", (json_int_t)per_type[2]));
+		json_t *totals = json_pack("{s:I}", "patients", (json_int_t)patients);
+		for (size_t t = 0; t < ntypes; t++)
+			json_object_set_new(totals, types[t], json_integer((json_int_t)per_type[t]));
+		json_object_set_new(root, "totals", totals);
 		json_dumpf(root, out, JSON_INDENT(2));
 		fputc('\n', out);
 		json_decref(root);
@@ -230,8 +266,11 @@ int incident_report(const struct incident_filter *f, enum incident_format fmt, c
 				(long long)lines[i].bytes);
 		}
 		fprintf(out, "\nPatients affected: %zu; Patient records: %zu; DocumentReference: %zu; "
-			     "Binary: %zu\n",
+			     "Binary: %zu",
 			patients, per_type[0], per_type[1], per_type[2]);
+		for (size_t t = 3; t < ntypes; t++)
+			fprintf(out, "; %s: %zu", types[t], per_type[t]);
+		fputc('\n', out);
 	}
 	incident_free(&res);
 	return 0;

@@ -27,7 +27,9 @@ enum incident_format { INCIDENT_TABLE, INCIDENT_CSV, INCIDENT_JSON };
 /* One resource of one patient, and how often it was served. */
 struct incident_line {
 	char patient[ID_HEX_LEN + 1];
-	char rtype[24]; /* Patient, DocumentReference, Binary */
+	char rtype[24]; /* Patient, DocumentReference, Binary, DiagnosticReport, Observation,
+			 * MedicationRequest, Appointment, MessageThread, Communication, AuditEvent,
+			 * ProxyGrant, Bundle (see incident.c) */
 	char rid[ID_HEX_LEN + 1];
 	int64_t first_ms, last_ms, times, bytes;
 };

@@ -22,6 +22,7 @@
 #include "store/store.h"
 #include "util/log.h"
 #include "util/wipe.h"
+#include "domain/outbox.h"
 
 static char portal_url[256] = "http://127.0.0.1:8080";
 
@@ -166,7 +167,7 @@ static int queue(const struct id *sealed_for, struct bytes to_ct, const char *su
 {
 	if (to_ct.len == 0 || body == NULL)
 		return STORE_ERROR;
-	return store_outbox_insert(sealed_for, to_ct, subject, body);
+	return outbox_queue(sealed_for, to_ct, subject, body);
 }
 
 static const char mail_footer[] =

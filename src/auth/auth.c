@@ -16,6 +16,7 @@
 #include "store/proxy.h"
 #include "util/log.h"
 #include "vault/vault.h"
+#include "domain/outbox.h"
 
 static char dummy_hash[PWHASH_STR_BYTES];
 
@@ -291,7 +292,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 					       "sign in, open Sessions, end that session and change your "
 					       "password.\n", ses.device, ip);
 		if (to.len && body)
-			store_outbox_insert(&acct.id, to, "New sign-in to your medkeep account", body);
+			outbox_queue(&acct.id, to, "New sign-in to your medkeep account", body);
 	}
 	actor_from_account(&acct, ip, &out->actor);
 	out->actor.session = ses.id;

@@ -11,6 +11,7 @@
 #include "auth/auth_int.h"
 #include "limits.h"
 #include "util/log.h"
+#include "domain/outbox.h"
 
 static struct webauthn_rp rp;
 
@@ -133,7 +134,7 @@ static void notify_clone(const struct actor *a, const char *name)
 				       "just sign in, change your password, and remove that passkey "
 				       "under Two-step sign-in.\n", name);
 	if (store_account_email_ct(&a->account, &ar, &to) == STORE_OK && body)
-		store_outbox_insert(&a->account, to, "A passkey of your medkeep account was refused", body);
+		outbox_queue(&a->account, to, "A passkey of your medkeep account was refused", body);
 	arena_release(&ar);
 }
 

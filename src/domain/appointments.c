@@ -298,12 +298,15 @@ int appointment_book(const struct actor *a, const struct id *patient, const stru
 	}
 	if (domain_audit(a, ACTION_APPOINTMENT_BOOK, patient, rtype_appt, &row.id, AUDIT_ALLOW, 0) != 0)
 		return DOMAIN_ERROR;
-	int st = store_appointment_insert(&g, &row);
+	bool full = false;
+	int st = store_appointment_insert(&g, &row, now, APPOINTMENTS_UPCOMING_MAX, &full);
 	if (st == STORE_CONFLICT || st == STORE_NOT_FOUND) {
 		if (domain_audit(a, ACTION_APPOINTMENT_BOOK, patient, rtype_appt, &row.id, AUDIT_FAIL,
 				 0) != 0)
 			return DOMAIN_ERROR;
-		*why = "Sorry, someone else has just booked that time. Please choose another.";
+		/* the limit again, decided by the insert: concurrent bookings passed the check above */
+		*why = full ? "You already have 10 upcoming appointments. Cancel one, or phone your practice."
+			    : "Sorry, someone else has just booked that time. Please choose another.";
 		return DOMAIN_INVALID;
 	}
 	if (st != STORE_OK)

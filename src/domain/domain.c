@@ -16,6 +16,8 @@
 #include "util/wipe.h"
 #include "util/log.h"
 #include "vault/vault.h"
+#include "domain/outbox.h"
+#include "domain/quota.h"
 
 static const struct document_kind_info kinds[DOC_KIND_COUNT] = {
 	[DOC_DISCHARGE_SUMMARY] = {"discharge-summary", "Discharge summary", "18842-5",
@@ -97,7 +99,7 @@ int domain_tripped_why(const struct actor *a, const char *reason)
 	if (body && store_accounts_by_role(ROLE_OPERATOR, &ar, &ops, &n) == STORE_OK)
 		for (size_t i = 0; i < n; i++)
 			if (ops[i].email_ct.len)
-				store_outbox_insert(&ops[i].id, ops[i].email_ct,
+				outbox_queue(&ops[i].id, ops[i].email_ct,
 						    "medkeep: an account was stopped by the breaker", body);
 	arena_release(&ar);
 	return DOMAIN_TRIPPED;
@@ -637,6 +639,16 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 		*why = "The file's content does not match its declared type.";
 		return DOMAIN_INVALID;
 	}
+	/* The uploader's allowance and the disk's reserve, before any work: refused on record. */
+	struct quota_limits lim;
+	rc = quota_check(a, (int64_t)d->data_len, (int64_t)time(NULL), &lim, why);
+	if (rc != DOMAIN_OK) {
+		if (rc == DOMAIN_FULL &&
+		    domain_audit(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", NULL,
+				 "full", (int64_t)d->data_len) != 0)
+			return DOMAIN_ERROR;
+		return rc;
+	}
 	struct store_patient p;
 	int s = store_patient_get(&g, &d->patient, ar, &p);
 	if (s == STORE_GONE)
@@ -676,7 +688,14 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 	if (domain_audit(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", &row.id,
 			 AUDIT_ALLOW, (int64_t)d->data_len) != 0)
 		return DOMAIN_ERROR;
-	if (store_document_insert(&g, &row) != STORE_OK)
+	struct store_upload_limit sl = {lim.since, lim.daily_bytes, lim.total_bytes};
+	int ins = store_document_insert(&g, &row, &sl);
+	if (ins == STORE_CONFLICT) {
+		/* another upload of theirs took the rest of the allowance meanwhile */
+		*why = quota_account_message();
+		return DOMAIN_FULL;
+	}
+	if (ins != STORE_OK)
 		return DOMAIN_ERROR;
 	view_from_row(&row, ar, out);
 	out->title = arena_strdup(ar, d->title);

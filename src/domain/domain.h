@@ -30,6 +30,8 @@ enum domain_rc {
 	DOMAIN_PENDING,     /* allowed so far; the answer comes later, through a callback */
 	DOMAIN_OUT_OF_SCOPE, /* the actor reaches this record, but its scopes (an app's, a
 			      * proxy's grant) leave this out: 403, not a miss */
+	DOMAIN_FULL,        /* a file not stored: the account's upload quota or the disk's reserve
+			     * (src/domain/quota.h): message in *why where the call has one (507) */
 };
 
 /* How an operation that waits for the vault ends: with its final code, and the ticket of the

@@ -6,6 +6,7 @@
  * into the lock's row, never into a log line.
  */
 #include "domain/locks.h"
+#include "domain/outbox.h"
 #include "domain/domain_int.h"
 
 #include <stdlib.h>
@@ -170,7 +171,7 @@ static void notify(const struct store_lock *l, bool unlocked, struct arena *ar)
 				       "it, or to have it opened again, contact %s.\n",
 				       contact);
 	if (body == NULL ||
-	    store_outbox_insert(&l->account, l->email_ct,
+	    outbox_queue(&l->account, l->email_ct,
 				unlocked ? "Your medkeep account is open again"
 					 : "Your medkeep account stays paused for review",
 				body) != STORE_OK)

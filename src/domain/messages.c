@@ -16,6 +16,7 @@
 #include "store/messages.h"
 #include "util/log.h"
 #include "vault/vault.h"
+#include "domain/outbox.h"
 
 static const char rtype_thread[] = "MessageThread";
 static const char rtype_message[] = "Communication";
@@ -373,7 +374,7 @@ static void notify_patient(const struct id *patient, const struct id *thread, st
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (accts[i].email_ct.len &&
-		    store_outbox_insert(&accts[i].id, accts[i].email_ct, "You have a new message",
+		    outbox_queue(&accts[i].id, accts[i].email_ct, "You have a new message",
 					body) != STORE_OK)
 			log_warn("component=messages event=outbox-failed");
 }

@@ -20,6 +20,7 @@
 #include "util/buf.h"
 #include "util/strtonum.h"
 #include "vault/vault.h"
+#include "domain/outbox.h"
 
 #define RTYPE "ProxyGrant"
 #define DAY 86400
@@ -77,14 +78,93 @@ static bool text_ok(const char *s, size_t max)
 	return true;
 }
 
+/* One UTF-8 code point from s (at most n bytes): its length, or 0 when malformed (overlong,
+ * surrogate, above U+10FFFF, cut short). */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+	if (len == 0 || len > n)
+		return 0;
+	uint32_t v = len == 1 ? c : len == 2 ? (c & 0x1fu) : len == 3 ? (c & 0x0fu) : (c & 0x07u);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3fu);
+	}
+	static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+	if (v < min[len] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+/* A code point that may stand in a name beyond ASCII: letters and marks of any script, not the
+ * blocks of punctuation, symbols, format characters and look-alikes of . / @ : that would let a
+ * label read as an address or a link. */
+static bool label_codepoint_ok(uint32_t c)
+{
+	if (c < 0xa0)
+		return false; /* ASCII is decided by the caller; C1 controls never */
+	if (c <= 0xbf || c == 0xd7 || c == 0xf7)
+		return false; /* Latin-1 punctuation and symbols, x and / signs */
+	if ((c >= 0x2000 && c <= 0x2bff) || /* punctuation, format and bidi controls, symbols */
+	    (c >= 0x2e00 && c <= 0x2e7f) || /* supplemental punctuation */
+	    (c >= 0x3000 && c <= 0x303f) || /* CJK punctuation (U+3002, a dot in domain names) */
+	    (c >= 0xd800 && c <= 0xf8ff) || /* surrogates, private use */
+	    (c >= 0xfe00 && c <= 0xfe6f) || /* variation selectors, small and vertical forms */
+	    (c >= 0xfeff && c <= 0xffff) || /* BOM, fullwidth and halfwidth forms, specials */
+	    c >= 0xe0000)                   /* tags, private use */
+		return false;
+	return c != 0x034f && c != 0x061c && c != 0x115f && c != 0x1160 && c != 0x17b4 &&
+	       c != 0x17b5 && c != 0x180e && c != 0x3164; /* invisible and fillers */
+}
+
+bool proxy_label_ok(const char *s)
+{
+	if (s == NULL || s[0] == '\0' || s[0] == ' ')
+		return false;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), chars = 0;
+	bool letter = false;
+	for (size_t i = 0; i < n;) {
+		uint32_t c;
+		size_t len = utf8_next(p + i, n - i, &c);
+		if (len == 0 || ++chars > LIMIT_LABEL_CHARS)
+			return false;
+		if (c < 0x80) {
+			bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+			if (alpha) {
+				letter = true;
+			} else if (c == ' ') {
+				if (p[i + 1] == ' ' || p[i + 1] == '\0')
+					return false; /* one space between words, none at the end */
+			} else if (c == '.') {
+				if (p[i + 1] != ' ' && p[i + 1] != '\0' && p[i + 1] != ')' && p[i + 1] != ',')
+					return false; /* "J. Smith", never "evil.com" */
+			} else if (c != '\'' && c != '-' && c != '(' && c != ')' && c != ',') {
+				return false;
+			}
+		} else if (label_codepoint_ok(c)) {
+			letter = true;
+		} else {
+			return false;
+		}
+		i += len;
+	}
+	return letter;
+}
+
 static const char *check_input(const struct proxy_new *p, int64_t now)
 {
 	if (p->email == NULL || p->email_index == NULL || !text_ok(p->email, LIMIT_EMAIL))
 		return "Enter a valid email address for the person you are giving access to.";
 	if (!text_ok(p->name, 100))
 		return "Enter their name (up to 100 characters), so you can recognise them in your list.";
-	if (p->from_name && p->from_name[0] && !text_ok(p->from_name, 100))
-		return "Your name can be up to 100 characters.";
+	if (p->from_name && p->from_name[0] && !proxy_label_ok(p->from_name))
+		return "Your name goes into our email to them as it is, so it can be only a name: "
+		       "letters, spaces, ' - . ( ), up to 60 characters, with no web or email address, "
+		       "numbers or other symbols.";
 	if (p->scopes == 0 || (p->scopes & ~(unsigned)SCOPE_ALL) != 0)
 		return "Choose at least one part of the record to share.";
 	if (p->not_after <= now)
@@ -208,9 +288,15 @@ int proxy_grant(const struct actor *a, const struct id *patient, const struct pr
 	row.detail = (struct bytes){(const uint8_t *)sealed.data, sealed.len};
 	struct bytes mail_to;
 	char *body = grantee_mail(usable ? &to->id : &row.id, from, p->not_after, &ar, &mail_to);
+	/* Sealed on both paths (the same work whether or not the address has an account). */
+	struct store_mail mail;
+	bool mail_ok = outbox_seal(usable ? &to->id : &row.id, mail_to,
+				   "You have been given access to a health record on medkeep", body, &ar,
+				   &mail) == 0;
 	/* Audit first: a grant that is not on record must not exist. */
 	if (domain_audit(a, ACTION_PROXY_GRANT, patient, RTYPE, &row.id, AUDIT_ALLOW, 0) != 0 ||
-	    store_proxy_insert(&g, &row, p->email_index, now, usable ? body : NULL, mail_to) != STORE_OK)
+	    store_proxy_insert(&g, &row, p->email_index, now,
+			       usable && mail_ok ? &mail : NULL) != STORE_OK)
 		goto out;
 	rc = DOMAIN_OK;
 out:

@@ -67,6 +67,16 @@ int proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct prox
  * record needs a live grant: else audited, counted as a miss and DOMAIN_NOT_FOUND. */
 int proxy_choose_record(const struct actor *a, const struct id *record, int64_t now);
 
+/*
+ * The granter's name as it goes into the portal's own email: a plain label, never a message.
+ * Letters (any script), spaces between words, and ' - . ( ) , only; a full stop only at the end
+ * of a word ("J. Smith", never "evil.com"); no digits (no phone numbers), no @ : / or other
+ * punctuation (no addresses, schemes or links), no control or format characters, no
+ * look-alike dots or slashes, no run of spaces; at most LIMIT_LABEL_CHARS characters of valid
+ * UTF-8. true when s is such a label.
+ */
+bool proxy_label_ok(const char *s);
+
 /* "YYYY-MM-DD" to the end of that day (UTC, seconds); -1 when not a date. */
 int64_t proxy_date_end(const char *ymd);
 /* Whole years from birth_date ("YYYY-MM-DD") to now; -1 when unreadable. */

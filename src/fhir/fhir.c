@@ -56,6 +56,8 @@ static const char *issue_code(int status)
 		return "not-supported";
 	case 429:
 		return "throttled";
+	case 507:
+		return "too-costly"; /* a quota or the disk's reserve (src/domain/quota.h) */
 	default:
 		return "exception";
 	}
@@ -239,6 +241,9 @@ void fhir_domain_error(struct request *req, struct response *res, int rc, const 
 		const char *m = arena_printf(&req->arena, "%s erased: the patient's record was "
 					     "deleted and can no longer be read", what);
 		fhir_error(req, res, 410, m ? m : "erased");
+	} else if (rc == DOMAIN_FULL) {
+		fhir_error(req, res, 507, "Not stored: the upload allowance or the server's storage "
+					  "reserve is used up; reads still work");
 	} else {
 		fhir_error(req, res, 500, "The request could not be completed");
 	}
@@ -502,8 +507,8 @@ void fhir_docref_create(struct request *req, struct response *res)
 	}
 	struct document_view v;
 	int rc = document_create(&req->actor, &d, &req->arena, &v, &why);
-	if (rc == DOMAIN_INVALID) {
-		fhir_error(req, res, 400, why ? why : "Invalid DocumentReference");
+	if (rc == DOMAIN_INVALID || (rc == DOMAIN_FULL && why)) {
+		fhir_error(req, res, rc == DOMAIN_FULL ? 507 : 400, why ? why : "Invalid DocumentReference");
 		return;
 	}
 	if (rc != DOMAIN_OK) {

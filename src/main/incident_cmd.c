@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/outbox.h"
 #include "audit/audit.h"
 #include "audit/incident.h"
 #include "auth/auth.h"
@@ -120,7 +121,7 @@ static int notify(const struct incident_result *r, const char *what, const char 
 					ok = 0;
 					break;
 				}
-				ok = store_outbox_insert(&accts[k].id, accts[k].email_ct,
+				ok = outbox_queue(&accts[k].id, accts[k].email_ct,
 							 "A security notice about your health record",
 							 mail) == STORE_OK;
 				queued += ok;

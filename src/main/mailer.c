@@ -8,6 +8,7 @@
 #include "main/mailer.h"
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +97,7 @@ static void header_value(struct buf *b, const char *v)
 }
 
 static int build_message(const struct mail_config *c, const struct store_outbox_row *row,
-			 const char *to, struct buf *m)
+			 const char *to, const char *body, struct buf *m)
 {
 	char date[64], idhex[ID_HEX_LEN + 1];
 	time_t now = time(NULL);
@@ -112,8 +113,8 @@ static int build_message(const struct mail_config *c, const struct store_outbox_
 		      "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"
 		      "Auto-Submitted: auto-generated\r\n\r\n", idhex);
 	/* Body lines end in CRLF (curl dot-stuffs lines that start with a dot). */
-	for (const char *p = row->body; *p; p++) {
-		if (*p == '\n' && (p == row->body || p[-1] != '\r'))
+	for (const char *p = body; *p; p++) {
+		if (*p == '\n' && (p == body || p[-1] != '\r'))
 			buf_append(m, "\r", 1);
 		buf_append(m, p, 1);
 	}
@@ -122,8 +123,28 @@ static int build_message(const struct mail_config *c, const struct store_outbox_
 	return m->failed ? -1 : 0;
 }
 
+/* The body of a row as text in ar: opened through the vault's mail lane (or with the master key
+ * of a command-line tool), or, for a row queued in clear by an older version, as stored. NULL
+ * when it cannot be opened (never deliverable). */
+static const char *open_body(const struct store_outbox_row *row, struct arena *ar)
+{
+	if (row->body_ct.len == 0)
+		return row->body && row->body[0] ? row->body : NULL;
+	struct buf b;
+	buf_init(&b, ar, LIMIT_MAIL_BODY + 1);
+	if (vault_outbox_open(&row->id, &row->account, row->body_ct.ptr, row->body_ct.len, &b) !=
+		    VAULT_OK ||
+	    b.len == 0 || memchr(b.data, 0, b.len) != NULL)
+		return NULL;
+	buf_append(&b, "", 1);
+	return b.failed ? NULL : b.data;
+}
+
 static int send_one(const struct mail_config *c, const struct store_outbox_row *row, struct arena *ar)
 {
+	const char *body = open_body(row, ar);
+	if (body == NULL)
+		return -2;
 	struct buf addr;
 	buf_init(&addr, ar, 2048);
 	if (vault_email_open(&row->account, row->to_ct.ptr, row->to_ct.len, &addr) != VAULT_OK ||
@@ -136,7 +157,7 @@ static int send_one(const struct mail_config *c, const struct store_outbox_row *
 	envelope_from(c->from, from);
 	struct buf msg;
 	buf_init(&msg, ar, MAIL_MESSAGE_MAX);
-	if (build_message(c, row, to, &msg) != 0)
+	if (build_message(c, row, to, body, &msg) != 0)
 		return -2;
 	CURL *curl = curl_easy_init();
 	if (curl == NULL)
@@ -201,7 +222,7 @@ int mail_send_pass(const struct mail_config *c, bool all, int64_t now, struct ma
 		if (wait > MAIL_RETRY_MAX_SECONDS)
 			wait = MAIL_RETRY_MAX_SECONDS;
 		/* An address that cannot be opened never will be: park it for good. */
-		store_outbox_retry(&rows[i].id, attempts, s == -2 ? INT64_MAX / 2 : now + wait);
+		store_outbox_retry(&rows[i].id, attempts, s == -2 ? INT64_MAX / 2 : now + wait, s == -2);
 	}
 	arena_release(&ar);
 	return rc;
@@ -256,24 +277,71 @@ int cmd_mailer_process(int argc, char **argv)
 	return 0;
 }
 
-/* --- medkeep outbox send --- */
+/* --- medkeep outbox send | show --- */
+
+/* Print every unsent email as one JSON array (id, account, subject, body, created), the bodies
+ * opened with the master key. For an operator diagnosing the relay, and for tests that follow
+ * the links a mail carries without a relay. */
+static int outbox_show(void)
+{
+	struct arena ar;
+	arena_init(&ar, LIMIT_LIST * (LIMIT_MAIL_BODY + 4096u));
+	struct store_outbox_row *rows = NULL;
+	size_t n = 0;
+	if (store_outbox_due(0, true, LIMIT_LIST, &ar, &rows, &n) != STORE_OK) {
+		arena_release(&ar);
+		fprintf(stderr, "medkeep outbox show: cannot read the outbox\n");
+		return 1;
+	}
+	json_t *all = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char id[ID_HEX_LEN + 1], acct[ID_HEX_LEN + 1];
+		id_hex(&rows[i].id, id);
+		id_hex(&rows[i].account, acct);
+		const char *body = open_body(&rows[i], &ar);
+		json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:s?, s:I}", "id", id, "account",
+						     acct, "subject", rows[i].subject, "body", body,
+						     "created", (json_int_t)rows[i].created));
+	}
+	char *text = json_dumps(all, JSON_INDENT(1));
+	json_decref(all);
+	int rc = text ? 0 : 1;
+	if (text) {
+		puts(text);
+		wipe(text, strlen(text));
+		free(text);
+	}
+	arena_release(&ar);
+	return rc;
+}
 
 int cmd_outbox(int argc, char **argv)
 {
 	static const char usage[] =
 		"usage: medkeep outbox send --data DIR\n"
-		"Send every unsent email of the outbox now, by the SMTP relay of DIR/medkeep.conf\n"
-		"(smtp.url, smtp.from; see README). Exits 1 when any could not be sent (they stay\n"
-		"queued and `serve` retries them).\n";
+		"       medkeep outbox show --data DIR\n"
+		"send: send every unsent email of the outbox now, by the SMTP relay of\n"
+		"DIR/medkeep.conf (smtp.url, smtp.from; see README). Exits 1 when any could not be\n"
+		"sent (they stay queued and `serve` retries them).\n"
+		"show: print the unsent emails as JSON, their sealed bodies opened with the master key\n"
+		"(they hold live sign-in links: treat the output like the key). Sent emails keep no body.\n";
 	if (wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return 0;
 	}
-	if (argc != 4 || strcmp(argv[1], "send") != 0 || strcmp(argv[2], "--data") != 0) {
+	if (argc != 4 || (strcmp(argv[1], "send") != 0 && strcmp(argv[1], "show") != 0) ||
+	    strcmp(argv[2], "--data") != 0) {
 		fputs(usage, stderr);
 		return 2;
 	}
 	const char *dir = argv[3];
+	if (strcmp(argv[1], "show") == 0) {
+		if (open_data_dir(dir) != 0)
+			return 1;
+		int rc = outbox_show();
+		close_data_dir();
+		return rc;
+	}
 	struct mail_config c;
 	int cfg = mail_config_load(dir, &c);
 	if (cfg != 0) {

@@ -45,6 +45,7 @@ static const char usage_top[] =
 	"  apps          register the apps patients may connect to their record (OAuth, SMART)\n"
 	"  retention run shred the patients whose grace period is over\n"
 	"  outbox send   send the queued emails now by the configured SMTP relay\n"
+	"  outbox show   print the queued emails (bodies opened with the master key)\n"
 	"\n"
 	"Run 'medkeep <command> --help' for a command's options.\n";
 

@@ -33,6 +33,7 @@
 #include "auth/auth.h"
 #include "auth/passkey.h"
 #include "http/http.h"
+#include "domain/quota.h"
 #include "main/cmd.h"
 #include "main/mailer.h"
 #include "policy/policy.h"
@@ -229,6 +230,13 @@ int cmd_serve(int argc, char **argv)
 	struct mail_config mail;
 	int mail_cfg = mail_config_load(dir, &mail);
 	explicit_bzero(&mail, sizeof(mail));
+	/* The workers read the quotas; a bad setting stops serve here, once, with its message. */
+	char qconf[CONF_MAX_BYTES];
+	size_t qlen = 0;
+	if (conf_read(dir, qconf, sizeof(qconf), &qlen) != 0)
+		qlen = 0;
+	if (quota_configure(dir, qconf, qlen) != 0)
+		mail_cfg = -1;
 	if (mail_cfg < 0) {
 		close(ctl[0]);
 		waitpid(vault, NULL, 0);
@@ -459,10 +467,13 @@ int cmd_worker_process(int argc, char **argv)
 	 * header a request could forge). */
 	char conf[CONF_MAX_BYTES], url[256];
 	size_t clen = 0;
+	conf[0] = '\0';
 	if (conf_read(dir, conf, sizeof(conf), &clen) != 0 ||
 	    conf_get(conf, clen, "portal.url", url, sizeof(url)) != 0)
 		snprintf(url, sizeof(url), "%s://%s", cfg.tls_cert ? "https" : "http", cfg.listen);
 	account_set_portal_url(url);
+	if (quota_configure(dir, conf, clen) != 0)
+		return 1;
 	if (store_open(dir, false) != 0 || audit_init() != 0 || auth_init() != 0) {
 		fprintf(stderr, "medkeep: cannot open the data directory %s\n", dir);
 		return 1;

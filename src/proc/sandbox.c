@@ -61,6 +61,7 @@ static const char *const worker_extra[] = {
 	"unlinkat", "getcwd", "readlink", "access", "faccessat", "faccessat2", "fchown", "fchmod",
 	"umask", "prctl", "sched_getaffinity", "getuid", "geteuid", "uname", "sysinfo", "flock",
 	"fallocate", "select", "pselect6", "getdents64",
+	"statfs", "fstatfs", /* the data directory's free space (src/domain/quota.c) */
 };
 
 int sandbox_install(enum sandbox_profile profile)

@@ -77,13 +77,17 @@ struct store_outbox_row {
 	struct id account; /* the id the address was sealed for */
 	struct bytes to_ct;
 	const char *subject;
-	const char *body;
+	struct bytes body_ct; /* sealed (vault_outbox_open); empty for a row queued in clear */
+	const char *body;     /* "" unless queued in clear by an older version */
 	int64_t attempts;
+	int64_t created;
 };
 /* Unsent rows due at now (all unsent rows when all), oldest first, at most max. */
 int store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 		     struct store_outbox_row **rows, size_t *n);
+/* Sent: the row stays (ids, subject, when) for the record, its body is dropped. */
 int store_outbox_sent(const struct id *id, int64_t now);
-int store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try);
+/* Not sent: try again at next_try; drop_body when it never will be (the row is parked). */
+int store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try, bool drop_body);
 
 #endif

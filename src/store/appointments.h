@@ -54,9 +54,12 @@ int store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t t
 
 /* Metadata for the gate: the appointment's patient and where they are enrolled. */
 int store_appointment_target(const struct id *appointment, struct target *out);
-/* Book (needs ACTION_APPOINTMENT_BOOK on ap->patient): STORE_NOT_FOUND when the slot does not
- * exist, STORE_CONFLICT when a live appointment holds it already. */
-int store_appointment_insert(const struct grant *g, const struct store_appointment *ap);
+/* Book (needs ACTION_APPOINTMENT_BOOK on ap->patient), in one statement only while the patient
+ * holds fewer than max_upcoming live appointments starting after now: STORE_NOT_FOUND when the
+ * slot does not exist, STORE_CONFLICT when a live appointment holds it already or (with *full
+ * set) when the patient is at the limit. */
+int store_appointment_insert(const struct grant *g, const struct store_appointment *ap, int64_t now,
+			     int max_upcoming, bool *full);
 /* How many live appointments of the patient start after now (needs ACTION_APPOINTMENT_BOOK). */
 int store_appointments_upcoming(const struct grant *g, const struct id *patient, int64_t now,
 				int *count);

@@ -28,12 +28,11 @@ struct store_proxy_row {
 /* Record a grant (row->invite false: row->account set) or an invitation (email_index set),
  * ending any live grant of the same account, or invitation of the same address, to the same
  * patient (the new one replaces it). Needs an ACTION_PROXY_GRANT grant on row->patient. With
- * mail_body, the grantee's email (to mail_to, sealed for row->account) is queued in the same
- * transaction (a savepoint, so it nests in a caller's): one commit whether or not there is
- * anyone to tell, so that the answer does not say whether the address has an account. */
+ * mail (sealed: outbox_seal), the grantee's email is queued in the same transaction (a
+ * savepoint, so it nests in a caller's): one commit whether or not there is anyone to tell, so
+ * that the answer does not say whether the address has an account. */
 int store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
-		       const char *email_index, int64_t now, const char *mail_body,
-		       struct bytes mail_to);
+		       const char *email_index, int64_t now, const struct store_mail *mail);
 /* The live grants and invitations of a patient (not revoked, not ended at now), newest
  * first, at most LIMIT_LIST. Needs an ACTION_PROXY_LIST grant; detail is copied to a. */
 int store_proxy_list(const struct grant *g, const struct id *patient, int64_t now, struct arena *a,

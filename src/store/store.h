@@ -213,7 +213,17 @@ int store_patient_create(const struct id *id, const struct id *practice,
 			 struct bytes phi);
 int store_patient_get(const struct grant *g, const struct id *patient, struct arena *a,
 		      struct store_patient *out);
-int store_document_insert(const struct grant *g, const struct store_document *doc);
+/* The uploader's allowance the insert checks (src/domain/quota.h): the bytes of documents
+ * they authored since `since`, and in all, each with this one, at most these. */
+struct store_upload_limit {
+	int64_t since, daily_bytes, total_bytes;
+};
+/* Insert a document; in the same statement, only when its author stays within lim (atomic
+ * against concurrent inserts): STORE_CONFLICT when they would not. */
+int store_document_insert(const struct grant *g, const struct store_document *doc,
+			  const struct store_upload_limit *lim);
+/* The bytes of documents account uploaded (still stored), in all and since `since`. */
+int store_document_usage(const struct id *account, int64_t since, int64_t *total, int64_t *day);
 int store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
 			struct store_document **docs, size_t *n);
 /* One document; when patient is not NULL, its patient's key row is read in the same query. */
@@ -234,9 +244,20 @@ int store_notice_list(const struct grant *g, const struct id *patient, struct ar
 /* The accounts that hold a patient's record (their own login), with their sealed emails. */
 int store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
 			   size_t *n);
-/* Queue an email: to_ct is the sealed address of account, subject and body carry no PHI. */
-int store_outbox_insert(const struct id *account, struct bytes to_ct, const char *subject,
-			const char *body);
+/* Queue an email as row id: to_ct is the sealed address of account, body_ct its sealed body
+ * (vault_outbox_seal, bound to id and account); the subject carries no PHI and no link. Only
+ * src/domain/outbox.c calls this. */
+int store_outbox_insert(const struct id *id, const struct id *account, struct bytes to_ct,
+			const char *subject, struct bytes body_ct);
+/* A mail sealed and ready to queue (outbox_seal), for a store write that queues it in its own
+ * transaction. */
+struct store_mail {
+	struct id id;
+	struct id account;
+	struct bytes to_ct;
+	const char *subject;
+	struct bytes body_ct;
+};
 
 /* Audit trail: append-only. Chaining is computed by src/audit; the store keeps order. */
 int store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES]);

@@ -45,6 +45,39 @@ void *arena_alloc(struct arena *a, size_t n)
 	return p;
 }
 
+void *arena_grow(struct arena *a, void *p, size_t old, size_t n)
+{
+	if (p == NULL || old == 0)
+		return arena_alloc(a, n);
+	size_t old_need = (old + 15u) & ~(size_t)15u, need = (n + 15u) & ~(size_t)15u;
+	if (n < old || need < n)
+		return NULL;
+	struct arena_block **link = &a->head;
+	while (*link != NULL && (*link)->data != (unsigned char *)p)
+		link = &(*link)->next;
+	struct arena_block *ob = *link;
+	if (ob == NULL || ob->used != old_need) {
+		void *q = arena_alloc(a, n);
+		if (q != NULL)
+			memcpy(q, p, old);
+		return q;
+	}
+	if (need > a->cap || a->used_total - old_need > a->cap - need)
+		return NULL;
+	struct arena_block *nb = calloc(1, sizeof(*nb) + need);
+	if (nb == NULL)
+		return NULL;
+	nb->size = need;
+	nb->used = need;
+	memcpy(nb->data, p, old);
+	nb->next = ob->next;
+	*link = nb;
+	wipe(ob->data, ob->used);
+	free(ob);
+	a->used_total = a->used_total - old_need + need;
+	return nb->data;
+}
+
 void *arena_calloc(struct arena *a, size_t count, size_t size)
 {
 	if (size != 0 && count > SIZE_MAX / size)

@@ -18,6 +18,12 @@ struct arena {
 void arena_init(struct arena *a, size_t cap);
 /* n bytes, zeroed, 16-aligned; NULL when the cap would be exceeded or n overflows. */
 void *arena_alloc(struct arena *a, size_t n);
+/* Grow p, old bytes from this arena, to n bytes (n >= old), keeping its contents: the new
+ * bytes are zero. When p is alone in its block (any large allocation is), the block is
+ * replaced and the old one wiped and freed, so only n bytes count against the cap, not
+ * old + n: a buffer grown by doubling costs its final size, not twice it. Otherwise a copy.
+ * NULL (p untouched) when the cap would be exceeded. p NULL or old 0: arena_alloc(n). */
+void *arena_grow(struct arena *a, void *p, size_t old, size_t n);
 /* count * size bytes with overflow check. */
 void *arena_calloc(struct arena *a, size_t count, size_t size);
 /* A NUL-terminated copy of (s, n). */

@@ -25,13 +25,13 @@ static bool buf_reserve(struct buf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap = cap > (b->max + 1) / 2 ? b->max + 1 : cap * 2;
-	char *p = arena_alloc(b->arena, cap);
+	/* grown in place of the old bytes where the arena can (arena_grow), so a large
+	 * buffer costs its size once, not the sum of its doublings */
+	char *p = arena_grow(b->arena, b->data, b->data ? b->cap : 0, cap);
 	if (p == NULL) {
 		b->failed = true;
 		return false;
 	}
-	if (b->len)
-		memcpy(p, b->data, b->len);
 	b->data = p;
 	b->cap = cap;
 	return true;

@@ -523,6 +523,23 @@ int vault_local_email(const struct id *account, const char *email, const void *c
 	return rc == 0 ? VAULT_OK : VAULT_DENIED;
 }
 
+int vault_local_outbox(const struct id *outbox, const struct id *account, const char *body,
+		       const void *ct, size_t n, struct buf *out)
+{
+	struct key k;
+	char ad[128];
+	size_t len = body ? strlen(body) : 0;
+	if (body && len > LIMIT_MAIL_BODY)
+		return VAULT_DENIED;
+	vault_stable_subkey(7, "mailbody", &k); /* survives master key rotation */
+	vault_ad(ad, "outbox-body", account, outbox);
+	int rc = body ? envelope_seal(&k, ad, body, len, out) : envelope_open(&k, ad, ct, n, out);
+	key_wipe(&k);
+	if (rc == 0 && !body && out->len > LIMIT_MAIL_BODY)
+		rc = -1;
+	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+}
+
 /* --- second factor --- */
 
 static void b32(const uint8_t *p, size_t n, char *out, size_t outsz)

@@ -201,6 +201,15 @@ int vault_notice_open(const char *token, const struct grant *g, const struct sto
  * connection to the vault (and is restarted). */
 int vault_email_seal(const struct id *account, const char *email, struct buf *out) MUST_CHECK;
 int vault_email_open(const struct id *account, const void *ct, size_t n, struct buf *out) MUST_CHECK;
+/* Queued email bodies (the outbox) are sealed the same way, under a key of their own derived
+ * from the master key, with the outbox row's id and the account in the associated data (a body
+ * moved to another row or account does not open). Sealing for anyone (a worker queueing a
+ * mail knows the body already); opening only over the mail lane or in a command-line tool.
+ * Bodies are at most LIMIT_MAIL_BODY bytes. */
+int vault_outbox_seal(const struct id *outbox, const struct id *account, const char *body,
+		      struct buf *out) MUST_CHECK;
+int vault_outbox_open(const struct id *outbox, const struct id *account, const void *ct, size_t n,
+		      struct buf *out) MUST_CHECK;
 
 /* In a worker of `serve`: send key operations to the vault process over fd and password
  * checks over password_fd (SOCK_SEQPACKET sockets). Without this, operations run in this

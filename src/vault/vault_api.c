@@ -223,6 +223,21 @@ int vault_email_open(const struct id *account, const void *ct, size_t n, struct 
 					: vault_local_email(account, NULL, ct, n, out);
 }
 
+int vault_outbox_seal(const struct id *outbox, const struct id *account, const char *body,
+		      struct buf *out)
+{
+	return vault_remote_connected() ? vault_remote_outbox(outbox, account, body, NULL, 0, out)
+					: vault_local_outbox(outbox, account, body, NULL, 0, out);
+}
+
+int vault_outbox_open(const struct id *outbox, const struct id *account, const void *ct, size_t n,
+		      struct buf *out)
+{
+	/* Like an address: from a worker the vault refuses and drops the connection. */
+	return vault_remote_connected() ? vault_remote_outbox(outbox, account, NULL, ct, n, out)
+					: vault_local_outbox(outbox, account, NULL, ct, n, out);
+}
+
 int vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			   struct buf *sealed)
 {

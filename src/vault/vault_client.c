@@ -565,6 +565,28 @@ int vault_remote_email(const struct id *account, const char *email, const void *
 	return rc;
 }
 
+int vault_remote_outbox(const struct id *outbox, const struct id *account, const char *body,
+			const void *ct, size_t n, struct buf *out)
+{
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w;
+	struct msg_reader r;
+	msg_begin(&w, req, sizeof(req), body ? VOP_OUTBOX_SEAL : VOP_OUTBOX_OPEN);
+	msg_put_id(&w, outbox);
+	msg_put_id(&w, account);
+	if (body)
+		msg_put_bytes(&w, body, strlen(body));
+	else
+		msg_put_bytes(&w, ct, n);
+	int rc = call(&w, resp, &r);
+	sodium_memzero(req, w.len);
+	if (rc == VAULT_OK &&
+	    (take_bytes(&r, out, LIMIT_MAIL_BODY + 1024) != 0 || msg_end(&r) != 0))
+		rc = VAULT_DENIED;
+	sodium_memzero(resp, sizeof(resp));
+	return rc;
+}
+
 int vault_remote_passkey_challenge(const char *token, int purpose,
 				   uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
 {

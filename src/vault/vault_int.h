@@ -39,6 +39,9 @@ int vault_local_doc_key(const char *token, const struct id *patient, struct byte
 /* Seal email (when not NULL) or open ct, for one account, with the account-email key. */
 int vault_local_email(const struct id *account, const char *email, const void *ct, size_t n,
 		      struct buf *out);
+/* Seal (body non-NULL, n bytes) or open (ct, n) one outbox body; VAULT_OK or VAULT_DENIED. */
+int vault_local_outbox(const struct id *outbox, const struct id *account, const char *body,
+		       const void *ct, size_t n, struct buf *out);
 
 int vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			 struct buf *sealed);
@@ -86,6 +89,8 @@ int vault_remote_passkey_verify(const char *token, const struct webauthn_credent
 /* The same operations over the socket to the vault process (vault_client.c). */
 int vault_remote_email(const struct id *account, const char *email, const void *ct, size_t n,
 		       struct buf *out);
+int vault_remote_outbox(const struct id *outbox, const struct id *account, const char *body,
+			const void *ct, size_t n, struct buf *out);
 bool vault_remote_connected(void);
 int vault_remote_login(const char *pw_hash, const char *password, size_t pw_len,
 		       const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
@@ -165,6 +170,8 @@ enum vault_op {
 	VOP_READ,      /* count a read of clinical content the vault does not decrypt */
 	VOP_UNLOCK,    /* clear an account's trip: a reviewer's token, or an unlock ticket */
 	VOP_REVIEW_EMAIL, /* a tripped account's address, for its reviewer's page */
+	VOP_OUTBOX_SEAL, /* seal a queued email's body (workers: any mail they queue) */
+	VOP_OUTBOX_OPEN, /* open one (the mail lane only, like VOP_EMAIL_OPEN) */
 };
 enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2, VST_APP_STOPPED = 3 };
 

@@ -399,6 +399,35 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 		rc = 0;
 		break;
 	}
+	case VOP_OUTBOX_SEAL:
+	case VOP_OUTBOX_OPEN: {
+		struct id outbox;
+		msg_get_id(&r, &outbox);
+		msg_get_id(&r, &patient); /* the account the mail goes to */
+		msg_get_bytes(&r, &p, &pn, op == VOP_OUTBOX_SEAL ? LIMIT_MAIL_BODY : LIMIT_MAIL_BODY + 1024);
+		if (msg_end(&r) != 0)
+			break;
+		struct buf b;
+		buf_init(&b, &ar, LIMIT_MAIL_BODY + 1024);
+		int v = VAULT_DENIED;
+		if (op == VOP_OUTBOX_SEAL) {
+			/* a body is text: no NUL inside */
+			char *body = arena_alloc(&ar, pn + 1);
+			if (body != NULL && memchr(p, 0, pn) == NULL) {
+				memcpy(body, p, pn);
+				body[pn] = '\0';
+				v = vault_local_outbox(&outbox, &patient, body, NULL, 0, &b);
+				sodium_memzero(body, pn);
+			}
+		} else {
+			v = vault_local_outbox(&outbox, &patient, NULL, p, pn, &b);
+		}
+		put_status(&w, out, v);
+		if (v == VAULT_OK)
+			msg_put_bytes(&w, b.data, b.len);
+		rc = 0;
+		break;
+	}
 	case VOP_PASSKEY_CHALLENGE: {
 		const char *token = get_token(&r, tokbuf);
 		uint8_t purpose = msg_get_u8(&r);
@@ -511,7 +540,7 @@ int vault_handle_lane(enum vault_lane lane, const uint8_t *frame, size_t n, uint
 	/* Password checks only on the slow lane; opening addresses only on the mail lane, whose
 	 * one peer (the outbox sender) may do nothing else. */
 	enum vault_lane needed = op == VOP_LOGIN ? LANE_PASSWORDS
-				 : op == VOP_EMAIL_OPEN ? LANE_MAIL
+				 : op == VOP_EMAIL_OPEN || op == VOP_OUTBOX_OPEN ? LANE_MAIL
 							: LANE_KEYS;
 	if (needed != lane)
 		return -1;

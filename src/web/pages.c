@@ -90,6 +90,10 @@ void web_domain_refusal(struct request *req, struct response *res, int rc, const
 	else if (rc == DOMAIN_GONE)
 		web_error(req, res, 410, "This record was erased at the patient's or practice's "
 					 "request and can no longer be read.");
+	else if (rc == DOMAIN_FULL)
+		web_error(req, res, 507, "The file was not stored: the storage allowance for uploads is "
+					 "used up. Everything already stored can still be read. Please "
+					 "contact your practice.");
 	else
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 }
@@ -749,8 +753,9 @@ void web_document_upload(struct request *req, struct response *res)
 	struct document_view v;
 	const char *why = NULL;
 	int rc = document_create(&req->actor, &d, &req->arena, &v, &why);
-	if (rc == DOMAIN_INVALID) {
-		web_error(req, res, 400, why ? why : "The document was not accepted.");
+	if (rc == DOMAIN_INVALID || (rc == DOMAIN_FULL && why)) {
+		web_error(req, res, rc == DOMAIN_FULL ? 507 : 400,
+			  why ? why : "The document was not accepted.");
 		return;
 	}
 	if (rc != DOMAIN_OK) {
@@ -779,6 +784,25 @@ static void resource_line(struct buf *b, const char *type, const struct id *id,
 		html_raw(b, "\">A lab result</a> (its values and comments)</li>");
 		return;
 	}
+	/* the other kinds, in words (no link: what was read may have changed since) */
+	static const struct {
+		const char *type, *words;
+	} kinds[] = {
+		{"MedicationRequest", "A medicine or repeat prescription request"},
+		{"Appointment", "An appointment (when, with whom, and its reason)"},
+		{"MessageThread", "A conversation with your practice (its subject)"},
+		{"Communication", "A message to or from your practice (its text)"},
+		{"AuditEvent", "Your access log (who looked at your record, and when)"},
+		{"ProxyGrant", "Who has family or carer access to your record"},
+		{"Bundle", "A copy of your whole record (an export)"},
+	};
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (strcmp(type, kinds[k].type) == 0) {
+			html_raw(b, "<li>");
+			html_text(b, kinds[k].words);
+			html_raw(b, "</li>");
+			return;
+		}
 	const char *title = NULL;
 	for (size_t i = 0; i < n; i++)
 		if (id_eq(&docs[i].id, id))

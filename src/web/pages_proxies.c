@@ -170,8 +170,9 @@ static void grant_form(struct buf *b, const char *action, const char *csrf, bool
 		    "name=\"name\" required maxlength=\"100\">");
 	if (patient_form)
 		html_raw(b, "<label for=\"from_name\">Your name, as they know you (the only thing our "
-			    "email to them says about you)</label><input id=\"from_name\" name=\"from_name\" "
-			    "maxlength=\"100\" autocomplete=\"name\">");
+			    "email to them says about you: letters and spaces, no web or email address)"
+			    "</label><input id=\"from_name\" name=\"from_name\" "
+			    "maxlength=\"60\" autocomplete=\"name\">");
 	html_raw(b, "<fieldset class=\"checks\"><legend>What they can see and do</legend>");
 	for (size_t i = 0; i < N_SCOPES; i++) {
 		const char *name = proxy_scope_name(scope_bits[i]);

@@ -5,7 +5,7 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, sqlite, randomId } = require('./lib');
+const { startServer, sqlite, randomId, RELEASE_BIN } = require('./lib');
 const { form, login, audit } = require('./careplan-helpers');
 const { assertValidFhir } = require('./fhir-validate');
 
@@ -300,5 +300,37 @@ describe('appointments', () => {
     const types = cap.rest[0].resource.map((r) => r.type);
     assert.ok(types.includes('Appointment') && types.includes('Slot'));
     assert.deepEqual(cap.rest[0].resource.find((r) => r.type === 'Appointment').interaction.map((i) => i.code), ['read', 'search-type', 'create']);
+  });
+});
+
+describe('the upcoming-appointments limit under concurrent bookings', () => {
+  let srv;
+  // many worker threads, as on a many-core server: the race needs bookings in flight at once
+  before(async () => { srv = await startServer({ patients: 2, bin: RELEASE_BIN, extraArgs: ['--threads', '16'] }); });
+  after(async () => { await srv.stop(); });
+
+  it('40 bookings at once leave exactly 10 upcoming: the check and the insert are one', async () => {
+    const p = await login(srv, 'patient1@demo.test');
+    const pid = p.session.patient;
+    const held = () => Number(sqlite(srv.dir, `SELECT count(*) FROM appointment a JOIN slot s ON s.id=a.slot_id WHERE a.patient_id=X'${pid}' AND a.cancelled IS NULL AND s.start > strftime('%s','now')`));
+    const before1 = held();
+    assert.ok(before1 < 10);
+    const slots = freeSlots((await p.get('/appointments')).text);
+    assert.ok(slots.length >= 40, `free slots: ${slots.length}`);
+    const results = await Promise.all(slots.slice(0, 40).map((slot) => p.post('/appointments', form(p, { slot, reason: 'Check-up' }))));
+    const booked = results.filter((r) => r.status === 303).length;
+    for (const r of results) {
+      assert.ok(r.status === 303 || r.status === 409, String(r.status));
+      if (r.status === 409) assert.match(r.text, /already have 10 upcoming appointments/);
+    }
+    assert.equal(held(), 10);
+    assert.equal(booked, 10 - before1);
+    // and a cancelled one frees its place
+    const [first] = cancelForms((await p.get('/appointments')).text);
+    assert.equal((await p.post(`/appointments/${first}/cancel`, form(p, {}))).status, 303);
+    assert.equal(held(), 9);
+    const again = freeSlots((await p.get('/appointments')).text);
+    assert.equal((await p.post('/appointments', form(p, { slot: again[again.length - 1] }))).status, 303);
+    assert.equal(held(), 10);
   });
 });

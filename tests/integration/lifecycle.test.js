@@ -301,6 +301,8 @@ describe('account lifecycle', () => {
 
   it('sends by SMTP without logging addresses or bodies', async () => {
     assert.equal(sqlite(srv.dir, 'SELECT count(*) FROM outbox WHERE sent IS NULL'), '0');
+    // Sent: the rows stay (ids, subject, when), their bodies are gone.
+    assert.equal(sqlite(srv.dir, "SELECT count(*) FROM outbox WHERE body != '' OR body_ct IS NOT NULL"), '0');
     const logs = srv.logs();
     assert.match(logs, /component=mailer event=sent outbox=[0-9a-f]{32}/);
     for (const secretish of ['@example.nz', '@demo.test', 'token=', 'Hello,']) assert.ok(!logs.includes(secretish), secretish);
@@ -332,6 +334,7 @@ describe('medkeep outbox send', () => {
     fs.rmSync(dir, { recursive: true });
     try {
       assert.equal(run(['demo', '--data', dir, '--patients', '1', '--password', PASSWORD]).code, 0);
+      // A row queued in clear by an older version (before bodies were sealed) is still sent.
       sqlite(dir, "INSERT INTO outbox (id, account_id, to_ct, subject, body, created) SELECT randomblob(16), id, email_ct, 'Queued', 'Hello from the queue', unixepoch() FROM account WHERE role = 'operator'");
       const closed = await freePort();
       fs.writeFileSync(path.join(dir, 'medkeep.conf'), smtpConfig(closed), { mode: 0o600 });
@@ -347,7 +350,7 @@ describe('medkeep outbox send', () => {
         assert.match(up.stdout, /sent 1, failed 0/);
         const [m] = await s.waitFor('operator@demo.test', /Queued/);
         assert.match(m.body, /Hello from the queue/);
-        assert.equal(sqlite(dir, "SELECT sent IS NOT NULL FROM outbox WHERE subject = 'Queued'"), '1');
+        assert.equal(sqlite(dir, "SELECT sent IS NOT NULL, body = '', body_ct IS NULL FROM outbox WHERE subject = 'Queued'"), '1|1|1');
         assert.match((await outboxSend(dir)).stdout, /sent 0, failed 0/);
       } finally { await s.close(); }
       fs.writeFileSync(path.join(dir, 'medkeep.conf'), 'smtp.url = ftp://x\nsmtp.from = a@b\n', { mode: 0o600 });

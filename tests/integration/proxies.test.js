@@ -8,6 +8,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, Client, sqlite, randomId, run, nextCode } = require('./lib');
+const { queuedMails, queuedText } = require('./outbox-helper');
 
 const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const DAY = 86400;
@@ -114,7 +115,7 @@ describe('family and carer (proxy) access', () => {
     assert.ok(Number(row[1]) > 30 * DAY - 2 * DAY && Number(row[1]) <= 31 * DAY, row[1]);
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM proxy_invite WHERE patient_id = x'${owner.session.patient}'`), '1');
     // the grantee (and only the grantee) gets an email; it names only the granter's chosen name
-    const mail = sqlite(srv.dir, `SELECT subject || ' ' || body FROM outbox WHERE account_id = x'${proxy.session.account}' AND subject LIKE 'You have been given%'`);
+    const mail = queuedText(srv.dir, { account: proxy.session.account, subject: /^You have been given/i });
     assert.match(mail, /Your friend has given you access to their health record on medkeep, until/);
     assert.doesNotMatch(mail, /patient2|Discharge|NHI/);
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM outbox WHERE subject LIKE 'You have been given access%' AND account_id = x'${proxy.session.account}'`), '1');
@@ -275,7 +276,7 @@ describe('family and carer (proxy) access', () => {
     assert.equal(r.status, 303);
     assert.equal(r.headers.get('location'), `/patients/${child}/proxies?done=granted`);
     assert.match((await clin.get(`/patients/${child}/proxies`)).text, /<strong>Mum<\/strong>[\s\S]*?set up by the practice/);
-    assert.match(sqlite(srv.dir, `SELECT subject || body FROM outbox WHERE account_id = x'${proxy.session.account}' AND subject LIKE 'You have been given%' ORDER BY created DESC LIMIT 1`), /Demo Health Centre has given you access/);
+    assert.match(queuedMails(srv.dir, { account: proxy.session.account, subject: /^You have been given/i }).slice(-1).map((m) => m.subject + m.body).join(''), /Demo Health Centre has given you access/);
     assert.equal((await switchTo(proxy, child)).status, 303);
     assert.equal(docIds((await proxy.get('/documents')).text).length, 2);
     assert.equal(sqlite(srv.dir, `SELECT via FROM audit WHERE action = 'proxy.grant' AND patient = '${child}' ORDER BY seq DESC LIMIT 1`), 'staff');
@@ -293,5 +294,34 @@ describe('family and carer (proxy) access', () => {
     assert.equal(a.status, 404);
     assert.equal(a.text, b.text);
     assert.equal((await grant(other, { email: 'patient3@demo.test', path: `/patients/${child}/proxies` })).status, 404);
+  });
+
+  it('the granter\'s name reaches the grantee\'s email only as a plain, link-free label', async () => {
+    const granter = await login(srv, 'patient6@demo.test');
+    await enrolTotp(granter);
+    const grantee = await login(srv, 'patient7@demo.test');
+    const mailsTo = () => queuedMails(srv.dir, { account: grantee.session.account, subject: /^You have been given/ });
+    const relays = [
+      'Your bank https://evil.example/login',
+      'Reset at evil.example now',
+      'support@evil.example',
+      'Call 0800 123 456',
+      'Mum\nClick here',
+      'Mum\u202Eelpmaxe.live', // right-to-left override
+      'evil\u3002example', // an ideographic full stop: a dot in a domain name
+      'A'.repeat(61),
+    ];
+    for (const fromName of relays) {
+      const r = await grant(granter, { email: 'patient7@demo.test', fromName });
+      assert.equal(r.status, 400, JSON.stringify(fromName));
+      assert.match(r.text, /can be only a name/);
+    }
+    assert.equal(mailsTo().length, 0, 'nothing was mailed');
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM proxy_grant WHERE patient_id = x'${granter.session.patient}'`), '0');
+    // a name is fine, and the email's wording around it is ours
+    assert.equal((await grant(granter, { email: 'patient7@demo.test', fromName: "Ng\u0101 O'Neill-Smith" })).status, 303);
+    const [mail] = mailsTo();
+    assert.match(mail.body, /^Ng\u0101 O'Neill-Smith has given you access to their health record on medkeep, until \d\d [A-Z][a-z]{2} \d{4}\.\n\nSign in to medkeep and open Family access to see it\./);
+    assert.doesNotMatch(mail.body, /https?:|www\./);
   });
 });

@@ -9,6 +9,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, Client, randomId, run, sqlite, PASSWORD, totpSecret, nextCode } = require('./lib');
+const { queuedMails, queuedText } = require('./outbox-helper');
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
@@ -93,7 +94,7 @@ describe('a way back from a lock', () => {
     const r2 = await reset('nobody.here@example.nz');
     assert.equal(r.status, r2.status);
     assert.equal(shape(r, '-'), shape(r2, '-'), 'the page says the same for every address');
-    const mail = sqlite(srv.dir, `SELECT subject || '|' || body FROM outbox WHERE account_id = X'${p1.session.account}' AND subject LIKE '%paused%'`);
+    const mail = queuedMails(srv.dir, { account: p1.session.account, subject: /paused/ }).map((m) => `${m.subject}|${m.body}`).join('\n');
     assert.match(mail, /paused for review/);
     assert.match(mail, /Demo Health Centre/);
     assert.doesNotMatch(mail, /token=/);
@@ -143,7 +144,7 @@ describe('a way back from a lock', () => {
     assert.equal(sqlite(srv.dir, `SELECT state || '|' || review_reason || '|' || hex(reviewed_by) FROM account_lock WHERE account_id = X'${acct}'`),
       `unlocked|${reason}|${operator.session.account.toUpperCase()}`);
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'account.unlock' AND outcome = 'allow' AND rid = '${acct}' AND actor = '${operator.session.account}'`), '1');
-    assert.match(sqlite(srv.dir, `SELECT body FROM outbox WHERE account_id = X'${acct}' AND subject LIKE '%open again%'`), /sign in\s+again/);
+    assert.match(queuedText(srv.dir, { account: acct, subject: /open again/ }), /sign in\s+again/);
     assert.doesNotMatch(srv.logs(), /browser extension/, 'the reason stays out of the logs');
 
     // The old session stays ended; a new sign-in works and reads (the vault cleared its trip).
@@ -165,7 +166,7 @@ describe('a way back from a lock', () => {
     assert.equal(sqlite(srv.dir, `SELECT locked FROM account WHERE id = X'${acct}'`), '1');
     assert.equal(sqlite(srv.dir, `SELECT state FROM account_lock WHERE account_id = X'${acct}'`), 'kept');
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'account.keep-locked' AND rid = '${acct}'`), '1');
-    assert.match(sqlite(srv.dir, `SELECT body FROM outbox WHERE account_id = X'${acct}' AND subject LIKE '%stays paused%'`), /contact your practice, Demo Health Centre/);
+    assert.match(queuedText(srv.dir, { account: acct, subject: /stays paused/ }), /contact your practice, Demo Health Centre/);
     assert.equal((await loginAnswer(srv, 'patient2@demo.test', PASSWORD)).status, 403);
   });
 
@@ -195,7 +196,7 @@ describe('a way back from a lock', () => {
     oldTicket = sqlite(srv.dir, `SELECT issued || '|' || hex(mac) FROM unlock_ticket WHERE account_id = X'${acct}'`);
     assert.match(oldTicket, /^\d+\|[0-9A-F]{64}$/);
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'account.unlock' AND rid = '${acct}'`), '1');
-    assert.match(sqlite(srv.dir, `SELECT body FROM outbox WHERE account_id = X'${acct}' AND subject LIKE '%open again%'`), /sign in/);
+    assert.match(queuedText(srv.dir, { account: acct, subject: /open again/ }), /sign in/);
 
     // The very next sign-in works and reads: the vault took the ticket.
     const again = new Client(srv.base);

@@ -22,6 +22,7 @@ static const struct {
 	{"proxies", test_proxies},
 	{"unlock", test_unlock},
 	{"tokens", test_tokens},
+	{"arena", test_arena},
 };
 
 int main(void)

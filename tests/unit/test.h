@@ -27,6 +27,7 @@ void test_checkpoint(void);
 void test_careplan(void);
 void test_pwrules(void);
 void test_mail_lane(void);
+void test_arena(void);
 void test_key_batch(void);
 void test_webauthn(void);
 void test_results(void);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "limits.h"
 #include "proc/msg.h"
 #include "test.h"
 #include "vault/vault.h"
@@ -20,6 +21,63 @@ static size_t email_frame(uint8_t *buf, uint8_t op, const struct id *account, co
 	else
 		msg_put_bytes(&w, p, n);
 	return msg_finish(&w);
+}
+
+static size_t body_frame(uint8_t *buf, uint8_t op, const struct id *outbox, const struct id *account,
+			 const void *p, size_t n)
+{
+	struct msg_writer w;
+	msg_begin(&w, buf, MSG_MAX, op);
+	msg_put_id(&w, outbox);
+	msg_put_id(&w, account);
+	msg_put_bytes(&w, p, n);
+	return msg_finish(&w);
+}
+
+/* Outbox bodies: sealed on the key lane, opened on the mail lane only, for their row and
+ * account only. */
+static void body_checks(void)
+{
+	static uint8_t req[MSG_MAX], out[MSG_MAX], ct[4096];
+	static const char body[] = "Reset: https://portal.example/reset/confirm?token=abc\n";
+	struct id row, acct, other;
+	random_id(&row);
+	random_id(&acct);
+	random_id(&other);
+	size_t n = body_frame(req, VOP_OUTBOX_SEAL, &row, &acct, body, strlen(body)), out_len = 0;
+	CHECK(vault_handle_lane(LANE_MAIL, req, n, out, &out_len) != 0);
+	CHECK(vault_handle_lane(LANE_KEYS, req, n, out, &out_len) == 0);
+	struct msg_reader r;
+	uint8_t status = 9;
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_OK);
+	const uint8_t *p = NULL;
+	size_t pn = 0;
+	msg_get_bytes(&r, &p, &pn, sizeof(ct));
+	CHECK(msg_end(&r) == 0 && pn > strlen(body) && memmem(p, pn, "token", 5) == NULL);
+	memcpy(ct, p, pn);
+	size_t ctn = pn;
+	n = body_frame(req, VOP_OUTBOX_OPEN, &row, &acct, ct, ctn);
+	CHECK(vault_handle_lane(LANE_KEYS, req, n, out, &out_len) != 0); /* a worker never opens */
+	CHECK(vault_handle_lane(LANE_PASSWORDS, req, n, out, &out_len) != 0);
+	CHECK(vault_handle_lane(LANE_MAIL, req, n, out, &out_len) == 0);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_OK);
+	msg_get_bytes(&r, &p, &pn, sizeof(ct));
+	CHECK(msg_end(&r) == 0 && pn == strlen(body) && memcmp(p, body, pn) == 0);
+	/* another row, another account: not opened */
+	n = body_frame(req, VOP_OUTBOX_OPEN, &other, &acct, ct, ctn);
+	CHECK(vault_handle_lane(LANE_MAIL, req, n, out, &out_len) == 0);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_DENIED);
+	n = body_frame(req, VOP_OUTBOX_OPEN, &row, &other, ct, ctn);
+	CHECK(vault_handle_lane(LANE_MAIL, req, n, out, &out_len) == 0);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_DENIED);
+	/* a body with a NUL in it, or over the limit, is not sealed */
+	n = body_frame(req, VOP_OUTBOX_SEAL, &row, &acct, "a\0b", 3);
+	CHECK(vault_handle_lane(LANE_KEYS, req, n, out, &out_len) == 0);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_DENIED);
+	static char big[LIMIT_MAIL_BODY + 1];
+	memset(big, 'x', sizeof(big));
+	n = body_frame(req, VOP_OUTBOX_SEAL, &row, &acct, big, sizeof(big));
+	CHECK(vault_handle_lane(LANE_KEYS, req, n, out, &out_len) != 0);
 }
 
 void test_mail_lane(void)
@@ -64,6 +122,7 @@ void test_mail_lane(void)
 	n = msg_finish(&w);
 	CHECK(vault_handle_lane(LANE_MAIL, req, n, out, &out_len) != 0);
 	CHECK(vault_handle_lane(LANE_KEYS, req, n, out, &out_len) == 0);
+	body_checks();
 	vault_unload();
 	char path[256];
 	snprintf(path, sizeof(path), "%s/master.key", dir);

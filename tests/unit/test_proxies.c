@@ -79,8 +79,42 @@ static void hash_checks(void)
 	CHECK(memcmp(plain, again, HASH_BYTES) == 0);
 }
 
+/* The granter's name in the grantee's email: a label, never a link or a message. */
+static void label_checks(void)
+{
+	static const char *const good[] = {
+		"Mum", "Sam Walker", "Aroha Te Rangi", "J. R. Smith", "Mary-Jane O'Neill",
+		"Sam (your carer)", "Ng\xc4\x81 Tama", /* Ngā, a macron */ "\xe7\x8e\x8b\xe5\xb0\x8f\xe6\x98\x8e",
+		"Zo\xc3\xab", "Smith, Jo", "Jo Smith.",
+	};
+	static const char *const bad[] = {
+		"", " Mum", "Mum ", "Sam  Walker", "evil.com", "Mum www.evil.example",
+		"https://evil.example/reset", "Mum http:evil", "mum@evil.example", "Mum: call 0800 123 456",
+		"Mum\nClick here", "Mum\tx", "a/b", "Mum <b>", "Visit evil\xe3\x80\x82" "com", /* U+3002 */
+		"evil\xef\xbc\x8e" "com", /* U+FF0E fullwidth full stop */ "evil\xe2\x80\xa4" "com", /* U+2024 */
+		"Mum\xe2\x80\xae" "moc.live", /* U+202E right-to-left override */ "Mum\xc2\x85", /* C1 NEL */
+		"\xc0\xae", /* overlong '.' */ "Mum\xed\xa0\x80", /* a surrogate */ "Mum\xe2\x80", /* cut */
+		"(", "- -", "Mum\xe2\x80\x8b", /* zero-width space */ "1234",
+		"Aaaaaaaaaa Bbbbbbbbbb Cccccccccc Dddddddddd Eeeeeeeeee Ffffffffff", /* 65 chars */
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK(proxy_label_ok(good[i]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(!proxy_label_ok(bad[i]));
+	CHECK(!proxy_label_ok(NULL));
+	/* the length is counted in characters: 60 two-byte letters pass, 61 do not */
+	char l[2 * LIMIT_LABEL_CHARS + 3];
+	for (size_t i = 0; i < LIMIT_LABEL_CHARS; i++)
+		memcpy(l + 2 * i, "\xc4\x81", 2);
+	l[2 * LIMIT_LABEL_CHARS] = '\0';
+	CHECK(proxy_label_ok(l));
+	memcpy(l + 2 * LIMIT_LABEL_CHARS, "\xc4\x81", 3);
+	CHECK(!proxy_label_ok(l));
+}
+
 void test_proxies(void)
 {
+	label_checks();
 	via_checks();
 	date_checks();
 	hash_checks();

@@ -273,8 +273,8 @@ int store_sessions_revoke_others(const struct id *account, const struct id *keep
 /* --- outbox --- */
 
 static const char sql_outbox_due[] =
-	"SELECT id, account_id, to_ct, subject, body, attempts FROM outbox"
-	" WHERE sent IS NULL AND (? OR next_try <= ?) ORDER BY created, id LIMIT ?";
+	"SELECT id, account_id, to_ct, subject, body, attempts, body_ct, created FROM outbox"
+	" WHERE sent IS NULL AND (? OR next_try <= ?) ORDER BY created, rowid LIMIT ?";
 
 int store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 		     struct store_outbox_row **rows, size_t *n)
@@ -299,6 +299,8 @@ int store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 		r->subject = sq_col_text(s, 3, a);
 		r->body = sq_col_text(s, 4, a);
 		r->attempts = sqlite3_column_int64(s, 5);
+		sq_col_bytes(s, 6, a, &r->body_ct);
+		r->created = sqlite3_column_int64(s, 7);
 		if (r->subject == NULL || r->body == NULL)
 			continue;
 		(*n)++;
@@ -308,7 +310,8 @@ int store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 	return step == SQLITE_DONE || step == SQLITE_ROW ? STORE_OK : sq_fail("outbox_due");
 }
 
-static const char sql_outbox_sent[] = "UPDATE outbox SET sent = ? WHERE id = ? AND sent IS NULL";
+static const char sql_outbox_sent[] =
+	"UPDATE outbox SET sent = ?, body = '', body_ct = NULL WHERE id = ? AND sent IS NULL";
 
 int store_outbox_sent(const struct id *id, int64_t now)
 {
@@ -320,9 +323,12 @@ int store_outbox_sent(const struct id *id, int64_t now)
 	return sq_step_done(s, "outbox_sent");
 }
 
-static const char sql_outbox_retry[] = "UPDATE outbox SET attempts = ?, next_try = ? WHERE id = ?";
+static const char sql_outbox_retry[] =
+	"UPDATE outbox SET attempts = ?, next_try = ?,"
+	" body = CASE WHEN ?4 THEN '' ELSE body END,"
+	" body_ct = CASE WHEN ?4 THEN NULL ELSE body_ct END WHERE id = ?3";
 
-int store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try)
+int store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try, bool drop_body)
 {
 	sqlite3_stmt *s = store_module_stmt(sql_outbox_retry);
 	if (s == NULL)
@@ -330,5 +336,6 @@ int store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try)
 	sqlite3_bind_int64(s, 1, attempts);
 	sqlite3_bind_int64(s, 2, next_try);
 	sq_bind_id(s, 3, id);
+	sqlite3_bind_int(s, 4, drop_body ? 1 : 0);
 	return sq_step_done(s, "outbox_retry");
 }

@@ -143,12 +143,18 @@ int store_appointment_target(const struct id *appointment, struct target *out)
 
 /* The SELECT yields no row when the slot does not exist; the partial unique index
  * appointment_one_per_slot refuses a second live appointment for it, atomically. */
+/* The limit on upcoming appointments is decided in the insert itself, so concurrent bookings
+ * cannot pass the check together (SQLite runs one write statement at a time). */
 static const char sql_appointment_insert[] =
 	"INSERT INTO appointment (id, slot_id, patient_id, booked_by, booked, reason)"
-	" SELECT ?, id, ?, ?, ?, ? FROM slot WHERE id = ?";
+	" SELECT ?1, id, ?2, ?3, ?4, ?5 FROM slot WHERE id = ?6"
+	" AND (SELECT count(*) FROM appointment a JOIN slot u ON u.id = a.slot_id"
+	" WHERE a.patient_id = ?2 AND a.cancelled IS NULL AND u.start > ?7) < ?8";
 
-int store_appointment_insert(const struct grant *g, const struct store_appointment *ap)
+int store_appointment_insert(const struct grant *g, const struct store_appointment *ap, int64_t now,
+			     int max_upcoming, bool *full)
 {
+	*full = false;
 	if (!grant_allows(g, &ap->patient, ACTION_APPOINTMENT_BOOK))
 		return STORE_DENIED;
 	sqlite3_stmt *s = store_module_stmt(sql_appointment_insert);
@@ -163,9 +169,18 @@ int store_appointment_insert(const struct grant *g, const struct store_appointme
 	else
 		sqlite3_bind_null(s, 5);
 	sq_bind_id(s, 6, &ap->slot);
+	sqlite3_bind_int64(s, 7, now);
+	sqlite3_bind_int(s, 8, max_upcoming);
 	int changed = 0;
 	int rc = careplan_step_write(s, "appointment_insert", &changed);
-	return rc == STORE_OK && changed == 0 ? STORE_NOT_FOUND : rc;
+	if (rc != STORE_OK || changed != 0)
+		return rc;
+	/* nothing inserted: no such slot, or the patient holds max_upcoming already */
+	int upcoming = 0;
+	if (store_appointments_upcoming(g, &ap->patient, now, &upcoming) != STORE_OK)
+		return STORE_ERROR;
+	*full = upcoming >= max_upcoming;
+	return *full ? STORE_CONFLICT : STORE_NOT_FOUND;
 }
 
 static const char sql_appointments_upcoming[] =

@@ -74,8 +74,7 @@ static const char sql_release[] = "RELEASE proxy_grant";
 static const char sql_rollback_to[] = "ROLLBACK TO proxy_grant";
 
 int store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
-		       const char *email_index, int64_t now, const char *mail_body,
-		       struct bytes mail_to)
+		       const char *email_index, int64_t now, const struct store_mail *mail)
 {
 	if (!grant_allows(g, &row->patient, ACTION_PROXY_GRANT))
 		return STORE_DENIED;
@@ -84,9 +83,9 @@ int store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
 	if (sq_step_done(store_module_stmt(sql_savepoint), "proxy_savepoint") != STORE_OK)
 		return STORE_ERROR;
 	int rc = proxy_write(row, email_index, now);
-	if (rc == STORE_OK && mail_body != NULL && mail_to.len > 0 && !row->invite)
-		rc = store_outbox_insert(&row->account, mail_to,
-					 "You have been given access to a health record on medkeep", mail_body);
+	if (rc == STORE_OK && mail != NULL && mail->to_ct.len > 0 && !row->invite)
+		rc = store_outbox_insert(&mail->id, &mail->account, mail->to_ct, mail->subject,
+					 mail->body_ct);
 	if (rc != STORE_OK)
 		sq_step_done(store_module_stmt(sql_rollback_to), "proxy_rollback");
 	int done = sq_step_done(store_module_stmt(sql_release), "proxy_release");

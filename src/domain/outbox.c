@@ -1,0 +1,42 @@
+#include "domain/outbox.h"
+
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "limits.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "vault/vault.h"
+
+int outbox_seal(const struct id *account, struct bytes to_ct, const char *subject,
+		const char *body, struct arena *ar, struct store_mail *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (body == NULL || subject == NULL || strlen(body) > LIMIT_MAIL_BODY)
+		return -1;
+	random_id(&out->id);
+	out->account = *account;
+	out->to_ct = to_ct;
+	out->subject = subject;
+	struct buf ct;
+	buf_init(&ct, ar, LIMIT_MAIL_BODY + 1024u);
+	if (vault_outbox_seal(&out->id, account, body, &ct) != VAULT_OK || ct.failed || ct.len == 0)
+		return -1;
+	out->body_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
+	return 0;
+}
+
+int outbox_queue(const struct id *account, struct bytes to_ct, const char *subject,
+		 const char *body)
+{
+	if (to_ct.len == 0)
+		return STORE_ERROR;
+	struct arena ar;
+	arena_init(&ar, 2u * LIMIT_MAIL_BODY + 4096u);
+	struct store_mail m;
+	int rc = STORE_ERROR;
+	if (outbox_seal(account, to_ct, subject, body, &ar, &m) == 0)
+		rc = store_outbox_insert(&m.id, &m.account, m.to_ct, m.subject, m.body_ct);
+	arena_release(&ar);
+	return rc;
+}
