@@ -142,7 +142,12 @@ int incident_collect(const struct incident_filter *f, struct incident_result *ou
 {
 	memset(out, 0, sizeof(*out));
 	struct collect c = {.f = f, .progress = progress};
-	if (store_audit_each(collect_one, &c) < 0 || c.oom) {
+	char session[ID_HEX_LEN + 1];
+	if (f->by_session)
+		id_hex(&f->session, session);
+	int walked = f->by_session ? store_audit_each_session(session, collect_one, &c)
+				   : store_audit_each(collect_one, &c);
+	if (walked < 0 || c.oom) {
 		free(c.rows);
 		return -1;
 	}

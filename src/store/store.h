@@ -283,6 +283,9 @@ int store_audit_read_begin(void);
 void store_audit_read_end(void);
 /* Call fn for each record in seq order; stops early and returns fn's value when non-zero. */
 int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx);
+/* The same for the records of one session (hex id) only, by an index: a lock's review page. */
+int store_audit_each_session(const char *session_hex,
+			     int (*fn)(const struct audit_record *r, void *ctx), void *ctx);
 /* The newest breaker trips (at most 100), newest first. */
 int store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n);
 /* Unlocked accounts of one role (at most 20), with their sealed emails: whom to alert. */
