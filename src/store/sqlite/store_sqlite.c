@@ -1980,13 +1980,17 @@ void sq_audit_row(sqlite3_stmt *s, struct audit_record *r)
 	sq_col_text_fixed(s, 13, r->via, sizeof(r->via));
 }
 
-int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx)
+/* Walk the records sql selects (bound to `bound` when given), in a statement of its own so a
+ * long walk does not hold the shared one. */
+static int audit_walk(const char *sql, const char *bound,
+		      int (*fn)(const struct audit_record *r, void *ctx), void *ctx)
 {
-	/* A separate statement so a long verification does not hold the shared one. */
 	sqlite3_stmt *s = NULL;
 	struct conn *c = conn_get();
-	if (c == NULL || sqlite3_prepare_v2(c->adb, stmt_sql[S_AUDIT_EACH], -1, &s, NULL) != SQLITE_OK)
-		return sq_fail("audit_each");
+	if (c == NULL || sqlite3_prepare_v2(c->adb, sql, -1, &s, NULL) != SQLITE_OK)
+		return sq_fail("audit_walk");
+	if (bound)
+		sq_bind_text(s, 1, bound);
 	int rc = 0;
 	struct audit_record r;
 	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
@@ -1997,25 +2001,17 @@ int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *c
 	return rc;
 }
 
+int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx)
+{
+	return audit_walk(stmt_sql[S_AUDIT_EACH], NULL, fn, ctx);
+}
+
 int store_audit_each_session(const char *session_hex,
 			     int (*fn)(const struct audit_record *r, void *ctx), void *ctx)
 {
-	static const char sql[] = "SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid,"
-				  " outcome, bytes, prev, hash, via FROM audit WHERE session = ?"
-				  " ORDER BY seq";
-	sqlite3_stmt *s = NULL;
-	struct conn *c = conn_get();
-	if (c == NULL || sqlite3_prepare_v2(c->adb, sql, -1, &s, NULL) != SQLITE_OK)
-		return sq_fail("audit_each_session");
-	sq_bind_text(s, 1, session_hex);
-	int rc = 0;
-	struct audit_record r;
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-		sq_audit_row(s, &r);
-		rc = fn(&r, ctx);
-	}
-	sqlite3_finalize(s);
-	return rc;
+	return audit_walk("SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid,"
+			  " outcome, bytes, prev, hash, via FROM audit WHERE session = ? ORDER BY seq",
+			  session_hex, fn, ctx);
 }
 
 int store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n)
