@@ -89,7 +89,7 @@ struct hll {
 struct tracker {
 	struct id key;
 	uint32_t last;       /* times are seconds since the epoch (to 2106) */
-	uint32_t tripped_at; /* 0: not tripped */
+	uint32_t tripped_at; /* 0: never tripped; else when it tripped, or was released (reason) */
 	uint32_t bytes_start, miss_start;
 	uint32_t kib_cur, kib_prev; /* bytes opened, in KiB, this window and the one before */
 	uint16_t miss_cur, miss_prev;
@@ -101,6 +101,7 @@ struct tracker {
 _Static_assert(sizeof(struct tracker) <= 64, "a breaker slot is meant to fit a cache line");
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static bool any_release; /* read without the lock: nothing to look up until a first unlock */
 static struct breaker_config config;
 static bool configured;
 static struct tracker *slots;
@@ -224,6 +225,12 @@ static void remove_at(size_t i)
 	}
 	memset(&slots[i], 0, sizeof(slots[i]));
 	count--;
+}
+
+/* Stopped now. A released tracker keeps its release time in tripped_at (breaker_release). */
+static bool is_tripped(const struct tracker *t)
+{
+	return t->tripped_at && t->reason != BREAKER_REASON_RELEASED;
 }
 
 /* An actor with nothing left to count: idle for a window (a tripped one for a week of them). */
@@ -496,7 +503,7 @@ enum breaker_verdict breaker_open(const struct breaker_actor *a, enum breaker_re
 		v = BREAKER_FULL;
 		goto out;
 	}
-	if (t->tripped_at || (app && app->tripped_at)) {
+	if (is_tripped(t) || (app && is_tripped(app))) {
 		v = BREAKER_TRIPPED;
 		goto out;
 	}
@@ -560,7 +567,7 @@ enum breaker_verdict breaker_miss(const struct breaker_actor *a, int64_t now)
 		v = BREAKER_FULL;
 		goto out;
 	}
-	if (t->tripped_at) {
+	if (is_tripped(t)) {
 		v = BREAKER_TRIPPED;
 		goto out;
 	}
@@ -577,7 +584,7 @@ enum breaker_verdict breaker_miss(const struct breaker_actor *a, int64_t now)
 			}
 			t->apps++;
 		}
-		if (app->tripped_at) {
+		if (is_tripped(app)) {
 			v = BREAKER_TRIPPED;
 			goto out;
 		}
@@ -603,7 +610,7 @@ bool breaker_is_tripped(const struct id *account, const struct id *session)
 	ensure_configured();
 	const struct tracker *t = account ? find(account) : NULL;
 	const struct tracker *s = session ? find(session) : NULL;
-	bool tripped = (t && t->tripped_at) || (s && s->app && s->tripped_at);
+	bool tripped = (t && is_tripped(t)) || (s && s->app && is_tripped(s));
 	pthread_mutex_unlock(&lock);
 	return tripped;
 }
@@ -613,7 +620,7 @@ enum breaker_reason breaker_trip_reason(const struct id *account)
 	pthread_mutex_lock(&lock);
 	ensure_configured();
 	const struct tracker *t = find(account);
-	enum breaker_reason r = t && t->tripped_at ? (enum breaker_reason)t->reason
+	enum breaker_reason r = t && is_tripped(t) ? (enum breaker_reason)t->reason
 						   : BREAKER_REASON_NONE;
 	pthread_mutex_unlock(&lock);
 	return r;
@@ -623,10 +630,36 @@ void breaker_release(const struct id *account, int64_t not_after)
 {
 	pthread_mutex_lock(&lock);
 	ensure_configured();
+	reserve(1, not_after);
+	/* Kept (or made, when this vault never saw the trip), so that the account's tokens from
+	 * before the unlock stay refused: its counts start again, its release time stays. */
 	struct tracker *t = find(account);
-	if (t != NULL && t->tripped_at && (int64_t)t->tripped_at <= not_after)
-		remove_at((size_t)(t - slots)); /* counts go too: a fresh start after review */
+	if (t == NULL || !is_tripped(t) || (int64_t)t->tripped_at <= not_after)
+		t = obtain(account, false, not_after);
+	if (t != NULL && (!is_tripped(t) || (int64_t)t->tripped_at <= not_after)) {
+		reach_free(t->reach);
+		struct id key = t->key;
+		memset(t, 0, sizeof(*t));
+		t->used = 1;
+		t->key = key;
+		t->last = t->bytes_start = t->miss_start = u32(not_after);
+		t->tripped_at = u32(not_after > 0 ? not_after : 1);
+		t->reason = BREAKER_REASON_RELEASED;
+		__atomic_store_n(&any_release, true, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&lock);
+}
+
+bool breaker_released_after(const struct id *account, int64_t issued)
+{
+	if (!__atomic_load_n(&any_release, __ATOMIC_ACQUIRE))
+		return false;
+	pthread_mutex_lock(&lock);
+	const struct tracker *t = find(account);
+	bool after = t != NULL && t->reason == BREAKER_REASON_RELEASED &&
+		     issued < (int64_t)t->tripped_at;
+	pthread_mutex_unlock(&lock);
+	return after;
 }
 
 void breaker_usage(size_t *actors, size_t *bytes)
@@ -646,6 +679,8 @@ const char *breaker_reason_name(enum breaker_reason r)
 		return "burst";
 	case BREAKER_REASON_ENUMERATION:
 		return "enumeration";
+	case BREAKER_REASON_RELEASED:
+		return "released";
 	case BREAKER_REASON_NONE:
 		break;
 	}

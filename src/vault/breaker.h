@@ -79,6 +79,7 @@ enum breaker_reason {
 	BREAKER_REASON_BUDGET,      /* other patients or bytes in the window */
 	BREAKER_REASON_BURST,       /* other patients faster than a person works */
 	BREAKER_REASON_ENUMERATION, /* too many not-found answers */
+	BREAKER_REASON_RELEASED,    /* not tripped: lifted after review (breaker_release) */
 };
 
 /* Defaults: see breaker.c. */
@@ -95,9 +96,13 @@ bool breaker_is_tripped(const struct id *account, const struct id *session);
 /* Why the account tripped, or BREAKER_REASON_NONE. */
 enum breaker_reason breaker_trip_reason(const struct id *account);
 /* A reviewed unlock (docs/internals/UNLOCK.md): lift the account's trip if it happened at or
- * before `not_after`, so an old authorisation cannot undo a later trip, and forget its counts.
- * A stopped app's token stays stopped (it was revoked). */
+ * before `not_after`, so an old authorisation cannot undo a later trip, and start its counts
+ * again; remember the release, so that tokens issued before it stay refused (also when this
+ * vault never saw the trip). A stopped app's token stays stopped (it was revoked). */
 void breaker_release(const struct id *account, int64_t not_after);
+/* Was the account released after `issued` (a token from before an unlock)? Free until the
+ * first release. */
+bool breaker_released_after(const struct id *account, int64_t issued);
 /* Actors counted now, and the bytes the counts take (for the benchmark's memory figure). */
 void breaker_usage(size_t *actors, size_t *bytes);
 

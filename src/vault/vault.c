@@ -211,7 +211,7 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out)
 	for (int i = 0; i < 8; i++)
 		t |= (uint64_t)raw[67 + i] << (8 * i);
 	out->issued = (int64_t)t;
-	if (!token_live(out, vault_now()) || vault_token_predates_release(out)) {
+	if (!token_live(out, vault_now()) || breaker_released_after(&out->account, out->issued)) {
 		/* too old for its kind, or from before an unlock (vault_unlock.c) */
 		sodium_memzero(out, sizeof(*out));
 		return -1;

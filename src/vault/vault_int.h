@@ -133,8 +133,6 @@ void vault_stable_subkey(uint64_t id, const char context[8], struct key *out);
 /* Unlocking (vault_unlock.c): note what tripped, from the tripping token's claims; clear a trip
  * for a reviewer's token (token not NULL) or a ticket (issued, mac); make a ticket. */
 void vault_trip_note(const struct session_claims *c);
-/* Whether this token was issued before an unlock of its account (then it is refused). */
-bool vault_token_predates_release(const struct session_claims *c);
 int vault_local_unlock(const char *token, const struct id *account, int64_t issued,
 		       const uint8_t *mac, size_t mac_len);
 int vault_local_unlock_ticket(const struct id *account, int64_t issued,

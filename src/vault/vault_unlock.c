@@ -115,50 +115,6 @@ int vault_local_review_email(const char *token, const struct id *account, const 
 	return vault_local_email(account, NULL, ct, n, out);
 }
 
-/*
- * After an unlock, tokens of the account issued before it stay refused, here and not only in
- * the worker's session table: only new sign-ins work. A small list, scanned only when it holds
- * anything (unlocks are rare; a key operation pays nothing otherwise).
- */
-#define RELEASE_NOTES 1024
-static struct {
-	struct id account;
-	int64_t at;
-} releases[RELEASE_NOTES];
-static size_t n_releases, next_release;
-
-static void note_release(const struct id *account, int64_t at)
-{
-	pthread_mutex_lock(&notes_lock);
-	size_t i;
-	for (i = 0; i < n_releases; i++)
-		if (id_eq(&releases[i].account, account)) {
-			if (at > releases[i].at)
-				releases[i].at = at;
-			break;
-		}
-	if (i == n_releases) {
-		releases[next_release].account = *account;
-		releases[next_release].at = at;
-		next_release = (next_release + 1) % RELEASE_NOTES;
-		if (n_releases < RELEASE_NOTES)
-			__atomic_store_n(&n_releases, n_releases + 1, __ATOMIC_RELEASE);
-	}
-	pthread_mutex_unlock(&notes_lock);
-}
-
-bool vault_token_predates_release(const struct session_claims *c)
-{
-	if (__atomic_load_n(&n_releases, __ATOMIC_ACQUIRE) == 0)
-		return false;
-	bool old = false;
-	pthread_mutex_lock(&notes_lock);
-	for (size_t i = 0; i < n_releases && !old; i++)
-		old = id_eq(&releases[i].account, &c->account) && c->issued < releases[i].at;
-	pthread_mutex_unlock(&notes_lock);
-	return old;
-}
-
 static void ticket_mac(const struct id *account, int64_t issued, uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
 {
 	struct key k;
@@ -196,13 +152,12 @@ int vault_local_unlock(const char *token, const struct id *account, int64_t issu
 		if (!breaker_is_tripped(account, NULL)) {
 			if (!fresh_reviewer(token, account))
 				return VAULT_DENIED;
-			note_release(account, now);
+			breaker_release(account, now); /* remembered: older tokens stay refused */
 			return VAULT_OK;
 		}
 		if (!reviewer_reaches(token, account, true, &c))
 			return VAULT_DENIED;
 		breaker_release(account, now);
-		note_release(account, now);
 		log_info("component=breaker event=release account=%s by=session role=%s", acct,
 			 role_name(c.role));
 		return VAULT_OK;
@@ -219,7 +174,6 @@ int vault_local_unlock(const char *token, const struct id *account, int64_t issu
 	breaker_release(account, issued);
 	if (breaker_is_tripped(account, NULL))
 		return VAULT_DENIED; /* a later trip: the ticket clears nothing */
-	note_release(account, issued);
 	log_info("component=breaker event=release account=%s by=ticket", acct);
 	return VAULT_OK;
 }
