@@ -753,12 +753,8 @@ int result_inbox(const struct actor *a, struct arena *ar, struct inbox_row **out
 		for (size_t k = 0; k < *n && known == NULL; k++)
 			if (id_eq(&(*out)[k].patient.id, &rows[i].patient))
 				known = &(*out)[k].patient;
-		struct grant g;
 		int rc = domain_row_in_reach(a, ACTION_RESULT_LIST, &rows[i].patient,
 					     "DiagnosticReport", &rows[i].id);
-		if (rc == DOMAIN_OK)
-			rc = domain_gate(a, ACTION_RESULT_LIST, &rows[i].patient, "DiagnosticReport",
-					 &rows[i].id, &g);
 		if (rc == DOMAIN_OK && known == NULL)
 			rc = patient_read(a, &rows[i].patient, ar, &r->patient);
 		else if (rc == DOMAIN_OK)
