@@ -20,6 +20,7 @@
 #   BENCH_MEDKEEP_THREADS=   medkeep serve --threads (default: medkeep's own, one per core)
 #   BENCH_PASSWORD=...       password of every demo account (at least 12 characters)
 #   BENCH_SEED_TIMEOUT=3600  seconds allowed for seeding
+#   BENCH_BIN=build/medkeep  the binary to measure (e.g. a build of an earlier commit, to compare)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -37,7 +38,7 @@ SEED_TIMEOUT=${BENCH_SEED_TIMEOUT:-3600}
 OUT=$ROOT/build/bench
 DATA=$OUT/data-$PATIENTS
 NGX=$OUT/nginx
-BIN=$ROOT/build/medkeep
+BIN=${BENCH_BIN:-$ROOT/build/medkeep}
 RESULTS=$OUT/results.md
 MK_LOG=$OUT/medkeep-serve.log
 CURL=(curl -sS --max-time 30 --noproxy '*')
