@@ -36,8 +36,11 @@ WARN="-Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmi
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # Library code: clang's -Wformat=2 also flags vsnprintf in our va_list wrappers, which gcc
 # (the project compiler) accepts by design; everything else stays an error.
-LIB_CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -Isrc -Ibuild/gen $WARN -Wno-format-nonliteral $PKG_CFLAGS"
-HARNESS_CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -Isrc -Ibuild/gen $WARN $PKG_CFLAGS"
+# Every compile reads src/util/banned.h first, as in the Makefile.
+LIB_CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -Isrc -Ibuild/gen $WARN -Wno-format-nonliteral
+            -include src/util/banned.h $PKG_CFLAGS"
+HARNESS_CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -Isrc -Ibuild/gen $WARN -include src/util/banned.h
+                $PKG_CFLAGS"
 
 # The minimum cov sits well under what the seed corpus alone reaches: falling below it means the
 # harness no longer reaches its parser. Raise it when a parser grows.
@@ -132,7 +135,7 @@ for h in "${HARNESSES[@]}"; do
 	bin=$OUT/$name
 	stale=0
 	[ -f "$bin" ] || stale=1
-	for f in "tests/fuzz/$name/harness.c" "$newest_header" "${objs[@]}"; do
+	for f in "tests/fuzz/$name/harness.c" tests/fuzz/harness.h "$newest_header" "${objs[@]}"; do
 		[ $stale -eq 1 ] && break
 		[ "$f" -nt "$bin" ] && stale=1
 	done

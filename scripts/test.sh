@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
-# Run every test: C unit tests, fuzz-corpus regressions, integration and browser tests
-# (node:test against the real binary built with ASan+UBSan). Ends with "N passed, N failed".
+# Run every test: the conventions check, C unit tests, fuzz-corpus regressions, integration and
+# browser tests (node:test against the real binary built with ASan+UBSan). Ends with
+# "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 passed=0
 failed=0
 mkdir -p build/test
+
+# make check (scripts/check.sh) counts as one check. `make test` runs it before building and
+# leaves its status in build/test/check.rc; run on its own, this script runs it here.
+if [ -f build/test/check.rc ]; then
+	check_rc=$(cat build/test/check.rc)
+	rm -f build/test/check.rc
+else
+	echo "== make check"
+	check_rc=0
+	scripts/check.sh || check_rc=$?
+fi
+if [ "$check_rc" = "0" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 echo "== unit tests (ASan+UBSan)"
 if ./build/asan/unit-tests | tee build/test/unit.txt; then :; fi

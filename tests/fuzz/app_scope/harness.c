@@ -4,22 +4,16 @@
  * known scope bits come back; the same input gives the same bits; and the scope string the
  * token endpoint writes for those bits parses back to exactly them.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../harness.h"
 
 #include "auth/apps.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* An exact-size copy so ASan catches any read past len. */
-	char *s = malloc(size ? size : 1);
+	char *s = fuzz_copy(data, size);
 	if (s == NULL)
 		return 0;
-	if (size)
-		memcpy(s, data, size);
 	unsigned bits = apps_parse_scope(s, size);
 	if ((bits & ~(unsigned)APP_SCOPE_ALL) != 0 || apps_parse_scope(s, size) != bits)
 		abort();

@@ -4,29 +4,15 @@
  * is given; on success the reason, when present, is a string within the input; nz_parse either
  * refuses or yields an instant whose NZ local date and time print back as the input.
  */
-#include <jansson.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#define FUZZ_CRYPTO_JSON
+#include "../harness.h"
 
-#include "crypto/crypto.h"
+#include <stdio.h>
+
 #include "fhir/fhir.h"
 #include "limits.h"
 #include "util/arena.h"
 #include "util/nztime.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	crypto_setup();
-	json_object_seed(1);
-	return 0;
-}
 
 static void check_nz_parse(const uint8_t *data, size_t size)
 {
@@ -52,11 +38,9 @@ static void check_nz_parse(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_nz_parse(data, size);
-	char *json = malloc(size ? size : 1);
+	char *json = fuzz_copy(data, size);
 	if (json == NULL)
 		return 0;
-	if (size)
-		memcpy(json, data, size);
 	struct arena a;
 	arena_init(&a, 1u << 20);
 	struct appointment_new an;

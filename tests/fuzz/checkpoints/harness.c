@@ -4,25 +4,10 @@
  * success every checkpoint is returned, and checking them against an empty trail never
  * succeeds unless there are none.
  */
-#include <jansson.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#define FUZZ_CRYPTO_JSON
+#include "../harness.h"
 
 #include "audit/audit.h"
-#include "crypto/crypto.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	crypto_setup();
-	json_object_seed(1); /* deterministic hashing, so runs reproduce */
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -4,36 +4,19 @@
  * text, a reply names a message and a new thread a subject, and an attachment is non-empty,
  * within the message attachment limit and has a name.
  */
-#include <jansson.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#define FUZZ_CRYPTO_JSON
+#include "../harness.h"
 
-#include "crypto/crypto.h"
 #include "domain/messages.h"
 #include "fhir/fhir.h"
 #include "limits.h"
 #include "util/arena.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	crypto_setup();
-	json_object_seed(1); /* deterministic hashing, so runs reproduce */
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *json = malloc(size ? size : 1);
+	char *json = fuzz_copy(data, size);
 	if (json == NULL)
 		return 0;
-	if (size)
-		memcpy(json, data, size);
 	struct arena a;
 	arena_init(&a, LIMIT_ARENA_BYTES);
 	struct message_new m;

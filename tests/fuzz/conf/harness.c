@@ -3,24 +3,18 @@
  * text or writes past the output; a value found is NUL-terminated inside the output, free of
  * control bytes other than tab, and with no blank at either end.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../harness.h"
 
 #include "util/conf.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const keys[] = {"smtp.url", "smtp.from", "smtp.username", "smtp.password",
 				   "smtp.starttls", "portal.url", "a"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size ? size : 1); /* exact size: ASan sees any over-read */
+	char *text = fuzz_copy(data, size); /* exact size: ASan sees any over-read */
 	if (text == NULL)
 		return 0;
-	if (size)
-		memcpy(text, data, size);
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		char out[64];
 		memset(out, 'X', sizeof(out));

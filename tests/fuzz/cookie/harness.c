@@ -5,14 +5,10 @@
  * The device cookie's value is then read as the login reads it (token_decode): it decodes only
  * when it is exactly TOKEN_B64_LEN base64url characters, and decodes the same way twice.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../harness.h"
 
 #include "crypto/crypto.h"
 #include "http/parse.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const names[] = {"__Host-medkeep", "__Host-medkeep-login", "__Host-medkeep-device", "a",
 				    "="};
@@ -42,11 +38,9 @@ static void check(const char *h, size_t len, const char *name)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* An exact-size copy so ASan catches any read past len. */
-	char *h = malloc(size ? size : 1);
+	char *h = fuzz_copy(data, size);
 	if (h == NULL)
 		return 0;
-	if (size)
-		memcpy(h, data, size);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		check(h, size, names[i]);
 	free(h);

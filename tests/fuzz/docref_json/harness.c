@@ -3,35 +3,18 @@
  * attachment data). Properties: on failure a reason is given; on success the attachment is
  * non-empty and within the upload limit, the kind is known and the strings are set.
  */
-#include <jansson.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#define FUZZ_CRYPTO_JSON
+#include "../harness.h"
 
-#include "crypto/crypto.h"
 #include "fhir/fhir.h"
 #include "limits.h"
 #include "util/arena.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	crypto_setup();
-	json_object_seed(1); /* deterministic hashing, so runs reproduce */
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *json = malloc(size ? size : 1);
+	char *json = fuzz_copy(data, size);
 	if (json == NULL)
 		return 0;
-	if (size)
-		memcpy(json, data, size);
 	struct arena a;
 	arena_init(&a, LIMIT_ARENA_BYTES);
 	struct document_new d;

@@ -3,24 +3,18 @@
  * Properties on success: at most LIMIT_FORM_FIELDS fields, every name non-empty and free of
  * NUL, every value NUL-terminated at value_len, and form_get agrees with the field array.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../harness.h"
 
 #include "http/parse.h"
 #include "limits.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const names[] = {"csrf", "email", "password", "title", "kind", "a"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *body = malloc(size ? size : 1);
+	char *body = fuzz_copy(data, size);
 	if (body == NULL)
 		return 0;
-	if (size)
-		memcpy(body, data, size);
 	struct arena a;
 	arena_init(&a, LIMIT_ARENA_BYTES);
 	struct form_field fields[LIMIT_FORM_FIELDS];

@@ -5,14 +5,10 @@
  * boundary is 1..70 bytes inside the header, at most LIMIT_MULTIPART_PARTS parts, and every
  * slice of every part lies inside the body.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../harness.h"
 
 #include "http/parse.h"
 #include "limits.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const names[] = {"csrf", "title", "file", "kind"};
 
@@ -23,21 +19,13 @@ static int inside(struct slice s, const char *base, size_t len)
 	return s.ptr >= base && s.ptr <= base + len && s.len <= (size_t)(base + len - s.ptr);
 }
 
-static char *copy(const uint8_t *p, size_t n)
-{
-	char *c = malloc(n ? n : 1);
-	if (c != NULL && n)
-		memcpy(c, p, n);
-	return c;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nl = memchr(data, '\n', size);
 	size_t ct_len = nl ? (size_t)(nl - data) : size;
 	size_t body_len = nl ? size - ct_len - 1 : 0;
-	char *ct = copy(data, ct_len);
-	char *body = copy(nl ? nl + 1 : data + size, body_len);
+	char *ct = fuzz_copy(data, ct_len);
+	char *body = fuzz_copy(nl ? nl + 1 : data + size, body_len);
 	if (ct == NULL || body == NULL)
 		goto out;
 	struct slice boundary = {0};

@@ -3,13 +3,9 @@
  * upper-case characters (A-Z without I and O, or digits), matches the input up to case,
  * and is itself accepted again unchanged; nhi_valid agrees with nhi_normalise.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../harness.h"
 
 #include "domain/nhi.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int upper_ok(char c)
 {
@@ -23,11 +19,9 @@ static char lower(char c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size ? size : 1);
+	char *s = fuzz_copy(data, size);
 	if (s == NULL)
 		return 0;
-	if (size)
-		memcpy(s, data, size);
 	char out[NHI_LEN + 1];
 	memset(out, 'x', sizeof(out));
 	int rc = nhi_normalise(s, size, out);

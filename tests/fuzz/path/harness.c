@@ -4,13 +4,9 @@
  * Properties: path_is_clean agrees with an independent, obviously-correct reference; a path
  * that routes has its '*' parameters non-empty, slash-free and inside the path.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../harness.h"
 
 #include "http/http.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool has(const char *s, const char *needle)
 {
@@ -68,12 +64,9 @@ static void check_route(enum method m, const char *path)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *path = malloc(size + 1);
+	char *path = fuzz_cstr(data, size);
 	if (path == NULL)
 		return 0;
-	if (size)
-		memcpy(path, data, size);
-	path[size] = '\0';
 	if (path_is_clean(path) != reference_clean(path))
 		abort();
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)

@@ -4,23 +4,18 @@
  * accepted prints back as exactly the input and ends a day after its midnight; an age is -1
  * or a plausible number of years; nothing reads outside the input.
  */
-#include <stdint.h>
+#include "../harness.h"
+
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "domain/proxies.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
+	char *s = fuzz_cstr(data, size);
 	if (s == NULL)
 		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
 	int64_t end = proxy_date_end(s);
 	if (end != -1) {
 		if (strlen(s) != 10 || end % 86400 != 0)

@@ -5,22 +5,16 @@
  * characters that make text a link or an address (@ : /, a dot between letters); nothing reads
  * outside the input.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../harness.h"
 
 #include "domain/proxies.h"
 #include "limits.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
+	char *s = fuzz_cstr(data, size);
 	if (s == NULL)
 		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
 	if (proxy_label_ok(s)) {
 		size_t n = strlen(s), chars = 0;
 		for (size_t i = 0; i < n; i++) {

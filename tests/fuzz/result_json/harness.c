@@ -4,27 +4,12 @@
  * reason is given; on success there are 1..RESULT_MAX_OBSERVATIONS observations, each with a
  * code, a name and exactly one value, the strings are set and the dates are real.
  */
-#include <jansson.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#define FUZZ_CRYPTO_JSON
+#include "../harness.h"
 
-#include "crypto/crypto.h"
 #include "fhir/fhir_results.h"
 #include "limits.h"
 #include "util/arena.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	crypto_setup();
-	json_object_seed(1); /* deterministic hashing, so runs reproduce */
-	return 0;
-}
 
 static void touch(const char *s)
 {
@@ -34,12 +19,9 @@ static void touch(const char *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *json = malloc(size + 1);
+	char *json = fuzz_cstr(data, size);
 	if (json == NULL)
 		return 0;
-	if (size)
-		memcpy(json, data, size);
-	json[size] = '\0';
 	/* The date parser on its own, over the raw bytes as one string. */
 	int64_t t;
 	if (strlen(json) == size && fhir_parse_datetime(json, &t) == 0 &&

@@ -4,19 +4,15 @@
  * frame, answers only well-formed frames, and every answer is itself a well-formed frame of at
  * most MSG_MAX bytes. The vault runs with a fresh master key and tokens required.
  */
-#include <stdint.h>
+#include "../harness.h"
+
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "crypto/crypto.h"
 #include "proc/msg.h"
 #include "util/log.h"
 #include "vault/vault.h"
 #include "vault/vault_int.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -38,11 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t out[MSG_MAX];
 	if (size > MSG_MAX)
 		return 0;
-	uint8_t *frame = malloc(size ? size : 1); /* exact size: ASan sees any over-read */
+	uint8_t *frame = fuzz_copy(data, size); /* exact size: ASan sees any over-read */
 	if (frame == NULL)
 		return 0;
-	if (size)
-		memcpy(frame, data, size);
 	size_t out_len = 0;
 	if (vault_handle(frame, size, out, &out_len) == 0) {
 		struct msg_reader r;

@@ -4,13 +4,9 @@
  * crash or over-read; an accepted credential has an id within limits and a key of its
  * algorithm's size; a refusal leaves the credential empty.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../harness.h"
 
 #include "crypto/webauthn.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char client_data[] =
 	"{\"type\":\"webauthn.create\",\"challenge\":\"WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo\","
@@ -21,11 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const struct webauthn_rp rp = {"http://localhost:8080", "localhost", false};
 	static struct webauthn_credential cred;
 	uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES];
-	uint8_t *copy = malloc(size ? size : 1); /* exact size: ASan sees any over-read */
+	uint8_t *copy = fuzz_copy(data, size); /* exact size: ASan sees any over-read */
 	if (copy == NULL)
 		return 0;
-	if (size)
-		memcpy(copy, data, size);
 	int rc = webauthn_check_registration(&rp, (const uint8_t *)client_data, strlen(client_data),
 					     copy, size, &cred, challenge);
 	if (rc == WA_OK) {

@@ -4,13 +4,9 @@
  * lies inside the input; a credential is there exactly when the AT flag says so; and the COSE
  * key it finds goes through the COSE parser.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../harness.h"
 
 #include "crypto/webauthn.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool inside(const uint8_t *p, size_t n, const uint8_t *base, size_t size)
 {
@@ -19,11 +15,9 @@ static bool inside(const uint8_t *p, size_t n, const uint8_t *base, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *copy = malloc(size ? size : 1);
+	uint8_t *copy = fuzz_copy(data, size);
 	if (copy == NULL)
 		return 0;
-	if (size)
-		memcpy(copy, data, size);
 	struct webauthn_auth_data ad;
 	if (webauthn_parse_auth_data(copy, size, &ad) == WA_OK) {
 		bool at = (ad.flags & WEBAUTHN_FLAG_AT) != 0;

@@ -3,21 +3,15 @@
  * over-read; on success the strings are NUL-terminated within their buffers and the challenge
  * fits; a challenge the parser accepts decodes the same way twice.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../harness.h"
 
 #include "crypto/webauthn.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *copy = malloc(size ? size : 1);
+	uint8_t *copy = fuzz_copy(data, size);
 	if (copy == NULL)
 		return 0;
-	if (size)
-		memcpy(copy, data, size);
 	struct webauthn_client_data cd, again;
 	if (webauthn_parse_client_data(copy, size, &cd) == WA_OK) {
 		if (memchr(cd.type, '\0', sizeof(cd.type)) == NULL ||

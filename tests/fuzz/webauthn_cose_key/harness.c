@@ -3,21 +3,15 @@
  * Properties: no crash or over-read; an accepted key is ES256 with a 65-byte uncompressed
  * point or EdDSA with 32 bytes, and a refused one leaves the key empty.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../harness.h"
 
 #include "crypto/webauthn.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *copy = malloc(size ? size : 1);
+	uint8_t *copy = fuzz_copy(data, size);
 	if (copy == NULL)
 		return 0;
-	if (size)
-		memcpy(copy, data, size);
 	struct webauthn_key k;
 	int rc = webauthn_parse_cose_key(copy, size, &k);
 	if (rc == WA_OK) {
