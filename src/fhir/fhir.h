@@ -79,4 +79,7 @@ void fhir_patient_everything_op(struct request *req, struct response *res);
 #include <jansson.h>
 int fhir_everything_bundle(struct request *req, const struct id *patient, json_t **out);
 
+/* The FHIR routes and OperationOutcome errors, added to the server at start-up. */
+void fhir_http_register(void);
+
 #endif

@@ -151,3 +151,12 @@ void fhir_patient_everything_op(struct request *req, struct response *res)
 	}
 	fhir_respond(req, res, 200, bundle);
 }
+
+void fhir_everything_capability(json_t *resources)
+{
+	json_object_set_new(json_array_get(resources, 0), "operation",
+			    json_pack("[{s:s, s:s, s:s}]", "name", "everything", "definition",
+				      "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+				      "documentation", "The whole record (the patient only, with a "
+				      "second factor passed in the last 5 minutes)."));
+}

@@ -20,13 +20,11 @@
 
 #include "audit/audit.h"
 #include "auth/auth.h"
-#include "fhir/fhir.h"
 #include "http/http.h"
 #include "http/parse.h"
 #include "limits.h"
 #include "store/store.h"
 #include "util/log.h"
-#include "web/web.h"
 
 #define SESSION_COOKIE "__Host-medkeep"
 
@@ -44,40 +42,6 @@ bool request_is_tls(void)
 static const char tls_priorities[] =
 	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"
 	"+CHACHA20-POLY1305:-RSA:-DHE-RSA:%SERVER_PRECEDENCE";
-
-void response_header(struct response *res, const char *name, const char *value)
-{
-	if (res->n_headers < RESPONSE_MAX_HEADERS) {
-		res->headers[res->n_headers][0] = name;
-		res->headers[res->n_headers][1] = value;
-		res->n_headers++;
-	}
-}
-
-void respond(struct response *res, int status, const char *content_type, const void *body,
-	     size_t len)
-{
-	res->status = status;
-	res->content_type = content_type;
-	res->body = body;
-	res->body_len = len;
-}
-
-void respond_buf(struct response *res, int status, const char *content_type, struct buf *b)
-{
-	if (b->failed) {
-		respond(res, 500, "text/plain; charset=utf-8", "Internal error\n", 15);
-		return;
-	}
-	respond(res, status, content_type, b->data ? b->data : "", b->len);
-}
-
-void respond_redirect(struct request *req, struct response *res, const char *location)
-{
-	(void)req;
-	response_header(res, "Location", location);
-	respond(res, 303, "text/plain; charset=utf-8", "", 0);
-}
 
 const char *request_header(struct request *req, const char *name)
 {
@@ -142,6 +106,15 @@ int request_param_id(struct request *req, size_t i, struct id *out)
 	return id_parse(out, req->params[i].ptr, req->params[i].len);
 }
 
+int request_form(struct request *req, struct form_field *fields, size_t *n)
+{
+	const char *ct = req->content_type;
+	if (ct == NULL || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+		return -2;
+	return form_parse(req->body.data ? req->body.data : "", req->body.len, &req->arena, fields,
+			  LIMIT_FORM_FIELDS, n);
+}
+
 bool request_csrf_ok(struct request *req, const char *form_value)
 {
 	const char *v = form_value ? form_value : request_header(req, "X-CSRF-Token");
@@ -199,22 +172,6 @@ static enum MHD_Result send_response(struct request *req, struct response *res)
 	MHD_destroy_response(r);
 	req->responded = true;
 	return rc;
-}
-
-static void error_for(struct request *req, struct response *res, int status, const char *msg)
-{
-	enum route_kind kind = req->route ? req->route->kind
-			       : (strncmp(req->path, "/fhir/", 6) == 0) ? KIND_FHIR
-									 : KIND_PAGE;
-	if (kind == KIND_FHIR)
-		fhir_error(req, res, status, msg);
-	else if (kind == KIND_API) {
-		struct buf b;
-		buf_init(&b, &req->arena, 1024);
-		buf_printf(&b, "{\"error\":\"%s\"}", msg);
-		respond_buf(res, status, "application/json", &b);
-	} else
-		web_error(req, res, status, msg);
 }
 
 static enum method parse_method(const char *m)
@@ -327,7 +284,7 @@ static bool refuse_method(struct request *req, struct response *res)
 	const char *allow = req->route == NULL && path_is_clean(req->path) ? route_allow(req->path) : NULL;
 	if (allow == NULL)
 		return false;
-	error_for(req, res, 405, "This address does not take that method");
+	http_error(req, res, 405, "This address does not take that method");
 	response_header(res, "Allow", allow);
 	return true;
 }
@@ -350,58 +307,76 @@ static bool answer_preflight(struct request *req, struct response *res)
 	return true;
 }
 
+/* A route that needs a session, asked without one: pages go to sign in; the API and FHIR
+ * answer 401. */
+static void refuse_unauthenticated(struct request *req, struct response *res)
+{
+	if (req->route->kind == KIND_PAGE) {
+		respond_redirect(req, res, "/login");
+		return;
+	}
+	http_error(req, res, 401, "Authentication required");
+	/* RFC 6750 3.1: a token that was sent and is no good (ended, revoked, never ours) says
+	 * so, so that an app knows to ask the patient again. */
+	if (req->route->kind == KIND_FHIR)
+		response_header(res, "WWW-Authenticate",
+				request_header(req, "Authorization")
+					? "Bearer realm=\"medkeep\", error=\"invalid_token\""
+					: "Bearer realm=\"medkeep\"");
+}
+
+/* Signed in, but not among those the route is for: where the route sends them instead, or
+ * the same answer as a page that does not exist. */
+static void refuse_audience(struct request *req, struct response *res)
+{
+	/* A form's own CSRF token is checked first, as its handler would have. */
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	const char *csrf = request_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL) : NULL;
+	if (req->route->body == BODY_FORM && !request_csrf_ok(req, csrf ? csrf : "")) {
+		http_error(req, res, 403, "Missing or wrong CSRF token.");
+		return;
+	}
+	const struct route_access *ra = &req->route->access;
+	const char *to = ra->clinician_to && policy_audience(&req->actor, AUD_CLINICIAN) ? ra->clinician_to
+											  : ra->deny_to;
+	if (to && req->route->kind == KIND_PAGE)
+		respond_redirect(req, res, to);
+	else
+		http_error(req, res, 404, "There is no such page.");
+}
+
 static void route_request(struct request *req, struct response *res)
 {
 #ifdef MEDKEEP_CHAOS
 	chaos_fault(req);
 #endif
 	if (!path_is_clean(req->path)) {
-		error_for(req, res, 400, "Bad request path");
+		http_error(req, res, 400, "Bad request path");
 		return;
 	}
 	if (req->route == NULL) {
 		if (!answer_preflight(req, res) && !refuse_method(req, res))
-			error_for(req, res, 404, "Not found");
+			http_error(req, res, 404, "Not found");
 		return;
 	}
 	if (req->body_too_large) {
-		error_for(req, res, 413, "Request body too large");
+		http_error(req, res, 413, "Request body too large");
 		return;
 	}
 	authenticate(req);
-	/* A session waiting for its second factor, or a staff account without one, reaches only
-	 * the pages that finish signing in, plus logging out. */
-	if (req->authenticated) {
-		const char *p = req->route->pattern;
-		bool allowed = strcmp(p, "/logout") == 0 || strcmp(p, "/static/style.css") == 0 ||
-			       strcmp(p, "/static/passkey.js") == 0 ||
-			       strcmp(p, "/session") == 0;
-		const char *next = NULL;
-		if (req->actor.mfa_enrolled && !req->actor.mfa)
-			next = "/login/mfa";
-		else if (policy_needs_second_factor(&req->actor) && !req->actor.mfa_enrolled)
-			next = "/mfa/setup";
-		if (next && !allowed && strcmp(p, next) != 0) {
-			if (req->route->kind == KIND_PAGE)
-				respond_redirect(req, res, next);
-			else
-				error_for(req, res, 401, "A second factor is required");
-			return;
-		}
+	enum route_decision d = policy_route_access(&req->actor, req->authenticated,
+						    req->route->auth == AUTH_SESSION,
+						    req->route->access.who, req->route->access.signin);
+	if (d == ROUTE_SECOND_FACTOR || d == ROUTE_ENROL) {
+		if (req->route->kind == KIND_PAGE)
+			respond_redirect(req, res, d == ROUTE_SECOND_FACTOR ? "/login/mfa" : "/mfa/setup");
+		else
+			http_error(req, res, 401, "A second factor is required");
+		return;
 	}
-	if (req->route->auth == AUTH_SESSION && !req->authenticated) {
-		if (req->route->kind == KIND_PAGE) {
-			respond_redirect(req, res, "/login");
-		} else {
-			error_for(req, res, 401, "Authentication required");
-			/* RFC 6750 3.1: a token that was sent and is no good (ended, revoked, never
-			 * ours) says so, so that an app knows to ask the patient again. */
-			if (req->route->kind == KIND_FHIR)
-				response_header(res, "WWW-Authenticate",
-						request_header(req, "Authorization")
-							? "Bearer realm=\"medkeep\", error=\"invalid_token\""
-							: "Bearer realm=\"medkeep\"");
-		}
+	if (d == ROUTE_SIGN_IN) {
+		refuse_unauthenticated(req, res);
 		return;
 	}
 	/* State-changing requests on a session need its CSRF token. Forms carry it as a field
@@ -410,7 +385,11 @@ static void route_request(struct request *req, struct response *res)
 	if (req->method == METHOD_POST && req->authenticated && !req->bearer &&
 	    req->route->body != BODY_FORM &&
 	    req->route->body != BODY_UPLOAD && !request_csrf_ok(req, NULL)) {
-		error_for(req, res, 403, "Missing or wrong CSRF token");
+		http_error(req, res, 403, "Missing or wrong CSRF token");
+		return;
+	}
+	if (d != ROUTE_ALLOW) {
+		refuse_audience(req, res);
 		return;
 	}
 	req->route->handler(req, res);
@@ -427,7 +406,7 @@ static void dispatch(struct request *req, struct response *res)
 static enum MHD_Result finish(struct request *req, struct response *res)
 {
 	if (res->status == 0)
-		error_for(req, res, 500, "Internal error");
+		http_error(req, res, 500, "Internal error");
 	if (req->method == METHOD_HEAD)
 		res->body_len = 0;
 	/* Every access is in the audit trail; the log carries only what an operator must see. */
@@ -603,9 +582,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		struct response early;
 		memset(&early, 0, sizeof(early));
 		if (ambiguous)
-			error_for(req, &early, 400, "Bad request framing");
+			http_error(req, &early, 400, "Bad request framing");
 		else if (!refuse_method(req, &early))
-			error_for(req, &early, 413, "Request body too large");
+			http_error(req, &early, 413, "Request body too large");
 		response_header(&early, "Connection", "close");
 		return send_response(req, &early);
 	}
@@ -626,7 +605,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_YES;
 		if (!req->audit_ok) {
 			memset(req->held, 0, sizeof(*req->held));
-			error_for(req, req->held, 500, "Internal error");
+			http_error(req, req->held, 500, "Internal error");
 		}
 		return finish(req, req->held);
 	}
@@ -638,7 +617,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->slow_started = true;
 		park(req, res);
 		if (slow_submit(req) != 0) {
-			error_for(req, res, 503, "Busy; please try again in a moment");
+			http_error(req, res, 503, "Busy; please try again in a moment");
 			request_complete(req, 0);
 		}
 		return MHD_YES;

@@ -56,10 +56,11 @@ static void respond_page(struct response *res, int status, struct buf *b)
 	respond_buf(res, status, html_type, b);
 }
 
-/* The record a patient-role page shows; false (and a redirect) for other roles. */
+/* The record a patient-role page shows; false (and a redirect) for others (a form's answer
+ * that shows the page again: the routes to the pages themselves are for patients only). */
 static bool record_of(struct request *req, struct response *res, struct id *out)
 {
-	if (req->actor.role != ROLE_PATIENT || !req->actor.has_record) {
+	if (!policy_audience(&req->actor, AUD_PATIENT_RECORD)) {
 		respond_redirect(req, res, "/");
 		return false;
 	}
@@ -661,7 +662,7 @@ void web_appointment_cancel(struct request *req, struct response *res)
 	const char *why = NULL;
 	int rc = appointment_cancel(&req->actor, &ap, (int64_t)time(NULL), &why);
 	if (rc == DOMAIN_INVALID) {
-		if (req->actor.role == ROLE_PATIENT)
+		if (policy_audience(&req->actor, AUD_PATIENT))
 			appointments_page(req, res, 409, why, NULL);
 		else
 			web_error(req, res, 409, why);
@@ -671,7 +672,7 @@ void web_appointment_cancel(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such appointment.");
 		return;
 	}
-	respond_redirect(req, res, req->actor.role == ROLE_PATIENT ? "/appointments?done=cancelled"
+	respond_redirect(req, res, policy_audience(&req->actor, AUD_PATIENT) ? "/appointments?done=cancelled"
 								   : "/day");
 }
 

@@ -134,10 +134,6 @@ static void threads_page(struct request *req, struct response *res, const struct
 
 void web_messages(struct request *req, struct response *res)
 {
-	if (req->actor.role != ROLE_PATIENT) {
-		respond_redirect(req, res, "/");
-		return;
-	}
 	threads_page(req, res, web_record(req), false);
 }
 
@@ -247,7 +243,7 @@ void web_message_thread(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such conversation.");
 		return;
 	}
-	bool staff = req->actor.role != ROLE_PATIENT;
+	bool staff = !policy_audience(&req->actor, AUD_PATIENT);
 	if (staff) {
 		struct patient_view p;
 		if (patient_read(&req->actor, &t.patient, &req->arena, &p) == DOMAIN_OK)
@@ -360,10 +356,6 @@ void web_inbox(struct request *req, struct response *res)
 
 void web_access_log(struct request *req, struct response *res)
 {
-	if (req->actor.role != ROLE_PATIENT) {
-		respond_redirect(req, res, "/");
-		return;
-	}
 	int64_t before = 0;
 	const char *bq = request_query(req, "before");
 	if (bq && parse_int64(bq, 1, INT64_MAX, &before) != 0) {
@@ -428,10 +420,6 @@ void web_access_log(struct request *req, struct response *res)
 
 void web_export(struct request *req, struct response *res)
 {
-	if (req->actor.role != ROLE_PATIENT) {
-		respond_redirect(req, res, "/");
-		return;
-	}
 	struct buf *b = page_begin(req, res, "Download your record");
 	if (b == NULL)
 		return;
@@ -452,10 +440,6 @@ void web_export(struct request *req, struct response *res)
 
 void web_export_download(struct request *req, struct response *res)
 {
-	if (req->actor.role != ROLE_PATIENT) {
-		respond_redirect(req, res, "/");
-		return;
-	}
 	json_t *bundle = NULL;
 	int rc = fhir_everything_bundle(req, web_record(req), &bundle);
 	if (rc == DOMAIN_STEP_UP) {

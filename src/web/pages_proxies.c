@@ -211,10 +211,6 @@ static void proxies_page(struct request *req, struct response *res, int status, 
 	int64_t now = (int64_t)time(NULL);
 	struct proxy_view *ps = NULL;
 	size_t n = 0;
-	if (a->role != ROLE_PATIENT) {
-		web_error(req, res, 404, "There is no such page.");
-		return;
-	}
 	if (a->has_patient) {
 		int rc = proxy_list(a, &a->patient, now, &req->arena, &ps, &n);
 		if (rc != DOMAIN_OK) {
@@ -321,10 +317,6 @@ void web_proxy_grant(struct request *req, struct response *res)
 	size_t n = 0;
 	if (!web_form_accepted(req, res, fields, &n))
 		return;
-	if (req->actor.role != ROLE_PATIENT || !req->actor.has_patient) {
-		web_error(req, res, 404, "There is no such page.");
-		return;
-	}
 	grant_submit(req, res, fields, n, &req->actor.patient, "/proxies", false, proxies_page,
 		     "There is no such page.");
 }

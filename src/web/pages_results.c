@@ -130,10 +130,6 @@ static void preference_form(struct buf *b, const char *csrf, bool comment_first)
 
 void web_results(struct request *req, struct response *res)
 {
-	if (req->actor.role != ROLE_PATIENT) {
-		respond_redirect(req, res, req->actor.role == ROLE_CLINICIAN ? "/results/inbox" : "/");
-		return;
-	}
 	const struct id *record = shown_record(req);
 	struct result_view *rs = NULL;
 	size_t n = 0;
@@ -278,7 +274,7 @@ void web_result(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such result.");
 		return;
 	}
-	bool staff = req->actor.role != ROLE_PATIENT;
+	bool staff = !policy_audience(&req->actor, AUD_PATIENT);
 	char id[ID_HEX_LEN + 1], collected[32], reported[32], pid[ID_HEX_LEN + 1];
 	id_hex(&v.id, id);
 	id_hex(&v.patient, pid);
@@ -379,7 +375,7 @@ void web_result_release(struct request *req, struct response *res)
 void web_result_trend(struct request *req, struct response *res)
 {
 	const char *code = request_query(req, "code");
-	const struct id *record = req->actor.role == ROLE_PATIENT ? shown_record(req) : NULL;
+	const struct id *record = policy_audience(&req->actor, AUD_PATIENT) ? shown_record(req) : NULL;
 	struct result_view *rs = NULL;
 	size_t n = 0;
 	int rc = record && code && strlen(code) <= RESULT_CODE_MAX

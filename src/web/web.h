@@ -131,8 +131,8 @@ void web_proxy_revoke(struct request *req, struct response *res);
 void web_record_switch(struct request *req, struct response *res);
 void web_patient_proxies(struct request *req, struct response *res);
 void web_patient_proxy_grant(struct request *req, struct response *res);
-/* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
-struct document_view;
-void web_send_download(struct request *req, struct response *res, const struct document_view *v);
+
+/* The pages' routes and error page, added to the server at start-up (web_routes.c). */
+void web_http_register(void);
 
 #endif

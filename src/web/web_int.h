@@ -13,6 +13,9 @@
 
 extern const char html_type[];
 
+#define SESSION_COOKIE "__Host-medkeep"
+#define LOGIN_COOKIE "__Host-medkeep-login"
+
 /* A page's output buffer, from the request's arena (bounded by PAGE_MAX). */
 struct buf *page_buf(struct request *req);
 /* The page for a domain refusal: 404 with `missing`, 403 when the breaker paused the actor,
@@ -39,6 +42,8 @@ bool web_form_accepted(struct request *req, struct response *res, struct form_fi
 		       size_t *n);
 /* A multipart form's parts, its CSRF token checked; 0, or -1 with the error answered. */
 int web_multipart(struct request *req, struct response *res, struct multipart_part *parts, size_t *n);
+/* A slice as a NUL-terminated string in the arena. */
+char *web_slice_dup(struct request *req, struct slice s);
 /* A part's bytes as a NUL-terminated string in the arena ("" when absent). */
 const char *web_part_text(struct request *req, const struct multipart_part *parts, size_t n,
 			  const char *name);

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fhir/fhir.h"
 #include "http/http.h"
+#include "web/web.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -74,6 +76,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size)
 		memcpy(path, data, size);
 	path[size] = '\0';
+	static bool registered;
+	if (!registered) {
+		web_http_register();
+		fhir_http_register();
+		registered = true;
+	}
 	if (path_is_clean(path) != reference_clean(path))
 		abort();
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
