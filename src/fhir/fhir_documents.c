@@ -45,23 +45,13 @@ static json_t *docref_json(const struct document_view *v)
 void fhir_docref_search(struct request *req, struct response *res)
 {
 	static const char *const allowed[] = {"patient", NULL};
-	if (fhir_params_ok(req, allowed) != 0) {
-		fhir_error(req, res, 400, "Unsupported search parameter");
-		return;
-	}
-	const char *p = request_query(req, "patient");
-	if (p == NULL) {
-		fhir_error(req, res, 400, "The patient search parameter is required");
-		return;
-	}
-	if (strncmp(p, "Patient/", 8) == 0)
-		p += 8;
 	struct id pid;
+	int found = fhir_search_patient(req, res, allowed, &pid);
+	if (found < 0)
+		return;
 	struct document_view *docs = NULL;
 	size_t n = 0;
-	int rc = id_parse(&pid, p, strlen(p)) == 0
-			 ? document_list(&req->actor, &pid, &req->arena, &docs, &n)
-			 : DOMAIN_NOT_FOUND;
+	int rc = found == 0 ? document_list(&req->actor, &pid, &req->arena, &docs, &n) : DOMAIN_NOT_FOUND;
 	if (rc != DOMAIN_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;

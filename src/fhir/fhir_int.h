@@ -69,5 +69,7 @@ void fhir_everything_capability(json_t *resources);
 void fhir_documents_capability(json_t *resources);
 void fhir_messages_capability(json_t *resources);
 void fhir_accesslog_capability(json_t *resources);
+/* Offer the whole-record Bundle as the record's export format (record_export_format). */
+void fhir_everything_register(void);
 
 #endif

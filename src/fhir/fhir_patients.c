@@ -26,10 +26,8 @@ static json_t *patient_json(const struct patient_view *p)
 void fhir_patient_search(struct request *req, struct response *res)
 {
 	static const char *const allowed[] = {NULL};
-	if (fhir_params_ok(req, allowed) != 0) {
-		fhir_error(req, res, 400, "Unsupported search parameter");
+	if (!fhir_params_check(req, res, allowed))
 		return;
-	}
 	struct patient_view *ps = NULL;
 	size_t n = 0;
 	int rc = patient_list_visible(&req->actor, 0, LIMIT_LIST, &req->arena, &ps, &n);

@@ -3,16 +3,10 @@
  * token they need and the body they accept. Errors are OperationOutcome (fhir_error).
  */
 #include "fhir/fhir.h"
+#include "fhir/fhir_int.h"
 #include "fhir/fhir_results.h"
 #include "http/http.h"
-
-/* Where a route runs: on the serving threads, or on the slow lane (see src/http/server.c). */
-#define FAST false
-#define SLOW true
-/* Whether apps may call it from their own origin. */
-#define CORS true
-#define SAME_ORIGIN false
-#define ANYONE {AUD_ANYONE, SIGNIN_DONE, NULL, NULL}
+#include "http/route_table.h"
 
 static const struct route routes[] = {
 	{METHOD_GET, "/fhir/R4/metadata", AUTH_NONE, BODY_NONE, KIND_FHIR, fhir_metadata, FAST, CORS, ANYONE},
@@ -46,4 +40,5 @@ void fhir_http_register(void)
 {
 	http_routes_add(routes, sizeof(routes) / sizeof(routes[0]));
 	http_error_renderer(KIND_FHIR, fhir_error);
+	fhir_everything_register();
 }

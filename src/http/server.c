@@ -540,54 +540,64 @@ static bool framing_is_ambiguous(struct MHD_Connection *conn, const char *versio
 	       (http11 && f.host != 1) || f.host > 1;
 }
 
+/*
+ * A request's first call: its arena, method, path and route, the declared body size, and the
+ * client's address. A request whose framing is ambiguous or whose body is over its route's
+ * limit is answered here, before any of its body is read.
+ */
+static enum MHD_Result request_start(struct MHD_Connection *conn, const char *url,
+				     const char *method, const char *version, void **con_cls)
+{
+	struct request *req = calloc(1, sizeof(*req));
+	if (req == NULL)
+		return MHD_NO;
+	*con_cls = req;
+	arena_init(&req->arena, LIMIT_ARENA_BYTES);
+	req->conn = conn;
+	req->method = parse_method(method);
+	req->options = strcmp(method, "OPTIONS") == 0;
+	req->path = arena_strdup(&req->arena, url);
+	if (req->path == NULL)
+		return MHD_NO;
+	req->route = path_is_clean(req->path)
+			     ? route_match(req->method == METHOD_HEAD ? METHOD_GET : req->method,
+					   req->path, req->params)
+			     : NULL;
+	req->cross_origin = req->route && route_cross_origin(req->route);
+	size_t limit = body_limit(req->route);
+	buf_init(&req->body, &req->arena, limit);
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl) {
+		char *end = NULL;
+		errno = 0;
+		unsigned long long n = strtoull(cl, &end, 10);
+		if (errno || end == cl || *end != '\0' || n > limit)
+			req->body_too_large = true;
+	}
+	client_ip(req);
+	bool ambiguous = framing_is_ambiguous(conn, version);
+	if (!ambiguous && !req->body_too_large)
+		return MHD_YES;
+	/* Refuse before reading the body, and close: what follows on this connection
+	 * cannot be trusted to be the next request. */
+	struct response early;
+	memset(&early, 0, sizeof(early));
+	if (ambiguous)
+		http_error(req, &early, 400, "Bad request framing");
+	else if (!refuse_method(req, &early))
+		http_error(req, &early, 413, "Request body too large");
+	response_header(&early, "Connection", "close");
+	return send_response(req, &early);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
 	(void)cls;
 	struct request *req = *con_cls;
-	if (req == NULL) {
-		req = calloc(1, sizeof(*req));
-		if (req == NULL)
-			return MHD_NO;
-		*con_cls = req;
-		arena_init(&req->arena, LIMIT_ARENA_BYTES);
-		req->conn = conn;
-		req->method = parse_method(method);
-		req->options = strcmp(method, "OPTIONS") == 0;
-		req->path = arena_strdup(&req->arena, url);
-		if (req->path == NULL)
-			return MHD_NO;
-		req->route = path_is_clean(req->path)
-				     ? route_match(req->method == METHOD_HEAD ? METHOD_GET : req->method,
-						   req->path, req->params)
-				     : NULL;
-		req->cross_origin = req->route && route_cross_origin(req->route);
-		size_t limit = body_limit(req->route);
-		buf_init(&req->body, &req->arena, limit);
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl) {
-			char *end = NULL;
-			errno = 0;
-			unsigned long long n = strtoull(cl, &end, 10);
-			if (errno || end == cl || *end != '\0' || n > limit)
-				req->body_too_large = true;
-		}
-		client_ip(req);
-		bool ambiguous = framing_is_ambiguous(conn, version);
-		if (!ambiguous && !req->body_too_large)
-			return MHD_YES;
-		/* Refuse before reading the body, and close: what follows on this connection
-		 * cannot be trusted to be the next request. */
-		struct response early;
-		memset(&early, 0, sizeof(early));
-		if (ambiguous)
-			http_error(req, &early, 400, "Bad request framing");
-		else if (!refuse_method(req, &early))
-			http_error(req, &early, 413, "Request body too large");
-		response_header(&early, "Connection", "close");
-		return send_response(req, &early);
-	}
+	if (req == NULL)
+		return request_start(conn, url, method, version, con_cls);
 	if (*upload_data_size > 0) {
 		if (!req->body_too_large) {
 			buf_append(&req->body, upload_data, *upload_data_size);

@@ -11,7 +11,7 @@
 
 #include "domain/accesslog.h"
 #include "domain/messages.h"
-#include "fhir/fhir.h"
+#include "domain/export.h"
 #include "limits.h"
 #include "util/strtonum.h"
 #include "web/html.h"
@@ -440,8 +440,11 @@ void web_export(struct request *req, struct response *res)
 
 void web_export_download(struct request *req, struct response *res)
 {
-	json_t *bundle = NULL;
-	int rc = fhir_everything_bundle(req, web_record(req), &bundle);
+	char *copy = NULL;
+	size_t len = 0;
+	const char *base = request_fhir_base(req);
+	int rc = base ? record_export(&req->actor, web_record(req), base, &req->arena, &copy, &len)
+		      : DOMAIN_ERROR;
 	if (rc == DOMAIN_STEP_UP) {
 		respond_redirect(req, res, "/step-up?next=/export");
 		return;
@@ -450,18 +453,7 @@ void web_export_download(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	char *s = json_dumps(bundle, JSON_COMPACT);
-	json_decref(bundle);
-	char *copy = s ? arena_strdup(&req->arena, s) : NULL;
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-	if (copy == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
-		return;
-	}
 	response_header(res, "Content-Disposition", "attachment; filename=\"medkeep-record.json\"");
 	res->csp = CSP_DOWNLOAD;
-	respond(res, 200, "application/fhir+json", copy, strlen(copy));
+	respond(res, 200, "application/fhir+json", copy, len);
 }

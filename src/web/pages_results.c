@@ -16,13 +16,6 @@
 #include "web/web.h"
 #include "web/web_int.h"
 
-static void csrf_field(struct buf *b, const char *csrf)
-{
-	html_raw(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
-	html_text(b, csrf);
-	html_raw(b, "\">");
-}
-
 /* The record a patient-role page shows: their own, or one they hold as a proxy. */
 static const struct id *shown_record(const struct request *req)
 {
@@ -119,7 +112,7 @@ static void preference_form(struct buf *b, const char *csrf, bool comment_first)
 {
 	html_raw(b, "<form method=\"post\" action=\"/results/preference\" class=\"card\">"
 		    "<h2>When results appear</h2>");
-	csrf_field(b, csrf);
+	web_csrf_field(b, csrf);
 	html_raw(b, "<div class=\"check\"><input type=\"checkbox\" id=\"comment_first\" "
 		    "name=\"comment_first\" value=\"1\"");
 	if (comment_first)
@@ -256,7 +249,7 @@ static void release_form(struct buf *b, const char *id, const char *csrf)
 	html_raw(b, "<form method=\"post\" class=\"card\" action=\"/results/");
 	html_text(b, id);
 	html_raw(b, "/release\"><h2>Release to the patient</h2>");
-	csrf_field(b, csrf);
+	web_csrf_field(b, csrf);
 	html_raw(b, "<label for=\"comment\">Comment for the patient (optional)</label>"
 		    "<textarea id=\"comment\" name=\"comment\" maxlength=\"1000\" rows=\"3\" "
 		    "placeholder=\"Normal, no action needed\"></textarea>"
@@ -578,7 +571,7 @@ static void rules_page(struct request *req, struct response *res, int status, co
 			html_raw(b, "<p>Always held for a clinician.</p></form>");
 			continue;
 		}
-		csrf_field(b, req->csrf);
+		web_csrf_field(b, req->csrf);
 		html_raw(b, "<input type=\"hidden\" name=\"kind\" value=\"");
 		html_text(b, info->slug);
 		html_raw(b, "\"><label for=\"mode-");

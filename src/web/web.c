@@ -13,6 +13,7 @@
 #include "domain/domain.h"
 #include "http/parse.h"
 #include "limits.h"
+#include "util/nztime.h"
 #include "web/html.h"
 #include "web/web.h"
 #include "web/web_int.h"
@@ -203,4 +204,54 @@ const char *web_part_text(struct request *req, const struct multipart_part *part
 const struct id *web_record(const struct request *req)
 {
 	return req->actor.has_record ? &req->actor.record : &req->actor.patient;
+}
+
+/* --- small pieces of pages (web_int.h) --- */
+
+void web_csrf_field(struct buf *b, const char *csrf)
+{
+	html_raw(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+	html_text(b, csrf);
+	html_raw(b, "\">");
+}
+
+void web_error_box(struct buf *b, const char *error)
+{
+	if (error == NULL)
+		return;
+	html_raw(b, "<p class=\"error\" role=\"alert\">");
+	html_text(b, error);
+	html_raw(b, "</p>");
+}
+
+void web_when(struct buf *b, int64_t t)
+{
+	char s[48];
+	nz_format(t, s, sizeof(s));
+	html_text(b, s);
+}
+
+void web_hex(struct buf *b, const struct id *id)
+{
+	char h[ID_HEX_LEN + 1];
+	id_hex(id, h);
+	html_text(b, h);
+}
+
+void web_page_end(struct response *res, int status, struct buf *b)
+{
+	html_end(b);
+	respond_buf(res, status, html_type, b);
+}
+
+/* The record a patient-role page shows; false (and a redirect) for others (a form's answer
+ * that shows the page again: the routes to the pages themselves are for patients only). */
+bool web_record_of(struct request *req, struct response *res, struct id *out)
+{
+	if (!policy_audience(&req->actor, AUD_PATIENT_RECORD)) {
+		respond_redirect(req, res, "/");
+		return false;
+	}
+	*out = req->actor.record;
+	return true;
 }

@@ -58,4 +58,15 @@ int web_results_section(struct request *req, struct buf *b, const struct id *pat
  * refusal. */
 int web_record_switcher(struct request *req, struct buf *b);
 
+/* Small pieces of pages: the hidden CSRF field of a form; an error line (nothing for NULL); a
+ * time in New Zealand; an id in hex; and the page's end with its answer. */
+void web_csrf_field(struct buf *b, const char *csrf);
+void web_error_box(struct buf *b, const char *error);
+void web_when(struct buf *b, int64_t t);
+void web_hex(struct buf *b, const struct id *id);
+void web_page_end(struct response *res, int status, struct buf *b);
+/* The record a patient-role page shows: false, and a redirect home, when the actor is not in
+ * that audience (a form's answer showing its page again; the pages' own routes are patients'). */
+bool web_record_of(struct request *req, struct response *res, struct id *out);
+
 #endif

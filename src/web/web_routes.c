@@ -4,16 +4,10 @@
  * src/policy) before any handler runs; a path in no table is a 404.
  */
 #include "http/http.h"
+#include "http/route_table.h"
 #include "web/web.h"
 
-/* Where a route runs: on the serving threads, or on the slow lane (see src/http/server.c). */
-#define FAST false
-#define SLOW true
-/* Whether apps may call it from their own origin. */
-#define CORS true
-#define SAME_ORIGIN false
-/* Who may use it (src/policy/route_access.h), and what anyone else is answered. */
-#define ANYONE {AUD_ANYONE, SIGNIN_DONE, NULL, NULL}
+/* Who else may use a page (src/policy/route_access.h), and what anyone else is answered. */
 #define SIGNING_IN {AUD_ANYONE, SIGNIN_ANY, NULL, NULL}
 #define SECOND_STEP {AUD_ANYONE, SIGNIN_SECOND_FACTOR, NULL, NULL}
 #define ENROLMENT {AUD_ANYONE, SIGNIN_ENROL, NULL, NULL}
