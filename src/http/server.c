@@ -330,12 +330,15 @@ static void refuse_unauthenticated(struct request *req, struct response *res)
 static void refuse_audience(struct request *req, struct response *res)
 {
 	/* A form's own CSRF token is checked first, as its handler would have. */
-	struct form_field fields[LIMIT_FORM_FIELDS];
-	size_t n = 0;
-	const char *csrf = request_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL) : NULL;
-	if (req->route->body == BODY_FORM && !request_csrf_ok(req, csrf ? csrf : "")) {
-		http_error(req, res, 403, "Missing or wrong CSRF token.");
-		return;
+	if (req->route->body == BODY_FORM) {
+		struct form_field fields[LIMIT_FORM_FIELDS];
+		size_t n = 0;
+		const char *csrf = request_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL)
+								      : NULL;
+		if (!request_csrf_ok(req, csrf ? csrf : "")) {
+			http_error(req, res, 403, "Missing or wrong CSRF token.");
+			return;
+		}
 	}
 	const struct route_access *ra = &req->route->access;
 	const char *to = ra->clinician_to && policy_audience(&req->actor, AUD_CLINICIAN) ? ra->clinician_to

@@ -96,7 +96,7 @@ void web_results_inbox(struct request *req, struct response *res);
 void web_result_rules(struct request *req, struct response *res);
 void web_result_rules_save(struct request *req, struct response *res);
 
-/* Medications, repeat prescriptions and appointments (pages_careplan.c). */
+/* Medications and repeat prescriptions (pages_medications.c), appointments (pages_appointments.c). */
 void web_medications(struct request *req, struct response *res);
 void web_repeat_request(struct request *req, struct response *res);
 void web_repeat_queue(struct request *req, struct response *res);

@@ -1,4 +1,4 @@
-/* Internal to src/web: what the page files (pages.c, pages_PART.c) share. */
+/* Internal to src/web: what the page files (pages_PART.c) share; web.c holds the helpers. */
 #ifndef MEDKEEP_WEB_INT_H
 #define MEDKEEP_WEB_INT_H
 #include <stdbool.h>
