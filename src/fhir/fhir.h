@@ -54,9 +54,6 @@ int fhir_medications_everything(const struct actor *a, const struct id *patient,
 				json_t *entries);
 int fhir_appointments_everything(const struct actor *a, const struct id *patient, struct arena *ar,
 				 json_t *entries);
-/* Append this part's resources to the CapabilityStatement's rest[0].resource. */
-void fhir_medications_capability(json_t *resources);
-void fhir_appointments_capability(json_t *resources);
 /* Secure messages as Communication (fhir_messages.c). */
 void fhir_communication_search(struct request *req, struct response *res);
 void fhir_communication_read(struct request *req, struct response *res);

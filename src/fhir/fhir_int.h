@@ -69,6 +69,8 @@ void fhir_everything_capability(json_t *resources);
 void fhir_documents_capability(json_t *resources);
 void fhir_messages_capability(json_t *resources);
 void fhir_accesslog_capability(json_t *resources);
+void fhir_medications_capability(json_t *resources);
+void fhir_appointments_capability(json_t *resources);
 /* Offer the whole-record Bundle as the record's export format (record_export_format). */
 void fhir_everything_register(void);
 
