@@ -18,3 +18,18 @@ int record_export_begin(const struct actor *a, const struct id *patient, int64_t
 		return DOMAIN_ERROR;
 	return fresh ? DOMAIN_OK : DOMAIN_STEP_UP;
 }
+
+static record_export_fn export_builder;
+
+void record_export_format(record_export_fn fn)
+{
+	export_builder = fn;
+}
+
+int record_export(const struct actor *a, const struct id *patient, const char *base,
+		  struct arena *ar, char **out, size_t *len)
+{
+	*out = NULL;
+	*len = 0;
+	return export_builder ? export_builder(a, patient, base, ar, out, len) : DOMAIN_ERROR;
+}

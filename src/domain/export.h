@@ -1,7 +1,9 @@
 /*
- * The whole record as one FHIR Bundle (Patient/{id}/$everything): the decision to export.
- * The Bundle itself is assembled in src/fhir/fhir_everything.c from each part's appender,
- * each of which goes through the gate and the audit trail for what it serves.
+ * The whole record as one FHIR Bundle (Patient/{id}/$everything): the decision to export,
+ * and the export itself for any layer that offers it (the export page). The Bundle is
+ * assembled in src/fhir/fhir_everything.c from each part's appender, each of which goes
+ * through the gate and the audit trail for what it serves; src/fhir registers that builder
+ * here at start-up, so a page can export without knowing the format's layer.
  */
 #ifndef MEDKEEP_EXPORT_H
 #define MEDKEEP_EXPORT_H
@@ -13,5 +15,18 @@
  * STEP_UP_SECONDS (policy_factor_fresh), or DOMAIN_STEP_UP. Audited either way.
  */
 int record_export_begin(const struct actor *a, const struct id *patient, int64_t now);
+
+/*
+ * Serialise patient's whole record for actor a (record_export_begin first): DOMAIN_OK with
+ * *out (*len bytes) in ar, DOMAIN_STEP_UP without a fresh second factor, or a refusal. base is
+ * the absolute base of the record's resource URLs.
+ */
+typedef int (*record_export_fn)(const struct actor *a, const struct id *patient, const char *base,
+				struct arena *ar, char **out, size_t *len);
+/* The builder record_export uses (one; the last registered). */
+void record_export_format(record_export_fn fn);
+/* The export through the registered builder; DOMAIN_ERROR when there is none. */
+int record_export(const struct actor *a, const struct id *patient, const char *base,
+		  struct arena *ar, char **out, size_t *len);
 
 #endif

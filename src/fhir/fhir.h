@@ -54,9 +54,6 @@ int fhir_medications_everything(const struct actor *a, const struct id *patient,
 				json_t *entries);
 int fhir_appointments_everything(const struct actor *a, const struct id *patient, struct arena *ar,
 				 json_t *entries);
-/* Append this part's resources to the CapabilityStatement's rest[0].resource. */
-void fhir_medications_capability(json_t *resources);
-void fhir_appointments_capability(json_t *resources);
 /* Secure messages as Communication (fhir_messages.c). */
 void fhir_communication_search(struct request *req, struct response *res);
 void fhir_communication_read(struct request *req, struct response *res);
@@ -74,9 +71,8 @@ int fhir_communication_parse(const char *json, size_t len, struct arena *a, stru
 void fhir_auditevent_search(struct request *req, struct response *res);
 /* Patient/{id}/$everything: the whole record as one Bundle (fhir_everything.c). */
 void fhir_patient_everything_op(struct request *req, struct response *res);
-/* The Bundle for the actor's export of patient (the export page uses it too): DOMAIN_OK with
- * *out (the caller owns it), DOMAIN_STEP_UP without a fresh second factor, or a refusal. */
-#include <jansson.h>
-int fhir_everything_bundle(struct request *req, const struct id *patient, json_t **out);
+
+/* The FHIR routes and OperationOutcome errors, added to the server at start-up. */
+void fhir_http_register(void);
 
 #endif

@@ -178,3 +178,12 @@ int fhir_accesslog_everything(const struct actor *a, const struct id *patient, s
 	}
 	return rc;
 }
+
+void fhir_accesslog_capability(json_t *resources)
+{
+	json_array_append_new(resources,
+			      json_pack("{s:s, s:[{s:s}], s:[{s:s, s:s, s:s}]}", "type", "AuditEvent",
+					"interaction", "code", "search-type", "searchParam", "name",
+					"patient", "type", "reference", "documentation",
+					"Required. Who has seen this record: for the patient only."));
+}

@@ -132,7 +132,7 @@ void fhir_slot_search(struct request *req, struct response *res)
 	struct slot_view *slots = NULL;
 	size_t n = 0;
 	int rc;
-	if (req->actor.role == ROLE_PATIENT) {
+	if (policy_audience(&req->actor, AUD_PATIENT)) {
 		/* Patients and proxies: the free slots of the practices of the record in view. */
 		rc = req->actor.has_record ? slots_for_patient(&req->actor, &req->actor.record, q.from,
 								q.to, &req->arena, &slots, &n)

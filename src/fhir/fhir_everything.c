@@ -14,6 +14,7 @@
 #include "fhir/fhir_results.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -87,24 +88,24 @@ int fhir_docref_everything(const struct actor *a, const struct id *patient, stru
 	return rc;
 }
 
-int fhir_everything_bundle(struct request *req, const struct id *patient, json_t **out)
+static int everything_bundle(const struct actor *actor, const struct id *patient, const char *base,
+			     struct arena *ar, json_t **out)
 {
 	*out = NULL;
-	int rc = record_export_begin(&req->actor, patient, (int64_t)time(NULL));
+	int rc = record_export_begin(actor, patient, (int64_t)time(NULL));
 	if (rc != DOMAIN_OK)
 		return rc;
 	json_t *entries = json_array();
 	if (entries == NULL)
 		return DOMAIN_ERROR;
 	for (size_t i = 0; rc == DOMAIN_OK && i < sizeof(appenders) / sizeof(*appenders); i++)
-		rc = appenders[i](&req->actor, patient, &req->arena, entries);
+		rc = appenders[i](actor, patient, ar, entries);
 	if (rc != DOMAIN_OK) {
 		json_decref(entries);
 		return rc;
 	}
 	/* Each fullUrl is the resource's own absolute URL (appenders of different parts may set
 	 * a relative one or none); the patient is the match, the rest is included. */
-	const char *base = fhir_base_url(req);
 	char hex[ID_HEX_LEN + 1];
 	id_hex(patient, hex);
 	size_t i;
@@ -116,19 +117,53 @@ int fhir_everything_bundle(struct request *req, const struct id *patient, json_t
 		const char *rid = json_string_value(json_object_get(r, "id"));
 		bool self = type && rid && strcmp(type, "Patient") == 0 && strcmp(rid, hex) == 0;
 		if (type && rid) {
-			const char *abs = arena_printf(&req->arena, "%s/%s/%s", base, type, rid);
+			const char *abs = arena_printf(ar, "%s/%s/%s", base, type, rid);
 			json_object_set_new(e, "fullUrl", json_string(abs ? abs : ""));
 		}
 		json_object_set_new(e, "search", json_pack("{s:s}", "mode", self ? "match" : "include"));
 	}
 	char now[32];
 	fhir_instant((int64_t)time(NULL), now);
-	const char *self_url = arena_printf(&req->arena, "%s/Patient/%s/$everything", base, hex);
+	const char *self_url = arena_printf(ar, "%s/Patient/%s/$everything", base, hex);
 	*out = json_pack("{s:s, s:s, s:{s:s}, s:I, s:[{s:s, s:s}], s:o}", "resourceType", "Bundle",
 			 "type", "searchset", "meta", "lastUpdated", now, "total",
 			 (json_int_t)json_array_size(entries), "link", "relation", "self", "url",
 			 self_url ? self_url : "", "entry", entries);
 	return *out ? DOMAIN_OK : DOMAIN_ERROR;
+}
+
+/* The Bundle for the actor's export of patient: DOMAIN_OK with *out (the caller owns it),
+ * DOMAIN_STEP_UP without a fresh second factor, or a refusal. */
+static int fhir_everything_bundle(struct request *req, const struct id *patient, json_t **out)
+{
+	return everything_bundle(&req->actor, patient, fhir_base_url(req), &req->arena, out);
+}
+
+/* The Bundle serialised, for the export page (record_export, src/domain/export.h); the
+ * serialised copy outside the arena is wiped. */
+static int everything_json(const struct actor *a, const struct id *patient, const char *base,
+			   struct arena *ar, char **out, size_t *len)
+{
+	json_t *bundle = NULL;
+	int rc = everything_bundle(a, patient, base, ar, &bundle);
+	if (rc != DOMAIN_OK)
+		return rc;
+	char *s = json_dumps(bundle, JSON_COMPACT);
+	json_decref(bundle);
+	*out = s ? arena_strdup(ar, s) : NULL;
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+	if (*out == NULL)
+		return DOMAIN_ERROR;
+	*len = strlen(*out);
+	return DOMAIN_OK;
+}
+
+void fhir_everything_register(void)
+{
+	record_export_format(everything_json);
 }
 
 void fhir_patient_everything_op(struct request *req, struct response *res)
@@ -150,4 +185,13 @@ void fhir_patient_everything_op(struct request *req, struct response *res)
 		return;
 	}
 	fhir_respond(req, res, 200, bundle);
+}
+
+void fhir_everything_capability(json_t *resources)
+{
+	json_object_set_new(json_array_get(resources, 0), "operation",
+			    json_pack("[{s:s, s:s, s:s}]", "name", "everything", "definition",
+				      "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+				      "documentation", "The whole record (the patient only, with a "
+				      "second factor passed in the last 5 minutes)."));
 }

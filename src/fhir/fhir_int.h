@@ -62,4 +62,16 @@ int fhir_messages_everything(const struct actor *a, const struct id *patient, st
 int fhir_accesslog_everything(const struct actor *a, const struct id *patient, struct arena *ar,
 			      json_t *entries);
 
+/* CapabilityStatement entries (fhir_metadata.c asks each part): append this part's resources
+ * to rest[0].resource; fhir_everything_capability adds $everything to the Patient entry. */
+void fhir_patient_capability(json_t *resources);
+void fhir_everything_capability(json_t *resources);
+void fhir_documents_capability(json_t *resources);
+void fhir_messages_capability(json_t *resources);
+void fhir_accesslog_capability(json_t *resources);
+void fhir_medications_capability(json_t *resources);
+void fhir_appointments_capability(json_t *resources);
+/* Offer the whole-record Bundle as the record's export format (record_export_format). */
+void fhir_everything_register(void);
+
 #endif

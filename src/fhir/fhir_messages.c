@@ -230,3 +230,13 @@ int fhir_messages_everything(const struct actor *a, const struct id *patient, st
 				       fhir_communication_resource(&ms[i]));
 	return rc;
 }
+
+void fhir_messages_capability(json_t *resources)
+{
+	json_array_append_new(resources,
+			      json_pack("{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}]}", "type",
+					"Communication", "interaction", "code", "read", "code",
+					"search-type", "code", "create", "searchParam", "name",
+					"patient", "type", "reference", "documentation",
+					"Required. The patient whose messages to list."));
+}

@@ -10,6 +10,7 @@
 #include "crypto/crypto.h"
 #include "vault/vault.h"
 #include "policy/policy.h"
+#include "policy/route_access.h"
 #include "util/arena.h"
 #include "util/buf.h"
 
@@ -65,9 +66,17 @@ struct response {
 
 enum route_auth { AUTH_NONE, AUTH_SESSION };
 enum route_body { BODY_NONE, BODY_FORM, BODY_UPLOAD, BODY_JSON };
-enum route_kind { KIND_PAGE, KIND_FHIR, KIND_API };
+enum route_kind { KIND_PAGE, KIND_FHIR, KIND_API, KIND_COUNT };
 
 typedef void (*handler_fn)(struct request *req, struct response *res);
+
+/* Who may use a route (src/policy/route_access.h decides), and the answer to anyone else. */
+struct route_access {
+	enum audience who;        /* among those signed in */
+	enum signin_stage signin; /* reachable before sign-in is finished? */
+	const char *deny_to;      /* a page refused: redirect here; NULL: 404 "There is no such page." */
+	const char *clinician_to; /* where a refused clinician goes instead, when it differs */
+};
 
 struct route {
 	enum method method;
@@ -79,6 +88,9 @@ struct route {
 	/* Runs on the slow lane (password checks): the connection is parked meanwhile, so a
 	 * flood of these never holds up the threads that serve everything else. */
 	bool slow;
+	/* Apps may call it from their own origin (CORS); every FHIR route may. */
+	bool cors;
+	struct route_access access;
 };
 
 struct http_config {
@@ -105,6 +117,16 @@ void respond(struct response *res, int status, const char *content_type, const v
 	     size_t len);
 void respond_buf(struct response *res, int status, const char *content_type, struct buf *b);
 void respond_redirect(struct request *req, struct response *res, const char *location);
+/* A file as a download: Content-Disposition with a safe ASCII name ("document" when none),
+ * and the sandboxing CSP of downloads. */
+void respond_download(struct request *req, struct response *res, const char *filename,
+		      const char *content_type, const void *data, size_t len);
+/* An error in the shape of the request's route kind (a page, an OperationOutcome, JSON); the
+ * layers above register their renderer per kind at start-up (JSON when none is). */
+typedef void (*http_error_fn)(struct request *req, struct response *res, int status,
+			      const char *message);
+void http_error_renderer(enum route_kind kind, http_error_fn fn);
+void http_error(struct request *req, struct response *res, int status, const char *msg);
 /* The value of a request header or query argument, or NULL. */
 const char *request_header(struct request *req, const char *name);
 const char *request_query(struct request *req, const char *name);
@@ -113,6 +135,10 @@ int request_query_each(struct request *req, int (*fn)(void *ctx, const char *k, 
 		       void *ctx);
 /* A route parameter as an id; 0 on success. */
 int request_param_id(struct request *req, size_t i, struct id *out);
+/* Parse an application/x-www-form-urlencoded body (up to LIMIT_FORM_FIELDS fields): 0, -1
+ * malformed, -2 wrong content type. */
+struct form_field;
+int request_form(struct request *req, struct form_field *fields, size_t *n);
 /* True when the request's CSRF token (header or already-parsed form value) matches. */
 bool request_csrf_ok(struct request *req, const char *form_value);
 bool request_is_tls(void);
@@ -129,7 +155,10 @@ const char *request_fhir_base(struct request *req);
 void request_defer(struct request *req, struct response *res);
 void request_complete(struct request *req, int64_t audit_ticket);
 
-/* The route table (src/http/routes.c) and matching. */
+/* The route tables: each layer above adds its own at start-up (web_http_register,
+ * fhir_http_register), with its error renderer; src/http knows no handler. */
+void http_routes_add(const struct route *table, size_t n);
+/* Matching over the tables added (src/http/routes.c). */
 const struct route *route_match(enum method m, const char *path, struct slice *params);
 /* The methods some route answers at this path, as an Allow header value ("GET, HEAD",
  * "POST", "GET, HEAD, POST"); NULL when no route has the path. */

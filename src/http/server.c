@@ -20,13 +20,11 @@
 
 #include "audit/audit.h"
 #include "auth/auth.h"
-#include "fhir/fhir.h"
 #include "http/http.h"
 #include "http/parse.h"
 #include "limits.h"
 #include "store/store.h"
 #include "util/log.h"
-#include "web/web.h"
 
 #define SESSION_COOKIE "__Host-medkeep"
 
@@ -44,112 +42,6 @@ bool request_is_tls(void)
 static const char tls_priorities[] =
 	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"
 	"+CHACHA20-POLY1305:-RSA:-DHE-RSA:%SERVER_PRECEDENCE";
-
-void response_header(struct response *res, const char *name, const char *value)
-{
-	if (res->n_headers < RESPONSE_MAX_HEADERS) {
-		res->headers[res->n_headers][0] = name;
-		res->headers[res->n_headers][1] = value;
-		res->n_headers++;
-	}
-}
-
-void respond(struct response *res, int status, const char *content_type, const void *body,
-	     size_t len)
-{
-	res->status = status;
-	res->content_type = content_type;
-	res->body = body;
-	res->body_len = len;
-}
-
-void respond_buf(struct response *res, int status, const char *content_type, struct buf *b)
-{
-	if (b->failed) {
-		respond(res, 500, "text/plain; charset=utf-8", "Internal error\n", 15);
-		return;
-	}
-	respond(res, status, content_type, b->data ? b->data : "", b->len);
-}
-
-void respond_redirect(struct request *req, struct response *res, const char *location)
-{
-	(void)req;
-	response_header(res, "Location", location);
-	respond(res, 303, "text/plain; charset=utf-8", "", 0);
-}
-
-const char *request_header(struct request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-const char *request_origin(struct request *req)
-{
-	const char *host = request_header(req, "Host");
-	char clean[128];
-	size_t j = 0;
-	for (const char *p = host ? host : ""; *p && j + 1 < sizeof(clean); p++) {
-		char c = *p;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
-			break;
-		clean[j++] = c;
-	}
-	clean[j] = '\0';
-	return arena_printf(&req->arena, "%s://%s", request_is_tls() ? "https" : "http",
-			    j ? clean : "localhost");
-}
-
-const char *request_fhir_base(struct request *req)
-{
-	const char *origin = request_origin(req);
-	return origin ? arena_printf(&req->arena, "%s/fhir/R4", origin) : NULL;
-}
-
-const char *request_query(struct request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-struct query_iter {
-	int (*fn)(void *ctx, const char *k, const char *v);
-	void *ctx;
-	int rc;
-};
-
-static enum MHD_Result query_visit(void *cls, enum MHD_ValueKind kind, const char *key,
-				   const char *value)
-{
-	(void)kind;
-	struct query_iter *it = cls;
-	it->rc = it->fn(it->ctx, key, value ? value : "");
-	return it->rc == 0 ? MHD_YES : MHD_NO;
-}
-
-int request_query_each(struct request *req, int (*fn)(void *ctx, const char *k, const char *v),
-		       void *ctx)
-{
-	struct query_iter it = {fn, ctx, 0};
-	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_visit, &it);
-	return it.rc;
-}
-
-int request_param_id(struct request *req, size_t i, struct id *out)
-{
-	if (i >= ROUTE_MAX_PARAMS || req->params[i].ptr == NULL)
-		return -1;
-	return id_parse(out, req->params[i].ptr, req->params[i].len);
-}
-
-bool request_csrf_ok(struct request *req, const char *form_value)
-{
-	const char *v = form_value ? form_value : request_header(req, "X-CSRF-Token");
-	if (v == NULL || !req->authenticated)
-		return false;
-	size_t n = strlen(v);
-	return n == TOKEN_B64_LEN && ct_compare(v, req->csrf, TOKEN_B64_LEN) == 0;
-}
 
 /* Scripts only from our own origin (the passkey ceremony, /static/passkey.js); never inline. */
 static const char csp_page[] =
@@ -199,22 +91,6 @@ static enum MHD_Result send_response(struct request *req, struct response *res)
 	MHD_destroy_response(r);
 	req->responded = true;
 	return rc;
-}
-
-static void error_for(struct request *req, struct response *res, int status, const char *msg)
-{
-	enum route_kind kind = req->route ? req->route->kind
-			       : (strncmp(req->path, "/fhir/", 6) == 0) ? KIND_FHIR
-									 : KIND_PAGE;
-	if (kind == KIND_FHIR)
-		fhir_error(req, res, status, msg);
-	else if (kind == KIND_API) {
-		struct buf b;
-		buf_init(&b, &req->arena, 1024);
-		buf_printf(&b, "{\"error\":\"%s\"}", msg);
-		respond_buf(res, status, "application/json", &b);
-	} else
-		web_error(req, res, status, msg);
 }
 
 static enum method parse_method(const char *m)
@@ -327,7 +203,7 @@ static bool refuse_method(struct request *req, struct response *res)
 	const char *allow = req->route == NULL && path_is_clean(req->path) ? route_allow(req->path) : NULL;
 	if (allow == NULL)
 		return false;
-	error_for(req, res, 405, "This address does not take that method");
+	http_error(req, res, 405, "This address does not take that method");
 	response_header(res, "Allow", allow);
 	return true;
 }
@@ -350,58 +226,79 @@ static bool answer_preflight(struct request *req, struct response *res)
 	return true;
 }
 
+/* A route that needs a session, asked without one: pages go to sign in; the API and FHIR
+ * answer 401. */
+static void refuse_unauthenticated(struct request *req, struct response *res)
+{
+	if (req->route->kind == KIND_PAGE) {
+		respond_redirect(req, res, "/login");
+		return;
+	}
+	http_error(req, res, 401, "Authentication required");
+	/* RFC 6750 3.1: a token that was sent and is no good (ended, revoked, never ours) says
+	 * so, so that an app knows to ask the patient again. */
+	if (req->route->kind == KIND_FHIR)
+		response_header(res, "WWW-Authenticate",
+				request_header(req, "Authorization")
+					? "Bearer realm=\"medkeep\", error=\"invalid_token\""
+					: "Bearer realm=\"medkeep\"");
+}
+
+/* Signed in, but not among those the route is for: where the route sends them instead, or
+ * the same answer as a page that does not exist. */
+static void refuse_audience(struct request *req, struct response *res)
+{
+	/* A form's own CSRF token is checked first, as its handler would have. */
+	if (req->route->body == BODY_FORM) {
+		struct form_field fields[LIMIT_FORM_FIELDS];
+		size_t n = 0;
+		const char *csrf = request_form(req, fields, &n) == 0 ? form_get(fields, n, "csrf", NULL)
+								      : NULL;
+		if (!request_csrf_ok(req, csrf ? csrf : "")) {
+			http_error(req, res, 403, "Missing or wrong CSRF token.");
+			return;
+		}
+	}
+	const struct route_access *ra = &req->route->access;
+	const char *to = ra->clinician_to && policy_audience(&req->actor, AUD_CLINICIAN) ? ra->clinician_to
+											  : ra->deny_to;
+	if (to && req->route->kind == KIND_PAGE)
+		respond_redirect(req, res, to);
+	else
+		http_error(req, res, 404, "There is no such page.");
+}
+
 static void route_request(struct request *req, struct response *res)
 {
 #ifdef MEDKEEP_CHAOS
 	chaos_fault(req);
 #endif
 	if (!path_is_clean(req->path)) {
-		error_for(req, res, 400, "Bad request path");
+		http_error(req, res, 400, "Bad request path");
 		return;
 	}
 	if (req->route == NULL) {
 		if (!answer_preflight(req, res) && !refuse_method(req, res))
-			error_for(req, res, 404, "Not found");
+			http_error(req, res, 404, "Not found");
 		return;
 	}
 	if (req->body_too_large) {
-		error_for(req, res, 413, "Request body too large");
+		http_error(req, res, 413, "Request body too large");
 		return;
 	}
 	authenticate(req);
-	/* A session waiting for its second factor, or a staff account without one, reaches only
-	 * the pages that finish signing in, plus logging out. */
-	if (req->authenticated) {
-		const char *p = req->route->pattern;
-		bool allowed = strcmp(p, "/logout") == 0 || strcmp(p, "/static/style.css") == 0 ||
-			       strcmp(p, "/static/passkey.js") == 0 ||
-			       strcmp(p, "/session") == 0;
-		const char *next = NULL;
-		if (req->actor.mfa_enrolled && !req->actor.mfa)
-			next = "/login/mfa";
-		else if (policy_needs_second_factor(&req->actor) && !req->actor.mfa_enrolled)
-			next = "/mfa/setup";
-		if (next && !allowed && strcmp(p, next) != 0) {
-			if (req->route->kind == KIND_PAGE)
-				respond_redirect(req, res, next);
-			else
-				error_for(req, res, 401, "A second factor is required");
-			return;
-		}
+	enum route_decision d = policy_route_access(&req->actor, req->authenticated,
+						    req->route->auth == AUTH_SESSION,
+						    req->route->access.who, req->route->access.signin);
+	if (d == ROUTE_SECOND_FACTOR || d == ROUTE_ENROL) {
+		if (req->route->kind == KIND_PAGE)
+			respond_redirect(req, res, d == ROUTE_SECOND_FACTOR ? "/login/mfa" : "/mfa/setup");
+		else
+			http_error(req, res, 401, "A second factor is required");
+		return;
 	}
-	if (req->route->auth == AUTH_SESSION && !req->authenticated) {
-		if (req->route->kind == KIND_PAGE) {
-			respond_redirect(req, res, "/login");
-		} else {
-			error_for(req, res, 401, "Authentication required");
-			/* RFC 6750 3.1: a token that was sent and is no good (ended, revoked, never
-			 * ours) says so, so that an app knows to ask the patient again. */
-			if (req->route->kind == KIND_FHIR)
-				response_header(res, "WWW-Authenticate",
-						request_header(req, "Authorization")
-							? "Bearer realm=\"medkeep\", error=\"invalid_token\""
-							: "Bearer realm=\"medkeep\"");
-		}
+	if (d == ROUTE_SIGN_IN) {
+		refuse_unauthenticated(req, res);
 		return;
 	}
 	/* State-changing requests on a session need its CSRF token. Forms carry it as a field
@@ -410,7 +307,11 @@ static void route_request(struct request *req, struct response *res)
 	if (req->method == METHOD_POST && req->authenticated && !req->bearer &&
 	    req->route->body != BODY_FORM &&
 	    req->route->body != BODY_UPLOAD && !request_csrf_ok(req, NULL)) {
-		error_for(req, res, 403, "Missing or wrong CSRF token");
+		http_error(req, res, 403, "Missing or wrong CSRF token");
+		return;
+	}
+	if (d != ROUTE_ALLOW) {
+		refuse_audience(req, res);
 		return;
 	}
 	req->route->handler(req, res);
@@ -427,7 +328,7 @@ static void dispatch(struct request *req, struct response *res)
 static enum MHD_Result finish(struct request *req, struct response *res)
 {
 	if (res->status == 0)
-		error_for(req, res, 500, "Internal error");
+		http_error(req, res, 500, "Internal error");
 	if (req->method == METHOD_HEAD)
 		res->body_len = 0;
 	/* Every access is in the audit trail; the log carries only what an operator must see. */
@@ -561,54 +462,64 @@ static bool framing_is_ambiguous(struct MHD_Connection *conn, const char *versio
 	       (http11 && f.host != 1) || f.host > 1;
 }
 
+/*
+ * A request's first call: its arena, method, path and route, the declared body size, and the
+ * client's address. A request whose framing is ambiguous or whose body is over its route's
+ * limit is answered here, before any of its body is read.
+ */
+static enum MHD_Result request_start(struct MHD_Connection *conn, const char *url,
+				     const char *method, const char *version, void **con_cls)
+{
+	struct request *req = calloc(1, sizeof(*req));
+	if (req == NULL)
+		return MHD_NO;
+	*con_cls = req;
+	arena_init(&req->arena, LIMIT_ARENA_BYTES);
+	req->conn = conn;
+	req->method = parse_method(method);
+	req->options = strcmp(method, "OPTIONS") == 0;
+	req->path = arena_strdup(&req->arena, url);
+	if (req->path == NULL)
+		return MHD_NO;
+	req->route = path_is_clean(req->path)
+			     ? route_match(req->method == METHOD_HEAD ? METHOD_GET : req->method,
+					   req->path, req->params)
+			     : NULL;
+	req->cross_origin = req->route && route_cross_origin(req->route);
+	size_t limit = body_limit(req->route);
+	buf_init(&req->body, &req->arena, limit);
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl) {
+		char *end = NULL;
+		errno = 0;
+		unsigned long long n = strtoull(cl, &end, 10);
+		if (errno || end == cl || *end != '\0' || n > limit)
+			req->body_too_large = true;
+	}
+	client_ip(req);
+	bool ambiguous = framing_is_ambiguous(conn, version);
+	if (!ambiguous && !req->body_too_large)
+		return MHD_YES;
+	/* Refuse before reading the body, and close: what follows on this connection
+	 * cannot be trusted to be the next request. */
+	struct response early;
+	memset(&early, 0, sizeof(early));
+	if (ambiguous)
+		http_error(req, &early, 400, "Bad request framing");
+	else if (!refuse_method(req, &early))
+		http_error(req, &early, 413, "Request body too large");
+	response_header(&early, "Connection", "close");
+	return send_response(req, &early);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
 	(void)cls;
 	struct request *req = *con_cls;
-	if (req == NULL) {
-		req = calloc(1, sizeof(*req));
-		if (req == NULL)
-			return MHD_NO;
-		*con_cls = req;
-		arena_init(&req->arena, LIMIT_ARENA_BYTES);
-		req->conn = conn;
-		req->method = parse_method(method);
-		req->options = strcmp(method, "OPTIONS") == 0;
-		req->path = arena_strdup(&req->arena, url);
-		if (req->path == NULL)
-			return MHD_NO;
-		req->route = path_is_clean(req->path)
-				     ? route_match(req->method == METHOD_HEAD ? METHOD_GET : req->method,
-						   req->path, req->params)
-				     : NULL;
-		req->cross_origin = req->route && route_cross_origin(req->route);
-		size_t limit = body_limit(req->route);
-		buf_init(&req->body, &req->arena, limit);
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl) {
-			char *end = NULL;
-			errno = 0;
-			unsigned long long n = strtoull(cl, &end, 10);
-			if (errno || end == cl || *end != '\0' || n > limit)
-				req->body_too_large = true;
-		}
-		client_ip(req);
-		bool ambiguous = framing_is_ambiguous(conn, version);
-		if (!ambiguous && !req->body_too_large)
-			return MHD_YES;
-		/* Refuse before reading the body, and close: what follows on this connection
-		 * cannot be trusted to be the next request. */
-		struct response early;
-		memset(&early, 0, sizeof(early));
-		if (ambiguous)
-			error_for(req, &early, 400, "Bad request framing");
-		else if (!refuse_method(req, &early))
-			error_for(req, &early, 413, "Request body too large");
-		response_header(&early, "Connection", "close");
-		return send_response(req, &early);
-	}
+	if (req == NULL)
+		return request_start(conn, url, method, version, con_cls);
 	if (*upload_data_size > 0) {
 		if (!req->body_too_large) {
 			buf_append(&req->body, upload_data, *upload_data_size);
@@ -626,7 +537,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_YES;
 		if (!req->audit_ok) {
 			memset(req->held, 0, sizeof(*req->held));
-			error_for(req, req->held, 500, "Internal error");
+			http_error(req, req->held, 500, "Internal error");
 		}
 		return finish(req, req->held);
 	}
@@ -638,7 +549,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->slow_started = true;
 		park(req, res);
 		if (slow_submit(req) != 0) {
-			error_for(req, res, 503, "Busy; please try again in a moment");
+			http_error(req, res, 503, "Busy; please try again in a moment");
 			request_complete(req, 0);
 		}
 		return MHD_YES;

@@ -32,6 +32,7 @@
 #include "auth/account.h"
 #include "auth/auth.h"
 #include "auth/passkey.h"
+#include "fhir/fhir.h"
 #include "http/http.h"
 #include "domain/quota.h"
 #include "main/cmd.h"
@@ -43,6 +44,7 @@
 #include "util/log.h"
 #include "util/strtonum.h"
 #include "vault/vault.h"
+#include "web/web.h"
 
 static volatile sig_atomic_t stop_signal;
 /* The worker running now. The handler passes every stop on to it and serve waits for it to
@@ -483,6 +485,8 @@ int cmd_worker_process(int argc, char **argv)
 	if (webauthn_config_load(dir, cfg.listen, cfg.tls_cert != NULL, &rp) != 0 || webauthn_init() != 0)
 		return 1;
 	auth_passkey_configure(&rp);
+	web_http_register();
+	fhir_http_register();
 	int rc = http_serve(&cfg, listen_fd, worker_started);
 	store_close();
 	return rc;

@@ -4,6 +4,7 @@
 
 #include "domain/messages.h"
 #include "policy/policy.h"
+#include "policy/route_access.h"
 
 void html_text(struct buf *b, const char *s)
 {
@@ -54,7 +55,7 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 		    "<header class=\"top\"><a class=\"brand\" href=\"/\">medkeep</a>");
 	if (a != NULL) {
 		html_raw(b, "<nav aria-label=\"Main\">");
-		if (a->role == ROLE_PATIENT) {
+		if (policy_audience(a, AUD_PATIENT)) {
 			/* A proxy viewing someone else's record is offered only what its grant
 			 * covers, and sees so on every page. */
 			bool held = a->has_record && !(a->has_patient && id_eq(&a->record, &a->patient));
@@ -82,7 +83,7 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 				html_raw(b, "<a class=\"viewing\" href=\"/proxies\">Viewing another "
 					    "person's record</a>");
 		}
-		if (a->role == ROLE_CLINICIAN) {
+		if (policy_audience(a, AUD_CLINICIAN)) {
 			html_raw(b, "<a href=\"/patients\">Patients</a>");
 			int64_t unread = message_inbox_unread(a);
 			if (unread > 0)
@@ -94,11 +95,11 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 			html_raw(b, "<a href=\"/results/inbox\">Results inbox</a><a href=\"/repeats\">Repeats"
 				    "</a><a href=\"/day\">My day</a><a href=\"/slots\">Slots</a>");
 		}
-		if (a->role == ROLE_PRACTICE_ADMIN)
+		if (policy_audience(a, AUD_PRACTICE_ADMIN))
 			html_raw(b, "<a href=\"/practice/result-rules\">Release rules</a>");
-		if (a->role == ROLE_OPERATOR)
+		if (policy_audience(a, AUD_OPERATOR))
 			html_raw(b, "<a href=\"/operator\">Alerts</a>");
-		if (a->role == ROLE_PRACTICE_ADMIN)
+		if (policy_audience(a, AUD_PRACTICE_ADMIN))
 			html_raw(b, "<a href=\"/practice\">Practice</a><a href=\"/practice/locks\">Locks</a>"
 				    "<a href=\"/slots\">Slots</a>");
 		html_raw(b, "<a href=\"/sessions\">Sessions</a><a href=\"/account\">Account</a>");

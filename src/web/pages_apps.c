@@ -168,7 +168,7 @@ void web_app_authorize(struct request *req, struct response *res)
 		respond_buf(res, 200, html_type, b);
 		return;
 	}
-	if (req->actor.role != ROLE_PATIENT || !req->actor.has_patient) {
+	if (!policy_audience(&req->actor, AUD_PATIENT_OWN)) {
 		web_error(req, res, 403, "Apps connect to a patient's own record: sign in with your "
 					 "patient account to connect one.");
 		return;

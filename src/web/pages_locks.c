@@ -173,7 +173,7 @@ static void decide(struct request *req, struct response *res, bool unlock)
 	size_t n = 0;
 	if (!web_form_accepted(req, res, fields, &n))
 		return;
-	const char *back = req->actor.role == ROLE_OPERATOR ? "/operator" : "/practice/locks";
+	const char *back = policy_audience(&req->actor, AUD_OPERATOR) ? "/operator" : "/practice/locks";
 	struct id lock;
 	if (request_param_id(req, 0, &lock) != 0) {
 		web_error(req, res, 404, "There is no such lock.");

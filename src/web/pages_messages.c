@@ -11,7 +11,7 @@
 
 #include "domain/accesslog.h"
 #include "domain/messages.h"
-#include "fhir/fhir.h"
+#include "domain/export.h"
 #include "limits.h"
 #include "util/strtonum.h"
 #include "web/html.h"
@@ -134,10 +134,6 @@ static void threads_page(struct request *req, struct response *res, const struct
 
 void web_messages(struct request *req, struct response *res)
 {
-	if (req->actor.role != ROLE_PATIENT) {
-		respond_redirect(req, res, "/");
-		return;
-	}
 	threads_page(req, res, web_record(req), false);
 }
 
@@ -247,7 +243,7 @@ void web_message_thread(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such conversation.");
 		return;
 	}
-	bool staff = req->actor.role != ROLE_PATIENT;
+	bool staff = !policy_audience(&req->actor, AUD_PATIENT);
 	if (staff) {
 		struct patient_view p;
 		if (patient_read(&req->actor, &t.patient, &req->arena, &p) == DOMAIN_OK)
@@ -360,10 +356,6 @@ void web_inbox(struct request *req, struct response *res)
 
 void web_access_log(struct request *req, struct response *res)
 {
-	if (req->actor.role != ROLE_PATIENT) {
-		respond_redirect(req, res, "/");
-		return;
-	}
 	int64_t before = 0;
 	const char *bq = request_query(req, "before");
 	if (bq && parse_int64(bq, 1, INT64_MAX, &before) != 0) {
@@ -428,10 +420,6 @@ void web_access_log(struct request *req, struct response *res)
 
 void web_export(struct request *req, struct response *res)
 {
-	if (req->actor.role != ROLE_PATIENT) {
-		respond_redirect(req, res, "/");
-		return;
-	}
 	struct buf *b = page_begin(req, res, "Download your record");
 	if (b == NULL)
 		return;
@@ -452,12 +440,11 @@ void web_export(struct request *req, struct response *res)
 
 void web_export_download(struct request *req, struct response *res)
 {
-	if (req->actor.role != ROLE_PATIENT) {
-		respond_redirect(req, res, "/");
-		return;
-	}
-	json_t *bundle = NULL;
-	int rc = fhir_everything_bundle(req, web_record(req), &bundle);
+	char *copy = NULL;
+	size_t len = 0;
+	const char *base = request_fhir_base(req);
+	int rc = base ? record_export(&req->actor, web_record(req), base, &req->arena, &copy, &len)
+		      : DOMAIN_ERROR;
 	if (rc == DOMAIN_STEP_UP) {
 		respond_redirect(req, res, "/step-up?next=/export");
 		return;
@@ -466,18 +453,7 @@ void web_export_download(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	char *s = json_dumps(bundle, JSON_COMPACT);
-	json_decref(bundle);
-	char *copy = s ? arena_strdup(&req->arena, s) : NULL;
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-	if (copy == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
-		return;
-	}
 	response_header(res, "Content-Disposition", "attachment; filename=\"medkeep-record.json\"");
 	res->csp = CSP_DOWNLOAD;
-	respond(res, 200, "application/fhir+json", copy, strlen(copy));
+	respond(res, 200, "application/fhir+json", copy, len);
 }

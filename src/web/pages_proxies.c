@@ -47,18 +47,11 @@ static void ymd(int64_t t, char out[16])
 	strftime(out, 16, "%Y-%m-%d", &tm);
 }
 
-static void csrf_field(struct buf *b, const char *csrf)
-{
-	html_raw(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
-	html_text(b, csrf);
-	html_raw(b, "\">");
-}
-
 /* A button that posts `record` (an id, or "own") to /records/switch. */
 static void switch_button(struct buf *b, const char *csrf, const char *record, const char *label)
 {
 	html_raw(b, "<form method=\"post\" action=\"/records/switch\" class=\"inline\">");
-	csrf_field(b, csrf);
+	web_csrf_field(b, csrf);
 	html_raw(b, "<input type=\"hidden\" name=\"record\" value=\"");
 	html_text(b, record);
 	html_raw(b, "\"><button type=\"submit\">");
@@ -136,7 +129,7 @@ static void grant_rows(struct buf *b, const struct proxy_view *ps, size_t n, con
 		html_raw(b, "</span><form method=\"post\" action=\"/proxies/");
 		html_text(b, id);
 		html_raw(b, "/revoke\">");
-		csrf_field(b, csrf);
+		web_csrf_field(b, csrf);
 		if (back[0]) {
 			html_raw(b, "<input type=\"hidden\" name=\"back\" value=\"");
 			html_text(b, back);
@@ -163,7 +156,7 @@ static void grant_form(struct buf *b, const char *action, const char *csrf, bool
 	html_raw(b, "\"><h2>");
 	html_text(b, heading);
 	html_raw(b, "</h2>");
-	csrf_field(b, csrf);
+	web_csrf_field(b, csrf);
 	html_raw(b, "<label for=\"email\">Their email address</label><input id=\"email\" name=\"email\" "
 		    "type=\"email\" required maxlength=\"254\" autocomplete=\"off\">"
 		    "<label for=\"name\">Their name, as you want it in your list</label><input id=\"name\" "
@@ -211,10 +204,6 @@ static void proxies_page(struct request *req, struct response *res, int status, 
 	int64_t now = (int64_t)time(NULL);
 	struct proxy_view *ps = NULL;
 	size_t n = 0;
-	if (a->role != ROLE_PATIENT) {
-		web_error(req, res, 404, "There is no such page.");
-		return;
-	}
 	if (a->has_patient) {
 		int rc = proxy_list(a, &a->patient, now, &req->arena, &ps, &n);
 		if (rc != DOMAIN_OK) {
@@ -321,10 +310,6 @@ void web_proxy_grant(struct request *req, struct response *res)
 	size_t n = 0;
 	if (!web_form_accepted(req, res, fields, &n))
 		return;
-	if (req->actor.role != ROLE_PATIENT || !req->actor.has_patient) {
-		web_error(req, res, 404, "There is no such page.");
-		return;
-	}
 	grant_submit(req, res, fields, n, &req->actor.patient, "/proxies", false, proxies_page,
 		     "There is no such page.");
 }

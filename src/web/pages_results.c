@@ -16,13 +16,6 @@
 #include "web/web.h"
 #include "web/web_int.h"
 
-static void csrf_field(struct buf *b, const char *csrf)
-{
-	html_raw(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
-	html_text(b, csrf);
-	html_raw(b, "\">");
-}
-
 /* The record a patient-role page shows: their own, or one they hold as a proxy. */
 static const struct id *shown_record(const struct request *req)
 {
@@ -119,7 +112,7 @@ static void preference_form(struct buf *b, const char *csrf, bool comment_first)
 {
 	html_raw(b, "<form method=\"post\" action=\"/results/preference\" class=\"card\">"
 		    "<h2>When results appear</h2>");
-	csrf_field(b, csrf);
+	web_csrf_field(b, csrf);
 	html_raw(b, "<div class=\"check\"><input type=\"checkbox\" id=\"comment_first\" "
 		    "name=\"comment_first\" value=\"1\"");
 	if (comment_first)
@@ -130,10 +123,6 @@ static void preference_form(struct buf *b, const char *csrf, bool comment_first)
 
 void web_results(struct request *req, struct response *res)
 {
-	if (req->actor.role != ROLE_PATIENT) {
-		respond_redirect(req, res, req->actor.role == ROLE_CLINICIAN ? "/results/inbox" : "/");
-		return;
-	}
 	const struct id *record = shown_record(req);
 	struct result_view *rs = NULL;
 	size_t n = 0;
@@ -260,7 +249,7 @@ static void release_form(struct buf *b, const char *id, const char *csrf)
 	html_raw(b, "<form method=\"post\" class=\"card\" action=\"/results/");
 	html_text(b, id);
 	html_raw(b, "/release\"><h2>Release to the patient</h2>");
-	csrf_field(b, csrf);
+	web_csrf_field(b, csrf);
 	html_raw(b, "<label for=\"comment\">Comment for the patient (optional)</label>"
 		    "<textarea id=\"comment\" name=\"comment\" maxlength=\"1000\" rows=\"3\" "
 		    "placeholder=\"Normal, no action needed\"></textarea>"
@@ -278,7 +267,7 @@ void web_result(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such result.");
 		return;
 	}
-	bool staff = req->actor.role != ROLE_PATIENT;
+	bool staff = !policy_audience(&req->actor, AUD_PATIENT);
 	char id[ID_HEX_LEN + 1], collected[32], reported[32], pid[ID_HEX_LEN + 1];
 	id_hex(&v.id, id);
 	id_hex(&v.patient, pid);
@@ -379,7 +368,7 @@ void web_result_release(struct request *req, struct response *res)
 void web_result_trend(struct request *req, struct response *res)
 {
 	const char *code = request_query(req, "code");
-	const struct id *record = req->actor.role == ROLE_PATIENT ? shown_record(req) : NULL;
+	const struct id *record = policy_audience(&req->actor, AUD_PATIENT) ? shown_record(req) : NULL;
 	struct result_view *rs = NULL;
 	size_t n = 0;
 	int rc = record && code && strlen(code) <= RESULT_CODE_MAX
@@ -582,7 +571,7 @@ static void rules_page(struct request *req, struct response *res, int status, co
 			html_raw(b, "<p>Always held for a clinician.</p></form>");
 			continue;
 		}
-		csrf_field(b, req->csrf);
+		web_csrf_field(b, req->csrf);
 		html_raw(b, "<input type=\"hidden\" name=\"kind\" value=\"");
 		html_text(b, info->slug);
 		html_raw(b, "\"><label for=\"mode-");

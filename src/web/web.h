@@ -96,7 +96,7 @@ void web_results_inbox(struct request *req, struct response *res);
 void web_result_rules(struct request *req, struct response *res);
 void web_result_rules_save(struct request *req, struct response *res);
 
-/* Medications, repeat prescriptions and appointments (pages_careplan.c). */
+/* Medications and repeat prescriptions (pages_medications.c), appointments (pages_appointments.c). */
 void web_medications(struct request *req, struct response *res);
 void web_repeat_request(struct request *req, struct response *res);
 void web_repeat_queue(struct request *req, struct response *res);
@@ -131,8 +131,8 @@ void web_proxy_revoke(struct request *req, struct response *res);
 void web_record_switch(struct request *req, struct response *res);
 void web_patient_proxies(struct request *req, struct response *res);
 void web_patient_proxy_grant(struct request *req, struct response *res);
-/* Shared by pages and FHIR: serve a document's bytes as a download with safe headers. */
-struct document_view;
-void web_send_download(struct request *req, struct response *res, const struct document_view *v);
+
+/* The pages' routes and error page, added to the server at start-up (web_routes.c). */
+void web_http_register(void);
 
 #endif

@@ -1,4 +1,4 @@
-/* Internal to src/web: what the page files (pages.c, pages_PART.c) share. */
+/* Internal to src/web: what the page files (pages_PART.c) share; web.c holds the helpers. */
 #ifndef MEDKEEP_WEB_INT_H
 #define MEDKEEP_WEB_INT_H
 #include <stdbool.h>
@@ -12,6 +12,9 @@
 #include "web/html.h"
 
 extern const char html_type[];
+
+#define SESSION_COOKIE "__Host-medkeep"
+#define LOGIN_COOKIE "__Host-medkeep-login"
 
 /* A page's output buffer, from the request's arena (bounded by PAGE_MAX). */
 struct buf *page_buf(struct request *req);
@@ -39,6 +42,8 @@ bool web_form_accepted(struct request *req, struct response *res, struct form_fi
 		       size_t *n);
 /* A multipart form's parts, its CSRF token checked; 0, or -1 with the error answered. */
 int web_multipart(struct request *req, struct response *res, struct multipart_part *parts, size_t *n);
+/* A slice as a NUL-terminated string in the arena. */
+char *web_slice_dup(struct request *req, struct slice s);
 /* A part's bytes as a NUL-terminated string in the arena ("" when absent). */
 const char *web_part_text(struct request *req, const struct multipart_part *parts, size_t n,
 			  const char *name);
@@ -52,5 +57,16 @@ int web_results_section(struct request *req, struct buf *b, const struct id *pat
  * own and the records it holds proxy access to (pages_proxies.c). DOMAIN_OK, or the domain's
  * refusal. */
 int web_record_switcher(struct request *req, struct buf *b);
+
+/* Small pieces of pages: the hidden CSRF field of a form; an error line (nothing for NULL); a
+ * time in New Zealand; an id in hex; and the page's end with its answer. */
+void web_csrf_field(struct buf *b, const char *csrf);
+void web_error_box(struct buf *b, const char *error);
+void web_when(struct buf *b, int64_t t);
+void web_hex(struct buf *b, const struct id *id);
+void web_page_end(struct response *res, int status, struct buf *b);
+/* The record a patient-role page shows: false, and a redirect home, when the actor is not in
+ * that audience (a form's answer showing its page again; the pages' own routes are patients'). */
+bool web_record_of(struct request *req, struct response *res, struct id *out);
 
 #endif

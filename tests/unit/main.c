@@ -23,6 +23,7 @@ static const struct {
 	{"unlock", test_unlock},
 	{"tokens", test_tokens},
 	{"arena", test_arena},
+	{"routes", test_route_access},
 };
 
 int main(void)

@@ -36,5 +36,6 @@ void test_accesslog_fold(void);
 void test_proxies(void);
 void test_unlock(void);
 void test_tokens(void);
+void test_route_access(void);
 
 #endif

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "fhir/fhir.h"
 #include "http/http.h"
 #include "http/parse.h"
 #include "test.h"
@@ -48,6 +49,7 @@ void test_parse(void)
 	CHECK(!path_is_clean("/documents\\x"));
 	CHECK(!path_is_clean("documents"));
 	struct slice params[ROUTE_MAX_PARAMS];
+	fhir_http_register(); /* the FHIR routes, as the worker adds them at start-up */
 	CHECK(route_match(METHOD_GET, "/fhir/R4/Binary/0123456789abcdef0123456789abcdef", params) != NULL);
 	CHECK(slice_eq(params[0], "0123456789abcdef0123456789abcdef"));
 	CHECK(route_match(METHOD_GET, "/fhir/R4/Binary/", params) == NULL);

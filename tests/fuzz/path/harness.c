@@ -6,7 +6,9 @@
  */
 #include "../harness.h"
 
+#include "fhir/fhir.h"
 #include "http/http.h"
+#include "web/web.h"
 
 static bool has(const char *s, const char *needle)
 {
@@ -67,6 +69,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *path = fuzz_cstr(data, size);
 	if (path == NULL)
 		return 0;
+	static bool registered;
+	if (!registered) {
+		web_http_register();
+		fhir_http_register();
+		registered = true;
+	}
 	if (path_is_clean(path) != reference_clean(path))
 		abort();
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)

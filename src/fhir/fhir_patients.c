@@ -1,0 +1,67 @@
+/*
+ * Patient: search (the patients the actor may see) and read, and its CapabilityStatement entry.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "fhir/fhir.h"
+#include "fhir/fhir_int.h"
+#include "limits.h"
+
+static const char nhi_system[] = "https://standards.digital.health.nz/ns/nhi-id";
+
+static json_t *patient_json(const struct patient_view *p)
+{
+	char id[ID_HEX_LEN + 1];
+	id_hex(&p->id, id);
+	return json_pack("{s:s, s:s, s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:[s]}], s:s, s:s}",
+			 "resourceType", "Patient", "id", id, "identifier", "use", "official",
+			 "system", nhi_system, "value", p->nhi, "name", "use", "official", "family",
+			 p->family, "given", p->given, "gender", p->gender, "birthDate",
+			 p->birth_date);
+}
+
+void fhir_patient_search(struct request *req, struct response *res)
+{
+	static const char *const allowed[] = {NULL};
+	if (!fhir_params_check(req, res, allowed))
+		return;
+	struct patient_view *ps = NULL;
+	size_t n = 0;
+	int rc = patient_list_visible(&req->actor, 0, LIMIT_LIST, &req->arena, &ps, &n);
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "Patient");
+		return;
+	}
+	json_t *b = fhir_bundle_new(req);
+	for (size_t i = 0; b && i < n; i++)
+		fhir_bundle_add(req, b, "Patient", &ps[i].id, patient_json(&ps[i]));
+	fhir_respond(req, res, 200, b);
+}
+
+void fhir_patient_read(struct request *req, struct response *res)
+{
+	struct id id;
+	struct patient_view p;
+	int rc = request_param_id(req, 0, &id) == 0 ? patient_read(&req->actor, &id, &req->arena, &p)
+						    : DOMAIN_NOT_FOUND;
+	if (rc != DOMAIN_OK) {
+		fhir_domain_error(req, res, rc, "Patient");
+		return;
+	}
+	fhir_respond(req, res, 200, patient_json(&p));
+}
+
+json_t *fhir_patient_resource(const struct patient_view *p)
+{
+	return patient_json(p);
+}
+
+void fhir_patient_capability(json_t *resources)
+{
+	json_array_append_new(resources, json_pack("{s:s, s:[{s:s},{s:s}]}", "type", "Patient",
+						   "interaction", "code", "read", "code",
+						   "search-type"));
+}

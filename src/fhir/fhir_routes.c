@@ -1,0 +1,44 @@
+/*
+ * The FHIR API's routes (/fhir/R4/...): each resource's interactions, the session or bearer
+ * token they need and the body they accept. Errors are OperationOutcome (fhir_error).
+ */
+#include "fhir/fhir.h"
+#include "fhir/fhir_int.h"
+#include "fhir/fhir_results.h"
+#include "http/http.h"
+#include "http/route_table.h"
+
+static const struct route routes[] = {
+	{METHOD_GET, "/fhir/R4/metadata", AUTH_NONE, BODY_NONE, KIND_FHIR, fhir_metadata, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Patient", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_search, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Patient/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/DocumentReference", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_docref_search, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/DocumentReference/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_docref_read, FAST, CORS, ANYONE},
+	{METHOD_POST, "/fhir/R4/DocumentReference", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_docref_create, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/MedicationRequest", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_medreq_search, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/MedicationRequest/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_medreq_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Slot", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_slot_search, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Slot/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_slot_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Appointment", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_appointment_search, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Appointment/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_appointment_read, FAST, CORS, ANYONE},
+	{METHOD_POST, "/fhir/R4/Appointment", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_appointment_create, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Binary/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_binary_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/DiagnosticReport", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_report_search, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/DiagnosticReport/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_report_read, FAST, CORS, ANYONE},
+	{METHOD_POST, "/fhir/R4/DiagnosticReport", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_report_create, FAST, CORS, ANYONE},
+	{METHOD_POST, "/fhir/R4/DiagnosticReport/*/$release", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_report_release, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Observation", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_observation_search, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Observation/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_observation_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Patient/*/$everything", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_everything_op, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Communication", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_communication_search, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Communication/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_communication_read, FAST, CORS, ANYONE},
+	{METHOD_POST, "/fhir/R4/Communication", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_communication_create, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/AuditEvent", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_auditevent_search, FAST, CORS, ANYONE},
+};
+
+void fhir_http_register(void)
+{
+	http_routes_add(routes, sizeof(routes) / sizeof(routes[0]));
+	http_error_renderer(KIND_FHIR, fhir_error);
+	fhir_everything_register();
+}
