@@ -116,9 +116,13 @@ enum vault_op {
 enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2, VST_APP_STOPPED = 3 };
 
 /* Answer one request frame into out (MSG_MAX bytes): 0 with *out_len set, or -1 when the
- * frame is malformed (then nothing is answered). Pure apart from the key operations; fuzzed. */
+ * frame is malformed or its operation unknown (then nothing is answered). Whatever the lane:
+ * command-line tools and the fuzzer. Pure apart from the key operations; fuzzed (vault_ops.c,
+ * one handler per operation). */
 int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len);
-/* Which requests a connection may make: quick key operations, or password checks only. */
+/* Which requests a connection may make: quick key operations (workers), password checks only
+ * (workers' second connection), or opening addresses and mail bodies only (the outbox
+ * sender). vault_handle_lane refuses (-1) an operation the lane may not ask for. */
 enum vault_lane { LANE_KEYS, LANE_PASSWORDS, LANE_MAIL };
 int vault_handle_lane(enum vault_lane lane, const uint8_t *frame, size_t n, uint8_t *out,
 		      size_t *out_len);

@@ -63,6 +63,13 @@ static const char *get_token(struct msg_reader *r, char buf[SESSION_TOKEN_B64_LE
 	return memchr(p, '\0', n) ? NULL : buf;
 }
 
+/* A request whose one field is a token; -1 when the frame holds anything else. */
+static int get_token_only(struct vcall *c, char buf[SESSION_TOKEN_B64_LEN + 1], const char **token)
+{
+	*token = get_token(&c->r, buf);
+	return msg_end(&c->r);
+}
+
 static struct bytes get_bytes(struct msg_reader *r, size_t max)
 {
 	struct bytes b;
@@ -103,8 +110,8 @@ static int op_login(struct vcall *c)
 static int op_app_token(struct vcall *c)
 {
 	char tokbuf[SESSION_TOKEN_B64_LEN + 1];
-	const char *token = get_token(&c->r, tokbuf);
-	if (msg_end(&c->r) != 0)
+	const char *token;
+	if (get_token_only(c, tokbuf, &token) != 0)
 		return -1;
 	char nt[SESSION_TOKEN_B64_LEN + 1];
 	struct id session;
@@ -117,8 +124,8 @@ static int op_app_token(struct vcall *c)
 static int op_miss(struct vcall *c)
 {
 	char tokbuf[SESSION_TOKEN_B64_LEN + 1];
-	const char *token = get_token(&c->r, tokbuf);
-	if (msg_end(&c->r) != 0)
+	const char *token;
+	if (get_token_only(c, tokbuf, &token) != 0)
 		return -1;
 	put_status(c, vault_local_miss(token));
 	return 0;
@@ -317,9 +324,9 @@ static int op_doc_keys(struct vcall *c)
 static int op_totp_new(struct vcall *c)
 {
 	char tokbuf[SESSION_TOKEN_B64_LEN + 1];
-	const char *token = get_token(&c->r, tokbuf);
+	const char *token;
 	struct session_claims claims;
-	if (msg_end(&c->r) != 0)
+	if (get_token_only(c, tokbuf, &token) != 0)
 		return -1;
 	char secret[TOTP_SECRET_B32_LEN + 1];
 	struct buf sealed;
@@ -362,8 +369,8 @@ static int op_totp_verify(struct vcall *c)
 static int op_recovery_new(struct vcall *c)
 {
 	char tokbuf[SESSION_TOKEN_B64_LEN + 1];
-	const char *token = get_token(&c->r, tokbuf);
-	if (msg_end(&c->r) != 0)
+	const char *token;
+	if (get_token_only(c, tokbuf, &token) != 0)
 		return -1;
 	char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1];
 	uint8_t hashes[RECOVERY_CODES][HASH_BYTES];
