@@ -13,6 +13,7 @@
 #ifndef MEDKEEP_DOMAIN_INT_H
 #define MEDKEEP_DOMAIN_INT_H
 #include "domain/domain.h"
+#include "domain/vault_rows.h"
 
 /* Audit one decision about patient data; -1 means the record could not be made durable. */
 int domain_audit(const struct actor *a, enum action action, const struct id *patient,

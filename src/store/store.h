@@ -37,11 +37,6 @@ enum store_rc {
 	STORE_ERROR = -1,
 };
 
-struct bytes {
-	const uint8_t *ptr;
-	size_t len;
-};
-
 struct store_account {
 	struct id id;
 	const char *email;    /* the lookup key: a blind index of the address, never the address */

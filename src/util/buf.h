@@ -6,6 +6,7 @@
 #define MEDKEEP_BUF_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/arena.h"
 
@@ -21,6 +22,12 @@ struct buf {
 /* A slice of bytes someone else owns. */
 struct slice {
 	const char *ptr;
+	size_t len;
+};
+
+/* Bytes someone else owns (a stored column, a field of a received frame). */
+struct bytes {
+	const uint8_t *ptr;
 	size_t len;
 };
 

@@ -15,7 +15,6 @@
 #include "crypto/crypto.h"
 #include "policy/grant.h"
 #include "policy/policy.h"
-#include "store/store.h"
 #include "util/buf.h"
 #include "util/id.h"
 
@@ -177,22 +176,40 @@ enum vault_record {
 	VREC_PROXY,
 	VREC_COUNT
 };
-/* Seal pt as record `record` of kind for patient p: needs a grant on p for an action that
- * writes (grant_writes). token: the caller's session token (NULL only in command-line tools). */
-int vault_record_seal(const char *token, const struct grant *g, const struct store_patient *p,
-		      enum vault_record kind, const struct id *record, const void *pt, size_t n,
-		      struct buf *out) MUST_CHECK;
-/* Open one record (any grant for p); counted by the breaker like any other opening. */
-int vault_record_open(const char *token, const struct grant *g, const struct store_patient *p,
-		      enum vault_record kind, const struct id *record, struct bytes ct,
-		      struct buf *out) MUST_CHECK;
+/*
+ * What the vault needs to reach one patient's key: whose it is and the patient key as stored,
+ * wrapped by a master key. Callers holding store rows fill it from the row
+ * (src/domain/vault_rows.h); the vault knows nothing of the store.
+ */
+struct vault_key_ref {
+	struct id patient;
+	struct bytes wrapped_key;
+};
+/* One document's key as stored: wrapped by its patient's key, and the size it unlocks. */
+struct vault_doc_ref {
+	struct id document;
+	struct id patient;
+	struct bytes wrapped_key;
+	int64_t size;
+};
+
+/* Seal pt as record `record` of kind for patient k: needs a grant on k's patient for an action
+ * that writes (grant_writes). token: the caller's session token (NULL only in command-line
+ * tools). */
+int vault_record_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+			  enum vault_record kind, const struct id *record, const void *pt, size_t n,
+			  struct buf *out) MUST_CHECK;
+/* Open one record (any grant for k's patient); counted by the breaker like any other opening. */
+int vault_record_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+			  enum vault_record kind, const struct id *record, struct bytes ct,
+			  struct buf *out) MUST_CHECK;
 
 /* Incident notices are sealed with the patient's key (by the command-line tool that makes
  * them) and opened for a grant on that patient. */
-int vault_notice_seal(const struct grant *g, const struct store_patient *p, const struct id *notice,
-		      const void *pt, size_t n, struct buf *out) MUST_CHECK;
-int vault_notice_open(const char *token, const struct grant *g, const struct store_patient *p,
-		      const struct id *notice, struct bytes ct, struct buf *out) MUST_CHECK;
+int vault_notice_seal_ref(const struct grant *g, const struct vault_key_ref *k,
+			  const struct id *notice, const void *pt, size_t n, struct buf *out) MUST_CHECK;
+int vault_notice_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+			  const struct id *notice, struct bytes ct, struct buf *out) MUST_CHECK;
 
 /* Account emails are stored sealed under a key derived from the master key, and found by
  * blind index. Sealing runs in the vault for anyone (a ciphertext of an address one already
@@ -225,17 +242,17 @@ int vault_serve(int ctl_fd, int password_lane_fd);
 /* New patient: make their key, wrap it, and seal their demographics with it. */
 int vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,
 			 struct buf *wrapped_key, struct buf *phi_ct) MUST_CHECK;
-/* Open a patient's demographics (any grant for that patient). token: the caller's session
- * token, or NULL for command-line tools before vault_require_tokens. */
-int vault_patient_open(const char *token, const struct grant *g, const struct store_patient *p,
-		       struct buf *out) MUST_CHECK;
+/* Open a patient's demographics phi (sealed with k's key; any grant for that patient). token:
+ * the caller's session token, or NULL for command-line tools before vault_require_tokens. */
+int vault_patient_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+			   struct bytes phi, struct buf *out) MUST_CHECK;
 
-/* Seal a new document for a patient (needs a document.create grant). Appends the wrapped
+/* Seal a new document for patient k (needs a document.create grant). Appends the wrapped
  * document key, the sealed body and the sealed metadata to the three buffers. */
-int vault_document_seal(const char *token, const struct grant *g, const struct store_patient *p,
-			const struct id *document, const void *body, size_t body_len,
-			const void *meta, size_t meta_len, struct buf *wrapped_key,
-			struct buf *body_ct, struct buf *meta_ct) MUST_CHECK;
+int vault_document_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+			    const struct id *document, const void *body, size_t body_len,
+			    const void *meta, size_t meta_len, struct buf *wrapped_key,
+			    struct buf *body_ct, struct buf *meta_ct) MUST_CHECK;
 /*
  * Document keys in batches. A round trip to the vault process costs two wake-ups, far more
  * than the unwrapping; so the keys one request needs (a search) go in one message, and so do
@@ -259,10 +276,11 @@ struct vault_key_job {
 	struct vault_key_job *next;
 };
 
-/* Describe the key of document d of patient p; VAULT_DENIED (nothing to ask) unless g is a
- * document.read or document.list grant for that patient. The job points into p and d. */
-int vault_key_job_init(struct vault_key_job *job, const char *token, const struct grant *g,
-		       const struct store_patient *p, const struct store_document *d) MUST_CHECK;
+/* Describe the key of document d of patient k; VAULT_DENIED (nothing to ask) unless d belongs to
+ * k's patient and g is a document.read or document.list grant for that patient. The job points
+ * into what k and d point to. */
+int vault_key_job_prepare(struct vault_key_job *job, const char *token, const struct grant *g,
+			  const struct vault_key_ref *k, const struct vault_doc_ref *d) MUST_CHECK;
 /* Answer n jobs, one message per VAULT_BATCH_MAX of them; each job's rc tells its answer. */
 void vault_document_keys(struct vault_key_job *jobs, size_t n);
 /* Hand one job to this process's key lane, which gathers what every thread has submitted

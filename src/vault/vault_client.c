@@ -1,8 +1,9 @@
 /*
- * A worker's side of the vault socket. One request at a time (a mutex; requests are short),
- * and document keys in batches through the key lane below. A lost vault is fatal for the
- * worker: without keys it can serve nothing, and the parent restarts it with a fresh
- * connection.
+ * The remote client (struct vault_client_ops, vault_int.h): a worker's side of the vault
+ * socket. Each operation encodes its request frame, exchanges it (one request at a time on
+ * each connection: a mutex; requests are short) and decodes the answer; document keys go in
+ * batches through the key lane below. A lost vault is fatal for the worker: without keys it
+ * can serve nothing, and the parent restarts it with a fresh connection.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -24,36 +25,52 @@ static int vault_fd = -1, login_fd = -1;
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t login_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void vault_use_remote(int fd, int password_fd)
+void vault_remote_connect(int fd, int password_fd)
 {
 	vault_fd = fd;
 	login_fd = password_fd;
 }
 
-bool vault_remote_connected(void)
+/* One request and its answer. */
+struct exchange {
+	uint8_t req[MSG_MAX], resp[MSG_MAX];
+	struct msg_writer w; /* the request, from begin() */
+	struct msg_reader r; /* the answer's fields after its status, after send_request() */
+	size_t got;          /* bytes of resp used */
+};
+
+static struct msg_writer *begin(struct exchange *x, uint8_t op)
 {
-	return vault_fd >= 0;
+	x->got = 0;
+	msg_begin(&x->w, x->req, sizeof(x->req), op);
+	return &x->w;
 }
 
-/* One exchange. The response frame lands in resp (MSG_MAX bytes; *got_len of them used);
- * returns its status and an open reader positioned after it, or exits when the vault is gone
- * or answers nonsense. */
-static int call_sized(struct msg_writer *w, uint8_t *resp, struct msg_reader *r, size_t *got_len)
+/* Wipe what went each way (passwords, plaintexts, keys). */
+static void end(struct exchange *x)
 {
-	size_t n = msg_finish(w);
+	sodium_memzero(x->req, x->w.len);
+	sodium_memzero(x->resp, x->got);
+}
+
+/* Send the request and read the answer: returns its status, with x->r positioned after it, or
+ * exits when the vault is gone or answers nonsense. */
+static int send_request(struct exchange *x)
+{
+	size_t n = msg_finish(&x->w);
 	if (n == 0)
 		return VAULT_DENIED; /* request too large: refuse, nothing sent */
-	bool slow = w->buf[5] == VOP_LOGIN;
+	bool slow = x->req[5] == VOP_LOGIN;
 	pthread_mutex_t *lock = slow ? &login_lock : &call_lock;
 	int fd = slow ? login_fd : vault_fd;
 	pthread_mutex_lock(lock);
-	ssize_t sent = send(fd, w->buf, n, MSG_NOSIGNAL);
-	ssize_t got = sent == (ssize_t)n ? recv(fd, resp, MSG_MAX, 0) : -1;
+	ssize_t sent = send(fd, x->req, n, MSG_NOSIGNAL);
+	ssize_t got = sent == (ssize_t)n ? recv(fd, x->resp, MSG_MAX, 0) : -1;
 	pthread_mutex_unlock(lock);
 	uint8_t status = 0;
-	if (got <= 0 || msg_open(r, resp, (size_t)got, &status) != 0)
+	if (got <= 0 || msg_open(&x->r, x->resp, (size_t)got, &status) != 0)
 		fatalx("the vault connection was lost (errno %d)", errno);
-	*got_len = (size_t)got;
+	x->got = (size_t)got;
 	switch (status) {
 	case VST_OK:
 		return VAULT_OK;
@@ -66,108 +83,12 @@ static int call_sized(struct msg_writer *w, uint8_t *resp, struct msg_reader *r,
 	}
 }
 
-static int call(struct msg_writer *w, uint8_t *resp, struct msg_reader *r)
-{
-	size_t got;
-	return call_sized(w, resp, r, &got);
-}
-
 static void put_token(struct msg_writer *w, const char *token)
 {
 	msg_put_str(w, token ? token : "");
 }
 
-int vault_remote_login(const char *pw_hash, const char *password, size_t pw_len,
-		       const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
-{
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_LOGIN);
-	msg_put_str(&w, pw_hash);
-	msg_put_bytes(&w, password, pw_len);
-	msg_put_u8(&w, claims ? 1 : 0);
-	if (claims) {
-		msg_put_id(&w, &claims->session);
-		msg_put_id(&w, &claims->account);
-		msg_put_u8(&w, (uint8_t)claims->role);
-		msg_put_u8(&w, claims->has_patient);
-		msg_put_id(&w, &claims->patient);
-		msg_put_u8(&w, claims->has_practice);
-		msg_put_id(&w, &claims->practice);
-		msg_put_u64(&w, (uint64_t)claims->issued);
-	}
-	int rc = call(&w, resp, &r);
-	sodium_memzero(req, w.len);
-	if (rc != VAULT_OK)
-		return -1;
-	msg_get_str(&r, token, SESSION_TOKEN_B64_LEN + 1);
-	if (msg_end(&r) != 0 || strlen(token) != SESSION_TOKEN_B64_LEN)
-		fatalx("the vault sent a malformed token");
-	return 0;
-}
-
-int vault_remote_miss(const char *token)
-{
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_MISS);
-	put_token(&w, token);
-	return call(&w, resp, &r);
-}
-
-int vault_remote_read(const char *token, const struct id *patient, int64_t bytes)
-{
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_READ);
-	put_token(&w, token);
-	msg_put_id(&w, patient);
-	msg_put_u64(&w, (uint64_t)(bytes > 0 ? bytes : 0));
-	return call(&w, resp, &r);
-}
-
-int vault_remote_unlock(const char *token, const struct id *account, int64_t issued,
-			const uint8_t *mac, size_t mac_len)
-{
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_UNLOCK);
-	put_token(&w, token);
-	msg_put_id(&w, account);
-	msg_put_u64(&w, (uint64_t)(issued > 0 ? issued : 0));
-	msg_put_bytes(&w, mac ? (const void *)mac : (const void *)"", mac ? mac_len : 0);
-	int rc = call(&w, resp, &r);
-	if (msg_end(&r) != 0)
-		fatalx("the vault sent a malformed unlock answer");
-	return rc;
-}
-
-int vault_remote_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
-{
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_INDEX);
-	msg_put_str(&w, kind);
-	msg_put_str(&w, value);
-	int rc = call(&w, resp, &r);
-	sodium_memzero(req, w.len);
-	if (rc != VAULT_OK)
-		return -1;
-	const uint8_t *p;
-	size_t n;
-	msg_get_bytes(&r, &p, &n, HASH_BYTES);
-	if (msg_end(&r) != 0 || n != HASH_BYTES)
-		fatalx("the vault sent a malformed index");
-	memcpy(out, p, HASH_BYTES);
-	return 0;
-}
-
-/* Append a byte string field of the response to out. */
+/* Append a byte string field of the answer to out. */
 static int take_bytes(struct msg_reader *r, struct buf *out, size_t max)
 {
 	const uint8_t *p;
@@ -179,151 +100,235 @@ static int take_bytes(struct msg_reader *r, struct buf *out, size_t max)
 	return out->failed ? -1 : 0;
 }
 
-int vault_remote_review_email(const char *token, const struct id *account, const void *ct, size_t n,
-			      struct buf *out)
+/* A byte string field of exactly n bytes, copied to out. */
+static int take_exact(struct msg_reader *r, void *out, size_t n)
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_REVIEW_EMAIL);
-	put_token(&w, token);
-	msg_put_id(&w, account);
-	msg_put_bytes(&w, ct, n);
-	int rc = call(&w, resp, &r);
-	if (rc == VAULT_OK && (take_bytes(&r, out, LIMIT_EMAIL) != 0 || msg_end(&r) != 0))
+	const uint8_t *p;
+	size_t got;
+	msg_get_bytes(r, &p, &got, n);
+	if (r->failed || got != n)
+		return -1;
+	memcpy(out, p, n);
+	return 0;
+}
+
+/* An answer that is one byte string (at most max) appended to out: VAULT_DENIED when it is
+ * malformed. */
+static int answer_bytes(struct exchange *x, int rc, struct buf *out, size_t max)
+{
+	if (rc == VAULT_OK && (take_bytes(&x->r, out, max) != 0 || msg_end(&x->r) != 0))
 		rc = VAULT_DENIED;
-	sodium_memzero(resp, sizeof(resp));
+	end(x);
 	return rc;
 }
 
-int vault_remote_patient_create(const struct id *patient, const void *phi, size_t phi_len,
-				struct buf *wrapped_key, struct buf *phi_ct)
+/* The new token and session id that a successful second factor brings back. */
+static int take_reminted(struct msg_reader *r, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			 struct id *session)
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_PATIENT_CREATE);
-	msg_put_id(&w, patient);
-	msg_put_bytes(&w, phi, phi_len);
-	int rc = call(&w, resp, &r);
-	sodium_memzero(req, w.len);
-	if (rc != VAULT_OK)
-		return rc;
-	if (take_bytes(&r, wrapped_key, 256) != 0 || take_bytes(&r, phi_ct, MSG_MAX) != 0 ||
-	    msg_end(&r) != 0)
-		return VAULT_DENIED;
-	return VAULT_OK;
+	msg_get_str(r, new_token, SESSION_TOKEN_B64_LEN + 1);
+	msg_get_id(r, session);
+	return (r->failed || strlen(new_token) != SESSION_TOKEN_B64_LEN || msg_end(r) != 0) ? -1 : 0;
 }
 
-int vault_remote_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			     enum vault_record kind, const struct id *record, struct bytes ct,
-			     struct buf *out)
+static int remote_login(const char *pw_hash, const char *password, size_t pw_len,
+			const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_LOGIN);
+	msg_put_str(w, pw_hash);
+	msg_put_bytes(w, password, pw_len);
+	msg_put_u8(w, claims ? 1 : 0);
+	if (claims) {
+		msg_put_id(w, &claims->session);
+		msg_put_id(w, &claims->account);
+		msg_put_u8(w, (uint8_t)claims->role);
+		msg_put_u8(w, claims->has_patient);
+		msg_put_id(w, &claims->patient);
+		msg_put_u8(w, claims->has_practice);
+		msg_put_id(w, &claims->practice);
+		msg_put_u64(w, (uint64_t)claims->issued);
+	}
+	int rc = send_request(&x);
+	if (rc == VAULT_OK) {
+		msg_get_str(&x.r, token, SESSION_TOKEN_B64_LEN + 1);
+		if (msg_end(&x.r) != 0 || strlen(token) != SESSION_TOKEN_B64_LEN)
+			fatalx("the vault sent a malformed token");
+	}
+	end(&x);
+	return rc == VAULT_OK ? 0 : -1;
+}
+
+/* The answer to a request that brings back only a status. */
+static int status_only(struct exchange *x)
+{
+	int rc = send_request(x);
+	end(x);
+	return rc;
+}
+
+static int remote_miss(const char *token)
+{
+	struct exchange x;
+	put_token(begin(&x, VOP_MISS), token);
+	return status_only(&x);
+}
+
+static int remote_read(const char *token, const struct id *patient, int64_t bytes)
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_READ);
+	put_token(w, token);
+	msg_put_id(w, patient);
+	msg_put_u64(w, (uint64_t)(bytes > 0 ? bytes : 0));
+	return status_only(&x);
+}
+
+static int remote_unlock(const char *token, const struct id *account, int64_t issued,
+			 const uint8_t *mac, size_t mac_len)
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_UNLOCK);
+	put_token(w, token);
+	msg_put_id(w, account);
+	msg_put_u64(w, (uint64_t)(issued > 0 ? issued : 0));
+	msg_put_bytes(w, mac ? (const void *)mac : (const void *)"", mac ? mac_len : 0);
+	int rc = send_request(&x);
+	if (msg_end(&x.r) != 0)
+		fatalx("the vault sent a malformed unlock answer");
+	end(&x);
+	return rc;
+}
+
+static int remote_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_INDEX);
+	msg_put_str(w, kind);
+	msg_put_str(w, value);
+	int rc = send_request(&x);
+	if (rc == VAULT_OK && (take_exact(&x.r, out, HASH_BYTES) != 0 || msg_end(&x.r) != 0))
+		fatalx("the vault sent a malformed index");
+	end(&x);
+	return rc == VAULT_OK ? 0 : -1;
+}
+
+static int remote_review_email(const char *token, const struct id *account, const void *ct,
+			       size_t n, struct buf *out)
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_REVIEW_EMAIL);
+	put_token(w, token);
+	msg_put_id(w, account);
+	msg_put_bytes(w, ct, n);
+	return answer_bytes(&x, send_request(&x), out, LIMIT_EMAIL);
+}
+
+static int remote_patient_create(const struct id *patient, const void *phi, size_t phi_len,
+				 struct buf *wrapped_key, struct buf *phi_ct)
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_PATIENT_CREATE);
+	msg_put_id(w, patient);
+	msg_put_bytes(w, phi, phi_len);
+	int rc = send_request(&x);
+	if (rc == VAULT_OK &&
+	    (take_bytes(&x.r, wrapped_key, 256) != 0 || take_bytes(&x.r, phi_ct, MSG_MAX) != 0 ||
+	     msg_end(&x.r) != 0))
+		rc = VAULT_DENIED;
+	end(&x);
+	return rc;
+}
+
+/* Whose record and with which key, as the record operations send it. */
+static void put_record(struct msg_writer *w, const char *token, const struct id *patient,
+		       struct bytes wrapped_pk, enum vault_record kind, const struct id *record)
 {
 	static const struct id none;
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_PHI_OPEN);
-	put_token(&w, token);
-	msg_put_id(&w, patient);
-	msg_put_bytes(&w, wrapped_pk.ptr, wrapped_pk.len);
-	msg_put_u8(&w, (uint8_t)kind);
-	msg_put_id(&w, record ? record : &none);
-	msg_put_bytes(&w, ct.ptr, ct.len);
-	int rc = call(&w, resp, &r);
-	if (rc == VAULT_OK && (take_bytes(&r, out, MSG_MAX) != 0 || msg_end(&r) != 0))
-		rc = VAULT_DENIED;
-	sodium_memzero(resp, sizeof(resp));
-	return rc;
+	put_token(w, token);
+	msg_put_id(w, patient);
+	msg_put_bytes(w, wrapped_pk.ptr, wrapped_pk.len);
+	msg_put_u8(w, (uint8_t)kind);
+	msg_put_id(w, record ? record : &none);
 }
 
-int vault_remote_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			     enum vault_record kind, const struct id *record, const void *pt, size_t n,
-			     struct buf *out)
+static int remote_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			      enum vault_record kind, const struct id *record, struct bytes ct,
+			      struct buf *out)
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_RECORD_SEAL);
-	put_token(&w, token);
-	msg_put_id(&w, patient);
-	msg_put_bytes(&w, wrapped_pk.ptr, wrapped_pk.len);
-	msg_put_u8(&w, (uint8_t)kind);
-	msg_put_id(&w, record);
-	msg_put_bytes(&w, pt, n);
-	int rc = call(&w, resp, &r);
-	sodium_memzero(req, w.len);
-	if (rc == VAULT_OK && (take_bytes(&r, out, MSG_MAX) != 0 || msg_end(&r) != 0))
-		rc = VAULT_DENIED;
-	return rc;
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_PHI_OPEN);
+	put_record(w, token, patient, wrapped_pk, kind, record);
+	msg_put_bytes(w, ct.ptr, ct.len);
+	return answer_bytes(&x, send_request(&x), out, MSG_MAX);
+}
+
+static int remote_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			      enum vault_record kind, const struct id *record, const void *pt,
+			      size_t n, struct buf *out)
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_RECORD_SEAL);
+	put_record(w, token, patient, wrapped_pk, kind, record);
+	msg_put_bytes(w, pt, n);
+	return answer_bytes(&x, send_request(&x), out, MSG_MAX);
 }
 
 static int take_key(struct msg_reader *r, struct key *key)
 {
-	const uint8_t *p;
-	size_t n;
-	msg_get_bytes(r, &p, &n, KEY_BYTES);
-	if (r->failed || n != KEY_BYTES)
-		return -1;
-	memcpy(key->b, p, KEY_BYTES);
-	return 0;
+	return take_exact(r, key->b, KEY_BYTES);
 }
 
-int vault_remote_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			     const struct id *document, struct key *dk, struct buf *wrapped_dk)
+static int remote_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			      const struct id *document, struct key *dk, struct buf *wrapped_dk)
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_DOC_NEW_KEY);
-	put_token(&w, token);
-	msg_put_id(&w, patient);
-	msg_put_bytes(&w, wrapped_pk.ptr, wrapped_pk.len);
-	msg_put_id(&w, document);
-	int rc = call(&w, resp, &r);
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_DOC_NEW_KEY);
+	put_token(w, token);
+	msg_put_id(w, patient);
+	msg_put_bytes(w, wrapped_pk.ptr, wrapped_pk.len);
+	msg_put_id(w, document);
+	int rc = send_request(&x);
 	if (rc == VAULT_OK &&
-	    (take_key(&r, dk) != 0 || take_bytes(&r, wrapped_dk, 256) != 0 || msg_end(&r) != 0))
+	    (take_key(&x.r, dk) != 0 || take_bytes(&x.r, wrapped_dk, 256) != 0 || msg_end(&x.r) != 0))
 		rc = VAULT_DENIED;
-	sodium_memzero(resp, sizeof(resp));
+	end(&x);
 	if (rc != VAULT_OK)
 		key_wipe(dk);
 	return rc;
 }
 
-void vault_remote_doc_keys(struct vault_key_job *const *jobs, size_t n)
+static void remote_doc_keys(struct vault_key_job *const *jobs, size_t n)
 {
-	static _Thread_local uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
+	static _Thread_local struct exchange x;
 	for (size_t i = 0; i < n; i++) {
 		jobs[i]->rc = VAULT_DENIED;
 		key_wipe(&jobs[i]->key);
 	}
 	if (n == 0 || n > VAULT_BATCH_MAX)
 		return;
-	msg_begin(&w, req, sizeof(req), VOP_DOC_KEYS);
-	msg_put_u8(&w, (uint8_t)n);
+	struct msg_writer *w = begin(&x, VOP_DOC_KEYS);
+	msg_put_u8(w, (uint8_t)n);
 	for (size_t i = 0; i < n; i++) {
-		put_token(&w, jobs[i]->token);
-		msg_put_id(&w, &jobs[i]->patient);
-		msg_put_bytes(&w, jobs[i]->wrapped_pk.ptr, jobs[i]->wrapped_pk.len);
-		msg_put_id(&w, &jobs[i]->document);
-		msg_put_bytes(&w, jobs[i]->wrapped_dk.ptr, jobs[i]->wrapped_dk.len);
-		msg_put_u64(&w, (uint64_t)jobs[i]->size);
+		put_token(w, jobs[i]->token);
+		msg_put_id(w, &jobs[i]->patient);
+		msg_put_bytes(w, jobs[i]->wrapped_pk.ptr, jobs[i]->wrapped_pk.len);
+		msg_put_id(w, &jobs[i]->document);
+		msg_put_bytes(w, jobs[i]->wrapped_dk.ptr, jobs[i]->wrapped_dk.len);
+		msg_put_u64(w, (uint64_t)jobs[i]->size);
 	}
-	size_t got = 0;
-	if (call_sized(&w, resp, &r, &got) == VAULT_OK) {
-		for (size_t i = 0; i < n && !r.failed; i++) {
-			uint8_t st = msg_get_u8(&r);
-			if (st == VST_OK && take_key(&r, &jobs[i]->key) == 0)
+	if (send_request(&x) == VAULT_OK) {
+		for (size_t i = 0; i < n && !x.r.failed; i++) {
+			uint8_t st = msg_get_u8(&x.r);
+			if (st == VST_OK && take_key(&x.r, &jobs[i]->key) == 0)
 				jobs[i]->rc = VAULT_OK;
 			else if (st == VST_TRIPPED)
 				jobs[i]->rc = VAULT_TRIPPED;
 		}
-		if (msg_end(&r) != 0)
+		if (msg_end(&x.r) != 0)
 			fatalx("the vault sent a malformed batch of keys");
 	}
-	sodium_memzero(resp, got);
+	sodium_memzero(x.resp, x.got);
 }
 
 /*
@@ -355,7 +360,7 @@ static void *key_lane(void *arg)
 		if (lane_head == NULL)
 			lane_tail = NULL;
 		pthread_mutex_unlock(&lane_lock);
-		vault_remote_doc_keys(taken, n);
+		remote_doc_keys(taken, n);
 		for (size_t i = 0; i < n; i++)
 			taken[i]->done(taken[i], taken[i]->ctx);
 		pthread_mutex_lock(&lane_lock);
@@ -368,7 +373,7 @@ static void *key_lane(void *arg)
 }
 
 /* Queue a job for the lane; false when there is no lane (and none can be started). */
-bool vault_remote_submit(struct vault_key_job *job)
+static bool remote_submit(struct vault_key_job *job)
 {
 	pthread_mutex_lock(&lane_lock);
 	if (!lane_started) {
@@ -409,231 +414,164 @@ void vault_key_lane_drain(int timeout_ms)
 	pthread_mutex_unlock(&lane_lock);
 }
 
-int vault_remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
-			  struct buf *sealed)
+static int remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+			   struct buf *sealed)
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_TOTP_NEW);
-	put_token(&w, token);
-	int rc = call(&w, resp, &r);
+	struct exchange x;
+	put_token(begin(&x, VOP_TOTP_NEW), token);
+	int rc = send_request(&x);
 	if (rc == VAULT_OK) {
-		msg_get_str(&r, secret_b32, TOTP_SECRET_B32_LEN + 1);
-		if (take_bytes(&r, sealed, 256) != 0 || msg_end(&r) != 0)
+		msg_get_str(&x.r, secret_b32, TOTP_SECRET_B32_LEN + 1);
+		if (take_bytes(&x.r, sealed, 256) != 0 || msg_end(&x.r) != 0)
 			rc = VAULT_DENIED;
 	}
-	sodium_memzero(resp, sizeof(resp));
+	end(&x);
 	return rc;
 }
 
-/* The new token and session id that a successful second factor brings back. */
-static int take_reminted(struct msg_reader *r, char new_token[SESSION_TOKEN_B64_LEN + 1],
-			 struct id *session)
+static int remote_totp_verify(const char *token, struct bytes sealed, const char *code,
+			      int64_t last_step, int64_t *step,
+			      char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
-	msg_get_str(r, new_token, SESSION_TOKEN_B64_LEN + 1);
-	msg_get_id(r, session);
-	return (r->failed || strlen(new_token) != SESSION_TOKEN_B64_LEN) ? -1 : 0;
-}
-
-int vault_remote_totp_verify(const char *token, struct bytes sealed, const char *code,
-			     int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
-			     struct id *session)
-{
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_TOTP_VERIFY);
-	put_token(&w, token);
-	msg_put_bytes(&w, sealed.ptr, sealed.len);
-	msg_put_str(&w, code);
-	msg_put_u64(&w, (uint64_t)last_step);
-	int rc = call(&w, resp, &r);
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_TOTP_VERIFY);
+	put_token(w, token);
+	msg_put_bytes(w, sealed.ptr, sealed.len);
+	msg_put_str(w, code);
+	msg_put_u64(w, (uint64_t)last_step);
+	int rc = send_request(&x);
 	if (rc == VAULT_OK) {
-		*step = (int64_t)msg_get_u64(&r);
-		if (take_reminted(&r, new_token, session) != 0 || msg_end(&r) != 0)
+		*step = (int64_t)msg_get_u64(&x.r);
+		if (take_reminted(&x.r, new_token, session) != 0)
 			rc = VAULT_DENIED;
 	}
-	sodium_memzero(resp, sizeof(resp));
+	end(&x);
 	return rc;
 }
 
-int vault_remote_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
-			   struct id *session)
+static int remote_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			    struct id *session)
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_APP_TOKEN);
-	put_token(&w, token);
-	int rc = call(&w, resp, &r);
-	if (rc == VAULT_OK && (take_reminted(&r, new_token, session) != 0 || msg_end(&r) != 0))
+	struct exchange x;
+	put_token(begin(&x, VOP_APP_TOKEN), token);
+	int rc = send_request(&x);
+	if (rc == VAULT_OK && take_reminted(&x.r, new_token, session) != 0)
 		rc = VAULT_DENIED;
-	sodium_memzero(resp, sizeof(resp));
+	end(&x);
 	return rc;
 }
 
-int vault_remote_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
-			      uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
+static int remote_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+			       uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_RECOVERY_NEW);
-	put_token(&w, token);
-	int rc = call(&w, resp, &r);
+	struct exchange x;
+	put_token(begin(&x, VOP_RECOVERY_NEW), token);
+	int rc = send_request(&x);
 	for (int i = 0; rc == VAULT_OK && i < RECOVERY_CODES; i++) {
-		const uint8_t *p;
-		size_t n;
-		msg_get_str(&r, codes[i], RECOVERY_CODE_LEN + 1);
-		msg_get_bytes(&r, &p, &n, HASH_BYTES);
-		if (r.failed || n != HASH_BYTES)
+		msg_get_str(&x.r, codes[i], RECOVERY_CODE_LEN + 1);
+		if (take_exact(&x.r, hashes[i], HASH_BYTES) != 0)
 			rc = VAULT_DENIED;
-		else
-			memcpy(hashes[i], p, HASH_BYTES);
 	}
-	if (rc == VAULT_OK && msg_end(&r) != 0)
+	if (rc == VAULT_OK && msg_end(&x.r) != 0)
 		rc = VAULT_DENIED;
-	sodium_memzero(resp, sizeof(resp));
+	end(&x);
 	return rc;
 }
 
-int vault_remote_recovery_verify(const char *token, const char *code,
-				 const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
-				 char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+static int remote_recovery_verify(const char *token, const char *code,
+				  const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
+				  char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_RECOVERY_VERIFY);
-	put_token(&w, token);
-	msg_put_str(&w, code);
-	msg_put_u8(&w, (uint8_t)n);
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_RECOVERY_VERIFY);
+	put_token(w, token);
+	msg_put_str(w, code);
+	msg_put_u8(w, (uint8_t)n);
 	for (size_t i = 0; i < n; i++)
-		msg_put_bytes(&w, hashes[i], HASH_BYTES);
-	int rc = call(&w, resp, &r);
-	sodium_memzero(req, w.len);
+		msg_put_bytes(w, hashes[i], HASH_BYTES);
+	int rc = send_request(&x);
 	if (rc == VAULT_OK) {
-		*index = msg_get_u8(&r);
-		if (take_reminted(&r, new_token, session) != 0 || msg_end(&r) != 0 || *index >= n)
+		*index = msg_get_u8(&x.r);
+		if (take_reminted(&x.r, new_token, session) != 0 || *index >= n)
 			rc = VAULT_DENIED;
 	}
-	sodium_memzero(resp, sizeof(resp));
+	end(&x);
 	return rc;
 }
 
-int vault_remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
-				 uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES])
+static int remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+				  uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES])
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_CHECKPOINT_SIGN);
-	msg_put_u64(&w, (uint64_t)seq);
-	msg_put_u64(&w, (uint64_t)ts_ms);
-	msg_put_bytes(&w, head, HASH_BYTES);
-	if (call(&w, resp, &r) != VAULT_OK)
-		return -1;
-	const uint8_t *p, *q;
-	size_t pn, qn;
-	msg_get_bytes(&r, &p, &pn, SIGNATURE_BYTES);
-	msg_get_bytes(&r, &q, &qn, KEY_ID_BYTES);
-	if (msg_end(&r) != 0 || pn != SIGNATURE_BYTES || qn != KEY_ID_BYTES)
-		return -1;
-	memcpy(sig, p, SIGNATURE_BYTES);
-	memcpy(key_id, q, KEY_ID_BYTES);
-	return 0;
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_CHECKPOINT_SIGN);
+	msg_put_u64(w, (uint64_t)seq);
+	msg_put_u64(w, (uint64_t)ts_ms);
+	msg_put_bytes(w, head, HASH_BYTES);
+	int rc = send_request(&x) == VAULT_OK && take_exact(&x.r, sig, SIGNATURE_BYTES) == 0 &&
+			 take_exact(&x.r, key_id, KEY_ID_BYTES) == 0 && msg_end(&x.r) == 0
+		 ? 0
+		 : -1;
+	end(&x);
+	return rc;
 }
 
-int vault_remote_email(const struct id *account, const char *email, const void *ct, size_t n,
-		       struct buf *out)
+static int remote_email(const struct id *account, const char *email, const void *ct, size_t n,
+			struct buf *out)
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), email ? VOP_EMAIL_SEAL : VOP_EMAIL_OPEN);
-	msg_put_id(&w, account);
+	struct exchange x;
+	struct msg_writer *w = begin(&x, email ? VOP_EMAIL_SEAL : VOP_EMAIL_OPEN);
+	msg_put_id(w, account);
 	if (email)
-		msg_put_str(&w, email);
+		msg_put_str(w, email);
 	else
-		msg_put_bytes(&w, ct, n);
-	int rc = call(&w, resp, &r);
-	sodium_memzero(req, w.len);
-	if (rc == VAULT_OK && (take_bytes(&r, out, 2048) != 0 || msg_end(&r) != 0))
-		rc = VAULT_DENIED;
-	sodium_memzero(resp, sizeof(resp));
-	return rc;
+		msg_put_bytes(w, ct, n);
+	return answer_bytes(&x, send_request(&x), out, 2048);
 }
 
-int vault_remote_outbox(const struct id *outbox, const struct id *account, const char *body,
-			const void *ct, size_t n, struct buf *out)
+static int remote_outbox(const struct id *outbox, const struct id *account, const char *body,
+			 const void *ct, size_t n, struct buf *out)
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), body ? VOP_OUTBOX_SEAL : VOP_OUTBOX_OPEN);
-	msg_put_id(&w, outbox);
-	msg_put_id(&w, account);
+	struct exchange x;
+	struct msg_writer *w = begin(&x, body ? VOP_OUTBOX_SEAL : VOP_OUTBOX_OPEN);
+	msg_put_id(w, outbox);
+	msg_put_id(w, account);
 	if (body)
-		msg_put_bytes(&w, body, strlen(body));
+		msg_put_bytes(w, body, strlen(body));
 	else
-		msg_put_bytes(&w, ct, n);
-	int rc = call(&w, resp, &r);
-	sodium_memzero(req, w.len);
+		msg_put_bytes(w, ct, n);
+	return answer_bytes(&x, send_request(&x), out, LIMIT_MAIL_BODY + 1024);
+}
+
+static int remote_passkey_challenge(const char *token, int purpose,
+				    uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_PASSKEY_CHALLENGE);
+	put_token(w, token);
+	msg_put_u8(w, (uint8_t)purpose);
+	int rc = send_request(&x);
 	if (rc == VAULT_OK &&
-	    (take_bytes(&r, out, LIMIT_MAIL_BODY + 1024) != 0 || msg_end(&r) != 0))
+	    (take_exact(&x.r, challenge, WEBAUTHN_CHALLENGE_BYTES) != 0 || msg_end(&x.r) != 0))
 		rc = VAULT_DENIED;
-	sodium_memzero(resp, sizeof(resp));
+	end(&x);
 	return rc;
 }
 
-int vault_remote_passkey_challenge(const char *token, int purpose,
-				   uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
+/* A registered credential and its MAC, as VOP_PASSKEY_REGISTER answers them. */
+static int take_credential(struct msg_reader *r, struct webauthn_credential *cred,
+			   uint8_t mac[PASSKEY_MAC_BYTES])
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_PASSKEY_CHALLENGE);
-	put_token(&w, token);
-	msg_put_u8(&w, (uint8_t)purpose);
-	int rc = call(&w, resp, &r);
-	if (rc == VAULT_OK) {
-		const uint8_t *p;
-		size_t n;
-		msg_get_bytes(&r, &p, &n, WEBAUTHN_CHALLENGE_BYTES);
-		if (msg_end(&r) != 0 || n != WEBAUTHN_CHALLENGE_BYTES)
-			return VAULT_DENIED;
-		memcpy(challenge, p, n);
-	}
-	return rc;
-}
-
-int vault_remote_passkey_register(const char *token, const uint8_t *client_data,
-				  size_t client_data_len, const uint8_t *attestation,
-				  size_t attestation_len, struct webauthn_credential *cred,
-				  uint8_t mac[PASSKEY_MAC_BYTES])
-{
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_PASSKEY_REGISTER);
-	put_token(&w, token);
-	msg_put_bytes(&w, client_data, client_data_len);
-	msg_put_bytes(&w, attestation, attestation_len);
-	int rc = call(&w, resp, &r);
-	if (rc != VAULT_OK)
-		return rc;
-	const uint8_t *id, *pub, *m;
-	size_t idn, pubn, mn;
+	const uint8_t *id, *pub;
+	size_t idn, pubn;
 	memset(cred, 0, sizeof(*cred));
-	msg_get_bytes(&r, &id, &idn, WEBAUTHN_CRED_ID_MAX);
-	uint8_t alg = msg_get_u8(&r);
-	msg_get_bytes(&r, &pub, &pubn, WEBAUTHN_PUBKEY_MAX);
-	uint64_t count = msg_get_u64(&r);
-	uint8_t uv = msg_get_u8(&r);
-	msg_get_bytes(&r, &m, &mn, PASSKEY_MAC_BYTES);
-	if (msg_end(&r) != 0 || mn != PASSKEY_MAC_BYTES || count > UINT32_MAX || (alg != 7 && alg != 8))
-		return VAULT_DENIED;
+	msg_get_bytes(r, &id, &idn, WEBAUTHN_CRED_ID_MAX);
+	uint8_t alg = msg_get_u8(r);
+	msg_get_bytes(r, &pub, &pubn, WEBAUTHN_PUBKEY_MAX);
+	uint64_t count = msg_get_u64(r);
+	uint8_t uv = msg_get_u8(r);
+	if (take_exact(r, mac, PASSKEY_MAC_BYTES) != 0 || msg_end(r) != 0 || count > UINT32_MAX ||
+	    (alg != 7 && alg != 8))
+		return -1;
 	memcpy(cred->id, id, idn);
 	cred->id_len = idn;
 	cred->key.alg = -(int)alg;
@@ -641,37 +579,79 @@ int vault_remote_passkey_register(const char *token, const uint8_t *client_data,
 	cred->key.pub_len = pubn;
 	cred->sign_count = (uint32_t)count;
 	cred->user_verified = uv != 0;
-	memcpy(mac, m, PASSKEY_MAC_BYTES);
-	return VAULT_OK;
+	return 0;
 }
 
-int vault_remote_passkey_verify(const char *token, const struct webauthn_credential *cred,
-				const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
-				size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
-				const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
-				char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+static int remote_passkey_register(const char *token, const uint8_t *client_data,
+				   size_t client_data_len, const uint8_t *attestation,
+				   size_t attestation_len, struct webauthn_credential *cred,
+				   uint8_t mac[PASSKEY_MAC_BYTES])
 {
-	uint8_t req[MSG_MAX], resp[MSG_MAX];
-	struct msg_writer w;
-	struct msg_reader r;
-	msg_begin(&w, req, sizeof(req), VOP_PASSKEY_VERIFY);
-	put_token(&w, token);
-	msg_put_bytes(&w, cred->id, cred->id_len);
-	msg_put_u8(&w, (uint8_t)-cred->key.alg);
-	msg_put_bytes(&w, cred->key.pub, cred->key.pub_len);
-	msg_put_u64(&w, cred->sign_count);
-	msg_put_bytes(&w, mac, PASSKEY_MAC_BYTES);
-	msg_put_bytes(&w, client_data, client_data_len);
-	msg_put_bytes(&w, auth_data, auth_data_len);
-	msg_put_bytes(&w, sig, sig_len);
-	int rc = call(&w, resp, &r);
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_PASSKEY_REGISTER);
+	put_token(w, token);
+	msg_put_bytes(w, client_data, client_data_len);
+	msg_put_bytes(w, attestation, attestation_len);
+	int rc = send_request(&x);
+	if (rc == VAULT_OK && take_credential(&x.r, cred, mac) != 0)
+		rc = VAULT_DENIED;
+	end(&x);
+	return rc;
+}
+
+static int remote_passkey_verify(const char *token, const struct webauthn_credential *cred,
+				 const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
+				 size_t client_data_len, const uint8_t *auth_data,
+				 size_t auth_data_len, const uint8_t *sig, size_t sig_len,
+				 uint32_t *sign_count, char new_token[SESSION_TOKEN_B64_LEN + 1],
+				 struct id *session)
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_PASSKEY_VERIFY);
+	put_token(w, token);
+	msg_put_bytes(w, cred->id, cred->id_len);
+	msg_put_u8(w, (uint8_t)-cred->key.alg);
+	msg_put_bytes(w, cred->key.pub, cred->key.pub_len);
+	msg_put_u64(w, cred->sign_count);
+	msg_put_bytes(w, mac, PASSKEY_MAC_BYTES);
+	msg_put_bytes(w, client_data, client_data_len);
+	msg_put_bytes(w, auth_data, auth_data_len);
+	msg_put_bytes(w, sig, sig_len);
+	int rc = send_request(&x);
 	if (rc == VAULT_OK) {
-		uint64_t count = msg_get_u64(&r);
-		if (take_reminted(&r, new_token, session) != 0 || msg_end(&r) != 0 || count > UINT32_MAX)
+		uint64_t count = msg_get_u64(&x.r);
+		if (take_reminted(&x.r, new_token, session) != 0 || count > UINT32_MAX)
 			rc = VAULT_DENIED;
 		else
 			*sign_count = (uint32_t)count;
 	}
-	sodium_memzero(resp, sizeof(resp));
+	end(&x);
 	return rc;
 }
+
+const struct vault_client_ops vault_remote_client = {
+	.holds_keys = false,
+	.login = remote_login,
+	.app_token = remote_app_token,
+	.miss = remote_miss,
+	.read = remote_read,
+	.unlock = remote_unlock,
+	.review_email = remote_review_email,
+	.index = remote_index,
+	.patient_create = remote_patient_create,
+	.record_open = remote_record_open,
+	.record_seal = remote_record_seal,
+	.doc_new_key = remote_doc_new_key,
+	.doc_keys = remote_doc_keys,
+	.submit = remote_submit,
+	.email = remote_email,
+	.outbox = remote_outbox,
+	.totp_new = remote_totp_new,
+	.totp_verify = remote_totp_verify,
+	.recovery_new = remote_recovery_new,
+	.recovery_verify = remote_recovery_verify,
+	.checkpoint_sign = remote_checkpoint_sign,
+	.passkey_challenge = remote_passkey_challenge,
+	.passkey_register = remote_passkey_register,
+	.passkey_verify = remote_passkey_verify,
+};

@@ -3,8 +3,7 @@
 #ifndef MEDKEEP_VAULT_INT_H
 #define MEDKEEP_VAULT_INT_H
 #include "crypto/crypto.h"
-
-#include "store/store.h"
+#include "util/buf.h"
 #include "vault/vault.h"
 
 /* The loaded master key (read-only guarded memory); aborts when none is loaded. */
@@ -58,8 +57,6 @@ int vault_local_recovery_verify(const char *token, const char *code,
  * was just checked). */
 int vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
 			  struct id *session);
-int vault_remote_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
-			   struct id *session);
 int vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
 		 struct id *session);
 
@@ -74,59 +71,8 @@ int vault_local_passkey_verify(const char *token, const struct webauthn_credenti
 			       size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
 			       const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
 			       char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
-int vault_remote_passkey_challenge(const char *token, int purpose,
-				   uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES]);
-int vault_remote_passkey_register(const char *token, const uint8_t *client_data,
-				  size_t client_data_len, const uint8_t *attestation,
-				  size_t attestation_len, struct webauthn_credential *cred,
-				  uint8_t mac[PASSKEY_MAC_BYTES]);
-int vault_remote_passkey_verify(const char *token, const struct webauthn_credential *cred,
-				const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
-				size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
-				const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
-				char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
-
-/* The same operations over the socket to the vault process (vault_client.c). */
-int vault_remote_email(const struct id *account, const char *email, const void *ct, size_t n,
-		       struct buf *out);
-int vault_remote_outbox(const struct id *outbox, const struct id *account, const char *body,
-			const void *ct, size_t n, struct buf *out);
-bool vault_remote_connected(void);
-int vault_remote_login(const char *pw_hash, const char *password, size_t pw_len,
-		       const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
-int vault_remote_miss(const char *token);
-int vault_remote_read(const char *token, const struct id *patient, int64_t bytes);
-int vault_remote_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
-int vault_remote_patient_create(const struct id *patient, const void *phi, size_t phi_len,
-				struct buf *wrapped_key, struct buf *phi_ct);
-int vault_remote_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			     enum vault_record kind, const struct id *record, struct bytes ct,
-			     struct buf *out);
-int vault_remote_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			     enum vault_record kind, const struct id *record, const void *pt, size_t n,
-			     struct buf *out);
-int vault_remote_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			     const struct id *document, struct key *dk, struct buf *wrapped_dk);
-/* At most VAULT_BATCH_MAX jobs in one message. */
-void vault_remote_doc_keys(struct vault_key_job *const *jobs, size_t n);
-/* Queue a job for this process's key lane; false when no lane can be started. */
-bool vault_remote_submit(struct vault_key_job *job);
-
-int vault_remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
-			  struct buf *sealed);
-int vault_remote_totp_verify(const char *token, struct bytes sealed, const char *code,
-			     int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
-			     struct id *session);
-int vault_remote_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
-			      uint8_t hashes[RECOVERY_CODES][HASH_BYTES]);
-int vault_remote_recovery_verify(const char *token, const char *code,
-				 const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
-				 char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
-
 int vault_local_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
 				uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]);
-int vault_remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
-				 uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]);
 /* A subkey of the stable index key (not changed by master key rotation). */
 void vault_stable_subkey(uint64_t id, const char context[8], struct key *out);
 
@@ -139,10 +85,6 @@ int vault_local_unlock_ticket(const struct id *account, int64_t issued,
 			      uint8_t mac[UNLOCK_TICKET_MAC_BYTES]);
 int vault_local_review_email(const char *token, const struct id *account, const void *ct, size_t n,
 			     struct buf *out);
-int vault_remote_review_email(const char *token, const struct id *account, const void *ct, size_t n,
-			      struct buf *out);
-int vault_remote_unlock(const char *token, const struct id *account, int64_t issued,
-			const uint8_t *mac, size_t mac_len);
 
 /* Operation codes and statuses of the worker <-> vault protocol (frames: src/proc/msg.h). */
 enum vault_op {
@@ -174,12 +116,84 @@ enum vault_op {
 enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2, VST_APP_STOPPED = 3 };
 
 /* Answer one request frame into out (MSG_MAX bytes): 0 with *out_len set, or -1 when the
- * frame is malformed (then nothing is answered). Pure apart from the key operations; fuzzed. */
+ * frame is malformed or its operation unknown (then nothing is answered). Whatever the lane:
+ * command-line tools and the fuzzer. Pure apart from the key operations; fuzzed (vault_ops.c,
+ * one handler per operation). */
 int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len);
-/* Which requests a connection may make: quick key operations, or password checks only. */
+/* Which requests a connection may make: quick key operations (workers), password checks only
+ * (workers' second connection), or opening addresses and mail bodies only (the outbox
+ * sender). vault_handle_lane refuses (-1) an operation the lane may not ask for. */
 enum vault_lane { LANE_KEYS, LANE_PASSWORDS, LANE_MAIL };
 int vault_handle_lane(enum vault_lane lane, const uint8_t *frame, size_t n, uint8_t *out,
 		      size_t *out_len);
+
+/*
+ * The client: how this process reaches the key operations, chosen once at start-up. The local
+ * client (vault_api.c) runs them here, where the master key is loaded (command-line tools,
+ * tests); the remote one (vault_client.c) encodes each as a frame, sends it to the vault
+ * process and decodes the answer (workers of `serve`, the outbox sender). vault_api.c checks
+ * grants and then calls the chosen client; nothing else asks which one it is.
+ */
+struct vault_client_ops {
+	bool holds_keys; /* the local client: the master key is in this process */
+	int (*login)(const char *pw_hash, const char *password, size_t pw_len,
+		     const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
+	int (*app_token)(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			 struct id *session);
+	int (*miss)(const char *token);
+	int (*read)(const char *token, const struct id *patient, int64_t bytes);
+	int (*unlock)(const char *token, const struct id *account, int64_t issued, const uint8_t *mac,
+		      size_t mac_len);
+	int (*review_email)(const char *token, const struct id *account, const void *ct, size_t n,
+			    struct buf *out);
+	int (*index)(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
+	int (*patient_create)(const struct id *patient, const void *phi, size_t phi_len,
+			      struct buf *wrapped_key, struct buf *phi_ct);
+	int (*record_open)(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			   enum vault_record kind, const struct id *record, struct bytes ct,
+			   struct buf *out);
+	int (*record_seal)(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			   enum vault_record kind, const struct id *record, const void *pt, size_t n,
+			   struct buf *out);
+	int (*doc_new_key)(const char *token, const struct id *patient, struct bytes wrapped_pk,
+			   const struct id *document, struct key *dk, struct buf *wrapped_dk);
+	/* Answer up to VAULT_BATCH_MAX jobs (each job's rc and key). */
+	void (*doc_keys)(struct vault_key_job *const *jobs, size_t n);
+	/* Answer job now or later, then call job->done; false when it cannot be taken. */
+	bool (*submit)(struct vault_key_job *job);
+	int (*email)(const struct id *account, const char *email, const void *ct, size_t n,
+		     struct buf *out);
+	int (*outbox)(const struct id *outbox, const struct id *account, const char *body,
+		      const void *ct, size_t n, struct buf *out);
+	int (*totp_new)(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+			struct buf *sealed);
+	int (*totp_verify)(const char *token, struct bytes sealed, const char *code,
+			   int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			   struct id *session);
+	int (*recovery_new)(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+			    uint8_t hashes[RECOVERY_CODES][HASH_BYTES]);
+	int (*recovery_verify)(const char *token, const char *code,
+			       const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
+			       char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
+	int (*checkpoint_sign)(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+			       uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]);
+	int (*passkey_challenge)(const char *token, int purpose,
+				 uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES]);
+	int (*passkey_register)(const char *token, const uint8_t *client_data,
+				size_t client_data_len, const uint8_t *attestation,
+				size_t attestation_len, struct webauthn_credential *cred,
+				uint8_t mac[PASSKEY_MAC_BYTES]);
+	int (*passkey_verify)(const char *token, const struct webauthn_credential *cred,
+			      const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
+			      size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
+			      const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
+			      char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
+};
+/* The client this process uses (vault_api.c): the local one until vault_use_remote. */
+extern const struct vault_client_ops *vault_client;
+/* The remote client (vault_client.c), and the sockets it uses. */
+extern const struct vault_client_ops vault_remote_client;
+void vault_remote_connect(int fd, int password_fd);
 
 /* --- vault_keys.c: hooks vault.c calls for patient keys and the blind index --- */
 

@@ -138,24 +138,20 @@ int vault_local_passkey_verify(const char *token, const struct webauthn_credenti
 	return vault_remint(&c, new_token, session);
 }
 
-/* --- the interface (vault.h): over the socket in `serve`, here in command-line tools --- */
+/* --- the interface (vault.h): through this process's client (vault_int.h) --- */
 
 int vault_passkey_challenge(const char *token, enum passkey_purpose purpose,
 			    uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
 {
-	return vault_remote_connected() ? vault_remote_passkey_challenge(token, (int)purpose, challenge)
-					: vault_local_passkey_challenge(token, (int)purpose, challenge);
+	return vault_client->passkey_challenge(token, (int)purpose, challenge);
 }
 
 int vault_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
 			   const uint8_t *attestation, size_t attestation_len,
 			   struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES])
 {
-	return vault_remote_connected()
-		       ? vault_remote_passkey_register(token, client_data, client_data_len, attestation,
-						       attestation_len, cred, mac)
-		       : vault_local_passkey_register(token, client_data, client_data_len, attestation,
-						      attestation_len, cred, mac);
+	return vault_client->passkey_register(token, client_data, client_data_len, attestation,
+					      attestation_len, cred, mac);
 }
 
 int vault_passkey_verify(const char *token, const struct webauthn_credential *cred,
@@ -164,11 +160,6 @@ int vault_passkey_verify(const char *token, const struct webauthn_credential *cr
 			 const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
 			 char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
-	return vault_remote_connected()
-		       ? vault_remote_passkey_verify(token, cred, mac, client_data, client_data_len,
-						     auth_data, auth_data_len, sig, sig_len, sign_count,
-						     new_token, session)
-		       : vault_local_passkey_verify(token, cred, mac, client_data, client_data_len,
-						    auth_data, auth_data_len, sig, sig_len, sign_count,
-						    new_token, session);
+	return vault_client->passkey_verify(token, cred, mac, client_data, client_data_len, auth_data,
+					    auth_data_len, sig, sig_len, sign_count, new_token, session);
 }

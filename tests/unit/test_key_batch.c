@@ -9,6 +9,7 @@
 #include "test.h"
 #include "vault/vault.h"
 #include "vault/vault_int.h"
+#include "domain/vault_rows.h" /* vault_key_job_init from store rows */
 
 struct job {
 	struct id patient, doc;
