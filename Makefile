@@ -54,11 +54,11 @@ build/gen/passkey_js.c: static/passkey.js build/tools/embed
 	@mkdir -p $(@D)
 	build/tools/embed $< web_passkey_js > $@
 
-build/rel/%.o: %.c | $(GEN)
+build/rel/%.o: %.c build/rel/%.d | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(HARDEN) -c -o $@ $<
 
-build/asan/%.o: %.c | $(GEN)
+build/asan/%.o: %.c build/asan/%.d | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(SAN) -c -o $@ $<
 
@@ -77,7 +77,7 @@ build/asan/medkeep: $(SRCS:%.c=build/asan/%.o) $(call GEN_OBJS,build/asan)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 # The fault-injection variant, for tests only (MEDKEEP_FAULT=...); never installed or shipped.
-build/chaos/%.o: %.c | $(GEN)
+build/chaos/%.o: %.c build/chaos/%.d | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(BASE) $(HARDEN) -DMEDKEEP_CHAOS -c -o $@ $<
 
@@ -90,7 +90,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 build/asan/unit-tests: $(LIB_SRCS:%.c=build/asan/%.o) $(call GEN_OBJS,build/asan) $(UNIT_SRCS:%.c=build/asan/%.o)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
-build/asan/tests/unit/%.o: tests/unit/%.c | $(GEN)
+build/asan/tests/unit/%.o: tests/unit/%.c build/asan/tests/unit/%.d | $(GEN)
 	@mkdir -p $(@D)
 	$(CC) $(BASE) -Itests/unit $(SAN) -c -o $@ $<
 
@@ -129,5 +129,9 @@ bench: bootstrap
 clean:
 	rm -rf build
 
-# Header dependencies written by -MMD -MP (none before the first build).
--include $(shell find build -name '*.d' 2>/dev/null)
+# Header dependencies written by -MMD -MP (none before the first build). Every object also
+# depends on its .d: when that is missing (an object built before -MMD, or a deleted .d), the
+# empty rule below "remakes" it, so the object is rebuilt instead of trusted without its headers.
+DEPFILES := $(foreach v,rel asan chaos,$(SRCS:%.c=build/$(v)/%.d)) $(UNIT_SRCS:%.c=build/asan/%.d)
+$(DEPFILES):
+-include $(wildcard $(DEPFILES))
