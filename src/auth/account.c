@@ -6,7 +6,6 @@
 #include "auth/account.h"
 #include "auth/auth_int.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -47,7 +46,7 @@ static void token_make(char token[TOKEN_B64_LEN + 1], uint8_t hash[HASH_BYTES])
 {
 	uint8_t raw[TOKEN_BYTES];
 	token_new(token, raw);
-	sodium_memzero(raw, sizeof(raw));
+	wipe(raw, sizeof(raw));
 	token_digest(token, hash);
 }
 
@@ -58,7 +57,7 @@ static int token_parse(const char *token, uint8_t hash[HASH_BYTES])
 	if (token == NULL || strlen(token) != TOKEN_B64_LEN ||
 	    token_decode(token, TOKEN_B64_LEN, raw) != 0)
 		return -1;
-	sodium_memzero(raw, sizeof(raw));
+	wipe(raw, sizeof(raw));
 	token_digest(token, hash);
 	return 0;
 }
@@ -301,7 +300,7 @@ int account_invite(const struct actor *a, const struct id *patient, const char *
 	if (body && store_token_insert(hash, &tok) == STORE_OK &&
 	    queue(patient, contact.email_ct, "Your invitation to medkeep", body) == STORE_OK)
 		rc = ACCOUNT_OK;
-	sodium_memzero(token, sizeof(token));
+	wipe(token, sizeof(token));
 	arena_release(&ar);
 	return rc;
 }
@@ -338,7 +337,7 @@ static int send_verification(const struct id *account, struct bytes to_ct, struc
 				  "sign in once it is confirmed. If you did not create a medkeep account, "
 				  "ignore this email.\n%s",
 				  portal_url, token, mail_footer);
-	sodium_memzero(token, sizeof(token));
+	wipe(token, sizeof(token));
 	if (body == NULL || store_tokens_end(account, TOKEN_VERIFY, t.created) != STORE_OK ||
 	    store_token_insert(hash, &t) != STORE_OK ||
 	    queue(account, to_ct, "Confirm your email address for medkeep", body) != STORE_OK)
@@ -500,7 +499,7 @@ int account_register(const char *token, const char *email, const char *birth_dat
 	}
 	rc = ACCOUNT_OK;
 out:
-	sodium_memzero(pw_hash, sizeof(pw_hash));
+	wipe(pw_hash, sizeof(pw_hash));
 	wipe(norm, sizeof(norm));
 	arena_release(&ar);
 	return rc;
@@ -632,7 +631,7 @@ int account_reset_request(const char *email, const char *ip)
 				  "a new password signs you out everywhere.\n\nIf it was not you, ignore "
 				  "this email: your password stays as it is.\n%s",
 				  portal_url, token, mail_footer);
-	sodium_memzero(token, sizeof(token));
+	wipe(token, sizeof(token));
 	struct reset_ctx c = {rate, known && blocked <= now && body, hash, &tok, st.email_ct, body, paused};
 	if (store_account_tx(reset_steps, &c) != STORE_OK)
 		goto out;
@@ -730,7 +729,7 @@ int account_reset_finish(const char *token, const char *password, size_t pw_len,
 	password_notice(&t.account, st.email_ct, "reset", &ar);
 	rc = ACCOUNT_OK;
 out:
-	sodium_memzero(pw_hash, sizeof(pw_hash));
+	wipe(pw_hash, sizeof(pw_hash));
 	arena_release(&ar);
 	return rc;
 }
@@ -794,7 +793,7 @@ int account_change_password(const struct actor *a, const char *old_pw, size_t ol
 	random_id(&claims.session);
 	bool old_ok = old_len > 0 && old_len <= LIMIT_PASSWORD &&
 		      vault_login(st.pw_hash, old_pw, old_len, &claims, unused) == 0;
-	sodium_memzero(unused, sizeof(unused));
+	wipe(unused, sizeof(unused));
 	if (!old_ok) {
 		store_throttle_fail(key, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ACCOUNT_FAILURES,
 				    THROTTLE_BLOCK_SECONDS);
@@ -821,7 +820,7 @@ int account_change_password(const struct actor *a, const char *old_pw, size_t ol
 	password_notice(&a->account, st.email_ct, "changed", &ar);
 	rc = ACCOUNT_OK;
 out:
-	sodium_memzero(pw_hash, sizeof(pw_hash));
+	wipe(pw_hash, sizeof(pw_hash));
 	arena_release(&ar);
 	return rc;
 }
@@ -916,7 +915,7 @@ int account_change_email(const struct actor *a, const char *email, const char **
 				      "do not know (Sessions). If you cannot sign in, reset your password "
 				      "at %s/reset and call your practice.\n%s",
 				      portal_url, portal_url, mail_footer);
-	sodium_memzero(token, sizeof(token));
+	wipe(token, sizeof(token));
 	if (new_body == NULL || old_body == NULL)
 		goto out;
 	struct email_ctx c = {hash, &tok, &a->account, st.email_ct, new_body, old_body};

@@ -5,8 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "audit/audit.h"
 #include "auth/account.h"
 #include "domain/locks.h"
@@ -15,6 +13,7 @@
 #include "store/store.h"
 #include "store/proxy.h"
 #include "util/log.h"
+#include "util/wipe.h"
 #include "vault/vault.h"
 #include "domain/outbox.h"
 
@@ -244,7 +243,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	 * stranger's count against the shared one as it was. */
 	store_throttle_clear(tkey);
 	if (acct.locked) {
-		sodium_memzero(out->token, sizeof(out->token));
+		wipe(out->token, sizeof(out->token));
 		struct actor who;
 		actor_from_account(&acct, ip, &who);
 		audit_login(&who, ip, "login", "locked");
@@ -257,7 +256,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	locks_present_ticket(&acct.id);
 	/* The password is right: only now may the answer say the address is unconfirmed. */
 	if (!account_verified_or_resend(&acct.id)) {
-		sodium_memzero(out->token, sizeof(out->token));
+		wipe(out->token, sizeof(out->token));
 		struct actor who;
 		actor_from_account(&acct, ip, &who);
 		audit_login(&who, ip, "login", "unverified");
