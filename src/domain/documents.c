@@ -337,7 +337,7 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 	buf_init(&meta_ct, ar, 64 * 1024);
 	int v = vault_document_seal(a->token, &g, &p, &row.id, d->data, d->data_len, meta, strlen(meta), &wk,
 				    &body, &meta_ct);
-	explicit_bzero(meta, strlen(meta));
+	wipe(meta, strlen(meta));
 	free(meta);
 	if (v != VAULT_OK)
 		return domain_vault_failed(a, v);

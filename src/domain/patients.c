@@ -13,6 +13,7 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/wipe.h"
 #include "vault/vault.h"
 
 static int phi_encode(const struct patient_view *p, struct arena *ar, struct bytes *out)
@@ -27,7 +28,7 @@ static int phi_encode(const struct patient_view *p, struct arena *ar, struct byt
 		return -1;
 	size_t n = strlen(s);
 	char *copy = arena_strndup(ar, s, n);
-	explicit_bzero(s, n);
+	wipe(s, n);
 	free(s);
 	if (copy == NULL)
 		return -1;

@@ -42,6 +42,7 @@
 #include "util/conf.h"
 #include "util/log.h"
 #include "util/strtonum.h"
+#include "util/wipe.h"
 #include "vault/vault.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -331,7 +332,7 @@ int cmd_serve(int argc, char **argv)
 	log_info("component=serve event=vault-started pid=%d", (int)vault);
 	struct mail_config mail;
 	int mail_cfg = mail_config_load(dir, &mail);
-	explicit_bzero(&mail, sizeof(mail));
+	wipe(&mail, sizeof(mail));
 	/* The workers read the quotas; a bad setting stops serve here, once, with its message. */
 	char qconf[CONF_MAX_BYTES];
 	size_t qlen = 0;
