@@ -5,8 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "audit/audit.h"
 #include "auth/account.h"
 #include "domain/locks.h"
@@ -15,6 +13,7 @@
 #include "store/store.h"
 #include "store/proxy.h"
 #include "util/log.h"
+#include "util/wipe.h"
 #include "vault/vault.h"
 #include "domain/outbox.h"
 
@@ -156,6 +155,78 @@ void auth_device_name(const char *ua, char out[48])
 	snprintf(out, 48, "%s%s%s", b, o ? " on " : "", o ? o : "");
 }
 
+/* A wrong password (or none to check): count it against the allowance the attempt used (tkey,
+ * a known device's own when device) and the address's, and put it on record. */
+static void login_failed(const struct store_account *acct, const char *tkey, bool device,
+			 const char *ikey, const char *ip, int64_t now)
+{
+	store_throttle_fail(tkey, now, THROTTLE_WINDOW_SECONDS,
+			    device ? THROTTLE_DEVICE_FAILURES : THROTTLE_ACCOUNT_FAILURES,
+			    THROTTLE_BLOCK_SECONDS);
+	store_throttle_fail(ikey, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ADDRESS_FAILURES,
+			    THROTTLE_BLOCK_SECONDS);
+	if (acct) {
+		struct actor who;
+		actor_from_account(acct, ip, &who);
+		audit_login(&who, ip, "login", acct->locked ? "locked" : AUDIT_FAIL);
+	} else {
+		audit_login(NULL, ip, "login", AUDIT_FAIL);
+	}
+}
+
+/* A sign-in from a device this account has not used: tell the account's own address. */
+static void new_device_notice(const struct store_account *acct, const char *device,
+			      const char *ip, struct arena *ar)
+{
+	struct bytes to = {0};
+	struct store_account *self;
+	size_t na = 0;
+	if (acct->has_patient && store_patient_accounts(&acct->patient, ar, &self, &na) == STORE_OK)
+		for (size_t i = 0; i < na; i++)
+			if (id_eq(&self[i].id, &acct->id))
+				to = self[i].email_ct;
+	char *body = arena_printf(ar, "Your medkeep account was just signed in to from %s "
+				       "(address %s). If this was you, there is nothing to do. If not, "
+				       "sign in, open Sessions, end that session and change your "
+				       "password.\n", device, ip);
+	if (to.len && body)
+		outbox_queue(&acct->id, to, "New sign-in to your medkeep account", body);
+}
+
+/* The password is right and the account may sign in: store the session of out->token (minted
+ * by the vault for `session`), fill out->csrf and out->actor, and say whether a second factor
+ * is due. AUTH_OK or AUTH_ERROR. */
+static int login_session_start(const struct store_account *acct, const struct id *session,
+			       const char *ip, const char *user_agent, int64_t now,
+			       struct arena *ar, struct login_result *out)
+{
+	uint8_t th[HASH_BYTES], csrf_raw[TOKEN_BYTES];
+	token_new(out->csrf, csrf_raw);
+	hash2("medkeep-session", 15, out->token, strlen(out->token), th);
+	struct store_session ses;
+	memset(&ses, 0, sizeof(ses));
+	ses.id = *session;
+	ses.account = acct->id;
+	memcpy(ses.csrf, out->csrf, sizeof(ses.csrf));
+	ses.created = now;
+	ses.last_seen = now;
+	auth_device_name(user_agent, ses.device);
+	snprintf(ses.ip, sizeof(ses.ip), "%s", ip);
+	/* A device this account has not used: say so on the account's pages and by email. */
+	ses.new_device = store_device_seen(&acct->id, ses.device) == STORE_OK;
+	if (ses.new_device)
+		new_device_notice(acct, ses.device, ip, ar);
+	actor_from_account(acct, ip, &out->actor);
+	out->actor.session = ses.id;
+	int rc = store_session_create(th, &ses) == STORE_OK ? AUTH_OK : AUTH_ERROR;
+	struct store_mfa mfa;
+	if (rc == AUTH_OK && store_mfa_get(&acct->id, ar, &mfa) == STORE_OK)
+		out->mfa_required = mfa.totp.len > 0;
+	if (rc == AUTH_OK)
+		audit_login(&out->actor, ip, "login", out->mfa_required ? "password-ok" : AUDIT_OK);
+	return rc;
+}
+
 int auth_login(const char *email_in, size_t email_len, const char *password, size_t pw_len,
 	       const char *ip, const char *user_agent, const char *device, struct login_result *out)
 {
@@ -225,18 +296,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 			     usable ? &claims : NULL, out->token) == 0;
 	__atomic_sub_fetch(&logins_in_flight, 1, __ATOMIC_ACQ_REL);
 	if (!ok) {
-		store_throttle_fail(tkey, now, THROTTLE_WINDOW_SECONDS,
-				    dkey[0] ? THROTTLE_DEVICE_FAILURES : THROTTLE_ACCOUNT_FAILURES,
-				    THROTTLE_BLOCK_SECONDS);
-		store_throttle_fail(ikey, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ADDRESS_FAILURES,
-				    THROTTLE_BLOCK_SECONDS);
-		if (found == STORE_OK) {
-			struct actor who;
-			actor_from_account(&acct, ip, &who);
-			audit_login(&who, ip, "login", acct.locked ? "locked" : AUDIT_FAIL);
-		} else {
-			audit_login(NULL, ip, "login", AUDIT_FAIL);
-		}
+		login_failed(found == STORE_OK ? &acct : NULL, tkey, dkey[0] != '\0', ikey, ip, now);
 		arena_release(&ar);
 		return AUTH_FAIL;
 	}
@@ -244,7 +304,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	 * stranger's count against the shared one as it was. */
 	store_throttle_clear(tkey);
 	if (acct.locked) {
-		sodium_memzero(out->token, sizeof(out->token));
+		wipe(out->token, sizeof(out->token));
 		struct actor who;
 		actor_from_account(&acct, ip, &who);
 		audit_login(&who, ip, "login", "locked");
@@ -257,7 +317,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	locks_present_ticket(&acct.id);
 	/* The password is right: only now may the answer say the address is unconfirmed. */
 	if (!account_verified_or_resend(&acct.id)) {
-		sodium_memzero(out->token, sizeof(out->token));
+		wipe(out->token, sizeof(out->token));
 		struct actor who;
 		actor_from_account(&acct, ip, &who);
 		audit_login(&who, ip, "login", "unverified");
@@ -265,43 +325,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 		return AUTH_UNVERIFIED;
 	}
 
-	uint8_t th[HASH_BYTES], csrf_raw[TOKEN_BYTES];
-	token_new(out->csrf, csrf_raw);
-	hash2("medkeep-session", 15, out->token, strlen(out->token), th);
-	struct store_session ses;
-	memset(&ses, 0, sizeof(ses));
-	ses.id = claims.session;
-	ses.account = acct.id;
-	memcpy(ses.csrf, out->csrf, sizeof(ses.csrf));
-	ses.created = now;
-	ses.last_seen = now;
-	auth_device_name(user_agent, ses.device);
-	snprintf(ses.ip, sizeof(ses.ip), "%s", ip);
-	/* A device this account has not used: say so on the account's pages and by email. */
-	ses.new_device = store_device_seen(&acct.id, ses.device) == STORE_OK;
-	if (ses.new_device) {
-		struct bytes to = {0};
-		struct store_account *self;
-		size_t na = 0;
-		if (acct.has_patient && store_patient_accounts(&acct.patient, &ar, &self, &na) == STORE_OK)
-			for (size_t i = 0; i < na; i++)
-				if (id_eq(&self[i].id, &acct.id))
-					to = self[i].email_ct;
-		char *body = arena_printf(&ar, "Your medkeep account was just signed in to from %s "
-					       "(address %s). If this was you, there is nothing to do. If not, "
-					       "sign in, open Sessions, end that session and change your "
-					       "password.\n", ses.device, ip);
-		if (to.len && body)
-			outbox_queue(&acct.id, to, "New sign-in to your medkeep account", body);
-	}
-	actor_from_account(&acct, ip, &out->actor);
-	out->actor.session = ses.id;
-	int rc = store_session_create(th, &ses) == STORE_OK ? AUTH_OK : AUTH_ERROR;
-	struct store_mfa mfa;
-	if (rc == AUTH_OK && store_mfa_get(&acct.id, &ar, &mfa) == STORE_OK)
-		out->mfa_required = mfa.totp.len > 0;
-	if (rc == AUTH_OK)
-		audit_login(&out->actor, ip, "login", out->mfa_required ? "password-ok" : AUDIT_OK);
+	int rc = login_session_start(&acct, &claims.session, ip, user_agent, now, &ar, out);
 	arena_release(&ar);
 	return rc;
 }

@@ -2,6 +2,7 @@
 #ifndef MEDKEEP_AUTH_INT_H
 #define MEDKEEP_AUTH_INT_H
 #include "auth/auth.h"
+#include "auth/pwrules.h"
 
 #include <stdint.h>
 #include <time.h>
@@ -30,5 +31,31 @@ int auth_app_session_create(const char *token, const struct id *session, const s
 			    bool mfa, const struct id *client, unsigned scopes, const char *device,
 			    const char *ip);
 int auth_app_session_end(const char *token, const char *ip, struct actor *who);
+
+/* --- the account lifecycle's two halves (account.c, account_change.c) share these --- */
+
+/* The portal's base URL for links in emails (account_set_portal_url), never with a '/' last. */
+const char *account_portal_url(void);
+/* The footer of every account email. */
+extern const char account_mail_footer[];
+/* A new link token (base64url) and the hash the store keeps of it. */
+void account_token_make(char token[TOKEN_B64_LEN + 1], uint8_t hash[HASH_BYTES]);
+/* The hash of a token as it came in a link; -1 when it cannot be one of ours. */
+int account_token_parse(const char *token, uint8_t hash[HASH_BYTES]);
+/* Append the personal-word marks of kind ('e' email, 'n' names) from text to m (at most
+ * PW_MARKS_MAX in all); keep those of one kind from a stored blob; encode m into ar (an empty
+ * blob when n is 0 or ar is full). */
+void account_marks_add(char kind, const char *text, struct pw_mark *m, size_t *n);
+void account_marks_keep(struct bytes blob, char kind, struct pw_mark *m, size_t *n);
+struct bytes account_marks_blob(const struct pw_mark *m, size_t n, struct arena *ar);
+/* An actor for the audit trail when there is no session (a link from an email). */
+void account_actor_for(const struct id *account, const char *ip, struct actor *a);
+/* Queue an email to the sealed address to_ct (sealed for sealed_for): a STORE_* code, and
+ * STORE_ERROR when there is no address or no body. */
+int account_queue(const struct id *sealed_for, struct bytes to_ct, const char *subject,
+		  const char *body);
+/* Someone tried to use an address that already has an account: tell its owner, only them
+ * (what they tried: "create an account", ...). Nothing when the address has none. */
+void account_tell_owner(const char *idx, const char *what, struct arena *ar);
 
 #endif

@@ -16,11 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "limits.h"
 #include "store/devices.h"
 #include "util/log.h"
+#include "util/wipe.h"
 
 /* The keyed hash binding a device id to an account. */
 static int device_hash(const char *device, const struct id *account, uint8_t out[HASH_BYTES])
@@ -31,7 +30,7 @@ static int device_hash(const char *device, const struct id *account, uint8_t out
 	if (n < 0 || (size_t)n >= sizeof(value))
 		return -1;
 	int rc = vault_blind_index("device", value, out);
-	sodium_memzero(value, sizeof(value));
+	wipe(value, sizeof(value));
 	return rc;
 }
 
@@ -59,7 +58,7 @@ int auth_device_remember(const struct id *account, const char *device, char out[
 	} else {
 		uint8_t raw[TOKEN_BYTES];
 		token_new(out, raw);
-		sodium_memzero(raw, sizeof(raw));
+		wipe(raw, sizeof(raw));
 	}
 	uint8_t h[HASH_BYTES];
 	if (device_hash(out, account, h) != 0 || store_known_device_put(h, account, now_s()) != STORE_OK) {

@@ -1,7 +1,6 @@
 /* Passkeys as a second factor (auth/passkey.h; docs/internals/PASSKEYS.md). */
 #include "auth/passkey.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "auth/auth_int.h"
 #include "limits.h"
 #include "util/log.h"
+#include "util/wipe.h"
 #include "domain/outbox.h"
 
 static struct webauthn_rp rp;
@@ -205,7 +205,7 @@ int auth_passkey_verify(const char *token, const struct actor *a, const uint8_t 
 		goto out;
 	}
 	rc = auth_replace_session(token, a, nt, &session, out);
-	sodium_memzero(nt, sizeof(nt));
+	wipe(nt, sizeof(nt));
 out:
 	if (rc == AUTH_OK)
 		store_throttle_clear(key);

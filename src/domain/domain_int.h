@@ -7,11 +7,14 @@
  *   3. domain_audit the access with what was served (before the response: a read's record is
  *      deferred until durable by the HTTP layer, a write's is durable before the write).
  *
- * Each part of the portal (results, medications, ...) keeps its services in a file of its own
- * here and uses these, so that the rules are written once.
+ * Each part of the portal (patients, documents, results, medications, ...) keeps its services
+ * in a file of its own here and uses these, so that the rules are written once. The steps
+ * themselves are in gate.c.
  */
 #ifndef MEDKEEP_DOMAIN_INT_H
 #define MEDKEEP_DOMAIN_INT_H
+#include <jansson.h>
+
 #include "domain/domain.h"
 #include "domain/vault_rows.h"
 
@@ -47,5 +50,8 @@ int domain_row_in_reach(const struct actor *a, enum action action, const struct 
 /* Look the patient up, then domain_gate_target. */
 int domain_gate(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid, struct grant *g);
+
+/* A string member of a JSON object copied into ar, or NULL when it is missing. */
+const char *domain_json_str(json_t *o, const char *key, struct arena *ar);
 
 #endif

@@ -15,6 +15,7 @@
 #include "store/accesslog.h"
 #include "store/messages.h"
 #include "util/log.h"
+#include "util/wipe.h"
 #include "vault/vault.h"
 #include "domain/outbox.h"
 
@@ -351,7 +352,7 @@ static int seal_json(const struct actor *a, const struct grant *g, const struct 
 	buf_init(&ct, ar, RECORD_PLAINTEXT_MAX + 1024);
 	int v = len <= RECORD_PLAINTEXT_MAX ? vault_record_seal(a->token, g, p, VREC_MESSAGE, record, s, len, &ct)
 					     : VAULT_DENIED;
-	explicit_bzero(s, len);
+	wipe(s, len);
 	free(s);
 	if (v != VAULT_OK)
 		return domain_vault_failed(a, v);

@@ -19,6 +19,7 @@
 #include "store/proxy.h"
 #include "util/buf.h"
 #include "util/strtonum.h"
+#include "util/wipe.h"
 #include "vault/vault.h"
 #include "domain/outbox.h"
 
@@ -279,7 +280,7 @@ int proxy_grant(const struct actor *a, const struct id *patient, const struct pr
 	struct buf sealed;
 	buf_init(&sealed, &ar, 64 * 1024);
 	int v = vault_record_seal(a->token, &g, &pat, VREC_PROXY, &row.id, detail, strlen(detail), &sealed);
-	explicit_bzero(detail, strlen(detail));
+	wipe(detail, strlen(detail));
 	free(detail);
 	if (v != VAULT_OK) {
 		rc = domain_vault_failed(a, v);

@@ -1,7 +1,7 @@
 /*
  * Lab results: filing (and correcting), listing, reading and releasing, the clinician's inbox,
  * the practice's release rules and the patient's "after my clinician has commented" choice.
- * Every service asks the gate, audits and seals like the document services in domain.c; the
+ * Every service asks the gate, audits and seals like the document services in documents.c; the
  * rule that patients and proxies never see an unreleased result lives in the store
  * (store/results.h), below every one of these.
  */
@@ -256,12 +256,6 @@ static char *body_encode(const struct result_view *v, struct arena *ar, size_t *
 	return copy;
 }
 
-static const char *opt_str(json_t *o, const char *k, struct arena *ar)
-{
-	const char *v = json_string_value(json_object_get(o, k));
-	return v ? arena_strdup(ar, v) : NULL;
-}
-
 static bool opt_num(json_t *o, const char *k, double *out)
 {
 	json_t *v = json_object_get(o, k);
@@ -278,9 +272,9 @@ static int body_decode(const char *json, size_t n, struct arena *ar, struct resu
 	int rc = -1;
 	if (!json_is_object(o) || !json_is_array(arr) || json_array_size(arr) > RESULT_MAX_OBSERVATIONS)
 		goto out;
-	v->lab = opt_str(o, "lab", ar);
-	v->conclusion = opt_str(o, "conclusion", ar);
-	v->comment = opt_str(o, "comment", ar);
+	v->lab = domain_json_str(o, "lab", ar);
+	v->conclusion = domain_json_str(o, "conclusion", ar);
+	v->comment = domain_json_str(o, "comment", ar);
 	v->n_obs = json_array_size(arr);
 	v->obs = arena_calloc(ar, v->n_obs ? v->n_obs : 1, sizeof(*v->obs));
 	if (v->obs == NULL)
@@ -288,19 +282,19 @@ static int body_decode(const char *json, size_t n, struct arena *ar, struct resu
 	for (size_t i = 0; i < v->n_obs; i++) {
 		json_t *j = json_array_get(arr, i);
 		struct observation *ob = &v->obs[i];
-		ob->code = opt_str(j, "code", ar);
-		ob->display = opt_str(j, "display", ar);
+		ob->code = domain_json_str(j, "code", ar);
+		ob->display = domain_json_str(j, "display", ar);
 		ob->has_value = opt_num(j, "value", &ob->value);
-		ob->value_text = opt_str(j, "text", ar);
-		ob->unit = opt_str(j, "unit", ar);
+		ob->value_text = domain_json_str(j, "text", ar);
+		ob->unit = domain_json_str(j, "unit", ar);
 		ob->has_low = opt_num(j, "low", &ob->low);
 		ob->has_high = opt_num(j, "high", &ob->high);
-		ob->range_text = opt_str(j, "range", ar);
+		ob->range_text = domain_json_str(j, "range", ar);
 		const char *f = json_string_value(json_object_get(j, "flag"));
 		if (f == NULL || result_flag_parse(f, &ob->flag) != 0)
 			ob->flag = FLAG_NONE;
-		ob->note = opt_str(j, "note", ar);
-		ob->was = opt_str(j, "was", ar);
+		ob->note = domain_json_str(j, "note", ar);
+		ob->was = domain_json_str(j, "was", ar);
 	}
 	rc = 0;
 out:

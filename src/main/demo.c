@@ -171,7 +171,10 @@ static void progress(const char *what, unsigned long done, unsigned long total)
 	}
 }
 
-int cmd_demo(int argc, char **argv)
+/* The options of demo into *dir, *pw and *n_patients: -1 to go on, else the exit status (0
+ * after --help, 2 for a usage error or a password the rules refuse). */
+static int demo_options(int argc, char **argv, const char **dir, const char **pw,
+			int64_t *n_patients)
 {
 	static const char usage[] =
 		"usage: medkeep demo --data DIR --patients N --password PW\n"
@@ -185,15 +188,15 @@ int cmd_demo(int argc, char **argv)
 					     {"password", required_argument, NULL, 'p'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	const char *dir = NULL, *pw = NULL, *count = NULL;
+	const char *count = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'd')
-			dir = optarg;
+			*dir = optarg;
 		else if (c == 'n')
 			count = optarg;
 		else if (c == 'p')
-			pw = optarg;
+			*pw = optarg;
 		else if (c == 'h') {
 			fputs(usage, stdout);
 			return 0;
@@ -202,21 +205,106 @@ int cmd_demo(int argc, char **argv)
 			return 2;
 		}
 	}
-	int64_t n_patients = 0;
-	if (dir == NULL || pw == NULL || count == NULL || optind != argc) {
+	if (*dir == NULL || *pw == NULL || count == NULL || optind != argc) {
 		fputs(usage, stderr);
 		return 2;
 	}
-	if (parse_int64(count, 1, LIMIT_DEMO_PATIENTS, &n_patients) != 0) {
+	if (parse_int64(count, 1, LIMIT_DEMO_PATIENTS, n_patients) != 0) {
 		fprintf(stderr, "medkeep demo: --patients must be a whole number from 1 to %d\n",
 			LIMIT_DEMO_PATIENTS);
 		return 2;
 	}
-	enum pw_verdict verdict = pw_check(pw, strlen(pw), NULL);
+	enum pw_verdict verdict = pw_check(*pw, strlen(*pw), NULL);
 	if (verdict != PW_OK) {
 		fprintf(stderr, "medkeep demo: --password: %s\n", pw_message(verdict));
 		return 2;
 	}
+	return -1;
+}
+
+/* The staff of both practices, all with the password hash `hash`, demo staff enrolled in
+ * TOTP; each login to `logins`. *clin_id: clinician1's account. 0, or -1. */
+static int seed_staff(const char *hash, const char *pw, const struct id *practice,
+		      const struct id *other, struct id *clin_id, FILE *logins, struct arena *ar)
+{
+	struct id acct_id;
+	static const struct {
+		const char *email;
+		enum role role;
+		int practice; /* 0 none, 1 demo, 2 other */
+	} staff[] = {
+		{"clinician1@demo.test", ROLE_CLINICIAN, 1},
+		{"clinician2@demo.test", ROLE_CLINICIAN, 1},
+		{"admin1@demo.test", ROLE_PRACTICE_ADMIN, 1},
+		{"otherclinician1@demo.test", ROLE_CLINICIAN, 2},
+		{"operator@demo.test", ROLE_OPERATOR, 0},
+	};
+	for (size_t i = 0; i < sizeof(staff) / sizeof(staff[0]); i++) {
+		const struct id *pr = staff[i].practice == 1 ? practice : staff[i].practice == 2 ? other : NULL;
+		if (auth_account_create(staff[i].email, hash, staff[i].role, pr, NULL,
+					i == 0 ? clin_id : &acct_id) != 0 ||
+		    account_marks_local(i == 0 ? clin_id : &acct_id, staff[i].email, NULL, NULL) != 0)
+			return -1;
+		/* Staff need a second factor; demo staff come enrolled, their secrets listed. */
+		char secret[TOTP_SECRET_B32_LEN + 1];
+		struct buf sealed;
+		buf_init(&sealed, ar, 256);
+		if (vault_totp_enrol_local(i == 0 ? clin_id : &acct_id, secret, &sealed) != VAULT_OK ||
+		    store_mfa_enable(i == 0 ? clin_id : &acct_id,
+				     &(struct bytes){(const uint8_t *)sealed.data, sealed.len}, 0) != STORE_OK)
+			return -1;
+		fprintf(logins, "%s\t%s\t%s\t%s\n", staff[i].email, pw, role_name(staff[i].role), secret);
+	}
+	return 0;
+}
+
+/* Demo patient number i of `practice`: record, contact, account (password hash `hash`), and
+ * their documents, results, care plan and messages; the login to `logins`. 0, or -1. */
+static int seed_patient(unsigned long i, const struct id *practice,
+			const struct actor *clinician, const char *hash, const char *pw,
+			FILE *logins)
+{
+	struct id pat_id, acct_id;
+	char nhi[NHI_LEN + 1], dob[16], email[64];
+	if (demo_nhi(i * 7919ul % (24ul * 24 * 24 * 100), nhi) != 0)
+		return -1;
+	const char *given = given_names[(i * 7) % (sizeof(given_names) / sizeof(*given_names))];
+	const char *family = family_names[(i * 13) % (sizeof(family_names) / sizeof(*family_names))];
+	snprintf(dob, sizeof(dob), "%04lu-%02lu-%02lu", 1940 + (i * 37) % 80, 1 + (i * 5) % 12,
+		 1 + (i * 11) % 28);
+	struct patient_view pv = {.family = family,
+				  .given = given,
+				  .birth_date = dob,
+				  .gender = (i % 2) ? "female" : "male",
+				  .nhi = nhi};
+	if (patient_create(practice, &pv, &pat_id) != DOMAIN_OK)
+		return -1;
+	snprintf(email, sizeof(email), "patient%lu@demo.test", i);
+	/* The address the practice holds for the patient: where an invitation would go. */
+	if (account_contact_set(&pat_id, email, dob) != 0 ||
+	    auth_account_create(email, hash, ROLE_PATIENT, NULL, &pat_id, &acct_id) != 0 ||
+	    account_marks_local(&acct_id, email, given, family) != 0)
+		return -1;
+	struct actor self;
+	actor_for(&acct_id, ROLE_PATIENT, NULL, &pat_id, &self);
+	if (seed_documents(clinician, &self, &pat_id, given, family, i) != 0 ||
+	    demo_results_seed(clinician, &pat_id, i % 2 != 0, i) != 0)
+		return -1;
+	if (demo_careplan(clinician, &self, &pat_id, i) != 0)
+		return -1;
+	if (demo_messages(clinician, &self, &pat_id, i) != 0)
+		return -1;
+	fprintf(logins, "%s\t%s\tpatient\t-\n", email, pw);
+	return 0;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+	const char *dir = NULL, *pw = NULL;
+	int64_t n_patients = 0;
+	int status = demo_options(argc, argv, &dir, &pw, &n_patients);
+	if (status >= 0)
+		return status;
 	char keypath[4096];
 	struct stat st;
 	snprintf(keypath, sizeof(keypath), "%s/master.key", dir);
@@ -239,7 +327,7 @@ int cmd_demo(int argc, char **argv)
 		fprintf(stderr, "medkeep demo: password hashing failed (out of memory?)\n");
 		return 1;
 	}
-	struct id practice, other, clin_id, pat_id, acct_id;
+	struct id practice, other, clin_id;
 	random_id(&practice);
 	random_id(&other);
 	char logins_path[4096];
@@ -255,66 +343,13 @@ int cmd_demo(int argc, char **argv)
 	if (store_begin() != 0 || store_practice_create(&practice, "Demo Health Centre") != 0 ||
 	    store_practice_create(&other, "Harbourview Family Practice") != 0)
 		goto out;
-	static const struct {
-		const char *email;
-		enum role role;
-		int practice; /* 0 none, 1 demo, 2 other */
-	} staff[] = {
-		{"clinician1@demo.test", ROLE_CLINICIAN, 1},
-		{"clinician2@demo.test", ROLE_CLINICIAN, 1},
-		{"admin1@demo.test", ROLE_PRACTICE_ADMIN, 1},
-		{"otherclinician1@demo.test", ROLE_CLINICIAN, 2},
-		{"operator@demo.test", ROLE_OPERATOR, 0},
-	};
-	for (size_t i = 0; i < sizeof(staff) / sizeof(staff[0]); i++) {
-		const struct id *pr = staff[i].practice == 1 ? &practice : staff[i].practice == 2 ? &other : NULL;
-		if (auth_account_create(staff[i].email, hash, staff[i].role, pr, NULL,
-					i == 0 ? &clin_id : &acct_id) != 0 ||
-		    account_marks_local(i == 0 ? &clin_id : &acct_id, staff[i].email, NULL, NULL) != 0)
-			goto out;
-		/* Staff need a second factor; demo staff come enrolled, their secrets listed. */
-		char secret[TOTP_SECRET_B32_LEN + 1];
-		struct buf sealed;
-		buf_init(&sealed, &ar, 256);
-		if (vault_totp_enrol_local(i == 0 ? &clin_id : &acct_id, secret, &sealed) != VAULT_OK ||
-		    store_mfa_enable(i == 0 ? &clin_id : &acct_id,
-				     &(struct bytes){(const uint8_t *)sealed.data, sealed.len}, 0) != STORE_OK)
-			goto out;
-		fprintf(logins, "%s\t%s\t%s\t%s\n", staff[i].email, pw, role_name(staff[i].role), secret);
-	}
+	if (seed_staff(hash, pw, &practice, &other, &clin_id, logins, &ar) != 0)
+		goto out;
 	struct actor clinician;
 	actor_for(&clin_id, ROLE_CLINICIAN, &practice, NULL, &clinician);
 	for (unsigned long i = 1; i <= (unsigned long)n_patients; i++) {
-		char nhi[NHI_LEN + 1], dob[16], email[64];
-		if (demo_nhi(i * 7919ul % (24ul * 24 * 24 * 100), nhi) != 0)
+		if (seed_patient(i, &practice, &clinician, hash, pw, logins) != 0)
 			goto out;
-		const char *given = given_names[(i * 7) % (sizeof(given_names) / sizeof(*given_names))];
-		const char *family = family_names[(i * 13) % (sizeof(family_names) / sizeof(*family_names))];
-		snprintf(dob, sizeof(dob), "%04lu-%02lu-%02lu", 1940 + (i * 37) % 80, 1 + (i * 5) % 12,
-			 1 + (i * 11) % 28);
-		struct patient_view pv = {.family = family,
-					  .given = given,
-					  .birth_date = dob,
-					  .gender = (i % 2) ? "female" : "male",
-					  .nhi = nhi};
-		if (patient_create(&practice, &pv, &pat_id) != DOMAIN_OK)
-			goto out;
-		snprintf(email, sizeof(email), "patient%lu@demo.test", i);
-		/* The address the practice holds for the patient: where an invitation would go. */
-		if (account_contact_set(&pat_id, email, dob) != 0 ||
-		    auth_account_create(email, hash, ROLE_PATIENT, NULL, &pat_id, &acct_id) != 0 ||
-		    account_marks_local(&acct_id, email, given, family) != 0)
-			goto out;
-		struct actor self;
-		actor_for(&acct_id, ROLE_PATIENT, NULL, &pat_id, &self);
-		if (seed_documents(&clinician, &self, &pat_id, given, family, i) != 0 ||
-		    demo_results_seed(&clinician, &pat_id, i % 2 != 0, i) != 0)
-			goto out;
-		if (demo_careplan(&clinician, &self, &pat_id, i) != 0)
-			goto out;
-		if (demo_messages(&clinician, &self, &pat_id, i) != 0)
-			goto out;
-		fprintf(logins, "%s\t%s\tpatient\t-\n", email, pw);
 		if (i % 200 == 0 && (store_commit() != 0 || store_begin() != 0))
 			goto out;
 		progress("demo: patients", i, (unsigned long)n_patients);

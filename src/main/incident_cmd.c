@@ -142,17 +142,18 @@ static int notify(const struct incident_result *r, const char *what, const char 
 	return failures ? 1 : 0;
 }
 
-int cmd_incident(int argc, char **argv)
+/* What incident report|notify was asked for, besides the filter. */
+struct incident_opts {
+	const char *dir, *actor, *what, *contact;
+	bool dry_run;
+	enum incident_format fmt;
+};
+
+/* The options of incident report|notify (after the subcommand) into o and f: -1 to go on, else
+ * the exit status (0 after --help, 2 for a usage error). */
+static int incident_options(int argc, char **argv, bool is_notify, struct incident_opts *o,
+			    struct incident_filter *f)
 {
-	bool is_report = argc >= 2 && strcmp(argv[1], "report") == 0;
-	bool is_notify = argc >= 2 && strcmp(argv[1], "notify") == 0;
-	if (!is_report && !is_notify) {
-		bool help = false;
-		for (int i = 1; i < argc; i++)
-			help |= strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
-		fputs(usage, help ? stdout : stderr);
-		return help ? 0 : 2;
-	}
 	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
 					     {"actor", required_argument, NULL, 'a'},
 					     {"session", required_argument, NULL, 's'},
@@ -165,34 +166,30 @@ int cmd_incident(int argc, char **argv)
 					     {"dry-run", no_argument, NULL, 'n'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	const char *dir = NULL, *actor = NULL, *format = "table", *what = NULL;
-	const char *contact = "your practice";
-	bool dry_run = false;
-	struct incident_filter f;
-	memset(&f, 0, sizeof(f));
+	const char *format = "table";
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			dir = optarg;
+			o->dir = optarg;
 			break;
 		case 'a':
-			actor = optarg;
+			o->actor = optarg;
 			break;
 		case 's':
-			if (id_parse(&f.session, optarg, strlen(optarg)) != 0) {
+			if (id_parse(&f->session, optarg, strlen(optarg)) != 0) {
 				fprintf(stderr, "medkeep incident: --session takes a 32-hex-digit id\n");
 				return 2;
 			}
-			f.by_session = true;
+			f->by_session = true;
 			break;
 		case 'i':
-			f.ip = optarg;
+			f->ip = optarg;
 			break;
 		case 'f':
 		case 'u':
-			if (parse_time_ms(optarg, c == 'f' ? &f.since_ms : &f.until_ms) != 0) {
+			if (parse_time_ms(optarg, c == 'f' ? &f->since_ms : &f->until_ms) != 0) {
 				fprintf(stderr, "medkeep incident: bad time '%s'\n", optarg);
 				return 2;
 			}
@@ -201,13 +198,13 @@ int cmd_incident(int argc, char **argv)
 			format = optarg;
 			break;
 		case 'w':
-			what = optarg;
+			o->what = optarg;
 			break;
 		case 'c':
-			contact = optarg;
+			o->contact = optarg;
 			break;
 		case 'n':
-			dry_run = true;
+			o->dry_run = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -217,29 +214,27 @@ int cmd_incident(int argc, char **argv)
 			return 2;
 		}
 	}
-	enum incident_format fmt = INCIDENT_TABLE;
+	o->fmt = INCIDENT_TABLE;
 	if (strcmp(format, "csv") == 0)
-		fmt = INCIDENT_CSV;
+		o->fmt = INCIDENT_CSV;
 	else if (strcmp(format, "json") == 0)
-		fmt = INCIDENT_JSON;
+		o->fmt = INCIDENT_JSON;
 	else if (strcmp(format, "table") != 0) {
 		fprintf(stderr, "medkeep incident: --format is table, csv or json\n");
 		return 2;
 	}
-	if (dir == NULL || optind != argc - 1 || (is_notify && (what == NULL || what[0] == '\0'))) {
+	if (o->dir == NULL || optind != argc - 1 ||
+	    (is_notify && (o->what == NULL || o->what[0] == '\0'))) {
 		fputs(usage, stderr);
 		return 2;
 	}
-	if (store_open(dir, false) != 0)
-		return 1;
-	bool need_keys = actor != NULL || is_notify;
-	if (need_keys && (vault_load(dir) != 0 || vault_keys_load(dir) != 0 || audit_init() != 0)) {
-		fprintf(stderr, "medkeep incident: this needs the master key of %s\n", dir);
-		store_close();
-		return 1;
-	}
-	policy_init();
-	char label[512];
+	return -1;
+}
+
+/* The filter's account (from the address `actor`, when given) into f, and a label of the whole
+ * filter for the report into label. 0, or -1 when there is no such account (said on stderr). */
+static int incident_label(const char *actor, struct incident_filter *f, char *label, size_t size)
+{
 	int off = 0;
 	label[0] = '\0';
 	if (actor) {
@@ -249,38 +244,71 @@ int cmd_incident(int argc, char **argv)
 		if (auth_account_lookup(actor, &ar, &acct) != STORE_OK) {
 			fprintf(stderr, "medkeep incident: no account %s\n", actor);
 			arena_release(&ar);
-			store_close();
-			return 1;
+			return -1;
 		}
-		f.actor = acct.id;
-		f.by_actor = true;
+		f->actor = acct.id;
+		f->by_actor = true;
 		char hex[ID_HEX_LEN + 1];
 		id_hex(&acct.id, hex);
-		off += snprintf(label + off, sizeof(label) - (size_t)off, "actor=%s (account %s) ", actor, hex);
+		off += snprintf(label + off, size - (size_t)off, "actor=%s (account %s) ", actor, hex);
 		arena_release(&ar);
 	}
-	if (f.by_session) {
+	if (f->by_session) {
 		char hex[ID_HEX_LEN + 1];
-		id_hex(&f.session, hex);
-		off += snprintf(label + off, sizeof(label) - (size_t)off, "session=%s ", hex);
+		id_hex(&f->session, hex);
+		off += snprintf(label + off, size - (size_t)off, "session=%s ", hex);
 	}
-	if (f.ip && off < (int)sizeof(label))
-		off += snprintf(label + off, sizeof(label) - (size_t)off, "ip=%s ", f.ip);
-	if (f.since_ms && off < (int)sizeof(label))
-		off += snprintf(label + off, sizeof(label) - (size_t)off, "since=%lld ",
-				(long long)(f.since_ms / 1000));
-	if (f.until_ms && off < (int)sizeof(label))
-		snprintf(label + off, sizeof(label) - (size_t)off, "until=%lld",
-			 (long long)(f.until_ms / 1000));
+	if (f->ip && off < (int)size)
+		off += snprintf(label + off, size - (size_t)off, "ip=%s ", f->ip);
+	if (f->since_ms && off < (int)size)
+		off += snprintf(label + off, size - (size_t)off, "since=%lld ",
+				(long long)(f->since_ms / 1000));
+	if (f->until_ms && off < (int)size)
+		snprintf(label + off, size - (size_t)off, "until=%lld",
+			 (long long)(f->until_ms / 1000));
+	return 0;
+}
+
+int cmd_incident(int argc, char **argv)
+{
+	bool is_report = argc >= 2 && strcmp(argv[1], "report") == 0;
+	bool is_notify = argc >= 2 && strcmp(argv[1], "notify") == 0;
+	if (!is_report && !is_notify) {
+		bool help = false;
+		for (int i = 1; i < argc; i++)
+			help |= strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
+		fputs(usage, help ? stdout : stderr);
+		return help ? 0 : 2;
+	}
+	struct incident_opts o = {.contact = "your practice"};
+	struct incident_filter f;
+	memset(&f, 0, sizeof(f));
+	int status = incident_options(argc, argv, is_notify, &o, &f);
+	if (status >= 0)
+		return status;
+	if (store_open(o.dir, false) != 0)
+		return 1;
+	bool need_keys = o.actor != NULL || is_notify;
+	if (need_keys && (vault_load(o.dir) != 0 || vault_keys_load(o.dir) != 0 || audit_init() != 0)) {
+		fprintf(stderr, "medkeep incident: this needs the master key of %s\n", o.dir);
+		store_close();
+		return 1;
+	}
+	policy_init();
+	char label[512];
+	if (incident_label(o.actor, &f, label, sizeof(label)) != 0) {
+		store_close();
+		return 1;
+	}
 	int rc;
 	if (is_report) {
-		rc = incident_report(&f, fmt, label[0] ? label : "all actors", stdout, progress);
+		rc = incident_report(&f, o.fmt, label[0] ? label : "all actors", stdout, progress);
 	} else {
 		policy_enable_local_tools();
 		struct incident_result r;
 		rc = incident_collect(&f, &r, progress);
 		if (rc == 0) {
-			rc = notify(&r, what, contact, dry_run);
+			rc = notify(&r, o.what, o.contact, o.dry_run);
 			incident_free(&r);
 		}
 	}

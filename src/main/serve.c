@@ -43,6 +43,7 @@
 #include "util/conf.h"
 #include "util/log.h"
 #include "util/strtonum.h"
+#include "util/wipe.h"
 #include "vault/vault.h"
 #include "web/web.h"
 
@@ -135,7 +136,10 @@ static pid_t start_mailer(int ctl, const char *dir)
 	return pid;
 }
 
-int cmd_serve(int argc, char **argv)
+/* The options of serve into cfg, *dir and *threads: -1 to go on, else the exit status (0 after
+ * --help, 2 for a usage error). */
+static int serve_options(int argc, char **argv, struct http_config *cfg, const char **dir,
+			 const char **threads)
 {
 	static const char usage[] =
 		"usage: medkeep serve --data DIR [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM]\n"
@@ -151,25 +155,23 @@ int cmd_serve(int argc, char **argv)
 					     {"threads", required_argument, NULL, 't'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	struct http_config cfg = {.listen = "127.0.0.1:8080"};
-	const char *dir = NULL, *threads = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			dir = optarg;
+			*dir = optarg;
 			break;
 		case 'l':
-			cfg.listen = optarg;
+			cfg->listen = optarg;
 			break;
 		case 'c':
-			cfg.tls_cert = optarg;
+			cfg->tls_cert = optarg;
 			break;
 		case 'k':
-			cfg.tls_key = optarg;
+			cfg->tls_key = optarg;
 			break;
 		case 'p':
-			cfg.behind_proxy = true;
+			cfg->behind_proxy = true;
 			break;
 		case 't': {
 			int64_t t;
@@ -177,7 +179,7 @@ int cmd_serve(int argc, char **argv)
 				fprintf(stderr, "medkeep serve: --threads must be 1..64\n");
 				return 2;
 			}
-			threads = optarg;
+			*threads = optarg;
 			break;
 		}
 		case 'h':
@@ -188,10 +190,111 @@ int cmd_serve(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (dir == NULL || optind != argc) {
+	if (*dir == NULL || optind != argc) {
 		fputs(usage, stderr);
 		return 2;
 	}
+	return -1;
+}
+
+/* Start a worker with its own two channels to the vault (keys, passwords), passed to the vault
+ * over ctl. Its pid, or -1. */
+static pid_t start_worker(int ctl, int listen_fd, const struct http_config *cfg, const char *dir,
+			  const char *threads)
+{
+	int pair[2], ppair[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ppair) != 0 ||
+	    send_fd(ctl, pair[0], 'k') != 0 || send_fd(ctl, ppair[0], 'p') != 0) {
+		log_warn("component=serve error=\"cannot reach the vault\"");
+		return -1;
+	}
+	close(pair[0]);
+	close(ppair[0]);
+	char listen_arg[16], vault_arg[16], pw_arg[16];
+	fd_arg(listen_arg, listen_fd);
+	fd_arg(vault_arg, pair[1]);
+	fd_arg(pw_arg, ppair[1]);
+	char *wargv[20];
+	int n = 0;
+	wargv[n++] = "medkeep";
+	wargv[n++] = "worker-process";
+	wargv[n++] = "--data";
+	wargv[n++] = (char *)dir;
+	wargv[n++] = "--listen";
+	wargv[n++] = (char *)cfg->listen;
+	wargv[n++] = "--listen-fd";
+	wargv[n++] = listen_arg;
+	wargv[n++] = "--vault-fd";
+	wargv[n++] = vault_arg;
+	wargv[n++] = "--vault-password-fd";
+	wargv[n++] = pw_arg;
+	if (cfg->tls_cert) {
+		wargv[n++] = "--tls-cert";
+		wargv[n++] = (char *)cfg->tls_cert;
+		wargv[n++] = "--tls-key";
+		wargv[n++] = (char *)cfg->tls_key;
+	}
+	if (cfg->behind_proxy)
+		wargv[n++] = "--behind-proxy";
+	if (threads) {
+		wargv[n++] = "--threads";
+		wargv[n++] = (char *)threads;
+	}
+	wargv[n] = NULL;
+	int keep[3] = {listen_fd, pair[1], ppair[1]};
+	pid_t worker = spawn(wargv, keep, 3);
+	close(pair[1]);
+	close(ppair[1]);
+	return worker;
+}
+
+/* Wait until the worker ends (restarting the mailer whenever it dies): 0, or 1 when the vault
+ * exited (the worker is stopped then, and so is serve). */
+static int wait_worker(pid_t vault, pid_t worker, pid_t *mailer, int ctl, const char *dir)
+{
+	for (;;) {
+		int status = 0;
+		pid_t who = waitpid(-1, &status, 0);
+		if (who < 0 && errno == EINTR)
+			continue; /* on_stop passed any stop on to the worker: wait for it to end */
+		if (who == vault) {
+			log_warn("component=serve error=\"the vault exited\" status=%d", status);
+			kill(worker, SIGTERM);
+			waitpid(worker, NULL, 0);
+			running_worker = 0;
+			stop_signal = SIGTERM;
+			return 1;
+		}
+		if (*mailer > 0 && who == *mailer) {
+			/* Mail can wait; a sender that keeps dying must not spin the machine. */
+			log_warn("component=serve event=mailer-exited status=%d restarting=1", status);
+			sleep(1);
+			*mailer = stop_signal ? 0 : start_mailer(ctl, dir);
+			continue;
+		}
+		if (who == worker) {
+			running_worker = 0;
+			if (stop_signal)
+				return 0;
+			if (WIFSIGNALED(status))
+				log_warn("component=serve event=worker-died signal=%d restarting=1",
+					 WTERMSIG(status));
+			else
+				log_warn("component=serve event=worker-exited status=%d restarting=1",
+					 WEXITSTATUS(status));
+			return 0;
+		}
+	}
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct http_config cfg = {.listen = "127.0.0.1:8080"};
+	const char *dir = NULL, *threads = NULL;
+	int status = serve_options(argc, argv, &cfg, &dir, &threads);
+	if (status >= 0)
+		return status;
 	if (http_check_listen(&cfg) != 0)
 		return 2;
 	char probe[4096];
@@ -219,7 +322,7 @@ int cmd_serve(int argc, char **argv)
 	int ctl[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) != 0)
 		return 1;
-	char ctl_arg[16], listen_arg[16], vault_arg[16];
+	char ctl_arg[16];
 	fd_arg(ctl_arg, ctl[1]);
 	/* The vault checks passkeys against the same origin the worker serves. */
 	char *vault_argv[] = {"medkeep", "vault-process", "--data", (char *)dir, "--ctl-fd", ctl_arg,
@@ -231,7 +334,7 @@ int cmd_serve(int argc, char **argv)
 	log_info("component=serve event=vault-started pid=%d", (int)vault);
 	struct mail_config mail;
 	int mail_cfg = mail_config_load(dir, &mail);
-	explicit_bzero(&mail, sizeof(mail));
+	wipe(&mail, sizeof(mail));
 	/* The workers read the quotas; a bad setting stops serve here, once, with its message. */
 	char qconf[CONF_MAX_BYTES];
 	size_t qlen = 0;
@@ -249,51 +352,7 @@ int cmd_serve(int argc, char **argv)
 	int rc = 0;
 	unsigned backoff_ms = 100;
 	while (!stop_signal) {
-		int pair[2], ppair[2];
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0 ||
-		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ppair) != 0 ||
-		    send_fd(ctl[0], pair[0], 'k') != 0 || send_fd(ctl[0], ppair[0], 'p') != 0) {
-			log_warn("component=serve error=\"cannot reach the vault\"");
-			rc = 1;
-			break;
-		}
-		close(pair[0]);
-		close(ppair[0]);
-		char pw_arg[16];
-		fd_arg(listen_arg, listen_fd);
-		fd_arg(vault_arg, pair[1]);
-		fd_arg(pw_arg, ppair[1]);
-		char *wargv[20];
-		int n = 0;
-		wargv[n++] = "medkeep";
-		wargv[n++] = "worker-process";
-		wargv[n++] = "--data";
-		wargv[n++] = (char *)dir;
-		wargv[n++] = "--listen";
-		wargv[n++] = (char *)cfg.listen;
-		wargv[n++] = "--listen-fd";
-		wargv[n++] = listen_arg;
-		wargv[n++] = "--vault-fd";
-		wargv[n++] = vault_arg;
-		wargv[n++] = "--vault-password-fd";
-		wargv[n++] = pw_arg;
-		if (cfg.tls_cert) {
-			wargv[n++] = "--tls-cert";
-			wargv[n++] = (char *)cfg.tls_cert;
-			wargv[n++] = "--tls-key";
-			wargv[n++] = (char *)cfg.tls_key;
-		}
-		if (cfg.behind_proxy)
-			wargv[n++] = "--behind-proxy";
-		if (threads) {
-			wargv[n++] = "--threads";
-			wargv[n++] = (char *)threads;
-		}
-		wargv[n] = NULL;
-		int keep[3] = {listen_fd, pair[1], ppair[1]};
-		pid_t worker = spawn(wargv, keep, 3);
-		close(pair[1]);
-		close(ppair[1]);
+		pid_t worker = start_worker(ctl[0], listen_fd, &cfg, dir, threads);
 		if (worker < 0) {
 			rc = 1;
 			break;
@@ -302,39 +361,9 @@ int cmd_serve(int argc, char **argv)
 		if (stop_signal) /* a stop that came before on_stop knew this worker */
 			kill(worker, SIGTERM);
 		log_info("component=serve event=worker-started pid=%d", (int)worker);
-		for (;;) {
-			int status = 0;
-			pid_t who = waitpid(-1, &status, 0);
-			if (who < 0 && errno == EINTR)
-				continue; /* on_stop passed any stop on to the worker: wait for it to end */
-			if (who == vault) {
-				log_warn("component=serve error=\"the vault exited\" status=%d", status);
-				kill(worker, SIGTERM);
-				waitpid(worker, NULL, 0);
-				running_worker = 0;
-				rc = 1;
-				stop_signal = SIGTERM;
-				break;
-			}
-			if (mailer > 0 && who == mailer) {
-				/* Mail can wait; a sender that keeps dying must not spin the machine. */
-				log_warn("component=serve event=mailer-exited status=%d restarting=1", status);
-				sleep(1);
-				mailer = stop_signal ? 0 : start_mailer(ctl[0], dir);
-				continue;
-			}
-			if (who == worker) {
-				running_worker = 0;
-				if (stop_signal)
-					break;
-				if (WIFSIGNALED(status))
-					log_warn("component=serve event=worker-died signal=%d restarting=1",
-						 WTERMSIG(status));
-				else
-					log_warn("component=serve event=worker-exited status=%d restarting=1",
-						 WEXITSTATUS(status));
-				break;
-			}
+		if (wait_worker(vault, worker, &mailer, ctl[0], dir) != 0) {
+			rc = 1;
+			break;
 		}
 		if (stop_signal)
 			break;
