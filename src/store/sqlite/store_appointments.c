@@ -16,7 +16,7 @@ static const char sql_slot_insert[] =
 
 int store_slot_insert(const struct store_slot *sl, const struct id *created_by, int64_t now)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_slot_insert);
+	sqlite3_stmt *s = sq_stmt(sql_slot_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &sl->id);
@@ -50,7 +50,7 @@ static const char sql_slot_get[] = "SELECT " SLOT_COLS " FROM slot s WHERE s.id 
 
 int store_slot_get(const struct id *slot, struct store_slot *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_slot_get);
+	sqlite3_stmt *s = sq_stmt(sql_slot_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, slot);
@@ -96,7 +96,7 @@ int store_slots_list(const struct id *practice, const struct id *clinician, int6
 		     int64_t to, bool free_only, struct arena *a, struct store_slot **out, size_t *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = store_module_stmt(sql_slots_list);
+	sqlite3_stmt *s = sq_stmt(sql_slots_list);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
@@ -120,7 +120,7 @@ int store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t t
 			     struct arena *a, struct store_slot **out, size_t *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = store_module_stmt(sql_slots_of_clinician);
+	sqlite3_stmt *s = sq_stmt(sql_slots_of_clinician);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, clinician);
@@ -138,7 +138,7 @@ static const char sql_appointment_target[] =
 
 int store_appointment_target(const struct id *appointment, struct target *out)
 {
-	return careplan_target_rows(store_module_stmt(sql_appointment_target), appointment, out);
+	return careplan_target_rows(sq_stmt(sql_appointment_target), appointment, out);
 }
 
 /* The SELECT yields no row when the slot does not exist; the partial unique index
@@ -157,7 +157,7 @@ int store_appointment_insert(const struct grant *g, const struct store_appointme
 	*full = false;
 	if (!grant_allows(g, &ap->patient, ACTION_APPOINTMENT_BOOK))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_appointment_insert);
+	sqlite3_stmt *s = sq_stmt(sql_appointment_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &ap->id);
@@ -193,7 +193,7 @@ int store_appointments_upcoming(const struct grant *g, const struct id *patient,
 	*count = 0;
 	if (!grant_allows(g, patient, ACTION_APPOINTMENT_BOOK))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_appointments_upcoming);
+	sqlite3_stmt *s = sq_stmt(sql_appointments_upcoming);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -266,7 +266,7 @@ int store_appointment_cancel(const struct grant *g, const struct id *appointment
 {
 	if (!grant_allows(g, &g->patient, ACTION_APPOINTMENT_CANCEL))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_appointment_cancel);
+	sqlite3_stmt *s = sq_stmt(sql_appointment_cancel);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(s, 1, now);
@@ -287,7 +287,7 @@ static const char sql_cutoff[] =
 int store_practice_cutoff(const struct id *practice, int *minutes)
 {
 	*minutes = CANCEL_CUTOFF_DEFAULT_MINUTES;
-	sqlite3_stmt *s = store_module_stmt(sql_cutoff);
+	sqlite3_stmt *s = sq_stmt(sql_cutoff);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
@@ -304,7 +304,7 @@ static const char sql_cutoff_set[] =
 
 int store_practice_cutoff_set(const struct id *practice, int minutes)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_cutoff_set);
+	sqlite3_stmt *s = sq_stmt(sql_cutoff_set);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
@@ -322,7 +322,7 @@ int store_practice_clinicians(const struct id *practice, struct arena *a, struct
 			      size_t *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = store_module_stmt(sql_practice_clinicians);
+	sqlite3_stmt *s = sq_stmt(sql_practice_clinicians);
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	if (s == NULL || *out == NULL)
 		return STORE_ERROR;
@@ -345,7 +345,7 @@ static const char sql_staff_name[] = "SELECT display FROM staff_name WHERE accou
 int store_staff_name(const struct id *account, struct arena *a, const char **name)
 {
 	*name = NULL;
-	sqlite3_stmt *s = store_module_stmt(sql_staff_name);
+	sqlite3_stmt *s = sq_stmt(sql_staff_name);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -364,7 +364,7 @@ static const char sql_staff_name_set[] =
 
 int store_staff_name_set(const struct id *account, const char *name)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_staff_name_set);
+	sqlite3_stmt *s = sq_stmt(sql_staff_name_set);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -379,7 +379,7 @@ static const char sql_clinician_of[] =
 int store_clinician_of(const struct id *account, const struct id *practice, bool *yes)
 {
 	*yes = false;
-	sqlite3_stmt *s = store_module_stmt(sql_clinician_of);
+	sqlite3_stmt *s = sq_stmt(sql_clinician_of);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);

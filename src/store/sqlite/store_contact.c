@@ -10,7 +10,7 @@ static const char sql_set[] =
 
 int store_contact_set(const struct id *patient, const struct store_contact *c)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_set);
+	sqlite3_stmt *s = sq_stmt(sql_set);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -26,7 +26,7 @@ static const char sql_get[] =
 int store_contact_get(const struct id *patient, struct arena *a, struct store_contact *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = store_module_stmt(sql_get);
+	sqlite3_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -49,7 +49,7 @@ static const char sql_erase[] = "DELETE FROM patient_contact WHERE patient_id = 
 
 int store_contact_erase(const struct id *patient)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_erase);
+	sqlite3_stmt *s = sq_stmt(sql_erase);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);

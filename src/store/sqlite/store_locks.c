@@ -16,7 +16,7 @@ static const char sql_lock_insert[] =
 int store_lock_record(const struct id *account, const struct id *session, const char *reason,
 		      int64_t now)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_lock_insert);
+	sqlite3_stmt *s = sq_stmt(sql_lock_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	struct id id;
@@ -80,7 +80,7 @@ int store_locks_list(bool open_only, const struct id *practice, struct arena *a,
 {
 	*n = 0;
 	*out = arena_calloc(a, LOCKS_MAX, sizeof(**out));
-	sqlite3_stmt *s = store_module_stmt(sql_locks_list);
+	sqlite3_stmt *s = sq_stmt(sql_locks_list);
 	if (*out == NULL || s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int(s, 1, open_only ? 1 : 0);
@@ -98,7 +98,7 @@ static const char sql_lock_latest[] =
 
 static int one_lock(const char *sql, const struct id *key, struct arena *a, struct store_lock *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql);
+	sqlite3_stmt *s = sq_stmt(sql);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, key);
@@ -138,7 +138,7 @@ struct review {
 static int review_tx(void *ctx)
 {
 	const struct review *r = ctx;
-	sqlite3_stmt *s = store_module_stmt(sql_lock_review);
+	sqlite3_stmt *s = sq_stmt(sql_lock_review);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, r->account);
@@ -153,7 +153,7 @@ static int review_tx(void *ctx)
 		return rc;
 	/* Unlocked: new sign-ins work (the sessions stay revoked). Kept: locked, whatever
 	 * happened meanwhile. */
-	s = store_module_stmt(strcmp(r->state, "unlocked") == 0 ? sql_account_unlock
+	s = sq_stmt(strcmp(r->state, "unlocked") == 0 ? sql_account_unlock
 							       : sql_account_relock);
 	if (s == NULL)
 		return STORE_ERROR;
@@ -177,7 +177,7 @@ int store_accounts_list(bool locked_only, size_t max, struct arena *a, struct st
 {
 	*n = 0;
 	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
-	sqlite3_stmt *s = store_module_stmt(sql_accounts_list);
+	sqlite3_stmt *s = sq_stmt(sql_accounts_list);
 	if (*out == NULL || s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int(s, 1, locked_only ? 1 : 0);
@@ -201,7 +201,7 @@ static const char sql_ticket_delete[] = "DELETE FROM unlock_ticket WHERE account
 
 int store_unlock_ticket_set(const struct id *account, int64_t issued, const uint8_t *mac, size_t n)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_ticket_set);
+	sqlite3_stmt *s = sq_stmt(sql_ticket_set);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -212,7 +212,7 @@ int store_unlock_ticket_set(const struct id *account, int64_t issued, const uint
 
 int store_unlock_ticket_get(const struct id *account, int64_t *issued, uint8_t mac[32])
 {
-	sqlite3_stmt *s = store_module_stmt(sql_ticket_get);
+	sqlite3_stmt *s = sq_stmt(sql_ticket_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -230,7 +230,7 @@ int store_unlock_ticket_get(const struct id *account, int64_t *issued, uint8_t m
 
 int store_unlock_ticket_delete(const struct id *account)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_ticket_delete);
+	sqlite3_stmt *s = sq_stmt(sql_ticket_delete);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);

@@ -50,7 +50,7 @@ int careplan_get(const char *sql, const struct id *id, const struct grant *g, st
 		 careplan_row_fn fn, void *row, size_t row_size, const struct id *row_patient,
 		 const char *what)
 {
-	sqlite3_stmt *s = store_module_stmt(sql);
+	sqlite3_stmt *s = sq_stmt(sql);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, id);
@@ -72,7 +72,7 @@ int careplan_list(const char *sql, const struct id *patient, struct arena *a, si
 		  careplan_row_fn fn, void **out, size_t *n, const char *what)
 {
 	*n = 0;
-	sqlite3_stmt *s = store_module_stmt(sql);
+	sqlite3_stmt *s = sq_stmt(sql);
 	uint8_t *rows = arena_calloc(a, LIMIT_LIST, elem);
 	*out = rows;
 	if (s == NULL || rows == NULL)
@@ -113,7 +113,7 @@ static const char sql_medication_target[] =
 
 int store_medication_target(const struct id *medication, struct target *out)
 {
-	return careplan_target_rows(store_module_stmt(sql_medication_target), medication, out);
+	return careplan_target_rows(sq_stmt(sql_medication_target), medication, out);
 }
 
 static const char sql_repeat_target[] =
@@ -122,7 +122,7 @@ static const char sql_repeat_target[] =
 
 int store_repeat_target(const struct id *request, struct target *out)
 {
-	return careplan_target_rows(store_module_stmt(sql_repeat_target), request, out);
+	return careplan_target_rows(sq_stmt(sql_repeat_target), request, out);
 }
 
 /* --- medications --- */
@@ -135,7 +135,7 @@ int store_medication_insert(const struct grant *g, const struct store_medication
 {
 	if (!grant_allows(g, &m->patient, ACTION_MEDICATION_CREATE))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_medication_insert);
+	sqlite3_stmt *s = sq_stmt(sql_medication_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &m->id);
@@ -199,7 +199,7 @@ int store_medication_stop(const struct grant *g, const struct id *medication,
 {
 	if (!grant_allows(g, &g->patient, ACTION_MEDICATION_CREATE))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_medication_stop);
+	sqlite3_stmt *s = sq_stmt(sql_medication_stop);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(s, 1, now);
@@ -223,7 +223,7 @@ int store_repeat_insert(const struct grant *g, const struct store_repeat *r)
 {
 	if (!grant_allows(g, &r->patient, ACTION_REPEAT_REQUEST))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_repeat_insert);
+	sqlite3_stmt *s = sq_stmt(sql_repeat_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &r->id);
@@ -291,7 +291,7 @@ int store_repeat_decide(const struct grant *g, const struct id *request, enum re
 {
 	if (!grant_allows(g, &g->patient, ACTION_REPEAT_DECIDE) || state == REPEAT_REQUESTED)
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_repeat_decide);
+	sqlite3_stmt *s = sq_stmt(sql_repeat_decide);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_text(s, 1, repeat_state_name(state));
@@ -314,7 +314,7 @@ int store_repeat_queue(const struct id *practice, size_t max, struct arena *a, s
 	*n = 0;
 	if (max > LIMIT_LIST)
 		max = LIMIT_LIST;
-	sqlite3_stmt *s = store_module_stmt(sql_repeat_queue);
+	sqlite3_stmt *s = sq_stmt(sql_repeat_queue);
 	*requests = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	*patients = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	if (s == NULL || *requests == NULL || *patients == NULL)

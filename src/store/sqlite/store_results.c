@@ -82,7 +82,7 @@ static bool row(sqlite3_stmt *s, struct arena *a, struct store_result *r)
 int store_result_target(const struct id *result, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = store_module_stmt(sql_target);
+	sqlite3_stmt *s = sq_stmt(sql_target);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, result);
@@ -105,7 +105,7 @@ int store_result_by_accession(const struct grant *g, const struct id *patient,
 {
 	if (!grant_allows(g, patient, ACTION_RESULT_CREATE))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_by_accession);
+	sqlite3_stmt *s = sq_stmt(sql_by_accession);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -122,7 +122,7 @@ int store_result_put(const struct grant *g, const struct store_result *r, bool r
 {
 	if (!grant_allows(g, &r->patient, ACTION_RESULT_CREATE))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(replace ? sql_replace : sql_insert);
+	sqlite3_stmt *s = sq_stmt(replace ? sql_replace : sql_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &r->id);
@@ -159,7 +159,7 @@ int store_result_list(const struct grant *g, const struct id *patient, int64_t n
 	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
 		return STORE_DENIED;
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
-	sqlite3_stmt *s = *out ? store_module_stmt(sql_list) : NULL;
+	sqlite3_stmt *s = *out ? sq_stmt(sql_list) : NULL;
 	if (s == NULL)
 		return STORE_ERROR;
 	bind_visibility(s, g, now);
@@ -183,7 +183,7 @@ int store_result_get(const struct grant *g, const struct id *result, int64_t now
 	memset(out, 0, sizeof(*out));
 	if (g == NULL)
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_get);
+	sqlite3_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	bind_visibility(s, g, now);
@@ -210,7 +210,7 @@ int store_result_release(const struct grant *g, const struct id *result, int64_t
 {
 	if (g == NULL || !grant_allows(g, &g->patient, ACTION_RESULT_RELEASE))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_release);
+	sqlite3_stmt *s = sq_stmt(sql_release);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(s, 1, now);
@@ -227,7 +227,7 @@ int store_result_inbox(const struct id *practice, int64_t now, struct arena *a,
 {
 	*n = 0;
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
-	sqlite3_stmt *s = *out ? store_module_stmt(sql_inbox) : NULL;
+	sqlite3_stmt *s = *out ? sq_stmt(sql_inbox) : NULL;
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
@@ -245,7 +245,7 @@ int store_result_rules(const struct id *practice, struct arena *a, struct store_
 {
 	*n = 0;
 	*out = arena_calloc(a, 64, sizeof(**out));
-	sqlite3_stmt *s = *out ? store_module_stmt(sql_rules) : NULL;
+	sqlite3_stmt *s = *out ? sq_stmt(sql_rules) : NULL;
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
@@ -262,7 +262,7 @@ int store_result_rules(const struct id *practice, struct arena *a, struct store_
 
 int store_result_rule_set(const struct id *practice, const struct store_result_rule *r)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_rule_set);
+	sqlite3_stmt *s = sq_stmt(sql_rule_set);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
@@ -279,7 +279,7 @@ int store_result_pref_get(const struct grant *g, const struct id *patient, bool 
 	*comment_first = false;
 	if (!grant_for_patient(g, patient))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_pref_get);
+	sqlite3_stmt *s = sq_stmt(sql_pref_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -294,7 +294,7 @@ int store_result_pref_set(const struct grant *g, const struct id *patient, bool 
 {
 	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_pref_set);
+	sqlite3_stmt *s = sq_stmt(sql_pref_set);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -311,7 +311,7 @@ int store_results_erase(const struct id *patient)
 {
 	const char *const sqls[] = {sql_erase_results, sql_erase_pref};
 	for (size_t i = 0; i < 2; i++) {
-		sqlite3_stmt *s = store_module_stmt(sqls[i]);
+		sqlite3_stmt *s = sq_stmt(sqls[i]);
 		if (s == NULL)
 			return STORE_ERROR;
 		sq_bind_id(s, 1, patient);
