@@ -134,7 +134,7 @@ static void snapshot_guard(struct conn *c, sqlite3_stmt *s)
 		snapshot_close(c);
 }
 
-void store_snapshot_begin(void)
+void sq_store_snapshot_begin(void)
 {
 	struct conn *c = conn_get();
 	if (c == NULL || c->dbs[SQ_MAIN] == NULL)
@@ -145,7 +145,7 @@ void store_snapshot_begin(void)
 	sqlite3_reset(s);
 }
 
-void store_snapshot_end(void)
+void sq_store_snapshot_end(void)
 {
 	struct conn *c = thread_conn;
 	if (c != NULL)
@@ -387,7 +387,7 @@ static int set_paths(const char *dir, char *path, char *apath, char *kpath)
 		       : -1;
 }
 
-int store_open(const char *dir, bool create)
+int sq_store_open(const char *dir, bool create)
 {
 	char path[sizeof(db_path)], apath[sizeof(audit_path)], kpath[sizeof(keys_path)];
 	sqlite_setup();
@@ -422,13 +422,13 @@ int store_open(const char *dir, bool create)
 	if (rc == STORE_CONFLICT)
 		log_warn("component=store error=\"keystore.db does not belong to this data directory\"");
 	if (rc != STORE_OK) {
-		store_close();
+		sq_store_close();
 		return STORE_ERROR;
 	}
 	return STORE_OK;
 }
 
-int store_open_audit(const char *dir)
+int sq_store_open_audit(const char *dir)
 {
 	char path[sizeof(db_path)], apath[sizeof(audit_path)], kpath[sizeof(keys_path)];
 	sqlite_setup();
@@ -440,7 +440,7 @@ int store_open_audit(const char *dir)
 	return conn_get() ? STORE_OK : STORE_ERROR;
 }
 
-void store_close(void)
+void sq_store_close(void)
 {
 	pthread_mutex_lock(&conns_lock);
 	for (struct conn *c = conns, *next; c != NULL; c = next) {
@@ -483,7 +483,7 @@ int sq_rollback(enum sq_file f)
 	return sq_run(sq_stmt_on(f, sql_rollback));
 }
 
-int store_begin(void)
+int sq_store_begin(void)
 {
 	if (sq_begin(SQ_KEYS) != STORE_OK)
 		return STORE_ERROR;
@@ -494,7 +494,7 @@ int store_begin(void)
 	return STORE_OK;
 }
 
-int store_commit(void)
+int sq_store_commit(void)
 {
 	/* Keys first: a crash between the two commits leaves a key without a patient (harmless),
 	 * never a patient without a key. */

@@ -19,7 +19,7 @@ static const char sql_patient_accounts[] =
 	"SELECT id, email, pw_hash, role, practice_id, patient_id, locked,"
 	" email_ct FROM account WHERE patient_id = ? LIMIT 8";
 
-int store_account_create(const struct store_account *acct)
+int sq_store_account_create(const struct store_account *acct)
 {
 	sqlite3_stmt *s = sq_stmt(sql_account_create);
 	sq_bind_id(s, 1, &acct->id);
@@ -54,7 +54,20 @@ static int account_row(sqlite3_stmt *s, struct arena *a, struct store_account *o
 	return (out->email && out->pw_hash) ? STORE_OK : STORE_ERROR;
 }
 
-int store_account_by_email(const char *email, struct arena *a, struct store_account *out)
+/* Up to max accounts (with their sealed addresses, column 7) from a bound statement into
+ * out; STORE_ERROR when a row cannot be copied. */
+static int account_rows(sqlite3_stmt *s, size_t max, struct arena *a, struct store_account *out,
+			size_t *n)
+{
+	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
+		if (account_row(s, a, &out[*n]) != STORE_OK || !sq_col_bytes(s, 7, a, &out[*n].email_ct))
+			return STORE_ERROR;
+		(*n)++;
+	}
+	return STORE_OK;
+}
+
+int sq_store_account_by_email(const char *email, struct arena *a, struct store_account *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_account_by_email);
 	sq_bind_text(s, 1, email);
@@ -65,34 +78,26 @@ int store_account_by_email(const char *email, struct arena *a, struct store_acco
 	return rc;
 }
 
-int store_account_lock(const struct id *account)
+int sq_store_account_lock(const struct id *account)
 {
 	return sq_run_id(sq_stmt(sql_account_lock), account, "account_lock");
 }
 
-int store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
+int sq_store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
 			   size_t *n)
 {
 	*n = 0;
 	*out = arena_calloc(a, 8, sizeof(**out));
 	if (*out == NULL)
 		return STORE_ERROR;
-	int rc = STORE_OK;
 	sqlite3_stmt *s = sq_stmt(sql_patient_accounts);
 	sq_bind_id(s, 1, patient);
-	while (*n < 8 && sqlite3_step(s) == SQLITE_ROW) {
-		struct store_account *x = &(*out)[*n];
-		if (account_row(s, a, x) != STORE_OK || !sq_col_bytes(s, 7, a, &x->email_ct)) {
-			rc = STORE_ERROR;
-			break;
-		}
-		(*n)++;
-	}
+	int rc = account_rows(s, 8, a, *out, n);
 	sqlite3_reset(s);
 	return rc;
 }
 
-int store_accounts_by_role(enum role role, struct arena *a, struct store_account **out, size_t *n)
+int sq_store_accounts_by_role(enum role role, struct arena *a, struct store_account **out, size_t *n)
 {
 	static const char sql[] = "SELECT id, email, pw_hash, role, practice_id, patient_id, locked,"
 				  " email_ct FROM account WHERE role = ? AND locked = 0 LIMIT 20";
@@ -103,15 +108,7 @@ int store_accounts_by_role(enum role role, struct arena *a, struct store_account
 	if (*out == NULL || db == NULL || sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
 		return sq_fail("accounts_by_role");
 	sq_bind_text(s, 1, role_name(role));
-	int rc = STORE_OK;
-	while (*n < 20 && sqlite3_step(s) == SQLITE_ROW) {
-		struct store_account *x = &(*out)[*n];
-		if (account_row(s, a, x) != STORE_OK || !sq_col_bytes(s, 7, a, &x->email_ct)) {
-			rc = STORE_ERROR;
-			break;
-		}
-		(*n)++;
-	}
+	int rc = account_rows(s, 20, a, *out, n);
 	sqlite3_finalize(s);
 	return rc;
 }

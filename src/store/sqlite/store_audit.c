@@ -24,7 +24,7 @@ static const char sql_audit_each[] =
 	"SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid, outcome,"
 	" bytes, prev, hash, via FROM audit ORDER BY seq";
 
-int store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES])
+int sq_store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES])
 {
 	sqlite3_stmt *s = sq_audit_stmt(sql_audit_last);
 	*seq = 0;
@@ -76,7 +76,7 @@ static int checkpoint_insert(const struct audit_checkpoint *cp)
 	return rc;
 }
 
-int store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES],
+int sq_store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES],
 		       const struct audit_record *r, size_t n, const struct audit_checkpoint *cp)
 {
 	if (sq_begin(SQ_AUDIT) != STORE_OK)
@@ -84,7 +84,7 @@ int store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES],
 	/* Inside the write transaction: nobody can append between this check and the commit. */
 	int64_t last;
 	uint8_t head[HASH_BYTES];
-	int rc = store_audit_last(&last, head);
+	int rc = sq_store_audit_last(&last, head);
 	if (rc == STORE_OK && (last != after_seq || memcmp(head, after_hash, HASH_BYTES) != 0))
 		rc = STORE_CONFLICT;
 	for (size_t i = 0; rc == STORE_OK && i < n; i++)
@@ -97,7 +97,7 @@ int store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES],
 	return rc == STORE_CONFLICT ? STORE_CONFLICT : STORE_ERROR;
 }
 
-int store_audit_read_begin(void)
+int sq_store_audit_read_begin(void)
 {
 	sqlite3 *db = sq_handle(SQ_AUDIT);
 	if (db == NULL)
@@ -105,14 +105,14 @@ int store_audit_read_begin(void)
 	return sq_exec(db, "BEGIN; SELECT count(*) FROM sqlite_schema;");
 }
 
-void store_audit_read_end(void)
+void sq_store_audit_read_end(void)
 {
 	sqlite3 *db = sq_handle(SQ_AUDIT);
 	if (db != NULL)
 		sq_exec(db, "COMMIT;");
 }
 
-int store_audit_hash_at(int64_t seq, uint8_t hash[HASH_BYTES])
+int sq_store_audit_hash_at(int64_t seq, uint8_t hash[HASH_BYTES])
 {
 	sqlite3_stmt *s = sq_audit_stmt(sql_audit_hash_at);
 	sqlite3_bind_int64(s, 1, seq);
@@ -141,7 +141,7 @@ static bool checkpoint_row(sqlite3_stmt *s, struct audit_checkpoint *cp)
 	return true;
 }
 
-int store_audit_last_checkpoint(struct audit_checkpoint *out)
+int sq_store_audit_last_checkpoint(struct audit_checkpoint *out)
 {
 	sqlite3_stmt *s = sq_audit_stmt(sql_cp_last);
 	int step = sqlite3_step(s);
@@ -152,7 +152,7 @@ int store_audit_last_checkpoint(struct audit_checkpoint *out)
 	return rc;
 }
 
-int store_audit_checkpoints_each(int (*fn)(const struct audit_checkpoint *cp, void *ctx),
+int sq_store_audit_checkpoints_each(int (*fn)(const struct audit_checkpoint *cp, void *ctx),
 				 void *ctx)
 {
 	sqlite3_stmt *s = NULL;
@@ -218,12 +218,12 @@ static int audit_walk(const char *sql, const char *bound,
 	return rc;
 }
 
-int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx)
+int sq_store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx)
 {
 	return audit_walk(sql_audit_each, NULL, fn, ctx);
 }
 
-int store_audit_each_session(const char *session_hex,
+int sq_store_audit_each_session(const char *session_hex,
 			     int (*fn)(const struct audit_record *r, void *ctx), void *ctx)
 {
 	return audit_walk("SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid,"
@@ -231,7 +231,7 @@ int store_audit_each_session(const char *session_hex,
 			  session_hex, fn, ctx);
 }
 
-int store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n)
+int sq_store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n)
 {
 	static const char sql[] = "SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid,"
 				  " outcome, bytes, prev, hash, via FROM audit WHERE action = 'breaker.trip'"

@@ -18,7 +18,7 @@ static const char *const file_names[] = {
 	[STORE_FILE_KEYS] = "keystore.db",
 };
 
-const char *store_file_name(enum store_file f)
+const char *sq_store_file_name(enum store_file f)
 {
 	return f >= STORE_FILE_DATA && f <= STORE_FILE_KEYS ? file_names[f] : "?";
 }
@@ -33,10 +33,10 @@ static int fsync_path(const char *path, bool dir)
 	return rc;
 }
 
-int store_file_copy(enum store_file f, const char *from_dir, const char *to_dir,
+int sq_store_file_copy(enum store_file f, const char *from_dir, const char *to_dir,
 		    void (*progress)(const char *name, int64_t done, int64_t total))
 {
-	const char *name = store_file_name(f);
+	const char *name = sq_store_file_name(f);
 	char src_path[4096], dst_path[4096];
 	struct stat st;
 	if ((size_t)snprintf(src_path, sizeof(src_path), "%s/%s", from_dir, name) >= sizeof(src_path) ||

@@ -15,7 +15,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "store/store.h"
+#include "store/backend.h"
+
+/*
+ * The back-end's definition of each store_* function of the interface (src/store/store_list.h,
+ * contracts in the public headers): sq_store_<name>, gathered into store_sqlite (backend.c).
+ * Back-end code calls these directly, never back through the front.
+ */
+#define STORE_FN(ret, name, params, args) ret sq_##name params;
+#define STORE_OPEN(ret, name, params, args) ret sq_##name params;
+#define STORE_VOID(name, params, args) void sq_##name params;
+#include "store/store_list.h"
+#undef STORE_FN
+#undef STORE_OPEN
+#undef STORE_VOID
 
 /* The three database files of a data directory. */
 enum sq_file {

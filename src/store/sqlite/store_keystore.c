@@ -92,17 +92,17 @@ int sq_legacy_key_clear(const struct id *patient)
 	return sq_run_id(sq_stmt(sql_legacy_clear), patient, "legacy_clear");
 }
 
-int store_keystore_meta_get(const char *name, uint8_t *out, size_t cap, size_t *len)
+int sq_store_keystore_meta_get(const char *name, uint8_t *out, size_t cap, size_t *len)
 {
 	return sq_meta_get(SQ_KEYS, name, out, cap, len);
 }
 
-int store_keystore_meta_set(const char *name, const uint8_t *value, size_t len)
+int sq_store_keystore_meta_set(const char *name, const uint8_t *value, size_t len)
 {
 	return sq_meta_set(SQ_KEYS, name, value, len);
 }
 
-int store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total, int64_t *under)
+int sq_store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total, int64_t *under)
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_key_counts);
 	sqlite3_bind_blob(s, 1, key_id, KEY_ID_BYTES, SQLITE_STATIC);
@@ -138,7 +138,7 @@ static int wrapped_rows(sqlite3_stmt *s, size_t max, struct arena *a,
 	return rc;
 }
 
-int store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], size_t max,
+int sq_store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], size_t max,
 			 struct arena *a, struct store_wrapped_key **rows, size_t *n)
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_key_batch);
@@ -148,7 +148,7 @@ int store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], size
 	return wrapped_rows(s, max, a, rows, n);
 }
 
-int store_keystore_replace(const struct store_wrapped_key *rows, const struct bytes *rewrapped,
+int sq_store_keystore_replace(const struct store_wrapped_key *rows, const struct bytes *rewrapped,
 			   size_t n, size_t *replaced)
 {
 	*replaced = 0;
@@ -173,7 +173,7 @@ int store_keystore_replace(const struct store_wrapped_key *rows, const struct by
 	return STORE_ERROR;
 }
 
-int store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_key **rows,
+int sq_store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_key **rows,
 			    size_t *n)
 {
 	sqlite3_stmt *s = sq_stmt(sql_legacy_batch);
@@ -181,7 +181,7 @@ int store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_ke
 	return wrapped_rows(s, max, a, rows, n);
 }
 
-int store_legacy_keys_count(int64_t *n)
+int sq_store_legacy_keys_count(int64_t *n)
 {
 	sqlite3_stmt *s = sq_stmt(sql_legacy_count);
 	int rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK : sq_fail("legacy_count");
@@ -190,7 +190,7 @@ int store_legacy_keys_count(int64_t *n)
 	return rc;
 }
 
-int store_legacy_key_move(const struct id *patient, struct bytes rewrapped)
+int sq_store_legacy_key_move(const struct id *patient, struct bytes rewrapped)
 {
 	/* Into the keystore first, then off the row: a crash between leaves both, and the
 	 * keystore's copy wins (sq_key_get); a rerun finds the row and clears it. */
@@ -200,7 +200,7 @@ int store_legacy_key_move(const struct id *patient, struct bytes rewrapped)
 	return sq_legacy_key_clear(patient);
 }
 
-int store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES])
+int sq_store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES])
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_rot_get);
 	int step = sqlite3_step(s);
@@ -215,7 +215,7 @@ int store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES
 	return rc;
 }
 
-int store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES])
+int sq_store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES])
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_rot_begin);
 	sqlite3_bind_blob(s, 1, old_id, KEY_ID_BYTES, SQLITE_STATIC);
@@ -225,7 +225,7 @@ int store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_i
 	return rc;
 }
 
-int store_rotation_end(void)
+int sq_store_rotation_end(void)
 {
 	return sq_run(sq_keys_stmt(sql_rot_end));
 }

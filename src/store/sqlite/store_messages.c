@@ -58,7 +58,7 @@ static const char sql_mark_read_patient[] =
 static const char sql_erase_messages[] = "DELETE FROM message WHERE patient_id = ?";
 static const char sql_erase_threads[] = "DELETE FROM message_thread WHERE patient_id = ?";
 
-int store_thread_target(const struct id *thread, struct target *out, struct id *practice)
+int sq_store_thread_target(const struct id *thread, struct target *out, struct id *practice)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_thread_target);
@@ -73,10 +73,10 @@ int store_thread_target(const struct id *thread, struct target *out, struct id *
 		return STORE_NOT_FOUND;
 	if (!ok)
 		return sq_fail("thread_target");
-	return store_patient_target(&patient, out);
+	return sq_store_patient_target(&patient, out);
 }
 
-int store_message_target(const struct id *message, struct target *out, struct id *thread,
+int sq_store_message_target(const struct id *message, struct target *out, struct id *thread,
 			 struct id *practice)
 {
 	memset(out, 0, sizeof(*out));
@@ -91,7 +91,7 @@ int store_message_target(const struct id *message, struct target *out, struct id
 		return STORE_NOT_FOUND;
 	if (!ok)
 		return sq_fail("message_target");
-	return store_thread_target(thread, out, practice);
+	return sq_store_thread_target(thread, out, practice);
 }
 
 static int bind_and_insert_message(const struct store_message *m)
@@ -166,7 +166,7 @@ static int thread_insert_body(const void *ctx)
 	return bind_and_insert_message(x->first);
 }
 
-int store_thread_insert(const struct grant *g, const struct store_thread *t,
+int sq_store_thread_insert(const struct grant *g, const struct store_thread *t,
 			const struct store_message *first)
 {
 	if (!grant_allows(g, &t->patient, ACTION_MESSAGE_SEND) || !id_eq(&first->patient, &t->patient) ||
@@ -181,7 +181,7 @@ static int message_insert_body(const void *ctx)
 	return bind_and_insert_message(ctx);
 }
 
-int store_message_insert(const struct grant *g, const struct store_message *m)
+int sq_store_message_insert(const struct grant *g, const struct store_message *m)
 {
 	if (!grant_allows(g, &m->patient, ACTION_MESSAGE_SEND))
 		return STORE_DENIED;
@@ -220,7 +220,7 @@ static bool may_read(const struct grant *g, const struct id *patient)
 	       grant_allows(g, patient, ACTION_MESSAGE_SEND);
 }
 
-int store_thread_get(const struct grant *g, const struct id *thread, struct arena *a,
+int sq_store_thread_get(const struct grant *g, const struct id *thread, struct arena *a,
 		     struct store_thread *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_thread_get);
@@ -323,7 +323,7 @@ static int message_rows(sqlite3_stmt *s, const struct grant *g, size_t max, stru
 	return rc;
 }
 
-int store_thread_messages(const struct grant *g, const struct id *thread, struct arena *a,
+int sq_store_thread_messages(const struct grant *g, const struct id *thread, struct arena *a,
 			  struct store_message **out, size_t *n)
 {
 	*n = 0;
@@ -337,7 +337,7 @@ int store_thread_messages(const struct grant *g, const struct id *thread, struct
 	return message_rows(s, g, LIMIT_LIST, a, out, n);
 }
 
-int store_threads_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
+int sq_store_threads_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
 			     struct store_thread **out, size_t *n)
 {
 	*n = 0;
@@ -351,7 +351,7 @@ int store_threads_by_patient(const struct grant *g, const struct id *patient, st
 	return thread_rows(s, g, LIMIT_LIST, a, out, n);
 }
 
-int store_messages_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
+int sq_store_messages_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
 			      struct store_message **out, size_t *n)
 {
 	*n = 0;
@@ -365,7 +365,7 @@ int store_messages_by_patient(const struct grant *g, const struct id *patient, s
 	return message_rows(s, g, LIMIT_LIST, a, out, n);
 }
 
-int store_message_get(const struct grant *g, const struct id *message, struct arena *a,
+int sq_store_message_get(const struct grant *g, const struct id *message, struct arena *a,
 		      struct store_message *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_message_get);
@@ -386,7 +386,7 @@ int store_message_get(const struct grant *g, const struct id *message, struct ar
 	return result;
 }
 
-int store_thread_mark_read(const struct grant *g, const struct id *thread, bool practice_side)
+int sq_store_thread_mark_read(const struct grant *g, const struct id *thread, bool practice_side)
 {
 	if (g == NULL || !may_read(g, &g->patient))
 		return STORE_DENIED;
@@ -399,7 +399,7 @@ int store_thread_mark_read(const struct grant *g, const struct id *thread, bool 
 	return sq_step_done(s, "thread_mark_read");
 }
 
-int store_practice_threads(const struct id *practice, size_t max, struct arena *a,
+int sq_store_practice_threads(const struct id *practice, size_t max, struct arena *a,
 			   struct store_thread **out, size_t *n)
 {
 	*n = 0;
@@ -413,7 +413,7 @@ int store_practice_threads(const struct id *practice, size_t max, struct arena *
 	return thread_rows(s, NULL, max, a, out, n);
 }
 
-int store_practice_unread(const struct id *practice, int64_t *threads)
+int sq_store_practice_unread(const struct id *practice, int64_t *threads)
 {
 	*threads = 0;
 	sqlite3_stmt *s = sq_stmt(sql_practice_unread);

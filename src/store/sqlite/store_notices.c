@@ -13,7 +13,7 @@ static const char sql_notice_list[] =
 	"SELECT id, reference, created, body FROM notice WHERE patient_id = ?"
 	" ORDER BY created DESC LIMIT 100";
 
-int store_notice_insert(const struct grant *g, const struct id *patient, const struct store_notice *n)
+int sq_store_notice_insert(const struct grant *g, const struct id *patient, const struct store_notice *n)
 {
 	if (!grant_for_patient(g, patient))
 		return STORE_DENIED;
@@ -28,7 +28,7 @@ int store_notice_insert(const struct grant *g, const struct id *patient, const s
 	return rc;
 }
 
-int store_notice_list(const struct grant *g, const struct id *patient, struct arena *a,
+int sq_store_notice_list(const struct grant *g, const struct id *patient, struct arena *a,
 		      struct store_notice **out, size_t *n)
 {
 	*n = 0;

@@ -35,7 +35,7 @@ static const char sql_shred_due[] =
 	"SELECT id FROM patient WHERE shred_after IS NOT NULL AND shred_after <= ?1"
 	" AND shredded_at IS NULL ORDER BY shred_after LIMIT ?2";
 
-int store_patient_shred_state(const struct id *patient, struct store_shred_state *out)
+int sq_store_patient_shred_state(const struct id *patient, struct store_shred_state *out)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_shred_state);
@@ -77,7 +77,7 @@ static void truncate_wal(enum sq_file f)
 		 "the next checkpoint\"");
 }
 
-int store_patient_key_destroy(const struct id *patient)
+int sq_store_patient_key_destroy(const struct id *patient)
 {
 	if (sq_key_delete(patient) != STORE_OK)
 		return STORE_ERROR;
@@ -114,13 +114,13 @@ static int erase_record_rows(const struct id *patient)
 	return STORE_OK;
 }
 
-int store_patient_erase(const struct id *patient, int64_t now)
+int sq_store_patient_erase(const struct id *patient, int64_t now)
 {
 	if (sq_begin(SQ_MAIN) != STORE_OK)
 		return STORE_ERROR;
 	int rc = sq_run_id(sq_stmt(sql_docs_delete), patient, "docs_delete");
 	if (rc == STORE_OK)
-		rc = store_results_erase(patient);
+		rc = sq_store_results_erase(patient);
 	if (rc == STORE_OK)
 		rc = store_messages_erase(patient);
 	if (rc == STORE_OK)
@@ -137,7 +137,7 @@ int store_patient_erase(const struct id *patient, int64_t now)
 	if (rc == STORE_OK)
 		rc = sq_run_id(sq_stmt(sql_accounts_erase), patient, "accounts_erase");
 	if (rc == STORE_OK)
-		rc = store_contact_erase(patient);
+		rc = sq_store_contact_erase(patient);
 	if (rc == STORE_OK && sq_commit(SQ_MAIN) == STORE_OK) {
 		truncate_wal(SQ_MAIN);
 		return STORE_OK;
@@ -146,7 +146,7 @@ int store_patient_erase(const struct id *patient, int64_t now)
 	return STORE_ERROR;
 }
 
-int store_patient_release(const struct id *patient, const struct id *practice)
+int sq_store_patient_release(const struct id *patient, const struct id *practice)
 {
 	sqlite3_stmt *s = sq_stmt(sql_enrol_delete);
 	sq_bind_id(s, 1, patient);
@@ -158,7 +158,7 @@ int store_patient_release(const struct id *patient, const struct id *practice)
 	return rc;
 }
 
-int store_patient_schedule_shred(const struct id *patient, int64_t when)
+int sq_store_patient_schedule_shred(const struct id *patient, int64_t when)
 {
 	sqlite3_stmt *s = sq_stmt(sql_shred_schedule);
 	sq_bind_id(s, 1, patient);
@@ -173,7 +173,7 @@ int store_patient_schedule_shred(const struct id *patient, int64_t when)
 	return rc;
 }
 
-int store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t *n)
+int sq_store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t *n)
 {
 	*n = 0;
 	*ids = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
@@ -189,7 +189,7 @@ int store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t *n)
 	return STORE_OK;
 }
 
-int store_patient_key_counts(int64_t *patients, int64_t *with_key)
+int sq_store_patient_key_counts(int64_t *patients, int64_t *with_key)
 {
 	*patients = *with_key = 0;
 	sqlite3_stmt *s = NULL;
