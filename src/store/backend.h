@@ -1,8 +1,8 @@
 /*
  * The store's back-end interface: a table of function pointers, one per store_* function
  * (src/store/store_list.h), that a back-end fills and store_open chooses at startup. Callers
- * never see it: they call the store_* functions declared in the headers of src/store, which src/store/
- * store.c defines as calls through the chosen table. Only src/store/ includes this header.
+ * never see it: they call the store_* functions declared in the headers of src/store, which
+ * src/store/store.c defines as calls through the chosen table. Only src/store/ includes this header.
  *
  * A second back-end (src/store/pgsql/, a later issue) defines `const struct store_backend
  * store_pgsql` beside store_sqlite, implements every function of the list with the contracts

@@ -1,7 +1,8 @@
 /*
- * The store's front: each store_* function of the headers of src/store, defined once from the list in
- * store_list.h as a call through the back-end that store_open chose (backend.h). Before any
- * store_open (a `medkeep backup` copying files) the default back-end answers.
+ * The store's front: each store_* function declared in the headers of src/store, defined once
+ * from the list in store_list.h as a call through the back-end that store_open chose
+ * (backend.h). Before any store_open (a `medkeep backup` copying files) the default back-end
+ * answers.
  */
 #include "store/backend.h"
 

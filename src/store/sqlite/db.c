@@ -31,7 +31,8 @@ static char keys_path[4096];
 
 /* Statements a connection may cache, over all parts and files; a power of two, kept under
  * three quarters full so that a probe stays short. (About 230 exist today.) */
-#define STMT_SLOTS 1024
+#define STMT_SLOTS_LOG2 10
+#define STMT_SLOTS (1u << STMT_SLOTS_LOG2)
 #define STMT_MAX (STMT_SLOTS / 4 * 3)
 
 struct stmt_slot {
@@ -86,7 +87,11 @@ static struct conn *conn_get(void)
 	if (c == NULL)
 		return NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	const char *paths[SQ_FILES] = {[SQ_MAIN] = db_path, [SQ_AUDIT] = audit_path, [SQ_KEYS] = keys_path};
+	const char *paths[SQ_FILES] = {
+		[SQ_MAIN] = db_path,
+		[SQ_AUDIT] = audit_path,
+		[SQ_KEYS] = keys_path,
+	};
 	bool ok = true;
 	for (int f = 0; f < SQ_FILES && ok; f++)
 		if (paths[f][0] != '\0')
@@ -130,7 +135,8 @@ static void snapshot_close(struct conn *c)
 
 static void snapshot_guard(struct conn *c, sqlite3_stmt *s)
 {
-	if (c->snapshot && sqlite3_db_handle(s) == c->dbs[SQ_MAIN] && strncmp(sqlite3_sql(s), "SELECT", 6) != 0)
+	if (c->snapshot && sqlite3_db_handle(s) == c->dbs[SQ_MAIN] &&
+	    strncmp(sqlite3_sql(s), "SELECT", 6) != 0)
 		snapshot_close(c);
 }
 
@@ -155,9 +161,9 @@ void sq_store_snapshot_end(void)
 /* The slot of (f, sql) in c: where it is cached, or the empty one where it would go. */
 static struct stmt_slot *slot_find(struct conn *c, enum sq_file f, const char *sql)
 {
-	uintptr_t h = (uintptr_t)sql;
-	h = (h >> 4) ^ (h >> 14) ^ (uintptr_t)f * 0x9e37u;
-	for (size_t i = h & (STMT_SLOTS - 1);; i = (i + 1) & (STMT_SLOTS - 1)) {
+	/* Fibonacci hashing: the top bits of the address times 2^64 / phi. */
+	uint64_t h = ((uint64_t)(uintptr_t)sql ^ (uint64_t)f) * UINT64_C(0x9e3779b97f4a7c15);
+	for (size_t i = (size_t)(h >> (64 - STMT_SLOTS_LOG2));; i = (i + 1) & (STMT_SLOTS - 1)) {
 		struct stmt_slot *e = &c->slots[i];
 		if (e->sql == NULL || (e->sql == sql && e->file == f))
 			return e;
@@ -235,7 +241,8 @@ int sq_write_one(sqlite3_stmt *s, const char *what)
 int sq_fail(const char *what)
 {
 	struct conn *c = thread_conn;
-	log_warn("component=store op=%s error=\"%s\"", what, c ? sqlite3_errmsg(c->dbs[SQ_MAIN]) : "no db");
+	log_warn("component=store op=%s error=\"%s\"", what,
+		 c ? sqlite3_errmsg(c->dbs[SQ_MAIN]) : "no db");
 	return STORE_ERROR;
 }
 
