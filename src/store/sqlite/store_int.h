@@ -45,8 +45,7 @@ enum sq_file {
  * failure, which SQLite treats as a misuse and answers with an error, never a crash.
  */
 sqlite3_stmt *sq_stmt_on(enum sq_file f, const char *sql);
-/* sq_stmt_on for medkeep.db, audit.db (the trail is appended to by store_audit.c only) and
- * keystore.db. */
+/* sq_stmt_on for medkeep.db, audit.db (appended to by store_audit.c alone) and keystore.db. */
 sqlite3_stmt *sq_stmt(const char *sql);
 sqlite3_stmt *sq_audit_stmt(const char *sql);
 sqlite3_stmt *sq_keys_stmt(const char *sql);
