@@ -18,7 +18,7 @@ static const char sql_actor_facts[] =
 	"SELECT role, practice_id, patient_id, EXISTS (SELECT 1 FROM proxy_grant"
 	" WHERE account_id = ?1 AND patient_id = ?2) FROM account WHERE id = ?1";
 
-int store_accesslog_list(const struct grant *g, const struct id *patient, int64_t before,
+int sq_store_accesslog_list(const struct grant *g, const struct id *patient, int64_t before,
 			 const char *skip_actor, size_t max, struct arena *a,
 			 struct audit_record **out, size_t *n)
 {
@@ -30,7 +30,7 @@ int store_accesslog_list(const struct grant *g, const struct id *patient, int64_
 	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
 	if (*out == NULL)
 		return STORE_ERROR;
-	sqlite3_stmt *s = store_module_audit_stmt(skip_actor ? sql_accesslog_others : sql_accesslog);
+	sqlite3_stmt *s = sq_audit_stmt(skip_actor ? sql_accesslog_others : sql_accesslog);
 	if (s == NULL)
 		return STORE_ERROR;
 	char hex[ID_HEX_LEN + 1];
@@ -52,10 +52,10 @@ int store_accesslog_list(const struct grant *g, const struct id *patient, int64_
 	return STORE_OK;
 }
 
-int store_actor_facts(const struct id *account, const struct id *patient, struct store_actor_facts *out)
+int sq_store_actor_facts(const struct id *account, const struct id *patient, struct store_actor_facts *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = store_module_stmt(sql_actor_facts);
+	sqlite3_stmt *s = sq_stmt(sql_actor_facts);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);

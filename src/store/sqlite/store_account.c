@@ -17,9 +17,9 @@ static const char sql_token_insert[] =
 	"INSERT INTO account_token (hash, kind, account_id, patient_id, practice_id, created_by,"
 	" email, email_ct, detail, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-int store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_token *t)
+int sq_store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_token *t)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_token_insert);
+	sqlite3_stmt *s = sq_stmt(sql_token_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
@@ -44,11 +44,11 @@ static const char sql_token_get[] =
 	" created, expires FROM account_token WHERE hash = ? AND kind = ? AND used IS NULL"
 	" AND expires > ?";
 
-int store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now, struct arena *a,
+int sq_store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now, struct arena *a,
 		    struct store_token *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = store_module_stmt(sql_token_get);
+	sqlite3_stmt *s = sq_stmt(sql_token_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
@@ -77,9 +77,9 @@ int store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t no
 static const char sql_token_use[] =
 	"UPDATE account_token SET used = ? WHERE hash = ? AND kind = ? AND used IS NULL AND expires > ?";
 
-int store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now)
+int sq_store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_token_use);
+	sqlite3_stmt *s = sq_stmt(sql_token_use);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(s, 1, now);
@@ -95,10 +95,10 @@ int store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t no
 static const char sql_token_count[] =
 	"SELECT count(*) FROM account_token WHERE account_id = ? AND kind = ? AND created >= ?";
 
-int store_token_count(const struct id *account, const char *kind, int64_t since, int64_t *n)
+int sq_store_token_count(const struct id *account, const char *kind, int64_t since, int64_t *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = store_module_stmt(sql_token_count);
+	sqlite3_stmt *s = sq_stmt(sql_token_count);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -114,9 +114,9 @@ int store_token_count(const struct id *account, const char *kind, int64_t since,
 static const char sql_tokens_end[] =
 	"UPDATE account_token SET used = ? WHERE account_id = ? AND kind = ? AND used IS NULL";
 
-int store_tokens_end(const struct id *account, const char *kind, int64_t now)
+int sq_store_tokens_end(const struct id *account, const char *kind, int64_t now)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_tokens_end);
+	sqlite3_stmt *s = sq_stmt(sql_tokens_end);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(s, 1, now);
@@ -129,10 +129,10 @@ static const char sql_account_state[] =
 	"SELECT email_verified, locked, patient_id, pw_hash, email_ct, pw_marks FROM account"
 	" WHERE id = ?";
 
-int store_account_state(const struct id *account, struct arena *a, struct store_account_state *out)
+int sq_store_account_state(const struct id *account, struct arena *a, struct store_account_state *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = store_module_stmt(sql_account_state);
+	sqlite3_stmt *s = sq_stmt(sql_account_state);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -154,9 +154,9 @@ int store_account_state(const struct id *account, struct arena *a, struct store_
 
 static const char sql_set_verified[] = "UPDATE account SET email_verified = 1 WHERE id = ?";
 
-int store_account_set_verified(const struct id *account)
+int sq_store_account_set_verified(const struct id *account)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_set_verified);
+	sqlite3_stmt *s = sq_stmt(sql_set_verified);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -165,9 +165,9 @@ int store_account_set_verified(const struct id *account)
 
 static const char sql_set_password[] = "UPDATE account SET pw_hash = ? WHERE id = ?";
 
-int store_account_set_password(const struct id *account, const char *pw_hash)
+int sq_store_account_set_password(const struct id *account, const char *pw_hash)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_set_password);
+	sqlite3_stmt *s = sq_stmt(sql_set_password);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_text(s, 1, pw_hash);
@@ -178,10 +178,10 @@ int store_account_set_password(const struct id *account, const char *pw_hash)
 static const char sql_set_email[] =
 	"UPDATE account SET email = ?, email_ct = ?, pw_marks = ?, email_verified = 1 WHERE id = ?";
 
-int store_account_set_email(const struct id *account, const char *email_index, struct bytes email_ct,
+int sq_store_account_set_email(const struct id *account, const char *email_index, struct bytes email_ct,
 			    struct bytes marks)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_set_email);
+	sqlite3_stmt *s = sq_stmt(sql_set_email);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_text(s, 1, email_index);
@@ -193,9 +193,9 @@ int store_account_set_email(const struct id *account, const char *email_index, s
 
 static const char sql_set_marks[] = "UPDATE account SET pw_marks = ? WHERE id = ?";
 
-int store_account_set_marks(const struct id *account, struct bytes marks)
+int sq_store_account_set_marks(const struct id *account, struct bytes marks)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_set_marks);
+	sqlite3_stmt *s = sq_stmt(sql_set_marks);
 	if (s == NULL)
 		return STORE_ERROR;
 	bind_bytes(s, 1, marks);
@@ -207,15 +207,15 @@ static const char sql_begin[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 
-int store_account_tx(int (*fn)(void *ctx), void *ctx)
+int sq_store_account_tx(int (*fn)(void *ctx), void *ctx)
 {
-	if (sq_step_done(store_module_stmt(sql_begin), "begin") != STORE_OK)
+	if (sq_step_done(sq_stmt(sql_begin), "begin") != STORE_OK)
 		return STORE_ERROR;
 	int rc = fn(ctx);
 	if (rc == STORE_OK)
-		rc = sq_step_done(store_module_stmt(sql_commit), "commit");
+		rc = sq_step_done(sq_stmt(sql_commit), "commit");
 	if (rc != STORE_OK)
-		sq_step_done(store_module_stmt(sql_rollback), "rollback");
+		sq_step_done(sq_stmt(sql_rollback), "rollback");
 	return rc;
 }
 
@@ -233,11 +233,11 @@ struct register_ctx {
 static int register_steps(void *p)
 {
 	struct register_ctx *c = p;
-	int rc = store_token_use(c->hash, TOKEN_INVITE, c->now);
+	int rc = sq_store_token_use(c->hash, TOKEN_INVITE, c->now);
 	if (rc == STORE_OK)
-		rc = store_account_create(c->acct);
+		rc = sq_store_account_create(c->acct);
 	if (rc == STORE_OK) {
-		sqlite3_stmt *s = store_module_stmt(sql_set_unverified);
+		sqlite3_stmt *s = sq_stmt(sql_set_unverified);
 		if (s == NULL)
 			return STORE_ERROR;
 		sqlite3_bind_int(s, 1, c->verified ? 1 : 0);
@@ -248,18 +248,18 @@ static int register_steps(void *p)
 	return rc;
 }
 
-int store_account_register(const uint8_t invite_hash[HASH_BYTES], int64_t now,
+int sq_store_account_register(const uint8_t invite_hash[HASH_BYTES], int64_t now,
 			   const struct store_account *acct, bool verified, struct bytes marks)
 {
 	struct register_ctx c = {invite_hash, now, acct, verified, marks};
-	return store_account_tx(register_steps, &c);
+	return sq_store_account_tx(register_steps, &c);
 }
 
 static const char sql_revoke_others[] = "DELETE FROM session WHERE account_id = ? AND id != ?";
 
-int store_sessions_revoke_others(const struct id *account, const struct id *keep)
+int sq_store_sessions_revoke_others(const struct id *account, const struct id *keep)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_revoke_others);
+	sqlite3_stmt *s = sq_stmt(sql_revoke_others);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -267,75 +267,5 @@ int store_sessions_revoke_others(const struct id *account, const struct id *keep
 	int rc = sq_step_done(s, "revoke_others");
 	/* The codes too: one given at a consent in the session kept may have been the
 	 * intruder's, and a code waits at most a minute, so the app just asks again. */
-	return rc == STORE_OK ? store_app_codes_end(account) : rc;
-}
-
-/* --- outbox --- */
-
-static const char sql_outbox_due[] =
-	"SELECT id, account_id, to_ct, subject, body, attempts, body_ct, created FROM outbox"
-	" WHERE sent IS NULL AND (? OR next_try <= ?) ORDER BY created, rowid LIMIT ?";
-
-int store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
-		     struct store_outbox_row **rows, size_t *n)
-{
-	*n = 0;
-	*rows = NULL;
-	if (max > LIMIT_LIST)
-		max = LIMIT_LIST;
-	struct store_outbox_row *out = arena_calloc(a, max ? max : 1, sizeof(*out));
-	sqlite3_stmt *s = store_module_stmt(sql_outbox_due);
-	if (s == NULL || out == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int(s, 1, all ? 1 : 0);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, (int64_t)max);
-	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
-		struct store_outbox_row *r = &out[*n];
-		sq_col_id(s, 0, &r->id);
-		sq_col_id(s, 1, &r->account);
-		sq_col_bytes(s, 2, a, &r->to_ct);
-		r->subject = sq_col_text(s, 3, a);
-		r->body = sq_col_text(s, 4, a);
-		r->attempts = sqlite3_column_int64(s, 5);
-		sq_col_bytes(s, 6, a, &r->body_ct);
-		r->created = sqlite3_column_int64(s, 7);
-		if (r->subject == NULL || r->body == NULL)
-			continue;
-		(*n)++;
-	}
-	sqlite3_reset(s);
-	*rows = out;
-	return step == SQLITE_DONE || step == SQLITE_ROW ? STORE_OK : sq_fail("outbox_due");
-}
-
-static const char sql_outbox_sent[] =
-	"UPDATE outbox SET sent = ?, body = '', body_ct = NULL WHERE id = ? AND sent IS NULL";
-
-int store_outbox_sent(const struct id *id, int64_t now)
-{
-	sqlite3_stmt *s = store_module_stmt(sql_outbox_sent);
-	if (s == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(s, 1, now);
-	sq_bind_id(s, 2, id);
-	return sq_step_done(s, "outbox_sent");
-}
-
-static const char sql_outbox_retry[] =
-	"UPDATE outbox SET attempts = ?, next_try = ?,"
-	" body = CASE WHEN ?4 THEN '' ELSE body END,"
-	" body_ct = CASE WHEN ?4 THEN NULL ELSE body_ct END WHERE id = ?3";
-
-int store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try, bool drop_body)
-{
-	sqlite3_stmt *s = store_module_stmt(sql_outbox_retry);
-	if (s == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(s, 1, attempts);
-	sqlite3_bind_int64(s, 2, next_try);
-	sq_bind_id(s, 3, id);
-	sqlite3_bind_int(s, 4, drop_body ? 1 : 0);
-	return sq_step_done(s, "outbox_retry");
+	return rc == STORE_OK ? sq_store_app_codes_end(account) : rc;
 }

@@ -25,9 +25,9 @@ static const char sql_code_take[] =
 	"DELETE FROM oauth_code WHERE hash = ? RETURNING client_id, redirect_uri, challenge,"
 	" scopes, account_id, patient_id, session_id, mfa, box, expires";
 
-int store_app_insert(const struct store_app *app)
+int sq_store_app_insert(const struct store_app *app)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_app_insert);
+	sqlite3_stmt *s = sq_stmt(sql_app_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &app->id);
@@ -46,9 +46,9 @@ static void app_row(sqlite3_stmt *s, struct store_app *out)
 	out->created = sqlite3_column_int64(s, 3);
 }
 
-int store_app_get(const struct id *id, struct store_app *out)
+int sq_store_app_get(const struct id *id, struct store_app *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_app_get);
+	sqlite3_stmt *s = sq_stmt(sql_app_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, id);
@@ -60,11 +60,11 @@ int store_app_get(const struct id *id, struct store_app *out)
 	return rc;
 }
 
-int store_apps_list(struct arena *a, struct store_app **out, size_t *n)
+int sq_store_apps_list(struct arena *a, struct store_app **out, size_t *n)
 {
 	*n = 0;
 	*out = arena_alloc(a, APPS_MAX * sizeof(**out));
-	sqlite3_stmt *s = store_module_stmt(sql_apps_list);
+	sqlite3_stmt *s = sq_stmt(sql_apps_list);
 	if (s == NULL || *out == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int(s, 1, APPS_MAX);
@@ -84,7 +84,7 @@ struct remove_ctx {
 static int remove_steps(void *p)
 {
 	struct remove_ctx *c = p;
-	sqlite3_stmt *s = store_module_stmt(sql_app_remove);
+	sqlite3_stmt *s = sq_stmt(sql_app_remove);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, c->id);
@@ -92,7 +92,7 @@ static int remove_steps(void *p)
 	int rc = sq_write_one(s, "app_remove");
 	const char *const ends[] = {sql_app_sessions_end, sql_app_codes_end};
 	for (size_t i = 0; rc == STORE_OK && i < 2; i++) {
-		sqlite3_stmt *e = store_module_stmt(ends[i]);
+		sqlite3_stmt *e = sq_stmt(ends[i]);
 		if (e == NULL)
 			return STORE_ERROR;
 		sq_bind_id(e, 1, c->id);
@@ -101,15 +101,15 @@ static int remove_steps(void *p)
 	return rc;
 }
 
-int store_app_remove(const struct id *id, int64_t now)
+int sq_store_app_remove(const struct id *id, int64_t now)
 {
 	struct remove_ctx c = {id, now};
-	return store_account_tx(remove_steps, &c);
+	return sq_store_account_tx(remove_steps, &c);
 }
 
-int store_app_code_insert(const struct store_app_code *c)
+int sq_store_app_code_insert(const struct store_app_code *c)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_code_insert);
+	sqlite3_stmt *s = sq_stmt(sql_code_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_blob(s, 1, c->hash, HASH_BYTES, SQLITE_STATIC);
@@ -126,9 +126,9 @@ int store_app_code_insert(const struct store_app_code *c)
 	return sq_write_one(s, "app_code_insert");
 }
 
-int store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, struct store_app_code *out)
+int sq_store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, struct store_app_code *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_code_take);
+	sqlite3_stmt *s = sq_stmt(sql_code_take);
 	if (s == NULL)
 		return STORE_ERROR;
 	memset(out, 0, sizeof(*out));
@@ -158,9 +158,9 @@ int store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, struct 
 	return rc;
 }
 
-int store_app_codes_end(const struct id *account)
+int sq_store_app_codes_end(const struct id *account)
 {
-	sqlite3_stmt *s = store_module_stmt(account ? sql_account_codes_end : sql_all_codes_end);
+	sqlite3_stmt *s = sq_stmt(account ? sql_account_codes_end : sql_all_codes_end);
 	if (s == NULL)
 		return STORE_ERROR;
 	if (account)

@@ -8,9 +8,9 @@ static const char sql_set[] =
 	"INSERT INTO patient_contact (patient_id, email_index, email_ct, dob_check) VALUES (?1, ?2, ?3, ?4)"
 	" ON CONFLICT(patient_id) DO UPDATE SET email_index = ?2, email_ct = ?3, dob_check = ?4";
 
-int store_contact_set(const struct id *patient, const struct store_contact *c)
+int sq_store_contact_set(const struct id *patient, const struct store_contact *c)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_set);
+	sqlite3_stmt *s = sq_stmt(sql_set);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -23,10 +23,10 @@ int store_contact_set(const struct id *patient, const struct store_contact *c)
 static const char sql_get[] =
 	"SELECT email_index, email_ct, dob_check FROM patient_contact WHERE patient_id = ?";
 
-int store_contact_get(const struct id *patient, struct arena *a, struct store_contact *out)
+int sq_store_contact_get(const struct id *patient, struct arena *a, struct store_contact *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = store_module_stmt(sql_get);
+	sqlite3_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -47,9 +47,9 @@ int store_contact_get(const struct id *patient, struct arena *a, struct store_co
 
 static const char sql_erase[] = "DELETE FROM patient_contact WHERE patient_id = ?";
 
-int store_contact_erase(const struct id *patient)
+int sq_store_contact_erase(const struct id *patient)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_erase);
+	sqlite3_stmt *s = sq_stmt(sql_erase);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);

@@ -11,9 +11,9 @@ static const char sql_trim[] =
 	"DELETE FROM known_device WHERE account_id = ?1 AND hash NOT IN (SELECT hash FROM"
 	" known_device WHERE account_id = ?1 ORDER BY last_used DESC, hash LIMIT ?2)";
 
-int store_known_device_put(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t now)
+int sq_store_known_device_put(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t now)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_put);
+	sqlite3_stmt *s = sq_stmt(sql_put);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
@@ -22,7 +22,7 @@ int store_known_device_put(const uint8_t hash[HASH_BYTES], const struct id *acco
 	int rc = sq_step_done(s, "known_device_put");
 	if (rc != STORE_OK)
 		return rc;
-	s = store_module_stmt(sql_trim);
+	s = sq_stmt(sql_trim);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -33,9 +33,9 @@ int store_known_device_put(const uint8_t hash[HASH_BYTES], const struct id *acco
 static const char sql_get[] =
 	"SELECT 1 FROM known_device WHERE hash = ? AND account_id = ? AND last_used >= ?";
 
-int store_known_device_get(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t since)
+int sq_store_known_device_get(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t since)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_get);
+	sqlite3_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
@@ -50,9 +50,9 @@ int store_known_device_get(const uint8_t hash[HASH_BYTES], const struct id *acco
 
 static const char sql_forget[] = "DELETE FROM known_device WHERE account_id = ?";
 
-int store_known_devices_forget(const struct id *account)
+int sq_store_known_devices_forget(const struct id *account)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_forget);
+	sqlite3_stmt *s = sq_stmt(sql_forget);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);

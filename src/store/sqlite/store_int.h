@@ -1,9 +1,13 @@
 /*
- * Internal to the SQLite back-end: what its module files share. Each part of the portal
- * (results, medications, appointments, messages, proxies, ...) keeps its SQL in a file of its
- * own here (store_<part>.c) and reaches its statements through store_module_stmt, so that no
- * part edits another's. The schema itself stays in one ordered list of migrations
- * (store_sqlite.c), because the order of migrations is the schema's history.
+ * Internal to the SQLite back-end: what its files share. Only src/store/sqlite/ includes this.
+ *
+ * db.c holds the connections (one per thread to each of medkeep.db, audit.db and keystore.db),
+ * the statement cache and the sq_* helpers; schema.c the migrations, in order, because the
+ * order of migrations is the schema's history. Each part of the portal (accounts, sessions,
+ * patients, documents, audit, keystore, retention, results, messages, ...) keeps its SQL in a
+ * file of its own here (store_<part>.c) as `static const char sql_x[]` strings, and reaches its
+ * prepared statements through sq_stmt (or sq_audit_stmt, sq_keys_stmt), so that no part edits
+ * another's and there is no central list of statements.
  */
 #ifndef MEDKEEP_STORE_INT_H
 #define MEDKEEP_STORE_INT_H
@@ -11,16 +15,45 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "store/store.h"
+#include "store/backend.h"
 
-#define MODULE_STMTS_MAX 128
+/*
+ * The back-end's definition of each store_* function of the interface (src/store/store_list.h,
+ * contracts in the public headers): sq_store_<name>, gathered into store_sqlite (backend.c).
+ * Back-end code calls these directly, never back through the front.
+ */
+#define STORE_FN(ret, name, params, args) ret sq_##name params;
+#define STORE_OPEN(ret, name, params, args) ret sq_##name params;
+#define STORE_VOID(name, params, args) void sq_##name params;
+#include "store/store_list.h"
+#undef STORE_FN
+#undef STORE_OPEN
+#undef STORE_VOID
 
-/* The statement for sql (a string literal or other static string: it is cached by its
- * address) on this thread's connection to medkeep.db, reset and unbound; NULL on failure,
- * which SQLite treats as a misuse and answers with an error, never a crash. */
-sqlite3_stmt *store_module_stmt(const char *sql);
-/* The same on this thread's connection to audit.db (reading the trail; never writing it). */
-sqlite3_stmt *store_module_audit_stmt(const char *sql);
+/* The three database files of a data directory. */
+enum sq_file {
+	SQ_MAIN,  /* medkeep.db: the records */
+	SQ_AUDIT, /* audit.db: the hash-chained trail and its checkpoints */
+	SQ_KEYS,  /* keystore.db: patient keys, wrapped; rotation */
+};
+#define SQ_FILES 3
+
+/*
+ * The statement for sql on this thread's connection to file f, prepared on first use and kept
+ * for the connection's life, reset and unbound. The cache is keyed by (f, the address of sql):
+ * sql must be a static string (a part's `static const char sql_x[]`), never a built one. NULL on
+ * failure, which SQLite treats as a misuse and answers with an error, never a crash.
+ */
+sqlite3_stmt *sq_stmt_on(enum sq_file f, const char *sql);
+/* sq_stmt_on for medkeep.db, audit.db (appended to by store_audit.c alone) and keystore.db. */
+sqlite3_stmt *sq_stmt(const char *sql);
+sqlite3_stmt *sq_audit_stmt(const char *sql);
+sqlite3_stmt *sq_keys_stmt(const char *sql);
+/* This thread's connection to file f, opened on first use, for a statement of its own (a long
+ * walk that must not hold a cached one); NULL when there is none. */
+sqlite3 *sq_handle(enum sq_file f);
+/* Run sql (no rows, no parameters) on db; STORE_OK or STORE_ERROR, logged. */
+int sq_exec(sqlite3 *db, const char *sql);
 
 /* Log the connection's last error for `what`; returns STORE_ERROR. */
 int sq_fail(const char *what);
@@ -30,6 +63,20 @@ int sq_step_done(sqlite3_stmt *s, const char *what);
 /* Run a bound write meant to change one row, and reset it: STORE_OK when it changed exactly
  * one, STORE_NOT_FOUND when none, STORE_CONFLICT on a constraint, STORE_ERROR otherwise. */
 int sq_write_one(sqlite3_stmt *s, const char *what);
+/* Run a statement that returns no rows and reset it: STORE_OK, or STORE_ERROR logged as
+ * "txn" (any failure, a NULL statement too). */
+int sq_run(sqlite3_stmt *s);
+/* The same with the id bound as the first parameter, a failure logged as `what`. */
+int sq_run_id(sqlite3_stmt *s, const struct id *id, const char *what);
+/* BEGIN IMMEDIATE, COMMIT and ROLLBACK on this thread's connection to file f (sq_run). */
+int sq_begin(enum sq_file f);
+int sq_commit(enum sq_file f);
+int sq_rollback(enum sq_file f);
+/* A meta value (store_meta of medkeep.db, meta of keystore.db; not audit.db) into out (cap
+ * bytes): STORE_OK with *len set, STORE_NOT_FOUND, or STORE_ERROR (also when it is longer). */
+int sq_meta_get(enum sq_file f, const char *name, uint8_t *out, size_t cap, size_t *len);
+/* Set a meta value: STORE_OK or STORE_ERROR. */
+int sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t n);
 
 void sq_bind_id(sqlite3_stmt *s, int col, const struct id *id);
 void sq_bind_text(sqlite3_stmt *s, int col, const char *t);
@@ -37,12 +84,39 @@ bool sq_col_id(sqlite3_stmt *s, int col, struct id *out);
 /* Text and bytes columns are copied into the arena (NULL text stays NULL). */
 const char *sq_col_text(sqlite3_stmt *s, int col, struct arena *a);
 void sq_col_text_fixed(sqlite3_stmt *s, int col, char *out, size_t outsz);
-/* An audit record from a row of the 13 columns seq, ts_ms, actor, session, ip, action, patient,
- * rtype, rid, outcome, bytes, prev, hash (in that order). */
-void sq_audit_row(sqlite3_stmt *s, struct audit_record *r);
 bool sq_col_bytes(sqlite3_stmt *s, int col, struct arena *a, struct bytes *out);
+/* An audit record from a row of the 14 columns seq, ts_ms, actor, session, ip, action, patient,
+ * rtype, rid, outcome, bytes, prev, hash, via (in that order) (store_audit.c). */
+void sq_audit_row(sqlite3_stmt *s, struct audit_record *r);
 
-/* Erase hooks of the module files, run by store_patient_erase inside its transaction (the
+/* --- schema.c --- */
+
+/* Set up a new connection: defensive mode, tightened limits, WAL, synchronous=FULL (db.c). */
+int sq_conn_setup(sqlite3 *db);
+/* Create (when asked) and migrate file f at path on a connection of its own: STORE_OK, or
+ * STORE_ERROR logged (no such file and !create, a file newer than this binary, a failed step). */
+int sq_schema_open(enum sq_file f, const char *path, bool create);
+
+/* --- store_keystore.c: a patient's key, for the parts that create, read and shred --- */
+
+/* Insert a keystore row; STORE_CONFLICT when refused (a row exists, or its master key is
+ * being retired by a rotation), STORE_ERROR logged. */
+int sq_key_insert(const struct id *patient, struct bytes wrapped);
+/* Delete a patient's keystore row (none is not an error): STORE_OK or STORE_ERROR. */
+int sq_key_delete(const struct id *patient);
+/*
+ * The patient's wrapped key, into a: from the keystore, or, for a data directory from before
+ * the keystore, the one on the patient row (legacy, passed in). STORE_GONE when neither holds
+ * one: the key was destroyed (crypto-shredded), here or before this backup was restored.
+ */
+int sq_key_get(const struct id *patient, struct bytes legacy, struct arena *a, struct bytes *out);
+/* Whether the keystore holds a key for patient: STORE_OK, STORE_NOT_FOUND, or STORE_ERROR
+ * (not logged). */
+int sq_key_present(const struct id *patient);
+/* Empty the key kept on the patient row by a data directory from before the keystore. */
+int sq_legacy_key_clear(const struct id *patient);
+
+/* Erase hooks of the part files, run by store_patient_erase inside its transaction (the
  * patient's key is destroyed already: this removes what can no longer be read). */
 int store_messages_erase(const struct id *patient);
 

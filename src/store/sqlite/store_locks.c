@@ -13,10 +13,10 @@ static const char sql_lock_insert[] =
 	" SELECT ?1, ?2, ?3, ?4, ?5, 'locked' WHERE NOT EXISTS"
 	" (SELECT 1 FROM account_lock WHERE account_id = ?2 AND state = 'locked')";
 
-int store_lock_record(const struct id *account, const struct id *session, const char *reason,
+int sq_store_lock_record(const struct id *account, const struct id *session, const char *reason,
 		      int64_t now)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_lock_insert);
+	sqlite3_stmt *s = sq_stmt(sql_lock_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	struct id id;
@@ -75,12 +75,12 @@ static const char sql_locks_list[] =
 	" OR a.patient_id IN (SELECT patient_id FROM enrolment WHERE practice_id = ?2))"
 	" ORDER BY l.tripped DESC LIMIT 200";
 
-int store_locks_list(bool open_only, const struct id *practice, struct arena *a,
+int sq_store_locks_list(bool open_only, const struct id *practice, struct arena *a,
 		     struct store_lock **out, size_t *n)
 {
 	*n = 0;
 	*out = arena_calloc(a, LOCKS_MAX, sizeof(**out));
-	sqlite3_stmt *s = store_module_stmt(sql_locks_list);
+	sqlite3_stmt *s = sq_stmt(sql_locks_list);
 	if (*out == NULL || s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int(s, 1, open_only ? 1 : 0);
@@ -98,7 +98,7 @@ static const char sql_lock_latest[] =
 
 static int one_lock(const char *sql, const struct id *key, struct arena *a, struct store_lock *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql);
+	sqlite3_stmt *s = sq_stmt(sql);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, key);
@@ -113,12 +113,12 @@ static int one_lock(const char *sql, const struct id *key, struct arena *a, stru
 	return rc;
 }
 
-int store_lock_get(const struct id *lock, struct arena *a, struct store_lock *out)
+int sq_store_lock_get(const struct id *lock, struct arena *a, struct store_lock *out)
 {
 	return one_lock(sql_lock_get, lock, a, out);
 }
 
-int store_lock_latest(const struct id *account, struct arena *a, struct store_lock *out)
+int sq_store_lock_latest(const struct id *account, struct arena *a, struct store_lock *out)
 {
 	return one_lock(sql_lock_latest, account, a, out);
 }
@@ -138,7 +138,7 @@ struct review {
 static int review_tx(void *ctx)
 {
 	const struct review *r = ctx;
-	sqlite3_stmt *s = store_module_stmt(sql_lock_review);
+	sqlite3_stmt *s = sq_stmt(sql_lock_review);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, r->account);
@@ -153,7 +153,7 @@ static int review_tx(void *ctx)
 		return rc;
 	/* Unlocked: new sign-ins work (the sessions stay revoked). Kept: locked, whatever
 	 * happened meanwhile. */
-	s = store_module_stmt(strcmp(r->state, "unlocked") == 0 ? sql_account_unlock
+	s = sq_stmt(strcmp(r->state, "unlocked") == 0 ? sql_account_unlock
 							       : sql_account_relock);
 	if (s == NULL)
 		return STORE_ERROR;
@@ -161,23 +161,23 @@ static int review_tx(void *ctx)
 	return sq_write_one(s, "lock_review_account");
 }
 
-int store_lock_review(const struct id *account, const char *state, const struct id *reviewer,
+int sq_store_lock_review(const struct id *account, const char *state, const struct id *reviewer,
 		      const char *reason, int64_t now)
 {
 	struct review r = {account, reviewer, state, reason, now};
-	return store_account_tx(review_tx, &r);
+	return sq_store_account_tx(review_tx, &r);
 }
 
 static const char sql_accounts_list[] =
 	"SELECT id, email, role, practice_id, patient_id, locked, email_ct FROM account"
 	" WHERE (?1 = 0 OR locked = 1) ORDER BY role, created LIMIT ?2";
 
-int store_accounts_list(bool locked_only, size_t max, struct arena *a, struct store_account **out,
+int sq_store_accounts_list(bool locked_only, size_t max, struct arena *a, struct store_account **out,
 			size_t *n)
 {
 	*n = 0;
 	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
-	sqlite3_stmt *s = store_module_stmt(sql_accounts_list);
+	sqlite3_stmt *s = sq_stmt(sql_accounts_list);
 	if (*out == NULL || s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int(s, 1, locked_only ? 1 : 0);
@@ -199,9 +199,9 @@ static const char sql_ticket_set[] =
 static const char sql_ticket_get[] = "SELECT issued, mac FROM unlock_ticket WHERE account_id = ?";
 static const char sql_ticket_delete[] = "DELETE FROM unlock_ticket WHERE account_id = ?";
 
-int store_unlock_ticket_set(const struct id *account, int64_t issued, const uint8_t *mac, size_t n)
+int sq_store_unlock_ticket_set(const struct id *account, int64_t issued, const uint8_t *mac, size_t n)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_ticket_set);
+	sqlite3_stmt *s = sq_stmt(sql_ticket_set);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -210,9 +210,9 @@ int store_unlock_ticket_set(const struct id *account, int64_t issued, const uint
 	return sq_step_done(s, "ticket_set");
 }
 
-int store_unlock_ticket_get(const struct id *account, int64_t *issued, uint8_t mac[32])
+int sq_store_unlock_ticket_get(const struct id *account, int64_t *issued, uint8_t mac[32])
 {
-	sqlite3_stmt *s = store_module_stmt(sql_ticket_get);
+	sqlite3_stmt *s = sq_stmt(sql_ticket_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -228,9 +228,9 @@ int store_unlock_ticket_get(const struct id *account, int64_t *issued, uint8_t m
 	return rc;
 }
 
-int store_unlock_ticket_delete(const struct id *account)
+int sq_store_unlock_ticket_delete(const struct id *account)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_ticket_delete);
+	sqlite3_stmt *s = sq_stmt(sql_ticket_delete);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);

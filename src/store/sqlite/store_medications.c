@@ -50,7 +50,7 @@ int careplan_get(const char *sql, const struct id *id, const struct grant *g, st
 		 careplan_row_fn fn, void *row, size_t row_size, const struct id *row_patient,
 		 const char *what)
 {
-	sqlite3_stmt *s = store_module_stmt(sql);
+	sqlite3_stmt *s = sq_stmt(sql);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, id);
@@ -72,7 +72,7 @@ int careplan_list(const char *sql, const struct id *patient, struct arena *a, si
 		  careplan_row_fn fn, void **out, size_t *n, const char *what)
 {
 	*n = 0;
-	sqlite3_stmt *s = store_module_stmt(sql);
+	sqlite3_stmt *s = sq_stmt(sql);
 	uint8_t *rows = arena_calloc(a, LIMIT_LIST, elem);
 	*out = rows;
 	if (s == NULL || rows == NULL)
@@ -111,18 +111,18 @@ static const char sql_medication_target[] =
 	"SELECT m.patient_id, e.practice_id FROM medication m"
 	" LEFT JOIN enrolment e ON e.patient_id = m.patient_id WHERE m.id = ? LIMIT 8";
 
-int store_medication_target(const struct id *medication, struct target *out)
+int sq_store_medication_target(const struct id *medication, struct target *out)
 {
-	return careplan_target_rows(store_module_stmt(sql_medication_target), medication, out);
+	return careplan_target_rows(sq_stmt(sql_medication_target), medication, out);
 }
 
 static const char sql_repeat_target[] =
 	"SELECT r.patient_id, e.practice_id FROM repeat_request r"
 	" LEFT JOIN enrolment e ON e.patient_id = r.patient_id WHERE r.id = ? LIMIT 8";
 
-int store_repeat_target(const struct id *request, struct target *out)
+int sq_store_repeat_target(const struct id *request, struct target *out)
 {
-	return careplan_target_rows(store_module_stmt(sql_repeat_target), request, out);
+	return careplan_target_rows(sq_stmt(sql_repeat_target), request, out);
 }
 
 /* --- medications --- */
@@ -131,11 +131,11 @@ static const char sql_medication_insert[] =
 	"INSERT INTO medication (id, patient_id, prescriber_id, started, created, detail)"
 	" VALUES (?, ?, ?, ?, ?, ?)";
 
-int store_medication_insert(const struct grant *g, const struct store_medication *m)
+int sq_store_medication_insert(const struct grant *g, const struct store_medication *m)
 {
 	if (!grant_allows(g, &m->patient, ACTION_MEDICATION_CREATE))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_medication_insert);
+	sqlite3_stmt *s = sq_stmt(sql_medication_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &m->id);
@@ -168,7 +168,7 @@ static const char sql_medication_list[] =
 	"SELECT " MEDICATION_COLS " FROM medication WHERE patient_id = ?"
 	" ORDER BY stopped IS NOT NULL, created DESC LIMIT ?";
 
-int store_medication_list(const struct grant *g, const struct id *patient, struct arena *a,
+int sq_store_medication_list(const struct grant *g, const struct id *patient, struct arena *a,
 			  struct store_medication **out, size_t *n)
 {
 	*n = 0;
@@ -183,7 +183,7 @@ int store_medication_list(const struct grant *g, const struct id *patient, struc
 
 static const char sql_medication_get[] = "SELECT " MEDICATION_COLS " FROM medication WHERE id = ?";
 
-int store_medication_get(const struct grant *g, const struct id *medication, struct arena *a,
+int sq_store_medication_get(const struct grant *g, const struct id *medication, struct arena *a,
 			 struct store_medication *out)
 {
 	return careplan_get(sql_medication_get, medication, g, a, medication_row, out, sizeof(*out),
@@ -194,12 +194,12 @@ static const char sql_medication_stop[] =
 	"UPDATE medication SET stopped = ?, stopped_by = ?"
 	" WHERE id = ? AND patient_id = ? AND stopped IS NULL";
 
-int store_medication_stop(const struct grant *g, const struct id *medication,
+int sq_store_medication_stop(const struct grant *g, const struct id *medication,
 			  const struct id *by, int64_t now)
 {
 	if (!grant_allows(g, &g->patient, ACTION_MEDICATION_CREATE))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_medication_stop);
+	sqlite3_stmt *s = sq_stmt(sql_medication_stop);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(s, 1, now);
@@ -219,11 +219,11 @@ static const char sql_repeat_insert[] =
 	" SELECT ?, id, patient_id, ?, ?, ?, 'requested', ? FROM medication"
 	" WHERE id = ? AND patient_id = ? AND stopped IS NULL";
 
-int store_repeat_insert(const struct grant *g, const struct store_repeat *r)
+int sq_store_repeat_insert(const struct grant *g, const struct store_repeat *r)
 {
 	if (!grant_allows(g, &r->patient, ACTION_REPEAT_REQUEST))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_repeat_insert);
+	sqlite3_stmt *s = sq_stmt(sql_repeat_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &r->id);
@@ -260,7 +260,7 @@ static const char sql_repeat_list[] =
 	"SELECT " REPEAT_COLS " FROM repeat_request WHERE patient_id = ?"
 	" ORDER BY requested DESC LIMIT ?";
 
-int store_repeat_list(const struct grant *g, const struct id *patient, struct arena *a,
+int sq_store_repeat_list(const struct grant *g, const struct id *patient, struct arena *a,
 		      struct store_repeat **out, size_t *n)
 {
 	*n = 0;
@@ -275,7 +275,7 @@ int store_repeat_list(const struct grant *g, const struct id *patient, struct ar
 
 static const char sql_repeat_get[] = "SELECT " REPEAT_COLS " FROM repeat_request WHERE id = ?";
 
-int store_repeat_get(const struct grant *g, const struct id *request, struct arena *a,
+int sq_store_repeat_get(const struct grant *g, const struct id *request, struct arena *a,
 		     struct store_repeat *out)
 {
 	return careplan_get(sql_repeat_get, request, g, a, repeat_row, out, sizeof(*out),
@@ -286,12 +286,12 @@ static const char sql_repeat_decide[] =
 	"UPDATE repeat_request SET state = ?, decided = ?, decided_by = ?, decision = ?"
 	" WHERE id = ? AND patient_id = ? AND state = 'requested'";
 
-int store_repeat_decide(const struct grant *g, const struct id *request, enum repeat_state state,
+int sq_store_repeat_decide(const struct grant *g, const struct id *request, enum repeat_state state,
 			const struct id *by, int64_t now, struct bytes decision)
 {
 	if (!grant_allows(g, &g->patient, ACTION_REPEAT_DECIDE) || state == REPEAT_REQUESTED)
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_repeat_decide);
+	sqlite3_stmt *s = sq_stmt(sql_repeat_decide);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_text(s, 1, repeat_state_name(state));
@@ -308,13 +308,13 @@ static const char sql_repeat_queue[] =
 	"SELECT id, patient_id FROM repeat_request WHERE practice_id = ? AND state = 'requested'"
 	" ORDER BY requested LIMIT ?";
 
-int store_repeat_queue(const struct id *practice, size_t max, struct arena *a, struct id **requests,
+int sq_store_repeat_queue(const struct id *practice, size_t max, struct arena *a, struct id **requests,
 		       struct id **patients, size_t *n)
 {
 	*n = 0;
 	if (max > LIMIT_LIST)
 		max = LIMIT_LIST;
-	sqlite3_stmt *s = store_module_stmt(sql_repeat_queue);
+	sqlite3_stmt *s = sq_stmt(sql_repeat_queue);
 	*requests = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	*patients = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	if (s == NULL || *requests == NULL || *patients == NULL)

@@ -58,10 +58,10 @@ static const char sql_mark_read_patient[] =
 static const char sql_erase_messages[] = "DELETE FROM message WHERE patient_id = ?";
 static const char sql_erase_threads[] = "DELETE FROM message_thread WHERE patient_id = ?";
 
-int store_thread_target(const struct id *thread, struct target *out, struct id *practice)
+int sq_store_thread_target(const struct id *thread, struct target *out, struct id *practice)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = store_module_stmt(sql_thread_target);
+	sqlite3_stmt *s = sq_stmt(sql_thread_target);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, thread);
@@ -73,14 +73,14 @@ int store_thread_target(const struct id *thread, struct target *out, struct id *
 		return STORE_NOT_FOUND;
 	if (!ok)
 		return sq_fail("thread_target");
-	return store_patient_target(&patient, out);
+	return sq_store_patient_target(&patient, out);
 }
 
-int store_message_target(const struct id *message, struct target *out, struct id *thread,
+int sq_store_message_target(const struct id *message, struct target *out, struct id *thread,
 			 struct id *practice)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = store_module_stmt(sql_message_thread);
+	sqlite3_stmt *s = sq_stmt(sql_message_thread);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, message);
@@ -91,12 +91,12 @@ int store_message_target(const struct id *message, struct target *out, struct id
 		return STORE_NOT_FOUND;
 	if (!ok)
 		return sq_fail("message_target");
-	return store_thread_target(thread, out, practice);
+	return sq_store_thread_target(thread, out, practice);
 }
 
 static int bind_and_insert_message(const struct store_message *m)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_message_insert);
+	sqlite3_stmt *s = sq_stmt(sql_message_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &m->id);
@@ -115,7 +115,7 @@ static int bind_and_insert_message(const struct store_message *m)
 		return sq_fail("message_insert");
 	if (changed != 1)
 		return STORE_NOT_FOUND; /* no such thread of this patient */
-	s = store_module_stmt(sql_thread_bump);
+	s = sq_stmt(sql_thread_bump);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &m->thread);
@@ -127,7 +127,7 @@ static int bind_and_insert_message(const struct store_message *m)
 /* Run body inside one transaction of medkeep.db; rolled back unless it returns STORE_OK. */
 static int in_transaction(int (*body)(const void *ctx), const void *ctx)
 {
-	sqlite3_stmt *begin = store_module_stmt(sql_begin);
+	sqlite3_stmt *begin = sq_stmt(sql_begin);
 	if (begin == NULL)
 		return STORE_ERROR;
 	/* Inside a caller's transaction already (demo seeding, store_begin): join it. */
@@ -136,9 +136,9 @@ static int in_transaction(int (*body)(const void *ctx), const void *ctx)
 	if (sq_step_done(begin, "begin") != STORE_OK)
 		return STORE_ERROR;
 	int rc = body(ctx);
-	if (rc == STORE_OK && sq_step_done(store_module_stmt(sql_commit), "commit") == STORE_OK)
+	if (rc == STORE_OK && sq_step_done(sq_stmt(sql_commit), "commit") == STORE_OK)
 		return STORE_OK;
-	sq_step_done(store_module_stmt(sql_rollback), "rollback");
+	sq_step_done(sq_stmt(sql_rollback), "rollback");
 	return rc == STORE_OK ? STORE_ERROR : rc;
 }
 
@@ -150,7 +150,7 @@ struct thread_and_first {
 static int thread_insert_body(const void *ctx)
 {
 	const struct thread_and_first *x = ctx;
-	sqlite3_stmt *s = store_module_stmt(sql_thread_insert);
+	sqlite3_stmt *s = sq_stmt(sql_thread_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &x->t->id);
@@ -166,7 +166,7 @@ static int thread_insert_body(const void *ctx)
 	return bind_and_insert_message(x->first);
 }
 
-int store_thread_insert(const struct grant *g, const struct store_thread *t,
+int sq_store_thread_insert(const struct grant *g, const struct store_thread *t,
 			const struct store_message *first)
 {
 	if (!grant_allows(g, &t->patient, ACTION_MESSAGE_SEND) || !id_eq(&first->patient, &t->patient) ||
@@ -181,7 +181,7 @@ static int message_insert_body(const void *ctx)
 	return bind_and_insert_message(ctx);
 }
 
-int store_message_insert(const struct grant *g, const struct store_message *m)
+int sq_store_message_insert(const struct grant *g, const struct store_message *m)
 {
 	if (!grant_allows(g, &m->patient, ACTION_MESSAGE_SEND))
 		return STORE_DENIED;
@@ -220,10 +220,10 @@ static bool may_read(const struct grant *g, const struct id *patient)
 	       grant_allows(g, patient, ACTION_MESSAGE_SEND);
 }
 
-int store_thread_get(const struct grant *g, const struct id *thread, struct arena *a,
+int sq_store_thread_get(const struct grant *g, const struct id *thread, struct arena *a,
 		     struct store_thread *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_thread_get);
+	sqlite3_stmt *s = sq_stmt(sql_thread_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, thread);
@@ -323,13 +323,13 @@ static int message_rows(sqlite3_stmt *s, const struct grant *g, size_t max, stru
 	return rc;
 }
 
-int store_thread_messages(const struct grant *g, const struct id *thread, struct arena *a,
+int sq_store_thread_messages(const struct grant *g, const struct id *thread, struct arena *a,
 			  struct store_message **out, size_t *n)
 {
 	*n = 0;
 	if (g == NULL)
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_thread_messages);
+	sqlite3_stmt *s = sq_stmt(sql_thread_messages);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, thread);
@@ -337,13 +337,13 @@ int store_thread_messages(const struct grant *g, const struct id *thread, struct
 	return message_rows(s, g, LIMIT_LIST, a, out, n);
 }
 
-int store_threads_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
+int sq_store_threads_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
 			     struct store_thread **out, size_t *n)
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_threads_by_patient);
+	sqlite3_stmt *s = sq_stmt(sql_threads_by_patient);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -351,13 +351,13 @@ int store_threads_by_patient(const struct grant *g, const struct id *patient, st
 	return thread_rows(s, g, LIMIT_LIST, a, out, n);
 }
 
-int store_messages_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
+int sq_store_messages_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
 			      struct store_message **out, size_t *n)
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_messages_by_patient);
+	sqlite3_stmt *s = sq_stmt(sql_messages_by_patient);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -365,10 +365,10 @@ int store_messages_by_patient(const struct grant *g, const struct id *patient, s
 	return message_rows(s, g, LIMIT_LIST, a, out, n);
 }
 
-int store_message_get(const struct grant *g, const struct id *message, struct arena *a,
+int sq_store_message_get(const struct grant *g, const struct id *message, struct arena *a,
 		      struct store_message *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_message_get);
+	sqlite3_stmt *s = sq_stmt(sql_message_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, message);
@@ -386,11 +386,11 @@ int store_message_get(const struct grant *g, const struct id *message, struct ar
 	return result;
 }
 
-int store_thread_mark_read(const struct grant *g, const struct id *thread, bool practice_side)
+int sq_store_thread_mark_read(const struct grant *g, const struct id *thread, bool practice_side)
 {
 	if (g == NULL || !may_read(g, &g->patient))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(practice_side ? sql_mark_read_practice : sql_mark_read_patient);
+	sqlite3_stmt *s = sq_stmt(practice_side ? sql_mark_read_practice : sql_mark_read_patient);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, thread);
@@ -399,13 +399,13 @@ int store_thread_mark_read(const struct grant *g, const struct id *thread, bool 
 	return sq_step_done(s, "thread_mark_read");
 }
 
-int store_practice_threads(const struct id *practice, size_t max, struct arena *a,
+int sq_store_practice_threads(const struct id *practice, size_t max, struct arena *a,
 			   struct store_thread **out, size_t *n)
 {
 	*n = 0;
 	if (max > LIMIT_LIST)
 		max = LIMIT_LIST;
-	sqlite3_stmt *s = store_module_stmt(sql_practice_threads);
+	sqlite3_stmt *s = sq_stmt(sql_practice_threads);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
@@ -413,10 +413,10 @@ int store_practice_threads(const struct id *practice, size_t max, struct arena *
 	return thread_rows(s, NULL, max, a, out, n);
 }
 
-int store_practice_unread(const struct id *practice, int64_t *threads)
+int sq_store_practice_unread(const struct id *practice, int64_t *threads)
 {
 	*threads = 0;
-	sqlite3_stmt *s = store_module_stmt(sql_practice_unread);
+	sqlite3_stmt *s = sq_stmt(sql_practice_unread);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
@@ -431,7 +431,7 @@ int store_messages_erase(const struct id *patient)
 {
 	const char *const sqls[] = {sql_erase_messages, sql_erase_threads};
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(*sqls); i++) {
-		sqlite3_stmt *s = store_module_stmt(sqls[i]);
+		sqlite3_stmt *s = sq_stmt(sqls[i]);
 		if (s == NULL)
 			return STORE_ERROR;
 		sq_bind_id(s, 1, patient);

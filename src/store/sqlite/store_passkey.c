@@ -9,9 +9,9 @@ static const char sql_insert[] =
 	" user_verified, created) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 	" WHERE (SELECT count(*) FROM passkey WHERE account_id = ?2) < ?11";
 
-int store_passkey_insert(const struct id *account, const struct store_passkey *p)
+int sq_store_passkey_insert(const struct id *account, const struct store_passkey *p)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_insert);
+	sqlite3_stmt *s = sq_stmt(sql_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &p->id);
@@ -62,12 +62,12 @@ static int passkey_row(sqlite3_stmt *s, struct store_passkey *p)
 static const char sql_list[] = "SELECT " PASSKEY_COLUMNS " FROM passkey WHERE account_id = ?"
 			       " ORDER BY created, id LIMIT ?";
 
-int store_passkey_list(const struct id *account, struct arena *a, struct store_passkey **out,
+int sq_store_passkey_list(const struct id *account, struct arena *a, struct store_passkey **out,
 		       size_t *n)
 {
 	*n = 0;
 	*out = arena_alloc(a, PASSKEYS_PER_ACCOUNT * sizeof(**out));
-	sqlite3_stmt *s = *out ? store_module_stmt(sql_list) : NULL;
+	sqlite3_stmt *s = *out ? sq_stmt(sql_list) : NULL;
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -85,10 +85,10 @@ int store_passkey_list(const struct id *account, struct arena *a, struct store_p
 static const char sql_find[] = "SELECT " PASSKEY_COLUMNS " FROM passkey WHERE account_id = ?"
 			       " AND cred_id = ?";
 
-int store_passkey_find(const struct id *account, const uint8_t *cred_id, size_t cred_id_len,
+int sq_store_passkey_find(const struct id *account, const uint8_t *cred_id, size_t cred_id_len,
 		       struct store_passkey *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_find);
+	sqlite3_stmt *s = sq_stmt(sql_find);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -105,10 +105,10 @@ static const char sql_used[] =
 	"UPDATE passkey SET sign_count = ?3, last_used = ?4 WHERE account_id = ?1 AND id = ?2"
 	" AND (?3 > sign_count OR (?3 = 0 AND sign_count = 0))";
 
-int store_passkey_used(const struct id *account, const struct id *passkey, uint32_t sign_count,
+int sq_store_passkey_used(const struct id *account, const struct id *passkey, uint32_t sign_count,
 		       int64_t now)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_used);
+	sqlite3_stmt *s = sq_stmt(sql_used);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -124,9 +124,9 @@ int store_passkey_used(const struct id *account, const struct id *passkey, uint3
 
 static const char sql_delete[] = "DELETE FROM passkey WHERE account_id = ? AND id = ?";
 
-int store_passkey_delete(const struct id *account, const struct id *passkey)
+int sq_store_passkey_delete(const struct id *account, const struct id *passkey)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_delete);
+	sqlite3_stmt *s = sq_stmt(sql_delete);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -140,10 +140,10 @@ int store_passkey_delete(const struct id *account, const struct id *passkey)
 
 static const char sql_count[] = "SELECT count(*) FROM passkey WHERE account_id = ?";
 
-int store_passkey_count(const struct id *account, int *n)
+int sq_store_passkey_count(const struct id *account, int *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = store_module_stmt(sql_count);
+	sqlite3_stmt *s = sq_stmt(sql_count);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -159,10 +159,10 @@ static const char sql_challenge_clear[] =
 static const char sql_challenge_put[] =
 	"INSERT INTO passkey_challenge (hash, session_id, purpose, expires) VALUES (?, ?, ?, ?)";
 
-int store_passkey_challenge_put(const struct id *session, int purpose,
+int sq_store_passkey_challenge_put(const struct id *session, int purpose,
 				const uint8_t hash[HASH_BYTES], int64_t expires)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_challenge_clear);
+	sqlite3_stmt *s = sq_stmt(sql_challenge_clear);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, session);
@@ -170,7 +170,7 @@ int store_passkey_challenge_put(const struct id *session, int purpose,
 	sqlite3_bind_int64(s, 3, expires - WEBAUTHN_CHALLENGE_SECONDS);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("passkey_challenge_clear");
 	sqlite3_reset(s);
-	if (rc != STORE_OK || (s = store_module_stmt(sql_challenge_put)) == NULL)
+	if (rc != STORE_OK || (s = sq_stmt(sql_challenge_put)) == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
 	sq_bind_id(s, 2, session);
@@ -185,10 +185,10 @@ static const char sql_challenge_take[] =
 	"DELETE FROM passkey_challenge WHERE hash = ? AND session_id = ? AND purpose = ?"
 	" RETURNING expires";
 
-int store_passkey_challenge_take(const struct id *session, int purpose,
+int sq_store_passkey_challenge_take(const struct id *session, int purpose,
 				 const uint8_t hash[HASH_BYTES], int64_t now)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_challenge_take);
+	sqlite3_stmt *s = sq_stmt(sql_challenge_take);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
@@ -206,9 +206,9 @@ int store_passkey_challenge_take(const struct id *session, int purpose,
 
 static const char sql_email[] = "SELECT email_ct FROM account WHERE id = ? AND email_ct IS NOT NULL";
 
-int store_account_email_ct(const struct id *account, struct arena *a, struct bytes *out)
+int sq_store_account_email_ct(const struct id *account, struct arena *a, struct bytes *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_email);
+	sqlite3_stmt *s = sq_stmt(sql_email);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);

@@ -1,7 +1,10 @@
-/* Practice settings. */
+/* Practices: creating one, its name, and its settings. */
 #include "store/practice.h"
 #include "store/sqlite/store_int.h"
 
+static const char sql_practice_create[] =
+	"INSERT INTO practice (id, name, created) VALUES (?, ?, unixepoch())";
+static const char sql_practice_name[] = "SELECT name FROM practice WHERE id = ?";
 static const char sql_settings[] =
 	"SELECT name, require_patient_mfa,"
 	" (SELECT count(*) FROM enrolment WHERE practice_id = p.id),"
@@ -10,10 +13,33 @@ static const char sql_settings[] =
 	" FROM practice p WHERE id = ?";
 static const char sql_require[] = "UPDATE practice SET require_patient_mfa = ? WHERE id = ?";
 
-int store_practice_settings_get(const struct id *practice, struct arena *a,
+int sq_store_practice_create(const struct id *id, const char *name)
+{
+	sqlite3_stmt *s = sq_stmt(sql_practice_create);
+	sq_bind_id(s, 1, id);
+	sq_bind_text(s, 2, name);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("practice_create");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_practice_name(const struct id *id, struct arena *a, const char **name)
+{
+	sqlite3_stmt *s = sq_stmt(sql_practice_name);
+	sq_bind_id(s, 1, id);
+	int rc = STORE_NOT_FOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*name = sq_col_text(s, 0, a);
+		rc = *name ? STORE_OK : STORE_ERROR;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_practice_settings_get(const struct id *practice, struct arena *a,
 				struct store_practice_settings *out)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_settings);
+	sqlite3_stmt *s = sq_stmt(sql_settings);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
@@ -30,9 +56,9 @@ int store_practice_settings_get(const struct id *practice, struct arena *a,
 	return rc == SQLITE_ROW && out->name ? STORE_OK : sq_fail("practice_settings");
 }
 
-int store_practice_require_patient_mfa(const struct id *practice, bool on)
+int sq_store_practice_require_patient_mfa(const struct id *practice, bool on)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_require);
+	sqlite3_stmt *s = sq_stmt(sql_require);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int(s, 1, on ? 1 : 0);

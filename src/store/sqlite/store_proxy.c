@@ -11,11 +11,11 @@ static const char sql_proxy_scopes[] =
 	"SELECT scopes FROM proxy_grant WHERE account_id = ? AND patient_id = ?"
 	" AND revoked IS NULL AND not_after > ?";
 
-int store_proxy_scopes(const struct id *account, const struct id *patient, int64_t now,
+int sq_store_proxy_scopes(const struct id *account, const struct id *patient, int64_t now,
 		       unsigned *scopes)
 {
 	*scopes = 0;
-	sqlite3_stmt *s = store_module_stmt(sql_proxy_scopes);
+	sqlite3_stmt *s = sq_stmt(sql_proxy_scopes);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);
@@ -43,8 +43,8 @@ static const char sql_invite_insert[] =
 
 static int proxy_write(const struct store_proxy_row *row, const char *email_index, int64_t now)
 {
-	sqlite3_stmt *r = store_module_stmt(row->invite ? sql_invite_replace : sql_grant_replace);
-	sqlite3_stmt *s = store_module_stmt(row->invite ? sql_invite_insert : sql_grant_insert);
+	sqlite3_stmt *r = sq_stmt(row->invite ? sql_invite_replace : sql_grant_replace);
+	sqlite3_stmt *s = sq_stmt(row->invite ? sql_invite_insert : sql_grant_insert);
 	if (r == NULL || s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(r, 1, &row->patient);
@@ -73,22 +73,22 @@ static const char sql_savepoint[] = "SAVEPOINT proxy_grant";
 static const char sql_release[] = "RELEASE proxy_grant";
 static const char sql_rollback_to[] = "ROLLBACK TO proxy_grant";
 
-int store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
+int sq_store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
 		       const char *email_index, int64_t now, const struct store_mail *mail)
 {
 	if (!grant_allows(g, &row->patient, ACTION_PROXY_GRANT))
 		return STORE_DENIED;
 	if (row->invite && email_index == NULL)
 		return STORE_ERROR;
-	if (sq_step_done(store_module_stmt(sql_savepoint), "proxy_savepoint") != STORE_OK)
+	if (sq_step_done(sq_stmt(sql_savepoint), "proxy_savepoint") != STORE_OK)
 		return STORE_ERROR;
 	int rc = proxy_write(row, email_index, now);
 	if (rc == STORE_OK && mail != NULL && mail->to_ct.len > 0 && !row->invite)
-		rc = store_outbox_insert(&mail->id, &mail->account, mail->to_ct, mail->subject,
+		rc = sq_store_outbox_insert(&mail->id, &mail->account, mail->to_ct, mail->subject,
 					 mail->body_ct);
 	if (rc != STORE_OK)
-		sq_step_done(store_module_stmt(sql_rollback_to), "proxy_rollback");
-	int done = sq_step_done(store_module_stmt(sql_release), "proxy_release");
+		sq_step_done(sq_stmt(sql_rollback_to), "proxy_rollback");
+	int done = sq_step_done(sq_stmt(sql_release), "proxy_release");
 	return rc == STORE_OK ? done : rc;
 }
 
@@ -99,13 +99,13 @@ static const char sql_proxy_list[] =
 	" FROM proxy_invite WHERE patient_id = ?1 AND revoked IS NULL AND not_after > ?2"
 	" ORDER BY 6 DESC LIMIT ?3";
 
-int store_proxy_list(const struct grant *g, const struct id *patient, int64_t now, struct arena *a,
+int sq_store_proxy_list(const struct grant *g, const struct id *patient, int64_t now, struct arena *a,
 		     struct store_proxy_row **out, size_t *n)
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_PROXY_LIST))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_proxy_list);
+	sqlite3_stmt *s = sq_stmt(sql_proxy_list);
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	if (s == NULL || *out == NULL)
 		return STORE_ERROR;
@@ -139,10 +139,10 @@ static const char sql_proxy_target[] =
 	" FROM proxy_invite WHERE id = ?1 AND revoked IS NULL AND not_after > ?2) x"
 	" LEFT JOIN enrolment e ON e.patient_id = x.patient_id ORDER BY e.since LIMIT 8";
 
-int store_proxy_target(const struct id *grant_id, int64_t now, struct target *out)
+int sq_store_proxy_target(const struct id *grant_id, int64_t now, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = store_module_stmt(sql_proxy_target);
+	sqlite3_stmt *s = sq_stmt(sql_proxy_target);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, grant_id);
@@ -166,14 +166,14 @@ static const char sql_grant_revoke[] =
 static const char sql_invite_revoke[] =
 	"UPDATE proxy_invite SET revoked = ?3 WHERE id = ?1 AND patient_id = ?2 AND revoked IS NULL";
 
-int store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now)
+int sq_store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now)
 {
 	if (!grant_allows(g, &g->patient, ACTION_PROXY_REVOKE))
 		return STORE_DENIED;
 	int changed = 0;
 	const char *const sqls[] = {sql_grant_revoke, sql_invite_revoke};
 	for (size_t i = 0; i < 2; i++) {
-		sqlite3_stmt *s = store_module_stmt(sqls[i]);
+		sqlite3_stmt *s = sq_stmt(sqls[i]);
 		if (s == NULL)
 			return STORE_ERROR;
 		sq_bind_id(s, 1, grant_id);
@@ -190,11 +190,11 @@ static const char sql_proxy_held[] =
 	"SELECT patient_id, scopes, not_after FROM proxy_grant WHERE account_id = ?1"
 	" AND revoked IS NULL AND not_after > ?2 AND scopes != 0 ORDER BY not_after DESC LIMIT ?3";
 
-int store_proxy_held(const struct id *account, int64_t now, struct arena *a,
+int sq_store_proxy_held(const struct id *account, int64_t now, struct arena *a,
 		     struct store_proxy_held **out, size_t *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = store_module_stmt(sql_proxy_held);
+	sqlite3_stmt *s = sq_stmt(sql_proxy_held);
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	if (s == NULL || *out == NULL)
 		return STORE_ERROR;
@@ -227,10 +227,10 @@ int store_proxy_held(const struct id *account, int64_t now, struct arena *a,
 static const char sql_session_record[] =
 	"UPDATE session SET record = ?3 WHERE id = ?2 AND account_id = ?1";
 
-int store_session_set_record(const struct id *account, const struct id *session,
+int sq_store_session_set_record(const struct id *account, const struct id *session,
 			     const struct id *record)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_session_record);
+	sqlite3_stmt *s = sq_stmt(sql_session_record);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, account);

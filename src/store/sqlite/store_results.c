@@ -79,10 +79,10 @@ static bool row(sqlite3_stmt *s, struct arena *a, struct store_result *r)
 	return a == NULL || sq_col_bytes(s, 14, a, &r->body);
 }
 
-int store_result_target(const struct id *result, struct target *out)
+int sq_store_result_target(const struct id *result, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = store_module_stmt(sql_target);
+	sqlite3_stmt *s = sq_stmt(sql_target);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, result);
@@ -100,12 +100,12 @@ int store_result_target(const struct id *result, struct target *out)
 	return out->exists ? STORE_OK : STORE_NOT_FOUND;
 }
 
-int store_result_by_accession(const struct grant *g, const struct id *patient,
+int sq_store_result_by_accession(const struct grant *g, const struct id *patient,
 			      const char *accession, struct arena *a, struct store_result *out)
 {
 	if (!grant_allows(g, patient, ACTION_RESULT_CREATE))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_by_accession);
+	sqlite3_stmt *s = sq_stmt(sql_by_accession);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -118,11 +118,11 @@ int store_result_by_accession(const struct grant *g, const struct id *patient,
 	return rc;
 }
 
-int store_result_put(const struct grant *g, const struct store_result *r, bool replace)
+int sq_store_result_put(const struct grant *g, const struct store_result *r, bool replace)
 {
 	if (!grant_allows(g, &r->patient, ACTION_RESULT_CREATE))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(replace ? sql_replace : sql_insert);
+	sqlite3_stmt *s = sq_stmt(replace ? sql_replace : sql_insert);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, &r->id);
@@ -152,14 +152,14 @@ static void bind_visibility(sqlite3_stmt *s, const struct grant *g, int64_t now)
 	sqlite3_bind_int64(s, 2, now);
 }
 
-int store_result_list(const struct grant *g, const struct id *patient, int64_t now,
+int sq_store_result_list(const struct grant *g, const struct id *patient, int64_t now,
 		      struct arena *a, struct store_result **out, size_t *n)
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
 		return STORE_DENIED;
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
-	sqlite3_stmt *s = *out ? store_module_stmt(sql_list) : NULL;
+	sqlite3_stmt *s = *out ? sq_stmt(sql_list) : NULL;
 	if (s == NULL)
 		return STORE_ERROR;
 	bind_visibility(s, g, now);
@@ -177,13 +177,13 @@ int store_result_list(const struct grant *g, const struct id *patient, int64_t n
 	return rc;
 }
 
-int store_result_get(const struct grant *g, const struct id *result, int64_t now,
+int sq_store_result_get(const struct grant *g, const struct id *result, int64_t now,
 		     struct arena *a, struct store_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (g == NULL)
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_get);
+	sqlite3_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	bind_visibility(s, g, now);
@@ -205,12 +205,12 @@ int store_result_get(const struct grant *g, const struct id *result, int64_t now
 	return rc;
 }
 
-int store_result_release(const struct grant *g, const struct id *result, int64_t now,
+int sq_store_result_release(const struct grant *g, const struct id *result, int64_t now,
 			 bool commented, struct bytes body)
 {
 	if (g == NULL || !grant_allows(g, &g->patient, ACTION_RESULT_RELEASE))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_release);
+	sqlite3_stmt *s = sq_stmt(sql_release);
 	if (s == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(s, 1, now);
@@ -222,12 +222,12 @@ int store_result_release(const struct grant *g, const struct id *result, int64_t
 	return sq_write_one(s, "result_release");
 }
 
-int store_result_inbox(const struct id *practice, int64_t now, struct arena *a,
+int sq_store_result_inbox(const struct id *practice, int64_t now, struct arena *a,
 		       struct store_result **out, size_t *n)
 {
 	*n = 0;
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
-	sqlite3_stmt *s = *out ? store_module_stmt(sql_inbox) : NULL;
+	sqlite3_stmt *s = *out ? sq_stmt(sql_inbox) : NULL;
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
@@ -240,12 +240,12 @@ int store_result_inbox(const struct id *practice, int64_t now, struct arena *a,
 	return STORE_OK;
 }
 
-int store_result_rules(const struct id *practice, struct arena *a, struct store_result_rule **out,
+int sq_store_result_rules(const struct id *practice, struct arena *a, struct store_result_rule **out,
 		       size_t *n)
 {
 	*n = 0;
 	*out = arena_calloc(a, 64, sizeof(**out));
-	sqlite3_stmt *s = *out ? store_module_stmt(sql_rules) : NULL;
+	sqlite3_stmt *s = *out ? sq_stmt(sql_rules) : NULL;
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
@@ -260,9 +260,9 @@ int store_result_rules(const struct id *practice, struct arena *a, struct store_
 	return STORE_OK;
 }
 
-int store_result_rule_set(const struct id *practice, const struct store_result_rule *r)
+int sq_store_result_rule_set(const struct id *practice, const struct store_result_rule *r)
 {
-	sqlite3_stmt *s = store_module_stmt(sql_rule_set);
+	sqlite3_stmt *s = sq_stmt(sql_rule_set);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, practice);
@@ -274,12 +274,12 @@ int store_result_rule_set(const struct id *practice, const struct store_result_r
 	return rc;
 }
 
-int store_result_pref_get(const struct grant *g, const struct id *patient, bool *comment_first)
+int sq_store_result_pref_get(const struct grant *g, const struct id *patient, bool *comment_first)
 {
 	*comment_first = false;
 	if (!grant_for_patient(g, patient))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_pref_get);
+	sqlite3_stmt *s = sq_stmt(sql_pref_get);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -290,11 +290,11 @@ int store_result_pref_get(const struct grant *g, const struct id *patient, bool 
 	return step == SQLITE_ROW || step == SQLITE_DONE ? STORE_OK : sq_fail("result_pref_get");
 }
 
-int store_result_pref_set(const struct grant *g, const struct id *patient, bool comment_first)
+int sq_store_result_pref_set(const struct grant *g, const struct id *patient, bool comment_first)
 {
 	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
 		return STORE_DENIED;
-	sqlite3_stmt *s = store_module_stmt(sql_pref_set);
+	sqlite3_stmt *s = sq_stmt(sql_pref_set);
 	if (s == NULL)
 		return STORE_ERROR;
 	sq_bind_id(s, 1, patient);
@@ -307,11 +307,11 @@ int store_result_pref_set(const struct grant *g, const struct id *patient, bool 
 static const char sql_erase_results[] = "DELETE FROM result WHERE patient_id = ?";
 static const char sql_erase_pref[] = "DELETE FROM result_pref WHERE patient_id = ?";
 
-int store_results_erase(const struct id *patient)
+int sq_store_results_erase(const struct id *patient)
 {
 	const char *const sqls[] = {sql_erase_results, sql_erase_pref};
 	for (size_t i = 0; i < 2; i++) {
-		sqlite3_stmt *s = store_module_stmt(sqls[i]);
+		sqlite3_stmt *s = sq_stmt(sqls[i]);
 		if (s == NULL)
 			return STORE_ERROR;
 		sq_bind_id(s, 1, patient);

@@ -1,0 +1,114 @@
+/* Accounts: creating them, finding one by its address, locking, and the lists of a
+ * patient's or a role's accounts (src/store/store.h). The account lifecycle (tokens,
+ * verification, passwords) is in store_account.c. */
+#include "store/store.h"
+#include "store/sqlite/store_int.h"
+
+#include <string.h>
+
+#include "limits.h"
+
+static const char sql_account_create[] =
+	"INSERT INTO account (id, email, pw_hash, role, practice_id, patient_id,"
+	" created, email_ct) VALUES (?, ?, ?, ?, ?, ?, unixepoch(), ?)";
+static const char sql_account_by_email[] =
+	"SELECT id, email, pw_hash, role, practice_id, patient_id, locked"
+	" FROM account WHERE email = ?";
+static const char sql_account_lock[] = "UPDATE account SET locked = 1 WHERE id = ?";
+static const char sql_patient_accounts[] =
+	"SELECT id, email, pw_hash, role, practice_id, patient_id, locked,"
+	" email_ct FROM account WHERE patient_id = ? LIMIT 8";
+
+int sq_store_account_create(const struct store_account *acct)
+{
+	sqlite3_stmt *s = sq_stmt(sql_account_create);
+	sq_bind_id(s, 1, &acct->id);
+	sq_bind_text(s, 2, acct->email);
+	sq_bind_text(s, 3, acct->pw_hash);
+	sq_bind_text(s, 4, role_name(acct->role));
+	if (acct->has_practice)
+		sq_bind_id(s, 5, &acct->practice);
+	if (acct->has_patient)
+		sq_bind_id(s, 6, &acct->patient);
+	if (acct->email_ct.ptr)
+		sqlite3_bind_blob(s, 7, acct->email_ct.ptr, (int)acct->email_ct.len, SQLITE_STATIC);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_DONE ? STORE_OK
+		 : step == SQLITE_CONSTRAINT ? STORE_CONFLICT
+					       : sq_fail("account_create");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int account_row(sqlite3_stmt *s, struct arena *a, struct store_account *out)
+{
+	memset(out, 0, sizeof(*out));
+	sq_col_id(s, 0, &out->id);
+	out->email = sq_col_text(s, 1, a);
+	out->pw_hash = sq_col_text(s, 2, a);
+	const char *role = sq_col_text(s, 3, a);
+	out->role = role ? role_parse(role) : ROLE_NONE;
+	out->has_practice = sq_col_id(s, 4, &out->practice);
+	out->has_patient = sq_col_id(s, 5, &out->patient);
+	out->locked = sqlite3_column_int(s, 6) != 0;
+	return (out->email && out->pw_hash) ? STORE_OK : STORE_ERROR;
+}
+
+/* Up to max accounts (with their sealed addresses, column 7) from a bound statement into
+ * out; STORE_ERROR when a row cannot be copied. */
+static int account_rows(sqlite3_stmt *s, size_t max, struct arena *a, struct store_account *out,
+			size_t *n)
+{
+	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
+		if (account_row(s, a, &out[*n]) != STORE_OK || !sq_col_bytes(s, 7, a, &out[*n].email_ct))
+			return STORE_ERROR;
+		(*n)++;
+	}
+	return STORE_OK;
+}
+
+int sq_store_account_by_email(const char *email, struct arena *a, struct store_account *out)
+{
+	sqlite3_stmt *s = sq_stmt(sql_account_by_email);
+	sq_bind_text(s, 1, email);
+	int rc = STORE_NOT_FOUND;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		rc = account_row(s, a, out);
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_account_lock(const struct id *account)
+{
+	return sq_run_id(sq_stmt(sql_account_lock), account, "account_lock");
+}
+
+int sq_store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
+			   size_t *n)
+{
+	*n = 0;
+	*out = arena_calloc(a, 8, sizeof(**out));
+	if (*out == NULL)
+		return STORE_ERROR;
+	sqlite3_stmt *s = sq_stmt(sql_patient_accounts);
+	sq_bind_id(s, 1, patient);
+	int rc = account_rows(s, 8, a, *out, n);
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_accounts_by_role(enum role role, struct arena *a, struct store_account **out, size_t *n)
+{
+	static const char sql[] = "SELECT id, email, pw_hash, role, practice_id, patient_id, locked,"
+				  " email_ct FROM account WHERE role = ? AND locked = 0 LIMIT 20";
+	*n = 0;
+	*out = arena_calloc(a, 20, sizeof(**out));
+	sqlite3_stmt *s = NULL;
+	sqlite3 *db = sq_handle(SQ_MAIN);
+	if (*out == NULL || db == NULL || sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return sq_fail("accounts_by_role");
+	sq_bind_text(s, 1, role_name(role));
+	int rc = account_rows(s, 20, a, *out, n);
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -1,0 +1,167 @@
+/* Documents: inserting within an upload allowance, listing and reading them; the grant is
+ * checked against each row's own patient (src/store/store.h). */
+#include "store/store.h"
+#include "store/sqlite/store_int.h"
+
+#include <string.h>
+
+#include "limits.h"
+
+static const char sql_document_target[] =
+	"SELECT d.patient_id, e.practice_id FROM document d"
+	" LEFT JOIN enrolment e ON e.patient_id = d.patient_id WHERE d.id = ?"
+	" ORDER BY e.since LIMIT 8";
+/* Within the author's allowance, decided in this one statement (quota.h). */
+static const char sql_document_insert[] =
+	"INSERT INTO document (id, patient_id, author_id, kind, content_type,"
+	" size, created, wrapped_key, meta, body)"
+	" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"
+	" WHERE (SELECT coalesce(sum(size), 0) FROM document WHERE author_id = ?3)"
+	" + ?6 <= ?13 AND (SELECT coalesce(sum(size), 0) FROM document"
+	" WHERE author_id = ?3 AND created >= ?11) + ?6 <= ?12";
+static const char sql_document_usage[] =
+	"SELECT coalesce(sum(size), 0),"
+	" coalesce(sum(CASE WHEN created >= ?2 THEN size END), 0)"
+	" FROM document WHERE author_id = ?1";
+static const char sql_document_list[] =
+	"SELECT id, author_id, kind, content_type, size, created, wrapped_key,"
+	" meta FROM document WHERE patient_id = ? ORDER BY created DESC, id LIMIT ?";
+static const char sql_document_get[] =
+	"SELECT d.patient_id, d.author_id, d.kind, d.content_type, d.size,"
+	" d.created, d.wrapped_key, d.meta, CASE WHEN ?2 THEN d.body ELSE NULL END,"
+	" p.wrapped_key, p.phi, p.created"
+	" FROM document d JOIN patient p ON p.id = d.patient_id WHERE d.id = ?1";
+
+int sq_store_document_target(const struct id *document, struct target *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = sq_stmt(sql_document_target);
+	sq_bind_id(s, 1, document);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (!out->exists) {
+			out->exists = sq_col_id(s, 0, &out->patient);
+			if (!out->exists)
+				break;
+		}
+		if (out->n_practices < TARGET_MAX_PRACTICES &&
+		    sq_col_id(s, 1, &out->practices[out->n_practices]))
+			out->n_practices++;
+	}
+	sqlite3_reset(s);
+	return out->exists ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int sq_store_document_insert(const struct grant *g, const struct store_document *d,
+			  const struct store_upload_limit *lim)
+{
+	if (!grant_allows(g, &d->patient, ACTION_DOCUMENT_CREATE))
+		return STORE_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_document_insert);
+	sq_bind_id(s, 1, &d->id);
+	sq_bind_id(s, 2, &d->patient);
+	sq_bind_id(s, 3, &d->author);
+	sq_bind_text(s, 4, d->kind);
+	sq_bind_text(s, 5, d->content_type);
+	sqlite3_bind_int64(s, 6, d->size);
+	sqlite3_bind_int64(s, 7, d->created);
+	sqlite3_bind_blob(s, 8, d->wrapped_key.ptr, (int)d->wrapped_key.len, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 9, d->meta.ptr, (int)d->meta.len, SQLITE_STATIC);
+	sqlite3_bind_blob64(s, 10, d->body.ptr, d->body.len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 11, lim ? lim->since : 0);
+	sqlite3_bind_int64(s, 12, lim ? lim->daily_bytes : INT64_MAX / 4);
+	sqlite3_bind_int64(s, 13, lim ? lim->total_bytes : INT64_MAX / 4);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("document_insert");
+	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+		rc = STORE_CONFLICT;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_document_usage(const struct id *account, int64_t since, int64_t *total, int64_t *day)
+{
+	sqlite3_stmt *s = sq_stmt(sql_document_usage);
+	sq_bind_id(s, 1, account);
+	sqlite3_bind_int64(s, 2, since);
+	*total = *day = 0;
+	int rc = STORE_OK;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*total = sqlite3_column_int64(s, 0);
+		*day = sqlite3_column_int64(s, 1);
+	} else {
+		rc = sq_fail("document_usage");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static bool document_row(sqlite3_stmt *s, int first, struct arena *a, struct store_document *d)
+{
+	sq_col_id(s, first, &d->author);
+	sq_col_text_fixed(s, first + 1, d->kind, sizeof(d->kind));
+	sq_col_text_fixed(s, first + 2, d->content_type, sizeof(d->content_type));
+	d->size = sqlite3_column_int64(s, first + 3);
+	d->created = sqlite3_column_int64(s, first + 4);
+	return sq_col_bytes(s, first + 5, a, &d->wrapped_key) && sq_col_bytes(s, first + 6, a, &d->meta);
+}
+
+int sq_store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
+			struct store_document **docs, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_DOCUMENT_LIST))
+		return STORE_DENIED;
+	*docs = arena_calloc(a, LIMIT_LIST, sizeof(struct store_document));
+	if (*docs == NULL)
+		return STORE_ERROR;
+	int rc = STORE_OK;
+	sqlite3_stmt *s = sq_stmt(sql_document_list);
+	sq_bind_id(s, 1, patient);
+	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW) {
+		struct store_document *d = &(*docs)[*n];
+		sq_col_id(s, 0, &d->id);
+		d->patient = *patient;
+		if (!document_row(s, 1, a, d)) {
+			rc = STORE_ERROR;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_document_get(const struct grant *g, const struct id *document, bool with_body,
+		       struct arena *a, struct store_document *out, struct store_patient *patient)
+{
+	memset(out, 0, sizeof(*out));
+	if (g == NULL)
+		return STORE_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_document_get);
+	sq_bind_id(s, 1, document);
+	sqlite3_bind_int(s, 2, with_body ? 1 : 0);
+	int rc = STORE_NOT_FOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		sq_col_id(s, 0, &out->patient);
+		out->id = *document;
+		/* The grant must be for this document's own patient: checked on the row itself. */
+		if (!grant_allows(g, &out->patient, ACTION_DOCUMENT_READ))
+			rc = STORE_DENIED;
+		else if (!document_row(s, 1, a, out) || (with_body && !sq_col_bytes(s, 8, a, &out->body)))
+			rc = STORE_ERROR;
+		else
+			rc = STORE_OK;
+		if (rc == STORE_OK && patient != NULL) {
+			patient->id = out->patient;
+			patient->created = sqlite3_column_int64(s, 11);
+			if (!sq_col_bytes(s, 9, a, &patient->wrapped_key) || !sq_col_bytes(s, 10, a, &patient->phi))
+				rc = STORE_ERROR;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc == STORE_OK && patient != NULL)
+		rc = sq_key_get(&patient->id, patient->wrapped_key, a, &patient->wrapped_key);
+	if (rc != STORE_OK)
+		memset(out, 0, sizeof(*out));
+	return rc;
+}

@@ -1,0 +1,231 @@
+/*
+ * The keystore (keystore.db): each patient's wrapped key, its meta values, key rotation, and
+ * moving keys from before the keystore off the patient rows (src/store/store.h).
+ */
+#include "store/store.h"
+#include "store/sqlite/store_int.h"
+
+#include <string.h>
+
+#include "limits.h"
+
+/* Refused (no row inserted) under a master key that a rotation is retiring. */
+static const char sql_key_insert[] =
+	"INSERT INTO patient_key (patient_id, key_id, wrapped, created)"
+	" SELECT ?1, substr(?2, 2, 8), ?2, unixepoch() WHERE length(?2) > 9 AND NOT EXISTS"
+	" (SELECT 1 FROM rotation WHERE old_key = substr(?2, 2, 8))";
+static const char sql_key_delete[] = "DELETE FROM patient_key WHERE patient_id = ?";
+static const char sql_key_get[] = "SELECT wrapped FROM patient_key WHERE patient_id = ?";
+static const char sql_key_counts[] =
+	"SELECT count(*), coalesce(sum(key_id = ?1), 0) FROM patient_key";
+static const char sql_key_batch[] =
+	"SELECT rowid, patient_id, wrapped FROM patient_key WHERE rowid > ?1"
+	" AND key_id != ?2 ORDER BY rowid LIMIT ?3";
+static const char sql_key_replace[] =
+	"UPDATE patient_key SET wrapped = ?1, key_id = substr(?1, 2, 8)"
+	" WHERE patient_id = ?2 AND wrapped = ?3";
+static const char sql_legacy_batch[] =
+	"SELECT rowid, id, wrapped_key FROM patient WHERE length(wrapped_key) > 0"
+	" ORDER BY rowid LIMIT ?";
+static const char sql_legacy_count[] = "SELECT count(*) FROM patient WHERE length(wrapped_key) > 0";
+static const char sql_legacy_clear[] = "UPDATE patient SET wrapped_key = X'' WHERE id = ?";
+static const char sql_rot_get[] = "SELECT old_key, new_key FROM rotation LIMIT 1";
+static const char sql_rot_begin[] =
+	"INSERT OR IGNORE INTO rotation (old_key, new_key, started)"
+	" VALUES (?, ?, unixepoch())";
+static const char sql_rot_end[] = "DELETE FROM rotation";
+
+int sq_key_insert(const struct id *patient, struct bytes wrapped)
+{
+	sqlite3_stmt *s = sq_keys_stmt(sql_key_insert);
+	sq_bind_id(s, 1, patient);
+	sqlite3_bind_blob(s, 2, wrapped.ptr, (int)wrapped.len, SQLITE_STATIC);
+	int step = sqlite3_step(s);
+	int changed = step == SQLITE_DONE ? sqlite3_changes(sqlite3_db_handle(s)) : 0;
+	sqlite3_reset(s);
+	if (step == SQLITE_CONSTRAINT)
+		return STORE_CONFLICT;
+	if (step != SQLITE_DONE)
+		return sq_fail("keystore_insert");
+	return changed == 1 ? STORE_OK : STORE_CONFLICT;
+}
+
+int sq_key_delete(const struct id *patient)
+{
+	sqlite3_stmt *s = sq_keys_stmt(sql_key_delete);
+	sq_bind_id(s, 1, patient);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("keystore_delete");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_key_get(const struct id *patient, struct bytes legacy, struct arena *a, struct bytes *out)
+{
+	sqlite3_stmt *s = sq_keys_stmt(sql_key_get);
+	sq_bind_id(s, 1, patient);
+	int step = sqlite3_step(s);
+	int rc;
+	if (step == SQLITE_ROW)
+		rc = sq_col_bytes(s, 0, a, out) ? STORE_OK : STORE_ERROR;
+	else if (step != SQLITE_DONE)
+		rc = sq_fail("patient_key");
+	else if (legacy.len > 0) {
+		*out = legacy;
+		rc = STORE_OK;
+	} else
+		rc = STORE_GONE;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_key_present(const struct id *patient)
+{
+	sqlite3_stmt *s = sq_keys_stmt(sql_key_get);
+	sq_bind_id(s, 1, patient);
+	int step = sqlite3_step(s);
+	sqlite3_reset(s);
+	return step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+}
+
+int sq_legacy_key_clear(const struct id *patient)
+{
+	return sq_run_id(sq_stmt(sql_legacy_clear), patient, "legacy_clear");
+}
+
+int sq_store_keystore_meta_get(const char *name, uint8_t *out, size_t cap, size_t *len)
+{
+	return sq_meta_get(SQ_KEYS, name, out, cap, len);
+}
+
+int sq_store_keystore_meta_set(const char *name, const uint8_t *value, size_t len)
+{
+	return sq_meta_set(SQ_KEYS, name, value, len);
+}
+
+int sq_store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total, int64_t *under)
+{
+	sqlite3_stmt *s = sq_keys_stmt(sql_key_counts);
+	sqlite3_bind_blob(s, 1, key_id, KEY_ID_BYTES, SQLITE_STATIC);
+	int rc = STORE_ERROR;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*total = sqlite3_column_int64(s, 0);
+		*under = sqlite3_column_int64(s, 1);
+		rc = STORE_OK;
+	}
+	sqlite3_reset(s);
+	return rc == STORE_OK ? rc : sq_fail("keystore_counts");
+}
+
+/* Rows of (rowid, id, wrapped key) from a statement already bound. */
+static int wrapped_rows(sqlite3_stmt *s, size_t max, struct arena *a,
+			struct store_wrapped_key **rows, size_t *n)
+{
+	*n = 0;
+	*rows = arena_calloc(a, max ? max : 1, sizeof(**rows));
+	if (*rows == NULL)
+		return STORE_ERROR;
+	int rc = STORE_OK, step;
+	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_wrapped_key *r = &(*rows)[*n];
+		r->rowid = sqlite3_column_int64(s, 0);
+		if (!sq_col_id(s, 1, &r->patient) || !sq_col_bytes(s, 2, a, &r->wrapped)) {
+			rc = STORE_ERROR;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], size_t max,
+			 struct arena *a, struct store_wrapped_key **rows, size_t *n)
+{
+	sqlite3_stmt *s = sq_keys_stmt(sql_key_batch);
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_blob(s, 2, key_id, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+	return wrapped_rows(s, max, a, rows, n);
+}
+
+int sq_store_keystore_replace(const struct store_wrapped_key *rows, const struct bytes *rewrapped,
+			   size_t n, size_t *replaced)
+{
+	*replaced = 0;
+	if (sq_begin(SQ_KEYS) != STORE_OK)
+		return STORE_ERROR;
+	int rc = STORE_OK;
+	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+		sqlite3_stmt *s = sq_keys_stmt(sql_key_replace);
+		sqlite3_bind_blob(s, 1, rewrapped[i].ptr, (int)rewrapped[i].len, SQLITE_STATIC);
+		sq_bind_id(s, 2, &rows[i].patient);
+		sqlite3_bind_blob(s, 3, rows[i].wrapped.ptr, (int)rows[i].wrapped.len, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_DONE)
+			*replaced += (size_t)sqlite3_changes(sqlite3_db_handle(s));
+		else
+			rc = sq_fail("keystore_replace");
+		sqlite3_reset(s);
+	}
+	if (rc == STORE_OK && sq_commit(SQ_KEYS) == STORE_OK)
+		return STORE_OK;
+	sq_rollback(SQ_KEYS);
+	*replaced = 0;
+	return STORE_ERROR;
+}
+
+int sq_store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_key **rows,
+			    size_t *n)
+{
+	sqlite3_stmt *s = sq_stmt(sql_legacy_batch);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)max);
+	return wrapped_rows(s, max, a, rows, n);
+}
+
+int sq_store_legacy_keys_count(int64_t *n)
+{
+	sqlite3_stmt *s = sq_stmt(sql_legacy_count);
+	int rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK : sq_fail("legacy_count");
+	*n = rc == STORE_OK ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_legacy_key_move(const struct id *patient, struct bytes rewrapped)
+{
+	/* Into the keystore first, then off the row: a crash between leaves both, and the
+	 * keystore's copy wins (sq_key_get); a rerun finds the row and clears it. */
+	int rc = sq_key_insert(patient, rewrapped);
+	if (rc != STORE_OK && rc != STORE_CONFLICT)
+		return rc;
+	return sq_legacy_key_clear(patient);
+}
+
+int sq_store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES])
+{
+	sqlite3_stmt *s = sq_keys_stmt(sql_rot_get);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+	if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEY_ID_BYTES &&
+	    sqlite3_column_bytes(s, 1) == KEY_ID_BYTES) {
+		memcpy(old_id, sqlite3_column_blob(s, 0), KEY_ID_BYTES);
+		memcpy(new_id, sqlite3_column_blob(s, 1), KEY_ID_BYTES);
+		rc = STORE_OK;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES])
+{
+	sqlite3_stmt *s = sq_keys_stmt(sql_rot_begin);
+	sqlite3_bind_blob(s, 1, old_id, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, new_id, KEY_ID_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("rotation_begin");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_rotation_end(void)
+{
+	return sq_run(sq_keys_stmt(sql_rot_end));
+}

@@ -1,0 +1,95 @@
+/* The email outbox: queueing a message (its body sealed, docs/internals/OUTBOX.md), the
+ * messages due, and marking one sent or to be retried (src/store/store.h, src/store/account.h). */
+#include "store/store.h"
+#include "store/account.h"
+#include "store/sqlite/store_int.h"
+
+#include "limits.h"
+
+static const char sql_outbox_insert[] =
+	"INSERT INTO outbox (id, account_id, to_ct, subject, body, body_ct, created)"
+	" VALUES (?, ?, ?, ?, '', ?, unixepoch())";
+
+int sq_store_outbox_insert(const struct id *id, const struct id *account, struct bytes to_ct,
+			const char *subject, struct bytes body_ct)
+{
+	if (body_ct.len == 0)
+		return STORE_ERROR;
+	sqlite3_stmt *s = sq_stmt(sql_outbox_insert);
+	sq_bind_id(s, 1, id);
+	sq_bind_id(s, 2, account);
+	sqlite3_bind_blob(s, 3, to_ct.ptr, (int)to_ct.len, SQLITE_STATIC);
+	sq_bind_text(s, 4, subject);
+	sqlite3_bind_blob(s, 5, body_ct.ptr, (int)body_ct.len, SQLITE_STATIC);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("outbox_insert");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static const char sql_outbox_due[] =
+	"SELECT id, account_id, to_ct, subject, body, attempts, body_ct, created FROM outbox"
+	" WHERE sent IS NULL AND (? OR next_try <= ?) ORDER BY created, rowid LIMIT ?";
+
+int sq_store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
+		     struct store_outbox_row **rows, size_t *n)
+{
+	*n = 0;
+	*rows = NULL;
+	if (max > LIMIT_LIST)
+		max = LIMIT_LIST;
+	struct store_outbox_row *out = arena_calloc(a, max ? max : 1, sizeof(*out));
+	sqlite3_stmt *s = sq_stmt(sql_outbox_due);
+	if (s == NULL || out == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int(s, 1, all ? 1 : 0);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, (int64_t)max);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
+		struct store_outbox_row *r = &out[*n];
+		sq_col_id(s, 0, &r->id);
+		sq_col_id(s, 1, &r->account);
+		sq_col_bytes(s, 2, a, &r->to_ct);
+		r->subject = sq_col_text(s, 3, a);
+		r->body = sq_col_text(s, 4, a);
+		r->attempts = sqlite3_column_int64(s, 5);
+		sq_col_bytes(s, 6, a, &r->body_ct);
+		r->created = sqlite3_column_int64(s, 7);
+		if (r->subject == NULL || r->body == NULL)
+			continue;
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	*rows = out;
+	return step == SQLITE_DONE || step == SQLITE_ROW ? STORE_OK : sq_fail("outbox_due");
+}
+
+static const char sql_outbox_sent[] =
+	"UPDATE outbox SET sent = ?, body = '', body_ct = NULL WHERE id = ? AND sent IS NULL";
+
+int sq_store_outbox_sent(const struct id *id, int64_t now)
+{
+	sqlite3_stmt *s = sq_stmt(sql_outbox_sent);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(s, 1, now);
+	sq_bind_id(s, 2, id);
+	return sq_step_done(s, "outbox_sent");
+}
+
+static const char sql_outbox_retry[] =
+	"UPDATE outbox SET attempts = ?, next_try = ?,"
+	" body = CASE WHEN ?4 THEN '' ELSE body END,"
+	" body_ct = CASE WHEN ?4 THEN NULL ELSE body_ct END WHERE id = ?3";
+
+int sq_store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try, bool drop_body)
+{
+	sqlite3_stmt *s = sq_stmt(sql_outbox_retry);
+	if (s == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(s, 1, attempts);
+	sqlite3_bind_int64(s, 2, next_try);
+	sq_bind_id(s, 3, id);
+	sqlite3_bind_int(s, 4, drop_body ? 1 : 0);
+	return sq_step_done(s, "outbox_retry");
+}

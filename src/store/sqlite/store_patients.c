@@ -1,0 +1,115 @@
+/* Patients: creating one (its key goes to the keystore first), reading one under a grant,
+ * the targets the gate decides on, and a practice's list (src/store/store.h). */
+#include "store/store.h"
+#include "store/sqlite/store_int.h"
+
+#include <string.h>
+
+#include "limits.h"
+#include "util/log.h"
+
+static const char sql_patient_exists[] = "SELECT 1 FROM patient WHERE id = ?";
+static const char sql_enrolments[] =
+	"SELECT practice_id FROM enrolment WHERE patient_id = ? ORDER BY since LIMIT 8";
+static const char sql_practice_patients[] =
+	"SELECT patient_id FROM enrolment WHERE practice_id = ?"
+	" ORDER BY since, patient_id LIMIT ? OFFSET ?";
+static const char sql_patient_create[] =
+	"INSERT INTO patient (id, nhi_index, wrapped_key, phi, created)"
+	" VALUES (?, ?, ?, ?, unixepoch())";
+static const char sql_enrol[] =
+	"INSERT INTO enrolment (patient_id, practice_id, since) VALUES (?, ?, unixepoch())";
+static const char sql_patient_get[] = "SELECT wrapped_key, phi, created FROM patient WHERE id = ?";
+
+int sq_store_patient_target(const struct id *patient, struct target *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->patient = *patient;
+	sqlite3_stmt *s = sq_stmt(sql_patient_exists);
+	sq_bind_id(s, 1, patient);
+	out->exists = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	/* The enrolments are looked up for a missing id too (none are found): another patient's
+	 * id must cost what a random one does (DESIGN.md invariant 2, timing). */
+	s = sq_stmt(sql_enrolments);
+	sq_bind_id(s, 1, patient);
+	while (out->n_practices < TARGET_MAX_PRACTICES && sqlite3_step(s) == SQLITE_ROW)
+		if (sq_col_id(s, 0, &out->practices[out->n_practices]))
+			out->n_practices += out->exists ? 1 : 0;
+	sqlite3_reset(s);
+	return out->exists ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int sq_store_practice_patient_ids(const struct id *practice, size_t offset, size_t limit,
+			       struct arena *a, struct id **ids, size_t *n)
+{
+	*n = 0;
+	if (limit > LIMIT_LIST || offset > INT32_MAX)
+		return STORE_ERROR;
+	*ids = arena_calloc(a, limit ? limit : 1, sizeof(struct id));
+	if (*ids == NULL)
+		return STORE_ERROR;
+	sqlite3_stmt *s = sq_stmt(sql_practice_patients);
+	sq_bind_id(s, 1, practice);
+	sqlite3_bind_int(s, 2, (int)limit);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)offset);
+	while (*n < limit && sqlite3_step(s) == SQLITE_ROW)
+		if (sq_col_id(s, 0, &(*ids)[*n]))
+			(*n)++;
+	sqlite3_reset(s);
+	return STORE_OK;
+}
+
+int sq_store_patient_create(const struct id *id, const struct id *practice,
+			 const uint8_t nhi_index[HASH_BYTES], struct bytes wrapped_key,
+			 struct bytes phi)
+{
+	/* The key goes to the keystore, first: a patient row never exists without its key. */
+	int rc = sq_key_insert(id, wrapped_key);
+	if (rc != STORE_OK) {
+		log_warn("component=store op=patient_create error=\"keystore refused the key (a "
+			 "rotation is retiring the master key that wrapped it?)\"");
+		return STORE_ERROR;
+	}
+	sqlite3_stmt *s = sq_stmt(sql_patient_create);
+	sq_bind_id(s, 1, id);
+	sqlite3_bind_blob(s, 2, nhi_index, HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_zeroblob(s, 3, 0);
+	sqlite3_bind_blob(s, 4, phi.ptr, (int)phi.len, SQLITE_STATIC);
+	int step = sqlite3_step(s);
+	sqlite3_reset(s);
+	rc = step == SQLITE_DONE ? STORE_OK
+	     : step == SQLITE_CONSTRAINT ? STORE_CONFLICT
+					   : sq_fail("patient_create");
+	if (rc != STORE_OK)
+		sq_key_delete(id);
+	if (rc == STORE_OK && practice != NULL) {
+		s = sq_stmt(sql_enrol);
+		sq_bind_id(s, 1, id);
+		sq_bind_id(s, 2, practice);
+		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("enrol");
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int sq_store_patient_get(const struct grant *g, const struct id *patient, struct arena *a,
+		      struct store_patient *out)
+{
+	if (!grant_for_patient(g, patient))
+		return STORE_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_patient_get);
+	sq_bind_id(s, 1, patient);
+	int rc = STORE_NOT_FOUND;
+	struct bytes legacy = {0};
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		out->id = *patient;
+		rc = sq_col_bytes(s, 0, a, &legacy) && sq_col_bytes(s, 1, a, &out->phi) ? STORE_OK
+										     : STORE_ERROR;
+		out->created = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	if (rc == STORE_OK)
+		rc = sq_key_get(patient, legacy, a, &out->wrapped_key);
+	return rc;
+}

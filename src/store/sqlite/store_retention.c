@@ -1,0 +1,218 @@
+/*
+ * Retention and crypto-shredding: scheduling a patient's erasure, destroying their key,
+ * erasing what can no longer be read, releasing a patient from a practice (src/store/store.h).
+ */
+#include "store/store.h"
+#include "store/contact.h"
+#include "store/results.h"
+#include "store/sqlite/store_int.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "limits.h"
+#include "util/log.h"
+
+static const char sql_shred_state[] =
+	"SELECT coalesce(shredded_at, 0), coalesce(shred_after, 0),"
+	" length(wrapped_key) FROM patient WHERE id = ?";
+static const char sql_patient_erase[] =
+	"UPDATE patient SET wrapped_key = X'', phi = X'', shredded_at = ?2,"
+	" shred_after = NULL WHERE id = ?1";
+static const char sql_docs_delete[] = "DELETE FROM document WHERE patient_id = ?";
+static const char sql_accounts_sign_out[] =
+	"DELETE FROM session WHERE account_id IN"
+	" (SELECT id FROM account WHERE patient_id = ?)";
+static const char sql_accounts_erase[] =
+	"UPDATE account SET email = 'erased-' || lower(hex(id)) || '@invalid',"
+	" pw_hash = '!', locked = 1 WHERE patient_id = ?";
+static const char sql_enrol_delete[] =
+	"DELETE FROM enrolment WHERE patient_id = ? AND practice_id = ?";
+static const char sql_shred_schedule[] =
+	"UPDATE patient SET shred_after = ?2 WHERE id = ?1 AND shredded_at IS NULL";
+static const char sql_wal_truncate[] = "PRAGMA wal_checkpoint(TRUNCATE)";
+static const char sql_shred_due[] =
+	"SELECT id FROM patient WHERE shred_after IS NOT NULL AND shred_after <= ?1"
+	" AND shredded_at IS NULL ORDER BY shred_after LIMIT ?2";
+
+int sq_store_patient_shred_state(const struct id *patient, struct store_shred_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = sq_stmt(sql_shred_state);
+	sq_bind_id(s, 1, patient);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : step == SQLITE_ROW ? STORE_OK : STORE_ERROR;
+	if (rc == STORE_OK) {
+		out->exists = true;
+		out->shredded_at = sqlite3_column_int64(s, 0);
+		out->shred_after = sqlite3_column_int64(s, 1);
+		out->has_key = sqlite3_column_int64(s, 2) > 0;
+	}
+	sqlite3_reset(s);
+	if (rc == STORE_OK && !out->has_key) {
+		int k = sq_key_present(patient);
+		out->has_key = k == STORE_OK;
+		if (k == STORE_ERROR)
+			rc = STORE_ERROR;
+	}
+	return rc;
+}
+
+/* Fold the write-ahead log back into the file and empty it, so that old page images (a key,
+ * a demographics row) do not linger in it. Best effort: a reader holding an old snapshot
+ * keeps it; the pages are wiped anyway (secure_delete) once they are written back. */
+static void truncate_wal(enum sq_file f)
+{
+	/* The pragma answers (busy, frames, checkpointed); busy while `serve` holds a read
+	 * snapshot for a moment, so try a few times. */
+	for (int tries = 0; tries < 20; tries++) {
+		sqlite3_stmt *s = sq_stmt_on(f, sql_wal_truncate);
+		int busy = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 1;
+		sqlite3_reset(s);
+		if (!busy)
+			return;
+		usleep(50 * 1000);
+	}
+	log_warn("component=store op=wal_truncate error=\"readers kept the log; it is emptied at "
+		 "the next checkpoint\"");
+}
+
+int sq_store_patient_key_destroy(const struct id *patient)
+{
+	if (sq_key_delete(patient) != STORE_OK)
+		return STORE_ERROR;
+	truncate_wal(SQ_KEYS);
+	/* A key from before the keystore lives on the row itself. */
+	if (sq_legacy_key_clear(patient) != STORE_OK)
+		return STORE_ERROR;
+	return STORE_OK;
+}
+
+/* The rest of an erased patient's record, clear metadata included (when their appointments
+ * were, that they asked for repeats, who held proxy access). Their sealed parts are already
+ * unreadable once the key is gone; these rows go too. Children before parents. */
+static const char *const erase_record_sql[] = {
+	"DELETE FROM repeat_request WHERE patient_id = ?",
+	"DELETE FROM medication WHERE patient_id = ?",
+	"DELETE FROM appointment WHERE patient_id = ?",
+	"DELETE FROM proxy_grant WHERE patient_id = ?",
+	"DELETE FROM proxy_invite WHERE patient_id = ?",
+};
+
+static int erase_record_rows(const struct id *patient)
+{
+	for (size_t i = 0; i < sizeof(erase_record_sql) / sizeof(*erase_record_sql); i++) {
+		sqlite3_stmt *s = sq_stmt(erase_record_sql[i]);
+		if (s == NULL)
+			return STORE_ERROR;
+		sq_bind_id(s, 1, patient);
+		int rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return sq_fail("erase_record");
+	}
+	return STORE_OK;
+}
+
+int sq_store_patient_erase(const struct id *patient, int64_t now)
+{
+	if (sq_begin(SQ_MAIN) != STORE_OK)
+		return STORE_ERROR;
+	int rc = sq_run_id(sq_stmt(sql_docs_delete), patient, "docs_delete");
+	if (rc == STORE_OK)
+		rc = sq_store_results_erase(patient);
+	if (rc == STORE_OK)
+		rc = store_messages_erase(patient);
+	if (rc == STORE_OK)
+		rc = erase_record_rows(patient);
+	if (rc == STORE_OK) {
+		sqlite3_stmt *s = sq_stmt(sql_patient_erase);
+		sq_bind_id(s, 1, patient);
+		sqlite3_bind_int64(s, 2, now);
+		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("patient_erase");
+		sqlite3_reset(s);
+	}
+	if (rc == STORE_OK)
+		rc = sq_run_id(sq_stmt(sql_accounts_sign_out), patient, "accounts_sign_out");
+	if (rc == STORE_OK)
+		rc = sq_run_id(sq_stmt(sql_accounts_erase), patient, "accounts_erase");
+	if (rc == STORE_OK)
+		rc = sq_store_contact_erase(patient);
+	if (rc == STORE_OK && sq_commit(SQ_MAIN) == STORE_OK) {
+		truncate_wal(SQ_MAIN);
+		return STORE_OK;
+	}
+	sq_rollback(SQ_MAIN);
+	return STORE_ERROR;
+}
+
+int sq_store_patient_release(const struct id *patient, const struct id *practice)
+{
+	sqlite3_stmt *s = sq_stmt(sql_enrol_delete);
+	sq_bind_id(s, 1, patient);
+	sq_bind_id(s, 2, practice);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("release");
+	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+		rc = STORE_NOT_FOUND;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_patient_schedule_shred(const struct id *patient, int64_t when)
+{
+	sqlite3_stmt *s = sq_stmt(sql_shred_schedule);
+	sq_bind_id(s, 1, patient);
+	if (when > 0)
+		sqlite3_bind_int64(s, 2, when);
+	else
+		sqlite3_bind_null(s, 2);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("schedule_shred");
+	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+		rc = STORE_NOT_FOUND;
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t *n)
+{
+	*n = 0;
+	*ids = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
+	if (*ids == NULL)
+		return STORE_ERROR;
+	sqlite3_stmt *s = sq_stmt(sql_shred_due);
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW)
+		if (sq_col_id(s, 0, &(*ids)[*n]))
+			(*n)++;
+	sqlite3_reset(s);
+	return STORE_OK;
+}
+
+int sq_store_patient_key_counts(int64_t *patients, int64_t *with_key)
+{
+	*patients = *with_key = 0;
+	sqlite3_stmt *s = NULL;
+	sqlite3 *db = sq_handle(SQ_MAIN);
+	if (db == NULL || sqlite3_prepare_v2(db, "SELECT id, length(wrapped_key) FROM patient", -1, &s, NULL) !=
+		    SQLITE_OK)
+		return sq_fail("key_counts");
+	int rc = STORE_OK, step;
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct id id;
+		(*patients)++;
+		if (sqlite3_column_int64(s, 1) > 0) {
+			(*with_key)++;
+			continue;
+		}
+		if (!sq_col_id(s, 0, &id))
+			continue;
+		int k = sq_key_present(&id);
+		if (k == STORE_OK)
+			(*with_key)++;
+		else if (k == STORE_ERROR)
+			rc = STORE_ERROR;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -1,0 +1,64 @@
+/* Throttling of failed attempts, per key, with exponential backoff (src/store/store.h). */
+#include "store/store.h"
+#include "store/sqlite/store_int.h"
+
+#include <string.h>
+
+#include "limits.h"
+
+static const char sql_throttle_get[] =
+	"SELECT failures, window_start, blocked_until FROM throttle WHERE key = ?";
+static const char sql_throttle_upsert[] =
+	"INSERT INTO throttle (key, failures, window_start, blocked_until) VALUES (?1, 1, ?2, 0)"
+	" ON CONFLICT(key) DO UPDATE SET"
+	" failures = CASE WHEN window_start + ?3 < ?2 AND blocked_until + ?3 < ?2 THEN 1"
+	"  ELSE failures + 1 END,"
+	" window_start = CASE WHEN window_start + ?3 < ?2 AND blocked_until + ?3 < ?2 THEN ?2"
+	"  ELSE window_start END,"
+	/* exponential backoff: the block doubles with each failure past the threshold, up to
+	* ?6; failures are forgotten only after a whole window without failure or block */
+	" blocked_until = CASE WHEN window_start + ?3 < ?2 AND blocked_until + ?3 < ?2"
+	"  THEN blocked_until WHEN failures + 1 >= ?4"
+	"  THEN ?2 + min(?5 << min(failures + 1 - ?4, 20), ?6) ELSE blocked_until END";
+static const char sql_throttle_clear[] = "DELETE FROM throttle WHERE key = ?";
+
+int sq_store_throttle_get(const char *key, int64_t now, int64_t window, int *failures,
+		       int64_t *blocked_until)
+{
+	sqlite3_stmt *s = sq_stmt(sql_throttle_get);
+	sq_bind_text(s, 1, key);
+	*failures = 0;
+	*blocked_until = 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t start = sqlite3_column_int64(s, 1);
+		if (start + window >= now)
+			*failures = sqlite3_column_int(s, 0);
+		*blocked_until = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	return STORE_OK;
+}
+
+int sq_store_throttle_fail(const char *key, int64_t now, int64_t window, int block_after,
+			int64_t block_seconds)
+{
+	sqlite3_stmt *s = sq_stmt(sql_throttle_upsert);
+	sq_bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, window);
+	sqlite3_bind_int(s, 4, block_after);
+	sqlite3_bind_int64(s, 5, block_seconds);
+	sqlite3_bind_int64(s, 6, THROTTLE_BLOCK_MAX_SECONDS);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("throttle_fail");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int sq_store_throttle_clear(const char *key)
+{
+	sqlite3_stmt *s = sq_stmt(sql_throttle_clear);
+	sq_bind_text(s, 1, key);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("throttle_clear");
+	sqlite3_reset(s);
+	return rc;
+}
