@@ -17,7 +17,7 @@
  * command-line tool, the appending thread) reads the trail's head inside its write
  * transaction and chains onto it. So another process appending to the same trail (a
  * command-line tool beside `serve`) does not break the chain, nor fail `serve`: the store
- * answers STORE_CONFLICT, and the batch is chained again onto the new head.
+ * answers ERR_CONFLICT, and the batch is chained again onto the new head.
  *
  * Requests wait for their records by ticket: a number given out in queue order, separate from
  * the sequence number the record gets when written.
@@ -63,14 +63,14 @@ static int64_t now_ms(void)
 
 int audit_init(void)
 {
-	if (store_audit_last(&db_seq, db_head) != STORE_OK)
+	if (store_audit_last(&db_seq, db_head) != ERR_OK)
 		return -1;
 	struct audit_checkpoint cp;
 	int rc = store_audit_last_checkpoint(&cp);
-	if (rc == STORE_ERROR)
+	if (rc == ERR_INTERNAL)
 		return -1;
-	cp_seq = rc == STORE_OK ? cp.seq : 0;
-	cp_ms = rc == STORE_OK ? cp.ts_ms : 0;
+	cp_seq = rc == ERR_OK ? cp.seq : 0;
+	cp_ms = rc == ERR_OK ? cp.ts_ms : 0;
 	last_ticket = durable_ticket = 0;
 	return 0;
 }
@@ -114,7 +114,7 @@ static int commit_records(struct audit_record *r, size_t n, bool force_cp)
 		if (n == 0 && !with_cp)
 			return 0;
 		int rc = store_audit_append(db_seq, db_head, r, n, with_cp ? &cp : NULL);
-		if (rc == STORE_OK) {
+		if (rc == ERR_OK) {
 			db_seq = seq;
 			memcpy(db_head, head, HASH_BYTES);
 			if (with_cp) {
@@ -123,7 +123,7 @@ static int commit_records(struct audit_record *r, size_t n, bool force_cp)
 			}
 			return 0;
 		}
-		if (rc != STORE_CONFLICT || store_audit_last(&db_seq, db_head) != STORE_OK)
+		if (rc != ERR_CONFLICT || store_audit_last(&db_seq, db_head) != ERR_OK)
 			return -1;
 	}
 	return -1;

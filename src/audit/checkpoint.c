@@ -50,11 +50,11 @@ static int check_one(const struct audit_checkpoint *cp, void *arg)
 	}
 	uint8_t h[HASH_BYTES];
 	int rc = store_audit_hash_at(cp->seq, h);
-	if (rc == STORE_ERROR) {
+	if (rc == ERR_INTERNAL) {
 		c->read_error = true;
 		return -1;
 	}
-	if (rc == STORE_NOT_FOUND) {
+	if (rc == ERR_NOT_FOUND) {
 		c->out->missing_from = c->out->missing_to = cp->seq;
 		return fail(c, cp, "the record a signed checkpoint covers was deleted");
 	}

@@ -141,7 +141,7 @@ int account_marks_local(const struct id *account, const char *email, const char 
 	account_marks_add('n', family, m, &n);
 	uint8_t blob[PW_MARKS_MAX * PW_MARK_BYTES];
 	pw_marks_encode(m, n, blob);
-	return store_account_set_marks(account, (struct bytes){blob, n * PW_MARK_BYTES}) == STORE_OK ? 0 : -1;
+	return store_account_set_marks(account, (struct bytes){blob, n * PW_MARK_BYTES}) == ERR_OK ? 0 : -1;
 }
 
 /* --- audit and mail --- */
@@ -171,7 +171,7 @@ int account_queue(const struct id *sealed_for, struct bytes to_ct, const char *s
 		 const char *body)
 {
 	if (to_ct.len == 0 || body == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	return outbox_queue(sealed_for, to_ct, subject, body);
 }
 
@@ -187,9 +187,9 @@ static int invite_allowed(const struct actor *a, const struct id *patient)
 	struct target t;
 	memset(&t, 0, sizeof(t));
 	int s = store_patient_target(patient, &t);
-	if (s == STORE_ERROR)
+	if (s == ERR_INTERNAL)
 		return -1;
-	if (s != STORE_OK)
+	if (s != ERR_OK)
 		t.exists = false;
 	return policy_may_invite(a, &t) ? 1 : 0;
 }
@@ -197,7 +197,7 @@ static int invite_allowed(const struct actor *a, const struct id *patient)
 int account_invite_form(const struct actor *a, const struct id *patient)
 {
 	int allowed = invite_allowed(a, patient);
-	return allowed < 0 ? ACCOUNT_ERROR : allowed ? ACCOUNT_OK : ACCOUNT_NOT_FOUND;
+	return allowed < 0 ? ERR_INTERNAL : allowed ? ERR_OK : ERR_NOT_FOUND;
 }
 
 /* The keyed check of a patient's birth date: bound to the patient, so a check copied onto
@@ -229,10 +229,10 @@ int account_contact_set(const struct id *patient, const char *email, const char 
 	struct buf ct;
 	buf_init(&ct, &ar, 1024);
 	int rc = -1;
-	if (vault_email_seal(patient, norm, &ct) == VAULT_OK && !ct.failed) {
+	if (vault_email_seal(patient, norm, &ct) == ERR_OK && !ct.failed) {
 		c.email_index = idx;
 		c.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
-		rc = store_contact_set(patient, &c) == STORE_OK ? 0 : -1;
+		rc = store_contact_set(patient, &c) == ERR_OK ? 0 : -1;
 	}
 	wipe(norm, sizeof(norm));
 	arena_release(&ar);
@@ -244,29 +244,29 @@ int account_invite(const struct actor *a, const struct id *patient, const char *
 {
 	int decided = invite_allowed(a, patient);
 	if (decided < 0)
-		return ACCOUNT_ERROR;
+		return ERR_INTERNAL;
 	bool allowed = decided == 1;
 	if (auth_audit(a, "account.invite", patient, allowed ? AUDIT_ALLOW : AUDIT_DENY, NULL) != 0)
-		return ACCOUNT_ERROR;
+		return ERR_INTERNAL;
 	if (!allowed)
-		return ACCOUNT_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	/* Only the address the record holds: staff who could type one could invite themselves to
 	 * any enrolled patient's record and read it as the patient. */
 	if (email != NULL && email[0] != '\0') {
 		*why = "An invitation goes only to the email address held in the patient's record. "
 		       "You cannot choose another.";
-		return ACCOUNT_INVALID;
+		return ERR_INVALID;
 	}
 	struct arena ar;
 	arena_init(&ar, 256 * 1024);
-	int rc = ACCOUNT_ERROR;
+	int rc = ERR_INTERNAL;
 	struct store_contact contact;
 	int found = store_contact_get(patient, &ar, &contact);
-	if (found != STORE_OK) {
+	if (found != ERR_OK) {
 		*why = "This record holds no email address for the patient, so no invitation can be "
 		       "sent. The patient can give the practice their address.";
 		arena_release(&ar);
-		return found == STORE_NOT_FOUND ? ACCOUNT_INVALID : ACCOUNT_ERROR;
+		return found == ERR_NOT_FOUND ? ERR_INVALID : ERR_INTERNAL;
 	}
 	struct store_token tok;
 	memset(&tok, 0, sizeof(tok));
@@ -288,7 +288,7 @@ int account_invite(const struct actor *a, const struct id *patient, const char *
 	struct pw_mark m[PW_MARKS_MAX];
 	size_t nm = 0;
 	struct patient_view pv;
-	if (a->role == ROLE_CLINICIAN && patient_read(a, patient, &ar, &pv) == DOMAIN_OK) {
+	if (a->role == ROLE_CLINICIAN && patient_read(a, patient, &ar, &pv) == ERR_OK) {
 		account_marks_add('n', pv.given, m, &nm);
 		account_marks_add('n', pv.family, m, &nm);
 	}
@@ -303,9 +303,9 @@ int account_invite(const struct actor *a, const struct id *patient, const char *
 				  "%s/register?token=%s\n\nThe link works once. If you "
 				  "did not expect this email, you can ignore it.\n%s",
 				  portal_url, token, account_mail_footer);
-	if (body && store_token_insert(hash, &tok) == STORE_OK &&
-	    account_queue(patient, contact.email_ct, "Your invitation to medkeep", body) == STORE_OK)
-		rc = ACCOUNT_OK;
+	if (body && store_token_insert(hash, &tok) == ERR_OK &&
+	    account_queue(patient, contact.email_ct, "Your invitation to medkeep", body) == ERR_OK)
+		rc = ERR_OK;
 	wipe(token, sizeof(token));
 	arena_release(&ar);
 	return rc;
@@ -317,9 +317,9 @@ int account_link_live(const char *kind, const char *token)
 	struct arena ar;
 	arena_init(&ar, 16 * 1024);
 	struct store_token t;
-	int rc = account_token_parse(token, hash) == 0 && store_token_get(hash, kind, now_s(), &ar, &t) == STORE_OK
-			 ? ACCOUNT_OK
-			 : ACCOUNT_NOT_FOUND;
+	int rc = account_token_parse(token, hash) == 0 && store_token_get(hash, kind, now_s(), &ar, &t) == ERR_OK
+			 ? ERR_OK
+			 : ERR_NOT_FOUND;
 	arena_release(&ar);
 	return rc;
 }
@@ -344,9 +344,9 @@ static int send_verification(const struct id *account, struct bytes to_ct, struc
 				  "ignore this email.\n%s",
 				  portal_url, token, account_mail_footer);
 	wipe(token, sizeof(token));
-	if (body == NULL || store_tokens_end(account, TOKEN_VERIFY, t.created) != STORE_OK ||
-	    store_token_insert(hash, &t) != STORE_OK ||
-	    account_queue(account, to_ct, "Confirm your email address for medkeep", body) != STORE_OK)
+	if (body == NULL || store_tokens_end(account, TOKEN_VERIFY, t.created) != ERR_OK ||
+	    store_token_insert(hash, &t) != ERR_OK ||
+	    account_queue(account, to_ct, "Confirm your email address for medkeep", body) != ERR_OK)
 		return -1;
 	return 0;
 }
@@ -356,8 +356,8 @@ void account_tell_owner(const char *idx, const char *what, struct arena *ar)
 {
 	struct store_account owner;
 	struct store_account_state st;
-	if (store_account_by_email(idx, ar, &owner) != STORE_OK ||
-	    store_account_state(&owner.id, ar, &st) != STORE_OK)
+	if (store_account_by_email(idx, ar, &owner) != ERR_OK ||
+	    store_account_state(&owner.id, ar, &st) != ERR_OK)
 		return;
 	char *body = arena_printf(ar,
 				  "Hello,\n\nSomeone just tried to %s on medkeep with this email "
@@ -374,7 +374,7 @@ static void tell_holders(const struct id *patient, const struct id *new_account,
 {
 	struct store_account *held;
 	size_t n = 0;
-	if (store_patient_accounts(patient, ar, &held, &n) != STORE_OK)
+	if (store_patient_accounts(patient, ar, &held, &n) != ERR_OK)
 		return;
 	char *body = arena_printf(ar,
 				  "Hello,\n\nA second login to your health record was just created on "
@@ -395,10 +395,10 @@ static int dob_matches(const uint8_t hash[HASH_BYTES], const struct store_token 
 {
 	struct store_contact c;
 	int s = store_contact_get(&inv->patient, ar, &c);
-	if (s == STORE_ERROR)
+	if (s == ERR_INTERNAL)
 		return -1;
 	uint8_t given[HASH_BYTES];
-	bool same = s == STORE_OK && dob_check(&inv->patient, birth_date, given) == 0 &&
+	bool same = s == ERR_OK && dob_check(&inv->patient, birth_date, given) == 0 &&
 		    ct_compare(given, c.dob_check, HASH_BYTES) == 0;
 	if (same)
 		return 1;
@@ -423,16 +423,16 @@ int account_register(const char *token, const char *email, const char *birth_dat
 	arena_init(&ar, 256 * 1024);
 	struct store_token inv;
 	int64_t now = now_s();
-	int rc = ACCOUNT_ERROR;
+	int rc = ERR_INTERNAL;
 	char norm[LIMIT_EMAIL + 1], idx[80], pw_hash[PWHASH_STR_BYTES];
-	if (account_token_parse(token, hash) != 0 || store_token_get(hash, TOKEN_INVITE, now, &ar, &inv) != STORE_OK) {
-		rc = ACCOUNT_NOT_FOUND;
+	if (account_token_parse(token, hash) != 0 || store_token_get(hash, TOKEN_INVITE, now, &ar, &inv) != ERR_OK) {
+		rc = ERR_NOT_FOUND;
 		goto out;
 	}
 	if (email == NULL || auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0 ||
 	    auth_email_key(norm, idx) != 0) {
 		*why = "Enter your email address, like name@example.nz.";
-		rc = ACCOUNT_INVALID;
+		rc = ERR_INVALID;
 		goto out;
 	}
 	int dob = dob_matches(hash, &inv, birth_date, now, &ar);
@@ -441,11 +441,11 @@ int account_register(const char *token, const char *email, const char *birth_dat
 	if (dob == 0) {
 		*why = "That date of birth is not the one in your health record. Enter it as your "
 		       "practice has it.";
-		rc = ACCOUNT_INVALID;
+		rc = ERR_INVALID;
 		goto out;
 	}
 	if (account_password_ok(password, pw_len, norm, inv.detail, why) != 0) {
-		rc = ACCOUNT_INVALID;
+		rc = ERR_INVALID;
 		goto out;
 	}
 	bool invited_address = inv.email && strcmp(inv.email, idx) == 0;
@@ -459,7 +459,7 @@ int account_register(const char *token, const char *email, const char *birth_dat
 	/* Sealed for the new account (the invitation's copy is sealed for the patient). */
 	struct buf ct;
 	buf_init(&ct, &ar, 2048);
-	if (vault_email_seal(&acct.id, norm, &ct) != VAULT_OK || ct.failed)
+	if (vault_email_seal(&acct.id, norm, &ct) != ERR_OK || ct.failed)
 		goto out;
 	acct.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
 	if (password_hash(password, pw_len, pw_hash) != 0)
@@ -474,28 +474,28 @@ int account_register(const char *token, const char *email, const char *birth_dat
 	who.role = ROLE_PATIENT;
 	int s = store_account_register(hash, now, &acct, invited_address, account_marks_blob(m, nm, &ar));
 	if (auth_audit(&who, "account.register", &inv.patient,
-		      s == STORE_OK ? AUDIT_OK : s == STORE_CONFLICT ? "conflict" : AUDIT_FAIL, ip) != 0)
+		      s == ERR_OK ? AUDIT_OK : s == ERR_CONFLICT ? "conflict" : AUDIT_FAIL, ip) != 0)
 		goto out;
-	if (s == STORE_NOT_FOUND) {
-		rc = ACCOUNT_NOT_FOUND;
+	if (s == ERR_NOT_FOUND) {
+		rc = ERR_NOT_FOUND;
 		goto out;
 	}
-	if (s == STORE_CONFLICT && invited_address) {
+	if (s == ERR_CONFLICT && invited_address) {
 		/* The invited address has an account already: whoever followed the link reads that
 		 * address's mail, so they may be told. */
 		*why = "This email address already has a medkeep account. Log in, or reset your "
 		       "password from the login page.";
-		rc = ACCOUNT_INVALID;
+		rc = ERR_INVALID;
 		goto out;
 	}
-	if (s == STORE_CONFLICT) {
+	if (s == ERR_CONFLICT) {
 		/* Another address, taken: answer as if it were free; its owner hears of it. */
 		account_tell_owner(idx, "create an account", &ar);
 		*confirm_sent = true;
-		rc = ACCOUNT_OK;
+		rc = ERR_OK;
 		goto out;
 	}
-	if (s != STORE_OK)
+	if (s != ERR_OK)
 		goto out;
 	tell_holders(&inv.patient, &acct.id, &ar);
 	if (!invited_address) {
@@ -503,7 +503,7 @@ int account_register(const char *token, const char *email, const char *birth_dat
 			goto out;
 		*confirm_sent = true;
 	}
-	rc = ACCOUNT_OK;
+	rc = ERR_OK;
 out:
 	wipe(pw_hash, sizeof(pw_hash));
 	wipe(norm, sizeof(norm));
@@ -518,15 +518,15 @@ int account_verify(const char *token, const char *ip)
 	arena_init(&ar, 16 * 1024);
 	struct store_token t;
 	int64_t now = now_s();
-	int rc = ACCOUNT_NOT_FOUND;
-	if (account_token_parse(token, hash) == 0 && store_token_get(hash, TOKEN_VERIFY, now, &ar, &t) == STORE_OK) {
+	int rc = ERR_NOT_FOUND;
+	if (account_token_parse(token, hash) == 0 && store_token_get(hash, TOKEN_VERIFY, now, &ar, &t) == ERR_OK) {
 		struct actor who;
 		account_actor_for(&t.account, ip, &who);
 		if (auth_audit(&who, "account.verify", NULL, AUDIT_OK, ip) != 0)
-			rc = ACCOUNT_ERROR;
-		else if (store_token_use(hash, TOKEN_VERIFY, now) == STORE_OK &&
-			 store_account_set_verified(&t.account) == STORE_OK)
-			rc = ACCOUNT_OK;
+			rc = ERR_INTERNAL;
+		else if (store_token_use(hash, TOKEN_VERIFY, now) == ERR_OK &&
+			 store_account_set_verified(&t.account) == ERR_OK)
+			rc = ERR_OK;
 	}
 	arena_release(&ar);
 	return rc;
@@ -538,11 +538,11 @@ bool account_verified_or_resend(const struct id *account)
 	arena_init(&ar, 16 * 1024);
 	struct store_account_state st;
 	bool verified = true;
-	if (store_account_state(account, &ar, &st) == STORE_OK && !st.verified) {
+	if (store_account_state(account, &ar, &st) == ERR_OK && !st.verified) {
 		verified = false;
 		int64_t recent = 0;
 		if (store_token_count(account, TOKEN_VERIFY, now_s() - ACCOUNT_VERIFY_RESEND_SECONDS,
-				      &recent) == STORE_OK &&
+				      &recent) == ERR_OK &&
 		    recent == 0)
 			send_verification(account, st.email_ct, &ar);
 	}

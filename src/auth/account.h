@@ -23,6 +23,7 @@
 #include "store/account.h"
 #include "util/arena.h"
 #include "vault/vault.h"
+#include "util/err.h"
 
 #define ACCOUNT_INVITE_SECONDS (7 * 24 * 3600)
 #define ACCOUNT_VERIFY_SECONDS (48 * 3600)
@@ -32,16 +33,6 @@
  * these, requests are answered as usual and nothing is sent (no mail bombing). */
 #define ACCOUNT_RESETS_PER_HOUR 3
 #define ACCOUNT_VERIFY_RESEND_SECONDS 600
-
-enum account_rc {
-	ACCOUNT_OK = 0,
-	ACCOUNT_INVALID,    /* the input is wrong: *why says what to do */
-	ACCOUNT_NOT_FOUND,  /* no such (live) token, or not yours: one answer */
-	ACCOUNT_STEP_UP,    /* a fresh second factor is needed first */
-	ACCOUNT_NO_FACTOR,  /* the account has no second factor to step up with */
-	ACCOUNT_THROTTLED,
-	ACCOUNT_ERROR,
-};
 
 /* The portal's base URL for links in emails: portal.url from medkeep.conf, else http(s)://
  * and the listen address. Never the request's Host header (a reset link must not point where
@@ -55,7 +46,7 @@ int account_password_ok(const char *pw, size_t n, const char *email, struct byte
 
 /* Staff invite the patient `patient` to register (policy_may_invite). The invitation goes only
  * to the contact address the record holds (account_contact_set): `email`, an address typed by
- * staff, must be NULL or empty, or the answer is ACCOUNT_INVALID with *why (as it is when the
+ * staff, must be NULL or empty, or the answer is ERR_INVALID with *why (as it is when the
  * record holds no address). NOT_FOUND when the patient is not theirs to invite (same as
  * missing). */
 int account_invite(const struct actor *a, const struct id *patient, const char *email,
@@ -72,7 +63,7 @@ int account_link_live(const char *kind, const char *token);
 /*
  * Register with an invitation. *confirm_sent: the answer is "we sent a link to confirm that
  * address" (another address than the invitation's: whether or not it was taken). Otherwise the
- * account is ready to sign in; ACCOUNT_INVALID with *why when the password is refused, when
+ * account is ready to sign in; ERR_INVALID with *why when the password is refused, when
  * the invited address already has an account (its owner followed the link: they may know), or
  * when birth_date is not the patient's (the link reached the patient's mailbox; the date says
  * it is the patient who opened it). INVITE_DOB_TRIES wrong dates end the invitation. A record

@@ -34,16 +34,16 @@ static int reset_steps(void *p)
 {
 	struct reset_ctx *c = p;
 	int64_t now = now_s();
-	if (store_throttle_fail(c->rate_key, now, 3600, ACCOUNT_RESETS_PER_HOUR, 3600) != STORE_OK)
-		return STORE_ERROR;
+	if (store_throttle_fail(c->rate_key, now, 3600, ACCOUNT_RESETS_PER_HOUR, 3600) != ERR_OK)
+		return ERR_INTERNAL;
 	if (!c->send)
-		return STORE_OK;
+		return ERR_OK;
 	if (c->paused)
 		return account_queue(&c->tok->account, c->to_ct, "Your medkeep account is paused for review",
 			     c->paused);
-	if (store_tokens_end(&c->tok->account, TOKEN_RESET, now) != STORE_OK ||
-	    store_token_insert(c->hash, c->tok) != STORE_OK)
-		return STORE_ERROR;
+	if (store_tokens_end(&c->tok->account, TOKEN_RESET, now) != ERR_OK ||
+	    store_token_insert(c->hash, c->tok) != ERR_OK)
+		return ERR_INTERNAL;
 	return account_queue(&c->tok->account, c->to_ct, "Reset your medkeep password", c->body);
 }
 
@@ -51,10 +51,10 @@ int account_reset_request(const char *email, const char *ip)
 {
 	char norm[LIMIT_EMAIL + 1], idx[80], throttle[80], rate[96];
 	if (email == NULL || auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0)
-		return ACCOUNT_INVALID;
+		return ERR_INVALID;
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);
-	int rc = ACCOUNT_ERROR;
+	int rc = ERR_INTERNAL;
 	int64_t now = now_s();
 	struct store_account acct;
 	struct store_account_state st;
@@ -64,9 +64,9 @@ int account_reset_request(const char *email, const char *ip)
 	/* The same work for known and unknown addresses: the lookups, a token and its link, and
 	 * one transaction that counts the request for this address. */
 	int found = store_account_by_email(idx, &ar, &acct);
-	if (found == STORE_ERROR)
+	if (found == ERR_INTERNAL)
 		goto out;
-	bool known = found == STORE_OK && store_account_state(&acct.id, &ar, &st) == STORE_OK &&
+	bool known = found == ERR_OK && store_account_state(&acct.id, &ar, &st) == ERR_OK &&
 		     st.verified;
 	/* A locked account gets no link (a new password would not open it) but the truth: it is
 	 * paused for review, and whom to contact. The page answers the same for every address. */
@@ -107,13 +107,13 @@ int account_reset_request(const char *email, const char *ip)
 				  account_portal_url(), token, account_mail_footer);
 	wipe(token, sizeof(token));
 	struct reset_ctx c = {rate, known && blocked <= now && body, hash, &tok, st.email_ct, body, paused};
-	if (store_account_tx(reset_steps, &c) != STORE_OK)
+	if (store_account_tx(reset_steps, &c) != ERR_OK)
 		goto out;
 	struct actor who;
 	account_actor_for(known ? &acct.id : &tok.account, ip, &who);
 	struct audit_event e = {.actor = known ? &who : NULL, .action = "password.reset.request",
 				.rtype = "-", .outcome = AUDIT_OK, .ip = ip, .deferrable = true};
-	rc = audit_append(&e) == 0 ? ACCOUNT_OK : ACCOUNT_ERROR;
+	rc = audit_append(&e) == 0 ? ERR_OK : ERR_INTERNAL;
 out:
 	wipe(norm, sizeof(norm));
 	arena_release(&ar);
@@ -147,16 +147,16 @@ struct setpw_ctx {
 static int setpw_steps(void *p)
 {
 	struct setpw_ctx *c = p;
-	if (c->hash && store_token_use(c->hash, TOKEN_RESET, now_s()) != STORE_OK)
-		return STORE_NOT_FOUND;
-	if (store_account_set_password(c->account, c->pw_hash) != STORE_OK)
-		return STORE_ERROR;
+	if (c->hash && store_token_use(c->hash, TOKEN_RESET, now_s()) != ERR_OK)
+		return ERR_NOT_FOUND;
+	if (store_account_set_password(c->account, c->pw_hash) != ERR_OK)
+		return ERR_INTERNAL;
 	if (c->keep)
 		return store_sessions_revoke_others(c->account, c->keep);
 	/* A reset is for someone who lost control of the account: the browsers it knew lose their
 	 * own login allowance too (src/auth/device.c). */
 	int rc = store_sessions_revoke(c->account);
-	return rc == STORE_OK ? store_known_devices_forget(c->account) : rc;
+	return rc == ERR_OK ? store_known_devices_forget(c->account) : rc;
 }
 
 int account_reset_finish(const char *token, const char *password, size_t pw_len, const char *ip,
@@ -168,15 +168,15 @@ int account_reset_finish(const char *token, const char *password, size_t pw_len,
 	struct store_token t;
 	struct store_account_state st;
 	int64_t now = now_s();
-	int rc = ACCOUNT_ERROR;
+	int rc = ERR_INTERNAL;
 	char pw_hash[PWHASH_STR_BYTES];
-	if (account_token_parse(token, hash) != 0 || store_token_get(hash, TOKEN_RESET, now, &ar, &t) != STORE_OK ||
-	    store_account_state(&t.account, &ar, &st) != STORE_OK) {
-		rc = ACCOUNT_NOT_FOUND;
+	if (account_token_parse(token, hash) != 0 || store_token_get(hash, TOKEN_RESET, now, &ar, &t) != ERR_OK ||
+	    store_account_state(&t.account, &ar, &st) != ERR_OK) {
+		rc = ERR_NOT_FOUND;
 		goto out;
 	}
 	if (account_password_ok(password, pw_len, NULL, st.marks, why) != 0) {
-		rc = ACCOUNT_INVALID;
+		rc = ERR_INVALID;
 		goto out;
 	}
 	if (password_hash(password, pw_len, pw_hash) != 0)
@@ -187,11 +187,11 @@ int account_reset_finish(const char *token, const char *password, size_t pw_len,
 		goto out;
 	struct setpw_ctx c = {hash, &t.account, NULL, pw_hash};
 	int s = store_account_tx(setpw_steps, &c);
-	if (s == STORE_NOT_FOUND) {
-		rc = ACCOUNT_NOT_FOUND;
+	if (s == ERR_NOT_FOUND) {
+		rc = ERR_NOT_FOUND;
 		goto out;
 	}
-	if (s != STORE_OK)
+	if (s != ERR_OK)
 		goto out;
 	/* Whoever was locked out by failed logins is let in again with the new password. */
 	char mfa_key[80], hex[ID_HEX_LEN + 1];
@@ -201,7 +201,7 @@ int account_reset_finish(const char *token, const char *password, size_t pw_len,
 	if (t.detail.len > 1 && t.detail.len <= 80 && t.detail.ptr[t.detail.len - 1] == '\0')
 		store_throttle_clear((const char *)t.detail.ptr);
 	password_notice(&t.account, st.email_ct, "reset", &ar);
-	rc = ACCOUNT_OK;
+	rc = ERR_OK;
 out:
 	wipe(pw_hash, sizeof(pw_hash));
 	arena_release(&ar);
@@ -221,7 +221,7 @@ static struct bytes with_own_names(const struct actor *a, struct bytes marks, st
 			return marks;
 	struct patient_view pv;
 	if (a->role != ROLE_PATIENT || !a->has_patient ||
-	    patient_read(a, &a->patient, ar, &pv) != DOMAIN_OK)
+	    patient_read(a, &a->patient, ar, &pv) != ERR_OK)
 		return marks;
 	account_marks_add('n', pv.given, m, &n);
 	account_marks_add('n', pv.family, m, &n);
@@ -231,30 +231,30 @@ static struct bytes with_own_names(const struct actor *a, struct bytes marks, st
 int account_step_up_state(const struct actor *a)
 {
 	if (!a->mfa_enrolled)
-		return ACCOUNT_NO_FACTOR;
-	return policy_factor_fresh(a, now_s()) ? ACCOUNT_OK : ACCOUNT_STEP_UP;
+		return ERR_NO_FACTOR;
+	return policy_factor_fresh(a, now_s()) ? ERR_OK : ERR_STEP_UP;
 }
 
 int account_change_password(const struct actor *a, const char *old_pw, size_t old_len,
 			    const char *new_pw, size_t new_len, const char **why)
 {
 	int fresh = account_step_up_state(a);
-	if (fresh != ACCOUNT_OK)
+	if (fresh != ERR_OK)
 		return fresh;
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);
 	struct store_account_state st;
-	int rc = ACCOUNT_ERROR;
+	int rc = ERR_INTERNAL;
 	char key[80], hex[ID_HEX_LEN + 1], pw_hash[PWHASH_STR_BYTES];
 	int64_t now = now_s(), blocked = 0;
 	int fails = 0;
 	id_hex(&a->account, hex);
 	snprintf(key, sizeof(key), "pwchange:%s", hex);
-	if (store_account_state(&a->account, &ar, &st) != STORE_OK)
+	if (store_account_state(&a->account, &ar, &st) != ERR_OK)
 		goto out;
 	store_throttle_get(key, now, THROTTLE_WINDOW_SECONDS, &fails, &blocked);
 	if (blocked > now) {
-		rc = ACCOUNT_THROTTLED;
+		rc = ERR_THROTTLED;
 		goto out;
 	}
 	/* The vault checks passwords only as part of minting a token: it mints one for a session
@@ -274,25 +274,25 @@ int account_change_password(const struct actor *a, const char *old_pw, size_t ol
 		if (auth_audit(a, "password.change", NULL, AUDIT_FAIL, NULL) != 0)
 			goto out;
 		*why = "Your current password is not right.";
-		rc = ACCOUNT_INVALID;
+		rc = ERR_INVALID;
 		goto out;
 	}
 	store_throttle_clear(key);
 	struct bytes marks = with_own_names(a, st.marks, &ar);
 	if (account_password_ok(new_pw, new_len, NULL, marks, why) != 0) {
-		rc = ACCOUNT_INVALID;
+		rc = ERR_INVALID;
 		goto out;
 	}
 	if (password_hash(new_pw, new_len, pw_hash) != 0 ||
 	    auth_audit(a, "password.change", NULL, AUDIT_OK, NULL) != 0)
 		goto out;
 	struct setpw_ctx c = {NULL, &a->account, &a->session, pw_hash};
-	if (store_account_tx(setpw_steps, &c) != STORE_OK)
+	if (store_account_tx(setpw_steps, &c) != ERR_OK)
 		goto out;
 	if (marks.ptr != st.marks.ptr)
 		store_account_set_marks(&a->account, marks);
 	password_notice(&a->account, st.email_ct, "changed", &ar);
-	rc = ACCOUNT_OK;
+	rc = ERR_OK;
 out:
 	wipe(pw_hash, sizeof(pw_hash));
 	arena_release(&ar);
@@ -311,46 +311,46 @@ static int email_steps(void *p)
 {
 	struct email_ctx *c = p;
 	int64_t now = now_s();
-	if (store_tokens_end(c->account, TOKEN_EMAIL, now) != STORE_OK ||
-	    store_token_insert(c->hash, c->tok) != STORE_OK ||
+	if (store_tokens_end(c->account, TOKEN_EMAIL, now) != ERR_OK ||
+	    store_token_insert(c->hash, c->tok) != ERR_OK ||
 	    account_queue(c->account, c->tok->email_ct, "Confirm your new email address for medkeep",
-		  c->new_body) != STORE_OK)
-		return STORE_ERROR;
+		  c->new_body) != ERR_OK)
+		return ERR_INTERNAL;
 	return account_queue(c->account, c->old_ct, "A change of your medkeep email address", c->old_body);
 }
 
 int account_change_email(const struct actor *a, const char *email, const char **why)
 {
 	int fresh = account_step_up_state(a);
-	if (fresh != ACCOUNT_OK)
+	if (fresh != ERR_OK)
 		return fresh;
 	char norm[LIMIT_EMAIL + 1], idx[80];
 	if (email == NULL || auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0 ||
 	    auth_email_key(norm, idx) != 0) {
 		*why = "Enter the new email address, like name@example.nz.";
-		return ACCOUNT_INVALID;
+		return ERR_INVALID;
 	}
 	struct arena ar;
 	arena_init(&ar, 128 * 1024);
-	int rc = ACCOUNT_ERROR;
+	int rc = ERR_INTERNAL;
 	struct store_account_state st;
 	struct store_account other;
-	if (store_account_state(&a->account, &ar, &st) != STORE_OK)
+	if (store_account_state(&a->account, &ar, &st) != ERR_OK)
 		goto out;
 	int taken = store_account_by_email(idx, &ar, &other);
-	if (taken == STORE_ERROR)
+	if (taken == ERR_INTERNAL)
 		goto out;
-	if (taken == STORE_OK && id_eq(&other.id, &a->account)) {
+	if (taken == ERR_OK && id_eq(&other.id, &a->account)) {
 		*why = "That is already your email address.";
-		rc = ACCOUNT_INVALID;
+		rc = ERR_INVALID;
 		goto out;
 	}
 	if (auth_audit(a, "email.change.request", NULL, AUDIT_OK, NULL) != 0)
 		goto out;
-	if (taken == STORE_OK) {
+	if (taken == ERR_OK) {
 		/* Not said to the asker (that would tell them the address has an account). */
 		account_tell_owner(idx, "move another account to this address", &ar);
-		rc = ACCOUNT_OK;
+		rc = ERR_OK;
 		goto out;
 	}
 	struct store_token tok;
@@ -363,7 +363,7 @@ int account_change_email(const struct actor *a, const char *email, const char **
 	tok.email = idx;
 	struct buf ct;
 	buf_init(&ct, &ar, 2048);
-	if (vault_email_seal(&a->account, norm, &ct) != VAULT_OK || ct.failed)
+	if (vault_email_seal(&a->account, norm, &ct) != ERR_OK || ct.failed)
 		goto out;
 	tok.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
 	/* The marks the account will have: the new address's words, its names as they were. */
@@ -393,8 +393,8 @@ int account_change_email(const struct actor *a, const char *email, const char **
 	if (new_body == NULL || old_body == NULL)
 		goto out;
 	struct email_ctx c = {hash, &tok, &a->account, st.email_ct, new_body, old_body};
-	if (store_account_tx(email_steps, &c) == STORE_OK)
-		rc = ACCOUNT_OK;
+	if (store_account_tx(email_steps, &c) == ERR_OK)
+		rc = ERR_OK;
 out:
 	wipe(norm, sizeof(norm));
 	arena_release(&ar);
@@ -409,8 +409,8 @@ struct confirm_ctx {
 static int confirm_steps(void *p)
 {
 	struct confirm_ctx *c = p;
-	if (store_token_use(c->hash, TOKEN_EMAIL, now_s()) != STORE_OK)
-		return STORE_NOT_FOUND;
+	if (store_token_use(c->hash, TOKEN_EMAIL, now_s()) != ERR_OK)
+		return ERR_NOT_FOUND;
 	return store_account_set_email(&c->tok->account, c->tok->email, c->tok->email_ct,
 				       c->tok->detail);
 }
@@ -421,23 +421,23 @@ int account_change_email_confirm(const char *token, const char *ip, const char *
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);
 	struct store_token t;
-	int rc = ACCOUNT_NOT_FOUND;
-	if (account_token_parse(token, hash) != 0 || store_token_get(hash, TOKEN_EMAIL, now_s(), &ar, &t) != STORE_OK ||
+	int rc = ERR_NOT_FOUND;
+	if (account_token_parse(token, hash) != 0 || store_token_get(hash, TOKEN_EMAIL, now_s(), &ar, &t) != ERR_OK ||
 	    t.email == NULL)
 		goto out;
 	struct actor who;
 	account_actor_for(&t.account, ip, &who);
 	struct confirm_ctx c = {hash, &t};
 	int s = store_account_tx(confirm_steps, &c);
-	if (auth_audit(&who, "email.change", NULL, s == STORE_OK ? AUDIT_OK : AUDIT_FAIL, ip) != 0) {
-		rc = ACCOUNT_ERROR;
+	if (auth_audit(&who, "email.change", NULL, s == ERR_OK ? AUDIT_OK : AUDIT_FAIL, ip) != 0) {
+		rc = ERR_INTERNAL;
 		goto out;
 	}
-	if (s == STORE_CONFLICT) {
+	if (s == ERR_CONFLICT) {
 		*why = "That address now belongs to another account, so it was not changed.";
-		rc = ACCOUNT_INVALID;
+		rc = ERR_INVALID;
 	} else {
-		rc = s == STORE_OK ? ACCOUNT_OK : s == STORE_NOT_FOUND ? ACCOUNT_NOT_FOUND : ACCOUNT_ERROR;
+		rc = s == ERR_OK ? ERR_OK : s == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
 	}
 out:
 	arena_release(&ar);
@@ -447,13 +447,13 @@ out:
 int account_recovery_renew(const struct actor *a, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1])
 {
 	int fresh = account_step_up_state(a);
-	if (fresh != ACCOUNT_OK)
+	if (fresh != ERR_OK)
 		return fresh;
 	uint8_t hashes[RECOVERY_CODES][HASH_BYTES];
 	if (auth_audit(a, "mfa.recovery.renew", NULL, AUDIT_OK, NULL) != 0 ||
-	    vault_recovery_new(a->token, codes, hashes) != VAULT_OK ||
+	    vault_recovery_new(a->token, codes, hashes) != ERR_OK ||
 	    store_mfa_set_recovery(&a->account, (const uint8_t(*)[HASH_BYTES])hashes, RECOVERY_CODES) !=
-		    STORE_OK)
-		return ACCOUNT_ERROR;
-	return ACCOUNT_OK;
+		    ERR_OK)
+		return ERR_INTERNAL;
+	return ERR_OK;
 }

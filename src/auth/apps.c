@@ -98,37 +98,37 @@ int apps_authorize_check(const struct app_params *p, const char *fhir_base, stru
 	 * not be sent anywhere (RFC 6749 4.1.2.1), or the portal becomes an open redirector. */
 	struct id client;
 	if (p->client_id == NULL || id_parse(&client, p->client_id, strlen(p->client_id)) != 0)
-		return APPS_BAD_CLIENT;
+		return ERR_BAD_CLIENT;
 	int s = store_app_get(&client, &out->app);
-	if (s != STORE_OK)
-		return s == STORE_NOT_FOUND ? APPS_BAD_CLIENT : APPS_ERROR;
+	if (s != ERR_OK)
+		return s == ERR_NOT_FOUND ? ERR_BAD_CLIENT : ERR_INTERNAL;
 	if (p->redirect_uri != NULL && strcmp(p->redirect_uri, out->app.redirect_uri) != 0)
-		return APPS_BAD_CLIENT;
+		return ERR_BAD_CLIENT;
 	snprintf(out->redirect_uri, sizeof(out->redirect_uri), "%s", out->app.redirect_uri);
 	if (p->state != NULL) {
 		if (!printable(p->state, APP_STATE_MAX)) {
 			*error = "invalid_request";
-			return APPS_BAD_REQUEST;
+			return ERR_BAD_REQUEST;
 		}
 		snprintf(out->state, sizeof(out->state), "%s", p->state);
 	}
 	if (p->response_type == NULL || strcmp(p->response_type, "code") != 0) {
 		*error = "unsupported_response_type";
-		return APPS_BAD_REQUEST;
+		return ERR_BAD_REQUEST;
 	}
 	/* PKCE is required (public clients hold no secret), and only S256. */
 	if (p->method == NULL || strcmp(p->method, "S256") != 0 || !challenge_ok(p->challenge) ||
 	    p->aud == NULL || strcmp(p->aud, fhir_base) != 0) {
 		*error = "invalid_request";
-		return APPS_BAD_REQUEST;
+		return ERR_BAD_REQUEST;
 	}
 	memcpy(out->challenge, p->challenge, APP_CHALLENGE_LEN + 1);
 	out->scopes = p->scope ? apps_parse_scope(p->scope, strlen(p->scope)) : 0;
 	if (out->scopes == 0) {
 		*error = "invalid_scope";
-		return APPS_BAD_REQUEST;
+		return ERR_BAD_REQUEST;
 	}
-	return APPS_OK;
+	return ERR_OK;
 }
 
 size_t apps_scope_words(unsigned scopes, const char *out[8])
@@ -167,12 +167,12 @@ int apps_consent(const struct actor *a, const char *token, const struct app_requ
 {
 	/* A patient's own record, from their own session. */
 	if (a->role != ROLE_PATIENT || !a->has_patient || a->app || token == NULL)
-		return APPS_BAD_CLIENT;
+		return ERR_BAD_CLIENT;
 	char app_token[SESSION_TOKEN_B64_LEN + 1];
 	struct store_app_code c;
 	memset(&c, 0, sizeof(c));
-	if (vault_app_token(token, app_token, &c.session) != VAULT_OK)
-		return APPS_ERROR;
+	if (vault_app_token(token, app_token, &c.session) != ERR_OK)
+		return ERR_INTERNAL;
 	uint8_t raw[TOKEN_BYTES];
 	token_new(code, raw);
 	wipe(raw, sizeof(raw));
@@ -187,7 +187,7 @@ int apps_consent(const struct actor *a, const char *token, const struct app_requ
 	wipe(app_token, sizeof(app_token));
 	if (sealed != 0) {
 		arena_release(&ar);
-		return APPS_ERROR;
+		return ERR_INTERNAL;
 	}
 	code_hash(code, c.hash);
 	c.client = r->app.id;
@@ -200,9 +200,9 @@ int apps_consent(const struct actor *a, const char *token, const struct app_requ
 	c.box = (struct bytes){(const uint8_t *)box.data, box.len};
 	c.expires = now_s() + APP_CODE_SECONDS;
 	int rc = auth_audit(a, "app.consent", &a->patient, AUDIT_OK, NULL) == 0 &&
-			 store_app_code_insert(&c) == STORE_OK
-		 ? APPS_OK
-		 : APPS_ERROR;
+			 store_app_code_insert(&c) == ERR_OK
+		 ? ERR_OK
+		 : ERR_INTERNAL;
 	arena_release(&ar);
 	return rc;
 }
@@ -213,24 +213,24 @@ int apps_exchange(const char *code, const char *client_id, const char *redirect_
 	memset(out, 0, sizeof(*out));
 	*error = "invalid_grant";
 	if (code == NULL || strlen(code) != TOKEN_B64_LEN)
-		return APPS_BAD_REQUEST;
+		return ERR_BAD_REQUEST;
 	uint8_t h[HASH_BYTES];
 	code_hash(code, h);
 	struct arena ar;
 	arena_init(&ar, 4096);
 	struct store_app_code c;
 	int s = store_app_code_take(h, &ar, &c);
-	if (s != STORE_OK) {
+	if (s != ERR_OK) {
 		arena_release(&ar);
-		if (s != STORE_NOT_FOUND)
+		if (s != ERR_NOT_FOUND)
 			*error = "server_error";
-		return s == STORE_NOT_FOUND ? APPS_BAD_REQUEST : APPS_ERROR;
+		return s == ERR_NOT_FOUND ? ERR_BAD_REQUEST : ERR_INTERNAL;
 	}
 	struct id client;
 	struct store_app app;
 	bool ok = c.expires >= now_s() && client_id != NULL &&
 		  id_parse(&client, client_id, strlen(client_id)) == 0 && id_eq(&client, &c.client) &&
-		  store_app_get(&client, &app) == STORE_OK && redirect_uri != NULL &&
+		  store_app_get(&client, &app) == ERR_OK && redirect_uri != NULL &&
 		  strcmp(redirect_uri, c.redirect_uri) == 0 && verifier != NULL &&
 		  pkce_s256_verify(verifier, strlen(verifier), c.challenge) == 0;
 	struct actor who;
@@ -248,8 +248,8 @@ int apps_exchange(const char *code, const char *client_id, const char *redirect_
 		     tok.len == SESSION_TOKEN_B64_LEN;
 	key_wipe(&k);
 	if (!ok) {
-		int rc = auth_audit(&who, "app.token", &c.patient, AUDIT_FAIL, ip) == 0 ? APPS_BAD_REQUEST
-											: APPS_ERROR;
+		int rc = auth_audit(&who, "app.token", &c.patient, AUDIT_FAIL, ip) == 0 ? ERR_BAD_REQUEST
+											: ERR_INTERNAL;
 		if (tok.data)
 			wipe(tok.data, tok.len);
 		arena_release(&ar);
@@ -268,21 +268,21 @@ int apps_exchange(const char *code, const char *client_id, const char *redirect_
 	if (rc != 0) {
 		wipe(out->access_token, sizeof(out->access_token));
 		*error = "server_error";
-		return APPS_ERROR;
+		return ERR_INTERNAL;
 	}
 	out->scopes = c.scopes;
 	out->patient = c.patient;
 	out->expires_in = APP_TOKEN_SECONDS;
 	*error = NULL;
-	return APPS_OK;
+	return ERR_OK;
 }
 
 int apps_revoke(const char *token, const char *ip)
 {
 	struct actor who;
 	if (token == NULL || auth_app_session_end(token, ip, &who) != 0)
-		return APPS_OK; /* RFC 7009: an unknown token is no error */
-	return auth_audit(&who, "app.revoke", NULL, AUDIT_OK, ip) == 0 ? APPS_OK : APPS_ERROR;
+		return ERR_OK; /* RFC 7009: an unknown token is no error */
+	return auth_audit(&who, "app.revoke", NULL, AUDIT_OK, ip) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
 int apps_redirect_origin(const char *redirect_uri, char out[APP_REDIRECT_MAX + 1])
@@ -332,29 +332,29 @@ int apps_register(const char *name, const char *redirect_uri, struct store_app *
 	memset(out, 0, sizeof(*out));
 	if (name == NULL || name[0] == '\0' || strlen(name) > APP_NAME_MAX) {
 		*why = "give the app a name of at most 80 characters";
-		return APPS_BAD_REQUEST;
+		return ERR_BAD_REQUEST;
 	}
 	for (const char *p = name; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
 			*why = "the name has a control character";
-			return APPS_BAD_REQUEST;
+			return ERR_BAD_REQUEST;
 		}
 	if (!redirect_ok(redirect_uri)) {
 		*why = "the redirect URI must be https://..., or http:// to 127.0.0.1, [::1] or localhost, without a fragment";
-		return APPS_BAD_REQUEST;
+		return ERR_BAD_REQUEST;
 	}
 	random_id(&out->id);
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	snprintf(out->redirect_uri, sizeof(out->redirect_uri), "%s", redirect_uri);
 	out->created = now_s();
-	return store_app_insert(out) == STORE_OK ? APPS_OK : APPS_ERROR;
+	return store_app_insert(out) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 int apps_remove(const char *client_id)
 {
 	struct id id;
 	if (client_id == NULL || id_parse(&id, client_id, strlen(client_id)) != 0)
-		return APPS_BAD_CLIENT;
+		return ERR_BAD_CLIENT;
 	int s = store_app_remove(&id, now_s());
-	return s == STORE_OK ? APPS_OK : s == STORE_NOT_FOUND ? APPS_BAD_CLIENT : APPS_ERROR;
+	return s == ERR_OK ? ERR_OK : s == ERR_NOT_FOUND ? ERR_BAD_CLIENT : ERR_INTERNAL;
 }

@@ -11,13 +11,7 @@
 #include "vault/vault.h"
 #include "store/apps.h"
 #include "util/buf.h"
-
-enum apps_rc {
-	APPS_OK = 0,
-	APPS_BAD_CLIENT = -1,  /* unknown app or redirect URI: say so, never redirect */
-	APPS_BAD_REQUEST = -2, /* send the error back to the app (*error is its OAuth code) */
-	APPS_ERROR = -3,
-};
+#include "util/err.h"
 
 #define APP_STATE_MAX 256
 #define APP_SCOPE_MAX 1024
@@ -60,7 +54,7 @@ struct app_token {
 	struct id patient;
 	int64_t expires_in;
 };
-/* The app swaps its code for the access token (once). APPS_BAD_REQUEST with *error
+/* The app swaps its code for the access token (once). ERR_BAD_REQUEST with *error
  * "invalid_grant" when the code is unknown, used, expired, another app's or another redirect's,
  * or the verifier does not match: then the code is spent all the same. */
 int apps_exchange(const char *code, const char *client_id, const char *redirect_uri,

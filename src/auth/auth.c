@@ -96,9 +96,9 @@ int auth_account_lookup(const char *email, struct arena *a, struct store_account
 {
 	char norm[LIMIT_EMAIL + 1], key[80];
 	if (auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0)
-		return STORE_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	if (auth_email_key(norm, key) != 0)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	return store_account_by_email(key, a, out);
 }
 
@@ -181,7 +181,7 @@ static void new_device_notice(const struct store_account *acct, const char *devi
 	struct bytes to = {0};
 	struct store_account *self;
 	size_t na = 0;
-	if (acct->has_patient && store_patient_accounts(&acct->patient, ar, &self, &na) == STORE_OK)
+	if (acct->has_patient && store_patient_accounts(&acct->patient, ar, &self, &na) == ERR_OK)
 		for (size_t i = 0; i < na; i++)
 			if (id_eq(&self[i].id, &acct->id))
 				to = self[i].email_ct;
@@ -195,7 +195,7 @@ static void new_device_notice(const struct store_account *acct, const char *devi
 
 /* The password is right and the account may sign in: store the session of out->token (minted
  * by the vault for `session`), fill out->csrf and out->actor, and say whether a second factor
- * is due. AUTH_OK or AUTH_ERROR. */
+ * is due. ERR_OK or ERR_INTERNAL. */
 static int login_session_start(const struct store_account *acct, const struct id *session,
 			       const char *ip, const char *user_agent, int64_t now,
 			       struct arena *ar, struct login_result *out)
@@ -213,16 +213,16 @@ static int login_session_start(const struct store_account *acct, const struct id
 	auth_device_name(user_agent, ses.device);
 	snprintf(ses.ip, sizeof(ses.ip), "%s", ip);
 	/* A device this account has not used: say so on the account's pages and by email. */
-	ses.new_device = store_device_seen(&acct->id, ses.device) == STORE_OK;
+	ses.new_device = store_device_seen(&acct->id, ses.device) == ERR_OK;
 	if (ses.new_device)
 		new_device_notice(acct, ses.device, ip, ar);
 	actor_from_account(acct, ip, &out->actor);
 	out->actor.session = ses.id;
-	int rc = store_session_create(th, &ses) == STORE_OK ? AUTH_OK : AUTH_ERROR;
+	int rc = store_session_create(th, &ses) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 	struct store_mfa mfa;
-	if (rc == AUTH_OK && store_mfa_get(&acct->id, ar, &mfa) == STORE_OK)
+	if (rc == ERR_OK && store_mfa_get(&acct->id, ar, &mfa) == ERR_OK)
 		out->mfa_required = mfa.totp.len > 0;
-	if (rc == AUTH_OK)
+	if (rc == ERR_OK)
 		audit_login(&out->actor, ip, "login", out->mfa_required ? "password-ok" : AUDIT_OK);
 	return rc;
 }
@@ -238,36 +238,36 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	if (pw_len == 0 || pw_len > LIMIT_PASSWORD ||
 	    auth_normalise_email(email_in, email_len, email, sizeof(email)) != 0) {
 		audit_login(NULL, ip, "login", AUDIT_FAIL);
-		return AUTH_FAIL;
+		return ERR_AUTH_FAIL;
 	}
 	snprintf(ikey, sizeof(ikey), "ip:%s", ip);
 	store_throttle_get(ikey, now, THROTTLE_WINDOW_SECONDS, &fails_i, &blocked_i);
 	if (blocked_i > now) {
 		audit_login(NULL, ip, "login", "throttled");
-		return AUTH_THROTTLED;
+		return ERR_THROTTLED;
 	}
 
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);
 	struct store_account acct;
 	char ekey[80];
-	int found = auth_email_key(email, ekey) == 0 ? store_account_by_email(ekey, &ar, &acct) : STORE_ERROR;
+	int found = auth_email_key(email, ekey) == 0 ? store_account_by_email(ekey, &ar, &acct) : ERR_INTERNAL;
 	/* Which allowance this attempt counts against: a device the account has signed in from
 	 * keeps its own, so strangers exhausting the shared one do not lock the owner out. An
 	 * unknown address costs the same hash and lookup (for an id no account has), and always
 	 * falls to the shared allowance, like a known address from an unknown device. */
 	struct id nobody = {{0}};
-	if (found == STORE_ERROR || auth_throttle_key(email, akey) != 0 ||
-	    auth_device_throttle_key(device, found == STORE_OK ? &acct.id : &nobody, now, dkey) != 0) {
+	if (found == ERR_INTERNAL || auth_throttle_key(email, akey) != 0 ||
+	    auth_device_throttle_key(device, found == ERR_OK ? &acct.id : &nobody, now, dkey) != 0) {
 		arena_release(&ar);
-		return AUTH_ERROR;
+		return ERR_INTERNAL;
 	}
 	const char *tkey = dkey[0] ? dkey : akey;
 	store_throttle_get(tkey, now, THROTTLE_WINDOW_SECONDS, &fails_a, &blocked_a);
 	if (blocked_a > now) {
 		audit_login(NULL, ip, "login", "throttled");
 		arena_release(&ar);
-		return AUTH_THROTTLED;
+		return ERR_THROTTLED;
 	}
 	/* Verify against a dummy hash when there is no account, so both cost the same. The
 	 * vault verifies the password and mints the session token in one step. */
@@ -275,7 +275,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 	memset(&claims, 0, sizeof(claims));
 	/* A locked account's password is checked like any other (a token is minted and thrown
 	 * away, so the work is the same): only who knows it learns that the account is paused. */
-	bool usable = found == STORE_OK;
+	bool usable = found == ERR_OK;
 	if (usable) {
 		random_id(&claims.session);
 		claims.account = acct.id;
@@ -290,15 +290,15 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 		__atomic_sub_fetch(&logins_in_flight, 1, __ATOMIC_ACQ_REL);
 		audit_login(NULL, ip, "login", "busy");
 		arena_release(&ar);
-		return AUTH_THROTTLED;
+		return ERR_THROTTLED;
 	}
-	int ok = vault_login(found == STORE_OK ? acct.pw_hash : dummy_hash, password, pw_len,
+	int ok = vault_login(found == ERR_OK ? acct.pw_hash : dummy_hash, password, pw_len,
 			     usable ? &claims : NULL, out->token) == 0;
 	__atomic_sub_fetch(&logins_in_flight, 1, __ATOMIC_ACQ_REL);
 	if (!ok) {
-		login_failed(found == STORE_OK ? &acct : NULL, tkey, dkey[0] != '\0', ikey, ip, now);
+		login_failed(found == ERR_OK ? &acct : NULL, tkey, dkey[0] != '\0', ikey, ip, now);
 		arena_release(&ar);
-		return AUTH_FAIL;
+		return ERR_AUTH_FAIL;
 	}
 	/* Only the allowance this attempt used: the owner signing in on their own device leaves a
 	 * stranger's count against the shared one as it was. */
@@ -311,7 +311,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 		const char *contact = locks_contact(&acct.id, acct.role, acct.has_patient, &acct.patient, &ar);
 		snprintf(out->contact, sizeof(out->contact), "%s", contact);
 		arena_release(&ar);
-		return AUTH_LOCKED;
+		return ERR_LOCKED;
 	}
 	/* Unlocked from the command line: the vault clears its trip on the ticket left for it. */
 	locks_present_ticket(&acct.id);
@@ -322,7 +322,7 @@ int auth_login(const char *email_in, size_t email_len, const char *password, siz
 		actor_from_account(&acct, ip, &who);
 		audit_login(&who, ip, "login", "unverified");
 		arena_release(&ar);
-		return AUTH_UNVERIFIED;
+		return ERR_UNVERIFIED;
 	}
 
 	int rc = login_session_start(&acct, &claims.session, ip, user_agent, now, &ar, out);
@@ -343,7 +343,7 @@ int auth_session(const char *token, size_t n, const char *ip, bool bearer, struc
 {
 	uint8_t th[HASH_BYTES];
 	struct store_session ses;
-	if (token_hash(token, n, th) != 0 || store_session_get(th, &ses) != STORE_OK ||
+	if (token_hash(token, n, th) != 0 || store_session_get(th, &ses) != ERR_OK ||
 	    ses.app != bearer)
 		return -1;
 	int64_t now = now_s();
@@ -373,7 +373,7 @@ int auth_session(const char *token, size_t n, const char *ip, bool bearer, struc
 	/* The menu offers only what the grant covers (the gate decides again on each access). */
 	out->record_scopes = SCOPE_ALL;
 	if (out->has_record && !(out->has_patient && id_eq(&out->record, &out->patient)) &&
-	    store_proxy_scopes(&out->account, &out->record, now, &out->record_scopes) != STORE_OK)
+	    store_proxy_scopes(&out->account, &out->record, now, &out->record_scopes) != ERR_OK)
 		out->record_scopes = 0;
 	/* A session is replaced each time a second factor is given, so its start is the time of
 	 * the last factor. */
@@ -408,15 +408,15 @@ int auth_app_session_create(const char *token, const struct id *session, const s
 	ses.app = true;
 	ses.client = *client;
 	ses.app_scopes = scopes;
-	return store_session_create(th, &ses) == STORE_OK ? 0 : -1;
+	return store_session_create(th, &ses) == ERR_OK ? 0 : -1;
 }
 
 int auth_app_session_end(const char *token, const char *ip, struct actor *who)
 {
 	uint8_t th[HASH_BYTES];
 	struct store_session ses;
-	if (token_hash(token, strlen(token), th) != 0 || store_session_get(th, &ses) != STORE_OK ||
-	    !ses.app || store_session_delete(th) != STORE_OK)
+	if (token_hash(token, strlen(token), th) != 0 || store_session_get(th, &ses) != ERR_OK ||
+	    !ses.app || store_session_delete(th) != ERR_OK)
 		return -1;
 	struct store_account acct = {.id = ses.account, .role = ses.role};
 	actor_from_account(&acct, ip, who);
@@ -430,13 +430,13 @@ int auth_replace_session(const char *old_token, const struct actor *a, const cha
 	uint8_t old_th[HASH_BYTES], th[HASH_BYTES], csrf_raw[TOKEN_BYTES];
 	if (token_hash(old_token, strlen(old_token), old_th) != 0 ||
 	    token_hash(new_token, strlen(new_token), th) != 0)
-		return AUTH_ERROR;
+		return ERR_INTERNAL;
 	memset(out, 0, sizeof(*out));
 	memcpy(out->token, new_token, SESSION_TOKEN_B64_LEN + 1);
 	token_new(out->csrf, csrf_raw);
 	struct store_session old, ses;
 	memset(&ses, 0, sizeof(ses));
-	bool had_old = store_session_get(old_th, &old) == STORE_OK;
+	bool had_old = store_session_get(old_th, &old) == ERR_OK;
 	if (had_old)
 		memcpy(ses.device, old.device, sizeof(ses.device));
 	ses.id = *session;
@@ -446,18 +446,18 @@ int auth_replace_session(const char *old_token, const struct actor *a, const cha
 	ses.mfa = true;
 	snprintf(ses.ip, sizeof(ses.ip), "%s", a->ip);
 	store_session_delete(old_th);
-	if (store_session_create(th, &ses) != STORE_OK)
-		return AUTH_ERROR;
+	if (store_session_create(th, &ses) != ERR_OK)
+		return ERR_INTERNAL;
 	/* A proxy who steps up keeps the record they were viewing (still only while its grant
 	 * lives: auth_session checks again at every request). */
-	if (had_old && old.has_record && store_session_set_record(&a->account, session, &old.record) != STORE_OK)
-		return AUTH_ERROR;
+	if (had_old && old.has_record && store_session_set_record(&a->account, session, &old.record) != ERR_OK)
+		return ERR_INTERNAL;
 	out->actor = *a;
 	out->actor.session = *session;
 	out->actor.mfa = true;
 	out->actor.mfa_enrolled = true;
 	out->actor.factor_at = ses.created;
-	return AUTH_OK;
+	return ERR_OK;
 }
 
 int auth_mfa_verify(const char *token, const struct actor *a, const char *code,
@@ -472,37 +472,37 @@ int auth_mfa_verify(const char *token, const struct actor *a, const char *code,
 	store_throttle_get(key, now, THROTTLE_WINDOW_SECONDS, &fails, &blocked);
 	if (blocked > now) {
 		audit_login(a, a->ip, "login.mfa", "throttled");
-		return AUTH_THROTTLED;
+		return ERR_THROTTLED;
 	}
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);
 	struct store_mfa m;
 	char nt[SESSION_TOKEN_B64_LEN + 1];
 	struct id session;
-	int rc = AUTH_FAIL;
-	if (store_mfa_get(&a->account, &ar, &m) != STORE_OK || m.totp.len == 0) {
-		rc = AUTH_ERROR;
+	int rc = ERR_AUTH_FAIL;
+	if (store_mfa_get(&a->account, &ar, &m) != ERR_OK || m.totp.len == 0) {
+		rc = ERR_INTERNAL;
 	} else if (strlen(code) == 6) {
 		int64_t step = 0;
 		/* The step is claimed in the database before the session is made: a replayed or
 		 * concurrent use of the same code loses the race and fails. */
-		if (vault_totp_verify(token, m.totp, code, m.last_step, &step, nt, &session) == VAULT_OK &&
-		    store_mfa_use_step(&a->account, step) == STORE_OK)
+		if (vault_totp_verify(token, m.totp, code, m.last_step, &step, nt, &session) == ERR_OK &&
+		    store_mfa_use_step(&a->account, step) == ERR_OK)
 			rc = auth_replace_session(token, a, nt, &session, out);
 	} else {
 		size_t index = 0;
 		if (vault_recovery_verify(token, code, (const uint8_t(*)[HASH_BYTES])m.recovery,
-					  m.n_recovery, &index, nt, &session) == VAULT_OK &&
-		    store_mfa_use_recovery(&a->account, m.recovery_index[index]) == STORE_OK)
+					  m.n_recovery, &index, nt, &session) == ERR_OK &&
+		    store_mfa_use_recovery(&a->account, m.recovery_index[index]) == ERR_OK)
 			rc = auth_replace_session(token, a, nt, &session, out);
 	}
 	arena_release(&ar);
-	if (rc == AUTH_OK)
+	if (rc == ERR_OK)
 		store_throttle_clear(key);
 	else
 		store_throttle_fail(key, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ACCOUNT_FAILURES,
 				    THROTTLE_BLOCK_SECONDS);
-	audit_login(a, a->ip, "login.mfa", rc == AUTH_OK ? AUDIT_OK : AUDIT_FAIL);
+	audit_login(a, a->ip, "login.mfa", rc == ERR_OK ? AUDIT_OK : AUDIT_FAIL);
 	return rc;
 }
 
@@ -513,12 +513,12 @@ int auth_mfa_enrol_begin(const char *token, const struct actor *a,
 	arena_init(&ar, 4096);
 	struct buf sealed;
 	buf_init(&sealed, &ar, 256);
-	int rc = vault_totp_new(token, secret_b32, &sealed) == VAULT_OK &&
+	int rc = vault_totp_new(token, secret_b32, &sealed) == ERR_OK &&
 				 store_mfa_set_pending(&a->account,
 						       (struct bytes){(const uint8_t *)sealed.data, sealed.len}) ==
-					 STORE_OK
-			 ? AUTH_OK
-			 : AUTH_ERROR;
+					 ERR_OK
+			 ? ERR_OK
+			 : ERR_INTERNAL;
 	arena_release(&ar);
 	return rc;
 }
@@ -532,49 +532,49 @@ int auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char 
 	char nt[SESSION_TOKEN_B64_LEN + 1];
 	struct id session;
 	int64_t step = 0;
-	int rc = AUTH_FAIL;
+	int rc = ERR_AUTH_FAIL;
 	uint8_t hashes[RECOVERY_CODES][HASH_BYTES];
-	if (store_mfa_get(&a->account, &ar, &m) == STORE_OK && m.totp_pending.len > 0 &&
-	    vault_totp_verify(token, m.totp_pending, code, 0, &step, nt, &session) == VAULT_OK &&
-	    store_mfa_enable(&a->account, NULL, step) == STORE_OK) {
+	if (store_mfa_get(&a->account, &ar, &m) == ERR_OK && m.totp_pending.len > 0 &&
+	    vault_totp_verify(token, m.totp_pending, code, 0, &step, nt, &session) == ERR_OK &&
+	    store_mfa_enable(&a->account, NULL, step) == ERR_OK) {
 		rc = auth_replace_session(token, a, nt, &session, out);
-		if (rc == AUTH_OK &&
-		    (vault_recovery_new(out->token, codes, hashes) != VAULT_OK ||
+		if (rc == ERR_OK &&
+		    (vault_recovery_new(out->token, codes, hashes) != ERR_OK ||
 		     store_mfa_set_recovery(&a->account, (const uint8_t(*)[HASH_BYTES])hashes,
-					    RECOVERY_CODES) != STORE_OK))
-			rc = AUTH_ERROR;
+					    RECOVERY_CODES) != ERR_OK))
+			rc = ERR_INTERNAL;
 	}
 	arena_release(&ar);
-	audit_login(a, a->ip, "mfa.enrol", rc == AUTH_OK ? AUDIT_OK : AUDIT_FAIL);
+	audit_login(a, a->ip, "mfa.enrol", rc == ERR_OK ? AUDIT_OK : AUDIT_FAIL);
 	return rc;
 }
 
 int auth_sessions_list(const struct actor *a, struct arena *ar, struct store_session **out, size_t *n)
 {
-	return store_sessions_list(&a->account, ar, out, n) == STORE_OK ? AUTH_OK : AUTH_ERROR;
+	return store_sessions_list(&a->account, ar, out, n) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 int auth_session_revoke(const struct actor *a, const struct id *session)
 {
-	int rc = store_session_revoke_id(&a->account, session) == STORE_OK ? AUTH_OK : AUTH_FAIL;
+	int rc = store_session_revoke_id(&a->account, session) == ERR_OK ? ERR_OK : ERR_AUTH_FAIL;
 	struct audit_event e = {.actor = a, .action = "session.revoke", .rtype = "Session",
-				.rid = session, .outcome = rc == AUTH_OK ? AUDIT_OK : AUDIT_NOT_FOUND,
+				.rid = session, .outcome = rc == ERR_OK ? AUDIT_OK : AUDIT_NOT_FOUND,
 				.deferrable = true};
 	if (audit_append(&e) != 0)
-		return AUTH_ERROR;
+		return ERR_INTERNAL;
 	return rc;
 }
 
 int auth_sessions_end_all(const struct actor *a)
 {
-	int rc = store_sessions_revoke(&a->account) == STORE_OK &&
-				 store_known_devices_forget(&a->account) == STORE_OK
-			 ? AUTH_OK
-			 : AUTH_ERROR;
+	int rc = store_sessions_revoke(&a->account) == ERR_OK &&
+				 store_known_devices_forget(&a->account) == ERR_OK
+			 ? ERR_OK
+			 : ERR_INTERNAL;
 	struct audit_event e = {.actor = a, .action = "session.revoke-all",
-				.outcome = rc == AUTH_OK ? AUDIT_OK : AUDIT_FAIL, .deferrable = true};
+				.outcome = rc == ERR_OK ? AUDIT_OK : AUDIT_FAIL, .deferrable = true};
 	if (audit_append(&e) != 0)
-		return AUTH_ERROR;
+		return ERR_INTERNAL;
 	return rc;
 }
 
@@ -583,7 +583,7 @@ int auth_logout(const char *token, size_t n, const struct actor *a)
 	uint8_t th[HASH_BYTES];
 	if (token_hash(token, n, th) != 0)
 		return -1;
-	int rc = store_session_delete(th) == STORE_OK ? 0 : -1;
+	int rc = store_session_delete(th) == ERR_OK ? 0 : -1;
 	audit_login(a, a ? a->ip : "-", "logout", AUDIT_OK);
 	return rc;
 }
@@ -603,7 +603,7 @@ int auth_account_create(const char *email, const char *pw_hash, enum role role,
 	arena_init(&ar, 4096);
 	struct buf ct;
 	buf_init(&ct, &ar, 1024);
-	if (vault_email_seal(&acct.id, norm, &ct) != VAULT_OK) {
+	if (vault_email_seal(&acct.id, norm, &ct) != ERR_OK) {
 		arena_release(&ar);
 		return -1;
 	}
@@ -620,7 +620,7 @@ int auth_account_create(const char *email, const char *pw_hash, enum role role,
 	}
 	int rc = store_account_create(&acct);
 	arena_release(&ar);
-	if (rc != STORE_OK)
+	if (rc != ERR_OK)
 		return -1;
 	if (out)
 		*out = acct.id;

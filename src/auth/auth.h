@@ -16,26 +16,14 @@
 #include "util/arena.h"
 #include "store/store.h"
 #include "vault/vault.h"
-
-enum auth_rc {
-	AUTH_OK = 0,
-	AUTH_FAIL,      /* wrong email or password: one answer for both */
-	AUTH_THROTTLED, /* too many failures for this email or address */
-	AUTH_INVALID,   /* malformed input */
-	AUTH_ERROR,
-	AUTH_UNVERIFIED, /* right password, but the address is not confirmed yet (a new link is
-			  * sent; src/auth/account.h) */
-	AUTH_LOCKED,     /* right password, but the account is paused for review (the breaker
-			  * stopped it): login_result.contact says whom to contact. A wrong
-			  * password on a locked account is AUTH_FAIL, as for any other. */
-};
+#include "util/err.h"
 
 struct login_result {
 	char token[SESSION_TOKEN_B64_LEN + 1];
 	char csrf[TOKEN_B64_LEN + 1];
 	struct actor actor;
 	bool mfa_required; /* the session is good only for POST /login/mfa until a code is given */
-	char contact[160]; /* AUTH_LOCKED: whom to contact, as a phrase ("your practice, ...") */
+	char contact[160]; /* ERR_LOCKED: whom to contact, as a phrase ("your practice, ...") */
 };
 
 /* Prepare the dummy hash used to equalise timing; call once at start. */
@@ -77,7 +65,7 @@ int auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char 
 			   struct login_result *out, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]);
 /* The actor's own live sessions, newest first. */
 int auth_sessions_list(const struct actor *a, struct arena *ar, struct store_session **out, size_t *n);
-/* End one of the actor's own sessions (audited); AUTH_FAIL when it is not theirs. */
+/* End one of the actor's own sessions (audited); ERR_AUTH_FAIL when it is not theirs. */
 int auth_session_revoke(const struct actor *a, const struct id *session);
 /* Sign out everywhere: every session of the actor's account (this one too), the apps' tokens
  * and the OAuth codes not yet exchanged, and the account's known devices. Audited. */
@@ -88,7 +76,7 @@ int auth_logout(const char *token, size_t n, const struct actor *a);
 int auth_throttle_key(const char *email, char out[80]);
 /* The lookup value stored in account.email for a normalised email (its blind index). */
 int auth_email_key(const char *email, char out[80]);
-/* Find an account by email (through its blind index). STORE_OK, STORE_NOT_FOUND or error. */
+/* Find an account by email (through its blind index). ERR_OK, ERR_NOT_FOUND or error. */
 int auth_account_lookup(const char *email, struct arena *a, struct store_account *out);
 /* The blind index of an address (normalised first), as accounts are looked up by it; 0, or -1
  * when it is not an address. */

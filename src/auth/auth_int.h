@@ -51,7 +51,7 @@ struct bytes account_marks_blob(const struct pw_mark *m, size_t n, struct arena 
 /* An actor for the audit trail when there is no session (a link from an email). */
 void account_actor_for(const struct id *account, const char *ip, struct actor *a);
 /* Queue an email to the sealed address to_ct (sealed for sealed_for): a STORE_* code, and
- * STORE_ERROR when there is no address or no body. */
+ * ERR_INTERNAL when there is no address or no body. */
 int account_queue(const struct id *sealed_for, struct bytes to_ct, const char *subject,
 		  const char *body);
 /* Someone tried to use an address that already has an account: tell its owner, only them

@@ -44,9 +44,9 @@ int auth_device_throttle_key(const char *device, const struct id *account, int64
 	if (device_hash(device, account, h) != 0)
 		return -1;
 	int rc = store_known_device_get(h, account, now - DEVICE_COOKIE_SECONDS);
-	if (rc == STORE_ERROR)
+	if (rc == ERR_INTERNAL)
 		return -1;
-	if (rc == STORE_OK)
+	if (rc == ERR_OK)
 		auth_hash_key("d:", h, out);
 	return 0;
 }
@@ -61,7 +61,7 @@ int auth_device_remember(const struct id *account, const char *device, char out[
 		wipe(raw, sizeof(raw));
 	}
 	uint8_t h[HASH_BYTES];
-	if (device_hash(out, account, h) != 0 || store_known_device_put(h, account, now_s()) != STORE_OK) {
+	if (device_hash(out, account, h) != 0 || store_known_device_put(h, account, now_s()) != ERR_OK) {
 		log_warn("component=auth error=\"known device not stored\"");
 		return -1;
 	}

@@ -44,14 +44,14 @@ int auth_passkey_challenge(const char *token, const struct actor *a, enum passke
 {
 	uint8_t ch[WEBAUTHN_CHALLENGE_BYTES], h[HASH_BYTES];
 	out[0] = '\0';
-	if (vault_passkey_challenge(token, purpose, ch) != VAULT_OK)
-		return AUTH_ERROR;
+	if (vault_passkey_challenge(token, purpose, ch) != ERR_OK)
+		return ERR_INTERNAL;
 	challenge_hash(ch, h);
 	if (store_passkey_challenge_put(&a->session, (int)purpose, h,
-					(int64_t)time(NULL) + WEBAUTHN_CHALLENGE_SECONDS) != STORE_OK)
-		return AUTH_ERROR;
+					(int64_t)time(NULL) + WEBAUTHN_CHALLENGE_SECONDS) != ERR_OK)
+		return ERR_INTERNAL;
 	webauthn_b64url_encode(ch, sizeof(ch), out, PASSKEY_CHALLENGE_B64_LEN + 1);
-	return AUTH_OK;
+	return ERR_OK;
 }
 
 /* Use up the challenge the browser signed; WA_CHALLENGE when it was not issued to this session
@@ -62,7 +62,7 @@ static int take_challenge(const struct actor *a, enum passkey_purpose purpose,
 	uint8_t h[HASH_BYTES];
 	challenge_hash(challenge, h);
 	return store_passkey_challenge_take(&a->session, (int)purpose, h, (int64_t)time(NULL)) ==
-			       STORE_OK
+			       ERR_OK
 		       ? WA_OK
 		       : WA_CHALLENGE;
 }
@@ -84,13 +84,13 @@ int auth_passkey_register(const char *token, const struct actor *a, const char *
 {
 	*why = WA_OK;
 	if (!name_ok(name))
-		return AUTH_INVALID;
+		return ERR_INVALID;
 	struct store_passkey *p = calloc(1, sizeof(*p));
 	struct webauthn_credential *mine = calloc(1, sizeof(*mine));
 	uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES];
-	int rc = AUTH_FAIL;
+	int rc = ERR_AUTH_FAIL;
 	if (p == NULL || mine == NULL) {
-		rc = AUTH_ERROR;
+		rc = ERR_INTERNAL;
 		goto out;
 	}
 	if (!a->mfa) {
@@ -105,7 +105,7 @@ int auth_passkey_register(const char *token, const struct actor *a, const char *
 		goto out;
 	/* The vault checks again and MACs the credential to this account. */
 	if (vault_passkey_register(token, client_data, client_data_len, attestation, attestation_len,
-				   &p->cred, p->mac) != VAULT_OK ||
+				   &p->cred, p->mac) != ERR_OK ||
 	    p->cred.id_len != mine->id_len || memcmp(p->cred.id, mine->id, mine->id_len) != 0) {
 		*why = WA_SIGNATURE;
 		goto out;
@@ -114,9 +114,9 @@ int auth_passkey_register(const char *token, const struct actor *a, const char *
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->created = (int64_t)time(NULL);
 	int st = store_passkey_insert(&a->account, p);
-	rc = st == STORE_OK ? AUTH_OK : st == STORE_CONFLICT ? AUTH_INVALID : AUTH_ERROR;
+	rc = st == ERR_OK ? ERR_OK : st == ERR_CONFLICT ? ERR_INVALID : ERR_INTERNAL;
 out:
-	audit_passkey(a, "passkey.add", rc == AUTH_OK ? &p->id : NULL, rc == AUTH_OK ? AUDIT_OK : AUDIT_FAIL);
+	audit_passkey(a, "passkey.add", rc == ERR_OK ? &p->id : NULL, rc == ERR_OK ? AUDIT_OK : AUDIT_FAIL);
 	free(p);
 	free(mine);
 	return rc;
@@ -133,7 +133,7 @@ static void notify_clone(const struct actor *a, const char *name)
 				       "have been copied, so the sign-in was refused. If you did not "
 				       "just sign in, change your password, and remove that passkey "
 				       "under Two-step sign-in.\n", name);
-	if (store_account_email_ct(&a->account, &ar, &to) == STORE_OK && body)
+	if (store_account_email_ct(&a->account, &ar, &to) == ERR_OK && body)
 		outbox_queue(&a->account, to, "A passkey of your medkeep account was refused", body);
 	arena_release(&ar);
 }
@@ -153,7 +153,7 @@ int auth_passkey_verify(const char *token, const struct actor *a, const uint8_t 
 	store_throttle_get(key, now, THROTTLE_WINDOW_SECONDS, &fails, &blocked);
 	if (blocked > now) {
 		audit_passkey(a, "login.mfa", NULL, "throttled");
-		return AUTH_THROTTLED;
+		return ERR_THROTTLED;
 	}
 	struct store_passkey *p = calloc(1, sizeof(*p));
 	uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES];
@@ -161,18 +161,18 @@ int auth_passkey_verify(const char *token, const struct actor *a, const uint8_t 
 	bool uv = false;
 	char nt[SESSION_TOKEN_B64_LEN + 1];
 	struct id session;
-	int rc = AUTH_FAIL;
+	int rc = ERR_AUTH_FAIL;
 	const struct id *which = NULL;
 	if (p == NULL) {
-		rc = AUTH_ERROR;
+		rc = ERR_INTERNAL;
 		goto out;
 	}
 	int found = cred_id_len > 0 && cred_id_len <= WEBAUTHN_CRED_ID_MAX
 			    ? store_passkey_find(&a->account, cred_id, cred_id_len, p)
-			    : STORE_NOT_FOUND;
-	if (found != STORE_OK) {
+			    : ERR_NOT_FOUND;
+	if (found != ERR_OK) {
 		*why = WA_UNKNOWN;
-		rc = found == STORE_NOT_FOUND ? AUTH_FAIL : AUTH_ERROR;
+		rc = found == ERR_NOT_FOUND ? ERR_AUTH_FAIL : ERR_INTERNAL;
 		goto out;
 	}
 	which = &p->id;
@@ -190,7 +190,7 @@ int auth_passkey_verify(const char *token, const struct actor *a, const uint8_t 
 	if (*why != WA_OK)
 		goto out;
 	if (vault_passkey_verify(token, &p->cred, p->mac, client_data, client_data_len, auth_data,
-				 auth_data_len, sig, sig_len, &count, nt, &session) != VAULT_OK) {
+				 auth_data_len, sig, sig_len, &count, nt, &session) != ERR_OK) {
 		/* We accepted it and the vault did not: the stored key or its MAC was changed, or
 		 * the two processes disagree about the origin. Never expected: say so loudly. */
 		*why = WA_SIGNATURE;
@@ -200,32 +200,32 @@ int auth_passkey_verify(const char *token, const struct actor *a, const uint8_t 
 	}
 	/* The counter moves forward in the database before the session exists: of two uses of
 	 * the same counter value, one loses. */
-	if (store_passkey_used(&a->account, &p->id, count, now) != STORE_OK) {
+	if (store_passkey_used(&a->account, &p->id, count, now) != ERR_OK) {
 		*why = WA_COUNTER;
 		goto out;
 	}
 	rc = auth_replace_session(token, a, nt, &session, out);
 	wipe(nt, sizeof(nt));
 out:
-	if (rc == AUTH_OK)
+	if (rc == ERR_OK)
 		store_throttle_clear(key);
 	else
 		store_throttle_fail(key, now, THROTTLE_WINDOW_SECONDS, THROTTLE_ACCOUNT_FAILURES,
 				    THROTTLE_BLOCK_SECONDS);
-	audit_passkey(a, "login.mfa", which, rc == AUTH_OK ? AUDIT_OK : AUDIT_FAIL);
+	audit_passkey(a, "login.mfa", which, rc == ERR_OK ? AUDIT_OK : AUDIT_FAIL);
 	free(p);
 	return rc;
 }
 
 int auth_passkey_list(const struct actor *a, struct arena *ar, struct store_passkey **out, size_t *n)
 {
-	return store_passkey_list(&a->account, ar, out, n) == STORE_OK ? AUTH_OK : AUTH_ERROR;
+	return store_passkey_list(&a->account, ar, out, n) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 int auth_passkey_remove(const struct actor *a, const struct id *passkey)
 {
 	int st = store_passkey_delete(&a->account, passkey);
-	int rc = st == STORE_OK ? AUTH_OK : st == STORE_NOT_FOUND ? AUTH_FAIL : AUTH_ERROR;
-	audit_passkey(a, "passkey.remove", passkey, rc == AUTH_OK ? AUDIT_OK : AUDIT_NOT_FOUND);
+	int rc = st == ERR_OK ? ERR_OK : st == ERR_NOT_FOUND ? ERR_AUTH_FAIL : ERR_INTERNAL;
+	audit_passkey(a, "passkey.remove", passkey, rc == ERR_OK ? AUDIT_OK : AUDIT_NOT_FOUND);
 	return rc;
 }

@@ -27,15 +27,15 @@ int auth_passkey_challenge(const char *token, const struct actor *a, enum passke
 			   char out[PASSKEY_CHALLENGE_B64_LEN + 1]);
 
 /* Register a passkey named `name` (1..PASSKEY_NAME_MAX printable characters) for the actor.
- * AUTH_OK; AUTH_FAIL with *why (enum webauthn_err) when the browser's answer is refused;
- * AUTH_INVALID for a bad name, a passkey registered already, or too many. Audited. */
+ * ERR_OK; ERR_AUTH_FAIL with *why (enum webauthn_err) when the browser's answer is refused;
+ * ERR_INVALID for a bad name, a passkey registered already, or too many. Audited. */
 int auth_passkey_register(const char *token, const struct actor *a, const char *name,
 			  const uint8_t *client_data, size_t client_data_len,
 			  const uint8_t *attestation, size_t attestation_len, int *why);
 
 /* A passkey assertion as the second factor of the session of `token` (sign-in or step-up):
- * on AUTH_OK the session is replaced by one with mfa set (new token and CSRF token in *out),
- * as auth_mfa_verify does. AUTH_FAIL with *why; AUTH_THROTTLED after too many failures (the
+ * on ERR_OK the session is replaced by one with mfa set (new token and CSRF token in *out),
+ * as auth_mfa_verify does. ERR_AUTH_FAIL with *why; ERR_THROTTLED after too many failures (the
  * same budget as codes). A counter that does not grow is refused as a possible clone
  * (WA_COUNTER), audited as passkey.cloned, and the owner is emailed. */
 int auth_passkey_verify(const char *token, const struct actor *a, const uint8_t *cred_id,
@@ -45,7 +45,7 @@ int auth_passkey_verify(const char *token, const struct actor *a, const uint8_t 
 
 /* The actor's passkeys, oldest first. */
 int auth_passkey_list(const struct actor *a, struct arena *ar, struct store_passkey **out, size_t *n);
-/* Remove one of the actor's passkeys (audited); AUTH_FAIL when it is not theirs. */
+/* Remove one of the actor's passkeys (audited); ERR_AUTH_FAIL when it is not theirs. */
 int auth_passkey_remove(const struct actor *a, const struct id *passkey);
 
 #endif

@@ -117,8 +117,8 @@ static int describe(const struct id *viewer, const struct id *patient, const str
 		snprintf(c->hex, sizeof(c->hex), "%s", r->actor);
 		struct id acct;
 		if (id_parse(&acct, r->actor, strlen(r->actor)) == 0 &&
-		    store_actor_facts(&acct, patient, &c->facts) != STORE_OK)
-			return DOMAIN_ERROR;
+		    store_actor_facts(&acct, patient, &c->facts) != ERR_OK)
+			return ERR_INTERNAL;
 		if (c->facts.has_practice && c->facts.role != ROLE_PATIENT)
 			store_practice_name(&c->facts.practice, ar, &c->practice_name);
 	}
@@ -161,7 +161,7 @@ static int describe(const struct id *viewer, const struct id *patient, const str
 	}
 	if (strncmp(r->action, "breakglass", 10) == 0)
 		e->via = ACCESS_BREAK_GLASS;
-	return e->who ? DOMAIN_OK : DOMAIN_ERROR;
+	return e->who ? ERR_OK : ERR_INTERNAL;
 }
 
 int accesslog_read(const struct actor *a, const struct id *patient, int64_t before, bool others_only,
@@ -171,38 +171,38 @@ int accesslog_read(const struct actor *a, const struct id *patient, int64_t befo
 	*next_before = 0;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_ACCESS_LOG_READ, patient, "AuditEvent", NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	char self[ID_HEX_LEN + 1];
 	id_hex(&a->account, self);
 	struct audit_record *rows;
 	size_t count;
 	if (store_accesslog_list(&g, patient, before, others_only ? self : NULL, LIMIT_ACCESSLOG_PAGE,
-				 ar, &rows, &count) != STORE_OK)
-		return DOMAIN_ERROR;
+				 ar, &rows, &count) != ERR_OK)
+		return ERR_INTERNAL;
 	struct target enrol;
-	if (store_patient_target(patient, &enrol) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (store_patient_target(patient, &enrol) != ERR_OK)
+		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	struct actor_cache *cache = arena_calloc(ar, count ? count : 1, sizeof(*cache));
 	if (*out == NULL || cache == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	size_t n_cache = 0;
 	for (size_t i = 0; i < count; i++)
-		if (describe(&a->account, patient, &enrol, &rows[i], cache, &n_cache, ar, &(*out)[i]) != DOMAIN_OK)
-			return DOMAIN_ERROR;
+		if (describe(&a->account, patient, &enrol, &rows[i], cache, &n_cache, ar, &(*out)[i]) != ERR_OK)
+			return ERR_INTERNAL;
 	/* Who looked at a record, and when, is part of it: the breaker counts it like any other
 	 * read (the log is not sealed with the patient's key, so the vault is told). */
 	int vrc = vault_report_read(a->token, patient, (int64_t)(count * sizeof(rows[0])));
-	if (vrc != VAULT_OK)
+	if (vrc != ERR_OK)
 		return domain_vault_failed(a, vrc);
 	/* Reading the log is an access like any other: on record before the page leaves. */
 	if (domain_audit(a, ACTION_ACCESS_LOG_READ, patient, "AuditEvent", NULL, AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	*n = count;
 	if (count == LIMIT_ACCESSLOG_PAGE)
 		*next_before = rows[count - 1].seq;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 static bool same_run(const struct access_entry *run, const struct access_entry *e)
@@ -218,7 +218,7 @@ int accesslog_fold(const struct access_entry *in, size_t n, struct arena *ar,
 	*nout = 0;
 	*out = arena_calloc(ar, n ? n : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	struct access_entry *own_views = NULL;
 	for (size_t i = 0; i < n; i++) {
 		const struct access_entry *e = &in[i];
@@ -237,5 +237,5 @@ int accesslog_fold(const struct access_entry *in, size_t n, struct arena *ar,
 			own_views = &(*out)[*nout];
 		(*nout)++;
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }

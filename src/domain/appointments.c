@@ -26,7 +26,7 @@ static int practice_audit(const struct actor *a, const char *action, const char 
 				.rid = rid,
 				.outcome = outcome,
 				.deferrable = !(change && strcmp(outcome, AUDIT_ALLOW) == 0)};
-	return audit_append(&e) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
+	return audit_append(&e) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
 static void slot_view_from(const struct store_slot *s, struct arena *ar, struct slot_view *v)
@@ -46,10 +46,10 @@ static int slot_views(const struct store_slot *rows, size_t n, struct arena *ar,
 {
 	*out = arena_calloc(ar, n ? n : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	for (size_t i = 0; i < n; i++)
 		slot_view_from(&rows[i], ar, &(*out)[i]);
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 static bool is_staff_of_practice(const struct actor *a)
@@ -62,29 +62,29 @@ int slots_for_patient(const struct actor *a, const struct id *patient, int64_t f
 {
 	*n = 0;
 	struct target t;
-	if (store_patient_target(patient, &t) == STORE_ERROR)
-		return DOMAIN_ERROR;
+	if (store_patient_target(patient, &t) == ERR_INTERNAL)
+		return ERR_INTERNAL;
 	struct grant g;
 	int rc = domain_gate_target(a, ACTION_APPOINTMENT_LIST, &t, rtype_slot, NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_slot *all = arena_calloc(ar, LIMIT_LIST, sizeof(*all));
 	if (all == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	size_t total = 0;
 	for (size_t i = 0; i < t.n_practices && total < LIMIT_LIST; i++) {
 		struct store_slot *rows;
 		size_t k = 0;
-		if (store_slots_list(&t.practices[i], NULL, from, to, true, ar, &rows, &k) != STORE_OK)
-			return DOMAIN_ERROR;
+		if (store_slots_list(&t.practices[i], NULL, from, to, true, ar, &rows, &k) != ERR_OK)
+			return ERR_INTERNAL;
 		for (size_t j = 0; j < k && total < LIMIT_LIST; j++)
 			all[total++] = rows[j];
 	}
 	if (domain_audit(a, ACTION_APPOINTMENT_LIST, patient, rtype_slot, NULL, AUDIT_ALLOW, 0) != 0 ||
-	    slot_views(all, total, ar, out) != DOMAIN_OK)
-		return DOMAIN_ERROR;
+	    slot_views(all, total, ar, out) != ERR_OK)
+		return ERR_INTERNAL;
 	*n = total;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int slots_for_practice(const struct actor *a, const struct id *clinician, int64_t from, int64_t to,
@@ -92,13 +92,13 @@ int slots_for_practice(const struct actor *a, const struct id *clinician, int64_
 {
 	*n = 0;
 	bool ok = is_staff_of_practice(a);
-	if (practice_audit(a, "slot.list", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) != DOMAIN_OK)
-		return DOMAIN_ERROR;
+	if (practice_audit(a, "slot.list", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) != ERR_OK)
+		return ERR_INTERNAL;
 	if (!ok)
-		return DOMAIN_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	struct store_slot *rows;
-	if (store_slots_list(&a->practice, clinician, from, to, free_only, ar, &rows, n) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (store_slots_list(&a->practice, clinician, from, to, free_only, ar, &rows, n) != ERR_OK)
+		return ERR_INTERNAL;
 	return slot_views(rows, *n, ar, out);
 }
 
@@ -109,48 +109,48 @@ static int may_see_practice(const struct actor *a, const struct id *practice, bo
 	*yes = false;
 	if (a->role != ROLE_PATIENT) {
 		*yes = is_staff_of_practice(a) && id_eq(&a->practice, practice);
-		return DOMAIN_OK;
+		return ERR_OK;
 	}
 	if (!a->has_record)
-		return DOMAIN_OK;
+		return ERR_OK;
 	struct target t;
-	if (store_patient_target(&a->record, &t) == STORE_ERROR)
-		return DOMAIN_ERROR;
+	if (store_patient_target(&a->record, &t) == ERR_INTERNAL)
+		return ERR_INTERNAL;
 	t.proxy_scopes = 0;
 	if (t.exists && !(a->has_patient && id_eq(&a->patient, &a->record)) &&
 	    store_proxy_scopes(&a->account, &a->record, (int64_t)time(NULL), &t.proxy_scopes) ==
-		    STORE_ERROR)
-		return DOMAIN_ERROR;
+		    ERR_INTERNAL)
+		return ERR_INTERNAL;
 	struct grant g;
 	if (policy_decide(a, ACTION_APPOINTMENT_LIST, &t, &g) != 0)
-		return DOMAIN_OK;
+		return ERR_OK;
 	for (size_t i = 0; i < t.n_practices; i++)
 		if (id_eq(&t.practices[i], practice))
 			*yes = true;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int slot_read(const struct actor *a, const struct id *slot, struct arena *ar, struct slot_view *out)
 {
 	struct store_slot s;
 	int found = store_slot_get(slot, &s);
-	if (found == STORE_ERROR)
-		return DOMAIN_ERROR;
+	if (found == ERR_INTERNAL)
+		return ERR_INTERNAL;
 	bool yes = false;
-	if (found == STORE_OK && may_see_practice(a, &s.practice, &yes) != DOMAIN_OK)
-		return DOMAIN_ERROR;
+	if (found == ERR_OK && may_see_practice(a, &s.practice, &yes) != ERR_OK)
+		return ERR_INTERNAL;
 	if (!yes) {
-		if (practice_audit(a, "slot.read", found == STORE_OK ? AUDIT_DENY : AUDIT_NOT_FOUND,
-				   slot) != DOMAIN_OK)
-			return DOMAIN_ERROR;
+		if (practice_audit(a, "slot.read", found == ERR_OK ? AUDIT_DENY : AUDIT_NOT_FOUND,
+				   slot) != ERR_OK)
+			return ERR_INTERNAL;
 		int v = vault_report_miss(a->token);
-		return v == VAULT_TRIPPED || v == VAULT_APP_STOPPED ? domain_miss_refused(a, v)
-								    : DOMAIN_NOT_FOUND;
+		return v == ERR_TRIPPED || v == ERR_APP_STOPPED ? domain_miss_refused(a, v)
+								    : ERR_NOT_FOUND;
 	}
-	if (practice_audit(a, "slot.read", AUDIT_ALLOW, slot) != DOMAIN_OK)
-		return DOMAIN_ERROR;
+	if (practice_audit(a, "slot.read", AUDIT_ALLOW, slot) != ERR_OK)
+		return ERR_INTERNAL;
 	slot_view_from(&s, ar, out);
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int slot_publish(const struct actor *a, const struct id *clinician, int64_t start, int minutes,
@@ -160,42 +160,42 @@ int slot_publish(const struct actor *a, const struct id *clinician, int64_t star
 	*why = NULL;
 	bool ok = policy_may_manage_slots(a, &a->practice);
 	bool clin = false;
-	if (ok && store_clinician_of(clinician, &a->practice, &clin) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (ok && store_clinician_of(clinician, &a->practice, &clin) != ERR_OK)
+		return ERR_INTERNAL;
 	if (practice_audit(a, "slot.publish", ok && clin ? AUDIT_ALLOW : AUDIT_DENY, clinician) !=
-	    DOMAIN_OK)
-		return DOMAIN_ERROR;
+	    ERR_OK)
+		return ERR_INTERNAL;
 	if (!ok)
-		return DOMAIN_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	if (!clin) {
 		*why = "Choose a clinician of your practice.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (minutes < 5 || minutes > 240) {
 		*why = "A slot lasts from 5 to 240 minutes.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (count < 1 || count > SLOT_BATCH_MAX) {
 		*why = "Publish from 1 to 32 slots at a time.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (start <= now || start > now + (int64_t)SLOT_HORIZON_DAYS * 86400) {
 		*why = "Slots start in the future, at most 90 days ahead.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	for (int i = 0; i < count; i++) {
 		struct store_slot s = {.practice = a->practice, .clinician = *clinician,
 				       .start = start + (int64_t)i * minutes * 60, .minutes = minutes};
 		random_id(&s.id);
 		int rc = store_slot_insert(&s, &a->account, now);
-		if (rc == STORE_OK)
+		if (rc == ERR_OK)
 			(*made)++;
-		else if (rc != STORE_CONFLICT)
-			return DOMAIN_ERROR;
+		else if (rc != ERR_CONFLICT)
+			return ERR_INTERNAL;
 	}
 	if (*made == 0)
 		*why = "Those times overlap slots that are already published.";
-	return *made ? DOMAIN_OK : DOMAIN_INVALID;
+	return *made ? ERR_OK : ERR_INVALID;
 }
 
 /* --- appointments --- */
@@ -217,8 +217,8 @@ static int appointment_open(const struct actor *a, const struct grant *g,
 	v->cancelled = r->cancelled;
 	v->reason = "";
 	int cutoff = CANCEL_CUTOFF_DEFAULT_MINUTES;
-	if (store_practice_cutoff(&r->practice, &cutoff) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (store_practice_cutoff(&r->practice, &cutoff) != ERR_OK)
+		return ERR_INTERNAL;
 	/* Staff may cancel until the appointment starts; patients and proxies until the cut-off. */
 	int64_t latest = r->start - (g->via == VIA_STAFF ? 0 : (int64_t)cutoff * 60);
 	v->can_cancel = r->cancelled == 0 && now <= latest;
@@ -226,12 +226,12 @@ static int appointment_open(const struct actor *a, const struct grant *g,
 		json_t *o;
 		int rc = careplan_open(a, g, p, VREC_APPOINTMENT, &r->id, r->reason, "appointment", ar,
 				       &o);
-		if (rc != DOMAIN_OK)
+		if (rc != ERR_OK)
 			return rc;
 		v->reason = careplan_str(o, "reason", ar);
 		json_decref(o);
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,
@@ -240,41 +240,41 @@ int appointment_book(const struct actor *a, const struct id *patient, const stru
 {
 	*why = NULL;
 	struct target t;
-	if (store_patient_target(patient, &t) == STORE_ERROR)
-		return DOMAIN_ERROR;
+	if (store_patient_target(patient, &t) == ERR_INTERNAL)
+		return ERR_INTERNAL;
 	struct grant g;
 	int rc = domain_gate_target(a, ACTION_APPOINTMENT_BOOK, &t, rtype_appt, NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_slot s;
 	int found = store_slot_get(slot, &s);
-	if (found == STORE_ERROR)
-		return DOMAIN_ERROR;
+	if (found == ERR_INTERNAL)
+		return ERR_INTERNAL;
 	bool at_practice = false;
-	for (size_t i = 0; found == STORE_OK && i < t.n_practices; i++)
+	for (size_t i = 0; found == ERR_OK && i < t.n_practices; i++)
 		at_practice |= id_eq(&t.practices[i], &s.practice);
 	if (!at_practice || s.start <= now) {
 		*why = !at_practice ? "That appointment time is not one your practice offers."
 				    : "That appointment time has passed. Choose another.";
 		return domain_audit(a, ACTION_APPOINTMENT_BOOK, patient, rtype_slot, slot, AUDIT_FAIL,
-				    0) == 0 ? DOMAIN_INVALID : DOMAIN_ERROR;
+				    0) == 0 ? ERR_INVALID : ERR_INTERNAL;
 	}
 	if (!careplan_text_ok(reason, APPOINTMENT_REASON_MAX, false)) {
 		*why = "The reason can be up to 500 characters.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	int upcoming = 0;
-	if (store_appointments_upcoming(&g, patient, now, &upcoming) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (store_appointments_upcoming(&g, patient, now, &upcoming) != ERR_OK)
+		return ERR_INTERNAL;
 	if (upcoming >= APPOINTMENTS_UPCOMING_MAX) {
 		*why = "You already have 10 upcoming appointments. Cancel one, or phone your practice.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	struct store_patient p;
 	rc = careplan_patient_row(&g, patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_APPOINTMENT_BOOK, patient, rtype_appt, NULL);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_appointment row;
 	memset(&row, 0, sizeof(row));
@@ -287,26 +287,26 @@ int appointment_book(const struct actor *a, const struct id *patient, const stru
 		json_t *o = json_pack("{s:s, s:s}", "part", "appointment", "reason", reason);
 		rc = careplan_seal(a, &g, &p, VREC_APPOINTMENT, &row.id, o, ar, &row.reason);
 		json_decref(o);
-		if (rc != DOMAIN_OK)
+		if (rc != ERR_OK)
 			return rc;
 	}
 	if (domain_audit(a, ACTION_APPOINTMENT_BOOK, patient, rtype_appt, &row.id, AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	bool full = false;
 	int st = store_appointment_insert(&g, &row, now, APPOINTMENTS_UPCOMING_MAX, &full);
-	if (st == STORE_CONFLICT || st == STORE_NOT_FOUND) {
+	if (st == ERR_CONFLICT || st == ERR_NOT_FOUND) {
 		if (domain_audit(a, ACTION_APPOINTMENT_BOOK, patient, rtype_appt, &row.id, AUDIT_FAIL,
 				 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 		/* the limit again, decided by the insert: concurrent bookings passed the check above */
 		*why = full ? "You already have 10 upcoming appointments. Cancel one, or phone your practice."
 			    : "Sorry, someone else has just booked that time. Please choose another.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
-	if (st != STORE_OK)
-		return DOMAIN_ERROR;
+	if (st != ERR_OK)
+		return ERR_INTERNAL;
 	*out = row.id;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 /* Gate an action on an appointment's patient; missing answers exactly like foreign. */
@@ -314,9 +314,9 @@ static int gate_appointment(const struct actor *a, enum action action, const str
 			    struct target *t, struct grant *g)
 {
 	int found = store_appointment_target(id, t);
-	if (found == STORE_ERROR)
-		return DOMAIN_ERROR;
-	if (found == STORE_NOT_FOUND)
+	if (found == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	if (found == ERR_NOT_FOUND)
 		return domain_miss(a, action, NULL, rtype_appt, id, AUDIT_NOT_FOUND);
 	return domain_gate_target(a, action, t, rtype_appt, id, g);
 }
@@ -328,15 +328,15 @@ int appointment_cancel(const struct actor *a, const struct id *appointment, int6
 	struct target t;
 	struct grant g;
 	int rc = gate_appointment(a, ACTION_APPOINTMENT_CANCEL, appointment, &t, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);
 	struct store_appointment r;
 	int cutoff = CANCEL_CUTOFF_DEFAULT_MINUTES;
-	rc = DOMAIN_ERROR;
-	if (store_appointment_get(&g, appointment, &ar, &r) != STORE_OK ||
-	    store_practice_cutoff(&r.practice, &cutoff) != STORE_OK)
+	rc = ERR_INTERNAL;
+	if (store_appointment_get(&g, appointment, &ar, &r) != ERR_OK ||
+	    store_practice_cutoff(&r.practice, &cutoff) != ERR_OK)
 		goto out;
 	int64_t min_start = g.via == VIA_STAFF ? now : now + (int64_t)cutoff * 60;
 	if (r.cancelled || r.start < min_start) {
@@ -345,18 +345,18 @@ int appointment_cancel(const struct actor *a, const struct id *appointment, int6
 					    : "It is too close to the appointment to cancel it here. "
 					      "Please phone your practice.";
 		rc = domain_audit(a, ACTION_APPOINTMENT_CANCEL, &t.patient, rtype_appt, appointment,
-				  AUDIT_FAIL, 0) == 0 ? DOMAIN_INVALID : DOMAIN_ERROR;
+				  AUDIT_FAIL, 0) == 0 ? ERR_INVALID : ERR_INTERNAL;
 		goto out;
 	}
 	if (domain_audit(a, ACTION_APPOINTMENT_CANCEL, &t.patient, rtype_appt, appointment,
 			 AUDIT_ALLOW, 0) != 0)
 		goto out;
 	int st = store_appointment_cancel(&g, appointment, &a->account, now, min_start);
-	if (st == STORE_CONFLICT) {
+	if (st == ERR_CONFLICT) {
 		*why = "This appointment can no longer be cancelled here.";
-		rc = DOMAIN_INVALID;
-	} else if (st == STORE_OK) {
-		rc = DOMAIN_OK;
+		rc = ERR_INVALID;
+	} else if (st == ERR_OK) {
+		rc = ERR_OK;
 	}
 out:
 	arena_release(&ar);
@@ -369,36 +369,36 @@ int appointment_list(const struct actor *a, const struct id *patient, int64_t no
 	*n = 0;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_APPOINTMENT_LIST, patient, rtype_appt, NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_patient p;
 	rc = careplan_patient_row(&g, patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_APPOINTMENT_LIST, patient, rtype_appt, NULL);
 	struct store_appointment *rows;
 	size_t count = 0;
-	if (rc != DOMAIN_OK || store_appointment_list(&g, patient, ar, &rows, &count) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (rc != ERR_OK || store_appointment_list(&g, patient, ar, &rows, &count) != ERR_OK)
+		return ERR_INTERNAL;
 	/* The list is this patient's record even when it is empty (that says something too): the
 	 * breaker counts it before anything is served. */
 	int vrc = vault_report_read(a->token, patient, (int64_t)(count * sizeof(rows[0])));
-	if (vrc != VAULT_OK)
+	if (vrc != ERR_OK)
 		return domain_vault_failed(a, vrc);
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	for (size_t i = 0; i < count; i++)
-		if ((rc = appointment_open(a, &g, &p, &rows[i], now, ar, &(*out)[i])) != DOMAIN_OK)
+		if ((rc = appointment_open(a, &g, &p, &rows[i], now, ar, &(*out)[i])) != ERR_OK)
 			return rc;
 	for (size_t i = 0; i < count; i++)
 		if (domain_audit(a, ACTION_APPOINTMENT_LIST, patient, rtype_appt, &rows[i].id,
 				 AUDIT_ALLOW, 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 	if (count == 0 &&
 	    domain_audit(a, ACTION_APPOINTMENT_LIST, patient, rtype_appt, NULL, AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	*n = count;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int appointment_read(const struct actor *a, const struct id *appointment, int64_t now,
@@ -407,28 +407,28 @@ int appointment_read(const struct actor *a, const struct id *appointment, int64_
 	struct target t;
 	struct grant g;
 	int rc = gate_appointment(a, ACTION_APPOINTMENT_LIST, appointment, &t, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_patient p;
 	rc = careplan_patient_row(&g, &t.patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_APPOINTMENT_LIST, &t.patient, rtype_appt, appointment);
 	struct store_appointment r;
-	if (rc != DOMAIN_OK || store_appointment_get(&g, appointment, ar, &r) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (rc != ERR_OK || store_appointment_get(&g, appointment, ar, &r) != ERR_OK)
+		return ERR_INTERNAL;
 	/* Without a sealed reason the vault opens nothing, but when and with whom is still this
 	 * patient's record: the breaker counts it like any other read (a list counts once). */
 	if (r.reason.len == 0) {
 		int vrc = vault_report_read(a->token, &t.patient, (int64_t)sizeof(r));
-		if (vrc != VAULT_OK)
+		if (vrc != ERR_OK)
 			return domain_vault_failed(a, vrc);
 	}
-	if ((rc = appointment_open(a, &g, &p, &r, now, ar, out)) != DOMAIN_OK)
+	if ((rc = appointment_open(a, &g, &p, &r, now, ar, out)) != ERR_OK)
 		return rc;
 	if (domain_audit(a, ACTION_APPOINTMENT_LIST, &t.patient, rtype_appt, appointment, AUDIT_ALLOW,
 			 0) != 0)
-		return DOMAIN_ERROR;
-	return DOMAIN_OK;
+		return ERR_INTERNAL;
+	return ERR_OK;
 }
 
 int day_list(const struct actor *a, int64_t day_start, struct arena *ar, struct day_item **out,
@@ -436,18 +436,18 @@ int day_list(const struct actor *a, int64_t day_start, struct arena *ar, struct 
 {
 	*n = 0;
 	bool ok = policy_may_work_queue(a, &a->practice);
-	if (practice_audit(a, "slot.day.list", ok ? AUDIT_ALLOW : AUDIT_DENY, &a->account) != DOMAIN_OK)
-		return DOMAIN_ERROR;
+	if (practice_audit(a, "slot.day.list", ok ? AUDIT_ALLOW : AUDIT_DENY, &a->account) != ERR_OK)
+		return ERR_INTERNAL;
 	if (!ok)
-		return DOMAIN_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	struct store_slot *rows;
 	size_t count = 0;
 	if (store_slots_of_clinician(&a->account, day_start, day_start + 86400 + 3600, ar, &rows,
-				     &count) != STORE_OK)
-		return DOMAIN_ERROR;
+				     &count) != ERR_OK)
+		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	int64_t now = (int64_t)time(NULL);
 	for (size_t i = 0; i < count; i++) {
 		struct day_item *it = &(*out)[i];
@@ -459,27 +459,27 @@ int day_list(const struct actor *a, int64_t day_start, struct arena *ar, struct 
 		 * booked but unnamed here. */
 		int rc = domain_row_in_reach(a, ACTION_APPOINTMENT_LIST, &rows[i].patient,
 					     rtype_appt, &rows[i].appointment);
-		if (rc == DOMAIN_OK)
+		if (rc == ERR_OK)
 			rc = patient_read(a, &rows[i].patient, ar, &it->patient);
-		if (rc == DOMAIN_OK)
+		if (rc == ERR_OK)
 			rc = appointment_read(a, &rows[i].appointment, now, ar, &it->appointment);
-		if (rc == DOMAIN_ERROR || rc == DOMAIN_TRIPPED)
+		if (rc == ERR_INTERNAL || rc == ERR_TRIPPED)
 			return rc;
-		it->readable = rc == DOMAIN_OK;
+		it->readable = rc == ERR_OK;
 	}
 	*n = count;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int practice_cutoff_get(const struct actor *a, int *minutes)
 {
 	bool ok = policy_may_manage_slots(a, &a->practice);
 	if (practice_audit(a, "practice.settings.read", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
-	    DOMAIN_OK)
-		return DOMAIN_ERROR;
+	    ERR_OK)
+		return ERR_INTERNAL;
 	if (!ok)
-		return DOMAIN_NOT_FOUND;
-	return store_practice_cutoff(&a->practice, minutes) == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+		return ERR_NOT_FOUND;
+	return store_practice_cutoff(&a->practice, minutes) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 int practice_cutoff_set(const struct actor *a, int minutes, const char **why)
@@ -487,15 +487,15 @@ int practice_cutoff_set(const struct actor *a, int minutes, const char **why)
 	*why = NULL;
 	bool ok = policy_may_manage_practice(a, &a->practice);
 	if (practice_audit(a, "practice.settings.write", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
-	    DOMAIN_OK)
-		return DOMAIN_ERROR;
+	    ERR_OK)
+		return ERR_INTERNAL;
 	if (!ok)
-		return DOMAIN_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	if (minutes < 0 || minutes > CANCEL_CUTOFF_MAX_MINUTES) {
 		*why = "The cut-off is from 0 minutes to 7 days (10080 minutes).";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
-	return store_practice_cutoff_set(&a->practice, minutes) == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+	return store_practice_cutoff_set(&a->practice, minutes) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 int practice_clinicians(const struct actor *a, struct arena *ar, struct store_staff **out,
@@ -503,11 +503,11 @@ int practice_clinicians(const struct actor *a, struct arena *ar, struct store_st
 {
 	*n = 0;
 	if (!policy_may_manage_slots(a, &a->practice))
-		return DOMAIN_NOT_FOUND;
-	if (store_practice_clinicians(&a->practice, ar, out, n) != STORE_OK)
-		return DOMAIN_ERROR;
+		return ERR_NOT_FOUND;
+	if (store_practice_clinicians(&a->practice, ar, out, n) != ERR_OK)
+		return ERR_INTERNAL;
 	for (size_t i = 0; i < *n; i++)
 		if ((*out)[i].name == NULL)
 			(*out)[i].name = "Clinician";
-	return DOMAIN_OK;
+	return ERR_OK;
 }

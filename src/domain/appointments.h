@@ -3,7 +3,7 @@
  * appointments scope) books one of their practice's free slots, with an optional reason, and
  * can cancel until the practice's cut-off; clinicians see their day. Booking is atomic in the
  * store: of two requests for one slot exactly one is stored, the other answered
- * DOMAIN_INVALID with a message.
+ * ERR_INVALID with a message.
  */
 #ifndef MEDKEEP_APPOINTMENTS_H
 #define MEDKEEP_APPOINTMENTS_H
@@ -52,7 +52,7 @@ int slots_for_patient(const struct actor *a, const struct id *patient, int64_t f
 int slots_for_practice(const struct actor *a, const struct id *clinician, int64_t from, int64_t to,
 		       bool free_only, struct arena *ar, struct slot_view **out, size_t *n);
 /* A slot by id, when the actor's practice (staff) or the actor's record's practice (patients
- * and proxies) publishes it; DOMAIN_NOT_FOUND otherwise. */
+ * and proxies) publishes it; ERR_NOT_FOUND otherwise. */
 int slot_read(const struct actor *a, const struct id *slot, struct arena *ar, struct slot_view *out);
 
 /* Publish `count` consecutive slots of `minutes` for a clinician of the actor's practice,
@@ -61,7 +61,7 @@ int slot_publish(const struct actor *a, const struct id *clinician, int64_t star
 		 int count, int64_t now, int *made, const char **why);
 
 /* Book a slot for the patient (ACTION_APPOINTMENT_BOOK), with an optional reason. now: the
- * current time (the slot must start after it). DOMAIN_INVALID with *why when the slot was
+ * current time (the slot must start after it). ERR_INVALID with *why when the slot was
  * just taken, is in the past or is not at the patient's practice, or the patient holds
  * APPOINTMENTS_UPCOMING_MAX upcoming appointments already. */
 int appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,

@@ -96,47 +96,47 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 	struct grant g;
 	*n = 0;
 	int rc = domain_gate(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_patient p;
 	struct store_document *rows;
 	size_t count;
 	int s = store_patient_get(&g, patient, ar, &p);
-	if (s == STORE_GONE)
+	if (s == ERR_GONE)
 		return domain_gone(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL);
-	if (s != STORE_OK || store_document_list(&g, patient, ar, &rows, &count) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s != ERR_OK || store_document_list(&g, patient, ar, &rows, &count) != ERR_OK)
+		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	struct vault_key_job *jobs = arena_calloc(ar, count ? count : 1, sizeof(*jobs));
 	if (*out == NULL || jobs == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	for (size_t i = 0; i < count; i++)
-		if (vault_key_job_init(&jobs[i], a->token, &g, &p, &rows[i]) != VAULT_OK)
-			return DOMAIN_ERROR;
+		if (vault_key_job_init(&jobs[i], a->token, &g, &p, &rows[i]) != ERR_OK)
+			return ERR_INTERNAL;
 	/* Every key of the list in one message to the vault. */
 	vault_document_keys(jobs, count);
-	rc = DOMAIN_OK;
+	rc = ERR_OK;
 	for (size_t i = 0; i < count; i++) {
 		view_from_row(&rows[i], ar, &(*out)[i]);
-		if (rc == DOMAIN_OK && jobs[i].rc != VAULT_OK)
+		if (rc == ERR_OK && jobs[i].rc != ERR_OK)
 			rc = domain_vault_failed(a, jobs[i].rc);
-		if (rc == DOMAIN_OK && meta_open(&jobs[i].key, &rows[i], ar, &(*out)[i]) != 0)
-			rc = DOMAIN_ERROR;
+		if (rc == ERR_OK && meta_open(&jobs[i].key, &rows[i], ar, &(*out)[i]) != 0)
+			rc = ERR_INTERNAL;
 		key_wipe(&jobs[i].key);
 	}
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	/* Audit after the vault agreed, before the response: one record per document listed, so
 	 * an incident report can name each one served. */
 	for (size_t i = 0; i < count; i++)
 		if (domain_audit(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", &rows[i].id,
 				 AUDIT_ALLOW, 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 	if (count == 0 && domain_audit(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL,
 				       AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	*n = count;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 /* A document read between the gate and the vault's answer. */
@@ -154,30 +154,30 @@ struct read_job {
 	void *ctx;
 };
 
-/* Up to the vault: find the document, ask the gate, fetch the row. DOMAIN_PENDING when the
+/* Up to the vault: find the document, ask the gate, fetch the row. ERR_PENDING when the
  * key is all that is missing. */
 static int read_begin(struct read_job *j)
 {
 	const struct actor *a = j->a;
 	struct target t;
 	int s = store_document_target(&j->document, &t);
-	if (s == STORE_ERROR)
-		return DOMAIN_ERROR;
-	if (s == STORE_NOT_FOUND)
+	if (s == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	if (s == ERR_NOT_FOUND)
 		return domain_miss(a, ACTION_DOCUMENT_READ, NULL, j->rtype, &j->document, AUDIT_NOT_FOUND);
 	struct grant g;
 	int rc = domain_gate_target(a, ACTION_DOCUMENT_READ, &t, j->rtype, &j->document, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	s = store_document_get(&g, &j->document, j->with_body, j->ar, &j->row, &j->p);
-	if (s == STORE_GONE)
+	if (s == ERR_GONE)
 		return domain_gone(a, ACTION_DOCUMENT_READ, &t.patient, j->rtype, &j->document);
-	if (s != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
 	view_from_row(&j->row, j->ar, j->out);
-	if (vault_key_job_init(&j->key, a->token, &g, &j->p, &j->row) != VAULT_OK)
-		return DOMAIN_ERROR;
-	return DOMAIN_PENDING;
+	if (vault_key_job_init(&j->key, a->token, &g, &j->p, &j->row) != ERR_OK)
+		return ERR_INTERNAL;
+	return ERR_PENDING;
 }
 
 /* With the vault's answer: decrypt, and put the access on record before anything leaves. */
@@ -185,27 +185,27 @@ static int read_finish(struct read_job *j)
 {
 	const struct actor *a = j->a;
 	struct document_view *out = j->out;
-	if (j->key.rc != VAULT_OK)
+	if (j->key.rc != ERR_OK)
 		return domain_vault_failed(a, j->key.rc);
-	int rc = meta_open(&j->key.key, &j->row, j->ar, out) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
-	if (rc == DOMAIN_OK && j->with_body) {
+	int rc = meta_open(&j->key.key, &j->row, j->ar, out) == 0 ? ERR_OK : ERR_INTERNAL;
+	if (rc == ERR_OK && j->with_body) {
 		char ad[128];
 		struct buf body;
 		buf_init(&body, j->ar, LIMIT_UPLOAD_BYTES + 1024);
 		vault_ad(ad, "doc-body", &j->row.patient, &j->document);
 		if (envelope_open(&j->key.key, ad, j->row.body.ptr, j->row.body.len, &body) != 0)
-			rc = DOMAIN_ERROR;
+			rc = ERR_INTERNAL;
 		out->data = (const uint8_t *)body.data;
 		out->data_len = body.len;
 	}
 	key_wipe(&j->key.key);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	/* No audit, no access: the record is durable before anything leaves. */
 	if (domain_audit(a, ACTION_DOCUMENT_READ, &j->row.patient, j->rtype, &j->document,
 			 AUDIT_ALLOW, j->with_body ? (int64_t)out->data_len : 0) != 0)
-		return DOMAIN_ERROR;
-	return DOMAIN_OK;
+		return ERR_INTERNAL;
+	return ERR_OK;
 }
 
 int document_read(const struct actor *a, const struct id *document, bool with_body,
@@ -214,7 +214,7 @@ int document_read(const struct actor *a, const struct id *document, bool with_bo
 	struct read_job j = {.a = a, .document = *document, .with_body = with_body, .rtype = rtype,
 			     .ar = ar, .out = out};
 	int rc = read_begin(&j);
-	if (rc != DOMAIN_PENDING)
+	if (rc != ERR_PENDING)
 		return rc;
 	vault_document_keys(&j.key, 1);
 	return read_finish(&j);
@@ -237,16 +237,16 @@ int document_read_async(const struct actor *a, const struct id *document, bool w
 {
 	struct read_job *j = arena_calloc(ar, 1, sizeof(*j));
 	if (j == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	*j = (struct read_job){.a = a, .document = *document, .with_body = with_body, .rtype = rtype,
 			       .ar = ar, .out = out, .done = done, .ctx = ctx};
 	int rc = read_begin(j);
-	if (rc != DOMAIN_PENDING)
+	if (rc != ERR_PENDING)
 		return rc;
 	j->key.done = read_key_ready;
 	j->key.ctx = j;
 	vault_document_key_submit(&j->key);
-	return DOMAIN_PENDING;
+	return ERR_PENDING;
 }
 
 static bool text_ok(const char *s, size_t max)
@@ -268,59 +268,59 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 	*why = NULL;
 	if (d->kind < 0 || d->kind >= DOC_KIND_COUNT) {
 		*why = "Unknown kind of document.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	struct grant g;
 	int rc = domain_gate(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (!policy_may_create_kind(a, d->kind == DOC_PATIENT_UPLOAD)) {
 		*why = "You cannot publish this kind of document.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (!text_ok(d->title, LIMIT_TEXT_FIELD)) {
 		*why = "Give the document a title (up to 1000 characters).";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (!text_ok(d->filename, LIMIT_FILENAME)) {
 		*why = "The file needs a name (up to 200 characters).";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (d->data_len == 0 || d->data_len > LIMIT_UPLOAD_BYTES) {
 		*why = "Choose a file between 1 byte and 20 MB.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	const char *type = document_sniff_type(d->data, d->data_len);
 	if (type == NULL) {
 		*why = "Only PDF, PNG and JPEG files can be uploaded.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (d->declared_type && strcmp(d->declared_type, type) != 0) {
 		*why = "The file's content does not match its declared type.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	/* The uploader's allowance and the disk's reserve, before any work: refused on record. */
 	struct quota_limits lim;
 	rc = quota_check(a, (int64_t)d->data_len, (int64_t)time(NULL), &lim, why);
-	if (rc != DOMAIN_OK) {
-		if (rc == DOMAIN_FULL &&
+	if (rc != ERR_OK) {
+		if (rc == ERR_FULL &&
 		    domain_audit(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", NULL,
 				 "full", (int64_t)d->data_len) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 		return rc;
 	}
 	struct store_patient p;
 	int s = store_patient_get(&g, &d->patient, ar, &p);
-	if (s == STORE_GONE)
+	if (s == ERR_GONE)
 		return domain_gone(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", NULL);
-	if (s != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
 
 	json_t *m = json_pack("{s:s, s:s}", "title", d->title, "filename", d->filename);
 	char *meta = m ? json_dumps(m, JSON_COMPACT) : NULL;
 	json_decref(m);
 	if (meta == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 
 	struct store_document row;
 	memset(&row, 0, sizeof(row));
@@ -339,7 +339,7 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 				    &body, &meta_ct);
 	wipe(meta, strlen(meta));
 	free(meta);
-	if (v != VAULT_OK)
+	if (v != ERR_OK)
 		return domain_vault_failed(a, v);
 	row.wrapped_key = (struct bytes){(const uint8_t *)wk.data, wk.len};
 	row.body = (struct bytes){(const uint8_t *)body.data, body.len};
@@ -347,18 +347,18 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 	/* Audit first: a write that is not on record must not happen. */
 	if (domain_audit(a, ACTION_DOCUMENT_CREATE, &d->patient, "DocumentReference", &row.id,
 			 AUDIT_ALLOW, (int64_t)d->data_len) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	struct store_upload_limit sl = {lim.since, lim.daily_bytes, lim.total_bytes};
 	int ins = store_document_insert(&g, &row, &sl);
-	if (ins == STORE_CONFLICT) {
+	if (ins == ERR_CONFLICT) {
 		/* another upload of theirs took the rest of the allowance meanwhile */
 		*why = quota_account_message();
-		return DOMAIN_FULL;
+		return ERR_FULL;
 	}
-	if (ins != STORE_OK)
-		return DOMAIN_ERROR;
+	if (ins != ERR_OK)
+		return ERR_INTERNAL;
 	view_from_row(&row, ar, out);
 	out->title = arena_strdup(ar, d->title);
 	out->filename = arena_strdup(ar, d->filename);
-	return DOMAIN_OK;
+	return ERR_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * Domain services for patients and documents. Each function asks the policy gate, writes the
  * audit record (allowed or denied) and only then touches patient data through the store and
- * the vault. "Not yours" and "does not exist" return the same DOMAIN_NOT_FOUND, so callers
+ * the vault. "Not yours" and "does not exist" return the same ERR_NOT_FOUND, so callers
  * cannot tell them apart and neither can anyone they answer (invariant 2).
  */
 #ifndef MEDKEEP_DOMAIN_H
@@ -15,24 +15,7 @@
 #include "util/arena.h"
 #include "util/id.h"
 #include "store/store.h"
-
-enum domain_rc {
-	DOMAIN_OK = 0,
-	DOMAIN_NOT_FOUND,   /* missing, or outside the actor's scope: indistinguishable */
-	DOMAIN_INVALID,     /* the input is wrong: message in *why */
-	DOMAIN_ERROR,       /* our fault: nothing was served */
-	DOMAIN_TRIPPED,     /* the exfiltration breaker stopped this actor: sessions revoked,
-			     * account locked pending review */
-	DOMAIN_GONE,        /* the patient's key was destroyed (crypto-shredded): their record
-			     * and documents can no longer be read by anyone (410) */
-	DOMAIN_STEP_UP,     /* allowed, but only with a fresh second factor (policy_factor_fresh):
-			     * pages send the user to /step-up, FHIR answers 401 */
-	DOMAIN_PENDING,     /* allowed so far; the answer comes later, through a callback */
-	DOMAIN_OUT_OF_SCOPE, /* the actor reaches this record, but its scopes (an app's, a
-			      * proxy's grant) leave this out: 403, not a miss */
-	DOMAIN_FULL,        /* a file not stored: the account's upload quota or the disk's reserve
-			     * (src/domain/quota.h): message in *why where the call has one (507) */
-};
+#include "util/err.h"
 
 /* How an operation that waits for the vault ends: with its final code, and the ticket of the
  * audit records it made (audit_when_durable), or 0 when it made none. */
@@ -99,7 +82,7 @@ int document_list(const struct actor *a, const struct id *patient, struct arena 
 int document_read(const struct actor *a, const struct id *document, bool with_body,
 		  const char *rtype, struct arena *ar, struct document_view *out);
 /* The same read, with the document key asked through the vault's key lane so that the calling
- * thread can serve others meanwhile. DOMAIN_PENDING means done(ctx, ...) will be called once,
+ * thread can serve others meanwhile. ERR_PENDING means done(ctx, ...) will be called once,
  * on the lane's thread, after *out is filled; any other code is the final answer at once, and
  * done is never called. The actor, arena and out must live until done. */
 int document_read_async(const struct actor *a, const struct id *document, bool with_body,

@@ -10,13 +10,13 @@ int record_export_begin(const struct actor *a, const struct id *patient, int64_t
 {
 	struct grant g;
 	int rc = domain_gate(a, ACTION_RECORD_EXPORT, patient, "Bundle", NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	bool fresh = policy_factor_fresh(a, now);
 	if (domain_audit(a, ACTION_RECORD_EXPORT, patient, "Bundle", NULL,
 			 fresh ? AUDIT_ALLOW : AUDIT_STEP_UP, 0) != 0)
-		return DOMAIN_ERROR;
-	return fresh ? DOMAIN_OK : DOMAIN_STEP_UP;
+		return ERR_INTERNAL;
+	return fresh ? ERR_OK : ERR_STEP_UP;
 }
 
 static record_export_fn export_builder;
@@ -31,5 +31,5 @@ int record_export(const struct actor *a, const struct id *patient, const char *b
 {
 	*out = NULL;
 	*len = 0;
-	return export_builder ? export_builder(a, patient, base, ar, out, len) : DOMAIN_ERROR;
+	return export_builder ? export_builder(a, patient, base, ar, out, len) : ERR_INTERNAL;
 }

@@ -55,7 +55,7 @@ int domain_tripped_why(const struct actor *a, const char *reason)
 	store_sessions_revoke(&a->account);
 	struct audit_event e = {.actor = a, .action = "breaker.trip", .outcome = AUDIT_DENY};
 	if (audit_append(&e) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	/* Tell the operators by email too (ids only: no names, no clinical content). */
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);
@@ -71,13 +71,13 @@ int domain_tripped_why(const struct actor *a, const char *reason)
 				  "(unlock, or keep locked and notify) on the operator's page, /operator, "
 				  "or with medkeep accounts list --data DIR --locked.\n",
 				  acct, role_name(a->role), ses, ses);
-	if (body && store_accounts_by_role(ROLE_OPERATOR, &ar, &ops, &n) == STORE_OK)
+	if (body && store_accounts_by_role(ROLE_OPERATOR, &ar, &ops, &n) == ERR_OK)
 		for (size_t i = 0; i < n; i++)
 			if (ops[i].email_ct.len)
 				outbox_queue(&ops[i].id, ops[i].email_ct,
 						    "medkeep: an account was stopped by the breaker", body);
 	arena_release(&ar);
-	return DOMAIN_TRIPPED;
+	return ERR_TRIPPED;
 }
 
 /*
@@ -89,23 +89,23 @@ static int app_stopped(const struct actor *a)
 	store_session_revoke_id(&a->account, &a->session);
 	struct audit_event e = {.actor = a, .action = "breaker.app_stop", .outcome = AUDIT_DENY};
 	if (audit_append(&e) != 0)
-		return DOMAIN_ERROR;
-	return DOMAIN_TRIPPED;
+		return ERR_INTERNAL;
+	return ERR_TRIPPED;
 }
 
 /* Map a vault refusal onto the domain's answer. */
 int domain_vault_failed(const struct actor *a, int vrc)
 {
-	if (vrc == VAULT_TRIPPED)
+	if (vrc == ERR_TRIPPED)
 		return domain_tripped(a);
-	if (vrc == VAULT_APP_STOPPED)
+	if (vrc == ERR_APP_STOPPED)
 		return app_stopped(a);
-	return DOMAIN_ERROR;
+	return ERR_INTERNAL;
 }
 
 int domain_miss_refused(const struct actor *a, int vrc)
 {
-	if (vrc == VAULT_TRIPPED)
+	if (vrc == ERR_TRIPPED)
 		return domain_tripped_why(a, "enumeration");
 	return domain_vault_failed(a, vrc);
 }
@@ -116,8 +116,8 @@ int domain_gone(const struct actor *a, enum action action, const struct id *pati
 		const char *rtype, const struct id *rid)
 {
 	if (domain_audit(a, action, patient, rtype, rid, AUDIT_GONE, 0) != 0)
-		return DOMAIN_ERROR;
-	return DOMAIN_GONE;
+		return ERR_INTERNAL;
+	return ERR_GONE;
 }
 
 /* A not-found answer: audit it and count it towards enumeration. */
@@ -125,16 +125,16 @@ int domain_miss(const struct actor *a, enum action action, const struct id *pati
 		const char *rtype, const struct id *rid, const char *outcome)
 {
 	if (domain_audit(a, action, patient, rtype, rid, outcome, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	int v = vault_report_miss(a->token);
-	if (v == VAULT_TRIPPED || v == VAULT_APP_STOPPED)
+	if (v == ERR_TRIPPED || v == ERR_APP_STOPPED)
 		return domain_miss_refused(a, v);
-	return DOMAIN_NOT_FOUND;
+	return ERR_NOT_FOUND;
 }
 
 /*
  * Ask the gate about one patient. On deny or missing patient, audit it and return
- * DOMAIN_NOT_FOUND. The audit of an allowed access is written by the caller once it knows
+ * ERR_NOT_FOUND. The audit of an allowed access is written by the caller once it knows
  * what it will serve.
  */
 int domain_gate_target(const struct actor *a, enum action action, struct target *t,
@@ -147,8 +147,8 @@ int domain_gate_target(const struct actor *a, enum action action, struct target 
 	t->proxy_scopes = 0;
 	if (a->role == ROLE_PATIENT && !(a->has_patient && id_eq(&a->patient, patient)) &&
 	    store_proxy_scopes(&a->account, patient, (int64_t)time(NULL), &t->proxy_scopes) ==
-		    STORE_ERROR)
-		return DOMAIN_ERROR;
+		    ERR_INTERNAL)
+		return ERR_INTERNAL;
 	if (policy_decide(a, action, t, g) != 0) {
 		if (policy_outside_scope(a, action, t)) {
 			/* It knows the record, and its scopes leave this part out: audited, never
@@ -156,18 +156,18 @@ int domain_gate_target(const struct actor *a, enum action action, struct target 
 			 * item by id, it answers as for an id that does not exist, since it cannot
 			 * know that item. */
 			if (domain_audit(a, action, patient, rtype, rid, AUDIT_DENY, 0) != 0)
-				return DOMAIN_ERROR;
+				return ERR_INTERNAL;
 			bool by_record = rid == NULL || id_eq(rid, patient);
 			/* Only apps and proxies are told (DESIGN.md invariant 2); a practice admin,
 			 * who keeps the register but never sees the record, finds nothing there. */
 			bool told = by_record && a->role == ROLE_PATIENT;
-			return told ? DOMAIN_OUT_OF_SCOPE : DOMAIN_NOT_FOUND;
+			return told ? ERR_OUT_OF_SCOPE : ERR_NOT_FOUND;
 		}
 		/* Missing and foreign look the same to the caller; the audit tells them apart
 		 * only by the patient column, which is "-" when no such patient exists. */
 		return domain_miss(a, action, t->exists ? patient : NULL, rtype, rid, AUDIT_DENY);
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int domain_row_in_reach(const struct actor *a, enum action action, const struct id *patient,
@@ -175,22 +175,22 @@ int domain_row_in_reach(const struct actor *a, enum action action, const struct 
 {
 	struct target t;
 	struct grant g;
-	if (store_patient_target(patient, &t) == STORE_ERROR)
-		return DOMAIN_ERROR;
+	if (store_patient_target(patient, &t) == ERR_INTERNAL)
+		return ERR_INTERNAL;
 	t.proxy_scopes = 0;
 	if (policy_decide(a, action, &t, &g) == 0)
-		return DOMAIN_OK;
+		return ERR_OK;
 	if (domain_audit(a, action, t.exists ? patient : NULL, rtype, rid, AUDIT_DENY, 0) != 0)
-		return DOMAIN_ERROR;
-	return DOMAIN_NOT_FOUND;
+		return ERR_INTERNAL;
+	return ERR_NOT_FOUND;
 }
 
 int domain_gate(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid, struct grant *g)
 {
 	struct target t;
-	if (store_patient_target(patient, &t) == STORE_ERROR)
-		return DOMAIN_ERROR;
+	if (store_patient_target(patient, &t) == ERR_INTERNAL)
+		return ERR_INTERNAL;
 	return domain_gate_target(a, action, &t, rtype, rid, g);
 }
 
@@ -211,8 +211,8 @@ int alerts_list(const struct actor *a, struct arena *ar, struct audit_record **o
 	struct audit_event e = {.actor = a, .action = "alerts.list", .outcome = ok ? AUDIT_ALLOW : AUDIT_DENY,
 				.deferrable = true};
 	if (audit_append(&e) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	if (!ok)
-		return DOMAIN_NOT_FOUND;
-	return store_audit_alerts(ar, out, n) == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+		return ERR_NOT_FOUND;
+	return store_audit_alerts(ar, out, n) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }

@@ -25,9 +25,9 @@ int keys_check_index(void)
 	size_t n = 0;
 	vault_index_key_id(id);
 	int rc = store_keystore_meta_get(INDEX_KEY_ID, stored, sizeof(stored), &n);
-	if (rc == STORE_NOT_FOUND)
-		return store_keystore_meta_set(INDEX_KEY_ID, id, sizeof(id)) == STORE_OK ? 0 : -1;
-	if (rc != STORE_OK || n != sizeof(id) || memcmp(id, stored, sizeof(id)) != 0)
+	if (rc == ERR_NOT_FOUND)
+		return store_keystore_meta_set(INDEX_KEY_ID, id, sizeof(id)) == ERR_OK ? 0 : -1;
+	if (rc != ERR_OK || n != sizeof(id) || memcmp(id, stored, sizeof(id)) != 0)
 		return -1;
 	return 0;
 }
@@ -70,7 +70,7 @@ static int rewrap_keystore(const uint8_t to[KEY_ID_BYTES], size_t batch,
 			   void (*progress)(const char *, int64_t, int64_t), struct rotate_report *out)
 {
 	int64_t total, under;
-	if (store_keystore_counts(to, &total, &under) != STORE_OK)
+	if (store_keystore_counts(to, &total, &under) != ERR_OK)
 		return -1;
 	out->total = total;
 	if (progress)
@@ -83,7 +83,7 @@ static int rewrap_keystore(const uint8_t to[KEY_ID_BYTES], size_t batch,
 		size_t n = 0;
 		int rc = store_keystore_batch(cursor, to, batch, &ar, &rows, &n);
 		struct bytes *rw = n ? arena_calloc(&ar, n, sizeof(*rw)) : NULL;
-		if (rc != STORE_OK || (n > 0 && rw == NULL)) {
+		if (rc != ERR_OK || (n > 0 && rw == NULL)) {
 			arena_release(&ar);
 			return -1;
 		}
@@ -108,7 +108,7 @@ static int rewrap_keystore(const uint8_t to[KEY_ID_BYTES], size_t batch,
 		rc = store_keystore_replace(rows, rw, n, &replaced);
 		cursor = rows[n - 1].rowid;
 		arena_release(&ar);
-		if (rc != STORE_OK)
+		if (rc != ERR_OK)
 			return -1;
 		under += (int64_t)replaced;
 		out->rewrapped += (int64_t)replaced;
@@ -123,7 +123,7 @@ static int move_legacy(const uint8_t to[KEY_ID_BYTES], size_t batch,
 		       void (*progress)(const char *, int64_t, int64_t), struct rotate_report *out)
 {
 	int64_t left;
-	if (store_legacy_keys_count(&left) != STORE_OK)
+	if (store_legacy_keys_count(&left) != ERR_OK)
 		return -1;
 	int64_t total = left, done = 0;
 	while (left > 0) {
@@ -132,24 +132,24 @@ static int move_legacy(const uint8_t to[KEY_ID_BYTES], size_t batch,
 		struct store_wrapped_key *rows = NULL;
 		size_t n = 0;
 		int rc = store_legacy_keys_batch(batch, &ar, &rows, &n);
-		for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+		for (size_t i = 0; rc == ERR_OK && i < n; i++) {
 			struct buf b;
 			buf_init(&b, &ar, 256);
 			if (vault_patient_key_rewrap(&rows[i].patient, rows[i].wrapped, to, &b) != 0 ||
 			    store_legacy_key_move(&rows[i].patient,
-						  (struct bytes){(const uint8_t *)b.data, b.len}) != STORE_OK)
-				rc = STORE_ERROR;
+						  (struct bytes){(const uint8_t *)b.data, b.len}) != ERR_OK)
+				rc = ERR_INTERNAL;
 			else
 				done++;
 		}
 		arena_release(&ar);
-		if (rc != STORE_OK || n == 0)
-			return rc == STORE_OK && n == 0 ? 0 : -1;
+		if (rc != ERR_OK || n == 0)
+			return rc == ERR_OK && n == 0 ? 0 : -1;
 		out->legacy_moved = done;
 		if (progress)
 			progress("keys moved into the keystore", done, total);
 		chaos_maybe_stop(out->rewrapped + out->legacy_moved);
-		if (store_legacy_keys_count(&left) != STORE_OK)
+		if (store_legacy_keys_count(&left) != ERR_OK)
 			return -1;
 	}
 	return 0;
@@ -162,13 +162,13 @@ int keys_rotate(size_t batch, void (*progress)(const char *what, int64_t done, i
 	uint8_t cur[KEY_ID_BYTES], rec_old[KEY_ID_BYTES], rec_new[KEY_ID_BYTES];
 	vault_master_key_id(cur);
 	int g = store_rotation_get(rec_old, rec_new);
-	if (g == STORE_ERROR)
+	if (g == ERR_INTERNAL)
 		return -1;
-	if (g == STORE_OK && memcmp(rec_new, cur, KEY_ID_BYTES) == 0) {
+	if (g == ERR_OK && memcmp(rec_new, cur, KEY_ID_BYTES) == 0) {
 		/* Interrupted after master.key was replaced: only the record is left to remove. */
 		int64_t total, under, legacy;
-		if (store_keystore_counts(cur, &total, &under) != STORE_OK ||
-		    store_legacy_keys_count(&legacy) != STORE_OK || under != total || legacy != 0) {
+		if (store_keystore_counts(cur, &total, &under) != ERR_OK ||
+		    store_legacy_keys_count(&legacy) != ERR_OK || under != total || legacy != 0) {
 			fprintf(stderr, "medkeep keys rotate: master.key was replaced but some patient "
 					"keys are not wrapped by it\n");
 			return -1;
@@ -177,9 +177,9 @@ int keys_rotate(size_t batch, void (*progress)(const char *what, int64_t done, i
 		out->total = total;
 		memcpy(out->old_id, rec_old, KEY_ID_BYTES);
 		memcpy(out->new_id, rec_new, KEY_ID_BYTES);
-		return store_rotation_end() == STORE_OK ? 0 : -1;
+		return store_rotation_end() == ERR_OK ? 0 : -1;
 	}
-	if (g == STORE_OK && memcmp(rec_old, cur, KEY_ID_BYTES) != 0) {
+	if (g == ERR_OK && memcmp(rec_old, cur, KEY_ID_BYTES) != 0) {
 		fprintf(stderr, "medkeep keys rotate: the keystore records a rotation from a master key "
 				"other than master.key; refusing to guess\n");
 		return -1;
@@ -188,24 +188,24 @@ int keys_rotate(size_t batch, void (*progress)(const char *what, int64_t done, i
 		fprintf(stderr, "medkeep keys rotate: cannot create or load master.key.next\n");
 		return -1;
 	}
-	if (g == STORE_OK && memcmp(rec_new, out->new_id, KEY_ID_BYTES) != 0) {
+	if (g == ERR_OK && memcmp(rec_new, out->new_id, KEY_ID_BYTES) != 0) {
 		fprintf(stderr, "medkeep keys rotate: master.key.next is not the key this rotation "
 				"started with; patient keys already wrapped by that key would be lost\n");
 		return -1;
 	}
-	if (g == STORE_NOT_FOUND && audit_local("keys.rotate.begin", NULL, AUDIT_OK) != 0)
+	if (g == ERR_NOT_FOUND && audit_local("keys.rotate.begin", NULL, AUDIT_OK) != 0)
 		return -1;
 	/* From here on the keystore refuses new rows under the old key: the last pass below
 	 * cannot miss a patient created meanwhile. */
-	if (store_rotation_begin(out->old_id, out->new_id) != STORE_OK)
+	if (store_rotation_begin(out->old_id, out->new_id) != ERR_OK)
 		return -1;
 	int64_t total = 0, under = 0, legacy = 0;
 	for (int pass = 0;; pass++) {
 		if (rewrap_keystore(out->new_id, batch, progress, out) != 0 ||
 		    move_legacy(out->new_id, batch, progress, out) != 0)
 			return -1;
-		if (store_keystore_counts(out->new_id, &total, &under) != STORE_OK ||
-		    store_legacy_keys_count(&legacy) != STORE_OK)
+		if (store_keystore_counts(out->new_id, &total, &under) != ERR_OK ||
+		    store_legacy_keys_count(&legacy) != ERR_OK)
 			return -1;
 		if (under == total && legacy == 0)
 			break;
@@ -218,13 +218,13 @@ int keys_rotate(size_t batch, void (*progress)(const char *what, int64_t done, i
 	out->total = total;
 	/* Session tokens are MACed with a key derived from the master key: sign everyone out
 	 * now rather than leave tokens that the old key vouches for. */
-	if (store_sessions_revoke_all() != STORE_OK || audit_local("keys.rotate", NULL, AUDIT_OK) != 0)
+	if (store_sessions_revoke_all() != ERR_OK || audit_local("keys.rotate", NULL, AUDIT_OK) != 0)
 		return -1;
 	if (vault_rotation_commit() != 0) {
 		fprintf(stderr, "medkeep keys rotate: cannot replace master.key with master.key.next\n");
 		return -1;
 	}
-	return store_rotation_end() == STORE_OK ? 0 : -1;
+	return store_rotation_end() == ERR_OK ? 0 : -1;
 }
 
 /* --- crypto-shredding --- */
@@ -249,32 +249,32 @@ int patient_shred(const struct id *patient, const struct id *release, bool force
 	struct target t;
 	struct store_shred_state st;
 	int s = store_patient_target(patient, &t);
-	if (s == STORE_NOT_FOUND)
-		return SHRED_NOT_FOUND;
-	if (s != STORE_OK || store_patient_shred_state(patient, &st) != STORE_OK)
-		return SHRED_ERROR;
+	if (s == ERR_NOT_FOUND)
+		return ERR_NOT_FOUND;
+	if (s != ERR_OK || store_patient_shred_state(patient, &st) != ERR_OK)
+		return ERR_INTERNAL;
 	bool enrolled;
 	out->holders = holders_after(&t, release, &enrolled);
 	out->already = st.shredded_at != 0 && !st.has_key;
 	out->shredded_at = st.shredded_at;
 	if (release != NULL && !enrolled)
-		return SHRED_NOT_ENROLLED;
+		return ERR_NOT_ENROLLED;
 	if (out->holders > 0 && !force)
-		return SHRED_HELD;
+		return ERR_HELD;
 	/* On record first: no audit, no act. The key is destroyed before anything else, so an
 	 * interruption anywhere after leaves the patient unreadable; a rerun tidies up. */
 	if (audit_local("patient.shred", patient, AUDIT_OK) != 0)
-		return SHRED_ERROR;
-	if (release != NULL && store_patient_release(patient, release) == STORE_ERROR)
-		return SHRED_ERROR;
-	if (store_patient_key_destroy(patient) != STORE_OK)
-		return SHRED_ERROR;
+		return ERR_INTERNAL;
+	if (release != NULL && store_patient_release(patient, release) == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	if (store_patient_key_destroy(patient) != ERR_OK)
+		return ERR_INTERNAL;
 	int64_t now = (int64_t)time(NULL);
-	if (store_patient_erase(patient, out->already ? out->shredded_at : now) != STORE_OK)
-		return SHRED_ERROR;
+	if (store_patient_erase(patient, out->already ? out->shredded_at : now) != ERR_OK)
+		return ERR_INTERNAL;
 	if (!out->already)
 		out->shredded_at = now;
-	return SHRED_OK;
+	return ERR_OK;
 }
 
 int patient_shred_schedule(const struct id *patient, const struct id *release, int64_t when,
@@ -284,23 +284,23 @@ int patient_shred_schedule(const struct id *patient, const struct id *release, i
 	struct target t;
 	struct store_shred_state st;
 	int s = store_patient_target(patient, &t);
-	if (s == STORE_NOT_FOUND)
-		return SHRED_NOT_FOUND;
-	if (s != STORE_OK || store_patient_shred_state(patient, &st) != STORE_OK)
-		return SHRED_ERROR;
+	if (s == ERR_NOT_FOUND)
+		return ERR_NOT_FOUND;
+	if (s != ERR_OK || store_patient_shred_state(patient, &st) != ERR_OK)
+		return ERR_INTERNAL;
 	bool enrolled;
 	out->holders = holders_after(&t, release, &enrolled);
 	out->already = st.shredded_at != 0;
 	out->shredded_at = st.shredded_at;
 	if (release != NULL && !enrolled)
-		return SHRED_NOT_ENROLLED;
+		return ERR_NOT_ENROLLED;
 	if (out->already)
-		return SHRED_OK;
+		return ERR_OK;
 	if (audit_local("patient.shred.schedule", patient, AUDIT_OK) != 0)
-		return SHRED_ERROR;
-	if (release != NULL && store_patient_release(patient, release) == STORE_ERROR)
-		return SHRED_ERROR;
-	return store_patient_schedule_shred(patient, when) == STORE_OK ? SHRED_OK : SHRED_ERROR;
+		return ERR_INTERNAL;
+	if (release != NULL && store_patient_release(patient, release) == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	return store_patient_schedule_shred(patient, when) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 int retention_due(int64_t now, struct retention_report *out, void (*each)(const struct id *patient))
@@ -310,7 +310,7 @@ int retention_due(int64_t now, struct retention_report *out, void (*each)(const 
 	arena_init(&ar, 1u << 20);
 	struct id *ids = NULL;
 	size_t n = 0;
-	int rc = store_patients_due(now, &ar, &ids, &n) == STORE_OK ? 0 : -1;
+	int rc = store_patients_due(now, &ar, &ids, &n) == ERR_OK ? 0 : -1;
 	out->due = n;
 	for (size_t i = 0; rc == 0 && each && i < n; i++)
 		each(&ids[i]);
@@ -327,7 +327,7 @@ int retention_run(int64_t now, bool force,
 	arena_init(&ar, 1u << 20);
 	struct id *ids = NULL;
 	size_t n = 0;
-	if (store_patients_due(now, &ar, &ids, &n) != STORE_OK) {
+	if (store_patients_due(now, &ar, &ids, &n) != ERR_OK) {
 		arena_release(&ar);
 		return -1;
 	}
@@ -335,9 +335,9 @@ int retention_run(int64_t now, bool force,
 	for (size_t i = 0; i < n; i++) {
 		struct shred_report r;
 		int rc = patient_shred(&ids[i], NULL, force, &r);
-		if (rc == SHRED_OK)
+		if (rc == ERR_OK)
 			out->shredded++;
-		else if (rc == SHRED_HELD)
+		else if (rc == ERR_HELD)
 			out->held++;
 		else
 			out->failed++;

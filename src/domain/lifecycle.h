@@ -13,6 +13,7 @@
 
 #include "crypto/sign.h"
 #include "util/id.h"
+#include "util/err.h"
 
 /* After the store and vault are open: the blind-index key must be the one the data was
  * indexed with (its id is kept in the keystore); -1 when it is not. */
@@ -36,13 +37,6 @@ struct rotate_report {
 int keys_rotate(size_t batch, void (*progress)(const char *what, int64_t done, int64_t total),
 		struct rotate_report *out);
 
-enum shred_rc {
-	SHRED_OK = 0,
-	SHRED_NOT_FOUND,   /* no such patient */
-	SHRED_NOT_ENROLLED, /* --release names a practice the patient is not enrolled at */
-	SHRED_HELD,        /* another practice still holds the patient (report.holders) */
-	SHRED_ERROR,
-};
 struct shred_report {
 	size_t holders;        /* practices still holding the patient (after the release) */
 	bool already;          /* their key was destroyed before */

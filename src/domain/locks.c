@@ -35,7 +35,7 @@ static bool may_review(const struct actor *a, const struct store_lock *l)
 	struct target t;
 	memset(&t, 0, sizeof(t));
 	if (l->role == ROLE_PATIENT && l->has_patient &&
-	    store_patient_target(&l->patient, &t) == STORE_ERROR)
+	    store_patient_target(&l->patient, &t) == ERR_INTERNAL)
 		return false;
 	return policy_may_review_lock(a, &l->account, l->role, l->has_practice ? &l->practice : NULL,
 				      l->role == ROLE_PATIENT ? &t : NULL);
@@ -48,8 +48,8 @@ const char *locks_contact(const struct id *account, enum role role, bool has_pat
 	if (role == ROLE_PATIENT && has_patient) {
 		struct target t;
 		const char *name = NULL;
-		if (store_patient_target(patient, &t) == STORE_OK && t.n_practices > 0 &&
-		    store_practice_name(&t.practices[0], ar, &name) == STORE_OK && name != NULL) {
+		if (store_patient_target(patient, &t) == ERR_OK && t.n_practices > 0 &&
+		    store_practice_name(&t.practices[0], ar, &name) == ERR_OK && name != NULL) {
 			const char *s = arena_printf(ar, "your practice, %s", name);
 			if (s)
 				return s;
@@ -63,21 +63,21 @@ static const char *practice_of(const struct store_lock *l, const struct actor *a
 {
 	const char *name = NULL;
 	if (l->has_practice) {
-		if (store_practice_name(&l->practice, ar, &name) == STORE_OK)
+		if (store_practice_name(&l->practice, ar, &name) == ERR_OK)
 			return name;
 		return NULL;
 	}
 	if (l->role != ROLE_PATIENT || !l->has_patient)
 		return NULL;
 	struct target t;
-	if (store_patient_target(&l->patient, &t) != STORE_OK || t.n_practices == 0)
+	if (store_patient_target(&l->patient, &t) != ERR_OK || t.n_practices == 0)
 		return NULL;
 	/* A practice admin sees their own practice named; the operator the first enrolment. */
 	const struct id *pick = &t.practices[0];
 	for (size_t i = 0; a->has_practice && i < t.n_practices; i++)
 		if (id_eq(&t.practices[i], &a->practice))
 			pick = &t.practices[i];
-	return store_practice_name(pick, ar, &name) == STORE_OK ? name : NULL;
+	return store_practice_name(pick, ar, &name) == ERR_OK ? name : NULL;
 }
 
 static void collect_reached(struct lock_view *v, struct arena *ar)
@@ -105,17 +105,17 @@ int locks_review_list(const struct actor *a, struct arena *ar, struct lock_view 
 	struct audit_event e = {.actor = a, .action = "locks.list", .outcome = ok ? AUDIT_ALLOW : AUDIT_DENY,
 				.deferrable = true};
 	if (audit_append(&e) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	if (!ok)
-		return DOMAIN_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	struct store_lock *locks;
 	size_t nl = 0;
 	if (store_locks_list(false, a->role == ROLE_OPERATOR ? NULL : &a->practice, ar, &locks, &nl) !=
-	    STORE_OK)
-		return DOMAIN_ERROR;
+	    ERR_OK)
+		return ERR_INTERNAL;
 	struct lock_view *v = arena_calloc(ar, nl ? nl : 1, sizeof(*v));
 	if (v == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	size_t reports = 0;
 	for (size_t i = 0; i < nl; i++) {
 		/* The store narrowed the list; the gate decides each one. */
@@ -132,7 +132,7 @@ int locks_review_list(const struct actor *a, struct arena *ar, struct lock_view 
 								   locks[i].email_ct.len, &b)
 					  : vault_email_open(&locks[i].account, locks[i].email_ct.ptr,
 							     locks[i].email_ct.len, &b);
-			if (vr == VAULT_OK && !b.failed) {
+			if (vr == ERR_OK && !b.failed) {
 				char *s = arena_alloc(ar, b.len + 1);
 				if (s) {
 					memcpy(s, b.data, b.len);
@@ -147,7 +147,7 @@ int locks_review_list(const struct actor *a, struct arena *ar, struct lock_view 
 		}
 	}
 	*out = v;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 /* Tell the person what was decided, at their own address (sealed; the outbox opens it). */
@@ -174,7 +174,7 @@ static void notify(const struct store_lock *l, bool unlocked, struct arena *ar)
 	    outbox_queue(&l->account, l->email_ct,
 				unlocked ? "Your medkeep account is open again"
 					 : "Your medkeep account stays paused for review",
-				body) != STORE_OK)
+				body) != ERR_OK)
 		log_warn("component=locks error=\"could not queue the notice\"");
 }
 
@@ -192,47 +192,47 @@ int locks_decide(const struct actor *a, const struct id *lock, bool unlock, cons
 {
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);
-	int rc = DOMAIN_NOT_FOUND;
+	int rc = ERR_NOT_FOUND;
 	struct store_lock l;
 	int found = store_lock_get(lock, &ar, &l);
-	if (found == STORE_ERROR) {
-		rc = DOMAIN_ERROR;
+	if (found == ERR_INTERNAL) {
+		rc = ERR_INTERNAL;
 		goto out;
 	}
 	const char *action = unlock ? "account.unlock" : "account.keep-locked";
-	if (found != STORE_OK || !may_review(a, &l)) {
+	if (found != ERR_OK || !may_review(a, &l)) {
 		struct audit_event e = {.actor = a, .action = action, .rtype = "Account",
-					.rid = found == STORE_OK ? &l.account : NULL,
+					.rid = found == ERR_OK ? &l.account : NULL,
 					.outcome = AUDIT_DENY, .deferrable = true};
-		rc = audit_append(&e) == 0 ? DOMAIN_NOT_FOUND : DOMAIN_ERROR;
+		rc = audit_append(&e) == 0 ? ERR_NOT_FOUND : ERR_INTERNAL;
 		goto out;
 	}
 	if (reason_ok(reason) != 0) {
-		rc = DOMAIN_INVALID;
+		rc = ERR_INVALID;
 		goto out;
 	}
 	int64_t now = now_sec();
 	if (!policy_factor_fresh(a, now)) {
-		rc = DOMAIN_STEP_UP;
+		rc = ERR_STEP_UP;
 		goto out;
 	}
 	/* The vault believes the reviewer's token, not us: it checks the role, the practice it
 	 * saw trip and the freshness of the factor again before clearing its trip. */
-	if (unlock && vault_unlock_by_reviewer(a->token, &l.account) != VAULT_OK) {
+	if (unlock && vault_unlock_by_reviewer(a->token, &l.account) != ERR_OK) {
 		struct audit_event e = {.actor = a, .action = action, .rtype = "Account", .rid = &l.account,
 					.outcome = AUDIT_DENY, .deferrable = true};
-		rc = audit_append(&e) == 0 ? DOMAIN_STEP_UP : DOMAIN_ERROR;
+		rc = audit_append(&e) == 0 ? ERR_STEP_UP : ERR_INTERNAL;
 		goto out;
 	}
 	struct audit_event e = {.actor = a, .action = action, .rtype = "Account", .rid = &l.account,
 				.outcome = AUDIT_ALLOW, .deferrable = false};
 	if (audit_append(&e) != 0) {
-		rc = DOMAIN_ERROR;
+		rc = ERR_INTERNAL;
 		goto out;
 	}
 	if (store_lock_review(&l.account, unlock ? LOCK_UNLOCKED : LOCK_KEPT, &a->account, reason, now) !=
-	    STORE_OK) {
-		rc = DOMAIN_ERROR;
+	    ERR_OK) {
+		rc = ERR_INTERNAL;
 		goto out;
 	}
 	if (!unlock)
@@ -241,7 +241,7 @@ int locks_decide(const struct actor *a, const struct id *lock, bool unlock, cons
 	char acct[ID_HEX_LEN + 1];
 	id_hex(&l.account, acct);
 	log_info("component=locks event=%s account=%s", unlock ? "unlock" : "keep-locked", acct);
-	rc = DOMAIN_OK;
+	rc = ERR_OK;
 out:
 	arena_release(&ar);
 	return rc;
@@ -251,39 +251,39 @@ int locks_unlock_local(const char *email, const char *reason, bool *was_locked)
 {
 	*was_locked = false;
 	if (reason_ok(reason) != 0)
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);
-	int rc = DOMAIN_ERROR;
+	int rc = ERR_INTERNAL;
 	struct store_account acct;
 	int found = auth_account_lookup(email, &ar, &acct);
-	if (found != STORE_OK) {
-		rc = found == STORE_NOT_FOUND ? DOMAIN_NOT_FOUND : DOMAIN_ERROR;
+	if (found != ERR_OK) {
+		rc = found == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
 		goto out;
 	}
 	if (!acct.locked) {
-		rc = DOMAIN_OK;
+		rc = ERR_OK;
 		goto out;
 	}
 	*was_locked = true;
 	int64_t now = now_sec();
 	uint8_t mac[UNLOCK_TICKET_MAC_BYTES];
-	if (vault_unlock_ticket_make(&acct.id, now, mac) != VAULT_OK)
+	if (vault_unlock_ticket_make(&acct.id, now, mac) != ERR_OK)
 		goto out;
 	/* The operator at the command line: audited as the local operator, on the account. */
 	struct audit_event e = {.actor = NULL, .action = "account.unlock", .rtype = "Account",
 				.rid = &acct.id, .outcome = AUDIT_ALLOW, .ip = "local"};
 	if (audit_append(&e) != 0)
 		goto out;
-	if (store_unlock_ticket_set(&acct.id, now, mac, sizeof(mac)) != STORE_OK)
+	if (store_unlock_ticket_set(&acct.id, now, mac, sizeof(mac)) != ERR_OK)
 		goto out;
 	struct store_lock l;
-	bool had_lock = store_lock_latest(&acct.id, &ar, &l) == STORE_OK;
-	if (store_lock_review(&acct.id, LOCK_UNLOCKED, NULL, reason, now) != STORE_OK)
+	bool had_lock = store_lock_latest(&acct.id, &ar, &l) == ERR_OK;
+	if (store_lock_review(&acct.id, LOCK_UNLOCKED, NULL, reason, now) != ERR_OK)
 		goto out;
 	if (had_lock)
 		notify(&l, true, &ar);
-	rc = DOMAIN_OK;
+	rc = ERR_OK;
 out:
 	arena_release(&ar);
 	return rc;
@@ -293,12 +293,12 @@ void locks_present_ticket(const struct id *account)
 {
 	int64_t issued = 0;
 	uint8_t mac[UNLOCK_TICKET_MAC_BYTES];
-	if (store_unlock_ticket_get(account, &issued, mac) != STORE_OK)
+	if (store_unlock_ticket_get(account, &issued, mac) != ERR_OK)
 		return;
 	int v = vault_unlock_by_ticket(account, issued, mac);
 	char acct[ID_HEX_LEN + 1];
 	id_hex(account, acct);
-	log_info("component=locks event=ticket account=%s accepted=%s", acct, v == VAULT_OK ? "yes" : "no");
+	log_info("component=locks event=ticket account=%s accepted=%s", acct, v == ERR_OK ? "yes" : "no");
 	/* Used or refused, it is done: a refused ticket (stale, lapsed) never becomes good. */
 	store_unlock_ticket_delete(account);
 }

@@ -43,9 +43,9 @@ int careplan_patient_row(const struct grant *g, const struct id *patient, struct
 			 struct store_patient *out)
 {
 	int s = store_patient_get(g, patient, ar, out);
-	if (s == STORE_GONE)
-		return DOMAIN_GONE;
-	return s == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+	if (s == ERR_GONE)
+		return ERR_GONE;
+	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 int careplan_seal(const struct actor *a, const struct grant *g, const struct store_patient *p,
@@ -54,19 +54,19 @@ int careplan_seal(const struct actor *a, const struct grant *g, const struct sto
 {
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (s == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	size_t n = strlen(s);
 	struct buf ct;
 	buf_init(&ct, ar, RECORD_PLAINTEXT_MAX + 1024);
 	int v = n <= RECORD_PLAINTEXT_MAX ? vault_record_seal(a->token, g, p, kind, record, s, n, &ct)
-					  : VAULT_DENIED;
+					  : ERR_DENIED;
 	wipe(s, n);
 	free(s);
-	if (v != VAULT_OK)
+	if (v != ERR_OK)
 		return domain_vault_failed(a, v);
 	out->ptr = (const uint8_t *)ct.data;
 	out->len = ct.len;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int careplan_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
@@ -77,7 +77,7 @@ int careplan_open(const struct actor *a, const struct grant *g, const struct sto
 	struct buf pt;
 	buf_init(&pt, ar, RECORD_PLAINTEXT_MAX + 1);
 	int v = vault_record_open(a->token, g, p, kind, record, ct, &pt);
-	if (v != VAULT_OK)
+	if (v != ERR_OK)
 		return domain_vault_failed(a, v);
 	json_t *o = json_loadb(pt.data ? pt.data : "", pt.len, 0, NULL);
 	wipe(pt.data, pt.len);
@@ -86,10 +86,10 @@ int careplan_open(const struct actor *a, const struct grant *g, const struct sto
 	 * fields share its record id, so the name keeps one from standing in for the other. */
 	if (!json_is_object(o) || got == NULL || strcmp(got, part) != 0) {
 		json_decref(o);
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	}
 	*out = o;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 const char *careplan_str(json_t *o, const char *key, struct arena *ar)
@@ -121,7 +121,7 @@ bool careplan_text_ok(const char *s, size_t max, bool required)
 const char *careplan_staff_name(const struct id *account, struct arena *ar)
 {
 	const char *name = NULL;
-	if (store_staff_name(account, ar, &name) == STORE_OK && name)
+	if (store_staff_name(account, ar, &name) == ERR_OK && name)
 		return name;
 	return "Practice staff";
 }
@@ -142,14 +142,14 @@ static int medication_open(const struct actor *a, const struct grant *g,
 	v->prescriber_name = careplan_staff_name(&m->prescriber, ar);
 	json_t *o;
 	int rc = careplan_open(a, g, p, VREC_MEDICATION, &m->id, m->detail, "medication", ar, &o);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	v->drug = careplan_str(o, "drug", ar);
 	v->strength = careplan_str(o, "strength", ar);
 	v->form = careplan_str(o, "form", ar);
 	v->dose = careplan_str(o, "dose", ar);
 	json_decref(o);
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 static int repeat_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
@@ -168,19 +168,19 @@ static int repeat_open(const struct actor *a, const struct grant *g, const struc
 	v->decided_by_name = r->decided ? careplan_staff_name(&r->decided_by, ar) : "";
 	json_t *o;
 	int rc = careplan_open(a, g, p, VREC_REPEAT, &r->id, r->detail, "request", ar, &o);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	v->pharmacy = careplan_str(o, "pharmacy", ar);
 	v->note = careplan_str(o, "note", ar);
 	json_decref(o);
 	if (r->decision.len) {
 		rc = careplan_open(a, g, p, VREC_REPEAT, &r->id, r->decision, "decision", ar, &o);
-		if (rc != DOMAIN_OK)
+		if (rc != ERR_OK)
 			return rc;
 		v->reason = careplan_str(o, "reason", ar);
 		json_decref(o);
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int medication_list(const struct actor *a, const struct id *patient, struct arena *ar,
@@ -190,28 +190,28 @@ int medication_list(const struct actor *a, const struct id *patient, struct aren
 	*n_meds = *n_repeats = 0;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_patient p;
 	rc = careplan_patient_row(&g, patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL);
 	struct store_medication *mrows;
 	struct store_repeat *rrows;
 	size_t nm = 0, nr = 0;
-	if (rc != DOMAIN_OK || store_medication_list(&g, patient, ar, &mrows, &nm) != STORE_OK ||
-	    store_repeat_list(&g, patient, ar, &rrows, &nr) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (rc != ERR_OK || store_medication_list(&g, patient, ar, &mrows, &nm) != ERR_OK ||
+	    store_repeat_list(&g, patient, ar, &rrows, &nr) != ERR_OK)
+		return ERR_INTERNAL;
 	*meds = arena_calloc(ar, nm ? nm : 1, sizeof(**meds));
 	*repeats = arena_calloc(ar, nr ? nr : 1, sizeof(**repeats));
 	if (*meds == NULL || *repeats == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	for (size_t i = 0; i < nm; i++)
-		if ((rc = medication_open(a, &g, &p, &mrows[i], ar, &(*meds)[i])) != DOMAIN_OK)
+		if ((rc = medication_open(a, &g, &p, &mrows[i], ar, &(*meds)[i])) != ERR_OK)
 			return rc;
 	for (size_t i = 0; i < nr; i++) {
 		struct repeat_view *v = &(*repeats)[i];
-		if ((rc = repeat_open(a, &g, &p, &rrows[i], ar, v)) != DOMAIN_OK)
+		if ((rc = repeat_open(a, &g, &p, &rrows[i], ar, v)) != ERR_OK)
 			return rc;
 		for (size_t k = 0; k < nm; k++)
 			if (id_eq(&(*meds)[k].id, &v->medication)) {
@@ -224,17 +224,17 @@ int medication_list(const struct actor *a, const struct id *patient, struct aren
 	for (size_t i = 0; i < nm; i++)
 		if (domain_audit(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, &mrows[i].id,
 				 AUDIT_ALLOW, 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 	for (size_t i = 0; i < nr; i++)
 		if (domain_audit(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, &rrows[i].id,
 				 AUDIT_ALLOW, 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 	if (nm + nr == 0 &&
 	    domain_audit(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL, AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	*n_meds = nm;
 	*n_repeats = nr;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
@@ -243,23 +243,23 @@ int medication_create(const struct actor *a, const struct medication_new *m, str
 	*why = NULL;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_MEDICATION_CREATE, &m->patient, rtype_medreq, NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (!careplan_text_ok(m->drug, MEDICATION_FIELD_MAX, true) ||
 	    !careplan_text_ok(m->strength, MEDICATION_FIELD_MAX, true) ||
 	    !careplan_text_ok(m->form, MEDICATION_FIELD_MAX, true)) {
 		*why = "Give the drug, its strength and its form (up to 200 characters each).";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (!careplan_text_ok(m->dose, MEDICATION_NOTE_MAX, true)) {
 		*why = "Give the dose instructions (up to 500 characters).";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	struct store_patient p;
 	rc = careplan_patient_row(&g, &m->patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_MEDICATION_CREATE, &m->patient, rtype_medreq, NULL);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_medication row;
 	memset(&row, 0, sizeof(row));
@@ -272,14 +272,14 @@ int medication_create(const struct actor *a, const struct medication_new *m, str
 			      "strength", m->strength, "form", m->form, "dose", m->dose);
 	rc = careplan_seal(a, &g, &p, VREC_MEDICATION, &row.id, o, ar, &row.detail);
 	json_decref(o);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (domain_audit(a, ACTION_MEDICATION_CREATE, &m->patient, rtype_medreq, &row.id,
 			 AUDIT_ALLOW, 0) != 0 ||
-	    store_medication_insert(&g, &row) != STORE_OK)
-		return DOMAIN_ERROR;
+	    store_medication_insert(&g, &row) != ERR_OK)
+		return ERR_INTERNAL;
 	*out = row.id;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 /* Gate an action on the patient a medication or request belongs to; a missing row is a miss
@@ -287,9 +287,9 @@ int medication_create(const struct actor *a, const struct medication_new *m, str
 static int gate_row(const struct actor *a, enum action action, int found, struct target *t,
 		    const struct id *rid, struct grant *g)
 {
-	if (found == STORE_ERROR)
-		return DOMAIN_ERROR;
-	if (found == STORE_NOT_FOUND)
+	if (found == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	if (found == ERR_NOT_FOUND)
 		return domain_miss(a, action, NULL, rtype_medreq, rid, AUDIT_NOT_FOUND);
 	return domain_gate_target(a, action, t, rtype_medreq, rid, g);
 }
@@ -302,7 +302,7 @@ int medication_stop(const struct actor *a, const struct id *medication, struct i
 	struct grant g;
 	int rc = gate_row(a, ACTION_MEDICATION_CREATE, store_medication_target(medication, &t), &t,
 			  medication, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	*patient = t.patient;
 	struct arena ar;
@@ -310,20 +310,20 @@ int medication_stop(const struct actor *a, const struct id *medication, struct i
 	struct store_medication m;
 	int s = store_medication_get(&g, medication, &ar, &m);
 	arena_release(&ar);
-	if (s != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
 	if (!m.stopped) {
 		if (domain_audit(a, ACTION_MEDICATION_CREATE, &t.patient, rtype_medreq, medication,
 				 AUDIT_ALLOW, 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 		s = store_medication_stop(&g, medication, &a->account, (int64_t)time(NULL));
 	}
-	if (m.stopped || s == STORE_CONFLICT) {
+	if (m.stopped || s == ERR_CONFLICT) {
 		*why = "This medication was stopped already.";
 		return domain_audit(a, ACTION_MEDICATION_CREATE, &t.patient, rtype_medreq, medication,
-				    AUDIT_FAIL, 0) == 0 ? DOMAIN_INVALID : DOMAIN_ERROR;
+				    AUDIT_FAIL, 0) == 0 ? ERR_INVALID : ERR_INTERNAL;
 	}
-	return s == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 int repeat_request(const struct actor *a, const struct id *medication, size_t pharmacy,
@@ -334,25 +334,25 @@ int repeat_request(const struct actor *a, const struct id *medication, size_t ph
 	struct grant g;
 	int rc = gate_row(a, ACTION_REPEAT_REQUEST, store_medication_target(medication, &t), &t,
 			  medication, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (pharmacy_name(pharmacy) == NULL) {
 		*why = "Choose the pharmacy where you will collect it.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (!careplan_text_ok(note, MEDICATION_NOTE_MAX, false)) {
 		*why = "The note can be up to 500 characters.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (t.n_practices == 0) {
 		*why = "You are not enrolled at a practice that could approve it.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	struct store_patient p;
 	rc = careplan_patient_row(&g, &t.patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_REPEAT_REQUEST, &t.patient, rtype_medreq, medication);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_repeat row;
 	memset(&row, 0, sizeof(row));
@@ -366,28 +366,28 @@ int repeat_request(const struct actor *a, const struct id *medication, size_t ph
 			      pharmacy_name(pharmacy), "note", note ? note : "");
 	rc = careplan_seal(a, &g, &p, VREC_REPEAT, &row.id, o, ar, &row.detail);
 	json_decref(o);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (domain_audit(a, ACTION_REPEAT_REQUEST, &t.patient, rtype_medreq, &row.id, AUDIT_ALLOW,
 			 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	int s = store_repeat_insert(&g, &row);
-	if ((s == STORE_CONFLICT || s == STORE_NOT_FOUND) &&
+	if ((s == ERR_CONFLICT || s == ERR_NOT_FOUND) &&
 	    domain_audit(a, ACTION_REPEAT_REQUEST, &t.patient, rtype_medreq, &row.id, AUDIT_FAIL, 0) != 0)
-		return DOMAIN_ERROR;
-	if (s == STORE_CONFLICT) {
+		return ERR_INTERNAL;
+	if (s == ERR_CONFLICT) {
 		*why = "You have already asked for a repeat of this medication. Your practice will "
 		       "answer that request first.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
-	if (s == STORE_NOT_FOUND) {
+	if (s == ERR_NOT_FOUND) {
 		*why = "This medication has been stopped, so it cannot be repeated.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
-	if (s != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
 	*out = row.id;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int repeat_decide(const struct actor *a, const struct id *request, bool approve, const char *reason,
@@ -397,44 +397,44 @@ int repeat_decide(const struct actor *a, const struct id *request, bool approve,
 	struct target t;
 	struct grant g;
 	int rc = gate_row(a, ACTION_REPEAT_DECIDE, store_repeat_target(request, &t), &t, request, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (!careplan_text_ok(reason, MEDICATION_NOTE_MAX, !approve)) {
 		*why = approve ? "The comment can be up to 500 characters."
 			       : "Give the patient a reason for declining (up to 500 characters).";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	struct store_patient p;
 	rc = careplan_patient_row(&g, &t.patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_REPEAT_DECIDE, &t.patient, rtype_medreq, request);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct bytes decision = {0};
 	if (reason && reason[0]) {
 		json_t *o = json_pack("{s:s, s:s}", "part", "decision", "reason", reason);
 		rc = careplan_seal(a, &g, &p, VREC_REPEAT, request, o, ar, &decision);
 		json_decref(o);
-		if (rc != DOMAIN_OK)
+		if (rc != ERR_OK)
 			return rc;
 	}
 	struct store_repeat current;
 	int s = store_repeat_get(&g, request, ar, &current);
-	if (s != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
 	if (current.state == REPEAT_REQUESTED) {
 		if (domain_audit(a, ACTION_REPEAT_DECIDE, &t.patient, rtype_medreq, request,
 				 AUDIT_ALLOW, 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 		s = store_repeat_decide(&g, request, approve ? REPEAT_APPROVED : REPEAT_DECLINED,
 					&a->account, (int64_t)time(NULL), decision);
 	}
-	if (current.state != REPEAT_REQUESTED || s == STORE_CONFLICT) {
+	if (current.state != REPEAT_REQUESTED || s == ERR_CONFLICT) {
 		*why = "This request has been answered already.";
 		return domain_audit(a, ACTION_REPEAT_DECIDE, &t.patient, rtype_medreq, request,
-				    AUDIT_FAIL, 0) == 0 ? DOMAIN_INVALID : DOMAIN_ERROR;
+				    AUDIT_FAIL, 0) == 0 ? ERR_INVALID : ERR_INTERNAL;
 	}
-	return s == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 int medication_request_read(const struct actor *a, const struct id *id, struct arena *ar,
@@ -443,39 +443,39 @@ int medication_request_read(const struct actor *a, const struct id *id, struct a
 	struct target t;
 	int found = store_medication_target(id, &t);
 	*is_repeat = false;
-	if (found == STORE_NOT_FOUND) {
+	if (found == ERR_NOT_FOUND) {
 		found = store_repeat_target(id, &t);
-		*is_repeat = found == STORE_OK;
+		*is_repeat = found == ERR_OK;
 	}
 	struct grant g;
 	int rc = gate_row(a, ACTION_MEDICATION_LIST, found, &t, id, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_patient p;
 	rc = careplan_patient_row(&g, &t.patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_MEDICATION_LIST, &t.patient, rtype_medreq, id);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_medication m;
 	if (*is_repeat) {
 		struct store_repeat r;
-		if (store_repeat_get(&g, id, ar, &r) != STORE_OK)
-			return DOMAIN_ERROR;
-		if ((rc = repeat_open(a, &g, &p, &r, ar, rep)) != DOMAIN_OK)
+		if (store_repeat_get(&g, id, ar, &r) != ERR_OK)
+			return ERR_INTERNAL;
+		if ((rc = repeat_open(a, &g, &p, &r, ar, rep)) != ERR_OK)
 			return rc;
-		if (store_medication_get(&g, &r.medication, ar, &m) != STORE_OK)
-			return DOMAIN_ERROR;
-	} else if (store_medication_get(&g, id, ar, &m) != STORE_OK) {
-		return DOMAIN_ERROR;
+		if (store_medication_get(&g, &r.medication, ar, &m) != ERR_OK)
+			return ERR_INTERNAL;
+	} else if (store_medication_get(&g, id, ar, &m) != ERR_OK) {
+		return ERR_INTERNAL;
 	}
-	if ((rc = medication_open(a, &g, &p, &m, ar, med)) != DOMAIN_OK)
+	if ((rc = medication_open(a, &g, &p, &m, ar, med)) != ERR_OK)
 		return rc;
 	if (*is_repeat)
 		rep->medication_view = med;
 	if (domain_audit(a, ACTION_MEDICATION_LIST, &t.patient, rtype_medreq, id, AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
-	return DOMAIN_OK;
+		return ERR_INTERNAL;
+	return ERR_OK;
 }
 
 int repeat_queue(const struct actor *a, struct arena *ar, struct repeat_queue_item **out, size_t *n)
@@ -485,33 +485,33 @@ int repeat_queue(const struct actor *a, struct arena *ar, struct repeat_queue_it
 	struct audit_event e = {.actor = a, .action = "repeat.queue", .outcome = ok ? AUDIT_ALLOW : AUDIT_DENY,
 				.deferrable = true};
 	if (audit_append(&e) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	if (!ok)
-		return DOMAIN_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	struct id *reqs, *patients;
 	size_t count = 0;
-	if (store_repeat_queue(&a->practice, REPEAT_QUEUE_PAGE, ar, &reqs, &patients, &count) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (store_repeat_queue(&a->practice, REPEAT_QUEUE_PAGE, ar, &reqs, &patients, &count) != ERR_OK)
+		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	/* Each request passes the gate on its own: the queue is a list of ids, not a grant. */
 	for (size_t i = 0; i < count; i++) {
 		struct repeat_queue_item *it = &(*out)[*n];
 		bool is_repeat = false;
 		int rc = domain_row_in_reach(a, ACTION_MEDICATION_LIST, &patients[i], rtype_medreq,
 					     &reqs[i]);
-		if (rc == DOMAIN_OK)
+		if (rc == ERR_OK)
 			rc = medication_request_read(a, &reqs[i], ar, &is_repeat, &it->medication,
 						     &it->request);
-		if (rc == DOMAIN_OK && is_repeat)
+		if (rc == ERR_OK && is_repeat)
 			rc = patient_read(a, &patients[i], ar, &it->patient);
-		if (rc == DOMAIN_OK && is_repeat) {
+		if (rc == ERR_OK && is_repeat) {
 			it->request.medication_view = &it->medication;
 			(*n)++;
-		} else if (rc == DOMAIN_ERROR || rc == DOMAIN_TRIPPED) {
+		} else if (rc == ERR_INTERNAL || rc == ERR_TRIPPED) {
 			return rc;
 		}
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }

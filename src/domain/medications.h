@@ -2,7 +2,7 @@
  * Medications and repeat prescriptions: a patient's current medications (added and stopped by
  * clinicians), repeat requests from the patient or a proxy with the medications scope, and the
  * practice's queue where clinicians approve or decline them with a reason. Every function asks
- * the gate and audits; outside scope answers DOMAIN_NOT_FOUND exactly like a missing id.
+ * the gate and audits; outside scope answers ERR_NOT_FOUND exactly like a missing id.
  */
 #ifndef MEDKEEP_MEDICATIONS_H
 #define MEDKEEP_MEDICATIONS_H
@@ -58,16 +58,16 @@ struct medication_new {
 	const char *drug, *strength, *form, *dose;
 	int64_t started; /* 0: today */
 };
-/* Prescribe (ACTION_MEDICATION_CREATE). DOMAIN_INVALID with *why for bad input. */
+/* Prescribe (ACTION_MEDICATION_CREATE). ERR_INVALID with *why for bad input. */
 int medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
 		      struct id *out, const char **why);
-/* Stop a current medication (ACTION_MEDICATION_CREATE); *patient: whose it is. DOMAIN_INVALID
+/* Stop a current medication (ACTION_MEDICATION_CREATE); *patient: whose it is. ERR_INVALID
  * when stopped already. */
 int medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
 		    const char **why);
 
 /* Ask for a repeat (ACTION_REPEAT_REQUEST) of a current medication, to be collected at the
- * pharmacy with this index. DOMAIN_INVALID with *why when a request is open already. */
+ * pharmacy with this index. ERR_INVALID with *why when a request is open already. */
 int repeat_request(const struct actor *a, const struct id *medication, size_t pharmacy,
 		   const char *note, struct arena *ar, struct id *out, const char **why);
 /* Approve or decline an open request (ACTION_REPEAT_DECIDE); a decline needs a reason. */

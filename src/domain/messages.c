@@ -23,32 +23,32 @@ static const char rtype_thread[] = "MessageThread";
 static const char rtype_message[] = "Communication";
 
 /* Gate an access to one thread: missing, outside the gate and outside the actor's reach all
- * come back DOMAIN_NOT_FOUND (audited, counted as misses). */
+ * come back ERR_NOT_FOUND (audited, counted as misses). */
 static int thread_gate(const struct actor *a, enum action action, const struct id *thread,
 		       const char *rtype, const struct id *rid, struct target *t, struct id *practice,
 		       struct grant *g)
 {
 	int s = store_thread_target(thread, t, practice);
-	if (s == STORE_ERROR)
-		return DOMAIN_ERROR;
-	if (s == STORE_NOT_FOUND)
+	if (s == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	if (s == ERR_NOT_FOUND)
 		return domain_miss(a, action, NULL, rtype, rid, AUDIT_NOT_FOUND);
 	int rc = domain_gate_target(a, action, t, rtype, rid, g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (!policy_thread_in_reach(a, g, practice))
 		return domain_miss(a, action, &t->patient, rtype, rid, AUDIT_DENY);
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
-/* The patient's key row for a grant; DOMAIN_GONE when shredded. */
+/* The patient's key row for a grant; ERR_GONE when shredded. */
 static int patient_row(const struct grant *g, const struct id *patient, struct arena *ar,
 		       struct store_patient *p)
 {
 	int s = store_patient_get(g, patient, ar, p);
-	if (s == STORE_GONE)
-		return DOMAIN_GONE;
-	return s == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+	if (s == ERR_GONE)
+		return ERR_GONE;
+	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 /* Open one sealed record as a NUL-terminated string in the arena. */
@@ -58,10 +58,10 @@ static int open_text(const struct actor *a, const struct grant *g, const struct 
 	struct buf pt;
 	buf_init(&pt, ar, RECORD_PLAINTEXT_MAX + 1);
 	int v = vault_record_open(a->token, g, p, VREC_MESSAGE, record, ct, &pt);
-	if (v != VAULT_OK)
+	if (v != ERR_OK)
 		return domain_vault_failed(a, v);
 	*out = buf_cstr(&pt);
-	return *out ? DOMAIN_OK : DOMAIN_ERROR;
+	return *out ? ERR_OK : ERR_INTERNAL;
 }
 
 /* Open a sealed thread subject ({"subject": "..."}). */
@@ -70,13 +70,13 @@ static int open_subject(const struct actor *a, const struct grant *g, const stru
 {
 	const char *json = NULL;
 	int rc = open_text(a, g, p, thread, ct, ar, &json);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	json_t *o = json_loads(json, 0, NULL);
 	const char *v = json_string_value(json_object_get(o, "subject"));
 	*out = v ? arena_strdup(ar, v) : NULL;
 	json_decref(o);
-	return *out ? DOMAIN_OK : DOMAIN_ERROR;
+	return *out ? ERR_OK : ERR_INTERNAL;
 }
 
 static enum message_author_kind author_kind(const struct store_message *m)
@@ -84,7 +84,7 @@ static enum message_author_kind author_kind(const struct store_message *m)
 	if (m->from_practice)
 		return AUTHOR_PRACTICE;
 	struct store_actor_facts f;
-	if (store_actor_facts(&m->author, &m->patient, &f) == STORE_OK && f.has_patient &&
+	if (store_actor_facts(&m->author, &m->patient, &f) == ERR_OK && f.has_patient &&
 	    id_eq(&f.patient, &m->patient))
 		return AUTHOR_PATIENT;
 	return AUTHOR_PROXY;
@@ -107,10 +107,10 @@ static int message_open(const struct actor *a, const struct grant *g, const stru
 	v->attachment = m->attachment;
 	const char *json = NULL;
 	int rc = open_text(a, g, p, &m->id, m->body, ar, &json);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	json_t *o = json_loads(json, 0, NULL);
-	rc = DOMAIN_ERROR;
+	rc = ERR_INTERNAL;
 	const char *text = json_string_value(json_object_get(o, "text"));
 	if (text != NULL) {
 		v->text = arena_strdup(ar, text);
@@ -119,7 +119,7 @@ static int message_open(const struct actor *a, const struct grant *g, const stru
 		v->attachment_name = file ? arena_strdup(ar, file) : NULL;
 		v->attachment_type = type ? arena_strdup(ar, type) : NULL;
 		v->attachment_size = (int64_t)json_integer_value(json_object_get(o, "size"));
-		rc = v->text ? DOMAIN_OK : DOMAIN_ERROR;
+		rc = v->text ? ERR_OK : ERR_INTERNAL;
 	}
 	json_decref(o);
 	return rc;
@@ -147,36 +147,36 @@ int message_threads(const struct actor *a, const struct id *patient, struct aren
 	*n = 0;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_MESSAGE_LIST, patient, rtype_thread, NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_patient p;
 	struct store_thread *rows;
 	size_t count;
 	rc = patient_row(&g, patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_MESSAGE_LIST, patient, rtype_thread, NULL);
-	if (rc != DOMAIN_OK || store_threads_by_patient(&g, patient, ar, &rows, &count) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (rc != ERR_OK || store_threads_by_patient(&g, patient, ar, &rows, &count) != ERR_OK)
+		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	size_t k = 0;
 	for (size_t i = 0; i < count; i++) {
 		if (!policy_thread_in_reach(a, &g, &rows[i].practice))
 			continue;
 		rc = thread_open(a, &g, &p, &rows[i], ar, &(*out)[k]);
-		if (rc != DOMAIN_OK)
+		if (rc != ERR_OK)
 			return rc;
 		k++;
 	}
 	for (size_t i = 0; i < k; i++)
 		if (domain_audit(a, ACTION_MESSAGE_LIST, patient, rtype_thread, &(*out)[i].id,
 				 AUDIT_ALLOW, 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 	if (k == 0 && domain_audit(a, ACTION_MESSAGE_LIST, patient, rtype_thread, NULL, AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	*n = k;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int message_thread_read(const struct actor *a, const struct id *thread, struct arena *ar,
@@ -186,42 +186,42 @@ int message_thread_read(const struct actor *a, const struct id *thread, struct a
 	struct id practice;
 	struct grant g;
 	int rc = thread_gate(a, ACTION_MESSAGE_READ, thread, rtype_thread, thread, &t, &practice, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_patient p;
 	struct store_thread row;
 	struct store_message *msgs;
 	size_t count;
 	rc = patient_row(&g, &t.patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_MESSAGE_READ, &t.patient, rtype_thread, thread);
-	if (rc != DOMAIN_OK || store_thread_get(&g, thread, ar, &row) != STORE_OK ||
-	    store_thread_messages(&g, thread, ar, &msgs, &count) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (rc != ERR_OK || store_thread_get(&g, thread, ar, &row) != ERR_OK ||
+	    store_thread_messages(&g, thread, ar, &msgs, &count) != ERR_OK)
+		return ERR_INTERNAL;
 	rc = thread_open(a, &g, &p, &row, ar, out);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	out->messages = arena_calloc(ar, count ? count : 1, sizeof(*out->messages));
 	if (out->messages == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	for (size_t i = 0; i < count; i++) {
 		rc = message_open(a, &g, &p, &msgs[i], ar, &out->messages[i]);
-		if (rc != DOMAIN_OK)
+		if (rc != ERR_OK)
 			return rc;
 	}
 	out->n = count;
 	/* No audit, no access: the thread and each message served are on record. */
 	if (domain_audit(a, ACTION_MESSAGE_READ, &t.patient, rtype_thread, thread, AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	for (size_t i = 0; i < count; i++)
 		if (domain_audit(a, ACTION_MESSAGE_READ, &t.patient, rtype_message, &msgs[i].id,
 				 AUDIT_ALLOW, 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 	/* An app reading for the patient has not shown them the messages: they stay unread. */
 	if (out->unread > 0 && g.via != VIA_APP &&
-	    store_thread_mark_read(&g, thread, g.via == VIA_STAFF) != STORE_OK)
+	    store_thread_mark_read(&g, thread, g.via == VIA_STAFF) != ERR_OK)
 		log_warn("component=messages event=mark-read-failed");
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int message_list(const struct actor *a, const struct id *patient, struct arena *ar,
@@ -230,21 +230,21 @@ int message_list(const struct actor *a, const struct id *patient, struct arena *
 	*n = 0;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_MESSAGE_LIST, patient, rtype_message, NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_patient p;
 	struct store_thread *threads;
 	struct store_message *msgs;
 	size_t nt, count;
 	rc = patient_row(&g, patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_MESSAGE_LIST, patient, rtype_message, NULL);
-	if (rc != DOMAIN_OK || store_threads_by_patient(&g, patient, ar, &threads, &nt) != STORE_OK ||
-	    store_messages_by_patient(&g, patient, ar, &msgs, &count) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (rc != ERR_OK || store_threads_by_patient(&g, patient, ar, &threads, &nt) != ERR_OK ||
+	    store_messages_by_patient(&g, patient, ar, &msgs, &count) != ERR_OK)
+		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	size_t k = 0;
 	for (size_t i = 0; i < count; i++) {
 		bool reach = false;
@@ -254,7 +254,7 @@ int message_list(const struct actor *a, const struct id *patient, struct arena *
 		if (!reach)
 			continue;
 		rc = message_open(a, &g, &p, &msgs[i], ar, &(*out)[k]);
-		if (rc != DOMAIN_OK)
+		if (rc != ERR_OK)
 			return rc;
 		/* the subject and practice of its thread: opened once per thread */
 		struct message_view *v = &(*out)[k];
@@ -268,7 +268,7 @@ int message_list(const struct actor *a, const struct id *patient, struct arena *
 				continue;
 			store_practice_name(&threads[j].practice, ar, &v->practice_name);
 			rc = open_subject(a, &g, &p, &threads[j].id, threads[j].subject, ar, &v->subject);
-			if (rc != DOMAIN_OK)
+			if (rc != ERR_OK)
 				return rc;
 		}
 		k++;
@@ -276,11 +276,11 @@ int message_list(const struct actor *a, const struct id *patient, struct arena *
 	for (size_t i = 0; i < k; i++)
 		if (domain_audit(a, ACTION_MESSAGE_LIST, patient, rtype_message, &(*out)[i].id,
 				 AUDIT_ALLOW, 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 	if (k == 0 && domain_audit(a, ACTION_MESSAGE_LIST, patient, rtype_message, NULL, AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	*n = k;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int message_read(const struct actor *a, const struct id *message, struct arena *ar,
@@ -290,33 +290,33 @@ int message_read(const struct actor *a, const struct id *message, struct arena *
 	struct id thread, practice;
 	struct grant g;
 	int s = store_message_target(message, &t, &thread, &practice);
-	if (s == STORE_ERROR)
-		return DOMAIN_ERROR;
-	if (s == STORE_NOT_FOUND)
+	if (s == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	if (s == ERR_NOT_FOUND)
 		return domain_miss(a, ACTION_MESSAGE_READ, NULL, rtype_message, message, AUDIT_NOT_FOUND);
 	int rc = domain_gate_target(a, ACTION_MESSAGE_READ, &t, rtype_message, message, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (!policy_thread_in_reach(a, &g, &practice))
 		return domain_miss(a, ACTION_MESSAGE_READ, &t.patient, rtype_message, message, AUDIT_DENY);
 	struct store_patient p;
 	struct store_message row;
 	rc = patient_row(&g, &t.patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_MESSAGE_READ, &t.patient, rtype_message, message);
 	struct store_thread th;
-	if (rc != DOMAIN_OK || store_message_get(&g, message, ar, &row) != STORE_OK ||
-	    store_thread_get(&g, &thread, ar, &th) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (rc != ERR_OK || store_message_get(&g, message, ar, &row) != ERR_OK ||
+	    store_thread_get(&g, &thread, ar, &th) != ERR_OK)
+		return ERR_INTERNAL;
 	rc = message_open(a, &g, &p, &row, ar, out);
-	if (rc == DOMAIN_OK)
+	if (rc == ERR_OK)
 		rc = open_subject(a, &g, &p, &thread, th.subject, ar, &out->subject);
 	store_practice_name(&th.practice, ar, &out->practice_name);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (domain_audit(a, ACTION_MESSAGE_READ, &t.patient, rtype_message, message, AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
-	return DOMAIN_OK;
+		return ERR_INTERNAL;
+	return ERR_OK;
 }
 
 /* Text a person typed: not empty, within max bytes, valid UTF-8 (checked by jansson when it is
@@ -346,18 +346,18 @@ static int seal_json(const struct actor *a, const struct grant *g, const struct 
 {
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (s == NULL)
-		return DOMAIN_INVALID; /* jansson refuses text that is not UTF-8 */
+		return ERR_INVALID; /* jansson refuses text that is not UTF-8 */
 	size_t len = strlen(s);
 	struct buf ct;
 	buf_init(&ct, ar, RECORD_PLAINTEXT_MAX + 1024);
 	int v = len <= RECORD_PLAINTEXT_MAX ? vault_record_seal(a->token, g, p, VREC_MESSAGE, record, s, len, &ct)
-					     : VAULT_DENIED;
+					     : ERR_DENIED;
 	wipe(s, len);
 	free(s);
-	if (v != VAULT_OK)
+	if (v != ERR_OK)
 		return domain_vault_failed(a, v);
 	*out = (struct bytes){(const uint8_t *)ct.data, ct.len};
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 /* Tell the patient (their own logins) that the practice answered: ids only, no content. */
@@ -371,12 +371,12 @@ static void notify_patient(const struct id *patient, const struct id *thread, st
 					"You have a new message from your practice. Sign in to medkeep "
 					"to read it.\n\nThread reference: %s\n",
 					hex);
-	if (body == NULL || store_patient_accounts(patient, ar, &accts, &n) != STORE_OK)
+	if (body == NULL || store_patient_accounts(patient, ar, &accts, &n) != ERR_OK)
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (accts[i].email_ct.len &&
 		    outbox_queue(&accts[i].id, accts[i].email_ct, "You have a new message",
-					body) != STORE_OK)
+					body) != ERR_OK)
 			log_warn("component=messages event=outbox-failed");
 }
 
@@ -420,13 +420,13 @@ static int attach(const struct actor *a, const struct id *patient, const struct 
 				 .data_len = m->file_len};
 	struct document_view v;
 	int rc = document_create(a, &d, ar, &v, why);
-	if (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_OUT_OF_SCOPE) {
+	if (rc == ERR_NOT_FOUND || rc == ERR_OUT_OF_SCOPE) {
 		/* allowed to message, but not to add documents (a proxy without that scope) */
 		*why = "Your access to this record does not include documents, so you cannot attach "
 		       "files. Send the message without one.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
-	if (rc == DOMAIN_OK)
+	if (rc == ERR_OK)
 		*doc = v.id;
 	return rc;
 }
@@ -436,7 +436,7 @@ int message_send(const struct actor *a, const struct message_new *m, struct aren
 {
 	*why = check_new(m);
 	if (*why != NULL)
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	struct target t;
 	struct id practice;
 	struct grant g;
@@ -445,37 +445,37 @@ int message_send(const struct actor *a, const struct message_new *m, struct aren
 	if (m->reply && m->by_message) {
 		/* a reply to one message goes into its thread */
 		int s = store_message_target(&m->message, &t, &thread, &practice);
-		if (s == STORE_ERROR)
-			return DOMAIN_ERROR;
-		if (s == STORE_NOT_FOUND)
+		if (s == ERR_INTERNAL)
+			return ERR_INTERNAL;
+		if (s == ERR_NOT_FOUND)
 			return domain_miss(a, ACTION_MESSAGE_SEND, NULL, rtype_message, &m->message,
 					   AUDIT_NOT_FOUND);
 	}
 	if (m->reply) {
 		rc = thread_gate(a, ACTION_MESSAGE_SEND, &thread, rtype_message, NULL, &t, &practice, &g);
 	} else {
-		if (store_patient_target(&m->patient, &t) == STORE_ERROR)
-			return DOMAIN_ERROR;
+		if (store_patient_target(&m->patient, &t) == ERR_INTERNAL)
+			return ERR_INTERNAL;
 		rc = domain_gate_target(a, ACTION_MESSAGE_SEND, &t, rtype_thread, NULL, &g);
 		/* Staff write for their own practice; a patient to the practice they are enrolled
 		 * with (the first, when several). */
-		if (rc == DOMAIN_OK && g.via == VIA_STAFF)
+		if (rc == ERR_OK && g.via == VIA_STAFF)
 			practice = a->practice;
-		else if (rc == DOMAIN_OK && t.n_practices > 0)
+		else if (rc == ERR_OK && t.n_practices > 0)
 			practice = t.practices[0];
-		else if (rc == DOMAIN_OK) {
+		else if (rc == ERR_OK) {
 			*why = "This record is not enrolled with a practice, so there is no one to message.";
-			return DOMAIN_INVALID;
+			return ERR_INVALID;
 		}
 	}
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	const struct id *patient = &t.patient;
 	struct store_patient p;
 	rc = patient_row(&g, patient, ar, &p);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_MESSAGE_SEND, patient, rtype_message, NULL);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 
 	struct store_message msg;
@@ -493,7 +493,7 @@ int message_send(const struct actor *a, const struct message_new *m, struct aren
 		random_id(&msg.thread);
 	if (m->file_len > 0) {
 		rc = attach(a, patient, m, ar, &msg.attachment, why);
-		if (rc != DOMAIN_OK)
+		if (rc != ERR_OK)
 			return rc;
 		msg.has_attachment = true;
 	}
@@ -505,7 +505,7 @@ int message_send(const struct actor *a, const struct message_new *m, struct aren
 	}
 	rc = seal_json(a, &g, &p, &msg.id, o, ar, &msg.body);
 	json_decref(o);
-	if (rc == DOMAIN_OK && !m->reply) {
+	if (rc == ERR_OK && !m->reply) {
 		th.id = msg.thread;
 		th.patient = *patient;
 		th.practice = practice;
@@ -514,22 +514,22 @@ int message_send(const struct actor *a, const struct message_new *m, struct aren
 		rc = seal_json(a, &g, &p, &th.id, subject, ar, &th.subject);
 		json_decref(subject);
 	}
-	if (rc == DOMAIN_INVALID)
+	if (rc == ERR_INVALID)
 		*why = "Your message contains characters that cannot be sent.";
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	/* A write's record is durable before the write. */
 	if (domain_audit(a, ACTION_MESSAGE_SEND, patient, rtype_message, &msg.id, AUDIT_ALLOW,
 			 (int64_t)msg.body.len) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	int s = m->reply ? store_message_insert(&g, &msg) : store_thread_insert(&g, &th, &msg);
-	if (s != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
 	if (msg.from_practice && !m->no_email)
 		notify_patient(patient, &msg.thread, ar);
 	*thread_out = msg.thread;
 	*message_out = msg.id;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int message_inbox(const struct actor *a, struct arena *ar, struct thread_view **out, size_t *n,
@@ -541,66 +541,66 @@ int message_inbox(const struct actor *a, struct arena *ar, struct thread_view **
 	if (!ok) {
 		struct audit_event e = {.actor = a, .action = "message.inbox", .rtype = rtype_thread,
 					.outcome = AUDIT_DENY, .deferrable = true};
-		return audit_append(&e) == 0 ? DOMAIN_NOT_FOUND : DOMAIN_ERROR;
+		return audit_append(&e) == 0 ? ERR_NOT_FOUND : ERR_INTERNAL;
 	}
 	struct store_thread *rows;
 	size_t count;
-	if (store_practice_threads(&a->practice, LIMIT_INBOX_THREADS, ar, &rows, &count) != STORE_OK ||
-	    store_practice_unread(&a->practice, unread_threads) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (store_practice_threads(&a->practice, LIMIT_INBOX_THREADS, ar, &rows, &count) != ERR_OK ||
+	    store_practice_unread(&a->practice, unread_threads) != ERR_OK)
+		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	for (size_t i = 0; i < count; i++) {
 		/* Each thread's patient goes through the gate: one who left the practice drops out
 		 * of the inbox (audited, not counted as a miss: nobody asked for them). */
 		struct target t;
 		struct grant g;
-		if (store_patient_target(&rows[i].patient, &t) != STORE_OK)
-			return DOMAIN_ERROR;
+		if (store_patient_target(&rows[i].patient, &t) != ERR_OK)
+			return ERR_INTERNAL;
 		t.proxy_scopes = 0;
 		if (policy_decide(a, ACTION_MESSAGE_LIST, &t, &g) != 0 ||
 		    !policy_thread_in_reach(a, &g, &rows[i].practice)) {
 			if (domain_audit(a, ACTION_MESSAGE_LIST, &rows[i].patient, rtype_thread,
 					 &rows[i].id, AUDIT_DENY, 0) != 0)
-				return DOMAIN_ERROR;
+				return ERR_INTERNAL;
 			continue;
 		}
 		struct store_patient p;
 		struct store_thread full;
 		int rc = patient_row(&g, &rows[i].patient, ar, &p);
-		if (rc == DOMAIN_GONE)
+		if (rc == ERR_GONE)
 			continue;
-		if (rc != DOMAIN_OK || store_thread_get(&g, &rows[i].id, ar, &full) != STORE_OK)
-			return DOMAIN_ERROR;
+		if (rc != ERR_OK || store_thread_get(&g, &rows[i].id, ar, &full) != ERR_OK)
+			return ERR_INTERNAL;
 		struct thread_view *v = &(*out)[*n];
 		rc = thread_open(a, &g, &p, &full, ar, v);
-		if (rc != DOMAIN_OK)
+		if (rc != ERR_OK)
 			return rc;
 		struct patient_view pv;
 		rc = patient_read(a, &rows[i].patient, ar, &pv);
-		if (rc == DOMAIN_OK)
+		if (rc == ERR_OK)
 			v->patient_name = arena_printf(ar, "%s, %s", pv.family, pv.given);
-		else if (rc != DOMAIN_GONE)
+		else if (rc != ERR_GONE)
 			return rc;
 		if (domain_audit(a, ACTION_MESSAGE_LIST, &rows[i].patient, rtype_thread, &rows[i].id,
 				 AUDIT_ALLOW, 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 		(*n)++;
 	}
 	if (count == 0) {
 		struct audit_event e = {.actor = a, .action = "message.inbox", .rtype = rtype_thread,
 					.outcome = AUDIT_ALLOW, .deferrable = true};
 		if (audit_append(&e) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int64_t message_inbox_unread(const struct actor *a)
 {
 	int64_t n = 0;
-	if (!policy_may_view_inbox(a) || store_practice_unread(&a->practice, &n) != STORE_OK)
+	if (!policy_may_view_inbox(a) || store_practice_unread(&a->practice, &n) != ERR_OK)
 		return 0;
 	return n;
 }

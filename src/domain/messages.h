@@ -5,7 +5,7 @@
  * Each side (the patient with their proxies, the practice) has its own unread count.
  *
  * Every function asks the gate for the thread's patient and audits what it served, one
- * record per thread or message; a thread outside the actor's reach answers DOMAIN_NOT_FOUND
+ * record per thread or message; a thread outside the actor's reach answers ERR_NOT_FOUND
  * exactly like one that does not exist.
  */
 #ifndef MEDKEEP_MESSAGES_H
@@ -84,7 +84,7 @@ int message_list(const struct actor *a, const struct id *patient, struct arena *
 int message_read(const struct actor *a, const struct id *message, struct arena *ar,
 		 struct message_view *out);
 /* Start a thread or reply in one (message.send). On success *thread and *message name what
- * was written. DOMAIN_INVALID with *why for the user. A reply from the practice queues an
+ * was written. ERR_INVALID with *why for the user. A reply from the practice queues an
  * email to the patient that carries no content. */
 int message_send(const struct actor *a, const struct message_new *m, struct arena *ar,
 		 struct id *thread, struct id *message, const char **why);

@@ -29,12 +29,12 @@ int notice_create_local(const struct id *patient, const char *body,
 {
 	struct target t;
 	struct grant g;
-	if (store_patient_target(patient, &t) != STORE_OK ||
+	if (store_patient_target(patient, &t) != ERR_OK ||
 	    policy_decide_local(ACTION_PATIENT_READ, &t, &g) != 0)
-		return DOMAIN_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	struct arena ar;
 	arena_init(&ar, 1u << 20);
-	int rc = DOMAIN_ERROR;
+	int rc = ERR_INTERNAL;
 	struct store_patient p;
 	struct store_notice n;
 	memset(&n, 0, sizeof(n));
@@ -44,11 +44,11 @@ int notice_create_local(const struct id *patient, const char *body,
 	n.created = (int64_t)time(NULL);
 	struct buf ct;
 	buf_init(&ct, &ar, 512 * 1024);
-	if (store_patient_get(&g, patient, &ar, &p) == STORE_OK &&
-	    vault_notice_seal(&g, &p, &n.id, body, strlen(body), &ct) == VAULT_OK) {
+	if (store_patient_get(&g, patient, &ar, &p) == ERR_OK &&
+	    vault_notice_seal(&g, &p, &n.id, body, strlen(body), &ct) == ERR_OK) {
 		n.body = (struct bytes){(const uint8_t *)ct.data, ct.len};
-		if (store_notice_insert(&g, patient, &n) == STORE_OK)
-			rc = DOMAIN_OK;
+		if (store_notice_insert(&g, patient, &n) == ERR_OK)
+			rc = ERR_OK;
 	}
 	arena_release(&ar);
 	return rc;
@@ -66,32 +66,32 @@ int notice_list(const struct actor *a, const struct id *patient, struct arena *a
 	*n = 0;
 	struct target t;
 	struct grant g;
-	if (store_patient_target(patient, &t) == STORE_ERROR)
-		return DOMAIN_ERROR;
+	if (store_patient_target(patient, &t) == ERR_INTERNAL)
+		return ERR_INTERNAL;
 	if (policy_decide(a, ACTION_PATIENT_READ, &t, &g) != 0) {
 		struct audit_event e = {.actor = a, .action = "notice.list", .patient = t.exists ? patient : NULL,
 					.rtype = "Notice", .outcome = AUDIT_DENY, .deferrable = true};
-		return audit_append(&e) == 0 ? DOMAIN_NOT_FOUND : DOMAIN_ERROR;
+		return audit_append(&e) == 0 ? ERR_NOT_FOUND : ERR_INTERNAL;
 	}
 	struct store_patient p;
 	struct store_notice *rows;
 	size_t count;
-	if (store_patient_get(&g, patient, ar, &p) != STORE_OK ||
-	    store_notice_list(&g, patient, ar, &rows, &count) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (store_patient_get(&g, patient, ar, &p) != ERR_OK ||
+	    store_notice_list(&g, patient, ar, &rows, &count) != ERR_OK)
+		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	for (size_t i = 0; i < count; i++) {
 		struct buf pt;
 		buf_init(&pt, ar, 512 * 1024);
 		int v = vault_notice_open(a->token, &g, &p, &rows[i].id, rows[i].body, &pt);
-		if (v != VAULT_OK)
+		if (v != ERR_OK)
 			return domain_vault_failed(a, v);
 		json_t *o = json_loadb(pt.data, pt.len, 0, NULL);
 		if (!json_is_object(o)) {
 			json_decref(o);
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 		}
 		struct notice_view *v2 = &(*out)[i];
 		v2->id = rows[i].id;
@@ -118,5 +118,5 @@ int notice_list(const struct actor *a, const struct id *patient, struct arena *a
 	}
 	struct audit_event e = {.actor = a, .action = "notice.list", .patient = patient,
 				.rtype = "Notice", .outcome = AUDIT_ALLOW, .deferrable = true};
-	return audit_append(&e) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
+	return audit_append(&e) == 0 ? ERR_OK : ERR_INTERNAL;
 }

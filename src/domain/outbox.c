@@ -20,7 +20,7 @@ int outbox_seal(const struct id *account, struct bytes to_ct, const char *subjec
 	out->subject = subject;
 	struct buf ct;
 	buf_init(&ct, ar, LIMIT_MAIL_BODY + 1024u);
-	if (vault_outbox_seal(&out->id, account, body, &ct) != VAULT_OK || ct.failed || ct.len == 0)
+	if (vault_outbox_seal(&out->id, account, body, &ct) != ERR_OK || ct.failed || ct.len == 0)
 		return -1;
 	out->body_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
 	return 0;
@@ -30,11 +30,11 @@ int outbox_queue(const struct id *account, struct bytes to_ct, const char *subje
 		 const char *body)
 {
 	if (to_ct.len == 0)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	struct arena ar;
 	arena_init(&ar, 2u * LIMIT_MAIL_BODY + 4096u);
 	struct store_mail m;
-	int rc = STORE_ERROR;
+	int rc = ERR_INTERNAL;
 	if (outbox_seal(account, to_ct, subject, body, &ar, &m) == 0)
 		rc = store_outbox_insert(&m.id, &m.account, m.to_ct, m.subject, m.body_ct);
 	arena_release(&ar);

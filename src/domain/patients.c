@@ -58,13 +58,13 @@ int patient_create(const struct id *practice, const struct patient_view *p, stru
 	struct arena ar;
 	arena_init(&ar, 1u << 20);
 	char nhi[NHI_LEN + 1];
-	int rc = DOMAIN_INVALID;
+	int rc = ERR_INVALID;
 	if (nhi_normalise(p->nhi, strlen(p->nhi), nhi) != 0)
 		goto out;
 	struct patient_view norm = *p;
 	norm.nhi = nhi;
 	struct bytes phi;
-	rc = DOMAIN_ERROR;
+	rc = ERR_INTERNAL;
 	if (phi_encode(&norm, &ar, &phi) != 0)
 		goto out;
 	struct id id;
@@ -80,14 +80,14 @@ int patient_create(const struct id *practice, const struct patient_view *p, stru
 	int s = store_patient_create(&id, practice, index,
 				     (struct bytes){(const uint8_t *)wrapped.data, wrapped.len},
 				     (struct bytes){(const uint8_t *)phi_ct.data, phi_ct.len});
-	if (s == STORE_CONFLICT) {
-		rc = DOMAIN_INVALID; /* this NHI is already registered */
+	if (s == ERR_CONFLICT) {
+		rc = ERR_INVALID; /* this NHI is already registered */
 		goto out;
 	}
-	if (s != STORE_OK)
+	if (s != ERR_OK)
 		goto out;
 	*out_id = id;
-	rc = DOMAIN_OK;
+	rc = ERR_OK;
 out:
 	arena_release(&ar);
 	return rc;
@@ -99,27 +99,27 @@ static int patient_load(const struct actor *a, const struct grant *g, const stru
 {
 	struct store_patient row;
 	int s = store_patient_get(g, patient, ar, &row);
-	if (s == STORE_NOT_FOUND || s == STORE_DENIED)
-		return DOMAIN_NOT_FOUND;
-	if (s == STORE_GONE)
-		return DOMAIN_GONE;
-	if (s != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s == ERR_NOT_FOUND || s == ERR_DENIED)
+		return ERR_NOT_FOUND;
+	if (s == ERR_GONE)
+		return ERR_GONE;
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
 	struct buf pt;
 	buf_init(&pt, ar, 64 * 1024);
 	int v = vault_patient_open(a->token, g, &row, &pt);
-	if (v != VAULT_OK)
+	if (v != ERR_OK)
 		return domain_vault_failed(a, v);
 	if (buf_cstr(&pt) == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	memset(out, 0, sizeof(*out));
 	out->id = *patient;
 	if (phi_decode(pt.data, pt.len, ar, out) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	struct target t;
-	if (store_patient_target(patient, &t) == STORE_OK && t.n_practices > 0)
+	if (store_patient_target(patient, &t) == ERR_OK && t.n_practices > 0)
 		store_practice_name(&t.practices[0], ar, &out->practice_name);
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int patient_read(const struct actor *a, const struct id *patient, struct arena *ar,
@@ -127,16 +127,16 @@ int patient_read(const struct actor *a, const struct id *patient, struct arena *
 {
 	struct grant g;
 	int rc = domain_gate(a, ACTION_PATIENT_READ, patient, "Patient", patient, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	rc = patient_load(a, &g, patient, ar, out);
-	if (rc == DOMAIN_GONE)
+	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_PATIENT_READ, patient, "Patient", patient);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (domain_audit(a, ACTION_PATIENT_READ, patient, "Patient", patient, AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
-	return DOMAIN_OK;
+		return ERR_INTERNAL;
+	return ERR_OK;
 }
 
 int patient_list_visible(const struct actor *a, size_t offset, size_t limit, struct arena *ar,
@@ -149,25 +149,25 @@ int patient_list_visible(const struct actor *a, size_t offset, size_t limit, str
 	if (a->role == ROLE_PATIENT && a->has_patient) {
 		ids = arena_alloc(ar, sizeof(*ids));
 		if (ids == NULL)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 		ids[0] = a->patient;
 		count = offset == 0 ? 1 : 0;
 	} else if (a->has_practice) {
 		if (store_practice_patient_ids(&a->practice, offset, limit, ar, &ids, &count) !=
-		    STORE_OK)
-			return DOMAIN_ERROR;
+		    ERR_OK)
+			return ERR_INTERNAL;
 	}
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	/* Each patient goes through the gate on its own: the list is a convenience, not a grant. */
 	for (size_t i = 0; i < count; i++) {
 		/* A shredded patient is left out of the list (their read is audited as gone). */
 		int rc = patient_read(a, &ids[i], ar, &(*out)[*n]);
-		if (rc == DOMAIN_OK)
+		if (rc == ERR_OK)
 			(*n)++;
-		else if (rc == DOMAIN_ERROR || rc == DOMAIN_TRIPPED)
+		else if (rc == ERR_INTERNAL || rc == ERR_TRIPPED)
 			return rc;
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }

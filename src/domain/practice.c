@@ -7,9 +7,9 @@ int practice_settings_read(const struct actor *a, struct arena *ar,
 			   struct store_practice_settings *out)
 {
 	if (!policy_may_manage_practice(a, &a->practice))
-		return DOMAIN_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	int rc = store_practice_settings_get(&a->practice, ar, out);
-	return rc == STORE_OK ? DOMAIN_OK : rc == STORE_NOT_FOUND ? DOMAIN_NOT_FOUND : DOMAIN_ERROR;
+	return rc == ERR_OK ? ERR_OK : rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
 }
 
 int practice_require_patient_mfa(const struct actor *a, bool on)
@@ -23,9 +23,9 @@ int practice_require_patient_mfa(const struct actor *a, bool on)
 				.rid = allowed ? &a->practice : NULL,
 				.outcome = allowed ? AUDIT_ALLOW : AUDIT_DENY};
 	if (audit_append(&e) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	if (!allowed)
-		return DOMAIN_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	int rc = store_practice_require_patient_mfa(&a->practice, on);
-	return rc == STORE_OK ? DOMAIN_OK : rc == STORE_NOT_FOUND ? DOMAIN_NOT_FOUND : DOMAIN_ERROR;
+	return rc == ERR_OK ? ERR_OK : rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
 }

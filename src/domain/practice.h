@@ -6,7 +6,7 @@
 #include "domain/domain.h"
 #include "store/practice.h"
 
-/* The actor's practice's settings; DOMAIN_NOT_FOUND unless policy_may_manage_practice. */
+/* The actor's practice's settings; ERR_NOT_FOUND unless policy_may_manage_practice. */
 int practice_settings_read(const struct actor *a, struct arena *ar,
 			   struct store_practice_settings *out);
 /* Require (or stop requiring) a second factor of the practice's patients. Audited. */

@@ -181,15 +181,15 @@ static int check_child(const struct actor *a, const struct id *patient, int64_t 
 {
 	struct patient_view pv;
 	int rc = patient_read(a, patient, ar, &pv);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	int age = proxy_age_years(pv.birth_date, now);
 	if (age < 0 || age >= PROXY_CHILD_AGE_YEARS) {
 		*why = "A practice can set up a parent's access only to the record of a child under 16. "
 		       "Older patients give access themselves, from their own Family access page.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 static char *detail_json(const struct proxy_new *p, bool by_practice)
@@ -218,7 +218,7 @@ static char *grantee_mail(const struct id *to, const char *from, int64_t not_aft
 				  "expect this, you can ignore this email.\n",
 				  from, until);
 	memset(email_ct, 0, sizeof(*email_ct));
-	if (store_account_email_ct(to, ar, email_ct) != STORE_OK)
+	if (store_account_email_ct(to, ar, email_ct) != ERR_OK)
 		email_ct->len = 0;
 	return body;
 }
@@ -229,28 +229,28 @@ int proxy_grant(const struct actor *a, const struct id *patient, const struct pr
 	*why = NULL;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_PROXY_GRANT, patient, RTYPE, NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (!policy_factor_fresh(a, now)) {
 		if (domain_audit(a, ACTION_PROXY_GRANT, patient, RTYPE, NULL, "stepup", 0) != 0)
-			return DOMAIN_ERROR;
-		return DOMAIN_STEP_UP;
+			return ERR_INTERNAL;
+		return ERR_STEP_UP;
 	}
 	if ((*why = check_input(p, now)) != NULL)
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	bool by_practice = g.via == VIA_STAFF;
 	struct arena ar;
 	arena_init(&ar, 256 * 1024);
 	if (by_practice && !policy_may_grant_for_child(a)) {
-		rc = DOMAIN_NOT_FOUND;
+		rc = ERR_NOT_FOUND;
 		goto out;
 	}
-	if (by_practice && (rc = check_child(a, patient, now, &ar, why)) != DOMAIN_OK)
+	if (by_practice && (rc = check_child(a, patient, now, &ar, why)) != ERR_OK)
 		goto out;
-	rc = DOMAIN_ERROR;
+	rc = ERR_INTERNAL;
 	const char *from = p->from_name && p->from_name[0] ? p->from_name : "A medkeep patient";
 	if (by_practice && (a->has_practice == false ||
-			    store_practice_name(&a->practice, &ar, &from) != STORE_OK || from == NULL))
+			    store_practice_name(&a->practice, &ar, &from) != ERR_OK || from == NULL))
 		goto out;
 	/* Only another patient-role account can act as a proxy; anything else (no account, staff,
 	 * locked, the patient's own) gets an invitation that gives nobody access. */
@@ -270,11 +270,11 @@ int proxy_grant(const struct actor *a, const struct id *patient, const struct pr
 	row.created = now;
 	struct store_patient pat;
 	int s = store_patient_get(&g, patient, &ar, &pat);
-	if (s == STORE_GONE) {
+	if (s == ERR_GONE) {
 		rc = domain_gone(a, ACTION_PROXY_GRANT, patient, RTYPE, NULL);
 		goto out;
 	}
-	char *detail = s == STORE_OK ? detail_json(p, by_practice) : NULL;
+	char *detail = s == ERR_OK ? detail_json(p, by_practice) : NULL;
 	if (detail == NULL)
 		goto out;
 	struct buf sealed;
@@ -282,7 +282,7 @@ int proxy_grant(const struct actor *a, const struct id *patient, const struct pr
 	int v = vault_record_seal(a->token, &g, &pat, VREC_PROXY, &row.id, detail, strlen(detail), &sealed);
 	wipe(detail, strlen(detail));
 	free(detail);
-	if (v != VAULT_OK) {
+	if (v != ERR_OK) {
 		rc = domain_vault_failed(a, v);
 		goto out;
 	}
@@ -297,9 +297,9 @@ int proxy_grant(const struct actor *a, const struct id *patient, const struct pr
 	/* Audit first: a grant that is not on record must not exist. */
 	if (domain_audit(a, ACTION_PROXY_GRANT, patient, RTYPE, &row.id, AUDIT_ALLOW, 0) != 0 ||
 	    store_proxy_insert(&g, &row, p->email_index, now,
-			       usable && mail_ok ? &mail : NULL) != STORE_OK)
+			       usable && mail_ok ? &mail : NULL) != ERR_OK)
 		goto out;
-	rc = DOMAIN_OK;
+	rc = ERR_OK;
 out:
 	arena_release(&ar);
 	return rc;
@@ -322,19 +322,19 @@ int proxy_list(const struct actor *a, const struct id *patient, int64_t now, str
 	*n = 0;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_PROXY_LIST, patient, RTYPE, NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_patient pat;
 	struct store_proxy_row *rows;
 	size_t count = 0;
 	int s = store_patient_get(&g, patient, ar, &pat);
-	if (s == STORE_GONE)
+	if (s == ERR_GONE)
 		return domain_gone(a, ACTION_PROXY_LIST, patient, RTYPE, NULL);
-	if (s != STORE_OK || store_proxy_list(&g, patient, now, ar, &rows, &count) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s != ERR_OK || store_proxy_list(&g, patient, now, ar, &rows, &count) != ERR_OK)
+		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	for (size_t i = 0; i < count; i++) {
 		struct proxy_view *v = &(*out)[i];
 		v->id = rows[i].id;
@@ -350,33 +350,33 @@ int proxy_list(const struct actor *a, const struct id *patient, int64_t now, str
 		struct buf pt;
 		buf_init(&pt, ar, 64 * 1024);
 		int vr = vault_record_open(a->token, &g, &pat, VREC_PROXY, &rows[i].id, rows[i].detail, &pt);
-		if (vr != VAULT_OK)
+		if (vr != ERR_OK)
 			return domain_vault_failed(a, vr);
 		detail_decode(&pt, ar, v);
 	}
 	if (domain_audit(a, ACTION_PROXY_LIST, patient, RTYPE, NULL, AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	*n = count;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now)
 {
 	struct target t;
 	int s = store_proxy_target(grant_id, now, &t);
-	if (s == STORE_ERROR)
-		return DOMAIN_ERROR;
-	if (s == STORE_NOT_FOUND)
+	if (s == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	if (s == ERR_NOT_FOUND)
 		return domain_miss(a, ACTION_PROXY_REVOKE, NULL, RTYPE, grant_id, AUDIT_NOT_FOUND);
 	struct id patient = t.patient;
 	struct grant g;
 	int rc = domain_gate_target(a, ACTION_PROXY_REVOKE, &t, RTYPE, grant_id, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (domain_audit(a, ACTION_PROXY_REVOKE, &patient, RTYPE, grant_id, AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	s = store_proxy_revoke(&g, grant_id, now);
-	return s == STORE_OK ? DOMAIN_OK : s == STORE_NOT_FOUND ? DOMAIN_NOT_FOUND : DOMAIN_ERROR;
+	return s == ERR_OK ? ERR_OK : s == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
 }
 
 int proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct proxy_held_view **out,
@@ -386,18 +386,18 @@ int proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct prox
 	struct store_proxy_held *held;
 	size_t count = 0;
 	if (a->role != ROLE_PATIENT)
-		return DOMAIN_OK;
-	if (store_proxy_held(&a->account, now, ar, &held, &count) != STORE_OK)
-		return DOMAIN_ERROR;
+		return ERR_OK;
+	if (store_proxy_held(&a->account, now, ar, &held, &count) != ERR_OK)
+		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	for (size_t i = 0; i < count; i++) {
 		struct patient_view pv;
 		int rc = patient_read(a, &held[i].patient, ar, &pv);
-		if (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_GONE)
+		if (rc == ERR_NOT_FOUND || rc == ERR_GONE)
 			continue; /* ended meanwhile, or erased */
-		if (rc != DOMAIN_OK)
+		if (rc != ERR_OK)
 			return rc;
 		struct proxy_held_view *v = &(*out)[(*n)++];
 		v->patient = held[i].patient;
@@ -406,7 +406,7 @@ int proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct prox
 		v->given = pv.given;
 		v->family = pv.family;
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int proxy_choose_record(const struct actor *a, const struct id *record, int64_t now)
@@ -414,7 +414,7 @@ int proxy_choose_record(const struct actor *a, const struct id *record, int64_t 
 	bool own = record == NULL || (a->has_patient && id_eq(record, &a->patient));
 	unsigned scopes = 0;
 	if (!own && (a->role != ROLE_PATIENT ||
-		     store_proxy_scopes(&a->account, record, now, &scopes) != STORE_OK || scopes == 0))
+		     store_proxy_scopes(&a->account, record, now, &scopes) != ERR_OK || scopes == 0))
 		return domain_miss(a, ACTION_PATIENT_READ, NULL, "Patient", record, AUDIT_DENY);
 	struct audit_event e = {.actor = a,
 				.action = "record.switch",
@@ -425,8 +425,8 @@ int proxy_choose_record(const struct actor *a, const struct id *record, int64_t 
 				.via = own ? "self" : "proxy",
 				.deferrable = true};
 	if (audit_append(&e) != 0)
-		return DOMAIN_ERROR;
-	return store_session_set_record(&a->account, &a->session, own ? NULL : record) == STORE_OK
-		       ? DOMAIN_OK
-		       : DOMAIN_ERROR;
+		return ERR_INTERNAL;
+	return store_session_set_record(&a->account, &a->session, own ? NULL : record) == ERR_OK
+		       ? ERR_OK
+		       : ERR_INTERNAL;
 }

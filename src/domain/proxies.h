@@ -29,8 +29,8 @@ struct proxy_new {
 /*
  * Give access to patient's record as of `now` (seconds). The actor is the patient (their own
  * record), or a clinician of the child's practice for a child under PROXY_CHILD_AGE_YEARS.
- * Needs a fresh second factor (policy_factor_fresh), else DOMAIN_STEP_UP. DOMAIN_INVALID with
- * *why for wrong input; DOMAIN_NOT_FOUND outside the actor's scope. Audited before it is
+ * Needs a fresh second factor (policy_factor_fresh), else ERR_STEP_UP. ERR_INVALID with
+ * *why for wrong input; ERR_NOT_FOUND outside the actor's scope. Audited before it is
  * written; an email to the grantee is queued (no PHI: from_name and the end date only).
  */
 int proxy_grant(const struct actor *a, const struct id *patient, const struct proxy_new *p,
@@ -48,7 +48,7 @@ struct proxy_view {
 /* Who holds access to patient's record at now (grants and invitations alike). Audited. */
 int proxy_list(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
 	       struct proxy_view **out, size_t *n);
-/* End a grant (or invitation) at once. Audited before it is written; DOMAIN_NOT_FOUND for an
+/* End a grant (or invitation) at once. Audited before it is written; ERR_NOT_FOUND for an
  * id that is not a live grant on a record the actor may manage. */
 int proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now);
 
@@ -64,7 +64,7 @@ struct proxy_held_view {
 int proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct proxy_held_view **out,
 	       size_t *n);
 /* Show record (NULL or the actor's own: their own) in this session from now on. Another
- * record needs a live grant: else audited, counted as a miss and DOMAIN_NOT_FOUND. */
+ * record needs a live grant: else audited, counted as a miss and ERR_NOT_FOUND. */
 int proxy_choose_record(const struct actor *a, const struct id *record, int64_t now);
 
 /*

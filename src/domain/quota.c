@@ -69,28 +69,28 @@ int quota_check(const struct actor *a, int64_t n, int64_t now, struct quota_limi
 	lim->total_bytes = INT64_MAX / 4;
 	lim->since = now - QUOTA_WINDOW_SECONDS;
 	if (!q.on)
-		return DOMAIN_OK;
+		return ERR_OK;
 	struct statvfs fs;
 	if (statvfs(q.dir, &fs) != 0) {
 		log_warn("component=quota error=\"cannot read the free space of the data directory\"");
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	}
 	unsigned long long avail = (unsigned long long)fs.f_bavail * (unsigned long long)fs.f_frsize;
 	if (avail < (unsigned long long)q.reserve || avail - (unsigned long long)q.reserve < (unsigned long long)n * 2u) {
 		log_warn("component=quota event=disk-reserve free=%llu reserve=%lld", avail, (long long)q.reserve);
 		*why = "This file was not stored: the portal is short of storage space just now. Everything "
 		       "already stored can still be read. Please try again later, or contact your practice.";
-		return DOMAIN_FULL;
+		return ERR_FULL;
 	}
 	int staff = a->role == ROLE_PATIENT ? 0 : 1;
 	lim->daily_bytes = q.daily[staff];
 	lim->total_bytes = q.total[staff];
 	int64_t total = 0, day = 0;
-	if (store_document_usage(&a->account, lim->since, &total, &day) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (store_document_usage(&a->account, lim->since, &total, &day) != ERR_OK)
+		return ERR_INTERNAL;
 	if (total + n > lim->total_bytes || day + n > lim->daily_bytes) {
 		*why = quota_account_message();
-		return DOMAIN_FULL;
+		return ERR_FULL;
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }

@@ -331,9 +331,9 @@ static int open_body(const struct actor *a, const struct grant *g, const struct 
 	struct buf pt;
 	buf_init(&pt, ar, RECORD_PLAINTEXT_MAX + 1);
 	int vrc = vault_record_open(a->token, g, p, VREC_RESULT, &r->id, r->body, &pt);
-	if (vrc != VAULT_OK)
+	if (vrc != ERR_OK)
 		return domain_vault_failed(a, vrc);
-	int rc = buf_cstr(&pt) && body_decode(pt.data, pt.len, ar, v) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
+	int rc = buf_cstr(&pt) && body_decode(pt.data, pt.len, ar, v) == 0 ? ERR_OK : ERR_INTERNAL;
 	wipe(pt.data, pt.len);
 	return rc;
 }
@@ -346,19 +346,19 @@ static int seal_body(const struct actor *a, const struct grant *g, const struct 
 	size_t len = 0;
 	char *json = body_encode(v, ar, &len);
 	if (json == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	if (len > RECORD_PLAINTEXT_MAX) {
 		wipe(json, len);
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	struct buf ct;
 	buf_init(&ct, ar, RECORD_PLAINTEXT_MAX + 512);
 	int vrc = vault_record_seal(a->token, g, p, VREC_RESULT, id, json, len, &ct);
 	wipe(json, len);
-	if (vrc != VAULT_OK)
+	if (vrc != ERR_OK)
 		return domain_vault_failed(a, vrc);
 	*out = (struct bytes){(const uint8_t *)ct.data, ct.len};
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 /* --- filing --- */
@@ -465,7 +465,7 @@ static int practice_rule(const struct id *practice, enum result_kind kind, struc
 	size_t n = 0;
 	memset(out, 0, sizeof(*out));
 	out->kind = kind;
-	if (store_result_rules(practice, ar, &rows, &n) != STORE_OK)
+	if (store_result_rules(practice, ar, &rows, &n) != ERR_OK)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(rows[i].kind, result_kind_info(kind)->slug) == 0) {
@@ -481,20 +481,20 @@ int result_file(const struct actor *a, const struct result_new *r, struct arena 
 	*why = NULL;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_RESULT_CREATE, &r->patient, "DiagnosticReport", NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	/* The gate lets only staff of the patient's practice file results; the practice whose
 	 * inbox and rules it goes to is theirs. */
 	if (!a->has_practice)
-		return DOMAIN_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	if ((*why = validate_new(r)) != NULL)
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	struct store_patient p;
 	int s = store_patient_get(&g, &r->patient, ar, &p);
-	if (s == STORE_GONE)
+	if (s == ERR_GONE)
 		return domain_gone(a, ACTION_RESULT_CREATE, &r->patient, "DiagnosticReport", NULL);
-	if (s != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
 
 	struct result_view v;
 	memset(&v, 0, sizeof(v));
@@ -510,7 +510,7 @@ int result_file(const struct actor *a, const struct result_new *r, struct arena 
 	v.n_obs = r->n_obs;
 	v.obs = arena_calloc(ar, r->n_obs, sizeof(*v.obs));
 	if (v.obs == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	memcpy(v.obs, r->obs, r->n_obs * sizeof(*v.obs));
 	for (size_t i = 0; i < v.n_obs; i++) {
 		v.obs[i].was = NULL;
@@ -524,14 +524,14 @@ int result_file(const struct actor *a, const struct result_new *r, struct arena 
 	/* The same report filed again is a correction: same record, the history kept in it. */
 	struct store_result old;
 	s = store_result_by_accession(&g, &r->patient, r->accession, ar, &old);
-	if (s != STORE_OK && s != STORE_NOT_FOUND)
-		return DOMAIN_ERROR;
-	bool replace = s == STORE_OK;
+	if (s != ERR_OK && s != ERR_NOT_FOUND)
+		return ERR_INTERNAL;
+	bool replace = s == ERR_OK;
 	if (replace) {
 		struct result_view before;
 		memset(&before, 0, sizeof(before));
 		rc = open_body(a, &g, &p, &old, ar, &before);
-		if (rc != DOMAIN_OK)
+		if (rc != ERR_OK)
 			return rc;
 		v.id = old.id;
 		v.created = old.created;
@@ -545,7 +545,7 @@ int result_file(const struct actor *a, const struct result_new *r, struct arena 
 	}
 	struct result_rule rule;
 	if (practice_rule(&a->practice, v.kind, ar, &rule) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	v.release_at = result_auto_release_at(&rule, v.kind, v.abnormal, v.status, v.reported);
 
 	struct store_result row;
@@ -563,26 +563,26 @@ int result_file(const struct actor *a, const struct result_new *r, struct arena 
 	row.release_at = v.release_at;
 	row.corrected = v.corrected;
 	rc = seal_body(a, &g, &p, &v.id, &v, ar, &row.body);
-	if (rc == DOMAIN_INVALID)
+	if (rc == ERR_INVALID)
 		*why = "The result is too large to store (fewer or shorter observations, please).";
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	/* Audit first: a write that is not on record must not happen. */
 	if (domain_audit(a, ACTION_RESULT_CREATE, &r->patient, "DiagnosticReport", &v.id, AUDIT_ALLOW,
 			 (int64_t)row.body.len) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	s = store_result_put(&g, &row, replace);
-	if (s == STORE_CONFLICT) {
+	if (s == ERR_CONFLICT) {
 		*why = "This laboratory identifier is being filed twice at once; try again.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
-	if (s != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
 	if (replace && old.release_at > 0)
 		v.release_at = old.release_at; /* the store kept the earlier release */
 	v.released = v.release_at > 0 && v.release_at <= (int64_t)time(NULL);
 	*out = v;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 /* --- reading --- */
@@ -593,36 +593,36 @@ int result_list(const struct actor *a, const struct id *patient, bool with_obs, 
 	*n = 0;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_RESULT_LIST, patient, "DiagnosticReport", NULL, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	struct store_patient p;
 	int s = store_patient_get(&g, patient, ar, &p);
-	if (s == STORE_GONE)
+	if (s == ERR_GONE)
 		return domain_gone(a, ACTION_RESULT_LIST, patient, "DiagnosticReport", NULL);
 	int64_t now = (int64_t)time(NULL);
 	struct store_result *rows;
 	size_t count = 0;
-	if (s != STORE_OK || store_result_list(&g, patient, now, ar, &rows, &count) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s != ERR_OK || store_result_list(&g, patient, now, ar, &rows, &count) != ERR_OK)
+		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	for (size_t i = 0; i < count; i++) {
 		view_from_row(&rows[i], now, &(*out)[i]);
 		/* The list shows the kind of test and its flags; values need the record opened. */
-		if (with_obs && (rc = open_body(a, &g, &p, &rows[i], ar, &(*out)[i])) != DOMAIN_OK)
+		if (with_obs && (rc = open_body(a, &g, &p, &rows[i], ar, &(*out)[i])) != ERR_OK)
 			return rc;
 	}
 	/* One record per result served, so an incident report can name each one. */
 	for (size_t i = 0; i < count; i++)
 		if (domain_audit(a, ACTION_RESULT_LIST, patient, "DiagnosticReport", &rows[i].id,
 				 AUDIT_ALLOW, with_obs ? (int64_t)rows[i].body.len : 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 	if (count == 0 && domain_audit(a, ACTION_RESULT_LIST, patient, "DiagnosticReport", NULL,
 				       AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	*n = count;
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 /* Gate and fetch one result for action; NOT_FOUND for missing, foreign and (for patients and
@@ -633,23 +633,23 @@ static int result_fetch(const struct actor *a, enum action action, const struct 
 {
 	struct target t;
 	int s = store_result_target(result, &t);
-	if (s == STORE_ERROR)
-		return DOMAIN_ERROR;
-	if (s == STORE_NOT_FOUND)
+	if (s == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	if (s == ERR_NOT_FOUND)
 		return domain_miss(a, action, NULL, rtype, result, AUDIT_NOT_FOUND);
 	struct id patient = t.patient;
 	int rc = domain_gate_target(a, action, &t, rtype, result, g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	s = store_patient_get(g, &patient, ar, p);
-	if (s == STORE_GONE)
+	if (s == ERR_GONE)
 		return domain_gone(a, action, &patient, rtype, result);
-	if (s != STORE_OK)
-		return DOMAIN_ERROR;
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
 	s = store_result_get(g, result, (int64_t)time(NULL), ar, row);
-	if (s == STORE_NOT_FOUND) /* not released: the same answer as no such result */
+	if (s == ERR_NOT_FOUND) /* not released: the same answer as no such result */
 		return domain_miss(a, action, &patient, rtype, result, AUDIT_NOT_FOUND);
-	return s == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 int result_read(const struct actor *a, const struct id *result, const char *rtype,
@@ -659,17 +659,17 @@ int result_read(const struct actor *a, const struct id *result, const char *rtyp
 	struct store_patient p;
 	struct store_result row;
 	int rc = result_fetch(a, ACTION_RESULT_READ, result, rtype, ar, &g, &p, &row);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	view_from_row(&row, (int64_t)time(NULL), out);
 	rc = open_body(a, &g, &p, &row, ar, out);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	/* No audit, no access: the record is durable before anything leaves. */
 	if (domain_audit(a, ACTION_RESULT_READ, &row.patient, rtype, result, AUDIT_ALLOW,
 			 (int64_t)row.body.len) != 0)
-		return DOMAIN_ERROR;
-	return DOMAIN_OK;
+		return ERR_INTERNAL;
+	return ERR_OK;
 }
 
 int result_release(const struct actor *a, const struct id *result, const char *comment,
@@ -680,33 +680,33 @@ int result_release(const struct actor *a, const struct id *result, const char *c
 	struct store_patient p;
 	struct store_result row;
 	int rc = result_fetch(a, ACTION_RESULT_RELEASE, result, "DiagnosticReport", ar, &g, &p, &row);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (comment && comment[0] == '\0')
 		comment = NULL;
 	if (!text_ok(comment, LIMIT_TEXT_FIELD, false)) {
 		*why = "The comment is too long (up to 1000 characters) or holds control characters.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (row.released_by_clinician) {
 		*why = "This result was released already.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	struct result_view v;
 	view_from_row(&row, (int64_t)time(NULL), &v);
 	rc = open_body(a, &g, &p, &row, ar, &v);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	v.comment = comment;
 	struct bytes body;
 	rc = seal_body(a, &g, &p, result, &v, ar, &body);
-	if (rc != DOMAIN_OK)
-		return rc == DOMAIN_INVALID ? (*why = "The comment is too long.", DOMAIN_INVALID) : rc;
+	if (rc != ERR_OK)
+		return rc == ERR_INVALID ? (*why = "The comment is too long.", ERR_INVALID) : rc;
 	if (domain_audit(a, ACTION_RESULT_RELEASE, &row.patient, "DiagnosticReport", result,
 			 AUDIT_ALLOW, 0) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	int s = store_result_release(&g, result, (int64_t)time(NULL), comment != NULL, body);
-	return s == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 /* --- the clinician's side --- */
@@ -716,7 +716,7 @@ static int audit_practice(const struct actor *a, const char *action, bool ok)
 {
 	struct audit_event e = {.actor = a, .action = action, .rtype = "-",
 				.outcome = ok ? AUDIT_ALLOW : AUDIT_DENY, .deferrable = true};
-	return audit_append(&e) == 0 ? DOMAIN_OK : DOMAIN_ERROR;
+	return audit_append(&e) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
 #define INBOX_MAX 100
@@ -725,20 +725,20 @@ int result_inbox(const struct actor *a, struct arena *ar, struct inbox_row **out
 {
 	*n = 0;
 	bool ok = policy_may_view_result_inbox(a);
-	if (audit_practice(a, "result.inbox", ok) != DOMAIN_OK)
-		return DOMAIN_ERROR;
+	if (audit_practice(a, "result.inbox", ok) != ERR_OK)
+		return ERR_INTERNAL;
 	if (!ok)
-		return DOMAIN_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	int64_t now = (int64_t)time(NULL);
 	struct store_result *rows;
 	size_t count = 0;
-	if (store_result_inbox(&a->practice, now, ar, &rows, &count) != STORE_OK)
-		return DOMAIN_ERROR;
+	if (store_result_inbox(&a->practice, now, ar, &rows, &count) != ERR_OK)
+		return ERR_INTERNAL;
 	if (count > INBOX_MAX)
 		count = INBOX_MAX;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	/* Each row goes through the gate on its own: the inbox is a convenience, not a grant. A
 	 * patient's name is read (and audited) once, however many results they have. */
 	for (size_t i = 0; i < count; i++) {
@@ -749,34 +749,34 @@ int result_inbox(const struct actor *a, struct arena *ar, struct inbox_row **out
 				known = &(*out)[k].patient;
 		int rc = domain_row_in_reach(a, ACTION_RESULT_LIST, &rows[i].patient,
 					     "DiagnosticReport", &rows[i].id);
-		if (rc == DOMAIN_OK && known == NULL)
+		if (rc == ERR_OK && known == NULL)
 			rc = patient_read(a, &rows[i].patient, ar, &r->patient);
-		else if (rc == DOMAIN_OK)
+		else if (rc == ERR_OK)
 			r->patient = *known;
-		if (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_GONE)
+		if (rc == ERR_NOT_FOUND || rc == ERR_GONE)
 			continue; /* no longer enrolled here, or erased */
-		if (rc != DOMAIN_OK)
+		if (rc != ERR_OK)
 			return rc;
 		if (domain_audit(a, ACTION_RESULT_LIST, &rows[i].patient, "DiagnosticReport",
 				 &rows[i].id, AUDIT_ALLOW, 0) != 0)
-			return DOMAIN_ERROR;
+			return ERR_INTERNAL;
 		view_from_row(&rows[i], now, &r->result);
 		(*n)++;
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 int result_rules_get(const struct actor *a, struct arena *ar, struct result_rule out[RESULT_KIND_COUNT])
 {
 	bool ok = policy_may_manage_result_rules(a);
-	if (audit_practice(a, "result.rules.read", ok) != DOMAIN_OK)
-		return DOMAIN_ERROR;
+	if (audit_practice(a, "result.rules.read", ok) != ERR_OK)
+		return ERR_INTERNAL;
 	if (!ok)
-		return DOMAIN_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	for (int k = 0; k < RESULT_KIND_COUNT; k++)
 		if (practice_rule(&a->practice, (enum result_kind)k, ar, &out[k]) != 0)
-			return DOMAIN_ERROR;
-	return DOMAIN_OK;
+			return ERR_INTERNAL;
+	return ERR_OK;
 }
 
 int result_rule_set(const struct actor *a, const struct result_rule *rule, const char **why)
@@ -784,27 +784,27 @@ int result_rule_set(const struct actor *a, const struct result_rule *rule, const
 	*why = NULL;
 	bool ok = policy_may_manage_result_rules(a);
 	if (!ok)
-		return audit_practice(a, "result.rules.write", false) == DOMAIN_OK ? DOMAIN_NOT_FOUND
-										   : DOMAIN_ERROR;
+		return audit_practice(a, "result.rules.write", false) == ERR_OK ? ERR_NOT_FOUND
+										   : ERR_INTERNAL;
 	if (rule->kind < 0 || rule->kind >= RESULT_KIND_COUNT) {
 		*why = "Unknown kind of test.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (rule->auto_release && result_kind_info(rule->kind)->sensitive) {
 		*why = "Results of this kind are always held for a clinician.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	if (rule->days < 0 || rule->days > RESULT_RULE_MAX_DAYS) {
 		*why = "Choose from 0 to 60 days.";
-		return DOMAIN_INVALID;
+		return ERR_INVALID;
 	}
 	struct audit_event e = {.actor = a, .action = "result.rules.write", .rtype = "-",
 				.outcome = AUDIT_ALLOW, .deferrable = false};
 	if (audit_append(&e) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	struct store_result_rule r = {.auto_release = rule->auto_release, .days = rule->days};
 	snprintf(r.kind, sizeof(r.kind), "%s", result_kind_info(rule->kind)->slug);
-	return store_result_rule_set(&a->practice, &r) == STORE_OK ? DOMAIN_OK : DOMAIN_ERROR;
+	return store_result_rule_set(&a->practice, &r) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 /* --- the patient's preference --- */
@@ -813,17 +813,17 @@ int result_pref_get(const struct actor *a, const struct id *patient, bool *comme
 {
 	struct grant g;
 	int rc = domain_gate(a, ACTION_RESULT_LIST, patient, "Patient", patient, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
-	return store_result_pref_get(&g, patient, comment_first) == STORE_OK ? DOMAIN_OK
-									      : DOMAIN_ERROR;
+	return store_result_pref_get(&g, patient, comment_first) == ERR_OK ? ERR_OK
+									      : ERR_INTERNAL;
 }
 
 int result_pref_set(const struct actor *a, const struct id *patient, bool comment_first)
 {
 	struct grant g;
 	int rc = domain_gate(a, ACTION_RESULT_LIST, patient, "Patient", patient, &g);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	/* The patient's own choice: a proxy may read results but not change how they arrive. */
 	bool ok = policy_may_set_result_preference(&g);
@@ -831,9 +831,9 @@ int result_pref_set(const struct actor *a, const struct id *patient, bool commen
 				.rtype = "Patient", .rid = patient,
 				.outcome = ok ? AUDIT_ALLOW : AUDIT_DENY, .deferrable = !ok};
 	if (audit_append(&e) != 0)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	if (!ok)
-		return DOMAIN_NOT_FOUND;
-	return store_result_pref_set(&g, patient, comment_first) == STORE_OK ? DOMAIN_OK
-									      : DOMAIN_ERROR;
+		return ERR_NOT_FOUND;
+	return store_result_pref_set(&g, patient, comment_first) == ERR_OK ? ERR_OK
+									      : ERR_INTERNAL;
 }

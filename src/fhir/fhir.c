@@ -121,23 +121,23 @@ int fhir_params_ok(struct request *req, const char *const *allowed)
 
 void fhir_domain_error(struct request *req, struct response *res, int rc, const char *what)
 {
-	if (rc == DOMAIN_NOT_FOUND) {
+	if (rc == ERR_NOT_FOUND) {
 		const char *m = arena_printf(&req->arena, "%s not found", what);
 		fhir_error(req, res, 404, m ? m : "not found");
-	} else if (rc == DOMAIN_OUT_OF_SCOPE) {
+	} else if (rc == ERR_OUT_OF_SCOPE) {
 		/* RFC 6750 3.1: the token is good, the request needs more than it was given. */
 		const char *m = arena_printf(&req->arena, "%s is outside the access granted", what);
 		fhir_error(req, res, 403, m ? m : "outside the access granted");
 		if (req->bearer)
 			response_header(res, "WWW-Authenticate",
 					"Bearer realm=\"medkeep\", error=\"insufficient_scope\"");
-	} else if (rc == DOMAIN_TRIPPED) {
+	} else if (rc == ERR_TRIPPED) {
 		fhir_error(req, res, 403, "Access paused for review because of unusual activity");
-	} else if (rc == DOMAIN_GONE) {
+	} else if (rc == ERR_GONE) {
 		const char *m = arena_printf(&req->arena, "%s erased: the patient's record was "
 					     "deleted and can no longer be read", what);
 		fhir_error(req, res, 410, m ? m : "erased");
-	} else if (rc == DOMAIN_FULL) {
+	} else if (rc == ERR_FULL) {
 		fhir_error(req, res, 507, "Not stored: the upload allowance or the server's storage "
 					  "reserve is used up; reads still work");
 	} else {

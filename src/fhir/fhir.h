@@ -48,7 +48,7 @@ int fhir_appointment_parse(const char *json, size_t len, struct arena *a,
 			   struct appointment_new *out, const char **why);
 
 /* Append one patient's resources as Bundle entries ({fullUrl, resource}) to entries, through
- * the same gate and filtering as the searches (for Patient/{id}/$everything). DOMAIN_OK or
+ * the same gate and filtering as the searches (for Patient/{id}/$everything). ERR_OK or
  * the domain's refusal. */
 int fhir_medications_everything(const struct actor *a, const struct id *patient, struct arena *ar,
 				json_t *entries);

@@ -132,8 +132,8 @@ void fhir_auditevent_search(struct request *req, struct response *res)
 	size_t n = 0;
 	int64_t next = 0;
 	int rc = p == 0 ? accesslog_read(&req->actor, &pid, before, false, &req->arena, &es, &n, &next)
-			: DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+			: ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
@@ -166,15 +166,15 @@ int fhir_accesslog_everything(const struct actor *a, const struct id *patient, s
 	size_t n = 0;
 	int64_t next = 0;
 	int rc = accesslog_read(a, patient, 0, false, ar, &es, &n, &next);
-	if (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_OUT_OF_SCOPE)
-		return DOMAIN_OK;
-	for (size_t i = 0; rc == DOMAIN_OK && i < n; i++) {
+	if (rc == ERR_NOT_FOUND || rc == ERR_OUT_OF_SCOPE)
+		return ERR_OK;
+	for (size_t i = 0; rc == ERR_OK && i < n; i++) {
 		json_t *r = auditevent(&es[i], patient);
 		char url[64];
 		snprintf(url, sizeof(url), "AuditEvent/%s", es[i].key);
 		if (r == NULL || json_array_append_new(entries, json_pack("{s:s, s:o}", "fullUrl", url,
 									  "resource", r)) != 0)
-			rc = DOMAIN_ERROR;
+			rc = ERR_INTERNAL;
 	}
 	return rc;
 }

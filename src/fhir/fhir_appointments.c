@@ -136,12 +136,12 @@ void fhir_slot_search(struct request *req, struct response *res)
 		/* Patients and proxies: the free slots of the practices of the record in view. */
 		rc = req->actor.has_record ? slots_for_patient(&req->actor, &req->actor.record, q.from,
 								q.to, &req->arena, &slots, &n)
-					   : DOMAIN_NOT_FOUND;
+					   : ERR_NOT_FOUND;
 	} else {
 		rc = slots_for_practice(&req->actor, sched ? &clinician : NULL, q.from, q.to,
 					status && strcmp(status, "free") == 0, &req->arena, &slots, &n);
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Slot");
 		return;
 	}
@@ -161,8 +161,8 @@ void fhir_slot_read(struct request *req, struct response *res)
 	struct id id;
 	struct slot_view s;
 	int rc = request_param_id(req, 0, &id) == 0 ? slot_read(&req->actor, &id, &req->arena, &s)
-						    : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+						    : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Slot");
 		return;
 	}
@@ -188,8 +188,8 @@ void fhir_appointment_search(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = careplan_patient_param(p, &pid) == 0
 			 ? appointment_list(&req->actor, &pid, (int64_t)time(NULL), &req->arena, &aps, &n)
-			 : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+			 : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
@@ -206,8 +206,8 @@ void fhir_appointment_read(struct request *req, struct response *res)
 	struct appointment_view v;
 	int rc = request_param_id(req, 0, &id) == 0
 			 ? appointment_read(&req->actor, &id, (int64_t)time(NULL), &req->arena, &v)
-			 : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+			 : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Appointment");
 		return;
 	}
@@ -293,14 +293,14 @@ void fhir_appointment_create(struct request *req, struct response *res)
 	struct id id;
 	int rc = appointment_book(&req->actor, &an.patient, &an.slot, an.reason, now, &req->arena, &id,
 				  &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		fhir_error(req, res, 409, why ? why : "That slot cannot be booked");
 		return;
 	}
 	struct appointment_view v;
-	if (rc == DOMAIN_OK)
+	if (rc == ERR_OK)
 		rc = appointment_read(&req->actor, &id, now, &req->arena, &v);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
@@ -317,7 +317,7 @@ int fhir_appointments_everything(const struct actor *a, const struct id *patient
 	struct appointment_view *aps = NULL;
 	size_t n = 0;
 	int rc = appointment_list(a, patient, (int64_t)time(NULL), ar, &aps, &n);
-	for (size_t i = 0; rc == DOMAIN_OK && i < n; i++)
+	for (size_t i = 0; rc == ERR_OK && i < n; i++)
 		json_array_append_new(entries, careplan_entry(ar, &aps[i].id, appointment_json(ar, &aps[i])));
 	return rc;
 }

@@ -51,8 +51,8 @@ void fhir_docref_search(struct request *req, struct response *res)
 		return;
 	struct document_view *docs = NULL;
 	size_t n = 0;
-	int rc = found == 0 ? document_list(&req->actor, &pid, &req->arena, &docs, &n) : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+	int rc = found == 0 ? document_list(&req->actor, &pid, &req->arena, &docs, &n) : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
@@ -68,8 +68,8 @@ void fhir_docref_read(struct request *req, struct response *res)
 	struct document_view v;
 	int rc = request_param_id(req, 0, &id) == 0
 			 ? document_read(&req->actor, &id, false, "DocumentReference", &req->arena, &v)
-			 : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+			 : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "DocumentReference");
 		return;
 	}
@@ -97,7 +97,7 @@ static void binary_render(struct binary_read *b, int rc)
 	struct request *req = b->req;
 	struct response *res = b->res;
 	const struct document_view *v = &b->v;
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Binary");
 		return;
 	}
@@ -131,19 +131,19 @@ void fhir_binary_read(struct request *req, struct response *res)
 	struct id id;
 	struct binary_read *b = arena_calloc(&req->arena, 1, sizeof(*b));
 	if (b == NULL) {
-		fhir_domain_error(req, res, DOMAIN_ERROR, "Binary");
+		fhir_domain_error(req, res, ERR_INTERNAL, "Binary");
 		return;
 	}
 	*b = (struct binary_read){.req = req, .res = res, .as_json = wants_fhir_json(req)};
 	if (request_param_id(req, 0, &id) != 0) {
-		binary_render(b, DOMAIN_NOT_FOUND);
+		binary_render(b, ERR_NOT_FOUND);
 		return;
 	}
 	/* Parked before the work is handed over: the answer may come before this returns. */
 	request_defer(req, res);
 	int rc = document_read_async(&req->actor, &id, true, "Binary", &req->arena, &b->v,
 				     binary_ready, b);
-	if (rc != DOMAIN_PENDING)
+	if (rc != ERR_PENDING)
 		binary_ready(b, rc, audit_defer_last());
 }
 
@@ -227,11 +227,11 @@ void fhir_docref_create(struct request *req, struct response *res)
 	}
 	struct document_view v;
 	int rc = document_create(&req->actor, &d, &req->arena, &v, &why);
-	if (rc == DOMAIN_INVALID || (rc == DOMAIN_FULL && why)) {
-		fhir_error(req, res, rc == DOMAIN_FULL ? 507 : 400, why ? why : "Invalid DocumentReference");
+	if (rc == ERR_INVALID || (rc == ERR_FULL && why)) {
+		fhir_error(req, res, rc == ERR_FULL ? 507 : 400, why ? why : "Invalid DocumentReference");
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}

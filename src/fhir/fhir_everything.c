@@ -37,11 +37,11 @@ int fhir_entry_append(json_t *entries, const char *type, const struct id *id, js
 	id_hex(id, hex);
 	snprintf(url, sizeof(url), "%s/%s", type, hex);
 	if (resource == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	return json_array_append_new(entries, json_pack("{s:s, s:o}", "fullUrl", url, "resource",
 							 resource)) == 0
-		       ? DOMAIN_OK
-		       : DOMAIN_ERROR;
+		       ? ERR_OK
+		       : ERR_INTERNAL;
 }
 
 int fhir_patient_everything(const struct actor *a, const struct id *patient, struct arena *ar,
@@ -49,9 +49,9 @@ int fhir_patient_everything(const struct actor *a, const struct id *patient, str
 {
 	struct patient_view p;
 	int rc = patient_read(a, patient, ar, &p);
-	if (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_OUT_OF_SCOPE)
-		return DOMAIN_OK;
-	if (rc != DOMAIN_OK)
+	if (rc == ERR_NOT_FOUND || rc == ERR_OUT_OF_SCOPE)
+		return ERR_OK;
+	if (rc != ERR_OK)
 		return rc;
 	return fhir_entry_append(entries, "Patient", patient, fhir_patient_resource(&p));
 }
@@ -62,16 +62,16 @@ int fhir_docref_everything(const struct actor *a, const struct id *patient, stru
 	struct document_view *docs = NULL;
 	size_t n = 0;
 	int rc = document_list(a, patient, ar, &docs, &n);
-	if (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_OUT_OF_SCOPE)
-		return DOMAIN_OK;
+	if (rc == ERR_NOT_FOUND || rc == ERR_OUT_OF_SCOPE)
+		return ERR_OK;
 	size_t inlined = 0;
-	for (size_t i = 0; rc == DOMAIN_OK && i < n; i++) {
+	for (size_t i = 0; rc == ERR_OK && i < n; i++) {
 		json_t *r = fhir_docref_resource(&docs[i]);
 		if (r != NULL && docs[i].size > 0 && (size_t)docs[i].size <= LIMIT_EXPORT_INLINE_DOC &&
 		    inlined + (size_t)docs[i].size <= LIMIT_EXPORT_INLINE_TOTAL) {
 			struct document_view body;
 			rc = document_read(a, &docs[i].id, true, "Binary", ar, &body);
-			if (rc != DOMAIN_OK) {
+			if (rc != ERR_OK) {
 				json_decref(r);
 				break;
 			}
@@ -93,14 +93,14 @@ static int everything_bundle(const struct actor *actor, const struct id *patient
 {
 	*out = NULL;
 	int rc = record_export_begin(actor, patient, (int64_t)time(NULL));
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	json_t *entries = json_array();
 	if (entries == NULL)
-		return DOMAIN_ERROR;
-	for (size_t i = 0; rc == DOMAIN_OK && i < sizeof(appenders) / sizeof(*appenders); i++)
+		return ERR_INTERNAL;
+	for (size_t i = 0; rc == ERR_OK && i < sizeof(appenders) / sizeof(*appenders); i++)
 		rc = appenders[i](actor, patient, ar, entries);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		json_decref(entries);
 		return rc;
 	}
@@ -129,11 +129,11 @@ static int everything_bundle(const struct actor *actor, const struct id *patient
 			 "type", "searchset", "meta", "lastUpdated", now, "total",
 			 (json_int_t)json_array_size(entries), "link", "relation", "self", "url",
 			 self_url ? self_url : "", "entry", entries);
-	return *out ? DOMAIN_OK : DOMAIN_ERROR;
+	return *out ? ERR_OK : ERR_INTERNAL;
 }
 
-/* The Bundle for the actor's export of patient: DOMAIN_OK with *out (the caller owns it),
- * DOMAIN_STEP_UP without a fresh second factor, or a refusal. */
+/* The Bundle for the actor's export of patient: ERR_OK with *out (the caller owns it),
+ * ERR_STEP_UP without a fresh second factor, or a refusal. */
 static int fhir_everything_bundle(struct request *req, const struct id *patient, json_t **out)
 {
 	return everything_bundle(&req->actor, patient, fhir_base_url(req), &req->arena, out);
@@ -146,7 +146,7 @@ static int everything_json(const struct actor *a, const struct id *patient, cons
 {
 	json_t *bundle = NULL;
 	int rc = everything_bundle(a, patient, base, ar, &bundle);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	char *s = json_dumps(bundle, JSON_COMPACT);
 	json_decref(bundle);
@@ -156,9 +156,9 @@ static int everything_json(const struct actor *a, const struct id *patient, cons
 		free(s);
 	}
 	if (*out == NULL)
-		return DOMAIN_ERROR;
+		return ERR_INTERNAL;
 	*len = strlen(*out);
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 void fhir_everything_register(void)
@@ -174,13 +174,13 @@ void fhir_patient_everything_op(struct request *req, struct response *res)
 	struct id pid;
 	json_t *bundle = NULL;
 	int rc = request_param_id(req, 0, &pid) == 0 ? fhir_everything_bundle(req, &pid, &bundle)
-						     : DOMAIN_NOT_FOUND;
-	if (rc == DOMAIN_STEP_UP) {
+						     : ERR_NOT_FOUND;
+	if (rc == ERR_STEP_UP) {
 		fhir_error(req, res, 401, "A fresh second factor is required to export the whole record: "
 					  "sign in again with your second factor, then retry within 5 minutes");
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}

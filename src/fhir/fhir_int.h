@@ -45,7 +45,7 @@ json_t *fhir_docref_resource(const struct document_view *v);
  * $everything appenders: append the resources of one patient as Bundle entries to `entries`
  * (a JSON array), each entry {"fullUrl": "Type/id", "resource": {...}}: fhir_everything.c makes
  * fullUrl absolute and sets search.mode. Each appender uses the same domain functions (gate,
- * filtering, audit) as its search; a DOMAIN_NOT_FOUND (the actor may not see that part)
+ * filtering, audit) as its search; a ERR_NOT_FOUND (the actor may not see that part)
  * appends nothing and is not an error. Returns a domain_rc.
  */
 typedef int (*fhir_everything_fn)(const struct actor *a, const struct id *patient,

@@ -139,7 +139,7 @@ static int each_resource(const struct actor *a, const struct id *patient, const 
 	struct repeat_view *reps;
 	size_t nm = 0, nr = 0;
 	int rc = medication_list(a, patient, ar, &meds, &nm, &reps, &nr);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	if (intent == NULL || strcmp(intent, "order") == 0)
 		for (size_t i = 0; i < nm; i++)
@@ -147,7 +147,7 @@ static int each_resource(const struct actor *a, const struct id *patient, const 
 	if (intent == NULL || strcmp(intent, "proposal") == 0)
 		for (size_t i = 0; i < nr; i++)
 			fn(ctx, &reps[i].id, repeat_json(ar, &reps[i], reps[i].medication_view));
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 struct search_ctx {
@@ -183,8 +183,8 @@ void fhir_medreq_search(struct request *req, struct response *res)
 	struct search_ctx ctx = {req, fhir_bundle_new(req)};
 	int rc = careplan_patient_param(p, &pid) == 0
 			 ? each_resource(&req->actor, &pid, intent, &req->arena, add_match, &ctx)
-			 : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+			 : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		json_decref(ctx.bundle);
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
@@ -200,8 +200,8 @@ void fhir_medreq_read(struct request *req, struct response *res)
 	bool is_repeat = false;
 	int rc = request_param_id(req, 0, &id) == 0
 			 ? medication_request_read(&req->actor, &id, &req->arena, &is_repeat, &m, &r)
-			 : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+			 : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "MedicationRequest");
 		return;
 	}

@@ -75,8 +75,8 @@ void fhir_communication_search(struct request *req, struct response *res)
 		return;
 	struct message_view *ms = NULL;
 	size_t n = 0;
-	int rc = p == 0 ? message_list(&req->actor, &pid, &req->arena, &ms, &n) : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+	int rc = p == 0 ? message_list(&req->actor, &pid, &req->arena, &ms, &n) : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
@@ -92,8 +92,8 @@ void fhir_communication_read(struct request *req, struct response *res)
 	struct id id;
 	struct message_view m;
 	int rc = request_param_id(req, 0, &id) == 0 ? message_read(&req->actor, &id, &req->arena, &m)
-						    : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+						    : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Communication");
 		return;
 	}
@@ -198,14 +198,14 @@ void fhir_communication_create(struct request *req, struct response *res)
 	}
 	struct id thread, message;
 	int rc = message_send(&req->actor, &m, &req->arena, &thread, &message, &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		fhir_error(req, res, 400, why ? why : "Invalid Communication");
 		return;
 	}
 	struct message_view v;
-	if (rc == DOMAIN_OK)
+	if (rc == ERR_OK)
 		rc = message_read(&req->actor, &message, &req->arena, &v);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, m.reply ? "Communication" : "Patient");
 		return;
 	}
@@ -223,9 +223,9 @@ int fhir_messages_everything(const struct actor *a, const struct id *patient, st
 	struct message_view *ms = NULL;
 	size_t n = 0;
 	int rc = message_list(a, patient, ar, &ms, &n);
-	if (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_OUT_OF_SCOPE)
-		return DOMAIN_OK;
-	for (size_t i = 0; rc == DOMAIN_OK && i < n; i++)
+	if (rc == ERR_NOT_FOUND || rc == ERR_OUT_OF_SCOPE)
+		return ERR_OK;
+	for (size_t i = 0; rc == ERR_OK && i < n; i++)
 		rc = fhir_entry_append(entries, "Communication", &ms[i].id,
 				       fhir_communication_resource(&ms[i]));
 	return rc;

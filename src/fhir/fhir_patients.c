@@ -31,7 +31,7 @@ void fhir_patient_search(struct request *req, struct response *res)
 	struct patient_view *ps = NULL;
 	size_t n = 0;
 	int rc = patient_list_visible(&req->actor, 0, LIMIT_LIST, &req->arena, &ps, &n);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
@@ -46,8 +46,8 @@ void fhir_patient_read(struct request *req, struct response *res)
 	struct id id;
 	struct patient_view p;
 	int rc = request_param_id(req, 0, &id) == 0 ? patient_read(&req->actor, &id, &req->arena, &p)
-						    : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+						    : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}

@@ -392,7 +392,7 @@ static int patient_param(struct request *req, struct response *res, const char *
 		p += 8;
 	if (id_parse(out, p, strlen(p)) != 0) {
 		/* the same answer as a patient that is not yours */
-		fhir_domain_error(req, res, DOMAIN_NOT_FOUND, "Patient");
+		fhir_domain_error(req, res, ERR_NOT_FOUND, "Patient");
 		return -1;
 	}
 	return 0;
@@ -406,7 +406,7 @@ static json_t *search_results(struct request *req, struct response *res, const c
 	if (patient_param(req, res, allowed, &pid) != 0)
 		return NULL;
 	int rc = result_list(&req->actor, &pid, true, &req->arena, rs, n);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return NULL;
 	}
@@ -438,8 +438,8 @@ void fhir_report_read(struct request *req, struct response *res)
 	struct result_view v;
 	int rc = request_param_id(req, 0, &id) == 0
 			 ? result_read(&req->actor, &id, "DiagnosticReport", &req->arena, &v)
-			 : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+			 : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "DiagnosticReport");
 		return;
 	}
@@ -463,11 +463,11 @@ void fhir_report_create(struct request *req, struct response *res)
 	}
 	struct result_view v;
 	int rc = result_file(&req->actor, r, &req->arena, &v, &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		fhir_error(req, res, 400, why ? why : "Invalid DiagnosticReport");
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
@@ -526,15 +526,15 @@ void fhir_report_release(struct request *req, struct response *res)
 	}
 	int rc = request_param_id(req, 0, &id) == 0
 			 ? result_release(&req->actor, &id, comment, &req->arena, &why)
-			 : DOMAIN_NOT_FOUND;
+			 : ERR_NOT_FOUND;
 	struct result_view v;
-	if (rc == DOMAIN_OK)
+	if (rc == ERR_OK)
 		rc = result_read(&req->actor, &id, "DiagnosticReport", &req->arena, &v);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		fhir_error(req, res, 400, why ? why : "The result was not released");
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "DiagnosticReport");
 		return;
 	}
@@ -591,10 +591,10 @@ void fhir_observation_read(struct request *req, struct response *res)
 	struct result_view v;
 	int rc = parse_obs_id(req->params[0], &id, &index) == 0
 			 ? result_read(&req->actor, &id, "Observation", &req->arena, &v)
-			 : DOMAIN_NOT_FOUND;
-	if (rc == DOMAIN_OK && index >= v.n_obs)
-		rc = DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+			 : ERR_NOT_FOUND;
+	if (rc == ERR_OK && index >= v.n_obs)
+		rc = ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Observation");
 		return;
 	}
@@ -607,7 +607,7 @@ int fhir_results_everything(const struct actor *a, const struct id *patient, str
 	struct result_view *rs = NULL;
 	size_t n = 0;
 	int rc = result_list(a, patient, true, ar, &rs, &n);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		json_array_append_new(entries, json_pack("{s:o}", "resource", report_json(&rs[i])));
@@ -615,7 +615,7 @@ int fhir_results_everything(const struct actor *a, const struct id *patient, str
 			json_array_append_new(entries,
 					      json_pack("{s:o}", "resource", observation_json(&rs[i], k)));
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 void fhir_results_capability(json_t *resources)

@@ -148,7 +148,7 @@ const char *request_origin(struct request *req);
 const char *request_fhir_base(struct request *req);
 /*
  * A handler that answers from another thread (a domain operation that returned
- * DOMAIN_PENDING) parks its request with request_defer before it hands the work over, fills
+ * ERR_PENDING) parks its request with request_defer before it hands the work over, fills
  * res on that thread, and then calls request_complete: the response leaves once the audit
  * records up to audit_ticket are durable. Nothing may read the connection in between.
  */

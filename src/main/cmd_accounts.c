@@ -43,7 +43,7 @@ static int list(bool locked_only)
 	struct store_account *accts;
 	size_t n = 0;
 	int rc = 0;
-	if (store_accounts_list(locked_only, 10000, &ar, &accts, &n) != STORE_OK) {
+	if (store_accounts_list(locked_only, 10000, &ar, &accts, &n) != ERR_OK) {
 		fprintf(stderr, "medkeep accounts list: cannot read the accounts\n");
 		rc = 1;
 	}
@@ -54,11 +54,11 @@ static int list(bool locked_only)
 		buf_init(&b, &ar, 512);
 		bool opened = accts[i].email_ct.len &&
 			      vault_email_open(&accts[i].id, accts[i].email_ct.ptr, accts[i].email_ct.len,
-					       &b) == VAULT_OK && !b.failed;
+					       &b) == ERR_OK && !b.failed;
 		printf("%.*s\t%s\t%s\t%s", opened ? (int)b.len : 8, opened ? (const char *)b.data : "(sealed)",
 		       role_name(accts[i].role), id, accts[i].locked ? "locked" : "active");
 		struct store_lock l;
-		if (accts[i].locked && store_lock_latest(&accts[i].id, &ar, &l) == STORE_OK) {
+		if (accts[i].locked && store_lock_latest(&accts[i].id, &ar, &l) == ERR_OK) {
 			printf("\t%s\t", l.reason);
 			print_time(l.tripped);
 			char ses[ID_HEX_LEN + 1];
@@ -120,17 +120,17 @@ int cmd_accounts(int argc, char **argv)
 	} else {
 		bool was_locked = false;
 		int r = locks_unlock_local(email, reason, &was_locked);
-		if (r == DOMAIN_OK && !was_locked)
+		if (r == ERR_OK && !was_locked)
 			printf("not locked; nothing changed\n");
-		else if (r == DOMAIN_OK)
+		else if (r == ERR_OK)
 			printf("unlocked; the next sign-in works, and the person was emailed\n");
-		else if (r == DOMAIN_NOT_FOUND)
+		else if (r == ERR_NOT_FOUND)
 			fprintf(stderr, "medkeep accounts unlock: no such account\n");
-		else if (r == DOMAIN_INVALID)
+		else if (r == ERR_INVALID)
 			fprintf(stderr, "medkeep accounts unlock: give a reason (at most 500 bytes)\n");
 		else
 			fprintf(stderr, "medkeep accounts unlock: failed; run it again\n");
-		rc = r == DOMAIN_OK ? 0 : r == DOMAIN_INVALID ? 2 : 1;
+		rc = r == ERR_OK ? 0 : r == ERR_INVALID ? 2 : 1;
 	}
 	close_data_dir();
 	return rc;

@@ -70,20 +70,20 @@ int cmd_apps(int argc, char **argv)
 		struct store_app app;
 		const char *why = NULL;
 		int r = apps_register(name, redirect, &app, &why);
-		if (r == APPS_OK) {
+		if (r == ERR_OK) {
 			char id[ID_HEX_LEN + 1];
 			id_hex(&app.id, id);
 			printf("client_id %s\n", id);
 		} else {
 			fprintf(stderr, "medkeep apps add: %s\n", why ? why : "cannot store the app");
-			rc = r == APPS_BAD_REQUEST ? 2 : 1;
+			rc = r == ERR_BAD_REQUEST ? 2 : 1;
 		}
 	} else if (list) {
 		struct arena ar;
 		arena_init(&ar, 256 * 1024);
 		struct store_app *apps;
 		size_t n = 0;
-		if (store_apps_list(&ar, &apps, &n) != STORE_OK) {
+		if (store_apps_list(&ar, &apps, &n) != ERR_OK) {
 			fprintf(stderr, "medkeep apps list: cannot read the register\n");
 			rc = 1;
 		}
@@ -95,13 +95,13 @@ int cmd_apps(int argc, char **argv)
 		arena_release(&ar);
 	} else {
 		int r = apps_remove(client);
-		if (r == APPS_BAD_CLIENT)
+		if (r == ERR_BAD_CLIENT)
 			fprintf(stderr, "medkeep apps remove: no app %s\n", client);
-		else if (r != APPS_OK)
+		else if (r != ERR_OK)
 			fprintf(stderr, "medkeep apps remove: failed; run it again\n");
 		else
 			printf("removed %s; its tokens are ended\n", client);
-		rc = r == APPS_OK ? 0 : 1;
+		rc = r == ERR_OK ? 0 : 1;
 	}
 	close_data_dir();
 	return rc;

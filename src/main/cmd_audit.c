@@ -120,7 +120,7 @@ static int export_checkpoints(const char *dir, const char *out_path)
 		fprintf(stderr, "medkeep audit export-checkpoints: cannot read %s/audit-signing.key\n", dir);
 		return 1;
 	}
-	if (store_open_audit(dir) != STORE_OK) {
+	if (store_open_audit(dir) != ERR_OK) {
 		fprintf(stderr, "medkeep audit export-checkpoints: cannot open %s/audit.db\n", dir);
 		return 1;
 	}
@@ -141,7 +141,7 @@ static int export_checkpoints(const char *dir, const char *out_path)
 	format_time((int64_t)time(NULL) * 1000, now);
 	int64_t last = 0;
 	uint8_t h[HASH_BYTES];
-	int rc = store_audit_read_begin() == STORE_OK && store_audit_last(&last, h) == STORE_OK &&
+	int rc = store_audit_read_begin() == ERR_OK && store_audit_last(&last, h) == ERR_OK &&
 			 buf_cstr(&b64) != NULL
 		 ? 0
 		 : -1;
@@ -210,7 +210,7 @@ static int verify(const char *dir, const char *export_file)
 		return 1;
 	}
 	vault_signing_key_id(pk, kid);
-	if (store_open_audit(dir) != STORE_OK) {
+	if (store_open_audit(dir) != ERR_OK) {
 		fprintf(stderr, "audit verify: cannot open %s/audit.db\n", dir);
 		free(cps);
 		return 1;
@@ -220,7 +220,7 @@ static int verify(const char *dir, const char *export_file)
 	int64_t last = 0;
 	uint8_t h[HASH_BYTES];
 	int rc = -1, crc = -1;
-	if (store_audit_read_begin() == STORE_OK && store_audit_last(&last, h) == STORE_OK) {
+	if (store_audit_read_begin() == ERR_OK && store_audit_last(&last, h) == ERR_OK) {
 		rc = audit_verify(&r, verify_progress);
 		if (rc >= 0)
 			crc = audit_verify_checkpoints(pk, cps, n_cps, last, &cr, checkpoint_progress);

@@ -132,8 +132,8 @@ int cmd_backup(int argc, char **argv)
 	fprintf(stderr, "backup: copying %s to %s\n", dir, out);
 	/* The data first, then the trail: the trail's copy is the newer, so it holds the record
 	 * of every write in the data's copy (a write's record is durable before the write). */
-	if (store_file_copy(STORE_FILE_DATA, dir, out, copy_progress) != STORE_OK ||
-	    store_file_copy(STORE_FILE_AUDIT, dir, out, copy_progress) != STORE_OK ||
+	if (store_file_copy(STORE_FILE_DATA, dir, out, copy_progress) != ERR_OK ||
+	    store_file_copy(STORE_FILE_AUDIT, dir, out, copy_progress) != ERR_OK ||
 	    write_manifest(out) != 0) {
 		fprintf(stderr, "medkeep backup: the copy failed; %s is incomplete, remove it\n", out);
 		return 1;
@@ -198,10 +198,10 @@ int cmd_restore(int argc, char **argv)
 	if (make_empty_dir(dir, "medkeep restore") != 0)
 		return 1;
 	fprintf(stderr, "restore: %s with keys from %s into %s\n", backup, keys, dir);
-	if (store_file_copy(STORE_FILE_DATA, backup, dir, copy_progress) != STORE_OK ||
-	    store_file_copy(STORE_FILE_AUDIT, backup, dir, copy_progress) != STORE_OK ||
+	if (store_file_copy(STORE_FILE_DATA, backup, dir, copy_progress) != ERR_OK ||
+	    store_file_copy(STORE_FILE_AUDIT, backup, dir, copy_progress) != ERR_OK ||
 	    vault_key_files_copy(keys, dir) != 0 ||
-	    store_file_copy(STORE_FILE_KEYS, keys, dir, copy_progress) != STORE_OK ||
+	    store_file_copy(STORE_FILE_KEYS, keys, dir, copy_progress) != ERR_OK ||
 	    vault_key_files_check(keys, dir) != 0) {
 		fprintf(stderr, "medkeep restore: the copy failed (or a key rotation ran in %s "
 				"meanwhile); %s is incomplete, remove it\n", keys, dir);
@@ -214,7 +214,7 @@ int cmd_restore(int argc, char **argv)
 	}
 	int64_t patients = 0, with_key = 0;
 	struct audit_event e = {.action = "restore", .outcome = AUDIT_OK, .ip = "local"};
-	int rc = store_patient_key_counts(&patients, &with_key) == STORE_OK && audit_append(&e) == 0
+	int rc = store_patient_key_counts(&patients, &with_key) == ERR_OK && audit_append(&e) == 0
 			 ? 0
 			 : 1;
 	close_data_dir();

@@ -82,7 +82,7 @@ static int backup_keys(const char *dir, const char *out)
 		return 1;
 	}
 	if (vault_key_files_copy(dir, out) != 0 ||
-	    store_file_copy(STORE_FILE_KEYS, dir, out, NULL) != STORE_OK) {
+	    store_file_copy(STORE_FILE_KEYS, dir, out, NULL) != ERR_OK) {
 		fprintf(stderr, "medkeep keys backup: the copy failed\n");
 		return 1;
 	}

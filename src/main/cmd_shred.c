@@ -52,19 +52,19 @@ static void print_time(int64_t t)
 static int explain(int rc, const char *patient_hex, const struct shred_report *r)
 {
 	switch (rc) {
-	case SHRED_NOT_FOUND:
+	case ERR_NOT_FOUND:
 		fprintf(stderr, "medkeep shred: no patient %s\n", patient_hex);
 		return 1;
-	case SHRED_NOT_ENROLLED:
+	case ERR_NOT_ENROLLED:
 		fprintf(stderr, "medkeep shred: patient %s is not enrolled at the practice given with "
 				"--release\n", patient_hex);
 		return 1;
-	case SHRED_HELD:
+	case ERR_HELD:
 		fprintf(stderr, "medkeep shred: patient %s is still held by %zu other practice%s; "
 				"nothing was changed (--force shreds anyway)\n",
 			patient_hex, r->holders, r->holders == 1 ? "" : "s");
 		return 1;
-	case SHRED_OK:
+	case ERR_OK:
 		return 0;
 	default:
 		fprintf(stderr, "medkeep shred: failed; run it again to finish (the key may already "
@@ -150,9 +150,9 @@ int cmd_shred(int argc, char **argv)
 	if (days > 0) {
 		int64_t when = (int64_t)time(NULL) + days * 86400;
 		rc = patient_shred_schedule(&patient, has_release ? &practice : NULL, when, &r);
-		if (rc == SHRED_OK && r.already) {
+		if (rc == ERR_OK && r.already) {
 			printf("Patient %s was shredded already.\n", hex);
-		} else if (rc == SHRED_OK) {
+		} else if (rc == ERR_OK) {
 			printf("Patient %s will be shredded after ", hex);
 			print_time(when);
 			printf(" by medkeep retention run%s.\n",
@@ -160,11 +160,11 @@ int cmd_shred(int argc, char **argv)
 		}
 	} else {
 		rc = patient_shred(&patient, has_release ? &practice : NULL, force, &r);
-		if (rc == SHRED_OK && r.already) {
+		if (rc == ERR_OK && r.already) {
 			printf("Patient %s was shredded already (", hex);
 			print_time(r.shredded_at);
 			printf("); nothing of theirs is left to read.\n");
-		} else if (rc == SHRED_OK) {
+		} else if (rc == ERR_OK) {
 			printf("Patient %s shredded: their key is destroyed; their documents and "
 			       "demographics cannot be read, here or in any backup.%s\n", hex,
 			       r.holders ? " (forced: another practice still held them)" : "");
@@ -180,9 +180,9 @@ static void retention_each(const struct id *patient, int rc, const struct shred_
 {
 	char hex[ID_HEX_LEN + 1];
 	id_hex(patient, hex);
-	if (rc == SHRED_OK)
+	if (rc == ERR_OK)
 		printf("  shredded %s\n", hex);
-	else if (rc == SHRED_HELD)
+	else if (rc == ERR_HELD)
 		printf("  kept     %s: still held by %zu practice%s\n", hex, r->holders,
 		       r->holders == 1 ? "" : "s");
 	else

@@ -113,9 +113,9 @@ static int add_document(const struct actor *author, const struct id *patient, co
 				  .data_len = pdf.len};
 	struct document_view v;
 	const char *why = NULL;
-	int rc = pdf.failed ? DOMAIN_ERROR : document_create(author, &nd, &ar, &v, &why);
+	int rc = pdf.failed ? ERR_INTERNAL : document_create(author, &nd, &ar, &v, &why);
 	arena_release(&ar);
-	return rc == DOMAIN_OK ? 0 : -1;
+	return rc == ERR_OK ? 0 : -1;
 }
 
 static int seed_documents(const struct actor *clinician, const struct actor *self,
@@ -249,9 +249,9 @@ static int seed_staff(const char *hash, const char *pw, const struct id *practic
 		char secret[TOTP_SECRET_B32_LEN + 1];
 		struct buf sealed;
 		buf_init(&sealed, ar, 256);
-		if (vault_totp_enrol_local(i == 0 ? clin_id : &acct_id, secret, &sealed) != VAULT_OK ||
+		if (vault_totp_enrol_local(i == 0 ? clin_id : &acct_id, secret, &sealed) != ERR_OK ||
 		    store_mfa_enable(i == 0 ? clin_id : &acct_id,
-				     &(struct bytes){(const uint8_t *)sealed.data, sealed.len}, 0) != STORE_OK)
+				     &(struct bytes){(const uint8_t *)sealed.data, sealed.len}, 0) != ERR_OK)
 			return -1;
 		fprintf(logins, "%s\t%s\t%s\t%s\n", staff[i].email, pw, role_name(staff[i].role), secret);
 	}
@@ -277,7 +277,7 @@ static int seed_patient(unsigned long i, const struct id *practice,
 				  .birth_date = dob,
 				  .gender = (i % 2) ? "female" : "male",
 				  .nhi = nhi};
-	if (patient_create(practice, &pv, &pat_id) != DOMAIN_OK)
+	if (patient_create(practice, &pv, &pat_id) != ERR_OK)
 		return -1;
 	snprintf(email, sizeof(email), "patient%lu@demo.test", i);
 	/* The address the practice holds for the patient: where an invitation would go. */
@@ -316,7 +316,7 @@ int cmd_demo(int argc, char **argv)
 	struct arena ar;
 	arena_init(&ar, 1u << 20);
 	struct store_account existing;
-	if (auth_account_lookup("clinician1@demo.test", &ar, &existing) == STORE_OK) {
+	if (auth_account_lookup("clinician1@demo.test", &ar, &existing) == ERR_OK) {
 		fprintf(stderr, "medkeep demo: %s already has demo data\n", dir);
 		return 1;
 	}

@@ -48,14 +48,14 @@ static int publish_slots(const struct actor *clinician)
 	struct store_staff *staff;
 	size_t n = 0;
 	int rc = -1;
-	if (store_staff_name_set(&clinician->account, clinician_names[0]) != STORE_OK ||
-	    store_practice_clinicians(&clinician->practice, &ar, &staff, &n) != STORE_OK)
+	if (store_staff_name_set(&clinician->account, clinician_names[0]) != ERR_OK ||
+	    store_practice_clinicians(&clinician->practice, &ar, &staff, &n) != ERR_OK)
 		goto out;
 	int64_t now = (int64_t)time(NULL);
 	size_t named = 1;
 	for (size_t c = 0; c < n; c++) {
 		if (!id_eq(&staff[c].account, &clinician->account) && named < 4 &&
-		    store_staff_name_set(&staff[c].account, clinician_names[named++]) != STORE_OK)
+		    store_staff_name_set(&staff[c].account, clinician_names[named++]) != ERR_OK)
 			goto out;
 		for (int day = 1; day <= 14; day++) {
 			struct tm tm;
@@ -70,7 +70,7 @@ static int publish_slots(const struct actor *clinician)
 			int made;
 			const char *why;
 			if (slot_publish(clinician, &staff[c].account, start, 15, 12, now, &made, &why) !=
-				    DOMAIN_OK &&
+				    ERR_OK &&
 			    why == NULL)
 				goto out;
 		}
@@ -96,7 +96,7 @@ static int add_medicines(const struct actor *clinician, const struct actor *self
 					    .form = m->form, .dose = m->dose,
 					    .started = now - (int64_t)(60 + (i * 37 + k * 101) % 900) * 86400};
 		const char *why;
-		if (medication_create(clinician, &nm, &ar, &med[k], &why) != DOMAIN_OK)
+		if (medication_create(clinician, &nm, &ar, &med[k], &why) != ERR_OK)
 			goto out;
 	}
 	/* Repeat requests in each state: one open, one approved, one declined with a reason. */
@@ -104,17 +104,17 @@ static int add_medicines(const struct actor *clinician, const struct actor *self
 	const char *why;
 	size_t pharmacy = i % pharmacy_count();
 	if (i % 3 != 1 && repeat_request(self, &med[0], pharmacy, i % 2 ? "I have about a week left." : "",
-					 &ar, &req, &why) != DOMAIN_OK)
+					 &ar, &req, &why) != ERR_OK)
 		goto out;
-	if (repeat_request(self, &med[1], pharmacy, "", &ar, &req, &why) != DOMAIN_OK ||
-	    repeat_decide(clinician, &req, true, "", &ar, &why) != DOMAIN_OK)
+	if (repeat_request(self, &med[1], pharmacy, "", &ar, &req, &why) != ERR_OK ||
+	    repeat_decide(clinician, &req, true, "", &ar, &why) != ERR_OK)
 		goto out;
 	if (count > 2 &&
 	    (repeat_request(self, &med[2], pharmacy, "Could I have three months' supply?", &ar, &req,
-			    &why) != DOMAIN_OK ||
+			    &why) != ERR_OK ||
 	     repeat_decide(clinician, &req, false,
 			   "Please book a review first: your last blood test was over a year ago.",
-			   &ar, &why) != DOMAIN_OK))
+			   &ar, &why) != ERR_OK))
 		goto out;
 	rc = 0;
 out:
@@ -136,10 +136,10 @@ static int add_appointments(const struct actor *clinician, const struct actor *s
 	if (i % 2 == 0) {
 		struct slot_view *slots;
 		size_t n = 0;
-		if (slots_for_patient(self, patient, now, nz_day_start(now, 15), &ar, &slots, &n) != DOMAIN_OK)
+		if (slots_for_patient(self, patient, now, nz_day_start(now, 15), &ar, &slots, &n) != ERR_OK)
 			goto out;
 		if (n > 0 && appointment_book(self, patient, &slots[(i * 7) % n].id, reason, now, &ar, &ap,
-					      &why) != DOMAIN_OK)
+					      &why) != ERR_OK)
 			goto out;
 	} else if (i < 200) {
 		/* A visit some days ago: its slot is made directly (publishing refuses the past)
@@ -153,10 +153,10 @@ static int add_appointments(const struct actor *clinician, const struct actor *s
 				  (int)(i % 4) * 15, &s.start) != 0)
 			goto out;
 		int st = store_slot_insert(&s, &clinician->account, s.start - 7 * 86400);
-		if (st == STORE_OK && appointment_book(self, patient, &s.id, reason, s.start - 86400, &ar,
-						       &ap, &why) != DOMAIN_OK)
+		if (st == ERR_OK && appointment_book(self, patient, &s.id, reason, s.start - 86400, &ar,
+						       &ap, &why) != ERR_OK)
 			goto out;
-		if (st != STORE_OK && st != STORE_CONFLICT)
+		if (st != ERR_OK && st != ERR_CONFLICT)
 			goto out;
 	}
 	rc = 0;

@@ -17,10 +17,10 @@ static int send(const struct actor *a, struct message_new *m, struct id *thread)
 	struct id message;
 	const char *why = NULL;
 	int rc = message_send(a, m, &ar, thread, &message, &why);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		fprintf(stderr, "\nmedkeep demo: message not sent (%d: %s)\n", rc, why ? why : "-");
 	arena_release(&ar);
-	return rc == DOMAIN_OK ? 0 : -1;
+	return rc == ERR_OK ? 0 : -1;
 }
 
 int demo_messages(const struct actor *clinician, const struct actor *self, const struct id *patient,

@@ -39,9 +39,9 @@ static int create_child(const struct id *practice, const char *dob, struct id *o
 		struct patient_view pv = {.family = "Walker", .given = "Nikau", .birth_date = dob,
 					  .gender = "male", .nhi = nhi};
 		int rc = patient_create(practice, &pv, out);
-		if (rc == DOMAIN_OK)
+		if (rc == ERR_OK)
 			return 0;
-		if (rc != DOMAIN_INVALID)
+		if (rc != ERR_INVALID)
 			return -1;
 	}
 	return -1;
@@ -60,9 +60,9 @@ static int child_document(const struct actor *clinician, const struct id *child,
 				  .data_len = pdf.len};
 	struct document_view v;
 	const char *why = NULL;
-	int rc = pdf.failed ? DOMAIN_ERROR : document_create(clinician, &nd, &ar, &v, &why);
+	int rc = pdf.failed ? ERR_INTERNAL : document_create(clinician, &nd, &ar, &v, &why);
 	arena_release(&ar);
-	return rc == DOMAIN_OK ? 0 : -1;
+	return rc == ERR_OK ? 0 : -1;
 }
 
 /* Give `email` access to patient's record as `by`, as of `now`. */
@@ -74,14 +74,14 @@ static int give(const struct actor *by, const struct id *patient, const char *em
 	struct store_account to;
 	char index[80];
 	int rc = -1;
-	if (auth_account_lookup(email, &ar, &to) != STORE_OK || auth_email_index(email, index) != 0)
+	if (auth_account_lookup(email, &ar, &to) != ERR_OK || auth_email_index(email, index) != 0)
 		goto out;
 	struct actor a = *by;
 	a.factor_at = now; /* the operator's own tool: as if the second factor was just given */
 	struct proxy_new p = {.email = email, .email_index = index, .grantee = &to, .name = name,
 			      .from_name = from, .scopes = scopes, .not_after = not_after};
 	const char *why = NULL;
-	rc = proxy_grant(&a, patient, &p, now, &why) == DOMAIN_OK ? 0 : -1;
+	rc = proxy_grant(&a, patient, &p, now, &why) == ERR_OK ? 0 : -1;
 out:
 	arena_release(&ar);
 	return rc;
@@ -124,7 +124,7 @@ int demo_proxies(const struct id *practice, const struct actor *clinician, unsig
 	arena_init(&ar, 64 * 1024);
 	int rc = auth_account_lookup(former, &ar, &prev);
 	arena_release(&ar);
-	if (rc != STORE_OK || !prev.has_patient)
+	if (rc != ERR_OK || !prev.has_patient)
 		return -1;
 	struct actor self;
 	memset(&self, 0, sizeof(self));

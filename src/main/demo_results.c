@@ -62,10 +62,10 @@ static int file(const struct actor *clin, const struct id *patient, unsigned lon
 	struct result_view v;
 	const char *why = NULL;
 	int rc = result_file(clin, &r, &ar, &v, &why);
-	if (rc == DOMAIN_OK && out)
+	if (rc == ERR_OK && out)
 		*out = v.id;
 	arena_release(&ar);
-	return rc == DOMAIN_OK ? 0 : -1;
+	return rc == ERR_OK ? 0 : -1;
 }
 
 static int release(const struct actor *clin, const struct id *result, const char *comment)
@@ -75,7 +75,7 @@ static int release(const struct actor *clin, const struct id *result, const char
 	const char *why = NULL;
 	int rc = result_release(clin, result, comment, &ar, &why);
 	arena_release(&ar);
-	return rc == DOMAIN_OK ? 0 : -1;
+	return rc == ERR_OK ? 0 : -1;
 }
 
 /* The demo practice releases normal routine results three days after the report. */
@@ -84,8 +84,8 @@ static int practice_rules(const struct actor *clin)
 	const char *why = NULL;
 	struct result_rule haem = {.kind = RESULT_HAEMATOLOGY, .auto_release = true, .days = 3};
 	struct result_rule chem = {.kind = RESULT_BIOCHEMISTRY, .auto_release = true, .days = 3};
-	return result_rule_set(clin, &haem, &why) == DOMAIN_OK &&
-			       result_rule_set(clin, &chem, &why) == DOMAIN_OK
+	return result_rule_set(clin, &haem, &why) == ERR_OK &&
+			       result_rule_set(clin, &chem, &why) == ERR_OK
 		       ? 0
 		       : -1;
 }

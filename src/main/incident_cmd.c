@@ -94,7 +94,7 @@ static int notify(const struct incident_result *r, const char *what, const char 
 		char reference[NOTICE_REFERENCE_LEN + 1] = "(dry run)";
 		int ok = text != NULL && id_parse(&patient, r->lines[i].patient, ID_HEX_LEN) == 0;
 		if (ok && !dry_run)
-			ok = notice_create_local(&patient, text, reference) == DOMAIN_OK;
+			ok = notice_create_local(&patient, text, reference) == ERR_OK;
 		free(text);
 		size_t queued = 0;
 		if (ok && !dry_run) {
@@ -103,7 +103,7 @@ static int notify(const struct incident_result *r, const char *what, const char 
 			struct store_account *accts;
 			size_t na = 0;
 			char *mail = NULL;
-			ok = store_patient_accounts(&patient, &ar, &accts, &na) == STORE_OK;
+			ok = store_patient_accounts(&patient, &ar, &accts, &na) == ERR_OK;
 			for (size_t k = 0; ok && k < na; k++) {
 				if (accts[k].email_ct.len == 0)
 					continue;
@@ -123,7 +123,7 @@ static int notify(const struct incident_result *r, const char *what, const char 
 				}
 				ok = outbox_queue(&accts[k].id, accts[k].email_ct,
 							 "A security notice about your health record",
-							 mail) == STORE_OK;
+							 mail) == ERR_OK;
 				queued += ok;
 			}
 			free(mail);
@@ -241,7 +241,7 @@ static int incident_label(const char *actor, struct incident_filter *f, char *la
 		struct arena ar;
 		arena_init(&ar, 64 * 1024);
 		struct store_account acct;
-		if (auth_account_lookup(actor, &ar, &acct) != STORE_OK) {
+		if (auth_account_lookup(actor, &ar, &acct) != ERR_OK) {
 			fprintf(stderr, "medkeep incident: no account %s\n", actor);
 			arena_release(&ar);
 			return -1;

@@ -133,7 +133,7 @@ static const char *open_body(const struct store_outbox_row *row, struct arena *a
 	struct buf b;
 	buf_init(&b, ar, LIMIT_MAIL_BODY + 1);
 	if (vault_outbox_open(&row->id, &row->account, row->body_ct.ptr, row->body_ct.len, &b) !=
-		    VAULT_OK ||
+		    ERR_OK ||
 	    b.len == 0 || memchr(b.data, 0, b.len) != NULL)
 		return NULL;
 	buf_append(&b, "", 1);
@@ -147,7 +147,7 @@ static int send_one(const struct mail_config *c, const struct store_outbox_row *
 		return -2;
 	struct buf addr;
 	buf_init(&addr, ar, 2048);
-	if (vault_email_open(&row->account, row->to_ct.ptr, row->to_ct.len, &addr) != VAULT_OK ||
+	if (vault_email_open(&row->account, row->to_ct.ptr, row->to_ct.len, &addr) != ERR_OK ||
 	    addr.len == 0 || addr.len > LIMIT_EMAIL)
 		return -2; /* cannot be opened (a shredded account): never deliverable */
 	char to[LIMIT_EMAIL + 3];
@@ -201,7 +201,7 @@ int mail_send_pass(const struct mail_config *c, bool all, int64_t now, struct ma
 	arena_init(&ar, 4u * 1024u * 1024u);
 	struct store_outbox_row *rows = NULL;
 	size_t n = 0;
-	int rc = store_outbox_due(now, all, MAIL_BATCH, &ar, &rows, &n) == STORE_OK ? 0 : -1;
+	int rc = store_outbox_due(now, all, MAIL_BATCH, &ar, &rows, &n) == ERR_OK ? 0 : -1;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct arena one;
 		arena_init(&one, 2u * MAIL_MESSAGE_MAX);
@@ -288,7 +288,7 @@ static int outbox_show(void)
 	arena_init(&ar, LIMIT_LIST * (LIMIT_MAIL_BODY + 4096u));
 	struct store_outbox_row *rows = NULL;
 	size_t n = 0;
-	if (store_outbox_due(0, true, LIMIT_LIST, &ar, &rows, &n) != STORE_OK) {
+	if (store_outbox_due(0, true, LIMIT_LIST, &ar, &rows, &n) != ERR_OK) {
 		arena_release(&ar);
 		fprintf(stderr, "medkeep outbox show: cannot read the outbox\n");
 		return 1;

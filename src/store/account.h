@@ -31,10 +31,10 @@ struct store_token {
 
 /* Store a new token under the hash of its value. */
 int store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_token *t);
-/* A live token (of kind, not used, not expired at now); STORE_NOT_FOUND otherwise. */
+/* A live token (of kind, not used, not expired at now); ERR_NOT_FOUND otherwise. */
 int store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now, struct arena *a,
 		    struct store_token *out);
-/* Use a live token: STORE_OK for the one call that used it, STORE_NOT_FOUND for any other. */
+/* Use a live token: ERR_OK for the one call that used it, ERR_NOT_FOUND for any other. */
 int store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now);
 /* Tokens of kind made for account since `since` (rate limits). */
 int store_token_count(const struct id *account, const char *kind, int64_t since, int64_t *n);
@@ -54,21 +54,21 @@ struct store_account_state {
 int store_account_state(const struct id *account, struct arena *a, struct store_account_state *out);
 int store_account_set_verified(const struct id *account);
 int store_account_set_password(const struct id *account, const char *pw_hash);
-/* New address (blind index and sealed form) and marks; STORE_CONFLICT when another account
+/* New address (blind index and sealed form) and marks; ERR_CONFLICT when another account
  * has that address. */
 int store_account_set_email(const struct id *account, const char *email_index, struct bytes email_ct,
 			    struct bytes marks);
 /* Marks of an account made outside the lifecycle (medkeep demo, onboarding). */
 int store_account_set_marks(const struct id *account, struct bytes marks);
 /* In one transaction: use the invitation token and create the account (verified or not, with
- * its marks). STORE_NOT_FOUND when the token was used meanwhile, STORE_CONFLICT when the
+ * its marks). ERR_NOT_FOUND when the token was used meanwhile, ERR_CONFLICT when the
  * address is taken (then nothing changes). */
 int store_account_register(const uint8_t invite_hash[HASH_BYTES], int64_t now,
 			   const struct store_account *acct, bool verified, struct bytes marks);
 /* Revoke every session of an account but `keep`, and all its OAuth codes not yet exchanged. */
 int store_sessions_revoke_others(const struct id *account, const struct id *keep);
 
-/* Run fn inside one transaction on medkeep.db (commit when it returns STORE_OK). */
+/* Run fn inside one transaction on medkeep.db (commit when it returns ERR_OK). */
 int store_account_tx(int (*fn)(void *ctx), void *ctx);
 
 /* --- the outbox, as the mail sender sees it --- */

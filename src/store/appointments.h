@@ -39,9 +39,9 @@ struct store_appointment {
 	int minutes;
 };
 
-/* A new slot; STORE_CONFLICT when it overlaps one of the clinician's slots. */
+/* A new slot; ERR_CONFLICT when it overlaps one of the clinician's slots. */
 int store_slot_insert(const struct store_slot *s, const struct id *created_by, int64_t now);
-/* One slot (metadata); STORE_NOT_FOUND when there is none. */
+/* One slot (metadata); ERR_NOT_FOUND when there is none. */
 int store_slot_get(const struct id *slot, struct store_slot *out);
 /* The practice's slots starting in [from, to), free ones only when free_only, optionally of one
  * clinician (NULL: all), by start (at most LIMIT_LIST). */
@@ -55,8 +55,8 @@ int store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t t
 /* Metadata for the gate: the appointment's patient and where they are enrolled. */
 int store_appointment_target(const struct id *appointment, struct target *out);
 /* Book (needs ACTION_APPOINTMENT_BOOK on ap->patient), in one statement only while the patient
- * holds fewer than max_upcoming live appointments starting after now: STORE_NOT_FOUND when the
- * slot does not exist, STORE_CONFLICT when a live appointment holds it already or (with *full
+ * holds fewer than max_upcoming live appointments starting after now: ERR_NOT_FOUND when the
+ * slot does not exist, ERR_CONFLICT when a live appointment holds it already or (with *full
  * set) when the patient is at the limit. */
 int store_appointment_insert(const struct grant *g, const struct store_appointment *ap, int64_t now,
 			     int max_upcoming, bool *full);
@@ -71,7 +71,7 @@ int store_appointment_list(const struct grant *g, const struct id *patient, stru
 int store_appointment_get(const struct grant *g, const struct id *appointment, struct arena *a,
 			  struct store_appointment *out);
 /* Cancel a live appointment whose slot starts at or after min_start (needs
- * ACTION_APPOINTMENT_CANCEL): STORE_CONFLICT when it is cancelled already or too close. */
+ * ACTION_APPOINTMENT_CANCEL): ERR_CONFLICT when it is cancelled already or too close. */
 int store_appointment_cancel(const struct grant *g, const struct id *appointment,
 			     const struct id *by, int64_t now, int64_t min_start);
 
@@ -88,7 +88,7 @@ struct store_staff {
 };
 int store_practice_clinicians(const struct id *practice, struct arena *a, struct store_staff **out,
 			      size_t *n);
-/* A staff member's display name ("Dr Aroha Ngata"), or STORE_NOT_FOUND. */
+/* A staff member's display name ("Dr Aroha Ngata"), or ERR_NOT_FOUND. */
 int store_staff_name(const struct id *account, struct arena *a, const char **name);
 int store_staff_name_set(const struct id *account, const char *name);
 /* Whether an account is a clinician of this practice (for publishing slots for them). */

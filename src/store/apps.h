@@ -22,7 +22,7 @@ struct store_app {
 
 /* Register an app. */
 int store_app_insert(const struct store_app *app);
-/* A registered app (not removed); STORE_NOT_FOUND otherwise. */
+/* A registered app (not removed); ERR_NOT_FOUND otherwise. */
 int store_app_get(const struct id *id, struct store_app *out);
 /* Every registered app, oldest first (at most APPS_MAX); *out in the arena. */
 int store_apps_list(struct arena *a, struct store_app **out, size_t *n);
@@ -47,7 +47,7 @@ struct store_app_code {
 
 int store_app_code_insert(const struct store_app_code *c);
 /* Take a code: it is deleted in the same step, so a code is used at most once, whatever the
- * outcome. STORE_NOT_FOUND when there is no such code. */
+ * outcome. ERR_NOT_FOUND when there is no such code. */
 int store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, struct store_app_code *out);
 /* End every code not yet exchanged of an account (NULL: of every account). Whatever ends an
  * account's sessions ends its codes too: store_sessions_revoke, store_sessions_revoke_others

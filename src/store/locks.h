@@ -40,9 +40,9 @@ int store_lock_record(const struct id *account, const struct id *session, const 
  * account (practice NULL) or of one practice's staff and enrolled patients. */
 int store_locks_list(bool open_only, const struct id *practice, struct arena *a,
 		     struct store_lock **out, size_t *n);
-/* One trip by id; STORE_NOT_FOUND when none. */
+/* One trip by id; ERR_NOT_FOUND when none. */
 int store_lock_get(const struct id *lock, struct arena *a, struct store_lock *out);
-/* The newest trip of an account; STORE_NOT_FOUND when none. */
+/* The newest trip of an account; ERR_NOT_FOUND when none. */
 int store_lock_latest(const struct id *account, struct arena *a, struct store_lock *out);
 /* A reviewer's decision on every unreviewed trip of the lock's account: state LOCK_KEPT or
  * LOCK_UNLOCKED (which also unlocks the account). */
@@ -54,7 +54,7 @@ int store_accounts_list(bool locked_only, size_t max, struct arena *a, struct st
 
 /* Unlock tickets: one per account (a newer replaces it). */
 int store_unlock_ticket_set(const struct id *account, int64_t issued, const uint8_t *mac, size_t n);
-/* STORE_NOT_FOUND when the account has none. mac: UNLOCK_TICKET_MAC_BYTES (32) bytes. */
+/* ERR_NOT_FOUND when the account has none. mac: UNLOCK_TICKET_MAC_BYTES (32) bytes. */
 int store_unlock_ticket_get(const struct id *account, int64_t *issued, uint8_t mac[32]);
 int store_unlock_ticket_delete(const struct id *account);
 

@@ -4,7 +4,7 @@
  * A medication's drug, strength, form and dose are sealed with the patient's key (VREC_MEDICATION);
  * a repeat request's pharmacy and note, and a decision's reason, are sealed too (VREC_REPEAT).
  * What stays in clear is what the gate and the queue need: ids, the patient, the practice,
- * states and times. Patient-scoped functions take a grant and return STORE_DENIED without one
+ * states and times. Patient-scoped functions take a grant and return ERR_DENIED without one
  * for that patient and action; the *_target functions and the queue return metadata only.
  */
 #ifndef MEDKEEP_STORE_MEDICATIONS_H
@@ -41,7 +41,7 @@ struct store_repeat {
 const char *repeat_state_name(enum repeat_state s);
 
 /* Metadata for the gate: the patient a medication (or request) belongs to and where they are
- * enrolled. STORE_NOT_FOUND when there is no such row. */
+ * enrolled. ERR_NOT_FOUND when there is no such row. */
 int store_medication_target(const struct id *medication, struct target *out);
 int store_repeat_target(const struct id *request, struct target *out);
 
@@ -54,14 +54,14 @@ int store_medication_list(const struct grant *g, const struct id *patient, struc
 /* One medication, when g is a grant for its patient (any action). */
 int store_medication_get(const struct grant *g, const struct id *medication, struct arena *a,
 			 struct store_medication *out);
-/* Stop a current medication (needs ACTION_MEDICATION_CREATE): STORE_CONFLICT when it was
+/* Stop a current medication (needs ACTION_MEDICATION_CREATE): ERR_CONFLICT when it was
  * stopped already. */
 int store_medication_stop(const struct grant *g, const struct id *medication,
 			  const struct id *by, int64_t now);
 
 /*
  * A new repeat request (needs ACTION_REPEAT_REQUEST on r->patient) for a current medication of
- * the same patient: STORE_NOT_FOUND when there is none, STORE_CONFLICT when the medication
+ * the same patient: ERR_NOT_FOUND when there is none, ERR_CONFLICT when the medication
  * already has an open request (the partial unique index repeat_one_open decides, so two
  * requests racing cannot both get in).
  */
@@ -72,7 +72,7 @@ int store_repeat_list(const struct grant *g, const struct id *patient, struct ar
 /* One request, when g is a grant for its patient. */
 int store_repeat_get(const struct grant *g, const struct id *request, struct arena *a,
 		     struct store_repeat *out);
-/* Approve or decline an open request (needs ACTION_REPEAT_DECIDE): STORE_CONFLICT when it was
+/* Approve or decline an open request (needs ACTION_REPEAT_DECIDE): ERR_CONFLICT when it was
  * decided already. */
 int store_repeat_decide(const struct grant *g, const struct id *request, enum repeat_state state,
 			const struct id *by, int64_t now, struct bytes decision);

@@ -3,7 +3,7 @@
  * messages. Subjects and bodies are sealed by the vault with the patient's key
  * (VREC_MESSAGE); the store keeps only ids, times, counts and ciphertext.
  *
- * Patient-scoped functions take a grant and return STORE_DENIED unless it is for the row's
+ * Patient-scoped functions take a grant and return ERR_DENIED unless it is for the row's
  * patient and the action named. The unscoped ones (targets, a practice's inbox) return ids and
  * counts only, for the policy gate and for staff's inbox (each thread then goes through the
  * gate on its own).
@@ -38,7 +38,7 @@ struct store_message {
 };
 
 /* Unscoped: the patient of a thread (with their enrolments, as store_patient_target) and the
- * thread's practice. STORE_NOT_FOUND when there is no such thread. */
+ * thread's practice. ERR_NOT_FOUND when there is no such thread. */
 int store_thread_target(const struct id *thread, struct target *out, struct id *practice);
 /* Unscoped: the thread of a message, then as store_thread_target. */
 int store_message_target(const struct id *message, struct target *out, struct id *thread,

@@ -3,7 +3,7 @@
  * scopes, until when. A grant names an account; an invitation names an address that has no
  * account (by its blind index), and is kept and listed exactly like a grant so that the
  * patient's list does not tell whether an address has an account. Patient-scoped functions
- * take the policy gate's grant and answer STORE_DENIED without the right one.
+ * take the policy gate's grant and answer ERR_DENIED without the right one.
  */
 #ifndef MEDKEEP_STORE_PROXY_H
 #define MEDKEEP_STORE_PROXY_H
@@ -38,10 +38,10 @@ int store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
 int store_proxy_list(const struct grant *g, const struct id *patient, int64_t now, struct arena *a,
 		     struct store_proxy_row **out, size_t *n);
 /* The patient of a live grant or invitation, with the practices they are enrolled at (for
- * the gate). STORE_NOT_FOUND when there is none by that id. */
+ * the gate). ERR_NOT_FOUND when there is none by that id. */
 int store_proxy_target(const struct id *grant_id, int64_t now, struct target *out);
 /* Revoke a grant or invitation of g's patient at now. Needs ACTION_PROXY_REVOKE;
- * STORE_NOT_FOUND when no live one has that id. */
+ * ERR_NOT_FOUND when no live one has that id. */
 int store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now);
 
 /* The records an account holds proxy access to at now (its own relationships: no grant

@@ -28,7 +28,7 @@ struct store_result {
 /* The patient a result belongs to and where they are enrolled (metadata for the gate). */
 int store_result_target(const struct id *result, struct target *out);
 /* The result with this accession for this patient (correction), without any filter: needs a
- * result.create grant. STORE_NOT_FOUND when there is none. */
+ * result.create grant. ERR_NOT_FOUND when there is none. */
 int store_result_by_accession(const struct grant *g, const struct id *patient,
 			      const char *accession, struct arena *a, struct store_result *out);
 /* Insert a new result, or (replace) update the row with the same id. Needs result.create. */

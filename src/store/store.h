@@ -4,11 +4,11 @@
  *
  * Patient-scoped rows (patients' PHI, documents) are only reachable through functions that
  * take a grant from the policy gate for that patient and action; without one they return
- * STORE_DENIED and touch nothing. The unscoped functions return metadata the gate needs to
+ * ERR_DENIED and touch nothing. The unscoped functions return metadata the gate needs to
  * decide (which patient owns a document, where a patient is enrolled) and never PHI.
  *
- * Return values: STORE_OK (0), STORE_NOT_FOUND, STORE_DENIED, STORE_CONFLICT, STORE_GONE or
- * STORE_ERROR. Bytes returned in out-structs are allocated from the caller's arena.
+ * Return values: ERR_OK (0), ERR_NOT_FOUND, ERR_DENIED, ERR_CONFLICT, ERR_GONE or
+ * ERR_INTERNAL. Bytes returned in out-structs are allocated from the caller's arena.
  *
  * Three files per data directory: medkeep.db (patients, documents, accounts), audit.db (the
  * audit trail) and keystore.db (each patient's key, wrapped by a master key). Backups
@@ -27,15 +27,7 @@
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/id.h"
-
-enum store_rc {
-	STORE_OK = 0,
-	STORE_NOT_FOUND = 1,
-	STORE_DENIED = 2,
-	STORE_CONFLICT = 3,
-	STORE_GONE = 4, /* the patient's key was destroyed (crypto-shredded): nothing to read */
-	STORE_ERROR = -1,
-};
+#include "util/err.h"
 
 struct store_account {
 	struct id id;
@@ -164,10 +156,10 @@ int store_mfa_get(const struct id *account, struct arena *a, struct store_mfa *o
 int store_mfa_set_pending(const struct id *account, struct bytes sealed);
 /* Make the pending secret the account's (or `sealed` directly when not NULL: demo data). */
 int store_mfa_enable(const struct id *account, const struct bytes *sealed, int64_t step);
-/* Record a used TOTP step; STORE_CONFLICT when it (or a later one) was used already. */
+/* Record a used TOTP step; ERR_CONFLICT when it (or a later one) was used already. */
 int store_mfa_use_step(const struct id *account, int64_t step);
 int store_mfa_set_recovery(const struct id *account, const uint8_t (*hashes)[HASH_BYTES], size_t n);
-/* Mark one recovery code used; STORE_CONFLICT when it was used already. */
+/* Mark one recovery code used; ERR_CONFLICT when it was used already. */
 int store_mfa_use_recovery(const struct id *account, int index);
 
 /* Sessions, keyed by the hash of the token (the token itself is never stored). */
@@ -179,9 +171,9 @@ int store_session_delete(const uint8_t token_hash[HASH_BYTES]);
 /* An account's live sessions (at most 50), newest first. */
 int store_sessions_list(const struct id *account, struct arena *a, struct store_session **out,
 			size_t *n);
-/* Revoke one session of an account by its id; STORE_NOT_FOUND when it is not theirs. */
+/* Revoke one session of an account by its id; ERR_NOT_FOUND when it is not theirs. */
 int store_session_revoke_id(const struct id *account, const struct id *session);
-/* Remember a device for an account; STORE_OK when it is new, STORE_CONFLICT when known. */
+/* Remember a device for an account; ERR_OK when it is new, ERR_CONFLICT when known. */
 int store_device_seen(const struct id *account, const char *device);
 
 /* Login throttling: failures counted per key ("a:<account>" or "ip:<address>"). */
@@ -214,7 +206,7 @@ struct store_upload_limit {
 	int64_t since, daily_bytes, total_bytes;
 };
 /* Insert a document; in the same statement, only when its author stays within lim (atomic
- * against concurrent inserts): STORE_CONFLICT when they would not. */
+ * against concurrent inserts): ERR_CONFLICT when they would not. */
 int store_document_insert(const struct grant *g, const struct store_document *doc,
 			  const struct store_upload_limit *lim);
 /* The bytes of documents account uploaded (still stored), in all and since `since`. */
@@ -266,7 +258,7 @@ struct audit_checkpoint {
 };
 /*
  * Append records r[0..n) (chained onto after_seq/after_hash) and, when cp is not NULL, a
- * checkpoint, in one transaction. STORE_CONFLICT, with nothing written, when the trail's last
+ * checkpoint, in one transaction. ERR_CONFLICT, with nothing written, when the trail's last
  * record is not after_seq/after_hash any more (another process appended meanwhile): the
  * caller re-reads the head, re-chains and tries again.
  */
@@ -285,9 +277,9 @@ int store_audit_each_session(const char *session_hex,
 int store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n);
 /* Unlocked accounts of one role (at most 20), with their sealed emails: whom to alert. */
 int store_accounts_by_role(enum role role, struct arena *a, struct store_account **out, size_t *n);
-/* The stored chain hash of record seq; STORE_NOT_FOUND when there is none. */
+/* The stored chain hash of record seq; ERR_NOT_FOUND when there is none. */
 int store_audit_hash_at(int64_t seq, uint8_t hash[HASH_BYTES]);
-/* The newest checkpoint; STORE_NOT_FOUND when there is none. */
+/* The newest checkpoint; ERR_NOT_FOUND when there is none. */
 int store_audit_last_checkpoint(struct audit_checkpoint *out);
 /* Call fn for each checkpoint in seq order; stops early and returns fn's value when non-zero. */
 int store_audit_checkpoints_each(int (*fn)(const struct audit_checkpoint *cp, void *ctx),
@@ -323,7 +315,7 @@ int store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_ke
 			    size_t *n);
 int store_legacy_keys_count(int64_t *n);
 int store_legacy_key_move(const struct id *patient, struct bytes rewrapped);
-/* The rotation in progress (old and new master key ids): STORE_NOT_FOUND when none. While one
+/* The rotation in progress (old and new master key ids): ERR_NOT_FOUND when none. While one
  * is recorded, new keystore rows wrapped by the old key are refused. */
 int store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES]);
 int store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES]);
@@ -347,7 +339,7 @@ int store_patient_key_destroy(const struct id *patient);
  * and lock their accounts (the account email is still stored in clear), sign them out. The
  * patient row and the enrolments stay, so reads answer "gone" rather than "not found". */
 int store_patient_erase(const struct id *patient, int64_t now);
-/* End one practice's enrolment of a patient. STORE_NOT_FOUND when there was none. */
+/* End one practice's enrolment of a patient. ERR_NOT_FOUND when there was none. */
 int store_patient_release(const struct id *patient, const struct id *practice);
 /* Schedule (when > 0) or cancel (0) a shred. */
 int store_patient_schedule_shred(const struct id *patient, int64_t when);

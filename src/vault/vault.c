@@ -221,18 +221,18 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out)
 
 /*
  * Who is asking, from the token alone. With tokens not required (command-line tools), a NULL
- * token is the local operator and is not counted. Returns VAULT_OK with *counted set when the
+ * token is the local operator and is not counted. Returns ERR_OK with *counted set when the
  * breaker should count this actor.
  */
 static int caller(const char *token, struct session_claims *c, bool *counted)
 {
 	*counted = false;
 	if (token == NULL)
-		return tokens_required ? VAULT_DENIED : VAULT_OK;
+		return tokens_required ? ERR_DENIED : ERR_OK;
 	if (vault_token_claims(token, strlen(token), c) != 0)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	*counted = true;
-	return VAULT_OK;
+	return ERR_OK;
 }
 
 #ifdef MEDKEEP_CHAOS
@@ -282,24 +282,24 @@ static int verdict(const struct session_claims *c, enum breaker_verdict v)
 	id_hex(&c->account, acct);
 	switch (v) {
 	case BREAKER_OK:
-		return VAULT_OK;
+		return ERR_OK;
 	case BREAKER_TRIP:
 		vault_trip_note(c); /* for the review (vault_unlock.c) */
 		log_warn("component=breaker event=trip reason=%s account=%s role=%s",
 			 breaker_reason_name(breaker_trip_reason(&c->account)), acct,
 			 role_name(c->role));
-		return VAULT_TRIPPED;
+		return ERR_TRIPPED;
 	case BREAKER_APP_TRIP:
 		log_warn("component=breaker event=app_stopped reason=enumeration account=%s", acct);
-		return VAULT_APP_STOPPED;
+		return ERR_APP_STOPPED;
 	case BREAKER_TRIPPED:
-		return c->app && !breaker_is_tripped(&c->account, NULL) ? VAULT_APP_STOPPED
-									: VAULT_TRIPPED;
+		return c->app && !breaker_is_tripped(&c->account, NULL) ? ERR_APP_STOPPED
+									: ERR_TRIPPED;
 	case BREAKER_FULL:
 		log_warn("component=breaker event=full account=%s", acct);
-		return VAULT_DENIED; /* this request only: nothing was counted, nothing is served */
+		return ERR_DENIED; /* this request only: nothing was counted, nothing is served */
 	}
-	return VAULT_DENIED;
+	return ERR_DENIED;
 }
 
 /* Count opening `bytes` of patient (what it reveals: reach) for the caller. */
@@ -309,11 +309,11 @@ static int count_open(const char *token, const struct id *patient, int64_t bytes
 	struct session_claims c;
 	bool counted;
 	int rc = caller(token, &c, &counted);
-	if (rc != VAULT_OK || !counted)
+	if (rc != ERR_OK || !counted)
 		return rc;
 	/* Staff reach no patient data on a password alone. */
 	if (c.role != ROLE_PATIENT && !c.mfa)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	struct breaker_actor a;
 	actor_of(&c, &a);
 	return verdict(&c, breaker_open(&a, reach, patient, bytes, breaker_now()));
@@ -329,7 +329,7 @@ int vault_local_miss(const char *token)
 	struct session_claims c;
 	bool counted;
 	int rc = caller(token, &c, &counted);
-	if (rc != VAULT_OK || !counted)
+	if (rc != ERR_OK || !counted)
 		return rc;
 	struct breaker_actor a;
 	actor_of(&c, &a);
@@ -398,7 +398,7 @@ int vault_local_patient_create(const struct id *patient, const void *phi, size_t
 		rc = envelope_seal(&pk, ad, phi, phi_len, phi_ct);
 	}
 	key_wipe(&pk);
-	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
 static const char *record_purpose(enum vault_record kind)
@@ -432,20 +432,20 @@ int vault_local_record_open(const char *token, const struct id *patient, struct 
 {
 	const char *purpose = record_purpose(kind);
 	if (purpose == NULL)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	/* Demographics are what staff lists show; everything else is clinical content. */
 	int counted = count_open(token, patient, (int64_t)ct.len,
 				 kind == VREC_PHI ? BREAKER_DEMOGRAPHICS : BREAKER_CLINICAL);
-	if (counted != VAULT_OK)
+	if (counted != ERR_OK)
 		return counted;
 	struct key pk;
 	char ad[128];
 	if (patient_key(patient, wrapped_pk, &pk) != 0)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	vault_ad(ad, purpose, patient, kind == VREC_PHI ? NULL : record);
 	int rc = envelope_open(&pk, ad, ct.ptr, ct.len, out);
 	key_wipe(&pk);
-	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
 int vault_local_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
@@ -457,18 +457,18 @@ int vault_local_record_seal(const char *token, const struct id *patient, struct 
 	char ad[128];
 	struct session_claims c;
 	bool counted;
-	if (purpose == NULL || caller(token, &c, &counted) != VAULT_OK)
-		return VAULT_DENIED;
+	if (purpose == NULL || caller(token, &c, &counted) != ERR_OK)
+		return ERR_DENIED;
 	/* Staff write nothing to a record on a password alone; a stopped actor writes nothing. */
 	if (counted && ((c.role != ROLE_PATIENT && !c.mfa) ||
 			breaker_is_tripped(&c.account, &c.session)))
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	if (patient_key(patient, wrapped_pk, &pk) != 0)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	vault_ad(ad, purpose, patient, kind == VREC_PHI ? NULL : record);
 	int rc = envelope_seal(&pk, ad, pt, n, out);
 	key_wipe(&pk);
-	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
 int vault_local_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
@@ -476,21 +476,21 @@ int vault_local_doc_new_key(const char *token, const struct id *patient, struct 
 {
 	struct session_claims c;
 	bool counted;
-	if (caller(token, &c, &counted) != VAULT_OK)
-		return VAULT_DENIED;
+	if (caller(token, &c, &counted) != ERR_OK)
+		return ERR_DENIED;
 	if (counted && breaker_is_tripped(&c.account, &c.session))
-		return VAULT_TRIPPED;
+		return ERR_TRIPPED;
 	struct key pk;
 	char ad[128];
 	if (patient_key(patient, wrapped_pk, &pk) != 0)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	key_random(dk);
 	vault_ad(ad, "doc-key", patient, document);
 	int rc = key_wrap(&pk, ad, dk, wrapped_dk);
 	key_wipe(&pk);
 	if (rc != 0)
 		key_wipe(dk);
-	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
 int vault_local_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
@@ -498,16 +498,16 @@ int vault_local_doc_key(const char *token, const struct id *patient, struct byte
 			struct key *key)
 {
 	int counted = count_open(token, patient, size, BREAKER_CLINICAL);
-	if (counted != VAULT_OK)
+	if (counted != ERR_OK)
 		return counted;
 	struct key pk;
 	char ad[128];
 	if (patient_key(patient, wrapped_pk, &pk) != 0)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	vault_ad(ad, "doc-key", patient, document);
 	int rc = key_unwrap(&pk, ad, wrapped_dk.ptr, wrapped_dk.len, key);
 	key_wipe(&pk);
-	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
 int vault_local_email(const struct id *account, const char *email, const void *ct, size_t n,
@@ -520,7 +520,7 @@ int vault_local_email(const struct id *account, const char *email, const void *c
 	int rc = email ? envelope_seal(&k, ad, email, strlen(email), out)
 		       : envelope_open(&k, ad, ct, n, out);
 	key_wipe(&k);
-	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
 int vault_local_outbox(const struct id *outbox, const struct id *account, const char *body,
@@ -530,14 +530,14 @@ int vault_local_outbox(const struct id *outbox, const struct id *account, const 
 	char ad[128];
 	size_t len = body ? strlen(body) : 0;
 	if (body && len > LIMIT_MAIL_BODY)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	vault_stable_subkey(7, "mailbody", &k); /* survives master key rotation */
 	vault_ad(ad, "outbox-body", account, outbox);
 	int rc = body ? envelope_seal(&k, ad, body, len, out) : envelope_open(&k, ad, ct, n, out);
 	key_wipe(&k);
 	if (rc == 0 && !body && out->len > LIMIT_MAIL_BODY)
 		rc = -1;
-	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
 /* --- second factor --- */
@@ -585,7 +585,7 @@ int vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B
 	b32(secret, sizeof(secret), secret_b32, TOTP_SECRET_B32_LEN + 1);
 	int rc = totp_seal(account, secret, sealed);
 	sodium_memzero(secret, sizeof(secret));
-	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
 /* A fresh token for claims c under a new session id, issued now. */
@@ -602,7 +602,7 @@ static int mint_fresh(const struct session_claims *c, char token[SESSION_TOKEN_B
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
 	*session = n.session;
-	return VAULT_OK;
+	return ERR_OK;
 }
 
 int vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
@@ -620,7 +620,7 @@ int vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LE
 	/* Only a patient's own session, never an app's: an app cannot mint itself more. */
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0 || c.app ||
 	    c.role != ROLE_PATIENT)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	c.app = true;
 	return mint_fresh(&c, new_token, session);
 }
@@ -631,11 +631,11 @@ int vault_local_totp_verify(const char *token, struct bytes sealed, const char *
 {
 	struct session_claims c;
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	if (breaker_is_tripped(&c.account, &c.session))
-		return VAULT_TRIPPED;
+		return ERR_TRIPPED;
 	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	uint32_t want = 0;
 	for (int i = 0; i < 6; i++)
 		want = want * 10 + (uint32_t)(code[i] - '0');
@@ -652,7 +652,7 @@ int vault_local_totp_verify(const char *token, struct bytes sealed, const char *
 	key_wipe(&k);
 	if (rc != 0 || pt.len != sizeof(secret)) {
 		arena_release(&ar);
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	}
 	memcpy(secret, pt.data, sizeof(secret));
 	arena_release(&ar);
@@ -664,7 +664,7 @@ int vault_local_totp_verify(const char *token, struct bytes sealed, const char *
 			used = s;
 	sodium_memzero(secret, sizeof(secret));
 	if (used < 0)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	*step = used;
 	return vault_remint(&c, new_token, session);
 }
@@ -686,7 +686,7 @@ int vault_local_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOV
 {
 	struct session_claims c;
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0 || !c.mfa)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 	for (int i = 0; i < RECOVERY_CODES; i++) {
 		uint8_t r[12];
@@ -696,7 +696,7 @@ int vault_local_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOV
 		codes[i][RECOVERY_CODE_LEN] = '\0';
 		recovery_hash(&c.account, codes[i], hashes[i]);
 	}
-	return VAULT_OK;
+	return ERR_OK;
 }
 
 int vault_local_recovery_verify(const char *token, const char *code,
@@ -705,9 +705,9 @@ int vault_local_recovery_verify(const char *token, const char *code,
 {
 	struct session_claims c;
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	if (breaker_is_tripped(&c.account, &c.session))
-		return VAULT_TRIPPED;
+		return ERR_TRIPPED;
 	char norm[RECOVERY_CODE_LEN + 1];
 	size_t j = 0;
 	for (const char *p = code; *p && j < RECOVERY_CODE_LEN; p++) {
@@ -724,5 +724,5 @@ int vault_local_recovery_verify(const char *token, const char *code,
 			*index = i;
 			return vault_remint(&c, new_token, session);
 		}
-	return VAULT_DENIED;
+	return ERR_DENIED;
 }

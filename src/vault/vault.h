@@ -43,13 +43,6 @@ struct session_claims {
 	bool app;
 };
 
-enum vault_rc {
-	VAULT_OK = 0,
-	VAULT_DENIED = -1,  /* bad grant, bad token, bad ciphertext */
-	VAULT_TRIPPED = -2, /* the breaker refuses this actor (see vault_take_trip) */
-	VAULT_APP_STOPPED = -3, /* the breaker refuses this app's token (not its patient) */
-};
-
 /* Create DIR/master.key (mode 0600); fails when one exists. */
 int vault_create(const char *dir);
 /* Load DIR/master.key; refuses a key file readable by others. */
@@ -71,11 +64,11 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out) 
 /* An app's access token from a patient's own session token (at their consent): the same
  * claims, a new session id, marked as an app's. Refused for staff and for an app's token. */
 int vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
-/* Count one not-found answer for the token's actor (enumeration); VAULT_TRIPPED past budget. */
+/* Count one not-found answer for the token's actor (enumeration); ERR_TRIPPED past budget. */
 int vault_report_miss(const char *token);
 /* Count serving part of patient's record that is not sealed with their key (their access log,
  * an appointment without a reason) as a read of their clinical content: the breaker sees every
- * kind of read. VAULT_OK, or a refusal like vault_record_open's. */
+ * kind of read. ERR_OK, or a refusal like vault_record_open's. */
 int vault_report_read(const char *token, const struct id *patient, int64_t bytes);
 
 /*
@@ -269,14 +262,14 @@ struct vault_key_job {
 	struct bytes wrapped_pk, wrapped_dk;
 	int64_t size;
 	int rc;         /* out: a vault_rc */
-	struct key key; /* out, when rc is VAULT_OK; the caller wipes it */
+	struct key key; /* out, when rc is ERR_OK; the caller wipes it */
 	/* vault_document_key_submit: runs once the job is answered */
 	void (*done)(struct vault_key_job *job, void *ctx);
 	void *ctx;
 	struct vault_key_job *next;
 };
 
-/* Describe the key of document d of patient k; VAULT_DENIED (nothing to ask) unless d belongs to
+/* Describe the key of document d of patient k; ERR_DENIED (nothing to ask) unless d belongs to
  * k's patient and g is a document.read or document.list grant for that patient. The job points
  * into what k and d point to. */
 int vault_key_job_prepare(struct vault_key_job *job, const char *token, const struct grant *g,
@@ -300,6 +293,7 @@ void vault_ad(char out[128], const char *purpose, const struct id *patient, cons
  * SHREDDING.md). Nothing here returns a master, patient or signing key.
  * ====================================================================================== */
 #include "crypto/sign.h"
+#include "util/err.h"
 
 /* At init, after vault_create: DIR/index.key and DIR/audit-signing.key (new random keys). */
 int vault_keys_create(const char *dir);

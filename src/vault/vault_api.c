@@ -23,7 +23,7 @@ static int totp_new_here(const char *token, char secret_b32[TOTP_SECRET_B32_LEN 
 {
 	struct session_claims c;
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	return vault_local_totp_new(&c.account, secret_b32, sealed);
 }
 
@@ -109,7 +109,7 @@ int vault_report_read(const char *token, const struct id *patient, int64_t bytes
 int vault_unlock_by_reviewer(const char *reviewer_token, const struct id *account)
 {
 	if (reviewer_token == NULL)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	return vault_client->unlock(reviewer_token, account, 0, NULL, 0);
 }
 
@@ -123,7 +123,7 @@ int vault_review_email_open(const char *reviewer_token, const struct id *account
 			    size_t n, struct buf *out)
 {
 	if (reviewer_token == NULL)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	return vault_client->review_email(reviewer_token, account, ct, n, out);
 }
 
@@ -131,7 +131,7 @@ int vault_unlock_ticket_make(const struct id *account, int64_t issued,
 			     uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
 {
 	if (!vault_client->holds_keys)
-		return VAULT_DENIED; /* a worker never makes tickets */
+		return ERR_DENIED; /* a worker never makes tickets */
 	return vault_local_unlock_ticket(account, issued, mac);
 }
 
@@ -150,7 +150,7 @@ int vault_patient_open_ref(const char *token, const struct grant *g, const struc
 			   struct bytes phi, struct buf *out)
 {
 	if (!grant_for_patient(g, &k->patient))
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	return vault_client->record_open(token, &k->patient, k->wrapped_key, VREC_PHI, NULL, phi, out);
 }
 
@@ -158,7 +158,7 @@ int vault_notice_open_ref(const char *token, const struct grant *g, const struct
 			  const struct id *notice, struct bytes ct, struct buf *out)
 {
 	if (!grant_for_patient(g, &k->patient))
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	return vault_client->record_open(token, &k->patient, k->wrapped_key, VREC_NOTICE, notice, ct,
 					 out);
 }
@@ -168,7 +168,7 @@ int vault_notice_seal_ref(const struct grant *g, const struct vault_key_ref *k,
 {
 	/* Command-line tools only: a worker never seals a notice. */
 	if (!grant_for_patient(g, &k->patient) || !vault_client->holds_keys)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	return vault_local_record_seal(NULL, &k->patient, k->wrapped_key, VREC_NOTICE, notice, pt, n,
 				       out);
 }
@@ -178,7 +178,7 @@ int vault_record_seal_ref(const char *token, const struct grant *g, const struct
 			  struct buf *out)
 {
 	if (!grant_writes(g, &k->patient) || kind <= VREC_NOTICE || kind >= VREC_COUNT)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	return vault_client->record_seal(token, &k->patient, k->wrapped_key, kind, record, pt, n, out);
 }
 
@@ -187,7 +187,7 @@ int vault_record_open_ref(const char *token, const struct grant *g, const struct
 			  struct buf *out)
 {
 	if (!grant_for_patient(g, &k->patient) || kind >= VREC_COUNT)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	return vault_client->record_open(token, &k->patient, k->wrapped_key, kind, record, ct, out);
 }
 
@@ -197,11 +197,11 @@ int vault_document_seal_ref(const char *token, const struct grant *g, const stru
 			    struct buf *body_ct, struct buf *meta_ct)
 {
 	if (!grant_allows(g, &k->patient, ACTION_DOCUMENT_CREATE))
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	struct key dk;
 	int rc = vault_client->doc_new_key(token, &k->patient, k->wrapped_key, document, &dk,
 					   wrapped_key);
-	if (rc != VAULT_OK)
+	if (rc != ERR_OK)
 		return rc;
 	/* The document key encrypts here, so the vault never handles a 20 MB body. */
 	char ad[128];
@@ -212,25 +212,25 @@ int vault_document_seal_ref(const char *token, const struct grant *g, const stru
 		rc = envelope_seal(&dk, ad, meta, meta_len, meta_ct);
 	}
 	key_wipe(&dk);
-	return rc == 0 ? VAULT_OK : VAULT_DENIED;
+	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
 int vault_key_job_prepare(struct vault_key_job *job, const char *token, const struct grant *g,
 			  const struct vault_key_ref *k, const struct vault_doc_ref *d)
 {
 	memset(job, 0, sizeof(*job));
-	job->rc = VAULT_DENIED;
+	job->rc = ERR_DENIED;
 	if (!id_eq(&k->patient, &d->patient) ||
 	    !(grant_allows(g, &k->patient, ACTION_DOCUMENT_READ) ||
 	      grant_allows(g, &k->patient, ACTION_DOCUMENT_LIST)))
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	job->token = token;
 	job->patient = k->patient;
 	job->document = d->document;
 	job->wrapped_pk = k->wrapped_key;
 	job->wrapped_dk = d->wrapped_key;
 	job->size = d->size;
-	return VAULT_OK;
+	return ERR_OK;
 }
 
 void vault_document_keys(struct vault_key_job *jobs, size_t n)
@@ -281,7 +281,7 @@ int vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET
 			   struct buf *sealed)
 {
 	return vault_client->holds_keys ? vault_local_totp_new(account, secret_b32, sealed)
-					: VAULT_DENIED;
+					: ERR_DENIED;
 }
 
 int vault_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1], struct buf *sealed)

@@ -59,7 +59,7 @@ static int send_request(struct exchange *x)
 {
 	size_t n = msg_finish(&x->w);
 	if (n == 0)
-		return VAULT_DENIED; /* request too large: refuse, nothing sent */
+		return ERR_DENIED; /* request too large: refuse, nothing sent */
 	bool slow = x->req[5] == VOP_LOGIN;
 	pthread_mutex_t *lock = slow ? &login_lock : &call_lock;
 	int fd = slow ? login_fd : vault_fd;
@@ -72,14 +72,14 @@ static int send_request(struct exchange *x)
 		fatalx("the vault connection was lost (errno %d)", errno);
 	x->got = (size_t)got;
 	switch (status) {
-	case VST_OK:
-		return VAULT_OK;
-	case VST_TRIPPED:
-		return VAULT_TRIPPED;
-	case VST_APP_STOPPED:
-		return VAULT_APP_STOPPED;
+	case ERR_OK:
+		return ERR_OK;
+	case ERR_TRIPPED:
+		return ERR_TRIPPED;
+	case ERR_APP_STOPPED:
+		return ERR_APP_STOPPED;
 	default:
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	}
 }
 
@@ -112,12 +112,12 @@ static int take_exact(struct msg_reader *r, void *out, size_t n)
 	return 0;
 }
 
-/* An answer that is one byte string (at most max) appended to out: VAULT_DENIED when it is
+/* An answer that is one byte string (at most max) appended to out: ERR_DENIED when it is
  * malformed. */
 static int answer_bytes(struct exchange *x, int rc, struct buf *out, size_t max)
 {
-	if (rc == VAULT_OK && (take_bytes(&x->r, out, max) != 0 || msg_end(&x->r) != 0))
-		rc = VAULT_DENIED;
+	if (rc == ERR_OK && (take_bytes(&x->r, out, max) != 0 || msg_end(&x->r) != 0))
+		rc = ERR_DENIED;
 	end(x);
 	return rc;
 }
@@ -150,13 +150,13 @@ static int remote_login(const char *pw_hash, const char *password, size_t pw_len
 		msg_put_u64(w, (uint64_t)claims->issued);
 	}
 	int rc = send_request(&x);
-	if (rc == VAULT_OK) {
+	if (rc == ERR_OK) {
 		msg_get_str(&x.r, token, SESSION_TOKEN_B64_LEN + 1);
 		if (msg_end(&x.r) != 0 || strlen(token) != SESSION_TOKEN_B64_LEN)
 			fatalx("the vault sent a malformed token");
 	}
 	end(&x);
-	return rc == VAULT_OK ? 0 : -1;
+	return rc == ERR_OK ? 0 : -1;
 }
 
 /* The answer to a request that brings back only a status. */
@@ -207,10 +207,10 @@ static int remote_index(const char *kind, const char *value, uint8_t out[HASH_BY
 	msg_put_str(w, kind);
 	msg_put_str(w, value);
 	int rc = send_request(&x);
-	if (rc == VAULT_OK && (take_exact(&x.r, out, HASH_BYTES) != 0 || msg_end(&x.r) != 0))
+	if (rc == ERR_OK && (take_exact(&x.r, out, HASH_BYTES) != 0 || msg_end(&x.r) != 0))
 		fatalx("the vault sent a malformed index");
 	end(&x);
-	return rc == VAULT_OK ? 0 : -1;
+	return rc == ERR_OK ? 0 : -1;
 }
 
 static int remote_review_email(const char *token, const struct id *account, const void *ct,
@@ -232,10 +232,10 @@ static int remote_patient_create(const struct id *patient, const void *phi, size
 	msg_put_id(w, patient);
 	msg_put_bytes(w, phi, phi_len);
 	int rc = send_request(&x);
-	if (rc == VAULT_OK &&
+	if (rc == ERR_OK &&
 	    (take_bytes(&x.r, wrapped_key, 256) != 0 || take_bytes(&x.r, phi_ct, MSG_MAX) != 0 ||
 	     msg_end(&x.r) != 0))
-		rc = VAULT_DENIED;
+		rc = ERR_DENIED;
 	end(&x);
 	return rc;
 }
@@ -289,11 +289,11 @@ static int remote_doc_new_key(const char *token, const struct id *patient, struc
 	msg_put_bytes(w, wrapped_pk.ptr, wrapped_pk.len);
 	msg_put_id(w, document);
 	int rc = send_request(&x);
-	if (rc == VAULT_OK &&
+	if (rc == ERR_OK &&
 	    (take_key(&x.r, dk) != 0 || take_bytes(&x.r, wrapped_dk, 256) != 0 || msg_end(&x.r) != 0))
-		rc = VAULT_DENIED;
+		rc = ERR_DENIED;
 	end(&x);
-	if (rc != VAULT_OK)
+	if (rc != ERR_OK)
 		key_wipe(dk);
 	return rc;
 }
@@ -302,7 +302,7 @@ static void remote_doc_keys(struct vault_key_job *const *jobs, size_t n)
 {
 	static _Thread_local struct exchange x;
 	for (size_t i = 0; i < n; i++) {
-		jobs[i]->rc = VAULT_DENIED;
+		jobs[i]->rc = ERR_DENIED;
 		key_wipe(&jobs[i]->key);
 	}
 	if (n == 0 || n > VAULT_BATCH_MAX)
@@ -317,13 +317,13 @@ static void remote_doc_keys(struct vault_key_job *const *jobs, size_t n)
 		msg_put_bytes(w, jobs[i]->wrapped_dk.ptr, jobs[i]->wrapped_dk.len);
 		msg_put_u64(w, (uint64_t)jobs[i]->size);
 	}
-	if (send_request(&x) == VAULT_OK) {
+	if (send_request(&x) == ERR_OK) {
 		for (size_t i = 0; i < n && !x.r.failed; i++) {
 			uint8_t st = msg_get_u8(&x.r);
-			if (st == VST_OK && take_key(&x.r, &jobs[i]->key) == 0)
-				jobs[i]->rc = VAULT_OK;
-			else if (st == VST_TRIPPED)
-				jobs[i]->rc = VAULT_TRIPPED;
+			if (st == ERR_OK && take_key(&x.r, &jobs[i]->key) == 0)
+				jobs[i]->rc = ERR_OK;
+			else if (st == ERR_TRIPPED)
+				jobs[i]->rc = ERR_TRIPPED;
 		}
 		if (msg_end(&x.r) != 0)
 			fatalx("the vault sent a malformed batch of keys");
@@ -420,10 +420,10 @@ static int remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LE
 	struct exchange x;
 	put_token(begin(&x, VOP_TOTP_NEW), token);
 	int rc = send_request(&x);
-	if (rc == VAULT_OK) {
+	if (rc == ERR_OK) {
 		msg_get_str(&x.r, secret_b32, TOTP_SECRET_B32_LEN + 1);
 		if (take_bytes(&x.r, sealed, 256) != 0 || msg_end(&x.r) != 0)
-			rc = VAULT_DENIED;
+			rc = ERR_DENIED;
 	}
 	end(&x);
 	return rc;
@@ -440,10 +440,10 @@ static int remote_totp_verify(const char *token, struct bytes sealed, const char
 	msg_put_str(w, code);
 	msg_put_u64(w, (uint64_t)last_step);
 	int rc = send_request(&x);
-	if (rc == VAULT_OK) {
+	if (rc == ERR_OK) {
 		*step = (int64_t)msg_get_u64(&x.r);
 		if (take_reminted(&x.r, new_token, session) != 0)
-			rc = VAULT_DENIED;
+			rc = ERR_DENIED;
 	}
 	end(&x);
 	return rc;
@@ -455,8 +455,8 @@ static int remote_app_token(const char *token, char new_token[SESSION_TOKEN_B64_
 	struct exchange x;
 	put_token(begin(&x, VOP_APP_TOKEN), token);
 	int rc = send_request(&x);
-	if (rc == VAULT_OK && take_reminted(&x.r, new_token, session) != 0)
-		rc = VAULT_DENIED;
+	if (rc == ERR_OK && take_reminted(&x.r, new_token, session) != 0)
+		rc = ERR_DENIED;
 	end(&x);
 	return rc;
 }
@@ -467,13 +467,13 @@ static int remote_recovery_new(const char *token, char codes[RECOVERY_CODES][REC
 	struct exchange x;
 	put_token(begin(&x, VOP_RECOVERY_NEW), token);
 	int rc = send_request(&x);
-	for (int i = 0; rc == VAULT_OK && i < RECOVERY_CODES; i++) {
+	for (int i = 0; rc == ERR_OK && i < RECOVERY_CODES; i++) {
 		msg_get_str(&x.r, codes[i], RECOVERY_CODE_LEN + 1);
 		if (take_exact(&x.r, hashes[i], HASH_BYTES) != 0)
-			rc = VAULT_DENIED;
+			rc = ERR_DENIED;
 	}
-	if (rc == VAULT_OK && msg_end(&x.r) != 0)
-		rc = VAULT_DENIED;
+	if (rc == ERR_OK && msg_end(&x.r) != 0)
+		rc = ERR_DENIED;
 	end(&x);
 	return rc;
 }
@@ -490,10 +490,10 @@ static int remote_recovery_verify(const char *token, const char *code,
 	for (size_t i = 0; i < n; i++)
 		msg_put_bytes(w, hashes[i], HASH_BYTES);
 	int rc = send_request(&x);
-	if (rc == VAULT_OK) {
+	if (rc == ERR_OK) {
 		*index = msg_get_u8(&x.r);
 		if (take_reminted(&x.r, new_token, session) != 0 || *index >= n)
-			rc = VAULT_DENIED;
+			rc = ERR_DENIED;
 	}
 	end(&x);
 	return rc;
@@ -507,7 +507,7 @@ static int remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head
 	msg_put_u64(w, (uint64_t)seq);
 	msg_put_u64(w, (uint64_t)ts_ms);
 	msg_put_bytes(w, head, HASH_BYTES);
-	int rc = send_request(&x) == VAULT_OK && take_exact(&x.r, sig, SIGNATURE_BYTES) == 0 &&
+	int rc = send_request(&x) == ERR_OK && take_exact(&x.r, sig, SIGNATURE_BYTES) == 0 &&
 			 take_exact(&x.r, key_id, KEY_ID_BYTES) == 0 && msg_end(&x.r) == 0
 		 ? 0
 		 : -1;
@@ -550,9 +550,9 @@ static int remote_passkey_challenge(const char *token, int purpose,
 	put_token(w, token);
 	msg_put_u8(w, (uint8_t)purpose);
 	int rc = send_request(&x);
-	if (rc == VAULT_OK &&
+	if (rc == ERR_OK &&
 	    (take_exact(&x.r, challenge, WEBAUTHN_CHALLENGE_BYTES) != 0 || msg_end(&x.r) != 0))
-		rc = VAULT_DENIED;
+		rc = ERR_DENIED;
 	end(&x);
 	return rc;
 }
@@ -593,8 +593,8 @@ static int remote_passkey_register(const char *token, const uint8_t *client_data
 	msg_put_bytes(w, client_data, client_data_len);
 	msg_put_bytes(w, attestation, attestation_len);
 	int rc = send_request(&x);
-	if (rc == VAULT_OK && take_credential(&x.r, cred, mac) != 0)
-		rc = VAULT_DENIED;
+	if (rc == ERR_OK && take_credential(&x.r, cred, mac) != 0)
+		rc = ERR_DENIED;
 	end(&x);
 	return rc;
 }
@@ -618,10 +618,10 @@ static int remote_passkey_verify(const char *token, const struct webauthn_creden
 	msg_put_bytes(w, auth_data, auth_data_len);
 	msg_put_bytes(w, sig, sig_len);
 	int rc = send_request(&x);
-	if (rc == VAULT_OK) {
+	if (rc == ERR_OK) {
 		uint64_t count = msg_get_u64(&x.r);
 		if (take_reminted(&x.r, new_token, session) != 0 || count > UINT32_MAX)
-			rc = VAULT_DENIED;
+			rc = ERR_DENIED;
 		else
 			*sign_count = (uint32_t)count;
 	}

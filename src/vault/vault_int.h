@@ -5,6 +5,7 @@
 #include "crypto/crypto.h"
 #include "util/buf.h"
 #include "vault/vault.h"
+#include "util/err.h"
 
 /* The loaded master key (read-only guarded memory); aborts when none is loaded. */
 const struct key *vault_master(void);
@@ -13,7 +14,7 @@ const struct key *vault_master(void);
  * The key operations themselves, run where the master key is: in the vault process, or in a
  * command-line tool's own process. They take no grant (a grant is a worker's object and
  * proves nothing to another process); they count every key opened for the token's actor.
- * Return VAULT_OK, VAULT_DENIED or VAULT_TRIPPED.
+ * Return ERR_OK, ERR_DENIED or ERR_TRIPPED.
  */
 int vault_local_require_tokens(const char *dir);
 int vault_local_login(const char *pw_hash, const char *password, size_t pw_len,
@@ -38,7 +39,7 @@ int vault_local_doc_key(const char *token, const struct id *patient, struct byte
 /* Seal email (when not NULL) or open ct, for one account, with the account-email key. */
 int vault_local_email(const struct id *account, const char *email, const void *ct, size_t n,
 		      struct buf *out);
-/* Seal (body non-NULL, n bytes) or open (ct, n) one outbox body; VAULT_OK or VAULT_DENIED. */
+/* Seal (body non-NULL, n bytes) or open (ct, n) one outbox body; ERR_OK or ERR_DENIED. */
 int vault_local_outbox(const struct id *outbox, const struct id *account, const char *body,
 		       const void *ct, size_t n, struct buf *out);
 
@@ -113,8 +114,6 @@ enum vault_op {
 	VOP_OUTBOX_SEAL, /* seal a queued email's body (workers: any mail they queue) */
 	VOP_OUTBOX_OPEN, /* open one (the mail lane only, like VOP_EMAIL_OPEN) */
 };
-enum vault_status { VST_OK = 0, VST_DENIED = 1, VST_TRIPPED = 2, VST_APP_STOPPED = 3 };
-
 /* Answer one request frame into out (MSG_MAX bytes): 0 with *out_len set, or -1 when the
  * frame is malformed or its operation unknown (then nothing is answered). Whatever the lane:
  * command-line tools and the fuzzer. Pure apart from the key operations; fuzzed (vault_ops.c,

@@ -26,25 +26,25 @@ struct vcall {
 
 static void put_status(struct vcall *c, int rc)
 {
-	msg_begin(&c->w, c->out, MSG_MAX, rc == VAULT_OK	  ? VST_OK
-					  : rc == VAULT_TRIPPED	  ? VST_TRIPPED
-					  : rc == VAULT_APP_STOPPED ? VST_APP_STOPPED
-								  : VST_DENIED);
+	msg_begin(&c->w, c->out, MSG_MAX, rc == ERR_OK	  ? ERR_OK
+					  : rc == ERR_TRIPPED	  ? ERR_TRIPPED
+					  : rc == ERR_APP_STOPPED ? ERR_APP_STOPPED
+								  : ERR_DENIED);
 }
 
-/* The status, and when it is VAULT_OK one byte string. */
+/* The status, and when it is ERR_OK one byte string. */
 static void put_status_bytes(struct vcall *c, int rc, const void *p, size_t n)
 {
 	put_status(c, rc);
-	if (rc == VAULT_OK)
+	if (rc == ERR_OK)
 		msg_put_bytes(&c->w, p, n);
 }
 
-/* The status, and when it is VAULT_OK a fresh token and its session id. */
+/* The status, and when it is ERR_OK a fresh token and its session id. */
 static void put_status_reminted(struct vcall *c, int rc, const char *token, const struct id *session)
 {
 	put_status(c, rc);
-	if (rc == VAULT_OK) {
+	if (rc == ERR_OK) {
 		msg_put_str(&c->w, token);
 		msg_put_id(&c->w, session);
 	}
@@ -100,7 +100,7 @@ static int op_login(struct vcall *c)
 		return -1;
 	char token[SESSION_TOKEN_B64_LEN + 1];
 	int ok = vault_local_login(hash, (const char *)pw.ptr, pw.len, has ? &claims : NULL, token);
-	put_status(c, ok == 0 ? VAULT_OK : VAULT_DENIED);
+	put_status(c, ok == 0 ? ERR_OK : ERR_DENIED);
 	if (ok == 0)
 		msg_put_str(&c->w, token);
 	sodium_memzero(token, sizeof(token));
@@ -172,8 +172,8 @@ static int op_review_email(struct vcall *c)
 	struct buf b;
 	buf_init(&b, &c->ar, 2048);
 	int v = vault_local_review_email(token, &account, ct.ptr, ct.len, &b);
-	if (v == VAULT_OK && (b.len == 0 || b.len > LIMIT_EMAIL))
-		v = VAULT_DENIED;
+	if (v == ERR_OK && (b.len == 0 || b.len > LIMIT_EMAIL))
+		v = ERR_DENIED;
 	put_status_bytes(c, v, b.data, b.len);
 	return 0;
 }
@@ -187,7 +187,7 @@ static int op_index(struct vcall *c)
 		return -1;
 	uint8_t h[HASH_BYTES];
 	vault_local_index(kind, value, h);
-	put_status_bytes(c, VAULT_OK, h, sizeof(h));
+	put_status_bytes(c, ERR_OK, h, sizeof(h));
 	return 0;
 }
 
@@ -203,7 +203,7 @@ static int op_patient_create(struct vcall *c)
 	buf_init(&ct, &c->ar, 20 * 1024);
 	int v = vault_local_patient_create(&patient, phi.ptr, phi.len, &wk, &ct);
 	put_status_bytes(c, v, wk.data, wk.len);
-	if (v == VAULT_OK)
+	if (v == ERR_OK)
 		msg_put_bytes(&c->w, ct.data, ct.len);
 	return 0;
 }
@@ -273,7 +273,7 @@ static int op_doc_new_key(struct vcall *c)
 	buf_init(&wk, &c->ar, 256);
 	int v = vault_local_doc_new_key(token, &patient, wpk, &doc, &dk, &wk);
 	put_status_bytes(c, v, dk.b, KEY_BYTES);
-	if (v == VAULT_OK)
+	if (v == ERR_OK)
 		msg_put_bytes(&c->w, wk.data, wk.len);
 	key_wipe(&dk);
 	return 0;
@@ -308,13 +308,13 @@ static int op_doc_keys(struct vcall *c)
 	}
 	if (msg_end(&c->r) != 0)
 		return -1;
-	put_status(c, VAULT_OK);
+	put_status(c, ERR_OK);
 	for (uint8_t i = 0; i < count; i++) {
 		struct key dk;
 		int v = vault_local_doc_key(jobs[i].token, &jobs[i].patient, jobs[i].wpk, &jobs[i].doc,
 					    jobs[i].wdk, (int64_t)jobs[i].size, &dk);
-		msg_put_u8(&c->w, v == VAULT_OK ? VST_OK : v == VAULT_TRIPPED ? VST_TRIPPED : VST_DENIED);
-		if (v == VAULT_OK)
+		msg_put_u8(&c->w, v == ERR_OK ? ERR_OK : v == ERR_TRIPPED ? ERR_TRIPPED : ERR_DENIED);
+		if (v == ERR_OK)
 			msg_put_bytes(&c->w, dk.b, KEY_BYTES);
 		key_wipe(&dk);
 	}
@@ -333,9 +333,9 @@ static int op_totp_new(struct vcall *c)
 	buf_init(&sealed, &c->ar, 256);
 	int v = token && vault_token_claims(token, strlen(token), &claims) == 0
 			? vault_local_totp_new(&claims.account, secret, &sealed)
-			: VAULT_DENIED;
+			: ERR_DENIED;
 	put_status(c, v);
-	if (v == VAULT_OK) {
+	if (v == ERR_OK) {
 		msg_put_str(&c->w, secret);
 		msg_put_bytes(&c->w, sealed.data, sealed.len);
 	}
@@ -358,7 +358,7 @@ static int op_totp_verify(struct vcall *c)
 	struct id session;
 	int v = vault_local_totp_verify(token, sealed, code, (int64_t)last, &step, nt, &session);
 	put_status(c, v);
-	if (v == VAULT_OK) {
+	if (v == ERR_OK) {
 		msg_put_u64(&c->w, (uint64_t)step);
 		msg_put_str(&c->w, nt);
 		msg_put_id(&c->w, &session);
@@ -376,7 +376,7 @@ static int op_recovery_new(struct vcall *c)
 	uint8_t hashes[RECOVERY_CODES][HASH_BYTES];
 	int v = vault_local_recovery_new(token, codes, hashes);
 	put_status(c, v);
-	for (int i = 0; v == VAULT_OK && i < RECOVERY_CODES; i++) {
+	for (int i = 0; v == ERR_OK && i < RECOVERY_CODES; i++) {
 		msg_put_str(&c->w, codes[i]);
 		msg_put_bytes(&c->w, hashes[i], HASH_BYTES);
 	}
@@ -409,7 +409,7 @@ static int op_recovery_verify(struct vcall *c)
 	int v = vault_local_recovery_verify(token, code, (const uint8_t(*)[HASH_BYTES])hashes, count,
 					    &index, nt, &session);
 	put_status(c, v);
-	if (v == VAULT_OK) {
+	if (v == ERR_OK) {
 		msg_put_u8(&c->w, (uint8_t)index);
 		msg_put_str(&c->w, nt);
 		msg_put_id(&c->w, &session);
@@ -435,8 +435,8 @@ static int email_op(struct vcall *c, bool seal)
 	buf_init(&b, &c->ar, 2048);
 	int v = seal ? vault_local_email(&account, email, NULL, 0, &b)
 		     : vault_local_email(&account, NULL, ct.ptr, ct.len, &b);
-	if (v == VAULT_OK && !seal && (b.len == 0 || b.len > LIMIT_EMAIL))
-		v = VAULT_DENIED;
+	if (v == ERR_OK && !seal && (b.len == 0 || b.len > LIMIT_EMAIL))
+		v = ERR_DENIED;
 	put_status_bytes(c, v, b.data, b.len);
 	sodium_memzero(email, sizeof(email));
 	return 0;
@@ -464,7 +464,7 @@ static int outbox_op(struct vcall *c, bool seal)
 		return -1;
 	struct buf b;
 	buf_init(&b, &c->ar, LIMIT_MAIL_BODY + 1024);
-	int v = VAULT_DENIED;
+	int v = ERR_DENIED;
 	if (seal) {
 		/* a body is text: no NUL inside */
 		char *body = arena_alloc(&c->ar, in.len + 1);
@@ -515,9 +515,9 @@ static int op_passkey_register(struct vcall *c)
 	struct webauthn_credential *cred = arena_alloc(&c->ar, sizeof(*cred));
 	uint8_t mac[PASSKEY_MAC_BYTES];
 	int v = cred ? vault_local_passkey_register(token, cd.ptr, cd.len, att.ptr, att.len, cred, mac)
-		     : VAULT_DENIED;
+		     : ERR_DENIED;
 	put_status(c, v);
-	if (v == VAULT_OK) {
+	if (v == ERR_OK) {
 		msg_put_bytes(&c->w, cred->id, cred->id_len);
 		msg_put_u8(&c->w, (uint8_t)-cred->key.alg);
 		msg_put_bytes(&c->w, cred->key.pub, cred->key.pub_len);
@@ -558,7 +558,7 @@ static int op_passkey_verify(struct vcall *c)
 	int v = vault_local_passkey_verify(token, cred, mac.ptr, cd.ptr, cd.len, ad.ptr, ad.len,
 					   sig.ptr, sig.len, &count, nt, &session);
 	put_status(c, v);
-	if (v == VAULT_OK) {
+	if (v == ERR_OK) {
 		msg_put_u64(&c->w, count);
 		msg_put_str(&c->w, nt);
 		msg_put_id(&c->w, &session);
@@ -576,10 +576,10 @@ static int op_checkpoint_sign(struct vcall *c)
 		return -1;
 	uint8_t sig[SIGNATURE_BYTES], kid[KEY_ID_BYTES];
 	int v = vault_local_checkpoint_sign((int64_t)seq, (int64_t)ts, head.ptr, sig, kid) == 0
-			? VAULT_OK
-			: VAULT_DENIED;
+			? ERR_OK
+			: ERR_DENIED;
 	put_status_bytes(c, v, sig, sizeof(sig));
-	if (v == VAULT_OK)
+	if (v == ERR_OK)
 		msg_put_bytes(&c->w, kid, sizeof(kid));
 	return 0;
 }

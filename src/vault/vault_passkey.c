@@ -86,7 +86,7 @@ int vault_local_passkey_challenge(const char *token, int purpose,
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0 ||
 	    (purpose != PASSKEY_REGISTER && purpose != PASSKEY_ASSERT) ||
 	    (purpose == PASSKEY_REGISTER && !c.mfa))
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	random_bytes(challenge, 12);
 	uint32_t now = (uint32_t)time(NULL);
 	challenge[12] = (uint8_t)(now >> 24);
@@ -94,7 +94,7 @@ int vault_local_passkey_challenge(const char *token, int purpose,
 	challenge[14] = (uint8_t)(now >> 8);
 	challenge[15] = (uint8_t)now;
 	challenge_mac(purpose, &c.session, challenge, challenge + 16);
-	return VAULT_OK;
+	return ERR_OK;
 }
 
 int vault_local_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
@@ -104,15 +104,15 @@ int vault_local_passkey_register(const char *token, const uint8_t *client_data, 
 	struct session_claims c;
 	uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES];
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0 || !c.mfa)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	if (breaker_is_tripped(&c.account, &c.session))
-		return VAULT_TRIPPED;
+		return ERR_TRIPPED;
 	if (webauthn_check_registration(&rp_config, client_data, client_data_len, attestation,
 					attestation_len, cred, challenge) != WA_OK ||
 	    !challenge_ok(PASSKEY_REGISTER, &c.session, challenge))
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	credential_mac(&c.account, cred, mac);
-	return VAULT_OK;
+	return ERR_OK;
 }
 
 int vault_local_passkey_verify(const char *token, const struct webauthn_credential *cred,
@@ -125,16 +125,16 @@ int vault_local_passkey_verify(const char *token, const struct webauthn_credenti
 	uint8_t want[PASSKEY_MAC_BYTES], challenge[WEBAUTHN_CHALLENGE_BYTES];
 	bool uv = false;
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	if (breaker_is_tripped(&c.account, &c.session))
-		return VAULT_TRIPPED;
+		return ERR_TRIPPED;
 	credential_mac(&c.account, cred, want);
 	if (sodium_memcmp(want, mac, PASSKEY_MAC_BYTES) != 0 ||
 	    webauthn_check_assertion(&rp_config, &cred->key, client_data, client_data_len, auth_data,
 				     auth_data_len, sig, sig_len, challenge, sign_count, &uv) != WA_OK ||
 	    !challenge_ok(PASSKEY_ASSERT, &c.session, challenge) ||
 	    !webauthn_counter_ok(cred->sign_count, *sign_count))
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	return vault_remint(&c, new_token, session);
 }
 

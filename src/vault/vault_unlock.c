@@ -111,7 +111,7 @@ int vault_local_review_email(const char *token, const struct id *account, const 
 		noted = notes[i].used && id_eq(&notes[i].account, account);
 	pthread_mutex_unlock(&notes_lock);
 	if (!noted || !reviewer_reaches(token, account, false, &c))
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	return vault_local_email(account, NULL, ct, n, out);
 }
 
@@ -133,9 +133,9 @@ int vault_local_unlock_ticket(const struct id *account, int64_t issued,
 			      uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
 {
 	if (issued <= 0)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	ticket_mac(account, issued, mac);
-	return VAULT_OK;
+	return ERR_OK;
 }
 
 int vault_local_unlock(const char *token, const struct id *account, int64_t issued,
@@ -151,29 +151,29 @@ int vault_local_unlock(const char *token, const struct id *account, int64_t issu
 		 * worker's to lift. */
 		if (!breaker_is_tripped(account, NULL)) {
 			if (!fresh_reviewer(token, account))
-				return VAULT_DENIED;
+				return ERR_DENIED;
 			breaker_release(account, now); /* remembered: older tokens stay refused */
-			return VAULT_OK;
+			return ERR_OK;
 		}
 		if (!reviewer_reaches(token, account, true, &c))
-			return VAULT_DENIED;
+			return ERR_DENIED;
 		breaker_release(account, now);
 		log_info("component=breaker event=release account=%s by=session role=%s", acct,
 			 role_name(c.role));
-		return VAULT_OK;
+		return ERR_OK;
 	}
 	uint8_t want[UNLOCK_TICKET_MAC_BYTES];
 	if (mac == NULL || mac_len != UNLOCK_TICKET_MAC_BYTES || issued <= 0 || issued > now + 60 ||
 	    now - issued > UNLOCK_TICKET_SECONDS)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	ticket_mac(account, issued, want);
 	int ok = sodium_memcmp(want, mac, UNLOCK_TICKET_MAC_BYTES) == 0;
 	sodium_memzero(want, sizeof(want));
 	if (!ok)
-		return VAULT_DENIED;
+		return ERR_DENIED;
 	breaker_release(account, issued);
 	if (breaker_is_tripped(account, NULL))
-		return VAULT_DENIED; /* a later trip: the ticket clears nothing */
+		return ERR_DENIED; /* a later trip: the ticket clears nothing */
 	log_info("component=breaker event=release account=%s by=ticket", acct);
-	return VAULT_OK;
+	return ERR_OK;
 }

@@ -176,9 +176,9 @@ static bool local_next(const char *next)
 bool web_stepped_up(struct request *req, struct response *res, const char *next)
 {
 	int state = account_step_up_state(&req->actor);
-	if (state == ACCOUNT_OK)
+	if (state == ERR_OK)
 		return true;
-	if (state == ACCOUNT_STEP_UP) {
+	if (state == ERR_STEP_UP) {
 		char *loc = arena_printf(&req->arena, "/step-up?next=%s", next);
 		respond_redirect(req, res, loc ? loc : "/step-up");
 		return false;
@@ -287,11 +287,11 @@ void web_step_up_submit(struct request *req, struct response *res)
 		return;
 	}
 	int rc = auth_mfa_verify(req->token, &req->actor, clean, &lr);
-	if (rc == AUTH_THROTTLED) {
+	if (rc == ERR_THROTTLED) {
 		step_up_page(req, res, 429, next, "Too many wrong codes. Wait 15 minutes and try again.");
 		return;
 	}
-	if (rc != AUTH_OK) {
+	if (rc != ERR_OK) {
 		step_up_page(req, res, 401, next, "That code is not right, or it was used already.");
 		return;
 	}
@@ -360,7 +360,7 @@ static void link_form_get(struct request *req, struct response *res, const char 
 			  const struct link_form *f)
 {
 	const char *token = link_token(req);
-	if (account_link_live(kind, token) != ACCOUNT_OK) {
+	if (account_link_live(kind, token) != ERR_OK) {
 		link_gone(req, res, f->gone);
 		return;
 	}
@@ -386,16 +386,16 @@ void web_register_submit(struct request *req, struct response *res)
 	const char *why = NULL;
 	int rc = password ? account_register(token ? token : "", email, birth_date, password, plen,
 					     req->ip, &confirm, &why)
-			  : ACCOUNT_INVALID;
-	if (rc == ACCOUNT_NOT_FOUND) {
+			  : ERR_INVALID;
+	if (rc == ERR_NOT_FOUND) {
 		link_gone(req, res, register_form.gone);
 		return;
 	}
-	if (rc == ACCOUNT_INVALID) {
+	if (rc == ERR_INVALID) {
 		link_form_page(req, res, 400, &register_form, token ? token : "", why ? why : "Choose a password.");
 		return;
 	}
-	if (rc != ACCOUNT_OK) {
+	if (rc != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
@@ -447,12 +447,12 @@ void web_verify_submit(struct request *req, struct response *res)
 		return;
 	const char *token = form_get(fields, n, "token", NULL);
 	int rc = account_verify(token ? token : "", req->ip);
-	if (rc == ACCOUNT_NOT_FOUND) {
+	if (rc == ERR_NOT_FOUND) {
 		link_gone(req, res, "This confirmation link was used already, or it has expired. Log "
 				    "in to get a new one.");
 		return;
 	}
-	if (rc != ACCOUNT_OK) {
+	if (rc != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
@@ -497,11 +497,11 @@ void web_reset_submit(struct request *req, struct response *res)
 	if (!read_form(req, res, fields, &n))
 		return;
 	int rc = account_reset_request(form_get(fields, n, "email", NULL), req->ip);
-	if (rc == ACCOUNT_INVALID) {
+	if (rc == ERR_INVALID) {
 		reset_page(req, res, 400, NULL, "Enter an email address, like name@example.nz.");
 		return;
 	}
-	if (rc != ACCOUNT_OK) {
+	if (rc != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
@@ -527,16 +527,16 @@ void web_reset_confirm_submit(struct request *req, struct response *res)
 	const char *password = form_get(fields, n, "password", &plen);
 	const char *why = NULL;
 	int rc = password ? account_reset_finish(token ? token : "", password, plen, req->ip, &why)
-			  : ACCOUNT_INVALID;
-	if (rc == ACCOUNT_NOT_FOUND) {
+			  : ERR_INVALID;
+	if (rc == ERR_NOT_FOUND) {
 		link_gone(req, res, reset_form.gone);
 		return;
 	}
-	if (rc == ACCOUNT_INVALID) {
+	if (rc == ERR_INVALID) {
 		link_form_page(req, res, 400, &reset_form, token ? token : "", why ? why : "Choose a password.");
 		return;
 	}
-	if (rc != ACCOUNT_OK) {
+	if (rc != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
@@ -620,20 +620,20 @@ void web_account_password_submit(struct request *req, struct response *res)
 	const char *why = NULL;
 	int rc = current && password
 			 ? account_change_password(&req->actor, current, olen, password, plen, &why)
-			 : ACCOUNT_INVALID;
-	if (rc == ACCOUNT_STEP_UP || rc == ACCOUNT_NO_FACTOR) {
+			 : ERR_INVALID;
+	if (rc == ERR_STEP_UP || rc == ERR_NO_FACTOR) {
 		web_stepped_up(req, res, "/account/password");
 		return;
 	}
-	if (rc == ACCOUNT_THROTTLED) {
+	if (rc == ERR_THROTTLED) {
 		password_change_page(req, res, 429, "Too many wrong passwords. Wait 15 minutes.");
 		return;
 	}
-	if (rc == ACCOUNT_INVALID) {
+	if (rc == ERR_INVALID) {
 		password_change_page(req, res, 400, why ? why : "Fill in both passwords.");
 		return;
 	}
-	if (rc != ACCOUNT_OK) {
+	if (rc != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
@@ -675,15 +675,15 @@ void web_account_email_submit(struct request *req, struct response *res)
 		return;
 	const char *why = NULL;
 	int rc = account_change_email(&req->actor, form_get(fields, n, "email", NULL), &why);
-	if (rc == ACCOUNT_STEP_UP || rc == ACCOUNT_NO_FACTOR) {
+	if (rc == ERR_STEP_UP || rc == ERR_NO_FACTOR) {
 		web_stepped_up(req, res, "/account/email");
 		return;
 	}
-	if (rc == ACCOUNT_INVALID) {
+	if (rc == ERR_INVALID) {
 		email_change_page(req, res, 400, why);
 		return;
 	}
-	if (rc != ACCOUNT_OK) {
+	if (rc != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
@@ -705,16 +705,16 @@ void web_account_email_confirm_submit(struct request *req, struct response *res)
 	const char *token = form_get(fields, n, "token", NULL);
 	const char *why = NULL;
 	int rc = account_change_email_confirm(token ? token : "", req->ip, &why);
-	if (rc == ACCOUNT_NOT_FOUND) {
+	if (rc == ERR_NOT_FOUND) {
 		link_gone(req, res, "This link was used already, or it has expired. Ask for the change "
 				    "again from your Account page.");
 		return;
 	}
-	if (rc == ACCOUNT_INVALID) {
+	if (rc == ERR_INVALID) {
 		web_error(req, res, 409, why);
 		return;
 	}
-	if (rc != ACCOUNT_OK) {
+	if (rc != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
@@ -732,11 +732,11 @@ void web_account_recovery(struct request *req, struct response *res)
 		return;
 	char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1];
 	int rc = account_recovery_renew(&req->actor, codes);
-	if (rc == ACCOUNT_STEP_UP || rc == ACCOUNT_NO_FACTOR) {
+	if (rc == ERR_STEP_UP || rc == ERR_NO_FACTOR) {
 		web_stepped_up(req, res, "/account");
 		return;
 	}
-	if (rc != ACCOUNT_OK) {
+	if (rc != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
@@ -786,10 +786,10 @@ void web_invite_form(struct request *req, struct response *res)
 	struct id pid;
 	char hex[ID_HEX_LEN + 1];
 	int rc = request_param_id(req, 0, &pid) == 0 ? account_invite_form(&req->actor, &pid)
-						      : ACCOUNT_NOT_FOUND;
-	if (rc != ACCOUNT_OK) {
-		web_error(req, res, rc == ACCOUNT_NOT_FOUND ? 404 : 500,
-			  rc == ACCOUNT_NOT_FOUND ? "There is no such patient."
+						      : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
+		web_error(req, res, rc == ERR_NOT_FOUND ? 404 : 500,
+			  rc == ERR_NOT_FOUND ? "There is no such patient."
 						  : "Something went wrong on our side. Please try again.");
 		return;
 	}
@@ -812,15 +812,15 @@ void web_invite_submit(struct request *req, struct response *res)
 	id_hex(&pid, hex);
 	const char *why = NULL;
 	int rc = account_invite(&req->actor, &pid, form_get(fields, n, "email", NULL), &why);
-	if (rc == ACCOUNT_NOT_FOUND) {
+	if (rc == ERR_NOT_FOUND) {
 		web_error(req, res, 404, "There is no such patient.");
 		return;
 	}
-	if (rc == ACCOUNT_INVALID) {
+	if (rc == ERR_INVALID) {
 		invite_page(req, res, 400, hex, NULL, why);
 		return;
 	}
-	if (rc != ACCOUNT_OK) {
+	if (rc != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}

@@ -63,10 +63,10 @@ static void appointments_page(struct request *req, struct response *res, int sta
 	struct slot_view *slots = NULL;
 	size_t na = 0, ns = 0;
 	int rc = appointment_list(&req->actor, &record, now, &req->arena, &aps, &na);
-	if (rc == DOMAIN_OK)
+	if (rc == ERR_OK)
 		rc = slots_for_patient(&req->actor, &record, now, nz_day_start(now, BOOK_DAYS + 1),
 				       &req->arena, &slots, &ns);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -161,11 +161,11 @@ void web_appointment_book(struct request *req, struct response *res)
 	const char *why = NULL;
 	int rc = appointment_book(&req->actor, &record, &slot, form_get(f, n, "reason", NULL),
 				  (int64_t)time(NULL), &req->arena, &out, &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		appointments_page(req, res, 409, why, NULL);
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -185,14 +185,14 @@ void web_appointment_cancel(struct request *req, struct response *res)
 	}
 	const char *why = NULL;
 	int rc = appointment_cancel(&req->actor, &ap, (int64_t)time(NULL), &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		if (policy_audience(&req->actor, AUD_PATIENT))
 			appointments_page(req, res, 409, why, NULL);
 		else
 			web_error(req, res, 409, why);
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such appointment.");
 		return;
 	}
@@ -212,11 +212,11 @@ static void slots_page(struct request *req, struct response *res, int status, co
 	int cutoff = 0;
 	int rc = slots_for_practice(&req->actor, NULL, now, nz_day_start(now, BOOK_DAYS + 1), false,
 				    &req->arena, &slots, &ns);
-	if (rc == DOMAIN_OK)
+	if (rc == ERR_OK)
 		rc = practice_clinicians(&req->actor, &req->arena, &clin, &nc);
-	if (rc == DOMAIN_OK)
+	if (rc == ERR_OK)
 		rc = practice_cutoff_get(&req->actor, &cutoff);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -311,11 +311,11 @@ void web_slots_publish(struct request *req, struct response *res)
 	const char *why = NULL;
 	int rc = slot_publish(&req->actor, &clinician, start, (int)minutes, (int)count,
 			      (int64_t)time(NULL), &made, &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		slots_page(req, res, 400, why, NULL);
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -333,7 +333,7 @@ void web_day(struct request *req, struct response *res)
 	struct day_item *items = NULL;
 	size_t n = 0;
 	int rc = day_list(&req->actor, day, &req->arena, &items, &n);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -392,8 +392,8 @@ static void settings_page(struct request *req, struct response *res, int status,
 	int cutoff = 0;
 	int rc = policy_may_manage_practice(&req->actor, &req->actor.practice)
 			 ? practice_cutoff_get(&req->actor, &cutoff)
-			 : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+			 : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -440,11 +440,11 @@ void web_appointment_settings_save(struct request *req, struct response *res)
 	}
 	const char *why = NULL;
 	int rc = practice_cutoff_set(&req->actor, (int)minutes, &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		settings_page(req, res, 400, why, NULL);
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}

@@ -100,12 +100,12 @@ static bool checked(struct request *req, struct response *res, const char *value
 	params_from(values, &p);
 	const char *error = NULL;
 	const char *base = request_fhir_base(req);
-	int rc = base ? apps_authorize_check(&p, base, r, &error) : APPS_ERROR;
-	if (rc == APPS_OK)
+	int rc = base ? apps_authorize_check(&p, base, r, &error) : ERR_INTERNAL;
+	if (rc == ERR_OK)
 		return true;
-	if (rc == APPS_BAD_REQUEST)
+	if (rc == ERR_BAD_REQUEST)
 		back_to_app(req, res, r, "error", error);
-	else if (rc == APPS_BAD_CLIENT)
+	else if (rc == ERR_BAD_CLIENT)
 		web_error(req, res, 400, "This app is not registered with this portal, or it asked to "
 					 "send you to an address it did not register. Nothing was shared.");
 	else
@@ -217,12 +217,12 @@ void web_app_consent(struct request *req, struct response *res)
 	}
 	char code[TOKEN_B64_LEN + 1];
 	int rc = apps_consent(&req->actor, req->token, &r, code);
-	if (rc == APPS_BAD_CLIENT) {
+	if (rc == ERR_BAD_CLIENT) {
 		web_error(req, res, 403, "Apps connect to a patient's own record: sign in with your "
 					 "patient account to connect one.");
 		return;
 	}
-	if (rc != APPS_OK) {
+	if (rc != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
@@ -285,8 +285,8 @@ void web_app_token(struct request *req, struct response *res)
 	int rc = apps_exchange(form_get(fields, n, "code", NULL), form_get(fields, n, "client_id", NULL),
 			       form_get(fields, n, "redirect_uri", NULL),
 			       form_get(fields, n, "code_verifier", NULL), req->ip, &t, &error);
-	if (rc != APPS_OK) {
-		oauth_error(req, res, rc == APPS_BAD_REQUEST ? 400 : 500, error ? error : "server_error");
+	if (rc != ERR_OK) {
+		oauth_error(req, res, rc == ERR_BAD_REQUEST ? 400 : 500, error ? error : "server_error");
 		return;
 	}
 	struct buf scope;
@@ -309,7 +309,7 @@ void web_app_revoke(struct request *req, struct response *res)
 		oauth_error(req, res, 400, "invalid_request");
 		return;
 	}
-	if (apps_revoke(form_get(fields, n, "token", NULL), req->ip) != APPS_OK) {
+	if (apps_revoke(form_get(fields, n, "token", NULL), req->ip) != ERR_OK) {
 		oauth_error(req, res, 500, "server_error");
 		return;
 	}

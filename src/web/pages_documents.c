@@ -83,7 +83,7 @@ static void new_device_box(struct request *req, struct buf *b)
 {
 	struct store_session *ss;
 	size_t n = 0;
-	if (auth_sessions_list(&req->actor, &req->arena, &ss, &n) != AUTH_OK)
+	if (auth_sessions_list(&req->actor, &req->arena, &ss, &n) != ERR_OK)
 		return;
 	int64_t week_ago = (int64_t)time(NULL) - 7 * 24 * 3600;
 	for (size_t i = 0; i < n; i++) {
@@ -106,7 +106,7 @@ static void security_box(struct request *req, struct buf *b)
 {
 	struct notice_view *ns = NULL;
 	size_t n = 0;
-	if (notice_list(&req->actor, &req->actor.patient, &req->arena, &ns, &n) != DOMAIN_OK)
+	if (notice_list(&req->actor, &req->actor.patient, &req->arena, &ns, &n) != ERR_OK)
 		return;
 	if (n == 0) {
 		html_raw(b, "<section class=\"status ok\" aria-labelledby=\"security\"><h2 id=\"security\">"
@@ -138,8 +138,8 @@ void web_my_documents(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = document_list(&req->actor, record, &req->arena, &docs, &n);
 	/* A held record whose grant does not cover documents: say so, keep the switcher. */
-	bool no_scope = !own && (rc == DOMAIN_NOT_FOUND || rc == DOMAIN_OUT_OF_SCOPE);
-	if (rc != DOMAIN_OK && !no_scope) {
+	bool no_scope = !own && (rc == ERR_NOT_FOUND || rc == ERR_OUT_OF_SCOPE);
+	if (rc != ERR_OK && !no_scope) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -158,7 +158,7 @@ void web_my_documents(struct request *req, struct response *res)
 		html_raw(b, "<h1>Documents</h1><p class=\"lead\">Of the record you are viewing as a "
 			    "family member or carer.</p>");
 	int switched = web_record_switcher(req, b);
-	if (switched != DOMAIN_OK) {
+	if (switched != ERR_OK) {
 		web_domain_refusal(req, res, switched, "There is no such page.");
 		return;
 	}
@@ -181,8 +181,8 @@ static int read_document(struct request *req, struct response *res, bool with_bo
 	int rc = request_param_id(req, 0, &id) == 0
 			 ? document_read(&req->actor, &id, with_body, with_body ? "Binary" : "DocumentReference",
 					 &req->arena, v)
-			 : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK)
+			 : ERR_NOT_FOUND;
+	if (rc != ERR_OK)
 		web_domain_refusal(req, res, rc, "There is no such document.");
 	return rc;
 }
@@ -190,7 +190,7 @@ static int read_document(struct request *req, struct response *res, bool with_bo
 void web_document(struct request *req, struct response *res)
 {
 	struct document_view v;
-	if (read_document(req, res, false, &v) != DOMAIN_OK)
+	if (read_document(req, res, false, &v) != ERR_OK)
 		return;
 	char id[ID_HEX_LEN + 1], date[32], size[32], pid[ID_HEX_LEN + 1];
 	id_hex(&v.id, id);
@@ -227,7 +227,7 @@ void web_document(struct request *req, struct response *res)
 void web_document_download(struct request *req, struct response *res)
 {
 	struct document_view v;
-	if (read_document(req, res, true, &v) != DOMAIN_OK)
+	if (read_document(req, res, true, &v) != ERR_OK)
 		return;
 	respond_download(req, res, v.filename, v.content_type, v.data, v.data_len);
 }
@@ -245,7 +245,7 @@ void web_patients(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = patient_list_visible(&req->actor, (size_t)(page - 1) * LIMIT_REGISTER_PAGE,
 				      LIMIT_REGISTER_PAGE + 1, &req->arena, &ps, &n);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -302,16 +302,16 @@ void web_patient(struct request *req, struct response *res)
 	struct patient_view p;
 	int rc = request_param_id(req, 0, &pid) == 0
 			 ? patient_read(&req->actor, &pid, &req->arena, &p)
-			 : DOMAIN_NOT_FOUND;
+			 : ERR_NOT_FOUND;
 	struct document_view *docs = NULL;
 	size_t n = 0;
-	bool known = rc == DOMAIN_OK;
+	bool known = rc == ERR_OK;
 	if (known)
 		rc = document_list(&req->actor, &pid, &req->arena, &docs, &n);
 	/* A practice admin has the register, not the record: the details and the invitation. */
-	bool register_only = known && rc == DOMAIN_NOT_FOUND &&
+	bool register_only = known && rc == ERR_NOT_FOUND &&
 			     policy_audience(&req->actor, AUD_PRACTICE_ADMIN);
-	if (rc != DOMAIN_OK && !register_only) {
+	if (rc != ERR_OK && !register_only) {
 		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
@@ -348,7 +348,7 @@ void web_patient(struct request *req, struct response *res)
 	document_rows(b, docs, n);
 	upload_form(b, &pid, req->csrf, true);
 	/* Staff see the patient's results here; patients and proxies have their results page. */
-	if (!policy_audience(&req->actor, AUD_PATIENT) && (rc = web_results_section(req, b, &pid)) != DOMAIN_OK) {
+	if (!policy_audience(&req->actor, AUD_PATIENT) && (rc = web_results_section(req, b, &pid)) != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
@@ -387,12 +387,12 @@ void web_document_upload(struct request *req, struct response *res)
 	struct document_view v;
 	const char *why = NULL;
 	int rc = document_create(&req->actor, &d, &req->arena, &v, &why);
-	if (rc == DOMAIN_INVALID || (rc == DOMAIN_FULL && why)) {
-		web_error(req, res, rc == DOMAIN_FULL ? 507 : 400,
+	if (rc == ERR_INVALID || (rc == ERR_FULL && why)) {
+		web_error(req, res, rc == ERR_FULL ? 507 : 400,
 			  why ? why : "The document was not accepted.");
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}

@@ -100,7 +100,7 @@ static int locks_section(struct request *req, struct buf *b)
 	struct lock_view *v;
 	size_t n = 0;
 	int rc = locks_review_list(&req->actor, &req->arena, &v, &n);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	html_raw(b, "<h2 id=\"locks\">Locks held for review</h2><p>Each account the breaker stopped "
 		    "stays locked, its sessions ended, until it is reviewed here. Unlocking needs a "
@@ -145,7 +145,7 @@ static int locks_section(struct request *req, struct buf *b)
 		}
 		html_raw(b, "</section>");
 	}
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 void web_operator_locks(struct request *req, struct buf *b)
@@ -159,7 +159,7 @@ void web_practice_locks(struct request *req, struct response *res)
 	html_begin(b, "Locks held for review", &req->actor, req->csrf);
 	html_raw(b, "<h1>Locks held for review</h1>");
 	int rc = locks_section(req, b);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -181,7 +181,7 @@ static void decide(struct request *req, struct response *res, bool unlock)
 	}
 	const char *reason = form_get(fields, n, "reason", NULL);
 	int rc = locks_decide(&req->actor, &lock, unlock, reason);
-	if (rc == DOMAIN_STEP_UP) {
+	if (rc == ERR_STEP_UP) {
 		/* A fresh second factor first; then back to the list to decide again. */
 		if (web_stepped_up(req, res, back)) {
 			/* Fresh here but refused by the vault (the factor aged in between). */
@@ -189,11 +189,11 @@ static void decide(struct request *req, struct response *res, bool unlock)
 		}
 		return;
 	}
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		web_error(req, res, 400, "Give a reason for the decision.");
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such lock.");
 		return;
 	}

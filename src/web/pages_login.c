@@ -144,12 +144,12 @@ void web_login_submit(struct request *req, struct response *res)
 	struct login_result lr;
 	int rc = auth_login(email, elen, password, plen, req->ip, request_header(req, "User-Agent"),
 			    device_cookie(req), &lr);
-	if (rc == AUTH_THROTTLED) {
+	if (rc == ERR_THROTTLED) {
 		login_page(req, res, 429,
 			   "Too many attempts. Wait 15 minutes, or reset your password.", email);
 		return;
 	}
-	if (rc == AUTH_LOCKED) {
+	if (rc == ERR_LOCKED) {
 		/* Only after the right password: a wrong one answers as for any account. */
 		char *msg = arena_printf(&req->arena,
 					 "This account is paused for review because of unusual "
@@ -159,14 +159,14 @@ void web_login_submit(struct request *req, struct response *res)
 		login_page(req, res, 403, msg ? msg : "This account is paused for review.", email);
 		return;
 	}
-	if (rc == AUTH_UNVERIFIED) {
+	if (rc == ERR_UNVERIFIED) {
 		login_page(req, res, 403,
 			   "Please confirm your email address first: open the link we sent to it. "
 			   "(We have just sent a new one.)", email);
 		return;
 	}
-	if (rc != AUTH_OK) {
-		login_page(req, res, rc == AUTH_ERROR ? 500 : 401, "Email or password is incorrect.",
+	if (rc != ERR_OK) {
+		login_page(req, res, rc == ERR_INTERNAL ? 500 : 401, "Email or password is incorrect.",
 			   email);
 		return;
 	}
@@ -303,11 +303,11 @@ void web_mfa_submit(struct request *req, struct response *res)
 	if (code == NULL)
 		return;
 	int rc = auth_mfa_verify(req->token, &req->actor, code, &lr);
-	if (rc == AUTH_THROTTLED) {
+	if (rc == ERR_THROTTLED) {
 		mfa_page(req, res, 429, "Too many wrong codes. Wait 15 minutes and try again.");
 		return;
 	}
-	if (rc != AUTH_OK) {
+	if (rc != ERR_OK) {
 		mfa_page(req, res, 401, "That code is not right, or it was used already.");
 		return;
 	}
@@ -356,7 +356,7 @@ void web_mfa_setup(struct request *req, struct response *res)
 	if (replacing && !web_stepped_up(req, res, "/mfa/setup?change=1"))
 		return;
 	char secret[TOTP_SECRET_B32_LEN + 1];
-	if (auth_mfa_enrol_begin(req->token, &req->actor, secret) != AUTH_OK) {
+	if (auth_mfa_enrol_begin(req->token, &req->actor, secret) != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
@@ -392,7 +392,7 @@ void web_mfa_confirm(struct request *req, struct response *res)
 		return;
 	struct login_result lr;
 	char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1];
-	if (auth_mfa_enrol_confirm(req->token, &req->actor, code, &lr, codes) != AUTH_OK) {
+	if (auth_mfa_enrol_confirm(req->token, &req->actor, code, &lr, codes) != ERR_OK) {
 		web_error(req, res, 400, "That code is not right. Open the setup page again to start over.");
 		return;
 	}

@@ -106,7 +106,7 @@ static void medications_page(struct request *req, struct response *res, int stat
 	struct repeat_view *reps = NULL;
 	size_t nm = 0, nr = 0;
 	int rc = medication_list(&req->actor, &record, &req->arena, &meds, &nm, &reps, &nr);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -207,11 +207,11 @@ void web_repeat_request(struct request *req, struct response *res)
 	const char *why = NULL;
 	int rc = repeat_request(&req->actor, &med, (size_t)pharmacy, form_get(f, n, "note", NULL),
 				&req->arena, &out, &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		medications_page(req, res, 409, why, NULL);
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such medication.");
 		return;
 	}
@@ -225,7 +225,7 @@ void web_repeat_queue(struct request *req, struct response *res)
 	struct repeat_queue_item *items = NULL;
 	size_t n = 0;
 	int rc = repeat_queue(&req->actor, &req->arena, &items, &n);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -294,11 +294,11 @@ void web_repeat_decide(struct request *req, struct response *res)
 	const char *why = NULL;
 	int rc = repeat_decide(&req->actor, &rid, strcmp(decision, "approve") == 0,
 			       form_get(f, n, "reason", NULL), &req->arena, &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		web_error(req, res, 409, why);
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such request.");
 		return;
 	}
@@ -313,9 +313,9 @@ static void patient_medications_page(struct request *req, struct response *res, 
 	struct repeat_view *reps = NULL;
 	size_t nm = 0, nr = 0;
 	int rc = patient_read(&req->actor, pid, &req->arena, &p);
-	if (rc == DOMAIN_OK)
+	if (rc == ERR_OK)
 		rc = medication_list(&req->actor, pid, &req->arena, &meds, &nm, &reps, &nr);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
@@ -403,11 +403,11 @@ void web_medication_create(struct request *req, struct response *res)
 	struct id out;
 	const char *why = NULL;
 	int rc = medication_create(&req->actor, &m, &req->arena, &out, &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		patient_medications_page(req, res, &m.patient, 400, why);
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
@@ -430,11 +430,11 @@ void web_medication_stop(struct request *req, struct response *res)
 	}
 	const char *why = NULL;
 	int rc = medication_stop(&req->actor, &med, &patient, &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		web_error(req, res, 409, why);
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such medication.");
 		return;
 	}

@@ -68,10 +68,10 @@ static void threads_page(struct request *req, struct response *res, const struct
 	struct thread_view *ts = NULL;
 	size_t n = 0;
 	struct patient_view p;
-	int rc = staff ? patient_read(&req->actor, patient, &req->arena, &p) : DOMAIN_OK;
-	if (rc == DOMAIN_OK)
+	int rc = staff ? patient_read(&req->actor, patient, &req->arena, &p) : ERR_OK;
+	if (rc == ERR_OK)
 		rc = message_threads(&req->actor, patient, &req->arena, &ts, &n);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, staff ? "There is no such patient." : "There is no such page.");
 		return;
 	}
@@ -173,11 +173,11 @@ static void send_from_form(struct request *req, struct response *res, struct mes
 	struct id thread, message;
 	const char *why = NULL;
 	int rc = message_send(&req->actor, m, &req->arena, &thread, &message, &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		web_error(req, res, 400, why ? why : "The message was not sent.");
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, m->reply ? "There is no such conversation." : "There is no such page.");
 		return;
 	}
@@ -238,15 +238,15 @@ void web_message_thread(struct request *req, struct response *res)
 	struct id id;
 	struct thread_view t;
 	int rc = request_param_id(req, 0, &id) == 0 ? message_thread_read(&req->actor, &id, &req->arena, &t)
-						    : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+						    : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such conversation.");
 		return;
 	}
 	bool staff = !policy_audience(&req->actor, AUD_PATIENT);
 	if (staff) {
 		struct patient_view p;
-		if (patient_read(&req->actor, &t.patient, &req->arena, &p) == DOMAIN_OK)
+		if (patient_read(&req->actor, &t.patient, &req->arena, &p) == ERR_OK)
 			t.patient_name = arena_printf(&req->arena, "%s %s", p.given, p.family);
 	}
 	char hex[ID_HEX_LEN + 1];
@@ -316,7 +316,7 @@ void web_inbox(struct request *req, struct response *res)
 	size_t n = 0;
 	int64_t unread = 0;
 	int rc = message_inbox(&req->actor, &req->arena, &ts, &n, &unread);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -368,9 +368,9 @@ void web_access_log(struct request *req, struct response *res)
 	size_t nraw = 0, n = 0;
 	int64_t next = 0;
 	int rc = accesslog_read(&req->actor, web_record(req), before, others, &req->arena, &raw, &nraw, &next);
-	if (rc == DOMAIN_OK)
+	if (rc == ERR_OK)
 		rc = accesslog_fold(raw, nraw, &req->arena, &es, &n);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -444,12 +444,12 @@ void web_export_download(struct request *req, struct response *res)
 	size_t len = 0;
 	const char *base = request_fhir_base(req);
 	int rc = base ? record_export(&req->actor, web_record(req), base, &req->arena, &copy, &len)
-		      : DOMAIN_ERROR;
-	if (rc == DOMAIN_STEP_UP) {
+		      : ERR_INTERNAL;
+	if (rc == ERR_STEP_UP) {
 		respond_redirect(req, res, "/step-up?next=/export");
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}

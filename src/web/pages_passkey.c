@@ -55,8 +55,8 @@ void web_passkey_assert_form(struct request *req, struct buf *b, const char *act
 	struct store_passkey *keys;
 	size_t n = 0;
 	char challenge[PASSKEY_CHALLENGE_B64_LEN + 1];
-	if (auth_passkey_list(&req->actor, &req->arena, &keys, &n) != AUTH_OK || n == 0 ||
-	    auth_passkey_challenge(req->token, &req->actor, PASSKEY_ASSERT, challenge) != AUTH_OK)
+	if (auth_passkey_list(&req->actor, &req->arena, &keys, &n) != ERR_OK || n == 0 ||
+	    auth_passkey_challenge(req->token, &req->actor, PASSKEY_ASSERT, challenge) != ERR_OK)
 		return;
 	html_raw(b, "<div data-passkey hidden><form method=\"post\" class=\"card\" id=\"passkey-login\" "
 		    "action=\"");
@@ -125,13 +125,13 @@ int web_passkey_assertion(struct request *req, struct login_result *lr, const ch
 	int rc = auth_passkey_verify(req->token, &req->actor, f->cred_id, f->cred_id_len,
 				     f->client_data, f->client_data_len, f->auth_data, f->auth_data_len,
 				     f->sig, f->sig_len, lr, &why);
-	if (rc == AUTH_OK)
+	if (rc == ERR_OK)
 		return 0;
-	if (rc == AUTH_THROTTLED) {
+	if (rc == ERR_THROTTLED) {
 		*error = "Too many failed attempts. Wait 15 minutes and try again.";
 		return 429;
 	}
-	if (rc == AUTH_ERROR) {
+	if (rc == ERR_INTERNAL) {
 		*error = "Something went wrong on our side. Please try again.";
 		return 500;
 	}
@@ -143,7 +143,7 @@ void web_passkey_manage_section(struct request *req, struct buf *b)
 {
 	struct store_passkey *keys;
 	size_t n = 0;
-	if (auth_passkey_list(&req->actor, &req->arena, &keys, &n) != AUTH_OK)
+	if (auth_passkey_list(&req->actor, &req->arena, &keys, &n) != ERR_OK)
 		return;
 	bool fresh = policy_factor_fresh(&req->actor, (int64_t)time(NULL));
 	html_raw(b, "<section aria-labelledby=\"passkeys\"><h2 id=\"passkeys\">Passkeys</h2><p>A passkey "
@@ -187,7 +187,7 @@ void web_passkey_manage_section(struct request *req, struct buf *b)
 		return;
 	}
 	if (n >= PASSKEYS_PER_ACCOUNT ||
-	    auth_passkey_challenge(req->token, &req->actor, PASSKEY_REGISTER, challenge) != AUTH_OK) {
+	    auth_passkey_challenge(req->token, &req->actor, PASSKEY_REGISTER, challenge) != ERR_OK) {
 		html_raw(b, "</section>");
 		return;
 	}
@@ -250,14 +250,14 @@ void web_passkey_add(struct request *req, struct response *res)
 	}
 	int why = WA_OK;
 	int rc = auth_passkey_register(req->token, &req->actor, name, client_data, cdn, att, an, &why);
-	if (rc == AUTH_INVALID) {
+	if (rc == ERR_INVALID) {
 		web_error(req, res, 400, "Give the passkey a name of up to 64 characters. A passkey can be "
 					 "added once, and an account can have ten.");
 		return;
 	}
-	if (rc != AUTH_OK) {
-		web_error(req, res, rc == AUTH_ERROR ? 500 : 400,
-			  rc == AUTH_ERROR ? "Something went wrong on our side. Please try again."
+	if (rc != ERR_OK) {
+		web_error(req, res, rc == ERR_INTERNAL ? 500 : 400,
+			  rc == ERR_INTERNAL ? "Something went wrong on our side. Please try again."
 					   : webauthn_err_text(why));
 		return;
 	}
@@ -271,12 +271,12 @@ void web_passkey_remove(struct request *req, struct response *res)
 	struct id id;
 	if (!change_form(req, res, fields, &n))
 		return;
-	int rc = request_param_id(req, 0, &id) == 0 ? auth_passkey_remove(&req->actor, &id) : AUTH_FAIL;
-	if (rc == AUTH_FAIL) {
+	int rc = request_param_id(req, 0, &id) == 0 ? auth_passkey_remove(&req->actor, &id) : ERR_AUTH_FAIL;
+	if (rc == ERR_AUTH_FAIL) {
 		web_error(req, res, 404, "There is no such passkey.");
 		return;
 	}
-	if (rc != AUTH_OK) {
+	if (rc != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}

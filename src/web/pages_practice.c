@@ -11,7 +11,7 @@ static void settings_page(struct request *req, struct response *res, const char 
 {
 	struct store_practice_settings s;
 	int rc = practice_settings_read(&req->actor, &req->arena, &s);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -59,7 +59,7 @@ void web_practice_settings(struct request *req, struct response *res)
 		return;
 	const char *on = form_get(fields, n, "require_patient_mfa", NULL);
 	int rc = practice_require_patient_mfa(&req->actor, on != NULL && strcmp(on, "1") == 0);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}

@@ -65,12 +65,12 @@ int web_record_switcher(struct request *req, struct buf *b)
 	size_t n = 0;
 	int64_t now = (int64_t)time(NULL);
 	int rc = proxy_held(&req->actor, now, &req->arena, &held, &n);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	const struct actor *a = &req->actor;
 	bool own = !a->has_record || (a->has_patient && id_eq(&a->record, &a->patient));
 	if (n == 0 && own)
-		return DOMAIN_OK;
+		return ERR_OK;
 	html_raw(b, "<section class=\"status\" aria-labelledby=\"viewing\"><h2 id=\"viewing\">");
 	const struct proxy_held_view *current = NULL;
 	for (size_t i = 0; i < n; i++)
@@ -99,7 +99,7 @@ int web_record_switcher(struct request *req, struct buf *b)
 		html_raw(b, " ");
 	}
 	html_raw(b, "</section>");
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 /* The people who hold access to a record, each with a button to end it. back: where the
@@ -206,7 +206,7 @@ static void proxies_page(struct request *req, struct response *res, int status, 
 	size_t n = 0;
 	if (a->has_patient) {
 		int rc = proxy_list(a, &a->patient, now, &req->arena, &ps, &n);
-		if (rc != DOMAIN_OK) {
+		if (rc != ERR_OK) {
 			web_domain_refusal(req, res, rc, "There is no such page.");
 			return;
 		}
@@ -221,7 +221,7 @@ static void proxies_page(struct request *req, struct response *res, int status, 
 		html_raw(b, "</p>");
 	}
 	int switched = web_record_switcher(req, b);
-	if (switched != DOMAIN_OK) {
+	if (switched != ERR_OK) {
 		web_domain_refusal(req, res, switched, "There is no such page.");
 		return;
 	}
@@ -270,7 +270,7 @@ static void read_grant_form(struct request *req, struct form_field *fields, size
 	p->email_index = index;
 	/* Whether an account has this address never changes the answer (proxy_grant); a failed
 	 * lookup makes an invitation. */
-	p->grantee = auth_account_lookup(p->email, &req->arena, acct) == STORE_OK ? acct : NULL;
+	p->grantee = auth_account_lookup(p->email, &req->arena, acct) == ERR_OK ? acct : NULL;
 }
 
 typedef void (*grant_page_fn)(struct request *req, struct response *res, int status, const char *error);
@@ -291,13 +291,13 @@ static void grant_submit(struct request *req, struct response *res, struct form_
 	const char *why = NULL;
 	int rc = proxy_grant(&req->actor, patient, &p, (int64_t)time(NULL), &why);
 	const char *done = arena_printf(&req->arena, "%s?done=granted", here);
-	if (rc == DOMAIN_OK) {
+	if (rc == ERR_OK) {
 		respond_redirect(req, res, done ? done : "/");
-	} else if (rc == DOMAIN_STEP_UP) {
+	} else if (rc == ERR_STEP_UP) {
 		/* answers /step-up?next=here, or asks to set a second factor up first */
 		if (web_stepped_up(req, res, here))
 			web_error(req, res, 403, "Please give your two-step sign-in code again, then try once more.");
-	} else if (rc == DOMAIN_INVALID) {
+	} else if (rc == ERR_INVALID) {
 		page(req, res, 400, why ? why : "That was not accepted.");
 	} else {
 		web_domain_refusal(req, res, rc, missing);
@@ -324,8 +324,8 @@ void web_proxy_revoke(struct request *req, struct response *res)
 	const char *back_hex = form_get(fields, n, "back", NULL);
 	bool to_patient = back_hex && id_parse(&back, back_hex, strlen(back_hex)) == 0;
 	int rc = request_param_id(req, 0, &gid) == 0 ? proxy_revoke(&req->actor, &gid, (int64_t)time(NULL))
-						     : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+						     : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such access to end.");
 		return;
 	}
@@ -351,8 +351,8 @@ void web_record_switch(struct request *req, struct response *res)
 	else if (record && id_parse(&rid, record, strlen(record)) == 0)
 		rc = proxy_choose_record(&req->actor, &rid, (int64_t)time(NULL));
 	else
-		rc = DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+		rc = ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such record.");
 		return;
 	}
@@ -368,12 +368,12 @@ static void patient_proxies_page(struct request *req, struct response *res, int 
 	struct patient_view pv;
 	int64_t now = (int64_t)time(NULL);
 	int rc = request_param_id(req, 0, &pid) == 0 ? patient_read(&req->actor, &pid, &req->arena, &pv)
-						     : DOMAIN_NOT_FOUND;
+						     : ERR_NOT_FOUND;
 	struct proxy_view *ps = NULL;
 	size_t n = 0;
-	if (rc == DOMAIN_OK)
+	if (rc == ERR_OK)
 		rc = proxy_list(&req->actor, &pid, now, &req->arena, &ps, &n);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}

@@ -127,10 +127,10 @@ void web_results(struct request *req, struct response *res)
 	struct result_view *rs = NULL;
 	size_t n = 0;
 	bool comment_first = false;
-	int rc = record ? result_list(&req->actor, record, true, &req->arena, &rs, &n) : DOMAIN_NOT_FOUND;
-	if (rc == DOMAIN_OK)
+	int rc = record ? result_list(&req->actor, record, true, &req->arena, &rs, &n) : ERR_NOT_FOUND;
+	if (rc == ERR_OK)
 		rc = result_pref_get(&req->actor, record, &comment_first);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -192,8 +192,8 @@ void web_results_preference(struct request *req, struct response *res)
 	const char *v = form_get(fields, n, "comment_first", NULL);
 	const struct id *record = shown_record(req);
 	int rc = record ? result_pref_set(&req->actor, record, v != NULL && strcmp(v, "1") == 0)
-			: DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+			: ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -262,8 +262,8 @@ void web_result(struct request *req, struct response *res)
 	struct result_view v;
 	int rc = request_param_id(req, 0, &rid) == 0
 			 ? result_read(&req->actor, &rid, "DiagnosticReport", &req->arena, &v)
-			 : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+			 : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such result.");
 		return;
 	}
@@ -349,12 +349,12 @@ void web_result_release(struct request *req, struct response *res)
 	int rc = request_param_id(req, 0, &rid) == 0
 			 ? result_release(&req->actor, &rid, form_get(fields, n, "comment", NULL),
 					  &req->arena, &why)
-			 : DOMAIN_NOT_FOUND;
-	if (rc == DOMAIN_INVALID) {
+			 : ERR_NOT_FOUND;
+	if (rc == ERR_INVALID) {
 		web_error(req, res, 400, why ? why : "The result was not released.");
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such result.");
 		return;
 	}
@@ -373,8 +373,8 @@ void web_result_trend(struct request *req, struct response *res)
 	size_t n = 0;
 	int rc = record && code && strlen(code) <= RESULT_CODE_MAX
 			 ? result_list(&req->actor, record, true, &req->arena, &rs, &n)
-			 : DOMAIN_NOT_FOUND;
-	if (rc != DOMAIN_OK) {
+			 : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such test in your results.");
 		return;
 	}
@@ -394,7 +394,7 @@ void web_result_trend(struct request *req, struct response *res)
 			obs[np++] = o;
 		}
 	if (np == 0) {
-		web_domain_refusal(req, res, DOMAIN_NOT_FOUND, "There is no such test in your results.");
+		web_domain_refusal(req, res, ERR_NOT_FOUND, "There is no such test in your results.");
 		return;
 	}
 	/* Oldest first, for the chart and the table alike (each row keeps its observation). */
@@ -456,7 +456,7 @@ int web_results_section(struct request *req, struct buf *b, const struct id *pat
 	struct result_view *rs = NULL;
 	size_t n = 0;
 	int rc = result_list(&req->actor, patient, false, &req->arena, &rs, &n);
-	if (rc != DOMAIN_OK)
+	if (rc != ERR_OK)
 		return rc;
 	html_raw(b, "<h2>Results</h2>");
 	if (n == 0)
@@ -484,7 +484,7 @@ int web_results_section(struct request *req, struct buf *b, const struct id *pat
 	}
 	if (n)
 		html_raw(b, "</ul>");
-	return DOMAIN_OK;
+	return ERR_OK;
 }
 
 /* --- the clinician's inbox --- */
@@ -494,7 +494,7 @@ void web_results_inbox(struct request *req, struct response *res)
 	struct inbox_row *rows = NULL;
 	size_t n = 0;
 	int rc = result_inbox(&req->actor, &req->arena, &rows, &n);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -546,7 +546,7 @@ static void rules_page(struct request *req, struct response *res, int status, co
 {
 	struct result_rule rules[RESULT_KIND_COUNT];
 	int rc = result_rules_get(&req->actor, &req->arena, rules);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -613,7 +613,7 @@ void web_result_rules_save(struct request *req, struct response *res)
 	    (strcmp(mode, "hold") != 0 && strcmp(mode, "auto") != 0) || days == NULL ||
 	    parse_int64(days, 0, RESULT_RULE_MAX_DAYS, &d) != 0) {
 		if (!policy_may_manage_result_rules(&req->actor)) {
-			web_domain_refusal(req, res, DOMAIN_NOT_FOUND, "There is no such page.");
+			web_domain_refusal(req, res, ERR_NOT_FOUND, "There is no such page.");
 			return;
 		}
 		rules_page(req, res, 400, "Choose a kind of test, hold or release, and 0 to 60 days.");
@@ -623,11 +623,11 @@ void web_result_rules_save(struct request *req, struct response *res)
 	rule.days = (int)d;
 	const char *why = NULL;
 	int rc = result_rule_set(&req->actor, &rule, &why);
-	if (rc == DOMAIN_INVALID) {
+	if (rc == ERR_INVALID) {
 		rules_page(req, res, 400, why);
 		return;
 	}
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}

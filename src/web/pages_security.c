@@ -80,9 +80,9 @@ void web_security(struct request *req, struct response *res)
 	struct document_view *docs = NULL;
 	size_t n = 0, nd = 0;
 	int rc = notice_list(&req->actor, &req->actor.patient, &req->arena, &ns, &n);
-	if (rc == DOMAIN_OK && n > 0)
+	if (rc == ERR_OK && n > 0)
 		rc = document_list(&req->actor, &req->actor.patient, &req->arena, &docs, &nd);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -140,7 +140,7 @@ void web_operator(struct request *req, struct response *res)
 	struct audit_record *alerts = NULL;
 	size_t n = 0;
 	int rc = alerts_list(&req->actor, &req->arena, &alerts, &n);
-	if (rc != DOMAIN_OK) {
+	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
@@ -184,7 +184,7 @@ void web_sessions(struct request *req, struct response *res)
 {
 	struct store_session *ss;
 	size_t n = 0;
-	if (auth_sessions_list(&req->actor, &req->arena, &ss, &n) != AUTH_OK) {
+	if (auth_sessions_list(&req->actor, &req->arena, &ss, &n) != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
@@ -235,7 +235,7 @@ void web_session_revoke(struct request *req, struct response *res)
 		return;
 	struct id sid;
 	/* Only the account's own sessions: anything else is not found. */
-	if (request_param_id(req, 0, &sid) != 0 || auth_session_revoke(&req->actor, &sid) != AUTH_OK) {
+	if (request_param_id(req, 0, &sid) != 0 || auth_session_revoke(&req->actor, &sid) != ERR_OK) {
 		web_error(req, res, 404, "There is no such session.");
 		return;
 	}
@@ -248,7 +248,7 @@ void web_sessions_end_all(struct request *req, struct response *res)
 	size_t n = 0;
 	if (!web_form_accepted(req, res, fields, &n))
 		return;
-	if (auth_sessions_end_all(&req->actor) != AUTH_OK) {
+	if (auth_sessions_end_all(&req->actor) != ERR_OK) {
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}

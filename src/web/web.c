@@ -76,18 +76,18 @@ void web_error(struct request *req, struct response *res, int status, const char
 /* The answer to a domain refusal: not found, paused by the breaker, or our fault. */
 void web_domain_refusal(struct request *req, struct response *res, int rc, const char *missing)
 {
-	if (rc == DOMAIN_NOT_FOUND)
+	if (rc == ERR_NOT_FOUND)
 		web_error(req, res, 404, missing);
-	else if (rc == DOMAIN_OUT_OF_SCOPE)
+	else if (rc == ERR_OUT_OF_SCOPE)
 		web_error(req, res, 403, "The access you were given to this record does not include "
 					 "this part of it. The patient can change what you may see.");
-	else if (rc == DOMAIN_TRIPPED)
+	else if (rc == ERR_TRIPPED)
 		web_error(req, res, 403, "Your access has been paused for review because of unusual "
 					 "activity. Please contact your practice.");
-	else if (rc == DOMAIN_GONE)
+	else if (rc == ERR_GONE)
 		web_error(req, res, 410, "This record was erased at the patient's or practice's "
 					 "request and can no longer be read.");
-	else if (rc == DOMAIN_FULL)
+	else if (rc == ERR_FULL)
 		web_error(req, res, 507, "The file was not stored: the storage allowance for uploads is "
 					 "used up. Everything already stored can still be read. Please "
 					 "contact your practice.");

@@ -51,10 +51,10 @@ const char *web_part_text(struct request *req, const struct multipart_part *part
 const struct id *web_record(const struct request *req);
 
 /* A patient's results as a section of their record page (staff; pages_results.c). A DOMAIN_
- * code: on anything but DOMAIN_OK nothing was written to b. */
+ * code: on anything but ERR_OK nothing was written to b. */
 int web_results_section(struct request *req, struct buf *b, const struct id *patient);
 /* On a patient-role page: which record is shown, and buttons to switch between the account's
- * own and the records it holds proxy access to (pages_proxies.c). DOMAIN_OK, or the domain's
+ * own and the records it holds proxy access to (pages_proxies.c). ERR_OK, or the domain's
  * refusal. */
 int web_record_switcher(struct request *req, struct buf *b);
 

@@ -22,7 +22,7 @@ static void tamper(const char *dir, const char *sql)
 static int64_t verify(const char *dir)
 {
 	struct audit_verify_result r;
-	CHECK(store_open(dir, false) == STORE_OK);
+	CHECK(store_open(dir, false) == ERR_OK);
 	int rc = audit_verify(&r, NULL);
 	store_close();
 	return rc == 0 ? 0 : r.first_bad_seq;
@@ -32,7 +32,7 @@ void test_audit(void)
 {
 	char dir[] = "/tmp/medkeep-unit-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
-	CHECK(store_open(dir, true) == STORE_OK);
+	CHECK(store_open(dir, true) == ERR_OK);
 	CHECK(audit_init() == 0);
 	struct actor a;
 	memset(&a, 0, sizeof(a));

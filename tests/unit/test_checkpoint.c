@@ -28,7 +28,7 @@ static void foreign_append(const char *dir)
 {
 	struct audit_record r;
 	memset(&r, 0, sizeof(r));
-	CHECK(store_audit_last(&r.seq, r.prev) == STORE_OK);
+	CHECK(store_audit_last(&r.seq, r.prev) == ERR_OK);
 	r.seq++;
 	r.ts_ms = 1;
 	snprintf(r.actor, sizeof(r.actor), "-");
@@ -73,8 +73,8 @@ static int verify(const char *dir, const uint8_t pk[SIGN_PUBLIC_BYTES],
 	struct audit_verify_result r;
 	int64_t last;
 	uint8_t h[HASH_BYTES];
-	CHECK(store_open_audit(dir) == STORE_OK);
-	CHECK(store_audit_last(&last, h) == STORE_OK);
+	CHECK(store_open_audit(dir) == ERR_OK);
+	CHECK(store_audit_last(&last, h) == ERR_OK);
 	int rc = audit_verify(&r, NULL);
 	int crc = audit_verify_checkpoints(pk, cps, n, last, cr, NULL);
 	store_close();
@@ -125,7 +125,7 @@ void test_checkpoint(void)
 	char dir[] = "/tmp/medkeep-unit-cp-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(vault_create(dir) == 0 && vault_keys_create(dir) == 0);
-	CHECK(store_open(dir, true) == STORE_OK);
+	CHECK(store_open(dir, true) == ERR_OK);
 	CHECK(vault_load(dir) == 0 && vault_keys_load(dir) == 0);
 	CHECK(audit_init() == 0);
 	uint8_t tpk[SIGN_PUBLIC_BYTES], tkid[KEY_ID_BYTES], rpk[SIGN_PUBLIC_BYTES];
@@ -136,7 +136,7 @@ void test_checkpoint(void)
 	CHECK(append(5) == 0);
 	CHECK(audit_checkpoint() == 0);
 	struct audit_checkpoint last;
-	CHECK(store_audit_last_checkpoint(&last) == STORE_OK && last.seq == 5);
+	CHECK(store_audit_last_checkpoint(&last) == ERR_OK && last.seq == 5);
 	/* nothing new: no second checkpoint of the same record */
 	CHECK(audit_checkpoint() == 0);
 	/* another process appends; this one, still holding the old head, chains onto the new */
@@ -144,9 +144,9 @@ void test_checkpoint(void)
 	CHECK(append(2) == 0);
 	int64_t seq;
 	uint8_t h[HASH_BYTES];
-	CHECK(store_audit_last(&seq, h) == STORE_OK && seq == 8);
+	CHECK(store_audit_last(&seq, h) == ERR_OK && seq == 8);
 	CHECK(audit_checkpoint() == 0);
-	CHECK(store_audit_last_checkpoint(&last) == STORE_OK && last.seq == 8);
+	CHECK(store_audit_last_checkpoint(&last) == ERR_OK && last.seq == 8);
 	store_close();
 
 	struct audit_checkpoint_result cr;
@@ -156,7 +156,7 @@ void test_checkpoint(void)
 	/* The same checkpoints as a list (an exported file); under another key, they fail. */
 	struct audit_checkpoint list[16];
 	memset(list, 0, sizeof(list));
-	CHECK(store_open_audit(dir) == STORE_OK);
+	CHECK(store_open_audit(dir) == ERR_OK);
 	CHECK(store_audit_checkpoints_each(collect, list) == 0);
 	store_close();
 	size_t n = 0;

@@ -96,7 +96,7 @@ void test_accesslog_fold(void)
 	arena_init(&ar, 1u << 20);
 	struct access_entry *out = NULL;
 	size_t n = 0;
-	CHECK(accesslog_fold(in, sizeof(in) / sizeof(*in), &ar, &out, &n) == DOMAIN_OK);
+	CHECK(accesslog_fold(in, sizeof(in) / sizeof(*in), &ar, &out, &n) == ERR_OK);
 	CHECK(n == 4);
 	if (n == 4) {
 		/* every look at the log, in one line at the newest */

@@ -48,11 +48,11 @@ void test_key_batch(void)
 	buf_init(&phi, &ar, 256);
 	buf_init(&wdk1, &ar, 256);
 	buf_init(&wdk2, &ar, 256);
-	CHECK(vault_local_patient_create(&patient, "{}", 2, &wpk, &phi) == VAULT_OK);
+	CHECK(vault_local_patient_create(&patient, "{}", 2, &wpk, &phi) == ERR_OK);
 	struct bytes pk = {(const uint8_t *)wpk.data, wpk.len};
 	struct key k1, k2;
-	CHECK(vault_local_doc_new_key(NULL, &patient, pk, &doc1, &k1, &wdk1) == VAULT_OK);
-	CHECK(vault_local_doc_new_key(NULL, &patient, pk, &doc2, &k2, &wdk2) == VAULT_OK);
+	CHECK(vault_local_doc_new_key(NULL, &patient, pk, &doc1, &k1, &wdk1) == ERR_OK);
+	CHECK(vault_local_doc_new_key(NULL, &patient, pk, &doc2, &k2, &wdk2) == ERR_OK);
 	struct bytes d1 = {(const uint8_t *)wdk1.data, wdk1.len};
 	struct bytes d2 = {(const uint8_t *)wdk2.data, wdk2.len};
 	/* doc1; doc2's wrapped key presented as doc1's (the associated data must refuse it); doc2 */
@@ -62,11 +62,11 @@ void test_key_batch(void)
 	CHECK(n > 0 && vault_handle_lane(LANE_KEYS, req, n, out, &out_len) == 0);
 	struct msg_reader r;
 	uint8_t status = 9;
-	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_OK);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == ERR_OK);
 	const struct key *want[3] = {&k1, NULL, &k2};
 	for (int i = 0; i < 3; i++) {
 		uint8_t st = msg_get_u8(&r);
-		CHECK(st == (want[i] ? VST_OK : VST_DENIED));
+		CHECK(st == (want[i] ? ERR_OK : ERR_DENIED));
 		if (want[i]) {
 			const uint8_t *p = NULL;
 			size_t pn = 0;
@@ -93,7 +93,7 @@ void test_key_batch(void)
 	struct grant g;
 	memset(&g, 0, sizeof(g));
 	struct vault_key_job kj;
-	CHECK(vault_key_job_init(&kj, NULL, &g, &sp, &sd1) == VAULT_DENIED); /* no grant */
+	CHECK(vault_key_job_init(&kj, NULL, &g, &sp, &sd1) == ERR_DENIED); /* no grant */
 	key_wipe(&k1);
 	key_wipe(&k2);
 	arena_release(&ar);

@@ -49,7 +49,7 @@ static void body_checks(void)
 	CHECK(vault_handle_lane(LANE_KEYS, req, n, out, &out_len) == 0);
 	struct msg_reader r;
 	uint8_t status = 9;
-	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_OK);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == ERR_OK);
 	const uint8_t *p = NULL;
 	size_t pn = 0;
 	msg_get_bytes(&r, &p, &pn, sizeof(ct));
@@ -60,20 +60,20 @@ static void body_checks(void)
 	CHECK(vault_handle_lane(LANE_KEYS, req, n, out, &out_len) != 0); /* a worker never opens */
 	CHECK(vault_handle_lane(LANE_PASSWORDS, req, n, out, &out_len) != 0);
 	CHECK(vault_handle_lane(LANE_MAIL, req, n, out, &out_len) == 0);
-	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_OK);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == ERR_OK);
 	msg_get_bytes(&r, &p, &pn, sizeof(ct));
 	CHECK(msg_end(&r) == 0 && pn == strlen(body) && memcmp(p, body, pn) == 0);
 	/* another row, another account: not opened */
 	n = body_frame(req, VOP_OUTBOX_OPEN, &other, &acct, ct, ctn);
 	CHECK(vault_handle_lane(LANE_MAIL, req, n, out, &out_len) == 0);
-	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_DENIED);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == ERR_DENIED);
 	n = body_frame(req, VOP_OUTBOX_OPEN, &row, &other, ct, ctn);
 	CHECK(vault_handle_lane(LANE_MAIL, req, n, out, &out_len) == 0);
-	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_DENIED);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == ERR_DENIED);
 	/* a body with a NUL in it, or over the limit, is not sealed */
 	n = body_frame(req, VOP_OUTBOX_SEAL, &row, &acct, "a\0b", 3);
 	CHECK(vault_handle_lane(LANE_KEYS, req, n, out, &out_len) == 0);
-	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_DENIED);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == ERR_DENIED);
 	static char big[LIMIT_MAIL_BODY + 1];
 	memset(big, 'x', sizeof(big));
 	n = body_frame(req, VOP_OUTBOX_SEAL, &row, &acct, big, sizeof(big));
@@ -94,7 +94,7 @@ void test_mail_lane(void)
 	CHECK(vault_handle_lane(LANE_KEYS, req, n, out, &out_len) == 0);
 	struct msg_reader r;
 	uint8_t status = 9;
-	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_OK);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == ERR_OK);
 	const uint8_t *p = NULL;
 	size_t pn = 0;
 	msg_get_bytes(&r, &p, &pn, sizeof(ct));
@@ -109,12 +109,12 @@ void test_mail_lane(void)
 	CHECK(vault_handle_lane(LANE_PASSWORDS, req, n, out, &out_len) != 0);
 	/* the mail lane opens, for the account it was sealed for only */
 	CHECK(vault_handle_lane(LANE_MAIL, req, n, out, &out_len) == 0);
-	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_OK);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == ERR_OK);
 	msg_get_bytes(&r, &p, &pn, 2048);
 	CHECK(msg_end(&r) == 0 && pn == 15 && memcmp(p, "mere@example.nz", 15) == 0);
 	n = email_frame(req, VOP_EMAIL_OPEN, &other, ct, ctn);
 	CHECK(vault_handle_lane(LANE_MAIL, req, n, out, &out_len) == 0);
-	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == VST_DENIED);
+	CHECK(msg_open(&r, out, out_len, &status) == 0 && status == ERR_DENIED);
 	struct msg_writer w;
 	msg_begin(&w, req, MSG_MAX, VOP_INDEX);
 	msg_put_str(&w, "email");

@@ -240,18 +240,18 @@ static void everything(void)
 	char dir[] = "/tmp/medkeep-unit-results-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(vault_create(dir) == 0 && vault_keys_create(dir) == 0);
-	CHECK(store_open(dir, true) == STORE_OK);
+	CHECK(store_open(dir, true) == ERR_OK);
 	CHECK(vault_load(dir) == 0 && vault_keys_load(dir) == 0);
 	CHECK(audit_init() == 0);
 	policy_init();
 	struct id practice, other_practice, pid;
 	random_id(&practice);
 	random_id(&other_practice);
-	CHECK(store_practice_create(&practice, "Unit Practice") == STORE_OK);
-	CHECK(store_practice_create(&other_practice, "Elsewhere") == STORE_OK);
+	CHECK(store_practice_create(&practice, "Unit Practice") == ERR_OK);
+	CHECK(store_practice_create(&other_practice, "Elsewhere") == ERR_OK);
 	struct patient_view pv = {.family = "Test", .given = "Una", .birth_date = "1980-01-01",
 				  .gender = "female", .nhi = "ZBN77VL"};
-	CHECK(patient_create(&practice, &pv, &pid) == DOMAIN_OK);
+	CHECK(patient_create(&practice, &pv, &pid) == ERR_OK);
 	struct actor clin = actor(ROLE_CLINICIAN, &practice, NULL);
 	struct actor elsewhere = actor(ROLE_CLINICIAN, &other_practice, NULL);
 	struct actor self = actor(ROLE_PATIENT, NULL, &pid);
@@ -259,22 +259,22 @@ static void everything(void)
 	arena_init(&ar, 8u << 20);
 	struct result_view held, shown, v;
 	/* a pregnancy test in the report: held whatever the rules say */
-	CHECK(file_one(&clin, &pid, "U-1", 80, &ar, &held) == DOMAIN_OK && held.kind == RESULT_PREGNANCY);
-	CHECK(file_one(&clin, &pid, "U-2", 150, &ar, &shown) == DOMAIN_OK && shown.abnormal == ABNORMAL_SOME);
+	CHECK(file_one(&clin, &pid, "U-1", 80, &ar, &held) == ERR_OK && held.kind == RESULT_PREGNANCY);
+	CHECK(file_one(&clin, &pid, "U-2", 150, &ar, &shown) == ERR_OK && shown.abnormal == ABNORMAL_SOME);
 	CHECK(!held.released && !shown.released);
 	const char *why = NULL;
-	CHECK(result_release(&clin, &shown.id, "Please see me", &ar, &why) == DOMAIN_OK);
+	CHECK(result_release(&clin, &shown.id, "Please see me", &ar, &why) == ERR_OK);
 
 	json_t *mine = json_array(), *staff = json_array(), *theirs = json_array();
-	CHECK(fhir_results_everything(&self, &pid, &ar, mine) == DOMAIN_OK);
+	CHECK(fhir_results_everything(&self, &pid, &ar, mine) == ERR_OK);
 	CHECK(count_type(mine, "DiagnosticReport") == 1 && count_type(mine, "Observation") == 2);
 	const char *first = json_string_value(json_object_get(json_object_get(json_array_get(mine, 0), "resource"), "id"));
 	char hex[ID_HEX_LEN + 1];
 	id_hex(&shown.id, hex);
 	CHECK(first && strcmp(first, hex) == 0);
-	CHECK(fhir_results_everything(&clin, &pid, &ar, staff) == DOMAIN_OK);
+	CHECK(fhir_results_everything(&clin, &pid, &ar, staff) == ERR_OK);
 	CHECK(count_type(staff, "DiagnosticReport") == 2 && count_type(staff, "Observation") == 4);
-	CHECK(fhir_results_everything(&elsewhere, &pid, &ar, theirs) == DOMAIN_NOT_FOUND);
+	CHECK(fhir_results_everything(&elsewhere, &pid, &ar, theirs) == ERR_NOT_FOUND);
 	CHECK(json_array_size(theirs) == 0);
 	json_decref(mine);
 	json_decref(staff);
@@ -283,24 +283,24 @@ static void everything(void)
 	/* read by id: the held one is not found for the patient, like an id that does not exist */
 	struct id rnd;
 	random_id(&rnd);
-	CHECK(result_read(&self, &held.id, "DiagnosticReport", &ar, &v) == DOMAIN_NOT_FOUND);
-	CHECK(result_read(&self, &rnd, "DiagnosticReport", &ar, &v) == DOMAIN_NOT_FOUND);
-	CHECK(result_read(&self, &shown.id, "DiagnosticReport", &ar, &v) == DOMAIN_OK);
+	CHECK(result_read(&self, &held.id, "DiagnosticReport", &ar, &v) == ERR_NOT_FOUND);
+	CHECK(result_read(&self, &rnd, "DiagnosticReport", &ar, &v) == ERR_NOT_FOUND);
+	CHECK(result_read(&self, &shown.id, "DiagnosticReport", &ar, &v) == ERR_OK);
 	CHECK(v.comment && strcmp(v.comment, "Please see me") == 0 && v.n_obs == 2);
-	CHECK(result_read(&clin, &held.id, "DiagnosticReport", &ar, &v) == DOMAIN_OK && !v.released);
+	CHECK(result_read(&clin, &held.id, "DiagnosticReport", &ar, &v) == ERR_OK && !v.released);
 	/* a patient cannot file or release */
-	CHECK(result_release(&self, &held.id, NULL, &ar, &why) == DOMAIN_NOT_FOUND);
-	CHECK(file_one(&self, &pid, "U-3", 80, &ar, &v) == DOMAIN_NOT_FOUND);
+	CHECK(result_release(&self, &held.id, NULL, &ar, &why) == ERR_NOT_FOUND);
+	CHECK(file_one(&self, &pid, "U-3", 80, &ar, &v) == ERR_NOT_FOUND);
 	/* a correction keeps the record, marks what changed and keeps the release */
-	CHECK(file_one(&clin, &pid, "U-2", 95, &ar, &v) == DOMAIN_OK && id_eq(&v.id, &shown.id));
+	CHECK(file_one(&clin, &pid, "U-2", 95, &ar, &v) == ERR_OK && id_eq(&v.id, &shown.id));
 	CHECK(v.corrected && v.status == RESULT_CORRECTED && v.released);
 	CHECK(v.obs[0].was && strcmp(v.obs[0].was, "150 umol/L") == 0 && v.obs[1].was == NULL);
 	/* the patient chooses to wait for a comment: the commented one stays */
 	struct result_view *list;
 	size_t n = 0;
-	CHECK(result_pref_set(&self, &pid, true) == DOMAIN_OK);
-	CHECK(result_list(&self, &pid, false, &ar, &list, &n) == DOMAIN_OK && n == 1);
-	CHECK(result_pref_set(&clin, &pid, false) == DOMAIN_NOT_FOUND); /* only the patient */
+	CHECK(result_pref_set(&self, &pid, true) == ERR_OK);
+	CHECK(result_list(&self, &pid, false, &ar, &list, &n) == ERR_OK && n == 1);
+	CHECK(result_pref_set(&clin, &pid, false) == ERR_NOT_FOUND); /* only the patient */
 
 	arena_release(&ar);
 	store_close();

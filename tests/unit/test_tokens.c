@@ -42,15 +42,15 @@ void test_tokens(void)
 	CHECK(vault_token_claims(tok, strlen(tok), &got) != 0);
 	/* ...so nothing can be opened or minted with it either. */
 	struct id s2;
-	CHECK(vault_local_app_token(tok, app, &s2) != VAULT_OK);
-	CHECK(vault_local_miss(tok) != VAULT_OK);
+	CHECK(vault_local_app_token(tok, app, &s2) != ERR_OK);
+	CHECK(vault_local_miss(tok) != ERR_OK);
 	/* A token from the future (the clock went back) is refused too. */
 	vault_test_clock_skew = -3600;
 	CHECK(vault_token_claims(tok, strlen(tok), &got) != 0);
 
 	/* An app's token: its hour from the consent, and the minute its code may wait. */
 	vault_test_clock_skew = 0;
-	CHECK(vault_local_app_token(tok, app, &s2) == VAULT_OK);
+	CHECK(vault_local_app_token(tok, app, &s2) == ERR_OK);
 	CHECK(vault_token_claims(app, strlen(app), &got) == 0 && got.app);
 	vault_test_clock_skew = APP_TOKEN_SECONDS + APP_CODE_SECONDS - 5;
 	CHECK(vault_token_claims(app, strlen(app), &got) == 0);

@@ -69,7 +69,7 @@ static void token_for(enum role role, const struct id *account, const struct id 
 		c.practice = *practice;
 	}
 	struct id sid;
-	CHECK(vault_remint(&c, token, &sid) == VAULT_OK); /* mfa set, issued now */
+	CHECK(vault_remint(&c, token, &sid) == ERR_OK); /* mfa set, issued now */
 }
 
 static void vault_paths(void)
@@ -106,12 +106,12 @@ static void vault_paths(void)
 	char tok[SESSION_TOKEN_B64_LEN + 1];
 	/* a patient, and the admin of another practice, are refused; the admin of A is not */
 	token_for(ROLE_PATIENT, &victim, NULL, tok);
-	CHECK(vault_local_unlock(tok, &clin, 0, NULL, 0) == VAULT_DENIED);
+	CHECK(vault_local_unlock(tok, &clin, 0, NULL, 0) == ERR_DENIED);
 	token_for(ROLE_PRACTICE_ADMIN, &admin_b, &pb, tok);
-	CHECK(vault_local_unlock(tok, &clin, 0, NULL, 0) == VAULT_DENIED);
+	CHECK(vault_local_unlock(tok, &clin, 0, NULL, 0) == ERR_DENIED);
 	CHECK(breaker_is_tripped(&clin, NULL));
 	token_for(ROLE_PRACTICE_ADMIN, &admin_a, &pa, tok);
-	CHECK(vault_local_unlock(tok, &clin, 0, NULL, 0) == VAULT_OK);
+	CHECK(vault_local_unlock(tok, &clin, 0, NULL, 0) == ERR_OK);
 	CHECK(!breaker_is_tripped(&clin, NULL));
 	/* nobody clears their own trip; a token that is not the vault's is nothing */
 	struct id ses2, ses3;
@@ -119,13 +119,13 @@ static void vault_paths(void)
 	random_id(&ses3);
 	trip_by_misses(&clin, &ses2, now);
 	token_for(ROLE_OPERATOR, &clin, NULL, tok);
-	CHECK(vault_local_unlock(tok, &clin, 0, NULL, 0) == VAULT_DENIED);
+	CHECK(vault_local_unlock(tok, &clin, 0, NULL, 0) == ERR_DENIED);
 	token_for(ROLE_OPERATOR, &op, NULL, tok);
 	tok[10] = tok[10] == 'A' ? 'B' : 'A';
-	CHECK(vault_local_unlock(tok, &clin, 0, NULL, 0) == VAULT_DENIED);
+	CHECK(vault_local_unlock(tok, &clin, 0, NULL, 0) == ERR_DENIED);
 	CHECK(breaker_is_tripped(&clin, NULL));
 	token_for(ROLE_OPERATOR, &op, NULL, tok);
-	CHECK(vault_local_unlock(tok, &clin, 0, NULL, 0) == VAULT_OK);
+	CHECK(vault_local_unlock(tok, &clin, 0, NULL, 0) == ERR_OK);
 	CHECK(!breaker_is_tripped(&clin, NULL));
 
 	/* an account the vault has no trip for (it restarted since): a fresh reviewer may lift the
@@ -133,23 +133,23 @@ static void vault_paths(void)
 	struct id quiet;
 	random_id(&quiet);
 	token_for(ROLE_PRACTICE_ADMIN, &admin_b, &pb, tok);
-	CHECK(vault_local_unlock(tok, &quiet, 0, NULL, 0) == VAULT_OK);
+	CHECK(vault_local_unlock(tok, &quiet, 0, NULL, 0) == ERR_OK);
 	token_for(ROLE_CLINICIAN, &clin, &pa, tok);
-	CHECK(vault_local_unlock(tok, &quiet, 0, NULL, 0) == VAULT_DENIED);
+	CHECK(vault_local_unlock(tok, &quiet, 0, NULL, 0) == ERR_DENIED);
 
 	/* tickets */
 	trip_by_misses(&victim, &ses3, now - 5);
 	uint8_t mac[UNLOCK_TICKET_MAC_BYTES], bad[UNLOCK_TICKET_MAC_BYTES];
-	CHECK(vault_local_unlock_ticket(&victim, now - 20, mac) == VAULT_OK);
-	CHECK(vault_local_unlock(NULL, &victim, now - 20, mac, sizeof(mac)) == VAULT_DENIED);
+	CHECK(vault_local_unlock_ticket(&victim, now - 20, mac) == ERR_OK);
+	CHECK(vault_local_unlock(NULL, &victim, now - 20, mac, sizeof(mac)) == ERR_DENIED);
 	CHECK(breaker_is_tripped(&victim, NULL)); /* genuine, but from before the trip */
-	CHECK(vault_local_unlock_ticket(&victim, now, mac) == VAULT_OK);
+	CHECK(vault_local_unlock_ticket(&victim, now, mac) == ERR_OK);
 	memcpy(bad, mac, sizeof(bad));
 	bad[0] ^= 1;
-	CHECK(vault_local_unlock(NULL, &victim, now, bad, sizeof(bad)) == VAULT_DENIED);
-	CHECK(vault_local_unlock(NULL, &clin, now, mac, sizeof(mac)) == VAULT_DENIED);
-	CHECK(vault_local_unlock(NULL, &victim, now + 1, mac, sizeof(mac)) == VAULT_DENIED);
-	CHECK(vault_local_unlock(NULL, &victim, now, mac, 16) == VAULT_DENIED);
+	CHECK(vault_local_unlock(NULL, &victim, now, bad, sizeof(bad)) == ERR_DENIED);
+	CHECK(vault_local_unlock(NULL, &clin, now, mac, sizeof(mac)) == ERR_DENIED);
+	CHECK(vault_local_unlock(NULL, &victim, now + 1, mac, sizeof(mac)) == ERR_DENIED);
+	CHECK(vault_local_unlock(NULL, &victim, now, mac, 16) == ERR_DENIED);
 	CHECK(breaker_is_tripped(&victim, NULL));
 	/* the victim's tokens from before the unlock are ended in the vault too */
 	char hash[PWHASH_STR_BYTES], before[SESSION_TOKEN_B64_LEN + 1], after[SESSION_TOKEN_B64_LEN + 1];
@@ -165,8 +165,8 @@ static void vault_paths(void)
 	/* (the vault stamps a token's issue time itself: let a second pass, then unlock) */
 	sleep(2);
 	int64_t later = (int64_t)time(NULL);
-	CHECK(vault_local_unlock_ticket(&victim, later, mac) == VAULT_OK);
-	CHECK(vault_local_unlock(NULL, &victim, later, mac, sizeof(mac)) == VAULT_OK);
+	CHECK(vault_local_unlock_ticket(&victim, later, mac) == ERR_OK);
+	CHECK(vault_local_unlock(NULL, &victim, later, mac, sizeof(mac)) == ERR_OK);
 	CHECK(!breaker_is_tripped(&victim, NULL));
 	CHECK(vault_token_claims(before, strlen(before), &got) != 0);
 	vc.issued = now + 1;
@@ -174,8 +174,8 @@ static void vault_paths(void)
 	CHECK(vault_token_claims(after, strlen(after), &got) == 0);
 	/* a lapsed ticket (older than UNLOCK_TICKET_SECONDS) is refused, genuine or not */
 	int64_t old = now - UNLOCK_TICKET_SECONDS - 10;
-	CHECK(vault_local_unlock_ticket(&victim, old, mac) == VAULT_OK);
-	CHECK(vault_local_unlock(NULL, &victim, old, mac, sizeof(mac)) == VAULT_DENIED);
+	CHECK(vault_local_unlock_ticket(&victim, old, mac) == ERR_OK);
+	CHECK(vault_local_unlock(NULL, &victim, old, mac, sizeof(mac)) == ERR_DENIED);
 
 	/* the frame: a ticket too long, or trailing bytes, is malformed (the worker is cut off) */
 	static uint8_t req[MSG_MAX], out[MSG_MAX];
@@ -194,7 +194,7 @@ static void vault_paths(void)
 	msg_put_u64(&w, (uint64_t)now);
 	msg_put_bytes(&w, mac, sizeof(mac));
 	n = msg_finish(&w);
-	CHECK(vault_handle(req, n, out, &out_len) == 0 && out_len > 0 && out[5] == VST_DENIED);
+	CHECK(vault_handle(req, n, out, &out_len) == 0 && out_len > 0 && out[5] == ERR_DENIED);
 
 	vault_keys_unload();
 	vault_unload();

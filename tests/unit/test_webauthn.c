@@ -341,7 +341,7 @@ static void token_for(const struct id *account, bool mfa, char tok[SESSION_TOKEN
 	c.issued = (int64_t)time(NULL);
 	struct id session;
 	if (mfa)
-		CHECK(vault_remint(&c, tok, &session) == VAULT_OK);
+		CHECK(vault_remint(&c, tok, &session) == ERR_OK);
 	else
 		CHECK(vault_local_login(pw_hash, "unit-test-password", 18, &c, tok) == 0);
 }
@@ -373,8 +373,8 @@ static void test_vault_passkeys(void)
 	/* registering needs a token that passed a second factor */
 	uint8_t ch[32], ad[256], sig[64], mac[PASSKEY_MAC_BYTES], att[512];
 	char cd[256];
-	CHECK(vault_local_passkey_challenge(plain, PASSKEY_REGISTER, ch) == VAULT_DENIED);
-	CHECK(vault_local_passkey_challenge(strong, PASSKEY_REGISTER, ch) == VAULT_OK);
+	CHECK(vault_local_passkey_challenge(plain, PASSKEY_REGISTER, ch) == ERR_DENIED);
+	CHECK(vault_local_passkey_challenge(strong, PASSKEY_REGISTER, ch) == ERR_OK);
 	size_t cdn = client_data(cd, sizeof(cd), "webauthn.create", ch);
 	size_t adn = auth_data(ad, 0x45, 0, &k);
 	static const uint8_t head[] = {0xa3, 0x63, 'f', 'm', 't', 0x64, 'n', 'o', 'n', 'e', 0x67, 'a',
@@ -385,59 +385,59 @@ static void test_vault_passkeys(void)
 	memcpy(att + sizeof(head) + 1, ad, adn);
 	size_t an = sizeof(head) + 1 + adn;
 	struct webauthn_credential *cred = calloc(1, sizeof(*cred));
-	CHECK(vault_local_passkey_register(plain, (uint8_t *)cd, cdn, att, an, cred, mac) == VAULT_DENIED);
-	CHECK(vault_local_passkey_register(strong, (uint8_t *)cd, cdn, att, an, cred, mac) == VAULT_OK);
+	CHECK(vault_local_passkey_register(plain, (uint8_t *)cd, cdn, att, an, cred, mac) == ERR_DENIED);
+	CHECK(vault_local_passkey_register(strong, (uint8_t *)cd, cdn, att, an, cred, mac) == ERR_OK);
 	CHECK(cred->key.alg == WEBAUTHN_EDDSA && memcmp(cred->key.pub, k.pub, 32) == 0);
 
 	/* a good assertion: a new token, with mfa */
 	char nt[SESSION_TOKEN_B64_LEN + 1];
 	struct id session;
 	uint32_t count = 0;
-	CHECK(vault_local_passkey_challenge(plain, PASSKEY_ASSERT, ch) == VAULT_OK);
+	CHECK(vault_local_passkey_challenge(plain, PASSKEY_ASSERT, ch) == ERR_OK);
 	cdn = client_data(cd, sizeof(cd), "webauthn.get", ch);
 	adn = auth_data(ad, 0x05, 1, &k);
 	size_t sn = sign(&k, ad, adn, cd, sig);
 	CHECK(sn == 64);
 	CHECK(vault_local_passkey_verify(plain, cred, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn, &count,
-					 nt, &session) == VAULT_OK);
+					 nt, &session) == ERR_OK);
 	struct session_claims got;
 	CHECK(count == 1 && vault_token_claims(nt, strlen(nt), &got) == 0 && got.mfa &&
 	      id_eq(&got.account, &alice) && id_eq(&got.session, &session));
 	/* the same assertion in another session of the same account: its challenge is not theirs */
 	CHECK(vault_local_passkey_verify(other, cred, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn, &count,
-					 nt, &session) == VAULT_DENIED);
+					 nt, &session) == ERR_DENIED);
 	/* the counter must grow */
 	cred->sign_count = 1;
 	CHECK(vault_local_passkey_verify(plain, cred, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn, &count,
-					 nt, &session) == VAULT_DENIED);
+					 nt, &session) == ERR_DENIED);
 	cred->sign_count = 0;
 	/* another account's token with alice's credential: the MAC binds it to alice */
-	CHECK(vault_local_passkey_challenge(bobs, PASSKEY_ASSERT, ch) == VAULT_OK);
+	CHECK(vault_local_passkey_challenge(bobs, PASSKEY_ASSERT, ch) == ERR_OK);
 	cdn = client_data(cd, sizeof(cd), "webauthn.get", ch);
 	sn = sign(&k, ad, adn, cd, sig);
 	CHECK(vault_local_passkey_verify(bobs, cred, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn, &count,
-					 nt, &session) == VAULT_DENIED);
+					 nt, &session) == ERR_DENIED);
 	/* a key swapped in under alice's MAC */
 	struct webauthn_credential *swapped = calloc(1, sizeof(*swapped));
 	*swapped = *cred;
 	swapped->key.pub[0] ^= 1;
-	CHECK(vault_local_passkey_challenge(plain, PASSKEY_ASSERT, ch) == VAULT_OK);
+	CHECK(vault_local_passkey_challenge(plain, PASSKEY_ASSERT, ch) == ERR_OK);
 	cdn = client_data(cd, sizeof(cd), "webauthn.get", ch);
 	sn = sign(&k, ad, adn, cd, sig);
 	CHECK(vault_local_passkey_verify(plain, swapped, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn,
-					 &count, nt, &session) == VAULT_DENIED);
+					 &count, nt, &session) == ERR_DENIED);
 	/* a registration challenge is no sign-in challenge */
-	CHECK(vault_local_passkey_challenge(strong, PASSKEY_REGISTER, ch) == VAULT_OK);
+	CHECK(vault_local_passkey_challenge(strong, PASSKEY_REGISTER, ch) == ERR_OK);
 	cdn = client_data(cd, sizeof(cd), "webauthn.get", ch);
 	sn = sign(&k, ad, adn, cd, sig);
 	CHECK(vault_local_passkey_verify(strong, cred, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn,
-					 &count, nt, &session) == VAULT_DENIED);
+					 &count, nt, &session) == ERR_DENIED);
 	/* and a forged challenge (right shape, no MAC of ours) is refused */
 	random_bytes(ch, sizeof(ch));
 	cdn = client_data(cd, sizeof(cd), "webauthn.get", ch);
 	sn = sign(&k, ad, adn, cd, sig);
 	CHECK(vault_local_passkey_verify(plain, cred, mac, (uint8_t *)cd, cdn, ad, adn, sig, sn,
-					 &count, nt, &session) == VAULT_DENIED);
+					 &count, nt, &session) == ERR_DENIED);
 	free(swapped);
 	free(cred);
 	EVP_PKEY_free(k.key);

@@ -96,7 +96,7 @@ static struct conn *conn_get(void)
 	for (int f = 0; f < SQ_FILES && ok; f++)
 		if (paths[f][0] != '\0')
 			ok = sqlite3_open_v2(paths[f], &c->dbs[f], flags, NULL) == SQLITE_OK &&
-			     sq_conn_setup(c->dbs[f]) == STORE_OK;
+			     sq_conn_setup(c->dbs[f]) == ERR_OK;
 	if (!ok) {
 		log_warn("component=store error=\"cannot open a connection\"");
 		conn_free(c);
@@ -222,8 +222,8 @@ int sq_step_done(sqlite3_stmt *s, const char *what)
 	int step = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (step == SQLITE_CONSTRAINT)
-		return STORE_CONFLICT;
-	return step == SQLITE_DONE ? STORE_OK : sq_fail(what);
+		return ERR_CONFLICT;
+	return step == SQLITE_DONE ? ERR_OK : sq_fail(what);
 }
 
 int sq_write_one(sqlite3_stmt *s, const char *what)
@@ -232,10 +232,10 @@ int sq_write_one(sqlite3_stmt *s, const char *what)
 	int changed = sqlite3_changes(sqlite3_db_handle(s));
 	sqlite3_reset(s);
 	if (step == SQLITE_CONSTRAINT)
-		return STORE_CONFLICT;
+		return ERR_CONFLICT;
 	if (step != SQLITE_DONE)
 		return sq_fail(what);
-	return changed == 1 ? STORE_OK : STORE_NOT_FOUND;
+	return changed == 1 ? ERR_OK : ERR_NOT_FOUND;
 }
 
 int sq_fail(const char *what)
@@ -243,7 +243,7 @@ int sq_fail(const char *what)
 	struct conn *c = thread_conn;
 	log_warn("component=store op=%s error=\"%s\"", what,
 		 c ? sqlite3_errmsg(c->dbs[SQ_MAIN]) : "no db");
-	return STORE_ERROR;
+	return ERR_INTERNAL;
 }
 
 int sq_exec(sqlite3 *db, const char *sql)
@@ -252,9 +252,9 @@ int sq_exec(sqlite3 *db, const char *sql)
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
 		log_warn("component=store op=exec error=\"%s\"", err ? err : "?");
 		sqlite3_free(err);
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	}
-	return STORE_OK;
+	return ERR_OK;
 }
 
 
@@ -282,7 +282,7 @@ static int peek_data_meta(const char *path, const char *name, uint8_t *out, size
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
 	*len = 0;
-	int rc = STORE_ERROR;
+	int rc = ERR_INTERNAL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
 	    sqlite3_busy_timeout(db, 10000) == SQLITE_OK &&
 	    sqlite3_prepare_v2(db, sql_meta_get, -1, &s, NULL) == SQLITE_OK) {
@@ -293,10 +293,10 @@ static int peek_data_meta(const char *path, const char *name, uint8_t *out, size
 			if (n > 0 && (size_t)n <= cap) {
 				memcpy(out, sqlite3_column_blob(s, 0), (size_t)n);
 				*len = (size_t)n;
-				rc = STORE_OK;
+				rc = ERR_OK;
 			}
 		} else if (step == SQLITE_DONE) {
-			rc = STORE_OK;
+			rc = ERR_OK;
 		}
 	}
 	sqlite3_finalize(s);
@@ -310,14 +310,14 @@ int sq_meta_get(enum sq_file f, const char *name, uint8_t *out, size_t cap, size
 	sq_bind_text(s, 1, name);
 	*len = 0;
 	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+	int rc = step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
 	if (step == SQLITE_ROW) {
 		int n = sqlite3_column_bytes(s, 0);
 		if (n >= 0 && (size_t)n <= cap) {
 			if (n > 0)
 				memcpy(out, sqlite3_column_blob(s, 0), (size_t)n);
 			*len = (size_t)n;
-			rc = STORE_OK;
+			rc = ERR_OK;
 		}
 	}
 	sqlite3_reset(s);
@@ -329,7 +329,7 @@ int sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t n)
 	sqlite3_stmt *s = sq_stmt_on(f, f == SQ_KEYS ? sql_kmeta_set : sql_meta_set);
 	sq_bind_text(s, 1, name);
 	sqlite3_bind_blob(s, 2, v, (int)n, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("meta_set");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("meta_set");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -346,25 +346,25 @@ static int link_keystore(void)
 	size_t dn = 0, kn = 0;
 	int d = sq_meta_get(SQ_MAIN, KEYSTORE_ID, data_id, sizeof(data_id), &dn);
 	int k = sq_meta_get(SQ_KEYS, KEYSTORE_ID, keys_id, sizeof(keys_id), &kn);
-	if (d == STORE_ERROR || k == STORE_ERROR)
-		return STORE_ERROR;
-	if (d == STORE_OK && k == STORE_OK)
-		return dn == kn && memcmp(data_id, keys_id, dn) == 0 ? STORE_OK : STORE_CONFLICT;
-	if (d == STORE_OK) /* the data names a keystore, and this one is empty and new */
-		return STORE_CONFLICT;
-	if (k != STORE_OK) {
+	if (d == ERR_INTERNAL || k == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	if (d == ERR_OK && k == ERR_OK)
+		return dn == kn && memcmp(data_id, keys_id, dn) == 0 ? ERR_OK : ERR_CONFLICT;
+	if (d == ERR_OK) /* the data names a keystore, and this one is empty and new */
+		return ERR_CONFLICT;
+	if (k != ERR_OK) {
 		/* An identifier, not a secret: SQLite's randomness is enough for it. */
 		sqlite3_stmt *s = NULL;
 		if (sqlite3_prepare_v2(sq_handle(SQ_KEYS), "SELECT randomblob(16)", -1, &s, NULL) != SQLITE_OK ||
 		    sqlite3_step(s) != SQLITE_ROW || sqlite3_column_bytes(s, 0) != KEYSTORE_ID_BYTES) {
 			sqlite3_finalize(s);
-			return STORE_ERROR;
+			return ERR_INTERNAL;
 		}
 		memcpy(keys_id, sqlite3_column_blob(s, 0), KEYSTORE_ID_BYTES);
 		sqlite3_finalize(s);
 		kn = KEYSTORE_ID_BYTES;
-		if (sq_meta_set(SQ_KEYS, KEYSTORE_ID, keys_id, kn) != STORE_OK)
-			return STORE_ERROR;
+		if (sq_meta_set(SQ_KEYS, KEYSTORE_ID, keys_id, kn) != ERR_OK)
+			return ERR_INTERNAL;
 	}
 	return sq_meta_set(SQ_MAIN, KEYSTORE_ID, keys_id, kn);
 }
@@ -399,40 +399,40 @@ int sq_store_open(const char *dir, bool create)
 	char path[sizeof(db_path)], apath[sizeof(audit_path)], kpath[sizeof(keys_path)];
 	sqlite_setup();
 	if (set_paths(dir, path, apath, kpath) != 0)
-		return STORE_ERROR;
-	if (sq_schema_open(SQ_MAIN, path, create) != STORE_OK ||
-	    sq_schema_open(SQ_AUDIT, apath, create) != STORE_OK)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
+	if (sq_schema_open(SQ_MAIN, path, create) != ERR_OK ||
+	    sq_schema_open(SQ_AUDIT, apath, create) != ERR_OK)
+		return ERR_INTERNAL;
 	struct stat st;
 	bool keys_create = create;
 	if (!create && stat(kpath, &st) != 0) {
 		/* Only a data directory from before the keystore may get a new one. */
 		uint8_t id[KEYSTORE_ID_BYTES];
 		size_t n = 0;
-		if (peek_data_meta(path, KEYSTORE_ID, id, sizeof(id), &n) != STORE_OK)
-			return STORE_ERROR;
+		if (peek_data_meta(path, KEYSTORE_ID, id, sizeof(id), &n) != ERR_OK)
+			return ERR_INTERNAL;
 		if (n > 0) {
 			log_warn("component=store error=\"keystore.db is missing: this data directory's "
 				 "patient keys are in it (restore it from your key copy)\"");
-			return STORE_ERROR;
+			return ERR_INTERNAL;
 		}
 		keys_create = true;
 	}
-	if (sq_schema_open(SQ_KEYS, kpath, keys_create) != STORE_OK)
-		return STORE_ERROR;
+	if (sq_schema_open(SQ_KEYS, kpath, keys_create) != ERR_OK)
+		return ERR_INTERNAL;
 	memcpy(db_path, path, sizeof(db_path));
 	memcpy(audit_path, apath, sizeof(audit_path));
 	memcpy(keys_path, kpath, sizeof(keys_path));
 	if (conn_get() == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	int rc = link_keystore();
-	if (rc == STORE_CONFLICT)
+	if (rc == ERR_CONFLICT)
 		log_warn("component=store error=\"keystore.db does not belong to this data directory\"");
-	if (rc != STORE_OK) {
+	if (rc != ERR_OK) {
 		sq_store_close();
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	}
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int sq_store_open_audit(const char *dir)
@@ -440,11 +440,11 @@ int sq_store_open_audit(const char *dir)
 	char path[sizeof(db_path)], apath[sizeof(audit_path)], kpath[sizeof(keys_path)];
 	sqlite_setup();
 	if (set_paths(dir, path, apath, kpath) != 0 ||
-	    sq_schema_open(SQ_AUDIT, apath, false) != STORE_OK)
-		return STORE_ERROR;
+	    sq_schema_open(SQ_AUDIT, apath, false) != ERR_OK)
+		return ERR_INTERNAL;
 	db_path[0] = keys_path[0] = '\0';
 	memcpy(audit_path, apath, sizeof(audit_path));
-	return conn_get() ? STORE_OK : STORE_ERROR;
+	return conn_get() ? ERR_OK : ERR_INTERNAL;
 }
 
 void sq_store_close(void)
@@ -462,7 +462,7 @@ void sq_store_close(void)
 
 int sq_run(sqlite3_stmt *s)
 {
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("txn");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("txn");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -470,7 +470,7 @@ int sq_run(sqlite3_stmt *s)
 int sq_run_id(sqlite3_stmt *s, const struct id *id, const char *what)
 {
 	sq_bind_id(s, 1, id);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail(what);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail(what);
 	sqlite3_reset(s);
 	return rc;
 }
@@ -492,21 +492,21 @@ int sq_rollback(enum sq_file f)
 
 int sq_store_begin(void)
 {
-	if (sq_begin(SQ_KEYS) != STORE_OK)
-		return STORE_ERROR;
-	if (sq_begin(SQ_MAIN) != STORE_OK) {
+	if (sq_begin(SQ_KEYS) != ERR_OK)
+		return ERR_INTERNAL;
+	if (sq_begin(SQ_MAIN) != ERR_OK) {
 		sq_rollback(SQ_KEYS);
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	}
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int sq_store_commit(void)
 {
 	/* Keys first: a crash between the two commits leaves a key without a patient (harmless),
 	 * never a patient without a key. */
-	if (sq_commit(SQ_KEYS) != STORE_OK)
-		return STORE_ERROR;
+	if (sq_commit(SQ_KEYS) != ERR_OK)
+		return ERR_INTERNAL;
 	return sq_commit(SQ_MAIN);
 }
 

@@ -263,16 +263,16 @@ static int migrate(sqlite3 *db, const char *const *steps, int total)
 {
 	sqlite3_stmt *s = NULL;
 	if (sq_exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);") != 0)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	int version = 0;
 	if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &s, NULL) != SQLITE_OK)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	if (version > total) {
 		log_warn("component=store error=\"database is newer than this binary\" version=%d", version);
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	}
 	for (int v = version; v < total; v++) {
 		char bump[96];
@@ -281,10 +281,10 @@ static int migrate(sqlite3 *db, const char *const *steps, int total)
 		if (sq_exec(db, "BEGIN") != 0 || sq_exec(db, steps[v]) != 0 ||
 		    sq_exec(db, bump) != 0 || sq_exec(db, "COMMIT") != 0) {
 			sq_exec(db, "ROLLBACK");
-			return STORE_ERROR;
+			return ERR_INTERNAL;
 		}
 	}
-	return STORE_OK;
+	return ERR_OK;
 }
 
 /* Create (when asked) and migrate one database file on a connection of its own. */
@@ -293,20 +293,20 @@ static int open_file(const char *path, bool create, const char *const *steps, in
 	struct stat st;
 	if (!create && stat(path, &st) != 0) {
 		log_warn("component=store error=\"no database; run medkeep init\"");
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	}
 	sqlite3 *db = NULL;
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	mode_t old = umask(077);
 	int rc = sqlite3_open_v2(path, &db, flags, NULL);
 	umask(old);
-	if (rc != SQLITE_OK || sq_conn_setup(db) != STORE_OK || migrate(db, steps, total) != STORE_OK) {
+	if (rc != SQLITE_OK || sq_conn_setup(db) != ERR_OK || migrate(db, steps, total) != ERR_OK) {
 		log_warn("component=store error=\"cannot open or migrate a database file\"");
 		sqlite3_close(db);
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	}
 	sqlite3_close(db);
-	return STORE_OK;
+	return ERR_OK;
 }
 
 #define N_STEPS(list) ((int)(sizeof(list) / sizeof(*(list))))
@@ -321,5 +321,5 @@ int sq_schema_open(enum sq_file f, const char *path, bool create)
 	case SQ_KEYS:
 		return open_file(path, create, keystore_migrations, N_STEPS(keystore_migrations));
 	}
-	return STORE_ERROR;
+	return ERR_INTERNAL;
 }

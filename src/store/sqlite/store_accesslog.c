@@ -24,15 +24,15 @@ int sq_store_accesslog_list(const struct grant *g, const struct id *patient, int
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_ACCESS_LOG_READ))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	if (max > LIMIT_LIST)
 		max = LIMIT_LIST;
 	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
 	if (*out == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_stmt *s = sq_audit_stmt(skip_actor ? sql_accesslog_others : sql_accesslog);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	char hex[ID_HEX_LEN + 1];
 	id_hex(patient, hex);
 	sqlite3_bind_text(s, 1, hex, -1, SQLITE_TRANSIENT);
@@ -49,7 +49,7 @@ int sq_store_accesslog_list(const struct grant *g, const struct id *patient, int
 		return sq_fail("accesslog");
 	}
 	sqlite3_reset(s);
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int sq_store_actor_facts(const struct id *account, const struct id *patient, struct store_actor_facts *out)
@@ -57,7 +57,7 @@ int sq_store_actor_facts(const struct id *account, const struct id *patient, str
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_actor_facts);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, patient);
 	int rc = sqlite3_step(s);
@@ -71,5 +71,5 @@ int sq_store_actor_facts(const struct id *account, const struct id *patient, str
 		out->ever_proxy = sqlite3_column_int(s, 3) != 0;
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("actor_facts");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("actor_facts");
 }

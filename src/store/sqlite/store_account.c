@@ -21,7 +21,7 @@ int sq_store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_tok
 {
 	sqlite3_stmt *s = sq_stmt(sql_token_insert);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
 	sq_bind_text(s, 2, t->kind);
 	sq_bind_id(s, 3, &t->account);
@@ -50,11 +50,11 @@ int sq_store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_token_get);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
 	sq_bind_text(s, 2, kind);
 	sqlite3_bind_int64(s, 3, now);
-	int step = sqlite3_step(s), rc = STORE_NOT_FOUND;
+	int step = sqlite3_step(s), rc = ERR_NOT_FOUND;
 	if (step == SQLITE_ROW) {
 		sq_col_text_fixed(s, 0, out->kind, sizeof(out->kind));
 		sq_col_id(s, 1, &out->account);
@@ -66,7 +66,7 @@ int sq_store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t
 		sq_col_bytes(s, 7, a, &out->detail);
 		out->created = sqlite3_column_int64(s, 8);
 		out->expires = sqlite3_column_int64(s, 9);
-		rc = STORE_OK;
+		rc = ERR_OK;
 	} else if (step != SQLITE_DONE) {
 		rc = sq_fail("token_get");
 	}
@@ -81,14 +81,14 @@ int sq_store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t
 {
 	sqlite3_stmt *s = sq_stmt(sql_token_use);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_blob(s, 2, hash, HASH_BYTES, SQLITE_STATIC);
 	sq_bind_text(s, 3, kind);
 	sqlite3_bind_int64(s, 4, now);
 	int rc = sq_step_done(s, "token_use");
-	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
-		rc = STORE_NOT_FOUND;
+	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
+		rc = ERR_NOT_FOUND;
 	return rc;
 }
 
@@ -100,12 +100,12 @@ int sq_store_token_count(const struct id *account, const char *kind, int64_t sin
 	*n = 0;
 	sqlite3_stmt *s = sq_stmt(sql_token_count);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_text(s, 2, kind);
 	sqlite3_bind_int64(s, 3, since);
-	int rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK : sq_fail("token_count");
-	if (rc == STORE_OK)
+	int rc = sqlite3_step(s) == SQLITE_ROW ? ERR_OK : sq_fail("token_count");
+	if (rc == ERR_OK)
 		*n = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	return rc;
@@ -118,7 +118,7 @@ int sq_store_tokens_end(const struct id *account, const char *kind, int64_t now)
 {
 	sqlite3_stmt *s = sq_stmt(sql_tokens_end);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, account);
 	sq_bind_text(s, 3, kind);
@@ -134,9 +134,9 @@ int sq_store_account_state(const struct id *account, struct arena *a, struct sto
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_account_state);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
-	int step = sqlite3_step(s), rc = STORE_NOT_FOUND;
+	int step = sqlite3_step(s), rc = ERR_NOT_FOUND;
 	if (step == SQLITE_ROW) {
 		out->verified = sqlite3_column_int(s, 0) != 0;
 		out->locked = sqlite3_column_int(s, 1) != 0;
@@ -144,7 +144,7 @@ int sq_store_account_state(const struct id *account, struct arena *a, struct sto
 		out->pw_hash = sq_col_text(s, 3, a);
 		sq_col_bytes(s, 4, a, &out->email_ct);
 		sq_col_bytes(s, 5, a, &out->marks);
-		rc = out->pw_hash ? STORE_OK : STORE_ERROR;
+		rc = out->pw_hash ? ERR_OK : ERR_INTERNAL;
 	} else if (step != SQLITE_DONE) {
 		rc = sq_fail("account_state");
 	}
@@ -158,7 +158,7 @@ int sq_store_account_set_verified(const struct id *account)
 {
 	sqlite3_stmt *s = sq_stmt(sql_set_verified);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	return sq_write_one(s, "set_verified");
 }
@@ -169,7 +169,7 @@ int sq_store_account_set_password(const struct id *account, const char *pw_hash)
 {
 	sqlite3_stmt *s = sq_stmt(sql_set_password);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_text(s, 1, pw_hash);
 	sq_bind_id(s, 2, account);
 	return sq_write_one(s, "set_password");
@@ -183,7 +183,7 @@ int sq_store_account_set_email(const struct id *account, const char *email_index
 {
 	sqlite3_stmt *s = sq_stmt(sql_set_email);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_text(s, 1, email_index);
 	bind_bytes(s, 2, email_ct);
 	bind_bytes(s, 3, marks);
@@ -197,7 +197,7 @@ int sq_store_account_set_marks(const struct id *account, struct bytes marks)
 {
 	sqlite3_stmt *s = sq_stmt(sql_set_marks);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	bind_bytes(s, 1, marks);
 	sq_bind_id(s, 2, account);
 	return sq_write_one(s, "set_marks");
@@ -209,12 +209,12 @@ static const char sql_rollback[] = "ROLLBACK";
 
 int sq_store_account_tx(int (*fn)(void *ctx), void *ctx)
 {
-	if (sq_step_done(sq_stmt(sql_begin), "begin") != STORE_OK)
-		return STORE_ERROR;
+	if (sq_step_done(sq_stmt(sql_begin), "begin") != ERR_OK)
+		return ERR_INTERNAL;
 	int rc = fn(ctx);
-	if (rc == STORE_OK)
+	if (rc == ERR_OK)
 		rc = sq_step_done(sq_stmt(sql_commit), "commit");
-	if (rc != STORE_OK)
+	if (rc != ERR_OK)
 		sq_step_done(sq_stmt(sql_rollback), "rollback");
 	return rc;
 }
@@ -234,12 +234,12 @@ static int register_steps(void *p)
 {
 	struct register_ctx *c = p;
 	int rc = sq_store_token_use(c->hash, TOKEN_INVITE, c->now);
-	if (rc == STORE_OK)
+	if (rc == ERR_OK)
 		rc = sq_store_account_create(c->acct);
-	if (rc == STORE_OK) {
+	if (rc == ERR_OK) {
 		sqlite3_stmt *s = sq_stmt(sql_set_unverified);
 		if (s == NULL)
-			return STORE_ERROR;
+			return ERR_INTERNAL;
 		sqlite3_bind_int(s, 1, c->verified ? 1 : 0);
 		bind_bytes(s, 2, c->marks);
 		sq_bind_id(s, 3, &c->acct->id);
@@ -261,11 +261,11 @@ int sq_store_sessions_revoke_others(const struct id *account, const struct id *k
 {
 	sqlite3_stmt *s = sq_stmt(sql_revoke_others);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, keep);
 	int rc = sq_step_done(s, "revoke_others");
 	/* The codes too: one given at a consent in the session kept may have been the
 	 * intruder's, and a code waits at most a minute, so the app just asks again. */
-	return rc == STORE_OK ? sq_store_app_codes_end(account) : rc;
+	return rc == ERR_OK ? sq_store_app_codes_end(account) : rc;
 }

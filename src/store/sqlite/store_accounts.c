@@ -33,8 +33,8 @@ int sq_store_account_create(const struct store_account *acct)
 	if (acct->email_ct.ptr)
 		sqlite3_bind_blob(s, 7, acct->email_ct.ptr, (int)acct->email_ct.len, SQLITE_STATIC);
 	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? STORE_OK
-		 : step == SQLITE_CONSTRAINT ? STORE_CONFLICT
+	int rc = step == SQLITE_DONE ? ERR_OK
+		 : step == SQLITE_CONSTRAINT ? ERR_CONFLICT
 					       : sq_fail("account_create");
 	sqlite3_reset(s);
 	return rc;
@@ -51,27 +51,27 @@ static int account_row(sqlite3_stmt *s, struct arena *a, struct store_account *o
 	out->has_practice = sq_col_id(s, 4, &out->practice);
 	out->has_patient = sq_col_id(s, 5, &out->patient);
 	out->locked = sqlite3_column_int(s, 6) != 0;
-	return (out->email && out->pw_hash) ? STORE_OK : STORE_ERROR;
+	return (out->email && out->pw_hash) ? ERR_OK : ERR_INTERNAL;
 }
 
 /* Up to max accounts (with their sealed addresses, column 7) from a bound statement into
- * out; STORE_ERROR when a row cannot be copied. */
+ * out; ERR_INTERNAL when a row cannot be copied. */
 static int account_rows(sqlite3_stmt *s, size_t max, struct arena *a, struct store_account *out,
 			size_t *n)
 {
 	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
-		if (account_row(s, a, &out[*n]) != STORE_OK || !sq_col_bytes(s, 7, a, &out[*n].email_ct))
-			return STORE_ERROR;
+		if (account_row(s, a, &out[*n]) != ERR_OK || !sq_col_bytes(s, 7, a, &out[*n].email_ct))
+			return ERR_INTERNAL;
 		(*n)++;
 	}
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int sq_store_account_by_email(const char *email, struct arena *a, struct store_account *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_account_by_email);
 	sq_bind_text(s, 1, email);
-	int rc = STORE_NOT_FOUND;
+	int rc = ERR_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		rc = account_row(s, a, out);
 	sqlite3_reset(s);
@@ -89,7 +89,7 @@ int sq_store_patient_accounts(const struct id *patient, struct arena *a, struct 
 	*n = 0;
 	*out = arena_calloc(a, 8, sizeof(**out));
 	if (*out == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_stmt *s = sq_stmt(sql_patient_accounts);
 	sq_bind_id(s, 1, patient);
 	int rc = account_rows(s, 8, a, *out, n);

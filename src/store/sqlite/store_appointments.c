@@ -18,7 +18,7 @@ int sq_store_slot_insert(const struct store_slot *sl, const struct id *created_b
 {
 	sqlite3_stmt *s = sq_stmt(sql_slot_insert);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &sl->id);
 	sq_bind_id(s, 2, &sl->practice);
 	sq_bind_id(s, 3, &sl->clinician);
@@ -28,7 +28,7 @@ int sq_store_slot_insert(const struct store_slot *sl, const struct id *created_b
 	sq_bind_id(s, 7, created_by);
 	int changed = 0;
 	int rc = careplan_step_write(s, "slot_insert", &changed);
-	return rc == STORE_OK && changed == 0 ? STORE_CONFLICT : rc;
+	return rc == ERR_OK && changed == 0 ? ERR_CONFLICT : rc;
 }
 
 #define SLOT_COLS                                                                                 \
@@ -52,15 +52,15 @@ int sq_store_slot_get(const struct id *slot, struct store_slot *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_slot_get);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, slot);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		slot_row(s, out);
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
-		return STORE_OK;
-	return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail("slot_get");
+		return ERR_OK;
+	return rc == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("slot_get");
 }
 
 static const char sql_slots_list[] =
@@ -76,7 +76,7 @@ static int slots_collect(sqlite3_stmt *s, struct arena *a, struct store_slot **o
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	if (*out == NULL) {
 		sqlite3_reset(s);
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	}
 	int rc = SQLITE_DONE;
 	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -89,7 +89,7 @@ static int slots_collect(sqlite3_stmt *s, struct arena *a, struct store_slot **o
 		(*n)++;
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("slots_list");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("slots_list");
 }
 
 int sq_store_slots_list(const struct id *practice, const struct id *clinician, int64_t from,
@@ -98,7 +98,7 @@ int sq_store_slots_list(const struct id *practice, const struct id *clinician, i
 	*n = 0;
 	sqlite3_stmt *s = sq_stmt(sql_slots_list);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sqlite3_bind_int64(s, 2, from);
 	sqlite3_bind_int64(s, 3, to);
@@ -122,7 +122,7 @@ int sq_store_slots_of_clinician(const struct id *clinician, int64_t from, int64_
 	*n = 0;
 	sqlite3_stmt *s = sq_stmt(sql_slots_of_clinician);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, clinician);
 	sqlite3_bind_int64(s, 2, from);
 	sqlite3_bind_int64(s, 3, to);
@@ -156,10 +156,10 @@ int sq_store_appointment_insert(const struct grant *g, const struct store_appoin
 {
 	*full = false;
 	if (!grant_allows(g, &ap->patient, ACTION_APPOINTMENT_BOOK))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_appointment_insert);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &ap->id);
 	sq_bind_id(s, 2, &ap->patient);
 	sq_bind_id(s, 3, &ap->booked_by);
@@ -173,14 +173,14 @@ int sq_store_appointment_insert(const struct grant *g, const struct store_appoin
 	sqlite3_bind_int(s, 8, max_upcoming);
 	int changed = 0;
 	int rc = careplan_step_write(s, "appointment_insert", &changed);
-	if (rc != STORE_OK || changed != 0)
+	if (rc != ERR_OK || changed != 0)
 		return rc;
 	/* nothing inserted: no such slot, or the patient holds max_upcoming already */
 	int upcoming = 0;
-	if (sq_store_appointments_upcoming(g, &ap->patient, now, &upcoming) != STORE_OK)
-		return STORE_ERROR;
+	if (sq_store_appointments_upcoming(g, &ap->patient, now, &upcoming) != ERR_OK)
+		return ERR_INTERNAL;
 	*full = upcoming >= max_upcoming;
-	return *full ? STORE_CONFLICT : STORE_NOT_FOUND;
+	return *full ? ERR_CONFLICT : ERR_NOT_FOUND;
 }
 
 static const char sql_appointments_upcoming[] =
@@ -192,17 +192,17 @@ int sq_store_appointments_upcoming(const struct grant *g, const struct id *patie
 {
 	*count = 0;
 	if (!grant_allows(g, patient, ACTION_APPOINTMENT_BOOK))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_appointments_upcoming);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	sqlite3_bind_int64(s, 2, now);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*count = sqlite3_column_int(s, 0);
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? STORE_OK : sq_fail("appointments_upcoming");
+	return rc == SQLITE_ROW ? ERR_OK : sq_fail("appointments_upcoming");
 }
 
 #define APPOINTMENT_COLS                                                                          \
@@ -237,7 +237,7 @@ int sq_store_appointment_list(const struct grant *g, const struct id *patient, s
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_APPOINTMENT_LIST))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	void *rows = NULL;
 	int rc = careplan_list(sql_appointment_list, patient, a, sizeof(**out), appointment_row, &rows, n,
 			       "appointment_list");
@@ -265,10 +265,10 @@ int sq_store_appointment_cancel(const struct grant *g, const struct id *appointm
 			     const struct id *by, int64_t now, int64_t min_start)
 {
 	if (!grant_allows(g, &g->patient, ACTION_APPOINTMENT_CANCEL))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_appointment_cancel);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, by);
 	sq_bind_id(s, 3, appointment);
@@ -276,7 +276,7 @@ int sq_store_appointment_cancel(const struct grant *g, const struct id *appointm
 	sqlite3_bind_int64(s, 5, min_start);
 	int changed = 0;
 	int rc = careplan_step_write(s, "appointment_cancel", &changed);
-	return rc == STORE_OK && changed == 0 ? STORE_CONFLICT : rc;
+	return rc == ERR_OK && changed == 0 ? ERR_CONFLICT : rc;
 }
 
 /* --- practice settings and staff --- */
@@ -289,13 +289,13 @@ int sq_store_practice_cutoff(const struct id *practice, int *minutes)
 	*minutes = CANCEL_CUTOFF_DEFAULT_MINUTES;
 	sqlite3_stmt *s = sq_stmt(sql_cutoff);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*minutes = sqlite3_column_int(s, 0);
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("practice_cutoff");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("practice_cutoff");
 }
 
 static const char sql_cutoff_set[] =
@@ -306,7 +306,7 @@ int sq_store_practice_cutoff_set(const struct id *practice, int minutes)
 {
 	sqlite3_stmt *s = sq_stmt(sql_cutoff_set);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sqlite3_bind_int(s, 2, minutes);
 	int changed = 0;
@@ -325,7 +325,7 @@ int sq_store_practice_clinicians(const struct id *practice, struct arena *a, str
 	sqlite3_stmt *s = sq_stmt(sql_practice_clinicians);
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	if (s == NULL || *out == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
 	int rc = SQLITE_DONE;
@@ -337,7 +337,7 @@ int sq_store_practice_clinicians(const struct id *practice, struct arena *a, str
 		(*n)++;
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("practice_clinicians");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("practice_clinicians");
 }
 
 static const char sql_staff_name[] = "SELECT display FROM staff_name WHERE account_id = ?";
@@ -347,15 +347,15 @@ int sq_store_staff_name(const struct id *account, struct arena *a, const char **
 	*name = NULL;
 	sqlite3_stmt *s = sq_stmt(sql_staff_name);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*name = sq_col_text(s, 0, a);
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
-		return *name ? STORE_OK : STORE_ERROR;
-	return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail("staff_name");
+		return *name ? ERR_OK : ERR_INTERNAL;
+	return rc == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("staff_name");
 }
 
 static const char sql_staff_name_set[] =
@@ -366,7 +366,7 @@ int sq_store_staff_name_set(const struct id *account, const char *name)
 {
 	sqlite3_stmt *s = sq_stmt(sql_staff_name_set);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_text(s, 2, name);
 	int changed = 0;
@@ -381,11 +381,11 @@ int sq_store_clinician_of(const struct id *account, const struct id *practice, b
 	*yes = false;
 	sqlite3_stmt *s = sq_stmt(sql_clinician_of);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, practice);
 	int rc = sqlite3_step(s);
 	*yes = rc == SQLITE_ROW;
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("clinician_of");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("clinician_of");
 }

@@ -29,7 +29,7 @@ int sq_store_app_insert(const struct store_app *app)
 {
 	sqlite3_stmt *s = sq_stmt(sql_app_insert);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &app->id);
 	sq_bind_text(s, 2, app->name);
 	sq_bind_text(s, 3, app->redirect_uri);
@@ -50,11 +50,11 @@ int sq_store_app_get(const struct id *id, struct store_app *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_app_get);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
 	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail("app_get");
-	if (rc == STORE_OK)
+	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("app_get");
+	if (rc == ERR_OK)
 		app_row(s, out);
 	sqlite3_reset(s);
 	return rc;
@@ -66,12 +66,12 @@ int sq_store_apps_list(struct arena *a, struct store_app **out, size_t *n)
 	*out = arena_alloc(a, APPS_MAX * sizeof(**out));
 	sqlite3_stmt *s = sq_stmt(sql_apps_list);
 	if (s == NULL || *out == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_int(s, 1, APPS_MAX);
 	int step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < APPS_MAX)
 		app_row(s, &(*out)[(*n)++]);
-	int rc = step == SQLITE_DONE || step == SQLITE_ROW ? STORE_OK : sq_fail("apps_list");
+	int rc = step == SQLITE_DONE || step == SQLITE_ROW ? ERR_OK : sq_fail("apps_list");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -86,15 +86,15 @@ static int remove_steps(void *p)
 	struct remove_ctx *c = p;
 	sqlite3_stmt *s = sq_stmt(sql_app_remove);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, c->id);
 	sqlite3_bind_int64(s, 2, c->now);
 	int rc = sq_write_one(s, "app_remove");
 	const char *const ends[] = {sql_app_sessions_end, sql_app_codes_end};
-	for (size_t i = 0; rc == STORE_OK && i < 2; i++) {
+	for (size_t i = 0; rc == ERR_OK && i < 2; i++) {
 		sqlite3_stmt *e = sq_stmt(ends[i]);
 		if (e == NULL)
-			return STORE_ERROR;
+			return ERR_INTERNAL;
 		sq_bind_id(e, 1, c->id);
 		rc = sq_step_done(e, "app_remove_tokens");
 	}
@@ -111,7 +111,7 @@ int sq_store_app_code_insert(const struct store_app_code *c)
 {
 	sqlite3_stmt *s = sq_stmt(sql_code_insert);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_blob(s, 1, c->hash, HASH_BYTES, SQLITE_STATIC);
 	sq_bind_id(s, 2, &c->client);
 	sq_bind_text(s, 3, c->redirect_uri);
@@ -130,12 +130,12 @@ int sq_store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, stru
 {
 	sqlite3_stmt *s = sq_stmt(sql_code_take);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	memset(out, 0, sizeof(*out));
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
 	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail("app_code_take");
-	if (rc == STORE_OK) {
+	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("app_code_take");
+	if (rc == ERR_OK) {
 		memcpy(out->hash, hash, HASH_BYTES);
 		sq_col_id(s, 0, &out->client);
 		sq_col_text_fixed(s, 1, out->redirect_uri, sizeof(out->redirect_uri));
@@ -146,7 +146,7 @@ int sq_store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, stru
 		sq_col_id(s, 6, &out->session);
 		out->mfa = sqlite3_column_int(s, 7) != 0;
 		if (!sq_col_bytes(s, 8, a, &out->box))
-			rc = STORE_ERROR;
+			rc = ERR_INTERNAL;
 		out->expires = sqlite3_column_int64(s, 9);
 		/* RETURNING: the delete is done only once the statement has run to its end. */
 		while ((step = sqlite3_step(s)) == SQLITE_ROW)
@@ -162,7 +162,7 @@ int sq_store_app_codes_end(const struct id *account)
 {
 	sqlite3_stmt *s = sq_stmt(account ? sql_account_codes_end : sql_all_codes_end);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	if (account)
 		sq_bind_id(s, 1, account);
 	return sq_step_done(s, "app_codes_end");

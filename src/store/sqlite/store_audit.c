@@ -29,13 +29,13 @@ int sq_store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES])
 	sqlite3_stmt *s = sq_audit_stmt(sql_audit_last);
 	*seq = 0;
 	memset(hash, 0, HASH_BYTES);
-	int rc = STORE_OK;
+	int rc = ERR_OK;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		*seq = sqlite3_column_int64(s, 0);
 		if (sqlite3_column_bytes(s, 1) == HASH_BYTES)
 			memcpy(hash, sqlite3_column_blob(s, 1), HASH_BYTES);
 		else
-			rc = STORE_ERROR;
+			rc = ERR_INTERNAL;
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -58,7 +58,7 @@ static int audit_insert_one(const struct audit_record *r)
 	sqlite3_bind_blob(s, 12, r->prev, HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 13, r->hash, HASH_BYTES, SQLITE_STATIC);
 	sq_bind_text(s, 14, r->via);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("audit_insert");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("audit_insert");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -71,7 +71,7 @@ static int checkpoint_insert(const struct audit_checkpoint *cp)
 	sqlite3_bind_blob(s, 3, cp->head, HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 4, cp->key_id, KEY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 5, cp->sig, SIGNATURE_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("checkpoint_insert");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("checkpoint_insert");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -79,29 +79,29 @@ static int checkpoint_insert(const struct audit_checkpoint *cp)
 int sq_store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES],
 		       const struct audit_record *r, size_t n, const struct audit_checkpoint *cp)
 {
-	if (sq_begin(SQ_AUDIT) != STORE_OK)
-		return STORE_ERROR;
+	if (sq_begin(SQ_AUDIT) != ERR_OK)
+		return ERR_INTERNAL;
 	/* Inside the write transaction: nobody can append between this check and the commit. */
 	int64_t last;
 	uint8_t head[HASH_BYTES];
 	int rc = sq_store_audit_last(&last, head);
-	if (rc == STORE_OK && (last != after_seq || memcmp(head, after_hash, HASH_BYTES) != 0))
-		rc = STORE_CONFLICT;
-	for (size_t i = 0; rc == STORE_OK && i < n; i++)
+	if (rc == ERR_OK && (last != after_seq || memcmp(head, after_hash, HASH_BYTES) != 0))
+		rc = ERR_CONFLICT;
+	for (size_t i = 0; rc == ERR_OK && i < n; i++)
 		rc = audit_insert_one(&r[i]);
-	if (rc == STORE_OK && cp != NULL)
+	if (rc == ERR_OK && cp != NULL)
 		rc = checkpoint_insert(cp);
-	if (rc == STORE_OK && sq_commit(SQ_AUDIT) == STORE_OK)
-		return STORE_OK;
+	if (rc == ERR_OK && sq_commit(SQ_AUDIT) == ERR_OK)
+		return ERR_OK;
 	sq_rollback(SQ_AUDIT);
-	return rc == STORE_CONFLICT ? STORE_CONFLICT : STORE_ERROR;
+	return rc == ERR_CONFLICT ? ERR_CONFLICT : ERR_INTERNAL;
 }
 
 int sq_store_audit_read_begin(void)
 {
 	sqlite3 *db = sq_handle(SQ_AUDIT);
 	if (db == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	return sq_exec(db, "BEGIN; SELECT count(*) FROM sqlite_schema;");
 }
 
@@ -117,10 +117,10 @@ int sq_store_audit_hash_at(int64_t seq, uint8_t hash[HASH_BYTES])
 	sqlite3_stmt *s = sq_audit_stmt(sql_audit_hash_at);
 	sqlite3_bind_int64(s, 1, seq);
 	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+	int rc = step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
 	if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == HASH_BYTES) {
 		memcpy(hash, sqlite3_column_blob(s, 0), HASH_BYTES);
-		rc = STORE_OK;
+		rc = ERR_OK;
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -145,9 +145,9 @@ int sq_store_audit_last_checkpoint(struct audit_checkpoint *out)
 {
 	sqlite3_stmt *s = sq_audit_stmt(sql_cp_last);
 	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+	int rc = step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
 	if (step == SQLITE_ROW)
-		rc = checkpoint_row(s, out) ? STORE_OK : STORE_ERROR;
+		rc = checkpoint_row(s, out) ? ERR_OK : ERR_INTERNAL;
 	sqlite3_reset(s);
 	return rc;
 }
@@ -245,5 +245,5 @@ int sq_store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n)
 	while (*n < 100 && sqlite3_step(s) == SQLITE_ROW)
 		sq_audit_row(s, &(*out)[(*n)++]);
 	sqlite3_finalize(s);
-	return STORE_OK;
+	return ERR_OK;
 }

@@ -12,7 +12,7 @@ int sq_store_contact_set(const struct id *patient, const struct store_contact *c
 {
 	sqlite3_stmt *s = sq_stmt(sql_set);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	sq_bind_text(s, 2, c->email_index);
 	sqlite3_bind_blob(s, 3, c->email_ct.ptr, (int)c->email_ct.len, SQLITE_STATIC);
@@ -28,16 +28,16 @@ int sq_store_contact_get(const struct id *patient, struct arena *a, struct store
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	int step = sqlite3_step(s), rc = STORE_NOT_FOUND;
+	int step = sqlite3_step(s), rc = ERR_NOT_FOUND;
 	if (step == SQLITE_ROW) {
 		out->email_index = sq_col_text(s, 0, a);
 		bool ok = sq_col_bytes(s, 1, a, &out->email_ct) &&
 			  sqlite3_column_bytes(s, 2) == HASH_BYTES && out->email_index != NULL;
 		if (ok)
 			memcpy(out->dob_check, sqlite3_column_blob(s, 2), HASH_BYTES);
-		rc = ok ? STORE_OK : STORE_ERROR;
+		rc = ok ? ERR_OK : ERR_INTERNAL;
 	} else if (step != SQLITE_DONE) {
 		rc = sq_fail("contact_get");
 	}
@@ -51,7 +51,7 @@ int sq_store_contact_erase(const struct id *patient)
 {
 	sqlite3_stmt *s = sq_stmt(sql_erase);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	return sq_step_done(s, "contact_erase");
 }

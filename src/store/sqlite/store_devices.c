@@ -15,16 +15,16 @@ int sq_store_known_device_put(const uint8_t hash[HASH_BYTES], const struct id *a
 {
 	sqlite3_stmt *s = sq_stmt(sql_put);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
 	sq_bind_id(s, 2, account);
 	sqlite3_bind_int64(s, 3, now);
 	int rc = sq_step_done(s, "known_device_put");
-	if (rc != STORE_OK)
+	if (rc != ERR_OK)
 		return rc;
 	s = sq_stmt(sql_trim);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sqlite3_bind_int(s, 2, LIMIT_KNOWN_DEVICES);
 	return sq_step_done(s, "known_device_trim");
@@ -37,15 +37,15 @@ int sq_store_known_device_get(const uint8_t hash[HASH_BYTES], const struct id *a
 {
 	sqlite3_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
 	sq_bind_id(s, 2, account);
 	sqlite3_bind_int64(s, 3, since);
 	int step = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (step == SQLITE_ROW)
-		return STORE_OK;
-	return step == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail("known_device_get");
+		return ERR_OK;
+	return step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("known_device_get");
 }
 
 static const char sql_forget[] = "DELETE FROM known_device WHERE account_id = ?";
@@ -54,7 +54,7 @@ int sq_store_known_devices_forget(const struct id *account)
 {
 	sqlite3_stmt *s = sq_stmt(sql_forget);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	return sq_step_done(s, "known_devices_forget");
 }

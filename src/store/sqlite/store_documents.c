@@ -48,14 +48,14 @@ int sq_store_document_target(const struct id *document, struct target *out)
 			out->n_practices++;
 	}
 	sqlite3_reset(s);
-	return out->exists ? STORE_OK : STORE_NOT_FOUND;
+	return out->exists ? ERR_OK : ERR_NOT_FOUND;
 }
 
 int sq_store_document_insert(const struct grant *g, const struct store_document *d,
 			  const struct store_upload_limit *lim)
 {
 	if (!grant_allows(g, &d->patient, ACTION_DOCUMENT_CREATE))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_document_insert);
 	sq_bind_id(s, 1, &d->id);
 	sq_bind_id(s, 2, &d->patient);
@@ -70,9 +70,9 @@ int sq_store_document_insert(const struct grant *g, const struct store_document 
 	sqlite3_bind_int64(s, 11, lim ? lim->since : 0);
 	sqlite3_bind_int64(s, 12, lim ? lim->daily_bytes : INT64_MAX / 4);
 	sqlite3_bind_int64(s, 13, lim ? lim->total_bytes : INT64_MAX / 4);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("document_insert");
-	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
-		rc = STORE_CONFLICT;
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("document_insert");
+	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+		rc = ERR_CONFLICT;
 	sqlite3_reset(s);
 	return rc;
 }
@@ -83,7 +83,7 @@ int sq_store_document_usage(const struct id *account, int64_t since, int64_t *to
 	sq_bind_id(s, 1, account);
 	sqlite3_bind_int64(s, 2, since);
 	*total = *day = 0;
-	int rc = STORE_OK;
+	int rc = ERR_OK;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		*total = sqlite3_column_int64(s, 0);
 		*day = sqlite3_column_int64(s, 1);
@@ -109,11 +109,11 @@ int sq_store_document_list(const struct grant *g, const struct id *patient, stru
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_DOCUMENT_LIST))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	*docs = arena_calloc(a, LIMIT_LIST, sizeof(struct store_document));
 	if (*docs == NULL)
-		return STORE_ERROR;
-	int rc = STORE_OK;
+		return ERR_INTERNAL;
+	int rc = ERR_OK;
 	sqlite3_stmt *s = sq_stmt(sql_document_list);
 	sq_bind_id(s, 1, patient);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
@@ -122,7 +122,7 @@ int sq_store_document_list(const struct grant *g, const struct id *patient, stru
 		sq_col_id(s, 0, &d->id);
 		d->patient = *patient;
 		if (!document_row(s, 1, a, d)) {
-			rc = STORE_ERROR;
+			rc = ERR_INTERNAL;
 			break;
 		}
 		(*n)++;
@@ -136,32 +136,32 @@ int sq_store_document_get(const struct grant *g, const struct id *document, bool
 {
 	memset(out, 0, sizeof(*out));
 	if (g == NULL)
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_document_get);
 	sq_bind_id(s, 1, document);
 	sqlite3_bind_int(s, 2, with_body ? 1 : 0);
-	int rc = STORE_NOT_FOUND;
+	int rc = ERR_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		sq_col_id(s, 0, &out->patient);
 		out->id = *document;
 		/* The grant must be for this document's own patient: checked on the row itself. */
 		if (!grant_allows(g, &out->patient, ACTION_DOCUMENT_READ))
-			rc = STORE_DENIED;
+			rc = ERR_DENIED;
 		else if (!document_row(s, 1, a, out) || (with_body && !sq_col_bytes(s, 8, a, &out->body)))
-			rc = STORE_ERROR;
+			rc = ERR_INTERNAL;
 		else
-			rc = STORE_OK;
-		if (rc == STORE_OK && patient != NULL) {
+			rc = ERR_OK;
+		if (rc == ERR_OK && patient != NULL) {
 			patient->id = out->patient;
 			patient->created = sqlite3_column_int64(s, 11);
 			if (!sq_col_bytes(s, 9, a, &patient->wrapped_key) || !sq_col_bytes(s, 10, a, &patient->phi))
-				rc = STORE_ERROR;
+				rc = ERR_INTERNAL;
 		}
 	}
 	sqlite3_reset(s);
-	if (rc == STORE_OK && patient != NULL)
+	if (rc == ERR_OK && patient != NULL)
 		rc = sq_key_get(&patient->id, patient->wrapped_key, a, &patient->wrapped_key);
-	if (rc != STORE_OK)
+	if (rc != ERR_OK)
 		memset(out, 0, sizeof(*out));
 	return rc;
 }

@@ -42,10 +42,10 @@ int sq_store_file_copy(enum store_file f, const char *from_dir, const char *to_d
 	if ((size_t)snprintf(src_path, sizeof(src_path), "%s/%s", from_dir, name) >= sizeof(src_path) ||
 	    (size_t)snprintf(dst_path, sizeof(dst_path), "%s/%s", to_dir, name) >= sizeof(dst_path) ||
 	    stat(src_path, &st) != 0)
-		return STORE_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	sqlite3 *src = NULL, *dst = NULL;
 	sqlite3_backup *b = NULL;
-	int rc = STORE_ERROR;
+	int rc = ERR_INTERNAL;
 	bool reading = false;
 	/* Read-write so the live file's WAL index can be shared with `serve`; a copy on
 	 * read-only media is opened read-only. Nothing here writes to the source. */
@@ -64,7 +64,7 @@ int sq_store_file_copy(enum store_file f, const char *from_dir, const char *to_d
 	 * is of one moment even while `serve` commits, and the backup never restarts (it would
 	 * restart on every audit commit if each step took a fresh snapshot).
 	 */
-	if (sq_exec(src, "BEGIN; SELECT count(*) FROM sqlite_schema;") != STORE_OK)
+	if (sq_exec(src, "BEGIN; SELECT count(*) FROM sqlite_schema;") != ERR_OK)
 		goto out;
 	reading = true;
 	mode_t old = umask(077);
@@ -97,19 +97,19 @@ int sq_store_file_copy(enum store_file f, const char *from_dir, const char *to_d
 		goto out;
 	}
 	b = NULL;
-	rc = STORE_OK;
+	rc = ERR_OK;
 out:
 	if (b)
 		sqlite3_backup_finish(b);
-	if (rc != STORE_OK)
+	if (rc != ERR_OK)
 		log_warn("component=store op=copy file=%s error=\"%s\"", name,
 			 dst ? sqlite3_errmsg(dst) : src ? sqlite3_errmsg(src) : "cannot open");
 	if (reading)
 		sq_exec(src, "COMMIT;");
 	sqlite3_close(src);
 	sqlite3_close(dst);
-	if (rc == STORE_OK && (chmod(dst_path, 0600) != 0 || fsync_path(dst_path, false) != 0 ||
+	if (rc == ERR_OK && (chmod(dst_path, 0600) != 0 || fsync_path(dst_path, false) != 0 ||
 			       fsync_path(to_dir, true) != 0))
-		rc = STORE_ERROR;
+		rc = ERR_INTERNAL;
 	return rc;
 }

@@ -52,18 +52,18 @@ sqlite3_stmt *sq_keys_stmt(const char *sql);
 /* This thread's connection to file f, opened on first use, for a statement of its own (a long
  * walk that must not hold a cached one); NULL when there is none. */
 sqlite3 *sq_handle(enum sq_file f);
-/* Run sql (no rows, no parameters) on db; STORE_OK or STORE_ERROR, logged. */
+/* Run sql (no rows, no parameters) on db; ERR_OK or ERR_INTERNAL, logged. */
 int sq_exec(sqlite3 *db, const char *sql);
 
-/* Log the connection's last error for `what`; returns STORE_ERROR. */
+/* Log the connection's last error for `what`; returns ERR_INTERNAL. */
 int sq_fail(const char *what);
-/* Run a bound statement that returns no rows, and reset it: STORE_OK, STORE_CONFLICT on a
- * constraint, STORE_ERROR otherwise (also for a NULL statement). */
+/* Run a bound statement that returns no rows, and reset it: ERR_OK, ERR_CONFLICT on a
+ * constraint, ERR_INTERNAL otherwise (also for a NULL statement). */
 int sq_step_done(sqlite3_stmt *s, const char *what);
-/* Run a bound write meant to change one row, and reset it: STORE_OK when it changed exactly
- * one, STORE_NOT_FOUND when none, STORE_CONFLICT on a constraint, STORE_ERROR otherwise. */
+/* Run a bound write meant to change one row, and reset it: ERR_OK when it changed exactly
+ * one, ERR_NOT_FOUND when none, ERR_CONFLICT on a constraint, ERR_INTERNAL otherwise. */
 int sq_write_one(sqlite3_stmt *s, const char *what);
-/* Run a statement that returns no rows and reset it: STORE_OK, or STORE_ERROR logged as
+/* Run a statement that returns no rows and reset it: ERR_OK, or ERR_INTERNAL logged as
  * "txn" (any failure, a NULL statement too). */
 int sq_run(sqlite3_stmt *s);
 /* The same with the id bound as the first parameter, a failure logged as `what`. */
@@ -73,9 +73,9 @@ int sq_begin(enum sq_file f);
 int sq_commit(enum sq_file f);
 int sq_rollback(enum sq_file f);
 /* A meta value (store_meta of medkeep.db, meta of keystore.db; not audit.db) into out (cap
- * bytes): STORE_OK with *len set, STORE_NOT_FOUND, or STORE_ERROR (also when it is longer). */
+ * bytes): ERR_OK with *len set, ERR_NOT_FOUND, or ERR_INTERNAL (also when it is longer). */
 int sq_meta_get(enum sq_file f, const char *name, uint8_t *out, size_t cap, size_t *len);
-/* Set a meta value: STORE_OK or STORE_ERROR. */
+/* Set a meta value: ERR_OK or ERR_INTERNAL. */
 int sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t n);
 
 void sq_bind_id(sqlite3_stmt *s, int col, const struct id *id);
@@ -93,24 +93,24 @@ void sq_audit_row(sqlite3_stmt *s, struct audit_record *r);
 
 /* Set up a new connection: defensive mode, tightened limits, WAL, synchronous=FULL (db.c). */
 int sq_conn_setup(sqlite3 *db);
-/* Create (when asked) and migrate file f at path on a connection of its own: STORE_OK, or
- * STORE_ERROR logged (no such file and !create, a file newer than this binary, a failed step). */
+/* Create (when asked) and migrate file f at path on a connection of its own: ERR_OK, or
+ * ERR_INTERNAL logged (no such file and !create, a file newer than this binary, a failed step). */
 int sq_schema_open(enum sq_file f, const char *path, bool create);
 
 /* --- store_keystore.c: a patient's key, for the parts that create, read and shred --- */
 
-/* Insert a keystore row; STORE_CONFLICT when refused (a row exists, or its master key is
- * being retired by a rotation), STORE_ERROR logged. */
+/* Insert a keystore row; ERR_CONFLICT when refused (a row exists, or its master key is
+ * being retired by a rotation), ERR_INTERNAL logged. */
 int sq_key_insert(const struct id *patient, struct bytes wrapped);
-/* Delete a patient's keystore row (none is not an error): STORE_OK or STORE_ERROR. */
+/* Delete a patient's keystore row (none is not an error): ERR_OK or ERR_INTERNAL. */
 int sq_key_delete(const struct id *patient);
 /*
  * The patient's wrapped key, into a: from the keystore, or, for a data directory from before
- * the keystore, the one on the patient row (legacy, passed in). STORE_GONE when neither holds
+ * the keystore, the one on the patient row (legacy, passed in). ERR_GONE when neither holds
  * one: the key was destroyed (crypto-shredded), here or before this backup was restored.
  */
 int sq_key_get(const struct id *patient, struct bytes legacy, struct arena *a, struct bytes *out);
-/* Whether the keystore holds a key for patient: STORE_OK, STORE_NOT_FOUND, or STORE_ERROR
+/* Whether the keystore holds a key for patient: ERR_OK, ERR_NOT_FOUND, or ERR_INTERNAL
  * (not logged). */
 int sq_key_present(const struct id *patient);
 /* Empty the key kept on the patient row by a data directory from before the keystore. */

@@ -44,17 +44,17 @@ int sq_key_insert(const struct id *patient, struct bytes wrapped)
 	int changed = step == SQLITE_DONE ? sqlite3_changes(sqlite3_db_handle(s)) : 0;
 	sqlite3_reset(s);
 	if (step == SQLITE_CONSTRAINT)
-		return STORE_CONFLICT;
+		return ERR_CONFLICT;
 	if (step != SQLITE_DONE)
 		return sq_fail("keystore_insert");
-	return changed == 1 ? STORE_OK : STORE_CONFLICT;
+	return changed == 1 ? ERR_OK : ERR_CONFLICT;
 }
 
 int sq_key_delete(const struct id *patient)
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_key_delete);
 	sq_bind_id(s, 1, patient);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("keystore_delete");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("keystore_delete");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -66,14 +66,14 @@ int sq_key_get(const struct id *patient, struct bytes legacy, struct arena *a, s
 	int step = sqlite3_step(s);
 	int rc;
 	if (step == SQLITE_ROW)
-		rc = sq_col_bytes(s, 0, a, out) ? STORE_OK : STORE_ERROR;
+		rc = sq_col_bytes(s, 0, a, out) ? ERR_OK : ERR_INTERNAL;
 	else if (step != SQLITE_DONE)
 		rc = sq_fail("patient_key");
 	else if (legacy.len > 0) {
 		*out = legacy;
-		rc = STORE_OK;
+		rc = ERR_OK;
 	} else
-		rc = STORE_GONE;
+		rc = ERR_GONE;
 	sqlite3_reset(s);
 	return rc;
 }
@@ -84,7 +84,7 @@ int sq_key_present(const struct id *patient)
 	sq_bind_id(s, 1, patient);
 	int step = sqlite3_step(s);
 	sqlite3_reset(s);
-	return step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+	return step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
 }
 
 int sq_legacy_key_clear(const struct id *patient)
@@ -106,14 +106,14 @@ int sq_store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total,
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_key_counts);
 	sqlite3_bind_blob(s, 1, key_id, KEY_ID_BYTES, SQLITE_STATIC);
-	int rc = STORE_ERROR;
+	int rc = ERR_INTERNAL;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		*total = sqlite3_column_int64(s, 0);
 		*under = sqlite3_column_int64(s, 1);
-		rc = STORE_OK;
+		rc = ERR_OK;
 	}
 	sqlite3_reset(s);
-	return rc == STORE_OK ? rc : sq_fail("keystore_counts");
+	return rc == ERR_OK ? rc : sq_fail("keystore_counts");
 }
 
 /* Rows of (rowid, id, wrapped key) from a statement already bound. */
@@ -123,13 +123,13 @@ static int wrapped_rows(sqlite3_stmt *s, size_t max, struct arena *a,
 	*n = 0;
 	*rows = arena_calloc(a, max ? max : 1, sizeof(**rows));
 	if (*rows == NULL)
-		return STORE_ERROR;
-	int rc = STORE_OK, step;
+		return ERR_INTERNAL;
+	int rc = ERR_OK, step;
 	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_wrapped_key *r = &(*rows)[*n];
 		r->rowid = sqlite3_column_int64(s, 0);
 		if (!sq_col_id(s, 1, &r->patient) || !sq_col_bytes(s, 2, a, &r->wrapped)) {
-			rc = STORE_ERROR;
+			rc = ERR_INTERNAL;
 			break;
 		}
 		(*n)++;
@@ -152,10 +152,10 @@ int sq_store_keystore_replace(const struct store_wrapped_key *rows, const struct
 			   size_t n, size_t *replaced)
 {
 	*replaced = 0;
-	if (sq_begin(SQ_KEYS) != STORE_OK)
-		return STORE_ERROR;
-	int rc = STORE_OK;
-	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+	if (sq_begin(SQ_KEYS) != ERR_OK)
+		return ERR_INTERNAL;
+	int rc = ERR_OK;
+	for (size_t i = 0; rc == ERR_OK && i < n; i++) {
 		sqlite3_stmt *s = sq_keys_stmt(sql_key_replace);
 		sqlite3_bind_blob(s, 1, rewrapped[i].ptr, (int)rewrapped[i].len, SQLITE_STATIC);
 		sq_bind_id(s, 2, &rows[i].patient);
@@ -166,11 +166,11 @@ int sq_store_keystore_replace(const struct store_wrapped_key *rows, const struct
 			rc = sq_fail("keystore_replace");
 		sqlite3_reset(s);
 	}
-	if (rc == STORE_OK && sq_commit(SQ_KEYS) == STORE_OK)
-		return STORE_OK;
+	if (rc == ERR_OK && sq_commit(SQ_KEYS) == ERR_OK)
+		return ERR_OK;
 	sq_rollback(SQ_KEYS);
 	*replaced = 0;
-	return STORE_ERROR;
+	return ERR_INTERNAL;
 }
 
 int sq_store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_key **rows,
@@ -184,8 +184,8 @@ int sq_store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped
 int sq_store_legacy_keys_count(int64_t *n)
 {
 	sqlite3_stmt *s = sq_stmt(sql_legacy_count);
-	int rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK : sq_fail("legacy_count");
-	*n = rc == STORE_OK ? sqlite3_column_int64(s, 0) : 0;
+	int rc = sqlite3_step(s) == SQLITE_ROW ? ERR_OK : sq_fail("legacy_count");
+	*n = rc == ERR_OK ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	return rc;
 }
@@ -195,7 +195,7 @@ int sq_store_legacy_key_move(const struct id *patient, struct bytes rewrapped)
 	/* Into the keystore first, then off the row: a crash between leaves both, and the
 	 * keystore's copy wins (sq_key_get); a rerun finds the row and clears it. */
 	int rc = sq_key_insert(patient, rewrapped);
-	if (rc != STORE_OK && rc != STORE_CONFLICT)
+	if (rc != ERR_OK && rc != ERR_CONFLICT)
 		return rc;
 	return sq_legacy_key_clear(patient);
 }
@@ -204,12 +204,12 @@ int sq_store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BY
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_rot_get);
 	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+	int rc = step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
 	if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEY_ID_BYTES &&
 	    sqlite3_column_bytes(s, 1) == KEY_ID_BYTES) {
 		memcpy(old_id, sqlite3_column_blob(s, 0), KEY_ID_BYTES);
 		memcpy(new_id, sqlite3_column_blob(s, 1), KEY_ID_BYTES);
-		rc = STORE_OK;
+		rc = ERR_OK;
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -220,7 +220,7 @@ int sq_store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t ne
 	sqlite3_stmt *s = sq_keys_stmt(sql_rot_begin);
 	sqlite3_bind_blob(s, 1, old_id, KEY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, new_id, KEY_ID_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("rotation_begin");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("rotation_begin");
 	sqlite3_reset(s);
 	return rc;
 }

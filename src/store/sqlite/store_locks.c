@@ -18,7 +18,7 @@ int sq_store_lock_record(const struct id *account, const struct id *session, con
 {
 	sqlite3_stmt *s = sq_stmt(sql_lock_insert);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	struct id id;
 	random_id(&id);
 	sq_bind_id(s, 1, &id);
@@ -82,14 +82,14 @@ int sq_store_locks_list(bool open_only, const struct id *practice, struct arena 
 	*out = arena_calloc(a, LOCKS_MAX, sizeof(**out));
 	sqlite3_stmt *s = sq_stmt(sql_locks_list);
 	if (*out == NULL || s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_int(s, 1, open_only ? 1 : 0);
 	if (practice)
 		sq_bind_id(s, 2, practice);
 	while (*n < LOCKS_MAX && sqlite3_step(s) == SQLITE_ROW)
 		lock_row(s, a, &(*out)[(*n)++]);
 	sqlite3_reset(s);
-	return STORE_OK;
+	return ERR_OK;
 }
 
 static const char sql_lock_get[] = LOCK_COLUMNS " WHERE l.id = ?";
@@ -100,12 +100,12 @@ static int one_lock(const char *sql, const struct id *key, struct arena *a, stru
 {
 	sqlite3_stmt *s = sq_stmt(sql);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, key);
-	int step = sqlite3_step(s), rc = STORE_NOT_FOUND;
+	int step = sqlite3_step(s), rc = ERR_NOT_FOUND;
 	if (step == SQLITE_ROW) {
 		lock_row(s, a, out);
-		rc = STORE_OK;
+		rc = ERR_OK;
 	} else if (step != SQLITE_DONE) {
 		rc = sq_fail("lock_get");
 	}
@@ -140,7 +140,7 @@ static int review_tx(void *ctx)
 	const struct review *r = ctx;
 	sqlite3_stmt *s = sq_stmt(sql_lock_review);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, r->account);
 	sq_bind_text(s, 2, r->state);
 	if (r->reviewer)
@@ -149,14 +149,14 @@ static int review_tx(void *ctx)
 	if (r->reason)
 		sq_bind_text(s, 5, r->reason);
 	int rc = sq_step_done(s, "lock_review");
-	if (rc != STORE_OK)
+	if (rc != ERR_OK)
 		return rc;
 	/* Unlocked: new sign-ins work (the sessions stay revoked). Kept: locked, whatever
 	 * happened meanwhile. */
 	s = sq_stmt(strcmp(r->state, "unlocked") == 0 ? sql_account_unlock
 							       : sql_account_relock);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, r->account);
 	return sq_write_one(s, "lock_review_account");
 }
@@ -179,7 +179,7 @@ int sq_store_accounts_list(bool locked_only, size_t max, struct arena *a, struct
 	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
 	sqlite3_stmt *s = sq_stmt(sql_accounts_list);
 	if (*out == NULL || s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_int(s, 1, locked_only ? 1 : 0);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
@@ -190,7 +190,7 @@ int sq_store_accounts_list(bool locked_only, size_t max, struct arena *a, struct
 		account_tail(s, 2, a, x);
 	}
 	sqlite3_reset(s);
-	return STORE_OK;
+	return ERR_OK;
 }
 
 static const char sql_ticket_set[] =
@@ -203,7 +203,7 @@ int sq_store_unlock_ticket_set(const struct id *account, int64_t issued, const u
 {
 	sqlite3_stmt *s = sq_stmt(sql_ticket_set);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sqlite3_bind_int64(s, 2, issued);
 	sqlite3_bind_blob(s, 3, mac, (int)n, SQLITE_STATIC);
@@ -214,13 +214,13 @@ int sq_store_unlock_ticket_get(const struct id *account, int64_t *issued, uint8_
 {
 	sqlite3_stmt *s = sq_stmt(sql_ticket_get);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
-	int step = sqlite3_step(s), rc = STORE_NOT_FOUND;
+	int step = sqlite3_step(s), rc = ERR_NOT_FOUND;
 	if (step == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 32) {
 		*issued = sqlite3_column_int64(s, 0);
 		memcpy(mac, sqlite3_column_blob(s, 1), 32);
-		rc = STORE_OK;
+		rc = ERR_OK;
 	} else if (step != SQLITE_DONE && step != SQLITE_ROW) {
 		rc = sq_fail("ticket_get");
 	}
@@ -232,7 +232,7 @@ int sq_store_unlock_ticket_delete(const struct id *account)
 {
 	sqlite3_stmt *s = sq_stmt(sql_ticket_delete);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	return sq_step_done(s, "ticket_delete");
 }

@@ -33,16 +33,16 @@ int careplan_step_write(sqlite3_stmt *s, const char *what, int *changed)
 {
 	int rc = sq_step_done(s, what);
 	/* Reset keeps the count of the statement that last completed. */
-	*changed = rc == STORE_OK ? sqlite3_changes(sqlite3_db_handle(s)) : 0;
+	*changed = rc == ERR_OK ? sqlite3_changes(sqlite3_db_handle(s)) : 0;
 	return rc;
 }
 
-/* As careplan_step_write, with STORE_NOT_FOUND when no row changed. */
+/* As careplan_step_write, with ERR_NOT_FOUND when no row changed. */
 static int step_write(sqlite3_stmt *s, const char *what)
 {
 	int changed = 0;
 	int rc = careplan_step_write(s, what, &changed);
-	return rc == STORE_OK && changed == 0 ? STORE_NOT_FOUND : rc;
+	return rc == ERR_OK && changed == 0 ? ERR_NOT_FOUND : rc;
 }
 
 /* The patient of a row (first column) and their enrolments (second), one row per practice. */
@@ -52,20 +52,20 @@ int careplan_get(const char *sql, const struct id *id, const struct grant *g, st
 {
 	sqlite3_stmt *s = sq_stmt(sql);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
 	int rc = sqlite3_step(s);
 	bool ok = rc == SQLITE_ROW && fn(s, a, row);
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(what);
+		return rc == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail(what);
 	if (!ok)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	if (!grant_for_patient(g, row_patient)) {
 		memset(row, 0, row_size);
-		return STORE_DENIED;
+		return ERR_DENIED;
 	}
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int careplan_list(const char *sql, const struct id *patient, struct arena *a, size_t elem,
@@ -76,7 +76,7 @@ int careplan_list(const char *sql, const struct id *patient, struct arena *a, si
 	uint8_t *rows = arena_calloc(a, LIMIT_LIST, elem);
 	*out = rows;
 	if (s == NULL || rows == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
 	int rc = SQLITE_DONE;
@@ -84,14 +84,14 @@ int careplan_list(const char *sql, const struct id *patient, struct arena *a, si
 		if (fn(s, a, rows + *n * elem))
 			(*n)++;
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail(what);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail(what);
 }
 
 int careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
 	int rc = SQLITE_DONE;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -104,7 +104,7 @@ int careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *ou
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sq_fail("careplan_target");
-	return out->exists ? STORE_OK : STORE_NOT_FOUND;
+	return out->exists ? ERR_OK : ERR_NOT_FOUND;
 }
 
 static const char sql_medication_target[] =
@@ -134,10 +134,10 @@ static const char sql_medication_insert[] =
 int sq_store_medication_insert(const struct grant *g, const struct store_medication *m)
 {
 	if (!grant_allows(g, &m->patient, ACTION_MEDICATION_CREATE))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_medication_insert);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &m->id);
 	sq_bind_id(s, 2, &m->patient);
 	sq_bind_id(s, 3, &m->prescriber);
@@ -145,7 +145,7 @@ int sq_store_medication_insert(const struct grant *g, const struct store_medicat
 	sqlite3_bind_int64(s, 5, m->created);
 	bind_bytes(s, 6, m->detail);
 	int rc = step_write(s, "medication_insert");
-	return rc == STORE_NOT_FOUND ? STORE_ERROR : rc;
+	return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
 }
 
 #define MEDICATION_COLS "id, patient_id, prescriber_id, started, created, stopped, stopped_by, detail"
@@ -173,7 +173,7 @@ int sq_store_medication_list(const struct grant *g, const struct id *patient, st
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	void *rows = NULL;
 	int rc = careplan_list(sql_medication_list, patient, a, sizeof(**out), medication_row, &rows, n,
 			       "medication_list");
@@ -198,16 +198,16 @@ int sq_store_medication_stop(const struct grant *g, const struct id *medication,
 			  const struct id *by, int64_t now)
 {
 	if (!grant_allows(g, &g->patient, ACTION_MEDICATION_CREATE))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_medication_stop);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, by);
 	sq_bind_id(s, 3, medication);
 	sq_bind_id(s, 4, &g->patient);
 	int rc = step_write(s, "medication_stop");
-	return rc == STORE_NOT_FOUND ? STORE_CONFLICT : rc;
+	return rc == ERR_NOT_FOUND ? ERR_CONFLICT : rc;
 }
 
 /* --- repeat requests --- */
@@ -222,10 +222,10 @@ static const char sql_repeat_insert[] =
 int sq_store_repeat_insert(const struct grant *g, const struct store_repeat *r)
 {
 	if (!grant_allows(g, &r->patient, ACTION_REPEAT_REQUEST))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_repeat_insert);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &r->id);
 	sq_bind_id(s, 2, &r->practice);
 	sq_bind_id(s, 3, &r->requested_by);
@@ -265,7 +265,7 @@ int sq_store_repeat_list(const struct grant *g, const struct id *patient, struct
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	void *rows = NULL;
 	int rc = careplan_list(sql_repeat_list, patient, a, sizeof(**out), repeat_row, &rows, n,
 			       "repeat_list");
@@ -290,10 +290,10 @@ int sq_store_repeat_decide(const struct grant *g, const struct id *request, enum
 			const struct id *by, int64_t now, struct bytes decision)
 {
 	if (!grant_allows(g, &g->patient, ACTION_REPEAT_DECIDE) || state == REPEAT_REQUESTED)
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_repeat_decide);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_text(s, 1, repeat_state_name(state));
 	sqlite3_bind_int64(s, 2, now);
 	sq_bind_id(s, 3, by);
@@ -301,7 +301,7 @@ int sq_store_repeat_decide(const struct grant *g, const struct id *request, enum
 	sq_bind_id(s, 5, request);
 	sq_bind_id(s, 6, &g->patient);
 	int rc = step_write(s, "repeat_decide");
-	return rc == STORE_NOT_FOUND ? STORE_CONFLICT : rc;
+	return rc == ERR_NOT_FOUND ? ERR_CONFLICT : rc;
 }
 
 static const char sql_repeat_queue[] =
@@ -318,7 +318,7 @@ int sq_store_repeat_queue(const struct id *practice, size_t max, struct arena *a
 	*requests = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	*patients = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	if (s == NULL || *requests == NULL || *patients == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sqlite3_bind_int(s, 2, (int)max);
 	int rc = SQLITE_DONE;
@@ -326,5 +326,5 @@ int sq_store_repeat_queue(const struct id *practice, size_t max, struct arena *a
 		if (sq_col_id(s, 0, &(*requests)[*n]) && sq_col_id(s, 1, &(*patients)[*n]))
 			(*n)++;
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail("repeat_queue");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("repeat_queue");
 }

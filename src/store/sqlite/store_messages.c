@@ -63,14 +63,14 @@ int sq_store_thread_target(const struct id *thread, struct target *out, struct i
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_thread_target);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, thread);
 	int rc = sqlite3_step(s);
 	struct id patient;
 	bool ok = rc == SQLITE_ROW && sq_col_id(s, 0, &patient) && sq_col_id(s, 1, practice);
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE)
-		return STORE_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	if (!ok)
 		return sq_fail("thread_target");
 	return sq_store_patient_target(&patient, out);
@@ -82,13 +82,13 @@ int sq_store_message_target(const struct id *message, struct target *out, struct
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_message_thread);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, message);
 	int rc = sqlite3_step(s);
 	bool ok = rc == SQLITE_ROW && sq_col_id(s, 0, thread);
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE)
-		return STORE_NOT_FOUND;
+		return ERR_NOT_FOUND;
 	if (!ok)
 		return sq_fail("message_target");
 	return sq_store_thread_target(thread, out, practice);
@@ -98,7 +98,7 @@ static int bind_and_insert_message(const struct store_message *m)
 {
 	sqlite3_stmt *s = sq_stmt(sql_message_insert);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &m->id);
 	sq_bind_id(s, 2, &m->thread);
 	sq_bind_id(s, 3, &m->patient);
@@ -114,32 +114,32 @@ static int bind_and_insert_message(const struct store_message *m)
 	if (rc != SQLITE_DONE)
 		return sq_fail("message_insert");
 	if (changed != 1)
-		return STORE_NOT_FOUND; /* no such thread of this patient */
+		return ERR_NOT_FOUND; /* no such thread of this patient */
 	s = sq_stmt(sql_thread_bump);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &m->thread);
 	sqlite3_bind_int64(s, 2, m->created);
 	sqlite3_bind_int(s, 3, m->from_practice ? 1 : 0);
 	return sq_step_done(s, "thread_bump");
 }
 
-/* Run body inside one transaction of medkeep.db; rolled back unless it returns STORE_OK. */
+/* Run body inside one transaction of medkeep.db; rolled back unless it returns ERR_OK. */
 static int in_transaction(int (*body)(const void *ctx), const void *ctx)
 {
 	sqlite3_stmt *begin = sq_stmt(sql_begin);
 	if (begin == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	/* Inside a caller's transaction already (demo seeding, store_begin): join it. */
 	if (!sqlite3_get_autocommit(sqlite3_db_handle(begin)))
 		return body(ctx);
-	if (sq_step_done(begin, "begin") != STORE_OK)
-		return STORE_ERROR;
+	if (sq_step_done(begin, "begin") != ERR_OK)
+		return ERR_INTERNAL;
 	int rc = body(ctx);
-	if (rc == STORE_OK && sq_step_done(sq_stmt(sql_commit), "commit") == STORE_OK)
-		return STORE_OK;
+	if (rc == ERR_OK && sq_step_done(sq_stmt(sql_commit), "commit") == ERR_OK)
+		return ERR_OK;
 	sq_step_done(sq_stmt(sql_rollback), "rollback");
-	return rc == STORE_OK ? STORE_ERROR : rc;
+	return rc == ERR_OK ? ERR_INTERNAL : rc;
 }
 
 struct thread_and_first {
@@ -152,7 +152,7 @@ static int thread_insert_body(const void *ctx)
 	const struct thread_and_first *x = ctx;
 	sqlite3_stmt *s = sq_stmt(sql_thread_insert);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &x->t->id);
 	sq_bind_id(s, 2, &x->t->patient);
 	sq_bind_id(s, 3, &x->t->practice);
@@ -161,8 +161,8 @@ static int thread_insert_body(const void *ctx)
 	sqlite3_bind_blob(s, 6, x->t->subject.ptr, (int)x->t->subject.len, SQLITE_STATIC);
 	sqlite3_bind_int(s, 7, 0);
 	sqlite3_bind_int(s, 8, 0);
-	if (sq_step_done(s, "thread_insert") != STORE_OK)
-		return STORE_ERROR;
+	if (sq_step_done(s, "thread_insert") != ERR_OK)
+		return ERR_INTERNAL;
 	return bind_and_insert_message(x->first);
 }
 
@@ -171,7 +171,7 @@ int sq_store_thread_insert(const struct grant *g, const struct store_thread *t,
 {
 	if (!grant_allows(g, &t->patient, ACTION_MESSAGE_SEND) || !id_eq(&first->patient, &t->patient) ||
 	    !id_eq(&first->thread, &t->id))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	struct thread_and_first x = {t, first};
 	return in_transaction(thread_insert_body, &x);
 }
@@ -184,7 +184,7 @@ static int message_insert_body(const void *ctx)
 int sq_store_message_insert(const struct grant *g, const struct store_message *m)
 {
 	if (!grant_allows(g, &m->patient, ACTION_MESSAGE_SEND))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	return in_transaction(message_insert_body, m);
 }
 
@@ -225,17 +225,17 @@ int sq_store_thread_get(const struct grant *g, const struct id *thread, struct a
 {
 	sqlite3_stmt *s = sq_stmt(sql_thread_get);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, thread);
 	int rc = sqlite3_step(s);
-	int result = STORE_OK;
+	int result = ERR_OK;
 	if (rc == SQLITE_DONE)
-		result = STORE_NOT_FOUND;
+		result = ERR_NOT_FOUND;
 	else if (rc != SQLITE_ROW || !thread_row(s, a, out))
 		result = sq_fail("thread_get");
 	else if (!may_read(g, &out->patient)) {
 		memset(out, 0, sizeof(*out));
-		result = STORE_DENIED;
+		result = ERR_DENIED;
 	}
 	sqlite3_reset(s);
 	return result;
@@ -284,9 +284,9 @@ static int list_rows(sqlite3_stmt *s, const struct row_kind *k, const struct gra
 	*out = rows;
 	if (rows == NULL) {
 		sqlite3_reset(s);
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	}
-	int result = STORE_OK;
+	int result = ERR_OK;
 	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
 		void *row = rows + *n * k->size;
 		if (!k->read(s, a, row)) {
@@ -294,13 +294,13 @@ static int list_rows(sqlite3_stmt *s, const struct row_kind *k, const struct gra
 			break;
 		}
 		if (g != NULL && !may_read(g, k->patient(row))) {
-			result = STORE_DENIED;
+			result = ERR_DENIED;
 			break;
 		}
 		(*n)++;
 	}
 	sqlite3_reset(s);
-	if (result != STORE_OK)
+	if (result != ERR_OK)
 		*n = 0;
 	return result;
 }
@@ -328,10 +328,10 @@ int sq_store_thread_messages(const struct grant *g, const struct id *thread, str
 {
 	*n = 0;
 	if (g == NULL)
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_thread_messages);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, thread);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
 	return message_rows(s, g, LIMIT_LIST, a, out, n);
@@ -342,10 +342,10 @@ int sq_store_threads_by_patient(const struct grant *g, const struct id *patient,
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_threads_by_patient);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
 	return thread_rows(s, g, LIMIT_LIST, a, out, n);
@@ -356,10 +356,10 @@ int sq_store_messages_by_patient(const struct grant *g, const struct id *patient
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_messages_by_patient);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
 	return message_rows(s, g, LIMIT_LIST, a, out, n);
@@ -370,17 +370,17 @@ int sq_store_message_get(const struct grant *g, const struct id *message, struct
 {
 	sqlite3_stmt *s = sq_stmt(sql_message_get);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, message);
 	int rc = sqlite3_step(s);
-	int result = STORE_OK;
+	int result = ERR_OK;
 	if (rc == SQLITE_DONE)
-		result = STORE_NOT_FOUND;
+		result = ERR_NOT_FOUND;
 	else if (rc != SQLITE_ROW || !message_row(s, a, out))
 		result = sq_fail("message_get");
 	else if (!may_read(g, &out->patient)) {
 		memset(out, 0, sizeof(*out));
-		result = STORE_DENIED;
+		result = ERR_DENIED;
 	}
 	sqlite3_reset(s);
 	return result;
@@ -389,10 +389,10 @@ int sq_store_message_get(const struct grant *g, const struct id *message, struct
 int sq_store_thread_mark_read(const struct grant *g, const struct id *thread, bool practice_side)
 {
 	if (g == NULL || !may_read(g, &g->patient))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(practice_side ? sql_mark_read_practice : sql_mark_read_patient);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, thread);
 	/* the grant's patient must be the thread's: a grant for another patient changes nothing */
 	sq_bind_id(s, 2, &g->patient);
@@ -407,7 +407,7 @@ int sq_store_practice_threads(const struct id *practice, size_t max, struct aren
 		max = LIMIT_LIST;
 	sqlite3_stmt *s = sq_stmt(sql_practice_threads);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	return thread_rows(s, NULL, max, a, out, n);
@@ -418,13 +418,13 @@ int sq_store_practice_unread(const struct id *practice, int64_t *threads)
 	*threads = 0;
 	sqlite3_stmt *s = sq_stmt(sql_practice_unread);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*threads = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? STORE_OK : sq_fail("practice_unread");
+	return rc == SQLITE_ROW ? ERR_OK : sq_fail("practice_unread");
 }
 
 int store_messages_erase(const struct id *patient)
@@ -433,10 +433,10 @@ int store_messages_erase(const struct id *patient)
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(*sqls); i++) {
 		sqlite3_stmt *s = sq_stmt(sqls[i]);
 		if (s == NULL)
-			return STORE_ERROR;
+			return ERR_INTERNAL;
 		sq_bind_id(s, 1, patient);
-		if (sq_step_done(s, "messages_erase") != STORE_OK)
-			return STORE_ERROR;
+		if (sq_step_done(s, "messages_erase") != ERR_OK)
+			return ERR_INTERNAL;
 	}
-	return STORE_OK;
+	return ERR_OK;
 }

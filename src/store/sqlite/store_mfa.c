@@ -33,15 +33,15 @@ int sq_store_mfa_get(const struct id *account, struct arena *a, struct store_mfa
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_mfa_get);
 	sq_bind_id(s, 1, account);
-	int rc = STORE_NOT_FOUND;
+	int rc = ERR_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		rc = (sq_col_bytes(s, 0, a, &out->totp) && sq_col_bytes(s, 1, a, &out->totp_pending))
-			     ? STORE_OK
-			     : STORE_ERROR;
+			     ? ERR_OK
+			     : ERR_INTERNAL;
 		out->last_step = sqlite3_column_int64(s, 2);
 	}
 	sqlite3_reset(s);
-	if (rc != STORE_OK)
+	if (rc != ERR_OK)
 		return rc;
 	s = sq_stmt(sql_mfa_recovery);
 	sq_bind_id(s, 1, account);
@@ -53,7 +53,7 @@ int sq_store_mfa_get(const struct id *account, struct arena *a, struct store_mfa
 		out->n_recovery++;
 	}
 	sqlite3_reset(s);
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int sq_store_mfa_set_pending(const struct id *account, struct bytes sealed)
@@ -61,17 +61,17 @@ int sq_store_mfa_set_pending(const struct id *account, struct bytes sealed)
 	sqlite3_stmt *s = sq_stmt(sql_mfa_pending);
 	sqlite3_bind_blob(s, 1, sealed.ptr, (int)sealed.len, SQLITE_STATIC);
 	sq_bind_id(s, 2, account);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("mfa_pending");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("mfa_pending");
 	sqlite3_reset(s);
 	return rc;
 }
 
-/* Run an UPDATE; STORE_CONFLICT when it changed no row. */
+/* Run an UPDATE; ERR_CONFLICT when it changed no row. */
 static int update_one(sqlite3_stmt *s, const char *what)
 {
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail(what);
-	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
-		rc = STORE_CONFLICT;
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail(what);
+	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
+		rc = ERR_CONFLICT;
 	sqlite3_reset(s);
 	return rc;
 }
@@ -98,14 +98,14 @@ int sq_store_mfa_set_recovery(const struct id *account, const uint8_t (*hashes)[
 {
 	sqlite3_stmt *s = sq_stmt(sql_mfa_recovery_clear);
 	sq_bind_id(s, 1, account);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("recovery_clear");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("recovery_clear");
 	sqlite3_reset(s);
-	for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+	for (size_t i = 0; rc == ERR_OK && i < n; i++) {
 		s = sq_stmt(sql_mfa_recovery_add);
 		sq_bind_id(s, 1, account);
 		sqlite3_bind_int(s, 2, (int)i);
 		sqlite3_bind_blob(s, 3, hashes[i], HASH_BYTES, SQLITE_STATIC);
-		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("recovery_add");
+		rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("recovery_add");
 		sqlite3_reset(s);
 	}
 	return rc;

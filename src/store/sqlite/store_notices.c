@@ -16,14 +16,14 @@ static const char sql_notice_list[] =
 int sq_store_notice_insert(const struct grant *g, const struct id *patient, const struct store_notice *n)
 {
 	if (!grant_for_patient(g, patient))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_notice_insert);
 	sq_bind_id(s, 1, &n->id);
 	sq_bind_id(s, 2, patient);
 	sq_bind_text(s, 3, n->reference);
 	sqlite3_bind_int64(s, 4, n->created);
 	sqlite3_bind_blob(s, 5, n->body.ptr, (int)n->body.len, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("notice_insert");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("notice_insert");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -33,11 +33,11 @@ int sq_store_notice_list(const struct grant *g, const struct id *patient, struct
 {
 	*n = 0;
 	if (!grant_for_patient(g, patient))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	*out = arena_calloc(a, 100, sizeof(**out));
 	if (*out == NULL)
-		return STORE_ERROR;
-	int rc = STORE_OK;
+		return ERR_INTERNAL;
+	int rc = ERR_OK;
 	sqlite3_stmt *s = sq_stmt(sql_notice_list);
 	sq_bind_id(s, 1, patient);
 	while (*n < 100 && sqlite3_step(s) == SQLITE_ROW) {
@@ -46,7 +46,7 @@ int sq_store_notice_list(const struct grant *g, const struct id *patient, struct
 		sq_col_text_fixed(s, 1, x->reference, sizeof(x->reference));
 		x->created = sqlite3_column_int64(s, 2);
 		if (!sq_col_bytes(s, 3, a, &x->body)) {
-			rc = STORE_ERROR;
+			rc = ERR_INTERNAL;
 			break;
 		}
 		(*n)++;

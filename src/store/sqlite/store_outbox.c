@@ -14,14 +14,14 @@ int sq_store_outbox_insert(const struct id *id, const struct id *account, struct
 			const char *subject, struct bytes body_ct)
 {
 	if (body_ct.len == 0)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_stmt *s = sq_stmt(sql_outbox_insert);
 	sq_bind_id(s, 1, id);
 	sq_bind_id(s, 2, account);
 	sqlite3_bind_blob(s, 3, to_ct.ptr, (int)to_ct.len, SQLITE_STATIC);
 	sq_bind_text(s, 4, subject);
 	sqlite3_bind_blob(s, 5, body_ct.ptr, (int)body_ct.len, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("outbox_insert");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("outbox_insert");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -40,7 +40,7 @@ int sq_store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 	struct store_outbox_row *out = arena_calloc(a, max ? max : 1, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_outbox_due);
 	if (s == NULL || out == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_int(s, 1, all ? 1 : 0);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, (int64_t)max);
@@ -61,7 +61,7 @@ int sq_store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 	}
 	sqlite3_reset(s);
 	*rows = out;
-	return step == SQLITE_DONE || step == SQLITE_ROW ? STORE_OK : sq_fail("outbox_due");
+	return step == SQLITE_DONE || step == SQLITE_ROW ? ERR_OK : sq_fail("outbox_due");
 }
 
 static const char sql_outbox_sent[] =
@@ -71,7 +71,7 @@ int sq_store_outbox_sent(const struct id *id, int64_t now)
 {
 	sqlite3_stmt *s = sq_stmt(sql_outbox_sent);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, id);
 	return sq_step_done(s, "outbox_sent");
@@ -86,7 +86,7 @@ int sq_store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_tr
 {
 	sqlite3_stmt *s = sq_stmt(sql_outbox_retry);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_int64(s, 1, attempts);
 	sqlite3_bind_int64(s, 2, next_try);
 	sq_bind_id(s, 3, id);

@@ -13,7 +13,7 @@ int sq_store_passkey_insert(const struct id *account, const struct store_passkey
 {
 	sqlite3_stmt *s = sq_stmt(sql_insert);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &p->id);
 	sq_bind_id(s, 2, account);
 	sqlite3_bind_blob(s, 3, p->cred.id, (int)p->cred.id_len, SQLITE_STATIC);
@@ -26,9 +26,9 @@ int sq_store_passkey_insert(const struct id *account, const struct store_passkey
 	sqlite3_bind_int64(s, 10, p->created);
 	sqlite3_bind_int(s, 11, PASSKEYS_PER_ACCOUNT);
 	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? (sqlite3_changes(sqlite3_db_handle(s)) == 1 ? STORE_OK
-										    : STORE_CONFLICT)
-		 : (step & 0xff) == SQLITE_CONSTRAINT ? STORE_CONFLICT
+	int rc = step == SQLITE_DONE ? (sqlite3_changes(sqlite3_db_handle(s)) == 1 ? ERR_OK
+										    : ERR_CONFLICT)
+		 : (step & 0xff) == SQLITE_CONSTRAINT ? ERR_CONFLICT
 						      : sq_fail("passkey_insert");
 	sqlite3_reset(s);
 	return rc;
@@ -43,7 +43,7 @@ static int passkey_row(sqlite3_stmt *s, struct store_passkey *p)
 	int idn = sqlite3_column_bytes(s, 1), pubn = sqlite3_column_bytes(s, 4);
 	if (!sq_col_id(s, 0, &p->id) || idn <= 0 || idn > WEBAUTHN_CRED_ID_MAX || pubn <= 0 ||
 	    pubn > WEBAUTHN_PUBKEY_MAX || sqlite3_column_bytes(s, 5) != (int)sizeof(p->mac))
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	memcpy(p->cred.id, sqlite3_column_blob(s, 1), (size_t)idn);
 	p->cred.id_len = (size_t)idn;
 	sq_col_text_fixed(s, 2, p->name, sizeof(p->name));
@@ -56,7 +56,7 @@ static int passkey_row(sqlite3_stmt *s, struct store_passkey *p)
 	p->cred.user_verified = sqlite3_column_int(s, 7) != 0;
 	p->created = sqlite3_column_int64(s, 8);
 	p->last_used = sqlite3_column_int64(s, 9);
-	return STORE_OK;
+	return ERR_OK;
 }
 
 static const char sql_list[] = "SELECT " PASSKEY_COLUMNS " FROM passkey WHERE account_id = ?"
@@ -69,13 +69,13 @@ int sq_store_passkey_list(const struct id *account, struct arena *a, struct stor
 	*out = arena_alloc(a, PASSKEYS_PER_ACCOUNT * sizeof(**out));
 	sqlite3_stmt *s = *out ? sq_stmt(sql_list) : NULL;
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sqlite3_bind_int(s, 2, PASSKEYS_PER_ACCOUNT);
-	int step, rc = STORE_OK;
+	int step, rc = ERR_OK;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < PASSKEYS_PER_ACCOUNT)
-		if (passkey_row(s, &(*out)[(*n)++]) != STORE_OK)
-			rc = STORE_ERROR;
+		if (passkey_row(s, &(*out)[(*n)++]) != ERR_OK)
+			rc = ERR_INTERNAL;
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		rc = sq_fail("passkey_list");
 	sqlite3_reset(s);
@@ -90,12 +90,12 @@ int sq_store_passkey_find(const struct id *account, const uint8_t *cred_id, size
 {
 	sqlite3_stmt *s = sq_stmt(sql_find);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sqlite3_bind_blob(s, 2, cred_id, (int)cred_id_len, SQLITE_STATIC);
 	int step = sqlite3_step(s);
 	int rc = step == SQLITE_ROW    ? passkey_row(s, out)
-		 : step == SQLITE_DONE ? STORE_NOT_FOUND
+		 : step == SQLITE_DONE ? ERR_NOT_FOUND
 				       : sq_fail("passkey_find");
 	sqlite3_reset(s);
 	return rc;
@@ -110,14 +110,14 @@ int sq_store_passkey_used(const struct id *account, const struct id *passkey, ui
 {
 	sqlite3_stmt *s = sq_stmt(sql_used);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, passkey);
 	sqlite3_bind_int64(s, 3, sign_count);
 	sqlite3_bind_int64(s, 4, now);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("passkey_used");
-	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
-		rc = STORE_CONFLICT;
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("passkey_used");
+	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
+		rc = ERR_CONFLICT;
 	sqlite3_reset(s);
 	return rc;
 }
@@ -128,12 +128,12 @@ int sq_store_passkey_delete(const struct id *account, const struct id *passkey)
 {
 	sqlite3_stmt *s = sq_stmt(sql_delete);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, passkey);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("passkey_delete");
-	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
-		rc = STORE_NOT_FOUND;
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("passkey_delete");
+	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
+		rc = ERR_NOT_FOUND;
 	sqlite3_reset(s);
 	return rc;
 }
@@ -145,10 +145,10 @@ int sq_store_passkey_count(const struct id *account, int *n)
 	*n = 0;
 	sqlite3_stmt *s = sq_stmt(sql_count);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
-	int rc = sqlite3_step(s) == SQLITE_ROW ? STORE_OK : sq_fail("passkey_count");
-	if (rc == STORE_OK)
+	int rc = sqlite3_step(s) == SQLITE_ROW ? ERR_OK : sq_fail("passkey_count");
+	if (rc == ERR_OK)
 		*n = sqlite3_column_int(s, 0);
 	sqlite3_reset(s);
 	return rc;
@@ -164,19 +164,19 @@ int sq_store_passkey_challenge_put(const struct id *session, int purpose,
 {
 	sqlite3_stmt *s = sq_stmt(sql_challenge_clear);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, session);
 	sqlite3_bind_int(s, 2, purpose);
 	sqlite3_bind_int64(s, 3, expires - WEBAUTHN_CHALLENGE_SECONDS);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("passkey_challenge_clear");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("passkey_challenge_clear");
 	sqlite3_reset(s);
-	if (rc != STORE_OK || (s = sq_stmt(sql_challenge_put)) == NULL)
-		return STORE_ERROR;
+	if (rc != ERR_OK || (s = sq_stmt(sql_challenge_put)) == NULL)
+		return ERR_INTERNAL;
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
 	sq_bind_id(s, 2, session);
 	sqlite3_bind_int(s, 3, purpose);
 	sqlite3_bind_int64(s, 4, expires);
-	rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("passkey_challenge_put");
+	rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("passkey_challenge_put");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -190,13 +190,13 @@ int sq_store_passkey_challenge_take(const struct id *session, int purpose,
 {
 	sqlite3_stmt *s = sq_stmt(sql_challenge_take);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
 	sq_bind_id(s, 2, session);
 	sqlite3_bind_int(s, 3, purpose);
 	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW    ? (sqlite3_column_int64(s, 0) > now ? STORE_OK : STORE_NOT_FOUND)
-		 : step == SQLITE_DONE ? STORE_NOT_FOUND
+	int rc = step == SQLITE_ROW    ? (sqlite3_column_int64(s, 0) > now ? ERR_OK : ERR_NOT_FOUND)
+		 : step == SQLITE_DONE ? ERR_NOT_FOUND
 				       : sq_fail("passkey_challenge_take");
 	while (step == SQLITE_ROW)
 		step = sqlite3_step(s);
@@ -210,11 +210,11 @@ int sq_store_account_email_ct(const struct id *account, struct arena *a, struct 
 {
 	sqlite3_stmt *s = sq_stmt(sql_email);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW    ? (sq_col_bytes(s, 0, a, out) ? STORE_OK : STORE_ERROR)
-		 : step == SQLITE_DONE ? STORE_NOT_FOUND
+	int rc = step == SQLITE_ROW    ? (sq_col_bytes(s, 0, a, out) ? ERR_OK : ERR_INTERNAL)
+		 : step == SQLITE_DONE ? ERR_NOT_FOUND
 				       : sq_fail("account_email_ct");
 	sqlite3_reset(s);
 	return rc;

@@ -37,7 +37,7 @@ int sq_store_patient_target(const struct id *patient, struct target *out)
 		if (sq_col_id(s, 0, &out->practices[out->n_practices]))
 			out->n_practices += out->exists ? 1 : 0;
 	sqlite3_reset(s);
-	return out->exists ? STORE_OK : STORE_NOT_FOUND;
+	return out->exists ? ERR_OK : ERR_NOT_FOUND;
 }
 
 int sq_store_practice_patient_ids(const struct id *practice, size_t offset, size_t limit,
@@ -45,10 +45,10 @@ int sq_store_practice_patient_ids(const struct id *practice, size_t offset, size
 {
 	*n = 0;
 	if (limit > LIMIT_LIST || offset > INT32_MAX)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	*ids = arena_calloc(a, limit ? limit : 1, sizeof(struct id));
 	if (*ids == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_stmt *s = sq_stmt(sql_practice_patients);
 	sq_bind_id(s, 1, practice);
 	sqlite3_bind_int(s, 2, (int)limit);
@@ -57,7 +57,7 @@ int sq_store_practice_patient_ids(const struct id *practice, size_t offset, size
 		if (sq_col_id(s, 0, &(*ids)[*n]))
 			(*n)++;
 	sqlite3_reset(s);
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int sq_store_patient_create(const struct id *id, const struct id *practice,
@@ -66,10 +66,10 @@ int sq_store_patient_create(const struct id *id, const struct id *practice,
 {
 	/* The key goes to the keystore, first: a patient row never exists without its key. */
 	int rc = sq_key_insert(id, wrapped_key);
-	if (rc != STORE_OK) {
+	if (rc != ERR_OK) {
 		log_warn("component=store op=patient_create error=\"keystore refused the key (a "
 			 "rotation is retiring the master key that wrapped it?)\"");
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	}
 	sqlite3_stmt *s = sq_stmt(sql_patient_create);
 	sq_bind_id(s, 1, id);
@@ -78,16 +78,16 @@ int sq_store_patient_create(const struct id *id, const struct id *practice,
 	sqlite3_bind_blob(s, 4, phi.ptr, (int)phi.len, SQLITE_STATIC);
 	int step = sqlite3_step(s);
 	sqlite3_reset(s);
-	rc = step == SQLITE_DONE ? STORE_OK
-	     : step == SQLITE_CONSTRAINT ? STORE_CONFLICT
+	rc = step == SQLITE_DONE ? ERR_OK
+	     : step == SQLITE_CONSTRAINT ? ERR_CONFLICT
 					   : sq_fail("patient_create");
-	if (rc != STORE_OK)
+	if (rc != ERR_OK)
 		sq_key_delete(id);
-	if (rc == STORE_OK && practice != NULL) {
+	if (rc == ERR_OK && practice != NULL) {
 		s = sq_stmt(sql_enrol);
 		sq_bind_id(s, 1, id);
 		sq_bind_id(s, 2, practice);
-		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("enrol");
+		rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("enrol");
 		sqlite3_reset(s);
 	}
 	return rc;
@@ -97,19 +97,19 @@ int sq_store_patient_get(const struct grant *g, const struct id *patient, struct
 		      struct store_patient *out)
 {
 	if (!grant_for_patient(g, patient))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_patient_get);
 	sq_bind_id(s, 1, patient);
-	int rc = STORE_NOT_FOUND;
+	int rc = ERR_NOT_FOUND;
 	struct bytes legacy = {0};
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		out->id = *patient;
-		rc = sq_col_bytes(s, 0, a, &legacy) && sq_col_bytes(s, 1, a, &out->phi) ? STORE_OK
-										     : STORE_ERROR;
+		rc = sq_col_bytes(s, 0, a, &legacy) && sq_col_bytes(s, 1, a, &out->phi) ? ERR_OK
+										     : ERR_INTERNAL;
 		out->created = sqlite3_column_int64(s, 2);
 	}
 	sqlite3_reset(s);
-	if (rc == STORE_OK)
+	if (rc == ERR_OK)
 		rc = sq_key_get(patient, legacy, a, &out->wrapped_key);
 	return rc;
 }

@@ -18,7 +18,7 @@ int sq_store_practice_create(const struct id *id, const char *name)
 	sqlite3_stmt *s = sq_stmt(sql_practice_create);
 	sq_bind_id(s, 1, id);
 	sq_bind_text(s, 2, name);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("practice_create");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("practice_create");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -27,10 +27,10 @@ int sq_store_practice_name(const struct id *id, struct arena *a, const char **na
 {
 	sqlite3_stmt *s = sq_stmt(sql_practice_name);
 	sq_bind_id(s, 1, id);
-	int rc = STORE_NOT_FOUND;
+	int rc = ERR_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		*name = sq_col_text(s, 0, a);
-		rc = *name ? STORE_OK : STORE_ERROR;
+		rc = *name ? ERR_OK : ERR_INTERNAL;
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -41,7 +41,7 @@ int sq_store_practice_settings_get(const struct id *practice, struct arena *a,
 {
 	sqlite3_stmt *s = sq_stmt(sql_settings);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -52,15 +52,15 @@ int sq_store_practice_settings_get(const struct id *practice, struct arena *a,
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE)
-		return STORE_NOT_FOUND;
-	return rc == SQLITE_ROW && out->name ? STORE_OK : sq_fail("practice_settings");
+		return ERR_NOT_FOUND;
+	return rc == SQLITE_ROW && out->name ? ERR_OK : sq_fail("practice_settings");
 }
 
 int sq_store_practice_require_patient_mfa(const struct id *practice, bool on)
 {
 	sqlite3_stmt *s = sq_stmt(sql_require);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_int(s, 1, on ? 1 : 0);
 	sq_bind_id(s, 2, practice);
 	return sq_write_one(s, "practice_require_mfa");

@@ -17,7 +17,7 @@ int sq_store_proxy_scopes(const struct id *account, const struct id *patient, in
 	*scopes = 0;
 	sqlite3_stmt *s = sq_stmt(sql_proxy_scopes);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, patient);
 	sqlite3_bind_int64(s, 3, now);
@@ -25,7 +25,7 @@ int sq_store_proxy_scopes(const struct id *account, const struct id *patient, in
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		*scopes |= (unsigned)sqlite3_column_int64(s, 0) & SCOPE_ALL;
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : sq_fail("proxy_scopes");
+	return rc == SQLITE_DONE ? ERR_OK : sq_fail("proxy_scopes");
 }
 
 static const char sql_grant_replace[] =
@@ -46,15 +46,15 @@ static int proxy_write(const struct store_proxy_row *row, const char *email_inde
 	sqlite3_stmt *r = sq_stmt(row->invite ? sql_invite_replace : sql_grant_replace);
 	sqlite3_stmt *s = sq_stmt(row->invite ? sql_invite_insert : sql_grant_insert);
 	if (r == NULL || s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(r, 1, &row->patient);
 	if (row->invite)
 		sq_bind_text(r, 2, email_index);
 	else
 		sq_bind_id(r, 2, &row->account);
 	sqlite3_bind_int64(r, 3, now);
-	if (sq_step_done(r, "proxy_replace") != STORE_OK)
-		return STORE_ERROR;
+	if (sq_step_done(r, "proxy_replace") != ERR_OK)
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &row->id);
 	sq_bind_id(s, 2, &row->patient);
 	if (row->invite)
@@ -77,19 +77,19 @@ int sq_store_proxy_insert(const struct grant *g, const struct store_proxy_row *r
 		       const char *email_index, int64_t now, const struct store_mail *mail)
 {
 	if (!grant_allows(g, &row->patient, ACTION_PROXY_GRANT))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	if (row->invite && email_index == NULL)
-		return STORE_ERROR;
-	if (sq_step_done(sq_stmt(sql_savepoint), "proxy_savepoint") != STORE_OK)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
+	if (sq_step_done(sq_stmt(sql_savepoint), "proxy_savepoint") != ERR_OK)
+		return ERR_INTERNAL;
 	int rc = proxy_write(row, email_index, now);
-	if (rc == STORE_OK && mail != NULL && mail->to_ct.len > 0 && !row->invite)
+	if (rc == ERR_OK && mail != NULL && mail->to_ct.len > 0 && !row->invite)
 		rc = sq_store_outbox_insert(&mail->id, &mail->account, mail->to_ct, mail->subject,
 					 mail->body_ct);
-	if (rc != STORE_OK)
+	if (rc != ERR_OK)
 		sq_step_done(sq_stmt(sql_rollback_to), "proxy_rollback");
 	int done = sq_step_done(sq_stmt(sql_release), "proxy_release");
-	return rc == STORE_OK ? done : rc;
+	return rc == ERR_OK ? done : rc;
 }
 
 static const char sql_proxy_list[] =
@@ -104,11 +104,11 @@ int sq_store_proxy_list(const struct grant *g, const struct id *patient, int64_t
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_PROXY_LIST))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_proxy_list);
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	if (s == NULL || *out == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int(s, 3, LIMIT_LIST);
@@ -130,7 +130,7 @@ int sq_store_proxy_list(const struct grant *g, const struct id *patient, int64_t
 		(*n)++;
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : sq_fail("proxy_list");
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? ERR_OK : sq_fail("proxy_list");
 }
 
 static const char sql_proxy_target[] =
@@ -144,7 +144,7 @@ int sq_store_proxy_target(const struct id *grant_id, int64_t now, struct target 
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_proxy_target);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, grant_id);
 	sqlite3_bind_int64(s, 2, now);
 	int rc;
@@ -158,7 +158,7 @@ int sq_store_proxy_target(const struct id *grant_id, int64_t now, struct target 
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return sq_fail("proxy_target");
-	return out->exists ? STORE_OK : STORE_NOT_FOUND;
+	return out->exists ? ERR_OK : ERR_NOT_FOUND;
 }
 
 static const char sql_grant_revoke[] =
@@ -169,21 +169,21 @@ static const char sql_invite_revoke[] =
 int sq_store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now)
 {
 	if (!grant_allows(g, &g->patient, ACTION_PROXY_REVOKE))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	int changed = 0;
 	const char *const sqls[] = {sql_grant_revoke, sql_invite_revoke};
 	for (size_t i = 0; i < 2; i++) {
 		sqlite3_stmt *s = sq_stmt(sqls[i]);
 		if (s == NULL)
-			return STORE_ERROR;
+			return ERR_INTERNAL;
 		sq_bind_id(s, 1, grant_id);
 		sq_bind_id(s, 2, &g->patient);
 		sqlite3_bind_int64(s, 3, now);
-		if (sq_step_done(s, "proxy_revoke") != STORE_OK)
-			return STORE_ERROR;
+		if (sq_step_done(s, "proxy_revoke") != ERR_OK)
+			return ERR_INTERNAL;
 		changed += sqlite3_changes(sqlite3_db_handle(s));
 	}
-	return changed > 0 ? STORE_OK : STORE_NOT_FOUND;
+	return changed > 0 ? ERR_OK : ERR_NOT_FOUND;
 }
 
 static const char sql_proxy_held[] =
@@ -197,7 +197,7 @@ int sq_store_proxy_held(const struct id *account, int64_t now, struct arena *a,
 	sqlite3_stmt *s = sq_stmt(sql_proxy_held);
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	if (s == NULL || *out == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int(s, 3, LIMIT_LIST);
@@ -221,7 +221,7 @@ int sq_store_proxy_held(const struct id *account, int64_t now, struct arena *a,
 		(*n)++;
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : sq_fail("proxy_held");
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? ERR_OK : sq_fail("proxy_held");
 }
 
 static const char sql_session_record[] =
@@ -232,7 +232,7 @@ int sq_store_session_set_record(const struct id *account, const struct id *sessi
 {
 	sqlite3_stmt *s = sq_stmt(sql_session_record);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, session);
 	if (record)

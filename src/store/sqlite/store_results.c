@@ -84,7 +84,7 @@ int sq_store_result_target(const struct id *result, struct target *out)
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_target);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, result);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -97,22 +97,22 @@ int sq_store_result_target(const struct id *result, struct target *out)
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sq_fail("result_target");
-	return out->exists ? STORE_OK : STORE_NOT_FOUND;
+	return out->exists ? ERR_OK : ERR_NOT_FOUND;
 }
 
 int sq_store_result_by_accession(const struct grant *g, const struct id *patient,
 			      const char *accession, struct arena *a, struct store_result *out)
 {
 	if (!grant_allows(g, patient, ACTION_RESULT_CREATE))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_by_accession);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	sq_bind_text(s, 2, accession);
 	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? (row(s, a, out) ? STORE_OK : STORE_ERROR)
-		 : step == SQLITE_DONE ? STORE_NOT_FOUND
+	int rc = step == SQLITE_ROW ? (row(s, a, out) ? ERR_OK : ERR_INTERNAL)
+		 : step == SQLITE_DONE ? ERR_NOT_FOUND
 				       : sq_fail("result_by_accession");
 	sqlite3_reset(s);
 	return rc;
@@ -121,10 +121,10 @@ int sq_store_result_by_accession(const struct grant *g, const struct id *patient
 int sq_store_result_put(const struct grant *g, const struct store_result *r, bool replace)
 {
 	if (!grant_allows(g, &r->patient, ACTION_RESULT_CREATE))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(replace ? sql_replace : sql_insert);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &r->id);
 	sq_bind_id(s, 2, &r->patient);
 	if (!replace) {
@@ -157,18 +157,18 @@ int sq_store_result_list(const struct grant *g, const struct id *patient, int64_
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	sqlite3_stmt *s = *out ? sq_stmt(sql_list) : NULL;
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	bind_visibility(s, g, now);
 	sq_bind_id(s, 3, patient);
 	sqlite3_bind_int(s, 4, LIMIT_LIST);
-	int rc = STORE_OK, step;
+	int rc = ERR_OK, step;
 	while (*n < LIMIT_LIST && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (!row(s, a, &(*out)[*n])) {
-			rc = STORE_ERROR;
+			rc = ERR_INTERNAL;
 			break;
 		}
 		(*n)++;
@@ -182,21 +182,21 @@ int sq_store_result_get(const struct grant *g, const struct id *result, int64_t 
 {
 	memset(out, 0, sizeof(*out));
 	if (g == NULL)
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	bind_visibility(s, g, now);
 	sq_bind_id(s, 3, result);
 	int step = sqlite3_step(s);
-	int rc = STORE_NOT_FOUND;
+	int rc = ERR_NOT_FOUND;
 	if (step == SQLITE_ROW) {
-		rc = row(s, a, out) ? STORE_OK : STORE_ERROR;
+		rc = row(s, a, out) ? ERR_OK : ERR_INTERNAL;
 		/* The grant must be for this result's own patient: checked on the row itself. */
-		if (rc == STORE_OK && !(grant_allows(g, &out->patient, ACTION_RESULT_READ) ||
+		if (rc == ERR_OK && !(grant_allows(g, &out->patient, ACTION_RESULT_READ) ||
 					grant_allows(g, &out->patient, ACTION_RESULT_RELEASE))) {
 			memset(out, 0, sizeof(*out));
-			rc = STORE_DENIED;
+			rc = ERR_DENIED;
 		}
 	} else if (step != SQLITE_DONE) {
 		rc = sq_fail("result_get");
@@ -209,10 +209,10 @@ int sq_store_result_release(const struct grant *g, const struct id *result, int6
 			 bool commented, struct bytes body)
 {
 	if (g == NULL || !grant_allows(g, &g->patient, ACTION_RESULT_RELEASE))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_release);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, &g->actor);
 	sqlite3_bind_int(s, 3, commented ? 1 : 0);
@@ -229,7 +229,7 @@ int sq_store_result_inbox(const struct id *practice, int64_t now, struct arena *
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	sqlite3_stmt *s = *out ? sq_stmt(sql_inbox) : NULL;
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int(s, 3, LIMIT_LIST);
@@ -237,7 +237,7 @@ int sq_store_result_inbox(const struct id *practice, int64_t now, struct arena *
 	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW)
 		row(s, NULL, &(*out)[(*n)++]);
 	sqlite3_reset(s);
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int sq_store_result_rules(const struct id *practice, struct arena *a, struct store_result_rule **out,
@@ -247,7 +247,7 @@ int sq_store_result_rules(const struct id *practice, struct arena *a, struct sto
 	*out = arena_calloc(a, 64, sizeof(**out));
 	sqlite3_stmt *s = *out ? sq_stmt(sql_rules) : NULL;
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	int step;
 	while (*n < 64 && (step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -257,19 +257,19 @@ int sq_store_result_rules(const struct id *practice, struct arena *a, struct sto
 		r->days = sqlite3_column_int(s, 2);
 	}
 	sqlite3_reset(s);
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int sq_store_result_rule_set(const struct id *practice, const struct store_result_rule *r)
 {
 	sqlite3_stmt *s = sq_stmt(sql_rule_set);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sq_bind_text(s, 2, r->kind);
 	sqlite3_bind_int(s, 3, r->auto_release ? 1 : 0);
 	sqlite3_bind_int(s, 4, r->days);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("result_rule_set");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("result_rule_set");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -278,28 +278,28 @@ int sq_store_result_pref_get(const struct grant *g, const struct id *patient, bo
 {
 	*comment_first = false;
 	if (!grant_for_patient(g, patient))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_pref_get);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	int step = sqlite3_step(s);
 	if (step == SQLITE_ROW)
 		*comment_first = sqlite3_column_int(s, 0) != 0;
 	sqlite3_reset(s);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? STORE_OK : sq_fail("result_pref_get");
+	return step == SQLITE_ROW || step == SQLITE_DONE ? ERR_OK : sq_fail("result_pref_get");
 }
 
 int sq_store_result_pref_set(const struct grant *g, const struct id *patient, bool comment_first)
 {
 	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
-		return STORE_DENIED;
+		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_pref_set);
 	if (s == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	sqlite3_bind_int(s, 2, comment_first ? 1 : 0);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("result_pref_set");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("result_pref_set");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -313,12 +313,12 @@ int sq_store_results_erase(const struct id *patient)
 	for (size_t i = 0; i < 2; i++) {
 		sqlite3_stmt *s = sq_stmt(sqls[i]);
 		if (s == NULL)
-			return STORE_ERROR;
+			return ERR_INTERNAL;
 		sq_bind_id(s, 1, patient);
 		int step = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (step != SQLITE_DONE)
 			return sq_fail("results_erase");
 	}
-	return STORE_OK;
+	return ERR_OK;
 }

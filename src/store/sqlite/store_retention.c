@@ -41,19 +41,19 @@ int sq_store_patient_shred_state(const struct id *patient, struct store_shred_st
 	sqlite3_stmt *s = sq_stmt(sql_shred_state);
 	sq_bind_id(s, 1, patient);
 	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? STORE_NOT_FOUND : step == SQLITE_ROW ? STORE_OK : STORE_ERROR;
-	if (rc == STORE_OK) {
+	int rc = step == SQLITE_DONE ? ERR_NOT_FOUND : step == SQLITE_ROW ? ERR_OK : ERR_INTERNAL;
+	if (rc == ERR_OK) {
 		out->exists = true;
 		out->shredded_at = sqlite3_column_int64(s, 0);
 		out->shred_after = sqlite3_column_int64(s, 1);
 		out->has_key = sqlite3_column_int64(s, 2) > 0;
 	}
 	sqlite3_reset(s);
-	if (rc == STORE_OK && !out->has_key) {
+	if (rc == ERR_OK && !out->has_key) {
 		int k = sq_key_present(patient);
-		out->has_key = k == STORE_OK;
-		if (k == STORE_ERROR)
-			rc = STORE_ERROR;
+		out->has_key = k == ERR_OK;
+		if (k == ERR_INTERNAL)
+			rc = ERR_INTERNAL;
 	}
 	return rc;
 }
@@ -79,13 +79,13 @@ static void truncate_wal(enum sq_file f)
 
 int sq_store_patient_key_destroy(const struct id *patient)
 {
-	if (sq_key_delete(patient) != STORE_OK)
-		return STORE_ERROR;
+	if (sq_key_delete(patient) != ERR_OK)
+		return ERR_INTERNAL;
 	truncate_wal(SQ_KEYS);
 	/* A key from before the keystore lives on the row itself. */
-	if (sq_legacy_key_clear(patient) != STORE_OK)
-		return STORE_ERROR;
-	return STORE_OK;
+	if (sq_legacy_key_clear(patient) != ERR_OK)
+		return ERR_INTERNAL;
+	return ERR_OK;
 }
 
 /* The rest of an erased patient's record, clear metadata included (when their appointments
@@ -104,46 +104,46 @@ static int erase_record_rows(const struct id *patient)
 	for (size_t i = 0; i < sizeof(erase_record_sql) / sizeof(*erase_record_sql); i++) {
 		sqlite3_stmt *s = sq_stmt(erase_record_sql[i]);
 		if (s == NULL)
-			return STORE_ERROR;
+			return ERR_INTERNAL;
 		sq_bind_id(s, 1, patient);
 		int rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
 			return sq_fail("erase_record");
 	}
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int sq_store_patient_erase(const struct id *patient, int64_t now)
 {
-	if (sq_begin(SQ_MAIN) != STORE_OK)
-		return STORE_ERROR;
+	if (sq_begin(SQ_MAIN) != ERR_OK)
+		return ERR_INTERNAL;
 	int rc = sq_run_id(sq_stmt(sql_docs_delete), patient, "docs_delete");
-	if (rc == STORE_OK)
+	if (rc == ERR_OK)
 		rc = sq_store_results_erase(patient);
-	if (rc == STORE_OK)
+	if (rc == ERR_OK)
 		rc = store_messages_erase(patient);
-	if (rc == STORE_OK)
+	if (rc == ERR_OK)
 		rc = erase_record_rows(patient);
-	if (rc == STORE_OK) {
+	if (rc == ERR_OK) {
 		sqlite3_stmt *s = sq_stmt(sql_patient_erase);
 		sq_bind_id(s, 1, patient);
 		sqlite3_bind_int64(s, 2, now);
-		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("patient_erase");
+		rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("patient_erase");
 		sqlite3_reset(s);
 	}
-	if (rc == STORE_OK)
+	if (rc == ERR_OK)
 		rc = sq_run_id(sq_stmt(sql_accounts_sign_out), patient, "accounts_sign_out");
-	if (rc == STORE_OK)
+	if (rc == ERR_OK)
 		rc = sq_run_id(sq_stmt(sql_accounts_erase), patient, "accounts_erase");
-	if (rc == STORE_OK)
+	if (rc == ERR_OK)
 		rc = sq_store_contact_erase(patient);
-	if (rc == STORE_OK && sq_commit(SQ_MAIN) == STORE_OK) {
+	if (rc == ERR_OK && sq_commit(SQ_MAIN) == ERR_OK) {
 		truncate_wal(SQ_MAIN);
-		return STORE_OK;
+		return ERR_OK;
 	}
 	sq_rollback(SQ_MAIN);
-	return STORE_ERROR;
+	return ERR_INTERNAL;
 }
 
 int sq_store_patient_release(const struct id *patient, const struct id *practice)
@@ -151,9 +151,9 @@ int sq_store_patient_release(const struct id *patient, const struct id *practice
 	sqlite3_stmt *s = sq_stmt(sql_enrol_delete);
 	sq_bind_id(s, 1, patient);
 	sq_bind_id(s, 2, practice);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("release");
-	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
-		rc = STORE_NOT_FOUND;
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("release");
+	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+		rc = ERR_NOT_FOUND;
 	sqlite3_reset(s);
 	return rc;
 }
@@ -166,9 +166,9 @@ int sq_store_patient_schedule_shred(const struct id *patient, int64_t when)
 		sqlite3_bind_int64(s, 2, when);
 	else
 		sqlite3_bind_null(s, 2);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("schedule_shred");
-	if (rc == STORE_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
-		rc = STORE_NOT_FOUND;
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("schedule_shred");
+	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+		rc = ERR_NOT_FOUND;
 	sqlite3_reset(s);
 	return rc;
 }
@@ -178,7 +178,7 @@ int sq_store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t 
 	*n = 0;
 	*ids = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	if (*ids == NULL)
-		return STORE_ERROR;
+		return ERR_INTERNAL;
 	sqlite3_stmt *s = sq_stmt(sql_shred_due);
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
@@ -186,7 +186,7 @@ int sq_store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t 
 		if (sq_col_id(s, 0, &(*ids)[*n]))
 			(*n)++;
 	sqlite3_reset(s);
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int sq_store_patient_key_counts(int64_t *patients, int64_t *with_key)
@@ -197,8 +197,8 @@ int sq_store_patient_key_counts(int64_t *patients, int64_t *with_key)
 	if (db == NULL || sqlite3_prepare_v2(db, "SELECT id, length(wrapped_key) FROM patient", -1, &s, NULL) !=
 		    SQLITE_OK)
 		return sq_fail("key_counts");
-	int rc = STORE_OK, step;
-	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	int rc = ERR_OK, step;
+	while (rc == ERR_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		struct id id;
 		(*patients)++;
 		if (sqlite3_column_int64(s, 1) > 0) {
@@ -208,10 +208,10 @@ int sq_store_patient_key_counts(int64_t *patients, int64_t *with_key)
 		if (!sq_col_id(s, 0, &id))
 			continue;
 		int k = sq_key_present(&id);
-		if (k == STORE_OK)
+		if (k == ERR_OK)
 			(*with_key)++;
-		else if (k == STORE_ERROR)
-			rc = STORE_ERROR;
+		else if (k == ERR_INTERNAL)
+			rc = ERR_INTERNAL;
 	}
 	sqlite3_finalize(s);
 	return rc;

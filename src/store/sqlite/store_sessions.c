@@ -32,7 +32,7 @@ static const char sql_sessions_revoke_all[] = "DELETE FROM session";
 int sq_store_sessions_revoke(const struct id *account)
 {
 	int rc = sq_run_id(sq_stmt(sql_sessions_revoke), account, "sessions_revoke");
-	return rc == STORE_OK ? sq_store_app_codes_end(account) : rc;
+	return rc == ERR_OK ? sq_store_app_codes_end(account) : rc;
 }
 
 int sq_store_session_create(const uint8_t token_hash[HASH_BYTES], const struct store_session *ses)
@@ -59,7 +59,7 @@ int sq_store_session_create(const uint8_t token_hash[HASH_BYTES], const struct s
 		sq_bind_id(s, 13, &ses->record);
 	else
 		sqlite3_bind_null(s, 13);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("session_create");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("session_create");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -69,7 +69,7 @@ int sq_store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_sess
 	sqlite3_stmt *s = sq_stmt(sql_session_get);
 	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
-	int rc = STORE_NOT_FOUND;
+	int rc = ERR_NOT_FOUND;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		sq_col_id(s, 0, &out->id);
 		sq_col_id(s, 1, &out->account);
@@ -87,7 +87,7 @@ int sq_store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_sess
 		out->has_record = sq_col_id(s, 12, &out->record);
 		out->app = sq_col_id(s, 13, &out->client);
 		out->app_scopes = out->app ? (unsigned)sqlite3_column_int(s, 14) : 0;
-		rc = STORE_OK;
+		rc = ERR_OK;
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -98,7 +98,7 @@ int sq_store_session_touch(const uint8_t token_hash[HASH_BYTES], int64_t now)
 	sqlite3_stmt *s = sq_stmt(sql_session_touch);
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_blob(s, 2, token_hash, HASH_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("session_touch");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("session_touch");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -107,7 +107,7 @@ int sq_store_session_delete(const uint8_t token_hash[HASH_BYTES])
 {
 	sqlite3_stmt *s = sq_stmt(sql_session_delete);
 	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("session_delete");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("session_delete");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -136,7 +136,7 @@ int sq_store_sessions_list(const struct id *account, struct arena *a, struct sto
 		x->new_device = sqlite3_column_int(s, 6) != 0;
 	}
 	sqlite3_finalize(s);
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int sq_store_session_revoke_id(const struct id *account, const struct id *session)
@@ -148,9 +148,9 @@ int sq_store_session_revoke_id(const struct id *account, const struct id *sessio
 		return sq_fail("session_revoke_id");
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, session);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("session_revoke_id");
-	if (rc == STORE_OK && sqlite3_changes(db) != 1)
-		rc = STORE_NOT_FOUND;
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("session_revoke_id");
+	if (rc == ERR_OK && sqlite3_changes(db) != 1)
+		rc = ERR_NOT_FOUND;
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -165,9 +165,9 @@ int sq_store_device_seen(const struct id *account, const char *device)
 		return sq_fail("device_seen");
 	sq_bind_id(s, 1, account);
 	sq_bind_text(s, 2, device);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("device_seen");
-	if (rc == STORE_OK && sqlite3_changes(db) != 1)
-		rc = STORE_CONFLICT;
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("device_seen");
+	if (rc == ERR_OK && sqlite3_changes(db) != 1)
+		rc = ERR_CONFLICT;
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -175,5 +175,5 @@ int sq_store_device_seen(const struct id *account, const char *device)
 int sq_store_sessions_revoke_all(void)
 {
 	int rc = sq_run(sq_stmt(sql_sessions_revoke_all));
-	return rc == STORE_OK ? sq_store_app_codes_end(NULL) : rc;
+	return rc == ERR_OK ? sq_store_app_codes_end(NULL) : rc;
 }

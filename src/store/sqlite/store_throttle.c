@@ -36,7 +36,7 @@ int sq_store_throttle_get(const char *key, int64_t now, int64_t window, int *fai
 		*blocked_until = sqlite3_column_int64(s, 2);
 	}
 	sqlite3_reset(s);
-	return STORE_OK;
+	return ERR_OK;
 }
 
 int sq_store_throttle_fail(const char *key, int64_t now, int64_t window, int block_after,
@@ -49,7 +49,7 @@ int sq_store_throttle_fail(const char *key, int64_t now, int64_t window, int blo
 	sqlite3_bind_int(s, 4, block_after);
 	sqlite3_bind_int64(s, 5, block_seconds);
 	sqlite3_bind_int64(s, 6, THROTTLE_BLOCK_MAX_SECONDS);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("throttle_fail");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("throttle_fail");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -58,7 +58,7 @@ int sq_store_throttle_clear(const char *key)
 {
 	sqlite3_stmt *s = sq_stmt(sql_throttle_clear);
 	sq_bind_text(s, 1, key);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : sq_fail("throttle_clear");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("throttle_clear");
 	sqlite3_reset(s);
 	return rc;
 }

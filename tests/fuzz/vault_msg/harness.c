@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct msg_reader r;
 		uint8_t status;
 		if (out_len == 0 || out_len > MSG_MAX || msg_open(&r, out, out_len, &status) != 0 ||
-		    status > VST_TRIPPED)
+		    status > ERR_TRIPPED)
 			abort();
 	} else if (out_len != 0) {
 		abort();

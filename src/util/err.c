@@ -1,0 +1,31 @@
+#include "util/err.h"
+
+static const char *const names[ERR_COUNT] = {
+	[ERR_OK] = "ERR_OK",
+	[ERR_NOT_FOUND] = "ERR_NOT_FOUND",
+	[ERR_DENIED] = "ERR_DENIED",
+	[ERR_INVALID] = "ERR_INVALID",
+	[ERR_CONFLICT] = "ERR_CONFLICT",
+	[ERR_GONE] = "ERR_GONE",
+	[ERR_TRIPPED] = "ERR_TRIPPED",
+	[ERR_APP_STOPPED] = "ERR_APP_STOPPED",
+	[ERR_OUT_OF_SCOPE] = "ERR_OUT_OF_SCOPE",
+	[ERR_STEP_UP] = "ERR_STEP_UP",
+	[ERR_NO_FACTOR] = "ERR_NO_FACTOR",
+	[ERR_PENDING] = "ERR_PENDING",
+	[ERR_FULL] = "ERR_FULL",
+	[ERR_THROTTLED] = "ERR_THROTTLED",
+	[ERR_AUTH_FAIL] = "ERR_AUTH_FAIL",
+	[ERR_UNVERIFIED] = "ERR_UNVERIFIED",
+	[ERR_LOCKED] = "ERR_LOCKED",
+	[ERR_BAD_CLIENT] = "ERR_BAD_CLIENT",
+	[ERR_BAD_REQUEST] = "ERR_BAD_REQUEST",
+	[ERR_NOT_ENROLLED] = "ERR_NOT_ENROLLED",
+	[ERR_HELD] = "ERR_HELD",
+	[ERR_INTERNAL] = "ERR_INTERNAL",
+};
+
+const char *err_name(enum err e)
+{
+	return (unsigned)e < ERR_COUNT && names[e] != NULL ? names[e] : "ERR_?";
+}
