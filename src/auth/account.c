@@ -167,7 +167,7 @@ void account_actor_for(const struct id *account, const char *ip, struct actor *a
 	snprintf(a->ip, sizeof(a->ip), "%s", ip ? ip : "-");
 }
 
-int account_queue(const struct id *sealed_for, struct bytes to_ct, const char *subject,
+enum err account_queue(const struct id *sealed_for, struct bytes to_ct, const char *subject,
 		 const char *body)
 {
 	if (to_ct.len == 0 || body == NULL)
@@ -194,7 +194,7 @@ static int invite_allowed(const struct actor *a, const struct id *patient)
 	return policy_may_invite(a, &t) ? 1 : 0;
 }
 
-int account_invite_form(const struct actor *a, const struct id *patient)
+enum err account_invite_form(const struct actor *a, const struct id *patient)
 {
 	int allowed = invite_allowed(a, patient);
 	return allowed < 0 ? ERR_INTERNAL : allowed ? ERR_OK : ERR_NOT_FOUND;
@@ -216,14 +216,14 @@ static int dob_check(const struct id *patient, const char *birth_date, uint8_t o
 	return vault_blind_index("dob", value, out);
 }
 
-int account_contact_set(const struct id *patient, const char *email, const char *birth_date)
+enum err account_contact_set(const struct id *patient, const char *email, const char *birth_date)
 {
 	char norm[LIMIT_EMAIL + 1], idx[80];
 	struct store_contact c;
 	memset(&c, 0, sizeof(c));
 	if (auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0 ||
 	    auth_email_key(norm, idx) != 0 || dob_check(patient, birth_date, c.dob_check) != 0)
-		return -1;
+		return ERR_INTERNAL;
 	struct arena ar;
 	arena_init(&ar, 4096);
 	struct buf ct;
@@ -239,7 +239,7 @@ int account_contact_set(const struct id *patient, const char *email, const char 
 	return rc;
 }
 
-int account_invite(const struct actor *a, const struct id *patient, const char *email,
+enum err account_invite(const struct actor *a, const struct id *patient, const char *email,
 		   const char **why)
 {
 	int decided = invite_allowed(a, patient);
@@ -311,7 +311,7 @@ int account_invite(const struct actor *a, const struct id *patient, const char *
 	return rc;
 }
 
-int account_link_live(const char *kind, const char *token)
+enum err account_link_live(const char *kind, const char *token)
 {
 	uint8_t hash[HASH_BYTES];
 	struct arena ar;
@@ -413,7 +413,7 @@ static int dob_matches(const uint8_t hash[HASH_BYTES], const struct store_token 
 	return 0;
 }
 
-int account_register(const char *token, const char *email, const char *birth_date,
+enum err account_register(const char *token, const char *email, const char *birth_date,
 		     const char *password, size_t pw_len, const char *ip, bool *confirm_sent,
 		     const char **why)
 {
@@ -511,7 +511,7 @@ out:
 	return rc;
 }
 
-int account_verify(const char *token, const char *ip)
+enum err account_verify(const char *token, const char *ip)
 {
 	uint8_t hash[HASH_BYTES];
 	struct arena ar;

@@ -49,17 +49,17 @@ int account_password_ok(const char *pw, size_t n, const char *email, struct byte
  * staff, must be NULL or empty, or the answer is ERR_INVALID with *why (as it is when the
  * record holds no address). NOT_FOUND when the patient is not theirs to invite (same as
  * missing). */
-int account_invite(const struct actor *a, const struct id *patient, const char *email,
+enum err account_invite(const struct actor *a, const struct id *patient, const char *email,
 		   const char **why);
 /* Set how a patient is known outside the portal: their contact email (the only address an
  * invitation goes to) and their date of birth (YYYY-MM-DD, which registering must give).
  * Practice onboarding and `medkeep demo`; 0, or -1. */
-int account_contact_set(const struct id *patient, const char *email, const char *birth_date);
+enum err account_contact_set(const struct id *patient, const char *email, const char *birth_date);
 /* Whether to show the invitation form for `patient`: the same decision, nothing sent. */
-int account_invite_form(const struct actor *a, const struct id *patient);
+enum err account_invite_form(const struct actor *a, const struct id *patient);
 
 /* Whether the link of kind (TOKEN_INVITE, TOKEN_RESET...) is live, to show its form. */
-int account_link_live(const char *kind, const char *token);
+enum err account_link_live(const char *kind, const char *token);
 /*
  * Register with an invitation. *confirm_sent: the answer is "we sent a link to confirm that
  * address" (another address than the invitation's: whether or not it was taken). Otherwise the
@@ -69,34 +69,34 @@ int account_link_live(const char *kind, const char *token);
  * it is the patient who opened it). INVITE_DOB_TRIES wrong dates end the invitation. A record
  * that had an account gets a second one only with its holders told by email.
  */
-int account_register(const char *token, const char *email, const char *birth_date,
+enum err account_register(const char *token, const char *email, const char *birth_date,
 		     const char *password, size_t pw_len, const char *ip, bool *confirm_sent,
 		     const char **why);
 /* Confirm an address (the link of a verification email). */
-int account_verify(const char *token, const char *ip);
+enum err account_verify(const char *token, const char *ip);
 /* At login with the right password: true when the address is confirmed; otherwise a new
  * confirmation link is sent (at most one per ACCOUNT_VERIFY_RESEND_SECONDS). */
 bool account_verified_or_resend(const struct id *account);
 
 /* Ask for a reset link. The same answer and the same work whether or not the address is known. */
-int account_reset_request(const char *email, const char *ip);
+enum err account_reset_request(const char *email, const char *ip);
 /* Set a new password with a reset link: all the account's sessions end, its login throttling is
  * cleared, and a notice is emailed. */
-int account_reset_finish(const char *token, const char *password, size_t pw_len, const char *ip,
+enum err account_reset_finish(const char *token, const char *password, size_t pw_len, const char *ip,
 			 const char **why);
 
 /* Signed in, with a fresh second factor: change the password (the old one is checked), end
  * every other session, email a notice. */
-int account_change_password(const struct actor *a, const char *old_pw, size_t old_len,
+enum err account_change_password(const struct actor *a, const char *old_pw, size_t old_len,
 			    const char *new_pw, size_t new_len, const char **why);
 /* Signed in, fresh factor: ask to change the address. A link goes to the new address, a notice
  * to the old one; nothing changes until the link is followed. */
-int account_change_email(const struct actor *a, const char *email, const char **why);
-int account_change_email_confirm(const char *token, const char *ip, const char **why);
+enum err account_change_email(const struct actor *a, const char *email, const char **why);
+enum err account_change_email_confirm(const char *token, const char *ip, const char **why);
 /* Signed in, fresh factor: ten new recovery codes (the old ones stop working). */
-int account_recovery_renew(const struct actor *a, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]);
+enum err account_recovery_renew(const struct actor *a, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]);
 /* Whether a sensitive change may go ahead now: OK, STEP_UP or NO_FACTOR. */
-int account_step_up_state(const struct actor *a);
+enum err account_step_up_state(const struct actor *a);
 
 /* Marks for an account made outside the lifecycle (medkeep demo): its email and names. */
 int account_marks_local(const struct id *account, const char *email, const char *given,

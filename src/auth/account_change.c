@@ -30,7 +30,7 @@ struct reset_ctx {
 	const char *paused; /* the account is locked for review: this notice, no link */
 };
 
-static int reset_steps(void *p)
+static enum err reset_steps(void *p)
 {
 	struct reset_ctx *c = p;
 	int64_t now = now_s();
@@ -47,7 +47,7 @@ static int reset_steps(void *p)
 	return account_queue(&c->tok->account, c->to_ct, "Reset your medkeep password", c->body);
 }
 
-int account_reset_request(const char *email, const char *ip)
+enum err account_reset_request(const char *email, const char *ip)
 {
 	char norm[LIMIT_EMAIL + 1], idx[80], throttle[80], rate[96];
 	if (email == NULL || auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0)
@@ -144,7 +144,7 @@ struct setpw_ctx {
 	const char *pw_hash;
 };
 
-static int setpw_steps(void *p)
+static enum err setpw_steps(void *p)
 {
 	struct setpw_ctx *c = p;
 	if (c->hash && store_token_use(c->hash, TOKEN_RESET, now_s()) != ERR_OK)
@@ -155,11 +155,11 @@ static int setpw_steps(void *p)
 		return store_sessions_revoke_others(c->account, c->keep);
 	/* A reset is for someone who lost control of the account: the browsers it knew lose their
 	 * own login allowance too (src/auth/device.c). */
-	int rc = store_sessions_revoke(c->account);
+	enum err rc = store_sessions_revoke(c->account);
 	return rc == ERR_OK ? store_known_devices_forget(c->account) : rc;
 }
 
-int account_reset_finish(const char *token, const char *password, size_t pw_len, const char *ip,
+enum err account_reset_finish(const char *token, const char *password, size_t pw_len, const char *ip,
 			 const char **why)
 {
 	uint8_t hash[HASH_BYTES];
@@ -228,14 +228,14 @@ static struct bytes with_own_names(const struct actor *a, struct bytes marks, st
 	return account_marks_blob(m, n, ar);
 }
 
-int account_step_up_state(const struct actor *a)
+enum err account_step_up_state(const struct actor *a)
 {
 	if (!a->mfa_enrolled)
 		return ERR_NO_FACTOR;
 	return policy_factor_fresh(a, now_s()) ? ERR_OK : ERR_STEP_UP;
 }
 
-int account_change_password(const struct actor *a, const char *old_pw, size_t old_len,
+enum err account_change_password(const struct actor *a, const char *old_pw, size_t old_len,
 			    const char *new_pw, size_t new_len, const char **why)
 {
 	int fresh = account_step_up_state(a);
@@ -307,7 +307,7 @@ struct email_ctx {
 	const char *new_body, *old_body;
 };
 
-static int email_steps(void *p)
+static enum err email_steps(void *p)
 {
 	struct email_ctx *c = p;
 	int64_t now = now_s();
@@ -319,7 +319,7 @@ static int email_steps(void *p)
 	return account_queue(c->account, c->old_ct, "A change of your medkeep email address", c->old_body);
 }
 
-int account_change_email(const struct actor *a, const char *email, const char **why)
+enum err account_change_email(const struct actor *a, const char *email, const char **why)
 {
 	int fresh = account_step_up_state(a);
 	if (fresh != ERR_OK)
@@ -406,7 +406,7 @@ struct confirm_ctx {
 	const struct store_token *tok;
 };
 
-static int confirm_steps(void *p)
+static enum err confirm_steps(void *p)
 {
 	struct confirm_ctx *c = p;
 	if (store_token_use(c->hash, TOKEN_EMAIL, now_s()) != ERR_OK)
@@ -415,7 +415,7 @@ static int confirm_steps(void *p)
 				       c->tok->detail);
 }
 
-int account_change_email_confirm(const char *token, const char *ip, const char **why)
+enum err account_change_email_confirm(const char *token, const char *ip, const char **why)
 {
 	uint8_t hash[HASH_BYTES];
 	struct arena ar;
@@ -444,7 +444,7 @@ out:
 	return rc;
 }
 
-int account_recovery_renew(const struct actor *a, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1])
+enum err account_recovery_renew(const struct actor *a, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1])
 {
 	int fresh = account_step_up_state(a);
 	if (fresh != ERR_OK)

@@ -89,7 +89,7 @@ static bool challenge_ok(const char *c)
 	return true;
 }
 
-int apps_authorize_check(const struct app_params *p, const char *fhir_base, struct app_request *out,
+enum err apps_authorize_check(const struct app_params *p, const char *fhir_base, struct app_request *out,
 			 const char **error)
 {
 	memset(out, 0, sizeof(*out));
@@ -162,7 +162,7 @@ static void code_key(const char *code, struct key *k)
 
 static const char box_ad[] = "medkeep-app-token";
 
-int apps_consent(const struct actor *a, const char *token, const struct app_request *r,
+enum err apps_consent(const struct actor *a, const char *token, const struct app_request *r,
 		 char code[TOKEN_B64_LEN + 1])
 {
 	/* A patient's own record, from their own session. */
@@ -207,7 +207,7 @@ int apps_consent(const struct actor *a, const char *token, const struct app_requ
 	return rc;
 }
 
-int apps_exchange(const char *code, const char *client_id, const char *redirect_uri,
+enum err apps_exchange(const char *code, const char *client_id, const char *redirect_uri,
 		  const char *verifier, const char *ip, struct app_token *out, const char **error)
 {
 	memset(out, 0, sizeof(*out));
@@ -277,7 +277,7 @@ int apps_exchange(const char *code, const char *client_id, const char *redirect_
 	return ERR_OK;
 }
 
-int apps_revoke(const char *token, const char *ip)
+enum err apps_revoke(const char *token, const char *ip)
 {
 	struct actor who;
 	if (token == NULL || auth_app_session_end(token, ip, &who) != 0)
@@ -327,7 +327,7 @@ static bool redirect_ok(const char *u)
 	return false;
 }
 
-int apps_register(const char *name, const char *redirect_uri, struct store_app *out, const char **why)
+enum err apps_register(const char *name, const char *redirect_uri, struct store_app *out, const char **why)
 {
 	memset(out, 0, sizeof(*out));
 	if (name == NULL || name[0] == '\0' || strlen(name) > APP_NAME_MAX) {
@@ -350,7 +350,7 @@ int apps_register(const char *name, const char *redirect_uri, struct store_app *
 	return store_app_insert(out) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
-int apps_remove(const char *client_id)
+enum err apps_remove(const char *client_id)
 {
 	struct id id;
 	if (client_id == NULL || id_parse(&id, client_id, strlen(client_id)) != 0)

@@ -32,7 +32,7 @@ struct app_params {
 };
 
 /* Check an authorization request against the register; `aud` must be `fhir_base`. */
-int apps_authorize_check(const struct app_params *p, const char *fhir_base, struct app_request *out,
+enum err apps_authorize_check(const struct app_params *p, const char *fhir_base, struct app_request *out,
 			 const char **error);
 /* The scopes granted for an OAuth scope string (space-separated, at most APP_SCOPE_MAX
  * bytes): reads of the patient's own record only (patient/TYPE.read, SMART v2 .rs, .r, .s,
@@ -45,7 +45,7 @@ void apps_scope_string(unsigned scopes, struct buf *out);
 
 /* The patient `a` (holding session `token`) lets the app read their own record: a code for
  * the app (TOKEN_B64_LEN characters), good for APP_CODE_SECONDS. */
-int apps_consent(const struct actor *a, const char *token, const struct app_request *r,
+enum err apps_consent(const struct actor *a, const char *token, const struct app_request *r,
 		 char code[TOKEN_B64_LEN + 1]);
 
 struct app_token {
@@ -57,15 +57,15 @@ struct app_token {
 /* The app swaps its code for the access token (once). ERR_BAD_REQUEST with *error
  * "invalid_grant" when the code is unknown, used, expired, another app's or another redirect's,
  * or the verifier does not match: then the code is spent all the same. */
-int apps_exchange(const char *code, const char *client_id, const char *redirect_uri,
+enum err apps_exchange(const char *code, const char *client_id, const char *redirect_uri,
 		  const char *verifier, const char *ip, struct app_token *out, const char **error);
 /* RFC 7009: end an app's access token (anything else is ignored). */
-int apps_revoke(const char *token, const char *ip);
+enum err apps_revoke(const char *token, const char *ip);
 
 /* The origin (scheme://host[:port]) of a registered redirect URI; -1 if it has none. */
 int apps_redirect_origin(const char *redirect_uri, char out[APP_REDIRECT_MAX + 1]);
 
 /* The operator's register (command line). */
-int apps_register(const char *name, const char *redirect_uri, struct store_app *out, const char **why);
-int apps_remove(const char *client_id);
+enum err apps_register(const char *name, const char *redirect_uri, struct store_app *out, const char **why);
+enum err apps_remove(const char *client_id);
 #endif

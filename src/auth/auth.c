@@ -92,7 +92,7 @@ int auth_email_key(const char *norm, char out[80])
 	return 0;
 }
 
-int auth_account_lookup(const char *email, struct arena *a, struct store_account *out)
+enum err auth_account_lookup(const char *email, struct arena *a, struct store_account *out)
 {
 	char norm[LIMIT_EMAIL + 1], key[80];
 	if (auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0)
@@ -196,7 +196,7 @@ static void new_device_notice(const struct store_account *acct, const char *devi
 /* The password is right and the account may sign in: store the session of out->token (minted
  * by the vault for `session`), fill out->csrf and out->actor, and say whether a second factor
  * is due. ERR_OK or ERR_INTERNAL. */
-static int login_session_start(const struct store_account *acct, const struct id *session,
+static enum err login_session_start(const struct store_account *acct, const struct id *session,
 			       const char *ip, const char *user_agent, int64_t now,
 			       struct arena *ar, struct login_result *out)
 {
@@ -227,7 +227,7 @@ static int login_session_start(const struct store_account *acct, const struct id
 	return rc;
 }
 
-int auth_login(const char *email_in, size_t email_len, const char *password, size_t pw_len,
+enum err auth_login(const char *email_in, size_t email_len, const char *password, size_t pw_len,
 	       const char *ip, const char *user_agent, const char *device, struct login_result *out)
 {
 	char email[LIMIT_EMAIL + 1];
@@ -424,7 +424,7 @@ int auth_app_session_end(const char *token, const char *ip, struct actor *who)
 	return 0;
 }
 
-int auth_replace_session(const char *old_token, const struct actor *a, const char *new_token,
+enum err auth_replace_session(const char *old_token, const struct actor *a, const char *new_token,
 			   const struct id *session, struct login_result *out)
 {
 	uint8_t old_th[HASH_BYTES], th[HASH_BYTES], csrf_raw[TOKEN_BYTES];
@@ -460,7 +460,7 @@ int auth_replace_session(const char *old_token, const struct actor *a, const cha
 	return ERR_OK;
 }
 
-int auth_mfa_verify(const char *token, const struct actor *a, const char *code,
+enum err auth_mfa_verify(const char *token, const struct actor *a, const char *code,
 		    struct login_result *out)
 {
 	char key[80];
@@ -506,7 +506,7 @@ int auth_mfa_verify(const char *token, const struct actor *a, const char *code,
 	return rc;
 }
 
-int auth_mfa_enrol_begin(const char *token, const struct actor *a,
+enum err auth_mfa_enrol_begin(const char *token, const struct actor *a,
 			 char secret_b32[TOTP_SECRET_B32_LEN + 1])
 {
 	struct arena ar;
@@ -523,7 +523,7 @@ int auth_mfa_enrol_begin(const char *token, const struct actor *a,
 	return rc;
 }
 
-int auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char *code,
+enum err auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char *code,
 			   struct login_result *out, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1])
 {
 	struct arena ar;
@@ -549,12 +549,12 @@ int auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char 
 	return rc;
 }
 
-int auth_sessions_list(const struct actor *a, struct arena *ar, struct store_session **out, size_t *n)
+enum err auth_sessions_list(const struct actor *a, struct arena *ar, struct store_session **out, size_t *n)
 {
 	return store_sessions_list(&a->account, ar, out, n) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
-int auth_session_revoke(const struct actor *a, const struct id *session)
+enum err auth_session_revoke(const struct actor *a, const struct id *session)
 {
 	int rc = store_session_revoke_id(&a->account, session) == ERR_OK ? ERR_OK : ERR_AUTH_FAIL;
 	struct audit_event e = {.actor = a, .action = "session.revoke", .rtype = "Session",
@@ -565,7 +565,7 @@ int auth_session_revoke(const struct actor *a, const struct id *session)
 	return rc;
 }
 
-int auth_sessions_end_all(const struct actor *a)
+enum err auth_sessions_end_all(const struct actor *a)
 {
 	int rc = store_sessions_revoke(&a->account) == ERR_OK &&
 				 store_known_devices_forget(&a->account) == ERR_OK
@@ -578,11 +578,11 @@ int auth_sessions_end_all(const struct actor *a)
 	return rc;
 }
 
-int auth_logout(const char *token, size_t n, const struct actor *a)
+enum err auth_logout(const char *token, size_t n, const struct actor *a)
 {
 	uint8_t th[HASH_BYTES];
 	if (token_hash(token, n, th) != 0)
-		return -1;
+		return ERR_INTERNAL;
 	int rc = store_session_delete(th) == ERR_OK ? 0 : -1;
 	audit_login(a, a ? a->ip : "-", "logout", AUDIT_OK);
 	return rc;

@@ -33,7 +33,7 @@ int auth_normalise_email(const char *in, size_t n, char *out, size_t outsz);
 /* Check a password and open a session. `device` is the device cookie's value (a well-formed
  * TOKEN_B64_LEN id) or NULL: when it is a known device of the account, failures count against
  * that device's own allowance instead of the account's shared one (src/auth/device.c). */
-int auth_login(const char *email, size_t email_len, const char *password, size_t pw_len,
+enum err auth_login(const char *email, size_t email_len, const char *password, size_t pw_len,
 	       const char *ip, const char *user_agent, const char *device, struct login_result *out);
 /* The device cookie: a random id, bound to an account when a sign-in completes. */
 #define DEVICE_COOKIE "__Host-medkeep-device"
@@ -54,30 +54,30 @@ int auth_session(const char *token, size_t n, const char *ip, bool bearer, struc
 		 char csrf[TOKEN_B64_LEN + 1]);
 /* Second factor for the session of `token` (a TOTP code, or a recovery code): on success the
  * session is replaced by a new one (new token and CSRF token in *out) that carries mfa. */
-int auth_mfa_verify(const char *token, const struct actor *a, const char *code,
+enum err auth_mfa_verify(const char *token, const struct actor *a, const char *code,
 		    struct login_result *out);
 /* Start enrolling TOTP: a new secret for the account, kept pending; its base32 for display. */
-int auth_mfa_enrol_begin(const char *token, const struct actor *a,
+enum err auth_mfa_enrol_begin(const char *token, const struct actor *a,
 			 char secret_b32[TOTP_SECRET_B32_LEN + 1]);
 /* Confirm enrolment with a first code: enables TOTP, replaces the session (as auth_mfa_verify)
  * and makes ten recovery codes, shown once. */
-int auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char *code,
+enum err auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char *code,
 			   struct login_result *out, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]);
 /* The actor's own live sessions, newest first. */
-int auth_sessions_list(const struct actor *a, struct arena *ar, struct store_session **out, size_t *n);
+enum err auth_sessions_list(const struct actor *a, struct arena *ar, struct store_session **out, size_t *n);
 /* End one of the actor's own sessions (audited); ERR_AUTH_FAIL when it is not theirs. */
-int auth_session_revoke(const struct actor *a, const struct id *session);
+enum err auth_session_revoke(const struct actor *a, const struct id *session);
 /* Sign out everywhere: every session of the actor's account (this one too), the apps' tokens
  * and the OAuth codes not yet exchanged, and the account's known devices. Audited. */
-int auth_sessions_end_all(const struct actor *a);
+enum err auth_sessions_end_all(const struct actor *a);
 /* Revoke the session of this token. */
-int auth_logout(const char *token, size_t n, const struct actor *a);
+enum err auth_logout(const char *token, size_t n, const struct actor *a);
 /* The throttling key of a normalised email ("e:" and a keyed hash), as login counts it. */
 int auth_throttle_key(const char *email, char out[80]);
 /* The lookup value stored in account.email for a normalised email (its blind index). */
 int auth_email_key(const char *email, char out[80]);
 /* Find an account by email (through its blind index). ERR_OK, ERR_NOT_FOUND or error. */
-int auth_account_lookup(const char *email, struct arena *a, struct store_account *out);
+enum err auth_account_lookup(const char *email, struct arena *a, struct store_account *out);
 /* The blind index of an address (normalised first), as accounts are looked up by it; 0, or -1
  * when it is not an address. */
 int auth_email_index(const char *email, char out[80]);

@@ -39,7 +39,7 @@ static void audit_passkey(const struct actor *a, const char *action, const struc
 		log_warn("component=auth error=\"audit append failed\" action=%s", action);
 }
 
-int auth_passkey_challenge(const char *token, const struct actor *a, enum passkey_purpose purpose,
+enum err auth_passkey_challenge(const char *token, const struct actor *a, enum passkey_purpose purpose,
 			   char out[PASSKEY_CHALLENGE_B64_LEN + 1])
 {
 	uint8_t ch[WEBAUTHN_CHALLENGE_BYTES], h[HASH_BYTES];
@@ -56,8 +56,8 @@ int auth_passkey_challenge(const char *token, const struct actor *a, enum passke
 
 /* Use up the challenge the browser signed; WA_CHALLENGE when it was not issued to this session
  * for this purpose, was used, or expired. */
-static int take_challenge(const struct actor *a, enum passkey_purpose purpose,
-			  const uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
+static enum webauthn_err take_challenge(const struct actor *a, enum passkey_purpose purpose,
+					 const uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
 {
 	uint8_t h[HASH_BYTES];
 	challenge_hash(challenge, h);
@@ -78,7 +78,7 @@ static bool name_ok(const char *name)
 	return true;
 }
 
-int auth_passkey_register(const char *token, const struct actor *a, const char *name,
+enum err auth_passkey_register(const char *token, const struct actor *a, const char *name,
 			  const uint8_t *client_data, size_t client_data_len,
 			  const uint8_t *attestation, size_t attestation_len, int *why)
 {
@@ -138,7 +138,7 @@ static void notify_clone(const struct actor *a, const char *name)
 	arena_release(&ar);
 }
 
-int auth_passkey_verify(const char *token, const struct actor *a, const uint8_t *cred_id,
+enum err auth_passkey_verify(const char *token, const struct actor *a, const uint8_t *cred_id,
 			size_t cred_id_len, const uint8_t *client_data, size_t client_data_len,
 			const uint8_t *auth_data, size_t auth_data_len, const uint8_t *sig,
 			size_t sig_len, struct login_result *out, int *why)
@@ -217,12 +217,12 @@ out:
 	return rc;
 }
 
-int auth_passkey_list(const struct actor *a, struct arena *ar, struct store_passkey **out, size_t *n)
+enum err auth_passkey_list(const struct actor *a, struct arena *ar, struct store_passkey **out, size_t *n)
 {
 	return store_passkey_list(&a->account, ar, out, n) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
-int auth_passkey_remove(const struct actor *a, const struct id *passkey)
+enum err auth_passkey_remove(const struct actor *a, const struct id *passkey)
 {
 	int st = store_passkey_delete(&a->account, passkey);
 	int rc = st == ERR_OK ? ERR_OK : st == ERR_NOT_FOUND ? ERR_AUTH_FAIL : ERR_INTERNAL;

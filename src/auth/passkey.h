@@ -23,13 +23,13 @@ const struct webauthn_rp *auth_passkey_rp(void);
 #define PASSKEY_CHALLENGE_B64_LEN 43
 /* A new challenge for the actor's session and purpose, kept for one use; base64url in out.
  * Registering needs a session that passed a second factor. */
-int auth_passkey_challenge(const char *token, const struct actor *a, enum passkey_purpose purpose,
+enum err auth_passkey_challenge(const char *token, const struct actor *a, enum passkey_purpose purpose,
 			   char out[PASSKEY_CHALLENGE_B64_LEN + 1]);
 
 /* Register a passkey named `name` (1..PASSKEY_NAME_MAX printable characters) for the actor.
  * ERR_OK; ERR_AUTH_FAIL with *why (enum webauthn_err) when the browser's answer is refused;
  * ERR_INVALID for a bad name, a passkey registered already, or too many. Audited. */
-int auth_passkey_register(const char *token, const struct actor *a, const char *name,
+enum err auth_passkey_register(const char *token, const struct actor *a, const char *name,
 			  const uint8_t *client_data, size_t client_data_len,
 			  const uint8_t *attestation, size_t attestation_len, int *why);
 
@@ -38,14 +38,14 @@ int auth_passkey_register(const char *token, const struct actor *a, const char *
  * as auth_mfa_verify does. ERR_AUTH_FAIL with *why; ERR_THROTTLED after too many failures (the
  * same budget as codes). A counter that does not grow is refused as a possible clone
  * (WA_COUNTER), audited as passkey.cloned, and the owner is emailed. */
-int auth_passkey_verify(const char *token, const struct actor *a, const uint8_t *cred_id,
+enum err auth_passkey_verify(const char *token, const struct actor *a, const uint8_t *cred_id,
 			size_t cred_id_len, const uint8_t *client_data, size_t client_data_len,
 			const uint8_t *auth_data, size_t auth_data_len, const uint8_t *sig,
 			size_t sig_len, struct login_result *out, int *why);
 
 /* The actor's passkeys, oldest first. */
-int auth_passkey_list(const struct actor *a, struct arena *ar, struct store_passkey **out, size_t *n);
+enum err auth_passkey_list(const struct actor *a, struct arena *ar, struct store_passkey **out, size_t *n);
 /* Remove one of the actor's passkeys (audited); ERR_AUTH_FAIL when it is not theirs. */
-int auth_passkey_remove(const struct actor *a, const struct id *passkey);
+enum err auth_passkey_remove(const struct actor *a, const struct id *passkey);
 
 #endif

@@ -86,7 +86,7 @@ struct actor_cache {
 	const char *practice_name;
 };
 
-static int describe(const struct id *viewer, const struct id *patient, const struct target *enrol,
+static enum err describe(const struct id *viewer, const struct id *patient, const struct target *enrol,
 		    const struct audit_record *r,
 		    struct actor_cache *cache, size_t *n_cache, struct arena *ar, struct access_entry *e)
 {
@@ -164,7 +164,7 @@ static int describe(const struct id *viewer, const struct id *patient, const str
 	return e->who ? ERR_OK : ERR_INTERNAL;
 }
 
-int accesslog_read(const struct actor *a, const struct id *patient, int64_t before, bool others_only,
+enum err accesslog_read(const struct actor *a, const struct id *patient, int64_t before, bool others_only,
 		   struct arena *ar, struct access_entry **out, size_t *n, int64_t *next_before)
 {
 	*n = 0;
@@ -212,7 +212,7 @@ static bool same_run(const struct access_entry *run, const struct access_entry *
 	       strcmp(run->outcome, e->outcome) == 0 && run->oldest_ms - e->newest_ms <= 10 * 60 * 1000;
 }
 
-int accesslog_fold(const struct access_entry *in, size_t n, struct arena *ar,
+enum err accesslog_fold(const struct access_entry *in, size_t n, struct arena *ar,
 		   struct access_entry **out, size_t *nout)
 {
 	*nout = 0;

@@ -45,7 +45,7 @@ struct access_entry {
  * newest), at most LIMIT_ACCESSLOG_PAGE, leaving out the patient's own actions when
  * others_only. *next_before is the cursor of the next (older) page, 0 when there is none.
  */
-int accesslog_read(const struct actor *a, const struct id *patient, int64_t before, bool others_only,
+enum err accesslog_read(const struct actor *a, const struct id *patient, int64_t before, bool others_only,
 		   struct arena *ar, struct access_entry **out, size_t *n, int64_t *next_before);
 
 /*
@@ -54,7 +54,7 @@ int accesslog_read(const struct actor *a, const struct id *patient, int64_t befo
  * and every look at this log by the patient on the page becomes one entry (at the newest), so
  * the page is not flooded by its own records. *out is allocated from ar.
  */
-int accesslog_fold(const struct access_entry *in, size_t n, struct arena *ar,
+enum err accesslog_fold(const struct access_entry *in, size_t n, struct arena *ar,
 		   struct access_entry **out, size_t *nout);
 
 /* A label for how the record was reached ("You", "Family or carer", "Staff", "Break-glass"). */

@@ -16,7 +16,7 @@ static const char rtype_appt[] = "Appointment";
 static const char rtype_slot[] = "Slot";
 
 /* Audit something that is not one patient's record (the practice's timetable, settings). */
-static int practice_audit(const struct actor *a, const char *action, const char *outcome,
+static enum err practice_audit(const struct actor *a, const char *action, const char *outcome,
 			  const struct id *rid)
 {
 	/* Only an allowed change must be durable before it is made (as domain_audit). */
@@ -41,7 +41,7 @@ static void slot_view_from(const struct store_slot *s, struct arena *ar, struct 
 	v->booked = s->booked;
 }
 
-static int slot_views(const struct store_slot *rows, size_t n, struct arena *ar,
+static enum err slot_views(const struct store_slot *rows, size_t n, struct arena *ar,
 		      struct slot_view **out)
 {
 	*out = arena_calloc(ar, n ? n : 1, sizeof(**out));
@@ -57,7 +57,7 @@ static bool is_staff_of_practice(const struct actor *a)
 	return policy_may_manage_slots(a, &a->practice);
 }
 
-int slots_for_patient(const struct actor *a, const struct id *patient, int64_t from, int64_t to,
+enum err slots_for_patient(const struct actor *a, const struct id *patient, int64_t from, int64_t to,
 		      struct arena *ar, struct slot_view **out, size_t *n)
 {
 	*n = 0;
@@ -87,7 +87,7 @@ int slots_for_patient(const struct actor *a, const struct id *patient, int64_t f
 	return ERR_OK;
 }
 
-int slots_for_practice(const struct actor *a, const struct id *clinician, int64_t from, int64_t to,
+enum err slots_for_practice(const struct actor *a, const struct id *clinician, int64_t from, int64_t to,
 		       bool free_only, struct arena *ar, struct slot_view **out, size_t *n)
 {
 	*n = 0;
@@ -104,7 +104,7 @@ int slots_for_practice(const struct actor *a, const struct id *clinician, int64_
 
 /* Whether the actor may see this practice's slots: its staff, or a patient-role actor for the
  * record they are viewing when it is enrolled there (the gate decides that part). */
-static int may_see_practice(const struct actor *a, const struct id *practice, bool *yes)
+static enum err may_see_practice(const struct actor *a, const struct id *practice, bool *yes)
 {
 	*yes = false;
 	if (a->role != ROLE_PATIENT) {
@@ -130,7 +130,7 @@ static int may_see_practice(const struct actor *a, const struct id *practice, bo
 	return ERR_OK;
 }
 
-int slot_read(const struct actor *a, const struct id *slot, struct arena *ar, struct slot_view *out)
+enum err slot_read(const struct actor *a, const struct id *slot, struct arena *ar, struct slot_view *out)
 {
 	struct store_slot s;
 	int found = store_slot_get(slot, &s);
@@ -153,7 +153,7 @@ int slot_read(const struct actor *a, const struct id *slot, struct arena *ar, st
 	return ERR_OK;
 }
 
-int slot_publish(const struct actor *a, const struct id *clinician, int64_t start, int minutes,
+enum err slot_publish(const struct actor *a, const struct id *clinician, int64_t start, int minutes,
 		 int count, int64_t now, int *made, const char **why)
 {
 	*made = 0;
@@ -200,7 +200,7 @@ int slot_publish(const struct actor *a, const struct id *clinician, int64_t star
 
 /* --- appointments --- */
 
-static int appointment_open(const struct actor *a, const struct grant *g,
+static enum err appointment_open(const struct actor *a, const struct grant *g,
 			    const struct store_patient *p, const struct store_appointment *r,
 			    int64_t now, struct arena *ar, struct appointment_view *v)
 {
@@ -234,7 +234,7 @@ static int appointment_open(const struct actor *a, const struct grant *g,
 	return ERR_OK;
 }
 
-int appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,
+enum err appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,
 		     const char *reason, int64_t now, struct arena *ar, struct id *out,
 		     const char **why)
 {
@@ -310,7 +310,7 @@ int appointment_book(const struct actor *a, const struct id *patient, const stru
 }
 
 /* Gate an action on an appointment's patient; missing answers exactly like foreign. */
-static int gate_appointment(const struct actor *a, enum action action, const struct id *id,
+static enum err gate_appointment(const struct actor *a, enum action action, const struct id *id,
 			    struct target *t, struct grant *g)
 {
 	int found = store_appointment_target(id, t);
@@ -321,7 +321,7 @@ static int gate_appointment(const struct actor *a, enum action action, const str
 	return domain_gate_target(a, action, t, rtype_appt, id, g);
 }
 
-int appointment_cancel(const struct actor *a, const struct id *appointment, int64_t now,
+enum err appointment_cancel(const struct actor *a, const struct id *appointment, int64_t now,
 		       const char **why)
 {
 	*why = NULL;
@@ -363,7 +363,7 @@ out:
 	return rc;
 }
 
-int appointment_list(const struct actor *a, const struct id *patient, int64_t now,
+enum err appointment_list(const struct actor *a, const struct id *patient, int64_t now,
 		     struct arena *ar, struct appointment_view **out, size_t *n)
 {
 	*n = 0;
@@ -401,7 +401,7 @@ int appointment_list(const struct actor *a, const struct id *patient, int64_t no
 	return ERR_OK;
 }
 
-int appointment_read(const struct actor *a, const struct id *appointment, int64_t now,
+enum err appointment_read(const struct actor *a, const struct id *appointment, int64_t now,
 		     struct arena *ar, struct appointment_view *out)
 {
 	struct target t;
@@ -431,7 +431,7 @@ int appointment_read(const struct actor *a, const struct id *appointment, int64_
 	return ERR_OK;
 }
 
-int day_list(const struct actor *a, int64_t day_start, struct arena *ar, struct day_item **out,
+enum err day_list(const struct actor *a, int64_t day_start, struct arena *ar, struct day_item **out,
 	     size_t *n)
 {
 	*n = 0;
@@ -471,7 +471,7 @@ int day_list(const struct actor *a, int64_t day_start, struct arena *ar, struct 
 	return ERR_OK;
 }
 
-int practice_cutoff_get(const struct actor *a, int *minutes)
+enum err practice_cutoff_get(const struct actor *a, int *minutes)
 {
 	bool ok = policy_may_manage_slots(a, &a->practice);
 	if (practice_audit(a, "practice.settings.read", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
@@ -482,7 +482,7 @@ int practice_cutoff_get(const struct actor *a, int *minutes)
 	return store_practice_cutoff(&a->practice, minutes) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
-int practice_cutoff_set(const struct actor *a, int minutes, const char **why)
+enum err practice_cutoff_set(const struct actor *a, int minutes, const char **why)
 {
 	*why = NULL;
 	bool ok = policy_may_manage_practice(a, &a->practice);
@@ -498,7 +498,7 @@ int practice_cutoff_set(const struct actor *a, int minutes, const char **why)
 	return store_practice_cutoff_set(&a->practice, minutes) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
-int practice_clinicians(const struct actor *a, struct arena *ar, struct store_staff **out,
+enum err practice_clinicians(const struct actor *a, struct arena *ar, struct store_staff **out,
 			size_t *n)
 {
 	*n = 0;

@@ -90,7 +90,7 @@ static void view_from_row(const struct store_document *d, struct arena *ar, stru
 	v->created = d->created;
 }
 
-int document_list(const struct actor *a, const struct id *patient, struct arena *ar,
+enum err document_list(const struct actor *a, const struct id *patient, struct arena *ar,
 		  struct document_view **out, size_t *n)
 {
 	struct grant g;
@@ -156,7 +156,7 @@ struct read_job {
 
 /* Up to the vault: find the document, ask the gate, fetch the row. ERR_PENDING when the
  * key is all that is missing. */
-static int read_begin(struct read_job *j)
+static enum err read_begin(struct read_job *j)
 {
 	const struct actor *a = j->a;
 	struct target t;
@@ -181,7 +181,7 @@ static int read_begin(struct read_job *j)
 }
 
 /* With the vault's answer: decrypt, and put the access on record before anything leaves. */
-static int read_finish(struct read_job *j)
+static enum err read_finish(struct read_job *j)
 {
 	const struct actor *a = j->a;
 	struct document_view *out = j->out;
@@ -208,7 +208,7 @@ static int read_finish(struct read_job *j)
 	return ERR_OK;
 }
 
-int document_read(const struct actor *a, const struct id *document, bool with_body,
+enum err document_read(const struct actor *a, const struct id *document, bool with_body,
 		  const char *rtype, struct arena *ar, struct document_view *out)
 {
 	struct read_job j = {.a = a, .document = *document, .with_body = with_body, .rtype = rtype,
@@ -231,7 +231,7 @@ static void read_key_ready(struct vault_key_job *key, void *ctx)
 	j->done(j->ctx, rc, ticket);
 }
 
-int document_read_async(const struct actor *a, const struct id *document, bool with_body,
+enum err document_read_async(const struct actor *a, const struct id *document, bool with_body,
 			const char *rtype, struct arena *ar, struct document_view *out,
 			domain_done_fn done, void *ctx)
 {
@@ -262,7 +262,7 @@ static bool text_ok(const char *s, size_t max)
 	return true;
 }
 
-int document_create(const struct actor *a, const struct document_new *d, struct arena *ar,
+enum err document_create(const struct actor *a, const struct document_new *d, struct arena *ar,
 		    struct document_view *out, const char **why)
 {
 	*why = NULL;

@@ -22,22 +22,22 @@
 int domain_audit(const struct actor *a, enum action action, const struct id *patient,
 		 const char *rtype, const struct id *rid, const char *outcome, int64_t bytes);
 /* The breaker refused this actor: lock, revoke, audit, tell the operators. ERR_TRIPPED. */
-int domain_tripped(const struct actor *a);
+enum err domain_tripped(const struct actor *a);
 /* The same with why it tripped: "budget" (too many patients or bytes) or "enumeration" (too
  * many not-found answers); domain_tripped says "budget". The trip is held for review. */
-int domain_tripped_why(const struct actor *a, const char *reason);
+enum err domain_tripped_why(const struct actor *a, const char *reason);
 /* Map a vault refusal (ERR_TRIPPED or other) onto the domain's answer. */
-int domain_vault_failed(const struct actor *a, int vrc);
+enum err domain_vault_failed(const struct actor *a, int vrc);
 /* The same for a refusal of a not-found answer (the trip's reason: enumeration). */
-int domain_miss_refused(const struct actor *a, int vrc);
+enum err domain_miss_refused(const struct actor *a, int vrc);
 /* The patient's key was destroyed: audited; ERR_GONE. */
-int domain_gone(const struct actor *a, enum action action, const struct id *patient,
+enum err domain_gone(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid);
 /* A not-found answer: audited and counted towards enumeration. ERR_NOT_FOUND. */
-int domain_miss(const struct actor *a, enum action action, const struct id *patient,
+enum err domain_miss(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid, const char *outcome);
 /* Ask the gate about the patient in t (fills t->proxy_scopes for this actor first). */
-int domain_gate_target(const struct actor *a, enum action action, struct target *t,
+enum err domain_gate_target(const struct actor *a, enum action action, struct target *t,
 		       const char *rtype, const struct id *rid, struct grant *g);
 /*
  * A row of a staff queue (the day list, the repeat queue, the results inbox): may the actor
@@ -45,10 +45,10 @@ int domain_gate_target(const struct actor *a, enum action action, struct target 
  * it as a miss: nobody asked for that patient, the queue named them (one who left the
  * practice, say). Rows in reach then go through the usual services and their gate.
  */
-int domain_row_in_reach(const struct actor *a, enum action action, const struct id *patient,
+enum err domain_row_in_reach(const struct actor *a, enum action action, const struct id *patient,
 			const char *rtype, const struct id *rid);
 /* Look the patient up, then domain_gate_target. */
-int domain_gate(const struct actor *a, enum action action, const struct id *patient,
+enum err domain_gate(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid, struct grant *g);
 
 /* A string member of a JSON object copied into ar, or NULL when it is missing. */

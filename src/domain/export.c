@@ -6,7 +6,7 @@
 /* Outcome of an export refused until the second factor is fresh. */
 #define AUDIT_STEP_UP "stepup"
 
-int record_export_begin(const struct actor *a, const struct id *patient, int64_t now)
+enum err record_export_begin(const struct actor *a, const struct id *patient, int64_t now)
 {
 	struct grant g;
 	int rc = domain_gate(a, ACTION_RECORD_EXPORT, patient, "Bundle", NULL, &g);
@@ -26,7 +26,7 @@ void record_export_format(record_export_fn fn)
 	export_builder = fn;
 }
 
-int record_export(const struct actor *a, const struct id *patient, const char *base,
+enum err record_export(const struct actor *a, const struct id *patient, const char *base,
 		  struct arena *ar, char **out, size_t *len)
 {
 	*out = NULL;

@@ -14,19 +14,19 @@
  * (the patient themselves only), then step-up: a second factor passed within
  * STEP_UP_SECONDS (policy_factor_fresh), or ERR_STEP_UP. Audited either way.
  */
-int record_export_begin(const struct actor *a, const struct id *patient, int64_t now);
+enum err record_export_begin(const struct actor *a, const struct id *patient, int64_t now);
 
 /*
  * Serialise patient's whole record for actor a (record_export_begin first): ERR_OK with
  * *out (*len bytes) in ar, ERR_STEP_UP without a fresh second factor, or a refusal. base is
  * the absolute base of the record's resource URLs.
  */
-typedef int (*record_export_fn)(const struct actor *a, const struct id *patient, const char *base,
+typedef enum err (*record_export_fn)(const struct actor *a, const struct id *patient, const char *base,
 				struct arena *ar, char **out, size_t *len);
 /* The builder record_export uses (one; the last registered). */
 void record_export_format(record_export_fn fn);
 /* The export through the registered builder; ERR_INTERNAL when there is none. */
-int record_export(const struct actor *a, const struct id *patient, const char *base,
+enum err record_export(const struct actor *a, const struct id *patient, const char *base,
 		  struct arena *ar, char **out, size_t *len);
 
 #endif

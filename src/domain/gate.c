@@ -42,12 +42,12 @@ int domain_audit(const struct actor *a, enum action action, const struct id *pat
  * review, and put it on record. The vault refuses the actor already; this makes it stick
  * across processes and restarts, and tells the operator.
  */
-int domain_tripped(const struct actor *a)
+enum err domain_tripped(const struct actor *a)
 {
 	return domain_tripped_why(a, "budget");
 }
 
-int domain_tripped_why(const struct actor *a, const char *reason)
+enum err domain_tripped_why(const struct actor *a, const char *reason)
 {
 	/* Held for review (src/domain/locks.c): one open lock per account, with its session. */
 	store_lock_record(&a->account, &a->session, reason, (int64_t)time(NULL));
@@ -84,7 +84,7 @@ int domain_tripped_why(const struct actor *a, const char *reason)
  * The breaker stopped this app's token (its own not-found answers), not the patient it acts
  * for: end that token alone and put it on record. The patient and their other apps go on.
  */
-static int app_stopped(const struct actor *a)
+static enum err app_stopped(const struct actor *a)
 {
 	store_session_revoke_id(&a->account, &a->session);
 	struct audit_event e = {.actor = a, .action = "breaker.app_stop", .outcome = AUDIT_DENY};
@@ -94,7 +94,7 @@ static int app_stopped(const struct actor *a)
 }
 
 /* Map a vault refusal onto the domain's answer. */
-int domain_vault_failed(const struct actor *a, int vrc)
+enum err domain_vault_failed(const struct actor *a, int vrc)
 {
 	if (vrc == ERR_TRIPPED)
 		return domain_tripped(a);
@@ -103,7 +103,7 @@ int domain_vault_failed(const struct actor *a, int vrc)
 	return ERR_INTERNAL;
 }
 
-int domain_miss_refused(const struct actor *a, int vrc)
+enum err domain_miss_refused(const struct actor *a, int vrc)
 {
 	if (vrc == ERR_TRIPPED)
 		return domain_tripped_why(a, "enumeration");
@@ -112,7 +112,7 @@ int domain_miss_refused(const struct actor *a, int vrc)
 
 /* The patient's key was destroyed (crypto-shredded): nothing can be served. Audited, and not
  * counted as a miss: only an actor the gate allowed gets here. */
-int domain_gone(const struct actor *a, enum action action, const struct id *patient,
+enum err domain_gone(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid)
 {
 	if (domain_audit(a, action, patient, rtype, rid, AUDIT_GONE, 0) != 0)
@@ -121,7 +121,7 @@ int domain_gone(const struct actor *a, enum action action, const struct id *pati
 }
 
 /* A not-found answer: audit it and count it towards enumeration. */
-int domain_miss(const struct actor *a, enum action action, const struct id *patient,
+enum err domain_miss(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid, const char *outcome)
 {
 	if (domain_audit(a, action, patient, rtype, rid, outcome, 0) != 0)
@@ -137,7 +137,7 @@ int domain_miss(const struct actor *a, enum action action, const struct id *pati
  * ERR_NOT_FOUND. The audit of an allowed access is written by the caller once it knows
  * what it will serve.
  */
-int domain_gate_target(const struct actor *a, enum action action, struct target *t,
+enum err domain_gate_target(const struct actor *a, enum action action, struct target *t,
 		       const char *rtype, const struct id *rid, struct grant *g)
 {
 	const struct id *patient = &t->patient;
@@ -170,7 +170,7 @@ int domain_gate_target(const struct actor *a, enum action action, struct target 
 	return ERR_OK;
 }
 
-int domain_row_in_reach(const struct actor *a, enum action action, const struct id *patient,
+enum err domain_row_in_reach(const struct actor *a, enum action action, const struct id *patient,
 			const char *rtype, const struct id *rid)
 {
 	struct target t;
@@ -185,7 +185,7 @@ int domain_row_in_reach(const struct actor *a, enum action action, const struct 
 	return ERR_NOT_FOUND;
 }
 
-int domain_gate(const struct actor *a, enum action action, const struct id *patient,
+enum err domain_gate(const struct actor *a, enum action action, const struct id *patient,
 		const char *rtype, const struct id *rid, struct grant *g)
 {
 	struct target t;
@@ -204,7 +204,7 @@ const char *domain_json_str(json_t *o, const char *key, struct arena *ar)
 
 /* --- the breaker's trips, for operators --- */
 
-int alerts_list(const struct actor *a, struct arena *ar, struct audit_record **out, size_t *n)
+enum err alerts_list(const struct actor *a, struct arena *ar, struct audit_record **out, size_t *n)
 {
 	*n = 0;
 	bool ok = policy_may_view_alerts(a);

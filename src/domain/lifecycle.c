@@ -242,7 +242,7 @@ static size_t holders_after(const struct target *t, const struct id *release, bo
 	return n;
 }
 
-int patient_shred(const struct id *patient, const struct id *release, bool force,
+enum err patient_shred(const struct id *patient, const struct id *release, bool force,
 		  struct shred_report *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -277,7 +277,7 @@ int patient_shred(const struct id *patient, const struct id *release, bool force
 	return ERR_OK;
 }
 
-int patient_shred_schedule(const struct id *patient, const struct id *release, int64_t when,
+enum err patient_shred_schedule(const struct id *patient, const struct id *release, int64_t when,
 			   struct shred_report *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -97,7 +97,7 @@ static void collect_reached(struct lock_view *v, struct arena *ar)
 	incident_free(&r);
 }
 
-int locks_review_list(const struct actor *a, struct arena *ar, struct lock_view **out, size_t *n)
+enum err locks_review_list(const struct actor *a, struct arena *ar, struct lock_view **out, size_t *n)
 {
 	*n = 0;
 	*out = NULL;
@@ -188,7 +188,7 @@ static int reason_ok(const char *reason)
 	return (i == n || n > LIMIT_LOCK_REASON) ? -1 : 0;
 }
 
-int locks_decide(const struct actor *a, const struct id *lock, bool unlock, const char *reason)
+enum err locks_decide(const struct actor *a, const struct id *lock, bool unlock, const char *reason)
 {
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);
@@ -247,7 +247,7 @@ out:
 	return rc;
 }
 
-int locks_unlock_local(const char *email, const char *reason, bool *was_locked)
+enum err locks_unlock_local(const char *email, const char *reason, bool *was_locked)
 {
 	*was_locked = false;
 	if (reason_ok(reason) != 0)

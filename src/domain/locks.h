@@ -26,19 +26,19 @@ struct lock_view {
 /* The trips this actor may review (operator: all; practice admin: their practice's staff and
  * patients), newest first, each with its incident report when it is still open. Audited.
  * ERR_NOT_FOUND for anyone else. */
-int locks_review_list(const struct actor *a, struct arena *ar, struct lock_view **out, size_t *n);
+enum err locks_review_list(const struct actor *a, struct arena *ar, struct lock_view **out, size_t *n);
 
 /* Decide on the lock `lock` (an id from the list): unlock (true) or keep locked and notify
  * (false). reason: required, at most LIMIT_LOCK_REASON bytes (ERR_INVALID). Needs a fresh
  * second factor (ERR_STEP_UP); a lock outside the actor's reach is ERR_NOT_FOUND.
  * Audited (reviewer, account), the person emailed. */
-int locks_decide(const struct actor *a, const struct id *lock, bool unlock, const char *reason);
+enum err locks_decide(const struct actor *a, const struct id *lock, bool unlock, const char *reason);
 
 /* Command line (`medkeep accounts unlock`, holding the master key): unlock the account with
  * this address, with an unlock ticket the running vault will accept at its next sign-in.
  * ERR_NOT_FOUND when no such account, ERR_INVALID for an empty reason. An account that
  * is not locked is left alone (*was_locked false, ERR_OK): a ticket would end its sessions. */
-int locks_unlock_local(const char *email, const char *reason, bool *was_locked);
+enum err locks_unlock_local(const char *email, const char *reason, bool *was_locked);
 
 /* Whom the person of a locked account should contact, as a phrase for a sentence ("your
  * practice, Demo Health Centre" / "the portal's operator"), in ar. */

@@ -39,7 +39,7 @@ const char *pharmacy_name(size_t i)
 
 /* --- shared steps (careplan_int.h) --- */
 
-int careplan_patient_row(const struct grant *g, const struct id *patient, struct arena *ar,
+enum err careplan_patient_row(const struct grant *g, const struct id *patient, struct arena *ar,
 			 struct store_patient *out)
 {
 	int s = store_patient_get(g, patient, ar, out);
@@ -48,7 +48,7 @@ int careplan_patient_row(const struct grant *g, const struct id *patient, struct
 	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
-int careplan_seal(const struct actor *a, const struct grant *g, const struct store_patient *p,
+enum err careplan_seal(const struct actor *a, const struct grant *g, const struct store_patient *p,
 		  enum vault_record kind, const struct id *record, json_t *o, struct arena *ar,
 		  struct bytes *out)
 {
@@ -69,7 +69,7 @@ int careplan_seal(const struct actor *a, const struct grant *g, const struct sto
 	return ERR_OK;
 }
 
-int careplan_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
+enum err careplan_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
 		  enum vault_record kind, const struct id *record, struct bytes ct, const char *part,
 		  struct arena *ar, json_t **out)
 {
@@ -128,7 +128,7 @@ const char *careplan_staff_name(const struct id *account, struct arena *ar)
 
 /* --- medications --- */
 
-static int medication_open(const struct actor *a, const struct grant *g,
+static enum err medication_open(const struct actor *a, const struct grant *g,
 			   const struct store_patient *p, const struct store_medication *m,
 			   struct arena *ar, struct medication_view *v)
 {
@@ -152,7 +152,7 @@ static int medication_open(const struct actor *a, const struct grant *g,
 	return ERR_OK;
 }
 
-static int repeat_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
+static enum err repeat_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
 		       const struct store_repeat *r, struct arena *ar, struct repeat_view *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -183,7 +183,7 @@ static int repeat_open(const struct actor *a, const struct grant *g, const struc
 	return ERR_OK;
 }
 
-int medication_list(const struct actor *a, const struct id *patient, struct arena *ar,
+enum err medication_list(const struct actor *a, const struct id *patient, struct arena *ar,
 		    struct medication_view **meds, size_t *n_meds, struct repeat_view **repeats,
 		    size_t *n_repeats)
 {
@@ -237,7 +237,7 @@ int medication_list(const struct actor *a, const struct id *patient, struct aren
 	return ERR_OK;
 }
 
-int medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
+enum err medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
 		      struct id *out, const char **why)
 {
 	*why = NULL;
@@ -284,7 +284,7 @@ int medication_create(const struct actor *a, const struct medication_new *m, str
 
 /* Gate an action on the patient a medication or request belongs to; a missing row is a miss
  * that looks exactly like a foreign one. */
-static int gate_row(const struct actor *a, enum action action, int found, struct target *t,
+static enum err gate_row(const struct actor *a, enum action action, int found, struct target *t,
 		    const struct id *rid, struct grant *g)
 {
 	if (found == ERR_INTERNAL)
@@ -294,7 +294,7 @@ static int gate_row(const struct actor *a, enum action action, int found, struct
 	return domain_gate_target(a, action, t, rtype_medreq, rid, g);
 }
 
-int medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
+enum err medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
 		    const char **why)
 {
 	*why = NULL;
@@ -326,7 +326,7 @@ int medication_stop(const struct actor *a, const struct id *medication, struct i
 	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
-int repeat_request(const struct actor *a, const struct id *medication, size_t pharmacy,
+enum err repeat_request(const struct actor *a, const struct id *medication, size_t pharmacy,
 		   const char *note, struct arena *ar, struct id *out, const char **why)
 {
 	*why = NULL;
@@ -390,7 +390,7 @@ int repeat_request(const struct actor *a, const struct id *medication, size_t ph
 	return ERR_OK;
 }
 
-int repeat_decide(const struct actor *a, const struct id *request, bool approve, const char *reason,
+enum err repeat_decide(const struct actor *a, const struct id *request, bool approve, const char *reason,
 		  struct arena *ar, const char **why)
 {
 	*why = NULL;
@@ -437,7 +437,7 @@ int repeat_decide(const struct actor *a, const struct id *request, bool approve,
 	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
-int medication_request_read(const struct actor *a, const struct id *id, struct arena *ar,
+enum err medication_request_read(const struct actor *a, const struct id *id, struct arena *ar,
 			    bool *is_repeat, struct medication_view *med, struct repeat_view *rep)
 {
 	struct target t;
@@ -478,7 +478,7 @@ int medication_request_read(const struct actor *a, const struct id *id, struct a
 	return ERR_OK;
 }
 
-int repeat_queue(const struct actor *a, struct arena *ar, struct repeat_queue_item **out, size_t *n)
+enum err repeat_queue(const struct actor *a, struct arena *ar, struct repeat_queue_item **out, size_t *n)
 {
 	*n = 0;
 	bool ok = policy_may_work_queue(a, &a->practice);

@@ -49,7 +49,7 @@ const char *pharmacy_name(size_t i);
 
 /* A patient's medications and repeat requests (each medication and request audited as
  * listed). Arrays from ar. */
-int medication_list(const struct actor *a, const struct id *patient, struct arena *ar,
+enum err medication_list(const struct actor *a, const struct id *patient, struct arena *ar,
 		    struct medication_view **meds, size_t *n_meds, struct repeat_view **repeats,
 		    size_t *n_repeats);
 
@@ -59,24 +59,24 @@ struct medication_new {
 	int64_t started; /* 0: today */
 };
 /* Prescribe (ACTION_MEDICATION_CREATE). ERR_INVALID with *why for bad input. */
-int medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
+enum err medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
 		      struct id *out, const char **why);
 /* Stop a current medication (ACTION_MEDICATION_CREATE); *patient: whose it is. ERR_INVALID
  * when stopped already. */
-int medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
+enum err medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
 		    const char **why);
 
 /* Ask for a repeat (ACTION_REPEAT_REQUEST) of a current medication, to be collected at the
  * pharmacy with this index. ERR_INVALID with *why when a request is open already. */
-int repeat_request(const struct actor *a, const struct id *medication, size_t pharmacy,
+enum err repeat_request(const struct actor *a, const struct id *medication, size_t pharmacy,
 		   const char *note, struct arena *ar, struct id *out, const char **why);
 /* Approve or decline an open request (ACTION_REPEAT_DECIDE); a decline needs a reason. */
-int repeat_decide(const struct actor *a, const struct id *request, bool approve, const char *reason,
+enum err repeat_decide(const struct actor *a, const struct id *request, bool approve, const char *reason,
 		  struct arena *ar, const char **why);
 
 /* One MedicationRequest by id: a medication (*is_repeat false, *med filled) or a repeat request
  * (*is_repeat true, *rep filled, with its medication in *med). */
-int medication_request_read(const struct actor *a, const struct id *id, struct arena *ar,
+enum err medication_request_read(const struct actor *a, const struct id *id, struct arena *ar,
 			    bool *is_repeat, struct medication_view *med, struct repeat_view *rep);
 
 /* The practice's open repeat requests (a clinician of it), the REPEAT_QUEUE_PAGE oldest, each
@@ -88,6 +88,6 @@ struct repeat_queue_item {
 	struct medication_view medication;
 	struct patient_view patient;
 };
-int repeat_queue(const struct actor *a, struct arena *ar, struct repeat_queue_item **out, size_t *n);
+enum err repeat_queue(const struct actor *a, struct arena *ar, struct repeat_queue_item **out, size_t *n);
 
 #endif

@@ -24,7 +24,7 @@ static const char rtype_message[] = "Communication";
 
 /* Gate an access to one thread: missing, outside the gate and outside the actor's reach all
  * come back ERR_NOT_FOUND (audited, counted as misses). */
-static int thread_gate(const struct actor *a, enum action action, const struct id *thread,
+static enum err thread_gate(const struct actor *a, enum action action, const struct id *thread,
 		       const char *rtype, const struct id *rid, struct target *t, struct id *practice,
 		       struct grant *g)
 {
@@ -42,7 +42,7 @@ static int thread_gate(const struct actor *a, enum action action, const struct i
 }
 
 /* The patient's key row for a grant; ERR_GONE when shredded. */
-static int patient_row(const struct grant *g, const struct id *patient, struct arena *ar,
+static enum err patient_row(const struct grant *g, const struct id *patient, struct arena *ar,
 		       struct store_patient *p)
 {
 	int s = store_patient_get(g, patient, ar, p);
@@ -52,7 +52,7 @@ static int patient_row(const struct grant *g, const struct id *patient, struct a
 }
 
 /* Open one sealed record as a NUL-terminated string in the arena. */
-static int open_text(const struct actor *a, const struct grant *g, const struct store_patient *p,
+static enum err open_text(const struct actor *a, const struct grant *g, const struct store_patient *p,
 		     const struct id *record, struct bytes ct, struct arena *ar, const char **out)
 {
 	struct buf pt;
@@ -65,7 +65,7 @@ static int open_text(const struct actor *a, const struct grant *g, const struct 
 }
 
 /* Open a sealed thread subject ({"subject": "..."}). */
-static int open_subject(const struct actor *a, const struct grant *g, const struct store_patient *p,
+static enum err open_subject(const struct actor *a, const struct grant *g, const struct store_patient *p,
 			const struct id *thread, struct bytes ct, struct arena *ar, const char **out)
 {
 	const char *json = NULL;
@@ -91,7 +91,7 @@ static enum message_author_kind author_kind(const struct store_message *m)
 }
 
 /* A message row opened into a view: its sealed JSON holds the text and the attachment's name. */
-static int message_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
+static enum err message_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
 			const struct store_message *m, struct arena *ar, struct message_view *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -141,7 +141,7 @@ static int thread_open(const struct actor *a, const struct grant *g, const struc
 	return open_subject(a, g, p, &t->id, t->subject, ar, &v->subject);
 }
 
-int message_threads(const struct actor *a, const struct id *patient, struct arena *ar,
+enum err message_threads(const struct actor *a, const struct id *patient, struct arena *ar,
 		    struct thread_view **out, size_t *n)
 {
 	*n = 0;
@@ -179,7 +179,7 @@ int message_threads(const struct actor *a, const struct id *patient, struct aren
 	return ERR_OK;
 }
 
-int message_thread_read(const struct actor *a, const struct id *thread, struct arena *ar,
+enum err message_thread_read(const struct actor *a, const struct id *thread, struct arena *ar,
 			struct thread_view *out)
 {
 	struct target t;
@@ -224,7 +224,7 @@ int message_thread_read(const struct actor *a, const struct id *thread, struct a
 	return ERR_OK;
 }
 
-int message_list(const struct actor *a, const struct id *patient, struct arena *ar,
+enum err message_list(const struct actor *a, const struct id *patient, struct arena *ar,
 		 struct message_view **out, size_t *n)
 {
 	*n = 0;
@@ -283,7 +283,7 @@ int message_list(const struct actor *a, const struct id *patient, struct arena *
 	return ERR_OK;
 }
 
-int message_read(const struct actor *a, const struct id *message, struct arena *ar,
+enum err message_read(const struct actor *a, const struct id *message, struct arena *ar,
 		 struct message_view *out)
 {
 	struct target t;
@@ -341,7 +341,7 @@ static bool typed_text_ok(const char *s, size_t max, bool multiline)
 }
 
 /* Seal a JSON object as one message record of p. */
-static int seal_json(const struct actor *a, const struct grant *g, const struct store_patient *p,
+static enum err seal_json(const struct actor *a, const struct grant *g, const struct store_patient *p,
 		     const struct id *record, json_t *o, struct arena *ar, struct bytes *out)
 {
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -406,7 +406,7 @@ static const char *check_new(const struct message_new *m)
 }
 
 /* Store the attachment as a document of the patient; its id in *doc. */
-static int attach(const struct actor *a, const struct id *patient, const struct message_new *m,
+static enum err attach(const struct actor *a, const struct id *patient, const struct message_new *m,
 		  struct arena *ar, struct id *doc, const char **why)
 {
 	struct document_new d = {.patient = *patient,
@@ -431,7 +431,7 @@ static int attach(const struct actor *a, const struct id *patient, const struct 
 	return rc;
 }
 
-int message_send(const struct actor *a, const struct message_new *m, struct arena *ar,
+enum err message_send(const struct actor *a, const struct message_new *m, struct arena *ar,
 		 struct id *thread_out, struct id *message_out, const char **why)
 {
 	*why = check_new(m);
@@ -532,7 +532,7 @@ int message_send(const struct actor *a, const struct message_new *m, struct aren
 	return ERR_OK;
 }
 
-int message_inbox(const struct actor *a, struct arena *ar, struct thread_view **out, size_t *n,
+enum err message_inbox(const struct actor *a, struct arena *ar, struct thread_view **out, size_t *n,
 		  int64_t *unread_threads)
 {
 	*n = 0;

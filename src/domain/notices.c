@@ -24,7 +24,7 @@ static void new_reference(char out[NOTICE_REFERENCE_LEN + 1])
 	out[NOTICE_REFERENCE_LEN] = '\0';
 }
 
-int notice_create_local(const struct id *patient, const char *body,
+enum err notice_create_local(const struct id *patient, const char *body,
 			char reference[NOTICE_REFERENCE_LEN + 1])
 {
 	struct target t;
@@ -60,7 +60,7 @@ static const char *str_field(json_t *o, const char *k, struct arena *ar)
 	return arena_strdup(ar, v ? v : "");
 }
 
-int notice_list(const struct actor *a, const struct id *patient, struct arena *ar,
+enum err notice_list(const struct actor *a, const struct id *patient, struct arena *ar,
 		struct notice_view **out, size_t *n)
 {
 	*n = 0;

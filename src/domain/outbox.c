@@ -26,7 +26,7 @@ int outbox_seal(const struct id *account, struct bytes to_ct, const char *subjec
 	return 0;
 }
 
-int outbox_queue(const struct id *account, struct bytes to_ct, const char *subject,
+enum err outbox_queue(const struct id *account, struct bytes to_ct, const char *subject,
 		 const char *body)
 {
 	if (to_ct.len == 0)

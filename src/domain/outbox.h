@@ -13,7 +13,7 @@
 /* Queue a mail to account, whose sealed address is to_ct. subject is stored in clear and must
  * carry no PHI and no link; body is at most LIMIT_MAIL_BODY bytes. Returns a store_rc
  * (ERR_INTERNAL when the body cannot be sealed or is too long). */
-int outbox_queue(const struct id *account, struct bytes to_ct, const char *subject,
+enum err outbox_queue(const struct id *account, struct bytes to_ct, const char *subject,
 		 const char *body);
 /* Seal a mail without queueing it, into ar, for a store write that queues it in the same
  * transaction (store_proxy_insert). 0, or -1 when it cannot be sealed. */

@@ -53,7 +53,7 @@ static int phi_decode(const char *json, size_t n, struct arena *ar, struct patie
 	return (out->family && out->given && out->birth_date && out->gender && out->nhi) ? 0 : -1;
 }
 
-int patient_create(const struct id *practice, const struct patient_view *p, struct id *out_id)
+enum err patient_create(const struct id *practice, const struct patient_view *p, struct id *out_id)
 {
 	struct arena ar;
 	arena_init(&ar, 1u << 20);
@@ -94,7 +94,7 @@ out:
 }
 
 /* Read demographics under a grant the caller already holds; no audit here. */
-static int patient_load(const struct actor *a, const struct grant *g, const struct id *patient,
+static enum err patient_load(const struct actor *a, const struct grant *g, const struct id *patient,
 			struct arena *ar, struct patient_view *out)
 {
 	struct store_patient row;
@@ -122,7 +122,7 @@ static int patient_load(const struct actor *a, const struct grant *g, const stru
 	return ERR_OK;
 }
 
-int patient_read(const struct actor *a, const struct id *patient, struct arena *ar,
+enum err patient_read(const struct actor *a, const struct id *patient, struct arena *ar,
 		 struct patient_view *out)
 {
 	struct grant g;
@@ -139,7 +139,7 @@ int patient_read(const struct actor *a, const struct id *patient, struct arena *
 	return ERR_OK;
 }
 
-int patient_list_visible(const struct actor *a, size_t offset, size_t limit, struct arena *ar,
+enum err patient_list_visible(const struct actor *a, size_t offset, size_t limit, struct arena *ar,
 			 struct patient_view **out,
 			 size_t *n)
 {

@@ -3,7 +3,7 @@
 #include "audit/audit.h"
 #include "domain/domain_int.h"
 
-int practice_settings_read(const struct actor *a, struct arena *ar,
+enum err practice_settings_read(const struct actor *a, struct arena *ar,
 			   struct store_practice_settings *out)
 {
 	if (!policy_may_manage_practice(a, &a->practice))
@@ -12,7 +12,7 @@ int practice_settings_read(const struct actor *a, struct arena *ar,
 	return rc == ERR_OK ? ERR_OK : rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
 }
 
-int practice_require_patient_mfa(const struct actor *a, bool on)
+enum err practice_require_patient_mfa(const struct actor *a, bool on)
 {
 	bool allowed = policy_may_manage_practice(a, &a->practice);
 	/* The change is on record before it is made (and a refusal is on record too). */

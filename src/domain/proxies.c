@@ -176,7 +176,7 @@ static const char *check_input(const struct proxy_new *p, int64_t now)
 }
 
 /* A child's record: only while they are younger than PROXY_CHILD_AGE_YEARS. */
-static int check_child(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
+static enum err check_child(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
 		       const char **why)
 {
 	struct patient_view pv;
@@ -223,7 +223,7 @@ static char *grantee_mail(const struct id *to, const char *from, int64_t not_aft
 	return body;
 }
 
-int proxy_grant(const struct actor *a, const struct id *patient, const struct proxy_new *p,
+enum err proxy_grant(const struct actor *a, const struct id *patient, const struct proxy_new *p,
 		int64_t now, const char **why)
 {
 	*why = NULL;
@@ -316,7 +316,7 @@ static void detail_decode(const struct buf *pt, struct arena *ar, struct proxy_v
 	json_decref(o);
 }
 
-int proxy_list(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
+enum err proxy_list(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
 	       struct proxy_view **out, size_t *n)
 {
 	*n = 0;
@@ -360,7 +360,7 @@ int proxy_list(const struct actor *a, const struct id *patient, int64_t now, str
 	return ERR_OK;
 }
 
-int proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now)
+enum err proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now)
 {
 	struct target t;
 	int s = store_proxy_target(grant_id, now, &t);
@@ -379,7 +379,7 @@ int proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now)
 	return s == ERR_OK ? ERR_OK : s == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
 }
 
-int proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct proxy_held_view **out,
+enum err proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct proxy_held_view **out,
 	       size_t *n)
 {
 	*n = 0;
@@ -409,7 +409,7 @@ int proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct prox
 	return ERR_OK;
 }
 
-int proxy_choose_record(const struct actor *a, const struct id *record, int64_t now)
+enum err proxy_choose_record(const struct actor *a, const struct id *record, int64_t now)
 {
 	bool own = record == NULL || (a->has_patient && id_eq(record, &a->patient));
 	unsigned scopes = 0;

@@ -33,7 +33,7 @@ struct proxy_new {
  * *why for wrong input; ERR_NOT_FOUND outside the actor's scope. Audited before it is
  * written; an email to the grantee is queued (no PHI: from_name and the end date only).
  */
-int proxy_grant(const struct actor *a, const struct id *patient, const struct proxy_new *p,
+enum err proxy_grant(const struct actor *a, const struct id *patient, const struct proxy_new *p,
 		int64_t now, const char **why);
 
 struct proxy_view {
@@ -46,11 +46,11 @@ struct proxy_view {
 	const char *email;
 };
 /* Who holds access to patient's record at now (grants and invitations alike). Audited. */
-int proxy_list(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
+enum err proxy_list(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
 	       struct proxy_view **out, size_t *n);
 /* End a grant (or invitation) at once. Audited before it is written; ERR_NOT_FOUND for an
  * id that is not a live grant on a record the actor may manage. */
-int proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now);
+enum err proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now);
 
 struct proxy_held_view {
 	struct id patient;
@@ -61,11 +61,11 @@ struct proxy_held_view {
 };
 /* The records the actor holds access to at now, with names (each read through the gate and
  * audited, and counted by the breaker as another patient). */
-int proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct proxy_held_view **out,
+enum err proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct proxy_held_view **out,
 	       size_t *n);
 /* Show record (NULL or the actor's own: their own) in this session from now on. Another
  * record needs a live grant: else audited, counted as a miss and ERR_NOT_FOUND. */
-int proxy_choose_record(const struct actor *a, const struct id *record, int64_t now);
+enum err proxy_choose_record(const struct actor *a, const struct id *record, int64_t now);
 
 /*
  * The granter's name as it goes into the portal's own email: a plain label, never a message.

@@ -62,7 +62,7 @@ const char *quota_account_message(void)
 	       "to upload more, please contact your practice.";
 }
 
-int quota_check(const struct actor *a, int64_t n, int64_t now, struct quota_limits *lim,
+enum err quota_check(const struct actor *a, int64_t n, int64_t now, struct quota_limits *lim,
 		const char **why)
 {
 	lim->daily_bytes = INT64_MAX / 4;

@@ -325,7 +325,7 @@ static void view_from_row(const struct store_result *r, int64_t now, struct resu
 }
 
 /* Open a row's sealed body into v (observations, lab, comments). */
-static int open_body(const struct actor *a, const struct grant *g, const struct store_patient *p,
+static enum err open_body(const struct actor *a, const struct grant *g, const struct store_patient *p,
 		     const struct store_result *r, struct arena *ar, struct result_view *v)
 {
 	struct buf pt;
@@ -339,7 +339,7 @@ static int open_body(const struct actor *a, const struct grant *g, const struct 
 }
 
 /* Seal v's body for record `id` into *out (arena memory). */
-static int seal_body(const struct actor *a, const struct grant *g, const struct store_patient *p,
+static enum err seal_body(const struct actor *a, const struct grant *g, const struct store_patient *p,
 		     const struct id *id, const struct result_view *v, struct arena *ar,
 		     struct bytes *out)
 {
@@ -475,7 +475,7 @@ static int practice_rule(const struct id *practice, enum result_kind kind, struc
 	return 0;
 }
 
-int result_file(const struct actor *a, const struct result_new *r, struct arena *ar,
+enum err result_file(const struct actor *a, const struct result_new *r, struct arena *ar,
 		struct result_view *out, const char **why)
 {
 	*why = NULL;
@@ -587,7 +587,7 @@ int result_file(const struct actor *a, const struct result_new *r, struct arena 
 
 /* --- reading --- */
 
-int result_list(const struct actor *a, const struct id *patient, bool with_obs, struct arena *ar,
+enum err result_list(const struct actor *a, const struct id *patient, bool with_obs, struct arena *ar,
 		struct result_view **out, size_t *n)
 {
 	*n = 0;
@@ -627,7 +627,7 @@ int result_list(const struct actor *a, const struct id *patient, bool with_obs, 
 
 /* Gate and fetch one result for action; NOT_FOUND for missing, foreign and (for patients and
  * proxies) unreleased alike. */
-static int result_fetch(const struct actor *a, enum action action, const struct id *result,
+static enum err result_fetch(const struct actor *a, enum action action, const struct id *result,
 			const char *rtype, struct arena *ar, struct grant *g, struct store_patient *p,
 			struct store_result *row)
 {
@@ -652,7 +652,7 @@ static int result_fetch(const struct actor *a, enum action action, const struct 
 	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
-int result_read(const struct actor *a, const struct id *result, const char *rtype,
+enum err result_read(const struct actor *a, const struct id *result, const char *rtype,
 		struct arena *ar, struct result_view *out)
 {
 	struct grant g;
@@ -672,7 +672,7 @@ int result_read(const struct actor *a, const struct id *result, const char *rtyp
 	return ERR_OK;
 }
 
-int result_release(const struct actor *a, const struct id *result, const char *comment,
+enum err result_release(const struct actor *a, const struct id *result, const char *comment,
 		   struct arena *ar, const char **why)
 {
 	*why = NULL;
@@ -712,7 +712,7 @@ int result_release(const struct actor *a, const struct id *result, const char *c
 /* --- the clinician's side --- */
 
 /* Audit a decision about a practice setting or page (no patient). */
-static int audit_practice(const struct actor *a, const char *action, bool ok)
+static enum err audit_practice(const struct actor *a, const char *action, bool ok)
 {
 	struct audit_event e = {.actor = a, .action = action, .rtype = "-",
 				.outcome = ok ? AUDIT_ALLOW : AUDIT_DENY, .deferrable = true};
@@ -721,7 +721,7 @@ static int audit_practice(const struct actor *a, const char *action, bool ok)
 
 #define INBOX_MAX 100
 
-int result_inbox(const struct actor *a, struct arena *ar, struct inbox_row **out, size_t *n)
+enum err result_inbox(const struct actor *a, struct arena *ar, struct inbox_row **out, size_t *n)
 {
 	*n = 0;
 	bool ok = policy_may_view_result_inbox(a);
@@ -766,7 +766,7 @@ int result_inbox(const struct actor *a, struct arena *ar, struct inbox_row **out
 	return ERR_OK;
 }
 
-int result_rules_get(const struct actor *a, struct arena *ar, struct result_rule out[RESULT_KIND_COUNT])
+enum err result_rules_get(const struct actor *a, struct arena *ar, struct result_rule out[RESULT_KIND_COUNT])
 {
 	bool ok = policy_may_manage_result_rules(a);
 	if (audit_practice(a, "result.rules.read", ok) != ERR_OK)
@@ -779,7 +779,7 @@ int result_rules_get(const struct actor *a, struct arena *ar, struct result_rule
 	return ERR_OK;
 }
 
-int result_rule_set(const struct actor *a, const struct result_rule *rule, const char **why)
+enum err result_rule_set(const struct actor *a, const struct result_rule *rule, const char **why)
 {
 	*why = NULL;
 	bool ok = policy_may_manage_result_rules(a);
@@ -809,7 +809,7 @@ int result_rule_set(const struct actor *a, const struct result_rule *rule, const
 
 /* --- the patient's preference --- */
 
-int result_pref_get(const struct actor *a, const struct id *patient, bool *comment_first)
+enum err result_pref_get(const struct actor *a, const struct id *patient, bool *comment_first)
 {
 	struct grant g;
 	int rc = domain_gate(a, ACTION_RESULT_LIST, patient, "Patient", patient, &g);
@@ -819,7 +819,7 @@ int result_pref_get(const struct actor *a, const struct id *patient, bool *comme
 									      : ERR_INTERNAL;
 }
 
-int result_pref_set(const struct actor *a, const struct id *patient, bool comment_first)
+enum err result_pref_set(const struct actor *a, const struct id *patient, bool comment_first)
 {
 	struct grant g;
 	int rc = domain_gate(a, ACTION_RESULT_LIST, patient, "Patient", patient, &g);

@@ -148,17 +148,17 @@ int64_t result_auto_release_at(const struct result_rule *rule, enum result_kind 
 /* --- services (each gated, audited, sealed) --- */
 
 /* File a report for a patient (or correct the one with the same accession). *why on invalid. */
-int result_file(const struct actor *a, const struct result_new *r, struct arena *ar,
+enum err result_file(const struct actor *a, const struct result_new *r, struct arena *ar,
 		struct result_view *out, const char **why);
 /* A patient's results, newest first; with_obs opens each record (values for trends and FHIR).
  * Patients and proxies get only released ones. */
-int result_list(const struct actor *a, const struct id *patient, bool with_obs, struct arena *ar,
+enum err result_list(const struct actor *a, const struct id *patient, bool with_obs, struct arena *ar,
 		struct result_view **out, size_t *n);
 /* One result with its observations; unreleased ones are not found for patients and proxies. */
-int result_read(const struct actor *a, const struct id *result, const char *rtype,
+enum err result_read(const struct actor *a, const struct id *result, const char *rtype,
 		struct arena *ar, struct result_view *out);
 /* Release a result to its patient now, with an optional comment (NULL or ""). */
-int result_release(const struct actor *a, const struct id *result, const char *comment,
+enum err result_release(const struct actor *a, const struct id *result, const char *comment,
 		   struct arena *ar, const char **why);
 
 /* A clinician's inbox: their practice's unreleased results, abnormal first, newest first,
@@ -167,14 +167,14 @@ struct inbox_row {
 	struct result_view result;
 	struct patient_view patient;
 };
-int result_inbox(const struct actor *a, struct arena *ar, struct inbox_row **out, size_t *n);
+enum err result_inbox(const struct actor *a, struct arena *ar, struct inbox_row **out, size_t *n);
 
 /* The practice's release rules (one per kind; kinds without a row are held). */
-int result_rules_get(const struct actor *a, struct arena *ar, struct result_rule out[RESULT_KIND_COUNT]);
-int result_rule_set(const struct actor *a, const struct result_rule *rule, const char **why);
+enum err result_rules_get(const struct actor *a, struct arena *ar, struct result_rule out[RESULT_KIND_COUNT]);
+enum err result_rule_set(const struct actor *a, const struct result_rule *rule, const char **why);
 
 /* A patient's own preference: see results only after their clinician has commented. */
-int result_pref_get(const struct actor *a, const struct id *patient, bool *comment_first);
-int result_pref_set(const struct actor *a, const struct id *patient, bool comment_first);
+enum err result_pref_get(const struct actor *a, const struct id *patient, bool *comment_first);
+enum err result_pref_set(const struct actor *a, const struct id *patient, bool comment_first);
 
 #endif

@@ -141,7 +141,7 @@ static int fhir_everything_bundle(struct request *req, const struct id *patient,
 
 /* The Bundle serialised, for the export page (record_export, src/domain/export.h); the
  * serialised copy outside the arena is wiped. */
-static int everything_json(const struct actor *a, const struct id *patient, const char *base,
+static enum err everything_json(const struct actor *a, const struct id *patient, const char *base,
 			   struct arena *ar, char **out, size_t *len)
 {
 	json_t *bundle = NULL;

@@ -12,7 +12,7 @@
  * with seq < before (0: from the newest). When skip_actor is not NULL, records by that actor
  * (hex account id) are left out. *out is allocated from a.
  */
-int store_accesslog_list(const struct grant *g, const struct id *patient, int64_t before,
+enum err store_accesslog_list(const struct grant *g, const struct id *patient, int64_t before,
 			 const char *skip_actor, size_t max, struct arena *a,
 			 struct audit_record **out, size_t *n);
 
@@ -27,6 +27,6 @@ struct store_actor_facts {
 	bool ever_proxy;    /* has held a proxy grant to the patient asked about */
 };
 /* Unscoped metadata: facts about account for the access log of patient. */
-int store_actor_facts(const struct id *account, const struct id *patient, struct store_actor_facts *out);
+enum err store_actor_facts(const struct id *account, const struct id *patient, struct store_actor_facts *out);
 
 #endif

@@ -30,16 +30,16 @@ struct store_token {
 };
 
 /* Store a new token under the hash of its value. */
-int store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_token *t);
+enum err store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_token *t);
 /* A live token (of kind, not used, not expired at now); ERR_NOT_FOUND otherwise. */
-int store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now, struct arena *a,
+enum err store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now, struct arena *a,
 		    struct store_token *out);
 /* Use a live token: ERR_OK for the one call that used it, ERR_NOT_FOUND for any other. */
-int store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now);
+enum err store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now);
 /* Tokens of kind made for account since `since` (rate limits). */
-int store_token_count(const struct id *account, const char *kind, int64_t since, int64_t *n);
+enum err store_token_count(const struct id *account, const char *kind, int64_t since, int64_t *n);
 /* End every live token of kind for account (a newer one replaces them). */
-int store_tokens_end(const struct id *account, const char *kind, int64_t now);
+enum err store_tokens_end(const struct id *account, const char *kind, int64_t now);
 
 /* What the lifecycle needs to know of an account. */
 struct store_account_state {
@@ -51,25 +51,25 @@ struct store_account_state {
 	struct bytes email_ct;
 	struct bytes marks;
 };
-int store_account_state(const struct id *account, struct arena *a, struct store_account_state *out);
-int store_account_set_verified(const struct id *account);
-int store_account_set_password(const struct id *account, const char *pw_hash);
+enum err store_account_state(const struct id *account, struct arena *a, struct store_account_state *out);
+enum err store_account_set_verified(const struct id *account);
+enum err store_account_set_password(const struct id *account, const char *pw_hash);
 /* New address (blind index and sealed form) and marks; ERR_CONFLICT when another account
  * has that address. */
-int store_account_set_email(const struct id *account, const char *email_index, struct bytes email_ct,
+enum err store_account_set_email(const struct id *account, const char *email_index, struct bytes email_ct,
 			    struct bytes marks);
 /* Marks of an account made outside the lifecycle (medkeep demo, onboarding). */
-int store_account_set_marks(const struct id *account, struct bytes marks);
+enum err store_account_set_marks(const struct id *account, struct bytes marks);
 /* In one transaction: use the invitation token and create the account (verified or not, with
  * its marks). ERR_NOT_FOUND when the token was used meanwhile, ERR_CONFLICT when the
  * address is taken (then nothing changes). */
-int store_account_register(const uint8_t invite_hash[HASH_BYTES], int64_t now,
+enum err store_account_register(const uint8_t invite_hash[HASH_BYTES], int64_t now,
 			   const struct store_account *acct, bool verified, struct bytes marks);
 /* Revoke every session of an account but `keep`, and all its OAuth codes not yet exchanged. */
-int store_sessions_revoke_others(const struct id *account, const struct id *keep);
+enum err store_sessions_revoke_others(const struct id *account, const struct id *keep);
 
 /* Run fn inside one transaction on medkeep.db (commit when it returns ERR_OK). */
-int store_account_tx(int (*fn)(void *ctx), void *ctx);
+enum err store_account_tx(enum err (*fn)(void *ctx), void *ctx);
 
 /* --- the outbox, as the mail sender sees it --- */
 struct store_outbox_row {
@@ -83,11 +83,11 @@ struct store_outbox_row {
 	int64_t created;
 };
 /* Unsent rows due at now (all unsent rows when all), oldest first, at most max. */
-int store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
+enum err store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 		     struct store_outbox_row **rows, size_t *n);
 /* Sent: the row stays (ids, subject, when) for the record, its body is dropped. */
-int store_outbox_sent(const struct id *id, int64_t now);
+enum err store_outbox_sent(const struct id *id, int64_t now);
 /* Not sent: try again at next_try; drop_body when it never will be (the row is parked). */
-int store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try, bool drop_body);
+enum err store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try, bool drop_body);
 
 #endif

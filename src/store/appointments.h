@@ -40,58 +40,58 @@ struct store_appointment {
 };
 
 /* A new slot; ERR_CONFLICT when it overlaps one of the clinician's slots. */
-int store_slot_insert(const struct store_slot *s, const struct id *created_by, int64_t now);
+enum err store_slot_insert(const struct store_slot *s, const struct id *created_by, int64_t now);
 /* One slot (metadata); ERR_NOT_FOUND when there is none. */
-int store_slot_get(const struct id *slot, struct store_slot *out);
+enum err store_slot_get(const struct id *slot, struct store_slot *out);
 /* The practice's slots starting in [from, to), free ones only when free_only, optionally of one
  * clinician (NULL: all), by start (at most LIMIT_LIST). */
-int store_slots_list(const struct id *practice, const struct id *clinician, int64_t from,
+enum err store_slots_list(const struct id *practice, const struct id *clinician, int64_t from,
 		     int64_t to, bool free_only, struct arena *a, struct store_slot **out, size_t *n);
 /* A clinician's slots in [from, to) with the patient and appointment holding each booked one:
  * metadata for the day list, whose patients the domain layer reaches through the gate. */
-int store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t to,
+enum err store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t to,
 			     struct arena *a, struct store_slot **out, size_t *n);
 
 /* Metadata for the gate: the appointment's patient and where they are enrolled. */
-int store_appointment_target(const struct id *appointment, struct target *out);
+enum err store_appointment_target(const struct id *appointment, struct target *out);
 /* Book (needs ACTION_APPOINTMENT_BOOK on ap->patient), in one statement only while the patient
  * holds fewer than max_upcoming live appointments starting after now: ERR_NOT_FOUND when the
  * slot does not exist, ERR_CONFLICT when a live appointment holds it already or (with *full
  * set) when the patient is at the limit. */
-int store_appointment_insert(const struct grant *g, const struct store_appointment *ap, int64_t now,
+enum err store_appointment_insert(const struct grant *g, const struct store_appointment *ap, int64_t now,
 			     int max_upcoming, bool *full);
 /* How many live appointments of the patient start after now (needs ACTION_APPOINTMENT_BOOK). */
-int store_appointments_upcoming(const struct grant *g, const struct id *patient, int64_t now,
+enum err store_appointments_upcoming(const struct grant *g, const struct id *patient, int64_t now,
 				int *count);
 /* The patient's appointments with their slots, latest start first (at most LIMIT_LIST); needs
  * ACTION_APPOINTMENT_LIST. */
-int store_appointment_list(const struct grant *g, const struct id *patient, struct arena *a,
+enum err store_appointment_list(const struct grant *g, const struct id *patient, struct arena *a,
 			   struct store_appointment **out, size_t *n);
 /* One appointment with its slot, when g is a grant for its patient. */
-int store_appointment_get(const struct grant *g, const struct id *appointment, struct arena *a,
+enum err store_appointment_get(const struct grant *g, const struct id *appointment, struct arena *a,
 			  struct store_appointment *out);
 /* Cancel a live appointment whose slot starts at or after min_start (needs
  * ACTION_APPOINTMENT_CANCEL): ERR_CONFLICT when it is cancelled already or too close. */
-int store_appointment_cancel(const struct grant *g, const struct id *appointment,
+enum err store_appointment_cancel(const struct grant *g, const struct id *appointment,
 			     const struct id *by, int64_t now, int64_t min_start);
 
 /* How long before an appointment patients may still cancel it, in minutes (a default when
  * the practice has not set one). */
 #define CANCEL_CUTOFF_DEFAULT_MINUTES 120
-int store_practice_cutoff(const struct id *practice, int *minutes);
-int store_practice_cutoff_set(const struct id *practice, int minutes);
+enum err store_practice_cutoff(const struct id *practice, int *minutes);
+enum err store_practice_cutoff_set(const struct id *practice, int minutes);
 
 /* Clinicians of a practice (at most LIMIT_LIST) with their display names. */
 struct store_staff {
 	struct id account;
 	const char *name;
 };
-int store_practice_clinicians(const struct id *practice, struct arena *a, struct store_staff **out,
+enum err store_practice_clinicians(const struct id *practice, struct arena *a, struct store_staff **out,
 			      size_t *n);
 /* A staff member's display name ("Dr Aroha Ngata"), or ERR_NOT_FOUND. */
-int store_staff_name(const struct id *account, struct arena *a, const char **name);
-int store_staff_name_set(const struct id *account, const char *name);
+enum err store_staff_name(const struct id *account, struct arena *a, const char **name);
+enum err store_staff_name_set(const struct id *account, const char *name);
 /* Whether an account is a clinician of this practice (for publishing slots for them). */
-int store_clinician_of(const struct id *account, const struct id *practice, bool *yes);
+enum err store_clinician_of(const struct id *account, const struct id *practice, bool *yes);
 
 #endif

@@ -21,13 +21,13 @@ struct store_app {
 };
 
 /* Register an app. */
-int store_app_insert(const struct store_app *app);
+enum err store_app_insert(const struct store_app *app);
 /* A registered app (not removed); ERR_NOT_FOUND otherwise. */
-int store_app_get(const struct id *id, struct store_app *out);
+enum err store_app_get(const struct id *id, struct store_app *out);
 /* Every registered app, oldest first (at most APPS_MAX); *out in the arena. */
-int store_apps_list(struct arena *a, struct store_app **out, size_t *n);
+enum err store_apps_list(struct arena *a, struct store_app **out, size_t *n);
 /* Remove an app: its codes and every token it holds go with it. */
-int store_app_remove(const struct id *id, int64_t now);
+enum err store_app_remove(const struct id *id, int64_t now);
 
 /* A code as issued at a patient's consent. The app's token waits in `box`, sealed under a key
  * made from the code itself, which only the app receives: the table alone opens nothing. */
@@ -45,14 +45,14 @@ struct store_app_code {
 	int64_t expires;
 };
 
-int store_app_code_insert(const struct store_app_code *c);
+enum err store_app_code_insert(const struct store_app_code *c);
 /* Take a code: it is deleted in the same step, so a code is used at most once, whatever the
  * outcome. ERR_NOT_FOUND when there is no such code. */
-int store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, struct store_app_code *out);
+enum err store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, struct store_app_code *out);
 /* End every code not yet exchanged of an account (NULL: of every account). Whatever ends an
  * account's sessions ends its codes too: store_sessions_revoke, store_sessions_revoke_others
  * and store_sessions_revoke_all call this, so a code given at a consent just before a reset,
  * a change of password, a lock or "sign out everywhere" cannot become a token after it. */
-int store_app_codes_end(const struct id *account);
+enum err store_app_codes_end(const struct id *account);
 
 #endif

@@ -19,10 +19,10 @@ struct store_contact {
 };
 
 /* Set (or replace) a patient's contact. */
-int store_contact_set(const struct id *patient, const struct store_contact *c);
+enum err store_contact_set(const struct id *patient, const struct store_contact *c);
 /* A patient's contact; ERR_NOT_FOUND when the record holds none. */
-int store_contact_get(const struct id *patient, struct arena *a, struct store_contact *out);
+enum err store_contact_get(const struct id *patient, struct arena *a, struct store_contact *out);
 /* Forget it (the record is erased: crypto-shredding). */
-int store_contact_erase(const struct id *patient);
+enum err store_contact_erase(const struct id *patient);
 
 #endif

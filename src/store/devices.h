@@ -11,10 +11,10 @@
 
 /* Remember (or refresh) the device of hash for account at now; keeps the account's
  * LIMIT_KNOWN_DEVICES most recent and forgets older ones. */
-int store_known_device_put(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t now);
+enum err store_known_device_put(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t now);
 /* ERR_OK when hash is a device of account used since `since`; ERR_NOT_FOUND otherwise. */
-int store_known_device_get(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t since);
+enum err store_known_device_get(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t since);
 /* Forget every known device of an account (a password reset, signing out everywhere). */
-int store_known_devices_forget(const struct id *account);
+enum err store_known_devices_forget(const struct id *account);
 
 #endif

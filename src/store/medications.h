@@ -42,21 +42,21 @@ const char *repeat_state_name(enum repeat_state s);
 
 /* Metadata for the gate: the patient a medication (or request) belongs to and where they are
  * enrolled. ERR_NOT_FOUND when there is no such row. */
-int store_medication_target(const struct id *medication, struct target *out);
-int store_repeat_target(const struct id *request, struct target *out);
+enum err store_medication_target(const struct id *medication, struct target *out);
+enum err store_repeat_target(const struct id *request, struct target *out);
 
 /* Needs ACTION_MEDICATION_CREATE on m->patient. */
-int store_medication_insert(const struct grant *g, const struct store_medication *m);
+enum err store_medication_insert(const struct grant *g, const struct store_medication *m);
 /* The patient's medications (current and stopped, newest first, at most LIMIT_LIST); needs
  * ACTION_MEDICATION_LIST. Rows and their bytes are allocated from a. */
-int store_medication_list(const struct grant *g, const struct id *patient, struct arena *a,
+enum err store_medication_list(const struct grant *g, const struct id *patient, struct arena *a,
 			  struct store_medication **out, size_t *n);
 /* One medication, when g is a grant for its patient (any action). */
-int store_medication_get(const struct grant *g, const struct id *medication, struct arena *a,
+enum err store_medication_get(const struct grant *g, const struct id *medication, struct arena *a,
 			 struct store_medication *out);
 /* Stop a current medication (needs ACTION_MEDICATION_CREATE): ERR_CONFLICT when it was
  * stopped already. */
-int store_medication_stop(const struct grant *g, const struct id *medication,
+enum err store_medication_stop(const struct grant *g, const struct id *medication,
 			  const struct id *by, int64_t now);
 
 /*
@@ -65,20 +65,20 @@ int store_medication_stop(const struct grant *g, const struct id *medication,
  * already has an open request (the partial unique index repeat_one_open decides, so two
  * requests racing cannot both get in).
  */
-int store_repeat_insert(const struct grant *g, const struct store_repeat *r);
+enum err store_repeat_insert(const struct grant *g, const struct store_repeat *r);
 /* The patient's requests, newest first (at most LIMIT_LIST); needs ACTION_MEDICATION_LIST. */
-int store_repeat_list(const struct grant *g, const struct id *patient, struct arena *a,
+enum err store_repeat_list(const struct grant *g, const struct id *patient, struct arena *a,
 		      struct store_repeat **out, size_t *n);
 /* One request, when g is a grant for its patient. */
-int store_repeat_get(const struct grant *g, const struct id *request, struct arena *a,
+enum err store_repeat_get(const struct grant *g, const struct id *request, struct arena *a,
 		     struct store_repeat *out);
 /* Approve or decline an open request (needs ACTION_REPEAT_DECIDE): ERR_CONFLICT when it was
  * decided already. */
-int store_repeat_decide(const struct grant *g, const struct id *request, enum repeat_state state,
+enum err store_repeat_decide(const struct grant *g, const struct id *request, enum repeat_state state,
 			const struct id *by, int64_t now, struct bytes decision);
 /* The practice's open requests, oldest first (at most max, capped at LIMIT_LIST): ids and
  * patients only. */
-int store_repeat_queue(const struct id *practice, size_t max, struct arena *a, struct id **requests,
+enum err store_repeat_queue(const struct id *practice, size_t max, struct arena *a, struct id **requests,
 		       struct id **patients, size_t *n);
 
 #endif

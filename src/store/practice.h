@@ -12,8 +12,8 @@ struct store_practice_settings {
 	int64_t patients_with_mfa; /* of those, with an account that has a second factor */
 };
 
-int store_practice_settings_get(const struct id *practice, struct arena *a,
+enum err store_practice_settings_get(const struct id *practice, struct arena *a,
 				struct store_practice_settings *out);
-int store_practice_require_patient_mfa(const struct id *practice, bool on);
+enum err store_practice_require_patient_mfa(const struct id *practice, bool on);
 
 #endif

@@ -31,18 +31,18 @@ struct store_proxy_row {
  * mail (sealed: outbox_seal), the grantee's email is queued in the same transaction (a
  * savepoint, so it nests in a caller's): one commit whether or not there is anyone to tell, so
  * that the answer does not say whether the address has an account. */
-int store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
+enum err store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
 		       const char *email_index, int64_t now, const struct store_mail *mail);
 /* The live grants and invitations of a patient (not revoked, not ended at now), newest
  * first, at most LIMIT_LIST. Needs an ACTION_PROXY_LIST grant; detail is copied to a. */
-int store_proxy_list(const struct grant *g, const struct id *patient, int64_t now, struct arena *a,
+enum err store_proxy_list(const struct grant *g, const struct id *patient, int64_t now, struct arena *a,
 		     struct store_proxy_row **out, size_t *n);
 /* The patient of a live grant or invitation, with the practices they are enrolled at (for
  * the gate). ERR_NOT_FOUND when there is none by that id. */
-int store_proxy_target(const struct id *grant_id, int64_t now, struct target *out);
+enum err store_proxy_target(const struct id *grant_id, int64_t now, struct target *out);
 /* Revoke a grant or invitation of g's patient at now. Needs ACTION_PROXY_REVOKE;
  * ERR_NOT_FOUND when no live one has that id. */
-int store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now);
+enum err store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now);
 
 /* The records an account holds proxy access to at now (its own relationships: no grant
  * needed, like store_proxy_scopes), soonest ending last, at most LIMIT_LIST. */
@@ -51,12 +51,12 @@ struct store_proxy_held {
 	unsigned scopes;
 	int64_t not_after;
 };
-int store_proxy_held(const struct id *account, int64_t now, struct arena *a,
+enum err store_proxy_held(const struct id *account, int64_t now, struct arena *a,
 		     struct store_proxy_held **out, size_t *n);
 
 /* The record a session of this account shows: a held record, or NULL for its own.
  * auth_session believes it only while a live grant allows it. */
-int store_session_set_record(const struct id *account, const struct id *session,
+enum err store_session_set_record(const struct id *account, const struct id *session,
 			     const struct id *record);
 
 #endif

@@ -21,13 +21,13 @@ static const struct store_backend *backend_choose(const char *dir)
 	return backends[0];
 }
 
-int store_open(const char *dir, bool create)
+enum err store_open(const char *dir, bool create)
 {
 	backend = backend_choose(dir);
 	return backend->store_open(dir, create);
 }
 
-int store_open_audit(const char *dir)
+enum err store_open_audit(const char *dir)
 {
 	backend = backend_choose(dir);
 	return backend->store_open_audit(dir);

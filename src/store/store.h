@@ -118,9 +118,9 @@ struct audit_record {
 /* Open (creating and migrating when create is true) the database under dir. keystore.db is
  * created when missing only for a data directory that never had one; otherwise its absence,
  * or a keystore of another data directory, is an error. */
-int store_open(const char *dir, bool create);
+enum err store_open(const char *dir, bool create);
 /* Open only dir/audit.db (verifying a copy of the trail: nothing else need be there). */
-int store_open_audit(const char *dir);
+enum err store_open_audit(const char *dir);
 void store_close(void);
 /* Group many writes (demo seeding) into one transaction (one per file: the keystore's commits
  * first, so a patient row never exists without its key). */
@@ -129,18 +129,18 @@ void store_close(void);
  * statement, and a request sees one consistent state. */
 void store_snapshot_begin(void);
 void store_snapshot_end(void);
-int store_begin(void);
-int store_commit(void);
+enum err store_begin(void);
+enum err store_commit(void);
 
 /* Practices and accounts */
-int store_practice_create(const struct id *id, const char *name);
-int store_practice_name(const struct id *id, struct arena *a, const char **name);
-int store_account_create(const struct store_account *acct);
-int store_account_by_email(const char *email, struct arena *a, struct store_account *out);
+enum err store_practice_create(const struct id *id, const char *name);
+enum err store_practice_name(const struct id *id, struct arena *a, const char **name);
+enum err store_account_create(const struct store_account *acct);
+enum err store_account_by_email(const char *email, struct arena *a, struct store_account *out);
 /* Lock an account pending review (the breaker tripped); a locked account cannot log in. */
-int store_account_lock(const struct id *account);
+enum err store_account_lock(const struct id *account);
 /* Revoke every session of an account, and its OAuth codes not yet exchanged. */
-int store_sessions_revoke(const struct id *account);
+enum err store_sessions_revoke(const struct id *account);
 
 /* Second factor of an account: the sealed TOTP secret (enabled and pending), the last step
  * used, and unused recovery-code hashes. */
@@ -152,53 +152,53 @@ struct store_mfa {
 	uint8_t recovery[10][HASH_BYTES];
 	int recovery_index[10];
 };
-int store_mfa_get(const struct id *account, struct arena *a, struct store_mfa *out);
-int store_mfa_set_pending(const struct id *account, struct bytes sealed);
+enum err store_mfa_get(const struct id *account, struct arena *a, struct store_mfa *out);
+enum err store_mfa_set_pending(const struct id *account, struct bytes sealed);
 /* Make the pending secret the account's (or `sealed` directly when not NULL: demo data). */
-int store_mfa_enable(const struct id *account, const struct bytes *sealed, int64_t step);
+enum err store_mfa_enable(const struct id *account, const struct bytes *sealed, int64_t step);
 /* Record a used TOTP step; ERR_CONFLICT when it (or a later one) was used already. */
-int store_mfa_use_step(const struct id *account, int64_t step);
-int store_mfa_set_recovery(const struct id *account, const uint8_t (*hashes)[HASH_BYTES], size_t n);
+enum err store_mfa_use_step(const struct id *account, int64_t step);
+enum err store_mfa_set_recovery(const struct id *account, const uint8_t (*hashes)[HASH_BYTES], size_t n);
 /* Mark one recovery code used; ERR_CONFLICT when it was used already. */
-int store_mfa_use_recovery(const struct id *account, int index);
+enum err store_mfa_use_recovery(const struct id *account, int index);
 
 /* Sessions, keyed by the hash of the token (the token itself is never stored). */
-int store_session_create(const uint8_t token_hash[HASH_BYTES], const struct store_session *s);
-int store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session *out);
-int store_session_touch(const uint8_t token_hash[HASH_BYTES], int64_t now);
-int store_session_delete(const uint8_t token_hash[HASH_BYTES]);
+enum err store_session_create(const uint8_t token_hash[HASH_BYTES], const struct store_session *s);
+enum err store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session *out);
+enum err store_session_touch(const uint8_t token_hash[HASH_BYTES], int64_t now);
+enum err store_session_delete(const uint8_t token_hash[HASH_BYTES]);
 
 /* An account's live sessions (at most 50), newest first. */
-int store_sessions_list(const struct id *account, struct arena *a, struct store_session **out,
+enum err store_sessions_list(const struct id *account, struct arena *a, struct store_session **out,
 			size_t *n);
 /* Revoke one session of an account by its id; ERR_NOT_FOUND when it is not theirs. */
-int store_session_revoke_id(const struct id *account, const struct id *session);
+enum err store_session_revoke_id(const struct id *account, const struct id *session);
 /* Remember a device for an account; ERR_OK when it is new, ERR_CONFLICT when known. */
-int store_device_seen(const struct id *account, const char *device);
+enum err store_device_seen(const struct id *account, const char *device);
 
 /* Login throttling: failures counted per key ("a:<account>" or "ip:<address>"). */
-int store_throttle_get(const char *key, int64_t now, int64_t window, int *failures,
+enum err store_throttle_get(const char *key, int64_t now, int64_t window, int *failures,
 		       int64_t *blocked_until);
-int store_throttle_fail(const char *key, int64_t now, int64_t window, int block_after,
+enum err store_throttle_fail(const char *key, int64_t now, int64_t window, int block_after,
 			int64_t block_seconds);
-int store_throttle_clear(const char *key);
+enum err store_throttle_clear(const char *key);
 
 /* Unscoped metadata for the policy gate: never PHI. */
-int store_patient_target(const struct id *patient, struct target *out);
+enum err store_patient_target(const struct id *patient, struct target *out);
 /* The scopes (enum proxy_scope bits) of every live proxy grant from patient to account at
  * time now (not revoked, not_after > now); 0 when none. Metadata for the gate, not PHI. */
-int store_proxy_scopes(const struct id *account, const struct id *patient, int64_t now,
+enum err store_proxy_scopes(const struct id *account, const struct id *patient, int64_t now,
 		       unsigned *scopes);
 /* The patient a document belongs to and where they are enrolled, in one query. */
-int store_document_target(const struct id *document, struct target *out);
-int store_practice_patient_ids(const struct id *practice, size_t offset, size_t limit,
+enum err store_document_target(const struct id *document, struct target *out);
+enum err store_practice_patient_ids(const struct id *practice, size_t offset, size_t limit,
 			       struct arena *a, struct id **ids, size_t *n);
 
 /* Patient-scoped: each needs a grant for that patient. */
-int store_patient_create(const struct id *id, const struct id *practice,
+enum err store_patient_create(const struct id *id, const struct id *practice,
 			 const uint8_t nhi_index[HASH_BYTES], struct bytes wrapped_key,
 			 struct bytes phi);
-int store_patient_get(const struct grant *g, const struct id *patient, struct arena *a,
+enum err store_patient_get(const struct grant *g, const struct id *patient, struct arena *a,
 		      struct store_patient *out);
 /* The uploader's allowance the insert checks (src/domain/quota.h): the bytes of documents
  * they authored since `since`, and in all, each with this one, at most these. */
@@ -207,14 +207,14 @@ struct store_upload_limit {
 };
 /* Insert a document; in the same statement, only when its author stays within lim (atomic
  * against concurrent inserts): ERR_CONFLICT when they would not. */
-int store_document_insert(const struct grant *g, const struct store_document *doc,
+enum err store_document_insert(const struct grant *g, const struct store_document *doc,
 			  const struct store_upload_limit *lim);
 /* The bytes of documents account uploaded (still stored), in all and since `since`. */
-int store_document_usage(const struct id *account, int64_t since, int64_t *total, int64_t *day);
-int store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
+enum err store_document_usage(const struct id *account, int64_t since, int64_t *total, int64_t *day);
+enum err store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
 			struct store_document **docs, size_t *n);
 /* One document; when patient is not NULL, its patient's key row is read in the same query. */
-int store_document_get(const struct grant *g, const struct id *document, bool with_body,
+enum err store_document_get(const struct grant *g, const struct id *document, bool with_body,
 		       struct arena *a, struct store_document *out, struct store_patient *patient);
 
 /* Incident notices (patient-scoped: reading needs a grant; writing a sealed notice reveals
@@ -225,16 +225,16 @@ struct store_notice {
 	int64_t created;
 	struct bytes body; /* sealed with the patient's key */
 };
-int store_notice_insert(const struct grant *g, const struct id *patient, const struct store_notice *n);
-int store_notice_list(const struct grant *g, const struct id *patient, struct arena *a,
+enum err store_notice_insert(const struct grant *g, const struct id *patient, const struct store_notice *n);
+enum err store_notice_list(const struct grant *g, const struct id *patient, struct arena *a,
 		      struct store_notice **out, size_t *n);
 /* The accounts that hold a patient's record (their own login), with their sealed emails. */
-int store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
+enum err store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
 			   size_t *n);
 /* Queue an email as row id: to_ct is the sealed address of account, body_ct its sealed body
  * (vault_outbox_seal, bound to id and account); the subject carries no PHI and no link. Only
  * src/domain/outbox.c calls this. */
-int store_outbox_insert(const struct id *id, const struct id *account, struct bytes to_ct,
+enum err store_outbox_insert(const struct id *id, const struct id *account, struct bytes to_ct,
 			const char *subject, struct bytes body_ct);
 /* A mail sealed and ready to queue (outbox_seal), for a store write that queues it in its own
  * transaction. */
@@ -247,7 +247,7 @@ struct store_mail {
 };
 
 /* Audit trail: append-only. Chaining is computed by src/audit; the store keeps order. */
-int store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES]);
+enum err store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES]);
 /* A signed checkpoint: the chain hash at seq, signed by the vault's audit signing key. */
 struct audit_checkpoint {
 	int64_t seq;
@@ -262,26 +262,28 @@ struct audit_checkpoint {
  * record is not after_seq/after_hash any more (another process appended meanwhile): the
  * caller re-reads the head, re-chains and tries again.
  */
-int store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES],
+enum err store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES],
 		       const struct audit_record *r, size_t n, const struct audit_checkpoint *cp);
 /* Read the trail from one snapshot until store_audit_read_end (verification beside a writing
  * `serve`: the chain and the checkpoints must be of the same moment). */
-int store_audit_read_begin(void);
+enum err store_audit_read_begin(void);
 void store_audit_read_end(void);
-/* Call fn for each record in seq order; stops early and returns fn's value when non-zero. */
+/* Call fn for each record in seq order: 0 after the last, fn's non-zero value when it stops the walk,
+ * -1 when the store fails. A walk, not an outcome: hence int, not enum err. */
 int store_audit_each(int (*fn)(const struct audit_record *r, void *ctx), void *ctx);
 /* The same for the records of one session (hex id) only, by an index: a lock's review page. */
 int store_audit_each_session(const char *session_hex,
 			     int (*fn)(const struct audit_record *r, void *ctx), void *ctx);
 /* The newest breaker trips (at most 100), newest first. */
-int store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n);
+enum err store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n);
 /* Unlocked accounts of one role (at most 20), with their sealed emails: whom to alert. */
-int store_accounts_by_role(enum role role, struct arena *a, struct store_account **out, size_t *n);
+enum err store_accounts_by_role(enum role role, struct arena *a, struct store_account **out, size_t *n);
 /* The stored chain hash of record seq; ERR_NOT_FOUND when there is none. */
-int store_audit_hash_at(int64_t seq, uint8_t hash[HASH_BYTES]);
+enum err store_audit_hash_at(int64_t seq, uint8_t hash[HASH_BYTES]);
 /* The newest checkpoint; ERR_NOT_FOUND when there is none. */
-int store_audit_last_checkpoint(struct audit_checkpoint *out);
-/* Call fn for each checkpoint in seq order; stops early and returns fn's value when non-zero. */
+enum err store_audit_last_checkpoint(struct audit_checkpoint *out);
+/* Call fn for each checkpoint in seq order: 0 after the last, fn's non-zero value when it stops
+ * the walk, -1 when the store fails. */
 int store_audit_checkpoints_each(int (*fn)(const struct audit_checkpoint *cp, void *ctx),
 				 void *ctx);
 
@@ -298,30 +300,30 @@ struct store_wrapped_key {
 	struct bytes wrapped;
 };
 /* Small named values of the keystore (e.g. the id of the blind-index key). */
-int store_keystore_meta_get(const char *name, uint8_t *out, size_t cap, size_t *len);
-int store_keystore_meta_set(const char *name, const uint8_t *value, size_t len);
+enum err store_keystore_meta_get(const char *name, uint8_t *out, size_t cap, size_t *len);
+enum err store_keystore_meta_set(const char *name, const uint8_t *value, size_t len);
 /* Rows in all, and rows wrapped by key_id. */
-int store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total, int64_t *under);
+enum err store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total, int64_t *under);
 /* Up to max rows after rowid `after` (in rowid order) that key_id does not wrap. */
-int store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], size_t max,
+enum err store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], size_t max,
 			 struct arena *a, struct store_wrapped_key **rows, size_t *n);
 /* In one short transaction, replace each row's wrapped key by rewrapped[i] where the row still
  * holds the value read (a row shredded or rewrapped meanwhile is left alone). */
-int store_keystore_replace(const struct store_wrapped_key *rows, const struct bytes *rewrapped,
+enum err store_keystore_replace(const struct store_wrapped_key *rows, const struct bytes *rewrapped,
 			   size_t n, size_t *replaced);
 /* Keys from before the keystore, kept on the patient row itself: up to max of them, how many
  * remain, moving one into the keystore (insert there, then clear the row). */
-int store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_key **rows,
+enum err store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_key **rows,
 			    size_t *n);
-int store_legacy_keys_count(int64_t *n);
-int store_legacy_key_move(const struct id *patient, struct bytes rewrapped);
+enum err store_legacy_keys_count(int64_t *n);
+enum err store_legacy_key_move(const struct id *patient, struct bytes rewrapped);
 /* The rotation in progress (old and new master key ids): ERR_NOT_FOUND when none. While one
  * is recorded, new keystore rows wrapped by the old key are refused. */
-int store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES]);
-int store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES]);
-int store_rotation_end(void);
+enum err store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES]);
+enum err store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES]);
+enum err store_rotation_end(void);
 /* Sign everyone out (the session-token key changes with the master key), codes too. */
-int store_sessions_revoke_all(void);
+enum err store_sessions_revoke_all(void);
 
 /* --- retention and crypto-shredding --- */
 
@@ -331,22 +333,22 @@ struct store_shred_state {
 	int64_t shredded_at; /* 0 when not shredded */
 	int64_t shred_after; /* 0 when not scheduled */
 };
-int store_patient_shred_state(const struct id *patient, struct store_shred_state *out);
+enum err store_patient_shred_state(const struct id *patient, struct store_shred_state *out);
 /* Destroy the patient's key: delete it from the keystore and from the patient row, then
  * checkpoint the keystore's write-ahead log so no copy of the old page stays in it. */
-int store_patient_key_destroy(const struct id *patient);
+enum err store_patient_key_destroy(const struct id *patient);
 /* After the key is destroyed: delete the patient's documents, clear their demographics, erase
  * and lock their accounts (the account email is still stored in clear), sign them out. The
  * patient row and the enrolments stay, so reads answer "gone" rather than "not found". */
-int store_patient_erase(const struct id *patient, int64_t now);
+enum err store_patient_erase(const struct id *patient, int64_t now);
 /* End one practice's enrolment of a patient. ERR_NOT_FOUND when there was none. */
-int store_patient_release(const struct id *patient, const struct id *practice);
+enum err store_patient_release(const struct id *patient, const struct id *practice);
 /* Schedule (when > 0) or cancel (0) a shred. */
-int store_patient_schedule_shred(const struct id *patient, int64_t when);
+enum err store_patient_schedule_shred(const struct id *patient, int64_t when);
 /* Patients whose scheduled shred is due at `now` (at most LIMIT_LIST). */
-int store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t *n);
+enum err store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t *n);
 /* How many patients there are, and how many of them have a key (restore summary). */
-int store_patient_key_counts(int64_t *patients, int64_t *with_key);
+enum err store_patient_key_counts(int64_t *patients, int64_t *with_key);
 
 /* --- copies of the database files (online backup, restore, key copies) --- */
 
@@ -358,7 +360,7 @@ const char *store_file_name(enum store_file f);
  * SQLite online backup API, from one read snapshot: consistent while `serve` writes to it.
  * progress(name, pages done, pages in all) after every step, when set.
  */
-int store_file_copy(enum store_file f, const char *from_dir, const char *to_dir,
+enum err store_file_copy(enum store_file f, const char *from_dir, const char *to_dir,
 		    void (*progress)(const char *name, int64_t done, int64_t total));
 
 #endif

@@ -16,115 +16,115 @@
 
 /* --- store/store.h: the core (connections, accounts, sessions, patients, documents,
  * MFA, notices, audit, keystore, retention, file copies) --- */
-STORE_OPEN(int, store_open, (const char *dir, bool create), (dir, create))
-STORE_OPEN(int, store_open_audit, (const char *dir), (dir))
+STORE_OPEN(enum err, store_open, (const char *dir, bool create), (dir, create))
+STORE_OPEN(enum err, store_open_audit, (const char *dir), (dir))
 STORE_VOID(store_close, (void), ())
 STORE_VOID(store_snapshot_begin, (void), ())
 STORE_VOID(store_snapshot_end, (void), ())
-STORE_FN(int, store_begin, (void), ())
-STORE_FN(int, store_commit, (void), ())
-STORE_FN(int, store_practice_create, (const struct id *id, const char *name), (id, name))
-STORE_FN(int, store_practice_name,
+STORE_FN(enum err, store_begin, (void), ())
+STORE_FN(enum err, store_commit, (void), ())
+STORE_FN(enum err, store_practice_create, (const struct id *id, const char *name), (id, name))
+STORE_FN(enum err, store_practice_name,
 	 (const struct id *id, struct arena *a, const char **name),
 	 (id, a, name))
-STORE_FN(int, store_account_create, (const struct store_account *acct), (acct))
-STORE_FN(int, store_account_by_email,
+STORE_FN(enum err, store_account_create, (const struct store_account *acct), (acct))
+STORE_FN(enum err, store_account_by_email,
 	 (const char *email, struct arena *a, struct store_account *out),
 	 (email, a, out))
-STORE_FN(int, store_account_lock, (const struct id *account), (account))
-STORE_FN(int, store_sessions_revoke, (const struct id *account), (account))
-STORE_FN(int, store_mfa_get,
+STORE_FN(enum err, store_account_lock, (const struct id *account), (account))
+STORE_FN(enum err, store_sessions_revoke, (const struct id *account), (account))
+STORE_FN(enum err, store_mfa_get,
 	 (const struct id *account, struct arena *a, struct store_mfa *out),
 	 (account, a, out))
-STORE_FN(int, store_mfa_set_pending,
+STORE_FN(enum err, store_mfa_set_pending,
 	 (const struct id *account, struct bytes sealed),
 	 (account, sealed))
-STORE_FN(int, store_mfa_enable,
+STORE_FN(enum err, store_mfa_enable,
 	 (const struct id *account, const struct bytes *sealed, int64_t step),
 	 (account, sealed, step))
-STORE_FN(int, store_mfa_use_step, (const struct id *account, int64_t step), (account, step))
-STORE_FN(int, store_mfa_set_recovery,
+STORE_FN(enum err, store_mfa_use_step, (const struct id *account, int64_t step), (account, step))
+STORE_FN(enum err, store_mfa_set_recovery,
 	 (const struct id *account, const uint8_t (*hashes)[HASH_BYTES], size_t n),
 	 (account, hashes, n))
-STORE_FN(int, store_mfa_use_recovery, (const struct id *account, int index), (account, index))
-STORE_FN(int, store_session_create,
+STORE_FN(enum err, store_mfa_use_recovery, (const struct id *account, int index), (account, index))
+STORE_FN(enum err, store_session_create,
 	 (const uint8_t token_hash[HASH_BYTES], const struct store_session *s),
 	 (token_hash, s))
-STORE_FN(int, store_session_get,
+STORE_FN(enum err, store_session_get,
 	 (const uint8_t token_hash[HASH_BYTES], struct store_session *out),
 	 (token_hash, out))
-STORE_FN(int, store_session_touch,
+STORE_FN(enum err, store_session_touch,
 	 (const uint8_t token_hash[HASH_BYTES], int64_t now),
 	 (token_hash, now))
-STORE_FN(int, store_session_delete, (const uint8_t token_hash[HASH_BYTES]), (token_hash))
-STORE_FN(int, store_sessions_list,
+STORE_FN(enum err, store_session_delete, (const uint8_t token_hash[HASH_BYTES]), (token_hash))
+STORE_FN(enum err, store_sessions_list,
 	 (const struct id *account, struct arena *a, struct store_session **out, size_t *n),
 	 (account, a, out, n))
-STORE_FN(int, store_session_revoke_id,
+STORE_FN(enum err, store_session_revoke_id,
 	 (const struct id *account, const struct id *session),
 	 (account, session))
-STORE_FN(int, store_device_seen, (const struct id *account, const char *device), (account, device))
-STORE_FN(int, store_throttle_get,
+STORE_FN(enum err, store_device_seen, (const struct id *account, const char *device), (account, device))
+STORE_FN(enum err, store_throttle_get,
 	 (const char *key, int64_t now, int64_t window, int *failures, int64_t *blocked_until),
 	 (key, now, window, failures, blocked_until))
-STORE_FN(int, store_throttle_fail,
+STORE_FN(enum err, store_throttle_fail,
 	 (const char *key, int64_t now, int64_t window, int block_after, int64_t block_seconds),
 	 (key, now, window, block_after, block_seconds))
-STORE_FN(int, store_throttle_clear, (const char *key), (key))
-STORE_FN(int, store_patient_target, (const struct id *patient, struct target *out), (patient, out))
-STORE_FN(int, store_proxy_scopes,
+STORE_FN(enum err, store_throttle_clear, (const char *key), (key))
+STORE_FN(enum err, store_patient_target, (const struct id *patient, struct target *out), (patient, out))
+STORE_FN(enum err, store_proxy_scopes,
 	 (const struct id *account, const struct id *patient, int64_t now, unsigned *scopes),
 	 (account, patient, now, scopes))
-STORE_FN(int, store_document_target,
+STORE_FN(enum err, store_document_target,
 	 (const struct id *document, struct target *out),
 	 (document, out))
-STORE_FN(int, store_practice_patient_ids,
+STORE_FN(enum err, store_practice_patient_ids,
 	 (const struct id *practice, size_t offset, size_t limit, struct arena *a, struct id **ids,
 	  size_t *n),
 	 (practice, offset, limit, a, ids, n))
-STORE_FN(int, store_patient_create,
+STORE_FN(enum err, store_patient_create,
 	 (const struct id *id, const struct id *practice, const uint8_t nhi_index[HASH_BYTES],
 	  struct bytes wrapped_key, struct bytes phi),
 	 (id, practice, nhi_index, wrapped_key, phi))
-STORE_FN(int, store_patient_get,
+STORE_FN(enum err, store_patient_get,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_patient
 	  *out),
 	 (g, patient, a, out))
-STORE_FN(int, store_document_insert,
+STORE_FN(enum err, store_document_insert,
 	 (const struct grant *g, const struct store_document *doc, const struct store_upload_limit
 	  *lim),
 	 (g, doc, lim))
-STORE_FN(int, store_document_usage,
+STORE_FN(enum err, store_document_usage,
 	 (const struct id *account, int64_t since, int64_t *total, int64_t *day),
 	 (account, since, total, day))
-STORE_FN(int, store_document_list,
+STORE_FN(enum err, store_document_list,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_document
 	  **docs, size_t *n),
 	 (g, patient, a, docs, n))
-STORE_FN(int, store_document_get,
+STORE_FN(enum err, store_document_get,
 	 (const struct grant *g, const struct id *document, bool with_body, struct arena *a, struct
 	  store_document *out, struct store_patient *patient),
 	 (g, document, with_body, a, out, patient))
-STORE_FN(int, store_notice_insert,
+STORE_FN(enum err, store_notice_insert,
 	 (const struct grant *g, const struct id *patient, const struct store_notice *n),
 	 (g, patient, n))
-STORE_FN(int, store_notice_list,
+STORE_FN(enum err, store_notice_list,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_notice
 	  **out, size_t *n),
 	 (g, patient, a, out, n))
-STORE_FN(int, store_patient_accounts,
+STORE_FN(enum err, store_patient_accounts,
 	 (const struct id *patient, struct arena *a, struct store_account **out, size_t *n),
 	 (patient, a, out, n))
-STORE_FN(int, store_outbox_insert,
+STORE_FN(enum err, store_outbox_insert,
 	 (const struct id *id, const struct id *account, struct bytes to_ct, const char *subject,
 	  struct bytes body_ct),
 	 (id, account, to_ct, subject, body_ct))
-STORE_FN(int, store_audit_last, (int64_t *seq, uint8_t hash[HASH_BYTES]), (seq, hash))
-STORE_FN(int, store_audit_append,
+STORE_FN(enum err, store_audit_last, (int64_t *seq, uint8_t hash[HASH_BYTES]), (seq, hash))
+STORE_FN(enum err, store_audit_append,
 	 (int64_t after_seq, const uint8_t after_hash[HASH_BYTES], const struct audit_record *r,
 	  size_t n, const struct audit_checkpoint *cp),
 	 (after_seq, after_hash, r, n, cp))
-STORE_FN(int, store_audit_read_begin, (void), ())
+STORE_FN(enum err, store_audit_read_begin, (void), ())
 STORE_VOID(store_audit_read_end, (void), ())
 STORE_FN(int, store_audit_each,
 	 (int (*fn)(const struct audit_record *r, void *ctx), void *ctx),
@@ -132,410 +132,410 @@ STORE_FN(int, store_audit_each,
 STORE_FN(int, store_audit_each_session,
 	 (const char *session_hex, int (*fn)(const struct audit_record *r, void *ctx), void *ctx),
 	 (session_hex, fn, ctx))
-STORE_FN(int, store_audit_alerts,
+STORE_FN(enum err, store_audit_alerts,
 	 (struct arena *a, struct audit_record **out, size_t *n),
 	 (a, out, n))
-STORE_FN(int, store_accounts_by_role,
+STORE_FN(enum err, store_accounts_by_role,
 	 (enum role role, struct arena *a, struct store_account **out, size_t *n),
 	 (role, a, out, n))
-STORE_FN(int, store_audit_hash_at, (int64_t seq, uint8_t hash[HASH_BYTES]), (seq, hash))
-STORE_FN(int, store_audit_last_checkpoint, (struct audit_checkpoint *out), (out))
+STORE_FN(enum err, store_audit_hash_at, (int64_t seq, uint8_t hash[HASH_BYTES]), (seq, hash))
+STORE_FN(enum err, store_audit_last_checkpoint, (struct audit_checkpoint *out), (out))
 STORE_FN(int, store_audit_checkpoints_each,
 	 (int (*fn)(const struct audit_checkpoint *cp, void *ctx), void *ctx),
 	 (fn, ctx))
-STORE_FN(int, store_keystore_meta_get,
+STORE_FN(enum err, store_keystore_meta_get,
 	 (const char *name, uint8_t *out, size_t cap, size_t *len),
 	 (name, out, cap, len))
-STORE_FN(int, store_keystore_meta_set,
+STORE_FN(enum err, store_keystore_meta_set,
 	 (const char *name, const uint8_t *value, size_t len),
 	 (name, value, len))
-STORE_FN(int, store_keystore_counts,
+STORE_FN(enum err, store_keystore_counts,
 	 (const uint8_t key_id[KEY_ID_BYTES], int64_t *total, int64_t *under),
 	 (key_id, total, under))
-STORE_FN(int, store_keystore_batch,
+STORE_FN(enum err, store_keystore_batch,
 	 (int64_t after, const uint8_t key_id[KEY_ID_BYTES], size_t max, struct arena *a, struct
 	  store_wrapped_key **rows, size_t *n),
 	 (after, key_id, max, a, rows, n))
-STORE_FN(int, store_keystore_replace,
+STORE_FN(enum err, store_keystore_replace,
 	 (const struct store_wrapped_key *rows, const struct bytes *rewrapped, size_t n, size_t
 	  *replaced),
 	 (rows, rewrapped, n, replaced))
-STORE_FN(int, store_legacy_keys_batch,
+STORE_FN(enum err, store_legacy_keys_batch,
 	 (size_t max, struct arena *a, struct store_wrapped_key **rows, size_t *n),
 	 (max, a, rows, n))
-STORE_FN(int, store_legacy_keys_count, (int64_t *n), (n))
-STORE_FN(int, store_legacy_key_move,
+STORE_FN(enum err, store_legacy_keys_count, (int64_t *n), (n))
+STORE_FN(enum err, store_legacy_key_move,
 	 (const struct id *patient, struct bytes rewrapped),
 	 (patient, rewrapped))
-STORE_FN(int, store_rotation_get,
+STORE_FN(enum err, store_rotation_get,
 	 (uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES]),
 	 (old_id, new_id))
-STORE_FN(int, store_rotation_begin,
+STORE_FN(enum err, store_rotation_begin,
 	 (const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES]),
 	 (old_id, new_id))
-STORE_FN(int, store_rotation_end, (void), ())
-STORE_FN(int, store_sessions_revoke_all, (void), ())
-STORE_FN(int, store_patient_shred_state,
+STORE_FN(enum err, store_rotation_end, (void), ())
+STORE_FN(enum err, store_sessions_revoke_all, (void), ())
+STORE_FN(enum err, store_patient_shred_state,
 	 (const struct id *patient, struct store_shred_state *out),
 	 (patient, out))
-STORE_FN(int, store_patient_key_destroy, (const struct id *patient), (patient))
-STORE_FN(int, store_patient_erase, (const struct id *patient, int64_t now), (patient, now))
-STORE_FN(int, store_patient_release,
+STORE_FN(enum err, store_patient_key_destroy, (const struct id *patient), (patient))
+STORE_FN(enum err, store_patient_erase, (const struct id *patient, int64_t now), (patient, now))
+STORE_FN(enum err, store_patient_release,
 	 (const struct id *patient, const struct id *practice),
 	 (patient, practice))
-STORE_FN(int, store_patient_schedule_shred,
+STORE_FN(enum err, store_patient_schedule_shred,
 	 (const struct id *patient, int64_t when),
 	 (patient, when))
-STORE_FN(int, store_patients_due,
+STORE_FN(enum err, store_patients_due,
 	 (int64_t now, struct arena *a, struct id **ids, size_t *n),
 	 (now, a, ids, n))
-STORE_FN(int, store_patient_key_counts,
+STORE_FN(enum err, store_patient_key_counts,
 	 (int64_t *patients, int64_t *with_key),
 	 (patients, with_key))
 STORE_FN(const char *, store_file_name, (enum store_file f), (f))
-STORE_FN(int, store_file_copy,
+STORE_FN(enum err, store_file_copy,
 	 (enum store_file f, const char *from_dir, const char *to_dir, void (*progress)(const char
 	  *name, int64_t done, int64_t total)),
 	 (f, from_dir, to_dir, progress))
 
 /* --- store/account.h: account lifecycle: tokens, verification, passwords, outbox --- */
-STORE_FN(int, store_token_insert,
+STORE_FN(enum err, store_token_insert,
 	 (const uint8_t hash[HASH_BYTES], const struct store_token *t),
 	 (hash, t))
-STORE_FN(int, store_token_get,
+STORE_FN(enum err, store_token_get,
 	 (const uint8_t hash[HASH_BYTES], const char *kind, int64_t now, struct arena *a, struct
 	  store_token *out),
 	 (hash, kind, now, a, out))
-STORE_FN(int, store_token_use,
+STORE_FN(enum err, store_token_use,
 	 (const uint8_t hash[HASH_BYTES], const char *kind, int64_t now),
 	 (hash, kind, now))
-STORE_FN(int, store_token_count,
+STORE_FN(enum err, store_token_count,
 	 (const struct id *account, const char *kind, int64_t since, int64_t *n),
 	 (account, kind, since, n))
-STORE_FN(int, store_tokens_end,
+STORE_FN(enum err, store_tokens_end,
 	 (const struct id *account, const char *kind, int64_t now),
 	 (account, kind, now))
-STORE_FN(int, store_account_state,
+STORE_FN(enum err, store_account_state,
 	 (const struct id *account, struct arena *a, struct store_account_state *out),
 	 (account, a, out))
-STORE_FN(int, store_account_set_verified, (const struct id *account), (account))
-STORE_FN(int, store_account_set_password,
+STORE_FN(enum err, store_account_set_verified, (const struct id *account), (account))
+STORE_FN(enum err, store_account_set_password,
 	 (const struct id *account, const char *pw_hash),
 	 (account, pw_hash))
-STORE_FN(int, store_account_set_email,
+STORE_FN(enum err, store_account_set_email,
 	 (const struct id *account, const char *email_index, struct bytes email_ct, struct bytes
 	  marks),
 	 (account, email_index, email_ct, marks))
-STORE_FN(int, store_account_set_marks,
+STORE_FN(enum err, store_account_set_marks,
 	 (const struct id *account, struct bytes marks),
 	 (account, marks))
-STORE_FN(int, store_account_register,
+STORE_FN(enum err, store_account_register,
 	 (const uint8_t invite_hash[HASH_BYTES], int64_t now, const struct store_account *acct, bool
 	  verified, struct bytes marks),
 	 (invite_hash, now, acct, verified, marks))
-STORE_FN(int, store_sessions_revoke_others,
+STORE_FN(enum err, store_sessions_revoke_others,
 	 (const struct id *account, const struct id *keep),
 	 (account, keep))
-STORE_FN(int, store_account_tx, (int (*fn)(void *ctx), void *ctx), (fn, ctx))
-STORE_FN(int, store_outbox_due,
+STORE_FN(enum err, store_account_tx, (enum err (*fn)(void *ctx), void *ctx), (fn, ctx))
+STORE_FN(enum err, store_outbox_due,
 	 (int64_t now, bool all, size_t max, struct arena *a, struct store_outbox_row **rows, size_t
 	  *n),
 	 (now, all, max, a, rows, n))
-STORE_FN(int, store_outbox_sent, (const struct id *id, int64_t now), (id, now))
-STORE_FN(int, store_outbox_retry,
+STORE_FN(enum err, store_outbox_sent, (const struct id *id, int64_t now), (id, now))
+STORE_FN(enum err, store_outbox_retry,
 	 (const struct id *id, int64_t attempts, int64_t next_try, bool drop_body),
 	 (id, attempts, next_try, drop_body))
 
 /* --- store/accesslog.h: a patient's access log --- */
-STORE_FN(int, store_accesslog_list,
+STORE_FN(enum err, store_accesslog_list,
 	 (const struct grant *g, const struct id *patient, int64_t before, const char *skip_actor,
 	  size_t max, struct arena *a, struct audit_record **out, size_t *n),
 	 (g, patient, before, skip_actor, max, a, out, n))
-STORE_FN(int, store_actor_facts,
+STORE_FN(enum err, store_actor_facts,
 	 (const struct id *account, const struct id *patient, struct store_actor_facts *out),
 	 (account, patient, out))
 
 /* --- store/apps.h: apps (OAuth clients and codes) --- */
-STORE_FN(int, store_app_insert, (const struct store_app *app), (app))
-STORE_FN(int, store_app_get, (const struct id *id, struct store_app *out), (id, out))
-STORE_FN(int, store_apps_list, (struct arena *a, struct store_app **out, size_t *n), (a, out, n))
-STORE_FN(int, store_app_remove, (const struct id *id, int64_t now), (id, now))
-STORE_FN(int, store_app_code_insert, (const struct store_app_code *c), (c))
-STORE_FN(int, store_app_code_take,
+STORE_FN(enum err, store_app_insert, (const struct store_app *app), (app))
+STORE_FN(enum err, store_app_get, (const struct id *id, struct store_app *out), (id, out))
+STORE_FN(enum err, store_apps_list, (struct arena *a, struct store_app **out, size_t *n), (a, out, n))
+STORE_FN(enum err, store_app_remove, (const struct id *id, int64_t now), (id, now))
+STORE_FN(enum err, store_app_code_insert, (const struct store_app_code *c), (c))
+STORE_FN(enum err, store_app_code_take,
 	 (const uint8_t hash[HASH_BYTES], struct arena *a, struct store_app_code *out),
 	 (hash, a, out))
-STORE_FN(int, store_app_codes_end, (const struct id *account), (account))
+STORE_FN(enum err, store_app_codes_end, (const struct id *account), (account))
 
 /* --- store/contact.h: how a patient is known outside the portal --- */
-STORE_FN(int, store_contact_set,
+STORE_FN(enum err, store_contact_set,
 	 (const struct id *patient, const struct store_contact *c),
 	 (patient, c))
-STORE_FN(int, store_contact_get,
+STORE_FN(enum err, store_contact_get,
 	 (const struct id *patient, struct arena *a, struct store_contact *out),
 	 (patient, a, out))
-STORE_FN(int, store_contact_erase, (const struct id *patient), (patient))
+STORE_FN(enum err, store_contact_erase, (const struct id *patient), (patient))
 
 /* --- store/devices.h: known devices --- */
-STORE_FN(int, store_known_device_put,
+STORE_FN(enum err, store_known_device_put,
 	 (const uint8_t hash[HASH_BYTES], const struct id *account, int64_t now),
 	 (hash, account, now))
-STORE_FN(int, store_known_device_get,
+STORE_FN(enum err, store_known_device_get,
 	 (const uint8_t hash[HASH_BYTES], const struct id *account, int64_t since),
 	 (hash, account, since))
-STORE_FN(int, store_known_devices_forget, (const struct id *account), (account))
+STORE_FN(enum err, store_known_devices_forget, (const struct id *account), (account))
 
 /* --- store/locks.h: locks held for review, unlock tickets --- */
-STORE_FN(int, store_lock_record,
+STORE_FN(enum err, store_lock_record,
 	 (const struct id *account, const struct id *session, const char *reason, int64_t now),
 	 (account, session, reason, now))
-STORE_FN(int, store_locks_list,
+STORE_FN(enum err, store_locks_list,
 	 (bool open_only, const struct id *practice, struct arena *a, struct store_lock **out,
 	  size_t *n),
 	 (open_only, practice, a, out, n))
-STORE_FN(int, store_lock_get,
+STORE_FN(enum err, store_lock_get,
 	 (const struct id *lock, struct arena *a, struct store_lock *out),
 	 (lock, a, out))
-STORE_FN(int, store_lock_latest,
+STORE_FN(enum err, store_lock_latest,
 	 (const struct id *account, struct arena *a, struct store_lock *out),
 	 (account, a, out))
-STORE_FN(int, store_lock_review,
+STORE_FN(enum err, store_lock_review,
 	 (const struct id *account, const char *state, const struct id *reviewer, const char
 	  *reason, int64_t now),
 	 (account, state, reviewer, reason, now))
-STORE_FN(int, store_accounts_list,
+STORE_FN(enum err, store_accounts_list,
 	 (bool locked_only, size_t max, struct arena *a, struct store_account **out, size_t *n),
 	 (locked_only, max, a, out, n))
-STORE_FN(int, store_unlock_ticket_set,
+STORE_FN(enum err, store_unlock_ticket_set,
 	 (const struct id *account, int64_t issued, const uint8_t *mac, size_t n),
 	 (account, issued, mac, n))
-STORE_FN(int, store_unlock_ticket_get,
+STORE_FN(enum err, store_unlock_ticket_get,
 	 (const struct id *account, int64_t *issued, uint8_t mac[32]),
 	 (account, issued, mac))
-STORE_FN(int, store_unlock_ticket_delete, (const struct id *account), (account))
+STORE_FN(enum err, store_unlock_ticket_delete, (const struct id *account), (account))
 
 /* --- store/passkey.h: passkeys --- */
-STORE_FN(int, store_passkey_insert,
+STORE_FN(enum err, store_passkey_insert,
 	 (const struct id *account, const struct store_passkey *p),
 	 (account, p))
-STORE_FN(int, store_passkey_list,
+STORE_FN(enum err, store_passkey_list,
 	 (const struct id *account, struct arena *a, struct store_passkey **out, size_t *n),
 	 (account, a, out, n))
-STORE_FN(int, store_passkey_find,
+STORE_FN(enum err, store_passkey_find,
 	 (const struct id *account, const uint8_t *cred_id, size_t cred_id_len, struct store_passkey
 	  *out),
 	 (account, cred_id, cred_id_len, out))
-STORE_FN(int, store_passkey_used,
+STORE_FN(enum err, store_passkey_used,
 	 (const struct id *account, const struct id *passkey, uint32_t sign_count, int64_t now),
 	 (account, passkey, sign_count, now))
-STORE_FN(int, store_passkey_delete,
+STORE_FN(enum err, store_passkey_delete,
 	 (const struct id *account, const struct id *passkey),
 	 (account, passkey))
-STORE_FN(int, store_passkey_count, (const struct id *account, int *n), (account, n))
-STORE_FN(int, store_passkey_challenge_put,
+STORE_FN(enum err, store_passkey_count, (const struct id *account, int *n), (account, n))
+STORE_FN(enum err, store_passkey_challenge_put,
 	 (const struct id *session, int purpose, const uint8_t hash[HASH_BYTES], int64_t expires),
 	 (session, purpose, hash, expires))
-STORE_FN(int, store_passkey_challenge_take,
+STORE_FN(enum err, store_passkey_challenge_take,
 	 (const struct id *session, int purpose, const uint8_t hash[HASH_BYTES], int64_t now),
 	 (session, purpose, hash, now))
-STORE_FN(int, store_account_email_ct,
+STORE_FN(enum err, store_account_email_ct,
 	 (const struct id *account, struct arena *a, struct bytes *out),
 	 (account, a, out))
 
 /* --- store/practice.h: practice settings --- */
-STORE_FN(int, store_practice_settings_get,
+STORE_FN(enum err, store_practice_settings_get,
 	 (const struct id *practice, struct arena *a, struct store_practice_settings *out),
 	 (practice, a, out))
-STORE_FN(int, store_practice_require_patient_mfa,
+STORE_FN(enum err, store_practice_require_patient_mfa,
 	 (const struct id *practice, bool on),
 	 (practice, on))
 
 /* --- store/proxy.h: proxy access --- */
-STORE_FN(int, store_proxy_insert,
+STORE_FN(enum err, store_proxy_insert,
 	 (const struct grant *g, const struct store_proxy_row *row, const char *email_index, int64_t
 	  now, const struct store_mail *mail),
 	 (g, row, email_index, now, mail))
-STORE_FN(int, store_proxy_list,
+STORE_FN(enum err, store_proxy_list,
 	 (const struct grant *g, const struct id *patient, int64_t now, struct arena *a, struct
 	  store_proxy_row **out, size_t *n),
 	 (g, patient, now, a, out, n))
-STORE_FN(int, store_proxy_target,
+STORE_FN(enum err, store_proxy_target,
 	 (const struct id *grant_id, int64_t now, struct target *out),
 	 (grant_id, now, out))
-STORE_FN(int, store_proxy_revoke,
+STORE_FN(enum err, store_proxy_revoke,
 	 (const struct grant *g, const struct id *grant_id, int64_t now),
 	 (g, grant_id, now))
-STORE_FN(int, store_proxy_held,
+STORE_FN(enum err, store_proxy_held,
 	 (const struct id *account, int64_t now, struct arena *a, struct store_proxy_held **out,
 	  size_t *n),
 	 (account, now, a, out, n))
-STORE_FN(int, store_session_set_record,
+STORE_FN(enum err, store_session_set_record,
 	 (const struct id *account, const struct id *session, const struct id *record),
 	 (account, session, record))
 
 /* --- store/medications.h: medications and repeats --- */
-STORE_FN(int, store_medication_target,
+STORE_FN(enum err, store_medication_target,
 	 (const struct id *medication, struct target *out),
 	 (medication, out))
-STORE_FN(int, store_repeat_target, (const struct id *request, struct target *out), (request, out))
-STORE_FN(int, store_medication_insert,
+STORE_FN(enum err, store_repeat_target, (const struct id *request, struct target *out), (request, out))
+STORE_FN(enum err, store_medication_insert,
 	 (const struct grant *g, const struct store_medication *m),
 	 (g, m))
-STORE_FN(int, store_medication_list,
+STORE_FN(enum err, store_medication_list,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_medication
 	  **out, size_t *n),
 	 (g, patient, a, out, n))
-STORE_FN(int, store_medication_get,
+STORE_FN(enum err, store_medication_get,
 	 (const struct grant *g, const struct id *medication, struct arena *a, struct
 	  store_medication *out),
 	 (g, medication, a, out))
-STORE_FN(int, store_medication_stop,
+STORE_FN(enum err, store_medication_stop,
 	 (const struct grant *g, const struct id *medication, const struct id *by, int64_t now),
 	 (g, medication, by, now))
-STORE_FN(int, store_repeat_insert, (const struct grant *g, const struct store_repeat *r), (g, r))
-STORE_FN(int, store_repeat_list,
+STORE_FN(enum err, store_repeat_insert, (const struct grant *g, const struct store_repeat *r), (g, r))
+STORE_FN(enum err, store_repeat_list,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_repeat
 	  **out, size_t *n),
 	 (g, patient, a, out, n))
-STORE_FN(int, store_repeat_get,
+STORE_FN(enum err, store_repeat_get,
 	 (const struct grant *g, const struct id *request, struct arena *a, struct store_repeat
 	  *out),
 	 (g, request, a, out))
-STORE_FN(int, store_repeat_decide,
+STORE_FN(enum err, store_repeat_decide,
 	 (const struct grant *g, const struct id *request, enum repeat_state state, const struct id
 	  *by, int64_t now, struct bytes decision),
 	 (g, request, state, by, now, decision))
-STORE_FN(int, store_repeat_queue,
+STORE_FN(enum err, store_repeat_queue,
 	 (const struct id *practice, size_t max, struct arena *a, struct id **requests, struct id
 	  **patients, size_t *n),
 	 (practice, max, a, requests, patients, n))
 
 /* --- store/appointments.h: slots and appointments --- */
-STORE_FN(int, store_slot_insert,
+STORE_FN(enum err, store_slot_insert,
 	 (const struct store_slot *s, const struct id *created_by, int64_t now),
 	 (s, created_by, now))
-STORE_FN(int, store_slot_get, (const struct id *slot, struct store_slot *out), (slot, out))
-STORE_FN(int, store_slots_list,
+STORE_FN(enum err, store_slot_get, (const struct id *slot, struct store_slot *out), (slot, out))
+STORE_FN(enum err, store_slots_list,
 	 (const struct id *practice, const struct id *clinician, int64_t from, int64_t to, bool
 	  free_only, struct arena *a, struct store_slot **out, size_t *n),
 	 (practice, clinician, from, to, free_only, a, out, n))
-STORE_FN(int, store_slots_of_clinician,
+STORE_FN(enum err, store_slots_of_clinician,
 	 (const struct id *clinician, int64_t from, int64_t to, struct arena *a, struct store_slot
 	  **out, size_t *n),
 	 (clinician, from, to, a, out, n))
-STORE_FN(int, store_appointment_target,
+STORE_FN(enum err, store_appointment_target,
 	 (const struct id *appointment, struct target *out),
 	 (appointment, out))
-STORE_FN(int, store_appointment_insert,
+STORE_FN(enum err, store_appointment_insert,
 	 (const struct grant *g, const struct store_appointment *ap, int64_t now, int max_upcoming,
 	  bool *full),
 	 (g, ap, now, max_upcoming, full))
-STORE_FN(int, store_appointments_upcoming,
+STORE_FN(enum err, store_appointments_upcoming,
 	 (const struct grant *g, const struct id *patient, int64_t now, int *count),
 	 (g, patient, now, count))
-STORE_FN(int, store_appointment_list,
+STORE_FN(enum err, store_appointment_list,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_appointment
 	  **out, size_t *n),
 	 (g, patient, a, out, n))
-STORE_FN(int, store_appointment_get,
+STORE_FN(enum err, store_appointment_get,
 	 (const struct grant *g, const struct id *appointment, struct arena *a, struct
 	  store_appointment *out),
 	 (g, appointment, a, out))
-STORE_FN(int, store_appointment_cancel,
+STORE_FN(enum err, store_appointment_cancel,
 	 (const struct grant *g, const struct id *appointment, const struct id *by, int64_t now,
 	  int64_t min_start),
 	 (g, appointment, by, now, min_start))
-STORE_FN(int, store_practice_cutoff, (const struct id *practice, int *minutes), (practice, minutes))
-STORE_FN(int, store_practice_cutoff_set,
+STORE_FN(enum err, store_practice_cutoff, (const struct id *practice, int *minutes), (practice, minutes))
+STORE_FN(enum err, store_practice_cutoff_set,
 	 (const struct id *practice, int minutes),
 	 (practice, minutes))
-STORE_FN(int, store_practice_clinicians,
+STORE_FN(enum err, store_practice_clinicians,
 	 (const struct id *practice, struct arena *a, struct store_staff **out, size_t *n),
 	 (practice, a, out, n))
-STORE_FN(int, store_staff_name,
+STORE_FN(enum err, store_staff_name,
 	 (const struct id *account, struct arena *a, const char **name),
 	 (account, a, name))
-STORE_FN(int, store_staff_name_set, (const struct id *account, const char *name), (account, name))
-STORE_FN(int, store_clinician_of,
+STORE_FN(enum err, store_staff_name_set, (const struct id *account, const char *name), (account, name))
+STORE_FN(enum err, store_clinician_of,
 	 (const struct id *account, const struct id *practice, bool *yes),
 	 (account, practice, yes))
 
 /* --- store/results.h: results --- */
-STORE_FN(int, store_result_target, (const struct id *result, struct target *out), (result, out))
-STORE_FN(int, store_result_by_accession,
+STORE_FN(enum err, store_result_target, (const struct id *result, struct target *out), (result, out))
+STORE_FN(enum err, store_result_by_accession,
 	 (const struct grant *g, const struct id *patient, const char *accession, struct arena *a,
 	  struct store_result *out),
 	 (g, patient, accession, a, out))
-STORE_FN(int, store_result_put,
+STORE_FN(enum err, store_result_put,
 	 (const struct grant *g, const struct store_result *r, bool replace),
 	 (g, r, replace))
-STORE_FN(int, store_result_list,
+STORE_FN(enum err, store_result_list,
 	 (const struct grant *g, const struct id *patient, int64_t now, struct arena *a, struct
 	  store_result **out, size_t *n),
 	 (g, patient, now, a, out, n))
-STORE_FN(int, store_result_get,
+STORE_FN(enum err, store_result_get,
 	 (const struct grant *g, const struct id *result, int64_t now, struct arena *a, struct
 	  store_result *out),
 	 (g, result, now, a, out))
-STORE_FN(int, store_result_release,
+STORE_FN(enum err, store_result_release,
 	 (const struct grant *g, const struct id *result, int64_t now, bool commented, struct bytes
 	  body),
 	 (g, result, now, commented, body))
-STORE_FN(int, store_result_inbox,
+STORE_FN(enum err, store_result_inbox,
 	 (const struct id *practice, int64_t now, struct arena *a, struct store_result **out, size_t
 	  *n),
 	 (practice, now, a, out, n))
-STORE_FN(int, store_result_rules,
+STORE_FN(enum err, store_result_rules,
 	 (const struct id *practice, struct arena *a, struct store_result_rule **out, size_t *n),
 	 (practice, a, out, n))
-STORE_FN(int, store_result_rule_set,
+STORE_FN(enum err, store_result_rule_set,
 	 (const struct id *practice, const struct store_result_rule *r),
 	 (practice, r))
-STORE_FN(int, store_result_pref_get,
+STORE_FN(enum err, store_result_pref_get,
 	 (const struct grant *g, const struct id *patient, bool *comment_first),
 	 (g, patient, comment_first))
-STORE_FN(int, store_result_pref_set,
+STORE_FN(enum err, store_result_pref_set,
 	 (const struct grant *g, const struct id *patient, bool comment_first),
 	 (g, patient, comment_first))
-STORE_FN(int, store_results_erase, (const struct id *patient), (patient))
+STORE_FN(enum err, store_results_erase, (const struct id *patient), (patient))
 
 /* --- store/messages.h: messages --- */
-STORE_FN(int, store_thread_target,
+STORE_FN(enum err, store_thread_target,
 	 (const struct id *thread, struct target *out, struct id *practice),
 	 (thread, out, practice))
-STORE_FN(int, store_message_target,
+STORE_FN(enum err, store_message_target,
 	 (const struct id *message, struct target *out, struct id *thread, struct id *practice),
 	 (message, out, thread, practice))
-STORE_FN(int, store_thread_insert,
+STORE_FN(enum err, store_thread_insert,
 	 (const struct grant *g, const struct store_thread *t, const struct store_message *first),
 	 (g, t, first))
-STORE_FN(int, store_message_insert, (const struct grant *g, const struct store_message *m), (g, m))
-STORE_FN(int, store_thread_get,
+STORE_FN(enum err, store_message_insert, (const struct grant *g, const struct store_message *m), (g, m))
+STORE_FN(enum err, store_thread_get,
 	 (const struct grant *g, const struct id *thread, struct arena *a, struct store_thread
 	  *out),
 	 (g, thread, a, out))
-STORE_FN(int, store_thread_messages,
+STORE_FN(enum err, store_thread_messages,
 	 (const struct grant *g, const struct id *thread, struct arena *a, struct store_message
 	  **out, size_t *n),
 	 (g, thread, a, out, n))
-STORE_FN(int, store_threads_by_patient,
+STORE_FN(enum err, store_threads_by_patient,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_thread
 	  **out, size_t *n),
 	 (g, patient, a, out, n))
-STORE_FN(int, store_messages_by_patient,
+STORE_FN(enum err, store_messages_by_patient,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_message
 	  **out, size_t *n),
 	 (g, patient, a, out, n))
-STORE_FN(int, store_message_get,
+STORE_FN(enum err, store_message_get,
 	 (const struct grant *g, const struct id *message, struct arena *a, struct store_message
 	  *out),
 	 (g, message, a, out))
-STORE_FN(int, store_thread_mark_read,
+STORE_FN(enum err, store_thread_mark_read,
 	 (const struct grant *g, const struct id *thread, bool practice_side),
 	 (g, thread, practice_side))
-STORE_FN(int, store_practice_threads,
+STORE_FN(enum err, store_practice_threads,
 	 (const struct id *practice, size_t max, struct arena *a, struct store_thread **out, size_t
 	  *n),
 	 (practice, max, a, out, n))
-STORE_FN(int, store_practice_unread,
+STORE_FN(enum err, store_practice_unread,
 	 (const struct id *practice, int64_t *threads),
 	 (practice, threads))

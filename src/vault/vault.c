@@ -162,16 +162,16 @@ static void token_mac(const uint8_t *claims, uint8_t mac[32])
 	crypto_generichash(mac, 32, claims, SESSION_CLAIMS_BYTES, token_key->b, KEY_BYTES);
 }
 
-int vault_local_login(const char *pw_hash, const char *password, size_t pw_len,
+enum err vault_local_login(const char *pw_hash, const char *password, size_t pw_len,
 		const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
 {
 	/* Only hashes made with our own parameters: a hash string naming huge costs would make
 	 * the vault spend minutes or gigabytes on one request. */
 	if (password_hash_params_ok(pw_hash) != 0 || password_verify(pw_hash, password, pw_len) != 0 ||
 	    claims == NULL)
-		return -1;
+		return ERR_DENIED;
 	if (token_key == NULL)
-		return -1;
+		return ERR_DENIED;
 	/* The vault stamps the time itself: a worker cannot mint a token that lives longer. */
 	struct session_claims stamped = *claims;
 	stamped.issued = vault_now();
@@ -181,7 +181,7 @@ int vault_local_login(const char *pw_hash, const char *password, size_t pw_len,
 	sodium_bin2base64(token, SESSION_TOKEN_B64_LEN + 1, raw, sizeof(raw),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
-	return 0;
+	return ERR_OK;
 }
 
 int vault_token_claims(const char *token, size_t n, struct session_claims *out)
@@ -224,7 +224,7 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out)
  * token is the local operator and is not counted. Returns ERR_OK with *counted set when the
  * breaker should count this actor.
  */
-static int caller(const char *token, struct session_claims *c, bool *counted)
+static enum err caller(const char *token, struct session_claims *c, bool *counted)
 {
 	*counted = false;
 	if (token == NULL)
@@ -276,7 +276,7 @@ static void actor_of(const struct session_claims *c, struct breaker_actor *a)
 }
 
 /* Map the breaker's verdict onto the vault's answer, and log a trip (ids only). */
-static int verdict(const struct session_claims *c, enum breaker_verdict v)
+static enum err verdict(const struct session_claims *c, enum breaker_verdict v)
 {
 	char acct[ID_HEX_LEN + 1];
 	id_hex(&c->account, acct);
@@ -303,7 +303,7 @@ static int verdict(const struct session_claims *c, enum breaker_verdict v)
 }
 
 /* Count opening `bytes` of patient (what it reveals: reach) for the caller. */
-static int count_open(const char *token, const struct id *patient, int64_t bytes,
+static enum err count_open(const char *token, const struct id *patient, int64_t bytes,
 		      enum breaker_reach reach)
 {
 	struct session_claims c;
@@ -319,12 +319,12 @@ static int count_open(const char *token, const struct id *patient, int64_t bytes
 	return verdict(&c, breaker_open(&a, reach, patient, bytes, breaker_now()));
 }
 
-int vault_local_read(const char *token, const struct id *patient, int64_t bytes)
+enum err vault_local_read(const char *token, const struct id *patient, int64_t bytes)
 {
 	return count_open(token, patient, bytes, BREAKER_CLINICAL);
 }
 
-int vault_local_miss(const char *token)
+enum err vault_local_miss(const char *token)
 {
 	struct session_claims c;
 	bool counted;
@@ -386,7 +386,7 @@ static int patient_key(const struct id *patient, struct bytes wrapped, struct ke
 	return vault_patient_key_unwrap(patient, wrapped.ptr, wrapped.len, pk);
 }
 
-int vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
+enum err vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
 			       struct buf *wrapped_key, struct buf *phi_ct)
 {
 	struct key pk;
@@ -426,7 +426,7 @@ static const char *record_purpose(enum vault_record kind)
 	return NULL;
 }
 
-int vault_local_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
+enum err vault_local_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			    enum vault_record kind, const struct id *record, struct bytes ct,
 			    struct buf *out)
 {
@@ -448,7 +448,7 @@ int vault_local_record_open(const char *token, const struct id *patient, struct 
 	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
-int vault_local_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
+enum err vault_local_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			    enum vault_record kind, const struct id *record, const void *pt, size_t n,
 			    struct buf *out)
 {
@@ -471,7 +471,7 @@ int vault_local_record_seal(const char *token, const struct id *patient, struct 
 	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
-int vault_local_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+enum err vault_local_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			    const struct id *document, struct key *dk, struct buf *wrapped_dk)
 {
 	struct session_claims c;
@@ -493,7 +493,7 @@ int vault_local_doc_new_key(const char *token, const struct id *patient, struct 
 	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
-int vault_local_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+enum err vault_local_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			const struct id *document, struct bytes wrapped_dk, int64_t size,
 			struct key *key)
 {
@@ -510,7 +510,7 @@ int vault_local_doc_key(const char *token, const struct id *patient, struct byte
 	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
-int vault_local_email(const struct id *account, const char *email, const void *ct, size_t n,
+enum err vault_local_email(const struct id *account, const char *email, const void *ct, size_t n,
 		      struct buf *out)
 {
 	struct key k;
@@ -523,7 +523,7 @@ int vault_local_email(const struct id *account, const char *email, const void *c
 	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
-int vault_local_outbox(const struct id *outbox, const struct id *account, const char *body,
+enum err vault_local_outbox(const struct id *outbox, const struct id *account, const char *body,
 		       const void *ct, size_t n, struct buf *out)
 {
 	struct key k;
@@ -566,7 +566,7 @@ static void totp_key(struct key *k)
 	vault_stable_subkey(4, "totpseal", k); /* survives master key rotation */
 }
 
-static int totp_seal(const struct id *account, const uint8_t secret[20], struct buf *sealed)
+static enum err totp_seal(const struct id *account, const uint8_t secret[20], struct buf *sealed)
 {
 	struct key k;
 	char ad[128];
@@ -577,7 +577,7 @@ static int totp_seal(const struct id *account, const uint8_t secret[20], struct 
 	return rc;
 }
 
-int vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+enum err vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			 struct buf *sealed)
 {
 	uint8_t secret[20];
@@ -589,7 +589,7 @@ int vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B
 }
 
 /* A fresh token for claims c under a new session id, issued now. */
-static int mint_fresh(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
+static enum err mint_fresh(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
 		      struct id *session)
 {
 	struct session_claims n = *c;
@@ -605,7 +605,7 @@ static int mint_fresh(const struct session_claims *c, char token[SESSION_TOKEN_B
 	return ERR_OK;
 }
 
-int vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
+enum err vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
 		  struct id *session)
 {
 	struct session_claims n = *c;
@@ -613,7 +613,7 @@ int vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LE
 	return mint_fresh(&n, token, session);
 }
 
-int vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
+enum err vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
 			  struct id *session)
 {
 	struct session_claims c;
@@ -625,7 +625,7 @@ int vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LE
 	return mint_fresh(&c, new_token, session);
 }
 
-int vault_local_totp_verify(const char *token, struct bytes sealed, const char *code,
+enum err vault_local_totp_verify(const char *token, struct bytes sealed, const char *code,
 			    int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
 			    struct id *session)
 {
@@ -681,7 +681,7 @@ static void recovery_hash(const struct id *account, const char *code, uint8_t ou
 	key_wipe(&k);
 }
 
-int vault_local_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+enum err vault_local_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
 			     uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
 {
 	struct session_claims c;
@@ -699,7 +699,7 @@ int vault_local_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOV
 	return ERR_OK;
 }
 
-int vault_local_recovery_verify(const char *token, const char *code,
+enum err vault_local_recovery_verify(const char *token, const char *code,
 				const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
 				char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {

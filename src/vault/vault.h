@@ -55,7 +55,7 @@ int vault_require_tokens(const char *dir);
 
 /* Verify a password against its stored hash (the dummy hash for an unknown account) and,
  * when it matches and claims is not NULL, mint a session token. 0 on success. */
-int vault_login(const char *pw_hash, const char *password, size_t pw_len,
+enum err vault_login(const char *pw_hash, const char *password, size_t pw_len,
 		const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]) MUST_CHECK;
 /* Check a token's MAC and read its claims; 0 when genuine and still within its life by the
  * vault's clock (SESSION_ABSOLUTE_SECONDS from issue; an app's, APP_TOKEN_SECONDS and the
@@ -63,13 +63,13 @@ int vault_login(const char *pw_hash, const char *password, size_t pw_len,
 int vault_token_claims(const char *token, size_t n, struct session_claims *out) MUST_CHECK;
 /* An app's access token from a patient's own session token (at their consent): the same
  * claims, a new session id, marked as an app's. Refused for staff and for an app's token. */
-int vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
+enum err vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
 /* Count one not-found answer for the token's actor (enumeration); ERR_TRIPPED past budget. */
-int vault_report_miss(const char *token);
+enum err vault_report_miss(const char *token);
 /* Count serving part of patient's record that is not sealed with their key (their access log,
  * an appointment without a reason) as a read of their clinical content: the breaker sees every
  * kind of read. ERR_OK, or a refusal like vault_record_open's. */
-int vault_report_read(const char *token, const struct id *patient, int64_t bytes);
+enum err vault_report_read(const char *token, const struct id *patient, int64_t bytes);
 
 /*
  * Unlocking an account the breaker stopped (docs/internals/UNLOCK.md). The vault clears its
@@ -79,21 +79,21 @@ int vault_report_read(const char *token, const struct id *patient, int64_t bytes
  */
 #define UNLOCK_TICKET_MAC_BYTES 32
 /* Clear account's trip on the authority of reviewer_token (fresh second factor). */
-int vault_unlock_by_reviewer(const char *reviewer_token, const struct id *account) MUST_CHECK;
+enum err vault_unlock_by_reviewer(const char *reviewer_token, const struct id *account) MUST_CHECK;
 /* Clear account's trip on the authority of a ticket issued at `issued`. */
-int vault_unlock_by_ticket(const struct id *account, int64_t issued,
+enum err vault_unlock_by_ticket(const struct id *account, int64_t issued,
 			   const uint8_t mac[UNLOCK_TICKET_MAC_BYTES]) MUST_CHECK;
 /* The address of an account the vault saw trip, for a reviewer (operator; practice admin of
  * its practice) with a second factor, to show on the review page. Command-line tools open
  * addresses with vault_email_open. */
-int vault_review_email_open(const char *reviewer_token, const struct id *account, const void *ct,
+enum err vault_review_email_open(const char *reviewer_token, const struct id *account, const void *ct,
 			    size_t n, struct buf *out) MUST_CHECK;
 /* Make a ticket (command-line tools only, holding the master key; refused in a worker). */
-int vault_unlock_ticket_make(const struct id *account, int64_t issued,
+enum err vault_unlock_ticket_make(const struct id *account, int64_t issued,
 			     uint8_t mac[UNLOCK_TICKET_MAC_BYTES]) MUST_CHECK;
 
 /* Keyed hash of a normalised lookup value (NHI, email) for blind-index columns. */
-int vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]) MUST_CHECK;
+enum err vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]) MUST_CHECK;
 
 /*
  * Second factor (RFC 6238 TOTP, and single-use recovery codes). Secrets are made, sealed and
@@ -104,21 +104,21 @@ int vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTE
 #define RECOVERY_CODES 10
 #define RECOVERY_CODE_LEN 14 /* XXXX-XXXX-XXXX */
 /* New TOTP secret for the token's account: base32 (to show once) and sealed (to store). */
-int vault_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1], struct buf *sealed) MUST_CHECK;
+enum err vault_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1], struct buf *sealed) MUST_CHECK;
 /* Check code against the sealed secret, refusing steps at or before last_step. On success:
  * *step is the step used and new_token a fresh token (new session id in *session) with mfa set. */
-int vault_totp_verify(const char *token, struct bytes sealed, const char *code, int64_t last_step,
+enum err vault_totp_verify(const char *token, struct bytes sealed, const char *code, int64_t last_step,
 		      int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
 /* Ten recovery codes for the token's account, and their keyed hashes (32 bytes each). */
-int vault_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+enum err vault_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
 		       uint8_t hashes[RECOVERY_CODES][HASH_BYTES]) MUST_CHECK;
 /* Check code against n stored hashes; on a match *index is its position and new_token/session
  * as for vault_totp_verify. */
-int vault_recovery_verify(const char *token, const char *code, const uint8_t (*hashes)[HASH_BYTES],
+enum err vault_recovery_verify(const char *token, const char *code, const uint8_t (*hashes)[HASH_BYTES],
 			  size_t n, size_t *index, char new_token[SESSION_TOKEN_B64_LEN + 1],
 			  struct id *session) MUST_CHECK;
 /* Demo data: enrol an account with TOTP without a session (local tools only). */
-int vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+enum err vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			   struct buf *sealed) MUST_CHECK;
 
 /*
@@ -135,18 +135,18 @@ enum passkey_purpose { PASSKEY_REGISTER = 1, PASSKEY_ASSERT = 2 };
 /* The origin and RP id this process checks against (vault process, command-line tools). */
 void vault_passkey_configure(const struct webauthn_rp *rp);
 /* A new challenge for the token's session and purpose (registering needs an mfa session). */
-int vault_passkey_challenge(const char *token, enum passkey_purpose purpose,
+enum err vault_passkey_challenge(const char *token, enum passkey_purpose purpose,
 			    uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES]) MUST_CHECK;
 /* Check a registration (vault's own origin and RP id, a challenge it issued to this session
  * for registering, within WEBAUTHN_CHALLENGE_SECONDS): *cred is the new credential and mac
  * binds it to the token's account. Needs a token with mfa set. */
-int vault_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
+enum err vault_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
 			   const uint8_t *attestation, size_t attestation_len,
 			   struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES]) MUST_CHECK;
 /* Check an assertion by cred (its mac must bind it to the token's account; cred->sign_count is
  * the stored counter, which must grow): on success *sign_count is the new counter and
  * new_token/session a fresh session with mfa set, as for vault_totp_verify. */
-int vault_passkey_verify(const char *token, const struct webauthn_credential *cred,
+enum err vault_passkey_verify(const char *token, const struct webauthn_credential *cred,
 			 const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
 			 size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
 			 const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
@@ -189,19 +189,19 @@ struct vault_doc_ref {
 /* Seal pt as record `record` of kind for patient k: needs a grant on k's patient for an action
  * that writes (grant_writes). token: the caller's session token (NULL only in command-line
  * tools). */
-int vault_record_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+enum err vault_record_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
 			  enum vault_record kind, const struct id *record, const void *pt, size_t n,
 			  struct buf *out) MUST_CHECK;
 /* Open one record (any grant for k's patient); counted by the breaker like any other opening. */
-int vault_record_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+enum err vault_record_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
 			  enum vault_record kind, const struct id *record, struct bytes ct,
 			  struct buf *out) MUST_CHECK;
 
 /* Incident notices are sealed with the patient's key (by the command-line tool that makes
  * them) and opened for a grant on that patient. */
-int vault_notice_seal_ref(const struct grant *g, const struct vault_key_ref *k,
+enum err vault_notice_seal_ref(const struct grant *g, const struct vault_key_ref *k,
 			  const struct id *notice, const void *pt, size_t n, struct buf *out) MUST_CHECK;
-int vault_notice_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+enum err vault_notice_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
 			  const struct id *notice, struct bytes ct, struct buf *out) MUST_CHECK;
 
 /* Account emails are stored sealed under a key derived from the master key, and found by
@@ -209,16 +209,16 @@ int vault_notice_open_ref(const char *token, const struct grant *g, const struct
  * knows reveals nothing); opening only for the outbox's sender, over the mail lane, or in a
  * command-line tool holding the master key. A worker that asks to open one loses its
  * connection to the vault (and is restarted). */
-int vault_email_seal(const struct id *account, const char *email, struct buf *out) MUST_CHECK;
-int vault_email_open(const struct id *account, const void *ct, size_t n, struct buf *out) MUST_CHECK;
+enum err vault_email_seal(const struct id *account, const char *email, struct buf *out) MUST_CHECK;
+enum err vault_email_open(const struct id *account, const void *ct, size_t n, struct buf *out) MUST_CHECK;
 /* Queued email bodies (the outbox) are sealed the same way, under a key of their own derived
  * from the master key, with the outbox row's id and the account in the associated data (a body
  * moved to another row or account does not open). Sealing for anyone (a worker queueing a
  * mail knows the body already); opening only over the mail lane or in a command-line tool.
  * Bodies are at most LIMIT_MAIL_BODY bytes. */
-int vault_outbox_seal(const struct id *outbox, const struct id *account, const char *body,
+enum err vault_outbox_seal(const struct id *outbox, const struct id *account, const char *body,
 		      struct buf *out) MUST_CHECK;
-int vault_outbox_open(const struct id *outbox, const struct id *account, const void *ct, size_t n,
+enum err vault_outbox_open(const struct id *outbox, const struct id *account, const void *ct, size_t n,
 		      struct buf *out) MUST_CHECK;
 
 /* In a worker of `serve`: send key operations to the vault process over fd and password
@@ -233,16 +233,16 @@ int vault_start_password_lane(void);
 int vault_serve(int ctl_fd, int password_lane_fd);
 
 /* New patient: make their key, wrap it, and seal their demographics with it. */
-int vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,
+enum err vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,
 			 struct buf *wrapped_key, struct buf *phi_ct) MUST_CHECK;
 /* Open a patient's demographics phi (sealed with k's key; any grant for that patient). token:
  * the caller's session token, or NULL for command-line tools before vault_require_tokens. */
-int vault_patient_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+enum err vault_patient_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
 			   struct bytes phi, struct buf *out) MUST_CHECK;
 
 /* Seal a new document for patient k (needs a document.create grant). Appends the wrapped
  * document key, the sealed body and the sealed metadata to the three buffers. */
-int vault_document_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+enum err vault_document_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
 			    const struct id *document, const void *body, size_t body_len,
 			    const void *meta, size_t meta_len, struct buf *wrapped_key,
 			    struct buf *body_ct, struct buf *meta_ct) MUST_CHECK;
@@ -272,7 +272,7 @@ struct vault_key_job {
 /* Describe the key of document d of patient k; ERR_DENIED (nothing to ask) unless d belongs to
  * k's patient and g is a document.read or document.list grant for that patient. The job points
  * into what k and d point to. */
-int vault_key_job_prepare(struct vault_key_job *job, const char *token, const struct grant *g,
+enum err vault_key_job_prepare(struct vault_key_job *job, const char *token, const struct grant *g,
 			  const struct vault_key_ref *k, const struct vault_doc_ref *d) MUST_CHECK;
 /* Answer n jobs, one message per VAULT_BATCH_MAX of them; each job's rc tells its answer. */
 void vault_document_keys(struct vault_key_job *jobs, size_t n);
@@ -324,7 +324,7 @@ int vault_rotation_commit(void) MUST_CHECK;
 
 /* Sign an audit checkpoint (the chain hash `head` at `seq`, made at ts_ms) with the audit
  * signing key; key_id names that key. -1 when no signing key is loaded. */
-int vault_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+enum err vault_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
 			  uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]) MUST_CHECK;
 /* The loaded signing key's public half and id. */
 int vault_checkpoint_public_key(uint8_t pk[SIGN_PUBLIC_BYTES], uint8_t key_id[KEY_ID_BYTES]);

@@ -11,14 +11,14 @@
 
 /* --- the local client: the key operations in this process (vault.c and its siblings) --- */
 
-static int index_here(const char *kind, const char *value, uint8_t out[HASH_BYTES])
+static enum err index_here(const char *kind, const char *value, uint8_t out[HASH_BYTES])
 {
 	vault_local_index(kind, value, out);
-	return 0;
+	return ERR_OK;
 }
 
 /* As the vault process does for VOP_TOTP_NEW: the account is the token's. */
-static int totp_new_here(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+static enum err totp_new_here(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			 struct buf *sealed)
 {
 	struct session_claims c;
@@ -85,41 +85,41 @@ int vault_require_tokens(const char *dir)
 	return vault_client->holds_keys ? vault_local_require_tokens(dir) : 0;
 }
 
-int vault_login(const char *pw_hash, const char *password, size_t pw_len,
+enum err vault_login(const char *pw_hash, const char *password, size_t pw_len,
 		const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
 {
 	return vault_client->login(pw_hash, password, pw_len, claims, token);
 }
 
-int vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+enum err vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
 	return vault_client->app_token(token, new_token, session);
 }
 
-int vault_report_miss(const char *token)
+enum err vault_report_miss(const char *token)
 {
 	return vault_client->miss(token);
 }
 
-int vault_report_read(const char *token, const struct id *patient, int64_t bytes)
+enum err vault_report_read(const char *token, const struct id *patient, int64_t bytes)
 {
 	return vault_client->read(token, patient, bytes);
 }
 
-int vault_unlock_by_reviewer(const char *reviewer_token, const struct id *account)
+enum err vault_unlock_by_reviewer(const char *reviewer_token, const struct id *account)
 {
 	if (reviewer_token == NULL)
 		return ERR_DENIED;
 	return vault_client->unlock(reviewer_token, account, 0, NULL, 0);
 }
 
-int vault_unlock_by_ticket(const struct id *account, int64_t issued,
+enum err vault_unlock_by_ticket(const struct id *account, int64_t issued,
 			   const uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
 {
 	return vault_client->unlock(NULL, account, issued, mac, UNLOCK_TICKET_MAC_BYTES);
 }
 
-int vault_review_email_open(const char *reviewer_token, const struct id *account, const void *ct,
+enum err vault_review_email_open(const char *reviewer_token, const struct id *account, const void *ct,
 			    size_t n, struct buf *out)
 {
 	if (reviewer_token == NULL)
@@ -127,7 +127,7 @@ int vault_review_email_open(const char *reviewer_token, const struct id *account
 	return vault_client->review_email(reviewer_token, account, ct, n, out);
 }
 
-int vault_unlock_ticket_make(const struct id *account, int64_t issued,
+enum err vault_unlock_ticket_make(const struct id *account, int64_t issued,
 			     uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
 {
 	if (!vault_client->holds_keys)
@@ -135,18 +135,18 @@ int vault_unlock_ticket_make(const struct id *account, int64_t issued,
 	return vault_local_unlock_ticket(account, issued, mac);
 }
 
-int vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
+enum err vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
 {
 	return vault_client->index(kind, value, out);
 }
 
-int vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,
+enum err vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,
 			 struct buf *wrapped_key, struct buf *phi_ct)
 {
 	return vault_client->patient_create(patient, phi, phi_len, wrapped_key, phi_ct);
 }
 
-int vault_patient_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+enum err vault_patient_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
 			   struct bytes phi, struct buf *out)
 {
 	if (!grant_for_patient(g, &k->patient))
@@ -154,7 +154,7 @@ int vault_patient_open_ref(const char *token, const struct grant *g, const struc
 	return vault_client->record_open(token, &k->patient, k->wrapped_key, VREC_PHI, NULL, phi, out);
 }
 
-int vault_notice_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+enum err vault_notice_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
 			  const struct id *notice, struct bytes ct, struct buf *out)
 {
 	if (!grant_for_patient(g, &k->patient))
@@ -163,7 +163,7 @@ int vault_notice_open_ref(const char *token, const struct grant *g, const struct
 					 out);
 }
 
-int vault_notice_seal_ref(const struct grant *g, const struct vault_key_ref *k,
+enum err vault_notice_seal_ref(const struct grant *g, const struct vault_key_ref *k,
 			  const struct id *notice, const void *pt, size_t n, struct buf *out)
 {
 	/* Command-line tools only: a worker never seals a notice. */
@@ -173,7 +173,7 @@ int vault_notice_seal_ref(const struct grant *g, const struct vault_key_ref *k,
 				       out);
 }
 
-int vault_record_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+enum err vault_record_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
 			  enum vault_record kind, const struct id *record, const void *pt, size_t n,
 			  struct buf *out)
 {
@@ -182,7 +182,7 @@ int vault_record_seal_ref(const char *token, const struct grant *g, const struct
 	return vault_client->record_seal(token, &k->patient, k->wrapped_key, kind, record, pt, n, out);
 }
 
-int vault_record_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+enum err vault_record_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
 			  enum vault_record kind, const struct id *record, struct bytes ct,
 			  struct buf *out)
 {
@@ -191,7 +191,7 @@ int vault_record_open_ref(const char *token, const struct grant *g, const struct
 	return vault_client->record_open(token, &k->patient, k->wrapped_key, kind, record, ct, out);
 }
 
-int vault_document_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
+enum err vault_document_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
 			    const struct id *document, const void *body, size_t body_len,
 			    const void *meta, size_t meta_len, struct buf *wrapped_key,
 			    struct buf *body_ct, struct buf *meta_ct)
@@ -215,7 +215,7 @@ int vault_document_seal_ref(const char *token, const struct grant *g, const stru
 	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
-int vault_key_job_prepare(struct vault_key_job *job, const char *token, const struct grant *g,
+enum err vault_key_job_prepare(struct vault_key_job *job, const char *token, const struct grant *g,
 			  const struct vault_key_ref *k, const struct vault_doc_ref *d)
 {
 	memset(job, 0, sizeof(*job));
@@ -253,62 +253,62 @@ void vault_document_key_submit(struct vault_key_job *job)
 	job->done(job, job->ctx);
 }
 
-int vault_email_seal(const struct id *account, const char *email, struct buf *out)
+enum err vault_email_seal(const struct id *account, const char *email, struct buf *out)
 {
 	return vault_client->email(account, email, NULL, 0, out);
 }
 
-int vault_email_open(const struct id *account, const void *ct, size_t n, struct buf *out)
+enum err vault_email_open(const struct id *account, const void *ct, size_t n, struct buf *out)
 {
 	/* From a worker the vault refuses (and drops the connection): only the mail lane opens. */
 	return vault_client->email(account, NULL, ct, n, out);
 }
 
-int vault_outbox_seal(const struct id *outbox, const struct id *account, const char *body,
+enum err vault_outbox_seal(const struct id *outbox, const struct id *account, const char *body,
 		      struct buf *out)
 {
 	return vault_client->outbox(outbox, account, body, NULL, 0, out);
 }
 
-int vault_outbox_open(const struct id *outbox, const struct id *account, const void *ct, size_t n,
+enum err vault_outbox_open(const struct id *outbox, const struct id *account, const void *ct, size_t n,
 		      struct buf *out)
 {
 	/* Like an address: from a worker the vault refuses and drops the connection. */
 	return vault_client->outbox(outbox, account, NULL, ct, n, out);
 }
 
-int vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+enum err vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			   struct buf *sealed)
 {
 	return vault_client->holds_keys ? vault_local_totp_new(account, secret_b32, sealed)
 					: ERR_DENIED;
 }
 
-int vault_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1], struct buf *sealed)
+enum err vault_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1], struct buf *sealed)
 {
 	return vault_client->totp_new(token, secret_b32, sealed);
 }
 
-int vault_totp_verify(const char *token, struct bytes sealed, const char *code, int64_t last_step,
+enum err vault_totp_verify(const char *token, struct bytes sealed, const char *code, int64_t last_step,
 		      int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
 	return vault_client->totp_verify(token, sealed, code, last_step, step, new_token, session);
 }
 
-int vault_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+enum err vault_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
 		       uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
 {
 	return vault_client->recovery_new(token, codes, hashes);
 }
 
-int vault_recovery_verify(const char *token, const char *code, const uint8_t (*hashes)[HASH_BYTES],
+enum err vault_recovery_verify(const char *token, const char *code, const uint8_t (*hashes)[HASH_BYTES],
 			  size_t n, size_t *index, char new_token[SESSION_TOKEN_B64_LEN + 1],
 			  struct id *session)
 {
 	return vault_client->recovery_verify(token, code, hashes, n, index, new_token, session);
 }
 
-int vault_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+enum err vault_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
 			  uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES])
 {
 	return vault_client->checkpoint_sign(seq, ts_ms, head, sig, key_id);

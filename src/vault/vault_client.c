@@ -55,7 +55,7 @@ static void end(struct exchange *x)
 
 /* Send the request and read the answer: returns its status, with x->r positioned after it, or
  * exits when the vault is gone or answers nonsense. */
-static int send_request(struct exchange *x)
+static enum err send_request(struct exchange *x)
 {
 	size_t n = msg_finish(&x->w);
 	if (n == 0)
@@ -114,7 +114,7 @@ static int take_exact(struct msg_reader *r, void *out, size_t n)
 
 /* An answer that is one byte string (at most max) appended to out: ERR_DENIED when it is
  * malformed. */
-static int answer_bytes(struct exchange *x, int rc, struct buf *out, size_t max)
+static enum err answer_bytes(struct exchange *x, int rc, struct buf *out, size_t max)
 {
 	if (rc == ERR_OK && (take_bytes(&x->r, out, max) != 0 || msg_end(&x->r) != 0))
 		rc = ERR_DENIED;
@@ -131,7 +131,7 @@ static int take_reminted(struct msg_reader *r, char new_token[SESSION_TOKEN_B64_
 	return (r->failed || strlen(new_token) != SESSION_TOKEN_B64_LEN || msg_end(r) != 0) ? -1 : 0;
 }
 
-static int remote_login(const char *pw_hash, const char *password, size_t pw_len,
+static enum err remote_login(const char *pw_hash, const char *password, size_t pw_len,
 			const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
 {
 	struct exchange x;
@@ -160,21 +160,21 @@ static int remote_login(const char *pw_hash, const char *password, size_t pw_len
 }
 
 /* The answer to a request that brings back only a status. */
-static int status_only(struct exchange *x)
+static enum err status_only(struct exchange *x)
 {
 	int rc = send_request(x);
 	end(x);
 	return rc;
 }
 
-static int remote_miss(const char *token)
+static enum err remote_miss(const char *token)
 {
 	struct exchange x;
 	put_token(begin(&x, VOP_MISS), token);
 	return status_only(&x);
 }
 
-static int remote_read(const char *token, const struct id *patient, int64_t bytes)
+static enum err remote_read(const char *token, const struct id *patient, int64_t bytes)
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_READ);
@@ -184,7 +184,7 @@ static int remote_read(const char *token, const struct id *patient, int64_t byte
 	return status_only(&x);
 }
 
-static int remote_unlock(const char *token, const struct id *account, int64_t issued,
+static enum err remote_unlock(const char *token, const struct id *account, int64_t issued,
 			 const uint8_t *mac, size_t mac_len)
 {
 	struct exchange x;
@@ -200,7 +200,7 @@ static int remote_unlock(const char *token, const struct id *account, int64_t is
 	return rc;
 }
 
-static int remote_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
+static enum err remote_index(const char *kind, const char *value, uint8_t out[HASH_BYTES])
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_INDEX);
@@ -213,7 +213,7 @@ static int remote_index(const char *kind, const char *value, uint8_t out[HASH_BY
 	return rc == ERR_OK ? 0 : -1;
 }
 
-static int remote_review_email(const char *token, const struct id *account, const void *ct,
+static enum err remote_review_email(const char *token, const struct id *account, const void *ct,
 			       size_t n, struct buf *out)
 {
 	struct exchange x;
@@ -224,7 +224,7 @@ static int remote_review_email(const char *token, const struct id *account, cons
 	return answer_bytes(&x, send_request(&x), out, LIMIT_EMAIL);
 }
 
-static int remote_patient_create(const struct id *patient, const void *phi, size_t phi_len,
+static enum err remote_patient_create(const struct id *patient, const void *phi, size_t phi_len,
 				 struct buf *wrapped_key, struct buf *phi_ct)
 {
 	struct exchange x;
@@ -252,7 +252,7 @@ static void put_record(struct msg_writer *w, const char *token, const struct id 
 	msg_put_id(w, record ? record : &none);
 }
 
-static int remote_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
+static enum err remote_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			      enum vault_record kind, const struct id *record, struct bytes ct,
 			      struct buf *out)
 {
@@ -263,7 +263,7 @@ static int remote_record_open(const char *token, const struct id *patient, struc
 	return answer_bytes(&x, send_request(&x), out, MSG_MAX);
 }
 
-static int remote_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
+static enum err remote_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			      enum vault_record kind, const struct id *record, const void *pt,
 			      size_t n, struct buf *out)
 {
@@ -279,7 +279,7 @@ static int take_key(struct msg_reader *r, struct key *key)
 	return take_exact(r, key->b, KEY_BYTES);
 }
 
-static int remote_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+static enum err remote_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			      const struct id *document, struct key *dk, struct buf *wrapped_dk)
 {
 	struct exchange x;
@@ -414,7 +414,7 @@ void vault_key_lane_drain(int timeout_ms)
 	pthread_mutex_unlock(&lane_lock);
 }
 
-static int remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+static enum err remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			   struct buf *sealed)
 {
 	struct exchange x;
@@ -429,7 +429,7 @@ static int remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LE
 	return rc;
 }
 
-static int remote_totp_verify(const char *token, struct bytes sealed, const char *code,
+static enum err remote_totp_verify(const char *token, struct bytes sealed, const char *code,
 			      int64_t last_step, int64_t *step,
 			      char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
@@ -449,7 +449,7 @@ static int remote_totp_verify(const char *token, struct bytes sealed, const char
 	return rc;
 }
 
-static int remote_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
+static enum err remote_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
 			    struct id *session)
 {
 	struct exchange x;
@@ -461,7 +461,7 @@ static int remote_app_token(const char *token, char new_token[SESSION_TOKEN_B64_
 	return rc;
 }
 
-static int remote_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+static enum err remote_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
 			       uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
 {
 	struct exchange x;
@@ -478,7 +478,7 @@ static int remote_recovery_new(const char *token, char codes[RECOVERY_CODES][REC
 	return rc;
 }
 
-static int remote_recovery_verify(const char *token, const char *code,
+static enum err remote_recovery_verify(const char *token, const char *code,
 				  const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
 				  char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
@@ -499,7 +499,7 @@ static int remote_recovery_verify(const char *token, const char *code,
 	return rc;
 }
 
-static int remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+static enum err remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
 				  uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES])
 {
 	struct exchange x;
@@ -515,7 +515,7 @@ static int remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head
 	return rc;
 }
 
-static int remote_email(const struct id *account, const char *email, const void *ct, size_t n,
+static enum err remote_email(const struct id *account, const char *email, const void *ct, size_t n,
 			struct buf *out)
 {
 	struct exchange x;
@@ -528,7 +528,7 @@ static int remote_email(const struct id *account, const char *email, const void 
 	return answer_bytes(&x, send_request(&x), out, 2048);
 }
 
-static int remote_outbox(const struct id *outbox, const struct id *account, const char *body,
+static enum err remote_outbox(const struct id *outbox, const struct id *account, const char *body,
 			 const void *ct, size_t n, struct buf *out)
 {
 	struct exchange x;
@@ -542,7 +542,7 @@ static int remote_outbox(const struct id *outbox, const struct id *account, cons
 	return answer_bytes(&x, send_request(&x), out, LIMIT_MAIL_BODY + 1024);
 }
 
-static int remote_passkey_challenge(const char *token, int purpose,
+static enum err remote_passkey_challenge(const char *token, int purpose,
 				    uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
 {
 	struct exchange x;
@@ -582,7 +582,7 @@ static int take_credential(struct msg_reader *r, struct webauthn_credential *cre
 	return 0;
 }
 
-static int remote_passkey_register(const char *token, const uint8_t *client_data,
+static enum err remote_passkey_register(const char *token, const uint8_t *client_data,
 				   size_t client_data_len, const uint8_t *attestation,
 				   size_t attestation_len, struct webauthn_credential *cred,
 				   uint8_t mac[PASSKEY_MAC_BYTES])
@@ -599,7 +599,7 @@ static int remote_passkey_register(const char *token, const uint8_t *client_data
 	return rc;
 }
 
-static int remote_passkey_verify(const char *token, const struct webauthn_credential *cred,
+static enum err remote_passkey_verify(const char *token, const struct webauthn_credential *cred,
 				 const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
 				 size_t client_data_len, const uint8_t *auth_data,
 				 size_t auth_data_len, const uint8_t *sig, size_t sig_len,

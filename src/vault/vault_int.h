@@ -17,62 +17,62 @@ const struct key *vault_master(void);
  * Return ERR_OK, ERR_DENIED or ERR_TRIPPED.
  */
 int vault_local_require_tokens(const char *dir);
-int vault_local_login(const char *pw_hash, const char *password, size_t pw_len,
+enum err vault_local_login(const char *pw_hash, const char *password, size_t pw_len,
 		      const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
-int vault_local_miss(const char *token);
-int vault_local_read(const char *token, const struct id *patient, int64_t bytes);
+enum err vault_local_miss(const char *token);
+enum err vault_local_read(const char *token, const struct id *patient, int64_t bytes);
 void vault_local_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
-int vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
+enum err vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
 			       struct buf *wrapped_key, struct buf *phi_ct);
-int vault_local_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
+enum err vault_local_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			    enum vault_record kind, const struct id *record, struct bytes ct,
 			    struct buf *out);
-int vault_local_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
+enum err vault_local_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			    enum vault_record kind, const struct id *record, const void *pt, size_t n,
 			    struct buf *out);
-int vault_local_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+enum err vault_local_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			    const struct id *document, struct key *dk, struct buf *wrapped_dk);
-int vault_local_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
+enum err vault_local_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			const struct id *document, struct bytes wrapped_dk, int64_t size,
 			struct key *key);
 
 /* Seal email (when not NULL) or open ct, for one account, with the account-email key. */
-int vault_local_email(const struct id *account, const char *email, const void *ct, size_t n,
+enum err vault_local_email(const struct id *account, const char *email, const void *ct, size_t n,
 		      struct buf *out);
 /* Seal (body non-NULL, n bytes) or open (ct, n) one outbox body; ERR_OK or ERR_DENIED. */
-int vault_local_outbox(const struct id *outbox, const struct id *account, const char *body,
+enum err vault_local_outbox(const struct id *outbox, const struct id *account, const char *body,
 		       const void *ct, size_t n, struct buf *out);
 
-int vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+enum err vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			 struct buf *sealed);
-int vault_local_totp_verify(const char *token, struct bytes sealed, const char *code,
+enum err vault_local_totp_verify(const char *token, struct bytes sealed, const char *code,
 			    int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
 			    struct id *session);
-int vault_local_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+enum err vault_local_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
 			     uint8_t hashes[RECOVERY_CODES][HASH_BYTES]);
-int vault_local_recovery_verify(const char *token, const char *code,
+enum err vault_local_recovery_verify(const char *token, const char *code,
 				const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
 				char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
 
 /* A fresh token for the same claims, with a new session id and mfa set (a second factor
  * was just checked). */
-int vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
+enum err vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
 			  struct id *session);
-int vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
+enum err vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
 		 struct id *session);
 
 /* Passkeys (vault_passkey.c). */
-int vault_local_passkey_challenge(const char *token, int purpose,
+enum err vault_local_passkey_challenge(const char *token, int purpose,
 				  uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES]);
-int vault_local_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
+enum err vault_local_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
 				 const uint8_t *attestation, size_t attestation_len,
 				 struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES]);
-int vault_local_passkey_verify(const char *token, const struct webauthn_credential *cred,
+enum err vault_local_passkey_verify(const char *token, const struct webauthn_credential *cred,
 			       const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
 			       size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
 			       const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
 			       char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
-int vault_local_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+enum err vault_local_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
 				uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]);
 /* A subkey of the stable index key (not changed by master key rotation). */
 void vault_stable_subkey(uint64_t id, const char context[8], struct key *out);
@@ -80,11 +80,11 @@ void vault_stable_subkey(uint64_t id, const char context[8], struct key *out);
 /* Unlocking (vault_unlock.c): note what tripped, from the tripping token's claims; clear a trip
  * for a reviewer's token (token not NULL) or a ticket (issued, mac); make a ticket. */
 void vault_trip_note(const struct session_claims *c);
-int vault_local_unlock(const char *token, const struct id *account, int64_t issued,
+enum err vault_local_unlock(const char *token, const struct id *account, int64_t issued,
 		       const uint8_t *mac, size_t mac_len);
-int vault_local_unlock_ticket(const struct id *account, int64_t issued,
+enum err vault_local_unlock_ticket(const struct id *account, int64_t issued,
 			      uint8_t mac[UNLOCK_TICKET_MAC_BYTES]);
-int vault_local_review_email(const char *token, const struct id *account, const void *ct, size_t n,
+enum err vault_local_review_email(const char *token, const struct id *account, const void *ct, size_t n,
 			     struct buf *out);
 
 /* Operation codes and statuses of the worker <-> vault protocol (frames: src/proc/msg.h). */
@@ -135,54 +135,54 @@ int vault_handle_lane(enum vault_lane lane, const uint8_t *frame, size_t n, uint
  */
 struct vault_client_ops {
 	bool holds_keys; /* the local client: the master key is in this process */
-	int (*login)(const char *pw_hash, const char *password, size_t pw_len,
+	enum err (*login)(const char *pw_hash, const char *password, size_t pw_len,
 		     const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
-	int (*app_token)(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
+	enum err (*app_token)(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
 			 struct id *session);
-	int (*miss)(const char *token);
-	int (*read)(const char *token, const struct id *patient, int64_t bytes);
-	int (*unlock)(const char *token, const struct id *account, int64_t issued, const uint8_t *mac,
+	enum err (*miss)(const char *token);
+	enum err (*read)(const char *token, const struct id *patient, int64_t bytes);
+	enum err (*unlock)(const char *token, const struct id *account, int64_t issued, const uint8_t *mac,
 		      size_t mac_len);
-	int (*review_email)(const char *token, const struct id *account, const void *ct, size_t n,
+	enum err (*review_email)(const char *token, const struct id *account, const void *ct, size_t n,
 			    struct buf *out);
-	int (*index)(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
-	int (*patient_create)(const struct id *patient, const void *phi, size_t phi_len,
+	enum err (*index)(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
+	enum err (*patient_create)(const struct id *patient, const void *phi, size_t phi_len,
 			      struct buf *wrapped_key, struct buf *phi_ct);
-	int (*record_open)(const char *token, const struct id *patient, struct bytes wrapped_pk,
+	enum err (*record_open)(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			   enum vault_record kind, const struct id *record, struct bytes ct,
 			   struct buf *out);
-	int (*record_seal)(const char *token, const struct id *patient, struct bytes wrapped_pk,
+	enum err (*record_seal)(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			   enum vault_record kind, const struct id *record, const void *pt, size_t n,
 			   struct buf *out);
-	int (*doc_new_key)(const char *token, const struct id *patient, struct bytes wrapped_pk,
+	enum err (*doc_new_key)(const char *token, const struct id *patient, struct bytes wrapped_pk,
 			   const struct id *document, struct key *dk, struct buf *wrapped_dk);
 	/* Answer up to VAULT_BATCH_MAX jobs (each job's rc and key). */
 	void (*doc_keys)(struct vault_key_job *const *jobs, size_t n);
 	/* Answer job now or later, then call job->done; false when it cannot be taken. */
 	bool (*submit)(struct vault_key_job *job);
-	int (*email)(const struct id *account, const char *email, const void *ct, size_t n,
+	enum err (*email)(const struct id *account, const char *email, const void *ct, size_t n,
 		     struct buf *out);
-	int (*outbox)(const struct id *outbox, const struct id *account, const char *body,
+	enum err (*outbox)(const struct id *outbox, const struct id *account, const char *body,
 		      const void *ct, size_t n, struct buf *out);
-	int (*totp_new)(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
+	enum err (*totp_new)(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			struct buf *sealed);
-	int (*totp_verify)(const char *token, struct bytes sealed, const char *code,
+	enum err (*totp_verify)(const char *token, struct bytes sealed, const char *code,
 			   int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
 			   struct id *session);
-	int (*recovery_new)(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
+	enum err (*recovery_new)(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
 			    uint8_t hashes[RECOVERY_CODES][HASH_BYTES]);
-	int (*recovery_verify)(const char *token, const char *code,
+	enum err (*recovery_verify)(const char *token, const char *code,
 			       const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
 			       char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
-	int (*checkpoint_sign)(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+	enum err (*checkpoint_sign)(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
 			       uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]);
-	int (*passkey_challenge)(const char *token, int purpose,
+	enum err (*passkey_challenge)(const char *token, int purpose,
 				 uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES]);
-	int (*passkey_register)(const char *token, const uint8_t *client_data,
+	enum err (*passkey_register)(const char *token, const uint8_t *client_data,
 				size_t client_data_len, const uint8_t *attestation,
 				size_t attestation_len, struct webauthn_credential *cred,
 				uint8_t mac[PASSKEY_MAC_BYTES]);
-	int (*passkey_verify)(const char *token, const struct webauthn_credential *cred,
+	enum err (*passkey_verify)(const char *token, const struct webauthn_credential *cred,
 			      const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
 			      size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
 			      const uint8_t *sig, size_t sig_len, uint32_t *sign_count,

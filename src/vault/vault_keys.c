@@ -385,16 +385,16 @@ static int load_signing_key(const char *dir)
 	return 0;
 }
 
-int vault_local_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
+enum err vault_local_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
 			  uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES])
 {
 	if (sign_sk == NULL)
-		return -1;
+		return ERR_DENIED;
 	uint8_t msg[CHECKPOINT_MSG_BYTES];
 	checkpoint_message(seq, ts_ms, head, msg);
 	sign_detached(sign_sk, msg, sizeof(msg), sig);
 	memcpy(key_id, sign_kid, KEY_ID_BYTES);
-	return 0;
+	return ERR_OK;
 }
 
 int vault_checkpoint_public_key(uint8_t pk[SIGN_PUBLIC_BYTES], uint8_t key_id[KEY_ID_BYTES])

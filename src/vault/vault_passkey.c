@@ -79,7 +79,7 @@ static void credential_mac(const struct id *account, const struct webauthn_crede
 	key_wipe(&k);
 }
 
-int vault_local_passkey_challenge(const char *token, int purpose,
+enum err vault_local_passkey_challenge(const char *token, int purpose,
 				  uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
 {
 	struct session_claims c;
@@ -97,7 +97,7 @@ int vault_local_passkey_challenge(const char *token, int purpose,
 	return ERR_OK;
 }
 
-int vault_local_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
+enum err vault_local_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
 				 const uint8_t *attestation, size_t attestation_len,
 				 struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES])
 {
@@ -115,7 +115,7 @@ int vault_local_passkey_register(const char *token, const uint8_t *client_data, 
 	return ERR_OK;
 }
 
-int vault_local_passkey_verify(const char *token, const struct webauthn_credential *cred,
+enum err vault_local_passkey_verify(const char *token, const struct webauthn_credential *cred,
 			       const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
 			       size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
 			       const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
@@ -140,13 +140,13 @@ int vault_local_passkey_verify(const char *token, const struct webauthn_credenti
 
 /* --- the interface (vault.h): through this process's client (vault_int.h) --- */
 
-int vault_passkey_challenge(const char *token, enum passkey_purpose purpose,
+enum err vault_passkey_challenge(const char *token, enum passkey_purpose purpose,
 			    uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
 {
 	return vault_client->passkey_challenge(token, (int)purpose, challenge);
 }
 
-int vault_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
+enum err vault_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
 			   const uint8_t *attestation, size_t attestation_len,
 			   struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES])
 {
@@ -154,7 +154,7 @@ int vault_passkey_register(const char *token, const uint8_t *client_data, size_t
 					      attestation_len, cred, mac);
 }
 
-int vault_passkey_verify(const char *token, const struct webauthn_credential *cred,
+enum err vault_passkey_verify(const char *token, const struct webauthn_credential *cred,
 			 const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
 			 size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
 			 const uint8_t *sig, size_t sig_len, uint32_t *sign_count,

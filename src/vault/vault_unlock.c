@@ -100,7 +100,7 @@ static bool fresh_reviewer(const char *token, const struct id *account)
 	       (c.role == ROLE_OPERATOR || (c.role == ROLE_PRACTICE_ADMIN && c.has_practice));
 }
 
-int vault_local_review_email(const char *token, const struct id *account, const void *ct, size_t n,
+enum err vault_local_review_email(const char *token, const struct id *account, const void *ct, size_t n,
 			     struct buf *out)
 {
 	struct session_claims c;
@@ -129,7 +129,7 @@ static void ticket_mac(const struct id *account, int64_t issued, uint8_t mac[UNL
 	key_wipe(&k);
 }
 
-int vault_local_unlock_ticket(const struct id *account, int64_t issued,
+enum err vault_local_unlock_ticket(const struct id *account, int64_t issued,
 			      uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
 {
 	if (issued <= 0)
@@ -138,7 +138,7 @@ int vault_local_unlock_ticket(const struct id *account, int64_t issued,
 	return ERR_OK;
 }
 
-int vault_local_unlock(const char *token, const struct id *account, int64_t issued,
+enum err vault_local_unlock(const char *token, const struct id *account, int64_t issued,
 		       const uint8_t *mac, size_t mac_len)
 {
 	int64_t now = (int64_t)time(NULL);

@@ -215,7 +215,7 @@ sqlite3_stmt *sq_keys_stmt(const char *sql)
 	return sq_stmt_on(SQ_KEYS, sql);
 }
 
-int sq_step_done(sqlite3_stmt *s, const char *what)
+enum err sq_step_done(sqlite3_stmt *s, const char *what)
 {
 	if (s == NULL)
 		return sq_fail(what);
@@ -226,7 +226,7 @@ int sq_step_done(sqlite3_stmt *s, const char *what)
 	return step == SQLITE_DONE ? ERR_OK : sq_fail(what);
 }
 
-int sq_write_one(sqlite3_stmt *s, const char *what)
+enum err sq_write_one(sqlite3_stmt *s, const char *what)
 {
 	int step = sqlite3_step(s);
 	int changed = sqlite3_changes(sqlite3_db_handle(s));
@@ -238,7 +238,7 @@ int sq_write_one(sqlite3_stmt *s, const char *what)
 	return changed == 1 ? ERR_OK : ERR_NOT_FOUND;
 }
 
-int sq_fail(const char *what)
+enum err sq_fail(const char *what)
 {
 	struct conn *c = thread_conn;
 	log_warn("component=store op=%s error=\"%s\"", what,
@@ -246,7 +246,7 @@ int sq_fail(const char *what)
 	return ERR_INTERNAL;
 }
 
-int sq_exec(sqlite3 *db, const char *sql)
+enum err sq_exec(sqlite3 *db, const char *sql)
 {
 	char *err = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
@@ -258,7 +258,7 @@ int sq_exec(sqlite3 *db, const char *sql)
 }
 
 
-int sq_conn_setup(sqlite3 *db)
+enum err sq_conn_setup(sqlite3 *db)
 {
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
@@ -277,7 +277,7 @@ int sq_conn_setup(sqlite3 *db)
 
 /* Read one store_meta value of medkeep.db on a connection of its own (before the keystore is
  * opened). *len is 0 when there is none. */
-static int peek_data_meta(const char *path, const char *name, uint8_t *out, size_t cap, size_t *len)
+static enum err peek_data_meta(const char *path, const char *name, uint8_t *out, size_t cap, size_t *len)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
@@ -304,7 +304,7 @@ static int peek_data_meta(const char *path, const char *name, uint8_t *out, size
 	return rc;
 }
 
-int sq_meta_get(enum sq_file f, const char *name, uint8_t *out, size_t cap, size_t *len)
+enum err sq_meta_get(enum sq_file f, const char *name, uint8_t *out, size_t cap, size_t *len)
 {
 	sqlite3_stmt *s = sq_stmt_on(f, f == SQ_KEYS ? sql_kmeta_get : sql_meta_get);
 	sq_bind_text(s, 1, name);
@@ -324,7 +324,7 @@ int sq_meta_get(enum sq_file f, const char *name, uint8_t *out, size_t cap, size
 	return rc;
 }
 
-int sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t n)
+enum err sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t n)
 {
 	sqlite3_stmt *s = sq_stmt_on(f, f == SQ_KEYS ? sql_kmeta_set : sql_meta_set);
 	sq_bind_text(s, 1, name);
@@ -340,7 +340,7 @@ int sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t n)
  * would quietly read as shredded. The id is set when the first of them is opened without one.
 
  */
-static int link_keystore(void)
+static enum err link_keystore(void)
 {
 	uint8_t data_id[KEYSTORE_ID_BYTES], keys_id[KEYSTORE_ID_BYTES];
 	size_t dn = 0, kn = 0;
@@ -394,7 +394,7 @@ static int set_paths(const char *dir, char *path, char *apath, char *kpath)
 		       : -1;
 }
 
-int sq_store_open(const char *dir, bool create)
+enum err sq_store_open(const char *dir, bool create)
 {
 	char path[sizeof(db_path)], apath[sizeof(audit_path)], kpath[sizeof(keys_path)];
 	sqlite_setup();
@@ -435,7 +435,7 @@ int sq_store_open(const char *dir, bool create)
 	return ERR_OK;
 }
 
-int sq_store_open_audit(const char *dir)
+enum err sq_store_open_audit(const char *dir)
 {
 	char path[sizeof(db_path)], apath[sizeof(audit_path)], kpath[sizeof(keys_path)];
 	sqlite_setup();
@@ -460,14 +460,14 @@ void sq_store_close(void)
 	pthread_mutex_unlock(&conns_lock);
 }
 
-int sq_run(sqlite3_stmt *s)
+enum err sq_run(sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("txn");
 	sqlite3_reset(s);
 	return rc;
 }
 
-int sq_run_id(sqlite3_stmt *s, const struct id *id, const char *what)
+enum err sq_run_id(sqlite3_stmt *s, const struct id *id, const char *what)
 {
 	sq_bind_id(s, 1, id);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail(what);
@@ -475,22 +475,22 @@ int sq_run_id(sqlite3_stmt *s, const struct id *id, const char *what)
 	return rc;
 }
 
-int sq_begin(enum sq_file f)
+enum err sq_begin(enum sq_file f)
 {
 	return sq_run(sq_stmt_on(f, sql_begin));
 }
 
-int sq_commit(enum sq_file f)
+enum err sq_commit(enum sq_file f)
 {
 	return sq_run(sq_stmt_on(f, sql_commit));
 }
 
-int sq_rollback(enum sq_file f)
+enum err sq_rollback(enum sq_file f)
 {
 	return sq_run(sq_stmt_on(f, sql_rollback));
 }
 
-int sq_store_begin(void)
+enum err sq_store_begin(void)
 {
 	if (sq_begin(SQ_KEYS) != ERR_OK)
 		return ERR_INTERNAL;
@@ -501,7 +501,7 @@ int sq_store_begin(void)
 	return ERR_OK;
 }
 
-int sq_store_commit(void)
+enum err sq_store_commit(void)
 {
 	/* Keys first: a crash between the two commits leaves a key without a patient (harmless),
 	 * never a patient without a key. */

@@ -259,7 +259,7 @@ static const char *const keystore_migrations[] = {
 	"CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;",
 };
 
-static int migrate(sqlite3 *db, const char *const *steps, int total)
+static enum err migrate(sqlite3 *db, const char *const *steps, int total)
 {
 	sqlite3_stmt *s = NULL;
 	if (sq_exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);") != 0)
@@ -288,7 +288,7 @@ static int migrate(sqlite3 *db, const char *const *steps, int total)
 }
 
 /* Create (when asked) and migrate one database file on a connection of its own. */
-static int open_file(const char *path, bool create, const char *const *steps, int total)
+static enum err open_file(const char *path, bool create, const char *const *steps, int total)
 {
 	struct stat st;
 	if (!create && stat(path, &st) != 0) {
@@ -311,7 +311,7 @@ static int open_file(const char *path, bool create, const char *const *steps, in
 
 #define N_STEPS(list) ((int)(sizeof(list) / sizeof(*(list))))
 
-int sq_schema_open(enum sq_file f, const char *path, bool create)
+enum err sq_schema_open(enum sq_file f, const char *path, bool create)
 {
 	switch (f) {
 	case SQ_MAIN:

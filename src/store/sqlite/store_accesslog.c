@@ -18,7 +18,7 @@ static const char sql_actor_facts[] =
 	"SELECT role, practice_id, patient_id, EXISTS (SELECT 1 FROM proxy_grant"
 	" WHERE account_id = ?1 AND patient_id = ?2) FROM account WHERE id = ?1";
 
-int sq_store_accesslog_list(const struct grant *g, const struct id *patient, int64_t before,
+enum err sq_store_accesslog_list(const struct grant *g, const struct id *patient, int64_t before,
 			 const char *skip_actor, size_t max, struct arena *a,
 			 struct audit_record **out, size_t *n)
 {
@@ -52,7 +52,7 @@ int sq_store_accesslog_list(const struct grant *g, const struct id *patient, int
 	return ERR_OK;
 }
 
-int sq_store_actor_facts(const struct id *account, const struct id *patient, struct store_actor_facts *out)
+enum err sq_store_actor_facts(const struct id *account, const struct id *patient, struct store_actor_facts *out)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_actor_facts);

@@ -17,7 +17,7 @@ static const char sql_token_insert[] =
 	"INSERT INTO account_token (hash, kind, account_id, patient_id, practice_id, created_by,"
 	" email, email_ct, detail, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-int sq_store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_token *t)
+enum err sq_store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_token *t)
 {
 	sqlite3_stmt *s = sq_stmt(sql_token_insert);
 	if (s == NULL)
@@ -44,7 +44,7 @@ static const char sql_token_get[] =
 	" created, expires FROM account_token WHERE hash = ? AND kind = ? AND used IS NULL"
 	" AND expires > ?";
 
-int sq_store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now, struct arena *a,
+enum err sq_store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now, struct arena *a,
 		    struct store_token *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -77,7 +77,7 @@ int sq_store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t
 static const char sql_token_use[] =
 	"UPDATE account_token SET used = ? WHERE hash = ? AND kind = ? AND used IS NULL AND expires > ?";
 
-int sq_store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now)
+enum err sq_store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now)
 {
 	sqlite3_stmt *s = sq_stmt(sql_token_use);
 	if (s == NULL)
@@ -95,7 +95,7 @@ int sq_store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t
 static const char sql_token_count[] =
 	"SELECT count(*) FROM account_token WHERE account_id = ? AND kind = ? AND created >= ?";
 
-int sq_store_token_count(const struct id *account, const char *kind, int64_t since, int64_t *n)
+enum err sq_store_token_count(const struct id *account, const char *kind, int64_t since, int64_t *n)
 {
 	*n = 0;
 	sqlite3_stmt *s = sq_stmt(sql_token_count);
@@ -114,7 +114,7 @@ int sq_store_token_count(const struct id *account, const char *kind, int64_t sin
 static const char sql_tokens_end[] =
 	"UPDATE account_token SET used = ? WHERE account_id = ? AND kind = ? AND used IS NULL";
 
-int sq_store_tokens_end(const struct id *account, const char *kind, int64_t now)
+enum err sq_store_tokens_end(const struct id *account, const char *kind, int64_t now)
 {
 	sqlite3_stmt *s = sq_stmt(sql_tokens_end);
 	if (s == NULL)
@@ -129,7 +129,7 @@ static const char sql_account_state[] =
 	"SELECT email_verified, locked, patient_id, pw_hash, email_ct, pw_marks FROM account"
 	" WHERE id = ?";
 
-int sq_store_account_state(const struct id *account, struct arena *a, struct store_account_state *out)
+enum err sq_store_account_state(const struct id *account, struct arena *a, struct store_account_state *out)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_account_state);
@@ -154,7 +154,7 @@ int sq_store_account_state(const struct id *account, struct arena *a, struct sto
 
 static const char sql_set_verified[] = "UPDATE account SET email_verified = 1 WHERE id = ?";
 
-int sq_store_account_set_verified(const struct id *account)
+enum err sq_store_account_set_verified(const struct id *account)
 {
 	sqlite3_stmt *s = sq_stmt(sql_set_verified);
 	if (s == NULL)
@@ -165,7 +165,7 @@ int sq_store_account_set_verified(const struct id *account)
 
 static const char sql_set_password[] = "UPDATE account SET pw_hash = ? WHERE id = ?";
 
-int sq_store_account_set_password(const struct id *account, const char *pw_hash)
+enum err sq_store_account_set_password(const struct id *account, const char *pw_hash)
 {
 	sqlite3_stmt *s = sq_stmt(sql_set_password);
 	if (s == NULL)
@@ -178,7 +178,7 @@ int sq_store_account_set_password(const struct id *account, const char *pw_hash)
 static const char sql_set_email[] =
 	"UPDATE account SET email = ?, email_ct = ?, pw_marks = ?, email_verified = 1 WHERE id = ?";
 
-int sq_store_account_set_email(const struct id *account, const char *email_index, struct bytes email_ct,
+enum err sq_store_account_set_email(const struct id *account, const char *email_index, struct bytes email_ct,
 			    struct bytes marks)
 {
 	sqlite3_stmt *s = sq_stmt(sql_set_email);
@@ -193,7 +193,7 @@ int sq_store_account_set_email(const struct id *account, const char *email_index
 
 static const char sql_set_marks[] = "UPDATE account SET pw_marks = ? WHERE id = ?";
 
-int sq_store_account_set_marks(const struct id *account, struct bytes marks)
+enum err sq_store_account_set_marks(const struct id *account, struct bytes marks)
 {
 	sqlite3_stmt *s = sq_stmt(sql_set_marks);
 	if (s == NULL)
@@ -207,7 +207,7 @@ static const char sql_begin[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 
-int sq_store_account_tx(int (*fn)(void *ctx), void *ctx)
+enum err sq_store_account_tx(enum err (*fn)(void *ctx), void *ctx)
 {
 	if (sq_step_done(sq_stmt(sql_begin), "begin") != ERR_OK)
 		return ERR_INTERNAL;
@@ -230,7 +230,7 @@ struct register_ctx {
 	struct bytes marks;
 };
 
-static int register_steps(void *p)
+static enum err register_steps(void *p)
 {
 	struct register_ctx *c = p;
 	int rc = sq_store_token_use(c->hash, TOKEN_INVITE, c->now);
@@ -248,7 +248,7 @@ static int register_steps(void *p)
 	return rc;
 }
 
-int sq_store_account_register(const uint8_t invite_hash[HASH_BYTES], int64_t now,
+enum err sq_store_account_register(const uint8_t invite_hash[HASH_BYTES], int64_t now,
 			   const struct store_account *acct, bool verified, struct bytes marks)
 {
 	struct register_ctx c = {invite_hash, now, acct, verified, marks};
@@ -257,14 +257,14 @@ int sq_store_account_register(const uint8_t invite_hash[HASH_BYTES], int64_t now
 
 static const char sql_revoke_others[] = "DELETE FROM session WHERE account_id = ? AND id != ?";
 
-int sq_store_sessions_revoke_others(const struct id *account, const struct id *keep)
+enum err sq_store_sessions_revoke_others(const struct id *account, const struct id *keep)
 {
 	sqlite3_stmt *s = sq_stmt(sql_revoke_others);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, keep);
-	int rc = sq_step_done(s, "revoke_others");
+	enum err rc = sq_step_done(s, "revoke_others");
 	/* The codes too: one given at a consent in the session kept may have been the
 	 * intruder's, and a code waits at most a minute, so the app just asks again. */
 	return rc == ERR_OK ? sq_store_app_codes_end(account) : rc;

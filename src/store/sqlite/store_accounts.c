@@ -19,7 +19,7 @@ static const char sql_patient_accounts[] =
 	"SELECT id, email, pw_hash, role, practice_id, patient_id, locked,"
 	" email_ct FROM account WHERE patient_id = ? LIMIT 8";
 
-int sq_store_account_create(const struct store_account *acct)
+enum err sq_store_account_create(const struct store_account *acct)
 {
 	sqlite3_stmt *s = sq_stmt(sql_account_create);
 	sq_bind_id(s, 1, &acct->id);
@@ -40,7 +40,7 @@ int sq_store_account_create(const struct store_account *acct)
 	return rc;
 }
 
-static int account_row(sqlite3_stmt *s, struct arena *a, struct store_account *out)
+static enum err account_row(sqlite3_stmt *s, struct arena *a, struct store_account *out)
 {
 	memset(out, 0, sizeof(*out));
 	sq_col_id(s, 0, &out->id);
@@ -56,7 +56,7 @@ static int account_row(sqlite3_stmt *s, struct arena *a, struct store_account *o
 
 /* Up to max accounts (with their sealed addresses, column 7) from a bound statement into
  * out; ERR_INTERNAL when a row cannot be copied. */
-static int account_rows(sqlite3_stmt *s, size_t max, struct arena *a, struct store_account *out,
+static enum err account_rows(sqlite3_stmt *s, size_t max, struct arena *a, struct store_account *out,
 			size_t *n)
 {
 	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
@@ -67,7 +67,7 @@ static int account_rows(sqlite3_stmt *s, size_t max, struct arena *a, struct sto
 	return ERR_OK;
 }
 
-int sq_store_account_by_email(const char *email, struct arena *a, struct store_account *out)
+enum err sq_store_account_by_email(const char *email, struct arena *a, struct store_account *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_account_by_email);
 	sq_bind_text(s, 1, email);
@@ -78,12 +78,12 @@ int sq_store_account_by_email(const char *email, struct arena *a, struct store_a
 	return rc;
 }
 
-int sq_store_account_lock(const struct id *account)
+enum err sq_store_account_lock(const struct id *account)
 {
 	return sq_run_id(sq_stmt(sql_account_lock), account, "account_lock");
 }
 
-int sq_store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
+enum err sq_store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
 			   size_t *n)
 {
 	*n = 0;
@@ -97,7 +97,7 @@ int sq_store_patient_accounts(const struct id *patient, struct arena *a, struct 
 	return rc;
 }
 
-int sq_store_accounts_by_role(enum role role, struct arena *a, struct store_account **out, size_t *n)
+enum err sq_store_accounts_by_role(enum role role, struct arena *a, struct store_account **out, size_t *n)
 {
 	static const char sql[] = "SELECT id, email, pw_hash, role, practice_id, patient_id, locked,"
 				  " email_ct FROM account WHERE role = ? AND locked = 0 LIMIT 20";

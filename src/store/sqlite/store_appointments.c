@@ -14,7 +14,7 @@ static const char sql_slot_insert[] =
 	" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM slot"
 	" WHERE clinician_id = ?3 AND start < ?4 + ?5 * 60 AND start + minutes * 60 > ?4)";
 
-int sq_store_slot_insert(const struct store_slot *sl, const struct id *created_by, int64_t now)
+enum err sq_store_slot_insert(const struct store_slot *sl, const struct id *created_by, int64_t now)
 {
 	sqlite3_stmt *s = sq_stmt(sql_slot_insert);
 	if (s == NULL)
@@ -48,7 +48,7 @@ static void slot_row(sqlite3_stmt *s, struct store_slot *out)
 
 static const char sql_slot_get[] = "SELECT " SLOT_COLS " FROM slot s WHERE s.id = ?";
 
-int sq_store_slot_get(const struct id *slot, struct store_slot *out)
+enum err sq_store_slot_get(const struct id *slot, struct store_slot *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_slot_get);
 	if (s == NULL)
@@ -69,7 +69,7 @@ static const char sql_slots_list[] =
 	" (SELECT 1 FROM appointment a WHERE a.slot_id = s.id AND a.cancelled IS NULL))"
 	" ORDER BY s.start, s.clinician_id LIMIT ?6";
 
-static int slots_collect(sqlite3_stmt *s, struct arena *a, struct store_slot **out, size_t *n,
+static enum err slots_collect(sqlite3_stmt *s, struct arena *a, struct store_slot **out, size_t *n,
 			 bool with_patient)
 {
 	*n = 0;
@@ -92,7 +92,7 @@ static int slots_collect(sqlite3_stmt *s, struct arena *a, struct store_slot **o
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("slots_list");
 }
 
-int sq_store_slots_list(const struct id *practice, const struct id *clinician, int64_t from,
+enum err sq_store_slots_list(const struct id *practice, const struct id *clinician, int64_t from,
 		     int64_t to, bool free_only, struct arena *a, struct store_slot **out, size_t *n)
 {
 	*n = 0;
@@ -116,7 +116,7 @@ static const char sql_slots_of_clinician[] =
 	" LEFT JOIN appointment a ON a.slot_id = s.id AND a.cancelled IS NULL"
 	" WHERE s.clinician_id = ? AND s.start >= ? AND s.start < ? ORDER BY s.start LIMIT ?";
 
-int sq_store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t to,
+enum err sq_store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t to,
 			     struct arena *a, struct store_slot **out, size_t *n)
 {
 	*n = 0;
@@ -136,7 +136,7 @@ static const char sql_appointment_target[] =
 	"SELECT a.patient_id, e.practice_id FROM appointment a"
 	" LEFT JOIN enrolment e ON e.patient_id = a.patient_id WHERE a.id = ? LIMIT 8";
 
-int sq_store_appointment_target(const struct id *appointment, struct target *out)
+enum err sq_store_appointment_target(const struct id *appointment, struct target *out)
 {
 	return careplan_target_rows(sq_stmt(sql_appointment_target), appointment, out);
 }
@@ -151,7 +151,7 @@ static const char sql_appointment_insert[] =
 	" AND (SELECT count(*) FROM appointment a JOIN slot u ON u.id = a.slot_id"
 	" WHERE a.patient_id = ?2 AND a.cancelled IS NULL AND u.start > ?7) < ?8";
 
-int sq_store_appointment_insert(const struct grant *g, const struct store_appointment *ap, int64_t now,
+enum err sq_store_appointment_insert(const struct grant *g, const struct store_appointment *ap, int64_t now,
 			     int max_upcoming, bool *full)
 {
 	*full = false;
@@ -187,7 +187,7 @@ static const char sql_appointments_upcoming[] =
 	"SELECT count(*) FROM appointment a JOIN slot s ON s.id = a.slot_id"
 	" WHERE a.patient_id = ? AND a.cancelled IS NULL AND s.start > ?";
 
-int sq_store_appointments_upcoming(const struct grant *g, const struct id *patient, int64_t now,
+enum err sq_store_appointments_upcoming(const struct grant *g, const struct id *patient, int64_t now,
 				int *count)
 {
 	*count = 0;
@@ -232,7 +232,7 @@ static const char sql_appointment_list[] =
 	"SELECT " APPOINTMENT_COLS " FROM appointment a JOIN slot s ON s.id = a.slot_id"
 	" WHERE a.patient_id = ? ORDER BY s.start DESC LIMIT ?";
 
-int sq_store_appointment_list(const struct grant *g, const struct id *patient, struct arena *a,
+enum err sq_store_appointment_list(const struct grant *g, const struct id *patient, struct arena *a,
 			   struct store_appointment **out, size_t *n)
 {
 	*n = 0;
@@ -248,7 +248,7 @@ int sq_store_appointment_list(const struct grant *g, const struct id *patient, s
 static const char sql_appointment_get[] =
 	"SELECT " APPOINTMENT_COLS " FROM appointment a JOIN slot s ON s.id = a.slot_id WHERE a.id = ?";
 
-int sq_store_appointment_get(const struct grant *g, const struct id *appointment, struct arena *a,
+enum err sq_store_appointment_get(const struct grant *g, const struct id *appointment, struct arena *a,
 			  struct store_appointment *out)
 {
 	return careplan_get(sql_appointment_get, appointment, g, a, appointment_row, out,
@@ -261,7 +261,7 @@ static const char sql_appointment_cancel[] =
 	"UPDATE appointment SET cancelled = ?, cancelled_by = ? WHERE id = ? AND patient_id = ?"
 	" AND cancelled IS NULL AND (SELECT start FROM slot WHERE slot.id = appointment.slot_id) >= ?";
 
-int sq_store_appointment_cancel(const struct grant *g, const struct id *appointment,
+enum err sq_store_appointment_cancel(const struct grant *g, const struct id *appointment,
 			     const struct id *by, int64_t now, int64_t min_start)
 {
 	if (!grant_allows(g, &g->patient, ACTION_APPOINTMENT_CANCEL))
@@ -284,7 +284,7 @@ int sq_store_appointment_cancel(const struct grant *g, const struct id *appointm
 static const char sql_cutoff[] =
 	"SELECT cancel_cutoff_minutes FROM practice_setting WHERE practice_id = ?";
 
-int sq_store_practice_cutoff(const struct id *practice, int *minutes)
+enum err sq_store_practice_cutoff(const struct id *practice, int *minutes)
 {
 	*minutes = CANCEL_CUTOFF_DEFAULT_MINUTES;
 	sqlite3_stmt *s = sq_stmt(sql_cutoff);
@@ -302,7 +302,7 @@ static const char sql_cutoff_set[] =
 	"INSERT INTO practice_setting (practice_id, cancel_cutoff_minutes) VALUES (?, ?)"
 	" ON CONFLICT (practice_id) DO UPDATE SET cancel_cutoff_minutes = excluded.cancel_cutoff_minutes";
 
-int sq_store_practice_cutoff_set(const struct id *practice, int minutes)
+enum err sq_store_practice_cutoff_set(const struct id *practice, int minutes)
 {
 	sqlite3_stmt *s = sq_stmt(sql_cutoff_set);
 	if (s == NULL)
@@ -318,7 +318,7 @@ static const char sql_practice_clinicians[] =
 	" WHERE a.practice_id = ? AND a.role = 'clinician' AND a.locked = 0"
 	" ORDER BY n.display, a.created LIMIT ?";
 
-int sq_store_practice_clinicians(const struct id *practice, struct arena *a, struct store_staff **out,
+enum err sq_store_practice_clinicians(const struct id *practice, struct arena *a, struct store_staff **out,
 			      size_t *n)
 {
 	*n = 0;
@@ -342,7 +342,7 @@ int sq_store_practice_clinicians(const struct id *practice, struct arena *a, str
 
 static const char sql_staff_name[] = "SELECT display FROM staff_name WHERE account_id = ?";
 
-int sq_store_staff_name(const struct id *account, struct arena *a, const char **name)
+enum err sq_store_staff_name(const struct id *account, struct arena *a, const char **name)
 {
 	*name = NULL;
 	sqlite3_stmt *s = sq_stmt(sql_staff_name);
@@ -362,7 +362,7 @@ static const char sql_staff_name_set[] =
 	"INSERT INTO staff_name (account_id, display) VALUES (?, ?)"
 	" ON CONFLICT (account_id) DO UPDATE SET display = excluded.display";
 
-int sq_store_staff_name_set(const struct id *account, const char *name)
+enum err sq_store_staff_name_set(const struct id *account, const char *name)
 {
 	sqlite3_stmt *s = sq_stmt(sql_staff_name_set);
 	if (s == NULL)
@@ -376,7 +376,7 @@ int sq_store_staff_name_set(const struct id *account, const char *name)
 static const char sql_clinician_of[] =
 	"SELECT 1 FROM account WHERE id = ? AND practice_id = ? AND role = 'clinician' AND locked = 0";
 
-int sq_store_clinician_of(const struct id *account, const struct id *practice, bool *yes)
+enum err sq_store_clinician_of(const struct id *account, const struct id *practice, bool *yes)
 {
 	*yes = false;
 	sqlite3_stmt *s = sq_stmt(sql_clinician_of);

@@ -25,7 +25,7 @@ static const char sql_code_take[] =
 	"DELETE FROM oauth_code WHERE hash = ? RETURNING client_id, redirect_uri, challenge,"
 	" scopes, account_id, patient_id, session_id, mfa, box, expires";
 
-int sq_store_app_insert(const struct store_app *app)
+enum err sq_store_app_insert(const struct store_app *app)
 {
 	sqlite3_stmt *s = sq_stmt(sql_app_insert);
 	if (s == NULL)
@@ -46,7 +46,7 @@ static void app_row(sqlite3_stmt *s, struct store_app *out)
 	out->created = sqlite3_column_int64(s, 3);
 }
 
-int sq_store_app_get(const struct id *id, struct store_app *out)
+enum err sq_store_app_get(const struct id *id, struct store_app *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_app_get);
 	if (s == NULL)
@@ -60,7 +60,7 @@ int sq_store_app_get(const struct id *id, struct store_app *out)
 	return rc;
 }
 
-int sq_store_apps_list(struct arena *a, struct store_app **out, size_t *n)
+enum err sq_store_apps_list(struct arena *a, struct store_app **out, size_t *n)
 {
 	*n = 0;
 	*out = arena_alloc(a, APPS_MAX * sizeof(**out));
@@ -81,7 +81,7 @@ struct remove_ctx {
 	int64_t now;
 };
 
-static int remove_steps(void *p)
+static enum err remove_steps(void *p)
 {
 	struct remove_ctx *c = p;
 	sqlite3_stmt *s = sq_stmt(sql_app_remove);
@@ -101,13 +101,13 @@ static int remove_steps(void *p)
 	return rc;
 }
 
-int sq_store_app_remove(const struct id *id, int64_t now)
+enum err sq_store_app_remove(const struct id *id, int64_t now)
 {
 	struct remove_ctx c = {id, now};
 	return sq_store_account_tx(remove_steps, &c);
 }
 
-int sq_store_app_code_insert(const struct store_app_code *c)
+enum err sq_store_app_code_insert(const struct store_app_code *c)
 {
 	sqlite3_stmt *s = sq_stmt(sql_code_insert);
 	if (s == NULL)
@@ -126,7 +126,7 @@ int sq_store_app_code_insert(const struct store_app_code *c)
 	return sq_write_one(s, "app_code_insert");
 }
 
-int sq_store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, struct store_app_code *out)
+enum err sq_store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, struct store_app_code *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_code_take);
 	if (s == NULL)
@@ -158,7 +158,7 @@ int sq_store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, stru
 	return rc;
 }
 
-int sq_store_app_codes_end(const struct id *account)
+enum err sq_store_app_codes_end(const struct id *account)
 {
 	sqlite3_stmt *s = sq_stmt(account ? sql_account_codes_end : sql_all_codes_end);
 	if (s == NULL)

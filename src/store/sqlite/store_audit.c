@@ -24,7 +24,7 @@ static const char sql_audit_each[] =
 	"SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid, outcome,"
 	" bytes, prev, hash, via FROM audit ORDER BY seq";
 
-int sq_store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES])
+enum err sq_store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES])
 {
 	sqlite3_stmt *s = sq_audit_stmt(sql_audit_last);
 	*seq = 0;
@@ -41,7 +41,7 @@ int sq_store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES])
 	return rc;
 }
 
-static int audit_insert_one(const struct audit_record *r)
+static enum err audit_insert_one(const struct audit_record *r)
 {
 	sqlite3_stmt *s = sq_audit_stmt(sql_audit_insert);
 	sqlite3_bind_int64(s, 1, r->seq);
@@ -63,7 +63,7 @@ static int audit_insert_one(const struct audit_record *r)
 	return rc;
 }
 
-static int checkpoint_insert(const struct audit_checkpoint *cp)
+static enum err checkpoint_insert(const struct audit_checkpoint *cp)
 {
 	sqlite3_stmt *s = sq_audit_stmt(sql_cp_insert);
 	sqlite3_bind_int64(s, 1, cp->seq);
@@ -76,7 +76,7 @@ static int checkpoint_insert(const struct audit_checkpoint *cp)
 	return rc;
 }
 
-int sq_store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES],
+enum err sq_store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES],
 		       const struct audit_record *r, size_t n, const struct audit_checkpoint *cp)
 {
 	if (sq_begin(SQ_AUDIT) != ERR_OK)
@@ -97,7 +97,7 @@ int sq_store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES
 	return rc == ERR_CONFLICT ? ERR_CONFLICT : ERR_INTERNAL;
 }
 
-int sq_store_audit_read_begin(void)
+enum err sq_store_audit_read_begin(void)
 {
 	sqlite3 *db = sq_handle(SQ_AUDIT);
 	if (db == NULL)
@@ -112,7 +112,7 @@ void sq_store_audit_read_end(void)
 		sq_exec(db, "COMMIT;");
 }
 
-int sq_store_audit_hash_at(int64_t seq, uint8_t hash[HASH_BYTES])
+enum err sq_store_audit_hash_at(int64_t seq, uint8_t hash[HASH_BYTES])
 {
 	sqlite3_stmt *s = sq_audit_stmt(sql_audit_hash_at);
 	sqlite3_bind_int64(s, 1, seq);
@@ -141,7 +141,7 @@ static bool checkpoint_row(sqlite3_stmt *s, struct audit_checkpoint *cp)
 	return true;
 }
 
-int sq_store_audit_last_checkpoint(struct audit_checkpoint *out)
+enum err sq_store_audit_last_checkpoint(struct audit_checkpoint *out)
 {
 	sqlite3_stmt *s = sq_audit_stmt(sql_cp_last);
 	int step = sqlite3_step(s);
@@ -160,8 +160,10 @@ int sq_store_audit_checkpoints_each(int (*fn)(const struct audit_checkpoint *cp,
 	if (db == NULL || sqlite3_prepare_v2(db,
 					    "SELECT seq, ts_ms, head, key_id, sig FROM checkpoint"
 					    " ORDER BY seq",
-					    -1, &s, NULL) != SQLITE_OK)
-		return sq_fail("checkpoints_each");
+					    -1, &s, NULL) != SQLITE_OK) {
+		sq_fail("checkpoints_each");
+		return -1;
+	}
 	int rc = 0;
 	struct audit_checkpoint cp;
 	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
@@ -204,8 +206,10 @@ static int audit_walk(const char *sql, const char *bound,
 {
 	sqlite3_stmt *s = NULL;
 	sqlite3 *db = sq_handle(SQ_AUDIT);
-	if (db == NULL || sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return sq_fail("audit_walk");
+	if (db == NULL || sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		sq_fail("audit_walk");
+		return -1;
+	}
 	if (bound)
 		sq_bind_text(s, 1, bound);
 	int rc = 0;
@@ -231,7 +235,7 @@ int sq_store_audit_each_session(const char *session_hex,
 			  session_hex, fn, ctx);
 }
 
-int sq_store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n)
+enum err sq_store_audit_alerts(struct arena *a, struct audit_record **out, size_t *n)
 {
 	static const char sql[] = "SELECT seq, ts_ms, actor, session, ip, action, patient, rtype, rid,"
 				  " outcome, bytes, prev, hash, via FROM audit WHERE action = 'breaker.trip'"

@@ -5,22 +5,22 @@
 #include "store/sqlite/store_int.h"
 
 /* Step a write: ERR_OK (with *changed rows), ERR_CONFLICT on a constraint, ERR_INTERNAL. */
-int careplan_step_write(sqlite3_stmt *s, const char *what, int *changed);
+enum err careplan_step_write(sqlite3_stmt *s, const char *what, int *changed);
 /* Read a target query (patient first column, one enrolled practice per row in the second)
  * for the row id; ERR_NOT_FOUND when there is none. */
-int careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *out);
+enum err careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *out);
 
 /* Fill one row of a result from the statement's current row; false when it cannot be copied. */
 typedef bool (*careplan_row_fn)(sqlite3_stmt *s, struct arena *a, void *row);
 /* One row by id (sql binds the id as its one parameter) into row (row_size bytes). The row
  * belongs to the patient at *row_patient once filled: ERR_DENIED, with the row wiped, unless
  * g is a grant for that patient. ERR_NOT_FOUND when there is no such row. */
-int careplan_get(const char *sql, const struct id *id, const struct grant *g, struct arena *a,
+enum err careplan_get(const char *sql, const struct id *id, const struct grant *g, struct arena *a,
 		 careplan_row_fn fn, void *row, size_t row_size, const struct id *row_patient,
 		 const char *what);
 /* A patient's rows (sql binds the patient and a LIMIT) into an array of elem-byte rows from a,
  * at most LIMIT_LIST. The caller has checked the grant. */
-int careplan_list(const char *sql, const struct id *patient, struct arena *a, size_t elem,
+enum err careplan_list(const char *sql, const struct id *patient, struct arena *a, size_t elem,
 		  careplan_row_fn fn, void **out, size_t *n, const char *what);
 
 #endif

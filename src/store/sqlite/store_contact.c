@@ -8,7 +8,7 @@ static const char sql_set[] =
 	"INSERT INTO patient_contact (patient_id, email_index, email_ct, dob_check) VALUES (?1, ?2, ?3, ?4)"
 	" ON CONFLICT(patient_id) DO UPDATE SET email_index = ?2, email_ct = ?3, dob_check = ?4";
 
-int sq_store_contact_set(const struct id *patient, const struct store_contact *c)
+enum err sq_store_contact_set(const struct id *patient, const struct store_contact *c)
 {
 	sqlite3_stmt *s = sq_stmt(sql_set);
 	if (s == NULL)
@@ -23,7 +23,7 @@ int sq_store_contact_set(const struct id *patient, const struct store_contact *c
 static const char sql_get[] =
 	"SELECT email_index, email_ct, dob_check FROM patient_contact WHERE patient_id = ?";
 
-int sq_store_contact_get(const struct id *patient, struct arena *a, struct store_contact *out)
+enum err sq_store_contact_get(const struct id *patient, struct arena *a, struct store_contact *out)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_get);
@@ -47,7 +47,7 @@ int sq_store_contact_get(const struct id *patient, struct arena *a, struct store
 
 static const char sql_erase[] = "DELETE FROM patient_contact WHERE patient_id = ?";
 
-int sq_store_contact_erase(const struct id *patient)
+enum err sq_store_contact_erase(const struct id *patient)
 {
 	sqlite3_stmt *s = sq_stmt(sql_erase);
 	if (s == NULL)

@@ -11,7 +11,7 @@ static const char sql_trim[] =
 	"DELETE FROM known_device WHERE account_id = ?1 AND hash NOT IN (SELECT hash FROM"
 	" known_device WHERE account_id = ?1 ORDER BY last_used DESC, hash LIMIT ?2)";
 
-int sq_store_known_device_put(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t now)
+enum err sq_store_known_device_put(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t now)
 {
 	sqlite3_stmt *s = sq_stmt(sql_put);
 	if (s == NULL)
@@ -33,7 +33,7 @@ int sq_store_known_device_put(const uint8_t hash[HASH_BYTES], const struct id *a
 static const char sql_get[] =
 	"SELECT 1 FROM known_device WHERE hash = ? AND account_id = ? AND last_used >= ?";
 
-int sq_store_known_device_get(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t since)
+enum err sq_store_known_device_get(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t since)
 {
 	sqlite3_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
@@ -50,7 +50,7 @@ int sq_store_known_device_get(const uint8_t hash[HASH_BYTES], const struct id *a
 
 static const char sql_forget[] = "DELETE FROM known_device WHERE account_id = ?";
 
-int sq_store_known_devices_forget(const struct id *account)
+enum err sq_store_known_devices_forget(const struct id *account)
 {
 	sqlite3_stmt *s = sq_stmt(sql_forget);
 	if (s == NULL)

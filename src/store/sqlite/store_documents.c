@@ -32,7 +32,7 @@ static const char sql_document_get[] =
 	" p.wrapped_key, p.phi, p.created"
 	" FROM document d JOIN patient p ON p.id = d.patient_id WHERE d.id = ?1";
 
-int sq_store_document_target(const struct id *document, struct target *out)
+enum err sq_store_document_target(const struct id *document, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_document_target);
@@ -51,7 +51,7 @@ int sq_store_document_target(const struct id *document, struct target *out)
 	return out->exists ? ERR_OK : ERR_NOT_FOUND;
 }
 
-int sq_store_document_insert(const struct grant *g, const struct store_document *d,
+enum err sq_store_document_insert(const struct grant *g, const struct store_document *d,
 			  const struct store_upload_limit *lim)
 {
 	if (!grant_allows(g, &d->patient, ACTION_DOCUMENT_CREATE))
@@ -77,7 +77,7 @@ int sq_store_document_insert(const struct grant *g, const struct store_document 
 	return rc;
 }
 
-int sq_store_document_usage(const struct id *account, int64_t since, int64_t *total, int64_t *day)
+enum err sq_store_document_usage(const struct id *account, int64_t since, int64_t *total, int64_t *day)
 {
 	sqlite3_stmt *s = sq_stmt(sql_document_usage);
 	sq_bind_id(s, 1, account);
@@ -104,7 +104,7 @@ static bool document_row(sqlite3_stmt *s, int first, struct arena *a, struct sto
 	return sq_col_bytes(s, first + 5, a, &d->wrapped_key) && sq_col_bytes(s, first + 6, a, &d->meta);
 }
 
-int sq_store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
+enum err sq_store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
 			struct store_document **docs, size_t *n)
 {
 	*n = 0;
@@ -131,7 +131,7 @@ int sq_store_document_list(const struct grant *g, const struct id *patient, stru
 	return rc;
 }
 
-int sq_store_document_get(const struct grant *g, const struct id *document, bool with_body,
+enum err sq_store_document_get(const struct grant *g, const struct id *document, bool with_body,
 		       struct arena *a, struct store_document *out, struct store_patient *patient)
 {
 	memset(out, 0, sizeof(*out));

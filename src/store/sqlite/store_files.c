@@ -23,17 +23,17 @@ const char *sq_store_file_name(enum store_file f)
 	return f >= STORE_FILE_DATA && f <= STORE_FILE_KEYS ? file_names[f] : "?";
 }
 
-static int fsync_path(const char *path, bool dir)
+static enum err fsync_path(const char *path, bool dir)
 {
 	int fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
+		return ERR_INTERNAL;
 	int rc = fsync(fd);
 	close(fd);
 	return rc;
 }
 
-int sq_store_file_copy(enum store_file f, const char *from_dir, const char *to_dir,
+enum err sq_store_file_copy(enum store_file f, const char *from_dir, const char *to_dir,
 		    void (*progress)(const char *name, int64_t done, int64_t total))
 {
 	const char *name = sq_store_file_name(f);

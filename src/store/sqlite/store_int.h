@@ -53,30 +53,30 @@ sqlite3_stmt *sq_keys_stmt(const char *sql);
  * walk that must not hold a cached one); NULL when there is none. */
 sqlite3 *sq_handle(enum sq_file f);
 /* Run sql (no rows, no parameters) on db; ERR_OK or ERR_INTERNAL, logged. */
-int sq_exec(sqlite3 *db, const char *sql);
+enum err sq_exec(sqlite3 *db, const char *sql);
 
 /* Log the connection's last error for `what`; returns ERR_INTERNAL. */
-int sq_fail(const char *what);
+enum err sq_fail(const char *what);
 /* Run a bound statement that returns no rows, and reset it: ERR_OK, ERR_CONFLICT on a
  * constraint, ERR_INTERNAL otherwise (also for a NULL statement). */
-int sq_step_done(sqlite3_stmt *s, const char *what);
+enum err sq_step_done(sqlite3_stmt *s, const char *what);
 /* Run a bound write meant to change one row, and reset it: ERR_OK when it changed exactly
  * one, ERR_NOT_FOUND when none, ERR_CONFLICT on a constraint, ERR_INTERNAL otherwise. */
-int sq_write_one(sqlite3_stmt *s, const char *what);
+enum err sq_write_one(sqlite3_stmt *s, const char *what);
 /* Run a statement that returns no rows and reset it: ERR_OK, or ERR_INTERNAL logged as
  * "txn" (any failure, a NULL statement too). */
-int sq_run(sqlite3_stmt *s);
+enum err sq_run(sqlite3_stmt *s);
 /* The same with the id bound as the first parameter, a failure logged as `what`. */
-int sq_run_id(sqlite3_stmt *s, const struct id *id, const char *what);
+enum err sq_run_id(sqlite3_stmt *s, const struct id *id, const char *what);
 /* BEGIN IMMEDIATE, COMMIT and ROLLBACK on this thread's connection to file f (sq_run). */
-int sq_begin(enum sq_file f);
-int sq_commit(enum sq_file f);
-int sq_rollback(enum sq_file f);
+enum err sq_begin(enum sq_file f);
+enum err sq_commit(enum sq_file f);
+enum err sq_rollback(enum sq_file f);
 /* A meta value (store_meta of medkeep.db, meta of keystore.db; not audit.db) into out (cap
  * bytes): ERR_OK with *len set, ERR_NOT_FOUND, or ERR_INTERNAL (also when it is longer). */
-int sq_meta_get(enum sq_file f, const char *name, uint8_t *out, size_t cap, size_t *len);
+enum err sq_meta_get(enum sq_file f, const char *name, uint8_t *out, size_t cap, size_t *len);
 /* Set a meta value: ERR_OK or ERR_INTERNAL. */
-int sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t n);
+enum err sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t n);
 
 void sq_bind_id(sqlite3_stmt *s, int col, const struct id *id);
 void sq_bind_text(sqlite3_stmt *s, int col, const char *t);
@@ -92,32 +92,32 @@ void sq_audit_row(sqlite3_stmt *s, struct audit_record *r);
 /* --- schema.c --- */
 
 /* Set up a new connection: defensive mode, tightened limits, WAL, synchronous=FULL (db.c). */
-int sq_conn_setup(sqlite3 *db);
+enum err sq_conn_setup(sqlite3 *db);
 /* Create (when asked) and migrate file f at path on a connection of its own: ERR_OK, or
  * ERR_INTERNAL logged (no such file and !create, a file newer than this binary, a failed step). */
-int sq_schema_open(enum sq_file f, const char *path, bool create);
+enum err sq_schema_open(enum sq_file f, const char *path, bool create);
 
 /* --- store_keystore.c: a patient's key, for the parts that create, read and shred --- */
 
 /* Insert a keystore row; ERR_CONFLICT when refused (a row exists, or its master key is
  * being retired by a rotation), ERR_INTERNAL logged. */
-int sq_key_insert(const struct id *patient, struct bytes wrapped);
+enum err sq_key_insert(const struct id *patient, struct bytes wrapped);
 /* Delete a patient's keystore row (none is not an error): ERR_OK or ERR_INTERNAL. */
-int sq_key_delete(const struct id *patient);
+enum err sq_key_delete(const struct id *patient);
 /*
  * The patient's wrapped key, into a: from the keystore, or, for a data directory from before
  * the keystore, the one on the patient row (legacy, passed in). ERR_GONE when neither holds
  * one: the key was destroyed (crypto-shredded), here or before this backup was restored.
  */
-int sq_key_get(const struct id *patient, struct bytes legacy, struct arena *a, struct bytes *out);
+enum err sq_key_get(const struct id *patient, struct bytes legacy, struct arena *a, struct bytes *out);
 /* Whether the keystore holds a key for patient: ERR_OK, ERR_NOT_FOUND, or ERR_INTERNAL
  * (not logged). */
-int sq_key_present(const struct id *patient);
+enum err sq_key_present(const struct id *patient);
 /* Empty the key kept on the patient row by a data directory from before the keystore. */
-int sq_legacy_key_clear(const struct id *patient);
+enum err sq_legacy_key_clear(const struct id *patient);
 
 /* Erase hooks of the part files, run by store_patient_erase inside its transaction (the
  * patient's key is destroyed already: this removes what can no longer be read). */
-int store_messages_erase(const struct id *patient);
+enum err store_messages_erase(const struct id *patient);
 
 #endif

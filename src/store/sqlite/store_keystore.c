@@ -35,7 +35,7 @@ static const char sql_rot_begin[] =
 	" VALUES (?, ?, unixepoch())";
 static const char sql_rot_end[] = "DELETE FROM rotation";
 
-int sq_key_insert(const struct id *patient, struct bytes wrapped)
+enum err sq_key_insert(const struct id *patient, struct bytes wrapped)
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_key_insert);
 	sq_bind_id(s, 1, patient);
@@ -50,7 +50,7 @@ int sq_key_insert(const struct id *patient, struct bytes wrapped)
 	return changed == 1 ? ERR_OK : ERR_CONFLICT;
 }
 
-int sq_key_delete(const struct id *patient)
+enum err sq_key_delete(const struct id *patient)
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_key_delete);
 	sq_bind_id(s, 1, patient);
@@ -59,7 +59,7 @@ int sq_key_delete(const struct id *patient)
 	return rc;
 }
 
-int sq_key_get(const struct id *patient, struct bytes legacy, struct arena *a, struct bytes *out)
+enum err sq_key_get(const struct id *patient, struct bytes legacy, struct arena *a, struct bytes *out)
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_key_get);
 	sq_bind_id(s, 1, patient);
@@ -78,7 +78,7 @@ int sq_key_get(const struct id *patient, struct bytes legacy, struct arena *a, s
 	return rc;
 }
 
-int sq_key_present(const struct id *patient)
+enum err sq_key_present(const struct id *patient)
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_key_get);
 	sq_bind_id(s, 1, patient);
@@ -87,26 +87,26 @@ int sq_key_present(const struct id *patient)
 	return step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
 }
 
-int sq_legacy_key_clear(const struct id *patient)
+enum err sq_legacy_key_clear(const struct id *patient)
 {
 	return sq_run_id(sq_stmt(sql_legacy_clear), patient, "legacy_clear");
 }
 
-int sq_store_keystore_meta_get(const char *name, uint8_t *out, size_t cap, size_t *len)
+enum err sq_store_keystore_meta_get(const char *name, uint8_t *out, size_t cap, size_t *len)
 {
 	return sq_meta_get(SQ_KEYS, name, out, cap, len);
 }
 
-int sq_store_keystore_meta_set(const char *name, const uint8_t *value, size_t len)
+enum err sq_store_keystore_meta_set(const char *name, const uint8_t *value, size_t len)
 {
 	return sq_meta_set(SQ_KEYS, name, value, len);
 }
 
-int sq_store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total, int64_t *under)
+enum err sq_store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total, int64_t *under)
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_key_counts);
 	sqlite3_bind_blob(s, 1, key_id, KEY_ID_BYTES, SQLITE_STATIC);
-	int rc = ERR_INTERNAL;
+	enum err rc = ERR_INTERNAL;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		*total = sqlite3_column_int64(s, 0);
 		*under = sqlite3_column_int64(s, 1);
@@ -117,7 +117,7 @@ int sq_store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total,
 }
 
 /* Rows of (rowid, id, wrapped key) from a statement already bound. */
-static int wrapped_rows(sqlite3_stmt *s, size_t max, struct arena *a,
+static enum err wrapped_rows(sqlite3_stmt *s, size_t max, struct arena *a,
 			struct store_wrapped_key **rows, size_t *n)
 {
 	*n = 0;
@@ -138,7 +138,7 @@ static int wrapped_rows(sqlite3_stmt *s, size_t max, struct arena *a,
 	return rc;
 }
 
-int sq_store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], size_t max,
+enum err sq_store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], size_t max,
 			 struct arena *a, struct store_wrapped_key **rows, size_t *n)
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_key_batch);
@@ -148,7 +148,7 @@ int sq_store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], s
 	return wrapped_rows(s, max, a, rows, n);
 }
 
-int sq_store_keystore_replace(const struct store_wrapped_key *rows, const struct bytes *rewrapped,
+enum err sq_store_keystore_replace(const struct store_wrapped_key *rows, const struct bytes *rewrapped,
 			   size_t n, size_t *replaced)
 {
 	*replaced = 0;
@@ -173,7 +173,7 @@ int sq_store_keystore_replace(const struct store_wrapped_key *rows, const struct
 	return ERR_INTERNAL;
 }
 
-int sq_store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_key **rows,
+enum err sq_store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_key **rows,
 			    size_t *n)
 {
 	sqlite3_stmt *s = sq_stmt(sql_legacy_batch);
@@ -181,7 +181,7 @@ int sq_store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped
 	return wrapped_rows(s, max, a, rows, n);
 }
 
-int sq_store_legacy_keys_count(int64_t *n)
+enum err sq_store_legacy_keys_count(int64_t *n)
 {
 	sqlite3_stmt *s = sq_stmt(sql_legacy_count);
 	int rc = sqlite3_step(s) == SQLITE_ROW ? ERR_OK : sq_fail("legacy_count");
@@ -190,7 +190,7 @@ int sq_store_legacy_keys_count(int64_t *n)
 	return rc;
 }
 
-int sq_store_legacy_key_move(const struct id *patient, struct bytes rewrapped)
+enum err sq_store_legacy_key_move(const struct id *patient, struct bytes rewrapped)
 {
 	/* Into the keystore first, then off the row: a crash between leaves both, and the
 	 * keystore's copy wins (sq_key_get); a rerun finds the row and clears it. */
@@ -200,7 +200,7 @@ int sq_store_legacy_key_move(const struct id *patient, struct bytes rewrapped)
 	return sq_legacy_key_clear(patient);
 }
 
-int sq_store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES])
+enum err sq_store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES])
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_rot_get);
 	int step = sqlite3_step(s);
@@ -215,7 +215,7 @@ int sq_store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BY
 	return rc;
 }
 
-int sq_store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES])
+enum err sq_store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES])
 {
 	sqlite3_stmt *s = sq_keys_stmt(sql_rot_begin);
 	sqlite3_bind_blob(s, 1, old_id, KEY_ID_BYTES, SQLITE_STATIC);
@@ -225,7 +225,7 @@ int sq_store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t ne
 	return rc;
 }
 
-int sq_store_rotation_end(void)
+enum err sq_store_rotation_end(void)
 {
 	return sq_run(sq_keys_stmt(sql_rot_end));
 }

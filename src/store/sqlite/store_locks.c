@@ -13,7 +13,7 @@ static const char sql_lock_insert[] =
 	" SELECT ?1, ?2, ?3, ?4, ?5, 'locked' WHERE NOT EXISTS"
 	" (SELECT 1 FROM account_lock WHERE account_id = ?2 AND state = 'locked')";
 
-int sq_store_lock_record(const struct id *account, const struct id *session, const char *reason,
+enum err sq_store_lock_record(const struct id *account, const struct id *session, const char *reason,
 		      int64_t now)
 {
 	sqlite3_stmt *s = sq_stmt(sql_lock_insert);
@@ -75,7 +75,7 @@ static const char sql_locks_list[] =
 	" OR a.patient_id IN (SELECT patient_id FROM enrolment WHERE practice_id = ?2))"
 	" ORDER BY l.tripped DESC LIMIT 200";
 
-int sq_store_locks_list(bool open_only, const struct id *practice, struct arena *a,
+enum err sq_store_locks_list(bool open_only, const struct id *practice, struct arena *a,
 		     struct store_lock **out, size_t *n)
 {
 	*n = 0;
@@ -96,7 +96,7 @@ static const char sql_lock_get[] = LOCK_COLUMNS " WHERE l.id = ?";
 static const char sql_lock_latest[] =
 	LOCK_COLUMNS " WHERE l.account_id = ? ORDER BY l.tripped DESC, l.rowid DESC LIMIT 1";
 
-static int one_lock(const char *sql, const struct id *key, struct arena *a, struct store_lock *out)
+static enum err one_lock(const char *sql, const struct id *key, struct arena *a, struct store_lock *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql);
 	if (s == NULL)
@@ -113,12 +113,12 @@ static int one_lock(const char *sql, const struct id *key, struct arena *a, stru
 	return rc;
 }
 
-int sq_store_lock_get(const struct id *lock, struct arena *a, struct store_lock *out)
+enum err sq_store_lock_get(const struct id *lock, struct arena *a, struct store_lock *out)
 {
 	return one_lock(sql_lock_get, lock, a, out);
 }
 
-int sq_store_lock_latest(const struct id *account, struct arena *a, struct store_lock *out)
+enum err sq_store_lock_latest(const struct id *account, struct arena *a, struct store_lock *out)
 {
 	return one_lock(sql_lock_latest, account, a, out);
 }
@@ -135,7 +135,7 @@ struct review {
 	int64_t now;
 };
 
-static int review_tx(void *ctx)
+static enum err review_tx(void *ctx)
 {
 	const struct review *r = ctx;
 	sqlite3_stmt *s = sq_stmt(sql_lock_review);
@@ -161,7 +161,7 @@ static int review_tx(void *ctx)
 	return sq_write_one(s, "lock_review_account");
 }
 
-int sq_store_lock_review(const struct id *account, const char *state, const struct id *reviewer,
+enum err sq_store_lock_review(const struct id *account, const char *state, const struct id *reviewer,
 		      const char *reason, int64_t now)
 {
 	struct review r = {account, reviewer, state, reason, now};
@@ -172,7 +172,7 @@ static const char sql_accounts_list[] =
 	"SELECT id, email, role, practice_id, patient_id, locked, email_ct FROM account"
 	" WHERE (?1 = 0 OR locked = 1) ORDER BY role, created LIMIT ?2";
 
-int sq_store_accounts_list(bool locked_only, size_t max, struct arena *a, struct store_account **out,
+enum err sq_store_accounts_list(bool locked_only, size_t max, struct arena *a, struct store_account **out,
 			size_t *n)
 {
 	*n = 0;
@@ -199,7 +199,7 @@ static const char sql_ticket_set[] =
 static const char sql_ticket_get[] = "SELECT issued, mac FROM unlock_ticket WHERE account_id = ?";
 static const char sql_ticket_delete[] = "DELETE FROM unlock_ticket WHERE account_id = ?";
 
-int sq_store_unlock_ticket_set(const struct id *account, int64_t issued, const uint8_t *mac, size_t n)
+enum err sq_store_unlock_ticket_set(const struct id *account, int64_t issued, const uint8_t *mac, size_t n)
 {
 	sqlite3_stmt *s = sq_stmt(sql_ticket_set);
 	if (s == NULL)
@@ -210,7 +210,7 @@ int sq_store_unlock_ticket_set(const struct id *account, int64_t issued, const u
 	return sq_step_done(s, "ticket_set");
 }
 
-int sq_store_unlock_ticket_get(const struct id *account, int64_t *issued, uint8_t mac[32])
+enum err sq_store_unlock_ticket_get(const struct id *account, int64_t *issued, uint8_t mac[32])
 {
 	sqlite3_stmt *s = sq_stmt(sql_ticket_get);
 	if (s == NULL)
@@ -228,7 +228,7 @@ int sq_store_unlock_ticket_get(const struct id *account, int64_t *issued, uint8_
 	return rc;
 }
 
-int sq_store_unlock_ticket_delete(const struct id *account)
+enum err sq_store_unlock_ticket_delete(const struct id *account)
 {
 	sqlite3_stmt *s = sq_stmt(sql_ticket_delete);
 	if (s == NULL)

@@ -29,7 +29,7 @@ static void bind_bytes(sqlite3_stmt *s, int col, struct bytes b)
 		sqlite3_bind_blob(s, col, b.ptr, (int)b.len, SQLITE_STATIC);
 }
 
-int careplan_step_write(sqlite3_stmt *s, const char *what, int *changed)
+enum err careplan_step_write(sqlite3_stmt *s, const char *what, int *changed)
 {
 	int rc = sq_step_done(s, what);
 	/* Reset keeps the count of the statement that last completed. */
@@ -38,7 +38,7 @@ int careplan_step_write(sqlite3_stmt *s, const char *what, int *changed)
 }
 
 /* As careplan_step_write, with ERR_NOT_FOUND when no row changed. */
-static int step_write(sqlite3_stmt *s, const char *what)
+static enum err step_write(sqlite3_stmt *s, const char *what)
 {
 	int changed = 0;
 	int rc = careplan_step_write(s, what, &changed);
@@ -46,7 +46,7 @@ static int step_write(sqlite3_stmt *s, const char *what)
 }
 
 /* The patient of a row (first column) and their enrolments (second), one row per practice. */
-int careplan_get(const char *sql, const struct id *id, const struct grant *g, struct arena *a,
+enum err careplan_get(const char *sql, const struct id *id, const struct grant *g, struct arena *a,
 		 careplan_row_fn fn, void *row, size_t row_size, const struct id *row_patient,
 		 const char *what)
 {
@@ -68,7 +68,7 @@ int careplan_get(const char *sql, const struct id *id, const struct grant *g, st
 	return ERR_OK;
 }
 
-int careplan_list(const char *sql, const struct id *patient, struct arena *a, size_t elem,
+enum err careplan_list(const char *sql, const struct id *patient, struct arena *a, size_t elem,
 		  careplan_row_fn fn, void **out, size_t *n, const char *what)
 {
 	*n = 0;
@@ -87,7 +87,7 @@ int careplan_list(const char *sql, const struct id *patient, struct arena *a, si
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail(what);
 }
 
-int careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *out)
+enum err careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (s == NULL)
@@ -111,7 +111,7 @@ static const char sql_medication_target[] =
 	"SELECT m.patient_id, e.practice_id FROM medication m"
 	" LEFT JOIN enrolment e ON e.patient_id = m.patient_id WHERE m.id = ? LIMIT 8";
 
-int sq_store_medication_target(const struct id *medication, struct target *out)
+enum err sq_store_medication_target(const struct id *medication, struct target *out)
 {
 	return careplan_target_rows(sq_stmt(sql_medication_target), medication, out);
 }
@@ -120,7 +120,7 @@ static const char sql_repeat_target[] =
 	"SELECT r.patient_id, e.practice_id FROM repeat_request r"
 	" LEFT JOIN enrolment e ON e.patient_id = r.patient_id WHERE r.id = ? LIMIT 8";
 
-int sq_store_repeat_target(const struct id *request, struct target *out)
+enum err sq_store_repeat_target(const struct id *request, struct target *out)
 {
 	return careplan_target_rows(sq_stmt(sql_repeat_target), request, out);
 }
@@ -131,7 +131,7 @@ static const char sql_medication_insert[] =
 	"INSERT INTO medication (id, patient_id, prescriber_id, started, created, detail)"
 	" VALUES (?, ?, ?, ?, ?, ?)";
 
-int sq_store_medication_insert(const struct grant *g, const struct store_medication *m)
+enum err sq_store_medication_insert(const struct grant *g, const struct store_medication *m)
 {
 	if (!grant_allows(g, &m->patient, ACTION_MEDICATION_CREATE))
 		return ERR_DENIED;
@@ -168,7 +168,7 @@ static const char sql_medication_list[] =
 	"SELECT " MEDICATION_COLS " FROM medication WHERE patient_id = ?"
 	" ORDER BY stopped IS NOT NULL, created DESC LIMIT ?";
 
-int sq_store_medication_list(const struct grant *g, const struct id *patient, struct arena *a,
+enum err sq_store_medication_list(const struct grant *g, const struct id *patient, struct arena *a,
 			  struct store_medication **out, size_t *n)
 {
 	*n = 0;
@@ -183,7 +183,7 @@ int sq_store_medication_list(const struct grant *g, const struct id *patient, st
 
 static const char sql_medication_get[] = "SELECT " MEDICATION_COLS " FROM medication WHERE id = ?";
 
-int sq_store_medication_get(const struct grant *g, const struct id *medication, struct arena *a,
+enum err sq_store_medication_get(const struct grant *g, const struct id *medication, struct arena *a,
 			 struct store_medication *out)
 {
 	return careplan_get(sql_medication_get, medication, g, a, medication_row, out, sizeof(*out),
@@ -194,7 +194,7 @@ static const char sql_medication_stop[] =
 	"UPDATE medication SET stopped = ?, stopped_by = ?"
 	" WHERE id = ? AND patient_id = ? AND stopped IS NULL";
 
-int sq_store_medication_stop(const struct grant *g, const struct id *medication,
+enum err sq_store_medication_stop(const struct grant *g, const struct id *medication,
 			  const struct id *by, int64_t now)
 {
 	if (!grant_allows(g, &g->patient, ACTION_MEDICATION_CREATE))
@@ -219,7 +219,7 @@ static const char sql_repeat_insert[] =
 	" SELECT ?, id, patient_id, ?, ?, ?, 'requested', ? FROM medication"
 	" WHERE id = ? AND patient_id = ? AND stopped IS NULL";
 
-int sq_store_repeat_insert(const struct grant *g, const struct store_repeat *r)
+enum err sq_store_repeat_insert(const struct grant *g, const struct store_repeat *r)
 {
 	if (!grant_allows(g, &r->patient, ACTION_REPEAT_REQUEST))
 		return ERR_DENIED;
@@ -260,7 +260,7 @@ static const char sql_repeat_list[] =
 	"SELECT " REPEAT_COLS " FROM repeat_request WHERE patient_id = ?"
 	" ORDER BY requested DESC LIMIT ?";
 
-int sq_store_repeat_list(const struct grant *g, const struct id *patient, struct arena *a,
+enum err sq_store_repeat_list(const struct grant *g, const struct id *patient, struct arena *a,
 		      struct store_repeat **out, size_t *n)
 {
 	*n = 0;
@@ -275,7 +275,7 @@ int sq_store_repeat_list(const struct grant *g, const struct id *patient, struct
 
 static const char sql_repeat_get[] = "SELECT " REPEAT_COLS " FROM repeat_request WHERE id = ?";
 
-int sq_store_repeat_get(const struct grant *g, const struct id *request, struct arena *a,
+enum err sq_store_repeat_get(const struct grant *g, const struct id *request, struct arena *a,
 		     struct store_repeat *out)
 {
 	return careplan_get(sql_repeat_get, request, g, a, repeat_row, out, sizeof(*out),
@@ -286,7 +286,7 @@ static const char sql_repeat_decide[] =
 	"UPDATE repeat_request SET state = ?, decided = ?, decided_by = ?, decision = ?"
 	" WHERE id = ? AND patient_id = ? AND state = 'requested'";
 
-int sq_store_repeat_decide(const struct grant *g, const struct id *request, enum repeat_state state,
+enum err sq_store_repeat_decide(const struct grant *g, const struct id *request, enum repeat_state state,
 			const struct id *by, int64_t now, struct bytes decision)
 {
 	if (!grant_allows(g, &g->patient, ACTION_REPEAT_DECIDE) || state == REPEAT_REQUESTED)
@@ -308,7 +308,7 @@ static const char sql_repeat_queue[] =
 	"SELECT id, patient_id FROM repeat_request WHERE practice_id = ? AND state = 'requested'"
 	" ORDER BY requested LIMIT ?";
 
-int sq_store_repeat_queue(const struct id *practice, size_t max, struct arena *a, struct id **requests,
+enum err sq_store_repeat_queue(const struct id *practice, size_t max, struct arena *a, struct id **requests,
 		       struct id **patients, size_t *n)
 {
 	*n = 0;

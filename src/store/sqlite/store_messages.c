@@ -58,7 +58,7 @@ static const char sql_mark_read_patient[] =
 static const char sql_erase_messages[] = "DELETE FROM message WHERE patient_id = ?";
 static const char sql_erase_threads[] = "DELETE FROM message_thread WHERE patient_id = ?";
 
-int sq_store_thread_target(const struct id *thread, struct target *out, struct id *practice)
+enum err sq_store_thread_target(const struct id *thread, struct target *out, struct id *practice)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_thread_target);
@@ -76,7 +76,7 @@ int sq_store_thread_target(const struct id *thread, struct target *out, struct i
 	return sq_store_patient_target(&patient, out);
 }
 
-int sq_store_message_target(const struct id *message, struct target *out, struct id *thread,
+enum err sq_store_message_target(const struct id *message, struct target *out, struct id *thread,
 			 struct id *practice)
 {
 	memset(out, 0, sizeof(*out));
@@ -94,7 +94,7 @@ int sq_store_message_target(const struct id *message, struct target *out, struct
 	return sq_store_thread_target(thread, out, practice);
 }
 
-static int bind_and_insert_message(const struct store_message *m)
+static enum err bind_and_insert_message(const struct store_message *m)
 {
 	sqlite3_stmt *s = sq_stmt(sql_message_insert);
 	if (s == NULL)
@@ -125,7 +125,7 @@ static int bind_and_insert_message(const struct store_message *m)
 }
 
 /* Run body inside one transaction of medkeep.db; rolled back unless it returns ERR_OK. */
-static int in_transaction(int (*body)(const void *ctx), const void *ctx)
+static enum err in_transaction(enum err (*body)(const void *ctx), const void *ctx)
 {
 	sqlite3_stmt *begin = sq_stmt(sql_begin);
 	if (begin == NULL)
@@ -147,7 +147,7 @@ struct thread_and_first {
 	const struct store_message *first;
 };
 
-static int thread_insert_body(const void *ctx)
+static enum err thread_insert_body(const void *ctx)
 {
 	const struct thread_and_first *x = ctx;
 	sqlite3_stmt *s = sq_stmt(sql_thread_insert);
@@ -166,7 +166,7 @@ static int thread_insert_body(const void *ctx)
 	return bind_and_insert_message(x->first);
 }
 
-int sq_store_thread_insert(const struct grant *g, const struct store_thread *t,
+enum err sq_store_thread_insert(const struct grant *g, const struct store_thread *t,
 			const struct store_message *first)
 {
 	if (!grant_allows(g, &t->patient, ACTION_MESSAGE_SEND) || !id_eq(&first->patient, &t->patient) ||
@@ -176,12 +176,12 @@ int sq_store_thread_insert(const struct grant *g, const struct store_thread *t,
 	return in_transaction(thread_insert_body, &x);
 }
 
-static int message_insert_body(const void *ctx)
+static enum err message_insert_body(const void *ctx)
 {
 	return bind_and_insert_message(ctx);
 }
 
-int sq_store_message_insert(const struct grant *g, const struct store_message *m)
+enum err sq_store_message_insert(const struct grant *g, const struct store_message *m)
 {
 	if (!grant_allows(g, &m->patient, ACTION_MESSAGE_SEND))
 		return ERR_DENIED;
@@ -220,7 +220,7 @@ static bool may_read(const struct grant *g, const struct id *patient)
 	       grant_allows(g, patient, ACTION_MESSAGE_SEND);
 }
 
-int sq_store_thread_get(const struct grant *g, const struct id *thread, struct arena *a,
+enum err sq_store_thread_get(const struct grant *g, const struct id *thread, struct arena *a,
 		     struct store_thread *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_thread_get);
@@ -276,7 +276,7 @@ static const struct row_kind message_kind = {sizeof(struct store_message), messa
 
 /* Rows of a list query into *out (at most max), each checked against the grant (none: the
  * unscoped inbox, whose rows carry no sealed content). */
-static int list_rows(sqlite3_stmt *s, const struct row_kind *k, const struct grant *g, size_t max,
+static enum err list_rows(sqlite3_stmt *s, const struct row_kind *k, const struct grant *g, size_t max,
 		     struct arena *a, void **out, size_t *n)
 {
 	*n = 0;
@@ -305,7 +305,7 @@ static int list_rows(sqlite3_stmt *s, const struct row_kind *k, const struct gra
 	return result;
 }
 
-static int thread_rows(sqlite3_stmt *s, const struct grant *g, size_t max, struct arena *a,
+static enum err thread_rows(sqlite3_stmt *s, const struct grant *g, size_t max, struct arena *a,
 		       struct store_thread **out, size_t *n)
 {
 	void *rows = NULL;
@@ -314,7 +314,7 @@ static int thread_rows(sqlite3_stmt *s, const struct grant *g, size_t max, struc
 	return rc;
 }
 
-static int message_rows(sqlite3_stmt *s, const struct grant *g, size_t max, struct arena *a,
+static enum err message_rows(sqlite3_stmt *s, const struct grant *g, size_t max, struct arena *a,
 			struct store_message **out, size_t *n)
 {
 	void *rows = NULL;
@@ -323,7 +323,7 @@ static int message_rows(sqlite3_stmt *s, const struct grant *g, size_t max, stru
 	return rc;
 }
 
-int sq_store_thread_messages(const struct grant *g, const struct id *thread, struct arena *a,
+enum err sq_store_thread_messages(const struct grant *g, const struct id *thread, struct arena *a,
 			  struct store_message **out, size_t *n)
 {
 	*n = 0;
@@ -337,7 +337,7 @@ int sq_store_thread_messages(const struct grant *g, const struct id *thread, str
 	return message_rows(s, g, LIMIT_LIST, a, out, n);
 }
 
-int sq_store_threads_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
+enum err sq_store_threads_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
 			     struct store_thread **out, size_t *n)
 {
 	*n = 0;
@@ -351,7 +351,7 @@ int sq_store_threads_by_patient(const struct grant *g, const struct id *patient,
 	return thread_rows(s, g, LIMIT_LIST, a, out, n);
 }
 
-int sq_store_messages_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
+enum err sq_store_messages_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
 			      struct store_message **out, size_t *n)
 {
 	*n = 0;
@@ -365,7 +365,7 @@ int sq_store_messages_by_patient(const struct grant *g, const struct id *patient
 	return message_rows(s, g, LIMIT_LIST, a, out, n);
 }
 
-int sq_store_message_get(const struct grant *g, const struct id *message, struct arena *a,
+enum err sq_store_message_get(const struct grant *g, const struct id *message, struct arena *a,
 		      struct store_message *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_message_get);
@@ -386,7 +386,7 @@ int sq_store_message_get(const struct grant *g, const struct id *message, struct
 	return result;
 }
 
-int sq_store_thread_mark_read(const struct grant *g, const struct id *thread, bool practice_side)
+enum err sq_store_thread_mark_read(const struct grant *g, const struct id *thread, bool practice_side)
 {
 	if (g == NULL || !may_read(g, &g->patient))
 		return ERR_DENIED;
@@ -399,7 +399,7 @@ int sq_store_thread_mark_read(const struct grant *g, const struct id *thread, bo
 	return sq_step_done(s, "thread_mark_read");
 }
 
-int sq_store_practice_threads(const struct id *practice, size_t max, struct arena *a,
+enum err sq_store_practice_threads(const struct id *practice, size_t max, struct arena *a,
 			   struct store_thread **out, size_t *n)
 {
 	*n = 0;
@@ -413,7 +413,7 @@ int sq_store_practice_threads(const struct id *practice, size_t max, struct aren
 	return thread_rows(s, NULL, max, a, out, n);
 }
 
-int sq_store_practice_unread(const struct id *practice, int64_t *threads)
+enum err sq_store_practice_unread(const struct id *practice, int64_t *threads)
 {
 	*threads = 0;
 	sqlite3_stmt *s = sq_stmt(sql_practice_unread);
@@ -427,7 +427,7 @@ int sq_store_practice_unread(const struct id *practice, int64_t *threads)
 	return rc == SQLITE_ROW ? ERR_OK : sq_fail("practice_unread");
 }
 
-int store_messages_erase(const struct id *patient)
+enum err store_messages_erase(const struct id *patient)
 {
 	const char *const sqls[] = {sql_erase_messages, sql_erase_threads};
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(*sqls); i++) {

@@ -28,7 +28,7 @@ static const char sql_mfa_recovery_use[] =
 	"UPDATE recovery_code SET used = unixepoch() WHERE account_id = ? AND"
 	" idx = ? AND used IS NULL";
 
-int sq_store_mfa_get(const struct id *account, struct arena *a, struct store_mfa *out)
+enum err sq_store_mfa_get(const struct id *account, struct arena *a, struct store_mfa *out)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_mfa_get);
@@ -56,7 +56,7 @@ int sq_store_mfa_get(const struct id *account, struct arena *a, struct store_mfa
 	return ERR_OK;
 }
 
-int sq_store_mfa_set_pending(const struct id *account, struct bytes sealed)
+enum err sq_store_mfa_set_pending(const struct id *account, struct bytes sealed)
 {
 	sqlite3_stmt *s = sq_stmt(sql_mfa_pending);
 	sqlite3_bind_blob(s, 1, sealed.ptr, (int)sealed.len, SQLITE_STATIC);
@@ -67,7 +67,7 @@ int sq_store_mfa_set_pending(const struct id *account, struct bytes sealed)
 }
 
 /* Run an UPDATE; ERR_CONFLICT when it changed no row. */
-static int update_one(sqlite3_stmt *s, const char *what)
+static enum err update_one(sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail(what);
 	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
@@ -76,7 +76,7 @@ static int update_one(sqlite3_stmt *s, const char *what)
 	return rc;
 }
 
-int sq_store_mfa_enable(const struct id *account, const struct bytes *sealed, int64_t step)
+enum err sq_store_mfa_enable(const struct id *account, const struct bytes *sealed, int64_t step)
 {
 	sqlite3_stmt *s = sq_stmt(sealed ? sql_mfa_enable_with : sql_mfa_enable);
 	sq_bind_id(s, 1, account);
@@ -86,7 +86,7 @@ int sq_store_mfa_enable(const struct id *account, const struct bytes *sealed, in
 	return update_one(s, "mfa_enable");
 }
 
-int sq_store_mfa_use_step(const struct id *account, int64_t step)
+enum err sq_store_mfa_use_step(const struct id *account, int64_t step)
 {
 	sqlite3_stmt *s = sq_stmt(sql_mfa_step);
 	sq_bind_id(s, 1, account);
@@ -94,7 +94,7 @@ int sq_store_mfa_use_step(const struct id *account, int64_t step)
 	return update_one(s, "mfa_step");
 }
 
-int sq_store_mfa_set_recovery(const struct id *account, const uint8_t (*hashes)[HASH_BYTES], size_t n)
+enum err sq_store_mfa_set_recovery(const struct id *account, const uint8_t (*hashes)[HASH_BYTES], size_t n)
 {
 	sqlite3_stmt *s = sq_stmt(sql_mfa_recovery_clear);
 	sq_bind_id(s, 1, account);
@@ -111,7 +111,7 @@ int sq_store_mfa_set_recovery(const struct id *account, const uint8_t (*hashes)[
 	return rc;
 }
 
-int sq_store_mfa_use_recovery(const struct id *account, int index)
+enum err sq_store_mfa_use_recovery(const struct id *account, int index)
 {
 	sqlite3_stmt *s = sq_stmt(sql_mfa_recovery_use);
 	sq_bind_id(s, 1, account);

@@ -13,7 +13,7 @@ static const char sql_notice_list[] =
 	"SELECT id, reference, created, body FROM notice WHERE patient_id = ?"
 	" ORDER BY created DESC LIMIT 100";
 
-int sq_store_notice_insert(const struct grant *g, const struct id *patient, const struct store_notice *n)
+enum err sq_store_notice_insert(const struct grant *g, const struct id *patient, const struct store_notice *n)
 {
 	if (!grant_for_patient(g, patient))
 		return ERR_DENIED;
@@ -28,7 +28,7 @@ int sq_store_notice_insert(const struct grant *g, const struct id *patient, cons
 	return rc;
 }
 
-int sq_store_notice_list(const struct grant *g, const struct id *patient, struct arena *a,
+enum err sq_store_notice_list(const struct grant *g, const struct id *patient, struct arena *a,
 		      struct store_notice **out, size_t *n)
 {
 	*n = 0;

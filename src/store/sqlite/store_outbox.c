@@ -10,7 +10,7 @@ static const char sql_outbox_insert[] =
 	"INSERT INTO outbox (id, account_id, to_ct, subject, body, body_ct, created)"
 	" VALUES (?, ?, ?, ?, '', ?, unixepoch())";
 
-int sq_store_outbox_insert(const struct id *id, const struct id *account, struct bytes to_ct,
+enum err sq_store_outbox_insert(const struct id *id, const struct id *account, struct bytes to_ct,
 			const char *subject, struct bytes body_ct)
 {
 	if (body_ct.len == 0)
@@ -30,7 +30,7 @@ static const char sql_outbox_due[] =
 	"SELECT id, account_id, to_ct, subject, body, attempts, body_ct, created FROM outbox"
 	" WHERE sent IS NULL AND (? OR next_try <= ?) ORDER BY created, rowid LIMIT ?";
 
-int sq_store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
+enum err sq_store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 		     struct store_outbox_row **rows, size_t *n)
 {
 	*n = 0;
@@ -67,7 +67,7 @@ int sq_store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 static const char sql_outbox_sent[] =
 	"UPDATE outbox SET sent = ?, body = '', body_ct = NULL WHERE id = ? AND sent IS NULL";
 
-int sq_store_outbox_sent(const struct id *id, int64_t now)
+enum err sq_store_outbox_sent(const struct id *id, int64_t now)
 {
 	sqlite3_stmt *s = sq_stmt(sql_outbox_sent);
 	if (s == NULL)
@@ -82,7 +82,7 @@ static const char sql_outbox_retry[] =
 	" body = CASE WHEN ?4 THEN '' ELSE body END,"
 	" body_ct = CASE WHEN ?4 THEN NULL ELSE body_ct END WHERE id = ?3";
 
-int sq_store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try, bool drop_body)
+enum err sq_store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try, bool drop_body)
 {
 	sqlite3_stmt *s = sq_stmt(sql_outbox_retry);
 	if (s == NULL)

@@ -9,7 +9,7 @@ static const char sql_insert[] =
 	" user_verified, created) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 	" WHERE (SELECT count(*) FROM passkey WHERE account_id = ?2) < ?11";
 
-int sq_store_passkey_insert(const struct id *account, const struct store_passkey *p)
+enum err sq_store_passkey_insert(const struct id *account, const struct store_passkey *p)
 {
 	sqlite3_stmt *s = sq_stmt(sql_insert);
 	if (s == NULL)
@@ -37,7 +37,7 @@ int sq_store_passkey_insert(const struct id *account, const struct store_passkey
 #define PASSKEY_COLUMNS \
 	"id, cred_id, name, alg, public_key, mac, sign_count, user_verified, created, last_used"
 
-static int passkey_row(sqlite3_stmt *s, struct store_passkey *p)
+static enum err passkey_row(sqlite3_stmt *s, struct store_passkey *p)
 {
 	memset(p, 0, sizeof(*p));
 	int idn = sqlite3_column_bytes(s, 1), pubn = sqlite3_column_bytes(s, 4);
@@ -62,7 +62,7 @@ static int passkey_row(sqlite3_stmt *s, struct store_passkey *p)
 static const char sql_list[] = "SELECT " PASSKEY_COLUMNS " FROM passkey WHERE account_id = ?"
 			       " ORDER BY created, id LIMIT ?";
 
-int sq_store_passkey_list(const struct id *account, struct arena *a, struct store_passkey **out,
+enum err sq_store_passkey_list(const struct id *account, struct arena *a, struct store_passkey **out,
 		       size_t *n)
 {
 	*n = 0;
@@ -85,7 +85,7 @@ int sq_store_passkey_list(const struct id *account, struct arena *a, struct stor
 static const char sql_find[] = "SELECT " PASSKEY_COLUMNS " FROM passkey WHERE account_id = ?"
 			       " AND cred_id = ?";
 
-int sq_store_passkey_find(const struct id *account, const uint8_t *cred_id, size_t cred_id_len,
+enum err sq_store_passkey_find(const struct id *account, const uint8_t *cred_id, size_t cred_id_len,
 		       struct store_passkey *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_find);
@@ -105,7 +105,7 @@ static const char sql_used[] =
 	"UPDATE passkey SET sign_count = ?3, last_used = ?4 WHERE account_id = ?1 AND id = ?2"
 	" AND (?3 > sign_count OR (?3 = 0 AND sign_count = 0))";
 
-int sq_store_passkey_used(const struct id *account, const struct id *passkey, uint32_t sign_count,
+enum err sq_store_passkey_used(const struct id *account, const struct id *passkey, uint32_t sign_count,
 		       int64_t now)
 {
 	sqlite3_stmt *s = sq_stmt(sql_used);
@@ -124,7 +124,7 @@ int sq_store_passkey_used(const struct id *account, const struct id *passkey, ui
 
 static const char sql_delete[] = "DELETE FROM passkey WHERE account_id = ? AND id = ?";
 
-int sq_store_passkey_delete(const struct id *account, const struct id *passkey)
+enum err sq_store_passkey_delete(const struct id *account, const struct id *passkey)
 {
 	sqlite3_stmt *s = sq_stmt(sql_delete);
 	if (s == NULL)
@@ -140,7 +140,7 @@ int sq_store_passkey_delete(const struct id *account, const struct id *passkey)
 
 static const char sql_count[] = "SELECT count(*) FROM passkey WHERE account_id = ?";
 
-int sq_store_passkey_count(const struct id *account, int *n)
+enum err sq_store_passkey_count(const struct id *account, int *n)
 {
 	*n = 0;
 	sqlite3_stmt *s = sq_stmt(sql_count);
@@ -159,7 +159,7 @@ static const char sql_challenge_clear[] =
 static const char sql_challenge_put[] =
 	"INSERT INTO passkey_challenge (hash, session_id, purpose, expires) VALUES (?, ?, ?, ?)";
 
-int sq_store_passkey_challenge_put(const struct id *session, int purpose,
+enum err sq_store_passkey_challenge_put(const struct id *session, int purpose,
 				const uint8_t hash[HASH_BYTES], int64_t expires)
 {
 	sqlite3_stmt *s = sq_stmt(sql_challenge_clear);
@@ -185,7 +185,7 @@ static const char sql_challenge_take[] =
 	"DELETE FROM passkey_challenge WHERE hash = ? AND session_id = ? AND purpose = ?"
 	" RETURNING expires";
 
-int sq_store_passkey_challenge_take(const struct id *session, int purpose,
+enum err sq_store_passkey_challenge_take(const struct id *session, int purpose,
 				 const uint8_t hash[HASH_BYTES], int64_t now)
 {
 	sqlite3_stmt *s = sq_stmt(sql_challenge_take);
@@ -206,7 +206,7 @@ int sq_store_passkey_challenge_take(const struct id *session, int purpose,
 
 static const char sql_email[] = "SELECT email_ct FROM account WHERE id = ? AND email_ct IS NOT NULL";
 
-int sq_store_account_email_ct(const struct id *account, struct arena *a, struct bytes *out)
+enum err sq_store_account_email_ct(const struct id *account, struct arena *a, struct bytes *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_email);
 	if (s == NULL)

@@ -21,7 +21,7 @@ static const char sql_enrol[] =
 	"INSERT INTO enrolment (patient_id, practice_id, since) VALUES (?, ?, unixepoch())";
 static const char sql_patient_get[] = "SELECT wrapped_key, phi, created FROM patient WHERE id = ?";
 
-int sq_store_patient_target(const struct id *patient, struct target *out)
+enum err sq_store_patient_target(const struct id *patient, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->patient = *patient;
@@ -40,7 +40,7 @@ int sq_store_patient_target(const struct id *patient, struct target *out)
 	return out->exists ? ERR_OK : ERR_NOT_FOUND;
 }
 
-int sq_store_practice_patient_ids(const struct id *practice, size_t offset, size_t limit,
+enum err sq_store_practice_patient_ids(const struct id *practice, size_t offset, size_t limit,
 			       struct arena *a, struct id **ids, size_t *n)
 {
 	*n = 0;
@@ -60,7 +60,7 @@ int sq_store_practice_patient_ids(const struct id *practice, size_t offset, size
 	return ERR_OK;
 }
 
-int sq_store_patient_create(const struct id *id, const struct id *practice,
+enum err sq_store_patient_create(const struct id *id, const struct id *practice,
 			 const uint8_t nhi_index[HASH_BYTES], struct bytes wrapped_key,
 			 struct bytes phi)
 {
@@ -93,7 +93,7 @@ int sq_store_patient_create(const struct id *id, const struct id *practice,
 	return rc;
 }
 
-int sq_store_patient_get(const struct grant *g, const struct id *patient, struct arena *a,
+enum err sq_store_patient_get(const struct grant *g, const struct id *patient, struct arena *a,
 		      struct store_patient *out)
 {
 	if (!grant_for_patient(g, patient))

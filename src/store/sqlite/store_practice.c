@@ -13,7 +13,7 @@ static const char sql_settings[] =
 	" FROM practice p WHERE id = ?";
 static const char sql_require[] = "UPDATE practice SET require_patient_mfa = ? WHERE id = ?";
 
-int sq_store_practice_create(const struct id *id, const char *name)
+enum err sq_store_practice_create(const struct id *id, const char *name)
 {
 	sqlite3_stmt *s = sq_stmt(sql_practice_create);
 	sq_bind_id(s, 1, id);
@@ -23,7 +23,7 @@ int sq_store_practice_create(const struct id *id, const char *name)
 	return rc;
 }
 
-int sq_store_practice_name(const struct id *id, struct arena *a, const char **name)
+enum err sq_store_practice_name(const struct id *id, struct arena *a, const char **name)
 {
 	sqlite3_stmt *s = sq_stmt(sql_practice_name);
 	sq_bind_id(s, 1, id);
@@ -36,7 +36,7 @@ int sq_store_practice_name(const struct id *id, struct arena *a, const char **na
 	return rc;
 }
 
-int sq_store_practice_settings_get(const struct id *practice, struct arena *a,
+enum err sq_store_practice_settings_get(const struct id *practice, struct arena *a,
 				struct store_practice_settings *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_settings);
@@ -56,7 +56,7 @@ int sq_store_practice_settings_get(const struct id *practice, struct arena *a,
 	return rc == SQLITE_ROW && out->name ? ERR_OK : sq_fail("practice_settings");
 }
 
-int sq_store_practice_require_patient_mfa(const struct id *practice, bool on)
+enum err sq_store_practice_require_patient_mfa(const struct id *practice, bool on)
 {
 	sqlite3_stmt *s = sq_stmt(sql_require);
 	if (s == NULL)

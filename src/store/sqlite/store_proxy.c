@@ -11,7 +11,7 @@ static const char sql_proxy_scopes[] =
 	"SELECT scopes FROM proxy_grant WHERE account_id = ? AND patient_id = ?"
 	" AND revoked IS NULL AND not_after > ?";
 
-int sq_store_proxy_scopes(const struct id *account, const struct id *patient, int64_t now,
+enum err sq_store_proxy_scopes(const struct id *account, const struct id *patient, int64_t now,
 		       unsigned *scopes)
 {
 	*scopes = 0;
@@ -41,7 +41,7 @@ static const char sql_invite_insert[] =
 	"INSERT INTO proxy_invite (id, patient_id, email_index, scopes, not_after, created,"
 	" created_by, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
-static int proxy_write(const struct store_proxy_row *row, const char *email_index, int64_t now)
+static enum err proxy_write(const struct store_proxy_row *row, const char *email_index, int64_t now)
 {
 	sqlite3_stmt *r = sq_stmt(row->invite ? sql_invite_replace : sql_grant_replace);
 	sqlite3_stmt *s = sq_stmt(row->invite ? sql_invite_insert : sql_grant_insert);
@@ -73,7 +73,7 @@ static const char sql_savepoint[] = "SAVEPOINT proxy_grant";
 static const char sql_release[] = "RELEASE proxy_grant";
 static const char sql_rollback_to[] = "ROLLBACK TO proxy_grant";
 
-int sq_store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
+enum err sq_store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
 		       const char *email_index, int64_t now, const struct store_mail *mail)
 {
 	if (!grant_allows(g, &row->patient, ACTION_PROXY_GRANT))
@@ -99,7 +99,7 @@ static const char sql_proxy_list[] =
 	" FROM proxy_invite WHERE patient_id = ?1 AND revoked IS NULL AND not_after > ?2"
 	" ORDER BY 6 DESC LIMIT ?3";
 
-int sq_store_proxy_list(const struct grant *g, const struct id *patient, int64_t now, struct arena *a,
+enum err sq_store_proxy_list(const struct grant *g, const struct id *patient, int64_t now, struct arena *a,
 		     struct store_proxy_row **out, size_t *n)
 {
 	*n = 0;
@@ -139,7 +139,7 @@ static const char sql_proxy_target[] =
 	" FROM proxy_invite WHERE id = ?1 AND revoked IS NULL AND not_after > ?2) x"
 	" LEFT JOIN enrolment e ON e.patient_id = x.patient_id ORDER BY e.since LIMIT 8";
 
-int sq_store_proxy_target(const struct id *grant_id, int64_t now, struct target *out)
+enum err sq_store_proxy_target(const struct id *grant_id, int64_t now, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_proxy_target);
@@ -166,7 +166,7 @@ static const char sql_grant_revoke[] =
 static const char sql_invite_revoke[] =
 	"UPDATE proxy_invite SET revoked = ?3 WHERE id = ?1 AND patient_id = ?2 AND revoked IS NULL";
 
-int sq_store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now)
+enum err sq_store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now)
 {
 	if (!grant_allows(g, &g->patient, ACTION_PROXY_REVOKE))
 		return ERR_DENIED;
@@ -190,7 +190,7 @@ static const char sql_proxy_held[] =
 	"SELECT patient_id, scopes, not_after FROM proxy_grant WHERE account_id = ?1"
 	" AND revoked IS NULL AND not_after > ?2 AND scopes != 0 ORDER BY not_after DESC LIMIT ?3";
 
-int sq_store_proxy_held(const struct id *account, int64_t now, struct arena *a,
+enum err sq_store_proxy_held(const struct id *account, int64_t now, struct arena *a,
 		     struct store_proxy_held **out, size_t *n)
 {
 	*n = 0;
@@ -227,7 +227,7 @@ int sq_store_proxy_held(const struct id *account, int64_t now, struct arena *a,
 static const char sql_session_record[] =
 	"UPDATE session SET record = ?3 WHERE id = ?2 AND account_id = ?1";
 
-int sq_store_session_set_record(const struct id *account, const struct id *session,
+enum err sq_store_session_set_record(const struct id *account, const struct id *session,
 			     const struct id *record)
 {
 	sqlite3_stmt *s = sq_stmt(sql_session_record);

@@ -79,7 +79,7 @@ static bool row(sqlite3_stmt *s, struct arena *a, struct store_result *r)
 	return a == NULL || sq_col_bytes(s, 14, a, &r->body);
 }
 
-int sq_store_result_target(const struct id *result, struct target *out)
+enum err sq_store_result_target(const struct id *result, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_target);
@@ -100,7 +100,7 @@ int sq_store_result_target(const struct id *result, struct target *out)
 	return out->exists ? ERR_OK : ERR_NOT_FOUND;
 }
 
-int sq_store_result_by_accession(const struct grant *g, const struct id *patient,
+enum err sq_store_result_by_accession(const struct grant *g, const struct id *patient,
 			      const char *accession, struct arena *a, struct store_result *out)
 {
 	if (!grant_allows(g, patient, ACTION_RESULT_CREATE))
@@ -118,7 +118,7 @@ int sq_store_result_by_accession(const struct grant *g, const struct id *patient
 	return rc;
 }
 
-int sq_store_result_put(const struct grant *g, const struct store_result *r, bool replace)
+enum err sq_store_result_put(const struct grant *g, const struct store_result *r, bool replace)
 {
 	if (!grant_allows(g, &r->patient, ACTION_RESULT_CREATE))
 		return ERR_DENIED;
@@ -152,7 +152,7 @@ static void bind_visibility(sqlite3_stmt *s, const struct grant *g, int64_t now)
 	sqlite3_bind_int64(s, 2, now);
 }
 
-int sq_store_result_list(const struct grant *g, const struct id *patient, int64_t now,
+enum err sq_store_result_list(const struct grant *g, const struct id *patient, int64_t now,
 		      struct arena *a, struct store_result **out, size_t *n)
 {
 	*n = 0;
@@ -177,7 +177,7 @@ int sq_store_result_list(const struct grant *g, const struct id *patient, int64_
 	return rc;
 }
 
-int sq_store_result_get(const struct grant *g, const struct id *result, int64_t now,
+enum err sq_store_result_get(const struct grant *g, const struct id *result, int64_t now,
 		     struct arena *a, struct store_result *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -205,7 +205,7 @@ int sq_store_result_get(const struct grant *g, const struct id *result, int64_t 
 	return rc;
 }
 
-int sq_store_result_release(const struct grant *g, const struct id *result, int64_t now,
+enum err sq_store_result_release(const struct grant *g, const struct id *result, int64_t now,
 			 bool commented, struct bytes body)
 {
 	if (g == NULL || !grant_allows(g, &g->patient, ACTION_RESULT_RELEASE))
@@ -222,7 +222,7 @@ int sq_store_result_release(const struct grant *g, const struct id *result, int6
 	return sq_write_one(s, "result_release");
 }
 
-int sq_store_result_inbox(const struct id *practice, int64_t now, struct arena *a,
+enum err sq_store_result_inbox(const struct id *practice, int64_t now, struct arena *a,
 		       struct store_result **out, size_t *n)
 {
 	*n = 0;
@@ -240,7 +240,7 @@ int sq_store_result_inbox(const struct id *practice, int64_t now, struct arena *
 	return ERR_OK;
 }
 
-int sq_store_result_rules(const struct id *practice, struct arena *a, struct store_result_rule **out,
+enum err sq_store_result_rules(const struct id *practice, struct arena *a, struct store_result_rule **out,
 		       size_t *n)
 {
 	*n = 0;
@@ -260,7 +260,7 @@ int sq_store_result_rules(const struct id *practice, struct arena *a, struct sto
 	return ERR_OK;
 }
 
-int sq_store_result_rule_set(const struct id *practice, const struct store_result_rule *r)
+enum err sq_store_result_rule_set(const struct id *practice, const struct store_result_rule *r)
 {
 	sqlite3_stmt *s = sq_stmt(sql_rule_set);
 	if (s == NULL)
@@ -274,7 +274,7 @@ int sq_store_result_rule_set(const struct id *practice, const struct store_resul
 	return rc;
 }
 
-int sq_store_result_pref_get(const struct grant *g, const struct id *patient, bool *comment_first)
+enum err sq_store_result_pref_get(const struct grant *g, const struct id *patient, bool *comment_first)
 {
 	*comment_first = false;
 	if (!grant_for_patient(g, patient))
@@ -290,7 +290,7 @@ int sq_store_result_pref_get(const struct grant *g, const struct id *patient, bo
 	return step == SQLITE_ROW || step == SQLITE_DONE ? ERR_OK : sq_fail("result_pref_get");
 }
 
-int sq_store_result_pref_set(const struct grant *g, const struct id *patient, bool comment_first)
+enum err sq_store_result_pref_set(const struct grant *g, const struct id *patient, bool comment_first)
 {
 	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
 		return ERR_DENIED;
@@ -307,7 +307,7 @@ int sq_store_result_pref_set(const struct grant *g, const struct id *patient, bo
 static const char sql_erase_results[] = "DELETE FROM result WHERE patient_id = ?";
 static const char sql_erase_pref[] = "DELETE FROM result_pref WHERE patient_id = ?";
 
-int sq_store_results_erase(const struct id *patient)
+enum err sq_store_results_erase(const struct id *patient)
 {
 	const char *const sqls[] = {sql_erase_results, sql_erase_pref};
 	for (size_t i = 0; i < 2; i++) {

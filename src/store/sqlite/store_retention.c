@@ -35,7 +35,7 @@ static const char sql_shred_due[] =
 	"SELECT id FROM patient WHERE shred_after IS NOT NULL AND shred_after <= ?1"
 	" AND shredded_at IS NULL ORDER BY shred_after LIMIT ?2";
 
-int sq_store_patient_shred_state(const struct id *patient, struct store_shred_state *out)
+enum err sq_store_patient_shred_state(const struct id *patient, struct store_shred_state *out)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_shred_state);
@@ -77,7 +77,7 @@ static void truncate_wal(enum sq_file f)
 		 "the next checkpoint\"");
 }
 
-int sq_store_patient_key_destroy(const struct id *patient)
+enum err sq_store_patient_key_destroy(const struct id *patient)
 {
 	if (sq_key_delete(patient) != ERR_OK)
 		return ERR_INTERNAL;
@@ -99,7 +99,7 @@ static const char *const erase_record_sql[] = {
 	"DELETE FROM proxy_invite WHERE patient_id = ?",
 };
 
-static int erase_record_rows(const struct id *patient)
+static enum err erase_record_rows(const struct id *patient)
 {
 	for (size_t i = 0; i < sizeof(erase_record_sql) / sizeof(*erase_record_sql); i++) {
 		sqlite3_stmt *s = sq_stmt(erase_record_sql[i]);
@@ -114,7 +114,7 @@ static int erase_record_rows(const struct id *patient)
 	return ERR_OK;
 }
 
-int sq_store_patient_erase(const struct id *patient, int64_t now)
+enum err sq_store_patient_erase(const struct id *patient, int64_t now)
 {
 	if (sq_begin(SQ_MAIN) != ERR_OK)
 		return ERR_INTERNAL;
@@ -146,7 +146,7 @@ int sq_store_patient_erase(const struct id *patient, int64_t now)
 	return ERR_INTERNAL;
 }
 
-int sq_store_patient_release(const struct id *patient, const struct id *practice)
+enum err sq_store_patient_release(const struct id *patient, const struct id *practice)
 {
 	sqlite3_stmt *s = sq_stmt(sql_enrol_delete);
 	sq_bind_id(s, 1, patient);
@@ -158,7 +158,7 @@ int sq_store_patient_release(const struct id *patient, const struct id *practice
 	return rc;
 }
 
-int sq_store_patient_schedule_shred(const struct id *patient, int64_t when)
+enum err sq_store_patient_schedule_shred(const struct id *patient, int64_t when)
 {
 	sqlite3_stmt *s = sq_stmt(sql_shred_schedule);
 	sq_bind_id(s, 1, patient);
@@ -173,7 +173,7 @@ int sq_store_patient_schedule_shred(const struct id *patient, int64_t when)
 	return rc;
 }
 
-int sq_store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t *n)
+enum err sq_store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t *n)
 {
 	*n = 0;
 	*ids = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
@@ -189,7 +189,7 @@ int sq_store_patients_due(int64_t now, struct arena *a, struct id **ids, size_t 
 	return ERR_OK;
 }
 
-int sq_store_patient_key_counts(int64_t *patients, int64_t *with_key)
+enum err sq_store_patient_key_counts(int64_t *patients, int64_t *with_key)
 {
 	*patients = *with_key = 0;
 	sqlite3_stmt *s = NULL;

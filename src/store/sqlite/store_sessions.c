@@ -29,13 +29,13 @@ static const char sql_session_touch[] = "UPDATE session SET last_seen = ? WHERE 
 static const char sql_session_delete[] = "DELETE FROM session WHERE token_hash = ?";
 static const char sql_sessions_revoke_all[] = "DELETE FROM session";
 
-int sq_store_sessions_revoke(const struct id *account)
+enum err sq_store_sessions_revoke(const struct id *account)
 {
-	int rc = sq_run_id(sq_stmt(sql_sessions_revoke), account, "sessions_revoke");
+	enum err rc = sq_run_id(sq_stmt(sql_sessions_revoke), account, "sessions_revoke");
 	return rc == ERR_OK ? sq_store_app_codes_end(account) : rc;
 }
 
-int sq_store_session_create(const uint8_t token_hash[HASH_BYTES], const struct store_session *ses)
+enum err sq_store_session_create(const uint8_t token_hash[HASH_BYTES], const struct store_session *ses)
 {
 	sqlite3_stmt *s = sq_stmt(sql_session_create);
 	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
@@ -64,7 +64,7 @@ int sq_store_session_create(const uint8_t token_hash[HASH_BYTES], const struct s
 	return rc;
 }
 
-int sq_store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session *out)
+enum err sq_store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session *out)
 {
 	sqlite3_stmt *s = sq_stmt(sql_session_get);
 	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
@@ -93,7 +93,7 @@ int sq_store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_sess
 	return rc;
 }
 
-int sq_store_session_touch(const uint8_t token_hash[HASH_BYTES], int64_t now)
+enum err sq_store_session_touch(const uint8_t token_hash[HASH_BYTES], int64_t now)
 {
 	sqlite3_stmt *s = sq_stmt(sql_session_touch);
 	sqlite3_bind_int64(s, 1, now);
@@ -103,7 +103,7 @@ int sq_store_session_touch(const uint8_t token_hash[HASH_BYTES], int64_t now)
 	return rc;
 }
 
-int sq_store_session_delete(const uint8_t token_hash[HASH_BYTES])
+enum err sq_store_session_delete(const uint8_t token_hash[HASH_BYTES])
 {
 	sqlite3_stmt *s = sq_stmt(sql_session_delete);
 	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
@@ -112,7 +112,7 @@ int sq_store_session_delete(const uint8_t token_hash[HASH_BYTES])
 	return rc;
 }
 
-int sq_store_sessions_list(const struct id *account, struct arena *a, struct store_session **out,
+enum err sq_store_sessions_list(const struct id *account, struct arena *a, struct store_session **out,
 			size_t *n)
 {
 	static const char sql[] = "SELECT id, created, last_seen, device, ip, mfa, new_device FROM session"
@@ -139,7 +139,7 @@ int sq_store_sessions_list(const struct id *account, struct arena *a, struct sto
 	return ERR_OK;
 }
 
-int sq_store_session_revoke_id(const struct id *account, const struct id *session)
+enum err sq_store_session_revoke_id(const struct id *account, const struct id *session)
 {
 	static const char sql[] = "DELETE FROM session WHERE account_id = ? AND id = ?";
 	sqlite3_stmt *s = NULL;
@@ -155,7 +155,7 @@ int sq_store_session_revoke_id(const struct id *account, const struct id *sessio
 	return rc;
 }
 
-int sq_store_device_seen(const struct id *account, const char *device)
+enum err sq_store_device_seen(const struct id *account, const char *device)
 {
 	static const char sql[] = "INSERT OR IGNORE INTO device (account_id, name, first_seen)"
 				  " VALUES (?, ?, unixepoch())";
@@ -172,8 +172,8 @@ int sq_store_device_seen(const struct id *account, const char *device)
 	return rc;
 }
 
-int sq_store_sessions_revoke_all(void)
+enum err sq_store_sessions_revoke_all(void)
 {
-	int rc = sq_run(sq_stmt(sql_sessions_revoke_all));
+	enum err rc = sq_run(sq_stmt(sql_sessions_revoke_all));
 	return rc == ERR_OK ? sq_store_app_codes_end(NULL) : rc;
 }

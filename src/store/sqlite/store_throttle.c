@@ -22,7 +22,7 @@ static const char sql_throttle_upsert[] =
 	"  THEN ?2 + min(?5 << min(failures + 1 - ?4, 20), ?6) ELSE blocked_until END";
 static const char sql_throttle_clear[] = "DELETE FROM throttle WHERE key = ?";
 
-int sq_store_throttle_get(const char *key, int64_t now, int64_t window, int *failures,
+enum err sq_store_throttle_get(const char *key, int64_t now, int64_t window, int *failures,
 		       int64_t *blocked_until)
 {
 	sqlite3_stmt *s = sq_stmt(sql_throttle_get);
@@ -39,7 +39,7 @@ int sq_store_throttle_get(const char *key, int64_t now, int64_t window, int *fai
 	return ERR_OK;
 }
 
-int sq_store_throttle_fail(const char *key, int64_t now, int64_t window, int block_after,
+enum err sq_store_throttle_fail(const char *key, int64_t now, int64_t window, int block_after,
 			int64_t block_seconds)
 {
 	sqlite3_stmt *s = sq_stmt(sql_throttle_upsert);
@@ -54,7 +54,7 @@ int sq_store_throttle_fail(const char *key, int64_t now, int64_t window, int blo
 	return rc;
 }
 
-int sq_store_throttle_clear(const char *key)
+enum err sq_store_throttle_clear(const char *key)
 {
 	sqlite3_stmt *s = sq_stmt(sql_throttle_clear);
 	sq_bind_text(s, 1, key);
