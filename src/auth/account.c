@@ -240,7 +240,7 @@ enum err account_contact_set(const struct id *patient, const char *email, const 
 }
 
 enum err account_invite(const struct actor *a, const struct id *patient, const char *email,
-		   const char **why)
+			const char **why)
 {
 	int decided = invite_allowed(a, patient);
 	if (decided < 0)
@@ -414,8 +414,8 @@ static int dob_matches(const uint8_t hash[HASH_BYTES], const struct store_token 
 }
 
 enum err account_register(const char *token, const char *email, const char *birth_date,
-		     const char *password, size_t pw_len, const char *ip, bool *confirm_sent,
-		     const char **why)
+			  const char *password, size_t pw_len, const char *ip, bool *confirm_sent,
+			  const char **why)
 {
 	*confirm_sent = false;
 	uint8_t hash[HASH_BYTES];

@@ -50,7 +50,7 @@ int account_password_ok(const char *pw, size_t n, const char *email, struct byte
  * record holds no address). NOT_FOUND when the patient is not theirs to invite (same as
  * missing). */
 enum err account_invite(const struct actor *a, const struct id *patient, const char *email,
-		   const char **why);
+			const char **why);
 /* Set how a patient is known outside the portal: their contact email (the only address an
  * invitation goes to) and their date of birth (YYYY-MM-DD, which registering must give).
  * Practice onboarding and `medkeep demo`; 0, or -1. */
@@ -70,8 +70,8 @@ enum err account_link_live(const char *kind, const char *token);
  * that had an account gets a second one only with its holders told by email.
  */
 enum err account_register(const char *token, const char *email, const char *birth_date,
-		     const char *password, size_t pw_len, const char *ip, bool *confirm_sent,
-		     const char **why);
+			  const char *password, size_t pw_len, const char *ip, bool *confirm_sent,
+			  const char **why);
 /* Confirm an address (the link of a verification email). */
 enum err account_verify(const char *token, const char *ip);
 /* At login with the right password: true when the address is confirmed; otherwise a new
@@ -83,12 +83,12 @@ enum err account_reset_request(const char *email, const char *ip);
 /* Set a new password with a reset link: all the account's sessions end, its login throttling is
  * cleared, and a notice is emailed. */
 enum err account_reset_finish(const char *token, const char *password, size_t pw_len, const char *ip,
-			 const char **why);
+			      const char **why);
 
 /* Signed in, with a fresh second factor: change the password (the old one is checked), end
  * every other session, email a notice. */
 enum err account_change_password(const struct actor *a, const char *old_pw, size_t old_len,
-			    const char *new_pw, size_t new_len, const char **why);
+				 const char *new_pw, size_t new_len, const char **why);
 /* Signed in, fresh factor: ask to change the address. A link goes to the new address, a notice
  * to the old one; nothing changes until the link is followed. */
 enum err account_change_email(const struct actor *a, const char *email, const char **why);

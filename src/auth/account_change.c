@@ -160,7 +160,7 @@ static enum err setpw_steps(void *p)
 }
 
 enum err account_reset_finish(const char *token, const char *password, size_t pw_len, const char *ip,
-			 const char **why)
+			      const char **why)
 {
 	uint8_t hash[HASH_BYTES];
 	struct arena ar;
@@ -236,7 +236,7 @@ enum err account_step_up_state(const struct actor *a)
 }
 
 enum err account_change_password(const struct actor *a, const char *old_pw, size_t old_len,
-			    const char *new_pw, size_t new_len, const char **why)
+				 const char *new_pw, size_t new_len, const char **why)
 {
 	int fresh = account_step_up_state(a);
 	if (fresh != ERR_OK)

@@ -90,7 +90,7 @@ static bool challenge_ok(const char *c)
 }
 
 enum err apps_authorize_check(const struct app_params *p, const char *fhir_base, struct app_request *out,
-			 const char **error)
+			      const char **error)
 {
 	memset(out, 0, sizeof(*out));
 	*error = NULL;
@@ -163,7 +163,7 @@ static void code_key(const char *code, struct key *k)
 static const char box_ad[] = "medkeep-app-token";
 
 enum err apps_consent(const struct actor *a, const char *token, const struct app_request *r,
-		 char code[TOKEN_B64_LEN + 1])
+		      char code[TOKEN_B64_LEN + 1])
 {
 	/* A patient's own record, from their own session. */
 	if (a->role != ROLE_PATIENT || !a->has_patient || a->app || token == NULL)
@@ -208,7 +208,7 @@ enum err apps_consent(const struct actor *a, const char *token, const struct app
 }
 
 enum err apps_exchange(const char *code, const char *client_id, const char *redirect_uri,
-		  const char *verifier, const char *ip, struct app_token *out, const char **error)
+		       const char *verifier, const char *ip, struct app_token *out, const char **error)
 {
 	memset(out, 0, sizeof(*out));
 	*error = "invalid_grant";

@@ -33,7 +33,7 @@ struct app_params {
 
 /* Check an authorization request against the register; `aud` must be `fhir_base`. */
 enum err apps_authorize_check(const struct app_params *p, const char *fhir_base, struct app_request *out,
-			 const char **error);
+			      const char **error);
 /* The scopes granted for an OAuth scope string (space-separated, at most APP_SCOPE_MAX
  * bytes): reads of the patient's own record only (patient/TYPE.read, SMART v2 .rs, .r, .s,
  * and a star for every type); anything else is not granted. 0 when nothing is. */
@@ -46,7 +46,7 @@ void apps_scope_string(unsigned scopes, struct buf *out);
 /* The patient `a` (holding session `token`) lets the app read their own record: a code for
  * the app (TOKEN_B64_LEN characters), good for APP_CODE_SECONDS. */
 enum err apps_consent(const struct actor *a, const char *token, const struct app_request *r,
-		 char code[TOKEN_B64_LEN + 1]);
+		      char code[TOKEN_B64_LEN + 1]);
 
 struct app_token {
 	char access_token[SESSION_TOKEN_B64_LEN + 1];
@@ -58,7 +58,7 @@ struct app_token {
  * "invalid_grant" when the code is unknown, used, expired, another app's or another redirect's,
  * or the verifier does not match: then the code is spent all the same. */
 enum err apps_exchange(const char *code, const char *client_id, const char *redirect_uri,
-		  const char *verifier, const char *ip, struct app_token *out, const char **error);
+		       const char *verifier, const char *ip, struct app_token *out, const char **error);
 /* RFC 7009: end an app's access token (anything else is ignored). */
 enum err apps_revoke(const char *token, const char *ip);
 

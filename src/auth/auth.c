@@ -197,8 +197,8 @@ static void new_device_notice(const struct store_account *acct, const char *devi
  * by the vault for `session`), fill out->csrf and out->actor, and say whether a second factor
  * is due. ERR_OK or ERR_INTERNAL. */
 static enum err login_session_start(const struct store_account *acct, const struct id *session,
-			       const char *ip, const char *user_agent, int64_t now,
-			       struct arena *ar, struct login_result *out)
+				    const char *ip, const char *user_agent, int64_t now,
+				    struct arena *ar, struct login_result *out)
 {
 	uint8_t th[HASH_BYTES], csrf_raw[TOKEN_BYTES];
 	token_new(out->csrf, csrf_raw);
@@ -228,7 +228,7 @@ static enum err login_session_start(const struct store_account *acct, const stru
 }
 
 enum err auth_login(const char *email_in, size_t email_len, const char *password, size_t pw_len,
-	       const char *ip, const char *user_agent, const char *device, struct login_result *out)
+		    const char *ip, const char *user_agent, const char *device, struct login_result *out)
 {
 	char email[LIMIT_EMAIL + 1];
 	char akey[80], ikey[80], dkey[80];
@@ -461,7 +461,7 @@ enum err auth_replace_session(const char *old_token, const struct actor *a, cons
 }
 
 enum err auth_mfa_verify(const char *token, const struct actor *a, const char *code,
-		    struct login_result *out)
+			 struct login_result *out)
 {
 	char key[80];
 	int64_t now = now_s(), blocked;
@@ -507,7 +507,7 @@ enum err auth_mfa_verify(const char *token, const struct actor *a, const char *c
 }
 
 enum err auth_mfa_enrol_begin(const char *token, const struct actor *a,
-			 char secret_b32[TOTP_SECRET_B32_LEN + 1])
+			      char secret_b32[TOTP_SECRET_B32_LEN + 1])
 {
 	struct arena ar;
 	arena_init(&ar, 4096);
@@ -524,7 +524,7 @@ enum err auth_mfa_enrol_begin(const char *token, const struct actor *a,
 }
 
 enum err auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char *code,
-			   struct login_result *out, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1])
+				struct login_result *out, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1])
 {
 	struct arena ar;
 	arena_init(&ar, 64 * 1024);

@@ -34,7 +34,7 @@ int auth_normalise_email(const char *in, size_t n, char *out, size_t outsz);
  * TOKEN_B64_LEN id) or NULL: when it is a known device of the account, failures count against
  * that device's own allowance instead of the account's shared one (src/auth/device.c). */
 enum err auth_login(const char *email, size_t email_len, const char *password, size_t pw_len,
-	       const char *ip, const char *user_agent, const char *device, struct login_result *out);
+		    const char *ip, const char *user_agent, const char *device, struct login_result *out);
 /* The device cookie: a random id, bound to an account when a sign-in completes. */
 #define DEVICE_COOKIE "__Host-medkeep-device"
 /* The throttle key ("d:" and a keyed hash) of a device known to account, or "" when device is
@@ -55,14 +55,14 @@ int auth_session(const char *token, size_t n, const char *ip, bool bearer, struc
 /* Second factor for the session of `token` (a TOTP code, or a recovery code): on success the
  * session is replaced by a new one (new token and CSRF token in *out) that carries mfa. */
 enum err auth_mfa_verify(const char *token, const struct actor *a, const char *code,
-		    struct login_result *out);
+			 struct login_result *out);
 /* Start enrolling TOTP: a new secret for the account, kept pending; its base32 for display. */
 enum err auth_mfa_enrol_begin(const char *token, const struct actor *a,
-			 char secret_b32[TOTP_SECRET_B32_LEN + 1]);
+			      char secret_b32[TOTP_SECRET_B32_LEN + 1]);
 /* Confirm enrolment with a first code: enables TOTP, replaces the session (as auth_mfa_verify)
  * and makes ten recovery codes, shown once. */
 enum err auth_mfa_enrol_confirm(const char *token, const struct actor *a, const char *code,
-			   struct login_result *out, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]);
+				struct login_result *out, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]);
 /* The actor's own live sessions, newest first. */
 enum err auth_sessions_list(const struct actor *a, struct arena *ar, struct store_session **out, size_t *n);
 /* End one of the actor's own sessions (audited); ERR_AUTH_FAIL when it is not theirs. */

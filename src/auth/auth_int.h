@@ -18,7 +18,7 @@ void auth_hash_key(const char *prefix, const uint8_t h[HASH_BYTES], char out[80]
 /* Replace the session of old_token by one for new_token, which the vault minted with mfa set
  * after a second factor (TOTP, recovery code or passkey) was checked. */
 enum err auth_replace_session(const char *old_token, const struct actor *a, const char *new_token,
-			 const struct id *session, struct login_result *out);
+			      const struct id *session, struct login_result *out);
 
 /* One record of an account event in the trail: about a patient (or none), for an actor who
  * may have no session (ip then says where from). */
@@ -53,7 +53,7 @@ void account_actor_for(const struct id *account, const char *ip, struct actor *a
 /* Queue an email to the sealed address to_ct (sealed for sealed_for): a STORE_* code, and
  * ERR_INTERNAL when there is no address or no body. */
 enum err account_queue(const struct id *sealed_for, struct bytes to_ct, const char *subject,
-		  const char *body);
+		       const char *body);
 /* Someone tried to use an address that already has an account: tell its owner, only them
  * (what they tried: "create an account", ...). Nothing when the address has none. */
 void account_tell_owner(const char *idx, const char *what, struct arena *ar);

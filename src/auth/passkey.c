@@ -40,7 +40,7 @@ static void audit_passkey(const struct actor *a, const char *action, const struc
 }
 
 enum err auth_passkey_challenge(const char *token, const struct actor *a, enum passkey_purpose purpose,
-			   char out[PASSKEY_CHALLENGE_B64_LEN + 1])
+				char out[PASSKEY_CHALLENGE_B64_LEN + 1])
 {
 	uint8_t ch[WEBAUTHN_CHALLENGE_BYTES], h[HASH_BYTES];
 	out[0] = '\0';
@@ -79,8 +79,8 @@ static bool name_ok(const char *name)
 }
 
 enum err auth_passkey_register(const char *token, const struct actor *a, const char *name,
-			  const uint8_t *client_data, size_t client_data_len,
-			  const uint8_t *attestation, size_t attestation_len, int *why)
+			       const uint8_t *client_data, size_t client_data_len,
+			       const uint8_t *attestation, size_t attestation_len, int *why)
 {
 	*why = WA_OK;
 	if (!name_ok(name))
@@ -139,9 +139,9 @@ static void notify_clone(const struct actor *a, const char *name)
 }
 
 enum err auth_passkey_verify(const char *token, const struct actor *a, const uint8_t *cred_id,
-			size_t cred_id_len, const uint8_t *client_data, size_t client_data_len,
-			const uint8_t *auth_data, size_t auth_data_len, const uint8_t *sig,
-			size_t sig_len, struct login_result *out, int *why)
+			     size_t cred_id_len, const uint8_t *client_data, size_t client_data_len,
+			     const uint8_t *auth_data, size_t auth_data_len, const uint8_t *sig,
+			     size_t sig_len, struct login_result *out, int *why)
 {
 	char key[80], hex[ID_HEX_LEN + 1];
 	int64_t now = (int64_t)time(NULL), blocked;

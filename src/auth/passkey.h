@@ -24,14 +24,14 @@ const struct webauthn_rp *auth_passkey_rp(void);
 /* A new challenge for the actor's session and purpose, kept for one use; base64url in out.
  * Registering needs a session that passed a second factor. */
 enum err auth_passkey_challenge(const char *token, const struct actor *a, enum passkey_purpose purpose,
-			   char out[PASSKEY_CHALLENGE_B64_LEN + 1]);
+				char out[PASSKEY_CHALLENGE_B64_LEN + 1]);
 
 /* Register a passkey named `name` (1..PASSKEY_NAME_MAX printable characters) for the actor.
  * ERR_OK; ERR_AUTH_FAIL with *why (enum webauthn_err) when the browser's answer is refused;
  * ERR_INVALID for a bad name, a passkey registered already, or too many. Audited. */
 enum err auth_passkey_register(const char *token, const struct actor *a, const char *name,
-			  const uint8_t *client_data, size_t client_data_len,
-			  const uint8_t *attestation, size_t attestation_len, int *why);
+			       const uint8_t *client_data, size_t client_data_len,
+			       const uint8_t *attestation, size_t attestation_len, int *why);
 
 /* A passkey assertion as the second factor of the session of `token` (sign-in or step-up):
  * on ERR_OK the session is replaced by one with mfa set (new token and CSRF token in *out),
@@ -39,9 +39,9 @@ enum err auth_passkey_register(const char *token, const struct actor *a, const c
  * same budget as codes). A counter that does not grow is refused as a possible clone
  * (WA_COUNTER), audited as passkey.cloned, and the owner is emailed. */
 enum err auth_passkey_verify(const char *token, const struct actor *a, const uint8_t *cred_id,
-			size_t cred_id_len, const uint8_t *client_data, size_t client_data_len,
-			const uint8_t *auth_data, size_t auth_data_len, const uint8_t *sig,
-			size_t sig_len, struct login_result *out, int *why);
+			     size_t cred_id_len, const uint8_t *client_data, size_t client_data_len,
+			     const uint8_t *auth_data, size_t auth_data_len, const uint8_t *sig,
+			     size_t sig_len, struct login_result *out, int *why);
 
 /* The actor's passkeys, oldest first. */
 enum err auth_passkey_list(const struct actor *a, struct arena *ar, struct store_passkey **out, size_t *n);

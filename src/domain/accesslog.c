@@ -87,8 +87,8 @@ struct actor_cache {
 };
 
 static enum err describe(const struct id *viewer, const struct id *patient, const struct target *enrol,
-		    const struct audit_record *r,
-		    struct actor_cache *cache, size_t *n_cache, struct arena *ar, struct access_entry *e)
+			 const struct audit_record *r,
+			 struct actor_cache *cache, size_t *n_cache, struct arena *ar, struct access_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->seq = r->seq;
@@ -165,7 +165,7 @@ static enum err describe(const struct id *viewer, const struct id *patient, cons
 }
 
 enum err accesslog_read(const struct actor *a, const struct id *patient, int64_t before, bool others_only,
-		   struct arena *ar, struct access_entry **out, size_t *n, int64_t *next_before)
+			struct arena *ar, struct access_entry **out, size_t *n, int64_t *next_before)
 {
 	*n = 0;
 	*next_before = 0;
@@ -213,7 +213,7 @@ static bool same_run(const struct access_entry *run, const struct access_entry *
 }
 
 enum err accesslog_fold(const struct access_entry *in, size_t n, struct arena *ar,
-		   struct access_entry **out, size_t *nout)
+			struct access_entry **out, size_t *nout)
 {
 	*nout = 0;
 	*out = arena_calloc(ar, n ? n : 1, sizeof(**out));

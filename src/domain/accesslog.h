@@ -46,7 +46,7 @@ struct access_entry {
  * others_only. *next_before is the cursor of the next (older) page, 0 when there is none.
  */
 enum err accesslog_read(const struct actor *a, const struct id *patient, int64_t before, bool others_only,
-		   struct arena *ar, struct access_entry **out, size_t *n, int64_t *next_before);
+			struct arena *ar, struct access_entry **out, size_t *n, int64_t *next_before);
 
 /*
  * Fold runs of the same access for reading: consecutive records by the same actor and session
@@ -55,7 +55,7 @@ enum err accesslog_read(const struct actor *a, const struct id *patient, int64_t
  * the page is not flooded by its own records. *out is allocated from ar.
  */
 enum err accesslog_fold(const struct access_entry *in, size_t n, struct arena *ar,
-		   struct access_entry **out, size_t *nout);
+			struct access_entry **out, size_t *nout);
 
 /* A label for how the record was reached ("You", "Family or carer", "Staff", "Break-glass"). */
 const char *access_via_label(enum access_via v);

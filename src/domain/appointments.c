@@ -17,7 +17,7 @@ static const char rtype_slot[] = "Slot";
 
 /* Audit something that is not one patient's record (the practice's timetable, settings). */
 static enum err practice_audit(const struct actor *a, const char *action, const char *outcome,
-			  const struct id *rid)
+			       const struct id *rid)
 {
 	/* Only an allowed change must be durable before it is made (as domain_audit). */
 	bool change = strcmp(action, "slot.publish") == 0 || strcmp(action, "practice.settings.write") == 0;
@@ -42,7 +42,7 @@ static void slot_view_from(const struct store_slot *s, struct arena *ar, struct 
 }
 
 static enum err slot_views(const struct store_slot *rows, size_t n, struct arena *ar,
-		      struct slot_view **out)
+			   struct slot_view **out)
 {
 	*out = arena_calloc(ar, n ? n : 1, sizeof(**out));
 	if (*out == NULL)
@@ -58,7 +58,7 @@ static bool is_staff_of_practice(const struct actor *a)
 }
 
 enum err slots_for_patient(const struct actor *a, const struct id *patient, int64_t from, int64_t to,
-		      struct arena *ar, struct slot_view **out, size_t *n)
+			   struct arena *ar, struct slot_view **out, size_t *n)
 {
 	*n = 0;
 	struct target t;
@@ -88,7 +88,7 @@ enum err slots_for_patient(const struct actor *a, const struct id *patient, int6
 }
 
 enum err slots_for_practice(const struct actor *a, const struct id *clinician, int64_t from, int64_t to,
-		       bool free_only, struct arena *ar, struct slot_view **out, size_t *n)
+			    bool free_only, struct arena *ar, struct slot_view **out, size_t *n)
 {
 	*n = 0;
 	bool ok = is_staff_of_practice(a);
@@ -154,7 +154,7 @@ enum err slot_read(const struct actor *a, const struct id *slot, struct arena *a
 }
 
 enum err slot_publish(const struct actor *a, const struct id *clinician, int64_t start, int minutes,
-		 int count, int64_t now, int *made, const char **why)
+		      int count, int64_t now, int *made, const char **why)
 {
 	*made = 0;
 	*why = NULL;
@@ -201,8 +201,8 @@ enum err slot_publish(const struct actor *a, const struct id *clinician, int64_t
 /* --- appointments --- */
 
 static enum err appointment_open(const struct actor *a, const struct grant *g,
-			    const struct store_patient *p, const struct store_appointment *r,
-			    int64_t now, struct arena *ar, struct appointment_view *v)
+				 const struct store_patient *p, const struct store_appointment *r,
+				 int64_t now, struct arena *ar, struct appointment_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = r->id;
@@ -235,8 +235,8 @@ static enum err appointment_open(const struct actor *a, const struct grant *g,
 }
 
 enum err appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,
-		     const char *reason, int64_t now, struct arena *ar, struct id *out,
-		     const char **why)
+			  const char *reason, int64_t now, struct arena *ar, struct id *out,
+			  const char **why)
 {
 	*why = NULL;
 	struct target t;
@@ -311,7 +311,7 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 
 /* Gate an action on an appointment's patient; missing answers exactly like foreign. */
 static enum err gate_appointment(const struct actor *a, enum action action, const struct id *id,
-			    struct target *t, struct grant *g)
+				 struct target *t, struct grant *g)
 {
 	int found = store_appointment_target(id, t);
 	if (found == ERR_INTERNAL)
@@ -322,7 +322,7 @@ static enum err gate_appointment(const struct actor *a, enum action action, cons
 }
 
 enum err appointment_cancel(const struct actor *a, const struct id *appointment, int64_t now,
-		       const char **why)
+			    const char **why)
 {
 	*why = NULL;
 	struct target t;
@@ -364,7 +364,7 @@ out:
 }
 
 enum err appointment_list(const struct actor *a, const struct id *patient, int64_t now,
-		     struct arena *ar, struct appointment_view **out, size_t *n)
+			  struct arena *ar, struct appointment_view **out, size_t *n)
 {
 	*n = 0;
 	struct grant g;
@@ -402,7 +402,7 @@ enum err appointment_list(const struct actor *a, const struct id *patient, int64
 }
 
 enum err appointment_read(const struct actor *a, const struct id *appointment, int64_t now,
-		     struct arena *ar, struct appointment_view *out)
+			  struct arena *ar, struct appointment_view *out)
 {
 	struct target t;
 	struct grant g;
@@ -432,7 +432,7 @@ enum err appointment_read(const struct actor *a, const struct id *appointment, i
 }
 
 enum err day_list(const struct actor *a, int64_t day_start, struct arena *ar, struct day_item **out,
-	     size_t *n)
+		  size_t *n)
 {
 	*n = 0;
 	bool ok = policy_may_work_queue(a, &a->practice);
@@ -499,7 +499,7 @@ enum err practice_cutoff_set(const struct actor *a, int minutes, const char **wh
 }
 
 enum err practice_clinicians(const struct actor *a, struct arena *ar, struct store_staff **out,
-			size_t *n)
+			     size_t *n)
 {
 	*n = 0;
 	if (!policy_may_manage_slots(a, &a->practice))

@@ -46,11 +46,11 @@ struct appointment_view {
 /* Free slots in [from, to) at the practices where the patient is enrolled, for someone who may
  * book for that patient (audited). */
 enum err slots_for_patient(const struct actor *a, const struct id *patient, int64_t from, int64_t to,
-		      struct arena *ar, struct slot_view **out, size_t *n);
+			   struct arena *ar, struct slot_view **out, size_t *n);
 /* Slots of the actor's practice in [from, to) (all, or free only), optionally of one clinician,
  * for its staff (clinicians and practice admins). */
 enum err slots_for_practice(const struct actor *a, const struct id *clinician, int64_t from, int64_t to,
-		       bool free_only, struct arena *ar, struct slot_view **out, size_t *n);
+			    bool free_only, struct arena *ar, struct slot_view **out, size_t *n);
 /* A slot by id, when the actor's practice (staff) or the actor's record's practice (patients
  * and proxies) publishes it; ERR_NOT_FOUND otherwise. */
 enum err slot_read(const struct actor *a, const struct id *slot, struct arena *ar, struct slot_view *out);
@@ -58,23 +58,23 @@ enum err slot_read(const struct actor *a, const struct id *slot, struct arena *a
 /* Publish `count` consecutive slots of `minutes` for a clinician of the actor's practice,
  * from `start`. *made: how many were new (overlapping ones are skipped). */
 enum err slot_publish(const struct actor *a, const struct id *clinician, int64_t start, int minutes,
-		 int count, int64_t now, int *made, const char **why);
+		      int count, int64_t now, int *made, const char **why);
 
 /* Book a slot for the patient (ACTION_APPOINTMENT_BOOK), with an optional reason. now: the
  * current time (the slot must start after it). ERR_INVALID with *why when the slot was
  * just taken, is in the past or is not at the patient's practice, or the patient holds
  * APPOINTMENTS_UPCOMING_MAX upcoming appointments already. */
 enum err appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,
-		     const char *reason, int64_t now, struct arena *ar, struct id *out,
-		     const char **why);
+			  const char *reason, int64_t now, struct arena *ar, struct id *out,
+			  const char **why);
 /* Cancel (ACTION_APPOINTMENT_CANCEL): patients and proxies only until the practice's cut-off. */
 enum err appointment_cancel(const struct actor *a, const struct id *appointment, int64_t now,
-		       const char **why);
+			    const char **why);
 /* A patient's appointments, latest first (each audited). */
 enum err appointment_list(const struct actor *a, const struct id *patient, int64_t now,
-		     struct arena *ar, struct appointment_view **out, size_t *n);
+			  struct arena *ar, struct appointment_view **out, size_t *n);
 enum err appointment_read(const struct actor *a, const struct id *appointment, int64_t now,
-		     struct arena *ar, struct appointment_view *out);
+			  struct arena *ar, struct appointment_view *out);
 
 /* A clinician's own day [day_start, day_start + 1 day): each slot, and for a booked one the
  * patient's name and the appointment (each patient through the gate). */
@@ -86,13 +86,13 @@ struct day_item {
 	struct appointment_view appointment;
 };
 enum err day_list(const struct actor *a, int64_t day_start, struct arena *ar, struct day_item **out,
-	     size_t *n);
+		  size_t *n);
 
 /* The actor's practice's cancellation cut-off (staff of it), and setting it (its admins). */
 enum err practice_cutoff_get(const struct actor *a, int *minutes);
 enum err practice_cutoff_set(const struct actor *a, int minutes, const char **why);
 /* Clinicians of the actor's practice (staff of it). */
 enum err practice_clinicians(const struct actor *a, struct arena *ar, struct store_staff **out,
-			size_t *n);
+			     size_t *n);
 
 #endif

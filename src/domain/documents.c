@@ -91,7 +91,7 @@ static void view_from_row(const struct store_document *d, struct arena *ar, stru
 }
 
 enum err document_list(const struct actor *a, const struct id *patient, struct arena *ar,
-		  struct document_view **out, size_t *n)
+		       struct document_view **out, size_t *n)
 {
 	struct grant g;
 	*n = 0;
@@ -209,7 +209,7 @@ static enum err read_finish(struct read_job *j)
 }
 
 enum err document_read(const struct actor *a, const struct id *document, bool with_body,
-		  const char *rtype, struct arena *ar, struct document_view *out)
+		       const char *rtype, struct arena *ar, struct document_view *out)
 {
 	struct read_job j = {.a = a, .document = *document, .with_body = with_body, .rtype = rtype,
 			     .ar = ar, .out = out};
@@ -232,8 +232,8 @@ static void read_key_ready(struct vault_key_job *key, void *ctx)
 }
 
 enum err document_read_async(const struct actor *a, const struct id *document, bool with_body,
-			const char *rtype, struct arena *ar, struct document_view *out,
-			domain_done_fn done, void *ctx)
+			     const char *rtype, struct arena *ar, struct document_view *out,
+			     domain_done_fn done, void *ctx)
 {
 	struct read_job *j = arena_calloc(ar, 1, sizeof(*j));
 	if (j == NULL)
@@ -263,7 +263,7 @@ static bool text_ok(const char *s, size_t max)
 }
 
 enum err document_create(const struct actor *a, const struct document_new *d, struct arena *ar,
-		    struct document_view *out, const char **why)
+			 struct document_view *out, const char **why)
 {
 	*why = NULL;
 	if (d->kind < 0 || d->kind >= DOC_KIND_COUNT) {

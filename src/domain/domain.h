@@ -68,26 +68,26 @@ struct document_view {
 enum err patient_create(const struct id *practice, const struct patient_view *p, struct id *out_id);
 /* One patient's demographics. */
 enum err patient_read(const struct actor *a, const struct id *patient, struct arena *ar,
-		 struct patient_view *out);
+		      struct patient_view *out);
 /* The patients this actor may see, `limit` (at most LIMIT_LIST) from `offset` in the order
  * of enrolment: a patient themselves, staff their practice's register. */
 enum err patient_list_visible(const struct actor *a, size_t offset, size_t limit, struct arena *ar,
-			 struct patient_view **out,
-			 size_t *n);
+			      struct patient_view **out,
+			      size_t *n);
 
 /* --- documents --- */
 enum err document_list(const struct actor *a, const struct id *patient, struct arena *ar,
-		  struct document_view **out, size_t *n);
+		       struct document_view **out, size_t *n);
 /* rtype names what is being served for the audit trail: "DocumentReference" or "Binary". */
 enum err document_read(const struct actor *a, const struct id *document, bool with_body,
-		  const char *rtype, struct arena *ar, struct document_view *out);
+		       const char *rtype, struct arena *ar, struct document_view *out);
 /* The same read, with the document key asked through the vault's key lane so that the calling
  * thread can serve others meanwhile. ERR_PENDING means done(ctx, ...) will be called once,
  * on the lane's thread, after *out is filled; any other code is the final answer at once, and
  * done is never called. The actor, arena and out must live until done. */
 enum err document_read_async(const struct actor *a, const struct id *document, bool with_body,
-			const char *rtype, struct arena *ar, struct document_view *out,
-			domain_done_fn done, void *ctx);
+			     const char *rtype, struct arena *ar, struct document_view *out,
+			     domain_done_fn done, void *ctx);
 /* Detect the file type from magic bytes: "application/pdf", "image/png", "image/jpeg" or NULL. */
 const char *document_sniff_type(const uint8_t *data, size_t len);
 
@@ -101,7 +101,7 @@ struct document_new {
 	size_t data_len;
 };
 enum err document_create(const struct actor *a, const struct document_new *d, struct arena *ar,
-		    struct document_view *out, const char **why);
+			 struct document_view *out, const char **why);
 
 /* The newest breaker trips, for an operator (audited). */
 struct store_alerts;

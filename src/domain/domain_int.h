@@ -32,13 +32,13 @@ enum err domain_vault_failed(const struct actor *a, int vrc);
 enum err domain_miss_refused(const struct actor *a, int vrc);
 /* The patient's key was destroyed: audited; ERR_GONE. */
 enum err domain_gone(const struct actor *a, enum action action, const struct id *patient,
-		const char *rtype, const struct id *rid);
+		     const char *rtype, const struct id *rid);
 /* A not-found answer: audited and counted towards enumeration. ERR_NOT_FOUND. */
 enum err domain_miss(const struct actor *a, enum action action, const struct id *patient,
-		const char *rtype, const struct id *rid, const char *outcome);
+		     const char *rtype, const struct id *rid, const char *outcome);
 /* Ask the gate about the patient in t (fills t->proxy_scopes for this actor first). */
 enum err domain_gate_target(const struct actor *a, enum action action, struct target *t,
-		       const char *rtype, const struct id *rid, struct grant *g);
+			    const char *rtype, const struct id *rid, struct grant *g);
 /*
  * A row of a staff queue (the day list, the repeat queue, the results inbox): may the actor
  * reach its patient? ERR_OK, or ERR_NOT_FOUND after auditing the deny without counting
@@ -46,10 +46,10 @@ enum err domain_gate_target(const struct actor *a, enum action action, struct ta
  * practice, say). Rows in reach then go through the usual services and their gate.
  */
 enum err domain_row_in_reach(const struct actor *a, enum action action, const struct id *patient,
-			const char *rtype, const struct id *rid);
+			     const char *rtype, const struct id *rid);
 /* Look the patient up, then domain_gate_target. */
 enum err domain_gate(const struct actor *a, enum action action, const struct id *patient,
-		const char *rtype, const struct id *rid, struct grant *g);
+		     const char *rtype, const struct id *rid, struct grant *g);
 
 /* A string member of a JSON object copied into ar, or NULL when it is missing. */
 const char *domain_json_str(json_t *o, const char *key, struct arena *ar);

@@ -27,7 +27,7 @@ void record_export_format(record_export_fn fn)
 }
 
 enum err record_export(const struct actor *a, const struct id *patient, const char *base,
-		  struct arena *ar, char **out, size_t *len)
+		       struct arena *ar, char **out, size_t *len)
 {
 	*out = NULL;
 	*len = 0;

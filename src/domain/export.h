@@ -27,6 +27,6 @@ typedef enum err (*record_export_fn)(const struct actor *a, const struct id *pat
 void record_export_format(record_export_fn fn);
 /* The export through the registered builder; ERR_INTERNAL when there is none. */
 enum err record_export(const struct actor *a, const struct id *patient, const char *base,
-		  struct arena *ar, char **out, size_t *len);
+		       struct arena *ar, char **out, size_t *len);
 
 #endif

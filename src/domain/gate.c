@@ -113,7 +113,7 @@ enum err domain_miss_refused(const struct actor *a, int vrc)
 /* The patient's key was destroyed (crypto-shredded): nothing can be served. Audited, and not
  * counted as a miss: only an actor the gate allowed gets here. */
 enum err domain_gone(const struct actor *a, enum action action, const struct id *patient,
-		const char *rtype, const struct id *rid)
+		     const char *rtype, const struct id *rid)
 {
 	if (domain_audit(a, action, patient, rtype, rid, AUDIT_GONE, 0) != 0)
 		return ERR_INTERNAL;
@@ -122,7 +122,7 @@ enum err domain_gone(const struct actor *a, enum action action, const struct id 
 
 /* A not-found answer: audit it and count it towards enumeration. */
 enum err domain_miss(const struct actor *a, enum action action, const struct id *patient,
-		const char *rtype, const struct id *rid, const char *outcome)
+		     const char *rtype, const struct id *rid, const char *outcome)
 {
 	if (domain_audit(a, action, patient, rtype, rid, outcome, 0) != 0)
 		return ERR_INTERNAL;
@@ -138,7 +138,7 @@ enum err domain_miss(const struct actor *a, enum action action, const struct id 
  * what it will serve.
  */
 enum err domain_gate_target(const struct actor *a, enum action action, struct target *t,
-		       const char *rtype, const struct id *rid, struct grant *g)
+			    const char *rtype, const struct id *rid, struct grant *g)
 {
 	const struct id *patient = &t->patient;
 	/* Someone else's record: the scopes of the actor's live proxy grant, if any. Looked up for
@@ -171,7 +171,7 @@ enum err domain_gate_target(const struct actor *a, enum action action, struct ta
 }
 
 enum err domain_row_in_reach(const struct actor *a, enum action action, const struct id *patient,
-			const char *rtype, const struct id *rid)
+			     const char *rtype, const struct id *rid)
 {
 	struct target t;
 	struct grant g;
@@ -186,7 +186,7 @@ enum err domain_row_in_reach(const struct actor *a, enum action action, const st
 }
 
 enum err domain_gate(const struct actor *a, enum action action, const struct id *patient,
-		const char *rtype, const struct id *rid, struct grant *g)
+		     const char *rtype, const struct id *rid, struct grant *g)
 {
 	struct target t;
 	if (store_patient_target(patient, &t) == ERR_INTERNAL)

@@ -243,7 +243,7 @@ static size_t holders_after(const struct target *t, const struct id *release, bo
 }
 
 enum err patient_shred(const struct id *patient, const struct id *release, bool force,
-		  struct shred_report *out)
+		       struct shred_report *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct target t;
@@ -278,7 +278,7 @@ enum err patient_shred(const struct id *patient, const struct id *release, bool 
 }
 
 enum err patient_shred_schedule(const struct id *patient, const struct id *release, int64_t when,
-			   struct shred_report *out)
+				struct shred_report *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct target t;

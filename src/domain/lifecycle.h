@@ -48,11 +48,11 @@ struct shred_report {
  * their documents, clear their demographics and erase and lock their accounts.
  */
 enum err patient_shred(const struct id *patient, const struct id *release, bool force,
-		  struct shred_report *out);
+		       struct shred_report *out);
 /* Schedule a shred for `when` (seconds since 1970): ends `release`'s enrolment now, and the
  * retention run shreds the patient once the time has come and no practice holds them. */
 enum err patient_shred_schedule(const struct id *patient, const struct id *release, int64_t when,
-			   struct shred_report *out);
+				struct shred_report *out);
 
 struct retention_report {
 	size_t due, shredded, held, failed;

@@ -40,7 +40,7 @@ const char *pharmacy_name(size_t i)
 /* --- shared steps (careplan_int.h) --- */
 
 enum err careplan_patient_row(const struct grant *g, const struct id *patient, struct arena *ar,
-			 struct store_patient *out)
+			      struct store_patient *out)
 {
 	int s = store_patient_get(g, patient, ar, out);
 	if (s == ERR_GONE)
@@ -49,8 +49,8 @@ enum err careplan_patient_row(const struct grant *g, const struct id *patient, s
 }
 
 enum err careplan_seal(const struct actor *a, const struct grant *g, const struct store_patient *p,
-		  enum vault_record kind, const struct id *record, json_t *o, struct arena *ar,
-		  struct bytes *out)
+		       enum vault_record kind, const struct id *record, json_t *o, struct arena *ar,
+		       struct bytes *out)
 {
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (s == NULL)
@@ -70,8 +70,8 @@ enum err careplan_seal(const struct actor *a, const struct grant *g, const struc
 }
 
 enum err careplan_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
-		  enum vault_record kind, const struct id *record, struct bytes ct, const char *part,
-		  struct arena *ar, json_t **out)
+		       enum vault_record kind, const struct id *record, struct bytes ct, const char *part,
+		       struct arena *ar, json_t **out)
 {
 	*out = NULL;
 	struct buf pt;
@@ -129,8 +129,8 @@ const char *careplan_staff_name(const struct id *account, struct arena *ar)
 /* --- medications --- */
 
 static enum err medication_open(const struct actor *a, const struct grant *g,
-			   const struct store_patient *p, const struct store_medication *m,
-			   struct arena *ar, struct medication_view *v)
+				const struct store_patient *p, const struct store_medication *m,
+				struct arena *ar, struct medication_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = m->id;
@@ -153,7 +153,7 @@ static enum err medication_open(const struct actor *a, const struct grant *g,
 }
 
 static enum err repeat_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
-		       const struct store_repeat *r, struct arena *ar, struct repeat_view *v)
+			    const struct store_repeat *r, struct arena *ar, struct repeat_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = r->id;
@@ -184,8 +184,8 @@ static enum err repeat_open(const struct actor *a, const struct grant *g, const 
 }
 
 enum err medication_list(const struct actor *a, const struct id *patient, struct arena *ar,
-		    struct medication_view **meds, size_t *n_meds, struct repeat_view **repeats,
-		    size_t *n_repeats)
+			 struct medication_view **meds, size_t *n_meds, struct repeat_view **repeats,
+			 size_t *n_repeats)
 {
 	*n_meds = *n_repeats = 0;
 	struct grant g;
@@ -238,7 +238,7 @@ enum err medication_list(const struct actor *a, const struct id *patient, struct
 }
 
 enum err medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
-		      struct id *out, const char **why)
+			   struct id *out, const char **why)
 {
 	*why = NULL;
 	struct grant g;
@@ -285,7 +285,7 @@ enum err medication_create(const struct actor *a, const struct medication_new *m
 /* Gate an action on the patient a medication or request belongs to; a missing row is a miss
  * that looks exactly like a foreign one. */
 static enum err gate_row(const struct actor *a, enum action action, int found, struct target *t,
-		    const struct id *rid, struct grant *g)
+			 const struct id *rid, struct grant *g)
 {
 	if (found == ERR_INTERNAL)
 		return ERR_INTERNAL;
@@ -295,7 +295,7 @@ static enum err gate_row(const struct actor *a, enum action action, int found, s
 }
 
 enum err medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
-		    const char **why)
+			 const char **why)
 {
 	*why = NULL;
 	struct target t;
@@ -327,7 +327,7 @@ enum err medication_stop(const struct actor *a, const struct id *medication, str
 }
 
 enum err repeat_request(const struct actor *a, const struct id *medication, size_t pharmacy,
-		   const char *note, struct arena *ar, struct id *out, const char **why)
+			const char *note, struct arena *ar, struct id *out, const char **why)
 {
 	*why = NULL;
 	struct target t;
@@ -391,7 +391,7 @@ enum err repeat_request(const struct actor *a, const struct id *medication, size
 }
 
 enum err repeat_decide(const struct actor *a, const struct id *request, bool approve, const char *reason,
-		  struct arena *ar, const char **why)
+		       struct arena *ar, const char **why)
 {
 	*why = NULL;
 	struct target t;
@@ -438,7 +438,7 @@ enum err repeat_decide(const struct actor *a, const struct id *request, bool app
 }
 
 enum err medication_request_read(const struct actor *a, const struct id *id, struct arena *ar,
-			    bool *is_repeat, struct medication_view *med, struct repeat_view *rep)
+				 bool *is_repeat, struct medication_view *med, struct repeat_view *rep)
 {
 	struct target t;
 	int found = store_medication_target(id, &t);

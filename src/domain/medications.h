@@ -50,8 +50,8 @@ const char *pharmacy_name(size_t i);
 /* A patient's medications and repeat requests (each medication and request audited as
  * listed). Arrays from ar. */
 enum err medication_list(const struct actor *a, const struct id *patient, struct arena *ar,
-		    struct medication_view **meds, size_t *n_meds, struct repeat_view **repeats,
-		    size_t *n_repeats);
+			 struct medication_view **meds, size_t *n_meds, struct repeat_view **repeats,
+			 size_t *n_repeats);
 
 struct medication_new {
 	struct id patient;
@@ -60,24 +60,24 @@ struct medication_new {
 };
 /* Prescribe (ACTION_MEDICATION_CREATE). ERR_INVALID with *why for bad input. */
 enum err medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
-		      struct id *out, const char **why);
+			   struct id *out, const char **why);
 /* Stop a current medication (ACTION_MEDICATION_CREATE); *patient: whose it is. ERR_INVALID
  * when stopped already. */
 enum err medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
-		    const char **why);
+			 const char **why);
 
 /* Ask for a repeat (ACTION_REPEAT_REQUEST) of a current medication, to be collected at the
  * pharmacy with this index. ERR_INVALID with *why when a request is open already. */
 enum err repeat_request(const struct actor *a, const struct id *medication, size_t pharmacy,
-		   const char *note, struct arena *ar, struct id *out, const char **why);
+			const char *note, struct arena *ar, struct id *out, const char **why);
 /* Approve or decline an open request (ACTION_REPEAT_DECIDE); a decline needs a reason. */
 enum err repeat_decide(const struct actor *a, const struct id *request, bool approve, const char *reason,
-		  struct arena *ar, const char **why);
+		       struct arena *ar, const char **why);
 
 /* One MedicationRequest by id: a medication (*is_repeat false, *med filled) or a repeat request
  * (*is_repeat true, *rep filled, with its medication in *med). */
 enum err medication_request_read(const struct actor *a, const struct id *id, struct arena *ar,
-			    bool *is_repeat, struct medication_view *med, struct repeat_view *rep);
+				 bool *is_repeat, struct medication_view *med, struct repeat_view *rep);
 
 /* The practice's open repeat requests (a clinician of it), the REPEAT_QUEUE_PAGE oldest, each
  * with the patient's name and the medication. A page, not the whole queue: each item opens a

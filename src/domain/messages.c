@@ -25,8 +25,8 @@ static const char rtype_message[] = "Communication";
 /* Gate an access to one thread: missing, outside the gate and outside the actor's reach all
  * come back ERR_NOT_FOUND (audited, counted as misses). */
 static enum err thread_gate(const struct actor *a, enum action action, const struct id *thread,
-		       const char *rtype, const struct id *rid, struct target *t, struct id *practice,
-		       struct grant *g)
+			    const char *rtype, const struct id *rid, struct target *t, struct id *practice,
+			    struct grant *g)
 {
 	int s = store_thread_target(thread, t, practice);
 	if (s == ERR_INTERNAL)
@@ -43,7 +43,7 @@ static enum err thread_gate(const struct actor *a, enum action action, const str
 
 /* The patient's key row for a grant; ERR_GONE when shredded. */
 static enum err patient_row(const struct grant *g, const struct id *patient, struct arena *ar,
-		       struct store_patient *p)
+			    struct store_patient *p)
 {
 	int s = store_patient_get(g, patient, ar, p);
 	if (s == ERR_GONE)
@@ -53,7 +53,7 @@ static enum err patient_row(const struct grant *g, const struct id *patient, str
 
 /* Open one sealed record as a NUL-terminated string in the arena. */
 static enum err open_text(const struct actor *a, const struct grant *g, const struct store_patient *p,
-		     const struct id *record, struct bytes ct, struct arena *ar, const char **out)
+			  const struct id *record, struct bytes ct, struct arena *ar, const char **out)
 {
 	struct buf pt;
 	buf_init(&pt, ar, RECORD_PLAINTEXT_MAX + 1);
@@ -66,7 +66,7 @@ static enum err open_text(const struct actor *a, const struct grant *g, const st
 
 /* Open a sealed thread subject ({"subject": "..."}). */
 static enum err open_subject(const struct actor *a, const struct grant *g, const struct store_patient *p,
-			const struct id *thread, struct bytes ct, struct arena *ar, const char **out)
+			     const struct id *thread, struct bytes ct, struct arena *ar, const char **out)
 {
 	const char *json = NULL;
 	int rc = open_text(a, g, p, thread, ct, ar, &json);
@@ -92,7 +92,7 @@ static enum message_author_kind author_kind(const struct store_message *m)
 
 /* A message row opened into a view: its sealed JSON holds the text and the attachment's name. */
 static enum err message_open(const struct actor *a, const struct grant *g, const struct store_patient *p,
-			const struct store_message *m, struct arena *ar, struct message_view *v)
+			     const struct store_message *m, struct arena *ar, struct message_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = m->id;
@@ -142,7 +142,7 @@ static int thread_open(const struct actor *a, const struct grant *g, const struc
 }
 
 enum err message_threads(const struct actor *a, const struct id *patient, struct arena *ar,
-		    struct thread_view **out, size_t *n)
+			 struct thread_view **out, size_t *n)
 {
 	*n = 0;
 	struct grant g;
@@ -180,7 +180,7 @@ enum err message_threads(const struct actor *a, const struct id *patient, struct
 }
 
 enum err message_thread_read(const struct actor *a, const struct id *thread, struct arena *ar,
-			struct thread_view *out)
+			     struct thread_view *out)
 {
 	struct target t;
 	struct id practice;
@@ -225,7 +225,7 @@ enum err message_thread_read(const struct actor *a, const struct id *thread, str
 }
 
 enum err message_list(const struct actor *a, const struct id *patient, struct arena *ar,
-		 struct message_view **out, size_t *n)
+		      struct message_view **out, size_t *n)
 {
 	*n = 0;
 	struct grant g;
@@ -284,7 +284,7 @@ enum err message_list(const struct actor *a, const struct id *patient, struct ar
 }
 
 enum err message_read(const struct actor *a, const struct id *message, struct arena *ar,
-		 struct message_view *out)
+		      struct message_view *out)
 {
 	struct target t;
 	struct id thread, practice;
@@ -342,7 +342,7 @@ static bool typed_text_ok(const char *s, size_t max, bool multiline)
 
 /* Seal a JSON object as one message record of p. */
 static enum err seal_json(const struct actor *a, const struct grant *g, const struct store_patient *p,
-		     const struct id *record, json_t *o, struct arena *ar, struct bytes *out)
+			  const struct id *record, json_t *o, struct arena *ar, struct bytes *out)
 {
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (s == NULL)
@@ -407,7 +407,7 @@ static const char *check_new(const struct message_new *m)
 
 /* Store the attachment as a document of the patient; its id in *doc. */
 static enum err attach(const struct actor *a, const struct id *patient, const struct message_new *m,
-		  struct arena *ar, struct id *doc, const char **why)
+		       struct arena *ar, struct id *doc, const char **why)
 {
 	struct document_new d = {.patient = *patient,
 				 /* patients (and proxies) upload; staff publish a letter */
@@ -432,7 +432,7 @@ static enum err attach(const struct actor *a, const struct id *patient, const st
 }
 
 enum err message_send(const struct actor *a, const struct message_new *m, struct arena *ar,
-		 struct id *thread_out, struct id *message_out, const char **why)
+		      struct id *thread_out, struct id *message_out, const char **why)
 {
 	*why = check_new(m);
 	if (*why != NULL)
@@ -533,7 +533,7 @@ enum err message_send(const struct actor *a, const struct message_new *m, struct
 }
 
 enum err message_inbox(const struct actor *a, struct arena *ar, struct thread_view **out, size_t *n,
-		  int64_t *unread_threads)
+		       int64_t *unread_threads)
 {
 	*n = 0;
 	*unread_threads = 0;

@@ -73,26 +73,26 @@ struct message_new {
 
 /* A patient's threads, newest first (message.list). */
 enum err message_threads(const struct actor *a, const struct id *patient, struct arena *ar,
-		    struct thread_view **out, size_t *n);
+			 struct thread_view **out, size_t *n);
 /* One thread with its messages (message.read); marks it read for the actor's side. */
 enum err message_thread_read(const struct actor *a, const struct id *thread, struct arena *ar,
-			struct thread_view *out);
+			     struct thread_view *out);
 /* A patient's messages across threads, newest first (message.list; FHIR search). */
 enum err message_list(const struct actor *a, const struct id *patient, struct arena *ar,
-		 struct message_view **out, size_t *n);
+		      struct message_view **out, size_t *n);
 /* One message (message.read; FHIR read). */
 enum err message_read(const struct actor *a, const struct id *message, struct arena *ar,
-		 struct message_view *out);
+		      struct message_view *out);
 /* Start a thread or reply in one (message.send). On success *thread and *message name what
  * was written. ERR_INVALID with *why for the user. A reply from the practice queues an
  * email to the patient that carries no content. */
 enum err message_send(const struct actor *a, const struct message_new *m, struct arena *ar,
-		 struct id *thread, struct id *message, const char **why);
+		      struct id *thread, struct id *message, const char **why);
 
 /* Staff: their practice's threads, unread first (at most LIMIT_INBOX_THREADS), each through
  * the gate; *unread_threads counts all threads with unread messages. */
 enum err message_inbox(const struct actor *a, struct arena *ar, struct thread_view **out, size_t *n,
-		  int64_t *unread_threads);
+		       int64_t *unread_threads);
 /* Staff: how many of their practice's threads have unread messages (0 for anyone who may not
  * see the inbox). Counts only: no patient data, not audited. */
 int64_t message_inbox_unread(const struct actor *a);

@@ -25,7 +25,7 @@ static void new_reference(char out[NOTICE_REFERENCE_LEN + 1])
 }
 
 enum err notice_create_local(const struct id *patient, const char *body,
-			char reference[NOTICE_REFERENCE_LEN + 1])
+			     char reference[NOTICE_REFERENCE_LEN + 1])
 {
 	struct target t;
 	struct grant g;
@@ -61,7 +61,7 @@ static const char *str_field(json_t *o, const char *k, struct arena *ar)
 }
 
 enum err notice_list(const struct actor *a, const struct id *patient, struct arena *ar,
-		struct notice_view **out, size_t *n)
+		     struct notice_view **out, size_t *n)
 {
 	*n = 0;
 	struct target t;

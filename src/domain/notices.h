@@ -29,11 +29,11 @@ struct notice_view {
 
 /* The notices on a patient's record, newest first (audited like any read of the record). */
 enum err notice_list(const struct actor *a, const struct id *patient, struct arena *ar,
-		struct notice_view **out, size_t *n);
+		     struct notice_view **out, size_t *n);
 
 /* Command-line tools only (policy_enable_local_tools): seal and store a notice whose body is
  * the JSON document `body`; writes the new reference. Returns a domain_rc. */
 enum err notice_create_local(const struct id *patient, const char *body,
-			char reference[NOTICE_REFERENCE_LEN + 1]);
+			     char reference[NOTICE_REFERENCE_LEN + 1]);
 
 #endif

@@ -27,7 +27,7 @@ int outbox_seal(const struct id *account, struct bytes to_ct, const char *subjec
 }
 
 enum err outbox_queue(const struct id *account, struct bytes to_ct, const char *subject,
-		 const char *body)
+		      const char *body)
 {
 	if (to_ct.len == 0)
 		return ERR_INTERNAL;

@@ -14,7 +14,7 @@
  * carry no PHI and no link; body is at most LIMIT_MAIL_BODY bytes. Returns a store_rc
  * (ERR_INTERNAL when the body cannot be sealed or is too long). */
 enum err outbox_queue(const struct id *account, struct bytes to_ct, const char *subject,
-		 const char *body);
+		      const char *body);
 /* Seal a mail without queueing it, into ar, for a store write that queues it in the same
  * transaction (store_proxy_insert). 0, or -1 when it cannot be sealed. */
 int outbox_seal(const struct id *account, struct bytes to_ct, const char *subject,

@@ -95,7 +95,7 @@ out:
 
 /* Read demographics under a grant the caller already holds; no audit here. */
 static enum err patient_load(const struct actor *a, const struct grant *g, const struct id *patient,
-			struct arena *ar, struct patient_view *out)
+			     struct arena *ar, struct patient_view *out)
 {
 	struct store_patient row;
 	int s = store_patient_get(g, patient, ar, &row);
@@ -123,7 +123,7 @@ static enum err patient_load(const struct actor *a, const struct grant *g, const
 }
 
 enum err patient_read(const struct actor *a, const struct id *patient, struct arena *ar,
-		 struct patient_view *out)
+		      struct patient_view *out)
 {
 	struct grant g;
 	int rc = domain_gate(a, ACTION_PATIENT_READ, patient, "Patient", patient, &g);
@@ -140,8 +140,8 @@ enum err patient_read(const struct actor *a, const struct id *patient, struct ar
 }
 
 enum err patient_list_visible(const struct actor *a, size_t offset, size_t limit, struct arena *ar,
-			 struct patient_view **out,
-			 size_t *n)
+			      struct patient_view **out,
+			      size_t *n)
 {
 	struct id *ids = NULL;
 	size_t count = 0;

@@ -4,7 +4,7 @@
 #include "domain/domain_int.h"
 
 enum err practice_settings_read(const struct actor *a, struct arena *ar,
-			   struct store_practice_settings *out)
+				struct store_practice_settings *out)
 {
 	if (!policy_may_manage_practice(a, &a->practice))
 		return ERR_NOT_FOUND;

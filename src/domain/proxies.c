@@ -177,7 +177,7 @@ static const char *check_input(const struct proxy_new *p, int64_t now)
 
 /* A child's record: only while they are younger than PROXY_CHILD_AGE_YEARS. */
 static enum err check_child(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
-		       const char **why)
+			    const char **why)
 {
 	struct patient_view pv;
 	int rc = patient_read(a, patient, ar, &pv);
@@ -224,7 +224,7 @@ static char *grantee_mail(const struct id *to, const char *from, int64_t not_aft
 }
 
 enum err proxy_grant(const struct actor *a, const struct id *patient, const struct proxy_new *p,
-		int64_t now, const char **why)
+		     int64_t now, const char **why)
 {
 	*why = NULL;
 	struct grant g;
@@ -317,7 +317,7 @@ static void detail_decode(const struct buf *pt, struct arena *ar, struct proxy_v
 }
 
 enum err proxy_list(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
-	       struct proxy_view **out, size_t *n)
+		    struct proxy_view **out, size_t *n)
 {
 	*n = 0;
 	struct grant g;
@@ -380,7 +380,7 @@ enum err proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t 
 }
 
 enum err proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct proxy_held_view **out,
-	       size_t *n)
+		    size_t *n)
 {
 	*n = 0;
 	struct store_proxy_held *held;

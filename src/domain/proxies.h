@@ -34,7 +34,7 @@ struct proxy_new {
  * written; an email to the grantee is queued (no PHI: from_name and the end date only).
  */
 enum err proxy_grant(const struct actor *a, const struct id *patient, const struct proxy_new *p,
-		int64_t now, const char **why);
+		     int64_t now, const char **why);
 
 struct proxy_view {
 	struct id id;
@@ -47,7 +47,7 @@ struct proxy_view {
 };
 /* Who holds access to patient's record at now (grants and invitations alike). Audited. */
 enum err proxy_list(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
-	       struct proxy_view **out, size_t *n);
+		    struct proxy_view **out, size_t *n);
 /* End a grant (or invitation) at once. Audited before it is written; ERR_NOT_FOUND for an
  * id that is not a live grant on a record the actor may manage. */
 enum err proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now);
@@ -62,7 +62,7 @@ struct proxy_held_view {
 /* The records the actor holds access to at now, with names (each read through the gate and
  * audited, and counted by the breaker as another patient). */
 enum err proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct proxy_held_view **out,
-	       size_t *n);
+		    size_t *n);
 /* Show record (NULL or the actor's own: their own) in this session from now on. Another
  * record needs a live grant: else audited, counted as a miss and ERR_NOT_FOUND. */
 enum err proxy_choose_record(const struct actor *a, const struct id *record, int64_t now);

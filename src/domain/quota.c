@@ -63,7 +63,7 @@ const char *quota_account_message(void)
 }
 
 enum err quota_check(const struct actor *a, int64_t n, int64_t now, struct quota_limits *lim,
-		const char **why)
+		     const char **why)
 {
 	lim->daily_bytes = INT64_MAX / 4;
 	lim->total_bytes = INT64_MAX / 4;

@@ -32,7 +32,7 @@ int quota_configure(const char *dir, const char *conf, size_t len);
  * checks the account's sums again, atomically), or ERR_FULL with a message for the person
  * in *why (their day's or total allowance, or the disk's reserve). */
 enum err quota_check(const struct actor *a, int64_t n, int64_t now, struct quota_limits *lim,
-		const char **why);
+		     const char **why);
 
 /* The message for an account past its allowance (the insert's own check). */
 const char *quota_account_message(void);

@@ -326,7 +326,7 @@ static void view_from_row(const struct store_result *r, int64_t now, struct resu
 
 /* Open a row's sealed body into v (observations, lab, comments). */
 static enum err open_body(const struct actor *a, const struct grant *g, const struct store_patient *p,
-		     const struct store_result *r, struct arena *ar, struct result_view *v)
+			  const struct store_result *r, struct arena *ar, struct result_view *v)
 {
 	struct buf pt;
 	buf_init(&pt, ar, RECORD_PLAINTEXT_MAX + 1);
@@ -340,8 +340,8 @@ static enum err open_body(const struct actor *a, const struct grant *g, const st
 
 /* Seal v's body for record `id` into *out (arena memory). */
 static enum err seal_body(const struct actor *a, const struct grant *g, const struct store_patient *p,
-		     const struct id *id, const struct result_view *v, struct arena *ar,
-		     struct bytes *out)
+			  const struct id *id, const struct result_view *v, struct arena *ar,
+			  struct bytes *out)
 {
 	size_t len = 0;
 	char *json = body_encode(v, ar, &len);
@@ -476,7 +476,7 @@ static int practice_rule(const struct id *practice, enum result_kind kind, struc
 }
 
 enum err result_file(const struct actor *a, const struct result_new *r, struct arena *ar,
-		struct result_view *out, const char **why)
+		     struct result_view *out, const char **why)
 {
 	*why = NULL;
 	struct grant g;
@@ -588,7 +588,7 @@ enum err result_file(const struct actor *a, const struct result_new *r, struct a
 /* --- reading --- */
 
 enum err result_list(const struct actor *a, const struct id *patient, bool with_obs, struct arena *ar,
-		struct result_view **out, size_t *n)
+		     struct result_view **out, size_t *n)
 {
 	*n = 0;
 	struct grant g;
@@ -628,8 +628,8 @@ enum err result_list(const struct actor *a, const struct id *patient, bool with_
 /* Gate and fetch one result for action; NOT_FOUND for missing, foreign and (for patients and
  * proxies) unreleased alike. */
 static enum err result_fetch(const struct actor *a, enum action action, const struct id *result,
-			const char *rtype, struct arena *ar, struct grant *g, struct store_patient *p,
-			struct store_result *row)
+			     const char *rtype, struct arena *ar, struct grant *g, struct store_patient *p,
+			     struct store_result *row)
 {
 	struct target t;
 	int s = store_result_target(result, &t);
@@ -653,7 +653,7 @@ static enum err result_fetch(const struct actor *a, enum action action, const st
 }
 
 enum err result_read(const struct actor *a, const struct id *result, const char *rtype,
-		struct arena *ar, struct result_view *out)
+		     struct arena *ar, struct result_view *out)
 {
 	struct grant g;
 	struct store_patient p;
@@ -673,7 +673,7 @@ enum err result_read(const struct actor *a, const struct id *result, const char 
 }
 
 enum err result_release(const struct actor *a, const struct id *result, const char *comment,
-		   struct arena *ar, const char **why)
+			struct arena *ar, const char **why)
 {
 	*why = NULL;
 	struct grant g;

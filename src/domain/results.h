@@ -149,17 +149,17 @@ int64_t result_auto_release_at(const struct result_rule *rule, enum result_kind 
 
 /* File a report for a patient (or correct the one with the same accession). *why on invalid. */
 enum err result_file(const struct actor *a, const struct result_new *r, struct arena *ar,
-		struct result_view *out, const char **why);
+		     struct result_view *out, const char **why);
 /* A patient's results, newest first; with_obs opens each record (values for trends and FHIR).
  * Patients and proxies get only released ones. */
 enum err result_list(const struct actor *a, const struct id *patient, bool with_obs, struct arena *ar,
-		struct result_view **out, size_t *n);
+		     struct result_view **out, size_t *n);
 /* One result with its observations; unreleased ones are not found for patients and proxies. */
 enum err result_read(const struct actor *a, const struct id *result, const char *rtype,
-		struct arena *ar, struct result_view *out);
+		     struct arena *ar, struct result_view *out);
 /* Release a result to its patient now, with an optional comment (NULL or ""). */
 enum err result_release(const struct actor *a, const struct id *result, const char *comment,
-		   struct arena *ar, const char **why);
+			struct arena *ar, const char **why);
 
 /* A clinician's inbox: their practice's unreleased results, abnormal first, newest first,
  * each with its patient's name (each patient gated and audited). */

@@ -119,29 +119,40 @@ int fhir_params_ok(struct request *req, const char *const *allowed)
 	return request_query_each(req, allow_params, (void *)allowed);
 }
 
-void fhir_domain_error(struct request *req, struct response *res, int rc, const char *what)
+void fhir_domain_error(struct request *req, struct response *res, enum err rc, const char *what)
 {
-	if (rc == ERR_NOT_FOUND) {
-		const char *m = arena_printf(&req->arena, "%s not found", what);
-		fhir_error(req, res, 404, m ? m : "not found");
-	} else if (rc == ERR_OUT_OF_SCOPE) {
+	const char *m;
+	switch (rc) {
+	case ERR_NOT_FOUND:
+	case ERR_DENIED:
+		m = arena_printf(&req->arena, "%s not found", what);
+		fhir_error(req, res, http_status_of(rc), m ? m : "not found");
+		break;
+	case ERR_OUT_OF_SCOPE:
 		/* RFC 6750 3.1: the token is good, the request needs more than it was given. */
-		const char *m = arena_printf(&req->arena, "%s is outside the access granted", what);
-		fhir_error(req, res, 403, m ? m : "outside the access granted");
+		m = arena_printf(&req->arena, "%s is outside the access granted", what);
+		fhir_error(req, res, http_status_of(rc), m ? m : "outside the access granted");
 		if (req->bearer)
 			response_header(res, "WWW-Authenticate",
 					"Bearer realm=\"medkeep\", error=\"insufficient_scope\"");
-	} else if (rc == ERR_TRIPPED) {
-		fhir_error(req, res, 403, "Access paused for review because of unusual activity");
-	} else if (rc == ERR_GONE) {
-		const char *m = arena_printf(&req->arena, "%s erased: the patient's record was "
-					     "deleted and can no longer be read", what);
-		fhir_error(req, res, 410, m ? m : "erased");
-	} else if (rc == ERR_FULL) {
-		fhir_error(req, res, 507, "Not stored: the upload allowance or the server's storage "
-					  "reserve is used up; reads still work");
-	} else {
-		fhir_error(req, res, 500, "The request could not be completed");
+		break;
+	case ERR_TRIPPED:
+	case ERR_APP_STOPPED:
+		fhir_error(req, res, http_status_of(rc),
+			   "Access paused for review because of unusual activity");
+		break;
+	case ERR_GONE:
+		m = arena_printf(&req->arena, "%s erased: the patient's record was deleted and can no "
+					      "longer be read", what);
+		fhir_error(req, res, http_status_of(rc), m ? m : "erased");
+		break;
+	case ERR_FULL:
+		fhir_error(req, res, http_status_of(rc), "Not stored: the upload allowance or the "
+							 "server's storage reserve is used up; reads still work");
+		break;
+	default:
+		fhir_error(req, res, http_status_of(ERR_INTERNAL), "The request could not be completed");
+		break;
 	}
 }
 

@@ -142,7 +142,7 @@ static int fhir_everything_bundle(struct request *req, const struct id *patient,
 /* The Bundle serialised, for the export page (record_export, src/domain/export.h); the
  * serialised copy outside the arena is wiped. */
 static enum err everything_json(const struct actor *a, const struct id *patient, const char *base,
-			   struct arena *ar, char **out, size_t *len)
+				struct arena *ar, char **out, size_t *len)
 {
 	json_t *bundle = NULL;
 	int rc = everything_bundle(a, patient, base, ar, &bundle);

@@ -23,7 +23,7 @@ void fhir_bundle_add_hex(struct request *req, json_t *bundle, const char *type, 
 /* 0 when every query parameter is in allowed (NULL-terminated) or is _format. */
 int fhir_params_ok(struct request *req, const char *const *allowed);
 /* The OperationOutcome for a domain refusal: 404 "<what> not found", 403, 410 or 500. */
-void fhir_domain_error(struct request *req, struct response *res, int rc, const char *what);
+void fhir_domain_error(struct request *req, struct response *res, enum err rc, const char *what);
 
 /* Whether a posted resource is JSON (application/fhir+json or application/json); when not,
  * answers 415 and returns false. */

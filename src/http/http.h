@@ -13,6 +13,7 @@
 #include "policy/route_access.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/err.h"
 
 enum method { METHOD_GET = 1, METHOD_POST, METHOD_HEAD, METHOD_OTHER };
 
@@ -121,6 +122,11 @@ void respond_redirect(struct request *req, struct response *res, const char *loc
  * and the sandboxing CSP of downloads. */
 void respond_download(struct request *req, struct response *res, const char *filename,
 		      const char *content_type, const void *data, size_t len);
+/* The one map from an outcome to an HTTP status, for pages and FHIR alike: 200 for ERR_OK, 500
+ * for ERR_INTERNAL and anything unknown. Not yours is not found: ERR_NOT_FOUND and ERR_DENIED
+ * (a grant, token or ciphertext refused below) are both 404, so a refusal never tells that a
+ * record exists. An app or proxy outside its scopes on a record it reaches is told so (403). */
+int http_status_of(enum err e);
 /* An error in the shape of the request's route kind (a page, an OperationOutcome, JSON); the
  * layers above register their renderer per kind at start-up (JSON when none is). */
 typedef void (*http_error_fn)(struct request *req, struct response *res, int status,

@@ -10,6 +10,36 @@
 
 static http_error_fn renderers[KIND_COUNT];
 
+static const short status_of[ERR_COUNT] = {
+	[ERR_OK] = 200,
+	[ERR_NOT_FOUND] = 404,
+	[ERR_DENIED] = 404,
+	[ERR_INVALID] = 400,
+	[ERR_CONFLICT] = 409,
+	[ERR_GONE] = 410,
+	[ERR_TRIPPED] = 403,
+	[ERR_APP_STOPPED] = 403,
+	[ERR_OUT_OF_SCOPE] = 403,
+	[ERR_STEP_UP] = 401,
+	[ERR_NO_FACTOR] = 403,
+	[ERR_PENDING] = 202,
+	[ERR_FULL] = 507,
+	[ERR_THROTTLED] = 429,
+	[ERR_AUTH_FAIL] = 401,
+	[ERR_UNVERIFIED] = 403,
+	[ERR_LOCKED] = 403,
+	[ERR_BAD_CLIENT] = 400,
+	[ERR_BAD_REQUEST] = 400,
+	[ERR_NOT_ENROLLED] = 409,
+	[ERR_HELD] = 409,
+	[ERR_INTERNAL] = 500,
+};
+
+int http_status_of(enum err e)
+{
+	return (unsigned)e < ERR_COUNT && status_of[e] != 0 ? status_of[e] : 500;
+}
+
 void http_error_renderer(enum route_kind kind, http_error_fn fn)
 {
 	if (kind < KIND_COUNT)

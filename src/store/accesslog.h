@@ -13,8 +13,8 @@
  * (hex account id) are left out. *out is allocated from a.
  */
 enum err store_accesslog_list(const struct grant *g, const struct id *patient, int64_t before,
-			 const char *skip_actor, size_t max, struct arena *a,
-			 struct audit_record **out, size_t *n);
+			      const char *skip_actor, size_t max, struct arena *a,
+			      struct audit_record **out, size_t *n);
 
 /* What the access log may say about an account: metadata only (no email, no name). */
 struct store_actor_facts {

@@ -33,7 +33,7 @@ struct store_token {
 enum err store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_token *t);
 /* A live token (of kind, not used, not expired at now); ERR_NOT_FOUND otherwise. */
 enum err store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now, struct arena *a,
-		    struct store_token *out);
+			 struct store_token *out);
 /* Use a live token: ERR_OK for the one call that used it, ERR_NOT_FOUND for any other. */
 enum err store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now);
 /* Tokens of kind made for account since `since` (rate limits). */
@@ -57,14 +57,14 @@ enum err store_account_set_password(const struct id *account, const char *pw_has
 /* New address (blind index and sealed form) and marks; ERR_CONFLICT when another account
  * has that address. */
 enum err store_account_set_email(const struct id *account, const char *email_index, struct bytes email_ct,
-			    struct bytes marks);
+				 struct bytes marks);
 /* Marks of an account made outside the lifecycle (medkeep demo, onboarding). */
 enum err store_account_set_marks(const struct id *account, struct bytes marks);
 /* In one transaction: use the invitation token and create the account (verified or not, with
  * its marks). ERR_NOT_FOUND when the token was used meanwhile, ERR_CONFLICT when the
  * address is taken (then nothing changes). */
 enum err store_account_register(const uint8_t invite_hash[HASH_BYTES], int64_t now,
-			   const struct store_account *acct, bool verified, struct bytes marks);
+				const struct store_account *acct, bool verified, struct bytes marks);
 /* Revoke every session of an account but `keep`, and all its OAuth codes not yet exchanged. */
 enum err store_sessions_revoke_others(const struct id *account, const struct id *keep);
 
@@ -84,7 +84,7 @@ struct store_outbox_row {
 };
 /* Unsent rows due at now (all unsent rows when all), oldest first, at most max. */
 enum err store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
-		     struct store_outbox_row **rows, size_t *n);
+			  struct store_outbox_row **rows, size_t *n);
 /* Sent: the row stays (ids, subject, when) for the record, its body is dropped. */
 enum err store_outbox_sent(const struct id *id, int64_t now);
 /* Not sent: try again at next_try; drop_body when it never will be (the row is parked). */

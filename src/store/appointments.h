@@ -46,11 +46,11 @@ enum err store_slot_get(const struct id *slot, struct store_slot *out);
 /* The practice's slots starting in [from, to), free ones only when free_only, optionally of one
  * clinician (NULL: all), by start (at most LIMIT_LIST). */
 enum err store_slots_list(const struct id *practice, const struct id *clinician, int64_t from,
-		     int64_t to, bool free_only, struct arena *a, struct store_slot **out, size_t *n);
+			  int64_t to, bool free_only, struct arena *a, struct store_slot **out, size_t *n);
 /* A clinician's slots in [from, to) with the patient and appointment holding each booked one:
  * metadata for the day list, whose patients the domain layer reaches through the gate. */
 enum err store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t to,
-			     struct arena *a, struct store_slot **out, size_t *n);
+				  struct arena *a, struct store_slot **out, size_t *n);
 
 /* Metadata for the gate: the appointment's patient and where they are enrolled. */
 enum err store_appointment_target(const struct id *appointment, struct target *out);
@@ -59,21 +59,21 @@ enum err store_appointment_target(const struct id *appointment, struct target *o
  * slot does not exist, ERR_CONFLICT when a live appointment holds it already or (with *full
  * set) when the patient is at the limit. */
 enum err store_appointment_insert(const struct grant *g, const struct store_appointment *ap, int64_t now,
-			     int max_upcoming, bool *full);
+				  int max_upcoming, bool *full);
 /* How many live appointments of the patient start after now (needs ACTION_APPOINTMENT_BOOK). */
 enum err store_appointments_upcoming(const struct grant *g, const struct id *patient, int64_t now,
-				int *count);
+				     int *count);
 /* The patient's appointments with their slots, latest start first (at most LIMIT_LIST); needs
  * ACTION_APPOINTMENT_LIST. */
 enum err store_appointment_list(const struct grant *g, const struct id *patient, struct arena *a,
-			   struct store_appointment **out, size_t *n);
+				struct store_appointment **out, size_t *n);
 /* One appointment with its slot, when g is a grant for its patient. */
 enum err store_appointment_get(const struct grant *g, const struct id *appointment, struct arena *a,
-			  struct store_appointment *out);
+			       struct store_appointment *out);
 /* Cancel a live appointment whose slot starts at or after min_start (needs
  * ACTION_APPOINTMENT_CANCEL): ERR_CONFLICT when it is cancelled already or too close. */
 enum err store_appointment_cancel(const struct grant *g, const struct id *appointment,
-			     const struct id *by, int64_t now, int64_t min_start);
+				  const struct id *by, int64_t now, int64_t min_start);
 
 /* How long before an appointment patients may still cancel it, in minutes (a default when
  * the practice has not set one). */
@@ -87,7 +87,7 @@ struct store_staff {
 	const char *name;
 };
 enum err store_practice_clinicians(const struct id *practice, struct arena *a, struct store_staff **out,
-			      size_t *n);
+				   size_t *n);
 /* A staff member's display name ("Dr Aroha Ngata"), or ERR_NOT_FOUND. */
 enum err store_staff_name(const struct id *account, struct arena *a, const char **name);
 enum err store_staff_name_set(const struct id *account, const char *name);

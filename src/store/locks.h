@@ -35,11 +35,11 @@ struct store_lock {
 
 /* Record a trip of account (by session, for reason) at `now`. */
 enum err store_lock_record(const struct id *account, const struct id *session, const char *reason,
-		      int64_t now);
+			   int64_t now);
 /* Trips newest first (at most 200): all, or only those not yet reviewed (open_only); of every
  * account (practice NULL) or of one practice's staff and enrolled patients. */
 enum err store_locks_list(bool open_only, const struct id *practice, struct arena *a,
-		     struct store_lock **out, size_t *n);
+			  struct store_lock **out, size_t *n);
 /* One trip by id; ERR_NOT_FOUND when none. */
 enum err store_lock_get(const struct id *lock, struct arena *a, struct store_lock *out);
 /* The newest trip of an account; ERR_NOT_FOUND when none. */
@@ -47,10 +47,10 @@ enum err store_lock_latest(const struct id *account, struct arena *a, struct sto
 /* A reviewer's decision on every unreviewed trip of the lock's account: state LOCK_KEPT or
  * LOCK_UNLOCKED (which also unlocks the account). */
 enum err store_lock_review(const struct id *account, const char *state, const struct id *reviewer,
-		      const char *reason, int64_t now);
+			   const char *reason, int64_t now);
 /* Accounts for `medkeep accounts list`: all, or only locked ones (at most `max`). */
 enum err store_accounts_list(bool locked_only, size_t max, struct arena *a, struct store_account **out,
-			size_t *n);
+			     size_t *n);
 
 /* Unlock tickets: one per account (a newer replaces it). */
 enum err store_unlock_ticket_set(const struct id *account, int64_t issued, const uint8_t *mac, size_t n);

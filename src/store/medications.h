@@ -50,14 +50,14 @@ enum err store_medication_insert(const struct grant *g, const struct store_medic
 /* The patient's medications (current and stopped, newest first, at most LIMIT_LIST); needs
  * ACTION_MEDICATION_LIST. Rows and their bytes are allocated from a. */
 enum err store_medication_list(const struct grant *g, const struct id *patient, struct arena *a,
-			  struct store_medication **out, size_t *n);
+			       struct store_medication **out, size_t *n);
 /* One medication, when g is a grant for its patient (any action). */
 enum err store_medication_get(const struct grant *g, const struct id *medication, struct arena *a,
-			 struct store_medication *out);
+			      struct store_medication *out);
 /* Stop a current medication (needs ACTION_MEDICATION_CREATE): ERR_CONFLICT when it was
  * stopped already. */
 enum err store_medication_stop(const struct grant *g, const struct id *medication,
-			  const struct id *by, int64_t now);
+			       const struct id *by, int64_t now);
 
 /*
  * A new repeat request (needs ACTION_REPEAT_REQUEST on r->patient) for a current medication of
@@ -68,17 +68,17 @@ enum err store_medication_stop(const struct grant *g, const struct id *medicatio
 enum err store_repeat_insert(const struct grant *g, const struct store_repeat *r);
 /* The patient's requests, newest first (at most LIMIT_LIST); needs ACTION_MEDICATION_LIST. */
 enum err store_repeat_list(const struct grant *g, const struct id *patient, struct arena *a,
-		      struct store_repeat **out, size_t *n);
+			   struct store_repeat **out, size_t *n);
 /* One request, when g is a grant for its patient. */
 enum err store_repeat_get(const struct grant *g, const struct id *request, struct arena *a,
-		     struct store_repeat *out);
+			  struct store_repeat *out);
 /* Approve or decline an open request (needs ACTION_REPEAT_DECIDE): ERR_CONFLICT when it was
  * decided already. */
 enum err store_repeat_decide(const struct grant *g, const struct id *request, enum repeat_state state,
-			const struct id *by, int64_t now, struct bytes decision);
+			     const struct id *by, int64_t now, struct bytes decision);
 /* The practice's open requests, oldest first (at most max, capped at LIMIT_LIST): ids and
  * patients only. */
 enum err store_repeat_queue(const struct id *practice, size_t max, struct arena *a, struct id **requests,
-		       struct id **patients, size_t *n);
+			    struct id **patients, size_t *n);
 
 #endif

@@ -42,36 +42,36 @@ struct store_message {
 enum err store_thread_target(const struct id *thread, struct target *out, struct id *practice);
 /* Unscoped: the thread of a message, then as store_thread_target. */
 enum err store_message_target(const struct id *message, struct target *out, struct id *thread,
-			 struct id *practice);
+			      struct id *practice);
 
 /* A new thread with its first message, in one transaction (grant: message.send). */
 enum err store_thread_insert(const struct grant *g, const struct store_thread *t,
-			const struct store_message *first);
+			     const struct store_message *first);
 /* A reply: the message, and the thread's counters (the other side's unread count goes up),
  * in one transaction (grant: message.send). */
 enum err store_message_insert(const struct grant *g, const struct store_message *m);
 /* One thread (grant: message.read or message.list for its patient). */
 enum err store_thread_get(const struct grant *g, const struct id *thread, struct arena *a,
-		     struct store_thread *out);
+			  struct store_thread *out);
 /* A thread's messages, oldest first (at most LIMIT_LIST; grant: message.read). */
 enum err store_thread_messages(const struct grant *g, const struct id *thread, struct arena *a,
-			  struct store_message **out, size_t *n);
+			       struct store_message **out, size_t *n);
 /* A patient's threads, newest first (at most LIMIT_LIST; grant: message.list). */
 enum err store_threads_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
-			     struct store_thread **out, size_t *n);
+				  struct store_thread **out, size_t *n);
 /* A patient's messages, newest first (at most LIMIT_LIST; grant: message.list). */
 enum err store_messages_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
-			      struct store_message **out, size_t *n);
+				   struct store_message **out, size_t *n);
 /* One message (grant: message.read). */
 enum err store_message_get(const struct grant *g, const struct id *message, struct arena *a,
-		      struct store_message *out);
+			   struct store_message *out);
 /* The practice side (or the patient side) has read the thread (grant: message.read). */
 enum err store_thread_mark_read(const struct grant *g, const struct id *thread, bool practice_side);
 
 /* Unscoped: a practice's threads for its inbox, unread first then newest (ids, times and
  * counts only; subject left empty), at most max. */
 enum err store_practice_threads(const struct id *practice, size_t max, struct arena *a,
-			   struct store_thread **out, size_t *n);
+				struct store_thread **out, size_t *n);
 /* Unscoped: how many of a practice's threads have messages it has not read. */
 enum err store_practice_unread(const struct id *practice, int64_t *threads);
 

@@ -27,14 +27,14 @@ struct store_passkey {
 enum err store_passkey_insert(const struct id *account, const struct store_passkey *p);
 /* The account's passkeys, oldest first (at most PASSKEYS_PER_ACCOUNT); *out in the arena. */
 enum err store_passkey_list(const struct id *account, struct arena *a, struct store_passkey **out,
-		       size_t *n);
+			    size_t *n);
 /* One passkey of the account by credential id; ERR_NOT_FOUND when it is not theirs. */
 enum err store_passkey_find(const struct id *account, const uint8_t *cred_id, size_t cred_id_len,
-		       struct store_passkey *out);
+			    struct store_passkey *out);
 /* Record a use: the counter moves only forward (ERR_CONFLICT when it would not, as when a
  * concurrent use got there first). */
 enum err store_passkey_used(const struct id *account, const struct id *passkey, uint32_t sign_count,
-		       int64_t now);
+			    int64_t now);
 /* Remove one of the account's passkeys; ERR_NOT_FOUND when it is not theirs. */
 enum err store_passkey_delete(const struct id *account, const struct id *passkey);
 /* How many passkeys the account has. */
@@ -43,11 +43,11 @@ enum err store_passkey_count(const struct id *account, int *n);
 /* A challenge issued to a session for a purpose (the vault's; we keep its hash), replacing
  * any earlier one of the same session and purpose, and clearing expired ones. */
 enum err store_passkey_challenge_put(const struct id *session, int purpose,
-				const uint8_t hash[HASH_BYTES], int64_t expires);
+				     const uint8_t hash[HASH_BYTES], int64_t expires);
 /* Use it up: ERR_OK when it was issued to this session for this purpose and had not
  * expired; it is deleted either way (single use). */
 enum err store_passkey_challenge_take(const struct id *session, int purpose,
-				 const uint8_t hash[HASH_BYTES], int64_t now);
+				      const uint8_t hash[HASH_BYTES], int64_t now);
 /* The sealed email address of an account (for notices by email). */
 enum err store_account_email_ct(const struct id *account, struct arena *a, struct bytes *out);
 

@@ -13,7 +13,7 @@ struct store_practice_settings {
 };
 
 enum err store_practice_settings_get(const struct id *practice, struct arena *a,
-				struct store_practice_settings *out);
+				     struct store_practice_settings *out);
 enum err store_practice_require_patient_mfa(const struct id *practice, bool on);
 
 #endif

@@ -32,11 +32,11 @@ struct store_proxy_row {
  * savepoint, so it nests in a caller's): one commit whether or not there is anyone to tell, so
  * that the answer does not say whether the address has an account. */
 enum err store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
-		       const char *email_index, int64_t now, const struct store_mail *mail);
+			    const char *email_index, int64_t now, const struct store_mail *mail);
 /* The live grants and invitations of a patient (not revoked, not ended at now), newest
  * first, at most LIMIT_LIST. Needs an ACTION_PROXY_LIST grant; detail is copied to a. */
 enum err store_proxy_list(const struct grant *g, const struct id *patient, int64_t now, struct arena *a,
-		     struct store_proxy_row **out, size_t *n);
+			  struct store_proxy_row **out, size_t *n);
 /* The patient of a live grant or invitation, with the practices they are enrolled at (for
  * the gate). ERR_NOT_FOUND when there is none by that id. */
 enum err store_proxy_target(const struct id *grant_id, int64_t now, struct target *out);
@@ -52,11 +52,11 @@ struct store_proxy_held {
 	int64_t not_after;
 };
 enum err store_proxy_held(const struct id *account, int64_t now, struct arena *a,
-		     struct store_proxy_held **out, size_t *n);
+			  struct store_proxy_held **out, size_t *n);
 
 /* The record a session of this account shows: a held record, or NULL for its own.
  * auth_session believes it only while a live grant allows it. */
 enum err store_session_set_record(const struct id *account, const struct id *session,
-			     const struct id *record);
+				  const struct id *record);
 
 #endif

@@ -30,23 +30,23 @@ enum err store_result_target(const struct id *result, struct target *out);
 /* The result with this accession for this patient (correction), without any filter: needs a
  * result.create grant. ERR_NOT_FOUND when there is none. */
 enum err store_result_by_accession(const struct grant *g, const struct id *patient,
-			      const char *accession, struct arena *a, struct store_result *out);
+				   const char *accession, struct arena *a, struct store_result *out);
 /* Insert a new result, or (replace) update the row with the same id. Needs result.create. */
 enum err store_result_put(const struct grant *g, const struct store_result *r, bool replace);
 /* Up to LIMIT_LIST of a patient's results visible under g at now, newest report first. */
 enum err store_result_list(const struct grant *g, const struct id *patient, int64_t now,
-		      struct arena *a, struct store_result **out, size_t *n);
+			   struct arena *a, struct store_result **out, size_t *n);
 /* One result visible under g at now (a read or release grant for its patient). */
 enum err store_result_get(const struct grant *g, const struct id *result, int64_t now,
-		     struct arena *a, struct store_result *out);
+			  struct arena *a, struct store_result *out);
 /* Release: visible from now, by whom, with the resealed body. Needs result.release. */
 enum err store_result_release(const struct grant *g, const struct id *result, int64_t now,
-			 bool commented, struct bytes body);
+			      bool commented, struct bytes body);
 
 /* A practice's unreleased results of patients still enrolled there (ids and clear metadata
  * only, at most LIMIT_LIST), abnormal first, newest first. For the inbox; each row is gated by the caller. */
 enum err store_result_inbox(const struct id *practice, int64_t now, struct arena *a,
-		       struct store_result **out, size_t *n);
+			    struct store_result **out, size_t *n);
 
 /* Release rules per practice and kind of test (not patient data). */
 struct store_result_rule {
@@ -55,7 +55,7 @@ struct store_result_rule {
 	int days;
 };
 enum err store_result_rules(const struct id *practice, struct arena *a, struct store_result_rule **out,
-		       size_t *n);
+			    size_t *n);
 enum err store_result_rule_set(const struct id *practice, const struct store_result_rule *r);
 
 /* The patient's preference (any grant for the patient to read; result.list to set). */

@@ -170,7 +170,7 @@ enum err store_session_delete(const uint8_t token_hash[HASH_BYTES]);
 
 /* An account's live sessions (at most 50), newest first. */
 enum err store_sessions_list(const struct id *account, struct arena *a, struct store_session **out,
-			size_t *n);
+			     size_t *n);
 /* Revoke one session of an account by its id; ERR_NOT_FOUND when it is not theirs. */
 enum err store_session_revoke_id(const struct id *account, const struct id *session);
 /* Remember a device for an account; ERR_OK when it is new, ERR_CONFLICT when known. */
@@ -178,9 +178,9 @@ enum err store_device_seen(const struct id *account, const char *device);
 
 /* Login throttling: failures counted per key ("a:<account>" or "ip:<address>"). */
 enum err store_throttle_get(const char *key, int64_t now, int64_t window, int *failures,
-		       int64_t *blocked_until);
+			    int64_t *blocked_until);
 enum err store_throttle_fail(const char *key, int64_t now, int64_t window, int block_after,
-			int64_t block_seconds);
+			     int64_t block_seconds);
 enum err store_throttle_clear(const char *key);
 
 /* Unscoped metadata for the policy gate: never PHI. */
@@ -188,18 +188,18 @@ enum err store_patient_target(const struct id *patient, struct target *out);
 /* The scopes (enum proxy_scope bits) of every live proxy grant from patient to account at
  * time now (not revoked, not_after > now); 0 when none. Metadata for the gate, not PHI. */
 enum err store_proxy_scopes(const struct id *account, const struct id *patient, int64_t now,
-		       unsigned *scopes);
+			    unsigned *scopes);
 /* The patient a document belongs to and where they are enrolled, in one query. */
 enum err store_document_target(const struct id *document, struct target *out);
 enum err store_practice_patient_ids(const struct id *practice, size_t offset, size_t limit,
-			       struct arena *a, struct id **ids, size_t *n);
+				    struct arena *a, struct id **ids, size_t *n);
 
 /* Patient-scoped: each needs a grant for that patient. */
 enum err store_patient_create(const struct id *id, const struct id *practice,
-			 const uint8_t nhi_index[HASH_BYTES], struct bytes wrapped_key,
-			 struct bytes phi);
+			      const uint8_t nhi_index[HASH_BYTES], struct bytes wrapped_key,
+			      struct bytes phi);
 enum err store_patient_get(const struct grant *g, const struct id *patient, struct arena *a,
-		      struct store_patient *out);
+			   struct store_patient *out);
 /* The uploader's allowance the insert checks (src/domain/quota.h): the bytes of documents
  * they authored since `since`, and in all, each with this one, at most these. */
 struct store_upload_limit {
@@ -208,14 +208,14 @@ struct store_upload_limit {
 /* Insert a document; in the same statement, only when its author stays within lim (atomic
  * against concurrent inserts): ERR_CONFLICT when they would not. */
 enum err store_document_insert(const struct grant *g, const struct store_document *doc,
-			  const struct store_upload_limit *lim);
+			       const struct store_upload_limit *lim);
 /* The bytes of documents account uploaded (still stored), in all and since `since`. */
 enum err store_document_usage(const struct id *account, int64_t since, int64_t *total, int64_t *day);
 enum err store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
-			struct store_document **docs, size_t *n);
+			     struct store_document **docs, size_t *n);
 /* One document; when patient is not NULL, its patient's key row is read in the same query. */
 enum err store_document_get(const struct grant *g, const struct id *document, bool with_body,
-		       struct arena *a, struct store_document *out, struct store_patient *patient);
+			    struct arena *a, struct store_document *out, struct store_patient *patient);
 
 /* Incident notices (patient-scoped: reading needs a grant; writing a sealed notice reveals
  * nothing and is done by the operator's command-line tool). */
@@ -227,15 +227,15 @@ struct store_notice {
 };
 enum err store_notice_insert(const struct grant *g, const struct id *patient, const struct store_notice *n);
 enum err store_notice_list(const struct grant *g, const struct id *patient, struct arena *a,
-		      struct store_notice **out, size_t *n);
+			   struct store_notice **out, size_t *n);
 /* The accounts that hold a patient's record (their own login), with their sealed emails. */
 enum err store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
-			   size_t *n);
+				size_t *n);
 /* Queue an email as row id: to_ct is the sealed address of account, body_ct its sealed body
  * (vault_outbox_seal, bound to id and account); the subject carries no PHI and no link. Only
  * src/domain/outbox.c calls this. */
 enum err store_outbox_insert(const struct id *id, const struct id *account, struct bytes to_ct,
-			const char *subject, struct bytes body_ct);
+			     const char *subject, struct bytes body_ct);
 /* A mail sealed and ready to queue (outbox_seal), for a store write that queues it in its own
  * transaction. */
 struct store_mail {
@@ -263,7 +263,7 @@ struct audit_checkpoint {
  * caller re-reads the head, re-chains and tries again.
  */
 enum err store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_BYTES],
-		       const struct audit_record *r, size_t n, const struct audit_checkpoint *cp);
+			    const struct audit_record *r, size_t n, const struct audit_checkpoint *cp);
 /* Read the trail from one snapshot until store_audit_read_end (verification beside a writing
  * `serve`: the chain and the checkpoints must be of the same moment). */
 enum err store_audit_read_begin(void);
@@ -306,15 +306,15 @@ enum err store_keystore_meta_set(const char *name, const uint8_t *value, size_t 
 enum err store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total, int64_t *under);
 /* Up to max rows after rowid `after` (in rowid order) that key_id does not wrap. */
 enum err store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], size_t max,
-			 struct arena *a, struct store_wrapped_key **rows, size_t *n);
+			      struct arena *a, struct store_wrapped_key **rows, size_t *n);
 /* In one short transaction, replace each row's wrapped key by rewrapped[i] where the row still
  * holds the value read (a row shredded or rewrapped meanwhile is left alone). */
 enum err store_keystore_replace(const struct store_wrapped_key *rows, const struct bytes *rewrapped,
-			   size_t n, size_t *replaced);
+				size_t n, size_t *replaced);
 /* Keys from before the keystore, kept on the patient row itself: up to max of them, how many
  * remain, moving one into the keystore (insert there, then clear the row). */
 enum err store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_key **rows,
-			    size_t *n);
+				 size_t *n);
 enum err store_legacy_keys_count(int64_t *n);
 enum err store_legacy_key_move(const struct id *patient, struct bytes rewrapped);
 /* The rotation in progress (old and new master key ids): ERR_NOT_FOUND when none. While one
@@ -361,6 +361,6 @@ const char *store_file_name(enum store_file f);
  * progress(name, pages done, pages in all) after every step, when set.
  */
 enum err store_file_copy(enum store_file f, const char *from_dir, const char *to_dir,
-		    void (*progress)(const char *name, int64_t done, int64_t total));
+			 void (*progress)(const char *name, int64_t done, int64_t total));
 
 #endif

@@ -304,7 +304,7 @@ static enum err verdict(const struct session_claims *c, enum breaker_verdict v)
 
 /* Count opening `bytes` of patient (what it reveals: reach) for the caller. */
 static enum err count_open(const char *token, const struct id *patient, int64_t bytes,
-		      enum breaker_reach reach)
+			   enum breaker_reach reach)
 {
 	struct session_claims c;
 	bool counted;
@@ -387,7 +387,7 @@ static int patient_key(const struct id *patient, struct bytes wrapped, struct ke
 }
 
 enum err vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
-			       struct buf *wrapped_key, struct buf *phi_ct)
+				    struct buf *wrapped_key, struct buf *phi_ct)
 {
 	struct key pk;
 	char ad[128];
@@ -427,8 +427,8 @@ static const char *record_purpose(enum vault_record kind)
 }
 
 enum err vault_local_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			    enum vault_record kind, const struct id *record, struct bytes ct,
-			    struct buf *out)
+				 enum vault_record kind, const struct id *record, struct bytes ct,
+				 struct buf *out)
 {
 	const char *purpose = record_purpose(kind);
 	if (purpose == NULL)
@@ -449,8 +449,8 @@ enum err vault_local_record_open(const char *token, const struct id *patient, st
 }
 
 enum err vault_local_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			    enum vault_record kind, const struct id *record, const void *pt, size_t n,
-			    struct buf *out)
+				 enum vault_record kind, const struct id *record, const void *pt, size_t n,
+				 struct buf *out)
 {
 	const char *purpose = record_purpose(kind);
 	struct key pk;
@@ -472,7 +472,7 @@ enum err vault_local_record_seal(const char *token, const struct id *patient, st
 }
 
 enum err vault_local_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			    const struct id *document, struct key *dk, struct buf *wrapped_dk)
+				 const struct id *document, struct key *dk, struct buf *wrapped_dk)
 {
 	struct session_claims c;
 	bool counted;
@@ -494,8 +494,8 @@ enum err vault_local_doc_new_key(const char *token, const struct id *patient, st
 }
 
 enum err vault_local_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			const struct id *document, struct bytes wrapped_dk, int64_t size,
-			struct key *key)
+			     const struct id *document, struct bytes wrapped_dk, int64_t size,
+			     struct key *key)
 {
 	int counted = count_open(token, patient, size, BREAKER_CLINICAL);
 	if (counted != ERR_OK)
@@ -511,7 +511,7 @@ enum err vault_local_doc_key(const char *token, const struct id *patient, struct
 }
 
 enum err vault_local_email(const struct id *account, const char *email, const void *ct, size_t n,
-		      struct buf *out)
+			   struct buf *out)
 {
 	struct key k;
 	char ad[128];
@@ -524,7 +524,7 @@ enum err vault_local_email(const struct id *account, const char *email, const vo
 }
 
 enum err vault_local_outbox(const struct id *outbox, const struct id *account, const char *body,
-		       const void *ct, size_t n, struct buf *out)
+			    const void *ct, size_t n, struct buf *out)
 {
 	struct key k;
 	char ad[128];
@@ -578,7 +578,7 @@ static enum err totp_seal(const struct id *account, const uint8_t secret[20], st
 }
 
 enum err vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
-			 struct buf *sealed)
+			      struct buf *sealed)
 {
 	uint8_t secret[20];
 	random_bytes(secret, sizeof(secret));
@@ -590,7 +590,7 @@ enum err vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SEC
 
 /* A fresh token for claims c under a new session id, issued now. */
 static enum err mint_fresh(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
-		      struct id *session)
+			   struct id *session)
 {
 	struct session_claims n = *c;
 	random_id(&n.session);
@@ -614,7 +614,7 @@ enum err vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B
 }
 
 enum err vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
-			  struct id *session)
+			       struct id *session)
 {
 	struct session_claims c;
 	/* Only a patient's own session, never an app's: an app cannot mint itself more. */
@@ -626,8 +626,8 @@ enum err vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B
 }
 
 enum err vault_local_totp_verify(const char *token, struct bytes sealed, const char *code,
-			    int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
-			    struct id *session)
+				 int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
+				 struct id *session)
 {
 	struct session_claims c;
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0)
@@ -682,7 +682,7 @@ static void recovery_hash(const struct id *account, const char *code, uint8_t ou
 }
 
 enum err vault_local_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
-			     uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
+				  uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
 {
 	struct session_claims c;
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0 || !c.mfa)
@@ -700,8 +700,8 @@ enum err vault_local_recovery_new(const char *token, char codes[RECOVERY_CODES][
 }
 
 enum err vault_local_recovery_verify(const char *token, const char *code,
-				const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
-				char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+				     const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
+				     char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
 	struct session_claims c;
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0)

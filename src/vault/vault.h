@@ -56,7 +56,7 @@ int vault_require_tokens(const char *dir);
 /* Verify a password against its stored hash (the dummy hash for an unknown account) and,
  * when it matches and claims is not NULL, mint a session token. 0 on success. */
 enum err vault_login(const char *pw_hash, const char *password, size_t pw_len,
-		const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]) MUST_CHECK;
+		     const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]) MUST_CHECK;
 /* Check a token's MAC and read its claims; 0 when genuine and still within its life by the
  * vault's clock (SESSION_ABSOLUTE_SECONDS from issue; an app's, APP_TOKEN_SECONDS and the
  * minute its code may wait), whatever the worker's session table says. */
@@ -82,15 +82,15 @@ enum err vault_report_read(const char *token, const struct id *patient, int64_t 
 enum err vault_unlock_by_reviewer(const char *reviewer_token, const struct id *account) MUST_CHECK;
 /* Clear account's trip on the authority of a ticket issued at `issued`. */
 enum err vault_unlock_by_ticket(const struct id *account, int64_t issued,
-			   const uint8_t mac[UNLOCK_TICKET_MAC_BYTES]) MUST_CHECK;
+				const uint8_t mac[UNLOCK_TICKET_MAC_BYTES]) MUST_CHECK;
 /* The address of an account the vault saw trip, for a reviewer (operator; practice admin of
  * its practice) with a second factor, to show on the review page. Command-line tools open
  * addresses with vault_email_open. */
 enum err vault_review_email_open(const char *reviewer_token, const struct id *account, const void *ct,
-			    size_t n, struct buf *out) MUST_CHECK;
+				 size_t n, struct buf *out) MUST_CHECK;
 /* Make a ticket (command-line tools only, holding the master key; refused in a worker). */
 enum err vault_unlock_ticket_make(const struct id *account, int64_t issued,
-			     uint8_t mac[UNLOCK_TICKET_MAC_BYTES]) MUST_CHECK;
+				  uint8_t mac[UNLOCK_TICKET_MAC_BYTES]) MUST_CHECK;
 
 /* Keyed hash of a normalised lookup value (NHI, email) for blind-index columns. */
 enum err vault_blind_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]) MUST_CHECK;
@@ -108,18 +108,18 @@ enum err vault_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN +
 /* Check code against the sealed secret, refusing steps at or before last_step. On success:
  * *step is the step used and new_token a fresh token (new session id in *session) with mfa set. */
 enum err vault_totp_verify(const char *token, struct bytes sealed, const char *code, int64_t last_step,
-		      int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
+			   int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
 /* Ten recovery codes for the token's account, and their keyed hashes (32 bytes each). */
 enum err vault_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
-		       uint8_t hashes[RECOVERY_CODES][HASH_BYTES]) MUST_CHECK;
+			    uint8_t hashes[RECOVERY_CODES][HASH_BYTES]) MUST_CHECK;
 /* Check code against n stored hashes; on a match *index is its position and new_token/session
  * as for vault_totp_verify. */
 enum err vault_recovery_verify(const char *token, const char *code, const uint8_t (*hashes)[HASH_BYTES],
-			  size_t n, size_t *index, char new_token[SESSION_TOKEN_B64_LEN + 1],
-			  struct id *session) MUST_CHECK;
+			       size_t n, size_t *index, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			       struct id *session) MUST_CHECK;
 /* Demo data: enrol an account with TOTP without a session (local tools only). */
 enum err vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
-			   struct buf *sealed) MUST_CHECK;
+				struct buf *sealed) MUST_CHECK;
 
 /*
  * Passkeys (WebAuthn; docs/internals/PASSKEYS.md). The vault issues each challenge bound to
@@ -136,21 +136,21 @@ enum passkey_purpose { PASSKEY_REGISTER = 1, PASSKEY_ASSERT = 2 };
 void vault_passkey_configure(const struct webauthn_rp *rp);
 /* A new challenge for the token's session and purpose (registering needs an mfa session). */
 enum err vault_passkey_challenge(const char *token, enum passkey_purpose purpose,
-			    uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES]) MUST_CHECK;
+				 uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES]) MUST_CHECK;
 /* Check a registration (vault's own origin and RP id, a challenge it issued to this session
  * for registering, within WEBAUTHN_CHALLENGE_SECONDS): *cred is the new credential and mac
  * binds it to the token's account. Needs a token with mfa set. */
 enum err vault_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
-			   const uint8_t *attestation, size_t attestation_len,
-			   struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES]) MUST_CHECK;
+				const uint8_t *attestation, size_t attestation_len,
+				struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES]) MUST_CHECK;
 /* Check an assertion by cred (its mac must bind it to the token's account; cred->sign_count is
  * the stored counter, which must grow): on success *sign_count is the new counter and
  * new_token/session a fresh session with mfa set, as for vault_totp_verify. */
 enum err vault_passkey_verify(const char *token, const struct webauthn_credential *cred,
-			 const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
-			 size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
-			 const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
-			 char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
+			      const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
+			      size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
+			      const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
+			      char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
 
 /*
  * Records sealed with a patient's key (free text and other PHI of results, medications,
@@ -190,19 +190,19 @@ struct vault_doc_ref {
  * that writes (grant_writes). token: the caller's session token (NULL only in command-line
  * tools). */
 enum err vault_record_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
-			  enum vault_record kind, const struct id *record, const void *pt, size_t n,
-			  struct buf *out) MUST_CHECK;
+			       enum vault_record kind, const struct id *record, const void *pt, size_t n,
+			       struct buf *out) MUST_CHECK;
 /* Open one record (any grant for k's patient); counted by the breaker like any other opening. */
 enum err vault_record_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
-			  enum vault_record kind, const struct id *record, struct bytes ct,
-			  struct buf *out) MUST_CHECK;
+			       enum vault_record kind, const struct id *record, struct bytes ct,
+			       struct buf *out) MUST_CHECK;
 
 /* Incident notices are sealed with the patient's key (by the command-line tool that makes
  * them) and opened for a grant on that patient. */
 enum err vault_notice_seal_ref(const struct grant *g, const struct vault_key_ref *k,
-			  const struct id *notice, const void *pt, size_t n, struct buf *out) MUST_CHECK;
+			       const struct id *notice, const void *pt, size_t n, struct buf *out) MUST_CHECK;
 enum err vault_notice_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
-			  const struct id *notice, struct bytes ct, struct buf *out) MUST_CHECK;
+			       const struct id *notice, struct bytes ct, struct buf *out) MUST_CHECK;
 
 /* Account emails are stored sealed under a key derived from the master key, and found by
  * blind index. Sealing runs in the vault for anyone (a ciphertext of an address one already
@@ -217,9 +217,9 @@ enum err vault_email_open(const struct id *account, const void *ct, size_t n, st
  * mail knows the body already); opening only over the mail lane or in a command-line tool.
  * Bodies are at most LIMIT_MAIL_BODY bytes. */
 enum err vault_outbox_seal(const struct id *outbox, const struct id *account, const char *body,
-		      struct buf *out) MUST_CHECK;
+			   struct buf *out) MUST_CHECK;
 enum err vault_outbox_open(const struct id *outbox, const struct id *account, const void *ct, size_t n,
-		      struct buf *out) MUST_CHECK;
+			   struct buf *out) MUST_CHECK;
 
 /* In a worker of `serve`: send key operations to the vault process over fd and password
  * checks over password_fd (SOCK_SEQPACKET sockets). Without this, operations run in this
@@ -234,18 +234,18 @@ int vault_serve(int ctl_fd, int password_lane_fd);
 
 /* New patient: make their key, wrap it, and seal their demographics with it. */
 enum err vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,
-			 struct buf *wrapped_key, struct buf *phi_ct) MUST_CHECK;
+			      struct buf *wrapped_key, struct buf *phi_ct) MUST_CHECK;
 /* Open a patient's demographics phi (sealed with k's key; any grant for that patient). token:
  * the caller's session token, or NULL for command-line tools before vault_require_tokens. */
 enum err vault_patient_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
-			   struct bytes phi, struct buf *out) MUST_CHECK;
+				struct bytes phi, struct buf *out) MUST_CHECK;
 
 /* Seal a new document for patient k (needs a document.create grant). Appends the wrapped
  * document key, the sealed body and the sealed metadata to the three buffers. */
 enum err vault_document_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
-			    const struct id *document, const void *body, size_t body_len,
-			    const void *meta, size_t meta_len, struct buf *wrapped_key,
-			    struct buf *body_ct, struct buf *meta_ct) MUST_CHECK;
+				 const struct id *document, const void *body, size_t body_len,
+				 const void *meta, size_t meta_len, struct buf *wrapped_key,
+				 struct buf *body_ct, struct buf *meta_ct) MUST_CHECK;
 /*
  * Document keys in batches. A round trip to the vault process costs two wake-ups, far more
  * than the unwrapping; so the keys one request needs (a search) go in one message, and so do
@@ -273,7 +273,7 @@ struct vault_key_job {
  * k's patient and g is a document.read or document.list grant for that patient. The job points
  * into what k and d point to. */
 enum err vault_key_job_prepare(struct vault_key_job *job, const char *token, const struct grant *g,
-			  const struct vault_key_ref *k, const struct vault_doc_ref *d) MUST_CHECK;
+			       const struct vault_key_ref *k, const struct vault_doc_ref *d) MUST_CHECK;
 /* Answer n jobs, one message per VAULT_BATCH_MAX of them; each job's rc tells its answer. */
 void vault_document_keys(struct vault_key_job *jobs, size_t n);
 /* Hand one job to this process's key lane, which gathers what every thread has submitted
@@ -325,7 +325,7 @@ int vault_rotation_commit(void) MUST_CHECK;
 /* Sign an audit checkpoint (the chain hash `head` at `seq`, made at ts_ms) with the audit
  * signing key; key_id names that key. -1 when no signing key is loaded. */
 enum err vault_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
-			  uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]) MUST_CHECK;
+			       uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]) MUST_CHECK;
 /* The loaded signing key's public half and id. */
 int vault_checkpoint_public_key(uint8_t pk[SIGN_PUBLIC_BYTES], uint8_t key_id[KEY_ID_BYTES]);
 /* The same, read from DIR/audit-signing.key without loading the master key (audit verify). */

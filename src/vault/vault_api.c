@@ -19,7 +19,7 @@ static enum err index_here(const char *kind, const char *value, uint8_t out[HASH
 
 /* As the vault process does for VOP_TOTP_NEW: the account is the token's. */
 static enum err totp_new_here(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
-			 struct buf *sealed)
+			      struct buf *sealed)
 {
 	struct session_claims c;
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0)
@@ -86,7 +86,7 @@ int vault_require_tokens(const char *dir)
 }
 
 enum err vault_login(const char *pw_hash, const char *password, size_t pw_len,
-		const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
+		     const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
 {
 	return vault_client->login(pw_hash, password, pw_len, claims, token);
 }
@@ -114,13 +114,13 @@ enum err vault_unlock_by_reviewer(const char *reviewer_token, const struct id *a
 }
 
 enum err vault_unlock_by_ticket(const struct id *account, int64_t issued,
-			   const uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
+				const uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
 {
 	return vault_client->unlock(NULL, account, issued, mac, UNLOCK_TICKET_MAC_BYTES);
 }
 
 enum err vault_review_email_open(const char *reviewer_token, const struct id *account, const void *ct,
-			    size_t n, struct buf *out)
+				 size_t n, struct buf *out)
 {
 	if (reviewer_token == NULL)
 		return ERR_DENIED;
@@ -128,7 +128,7 @@ enum err vault_review_email_open(const char *reviewer_token, const struct id *ac
 }
 
 enum err vault_unlock_ticket_make(const struct id *account, int64_t issued,
-			     uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
+				  uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
 {
 	if (!vault_client->holds_keys)
 		return ERR_DENIED; /* a worker never makes tickets */
@@ -141,13 +141,13 @@ enum err vault_blind_index(const char *kind, const char *value, uint8_t out[HASH
 }
 
 enum err vault_patient_create(const struct id *patient, const void *phi, size_t phi_len,
-			 struct buf *wrapped_key, struct buf *phi_ct)
+			      struct buf *wrapped_key, struct buf *phi_ct)
 {
 	return vault_client->patient_create(patient, phi, phi_len, wrapped_key, phi_ct);
 }
 
 enum err vault_patient_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
-			   struct bytes phi, struct buf *out)
+				struct bytes phi, struct buf *out)
 {
 	if (!grant_for_patient(g, &k->patient))
 		return ERR_DENIED;
@@ -155,7 +155,7 @@ enum err vault_patient_open_ref(const char *token, const struct grant *g, const 
 }
 
 enum err vault_notice_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
-			  const struct id *notice, struct bytes ct, struct buf *out)
+			       const struct id *notice, struct bytes ct, struct buf *out)
 {
 	if (!grant_for_patient(g, &k->patient))
 		return ERR_DENIED;
@@ -164,7 +164,7 @@ enum err vault_notice_open_ref(const char *token, const struct grant *g, const s
 }
 
 enum err vault_notice_seal_ref(const struct grant *g, const struct vault_key_ref *k,
-			  const struct id *notice, const void *pt, size_t n, struct buf *out)
+			       const struct id *notice, const void *pt, size_t n, struct buf *out)
 {
 	/* Command-line tools only: a worker never seals a notice. */
 	if (!grant_for_patient(g, &k->patient) || !vault_client->holds_keys)
@@ -174,8 +174,8 @@ enum err vault_notice_seal_ref(const struct grant *g, const struct vault_key_ref
 }
 
 enum err vault_record_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
-			  enum vault_record kind, const struct id *record, const void *pt, size_t n,
-			  struct buf *out)
+			       enum vault_record kind, const struct id *record, const void *pt, size_t n,
+			       struct buf *out)
 {
 	if (!grant_writes(g, &k->patient) || kind <= VREC_NOTICE || kind >= VREC_COUNT)
 		return ERR_DENIED;
@@ -183,8 +183,8 @@ enum err vault_record_seal_ref(const char *token, const struct grant *g, const s
 }
 
 enum err vault_record_open_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
-			  enum vault_record kind, const struct id *record, struct bytes ct,
-			  struct buf *out)
+			       enum vault_record kind, const struct id *record, struct bytes ct,
+			       struct buf *out)
 {
 	if (!grant_for_patient(g, &k->patient) || kind >= VREC_COUNT)
 		return ERR_DENIED;
@@ -192,9 +192,9 @@ enum err vault_record_open_ref(const char *token, const struct grant *g, const s
 }
 
 enum err vault_document_seal_ref(const char *token, const struct grant *g, const struct vault_key_ref *k,
-			    const struct id *document, const void *body, size_t body_len,
-			    const void *meta, size_t meta_len, struct buf *wrapped_key,
-			    struct buf *body_ct, struct buf *meta_ct)
+				 const struct id *document, const void *body, size_t body_len,
+				 const void *meta, size_t meta_len, struct buf *wrapped_key,
+				 struct buf *body_ct, struct buf *meta_ct)
 {
 	if (!grant_allows(g, &k->patient, ACTION_DOCUMENT_CREATE))
 		return ERR_DENIED;
@@ -216,7 +216,7 @@ enum err vault_document_seal_ref(const char *token, const struct grant *g, const
 }
 
 enum err vault_key_job_prepare(struct vault_key_job *job, const char *token, const struct grant *g,
-			  const struct vault_key_ref *k, const struct vault_doc_ref *d)
+			       const struct vault_key_ref *k, const struct vault_doc_ref *d)
 {
 	memset(job, 0, sizeof(*job));
 	job->rc = ERR_DENIED;
@@ -265,20 +265,20 @@ enum err vault_email_open(const struct id *account, const void *ct, size_t n, st
 }
 
 enum err vault_outbox_seal(const struct id *outbox, const struct id *account, const char *body,
-		      struct buf *out)
+			   struct buf *out)
 {
 	return vault_client->outbox(outbox, account, body, NULL, 0, out);
 }
 
 enum err vault_outbox_open(const struct id *outbox, const struct id *account, const void *ct, size_t n,
-		      struct buf *out)
+			   struct buf *out)
 {
 	/* Like an address: from a worker the vault refuses and drops the connection. */
 	return vault_client->outbox(outbox, account, NULL, ct, n, out);
 }
 
 enum err vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
-			   struct buf *sealed)
+				struct buf *sealed)
 {
 	return vault_client->holds_keys ? vault_local_totp_new(account, secret_b32, sealed)
 					: ERR_DENIED;
@@ -290,26 +290,26 @@ enum err vault_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN +
 }
 
 enum err vault_totp_verify(const char *token, struct bytes sealed, const char *code, int64_t last_step,
-		      int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+			   int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
 	return vault_client->totp_verify(token, sealed, code, last_step, step, new_token, session);
 }
 
 enum err vault_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
-		       uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
+			    uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
 {
 	return vault_client->recovery_new(token, codes, hashes);
 }
 
 enum err vault_recovery_verify(const char *token, const char *code, const uint8_t (*hashes)[HASH_BYTES],
-			  size_t n, size_t *index, char new_token[SESSION_TOKEN_B64_LEN + 1],
-			  struct id *session)
+			       size_t n, size_t *index, char new_token[SESSION_TOKEN_B64_LEN + 1],
+			       struct id *session)
 {
 	return vault_client->recovery_verify(token, code, hashes, n, index, new_token, session);
 }
 
 enum err vault_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
-			  uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES])
+			       uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES])
 {
 	return vault_client->checkpoint_sign(seq, ts_ms, head, sig, key_id);
 }

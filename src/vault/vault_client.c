@@ -132,7 +132,7 @@ static int take_reminted(struct msg_reader *r, char new_token[SESSION_TOKEN_B64_
 }
 
 static enum err remote_login(const char *pw_hash, const char *password, size_t pw_len,
-			const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
+			     const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_LOGIN);
@@ -185,7 +185,7 @@ static enum err remote_read(const char *token, const struct id *patient, int64_t
 }
 
 static enum err remote_unlock(const char *token, const struct id *account, int64_t issued,
-			 const uint8_t *mac, size_t mac_len)
+			      const uint8_t *mac, size_t mac_len)
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_UNLOCK);
@@ -214,7 +214,7 @@ static enum err remote_index(const char *kind, const char *value, uint8_t out[HA
 }
 
 static enum err remote_review_email(const char *token, const struct id *account, const void *ct,
-			       size_t n, struct buf *out)
+				    size_t n, struct buf *out)
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_REVIEW_EMAIL);
@@ -225,7 +225,7 @@ static enum err remote_review_email(const char *token, const struct id *account,
 }
 
 static enum err remote_patient_create(const struct id *patient, const void *phi, size_t phi_len,
-				 struct buf *wrapped_key, struct buf *phi_ct)
+				      struct buf *wrapped_key, struct buf *phi_ct)
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_PATIENT_CREATE);
@@ -253,8 +253,8 @@ static void put_record(struct msg_writer *w, const char *token, const struct id 
 }
 
 static enum err remote_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			      enum vault_record kind, const struct id *record, struct bytes ct,
-			      struct buf *out)
+				   enum vault_record kind, const struct id *record, struct bytes ct,
+				   struct buf *out)
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_PHI_OPEN);
@@ -264,8 +264,8 @@ static enum err remote_record_open(const char *token, const struct id *patient, 
 }
 
 static enum err remote_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			      enum vault_record kind, const struct id *record, const void *pt,
-			      size_t n, struct buf *out)
+				   enum vault_record kind, const struct id *record, const void *pt,
+				   size_t n, struct buf *out)
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_RECORD_SEAL);
@@ -280,7 +280,7 @@ static int take_key(struct msg_reader *r, struct key *key)
 }
 
 static enum err remote_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			      const struct id *document, struct key *dk, struct buf *wrapped_dk)
+				   const struct id *document, struct key *dk, struct buf *wrapped_dk)
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_DOC_NEW_KEY);
@@ -415,7 +415,7 @@ void vault_key_lane_drain(int timeout_ms)
 }
 
 static enum err remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
-			   struct buf *sealed)
+				struct buf *sealed)
 {
 	struct exchange x;
 	put_token(begin(&x, VOP_TOTP_NEW), token);
@@ -430,8 +430,8 @@ static enum err remote_totp_new(const char *token, char secret_b32[TOTP_SECRET_B
 }
 
 static enum err remote_totp_verify(const char *token, struct bytes sealed, const char *code,
-			      int64_t last_step, int64_t *step,
-			      char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+				   int64_t last_step, int64_t *step,
+				   char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_TOTP_VERIFY);
@@ -450,7 +450,7 @@ static enum err remote_totp_verify(const char *token, struct bytes sealed, const
 }
 
 static enum err remote_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
-			    struct id *session)
+				 struct id *session)
 {
 	struct exchange x;
 	put_token(begin(&x, VOP_APP_TOKEN), token);
@@ -462,7 +462,7 @@ static enum err remote_app_token(const char *token, char new_token[SESSION_TOKEN
 }
 
 static enum err remote_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
-			       uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
+				    uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
 {
 	struct exchange x;
 	put_token(begin(&x, VOP_RECOVERY_NEW), token);
@@ -479,8 +479,8 @@ static enum err remote_recovery_new(const char *token, char codes[RECOVERY_CODES
 }
 
 static enum err remote_recovery_verify(const char *token, const char *code,
-				  const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
-				  char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+				       const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
+				       char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_RECOVERY_VERIFY);
@@ -500,7 +500,7 @@ static enum err remote_recovery_verify(const char *token, const char *code,
 }
 
 static enum err remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
-				  uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES])
+				       uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES])
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_CHECKPOINT_SIGN);
@@ -516,7 +516,7 @@ static enum err remote_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t
 }
 
 static enum err remote_email(const struct id *account, const char *email, const void *ct, size_t n,
-			struct buf *out)
+			     struct buf *out)
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, email ? VOP_EMAIL_SEAL : VOP_EMAIL_OPEN);
@@ -529,7 +529,7 @@ static enum err remote_email(const struct id *account, const char *email, const 
 }
 
 static enum err remote_outbox(const struct id *outbox, const struct id *account, const char *body,
-			 const void *ct, size_t n, struct buf *out)
+			      const void *ct, size_t n, struct buf *out)
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, body ? VOP_OUTBOX_SEAL : VOP_OUTBOX_OPEN);
@@ -543,7 +543,7 @@ static enum err remote_outbox(const struct id *outbox, const struct id *account,
 }
 
 static enum err remote_passkey_challenge(const char *token, int purpose,
-				    uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
+					 uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_PASSKEY_CHALLENGE);
@@ -583,9 +583,9 @@ static int take_credential(struct msg_reader *r, struct webauthn_credential *cre
 }
 
 static enum err remote_passkey_register(const char *token, const uint8_t *client_data,
-				   size_t client_data_len, const uint8_t *attestation,
-				   size_t attestation_len, struct webauthn_credential *cred,
-				   uint8_t mac[PASSKEY_MAC_BYTES])
+					size_t client_data_len, const uint8_t *attestation,
+					size_t attestation_len, struct webauthn_credential *cred,
+					uint8_t mac[PASSKEY_MAC_BYTES])
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_PASSKEY_REGISTER);
@@ -600,11 +600,11 @@ static enum err remote_passkey_register(const char *token, const uint8_t *client
 }
 
 static enum err remote_passkey_verify(const char *token, const struct webauthn_credential *cred,
-				 const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
-				 size_t client_data_len, const uint8_t *auth_data,
-				 size_t auth_data_len, const uint8_t *sig, size_t sig_len,
-				 uint32_t *sign_count, char new_token[SESSION_TOKEN_B64_LEN + 1],
-				 struct id *session)
+				      const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
+				      size_t client_data_len, const uint8_t *auth_data,
+				      size_t auth_data_len, const uint8_t *sig, size_t sig_len,
+				      uint32_t *sign_count, char new_token[SESSION_TOKEN_B64_LEN + 1],
+				      struct id *session)
 {
 	struct exchange x;
 	struct msg_writer *w = begin(&x, VOP_PASSKEY_VERIFY);

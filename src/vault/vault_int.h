@@ -18,62 +18,62 @@ const struct key *vault_master(void);
  */
 int vault_local_require_tokens(const char *dir);
 enum err vault_local_login(const char *pw_hash, const char *password, size_t pw_len,
-		      const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
+			   const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
 enum err vault_local_miss(const char *token);
 enum err vault_local_read(const char *token, const struct id *patient, int64_t bytes);
 void vault_local_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
 enum err vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
-			       struct buf *wrapped_key, struct buf *phi_ct);
+				    struct buf *wrapped_key, struct buf *phi_ct);
 enum err vault_local_record_open(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			    enum vault_record kind, const struct id *record, struct bytes ct,
-			    struct buf *out);
+				 enum vault_record kind, const struct id *record, struct bytes ct,
+				 struct buf *out);
 enum err vault_local_record_seal(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			    enum vault_record kind, const struct id *record, const void *pt, size_t n,
-			    struct buf *out);
+				 enum vault_record kind, const struct id *record, const void *pt, size_t n,
+				 struct buf *out);
 enum err vault_local_doc_new_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			    const struct id *document, struct key *dk, struct buf *wrapped_dk);
+				 const struct id *document, struct key *dk, struct buf *wrapped_dk);
 enum err vault_local_doc_key(const char *token, const struct id *patient, struct bytes wrapped_pk,
-			const struct id *document, struct bytes wrapped_dk, int64_t size,
-			struct key *key);
+			     const struct id *document, struct bytes wrapped_dk, int64_t size,
+			     struct key *key);
 
 /* Seal email (when not NULL) or open ct, for one account, with the account-email key. */
 enum err vault_local_email(const struct id *account, const char *email, const void *ct, size_t n,
-		      struct buf *out);
+			   struct buf *out);
 /* Seal (body non-NULL, n bytes) or open (ct, n) one outbox body; ERR_OK or ERR_DENIED. */
 enum err vault_local_outbox(const struct id *outbox, const struct id *account, const char *body,
-		       const void *ct, size_t n, struct buf *out);
+			    const void *ct, size_t n, struct buf *out);
 
 enum err vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
-			 struct buf *sealed);
+			      struct buf *sealed);
 enum err vault_local_totp_verify(const char *token, struct bytes sealed, const char *code,
-			    int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
-			    struct id *session);
+				 int64_t last_step, int64_t *step, char new_token[SESSION_TOKEN_B64_LEN + 1],
+				 struct id *session);
 enum err vault_local_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
-			     uint8_t hashes[RECOVERY_CODES][HASH_BYTES]);
+				  uint8_t hashes[RECOVERY_CODES][HASH_BYTES]);
 enum err vault_local_recovery_verify(const char *token, const char *code,
-				const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
-				char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
+				     const uint8_t (*hashes)[HASH_BYTES], size_t n, size_t *index,
+				     char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
 
 /* A fresh token for the same claims, with a new session id and mfa set (a second factor
  * was just checked). */
 enum err vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
-			  struct id *session);
+			       struct id *session);
 enum err vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
-		 struct id *session);
+		      struct id *session);
 
 /* Passkeys (vault_passkey.c). */
 enum err vault_local_passkey_challenge(const char *token, int purpose,
-				  uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES]);
+				       uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES]);
 enum err vault_local_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
-				 const uint8_t *attestation, size_t attestation_len,
-				 struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES]);
+				      const uint8_t *attestation, size_t attestation_len,
+				      struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES]);
 enum err vault_local_passkey_verify(const char *token, const struct webauthn_credential *cred,
-			       const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
-			       size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
-			       const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
-			       char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
+				    const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
+				    size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
+				    const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
+				    char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
 enum err vault_local_checkpoint_sign(int64_t seq, int64_t ts_ms, const uint8_t head[HASH_BYTES],
-				uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]);
+				     uint8_t sig[SIGNATURE_BYTES], uint8_t key_id[KEY_ID_BYTES]);
 /* A subkey of the stable index key (not changed by master key rotation). */
 void vault_stable_subkey(uint64_t id, const char context[8], struct key *out);
 
@@ -81,11 +81,11 @@ void vault_stable_subkey(uint64_t id, const char context[8], struct key *out);
  * for a reviewer's token (token not NULL) or a ticket (issued, mac); make a ticket. */
 void vault_trip_note(const struct session_claims *c);
 enum err vault_local_unlock(const char *token, const struct id *account, int64_t issued,
-		       const uint8_t *mac, size_t mac_len);
+			    const uint8_t *mac, size_t mac_len);
 enum err vault_local_unlock_ticket(const struct id *account, int64_t issued,
-			      uint8_t mac[UNLOCK_TICKET_MAC_BYTES]);
+				   uint8_t mac[UNLOCK_TICKET_MAC_BYTES]);
 enum err vault_local_review_email(const char *token, const struct id *account, const void *ct, size_t n,
-			     struct buf *out);
+				  struct buf *out);
 
 /* Operation codes and statuses of the worker <-> vault protocol (frames: src/proc/msg.h). */
 enum vault_op {

@@ -80,7 +80,7 @@ static void credential_mac(const struct id *account, const struct webauthn_crede
 }
 
 enum err vault_local_passkey_challenge(const char *token, int purpose,
-				  uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
+				       uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
 {
 	struct session_claims c;
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0 ||
@@ -98,8 +98,8 @@ enum err vault_local_passkey_challenge(const char *token, int purpose,
 }
 
 enum err vault_local_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
-				 const uint8_t *attestation, size_t attestation_len,
-				 struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES])
+				      const uint8_t *attestation, size_t attestation_len,
+				      struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES])
 {
 	struct session_claims c;
 	uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES];
@@ -116,10 +116,10 @@ enum err vault_local_passkey_register(const char *token, const uint8_t *client_d
 }
 
 enum err vault_local_passkey_verify(const char *token, const struct webauthn_credential *cred,
-			       const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
-			       size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
-			       const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
-			       char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+				    const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
+				    size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
+				    const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
+				    char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
 	struct session_claims c;
 	uint8_t want[PASSKEY_MAC_BYTES], challenge[WEBAUTHN_CHALLENGE_BYTES];
@@ -141,24 +141,24 @@ enum err vault_local_passkey_verify(const char *token, const struct webauthn_cre
 /* --- the interface (vault.h): through this process's client (vault_int.h) --- */
 
 enum err vault_passkey_challenge(const char *token, enum passkey_purpose purpose,
-			    uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
+				 uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
 {
 	return vault_client->passkey_challenge(token, (int)purpose, challenge);
 }
 
 enum err vault_passkey_register(const char *token, const uint8_t *client_data, size_t client_data_len,
-			   const uint8_t *attestation, size_t attestation_len,
-			   struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES])
+				const uint8_t *attestation, size_t attestation_len,
+				struct webauthn_credential *cred, uint8_t mac[PASSKEY_MAC_BYTES])
 {
 	return vault_client->passkey_register(token, client_data, client_data_len, attestation,
 					      attestation_len, cred, mac);
 }
 
 enum err vault_passkey_verify(const char *token, const struct webauthn_credential *cred,
-			 const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
-			 size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
-			 const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
-			 char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+			      const uint8_t mac[PASSKEY_MAC_BYTES], const uint8_t *client_data,
+			      size_t client_data_len, const uint8_t *auth_data, size_t auth_data_len,
+			      const uint8_t *sig, size_t sig_len, uint32_t *sign_count,
+			      char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
 	return vault_client->passkey_verify(token, cred, mac, client_data, client_data_len, auth_data,
 					    auth_data_len, sig, sig_len, sign_count, new_token, session);

@@ -101,7 +101,7 @@ static bool fresh_reviewer(const char *token, const struct id *account)
 }
 
 enum err vault_local_review_email(const char *token, const struct id *account, const void *ct, size_t n,
-			     struct buf *out)
+				  struct buf *out)
 {
 	struct session_claims c;
 	/* Only the address of an account this process saw trip, for its reviewer. */
@@ -130,7 +130,7 @@ static void ticket_mac(const struct id *account, int64_t issued, uint8_t mac[UNL
 }
 
 enum err vault_local_unlock_ticket(const struct id *account, int64_t issued,
-			      uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
+				   uint8_t mac[UNLOCK_TICKET_MAC_BYTES])
 {
 	if (issued <= 0)
 		return ERR_DENIED;
@@ -139,7 +139,7 @@ enum err vault_local_unlock_ticket(const struct id *account, int64_t issued,
 }
 
 enum err vault_local_unlock(const char *token, const struct id *account, int64_t issued,
-		       const uint8_t *mac, size_t mac_len)
+			    const uint8_t *mac, size_t mac_len)
 {
 	int64_t now = (int64_t)time(NULL);
 	char acct[ID_HEX_LEN + 1];

@@ -74,25 +74,37 @@ void web_error(struct request *req, struct response *res, int status, const char
 }
 
 /* The answer to a domain refusal: not found, paused by the breaker, or our fault. */
-void web_domain_refusal(struct request *req, struct response *res, int rc, const char *missing)
+void web_domain_refusal(struct request *req, struct response *res, enum err rc, const char *missing)
 {
-	if (rc == ERR_NOT_FOUND)
-		web_error(req, res, 404, missing);
-	else if (rc == ERR_OUT_OF_SCOPE)
-		web_error(req, res, 403, "The access you were given to this record does not include "
-					 "this part of it. The patient can change what you may see.");
-	else if (rc == ERR_TRIPPED)
-		web_error(req, res, 403, "Your access has been paused for review because of unusual "
-					 "activity. Please contact your practice.");
-	else if (rc == ERR_GONE)
-		web_error(req, res, 410, "This record was erased at the patient's or practice's "
-					 "request and can no longer be read.");
-	else if (rc == ERR_FULL)
-		web_error(req, res, 507, "The file was not stored: the storage allowance for uploads is "
-					 "used up. Everything already stored can still be read. Please "
-					 "contact your practice.");
-	else
-		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
+	const char *why;
+	switch (rc) {
+	case ERR_NOT_FOUND:
+	case ERR_DENIED:
+		why = missing;
+		break;
+	case ERR_OUT_OF_SCOPE:
+		why = "The access you were given to this record does not include this part of it. "
+		      "The patient can change what you may see.";
+		break;
+	case ERR_TRIPPED:
+	case ERR_APP_STOPPED:
+		why = "Your access has been paused for review because of unusual activity. Please "
+		      "contact your practice.";
+		break;
+	case ERR_GONE:
+		why = "This record was erased at the patient's or practice's request and can no "
+		      "longer be read.";
+		break;
+	case ERR_FULL:
+		why = "The file was not stored: the storage allowance for uploads is used up. "
+		      "Everything already stored can still be read. Please contact your practice.";
+		break;
+	default:
+		rc = ERR_INTERNAL;
+		why = "Something went wrong on our side. Please try again.";
+		break;
+	}
+	web_error(req, res, http_status_of(rc), why);
 }
 
 void web_format_date(int64_t t, char out[32])

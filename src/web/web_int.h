@@ -20,7 +20,7 @@ extern const char html_type[];
 struct buf *page_buf(struct request *req);
 /* The page for a domain refusal: 404 with `missing`, 403 when the breaker paused the actor,
  * 410 for an erased record, 500 otherwise. */
-void web_domain_refusal(struct request *req, struct response *res, int rc, const char *missing);
+void web_domain_refusal(struct request *req, struct response *res, enum err rc, const char *missing);
 /* "29 Nov 2026" (UTC). */
 void web_format_date(int64_t t, char out[32]);
 /* "1.2 MB" and the like. */

@@ -57,7 +57,7 @@ static enum err account_row(sqlite3_stmt *s, struct arena *a, struct store_accou
 /* Up to max accounts (with their sealed addresses, column 7) from a bound statement into
  * out; ERR_INTERNAL when a row cannot be copied. */
 static enum err account_rows(sqlite3_stmt *s, size_t max, struct arena *a, struct store_account *out,
-			size_t *n)
+			     size_t *n)
 {
 	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
 		if (account_row(s, a, &out[*n]) != ERR_OK || !sq_col_bytes(s, 7, a, &out[*n].email_ct))

@@ -70,7 +70,7 @@ static const char sql_slots_list[] =
 	" ORDER BY s.start, s.clinician_id LIMIT ?6";
 
 static enum err slots_collect(sqlite3_stmt *s, struct arena *a, struct store_slot **out, size_t *n,
-			 bool with_patient)
+			      bool with_patient)
 {
 	*n = 0;
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));

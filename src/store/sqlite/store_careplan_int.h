@@ -16,11 +16,11 @@ typedef bool (*careplan_row_fn)(sqlite3_stmt *s, struct arena *a, void *row);
  * belongs to the patient at *row_patient once filled: ERR_DENIED, with the row wiped, unless
  * g is a grant for that patient. ERR_NOT_FOUND when there is no such row. */
 enum err careplan_get(const char *sql, const struct id *id, const struct grant *g, struct arena *a,
-		 careplan_row_fn fn, void *row, size_t row_size, const struct id *row_patient,
-		 const char *what);
+		      careplan_row_fn fn, void *row, size_t row_size, const struct id *row_patient,
+		      const char *what);
 /* A patient's rows (sql binds the patient and a LIMIT) into an array of elem-byte rows from a,
  * at most LIMIT_LIST. The caller has checked the grant. */
 enum err careplan_list(const char *sql, const struct id *patient, struct arena *a, size_t elem,
-		  careplan_row_fn fn, void **out, size_t *n, const char *what);
+		       careplan_row_fn fn, void **out, size_t *n, const char *what);
 
 #endif

@@ -118,7 +118,7 @@ enum err sq_store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *t
 
 /* Rows of (rowid, id, wrapped key) from a statement already bound. */
 static enum err wrapped_rows(sqlite3_stmt *s, size_t max, struct arena *a,
-			struct store_wrapped_key **rows, size_t *n)
+			     struct store_wrapped_key **rows, size_t *n)
 {
 	*n = 0;
 	*rows = arena_calloc(a, max ? max : 1, sizeof(**rows));

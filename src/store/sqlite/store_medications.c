@@ -47,8 +47,8 @@ static enum err step_write(sqlite3_stmt *s, const char *what)
 
 /* The patient of a row (first column) and their enrolments (second), one row per practice. */
 enum err careplan_get(const char *sql, const struct id *id, const struct grant *g, struct arena *a,
-		 careplan_row_fn fn, void *row, size_t row_size, const struct id *row_patient,
-		 const char *what)
+		      careplan_row_fn fn, void *row, size_t row_size, const struct id *row_patient,
+		      const char *what)
 {
 	sqlite3_stmt *s = sq_stmt(sql);
 	if (s == NULL)
@@ -69,7 +69,7 @@ enum err careplan_get(const char *sql, const struct id *id, const struct grant *
 }
 
 enum err careplan_list(const char *sql, const struct id *patient, struct arena *a, size_t elem,
-		  careplan_row_fn fn, void **out, size_t *n, const char *what)
+		       careplan_row_fn fn, void **out, size_t *n, const char *what)
 {
 	*n = 0;
 	sqlite3_stmt *s = sq_stmt(sql);

@@ -277,7 +277,7 @@ static const struct row_kind message_kind = {sizeof(struct store_message), messa
 /* Rows of a list query into *out (at most max), each checked against the grant (none: the
  * unscoped inbox, whose rows carry no sealed content). */
 static enum err list_rows(sqlite3_stmt *s, const struct row_kind *k, const struct grant *g, size_t max,
-		     struct arena *a, void **out, size_t *n)
+			  struct arena *a, void **out, size_t *n)
 {
 	*n = 0;
 	uint8_t *rows = arena_calloc(a, max ? max : 1, k->size);
@@ -306,7 +306,7 @@ static enum err list_rows(sqlite3_stmt *s, const struct row_kind *k, const struc
 }
 
 static enum err thread_rows(sqlite3_stmt *s, const struct grant *g, size_t max, struct arena *a,
-		       struct store_thread **out, size_t *n)
+			    struct store_thread **out, size_t *n)
 {
 	void *rows = NULL;
 	int rc = list_rows(s, &thread_kind, g, max, a, &rows, n);
@@ -315,7 +315,7 @@ static enum err thread_rows(sqlite3_stmt *s, const struct grant *g, size_t max, 
 }
 
 static enum err message_rows(sqlite3_stmt *s, const struct grant *g, size_t max, struct arena *a,
-			struct store_message **out, size_t *n)
+			     struct store_message **out, size_t *n)
 {
 	void *rows = NULL;
 	int rc = list_rows(s, &message_kind, g, max, a, &rows, n);
