@@ -191,7 +191,7 @@ static int reason_ok(const char *reason)
 int locks_decide(const struct actor *a, const struct id *lock, bool unlock, const char *reason)
 {
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	int rc = DOMAIN_NOT_FOUND;
 	struct store_lock l;
 	int found = store_lock_get(lock, &ar, &l);
@@ -253,7 +253,7 @@ int locks_unlock_local(const char *email, const char *reason, bool *was_locked)
 	if (reason_ok(reason) != 0)
 		return DOMAIN_INVALID;
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	int rc = DOMAIN_ERROR;
 	struct store_account acct;
 	int found = auth_account_lookup(email, &ar, &acct);

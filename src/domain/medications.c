@@ -306,7 +306,7 @@ int medication_stop(const struct actor *a, const struct id *medication, struct i
 		return rc;
 	*patient = t.patient;
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_medication m;
 	int s = store_medication_get(&g, medication, &ar, &m);
 	arena_release(&ar);

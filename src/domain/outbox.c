@@ -32,7 +32,7 @@ int outbox_queue(const struct id *account, struct bytes to_ct, const char *subje
 	if (to_ct.len == 0)
 		return STORE_ERROR;
 	struct arena ar;
-	arena_init(&ar, 2u * LIMIT_MAIL_BODY + 4096u);
+	arena_init(&ar, LIMIT_OUTBOX_ARENA);
 	struct store_mail m;
 	int rc = STORE_ERROR;
 	if (outbox_seal(account, to_ct, subject, body, &ar, &m) == 0)

@@ -102,10 +102,15 @@ void fhir_bundle_add(struct request *req, json_t *bundle, const char *type, cons
 }
 
 /* Search parameters are an allow-list: anything else is refused, not silently ignored. */
+struct allow_list {
+	const char *const *names; /* NULL-terminated */
+};
+
 static int allow_params(void *ctx, const char *k, const char *v)
 {
 	(void)v;
-	const char *const *allowed = ctx;
+	const struct allow_list *list = ctx;
+	const char *const *allowed = list->names;
 	if (strcmp(k, "_format") == 0)
 		return 0;
 	for (size_t i = 0; allowed[i]; i++)
@@ -116,7 +121,8 @@ static int allow_params(void *ctx, const char *k, const char *v)
 
 int fhir_params_ok(struct request *req, const char *const *allowed)
 {
-	return request_query_each(req, allow_params, (void *)allowed);
+	struct allow_list list = {allowed};
+	return request_query_each(req, allow_params, &list);
 }
 
 void fhir_domain_error(struct request *req, struct response *res, int rc, const char *what)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "domain/locks.h"
+#include "limits.h"
 #include "main/cmd.h"
 #include "store/locks.h"
 #include "vault/vault.h"
@@ -39,7 +40,7 @@ static void print_time(int64_t t)
 static int list(bool locked_only)
 {
 	struct arena ar;
-	arena_init(&ar, 64u * 1024u * 1024u);
+	arena_init(&ar, LIMIT_BATCH_ARENA);
 	struct store_account *accts;
 	size_t n = 0;
 	int rc = 0;
@@ -51,7 +52,7 @@ static int list(bool locked_only)
 		char id[ID_HEX_LEN + 1];
 		id_hex(&accts[i].id, id);
 		struct buf b;
-		buf_init(&b, &ar, 512);
+		buf_init(&b, &ar, LIMIT_EMAIL_SHOWN);
 		bool opened = accts[i].email_ct.len &&
 			      vault_email_open(&accts[i].id, accts[i].email_ct.ptr, accts[i].email_ct.len,
 					       &b) == VAULT_OK && !b.failed;

@@ -645,9 +645,9 @@ int vault_local_totp_verify(const char *token, struct bytes sealed, const char *
 	totp_key(&k);
 	vault_ad(ad, "totp-secret", &c.account, NULL);
 	struct arena ar;
-	arena_init(&ar, 4096);
+	arena_init(&ar, LIMIT_SCRATCH_ARENA);
 	struct buf pt;
-	buf_init(&pt, &ar, 64);
+	buf_init(&pt, &ar, LIMIT_TOTP_SECRET);
 	int rc = envelope_open(&k, ad, sealed.ptr, sealed.len, &pt);
 	key_wipe(&k);
 	if (rc != 0 || pt.len != sizeof(secret)) {

@@ -15,6 +15,10 @@
 #include "vault/vault.h"
 #include "vault/vault_int.h"
 
+/* A request's scratch arena: the request and its answer (MSG_MAX each) with what is opened or
+ * sealed between them. */
+#define VAULT_CALL_ARENA (4u * MSG_MAX)
+
 /* One request being answered. */
 struct vcall {
 	uint8_t op;
@@ -170,7 +174,7 @@ static int op_review_email(struct vcall *c)
 	if (msg_end(&c->r) != 0)
 		return -1;
 	struct buf b;
-	buf_init(&b, &c->ar, 2048);
+	buf_init(&b, &c->ar, LIMIT_EMAIL_BUF);
 	int v = vault_local_review_email(token, &account, ct.ptr, ct.len, &b);
 	if (v == VAULT_OK && (b.len == 0 || b.len > LIMIT_EMAIL))
 		v = VAULT_DENIED;
@@ -199,8 +203,8 @@ static int op_patient_create(struct vcall *c)
 	if (msg_end(&c->r) != 0)
 		return -1;
 	struct buf wk, ct;
-	buf_init(&wk, &c->ar, 256);
-	buf_init(&ct, &c->ar, 20 * 1024);
+	buf_init(&wk, &c->ar, LIMIT_WRAPPED_KEY);
+	buf_init(&ct, &c->ar, LIMIT_VAULT_RECORD);
 	int v = vault_local_patient_create(&patient, phi.ptr, phi.len, &wk, &ct);
 	put_status_bytes(c, v, wk.data, wk.len);
 	if (v == VAULT_OK)
@@ -234,7 +238,7 @@ static int op_record_open(struct vcall *c)
 	if (msg_end(&c->r) != 0 || q.kind >= VREC_COUNT)
 		return -1;
 	struct buf pt;
-	buf_init(&pt, &c->ar, 20 * 1024);
+	buf_init(&pt, &c->ar, LIMIT_VAULT_RECORD);
 	int v = vault_local_record_open(q.token, &q.patient, q.wpk, (enum vault_record)q.kind,
 					&q.record, ct, &pt);
 	put_status_bytes(c, v, pt.data, pt.len);
@@ -270,7 +274,7 @@ static int op_doc_new_key(struct vcall *c)
 		return -1;
 	struct key dk;
 	struct buf wk;
-	buf_init(&wk, &c->ar, 256);
+	buf_init(&wk, &c->ar, LIMIT_WRAPPED_KEY);
 	int v = vault_local_doc_new_key(token, &patient, wpk, &doc, &dk, &wk);
 	put_status_bytes(c, v, dk.b, KEY_BYTES);
 	if (v == VAULT_OK)
@@ -330,7 +334,7 @@ static int op_totp_new(struct vcall *c)
 		return -1;
 	char secret[TOTP_SECRET_B32_LEN + 1];
 	struct buf sealed;
-	buf_init(&sealed, &c->ar, 256);
+	buf_init(&sealed, &c->ar, LIMIT_SEALED_SECRET);
 	int v = token && vault_token_claims(token, strlen(token), &claims) == 0
 			? vault_local_totp_new(&claims.account, secret, &sealed)
 			: VAULT_DENIED;
@@ -432,7 +436,7 @@ static int email_op(struct vcall *c, bool seal)
 	if (msg_end(&c->r) != 0)
 		return -1;
 	struct buf b;
-	buf_init(&b, &c->ar, 2048);
+	buf_init(&b, &c->ar, LIMIT_EMAIL_BUF);
 	int v = seal ? vault_local_email(&account, email, NULL, 0, &b)
 		     : vault_local_email(&account, NULL, ct.ptr, ct.len, &b);
 	if (v == VAULT_OK && !seal && (b.len == 0 || b.len > LIMIT_EMAIL))
@@ -642,7 +646,7 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 	const struct vault_op_entry *e = op_entry(c.op);
 	if (e == NULL)
 		return -1;
-	arena_init(&c.ar, 4 * MSG_MAX);
+	arena_init(&c.ar, VAULT_CALL_ARENA);
 	int rc = e->handle(&c);
 	arena_release(&c.ar);
 	if (rc == 0) {
