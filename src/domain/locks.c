@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include "audit/audit.h"
-#include "auth/auth.h"
 #include "limits.h"
 #include "store/account.h"
 #include "store/store.h"
@@ -188,6 +187,11 @@ static int reason_ok(const char *reason)
 	return (i == n || n > LIMIT_LOCK_REASON) ? -1 : 0;
 }
 
+bool locks_reason_ok(const char *reason)
+{
+	return reason_ok(reason) == 0;
+}
+
 int locks_decide(const struct actor *a, const struct id *lock, bool unlock, const char *reason)
 {
 	struct arena ar;
@@ -247,7 +251,7 @@ out:
 	return rc;
 }
 
-int locks_unlock_local(const char *email, const char *reason, bool *was_locked)
+int locks_unlock_local(const struct store_account *account, const char *reason, bool *was_locked)
 {
 	*was_locked = false;
 	if (reason_ok(reason) != 0)
@@ -255,12 +259,7 @@ int locks_unlock_local(const char *email, const char *reason, bool *was_locked)
 	struct arena ar;
 	arena_init(&ar, LIMIT_CALL_ARENA);
 	int rc = DOMAIN_ERROR;
-	struct store_account acct;
-	int found = auth_account_lookup(email, &ar, &acct);
-	if (found != STORE_OK) {
-		rc = found == STORE_NOT_FOUND ? DOMAIN_NOT_FOUND : DOMAIN_ERROR;
-		goto out;
-	}
+	struct store_account acct = *account;
 	if (!acct.locked) {
 		rc = DOMAIN_OK;
 		goto out;

@@ -13,6 +13,7 @@
 #include "fhir/fhir.h"
 #include "fhir/fhir_int.h"
 #include "limits.h"
+#include "util/wipe.h"
 
 static const char fhir_type[] = "application/fhir+json; charset=utf-8";
 
@@ -23,7 +24,7 @@ void fhir_respond(struct request *req, struct response *res, int status, json_t 
 	json_decref(o);
 	char *copy = s ? arena_strdup(&req->arena, s) : NULL;
 	if (s) {
-		explicit_bzero(s, strlen(s));
+		wipe(s, strlen(s));
 		free(s);
 	}
 	if (copy == NULL) {

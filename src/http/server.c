@@ -25,6 +25,7 @@
 #include "limits.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/wipe.h"
 
 #define SESSION_COOKIE "__Host-medkeep"
 
@@ -785,9 +786,9 @@ int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(voi
 	MHD_stop_daemon(d);
 	audit_stop_writer();
 	if (cert)
-		explicit_bzero(cert, strlen(cert));
+		wipe(cert, strlen(cert));
 	if (key)
-		explicit_bzero(key, strlen(key));
+		wipe(key, strlen(key));
 	free(cert);
 	free(key);
 	log_info("component=http event=stopped");

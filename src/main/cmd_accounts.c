@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/auth.h"
 #include "domain/locks.h"
 #include "limits.h"
 #include "main/cmd.h"
@@ -120,7 +121,18 @@ int cmd_accounts(int argc, char **argv)
 		rc = list(locked);
 	} else {
 		bool was_locked = false;
-		int r = locks_unlock_local(email, reason, &was_locked);
+		/* The reason first, then the address, as the command has always reported them. */
+		int r = DOMAIN_INVALID;
+		struct arena ar;
+		arena_init(&ar, LIMIT_CALL_ARENA);
+		struct store_account acct;
+		if (locks_reason_ok(reason)) {
+			int found = auth_account_lookup(email, &ar, &acct);
+			r = found == STORE_OK ? locks_unlock_local(&acct, reason, &was_locked)
+			    : found == STORE_NOT_FOUND ? DOMAIN_NOT_FOUND
+						       : DOMAIN_ERROR;
+		}
+		arena_release(&ar);
 		if (r == DOMAIN_OK && !was_locked)
 			printf("not locked; nothing changed\n");
 		else if (r == DOMAIN_OK)

@@ -12,6 +12,7 @@
 
 #include "limits.h"
 #include "proc/msg.h"
+#include "util/wipe.h"
 #include "vault/vault.h"
 #include "vault/vault_int.h"
 
@@ -107,7 +108,7 @@ static int op_login(struct vcall *c)
 	put_status(c, ok == 0 ? VAULT_OK : VAULT_DENIED);
 	if (ok == 0)
 		msg_put_str(&c->w, token);
-	sodium_memzero(token, sizeof(token));
+	wipe(token, sizeof(token));
 	return 0;
 }
 
@@ -121,7 +122,7 @@ static int op_app_token(struct vcall *c)
 	struct id session;
 	int v = vault_local_app_token(token, nt, &session);
 	put_status_reminted(c, v, nt, &session);
-	sodium_memzero(nt, sizeof(nt));
+	wipe(nt, sizeof(nt));
 	return 0;
 }
 
@@ -343,7 +344,7 @@ static int op_totp_new(struct vcall *c)
 		msg_put_str(&c->w, secret);
 		msg_put_bytes(&c->w, sealed.data, sealed.len);
 	}
-	sodium_memzero(secret, sizeof(secret));
+	wipe(secret, sizeof(secret));
 	return 0;
 }
 
@@ -384,7 +385,7 @@ static int op_recovery_new(struct vcall *c)
 		msg_put_str(&c->w, codes[i]);
 		msg_put_bytes(&c->w, hashes[i], HASH_BYTES);
 	}
-	sodium_memzero(codes, sizeof(codes));
+	wipe(codes, sizeof(codes));
 	return 0;
 }
 
@@ -442,7 +443,7 @@ static int email_op(struct vcall *c, bool seal)
 	if (v == VAULT_OK && !seal && (b.len == 0 || b.len > LIMIT_EMAIL))
 		v = VAULT_DENIED;
 	put_status_bytes(c, v, b.data, b.len);
-	sodium_memzero(email, sizeof(email));
+	wipe(email, sizeof(email));
 	return 0;
 }
 
@@ -476,7 +477,7 @@ static int outbox_op(struct vcall *c, bool seal)
 			memcpy(body, in.ptr, in.len);
 			body[in.len] = '\0';
 			v = vault_local_outbox(&outbox, &account, body, NULL, 0, &b);
-			sodium_memzero(body, in.len);
+			wipe(body, in.len);
 		}
 	} else {
 		v = vault_local_outbox(&outbox, &account, NULL, in.ptr, in.len, &b);
