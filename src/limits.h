@@ -195,7 +195,10 @@
 /* Sealing one app access token (a session token in base64) under its code's key. */
 #define LIMIT_TOKEN_SEAL_ARENA 1024u
 
-/* A wrapped key (a 32-byte key sealed: version, key id, nonce, tag): well under 256 bytes. */
+/* Room for one envelope around sealed data (format version, nonce and tag: envelope_overhead(),
+ * 41 bytes), with margin: a sealed buffer is its plaintext's limit plus this. */
+#define LIMIT_SEAL_OVERHEAD_MARGIN 1024u
+/* A wrapped key (a 32-byte key in an envelope): well under 256 bytes. */
 #define LIMIT_WRAPPED_KEY 256u
 /* A sealed TOTP secret (20 bytes plus the envelope): well under 256 bytes. */
 #define LIMIT_SEALED_SECRET 256u

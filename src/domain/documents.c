@@ -191,7 +191,7 @@ static int read_finish(struct read_job *j)
 	if (rc == DOMAIN_OK && j->with_body) {
 		char ad[128];
 		struct buf body;
-		buf_init(&body, j->ar, LIMIT_UPLOAD_BYTES + 1024);
+		buf_init(&body, j->ar, LIMIT_UPLOAD_BYTES + LIMIT_SEAL_OVERHEAD_MARGIN);
 		vault_ad(ad, "doc-body", &j->row.patient, &j->document);
 		if (envelope_open(&j->key.key, ad, j->row.body.ptr, j->row.body.len, &body) != 0)
 			rc = DOMAIN_ERROR;
@@ -333,7 +333,7 @@ int document_create(const struct actor *a, const struct document_new *d, struct 
 	row.created = (int64_t)time(NULL);
 	struct buf wk, body, meta_ct;
 	buf_init(&wk, ar, LIMIT_WRAPPED_KEY);
-	buf_init(&body, ar, LIMIT_UPLOAD_BYTES + 1024);
+	buf_init(&body, ar, LIMIT_UPLOAD_BYTES + LIMIT_SEAL_OVERHEAD_MARGIN);
 	buf_init(&meta_ct, ar, LIMIT_RECORD_FIELDS);
 	int v = vault_document_seal(a->token, &g, &p, &row.id, d->data, d->data_len, meta, strlen(meta), &wk,
 				    &body, &meta_ct);

@@ -57,7 +57,7 @@ int careplan_seal(const struct actor *a, const struct grant *g, const struct sto
 		return DOMAIN_ERROR;
 	size_t n = strlen(s);
 	struct buf ct;
-	buf_init(&ct, ar, RECORD_PLAINTEXT_MAX + 1024);
+	buf_init(&ct, ar, RECORD_PLAINTEXT_MAX + LIMIT_SEAL_OVERHEAD_MARGIN);
 	int v = n <= RECORD_PLAINTEXT_MAX ? vault_record_seal(a->token, g, p, kind, record, s, n, &ct)
 					  : VAULT_DENIED;
 	wipe(s, n);

@@ -19,7 +19,7 @@ int outbox_seal(const struct id *account, struct bytes to_ct, const char *subjec
 	out->to_ct = to_ct;
 	out->subject = subject;
 	struct buf ct;
-	buf_init(&ct, ar, LIMIT_MAIL_BODY + 1024u);
+	buf_init(&ct, ar, LIMIT_MAIL_BODY + LIMIT_SEAL_OVERHEAD_MARGIN);
 	if (vault_outbox_seal(&out->id, account, body, &ct) != VAULT_OK || ct.failed || ct.len == 0)
 		return -1;
 	out->body_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};

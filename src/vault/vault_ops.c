@@ -464,11 +464,11 @@ static int outbox_op(struct vcall *c, bool seal)
 	struct id outbox, account;
 	msg_get_id(&c->r, &outbox);
 	msg_get_id(&c->r, &account);
-	struct bytes in = get_bytes(&c->r, seal ? LIMIT_MAIL_BODY : LIMIT_MAIL_BODY + 1024);
+	struct bytes in = get_bytes(&c->r, seal ? LIMIT_MAIL_BODY : LIMIT_MAIL_BODY + LIMIT_SEAL_OVERHEAD_MARGIN);
 	if (msg_end(&c->r) != 0)
 		return -1;
 	struct buf b;
-	buf_init(&b, &c->ar, LIMIT_MAIL_BODY + 1024);
+	buf_init(&b, &c->ar, LIMIT_MAIL_BODY + LIMIT_SEAL_OVERHEAD_MARGIN);
 	int v = VAULT_DENIED;
 	if (seal) {
 		/* a body is text: no NUL inside */
