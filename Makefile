@@ -7,10 +7,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes \
-           -Wmissing-prototypes -Wsign-compare -Wvla -Werror
-# CONVENTIONS.md §11 and issue 13: turned on (moved into WARN) by the pass that merges the
-# issue's refactor, once the files other helpers were splitting build clean with them.
-WARN_NEXT := -Wcast-qual -Wmissing-declarations
+           -Wmissing-prototypes -Wsign-compare -Wvla -Wcast-qual -Wmissing-declarations -Werror
 # Every compile reads src/util/banned.h first: the banned functions are compile errors.
 # -MMD -MP write build/<variant>/<path>.d, so an object depends on exactly the headers it reads.
 BASE    := -std=c17 -D_GNU_SOURCE -Isrc -Ibuild/gen $(WARN) -include src/util/banned.h \

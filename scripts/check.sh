@@ -10,7 +10,8 @@
 #            a route's access kind or the policy module decides)
 #   layer    an #include that points back up the layer order (table below), or one of
 #            another layer's private *_int.h headers
-#   wipe     explicit_bzero or memset_s outside src/util/wipe.c (one wipe(), util/wipe.h)
+#   wipe     explicit_bzero, memset_s or sodium_memzero outside src/util/wipe.c (one wipe(),
+#            util/wipe.h)
 #   cap      a buffer or arena created with a bare number as its maximum (buf_init,
 #            arena_init): every cap is named in src/limits.h with its reason (§4, §6)
 #   size     a source file in src/ over MAX_FILE_LINES lines
@@ -152,7 +153,7 @@ FNR == 1 {
 			report("sodium", s " outside src/crypto and src/vault (use crypto/crypto.h, wipe())")
 		}
 	}
-	if (FILENAME != "src/util/wipe.c" && code ~ /(^|[^A-Za-z0-9_])(explicit_bzero|memset_s)[ \t]*\(/)
+	if (FILENAME != "src/util/wipe.c" && code ~ /(^|[^A-Za-z0-9_])(explicit_bzero|memset_s|sodium_memzero)[ \t]*\(/)
 		report("wipe", "wipe memory with wipe() (util/wipe.h), the one spelling")
 	if (code ~ /(^|[^A-Za-z0-9_])buf_init[ \t]*\([^,]*,[^,]*,[ \t]*\(?[0-9]/ ||
 	    code ~ /(^|[^A-Za-z0-9_])arena_init[ \t]*\([^,]*,[ \t]*\(?[0-9]/)

@@ -32,7 +32,7 @@ PKGS=(libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode l
 PKG_CFLAGS=$(pkg-config --cflags "${PKGS[@]}")
 PKG_LIBS="$(pkg-config --libs "${PKGS[@]}") -lpthread -lm"
 WARN="-Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes
-      -Wsign-compare -Wvla -Werror"
+      -Wsign-compare -Wvla -Wcast-qual -Wmissing-declarations -Werror"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # Library code: clang's -Wformat=2 also flags vsnprintf in our va_list wrappers, which gcc
 # (the project compiler) accepts by design; everything else stays an error.

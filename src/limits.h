@@ -162,4 +162,75 @@
 #define LIMIT_EXPORT_INLINE_DOC (256u * 1024u)
 #define LIMIT_EXPORT_INLINE_TOTAL (8u * 1024u * 1024u)
 
+/*
+ * Arenas and buffers outside a request (issue 13: every cap named). A request has
+ * LIMIT_ARENA_BYTES; these are what other callers create for one step, by what it holds.
+ */
+/* A small scratch arena: one hash input, one decoded key or signature, one sealed address or
+ * secret, one code row. */
+#define LIMIT_SCRATCH_ARENA 4096u
+/* A single-row lookup (a token, an account's state): a few ids and short fields. */
+#define LIMIT_LOOKUP_ARENA (16u * 1024u)
+/* One operation's arena (sign-in, an MFA step, a lock decision, a cancel, an account looked
+ * up): a few rows with their sealed fields, far below 64 KB. */
+#define LIMIT_CALL_ARENA (64u * 1024u)
+/* Changing an email address: the account, the other account holding the address, the sealed
+ * address and the confirmation mail. */
+#define LIMIT_EMAIL_CHANGE_ARENA (128u * 1024u)
+/* An account operation that reads and writes several rows, seals addresses and queues mail
+ * (invite, register, a proxy grant), or a command listing every registered app. */
+#define LIMIT_ACCOUNT_ARENA (256u * 1024u)
+/* One job's arena: a demo step (a patient, a document, a message), creating a patient, a
+ * notice, a retention pass over the patients due. */
+#define LIMIT_JOB_ARENA (1u << 20)
+/* A batch read whole: a key rotation batch of LIMIT_ROTATE_BATCH wrapped keys, or every
+ * account listed by `medkeep accounts list`. */
+#define LIMIT_BATCH_ARENA (64u * 1024u * 1024u)
+/* One mail pass: a batch of due outbox rows (sealed address, subject and body each). */
+#define LIMIT_MAIL_PASS_ARENA (4u * 1024u * 1024u)
+/* One queued email: its body and sealed copy, plus the subject and address. */
+#define LIMIT_OUTBOX_ARENA (2u * LIMIT_MAIL_BODY + 4096u)
+/* One notification email composed in place (a fixed text with a name) and its sealed address. */
+#define LIMIT_NOTICE_MAIL_ARENA 8192u
+/* Sealing one app access token (a session token in base64) under its code's key. */
+#define LIMIT_TOKEN_SEAL_ARENA 1024u
+
+/* Room for one envelope around sealed data (format version, nonce and tag: envelope_overhead(),
+ * 41 bytes), with margin: a sealed buffer is its plaintext's limit plus this. */
+#define LIMIT_SEAL_OVERHEAD_MARGIN 1024u
+/* A wrapped key (a 32-byte key in an envelope): well under 256 bytes. */
+#define LIMIT_WRAPPED_KEY 256u
+/* A sealed TOTP secret (20 bytes plus the envelope): well under 256 bytes. */
+#define LIMIT_SEALED_SECRET 256u
+/* An opened TOTP secret is 20 bytes; anything over 64 is refused as malformed. */
+#define LIMIT_TOTP_SECRET 64u
+/* A key or signature, as base64 text or decoded bytes (Ed25519: 32 and 64 bytes, 88 as
+ * base64): 1 KB holds any of them and lets a bad one be read before it is refused. */
+#define LIMIT_ENCODED_KEY 1024u
+/* An address (at most LIMIT_EMAIL) sealed for the database: the envelope adds under 100. */
+#define LIMIT_SEALED_EMAIL 1024u
+/* An address sealed or opened by the vault or the mailer: twice LIMIT_SEALED_EMAIL, so an
+ * address is refused by its LIMIT_EMAIL check and never by a short buffer. */
+#define LIMIT_EMAIL_BUF 2048u
+/* An address opened for a command's listing (LIMIT_EMAIL with room). */
+#define LIMIT_EMAIL_SHOWN 512u
+/* One record's sealed fields on the worker side (a patient's details, a proxy grant, a
+ * document's metadata): a few text fields of at most LIMIT_TEXT_FIELD, far below 64 KB. */
+#define LIMIT_RECORD_FIELDS (64u * 1024u)
+/* A record the vault seals or opens for a worker (a patient's details, a sealed record):
+ * RECORD_PLAINTEXT_MAX and its envelope, inside one reply frame. */
+#define LIMIT_VAULT_RECORD (20u * 1024u)
+/* A practice notice, sealed or opened: a long notice with room for the envelope. */
+#define LIMIT_NOTICE_SEALED (512u * 1024u)
+/* The canonical text of one audit record, hashed into the chain: ids, an action, a reason. */
+#define LIMIT_AUDIT_HASH_INPUT 2048u
+/* A JSON error body ({"error":"..."}): the messages are short fixed strings. */
+#define LIMIT_ERROR_BODY 1024u
+/* An app's scopes as one space-separated string: every scope name we know fits. */
+#define LIMIT_SCOPE_STRING 1024u
+/* A generated PDF's page text (src/main/pdf.c), or a demo letter of two lines: a page. */
+#define LIMIT_PDF_PAGE_TEXT (64u * 1024u)
+/* A demo document's generated PDF: a dozen lines of text, with room. */
+#define LIMIT_DEMO_PDF (256u * 1024u)
+
 #endif

@@ -292,9 +292,9 @@ static void put_field(struct buf *b, const char *s)
 void audit_record_hash(const struct audit_record *r, uint8_t out[HASH_BYTES])
 {
 	struct arena a;
-	arena_init(&a, 4096);
+	arena_init(&a, LIMIT_SCRATCH_ARENA);
 	struct buf b;
-	buf_init(&b, &a, 2048);
+	buf_init(&b, &a, LIMIT_AUDIT_HASH_INPUT);
 	buf_printf(&b, "medkeep-audit-v1;%lld;%lld;", (long long)r->seq, (long long)r->ts_ms);
 	put_field(&b, r->actor);
 	put_field(&b, r->session);

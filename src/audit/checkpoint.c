@@ -11,6 +11,7 @@
 
 #include "audit/audit.h"
 #include "crypto/sign.h"
+#include "limits.h"
 #include "store/store.h"
 #include "vault/vault.h"
 
@@ -92,9 +93,9 @@ static int b64_fixed(const char *s, uint8_t *out, size_t n)
 	if (s == NULL || strlen(s) > 4 * n)
 		return -1;
 	struct arena a;
-	arena_init(&a, 4096);
+	arena_init(&a, LIMIT_SCRATCH_ARENA);
 	struct buf b;
-	buf_init(&b, &a, 1024);
+	buf_init(&b, &a, LIMIT_ENCODED_KEY);
 	int rc = base64_decode(s, strlen(s), &b) == 0 && b.len == n ? 0 : -1;
 	if (rc == 0)
 		memcpy(out, b.data, n);

@@ -225,9 +225,9 @@ enum err account_contact_set(const struct id *patient, const char *email, const 
 	    auth_email_key(norm, idx) != 0 || dob_check(patient, birth_date, c.dob_check) != 0)
 		return ERR_INTERNAL;
 	struct arena ar;
-	arena_init(&ar, 4096);
+	arena_init(&ar, LIMIT_SCRATCH_ARENA);
 	struct buf ct;
-	buf_init(&ct, &ar, 1024);
+	buf_init(&ct, &ar, LIMIT_SEALED_EMAIL);
 	int rc = -1;
 	if (vault_email_seal(patient, norm, &ct) == ERR_OK && !ct.failed) {
 		c.email_index = idx;
@@ -258,7 +258,7 @@ enum err account_invite(const struct actor *a, const struct id *patient, const c
 		return ERR_INVALID;
 	}
 	struct arena ar;
-	arena_init(&ar, 256 * 1024);
+	arena_init(&ar, LIMIT_ACCOUNT_ARENA);
 	int rc = ERR_INTERNAL;
 	struct store_contact contact;
 	int found = store_contact_get(patient, &ar, &contact);
@@ -315,7 +315,7 @@ enum err account_link_live(const char *kind, const char *token)
 {
 	uint8_t hash[HASH_BYTES];
 	struct arena ar;
-	arena_init(&ar, 16 * 1024);
+	arena_init(&ar, LIMIT_LOOKUP_ARENA);
 	struct store_token t;
 	int rc = account_token_parse(token, hash) == 0 && store_token_get(hash, kind, now_s(), &ar, &t) == ERR_OK
 			 ? ERR_OK
@@ -420,7 +420,7 @@ enum err account_register(const char *token, const char *email, const char *birt
 	*confirm_sent = false;
 	uint8_t hash[HASH_BYTES];
 	struct arena ar;
-	arena_init(&ar, 256 * 1024);
+	arena_init(&ar, LIMIT_ACCOUNT_ARENA);
 	struct store_token inv;
 	int64_t now = now_s();
 	int rc = ERR_INTERNAL;
@@ -458,7 +458,7 @@ enum err account_register(const char *token, const char *email, const char *birt
 	acct.patient = inv.patient;
 	/* Sealed for the new account (the invitation's copy is sealed for the patient). */
 	struct buf ct;
-	buf_init(&ct, &ar, 2048);
+	buf_init(&ct, &ar, LIMIT_EMAIL_BUF);
 	if (vault_email_seal(&acct.id, norm, &ct) != ERR_OK || ct.failed)
 		goto out;
 	acct.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
@@ -515,7 +515,7 @@ enum err account_verify(const char *token, const char *ip)
 {
 	uint8_t hash[HASH_BYTES];
 	struct arena ar;
-	arena_init(&ar, 16 * 1024);
+	arena_init(&ar, LIMIT_LOOKUP_ARENA);
 	struct store_token t;
 	int64_t now = now_s();
 	int rc = ERR_NOT_FOUND;
@@ -535,7 +535,7 @@ enum err account_verify(const char *token, const char *ip)
 bool account_verified_or_resend(const struct id *account)
 {
 	struct arena ar;
-	arena_init(&ar, 16 * 1024);
+	arena_init(&ar, LIMIT_LOOKUP_ARENA);
 	struct store_account_state st;
 	bool verified = true;
 	if (store_account_state(account, &ar, &st) == ERR_OK && !st.verified) {

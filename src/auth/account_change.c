@@ -53,7 +53,7 @@ enum err account_reset_request(const char *email, const char *ip)
 	if (email == NULL || auth_normalise_email(email, strlen(email), norm, sizeof(norm)) != 0)
 		return ERR_INVALID;
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	int rc = ERR_INTERNAL;
 	int64_t now = now_s();
 	struct store_account acct;
@@ -164,7 +164,7 @@ enum err account_reset_finish(const char *token, const char *password, size_t pw
 {
 	uint8_t hash[HASH_BYTES];
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_token t;
 	struct store_account_state st;
 	int64_t now = now_s();
@@ -242,7 +242,7 @@ enum err account_change_password(const struct actor *a, const char *old_pw, size
 	if (fresh != ERR_OK)
 		return fresh;
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_account_state st;
 	int rc = ERR_INTERNAL;
 	char key[80], hex[ID_HEX_LEN + 1], pw_hash[PWHASH_STR_BYTES];
@@ -331,7 +331,7 @@ enum err account_change_email(const struct actor *a, const char *email, const ch
 		return ERR_INVALID;
 	}
 	struct arena ar;
-	arena_init(&ar, 128 * 1024);
+	arena_init(&ar, LIMIT_EMAIL_CHANGE_ARENA);
 	int rc = ERR_INTERNAL;
 	struct store_account_state st;
 	struct store_account other;
@@ -362,7 +362,7 @@ enum err account_change_email(const struct actor *a, const char *email, const ch
 	tok.expires = tok.created + ACCOUNT_EMAIL_SECONDS;
 	tok.email = idx;
 	struct buf ct;
-	buf_init(&ct, &ar, 2048);
+	buf_init(&ct, &ar, LIMIT_EMAIL_BUF);
 	if (vault_email_seal(&a->account, norm, &ct) != ERR_OK || ct.failed)
 		goto out;
 	tok.email_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
@@ -419,7 +419,7 @@ enum err account_change_email_confirm(const char *token, const char *ip, const c
 {
 	uint8_t hash[HASH_BYTES];
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_token t;
 	int rc = ERR_NOT_FOUND;
 	if (account_token_parse(token, hash) != 0 || store_token_get(hash, TOKEN_EMAIL, now_s(), &ar, &t) != ERR_OK ||

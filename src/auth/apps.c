@@ -179,7 +179,7 @@ enum err apps_consent(const struct actor *a, const char *token, const struct app
 	struct key k;
 	code_key(code, &k);
 	struct arena ar;
-	arena_init(&ar, 1024);
+	arena_init(&ar, LIMIT_TOKEN_SEAL_ARENA);
 	struct buf box;
 	buf_init(&box, &ar, SESSION_TOKEN_B64_LEN + 128);
 	int sealed = envelope_seal(&k, box_ad, app_token, strlen(app_token), &box);
@@ -217,7 +217,7 @@ enum err apps_exchange(const char *code, const char *client_id, const char *redi
 	uint8_t h[HASH_BYTES];
 	code_hash(code, h);
 	struct arena ar;
-	arena_init(&ar, 4096);
+	arena_init(&ar, LIMIT_SCRATCH_ARENA);
 	struct store_app_code c;
 	int s = store_app_code_take(h, &ar, &c);
 	if (s != ERR_OK) {

@@ -248,7 +248,7 @@ enum err auth_login(const char *email_in, size_t email_len, const char *password
 	}
 
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_account acct;
 	char ekey[80];
 	int found = auth_email_key(email, ekey) == 0 ? store_account_by_email(ekey, &ar, &acct) : ERR_INTERNAL;
@@ -475,7 +475,7 @@ enum err auth_mfa_verify(const char *token, const struct actor *a, const char *c
 		return ERR_THROTTLED;
 	}
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_mfa m;
 	char nt[SESSION_TOKEN_B64_LEN + 1];
 	struct id session;
@@ -510,9 +510,9 @@ enum err auth_mfa_enrol_begin(const char *token, const struct actor *a,
 			      char secret_b32[TOTP_SECRET_B32_LEN + 1])
 {
 	struct arena ar;
-	arena_init(&ar, 4096);
+	arena_init(&ar, LIMIT_SCRATCH_ARENA);
 	struct buf sealed;
-	buf_init(&sealed, &ar, 256);
+	buf_init(&sealed, &ar, LIMIT_SEALED_SECRET);
 	int rc = vault_totp_new(token, secret_b32, &sealed) == ERR_OK &&
 				 store_mfa_set_pending(&a->account,
 						       (struct bytes){(const uint8_t *)sealed.data, sealed.len}) ==
@@ -527,7 +527,7 @@ enum err auth_mfa_enrol_confirm(const char *token, const struct actor *a, const 
 				struct login_result *out, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1])
 {
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_mfa m;
 	char nt[SESSION_TOKEN_B64_LEN + 1];
 	struct id session;
@@ -600,9 +600,9 @@ int auth_account_create(const char *email, const char *pw_hash, enum role role,
 	random_id(&acct.id);
 	acct.email = ekey;
 	struct arena ar;
-	arena_init(&ar, 4096);
+	arena_init(&ar, LIMIT_SCRATCH_ARENA);
 	struct buf ct;
-	buf_init(&ct, &ar, 1024);
+	buf_init(&ct, &ar, LIMIT_SEALED_EMAIL);
 	if (vault_email_seal(&acct.id, norm, &ct) != ERR_OK) {
 		arena_release(&ar);
 		return -1;

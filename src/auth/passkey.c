@@ -126,7 +126,7 @@ out:
 static void notify_clone(const struct actor *a, const char *name)
 {
 	struct arena ar;
-	arena_init(&ar, 8192);
+	arena_init(&ar, LIMIT_NOTICE_MAIL_ARENA);
 	struct bytes to = {0};
 	char *body = arena_printf(&ar, "Someone just tried to sign in to your medkeep account with "
 				       "your passkey \"%s\", but the passkey's own counter shows it may "

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/wipe.h"
 
 /* OWASP (2023) lists Argon2id m=19 MiB, t=2, p=1 as a minimum; we use 64 MiB, t=2
  * (libsodium's INTERACTIVE), three times the memory. */
@@ -42,7 +43,7 @@ void key_random(struct key *k)
 
 void key_wipe(struct key *k)
 {
-	sodium_memzero(k->b, sizeof(k->b));
+	wipe(k->b, sizeof(k->b));
 }
 
 size_t envelope_overhead(void)
@@ -101,7 +102,7 @@ int envelope_open(const struct key *key, const char *ad, const void *ct, size_t 
 						       c + 1 + NONCE_BYTES, ct_len - 1 - NONCE_BYTES,
 						       (const uint8_t *)ad, strlen(ad), c + 1,
 						       key->b) != 0) {
-		sodium_memzero(out->data + before, pt_len);
+		wipe(out->data + before, pt_len);
 		out->len = before;
 		return -1;
 	}
@@ -122,7 +123,7 @@ int key_unwrap(const struct key *kek, const char *ad, const void *ct, size_t ct_
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(k->b, &mlen, NULL, c + 1 + NONCE_BYTES,
 						       ct_len - 1 - NONCE_BYTES, (const uint8_t *)ad,
 						       strlen(ad), c + 1, kek->b) != 0) {
-		sodium_memzero(k->b, sizeof(k->b));
+		wipe(k->b, sizeof(k->b));
 		return -1;
 	}
 	return 0;
@@ -259,6 +260,6 @@ uint32_t totp_code(const uint8_t *secret, size_t n, uint64_t step, int digits)
 	uint32_t mod = 1;
 	for (int i = 0; i < digits; i++)
 		mod *= 10;
-	sodium_memzero(mac, sizeof(mac));
+	wipe(mac, sizeof(mac));
 	return bin % mod;
 }

@@ -441,9 +441,11 @@ static EVP_PKEY *pkey_from(const struct webauthn_key *key)
 		return NULL;
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 	char group[] = "prime256v1";
+	uint8_t pub[65]; /* OSSL_PARAM takes a non-const buffer: hand it a copy */
+	memcpy(pub, key->pub, sizeof(pub));
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)key->pub, 65),
+		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub)),
 		OSSL_PARAM_construct_end(),
 	};
 	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||

@@ -331,7 +331,7 @@ enum err appointment_cancel(const struct actor *a, const struct id *appointment,
 	if (rc != ERR_OK)
 		return rc;
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_appointment r;
 	int cutoff = CANCEL_CUTOFF_DEFAULT_MINUTES;
 	rc = ERR_INTERNAL;

@@ -61,7 +61,7 @@ static int meta_open(const struct key *dk, const struct store_document *d, struc
 {
 	char ad[128];
 	struct buf pt;
-	buf_init(&pt, ar, 64 * 1024);
+	buf_init(&pt, ar, LIMIT_RECORD_FIELDS);
 	vault_ad(ad, "doc-meta", &d->patient, &d->id);
 	if (envelope_open(dk, ad, d->meta.ptr, d->meta.len, &pt) != 0 || buf_cstr(&pt) == NULL)
 		return -1;
@@ -191,7 +191,7 @@ static enum err read_finish(struct read_job *j)
 	if (rc == ERR_OK && j->with_body) {
 		char ad[128];
 		struct buf body;
-		buf_init(&body, j->ar, LIMIT_UPLOAD_BYTES + 1024);
+		buf_init(&body, j->ar, LIMIT_UPLOAD_BYTES + LIMIT_SEAL_OVERHEAD_MARGIN);
 		vault_ad(ad, "doc-body", &j->row.patient, &j->document);
 		if (envelope_open(&j->key.key, ad, j->row.body.ptr, j->row.body.len, &body) != 0)
 			rc = ERR_INTERNAL;
@@ -332,9 +332,9 @@ enum err document_create(const struct actor *a, const struct document_new *d, st
 	row.size = (int64_t)d->data_len;
 	row.created = (int64_t)time(NULL);
 	struct buf wk, body, meta_ct;
-	buf_init(&wk, ar, 256);
-	buf_init(&body, ar, LIMIT_UPLOAD_BYTES + 1024);
-	buf_init(&meta_ct, ar, 64 * 1024);
+	buf_init(&wk, ar, LIMIT_WRAPPED_KEY);
+	buf_init(&body, ar, LIMIT_UPLOAD_BYTES + LIMIT_SEAL_OVERHEAD_MARGIN);
+	buf_init(&meta_ct, ar, LIMIT_RECORD_FIELDS);
 	int v = vault_document_seal(a->token, &g, &p, &row.id, d->data, d->data_len, meta, strlen(meta), &wk,
 				    &body, &meta_ct);
 	wipe(meta, strlen(meta));

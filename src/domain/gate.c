@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "limits.h"
 #include "store/locks.h"
 #include "store/store.h"
 #include "vault/vault.h"
@@ -58,7 +59,7 @@ enum err domain_tripped_why(const struct actor *a, const char *reason)
 		return ERR_INTERNAL;
 	/* Tell the operators by email too (ids only: no names, no clinical content). */
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_account *ops;
 	size_t n = 0;
 	char acct[ID_HEX_LEN + 1], ses[ID_HEX_LEN + 1];

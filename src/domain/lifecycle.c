@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "limits.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -78,7 +79,7 @@ static int rewrap_keystore(const uint8_t to[KEY_ID_BYTES], size_t batch,
 	int64_t cursor = 0;
 	for (;;) {
 		struct arena ar;
-		arena_init(&ar, 64u * 1024 * 1024);
+		arena_init(&ar, LIMIT_BATCH_ARENA);
 		struct store_wrapped_key *rows = NULL;
 		size_t n = 0;
 		int rc = store_keystore_batch(cursor, to, batch, &ar, &rows, &n);
@@ -93,7 +94,7 @@ static int rewrap_keystore(const uint8_t to[KEY_ID_BYTES], size_t batch,
 		}
 		for (size_t i = 0; i < n; i++) {
 			struct buf b;
-			buf_init(&b, &ar, 256);
+			buf_init(&b, &ar, LIMIT_WRAPPED_KEY);
 			if (vault_patient_key_rewrap(&rows[i].patient, rows[i].wrapped, to, &b) < 0) {
 				char hex[ID_HEX_LEN + 1];
 				id_hex(&rows[i].patient, hex);
@@ -128,13 +129,13 @@ static int move_legacy(const uint8_t to[KEY_ID_BYTES], size_t batch,
 	int64_t total = left, done = 0;
 	while (left > 0) {
 		struct arena ar;
-		arena_init(&ar, 64u * 1024 * 1024);
+		arena_init(&ar, LIMIT_BATCH_ARENA);
 		struct store_wrapped_key *rows = NULL;
 		size_t n = 0;
 		int rc = store_legacy_keys_batch(batch, &ar, &rows, &n);
 		for (size_t i = 0; rc == ERR_OK && i < n; i++) {
 			struct buf b;
-			buf_init(&b, &ar, 256);
+			buf_init(&b, &ar, LIMIT_WRAPPED_KEY);
 			if (vault_patient_key_rewrap(&rows[i].patient, rows[i].wrapped, to, &b) != 0 ||
 			    store_legacy_key_move(&rows[i].patient,
 						  (struct bytes){(const uint8_t *)b.data, b.len}) != ERR_OK)
@@ -307,7 +308,7 @@ int retention_due(int64_t now, struct retention_report *out, void (*each)(const 
 {
 	memset(out, 0, sizeof(*out));
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	struct id *ids = NULL;
 	size_t n = 0;
 	int rc = store_patients_due(now, &ar, &ids, &n) == ERR_OK ? 0 : -1;
@@ -324,7 +325,7 @@ int retention_run(int64_t now, bool force,
 {
 	memset(out, 0, sizeof(*out));
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	struct id *ids = NULL;
 	size_t n = 0;
 	if (store_patients_due(now, &ar, &ids, &n) != ERR_OK) {

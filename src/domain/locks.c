@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include "audit/audit.h"
-#include "auth/auth.h"
 #include "limits.h"
 #include "store/account.h"
 #include "store/store.h"
@@ -188,10 +187,15 @@ static int reason_ok(const char *reason)
 	return (i == n || n > LIMIT_LOCK_REASON) ? -1 : 0;
 }
 
+bool locks_reason_ok(const char *reason)
+{
+	return reason_ok(reason) == 0;
+}
+
 enum err locks_decide(const struct actor *a, const struct id *lock, bool unlock, const char *reason)
 {
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	int rc = ERR_NOT_FOUND;
 	struct store_lock l;
 	int found = store_lock_get(lock, &ar, &l);
@@ -247,20 +251,15 @@ out:
 	return rc;
 }
 
-enum err locks_unlock_local(const char *email, const char *reason, bool *was_locked)
+enum err locks_unlock_local(const struct store_account *account, const char *reason, bool *was_locked)
 {
 	*was_locked = false;
 	if (reason_ok(reason) != 0)
 		return ERR_INVALID;
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	int rc = ERR_INTERNAL;
-	struct store_account acct;
-	int found = auth_account_lookup(email, &ar, &acct);
-	if (found != ERR_OK) {
-		rc = found == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
-		goto out;
-	}
+	struct store_account acct = *account;
 	if (!acct.locked) {
 		rc = ERR_OK;
 		goto out;

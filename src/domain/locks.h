@@ -34,11 +34,17 @@ enum err locks_review_list(const struct actor *a, struct arena *ar, struct lock_
  * Audited (reviewer, account), the person emailed. */
 enum err locks_decide(const struct actor *a, const struct id *lock, bool unlock, const char *reason);
 
-/* Command line (`medkeep accounts unlock`, holding the master key): unlock the account with
- * this address, with an unlock ticket the running vault will accept at its next sign-in.
- * ERR_NOT_FOUND when no such account, ERR_INVALID for an empty reason. An account that
- * is not locked is left alone (*was_locked false, ERR_OK): a ticket would end its sessions. */
-enum err locks_unlock_local(const char *email, const char *reason, bool *was_locked);
+/* Whether a reviewer's reason is acceptable: not blank, at most LIMIT_LOCK_REASON bytes. */
+bool locks_reason_ok(const char *reason);
+
+/* Command line (`medkeep accounts unlock`, holding the master key): unlock this account (the
+ * caller looked it up by address: domain does not call up into auth), with an unlock ticket
+ * the running vault will accept at its next sign-in. ERR_INVALID for an empty reason (check
+ * it with locks_reason_ok before looking the account up, so a bad reason is reported first).
+ * An account that is not locked is left alone (*was_locked false, ERR_OK): a ticket would
+ * end its sessions. */
+struct store_account;
+enum err locks_unlock_local(const struct store_account *account, const char *reason, bool *was_locked);
 
 /* Whom the person of a locked account should contact, as a phrase for a sentence ("your
  * practice, Demo Health Centre" / "the portal's operator"), in ar. */

@@ -57,7 +57,7 @@ enum err careplan_seal(const struct actor *a, const struct grant *g, const struc
 		return ERR_INTERNAL;
 	size_t n = strlen(s);
 	struct buf ct;
-	buf_init(&ct, ar, RECORD_PLAINTEXT_MAX + 1024);
+	buf_init(&ct, ar, RECORD_PLAINTEXT_MAX + LIMIT_SEAL_OVERHEAD_MARGIN);
 	int v = n <= RECORD_PLAINTEXT_MAX ? vault_record_seal(a->token, g, p, kind, record, s, n, &ct)
 					  : ERR_DENIED;
 	wipe(s, n);
@@ -306,7 +306,7 @@ enum err medication_stop(const struct actor *a, const struct id *medication, str
 		return rc;
 	*patient = t.patient;
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_medication m;
 	int s = store_medication_get(&g, medication, &ar, &m);
 	arena_release(&ar);

@@ -349,7 +349,7 @@ static enum err seal_json(const struct actor *a, const struct grant *g, const st
 		return ERR_INVALID; /* jansson refuses text that is not UTF-8 */
 	size_t len = strlen(s);
 	struct buf ct;
-	buf_init(&ct, ar, RECORD_PLAINTEXT_MAX + 1024);
+	buf_init(&ct, ar, RECORD_PLAINTEXT_MAX + LIMIT_SEAL_OVERHEAD_MARGIN);
 	int v = len <= RECORD_PLAINTEXT_MAX ? vault_record_seal(a->token, g, p, VREC_MESSAGE, record, s, len, &ct)
 					     : ERR_DENIED;
 	wipe(s, len);

@@ -8,6 +8,7 @@
 #include "crypto/crypto.h"
 #include "domain/domain.h"
 #include "domain/domain_int.h"
+#include "limits.h"
 #include "store/store.h"
 #include "vault/vault.h"
 
@@ -33,7 +34,7 @@ enum err notice_create_local(const struct id *patient, const char *body,
 	    policy_decide_local(ACTION_PATIENT_READ, &t, &g) != 0)
 		return ERR_NOT_FOUND;
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	int rc = ERR_INTERNAL;
 	struct store_patient p;
 	struct store_notice n;
@@ -43,7 +44,7 @@ enum err notice_create_local(const struct id *patient, const char *body,
 	memcpy(n.reference, reference, NOTICE_REFERENCE_LEN + 1);
 	n.created = (int64_t)time(NULL);
 	struct buf ct;
-	buf_init(&ct, &ar, 512 * 1024);
+	buf_init(&ct, &ar, LIMIT_NOTICE_SEALED);
 	if (store_patient_get(&g, patient, &ar, &p) == ERR_OK &&
 	    vault_notice_seal(&g, &p, &n.id, body, strlen(body), &ct) == ERR_OK) {
 		n.body = (struct bytes){(const uint8_t *)ct.data, ct.len};
@@ -84,7 +85,7 @@ enum err notice_list(const struct actor *a, const struct id *patient, struct are
 		return ERR_INTERNAL;
 	for (size_t i = 0; i < count; i++) {
 		struct buf pt;
-		buf_init(&pt, ar, 512 * 1024);
+		buf_init(&pt, ar, LIMIT_NOTICE_SEALED);
 		int v = vault_notice_open(a->token, &g, &p, &rows[i].id, rows[i].body, &pt);
 		if (v != ERR_OK)
 			return domain_vault_failed(a, v);

@@ -19,7 +19,7 @@ int outbox_seal(const struct id *account, struct bytes to_ct, const char *subjec
 	out->to_ct = to_ct;
 	out->subject = subject;
 	struct buf ct;
-	buf_init(&ct, ar, LIMIT_MAIL_BODY + 1024u);
+	buf_init(&ct, ar, LIMIT_MAIL_BODY + LIMIT_SEAL_OVERHEAD_MARGIN);
 	if (vault_outbox_seal(&out->id, account, body, &ct) != ERR_OK || ct.failed || ct.len == 0)
 		return -1;
 	out->body_ct = (struct bytes){(const uint8_t *)ct.data, ct.len};
@@ -32,7 +32,7 @@ enum err outbox_queue(const struct id *account, struct bytes to_ct, const char *
 	if (to_ct.len == 0)
 		return ERR_INTERNAL;
 	struct arena ar;
-	arena_init(&ar, 2u * LIMIT_MAIL_BODY + 4096u);
+	arena_init(&ar, LIMIT_OUTBOX_ARENA);
 	struct store_mail m;
 	int rc = ERR_INTERNAL;
 	if (outbox_seal(account, to_ct, subject, body, &ar, &m) == 0)

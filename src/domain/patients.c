@@ -11,6 +11,7 @@
 
 #include "audit/audit.h"
 #include "crypto/crypto.h"
+#include "limits.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/wipe.h"
@@ -56,7 +57,7 @@ static int phi_decode(const char *json, size_t n, struct arena *ar, struct patie
 enum err patient_create(const struct id *practice, const struct patient_view *p, struct id *out_id)
 {
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	char nhi[NHI_LEN + 1];
 	int rc = ERR_INVALID;
 	if (nhi_normalise(p->nhi, strlen(p->nhi), nhi) != 0)
@@ -73,8 +74,8 @@ enum err patient_create(const struct id *practice, const struct patient_view *p,
 	if (vault_blind_index("nhi", nhi, index) != 0)
 		goto out;
 	struct buf wrapped, phi_ct;
-	buf_init(&wrapped, &ar, 256);
-	buf_init(&phi_ct, &ar, 64 * 1024);
+	buf_init(&wrapped, &ar, LIMIT_WRAPPED_KEY);
+	buf_init(&phi_ct, &ar, LIMIT_RECORD_FIELDS);
 	if (vault_patient_create(&id, phi.ptr, phi.len, &wrapped, &phi_ct) != 0)
 		goto out;
 	int s = store_patient_create(&id, practice, index,
@@ -106,7 +107,7 @@ static enum err patient_load(const struct actor *a, const struct grant *g, const
 	if (s != ERR_OK)
 		return ERR_INTERNAL;
 	struct buf pt;
-	buf_init(&pt, ar, 64 * 1024);
+	buf_init(&pt, ar, LIMIT_RECORD_FIELDS);
 	int v = vault_patient_open(a->token, g, &row, &pt);
 	if (v != ERR_OK)
 		return domain_vault_failed(a, v);

@@ -240,7 +240,7 @@ enum err proxy_grant(const struct actor *a, const struct id *patient, const stru
 		return ERR_INVALID;
 	bool by_practice = g.via == VIA_STAFF;
 	struct arena ar;
-	arena_init(&ar, 256 * 1024);
+	arena_init(&ar, LIMIT_ACCOUNT_ARENA);
 	if (by_practice && !policy_may_grant_for_child(a)) {
 		rc = ERR_NOT_FOUND;
 		goto out;
@@ -278,7 +278,7 @@ enum err proxy_grant(const struct actor *a, const struct id *patient, const stru
 	if (detail == NULL)
 		goto out;
 	struct buf sealed;
-	buf_init(&sealed, &ar, 64 * 1024);
+	buf_init(&sealed, &ar, LIMIT_RECORD_FIELDS);
 	int v = vault_record_seal(a->token, &g, &pat, VREC_PROXY, &row.id, detail, strlen(detail), &sealed);
 	wipe(detail, strlen(detail));
 	free(detail);
@@ -348,7 +348,7 @@ enum err proxy_list(const struct actor *a, const struct id *patient, int64_t now
 			continue;
 		}
 		struct buf pt;
-		buf_init(&pt, ar, 64 * 1024);
+		buf_init(&pt, ar, LIMIT_RECORD_FIELDS);
 		int vr = vault_record_open(a->token, &g, &pat, VREC_PROXY, &rows[i].id, rows[i].detail, &pt);
 		if (vr != ERR_OK)
 			return domain_vault_failed(a, vr);

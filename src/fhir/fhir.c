@@ -13,6 +13,7 @@
 #include "fhir/fhir.h"
 #include "fhir/fhir_int.h"
 #include "limits.h"
+#include "util/wipe.h"
 
 static const char fhir_type[] = "application/fhir+json; charset=utf-8";
 
@@ -23,7 +24,7 @@ void fhir_respond(struct request *req, struct response *res, int status, json_t 
 	json_decref(o);
 	char *copy = s ? arena_strdup(&req->arena, s) : NULL;
 	if (s) {
-		explicit_bzero(s, strlen(s));
+		wipe(s, strlen(s));
 		free(s);
 	}
 	if (copy == NULL) {
@@ -102,10 +103,15 @@ void fhir_bundle_add(struct request *req, json_t *bundle, const char *type, cons
 }
 
 /* Search parameters are an allow-list: anything else is refused, not silently ignored. */
+struct allow_list {
+	const char *const *names; /* NULL-terminated */
+};
+
 static int allow_params(void *ctx, const char *k, const char *v)
 {
 	(void)v;
-	const char *const *allowed = ctx;
+	const struct allow_list *list = ctx;
+	const char *const *allowed = list->names;
 	if (strcmp(k, "_format") == 0)
 		return 0;
 	for (size_t i = 0; allowed[i]; i++)
@@ -116,7 +122,8 @@ static int allow_params(void *ctx, const char *k, const char *v)
 
 int fhir_params_ok(struct request *req, const char *const *allowed)
 {
-	return request_query_each(req, allow_params, (void *)allowed);
+	struct allow_list list = {allowed};
+	return request_query_each(req, allow_params, &list);
 }
 
 void fhir_domain_error(struct request *req, struct response *res, enum err rc, const char *what)

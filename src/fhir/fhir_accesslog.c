@@ -42,23 +42,6 @@ static const char *action_code(const char *interaction)
 	return "R";
 }
 
-static const char *role_words(enum role r)
-{
-	switch (r) {
-	case ROLE_PATIENT:
-		return "Patient";
-	case ROLE_CLINICIAN:
-		return "Clinician";
-	case ROLE_PRACTICE_ADMIN:
-		return "Practice administrator";
-	case ROLE_OPERATOR:
-		return "Service operator";
-	case ROLE_NONE:
-		break;
-	}
-	return "Unknown";
-}
-
 static json_t *auditevent(const struct access_entry *e, const struct id *patient)
 {
 	char recorded[40], pid[ID_HEX_LEN + 1], ref[64];
@@ -82,7 +65,7 @@ static json_t *auditevent(const struct access_entry *e, const struct id *patient
 		"http://terminology.hl7.org/CodeSystem/audit-event-type", "code", "rest", "display",
 		"RESTful Operation", "action", action_code(interaction), "recorded", recorded, "outcome",
 		outcome, "outcomeDesc", e->allowed ? e->what : "Refused", "agent", "role", "text",
-		role_words(e->role), "who", who, "requestor", 1, "source", "observer", "display",
+		policy_role_label(e->role), "who", who, "requestor", 1, "source", "observer", "display",
 		"medkeep", "entity", "what", "reference", (snprintf(ref, sizeof(ref), "Patient/%s", pid), ref),
 		"type", "system", "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code", "1",
 		"display", "Person", "role", "system", "http://terminology.hl7.org/CodeSystem/object-role",

@@ -20,6 +20,7 @@
 
 #include "domain/export.h"
 #include "limits.h"
+#include "util/wipe.h"
 
 static const fhir_everything_fn appenders[] = {
 	fhir_patient_everything,
@@ -152,7 +153,7 @@ static enum err everything_json(const struct actor *a, const struct id *patient,
 	json_decref(bundle);
 	*out = s ? arena_strdup(ar, s) : NULL;
 	if (s) {
-		explicit_bzero(s, strlen(s));
+		wipe(s, strlen(s));
 		free(s);
 	}
 	if (*out == NULL)

@@ -111,7 +111,7 @@ void http_error(struct request *req, struct response *res, int status, const cha
 		return;
 	}
 	struct buf b;
-	buf_init(&b, &req->arena, 1024);
+	buf_init(&b, &req->arena, LIMIT_ERROR_BODY);
 	buf_printf(&b, "{\"error\":\"%s\"}", msg);
 	respond_buf(res, status, "application/json", &b);
 }

@@ -25,6 +25,7 @@
 #include "limits.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/wipe.h"
 
 #define SESSION_COOKIE "__Host-medkeep"
 
@@ -54,8 +55,10 @@ static const char csp_download[] = "default-src 'none'; sandbox; frame-ancestors
 
 static enum MHD_Result send_response(struct request *req, struct response *res)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		res->body_len, (void *)(res->body ? res->body : ""), MHD_RESPMEM_PERSISTENT);
+	/* One const buffer, kept alive by the request (as MHD_RESPMEM_PERSISTENT did): libmicrohttpd
+	 * takes a single-element vector as a plain buffer response, without copying. */
+	const struct MHD_IoVec body = {res->body ? res->body : "", res->body_len};
+	struct MHD_Response *r = MHD_create_response_from_iovec(&body, 1, NULL, NULL);
 	if (r == NULL)
 		return MHD_NO;
 	if (res->content_type)
@@ -736,10 +739,13 @@ int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(voi
 		flags |= MHD_USE_IPv6;
 	if (tls)
 		flags |= MHD_USE_TLS;
+	/* The option takes a non-const pointer: hand it a copy (parsed by MHD_start_daemon). */
+	char priorities[sizeof(tls_priorities)];
+	memcpy(priorities, tls_priorities, sizeof(priorities));
 	struct MHD_OptionItem tls_opts[] = {
 		{MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
 		{MHD_OPTION_HTTPS_MEM_KEY, 0, key},
-		{MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)tls_priorities},
+		{MHD_OPTION_HTTPS_PRIORITIES, 0, priorities},
 		{MHD_OPTION_END, 0, NULL},
 	};
 	struct MHD_Daemon *d = MHD_start_daemon(
@@ -780,9 +786,9 @@ int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(voi
 	MHD_stop_daemon(d);
 	audit_stop_writer();
 	if (cert)
-		explicit_bzero(cert, strlen(cert));
+		wipe(cert, strlen(cert));
 	if (key)
-		explicit_bzero(key, strlen(key));
+		wipe(key, strlen(key));
 	free(cert);
 	free(key);
 	log_info("component=http event=stopped");

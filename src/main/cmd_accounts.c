@@ -10,7 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/auth.h"
 #include "domain/locks.h"
+#include "limits.h"
 #include "main/cmd.h"
 #include "store/locks.h"
 #include "vault/vault.h"
@@ -39,7 +41,7 @@ static void print_time(int64_t t)
 static int list(bool locked_only)
 {
 	struct arena ar;
-	arena_init(&ar, 64u * 1024u * 1024u);
+	arena_init(&ar, LIMIT_BATCH_ARENA);
 	struct store_account *accts;
 	size_t n = 0;
 	int rc = 0;
@@ -51,7 +53,7 @@ static int list(bool locked_only)
 		char id[ID_HEX_LEN + 1];
 		id_hex(&accts[i].id, id);
 		struct buf b;
-		buf_init(&b, &ar, 512);
+		buf_init(&b, &ar, LIMIT_EMAIL_SHOWN);
 		bool opened = accts[i].email_ct.len &&
 			      vault_email_open(&accts[i].id, accts[i].email_ct.ptr, accts[i].email_ct.len,
 					       &b) == ERR_OK && !b.failed;
@@ -119,7 +121,18 @@ int cmd_accounts(int argc, char **argv)
 		rc = list(locked);
 	} else {
 		bool was_locked = false;
-		int r = locks_unlock_local(email, reason, &was_locked);
+		/* The reason first, then the address, as the command has always reported them. */
+		int r = ERR_INVALID;
+		struct arena ar;
+		arena_init(&ar, LIMIT_CALL_ARENA);
+		struct store_account acct;
+		if (locks_reason_ok(reason)) {
+			int found = auth_account_lookup(email, &ar, &acct);
+			r = found == ERR_OK ? locks_unlock_local(&acct, reason, &was_locked)
+			    : found == ERR_NOT_FOUND ? ERR_NOT_FOUND
+						       : ERR_INTERNAL;
+		}
+		arena_release(&ar);
 		if (r == ERR_OK && !was_locked)
 			printf("not locked; nothing changed\n");
 		else if (r == ERR_OK)

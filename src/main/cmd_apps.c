@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "auth/apps.h"
+#include "limits.h"
 #include "main/cmd.h"
 
 static const char apps_usage[] =
@@ -80,7 +81,7 @@ int cmd_apps(int argc, char **argv)
 		}
 	} else if (list) {
 		struct arena ar;
-		arena_init(&ar, 256 * 1024);
+		arena_init(&ar, LIMIT_ACCOUNT_ARENA);
 		struct store_app *apps;
 		size_t n = 0;
 		if (store_apps_list(&ar, &apps, &n) != ERR_OK) {

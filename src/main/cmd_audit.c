@@ -98,9 +98,9 @@ static int export_one(const struct audit_checkpoint *cp, void *arg)
 	key_id_hex(cp->key_id, kid);
 	format_time(cp->ts_ms, when);
 	struct arena a;
-	arena_init(&a, 4096);
+	arena_init(&a, LIMIT_SCRATCH_ARENA);
 	struct buf sig;
-	buf_init(&sig, &a, 1024);
+	buf_init(&sig, &a, LIMIT_ENCODED_KEY);
 	base64_encode(cp->sig, SIGNATURE_BYTES, &sig);
 	int rc = buf_cstr(&sig) == NULL ? -1 : 0;
 	if (rc == 0)
@@ -132,9 +132,9 @@ static int export_checkpoints(const char *dir, const char *out_path)
 		return 1;
 	}
 	struct arena a;
-	arena_init(&a, 4096);
+	arena_init(&a, LIMIT_SCRATCH_ARENA);
 	struct buf b64;
-	buf_init(&b64, &a, 1024);
+	buf_init(&b64, &a, LIMIT_ENCODED_KEY);
 	base64_encode(pk, sizeof(pk), &b64);
 	char hex[KEY_ID_HEX_LEN + 1], now[32];
 	key_id_hex(kid, hex);

@@ -97,9 +97,9 @@ static int add_document(const struct actor *author, const struct id *patient, co
 			const char *filename)
 {
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	struct buf pdf;
-	buf_init(&pdf, &ar, 256 * 1024);
+	buf_init(&pdf, &ar, LIMIT_DEMO_PDF);
 	size_t n = 0;
 	while (n < 12 && d->lines[n])
 		n++;
@@ -248,7 +248,7 @@ static int seed_staff(const char *hash, const char *pw, const struct id *practic
 		/* Staff need a second factor; demo staff come enrolled, their secrets listed. */
 		char secret[TOTP_SECRET_B32_LEN + 1];
 		struct buf sealed;
-		buf_init(&sealed, ar, 256);
+		buf_init(&sealed, ar, LIMIT_SEALED_SECRET);
 		if (vault_totp_enrol_local(i == 0 ? clin_id : &acct_id, secret, &sealed) != ERR_OK ||
 		    store_mfa_enable(i == 0 ? clin_id : &acct_id,
 				     &(struct bytes){(const uint8_t *)sealed.data, sealed.len}, 0) != ERR_OK)
@@ -314,7 +314,7 @@ int cmd_demo(int argc, char **argv)
 		return 1;
 	log_set_quiet(1);
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	struct store_account existing;
 	if (auth_account_lookup("clinician1@demo.test", &ar, &existing) == ERR_OK) {
 		fprintf(stderr, "medkeep demo: %s already has demo data\n", dir);

@@ -10,6 +10,7 @@
 
 #include "domain/appointments.h"
 #include "domain/medications.h"
+#include "limits.h"
 #include "main/demo_careplan.h"
 #include "util/nztime.h"
 
@@ -44,7 +45,7 @@ static const char *const visit_reasons[] = {
 static int publish_slots(const struct actor *clinician)
 {
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	struct store_staff *staff;
 	size_t n = 0;
 	int rc = -1;
@@ -85,7 +86,7 @@ static int add_medicines(const struct actor *clinician, const struct actor *self
 			 const struct id *patient, unsigned long i)
 {
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	int rc = -1;
 	int64_t now = (int64_t)time(NULL);
 	size_t count = 2 + i % 3;
@@ -127,7 +128,7 @@ static int add_appointments(const struct actor *clinician, const struct actor *s
 			    const struct id *patient, unsigned long i)
 {
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	int rc = -1;
 	int64_t now = (int64_t)time(NULL);
 	const char *reason = visit_reasons[i % (sizeof(visit_reasons) / sizeof(visit_reasons[0]))];

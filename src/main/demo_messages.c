@@ -7,13 +7,14 @@
 #include <string.h>
 
 #include "domain/messages.h"
+#include "limits.h"
 #include "main/cmd.h"
 #include "main/pdf.h"
 
 static int send(const struct actor *a, struct message_new *m, struct id *thread)
 {
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	struct id message;
 	const char *why = NULL;
 	int rc = message_send(a, m, &ar, thread, &message, &why);
@@ -57,9 +58,9 @@ int demo_messages(const struct actor *clinician, const struct actor *self, const
 		return -1;
 	/* A second, unanswered conversation with a letter attached: the practice's unread item. */
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	struct buf pdf;
-	buf_init(&pdf, &ar, 64 * 1024);
+	buf_init(&pdf, &ar, LIMIT_PDF_PAGE_TEXT);
 	const char *lines[] = {"Letter from the physiotherapist (invented for demonstration).",
 			       "Recommends six sessions for the left shoulder.", NULL};
 	pdf_text_document(&pdf, "Physiotherapy letter", lines, 2);

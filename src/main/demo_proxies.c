@@ -51,9 +51,9 @@ static int child_document(const struct actor *clinician, const struct id *child,
 			  const char *title, const char *filename, const char *const *lines, size_t n)
 {
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	struct buf pdf;
-	buf_init(&pdf, &ar, 256 * 1024);
+	buf_init(&pdf, &ar, LIMIT_DEMO_PDF);
 	pdf_text_document(&pdf, title, lines, n);
 	struct document_new nd = {.patient = *child, .kind = kind, .title = title, .filename = filename,
 				  .declared_type = "application/pdf", .data = (const uint8_t *)pdf.data,
@@ -70,7 +70,7 @@ static int give(const struct actor *by, const struct id *patient, const char *em
 		const char *from, unsigned scopes, int64_t now, int64_t not_after)
 {
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_account to;
 	char index[80];
 	int rc = -1;
@@ -121,7 +121,7 @@ int demo_proxies(const struct id *practice, const struct actor *clinician, unsig
 	/* The patient before them gave them access a while ago, for a year that has now ended. */
 	struct store_account prev;
 	struct arena ar;
-	arena_init(&ar, 64 * 1024);
+	arena_init(&ar, LIMIT_CALL_ARENA);
 	int rc = auth_account_lookup(former, &ar, &prev);
 	arena_release(&ar);
 	if (rc != ERR_OK || !prev.has_patient)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "domain/results.h"
+#include "limits.h"
 #include "main/demo_results.h"
 
 #define DAY 86400
@@ -30,7 +31,7 @@ static int file(const struct actor *clin, const struct id *patient, unsigned lon
 		const struct demo_obs *obs, size_t n, struct id *out)
 {
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	struct result_new r;
 	memset(&r, 0, sizeof(r));
 	r.patient = *patient;
@@ -71,7 +72,7 @@ static int file(const struct actor *clin, const struct id *patient, unsigned lon
 static int release(const struct actor *clin, const struct id *result, const char *comment)
 {
 	struct arena ar;
-	arena_init(&ar, 1u << 20);
+	arena_init(&ar, LIMIT_JOB_ARENA);
 	const char *why = NULL;
 	int rc = result_release(clin, result, comment, &ar, &why);
 	arena_release(&ar);

@@ -17,6 +17,7 @@
 #include "auth/auth.h"
 #include "domain/domain.h"
 #include "domain/notices.h"
+#include "limits.h"
 #include "main/cmd.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -99,7 +100,7 @@ static int notify(const struct incident_result *r, const char *what, const char 
 		size_t queued = 0;
 		if (ok && !dry_run) {
 			struct arena ar;
-			arena_init(&ar, 64 * 1024);
+			arena_init(&ar, LIMIT_CALL_ARENA);
 			struct store_account *accts;
 			size_t na = 0;
 			char *mail = NULL;
@@ -239,7 +240,7 @@ static int incident_label(const char *actor, struct incident_filter *f, char *la
 	label[0] = '\0';
 	if (actor) {
 		struct arena ar;
-		arena_init(&ar, 64 * 1024);
+		arena_init(&ar, LIMIT_CALL_ARENA);
 		struct store_account acct;
 		if (auth_account_lookup(actor, &ar, &acct) != ERR_OK) {
 			fprintf(stderr, "medkeep incident: no account %s\n", actor);

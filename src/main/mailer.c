@@ -31,6 +31,8 @@
 #define MAIL_RETRY_MAX_SECONDS 3600
 #define MAIL_BATCH 50
 #define MAIL_MESSAGE_MAX (64u * 1024u)
+/* One message sent: its rendered text (MAIL_MESSAGE_MAX), opened address and body. */
+#define MAIL_SEND_ARENA (2u * MAIL_MESSAGE_MAX)
 
 int mail_config_load(const char *dir, struct mail_config *c)
 {
@@ -146,7 +148,7 @@ static int send_one(const struct mail_config *c, const struct store_outbox_row *
 	if (body == NULL)
 		return -2;
 	struct buf addr;
-	buf_init(&addr, ar, 2048);
+	buf_init(&addr, ar, LIMIT_EMAIL_BUF);
 	if (vault_email_open(&row->account, row->to_ct.ptr, row->to_ct.len, &addr) != ERR_OK ||
 	    addr.len == 0 || addr.len > LIMIT_EMAIL)
 		return -2; /* cannot be opened (a shredded account): never deliverable */
@@ -198,13 +200,13 @@ int mail_send_pass(const struct mail_config *c, bool all, int64_t now, struct ma
 {
 	memset(out, 0, sizeof(*out));
 	struct arena ar;
-	arena_init(&ar, 4u * 1024u * 1024u);
+	arena_init(&ar, LIMIT_MAIL_PASS_ARENA);
 	struct store_outbox_row *rows = NULL;
 	size_t n = 0;
 	int rc = store_outbox_due(now, all, MAIL_BATCH, &ar, &rows, &n) == ERR_OK ? 0 : -1;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct arena one;
-		arena_init(&one, 2u * MAIL_MESSAGE_MAX);
+		arena_init(&one, MAIL_SEND_ARENA);
 		int s = send_one(c, &rows[i], &one);
 		arena_release(&one);
 		char hex[ID_HEX_LEN + 1];

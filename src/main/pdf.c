@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "limits.h"
+
 static void pdf_string(struct buf *b, const char *s)
 {
 	buf_puts(b, "(");
@@ -17,7 +19,7 @@ static void pdf_string(struct buf *b, const char *s)
 void pdf_text_document(struct buf *out, const char *title, const char *const *lines, size_t n)
 {
 	struct buf content;
-	buf_init(&content, out->arena, 64 * 1024);
+	buf_init(&content, out->arena, LIMIT_PDF_PAGE_TEXT);
 	buf_puts(&content, "BT /F2 16 Tf 56 780 Td 20 TL ");
 	pdf_string(&content, title);
 	buf_puts(&content, " Tj T* /F1 11 Tf 15 TL T* ");

@@ -86,12 +86,33 @@ static int send_fd(int ctl, int fd, char tag)
 }
 
 /* fork + exec this binary with argv; the fds listed stay open in the child. */
-static pid_t spawn(char *const argv[], const int *keep, size_t nkeep)
+/* The most arguments a child is started with (the worker's, with every option). */
+#define SPAWN_ARGS_MAX 20
+
+static void free_args(char **argv, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		free(argv[i]);
+}
+
+static pid_t spawn(const char *const args[], const int *keep, size_t nkeep)
+{
+	/* execv takes char *const[]: it gets copies, made before fork, not our const strings. */
+	char *argv[SPAWN_ARGS_MAX + 1];
+	size_t nargs = 0;
+	for (; args[nargs] != NULL; nargs++) {
+		if (nargs == SPAWN_ARGS_MAX || (argv[nargs] = strdup(args[nargs])) == NULL) {
+			free_args(argv, nargs);
+			return -1;
+		}
+	}
+	argv[nargs] = NULL;
 	pid_t parent = getpid();
 	pid_t pid = fork();
-	if (pid != 0)
+	if (pid != 0) {
+		free_args(argv, nargs);
 		return pid;
+	}
 	/* No child outlives serve, however serve ends (SIGKILL included). */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
 		_exit(127);
@@ -128,7 +149,7 @@ static pid_t start_mailer(int ctl, const char *dir)
 	close(pair[0]);
 	char fd[16];
 	fd_arg(fd, pair[1]);
-	char *argv[] = {"medkeep", "mailer-process", "--data", (char *)dir, "--vault-fd", fd, NULL};
+	const char *argv[] = {"medkeep", "mailer-process", "--data", dir, "--vault-fd", fd, NULL};
 	pid_t pid = spawn(argv, &pair[1], 1);
 	close(pair[1]);
 	if (pid > 0)
@@ -215,14 +236,14 @@ static pid_t start_worker(int ctl, int listen_fd, const struct http_config *cfg,
 	fd_arg(listen_arg, listen_fd);
 	fd_arg(vault_arg, pair[1]);
 	fd_arg(pw_arg, ppair[1]);
-	char *wargv[20];
+	const char *wargv[SPAWN_ARGS_MAX];
 	int n = 0;
 	wargv[n++] = "medkeep";
 	wargv[n++] = "worker-process";
 	wargv[n++] = "--data";
-	wargv[n++] = (char *)dir;
+	wargv[n++] = dir;
 	wargv[n++] = "--listen";
-	wargv[n++] = (char *)cfg->listen;
+	wargv[n++] = cfg->listen;
 	wargv[n++] = "--listen-fd";
 	wargv[n++] = listen_arg;
 	wargv[n++] = "--vault-fd";
@@ -231,15 +252,15 @@ static pid_t start_worker(int ctl, int listen_fd, const struct http_config *cfg,
 	wargv[n++] = pw_arg;
 	if (cfg->tls_cert) {
 		wargv[n++] = "--tls-cert";
-		wargv[n++] = (char *)cfg->tls_cert;
+		wargv[n++] = cfg->tls_cert;
 		wargv[n++] = "--tls-key";
-		wargv[n++] = (char *)cfg->tls_key;
+		wargv[n++] = cfg->tls_key;
 	}
 	if (cfg->behind_proxy)
 		wargv[n++] = "--behind-proxy";
 	if (threads) {
 		wargv[n++] = "--threads";
-		wargv[n++] = (char *)threads;
+		wargv[n++] = threads;
 	}
 	wargv[n] = NULL;
 	int keep[3] = {listen_fd, pair[1], ppair[1]};
@@ -325,8 +346,8 @@ int cmd_serve(int argc, char **argv)
 	char ctl_arg[16];
 	fd_arg(ctl_arg, ctl[1]);
 	/* The vault checks passkeys against the same origin the worker serves. */
-	char *vault_argv[] = {"medkeep", "vault-process", "--data", (char *)dir, "--ctl-fd", ctl_arg,
-			      "--listen", (char *)cfg.listen, "--tls", cfg.tls_cert ? "1" : "0", NULL};
+	const char *vault_argv[] = {"medkeep", "vault-process", "--data", dir, "--ctl-fd", ctl_arg,
+				    "--listen", cfg.listen, "--tls", cfg.tls_cert ? "1" : "0", NULL};
 	pid_t vault = spawn(vault_argv, &ctl[1], 1);
 	close(ctl[1]);
 	if (vault < 0)

@@ -416,6 +416,23 @@ const char *role_name(enum role r)
 	return "none";
 }
 
+const char *policy_role_label(enum role r)
+{
+	switch (r) {
+	case ROLE_PATIENT:
+		return "Patient";
+	case ROLE_CLINICIAN:
+		return "Clinician";
+	case ROLE_PRACTICE_ADMIN:
+		return "Practice administrator";
+	case ROLE_OPERATOR:
+		return "Service operator";
+	case ROLE_NONE:
+		break;
+	}
+	return "Unknown";
+}
+
 enum role role_parse(const char *s)
 {
 	if (strcmp(s, "patient") == 0)

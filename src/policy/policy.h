@@ -182,6 +182,9 @@ bool policy_may_grant_for_child(const struct actor *actor);
 bool action_is_write(enum action action);
 
 const char *role_name(enum role r);
+/* A role as people read it ("Practice administrator"), for a patient's access log; "Unknown"
+ * for ROLE_NONE or a value outside the enum. A static string. */
+const char *policy_role_label(enum role r);
 enum role role_parse(const char *s);
 const char *action_name(enum action a);
 

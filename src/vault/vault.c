@@ -20,6 +20,7 @@
 #include "limits.h"
 #include "util/log.h"
 #include "util/strtonum.h"
+#include "util/wipe.h"
 #include "vault/breaker.h"
 #include "vault/vault_int.h"
 
@@ -180,7 +181,7 @@ enum err vault_local_login(const char *pw_hash, const char *password, size_t pw_
 	token_mac(raw, raw + SESSION_CLAIMS_BYTES);
 	sodium_bin2base64(token, SESSION_TOKEN_B64_LEN + 1, raw, sizeof(raw),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sodium_memzero(raw, sizeof(raw));
+	wipe(raw, sizeof(raw));
 	return ERR_OK;
 }
 
@@ -213,7 +214,7 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out)
 	out->issued = (int64_t)t;
 	if (!token_live(out, vault_now()) || breaker_released_after(&out->account, out->issued)) {
 		/* too old for its kind, or from before an unlock (vault_unlock.c) */
-		sodium_memzero(out, sizeof(*out));
+		wipe(out, sizeof(*out));
 		return -1;
 	}
 	return 0;
@@ -584,7 +585,7 @@ enum err vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SEC
 	random_bytes(secret, sizeof(secret));
 	b32(secret, sizeof(secret), secret_b32, TOTP_SECRET_B32_LEN + 1);
 	int rc = totp_seal(account, secret, sealed);
-	sodium_memzero(secret, sizeof(secret));
+	wipe(secret, sizeof(secret));
 	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
@@ -600,7 +601,7 @@ static enum err mint_fresh(const struct session_claims *c, char token[SESSION_TO
 	token_mac(raw, raw + SESSION_CLAIMS_BYTES);
 	sodium_bin2base64(token, SESSION_TOKEN_B64_LEN + 1, raw, sizeof(raw),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sodium_memzero(raw, sizeof(raw));
+	wipe(raw, sizeof(raw));
 	*session = n.session;
 	return ERR_OK;
 }
@@ -645,9 +646,9 @@ enum err vault_local_totp_verify(const char *token, struct bytes sealed, const c
 	totp_key(&k);
 	vault_ad(ad, "totp-secret", &c.account, NULL);
 	struct arena ar;
-	arena_init(&ar, 4096);
+	arena_init(&ar, LIMIT_SCRATCH_ARENA);
 	struct buf pt;
-	buf_init(&pt, &ar, 64);
+	buf_init(&pt, &ar, LIMIT_TOTP_SECRET);
 	int rc = envelope_open(&k, ad, sealed.ptr, sealed.len, &pt);
 	key_wipe(&k);
 	if (rc != 0 || pt.len != sizeof(secret)) {
@@ -662,7 +663,7 @@ enum err vault_local_totp_verify(const char *token, struct bytes sealed, const c
 	for (int64_t s = now - 1; s <= now + 1; s++)
 		if (s > last_step && totp_code(secret, sizeof(secret), (uint64_t)s, 6) == want)
 			used = s;
-	sodium_memzero(secret, sizeof(secret));
+	wipe(secret, sizeof(secret));
 	if (used < 0)
 		return ERR_DENIED;
 	*step = used;

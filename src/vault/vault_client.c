@@ -16,6 +16,7 @@
 #include "limits.h"
 #include "proc/msg.h"
 #include "util/log.h"
+#include "util/wipe.h"
 #include "vault/vault_int.h"
 
 /* Two connections: one for the quick key operations of every request, one for password
@@ -49,8 +50,8 @@ static struct msg_writer *begin(struct exchange *x, uint8_t op)
 /* Wipe what went each way (passwords, plaintexts, keys). */
 static void end(struct exchange *x)
 {
-	sodium_memzero(x->req, x->w.len);
-	sodium_memzero(x->resp, x->got);
+	wipe(x->req, x->w.len);
+	wipe(x->resp, x->got);
 }
 
 /* Send the request and read the answer: returns its status, with x->r positioned after it, or
@@ -328,7 +329,7 @@ static void remote_doc_keys(struct vault_key_job *const *jobs, size_t n)
 		if (msg_end(&x.r) != 0)
 			fatalx("the vault sent a malformed batch of keys");
 	}
-	sodium_memzero(x.resp, x.got);
+	wipe(x.resp, x.got);
 }
 
 /*
@@ -539,7 +540,7 @@ static enum err remote_outbox(const struct id *outbox, const struct id *account,
 		msg_put_bytes(w, body, strlen(body));
 	else
 		msg_put_bytes(w, ct, n);
-	return answer_bytes(&x, send_request(&x), out, LIMIT_MAIL_BODY + 1024);
+	return answer_bytes(&x, send_request(&x), out, LIMIT_MAIL_BODY + LIMIT_SEAL_OVERHEAD_MARGIN);
 }
 
 static enum err remote_passkey_challenge(const char *token, int purpose,

@@ -32,6 +32,7 @@
 
 #include "crypto/sign.h"
 #include "util/log.h"
+#include "util/wipe.h"
 #include "vault/vault.h"
 #include "vault/vault_int.h"
 
@@ -104,7 +105,7 @@ static int read_key_file(const char *dir, const char *name, uint8_t out[KEY_BYTE
 		r = read(fd, out, KEY_BYTES);
 	close(fd);
 	if (r != KEY_BYTES) {
-		sodium_memzero(out, KEY_BYTES);
+		wipe(out, KEY_BYTES);
 		log_warn("component=vault error=\"%s must be a 32-byte file of mode 0600\"", name);
 		return -1;
 	}
@@ -204,7 +205,7 @@ static void refresh(struct file_keys *fk)
 		fk->has_next = ring_add(raw, fk->next_id) == 0;
 	if (read_key_file(key_dir, MASTER_FILE, raw) == 0)
 		fk->has_current = ring_add(raw, fk->current_id) == 0;
-	sodium_memzero(raw, sizeof(raw));
+	wipe(raw, sizeof(raw));
 	pthread_mutex_unlock(&ring_lock);
 }
 
@@ -336,11 +337,11 @@ static int load_index_key(const char *dir)
 		return rc;
 	index_key = sodium_malloc(sizeof(*index_key));
 	if (index_key == NULL) {
-		sodium_memzero(raw, sizeof(raw));
+		wipe(raw, sizeof(raw));
 		return -1;
 	}
 	memcpy(index_key->b, raw, KEY_BYTES);
-	sodium_memzero(raw, sizeof(raw));
+	wipe(raw, sizeof(raw));
 	sodium_mprotect_readonly(index_key);
 	return 0;
 }
@@ -354,7 +355,7 @@ static int signing_keypair(const char *dir, uint8_t pk[SIGN_PUBLIC_BYTES], uint8
 	if (rc != 0)
 		return rc;
 	sign_keypair_from_seed(seed, pk, sk);
-	sodium_memzero(seed, sizeof(seed));
+	wipe(seed, sizeof(seed));
 	return 0;
 }
 
@@ -369,7 +370,7 @@ static int load_signing_key(const char *dir)
 		uint8_t seed[SIGN_SEED_BYTES];
 		random_bytes(seed, sizeof(seed));
 		rc = write_key_file(dir, SIGNING_FILE, seed, sizeof(seed), true);
-		sodium_memzero(seed, sizeof(seed));
+		wipe(seed, sizeof(seed));
 		if (rc == 0) {
 			log_info("component=vault event=created file=%s", SIGNING_FILE);
 			rc = signing_keypair(dir, sign_pk, sign_sk);
@@ -435,7 +436,7 @@ int vault_keys_create(const char *dir)
 	random_bytes(k, sizeof(k));
 	if (rc == 0)
 		rc = write_key_file(dir, SIGNING_FILE, k, sizeof(k), true);
-	sodium_memzero(k, sizeof(k));
+	wipe(k, sizeof(k));
 	return rc;
 }
 
@@ -487,7 +488,7 @@ int vault_next_key_id(uint8_t out[KEY_ID_BYTES])
 		master_id_of(&tmp, out);
 		key_wipe(&tmp);
 	}
-	sodium_memzero(raw, sizeof(raw));
+	wipe(raw, sizeof(raw));
 	return rc;
 }
 
@@ -547,9 +548,9 @@ int vault_key_files_check(const char *from_dir, const char *to_dir)
 			 read_key_file(to_dir, MASTER_FILE, b) == 0 && sodium_memcmp(a, b, KEY_BYTES) == 0
 		 ? 0
 		 : -1;
-	sodium_memzero(a, sizeof(a));
-	sodium_memzero(b, sizeof(b));
-	sodium_memzero(next, sizeof(next));
+	wipe(a, sizeof(a));
+	wipe(b, sizeof(b));
+	wipe(next, sizeof(next));
 	return rc;
 }
 
@@ -570,7 +571,7 @@ int vault_key_files_copy(const char *from_dir, const char *to_dir)
 			continue; /* index.key is absent in data directories that never rotated */
 		if (rc == 0)
 			rc = write_key_file(to_dir, names[i], raw, sizeof(raw), false);
-		sodium_memzero(raw, sizeof(raw));
+		wipe(raw, sizeof(raw));
 		if (rc != 0) {
 			fprintf(stderr, "medkeep: cannot copy %s from %s\n", names[i], from_dir);
 			return -1;

@@ -12,8 +12,13 @@
 
 #include "limits.h"
 #include "proc/msg.h"
+#include "util/wipe.h"
 #include "vault/vault.h"
 #include "vault/vault_int.h"
+
+/* A request's scratch arena: the request and its answer (MSG_MAX each) with what is opened or
+ * sealed between them. */
+#define VAULT_CALL_ARENA (4u * MSG_MAX)
 
 /* One request being answered. */
 struct vcall {
@@ -103,7 +108,7 @@ static int op_login(struct vcall *c)
 	put_status(c, ok == 0 ? ERR_OK : ERR_DENIED);
 	if (ok == 0)
 		msg_put_str(&c->w, token);
-	sodium_memzero(token, sizeof(token));
+	wipe(token, sizeof(token));
 	return 0;
 }
 
@@ -117,7 +122,7 @@ static int op_app_token(struct vcall *c)
 	struct id session;
 	int v = vault_local_app_token(token, nt, &session);
 	put_status_reminted(c, v, nt, &session);
-	sodium_memzero(nt, sizeof(nt));
+	wipe(nt, sizeof(nt));
 	return 0;
 }
 
@@ -170,7 +175,7 @@ static int op_review_email(struct vcall *c)
 	if (msg_end(&c->r) != 0)
 		return -1;
 	struct buf b;
-	buf_init(&b, &c->ar, 2048);
+	buf_init(&b, &c->ar, LIMIT_EMAIL_BUF);
 	int v = vault_local_review_email(token, &account, ct.ptr, ct.len, &b);
 	if (v == ERR_OK && (b.len == 0 || b.len > LIMIT_EMAIL))
 		v = ERR_DENIED;
@@ -199,8 +204,8 @@ static int op_patient_create(struct vcall *c)
 	if (msg_end(&c->r) != 0)
 		return -1;
 	struct buf wk, ct;
-	buf_init(&wk, &c->ar, 256);
-	buf_init(&ct, &c->ar, 20 * 1024);
+	buf_init(&wk, &c->ar, LIMIT_WRAPPED_KEY);
+	buf_init(&ct, &c->ar, LIMIT_VAULT_RECORD);
 	int v = vault_local_patient_create(&patient, phi.ptr, phi.len, &wk, &ct);
 	put_status_bytes(c, v, wk.data, wk.len);
 	if (v == ERR_OK)
@@ -234,7 +239,7 @@ static int op_record_open(struct vcall *c)
 	if (msg_end(&c->r) != 0 || q.kind >= VREC_COUNT)
 		return -1;
 	struct buf pt;
-	buf_init(&pt, &c->ar, 20 * 1024);
+	buf_init(&pt, &c->ar, LIMIT_VAULT_RECORD);
 	int v = vault_local_record_open(q.token, &q.patient, q.wpk, (enum vault_record)q.kind,
 					&q.record, ct, &pt);
 	put_status_bytes(c, v, pt.data, pt.len);
@@ -270,7 +275,7 @@ static int op_doc_new_key(struct vcall *c)
 		return -1;
 	struct key dk;
 	struct buf wk;
-	buf_init(&wk, &c->ar, 256);
+	buf_init(&wk, &c->ar, LIMIT_WRAPPED_KEY);
 	int v = vault_local_doc_new_key(token, &patient, wpk, &doc, &dk, &wk);
 	put_status_bytes(c, v, dk.b, KEY_BYTES);
 	if (v == ERR_OK)
@@ -330,7 +335,7 @@ static int op_totp_new(struct vcall *c)
 		return -1;
 	char secret[TOTP_SECRET_B32_LEN + 1];
 	struct buf sealed;
-	buf_init(&sealed, &c->ar, 256);
+	buf_init(&sealed, &c->ar, LIMIT_SEALED_SECRET);
 	int v = token && vault_token_claims(token, strlen(token), &claims) == 0
 			? vault_local_totp_new(&claims.account, secret, &sealed)
 			: ERR_DENIED;
@@ -339,7 +344,7 @@ static int op_totp_new(struct vcall *c)
 		msg_put_str(&c->w, secret);
 		msg_put_bytes(&c->w, sealed.data, sealed.len);
 	}
-	sodium_memzero(secret, sizeof(secret));
+	wipe(secret, sizeof(secret));
 	return 0;
 }
 
@@ -380,7 +385,7 @@ static int op_recovery_new(struct vcall *c)
 		msg_put_str(&c->w, codes[i]);
 		msg_put_bytes(&c->w, hashes[i], HASH_BYTES);
 	}
-	sodium_memzero(codes, sizeof(codes));
+	wipe(codes, sizeof(codes));
 	return 0;
 }
 
@@ -432,13 +437,13 @@ static int email_op(struct vcall *c, bool seal)
 	if (msg_end(&c->r) != 0)
 		return -1;
 	struct buf b;
-	buf_init(&b, &c->ar, 2048);
+	buf_init(&b, &c->ar, LIMIT_EMAIL_BUF);
 	int v = seal ? vault_local_email(&account, email, NULL, 0, &b)
 		     : vault_local_email(&account, NULL, ct.ptr, ct.len, &b);
 	if (v == ERR_OK && !seal && (b.len == 0 || b.len > LIMIT_EMAIL))
 		v = ERR_DENIED;
 	put_status_bytes(c, v, b.data, b.len);
-	sodium_memzero(email, sizeof(email));
+	wipe(email, sizeof(email));
 	return 0;
 }
 
@@ -459,11 +464,11 @@ static int outbox_op(struct vcall *c, bool seal)
 	struct id outbox, account;
 	msg_get_id(&c->r, &outbox);
 	msg_get_id(&c->r, &account);
-	struct bytes in = get_bytes(&c->r, seal ? LIMIT_MAIL_BODY : LIMIT_MAIL_BODY + 1024);
+	struct bytes in = get_bytes(&c->r, seal ? LIMIT_MAIL_BODY : LIMIT_MAIL_BODY + LIMIT_SEAL_OVERHEAD_MARGIN);
 	if (msg_end(&c->r) != 0)
 		return -1;
 	struct buf b;
-	buf_init(&b, &c->ar, LIMIT_MAIL_BODY + 1024);
+	buf_init(&b, &c->ar, LIMIT_MAIL_BODY + LIMIT_SEAL_OVERHEAD_MARGIN);
 	int v = ERR_DENIED;
 	if (seal) {
 		/* a body is text: no NUL inside */
@@ -472,7 +477,7 @@ static int outbox_op(struct vcall *c, bool seal)
 			memcpy(body, in.ptr, in.len);
 			body[in.len] = '\0';
 			v = vault_local_outbox(&outbox, &account, body, NULL, 0, &b);
-			sodium_memzero(body, in.len);
+			wipe(body, in.len);
 		}
 	} else {
 		v = vault_local_outbox(&outbox, &account, NULL, in.ptr, in.len, &b);
@@ -642,7 +647,7 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len)
 	const struct vault_op_entry *e = op_entry(c.op);
 	if (e == NULL)
 		return -1;
-	arena_init(&c.ar, 4 * MSG_MAX);
+	arena_init(&c.ar, VAULT_CALL_ARENA);
 	int rc = e->handle(&c);
 	arena_release(&c.ar);
 	if (rc == 0) {

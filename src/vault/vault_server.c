@@ -20,6 +20,7 @@
 #include "limits.h"
 #include "proc/msg.h"
 #include "util/log.h"
+#include "util/wipe.h"
 #include "vault/vault.h"
 #include "vault/vault_int.h"
 
@@ -102,8 +103,8 @@ static int lane_loop(const struct lane *l)
 			bool ok = n > 0 && (size_t)n <= MSG_MAX &&
 				  vault_handle_lane(kinds[i], in, (size_t)n, out, &out_len) == 0 &&
 				  send(fds[i].fd, out, out_len, MSG_NOSIGNAL) == (ssize_t)out_len;
-			sodium_memzero(out, out_len);
-			sodium_memzero(in, n > 0 ? (size_t)n : 0);
+			wipe(out, out_len);
+			wipe(in, n > 0 ? (size_t)n : 0);
 			if (!ok) {
 				if (n > 0)
 					log_warn("component=vault error=\"malformed request; closing worker\"");

@@ -22,6 +22,7 @@
 
 #include "limits.h"
 #include "util/log.h"
+#include "util/wipe.h"
 #include "vault/breaker.h"
 #include "vault/vault.h"
 #include "vault/vault_int.h"
@@ -168,7 +169,7 @@ enum err vault_local_unlock(const char *token, const struct id *account, int64_t
 		return ERR_DENIED;
 	ticket_mac(account, issued, want);
 	int ok = sodium_memcmp(want, mac, UNLOCK_TICKET_MAC_BYTES) == 0;
-	sodium_memzero(want, sizeof(want));
+	wipe(want, sizeof(want));
 	if (!ok)
 		return ERR_DENIED;
 	breaker_release(account, issued);

@@ -16,6 +16,7 @@
 #include "auth/auth.h"
 #include "http/parse.h"
 #include "limits.h"
+#include "util/wipe.h"
 #include "web/html.h"
 #include "web/web.h"
 #include "web/web_int.h"
@@ -258,7 +259,7 @@ void web_step_up_submit(struct request *req, struct response *res)
 			return;
 		}
 		web_cookie(req, res, SESSION_COOKIE, lr.token, -1);
-		explicit_bzero(lr.token, sizeof(lr.token));
+		wipe(lr.token, sizeof(lr.token));
 		respond_redirect(req, res, next_q);
 		return;
 	}
@@ -296,7 +297,7 @@ void web_step_up_submit(struct request *req, struct response *res)
 		return;
 	}
 	web_cookie(req, res, SESSION_COOKIE, lr.token, -1);
-	explicit_bzero(lr.token, sizeof(lr.token));
+	wipe(lr.token, sizeof(lr.token));
 	respond_redirect(req, res, next);
 }
 
@@ -749,7 +750,7 @@ void web_account_recovery(struct request *req, struct response *res)
 		html_text(b, codes[i]);
 		html_raw(b, "</code></li>");
 	}
-	explicit_bzero(codes, sizeof(codes));
+	wipe(codes, sizeof(codes));
 	html_raw(b, "</ul><p><a class=\"button\" href=\"/account\">Done</a></p>");
 	page(res, 200, b);
 }

@@ -290,7 +290,7 @@ void web_app_token(struct request *req, struct response *res)
 		return;
 	}
 	struct buf scope;
-	buf_init(&scope, &req->arena, 1024);
+	buf_init(&scope, &req->arena, LIMIT_SCOPE_STRING);
 	apps_scope_string(t.scopes, &scope);
 	char patient[ID_HEX_LEN + 1];
 	id_hex(&t.patient, patient);
@@ -326,7 +326,7 @@ void web_smart_configuration(struct request *req, struct response *res)
 	}
 	json_t *scopes = json_pack("[s, s]", "launch/patient", "patient/*.read");
 	struct buf all;
-	buf_init(&all, &req->arena, 1024);
+	buf_init(&all, &req->arena, LIMIT_SCOPE_STRING);
 	apps_scope_string(APP_SCOPE_ALL, &all);
 	const char *s = buf_cstr(&all);
 	/* "launch/patient patient/Patient.read ...": every name after the first. */

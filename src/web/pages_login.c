@@ -13,6 +13,7 @@
 #include "domain/domain.h"
 #include "http/parse.h"
 #include "limits.h"
+#include "util/wipe.h"
 #include "web/html.h"
 #include "web/web.h"
 #include "web/web_int.h"
@@ -60,7 +61,7 @@ static const char *device_cookie(struct request *req)
 	if (cookie == NULL || cookie_find(cookie, strlen(cookie), DEVICE_COOKIE, &v) != 0 ||
 	    token_decode(v.ptr, v.len, raw) != 0)
 		return NULL;
-	explicit_bzero(raw, sizeof(raw));
+	wipe(raw, sizeof(raw));
 	return arena_strndup(&req->arena, v.ptr, v.len);
 }
 
@@ -174,7 +175,7 @@ void web_login_submit(struct request *req, struct response *res)
 	web_cookie(req, res, LOGIN_COOKIE, "", 0);
 	if (!lr.mfa_required)
 		device_remember(req, res, &lr.actor.account);
-	explicit_bzero(lr.token, sizeof(lr.token));
+	wipe(lr.token, sizeof(lr.token));
 	respond_redirect(req, res, lr.mfa_required ? "/login/mfa" : "/");
 }
 
@@ -295,7 +296,7 @@ void web_mfa_submit(struct request *req, struct response *res)
 	if (status == 0) {
 		web_cookie(req, res, SESSION_COOKIE, lr.token, -1);
 		device_remember(req, res, &lr.actor.account);
-		explicit_bzero(lr.token, sizeof(lr.token));
+		wipe(lr.token, sizeof(lr.token));
 		respond_redirect(req, res, "/");
 		return;
 	}
@@ -313,7 +314,7 @@ void web_mfa_submit(struct request *req, struct response *res)
 	}
 	web_cookie(req, res, SESSION_COOKIE, lr.token, -1);
 	device_remember(req, res, &lr.actor.account);
-	explicit_bzero(lr.token, sizeof(lr.token));
+	wipe(lr.token, sizeof(lr.token));
 	respond_redirect(req, res, "/");
 }
 
@@ -377,7 +378,7 @@ void web_mfa_setup(struct request *req, struct response *res)
 	html_raw(b, "<p>Key: <code class=\"secret\">");
 	html_text(b, secret);
 	html_raw(b, "</code></p>");
-	explicit_bzero(secret, sizeof(secret));
+	wipe(secret, sizeof(secret));
 	mfa_code_form(b, "/mfa/setup", req->csrf, "Code from your app", "Turn on");
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
@@ -397,7 +398,7 @@ void web_mfa_confirm(struct request *req, struct response *res)
 		return;
 	}
 	web_cookie(req, res, SESSION_COOKIE, lr.token, -1);
-	explicit_bzero(lr.token, sizeof(lr.token));
+	wipe(lr.token, sizeof(lr.token));
 	struct buf *b = page_buf(req);
 	html_begin(b, "Recovery codes", &lr.actor, lr.csrf);
 	html_raw(b, "<h1>Two-step sign-in is on</h1><p>Keep these recovery codes somewhere safe. Each "
@@ -407,7 +408,7 @@ void web_mfa_confirm(struct request *req, struct response *res)
 		html_text(b, codes[i]);
 		html_raw(b, "</code></li>");
 	}
-	explicit_bzero(codes, sizeof(codes));
+	wipe(codes, sizeof(codes));
 	html_raw(b, "</ul><p><a class=\"button\" href=\"/\">Continue</a></p>");
 	html_end(b);
 	respond_buf(res, 200, html_type, b);

@@ -157,7 +157,8 @@ static void send_from_form(struct request *req, struct response *res, struct mes
 	if (!m->reply)
 		m->subject = web_part_text(req, parts, n, "subject");
 	/* browsers send line breaks as CRLF: store them as LF */
-	char *text = (char *)web_part_text(req, parts, n, "body");
+	const struct multipart_part *body = multipart_get(parts, n, "body");
+	char *text = web_slice_dup(req, body ? body->data : (struct slice){0});
 	size_t j = 0;
 	for (size_t i = 0; text[i]; i++)
 		if (!(text[i] == '\r' && text[i + 1] == '\n'))
