@@ -551,7 +551,7 @@ enum err auth_mfa_enrol_confirm(const char *token, const struct actor *a, const 
 
 enum err auth_sessions_list(const struct actor *a, struct arena *ar, struct store_session **out, size_t *n)
 {
-	return store_sessions_list(&a->account, ar, out, n) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+	return store_sessions_list(&a->account, ar, out, n);
 }
 
 enum err auth_session_revoke(const struct actor *a, const struct id *session)

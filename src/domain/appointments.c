@@ -479,7 +479,7 @@ enum err practice_cutoff_get(const struct actor *a, int *minutes)
 		return ERR_INTERNAL;
 	if (!ok)
 		return ERR_NOT_FOUND;
-	return store_practice_cutoff(&a->practice, minutes) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+	return store_practice_cutoff(&a->practice, minutes);
 }
 
 enum err practice_cutoff_set(const struct actor *a, int minutes, const char **why)

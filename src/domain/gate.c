@@ -215,5 +215,5 @@ enum err alerts_list(const struct actor *a, struct arena *ar, struct audit_recor
 		return ERR_INTERNAL;
 	if (!ok)
 		return ERR_NOT_FOUND;
-	return store_audit_alerts(ar, out, n) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+	return store_audit_alerts(ar, out, n);
 }

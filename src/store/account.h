@@ -1,8 +1,9 @@
 /*
- * Account lifecycle storage (src/store/sqlite/store_account.c): single-use tokens, account
- * state for the lifecycle (verified address, password, personal-word marks), and the outbox
- * as the mail sender sees it. No PHI here: addresses are sealed (by the vault, for the id in
- * account_id) or blind-indexed, token values are stored only as hashes.
+ * Account lifecycle storage (src/store/sqlite/store_account_lifecycle.c; the outbox in
+ * store_outbox.c): single-use tokens, account state for the lifecycle (verified address,
+ * password, personal-word marks), and the outbox as the mail sender sees it. No PHI here:
+ * addresses are sealed (by the vault, for the id in account_id) or blind-indexed, token values
+ * are stored only as hashes.
  */
 #ifndef MEDKEEP_STORE_ACCOUNT_H
 #define MEDKEEP_STORE_ACCOUNT_H

@@ -76,7 +76,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX proxy_by_patient ON proxy_grant(patient_id);",
 	/* 9: a practice may require a second factor of its patients too (store_practice.c) */
 	"ALTER TABLE practice ADD COLUMN require_patient_mfa INTEGER NOT NULL DEFAULT 0;",
-	/* 10: account lifecycle (store_account.c): single-use tokens (invitation, email
+	/* 10: account lifecycle (store_account_lifecycle.c): single-use tokens (invitation, email
 	 * verification, password reset, email change) kept only as hashes; whether an account's
 	 * address is verified (accounts made before: yes); the keyed-hash marks of its personal
 	 * words (src/auth/pwrules.h); outbox retries with backoff */

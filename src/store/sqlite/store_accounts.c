@@ -1,6 +1,6 @@
 /* Accounts: creating them, finding one by its address, locking, and the lists of a
  * patient's or a role's accounts (src/store/store.h). The account lifecycle (tokens,
- * verification, passwords) is in store_account.c. */
+ * verification, passwords) is in store_account_lifecycle.c. */
 #include "store/store.h"
 #include "store/sqlite/store_int.h"
 
