@@ -240,9 +240,12 @@ describe('every route, every role, every other patient', () => {
   const mentionsOwner = (s) => [...ownerIds].some((id) => s.includes(id));
 
   it('the crawls reach every route that is not attacked elsewhere', () => {
-    const routes = [...fs.readFileSync(path.join(__dirname, '../../src/http/routes.c'), 'utf8')
+    // The route tables: each layer registers its own (src/web/web_routes.c, src/fhir/fhir_routes.c).
+    const tables = ['../../src/web/web_routes.c', '../../src/fhir/fhir_routes.c']
+      .map((f) => fs.readFileSync(path.join(__dirname, f), 'utf8')).join('\n');
+    const routes = [...tables
       .matchAll(/\{METHOD_(GET|POST), "([^"]+)"/g)].map((m) => `${m[1]} ${m[2]}`);
-    assert.ok(routes.length > 100, `${routes.length} routes read from routes.c`);
+    assert.ok(routes.length > 100, `${routes.length} routes read from the route tables`);
     const reached = (route) => {
       const [method, pattern] = route.split(' ');
       const urls = method === 'GET' ? found.gets : found.posts.map((f) => f.action);
@@ -250,7 +253,7 @@ describe('every route, every role, every other patient', () => {
     };
     const unreached = routes.filter((r) => !reached(r) && !(r in ELSEWHERE));
     assert.deepEqual(unreached, [], 'routes neither crawled nor listed in ELSEWHERE with where they are attacked');
-    for (const r of Object.keys(ELSEWHERE)) assert.ok(routes.includes(r), `ELSEWHERE lists ${r}, which routes.c no longer has`);
+    for (const r of Object.keys(ELSEWHERE)) assert.ok(routes.includes(r), `ELSEWHERE lists ${r}, which the route tables no longer have`);
     // The crawls found the owner's things, not just list pages.
     assert.ok(found.gets.filter(mentionsOwner).length >= 100, `${found.gets.filter(mentionsOwner).length} owner urls`);
     assert.ok(found.posts.filter((f) => mentionsOwner(f.action) || f.fields.some(([, v]) => mentionsOwner(v))).length >= 25);
