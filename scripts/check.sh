@@ -37,6 +37,8 @@ MAX_FUNCTION_LINES=120
 #     sits below store and vault, and depends only on crypto and util;
 #   - the vault client does not read store rows (issue 13 item 4), so store and vault share a
 #     rank and neither includes the other;
+#   - hl7 is a parser of outside input like http/parse.c, pure and without state: it needs
+#     only util, and the listener and ingestion above it call down into it;
 #   - util depends on nothing of ours but limits.h, which anyone may include.
 LAYERS="
 main    90
@@ -51,6 +53,7 @@ vault   30
 policy  20
 crypto  10
 proc    10
+hl7     10
 util    0
 limits.h -1
 "

@@ -47,9 +47,9 @@ HARNESS_CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -Isrc -Ibuild/gen $WARN -include s
 # name | max_len | minimum final cov | library sources ("ALL" = every src/*.c outside src/main/,
 # the command-line front end, whose demo.c needs main.c)
 HARNESSES=(
-	"cookie|4096|20|src/http/parse.c src/util/arena.c src/util/buf.c src/util/wipe.c src/crypto/crypto.c src/util/log.c"
-	"form|65536|60|src/http/parse.c src/util/arena.c src/util/buf.c src/util/wipe.c"
-	"multipart|65536|80|src/http/parse.c src/util/arena.c src/util/buf.c src/util/wipe.c"
+	"cookie|4096|20|src/http/parse.c src/util/strtonum.c src/util/arena.c src/util/buf.c src/util/wipe.c src/crypto/crypto.c src/util/log.c"
+	"form|65536|60|src/http/parse.c src/util/strtonum.c src/util/arena.c src/util/buf.c src/util/wipe.c"
+	"multipart|65536|80|src/http/parse.c src/util/strtonum.c src/util/arena.c src/util/buf.c src/util/wipe.c"
 	"docref_json|65536|70|ALL"
 	"nhi|4096|50|src/domain/nhi.c"
 	"path|4096|45|ALL"
@@ -66,6 +66,7 @@ HARNESSES=(
 	"communication_json|65536|70|ALL"
 	"proxy_date|64|20|ALL"
 	"proxy_label|256|20|ALL"
+	"hl7|65536|250|src/hl7/hl7.c src/hl7/ack.c src/hl7/mllp.c src/util/strtonum.c"
 )
 
 OUT=build/fuzz

@@ -233,4 +233,30 @@
 /* A demo document's generated PDF: a dozen lines of text, with room. */
 #define LIMIT_DEMO_PDF (256u * 1024u)
 
+/*
+ * HL7 v2 messages over MLLP (src/hl7/, docs/internals/HL7.md).
+ * - A message: the largest a practice receives is an MDM^T02 or REF^I12 carrying a letter or
+ *   discharge summary as a Base64 PDF in one OBX-5 (ED). A scanned letter is rarely above
+ *   5 MB (LIMIT_UPLOAD_BYTES); Base64 inflates by 4/3, so a 10 MB PDF is 13.4 MB of text,
+ *   and the segments around it a few KB: 16 MB. The MLLP decoder's buffer is this size, so
+ *   each connection holds at most 16 MB, and a longer frame is refused as it passes it.
+ * - Segments: a lab ORU^R01 with 24 observations, each with a few NTE comment lines, is
+ *   about 150 segments; a histology or microbiology report sent one OBX per line of text can
+ *   run to several hundred. 1,000 leaves room; the caller's segment index costs 24 bytes each.
+ * - Fields per segment: PID has 39 fields in v2.5, OBX 25; 256 leaves room for Z-segments.
+ * - Field bytes: an address, a name list, a long NTE comment or a line of report text is far
+ *   below 64 KB. OBX-5 (the observation value) is exempt: it holds the encapsulated data
+ *   (ED) of a PDF, bounded by the message limit alone.
+ * - Repetitions in one field: PID-3 holds a patient's NHI and a few local identifiers, PID-5
+ *   and PID-13 a few names and numbers: 64 is generous.
+ */
+#define LIMIT_HL7_MESSAGE_BYTES (16u * 1024u * 1024u)
+#define LIMIT_HL7_SEGMENTS 1000u
+#define LIMIT_HL7_FIELDS 256u
+#define LIMIT_HL7_FIELD_BYTES (64u * 1024u)
+#define LIMIT_HL7_REPETITIONS 64u
+/* An ACK: the MSH with the sender's applications and facilities copied back (each a field,
+ * in practice under 200 bytes), an MSA and an ERR with a short fixed text: 4 KB. */
+#define LIMIT_HL7_ACK_BYTES 4096u
+
 #endif

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "util/strtonum.h"
+
 static const char *mem_find(const char *hay, size_t hn, const char *needle, size_t nn)
 {
 	if (nn == 0 || hn < nn)
@@ -38,17 +40,6 @@ int cookie_find(const char *h, size_t len, const char *name, struct slice *value
 	return found == 1 ? 0 : -1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode one urlencoded component into the arena; -1 on a bad escape. */
 static char *url_decode(const char *s, size_t n, struct arena *a, size_t *out_len)
 {
@@ -62,7 +53,7 @@ static char *url_decode(const char *s, size_t n, struct arena *a, size_t *out_le
 		} else if (s[i] == '%') {
 			if (i + 2 >= n)
 				return NULL;
-			int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+			int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return NULL;
 			out[j++] = (char)(hi << 4 | lo);

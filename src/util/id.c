@@ -2,23 +2,14 @@
 
 #include <string.h>
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util/strtonum.h"
 
 int id_parse(struct id *out, const char *s, size_t n)
 {
 	if (s == NULL || n != ID_HEX_LEN)
 		return -1;
 	for (size_t i = 0; i < ID_BYTES; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out->b[i] = (uint8_t)(hi << 4 | lo);

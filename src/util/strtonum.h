@@ -3,4 +3,6 @@
 #include <stdint.h>
 /* Parse a decimal integer in [min, max] from the whole of s; 0 on success, -1 otherwise. */
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+/* The value of one hex digit (0-9, a-f, A-F), or -1 for any other character. */
+int hex_digit(char c);
 #endif

@@ -24,6 +24,7 @@ static const struct {
 	{"tokens", test_tokens},
 	{"arena", test_arena},
 	{"routes", test_route_access},
+	{"hl7", test_hl7},
 };
 
 int main(void)
