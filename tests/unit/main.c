@@ -24,6 +24,7 @@ static const struct {
 	{"tokens", test_tokens},
 	{"arena", test_arena},
 	{"routes", test_route_access},
+	{"feeds", test_feeds},
 };
 
 int main(void)

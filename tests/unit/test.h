@@ -37,5 +37,6 @@ void test_proxies(void);
 void test_unlock(void);
 void test_tokens(void);
 void test_route_access(void);
+void test_feeds(void);
 
 #endif
