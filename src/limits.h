@@ -259,4 +259,17 @@
  * in practice under 200 bytes), an MSA and an ERR with a short fixed text: 4 KB. */
 #define LIMIT_HL7_ACK_BYTES 4096u
 
+/*
+ * HL7 v2 feeds (docs/internals/FEEDS.md). A feed's name is the operator's label for a sender
+ * ("Demo Community Laboratory"): shown in lists and pages, as an app's name is, so the same 80
+ * characters. Its sending facility is MSH-4 as the sender writes it, an HD of up to three
+ * components (namespace ID ^ universal ID ^ universal ID type): HL7 v2.5 gives them 20, 199
+ * and 6 characters, 227 with their two separators.
+ */
+#define LIMIT_FEED_NAME 80u
+#define LIMIT_FEED_FACILITY 227u
+/* Practices and feeds listed by the command line, a page of LIMIT_LIST at a time: 500 feeds
+ * of under 400 bytes, or 500 practice names of a line each, fit with room. */
+#define LIMIT_REGISTER_ARENA (1u << 20)
+
 #endif

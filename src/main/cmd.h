@@ -17,6 +17,8 @@ int cmd_keys(int argc, char **argv);     /* cmd_keys.c */
 int cmd_shred(int argc, char **argv);    /* cmd_shred.c */
 int cmd_apps(int argc, char **argv);     /* cmd_apps.c */
 int cmd_accounts(int argc, char **argv); /* cmd_accounts.c */
+int cmd_practices(int argc, char **argv); /* cmd_practices.c */
+int cmd_feeds(int argc, char **argv);    /* cmd_feeds.c */
 int cmd_retention(int argc, char **argv); /* cmd_shred.c */
 int cmd_outbox(int argc, char **argv);   /* mailer.c */
 int cmd_mailer_process(int argc, char **argv); /* mailer.c */
@@ -29,6 +31,8 @@ int create_data_dir(const char *dir);
 void close_data_dir(void);
 /* Whether argv[1..argc) asks for --help or -h. */
 int wants_help(int argc, char **argv);
+/* A time (seconds since 1970) on stdout as ISO 8601 UTC (2026-12-06T20:30:00Z). */
+void print_utc(int64_t t);
 /* A progress line on stderr ("what: done/total"), rewritten in place, ended at done == total. */
 void show_progress(const char *what, int64_t done, int64_t total);
 

@@ -29,15 +29,6 @@ static const char accounts_usage[] =
 	"  --email EMAIL   the account's address\n"
 	"  --reason TEXT   why it is unlocked (kept with the decision; required)\n";
 
-static void print_time(int64_t t)
-{
-	char when[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (gmtime_r(&tt, &tm) != NULL && strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
-		fputs(when, stdout);
-}
-
 static int list(bool locked_only)
 {
 	struct arena ar;
@@ -62,7 +53,7 @@ static int list(bool locked_only)
 		struct store_lock l;
 		if (accts[i].locked && store_lock_latest(&accts[i].id, &ar, &l) == ERR_OK) {
 			printf("\t%s\t", l.reason);
-			print_time(l.tripped);
+			print_utc(l.tripped);
 			char ses[ID_HEX_LEN + 1];
 			id_hex(&l.session, ses);
 			printf("\tsession %s\t%s", ses, l.state);

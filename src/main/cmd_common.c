@@ -1,5 +1,6 @@
 /* Helpers shared by the subcommands. */
 #include <stdio.h>
+#include <time.h>
 
 #include "audit/audit.h"
 #include "main/cmd.h"
@@ -22,4 +23,13 @@ void show_progress(const char *what, int64_t done, int64_t total)
 	if (done >= total)
 		fputc('\n', stderr);
 	fflush(stderr);
+}
+
+void print_utc(int64_t t)
+{
+	char when[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (gmtime_r(&tt, &tm) != NULL && strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+		fputs(when, stdout);
 }

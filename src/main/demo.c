@@ -50,6 +50,9 @@ static const char *const conditions[] = {"community-acquired pneumonia", "cellul
 static const char *const specialties[] = {"Cardiology", "Dermatology", "Orthopaedics",
 					  "Gastroenterology", "Respiratory", "Endocrinology"};
 
+static const char demo_practice_name[] = "Demo Health Centre";
+static const char other_practice_name[] = "Harbourview Family Practice";
+
 static const char nhi_letters[] = "ABCDEFGHJKLMNPQRSTUVWXYZ";
 
 /* The i-th test-range NHI (new format ZLLNNL + check letter), skipping none: each i maps
@@ -340,8 +343,8 @@ int cmd_demo(int argc, char **argv)
 	fprintf(logins, "# medkeep demo logins (invented people; every password is the one given "
 			"to medkeep demo)\n# email\tpassword\trole\ttotp secret (base32; staff)\n");
 	int rc = 1;
-	if (store_begin() != 0 || store_practice_create(&practice, "Demo Health Centre") != 0 ||
-	    store_practice_create(&other, "Harbourview Family Practice") != 0)
+	if (store_begin() != 0 || store_practice_create(&practice, demo_practice_name) != 0 ||
+	    store_practice_create(&other, other_practice_name) != 0)
 		goto out;
 	if (seed_staff(hash, pw, &practice, &other, &clin_id, logins, &ar) != 0)
 		goto out;
@@ -358,6 +361,12 @@ int cmd_demo(int argc, char **argv)
 		goto out;
 	if (store_commit() != 0)
 		goto out;
+	/* The practices, for the operator's commands that take one (medkeep practices list). */
+	char pid[ID_HEX_LEN + 1], oid[ID_HEX_LEN + 1];
+	id_hex(&practice, pid);
+	id_hex(&other, oid);
+	fprintf(logins, "# practice\tid\tname\npractice\t%s\t%s\npractice\t%s\t%s\n", pid,
+		demo_practice_name, oid, other_practice_name);
 	rc = 0;
 	printf("Demo data in %s (all passwords: the one you gave)\n", dir);
 	printf("  clinician:  clinician1@demo.test (two-step sign-in: its TOTP secret is in the file below)\n");

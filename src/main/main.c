@@ -43,6 +43,8 @@ static const char usage_top[] =
 	"  shred         crypto-shred a patient (destroy their key), now or after a grace period\n"
 	"  accounts      list accounts; unlock one the breaker locked, after review\n"
 	"  apps          register the apps patients may connect to their record (OAuth, SMART)\n"
+	"  practices list  the practices: id and name\n"
+	"  feeds         register the HL7 v2 senders (labs, hospitals) of a practice\n"
 	"  retention run shred the patients whose grace period is over\n"
 	"  outbox send   send the queued emails now by the configured SMTP relay\n"
 	"  outbox show   print the queued emails (bodies opened with the master key)\n"
@@ -181,6 +183,10 @@ int main(int argc, char **argv)
 		return cmd_apps(argc - 1, argv + 1);
 	if (strcmp(cmd, "accounts") == 0)
 		return cmd_accounts(argc - 1, argv + 1);
+	if (strcmp(cmd, "practices") == 0)
+		return cmd_practices(argc - 1, argv + 1);
+	if (strcmp(cmd, "feeds") == 0)
+		return cmd_feeds(argc - 1, argv + 1);
 	if (strcmp(cmd, "retention") == 0)
 		return cmd_retention(argc - 1, argv + 1);
 	if (strcmp(cmd, "outbox") == 0)

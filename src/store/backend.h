@@ -19,6 +19,7 @@
 #include "store/apps.h"
 #include "store/contact.h"
 #include "store/devices.h"
+#include "store/feeds.h"
 #include "store/locks.h"
 #include "store/medications.h"
 #include "store/messages.h"

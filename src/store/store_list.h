@@ -348,6 +348,9 @@ STORE_FN(enum err, store_practice_settings_get,
 STORE_FN(enum err, store_practice_require_patient_mfa,
 	 (const struct id *practice, bool on),
 	 (practice, on))
+STORE_FN(enum err, store_practices_list,
+	 (size_t offset, size_t limit, struct arena *a, struct store_practice **out, size_t *n),
+	 (offset, limit, a, out, n))
 
 /* --- store/proxy.h: proxy access --- */
 STORE_FN(enum err, store_proxy_insert,
@@ -539,3 +542,18 @@ STORE_FN(enum err, store_practice_threads,
 STORE_FN(enum err, store_practice_unread,
 	 (const struct id *practice, int64_t *threads),
 	 (practice, threads))
+
+/* --- store/feeds.h: HL7 v2 feeds (the senders registered to a practice) --- */
+STORE_FN(enum err, store_feed_insert, (const struct store_feed *f), (f))
+STORE_FN(enum err, store_feed_get, (const struct id *id, struct store_feed *out), (id, out))
+STORE_FN(enum err, store_feed_by_facility,
+	 (const char *facility, struct store_feed *out),
+	 (facility, out))
+STORE_FN(enum err, store_feed_by_cert,
+	 (const uint8_t sha256[FEED_CERT_SHA256_BYTES], struct store_feed *out),
+	 (sha256, out))
+STORE_FN(enum err, store_feeds_list,
+	 (const struct id *practice, size_t offset, size_t limit, struct arena *a,
+	  struct store_feed **out, size_t *n),
+	 (practice, offset, limit, a, out, n))
+STORE_FN(enum err, store_feed_remove, (const struct id *id, int64_t now), (id, now))

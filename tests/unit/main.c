@@ -25,6 +25,7 @@ static const struct {
 	{"arena", test_arena},
 	{"routes", test_route_access},
 	{"hl7", test_hl7},
+	{"feeds", test_feeds},
 };
 
 int main(void)

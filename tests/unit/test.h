@@ -38,5 +38,6 @@ void test_unlock(void);
 void test_tokens(void);
 void test_route_access(void);
 void test_hl7(void);
+void test_feeds(void);
 
 #endif

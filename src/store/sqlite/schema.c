@@ -213,6 +213,16 @@ static const char *const migrations[] = {
 	"UPDATE outbox SET body = '' WHERE sent IS NOT NULL;",
 	/* 20: upload quotas (src/domain/quota.h): each account's bytes, in all and in a day */
 	"CREATE INDEX document_by_author ON document(author_id, created, size);",
+	/* 21: HL7 v2 feeds (src/store/feeds.h, docs/internals/FEEDS.md): the senders registered
+	 * to a practice, by certificate fingerprint or sending facility (MSH-4). A removed feed
+	 * keeps its row; a facility or a certificate names at most one live feed. */
+	"CREATE TABLE feed (id BLOB PRIMARY KEY, practice_id BLOB NOT NULL REFERENCES practice(id),"
+	" name TEXT NOT NULL, facility TEXT NOT NULL, cert_sha256 BLOB, created INTEGER NOT NULL,"
+	" removed INTEGER);"
+	"CREATE UNIQUE INDEX feed_live_by_facility ON feed(facility) WHERE removed IS NULL;"
+	"CREATE UNIQUE INDEX feed_live_by_cert ON feed(cert_sha256)"
+	" WHERE removed IS NULL AND cert_sha256 IS NOT NULL;"
+	"CREATE INDEX feed_by_practice ON feed(practice_id, created);",
 };
 
 /*

@@ -12,6 +12,8 @@ static const char sql_settings[] =
 	"  WHERE e.practice_id = p.id AND a.totp_ct IS NOT NULL)"
 	" FROM practice p WHERE id = ?";
 static const char sql_require[] = "UPDATE practice SET require_patient_mfa = ? WHERE id = ?";
+static const char sql_practices_list[] =
+	"SELECT id, name FROM practice ORDER BY created, rowid LIMIT ? OFFSET ?";
 
 enum err sq_store_practice_create(const struct id *id, const char *name)
 {
@@ -64,4 +66,29 @@ enum err sq_store_practice_require_patient_mfa(const struct id *practice, bool o
 	sqlite3_bind_int(s, 1, on ? 1 : 0);
 	sq_bind_id(s, 2, practice);
 	return sq_write_one(s, "practice_require_mfa");
+}
+
+enum err sq_store_practices_list(size_t offset, size_t limit, struct arena *a,
+				 struct store_practice **out, size_t *n)
+{
+	*n = 0;
+	*out = limit ? arena_calloc(a, limit, sizeof(**out)) : NULL;
+	sqlite3_stmt *s = sq_stmt(sql_practices_list);
+	if (s == NULL || (limit && *out == NULL))
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)limit);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)offset);
+	int step = SQLITE_DONE, rc = ERR_OK;
+	while (rc == ERR_OK && *n < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_practice *p = &(*out)[*n];
+		p->name = sq_col_text(s, 1, a);
+		if (!sq_col_id(s, 0, &p->id) || p->name == NULL)
+			rc = ERR_INTERNAL;
+		else
+			(*n)++;
+	}
+	if (rc == ERR_OK && *n < limit && step != SQLITE_DONE)
+		rc = sq_fail("practices_list");
+	sqlite3_reset(s);
+	return rc;
 }
