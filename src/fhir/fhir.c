@@ -34,6 +34,17 @@ void fhir_respond(struct request *req, struct response *res, int status, json_t 
 	respond(res, status, fhir_type, copy, strlen(copy));
 }
 
+void fhir_respond_created(struct request *req, struct response *res, int status, const char *type,
+			  const struct id *id, json_t *o)
+{
+	char hex[ID_HEX_LEN + 1];
+	id_hex(id, hex);
+	const char *loc = arena_printf(&req->arena, "%s/%s/%s", fhir_base_url(req), type, hex);
+	if (loc)
+		response_header(res, "Location", loc);
+	fhir_respond(req, res, status, o);
+}
+
 static const char *issue_code(int status)
 {
 	switch (status) {

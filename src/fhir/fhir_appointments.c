@@ -304,11 +304,7 @@ void fhir_appointment_create(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	const char *loc = arena_printf(&req->arena, "%s/%s", fhir_base_url(req),
-				       careplan_ref(&req->arena, "Appointment", &id));
-	if (loc)
-		response_header(res, "Location", loc);
-	fhir_respond(req, res, 201, appointment_json(&req->arena, &v));
+	fhir_respond_created(req, res, 201, "Appointment", &id, appointment_json(&req->arena, &v));
 }
 
 int fhir_appointments_everything(const struct actor *a, const struct id *patient, struct arena *ar,

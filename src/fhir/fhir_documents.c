@@ -235,12 +235,7 @@ void fhir_docref_create(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	char hex[ID_HEX_LEN + 1];
-	id_hex(&v.id, hex);
-	const char *loc = arena_printf(&req->arena, "%s/DocumentReference/%s", fhir_base_url(req), hex);
-	if (loc)
-		response_header(res, "Location", loc);
-	fhir_respond(req, res, 201, docref_json(&v));
+	fhir_respond_created(req, res, 201, "DocumentReference", &v.id, docref_json(&v));
 }
 
 json_t *fhir_docref_resource(const struct document_view *v)

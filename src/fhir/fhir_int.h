@@ -9,6 +9,9 @@
 
 /* Serialise o (stealing the reference) as the response, wiping the serialised copy. */
 void fhir_respond(struct request *req, struct response *res, int status, json_t *o);
+/* A resource just written: Location [base]/type/id, then the resource (fhir_respond). */
+void fhir_respond_created(struct request *req, struct response *res, int status, const char *type,
+			  const struct id *id, json_t *o);
 /* "http(s)://host/fhir/R4" from the Host header (anything odd refused), into the arena. */
 const char *fhir_base_url(struct request *req);
 /* An ISO 8601 instant (UTC) of t. */

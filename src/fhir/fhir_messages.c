@@ -209,12 +209,7 @@ void fhir_communication_create(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, m.reply ? "Communication" : "Patient");
 		return;
 	}
-	char hex[ID_HEX_LEN + 1];
-	id_hex(&message, hex);
-	const char *loc = arena_printf(&req->arena, "%s/Communication/%s", fhir_base_url(req), hex);
-	if (loc)
-		response_header(res, "Location", loc);
-	fhir_respond(req, res, 201, fhir_communication_resource(&v));
+	fhir_respond_created(req, res, 201, "Communication", &message, fhir_communication_resource(&v));
 }
 
 int fhir_messages_everything(const struct actor *a, const struct id *patient, struct arena *ar,

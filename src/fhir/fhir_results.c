@@ -471,12 +471,8 @@ void fhir_report_create(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	char hex[ID_HEX_LEN + 1];
-	id_hex(&v.id, hex);
-	const char *loc = arena_printf(&req->arena, "%s/DiagnosticReport/%s", fhir_base_url(req), hex);
-	if (loc)
-		response_header(res, "Location", loc);
-	fhir_respond(req, res, v.corrected ? 200 : 201, report_json(&v));
+	fhir_respond_created(req, res, v.corrected ? 200 : 201, "DiagnosticReport", &v.id,
+			     report_json(&v));
 }
 
 /* The comment of a $release: a Parameters resource with an optional "comment" valueString, or
