@@ -266,6 +266,9 @@
  * components (namespace ID ^ universal ID ^ universal ID type): HL7 v2.5 gives them 20, 199
  * and 6 characters, 227 with their two separators.
  */
+/* A patient's family or given name(s) as the register keeps them: HL7 v2.5's XPN family name
+ * is 194 characters; 200 bytes of UTF-8 holds that and any real name. */
+#define LIMIT_PATIENT_NAME 200u
 #define LIMIT_FEED_NAME 80u
 #define LIMIT_FEED_FACILITY 227u
 /* Practices and feeds listed by the command line, a page of LIMIT_LIST at a time: 500 feeds

@@ -51,6 +51,9 @@ enum err domain_row_in_reach(const struct actor *a, enum action action, const st
 enum err domain_gate(const struct actor *a, enum action action, const struct id *patient,
 		     const char *rtype, const struct id *rid, struct grant *g);
 
+/* A patient's demographics as the JSON the vault seals under their key (arena copy). */
+int patient_phi_encode(const struct patient_view *p, struct arena *ar, struct bytes *out);
+
 /* A string member of a JSON object copied into ar, or NULL when it is missing. */
 const char *domain_json_str(json_t *o, const char *key, struct arena *ar);
 

@@ -17,7 +17,7 @@
 #include "util/wipe.h"
 #include "vault/vault.h"
 
-static int phi_encode(const struct patient_view *p, struct arena *ar, struct bytes *out)
+int patient_phi_encode(const struct patient_view *p, struct arena *ar, struct bytes *out)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "family", p->family, "given", p->given,
 			      "birthDate", p->birth_date, "gender", p->gender, "nhi", p->nhi);
@@ -66,7 +66,7 @@ enum err patient_create(const struct id *practice, const struct patient_view *p,
 	norm.nhi = nhi;
 	struct bytes phi;
 	rc = ERR_INTERNAL;
-	if (phi_encode(&norm, &ar, &phi) != 0)
+	if (patient_phi_encode(&norm, &ar, &phi) != 0)
 		goto out;
 	struct id id;
 	random_id(&id);

@@ -39,7 +39,8 @@ enum action {
 	ACTION_PROXY_REVOKE,
 	ACTION_ACCESS_LOG_READ,   /* who has seen this record (the patient's own access log) */
 	ACTION_RECORD_EXPORT,     /* the whole record as one FHIR Bundle */
-	ACTION_LAST = ACTION_RECORD_EXPORT,
+	ACTION_PATIENT_WRITE,     /* correct an enrolled patient's details, or merge a duplicate */
+	ACTION_LAST = ACTION_PATIENT_WRITE,
 };
 
 /* How the actor reached the patient: the audit trail records it with each access. */
@@ -49,6 +50,7 @@ enum grant_via {
 	VIA_STAFF,     /* staff of a practice where the patient is enrolled */
 	VIA_LOCAL,     /* a command-line tool run by the operator */
 	VIA_APP,       /* an app the patient connected, reading their own record for them */
+	VIA_SYSTEM,    /* a practice's system (PMS or feed) for a patient enrolled there */
 };
 
 struct grant {

@@ -61,9 +61,30 @@ static bool patient_may_own(enum action action)
 	case ACTION_RESULT_RELEASE:
 	case ACTION_MEDICATION_CREATE:
 	case ACTION_REPEAT_DECIDE:
+	case ACTION_PATIENT_WRITE: /* the register is the practice's */
 		return false;
 	default:
 		return true;
+	}
+}
+
+/* What a practice system may do for a patient enrolled at its practice: keep the register
+ * and file documents and results, within its scopes. It reads only demographics (to match a
+ * patient), never clinical content, and never releases a result: that stays a clinician's
+ * decision under the practice's rules. */
+static bool system_may(const struct actor *a, enum action action)
+{
+	switch (action) {
+	case ACTION_PATIENT_READ:
+		return (a->system_scopes & (SYSTEM_SCOPE_PATIENT_READ | SYSTEM_SCOPE_PATIENT_WRITE)) != 0;
+	case ACTION_PATIENT_WRITE:
+		return (a->system_scopes & SYSTEM_SCOPE_PATIENT_WRITE) != 0;
+	case ACTION_DOCUMENT_CREATE:
+		return (a->system_scopes & SYSTEM_SCOPE_DOCUMENT_WRITE) != 0;
+	case ACTION_RESULT_CREATE:
+		return (a->system_scopes & SYSTEM_SCOPE_RESULT_WRITE) != 0;
+	default:
+		return false;
 	}
 }
 
@@ -156,7 +177,9 @@ static bool role_may(const struct actor *a, enum action action, const struct tar
 		/* Staff accounts, settings, and the register and appointment book they run:
 		 * enrolled patients' demographics, never their clinical content. */
 		return a->has_practice && enrolled_at(t, &a->practice) &&
-		       action == ACTION_PATIENT_READ;
+		       (action == ACTION_PATIENT_READ || action == ACTION_PATIENT_WRITE);
+	case ROLE_SYSTEM:
+		return a->has_practice && enrolled_at(t, &a->practice) && system_may(a, action);
 	case ROLE_OPERATOR: /* runs the service, never clinical content */
 	case ROLE_NONE:
 		return false;
@@ -172,7 +195,13 @@ bool policy_outside_scope(const struct actor *a, enum action action, const struc
 		return false;
 	/* A practice admin has the register: they know the patient, not their content. */
 	if (a->role == ROLE_PRACTICE_ADMIN)
-		return a->has_practice && enrolled_at(t, &a->practice) && action != ACTION_PATIENT_READ;
+		return a->has_practice && enrolled_at(t, &a->practice) &&
+		       action != ACTION_PATIENT_READ && action != ACTION_PATIENT_WRITE;
+	/* A system that reaches the register: the record exists for it, its scopes say no. */
+	if (a->role == ROLE_SYSTEM)
+		return a->has_practice && enrolled_at(t, &a->practice) &&
+		       (a->system_scopes & (SYSTEM_SCOPE_PATIENT_READ | SYSTEM_SCOPE_PATIENT_WRITE)) &&
+		       !system_may(a, action);
 	if (a->role != ROLE_PATIENT)
 		return false;
 	enum grant_via via = policy_via(a, &t->patient);
@@ -215,6 +244,11 @@ void policy_enable_local_tools(void)
 	local_tools = true;
 }
 
+bool policy_may_enrol_local(void)
+{
+	return local_tools;
+}
+
 int policy_decide_local(enum action action, const struct target *target, struct grant *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -234,7 +268,7 @@ bool policy_may_create_kind(const struct actor *actor, bool is_patient_upload)
 		return false;
 	if (actor->role == ROLE_PATIENT)
 		return is_patient_upload;
-	if (actor->role == ROLE_CLINICIAN)
+	if (actor->role == ROLE_CLINICIAN || actor->role == ROLE_SYSTEM)
 		return !is_patient_upload;
 	return false;
 }
@@ -253,6 +287,22 @@ static bool staff_of(const struct actor *actor, const struct id *practice, enum 
 bool policy_may_manage_practice(const struct actor *actor, const struct id *practice)
 {
 	return staff_of(actor, practice, ROLE_PRACTICE_ADMIN);
+}
+
+bool policy_may_enrol(const struct actor *actor, const struct id *practice)
+{
+	if (actor != NULL && actor->role == ROLE_SYSTEM)
+		return actor->mfa && actor->has_practice && practice != NULL &&
+		       id_eq(&actor->practice, practice) &&
+		       (actor->system_scopes & SYSTEM_SCOPE_PATIENT_WRITE) != 0;
+	return staff_of(actor, practice, ROLE_CLINICIAN) ||
+	       staff_of(actor, practice, ROLE_PRACTICE_ADMIN);
+}
+
+bool policy_may_work_feed_queue(const struct actor *actor, const struct id *practice)
+{
+	return staff_of(actor, practice, ROLE_CLINICIAN) ||
+	       staff_of(actor, practice, ROLE_PRACTICE_ADMIN);
 }
 
 bool policy_may_manage_slots(const struct actor *actor, const struct id *practice)
@@ -274,6 +324,8 @@ bool policy_factor_fresh(const struct actor *actor, int64_t now)
 
 enum grant_via policy_via(const struct actor *a, const struct id *patient)
 {
+	if (a->role == ROLE_SYSTEM)
+		return VIA_SYSTEM;
 	if (a->role != ROLE_PATIENT)
 		return VIA_STAFF;
 	bool own = a->has_patient && patient != NULL && id_eq(&a->patient, patient);
@@ -293,6 +345,8 @@ const char *grant_via_name(enum grant_via via)
 		return "local";
 	case VIA_APP:
 		return "app";
+	case VIA_SYSTEM:
+		return "system";
 	}
 	return "";
 }
@@ -393,6 +447,7 @@ bool action_is_write(enum action action)
 	case ACTION_MESSAGE_SEND:
 	case ACTION_PROXY_GRANT:
 	case ACTION_PROXY_REVOKE:
+	case ACTION_PATIENT_WRITE:
 		return true;
 	default:
 		return false;
@@ -410,6 +465,8 @@ const char *role_name(enum role r)
 		return "practice_admin";
 	case ROLE_OPERATOR:
 		return "operator";
+	case ROLE_SYSTEM:
+		return "system";
 	case ROLE_NONE:
 		break;
 	}
@@ -427,6 +484,8 @@ const char *policy_role_label(enum role r)
 		return "Practice administrator";
 	case ROLE_OPERATOR:
 		return "Service operator";
+	case ROLE_SYSTEM:
+		return "Practice system";
 	case ROLE_NONE:
 		break;
 	}
@@ -443,6 +502,8 @@ enum role role_parse(const char *s)
 		return ROLE_PRACTICE_ADMIN;
 	if (strcmp(s, "operator") == 0)
 		return ROLE_OPERATOR;
+	if (strcmp(s, "system") == 0)
+		return ROLE_SYSTEM;
 	return ROLE_NONE;
 }
 
@@ -495,6 +556,8 @@ const char *action_name(enum action a)
 		return "accesslog.read";
 	case ACTION_RECORD_EXPORT:
 		return "record.export";
+	case ACTION_PATIENT_WRITE:
+		return "patient.write";
 	}
 	return "unknown";
 }

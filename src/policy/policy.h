@@ -21,7 +21,12 @@ enum role {
 	ROLE_CLINICIAN,
 	ROLE_PRACTICE_ADMIN,
 	ROLE_OPERATOR,
+	/* A practice's system: its management system over FHIR (SMART Backend Services) or a
+	 * laboratory's or hospital's HL7 v2 feed. Registered to one practice; reaches only that
+	 * practice's patients, within its system scopes (SYSTEM_SCOPE_*); never a person. */
+	ROLE_SYSTEM,
 };
+#define ROLE_LAST ROLE_SYSTEM
 
 #define ACTOR_IP_MAX 46
 
@@ -52,6 +57,8 @@ struct actor {
 	 * patient's own record, within the scopes they consented to (APP_SCOPE_*). */
 	bool app;
 	unsigned app_scopes;
+	/* A practice system (ROLE_SYSTEM): what it may write and read (SYSTEM_SCOPE_*). */
+	unsigned system_scopes;
 };
 
 #define TARGET_MAX_PRACTICES 8
@@ -69,6 +76,16 @@ enum proxy_scope {
  * app must be given by name (a proxy reaches them with any scope). */
 #define APP_SCOPE_PATIENT (1u << 8)
 #define APP_SCOPE_ALL (SCOPE_ALL | APP_SCOPE_PATIENT)
+
+/* A practice system's scopes (SMART `system/` scopes): it writes the register and files
+ * documents and results; of reading it has only the register (to find a patient by NHI). */
+enum system_scope {
+	SYSTEM_SCOPE_PATIENT_READ = 1u << 0,   /* system/Patient.r (.rs) */
+	SYSTEM_SCOPE_PATIENT_WRITE = 1u << 1,  /* system/Patient.cu: enrol, correct, merge */
+	SYSTEM_SCOPE_DOCUMENT_WRITE = 1u << 2, /* system/DocumentReference.c */
+	SYSTEM_SCOPE_RESULT_WRITE = 1u << 3,   /* system/DiagnosticReport.c, Observation.c */
+	SYSTEM_SCOPE_ALL = (1u << 4) - 1,
+};
 
 /* Facts about the patient being reached, looked up by the domain layer before deciding. */
 struct target {
@@ -104,6 +121,8 @@ int policy_decide(const struct actor *actor, enum action action, const struct ta
  * reach this path. Deny unless enabled.
  */
 void policy_enable_local_tools(void);
+/* Whether this process is a command-line tool that may enrol patients (`medkeep import`). */
+bool policy_may_enrol_local(void);
 int policy_decide_local(enum action action, const struct target *target, struct grant *out)
 	__attribute__((warn_unused_result));
 
@@ -160,6 +179,14 @@ const char *proxy_scope_name(unsigned one_scope);
 /* Whether this actor must pass a second factor before reaching any patient data: staff
  * always; patients when a practice they are enrolled at requires it. */
 bool policy_needs_second_factor(const struct actor *actor);
+/* Who may enrol a new patient at a practice (there is no record to decide on yet): its
+ * clinicians and practice admins after their second factor, and its systems holding
+ * SYSTEM_SCOPE_PATIENT_WRITE. Changing an enrolled patient's details is ACTION_PATIENT_WRITE
+ * through policy_decide. */
+bool policy_may_enrol(const struct actor *actor, const struct id *practice);
+/* Who may work a practice's feed queue (HL7 messages whose patient could not be matched) and
+ * see its feeds' state: its clinicians and practice admins, after their second factor. */
+bool policy_may_work_feed_queue(const struct actor *actor, const struct id *practice);
 /* Who may change a practice's settings: its practice admin, after their second factor. */
 bool policy_may_manage_practice(const struct actor *actor, const struct id *practice);
 

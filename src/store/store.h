@@ -200,6 +200,14 @@ enum err store_patient_create(const struct id *id, const struct id *practice,
 			      struct bytes phi);
 enum err store_patient_get(const struct grant *g, const struct id *patient, struct arena *a,
 			   struct store_patient *out);
+/* The patient whose NHI has this blind index (vault_blind_index "nhi"), or ERR_NOT_FOUND. Only
+ * an id: whether the caller may reach that patient is still the gate's to decide. */
+enum err store_patient_by_nhi(const uint8_t nhi_index[HASH_BYTES], struct id *out);
+/* Replace a patient's sealed demographics and NHI index (a correction, or the live NHI after
+ * a merge): needs a writing grant for the patient. ERR_CONFLICT when another patient holds
+ * that NHI (one live NHI per patient), ERR_NOT_FOUND when there is no such patient. */
+enum err store_patient_update(const struct grant *g, const struct id *patient,
+			      const uint8_t nhi_index[HASH_BYTES], struct bytes phi);
 /* The uploader's allowance the insert checks (src/domain/quota.h): the bytes of documents
  * they authored since `since`, and in all, each with this one, at most these. */
 struct store_upload_limit {

@@ -90,6 +90,13 @@ STORE_FN(enum err, store_patient_get,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_patient
 	  *out),
 	 (g, patient, a, out))
+STORE_FN(enum err, store_patient_by_nhi,
+	 (const uint8_t nhi_index[HASH_BYTES], struct id *out),
+	 (nhi_index, out))
+STORE_FN(enum err, store_patient_update,
+	 (const struct grant *g, const struct id *patient, const uint8_t nhi_index[HASH_BYTES],
+	  struct bytes phi),
+	 (g, patient, nhi_index, phi))
 STORE_FN(enum err, store_document_insert,
 	 (const struct grant *g, const struct store_document *doc, const struct store_upload_limit
 	  *lim),

@@ -46,6 +46,10 @@ void breaker_defaults(struct breaker_config *c)
 	c->role[ROLE_PRACTICE_ADMIN] = (struct breaker_budget){.register_patients = 30000,
 							       .bytes = 1000000000};
 	c->role[ROLE_OPERATOR] = (struct breaker_budget){0};
+	/* A practice system writes (which the breaker does not count) and reads only the register
+	 * of its practice, to match a patient by NHI: a practice's whole register in a day. */
+	c->role[ROLE_SYSTEM] = (struct breaker_budget){.register_patients = 30000,
+						       .bytes = 1000000000};
 	c->role[ROLE_NONE] = (struct breaker_budget){0};
 	c->misses = 30;
 	c->miss_window_seconds = 600;
@@ -692,7 +696,7 @@ const char *breaker_reason_name(enum breaker_reason r)
 static int set_value(struct breaker_config *c, const char *key, int64_t v)
 {
 	static const char *const roles[BREAKER_ROLES] = {"none", "patient", "clinician",
-							 "practice_admin", "operator"};
+							 "practice_admin", "operator", "system"};
 	static const struct {
 		const char *name;
 		size_t offset;

@@ -30,7 +30,7 @@
 #include "policy/policy.h"
 #include "util/id.h"
 
-#define BREAKER_ROLES 5 /* indexed by enum role */
+#define BREAKER_ROLES 6 /* indexed by enum role */
 
 struct breaker_budget {
 	int64_t other_patients; /* distinct other patients' clinical content per window */

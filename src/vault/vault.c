@@ -201,7 +201,7 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out)
 	memset(out, 0, sizeof(*out));
 	memcpy(out->session.b, raw + 1, ID_BYTES);
 	memcpy(out->account.b, raw + 17, ID_BYTES);
-	out->role = raw[33] <= ROLE_OPERATOR ? (enum role)raw[33] : ROLE_NONE;
+	out->role = raw[33] <= ROLE_LAST ? (enum role)raw[33] : ROLE_NONE;
 	out->has_patient = raw[34] & 1;
 	out->has_practice = (raw[34] & 2) != 0;
 	out->mfa = (raw[34] & 4) != 0;
@@ -612,6 +612,18 @@ enum err vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B
 	struct session_claims n = *c;
 	n.mfa = true;
 	return mint_fresh(&n, token, session);
+}
+
+enum err vault_local_system_token(const struct id *system, const struct id *practice,
+				  char token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+{
+	if (system == NULL || practice == NULL || token_key == NULL)
+		return ERR_DENIED;
+	/* Short-lived like an app's token; the key or certificate that proved the system is its
+	 * strong factor, so it counts as a second factor passed. */
+	struct session_claims c = {.account = *system, .role = ROLE_SYSTEM, .has_practice = true,
+				   .practice = *practice, .mfa = true, .app = true};
+	return mint_fresh(&c, token, session);
 }
 
 enum err vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],

@@ -64,6 +64,12 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out) 
 /* An app's access token from a patient's own session token (at their consent): the same
  * claims, a new session id, marked as an app's. Refused for staff and for an app's token. */
 enum err vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
+/* A practice system's token (ROLE_SYSTEM, short-lived like an app's, its practice in the
+ * claims), minted once the caller has checked the system's signed assertion or TLS client
+ * certificate against the register (docs/internals/SYSTEMS.md). Like a login's claims, the
+ * vault takes the caller's word for that check: the gap DESIGN.md invariant 5 leaves open. */
+enum err vault_system_token(const struct id *system, const struct id *practice,
+			    char token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
 /* Count one not-found answer for the token's actor (enumeration); ERR_TRIPPED past budget. */
 enum err vault_report_miss(const char *token);
 /* Count serving part of patient's record that is not sealed with their key (their access log,

@@ -47,6 +47,7 @@ static const struct vault_client_ops local_client = {
 	.holds_keys = true,
 	.login = vault_local_login,
 	.app_token = vault_local_app_token,
+	.system_token = vault_local_system_token,
 	.miss = vault_local_miss,
 	.read = vault_local_read,
 	.unlock = vault_local_unlock,
@@ -89,6 +90,12 @@ enum err vault_login(const char *pw_hash, const char *password, size_t pw_len,
 		     const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
 {
 	return vault_client->login(pw_hash, password, pw_len, claims, token);
+}
+
+enum err vault_system_token(const struct id *system, const struct id *practice,
+			    char token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+{
+	return vault_client->system_token(system, practice, token, session);
 }
 
 enum err vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)

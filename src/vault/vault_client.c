@@ -462,6 +462,20 @@ static enum err remote_app_token(const char *token, char new_token[SESSION_TOKEN
 	return rc;
 }
 
+static enum err remote_system_token(const struct id *system, const struct id *practice,
+				    char token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_SYSTEM_TOKEN);
+	msg_put_id(w, system);
+	msg_put_id(w, practice);
+	int rc = send_request(&x);
+	if (rc == ERR_OK && take_reminted(&x.r, token, session) != 0)
+		rc = ERR_DENIED;
+	end(&x);
+	return rc;
+}
+
 static enum err remote_recovery_new(const char *token, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1],
 				    uint8_t hashes[RECOVERY_CODES][HASH_BYTES])
 {
@@ -634,6 +648,7 @@ const struct vault_client_ops vault_remote_client = {
 	.holds_keys = false,
 	.login = remote_login,
 	.app_token = remote_app_token,
+	.system_token = remote_system_token,
 	.miss = remote_miss,
 	.read = remote_read,
 	.unlock = remote_unlock,

@@ -56,6 +56,8 @@ enum err vault_local_recovery_verify(const char *token, const char *code,
 
 /* A fresh token for the same claims, with a new session id and mfa set (a second factor
  * was just checked). */
+enum err vault_local_system_token(const struct id *system, const struct id *practice,
+				  char token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
 enum err vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
 			       struct id *session);
 enum err vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
@@ -108,6 +110,7 @@ enum vault_op {
 	VOP_PASSKEY_REGISTER,
 	VOP_PASSKEY_VERIFY,
 	VOP_APP_TOKEN, /* an app's access token from a patient's session (their consent) */
+	VOP_SYSTEM_TOKEN, /* a practice system's token, once its key or certificate is checked */
 	VOP_READ,      /* count a read of clinical content the vault does not decrypt */
 	VOP_UNLOCK,    /* clear an account's trip: a reviewer's token, or an unlock ticket */
 	VOP_REVIEW_EMAIL, /* a tripped account's address, for its reviewer's page */
@@ -139,6 +142,8 @@ struct vault_client_ops {
 		     const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
 	enum err (*app_token)(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
 			 struct id *session);
+	enum err (*system_token)(const struct id *system, const struct id *practice,
+				 char token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
 	enum err (*miss)(const char *token);
 	enum err (*read)(const char *token, const struct id *patient, int64_t bytes);
 	enum err (*unlock)(const char *token, const struct id *account, int64_t issued, const uint8_t *mac,

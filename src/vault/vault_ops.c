@@ -94,7 +94,7 @@ static int op_login(struct vcall *c)
 		msg_get_id(&c->r, &claims.session);
 		msg_get_id(&c->r, &claims.account);
 		uint8_t role = msg_get_u8(&c->r);
-		claims.role = role <= ROLE_OPERATOR ? (enum role)role : ROLE_NONE;
+		claims.role = role <= ROLE_LAST ? (enum role)role : ROLE_NONE;
 		claims.has_patient = msg_get_u8(&c->r) != 0;
 		msg_get_id(&c->r, &claims.patient);
 		claims.has_practice = msg_get_u8(&c->r) != 0;
@@ -121,6 +121,21 @@ static int op_app_token(struct vcall *c)
 	char nt[SESSION_TOKEN_B64_LEN + 1];
 	struct id session;
 	int v = vault_local_app_token(token, nt, &session);
+	put_status_reminted(c, v, nt, &session);
+	wipe(nt, sizeof(nt));
+	return 0;
+}
+
+static int op_system_token(struct vcall *c)
+{
+	struct id system, practice;
+	msg_get_id(&c->r, &system);
+	msg_get_id(&c->r, &practice);
+	if (msg_end(&c->r) != 0)
+		return -1;
+	char nt[SESSION_TOKEN_B64_LEN + 1];
+	struct id session;
+	int v = vault_local_system_token(&system, &practice, nt, &session);
 	put_status_reminted(c, v, nt, &session);
 	wipe(nt, sizeof(nt));
 	return 0;
@@ -624,6 +639,7 @@ static const struct vault_op_entry op_table[] = {
 	[VOP_PASSKEY_REGISTER] = {KEYS, op_passkey_register},
 	[VOP_PASSKEY_VERIFY] = {KEYS, op_passkey_verify},
 	[VOP_APP_TOKEN] = {KEYS, op_app_token},
+	[VOP_SYSTEM_TOKEN] = {KEYS, op_system_token},
 	[VOP_READ] = {KEYS, op_read},
 	[VOP_UNLOCK] = {KEYS, op_unlock},
 	[VOP_REVIEW_EMAIL] = {KEYS, op_review_email},

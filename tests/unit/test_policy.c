@@ -7,7 +7,8 @@
 #include "test.h"
 
 enum who { PATIENT_SELF, PATIENT_OTHER, PROXY_DOCUMENTS, PROXY_ALL, PROXY_LAPSED, CLINICIAN_SAME,
-	   CLINICIAN_OTHER, ADMIN_SAME, OPERATOR, NOBODY, WHO_COUNT };
+	   CLINICIAN_OTHER, ADMIN_SAME, OPERATOR, NOBODY, SYSTEM_SAME, SYSTEM_OTHER, SYSTEM_RESULTS,
+	   WHO_COUNT };
 
 static struct id P, Q, A, B, ACCT;
 
@@ -51,6 +52,15 @@ static void make_actor(enum who w, struct actor *a)
 		a->role = ROLE_OPERATOR;
 		a->mfa = true;
 		break;
+	case SYSTEM_SAME:
+	case SYSTEM_OTHER:
+	case SYSTEM_RESULTS:
+		a->role = ROLE_SYSTEM;
+		a->has_practice = true;
+		a->practice = w == SYSTEM_OTHER ? Q : P;
+		a->mfa = true;
+		a->system_scopes = w == SYSTEM_RESULTS ? SYSTEM_SCOPE_RESULT_WRITE : SYSTEM_SCOPE_ALL;
+		break;
 	case NOBODY:
 	case WHO_COUNT:
 		a->role = ROLE_NONE;
@@ -73,20 +83,26 @@ void test_policy(void)
 	 * expected[who]: one character per action, in enum order:
 	 *   patient.read | document list read create | result list read create release |
 	 *   medication list create, repeat request decide | appointment list book cancel |
-	 *   message list read send | proxy list grant revoke | accesslog.read | record.export
+	 *   message list read send | proxy list grant revoke | accesslog.read | record.export |
+	 *   patient.write
 	 */
 	static const char *const expected[WHO_COUNT] = {
-		[PATIENT_SELF] = "1" "111" "1100" "1010" "111" "111" "111" "1" "1",
-		[PATIENT_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0",
-		[PROXY_DOCUMENTS] = "1" "111" "0000" "0000" "000" "000" "000" "0" "0",
-		[PROXY_ALL] = "1" "111" "1100" "1010" "111" "111" "000" "0" "0",
-		[PROXY_LAPSED] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0",
-		[CLINICIAN_SAME] = "1" "111" "1111" "1101" "111" "111" "111" "0" "0",
-		[CLINICIAN_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0",
+		[PATIENT_SELF] = "1" "111" "1100" "1010" "111" "111" "111" "1" "1" "0",
+		[PATIENT_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0",
+		[PROXY_DOCUMENTS] = "1" "111" "0000" "0000" "000" "000" "000" "0" "0" "0",
+		[PROXY_ALL] = "1" "111" "1100" "1010" "111" "111" "000" "0" "0" "0",
+		[PROXY_LAPSED] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0",
+		[CLINICIAN_SAME] = "1" "111" "1111" "1101" "111" "111" "111" "0" "0" "1",
+		[CLINICIAN_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0",
 		/* the register and the appointment book: demographics, nothing clinical */
-		[ADMIN_SAME] = "1" "000" "0000" "0000" "000" "000" "000" "0" "0",
-		[OPERATOR] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0",
-		[NOBODY] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0",
+		[ADMIN_SAME] = "1" "000" "0000" "0000" "000" "000" "000" "0" "0" "1",
+		[OPERATOR] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0",
+		[NOBODY] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0",
+		/* a practice system keeps the register and files documents and results, within its
+		 * scopes; it reads no clinical content and releases nothing */
+		[SYSTEM_SAME] = "1" "001" "0010" "0000" "000" "000" "000" "0" "0" "1",
+		[SYSTEM_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0",
+		[SYSTEM_RESULTS] = "0" "000" "0010" "0000" "000" "000" "000" "0" "0" "0",
 	};
 	static const unsigned scopes[WHO_COUNT] = {
 		[PROXY_DOCUMENTS] = SCOPE_DOCUMENTS, [PROXY_ALL] = SCOPE_ALL,
@@ -111,7 +127,7 @@ void test_policy(void)
 			 * leaves this out; everyone else who is refused is told "not found". */
 			bool outside = policy_outside_scope(&a, act, &tw);
 			CHECK(outside == (rc != 0 && (w == PROXY_DOCUMENTS || w == PROXY_ALL ||
-						      w == ADMIN_SAME)));
+						      w == ADMIN_SAME || w == SYSTEM_SAME)));
 			if (rc == 0) {
 				CHECK(grant_allows(&g, &A, act));
 				CHECK(!grant_allows(&g, &B, act)); /* a grant is for one patient */
@@ -121,6 +137,7 @@ void test_policy(void)
 				CHECK(g.sees_unreleased == (a.role == ROLE_CLINICIAN));
 				CHECK(g.via == (w == PATIENT_SELF	  ? VIA_SELF
 						: a.role == ROLE_PATIENT ? VIA_PROXY
+						: a.role == ROLE_SYSTEM	 ? VIA_SYSTEM
 									 : VIA_STAFF));
 			} else {
 				CHECK(!grant_for_patient(&g, &A)); /* deny leaves no usable grant */

@@ -20,6 +20,8 @@ static const char sql_patient_create[] =
 static const char sql_enrol[] =
 	"INSERT INTO enrolment (patient_id, practice_id, since) VALUES (?, ?, unixepoch())";
 static const char sql_patient_get[] = "SELECT wrapped_key, phi, created FROM patient WHERE id = ?";
+static const char sql_patient_by_nhi[] = "SELECT id FROM patient WHERE nhi_index = ?";
+static const char sql_patient_update[] = "UPDATE patient SET nhi_index = ?, phi = ? WHERE id = ?";
 
 enum err sq_store_patient_target(const struct id *patient, struct target *out)
 {
@@ -112,4 +114,32 @@ enum err sq_store_patient_get(const struct grant *g, const struct id *patient, s
 	if (rc == ERR_OK)
 		rc = sq_key_get(patient, legacy, a, &out->wrapped_key);
 	return rc;
+}
+
+enum err sq_store_patient_by_nhi(const uint8_t nhi_index[HASH_BYTES], struct id *out)
+{
+	sqlite3_stmt *s = sq_stmt(sql_patient_by_nhi);
+	sqlite3_bind_blob(s, 1, nhi_index, HASH_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(s) == SQLITE_ROW && sq_col_id(s, 0, out) ? ERR_OK : ERR_NOT_FOUND;
+	sqlite3_reset(s);
+	return rc;
+}
+
+enum err sq_store_patient_update(const struct grant *g, const struct id *patient,
+				 const uint8_t nhi_index[HASH_BYTES], struct bytes phi)
+{
+	if (!grant_writes(g, patient))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_patient_update);
+	sqlite3_bind_blob(s, 1, nhi_index, HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, phi.ptr, (int)phi.len, SQLITE_STATIC);
+	sq_bind_id(s, 3, patient);
+	int step = sqlite3_step(s);
+	int changed = sqlite3_changes(sqlite3_db_handle(s));
+	sqlite3_reset(s);
+	if (step == SQLITE_CONSTRAINT)
+		return ERR_CONFLICT;
+	if (step != SQLITE_DONE)
+		return sq_fail("patient_update");
+	return changed == 1 ? ERR_OK : ERR_NOT_FOUND;
 }
