@@ -139,24 +139,31 @@ out:
 	return rc;
 }
 
+/* The details are right: the NHI's normal form and its blind index. */
+static enum err checked_nhi(const struct patient_view *p, char nhi[NHI_LEN + 1],
+			    uint8_t index[HASH_BYTES])
+{
+	if (register_problem(p) != NULL || nhi_normalise(p->nhi, strlen(p->nhi), nhi) != 0)
+		return ERR_INVALID;
+	return vault_blind_index("nhi", nhi, index) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
 enum err register_enrol(const struct actor *a, const struct id *practice,
 			const struct patient_view *p, struct id *out, bool *created)
 {
 	*created = false;
+	enum err rc;
 	bool may = a != NULL ? policy_may_enrol(a, practice) : policy_may_enrol_local();
 	if (!may) {
 		if (audit_enrol(a, NULL, AUDIT_DENY) != 0)
 			return ERR_INTERNAL;
 		return ERR_DENIED;
 	}
-	if (register_problem(p) != NULL)
-		return ERR_INVALID;
 	char nhi[NHI_LEN + 1];
 	uint8_t index[HASH_BYTES];
-	if (nhi_normalise(p->nhi, strlen(p->nhi), nhi) != 0)
-		return ERR_INVALID;
-	if (vault_blind_index("nhi", nhi, index) != ERR_OK)
-		return ERR_INTERNAL;
+	rc = checked_nhi(p, nhi, index);
+	if (rc != ERR_OK)
+		return rc;
 	struct patient_view norm = *p;
 	norm.nhi = nhi;
 	struct id existing;
@@ -165,7 +172,7 @@ enum err register_enrol(const struct actor *a, const struct id *practice,
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (store_patient_by_nhi(index, &existing) == ERR_OK)
 			return enrol_existing(a, practice, &existing, out);
-		enum err rc = enrol_new(a, practice, &norm, index, out);
+		rc = enrol_new(a, practice, &norm, index, out);
 		if (rc != ERR_CONFLICT) {
 			*created = rc == ERR_OK;
 			return rc;
@@ -209,14 +216,11 @@ enum err register_update(const struct actor *a, const struct id *patient,
 	enum err rc = domain_gate(a, ACTION_PATIENT_WRITE, patient, "Patient", patient, &g);
 	if (rc != ERR_OK)
 		return rc;
-	if (register_problem(p) != NULL)
-		return ERR_INVALID;
 	char nhi[NHI_LEN + 1];
 	uint8_t index[HASH_BYTES];
-	if (nhi_normalise(p->nhi, strlen(p->nhi), nhi) != 0)
-		return ERR_INVALID;
-	if (vault_blind_index("nhi", nhi, index) != ERR_OK)
-		return ERR_INTERNAL;
+	rc = checked_nhi(p, nhi, index);
+	if (rc != ERR_OK)
+		return rc;
 	struct arena ar;
 	arena_init(&ar, LIMIT_JOB_ARENA);
 	struct patient_view norm = *p;

@@ -134,12 +134,5 @@ enum err sq_store_patient_update(const struct grant *g, const struct id *patient
 	sqlite3_bind_blob(s, 1, nhi_index, HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, phi.ptr, (int)phi.len, SQLITE_STATIC);
 	sq_bind_id(s, 3, patient);
-	int step = sqlite3_step(s);
-	int changed = sqlite3_changes(sqlite3_db_handle(s));
-	sqlite3_reset(s);
-	if (step == SQLITE_CONSTRAINT)
-		return ERR_CONFLICT;
-	if (step != SQLITE_DONE)
-		return sq_fail("patient_update");
-	return changed == 1 ? ERR_OK : ERR_NOT_FOUND;
+	return sq_write_one(s, "patient_update");
 }
