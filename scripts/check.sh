@@ -39,12 +39,16 @@ MAX_FUNCTION_LINES=120
 #     rank and neither includes the other;
 #   - hl7 is a parser of outside input like http/parse.c, pure and without state: it needs
 #     only util, and the listener and ingestion above it call down into it;
+#   - ingest turns a feed's HL7 message into domain services (above domain, below auth's
+#     callers); mllp is the feed listener, a peer of http that calls ingest;
 #   - util depends on nothing of ours but limits.h, which anyone may include.
 LAYERS="
 main    90
 web     80
 fhir    80
 http    70
+mllp    70
+ingest  55
 auth    60
 domain  50
 audit   40
