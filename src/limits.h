@@ -275,4 +275,21 @@
  * of under 400 bytes, or 500 practice names of a line each, fit with room. */
 #define LIMIT_REGISTER_ARENA (1u << 20)
 
+/*
+ * `medkeep import` (docs/internals/IMPORT.md). A line of the NDJSON export is one resource; the
+ * largest is a DocumentReference with its PDF inline, as large as a FHIR create may post
+ * (LIMIT_JSON_BODY_BYTES: a 20 MB document in base64, and the rest). Lines go in batches of
+ * 500 per store transaction (and one audit commit): the fsyncs of a batch cost under a
+ * millisecond a line, and a crash loses at most one batch, done again on the next run. The
+ * Observations a later DiagnosticReport may name are remembered by where their lines are (a
+ * few dozen bytes each): 4 million of them, the results of a practice of 100,000 patients
+ * many times over.
+ */
+#define LIMIT_IMPORT_LINE LIMIT_JSON_BODY_BYTES
+#define LIMIT_IMPORT_BATCH 500u
+#define LIMIT_IMPORT_PENDING_OBS (4u * 1024u * 1024u)
+/* Audit records a tool holds for one commit (audit_batch_begin): a batch of 500 lines makes
+ * two or three each; 4096 records of under 400 bytes. A full batch is committed at once. */
+#define LIMIT_AUDIT_BATCH 4096u
+
 #endif

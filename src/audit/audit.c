@@ -51,6 +51,11 @@ struct waiter {
 };
 static struct waiter *waiters;
 
+/* Inline appends held for one commit (audit_batch_begin); under chain_lock. */
+static struct audit_record *held;
+static size_t held_n;
+static bool batching;
+
 static _Thread_local int defer_depth;
 static _Thread_local int64_t defer_last_seq;
 
@@ -246,6 +251,40 @@ int audit_checkpoint(void)
 	return rc;
 }
 
+void audit_batch_begin(void)
+{
+	pthread_mutex_lock(&chain_lock);
+	if (held == NULL)
+		held = calloc(LIMIT_AUDIT_BATCH, sizeof(*held));
+	batching = held != NULL && !writer_running;
+	held_n = 0;
+	pthread_mutex_unlock(&chain_lock);
+}
+
+int audit_batch_commit(void)
+{
+	pthread_mutex_lock(&chain_lock);
+	int rc = trail_failed ? -1 : 0;
+	if (rc == 0 && held_n > 0) {
+		rc = commit_records(held, held_n, false);
+		trail_failed = rc != 0;
+	}
+	held_n = 0;
+	pthread_mutex_unlock(&chain_lock);
+	return rc;
+}
+
+int audit_batch_end(void)
+{
+	int rc = audit_batch_commit();
+	pthread_mutex_lock(&chain_lock);
+	batching = false;
+	free(held);
+	held = NULL;
+	pthread_mutex_unlock(&chain_lock);
+	return rc;
+}
+
 void audit_defer_begin(void)
 {
 	if (defer_depth++ == 0)
@@ -345,6 +384,19 @@ int audit_append(const struct audit_event *e)
 	if (trail_failed) {
 		pthread_mutex_unlock(&chain_lock);
 		return -1;
+	}
+	if (!writer_running && batching) {
+		/* A tool's batch: held until audit_batch_commit, or committed now when full. */
+		int rc = 0;
+		if (held_n == LIMIT_AUDIT_BATCH) {
+			rc = commit_records(held, held_n, false);
+			held_n = 0;
+			trail_failed = rc != 0;
+		}
+		if (rc == 0)
+			held[held_n++] = r;
+		pthread_mutex_unlock(&chain_lock);
+		return rc;
 	}
 	if (!writer_running) {
 		/* Command-line tools: write it now, on this thread's connection. */

@@ -52,6 +52,20 @@ struct audit_event {
  */
 int audit_append(const struct audit_event *e) __attribute__((warn_unused_result));
 
+/*
+ * Command-line tools that write many records in one store transaction (`medkeep import`):
+ * after audit_batch_begin, this process's appends are held in memory (LIMIT_AUDIT_BATCH at
+ * most: a full batch is committed at once) and made durable together by audit_batch_commit,
+ * one fsync for the batch instead of one per record. The caller commits the changes the
+ * records describe only after audit_batch_commit returns 0, so every record is still durable
+ * before what it describes (invariant 3); a change never committed leaves a record of an
+ * attempt, as a failed write does. audit_batch_end commits what is held and stops batching.
+ * Not for serve (its writer thread already groups commits). 0, or -1 (the trail failed).
+ */
+void audit_batch_begin(void);
+int audit_batch_commit(void) __attribute__((warn_unused_result));
+int audit_batch_end(void) __attribute__((warn_unused_result));
+
 /* Start the group-commit writer thread (serve); audit_stop_writer drains and stops it, and
  * leaves a signed checkpoint of the last record. */
 int audit_start_writer(void);

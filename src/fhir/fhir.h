@@ -27,6 +27,11 @@ void fhir_binary_read(struct request *req, struct response *res);
 int fhir_docref_parse(const char *json, size_t len, struct arena *a, enum document_kind default_kind,
 		      struct document_new *out, const char **why);
 
+/* The same from a parsed DocumentReference (`medkeep import`): everything but the subject,
+ * which the caller resolves (out->patient is left zero). */
+int fhir_docref_from_json(json_t *o, struct arena *a, enum document_kind default_kind,
+			  struct document_new *out, const char **why);
+
 /* MedicationRequest: medications (intent order) and repeat requests (intent proposal). */
 void fhir_medreq_search(struct request *req, struct response *res);
 void fhir_medreq_read(struct request *req, struct response *res);

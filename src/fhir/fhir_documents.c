@@ -157,15 +157,27 @@ int fhir_docref_parse(const char *json, size_t len, struct arena *a, enum docume
 		goto out;
 	*why = "subject.reference must be Patient/{id}";
 	const char *subject = json_string_value(json_object_get(json_object_get(o, "subject"), "reference"));
+	struct id patient;
 	if (subject == NULL || strncmp(subject, "Patient/", 8) != 0 ||
-	    id_parse(&out->patient, subject + 8, strlen(subject + 8)) != 0)
+	    id_parse(&patient, subject + 8, strlen(subject + 8)) != 0)
 		goto out;
+	rc = fhir_docref_from_json(o, a, default_kind, out, why);
+	out->patient = patient;
+out:
+	json_decref(o);
+	return rc;
+}
+
+int fhir_docref_from_json(json_t *o, struct arena *a, enum document_kind default_kind,
+			  struct document_new *out, const char **why)
+{
+	memset(out, 0, sizeof(*out));
 	out->kind = default_kind;
 	json_t *coding = json_object_get(json_object_get(o, "type"), "coding");
 	if (coding != NULL) {
 		*why = "type.coding must be an array";
 		if (!json_is_array(coding))
-			goto out;
+			return -1;
 		size_t i;
 		json_t *c;
 		json_array_foreach(coding, i, c)
@@ -183,21 +195,21 @@ int fhir_docref_parse(const char *json, size_t len, struct arena *a, enum docume
 	json_t *att = json_object_get(json_array_get(content, 0), "attachment");
 	*why = "content[0].attachment is required, with data";
 	if (!json_is_array(content) || json_array_size(content) != 1 || !json_is_object(att))
-		goto out;
+		return -1;
 	json_t *data = json_object_get(att, "data");
 	if (!json_is_string(data))
-		goto out;
+		return -1;
 	*why = "content[0].attachment.data is not valid base64";
 	struct buf bytes;
 	buf_init(&bytes, a, LIMIT_UPLOAD_BYTES);
 	if (base64_decode(json_string_value(data), json_string_length(data), &bytes) != 0) {
 		if (bytes.failed)
 			*why = "The attachment is larger than 20 MB";
-		goto out;
+		return -1;
 	}
 	*why = "The attachment is empty";
 	if (bytes.len == 0)
-		goto out;
+		return -1;
 	out->data = (const uint8_t *)bytes.data;
 	out->data_len = bytes.len;
 	const char *ctype = json_string_value(json_object_get(att, "contentType"));
@@ -207,10 +219,7 @@ int fhir_docref_parse(const char *json, size_t len, struct arena *a, enum docume
 	const char *desc = json_string_value(json_object_get(o, "description"));
 	out->title = arena_strdup(a, desc ? desc : (fname ? fname : "Document"));
 	*why = NULL;
-	rc = (out->filename && out->title) ? 0 : -1;
-out:
-	json_decref(o);
-	return rc;
+	return (out->filename && out->title) ? 0 : -1;
 }
 
 void fhir_docref_create(struct request *req, struct response *res)

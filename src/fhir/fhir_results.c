@@ -183,6 +183,47 @@ static const char *parse_observation(json_t *j, struct arena *a, struct observat
 	return NULL;
 }
 
+int fhir_report_from_json(json_t *o, struct arena *a, struct result_new *out, const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	*why = "status must be preliminary, final, corrected or amended";
+	if (result_status_parse(str_of(o, "status"), &out->status) != 0)
+		return -1;
+	*why = "identifier[0].value (the laboratory's id for the report) is required";
+	const char *acc = str_of(json_array_get(json_object_get(o, "identifier"), 0), "value");
+	if (acc == NULL || acc[0] == '\0' || strlen(acc) > RESULT_ACCESSION_MAX)
+		return -1;
+	out->accession = arena_strdup(a, acc);
+	*why = "effectiveDateTime (collected) and issued (reported) are required dates";
+	if (fhir_parse_datetime(str_of(o, "effectiveDateTime"), &out->collected) != 0 ||
+	    fhir_parse_datetime(str_of(o, "issued"), &out->reported) != 0)
+		return -1;
+	*why = "performer[0].display (the laboratory) is required";
+	const char *lab = str_of(json_array_get(json_object_get(o, "performer"), 0), "display");
+	if (lab == NULL)
+		return -1;
+	out->lab = arena_strdup(a, lab);
+	out->conclusion = dup_or_null(a, str_of(o, "conclusion"));
+	json_t *contained = json_object_get(o, "contained");
+	*why = "contained must hold 1 to 24 Observations";
+	if (!json_is_array(contained) || json_array_size(contained) == 0 ||
+	    json_array_size(contained) > RESULT_MAX_OBSERVATIONS)
+		return -1;
+	size_t i;
+	json_t *c;
+	json_array_foreach(contained, i, c)
+	{
+		const char *bad = parse_observation(c, a, &out->obs[i]);
+		if (bad != NULL) {
+			*why = bad;
+			return -1;
+		}
+		out->n_obs = i + 1;
+	}
+	*why = NULL;
+	return (out->accession && out->lab) ? 0 : -1;
+}
+
 int fhir_report_parse(const char *json, size_t len, struct arena *a, struct result_new *out,
 		      const char **why)
 {
@@ -199,45 +240,12 @@ int fhir_report_parse(const char *json, size_t len, struct arena *a, struct resu
 		goto out;
 	*why = "subject.reference must be Patient/{id}";
 	const char *subject = str_of(json_object_get(o, "subject"), "reference");
+	struct id patient;
 	if (subject == NULL || strncmp(subject, "Patient/", 8) != 0 ||
-	    id_parse(&out->patient, subject + 8, strlen(subject + 8)) != 0)
+	    id_parse(&patient, subject + 8, strlen(subject + 8)) != 0)
 		goto out;
-	*why = "status must be preliminary, final, corrected or amended";
-	if (result_status_parse(str_of(o, "status"), &out->status) != 0)
-		goto out;
-	*why = "identifier[0].value (the laboratory's id for the report) is required";
-	const char *acc = str_of(json_array_get(json_object_get(o, "identifier"), 0), "value");
-	if (acc == NULL || acc[0] == '\0' || strlen(acc) > RESULT_ACCESSION_MAX)
-		goto out;
-	out->accession = arena_strdup(a, acc);
-	*why = "effectiveDateTime (collected) and issued (reported) are required dates";
-	if (fhir_parse_datetime(str_of(o, "effectiveDateTime"), &out->collected) != 0 ||
-	    fhir_parse_datetime(str_of(o, "issued"), &out->reported) != 0)
-		goto out;
-	*why = "performer[0].display (the laboratory) is required";
-	const char *lab = str_of(json_array_get(json_object_get(o, "performer"), 0), "display");
-	if (lab == NULL)
-		goto out;
-	out->lab = arena_strdup(a, lab);
-	out->conclusion = dup_or_null(a, str_of(o, "conclusion"));
-	json_t *contained = json_object_get(o, "contained");
-	*why = "contained must hold 1 to 24 Observations";
-	if (!json_is_array(contained) || json_array_size(contained) == 0 ||
-	    json_array_size(contained) > RESULT_MAX_OBSERVATIONS)
-		goto out;
-	size_t i;
-	json_t *c;
-	json_array_foreach(contained, i, c)
-	{
-		const char *bad = parse_observation(c, a, &out->obs[i]);
-		if (bad != NULL) {
-			*why = bad;
-			goto out;
-		}
-		out->n_obs = i + 1;
-	}
-	*why = NULL;
-	rc = (out->accession && out->lab) ? 0 : -1;
+	rc = fhir_report_from_json(o, a, out, why);
+	out->patient = patient;
 out:
 	json_decref(o);
 	return rc;

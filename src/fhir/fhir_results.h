@@ -28,6 +28,10 @@ void fhir_observation_read(struct request *req, struct response *res);
 int fhir_report_parse(const char *json, size_t len, struct arena *a, struct result_new *out,
 		      const char **why);
 
+/* The same from a parsed DiagnosticReport (`medkeep import`): everything but the subject,
+ * which the caller resolves (out->patient is left zero). */
+int fhir_report_from_json(json_t *o, struct arena *a, struct result_new *out, const char **why);
+
 /* Parse a FHIR dateTime or instant (YYYY-MM-DD, or with Thh:mm[:ss[.fff]] and Z or ±hh:mm)
  * into seconds since the epoch; 0 or -1. */
 int fhir_parse_datetime(const char *s, int64_t *out);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 static uint64_t grant_seal;
+static bool local_tools; /* policy_enable_local_tools: a command-line tool, never a worker */
 
 #ifdef MEDKEEP_CHAOS
 /* Fault injection, compiled only into build/medkeep-chaos (never shipped): with
@@ -83,6 +84,12 @@ static bool system_may(const struct actor *a, enum action action)
 		return (a->system_scopes & SYSTEM_SCOPE_DOCUMENT_WRITE) != 0;
 	case ACTION_RESULT_CREATE:
 		return (a->system_scopes & SYSTEM_SCOPE_RESULT_WRITE) != 0;
+	case ACTION_MEDICATION_CREATE:
+	case ACTION_APPOINTMENT_BOOK:
+		/* The operator's `medkeep import` of a practice's export (a local tool, holding no
+		 * token) also files its medicines and booked visits; a system over the network
+		 * never does: no worker enables local tools. */
+		return local_tools && a->token == NULL;
 	default:
 		return false;
 	}
@@ -236,8 +243,6 @@ int policy_decide(const struct actor *actor, enum action action, const struct ta
 	out->sees_unreleased = via == VIA_STAFF && actor->role == ROLE_CLINICIAN;
 	return 0;
 }
-
-static bool local_tools;
 
 void policy_enable_local_tools(void)
 {

@@ -564,3 +564,13 @@ STORE_FN(enum err, store_feeds_list,
 	  struct store_feed **out, size_t *n),
 	 (practice, offset, limit, a, out, n))
 STORE_FN(enum err, store_feed_remove, (const struct id *id, int64_t now), (id, now))
+
+/* --- store/imports.h: the import map (medkeep import) --- */
+STORE_FN(enum err, store_import_lookup,
+	 (const struct id *practice, const char *rtype, const uint8_t source[HASH_BYTES],
+	  struct id *target, struct id *patient),
+	 (practice, rtype, source, target, patient))
+STORE_FN(enum err, store_import_record,
+	 (const struct id *practice, const char *rtype, const uint8_t source[HASH_BYTES],
+	  const struct id *target, const struct id *patient, int64_t now),
+	 (practice, rtype, source, target, patient, now))

@@ -223,6 +223,12 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX feed_live_by_cert ON feed(cert_sha256)"
 	" WHERE removed IS NULL AND cert_sha256 IS NOT NULL;"
 	"CREATE INDEX feed_by_practice ON feed(practice_id, created);",
+	/* 22: the import map (src/store/imports.h, docs/internals/IMPORT.md): which record each
+	 * resource of a practice's export became, by a keyed hash of its source id */
+	"CREATE TABLE import_map (practice_id BLOB NOT NULL REFERENCES practice(id),"
+	" rtype TEXT NOT NULL, source BLOB NOT NULL, target_id BLOB NOT NULL,"
+	" patient_id BLOB NOT NULL, created INTEGER NOT NULL,"
+	" PRIMARY KEY (practice_id, rtype, source)) WITHOUT ROWID;",
 };
 
 /*
