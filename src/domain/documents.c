@@ -349,7 +349,9 @@ enum err document_create(const struct actor *a, const struct document_new *d, st
 			 AUDIT_ALLOW, (int64_t)d->data_len) != 0)
 		return ERR_INTERNAL;
 	struct store_upload_limit sl = {lim.since, lim.daily_bytes, lim.total_bytes};
-	int ins = store_document_insert(&g, &row, &sl);
+	/* Unlimited (command-line tools): a plain insert, not a sum over all the author's
+	 * documents each time (an import files hundreds of thousands as one author). */
+	int ins = store_document_insert(&g, &row, lim.limited ? &sl : NULL);
 	if (ins == ERR_CONFLICT) {
 		/* another upload of theirs took the rest of the allowance meanwhile */
 		*why = quota_account_message();

@@ -68,6 +68,7 @@ enum err quota_check(const struct actor *a, int64_t n, int64_t now, struct quota
 	lim->daily_bytes = INT64_MAX / 4;
 	lim->total_bytes = INT64_MAX / 4;
 	lim->since = now - QUOTA_WINDOW_SECONDS;
+	lim->limited = q.on;
 	if (!q.on)
 		return ERR_OK;
 	struct statvfs fs;

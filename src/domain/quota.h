@@ -21,6 +21,7 @@
 struct quota_limits {
 	int64_t daily_bytes, total_bytes; /* for this account's role */
 	int64_t since;                    /* start of the rolling day */
+	bool limited; /* quotas are on (serve): the insert checks the allowance again */
 };
 
 /* Read the quota.* settings of DIR/medkeep.conf (text, len) and watch the filesystem of dir

@@ -214,7 +214,8 @@ struct store_upload_limit {
 	int64_t since, daily_bytes, total_bytes;
 };
 /* Insert a document; in the same statement, only when its author stays within lim (atomic
- * against concurrent inserts): ERR_CONFLICT when they would not. */
+ * against concurrent inserts): ERR_CONFLICT when they would not. lim NULL: no allowance
+ * (quotas off, as in command-line tools), a plain insert. */
 enum err store_document_insert(const struct grant *g, const struct store_document *doc,
 			       const struct store_upload_limit *lim);
 /* The bytes of documents account uploaded (still stored), in all and since `since`. */

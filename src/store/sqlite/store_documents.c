@@ -19,6 +19,9 @@ static const char sql_document_insert[] =
 	" WHERE (SELECT coalesce(sum(size), 0) FROM document WHERE author_id = ?3)"
 	" + ?6 <= ?13 AND (SELECT coalesce(sum(size), 0) FROM document"
 	" WHERE author_id = ?3 AND created >= ?11) + ?6 <= ?12";
+static const char sql_document_insert_unlimited[] =
+	"INSERT INTO document (id, patient_id, author_id, kind, content_type,"
+	" size, created, wrapped_key, meta, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char sql_document_usage[] =
 	"SELECT coalesce(sum(size), 0),"
 	" coalesce(sum(CASE WHEN created >= ?2 THEN size END), 0)"
@@ -56,7 +59,9 @@ enum err sq_store_document_insert(const struct grant *g, const struct store_docu
 {
 	if (!grant_allows(g, &d->patient, ACTION_DOCUMENT_CREATE))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_document_insert);
+	sqlite3_stmt *s = sq_stmt(lim ? sql_document_insert : sql_document_insert_unlimited);
+	if (s == NULL)
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &d->id);
 	sq_bind_id(s, 2, &d->patient);
 	sq_bind_id(s, 3, &d->author);
@@ -67,9 +72,11 @@ enum err sq_store_document_insert(const struct grant *g, const struct store_docu
 	sqlite3_bind_blob(s, 8, d->wrapped_key.ptr, (int)d->wrapped_key.len, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 9, d->meta.ptr, (int)d->meta.len, SQLITE_STATIC);
 	sqlite3_bind_blob64(s, 10, d->body.ptr, d->body.len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 11, lim ? lim->since : 0);
-	sqlite3_bind_int64(s, 12, lim ? lim->daily_bytes : INT64_MAX / 4);
-	sqlite3_bind_int64(s, 13, lim ? lim->total_bytes : INT64_MAX / 4);
+	if (lim != NULL) {
+		sqlite3_bind_int64(s, 11, lim->since);
+		sqlite3_bind_int64(s, 12, lim->daily_bytes);
+		sqlite3_bind_int64(s, 13, lim->total_bytes);
+	}
 	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("document_insert");
 	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
 		rc = ERR_CONFLICT;
