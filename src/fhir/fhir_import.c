@@ -296,6 +296,8 @@ static const char *appointment_patient(json_t *o, struct arena *ar)
 	return NULL;
 }
 
+static int map_resource(json_t *o, struct arena *ar, struct import_item *out, const char **why);
+
 int fhir_import_parse(const char *line, size_t len, struct arena *ar, struct import_item *out,
 		      const char **why)
 {
@@ -319,6 +321,16 @@ int fhir_import_parse(const char *line, size_t len, struct arena *ar, struct imp
 	if (!fhir_id_ok(str_of(o, "id")))
 		return -1;
 	out->source_id = arena_strdup(ar, str_of(o, "id"));
+	int rc = map_resource(o, ar, out, why);
+	if (rc == 0)
+		*why = NULL;
+	else if (*why == NULL)
+		*why = "refused";
+	return rc;
+}
+
+static int map_resource(json_t *o, struct arena *ar, struct import_item *out, const char **why)
+{
 	if (out->type == IMPORT_PATIENT)
 		return map_patient(o, ar, out, why);
 	out->subject = out->type == IMPORT_APPOINTMENT ? appointment_patient(o, ar)
