@@ -178,7 +178,7 @@ static void refuse(struct importer *im, int f, int64_t line, enum import_type t,
 	else
 		im->refused_other++;
 	if (prog.tty)
-		fputc('\r', stderr);
+		fputs("\r\033[K", stderr); /* over the bar, which is drawn again after */
 	/* A file name is the operator's own; the reason names fields only. */
 	fprintf(stderr, "%s:%lld: %s\n", im->files[f], (long long)line, why ? why : "refused");
 }

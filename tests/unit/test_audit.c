@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "limits.h"
 #include "store/store.h"
 #include "test.h"
 
@@ -28,8 +29,60 @@ static int64_t verify(const char *dir)
 	return rc == 0 ? 0 : r.first_bad_seq;
 }
 
+static int64_t records_in(const char *dir)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/audit.db", dir);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t n = -1;
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM audit", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A tool's batch (medkeep import): records are held until audit_batch_commit, then written
+ * together and chained as if appended one by one; a batch past LIMIT_AUDIT_BATCH is
+ * committed as it fills, never dropped. */
+static void batch(void)
+{
+	char dir[] = "/tmp/medkeep-unit-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(store_open(dir, true) == ERR_OK);
+	CHECK(audit_init() == 0);
+	struct id pat;
+	memset(&pat, 8, sizeof(pat));
+	struct audit_event e = {.action = "patient.enrol", .patient = &pat, .rtype = "Patient",
+				.rid = &pat, .outcome = AUDIT_ALLOW, .via = "local", .ip = "local"};
+	CHECK(audit_append(&e) == 0);
+	int64_t before = records_in(dir);
+	audit_batch_begin();
+	for (int i = 0; i < 3; i++)
+		CHECK(audit_append(&e) == 0);
+	CHECK(records_in(dir) == before); /* held */
+	CHECK(audit_batch_commit() == 0);
+	CHECK(records_in(dir) == before + 3);
+	for (unsigned i = 0; i < LIMIT_AUDIT_BATCH + 5; i++)
+		CHECK(audit_append(&e) == 0);
+	CHECK(records_in(dir) == before + 3 + (int64_t)LIMIT_AUDIT_BATCH); /* the full batch */
+	CHECK(audit_batch_end() == 0);
+	CHECK(records_in(dir) == before + 3 + (int64_t)LIMIT_AUDIT_BATCH + 5);
+	CHECK(audit_append(&e) == 0); /* inline again */
+	CHECK(records_in(dir) == before + 3 + (int64_t)LIMIT_AUDIT_BATCH + 6);
+	store_close();
+	CHECK(verify(dir) == 0);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
+
 void test_audit(void)
 {
+	batch();
 	char dir[] = "/tmp/medkeep-unit-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(store_open(dir, true) == ERR_OK);
