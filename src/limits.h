@@ -288,6 +288,12 @@
 #define LIMIT_IMPORT_LINE LIMIT_JSON_BODY_BYTES
 #define LIMIT_IMPORT_BATCH 500u
 #define LIMIT_IMPORT_PENDING_OBS (4u * 1024u * 1024u)
+/* `medkeep invite --imported`: invitations queued per minute, by default and at most. A
+ * practice's newly imported patients are invited over days, not in one burst: a mail provider
+ * throttles (or blocks) a sender whose volume jumps, and the practice's phones ring with each
+ * wave. 60 a minute invites 2,000 patients in about half an hour; 600 is the ceiling. */
+#define LIMIT_INVITE_PER_MINUTE_DEFAULT 60u
+#define LIMIT_INVITE_PER_MINUTE_MAX 600u
 /* Audit records a tool holds for one commit (audit_batch_begin): a batch of 500 lines makes
  * two or three each; 4096 records of under 400 bytes. A full batch is committed at once. */
 #define LIMIT_AUDIT_BATCH 4096u

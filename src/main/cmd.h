@@ -20,6 +20,7 @@ int cmd_accounts(int argc, char **argv); /* cmd_accounts.c */
 int cmd_practices(int argc, char **argv); /* cmd_practices.c */
 int cmd_feeds(int argc, char **argv);    /* cmd_feeds.c */
 int cmd_import(int argc, char **argv);   /* import.c */
+int cmd_invite(int argc, char **argv);   /* invite_cmd.c */
 int cmd_retention(int argc, char **argv); /* cmd_shred.c */
 int cmd_outbox(int argc, char **argv);   /* mailer.c */
 int cmd_mailer_process(int argc, char **argv); /* mailer.c */

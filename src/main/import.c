@@ -400,17 +400,7 @@ int cmd_import(int argc, char **argv)
 		fprintf(stderr, "medkeep import: no practice with that id (medkeep practices list)\n");
 		goto out;
 	}
-	policy_enable_local_tools();
-	/* The import acts as the practice's system, on the operator's command line: its records
-	 * are the practice's, attributed in the audit trail to the practice (actor) and to the
-	 * import (address "import"), reached "via system". */
-	im.actor.account = im.practice;
-	im.actor.role = ROLE_SYSTEM;
-	im.actor.has_practice = true;
-	im.actor.practice = im.practice;
-	im.actor.mfa = true;
-	im.actor.system_scopes = SYSTEM_SCOPE_ALL;
-	snprintf(im.actor.ip, sizeof(im.actor.ip), "import");
+	import_actor(&im.practice, &im.actor);
 	prog.t0 = prog.last = now_s();
 	if (run(&im) != 0) {
 		if (prog.tty)

@@ -24,6 +24,19 @@
 #include "util/wipe.h"
 #include "vault/vault.h"
 
+void import_actor(const struct id *practice, struct actor *out)
+{
+	policy_enable_local_tools();
+	memset(out, 0, sizeof(*out));
+	out->account = *practice;
+	out->role = ROLE_SYSTEM;
+	out->has_practice = true;
+	out->practice = *practice;
+	out->mfa = true;
+	out->system_scopes = SYSTEM_SCOPE_ALL;
+	snprintf(out->ip, sizeof(out->ip), "import");
+}
+
 /* The keyed hash the map knows a source resource by: its type and id. */
 static int source_key(enum import_type t, const char *id, uint8_t out[HASH_BYTES])
 {

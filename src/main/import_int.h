@@ -38,6 +38,12 @@ struct importer {
 	bool staff_loaded;
 };
 
+/* The import actor of `practice`, after enabling local tools (policy_enable_local_tools): the
+ * practice's system on the operator's command line, every system scope, no token. Its records
+ * are the practice's, attributed in the audit trail to the practice (actor) and to the import
+ * (address "import"), reached "via system". `medkeep invite --imported` acts as it too. */
+void import_actor(const struct id *practice, struct actor *out);
+
 /* What became of a line. */
 enum outcome { OUT_LOADED, OUT_ALREADY, OUT_REFUSED, OUT_DEFERRED, OUT_FATAL };
 

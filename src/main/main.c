@@ -46,6 +46,7 @@ static const char usage_top[] =
 	"  practices list  the practices: id and name\n"
 	"  feeds         register the HL7 v2 senders (labs, hospitals) of a practice\n"
 	"  import        load a practice's register and history from its FHIR export (NDJSON)\n"
+	"  invite        invite a practice's imported patients, paced, each at their address\n"
 	"  retention run shred the patients whose grace period is over\n"
 	"  outbox send   send the queued emails now by the configured SMTP relay\n"
 	"  outbox show   print the queued emails (bodies opened with the master key)\n"
@@ -190,6 +191,8 @@ int main(int argc, char **argv)
 		return cmd_feeds(argc - 1, argv + 1);
 	if (strcmp(cmd, "import") == 0)
 		return cmd_import(argc - 1, argv + 1);
+	if (strcmp(cmd, "invite") == 0)
+		return cmd_invite(argc - 1, argv + 1);
 	if (strcmp(cmd, "retention") == 0)
 		return cmd_retention(argc - 1, argv + 1);
 	if (strcmp(cmd, "outbox") == 0)

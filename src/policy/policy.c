@@ -400,7 +400,10 @@ bool policy_may_invite(const struct actor *actor, const struct target *target)
 {
 	if (actor == NULL || target == NULL || !target->exists || !actor->mfa || !actor->has_practice)
 		return false;
-	if (actor->role != ROLE_CLINICIAN && actor->role != ROLE_PRACTICE_ADMIN)
+	/* Staff of the practice; or the operator's bulk invitation of a practice's imported
+	 * patients (`medkeep invite --imported`: the practice's system, as a local tool). */
+	bool local_system = actor->role == ROLE_SYSTEM && local_tools && actor->token == NULL;
+	if (actor->role != ROLE_CLINICIAN && actor->role != ROLE_PRACTICE_ADMIN && !local_system)
 		return false;
 	return enrolled_at(target, &actor->practice);
 }

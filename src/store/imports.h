@@ -25,4 +25,11 @@ enum err store_import_record(const struct id *practice, const char *rtype,
 			     const uint8_t source[HASH_BYTES], const struct id *target,
 			     const struct id *patient, int64_t now);
 
+/* Patients imported into `practice` (the map's Patients) who may be invited in bulk: with a
+ * contact address on record, no account yet and no invitation made (used or not), in id order
+ * after `after` (zero: from the start), at most `limit` (LIMIT_LIST at most) into out[]. A list
+ * of ids, like the register's; the invitation itself goes through the gate. */
+enum err store_import_invitees(const struct id *practice, const struct id *after, size_t limit,
+			       struct id *out, size_t *n);
+
 #endif

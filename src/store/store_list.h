@@ -574,3 +574,6 @@ STORE_FN(enum err, store_import_record,
 	 (const struct id *practice, const char *rtype, const uint8_t source[HASH_BYTES],
 	  const struct id *target, const struct id *patient, int64_t now),
 	 (practice, rtype, source, target, patient, now))
+STORE_FN(enum err, store_import_invitees,
+	 (const struct id *practice, const struct id *after, size_t limit, struct id *out, size_t *n),
+	 (practice, after, limit, out, n))

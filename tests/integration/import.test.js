@@ -103,6 +103,22 @@ describe('medkeep import', () => {
     assert.ok(n >= 2 + 1 + 1 + 1, `audit records of the import: ${n}`);
   });
 
+  it('invites the imported patients with an address, paced, once each', () => {
+    const outbox = count(srv.dir, 'outbox');
+    const t0 = Date.now();
+    const r = run(['invite', '--data', srv.dir, '--practice', ids.demo, '--imported', '--per-minute', '600']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /invite: 4 invitations queued/);
+    assert.ok(Date.now() - t0 >= 350, 'paced: 600 a minute is one each 100 ms');
+    assert.equal(count(srv.dir, 'outbox'), outbox + 4);
+    // Each to the imported patient whose record holds the address (sealed for them).
+    assert.equal(Number(sqlite(srv.dir, "SELECT count(DISTINCT t.patient_id) FROM account_token t JOIN import_map m ON m.target_id = t.patient_id WHERE t.kind = 'invite' AND m.rtype = 'Patient'")), 4);
+    const again = run(['invite', '--data', srv.dir, '--practice', ids.demo, '--imported']);
+    assert.match(again.stdout, /invite: 0 invitations queued/);
+    assert.equal(count(srv.dir, 'outbox'), outbox + 4);
+    assert.equal(run(['invite', '--data', srv.dir, '--practice', ids.demo]).code, 2); /* --imported only */
+  });
+
   it('refuses bad lines by number, without PHI, and loads the rest', () => {
     const f = path.join(tmp, 'bad.ndjson');
     const good = (id, n) => ({ resourceType: 'Patient', id, identifier: [{ system: 'https://standards.digital.health.nz/ns/nhi-id', value: n }],

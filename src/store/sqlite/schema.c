@@ -228,7 +228,10 @@ static const char *const migrations[] = {
 	"CREATE TABLE import_map (practice_id BLOB NOT NULL REFERENCES practice(id),"
 	" rtype TEXT NOT NULL, source BLOB NOT NULL, target_id BLOB NOT NULL,"
 	" patient_id BLOB NOT NULL, created INTEGER NOT NULL,"
-	" PRIMARY KEY (practice_id, rtype, source)) WITHOUT ROWID;",
+	" PRIMARY KEY (practice_id, rtype, source)) WITHOUT ROWID;"
+	/* ...and invitations by patient, so a bulk invitation finds who has one (invite_cmd.c) */
+	"CREATE INDEX account_token_by_patient ON account_token(patient_id, kind)"
+	" WHERE patient_id IS NOT NULL;",
 };
 
 /*

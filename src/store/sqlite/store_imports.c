@@ -12,6 +12,34 @@ static const char sql_import_record[] =
 	"INSERT INTO import_map (practice_id, rtype, source, target_id, patient_id, created)"
 	" VALUES (?, ?, ?, ?, ?, ?)";
 
+static const char sql_import_invitees[] =
+	"SELECT m.target_id FROM import_map m"
+	" JOIN patient_contact c ON c.patient_id = m.target_id"
+	" JOIN enrolment e ON e.patient_id = m.target_id AND e.practice_id = m.practice_id"
+	" WHERE m.practice_id = ?1 AND m.rtype = 'Patient' AND m.target_id > ?2"
+	" AND NOT EXISTS (SELECT 1 FROM account a WHERE a.patient_id = m.target_id)"
+	" AND NOT EXISTS (SELECT 1 FROM account_token t WHERE t.patient_id = m.target_id"
+	" AND t.kind = 'invite')"
+	" ORDER BY m.target_id LIMIT ?3";
+
+enum err sq_store_import_invitees(const struct id *practice, const struct id *after, size_t limit,
+				  struct id *out, size_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *s = sq_stmt(sql_import_invitees);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	sq_bind_id(s, 2, after);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < limit)
+		if (sq_col_id(s, 0, &out[*n]))
+			(*n)++;
+	sqlite3_reset(s);
+	return step == SQLITE_DONE || step == SQLITE_ROW ? ERR_OK : sq_fail("import_invitees");
+}
+
 enum err sq_store_import_lookup(const struct id *practice, const char *rtype,
 				const uint8_t source[HASH_BYTES], struct id *target, struct id *patient)
 {
