@@ -272,10 +272,19 @@ static enum outcome apply_appointment(struct importer *im, struct import_item *i
 	if (out != OUT_LOADED)
 		return out;
 	const char *svc_why = NULL;
-	/* Booked as of just before the visit: an import files past visits as well as future ones. */
-	int rc = appointment_book(&im->actor, pid, &slot, it->reason, it->start - 60, ar, &aid, &svc_why);
-	if (rc != ERR_OK)
+	/* A past visit is booked as of just before it (an import files past visits as well as
+	 * future ones); a future one as of now, so the cap on upcoming visits holds. */
+	int64_t now = (int64_t)time(NULL);
+	if (it->start - 60 < now)
+		now = it->start - 60;
+	int rc = appointment_book(&im->actor, pid, &slot, it->reason, now, ar, &aid, &svc_why);
+	if (rc != ERR_OK) {
+		/* Refused (the patient's eleventh upcoming visit, say): the slot made for it goes
+		 * too, or patients would see a free time nobody published. */
+		if (store_slot_remove_unused(&slot) != ERR_OK)
+			return OUT_FATAL;
 		return refused(rc, svc_why, why);
+	}
 	return map_record(im, IMPORT_APPOINTMENT, key, &aid, pid);
 }
 

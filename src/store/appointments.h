@@ -41,6 +41,9 @@ struct store_appointment {
 
 /* A new slot; ERR_CONFLICT when it overlaps one of the clinician's slots. */
 enum err store_slot_insert(const struct store_slot *s, const struct id *created_by, int64_t now);
+/* Remove a slot no appointment ever held (one made for an imported visit that was then
+ * refused); ERR_NOT_FOUND when there is none such. */
+enum err store_slot_remove_unused(const struct id *slot);
 /* One slot (metadata); ERR_NOT_FOUND when there is none. */
 enum err store_slot_get(const struct id *slot, struct store_slot *out);
 /* The practice's slots starting in [from, to), free ones only when free_only, optionally of one

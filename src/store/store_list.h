@@ -423,6 +423,7 @@ STORE_FN(enum err, store_repeat_queue,
 STORE_FN(enum err, store_slot_insert,
 	 (const struct store_slot *s, const struct id *created_by, int64_t now),
 	 (s, created_by, now))
+STORE_FN(enum err, store_slot_remove_unused, (const struct id *slot), (slot))
 STORE_FN(enum err, store_slot_get, (const struct id *slot, struct store_slot *out), (slot, out))
 STORE_FN(enum err, store_slots_list,
 	 (const struct id *practice, const struct id *clinician, int64_t from, int64_t to, bool

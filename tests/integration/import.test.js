@@ -149,6 +149,23 @@ describe('medkeep import', () => {
     assert.match(r.stdout, /import: 2 loaded, 0 already there, 5 refused/);
   });
 
+  it("a patient's eleventh upcoming visit is refused, and leaves no free slot behind", () => {
+    const f = path.join(tmp, 'visits.ndjson');
+    const t0 = Math.ceil(Date.now() / 3600000) * 3600000 + 5 * 86400000;
+    fs.writeFileSync(f, Array.from({ length: 11 }, (_, k) => JSON.stringify({ resourceType: 'Appointment', id: `v${k}`,
+      status: 'booked', start: new Date(t0 + k * 3600000).toISOString(), minutesDuration: 15,
+      participant: [{ actor: { reference: 'Patient/p50001' } }] })).join('\n') + '\n');
+    const slots = count(srv.dir, 'slot');
+    const r = run(['import', '--data', srv.dir, '--practice', ids.demo, f]);
+    assert.equal(r.code, 1);
+    const loaded = Number(r.stdout.match(/Appointment +(\d+) loaded/)[1]);
+    const refused = Number(r.stdout.match(/Appointment +\d+ loaded, 0 already there, (\d+) refused/)[1]);
+    assert.equal(loaded + refused, 11);
+    assert.ok(refused >= 1);
+    assert.match(r.stderr, /visits\.ndjson:11: .*10 upcoming appointments/);
+    assert.equal(count(srv.dir, 'slot'), slots + loaded);
+  });
+
   it('an NHI enrolled at another practice is refused there', () => {
     const f = path.join(tmp, 'small', 'Patient.ndjson');
     const r = run(['import', '--data', srv.dir, '--practice', ids.other, f]);

@@ -31,6 +31,18 @@ enum err sq_store_slot_insert(const struct store_slot *sl, const struct id *crea
 	return rc == ERR_OK && changed == 0 ? ERR_CONFLICT : rc;
 }
 
+static const char sql_slot_remove_unused[] =
+	"DELETE FROM slot WHERE id = ? AND NOT EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = slot.id)";
+
+enum err sq_store_slot_remove_unused(const struct id *slot)
+{
+	sqlite3_stmt *s = sq_stmt(sql_slot_remove_unused);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, slot);
+	return sq_write_one(s, "slot_remove_unused");
+}
+
 #define SLOT_COLS                                                                                 \
 	"s.id, s.practice_id, s.clinician_id, s.start, s.minutes,"                               \
 	" EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = s.id AND a.cancelled IS NULL)"
