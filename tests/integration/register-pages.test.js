@@ -6,7 +6,9 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, Client, sqlite, randomId } = require('./lib');
+const fs = require('node:fs');
+const path = require('node:path');
+const { startServer, Client, sqlite, randomId, run } = require('./lib');
 
 const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const LETTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
@@ -247,5 +249,35 @@ describe('the register pages', () => {
     assert.equal(patients(), before0);
     assert.doesNotMatch((await patient.get('/documents')).text, /Enrol a patient/);
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'patient.enrol' AND actor = '${patient.session.account}' AND outcome = 'deny'`), '1');
+  });
+
+  // `incident report --system ID`: a practice system as the report's actor, named. What a
+  // system wrote reaches the trail only through the feed listener or the FHIR system clients
+  // (other branches); here the CLI's side: the filter, its name, its refusals. What the filter
+  // collects from real system records is tests/unit/test_register.c.
+  it('incident report --system names the system; an unknown or malformed id is refused', () => {
+    const practice = fs.readFileSync(path.join(srv.dir, 'demo-logins.txt'), 'utf8').match(/^practice\t([0-9a-f]{32})\tDemo Health Centre$/m)[1];
+    const add = run(['feeds', 'add', '--data', srv.dir, '--practice', practice, '--name', 'Demo Community Laboratory', '--facility', 'DEMOLAB']);
+    assert.equal(add.code, 0, add.stderr);
+    const feed = add.stdout.trim();
+    const help = run(['incident', 'report', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--system ID/);
+    const r = run(['incident', 'report', '--data', srv.dir, '--system', feed]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^Incident report: system=${feed} \\(Demo Community Laboratory, practice system of Demo Health Centre\\)`));
+    assert.match(r.stdout, /Nothing was served\./);
+    const j = JSON.parse(run(['incident', 'report', '--data', srv.dir, '--system', feed, '--format', 'json']).stdout);
+    assert.match(j.filter, /Demo Community Laboratory/);
+    assert.deepEqual(j.patients, []);
+    const unknown = run(['incident', 'report', '--data', srv.dir, '--system', randomId()]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no practice system/);
+    assert.equal(run(['incident', 'report', '--data', srv.dir, '--system', 'nope']).code, 2);
+    assert.equal(run(['incident', 'report', '--data', srv.dir, '--system', feed, '--actor', 'clinician1@demo.test']).code, 2);
+    // A clinician's report is unchanged by the new filter: still only what was served.
+    const c = run(['incident', 'report', '--data', srv.dir, '--actor', 'clinician1@demo.test', '--format', 'json']);
+    assert.equal(c.code, 0, c.stderr);
+    assert.ok(JSON.parse(c.stdout).patients.length >= 1);
   });
 });
