@@ -353,9 +353,9 @@ void web_enrol_submit(struct request *req, struct response *res)
 	case ERR_CONFLICT:
 		f.error[F_NHI] = "This NHI number belongs to a patient enrolled at another practice.";
 		f.notice = "<h2>Enrolled at another practice</h2><p>Moving a patient from another "
-			   "practice to this one is not done on this page. The patient's move comes "
-			   "through when their enrolment moves, from the practice management system; "
-			   "until then, please contact the medkeep operator.</p>";
+			   "practice to this one is not done on this page, and medkeep does not move "
+			   "patients between practices by itself. Check the NHI number; if it is "
+			   "right, please contact the medkeep operator about the move.</p>";
 		enrol_page(req, res, 409, &f);
 		return;
 	default:

@@ -153,6 +153,9 @@ describe('the register pages', () => {
     assert.match(form1.text, new RegExp(`id="nhi" name="nhi"[^>]*value="${nhi}"`));
     assert.match(form1.text, /value="Admin-Enrolled"/);
     assert.match(form1.text, /<option value="female" selected>/);
+    // The admin finds patients by NHI too.
+    const found = await post(admin, '/practice/patients/find', { nhi });
+    assert.equal(found.headers.get('location'), `/patients/${id}`);
     // Correct the name: the pages show the new one.
     const c = await post(admin, `/practice/patients/${id}/details`, details(nhi, 'Corrected-Name', 'Patricia'));
     assert.equal(c.status, 303);
