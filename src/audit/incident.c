@@ -273,10 +273,11 @@ int incident_report(const struct incident_filter *f, enum incident_format fmt, c
 		fprintf(out, "Audit records examined: %lld; denied or not found for this filter: %lld\n\n",
 			(long long)res.examined, (long long)res.denied);
 		if (nl == 0)
-			fprintf(out, "Nothing was served.\n");
+			fprintf(out, f->with_writes ? "Nothing was served or written.\n"
+						    : "Nothing was served.\n");
 		else
 			fprintf(out, "%-32s  %-17s  %-32s  %-20s  %5s  %9s\n", "PATIENT", "RESOURCE", "ID",
-				"FIRST SERVED", "TIMES", "BYTES");
+				f->with_writes ? "FIRST TOUCHED" : "FIRST SERVED", "TIMES", "BYTES");
 		for (size_t i = 0; i < nl; i++) {
 			incident_time(lines[i].first_ms, a);
 			fprintf(out, "%-32s  %-17s  %-32s  %-20s  %5lld  %9lld\n", lines[i].patient,

@@ -269,7 +269,7 @@ describe('the register pages', () => {
     const r = run(['incident', 'report', '--data', srv.dir, '--system', feed]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^Incident report: system=${feed} \\(Demo Community Laboratory, practice system of Demo Health Centre\\)`));
-    assert.match(r.stdout, /Nothing was served\./);
+    assert.match(r.stdout, /Nothing was served or written\./);
     const j = JSON.parse(run(['incident', 'report', '--data', srv.dir, '--system', feed, '--format', 'json']).stdout);
     assert.match(j.filter, /Demo Community Laboratory/);
     assert.deepEqual(j.patients, []);
