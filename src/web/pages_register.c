@@ -36,7 +36,7 @@ static const struct {
 	{"given", "name.given", "Given name or names",
 	 "Enter the given name or names (up to 200 characters)."},
 	{"birth_date", "birthDate", "Date of birth",
-	 "Enter a real date of birth, as year-month-day, not in the future."},
+	 "Enter a real date of birth, not in the future."},
 	{"gender", "gender", "Gender", "Choose one of the genders listed."},
 };
 
@@ -247,7 +247,8 @@ static void details_fields(struct buf *b, const struct reg_form *f)
 	text_field(b, f, F_FAMILY, NULL, "required maxlength=\"200\" autocomplete=\"off\"");
 	text_field(b, f, F_GIVEN, "All of them, as the patient uses them, separated by spaces.",
 		   "required maxlength=\"200\" autocomplete=\"off\"");
-	text_field(b, f, F_BIRTH, "For example 1984-03-27.",
+	text_field(b, f, F_BIRTH, "Where there is no date picker, type it as year-month-day, "
+				  "like 1984-03-27.",
 		   "type=\"date\" required autocomplete=\"off\" class=\"short\"");
 	field_head(b, f, F_GENDER, NULL, "select");
 	html_raw(b, " required><option value=\"\">Choose…</option>");
