@@ -12,6 +12,7 @@
 #include "audit/incident.h"
 #include "domain/accesslog.h"
 #include "domain/domain.h"
+#include "fhir/fhir_int.h"
 #include "store/accesslog.h"
 #include "store/apps.h"
 #include "store/feeds.h"
@@ -96,6 +97,21 @@ static void access_log(const struct id *pid, const struct actor *feed_actor,
 	/* an id that is neither an account nor a system is still nobody's name */
 	e = entry_by(es, n, &ghost->account);
 	CHECK(e && e->via == ACCESS_OTHER && e->role == ROLE_NONE);
+	/* The FHIR AuditEvent says the same: the system by name, its role "Practice system". */
+	json_t *entries = json_array();
+	CHECK(fhir_accesslog_everything(&self, pid, &ar, entries) == ERR_OK);
+	int named = 0;
+	size_t i;
+	json_t *en;
+	json_array_foreach(entries, i, en) {
+		json_t *agent = json_array_get(json_object_get(json_object_get(en, "resource"), "agent"), 0);
+		const char *who = json_string_value(json_object_get(json_object_get(agent, "who"), "display"));
+		const char *role = json_string_value(json_object_get(json_array_get(json_object_get(agent, "role"), 0), "text"));
+		if (who && strcmp(who, "Demo Community Laboratory (practice system)") == 0)
+			named += role && strcmp(role, "Practice system") == 0;
+	}
+	CHECK(named == 2); /* its two records, each named */
+	json_decref(entries);
 	arena_release(&ar);
 }
 
