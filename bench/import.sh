@@ -23,12 +23,19 @@ OUT=$ROOT/build/bench
 mkdir -p "$OUT"
 [ -x "$BIN" ] || { echo "import.sh: build $BIN first (make all)" >&2; exit 1; }
 
-row() { printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$@"; }
+row() { printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$@"; }
+# The rate in the first and in the last interval of the plain progress lines (one each 10 s or
+# so, "import: N lines, ..."): flat means the import does not slow as the practice grows.
+intervals() {
+	awk '/^import: [0-9]+ lines/ { n[++k] = $2 }
+		END { if (k < 2) { print "- -"; exit }
+		      printf "%.0f %.0f\n", n[1] / 10, (n[k] - n[k-1]) / 10 }' "$1"
+}
 {
 	echo "Import on $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d); $DOCS documents per patient"
 	echo
-	row patients "export (MB)" "lines" "import (s)" "patients/s" "lines/s" "data dir (MB)" "second run (s)"
-	row --- --- --- --- --- --- --- ---
+	row patients "export (MB)" "lines" "import (s)" "patients/s" "lines/s" "lines/s, first 10 s" "lines/s, last 10 s" "data dir (MB)" "second run (s)"
+	row --- --- --- --- --- --- --- --- --- ---
 } > "$OUT/import.md"
 for n in $SIZES; do
 	exp=$OUT/import-export-$n
@@ -51,8 +58,9 @@ for n in $SIZES; do
 		> "$OUT/import-$n-again.out" 2> /dev/null
 	again=$(date +%s.%N)
 	secs=$(echo "$end - $start" | bc -l)
+	read -r first last < <(intervals "$OUT/import-$n.err")
 	row "$n" "$size" "$lines" "$(printf %.1f "$secs")" "$(printf %.0f "$(echo "$n / $secs" | bc -l)")" \
-		"$(printf %.0f "$(echo "$lines / $secs" | bc -l)")" "$(du -sm "$data" | cut -f1)" \
+		"$(printf %.0f "$(echo "$lines / $secs" | bc -l)")" "$first" "$last" "$(du -sm "$data" | cut -f1)" \
 		"$(printf %.1f "$(echo "$again - $end" | bc -l)")" >> "$OUT/import.md"
 	grep -q "loaded, 0 already there, 0 refused" "$OUT/import-$n.out" || { echo "import.sh: the import refused lines:" >&2; head "$OUT/import-$n.err" >&2; }
 	[ "$KEEP" = 1 ] || rm -rf "$data"
