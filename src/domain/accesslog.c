@@ -91,6 +91,8 @@ struct actor_cache {
 	const char *practice_name;
 	/* When the actor is not an account: a practice system (a feed, a system client). */
 	struct store_system_facts system;
+	/* ...or a practice's own records loaded by `medkeep import` (actor: the practice). */
+	bool import;
 };
 
 /* "Demo Community Laboratory (practice system)": a system is not a person, and the patient is
@@ -137,6 +139,10 @@ static enum err describe(const struct id *viewer, const struct id *patient, cons
 		if (!c->facts.exists && id_parse(&acct, r->actor, strlen(r->actor)) == 0 &&
 		    store_system_facts(&acct, &c->system) != ERR_OK)
 			return ERR_INTERNAL;
+		if (!c->facts.exists && !c->system.exists && strcmp(r->ip, "import") == 0 &&
+		    id_parse(&acct, r->actor, strlen(r->actor)) == 0 &&
+		    store_practice_name(&acct, ar, &c->practice_name) == ERR_OK)
+			c->import = true;
 		if (c->facts.has_practice && c->facts.role != ROLE_PATIENT)
 			store_practice_name(&c->facts.practice, ar, &c->practice_name);
 		else if (c->system.exists && c->system.has_practice)
@@ -177,6 +183,14 @@ static enum err describe(const struct id *viewer, const struct id *patient, cons
 		e->role = ROLE_SYSTEM;
 		e->practice_name = c->practice_name;
 		e->who = system_who(c, ar);
+	} else if (c && c->import) {
+		e->via = ACCESS_SYSTEM;
+		e->role = ROLE_SYSTEM;
+		e->practice_name = c->practice_name;
+		e->who = arena_printf(ar, "%s (its records, imported into the portal)", c->practice_name);
+	} else if (strcmp(r->via, "local") == 0) {
+		e->via = ACCESS_OTHER;
+		e->who = "The portal's operator (a command-line tool)";
 	} else if (f && f->exists && f->role == ROLE_OPERATOR) {
 		e->via = ACCESS_OTHER;
 		e->who = "A service operator";

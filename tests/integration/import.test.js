@@ -119,6 +119,30 @@ describe('medkeep import', () => {
     assert.equal(run(['invite', '--data', srv.dir, '--practice', ids.demo]).code, 2); /* --imported only */
   });
 
+  it('an invited patient registers and their access log names the practice for what it imported', async () => {
+    const { submit } = require('./account-helpers');
+    const { queuedMails } = require('./outbox-helper');
+    const mail = queuedMails(srv.dir, { subject: /invitation/ }).find((m) =>
+      sqlite(srv.dir, `SELECT count(*) FROM import_map WHERE rtype = 'Patient' AND lower(hex(target_id)) = '${m.account}'`) === '1');
+    assert.ok(mail, 'an invitation to an imported patient');
+    const token = mail.body.match(/register\?token=([A-Za-z0-9_-]+)/)[1];
+    const clin = await login(srv, 'clinician1@demo.test');
+    const pat = (await clin.fhir(`Patient/${mail.account}`)).json();
+    const nhiValue = pat.identifier.find((x) => /nhi-id/.test(x.system)).value;
+    const i = Array.from({ length: 4 }, (_, k) => 50001 + k).find((k) => nhi(k * 7 % 1382400) === nhiValue);
+    const email = `import${i}@example.test`;
+    const r = await submit(new Client(srv.base), `/register?token=${token}`, '/register',
+      { token, email, password: 'river-stone-lantern-9', birth_date: pat.birthDate });
+    assert.match(r.text, /Your account is ready/);
+    const me = new Client(srv.base);
+    assert.equal((await me.login(email, 'river-stone-lantern-9')).status, 303);
+    const log = await me.fhir(`AuditEvent?patient=${mail.account}`);
+    assert.equal(log.status, 200);
+    assert.match(log.text, /Demo Health Centre \(its records, imported into the portal\)/);
+    assert.match(log.text, /The portal's operator \(a command-line tool\)/); // the enrolment
+    assert.doesNotMatch(log.text, /Someone not signed in/);
+  });
+
   it('refuses bad lines by number, without PHI, and loads the rest', () => {
     const f = path.join(tmp, 'bad.ndjson');
     const good = (id, n) => ({ resourceType: 'Patient', id, identifier: [{ system: 'https://standards.digital.health.nz/ns/nhi-id', value: n }],
