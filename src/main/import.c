@@ -54,9 +54,13 @@ static int reader_fill(struct reader *r)
 		if (r->cap >= max)
 			return 1; /* a line longer than the limit */
 		size_t cap = r->cap * 2 > max ? max : r->cap * 2;
-		char *n = realloc(r->buf, cap);
+		/* Not realloc: the old buffer holds lines of the export, wiped before it is freed. */
+		char *n = malloc(cap);
 		if (n == NULL)
 			return -1;
+		memcpy(n, r->buf, r->end);
+		wipe(r->buf, r->cap);
+		free(r->buf);
 		r->buf = n;
 		r->cap = cap;
 	}

@@ -173,6 +173,19 @@ describe('medkeep import', () => {
     assert.match(r.stdout, /import: 2 loaded, 0 already there, 5 refused/);
   });
 
+  it('refuses a line over the length limit and goes on with the next', () => {
+    const f = path.join(tmp, 'long.ndjson');
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(3 << 20, 0x41), Buffer.from('\n%%EOF\n')]);
+    fs.writeFileSync(f, `{"resourceType":"DocumentReference","id":"long1","pad":"${'A'.repeat(31 << 20)}"}\n` +
+      JSON.stringify({ resourceType: 'DocumentReference', id: 'long2', subject: { reference: 'Patient/p50001' },
+        description: 'A large letter', content: [{ attachment: { contentType: 'application/pdf', data: pdf.toString('base64') } }] }) + '\n');
+    const r = run(['import', '--data', srv.dir, '--practice', ids.demo, f]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /long\.ndjson:1: line longer than the limit/);
+    assert.match(r.stdout, /DocumentReference +1 loaded, 0 already there, 0 refused/);
+    fs.rmSync(f);
+  });
+
   it("a patient's eleventh upcoming visit is refused, and leaves no free slot behind", () => {
     const f = path.join(tmp, 'visits.ndjson');
     const t0 = Math.ceil(Date.now() / 3600000) * 3600000 + 5 * 86400000;
