@@ -95,7 +95,13 @@ describe('medkeep import', () => {
     assert.equal(docs.json().entry.length, 2);
     const meds = await clin.fhir(`MedicationRequest?patient=${pid}`);
     assert.match(meds.text, /Metformin 500 mg tablet/);
+    // Found by its NHI (the register's find, POST: no NHI in a URL) at this practice only.
+    const nhiValue = (await clin.fhir(`Patient/${pid}`)).json().identifier.find((x) => /nhi-id/.test(x.system)).value;
+    const find = (c) => c.post('/practice/patients/find', { body: new URLSearchParams({ csrf: c.csrf, nhi: nhiValue }).toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false });
+    assert.equal((await find(clin)).headers.get('location'), `/patients/${pid}`);
     const other = await login(srv, 'otherclinician1@demo.test');
+    assert.match((await find(other)).text, /No patient with that NHI number is enrolled at this practice/);
     assert.equal((await other.get(`/patients/${pid}`)).status, 404);
     assert.equal((await other.fhir(`DocumentReference?patient=${pid}`)).status, 404);
     // Every record is on the audit trail, attributed to the import.
