@@ -27,6 +27,7 @@ static const struct {
 	{"hl7", test_hl7},
 	{"feeds", test_feeds},
 	{"register", test_register},
+	{"import", test_import},
 };
 
 int main(void)
