@@ -333,12 +333,17 @@ static int map_resource(json_t *o, struct arena *ar, struct import_item *out, co
 {
 	if (out->type == IMPORT_PATIENT)
 		return map_patient(o, ar, out, why);
-	out->subject = out->type == IMPORT_APPOINTMENT ? appointment_patient(o, ar)
-						       : patient_ref(json_object_get(o, "subject"), ar);
+	json_t *subj = json_object_get(o, "subject");
+	out->subject = out->type == IMPORT_APPOINTMENT ? appointment_patient(o, ar) : patient_ref(subj, ar);
+	json_t *sid = json_object_get(subj, "identifier");
+	const char *sys = str_of(sid, "system");
+	if (out->subject == NULL && json_object_get(subj, "reference") == NULL && sys != NULL &&
+	    strcmp(sys, nhi_system) == 0)
+		out->subject_nhi = str_of(sid, "value");
 	*why = out->type == IMPORT_APPOINTMENT
 		       ? "Appointment.participant needs an actor Patient/{id}"
-		       : "subject.reference must be Patient/{id}";
-	if (out->subject == NULL || out->source_id == NULL)
+		       : "subject needs a reference Patient/{id} or an identifier with the NHI system";
+	if ((out->subject == NULL && out->subject_nhi == NULL) || out->source_id == NULL)
 		return -1;
 	switch (out->type) {
 	case IMPORT_DOCUMENT:

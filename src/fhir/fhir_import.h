@@ -35,6 +35,7 @@ struct import_item {
 	enum import_type type;
 	const char *source_id; /* the resource's id in the practice's system */
 	const char *subject;   /* its patient's id there (Patient/{id}); NULL for a Patient */
+	const char *subject_nhi; /* or its patient's NHI (subject.identifier), when no reference */
 	json_t *json;          /* the parsed resource (fhir_import_free) */
 	/* IMPORT_PATIENT */
 	struct patient_view patient;

@@ -288,6 +288,19 @@ static enum outcome apply_appointment(struct importer *im, struct import_item *i
 	return map_record(im, IMPORT_APPOINTMENT, key, &aid, pid);
 }
 
+/* The resource's patient: by its id in the export (the import map), or by NHI (the register,
+ * as the import actor: found only when enrolled at this practice). */
+static enum err subject_of(struct importer *im, const struct import_item *it, struct id *pid)
+{
+	if (it->subject == NULL)
+		return register_find_nhi(&im->actor, it->subject_nhi, pid);
+	uint8_t pkey[HASH_BYTES];
+	struct id target;
+	if (source_key(IMPORT_PATIENT, it->subject, pkey) != 0)
+		return ERR_INTERNAL;
+	return store_import_lookup(&im->practice, "Patient", pkey, &target, pid);
+}
+
 enum outcome import_apply(struct importer *im, struct import_item *it, int f, int64_t off,
 			  size_t len, int64_t line, struct arena *ar, const char **why)
 {
@@ -304,12 +317,11 @@ enum outcome import_apply(struct importer *im, struct import_item *it, int f, in
 		return apply_patient(im, it, key, why);
 	if (it->type == IMPORT_OBSERVATION && f >= 0)
 		return pend_add(im, it, f, off, len, line, why);
-	uint8_t pkey[HASH_BYTES];
-	if (source_key(IMPORT_PATIENT, it->subject, pkey) != 0)
-		return OUT_FATAL;
-	rc = store_import_lookup(&im->practice, "Patient", pkey, &target, &pid);
-	if (rc == ERR_NOT_FOUND) {
-		*why = "its patient is not imported (put the Patient lines first)";
+	rc = subject_of(im, it, &pid);
+	if (rc == ERR_NOT_FOUND || rc == ERR_INVALID) {
+		*why = rc == ERR_INVALID ? "subject.identifier is not a valid NHI"
+		       : it->subject ? "its patient is not imported (put the Patient lines first)"
+				     : "no patient with the subject's NHI is enrolled at this practice";
 		return OUT_REFUSED;
 	}
 	if (rc != ERR_OK)

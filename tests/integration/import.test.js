@@ -165,6 +165,10 @@ describe('medkeep import', () => {
         content: [{ attachment: { contentType: 'application/pdf', url: 'https://pms.example/doc/1' } }] }),
       '',
       JSON.stringify(good('b3', nhi(60002))),
+      // By the patient's NHI instead of a reference: found through the register.
+      JSON.stringify({ resourceType: 'DocumentReference', id: 'bd3', description: 'By NHI',
+        subject: { identifier: { system: 'https://standards.digital.health.nz/ns/nhi-id', value: nhi(60001) } },
+        content: [{ attachment: { contentType: 'application/pdf', data: 'JVBERi0xLjQK' } }] }),
     ];
     fs.writeFileSync(f, lines.join('\n') + '\n');
     const r = run(['import', '--data', srv.dir, '--practice', ids.demo, f]);
@@ -174,9 +178,10 @@ describe('medkeep import', () => {
     assert.match(r.stderr, /bad\.ndjson:4: its patient is not imported/);
     assert.match(r.stderr, /bad\.ndjson:5: resourceType is missing or not one imported/);
     assert.match(r.stderr, /bad\.ndjson:6: DocumentReference content\[0\]\.attachment\.url is not supported/);
-    assert.doesNotMatch(r.stderr, /:1:|:7:|:8:/);
+    assert.doesNotMatch(r.stderr, /:1:|:7:|:8:|:9:/);
     assert.doesNotMatch(r.stderr + r.stdout, /ZZZ0044|Secretname|Hidden|nobody|pms\.example/);
-    assert.match(r.stdout, /import: 2 loaded, 0 already there, 5 refused/);
+    assert.match(r.stdout, /import: 3 loaded, 0 already there, 5 refused/);
+    assert.match(r.stdout, /DocumentReference +1 loaded, 0 already there, 2 refused/);
   });
 
   it('refuses a line over the length limit and goes on with the next', () => {

@@ -84,6 +84,11 @@ static void results_and_visits(struct arena *a)
 	fhir_import_free(&it);
 	CHECK(parse("{\"resourceType\":\"Appointment\",\"id\":\"a2\",\"status\":\"cancelled\"}", a, &it, &why) == -1);
 	fhir_import_free(&it);
+	CHECK(parse("{\"resourceType\":\"DocumentReference\",\"id\":\"d0\",\"subject\":{\"identifier\":{\"system\":"
+		    "\"https://standards.digital.health.nz/ns/nhi-id\",\"value\":\"ZBN77VL\"}},\"content\":[{\"attachment\":"
+		    "{\"data\":\"JVBERi0xLjQK\"}}]}", a, &it, &why) == 0);
+	CHECK(it.subject == NULL && strcmp(it.subject_nhi, "ZBN77VL") == 0 && it.doc.data_len == 9);
+	fhir_import_free(&it);
 	CHECK(parse("{\"resourceType\":\"DocumentReference\",\"id\":\"d1\",\"subject\":{\"reference\":\"Patient/p1\"},"
 		    "\"content\":[{\"attachment\":{\"url\":\"https://pms.example/1\"}}]}", a, &it, &why) == -1 &&
 	      strstr(why, "url is not supported") && strstr(why, "pms.example") == NULL);

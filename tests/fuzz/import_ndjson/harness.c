@@ -21,9 +21,11 @@ static void touch(const char *s)
 static void check(const struct import_item *it)
 {
 	if (it->type >= IMPORT_TYPE_COUNT || it->source_id == NULL || strlen(it->source_id) == 0 ||
-	    strlen(it->source_id) > IMPORT_SOURCE_ID_MAX || (it->type != IMPORT_PATIENT && it->subject == NULL))
+	    strlen(it->source_id) > IMPORT_SOURCE_ID_MAX ||
+	    (it->type != IMPORT_PATIENT && it->subject == NULL && it->subject_nhi == NULL))
 		abort();
 	touch(it->subject);
+	touch(it->subject_nhi);
 	switch (it->type) {
 	case IMPORT_PATIENT:
 		if (it->patient.nhi == NULL || it->patient.family == NULL || it->patient.given == NULL)
