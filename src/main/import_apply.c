@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "auth/account.h"
+#include "auth/auth.h"
 #include "domain/appointments.h"
 #include "domain/register.h"
 #include "limits.h"
@@ -72,6 +73,13 @@ static enum outcome apply_patient(struct importer *im, struct import_item *it,
 {
 	struct id pid;
 	bool created = false;
+	char norm[LIMIT_EMAIL + 1];
+	/* The address is checked before anything is written: a refused line leaves nothing. */
+	if (it->email != NULL && auth_normalise_email(it->email, strlen(it->email), norm, sizeof(norm)) != 0) {
+		*why = "Patient.telecom email is not a valid address";
+		return OUT_REFUSED;
+	}
+	wipe(norm, sizeof(norm));
 	int rc = register_enrol(NULL, &im->practice, &it->patient, &pid, &created);
 	if (rc == ERR_CONFLICT) {
 		*why = "the NHI is enrolled at another practice (a move between practices is not made by import)";
@@ -84,10 +92,8 @@ static enum outcome apply_patient(struct importer *im, struct import_item *it,
 	if (rc != ERR_OK)
 		return OUT_FATAL;
 	/* The address the practice holds: the only one a bulk invitation may go to. */
-	if (created && it->email != NULL && account_contact_set(&pid, it->email, it->patient.birth_date) != 0) {
-		*why = "Patient.telecom email is not a valid address";
-		return OUT_REFUSED;
-	}
+	if (created && it->email != NULL && account_contact_set(&pid, it->email, it->patient.birth_date) != 0)
+		return OUT_FATAL;
 	if (map_record(im, IMPORT_PATIENT, key, &pid, &pid) != OUT_LOADED)
 		return OUT_FATAL;
 	return created ? OUT_LOADED : OUT_ALREADY;

@@ -169,6 +169,7 @@ describe('medkeep import', () => {
       JSON.stringify({ resourceType: 'DocumentReference', id: 'bd3', description: 'By NHI',
         subject: { identifier: { system: 'https://standards.digital.health.nz/ns/nhi-id', value: nhi(60001) } },
         content: [{ attachment: { contentType: 'application/pdf', data: 'JVBERi0xLjQK' } }] }),
+      JSON.stringify({ ...good('b4', nhi(60003)), telecom: [{ system: 'email', value: 'not an address' }] }),
     ];
     fs.writeFileSync(f, lines.join('\n') + '\n');
     const r = run(['import', '--data', srv.dir, '--practice', ids.demo, f]);
@@ -179,8 +180,9 @@ describe('medkeep import', () => {
     assert.match(r.stderr, /bad\.ndjson:5: resourceType is missing or not one imported/);
     assert.match(r.stderr, /bad\.ndjson:6: DocumentReference content\[0\]\.attachment\.url is not supported/);
     assert.doesNotMatch(r.stderr, /:1:|:7:|:8:|:9:/);
-    assert.doesNotMatch(r.stderr + r.stdout, /ZZZ0044|Secretname|Hidden|nobody|pms\.example/);
-    assert.match(r.stdout, /import: 3 loaded, 0 already there, 5 refused/);
+    assert.doesNotMatch(r.stderr + r.stdout, /ZZZ0044|Secretname|Hidden|nobody|pms\.example|not an address/);
+    assert.match(r.stdout, /import: 3 loaded, 0 already there, 6 refused/);
+    assert.match(r.stderr, /bad\.ndjson:10: Patient\.telecom email is not a valid address/);
     assert.match(r.stdout, /DocumentReference +1 loaded, 0 already there, 2 refused/);
   });
 
