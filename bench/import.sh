@@ -24,12 +24,13 @@ mkdir -p "$OUT"
 [ -x "$BIN" ] || { echo "import.sh: build $BIN first (make all)" >&2; exit 1; }
 
 row() { printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$@"; }
-# The rate in the first and in the last interval of the plain progress lines (one each 10 s or
-# so, "import: N lines, ..."): flat means the import does not slow as the practice grows.
+# The rate in the first and in the last full interval of the plain progress lines (one each
+# 10 s or so, "import: N lines, ..."; the very last line is the summary's, at the end of a shorter
+# interval): flat means the import does not slow as the practice grows.
 intervals() {
 	awk '/^import: [0-9]+ lines/ { n[++k] = $2 }
-		END { if (k < 2) { print "- -"; exit }
-		      printf "%.0f %.0f\n", n[1] / 10, (n[k] - n[k-1]) / 10 }' "$1"
+		END { if (k < 3) { print "- -"; exit }
+		      printf "%.0f %.0f\n", n[1] / 10, (n[k-1] - n[k-2]) / 10 }' "$1"
 }
 {
 	echo "Import on $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d); $DOCS documents per patient"
