@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "auth/apps.h"
+#include "auth/systems.h"
 #include "http/parse.h"
 #include "limits.h"
 #include "util/wipe.h"
@@ -267,6 +268,42 @@ static void oauth_error(struct request *req, struct response *res, int status, c
 	oauth_json(req, res, status, json_pack("{s:s}", "error", error));
 }
 
+/* A practice system's client_credentials grant (SMART Backend Services, SYSTEMS.md). */
+static void system_token(struct request *req, struct response *res, struct form_field *fields, size_t n)
+{
+	const char *origin = request_origin(req);
+	struct system_token_request r = {
+		.client_assertion_type = form_get(fields, n, "client_assertion_type", NULL),
+		.client_assertion = form_get(fields, n, "client_assertion", NULL),
+		.client_id = form_get(fields, n, "client_id", NULL),
+		.client_secret = form_get(fields, n, "client_secret", NULL),
+		.scope = form_get(fields, n, "scope", NULL),
+		.token_endpoint = origin ? arena_printf(&req->arena, "%s/oauth/token", origin) : NULL,
+		.ip = req->ip,
+	};
+	/* A secret sent the Basic way is refused the same as one in the form. */
+	if (request_header(req, "Authorization") != NULL && r.client_secret == NULL)
+		r.client_secret = "";
+	struct system_token t;
+	const char *error = NULL, *description = NULL;
+	int rc = systems_token(&r, &t, &error, &description);
+	if (rc != ERR_OK) {
+		int status = rc == ERR_THROTTLED ? 429 : rc != ERR_BAD_REQUEST ? 500
+			     : strcmp(error, "invalid_client") == 0 ? 401 : 400;
+		oauth_json(req, res, status,
+			   json_pack("{s:s, s:s?}", "error", rc == ERR_INTERNAL ? "server_error" : error,
+				     "error_description", description));
+		return;
+	}
+	struct buf scope;
+	buf_init(&scope, &req->arena, LIMIT_SCOPE_STRING);
+	systems_scope_string(t.scopes, &scope);
+	oauth_json(req, res, 200,
+		   json_pack("{s:s, s:s, s:I, s:s}", "access_token", t.access_token, "token_type",
+			     "bearer", "expires_in", (json_int_t)t.expires_in, "scope", buf_cstr(&scope)));
+	wipe(t.access_token, sizeof(t.access_token));
+}
+
 void web_app_token(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
@@ -276,6 +313,10 @@ void web_app_token(struct request *req, struct response *res)
 		return;
 	}
 	const char *grant = form_get(fields, n, "grant_type", NULL);
+	if (grant != NULL && strcmp(grant, "client_credentials") == 0) {
+		system_token(req, res, fields, n);
+		return;
+	}
 	if (grant == NULL || strcmp(grant, "authorization_code") != 0) {
 		oauth_error(req, res, 400, "unsupported_grant_type");
 		return;
