@@ -219,7 +219,10 @@ static void system_actor(const struct id *client, const struct id *practice, con
 		a->has_practice = true;
 		a->practice = *practice;
 	}
+	/* The private key that signed the assertion is the system's strong factor: its sign-in
+	 * is finished, as the vault's claims for it say (vault_local_system_token). */
 	a->mfa = true;
+	a->mfa_enrolled = true;
 	snprintf(a->ip, sizeof(a->ip), "%s", ip ? ip : "-");
 }
 

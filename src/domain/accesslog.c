@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "limits.h"
 #include "store/accesslog.h"
+#include "store/systems.h"
 #include "vault/vault.h"
 
 static const struct {
@@ -84,6 +85,8 @@ struct actor_cache {
 	char hex[ID_HEX_LEN + 1];
 	struct store_actor_facts facts;
 	const char *practice_name;
+	bool system; /* a practice system (not an account): its registered name */
+	char system_name[SYSTEM_NAME_MAX + 1];
 };
 
 static enum err describe(const struct id *viewer, const struct id *patient, const struct target *enrol,
@@ -116,11 +119,13 @@ static enum err describe(const struct id *viewer, const struct id *patient, cons
 		memset(c, 0, sizeof(*c));
 		snprintf(c->hex, sizeof(c->hex), "%s", r->actor);
 		struct id acct;
-		if (id_parse(&acct, r->actor, strlen(r->actor)) == 0 &&
-		    store_actor_facts(&acct, patient, &c->facts) != ERR_OK)
+		bool parsed = id_parse(&acct, r->actor, strlen(r->actor)) == 0;
+		if (parsed && store_actor_facts(&acct, patient, &c->facts) != ERR_OK)
 			return ERR_INTERNAL;
 		if (c->facts.has_practice && c->facts.role != ROLE_PATIENT)
 			store_practice_name(&c->facts.practice, ar, &c->practice_name);
+		if (parsed && !c->facts.exists && strcmp(r->via, "system") == 0)
+			c->system = store_system_name(&acct, c->system_name) == ERR_OK;
 	}
 	const struct store_actor_facts *f = c ? &c->facts : NULL;
 	e->role = f && f->exists ? f->role : ROLE_NONE;
@@ -152,6 +157,11 @@ static enum err describe(const struct id *viewer, const struct id *patient, cons
 		e->practice_name = c->practice_name;
 		e->who = arena_printf(ar, "%s at %s", f->role == ROLE_CLINICIAN ? "A clinician" : "A practice administrator",
 				      c->practice_name ? c->practice_name : "a practice");
+	} else if (c && c->system) {
+		/* A practice's own system (SYSTEMS.md), named as the operator registered it. */
+		e->via = ACCESS_STAFF;
+		e->role = ROLE_SYSTEM;
+		e->who = arena_printf(ar, "%s (practice system)", c->system_name);
 	} else if (f && f->exists && f->role == ROLE_OPERATOR) {
 		e->via = ACCESS_OTHER;
 		e->who = "A service operator";

@@ -266,9 +266,10 @@ static int op_record_seal(struct vcall *c)
 	struct record_req q;
 	get_record(&c->r, &q);
 	struct bytes pt = get_bytes(&c->r, RECORD_PLAINTEXT_MAX);
-	/* A worker seals only the portal's records, never demographics or notices, and only with
-	 * a session token. */
-	if (msg_end(&c->r) != 0 || q.token == NULL || q.kind <= VREC_NOTICE || q.kind >= VREC_COUNT)
+	/* A worker seals only the portal's records and, to correct the register, demographics
+	 * (vault_local_record_seal: staff or a practice system only); never notices, and only
+	 * with a session token. */
+	if (msg_end(&c->r) != 0 || q.token == NULL || q.kind == VREC_NOTICE || q.kind >= VREC_COUNT)
 		return -1;
 	struct buf ct;
 	buf_init(&ct, &c->ar, RECORD_PLAINTEXT_MAX + 256);

@@ -375,15 +375,26 @@ void web_smart_configuration(struct request *req, struct response *res)
 		size_t n = strcspn(at + 1, " ");
 		json_array_append_new(scopes, json_stringn(at + 1, n));
 	}
+	/* A practice system's scopes (SMART Backend Services, SYSTEMS.md). */
+	struct buf sys;
+	buf_init(&sys, &req->arena, LIMIT_SCOPE_STRING);
+	systems_scope_string(SYSTEM_SCOPE_ALL, &sys);
+	const char *ss = buf_cstr(&sys);
+	for (const char *at = ss; at && *at; at += strcspn(at, " "), at += *at == ' ') {
+		size_t n = strcspn(at, " ");
+		json_array_append_new(scopes, json_stringn(at, n));
+	}
 	oauth_json(req, res, 200,
-		   json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:[s], s:[s], s:o,"
-			     " s:[s, s, s, s, s]}",
+		   json_pack("{s:s, s:s, s:s, s:[s, s], s:[s], s:[s], s:[s, s], s:[s, s], s:o,"
+			     " s:[s, s, s, s, s, s, s]}",
 			     "authorization_endpoint", arena_printf(&req->arena, "%s/oauth/authorize", origin),
 			     "token_endpoint", arena_printf(&req->arena, "%s/oauth/token", origin),
 			     "revocation_endpoint", arena_printf(&req->arena, "%s/oauth/revoke", origin),
-			     "grant_types_supported", "authorization_code", "response_types_supported", "code",
-			     "code_challenge_methods_supported", "S256",
-			     "token_endpoint_auth_methods_supported", "none", "scopes_supported", scopes,
-			     "capabilities", "launch-standalone", "client-public",
-			     "context-standalone-patient", "permission-patient", "permission-v1"));
+			     "grant_types_supported", "authorization_code", "client_credentials",
+			     "response_types_supported", "code", "code_challenge_methods_supported", "S256",
+			     "token_endpoint_auth_methods_supported", "none", "private_key_jwt",
+			     "token_endpoint_auth_signing_alg_values_supported", "ES384", "EdDSA",
+			     "scopes_supported", scopes, "capabilities", "launch-standalone", "client-public",
+			     "client-confidential-asymmetric", "context-standalone-patient",
+			     "permission-patient", "permission-v1", "permission-v2"));
 }

@@ -77,7 +77,7 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     assert.equal(as.authorization_endpoint, `${srv.base}/oauth/authorize`);
     assert.equal(as.token_endpoint, `${srv.base}/oauth/token`);
     assert.deepEqual(as.code_challenge_methods_supported, ['S256']);
-    assert.deepEqual(as.grant_types_supported, ['authorization_code']);
+    assert.deepEqual(as.grant_types_supported, ['authorization_code', 'client_credentials']); // the second for practice systems (systems.test.js)
     for (const c of ['launch-standalone', 'client-public', 'context-standalone-patient', 'permission-patient']) assert.ok(as.capabilities.includes(c), c);
     const cap = (await patient.fhir('metadata')).json();
     const sec = cap.rest[0].security;
