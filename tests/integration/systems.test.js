@@ -377,7 +377,9 @@ describe('practice systems (SMART Backend Services, FHIR writes)', () => {
     const tok = await token(riverside);
     const r = await fhir(tok, 'POST', '', bundle(null, { subject: `Patient/${pid}` }));
     assert.equal(r.status, 200, r.text);
-    const log = (await me.fhir('AuditEvent')).json();
+    const logRes = await me.fhir(`AuditEvent?patient=${pid}`);
+    assert.equal(logRes.status, 200, logRes.text);
+    const log = logRes.json();
     assertValidFhir(log);
     const bySystem = log.entry.map((e) => e.resource).filter((a) => a.agent.some((g) => g.who && g.who.display === 'Riverside PMS (practice system)'));
     const what = bySystem.map((a) => a.outcomeDesc);
