@@ -77,16 +77,7 @@ static unsigned scope_bits(const char *s, size_t n)
 
 unsigned systems_parse_scope(const char *scope, size_t len)
 {
-	if (len > LIMIT_SCOPE_STRING)
-		return 0;
-	unsigned bits = 0;
-	for (size_t at = 0; at < len;) {
-		const char *sp = memchr(scope + at, ' ', len - at);
-		size_t n = sp ? (size_t)(sp - (scope + at)) : len - at;
-		bits |= scope_bits(scope + at, n);
-		at += n + 1;
-	}
-	return bits;
+	return auth_scope_bits(scope, len, LIMIT_SCOPE_STRING, scope_bits);
 }
 
 void systems_scope_string(unsigned scopes, struct buf *out)

@@ -4,12 +4,11 @@
  * form and the key set are capped before anything is decoded.
  */
 #include "crypto/jws.h"
+#include "crypto/evp_key.h"
 
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -118,29 +117,7 @@ static EVP_PKEY *es384_key(const uint8_t x[ES384_COORD], const uint8_t y[ES384_C
 	pub[0] = 0x04;
 	memcpy(pub + 1, x, ES384_COORD);
 	memcpy(pub + 1 + ES384_COORD, y, ES384_COORD);
-	char group[] = "secp384r1";
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub)),
-		OSSL_PARAM_construct_end(),
-	};
-	EVP_PKEY *pkey = NULL;
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		pkey = NULL;
-	EVP_PKEY_CTX_free(ctx);
-	if (pkey == NULL)
-		return NULL;
-	/* The point must be on the curve. */
-	EVP_PKEY_CTX *check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	bool ok = check != NULL && EVP_PKEY_public_check(check) == 1;
-	EVP_PKEY_CTX_free(check);
-	if (!ok) {
-		EVP_PKEY_free(pkey);
-		return NULL;
-	}
-	return pkey;
+	return evp_ec_public_key("secp384r1", pub, sizeof(pub));
 }
 
 /* One JWK as OpenSSL's key, with its algorithm; NULL with *why when it is not one we take. */

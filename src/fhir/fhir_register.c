@@ -116,16 +116,23 @@ static void register_error(struct request *req, struct response *res, enum err r
 		fhir_domain_error(req, res, rc, "Patient");
 }
 
-void fhir_patient_create(struct request *req, struct response *res)
+/* The posted resource of this type, or NULL when it is not (answered: 415 or 400). */
+static json_t *posted(struct request *req, struct response *res, const char *type)
 {
 	if (!fhir_json_body(req, res))
-		return;
+		return NULL;
 	const char *why = NULL;
-	json_t *o = fhir_parse_resource(req->body.data ? req->body.data : "", req->body.len, "Patient", &why);
-	if (o == NULL) {
+	json_t *o = fhir_parse_resource(req->body.data ? req->body.data : "", req->body.len, type, &why);
+	if (o == NULL)
 		outcome(req, res, 400, "invalid", why, NULL);
+	return o;
+}
+
+void fhir_patient_create(struct request *req, struct response *res)
+{
+	json_t *o = posted(req, res, "Patient");
+	if (o == NULL)
 		return;
-	}
 	struct patient_view p;
 	const char *bad = patient_from(o, &p);
 	if (bad != NULL) {
@@ -153,19 +160,14 @@ void fhir_patient_create(struct request *req, struct response *res)
 
 void fhir_patient_update(struct request *req, struct response *res)
 {
-	if (!fhir_json_body(req, res))
-		return;
 	struct id id;
 	if (request_param_id(req, 0, &id) != 0) {
 		fhir_domain_error(req, res, ERR_NOT_FOUND, "Patient");
 		return;
 	}
-	const char *why = NULL;
-	json_t *o = fhir_parse_resource(req->body.data ? req->body.data : "", req->body.len, "Patient", &why);
-	if (o == NULL) {
-		outcome(req, res, 400, "invalid", why, NULL);
+	json_t *o = posted(req, res, "Patient");
+	if (o == NULL)
 		return;
-	}
 	char hex[ID_HEX_LEN + 1];
 	id_hex(&id, hex);
 	const char *rid = str_at(o, "id");
@@ -411,14 +413,9 @@ static json_t *tx_response(struct tx *t)
 
 void fhir_transaction(struct request *req, struct response *res)
 {
-	if (!fhir_json_body(req, res))
+	json_t *o = posted(req, res, "Bundle");
+	if (o == NULL)
 		return;
-	const char *why = NULL;
-	json_t *o = fhir_parse_resource(req->body.data ? req->body.data : "", req->body.len, "Bundle", &why);
-	if (o == NULL) {
-		outcome(req, res, 400, "invalid", why, NULL);
-		return;
-	}
 	json_t *entries = json_object_get(o, "entry");
 	const char *type = str_at(o, "type");
 	struct tx t = {.req = req, .n = json_array_size(entries)};

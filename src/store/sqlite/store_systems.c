@@ -89,29 +89,10 @@ enum err sq_store_systems_list(struct arena *a, struct store_system **out, size_
 	return rc;
 }
 
-struct remove_ctx {
-	const struct id *id;
-	int64_t now;
-};
-
-static enum err remove_steps(void *p)
-{
-	struct remove_ctx *c = p;
-	sqlite3_stmt *s = sq_stmt(sql_system_remove);
-	if (s == NULL)
-		return ERR_INTERNAL;
-	sq_bind_id(s, 1, c->id);
-	sqlite3_bind_int64(s, 2, c->now);
-	int rc = sq_write_one(s, "system_remove");
-	if (rc == ERR_OK)
-		rc = sq_run_id(sq_stmt(sql_system_tokens_end), c->id, "system_tokens_end");
-	return rc;
-}
-
 enum err sq_store_system_remove(const struct id *id, int64_t now)
 {
-	struct remove_ctx c = {id, now};
-	return sq_store_account_tx(remove_steps, &c);
+	static const char *const ends[] = {sql_system_tokens_end};
+	return sq_client_remove(sql_system_remove, ends, 1, id, now);
 }
 
 enum err sq_store_system_jti_use(const struct id *client, const uint8_t jti_hash[HASH_BYTES],
