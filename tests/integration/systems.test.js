@@ -260,6 +260,11 @@ describe('practice systems (SMART Backend Services, FHIR writes)', () => {
       assert.deepEqual(r.json().issue[0].expression, [element]);
       assert.doesNotMatch(r.text, new RegExp(res.identifier[0].value));
     }
+    // The practice's clinician (a staff session) enrols through the same register: the same patient.
+    const byStaff = await clin.post('/fhir/R4/Patient', { body: JSON.stringify(patientResource(nhi)),
+      headers: { ...FHIR_JSON, 'If-None-Exist': `identifier=${NHI_SYSTEM}|${nhi}` } });
+    assert.equal(byStaff.status, 200, byStaff.text);
+    assert.equal(byStaff.json().id, made.id);
     // Another practice's system cannot enrol the same NHI: a conflict, told without PHI.
     const other = await create(await token(harbour), patientResource(nhi));
     assert.equal(other.status, 409, other.text);
@@ -391,5 +396,20 @@ describe('practice systems (SMART Backend Services, FHIR writes)', () => {
     const random = await fhir(htok, 'POST', '', bundle(null, { subject: `Patient/${randomId()}` }));
     assert.equal(theirs.status, 404);
     assert.equal(theirs.text, random.text);
+  });
+
+  // Last: it leaves this address waiting.
+  it('makes an address that keeps sending bad assertions wait, without locking the client', async () => {
+    const bad = async () => grant(await assertion(riverside, riverside.keys.es, { aud: 'https://elsewhere.example/token' }));
+    let r;
+    for (let i = 0; i < 40 && (r = await bad()).status === 401; i++);
+    assert.equal(r.status, 429, JSON.stringify(r.body));
+    assert.equal(r.body.error, 'invalid_client');
+    // The client itself is not locked: its row and keys are as they were, and the wait is the
+    // address's (a throttle row keyed by the address, none by the client).
+    const keys = sqlite(srv.dir, 'SELECT key FROM throttle').split('\n');
+    assert.ok(keys.some((k) => k.startsWith('s:')));
+    assert.ok(!keys.some((k) => k.includes(riverside.id)));
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM system_client WHERE id = x'${riverside.id}' AND removed IS NULL`), '1');
   });
 });
