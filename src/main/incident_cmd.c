@@ -18,6 +18,7 @@
 #include "domain/domain.h"
 #include "domain/notices.h"
 #include "limits.h"
+#include "store/systems.h"
 #include "main/cmd.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -27,7 +28,8 @@
 static const char usage[] =
 	"usage: medkeep incident report --data DIR [FILTERS] [--format table|csv|json]\n"
 	"       medkeep incident notify --data DIR [FILTERS] --what TEXT [--contact TEXT] [--dry-run]\n"
-	"FILTERS: [--actor EMAIL] [--session ID] [--ip ADDR] [--since TIME] [--until TIME]\n"
+	"FILTERS: [--actor EMAIL] [--system CLIENT_ID] [--session ID] [--ip ADDR] [--since TIME]\n"
+	"         [--until TIME]   (--system: a practice system, as `medkeep apps list` shows it)\n"
 	"report lists exactly which Patient, DocumentReference and Binary resources of which\n"
 	"patients were served, from the audit trail. notify turns the same selection into a notice\n"
 	"to each affected patient (in the portal, with a reference) and an email to their address.\n"
@@ -145,7 +147,7 @@ static int notify(const struct incident_result *r, const char *what, const char 
 
 /* What incident report|notify was asked for, besides the filter. */
 struct incident_opts {
-	const char *dir, *actor, *what, *contact;
+	const char *dir, *actor, *system, *what, *contact;
 	bool dry_run;
 	enum incident_format fmt;
 };
@@ -157,6 +159,7 @@ static int incident_options(int argc, char **argv, bool is_notify, struct incide
 {
 	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
 					     {"actor", required_argument, NULL, 'a'},
+					     {"system", required_argument, NULL, 'y'},
 					     {"session", required_argument, NULL, 's'},
 					     {"ip", required_argument, NULL, 'i'},
 					     {"since", required_argument, NULL, 'f'},
@@ -177,6 +180,9 @@ static int incident_options(int argc, char **argv, bool is_notify, struct incide
 			break;
 		case 'a':
 			o->actor = optarg;
+			break;
+		case 'y':
+			o->system = optarg;
 			break;
 		case 's':
 			if (id_parse(&f->session, optarg, strlen(optarg)) != 0) {
@@ -224,7 +230,7 @@ static int incident_options(int argc, char **argv, bool is_notify, struct incide
 		fprintf(stderr, "medkeep incident: --format is table, csv or json\n");
 		return 2;
 	}
-	if (o->dir == NULL || optind != argc - 1 ||
+	if (o->dir == NULL || optind != argc - 1 || (o->actor && o->system) ||
 	    (is_notify && (o->what == NULL || o->what[0] == '\0'))) {
 		fputs(usage, stderr);
 		return 2;
@@ -234,10 +240,22 @@ static int incident_options(int argc, char **argv, bool is_notify, struct incide
 
 /* The filter's account (from the address `actor`, when given) into f, and a label of the whole
  * filter for the report into label. 0, or -1 when there is no such account (said on stderr). */
-static int incident_label(const char *actor, struct incident_filter *f, char *label, size_t size)
+static int incident_label(const char *actor, const char *system, struct incident_filter *f,
+			  char *label, size_t size)
 {
 	int off = 0;
 	label[0] = '\0';
+	if (system) {
+		/* A practice system acts under its client id (docs/internals/SYSTEMS.md). */
+		char name[SYSTEM_NAME_MAX + 1];
+		if (id_parse(&f->actor, system, strlen(system)) != 0 ||
+		    store_system_name(&f->actor, name) != ERR_OK) {
+			fprintf(stderr, "medkeep incident: no practice system %s\n", system);
+			return -1;
+		}
+		f->by_actor = true;
+		off += snprintf(label, size, "system=%s (client %s) ", name, system);
+	}
 	if (actor) {
 		struct arena ar;
 		arena_init(&ar, LIMIT_CALL_ARENA);
@@ -297,7 +315,7 @@ int cmd_incident(int argc, char **argv)
 	}
 	policy_init();
 	char label[512];
-	if (incident_label(o.actor, &f, label, sizeof(label)) != 0) {
+	if (incident_label(o.actor, o.system, &f, label, sizeof(label)) != 0) {
 		store_close();
 		return 1;
 	}

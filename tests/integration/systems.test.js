@@ -390,6 +390,14 @@ describe('practice systems (SMART Backend Services, FHIR writes)', () => {
     const what = bySystem.map((a) => a.outcomeDesc);
     assert.ok(what.includes('Added a document'), JSON.stringify(what));
     assert.ok(what.includes('Filed a lab result'), JSON.stringify(what));
+    // The incident report, filtered by the system, lists what it was served of this patient.
+    assert.equal((await fhir(tok, 'GET', `Patient/${pid}`)).status, 200);
+    const rep = run(['incident', 'report', '--data', srv.dir, '--system', riverside.id, '--format', 'json']);
+    assert.equal(rep.code, 0, rep.stderr);
+    const report = JSON.parse(rep.stdout);
+    assert.match(report.filter, new RegExp(`^system=Riverside PMS \\(client ${riverside.id}\\)`));
+    assert.ok(report.patients.some((p) => JSON.stringify(p).includes(pid)), rep.stdout.slice(0, 2000));
+    assert.equal(run(['incident', 'report', '--data', srv.dir, '--system', randomId()]).code, 1);
     // Another practice's system gets nowhere with this patient, as with a random id.
     const htok = await token(harbour);
     const theirs = await fhir(htok, 'POST', '', bundle(null, { subject: `Patient/${pid}` }));
