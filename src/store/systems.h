@@ -45,6 +45,7 @@ struct store_system_token {
 	int64_t expires;
 	char name[SYSTEM_NAME_MAX + 1]; /* the system's name (read with the token) */
 };
+/* Store a new token (its system's expired ones are deleted on the way). */
 enum err store_system_token_insert(const uint8_t token_hash[HASH_BYTES],
 				   const struct store_system_token *t);
 /* The live token of this hash whose system is still registered; ERR_NOT_FOUND otherwise

@@ -28,6 +28,7 @@ static const char sql_token_get[] =
 	" FROM system_token t JOIN system_client c ON c.id = t.client_id"
 	" WHERE t.token_hash = ? AND c.removed IS NULL";
 static const char sql_token_delete[] = "DELETE FROM system_token WHERE token_hash = ?";
+static const char sql_tokens_forget[] = "DELETE FROM system_token WHERE client_id = ? AND expires < ?";
 static const char sql_system_name[] = "SELECT name FROM system_client WHERE id = ?";
 
 enum err sq_store_system_insert(const struct store_system *sys)
@@ -119,6 +120,15 @@ enum err sq_store_system_jti_use(const struct id *client, const uint8_t jti_hash
 enum err sq_store_system_token_insert(const uint8_t token_hash[HASH_BYTES],
 				      const struct store_system_token *t)
 {
+	/* The system's expired tokens go as it takes a new one: the table stays the size of the
+	 * tokens alive. */
+	sqlite3_stmt *f = sq_stmt(sql_tokens_forget);
+	if (f == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(f, 1, &t->client);
+	sqlite3_bind_int64(f, 2, t->created);
+	if (sq_step_done(f, "system_tokens_forget") != ERR_OK)
+		return ERR_INTERNAL;
 	sqlite3_stmt *s = sq_stmt(sql_token_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
