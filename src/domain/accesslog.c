@@ -22,6 +22,8 @@ static const struct {
 	const char *words;
 } action_words[] = {
 	{"patient.read", NULL, "Saw your name, date of birth and NHI number"},
+	{"patient.enrol", NULL, "Enrolled you at the practice"},
+	{"patient.write", NULL, "Corrected your name, date of birth or NHI number"},
 	{"document.list", NULL, "Listed your documents"},
 	{"document.read", "Binary", "Downloaded a document"},
 	{"document.read", NULL, "Opened a document's details"},

@@ -348,6 +348,12 @@ describe('practice systems (SMART Backend Services, FHIR writes)', () => {
     assert.equal((await searchNhi(tok, nhi)).json().entry[0].resource.id, pid);
     const docs = (await clin.fhir(`DocumentReference?patient=${pid}`)).json();
     assert.equal(docs.entry.length, 1);
+    // What it filed, the system cannot read back: clinical content is never a system's to read.
+    for (const loc of b.entry.slice(1).map((e) => e.response.location)) {
+      const back = await fhir(tok, 'GET', loc.replace(/^.*\/fhir\/R4\//, ''));
+      assert.ok([403, 404].includes(back.status), `${loc}: ${back.status}`);
+    }
+    assert.equal((await fhir(tok, 'GET', `Binary/${docs.entry[0].resource.id}`)).status, 404);
     const reports = (await clin.fhir(`DiagnosticReport?patient=${pid}`)).json();
     assert.equal(reports.entry.length, 1);
     assert.equal(Number(sqlite(srv.dir, `SELECT count(*) FROM result WHERE patient_id = x'${pid}'
