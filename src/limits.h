@@ -90,6 +90,14 @@
  * a minute. Per address, never per client: a failed assertion proves nobody, so a stranger
  * sending bad ones under a client's id must not lock that client out (DESIGN.md invariant 10). */
 #define SYSTEM_ASSERTION_FAILURES 30
+/* A practice system's signed assertion (compact JWS): a few hundred bytes in practice, well
+ * within a token request's form body (LIMIT_FORM_BODY_BYTES). */
+#define LIMIT_JWS_BYTES 8192
+/* Its registered key set: a few public keys of ~200 bytes each; at most 8 keys (a rotation
+ * needs two, a little room beyond), each kid at most 128 characters. */
+#define LIMIT_JWKS_BYTES 16384
+#define LIMIT_JWKS_KEYS 8
+#define LIMIT_JWK_KID 128
 /* A transaction Bundle from a practice system: a patient with a year of letters and results
  * is a few dozen entries; the bytes are those of a JSON body (LIMIT_JSON_BODY_BYTES). */
 #define LIMIT_BUNDLE_ENTRIES 64

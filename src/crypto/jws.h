@@ -16,10 +16,13 @@
 
 #include "crypto/crypto.h"
 
-#define JWS_MAX_BYTES 8192     /* a compact assertion: a few hundred bytes in practice */
-#define JWKS_MAX_BYTES 16384   /* a key set: a few keys of ~200 bytes each */
-#define JWKS_MAX_KEYS 8        /* rotation needs two; a little room beyond */
-#define JWK_KID_MAX 128
+#include "limits.h"
+
+/* The limits (with their reasons) are in limits.h. */
+#define JWS_MAX_BYTES LIMIT_JWS_BYTES
+#define JWKS_MAX_BYTES LIMIT_JWKS_BYTES
+#define JWKS_MAX_KEYS LIMIT_JWKS_KEYS
+#define JWK_KID_MAX LIMIT_JWK_KID
 
 enum jws_alg { JWS_ALG_ES384 = 1, JWS_ALG_EDDSA = 2 };
 
