@@ -58,15 +58,16 @@ HARNESSES=(
 	"appointment_json|65536|60|ALL"
 	"conf|16384|40|src/util/conf.c"
 	"app_scope|2048|30|ALL"
-	"webauthn_attestation|8192|150|src/crypto/webauthn.c src/util/conf.c"
-	"webauthn_auth_data|2048|90|src/crypto/webauthn.c src/util/conf.c"
-	"webauthn_cose_key|256|80|src/crypto/webauthn.c src/util/conf.c"
-	"webauthn_client_data|2048|25|src/crypto/webauthn.c src/util/conf.c"
+	"webauthn_attestation|8192|150|src/crypto/webauthn.c src/crypto/evp_key.c src/util/conf.c"
+	"webauthn_auth_data|2048|90|src/crypto/webauthn.c src/crypto/evp_key.c src/util/conf.c"
+	"webauthn_cose_key|256|80|src/crypto/webauthn.c src/crypto/evp_key.c src/util/conf.c"
+	"webauthn_client_data|2048|25|src/crypto/webauthn.c src/crypto/evp_key.c src/util/conf.c"
 	"result_json|65536|150|ALL"
 	"communication_json|65536|70|ALL"
 	"proxy_date|64|20|ALL"
 	"proxy_label|256|20|ALL"
 	"hl7|65536|250|src/hl7/hl7.c src/hl7/ack.c src/hl7/mllp.c src/util/strtonum.c"
+	"jws|16384|150|src/crypto/jws.c src/crypto/evp_key.c src/crypto/crypto.c src/util/arena.c src/util/buf.c src/util/wipe.c src/util/log.c"
 )
 
 OUT=build/fuzz

@@ -78,6 +78,29 @@
  * (docs/internals/APPS.md); its code, a minute between consent and exchange. */
 #define APP_TOKEN_SECONDS (60 * 60)
 #define APP_CODE_SECONDS 60
+/* A practice system's access token (docs/internals/SYSTEMS.md): minutes, as SMART Backend
+ * Services recommends; a PMS asks again with a new assertion, which costs it one signature. */
+#define SYSTEM_TOKEN_SECONDS (5 * 60)
+/* Its signed assertion may expire at most five minutes ahead (SMART Backend Services), with a
+ * few seconds for clocks that disagree; each jti is remembered until its assertion expires. */
+#define SYSTEM_ASSERTION_MAX_SECONDS (5 * 60)
+#define SYSTEM_CLOCK_SKEW_SECONDS 10
+/* Failed assertions from one address in THROTTLE_WINDOW_SECONDS before it waits (doubling from
+ * THROTTLE_BLOCK_SECONDS). A working PMS fails none; a misconfigured one retries a few times
+ * a minute. Per address, never per client: a failed assertion proves nobody, so a stranger
+ * sending bad ones under a client's id must not lock that client out (DESIGN.md invariant 10). */
+#define SYSTEM_ASSERTION_FAILURES 30
+/* A practice system's signed assertion (compact JWS): a few hundred bytes in practice, well
+ * within a token request's form body (LIMIT_FORM_BODY_BYTES). */
+#define LIMIT_JWS_BYTES 8192
+/* Its registered key set: a few public keys of ~200 bytes each; at most 8 keys (a rotation
+ * needs two, a little room beyond), each kid at most 128 characters. */
+#define LIMIT_JWKS_BYTES 16384
+#define LIMIT_JWKS_KEYS 8
+#define LIMIT_JWK_KID 128
+/* A transaction Bundle from a practice system: a patient with a year of letters and results
+ * is a few dozen entries; the bytes are those of a JSON body (LIMIT_JSON_BODY_BYTES). */
+#define LIMIT_BUNDLE_ENTRIES 64
 /* Step-up: how recent a second factor must be for sensitive changes (policy_factor_fresh) */
 #define STEP_UP_SECONDS (5 * 60)
 /* An unlock ticket of `medkeep accounts unlock` (docs/internals/UNLOCK.md) is handed to the

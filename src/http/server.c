@@ -104,6 +104,8 @@ static enum method parse_method(const char *m)
 		return METHOD_POST;
 	if (strcmp(m, "HEAD") == 0)
 		return METHOD_HEAD;
+	if (strcmp(m, "PUT") == 0)
+		return METHOD_PUT; /* FHIR update (Patient/{id}) */
 	return METHOD_OTHER;
 }
 
@@ -222,7 +224,7 @@ static bool answer_preflight(struct request *req, struct response *res)
 	if (r == NULL)
 		return false;
 	req->cross_origin = true;
-	response_header(res, "Access-Control-Allow-Methods", r->method == METHOD_GET ? "GET, HEAD" : "POST");
+	response_header(res, "Access-Control-Allow-Methods", r->method == METHOD_GET ? "GET, HEAD" : r->method == METHOD_PUT ? "PUT" : "POST");
 	response_header(res, "Access-Control-Allow-Headers", "Authorization, Content-Type, Accept");
 	response_header(res, "Access-Control-Max-Age", "600");
 	respond(res, 204, NULL, "", 0);
@@ -307,7 +309,7 @@ static void route_request(struct request *req, struct response *res)
 	/* State-changing requests on a session need its CSRF token. Forms carry it as a field
 	 * and are checked by their handler after parsing; everything else must send the header.
 	 * An app's bearer token is never sent by a browser on its own, so it needs none. */
-	if (req->method == METHOD_POST && req->authenticated && !req->bearer &&
+	if ((req->method == METHOD_POST || req->method == METHOD_PUT) && req->authenticated && !req->bearer &&
 	    req->route->body != BODY_FORM &&
 	    req->route->body != BODY_UPLOAD && !request_csrf_ok(req, NULL)) {
 		http_error(req, res, 403, "Missing or wrong CSRF token");

@@ -27,6 +27,7 @@
 #include "store/practice.h"
 #include "store/proxy.h"
 #include "store/results.h"
+#include "store/systems.h"
 
 struct store_backend {
 	const char *name; /* as a configuration would name it: "sqlite" */

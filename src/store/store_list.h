@@ -566,3 +566,23 @@ STORE_FN(enum err, store_feeds_list,
 	  struct store_feed **out, size_t *n),
 	 (practice, offset, limit, a, out, n))
 STORE_FN(enum err, store_feed_remove, (const struct id *id, int64_t now), (id, now))
+
+/* --- store/systems.h: practice systems over FHIR (SMART Backend Services) --- */
+STORE_FN(enum err, store_system_insert, (const struct store_system *s), (s))
+STORE_FN(enum err, store_system_get,
+	 (const struct id *id, struct arena *a, struct store_system *out),
+	 (id, a, out))
+STORE_FN(enum err, store_systems_list,
+	 (struct arena *a, struct store_system **out, size_t *n),
+	 (a, out, n))
+STORE_FN(enum err, store_system_remove, (const struct id *id, int64_t now), (id, now))
+STORE_FN(enum err, store_system_jti_use,
+	 (const struct id *client, const uint8_t jti_hash[HASH_BYTES], int64_t expires, int64_t now),
+	 (client, jti_hash, expires, now))
+STORE_FN(enum err, store_system_token_insert,
+	 (const uint8_t token_hash[HASH_BYTES], const struct store_system_token *t),
+	 (token_hash, t))
+STORE_FN(enum err, store_system_token_get,
+	 (const uint8_t token_hash[HASH_BYTES], int64_t now, struct store_system_token *out),
+	 (token_hash, now, out))
+STORE_FN(enum err, store_rollback, (void), ())

@@ -464,6 +464,11 @@ enum err vault_local_record_seal(const char *token, const struct id *patient, st
 	if (counted && ((c.role != ROLE_PATIENT && !c.mfa) ||
 			breaker_is_tripped(&c.account, &c.session)))
 		return ERR_DENIED;
+	/* Demographics are corrected by the practice (register_update): its staff or its system,
+	 * after their strong factor; never by a patient's or an app's token. */
+	if (counted && kind == VREC_PHI &&
+	    !((c.role == ROLE_CLINICIAN || c.role == ROLE_PRACTICE_ADMIN || c.role == ROLE_SYSTEM) && c.mfa))
+		return ERR_DENIED;
 	if (patient_key(patient, wrapped_pk, &pk) != 0)
 		return ERR_DENIED;
 	vault_ad(ad, purpose, patient, kind == VREC_PHI ? NULL : record);

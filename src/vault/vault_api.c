@@ -184,7 +184,9 @@ enum err vault_record_seal_ref(const char *token, const struct grant *g, const s
 			       enum vault_record kind, const struct id *record, const void *pt, size_t n,
 			       struct buf *out)
 {
-	if (!grant_writes(g, &k->patient) || kind == VREC_NOTICE || kind >= VREC_COUNT)
+	/* Demographics are resealed only to correct the register (register_update). */
+	if (!grant_writes(g, &k->patient) || kind == VREC_NOTICE || kind >= VREC_COUNT ||
+	    (kind == VREC_PHI && g->action != ACTION_PATIENT_WRITE))
 		return ERR_DENIED;
 	return vault_client->record_seal(token, &k->patient, k->wrapped_key, kind, record, pt, n, out);
 }

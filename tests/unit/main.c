@@ -27,6 +27,7 @@ static const struct {
 	{"hl7", test_hl7},
 	{"feeds", test_feeds},
 	{"register", test_register},
+	{"jws", test_jws},
 };
 
 int main(void)

@@ -510,6 +510,12 @@ enum err sq_store_commit(void)
 	return sq_commit(SQ_MAIN);
 }
 
+enum err sq_store_rollback(void)
+{
+	enum err a = sq_rollback(SQ_MAIN), b = sq_rollback(SQ_KEYS);
+	return a == ERR_OK && b == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
 /* --- binding and column helpers --- */
 
 void sq_bind_id(sqlite3_stmt *s, int col, const struct id *id)

@@ -223,6 +223,18 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX feed_live_by_cert ON feed(cert_sha256)"
 	" WHERE removed IS NULL AND cert_sha256 IS NOT NULL;"
 	"CREATE INDEX feed_by_practice ON feed(practice_id, created);",
+	/* 22: practice systems over FHIR (src/store/systems.h, docs/internals/SYSTEMS.md): the
+	 * register of system clients with their public keys, the assertion ids (jti) already used,
+	 * kept until their assertion expires, and the minutes-long tokens issued (by hash) */
+	"CREATE TABLE system_client (id BLOB PRIMARY KEY, practice_id BLOB NOT NULL REFERENCES practice(id),"
+	" name TEXT NOT NULL, jwks TEXT NOT NULL, scopes INTEGER NOT NULL, created INTEGER NOT NULL,"
+	" removed INTEGER);"
+	"CREATE TABLE system_jti (client_id BLOB NOT NULL, jti_hash BLOB NOT NULL,"
+	" expires INTEGER NOT NULL, PRIMARY KEY (client_id, jti_hash)) WITHOUT ROWID;"
+	"CREATE TABLE system_token (token_hash BLOB PRIMARY KEY, id BLOB NOT NULL,"
+	" client_id BLOB NOT NULL REFERENCES system_client(id), practice_id BLOB NOT NULL,"
+	" scopes INTEGER NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX system_token_by_client ON system_token(client_id);",
 };
 
 /*

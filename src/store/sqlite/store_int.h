@@ -89,6 +89,12 @@ bool sq_col_bytes(sqlite3_stmt *s, int col, struct arena *a, struct bytes *out);
  * rtype, rid, outcome, bytes, prev, hash, via (in that order) (store_audit.c). */
 void sq_audit_row(sqlite3_stmt *s, struct audit_record *r);
 
+/* Remove an OAuth client (an app, a practice system) in one transaction: `mark` (?1 the id,
+ * ?2 now) must change one row (else ERR_NOT_FOUND), then each of `ends` (?1 the id) ends what
+ * it held (store_apps.c). */
+enum err sq_client_remove(const char *mark, const char *const *ends, size_t n_ends, const struct id *id,
+			  int64_t now);
+
 /* --- schema.c --- */
 
 /* Set up a new connection: defensive mode, tightened limits, WAL, synchronous=FULL (db.c). */
