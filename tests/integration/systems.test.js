@@ -401,7 +401,7 @@ describe('practice systems (SMART Backend Services, FHIR writes)', () => {
     const rep = run(['incident', 'report', '--data', srv.dir, '--system', riverside.id, '--format', 'json']);
     assert.equal(rep.code, 0, rep.stderr);
     const report = JSON.parse(rep.stdout);
-    assert.match(report.filter, new RegExp(`^system=Riverside PMS \\(client ${riverside.id}\\)`));
+    assert.match(report.filter, new RegExp(`^system=${riverside.id} \\(Riverside PMS, practice system of `));
     assert.ok(report.patients.some((p) => JSON.stringify(p).includes(pid)), rep.stdout.slice(0, 2000));
     assert.equal(run(['incident', 'report', '--data', srv.dir, '--system', randomId()]).code, 1);
     // Another practice's system gets nowhere with this patient, as with a random id.
