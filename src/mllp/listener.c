@@ -129,12 +129,12 @@ static void converse(struct mllp_conn *c)
 	while (!stopping) {
 		ssize_t r = mllp_io_read(&c->io, c->in, sizeof(c->in));
 		int64_t now = mllp_now();
+		/* Checked after every read, with bytes or without: a drip never resets a clock. */
+		if (frame_start != 0 && now - frame_start >= (int64_t)message_seconds) {
+			log_info("component=mllp feed=%s event=message-deadline close=1", c->feed_hex);
+			return;
+		}
 		if (r == MLLP_IO_AGAIN) {
-			if (frame_start != 0 && now - frame_start >= (int64_t)message_seconds) {
-				log_info("component=mllp feed=%s event=message-deadline close=1",
-					 c->feed_hex);
-				return;
-			}
 			if (frame_start == 0 && now - last >= (int64_t)idle_seconds)
 				return;
 			continue;
