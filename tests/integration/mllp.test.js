@@ -67,6 +67,17 @@ describe('MLLP listener, plain on loopback (senders known by MSH-4)', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  it('refuses plain MLLP beyond loopback, and a bad address, before serving', async () => {
+    const port = await freePort();
+    const mp = await freePort();
+    let r = run(['serve', '--data', srv.dir, '--listen', `127.0.0.1:${port}`, '--mllp', `0.0.0.0:${mp}`]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /refusing MLLP on 0\.0\.0\.0:\d+ without TLS/);
+    r = run(['serve', '--data', srv.dir, '--listen', `127.0.0.1:${port}`, '--mllp', 'nowhere']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--mllp must be/);
+  });
+
   it('runs as its own process: no capabilities, no new privileges, a syscall filter', () => {
     const kids = children(srv.proc.pid);
     const m = kids.find((k) => k.role === 'mllp-process');
