@@ -286,6 +286,38 @@ describe('MLLP listener clocks (hardened chaos build, MEDKEEP_FAULT=mllp_short_c
     d.end();
   });
 
+  it('serves at most 32 connections at a time; the next waits for a free slot', async () => {
+    const held = [];
+    for (let i = 0; i < 32; i++) held.push(await Mllp.plain(mport));
+    await new Promise((r) => setTimeout(r, 300)); // each accepted by a slot
+    const waiting = await Mllp.plain(mport);
+    waiting.send(adtA04({ control: 'SLOT33' }));
+    await assert.rejects(waiting.next(1000), /no ACK/);
+    held[0].end();
+    const a = parseAck(await waiting.next(5000));
+    assert.equal(a.msa[2], 'SLOT33');
+    for (const h of held) h.end();
+    waiting.end();
+  });
+
+  it('never holds a frame over 16 MB whole: the listener stays small', async (t) => {
+    const m = children(srv.proc.pid).find((k) => k.role === 'mllp-process');
+    const c = await Mllp.plain(mport);
+    c.write(Buffer.from([0x0b]));
+    c.write(Buffer.from('MSH|^~\\&|MedTech32|DEMOLAB|MEDKEEP|PORTAL|20260101120000||MDM^T02|HUGE|P|2.4\rOBX|1|ED|PDF||', 'latin1'));
+    const ack = c.next(30000);
+    const chunk = Buffer.alloc(1024 * 1024, 'A');
+    for (let i = 0; i < 48; i++) {
+      if (!c.sock.write(chunk)) await new Promise((r) => c.sock.once('drain', r));
+    }
+    c.write(Buffer.from('\r\x1c\r', 'latin1'));
+    assert.equal(parseAck(await ack).msa[1], 'AR');
+    c.end();
+    const hwm = Number(fs.readFileSync(`/proc/${m.pid}/status`, 'utf8').match(/^VmHWM:\s+(\d+) kB/m)[1]);
+    t.diagnostic(`the listener's peak resident memory: ${hwm} kB`);
+    assert.ok(hwm < 64 * 1024, `the listener's peak memory was ${hwm} kB after a 48 MB frame`);
+  });
+
   it('closes a connection idle between messages', async () => {
     const c = await Mllp.plain(mport);
     assertAckOf(await c.exchange(adtA04({ control: 'IDLE1' })), { control: 'IDLE1' });

@@ -111,8 +111,12 @@ class Mllp {
 
   next(timeout = 10000) {
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no ACK and no close in time')), timeout);
-      this.waiters.push((v) => { clearTimeout(t); resolve(v); });
+      const w = (v) => { clearTimeout(t); resolve(v); };
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w); // the next ACK is not for this wait
+        reject(new Error('no ACK and no close in time'));
+      }, timeout);
+      this.waiters.push(w);
       this.pump();
     });
   }
