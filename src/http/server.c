@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
-#include "crypto/cert.h"
 #include "auth/auth.h"
+#include "crypto/cert.h"
 #include "http/http.h"
 #include "http/parse.h"
 #include "limits.h"

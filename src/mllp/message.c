@@ -124,6 +124,7 @@ static enum err system_token(struct mllp_conn *c, const struct store_feed *f)
 	}
 	c->token_feed = f->id;
 	c->token_at = now;
+	c->token_wall = (int64_t)time(NULL);
 	return ERR_OK;
 }
 
@@ -145,8 +146,11 @@ static void ingest(struct mllp_conn *c, const struct store_feed *f, struct slice
 	a.role = ROLE_SYSTEM;
 	a.has_practice = true;
 	a.practice = f->practice;
+	/* The certificate (or, on loopback, the machine itself) is the system's factor, proved for
+	 * this token: as a login's second factor is for a session. */
 	a.mfa = true;
 	a.mfa_enrolled = true;
+	a.factor_at = c->token_wall;
 	a.token = c->token;
 	a.system_scopes = SYSTEM_SCOPE_ALL;
 	memcpy(a.ip, c->ip, sizeof(a.ip));

@@ -67,7 +67,8 @@ struct mllp_conn {
 	char token[SESSION_TOKEN_B64_LEN + 1];
 	struct id session;
 	struct id token_feed;
-	int64_t token_at;
+	int64_t token_at;   /* monotonic seconds, for its renewal */
+	int64_t token_wall; /* when it was minted (UTC seconds): the actor's factor_at */
 	struct mllp_decoder dec;
 	char *buf;           /* LIMIT_HL7_MESSAGE_BYTES, the decoder's */
 	size_t buf_used;     /* the most of buf ever written, to wipe */
