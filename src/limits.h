@@ -289,6 +289,10 @@
  * - Reads of 64 KB at a time from the socket into the message buffer.
  */
 #define LIMIT_MLLP_CONNECTIONS 32u
+/* Of those, from one address: a hospital's several senders behind one NAT fit; a peer that
+ * opens connections to hold slots (each for up to a handshake's 10 s without a certificate)
+ * cannot take more than a quarter of them. */
+#define LIMIT_MLLP_CONNECTIONS_PER_IP 8u
 #define LIMIT_MLLP_MESSAGE_SECONDS 60u
 #define LIMIT_MLLP_IDLE_SECONDS 120u
 #define LIMIT_MLLP_HANDSHAKE_SECONDS 10u

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,8 +156,33 @@ static void converse(struct mllp_conn *c)
 	}
 }
 
+/* The address each slot serves now ("" when free), to cap the connections of one address. */
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+static char slot_ip[LIMIT_MLLP_CONNECTIONS][ACTOR_IP_MAX];
+
+/* Take slot for ip: 0, or -1 when ip holds LIMIT_MLLP_CONNECTIONS_PER_IP slots already. */
+static int claim_slot(size_t slot, const char *ip)
+{
+	pthread_mutex_lock(&slots_lock);
+	unsigned held = 0;
+	for (size_t i = 0; i < LIMIT_MLLP_CONNECTIONS; i++)
+		held += strcmp(slot_ip[i], ip) == 0;
+	int rc = held < LIMIT_MLLP_CONNECTIONS_PER_IP ? 0 : -1;
+	if (rc == 0)
+		snprintf(slot_ip[slot], ACTOR_IP_MAX, "%s", ip);
+	pthread_mutex_unlock(&slots_lock);
+	return rc;
+}
+
+static void release_slot(size_t slot)
+{
+	pthread_mutex_lock(&slots_lock);
+	slot_ip[slot][0] = '\0';
+	pthread_mutex_unlock(&slots_lock);
+}
+
 /* One connection from accept to close. */
-static void serve_connection(int fd, const struct sockaddr_storage *peer)
+static void serve_connection(int fd, const char *ip)
 {
 	struct mllp_conn *c = calloc(1, sizeof(*c));
 	char *buf = malloc(LIMIT_HL7_MESSAGE_BYTES);
@@ -168,7 +194,7 @@ static void serve_connection(int fd, const struct sockaddr_storage *peer)
 		return;
 	}
 	set_timeouts(fd);
-	peer_ip(peer, c->ip);
+	snprintf(c->ip, sizeof(c->ip), "%s", ip);
 	snprintf(c->feed_hex, sizeof(c->feed_hex), "-");
 	c->buf = buf;
 	mllp_init(&c->dec, buf, LIMIT_HL7_MESSAGE_BYTES);
@@ -189,7 +215,7 @@ static void serve_connection(int fd, const struct sockaddr_storage *peer)
 
 static void *slot_main(void *arg)
 {
-	(void)arg;
+	size_t slot = (size_t)(uintptr_t)arg;
 	while (!stopping) {
 		struct sockaddr_storage peer;
 		socklen_t pl = sizeof(peer);
@@ -201,7 +227,15 @@ static void *slot_main(void *arg)
 				usleep(100 * 1000); /* out of descriptors, say: do not spin */
 			continue;
 		}
-		serve_connection(fd, &peer);
+		char ip[ACTOR_IP_MAX];
+		peer_ip(&peer, ip);
+		if (claim_slot(slot, ip) != 0) {
+			log_info("component=mllp event=refused reason=too-many-from-address");
+			close(fd);
+			continue;
+		}
+		serve_connection(fd, ip);
+		release_slot(slot);
 	}
 	return NULL;
 }
@@ -248,7 +282,7 @@ int mllp_serve(const struct mllp_config *cfg, void (*started)(void))
 	pthread_t slots[LIMIT_MLLP_CONNECTIONS];
 	size_t n = 0;
 	for (; n < LIMIT_MLLP_CONNECTIONS; n++)
-		if (pthread_create(&slots[n], NULL, slot_main, NULL) != 0)
+		if (pthread_create(&slots[n], NULL, slot_main, (void *)(uintptr_t)n) != 0)
 			break;
 	int rc = n == LIMIT_MLLP_CONNECTIONS ? 0 : 1;
 	if (rc != 0)

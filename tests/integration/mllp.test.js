@@ -286,11 +286,23 @@ describe('MLLP listener clocks (hardened chaos build, MEDKEEP_FAULT=mllp_short_c
     d.end();
   });
 
+  it('serves at most 8 connections from one address; the next is closed at once', async () => {
+    const held = [];
+    for (let i = 0; i < 8; i++) held.push(await Mllp.plain(mport, '127.0.0.9'));
+    await new Promise((r) => setTimeout(r, 300)); // each accepted by a slot
+    const ninth = await Mllp.plain(mport, '127.0.0.9');
+    assert.equal(await ninth.exchange(adtA04({ control: 'NINTH' })), null);
+    await waitLog(srv, /event=refused reason=too-many-from-address/);
+    const other = await Mllp.plain(mport, '127.0.0.10');
+    assert.equal(parseAck(await other.exchange(adtA04({ control: 'OTHERADDR' }))).msa[2], 'OTHERADDR');
+    for (const h of [...held, other]) h.end();
+  });
+
   it('serves at most 32 connections at a time; the next waits for a free slot', async () => {
     const held = [];
-    for (let i = 0; i < 32; i++) held.push(await Mllp.plain(mport));
+    for (let i = 0; i < 32; i++) held.push(await Mllp.plain(mport, `127.0.1.${1 + (i % 4)}`));
     await new Promise((r) => setTimeout(r, 300)); // each accepted by a slot
-    const waiting = await Mllp.plain(mport);
+    const waiting = await Mllp.plain(mport, '127.0.1.5');
     waiting.send(adtA04({ control: 'SLOT33' }));
     await assert.rejects(waiting.next(1000), /no ACK/);
     held[0].end();

@@ -75,9 +75,10 @@ class Mllp {
     sock.on('error', () => { /* a refusal shows as a close */ });
   }
 
-  static plain(port) {
+  // from: a loopback source address other than 127.0.0.1 (127.0.0.2, ...), to be another peer.
+  static plain(port, from) {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => resolve(new Mllp(s)));
+      const s = net.connect({ host: '127.0.0.1', port, localAddress: from }, () => resolve(new Mllp(s)));
       s.once('error', reject);
     });
   }
