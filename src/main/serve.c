@@ -197,6 +197,8 @@ static pid_t start_mllp(int ctl, const char *dir, const struct mllp_child *m)
 	close(pair[1]);
 	if (pid > 0)
 		log_info("component=serve event=mllp-started pid=%d", (int)pid);
+	else
+		log_warn("component=serve error=\"cannot start the MLLP listener\"");
 	return pid;
 }
 

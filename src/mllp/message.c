@@ -5,8 +5,11 @@
  * control id (MSH-10, escaped) and the ACK code: never the message's content.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "hl7/mllp.h"
@@ -165,6 +168,19 @@ static void ingest(struct mllp_conn *c, const struct store_feed *f, struct slice
 	}
 }
 
+#ifdef MEDKEEP_CHAOS
+/* Fault injection (build/medkeep-chaos only): with MEDKEEP_FAULT=mllp_syscall, a message whose
+ * control id is SYSCALL makes the listener call something its filter forbids, to show the
+ * filter kills it and serve starts it again. */
+static void chaos_syscall(const struct hl7_msg *m)
+{
+	const char *fault = getenv("MEDKEEP_FAULT");
+	if (fault && strcmp(fault, "mllp_syscall") == 0 && m->control_id.len == 7 &&
+	    memcmp(m->control_id.ptr, "SYSCALL", 7) == 0)
+		syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0);
+}
+#endif
+
 int mllp_handle_message(struct mllp_conn *c, struct slice msg)
 {
 	struct hl7_msg m;
@@ -181,6 +197,9 @@ int mllp_handle_message(struct mllp_conn *c, struct slice msg)
 		enum hl7_ack_code code = err.code >= HL7_E_UNSUPPORTED_TYPE ? HL7_ACK_AR : HL7_ACK_AE;
 		return mllp_send_ack(c, &m, code, &err);
 	}
+#ifdef MEDKEEP_CHAOS
+	chaos_syscall(&m);
+#endif
 	struct store_feed f;
 	int who = identify(c, &m, &f);
 	if (who < 0) {

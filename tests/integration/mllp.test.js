@@ -48,15 +48,22 @@ async function waitLog(srv, re) {
 
 const waitListening = (srv) => waitLog(srv, /component=mllp event=listening/);
 
+// A demo server with an MLLP listener on a free loopback port, and a facility-only feed of its
+// first practice when `feed` names one: { srv, mport, practice }.
+async function startMllp({ feed, ...opts } = {}) {
+  const mport = await freePort();
+  const srv = await startServer({ patients: 1, ...opts, extraArgs: ['--mllp', `127.0.0.1:${mport}`] });
+  await waitListening(srv);
+  const [practice] = practiceIds(srv.dir);
+  if (feed) addFeed(srv.dir, practice, feed);
+  return { srv, mport, practice };
+}
+
 describe('MLLP listener, plain on loopback (senders known by MSH-4)', () => {
   let srv; let mport; let tmp; let practice; let certFeedFacility;
   before(async () => {
-    mport = await freePort();
-    srv = await startServer({ patients: 1, extraArgs: ['--mllp', `127.0.0.1:${mport}`] });
-    await waitListening(srv);
+    ({ srv, mport, practice } = await startMllp({ feed: 'DEMOLAB' }));
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-mllp-'));
-    [practice] = practiceIds(srv.dir);
-    addFeed(srv.dir, practice, 'DEMOLAB');
     const c = makeCert(tmp, 'lab', 'Certified Lab');
     certFeedFacility = 'CERTLAB';
     addFeed(srv.dir, practice, certFeedFacility, c.cert);
@@ -197,10 +204,7 @@ describe('MLLP listener over TLS (senders known by their client certificate)', (
     server = makeCert(tmp, 'server', '127.0.0.1');
     lab = makeCert(tmp, 'lab', 'Demo Community Laboratory');
     stranger = makeCert(tmp, 'stranger', 'Not Registered');
-    mport = await freePort();
-    srv = await startServer({ patients: 1, tls: server, extraArgs: ['--mllp', `127.0.0.1:${mport}`] });
-    await waitListening(srv);
-    [practice] = practiceIds(srv.dir);
+    ({ srv, mport, practice } = await startMllp({ tls: server }));
     labFeed = addFeed(srv.dir, practice, 'TLSLAB', lab.cert);
   });
   after(async () => {
@@ -256,12 +260,7 @@ describe('MLLP listener over TLS (senders known by their client certificate)', (
 describe('MLLP listener clocks (hardened chaos build, MEDKEEP_FAULT=mllp_short_clocks: 3 s)', () => {
   let srv; let mport;
   before(async () => {
-    mport = await freePort();
-    srv = await startServer({ patients: 1, bin: CHAOS_BIN, env: { MEDKEEP_FAULT: 'mllp_short_clocks' },
-      extraArgs: ['--mllp', `127.0.0.1:${mport}`] });
-    await waitListening(srv);
-    const [practice] = practiceIds(srv.dir);
-    addFeed(srv.dir, practice, 'DEMOLAB');
+    ({ srv, mport } = await startMllp({ bin: CHAOS_BIN, env: { MEDKEEP_FAULT: 'mllp_short_clocks' }, feed: 'DEMOLAB' }));
   });
   after(async () => {
     assertListenerLived(srv);
@@ -346,10 +345,8 @@ describe('MLLP listener over TLS in the hardened build (its syscall filter kills
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-mllp-hard-'));
     const server = makeCert(tmp, 'server', '127.0.0.1');
     lab = makeCert(tmp, 'lab', 'Demo Community Laboratory');
-    mport = await freePort();
-    srv = await startServer({ patients: 1, bin: CHAOS_BIN, tls: server, extraArgs: ['--mllp', `127.0.0.1:${mport}`] });
-    await waitListening(srv);
-    const [practice] = practiceIds(srv.dir);
+    let practice;
+    ({ srv, mport, practice } = await startMllp({ bin: CHAOS_BIN, tls: server }));
     addFeed(srv.dir, practice, 'TLSLAB', lab.cert);
   });
   after(async () => {
@@ -367,5 +364,28 @@ describe('MLLP listener over TLS in the hardened build (its syscall filter kills
     c.end();
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(children(srv.proc.pid).some((k) => k.pid === m.pid), 'the same listener process');
+  });
+});
+
+describe('MLLP listener killed by its filter (chaos build, MEDKEEP_FAULT=mllp_syscall)', () => {
+  let srv; let mport;
+  before(async () => {
+    ({ srv, mport } = await startMllp({ bin: CHAOS_BIN, env: { MEDKEEP_FAULT: 'mllp_syscall' }, feed: 'DEMOLAB' }));
+  });
+  after(async () => { await srv.stop(); });
+
+  it('is killed at a forbidden call, started again by serve, and serves the next sender', async () => {
+    const before1 = children(srv.proc.pid).find((k) => k.role === 'mllp-process');
+    const c = await Mllp.plain(mport);
+    assert.equal(await c.exchange(adtA04({ control: 'SYSCALL' })), null);
+    await waitLog(srv, /event=mllp-exited status=\d+ restarting=1/);
+    for (let i = 0; i < 50 && (srv.logs().match(/component=mllp event=listening/g) || []).length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const after1 = children(srv.proc.pid).find((k) => k.role === 'mllp-process');
+    assert.ok(after1 && after1.pid !== before1.pid, 'a new listener process');
+    const d = await Mllp.plain(mport);
+    assertAckOf(await d.exchange(adtA04({ control: 'REBORN' })), { control: 'REBORN' });
+    d.end();
   });
 });
