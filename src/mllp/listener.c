@@ -91,10 +91,11 @@ static int identify_certificate(struct mllp_conn *c, const uint8_t sha[CERT_SHA2
 	return 0;
 }
 
-/* Feed one read's bytes to the decoder, handling every message they complete: 0 to go on,
- * -1 to close. */
+/* Feed one read's bytes to the decoder, handling every message they complete: how many frames
+ * ended (answered or dropped), or -1 to close. */
 static int take_bytes(struct mllp_conn *c, const char *p, size_t n)
 {
+	int ended = 0;
 	while (n > 0) {
 		size_t used = 0;
 		enum mllp_event ev = mllp_push(&c->dec, p, n, &used);
@@ -108,6 +109,7 @@ static int take_bytes(struct mllp_conn *c, const char *p, size_t n)
 		case MLLP_MESSAGE:
 			if (mllp_handle_message(c, mllp_message(&c->dec)) != 0)
 				return -1;
+			ended++;
 			break;
 		case MLLP_TOO_BIG:
 			if (mllp_refuse_too_big(c, mllp_message(&c->dec)) != 0)
@@ -120,7 +122,7 @@ static int take_bytes(struct mllp_conn *c, const char *p, size_t n)
 			return -1;
 		}
 	}
-	return 0;
+	return ended;
 }
 
 /* Read and answer until the sender leaves, breaks the framing or a clock runs out. */
@@ -147,11 +149,14 @@ static void converse(struct mllp_conn *c)
 		}
 		if (frame_start == 0)
 			frame_start = now;
-		if (take_bytes(c, c->in, (size_t)r) != 0)
+		int ended = take_bytes(c, c->in, (size_t)r);
+		if (ended < 0)
 			return;
 		if (!mllp_in_frame(&c->dec)) {
 			frame_start = 0;
 			last = mllp_now();
+		} else if (ended > 0) {
+			frame_start = mllp_now(); /* the next frame began in this read, after the last */
 		}
 	}
 }

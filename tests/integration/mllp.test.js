@@ -13,7 +13,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { CHAOS_BIN, children, freePort, run, startServer } = require('./lib');
-const { adtA04, assertAckOf, parseAck, Mllp, makeCert, sendWithHl7Client } = require('./mllp_lib');
+const { adtA04, assertAckOf, frame, parseAck, Mllp, makeCert, sendWithHl7Client } = require('./mllp_lib');
 
 function practiceIds(dir) {
   const r = run(['practices', 'list', '--data', dir]);
@@ -112,6 +112,12 @@ describe('MLLP listener, plain on loopback (senders known by MSH-4)', () => {
     // The connection goes on: the next message is answered in its turn.
     const again = assertAckOf(await c.exchange(adtA04({ control: 'ORD2' })), { control: 'ORD2' });
     assert.equal(again.msa[1], first.msa[1]);
+    // Two frames in one write, the second split across writes: answered one after the other.
+    const two = Buffer.concat([frame(adtA04({ control: 'ORD3' })), frame(adtA04({ control: 'ORD4' }))]);
+    c.write(two.subarray(0, two.length - 30));
+    c.write(two.subarray(two.length - 30));
+    assertAckOf(await c.next(), { control: 'ORD3' });
+    assertAckOf(await c.next(), { control: 'ORD4' });
     c.end();
   });
 
