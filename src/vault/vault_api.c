@@ -184,7 +184,7 @@ enum err vault_record_seal_ref(const char *token, const struct grant *g, const s
 			       enum vault_record kind, const struct id *record, const void *pt, size_t n,
 			       struct buf *out)
 {
-	if (!grant_writes(g, &k->patient) || kind <= VREC_NOTICE || kind >= VREC_COUNT)
+	if (!grant_writes(g, &k->patient) || kind == VREC_NOTICE || kind >= VREC_COUNT)
 		return ERR_DENIED;
 	return vault_client->record_seal(token, &k->patient, k->wrapped_key, kind, record, pt, n, out);
 }
