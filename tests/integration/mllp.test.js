@@ -229,6 +229,17 @@ describe('MLLP listener over TLS (senders known by their client certificate)', (
     assert.notEqual(a.err?.[2], 'MSH^1^4');
   });
 
+  it('takes the registered certificate over TLS 1.2 as well, and refuses TLS 1.1', async () => {
+    const c = await Mllp.tls(mport, { ...identity(lab), maxVersion: 'TLSv1.2' });
+    assert.equal(c.sock.getProtocol(), 'TLSv1.2');
+    const a = assertAckOf(await c.exchange(adtA04({ facility: 'TLSLAB', control: 'TLS12' })), { control: 'TLS12', facility: 'TLSLAB' });
+    assert.notEqual(a.err?.[2], 'MSH^1^4');
+    c.end();
+    // Offered by the client (its own floor lowered), refused by the server.
+    await assert.rejects(Mllp.tls(mport, { ...identity(lab), minVersion: 'TLSv1', maxVersion: 'TLSv1.1',
+      ciphers: 'DEFAULT@SECLEVEL=0' }), (e) => e.code !== 'ERR_TLS_INVALID_PROTOCOL_VERSION');
+  });
+
   it("answers AR on MSH-4 when a certificate's messages carry another facility", async () => {
     const c = await Mllp.tls(mport, identity(lab));
     const a = assertAckOf(await c.exchange(adtA04({ facility: 'DEMOLAB', control: 'WRONGFAC' })), { control: 'WRONGFAC' });

@@ -85,9 +85,10 @@ class Mllp {
 
   // TLS with an optional client certificate; resolves once the client side of the handshake
   // is done (with TLS 1.3 the server may still refuse the certificate after that).
-  static tls(port, { ca, cert, key } = {}) {
+  // opts: ca, cert, key, and any other tls.connect option (minVersion, maxVersion, ciphers).
+  static tls(port, opts = {}) {
     return new Promise((resolve, reject) => {
-      const s = tls.connect({ host: '127.0.0.1', port, ca, cert, key, servername: undefined,
+      const s = tls.connect({ host: '127.0.0.1', port, ...opts,
         checkServerIdentity: () => undefined }, () => resolve(new Mllp(s)));
       s.once('error', reject);
     });
