@@ -36,6 +36,7 @@ static volatile sig_atomic_t stopping;
 static int listen_fd = -1;
 static unsigned message_seconds = LIMIT_MLLP_MESSAGE_SECONDS;
 static unsigned idle_seconds = LIMIT_MLLP_IDLE_SECONDS;
+static unsigned handshake_seconds = LIMIT_MLLP_HANDSHAKE_SECONDS;
 
 static void on_stop(int sig)
 {
@@ -204,7 +205,7 @@ static void serve_connection(int fd, const char *ip)
 	c->buf = buf;
 	mllp_init(&c->dec, buf, LIMIT_HL7_MESSAGE_BYTES);
 	uint8_t sha[CERT_SHA256_BYTES];
-	if (mllp_io_start(&c->io, fd, mllp_now() + LIMIT_MLLP_HANDSHAKE_SECONDS, sha) != 0) {
+	if (mllp_io_start(&c->io, fd, mllp_now() + handshake_seconds, sha) != 0) {
 		log_info("component=mllp event=refused reason=handshake");
 	} else if (!mllp_tls_enabled() || identify_certificate(c, sha) == 0) {
 		converse(c);
@@ -247,12 +248,13 @@ static void *slot_main(void *arg)
 
 #ifdef MEDKEEP_CHAOS
 /* Fault injection (build/medkeep-chaos only): MEDKEEP_FAULT=mllp_short_clocks makes the
- * message deadline and the idle time 3 seconds, so tests of a dripping sender stay short. */
+ * message deadline, the idle time and the handshake's 3 seconds, so tests of a dripping or
+ * silent sender stay short. */
 static void chaos_clocks(void)
 {
 	const char *fault = getenv("MEDKEEP_FAULT");
 	if (fault != NULL && strcmp(fault, "mllp_short_clocks") == 0)
-		message_seconds = idle_seconds = 3;
+		message_seconds = idle_seconds = handshake_seconds = 3;
 }
 #endif
 

@@ -356,20 +356,30 @@ describe('MLLP listener clocks (hardened chaos build, MEDKEEP_FAULT=mllp_short_c
   });
 });
 
-describe('MLLP listener over TLS in the hardened build (its syscall filter kills)', () => {
+describe('MLLP listener over TLS in the hardened build (its syscall filter kills; 3 s clocks)', () => {
   let srv; let mport; let tmp; let lab;
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-mllp-hard-'));
     const server = makeCert(tmp, 'server', '127.0.0.1');
     lab = makeCert(tmp, 'lab', 'Demo Community Laboratory');
     let practice;
-    ({ srv, mport, practice } = await startMllp({ bin: CHAOS_BIN, tls: server }));
+    ({ srv, mport, practice } = await startMllp({ bin: CHAOS_BIN, tls: server, env: { MEDKEEP_FAULT: 'mllp_short_clocks' } }));
     addFeed(srv.dir, practice, 'TLSLAB', lab.cert);
   });
   after(async () => {
     assertListenerLived(srv);
     await srv.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('closes a connection that never finishes its handshake at the handshake deadline', async () => {
+    const c = await Mllp.plain(mport); // TCP, and not a byte of TLS
+    const start = Date.now();
+    await Promise.race([c.closing, new Promise((r) => setTimeout(r, 8000))]);
+    assert.ok(c.closed, 'closed');
+    const took = c.closedAt - start;
+    assert.ok(took >= 2000 && took < 7000, `closed after ${took} ms`);
+    await waitLog(srv, /event=refused reason=handshake/);
   });
 
   it('serves a TLS sender with the filter installed, and the listener lives on', async () => {
