@@ -21,7 +21,8 @@ bool mllp_fd_is_loopback(int fd);
 /*
  * Serve MLLP on cfg->listen_fd until SIGTERM or SIGINT: LIMIT_MLLP_CONNECTIONS connection
  * slots, each a thread. The store, audit and vault client must be ready; started() runs once
- * the TLS credentials are loaded and the slots are up (the process narrows itself there).
+ * the TLS credentials are loaded, before any slot starts or any connection is accepted (the
+ * process narrows itself there; the slots inherit its filter).
  * Refuses (2) plain TCP on an address beyond loopback. Returns the process exit code.
  */
 int mllp_serve(const struct mllp_config *cfg, void (*started)(void));
