@@ -301,4 +301,29 @@
  * of under 400 bytes, or 500 practice names of a line each, fit with room. */
 #define LIMIT_REGISTER_ARENA (1u << 20)
 
+/*
+ * The MLLP listener (`serve --mllp`, src/mllp/, docs/internals/FEEDS.md).
+ * - Connections: a practice's laboratories, hospitals and its own PMS each hold one
+ *   connection, sometimes two; a node serving a few practices sees a handful. 32 at a time,
+ *   each a thread and at most LIMIT_HL7_MESSAGE_BYTES of buffer (512 MB in the worst case,
+ *   every sender mid-way through a 16 MB letter); further senders wait in the listen queue.
+ * - A whole message within 60 s of its first byte: 16 MB at 2 Mbit/s is 64 s, and a lab link is
+ *   faster; a sender that drips a byte a second loses its slot after a minute, not never.
+ * - Between messages a connection may sit idle for 120 s: labs send in bursts and reconnect
+ *   when a connection was closed (MLLP clients do); a silent connection frees its slot.
+ * - A TLS handshake within 10 s (two round trips and a signature, even on a slow link).
+ * - Reads of 64 KB at a time from the socket into the message buffer.
+ */
+#define LIMIT_MLLP_CONNECTIONS 32u
+/* Of those, from one address: a hospital's several senders behind one NAT fit; a peer that
+ * opens connections to hold slots (each for up to a handshake's 10 s without a certificate)
+ * cannot take more than a quarter of them. */
+#define LIMIT_MLLP_CONNECTIONS_PER_IP 8u
+#define LIMIT_MLLP_MESSAGE_SECONDS 60u
+#define LIMIT_MLLP_IDLE_SECONDS 120u
+#define LIMIT_MLLP_HANDSHAKE_SECONDS 10u
+#define LIMIT_MLLP_READ_BYTES (64u * 1024u)
+/* An ACK written back within 10 s: a sender that stops reading its ACKs loses its slot. */
+#define LIMIT_MLLP_WRITE_SECONDS 10u
+
 #endif

@@ -20,6 +20,7 @@
 
 #include "audit/audit.h"
 #include "auth/auth.h"
+#include "crypto/cert.h"
 #include "http/http.h"
 #include "http/parse.h"
 #include "limits.h"
@@ -40,9 +41,7 @@ bool request_is_tls(void)
 }
 
 /* TLS 1.2+ with AEAD suites only (see reference/stack-notes.md). */
-static const char tls_priorities[] =
-	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"
-	"+CHACHA20-POLY1305:-RSA:-DHE-RSA:%SERVER_PRECEDENCE";
+static const char tls_priorities[] = TLS_PRIORITIES;
 
 /* Scripts only from our own origin (the passkey ceremony, /static/passkey.js); never inline. */
 static const char csp_page[] =

@@ -28,6 +28,7 @@ static const struct {
 	{"feeds", test_feeds},
 	{"register", test_register},
 	{"jws", test_jws},
+	{"mllp", test_mllp_listener},
 };
 
 int main(void)
