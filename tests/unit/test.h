@@ -39,5 +39,6 @@ void test_tokens(void);
 void test_route_access(void);
 void test_hl7(void);
 void test_feeds(void);
+void test_ingest(void);
 
 #endif
