@@ -38,6 +38,10 @@ static const char *const served_actions[] = {
 	"result.list",      "medication.list", "appointment.list", "message.list",
 	"message.read",     "proxy.list",      "accesslog.read",   "record.export",
 };
+/* What a practice system writes (incident_filter.with_writes): each of these records names
+ * the patient and the resource written. */
+static const char *const write_actions[] = {"patient.enrol", "patient.write", "result.create",
+					    "document.create"};
 static const char *const whole_record_actions[] = {"proxy.list", "accesslog.read", "record.export"};
 
 static bool in(const char *s, const char *const *set, size_t n)
@@ -94,7 +98,10 @@ static int collect_one(const struct audit_record *r, void *arg)
 		return 0;
 	if (strcmp(r->outcome, AUDIT_DENY) == 0 || strcmp(r->outcome, AUDIT_NOT_FOUND) == 0)
 		c->denied++;
-	if (!is_served(r))
+	if (!is_served(r) &&
+	    !(c->f->with_writes && strcmp(r->outcome, AUDIT_ALLOW) == 0 &&
+	      strcmp(r->patient, "-") != 0 && strcmp(r->rid, "-") != 0 &&
+	      in(r->action, write_actions, sizeof(write_actions) / sizeof(write_actions[0]))))
 		return 0;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;

@@ -14,7 +14,10 @@
 
 struct incident_filter {
 	bool by_actor;
-	struct id actor; /* account id */
+	struct id actor; /* account id, or a practice system's id (a feed's) */
+	/* List writes too (a system's: patients enrolled or changed, results and documents
+	 * filed), so that everything a practice system did to a record is in its report. */
+	bool with_writes;
 	bool by_session;
 	struct id session;
 	const char *ip; /* NULL for any */

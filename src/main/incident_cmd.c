@@ -27,11 +27,14 @@
 static const char usage[] =
 	"usage: medkeep incident report --data DIR [FILTERS] [--format table|csv|json]\n"
 	"       medkeep incident notify --data DIR [FILTERS] --what TEXT [--contact TEXT] [--dry-run]\n"
-	"FILTERS: [--actor EMAIL] [--session ID] [--ip ADDR] [--since TIME] [--until TIME]\n"
+	"FILTERS: [--actor EMAIL | --system ID] [--session ID] [--ip ADDR] [--since TIME]\n"
+	"         [--until TIME]\n"
 	"report lists exactly which Patient, DocumentReference and Binary resources of which\n"
 	"patients were served, from the audit trail. notify turns the same selection into a notice\n"
 	"to each affected patient (in the portal, with a reference) and an email to their address.\n"
-	"TIME is YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) or seconds since 1970. ID is a session id.\n";
+	"TIME is YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) or seconds since 1970. ID is a session id,\n"
+	"or for --system a practice system's id (an HL7 v2 feed: medkeep feeds list): its report\n"
+	"also lists what it wrote (patients enrolled or changed, results and documents filed).\n";
 
 static const char default_actions[] =
 	"You do not need to do anything to keep using the portal. We recommend that you change your "
@@ -158,6 +161,7 @@ static int incident_options(int argc, char **argv, bool is_notify, struct incide
 	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
 					     {"actor", required_argument, NULL, 'a'},
 					     {"session", required_argument, NULL, 's'},
+					     {"system", required_argument, NULL, 'S'},
 					     {"ip", required_argument, NULL, 'i'},
 					     {"since", required_argument, NULL, 'f'},
 					     {"until", required_argument, NULL, 'u'},
@@ -184,6 +188,13 @@ static int incident_options(int argc, char **argv, bool is_notify, struct incide
 				return 2;
 			}
 			f->by_session = true;
+			break;
+		case 'S':
+			if (id_parse(&f->actor, optarg, strlen(optarg)) != 0) {
+				fprintf(stderr, "medkeep incident: --system takes a 32-hex-digit id\n");
+				return 2;
+			}
+			f->by_actor = f->with_writes = true;
 			break;
 		case 'i':
 			f->ip = optarg;
@@ -224,7 +235,7 @@ static int incident_options(int argc, char **argv, bool is_notify, struct incide
 		fprintf(stderr, "medkeep incident: --format is table, csv or json\n");
 		return 2;
 	}
-	if (o->dir == NULL || optind != argc - 1 ||
+	if (o->dir == NULL || optind != argc - 1 || (o->actor != NULL && f->with_writes) ||
 	    (is_notify && (o->what == NULL || o->what[0] == '\0'))) {
 		fputs(usage, stderr);
 		return 2;
@@ -253,6 +264,11 @@ static int incident_label(const char *actor, struct incident_filter *f, char *la
 		id_hex(&acct.id, hex);
 		off += snprintf(label + off, size - (size_t)off, "actor=%s (account %s) ", actor, hex);
 		arena_release(&ar);
+	}
+	if (f->with_writes) {
+		char hex[ID_HEX_LEN + 1];
+		id_hex(&f->actor, hex);
+		off += snprintf(label + off, size - (size_t)off, "system=%s ", hex);
 	}
 	if (f->by_session) {
 		char hex[ID_HEX_LEN + 1];
