@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "limits.h"
 #include "store/accesslog.h"
+#include "store/feeds.h"
 #include "vault/vault.h"
 
 static const struct {
@@ -152,6 +153,16 @@ static enum err describe(const struct id *viewer, const struct id *patient, cons
 		e->practice_name = c->practice_name;
 		e->who = arena_printf(ar, "%s at %s", f->role == ROLE_CLINICIAN ? "A clinician" : "A practice administrator",
 				      c->practice_name ? c->practice_name : "a practice");
+	} else if (strcmp(r->via, "system") == 0) {
+		/* A practice's system (a laboratory's or hospital's feed, its management system):
+		 * not an account, so named by the feed's register when it is one. */
+		struct store_feed feed;
+		struct id sys;
+		e->via = ACCESS_STAFF;
+		e->role = ROLE_SYSTEM;
+		e->who = id_parse(&sys, r->actor, strlen(r->actor)) == 0 && store_feed_get(&sys, &feed) == ERR_OK
+				 ? arena_printf(ar, "%s, a system sending to your practice", feed.name)
+				 : "A system of your practice";
 	} else if (f && f->exists && f->role == ROLE_OPERATOR) {
 		e->via = ACCESS_OTHER;
 		e->who = "A service operator";

@@ -177,21 +177,21 @@ enum err ingest_apply(struct ingest_ctx *c)
 		if (type_is(m, "ADT", "A04") || type_is(m, "ADT", "A28") || type_is(m, "ADT", "A08") ||
 		    type_is(m, "ADT", "A31") || type_is(m, "ADT", "A40"))
 			return ingest_adt(c);
-		return ingest_fail(c, HL7_ACK_AR, HL7_E_UNSUPPORTED_EVENT, 0, 0, "Unsupported event");
+		return ingest_fail(c, HL7_ACK_AR, HL7_E_UNSUPPORTED_EVENT, 0, 9, "Unsupported event");
 	}
 	if (type_is(m, "ORU", NULL))
 		return type_is(m, "ORU", "R01")
 			       ? ingest_oru(c)
-			       : ingest_fail(c, HL7_ACK_AR, HL7_E_UNSUPPORTED_EVENT, 0, 0, "Unsupported event");
+			       : ingest_fail(c, HL7_ACK_AR, HL7_E_UNSUPPORTED_EVENT, 0, 9, "Unsupported event");
 	if (type_is(m, "MDM", NULL))
 		return type_is(m, "MDM", "T02")
 			       ? ingest_document(c)
-			       : ingest_fail(c, HL7_ACK_AR, HL7_E_UNSUPPORTED_EVENT, 0, 0, "Unsupported event");
+			       : ingest_fail(c, HL7_ACK_AR, HL7_E_UNSUPPORTED_EVENT, 0, 9, "Unsupported event");
 	if (type_is(m, "REF", NULL))
 		return type_is(m, "REF", "I12")
 			       ? ingest_document(c)
-			       : ingest_fail(c, HL7_ACK_AR, HL7_E_UNSUPPORTED_EVENT, 0, 0, "Unsupported event");
-	return ingest_fail(c, HL7_ACK_AR, HL7_E_UNSUPPORTED_TYPE, 0, 0, "Unsupported message type");
+			       : ingest_fail(c, HL7_ACK_AR, HL7_E_UNSUPPORTED_EVENT, 0, 9, "Unsupported event");
+	return ingest_fail(c, HL7_ACK_AR, HL7_E_UNSUPPORTED_TYPE, 0, 9, "Unsupported message type");
 }
 
 /* The first answer, from the duplicate check's row. */

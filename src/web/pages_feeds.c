@@ -43,7 +43,7 @@ static void feed_row(struct buf *b, const struct feed_status *s)
 	if (s->stats.last_err_code != 0) {
 		buf_printf(b, "%d ", s->stats.last_err_code);
 		html_text(b, hl7_code_text((enum hl7_code)s->stats.last_err_code));
-		if (s->stats.last_err_segment[0]) {
+		if (s->stats.last_err_segment[0] && s->stats.last_err_field > 0) {
 			html_raw(b, " (");
 			html_text(b, s->stats.last_err_segment);
 			buf_printf(b, "-%d)", s->stats.last_err_field);
