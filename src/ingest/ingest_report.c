@@ -20,6 +20,7 @@
 #include "limits.h"
 #include "util/nztime.h"
 #include "util/wipe.h"
+#include "vault/vault.h"
 
 #define ORU_MAX_REPORTS 16
 
@@ -345,6 +346,24 @@ enum err ingest_document(struct ingest_ctx *c)
 				 .title = title && title[0] ? title : info->label,
 				 .filename = filename, .declared_type = "application/pdf",
 				 .data = (const uint8_t *)pdf.data, .data_len = pdf.len};
+	/* The document's id is a keyed hash of the feed and MSH-10: a message applied again after
+	 * a run cut short before its answer finds its document there and files nothing. */
+	char key[ID_HEX_LEN + LIMIT_HL7_CONTROL_ID + 2];
+	char hex[ID_HEX_LEN + 1];
+	uint8_t h[HASH_BYTES];
+	struct id doc;
+	struct target there;
+	id_hex(&c->f->feed, hex);
+	snprintf(key, sizeof(key), "%s/%.*s", hex, (int)c->m->control_id.len, c->m->control_id.ptr);
+	if (vault_blind_index("feed-document", key, h) != ERR_OK)
+		return ERR_INTERNAL;
+	memcpy(doc.b, h, ID_BYTES);
+	d.id = &doc;
+	if (store_document_target(&doc, &there) == ERR_OK) {
+		c->outcome = "filed";
+		c->out->code = HL7_ACK_AA;
+		return ERR_OK;
+	}
 	struct document_view v;
 	const char *why = NULL;
 	rc = document_create(c->f->actor, &d, c->ar, &v, &why);
