@@ -94,6 +94,7 @@ struct feedq_detail {
 	const char *summary;    /* e.g. "2 reports, 7 observations", "a PDF letter" */
 	bool can_match;         /* results, letters and updates can be matched; enrolments and
 				 * merges are decided in the register, then rejected here */
+	bool is_update;         /* matching it replaces the patient's details with the message's */
 };
 enum err ingest_queue_open(const struct actor *a, const struct id *item, struct arena *ar,
 			   struct feedq_detail *out);

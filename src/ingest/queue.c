@@ -162,18 +162,23 @@ enum err ingest_queue_open(const struct actor *a, const struct id *item, struct 
 			   struct feedq_detail *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct opened *o = arena_calloc(ar, 1, sizeof(*o));
-	if (o == NULL)
-		return ERR_INTERNAL;
-	enum err rc = open_item(a, item, ar, o);
+	/* The message (up to 16 MB) in an arena of this call's own, wiped on release; what is
+	 * shown is copied into the caller's. */
+	struct arena work;
+	arena_init(&work, LIMIT_INGEST_ARENA);
+	struct opened *o = arena_calloc(&work, 1, sizeof(*o));
+	enum err rc = o == NULL ? ERR_INTERNAL : open_item(a, item, &work, o);
 	if (rc != ERR_OK) {
 		if (may(a) && queue_audit(a, "feed.queue.open", NULL, item, "notfound") != 0)
-			return ERR_INTERNAL;
+			rc = ERR_INTERNAL;
+		arena_release(&work);
 		return rc;
 	}
 	/* On record before anything of it is shown. */
-	if (queue_audit(a, "feed.queue.open", NULL, item, AUDIT_ALLOW) != 0)
+	if (queue_audit(a, "feed.queue.open", NULL, item, AUDIT_ALLOW) != 0) {
+		arena_release(&work);
 		return ERR_INTERNAL;
+	}
 	struct ingest_outcome scratch;
 	struct ingest_ctx c = {.m = &o->m, .ar = ar, .out = &scratch};
 	out->row.q = o->q;
@@ -196,6 +201,8 @@ enum err ingest_queue_open(const struct actor *a, const struct id *item, struct 
 	out->prior_nhi = mrg < o->m.nseg ? ingest_nhi(&c, mrg, 1, &code) : NULL;
 	out->summary = summary(&c);
 	out->can_match = matchable(&o->m);
+	out->is_update = slice_eq(o->m.type, "ADT");
+	arena_release(&work);
 	return ERR_OK;
 }
 

@@ -197,6 +197,9 @@ static void item_page(struct request *req, struct response *res, int status, con
 		html_raw(b, "/match\"><h2>Match to a patient</h2><p>File it for a patient enrolled at "
 			    "this practice: give their NHI, or their record number from the patient "
 			    "list.</p>");
+		if (d.is_update)
+			html_raw(b, "<p><strong>Matching an update replaces that patient's details, NHI "
+				    "included, with the ones above.</strong></p>");
 		web_csrf_field(b, req->csrf);
 		html_raw(b, "<label for=\"nhi\">NHI</label><input id=\"nhi\" name=\"nhi\" "
 			    "autocomplete=\"off\" maxlength=\"7\" pattern=\"[A-Za-z]{3}[0-9]{2}[0-9A-Za-z]{2}\">"
