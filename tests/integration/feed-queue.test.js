@@ -133,6 +133,17 @@ describe('HL7 v2 ingestion and the feed queue', () => {
     const pt = new Client(srv.base);
     await pt.login('patient2@demo.test');
     assert.notEqual((await pt.get('/practice/feed-queue')).status, 200);
+    const op = new Client(srv.base);
+    await op.login('operator@demo.test');
+    assert.equal((await op.get(`/practice/feed-queue/${oruItem}`)).status, 404);
+    assert.equal((await op.get('/practice/feeds')).status, 404);
+    // the practice admin works the same queue
+    const admin = new Client(srv.base);
+    await admin.login('admin1@demo.test');
+    const adminList = await admin.get('/practice/feed-queue');
+    assert.equal(adminList.status, 200);
+    assert.match(adminList.text, new RegExp(oruItem));
+    assert.match(adminList.text, /href="\/practice\/feeds"/);
   });
 
   it('refuses a decision without the CSRF token', async () => {

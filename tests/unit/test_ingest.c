@@ -118,6 +118,15 @@ static const char mdm_bad[] = MSH("MDM^T02^MDM_T02", "WDHB-DS-000982")
 	"TXA|1|CN^Clinical Note|AP\r"
 	"OBX|1|ED|CN^Clinic letter^L||WAIKATO^application^PDF^Base64^aGVsbG8gd29ybGQ=||||||F\r";
 
+/* A referral from a hospital system (REF^I12), the letter as a PDF. */
+static const char ref[] =
+	"MSH|^~\\&|HOSPSYS|WAIKATO HOSPITAL^3301^HPI|MEDKEEP|ROSE MEDICAL|20261205150000+1300||REF^I12^REF_I12"
+	"|WH-REF-20261205-0042|P|2.4\r"
+	"RF1|A^Accepted|R^Routine|MED^Medical||||20261205\r"
+	"PRD|RP|Specialist^Aroha^^^Dr|||||12345^^^HPI\r"
+	"PID|1||ZAA0067^^^NHI^NHI||Te Whatu-Ngata^Aroha||19840312|F\r"
+	"OBX|1|ED|18842-5^Referral letter^LN||WAIKATO^AP^PDF^Base64^JVBERi0xLjQgdGVzdCBsZXR0ZXI=||||||F\r";
+
 static const char unsupported[] = MSH("SIU^S12^SIU_S12", "MT20261206-0001")
 	"SCH|1\r";
 
@@ -268,9 +277,19 @@ static void reports(const struct actor *clin, const struct id *practice)
 	if (n == 1)
 		CHECK(docs[0].kind == DOC_DISCHARGE_SUMMARY && docs[0].size == 20 &&
 		      id_eq(&docs[0].author, &feed.feed));
+	o = run(ref);
+	CHECK(o.code == HL7_ACK_AA);
+	CHECK(document_list(clin, &pid, &ar, &docs, &n) == ERR_OK && n == 2);
+	bool referral = false;
+	for (size_t i = 0; i < n; i++)
+		referral |= docs[i].kind == DOC_REFERRAL_LETTER;
+	CHECK(referral);
+	o = run(ref); /* the same message again: one letter */
+	CHECK(o.code == HL7_ACK_AA && o.duplicate);
+	CHECK(document_list(clin, &pid, &ar, &docs, &n) == ERR_OK && n == 2);
 	o = run(mdm_bad);
 	CHECK(o.code == HL7_ACK_AE && strcmp(o.err.segment, "OBX") == 0 && o.err.field == 5);
-	CHECK(document_list(clin, &pid, &ar, &docs, &n) == ERR_OK && n == 1);
+	CHECK(document_list(clin, &pid, &ar, &docs, &n) == ERR_OK && n == 2);
 	(void)practice;
 	arena_release(&ar);
 }
