@@ -50,6 +50,9 @@ static const struct {
 	{"app.token", NULL, "An app collected its access to your record"},
 	{"account.invite", NULL, "Invited you to the portal"},
 	{"account.register", NULL, "Made a portal account for your record"},
+	{"patient.enrol", NULL, "Enrolled you at the practice"},
+	{"patient.write", NULL, "Changed your name, date of birth or NHI number"},
+	{"feed.queue.match", NULL, "Matched a message from a laboratory or hospital to your record"},
 };
 
 static const char *words_for(const char *action, const char *rtype)

@@ -24,6 +24,14 @@
 
 #define ORU_MAX_REPORTS 16
 
+/* Answer AE naming the field, and stop reading: ERR_INVALID. */
+static enum err bad(struct ingest_ctx *c, enum hl7_code code, size_t seg, size_t field,
+		    const char *what)
+{
+	ingest_fail(c, HL7_ACK_AE, code, seg, field, what);
+	return ERR_INVALID;
+}
+
 static bool digits(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -138,29 +146,29 @@ static enum err read_obx(struct ingest_ctx *c, size_t seg, struct observation *o
 	if (ingest_text(c, seg, 2, 1, 0, 0, &type) != 0 || ingest_text(c, seg, 3, 1, 1, 0, &code) != 0 ||
 	    ingest_text(c, seg, 3, 1, 2, 0, &text) != 0 || ingest_text(c, seg, 3, 1, 3, 0, &sys) != 0 ||
 	    ingest_text(c, seg, 3, 1, 4, 0, &alt) != 0 || ingest_text(c, seg, 3, 1, 6, 0, &altsys) != 0)
-		return ingest_fail(c, HL7_ACK_AE, HL7_E_DATA_TYPE, seg, 3, "Bad OBX-3"), ERR_INVALID;
+		return bad(c, HL7_E_DATA_TYPE, seg, 3, "Bad OBX-3");
 	/* LOINC when the sender gives it, as the code or the alternate code; else its own. */
 	if (strcmp(altsys, "LN") == 0 && alt[0] && strcmp(sys, "LN") != 0)
 		code = alt;
 	if (code[0] == '\0' || strlen(code) > RESULT_CODE_MAX)
-		return ingest_fail(c, HL7_ACK_AE, code[0] ? HL7_E_DATA_TYPE : HL7_E_REQUIRED_MISSING,
-				   seg, 3, "Bad OBX-3"), ERR_INVALID;
+		return bad(c, code[0] ? HL7_E_DATA_TYPE : HL7_E_REQUIRED_MISSING,
+				   seg, 3, "Bad OBX-3");
 	o->code = code;
 	const struct result_test *known = result_test_by_loinc(code);
 	o->display = text[0] ? text : known ? known->display : code;
 	/* OBX-5 may repeat (a text over several lines): the first repetition is the value. */
 	if (ingest_text(c, seg, 5, 1, 0, 0, &val) != 0 || val[0] == '\0')
-		return ingest_fail(c, HL7_ACK_AE, val ? HL7_E_REQUIRED_MISSING : HL7_E_DATA_TYPE, seg, 5,
-				   "Bad OBX-5"), ERR_INVALID;
+		return bad(c, val ? HL7_E_REQUIRED_MISSING : HL7_E_DATA_TYPE, seg, 5,
+				   "Bad OBX-5");
 	if (strcmp(type, "NM") == 0 && number(val, &o->value))
 		o->has_value = true;
 	else if (strcmp(type, "NM") == 0)
-		return ingest_fail(c, HL7_ACK_AE, HL7_E_DATA_TYPE, seg, 5, "OBX-5 not a number"), ERR_INVALID;
+		return bad(c, HL7_E_DATA_TYPE, seg, 5, "OBX-5 not a number");
 	else
 		o->value_text = val;
 	if (ingest_text(c, seg, 6, 1, 1, 0, &unit) != 0 || ingest_text(c, seg, 7, 1, 0, 0, &range) != 0 ||
 	    ingest_text(c, seg, 8, 1, 0, 0, &flag) != 0)
-		return ingest_fail(c, HL7_ACK_AE, HL7_E_DATA_TYPE, seg, 6, "Bad OBX-6 to 8"), ERR_INVALID;
+		return bad(c, HL7_E_DATA_TYPE, seg, 6, "Bad OBX-6 to 8");
 	o->unit = unit[0] ? unit : NULL;
 	range_of(range, o, c->ar);
 	if (flag[0] == '\0' || result_flag_parse(flag, &o->flag) != 0)
@@ -178,20 +186,20 @@ static enum err read_obr(struct ingest_ctx *c, size_t obr, const struct id *pati
 	const char *acc, *collected, *reported, *status, *lab;
 	if (ingest_text(c, obr, 3, 1, 1, 0, &acc) != 0 || acc[0] == '\0' ||
 	    strlen(acc) > RESULT_ACCESSION_MAX)
-		return ingest_fail(c, HL7_ACK_AE, acc && !acc[0] ? HL7_E_REQUIRED_MISSING : HL7_E_DATA_TYPE,
-				   obr, 3, "Bad OBR-3"), ERR_INVALID;
+		return bad(c, acc && !acc[0] ? HL7_E_REQUIRED_MISSING : HL7_E_DATA_TYPE,
+				   obr, 3, "Bad OBR-3");
 	r->accession = acc;
 	if (ingest_text(c, obr, 7, 1, 1, 0, &collected) != 0 || (r->collected = hl7_time(collected)) <= 0)
-		return ingest_fail(c, HL7_ACK_AE, collected && !collected[0] ? HL7_E_REQUIRED_MISSING
+		return bad(c, collected && !collected[0] ? HL7_E_REQUIRED_MISSING
 									      : HL7_E_DATA_TYPE,
-				   obr, 7, "Bad OBR-7"), ERR_INVALID;
+				   obr, 7, "Bad OBR-7");
 	if (ingest_text(c, obr, 22, 1, 1, 0, &reported) != 0)
-		return ingest_fail(c, HL7_ACK_AE, HL7_E_DATA_TYPE, obr, 22, "Bad OBR-22"), ERR_INVALID;
+		return bad(c, HL7_E_DATA_TYPE, obr, 22, "Bad OBR-22");
 	r->reported = reported[0] ? hl7_time(reported) : r->collected;
 	if (r->reported <= 0 || r->reported < r->collected)
-		return ingest_fail(c, HL7_ACK_AE, HL7_E_DATA_TYPE, obr, 22, "Bad OBR-22"), ERR_INVALID;
+		return bad(c, HL7_E_DATA_TYPE, obr, 22, "Bad OBR-22");
 	if (ingest_text(c, obr, 25, 1, 0, 0, &status) != 0)
-		return ingest_fail(c, HL7_ACK_AE, HL7_E_DATA_TYPE, obr, 25, "Bad OBR-25"), ERR_INVALID;
+		return bad(c, HL7_E_DATA_TYPE, obr, 25, "Bad OBR-25");
 	/* HL7 table 0123: P preliminary (and I, R, S: not final yet), F final, C corrected. */
 	r->status = strcmp(status, "F") == 0 || status[0] == '\0' ? RESULT_FINAL
 		    : strcmp(status, "C") == 0			   ? RESULT_CORRECTED
@@ -205,13 +213,13 @@ static enum err read_obr(struct ingest_ctx *c, size_t obr, const struct id *pati
 		if (strcmp(c->m->seg[i].id, "OBX") != 0)
 			continue;
 		if (r->n_obs == RESULT_MAX_OBSERVATIONS)
-			return ingest_fail(c, HL7_ACK_AE, HL7_E_DATA_TYPE, i, 0, "Too many OBX"), ERR_INVALID;
+			return bad(c, HL7_E_DATA_TYPE, i, 0, "Too many OBX");
 		if (read_obx(c, i, &r->obs[r->n_obs]) != ERR_OK)
 			return ERR_INVALID;
 		r->n_obs++;
 	}
 	if (r->n_obs == 0)
-		return ingest_fail(c, HL7_ACK_AE, HL7_E_SEGMENT_SEQUENCE, obr, 0, "OBR without OBX"), ERR_INVALID;
+		return bad(c, HL7_E_SEGMENT_SEQUENCE, obr, 0, "OBR without OBX");
 	return ERR_OK;
 }
 
@@ -310,17 +318,17 @@ static enum err read_pdf(struct ingest_ctx *c, size_t *obx_out, struct buf *pdf)
 	}
 	*obx_out = obx;
 	if (obx == c->m->nseg)
-		return ingest_fail(c, HL7_ACK_AE, HL7_E_REQUIRED_MISSING, hl7_find(c->m, "OBX", 0), 5,
-				   "No ED in OBX-5"), ERR_INVALID;
+		return bad(c, HL7_E_REQUIRED_MISSING, hl7_find(c->m, "OBX", 0), 5,
+				   "No ED in OBX-5");
 	const char *subtype, *encoding, *data;
 	if (ingest_text(c, obx, 5, 1, 3, 0, &subtype) != 0 ||
 	    ingest_text(c, obx, 5, 1, 4, 0, &encoding) != 0 ||
 	    ingest_text(c, obx, 5, 1, 5, 0, &data) != 0 || !ieq(subtype, "PDF") ||
 	    !(ieq(encoding, "Base64") || ieq(encoding, "B64")) || data[0] == '\0')
-		return ingest_fail(c, HL7_ACK_AE, HL7_E_DATA_TYPE, obx, 5, "OBX-5 not a Base64 PDF"), ERR_INVALID;
+		return bad(c, HL7_E_DATA_TYPE, obx, 5, "OBX-5 not a Base64 PDF");
 	if (base64_decode_lines(data, strlen(data), pdf) != 0 || pdf->len < 5 ||
 	    memcmp(pdf->data, "%PDF-", 5) != 0)
-		return ingest_fail(c, HL7_ACK_AE, HL7_E_DATA_TYPE, obx, 5, "OBX-5 not a Base64 PDF"), ERR_INVALID;
+		return bad(c, HL7_E_DATA_TYPE, obx, 5, "OBX-5 not a Base64 PDF");
 	return ERR_OK;
 }
 

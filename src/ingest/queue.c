@@ -119,9 +119,10 @@ static enum err open_item(const struct actor *a, const struct id *item, struct a
 	if (rc != ERR_OK || o->q.state != FEEDQ_WAITING || o->q.body_ct.ptr == NULL)
 		return rc == ERR_INTERNAL ? ERR_INTERNAL : ERR_NOT_FOUND;
 	buf_init(&o->raw, ar, LIMIT_HL7_MESSAGE_BYTES + 1);
-	if (vault_feedq_open(a->token, item, &a->practice, o->q.body_ct.ptr, o->q.body_ct.len,
-			     &o->raw) != ERR_OK)
-		return ERR_NOT_FOUND;
+	rc = vault_feedq_open(a->token, item, &a->practice, o->q.body_ct.ptr, o->q.body_ct.len,
+			      &o->raw);
+	if (rc != ERR_OK)
+		return rc == ERR_TRIPPED ? ERR_TRIPPED : ERR_NOT_FOUND;
 	struct hl7_error err;
 	if (hl7_parse(o->raw.data, o->raw.len, o->segs, LIMIT_HL7_SEGMENTS, &o->m, &err) != 0)
 		return ERR_INTERNAL; /* it was parsed once to be queued */

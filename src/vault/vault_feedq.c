@@ -8,7 +8,7 @@
  * (vault_feedq_seal in vault_api.c), so the vault never handles a 16 MB message; a new key
  * is given to anyone (whoever queues a message holds it already), an existing one only for a
  * token whose claims are staff of that practice who may work its queue, after their second
- * factor (policy_may_work_feed_queue).
+ * factor (policy_may_work_feed_queue), and counted by the breaker as a register read.
  */
 #include <string.h>
 
@@ -52,6 +52,11 @@ enum err vault_local_feedq_key(const char *token, const struct id *item, const s
 	} else {
 		if (!staff_of_practice(token, practice))
 			return ERR_DENIED;
+		/* What it shows is someone's name, NHI and birth date: a register read for the
+		 * breaker, each queued message counted as one person. */
+		enum err b = vault_local_read_demographics(token, item);
+		if (b != ERR_OK)
+			return b;
 		feedq_kek(&kek);
 		vault_ad(ad, "feedq-key", practice, item);
 		rc = key_unwrap(&kek, ad, wrapped.ptr, wrapped.len, k);

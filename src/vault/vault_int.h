@@ -21,6 +21,9 @@ enum err vault_local_login(const char *pw_hash, const char *password, size_t pw_
 			   const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
 enum err vault_local_miss(const char *token);
 enum err vault_local_read(const char *token, const struct id *patient, int64_t bytes);
+/* Count opening the demographics of `subject` (a patient, or a queued feed message that names
+ * someone not yet matched: vault_feedq.c) for the token's actor, as a register read. */
+enum err vault_local_read_demographics(const char *token, const struct id *subject);
 void vault_local_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
 enum err vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
 				    struct buf *wrapped_key, struct buf *phi_ct);

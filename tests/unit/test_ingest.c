@@ -127,6 +127,24 @@ static const char ref[] =
 	"PID|1||ZAA0067^^^NHI^NHI||Te Whatu-Ngata^Aroha||19840312|F\r"
 	"OBX|1|ED|18842-5^Referral letter^LN||WAIKATO^AP^PDF^Base64^JVBERi0xLjQgdGVzdCBsZXR0ZXI=||||||F\r";
 
+/* A letter sent as text, not as a PDF: refused naming OBX-5. */
+static const char mdm_text[] = MSH("MDM^T02^MDM_T02", "WDHB-DS-000983")
+	"EVN|T02|20261205120000\r"
+	"PID|1||ZAA0067^^^NHI^NHI||Te Whatu-Ngata^Aroha||19840312|F\r"
+	"TXA|1|CN^Clinical Note|TX\r"
+	"OBX|1|TX|CN^Clinic letter^L||Seen today in clinic.||||||F\r";
+
+/* Two patients in one ORU: refused (one patient per message). */
+static const char oru_two[] =
+	"MSH|^~\\&|DELPHIC|PATHLAB WAIKATO^2201^HPI|MEDKEEP|ROSE MEDICAL|20261204073000+1300||ORU^R01"
+	"|PLW0000123458|P|2.4\r"
+	"PID|1||ZAA0067^^^NHI^NHI||Te Whatu-Ngata^Aroha||19840312|F\r"
+	"OBR|1||26-4431203-NA^PATHLAB|NA^Sodium^L|||20261203101500||||||||||||||||20261204070000|||F\r"
+	"OBX|1|NM|2951-2^Sodium^LN||140|mmol/L|135-145|N|||F\r"
+	"PID|2||ZAK5670^^^NHI^NHI||Nobody^Known||19990101|M\r"
+	"OBR|2||26-4431204-NA^PATHLAB|NA^Sodium^L|||20261203101500||||||||||||||||20261204070000|||F\r"
+	"OBX|1|NM|2951-2^Sodium^LN||139|mmol/L|135-145|N|||F\r";
+
 static const char unsupported[] = MSH("SIU^S12^SIU_S12", "MT20261206-0001")
 	"SCH|1\r";
 
@@ -290,6 +308,13 @@ static void reports(const struct actor *clin, const struct id *practice)
 	o = run(mdm_bad);
 	CHECK(o.code == HL7_ACK_AE && strcmp(o.err.segment, "OBX") == 0 && o.err.field == 5);
 	CHECK(document_list(clin, &pid, &ar, &docs, &n) == ERR_OK && n == 2);
+	o = run(mdm_text);
+	CHECK(o.code == HL7_ACK_AE && strcmp(o.err.segment, "OBX") == 0 && o.err.field == 5 &&
+	      o.err.code == HL7_E_REQUIRED_MISSING);
+	CHECK(document_list(clin, &pid, &ar, &docs, &n) == ERR_OK && n == 2);
+	o = run(oru_two);
+	CHECK(o.code == HL7_ACK_AE && strcmp(o.err.segment, "PID") == 0 && o.err.seg_seq == 2);
+	CHECK(result_list(clin, &pid, false, &ar, &list, &n) == ERR_OK && n == 1);
 	(void)practice;
 	arena_release(&ar);
 }
