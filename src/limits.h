@@ -279,7 +279,7 @@
  * Ingestion of HL7 v2 messages (src/ingest, docs/internals/FEEDS.md).
  * - A control id (MSH-10) is an ST of up to 199 characters in v2.5 (20 in v2.4): longer is
  *   refused (AR), so the duplicate check's key has a bound.
- * - A queued message's reason, and a rejection's note: a sentence (200 bytes).
+ * - A queued message's reason, and a rejection's: fixed sentences, under 200 bytes.
  * - The queue's page lists up to 100 waiting messages: a practice's day of unmatched results
  *   is a handful; a hundred waiting says something is wrong with a feed, and the page says
  *   there are more.

@@ -108,6 +108,8 @@ enum err ingest_queue_for(struct ingest_ctx *c, const char *reason)
 {
 	struct store_feedq q;
 	memset(&q, 0, sizeof(q));
+	if (c->m->control_id.len > LIMIT_HL7_CONTROL_ID)
+		return ERR_INTERNAL; /* ingest_hl7 refused it before */
 	random_id(&q.id);
 	q.practice = c->f->practice;
 	q.feed = c->f->feed;

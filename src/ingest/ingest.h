@@ -106,8 +106,10 @@ enum err ingest_queue_open(const struct actor *a, const struct id *item, struct 
  * that cannot be matched, or that the patient's record refused). */
 enum err ingest_queue_match(const struct actor *a, const struct id *item, const struct id *patient,
 			    const char *nhi, const char **why);
-/* Reject a waiting message with a reason (1 to LIMIT_FEEDQ_REASON bytes, audited
- * `feed.queue.reject`); its sealed copy is dropped. ERR_OK, ERR_NOT_FOUND, ERR_INVALID. */
+/* Reject a waiting message with one of ingest_reject_reasons (fixed texts, NULL-terminated:
+ * a reason typed freely could name someone, and it is kept), audited `feed.queue.reject`; its
+ * sealed copy is dropped. ERR_OK, ERR_NOT_FOUND, ERR_INVALID. */
+extern const char *const ingest_reject_reasons[];
 enum err ingest_queue_reject(const struct actor *a, const struct id *item, const char *reason,
 			     const char **why);
 

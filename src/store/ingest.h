@@ -79,7 +79,7 @@ struct store_feedq {
 	bool has_decided_by;
 	struct id decided_by;
 	int64_t decided_at;
-	char note[LIMIT_FEEDQ_REASON + 1]; /* a rejection's reason, as staff wrote it */
+	char note[LIMIT_FEEDQ_REASON + 1]; /* a rejection's reason (a fixed text, ingest.h) */
 	struct bytes body_ct;
 };
 

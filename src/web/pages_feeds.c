@@ -214,10 +214,14 @@ static void item_page(struct request *req, struct response *res, int status, con
 	html_text(b, hex);
 	html_raw(b, "/reject\"><h2>Reject</h2>");
 	web_csrf_field(b, req->csrf);
-	buf_printf(b, "<label for=\"reason\">Reason (kept with the decision)</label><input id=\"reason\" "
-		      "name=\"reason\" required maxlength=\"%u\"><button type=\"submit\">Reject"
-		      "</button></form>",
-		   LIMIT_FEEDQ_REASON);
+	html_raw(b, "<label for=\"reason\">Why (kept with the decision)</label><select id=\"reason\" "
+		    "name=\"reason\" required><option value=\"\">Choose a reason</option>");
+	for (size_t i = 0; ingest_reject_reasons[i] != NULL; i++) {
+		html_raw(b, "<option>");
+		html_text(b, ingest_reject_reasons[i]);
+		html_raw(b, "</option>");
+	}
+	html_raw(b, "</select><button type=\"submit\">Reject</button></form>");
 	web_page_end(res, status, b);
 }
 

@@ -183,8 +183,13 @@ describe('HL7 v2 ingestion and the feed queue', () => {
     const empty = await clin.post(`/practice/feed-queue/${a08Item}/reject`, {
       body: new URLSearchParams({ csrf: clin.csrf, reason: '' }).toString(), headers: FORM });
     assert.equal(empty.status, 400);
+    const r0 = await clin.post(`/practice/feed-queue/${a08Item}/reject`, {
+      body: new URLSearchParams({ csrf: clin.csrf, reason: 'Kiri Ngata moved away' }).toString(), headers: FORM });
+    assert.equal(r0.status, 400); // a reason is chosen from a list: free text could name someone
+    const form = await clin.get(`/practice/feed-queue/${a08Item}`);
+    assert.match(form.text, /<option>Not a patient of this practice<\/option>/);
     const r = await clin.post(`/practice/feed-queue/${a08Item}/reject`, {
-      body: new URLSearchParams({ csrf: clin.csrf, reason: 'Not our patient: told the sender' }).toString(), headers: FORM });
+      body: new URLSearchParams({ csrf: clin.csrf, reason: 'Not a patient of this practice' }).toString(), headers: FORM });
     assert.equal(r.status, 303);
     const again = await clin.get(`/practice/feed-queue/${a08Item}`);
     assert.equal(again.status, 404);

@@ -366,8 +366,9 @@ static void queue(const struct actor *clin, const struct actor *elsewhere, const
 	CHECK(register_find_nhi(clin, "ZAA0067", &pid) == ERR_OK);
 	CHECK(ingest_queue_match(clin, &adt_item, &pid, NULL, &why) == ERR_INVALID && why);
 	CHECK(ingest_queue_reject(clin, &adt_item, "", &why) == ERR_INVALID);
-	CHECK(ingest_queue_reject(clin, &adt_item, "Enrolled at another practice", &why) == ERR_OK);
-	CHECK(ingest_queue_reject(clin, &adt_item, "again", &why) == ERR_NOT_FOUND);
+	CHECK(ingest_queue_reject(clin, &adt_item, "Mrs Fale moved to Elsewhere Health", &why) == ERR_INVALID);
+	CHECK(ingest_queue_reject(clin, &adt_item, ingest_reject_reasons[0], &why) == ERR_OK);
+	CHECK(ingest_queue_reject(clin, &adt_item, ingest_reject_reasons[1], &why) == ERR_NOT_FOUND);
 	/* the result matched by NHI to an enrolled patient: filed for them, held */
 	size_t nres = 0;
 	struct result_view *list;
