@@ -271,6 +271,9 @@
 #define LIMIT_PATIENT_NAME 200u
 #define LIMIT_FEED_NAME 80u
 #define LIMIT_FEED_FACILITY 227u
+/* A practice system's name as the access log and incident reports show it: the longer of a
+ * feed's name (LIMIT_FEED_NAME) and a system client's (APP_NAME_MAX, store/apps.h), both 80. */
+#define LIMIT_SYSTEM_NAME 80u
 /* Practices and feeds listed by the command line, a page of LIMIT_LIST at a time: 500 feeds
  * of under 400 bytes, or 500 practice names of a line each, fit with room. */
 #define LIMIT_REGISTER_ARENA (1u << 20)

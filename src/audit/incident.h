@@ -14,15 +14,15 @@
 
 struct incident_filter {
 	bool by_actor;
-	struct id actor; /* account id, or a practice system's id (a feed's) */
-	/* List writes too (a system's: patients enrolled or changed, results and documents
-	 * filed), so that everything a practice system did to a record is in its report. */
-	bool with_writes;
+	struct id actor; /* account id, or a practice system's (feed or system client) id */
 	bool by_session;
 	struct id session;
 	const char *ip; /* NULL for any */
 	int64_t since_ms; /* 0 for the beginning */
 	int64_t until_ms; /* 0 for now */
+	/* Also list what was written, not only what was served: for a practice system (--system),
+	 * whose work is mostly writing (enrolments, corrections, documents and results filed). */
+	bool with_writes;
 };
 
 enum incident_format { INCIDENT_TABLE, INCIDENT_CSV, INCIDENT_JSON };

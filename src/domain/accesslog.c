@@ -13,7 +13,6 @@
 #include "audit/audit.h"
 #include "limits.h"
 #include "store/accesslog.h"
-#include "store/feeds.h"
 #include "vault/vault.h"
 
 static const struct {
@@ -22,6 +21,9 @@ static const struct {
 	const char *words;
 } action_words[] = {
 	{"patient.read", NULL, "Saw your name, date of birth and NHI number"},
+	{"patient.enrol", NULL, "Enrolled you at a practice"},
+	{"patient.write", NULL, "Corrected your name, date of birth or NHI number"},
+	{"patient.search", NULL, "Looked for your NHI number"},
 	{"document.list", NULL, "Listed your documents"},
 	{"document.read", "Binary", "Downloaded a document"},
 	{"document.read", NULL, "Opened a document's details"},
@@ -50,8 +52,6 @@ static const struct {
 	{"app.token", NULL, "An app collected its access to your record"},
 	{"account.invite", NULL, "Invited you to the portal"},
 	{"account.register", NULL, "Made a portal account for your record"},
-	{"patient.enrol", NULL, "Enrolled you at the practice"},
-	{"patient.write", NULL, "Changed your name, date of birth or NHI number"},
 	{"feed.queue.match", NULL, "Matched a message from a laboratory or hospital to your record"},
 };
 
@@ -77,6 +77,8 @@ const char *access_via_label(enum access_via v)
 		return "Break-glass";
 	case ACCESS_APP:
 		return "An app you connected";
+	case ACCESS_SYSTEM:
+		return "Practice system";
 	case ACCESS_OTHER:
 		break;
 	}
@@ -88,7 +90,17 @@ struct actor_cache {
 	char hex[ID_HEX_LEN + 1];
 	struct store_actor_facts facts;
 	const char *practice_name;
+	/* When the actor is not an account: a practice system (a feed, a system client). */
+	struct store_system_facts system;
 };
+
+/* "Demo Community Laboratory (practice system)": a system is not a person, and the patient is
+ * told which one wrote to or read their record. */
+static const char *system_who(const struct actor_cache *c, struct arena *ar)
+{
+	const char *name = c->system.name[0] ? c->system.name : "A practice's system";
+	return arena_printf(ar, "%s (practice system)", name);
+}
 
 static enum err describe(const struct id *viewer, const struct id *patient, const struct target *enrol,
 			 const struct audit_record *r,
@@ -123,8 +135,13 @@ static enum err describe(const struct id *viewer, const struct id *patient, cons
 		if (id_parse(&acct, r->actor, strlen(r->actor)) == 0 &&
 		    store_actor_facts(&acct, patient, &c->facts) != ERR_OK)
 			return ERR_INTERNAL;
+		if (!c->facts.exists && id_parse(&acct, r->actor, strlen(r->actor)) == 0 &&
+		    store_system_facts(&acct, &c->system) != ERR_OK)
+			return ERR_INTERNAL;
 		if (c->facts.has_practice && c->facts.role != ROLE_PATIENT)
 			store_practice_name(&c->facts.practice, ar, &c->practice_name);
+		else if (c->system.exists && c->system.has_practice)
+			store_practice_name(&c->system.practice, ar, &c->practice_name);
 	}
 	const struct store_actor_facts *f = c ? &c->facts : NULL;
 	e->role = f && f->exists ? f->role : ROLE_NONE;
@@ -156,16 +173,11 @@ static enum err describe(const struct id *viewer, const struct id *patient, cons
 		e->practice_name = c->practice_name;
 		e->who = arena_printf(ar, "%s at %s", f->role == ROLE_CLINICIAN ? "A clinician" : "A practice administrator",
 				      c->practice_name ? c->practice_name : "a practice");
-	} else if (strcmp(r->via, "system") == 0) {
-		/* A practice's system (a laboratory's or hospital's feed, its management system):
-		 * not an account, so named by the feed's register when it is one. */
-		struct store_feed feed;
-		struct id sys;
-		e->via = ACCESS_STAFF;
+	} else if (c && c->system.exists) {
+		e->via = ACCESS_SYSTEM;
 		e->role = ROLE_SYSTEM;
-		e->who = id_parse(&sys, r->actor, strlen(r->actor)) == 0 && store_feed_get(&sys, &feed) == ERR_OK
-				 ? arena_printf(ar, "%s, a system sending to your practice", feed.name)
-				 : "A system of your practice";
+		e->practice_name = c->practice_name;
+		e->who = system_who(c, ar);
 	} else if (f && f->exists && f->role == ROLE_OPERATOR) {
 		e->via = ACCESS_OTHER;
 		e->who = "A service operator";

@@ -17,6 +17,7 @@ enum access_via {
 			     * lets staff reach such a record only by break-glass */
 	ACCESS_APP,         /* an app the patient connected, reading for them */
 	ACCESS_OTHER,       /* any other account (its attempts were refused) */
+	ACCESS_SYSTEM,      /* a practice's system (an HL7 v2 feed, a FHIR system client), named */
 };
 
 struct access_entry {
@@ -33,7 +34,7 @@ struct access_entry {
 	enum access_via via;
 	enum role role;
 	const char *practice_name; /* staff: their practice; NULL otherwise */
-	const char *who;           /* display, never a name */
+	const char *who;           /* display, never a person's name (a practice system's, yes) */
 	const char *what;          /* the action in words */
 	bool allowed;
 	char session[ID_HEX_LEN + 1];
@@ -57,7 +58,8 @@ enum err accesslog_read(const struct actor *a, const struct id *patient, int64_t
 enum err accesslog_fold(const struct access_entry *in, size_t n, struct arena *ar,
 			struct access_entry **out, size_t *nout);
 
-/* A label for how the record was reached ("You", "Family or carer", "Staff", "Break-glass"). */
+/* A label for how the record was reached ("You", "Family or carer", "Staff", "Break-glass",
+ * "Practice system"). */
 const char *access_via_label(enum access_via v);
 
 #endif

@@ -19,6 +19,7 @@
 #include "domain/notices.h"
 #include "limits.h"
 #include "main/cmd.h"
+#include "store/accesslog.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/strtonum.h"
@@ -27,14 +28,14 @@
 static const char usage[] =
 	"usage: medkeep incident report --data DIR [FILTERS] [--format table|csv|json]\n"
 	"       medkeep incident notify --data DIR [FILTERS] --what TEXT [--contact TEXT] [--dry-run]\n"
-	"FILTERS: [--actor EMAIL | --system ID] [--session ID] [--ip ADDR] [--since TIME]\n"
-	"         [--until TIME]\n"
+	"FILTERS: [--actor EMAIL | --system ID] [--session ID] [--ip ADDR] [--since TIME] [--until TIME]\n"
 	"report lists exactly which Patient, DocumentReference and Binary resources of which\n"
 	"patients were served, from the audit trail. notify turns the same selection into a notice\n"
 	"to each affected patient (in the portal, with a reference) and an email to their address.\n"
-	"TIME is YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) or seconds since 1970. ID is a session id,\n"
-	"or for --system a practice system's id (an HL7 v2 feed: medkeep feeds list): its report\n"
-	"also lists what it wrote (patients enrolled or changed, results and documents filed).\n";
+	"TIME is YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) or seconds since 1970. ID is a session id;\n"
+	"for --system, the 32-hex-digit id of a practice system (an HL7 v2 feed, `medkeep feeds\n"
+	"list`, or a system client, `medkeep apps add --system`): its report lists what it wrote\n"
+	"(enrolments, corrections, documents and results filed) as well as what it was served.\n";
 
 static const char default_actions[] =
 	"You do not need to do anything to keep using the portal. We recommend that you change your "
@@ -149,6 +150,8 @@ static int notify(const struct incident_result *r, const char *what, const char 
 /* What incident report|notify was asked for, besides the filter. */
 struct incident_opts {
 	const char *dir, *actor, *what, *contact;
+	bool by_system;
+	struct id system; /* --system: a feed's or system client's id */
 	bool dry_run;
 	enum incident_format fmt;
 };
@@ -161,7 +164,7 @@ static int incident_options(int argc, char **argv, bool is_notify, struct incide
 	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
 					     {"actor", required_argument, NULL, 'a'},
 					     {"session", required_argument, NULL, 's'},
-					     {"system", required_argument, NULL, 'S'},
+					     {"system", required_argument, NULL, 'y'},
 					     {"ip", required_argument, NULL, 'i'},
 					     {"since", required_argument, NULL, 'f'},
 					     {"until", required_argument, NULL, 'u'},
@@ -189,12 +192,12 @@ static int incident_options(int argc, char **argv, bool is_notify, struct incide
 			}
 			f->by_session = true;
 			break;
-		case 'S':
-			if (id_parse(&f->actor, optarg, strlen(optarg)) != 0) {
+		case 'y':
+			if (id_parse(&o->system, optarg, strlen(optarg)) != 0) {
 				fprintf(stderr, "medkeep incident: --system takes a 32-hex-digit id\n");
 				return 2;
 			}
-			f->by_actor = f->with_writes = true;
+			o->by_system = true;
 			break;
 		case 'i':
 			f->ip = optarg;
@@ -235,7 +238,11 @@ static int incident_options(int argc, char **argv, bool is_notify, struct incide
 		fprintf(stderr, "medkeep incident: --format is table, csv or json\n");
 		return 2;
 	}
-	if (o->dir == NULL || optind != argc - 1 || (o->actor != NULL && f->with_writes) ||
+	if (o->actor != NULL && o->by_system) {
+		fprintf(stderr, "medkeep incident: --actor and --system each name the one actor: give one\n");
+		return 2;
+	}
+	if (o->dir == NULL || optind != argc - 1 ||
 	    (is_notify && (o->what == NULL || o->what[0] == '\0'))) {
 		fputs(usage, stderr);
 		return 2;
@@ -243,9 +250,43 @@ static int incident_options(int argc, char **argv, bool is_notify, struct incide
 	return -1;
 }
 
-/* The filter's account (from the address `actor`, when given) into f, and a label of the whole
- * filter for the report into label. 0, or -1 when there is no such account (said on stderr). */
-static int incident_label(const char *actor, struct incident_filter *f, char *label, size_t size)
+/* The practice system `system` (when not NULL) as the filter's actor, with what it wrote as well
+ * as what it was served, and its part of the label, named: "system=ID (NAME, practice system
+ * of PRACTICE)". 0 (adding what it wrote to *off), or -1 when no feed or client has that id. */
+static int system_label(const struct id *system, struct incident_filter *f, char *label,
+			size_t size, int *off)
+{
+	if (system == NULL)
+		return 0;
+	struct store_system_facts sf;
+	char hex[ID_HEX_LEN + 1];
+	id_hex(system, hex);
+	if (store_system_facts(system, &sf) != ERR_OK || !sf.exists) {
+		fprintf(stderr, "medkeep incident: no practice system %s (a feed or a system client)\n",
+			hex);
+		return -1;
+	}
+	f->actor = *system;
+	f->by_actor = true;
+	f->with_writes = true;
+	struct arena ar;
+	arena_init(&ar, LIMIT_CALL_ARENA);
+	const char *practice = NULL;
+	if (sf.has_practice)
+		store_practice_name(&sf.practice, &ar, &practice);
+	int k = snprintf(label, size, "system=%s (%s, practice system%s%s) ", hex, sf.name,
+			 practice ? " of " : "", practice ? practice : "");
+	arena_release(&ar);
+	if (k > 0)
+		*off += k < (int)size ? k : (int)size - 1;
+	return 0;
+}
+
+/* The filter's account (from the address `actor`, when given) or practice system (`system`)
+ * into f, and a label of the whole filter for the report into label. 0, or -1 when there is
+ * no such account or system (said on stderr). */
+static int incident_label(const char *actor, const struct id *system, struct incident_filter *f,
+			  char *label, size_t size)
 {
 	int off = 0;
 	label[0] = '\0';
@@ -265,11 +306,8 @@ static int incident_label(const char *actor, struct incident_filter *f, char *la
 		off += snprintf(label + off, size - (size_t)off, "actor=%s (account %s) ", actor, hex);
 		arena_release(&ar);
 	}
-	if (f->with_writes) {
-		char hex[ID_HEX_LEN + 1];
-		id_hex(&f->actor, hex);
-		off += snprintf(label + off, size - (size_t)off, "system=%s ", hex);
-	}
+	if (off < (int)size && system_label(system, f, label + off, size - (size_t)off, &off) != 0)
+		return -1;
 	if (f->by_session) {
 		char hex[ID_HEX_LEN + 1];
 		id_hex(&f->session, hex);
@@ -313,7 +351,7 @@ int cmd_incident(int argc, char **argv)
 	}
 	policy_init();
 	char label[512];
-	if (incident_label(o.actor, &f, label, sizeof(label)) != 0) {
+	if (incident_label(o.actor, o.by_system ? &o.system : NULL, &f, label, sizeof(label)) != 0) {
 		store_close();
 		return 1;
 	}

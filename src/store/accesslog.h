@@ -5,6 +5,7 @@
  */
 #ifndef MEDKEEP_STORE_ACCESSLOG_H
 #define MEDKEEP_STORE_ACCESSLOG_H
+#include "limits.h"
 #include "store/store.h"
 
 /*
@@ -28,5 +29,19 @@ struct store_actor_facts {
 };
 /* Unscoped metadata: facts about account for the access log of patient. */
 enum err store_actor_facts(const struct id *account, const struct id *patient, struct store_actor_facts *out);
+
+/* What the access log and incident reports may say about an actor that is not an account: a
+ * practice system, by its id. */
+struct store_system_facts {
+	bool exists;
+	bool has_practice;
+	struct id practice; /* a feed's practice (a system client's is not looked up here) */
+	char name[LIMIT_SYSTEM_NAME + 1];
+};
+/* Unscoped configuration, no patient data: the HL7 v2 feed (removed ones too, so that what a
+ * feed did stays attributable) or else the registered client (the apps table, for a FHIR
+ * system client) whose id is `id`. ERR_OK with out->exists false when it is neither;
+ * ERR_INTERNAL when the store fails. */
+enum err store_system_facts(const struct id *id, struct store_system_facts *out);
 
 #endif

@@ -261,6 +261,8 @@ STORE_FN(enum err, store_accesslog_list,
 STORE_FN(enum err, store_actor_facts,
 	 (const struct id *account, const struct id *patient, struct store_actor_facts *out),
 	 (account, patient, out))
+STORE_FN(enum err, store_system_facts, (const struct id *id, struct store_system_facts *out),
+	 (id, out))
 
 /* --- store/apps.h: apps (OAuth clients and codes) --- */
 STORE_FN(enum err, store_app_insert, (const struct store_app *app), (app))

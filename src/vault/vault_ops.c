@@ -266,8 +266,10 @@ static int op_record_seal(struct vcall *c)
 	struct record_req q;
 	get_record(&c->r, &q);
 	struct bytes pt = get_bytes(&c->r, RECORD_PLAINTEXT_MAX);
-	/* A worker seals only the portal's records, never demographics or notices, and only with
-	 * a session token. */
+	/* A worker seals only the portal's records and a patient's corrected demographics (the
+	 * register's ACTION_PATIENT_WRITE, decided by the gate), never notices, and only with a
+	 * session token. A seal discloses nothing, and its associated data binds it to the
+	 * patient. */
 	if (msg_end(&c->r) != 0 || q.token == NULL || q.kind == VREC_NOTICE || q.kind >= VREC_COUNT)
 		return -1;
 	struct buf ct;

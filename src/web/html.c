@@ -101,7 +101,8 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 		if (policy_audience(a, AUD_OPERATOR))
 			html_raw(b, "<a href=\"/operator\">Alerts</a>");
 		if (policy_audience(a, AUD_PRACTICE_ADMIN))
-			html_raw(b, "<a href=\"/practice\">Practice</a><a href=\"/practice/locks\">Locks</a>"
+			html_raw(b, "<a href=\"/practice\">Practice</a><a href=\"/patients\">Patients</a>"
+				    "<a href=\"/practice/locks\">Locks</a>"
 				    "<a href=\"/slots\">Slots</a><a href=\"/practice/feeds\">Feeds</a>"
 				    "<a href=\"/practice/feed-queue\">Feed queue</a>");
 		html_raw(b, "<a href=\"/sessions\">Sessions</a><a href=\"/account\">Account</a>");

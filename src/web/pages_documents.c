@@ -255,6 +255,7 @@ void web_patients(struct request *req, struct response *res)
 	struct buf *b = page_buf(req);
 	html_begin(b, "Patients", &req->actor, req->csrf);
 	html_raw(b, "<h1>Patients</h1>");
+	web_find_nhi_form(req, b);
 	if (page > 1 || more)
 		buf_printf(b, "<p class=\"lead\">Page %lld, patients %lld to %lld in the order they "
 			      "enrolled.</p>",
@@ -296,6 +297,39 @@ void web_patients(struct request *req, struct response *res)
 	respond_buf(res, 200, html_type, b);
 }
 
+/* After an enrolment or a correction (pages_register.c redirects here with ?notice=): a
+ * status line. Only these fixed words: the query never carries anything else to show. */
+static void register_notice(struct request *req, struct buf *b)
+{
+	const char *n = request_query(req, "notice");
+	const char *text = NULL;
+	if (n == NULL)
+		return;
+	if (strcmp(n, "enrolled") == 0)
+		text = "Enrolled: the patient is on this practice's register.";
+	else if (strcmp(n, "already-enrolled") == 0)
+		text = "This NHI number is already enrolled at this practice: this is that patient. "
+		       "Nobody was enrolled twice.";
+	else if (strcmp(n, "corrected") == 0)
+		text = "The details are saved.";
+	if (text == NULL)
+		return;
+	html_raw(b, "<p class=\"status ok\" role=\"status\">");
+	html_raw(b, text);
+	html_raw(b, "</p>");
+}
+
+/* The way to correct the details, for those who keep
+ * the practice's register (its clinicians and practice admins). */
+static void register_details_link(struct request *req, struct buf *b, const char *pid_hex)
+{
+	if (!req->actor.has_practice || !policy_may_enrol(&req->actor, &req->actor.practice))
+		return;
+	html_raw(b, "<dt>Details</dt><dd><a href=\"/practice/patients/");
+	html_text(b, pid_hex);
+	html_raw(b, "/details\">Correct details</a></dd>");
+}
+
 void web_patient(struct request *req, struct response *res)
 {
 	struct id pid;
@@ -320,7 +354,9 @@ void web_patient(struct request *req, struct response *res)
 	id_hex(&pid, pid_hex);
 	const char *title = arena_printf(&req->arena, "%s, %s", p.family, p.given);
 	html_begin(b, title ? title : "Patient", &req->actor, req->csrf);
-	html_raw(b, "<p><a href=\"/patients\">← Patients</a></p><h1>");
+	html_raw(b, "<p><a href=\"/patients\">← Patients</a></p>");
+	register_notice(req, b);
+	html_raw(b, "<h1>");
 	html_text(b, title);
 	html_raw(b, "</h1><dl class=\"facts\"><dt>NHI</dt><dd>");
 	html_text(b, p.nhi);
@@ -328,15 +364,17 @@ void web_patient(struct request *req, struct response *res)
 	html_text(b, p.birth_date);
 	html_raw(b, "</dd><dt>Practice</dt><dd>");
 	html_text(b, p.practice_name ? p.practice_name : "-");
+	html_raw(b, "</dd>");
+	register_details_link(req, b, pid_hex);
 	if (register_only) {
-		html_raw(b, "</dd></dl><p><a href=\"/patients/");
+		html_raw(b, "</dl><p><a href=\"/patients/");
 		html_text(b, pid_hex);
 		html_raw(b, "/invite\">Invite this patient to use the portal</a></p>");
 		html_end(b);
 		respond_buf(res, 200, html_type, b);
 		return;
 	}
-	html_raw(b, "</dd></dl><p><a href=\"/patients/");
+	html_raw(b, "</dl><p><a href=\"/patients/");
 	html_text(b, pid_hex);
 	html_raw(b, "/medications\">Medications and repeat requests</a></p><p><a href=\"/patients/");
 	html_text(b, pid_hex);

@@ -138,6 +138,14 @@ void web_record_switch(struct request *req, struct response *res);
 void web_patient_proxies(struct request *req, struct response *res);
 void web_patient_proxy_grant(struct request *req, struct response *res);
 
+/* The practice's register (pages_register.c): enrol a patient, correct their details, find
+ * one by NHI (a POST: no NHI in a URL). */
+void web_enrol_form(struct request *req, struct response *res);
+void web_enrol_submit(struct request *req, struct response *res);
+void web_details_form(struct request *req, struct response *res);
+void web_details_submit(struct request *req, struct response *res);
+void web_find_nhi(struct request *req, struct response *res);
+
 /* The pages' routes and error page, added to the server at start-up (web_routes.c). */
 void web_http_register(void);
 

@@ -58,6 +58,10 @@ int web_results_section(struct request *req, struct buf *b, const struct id *pat
  * refusal. */
 int web_record_switcher(struct request *req, struct buf *b);
 
+/* On the register page, for those who keep the practice's register: the link to enrol a
+ * patient and the "Find by NHI" form (pages_register.c). Nothing for anyone else. */
+void web_find_nhi_form(struct request *req, struct buf *b);
+
 /* Small pieces of pages: the hidden CSRF field of a form; an error line (nothing for NULL); a
  * time in New Zealand; an id in hex; and the page's end with its answer. */
 void web_csrf_field(struct buf *b, const char *csrf);

@@ -27,8 +27,10 @@ const PAGES = {
   'clinician1@demo.test': [() => '/patients', (fx) => `/patients/${fx.pid}`, () => '/sessions',
     (fx) => `/patients/${fx.pid}/medications`, () => '/repeats', () => '/day', () => '/slots',
     () => '/results/inbox', (fx) => `/results/${fx.hid}`, () => '/practice/result-rules', () => '/inbox',
-    (fx) => `/messages/${fx.tid}`, (fx) => `/patients/${fx.pid}/messages`, (fx) => `/patients/${fx.pid}/proxies`],
-  'admin1@demo.test': [() => '/practice', () => '/slots', () => '/practice/appointments', () => '/practice/result-rules'],
+    (fx) => `/messages/${fx.tid}`, (fx) => `/patients/${fx.pid}/messages`, (fx) => `/patients/${fx.pid}/proxies`,
+    () => '/practice/patients/new', (fx) => `/practice/patients/${fx.pid}/details`],
+  'admin1@demo.test': [() => '/practice', () => '/slots', () => '/practice/appointments', () => '/practice/result-rules',
+    () => '/patients', (fx) => `/patients/${fx.pid}`, () => '/practice/patients/new', (fx) => `/practice/patients/${fx.pid}/details`],
   'operator@demo.test': [() => '/operator'],
 };
 

@@ -71,6 +71,8 @@ const LEGITIMATE = {
     'POST /patients/*/invite': 'the practice admin invites its patients to the portal',
     'GET /patients': 'the practice admin keeps the register: names, NHI and birth dates',
     'GET /patients/*': 'the practice admin keeps the register: one patient\'s details, not their record',
+    'GET /practice/patients/*/details': 'the practice admin corrects its patients\' details (the register)',
+    'POST /practice/patients/*/details': 'the practice admin corrects its patients\' details (the register)',
     'GET /fhir/R4/Patient': 'the practice admin keeps the register',
     'GET /fhir/R4/Patient/*': 'the practice admin keeps the register' },
 };

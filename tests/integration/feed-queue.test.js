@@ -171,7 +171,7 @@ describe('HL7 v2 ingestion and the feed queue', () => {
     const p = new Client(srv.base);
     await p.login('patient1@demo.test');
     const log = await p.get('/access-log');
-    assert.match(log.text, /Pathlab Waikato, a system sending to your practice/);
+    assert.match(log.text, /Pathlab Waikato \(practice system\)/);
     // and so does an incident report filtered by that system
     const rep = run(['incident', 'report', '--data', srv.dir, '--system', feed, '--format', 'json']);
     assert.equal(rep.code, 0, rep.stderr);

@@ -26,6 +26,7 @@ static const struct {
 	{"routes", test_route_access},
 	{"hl7", test_hl7},
 	{"feeds", test_feeds},
+	{"register", test_register},
 	{"ingest", test_ingest},
 };
 

@@ -18,6 +18,11 @@ static const char sql_actor_facts[] =
 	"SELECT role, practice_id, patient_id, EXISTS (SELECT 1 FROM proxy_grant"
 	" WHERE account_id = ?1 AND patient_id = ?2) FROM account WHERE id = ?1";
 
+/* A feed keeps its row when removed; a system client is in the apps table (oauth_client). */
+static const char sql_system_facts[] =
+	"SELECT name, practice_id FROM feed WHERE id = ?1"
+	" UNION ALL SELECT name, NULL FROM oauth_client WHERE id = ?1 LIMIT 1";
+
 enum err sq_store_accesslog_list(const struct grant *g, const struct id *patient, int64_t before,
 			 const char *skip_actor, size_t max, struct arena *a,
 			 struct audit_record **out, size_t *n)
@@ -72,4 +77,21 @@ enum err sq_store_actor_facts(const struct id *account, const struct id *patient
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("actor_facts");
+}
+
+enum err sq_store_system_facts(const struct id *id, struct store_system_facts *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = sq_stmt(sql_system_facts);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->exists = true;
+		sq_col_text_fixed(s, 0, out->name, sizeof(out->name));
+		out->has_practice = sq_col_id(s, 1, &out->practice);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("system_facts");
 }
