@@ -11,7 +11,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Client, startServer, run, sqlite } = require('./lib');
+const { Client, startServer, run, sqlite, pdfWith } = require('./lib');
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
@@ -177,6 +177,37 @@ describe('HL7 v2 ingestion and the feed queue', () => {
     assert.equal(rep.code, 0, rep.stderr);
     assert.match(rep.stdout, new RegExp(patientId));
     assert.match(rep.stdout, /DiagnosticReport/);
+  });
+
+  it('enrols a patient from an ADT^A04 and files a discharge summary (MDM^T02) for them, once', async () => {
+    const a04 = [
+      'MSH|^~\\&|MEDTECH32|DEMO HEALTH^1234^HPI|MEDKEEP|MEDKEEP|20261206090000+1300||ADT^A04^ADT_A01|MT-A04-000900|P|2.4',
+      'EVN|A04|20261206090000',
+      'PID|1||ZAP3334^^^NHI^NHI||Parata^Wiremu||19580630|M',
+      'ZPD|1|Enrolled',
+    ].join('\r') + '\r';
+    const r = inject('a04.hl7', a04);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^MSA\|AA\|MT-A04-000900/m);
+    const enrolled = sqlite(srv.dir, `SELECT actor || '|' || via || '|' || lower(patient) FROM audit WHERE action = 'patient.enrol' AND outcome = 'allow' ORDER BY seq DESC LIMIT 1`).trim().split('|');
+    assert.deepEqual(enrolled.slice(0, 2), [feed, 'system']);
+    const pid = enrolled[2];
+    const pdf = pdfWith('Discharge summary for a test patient').toString('base64');
+    const mdm = [
+      'MSH|^~\\&|HOSPSYS|WAIKATO HOSPITAL^3301^HPI|MEDKEEP|DEMO HEALTH|20261206120000+1300||MDM^T02^MDM_T02|WH-DS-000900|P|2.4',
+      'EVN|T02|20261206120000',
+      'PID|1||ZAP3334^^^NHI^NHI||Parata^Wiremu||19580630|M',
+      'TXA|1|DS^Discharge Summary|AP|20261206110000',
+      `OBX|1|ED|DS^Discharge Summary^L||WAIKATO^application^PDF^Base64^${pdf}||||||F`,
+    ].join('\r') + '\r';
+    assert.equal(inject('mdm.hl7', mdm).code, 0);
+    assert.equal(inject('mdm.hl7', mdm).code, 0); // the same message again: one document
+    const docs = sqlite(srv.dir, `SELECT kind, content_type, lower(hex(author_id)) FROM document WHERE lower(hex(patient_id)) = '${pid}'`).trim().split('\n');
+    assert.deepEqual(docs, [`discharge-summary|application/pdf|${feed}`]);
+    // the clinician reads it as any other letter
+    const page = await clin.get(`/patients/${pid}`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /Discharge Summary/);
   });
 
   it('rejects a message with a reason (audited), and a decided message is gone', async () => {
