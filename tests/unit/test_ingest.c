@@ -357,6 +357,10 @@ static void queue(const struct actor *clin, const struct actor *elsewhere, const
 	struct buf out;
 	buf_init(&out, &ar, 1u << 20);
 	CHECK(vault_feedq_open(elsewhere->token, &oru_item, practice, q.body_ct.ptr, q.body_ct.len, &out) != ERR_OK);
+	/* copied to another practice's queue, it does not open for that practice's staff either:
+	 * the associated data binds it to its practice */
+	CHECK(vault_feedq_open(elsewhere->token, &oru_item, &elsewhere->practice, q.body_ct.ptr,
+			       q.body_ct.len, &out) != ERR_OK);
 	CHECK(vault_feedq_open(feed_actor.token, &oru_item, practice, q.body_ct.ptr, q.body_ct.len, &out) != ERR_OK);
 	CHECK(vault_feedq_open(clin->token, &adt_item, practice, q.body_ct.ptr, q.body_ct.len, &out) != ERR_OK);
 	CHECK(vault_feedq_open(clin->token, &oru_item, practice, q.body_ct.ptr, q.body_ct.len, &out) == ERR_OK);
