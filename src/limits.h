@@ -294,6 +294,10 @@
  *   the unescaped values and, for a document, the decoded PDF (LIMIT_UPLOAD_BYTES) and its
  *   sealed copy: 3 x 20 MB and room.
  */
+/* Reports (OBR) in one ORU^R01: a lab sends a request's panels together, rarely more than a
+ * handful (a full blood count, renal, liver, lipids, HbA1c, iron studies); 16 with room, each
+ * up to RESULT_MAX_OBSERVATIONS observations. */
+#define LIMIT_ORU_REPORTS 16u
 #define LIMIT_HL7_CONTROL_ID 199u
 #define LIMIT_FEEDQ_REASON 200u
 #define LIMIT_FEEDQ_LIST 100u

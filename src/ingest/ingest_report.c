@@ -22,8 +22,6 @@
 #include "util/wipe.h"
 #include "vault/vault.h"
 
-#define ORU_MAX_REPORTS 16
-
 /* Answer AE naming the field, and stop reading: ERR_INVALID. */
 static enum err bad(struct ingest_ctx *c, enum hl7_code code, size_t seg, size_t field,
 		    const char *what)
@@ -237,12 +235,12 @@ enum err ingest_oru(struct ingest_ctx *c)
 	enum err rc = ingest_patient(c, &patient);
 	if (rc != ERR_OK)
 		return rc == ERR_NOT_FOUND ? ERR_OK : rc;
-	struct result_new *reports = arena_calloc(c->ar, ORU_MAX_REPORTS, sizeof(*reports));
+	struct result_new *reports = arena_calloc(c->ar, LIMIT_ORU_REPORTS, sizeof(*reports));
 	if (reports == NULL)
 		return ERR_INTERNAL;
 	size_t n = 0;
 	for (size_t obr = first; obr < m->nseg; obr = hl7_find(m, "OBR", obr + 1)) {
-		if (n == ORU_MAX_REPORTS)
+		if (n == LIMIT_ORU_REPORTS)
 			return ingest_fail(c, HL7_ACK_AE, HL7_E_DATA_TYPE, obr, 0, "Too many OBR");
 		if (read_obr(c, obr, &patient, &reports[n]) != ERR_OK)
 			return ERR_OK; /* answered AE, nothing filed */
