@@ -326,4 +326,30 @@
 /* An ACK written back within 10 s: a sender that stops reading its ACKs loses its slot. */
 #define LIMIT_MLLP_WRITE_SECONDS 10u
 
+/*
+ * Ingestion of HL7 v2 messages (src/ingest, docs/internals/FEEDS.md).
+ * - A control id (MSH-10) is an ST of up to 199 characters in v2.5 (20 in v2.4): longer is
+ *   refused (AR), so the duplicate check's key has a bound.
+ * - A queued message's reason, and a rejection's: fixed sentences, under 200 bytes.
+ * - The queue's page lists up to 100 waiting messages: a practice's day of unmatched results
+ *   is a handful; a hundred waiting says something is wrong with a feed, and the page says
+ *   there are more.
+ * - A message claimed but not finished for 120 seconds was cut short (a crash between its
+ *   effects and its answer): a resend then applies it again. Ingesting the largest message
+ *   (a 16 MB MDM) takes well under a second; a sender's ACK timeout is usually 30 to 60 s, so
+ *   a resend of a message still being applied is told to retry rather than applied twice.
+ * - One message's working memory: the raw message is the caller's; what ingestion copies is
+ *   the unescaped values and, for a document, the decoded PDF (LIMIT_UPLOAD_BYTES) and its
+ *   sealed copy: 3 x 20 MB and room.
+ */
+/* Reports (OBR) in one ORU^R01: a lab sends a request's panels together, rarely more than a
+ * handful (a full blood count, renal, liver, lipids, HbA1c, iron studies); 16 with room, each
+ * up to RESULT_MAX_OBSERVATIONS observations. */
+#define LIMIT_ORU_REPORTS 16u
+#define LIMIT_HL7_CONTROL_ID 199u
+#define LIMIT_FEEDQ_REASON 200u
+#define LIMIT_FEEDQ_LIST 100u
+#define LIMIT_INGEST_STALE_SECONDS 120
+#define LIMIT_INGEST_ARENA (64u * 1024u * 1024u)
+
 #endif

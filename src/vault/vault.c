@@ -325,6 +325,11 @@ enum err vault_local_read(const char *token, const struct id *patient, int64_t b
 	return count_open(token, patient, bytes, BREAKER_CLINICAL);
 }
 
+enum err vault_local_read_demographics(const char *token, const struct id *subject)
+{
+	return count_open(token, subject, 0, BREAKER_DEMOGRAPHICS);
+}
+
 enum err vault_local_miss(const char *token)
 {
 	struct session_claims c;

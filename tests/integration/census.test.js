@@ -62,6 +62,9 @@ const ELSEWHERE = {
   'POST /practice/settings': 'practice settings, no patient data: practice.test.js',
   'GET /practice/appointments': 'practice booking settings, no patient data: appointments.test.js',
   'POST /practice/appointments': 'practice booking settings, no patient data: appointments.test.js',
+  'GET /practice/feed-queue/*': 'a queued HL7 message (the demo queues none): feed-queue.test.js (another practice, patient, operator)',
+  'POST /practice/feed-queue/*/match': 'matching a queued HL7 message: feed-queue.test.js (another practice 404, CSRF)',
+  'POST /practice/feed-queue/*/reject': 'rejecting a queued HL7 message: feed-queue.test.js',
 };
 
 // What a role may do to the owner's record by design (DESIGN.md, "Who uses it"), so its answer

@@ -29,6 +29,7 @@ static const struct {
 	{"register", test_register},
 	{"jws", test_jws},
 	{"mllp", test_mllp_listener},
+	{"ingest", test_ingest},
 };
 
 int main(void)

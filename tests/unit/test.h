@@ -42,5 +42,6 @@ void test_hl7(void);
 void test_feeds(void);
 void test_jws(void);
 void test_mllp_listener(void);
+void test_ingest(void);
 
 #endif

@@ -235,6 +235,23 @@ static const char *const migrations[] = {
 	" client_id BLOB NOT NULL REFERENCES system_client(id), practice_id BLOB NOT NULL,"
 	" scopes INTEGER NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX system_token_by_client ON system_token(client_id);",
+	/* 23: ingestion of HL7 v2 messages (src/store/ingest.h, docs/internals/FEEDS.md): each
+	 * message a feed sent, claimed before its effects and finished with its answer (the
+	 * duplicate check); the practice's queue of messages whose patient was not matched, the
+	 * message sealed by the vault and dropped once decided. No PHI in clear. */
+	"CREATE TABLE feed_message (feed_id BLOB NOT NULL REFERENCES feed(id),"
+	" control_id TEXT NOT NULL, received INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
+	" ack INTEGER NOT NULL DEFAULT 0, err_code INTEGER NOT NULL DEFAULT 0,"
+	" err_segment TEXT NOT NULL DEFAULT '', err_seg_seq INTEGER NOT NULL DEFAULT 0,"
+	" err_field INTEGER NOT NULL DEFAULT 0, kind TEXT NOT NULL DEFAULT '',"
+	" outcome TEXT NOT NULL DEFAULT '', PRIMARY KEY (feed_id, control_id)) WITHOUT ROWID;"
+	"CREATE INDEX feed_message_by_time ON feed_message(feed_id, received);"
+	"CREATE TABLE feed_queue (id BLOB PRIMARY KEY, practice_id BLOB NOT NULL REFERENCES practice(id),"
+	" feed_id BLOB NOT NULL REFERENCES feed(id), control_id TEXT NOT NULL, kind TEXT NOT NULL,"
+	" reason TEXT NOT NULL, received INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+	" decided_by BLOB, decided_at INTEGER, note TEXT, body_ct BLOB);"
+	"CREATE UNIQUE INDEX feed_queue_by_message ON feed_queue(feed_id, control_id);"
+	"CREATE INDEX feed_queue_waiting ON feed_queue(practice_id, state, received);",
 };
 
 /*
