@@ -136,6 +136,33 @@ static const char *notes(struct ingest_ctx *c, size_t from)
 	return joined;
 }
 
+/*
+ * A structured numeric (SN: comparator ^ number ^ separator ^ number), as laboratories send an
+ * eGFR above the assay's range (">^90") or a titre ("^1^:^128"). A plain number stays a
+ * number; anything with a comparator or a second number is kept as its text (">90", "1:128").
+ */
+static enum err read_sn(struct ingest_ctx *c, size_t seg, struct observation *o)
+{
+	const char *cmp, *n1, *sep, *n2;
+	double v;
+	if (ingest_text(c, seg, 5, 1, 1, 0, &cmp) != 0 || ingest_text(c, seg, 5, 1, 2, 0, &n1) != 0 ||
+	    ingest_text(c, seg, 5, 1, 3, 0, &sep) != 0 || ingest_text(c, seg, 5, 1, 4, 0, &n2) != 0)
+		return ERR_INVALID;
+	static const char *const comparators[] = {"", "<", ">", "<=", ">=", "=", "<>"};
+	bool cmp_ok = false;
+	for (size_t i = 0; i < sizeof(comparators) / sizeof(comparators[0]); i++)
+		cmp_ok = cmp_ok || strcmp(cmp, comparators[i]) == 0;
+	if (!cmp_ok || !number(n1, &v) || (n2[0] != '\0' && !number(n2, &v)) ||
+	    (sep[0] != '\0') != (n2[0] != '\0'))
+		return ERR_INVALID;
+	if (cmp[0] == '\0' && sep[0] == '\0') {
+		o->has_value = number(n1, &o->value);
+		return ERR_OK;
+	}
+	o->value_text = arena_printf(c->ar, "%s%s%s%s", cmp, n1, sep, n2);
+	return o->value_text != NULL ? ERR_OK : ERR_INVALID;
+}
+
 /* One OBX as an observation; ERR_INVALID once answered AE. */
 static enum err read_obx(struct ingest_ctx *c, size_t seg, struct observation *o)
 {
@@ -162,7 +189,9 @@ static enum err read_obx(struct ingest_ctx *c, size_t seg, struct observation *o
 		o->has_value = true;
 	else if (strcmp(type, "NM") == 0)
 		return bad(c, HL7_E_DATA_TYPE, seg, 5, "OBX-5 not a number");
-	else
+	else if (strcmp(type, "SN") == 0 && read_sn(c, seg, o) != ERR_OK)
+		return bad(c, HL7_E_DATA_TYPE, seg, 5, "OBX-5 not a structured numeric");
+	else if (strcmp(type, "SN") != 0)
 		o->value_text = val;
 	if (ingest_text(c, seg, 6, 1, 1, 0, &unit) != 0 || ingest_text(c, seg, 7, 1, 0, 0, &range) != 0 ||
 	    ingest_text(c, seg, 8, 1, 0, 0, &flag) != 0)

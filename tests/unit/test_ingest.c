@@ -97,6 +97,46 @@ static const char oru[] =
 	"OBX|2|NM|2160-0^Creatinine^LN||78|umol/L|45-90|N|||F\r"
 	"OBX|3|ST|ZEGFR^eGFR^L^33914-3^eGFR^LN||>90|mL/min/{1.73_m2}|>60||||F\r";
 
+/* Structured numerics (SN) as labs send a value beyond the assay's range, and a malformed one. */
+static const char oru_sn[] =
+	"MSH|^~\\&|DELPHIC|PATHLAB WAIKATO^2201^HPI|MEDKEEP|ROSE MEDICAL|20261205073000+1300||ORU^R01"
+	"|PLW0000200001|P|2.4\r"
+	"PID|1||ZAA0067^^^NHI^NHI||Te Whatu-Ngata^Aroha||19840312|F\r"
+	"OBR|1||26-4431299-RN^PATHLAB|RENAL^Renal^L|||20261204101500+1300||||||||||||||||20261205070000+1300|||F\r"
+	"OBX|1|SN|33914-3^eGFR^LN||>^90|mL/min/{1.73_m2}|>60|N|||F\r"
+	"OBX|2|SN|2823-3^Potassium^LN||^5.9|mmol/L|3.5-5.2|H|||F\r";
+static const char oru_sn_bad[] =
+	"MSH|^~\\&|DELPHIC|PATHLAB WAIKATO^2201^HPI|MEDKEEP|ROSE MEDICAL|20261205073000+1300||ORU^R01"
+	"|PLW0000200002|P|2.4\r"
+	"PID|1||ZAA0067^^^NHI^NHI||Te Whatu-Ngata^Aroha||19840312|F\r"
+	"OBR|1||26-4431298-RN^PATHLAB|RENAL^Renal^L|||20261204101500+1300||||||||||||||||20261205070000+1300|||F\r"
+	"OBX|1|SN|2823-3^Potassium^LN||about^five|mmol/L|3.5-5.2|H|||F\r";
+
+static void structured_numbers(const struct actor *clin)
+{
+	struct arena ar;
+	arena_init(&ar, 8u << 20);
+	struct id pid;
+	CHECK(register_find_nhi(clin, "ZAA0067", &pid) == ERR_OK);
+	struct ingest_outcome o = run(oru_sn);
+	CHECK(o.code == HL7_ACK_AA);
+	struct result_view *list;
+	size_t n = 0, found = 0;
+	CHECK(result_list(clin, &pid, true, &ar, &list, &n) == ERR_OK);
+	for (size_t i = 0; i < n; i++) {
+		if (list[i].n_obs != 2 || !list[i].obs || strcmp(list[i].obs[0].code, "33914-3") != 0)
+			continue;
+		found++;
+		CHECK(!list[i].obs[0].has_value && list[i].obs[0].value_text &&
+		      strcmp(list[i].obs[0].value_text, ">90") == 0);
+		CHECK(list[i].obs[1].has_value && list[i].obs[1].value == 5.9);
+	}
+	CHECK(found == 1);
+	o = run(oru_sn_bad);
+	CHECK(o.code == HL7_ACK_AE && strcmp(o.err.segment, "OBX") == 0 && o.err.field == 5);
+	arena_release(&ar);
+}
+
 static const char oru_unknown[] =
 	"MSH|^~\\&|DELPHIC|PATHLAB WAIKATO^2201^HPI|MEDKEEP|ROSE MEDICAL|20261204073000+1300||ORU^R01"
 	"|PLW0000123457|P|2.4\r"
@@ -427,6 +467,7 @@ void test_ingest(void)
 	struct actor elsewhere = staff(ROLE_CLINICIAN, &other, t2);
 	register_messages(&clin, &practice);
 	reports(&clin, &practice);
+	structured_numbers(&clin);
 	queue(&clin, &elsewhere, &practice);
 	store_close();
 	vault_keys_unload();
