@@ -56,6 +56,8 @@ static struct conn *conns;
 static _Thread_local struct conn *thread_conn;
 
 static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_sync_full[] = "PRAGMA synchronous=FULL";
+static const char sql_sync_normal[] = "PRAGMA synchronous=NORMAL";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_snapshot_begin[] = "BEGIN DEFERRED";
@@ -473,6 +475,13 @@ enum err sq_run_id(sqlite3_stmt *s, const struct id *id, const char *what)
 	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail(what);
 	sqlite3_reset(s);
 	return rc;
+}
+
+void sq_main_durable(bool on)
+{
+	sqlite3_stmt *s = sq_stmt_on(SQ_MAIN, on ? sql_sync_full : sql_sync_normal);
+	if (s != NULL)
+		(void)sq_run(s);
 }
 
 enum err sq_begin(enum sq_file f)
