@@ -49,6 +49,8 @@ const ELSEWHERE = {
   'POST /fhir/R4/DiagnosticReport': 'FHIR results: results.test.js',
   'POST /fhir/R4/DiagnosticReport/*/$release': 'FHIR release: results.test.js',
   'POST /fhir/R4/Communication': 'FHIR messages: messages.test.js',
+  'POST /fhir/R4/Patient': 'the register over FHIR (conditional create): systems.test.js, another practice\'s system and a random id answered alike',
+  'POST /fhir/R4': 'transaction Bundles: systems.test.js, all or nothing, another practice\'s patient answered as a random id',
   'GET /fhir/R4/Slot': 'practice timetable, no patient data: appointments.test.js',
   'GET /fhir/R4/Slot/*': 'practice timetable, no patient data: appointments.test.js',
   'GET /login': 'the login page: the login suite of security.test.js',
