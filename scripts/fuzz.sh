@@ -28,7 +28,7 @@ case "$FUZZ_SECONDS" in '' | *[!0-9]* | 0) echo "fuzz.sh: FUZZ_SECONDS must be a
 CC=${FUZZ_CC:-clang}
 JOBS=2 # the build machines have two cores
 
-PKGS=(libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode libcurl libcbor)
+PKGS=(libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode libcurl libcbor gnutls)
 PKG_CFLAGS=$(pkg-config --cflags "${PKGS[@]}")
 PKG_LIBS="$(pkg-config --libs "${PKGS[@]}") -lpthread -lm"
 WARN="-Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes
@@ -58,15 +58,16 @@ HARNESSES=(
 	"appointment_json|65536|60|ALL"
 	"conf|16384|40|src/util/conf.c"
 	"app_scope|2048|30|ALL"
-	"webauthn_attestation|8192|150|src/crypto/webauthn.c src/util/conf.c"
-	"webauthn_auth_data|2048|90|src/crypto/webauthn.c src/util/conf.c"
-	"webauthn_cose_key|256|80|src/crypto/webauthn.c src/util/conf.c"
-	"webauthn_client_data|2048|25|src/crypto/webauthn.c src/util/conf.c"
+	"webauthn_attestation|8192|150|src/crypto/webauthn.c src/crypto/evp_key.c src/util/conf.c"
+	"webauthn_auth_data|2048|90|src/crypto/webauthn.c src/crypto/evp_key.c src/util/conf.c"
+	"webauthn_cose_key|256|80|src/crypto/webauthn.c src/crypto/evp_key.c src/util/conf.c"
+	"webauthn_client_data|2048|25|src/crypto/webauthn.c src/crypto/evp_key.c src/util/conf.c"
 	"result_json|65536|150|ALL"
 	"communication_json|65536|70|ALL"
 	"proxy_date|64|20|ALL"
 	"proxy_label|256|20|ALL"
 	"hl7|65536|250|src/hl7/hl7.c src/hl7/ack.c src/hl7/mllp.c src/util/strtonum.c"
+	"jws|16384|150|src/crypto/jws.c src/crypto/evp_key.c src/crypto/crypto.c src/util/arena.c src/util/buf.c src/util/wipe.c src/util/log.c"
 	"import_ndjson|65536|150|ALL"
 )
 

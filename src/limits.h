@@ -78,6 +78,29 @@
  * (docs/internals/APPS.md); its code, a minute between consent and exchange. */
 #define APP_TOKEN_SECONDS (60 * 60)
 #define APP_CODE_SECONDS 60
+/* A practice system's access token (docs/internals/SYSTEMS.md): minutes, as SMART Backend
+ * Services recommends; a PMS asks again with a new assertion, which costs it one signature. */
+#define SYSTEM_TOKEN_SECONDS (5 * 60)
+/* Its signed assertion may expire at most five minutes ahead (SMART Backend Services), with a
+ * few seconds for clocks that disagree; each jti is remembered until its assertion expires. */
+#define SYSTEM_ASSERTION_MAX_SECONDS (5 * 60)
+#define SYSTEM_CLOCK_SKEW_SECONDS 10
+/* Failed assertions from one address in THROTTLE_WINDOW_SECONDS before it waits (doubling from
+ * THROTTLE_BLOCK_SECONDS). A working PMS fails none; a misconfigured one retries a few times
+ * a minute. Per address, never per client: a failed assertion proves nobody, so a stranger
+ * sending bad ones under a client's id must not lock that client out (DESIGN.md invariant 10). */
+#define SYSTEM_ASSERTION_FAILURES 30
+/* A practice system's signed assertion (compact JWS): a few hundred bytes in practice, well
+ * within a token request's form body (LIMIT_FORM_BODY_BYTES). */
+#define LIMIT_JWS_BYTES 8192
+/* Its registered key set: a few public keys of ~200 bytes each; at most 8 keys (a rotation
+ * needs two, a little room beyond), each kid at most 128 characters. */
+#define LIMIT_JWKS_BYTES 16384
+#define LIMIT_JWKS_KEYS 8
+#define LIMIT_JWK_KID 128
+/* A transaction Bundle from a practice system: a patient with a year of letters and results
+ * is a few dozen entries; the bytes are those of a JSON body (LIMIT_JSON_BODY_BYTES). */
+#define LIMIT_BUNDLE_ENTRIES 64
 /* Step-up: how recent a second factor must be for sensitive changes (policy_factor_fresh) */
 #define STEP_UP_SECONDS (5 * 60)
 /* An unlock ticket of `medkeep accounts unlock` (docs/internals/UNLOCK.md) is handed to the
@@ -277,6 +300,57 @@
 /* Practices and feeds listed by the command line, a page of LIMIT_LIST at a time: 500 feeds
  * of under 400 bytes, or 500 practice names of a line each, fit with room. */
 #define LIMIT_REGISTER_ARENA (1u << 20)
+
+/*
+ * The MLLP listener (`serve --mllp`, src/mllp/, docs/internals/FEEDS.md).
+ * - Connections: a practice's laboratories, hospitals and its own PMS each hold one
+ *   connection, sometimes two; a node serving a few practices sees a handful. 32 at a time,
+ *   each a thread and at most LIMIT_HL7_MESSAGE_BYTES of buffer (512 MB in the worst case,
+ *   every sender mid-way through a 16 MB letter); further senders wait in the listen queue.
+ * - A whole message within 60 s of its first byte: 16 MB at 2 Mbit/s is 64 s, and a lab link is
+ *   faster; a sender that drips a byte a second loses its slot after a minute, not never.
+ * - Between messages a connection may sit idle for 120 s: labs send in bursts and reconnect
+ *   when a connection was closed (MLLP clients do); a silent connection frees its slot.
+ * - A TLS handshake within 10 s (two round trips and a signature, even on a slow link).
+ * - Reads of 64 KB at a time from the socket into the message buffer.
+ */
+#define LIMIT_MLLP_CONNECTIONS 32u
+/* Of those, from one address: a hospital's several senders behind one NAT fit; a peer that
+ * opens connections to hold slots (each for up to a handshake's 10 s without a certificate)
+ * cannot take more than a quarter of them. */
+#define LIMIT_MLLP_CONNECTIONS_PER_IP 8u
+#define LIMIT_MLLP_MESSAGE_SECONDS 60u
+#define LIMIT_MLLP_IDLE_SECONDS 120u
+#define LIMIT_MLLP_HANDSHAKE_SECONDS 10u
+#define LIMIT_MLLP_READ_BYTES (64u * 1024u)
+/* An ACK written back within 10 s: a sender that stops reading its ACKs loses its slot. */
+#define LIMIT_MLLP_WRITE_SECONDS 10u
+
+/*
+ * Ingestion of HL7 v2 messages (src/ingest, docs/internals/FEEDS.md).
+ * - A control id (MSH-10) is an ST of up to 199 characters in v2.5 (20 in v2.4): longer is
+ *   refused (AR), so the duplicate check's key has a bound.
+ * - A queued message's reason, and a rejection's: fixed sentences, under 200 bytes.
+ * - The queue's page lists up to 100 waiting messages: a practice's day of unmatched results
+ *   is a handful; a hundred waiting says something is wrong with a feed, and the page says
+ *   there are more.
+ * - A message claimed but not finished for 120 seconds was cut short (a crash between its
+ *   effects and its answer): a resend then applies it again. Ingesting the largest message
+ *   (a 16 MB MDM) takes well under a second; a sender's ACK timeout is usually 30 to 60 s, so
+ *   a resend of a message still being applied is told to retry rather than applied twice.
+ * - One message's working memory: the raw message is the caller's; what ingestion copies is
+ *   the unescaped values and, for a document, the decoded PDF (LIMIT_UPLOAD_BYTES) and its
+ *   sealed copy: 3 x 20 MB and room.
+ */
+/* Reports (OBR) in one ORU^R01: a lab sends a request's panels together, rarely more than a
+ * handful (a full blood count, renal, liver, lipids, HbA1c, iron studies); 16 with room, each
+ * up to RESULT_MAX_OBSERVATIONS observations. */
+#define LIMIT_ORU_REPORTS 16u
+#define LIMIT_HL7_CONTROL_ID 199u
+#define LIMIT_FEEDQ_REASON 200u
+#define LIMIT_FEEDQ_LIST 100u
+#define LIMIT_INGEST_STALE_SECONDS 120
+#define LIMIT_INGEST_ARENA (64u * 1024u * 1024u)
 
 /*
  * `medkeep import` (docs/internals/IMPORT.md). A line of the NDJSON export is one resource; the

@@ -53,18 +53,24 @@ static unsigned scope_bits(const char *s, size_t n)
 	return 0;
 }
 
-unsigned apps_parse_scope(const char *scope, size_t len)
+unsigned auth_scope_bits(const char *scope, size_t len, size_t max,
+			 unsigned (*one)(const char *s, size_t n))
 {
-	if (len > APP_SCOPE_MAX)
+	if (len > max)
 		return 0;
 	unsigned bits = 0;
 	for (size_t at = 0; at < len;) {
 		const char *sp = memchr(scope + at, ' ', len - at);
 		size_t n = sp ? (size_t)(sp - (scope + at)) : len - at;
-		bits |= scope_bits(scope + at, n);
+		bits |= one(scope + at, n);
 		at += n + 1;
 	}
 	return bits;
+}
+
+unsigned apps_parse_scope(const char *scope, size_t len)
+{
+	return auth_scope_bits(scope, len, APP_SCOPE_MAX, scope_bits);
 }
 
 static bool printable(const char *s, size_t max)

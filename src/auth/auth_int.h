@@ -31,6 +31,13 @@ int auth_app_session_create(const char *token, const struct id *session, const s
 			    bool mfa, const struct id *client, unsigned scopes, const char *device,
 			    const char *ip);
 int auth_app_session_end(const char *token, const char *ip, struct actor *who);
+/* The OR of one(token) over the space-separated tokens of an OAuth scope string of at most max
+ * bytes (0 when longer): apps' and systems' scopes alike. */
+unsigned auth_scope_bits(const char *scope, size_t len, size_t max,
+			 unsigned (*one)(const char *s, size_t n));
+/* The actor of a practice system's live bearer token (systems.c), by the token's hash: 0, or
+ * -1 when there is none (unknown, expired, or its system removed). */
+int auth_system_session(const uint8_t th[HASH_BYTES], const char *ip, struct actor *out);
 
 /* --- the account lifecycle's two halves (account.c, account_change.c) share these --- */
 

@@ -36,3 +36,12 @@ out:
 	BIO_free(in);
 	return rc;
 }
+
+int cert_der_sha256(const void *der, size_t len, uint8_t out[CERT_SHA256_BYTES])
+{
+	unsigned int n = 0;
+	if (der == NULL || len == 0 || EVP_Digest(der, len, out, &n, EVP_sha256(), NULL) != 1 ||
+	    n != CERT_SHA256_BYTES)
+		return -1;
+	return 0;
+}

@@ -186,13 +186,11 @@ int token_decode(const char *s, size_t n, uint8_t raw[TOKEN_BYTES])
 	return (bin_len == TOKEN_BYTES && end == s + n) ? 0 : -1;
 }
 
-int base64_decode(const char *s, size_t n, struct buf *out)
+/* Decode standard Base64 (padding required) appended to out, skipping the characters of
+ * `ignore` (NULL: none). */
+static int decode_b64(const char *s, size_t n, const char *ignore, struct buf *out)
 {
-	if (n % 4 != 0)
-		return -1;
-	if (n == 0)
-		return 0; /* nothing to decode; out->data may still be NULL */
-	size_t max = n / 4 * 3;
+	size_t max = n / 4 * 3; /* ignored characters only make it shorter */
 	size_t before = out->len;
 	for (size_t chunk, left = max; left > 0 && !out->failed; left -= chunk) {
 		static const uint8_t zeros[4096];
@@ -203,13 +201,32 @@ int base64_decode(const char *s, size_t n, struct buf *out)
 		return -1;
 	size_t bin_len = 0;
 	const char *end = NULL;
-	if (sodium_base642bin((uint8_t *)out->data + before, max, s, n, NULL, &bin_len, &end,
+	if (sodium_base642bin((uint8_t *)out->data + before, max, s, n, ignore, &bin_len, &end,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != s + n) {
 		out->len = before;
 		return -1;
 	}
 	out->len = before + bin_len;
+	return 0;
+}
+
+int base64_decode(const char *s, size_t n, struct buf *out)
+{
+	if (n % 4 != 0)
+		return -1;
+	if (n == 0)
+		return 0; /* nothing to decode; out->data may still be NULL */
+	return decode_b64(s, n, NULL, out);
+}
+
+int base64_decode_lines(const char *s, size_t n, struct buf *out)
+{
+	size_t before = out->len;
+	if (n == 0 || decode_b64(s, n, "\r\n", out) != 0)
+		return -1;
+	if (out->len == before)
+		return -1;
 	return 0;
 }
 

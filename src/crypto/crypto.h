@@ -65,6 +65,10 @@ int token_decode(const char *s, size_t n, uint8_t raw[TOKEN_BYTES]) MUST_CHECK;
 /* Standard base64 decode (RFC 4648, padding required, no whitespace) into out. */
 int base64_decode(const char *s, size_t n, struct buf *out) MUST_CHECK;
 void base64_encode(const void *p, size_t n, struct buf *out);
+/* The same, for encapsulated data that a sender may have broken into lines (HL7 v2 ED): CR
+ * and LF between the characters are ignored; anything else outside the alphabet, bad padding
+ * or nothing decoded is refused (-1, out as it was). */
+int base64_decode_lines(const char *s, size_t n, struct buf *out) MUST_CHECK;
 
 /* RFC 6238 TOTP: HMAC-SHA1 (OpenSSL) of the 8-byte big-endian step, dynamic truncation,
  * `digits` decimal digits. */

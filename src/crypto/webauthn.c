@@ -4,6 +4,7 @@
  * their contents are read, and any surprise is WA_MALFORMED.
  */
 #include "crypto/webauthn.h"
+#include "crypto/evp_key.h"
 
 #include <cbor.h>
 #include <jansson.h>
@@ -434,35 +435,11 @@ static bool cbor_text_is(const cbor_item_t *v, const char *s)
 /* A public key OpenSSL accepts (a P-256 point on the curve, or an Ed25519 key); NULL if not. */
 static EVP_PKEY *pkey_from(const struct webauthn_key *key)
 {
-	EVP_PKEY *pkey = NULL;
 	if (key->alg == WEBAUTHN_EDDSA && key->pub_len == 32)
 		return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->pub, 32);
-	if (key->alg != WEBAUTHN_ES256 || key->pub_len != 65 || key->pub[0] != 0x04)
+	if (key->alg != WEBAUTHN_ES256 || key->pub_len != 65)
 		return NULL;
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	char group[] = "prime256v1";
-	uint8_t pub[65]; /* OSSL_PARAM takes a non-const buffer: hand it a copy */
-	memcpy(pub, key->pub, sizeof(pub));
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub)),
-		OSSL_PARAM_construct_end(),
-	};
-	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		pkey = NULL;
-	EVP_PKEY_CTX_free(ctx);
-	if (pkey == NULL)
-		return NULL;
-	/* The decoder checks the point is on the curve; check again, explicitly. */
-	EVP_PKEY_CTX *check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	bool ok = check != NULL && EVP_PKEY_public_check(check) == 1;
-	EVP_PKEY_CTX_free(check);
-	if (!ok) {
-		EVP_PKEY_free(pkey);
-		return NULL;
-	}
-	return pkey;
+	return evp_ec_public_key("prime256v1", key->pub, key->pub_len);
 }
 
 int webauthn_parse_cose_key(const uint8_t *p, size_t n, struct webauthn_key *out)

@@ -52,6 +52,7 @@ static const struct {
 	{"app.token", NULL, "An app collected its access to your record"},
 	{"account.invite", NULL, "Invited you to the portal"},
 	{"account.register", NULL, "Made a portal account for your record"},
+	{"feed.queue.match", NULL, "Matched a message from a laboratory or hospital to your record"},
 };
 
 static const char *words_for(const char *action, const char *rtype)

@@ -324,7 +324,10 @@ enum err document_create(const struct actor *a, const struct document_new *d, st
 
 	struct store_document row;
 	memset(&row, 0, sizeof(row));
-	random_id(&row.id);
+	if (d->id != NULL)
+		row.id = *d->id;
+	else
+		random_id(&row.id);
 	row.patient = d->patient;
 	row.author = a->account;
 	snprintf(row.kind, sizeof(row.kind), "%s", kinds[d->kind].slug);

@@ -99,6 +99,9 @@ struct document_new {
 	const char *declared_type; /* may be NULL; must agree with the bytes when given */
 	const uint8_t *data;
 	size_t data_len;
+	/* NULL: a new random id. Else the document's id, chosen by the caller so that a resend
+	 * can be recognised (an HL7 feed's: a keyed hash of the feed and MSH-10, src/ingest). */
+	const struct id *id;
 };
 enum err document_create(const struct actor *a, const struct document_new *d, struct arena *ar,
 			 struct document_view *out, const char **why);

@@ -256,3 +256,26 @@ out:
 	arena_release(&ar);
 	return rc;
 }
+
+enum err register_work_begin(void)
+{
+	return store_begin();
+}
+
+enum err register_work_commit(void)
+{
+	return store_commit() == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
+enum err register_work_undo(const struct actor *a, const struct work_write *w, size_t n)
+{
+	enum err rc = store_rollback();
+	for (size_t i = 0; i < n; i++) {
+		int r = w[i].enrol ? audit_enrol(a, &w[i].patient, AUDIT_FAIL)
+				   : domain_audit(a, w[i].action, &w[i].patient, w[i].rtype, &w[i].rid,
+						  AUDIT_FAIL, 0);
+		if (r != 0)
+			rc = ERR_INTERNAL;
+	}
+	return rc;
+}

@@ -42,4 +42,24 @@ enum err register_find_nhi(const struct actor *a, const char *nhi, struct id *ou
 enum err register_update(const struct actor *a, const struct id *patient,
 			 const struct patient_view *p);
 
+/*
+ * A unit of work (a FHIR transaction Bundle): every write made on this thread between
+ * register_work_begin and register_work_commit goes into one store transaction (medkeep.db
+ * and the keystore), so either all of it is committed or none. The audit records the writes
+ * made on the way stay in the trail (the trail is append-only and durable before each write);
+ * register_work_undo rolls the store back and appends, for each write listed, a record of the
+ * same write marked "fail", so the trail says the write did not stand. The store is held for
+ * writing for the whole unit (other writers wait): keep units small (LIMIT_BUNDLE_ENTRIES).
+ */
+struct work_write {
+	bool enrol; /* a patient enrolled (patient.enrol); else `action` */
+	enum action action;
+	struct id patient;
+	const char *rtype;
+	struct id rid;
+};
+enum err register_work_begin(void);
+enum err register_work_commit(void);
+enum err register_work_undo(const struct actor *a, const struct work_write *w, size_t n);
+
 #endif

@@ -458,6 +458,29 @@ static void mark_changes(struct result_view *now, const struct result_view *befo
 	}
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return (a == NULL || a[0] == '\0') ? (b == NULL || b[0] == '\0') : (b != NULL && strcmp(a, b) == 0);
+}
+
+/* The same report filed again, value for value (a laboratory's feed resending a message whose
+ * answer it lost): nothing to correct, so nothing changes. */
+static bool same_report(const struct result_view *now, const struct result_view *before)
+{
+	if (now->n_obs != before->n_obs || !same_str(now->conclusion, before->conclusion))
+		return false;
+	for (size_t i = 0; i < now->n_obs; i++) {
+		const struct observation *o = &now->obs[i], *b = &before->obs[i];
+		char x[256], y[256];
+		result_value_text(o, x, sizeof(x));
+		result_value_text(b, y, sizeof(y));
+		if (!same_str(o->code, b->code) || strcmp(x, y) != 0 || o->flag != b->flag ||
+		    !same_str(o->note, b->note))
+			return false;
+	}
+	return true;
+}
+
 static int practice_rule(const struct id *practice, enum result_kind kind, struct arena *ar,
 			 struct result_rule *out)
 {
@@ -533,6 +556,17 @@ enum err result_file(const struct actor *a, const struct result_new *r, struct a
 		rc = open_body(a, &g, &p, &old, ar, &before);
 		if (rc != ERR_OK)
 			return rc;
+		if (same_report(&v, &before)) {
+			struct result_view kept = before;
+			view_from_row(&old, (int64_t)time(NULL), out);
+			out->accession = r->accession;
+			out->lab = kept.lab;
+			out->conclusion = kept.conclusion;
+			out->comment = kept.comment;
+			out->n_obs = kept.n_obs;
+			out->obs = kept.obs;
+			return ERR_OK;
+		}
 		v.id = old.id;
 		v.created = old.created;
 		v.comment = before.comment; /* the clinician's comment stays with the result */

@@ -14,6 +14,11 @@ void fhir_error(struct request *req, struct response *res, int status, const cha
 void fhir_metadata(struct request *req, struct response *res);
 void fhir_patient_search(struct request *req, struct response *res);
 void fhir_patient_read(struct request *req, struct response *res);
+/* The register (fhir_register.c): POST Patient (conditional create on the NHI), PUT
+ * Patient/{id}, and POST [base] with a transaction Bundle (all or nothing). */
+void fhir_patient_create(struct request *req, struct response *res);
+void fhir_patient_update(struct request *req, struct response *res);
+void fhir_transaction(struct request *req, struct response *res);
 void fhir_docref_search(struct request *req, struct response *res);
 void fhir_docref_read(struct request *req, struct response *res);
 void fhir_docref_create(struct request *req, struct response *res);

@@ -42,6 +42,8 @@ int fhir_search_patient(struct request *req, struct response *res, const char *c
  * with *why set otherwise. The caller owns the result. */
 json_t *fhir_parse_resource(const char *json, size_t len, const char *type, const char **why);
 json_t *fhir_patient_resource(const struct patient_view *p);
+/* The NHI's identifier system (HL7 NZ base): https://standards.digital.health.nz/ns/nhi-id */
+extern const char fhir_nhi_system[];
 json_t *fhir_docref_resource(const struct document_view *v);
 
 /*
@@ -68,6 +70,8 @@ int fhir_accesslog_everything(const struct actor *a, const struct id *patient, s
 /* CapabilityStatement entries (fhir_metadata.c asks each part): append this part's resources
  * to rest[0].resource; fhir_everything_capability adds $everything to the Patient entry. */
 void fhir_patient_capability(json_t *resources);
+/* Patient create (conditional on the NHI) and update, after fhir_patient_capability. */
+void fhir_register_capability(json_t *resources);
 void fhir_everything_capability(json_t *resources);
 void fhir_documents_capability(json_t *resources);
 void fhir_messages_capability(json_t *resources);

@@ -22,6 +22,7 @@ static void (*const parts[])(json_t *resources) = {
 	fhir_medications_capability,   /* fhir_medications.c: MedicationRequest */
 	fhir_appointments_capability,  /* fhir_appointments.c: Appointment, Slot */
 	fhir_results_capability,       /* fhir_results.c: DiagnosticReport, Observation */
+	fhir_register_capability,      /* fhir_register.c: Patient create, update */
 };
 
 void fhir_metadata(struct request *req, struct response *res)
@@ -38,7 +39,8 @@ void fhir_metadata(struct request *req, struct response *res)
 		"format", "json", "rest", "mode", "server", "security", "cors", 1, "description",
 		"A session cookie from POST /login, or an app's bearer token (SMART App Launch, "
 		"standalone patient launch: .well-known/smart-configuration; reads of the patient's "
-		"own record only). Every interaction passes one authorization gate; resources "
+		"own record only), or a practice system's (SMART Backend Services: client_credentials "
+		"with a private_key_jwt assertion, ES384 or EdDSA, system/ scopes). Every interaction passes one authorization gate; resources "
 		"outside your scope answer 404.",
 		"resource");
 	json_t *rest = json_array_get(json_object_get(o, "rest"), 0);
@@ -61,5 +63,7 @@ void fhir_metadata(struct request *req, struct response *res)
 	}
 	for (size_t i = 0; resources && i < sizeof(parts) / sizeof(parts[0]); i++)
 		parts[i](resources);
+	/* A practice system's transaction Bundles (fhir_register.c, SYSTEMS.md). */
+	json_object_set_new(rest, "interaction", json_pack("[{s:s}]", "code", "transaction"));
 	fhir_respond(req, res, 200, o);
 }

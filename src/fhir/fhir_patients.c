@@ -8,9 +8,10 @@
 
 #include "fhir/fhir.h"
 #include "fhir/fhir_int.h"
+#include "domain/register.h"
 #include "limits.h"
 
-static const char nhi_system[] = "https://standards.digital.health.nz/ns/nhi-id";
+const char fhir_nhi_system[] = "https://standards.digital.health.nz/ns/nhi-id";
 
 static json_t *patient_json(const struct patient_view *p)
 {
@@ -18,19 +19,49 @@ static json_t *patient_json(const struct patient_view *p)
 	id_hex(&p->id, id);
 	return json_pack("{s:s, s:s, s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:[s]}], s:s, s:s}",
 			 "resourceType", "Patient", "id", id, "identifier", "use", "official",
-			 "system", nhi_system, "value", p->nhi, "name", "use", "official", "family",
+			 "system", fhir_nhi_system, "value", p->nhi, "name", "use", "official", "family",
 			 p->family, "given", p->given, "gender", p->gender, "birthDate",
 			 p->birth_date);
 }
 
+/* Patient?identifier=https://standards.digital.health.nz/ns/nhi-id|NHI: the one patient with
+ * that NHI whom the actor reaches, or an empty searchset (not registered, or registered where
+ * the actor does not reach: the same answer). *n is 0 or 1. */
+static int search_nhi(struct request *req, const char *q, struct patient_view *p, size_t *n)
+{
+	*n = 0;
+	size_t sn = strlen(fhir_nhi_system);
+	/* Another identifier system names nothing here: no match. */
+	if (strncmp(q, fhir_nhi_system, sn) != 0 || q[sn] != '|')
+		return ERR_OK;
+	struct id id;
+	int rc = register_find_nhi(&req->actor, q + sn + 1, &id);
+	if (rc == ERR_NOT_FOUND)
+		return ERR_OK;
+	if (rc == ERR_OK && (rc = patient_read(&req->actor, &id, &req->arena, p)) == ERR_OK)
+		*n = 1;
+	return rc == ERR_NOT_FOUND ? ERR_OK : rc;
+}
+
 void fhir_patient_search(struct request *req, struct response *res)
 {
-	static const char *const allowed[] = {NULL};
+	static const char *const allowed[] = {"identifier", NULL};
 	if (!fhir_params_check(req, res, allowed))
 		return;
 	struct patient_view *ps = NULL;
 	size_t n = 0;
-	int rc = patient_list_visible(&req->actor, 0, LIMIT_LIST, &req->arena, &ps, &n);
+	const char *identifier = request_query(req, "identifier");
+	int rc;
+	if (identifier != NULL) {
+		ps = arena_calloc(&req->arena, 1, sizeof(*ps));
+		rc = ps == NULL ? ERR_INTERNAL : search_nhi(req, identifier, ps, &n);
+		if (rc == ERR_INVALID) {
+			fhir_error(req, res, 400, "identifier must be https://standards.digital.health.nz/ns/nhi-id|NHI");
+			return;
+		}
+	} else {
+		rc = patient_list_visible(&req->actor, 0, LIMIT_LIST, &req->arena, &ps, &n);
+	}
 	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;

@@ -15,7 +15,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-enum method { METHOD_GET = 1, METHOD_POST, METHOD_HEAD, METHOD_OTHER };
+enum method { METHOD_GET = 1, METHOD_POST, METHOD_HEAD, METHOD_OTHER, METHOD_PUT };
 
 #define ROUTE_MAX_PARAMS 2
 #define RESPONSE_MAX_HEADERS 12

@@ -79,7 +79,7 @@ const struct route *route_match(enum method m, const char *path, struct slice *p
 
 const char *route_allow(const char *path)
 {
-	bool get = false, post = false;
+	bool get = false, post = false, put = false;
 	for (size_t t = 0; t < n_tables; t++)
 		for (size_t i = 0; i < tables[t].n; i++) {
 			const struct route *r = &tables[t].routes[i];
@@ -87,8 +87,11 @@ const char *route_allow(const char *path)
 			if (match(r->pattern, path, tmp)) {
 				get = get || r->method == METHOD_GET;
 				post = post || r->method == METHOD_POST;
+				put = put || r->method == METHOD_PUT;
 			}
 		}
+	if (put)
+		return get && post ? "GET, HEAD, POST, PUT" : get ? "GET, HEAD, PUT" : post ? "POST, PUT" : "PUT";
 	return get && post ? "GET, HEAD, POST" : get ? "GET, HEAD" : post ? "POST" : NULL;
 }
 
@@ -100,6 +103,8 @@ bool route_cross_origin(const struct route *r)
 const struct route *route_preflight(const char *path, enum method m)
 {
 	struct slice params[ROUTE_MAX_PARAMS];
-	const struct route *r = m == METHOD_GET || m == METHOD_POST ? route_match(m, path, params) : NULL;
+	const struct route *r = m == METHOD_GET || m == METHOD_POST || m == METHOD_PUT
+					? route_match(m, path, params)
+					: NULL;
 	return r && route_cross_origin(r) ? r : NULL;
 }

@@ -20,6 +20,7 @@
 
 #include "audit/audit.h"
 #include "auth/auth.h"
+#include "crypto/cert.h"
 #include "http/http.h"
 #include "http/parse.h"
 #include "limits.h"
@@ -40,9 +41,7 @@ bool request_is_tls(void)
 }
 
 /* TLS 1.2+ with AEAD suites only (see reference/stack-notes.md). */
-static const char tls_priorities[] =
-	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"
-	"+CHACHA20-POLY1305:-RSA:-DHE-RSA:%SERVER_PRECEDENCE";
+static const char tls_priorities[] = TLS_PRIORITIES;
 
 /* Scripts only from our own origin (the passkey ceremony, /static/passkey.js); never inline. */
 static const char csp_page[] =
@@ -104,6 +103,8 @@ static enum method parse_method(const char *m)
 		return METHOD_POST;
 	if (strcmp(m, "HEAD") == 0)
 		return METHOD_HEAD;
+	if (strcmp(m, "PUT") == 0)
+		return METHOD_PUT; /* FHIR update (Patient/{id}) */
 	return METHOD_OTHER;
 }
 
@@ -222,7 +223,7 @@ static bool answer_preflight(struct request *req, struct response *res)
 	if (r == NULL)
 		return false;
 	req->cross_origin = true;
-	response_header(res, "Access-Control-Allow-Methods", r->method == METHOD_GET ? "GET, HEAD" : "POST");
+	response_header(res, "Access-Control-Allow-Methods", r->method == METHOD_GET ? "GET, HEAD" : r->method == METHOD_PUT ? "PUT" : "POST");
 	response_header(res, "Access-Control-Allow-Headers", "Authorization, Content-Type, Accept");
 	response_header(res, "Access-Control-Max-Age", "600");
 	respond(res, 204, NULL, "", 0);
@@ -307,7 +308,7 @@ static void route_request(struct request *req, struct response *res)
 	/* State-changing requests on a session need its CSRF token. Forms carry it as a field
 	 * and are checked by their handler after parsing; everything else must send the header.
 	 * An app's bearer token is never sent by a browser on its own, so it needs none. */
-	if (req->method == METHOD_POST && req->authenticated && !req->bearer &&
+	if ((req->method == METHOD_POST || req->method == METHOD_PUT) && req->authenticated && !req->bearer &&
 	    req->route->body != BODY_FORM &&
 	    req->route->body != BODY_UPLOAD && !request_csrf_ok(req, NULL)) {
 		http_error(req, res, 403, "Missing or wrong CSRF token");

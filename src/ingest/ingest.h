@@ -51,4 +51,66 @@ struct ingest_outcome {
 enum err ingest_hl7(const struct ingest_feed *f, const char *raw, size_t len,
 		    const struct hl7_msg *m, struct ingest_outcome *out);
 
+/* --- a feed as an actor (the listener, `medkeep feeds inject`, a match from the queue) --- */
+
+/* A ROLE_SYSTEM actor for feed `feed` of `practice` with the system scopes a feed needs (find
+ * by NHI, write the register, file results and documents), its token minted by
+ * vault_system_token into token (owned by the caller, who wipes it). ip: the sender's
+ * address, or "local" for the command line. ERR_OK or ERR_INTERNAL. */
+#include "vault/vault.h"
+enum err ingest_feed_actor(const struct id *feed, const struct id *practice, const char *ip,
+			   struct actor *out, char token[SESSION_TOKEN_B64_LEN + 1]);
+
+/* --- the practice's feed queue, for its staff (docs/internals/FEEDS.md "The queue") --- */
+
+#include "store/feeds.h"
+#include "store/ingest.h"
+#include "util/arena.h"
+
+/* Each live feed of the actor's practice and what it did in the last FEEDS_PAGE_DAYS days. */
+#define FEEDS_PAGE_DAYS 7
+struct feed_status {
+	struct store_feed feed;
+	struct store_feed_stats stats;
+};
+enum err ingest_feeds_status(const struct actor *a, struct arena *ar, struct feed_status **out,
+			     size_t *n);
+
+/* The waiting messages of the actor's practice, oldest first (at most LIMIT_FEEDQ_LIST), with
+ * each one's feed name; no PHI. ERR_DENIED unless policy_may_work_feed_queue. */
+struct feedq_row {
+	struct store_feedq q;
+	const char *feed_name;
+};
+enum err ingest_queue_list(const struct actor *a, struct arena *ar, struct feedq_row **out,
+			   size_t *n);
+
+/* One waiting message opened by the vault for the actor (audited `feed.queue.open`): who it
+ * names, so that a person can decide. Strings in ar; "" when the message leaves one out. */
+struct feedq_detail {
+	struct feedq_row row;
+	const char *nhi, *family, *given, *birth_date, *sex;
+	const char *prior_nhi;  /* ADT^A40: MRG-1 */
+	const char *summary;    /* e.g. "2 reports, 7 observations", "a PDF letter" */
+	bool can_match;         /* results, letters and updates can be matched; enrolments and
+				 * merges are decided in the register, then rejected here */
+	bool is_update;         /* matching it replaces the patient's details with the message's */
+};
+enum err ingest_queue_open(const struct actor *a, const struct id *item, struct arena *ar,
+			   struct feedq_detail *out);
+
+/* Match a waiting message to an enrolled patient of the practice (by patient id, or by NHI
+ * when patient is NULL) and apply it for them by the same ingestion, as its feed, with the
+ * actor recorded as who decided (audited `feed.queue.match`). ERR_OK; ERR_NOT_FOUND (no such
+ * waiting message, or no such patient the actor reaches); ERR_INVALID with *why (a message
+ * that cannot be matched, or that the patient's record refused). */
+enum err ingest_queue_match(const struct actor *a, const struct id *item, const struct id *patient,
+			    const char *nhi, const char **why);
+/* Reject a waiting message with one of ingest_reject_reasons (fixed texts, NULL-terminated:
+ * a reason typed freely could name someone, and it is kept), audited `feed.queue.reject`; its
+ * sealed copy is dropped. ERR_OK, ERR_NOT_FOUND, ERR_INVALID. */
+extern const char *const ingest_reject_reasons[];
+enum err ingest_queue_reject(const struct actor *a, const struct id *item, const char *reason,
+			     const char **why);
+
 #endif

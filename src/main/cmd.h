@@ -24,6 +24,7 @@ int cmd_invite(int argc, char **argv);   /* invite_cmd.c */
 int cmd_retention(int argc, char **argv); /* cmd_shred.c */
 int cmd_outbox(int argc, char **argv);   /* mailer.c */
 int cmd_mailer_process(int argc, char **argv); /* mailer.c */
+int cmd_mllp_process(int argc, char **argv);   /* cmd_mllp.c */
 
 /* Open an existing data directory: store, vault, audit chain, policy. 0 on success. */
 int open_data_dir(const char *dir);

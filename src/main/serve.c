@@ -8,6 +8,8 @@
  *                   keys over a socket pair; never reads the master key.
  *   mailer-process  (when medkeep.conf names an SMTP relay) sends the outbox; asks the vault
  *                   to open each recipient's address over a socket allowed nothing else.
+ *   mllp-process    (with --mllp) the HL7 v2 feed listener on its own listening socket; asks
+ *                   the vault for each feed's system token over its key lane.
  *
  * Peers: the parent talks to the vault (ctl: hands it each worker's socket) and starts
  * workers; workers talk only to the vault. The parent never parses a request and never holds
@@ -37,6 +39,7 @@
 #include "domain/quota.h"
 #include "main/cmd.h"
 #include "main/mailer.h"
+#include "mllp/listener.h"
 #include "policy/policy.h"
 #include "proc/sandbox.h"
 #include "store/store.h"
@@ -157,23 +160,91 @@ static pid_t start_mailer(int ctl, const char *dir)
 	return pid;
 }
 
+/* The MLLP listener (serve --mllp), and what it needs to be started again. */
+struct mllp_child {
+	pid_t pid;
+	int listen_fd; /* -1: no --mllp */
+	const struct http_config *cfg; /* its TLS certificate and key are the HTTP listener's */
+};
+
+/* Start the MLLP listener with a socket to the vault's key lane; its pid, or -1. */
+static pid_t start_mllp(int ctl, const char *dir, const struct mllp_child *m)
+{
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+		return -1;
+	if (send_fd(ctl, pair[0], 'k') != 0) {
+		close(pair[0]);
+		close(pair[1]);
+		return -1;
+	}
+	close(pair[0]);
+	char vault_arg[16], listen_arg[16];
+	fd_arg(vault_arg, pair[1]);
+	fd_arg(listen_arg, m->listen_fd);
+	const char *argv[SPAWN_ARGS_MAX] = {"medkeep", "mllp-process", "--data", dir,
+					   "--listen-fd", listen_arg, "--vault-fd", vault_arg};
+	int n = 8;
+	if (m->cfg->tls_cert) {
+		argv[n++] = "--tls-cert";
+		argv[n++] = m->cfg->tls_cert;
+		argv[n++] = "--tls-key";
+		argv[n++] = m->cfg->tls_key;
+	}
+	argv[n] = NULL;
+	int keep[2] = {m->listen_fd, pair[1]};
+	pid_t pid = spawn(argv, keep, 2);
+	close(pair[1]);
+	if (pid > 0)
+		log_info("component=serve event=mllp-started pid=%d", (int)pid);
+	else
+		log_warn("component=serve error=\"cannot start the MLLP listener\"");
+	return pid;
+}
+
+/* The MLLP listening socket for --mllp ADDR:PORT: -1 for none, -2 on failure (with a message).
+ * Plain TCP only on loopback: beyond it, the HTTP listener's --tls-cert/--tls-key are needed
+ * (and then every MLLP connection is TLS with a client certificate, loopback included). */
+static int mllp_socket(const char *addr, const struct http_config *cfg)
+{
+	if (addr == NULL)
+		return -1;
+	struct http_config m = {.listen = addr};
+	int fd = http_listen_socket(&m);
+	if (fd < 0) {
+		fprintf(stderr, "medkeep serve: --mllp must be a free ADDR:PORT, e.g. 127.0.0.1:2575\n");
+		return -2;
+	}
+	if (cfg->tls_cert == NULL && !mllp_fd_is_loopback(fd)) {
+		fprintf(stderr, "medkeep serve: refusing MLLP on %s without TLS; give --tls-cert/--tls-key\n",
+			addr);
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
 /* The options of serve into cfg, *dir and *threads: -1 to go on, else the exit status (0 after
  * --help, 2 for a usage error). */
 static int serve_options(int argc, char **argv, struct http_config *cfg, const char **dir,
-			 const char **threads)
+			 const char **threads, const char **mllp)
 {
 	static const char usage[] =
 		"usage: medkeep serve --data DIR [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM]\n"
-		"                     [--behind-proxy] [--threads N]\n"
+		"                     [--behind-proxy] [--threads N] [--mllp ADDR:PORT]\n"
 		"Serve the portal. Default listen address 127.0.0.1:8080. Addresses beyond loopback\n"
 		"need TLS, or --behind-proxy when a TLS-terminating proxy fronts medkeep. Starts the\n"
-		"vault (keys) and a worker (HTTP) as separate, sandboxed processes.\n";
+		"vault (keys) and a worker (HTTP) as separate, sandboxed processes.\n"
+		"--mllp ADDR:PORT also receives HL7 v2 messages from the registered feeds (MLLP):\n"
+		"over TLS with client certificates when --tls-cert is given, else plain, on loopback\n"
+		"only, with senders known by their sending facility (medkeep feeds --help).\n";
 	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
 					     {"listen", required_argument, NULL, 'l'},
 					     {"tls-cert", required_argument, NULL, 'c'},
 					     {"tls-key", required_argument, NULL, 'k'},
 					     {"behind-proxy", no_argument, NULL, 'p'},
 					     {"threads", required_argument, NULL, 't'},
+					     {"mllp", required_argument, NULL, 'm'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	int c;
@@ -193,6 +264,9 @@ static int serve_options(int argc, char **argv, struct http_config *cfg, const c
 			break;
 		case 'p':
 			cfg->behind_proxy = true;
+			break;
+		case 'm':
+			*mllp = optarg;
 			break;
 		case 't': {
 			int64_t t;
@@ -272,7 +346,8 @@ static pid_t start_worker(int ctl, int listen_fd, const struct http_config *cfg,
 
 /* Wait until the worker ends (restarting the mailer whenever it dies): 0, or 1 when the vault
  * exited (the worker is stopped then, and so is serve). */
-static int wait_worker(pid_t vault, pid_t worker, pid_t *mailer, int ctl, const char *dir)
+static int wait_worker(pid_t vault, pid_t worker, pid_t *mailer, struct mllp_child *mllp, int ctl,
+		       const char *dir)
 {
 	for (;;) {
 		int status = 0;
@@ -294,6 +369,12 @@ static int wait_worker(pid_t vault, pid_t worker, pid_t *mailer, int ctl, const 
 			*mailer = stop_signal ? 0 : start_mailer(ctl, dir);
 			continue;
 		}
+		if (mllp->pid > 0 && who == mllp->pid) {
+			log_warn("component=serve event=mllp-exited status=%d restarting=1", status);
+			sleep(1); /* as the mailer: a listener that keeps dying must not spin */
+			mllp->pid = stop_signal ? 0 : start_mllp(ctl, dir, mllp);
+			continue;
+		}
 		if (who == worker) {
 			running_worker = 0;
 			if (stop_signal)
@@ -312,8 +393,8 @@ static int wait_worker(pid_t vault, pid_t worker, pid_t *mailer, int ctl, const 
 int cmd_serve(int argc, char **argv)
 {
 	struct http_config cfg = {.listen = "127.0.0.1:8080"};
-	const char *dir = NULL, *threads = NULL;
-	int status = serve_options(argc, argv, &cfg, &dir, &threads);
+	const char *dir = NULL, *threads = NULL, *mllp_addr = NULL;
+	int status = serve_options(argc, argv, &cfg, &dir, &threads, &mllp_addr);
 	if (status >= 0)
 		return status;
 	if (http_check_listen(&cfg) != 0)
@@ -328,6 +409,11 @@ int cmd_serve(int argc, char **argv)
 	int listen_fd = http_listen_socket(&cfg);
 	if (listen_fd < 0)
 		return 1;
+	struct mllp_child mllp = {.pid = 0, .listen_fd = mllp_socket(mllp_addr, &cfg), .cfg = &cfg};
+	if (mllp.listen_fd == -2) {
+		close(listen_fd);
+		return 2;
+	}
 
 	sigset_t block;
 	sigemptyset(&block);
@@ -369,6 +455,8 @@ int cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	pid_t mailer = mail_cfg == 0 ? start_mailer(ctl[0], dir) : 0;
+	if (mllp.listen_fd >= 0)
+		mllp.pid = start_mllp(ctl[0], dir, &mllp);
 
 	int rc = 0;
 	unsigned backoff_ms = 100;
@@ -382,7 +470,7 @@ int cmd_serve(int argc, char **argv)
 		if (stop_signal) /* a stop that came before on_stop knew this worker */
 			kill(worker, SIGTERM);
 		log_info("component=serve event=worker-started pid=%d", (int)worker);
-		if (wait_worker(vault, worker, &mailer, ctl[0], dir) != 0) {
+		if (wait_worker(vault, worker, &mailer, &mllp, ctl[0], dir) != 0) {
 			rc = 1;
 			break;
 		}
@@ -395,6 +483,12 @@ int cmd_serve(int argc, char **argv)
 		kill(mailer, SIGTERM);
 		waitpid(mailer, NULL, 0);
 	}
+	if (mllp.pid > 0) {
+		kill(mllp.pid, SIGTERM);
+		waitpid(mllp.pid, NULL, 0);
+	}
+	if (mllp.listen_fd >= 0)
+		close(mllp.listen_fd);
 	close(ctl[0]); /* the vault sees EOF and exits */
 	int vstatus = 0;
 	waitpid(vault, &vstatus, 0);

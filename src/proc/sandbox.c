@@ -89,9 +89,12 @@ int sandbox_install(enum sandbox_profile profile)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
 				      SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY));
 	}
-	if (profile == SANDBOX_WORKER) {
+	if (profile == SANDBOX_WORKER || profile == SANDBOX_MLLP) {
 		for (size_t i = 0; rc == 0 && i < sizeof(worker_extra) / sizeof(worker_extra[0]); i++)
 			rc = allow(ctx, worker_extra[i]);
+		/* The MLLP listener's main thread waits for a stop in sigsuspend. */
+		if (rc == 0 && profile == SANDBOX_MLLP)
+			rc = allow(ctx, "rt_sigsuspend");
 		/* threads yes, processes no: clone only with CLONE_THREAD; clone3 (whose flags a
 		 * filter cannot see) answers ENOSYS, and glibc falls back to clone. */
 		if (rc == 0)

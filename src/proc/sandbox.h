@@ -9,6 +9,7 @@
 enum sandbox_profile {
 	SANDBOX_VAULT,  /* compute, its sockets, and read-only opens (key files); nothing else */
 	SANDBOX_WORKER, /* HTTP, SQLite files already named, threads */
+	SANDBOX_MLLP,   /* the worker's list (sockets, TLS, SQLite, threads) and rt_sigsuspend */
 };
 
 /* Give up every capability, for good (bounding set, effective, permitted, inheritable).

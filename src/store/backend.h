@@ -20,6 +20,7 @@
 #include "store/contact.h"
 #include "store/devices.h"
 #include "store/feeds.h"
+#include "store/ingest.h"
 #include "store/imports.h"
 #include "store/locks.h"
 #include "store/medications.h"
@@ -28,6 +29,7 @@
 #include "store/practice.h"
 #include "store/proxy.h"
 #include "store/results.h"
+#include "store/systems.h"
 
 struct store_backend {
 	const char *name; /* as a configuration would name it: "sqlite" */

@@ -131,6 +131,8 @@ void store_snapshot_begin(void);
 void store_snapshot_end(void);
 enum err store_begin(void);
 enum err store_commit(void);
+/* Undo everything since store_begin (both files); ERR_OK or ERR_INTERNAL. */
+enum err store_rollback(void);
 
 /* Practices and accounts */
 enum err store_practice_create(const struct id *id, const char *name);

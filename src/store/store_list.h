@@ -568,6 +568,48 @@ STORE_FN(enum err, store_feeds_list,
 	 (practice, offset, limit, a, out, n))
 STORE_FN(enum err, store_feed_remove, (const struct id *id, int64_t now), (id, now))
 
+/* --- store/systems.h: practice systems over FHIR (SMART Backend Services) --- */
+STORE_FN(enum err, store_system_insert, (const struct store_system *s), (s))
+STORE_FN(enum err, store_system_get,
+	 (const struct id *id, struct arena *a, struct store_system *out),
+	 (id, a, out))
+STORE_FN(enum err, store_systems_list,
+	 (struct arena *a, struct store_system **out, size_t *n),
+	 (a, out, n))
+STORE_FN(enum err, store_system_remove, (const struct id *id, int64_t now), (id, now))
+STORE_FN(enum err, store_system_jti_use,
+	 (const struct id *client, const uint8_t jti_hash[HASH_BYTES], int64_t expires, int64_t now),
+	 (client, jti_hash, expires, now))
+STORE_FN(enum err, store_system_token_insert,
+	 (const uint8_t token_hash[HASH_BYTES], const struct store_system_token *t),
+	 (token_hash, t))
+STORE_FN(enum err, store_system_token_get,
+	 (const uint8_t token_hash[HASH_BYTES], int64_t now, struct store_system_token *out),
+	 (token_hash, now, out))
+STORE_FN(enum err, store_rollback, (void), ())
+/* --- store/ingest.h: HL7 v2 ingestion (the duplicate check, the practice's feed queue) --- */
+STORE_FN(enum err, store_feed_message_claim,
+	 (const struct id *feed, const char *control_id, int64_t now, int64_t stale_before,
+	  struct store_feed_message *out),
+	 (feed, control_id, now, stale_before, out))
+STORE_FN(enum err, store_feed_message_finish, (const struct store_feed_message *m), (m))
+STORE_FN(enum err, store_feed_message_release, (const struct id *feed, const char *control_id),
+	 (feed, control_id))
+STORE_FN(enum err, store_feed_stats,
+	 (const struct id *feed, int64_t since, struct store_feed_stats *out),
+	 (feed, since, out))
+STORE_FN(enum err, store_feedq_insert, (const struct store_feedq *q), (q))
+STORE_FN(enum err, store_feedq_list,
+	 (const struct id *practice, size_t limit, struct arena *a, struct store_feedq **out,
+	  size_t *n),
+	 (practice, limit, a, out, n))
+STORE_FN(enum err, store_feedq_get,
+	 (const struct id *practice, const struct id *id, struct arena *a, struct store_feedq *out),
+	 (practice, id, a, out))
+STORE_FN(enum err, store_feedq_decide,
+	 (const struct id *practice, const struct id *id, enum feedq_state state,
+	  const struct id *by, int64_t at, const char *note),
+	 (practice, id, state, by, at, note))
 /* --- store/imports.h: the import map (medkeep import) --- */
 STORE_FN(enum err, store_import_lookup,
 	 (const struct id *practice, const char *rtype, const uint8_t source[HASH_BYTES],

@@ -47,8 +47,12 @@ void breaker_defaults(struct breaker_config *c)
 							       .bytes = 1000000000};
 	c->role[ROLE_OPERATOR] = (struct breaker_budget){0};
 	/* A practice system writes (which the breaker does not count) and reads only the register
-	 * of its practice, to match a patient by NHI: a practice's whole register in a day. */
-	c->role[ROLE_SYSTEM] = (struct breaker_budget){.register_patients = 30000,
+	 * of its practice, to match a patient by NHI: a practice's whole register in a day. The one
+	 * clinical content it opens is a result it corrects (an HL7 ORU sent again for the same
+	 * report: the old values are kept with the new, RESULTS.md), never shown to it: a lab
+	 * corrects a few of a practice's reports a day, a bad day's batch a few dozen at once. */
+	c->role[ROLE_SYSTEM] = (struct breaker_budget){.other_patients = 200, .burst = 50,
+						       .per_hour = 60, .register_patients = 30000,
 						       .bytes = 1000000000};
 	c->role[ROLE_NONE] = (struct breaker_budget){0};
 	c->misses = 30;

@@ -325,6 +325,11 @@ enum err vault_local_read(const char *token, const struct id *patient, int64_t b
 	return count_open(token, patient, bytes, BREAKER_CLINICAL);
 }
 
+enum err vault_local_read_demographics(const char *token, const struct id *subject)
+{
+	return count_open(token, subject, 0, BREAKER_DEMOGRAPHICS);
+}
+
 enum err vault_local_miss(const char *token)
 {
 	struct session_claims c;
@@ -463,6 +468,11 @@ enum err vault_local_record_seal(const char *token, const struct id *patient, st
 	/* Staff write nothing to a record on a password alone; a stopped actor writes nothing. */
 	if (counted && ((c.role != ROLE_PATIENT && !c.mfa) ||
 			breaker_is_tripped(&c.account, &c.session)))
+		return ERR_DENIED;
+	/* Demographics are corrected by the practice (register_update): its staff or its system,
+	 * after their strong factor; never by a patient's or an app's token. */
+	if (counted && kind == VREC_PHI &&
+	    !((c.role == ROLE_CLINICIAN || c.role == ROLE_PRACTICE_ADMIN || c.role == ROLE_SYSTEM) && c.mfa))
 		return ERR_DENIED;
 	if (patient_key(patient, wrapped_pk, &pk) != 0)
 		return ERR_DENIED;

@@ -227,6 +227,18 @@ enum err vault_outbox_seal(const struct id *outbox, const struct id *account, co
 enum err vault_outbox_open(const struct id *outbox, const struct id *account, const void *ct, size_t n,
 			   struct buf *out) MUST_CHECK;
 
+/* A message waiting in a practice's feed queue (docs/internals/FEEDS.md) belongs to no patient
+ * yet: it is sealed under a key of its own, wrapped by the vault with the queue item's id and
+ * the practice in the associated data (a sealed message moved to another item or practice
+ * does not open), and encrypted here with that key, so the vault never handles the message.
+ * Sealing for anyone (whoever queues the message holds it); opening only for a token whose
+ * claims are a clinician or practice admin of that practice after their second factor
+ * (policy_may_work_feed_queue). Appends to out; ERR_OK or ERR_DENIED. */
+enum err vault_feedq_seal(const struct id *item, const struct id *practice, const void *msg,
+			  size_t n, struct buf *out) MUST_CHECK;
+enum err vault_feedq_open(const char *token, const struct id *item, const struct id *practice,
+			  const void *ct, size_t n, struct buf *out) MUST_CHECK;
+
 /* In a worker of `serve`: send key operations to the vault process over fd and password
  * checks over password_fd (SOCK_SEQPACKET sockets). Without this, operations run in this
  * process (command-line tools). */

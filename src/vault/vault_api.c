@@ -61,6 +61,7 @@ static const struct vault_client_ops local_client = {
 	.submit = submit_here,
 	.email = vault_local_email,
 	.outbox = vault_local_outbox,
+	.feedq_key = vault_local_feedq_key,
 	.totp_new = totp_new_here,
 	.totp_verify = vault_local_totp_verify,
 	.recovery_new = vault_local_recovery_new,
@@ -184,7 +185,9 @@ enum err vault_record_seal_ref(const char *token, const struct grant *g, const s
 			       enum vault_record kind, const struct id *record, const void *pt, size_t n,
 			       struct buf *out)
 {
-	if (!grant_writes(g, &k->patient) || kind == VREC_NOTICE || kind >= VREC_COUNT)
+	/* Demographics are resealed only to correct the register (register_update). */
+	if (!grant_writes(g, &k->patient) || kind == VREC_NOTICE || kind >= VREC_COUNT ||
+	    (kind == VREC_PHI && g->action != ACTION_PATIENT_WRITE))
 		return ERR_DENIED;
 	return vault_client->record_seal(token, &k->patient, k->wrapped_key, kind, record, pt, n, out);
 }
@@ -282,6 +285,50 @@ enum err vault_outbox_open(const struct id *outbox, const struct id *account, co
 {
 	/* Like an address: from a worker the vault refuses and drops the connection. */
 	return vault_client->outbox(outbox, account, NULL, ct, n, out);
+}
+
+/* The stored form of a queued message: u8 length of the wrapped key, the wrapped key, then
+ * the message's envelope under that key. */
+enum err vault_feedq_seal(const struct id *item, const struct id *practice, const void *msg,
+			  size_t n, struct buf *out)
+{
+	struct key k;
+	size_t at = out->len;
+	uint8_t zero = 0;
+	buf_append(out, &zero, 1);
+	if (out->failed)
+		return ERR_DENIED;
+	enum err rc = vault_client->feedq_key(NULL, item, practice, (struct bytes){NULL, 0}, &k, out);
+	if (rc != ERR_OK)
+		return rc;
+	size_t wlen = out->len - at - 1;
+	int s = -1;
+	if (!out->failed && wlen > 0 && wlen <= 255) {
+		((uint8_t *)out->data)[at] = (uint8_t)wlen;
+		char ad[128];
+		vault_ad(ad, "feedq-body", practice, item);
+		s = envelope_seal(&k, ad, msg, n, out);
+	}
+	key_wipe(&k);
+	return s == 0 ? ERR_OK : ERR_DENIED;
+}
+
+enum err vault_feedq_open(const char *token, const struct id *item, const struct id *practice,
+			  const void *ct, size_t n, struct buf *out)
+{
+	const uint8_t *p = ct;
+	if (token == NULL || n < 1 || (size_t)p[0] + 1 > n)
+		return ERR_DENIED;
+	struct key k;
+	enum err rc = vault_client->feedq_key(token, item, practice, (struct bytes){p + 1, p[0]}, &k,
+					      NULL);
+	if (rc != ERR_OK)
+		return rc;
+	char ad[128];
+	vault_ad(ad, "feedq-body", practice, item);
+	int s = envelope_open(&k, ad, p + 1 + p[0], n - 1 - p[0], out);
+	key_wipe(&k);
+	return s == 0 ? ERR_OK : ERR_DENIED;
 }
 
 enum err vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],

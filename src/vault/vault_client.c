@@ -557,6 +557,29 @@ static enum err remote_outbox(const struct id *outbox, const struct id *account,
 	return answer_bytes(&x, send_request(&x), out, LIMIT_MAIL_BODY + LIMIT_SEAL_OVERHEAD_MARGIN);
 }
 
+static enum err remote_feedq_key(const char *token, const struct id *item, const struct id *practice,
+				 struct bytes wrapped, struct key *k, struct buf *wrapped_out)
+{
+	struct exchange x;
+	bool fresh = wrapped.ptr == NULL;
+	struct msg_writer *w = begin(&x, fresh ? VOP_FEEDQ_KEY_NEW : VOP_FEEDQ_KEY_OPEN);
+	if (!fresh)
+		put_token(w, token);
+	msg_put_id(w, item);
+	msg_put_id(w, practice);
+	if (!fresh)
+		msg_put_bytes(w, wrapped.ptr, wrapped.len);
+	int rc = send_request(&x);
+	if (rc == ERR_OK &&
+	    (take_key(&x.r, k) != 0 ||
+	     (fresh && take_bytes(&x.r, wrapped_out, LIMIT_WRAPPED_KEY) != 0) || msg_end(&x.r) != 0))
+		rc = ERR_DENIED;
+	end(&x);
+	if (rc != ERR_OK)
+		key_wipe(k);
+	return rc;
+}
+
 static enum err remote_passkey_challenge(const char *token, int purpose,
 					 uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
 {
@@ -662,6 +685,7 @@ const struct vault_client_ops vault_remote_client = {
 	.submit = remote_submit,
 	.email = remote_email,
 	.outbox = remote_outbox,
+	.feedq_key = remote_feedq_key,
 	.totp_new = remote_totp_new,
 	.totp_verify = remote_totp_verify,
 	.recovery_new = remote_recovery_new,

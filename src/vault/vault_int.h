@@ -21,6 +21,9 @@ enum err vault_local_login(const char *pw_hash, const char *password, size_t pw_
 			   const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]);
 enum err vault_local_miss(const char *token);
 enum err vault_local_read(const char *token, const struct id *patient, int64_t bytes);
+/* Count opening the demographics of `subject` (a patient, or a queued feed message that names
+ * someone not yet matched: vault_feedq.c) for the token's actor, as a register read. */
+enum err vault_local_read_demographics(const char *token, const struct id *subject);
 void vault_local_index(const char *kind, const char *value, uint8_t out[HASH_BYTES]);
 enum err vault_local_patient_create(const struct id *patient, const void *phi, size_t phi_len,
 				    struct buf *wrapped_key, struct buf *phi_ct);
@@ -42,6 +45,10 @@ enum err vault_local_email(const struct id *account, const char *email, const vo
 /* Seal (body non-NULL, n bytes) or open (ct, n) one outbox body; ERR_OK or ERR_DENIED. */
 enum err vault_local_outbox(const struct id *outbox, const struct id *account, const char *body,
 			    const void *ct, size_t n, struct buf *out);
+/* A queued feed message's key (vault_feedq.c): new and wrapped (wrapped.ptr NULL: for
+ * anyone), or unwrapped (only for staff of that practice who may work its queue). */
+enum err vault_local_feedq_key(const char *token, const struct id *item, const struct id *practice,
+			       struct bytes wrapped, struct key *k, struct buf *wrapped_out);
 
 enum err vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			      struct buf *sealed);
@@ -116,6 +123,8 @@ enum vault_op {
 	VOP_REVIEW_EMAIL, /* a tripped account's address, for its reviewer's page */
 	VOP_OUTBOX_SEAL, /* seal a queued email's body (workers: any mail they queue) */
 	VOP_OUTBOX_OPEN, /* open one (the mail lane only, like VOP_EMAIL_OPEN) */
+	VOP_FEEDQ_KEY_NEW,  /* a new key for a queued feed message (workers: the one queueing it) */
+	VOP_FEEDQ_KEY_OPEN, /* its key again, for staff of its practice (the token's claims) */
 };
 /* Answer one request frame into out (MSG_MAX bytes): 0 with *out_len set, or -1 when the
  * frame is malformed or its operation unknown (then nothing is answered). Whatever the lane:
@@ -169,6 +178,8 @@ struct vault_client_ops {
 		     struct buf *out);
 	enum err (*outbox)(const struct id *outbox, const struct id *account, const char *body,
 		      const void *ct, size_t n, struct buf *out);
+	enum err (*feedq_key)(const char *token, const struct id *item, const struct id *practice,
+			      struct bytes wrapped, struct key *k, struct buf *wrapped_out);
 	enum err (*totp_new)(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			struct buf *sealed);
 	enum err (*totp_verify)(const char *token, struct bytes sealed, const char *code,

@@ -266,10 +266,9 @@ static int op_record_seal(struct vcall *c)
 	struct record_req q;
 	get_record(&c->r, &q);
 	struct bytes pt = get_bytes(&c->r, RECORD_PLAINTEXT_MAX);
-	/* A worker seals only the portal's records and a patient's corrected demographics (the
-	 * register's ACTION_PATIENT_WRITE, decided by the gate), never notices, and only with a
-	 * session token. A seal discloses nothing, and its associated data binds it to the
-	 * patient. */
+	/* A worker seals only the portal's records and, to correct the register, demographics
+	 * (vault_local_record_seal: staff or a practice system only); never notices, and only
+	 * with a session token. */
 	if (msg_end(&c->r) != 0 || q.token == NULL || q.kind == VREC_NOTICE || q.kind >= VREC_COUNT)
 		return -1;
 	struct buf ct;
@@ -513,6 +512,39 @@ static int op_outbox_open(struct vcall *c)
 	return outbox_op(c, false);
 }
 
+/* A queued feed message's key: a new one (any worker: the one queueing it), or an existing
+ * one unwrapped for staff of its practice (the token's claims, vault_feedq.c). */
+static int feedq_key_op(struct vcall *c, bool fresh)
+{
+	char tokbuf[SESSION_TOKEN_B64_LEN + 1];
+	struct id item, practice;
+	const char *token = fresh ? NULL : get_token(&c->r, tokbuf);
+	msg_get_id(&c->r, &item);
+	msg_get_id(&c->r, &practice);
+	struct bytes wrapped = fresh ? (struct bytes){NULL, 0} : get_bytes(&c->r, LIMIT_WRAPPED_KEY);
+	if (msg_end(&c->r) != 0 || (!fresh && wrapped.ptr == NULL))
+		return -1;
+	struct key k;
+	struct buf wk;
+	buf_init(&wk, &c->ar, LIMIT_WRAPPED_KEY);
+	int v = vault_local_feedq_key(token, &item, &practice, wrapped, &k, fresh ? &wk : NULL);
+	put_status_bytes(c, v, k.b, KEY_BYTES);
+	if (v == ERR_OK && fresh)
+		msg_put_bytes(&c->w, wk.data, wk.len);
+	key_wipe(&k);
+	return 0;
+}
+
+static int op_feedq_key_new(struct vcall *c)
+{
+	return feedq_key_op(c, true);
+}
+
+static int op_feedq_key_open(struct vcall *c)
+{
+	return feedq_key_op(c, false);
+}
+
 static int op_passkey_challenge(struct vcall *c)
 {
 	char tokbuf[SESSION_TOKEN_B64_LEN + 1];
@@ -647,6 +679,8 @@ static const struct vault_op_entry op_table[] = {
 	[VOP_REVIEW_EMAIL] = {KEYS, op_review_email},
 	[VOP_OUTBOX_SEAL] = {KEYS, op_outbox_seal},
 	[VOP_OUTBOX_OPEN] = {MAIL, op_outbox_open},
+	[VOP_FEEDQ_KEY_NEW] = {KEYS, op_feedq_key_new},
+	[VOP_FEEDQ_KEY_OPEN] = {KEYS, op_feedq_key_open},
 };
 
 static const struct vault_op_entry *op_entry(uint8_t op)

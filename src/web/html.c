@@ -93,7 +93,8 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 			else
 				html_raw(b, "<a href=\"/inbox\">Inbox</a>");
 			html_raw(b, "<a href=\"/results/inbox\">Results inbox</a><a href=\"/repeats\">Repeats"
-				    "</a><a href=\"/day\">My day</a><a href=\"/slots\">Slots</a>");
+				    "</a><a href=\"/day\">My day</a><a href=\"/slots\">Slots</a>"
+				    "<a href=\"/practice/feed-queue\">Feed queue</a>");
 		}
 		if (policy_audience(a, AUD_PRACTICE_ADMIN))
 			html_raw(b, "<a href=\"/practice/result-rules\">Release rules</a>");
@@ -102,7 +103,8 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 		if (policy_audience(a, AUD_PRACTICE_ADMIN))
 			html_raw(b, "<a href=\"/practice\">Practice</a><a href=\"/patients\">Patients</a>"
 				    "<a href=\"/practice/locks\">Locks</a>"
-				    "<a href=\"/slots\">Slots</a>");
+				    "<a href=\"/slots\">Slots</a><a href=\"/practice/feeds\">Feeds</a>"
+				    "<a href=\"/practice/feed-queue\">Feed queue</a>");
 		html_raw(b, "<a href=\"/sessions\">Sessions</a><a href=\"/account\">Account</a>");
 		html_raw(b, "<form method=\"post\" action=\"/logout\" class=\"inline\">"
 			    "<input type=\"hidden\" name=\"csrf\" value=\"");

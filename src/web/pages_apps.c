@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "auth/apps.h"
+#include "auth/systems.h"
 #include "http/parse.h"
 #include "limits.h"
 #include "util/wipe.h"
@@ -267,6 +268,42 @@ static void oauth_error(struct request *req, struct response *res, int status, c
 	oauth_json(req, res, status, json_pack("{s:s}", "error", error));
 }
 
+/* A practice system's client_credentials grant (SMART Backend Services, SYSTEMS.md). */
+static void system_token(struct request *req, struct response *res, struct form_field *fields, size_t n)
+{
+	const char *origin = request_origin(req);
+	struct system_token_request r = {
+		.client_assertion_type = form_get(fields, n, "client_assertion_type", NULL),
+		.client_assertion = form_get(fields, n, "client_assertion", NULL),
+		.client_id = form_get(fields, n, "client_id", NULL),
+		.client_secret = form_get(fields, n, "client_secret", NULL),
+		.scope = form_get(fields, n, "scope", NULL),
+		.token_endpoint = origin ? arena_printf(&req->arena, "%s/oauth/token", origin) : NULL,
+		.ip = req->ip,
+	};
+	/* A secret sent the Basic way is refused the same as one in the form. */
+	if (request_header(req, "Authorization") != NULL && r.client_secret == NULL)
+		r.client_secret = "";
+	struct system_token t;
+	const char *error = NULL, *description = NULL;
+	int rc = systems_token(&r, &t, &error, &description);
+	if (rc != ERR_OK) {
+		int status = rc == ERR_THROTTLED ? 429 : rc != ERR_BAD_REQUEST ? 500
+			     : strcmp(error, "invalid_client") == 0 ? 401 : 400;
+		oauth_json(req, res, status,
+			   json_pack("{s:s, s:s?}", "error", rc == ERR_INTERNAL ? "server_error" : error,
+				     "error_description", description));
+		return;
+	}
+	struct buf scope;
+	buf_init(&scope, &req->arena, LIMIT_SCOPE_STRING);
+	systems_scope_string(t.scopes, &scope);
+	oauth_json(req, res, 200,
+		   json_pack("{s:s, s:s, s:I, s:s}", "access_token", t.access_token, "token_type",
+			     "bearer", "expires_in", (json_int_t)t.expires_in, "scope", buf_cstr(&scope)));
+	wipe(t.access_token, sizeof(t.access_token));
+}
+
 void web_app_token(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
@@ -276,6 +313,10 @@ void web_app_token(struct request *req, struct response *res)
 		return;
 	}
 	const char *grant = form_get(fields, n, "grant_type", NULL);
+	if (grant != NULL && strcmp(grant, "client_credentials") == 0) {
+		system_token(req, res, fields, n);
+		return;
+	}
 	if (grant == NULL || strcmp(grant, "authorization_code") != 0) {
 		oauth_error(req, res, 400, "unsupported_grant_type");
 		return;
@@ -334,15 +375,26 @@ void web_smart_configuration(struct request *req, struct response *res)
 		size_t n = strcspn(at + 1, " ");
 		json_array_append_new(scopes, json_stringn(at + 1, n));
 	}
+	/* A practice system's scopes (SMART Backend Services, SYSTEMS.md). */
+	struct buf sys;
+	buf_init(&sys, &req->arena, LIMIT_SCOPE_STRING);
+	systems_scope_string(SYSTEM_SCOPE_ALL, &sys);
+	const char *ss = buf_cstr(&sys);
+	for (const char *at = ss; at && *at; at += strcspn(at, " "), at += *at == ' ') {
+		size_t n = strcspn(at, " ");
+		json_array_append_new(scopes, json_stringn(at, n));
+	}
 	oauth_json(req, res, 200,
-		   json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:[s], s:[s], s:o,"
-			     " s:[s, s, s, s, s]}",
+		   json_pack("{s:s, s:s, s:s, s:[s, s], s:[s], s:[s], s:[s, s], s:[s, s], s:o,"
+			     " s:[s, s, s, s, s, s, s]}",
 			     "authorization_endpoint", arena_printf(&req->arena, "%s/oauth/authorize", origin),
 			     "token_endpoint", arena_printf(&req->arena, "%s/oauth/token", origin),
 			     "revocation_endpoint", arena_printf(&req->arena, "%s/oauth/revoke", origin),
-			     "grant_types_supported", "authorization_code", "response_types_supported", "code",
-			     "code_challenge_methods_supported", "S256",
-			     "token_endpoint_auth_methods_supported", "none", "scopes_supported", scopes,
-			     "capabilities", "launch-standalone", "client-public",
-			     "context-standalone-patient", "permission-patient", "permission-v1"));
+			     "grant_types_supported", "authorization_code", "client_credentials",
+			     "response_types_supported", "code", "code_challenge_methods_supported", "S256",
+			     "token_endpoint_auth_methods_supported", "none", "private_key_jwt",
+			     "token_endpoint_auth_signing_alg_values_supported", "ES384", "EdDSA",
+			     "scopes_supported", scopes, "capabilities", "launch-standalone", "client-public",
+			     "client-confidential-asymmetric", "context-standalone-patient",
+			     "permission-patient", "permission-v1", "permission-v2"));
 }

@@ -38,6 +38,12 @@ void web_mfa_setup(struct request *req, struct response *res);
 void web_mfa_confirm(struct request *req, struct response *res);
 void web_practice(struct request *req, struct response *res);
 void web_practice_settings(struct request *req, struct response *res);
+/* The practice's feeds and feed queue (pages_feeds.c). */
+void web_practice_feeds(struct request *req, struct response *res);
+void web_feed_queue(struct request *req, struct response *res);
+void web_feed_queue_item(struct request *req, struct response *res);
+void web_feed_queue_match(struct request *req, struct response *res);
+void web_feed_queue_reject(struct request *req, struct response *res);
 /* Locks held for review (pages_locks.c): the section of the operator's page, a practice
  * admin's page, and the two decisions. */
 struct buf;

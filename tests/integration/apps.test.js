@@ -77,7 +77,7 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     assert.equal(as.authorization_endpoint, `${srv.base}/oauth/authorize`);
     assert.equal(as.token_endpoint, `${srv.base}/oauth/token`);
     assert.deepEqual(as.code_challenge_methods_supported, ['S256']);
-    assert.deepEqual(as.grant_types_supported, ['authorization_code']);
+    assert.deepEqual(as.grant_types_supported, ['authorization_code', 'client_credentials']); // the second for practice systems (systems.test.js)
     for (const c of ['launch-standalone', 'client-public', 'context-standalone-patient', 'permission-patient']) assert.ok(as.capabilities.includes(c), c);
     const cap = (await patient.fhir('metadata')).json();
     const sec = cap.rest[0].security;
@@ -195,7 +195,9 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     sqlite(srv.dir, 'UPDATE oauth_code SET expires = unixepoch() - 1');
     const r = await token({ grant_type: 'authorization_code', code: stale.code, client_id: client.client_id, redirect_uri: REDIRECT, code_verifier: stale.verifier });
     assert.deepEqual([r.status, r.body.error], [400, 'invalid_grant']);
-    assert.deepEqual((await token({ grant_type: 'client_credentials' })).body, { error: 'unsupported_grant_type' });
+    assert.deepEqual((await token({ grant_type: 'password' })).body, { error: 'unsupported_grant_type' });
+    // client_credentials is for practice systems with a signed assertion only (systems.test.js).
+    assert.equal((await token({ grant_type: 'client_credentials', client_id: client.client_id })).body.error, 'invalid_client');
     assert.equal(appTokens(), n + 1, 'only the one good exchange made a token');
     // The codes are stored as hashes, the tokens sealed: nothing in the table is usable.
     const leftover = await codeFor(patient);

@@ -49,6 +49,8 @@ const ELSEWHERE = {
   'POST /fhir/R4/DiagnosticReport': 'FHIR results: results.test.js',
   'POST /fhir/R4/DiagnosticReport/*/$release': 'FHIR release: results.test.js',
   'POST /fhir/R4/Communication': 'FHIR messages: messages.test.js',
+  'POST /fhir/R4/Patient': 'the register over FHIR (conditional create): systems.test.js, another practice\'s system and a random id answered alike',
+  'POST /fhir/R4': 'transaction Bundles: systems.test.js, all or nothing, another practice\'s patient answered as a random id',
   'GET /fhir/R4/Slot': 'practice timetable, no patient data: appointments.test.js',
   'GET /fhir/R4/Slot/*': 'practice timetable, no patient data: appointments.test.js',
   'GET /login': 'the login page: the login suite of security.test.js',
@@ -62,6 +64,9 @@ const ELSEWHERE = {
   'POST /practice/settings': 'practice settings, no patient data: practice.test.js',
   'GET /practice/appointments': 'practice booking settings, no patient data: appointments.test.js',
   'POST /practice/appointments': 'practice booking settings, no patient data: appointments.test.js',
+  'GET /practice/feed-queue/*': 'a queued HL7 message (the demo queues none): feed-queue.test.js (another practice, patient, operator)',
+  'POST /practice/feed-queue/*/match': 'matching a queued HL7 message: feed-queue.test.js (another practice 404, CSRF)',
+  'POST /practice/feed-queue/*/reject': 'rejecting a queued HL7 message: feed-queue.test.js',
 };
 
 // What a role may do to the owner's record by design (DESIGN.md, "Who uses it"), so its answer

@@ -27,6 +27,9 @@ static const struct {
 	{"hl7", test_hl7},
 	{"feeds", test_feeds},
 	{"register", test_register},
+	{"jws", test_jws},
+	{"mllp", test_mllp_listener},
+	{"ingest", test_ingest},
 	{"import", test_import},
 };
 

@@ -56,6 +56,8 @@ static struct conn *conns;
 static _Thread_local struct conn *thread_conn;
 
 static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_sync_full[] = "PRAGMA synchronous=FULL";
+static const char sql_sync_normal[] = "PRAGMA synchronous=NORMAL";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_snapshot_begin[] = "BEGIN DEFERRED";
@@ -475,6 +477,13 @@ enum err sq_run_id(sqlite3_stmt *s, const struct id *id, const char *what)
 	return rc;
 }
 
+void sq_main_durable(bool on)
+{
+	sqlite3_stmt *s = sq_stmt_on(SQ_MAIN, on ? sql_sync_full : sql_sync_normal);
+	if (s != NULL)
+		(void)sq_run(s);
+}
+
 enum err sq_begin(enum sq_file f)
 {
 	return sq_run(sq_stmt_on(f, sql_begin));
@@ -508,6 +517,12 @@ enum err sq_store_commit(void)
 	if (sq_commit(SQ_KEYS) != ERR_OK)
 		return ERR_INTERNAL;
 	return sq_commit(SQ_MAIN);
+}
+
+enum err sq_store_rollback(void)
+{
+	enum err a = sq_rollback(SQ_MAIN), b = sq_rollback(SQ_KEYS);
+	return a == ERR_OK && b == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
 /* --- binding and column helpers --- */

@@ -223,7 +223,36 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX feed_live_by_cert ON feed(cert_sha256)"
 	" WHERE removed IS NULL AND cert_sha256 IS NOT NULL;"
 	"CREATE INDEX feed_by_practice ON feed(practice_id, created);",
-	/* 22: the import map (src/store/imports.h, docs/internals/IMPORT.md): which record each
+	/* 22: practice systems over FHIR (src/store/systems.h, docs/internals/SYSTEMS.md): the
+	 * register of system clients with their public keys, the assertion ids (jti) already used,
+	 * kept until their assertion expires, and the minutes-long tokens issued (by hash) */
+	"CREATE TABLE system_client (id BLOB PRIMARY KEY, practice_id BLOB NOT NULL REFERENCES practice(id),"
+	" name TEXT NOT NULL, jwks TEXT NOT NULL, scopes INTEGER NOT NULL, created INTEGER NOT NULL,"
+	" removed INTEGER);"
+	"CREATE TABLE system_jti (client_id BLOB NOT NULL, jti_hash BLOB NOT NULL,"
+	" expires INTEGER NOT NULL, PRIMARY KEY (client_id, jti_hash)) WITHOUT ROWID;"
+	"CREATE TABLE system_token (token_hash BLOB PRIMARY KEY, id BLOB NOT NULL,"
+	" client_id BLOB NOT NULL REFERENCES system_client(id), practice_id BLOB NOT NULL,"
+	" scopes INTEGER NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX system_token_by_client ON system_token(client_id);",
+	/* 23: ingestion of HL7 v2 messages (src/store/ingest.h, docs/internals/FEEDS.md): each
+	 * message a feed sent, claimed before its effects and finished with its answer (the
+	 * duplicate check); the practice's queue of messages whose patient was not matched, the
+	 * message sealed by the vault and dropped once decided. No PHI in clear. */
+	"CREATE TABLE feed_message (feed_id BLOB NOT NULL REFERENCES feed(id),"
+	" control_id TEXT NOT NULL, received INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
+	" ack INTEGER NOT NULL DEFAULT 0, err_code INTEGER NOT NULL DEFAULT 0,"
+	" err_segment TEXT NOT NULL DEFAULT '', err_seg_seq INTEGER NOT NULL DEFAULT 0,"
+	" err_field INTEGER NOT NULL DEFAULT 0, kind TEXT NOT NULL DEFAULT '',"
+	" outcome TEXT NOT NULL DEFAULT '', PRIMARY KEY (feed_id, control_id)) WITHOUT ROWID;"
+	"CREATE INDEX feed_message_by_time ON feed_message(feed_id, received);"
+	"CREATE TABLE feed_queue (id BLOB PRIMARY KEY, practice_id BLOB NOT NULL REFERENCES practice(id),"
+	" feed_id BLOB NOT NULL REFERENCES feed(id), control_id TEXT NOT NULL, kind TEXT NOT NULL,"
+	" reason TEXT NOT NULL, received INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+	" decided_by BLOB, decided_at INTEGER, note TEXT, body_ct BLOB);"
+	"CREATE UNIQUE INDEX feed_queue_by_message ON feed_queue(feed_id, control_id);"
+	"CREATE INDEX feed_queue_waiting ON feed_queue(practice_id, state, received);",
+	/* 24: the import map (src/store/imports.h, docs/internals/IMPORT.md): which record each
 	 * resource of a practice's export became, by a keyed hash of its source id */
 	"CREATE TABLE import_map (practice_id BLOB NOT NULL REFERENCES practice(id),"
 	" rtype TEXT NOT NULL, source BLOB NOT NULL, target_id BLOB NOT NULL,"

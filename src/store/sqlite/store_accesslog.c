@@ -21,6 +21,7 @@ static const char sql_actor_facts[] =
 /* A feed keeps its row when removed; a system client is in the apps table (oauth_client). */
 static const char sql_system_facts[] =
 	"SELECT name, practice_id FROM feed WHERE id = ?1"
+	" UNION ALL SELECT name, practice_id FROM system_client WHERE id = ?1"
 	" UNION ALL SELECT name, NULL FROM oauth_client WHERE id = ?1 LIMIT 1";
 
 enum err sq_store_accesslog_list(const struct grant *g, const struct id *patient, int64_t before,

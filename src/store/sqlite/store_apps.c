@@ -77,6 +77,9 @@ enum err sq_store_apps_list(struct arena *a, struct store_app **out, size_t *n)
 }
 
 struct remove_ctx {
+	const char *mark;
+	const char *const *ends;
+	size_t n_ends;
 	const struct id *id;
 	int64_t now;
 };
@@ -84,27 +87,33 @@ struct remove_ctx {
 static enum err remove_steps(void *p)
 {
 	struct remove_ctx *c = p;
-	sqlite3_stmt *s = sq_stmt(sql_app_remove);
+	sqlite3_stmt *s = sq_stmt(c->mark);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, c->id);
 	sqlite3_bind_int64(s, 2, c->now);
-	int rc = sq_write_one(s, "app_remove");
-	const char *const ends[] = {sql_app_sessions_end, sql_app_codes_end};
-	for (size_t i = 0; rc == ERR_OK && i < 2; i++) {
-		sqlite3_stmt *e = sq_stmt(ends[i]);
+	int rc = sq_write_one(s, "client_remove");
+	for (size_t i = 0; rc == ERR_OK && i < c->n_ends; i++) {
+		sqlite3_stmt *e = sq_stmt(c->ends[i]);
 		if (e == NULL)
 			return ERR_INTERNAL;
 		sq_bind_id(e, 1, c->id);
-		rc = sq_step_done(e, "app_remove_tokens");
+		rc = sq_step_done(e, "client_remove_tokens");
 	}
 	return rc;
 }
 
+enum err sq_client_remove(const char *mark, const char *const *ends, size_t n_ends, const struct id *id,
+			  int64_t now)
+{
+	struct remove_ctx c = {mark, ends, n_ends, id, now};
+	return sq_store_account_tx(remove_steps, &c);
+}
+
 enum err sq_store_app_remove(const struct id *id, int64_t now)
 {
-	struct remove_ctx c = {id, now};
-	return sq_store_account_tx(remove_steps, &c);
+	static const char *const ends[] = {sql_app_sessions_end, sql_app_codes_end};
+	return sq_client_remove(sql_app_remove, ends, 2, id, now);
 }
 
 enum err sq_store_app_code_insert(const struct store_app_code *c)

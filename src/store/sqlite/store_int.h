@@ -52,6 +52,10 @@ sqlite3_stmt *sq_keys_stmt(const char *sql);
 /* This thread's connection to file f, opened on first use, for a statement of its own (a long
  * walk that must not hold a cached one); NULL when there is none. */
 sqlite3 *sq_handle(enum sq_file f);
+/* This thread's main-database commits stop (false) or start again (true) waiting for the disk.
+ * For bookkeeping that needs no durability of its own: in WAL mode the next durable commit
+ * on the file makes every earlier one durable with it. */
+void sq_main_durable(bool on);
 /* Run sql (no rows, no parameters) on db; ERR_OK or ERR_INTERNAL, logged. */
 enum err sq_exec(sqlite3 *db, const char *sql);
 
@@ -88,6 +92,12 @@ bool sq_col_bytes(sqlite3_stmt *s, int col, struct arena *a, struct bytes *out);
 /* An audit record from a row of the 14 columns seq, ts_ms, actor, session, ip, action, patient,
  * rtype, rid, outcome, bytes, prev, hash, via (in that order) (store_audit.c). */
 void sq_audit_row(sqlite3_stmt *s, struct audit_record *r);
+
+/* Remove an OAuth client (an app, a practice system) in one transaction: `mark` (?1 the id,
+ * ?2 now) must change one row (else ERR_NOT_FOUND), then each of `ends` (?1 the id) ends what
+ * it held (store_apps.c). */
+enum err sq_client_remove(const char *mark, const char *const *ends, size_t n_ends, const struct id *id,
+			  int64_t now);
 
 /* --- schema.c --- */
 

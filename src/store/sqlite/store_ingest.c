@@ -1,0 +1,288 @@
+/* HL7 v2 ingestion: the duplicate check and the practice's feed queue (store/ingest.h). */
+#include <string.h>
+
+#include "store/ingest.h"
+#include "store/sqlite/store_int.h"
+
+static const char sql_fm_get[] =
+	"SELECT received, done, ack, err_code, err_segment, err_seg_seq, err_field, kind, outcome"
+	" FROM feed_message WHERE feed_id = ? AND control_id = ?";
+static const char sql_fm_insert[] =
+	"INSERT INTO feed_message (feed_id, control_id, received) VALUES (?, ?, ?)";
+static const char sql_fm_take[] =
+	"UPDATE feed_message SET received = ?3 WHERE feed_id = ?1 AND control_id = ?2 AND done = 0";
+static const char sql_fm_finish[] =
+	"UPDATE feed_message SET done = 1, ack = ?3, err_code = ?4, err_segment = ?5,"
+	" err_seg_seq = ?6, err_field = ?7, kind = ?8, outcome = ?9"
+	" WHERE feed_id = ?1 AND control_id = ?2";
+static const char sql_fm_release[] =
+	"DELETE FROM feed_message WHERE feed_id = ? AND control_id = ? AND done = 0";
+static const char sql_fm_last[] =
+	"SELECT max(received) FROM feed_message WHERE feed_id = ?";
+static const char sql_fm_counts[] =
+	"SELECT coalesce(sum(ack = 0 AND outcome != 'queued'), 0), coalesce(sum(ack = 1), 0),"
+	" coalesce(sum(ack = 2), 0), coalesce(sum(outcome = 'queued'), 0)"
+	" FROM feed_message WHERE feed_id = ? AND received >= ? AND done = 1";
+static const char sql_fm_last_err[] =
+	"SELECT err_code, err_segment, err_field, received FROM feed_message"
+	" WHERE feed_id = ? AND received >= ? AND done = 1 AND ack != 0"
+	" ORDER BY received DESC LIMIT 1";
+
+static void fm_row(sqlite3_stmt *s, struct store_feed_message *out)
+{
+	out->received = sqlite3_column_int64(s, 0);
+	out->done = sqlite3_column_int(s, 1) != 0;
+	out->ack = sqlite3_column_int(s, 2);
+	out->err_code = sqlite3_column_int(s, 3);
+	sq_col_text_fixed(s, 4, out->err_segment, sizeof(out->err_segment));
+	out->err_seg_seq = sqlite3_column_int(s, 5);
+	out->err_field = sqlite3_column_int(s, 6);
+	sq_col_text_fixed(s, 7, out->kind, sizeof(out->kind));
+	sq_col_text_fixed(s, 8, out->outcome, sizeof(out->outcome));
+}
+
+/* Inside the claim's transaction: ERR_OK (claimed), ERR_CONFLICT, ERR_PENDING, ERR_INTERNAL. */
+static enum err claim_in_txn(const struct id *feed, const char *control_id, int64_t now,
+			     int64_t stale_before, struct store_feed_message *out)
+{
+	sqlite3_stmt *s = sq_stmt(sql_fm_get);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, feed);
+	sq_bind_text(s, 2, control_id);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		fm_row(s, out);
+	sqlite3_reset(s);
+	if (step == SQLITE_DONE) {
+		s = sq_stmt(sql_fm_insert);
+		if (s == NULL)
+			return ERR_INTERNAL;
+		sq_bind_id(s, 1, feed);
+		sq_bind_text(s, 2, control_id);
+		sqlite3_bind_int64(s, 3, now);
+		out->received = now;
+		return sq_step_done(s, "feed_message_insert");
+	}
+	if (step != SQLITE_ROW)
+		return sq_fail("feed_message_get");
+	if (out->done)
+		return ERR_CONFLICT;
+	if (out->received >= stale_before)
+		return ERR_PENDING;
+	s = sq_stmt(sql_fm_take);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, feed);
+	sq_bind_text(s, 2, control_id);
+	sqlite3_bind_int64(s, 3, now);
+	out->received = now;
+	return sq_write_one(s, "feed_message_take");
+}
+
+enum err sq_store_feed_message_claim(const struct id *feed, const char *control_id, int64_t now,
+				     int64_t stale_before, struct store_feed_message *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->feed = *feed;
+	if (strlen(control_id) > LIMIT_HL7_CONTROL_ID)
+		return ERR_INTERNAL;
+	memcpy(out->control_id, control_id, strlen(control_id) + 1);
+	/* The claim needs no durability of its own (FEEDS.md, "Duplicates"): lost with a power cut,
+	 * the resend claims again; kept, it is made durable by the message's effects' commit. */
+	sq_main_durable(false);
+	enum err rc = sq_begin(SQ_MAIN) == ERR_OK ? claim_in_txn(feed, control_id, now, stale_before, out)
+						  : ERR_INTERNAL;
+	if (rc == ERR_OK && sq_commit(SQ_MAIN) != ERR_OK)
+		rc = ERR_INTERNAL;
+	if (rc != ERR_OK)
+		(void)sq_rollback(SQ_MAIN);
+	sq_main_durable(true);
+	return rc;
+}
+
+enum err sq_store_feed_message_finish(const struct store_feed_message *m)
+{
+	sqlite3_stmt *s = sq_stmt(sql_fm_finish);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, &m->feed);
+	sq_bind_text(s, 2, m->control_id);
+	sqlite3_bind_int(s, 3, m->ack);
+	sqlite3_bind_int(s, 4, m->err_code);
+	sq_bind_text(s, 5, m->err_segment);
+	sqlite3_bind_int(s, 6, m->err_seg_seq);
+	sqlite3_bind_int(s, 7, m->err_field);
+	sq_bind_text(s, 8, m->kind);
+	sq_bind_text(s, 9, m->outcome);
+	/* The answer's row rides on the next durable commit: the effects it records are durable
+	 * already, and a row lost with a power cut leaves a stale claim that a resend re-applies
+	 * to effects made idempotent (FEEDS.md, "Duplicates"). */
+	sq_main_durable(false);
+	enum err rc = sq_write_one(s, "feed_message_finish");
+	sq_main_durable(true);
+	return rc;
+}
+
+enum err sq_store_feed_message_release(const struct id *feed, const char *control_id)
+{
+	sqlite3_stmt *s = sq_stmt(sql_fm_release);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, feed);
+	sq_bind_text(s, 2, control_id);
+	return sq_write_one(s, "feed_message_release");
+}
+
+enum err sq_store_feed_stats(const struct id *feed, int64_t since, struct store_feed_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = sq_stmt(sql_fm_last);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, feed);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		out->last_received = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (step != SQLITE_ROW)
+		return sq_fail("feed_stats_last");
+	s = sq_stmt(sql_fm_counts);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, feed);
+	sqlite3_bind_int64(s, 2, since);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		out->accepted = sqlite3_column_int64(s, 0);
+		out->errored = sqlite3_column_int64(s, 1);
+		out->rejected = sqlite3_column_int64(s, 2);
+		out->queued = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+	if (step != SQLITE_ROW)
+		return sq_fail("feed_stats_counts");
+	s = sq_stmt(sql_fm_last_err);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, feed);
+	sqlite3_bind_int64(s, 2, since);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		out->last_err_code = sqlite3_column_int(s, 0);
+		sq_col_text_fixed(s, 1, out->last_err_segment, sizeof(out->last_err_segment));
+		out->last_err_field = sqlite3_column_int(s, 2);
+		out->last_err_at = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? ERR_OK : sq_fail("feed_stats_err");
+}
+
+/* --- the queue --- */
+
+static const char sql_fq_insert[] =
+	"INSERT INTO feed_queue (id, practice_id, feed_id, control_id, kind, reason, received,"
+	" state, body_ct) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)";
+#define FQ_COLS                                                                            \
+	"SELECT id, practice_id, feed_id, control_id, kind, reason, received, state,"      \
+	" decided_by, decided_at, note"
+static const char sql_fq_list[] = FQ_COLS ", NULL FROM feed_queue"
+				  " WHERE practice_id = ? AND state = 0 ORDER BY received, rowid LIMIT ?";
+static const char sql_fq_get[] = FQ_COLS ", body_ct FROM feed_queue"
+				 " WHERE practice_id = ? AND id = ?";
+static const char sql_fq_decide[] =
+	"UPDATE feed_queue SET state = ?3, decided_by = ?4, decided_at = ?5, note = ?6,"
+	" body_ct = NULL WHERE practice_id = ?1 AND id = ?2 AND state = 0";
+
+enum err sq_store_feedq_insert(const struct store_feedq *q)
+{
+	sqlite3_stmt *s = sq_stmt(sql_fq_insert);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, &q->id);
+	sq_bind_id(s, 2, &q->practice);
+	sq_bind_id(s, 3, &q->feed);
+	sq_bind_text(s, 4, q->control_id);
+	sq_bind_text(s, 5, q->kind);
+	sq_bind_text(s, 6, q->reason);
+	sqlite3_bind_int64(s, 7, q->received);
+	sqlite3_bind_blob(s, 8, q->body_ct.ptr, (int)q->body_ct.len, SQLITE_STATIC);
+	return sq_step_done(s, "feedq_insert");
+}
+
+static bool fq_row(sqlite3_stmt *s, struct arena *a, struct store_feedq *out)
+{
+	memset(out, 0, sizeof(*out));
+	bool ok = sq_col_id(s, 0, &out->id) && sq_col_id(s, 1, &out->practice) &&
+		  sq_col_id(s, 2, &out->feed);
+	sq_col_text_fixed(s, 3, out->control_id, sizeof(out->control_id));
+	sq_col_text_fixed(s, 4, out->kind, sizeof(out->kind));
+	sq_col_text_fixed(s, 5, out->reason, sizeof(out->reason));
+	out->received = sqlite3_column_int64(s, 6);
+	int st = sqlite3_column_int(s, 7);
+	out->state = st == 1 ? FEEDQ_MATCHED : st == 2 ? FEEDQ_REJECTED : FEEDQ_WAITING;
+	if (sqlite3_column_type(s, 8) == SQLITE_BLOB)
+		out->has_decided_by = sq_col_id(s, 8, &out->decided_by);
+	out->decided_at = sqlite3_column_int64(s, 9);
+	sq_col_text_fixed(s, 10, out->note, sizeof(out->note));
+	if (sqlite3_column_type(s, 11) == SQLITE_BLOB)
+		ok = ok && sq_col_bytes(s, 11, a, &out->body_ct);
+	return ok;
+}
+
+enum err sq_store_feedq_list(const struct id *practice, size_t limit, struct arena *a,
+			     struct store_feedq **out, size_t *n)
+{
+	*n = 0;
+	*out = limit ? arena_calloc(a, limit, sizeof(**out)) : NULL;
+	sqlite3_stmt *s = sq_stmt(sql_fq_list);
+	if (s == NULL || (limit && *out == NULL))
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+	int step = SQLITE_DONE, rc = ERR_OK;
+	while (rc == ERR_OK && *n < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fq_row(s, a, &(*out)[*n]))
+			(*n)++;
+		else
+			rc = ERR_INTERNAL;
+	}
+	if (rc == ERR_OK && *n < limit && step != SQLITE_DONE)
+		rc = sq_fail("feedq_list");
+	sqlite3_reset(s);
+	return rc;
+}
+
+enum err sq_store_feedq_get(const struct id *practice, const struct id *id, struct arena *a,
+			    struct store_feedq *out)
+{
+	sqlite3_stmt *s = sq_stmt(sql_fq_get);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	sq_bind_id(s, 2, id);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("feedq_get");
+	if (rc == ERR_OK && !fq_row(s, a, out))
+		rc = ERR_INTERNAL;
+	sqlite3_reset(s);
+	return rc;
+}
+
+enum err sq_store_feedq_decide(const struct id *practice, const struct id *id, enum feedq_state state,
+			       const struct id *by, int64_t at, const char *note)
+{
+	sqlite3_stmt *s = sq_stmt(sql_fq_decide);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	sq_bind_id(s, 2, id);
+	sqlite3_bind_int(s, 3, (int)state);
+	sq_bind_id(s, 4, by);
+	sqlite3_bind_int64(s, 5, at);
+	if (note != NULL)
+		sq_bind_text(s, 6, note);
+	else
+		sqlite3_bind_null(s, 6);
+	return sq_write_one(s, "feedq_decide");
+}
