@@ -114,7 +114,9 @@ function main() {
       medicationCodeableConcept: { text: 'Metformin 500 mg tablet' }, subject: { reference: `Patient/${pid}` },
       authoredOn: when, dosageInstruction: [{ text: 'Take one tablet twice a day with meals.' }],
     });
-    const start = new Date(Math.floor((Date.now() + (2 + i % 20) * day) / 900000) * 900000 + (i % 32) * 900000).toISOString();
+    // One visit a quarter of an hour, from two days on: no two at the same time, so one
+    // clinician can hold them all (an import gives each visit a clinician free at its time).
+    const start = new Date(Math.floor((Date.now() + 2 * day) / 900000) * 900000 + (i - first) * 900000).toISOString();
     put('Appointment', {
       resourceType: 'Appointment', id: `a${i}`, status: 'booked', start, minutesDuration: 15,
       description: 'Review', participant: [{ actor: { reference: `Patient/${pid}` }, status: 'accepted' }],
