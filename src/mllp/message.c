@@ -24,7 +24,7 @@
 /* An ACK's own control id (MSH-10): 80 random bits in hex, within v2.4's 20 characters. */
 #define ACK_ID_LEN 20
 /* A token is re-minted once it is half its life old, so it never ends mid-message. */
-#define TOKEN_RENEW_SECONDS (APP_TOKEN_SECONDS / 2)
+#define TOKEN_RENEW_SECONDS (SYSTEM_TOKEN_SECONDS / 2)
 
 static const char *ack_name(enum hl7_ack_code c)
 {

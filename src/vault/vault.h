@@ -59,7 +59,7 @@ enum err vault_login(const char *pw_hash, const char *password, size_t pw_len,
 		     const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1]) MUST_CHECK;
 /* Check a token's MAC and read its claims; 0 when genuine and still within its life by the
  * vault's clock (SESSION_ABSOLUTE_SECONDS from issue; an app's, APP_TOKEN_SECONDS and the
- * minute its code may wait), whatever the worker's session table says. */
+ * minute its code may wait; a practice system's, SYSTEM_TOKEN_SECONDS and a minute), whatever the worker's session table says. */
 int vault_token_claims(const char *token, size_t n, struct session_claims *out) MUST_CHECK;
 /* An app's access token from a patient's own session token (at their consent): the same
  * claims, a new session id, marked as an app's. Refused for staff and for an app's token. */

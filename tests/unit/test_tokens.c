@@ -59,6 +59,22 @@ void test_tokens(void)
 	/* The session it came from is still alive then, but the app's token is not. */
 	CHECK(vault_token_claims(tok, strlen(tok), &got) == 0);
 
+	/* A practice system's token: minutes by the vault's clock (and a minute of grace), not an
+	 * app's hour, whatever the worker's table says; and never a source of an app's token. */
+	vault_test_clock_skew = 0;
+	struct id sys, practice, s3;
+	random_id(&sys);
+	random_id(&practice);
+	char stok[SESSION_TOKEN_B64_LEN + 1];
+	CHECK(vault_local_system_token(&sys, &practice, stok, &s3) == ERR_OK);
+	CHECK(vault_token_claims(stok, strlen(stok), &got) == 0 && got.role == ROLE_SYSTEM && got.mfa &&
+	      got.has_practice && id_eq(&got.practice, &practice) && id_eq(&got.account, &sys));
+	CHECK(vault_local_app_token(stok, app, &s2) != ERR_OK);
+	vault_test_clock_skew = SYSTEM_TOKEN_SECONDS + 55;
+	CHECK(vault_token_claims(stok, strlen(stok), &got) == 0);
+	vault_test_clock_skew = SYSTEM_TOKEN_SECONDS + 65;
+	CHECK(vault_token_claims(stok, strlen(stok), &got) != 0);
+
 	vault_test_clock_skew = 0;
 	vault_unload();
 	char cmd[600];
