@@ -60,6 +60,10 @@ enum err ingest_hl7(const struct ingest_feed *f, const char *raw, size_t len,
 #include "vault/vault.h"
 enum err ingest_feed_actor(const struct id *feed, const struct id *practice, const char *ip,
 			   struct actor *out, char token[SESSION_TOKEN_B64_LEN + 1]);
+/* The same actor around a token already minted (session, at wall time `minted`): for the MLLP
+ * listener, which keeps a connection's token and mints again at half its life. */
+void ingest_feed_actor_of(const struct id *feed, const struct id *practice, const struct id *session,
+			  const char *token, int64_t minted, const char *ip, struct actor *out);
 
 /* --- the practice's feed queue, for its staff (docs/internals/FEEDS.md "The queue") --- */
 

@@ -32,16 +32,27 @@ enum err ingest_feed_actor(const struct id *feed, const struct id *practice, con
 	struct id session;
 	if (vault_system_token(feed, practice, token, &session) != ERR_OK)
 		return ERR_INTERNAL;
+	ingest_feed_actor_of(feed, practice, &session, token, (int64_t)time(NULL), ip, out);
+	return ERR_OK;
+}
+
+void ingest_feed_actor_of(const struct id *feed, const struct id *practice, const struct id *session,
+			  const char *token, int64_t minted, const char *ip, struct actor *out)
+{
+	memset(out, 0, sizeof(*out));
 	out->account = *feed;
-	out->session = session;
+	out->session = *session;
 	out->role = ROLE_SYSTEM;
 	out->has_practice = true;
 	out->practice = *practice;
+	/* The certificate (or, on loopback and at the command line, the machine itself) is the
+	 * system's factor, proved for this token: as a login's second factor is for a session. */
 	out->mfa = true;
+	out->mfa_enrolled = true;
+	out->factor_at = minted;
 	out->system_scopes = SYSTEM_SCOPE_ALL;
 	out->token = token;
 	snprintf(out->ip, sizeof(out->ip), "%s", ip ? ip : "local");
-	return ERR_OK;
 }
 
 static int queue_audit(const struct actor *a, const char *action, const struct id *patient,

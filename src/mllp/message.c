@@ -143,20 +143,7 @@ static void ingest(struct mllp_conn *c, const struct store_feed *f, struct slice
 		return;
 	}
 	struct actor a;
-	memset(&a, 0, sizeof(a));
-	a.account = f->id;
-	a.session = c->session;
-	a.role = ROLE_SYSTEM;
-	a.has_practice = true;
-	a.practice = f->practice;
-	/* The certificate (or, on loopback, the machine itself) is the system's factor, proved for
-	 * this token: as a login's second factor is for a session. */
-	a.mfa = true;
-	a.mfa_enrolled = true;
-	a.factor_at = c->token_wall;
-	a.token = c->token;
-	a.system_scopes = SYSTEM_SCOPE_ALL;
-	memcpy(a.ip, c->ip, sizeof(a.ip));
+	ingest_feed_actor_of(&f->id, &f->practice, &c->session, c->token, c->token_wall, c->ip, &a);
 	struct ingest_feed in = {.feed = f->id, .practice = f->practice, .actor = &a};
 	enum err e = ingest_hl7(&in, msg.ptr, msg.len, m, out);
 	if (e != ERR_OK) {
