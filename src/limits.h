@@ -374,5 +374,13 @@
 /* Audit records a tool holds for one commit (audit_batch_begin): a batch of 500 lines makes
  * two or three each; 4096 records of under 400 bytes. A full batch is committed at once. */
 #define LIMIT_AUDIT_BATCH 4096u
+/* A patient moving between practices (docs/internals/TRANSFERS.md). Requests one practice
+ * may make in a day: a practice gains a few patients a week from others, and one taking in
+ * the list of a practice that closes sees them walk in over weeks; 200 a day is far above
+ * both, and far below what harvesting NHIs would need. The limit falls on the practice that
+ * asks, never on the patient. Decided requests stay listed on the practice's page this many
+ * days. */
+#define LIMIT_TRANSFER_ASKS_PER_DAY 200u
+#define LIMIT_TRANSFER_SHOWN_DAYS 30u
 
 #endif

@@ -62,10 +62,16 @@ struct grant {
 	/* Staff see results before they are released; patients and proxies never do. Store
 	 * functions for results filter on this, so no path (search included) can leak one. */
 	bool sees_unreleased;
+	/* Staff and systems of a practice the patient moved to see the rows made from this
+	 * instant on, unless the patient shares what came before (docs/internals/TRANSFERS.md);
+	 * 0: every row. Store functions skip older rows, for lists and single reads alike. */
+	int64_t visible_from;
 };
 
 /* True when g is a sealed grant for this patient and action. */
 bool grant_allows(const struct grant *g, const struct id *patient, enum action action);
+/* True when a row made at `created` is within what g shows (visible_from). */
+bool grant_shows(const struct grant *g, int64_t created);
 /* True when g is a sealed grant for any action on this patient (for the patient's key row). */
 bool grant_for_patient(const struct grant *g, const struct id *patient);
 /* True when g is a sealed grant for this patient and an action that changes the record. */

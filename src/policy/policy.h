@@ -93,6 +93,12 @@ struct target {
 	struct id patient;
 	size_t n_practices;
 	struct id practices[TARGET_MAX_PRACTICES]; /* practices where the patient is enrolled */
+	/* For each enrolment, from when that practice sees the record (0: all of it): a
+	 * practice the patient moved to sees what came before only if the patient shares it. */
+	int64_t history_from[TARGET_MAX_PRACTICES];
+	/* When the resource reached was made (0: the patient's record as a whole, or a new
+	 * resource): a practice sees it only from its history_from on. */
+	int64_t created;
 	/* The scopes of the actor's live proxy grant to this patient (0: none), looked up for
 	 * this actor when the request is made, so an expired or revoked grant stops at once. */
 	unsigned proxy_scopes;
@@ -184,6 +190,17 @@ bool policy_needs_second_factor(const struct actor *actor);
  * SYSTEM_SCOPE_PATIENT_WRITE. Changing an enrolled patient's details is ACTION_PATIENT_WRITE
  * through policy_decide. */
 bool policy_may_enrol(const struct actor *actor, const struct id *practice);
+/* Who may ask that a patient enrolled elsewhere move to this practice, and see the moves
+ * asked of it and by it: its clinicians and practice admins after their second factor. Never
+ * a system: a move takes a person's agreement (docs/internals/TRANSFERS.md). */
+bool policy_may_ask_transfer(const struct actor *actor, const struct id *practice);
+/* Who may agree to (or refuse) a patient's move away from `from` (NULL: the patient is
+ * enrolled nowhere): the patient themselves, or the staff of the practice they are leaving. */
+bool policy_may_decide_transfer(const struct actor *actor, const struct id *patient,
+				const struct id *from);
+/* Who may choose whether a practice sees what came before the patient moved there: the
+ * patient themselves. */
+bool policy_may_share_history(const struct actor *actor, const struct id *patient);
 /* Who may work a practice's feed queue (HL7 messages whose patient could not be matched) and
  * see its feeds' state: its clinicians and practice admins, after their second factor. */
 bool policy_may_work_feed_queue(const struct actor *actor, const struct id *practice);

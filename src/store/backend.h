@@ -30,6 +30,7 @@
 #include "store/proxy.h"
 #include "store/results.h"
 #include "store/systems.h"
+#include "store/transfers.h"
 
 struct store_backend {
 	const char *name; /* as a configuration would name it: "sqlite" */

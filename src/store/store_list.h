@@ -622,3 +622,25 @@ STORE_FN(enum err, store_import_record,
 STORE_FN(enum err, store_import_invitees,
 	 (const struct id *practice, const struct id *after, size_t limit, struct id *out, size_t *n),
 	 (practice, after, limit, out, n))
+
+/* --- store/transfers.h: a patient moving between practices --- */
+STORE_FN(enum err, store_transfer_ask, (const struct store_transfer *t, int max_per_day),
+	 (t, max_per_day))
+STORE_FN(enum err, store_transfer_get, (const struct id *id, struct store_transfer *out),
+	 (id, out))
+STORE_FN(enum err, store_transfers_of_practice,
+	 (const struct id *practice, int64_t since, struct arena *a, struct store_transfer **out,
+	  size_t *n),
+	 (practice, since, a, out, n))
+STORE_FN(enum err, store_transfers_of_patient,
+	 (const struct id *patient, struct arena *a, struct store_transfer **out, size_t *n),
+	 (patient, a, out, n))
+STORE_FN(enum err, store_transfer_complete,
+	 (const struct grant *g, const struct id *id, int64_t history_from, const struct id *by,
+	  int64_t now),
+	 (g, id, history_from, by, now))
+STORE_FN(enum err, store_transfer_decline, (const struct id *id, const struct id *by, int64_t now),
+	 (id, by, now))
+STORE_FN(enum err, store_enrolment_share,
+	 (const struct grant *g, const struct id *patient, const struct id *practice, bool share),
+	 (g, patient, practice, share))

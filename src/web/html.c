@@ -76,7 +76,8 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 				if (s & parts[i].scope)
 					html_raw(b, held && parts[i].other ? parts[i].other : parts[i].own);
 			if (!held)
-				html_raw(b, "<a href=\"/access-log\">Access log</a>");
+				html_raw(b, "<a href=\"/access-log\">Access log</a>"
+					    "<a href=\"/enrolment\">Your practice</a>");
 			html_raw(b, "<a href=\"/security\">Security</a><a href=\"/proxies\">"
 				    "Family access</a>");
 			if (held)
@@ -94,7 +95,8 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 				html_raw(b, "<a href=\"/inbox\">Inbox</a>");
 			html_raw(b, "<a href=\"/results/inbox\">Results inbox</a><a href=\"/repeats\">Repeats"
 				    "</a><a href=\"/day\">My day</a><a href=\"/slots\">Slots</a>"
-				    "<a href=\"/practice/feed-queue\">Feed queue</a>");
+				    "<a href=\"/practice/feed-queue\">Feed queue</a>"
+				    "<a href=\"/practice/transfers\">Moving</a>");
 		}
 		if (policy_audience(a, AUD_PRACTICE_ADMIN))
 			html_raw(b, "<a href=\"/practice/result-rules\">Release rules</a>");
@@ -104,7 +106,8 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 			html_raw(b, "<a href=\"/practice\">Practice</a><a href=\"/patients\">Patients</a>"
 				    "<a href=\"/practice/locks\">Locks</a>"
 				    "<a href=\"/slots\">Slots</a><a href=\"/practice/feeds\">Feeds</a>"
-				    "<a href=\"/practice/feed-queue\">Feed queue</a>");
+				    "<a href=\"/practice/feed-queue\">Feed queue</a>"
+				    "<a href=\"/practice/transfers\">Moving</a>");
 		html_raw(b, "<a href=\"/sessions\">Sessions</a><a href=\"/account\">Account</a>");
 		html_raw(b, "<form method=\"post\" action=\"/logout\" class=\"inline\">"
 			    "<input type=\"hidden\" name=\"csrf\" value=\"");

@@ -45,6 +45,7 @@ struct reg_form {
 	const char *value[F_COUNT];
 	const char *error[F_COUNT];
 	const char *notice; /* a status line above the form (NULL: none) */
+	bool offer_move;    /* the NHI is enrolled elsewhere: offer to ask for the move */
 };
 
 static const char *const genders[][2] = {
@@ -293,6 +294,8 @@ static void enrol_page(struct request *req, struct response *res, int status,
 	if (f->notice) {
 		html_raw(b, "<div class=\"status warn\" role=\"status\">");
 		html_raw(b, f->notice);
+		if (f->offer_move)
+			web_transfer_ask_button(b, req->csrf, f->value[F_NHI]);
 		html_raw(b, "</div>");
 	}
 	html_raw(b, "<form method=\"post\" class=\"card\" action=\"/practice/patients/new\" "
@@ -353,10 +356,11 @@ void web_enrol_submit(struct request *req, struct response *res)
 		return;
 	case ERR_CONFLICT:
 		f.error[F_NHI] = "This NHI number belongs to a patient enrolled at another practice.";
-		f.notice = "<h2>Enrolled at another practice</h2><p>Moving a patient from another "
-			   "practice to this one is not done on this page, and medkeep does not move "
-			   "patients between practices by itself. Check the NHI number; if it is "
-			   "right, please contact the medkeep operator about the move.</p>";
+		f.notice = "<h2>Enrolled at another practice</h2><p>Check the NHI number. If it is "
+			   "right and the patient is joining this practice, ask for the move: the "
+			   "patient (in their portal) or their current practice agrees to it, and "
+			   "until then this practice sees nothing of their record.</p>";
+		f.offer_move = true;
 		enrol_page(req, res, 409, &f);
 		return;
 	default:

@@ -44,6 +44,14 @@ void web_feed_queue(struct request *req, struct response *res);
 void web_feed_queue_item(struct request *req, struct response *res);
 void web_feed_queue_match(struct request *req, struct response *res);
 void web_feed_queue_reject(struct request *req, struct response *res);
+void web_practice_transfers(struct request *req, struct response *res);
+void web_transfer_ask(struct request *req, struct response *res);
+void web_transfer_release(struct request *req, struct response *res);
+void web_transfer_decline(struct request *req, struct response *res);
+void web_enrolment(struct request *req, struct response *res);
+void web_enrolment_accept(struct request *req, struct response *res);
+void web_enrolment_decline(struct request *req, struct response *res);
+void web_enrolment_history(struct request *req, struct response *res);
 /* Locks held for review (pages_locks.c): the section of the operator's page, a practice
  * admin's page, and the two decisions. */
 struct buf;

@@ -65,6 +65,9 @@ void web_find_nhi_form(struct request *req, struct buf *b);
 /* Small pieces of pages: the hidden CSRF field of a form; an error line (nothing for NULL); a
  * time in New Zealand; an id in hex; and the page's end with its answer. */
 void web_csrf_field(struct buf *b, const char *csrf);
+/* The button that asks for a patient's move to this practice (POST /practice/transfers), the
+ * NHI in a hidden field: never in a URL. */
+void web_transfer_ask_button(struct buf *b, const char *csrf, const char *nhi);
 void web_error_box(struct buf *b, const char *error);
 void web_when(struct buf *b, int64_t t);
 void web_hex(struct buf *b, const struct id *id);

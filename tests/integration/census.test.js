@@ -67,6 +67,11 @@ const ELSEWHERE = {
   'GET /practice/feed-queue/*': 'a queued HL7 message (the demo queues none): feed-queue.test.js (another practice, patient, operator)',
   'POST /practice/feed-queue/*/match': 'matching a queued HL7 message: feed-queue.test.js (another practice 404, CSRF)',
   'POST /practice/feed-queue/*/reject': 'rejecting a queued HL7 message: feed-queue.test.js',
+  'POST /practice/transfers/*/release': 'a practice agreeing to a patient\'s move (the demo asks none): transfers.test.js (the asking practice, another patient, a random id)',
+  'POST /practice/transfers/*/decline': 'a practice refusing a patient\'s move: transfers.test.js (decided already: not found)',
+  'POST /enrolment/*/accept': 'a patient agreeing to move practice: transfers.test.js (another patient, the asking practice, a random id)',
+  'POST /enrolment/*/decline': 'a patient refusing a move: transfers.test.js',
+  'POST /enrolment/history': 'a patient sharing what came before a move: transfers.test.js (another patient, a practice not moved to)',
 };
 
 // What a role may do to the owner's record by design (DESIGN.md, "Who uses it"), so its answer

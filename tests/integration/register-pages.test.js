@@ -198,12 +198,14 @@ describe('the register pages', () => {
     const f = await post(other, '/practice/patients/find', { nhi });
     assert.equal(f.status, 200);
     assert.match(f.text, /No patient with that NHI number is enrolled at this practice/);
-    // Enrolling it there: moving practice is not done here, and nothing about our practice is said.
+    // Enrolling it there: no second patient; the move is offered (asked for, never done here:
+    // transfers.test.js), and nothing about our practice is said.
     const before0 = patients();
     const e = await post(other, '/practice/patients/new', details(nhi, 'Second'));
     assert.equal(e.status, 409);
     assert.match(e.text, /enrolled at another practice/);
-    assert.match(e.text, /Moving a patient from another practice to this one is not done on this page/);
+    assert.match(e.text, /<form method="post" action="\/practice\/transfers">/);
+    assert.match(e.text, /until then this practice sees nothing of their record/);
     assert.doesNotMatch(e.text, /Demo Health Centre|Ours-Only/);
     assert.equal(patients(), before0);
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'patient.enrol' AND patient = '${id}' AND outcome = 'conflict'`), '1');

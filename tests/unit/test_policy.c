@@ -68,6 +68,8 @@ static void make_actor(enum who w, struct actor *a)
 	}
 }
 
+static void test_policy_moves(const struct target *base);
+
 void test_policy(void)
 {
 	memset(&P, 1, sizeof(P));
@@ -263,4 +265,65 @@ void test_policy(void)
 	}
 	CHECK(!policy_may_view_result_inbox(NULL) && !policy_may_manage_result_rules(NULL));
 	CHECK(!policy_may_set_result_preference(&forged));
+	test_policy_moves(&t);
+}
+
+/* A patient who moved to practice P at time 1000 without sharing: P's staff and systems see
+ * what was made from then on, the patient sees everything, another practice nothing. */
+static void test_policy_moves(const struct target *base)
+{
+	struct target moved = *base;
+	moved.history_from[0] = 1000;
+	struct grant g;
+	struct actor a;
+	for (int w = 0; w < WHO_COUNT; w++) {
+		make_actor((enum who)w, &a);
+		moved.proxy_scopes = w == PROXY_ALL ? SCOPE_ALL : 0;
+		struct target unmoved = *base;
+		unmoved.proxy_scopes = moved.proxy_scopes;
+		bool practice_side = w == CLINICIAN_SAME || w == SYSTEM_SAME;
+		for (int64_t created = 0; created <= 2000; created += 999) {
+			moved.created = created;
+			enum action act = w == SYSTEM_SAME ? ACTION_DOCUMENT_CREATE : ACTION_DOCUMENT_READ;
+			bool before = policy_decide(&a, act, &unmoved, &g) == 0;
+			bool now = policy_decide(&a, act, &moved, &g) == 0;
+			/* created 0 is the record as a whole (or a new row): never hidden */
+			bool hidden = practice_side && created != 0 && created < 1000;
+			CHECK(now == (before && !hidden));
+			if (now)
+				CHECK(g.visible_from == (practice_side ? 1000 : 0));
+		}
+	}
+	/* grant_shows is what the store filters lists with */
+	make_actor(CLINICIAN_SAME, &a);
+	moved.created = 0;
+	CHECK(policy_decide(&a, ACTION_DOCUMENT_LIST, &moved, &g) == 0);
+	CHECK(!grant_shows(&g, 999) && grant_shows(&g, 1000) && grant_shows(&g, 5000));
+	moved.history_from[0] = 0; /* shared */
+	CHECK(policy_decide(&a, ACTION_DOCUMENT_LIST, &moved, &g) == 0);
+	CHECK(grant_shows(&g, 1) && !grant_shows(NULL, 1));
+	/* who asks, who decides, who shares */
+	struct actor patient, other_patient, clin_p, clin_q, admin_q, sys;
+	make_actor(PATIENT_SELF, &patient);
+	make_actor(PATIENT_OTHER, &other_patient);
+	make_actor(CLINICIAN_SAME, &clin_p);
+	make_actor(CLINICIAN_OTHER, &clin_q);
+	make_actor(SYSTEM_SAME, &sys);
+	admin_q = clin_q;
+	admin_q.role = ROLE_PRACTICE_ADMIN;
+	CHECK(policy_may_ask_transfer(&clin_q, &Q) && policy_may_ask_transfer(&admin_q, &Q));
+	CHECK(!policy_may_ask_transfer(&clin_q, &P) && !policy_may_ask_transfer(&sys, &P));
+	CHECK(!policy_may_ask_transfer(&patient, &P));
+	/* A moving from P to Q: A, or P's staff, decide; Q (who asked) never */
+	CHECK(policy_may_decide_transfer(&patient, &A, &P));
+	CHECK(policy_may_decide_transfer(&clin_p, &A, &P));
+	CHECK(!policy_may_decide_transfer(&clin_q, &A, &P) && !policy_may_decide_transfer(&admin_q, &A, &P));
+	CHECK(!policy_may_decide_transfer(&other_patient, &A, &P));
+	CHECK(!policy_may_decide_transfer(&sys, &A, &P) && !policy_may_decide_transfer(&clin_p, &A, NULL));
+	clin_p.mfa = false;
+	CHECK(!policy_may_decide_transfer(&clin_p, &A, &P));
+	struct actor app = patient;
+	app.app = true;
+	CHECK(policy_may_share_history(&patient, &A) && !policy_may_share_history(&app, &A));
+	CHECK(!policy_may_share_history(&other_patient, &A) && !policy_may_share_history(&clin_q, &A));
 }

@@ -537,6 +537,29 @@ void sq_bind_text(sqlite3_stmt *s, int col, const char *t)
 	sqlite3_bind_text(s, col, t, -1, SQLITE_STATIC);
 }
 
+enum err sq_target_collect(sqlite3_stmt *s, struct target *out, const char *what)
+{
+	memset(out, 0, sizeof(*out));
+	if (s == NULL)
+		return ERR_INTERNAL;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!out->exists && !(out->exists = sq_col_id(s, 0, &out->patient)))
+			break;
+		if (sqlite3_column_count(s) > 3)
+			out->created = sqlite3_column_int64(s, 3);
+		size_t i = out->n_practices;
+		if (i < TARGET_MAX_PRACTICES && sq_col_id(s, 1, &out->practices[i])) {
+			out->history_from[i] = sqlite3_column_int64(s, 2);
+			out->n_practices++;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail(what);
+	return out->exists ? ERR_OK : ERR_NOT_FOUND;
+}
+
 bool sq_col_id(sqlite3_stmt *s, int col, struct id *out)
 {
 	if (sqlite3_column_type(s, col) != SQLITE_BLOB || sqlite3_column_bytes(s, col) != ID_BYTES) {

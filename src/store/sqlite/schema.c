@@ -261,6 +261,16 @@ static const char *const migrations[] = {
 	/* ...and invitations by patient, so a bulk invitation finds who has one (invite_cmd.c) */
 	"CREATE INDEX account_token_by_patient ON account_token(patient_id, kind)"
 	" WHERE patient_id IS NOT NULL;",
+	/* 25: a patient moving between practices (docs/internals/TRANSFERS.md): from when each
+	 * practice sees the record (0: all of it), and the moves asked and decided */
+	"ALTER TABLE enrolment ADD COLUMN history_from INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE transfer (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" from_practice BLOB, to_practice BLOB NOT NULL REFERENCES practice(id),"
+	" asked_by BLOB NOT NULL, asked INTEGER NOT NULL, decided INTEGER, decided_by BLOB,"
+	" outcome TEXT);"
+	"CREATE UNIQUE INDEX transfer_open ON transfer(patient_id, to_practice) WHERE decided IS NULL;"
+	"CREATE INDEX transfer_to ON transfer(to_practice, asked);"
+	"CREATE INDEX transfer_from ON transfer(from_practice, asked);",
 };
 
 /*

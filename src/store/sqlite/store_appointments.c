@@ -145,7 +145,7 @@ enum err sq_store_slots_of_clinician(const struct id *clinician, int64_t from, i
 /* --- appointments --- */
 
 static const char sql_appointment_target[] =
-	"SELECT a.patient_id, e.practice_id FROM appointment a"
+	"SELECT a.patient_id, e.practice_id, e.history_from, a.booked FROM appointment a"
 	" LEFT JOIN enrolment e ON e.patient_id = a.patient_id WHERE a.id = ? LIMIT 8";
 
 enum err sq_store_appointment_target(const struct id *appointment, struct target *out)
@@ -242,7 +242,7 @@ static bool appointment_row(sqlite3_stmt *s, struct arena *a, void *row)
 
 static const char sql_appointment_list[] =
 	"SELECT " APPOINTMENT_COLS " FROM appointment a JOIN slot s ON s.id = a.slot_id"
-	" WHERE a.patient_id = ? ORDER BY s.start DESC LIMIT ?";
+	" WHERE a.patient_id = ?1 AND a.booked >= ?3 ORDER BY s.start DESC LIMIT ?2";
 
 enum err sq_store_appointment_list(const struct grant *g, const struct id *patient, struct arena *a,
 			   struct store_appointment **out, size_t *n)
@@ -251,7 +251,7 @@ enum err sq_store_appointment_list(const struct grant *g, const struct id *patie
 	if (!grant_allows(g, patient, ACTION_APPOINTMENT_LIST))
 		return ERR_DENIED;
 	void *rows = NULL;
-	int rc = careplan_list(sql_appointment_list, patient, a, sizeof(**out), appointment_row, &rows, n,
+	int rc = careplan_list(sql_appointment_list, g, patient, a, sizeof(**out), appointment_row, &rows, n,
 			       "appointment_list");
 	*out = rows;
 	return rc;

@@ -6,8 +6,8 @@
 
 /* Step a write: ERR_OK (with *changed rows), ERR_CONFLICT on a constraint, ERR_INTERNAL. */
 enum err careplan_step_write(sqlite3_stmt *s, const char *what, int *changed);
-/* Read a target query (patient first column, one enrolled practice per row in the second)
- * for the row id; ERR_NOT_FOUND when there is none. */
+/* Read a target query (sq_target_collect's columns) for the row id; ERR_NOT_FOUND when there
+ * is none. */
 enum err careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *out);
 
 /* Fill one row of a result from the statement's current row; false when it cannot be copied. */
@@ -18,9 +18,10 @@ typedef bool (*careplan_row_fn)(sqlite3_stmt *s, struct arena *a, void *row);
 enum err careplan_get(const char *sql, const struct id *id, const struct grant *g, struct arena *a,
 		      careplan_row_fn fn, void *row, size_t row_size, const struct id *row_patient,
 		      const char *what);
-/* A patient's rows (sql binds the patient and a LIMIT) into an array of elem-byte rows from a,
- * at most LIMIT_LIST. The caller has checked the grant. */
-enum err careplan_list(const char *sql, const struct id *patient, struct arena *a, size_t elem,
-		       careplan_row_fn fn, void **out, size_t *n, const char *what);
+/* A patient's rows (sql binds ?1 the patient, ?2 a LIMIT, ?3 the grant's visible_from) into
+ * an array of elem-byte rows from a, at most LIMIT_LIST. The caller has checked the grant. */
+enum err careplan_list(const char *sql, const struct grant *g, const struct id *patient,
+		       struct arena *a, size_t elem, careplan_row_fn fn, void **out, size_t *n,
+		       const char *what);
 
 #endif

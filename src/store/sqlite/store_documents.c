@@ -8,7 +8,7 @@
 #include "limits.h"
 
 static const char sql_document_target[] =
-	"SELECT d.patient_id, e.practice_id FROM document d"
+	"SELECT d.patient_id, e.practice_id, e.history_from, d.created FROM document d"
 	" LEFT JOIN enrolment e ON e.patient_id = d.patient_id WHERE d.id = ?"
 	" ORDER BY e.since LIMIT 8";
 /* Within the author's allowance, decided in this one statement (quota.h). */
@@ -28,7 +28,8 @@ static const char sql_document_usage[] =
 	" FROM document WHERE author_id = ?1";
 static const char sql_document_list[] =
 	"SELECT id, author_id, kind, content_type, size, created, wrapped_key,"
-	" meta FROM document WHERE patient_id = ? ORDER BY created DESC, id LIMIT ?";
+	" meta FROM document WHERE patient_id = ?1 AND created >= ?3"
+	" ORDER BY created DESC, id LIMIT ?2";
 static const char sql_document_get[] =
 	"SELECT d.patient_id, d.author_id, d.kind, d.content_type, d.size,"
 	" d.created, d.wrapped_key, d.meta, CASE WHEN ?2 THEN d.body ELSE NULL END,"
@@ -37,21 +38,10 @@ static const char sql_document_get[] =
 
 enum err sq_store_document_target(const struct id *document, struct target *out)
 {
-	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_document_target);
-	sq_bind_id(s, 1, document);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (!out->exists) {
-			out->exists = sq_col_id(s, 0, &out->patient);
-			if (!out->exists)
-				break;
-		}
-		if (out->n_practices < TARGET_MAX_PRACTICES &&
-		    sq_col_id(s, 1, &out->practices[out->n_practices]))
-			out->n_practices++;
-	}
-	sqlite3_reset(s);
-	return out->exists ? ERR_OK : ERR_NOT_FOUND;
+	if (s != NULL)
+		sq_bind_id(s, 1, document);
+	return sq_target_collect(s, out, "document_target");
 }
 
 enum err sq_store_document_insert(const struct grant *g, const struct store_document *d,
@@ -124,6 +114,7 @@ enum err sq_store_document_list(const struct grant *g, const struct id *patient,
 	sqlite3_stmt *s = sq_stmt(sql_document_list);
 	sq_bind_id(s, 1, patient);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	sqlite3_bind_int64(s, 3, g->visible_from);
 	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW) {
 		struct store_document *d = &(*docs)[*n];
 		sq_col_id(s, 0, &d->id);
@@ -152,7 +143,8 @@ enum err sq_store_document_get(const struct grant *g, const struct id *document,
 		sq_col_id(s, 0, &out->patient);
 		out->id = *document;
 		/* The grant must be for this document's own patient: checked on the row itself. */
-		if (!grant_allows(g, &out->patient, ACTION_DOCUMENT_READ))
+		if (!grant_allows(g, &out->patient, ACTION_DOCUMENT_READ) ||
+		    !grant_shows(g, sqlite3_column_int64(s, 5)))
 			rc = ERR_DENIED;
 		else if (!document_row(s, 1, a, out) || (with_body && !sq_col_bytes(s, 8, a, &out->body)))
 			rc = ERR_INTERNAL;

@@ -85,6 +85,10 @@ enum err sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t 
 void sq_bind_id(sqlite3_stmt *s, int col, const struct id *id);
 void sq_bind_text(sqlite3_stmt *s, int col, const char *t);
 bool sq_col_id(sqlite3_stmt *s, int col, struct id *out);
+/* The gate's target from a bound statement whose rows are (patient, practice, history_from
+ * [, the resource's creation time]) of one patient's enrolments (a LEFT JOIN: practice NULL when enrolled nowhere); resets s.
+ * ERR_NOT_FOUND when it yields no row, ERR_INTERNAL (logged as `what`) on failure. */
+enum err sq_target_collect(sqlite3_stmt *s, struct target *out, const char *what);
 /* Text and bytes columns are copied into the arena (NULL text stays NULL). */
 const char *sq_col_text(sqlite3_stmt *s, int col, struct arena *a);
 void sq_col_text_fixed(sqlite3_stmt *s, int col, char *out, size_t outsz);

@@ -68,8 +68,9 @@ enum err careplan_get(const char *sql, const struct id *id, const struct grant *
 	return ERR_OK;
 }
 
-enum err careplan_list(const char *sql, const struct id *patient, struct arena *a, size_t elem,
-		       careplan_row_fn fn, void **out, size_t *n, const char *what)
+enum err careplan_list(const char *sql, const struct grant *g, const struct id *patient,
+		       struct arena *a, size_t elem, careplan_row_fn fn, void **out, size_t *n,
+		       const char *what)
 {
 	*n = 0;
 	sqlite3_stmt *s = sq_stmt(sql);
@@ -79,6 +80,7 @@ enum err careplan_list(const char *sql, const struct id *patient, struct arena *
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	sqlite3_bind_int64(s, 3, g->visible_from);
 	int rc = SQLITE_DONE;
 	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		if (fn(s, a, rows + *n * elem))
@@ -89,26 +91,13 @@ enum err careplan_list(const char *sql, const struct id *patient, struct arena *
 
 enum err careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (s == NULL)
-		return ERR_INTERNAL;
-	sq_bind_id(s, 1, id);
-	int rc = SQLITE_DONE;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!out->exists && !(out->exists = sq_col_id(s, 0, &out->patient)))
-			break;
-		if (out->n_practices < TARGET_MAX_PRACTICES &&
-		    sq_col_id(s, 1, &out->practices[out->n_practices]))
-			out->n_practices++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sq_fail("careplan_target");
-	return out->exists ? ERR_OK : ERR_NOT_FOUND;
+	if (s != NULL)
+		sq_bind_id(s, 1, id);
+	return sq_target_collect(s, out, "careplan_target");
 }
 
 static const char sql_medication_target[] =
-	"SELECT m.patient_id, e.practice_id FROM medication m"
+	"SELECT m.patient_id, e.practice_id, e.history_from, m.created FROM medication m"
 	" LEFT JOIN enrolment e ON e.patient_id = m.patient_id WHERE m.id = ? LIMIT 8";
 
 enum err sq_store_medication_target(const struct id *medication, struct target *out)
@@ -117,7 +106,7 @@ enum err sq_store_medication_target(const struct id *medication, struct target *
 }
 
 static const char sql_repeat_target[] =
-	"SELECT r.patient_id, e.practice_id FROM repeat_request r"
+	"SELECT r.patient_id, e.practice_id, e.history_from, r.requested FROM repeat_request r"
 	" LEFT JOIN enrolment e ON e.patient_id = r.patient_id WHERE r.id = ? LIMIT 8";
 
 enum err sq_store_repeat_target(const struct id *request, struct target *out)
@@ -165,8 +154,8 @@ static bool medication_row(sqlite3_stmt *s, struct arena *a, void *row)
 }
 
 static const char sql_medication_list[] =
-	"SELECT " MEDICATION_COLS " FROM medication WHERE patient_id = ?"
-	" ORDER BY stopped IS NOT NULL, created DESC LIMIT ?";
+	"SELECT " MEDICATION_COLS " FROM medication WHERE patient_id = ?1 AND created >= ?3"
+	" ORDER BY stopped IS NOT NULL, created DESC LIMIT ?2";
 
 enum err sq_store_medication_list(const struct grant *g, const struct id *patient, struct arena *a,
 			  struct store_medication **out, size_t *n)
@@ -175,7 +164,7 @@ enum err sq_store_medication_list(const struct grant *g, const struct id *patien
 	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
 		return ERR_DENIED;
 	void *rows = NULL;
-	int rc = careplan_list(sql_medication_list, patient, a, sizeof(**out), medication_row, &rows, n,
+	int rc = careplan_list(sql_medication_list, g, patient, a, sizeof(**out), medication_row, &rows, n,
 			       "medication_list");
 	*out = rows;
 	return rc;
@@ -257,8 +246,8 @@ static bool repeat_row(sqlite3_stmt *s, struct arena *a, void *row)
 }
 
 static const char sql_repeat_list[] =
-	"SELECT " REPEAT_COLS " FROM repeat_request WHERE patient_id = ?"
-	" ORDER BY requested DESC LIMIT ?";
+	"SELECT " REPEAT_COLS " FROM repeat_request WHERE patient_id = ?1 AND requested >= ?3"
+	" ORDER BY requested DESC LIMIT ?2";
 
 enum err sq_store_repeat_list(const struct grant *g, const struct id *patient, struct arena *a,
 		      struct store_repeat **out, size_t *n)
@@ -267,7 +256,7 @@ enum err sq_store_repeat_list(const struct grant *g, const struct id *patient, s
 	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
 		return ERR_DENIED;
 	void *rows = NULL;
-	int rc = careplan_list(sql_repeat_list, patient, a, sizeof(**out), repeat_row, &rows, n,
+	int rc = careplan_list(sql_repeat_list, g, patient, a, sizeof(**out), repeat_row, &rows, n,
 			       "repeat_list");
 	*out = rows;
 	return rc;

@@ -10,7 +10,7 @@
 
 static const char sql_patient_exists[] = "SELECT 1 FROM patient WHERE id = ?";
 static const char sql_enrolments[] =
-	"SELECT practice_id FROM enrolment WHERE patient_id = ? ORDER BY since LIMIT 8";
+	"SELECT practice_id, history_from FROM enrolment WHERE patient_id = ? ORDER BY since LIMIT 8";
 static const char sql_practice_patients[] =
 	"SELECT patient_id FROM enrolment WHERE practice_id = ?"
 	" ORDER BY since, patient_id LIMIT ? OFFSET ?";
@@ -36,8 +36,10 @@ enum err sq_store_patient_target(const struct id *patient, struct target *out)
 	s = sq_stmt(sql_enrolments);
 	sq_bind_id(s, 1, patient);
 	while (out->n_practices < TARGET_MAX_PRACTICES && sqlite3_step(s) == SQLITE_ROW)
-		if (sq_col_id(s, 0, &out->practices[out->n_practices]))
+		if (sq_col_id(s, 0, &out->practices[out->n_practices])) {
+			out->history_from[out->n_practices] = sqlite3_column_int64(s, 1);
 			out->n_practices += out->exists ? 1 : 0;
+		}
 	sqlite3_reset(s);
 	return out->exists ? ERR_OK : ERR_NOT_FOUND;
 }

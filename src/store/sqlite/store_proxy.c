@@ -134,31 +134,19 @@ enum err sq_store_proxy_list(const struct grant *g, const struct id *patient, in
 }
 
 static const char sql_proxy_target[] =
-	"SELECT x.patient_id, e.practice_id FROM (SELECT patient_id FROM proxy_grant"
+	"SELECT x.patient_id, e.practice_id, e.history_from FROM (SELECT patient_id FROM proxy_grant"
 	" WHERE id = ?1 AND revoked IS NULL AND not_after > ?2 UNION ALL SELECT patient_id"
 	" FROM proxy_invite WHERE id = ?1 AND revoked IS NULL AND not_after > ?2) x"
 	" LEFT JOIN enrolment e ON e.patient_id = x.patient_id ORDER BY e.since LIMIT 8";
 
 enum err sq_store_proxy_target(const struct id *grant_id, int64_t now, struct target *out)
 {
-	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_proxy_target);
-	if (s == NULL)
-		return ERR_INTERNAL;
-	sq_bind_id(s, 1, grant_id);
-	sqlite3_bind_int64(s, 2, now);
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!out->exists && !(out->exists = sq_col_id(s, 0, &out->patient)))
-			break;
-		if (out->n_practices < TARGET_MAX_PRACTICES &&
-		    sq_col_id(s, 1, &out->practices[out->n_practices]))
-			out->n_practices++;
+	if (s != NULL) {
+		sq_bind_id(s, 1, grant_id);
+		sqlite3_bind_int64(s, 2, now);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return sq_fail("proxy_target");
-	return out->exists ? ERR_OK : ERR_NOT_FOUND;
+	return sq_target_collect(s, out, "proxy_target");
 }
 
 static const char sql_grant_revoke[] =

@@ -15,7 +15,7 @@
 #define VISIBLE                                                                                  \
 	" (?1 = 1 OR (r.release_at IS NOT NULL AND r.release_at <= ?2 AND (r.commented = 1 OR"  \
 	" NOT EXISTS (SELECT 1 FROM result_pref p WHERE p.patient_id = r.patient_id"             \
-	" AND p.comment_first = 1))))"
+	" AND p.comment_first = 1)))) AND r.created >= ?5"
 
 #define COLUMNS                                                                                  \
 	"r.id, r.patient_id, r.practice_id, r.kind, r.status, r.abnormal, r.accession,"          \
@@ -23,7 +23,7 @@
 	" r.commented, r.corrected, r.body"
 
 static const char sql_target[] =
-	"SELECT r.patient_id, e.practice_id FROM result r LEFT JOIN enrolment e"
+	"SELECT r.patient_id, e.practice_id, e.history_from, r.created FROM result r LEFT JOIN enrolment e"
 	" ON e.patient_id = r.patient_id WHERE r.id = ?";
 static const char sql_by_accession[] =
 	"SELECT " COLUMNS " FROM result r WHERE r.patient_id = ? AND r.accession = ?";
@@ -81,23 +81,10 @@ static bool row(sqlite3_stmt *s, struct arena *a, struct store_result *r)
 
 enum err sq_store_result_target(const struct id *result, struct target *out)
 {
-	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = sq_stmt(sql_target);
-	if (s == NULL)
-		return ERR_INTERNAL;
-	sq_bind_id(s, 1, result);
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!out->exists && !(out->exists = sq_col_id(s, 0, &out->patient)))
-			break;
-		if (out->n_practices < TARGET_MAX_PRACTICES &&
-		    sq_col_id(s, 1, &out->practices[out->n_practices]))
-			out->n_practices++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sq_fail("result_target");
-	return out->exists ? ERR_OK : ERR_NOT_FOUND;
+	if (s != NULL)
+		sq_bind_id(s, 1, result);
+	return sq_target_collect(s, out, "result_target");
 }
 
 enum err sq_store_result_by_accession(const struct grant *g, const struct id *patient,
@@ -115,6 +102,11 @@ enum err sq_store_result_by_accession(const struct grant *g, const struct id *pa
 		 : step == SQLITE_DONE ? ERR_NOT_FOUND
 				       : sq_fail("result_by_accession");
 	sqlite3_reset(s);
+	/* Filed before the patient moved to this practice: not its to correct. */
+	if (rc == ERR_OK && !grant_shows(g, out->created)) {
+		memset(out, 0, sizeof(*out));
+		rc = ERR_DENIED;
+	}
 	return rc;
 }
 
@@ -150,6 +142,7 @@ static void bind_visibility(sqlite3_stmt *s, const struct grant *g, int64_t now)
 {
 	sqlite3_bind_int(s, 1, g->sees_unreleased ? 1 : 0);
 	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 5, g->visible_from); /* a practice the patient moved to */
 }
 
 enum err sq_store_result_list(const struct grant *g, const struct id *patient, int64_t now,

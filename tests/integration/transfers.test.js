@@ -1,0 +1,195 @@
+// A patient moving between practices (docs/internals/TRANSFERS.md), through the real binary
+// over HTTP: the practice the patient joins asks; the patient or the practice being left
+// agrees. Until then nothing changes. Once moved, the old practice's staff lose access at
+// once, the patient keeps their whole record, and the new practice sees what is filed from the
+// move on, and what came before only if the patient shares it. Every attempt by someone else
+// answers like a random id.
+'use strict';
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startServer, Client, sqlite, randomId, run, multipart, pdfWith } = require('./lib');
+
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+const post = (c, p, fields) => c.post(p, {
+  body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM, csrf: false,
+});
+const NHI_SYSTEM = 'https://standards.digital.health.nz/ns/nhi-id';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+describe('a patient moving to another practice', () => {
+  let srv; let oldClin; let newClin; let p1; let p2; let admin;
+  let pid1; let pid2; let nhi1; let nhi2; let oldDoc; let practices;
+
+  const nhiOf = async (c, pid) => (await c.fhir(`Patient/${pid}`)).json().identifier.find((i) => i.system === NHI_SYSTEM).value;
+  const docIds = async (c, pid) => {
+    const r = await c.fhir(`DocumentReference?patient=${pid}`);
+    if (r.status !== 200) return { status: r.status, ids: [] };
+    return { status: 200, ids: (r.json().entry || []).map((e) => e.resource.id) };
+  };
+  const enrolments = (pid) => sqlite(srv.dir, `SELECT hex(practice_id) || ':' || history_from FROM enrolment WHERE patient_id = X'${pid}'`).trim().split('\n').filter(Boolean);
+  const requestIds = (page) => [...page.matchAll(/action="\/(?:practice\/transfers|enrolment)\/([0-9a-f]{32})\/(?:release|accept)"/g)].map((m) => m[1]);
+
+  before(async () => {
+    srv = await startServer({ patients: 4 });
+    practices = Object.fromEntries(require('node:fs').readFileSync(`${srv.dir}/demo-logins.txt`, 'utf8')
+      .split('\n').filter((l) => l.startsWith('practice\t')).map((l) => { const [, id, name] = l.split('\t'); return [name, id]; }));
+    oldClin = new Client(srv.base); await oldClin.login('clinician1@demo.test');
+    admin = new Client(srv.base); await admin.login('admin1@demo.test');
+    newClin = new Client(srv.base); await newClin.login('otherclinician1@demo.test');
+    p1 = new Client(srv.base); await p1.login('patient1@demo.test');
+    p2 = new Client(srv.base); await p2.login('patient2@demo.test');
+    pid1 = p1.session.patient; pid2 = p2.session.patient;
+    nhi1 = await nhiOf(p1, pid1); nhi2 = await nhiOf(p2, pid2);
+    const docs = await docIds(p1, pid1);
+    assert.ok(docs.ids.length > 0, 'the demo patient has documents');
+    oldDoc = docs.ids[0];
+    // What the move hides are rows made before it: let a second pass so none shares its second.
+    await sleep(1100);
+  });
+  after(async () => { await srv.stop(); });
+
+  it('asking checks the NHI, refuses one enrolled here already, and names nobody', async () => {
+    const bad = await post(newClin, '/practice/transfers', { nhi: nhi1.slice(0, 6) + String((Number(nhi1[6]) + 1) % 10) });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /not a valid NHI/);
+    const unknown = await post(newClin, '/practice/transfers', { nhi: 'ZZZ0016' });
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.text, /enrol them as a new/);
+    const here = await post(oldClin, '/practice/transfers', { nhi: nhi1 });
+    assert.equal(here.status, 409);
+    assert.match(here.text, /enrolled at this practice already/);
+    const r = await post(newClin, '/practice/transfers', { nhi: nhi1.toLowerCase() });
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.get('location'), '/practice/transfers?done=asked');
+    assert.ok(!r.headers.get('location').includes(nhi1));
+    const again = await post(newClin, '/practice/transfers', { nhi: nhi1 });
+    assert.equal(again.status, 409);
+    const page = await newClin.get('/practice/transfers');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /Named once the move is agreed/);
+    assert.doesNotMatch(page.text, new RegExp(nhi1));
+  });
+
+  it('until it is agreed nothing changes: the asking practice reaches nothing, the old one keeps its access', async () => {
+    for (const p of [`/patients/${pid1}`, `/documents/${oldDoc}`, `/fhir/R4/Patient/${pid1}`]) {
+      const mine = await newClin.get(p);
+      const random = await newClin.get(p.replace(/[0-9a-f]{32}/, randomId()));
+      assert.equal(mine.status, 404, p);
+      assert.equal(mine.text, random.text, p);
+    }
+    assert.equal((await oldClin.get(`/patients/${pid1}`)).status, 200);
+    assert.deepEqual(enrolments(pid1).map((e) => e.split(':')[0].toLowerCase()), [practices['Demo Health Centre']]);
+  });
+
+  it('the patient and the practice being left see the request; nobody else can decide it', async () => {
+    const mine = await p1.get('/enrolment');
+    assert.equal(mine.status, 200);
+    assert.match(mine.text, /Harbourview Family Practice<\/?[^>]*>? asked on|Harbourview Family Practice asked on/);
+    const [rid] = requestIds(mine.text);
+    assert.ok(rid, 'an accept form');
+    const leaving = await oldClin.get('/practice/transfers');
+    assert.deepEqual(requestIds(leaving.text), [rid]);
+    // Another patient, the practice that asked, and a random id: all answered as not found.
+    for (const [c, path] of [[p2, `/enrolment/${rid}/accept`], [newClin, `/practice/transfers/${rid}/release`], [p1, `/enrolment/${randomId()}/accept`]]) {
+      const r = await post(c, path, { share: '1' });
+      assert.equal(r.status, 404, path);
+    }
+    assert.equal(enrolments(pid1).length, 1);
+    assert.equal((await p2.get('/enrolment')).text.includes(rid), false);
+  });
+
+  it('the patient agrees without sharing: the old practice loses access at once, the new one sees only what comes after', async () => {
+    const [rid] = requestIds((await p1.get('/enrolment')).text);
+    const r = await post(p1, `/enrolment/${rid}/accept`, {});
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.get('location'), '/enrolment?done=moved');
+    const [row] = enrolments(pid1);
+    assert.equal(row.split(':')[0].toLowerCase(), practices['Harbourview Family Practice']);
+    assert.ok(Number(row.split(':')[1]) > 0, 'history not shared');
+    // The old practice: exactly what a random id gets.
+    for (const p of [`/patients/${pid1}`, `/documents/${oldDoc}`, `/fhir/R4/Patient/${pid1}`]) {
+      const gone = await oldClin.get(p);
+      const random = await oldClin.get(p.replace(/[0-9a-f]{32}/, randomId()));
+      assert.equal(gone.status, 404, p);
+      assert.equal(gone.text, random.text, p);
+    }
+    // The new practice: the patient, but none of what came before.
+    const page = await newClin.get(`/patients/${pid1}`);
+    assert.equal(page.status, 200);
+    assert.equal((await newClin.get(`/documents/${oldDoc}`)).status, 404);
+    assert.deepEqual((await docIds(newClin, pid1)).ids, []);
+    const obs = await newClin.fhir(`Observation?patient=${pid1}`);
+    assert.equal(obs.status, 200);
+    assert.equal((obs.json().entry || []).length, 0);
+    // What the new practice files, it sees; the patient sees everything, old and new.
+    const before = (await docIds(p1, pid1)).ids.length;
+    const m = multipart({ csrf: newClin.csrf, title: 'Welcome letter', kind: 'clinical-letter' },
+      [{ name: 'file', filename: 'w.pdf', type: 'application/pdf', data: pdfWith('welcome') }]);
+    const up = await newClin.post(`/patients/${pid1}/documents`, { body: m.body, headers: { 'Content-Type': m.type }, csrf: false });
+    assert.ok([200, 303].includes(up.status), `upload ${up.status}`);
+    assert.equal((await docIds(newClin, pid1)).ids.length, 1);
+    const all = (await docIds(p1, pid1)).ids;
+    assert.equal(all.length, before + 1);
+    assert.ok(all.includes(oldDoc));
+    const mine = await p1.get('/enrolment');
+    assert.match(mine.text, /You are enrolled at Harbourview Family Practice/);
+    assert.match(mine.text, /not what came before/);
+  });
+
+  it('the patient shares what came before, and can take it back', async () => {
+    const share = await post(p1, '/enrolment/history', { practice: practices['Harbourview Family Practice'], share: '1' });
+    assert.equal(share.status, 303);
+    assert.equal((await newClin.get(`/documents/${oldDoc}`)).status, 200);
+    assert.ok((await docIds(newClin, pid1)).ids.includes(oldDoc));
+    // Another patient cannot change it, nor can the practice.
+    assert.equal((await post(p2, '/enrolment/history', { practice: practices['Harbourview Family Practice'], share: '0' })).status, 404);
+    assert.ok((await docIds(newClin, pid1)).ids.includes(oldDoc));
+    const unshare = await post(p1, '/enrolment/history', { practice: practices['Harbourview Family Practice'], share: '0' });
+    assert.equal(unshare.status, 303);
+    assert.equal((await newClin.get(`/documents/${oldDoc}`)).status, 404);
+    // A practice the patient did not move to has nothing to share.
+    assert.equal((await post(p1, '/enrolment/history', { practice: practices['Demo Health Centre'], share: '1' })).status, 404);
+  });
+
+  it('the practice being left can agree instead, sharing what it published', async () => {
+    const r = await post(newClin, '/practice/transfers', { nhi: nhi2 });
+    assert.equal(r.status, 303);
+    const leaving = await admin.get('/practice/transfers');
+    assert.equal(leaving.status, 200);
+    const ids = requestIds(leaving.text);
+    assert.equal(ids.length, 1);
+    const patient2 = (await p2.fhir(`Patient/${pid2}`)).json();
+    assert.ok(leaving.text.includes(patient2.name[0].family), 'the leaving practice sees whom');
+    const rel = await post(admin, `/practice/transfers/${ids[0]}/release`, { share: '1' });
+    assert.equal(rel.status, 303);
+    assert.equal(rel.headers.get('location'), '/practice/transfers?done=released');
+    assert.equal(enrolments(pid2)[0], `${practices['Harbourview Family Practice'].toUpperCase()}:0`);
+    const docs2 = (await docIds(p2, pid2)).ids;
+    assert.deepEqual((await docIds(newClin, pid2)).ids.sort(), docs2.sort());
+    assert.equal((await oldClin.get(`/patients/${pid2}`)).status, 404);
+    // Decided: deciding again is not found.
+    assert.equal((await post(admin, `/practice/transfers/${ids[0]}/decline`, {})).status, 404);
+  });
+
+  it('a refused move changes nothing, and every step is on the patient\'s audit trail', async () => {
+    const p3 = new Client(srv.base); await p3.login('patient3@demo.test');
+    const pid3 = p3.session.patient;
+    assert.equal((await post(newClin, '/practice/transfers', { nhi: await nhiOf(p3, pid3) })).status, 303);
+    const [rid] = requestIds((await p3.get('/enrolment')).text);
+    const no = await post(p3, `/enrolment/${rid}/decline`, {});
+    assert.equal(no.status, 303);
+    assert.equal(enrolments(pid3)[0].split(':')[0].toLowerCase(), practices['Demo Health Centre']);
+    assert.equal((await newClin.get(`/patients/${pid3}`)).status, 404);
+    const trail = sqlite(srv.dir, `SELECT action || ' ' || outcome FROM audit WHERE patient = '${pid1}' AND action LIKE 'patient.%' AND action NOT IN ('patient.read', 'patient.page') ORDER BY seq`);
+    for (const want of ['patient.transfer.ask allow', 'patient.transfer allow', 'patient.history.share allow', 'patient.history.unshare allow'])
+      assert.ok(trail.includes(want), `${want} in\n${trail}`);
+    assert.match(sqlite(srv.dir, `SELECT group_concat(action || ' ' || outcome) FROM audit WHERE patient = '${pid3}' AND action LIKE 'patient.transfer%'`), /patient\.transfer\.decline allow/);
+    assert.match(run(['audit', 'verify', '--data', srv.dir]).stdout, /OK/);
+  });
+
+  it('pages are for their people: the patient page for patients with a record, the practice page for staff', async () => {
+    const random = await p1.get(`/patients/${randomId()}`);
+    assert.equal((await p1.get('/practice/transfers')).status, random.status);
+    assert.equal((await oldClin.get('/enrolment')).status, 404);
+  });
+});
