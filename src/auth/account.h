@@ -29,6 +29,11 @@
 #define ACCOUNT_VERIFY_SECONDS (48 * 3600)
 #define ACCOUNT_RESET_SECONDS (30 * 60)
 #define ACCOUNT_EMAIL_SECONDS (24 * 3600)
+/* A password change by someone without a second factor waits for a 6-digit code sent to their
+ * address: it works for 10 minutes, and 5 wrong tries end it (and pause tries for 10 minutes):
+ * one chance in 200,000 of guessing it, and the person asks for a new one. */
+#define ACCOUNT_PWCODE_SECONDS 600
+#define ACCOUNT_PWCODE_TRIES 5
 /* Reset emails per address per hour, verification emails per account per ten minutes: past
  * these, requests are answered as usual and nothing is sent (no mail bombing). */
 #define ACCOUNT_RESETS_PER_HOUR 3
@@ -87,6 +92,10 @@ enum err account_reset_finish(const char *token, const char *password, size_t pw
 
 /* Signed in, with a fresh second factor: change the password (the old one is checked), end
  * every other session, email a notice. */
+/* (account_change_password, for an account with no second factor: the current password is
+ * checked and the new one judged and hashed as always, then a code is emailed to the account's
+ * address and ERR_PENDING returned; account_change_password_code finishes the change.) */
+enum err account_change_password_code(const struct actor *a, const char *code, const char **why);
 enum err account_change_password(const struct actor *a, const char *old_pw, size_t old_len,
 				 const char *new_pw, size_t new_len, const char **why);
 /* Signed in, fresh factor: ask to change the address. A link goes to the new address, a notice
@@ -95,6 +104,8 @@ enum err account_change_email(const struct actor *a, const char *email, const ch
 enum err account_change_email_confirm(const char *token, const char *ip, const char **why);
 /* Signed in, fresh factor: ten new recovery codes (the old ones stop working). */
 enum err account_recovery_renew(const struct actor *a, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]);
+/* How many of the account's recovery codes are unused (0 when it has no second factor). */
+enum err account_recovery_left(const struct actor *a, size_t *left);
 /* Whether a sensitive change may go ahead now: OK, STEP_UP or NO_FACTOR. */
 enum err account_step_up_state(const struct actor *a);
 

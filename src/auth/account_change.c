@@ -138,7 +138,8 @@ static void password_notice(const struct id *account, struct bytes to_ct, const 
 }
 
 struct setpw_ctx {
-	const uint8_t *hash; /* the reset token, or NULL */
+	const uint8_t *hash; /* the reset token (or emailed code), or NULL */
+	const char *kind;    /* its kind: TOKEN_RESET or TOKEN_PWCODE */
 	const struct id *account;
 	const struct id *keep; /* the session to keep, or NULL for none */
 	const char *pw_hash;
@@ -147,7 +148,7 @@ struct setpw_ctx {
 static enum err setpw_steps(void *p)
 {
 	struct setpw_ctx *c = p;
-	if (c->hash && store_token_use(c->hash, TOKEN_RESET, now_s()) != ERR_OK)
+	if (c->hash && store_token_use(c->hash, c->kind, now_s()) != ERR_OK)
 		return ERR_NOT_FOUND;
 	if (store_account_set_password(c->account, c->pw_hash) != ERR_OK)
 		return ERR_INTERNAL;
@@ -185,7 +186,7 @@ enum err account_reset_finish(const char *token, const char *password, size_t pw
 	account_actor_for(&t.account, ip, &who);
 	if (auth_audit(&who, "password.reset", NULL, AUDIT_OK, ip) != 0)
 		goto out;
-	struct setpw_ctx c = {hash, &t.account, NULL, pw_hash};
+	struct setpw_ctx c = {hash, TOKEN_RESET, &t.account, NULL, pw_hash};
 	int s = store_account_tx(setpw_steps, &c);
 	if (s == ERR_NOT_FOUND) {
 		rc = ERR_NOT_FOUND;
@@ -235,11 +236,127 @@ enum err account_step_up_state(const struct actor *a)
 	return policy_factor_fresh(a, now_s()) ? ERR_OK : ERR_STEP_UP;
 }
 
+/* --- a password change confirmed by an emailed code (no second factor) --- */
+
+struct pwcode_ctx {
+	const uint8_t *hash;
+	const struct store_token *tok;
+	struct bytes to_ct;
+	const char *body;
+};
+
+static enum err pwcode_steps(void *p)
+{
+	struct pwcode_ctx *c = p;
+	if (store_tokens_end(&c->tok->account, TOKEN_PWCODE, c->tok->created) != ERR_OK ||
+	    store_token_insert(c->hash, c->tok) != ERR_OK)
+		return ERR_INTERNAL;
+	return account_queue(&c->tok->account, c->to_ct, "Your code to change your medkeep password",
+			     c->body);
+}
+
+static void pwcode_hash(const struct id *account, const char code[7], uint8_t hash[HASH_BYTES])
+{
+	hash2(account->b, sizeof(account->b), code, 6, hash);
+}
+
+/* Make and send the code; the new password's hash waits with it. ERR_PENDING once sent. */
+static enum err password_code_send(const struct actor *a, struct bytes to_ct, const char *pw_hash,
+				   struct arena *ar)
+{
+	uint32_t v;
+	do
+		random_bytes(&v, sizeof(v));
+	while (v >= 4294000000u); /* a multiple of 10^6: every code equally likely */
+	char code[7];
+	snprintf(code, sizeof(code), "%06u", (unsigned)(v % 1000000u));
+	uint8_t hash[HASH_BYTES];
+	pwcode_hash(&a->account, code, hash);
+	int64_t now = now_s();
+	struct store_token t;
+	memset(&t, 0, sizeof(t));
+	snprintf(t.kind, sizeof(t.kind), "%s", TOKEN_PWCODE);
+	t.account = a->account;
+	t.created = now;
+	t.expires = now + ACCOUNT_PWCODE_SECONDS;
+	t.detail = (struct bytes){(const uint8_t *)pw_hash, strlen(pw_hash) + 1};
+	char *body = arena_printf(ar,
+				  "Hello,\n\nTo finish changing your password, enter this code on the "
+				  "page that asked for it:\n\n    %s\n\nIt works for 10 minutes. If "
+				  "you did not try to change your password, someone knows it: reset it at "
+				  "%s/reset and tell your practice.\n%s",
+				  code, account_portal_url(), account_mail_footer);
+	wipe(code, sizeof(code));
+	if (body == NULL || auth_audit(a, "password.change.code", NULL, AUDIT_OK, NULL) != 0)
+		return ERR_INTERNAL;
+	struct pwcode_ctx c = {hash, &t, to_ct, body};
+	enum err rc = store_account_tx(pwcode_steps, &c);
+	wipe(body, strlen(body));
+	return rc == ERR_OK ? ERR_PENDING : ERR_INTERNAL;
+}
+
+enum err account_change_password_code(const struct actor *a, const char *code, const char **why)
+{
+	char key[80], hex[ID_HEX_LEN + 1];
+	id_hex(&a->account, hex);
+	snprintf(key, sizeof(key), "pwcode:%s", hex);
+	int64_t now = now_s(), blocked = 0;
+	int fails = 0;
+	store_throttle_get(key, now, ACCOUNT_PWCODE_SECONDS, &fails, &blocked);
+	if (blocked > now)
+		return ERR_THROTTLED;
+	struct arena ar;
+	arena_init(&ar, LIMIT_CALL_ARENA);
+	struct store_token t;
+	struct store_account_state st;
+	uint8_t hash[HASH_BYTES];
+	bool shaped = code != NULL && strlen(code) == 6 && strspn(code, "0123456789") == 6;
+	if (shaped)
+		pwcode_hash(&a->account, code, hash);
+	enum err rc = ERR_INTERNAL;
+	if (!shaped || store_token_get(hash, TOKEN_PWCODE, now, &ar, &t) != ERR_OK ||
+	    !id_eq(&t.account, &a->account) || t.detail.len < 2 ||
+	    t.detail.ptr[t.detail.len - 1] != '\0') {
+		store_throttle_fail(key, now, ACCOUNT_PWCODE_SECONDS, ACCOUNT_PWCODE_TRIES,
+				    ACCOUNT_PWCODE_SECONDS);
+		/* The last try ends the code: the next one must be a new code. */
+		if (fails + 1 >= ACCOUNT_PWCODE_TRIES)
+			store_tokens_end(&a->account, TOKEN_PWCODE, now);
+		if (auth_audit(a, "password.change", NULL, AUDIT_FAIL, NULL) == 0) {
+			*why = "That code is not right, or it is more than 10 minutes old.";
+			rc = ERR_INVALID;
+		}
+		goto out;
+	}
+	store_throttle_clear(key);
+	if (store_account_state(&a->account, &ar, &st) != ERR_OK ||
+	    auth_audit(a, "password.change", NULL, AUDIT_OK, NULL) != 0)
+		goto out;
+	struct setpw_ctx c = {hash, TOKEN_PWCODE, &a->account, &a->session,
+			      (const char *)t.detail.ptr};
+	rc = store_account_tx(setpw_steps, &c);
+	if (rc == ERR_NOT_FOUND) {
+		*why = "That code is not right, or it is more than 10 minutes old.";
+		rc = ERR_INVALID;
+		goto out;
+	}
+	if (rc != ERR_OK) {
+		rc = ERR_INTERNAL;
+		goto out;
+	}
+	password_notice(&a->account, st.email_ct, "changed", &ar);
+out:
+	arena_release(&ar);
+	return rc;
+}
+
 enum err account_change_password(const struct actor *a, const char *old_pw, size_t old_len,
 				 const char *new_pw, size_t new_len, const char **why)
 {
 	int fresh = account_step_up_state(a);
-	if (fresh != ERR_OK)
+	/* Without a second factor, a code sent to the account's address stands in for one. */
+	bool by_code = fresh == ERR_NO_FACTOR;
+	if (fresh != ERR_OK && !by_code)
 		return fresh;
 	struct arena ar;
 	arena_init(&ar, LIMIT_CALL_ARENA);
@@ -283,10 +400,17 @@ enum err account_change_password(const struct actor *a, const char *old_pw, size
 		rc = ERR_INVALID;
 		goto out;
 	}
+	if (by_code) {
+		if (password_hash(new_pw, new_len, pw_hash) == 0)
+			rc = password_code_send(a, st.email_ct, pw_hash, &ar);
+		if (rc == ERR_PENDING && marks.ptr != st.marks.ptr)
+			store_account_set_marks(&a->account, marks);
+		goto out;
+	}
 	if (password_hash(new_pw, new_len, pw_hash) != 0 ||
 	    auth_audit(a, "password.change", NULL, AUDIT_OK, NULL) != 0)
 		goto out;
-	struct setpw_ctx c = {NULL, &a->account, &a->session, pw_hash};
+	struct setpw_ctx c = {NULL, NULL, &a->account, &a->session, pw_hash};
 	if (store_account_tx(setpw_steps, &c) != ERR_OK)
 		goto out;
 	if (marks.ptr != st.marks.ptr)
@@ -442,6 +566,19 @@ enum err account_change_email_confirm(const char *token, const char *ip, const c
 out:
 	arena_release(&ar);
 	return rc;
+}
+
+enum err account_recovery_left(const struct actor *a, size_t *left)
+{
+	*left = 0;
+	struct arena ar;
+	arena_init(&ar, LIMIT_SCRATCH_ARENA);
+	struct store_mfa m;
+	enum err rc = store_mfa_get(&a->account, &ar, &m);
+	if (rc == ERR_OK)
+		*left = m.n_recovery;
+	arena_release(&ar);
+	return rc == ERR_OK || rc == ERR_NOT_FOUND ? ERR_OK : ERR_INTERNAL;
 }
 
 enum err account_recovery_renew(const struct actor *a, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1])

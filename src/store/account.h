@@ -14,6 +14,7 @@
 #define TOKEN_VERIFY "verify"
 #define TOKEN_RESET "reset"
 #define TOKEN_EMAIL "email"
+#define TOKEN_PWCODE "pwcode" /* an emailed code that confirms a password change */
 
 struct store_token {
 	char kind[16];

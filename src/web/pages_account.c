@@ -125,11 +125,14 @@ static void page(struct response *res, int status, struct buf *b)
 	respond_buf(res, status, html_type, b);
 }
 
-static struct buf *begin(struct request *req, const char *title)
+/* A page begun with its title, or NULL after answering 500 (no buffer to be had). */
+static struct buf *begin(struct request *req, struct response *res, const char *title)
 {
 	struct buf *b = page_buf(req);
 	if (b)
 		html_begin(b, title, req->authenticated ? &req->actor : NULL, req->csrf);
+	else
+		web_error(req, res, 500, "Something went wrong on our side.");
 	return b;
 }
 
@@ -142,11 +145,9 @@ static const char *link_token(struct request *req)
 
 static void link_gone(struct request *req, struct response *res, const char *what)
 {
-	struct buf *b = begin(req, "Link not valid");
-	if (b == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side.");
+	struct buf *b = begin(req, res, "Link not valid");
+	if (b == NULL)
 		return;
-	}
 	html_raw(b, "<h1>This link is not valid any more</h1><p>");
 	html_text(b, what);
 	html_raw(b, "</p><p><a href=\"/login\">Go to the login page</a></p>");
@@ -184,13 +185,11 @@ bool web_stepped_up(struct request *req, struct response *res, const char *next)
 		respond_redirect(req, res, loc ? loc : "/step-up");
 		return false;
 	}
-	struct buf *b = begin(req, "Two-step sign-in needed");
-	if (b == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side.");
+	struct buf *b = begin(req, res, "Two-step sign-in needed");
+	if (b == NULL)
 		return false;
-	}
-	html_raw(b, "<h1>Set up two-step sign-in first</h1><p>Changing your password, email address "
-		    "or second factor needs a code from your authenticator app, so that a stolen "
+	html_raw(b, "<h1>Set up two-step sign-in first</h1><p>Changing your email address or "
+		    "second factor needs a code from your authenticator app, so that a stolen "
 		    "password alone cannot change them.</p><p><a class=\"button\" href=\"/mfa/setup\">"
 		    "Set up two-step sign-in</a></p>");
 	page(res, 403, b);
@@ -200,11 +199,9 @@ bool web_stepped_up(struct request *req, struct response *res, const char *next)
 static void step_up_page(struct request *req, struct response *res, int status, const char *next,
 			 const char *error)
 {
-	struct buf *b = begin(req, "Confirm it is you");
-	if (b == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side.");
+	struct buf *b = begin(req, res, "Confirm it is you");
+	if (b == NULL)
 		return;
-	}
 	html_raw(b, "<h1>Confirm it is you</h1>");
 	if (!req->actor.mfa_enrolled) {
 		html_raw(b, "<p>This needs a second factor, and your account has none yet.</p>"
@@ -330,11 +327,9 @@ static const struct link_form reset_form = {
 static void link_form_page(struct request *req, struct response *res, int status,
 			   const struct link_form *f, const char *token, const char *error)
 {
-	struct buf *b = begin(req, f->title);
-	if (b == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side.");
+	struct buf *b = begin(req, res, f->title);
+	if (b == NULL)
 		return;
-	}
 	html_raw(b, "<h1>");
 	html_text(b, f->title);
 	html_raw(b, "</h1>");
@@ -400,7 +395,7 @@ void web_register_submit(struct request *req, struct response *res)
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
-	struct buf *b = begin(req, confirm ? "Check your email" : "Your account is ready");
+	struct buf *b = begin(req, res, confirm ? "Check your email" : "Your account is ready");
 	if (confirm)
 		html_raw(b, "<h1>Check your email</h1><p>We have sent a link to the address you gave. "
 			    "Open it to confirm the address; then you can log in.</p>");
@@ -416,11 +411,9 @@ void web_register_submit(struct request *req, struct response *res)
 static void confirm_button_page(struct request *req, struct response *res, const char *title,
 				const char *action, const char *token, const char *button)
 {
-	struct buf *b = begin(req, title);
-	if (b == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side.");
+	struct buf *b = begin(req, res, title);
+	if (b == NULL)
 		return;
-	}
 	html_raw(b, "<h1>");
 	html_text(b, title);
 	html_raw(b, "</h1><form method=\"post\" class=\"card\" action=\"");
@@ -457,7 +450,7 @@ void web_verify_submit(struct request *req, struct response *res)
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
-	struct buf *b = begin(req, "Address confirmed");
+	struct buf *b = begin(req, res, "Address confirmed");
 	html_raw(b, "<h1>Your email address is confirmed</h1><p><a class=\"button\" href=\"/login\">"
 		    "Log in</a></p>");
 	page(res, 200, b);
@@ -468,11 +461,9 @@ void web_verify_submit(struct request *req, struct response *res)
 static void reset_page(struct request *req, struct response *res, int status, const char *msg,
 		       const char *error)
 {
-	struct buf *b = begin(req, "Reset your password");
-	if (b == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side.");
+	struct buf *b = begin(req, res, "Reset your password");
+	if (b == NULL)
 		return;
-	}
 	html_raw(b, "<h1>Reset your password</h1>");
 	if (msg)
 		note(b, msg);
@@ -554,11 +545,9 @@ void web_reset_confirm_submit(struct request *req, struct response *res)
 
 void web_account(struct request *req, struct response *res)
 {
-	struct buf *b = begin(req, "Account");
-	if (b == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side.");
+	struct buf *b = begin(req, res, "Account");
+	if (b == NULL)
 		return;
-	}
 	const char *done = request_query(req, "done");
 	html_raw(b, "<h1>Your account</h1>");
 	if (done && strcmp(done, "password") == 0)
@@ -566,8 +555,9 @@ void web_account(struct request *req, struct response *res)
 	if (done && strcmp(done, "email") == 0)
 		note(b, "We have sent a link to the new address. Your address changes when you open it.");
 	if (!req->actor.mfa_enrolled)
-		html_raw(b, "<p class=\"status warn\">Changes to your password, email address and second "
-			    "factor need two-step sign-in. <a href=\"/mfa/setup\">Set it up</a>.</p>");
+		html_raw(b, "<p class=\"status warn\">Changes to your email address need two-step "
+			    "sign-in. <a href=\"/mfa/setup\">Set it up</a>. Your password can be changed "
+			    "with a code we email you.</p>");
 	html_raw(b, "<ul class=\"docs\"><li><a href=\"/account/password\">Change your password</a></li>"
 		    "<li><a href=\"/account/email\">Change your email address</a></li>");
 	if (req->actor.mfa_enrolled)
@@ -575,8 +565,17 @@ void web_account(struct request *req, struct response *res)
 			    "authenticator app</a></li>");
 	html_raw(b, "<li><a href=\"/sessions\">Where you are signed in</a></li></ul>");
 	if (req->actor.mfa_enrolled) {
+		size_t left = 0;
+		account_recovery_left(&req->actor, &left);
 		html_raw(b, "<form method=\"post\" action=\"/account/recovery\" class=\"card\"><h2>"
-			    "Recovery codes</h2><p>New codes replace the ones you have.</p>");
+			    "Recovery codes</h2>");
+		if (left == 0)
+			html_raw(b, "<p class=\"status warn\">You have no unused recovery codes left. "
+				    "Make new ones, so that losing your phone does not lock you out.</p>");
+		else
+			buf_printf(b, "<p>You have %zu unused recovery code%s.</p>", left,
+				   left == 1 ? "" : "s");
+		html_raw(b, "<p>New codes replace the ones you have.</p>");
 		csrf_field(req, res, b);
 		html_raw(b, "<button type=\"submit\">Make new recovery codes</button></form>");
 	}
@@ -586,13 +585,14 @@ void web_account(struct request *req, struct response *res)
 static void password_change_page(struct request *req, struct response *res, int status,
 				 const char *error)
 {
-	struct buf *b = begin(req, "Change your password");
-	if (b == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side.");
+	struct buf *b = begin(req, res, "Change your password");
+	if (b == NULL)
 		return;
-	}
 	html_raw(b, "<h1>Change your password</h1><p class=\"lead\">This signs you out on every other "
 		    "device.</p>");
+	if (!req->actor.mfa_enrolled)
+		html_raw(b, "<p>Your account has no two-step sign-in, so we will email you a code to "
+			    "confirm the change.</p>");
 	alert(b, error);
 	html_raw(b, "<form method=\"post\" action=\"/account/password\" class=\"card\">");
 	csrf_field(req, res, b);
@@ -604,17 +604,76 @@ static void password_change_page(struct request *req, struct response *res, int 
 	page(res, status, b);
 }
 
+/* A password change needs a fresh second factor, or, for an account with none, the current
+ * password and then a code sent to its address (account_change_password). */
+static bool password_change_allowed(struct request *req, struct response *res)
+{
+	return !req->actor.mfa_enrolled || web_stepped_up(req, res, "/account/password");
+}
+
+static void password_code_page(struct request *req, struct response *res, int status,
+			       const char *error)
+{
+	struct buf *b = begin(req, res, "Check your email");
+	if (b == NULL)
+		return;
+	html_raw(b, "<h1>Check your email</h1><p class=\"lead\">We have sent a 6-digit code to your "
+		    "email address. Enter it here within 10 minutes to finish changing your "
+		    "password.</p>");
+	alert(b, error);
+	html_raw(b, "<form method=\"post\" action=\"/account/password/code\" class=\"card\">");
+	csrf_field(req, res, b);
+	html_raw(b, "<label for=\"code\">Code from the email</label><input id=\"code\" name=\"code\" "
+		    "autocomplete=\"one-time-code\" inputmode=\"numeric\" required maxlength=\"12\" "
+		    "autofocus><button type=\"submit\">Change password</button></form>"
+		    "<p>No email? Check your spam folder, or <a href=\"/account/password\">start "
+		    "again</a> for a new code.</p>");
+	page(res, status, b);
+}
+
 void web_account_password_form(struct request *req, struct response *res)
 {
-	if (web_stepped_up(req, res, "/account/password"))
+	if (password_change_allowed(req, res))
 		password_change_page(req, res, 200, NULL);
+}
+
+void web_account_password_code(struct request *req, struct response *res)
+{
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	if (!read_form(req, res, fields, &n))
+		return;
+	const char *code = form_get(fields, n, "code", NULL);
+	char clean[16];
+	size_t j = 0;
+	for (const char *p = code ? code : ""; *p && j + 1 < sizeof(clean); p++)
+		if (*p != ' ')
+			clean[j++] = *p;
+	clean[j] = '\0';
+	const char *why = NULL;
+	enum err rc = account_change_password_code(&req->actor, clean, &why);
+	if (rc == ERR_THROTTLED) {
+		password_code_page(req, res, 429, "Too many wrong codes. Wait 10 minutes, then start "
+						  "again for a new code.");
+		return;
+	}
+	if (rc == ERR_INVALID) {
+		password_code_page(req, res, 400, why);
+		return;
+	}
+	if (rc != ERR_OK) {
+		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
+		return;
+	}
+	web_app_request_forget(req, res);
+	respond_redirect(req, res, "/account?done=password");
 }
 
 void web_account_password_submit(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0, olen = 0, plen = 0;
-	if (!read_form(req, res, fields, &n) || !web_stepped_up(req, res, "/account/password"))
+	if (!read_form(req, res, fields, &n) || !password_change_allowed(req, res))
 		return;
 	const char *current = form_get(fields, n, "current", &olen);
 	const char *password = form_get(fields, n, "password", &plen);
@@ -624,6 +683,10 @@ void web_account_password_submit(struct request *req, struct response *res)
 			 : ERR_INVALID;
 	if (rc == ERR_STEP_UP || rc == ERR_NO_FACTOR) {
 		web_stepped_up(req, res, "/account/password");
+		return;
+	}
+	if (rc == ERR_PENDING) {
+		password_code_page(req, res, 200, NULL);
 		return;
 	}
 	if (rc == ERR_THROTTLED) {
@@ -645,11 +708,9 @@ void web_account_password_submit(struct request *req, struct response *res)
 static void email_change_page(struct request *req, struct response *res, int status,
 			      const char *error)
 {
-	struct buf *b = begin(req, "Change your email address");
-	if (b == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side.");
+	struct buf *b = begin(req, res, "Change your email address");
+	if (b == NULL)
 		return;
-	}
 	html_raw(b, "<h1>Change your email address</h1><p class=\"lead\">We send a link to the new "
 		    "address, and a notice to the one you have now. Nothing changes until the link "
 		    "is opened.</p>");
@@ -719,7 +780,7 @@ void web_account_email_confirm_submit(struct request *req, struct response *res)
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
-	struct buf *b = begin(req, "Email address changed");
+	struct buf *b = begin(req, res, "Email address changed");
 	html_raw(b, "<h1>Your email address is changed</h1><p>Use it to log in from now on.</p>"
 		    "<p><a class=\"button\" href=\"/\">Continue</a></p>");
 	page(res, 200, b);
@@ -741,7 +802,7 @@ void web_account_recovery(struct request *req, struct response *res)
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
-	struct buf *b = begin(req, "Recovery codes");
+	struct buf *b = begin(req, res, "Recovery codes");
 	html_raw(b, "<h1>New recovery codes</h1><p>Keep these somewhere safe. Each works once, if you "
 		    "lose your phone. Your old codes no longer work. They are shown only now.</p>"
 		    "<ul class=\"codes\">");
@@ -760,11 +821,9 @@ void web_account_recovery(struct request *req, struct response *res)
 static void invite_page(struct request *req, struct response *res, int status, const char *pid,
 			const char *msg, const char *error)
 {
-	struct buf *b = begin(req, "Invite to the portal");
-	if (b == NULL) {
-		web_error(req, res, 500, "Something went wrong on our side.");
+	struct buf *b = begin(req, res, "Invite to the portal");
+	if (b == NULL)
 		return;
-	}
 	html_raw(b, "<p><a href=\"/patients/");
 	html_text(b, pid);
 	html_raw(b, "\">← Patient</a></p><h1>Invite this patient to the portal</h1><p class=\"lead\">"

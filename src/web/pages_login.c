@@ -338,15 +338,59 @@ static void qr_svg(struct buf *b, const char *text)
 	QRcode_free(qr);
 }
 
-void web_mfa_setup(struct request *req, struct response *res)
+/* The setup steps for the pending secret: its QR code, its key, and the code form, which
+ * carries the key back so that a wrong code shows the same key again (the secret that counts
+ * is the sealed pending one; the key in the form is only for showing). */
+static void mfa_setup_page(struct request *req, struct response *res, int status,
+			   const char *secret, const char *error)
 {
 	struct buf *b = page_buf(req);
 	html_begin(b, "Two-step sign-in", &req->actor, req->csrf);
 	html_raw(b, "<h1>Two-step sign-in</h1>");
+	if (!policy_audience(&req->actor, AUD_PATIENT))
+		html_raw(b, "<p class=\"status warn\">Staff accounts need two-step sign-in before they can "
+			    "see any patient's record. If you cannot set it up, your practice admin can "
+			    "help.</p>");
+	else if (req->actor.mfa_required)
+		html_raw(b, "<p class=\"status warn\">Your practice asks every patient to use two-step "
+			    "sign-in. Set it up now to see your record. If you have no phone for an "
+			    "authenticator app, or it does not work, phone your practice: they can "
+			    "help you set it up or arrange another way to see your record.</p>");
+	if (error != NULL) {
+		html_raw(b, "<p class=\"error\" role=\"alert\">");
+		html_text(b, error);
+		html_raw(b, "</p>");
+	}
+	html_raw(b, "<ol><li>Open an authenticator app on your phone (for example one from your phone's "
+		    "maker, or any app that supports TOTP).</li><li>Scan this code, or type the key "
+		    "below.</li><li>Enter the 6-digit code the app shows.</li></ol>");
+	char *uri = arena_printf(&req->arena,
+				 "otpauth://totp/medkeep?secret=%s&issuer=medkeep&algorithm=SHA1&digits=6&period=30",
+				 secret);
+	if (uri)
+		qr_svg(b, uri);
+	html_raw(b, "<p>Key: <code class=\"secret\">");
+	html_text(b, secret);
+	html_raw(b, "</code></p><form method=\"post\" class=\"card\" action=\"/mfa/setup\">");
+	web_csrf_field(b, req->csrf);
+	html_raw(b, "<input type=\"hidden\" name=\"key\" value=\"");
+	html_text(b, secret);
+	html_raw(b, "\"><label for=\"code\">Code from your app</label><input id=\"code\" name=\"code\" "
+		    "autocomplete=\"one-time-code\" inputmode=\"numeric\" required maxlength=\"20\" "
+		    "autofocus><button type=\"submit\">Turn on</button></form>"
+		    "<p><a href=\"/mfa/setup\">Start again with a new key</a></p>");
+	web_page_end(res, status, b);
+}
+
+void web_mfa_setup(struct request *req, struct response *res)
+{
 	const char *change = request_query(req, "change");
 	bool replacing = req->actor.mfa_enrolled && change && strcmp(change, "1") == 0;
 	if (req->actor.mfa_enrolled && !replacing) {
-		html_raw(b, "<p class=\"status ok\">Two-step sign-in is on for your account.</p>"
+		struct buf *b = page_buf(req);
+		html_begin(b, "Two-step sign-in", &req->actor, req->csrf);
+		html_raw(b, "<h1>Two-step sign-in</h1>"
+			    "<p class=\"status ok\">Two-step sign-in is on for your account.</p>"
 			    "<p><a href=\"/mfa/setup?change=1\">Move it to a new authenticator app</a></p>");
 		web_passkey_manage_section(req, b);
 		html_end(b);
@@ -361,31 +405,30 @@ void web_mfa_setup(struct request *req, struct response *res)
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
-	if (!policy_audience(&req->actor, AUD_PATIENT))
-		html_raw(b, "<p class=\"status warn\">Staff accounts need two-step sign-in before they can "
-			    "see any patient's record.</p>");
-	else if (req->actor.mfa_required)
-		html_raw(b, "<p class=\"status warn\">Your practice asks every patient to use two-step "
-			    "sign-in. Set it up now to see your record.</p>");
-	html_raw(b, "<ol><li>Open an authenticator app on your phone (for example one from your phone's "
-		    "maker, or any app that supports TOTP).</li><li>Scan this code, or type the key "
-		    "below.</li><li>Enter the 6-digit code the app shows.</li></ol>");
-	char *uri = arena_printf(&req->arena,
-				 "otpauth://totp/medkeep?secret=%s&issuer=medkeep&algorithm=SHA1&digits=6&period=30",
-				 secret);
-	if (uri)
-		qr_svg(b, uri);
-	html_raw(b, "<p>Key: <code class=\"secret\">");
-	html_text(b, secret);
-	html_raw(b, "</code></p>");
+	mfa_setup_page(req, res, 200, secret, NULL);
 	wipe(secret, sizeof(secret));
-	mfa_code_form(b, "/mfa/setup", req->csrf, "Code from your app", "Turn on");
-	html_end(b);
-	respond_buf(res, 200, html_type, b);
+}
+
+/* A key as the setup page shows it: TOTP_SECRET_B32_LEN base32 characters. */
+static bool key_shaped(const char *k)
+{
+	if (k == NULL || strlen(k) != TOTP_SECRET_B32_LEN)
+		return false;
+	for (const char *p = k; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '2' && *p <= '7')))
+			return false;
+	return true;
 }
 
 void web_mfa_confirm(struct request *req, struct response *res)
 {
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t nf = 0;
+	if (web_parse_form(req, fields, &nf) != 0) {
+		web_error(req, res, 400, "The form could not be read.");
+		return;
+	}
+	const char *key = form_get(fields, nf, "key", NULL);
 	const char *code = code_field(req, res);
 	if (code == NULL)
 		return;
@@ -394,7 +437,14 @@ void web_mfa_confirm(struct request *req, struct response *res)
 	struct login_result lr;
 	char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1];
 	if (auth_mfa_enrol_confirm(req->token, &req->actor, code, &lr, codes) != ERR_OK) {
-		web_error(req, res, 400, "That code is not right. Open the setup page again to start over.");
+		if (key_shaped(key))
+			mfa_setup_page(req, res, 400, key,
+				       "That code is not right. Check that your app shows this key, "
+				       "and enter the code it shows now (codes change every 30 "
+				       "seconds).");
+		else
+			web_error(req, res, 400,
+				  "That code is not right. Open the setup page again to start over.");
 		return;
 	}
 	web_cookie(req, res, SESSION_COOKIE, lr.token, -1);

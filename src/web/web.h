@@ -73,6 +73,7 @@ void web_reset_confirm_form(struct request *req, struct response *res);
 void web_reset_confirm_submit(struct request *req, struct response *res);
 void web_account(struct request *req, struct response *res);
 void web_account_password_form(struct request *req, struct response *res);
+void web_account_password_code(struct request *req, struct response *res);
 void web_account_password_submit(struct request *req, struct response *res);
 void web_account_email_form(struct request *req, struct response *res);
 void web_account_email_submit(struct request *req, struct response *res);

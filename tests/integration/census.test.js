@@ -71,6 +71,7 @@ const ELSEWHERE = {
   'POST /practice/transfers/*/decline': 'a practice refusing a patient\'s move: transfers.test.js (decided already: not found)',
   'POST /enrolment/*/accept': 'a patient agreeing to move practice: transfers.test.js (another patient, the asking practice, a random id)',
   'POST /enrolment/*/decline': 'a patient refusing a move: transfers.test.js',
+  'POST /account/password/code': 'the emailed code of a password change without a second factor: factor-deadends.test.js (wrong, reused, five tries)',
   'POST /enrolment/history': 'a patient sharing what came before a move: transfers.test.js (another patient, a practice not moved to)',
 };
 
