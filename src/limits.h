@@ -375,4 +375,11 @@
  * two or three each; 4096 records of under 400 bytes. A full batch is committed at once. */
 #define LIMIT_AUDIT_BATCH 4096u
 
+/* The practice's time zone, in the tz database's name (Debian's tzdata). Every date and time a
+ * person reads or types is in it; what is stored and what programs read (CSV, JSON, FHIR) stays
+ * UTC. One constant, not a setting yet: every practice on the service is in New Zealand, and a
+ * setting would have to be read before each process's sandbox, in every command-line tool too.
+ * Loaded once at start by nz_time_init (util/nztime.h); a missing zone stops the start. */
+#define PRACTICE_TIME_ZONE "Pacific/Auckland"
+
 #endif

@@ -21,6 +21,7 @@
 #include "policy/policy.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/nztime.h"
 #include "util/strtonum.h"
 #include "vault/vault.h"
 
@@ -145,6 +146,13 @@ int cmd_init(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	crypto_setup();
+	/* Before anything else, and so before every sandbox: dates are read and written in the
+	 * practice's time zone, loaded once here (util/nztime.h). */
+	const char *why = NULL;
+	if (nz_time_init(&why) != 0) {
+		fprintf(stderr, "medkeep: %s\n", why);
+		return 1;
+	}
 	if (argc < 2) {
 		fputs(usage_top, stderr);
 		return 2;

@@ -278,7 +278,7 @@ void web_patients(struct request *req, struct response *res)
 		html_raw(b, "</a></td><td>");
 		html_text(b, ps[i].nhi);
 		html_raw(b, "</td><td>");
-		html_text(b, ps[i].birth_date);
+		web_birth_date(b, ps[i].birth_date);
 		html_raw(b, "</td></tr>");
 	}
 	if (n)
@@ -361,7 +361,7 @@ void web_patient(struct request *req, struct response *res)
 	html_raw(b, "</h1><dl class=\"facts\"><dt>NHI</dt><dd>");
 	html_text(b, p.nhi);
 	html_raw(b, "</dd><dt>Born</dt><dd>");
-	html_text(b, p.birth_date);
+	web_birth_date(b, p.birth_date);
 	html_raw(b, "</dd><dt>Practice</dt><dd>");
 	html_text(b, p.practice_name ? p.practice_name : "-");
 	html_raw(b, "</dd>");
