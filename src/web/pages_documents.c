@@ -89,12 +89,10 @@ static void new_device_box(struct request *req, struct buf *b)
 	for (size_t i = 0; i < n; i++) {
 		if (!ss[i].new_device || ss[i].created < week_ago || id_eq(&ss[i].id, &req->actor.session))
 			continue;
-		char date[32];
-		web_format_date(ss[i].created, date);
 		html_raw(b, "<p class=\"status warn\" role=\"status\">New sign-in from ");
 		html_text(b, ss[i].device);
 		html_raw(b, " on ");
-		html_text(b, date);
+		web_when(b, ss[i].created);
 		html_raw(b, ". Not you? <a href=\"/sessions\">End that session</a> and change your "
 			    "password.</p>");
 		return;
