@@ -13,12 +13,27 @@ const path = require('node:path');
 const { startServer, Client, sqlite, randomId, run, PASSWORD, totpSecret, nextCode, RELEASE_BIN, children,
   nzWhen, nzDay, NZ_WHEN } = require('./lib');
 const { startSink } = require('./smtp-sink');
+const { form } = require('./careplan-helpers');
 const { launchChromium, watchedPage } = require('../browser/browser');
 
 const PHONE = 'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36';
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 // Mon 7 Dec 2026, 1:30 am NZDT: still Sunday 6 December in UTC.
 const EARLY = Date.UTC(2026, 11, 6, 12, 30) / 1000;
+
+// The <input type=date> value of the New Zealand day `days` from now, and the UTC instant (s)
+// of hh:mm on a New Zealand day, both worked out with Intl (ICU's zone data), not medkeep's.
+const NZ_YMD = new Intl.DateTimeFormat('en-CA', { timeZone: 'Pacific/Auckland', year: 'numeric', month: '2-digit', day: '2-digit' });
+const NZ_HM = new Intl.DateTimeFormat('en-GB', { timeZone: 'Pacific/Auckland', hour: '2-digit', minute: '2-digit', hour12: false });
+const nzYmd = (days) => NZ_YMD.format(new Date(Date.now() + days * 86400000));
+function nzInstant(ymd, hm) {
+  const [y, mo, d] = ymd.split('-').map(Number); const [h, mi] = hm.split(':').map(Number);
+  for (const offset of [13, 12]) {
+    const t = Date.UTC(y, mo - 1, d, h - offset, mi) / 1000;
+    if (NZ_YMD.format(new Date(t * 1000)) === ymd && NZ_HM.format(new Date(t * 1000)) === hm) return t;
+  }
+  throw new Error(`${ymd} ${hm} is not a New Zealand time`);
+}
 
 // The GET links of a page that stay on the site and change nothing.
 function links(html) {
@@ -102,6 +117,23 @@ describe('New Zealand time', () => {
     assert.doesNotMatch(text, /UTC|Sun 6 Dec 2026/);
     assert.deepEqual(violations, []);
     await context.close();
+  });
+
+  it('a slot published for 9:00 am New Zealand time is that instant, and is shown so', async () => {
+    const clin = new Client(srv.base);
+    await clin.login('clinician1@demo.test');
+    const date = nzYmd(10);
+    const r = await clin.post('/slots', form(clin, { clinician: clin.session.account, date, time: '09:00', minutes: '25', count: '1' }));
+    assert.equal(r.status, 303, r.text);
+    const start = Number(sqlite(srv.dir, `SELECT start FROM slot WHERE clinician_id = x'${clin.session.account}' AND minutes = 25`));
+    assert.equal(start, nzInstant(date, '09:00'));
+    const slots = (await clin.get('/slots')).text;
+    assert.ok(slots.includes(`<td>${nzDay(start)}, 9:00 am</td>`), 'the slot list: its New Zealand day, 9:00 am');
+    const day = (await clin.get(`/day?date=${date}`)).text;
+    assert.ok(day.includes(`My day: ${nzDay(start)}`) && day.includes('<td>9:00 am</td>'), 'the day view: the same day and time');
+    const p3 = new Client(srv.base);
+    await p3.login('patient3@demo.test');
+    assert.ok((await p3.get('/appointments')).text.includes(`${nzDay(start)}, 9:00 am`), 'the patient books it as 9:00 am');
   });
 
   it('no page of any role says UTC; instants are written one way', async () => {
