@@ -35,10 +35,15 @@ static int local_is(int y, int mo, int d, int h, int mi, int64_t want)
 static void test_zone(void)
 {
 	/* a missing zone is refused, with a reason, not read as UTC */
-	const char *why = NULL;
+	const char *why = NULL, *dir = getenv("TZDIR");
+	char *was = dir ? strdup(dir) : NULL;
 	setenv("TZDIR", "/nonexistent-zoneinfo", 1);
 	CHECK(nz_time_init(&why) == -1 && why != NULL && strstr(why, "tzdata") != NULL);
-	unsetenv("TZDIR");
+	if (was)
+		setenv("TZDIR", was, 1);
+	else
+		unsetenv("TZDIR");
+	free(was);
 	why = NULL;
 	CHECK(nz_time_init(&why) == 0 && why == NULL);
 	CHECK(strcmp(getenv("TZ"), "Pacific/Auckland") == 0);
