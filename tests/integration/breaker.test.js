@@ -152,6 +152,11 @@ describe('attack replay against the chaos build (authorization gate open)', () =
     const j = JSON.parse(report(srv, CHAOS_BIN, '--actor', 'patient1@demo.test', '--format', 'json'));
     const affected = new Set(j.patients.map((p) => p.patient));
     assert.ok(affected.size > 0);
+    // the table is for people: each line's first time in New Zealand time (JSON and CSV: UTC)
+    const table = report(srv, CHAOS_BIN, '--actor', 'patient1@demo.test');
+    const row = j.patients[0].resources[0];
+    assert.ok(table.split('\n').some((l) => l.includes(row.id) && l.includes(nzWhen(Date.parse(row.firstServed) / 1000))), table);
+    assert.doesNotMatch(table, /\d{4}-\d\d-\d\dT|UTC/);
     const dry = run(['incident', 'notify', '--data', srv.dir, '--actor', 'patient1@demo.test', '--what', 'x', '--dry-run'], {}, CHAOS_BIN);
     assert.equal(dry.code, 0, dry.stderr);
     assert.equal(sqlite(srv.dir, 'SELECT count(*) FROM notice'), '0');

@@ -137,10 +137,8 @@ describe('New Zealand time', () => {
   });
 
   it('no page of any role says UTC; instants are written one way', async () => {
-    const logins = ['patient1@demo.test', 'clinician1@demo.test', 'admin1@demo.test', 'operator@demo.test'];
-    for (const email of logins) {
-      const c = new Client(srv.base);
-      assert.equal((await c.login(email)).status, 303, email);
+    // Every page a signed-in client reaches by links from a few starts (60 at most).
+    async function crawl(c, who) {
       const queue = ['/', '/sessions', '/security'];
       const done = new Set();
       while (queue.length && done.size < 60) {
@@ -150,12 +148,27 @@ describe('New Zealand time', () => {
         const r = await c.get(p);
         if (r.status !== 200 || !/text\/html/.test(r.headers.get('content-type') || '')) continue;
         const visible = r.text.replace(/<[^>]+>/g, ' ');
-        assert.doesNotMatch(visible, /\bUTC\b/, `${email} ${p}`);
-        assert.doesNotMatch(visible, /\b\d{4}-\d\d-\d\d[ T]\d\d:\d\d/, `${email} ${p}: an ISO time for a person`);
+        assert.doesNotMatch(visible, /\bUTC\b/, `${who} ${p}`);
+        assert.doesNotMatch(visible, /\b\d{4}-\d\d-\d\d[ T]\d\d:\d\d/, `${who} ${p}: an ISO time for a person`);
         for (const l of links(r.text)) if (!done.has(l)) queue.push(l);
       }
-      assert.ok(done.size >= 4, `${email}: ${[...done].join(' ')}`);
+      assert.ok(done.size >= 4, `${who}: ${[...done].join(' ')}`);
     }
+    for (const email of ['patient1@demo.test', 'clinician1@demo.test', 'admin1@demo.test', 'operator@demo.test']) {
+      const c = new Client(srv.base);
+      assert.equal((await c.login(email)).status, 303, email);
+      await crawl(c, email);
+    }
+    // a carer: patient3 holding patient1's record (every scope), seen through the switch
+    const owner = new Client(srv.base);
+    await owner.login('patient1@demo.test');
+    const carer = new Client(srv.base);
+    await carer.login('patient3@demo.test');
+    const now = Math.floor(Date.now() / 1000);
+    sqlite(srv.dir, `INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created, created_by)
+      VALUES (randomblob(16), X'${owner.session.patient}', X'${carer.session.account}', 31, ${now + 3600}, ${now}, X'${owner.session.account}')`);
+    assert.equal((await carer.post('/records/switch', form(carer, { record: owner.session.patient }))).status, 303);
+    await crawl(carer, 'a carer');
     // the sessions page: when each session began and was last seen, in the one style
     const p1 = new Client(srv.base);
     await p1.login('patient1@demo.test');
