@@ -136,6 +136,28 @@ describe('New Zealand time', () => {
     assert.ok((await p3.get('/appointments')).text.includes(`${nzDay(start)}, 9:00 am`), 'the patient books it as 9:00 am');
   });
 
+  it('in winter (NZST, 12 hours ahead) the day view\'s bounds and times are New Zealand\'s too', async () => {
+    // Slots cannot be published past the 90-day horizon from a December test run, so two are
+    // put in directly: 9:00 am on 1 July 2027 NZST (21:00 UTC the day before), and 11:30 pm
+    // that day (11:30 UTC on 1 July): both are on 1 July in New Zealand, neither on 30 June.
+    const clin = new Client(srv.base);
+    await clin.login('clinician1@demo.test');
+    const at9 = nzInstant('2027-07-01', '09:00'); const late = nzInstant('2027-07-01', '23:30');
+    assert.equal(at9, Date.UTC(2027, 5, 30, 21, 0) / 1000);
+    const practice = sqlite(srv.dir, `SELECT lower(hex(practice_id)) FROM slot WHERE clinician_id = x'${clin.session.account}' LIMIT 1`);
+    for (const t of [at9, late]) {
+      sqlite(srv.dir, `INSERT INTO slot (id, practice_id, clinician_id, start, minutes, created, created_by)
+        VALUES (randomblob(16), x'${practice}', x'${clin.session.account}', ${t}, 15, ${t - 86400}, x'${clin.session.account}')`);
+    }
+    const day = (await clin.get('/day?date=2027-07-01')).text;
+    assert.ok(day.includes('My day: Thu 1 Jul 2027'), 'the day');
+    assert.ok(day.includes('<td>9:00 am</td>') && day.includes('<td>11:30 pm</td>'), 'both slots, in NZST');
+    for (const other of ['2027-06-30', '2027-07-02']) {
+      const d = (await clin.get(`/day?date=${other}`)).text;
+      assert.ok(!d.includes('<td>9:00 am</td>') && !d.includes('<td>11:30 pm</td>'), `nothing of 1 July on ${other}`);
+    }
+  });
+
   it('no page of any role says UTC; instants are written one way', async () => {
     // Every page a signed-in client reaches by links from a few starts (60 at most).
     async function crawl(c, who) {
