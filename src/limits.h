@@ -383,4 +383,11 @@
 #define LIMIT_TRANSFER_ASKS_PER_DAY 200u
 #define LIMIT_TRANSFER_SHOWN_DAYS 30u
 
+/* The practice's time zone, in the tz database's name (Debian's tzdata). Every date and time a
+ * person reads or types is in it; what is stored and what programs read (CSV, JSON, FHIR) stays
+ * UTC. One constant, not a setting yet: every practice on the service is in New Zealand, and a
+ * setting would have to be read before each process's sandbox, in every command-line tool too.
+ * Loaded once at start by nz_time_init (util/nztime.h); a missing zone stops the start. */
+#define PRACTICE_TIME_ZONE "Pacific/Auckland"
+
 #endif

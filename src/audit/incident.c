@@ -7,6 +7,7 @@
 
 #include "audit/audit.h"
 #include "store/store.h"
+#include "util/nztime.h"
 
 struct served {
 	char patient[ID_HEX_LEN + 1];
@@ -276,11 +277,12 @@ int incident_report(const struct incident_filter *f, enum incident_format fmt, c
 			fprintf(out, f->with_writes ? "Nothing was served or written.\n"
 						    : "Nothing was served.\n");
 		else
-			fprintf(out, "%-32s  %-17s  %-32s  %-20s  %5s  %9s\n", "PATIENT", "RESOURCE", "ID",
+			fprintf(out, "%-32s  %-17s  %-32s  %-25s  %5s  %9s\n", "PATIENT", "RESOURCE", "ID",
 				f->with_writes ? "FIRST TOUCHED" : "FIRST SERVED", "TIMES", "BYTES");
 		for (size_t i = 0; i < nl; i++) {
-			incident_time(lines[i].first_ms, a);
-			fprintf(out, "%-32s  %-17s  %-32s  %-20s  %5lld  %9lld\n", lines[i].patient,
+			/* the table is for people: New Zealand time; csv and json stay UTC */
+			nz_when(lines[i].first_ms / 1000, a, sizeof(a));
+			fprintf(out, "%-32s  %-17s  %-32s  %-25s  %5lld  %9lld\n", lines[i].patient,
 				lines[i].rtype, lines[i].rid, a, (long long)lines[i].times,
 				(long long)lines[i].bytes);
 		}

@@ -75,11 +75,11 @@ enum err account_reset_request(const char *email, const char *ip)
 		const char *contact = locks_contact(&acct.id, acct.role, acct.has_patient, &acct.patient, &ar);
 		paused = arena_printf(&ar,
 				      "Hello,\n\nSomeone asked to reset the password of your medkeep "
-				      "account. Your account is paused for review after unusual activity, "
+				      "account. Your account was paused for review%s after unusual activity, "
 				      "so a new password would not open it and no reset link was made.\n\n"
 				      "To have it reviewed and opened again, contact %s.\n\nIf it was "
 				      "not you who asked, there is nothing to do.\n%s",
-				      contact, account_mail_footer);
+				      locks_paused_on(&acct.id, 0, &ar), contact, account_mail_footer);
 		if (paused == NULL)
 			goto out;
 	}

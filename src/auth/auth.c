@@ -13,6 +13,7 @@
 #include "store/store.h"
 #include "store/proxy.h"
 #include "util/log.h"
+#include "util/nztime.h"
 #include "util/wipe.h"
 #include "vault/vault.h"
 #include "domain/outbox.h"
@@ -176,8 +177,10 @@ static void login_failed(const struct store_account *acct, const char *tkey, boo
 
 /* A sign-in from a device this account has not used: tell the account's own address. */
 static void new_device_notice(const struct store_account *acct, const char *device,
-			      const char *ip, struct arena *ar)
+			      const char *ip, int64_t now, struct arena *ar)
 {
+	char when[NZ_WHEN_LEN];
+	nz_when(now, when, sizeof(when));
 	struct bytes to = {0};
 	struct store_account *self;
 	size_t na = 0;
@@ -185,10 +188,10 @@ static void new_device_notice(const struct store_account *acct, const char *devi
 		for (size_t i = 0; i < na; i++)
 			if (id_eq(&self[i].id, &acct->id))
 				to = self[i].email_ct;
-	char *body = arena_printf(ar, "Your medkeep account was just signed in to from %s "
-				       "(address %s). If this was you, there is nothing to do. If not, "
-				       "sign in, open Sessions, end that session and change your "
-				       "password.\n", device, ip);
+	char *body = arena_printf(ar, "Your medkeep account was signed in to on %s (New Zealand "
+				       "time) from %s (address %s). If this was you, there is nothing "
+				       "to do. If not, sign in, open Sessions, end that session and "
+				       "change your password.\n", when, device, ip);
 	if (to.len && body)
 		outbox_queue(&acct->id, to, "New sign-in to your medkeep account", body);
 }
@@ -215,7 +218,7 @@ static enum err login_session_start(const struct store_account *acct, const stru
 	/* A device this account has not used: say so on the account's pages and by email. */
 	ses.new_device = store_device_seen(&acct->id, ses.device) == ERR_OK;
 	if (ses.new_device)
-		new_device_notice(acct, ses.device, ip, ar);
+		new_device_notice(acct, ses.device, ip, now, ar);
 	actor_from_account(acct, ip, &out->actor);
 	out->actor.session = ses.id;
 	int rc = store_session_create(th, &ses) == ERR_OK ? ERR_OK : ERR_INTERNAL;

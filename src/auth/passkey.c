@@ -10,6 +10,7 @@
 #include "auth/auth_int.h"
 #include "limits.h"
 #include "util/log.h"
+#include "util/nztime.h"
 #include "util/wipe.h"
 #include "domain/outbox.h"
 
@@ -128,11 +129,13 @@ static void notify_clone(const struct actor *a, const char *name)
 	struct arena ar;
 	arena_init(&ar, LIMIT_NOTICE_MAIL_ARENA);
 	struct bytes to = {0};
-	char *body = arena_printf(&ar, "Someone just tried to sign in to your medkeep account with "
-				       "your passkey \"%s\", but the passkey's own counter shows it may "
-				       "have been copied, so the sign-in was refused. If you did not "
-				       "just sign in, change your password, and remove that passkey "
-				       "under Two-step sign-in.\n", name);
+	char when[NZ_WHEN_LEN];
+	nz_when((int64_t)time(NULL), when, sizeof(when));
+	char *body = arena_printf(&ar, "On %s (New Zealand time), someone tried to sign in to your "
+				       "medkeep account with your passkey \"%s\", but the passkey's own "
+				       "counter shows it may have been copied, so the sign-in was "
+				       "refused. If you did not just sign in, change your password, and "
+				       "remove that passkey under Two-step sign-in.\n", when, name);
 	if (store_account_email_ct(&a->account, &ar, &to) == ERR_OK && body)
 		outbox_queue(&a->account, to, "A passkey of your medkeep account was refused", body);
 	arena_release(&ar);

@@ -11,6 +11,7 @@
 
 #include "audit/audit.h"
 #include "limits.h"
+#include "util/nztime.h"
 
 static const char rtype_appt[] = "Appointment";
 static const char rtype_slot[] = "Slot";
@@ -442,7 +443,8 @@ enum err day_list(const struct actor *a, int64_t day_start, struct arena *ar, st
 		return ERR_NOT_FOUND;
 	struct store_slot *rows;
 	size_t count = 0;
-	if (store_slots_of_clinician(&a->account, day_start, day_start + 86400 + 3600, ar, &rows,
+	/* to the next midnight in New Zealand: a day there is 23, 24 or 25 hours long */
+	if (store_slots_of_clinician(&a->account, day_start, nz_day_start(day_start, 1), ar, &rows,
 				     &count) != ERR_OK)
 		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));

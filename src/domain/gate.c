@@ -16,6 +16,7 @@
 #include "limits.h"
 #include "store/locks.h"
 #include "store/store.h"
+#include "util/nztime.h"
 #include "vault/vault.h"
 #include "domain/outbox.h"
 
@@ -62,16 +63,18 @@ enum err domain_tripped_why(const struct actor *a, const char *reason)
 	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_account *ops;
 	size_t n = 0;
-	char acct[ID_HEX_LEN + 1], ses[ID_HEX_LEN + 1];
+	char acct[ID_HEX_LEN + 1], ses[ID_HEX_LEN + 1], when[NZ_WHEN_LEN];
 	id_hex(&a->account, acct);
 	id_hex(&a->session, ses);
+	nz_when((int64_t)time(NULL), when, sizeof(when));
 	char *body = arena_printf(&ar,
-				  "The exfiltration breaker stopped account %s (role %s, session %s). Its "
-				  "sessions are revoked and it is locked pending review.\n\nWhat it was "
+				  "On %s (New Zealand time) the exfiltration breaker stopped account %s "
+				  "(role %s, session %s). Its sessions are revoked and it is locked "
+				  "pending review.\n\nWhat it was "
 				  "served: medkeep incident report --data DIR --session %s\n\nReview it "
 				  "(unlock, or keep locked and notify) on the operator's page, /operator, "
 				  "or with medkeep accounts list --data DIR --locked.\n",
-				  acct, role_name(a->role), ses, ses);
+				  when, acct, role_name(a->role), ses, ses);
 	if (body && store_accounts_by_role(ROLE_OPERATOR, &ar, &ops, &n) == ERR_OK)
 		for (size_t i = 0; i < n; i++)
 			if (ops[i].email_ct.len)

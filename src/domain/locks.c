@@ -18,6 +18,7 @@
 #include "store/account.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/nztime.h"
 #include "vault/vault.h"
 
 /* Incident reports read the whole trail: collected for the newest open locks only. */
@@ -38,6 +39,18 @@ static bool may_review(const struct actor *a, const struct store_lock *l)
 		return false;
 	return policy_may_review_lock(a, &l->account, l->role, l->has_practice ? &l->practice : NULL,
 				      l->role == ROLE_PATIENT ? &t : NULL);
+}
+
+const char *locks_paused_on(const struct id *account, int64_t tripped, struct arena *ar)
+{
+	struct store_lock l;
+	if (account != NULL)
+		tripped = store_lock_latest(account, ar, &l) == ERR_OK ? l.tripped : 0;
+	char when[NZ_WHEN_LEN];
+	if (tripped <= 0 || nz_when(tripped, when, sizeof(when)) != 0)
+		return "";
+	const char *s = arena_printf(ar, " on %s (New Zealand time)", when);
+	return s ? s : "";
 }
 
 const char *locks_contact(const struct id *account, enum role role, bool has_patient,
@@ -158,17 +171,17 @@ static void notify(const struct store_lock *l, bool unlocked, struct arena *ar)
 	char *body =
 		unlocked
 			? arena_printf(ar,
-				       "Hello,\n\nYour medkeep account was paused for review after "
+				       "Hello,\n\nYour medkeep account was paused for review%s after "
 				       "unusual activity. It has been reviewed, and you can sign in "
 				       "again. The sessions that were open when it was paused stay "
 				       "ended.\n\nIf you have questions, contact %s.\n",
-				       contact)
+				       locks_paused_on(NULL, l->tripped, ar), contact)
 			: arena_printf(ar,
-				       "Hello,\n\nYour medkeep account was paused for review after "
+				       "Hello,\n\nYour medkeep account was paused for review%s after "
 				       "unusual activity, and after review it stays paused for now. "
 				       "Your health records are safe and unchanged.\n\nTo talk about "
 				       "it, or to have it opened again, contact %s.\n",
-				       contact);
+				       locks_paused_on(NULL, l->tripped, ar), contact);
 	if (body == NULL ||
 	    outbox_queue(&l->account, l->email_ct,
 				unlocked ? "Your medkeep account is open again"

@@ -51,6 +51,11 @@ enum err locks_unlock_local(const struct store_account *account, const char *rea
 const char *locks_contact(const struct id *account, enum role role, bool has_patient,
 			  const struct id *patient, struct arena *ar);
 
+/* When the account was paused, as a phrase for a sentence (" on Mon 7 Dec 2026, 1:30 am (New
+ * Zealand time)"), in ar: from its latest lock, or from `tripped` (seconds) when account is
+ * NULL; "" when there is none. */
+const char *locks_paused_on(const struct id *account, int64_t tripped, struct arena *ar);
+
 /* At sign-in, after the right password: hand an unlock ticket waiting for this account to the
  * vault (and forget it). Nothing to do is success. */
 void locks_present_ticket(const struct id *account);

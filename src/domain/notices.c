@@ -10,6 +10,7 @@
 #include "domain/domain_int.h"
 #include "limits.h"
 #include "store/store.h"
+#include "util/nztime.h"
 #include "vault/vault.h"
 
 /* Crockford's base32 alphabet: no I, L, O or U, so a reference read aloud is unambiguous. */
@@ -103,6 +104,10 @@ enum err notice_list(const struct actor *a, const struct id *patient, struct are
 		v2->contact = str_field(o, "contact", ar);
 		v2->first_served = str_field(o, "firstServed", ar);
 		v2->last_served = str_field(o, "lastServed", ar);
+		if (iso_utc_parse(v2->first_served, &v2->first_served_at) != 0)
+			v2->first_served_at = 0;
+		if (iso_utc_parse(v2->last_served, &v2->last_served_at) != 0)
+			v2->last_served_at = 0;
 		json_t *res = json_object_get(o, "resources");
 		size_t nr = json_is_array(res) ? json_array_size(res) : 0;
 		v2->resource_types = arena_calloc(ar, nr ? nr : 1, sizeof(char *));

@@ -21,7 +21,8 @@ struct notice_view {
 	const char *what;    /* what happened */
 	const char *actions; /* what the patient can do */
 	const char *contact; /* whom to contact */
-	const char *first_served, *last_served;
+	const char *first_served, *last_served; /* ISO 8601 UTC, as the notice was written */
+	int64_t first_served_at, last_served_at; /* the same as instants; 0 when unreadable */
 	size_t n_resources;
 	const char **resource_types; /* "Patient", "DocumentReference", "Binary" */
 	struct id *resource_ids;

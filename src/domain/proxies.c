@@ -18,13 +18,13 @@
 #include "store/passkey.h" /* store_account_email_ct */
 #include "store/proxy.h"
 #include "util/buf.h"
+#include "util/nztime.h"
 #include "util/strtonum.h"
 #include "util/wipe.h"
 #include "vault/vault.h"
 #include "domain/outbox.h"
 
 #define RTYPE "ProxyGrant"
-#define DAY 86400
 
 /* "YYYY-MM-DD" into its parts; 0 when it is one (a real calendar date). */
 static int parse_ymd(const char *s, struct tm *tm)
@@ -54,15 +54,20 @@ int64_t proxy_date_end(const char *ymd)
 	struct tm tm;
 	if (parse_ymd(ymd, &tm) != 0)
 		return -1;
-	return (int64_t)timegm(&tm) + DAY;
+	/* The end of that day in New Zealand: midnight starting the next (a day is not always
+	 * 24 hours long there). */
+	int64_t end;
+	if (nz_from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, 0, 0, &end) != 0)
+		return -1;
+	return nz_day_start(end, 1);
 }
 
 int proxy_age_years(const char *birth_date, int64_t now)
 {
 	struct tm born, today;
-	time_t t = (time_t)now;
-	if (parse_ymd(birth_date, &born) != 0 || gmtime_r(&t, &today) == NULL)
+	if (parse_ymd(birth_date, &born) != 0)
 		return -1;
+	nz_local(now, &today); /* the birthday comes at midnight in New Zealand */
 	int age = today.tm_year - born.tm_year;
 	if (today.tm_mon < born.tm_mon || (today.tm_mon == born.tm_mon && today.tm_mday < born.tm_mday))
 		age--;
@@ -170,7 +175,9 @@ static const char *check_input(const struct proxy_new *p, int64_t now)
 		return "Choose at least one part of the record to share.";
 	if (p->not_after <= now)
 		return "Choose an end date after today (access must end on a date you choose).";
-	if (p->not_after > now + (int64_t)PROXY_MAX_DAYS * DAY)
+	/* the last day offered is the New Zealand day PROXY_MAX_DAYS - 1 ahead, whose end is
+	 * the next midnight there: compared as days, not as 24-hour steps (clocks change) */
+	if (p->not_after > nz_day_start(now, PROXY_MAX_DAYS))
 		return "Access can last at most two years. Choose an earlier end date.";
 	return NULL;
 }
@@ -207,11 +214,8 @@ static char *detail_json(const struct proxy_new *p, bool by_practice)
 static char *grantee_mail(const struct id *to, const char *from, int64_t not_after,
 			  struct arena *ar, struct bytes *email_ct)
 {
-	char until[32];
-	time_t t = (time_t)(not_after - 1);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(until, sizeof(until), "%d %b %Y", &tm);
+	char until[NZ_DAY_LEN];
+	nz_day(not_after - 1, until, sizeof(until));
 	char *body = arena_printf(ar,
 				  "%s has given you access to their health record on medkeep, until %s.\n\n"
 				  "Sign in to medkeep and open Family access to see it. If you did not "

@@ -77,7 +77,8 @@ enum err proxy_choose_record(const struct actor *a, const struct id *record, int
  */
 bool proxy_label_ok(const char *s);
 
-/* "YYYY-MM-DD" to the end of that day (UTC, seconds); -1 when not a date. */
+/* "YYYY-MM-DD" (a New Zealand day) to the instant it ends, the next midnight there (seconds
+ * since 1970); -1 when not a date. */
 int64_t proxy_date_end(const char *ymd);
 /* Whole years from birth_date ("YYYY-MM-DD") to now; -1 when unreadable. */
 int proxy_age_years(const char *birth_date, int64_t now);

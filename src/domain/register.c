@@ -10,6 +10,7 @@
 
 #include "audit/audit.h"
 #include "limits.h"
+#include "util/nztime.h"
 #include "util/wipe.h"
 #include "vault/vault.h"
 
@@ -28,13 +29,10 @@ static bool date_valid(const char *s)
 		return false;
 	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return false;
-	char today[11];
-	time_t now = time(NULL);
-	struct tm tm;
-	/* A day of slack: a birth today in New Zealand is still yesterday in UTC. */
-	now += 24 * 3600;
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	/* Not after today in New Zealand (a birth date is a calendar date: compared as one). */
+	char today[NZ_INPUT_DATE_LEN];
+	if (nz_input_date((int64_t)time(NULL), today, sizeof(today)) != 0)
+		return false;
 	return strcmp(s, today) <= 0;
 }
 

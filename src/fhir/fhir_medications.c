@@ -44,7 +44,7 @@ const char *careplan_instant(struct arena *ar, int64_t t)
 const char *careplan_date(struct arena *ar, int64_t t)
 {
 	char s[16];
-	nz_format_date(t, s, sizeof(s));
+	nz_input_date(t, s, sizeof(s));
 	return arena_strdup(ar, s);
 }
 

@@ -17,6 +17,7 @@
 #include "limits.h"
 #include "main/cmd.h"
 #include "store/store.h"
+#include "util/nztime.h"
 #include "vault/vault.h"
 
 static const char usage[] =
@@ -240,8 +241,8 @@ static int verify(const char *dir, const char *export_file)
 	else
 		printf("audit verify: chain intact, %lld records\n", (long long)r.records);
 	if (crc > 0) {
-		char when[32];
-		format_time(cr.last_ts_ms, when);
+		char when[NZ_WHEN_LEN];
+		nz_when(cr.last_ts_ms / 1000, when, sizeof(when));
 		printf("audit verify: FAILED at checkpoint %lld: %s\n", (long long)cr.bad_seq, cr.reason);
 		if (cr.missing_from > 0)
 			printf("audit verify: records %lld to %lld are missing: the trail ends at %lld but "
@@ -252,8 +253,8 @@ static int verify(const char *dir, const char *export_file)
 			printf("audit verify: %lld checkpoints verified before it, the last at record "
 			       "%lld (%s)\n", (long long)cr.checked, (long long)cr.last_seq, when);
 	} else if (cr.checked > 0) {
-		char when[32];
-		format_time(cr.last_ts_ms, when);
+		char when[NZ_WHEN_LEN];
+		nz_when(cr.last_ts_ms / 1000, when, sizeof(when));
 		printf("audit verify: %lld signed checkpoints verified (key %s%s); last verified "
 		       "checkpoint: record %lld, signed %s\n",
 		       (long long)cr.checked, hex, export_file ? ", from the exported file" : "",

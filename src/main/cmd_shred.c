@@ -10,6 +10,7 @@
 #include "domain/lifecycle.h"
 #include "main/cmd.h"
 #include "util/id.h"
+#include "util/nztime.h"
 #include "util/strtonum.h"
 
 static const char shred_usage[] =
@@ -40,12 +41,11 @@ static int parse_id_arg(const char *s, struct id *out)
 	return id_parse(out, s, strlen(s));
 }
 
+/* For the person at the terminal: New Zealand time, as the pages show it. */
 static void print_time(int64_t t)
 {
-	char when[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (gmtime_r(&tt, &tm) != NULL && strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) > 0)
+	char when[NZ_WHEN_LEN];
+	if (nz_when(t, when, sizeof(when)) == 0)
 		fputs(when, stdout);
 }
 

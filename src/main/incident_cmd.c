@@ -22,6 +22,7 @@
 #include "store/accesslog.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/nztime.h"
 #include "util/strtonum.h"
 #include "vault/vault.h"
 
@@ -32,7 +33,8 @@ static const char usage[] =
 	"report lists exactly which Patient, DocumentReference and Binary resources of which\n"
 	"patients were served, from the audit trail. notify turns the same selection into a notice\n"
 	"to each affected patient (in the portal, with a reference) and an email to their address.\n"
-	"TIME is YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) or seconds since 1970. ID is a session id;\n"
+	"TIME is YYYY-MM-DD (the start of that day in New Zealand), YYYY-MM-DDTHH:MM:SSZ (UTC) or\n"
+	"seconds since 1970. ID is a session id;\n"
 	"for --system, the 32-hex-digit id of a practice system (an HL7 v2 feed, `medkeep feeds\n"
 	"list`, or a system client, `medkeep apps add --system`): its report lists what it wrote\n"
 	"(enrolments, corrections, documents and results filed) as well as what it was served.\n";
@@ -43,18 +45,13 @@ static const char default_actions[] =
 	"that ask for your password or payment: we never ask for either. You can check the reference "
 	"of any message about this incident on this page.";
 
-/* A time as YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or seconds since 1970, in milliseconds. */
+/* A time as YYYY-MM-DD (a day as the practice lives it: from midnight in New Zealand),
+ * YYYY-MM-DDTHH:MM:SSZ or seconds since 1970, in milliseconds. */
 static int parse_time_ms(const char *s, int64_t *out)
 {
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0') {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, "%Y-%m-%d", &tm);
-	}
-	if (end != NULL && *end == '\0') {
-		*out = (int64_t)timegm(&tm) * 1000;
+	int64_t t;
+	if (iso_utc_parse(s, &t) == 0 || nz_parse(s, "00:00", &t) == 0) {
+		*out = t * 1000;
 		return 0;
 	}
 	int64_t secs;

@@ -21,6 +21,7 @@
 #include "policy/policy.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/nztime.h"
 #include "util/strtonum.h"
 #include "vault/vault.h"
 
@@ -153,6 +154,13 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		fputs(usage_top, stdout);
 		return 0;
+	}
+	/* Before any command, and so before every sandbox: dates are read and written in the
+	 * practice's time zone, loaded once here (util/nztime.h); without it, no start. */
+	const char *why = NULL;
+	if (nz_time_init(&why) != 0) {
+		fprintf(stderr, "medkeep: %s\n", why);
+		return 1;
 	}
 	if (strcmp(cmd, "init") == 0)
 		return cmd_init(argc - 1, argv + 1);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "util/nztime.h"
 #include "web/html.h"
 
 static double span_or_one(double s)
@@ -136,9 +137,8 @@ void chart_range_bar_svg(struct buf *b, const struct chart_range *r, double valu
 
 static void axis_date(int64_t t, char out[16])
 {
-	time_t tt = (time_t)t;
 	struct tm tm;
-	gmtime_r(&tt, &tm);
+	nz_local(t, &tm);
 	strftime(out, 16, "%b %Y", &tm);
 }
 

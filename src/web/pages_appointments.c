@@ -98,10 +98,10 @@ static void appointments_page(struct request *req, struct response *res, int sta
 		html_raw(b, "<form method=\"post\" action=\"/appointments\" class=\"card\">");
 		web_csrf_field(b, req->csrf);
 		html_raw(b, "<fieldset class=\"slots\"><legend>Choose a time</legend>");
-		char day[16] = "";
+		char day[NZ_DAY_LEN] = "";
 		for (size_t i = 0; i < ns; i++) {
-			char d[16], h[ID_HEX_LEN + 1];
-			nz_format_date(slots[i].start, d, sizeof(d));
+			char d[NZ_DAY_LEN], h[ID_HEX_LEN + 1];
+			nz_day(slots[i].start, d, sizeof(d));
 			if (strcmp(d, day) != 0) {
 				if (day[0])
 					html_raw(b, "</div>");
@@ -237,8 +237,8 @@ static void slots_page(struct request *req, struct response *res, int status, co
 		html_text(b, done);
 		html_raw(b, "</p>");
 	}
-	char today[16];
-	nz_format_date(now + 86400, today, sizeof(today));
+	char today[NZ_INPUT_DATE_LEN];
+	nz_input_date(nz_day_start(now, 1), today, sizeof(today));
 	html_raw(b, "<form method=\"post\" action=\"/slots\" class=\"card\"><h2>Publish slots</h2>");
 	web_csrf_field(b, req->csrf);
 	html_raw(b, "<label for=\"clinician\">Clinician</label><select id=\"clinician\" name=\"clinician\">");
@@ -337,14 +337,13 @@ void web_day(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	char d[16], prev[16], next[16];
-	nz_format_date(day, d, sizeof(d));
-	nz_format_date(nz_day_start(day, -1), prev, sizeof(prev));
-	nz_format_date(nz_day_start(day, 1), next, sizeof(next));
+	char prev[NZ_INPUT_DATE_LEN], next[NZ_INPUT_DATE_LEN];
+	nz_input_date(nz_day_start(day, -1), prev, sizeof(prev));
+	nz_input_date(nz_day_start(day, 1), next, sizeof(next));
 	struct buf *b = page_buf(req);
 	html_begin(b, "My day", &req->actor, req->csrf);
 	html_raw(b, "<h1>My day: ");
-	html_text(b, d);
+	web_date(b, day);
 	html_raw(b, "</h1><nav aria-label=\"Days\" class=\"days\"><a href=\"/day?date=");
 	html_text(b, prev);
 	html_raw(b, "\">← Previous day</a> <a href=\"/day?date=");
@@ -356,12 +355,8 @@ void web_day(struct request *req, struct response *res)
 		html_raw(b, "<table class=\"list\"><thead><tr><th scope=\"col\">Time</th><th "
 			    "scope=\"col\">Patient</th><th scope=\"col\">Reason</th></tr></thead><tbody>");
 	for (size_t i = 0; i < n; i++) {
-		struct tm tm;
-		nz_local(items[i].slot.start, &tm);
-		char t[16];
-		snprintf(t, sizeof(t), "%02d:%02d", tm.tm_hour, tm.tm_min);
 		html_raw(b, "<tr><td>");
-		html_text(b, t);
+		web_clock(b, items[i].slot.start);
 		html_raw(b, "</td><td>");
 		if (!items[i].booked)
 			html_raw(b, "Free");

@@ -89,12 +89,10 @@ static void new_device_box(struct request *req, struct buf *b)
 	for (size_t i = 0; i < n; i++) {
 		if (!ss[i].new_device || ss[i].created < week_ago || id_eq(&ss[i].id, &req->actor.session))
 			continue;
-		char date[32];
-		web_format_date(ss[i].created, date);
 		html_raw(b, "<p class=\"status warn\" role=\"status\">New sign-in from ");
 		html_text(b, ss[i].device);
 		html_raw(b, " on ");
-		html_text(b, date);
+		web_when(b, ss[i].created);
 		html_raw(b, ". Not you? <a href=\"/sessions\">End that session</a> and change your "
 			    "password.</p>");
 		return;
@@ -278,7 +276,7 @@ void web_patients(struct request *req, struct response *res)
 		html_raw(b, "</a></td><td>");
 		html_text(b, ps[i].nhi);
 		html_raw(b, "</td><td>");
-		html_text(b, ps[i].birth_date);
+		web_birth_date(b, ps[i].birth_date);
 		html_raw(b, "</td></tr>");
 	}
 	if (n)
@@ -361,7 +359,7 @@ void web_patient(struct request *req, struct response *res)
 	html_raw(b, "</h1><dl class=\"facts\"><dt>NHI</dt><dd>");
 	html_text(b, p.nhi);
 	html_raw(b, "</dd><dt>Born</dt><dd>");
-	html_text(b, p.birth_date);
+	web_birth_date(b, p.birth_date);
 	html_raw(b, "</dd><dt>Practice</dt><dd>");
 	html_text(b, p.practice_name ? p.practice_name : "-");
 	html_raw(b, "</dd>");

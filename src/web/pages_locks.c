@@ -14,14 +14,6 @@
 #include "web/web.h"
 #include "web/web_int.h"
 
-static void when_utc(int64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static const char *reason_label(const char *reason)
 {
 	if (strcmp(reason, "enumeration") == 0)
@@ -117,10 +109,9 @@ static int locks_section(struct request *req, struct buf *b)
 		html_raw(b, "<p class=\"status ok\">No locks.</p>");
 	for (size_t i = 0; i < n; i++) {
 		const struct store_lock *l = &v[i].lock;
-		char lock[ID_HEX_LEN + 1], acct[ID_HEX_LEN + 1], when[32];
+		char lock[ID_HEX_LEN + 1], acct[ID_HEX_LEN + 1];
 		id_hex(&l->id, lock);
 		id_hex(&l->account, acct);
-		when_utc(l->tripped, when);
 		html_raw(b, "<section class=\"card lock\" id=\"lock-");
 		html_text(b, lock);
 		html_raw(b, "\"><h3>");
@@ -133,8 +124,8 @@ static int locks_section(struct request *req, struct buf *b)
 		html_text(b, v[i].practice_name ? v[i].practice_name : "-");
 		html_raw(b, "</dd><dt>Reason</dt><dd>");
 		html_text(b, reason_label(l->reason));
-		html_raw(b, "</dd><dt>When (UTC)</dt><dd>");
-		html_text(b, when);
+		html_raw(b, "</dd><dt>When</dt><dd>");
+		web_when(b, l->tripped);
 		html_raw(b, "</dd><dt>State</dt><dd class=\"lock-state\">");
 		html_text(b, l->state);
 		html_raw(b, "</dd></dl>");

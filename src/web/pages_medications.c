@@ -135,9 +135,7 @@ static void medications_page(struct request *req, struct response *res, int stat
 		html_raw(b, "</span><span class=\"meta\">Prescribed by ");
 		html_text(b, m->prescriber_name);
 		html_raw(b, " · started ");
-		char d[16];
-		nz_format_date(m->started, d, sizeof(d));
-		html_text(b, d);
+		web_date(b, m->started);
 		html_raw(b, "</span>");
 		if (m->open_request)
 			html_raw(b, "<p class=\"status\">A repeat has been requested and is waiting for "

@@ -44,14 +44,6 @@ static void attachment_field(struct buf *b)
 		    "accept=\"application/pdf,image/png,image/jpeg\">");
 }
 
-static void when(int64_t t, char out[40])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, 40, "%d %b %Y %H:%M UTC", &tm);
-}
-
 static void unread_badge(struct buf *b, int unread)
 {
 	if (unread <= 0)
@@ -274,13 +266,11 @@ void web_message_thread(struct request *req, struct response *res)
 	html_raw(b, "</p>");
 	for (size_t i = 0; i < t.n; i++) {
 		const struct message_view *m = &t.messages[i];
-		char date[40];
-		when(m->created, date);
 		html_raw(b, m->author_kind == AUTHOR_PRACTICE ? "<article class=\"card msg practice\"><h2>"
 							      : "<article class=\"card msg\"><h2>");
 		html_text(b, author_label(&t, m));
 		html_raw(b, " <span class=\"meta\">");
-		html_text(b, date);
+		web_when(b, m->created);
 		html_raw(b, "</span></h2><p class=\"body\">");
 		html_text(b, m->text);
 		html_raw(b, "</p>");
@@ -391,10 +381,8 @@ void web_access_log(struct request *req, struct response *res)
 			    "<th scope=\"col\">Who</th><th scope=\"col\">How</th>"
 			    "<th scope=\"col\">What</th></tr></thead><tbody>");
 	for (size_t i = 0; i < n; i++) {
-		char date[40];
-		when(es[i].newest_ms / 1000, date);
 		html_raw(b, es[i].via == ACCESS_BREAK_GLASS ? "<tr class=\"flag\"><td>" : "<tr><td>");
-		html_text(b, date);
+		web_when(b, es[i].newest_ms / 1000);
 		html_raw(b, "</td><td>");
 		html_text(b, es[i].who);
 		html_raw(b, "</td><td>");

@@ -12,6 +12,7 @@
 #include "domain/proxies.h"
 #include "http/parse.h"
 #include "limits.h"
+#include "util/nztime.h"
 #include "web/html.h"
 #include "web/web.h"
 #include "web/web_int.h"
@@ -39,12 +40,10 @@ static void until_date(int64_t not_after, char out[32])
 	web_format_date(not_after - 1, out);
 }
 
-static void ymd(int64_t t, char out[16])
+/* The <input type=date> value of the New Zealand day `days` after today's. */
+static void ymd(int64_t now, int64_t days, char out[NZ_INPUT_DATE_LEN])
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, 16, "%Y-%m-%d", &tm);
+	nz_input_date(nz_day_start(now, (int)days), out, NZ_INPUT_DATE_LEN);
 }
 
 /* A button that posts `record` (an id, or "own") to /records/switch. */
@@ -147,10 +146,10 @@ static void grant_form(struct buf *b, const char *action, const char *csrf, bool
 		       const char *heading)
 {
 	int64_t now = (int64_t)time(NULL);
-	char min[16], max[16], def[16];
-	ymd(now + 86400, min);
-	ymd(now + (int64_t)(PROXY_MAX_DAYS - 1) * 86400, max);
-	ymd(now + (int64_t)PROXY_DEFAULT_DAYS * 86400, def);
+	char min[NZ_INPUT_DATE_LEN], max[NZ_INPUT_DATE_LEN], def[NZ_INPUT_DATE_LEN];
+	ymd(now, 1, min);
+	ymd(now, PROXY_MAX_DAYS - 1, max);
+	ymd(now, PROXY_DEFAULT_DAYS, def);
 	html_raw(b, "<form method=\"post\" class=\"card\" action=\"");
 	html_text(b, action);
 	html_raw(b, "\"><h2>");

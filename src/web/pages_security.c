@@ -70,6 +70,15 @@ static void resource_line(struct buf *b, const char *type, const struct id *id,
 	html_raw(b, "</li>");
 }
 
+/* When a notice's resource was served: New Zealand time, or as written when unreadable. */
+static void served_when(struct buf *b, int64_t at, const char *as_written)
+{
+	if (at != 0)
+		web_when(b, at);
+	else
+		html_text(b, as_written ? as_written : "");
+}
+
 void web_security(struct request *req, struct response *res)
 {
 	if (!req->actor.has_patient) {
@@ -106,19 +115,17 @@ void web_security(struct request *req, struct response *res)
 	if (n == 0)
 		html_raw(b, "<p>No security incident has involved your record.</p>");
 	for (size_t i = 0; i < n; i++) {
-		char date[32];
-		web_format_date(ns[i].created, date);
 		html_raw(b, "<article class=\"card notice\"><h2>Notice of ");
-		html_text(b, date);
+		web_date(b, ns[i].created);
 		html_raw(b, "</h2><p>Reference <strong>");
 		html_text(b, ns[i].reference);
 		html_raw(b, "</strong></p><h3>What happened</h3><p>");
 		html_text(b, ns[i].what);
 		html_raw(b, "</p><p>Between ");
-		html_text(b, ns[i].first_served);
+		served_when(b, ns[i].first_served_at, ns[i].first_served);
 		html_raw(b, " and ");
-		html_text(b, ns[i].last_served);
-		html_raw(b, " (UTC), these parts of your record were shown to someone who should not have "
+		served_when(b, ns[i].last_served_at, ns[i].last_served);
+		html_raw(b, ", these parts of your record were shown to someone who should not have "
 			    "seen them:</p><ul>");
 		for (size_t k = 0; k < ns[i].n_resources; k++)
 			resource_line(b, ns[i].resource_types[k], &ns[i].resource_ids[k], docs, nd);
@@ -152,17 +159,12 @@ void web_operator(struct request *req, struct response *res)
 	if (n == 0)
 		html_raw(b, "<p class=\"status ok\">No account has been stopped.</p>");
 	else
-		html_raw(b, "<table class=\"list\"><thead><tr><th scope=\"col\">When (UTC)</th>"
+		html_raw(b, "<table class=\"list\"><thead><tr><th scope=\"col\">When</th>"
 			    "<th scope=\"col\">Account</th><th scope=\"col\">Session</th>"
 			    "<th scope=\"col\">Address</th></tr></thead><tbody>");
 	for (size_t i = 0; i < n; i++) {
-		char when[32];
-		time_t t = (time_t)(alerts[i].ts_ms / 1000);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 		html_raw(b, "<tr><td>");
-		html_text(b, when);
+		web_when(b, alerts[i].ts_ms / 1000);
 		html_raw(b, "</td><td><code>");
 		html_text(b, alerts[i].actor);
 		html_raw(b, "</code></td><td><code>");
@@ -192,10 +194,8 @@ void web_sessions(struct request *req, struct response *res)
 	html_begin(b, "Sessions", &req->actor, req->csrf);
 	html_raw(b, "<h1>Where you are signed in</h1><ul class=\"docs\">");
 	for (size_t i = 0; i < n; i++) {
-		char id[ID_HEX_LEN + 1], created[32], seen[32];
+		char id[ID_HEX_LEN + 1];
 		id_hex(&ss[i].id, id);
-		web_format_date(ss[i].created, created);
-		web_format_date(ss[i].last_seen, seen);
 		bool current = id_eq(&ss[i].id, &req->actor.session);
 		html_raw(b, "<li><strong>");
 		html_text(b, ss[i].device[0] ? ss[i].device : "Unknown device");
@@ -203,9 +203,9 @@ void web_sessions(struct request *req, struct response *res)
 		html_raw(b, "<span class=\"meta\">From ");
 		html_text(b, ss[i].ip[0] ? ss[i].ip : "an unknown address");
 		html_raw(b, " · signed in ");
-		html_text(b, created);
+		web_when(b, ss[i].created);
 		html_raw(b, " · last seen ");
-		html_text(b, seen);
+		web_when(b, ss[i].last_seen);
 		html_raw(b, "</span>");
 		if (!current) {
 			html_raw(b, "<form method=\"post\" action=\"/sessions/");

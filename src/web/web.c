@@ -109,10 +109,7 @@ void web_domain_refusal(struct request *req, struct response *res, enum err rc, 
 
 void web_format_date(int64_t t, char out[32])
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%d %b %Y", &tm);
+	nz_day(t, out, 32);
 }
 
 void web_format_size(int64_t n, char out[32])
@@ -238,9 +235,29 @@ void web_error_box(struct buf *b, const char *error)
 
 void web_when(struct buf *b, int64_t t)
 {
-	char s[48];
-	nz_format(t, s, sizeof(s));
+	char s[NZ_WHEN_LEN];
+	nz_when(t, s, sizeof(s));
 	html_text(b, s);
+}
+
+void web_date(struct buf *b, int64_t t)
+{
+	char s[NZ_DAY_LEN];
+	nz_day(t, s, sizeof(s));
+	html_text(b, s);
+}
+
+void web_clock(struct buf *b, int64_t t)
+{
+	char s[NZ_CLOCK_LEN];
+	nz_clock(t, s, sizeof(s));
+	html_text(b, s);
+}
+
+void web_birth_date(struct buf *b, const char *ymd)
+{
+	char s[NZ_BIRTH_LEN];
+	html_text(b, nz_birth_date(ymd, s, sizeof(s)) == 0 ? s : (ymd ? ymd : ""));
 }
 
 void web_hex(struct buf *b, const struct id *id)

@@ -21,7 +21,7 @@ struct buf *page_buf(struct request *req);
 /* The page for a domain refusal: 404 with `missing`, 403 when the breaker paused the actor,
  * 410 for an erased record, 500 otherwise. */
 void web_domain_refusal(struct request *req, struct response *res, enum err rc, const char *missing);
-/* "29 Nov 2026" (UTC). */
+/* "Sun 29 Nov 2026": the New Zealand day of instant t (util/nztime.h). */
 void web_format_date(int64_t t, char out[32]);
 /* "1.2 MB" and the like. */
 void web_format_size(int64_t n, char out[32]);
@@ -62,14 +62,19 @@ int web_record_switcher(struct request *req, struct buf *b);
  * patient and the "Find by NHI" form (pages_register.c). Nothing for anyone else. */
 void web_find_nhi_form(struct request *req, struct buf *b);
 
-/* Small pieces of pages: the hidden CSRF field of a form; an error line (nothing for NULL); a
- * time in New Zealand; an id in hex; and the page's end with its answer. */
+/* Small pieces of pages: the hidden CSRF field of a form; an error line (nothing for NULL); an
+ * instant, a day and a time in New Zealand ("Mon 7 Dec 2026, 3:52 pm", "Mon 7 Dec 2026",
+ * "3:52 pm"); a birth date ("7 Dec 1986", never shifted; as stored when it is not a date); an
+ * id in hex; and the page's end with its answer. */
 void web_csrf_field(struct buf *b, const char *csrf);
 /* The button that asks for a patient's move to this practice (POST /practice/transfers), the
  * NHI in a hidden field: never in a URL. */
 void web_transfer_ask_button(struct buf *b, const char *csrf, const char *nhi);
 void web_error_box(struct buf *b, const char *error);
 void web_when(struct buf *b, int64_t t);
+void web_date(struct buf *b, int64_t t);
+void web_clock(struct buf *b, int64_t t);
+void web_birth_date(struct buf *b, const char *ymd);
 void web_hex(struct buf *b, const struct id *id);
 void web_page_end(struct response *res, int status, struct buf *b);
 /* The record a patient-role page shows: false, and a redirect home, when the actor is not in

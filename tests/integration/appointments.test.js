@@ -5,7 +5,7 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, sqlite, randomId, RELEASE_BIN } = require('./lib');
+const { startServer, sqlite, randomId, RELEASE_BIN, nzDay, nzClock } = require('./lib');
 const { form, login, audit } = require('./careplan-helpers');
 const { assertValidFhir } = require('./fhir-validate');
 
@@ -189,7 +189,8 @@ describe('appointments', () => {
     const date = nzDate(Number(row));
     const day = await clin.get(`/day?date=${date}`);
     assert.equal(day.status, 200);
-    assert.match(day.text, new RegExp(`My day: ${date}`));
+    assert.ok(day.text.includes(`My day: ${nzDay(Number(row))}`), 'the day, in New Zealand');
+    assert.ok(day.text.includes(`<td>${nzClock(Number(row))}</td>`), 'its slot\'s time, as the slots show it');
     assert.match(day.text, /<a href="\/patients\/[0-9a-f]{32}">[^<]+, [^<]+<\/a>/);
     assert.equal((await clin.get('/day?date=nonsense')).status, 400);
     for (const c of [admin, op, p1]) assert.equal((await c.get(`/day?date=${date}`)).status, 404);

@@ -5,7 +5,7 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, Client, randomId, run, sqlite, CHAOS_BIN, RELEASE_BIN, PASSWORD } = require('./lib');
+const { startServer, Client, randomId, run, sqlite, CHAOS_BIN, RELEASE_BIN, PASSWORD, nzWhen } = require('./lib');
 const { queuedMails } = require('./outbox-helper');
 
 // Every patient's id and document ids, as a clinician of the practice sees them.
@@ -152,6 +152,11 @@ describe('attack replay against the chaos build (authorization gate open)', () =
     const j = JSON.parse(report(srv, CHAOS_BIN, '--actor', 'patient1@demo.test', '--format', 'json'));
     const affected = new Set(j.patients.map((p) => p.patient));
     assert.ok(affected.size > 0);
+    // the table is for people: each line's first time in New Zealand time (JSON and CSV: UTC)
+    const table = report(srv, CHAOS_BIN, '--actor', 'patient1@demo.test');
+    const row = j.patients[0].resources[0];
+    assert.ok(table.split('\n').some((l) => l.includes(row.id) && l.includes(nzWhen(Date.parse(row.firstServed) / 1000))), table);
+    assert.doesNotMatch(table, /\d{4}-\d\d-\d\dT|UTC/);
     const dry = run(['incident', 'notify', '--data', srv.dir, '--actor', 'patient1@demo.test', '--what', 'x', '--dry-run'], {}, CHAOS_BIN);
     assert.equal(dry.code, 0, dry.stderr);
     assert.equal(sqlite(srv.dir, 'SELECT count(*) FROM notice'), '0');
@@ -187,6 +192,13 @@ describe('attack replay against the chaos build (authorization gate open)', () =
         assert.match(sec.text, /patient account was used/);
         assert.match(sec.text, /Demo Health Centre, 09 000 0000/);
         assert.match(sec.text, /\(the file itself\)/);
+        // when, from the report's UTC instants, in New Zealand time
+        const lines = j.patients.find((x) => x.patient === c.session.patient).resources;
+        const secs = (iso) => Date.parse(iso) / 1000;
+        const first = Math.min(...lines.map((l) => secs(l.firstServed)));
+        const last = Math.max(...lines.map((l) => secs(l.lastServed)));
+        assert.ok(sec.text.includes(`Between ${nzWhen(first)} and ${nzWhen(last)}, these parts`), 'served between, in NZ time');
+        assert.doesNotMatch(sec.text, /UTC/);
         const fake = await c.get('/security?reference=MK-0000-0000');
         assert.match(fake.text, /We did not send this reference to you/);
         sawAffected++;

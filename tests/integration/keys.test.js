@@ -9,7 +9,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { BIN, CHAOS_BIN, PASSWORD, SAN_ENV, serveDir, Client, run, sqlite } = require('./lib');
+const { BIN, CHAOS_BIN, PASSWORD, SAN_ENV, serveDir, Client, run, sqlite, nzWhen } = require('./lib');
 
 const sha = (b) => crypto.createHash('sha256').update(b).digest('hex');
 
@@ -95,11 +95,14 @@ describe('signed audit checkpoints', () => {
   it('verify checks the chain and every checkpoint, and reports the last one', () => {
     const v = run(['audit', 'verify', '--data', dir]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
-    const m = v.stdout.match(/(\d+) signed checkpoints verified \(key [0-9a-f]{16}\); last verified checkpoint: record (\d+), signed \d{4}-\d\d-\d\dT/);
+    const m = v.stdout.match(/(\d+) signed checkpoints verified \(key [0-9a-f]{16}\); last verified checkpoint: record (\d+), signed (.+)$/m);
     assert.ok(m, v.stdout);
     const last = Number(sqlite(dir, 'SELECT max(seq) FROM audit'));
     // serve's clean stop signs the last record
     assert.equal(Number(m[2]), last);
+    // when it was signed, for the person reading: New Zealand time
+    const signed = Number(sqlite(dir, `SELECT ts_ms FROM checkpoint WHERE seq = ${last}`, 'audit.db'));
+    assert.equal(m[3], nzWhen(Math.floor(signed / 1000)));
     assert.equal(Number(m[1]), Number(sqlite(dir, 'SELECT count(*) FROM checkpoint', 'audit.db')));
     assert.match(v.stdout, /OK, \d+ records, chain intact/);
   });
@@ -381,9 +384,13 @@ describe('crypto-shredding', () => {
 
   it('schedules a shred after a grace period; retention run does it once due', () => {
     const p = ids.p3;
+    const from = Math.floor(Date.now() / 1000) + 30 * 86400;
     const s = run(['shred', '--data', dir, '--patient', p, '--release', ids.demo, '--after-days', '30', '--yes']);
+    const to = Math.floor(Date.now() / 1000) + 30 * 86400;
     assert.equal(s.code, 0, s.stderr);
-    assert.match(s.stdout, /will be shredded after \d{4}-\d\d-\d\d/);
+    // for the person at the terminal: New Zealand time, in the pages' style
+    const after = (s.stdout.match(/will be shredded after (.+) by medkeep retention run/) || [])[1];
+    assert.ok(after === nzWhen(from) || after === nzWhen(to), s.stdout);
     assert.equal(sqlite(dir, `SELECT count(*) FROM enrolment WHERE patient_id = x'${p}'`), '0');
     let r = run(['retention', 'run', '--data', dir, '--yes']);
     assert.equal(r.code, 0, r.stderr);

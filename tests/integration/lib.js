@@ -371,4 +371,17 @@ function filesUnder(dir) {
   return out;
 }
 
-module.exports = { appToken, AppClient, children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort };
+// New Zealand time in medkeep's one style, worked out independently (Intl, the ICU time-zone
+// data): nzWhen "Mon 7 Dec 2026, 3:52 pm", nzDay "Mon 7 Dec 2026", nzClock "3:52 pm"; t in
+// seconds since 1970.
+const NZ_PARTS = new Intl.DateTimeFormat('en-US', { timeZone: 'Pacific/Auckland', weekday: 'short', day: 'numeric',
+  month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit', hour12: true });
+function nzParts(t) { return Object.fromEntries(NZ_PARTS.formatToParts(new Date(t * 1000)).map((x) => [x.type, x.value])); }
+function nzDay(t) { const p = nzParts(t); return `${p.weekday} ${p.day} ${p.month} ${p.year}`; }
+function nzClock(t) { const p = nzParts(t); return `${p.hour}:${p.minute} ${p.dayPeriod.toLowerCase()}`; }
+function nzWhen(t) { return `${nzDay(t)}, ${nzClock(t)}`; }
+// Any instant in that style, for a page or an email whose exact time a test does not know.
+const NZ_WHEN = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}, (?:[1-9]|1[0-2]):[0-5]\d [ap]m/;
+const NZ_DAY = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}/;
+
+module.exports = { appToken, AppClient, children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort, nzWhen, nzDay, nzClock, NZ_WHEN, NZ_DAY };

@@ -8,7 +8,7 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, Client, randomId, run, sqlite, PASSWORD, totpSecret, nextCode } = require('./lib');
+const { startServer, Client, randomId, run, sqlite, PASSWORD, totpSecret, nextCode, nzWhen } = require('./lib');
 const { queuedMails, queuedText } = require('./outbox-helper');
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -112,7 +112,9 @@ describe('a way back from a lock', () => {
     assert.match(section, /<dt>Role<\/dt><dd>patient<\/dd>/);
     assert.match(section, /Demo Health Centre/);
     assert.match(section, /enumeration/);
-    assert.match(section, /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    const tripped = Number(sqlite(srv.dir, `SELECT tripped FROM account_lock WHERE id = x'${locks.get(acct)}'`));
+    assert.ok(section.includes(`<dt>When</dt><dd>${nzWhen(tripped)}</dd>`), 'when it was locked, in New Zealand time');
+    assert.doesNotMatch(page.text, /UTC/);
     assert.match(section, /its incident report\): 0 records served; (3\d|40) refused or not found/);
     assert.match(section, new RegExp(`action="/locks/${locks.get(acct)}/unlock"`));
     assert.match(section, /Keep locked and notify/);

@@ -1,8 +1,10 @@
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "crypto/crypto.h"
 #include "test.h"
 #include "util/log.h"
+#include "util/nztime.h"
 
 int test_passed, test_failed;
 
@@ -13,7 +15,7 @@ static const struct {
 	{"crypto", test_crypto}, {"nhi", test_nhi},     {"policy", test_policy},
 	{"audit", test_audit},   {"parse", test_parse}, {"html", test_html},
 	{"breaker", test_breaker}, {"keys", test_keys},   {"checkpoint", test_checkpoint},
-	{"careplan", test_careplan},
+	{"careplan", test_careplan}, {"nztime", test_nztime},
 	{"pwrules", test_pwrules}, {"maillane", test_mail_lane},
 	{"keybatch", test_key_batch},
 	{"webauthn", test_webauthn},
@@ -37,6 +39,11 @@ int main(void)
 {
 	crypto_setup();
 	log_set_quiet(1);
+	const char *why = NULL;
+	if (nz_time_init(&why) != 0) {
+		fprintf(stderr, "unit-tests: %s\n", why);
+		return 1;
+	}
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
 		int before = test_failed, pb = test_passed;
 		suites[i].fn();

@@ -41,7 +41,12 @@ static void via_checks(void)
 
 static void date_checks(void)
 {
-	CHECK(proxy_date_end("2026-01-01") == 1767225600 + 86400);
+	/* a day ends at the next midnight in New Zealand: 1 Jan 2026 ends at 2 Jan 00:00 NZDT,
+	 * 11:00 UTC on 1 Jan; 1 Jul 2026 at 2 Jul 00:00 NZST, 12:00 UTC on 1 Jul */
+	CHECK(proxy_date_end("2026-01-01") == 1767225600 + 11 * 3600);
+	CHECK(proxy_date_end("2026-07-01") == 1782864000 + 12 * 3600);
+	/* the day the clocks go forward (27 Sep 2026) is 23 hours long, and ends at 11:00 UTC */
+	CHECK(proxy_date_end("2026-09-27") - proxy_date_end("2026-09-26") == 23 * 3600);
 	CHECK(proxy_date_end("2024-02-29") > 0);
 	CHECK(proxy_date_end("2025-02-29") == -1); /* not a leap year */
 	CHECK(proxy_date_end("2026-13-01") == -1);
@@ -49,9 +54,10 @@ static void date_checks(void)
 	CHECK(proxy_date_end("2026-01-01x") == -1);
 	CHECK(proxy_date_end("") == -1);
 	CHECK(proxy_date_end(NULL) == -1);
-	int64_t now = 1795000000; /* 18 Nov 2026 */
+	int64_t now = 1795000000; /* 18 Nov 2026 11:06 UTC: Thu 19 Nov 00:06 in New Zealand */
 	CHECK(proxy_age_years("2010-11-18", now) == 16);
-	CHECK(proxy_age_years("2010-11-19", now) == 15); /* a 16th birthday tomorrow */
+	CHECK(proxy_age_years("2010-11-19", now) == 16); /* the birthday has come in New Zealand */
+	CHECK(proxy_age_years("2010-11-20", now) == 15); /* a 16th birthday tomorrow */
 	CHECK(proxy_age_years("2018-08-23", now) == 8);
 	CHECK(proxy_age_years("1977-06-01", now) == 49);
 	CHECK(proxy_age_years("2030-01-01", now) == -1);

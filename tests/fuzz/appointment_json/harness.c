@@ -25,7 +25,7 @@ static void check_nz_parse(const uint8_t *data, size_t size)
 	if (nz_parse(date, hhmm, &t) != 0)
 		return;
 	char back[16];
-	nz_format_date(t, back, sizeof(back));
+	nz_input_date(t, back, sizeof(back));
 	struct tm tm;
 	nz_local(t, &tm);
 	char clock[8];
@@ -37,6 +37,11 @@ static void check_nz_parse(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static int zone;
+	const char *no_zone = NULL;
+	if (!zone && nz_time_init(&no_zone) != 0)
+		abort(); /* as medkeep itself: no zone, no start */
+	zone = 1;
 	check_nz_parse(data, size);
 	char *json = fuzz_copy(data, size);
 	if (json == NULL)
