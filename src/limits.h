@@ -378,7 +378,8 @@
  * may make in a day: a practice gains a few patients a week from others, and one taking in
  * the list of a practice that closes sees them walk in over weeks; 200 a day is far above
  * both, and far below what harvesting NHIs would need. The limit falls on the practice that
- * asks, never on the patient. Decided requests stay listed on the practice's page this many
+ * asks, never on the patient; each person may also ask this many times a day, counting the
+ * asks that find nobody (so whether an NHI uses medkeep cannot be probed by the thousand). Decided requests stay listed on the practice's page this many
  * days. */
 #define LIMIT_TRANSFER_ASKS_PER_DAY 200u
 #define LIMIT_TRANSFER_SHOWN_DAYS 30u

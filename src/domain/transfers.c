@@ -2,6 +2,7 @@
 #include "domain/transfers.h"
 #include "domain/domain_int.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -44,6 +45,19 @@ enum err transfer_ask(const struct actor *a, const struct id *practice, const ch
 {
 	if (!policy_may_ask_transfer(a, practice))
 		return ERR_DENIED;
+	/* Every ask counts, found or not: whether an NHI uses medkeep is not to be probed by the
+	 * thousand. Counted per person, so one who misbehaves does not stop their colleagues. */
+	char key[64], hex[ID_HEX_LEN + 1];
+	id_hex(&a->account, hex);
+	snprintf(key, sizeof(key), "transfer-ask:%s", hex);
+	int64_t now = (int64_t)time(NULL), blocked = 0;
+	int asks = 0;
+	if (store_throttle_get(key, now, 86400, &asks, &blocked) != ERR_OK)
+		return ERR_INTERNAL;
+	if (blocked > now)
+		return ERR_THROTTLED;
+	if (store_throttle_fail(key, now, 86400, (int)LIMIT_TRANSFER_ASKS_PER_DAY, 86400) != ERR_OK)
+		return ERR_INTERNAL;
 	char norm[NHI_LEN + 1];
 	uint8_t index[HASH_BYTES];
 	if (nhi == NULL || !nhi_valid(nhi, strlen(nhi)) || nhi_normalise(nhi, strlen(nhi), norm) != 0)
@@ -66,7 +80,7 @@ enum err transfer_ask(const struct actor *a, const struct id *practice, const ch
 		row.from = t.practices[0];
 	row.to = *practice;
 	row.asked_by = a->account;
-	row.asked = (int64_t)time(NULL);
+	row.asked = now;
 	/* On the patient's trail before it exists: they see who asked to take them on. */
 	if (audit_transfer(a, "patient.transfer.ask", &patient, &row.id, AUDIT_ALLOW) != 0)
 		return ERR_INTERNAL;

@@ -29,6 +29,7 @@ struct transfer_view {
  *   ERR_NOT_FOUND no patient with this NHI uses medkeep (enrol them as new);
  *   ERR_HELD      the patient is enrolled at this practice already;
  *   ERR_CONFLICT  asked already and still open, or the practice's day's limit is reached;
+ *   ERR_THROTTLED this person asked LIMIT_TRANSFER_ASKS_PER_DAY times in a day (found or not);
  *   ERR_DENIED    the actor may not ask for this practice (policy_may_ask_transfer).
  */
 enum err transfer_ask(const struct actor *a, const struct id *practice, const char *nhi,

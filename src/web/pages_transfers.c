@@ -207,6 +207,11 @@ void web_transfer_ask(struct request *req, struct response *res)
 			      "No patient with this NHI number uses medkeep: enrol them as a new "
 			      "patient.");
 		return;
+	case ERR_THROTTLED:
+		practice_page(req, res, 429, NULL,
+			      "You have asked about many NHI numbers today. Try again tomorrow, or "
+			      "ask the medkeep operator.");
+		return;
 	case ERR_HELD:
 		practice_page(req, res, 409, NULL, "This patient is enrolled at this practice already.");
 		return;

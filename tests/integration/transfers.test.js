@@ -187,6 +187,22 @@ describe('a patient moving to another practice', () => {
     assert.match(run(['audit', 'verify', '--data', srv.dir]).stdout, /OK/);
   });
 
+  it('each person may ask 200 times a day, found or not; then they are told, and their colleagues are not stopped', async () => {
+    const key = `transfer-ask:${newClin.session.account}`;
+    const used = Number(sqlite(srv.dir, `SELECT failures FROM throttle WHERE key = '${key}'`));
+    assert.ok(used > 0 && used < 200, String(used));
+    for (let i = used; i < 200; i++) {
+      const r = await post(newClin, '/practice/transfers', { nhi: 'ZZZ0016' });
+      assert.equal(r.status, 404, `ask ${i + 1}`);
+    }
+    const over = await post(newClin, '/practice/transfers', { nhi: 'ZZZ0016' });
+    assert.equal(over.status, 429);
+    assert.match(over.text, /asked about many NHI numbers today/);
+    // Another clinician is not stopped by it.
+    const colleague = new Client(srv.base); await colleague.login('clinician1@demo.test');
+    assert.equal((await post(colleague, '/practice/transfers', { nhi: 'ZZZ0016' })).status, 404);
+  });
+
   it('pages are for their people: the patient page for patients with a record, the practice page for staff', async () => {
     const random = await p1.get(`/patients/${randomId()}`);
     assert.equal((await p1.get('/practice/transfers')).status, random.status);
