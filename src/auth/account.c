@@ -24,22 +24,15 @@
 #include "util/wipe.h"
 #include "domain/outbox.h"
 
-static char portal_url[256] = "http://127.0.0.1:8080";
-
 void account_set_portal_url(const char *url)
 {
-	size_t n = strlen(url);
-	while (n > 0 && url[n - 1] == '/')
-		n--;
-	if (n > 0 && n < sizeof(portal_url))
-		snprintf(portal_url, sizeof(portal_url), "%.*s", (int)n, url);
+	outbox_set_portal_url(url);
 }
 
 const char *account_portal_url(void)
 {
-	return portal_url;
+	return outbox_portal_url();
 }
-
 
 /* --- tokens --- */
 
@@ -302,7 +295,7 @@ enum err account_invite(const struct actor *a, const struct id *patient, const c
 				  "your account (you will be asked for your date of birth):\n\n"
 				  "%s/register?token=%s\n\nThe link works once. If you "
 				  "did not expect this email, you can ignore it.\n%s",
-				  portal_url, token, account_mail_footer);
+				  outbox_portal_url(), token, account_mail_footer);
 	if (body && store_token_insert(hash, &tok) == ERR_OK &&
 	    account_queue(patient, contact.email_ct, "Your invitation to medkeep", body) == ERR_OK)
 		rc = ERR_OK;
@@ -342,7 +335,7 @@ static int send_verification(const struct id *account, struct bytes to_ct, struc
 				  "opening this link within 48 hours:\n\n%s/verify?token=%s\n\nYou can "
 				  "sign in once it is confirmed. If you did not create a medkeep account, "
 				  "ignore this email.\n%s",
-				  portal_url, token, account_mail_footer);
+				  outbox_portal_url(), token, account_mail_footer);
 	wipe(token, sizeof(token));
 	if (body == NULL || store_tokens_end(account, TOKEN_VERIFY, t.created) != ERR_OK ||
 	    store_token_insert(hash, &t) != ERR_OK ||
@@ -364,7 +357,7 @@ void account_tell_owner(const char *idx, const char *what, struct arena *ar)
 				  "address, which already has an account. Nothing was changed.\n\nIf it "
 				  "was you, sign in at %s/login (or reset your password there). If it "
 				  "was not, you need do nothing.\n%s",
-				  what, portal_url, account_mail_footer);
+				  what, outbox_portal_url(), account_mail_footer);
 	if (body)
 		account_queue(&owner.id, st.email_ct, "Your medkeep account", body);
 }

@@ -6,6 +6,7 @@
  * (store/results.h), below every one of these.
  */
 #include "domain/results.h"
+#include "domain/notify.h"
 #include "domain/domain_int.h"
 
 #include <jansson.h>
@@ -498,6 +499,21 @@ static int practice_rule(const struct id *practice, enum result_kind kind, struc
 	return 0;
 }
 
+/* Tell the patient (and proxies who chose so) that a result is ready, from release_at on;
+ * the notice names no test (docs/internals/NOTICES.md). */
+static void notify_result(const struct actor *a, const struct id *result, const struct id *patient,
+			  const struct id *practice, int64_t release_at, struct arena *ar)
+{
+	int64_t now = (int64_t)time(NULL);
+	const char *line = arena_printf(ar, "A new result from %s is ready to view in your portal.",
+					notify_practice_name(practice, ar));
+	struct notify_event e = {.kind = NOTIFY_RESULTS, .patient = *patient, .practice = *practice,
+				 .ref = result, .not_before = release_at > now ? release_at : 0,
+				 .subject = "A new result is ready to view", .line = line};
+	notify_withdraw(result);
+	notify_record(a, &e);
+}
+
 enum err result_file(const struct actor *a, const struct result_new *r, struct arena *ar,
 		     struct result_view *out, const char **why)
 {
@@ -615,6 +631,10 @@ enum err result_file(const struct actor *a, const struct result_new *r, struct a
 	if (replace && old.release_at > 0)
 		v.release_at = old.release_at; /* the store kept the earlier release */
 	v.released = v.release_at > 0 && v.release_at <= (int64_t)time(NULL);
+	/* Released by the practice's rules (now or later): the patient is told then. A
+	 * correction of a result they were told of already is no new result. */
+	if (!replace && v.release_at > 0)
+		notify_result(a, &v.id, &v.patient, &v.practice, v.release_at, ar);
 	*out = v;
 	return ERR_OK;
 }
@@ -739,8 +759,15 @@ enum err result_release(const struct actor *a, const struct id *result, const ch
 	if (domain_audit(a, ACTION_RESULT_RELEASE, &row.patient, "DiagnosticReport", result,
 			 AUDIT_ALLOW, 0) != 0)
 		return ERR_INTERNAL;
-	int s = store_result_release(&g, result, (int64_t)time(NULL), comment != NULL, body);
-	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
+	int64_t now = (int64_t)time(NULL);
+	int s = store_result_release(&g, result, now, comment != NULL, body);
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
+	/* Not shown to the patient until now (a release the rules had not made yet): tell them,
+	 * and withdraw a notice the rules had scheduled for later. */
+	if (!(row.release_at > 0 && row.release_at <= now))
+		notify_result(a, result, &row.patient, &row.practice, now, ar);
+	return ERR_OK;
 }
 
 /* --- the clinician's side --- */

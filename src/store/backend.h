@@ -25,6 +25,7 @@
 #include "store/locks.h"
 #include "store/medications.h"
 #include "store/messages.h"
+#include "store/notify.h"
 #include "store/passkey.h"
 #include "store/practice.h"
 #include "store/proxy.h"

@@ -573,7 +573,8 @@ void web_account(struct request *req, struct response *res)
 	if (req->actor.mfa_enrolled)
 		html_raw(b, "<li><a href=\"/mfa/setup?change=1\">Move two-step sign-in to a new "
 			    "authenticator app</a></li>");
-	html_raw(b, "<li><a href=\"/sessions\">Where you are signed in</a></li></ul>");
+	html_raw(b, "<li><a href=\"/sessions\">Where you are signed in</a></li>"
+		    "<li><a href=\"/account/emails\">Emails from your practice</a></li></ul>");
 	if (req->actor.mfa_enrolled) {
 		html_raw(b, "<form method=\"post\" action=\"/account/recovery\" class=\"card\"><h2>"
 			    "Recovery codes</h2><p>New codes replace the ones you have.</p>");

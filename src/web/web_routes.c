@@ -74,6 +74,8 @@ static const struct route routes[] = {
 	{METHOD_GET, "/account/email/confirm", AUTH_NONE, BODY_NONE, KIND_PAGE, web_account_email_confirm_form, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/account/email/confirm", AUTH_NONE, BODY_FORM, KIND_PAGE, web_account_email_confirm_submit, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/account/recovery", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_account_recovery, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_GET, "/account/emails", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_account_emails, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_POST, "/account/emails", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_account_emails_submit, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/patients/*/invite", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_invite_form, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/patients/*/invite", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_invite_submit, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/medications", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_medications, FAST, SAME_ORIGIN, PATIENT_RECORD},

@@ -261,6 +261,18 @@ static const char *const migrations[] = {
 	/* ...and invitations by patient, so a bulk invitation finds who has one (invite_cmd.c) */
 	"CREATE INDEX account_token_by_patient ON account_token(patient_id, kind)"
 	" WHERE patient_id IS NOT NULL;",
+	/* 25: notices (src/store/notify.h, docs/internals/NOTICES.md): mails scheduled for later
+	 * and withdrawn when their event changes; each account's choice of notices per record;
+	 * when each staff account was last told of new messages */
+	"ALTER TABLE outbox ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN ref BLOB;"
+	"ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX outbox_by_ref ON outbox(ref) WHERE ref IS NOT NULL AND sent IS NULL;"
+	"CREATE TABLE notify_pref (account_id BLOB NOT NULL REFERENCES account(id),"
+	" record_id BLOB NOT NULL, kinds_set INTEGER NOT NULL, kinds_on INTEGER NOT NULL,"
+	" PRIMARY KEY (account_id, record_id)) WITHOUT ROWID;"
+	"CREATE TABLE notify_staff (account_id BLOB PRIMARY KEY REFERENCES account(id),"
+	" last_sent INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 /*
