@@ -169,8 +169,8 @@ enum err account_queue(const struct id *sealed_for, struct bytes to_ct, const ch
 }
 
 const char account_mail_footer[] =
-	"\n-- \nThis message was sent by medkeep, your practice's patient portal. We never ask "
-	"for your password by email.\n";
+	"\n-- \nThis message was sent by your practice's patient portal. We never ask for your "
+	"password by email.\n";
 
 /* --- invitations and registration --- */
 
