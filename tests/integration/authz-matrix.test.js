@@ -49,6 +49,9 @@ const ALLOW = {
   'message.send': ['self', 'clinician'],
   'accesslog.read': ['self'],
   'proxy.list': ['self', 'clinician'],
+  // one's own choice of emails about the record (NOTICES.md): the patient, and a proxy with
+  // any live scope (what it is told stays within the grant); never staff
+  'notice.prefs': ['self', 'proxyDocuments', 'proxyResults'],
 };
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const form = (c, fields) => ({ body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM, csrf: false });
@@ -131,6 +134,10 @@ const ROUTES = [
   {
     name: 'FHIR DiagnosticReport $release', action: 'result.release', method: 'POST', path: (f) => `/fhir/R4/DiagnosticReport/${f.hid2}/$release`,
     request: () => ({ body: '' }),
+  },
+  {
+    name: 'emails about a record (notice choices)', action: 'notice.prefs', method: 'POST', path: () => '/account/emails',
+    request: (c, staff, f) => ({ body: new URLSearchParams({ csrf: c.csrf, record: f.pid, appointments: '1' }).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false }),
   },
   { name: 'message thread page', action: 'message.read', path: (f) => `/messages/${f.tid}` },
   { name: 'messages with a patient page', action: 'message.list', path: (f) => `/patients/${f.pid}/messages` },
