@@ -231,6 +231,9 @@
 /* Appointment reminders go out at this NZ local hour the day before: after the practice opens
  * and the patient is up, early enough to rebook. */
 #define NOTIFY_REMINDER_HOUR 9
+/* How far ahead a recall may be set: a five-yearly screening (cervical screening is every
+ * three to five years in NZ) is the longest interval practices recall for. */
+#define RECALL_MAX_DAYS (5 * 366)
 /* Sealing one app access token (a session token in base64) under its code's key. */
 #define LIMIT_TOKEN_SEAL_ARENA 1024u
 

@@ -31,6 +31,7 @@ static const struct notify_kind_info kinds[] = {
 	{NOTIFY_REMINDERS, "reminders", "A reminder the day before an appointment",
 	 ACTION_APPOINTMENT_LIST},
 	{NOTIFY_MESSAGES, "messages", "A message from the practice", ACTION_MESSAGE_READ},
+	{NOTIFY_RECALLS, "recalls", "A recall (a screening or review) is due", ACTION_RECALL_LIST},
 	{NOTIFY_STAFF_MESSAGES, "staff-messages", "Patients' messages are waiting in the inbox",
 	 ACTION_MESSAGE_READ},
 };

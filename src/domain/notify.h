@@ -24,7 +24,8 @@ enum notify_kind {
 	NOTIFY_REMINDERS = 1u << 3,    /* the day before an appointment */
 	NOTIFY_MESSAGES = 1u << 4,     /* a message from the practice */
 	NOTIFY_STAFF_MESSAGES = 1u << 5, /* clinicians: patients' messages are waiting */
-	NOTIFY_PATIENT_KINDS = (1u << 5) - 1,
+	NOTIFY_RECALLS = 1u << 6,      /* a recall the practice set is due */
+	NOTIFY_PATIENT_KINDS = ((1u << 5) - 1) | NOTIFY_RECALLS,
 };
 
 struct notify_kind_info {

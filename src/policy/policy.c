@@ -62,6 +62,7 @@ static bool patient_may_own(enum action action)
 	case ACTION_RESULT_RELEASE:
 	case ACTION_MEDICATION_CREATE:
 	case ACTION_REPEAT_DECIDE:
+	case ACTION_RECALL_SET:
 	case ACTION_PATIENT_WRITE: /* the register is the practice's */
 		return false;
 	default:
@@ -129,6 +130,7 @@ unsigned policy_proxy_scope_for(enum action action)
 	case ACTION_APPOINTMENT_LIST:
 	case ACTION_APPOINTMENT_BOOK:
 	case ACTION_APPOINTMENT_CANCEL:
+	case ACTION_RECALL_LIST: /* a recall asks them to book */
 		return SCOPE_APPOINTMENTS;
 	case ACTION_MESSAGE_LIST:
 	case ACTION_MESSAGE_READ:
@@ -469,6 +471,7 @@ bool action_is_write(enum action action)
 	case ACTION_PROXY_GRANT:
 	case ACTION_PROXY_REVOKE:
 	case ACTION_PATIENT_WRITE:
+	case ACTION_RECALL_SET:
 		return true;
 	default:
 		return false;
@@ -581,6 +584,10 @@ const char *action_name(enum action a)
 		return "patient.write";
 	case ACTION_NOTICE_PREFS:
 		return "notice.prefs";
+	case ACTION_RECALL_SET:
+		return "recall.set";
+	case ACTION_RECALL_LIST:
+		return "recall.list";
 	}
 	return "unknown";
 }

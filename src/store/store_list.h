@@ -642,3 +642,9 @@ STORE_FN(enum err, store_outbox_schedule,
 STORE_FN(enum err, store_outbox_withdraw, (const struct id *ref), (ref))
 STORE_FN(enum err, store_outbox_withdraw_kind,
 	 (const struct id *account, const char *kind, int64_t now), (account, kind, now))
+/* --- store/recalls.h: recalls --- */
+STORE_FN(enum err, store_recall_insert, (const struct grant *g, const struct store_recall *r), (g, r))
+STORE_FN(enum err, store_recall_list,
+	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_recall **out,
+	  size_t *n),
+	 (g, patient, a, out, n))

@@ -6,7 +6,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, Client } = require('../integration/lib');
-const { launchChromium, watchedPage, axeClean } = require('./browser');
+const { launchChromium, watchedPage, axeClean, useSession } = require('./browser');
 
 describe('emails from your practice (browser)', () => {
   let srv; let browser;
@@ -24,7 +24,7 @@ describe('emails from your practice (browser)', () => {
     assert.equal((await c.login(who)).status, 303, who);
     const w = await watchedPage(browser);
     await w.page.setViewportSize({ width, height: 800 });
-    await w.context.addCookies([...c.cookies].map(([name, value]) => ({ name, value, domain: 'localhost', path: '/', secure: true, httpOnly: true, sameSite: 'Strict' })));
+    await useSession(w.context, c);
     return w;
   }
   const base = () => `http://localhost:${srv.port}`;

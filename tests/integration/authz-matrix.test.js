@@ -52,6 +52,7 @@ const ALLOW = {
   // one's own choice of emails about the record (NOTICES.md): the patient, and a proxy with
   // any live scope (what it is told stays within the grant); never staff
   'notice.prefs': ['self', 'proxyDocuments', 'proxyResults'],
+  'recall.set': ['clinician'],
 };
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const form = (c, fields) => ({ body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM, csrf: false });
@@ -134,6 +135,10 @@ const ROUTES = [
   {
     name: 'FHIR DiagnosticReport $release', action: 'result.release', method: 'POST', path: (f) => `/fhir/R4/DiagnosticReport/${f.hid2}/$release`,
     request: () => ({ body: '' }),
+  },
+  {
+    name: 'set a recall', action: 'recall.set', method: 'POST', path: (f) => `/patients/${f.pid}/recalls`,
+    request: (c) => ({ body: new URLSearchParams({ csrf: c.csrf, kind: 'diabetes-review', due: new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10) }).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false }),
   },
   {
     name: 'emails about a record (notice choices)', action: 'notice.prefs', method: 'POST', path: () => '/account/emails',

@@ -186,12 +186,37 @@ describe('notices', () => {
     fs.rmSync(path.join(srv.dir, 'chaos-clock'));
   });
 
+  it('a recall the practice sets: the patient sees what for on their page; the email, when due, does not say', async () => {
+    const due = Math.floor(Date.now() / 1000) + 3 * 86400;
+    const d = nzParts(due);
+    const date = `${d.y}-${String(d.m).padStart(2, '0')}-${String(d.d).padStart(2, '0')}`;
+    const bad = await clin.post(`/patients/${p1.session.patient}/recalls`, form(clin, { kind: 'astrology', due: date }));
+    assert.equal(bad.status, 400);
+    const r = await clin.post(`/patients/${p1.session.patient}/recalls`, form(clin, { kind: 'cervical-screening', due: date }));
+    assert.equal(r.status, 303, r.text);
+    assert.match((await clin.get(`/patients/${p1.session.patient}`)).text, /Cervical screening: due from/);
+    const mine = (await p1.get('/appointments')).text;
+    assert.match(mine, new RegExp(`Cervical screening: due from ${date}`));
+    const at = Number(sqlite(srv.dir, `SELECT due FROM recall WHERE patient_id = X'${p1.session.patient}'`));
+    assert.equal(nzParts(at).h, 9, 'due from 9 am NZ time');
+    const before = mails('patient1@demo.test', /reminder from your practice/).length;
+    setClock(at - 60);
+    await none('patient1@demo.test', /reminder from your practice/, before);
+    setClock(at + 1);
+    const m = await oneMore('patient1@demo.test', /reminder from your practice/, before);
+    assertNotice(m, { forbidden: ['cervical', 'screening', 'smear'] });
+    assert.match(m.body, /Demo Health Centre asks you to book an appointment/);
+    fs.rmSync(path.join(srv.dir, 'chaos-clock'));
+    // nobody but the patient's practice sets one
+    assert.equal((await p1.post(`/patients/${p1.session.patient}/recalls`, form(p1, { kind: 'diabetes-review', due: date }))).status, 404);
+  });
+
   it('a kind turned off stops; the choice is audited; proxies are told only when they opt in, within their grant', async () => {
     // patient1 turns results off
     const page = await p1.get('/account/emails');
     assert.equal(page.status, 200);
     assert.match(page.text, /Emails about your own record/);
-    const kinds = ['repeats', 'appointments', 'reminders', 'messages'];
+    const kinds = ['repeats', 'appointments', 'reminders', 'messages', 'recalls'];
     const off = await p1.post('/account/emails', form(p1, { record: p1.session.patient, ...Object.fromEntries(kinds.map((k) => [k, '1'])) }));
     assert.equal(off.status, 303);
     assert.doesNotMatch((await p1.get('/account/emails')).text, /name="results" checked/);

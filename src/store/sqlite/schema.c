@@ -272,7 +272,12 @@ static const char *const migrations[] = {
 	" record_id BLOB NOT NULL, kinds_set INTEGER NOT NULL, kinds_on INTEGER NOT NULL,"
 	" PRIMARY KEY (account_id, record_id)) WITHOUT ROWID;"
 	"CREATE TABLE notify_staff (account_id BLOB PRIMARY KEY REFERENCES account(id),"
-	" last_sent INTEGER NOT NULL) WITHOUT ROWID;",
+	" last_sent INTEGER NOT NULL) WITHOUT ROWID;"
+	/* ...and recalls a practice sets (src/store/recalls.h): a kind from a fixed list, due */
+	"CREATE TABLE recall (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" practice_id BLOB NOT NULL REFERENCES practice(id), kind TEXT NOT NULL,"
+	" due INTEGER NOT NULL, created INTEGER NOT NULL, created_by BLOB NOT NULL);"
+	"CREATE INDEX recall_by_patient ON recall(patient_id, due);",
 };
 
 /*
