@@ -185,10 +185,10 @@ static void new_device_notice(const struct store_account *acct, const char *devi
 		for (size_t i = 0; i < na; i++)
 			if (id_eq(&self[i].id, &acct->id))
 				to = self[i].email_ct;
-	char *body = arena_printf(ar, "Your medkeep account was just signed in to from %s "
+	char *body = arena_printf(ar, "Your patient portal account was just signed in to from %s "
 				       "(address %s). If this was you, there is nothing to do. If not, "
-				       "sign in, open Sessions, end that session and change your "
-				       "password.\n", device, ip);
+				       "sign in at %s, open Sessions, end that session and change your "
+				       "password.\n", device, ip, account_portal_url());
 	if (to.len && body)
 		outbox_queue(&acct->id, to, "New sign-in to your medkeep account", body);
 }

@@ -128,11 +128,12 @@ static void notify_clone(const struct actor *a, const char *name)
 	struct arena ar;
 	arena_init(&ar, LIMIT_NOTICE_MAIL_ARENA);
 	struct bytes to = {0};
-	char *body = arena_printf(&ar, "Someone just tried to sign in to your medkeep account with "
-				       "your passkey \"%s\", but the passkey's own counter shows it may "
-				       "have been copied, so the sign-in was refused. If you did not "
-				       "just sign in, change your password, and remove that passkey "
-				       "under Two-step sign-in.\n", name);
+	char *body = arena_printf(&ar, "Someone just tried to sign in to your patient portal "
+				       "account with your passkey \"%s\", but the passkey's own counter "
+				       "shows it may have been copied, so the sign-in was refused. If you "
+				       "did not just sign in, sign in at %s, change your password, and "
+				       "remove that passkey under Two-step sign-in.\n",
+				  name, account_portal_url());
 	if (store_account_email_ct(&a->account, &ar, &to) == ERR_OK && body)
 		outbox_queue(&a->account, to, "A passkey of your medkeep account was refused", body);
 	arena_release(&ar);
