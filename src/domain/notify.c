@@ -148,6 +148,19 @@ void notify_record(const struct actor *a, const struct notify_event *e)
 	arena_release(&ar);
 }
 
+void notify_result_ready(const struct actor *a, const struct id *result, const struct id *patient,
+			 const struct id *practice, int64_t release_at, struct arena *ar)
+{
+	int64_t now = (int64_t)time(NULL);
+	const char *line = arena_printf(ar, "A new result from %s is ready to view in your portal.",
+					notify_practice_name(practice, ar));
+	struct notify_event e = {.kind = NOTIFY_RESULTS, .patient = *patient, .practice = *practice,
+				 .ref = result, .not_before = release_at > now ? release_at : 0,
+				 .subject = "A new result is ready to view", .line = line};
+	notify_withdraw(result);
+	notify_record(a, &e);
+}
+
 void notify_staff_messages(const struct actor *a, const struct id *practice)
 {
 	if (a == NULL || a->token == NULL)

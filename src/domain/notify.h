@@ -53,6 +53,11 @@ struct notify_event {
  * is stored: a failure is logged (ids only) and never undoes the event. Local tools (an
  * import, the demo: an actor with no token) send nothing: replaying history is not news. */
 void notify_record(const struct actor *a, const struct notify_event *e);
+/* A result becomes visible to the patient at release_at (now or later: scheduled): withdraw
+ * any notice of it scheduled before, and queue "a new result from <practice> is ready"
+ * (no test named). */
+void notify_result_ready(const struct actor *a, const struct id *result, const struct id *patient,
+			 const struct id *practice, int64_t release_at, struct arena *ar);
 /* Withdraw the unsent notices of an event (ref), as when an appointment is cancelled. */
 void notify_withdraw(const struct id *ref);
 /* A patient wrote to practice: tell each clinician of it who has not turned this off, at most

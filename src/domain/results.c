@@ -499,19 +499,13 @@ static int practice_rule(const struct id *practice, enum result_kind kind, struc
 	return 0;
 }
 
-/* Tell the patient (and proxies who chose so) that a result is ready, from release_at on;
- * the notice names no test (docs/internals/NOTICES.md). */
-static void notify_result(const struct actor *a, const struct id *result, const struct id *patient,
-			  const struct id *practice, int64_t release_at, struct arena *ar)
+/* Whether the patient sees results only once their clinician has commented (then a result
+ * released without a comment is not shown, and not notified). Read failures count as yes:
+ * better no notice than one about a result that is not there. */
+static bool comment_first(const struct grant *g, const struct id *patient)
 {
-	int64_t now = (int64_t)time(NULL);
-	const char *line = arena_printf(ar, "A new result from %s is ready to view in your portal.",
-					notify_practice_name(practice, ar));
-	struct notify_event e = {.kind = NOTIFY_RESULTS, .patient = *patient, .practice = *practice,
-				 .ref = result, .not_before = release_at > now ? release_at : 0,
-				 .subject = "A new result is ready to view", .line = line};
-	notify_withdraw(result);
-	notify_record(a, &e);
+	bool cf = true;
+	return store_result_pref_get(g, patient, &cf) != ERR_OK || cf;
 }
 
 enum err result_file(const struct actor *a, const struct result_new *r, struct arena *ar,
@@ -633,8 +627,8 @@ enum err result_file(const struct actor *a, const struct result_new *r, struct a
 	v.released = v.release_at > 0 && v.release_at <= (int64_t)time(NULL);
 	/* Released by the practice's rules (now or later): the patient is told then. A
 	 * correction of a result they were told of already is no new result. */
-	if (!replace && v.release_at > 0)
-		notify_result(a, &v.id, &v.patient, &v.practice, v.release_at, ar);
+	if (!replace && v.release_at > 0 && !comment_first(&g, &v.patient))
+		notify_result_ready(a, &v.id, &v.patient, &v.practice, v.release_at, ar);
 	*out = v;
 	return ERR_OK;
 }
@@ -763,10 +757,12 @@ enum err result_release(const struct actor *a, const struct id *result, const ch
 	int s = store_result_release(&g, result, now, comment != NULL, body);
 	if (s != ERR_OK)
 		return ERR_INTERNAL;
-	/* Not shown to the patient until now (a release the rules had not made yet): tell them,
-	 * and withdraw a notice the rules had scheduled for later. */
-	if (!(row.release_at > 0 && row.release_at <= now))
-		notify_result(a, result, &row.patient, &row.practice, now, ar);
+	/* Not shown to the patient until now (a release the rules had not made yet, or a comment
+	 * the patient waits for): tell them, and withdraw a notice scheduled for later. */
+	bool cf = comment_first(&g, &row.patient);
+	bool was_shown = row.release_at > 0 && row.release_at <= now && (row.commented || !cf);
+	if (!was_shown && (comment != NULL || !cf))
+		notify_result_ready(a, result, &row.patient, &row.practice, now, ar);
 	return ERR_OK;
 }
 

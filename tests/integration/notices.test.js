@@ -92,6 +92,18 @@ describe('notices', () => {
     assert.match(m.body, /A new result from Demo Health Centre is ready to view in your portal/);
   });
 
+  it('a patient who sees results only once commented on is told only then', async () => {
+    const p2 = await login(srv, 'patient2@demo.test');
+    assert.equal((await p2.post('/results/preference', form(p2, { comment_first: '1' }))).status, 303);
+    const held = sqlite(srv.dir, `SELECT lower(hex(id)) FROM result WHERE patient_id = X'${p2id}' AND NOT (coalesce(release_at, 0) > 0 AND release_at <= unixepoch())`).split('\n').filter(Boolean);
+    assert.ok(held.length >= 2);
+    const before = mails('patient2@demo.test', /result/).length;
+    assert.equal((await clin.post(`/results/${held[0]}/release`, form(clin, {}))).status, 303);
+    await none('patient2@demo.test', /result/, before);
+    assert.equal((await clin.post(`/results/${held[1]}/release`, form(clin, { comment: 'All fine' }))).status, 303);
+    assertNotice(await oneMore('patient2@demo.test', /result/, before), { forbidden: ['All fine'] });
+  });
+
   it('a repeat approved names the pharmacy, not the medicine; one declined gives no reason', async () => {
     const page = await p1.get('/medications');
     const meds = [...page.text.matchAll(/action="\/medications\/([0-9a-f]{32})\/repeat"/g)].map((x) => x[1]);
