@@ -190,7 +190,7 @@ static void new_device_notice(const struct store_account *acct, const char *devi
 				       "sign in at %s, open Sessions, end that session and change your "
 				       "password.\n", device, ip, account_portal_url());
 	if (to.len && body)
-		outbox_queue(&acct->id, to, "New sign-in to your medkeep account", body);
+		outbox_queue(&acct->id, to, "New sign-in to your patient portal account", body);
 }
 
 /* The password is right and the account may sign in: store the session of out->token (minted

@@ -116,7 +116,7 @@ describe('family and carer (proxy) access', () => {
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM proxy_invite WHERE patient_id = x'${owner.session.patient}'`), '1');
     // the grantee (and only the grantee) gets an email; it names only the granter's chosen name
     const mail = queuedText(srv.dir, { account: proxy.session.account, subject: /^You have been given/i });
-    assert.match(mail, /Your friend has given you access to their health record on medkeep, until/);
+    assert.match(mail, /Your friend has given you access to their health record on the patient portal, until/);
     assert.doesNotMatch(mail, /patient2|Discharge|NHI/);
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM outbox WHERE subject LIKE 'You have been given access%' AND account_id = x'${proxy.session.account}'`), '1');
     assert.equal(Number(sqlite(srv.dir, given)), mailsBefore + 1, 'one email: to the account, none for the unknown address');
@@ -321,7 +321,7 @@ describe('family and carer (proxy) access', () => {
     // a name is fine, and the email's wording around it is ours
     assert.equal((await grant(granter, { email: 'patient7@demo.test', fromName: "Ng\u0101 O'Neill-Smith" })).status, 303);
     const [mail] = mailsTo();
-    assert.match(mail.body, /^Ng\u0101 O'Neill-Smith has given you access to their health record on medkeep, until \d\d [A-Z][a-z]{2} \d{4}\.\n\nSign in to medkeep and open Family access to see it\./);
+    assert.match(mail.body, /^Ng\u0101 O'Neill-Smith has given you access to their health record on the patient portal, until \d\d [A-Z][a-z]{2} \d{4}\.\n\nSign in to the patient portal and open Family access to see it\./);
     assert.doesNotMatch(mail.body, /https?:|www\./);
   });
 });
