@@ -215,6 +215,25 @@
 #define LIMIT_OUTBOX_ARENA (2u * LIMIT_MAIL_BODY + 4096u)
 /* One notification email composed in place (a fixed text with a name) and its sealed address. */
 #define LIMIT_NOTICE_MAIL_ARENA 8192u
+/* One event's notices (docs/internals/NOTICES.md): the practice's name, the record's own
+ * logins and proxy holders with their sealed addresses, and one sealed mail per recipient
+ * (each LIMIT_OUTBOX_ARENA at most, composed one at a time): well under 256 KB. */
+#define LIMIT_NOTIFY_ARENA (256u * 1024u)
+/* Proxy holders of one record told of an event: a family has a few (parents, a carer); past
+ * this many the rest are not emailed (they still see the record). */
+#define LIMIT_NOTIFY_PROXIES 16
+/* Clinicians of one practice told of new patient messages: a large NZ practice has 20-30. */
+#define LIMIT_NOTIFY_STAFF 64
+/* A clinician is told "new messages are waiting" at most once in this many seconds: a busy
+ * practice receives dozens of messages an hour, and one notice per quarter hour is enough to
+ * send someone to the inbox, where every waiting message is. */
+#define NOTIFY_STAFF_WINDOW_SECONDS (15 * 60)
+/* Appointment reminders go out at this NZ local hour the day before: after the practice opens
+ * and the patient is up, early enough to rebook. */
+#define NOTIFY_REMINDER_HOUR 9
+/* How far ahead a recall may be set: a five-yearly screening (cervical screening is every
+ * three to five years in NZ) is the longest interval practices recall for. */
+#define RECALL_MAX_DAYS (5 * 366)
 /* Sealing one app access token (a session token in base64) under its code's key. */
 #define LIMIT_TOKEN_SEAL_ARENA 1024u
 

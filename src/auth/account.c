@@ -24,22 +24,15 @@
 #include "util/wipe.h"
 #include "domain/outbox.h"
 
-static char portal_url[256] = "http://127.0.0.1:8080";
-
 void account_set_portal_url(const char *url)
 {
-	size_t n = strlen(url);
-	while (n > 0 && url[n - 1] == '/')
-		n--;
-	if (n > 0 && n < sizeof(portal_url))
-		snprintf(portal_url, sizeof(portal_url), "%.*s", (int)n, url);
+	outbox_set_portal_url(url);
 }
 
 const char *account_portal_url(void)
 {
-	return portal_url;
+	return outbox_portal_url();
 }
-
 
 /* --- tokens --- */
 
@@ -176,8 +169,8 @@ enum err account_queue(const struct id *sealed_for, struct bytes to_ct, const ch
 }
 
 const char account_mail_footer[] =
-	"\n-- \nThis message was sent by medkeep, your practice's patient portal. We never ask "
-	"for your password by email.\n";
+	"\n-- \nThis message was sent by your practice's patient portal. We never ask for your "
+	"password by email.\n";
 
 /* --- invitations and registration --- */
 
@@ -296,15 +289,20 @@ enum err account_invite(const struct actor *a, const struct id *patient, const c
 	char token[TOKEN_B64_LEN + 1];
 	uint8_t hash[HASH_BYTES];
 	account_token_make(token, hash);
+	const char *practice = NULL;
+	if (store_practice_name(&a->practice, &ar, &practice) != ERR_OK || practice == NULL ||
+	    practice[0] == '\0')
+		practice = "Your practice";
 	char *body = arena_printf(&ar,
-				  "Hello,\n\nYour practice has invited you to see your health record on "
-				  "medkeep, its patient portal. Open this link within 7 days to create "
+				  "Hello,\n\n%s has invited you to see your health record on its "
+				  "patient portal. Open this link within 7 days to create "
 				  "your account (you will be asked for your date of birth):\n\n"
 				  "%s/register?token=%s\n\nThe link works once. If you "
 				  "did not expect this email, you can ignore it.\n%s",
-				  portal_url, token, account_mail_footer);
+				  practice, outbox_portal_url(), token, account_mail_footer);
 	if (body && store_token_insert(hash, &tok) == ERR_OK &&
-	    account_queue(patient, contact.email_ct, "Your invitation to medkeep", body) == ERR_OK)
+	    account_queue(patient, contact.email_ct, "Your invitation to your practice's patient portal",
+			  body) == ERR_OK)
 		rc = ERR_OK;
 	wipe(token, sizeof(token));
 	arena_release(&ar);
@@ -338,15 +336,15 @@ static int send_verification(const struct id *account, struct bytes to_ct, struc
 	t.created = now_s();
 	t.expires = t.created + ACCOUNT_VERIFY_SECONDS;
 	char *body = arena_printf(ar,
-				  "Hello,\n\nPlease confirm that this is your email address for medkeep by "
+				  "Hello,\n\nPlease confirm that this is your email address for the patient portal by "
 				  "opening this link within 48 hours:\n\n%s/verify?token=%s\n\nYou can "
-				  "sign in once it is confirmed. If you did not create a medkeep account, "
+				  "sign in once it is confirmed. If you did not create an account, "
 				  "ignore this email.\n%s",
-				  portal_url, token, account_mail_footer);
+				  outbox_portal_url(), token, account_mail_footer);
 	wipe(token, sizeof(token));
 	if (body == NULL || store_tokens_end(account, TOKEN_VERIFY, t.created) != ERR_OK ||
 	    store_token_insert(hash, &t) != ERR_OK ||
-	    account_queue(account, to_ct, "Confirm your email address for medkeep", body) != ERR_OK)
+	    account_queue(account, to_ct, "Confirm your email address for the patient portal", body) != ERR_OK)
 		return -1;
 	return 0;
 }
@@ -360,13 +358,13 @@ void account_tell_owner(const char *idx, const char *what, struct arena *ar)
 	    store_account_state(&owner.id, ar, &st) != ERR_OK)
 		return;
 	char *body = arena_printf(ar,
-				  "Hello,\n\nSomeone just tried to %s on medkeep with this email "
+				  "Hello,\n\nSomeone just tried to %s on the patient portal with this email "
 				  "address, which already has an account. Nothing was changed.\n\nIf it "
 				  "was you, sign in at %s/login (or reset your password there). If it "
 				  "was not, you need do nothing.\n%s",
-				  what, portal_url, account_mail_footer);
+				  what, outbox_portal_url(), account_mail_footer);
 	if (body)
-		account_queue(&owner.id, st.email_ct, "Your medkeep account", body);
+		account_queue(&owner.id, st.email_ct, "Your patient portal account", body);
 }
 
 /* The record already has accounts: tell each holder that another was just made for it. */
@@ -378,7 +376,7 @@ static void tell_holders(const struct id *patient, const struct id *new_account,
 		return;
 	char *body = arena_printf(ar,
 				  "Hello,\n\nA second login to your health record was just created on "
-				  "medkeep, from an invitation by your practice, with another email "
+				  "your practice's patient portal, from an invitation by your practice, with another email "
 				  "address. Your access log shows what it reads as \"Another login to "
 				  "your record\".\n\nIf you did not ask for this, contact your practice "
 				  "now: they can end it.\n%s",

@@ -39,12 +39,12 @@ static enum err reset_steps(void *p)
 	if (!c->send)
 		return ERR_OK;
 	if (c->paused)
-		return account_queue(&c->tok->account, c->to_ct, "Your medkeep account is paused for review",
+		return account_queue(&c->tok->account, c->to_ct, "Your patient portal account is paused for review",
 			     c->paused);
 	if (store_tokens_end(&c->tok->account, TOKEN_RESET, now) != ERR_OK ||
 	    store_token_insert(c->hash, c->tok) != ERR_OK)
 		return ERR_INTERNAL;
-	return account_queue(&c->tok->account, c->to_ct, "Reset your medkeep password", c->body);
+	return account_queue(&c->tok->account, c->to_ct, "Reset your patient portal password", c->body);
 }
 
 enum err account_reset_request(const char *email, const char *ip)
@@ -74,7 +74,7 @@ enum err account_reset_request(const char *email, const char *ip)
 	if (known && st.locked) {
 		const char *contact = locks_contact(&acct.id, acct.role, acct.has_patient, &acct.patient, &ar);
 		paused = arena_printf(&ar,
-				      "Hello,\n\nSomeone asked to reset the password of your medkeep "
+				      "Hello,\n\nSomeone asked to reset the password of your patient portal "
 				      "account. Your account was paused for review%s after unusual activity, "
 				      "so a new password would not open it and no reset link was made.\n\n"
 				      "To have it reviewed and opened again, contact %s.\n\nIf it was "
@@ -99,7 +99,7 @@ enum err account_reset_request(const char *email, const char *ip)
 	tok.expires = now + ACCOUNT_RESET_SECONDS;
 	tok.detail = (struct bytes){(const uint8_t *)throttle, strlen(throttle) + 1};
 	char *body = arena_printf(&ar,
-				  "Hello,\n\nSomeone asked to reset the password of your medkeep account. "
+				  "Hello,\n\nSomeone asked to reset the password of your patient portal account. "
 				  "If it was you, open this link within 30 minutes and choose a new "
 				  "password:\n\n%s/reset/confirm?token=%s\n\nThe link works once. Setting "
 				  "a new password signs you out everywhere.\n\nIf it was not you, ignore "
@@ -126,7 +126,7 @@ static void password_notice(const struct id *account, struct bytes to_ct, const 
 			    struct arena *ar)
 {
 	char *body = arena_printf(ar,
-				  "Hello,\n\nThe password of your medkeep account was just %s. %s\n\nIf "
+				  "Hello,\n\nThe password of your patient portal account was just %s. %s\n\nIf "
 				  "this was not you, reset your password at once at %s/reset and tell "
 				  "your practice.\n%s",
 				  how,
@@ -134,7 +134,7 @@ static void password_notice(const struct id *account, struct bytes to_ct, const 
 							    : "Every other device was signed out.",
 				  account_portal_url(), account_mail_footer);
 	if (body)
-		account_queue(account, to_ct, "Your medkeep password was changed", body);
+		account_queue(account, to_ct, "Your patient portal password was changed", body);
 }
 
 struct setpw_ctx {
@@ -437,10 +437,10 @@ static enum err email_steps(void *p)
 	int64_t now = now_s();
 	if (store_tokens_end(c->account, TOKEN_EMAIL, now) != ERR_OK ||
 	    store_token_insert(c->hash, c->tok) != ERR_OK ||
-	    account_queue(c->account, c->tok->email_ct, "Confirm your new email address for medkeep",
+	    account_queue(c->account, c->tok->email_ct, "Confirm your new email address for the patient portal",
 		  c->new_body) != ERR_OK)
 		return ERR_INTERNAL;
-	return account_queue(c->account, c->old_ct, "A change of your medkeep email address", c->old_body);
+	return account_queue(c->account, c->old_ct, "A change of your patient portal email address", c->old_body);
 }
 
 enum err account_change_email(const struct actor *a, const char *email, const char **why)
@@ -500,13 +500,13 @@ enum err account_change_email(const struct actor *a, const char *email, const ch
 	uint8_t hash[HASH_BYTES];
 	account_token_make(token, hash);
 	char *new_body = arena_printf(&ar,
-				      "Hello,\n\nTo make this the email address of your medkeep account, "
+				      "Hello,\n\nTo make this the email address of your patient portal account, "
 				      "open this link within 24 hours:\n\n%s/account/email/confirm?token="
 				      "%s\n\nUntil then, nothing changes. If you did not ask for this, "
 				      "ignore this email.\n%s",
 				      account_portal_url(), token, account_mail_footer);
 	char *old_body = arena_printf(&ar,
-				      "Hello,\n\nSomeone signed in to your medkeep account asked to move it "
+				      "Hello,\n\nSomeone signed in to your patient portal account asked to move it "
 				      "to a new email address. Nothing changes unless the new address "
 				      "confirms it within 24 hours.\n\nIf this was not you, sign in now at "
 				      "%s/login, change your password (Account), and end the sessions you "

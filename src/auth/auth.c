@@ -188,12 +188,13 @@ static void new_device_notice(const struct store_account *acct, const char *devi
 		for (size_t i = 0; i < na; i++)
 			if (id_eq(&self[i].id, &acct->id))
 				to = self[i].email_ct;
-	char *body = arena_printf(ar, "Your medkeep account was signed in to on %s (New Zealand "
-				       "time) from %s (address %s). If this was you, there is nothing "
-				       "to do. If not, sign in, open Sessions, end that session and "
-				       "change your password.\n", when, device, ip);
+	char *body = arena_printf(ar, "Your patient portal account was signed in to on %s (New "
+				       "Zealand time) from %s (address %s). If this was you, there is "
+				       "nothing to do. If not, sign in at %s, open Sessions, end that "
+				       "session and change your password.\n",
+				  when, device, ip, account_portal_url());
 	if (to.len && body)
-		outbox_queue(&acct->id, to, "New sign-in to your medkeep account", body);
+		outbox_queue(&acct->id, to, "New sign-in to your patient portal account", body);
 }
 
 /* The password is right and the account may sign in: store the session of out->token (minted

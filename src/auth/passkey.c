@@ -132,10 +132,12 @@ static void notify_clone(const struct actor *a, const char *name)
 	char when[NZ_WHEN_LEN];
 	nz_when((int64_t)time(NULL), when, sizeof(when));
 	char *body = arena_printf(&ar, "On %s (New Zealand time), someone tried to sign in to your "
-				       "medkeep account with your passkey \"%s\", but the passkey's own "
-				       "counter shows it may have been copied, so the sign-in was "
-				       "refused. If you did not just sign in, change your password, and "
-				       "remove that passkey under Two-step sign-in.\n", when, name);
+				       "patient portal account with your passkey \"%s\", but the "
+				       "passkey's own counter shows it may have been copied, so the "
+				       "sign-in was refused. If you did not just sign in, sign in at %s, "
+				       "change your password, and remove that passkey under Two-step "
+				       "sign-in.\n",
+				  when, name, account_portal_url());
 	if (store_account_email_ct(&a->account, &ar, &to) == ERR_OK && body)
 		outbox_queue(&a->account, to, "A passkey of your medkeep account was refused", body);
 	arena_release(&ar);

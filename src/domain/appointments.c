@@ -5,6 +5,8 @@
  */
 #include "domain/appointments.h"
 #include "domain/careplan_int.h"
+#include "domain/notify.h"
+#include "util/nztime.h"
 
 #include <string.h>
 #include <time.h>
@@ -235,6 +237,33 @@ static enum err appointment_open(const struct actor *a, const struct grant *g,
 	return ERR_OK;
 }
 
+/* Tell the patient an appointment was booked (with its reminder scheduled for the day before)
+ * or cancelled (its reminder withdrawn), by whoever did it: the practice and the time only. */
+static void notify_appointment(const struct actor *a, const struct id *appt, const struct id *patient,
+			       const struct id *practice, int64_t start, bool booked, struct arena *ar)
+{
+	char when[NZ_WHEN_LEN];
+	nz_when(start, when, sizeof(when));
+	const char *name = notify_practice_name(practice, ar);
+	struct notify_event e = {.kind = NOTIFY_APPOINTMENTS, .patient = *patient,
+				 .practice = *practice, .subject = "Your appointment"};
+	e.line = booked ? arena_printf(ar, "An appointment at %s is booked for you: %s.", name, when)
+			: arena_printf(ar, "Your appointment at %s on %s has been cancelled.", name,
+				       when);
+	notify_withdraw(appt);
+	notify_record(a, &e);
+	int64_t remind = notify_reminder_at(start);
+	if (!booked || remind <= (int64_t)time(NULL))
+		return;
+	e.kind = NOTIFY_REMINDERS;
+	e.ref = appt;
+	e.not_before = remind;
+	e.subject = "A reminder of your appointment tomorrow";
+	e.line = arena_printf(ar, "A reminder from %s: you have an appointment tomorrow, %s.", name,
+			      when);
+	notify_record(a, &e);
+}
+
 enum err appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,
 			  const char *reason, int64_t now, struct arena *ar, struct id *out,
 			  const char **why)
@@ -306,6 +335,7 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 	}
 	if (st != ERR_OK)
 		return ERR_INTERNAL;
+	notify_appointment(a, &row.id, patient, &s.practice, s.start, true, ar);
 	*out = row.id;
 	return ERR_OK;
 }
@@ -357,6 +387,7 @@ enum err appointment_cancel(const struct actor *a, const struct id *appointment,
 		*why = "This appointment can no longer be cancelled here.";
 		rc = ERR_INVALID;
 	} else if (st == ERR_OK) {
+		notify_appointment(a, appointment, &t.patient, &r.practice, r.start, false, &ar);
 		rc = ERR_OK;
 	}
 out:

@@ -171,21 +171,21 @@ static void notify(const struct store_lock *l, bool unlocked, struct arena *ar)
 	char *body =
 		unlocked
 			? arena_printf(ar,
-				       "Hello,\n\nYour medkeep account was paused for review%s after "
+				       "Hello,\n\nYour patient portal account was paused for review%s after "
 				       "unusual activity. It has been reviewed, and you can sign in "
 				       "again. The sessions that were open when it was paused stay "
 				       "ended.\n\nIf you have questions, contact %s.\n",
 				       locks_paused_on(NULL, l->tripped, ar), contact)
 			: arena_printf(ar,
-				       "Hello,\n\nYour medkeep account was paused for review%s after "
+				       "Hello,\n\nYour patient portal account was paused for review%s after "
 				       "unusual activity, and after review it stays paused for now. "
 				       "Your health records are safe and unchanged.\n\nTo talk about "
 				       "it, or to have it opened again, contact %s.\n",
 				       locks_paused_on(NULL, l->tripped, ar), contact);
 	if (body == NULL ||
 	    outbox_queue(&l->account, l->email_ct,
-				unlocked ? "Your medkeep account is open again"
-					 : "Your medkeep account stays paused for review",
+				unlocked ? "Your patient portal account is open again"
+					 : "Your patient portal account stays paused for review",
 				body) != ERR_OK)
 		log_warn("component=locks error=\"could not queue the notice\"");
 }

@@ -7,6 +7,7 @@
  */
 #include "domain/medications.h"
 #include "domain/careplan_int.h"
+#include "domain/notify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,6 +391,28 @@ enum err repeat_request(const struct actor *a, const struct id *medication, size
 	return ERR_OK;
 }
 
+/* Tell the patient the request was answered, and where to collect it: the pharmacy they chose,
+ * never the medicine (docs/internals/NOTICES.md). */
+static void notify_repeat(const struct actor *a, const struct grant *g, const struct store_patient *p,
+			  const struct store_repeat *r, bool approved, struct arena *ar)
+{
+	struct repeat_view v;
+	const char *practice = notify_practice_name(&r->practice, ar);
+	const char *pharmacy = repeat_open(a, g, p, r, ar, &v) == ERR_OK && v.pharmacy && v.pharmacy[0]
+				       ? v.pharmacy
+				       : "the pharmacy you chose";
+	const char *line = approved ? arena_printf(ar, "Your repeat prescription request has been "
+						       "approved by %s. It is being sent to %s.",
+						   practice, pharmacy)
+				    : arena_printf(ar, "Your repeat prescription request to %s was not "
+						       "approved. Sign in to see the practice's reason.",
+						   practice);
+	struct notify_event e = {.kind = NOTIFY_REPEATS, .patient = r->patient,
+				 .practice = r->practice, .subject = "Your repeat prescription request",
+				 .line = line};
+	notify_record(a, &e);
+}
+
 enum err repeat_decide(const struct actor *a, const struct id *request, bool approve, const char *reason,
 		       struct arena *ar, const char **why)
 {
@@ -434,7 +457,10 @@ enum err repeat_decide(const struct actor *a, const struct id *request, bool app
 		return domain_audit(a, ACTION_REPEAT_DECIDE, &t.patient, rtype_medreq, request,
 				    AUDIT_FAIL, 0) == 0 ? ERR_INVALID : ERR_INTERNAL;
 	}
-	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
+	notify_repeat(a, &g, &p, &current, approve, ar);
+	return ERR_OK;
 }
 
 enum err medication_request_read(const struct actor *a, const struct id *id, struct arena *ar,

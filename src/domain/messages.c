@@ -4,6 +4,7 @@
  */
 #include "domain/messages.h"
 #include "domain/domain_int.h"
+#include "domain/notify.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -360,24 +361,15 @@ static enum err seal_json(const struct actor *a, const struct grant *g, const st
 	return ERR_OK;
 }
 
-/* Tell the patient (their own logins) that the practice answered: ids only, no content. */
-static void notify_patient(const struct id *patient, const struct id *thread, struct arena *ar)
+/* Tell the patient (and proxies who chose so) that the practice wrote: who, not what. */
+static void notify_patient(const struct actor *a, const struct id *patient, const struct id *practice,
+			   struct arena *ar)
 {
-	struct store_account *accts;
-	size_t n = 0;
-	char hex[ID_HEX_LEN + 1];
-	id_hex(thread, hex);
-	const char *body = arena_printf(ar,
-					"You have a new message from your practice. Sign in to medkeep "
-					"to read it.\n\nThread reference: %s\n",
-					hex);
-	if (body == NULL || store_patient_accounts(patient, ar, &accts, &n) != ERR_OK)
-		return;
-	for (size_t i = 0; i < n; i++)
-		if (accts[i].email_ct.len &&
-		    outbox_queue(&accts[i].id, accts[i].email_ct, "You have a new message",
-					body) != ERR_OK)
-			log_warn("component=messages event=outbox-failed");
+	const char *line = arena_printf(ar, "You have a new message from %s.",
+					notify_practice_name(practice, ar));
+	struct notify_event e = {.kind = NOTIFY_MESSAGES, .patient = *patient, .practice = *practice,
+				 .subject = "You have a new message", .line = line};
+	notify_record(a, &e);
 }
 
 /* Valid UTF-8 (what jansson, and so the sealed record, accepts). */
@@ -526,7 +518,9 @@ enum err message_send(const struct actor *a, const struct message_new *m, struct
 	if (s != ERR_OK)
 		return ERR_INTERNAL;
 	if (msg.from_practice && !m->no_email)
-		notify_patient(patient, &msg.thread, ar);
+		notify_patient(a, patient, &practice, ar);
+	else if (!msg.from_practice)
+		notify_staff_messages(a, &practice);
 	*thread_out = msg.thread;
 	*message_out = msg.id;
 	return ERR_OK;

@@ -1,5 +1,6 @@
 #include "domain/outbox.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
@@ -7,6 +8,22 @@
 #include "util/arena.h"
 #include "util/buf.h"
 #include "vault/vault.h"
+
+static char portal_url[256] = "http://127.0.0.1:8080";
+
+void outbox_set_portal_url(const char *url)
+{
+	size_t n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	if (n > 0 && n < sizeof(portal_url))
+		snprintf(portal_url, sizeof(portal_url), "%.*s", (int)n, url);
+}
+
+const char *outbox_portal_url(void)
+{
+	return portal_url;
+}
 
 int outbox_seal(const struct id *account, struct bytes to_ct, const char *subject,
 		const char *body, struct arena *ar, struct store_mail *out)

@@ -19,5 +19,10 @@ enum err outbox_queue(const struct id *account, struct bytes to_ct, const char *
  * transaction (store_proxy_insert). 0, or -1 when it cannot be sealed. */
 int outbox_seal(const struct id *account, struct bytes to_ct, const char *subject,
 		const char *body, struct arena *ar, struct store_mail *out);
+/* The portal's base URL that emails give as plain text (portal.url of medkeep.conf, else the
+ * address served; set once at start-up by each process that queues mail), never with a '/'
+ * last. */
+void outbox_set_portal_url(const char *url);
+const char *outbox_portal_url(void);
 
 #endif

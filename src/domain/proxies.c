@@ -217,9 +217,9 @@ static char *grantee_mail(const struct id *to, const char *from, int64_t not_aft
 	char until[NZ_DAY_LEN];
 	nz_day(not_after - 1, until, sizeof(until));
 	char *body = arena_printf(ar,
-				  "%s has given you access to their health record on medkeep, until %s.\n\n"
-				  "Sign in to medkeep and open Family access to see it. If you did not "
-				  "expect this, you can ignore this email.\n",
+				  "%s has given you access to their health record on the patient portal, "
+				  "until %s.\n\nSign in to the patient portal and open Family access to "
+				  "see it. If you did not expect this, you can ignore this email.\n",
 				  from, until);
 	memset(email_ct, 0, sizeof(*email_ct));
 	if (store_account_email_ct(to, ar, email_ct) != ERR_OK)
@@ -252,7 +252,7 @@ enum err proxy_grant(const struct actor *a, const struct id *patient, const stru
 	if (by_practice && (rc = check_child(a, patient, now, &ar, why)) != ERR_OK)
 		goto out;
 	rc = ERR_INTERNAL;
-	const char *from = p->from_name && p->from_name[0] ? p->from_name : "A medkeep patient";
+	const char *from = p->from_name && p->from_name[0] ? p->from_name : "A patient";
 	if (by_practice && (a->has_practice == false ||
 			    store_practice_name(&a->practice, &ar, &from) != ERR_OK || from == NULL))
 		goto out;
@@ -296,7 +296,7 @@ enum err proxy_grant(const struct actor *a, const struct id *patient, const stru
 	/* Sealed on both paths (the same work whether or not the address has an account). */
 	struct store_mail mail;
 	bool mail_ok = outbox_seal(usable ? &to->id : &row.id, mail_to,
-				   "You have been given access to a health record on medkeep", body, &ar,
+				   "You have been given access to a health record on a patient portal", body, &ar,
 				   &mail) == 0;
 	/* Audit first: a grant that is not on record must not exist. */
 	if (domain_audit(a, ACTION_PROXY_GRANT, patient, RTYPE, &row.id, AUDIT_ALLOW, 0) != 0 ||

@@ -6,6 +6,7 @@
  * (store/results.h), below every one of these.
  */
 #include "domain/results.h"
+#include "domain/notify.h"
 #include "domain/domain_int.h"
 
 #include <jansson.h>
@@ -498,6 +499,15 @@ static int practice_rule(const struct id *practice, enum result_kind kind, struc
 	return 0;
 }
 
+/* Whether the patient sees results only once their clinician has commented (then a result
+ * released without a comment is not shown, and not notified). Read failures count as yes:
+ * better no notice than one about a result that is not there. */
+static bool comment_first(const struct grant *g, const struct id *patient)
+{
+	bool cf = true;
+	return store_result_pref_get(g, patient, &cf) != ERR_OK || cf;
+}
+
 enum err result_file(const struct actor *a, const struct result_new *r, struct arena *ar,
 		     struct result_view *out, const char **why)
 {
@@ -615,6 +625,10 @@ enum err result_file(const struct actor *a, const struct result_new *r, struct a
 	if (replace && old.release_at > 0)
 		v.release_at = old.release_at; /* the store kept the earlier release */
 	v.released = v.release_at > 0 && v.release_at <= (int64_t)time(NULL);
+	/* Released by the practice's rules (now or later): the patient is told then. A
+	 * correction of a result they were told of already is no new result. */
+	if (!replace && v.release_at > 0 && !comment_first(&g, &v.patient))
+		notify_result_ready(a, &v.id, &v.patient, &v.practice, v.release_at, ar);
 	*out = v;
 	return ERR_OK;
 }
@@ -739,8 +753,17 @@ enum err result_release(const struct actor *a, const struct id *result, const ch
 	if (domain_audit(a, ACTION_RESULT_RELEASE, &row.patient, "DiagnosticReport", result,
 			 AUDIT_ALLOW, 0) != 0)
 		return ERR_INTERNAL;
-	int s = store_result_release(&g, result, (int64_t)time(NULL), comment != NULL, body);
-	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
+	int64_t now = (int64_t)time(NULL);
+	int s = store_result_release(&g, result, now, comment != NULL, body);
+	if (s != ERR_OK)
+		return ERR_INTERNAL;
+	/* Not shown to the patient until now (a release the rules had not made yet, or a comment
+	 * the patient waits for): tell them, and withdraw a notice scheduled for later. */
+	bool cf = comment_first(&g, &row.patient);
+	bool was_shown = row.release_at > 0 && row.release_at <= now && (row.commented || !cf);
+	if (!was_shown && (comment != NULL || !cf))
+		notify_result_ready(a, result, &row.patient, &row.practice, now, ar);
+	return ERR_OK;
 }
 
 /* --- the clinician's side --- */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "domain/outbox.h"
 #include "domain/quota.h"
 #include "main/cmd.h"
 #include "mllp/listener.h"
@@ -65,6 +66,10 @@ int cmd_mllp_process(int argc, char **argv)
 		clen = 0;
 	if (quota_configure(dir, conf, clen) != 0)
 		return 1;
+	/* Result notices from feeds give the portal's address (docs/internals/NOTICES.md). */
+	char url[256];
+	if (clen > 0 && conf_get(conf, clen, "portal.url", url, sizeof(url)) == 0)
+		outbox_set_portal_url(url);
 	if (store_open(dir, false) != 0 || audit_init() != 0 || audit_start_writer() != 0) {
 		fprintf(stderr, "medkeep: cannot open the data directory %s\n", dir);
 		return 1;

@@ -232,6 +232,35 @@ int mail_send_pass(const struct mail_config *c, bool all, int64_t now, struct ma
 
 /* --- the process `serve` starts --- */
 
+/* The mailer's clock: when a scheduled mail (a reminder) is due. Fault injection
+ * (build/medkeep-chaos only): with MEDKEEP_FAULT=mailer_clock, the time is read from
+ * DIR/chaos-clock (seconds since 1970) when that file exists, so a test can move the mailer to
+ * the day before an appointment without waiting for it. */
+static int64_t mailer_now(const char *dir)
+{
+	int64_t now = (int64_t)time(NULL);
+#ifdef MEDKEEP_CHAOS
+	const char *fault = getenv("MEDKEEP_FAULT");
+	char path[512], text[32];
+	if (fault && strcmp(fault, "mailer_clock") == 0 &&
+	    snprintf(path, sizeof(path), "%s/chaos-clock", dir) < (int)sizeof(path)) {
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+			n--;
+		text[n] = '\0';
+		int64_t v;
+		if (n > 0 && parse_int64(text, 0, INT64_MAX / 4, &v) == 0)
+			now = v;
+	}
+#else
+	(void)dir;
+#endif
+	return now;
+}
+
 static volatile sig_atomic_t mailer_stop;
 
 static void on_term(int sig)
@@ -268,7 +297,7 @@ int cmd_mailer_process(int argc, char **argv)
 	log_info("component=mailer event=ready");
 	while (!mailer_stop) {
 		struct mail_pass p;
-		if (mail_send_pass(&c, false, (int64_t)time(NULL), &p) != 0)
+		if (mail_send_pass(&c, false, mailer_now(dir), &p) != 0)
 			log_warn("component=mailer error=\"cannot read the outbox\"");
 		for (int i = 0; i < 10 && !mailer_stop; i++)
 			usleep(100 * 1000);
@@ -290,7 +319,8 @@ static int outbox_show(void)
 	arena_init(&ar, LIMIT_LIST * (LIMIT_MAIL_BODY + 4096u));
 	struct store_outbox_row *rows = NULL;
 	size_t n = 0;
-	if (store_outbox_due(0, true, LIMIT_LIST, &ar, &rows, &n) != ERR_OK) {
+	/* scheduled mails too (a reminder, a result released later): every unsent row */
+	if (store_outbox_due(INT64_MAX / 2, true, LIMIT_LIST, &ar, &rows, &n) != ERR_OK) {
 		arena_release(&ar);
 		fprintf(stderr, "medkeep outbox show: cannot read the outbox\n");
 		return 1;

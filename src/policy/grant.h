@@ -40,7 +40,10 @@ enum action {
 	ACTION_ACCESS_LOG_READ,   /* who has seen this record (the patient's own access log) */
 	ACTION_RECORD_EXPORT,     /* the whole record as one FHIR Bundle */
 	ACTION_PATIENT_WRITE,     /* correct an enrolled patient's details, or merge a duplicate */
-	ACTION_LAST = ACTION_PATIENT_WRITE,
+	ACTION_NOTICE_PREFS,      /* choose which emails one's own account receives about this record */
+	ACTION_RECALL_SET,        /* the practice sets a recall (a screening or review due) */
+	ACTION_RECALL_LIST,       /* a patient's recalls */
+	ACTION_LAST = ACTION_RECALL_LIST,
 };
 
 /* How the actor reached the patient: the audit trail records it with each access. */

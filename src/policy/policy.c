@@ -67,6 +67,7 @@ static bool patient_may_own(enum action action)
 	case ACTION_RESULT_RELEASE:
 	case ACTION_MEDICATION_CREATE:
 	case ACTION_REPEAT_DECIDE:
+	case ACTION_RECALL_SET:
 	case ACTION_PATIENT_WRITE: /* the register is the practice's */
 		return false;
 	default:
@@ -108,6 +109,7 @@ static bool clinician_may(enum action action)
 	case ACTION_REPEAT_REQUEST:
 	case ACTION_ACCESS_LOG_READ:
 	case ACTION_RECORD_EXPORT:
+	case ACTION_NOTICE_PREFS: /* a patient's (or proxy's) own email; staff have their own */
 		return false;
 	default:
 		return true;
@@ -118,6 +120,7 @@ unsigned policy_proxy_scope_for(enum action action)
 {
 	switch (action) {
 	case ACTION_PATIENT_READ:
+	case ACTION_NOTICE_PREFS: /* the proxy's own notices, limited to its scopes when sent */
 		return SCOPE_ALL; /* any one scope will do */
 	case ACTION_DOCUMENT_LIST:
 	case ACTION_DOCUMENT_READ:
@@ -132,6 +135,7 @@ unsigned policy_proxy_scope_for(enum action action)
 	case ACTION_APPOINTMENT_LIST:
 	case ACTION_APPOINTMENT_BOOK:
 	case ACTION_APPOINTMENT_CANCEL:
+	case ACTION_RECALL_LIST: /* a recall asks them to book */
 		return SCOPE_APPOINTMENTS;
 	case ACTION_MESSAGE_LIST:
 	case ACTION_MESSAGE_READ:
@@ -465,6 +469,17 @@ bool policy_may_view_inbox(const struct actor *actor)
 	return actor != NULL && actor->role == ROLE_CLINICIAN && actor->mfa && actor->has_practice;
 }
 
+bool policy_notice_to_proxy(unsigned scopes, enum action about)
+{
+	unsigned need = policy_proxy_scope_for(about);
+	return need != 0 && need != SCOPE_ALL && (scopes & need) != 0;
+}
+
+bool policy_gets_staff_notices(enum role role, bool has_practice)
+{
+	return role == ROLE_CLINICIAN && has_practice;
+}
+
 bool policy_thread_in_reach(const struct actor *actor, const struct grant *g,
 			    const struct id *thread_practice)
 {
@@ -492,6 +507,7 @@ bool action_is_write(enum action action)
 	case ACTION_PROXY_GRANT:
 	case ACTION_PROXY_REVOKE:
 	case ACTION_PATIENT_WRITE:
+	case ACTION_RECALL_SET:
 		return true;
 	default:
 		return false;
@@ -602,6 +618,12 @@ const char *action_name(enum action a)
 		return "record.export";
 	case ACTION_PATIENT_WRITE:
 		return "patient.write";
+	case ACTION_NOTICE_PREFS:
+		return "notice.prefs";
+	case ACTION_RECALL_SET:
+		return "recall.set";
+	case ACTION_RECALL_LIST:
+		return "recall.list";
 	}
 	return "unknown";
 }

@@ -176,6 +176,14 @@ bool policy_may_view_inbox(const struct actor *actor);
 bool policy_thread_in_reach(const struct actor *actor, const struct grant *g,
 			    const struct id *thread_practice);
 
+/* Whether a proxy whose grant has `scopes` may be emailed a notice about `about` (the action
+ * that would show what the notice tells of: ACTION_RESULT_READ for a released result, ...):
+ * only within the grant's scopes (docs/internals/NOTICES.md). */
+bool policy_notice_to_proxy(unsigned scopes, enum action about);
+/* Whether this staff account is told of new patient messages of its practice (and may choose
+ * so on its account page): clinicians of a practice, who answer the inbox. */
+bool policy_gets_staff_notices(enum role role, bool has_practice);
+
 /* The scope a proxy needs for an action; 0 for actions a proxy may never take (granting
  * access onward, reading the access log, exporting the whole record). Patient demographics
  * need any scope. */

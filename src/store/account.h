@@ -84,7 +84,9 @@ struct store_outbox_row {
 	int64_t attempts;
 	int64_t created;
 };
-/* Unsent rows due at now (all unsent rows when all), oldest first, at most max. */
+/* Unsent rows due at now (all unsent rows when all, whatever their retry time), oldest first,
+ * at most max; a row scheduled for later (store_outbox_schedule) is due only from its time,
+ * even with all. */
 enum err store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 			  struct store_outbox_row **rows, size_t *n);
 /* Sent: the row stays (ids, subject, when) for the record, its body is dropped. */

@@ -644,3 +644,30 @@ STORE_FN(enum err, store_transfer_decline, (const struct id *id, const struct id
 STORE_FN(enum err, store_enrolment_share,
 	 (const struct grant *g, const struct id *patient, const struct id *practice, bool share),
 	 (g, patient, practice, share))
+
+/* --- store/notify.h: notices (docs/internals/NOTICES.md) --- */
+STORE_FN(enum err, store_notify_pref_get,
+	 (const struct id *account, const struct id *record, unsigned *set, unsigned *on),
+	 (account, record, set, on))
+STORE_FN(enum err, store_notify_pref_set,
+	 (const struct grant *g, const struct id *account, const struct id *record, unsigned kinds,
+	  unsigned on),
+	 (g, account, record, kinds, on))
+STORE_FN(enum err, store_notify_proxies,
+	 (const struct id *patient, int64_t now, struct arena *a, struct store_notify_proxy **out,
+	  size_t *n),
+	 (patient, now, a, out, n))
+STORE_FN(enum err, store_notify_staff_claim, (const struct id *account, int64_t now, int64_t window),
+	 (account, now, window))
+STORE_FN(enum err, store_outbox_schedule,
+	 (const struct store_mail *m, int64_t not_before, const struct id *ref, const char *kind),
+	 (m, not_before, ref, kind))
+STORE_FN(enum err, store_outbox_withdraw, (const struct id *ref), (ref))
+STORE_FN(enum err, store_outbox_withdraw_kind,
+	 (const struct id *account, const char *kind, int64_t now), (account, kind, now))
+/* --- store/recalls.h: recalls --- */
+STORE_FN(enum err, store_recall_insert, (const struct grant *g, const struct store_recall *r), (g, r))
+STORE_FN(enum err, store_recall_list,
+	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_recall **out,
+	  size_t *n),
+	 (g, patient, a, out, n))

@@ -563,7 +563,8 @@ void web_account(struct request *req, struct response *res)
 	if (req->actor.mfa_enrolled)
 		html_raw(b, "<li><a href=\"/mfa/setup?change=1\">Move two-step sign-in to a new "
 			    "authenticator app</a></li>");
-	html_raw(b, "<li><a href=\"/sessions\">Where you are signed in</a></li></ul>");
+	html_raw(b, "<li><a href=\"/sessions\">Where you are signed in</a></li>"
+		    "<li><a href=\"/account/emails\">Emails from your practice</a></li></ul>");
 	if (req->actor.mfa_enrolled) {
 		size_t left = 0;
 		account_recovery_left(&req->actor, &left);

@@ -130,6 +130,10 @@ static void appointments_page(struct request *req, struct response *res, int sta
 	html_raw(b, "</ul>");
 	if (past == 0)
 		html_raw(b, "<p class=\"empty\">None yet.</p>");
+	if (web_recalls_section(req, b, &record, false) != ERR_OK) {
+		web_error(req, res, 500, "Something went wrong on our side.");
+		return;
+	}
 	web_page_end(res, status, b);
 }
 

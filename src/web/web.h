@@ -80,6 +80,9 @@ void web_account_email_submit(struct request *req, struct response *res);
 void web_account_email_confirm_form(struct request *req, struct response *res);
 void web_account_email_confirm_submit(struct request *req, struct response *res);
 void web_account_recovery(struct request *req, struct response *res);
+void web_account_emails(struct request *req, struct response *res);
+void web_account_emails_submit(struct request *req, struct response *res);
+void web_recall_set(struct request *req, struct response *res);
 void web_invite_form(struct request *req, struct response *res);
 void web_invite_submit(struct request *req, struct response *res);
 /* Step-up: true when the actor passed a second factor within STEP_UP_SECONDS; otherwise the

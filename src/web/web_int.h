@@ -53,6 +53,10 @@ const struct id *web_record(const struct request *req);
 /* A patient's results as a section of their record page (staff; pages_results.c). A DOMAIN_
  * code: on anything but ERR_OK nothing was written to b. */
 int web_results_section(struct request *req, struct buf *b, const struct id *patient);
+/* A patient's recalls as a section of a page (pages_recalls.c): with the form to set one when
+ * staff (the patient's page for their clinician). A DOMAIN_ code: on anything but ERR_OK
+ * nothing was written to b. */
+int web_recalls_section(struct request *req, struct buf *b, const struct id *patient, bool staff);
 /* On a patient-role page: which record is shown, and buttons to switch between the account's
  * own and the records it holds proxy access to (pages_proxies.c). ERR_OK, or the domain's
  * refusal. */

@@ -36,4 +36,9 @@ async function axeClean(page) {
   assert.deepEqual(r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), []);
 }
 
-module.exports = { launchChromium, watchedPage, axeClean };
+// Hand a signed-in Client's cookies (session, device) to a browser context on localhost.
+function useSession(context, client) {
+  return context.addCookies([...client.cookies].map(([name, value]) => ({ name, value, domain: 'localhost', path: '/', secure: true, httpOnly: true, sameSite: 'Strict' })));
+}
+
+module.exports = { launchChromium, watchedPage, axeClean, useSession };

@@ -53,7 +53,7 @@ describe('account pages in a browser', () => {
     await page.getByText('If an account uses that address').waitFor();
     await check('reset answer');
 
-    const mails = await sink.waitFor('patient1@demo.test', /Reset your medkeep password/);
+    const mails = await sink.waitFor('patient1@demo.test', /Reset your patient portal password/);
     const { url } = linkPath(mails[0], '/reset/confirm');
     await page.goto(`${base}${url.pathname}${url.search}`);
     await check('new password form');

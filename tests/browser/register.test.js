@@ -7,7 +7,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, Client } = require('../integration/lib');
-const { launchChromium, watchedPage, axeClean } = require('./browser');
+const { launchChromium, watchedPage, axeClean, useSession } = require('./browser');
 
 describe('enrolling a patient in a browser', () => {
   let srv; let browser;
@@ -26,7 +26,7 @@ describe('enrolling a patient in a browser', () => {
     const c = new Client(srv.base);
     assert.equal((await c.login('clinician1@demo.test')).status, 303);
     const { context, page, violations } = await watchedPage(browser);
-    await context.addCookies([...c.cookies].map(([name, value]) => ({ name, value, domain: 'localhost', path: '/', secure: true, httpOnly: true, sameSite: 'Strict' })));
+    await useSession(context, c);
     await page.goto(`${base}/patients`);
     await page.getByRole('link', { name: 'Enrol a patient' }).click();
     await page.waitForURL(/\/practice\/patients\/new$/);

@@ -49,6 +49,10 @@ const ALLOW = {
   'message.send': ['self', 'clinician'],
   'accesslog.read': ['self'],
   'proxy.list': ['self', 'clinician'],
+  // one's own choice of emails about the record (NOTICES.md): the patient, and a proxy with
+  // any live scope (what it is told stays within the grant); never staff
+  'notice.prefs': ['self', 'proxyDocuments', 'proxyResults'],
+  'recall.set': ['clinician'],
 };
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const form = (c, fields) => ({ body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM, csrf: false });
@@ -131,6 +135,14 @@ const ROUTES = [
   {
     name: 'FHIR DiagnosticReport $release', action: 'result.release', method: 'POST', path: (f) => `/fhir/R4/DiagnosticReport/${f.hid2}/$release`,
     request: () => ({ body: '' }),
+  },
+  {
+    name: 'set a recall', action: 'recall.set', method: 'POST', path: (f) => `/patients/${f.pid}/recalls`,
+    request: (c) => ({ body: new URLSearchParams({ csrf: c.csrf, kind: 'diabetes-review', due: new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10) }).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false }),
+  },
+  {
+    name: 'emails about a record (notice choices)', action: 'notice.prefs', method: 'POST', path: () => '/account/emails',
+    request: (c, staff, f) => ({ body: new URLSearchParams({ csrf: c.csrf, record: f.pid, appointments: '1' }).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false }),
   },
   { name: 'message thread page', action: 'message.read', path: (f) => `/messages/${f.tid}` },
   { name: 'messages with a patient page', action: 'message.list', path: (f) => `/patients/${f.pid}/messages` },

@@ -103,7 +103,7 @@ describe('everything ends with the sessions', () => {
     const pending = await pendingCode(srv, c);
     const u = new Client(srv.base);
     await submit(u, '/reset', '/reset', { email: 'patient4@demo.test' });
-    const mails = await sink.waitFor('patient4@demo.test', /Reset your medkeep password/);
+    const mails = await sink.waitFor('patient4@demo.test', /Reset your patient portal password/);
     const { token, path: link } = linkPath(mails[mails.length - 1], '/reset/confirm');
     const r = new Client(srv.base);
     r.cookies.set(APP, 'client_id%3Dx');

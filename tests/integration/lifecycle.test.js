@@ -155,7 +155,7 @@ describe('account lifecycle', () => {
     const taken = await register(token, 'patient2@demo.test', GOOD, p.dob);
     assert.equal(taken.status, 200);
     assert.match(taken.text, /Check your email/);
-    await sink.waitFor('patient2@demo.test', /Your medkeep account/);
+    await sink.waitFor('patient2@demo.test', /Your patient portal account/);
 
     const r = await register(token, 'own.address@example.nz', GOOD, p.dob);
     assert.equal(r.status, 200);
@@ -202,7 +202,7 @@ describe('account lifecycle', () => {
     tk.push(await time('patient1@demo.test'));
     assert.ok(Math.min(...tk) < 20 * Math.max(...tu) + 50, `known ${tk} vs unknown ${tu}`);
 
-    const mails = await sink.waitFor('patient3@demo.test', /Reset your medkeep password/);
+    const mails = await sink.waitFor('patient3@demo.test', /Reset your patient portal password/);
     assert.equal(sink.messages.filter((m) => m.to.includes('nobody.here@example.nz')).length, 0);
     const { token, path: link } = linkPath(mails[mails.length - 1], '/reset/confirm');
     assert.equal((await new Client(srv.base).get(link)).status, 200);
@@ -221,7 +221,7 @@ describe('account lifecycle', () => {
 
     // Expired: a new link, 31 minutes old.
     await submit(u, '/reset', '/reset', { email: 'patient3@demo.test' });
-    const later = await sink.waitFor('patient3@demo.test', /Reset your medkeep password/, mails.length + 1);
+    const later = await sink.waitFor('patient3@demo.test', /Reset your patient portal password/, mails.length + 1);
     const second = linkPath(later[later.length - 1], '/reset/confirm');
     sqlite(srv.dir, "UPDATE account_token SET expires = unixepoch() - 60 WHERE kind = 'reset' AND used IS NULL");
     assert.equal((await new Client(srv.base).get(second.path)).status, 404);
@@ -234,7 +234,7 @@ describe('account lifecycle', () => {
     const r = await submit(c, '/account/email', '/account/email', { email: 'mere.new@example.nz' });
     assert.equal(r.status, 303);
     assert.equal(r.headers.get('location'), '/account?done=email');
-    const [notice] = await sink.waitFor('patient1@demo.test', /change of your medkeep email/);
+    const [notice] = await sink.waitFor('patient1@demo.test', /change of your patient portal email/);
     assert.match(notice.body, /If this was not you/);
     assert.doesNotMatch(notice.body, /mere\.new/);
     const [confirm] = await sink.waitFor('mere.new@example.nz', /Confirm your new email/);
@@ -294,7 +294,7 @@ describe('account lifecycle', () => {
     }
     const before = sink.messages.length;
     await submit(new Client(srv.base), '/reset', '/reset', { email: 'patient2@demo.test' });
-    await sink.waitFor('patient2@demo.test', /Reset your medkeep password/);
+    await sink.waitFor('patient2@demo.test', /Reset your patient portal password/);
     assert.ok(sink.messages.length > before);
     assert.match(srv.logs(), /event=mailer-exited/);
   });

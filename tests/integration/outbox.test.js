@@ -48,7 +48,7 @@ describe('links at rest', () => {
       assert.ok(link, m.body);
       return { token: link[1], path: new URL(link[0]).pathname + new URL(link[0]).search };
     };
-    const resetLink = tokenIn(/Reset your medkeep password/);
+    const resetLink = tokenIn(/Reset your patient portal password/);
     const inviteLink = tokenIn(/invit/i);
     assert.equal((await new Client(srv.base).get(resetLink.path)).status, 200, 'the reset link is live');
     assert.equal((await new Client(srv.base).get(inviteLink.path)).status, 200, 'the invitation is live');

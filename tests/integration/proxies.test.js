@@ -118,7 +118,7 @@ describe('family and carer (proxy) access', () => {
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM proxy_invite WHERE patient_id = x'${owner.session.patient}'`), '1');
     // the grantee (and only the grantee) gets an email; it names only the granter's chosen name
     const mail = queuedText(srv.dir, { account: proxy.session.account, subject: /^You have been given/i });
-    assert.match(mail, /Your friend has given you access to their health record on medkeep, until/);
+    assert.match(mail, /Your friend has given you access to their health record on the patient portal, until/);
     assert.doesNotMatch(mail, /patient2|Discharge|NHI/);
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM outbox WHERE subject LIKE 'You have been given access%' AND account_id = x'${proxy.session.account}'`), '1');
     assert.equal(Number(sqlite(srv.dir, given)), mailsBefore + 1, 'one email: to the account, none for the unknown address');
@@ -324,7 +324,7 @@ describe('family and carer (proxy) access', () => {
     const until = nzDay(Date.now() / 1000 + 30 * DAY); // the day the form sent (grant's default), in NZ
     assert.equal((await grant(granter, { email: 'patient7@demo.test', fromName: "Ng\u0101 O'Neill-Smith" })).status, 303);
     const [mail] = mailsTo();
-    assert.ok(mail.body.startsWith(`Ng\u0101 O'Neill-Smith has given you access to their health record on medkeep, until ${until}.\n\nSign in to medkeep and open Family access to see it.`), mail.body);
+    assert.ok(mail.body.startsWith(`Ng\u0101 O'Neill-Smith has given you access to their health record on the patient portal, until ${until}.\n\nSign in to the patient portal and open Family access to see it.`), mail.body);
     assert.doesNotMatch(mail.body, /https?:|www\./);
   });
 });

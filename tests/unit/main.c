@@ -33,6 +33,7 @@ static const struct {
 	{"mllp", test_mllp_listener},
 	{"ingest", test_ingest},
 	{"import", test_import},
+	{"notify", test_notify},
 };
 
 int main(void)

@@ -46,5 +46,6 @@ void test_mllp_listener(void);
 void test_ingest(void);
 
 void test_import(void);
+void test_notify(void);
 
 #endif

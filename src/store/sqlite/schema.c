@@ -271,6 +271,23 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX transfer_open ON transfer(patient_id, to_practice) WHERE decided IS NULL;"
 	"CREATE INDEX transfer_to ON transfer(to_practice, asked);"
 	"CREATE INDEX transfer_from ON transfer(from_practice, asked);",
+	/* 26: notices (src/store/notify.h, docs/internals/NOTICES.md): mails scheduled for later
+	 * and withdrawn when their event changes; each account's choice of notices per record;
+	 * when each staff account was last told of new messages */
+	"ALTER TABLE outbox ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN ref BLOB;"
+	"ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX outbox_by_ref ON outbox(ref) WHERE ref IS NOT NULL AND sent IS NULL;"
+	"CREATE TABLE notify_pref (account_id BLOB NOT NULL REFERENCES account(id),"
+	" record_id BLOB NOT NULL, kinds_set INTEGER NOT NULL, kinds_on INTEGER NOT NULL,"
+	" PRIMARY KEY (account_id, record_id)) WITHOUT ROWID;"
+	"CREATE TABLE notify_staff (account_id BLOB PRIMARY KEY REFERENCES account(id),"
+	" last_sent INTEGER NOT NULL) WITHOUT ROWID;"
+	/* ...and recalls a practice sets (src/store/recalls.h): a kind from a fixed list, due */
+	"CREATE TABLE recall (id BLOB PRIMARY KEY, patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" practice_id BLOB NOT NULL REFERENCES practice(id), kind TEXT NOT NULL,"
+	" due INTEGER NOT NULL, created INTEGER NOT NULL, created_by BLOB NOT NULL);"
+	"CREATE INDEX recall_by_patient ON recall(patient_id, due);",
 };
 
 /*

@@ -28,7 +28,8 @@ enum err sq_store_outbox_insert(const struct id *id, const struct id *account, s
 
 static const char sql_outbox_due[] =
 	"SELECT id, account_id, to_ct, subject, body, attempts, body_ct, created FROM outbox"
-	" WHERE sent IS NULL AND (? OR next_try <= ?) ORDER BY created, rowid LIMIT ?";
+	" WHERE sent IS NULL AND not_before <= ?2 AND (?1 OR next_try <= ?2)"
+	" ORDER BY created, rowid LIMIT ?3";
 
 enum err sq_store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 		     struct store_outbox_row **rows, size_t *n)

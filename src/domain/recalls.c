@@ -1,0 +1,115 @@
+/* Recalls (see recalls.h): gate, then store, then audit; the notice scheduled for the due date. */
+#include "domain/recalls.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/crypto.h"
+#include "domain/domain_int.h"
+#include "audit/audit.h"
+#include "domain/notify.h"
+#include "limits.h"
+#include "store/recalls.h"
+#include "util/nztime.h"
+
+static const char rtype_recall[] = "Recall";
+
+static const struct recall_kind kinds[] = {
+	{"cervical-screening", "Cervical screening"},
+	{"diabetes-review", "Diabetes review"},
+	{"blood-pressure", "Blood pressure check"},
+	{"heart-check", "Heart check"},
+	{"medication-review", "Medication review"},
+	{"immunisation", "Immunisation"},
+};
+
+const struct recall_kind *recall_kinds(size_t *n)
+{
+	*n = sizeof(kinds) / sizeof(kinds[0]);
+	return kinds;
+}
+
+const char *recall_kind_label(const char *slug)
+{
+	for (size_t i = 0; slug && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].slug, slug) == 0)
+			return kinds[i].label;
+	return NULL;
+}
+
+enum err recall_set(const struct actor *a, const struct id *patient, const char *kind,
+		    const char *date, struct arena *ar, const char **why)
+{
+	*why = NULL;
+	struct grant g;
+	int rc = domain_gate(a, ACTION_RECALL_SET, patient, rtype_recall, NULL, &g);
+	if (rc != ERR_OK)
+		return rc;
+	if (!a->has_practice) /* the gate lets only staff of the patient's practice set one */
+		return ERR_NOT_FOUND;
+	int64_t now = (int64_t)time(NULL), due;
+	if (recall_kind_label(kind) == NULL) {
+		*why = "Choose what the recall is for.";
+		return ERR_INVALID;
+	}
+	if (date == NULL || nz_parse(date, "09:00", &due) != 0 || due < nz_day_start(now, 0) ||
+	    due > now + (int64_t)RECALL_MAX_DAYS * 86400) {
+		*why = "Give the date it is due, from today up to five years ahead.";
+		return ERR_INVALID;
+	}
+	struct store_recall r;
+	memset(&r, 0, sizeof(r));
+	random_id(&r.id);
+	r.patient = *patient;
+	r.practice = a->practice;
+	snprintf(r.kind, sizeof(r.kind), "%s", kind);
+	r.due = due;
+	r.created = now;
+	r.created_by = a->account;
+	if (domain_audit(a, ACTION_RECALL_SET, patient, rtype_recall, &r.id, AUDIT_ALLOW, 0) != 0)
+		return ERR_INTERNAL;
+	if (store_recall_insert(&g, &r) != ERR_OK)
+		return ERR_INTERNAL;
+	/* what it is for stays in the portal: the email only says one is due */
+	const char *line = arena_printf(ar, "%s asks you to book an appointment: a recall they set "
+					     "for you is due. Sign in to see what it is for.",
+					notify_practice_name(&r.practice, ar));
+	struct notify_event e = {.kind = NOTIFY_RECALLS, .patient = *patient, .practice = r.practice,
+				 .ref = &r.id, .not_before = due > now ? due : 0,
+				 .subject = "A reminder from your practice", .line = line};
+	notify_record(a, &e);
+	return ERR_OK;
+}
+
+enum err recall_list(const struct actor *a, const struct id *patient, struct arena *ar,
+		     struct recall_view **out, size_t *n)
+{
+	*n = 0;
+	struct grant g;
+	int rc = domain_gate(a, ACTION_RECALL_LIST, patient, rtype_recall, NULL, &g);
+	if (rc != ERR_OK)
+		return rc;
+	struct store_recall *rows = NULL;
+	size_t count = 0;
+	if (store_recall_list(&g, patient, ar, &rows, &count) != ERR_OK)
+		return ERR_INTERNAL;
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return ERR_INTERNAL;
+	int64_t now = (int64_t)time(NULL);
+	for (size_t i = 0; i < count; i++) {
+		struct recall_view *v = &(*out)[i];
+		v->id = rows[i].id;
+		v->label = recall_kind_label(rows[i].kind);
+		if (v->label == NULL)
+			v->label = "A check-up";
+		v->due = rows[i].due;
+		v->is_due = rows[i].due <= now;
+		v->practice_name = notify_practice_name(&rows[i].practice, ar);
+	}
+	if (domain_audit(a, ACTION_RECALL_LIST, patient, rtype_recall, NULL, AUDIT_ALLOW, 0) != 0)
+		return ERR_INTERNAL;
+	*n = count;
+	return ERR_OK;
+}

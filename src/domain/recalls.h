@@ -1,0 +1,43 @@
+/*
+ * Recalls: a practice's clinician asks a patient to come in for something due from a date (a
+ * cervical screening, a diabetes review). The patient (and a proxy whose grant covers
+ * appointments) sees them with their appointments, and is emailed when one falls due
+ * (docs/internals/NOTICES.md) without the email saying what it is for.
+ */
+#ifndef MEDKEEP_RECALLS_H
+#define MEDKEEP_RECALLS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/policy.h"
+#include "util/arena.h"
+#include "util/id.h"
+
+struct recall_kind {
+	const char *slug;  /* "cervical-screening" */
+	const char *label; /* "Cervical screening" */
+};
+/* The kinds a practice may set, in the order its form offers them; *n how many. */
+const struct recall_kind *recall_kinds(size_t *n);
+/* The label of a slug, or NULL. */
+const char *recall_kind_label(const char *slug);
+
+struct recall_view {
+	struct id id;
+	const char *label;
+	int64_t due;
+	bool is_due; /* due at now */
+	const char *practice_name;
+};
+
+/* Set a recall of `kind` (a slug) for patient, due from 9 am NZ time on `date` (YYYY-MM-DD,
+ * today up to RECALL_MAX_DAYS ahead), by the actor's practice; the patient's notice is
+ * scheduled for then. Gated (ACTION_RECALL_SET), audited before it is stored. ERR_OK,
+ * ERR_INVALID with *why, or the gate's refusal. */
+enum err recall_set(const struct actor *a, const struct id *patient, const char *kind,
+		    const char *date, struct arena *ar, const char **why);
+/* The patient's recalls, soonest first (ACTION_RECALL_LIST; audited). */
+enum err recall_list(const struct actor *a, const struct id *patient, struct arena *ar,
+		     struct recall_view **out, size_t *n);
+
+#endif
