@@ -47,6 +47,8 @@ static const struct vault_client_ops local_client = {
 	.holds_keys = true,
 	.login = vault_local_login,
 	.app_token = vault_local_app_token,
+	.refresh_issue = vault_local_refresh_issue,
+	.refresh_use = vault_local_refresh_use,
 	.system_token = vault_local_system_token,
 	.miss = vault_local_miss,
 	.read = vault_local_read,
@@ -102,6 +104,17 @@ enum err vault_system_token(const struct id *system, const struct id *practice,
 enum err vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
 	return vault_client->app_token(token, new_token, session);
+}
+
+enum err vault_refresh_issue(const char *app_token, bool offline, char refresh[SESSION_TOKEN_B64_LEN + 1],
+			     struct id *family)
+{
+	return vault_client->refresh_issue(app_token, offline, refresh, family);
+}
+
+enum err vault_refresh_use(const char *refresh, struct vault_refreshed *out)
+{
+	return vault_client->refresh_use(refresh, out);
 }
 
 enum err vault_report_miss(const char *token)

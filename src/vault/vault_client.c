@@ -462,6 +462,45 @@ static enum err remote_app_token(const char *token, char new_token[SESSION_TOKEN
 	return rc;
 }
 
+static enum err remote_refresh_issue(const char *app_token, bool offline,
+				     char refresh[SESSION_TOKEN_B64_LEN + 1], struct id *family)
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_REFRESH_ISSUE);
+	put_token(w, app_token);
+	msg_put_u8(w, offline ? 1 : 0);
+	int rc = send_request(&x);
+	if (rc == ERR_OK && take_reminted(&x.r, refresh, family) != 0)
+		rc = ERR_DENIED;
+	end(&x);
+	return rc;
+}
+
+static enum err remote_refresh_use(const char *refresh, struct vault_refreshed *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct exchange x;
+	put_token(begin(&x, VOP_REFRESH_USE), refresh);
+	int rc = send_request(&x);
+	if (rc == ERR_OK) {
+		struct msg_reader *r = &x.r;
+		msg_get_str(r, out->access_token, sizeof(out->access_token));
+		msg_get_id(r, &out->session);
+		msg_get_str(r, out->refresh_token, sizeof(out->refresh_token));
+		msg_get_id(r, &out->family);
+		msg_get_id(r, &out->account);
+		msg_get_id(r, &out->patient);
+		out->mfa = msg_get_u8(r) != 0;
+		if (r->failed || strlen(out->access_token) != SESSION_TOKEN_B64_LEN ||
+		    strlen(out->refresh_token) != SESSION_TOKEN_B64_LEN || msg_end(r) != 0) {
+			wipe(out, sizeof(*out));
+			rc = ERR_DENIED;
+		}
+	}
+	end(&x);
+	return rc;
+}
+
 static enum err remote_system_token(const struct id *system, const struct id *practice,
 				    char token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
@@ -671,6 +710,8 @@ const struct vault_client_ops vault_remote_client = {
 	.holds_keys = false,
 	.login = remote_login,
 	.app_token = remote_app_token,
+	.refresh_issue = remote_refresh_issue,
+	.refresh_use = remote_refresh_use,
 	.system_token = remote_system_token,
 	.miss = remote_miss,
 	.read = remote_read,

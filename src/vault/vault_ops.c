@@ -126,6 +126,41 @@ static int op_app_token(struct vcall *c)
 	return 0;
 }
 
+static int op_refresh_issue(struct vcall *c)
+{
+	char tokbuf[SESSION_TOKEN_B64_LEN + 1];
+	const char *token = get_token(&c->r, tokbuf);
+	uint8_t offline = msg_get_u8(&c->r);
+	if (msg_end(&c->r) != 0 || offline > 1)
+		return -1;
+	char refresh[SESSION_TOKEN_B64_LEN + 1];
+	struct id family;
+	int v = vault_local_refresh_issue(token, offline != 0, refresh, &family);
+	put_status_reminted(c, v, refresh, &family);
+	wipe(refresh, sizeof(refresh));
+	return 0;
+}
+
+static int op_refresh_use(struct vcall *c)
+{
+	char tokbuf[SESSION_TOKEN_B64_LEN + 1];
+	const char *token;
+	if (get_token_only(c, tokbuf, &token) != 0)
+		return -1;
+	struct vault_refreshed r;
+	int v = vault_local_refresh_use(token, &r);
+	put_status_reminted(c, v, r.access_token, &r.session);
+	if (v == ERR_OK) {
+		msg_put_str(&c->w, r.refresh_token);
+		msg_put_id(&c->w, &r.family);
+		msg_put_id(&c->w, &r.account);
+		msg_put_id(&c->w, &r.patient);
+		msg_put_u8(&c->w, r.mfa ? 1 : 0);
+	}
+	wipe(&r, sizeof(r));
+	return 0;
+}
+
 static int op_system_token(struct vcall *c)
 {
 	struct id system, practice;
@@ -681,6 +716,8 @@ static const struct vault_op_entry op_table[] = {
 	[VOP_OUTBOX_OPEN] = {MAIL, op_outbox_open},
 	[VOP_FEEDQ_KEY_NEW] = {KEYS, op_feedq_key_new},
 	[VOP_FEEDQ_KEY_OPEN] = {KEYS, op_feedq_key_open},
+	[VOP_REFRESH_ISSUE] = {KEYS, op_refresh_issue},
+	[VOP_REFRESH_USE] = {KEYS, op_refresh_use},
 };
 
 static const struct vault_op_entry *op_entry(uint8_t op)

@@ -45,6 +45,7 @@ static const struct route routes[] = {
 	{METHOD_GET, "/sessions", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_sessions, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/sessions/*/revoke", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_session_revoke, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/sessions/end-all", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_sessions_end_all, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_POST, "/sessions/apps/*/end", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_app_family_end, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/documents", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_my_documents, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/documents/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/documents/*/download", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document_download, FAST, SAME_ORIGIN, ANYONE},

@@ -261,6 +261,21 @@ static const char *const migrations[] = {
 	/* ...and invitations by patient, so a bulk invitation finds who has one (invite_cmd.c) */
 	"CREATE INDEX account_token_by_patient ON account_token(patient_id, kind)"
 	" WHERE patient_id IS NOT NULL;",
+	/* 25: apps' refresh tokens (src/store/apps.h, docs/internals/APPS.md): a family per
+	 * consent, the hash of each refresh token it gave (current, or spent: reuse), and which
+	 * family an access token (session) came from, so ending a family ends them all */
+	"CREATE TABLE oauth_refresh (family BLOB PRIMARY KEY,"
+	" client_id BLOB NOT NULL REFERENCES oauth_client(id),"
+	" account_id BLOB NOT NULL REFERENCES account(id), patient_id BLOB NOT NULL,"
+	" scopes INTEGER NOT NULL, offline INTEGER NOT NULL, mfa INTEGER NOT NULL,"
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX oauth_refresh_by_account ON oauth_refresh(account_id);"
+	"CREATE INDEX oauth_refresh_by_client ON oauth_refresh(client_id);"
+	"CREATE TABLE oauth_refresh_token (hash BLOB PRIMARY KEY, family BLOB NOT NULL,"
+	" current INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX oauth_refresh_token_by_family ON oauth_refresh_token(family);"
+	"ALTER TABLE session ADD COLUMN family BLOB;"
+	"CREATE INDEX session_by_family ON session(family) WHERE family IS NOT NULL;",
 };
 
 /*
