@@ -324,7 +324,7 @@ static void oauth_error(struct request *req, struct response *res, int status, c
 			const char *description)
 {
 	oauth_json(req, res, status,
-		   json_pack("{s:s, s:s?}", "error", error, "error_description", description));
+		   json_pack("{s:s, s:s*}", "error", error, "error_description", description));
 }
 
 /* A practice system's client_credentials grant (SMART Backend Services, SYSTEMS.md). */
@@ -372,7 +372,7 @@ static void app_token_answer(struct request *req, struct response *res, struct a
 	char patient[ID_HEX_LEN + 1];
 	id_hex(&t->patient, patient);
 	oauth_json(req, res, 200,
-		   json_pack("{s:s, s:s, s:I, s:s?, s:s, s:s?}", "access_token", t->access_token,
+		   json_pack("{s:s, s:s, s:I, s:s?, s:s, s:s*}", "access_token", t->access_token,
 			     "token_type", "Bearer", "expires_in", (json_int_t)t->expires_in, "scope",
 			     buf_cstr(&scope), "patient", patient, "refresh_token",
 			     t->refresh_token[0] ? t->refresh_token : NULL));
