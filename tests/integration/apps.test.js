@@ -6,6 +6,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, Client, run, sqlite, randomId } = require('./lib');
+const { appFlow } = require('./app-helpers');
 
 const REDIRECT = 'http://127.0.0.1:8765/callback';
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -30,26 +31,8 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
   });
   after(async () => { await srv.stop(); });
 
-  // The authorization request an app makes, as a path on the portal, with its verifier.
-  async function request(extra = {}) {
-    const verifier = oauth.generateRandomCodeVerifier();
-    const state = oauth.generateRandomState();
-    const url = new URL(as.authorization_endpoint);
-    const params = { client_id: client.client_id, redirect_uri: REDIRECT, response_type: 'code',
-      scope: 'launch/patient patient/*.read', state, code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256', aud: `${srv.base}/fhir/R4`, ...extra };
-    for (const [k, v] of Object.entries(params)) if (v !== null) url.searchParams.set(k, v);
-    return { path: url.pathname + url.search, verifier, state };
-  }
-
-  // The patient's browser: the consent page, then their answer. Returns the POST's response.
-  async function consent(c, req, decision = 'allow') {
-    const page = await c.get(req.path);
-    assert.equal(page.status, 200, page.text.slice(0, 500));
-    const fields = Object.fromEntries([...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)]
-      .map((m) => [m[1], m[2].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, '\'').replace(/&lt;/g, '<').replace(/&gt;/g, '>')]));
-    return c.post('/oauth/authorize', { body: new URLSearchParams({ ...fields, decision }).toString(), headers: FORM, csrf: false });
-  }
+  const { request, consent } = appFlow({ oauth: () => oauth, as: () => as, client: () => client, redirect: REDIRECT,
+    base: () => srv.base, scope: 'launch/patient patient/*.read' });
 
   // The whole flow for a patient: the token response, as the client library read it.
   async function connect(c, extra = {}) {

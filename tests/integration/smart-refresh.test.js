@@ -8,6 +8,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, Client, run, sqlite } = require('./lib');
+const { appFlow } = require('./app-helpers');
 
 const REDIRECT = 'http://127.0.0.1:8766/callback';
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -31,25 +32,8 @@ describe('SMART App Launch 2: refresh tokens, lenient scopes, error descriptions
   });
   after(async () => { await srv.stop(); });
 
-  async function request(extra = {}) {
-    const verifier = oauth.generateRandomCodeVerifier();
-    const state = oauth.generateRandomState();
-    const url = new URL(as.authorization_endpoint);
-    const params = { client_id: client.client_id, redirect_uri: REDIRECT, response_type: 'code',
-      scope: 'launch/patient patient/*.rs offline_access', state, code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256', aud: `${srv.base}/fhir/R4`, ...extra };
-    for (const [k, v] of Object.entries(params)) if (v !== null) url.searchParams.set(k, v);
-    return { path: url.pathname + url.search, verifier, state };
-  }
-
-  async function consent(c, req) {
-    const page = await c.get(req.path);
-    assert.equal(page.status, 200, page.text.slice(0, 500));
-    const fields = Object.fromEntries([...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)]
-      .map((m) => [m[1], m[2].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, '\'').replace(/&lt;/g, '<').replace(/&gt;/g, '>')]));
-    const answer = await c.post('/oauth/authorize', { body: new URLSearchParams({ ...fields, decision: 'allow' }).toString(), headers: FORM, csrf: false });
-    return { page, answer };
-  }
+  const { request, consent } = appFlow({ oauth: () => oauth, as: () => as, client: () => client, redirect: REDIRECT,
+    base: () => srv.base, scope: 'launch/patient patient/*.rs offline_access' });
 
   const token = (fields) => fetch(as.token_endpoint, { method: 'POST', headers: FORM, body: new URLSearchParams(fields).toString() })
     .then(async (r) => ({ status: r.status, body: await r.json(), headers: r.headers }));
@@ -59,7 +43,7 @@ describe('SMART App Launch 2: refresh tokens, lenient scopes, error descriptions
   // The whole flow: the token response as the server sent it.
   async function connect(c, extra = {}) {
     const req = await request(extra);
-    const { answer } = await consent(c, req);
+    const answer = await consent(c, req);
     assert.equal(answer.status, 303, answer.text.slice(0, 500));
     const code = new URL(answer.headers.get('location')).searchParams.get('code');
     const r = await token({ grant_type: 'authorization_code', code, client_id: client.client_id, redirect_uri: REDIRECT, code_verifier: req.verifier });
