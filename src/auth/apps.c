@@ -527,6 +527,36 @@ enum err apps_revoke(const char *token, const char *ip)
 	return auth_audit(&who, "app.revoke", &f.patient, AUDIT_OK, ip) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
+enum err apps_introspect(const struct actor *caller, const char *token, struct app_introspection *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!policy_may_introspect(caller))
+		return ERR_DENIED;
+	struct store_session ses;
+	struct store_app_refresh f;
+	bool current = false;
+	uint8_t h[HASH_BYTES];
+	if (token != NULL && strlen(token) == SESSION_TOKEN_B64_LEN) {
+		if (auth_app_session_find(token, &ses) == 0 && ses.has_patient) {
+			*out = (struct app_introspection){.active = true, .scopes = ses.app_scopes,
+							  .client = ses.client, .patient = ses.patient,
+							  .account = ses.account, .iat = ses.created,
+							  .exp = ses.created + APP_TOKEN_SECONDS};
+		} else {
+			refresh_hash(token, h);
+			if (store_app_refresh_find(h, &f, &current) == ERR_OK && current && f.expires >= now_s())
+				*out = (struct app_introspection){.active = true, .refresh = true,
+								  .scopes = f.scopes, .client = f.client,
+								  .patient = f.patient, .account = f.account,
+								  .iat = f.used, .exp = f.expires};
+		}
+	}
+	return auth_audit(caller, "oauth.introspect", out->active ? &out->patient : NULL,
+			  out->active ? AUDIT_OK : AUDIT_FAIL, caller->ip) == 0
+		       ? ERR_OK
+		       : ERR_INTERNAL;
+}
+
 enum err apps_families(const struct actor *a, struct arena *ar, struct store_app_refresh **out, size_t *n)
 {
 	*n = 0;

@@ -90,6 +90,17 @@ enum err apps_refresh(const char *refresh, const char *client_id, const char *sc
 /* RFC 7009: end an app's access token, or a refresh token's whole family (anything else is
  * ignored). */
 enum err apps_revoke(const char *token, const char *ip);
+/* What the introspection endpoint says of a token (RFC 7662 2.2). */
+struct app_introspection {
+	bool active;
+	bool refresh; /* a refresh token (else an app's access token) */
+	unsigned scopes;
+	struct id client, patient, account;
+	int64_t iat, exp;
+};
+/* RFC 7662: about an app's access token or refresh token, for a caller policy_may_introspect
+ * allows (ERR_DENIED otherwise). Anything else, ended or unknown, is inactive. Audited. */
+enum err apps_introspect(const struct actor *caller, const char *token, struct app_introspection *out);
 /* The patient's connected apps that can refresh (their Sessions page); *out in ar. */
 enum err apps_families(const struct actor *a, struct arena *ar, struct store_app_refresh **out, size_t *n);
 /* The patient ends one: its refresh tokens and every access token it gave. ERR_NOT_FOUND when

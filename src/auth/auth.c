@@ -423,6 +423,14 @@ int auth_app_session_create(const char *token, const struct id *session, const s
 	return store_session_create(th, &ses) == ERR_OK ? 0 : -1;
 }
 
+int auth_app_session_find(const char *token, struct store_session *out)
+{
+	uint8_t th[HASH_BYTES];
+	if (token_hash(token, strlen(token), th) != 0 || store_session_get(th, out) != ERR_OK || !out->app)
+		return -1;
+	return now_s() - out->created > APP_TOKEN_SECONDS ? -1 : 0;
+}
+
 int auth_app_session_end(const char *token, const char *ip, struct actor *who)
 {
 	uint8_t th[HASH_BYTES];

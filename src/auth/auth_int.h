@@ -32,6 +32,8 @@ int auth_app_session_create(const char *token, const struct id *session, const s
 			    bool mfa, const struct id *client, unsigned scopes, const struct id *family,
 			    const char *device, const char *ip);
 int auth_app_session_end(const char *token, const char *ip, struct actor *who);
+/* The session of an app's live access token (not ended, its account not locked): 0, or -1. */
+int auth_app_session_find(const char *token, struct store_session *out);
 /* The OR of one(token) over the space-separated tokens of an OAuth scope string of at most max
  * bytes (0 when longer): apps' and systems' scopes alike. */
 unsigned auth_scope_bits(const char *scope, size_t len, size_t max,

@@ -7,10 +7,12 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
 #include "auth/apps.h"
+#include "auth/auth.h"
 #include "auth/systems.h"
 #include "http/parse.h"
 #include "limits.h"
@@ -327,6 +329,16 @@ static void oauth_error(struct request *req, struct response *res, int status, c
 		   json_pack("{s:s, s:s*}", "error", error, "error_description", description));
 }
 
+/* The endpoint's form; false when it is none (then answered: RFC 6749 5.2 invalid_request). */
+static bool oauth_form(struct request *req, struct response *res, struct form_field *fields, size_t *n)
+{
+	if (web_parse_form(req, fields, n) == 0)
+		return true;
+	oauth_error(req, res, 400, "invalid_request",
+		    "The body must be a form (application/x-www-form-urlencoded).");
+	return false;
+}
+
 /* A practice system's client_credentials grant (SMART Backend Services, SYSTEMS.md). */
 static void system_token(struct request *req, struct response *res, struct form_field *fields, size_t n)
 {
@@ -383,11 +395,8 @@ void web_app_token(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (web_parse_form(req, fields, &n) != 0) {
-		oauth_error(req, res, 400, "invalid_request",
-			    "The body must be a form (application/x-www-form-urlencoded).");
+	if (!oauth_form(req, res, fields, &n))
 		return;
-	}
 	const char *grant = form_get(fields, n, "grant_type", NULL);
 	if (grant != NULL && strcmp(grant, "client_credentials") == 0) {
 		system_token(req, res, fields, n);
@@ -422,16 +431,60 @@ void web_app_revoke(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (web_parse_form(req, fields, &n) != 0) {
-		oauth_error(req, res, 400, "invalid_request",
-			    "The body must be a form (application/x-www-form-urlencoded).");
+	if (!oauth_form(req, res, fields, &n))
 		return;
-	}
 	if (apps_revoke(form_get(fields, n, "token", NULL), req->ip) != ERR_OK) {
 		oauth_error(req, res, 500, "server_error", NULL);
 		return;
 	}
 	respond(res, 200, "application/json", "{}", 2);
+}
+
+/* RFC 7662: a resource server (a registered practice system, with its bearer token) asks
+ * whether an app's token is live, and for what. */
+void web_app_introspect(struct request *req, struct response *res)
+{
+	const char *authz = request_header(req, "Authorization");
+	struct actor caller;
+	char csrf[TOKEN_B64_LEN + 1];
+	if (authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0 ||
+	    auth_session(authz + 7, strlen(authz + 7), req->ip, true, &caller, csrf) != 0) {
+		response_header(res, "WWW-Authenticate", "Bearer realm=\"medkeep\"");
+		oauth_error(req, res, 401, "invalid_client",
+			    "Call with a practice system's bearer token (client_credentials).");
+		return;
+	}
+	caller.token = authz + 7;
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	if (!oauth_form(req, res, fields, &n))
+		return;
+	struct app_introspection t;
+	int rc = apps_introspect(&caller, form_get(fields, n, "token", NULL), &t);
+	if (rc == ERR_DENIED) {
+		oauth_error(req, res, 403, "access_denied", "Only a registered resource server may introspect.");
+		return;
+	}
+	if (rc != ERR_OK) {
+		oauth_error(req, res, 500, "server_error", NULL);
+		return;
+	}
+	if (!t.active) {
+		oauth_json(req, res, 200, json_pack("{s:b}", "active", 0));
+		return;
+	}
+	struct buf scope;
+	buf_init(&scope, &req->arena, LIMIT_SCOPE_STRING);
+	apps_scope_string(t.scopes, &scope);
+	char client[ID_HEX_LEN + 1], patient[ID_HEX_LEN + 1], sub[ID_HEX_LEN + 1];
+	id_hex(&t.client, client);
+	id_hex(&t.patient, patient);
+	id_hex(&t.account, sub);
+	oauth_json(req, res, 200,
+		   json_pack("{s:b, s:s?, s:s, s:s, s:s, s:s, s:I, s:I}", "active", 1, "scope",
+			     buf_cstr(&scope), "client_id", client, "patient", patient, "sub", sub,
+			     "token_type", t.refresh ? "refresh_token" : "Bearer", "iat", (json_int_t)t.iat,
+			     "exp", (json_int_t)t.exp));
 }
 
 /* SMART App Launch discovery (its section 2.4): where an app finds the endpoints above. */
@@ -463,11 +516,12 @@ void web_smart_configuration(struct request *req, struct response *res)
 		json_array_append_new(scopes, json_stringn(at, n));
 	}
 	oauth_json(req, res, 200,
-		   json_pack("{s:s, s:s, s:s, s:[s, s, s], s:[s], s:[s], s:[s, s], s:[s, s], s:o,"
+		   json_pack("{s:s, s:s, s:s, s:s, s:[s, s, s], s:[s], s:[s], s:[s, s], s:[s, s], s:o,"
 			     " s:[s, s, s, s, s, s, s, s, s]}",
 			     "authorization_endpoint", arena_printf(&req->arena, "%s/oauth/authorize", origin),
 			     "token_endpoint", arena_printf(&req->arena, "%s/oauth/token", origin),
 			     "revocation_endpoint", arena_printf(&req->arena, "%s/oauth/revoke", origin),
+			     "introspection_endpoint", arena_printf(&req->arena, "%s/oauth/introspect", origin),
 			     "grant_types_supported", "authorization_code", "refresh_token", "client_credentials",
 			     "response_types_supported", "code", "code_challenge_methods_supported", "S256",
 			     "token_endpoint_auth_methods_supported", "none", "private_key_jwt",

@@ -202,6 +202,55 @@ describe('SMART App Launch 2: refresh tokens, lenient scopes, error descriptions
     assert.match(gone.body.error_description, /no longer signed in/);
   });
 
+  it('introspection (RFC 7662): a practice system asks whether an app\'s token is live', async () => {
+    assert.equal(as.introspection_endpoint, `${srv.base}/oauth/introspect`);
+    const jose = await import('jose');
+    const crypto = require('node:crypto');
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const practice = run(['practices', 'list', '--data', srv.dir]).stdout.trim().split('\n')[0].split('\t')[0];
+    const { publicKey, privateKey } = await jose.generateKeyPair('ES384');
+    const file = path.join(srv.dir, 'rs.jwks');
+    fs.writeFileSync(file, JSON.stringify({ keys: [{ ...(await jose.exportJWK(publicKey)), kid: 'rs', alg: 'ES384', use: 'sig' }] }));
+    const added = run(['apps', 'add', '--system', '--data', srv.dir, '--practice', practice, '--name', 'Resource Server', '--jwks', file]);
+    assert.equal(added.code, 0, added.stderr);
+    const sys = added.stdout.match(/client_id ([0-9a-f]{32})/)[1];
+    const jwt = await new jose.SignJWT({}).setProtectedHeader({ alg: 'ES384', kid: 'rs', typ: 'JWT' }).setIssuer(sys).setSubject(sys)
+      .setAudience(as.token_endpoint).setJti(crypto.randomUUID()).setIssuedAt().setExpirationTime('4m').sign(privateKey);
+    const st = await token({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: jwt, scope: 'system/Patient.rs' });
+    assert.equal(st.status, 200, JSON.stringify(st.body));
+    const introspect = (caller, tok) => fetch(as.introspection_endpoint, { method: 'POST', headers: { ...FORM, Authorization: `Bearer ${caller}` },
+      body: new URLSearchParams({ token: tok }).toString() }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const t = await connect(patient);
+    const a = await introspect(st.body.access_token, t.access_token);
+    assert.equal(a.status, 200);
+    assert.equal(a.body.active, true);
+    assert.equal(a.body.client_id, client.client_id);
+    assert.equal(a.body.patient, t.patient);
+    // The access token's scope: the reads (offline_access belongs to the refresh token).
+    assert.equal(a.body.scope, t.scope.replace(' offline_access', ''));
+    assert.equal(a.body.token_type, 'Bearer');
+    assert.ok(a.body.exp > Date.now() / 1000 && a.body.exp - a.body.iat === 3600);
+    const rt = await introspect(st.body.access_token, t.refresh_token);
+    assert.deepEqual([rt.body.active, rt.body.token_type, rt.body.scope], [true, 'refresh_token', t.scope]);
+    // Revoked, rotated, or never ours: inactive, and nothing more said.
+    const r1 = await refresh(t.refresh_token);
+    assert.deepEqual((await introspect(st.body.access_token, t.refresh_token)).body, { active: false });
+    assert.equal((await introspect(st.body.access_token, r1.body.refresh_token)).body.active, true);
+    await fetch(as.revocation_endpoint, { method: 'POST', headers: FORM, body: new URLSearchParams({ token: r1.body.access_token }).toString() });
+    assert.deepEqual((await introspect(st.body.access_token, r1.body.access_token)).body, { active: false });
+    assert.deepEqual((await introspect(st.body.access_token, 'x')).body, { active: false });
+    assert.deepEqual((await introspect(st.body.access_token, patient.cookies.get('__Host-medkeep'))).body, { active: false });
+    // Only a resource server may ask: not an app with its own token, not a browser, not nobody.
+    assert.equal((await introspect((await connect(patient)).access_token, t.access_token)).status, 403);
+    assert.equal((await introspect(patient.cookies.get('__Host-medkeep'), t.access_token)).status, 401);
+    const anon = await fetch(as.introspection_endpoint, { method: 'POST', headers: FORM, body: new URLSearchParams({ token: t.access_token }).toString() });
+    assert.equal(anon.status, 401);
+    assert.equal((await anon.json()).error, 'invalid_client');
+    assert.ok(Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'oauth.introspect' AND actor = '${sys}'`)) >= 5);
+  });
+
   it('a lock by the breaker, removal of the app, and the family\'s end stop refreshing', async () => {
     const c = new Client(srv.base);
     await c.login('patient2@demo.test');
