@@ -79,7 +79,8 @@ static void back_to_app(struct request *req, struct response *res, const struct 
 			const char *key, const char *value, const char *description)
 {
 	struct buf b;
-	buf_init(&b, &req->arena, APP_REDIRECT_MAX + 1024);
+	/* the URI, then each value percent-encoded (at most three bytes a character) */
+	buf_init(&b, &req->arena, APP_REDIRECT_MAX + 3 * APP_STATE_MAX + 1024);
 	buf_puts(&b, r->redirect_uri);
 	buf_puts(&b, strchr(r->redirect_uri, '?') ? "&" : "?");
 	buf_printf(&b, "%s=", key);
@@ -113,12 +114,14 @@ static bool checked(struct request *req, struct response *res, const char *value
 		return true;
 	if (rc == ERR_BAD_REQUEST)
 		back_to_app(req, res, r, "error", error, description);
-	else if (rc == ERR_BAD_CLIENT)
-		web_error(req, res, 400,
-			  arena_printf(&req->arena, "This app is not registered with this portal, or it "
-						    "asked to send you to an address it did not register. "
-						    "Nothing was shared. (For the app's developer: %s)",
-				       description));
+	else if (rc == ERR_BAD_CLIENT) {
+		const char *m = arena_printf(&req->arena, "This app is not registered with this portal, or "
+							  "it asked to send you to an address it did not "
+							  "register. Nothing was shared. (For the app's "
+							  "developer: %s)",
+					     description);
+		web_error(req, res, 400, m ? m : "This app is not registered with this portal.");
+	}
 	else
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 	return false;
