@@ -60,6 +60,10 @@ static unsigned scope_bits(const char *s, size_t n)
 		return APP_SCOPE_ONLINE;
 	if (n == 14 && memcmp(s, "offline_access", 14) == 0)
 		return APP_SCOPE_OFFLINE;
+	if (n == 6 && memcmp(s, "openid", 6) == 0)
+		return APP_SCOPE_OPENID;
+	if (n == 8 && memcmp(s, "fhirUser", 8) == 0)
+		return APP_SCOPE_FHIRUSER;
 	if (n < 9 || n > APP_SCOPE_TOKEN_MAX || memcmp(s, "patient/", 8) != 0)
 		return 0;
 	const char *type = s + 8, *dot = memchr(type, '.', n - 8);
@@ -191,6 +195,16 @@ enum err apps_authorize_check(const struct app_params *p, const char *fhir_base,
 	/* Asked for both: the one that lives while the patient is signed in, the lesser. */
 	if ((out->scopes & APP_SCOPE_REFRESH) == APP_SCOPE_REFRESH)
 		out->scopes &= ~(unsigned)APP_SCOPE_OFFLINE;
+	/* fhirUser is a claim of the id_token: only with openid. */
+	if (!(out->scopes & APP_SCOPE_OPENID))
+		out->scopes &= ~(unsigned)APP_SCOPE_FHIRUSER;
+	if (p->nonce != NULL) {
+		if (!printable(p->nonce, APP_STATE_MAX) || strpbrk(p->nonce, "\"\\") != NULL)
+			return refuse(error, description, "invalid_request",
+				      "nonce must be at most 256 printable ASCII characters, without quotes "
+				      "or backslashes.");
+		snprintf(out->nonce, sizeof(out->nonce), "%s", p->nonce);
+	}
 	if ((out->scopes & APP_SCOPE_ALL) == 0)
 		return refuse(error, description, "invalid_scope",
 			      "No scope this server grants: ask for reads of the patient's own record, "
@@ -219,6 +233,10 @@ void apps_scope_string(unsigned scopes, struct buf *out)
 		buf_puts(out, " online_access");
 	else if (scopes & APP_SCOPE_OFFLINE)
 		buf_puts(out, " offline_access");
+	if (scopes & APP_SCOPE_OPENID)
+		buf_puts(out, " openid");
+	if (scopes & APP_SCOPE_FHIRUSER)
+		buf_puts(out, " fhirUser");
 }
 
 /* Where a code is looked up, and the key its token waits under: both from the code, which
@@ -266,6 +284,7 @@ enum err apps_consent(const struct actor *a, const char *token, const struct app
 	c.client = r->app.id;
 	snprintf(c.redirect_uri, sizeof(c.redirect_uri), "%s", r->redirect_uri);
 	memcpy(c.challenge, r->challenge, sizeof(c.challenge));
+	snprintf(c.nonce, sizeof(c.nonce), "%s", r->nonce);
 	c.scopes = r->scopes;
 	c.account = a->account;
 	c.patient = a->patient;
@@ -337,6 +356,17 @@ static enum err family_begin(const struct store_app_code *c, struct app_token *o
 	return store_app_refresh_begin(&f, h) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
+/* The id_token of an exchange that asked for openid, signed by the vault. */
+static enum err id_token(const struct store_app_code *c, const char *issuer, struct app_token *out)
+{
+	char client[ID_HEX_LEN + 1];
+	id_hex(&c->client, client);
+	if (issuer == NULL)
+		return ERR_INTERNAL;
+	return vault_id_token(out->access_token, issuer, client, c->nonce,
+			      (c->scopes & APP_SCOPE_FHIRUSER) != 0, out->id_token, sizeof(out->id_token));
+}
+
 /* Store the access token's session (an app's), audit the grant, and fill the answer. */
 static enum err token_issued(const struct actor *who, const char *action, const struct id *client,
 			     const char *app_name, const struct id *session, const struct id *account,
@@ -369,8 +399,8 @@ static void app_actor(const struct id *account, const struct id *session, const 
 }
 
 enum err apps_exchange(const char *code, const char *client_id, const char *redirect_uri,
-		       const char *verifier, const char *ip, struct app_token *out, const char **error,
-		       const char **description)
+		       const char *verifier, const char *ip, const char *issuer, struct app_token *out,
+		       const char **error, const char **description)
 {
 	memset(out, 0, sizeof(*out));
 	if (code == NULL || strlen(code) != TOKEN_B64_LEN)
@@ -413,7 +443,8 @@ enum err apps_exchange(const char *code, const char *client_id, const char *redi
 	arena_release(&ar);
 	struct id family;
 	bool refresh = (c.scopes & APP_SCOPE_REFRESH) != 0;
-	if (refresh && family_begin(&c, out, &family) != ERR_OK) {
+	if ((refresh && family_begin(&c, out, &family) != ERR_OK) ||
+	    ((c.scopes & APP_SCOPE_OPENID) && id_token(&c, issuer, out) != ERR_OK)) {
 		wipe(out, sizeof(*out));
 		return server_error(error, description);
 	}

@@ -25,7 +25,10 @@
 #define APP_SCOPE_ONLINE (1u << 12)
 #define APP_SCOPE_OFFLINE (1u << 13)
 #define APP_SCOPE_REFRESH (APP_SCOPE_ONLINE | APP_SCOPE_OFFLINE)
-#define APP_SCOPE_GRANTABLE (APP_SCOPE_ALL | APP_SCOPE_REFRESH)
+/* OpenID Connect (`openid`, and `fhirUser` with it): an id_token with the token response. */
+#define APP_SCOPE_OPENID (1u << 14)
+#define APP_SCOPE_FHIRUSER (1u << 15)
+#define APP_SCOPE_GRANTABLE (APP_SCOPE_ALL | APP_SCOPE_REFRESH | APP_SCOPE_OPENID | APP_SCOPE_FHIRUSER)
 
 /* An authorization request, checked. */
 struct app_request {
@@ -33,13 +36,14 @@ struct app_request {
 	char redirect_uri[APP_REDIRECT_MAX + 1];
 	char state[APP_STATE_MAX + 1];
 	char challenge[APP_CHALLENGE_LEN + 1];
+	char nonce[APP_STATE_MAX + 1]; /* OpenID Connect; "" when none */
 	unsigned scopes; /* APP_SCOPE_* */
 };
 
 /* The parameters as received (NULL when absent). */
 struct app_params {
 	const char *client_id, *redirect_uri, *response_type, *scope, *state, *challenge, *method,
-		*aud;
+		*aud, *nonce;
 };
 
 /* Check an authorization request against the register; `aud` must be `fhir_base` (a '/' after
@@ -53,7 +57,8 @@ enum err apps_authorize_check(const struct app_params *p, const char *fhir_base,
  * record it includes: SMART v1 .read and .* (not .write), v2 permissions (in cruds order) that
  * hold r or s, a star for every type; a v2 query (?category=...) is granted as its whole type,
  * which is what the consent page names (APPS.md). Plus APP_SCOPE_ONLINE / APP_SCOPE_OFFLINE
- * for online_access / offline_access. Anything else is ignored. 0 when nothing is granted. */
+ * for online_access / offline_access, APP_SCOPE_OPENID / APP_SCOPE_FHIRUSER for openid /
+ * fhirUser. Anything else is ignored. 0 when nothing is granted. */
 unsigned apps_parse_scope(const char *scope, size_t len);
 /* What each granted scope lets the app read, in words for the consent page. */
 size_t apps_scope_words(unsigned scopes, const char *out[8]);
@@ -69,17 +74,19 @@ enum err apps_consent(const struct actor *a, const char *token, const struct app
 struct app_token {
 	char access_token[SESSION_TOKEN_B64_LEN + 1];
 	char refresh_token[SESSION_TOKEN_B64_LEN + 1]; /* "" when none was granted */
+	char id_token[LIMIT_ID_TOKEN];		       /* "" unless openid was granted */
 	unsigned scopes;
 	struct id patient;
 	int64_t expires_in;
 };
 /* The app swaps its code for the access token (once), and a refresh token when online_access
- * or offline_access was granted. ERR_BAD_REQUEST with *error "invalid_grant" and a
+ * or offline_access was granted, and an id_token issued by `issuer` (the portal's address) when
+ * openid was. ERR_BAD_REQUEST with *error "invalid_grant" and a
  * *description (static) when the code is unknown, used, expired, another app's or another
  * redirect's, or the verifier does not match: then the code is spent all the same. */
 enum err apps_exchange(const char *code, const char *client_id, const char *redirect_uri,
-		       const char *verifier, const char *ip, struct app_token *out, const char **error,
-		       const char **description);
+		       const char *verifier, const char *ip, const char *issuer, struct app_token *out,
+		       const char **error, const char **description);
 /* The app uses its refresh token (RFC 6749 6): a new access token and the next refresh token,
  * the used one spent. A spent one used again ends its whole family (every refresh and access
  * token of the consent: RFC 9700); so does the family's end, or, for online_access, the

@@ -11,6 +11,7 @@
 #define APP_NAME_MAX 80
 #define APP_REDIRECT_MAX 512
 #define APP_CHALLENGE_LEN 43 /* base64url of a SHA-256 (RFC 7636 S256) */
+#define APP_NONCE_MAX 256    /* as an OAuth state (APP_STATE_MAX) */
 #define APPS_MAX 200
 
 struct store_app {
@@ -36,6 +37,7 @@ struct store_app_code {
 	struct id client;
 	char redirect_uri[APP_REDIRECT_MAX + 1];
 	char challenge[APP_CHALLENGE_LEN + 1];
+	char nonce[APP_NONCE_MAX + 1]; /* OpenID Connect's, for the id_token; "" when none */
 	unsigned scopes;
 	struct id account;
 	struct id patient;

@@ -89,6 +89,20 @@ enum err vault_refresh_issue(const char *app_token, bool offline, char refresh[S
 /* Use a refresh token: a new access token for the app (the same claims as at the consent, a
  * new session id) and the family's next refresh token. ERR_DENIED or ERR_TRIPPED. */
 enum err vault_refresh_use(const char *refresh, struct vault_refreshed *out) MUST_CHECK;
+/*
+ * OpenID Connect (APPS.md): an app that asked for `openid` gets an id_token the vault signs
+ * (EdDSA, Ed25519, a key derived from the stable index key), its claims taken from the app's
+ * access token: `sub` its account, `fhirUser` its patient (when asked for), `aud` the client,
+ * `iss` the portal's address as the worker gives it, and the request's nonce.
+ */
+#define VAULT_JWK_X_LEN 43 /* base64url of an Ed25519 public key */
+#define LIMIT_ID_TOKEN 1536
+/* The id_token for an app's access token minted at most a code's life ago: compact JWS in out
+ * (at most max bytes). nonce may be NULL or empty. ERR_DENIED or ERR_TRIPPED. */
+enum err vault_id_token(const char *app_token, const char *iss, const char *client_id, const char *nonce,
+			bool fhir_user, char *out, size_t max) MUST_CHECK;
+/* The public key id_tokens are signed with, for the JWKS: x (base64url) and kid (hex). */
+enum err vault_oidc_jwk(char x[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1]) MUST_CHECK;
 /* A practice system's token (ROLE_SYSTEM, short-lived like an app's, its practice in the
  * claims), minted once the caller has checked the system's signed assertion or TLS client
  * certificate against the register (docs/internals/SYSTEMS.md). Like a login's claims, the

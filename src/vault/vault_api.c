@@ -49,6 +49,8 @@ static const struct vault_client_ops local_client = {
 	.app_token = vault_local_app_token,
 	.refresh_issue = vault_local_refresh_issue,
 	.refresh_use = vault_local_refresh_use,
+	.id_token = vault_local_id_token,
+	.oidc_jwk = vault_local_oidc_jwk,
 	.system_token = vault_local_system_token,
 	.miss = vault_local_miss,
 	.read = vault_local_read,
@@ -115,6 +117,17 @@ enum err vault_refresh_issue(const char *app_token, bool offline, char refresh[S
 enum err vault_refresh_use(const char *refresh, struct vault_refreshed *out)
 {
 	return vault_client->refresh_use(refresh, out);
+}
+
+enum err vault_id_token(const char *app_token, const char *iss, const char *client_id, const char *nonce,
+			bool fhir_user, char *out, size_t max)
+{
+	return vault_client->id_token(app_token, iss, client_id, nonce, fhir_user, out, max);
+}
+
+enum err vault_oidc_jwk(char x[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1])
+{
+	return vault_client->oidc_jwk(x, kid);
 }
 
 enum err vault_report_miss(const char *token)

@@ -501,6 +501,41 @@ static enum err remote_refresh_use(const char *refresh, struct vault_refreshed *
 	return rc;
 }
 
+static enum err remote_id_token(const char *app_token, const char *iss, const char *client_id,
+				const char *nonce, bool fhir_user, char *out, size_t max)
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_ID_TOKEN);
+	put_token(w, app_token);
+	msg_put_str(w, iss ? iss : "");
+	msg_put_str(w, client_id ? client_id : "");
+	msg_put_bytes(w, nonce ? nonce : "", nonce ? strlen(nonce) : 0);
+	msg_put_u8(w, fhir_user ? 1 : 0);
+	int rc = send_request(&x);
+	if (rc == ERR_OK) {
+		msg_get_str(&x.r, out, max);
+		if (x.r.failed || msg_end(&x.r) != 0)
+			rc = ERR_DENIED;
+	}
+	end(&x);
+	return rc;
+}
+
+static enum err remote_oidc_jwk(char xs[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1])
+{
+	struct exchange x;
+	begin(&x, VOP_OIDC_JWK);
+	int rc = send_request(&x);
+	if (rc == ERR_OK) {
+		msg_get_str(&x.r, xs, VAULT_JWK_X_LEN + 1);
+		msg_get_str(&x.r, kid, 2 * 8 + 1);
+		if (x.r.failed || msg_end(&x.r) != 0)
+			rc = ERR_DENIED;
+	}
+	end(&x);
+	return rc;
+}
+
 static enum err remote_system_token(const struct id *system, const struct id *practice,
 				    char token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
@@ -712,6 +747,8 @@ const struct vault_client_ops vault_remote_client = {
 	.app_token = remote_app_token,
 	.refresh_issue = remote_refresh_issue,
 	.refresh_use = remote_refresh_use,
+	.id_token = remote_id_token,
+	.oidc_jwk = remote_oidc_jwk,
 	.system_token = remote_system_token,
 	.miss = remote_miss,
 	.read = remote_read,

@@ -83,6 +83,10 @@ int vault_token_decode(const char *token, size_t n, uint8_t raw[SESSION_TOKEN_BY
 enum err vault_local_refresh_issue(const char *app_token, bool offline,
 				   char refresh[SESSION_TOKEN_B64_LEN + 1], struct id *family);
 enum err vault_local_refresh_use(const char *refresh, struct vault_refreshed *out);
+/* OpenID Connect (vault_oidc.c, vault.h). */
+enum err vault_local_id_token(const char *app_token, const char *iss, const char *client_id,
+			      const char *nonce, bool fhir_user, char *out, size_t max);
+enum err vault_local_oidc_jwk(char x[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1]);
 
 /* Passkeys (vault_passkey.c). */
 enum err vault_local_passkey_challenge(const char *token, int purpose,
@@ -141,6 +145,8 @@ enum vault_op {
 	VOP_FEEDQ_KEY_OPEN, /* its key again, for staff of its practice (the token's claims) */
 	VOP_REFRESH_ISSUE,  /* an app's first refresh token, from its access token at the exchange */
 	VOP_REFRESH_USE,    /* a refresh token for a new access token and the next refresh token */
+	VOP_ID_TOKEN,       /* an app's id_token (OpenID Connect), from its access token */
+	VOP_OIDC_JWK,       /* the public key id_tokens are signed with */
 };
 /* Answer one request frame into out (MSG_MAX bytes): 0 with *out_len set, or -1 when the
  * frame is malformed or its operation unknown (then nothing is answered). Whatever the lane:
@@ -172,6 +178,9 @@ struct vault_client_ops {
 	enum err (*refresh_issue)(const char *app_token, bool offline,
 				  char refresh[SESSION_TOKEN_B64_LEN + 1], struct id *family);
 	enum err (*refresh_use)(const char *refresh, struct vault_refreshed *out);
+	enum err (*id_token)(const char *app_token, const char *iss, const char *client_id,
+			     const char *nonce, bool fhir_user, char *out, size_t max);
+	enum err (*oidc_jwk)(char x[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1]);
 	enum err (*miss)(const char *token);
 	enum err (*read)(const char *token, const struct id *patient, int64_t bytes);
 	enum err (*unlock)(const char *token, const struct id *account, int64_t issued, const uint8_t *mac,

@@ -27,7 +27,7 @@
 
 static const char *const param_names[] = {"client_id", "redirect_uri",  "response_type",
 					  "scope",     "state",         "code_challenge",
-					  "code_challenge_method", "aud"};
+					  "code_challenge_method", "aud", "nonce"};
 #define N_PARAMS (sizeof(param_names) / sizeof(param_names[0]))
 
 static void params_from(const char *values[N_PARAMS], struct app_params *p)
@@ -39,7 +39,8 @@ static void params_from(const char *values[N_PARAMS], struct app_params *p)
 				 .state = values[4],
 				 .challenge = values[5],
 				 .method = values[6],
-				 .aud = values[7]};
+				 .aud = values[7],
+				 .nonce = values[8]};
 }
 
 static bool unreserved(char c)
@@ -387,10 +388,11 @@ static void app_token_answer(struct request *req, struct response *res, struct a
 	char patient[ID_HEX_LEN + 1];
 	id_hex(&t->patient, patient);
 	oauth_json(req, res, 200,
-		   json_pack("{s:s, s:s, s:I, s:s?, s:s, s:s*}", "access_token", t->access_token,
+		   json_pack("{s:s, s:s, s:I, s:s?, s:s, s:s*, s:s*}", "access_token", t->access_token,
 			     "token_type", "Bearer", "expires_in", (json_int_t)t->expires_in, "scope",
 			     buf_cstr(&scope), "patient", patient, "refresh_token",
-			     t->refresh_token[0] ? t->refresh_token : NULL));
+			     t->refresh_token[0] ? t->refresh_token : NULL, "id_token",
+			     t->id_token[0] ? t->id_token : NULL));
 	wipe(t, sizeof(*t));
 }
 
@@ -412,7 +414,8 @@ void web_app_token(struct request *req, struct response *res)
 	if (grant != NULL && strcmp(grant, "authorization_code") == 0)
 		rc = apps_exchange(form_get(fields, n, "code", NULL), client_id,
 				   form_get(fields, n, "redirect_uri", NULL),
-				   form_get(fields, n, "code_verifier", NULL), req->ip, &t, &error, &description);
+				   form_get(fields, n, "code_verifier", NULL), req->ip, request_origin(req), &t,
+				   &error, &description);
 	else if (grant != NULL && strcmp(grant, "refresh_token") == 0)
 		rc = apps_refresh(form_get(fields, n, "refresh_token", NULL), client_id,
 				  form_get(fields, n, "scope", NULL), req->ip, &t, &error, &description);
@@ -490,6 +493,19 @@ void web_app_introspect(struct request *req, struct response *res)
 			     "exp", (json_int_t)t.exp));
 }
 
+/* The key id_tokens are signed with (OpenID Connect's jwks_uri). */
+void web_oidc_jwks(struct request *req, struct response *res)
+{
+	char x[VAULT_JWK_X_LEN + 1], kid[2 * 8 + 1];
+	if (vault_oidc_jwk(x, kid) != ERR_OK) {
+		oauth_error(req, res, 500, "server_error", NULL);
+		return;
+	}
+	oauth_json(req, res, 200,
+		   json_pack("{s:[{s:s, s:s, s:s, s:s, s:s, s:s}]}", "keys", "kty", "OKP", "crv", "Ed25519",
+			     "x", x, "kid", kid, "alg", "EdDSA", "use", "sig"));
+}
+
 /* SMART App Launch discovery (its section 2.4): where an app finds the endpoints above. */
 void web_smart_configuration(struct request *req, struct response *res)
 {
@@ -498,8 +514,8 @@ void web_smart_configuration(struct request *req, struct response *res)
 		oauth_error(req, res, 500, "server_error", NULL);
 		return;
 	}
-	json_t *scopes = json_pack("[s, s, s, s, s]", "launch/patient", "patient/*.read", "patient/*.rs",
-				   "online_access", "offline_access");
+	json_t *scopes = json_pack("[s, s, s, s, s, s, s]", "launch/patient", "patient/*.read",
+				   "patient/*.rs", "online_access", "offline_access", "openid", "fhirUser");
 	struct buf all;
 	buf_init(&all, &req->arena, LIMIT_SCOPE_STRING);
 	apps_scope_string(APP_SCOPE_ALL, &all);
@@ -519,8 +535,10 @@ void web_smart_configuration(struct request *req, struct response *res)
 		json_array_append_new(scopes, json_stringn(at, n));
 	}
 	oauth_json(req, res, 200,
-		   json_pack("{s:s, s:s, s:s, s:s, s:[s, s, s], s:[s], s:[s], s:[s, s], s:[s, s], s:o,"
-			     " s:[s, s, s, s, s, s, s, s, s]}",
+		   json_pack("{s:s, s:s, s:[s], s:s, s:s, s:s, s:s, s:[s, s, s], s:[s], s:[s], s:[s, s],"
+			     " s:[s, s], s:o, s:[s, s, s, s, s, s, s, s, s, s]}",
+			     "issuer", origin, "jwks_uri", arena_printf(&req->arena, "%s/oauth/jwks", origin),
+			     "id_token_signing_alg_values_supported", "EdDSA",
 			     "authorization_endpoint", arena_printf(&req->arena, "%s/oauth/authorize", origin),
 			     "token_endpoint", arena_printf(&req->arena, "%s/oauth/token", origin),
 			     "revocation_endpoint", arena_printf(&req->arena, "%s/oauth/revoke", origin),
@@ -532,5 +550,5 @@ void web_smart_configuration(struct request *req, struct response *res)
 			     "scopes_supported", scopes, "capabilities", "launch-standalone", "client-public",
 			     "client-confidential-asymmetric", "context-standalone-patient",
 			     "permission-patient", "permission-v1", "permission-v2", "permission-offline",
-			     "permission-online"));
+			     "permission-online", "sso-openid-connect"));
 }

@@ -27,6 +27,7 @@ void web_app_consent(struct request *req, struct response *res);
 void web_app_token(struct request *req, struct response *res);
 void web_app_revoke(struct request *req, struct response *res);
 void web_app_introspect(struct request *req, struct response *res);
+void web_oidc_jwks(struct request *req, struct response *res);
 bool web_app_resume(struct request *req, struct response *res);
 void web_smart_configuration(struct request *req, struct response *res);
 void web_session_revoke(struct request *req, struct response *res);

@@ -35,6 +35,7 @@ static const struct route routes[] = {
 	{METHOD_POST, "/oauth/token", AUTH_NONE, BODY_FORM, KIND_API, web_app_token, FAST, CORS, ANYONE},
 	{METHOD_POST, "/oauth/revoke", AUTH_NONE, BODY_FORM, KIND_API, web_app_revoke, FAST, CORS, ANYONE},
 	{METHOD_POST, "/oauth/introspect", AUTH_NONE, BODY_FORM, KIND_API, web_app_introspect, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_GET, "/oauth/jwks", AUTH_NONE, BODY_NONE, KIND_API, web_oidc_jwks, FAST, CORS, ANYONE},
 	{METHOD_GET, "/static/style.css", AUTH_NONE, BODY_NONE, KIND_PAGE, web_stylesheet, FAST, SAME_ORIGIN, SIGNING_IN},
 	{METHOD_GET, "/security", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_security, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/operator", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_operator, FAST, SAME_ORIGIN, ANYONE},

@@ -129,7 +129,7 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
 
   it('reads only what the patient let it read', async () => {
     const t = await connect(patient, { scope: 'launch/patient patient/Observation.rs patient/DiagnosticReport.rs user/*.read openid' });
-    assert.equal(t.scope, 'launch/patient patient/DiagnosticReport.read patient/Observation.read');
+    assert.equal(t.scope, 'launch/patient patient/DiagnosticReport.read patient/Observation.read openid');
     assert.equal((await bearer(t.access_token, `Observation?patient=${t.patient}`)).status, 200);
     // Outside its scopes on the record it reaches: 403 insufficient_scope, not "not found"
     // (it knows the record exists) and not counted as enumeration against the patient.

@@ -58,6 +58,7 @@ const ELSEWHERE = {
   'POST /oauth/authorize': 'a patient\'s consent to an app: apps.test.js',
   'POST /oauth/token': 'an app\'s code exchange: apps.test.js',
   'POST /oauth/revoke': 'an app ending its token: apps.test.js',
+  'GET /oauth/jwks': 'the public key of id_tokens (OpenID Connect): smart-refresh.test.js',
   'POST /oauth/introspect': 'introspection (RFC 7662) by a practice system only: smart-refresh.test.js (an app, a browser and nobody refused)',
   'POST /sessions/apps/*/end': 'a patient disconnecting an app that can refresh (the demo has none): smart-refresh.test.js (another patient 404)',
   'GET /fhir/R4/.well-known/smart-configuration': 'where apps find the endpoints: apps.test.js',

@@ -251,6 +251,38 @@ describe('SMART App Launch 2: refresh tokens, lenient scopes, error descriptions
     assert.ok(Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'oauth.introspect' AND actor = '${sys}'`)) >= 5);
   });
 
+  it('OpenID Connect: openid fhirUser gives an id_token the vault signs (EdDSA), checked against the JWKS', async () => {
+    const jose = await import('jose');
+    assert.ok(as.capabilities.includes('sso-openid-connect'));
+    assert.equal(as.issuer, srv.base);
+    assert.deepEqual(as.id_token_signing_alg_values_supported, ['EdDSA']);
+    const jwks = await fetch(as.jwks_uri).then((r) => r.json());
+    assert.deepEqual(Object.keys(jwks.keys[0]).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x']);
+    const nonce = 'n-0S6_WzA2Mj';
+    const t = await connect(patient, { scope: 'launch/patient patient/*.rs openid fhirUser', nonce });
+    assert.match(t.scope, / openid fhirUser$/);
+    const { payload, protectedHeader } = await jose.jwtVerify(t.id_token, jose.createLocalJWKSet(jwks), { issuer: srv.base, audience: client.client_id });
+    assert.equal(protectedHeader.alg, 'EdDSA');
+    assert.equal(payload.nonce, nonce);
+    assert.equal(payload.sub, patient.session.account);
+    assert.equal(payload.fhirUser, `${srv.base}/fhir/R4/Patient/${t.patient}`);
+    assert.ok(payload.exp > payload.iat);
+    // fhirUser is the patient the token reads.
+    const me = await fetch(payload.fhirUser, { headers: { Authorization: `Bearer ${t.access_token}` } });
+    assert.equal(me.status, 200);
+    // openid alone: no fhirUser claim; fhirUser alone: no id_token.
+    const o = await connect(patient, { scope: 'patient/*.rs openid' });
+    assert.equal((await jose.jwtVerify(o.id_token, jose.createLocalJWKSet(jwks))).payload.fhirUser, undefined);
+    const f = await connect(patient, { scope: 'patient/*.rs fhirUser' });
+    assert.equal(f.id_token, undefined);
+    assert.doesNotMatch(f.scope, /fhirUser/);
+    // A nonce the id_token could not carry as it is: refused, saying so.
+    const bad = await patient.get((await request({ scope: 'patient/*.rs openid', nonce: 'a"b' })).path);
+    const back = new URL(bad.headers.get('location'));
+    assert.equal(back.searchParams.get('error'), 'invalid_request');
+    assert.match(back.searchParams.get('error_description'), /nonce/);
+  });
+
   it('a lock by the breaker, removal of the app, and the family\'s end stop refreshing', async () => {
     const c = new Client(srv.base);
     await c.login('patient2@demo.test');

@@ -58,10 +58,11 @@ void test_apps(void)
 	CHECK(parse("patient/Observation.read?category=laboratory") == 0);
 	CHECK(parse("patient/Observation.*?category=laboratory") == 0);
 	/* not for apps: user/, system/, unknown types; ignored beside what is granted */
-	CHECK(parse("user/*.read system/*.read openid fhirUser launch") == 0);
+	CHECK(parse("user/*.read system/*.read launch") == 0);
+	/* OpenID Connect: granted as asked (fhirUser only with openid: apps_authorize_check) */
+	CHECK(parse("openid fhirUser") == (APP_SCOPE_OPENID | APP_SCOPE_FHIRUSER));
 	CHECK(parse("patient/Condition.rs") == 0);
-	CHECK(parse("launch/patient openid fhirUser patient/Appointment.rs user/*.read") ==
-	      SCOPE_APPOINTMENTS);
+	CHECK(parse("launch/patient patient/Appointment.rs user/*.read") == SCOPE_APPOINTMENTS);
 	/* refresh tokens */
 	CHECK(parse("offline_access") == APP_SCOPE_OFFLINE);
 	CHECK(parse("online_access") == APP_SCOPE_ONLINE);
@@ -81,4 +82,6 @@ void test_apps(void)
 	CHECK(round_trip(APP_SCOPE_ALL | APP_SCOPE_ONLINE, s, sizeof(s)));
 	CHECK(strstr(s, " online_access") != NULL && strstr(s, "offline") == NULL);
 	CHECK(round_trip(APP_SCOPE_ALL, NULL, 0));
+	CHECK(round_trip(APP_SCOPE_PATIENT | APP_SCOPE_OPENID | APP_SCOPE_FHIRUSER, s, sizeof(s)));
+	CHECK(strcmp(s, "launch/patient patient/Patient.read openid fhirUser") == 0);
 }

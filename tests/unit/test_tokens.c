@@ -113,6 +113,23 @@ void test_tokens(void)
 	vault_test_clock_skew = APP_REFRESH_ONLINE_SECONDS + 60;
 	CHECK(vault_local_refresh_use(rt, &r) != ERR_OK);
 
+	/* OpenID Connect: an id_token only from an app's fresh token, with plain claim values. */
+	vault_test_clock_skew = 0;
+	char idt[LIMIT_ID_TOKEN], client[ID_HEX_LEN + 1];
+	id_hex(&c.account, client);
+	CHECK(vault_local_app_token(tok, app, &s2) == ERR_OK);
+	CHECK(vault_local_id_token(app, "https://portal.example", client, "n1", true, idt, sizeof(idt)) == ERR_OK);
+	CHECK(strchr(idt, '.') != NULL && strchr(strchr(idt, '.') + 1, '.') != NULL);
+	CHECK(vault_local_id_token(tok, "https://portal.example", client, "n1", true, idt, sizeof(idt)) != ERR_OK);
+	CHECK(vault_local_id_token(app, "https://portal.example", client, "n\"1", true, idt, sizeof(idt)) != ERR_OK);
+	CHECK(vault_local_id_token(app, "https://portal.example", "xyz", NULL, false, idt, sizeof(idt)) != ERR_OK);
+	CHECK(vault_local_id_token(app, "https://portal.example", client, NULL, false, idt, 40) != ERR_OK);
+	vault_test_clock_skew = APP_CODE_SECONDS + 30;
+	CHECK(vault_local_id_token(app, "https://portal.example", client, NULL, false, idt, sizeof(idt)) != ERR_OK);
+	char x[VAULT_JWK_X_LEN + 1], kid[2 * 8 + 1], x2[VAULT_JWK_X_LEN + 1], kid2[2 * 8 + 1];
+	CHECK(vault_local_oidc_jwk(x, kid) == ERR_OK && vault_local_oidc_jwk(x2, kid2) == ERR_OK);
+	CHECK(strlen(x) == VAULT_JWK_X_LEN && strcmp(x, x2) == 0 && strcmp(kid, kid2) == 0);
+
 	vault_test_clock_skew = 0;
 	vault_unload();
 	char cmd[600];

@@ -275,7 +275,9 @@ static const char *const migrations[] = {
 	" current INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX oauth_refresh_token_by_family ON oauth_refresh_token(family);"
 	"ALTER TABLE session ADD COLUMN family BLOB;"
-	"CREATE INDEX session_by_family ON session(family) WHERE family IS NOT NULL;",
+	"CREATE INDEX session_by_family ON session(family) WHERE family IS NOT NULL;"
+	/* ...and the OpenID Connect nonce a code carries to its id_token */
+	"ALTER TABLE oauth_code ADD COLUMN nonce TEXT NOT NULL DEFAULT '';",
 };
 
 /*

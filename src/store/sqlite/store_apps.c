@@ -32,10 +32,10 @@ static const char sql_all_families_end[] = "DELETE FROM oauth_refresh_token";
 static const char sql_all_families_end2[] = "DELETE FROM oauth_refresh";
 static const char sql_code_insert[] =
 	"INSERT INTO oauth_code (hash, client_id, redirect_uri, challenge, scopes, account_id,"
-	" patient_id, session_id, mfa, box, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" patient_id, session_id, mfa, box, expires, nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_code_take[] =
 	"DELETE FROM oauth_code WHERE hash = ? RETURNING client_id, redirect_uri, challenge,"
-	" scopes, account_id, patient_id, session_id, mfa, box, expires";
+	" scopes, account_id, patient_id, session_id, mfa, box, expires, nonce";
 
 enum err sq_store_app_insert(const struct store_app *app)
 {
@@ -145,6 +145,7 @@ enum err sq_store_app_code_insert(const struct store_app_code *c)
 	sqlite3_bind_int(s, 9, c->mfa ? 1 : 0);
 	sqlite3_bind_blob(s, 10, c->box.ptr, (int)c->box.len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 11, c->expires);
+	sq_bind_text(s, 12, c->nonce);
 	return sq_write_one(s, "app_code_insert");
 }
 
@@ -170,6 +171,7 @@ enum err sq_store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a,
 		if (!sq_col_bytes(s, 8, a, &out->box))
 			rc = ERR_INTERNAL;
 		out->expires = sqlite3_column_int64(s, 9);
+		sq_col_text_fixed(s, 10, out->nonce, sizeof(out->nonce));
 		/* RETURNING: the delete is done only once the statement has run to its end. */
 		while ((step = sqlite3_step(s)) == SQLITE_ROW)
 			;
