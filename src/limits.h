@@ -78,6 +78,14 @@
  * (docs/internals/APPS.md); its code, a minute between consent and exchange. */
 #define APP_TOKEN_SECONDS (60 * 60)
 #define APP_CODE_SECONDS 60
+/* An app's refresh tokens (APPS.md). offline_access: 90 days from the consent, then the patient
+ * is asked again: a phone app used every day keeps working for a season without the patient
+ * seeing the consent page hourly, and a token left on a lost or sold phone dies within one
+ * (the patient can end it at once under Sessions). online_access lives while the patient is
+ * signed in, so never longer than a session can (SESSION_ABSOLUTE_SECONDS); the vault counts
+ * both from the consent by its own clock. */
+#define APP_REFRESH_OFFLINE_SECONDS (90LL * 24 * 60 * 60)
+#define APP_REFRESH_ONLINE_SECONDS SESSION_ABSOLUTE_SECONDS
 /* A practice system's access token (docs/internals/SYSTEMS.md): minutes, as SMART Backend
  * Services recommends; a PMS asks again with a new assertion, which costs it one signature. */
 #define SYSTEM_TOKEN_SECONDS (5 * 60)

@@ -401,8 +401,8 @@ int auth_session(const char *token, size_t n, const char *ip, bool bearer, struc
 }
 
 int auth_app_session_create(const char *token, const struct id *session, const struct id *account,
-			    bool mfa, const struct id *client, unsigned scopes, const char *device,
-			    const char *ip)
+			    bool mfa, const struct id *client, unsigned scopes, const struct id *family,
+			    const char *device, const char *ip)
 {
 	uint8_t th[HASH_BYTES], csrf_raw[TOKEN_BYTES];
 	if (token_hash(token, strlen(token), th) != 0)
@@ -419,8 +419,20 @@ int auth_app_session_create(const char *token, const struct id *session, const s
 	snprintf(ses.ip, sizeof(ses.ip), "%s", ip);
 	ses.app = true;
 	ses.client = *client;
-	ses.app_scopes = scopes;
+	ses.app_scopes = scopes & APP_SCOPE_ALL; /* the gate's bits only */
+	if (family != NULL) {
+		ses.has_family = true;
+		ses.family = *family;
+	}
 	return store_session_create(th, &ses) == ERR_OK ? 0 : -1;
+}
+
+int auth_app_session_find(const char *token, struct store_session *out)
+{
+	uint8_t th[HASH_BYTES];
+	if (token_hash(token, strlen(token), th) != 0 || store_session_get(th, out) != ERR_OK || !out->app)
+		return -1;
+	return now_s() - out->created > APP_TOKEN_SECONDS ? -1 : 0;
 }
 
 int auth_app_session_end(const char *token, const char *ip, struct actor *who)

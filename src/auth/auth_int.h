@@ -26,15 +26,21 @@ int auth_audit(const struct actor *a, const char *action, const struct id *patie
 	       const char *outcome, const char *ip);
 
 /* Store the session of an app's access token (apps.c), minted by the vault at the patient's
- * consent; and end one, only if it is an app's (*who: whose, for the trail). 0 on success. */
+ * consent or from a refresh token (family: its refresh-token family, or NULL); and end one,
+ * only if it is an app's (*who: whose, for the trail). 0 on success. */
 int auth_app_session_create(const char *token, const struct id *session, const struct id *account,
-			    bool mfa, const struct id *client, unsigned scopes, const char *device,
-			    const char *ip);
+			    bool mfa, const struct id *client, unsigned scopes, const struct id *family,
+			    const char *device, const char *ip);
 int auth_app_session_end(const char *token, const char *ip, struct actor *who);
+/* The session of an app's live access token (not ended, its account not locked): 0, or -1. */
+int auth_app_session_find(const char *token, struct store_session *out);
 /* The OR of one(token) over the space-separated tokens of an OAuth scope string of at most max
  * bytes (0 when longer): apps' and systems' scopes alike. */
 unsigned auth_scope_bits(const char *scope, size_t len, size_t max,
 			 unsigned (*one)(const char *s, size_t n));
+/* The read and write a SMART scope's permission part (n bytes at p) grants: v1 read, write, *;
+ * v2 letters of cruds in that order, each at most once (r or s read; c or u write). */
+void auth_perm_bits(const char *p, size_t n, bool *read, bool *write);
 /* The actor of a practice system's live bearer token (systems.c), by the token's hash: 0, or
  * -1 when there is none (unknown, expired, or its system removed). */
 int auth_system_session(const uint8_t th[HASH_BYTES], const char *ip, struct actor *out);

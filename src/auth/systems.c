@@ -29,34 +29,6 @@ static const struct {
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
-/* The read and write a permission part grants: SMART v1 read, write, *; v2 letters of cruds
- * in that order, each at most once. */
-static void perm_bits(const char *p, size_t n, bool *read, bool *write)
-{
-	*read = *write = false;
-	if ((n == 4 && memcmp(p, "read", 4) == 0) || (n == 1 && p[0] == '*'))
-		*read = true;
-	if ((n == 5 && memcmp(p, "write", 5) == 0) || (n == 1 && p[0] == '*'))
-		*write = true;
-	if (*read || *write || n == 0 || n > 5)
-		return;
-	static const char order[] = "cruds";
-	size_t at = 0;
-	bool r = false, w = false;
-	for (size_t i = 0; i < n; i++) {
-		const char *f = memchr(order + at, p[i], sizeof(order) - 1 - at);
-		if (f == NULL)
-			return;
-		at = (size_t)(f - order) + 1;
-		if (p[i] == 'r' || p[i] == 's')
-			r = true;
-		if (p[i] == 'c' || p[i] == 'u')
-			w = true;
-	}
-	*read = r;
-	*write = w;
-}
-
 static unsigned scope_bits(const char *s, size_t n)
 {
 	if (n < 9 || n > 64 || memcmp(s, "system/", 7) != 0)
@@ -66,7 +38,7 @@ static unsigned scope_bits(const char *s, size_t n)
 		return 0;
 	size_t tn = (size_t)(dot - type);
 	bool read, write;
-	perm_bits(dot + 1, n - 7 - tn - 1, &read, &write);
+	auth_perm_bits(dot + 1, n - 7 - tn - 1, &read, &write);
 	unsigned bits = 0;
 	for (size_t i = 0; i < N_KINDS; i++)
 		if ((tn == 1 && type[0] == '*') ||

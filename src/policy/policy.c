@@ -436,6 +436,11 @@ bool policy_may_review_lock(const struct actor *actor, const struct id *subject_
 	}
 }
 
+bool policy_may_introspect(const struct actor *actor)
+{
+	return actor != NULL && actor->role == ROLE_SYSTEM && actor->token != NULL;
+}
+
 bool policy_may_invite(const struct actor *actor, const struct target *target)
 {
 	if (actor == NULL || target == NULL || !target->exists || !actor->mfa || !actor->has_practice)

@@ -150,6 +150,11 @@ bool policy_may_review_lock(const struct actor *actor, const struct id *subject_
  * and practice admins, after their second factor. */
 bool policy_may_review_locks(const struct actor *actor);
 
+/* Who may ask about a token at the introspection endpoint (RFC 7662, APPS.md): a resource
+ * server, which here is a registered practice system (a confidential client that proved its
+ * private key for the bearer token it calls with). Never a person, an app or anyone else. */
+bool policy_may_introspect(const struct actor *actor);
+
 /* Who may invite a patient to register an account tied to their record: a clinician or the
  * practice admin of a practice where the patient is enrolled, after their second factor. */
 bool policy_may_invite(const struct actor *actor, const struct target *target);

@@ -69,6 +69,10 @@ struct store_session {
 	bool app;
 	struct id client;
 	unsigned app_scopes;
+	/* The refresh-token family it came from, if any (store/apps.h): ending the family ends
+	 * it; ending it from the Sessions page ends the family. */
+	bool has_family;
+	struct id family;
 };
 
 struct store_patient {

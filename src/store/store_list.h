@@ -274,6 +274,22 @@ STORE_FN(enum err, store_app_code_take,
 	 (const uint8_t hash[HASH_BYTES], struct arena *a, struct store_app_code *out),
 	 (hash, a, out))
 STORE_FN(enum err, store_app_codes_end, (const struct id *account), (account))
+STORE_FN(enum err, store_app_refresh_begin,
+	 (const struct store_app_refresh *f, const uint8_t hash[HASH_BYTES]), (f, hash))
+STORE_FN(enum err, store_app_refresh_find,
+	 (const uint8_t hash[HASH_BYTES], struct store_app_refresh *out, bool *current),
+	 (hash, out, current))
+STORE_FN(enum err, store_app_refresh_rotate,
+	 (const struct id *family, const uint8_t old[HASH_BYTES], const uint8_t next[HASH_BYTES],
+	  int64_t now),
+	 (family, old, next, now))
+STORE_FN(enum err, store_app_refresh_end, (const struct id *account, const struct id *family),
+	 (account, family))
+STORE_FN(enum err, store_app_refresh_list,
+	 (const struct id *account, struct arena *a, struct store_app_refresh **out, size_t *n),
+	 (account, a, out, n))
+STORE_FN(enum err, store_account_online, (const struct id *account, int64_t now, bool *online),
+	 (account, now, online))
 
 /* --- store/contact.h: how a patient is known outside the portal --- */
 STORE_FN(enum err, store_contact_set,

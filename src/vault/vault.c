@@ -167,6 +167,33 @@ static void token_mac(const uint8_t *claims, uint8_t mac[32])
 	crypto_generichash(mac, 32, claims, SESSION_CLAIMS_BYTES, token_key->b, KEY_BYTES);
 }
 
+int64_t vault_clock(void)
+{
+	return vault_now();
+}
+
+void vault_token_encode(uint8_t raw[SESSION_TOKEN_BYTES], char token[SESSION_TOKEN_B64_LEN + 1])
+{
+	token_mac(raw, raw + SESSION_CLAIMS_BYTES);
+	sodium_bin2base64(token, SESSION_TOKEN_B64_LEN + 1, raw, SESSION_TOKEN_BYTES,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	wipe(raw, SESSION_TOKEN_BYTES);
+}
+
+int vault_token_decode(const char *token, size_t n, uint8_t raw[SESSION_TOKEN_BYTES])
+{
+	uint8_t mac[32];
+	size_t len = 0;
+	const char *end = NULL;
+	if (token == NULL || token_key == NULL || n != SESSION_TOKEN_B64_LEN ||
+	    sodium_base642bin(raw, SESSION_TOKEN_BYTES, token, n, NULL, &len, &end,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    len != SESSION_TOKEN_BYTES || end != token + n)
+		return -1;
+	token_mac(raw, mac);
+	return sodium_memcmp(mac, raw + SESSION_CLAIMS_BYTES, sizeof(mac)) == 0 ? 0 : -1;
+}
+
 enum err vault_local_login(const char *pw_hash, const char *password, size_t pw_len,
 		const struct session_claims *claims, char token[SESSION_TOKEN_B64_LEN + 1])
 {
@@ -182,25 +209,15 @@ enum err vault_local_login(const char *pw_hash, const char *password, size_t pw_
 	stamped.issued = vault_now();
 	uint8_t raw[SESSION_TOKEN_BYTES];
 	claims_encode(&stamped, raw);
-	token_mac(raw, raw + SESSION_CLAIMS_BYTES);
-	sodium_bin2base64(token, SESSION_TOKEN_B64_LEN + 1, raw, sizeof(raw),
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	wipe(raw, sizeof(raw));
+	vault_token_encode(raw, token);
 	return ERR_OK;
 }
 
 int vault_token_claims(const char *token, size_t n, struct session_claims *out)
 {
-	uint8_t raw[SESSION_TOKEN_BYTES], mac[32];
-	size_t len = 0;
-	const char *end = NULL;
-	if (token == NULL || token_key == NULL || n != SESSION_TOKEN_B64_LEN ||
-	    sodium_base642bin(raw, sizeof(raw), token, n, NULL, &len, &end,
-			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    len != sizeof(raw) || end != token + n || raw[0] != 1)
-		return -1;
-	token_mac(raw, mac);
-	if (sodium_memcmp(mac, raw + SESSION_CLAIMS_BYTES, sizeof(mac)) != 0)
+	uint8_t raw[SESSION_TOKEN_BYTES];
+	/* Version 1: a session's or an app's access token (a refresh token is 2: vault_refresh.c). */
+	if (vault_token_decode(token, n, raw) != 0 || raw[0] != 1)
 		return -1;
 	memset(out, 0, sizeof(*out));
 	memcpy(out->session.b, raw + 1, ID_BYTES);
@@ -603,19 +620,15 @@ enum err vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SEC
 	return rc == 0 ? ERR_OK : ERR_DENIED;
 }
 
-/* A fresh token for claims c under a new session id, issued now. */
-static enum err mint_fresh(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
-			   struct id *session)
+enum err vault_mint_fresh(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
+			  struct id *session)
 {
 	struct session_claims n = *c;
 	random_id(&n.session);
 	n.issued = vault_now();
 	uint8_t raw[SESSION_TOKEN_BYTES];
 	claims_encode(&n, raw);
-	token_mac(raw, raw + SESSION_CLAIMS_BYTES);
-	sodium_bin2base64(token, SESSION_TOKEN_B64_LEN + 1, raw, sizeof(raw),
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	wipe(raw, sizeof(raw));
+	vault_token_encode(raw, token);
 	*session = n.session;
 	return ERR_OK;
 }
@@ -625,7 +638,7 @@ enum err vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B
 {
 	struct session_claims n = *c;
 	n.mfa = true;
-	return mint_fresh(&n, token, session);
+	return vault_mint_fresh(&n, token, session);
 }
 
 enum err vault_local_system_token(const struct id *system, const struct id *practice,
@@ -637,7 +650,7 @@ enum err vault_local_system_token(const struct id *system, const struct id *prac
 	 * strong factor, so it counts as a second factor passed. */
 	struct session_claims c = {.account = *system, .role = ROLE_SYSTEM, .has_practice = true,
 				   .practice = *practice, .mfa = true, .app = true};
-	return mint_fresh(&c, token, session);
+	return vault_mint_fresh(&c, token, session);
 }
 
 enum err vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1],
@@ -649,7 +662,7 @@ enum err vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B
 	    c.role != ROLE_PATIENT)
 		return ERR_DENIED;
 	c.app = true;
-	return mint_fresh(&c, new_token, session);
+	return vault_mint_fresh(&c, new_token, session);
 }
 
 enum err vault_local_totp_verify(const char *token, struct bytes sealed, const char *code,

@@ -64,6 +64,45 @@ int vault_token_claims(const char *token, size_t n, struct session_claims *out) 
 /* An app's access token from a patient's own session token (at their consent): the same
  * claims, a new session id, marked as an app's. Refused for staff and for an app's token. */
 enum err vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session) MUST_CHECK;
+/*
+ * Refresh tokens of apps (SMART `online_access`, `offline_access`; docs/internals/APPS.md).
+ * Minted and MACed here like access tokens, as a kind of their own: a refresh token is never
+ * an access token, nor the reverse. Its claims name the grant's family (every refresh token
+ * of one consent), the patient, when the family began and whether it is offline; the vault
+ * refuses one past its family's life (APP_REFRESH_OFFLINE_SECONDS, or
+ * APP_REFRESH_ONLINE_SECONDS, from the consent, by its own clock), one issued before its
+ * account was unlocked, and any while the breaker holds the account. Which refresh token of a
+ * family is the current one (rotation, reuse) is the worker's table's to say.
+ */
+struct vault_refreshed {
+	char access_token[SESSION_TOKEN_B64_LEN + 1];
+	struct id session;				/* the access token's session id */
+	char refresh_token[SESSION_TOKEN_B64_LEN + 1]; /* the next one of the family */
+	struct id family;
+	struct id account, patient;
+	bool mfa;
+};
+/* The first refresh token of a new family, from an app's access token minted at most a code's
+ * life ago (at the consent whose code is being exchanged). */
+enum err vault_refresh_issue(const char *app_token, bool offline, char refresh[SESSION_TOKEN_B64_LEN + 1],
+			     struct id *family) MUST_CHECK;
+/* Use a refresh token: a new access token for the app (the same claims as at the consent, a
+ * new session id) and the family's next refresh token. ERR_DENIED or ERR_TRIPPED. */
+enum err vault_refresh_use(const char *refresh, struct vault_refreshed *out) MUST_CHECK;
+/*
+ * OpenID Connect (APPS.md): an app that asked for `openid` gets an id_token the vault signs
+ * (EdDSA, Ed25519, a key derived from the stable index key), its claims taken from the app's
+ * access token: `sub` its account, `fhirUser` its patient (when asked for), `aud` the client,
+ * `iss` the portal's address as the worker gives it, and the request's nonce.
+ */
+#define VAULT_JWK_X_LEN 43 /* base64url of an Ed25519 public key */
+#define LIMIT_ID_TOKEN 1536
+/* The id_token for an app's access token minted at most a code's life ago: compact JWS in out
+ * (at most max bytes). nonce may be NULL or empty. ERR_DENIED or ERR_TRIPPED. */
+enum err vault_id_token(const char *app_token, const char *iss, const char *client_id, const char *nonce,
+			bool fhir_user, char *out, size_t max) MUST_CHECK;
+/* The public key id_tokens are signed with, for the JWKS: x (base64url) and kid (hex). */
+enum err vault_oidc_jwk(char x[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1]) MUST_CHECK;
 /* A practice system's token (ROLE_SYSTEM, short-lived like an app's, its practice in the
  * claims), minted once the caller has checked the system's signed assertion or TLS client
  * certificate against the register (docs/internals/SYSTEMS.md). Like a login's claims, the

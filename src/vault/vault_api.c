@@ -47,6 +47,10 @@ static const struct vault_client_ops local_client = {
 	.holds_keys = true,
 	.login = vault_local_login,
 	.app_token = vault_local_app_token,
+	.refresh_issue = vault_local_refresh_issue,
+	.refresh_use = vault_local_refresh_use,
+	.id_token = vault_local_id_token,
+	.oidc_jwk = vault_local_oidc_jwk,
 	.system_token = vault_local_system_token,
 	.miss = vault_local_miss,
 	.read = vault_local_read,
@@ -102,6 +106,28 @@ enum err vault_system_token(const struct id *system, const struct id *practice,
 enum err vault_app_token(const char *token, char new_token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
 	return vault_client->app_token(token, new_token, session);
+}
+
+enum err vault_refresh_issue(const char *app_token, bool offline, char refresh[SESSION_TOKEN_B64_LEN + 1],
+			     struct id *family)
+{
+	return vault_client->refresh_issue(app_token, offline, refresh, family);
+}
+
+enum err vault_refresh_use(const char *refresh, struct vault_refreshed *out)
+{
+	return vault_client->refresh_use(refresh, out);
+}
+
+enum err vault_id_token(const char *app_token, const char *iss, const char *client_id, const char *nonce,
+			bool fhir_user, char *out, size_t max)
+{
+	return vault_client->id_token(app_token, iss, client_id, nonce, fhir_user, out, max);
+}
+
+enum err vault_oidc_jwk(char x[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1])
+{
+	return vault_client->oidc_jwk(x, kid);
 }
 
 enum err vault_report_miss(const char *token)

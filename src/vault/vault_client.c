@@ -462,6 +462,80 @@ static enum err remote_app_token(const char *token, char new_token[SESSION_TOKEN
 	return rc;
 }
 
+static enum err remote_refresh_issue(const char *app_token, bool offline,
+				     char refresh[SESSION_TOKEN_B64_LEN + 1], struct id *family)
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_REFRESH_ISSUE);
+	put_token(w, app_token);
+	msg_put_u8(w, offline ? 1 : 0);
+	int rc = send_request(&x);
+	if (rc == ERR_OK && take_reminted(&x.r, refresh, family) != 0)
+		rc = ERR_DENIED;
+	end(&x);
+	return rc;
+}
+
+static enum err remote_refresh_use(const char *refresh, struct vault_refreshed *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct exchange x;
+	put_token(begin(&x, VOP_REFRESH_USE), refresh);
+	int rc = send_request(&x);
+	if (rc == ERR_OK) {
+		struct msg_reader *r = &x.r;
+		msg_get_str(r, out->access_token, sizeof(out->access_token));
+		msg_get_id(r, &out->session);
+		msg_get_str(r, out->refresh_token, sizeof(out->refresh_token));
+		msg_get_id(r, &out->family);
+		msg_get_id(r, &out->account);
+		msg_get_id(r, &out->patient);
+		out->mfa = msg_get_u8(r) != 0;
+		if (r->failed || strlen(out->access_token) != SESSION_TOKEN_B64_LEN ||
+		    strlen(out->refresh_token) != SESSION_TOKEN_B64_LEN || msg_end(r) != 0) {
+			wipe(out, sizeof(*out));
+			rc = ERR_DENIED;
+		}
+	}
+	end(&x);
+	return rc;
+}
+
+static enum err remote_id_token(const char *app_token, const char *iss, const char *client_id,
+				const char *nonce, bool fhir_user, char *out, size_t max)
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_ID_TOKEN);
+	put_token(w, app_token);
+	msg_put_str(w, iss ? iss : "");
+	msg_put_str(w, client_id ? client_id : "");
+	msg_put_bytes(w, nonce ? nonce : "", nonce ? strlen(nonce) : 0);
+	msg_put_u8(w, fhir_user ? 1 : 0);
+	int rc = send_request(&x);
+	if (rc == ERR_OK) {
+		msg_get_str(&x.r, out, max);
+		if (x.r.failed || msg_end(&x.r) != 0)
+			rc = ERR_DENIED;
+	}
+	end(&x);
+	return rc;
+}
+
+static enum err remote_oidc_jwk(char xs[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1])
+{
+	struct exchange x;
+	begin(&x, VOP_OIDC_JWK);
+	int rc = send_request(&x);
+	if (rc == ERR_OK) {
+		msg_get_str(&x.r, xs, VAULT_JWK_X_LEN + 1);
+		msg_get_str(&x.r, kid, 2 * 8 + 1);
+		if (x.r.failed || msg_end(&x.r) != 0)
+			rc = ERR_DENIED;
+	}
+	end(&x);
+	return rc;
+}
+
 static enum err remote_system_token(const struct id *system, const struct id *practice,
 				    char token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
@@ -671,6 +745,10 @@ const struct vault_client_ops vault_remote_client = {
 	.holds_keys = false,
 	.login = remote_login,
 	.app_token = remote_app_token,
+	.refresh_issue = remote_refresh_issue,
+	.refresh_use = remote_refresh_use,
+	.id_token = remote_id_token,
+	.oidc_jwk = remote_oidc_jwk,
 	.system_token = remote_system_token,
 	.miss = remote_miss,
 	.read = remote_read,

@@ -69,6 +69,24 @@ enum err vault_local_app_token(const char *token, char new_token[SESSION_TOKEN_B
 			       struct id *session);
 enum err vault_remint(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
 		      struct id *session);
+/* A fresh token for claims c under a new session id, issued now by the vault's clock. */
+enum err vault_mint_fresh(const struct session_claims *c, char token[SESSION_TOKEN_B64_LEN + 1],
+			  struct id *session);
+/* The vault's own clock (what every token's age is measured by). */
+int64_t vault_clock(void);
+/* MAC the SESSION_CLAIMS_BYTES of raw (its first byte says which kind of token) into its last
+ * 32 bytes and write the token; raw is wiped. */
+void vault_token_encode(uint8_t raw[SESSION_TOKEN_BYTES], char token[SESSION_TOKEN_B64_LEN + 1]);
+/* Decode a token and check its MAC: 0 with raw filled (any kind: the caller checks raw[0]). */
+int vault_token_decode(const char *token, size_t n, uint8_t raw[SESSION_TOKEN_BYTES]);
+/* Refresh tokens (vault_refresh.c, vault.h). */
+enum err vault_local_refresh_issue(const char *app_token, bool offline,
+				   char refresh[SESSION_TOKEN_B64_LEN + 1], struct id *family);
+enum err vault_local_refresh_use(const char *refresh, struct vault_refreshed *out);
+/* OpenID Connect (vault_oidc.c, vault.h). */
+enum err vault_local_id_token(const char *app_token, const char *iss, const char *client_id,
+			      const char *nonce, bool fhir_user, char *out, size_t max);
+enum err vault_local_oidc_jwk(char x[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1]);
 
 /* Passkeys (vault_passkey.c). */
 enum err vault_local_passkey_challenge(const char *token, int purpose,
@@ -125,6 +143,10 @@ enum vault_op {
 	VOP_OUTBOX_OPEN, /* open one (the mail lane only, like VOP_EMAIL_OPEN) */
 	VOP_FEEDQ_KEY_NEW,  /* a new key for a queued feed message (workers: the one queueing it) */
 	VOP_FEEDQ_KEY_OPEN, /* its key again, for staff of its practice (the token's claims) */
+	VOP_REFRESH_ISSUE,  /* an app's first refresh token, from its access token at the exchange */
+	VOP_REFRESH_USE,    /* a refresh token for a new access token and the next refresh token */
+	VOP_ID_TOKEN,       /* an app's id_token (OpenID Connect), from its access token */
+	VOP_OIDC_JWK,       /* the public key id_tokens are signed with */
 };
 /* Answer one request frame into out (MSG_MAX bytes): 0 with *out_len set, or -1 when the
  * frame is malformed or its operation unknown (then nothing is answered). Whatever the lane:
@@ -153,6 +175,12 @@ struct vault_client_ops {
 			 struct id *session);
 	enum err (*system_token)(const struct id *system, const struct id *practice,
 				 char token[SESSION_TOKEN_B64_LEN + 1], struct id *session);
+	enum err (*refresh_issue)(const char *app_token, bool offline,
+				  char refresh[SESSION_TOKEN_B64_LEN + 1], struct id *family);
+	enum err (*refresh_use)(const char *refresh, struct vault_refreshed *out);
+	enum err (*id_token)(const char *app_token, const char *iss, const char *client_id,
+			     const char *nonce, bool fhir_user, char *out, size_t max);
+	enum err (*oidc_jwk)(char x[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1]);
 	enum err (*miss)(const char *token);
 	enum err (*read)(const char *token, const struct id *patient, int64_t bytes);
 	enum err (*unlock)(const char *token, const struct id *account, int64_t issued, const uint8_t *mac,

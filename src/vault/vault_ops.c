@@ -126,6 +126,76 @@ static int op_app_token(struct vcall *c)
 	return 0;
 }
 
+static int op_refresh_issue(struct vcall *c)
+{
+	char tokbuf[SESSION_TOKEN_B64_LEN + 1];
+	const char *token = get_token(&c->r, tokbuf);
+	uint8_t offline = msg_get_u8(&c->r);
+	if (msg_end(&c->r) != 0 || offline > 1)
+		return -1;
+	char refresh[SESSION_TOKEN_B64_LEN + 1];
+	struct id family;
+	int v = vault_local_refresh_issue(token, offline != 0, refresh, &family);
+	put_status_reminted(c, v, refresh, &family);
+	wipe(refresh, sizeof(refresh));
+	return 0;
+}
+
+static int op_refresh_use(struct vcall *c)
+{
+	char tokbuf[SESSION_TOKEN_B64_LEN + 1];
+	const char *token;
+	if (get_token_only(c, tokbuf, &token) != 0)
+		return -1;
+	struct vault_refreshed r;
+	int v = vault_local_refresh_use(token, &r);
+	put_status_reminted(c, v, r.access_token, &r.session);
+	if (v == ERR_OK) {
+		msg_put_str(&c->w, r.refresh_token);
+		msg_put_id(&c->w, &r.family);
+		msg_put_id(&c->w, &r.account);
+		msg_put_id(&c->w, &r.patient);
+		msg_put_u8(&c->w, r.mfa ? 1 : 0);
+	}
+	wipe(&r, sizeof(r));
+	return 0;
+}
+
+static int op_id_token(struct vcall *c)
+{
+	char tokbuf[SESSION_TOKEN_B64_LEN + 1], iss[257], client[ID_HEX_LEN + 1], nonce[257];
+	const char *token = get_token(&c->r, tokbuf);
+	msg_get_str(&c->r, iss, sizeof(iss));
+	msg_get_str(&c->r, client, sizeof(client));
+	struct bytes nb = get_bytes(&c->r, sizeof(nonce) - 1); /* may be empty: no nonce */
+	uint8_t fhir_user = msg_get_u8(&c->r);
+	if (msg_end(&c->r) != 0 || fhir_user > 1 || (nb.len && memchr(nb.ptr, '\0', nb.len)))
+		return -1;
+	if (nb.len)
+		memcpy(nonce, nb.ptr, nb.len);
+	nonce[nb.len] = '\0';
+	char out[LIMIT_ID_TOKEN];
+	int v = vault_local_id_token(token, iss, client, nonce, fhir_user != 0, out, sizeof(out));
+	put_status(c, v);
+	if (v == ERR_OK)
+		msg_put_str(&c->w, out);
+	return 0;
+}
+
+static int op_oidc_jwk(struct vcall *c)
+{
+	if (msg_end(&c->r) != 0)
+		return -1;
+	char x[VAULT_JWK_X_LEN + 1], kid[2 * 8 + 1];
+	int v = vault_local_oidc_jwk(x, kid);
+	put_status(c, v);
+	if (v == ERR_OK) {
+		msg_put_str(&c->w, x);
+		msg_put_str(&c->w, kid);
+	}
+	return 0;
+}
+
 static int op_system_token(struct vcall *c)
 {
 	struct id system, practice;
@@ -681,6 +751,10 @@ static const struct vault_op_entry op_table[] = {
 	[VOP_OUTBOX_OPEN] = {MAIL, op_outbox_open},
 	[VOP_FEEDQ_KEY_NEW] = {KEYS, op_feedq_key_new},
 	[VOP_FEEDQ_KEY_OPEN] = {KEYS, op_feedq_key_open},
+	[VOP_REFRESH_ISSUE] = {KEYS, op_refresh_issue},
+	[VOP_REFRESH_USE] = {KEYS, op_refresh_use},
+	[VOP_ID_TOKEN] = {KEYS, op_id_token},
+	[VOP_OIDC_JWK] = {KEYS, op_oidc_jwk},
 };
 
 static const struct vault_op_entry *op_entry(uint8_t op)

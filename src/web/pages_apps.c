@@ -7,10 +7,12 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
 #include "auth/apps.h"
+#include "auth/auth.h"
 #include "auth/systems.h"
 #include "http/parse.h"
 #include "limits.h"
@@ -25,7 +27,7 @@
 
 static const char *const param_names[] = {"client_id", "redirect_uri",  "response_type",
 					  "scope",     "state",         "code_challenge",
-					  "code_challenge_method", "aud"};
+					  "code_challenge_method", "aud", "nonce"};
 #define N_PARAMS (sizeof(param_names) / sizeof(param_names[0]))
 
 static void params_from(const char *values[N_PARAMS], struct app_params *p)
@@ -37,7 +39,8 @@ static void params_from(const char *values[N_PARAMS], struct app_params *p)
 				 .state = values[4],
 				 .challenge = values[5],
 				 .method = values[6],
-				 .aud = values[7]};
+				 .aud = values[7],
+				 .nonce = values[8]};
 }
 
 static bool unreserved(char c)
@@ -71,16 +74,22 @@ static const char *query_of(struct request *req, const char *values[N_PARAMS])
 	return buf_cstr(&b);
 }
 
-/* Send the outcome back to the app: its registered redirect URI with code or error, and state. */
+/* Send the outcome back to the app: its registered redirect URI with code or error (and its
+ * error_description, when there is one), and state. */
 static void back_to_app(struct request *req, struct response *res, const struct app_request *r,
-			const char *key, const char *value)
+			const char *key, const char *value, const char *description)
 {
 	struct buf b;
-	buf_init(&b, &req->arena, APP_REDIRECT_MAX + 512);
+	/* the URI, then each value percent-encoded (at most three bytes a character) */
+	buf_init(&b, &req->arena, APP_REDIRECT_MAX + 3 * APP_STATE_MAX + 1024);
 	buf_puts(&b, r->redirect_uri);
 	buf_puts(&b, strchr(r->redirect_uri, '?') ? "&" : "?");
 	buf_printf(&b, "%s=", key);
 	percent_encode(&b, value);
+	if (description != NULL) {
+		buf_puts(&b, "&error_description=");
+		percent_encode(&b, description);
+	}
 	if (r->state[0]) {
 		buf_puts(&b, "&state=");
 		percent_encode(&b, r->state);
@@ -99,16 +108,21 @@ static bool checked(struct request *req, struct response *res, const char *value
 {
 	struct app_params p;
 	params_from(values, &p);
-	const char *error = NULL;
+	const char *error = NULL, *description = NULL;
 	const char *base = request_fhir_base(req);
-	int rc = base ? apps_authorize_check(&p, base, r, &error) : ERR_INTERNAL;
+	int rc = base ? apps_authorize_check(&p, base, r, &error, &description) : ERR_INTERNAL;
 	if (rc == ERR_OK)
 		return true;
 	if (rc == ERR_BAD_REQUEST)
-		back_to_app(req, res, r, "error", error);
-	else if (rc == ERR_BAD_CLIENT)
-		web_error(req, res, 400, "This app is not registered with this portal, or it asked to "
-					 "send you to an address it did not register. Nothing was shared.");
+		back_to_app(req, res, r, "error", error, description);
+	else if (rc == ERR_BAD_CLIENT) {
+		const char *m = arena_printf(&req->arena, "This app is not registered with this portal, or "
+							  "it asked to send you to an address it did not "
+							  "register. Nothing was shared. (For the app's "
+							  "developer: %s)",
+					     description);
+		web_error(req, res, 400, m ? m : "This app is not registered with this portal.");
+	}
 	else
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 	return false;
@@ -181,8 +195,11 @@ void web_app_authorize(struct request *req, struct response *res)
 	html_begin(b, "Connect an app", &req->actor, req->csrf);
 	html_raw(b, "<h1>Connect ");
 	html_text(b, r.app.name);
-	html_raw(b, " to your health record?</h1><p class=\"lead\">If you say yes, it can read, "
-		    "for the next hour:</p>");
+	html_raw(b, " to your health record?</h1><p class=\"lead\">If you say yes, it can read, ");
+	html_raw(b, (r.scopes & APP_SCOPE_ONLINE)    ? "while you are signed in here (at most 12 hours):"
+		    : (r.scopes & APP_SCOPE_OFFLINE) ? "for up to 90 days, until you end it:"
+						      : "for the next hour:");
+	html_raw(b, "</p>");
 	what_it_reads(b, &r);
 	html_raw(b, "<p>It cannot change anything, and it cannot see anyone else's record. Every "
 		    "time it reads, your access log shows it. You can end its access at any time under "
@@ -213,7 +230,7 @@ void web_app_consent(struct request *req, struct response *res)
 		return;
 	const char *decision = form_get(fields, n, "decision", NULL);
 	if (decision == NULL || strcmp(decision, "allow") != 0) {
-		back_to_app(req, res, &r, "error", "access_denied");
+		back_to_app(req, res, &r, "error", "access_denied", "The patient said no.");
 		return;
 	}
 	char code[TOKEN_B64_LEN + 1];
@@ -227,7 +244,7 @@ void web_app_consent(struct request *req, struct response *res)
 		web_error(req, res, 500, "Something went wrong on our side. Please try again.");
 		return;
 	}
-	back_to_app(req, res, &r, "code", code);
+	back_to_app(req, res, &r, "code", code, NULL);
 }
 
 /* Where a pending app request waits for the patient to finish logging in: the start page
@@ -255,6 +272,52 @@ void web_app_request_forget(struct request *req, struct response *res)
 	web_cookie(req, res, APP_PENDING_COOKIE, "", 0);
 }
 
+void web_app_families(struct request *req, struct buf *b)
+{
+	struct store_app_refresh *f;
+	size_t n = 0;
+	if (apps_families(&req->actor, &req->arena, &f, &n) != ERR_OK || n == 0)
+		return;
+	html_raw(b, "<h2>Apps that can renew their access</h2><ul class=\"docs\">");
+	for (size_t i = 0; i < n; i++) {
+		char id[ID_HEX_LEN + 1], since[32], until[32];
+		id_hex(&f[i].family, id);
+		web_format_date(f[i].created, since);
+		web_format_date(f[i].expires, until);
+		html_raw(b, "<li><strong>App: ");
+		html_text(b, f[i].name);
+		html_raw(b, "</strong><span class=\"meta\">Connected ");
+		html_text(b, since);
+		if (f[i].offline) {
+			html_raw(b, " · until ");
+			html_text(b, until);
+		} else {
+			html_raw(b, " · while you are signed in");
+		}
+		html_raw(b, "</span><form method=\"post\" action=\"/sessions/apps/");
+		html_text(b, id);
+		html_raw(b, "/end\"><input type=\"hidden\" name=\"csrf\" value=\"");
+		html_text(b, req->csrf);
+		html_raw(b, "\"><button type=\"submit\">Disconnect this app</button></form></li>");
+	}
+	html_raw(b, "</ul>");
+}
+
+void web_app_family_end(struct request *req, struct response *res)
+{
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	if (!web_form_accepted(req, res, fields, &n))
+		return;
+	struct id family;
+	/* Only the account's own apps: anything else is not found. */
+	if (request_param_id(req, 0, &family) != 0 || apps_family_end(&req->actor, &family) != ERR_OK) {
+		web_error(req, res, 404, "There is no such app.");
+		return;
+	}
+	respond_redirect(req, res, "/sessions");
+}
+
 /* --- the endpoints the app calls (JSON, no session, RFC 6749 5.1 and 5.2) --- */
 
 static void oauth_json(struct request *req, struct response *res, int status, json_t *o)
@@ -263,9 +326,21 @@ static void oauth_json(struct request *req, struct response *res, int status, js
 	web_json(req, res, status, o);
 }
 
-static void oauth_error(struct request *req, struct response *res, int status, const char *error)
+static void oauth_error(struct request *req, struct response *res, int status, const char *error,
+			const char *description)
 {
-	oauth_json(req, res, status, json_pack("{s:s}", "error", error));
+	oauth_json(req, res, status,
+		   json_pack("{s:s, s:s*}", "error", error, "error_description", description));
+}
+
+/* The endpoint's form; false when it is none (then answered: RFC 6749 5.2 invalid_request). */
+static bool oauth_form(struct request *req, struct response *res, struct form_field *fields, size_t *n)
+{
+	if (web_parse_form(req, fields, n) == 0)
+		return true;
+	oauth_error(req, res, 400, "invalid_request",
+		    "The body must be a form (application/x-www-form-urlencoded).");
+	return false;
 }
 
 /* A practice system's client_credentials grant (SMART Backend Services, SYSTEMS.md). */
@@ -304,57 +379,131 @@ static void system_token(struct request *req, struct response *res, struct form_
 	wipe(t.access_token, sizeof(t.access_token));
 }
 
+/* The answer to a good code or refresh token (RFC 6749 5.1, SMART App Launch). */
+static void app_token_answer(struct request *req, struct response *res, struct app_token *t)
+{
+	struct buf scope;
+	buf_init(&scope, &req->arena, LIMIT_SCOPE_STRING);
+	apps_scope_string(t->scopes, &scope);
+	char patient[ID_HEX_LEN + 1];
+	id_hex(&t->patient, patient);
+	oauth_json(req, res, 200,
+		   json_pack("{s:s, s:s, s:I, s:s?, s:s, s:s*, s:s*}", "access_token", t->access_token,
+			     "token_type", "Bearer", "expires_in", (json_int_t)t->expires_in, "scope",
+			     buf_cstr(&scope), "patient", patient, "refresh_token",
+			     t->refresh_token[0] ? t->refresh_token : NULL, "id_token",
+			     t->id_token[0] ? t->id_token : NULL));
+	wipe(t, sizeof(*t));
+}
+
 void web_app_token(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (web_parse_form(req, fields, &n) != 0) {
-		oauth_error(req, res, 400, "invalid_request");
+	if (!oauth_form(req, res, fields, &n))
 		return;
-	}
 	const char *grant = form_get(fields, n, "grant_type", NULL);
 	if (grant != NULL && strcmp(grant, "client_credentials") == 0) {
 		system_token(req, res, fields, n);
 		return;
 	}
-	if (grant == NULL || strcmp(grant, "authorization_code") != 0) {
-		oauth_error(req, res, 400, "unsupported_grant_type");
-		return;
-	}
 	struct app_token t;
-	const char *error = NULL;
-	int rc = apps_exchange(form_get(fields, n, "code", NULL), form_get(fields, n, "client_id", NULL),
-			       form_get(fields, n, "redirect_uri", NULL),
-			       form_get(fields, n, "code_verifier", NULL), req->ip, &t, &error);
-	if (rc != ERR_OK) {
-		oauth_error(req, res, rc == ERR_BAD_REQUEST ? 400 : 500, error ? error : "server_error");
+	const char *error = NULL, *description = NULL;
+	int rc;
+	const char *client_id = form_get(fields, n, "client_id", NULL);
+	if (grant != NULL && strcmp(grant, "authorization_code") == 0)
+		rc = apps_exchange(form_get(fields, n, "code", NULL), client_id,
+				   form_get(fields, n, "redirect_uri", NULL),
+				   form_get(fields, n, "code_verifier", NULL), req->ip, request_origin(req), &t,
+				   &error, &description);
+	else if (grant != NULL && strcmp(grant, "refresh_token") == 0)
+		rc = apps_refresh(form_get(fields, n, "refresh_token", NULL), client_id,
+				  form_get(fields, n, "scope", NULL), req->ip, &t, &error, &description);
+	else {
+		oauth_error(req, res, 400, "unsupported_grant_type",
+			    "grant_type must be authorization_code or refresh_token (or, for a "
+			    "practice system, client_credentials).");
 		return;
 	}
-	struct buf scope;
-	buf_init(&scope, &req->arena, LIMIT_SCOPE_STRING);
-	apps_scope_string(t.scopes, &scope);
-	char patient[ID_HEX_LEN + 1];
-	id_hex(&t.patient, patient);
-	oauth_json(req, res, 200,
-		   json_pack("{s:s, s:s, s:I, s:s?, s:s}", "access_token", t.access_token, "token_type",
-			     "Bearer", "expires_in", (json_int_t)t.expires_in, "scope", buf_cstr(&scope),
-			     "patient", patient));
-	wipe(t.access_token, sizeof(t.access_token));
+	if (rc != ERR_OK) {
+		oauth_error(req, res, rc == ERR_BAD_REQUEST ? 400 : 500, error ? error : "server_error",
+			    description);
+		return;
+	}
+	app_token_answer(req, res, &t);
 }
 
 void web_app_revoke(struct request *req, struct response *res)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
-	if (web_parse_form(req, fields, &n) != 0) {
-		oauth_error(req, res, 400, "invalid_request");
+	if (!oauth_form(req, res, fields, &n))
 		return;
-	}
 	if (apps_revoke(form_get(fields, n, "token", NULL), req->ip) != ERR_OK) {
-		oauth_error(req, res, 500, "server_error");
+		oauth_error(req, res, 500, "server_error", NULL);
 		return;
 	}
 	respond(res, 200, "application/json", "{}", 2);
+}
+
+/* RFC 7662: a resource server (a registered practice system, with its bearer token) asks
+ * whether an app's token is live, and for what. */
+void web_app_introspect(struct request *req, struct response *res)
+{
+	const char *authz = request_header(req, "Authorization");
+	struct actor caller;
+	char csrf[TOKEN_B64_LEN + 1];
+	if (authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0 ||
+	    auth_session(authz + 7, strlen(authz + 7), req->ip, true, &caller, csrf) != 0) {
+		response_header(res, "WWW-Authenticate", "Bearer realm=\"medkeep\"");
+		oauth_error(req, res, 401, "invalid_client",
+			    "Call with a practice system's bearer token (client_credentials).");
+		return;
+	}
+	caller.token = authz + 7;
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	if (!oauth_form(req, res, fields, &n))
+		return;
+	struct app_introspection t;
+	int rc = apps_introspect(&caller, form_get(fields, n, "token", NULL), &t);
+	if (rc == ERR_DENIED) {
+		oauth_error(req, res, 403, "access_denied", "Only a registered resource server may introspect.");
+		return;
+	}
+	if (rc != ERR_OK) {
+		oauth_error(req, res, 500, "server_error", NULL);
+		return;
+	}
+	if (!t.active) {
+		oauth_json(req, res, 200, json_pack("{s:b}", "active", 0));
+		return;
+	}
+	struct buf scope;
+	buf_init(&scope, &req->arena, LIMIT_SCOPE_STRING);
+	apps_scope_string(t.scopes, &scope);
+	char client[ID_HEX_LEN + 1], patient[ID_HEX_LEN + 1], sub[ID_HEX_LEN + 1];
+	id_hex(&t.client, client);
+	id_hex(&t.patient, patient);
+	id_hex(&t.account, sub);
+	oauth_json(req, res, 200,
+		   json_pack("{s:b, s:s?, s:s, s:s, s:s, s:s, s:I, s:I}", "active", 1, "scope",
+			     buf_cstr(&scope), "client_id", client, "patient", patient, "sub", sub,
+			     "token_type", t.refresh ? "refresh_token" : "Bearer", "iat", (json_int_t)t.iat,
+			     "exp", (json_int_t)t.exp));
+}
+
+/* The key id_tokens are signed with (OpenID Connect's jwks_uri). */
+void web_oidc_jwks(struct request *req, struct response *res)
+{
+	char x[VAULT_JWK_X_LEN + 1], kid[2 * 8 + 1];
+	if (vault_oidc_jwk(x, kid) != ERR_OK) {
+		oauth_error(req, res, 500, "server_error", NULL);
+		return;
+	}
+	oauth_json(req, res, 200,
+		   json_pack("{s:[{s:s, s:s, s:s, s:s, s:s, s:s}]}", "keys", "kty", "OKP", "crv", "Ed25519",
+			     "x", x, "kid", kid, "alg", "EdDSA", "use", "sig"));
 }
 
 /* SMART App Launch discovery (its section 2.4): where an app finds the endpoints above. */
@@ -362,10 +511,11 @@ void web_smart_configuration(struct request *req, struct response *res)
 {
 	const char *origin = request_origin(req);
 	if (origin == NULL) {
-		oauth_error(req, res, 500, "server_error");
+		oauth_error(req, res, 500, "server_error", NULL);
 		return;
 	}
-	json_t *scopes = json_pack("[s, s]", "launch/patient", "patient/*.read");
+	json_t *scopes = json_pack("[s, s, s, s, s, s, s]", "launch/patient", "patient/*.read",
+				   "patient/*.rs", "online_access", "offline_access", "openid", "fhirUser");
 	struct buf all;
 	buf_init(&all, &req->arena, LIMIT_SCOPE_STRING);
 	apps_scope_string(APP_SCOPE_ALL, &all);
@@ -385,16 +535,20 @@ void web_smart_configuration(struct request *req, struct response *res)
 		json_array_append_new(scopes, json_stringn(at, n));
 	}
 	oauth_json(req, res, 200,
-		   json_pack("{s:s, s:s, s:s, s:[s, s], s:[s], s:[s], s:[s, s], s:[s, s], s:o,"
-			     " s:[s, s, s, s, s, s, s]}",
+		   json_pack("{s:s, s:s, s:[s], s:s, s:s, s:s, s:s, s:[s, s, s], s:[s], s:[s], s:[s, s],"
+			     " s:[s, s], s:o, s:[s, s, s, s, s, s, s, s, s, s]}",
+			     "issuer", origin, "jwks_uri", arena_printf(&req->arena, "%s/oauth/jwks", origin),
+			     "id_token_signing_alg_values_supported", "EdDSA",
 			     "authorization_endpoint", arena_printf(&req->arena, "%s/oauth/authorize", origin),
 			     "token_endpoint", arena_printf(&req->arena, "%s/oauth/token", origin),
 			     "revocation_endpoint", arena_printf(&req->arena, "%s/oauth/revoke", origin),
-			     "grant_types_supported", "authorization_code", "client_credentials",
+			     "introspection_endpoint", arena_printf(&req->arena, "%s/oauth/introspect", origin),
+			     "grant_types_supported", "authorization_code", "refresh_token", "client_credentials",
 			     "response_types_supported", "code", "code_challenge_methods_supported", "S256",
 			     "token_endpoint_auth_methods_supported", "none", "private_key_jwt",
 			     "token_endpoint_auth_signing_alg_values_supported", "ES384", "EdDSA",
 			     "scopes_supported", scopes, "capabilities", "launch-standalone", "client-public",
 			     "client-confidential-asymmetric", "context-standalone-patient",
-			     "permission-patient", "permission-v1", "permission-v2"));
+			     "permission-patient", "permission-v1", "permission-v2", "permission-offline",
+			     "permission-online", "sso-openid-connect"));
 }

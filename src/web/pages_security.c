@@ -216,7 +216,9 @@ void web_sessions(struct request *req, struct response *res)
 		}
 		html_raw(b, "</li>");
 	}
-	html_raw(b, "</ul><form method=\"post\" action=\"/sessions/end-all\" class=\"card\">"
+	html_raw(b, "</ul>");
+	web_app_families(req, b);
+	html_raw(b, "<form method=\"post\" action=\"/sessions/end-all\" class=\"card\">"
 		    "<input type=\"hidden\" name=\"csrf\" value=\"");
 	html_text(b, req->csrf);
 	html_raw(b, "\"><p>Lost a phone, or signed in somewhere you should not have? This ends every "

@@ -26,9 +26,13 @@ void web_app_authorize(struct request *req, struct response *res);
 void web_app_consent(struct request *req, struct response *res);
 void web_app_token(struct request *req, struct response *res);
 void web_app_revoke(struct request *req, struct response *res);
+void web_app_introspect(struct request *req, struct response *res);
+void web_oidc_jwks(struct request *req, struct response *res);
 bool web_app_resume(struct request *req, struct response *res);
 void web_smart_configuration(struct request *req, struct response *res);
 void web_session_revoke(struct request *req, struct response *res);
+/* The patient ends an app's refresh tokens (and the access tokens they gave). */
+void web_app_family_end(struct request *req, struct response *res);
 /* "Sign out everywhere": every session of the account, this one too, its apps' tokens and
  * codes, and its known devices. */
 void web_sessions_end_all(struct request *req, struct response *res);

@@ -36,6 +36,9 @@ void web_cookie(struct request *req, struct response *res, const char *name, con
  * whenever sessions end (sign out, sign out everywhere, a new password), so the next person
  * to sign in here is not taken to an app's question that someone else left. */
 void web_app_request_forget(struct request *req, struct response *res);
+/* The patient's apps that can renew their access (refresh tokens), each with a button that
+ * ends it, for the Sessions page (pages_apps.c). */
+void web_app_families(struct request *req, struct buf *b);
 /* Parse a form (LIMIT_FORM_FIELDS fields) and check its CSRF token; when either fails, answer
  * 403 and return false. */
 bool web_form_accepted(struct request *req, struct response *res, struct form_field *fields,

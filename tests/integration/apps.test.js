@@ -6,6 +6,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, Client, run, sqlite, randomId } = require('./lib');
+const { appFlow } = require('./app-helpers');
 
 const REDIRECT = 'http://127.0.0.1:8765/callback';
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -30,26 +31,8 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
   });
   after(async () => { await srv.stop(); });
 
-  // The authorization request an app makes, as a path on the portal, with its verifier.
-  async function request(extra = {}) {
-    const verifier = oauth.generateRandomCodeVerifier();
-    const state = oauth.generateRandomState();
-    const url = new URL(as.authorization_endpoint);
-    const params = { client_id: client.client_id, redirect_uri: REDIRECT, response_type: 'code',
-      scope: 'launch/patient patient/*.read', state, code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256', aud: `${srv.base}/fhir/R4`, ...extra };
-    for (const [k, v] of Object.entries(params)) if (v !== null) url.searchParams.set(k, v);
-    return { path: url.pathname + url.search, verifier, state };
-  }
-
-  // The patient's browser: the consent page, then their answer. Returns the POST's response.
-  async function consent(c, req, decision = 'allow') {
-    const page = await c.get(req.path);
-    assert.equal(page.status, 200, page.text.slice(0, 500));
-    const fields = Object.fromEntries([...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)]
-      .map((m) => [m[1], m[2].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, '\'').replace(/&lt;/g, '<').replace(/&gt;/g, '>')]));
-    return c.post('/oauth/authorize', { body: new URLSearchParams({ ...fields, decision }).toString(), headers: FORM, csrf: false });
-  }
+  const { request, consent } = appFlow({ oauth: () => oauth, as: () => as, client: () => client, redirect: REDIRECT,
+    base: () => srv.base, scope: 'launch/patient patient/*.read' });
 
   // The whole flow for a patient: the token response, as the client library read it.
   async function connect(c, extra = {}) {
@@ -77,7 +60,7 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     assert.equal(as.authorization_endpoint, `${srv.base}/oauth/authorize`);
     assert.equal(as.token_endpoint, `${srv.base}/oauth/token`);
     assert.deepEqual(as.code_challenge_methods_supported, ['S256']);
-    assert.deepEqual(as.grant_types_supported, ['authorization_code', 'client_credentials']); // the second for practice systems (systems.test.js)
+    assert.deepEqual(as.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials']); // the last for practice systems (systems.test.js)
     for (const c of ['launch-standalone', 'client-public', 'context-standalone-patient', 'permission-patient']) assert.ok(as.capabilities.includes(c), c);
     const cap = (await patient.fhir('metadata')).json();
     const sec = cap.rest[0].security;
@@ -146,7 +129,7 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
 
   it('reads only what the patient let it read', async () => {
     const t = await connect(patient, { scope: 'launch/patient patient/Observation.rs patient/DiagnosticReport.rs user/*.read openid' });
-    assert.equal(t.scope, 'launch/patient patient/DiagnosticReport.read patient/Observation.read');
+    assert.equal(t.scope, 'launch/patient patient/DiagnosticReport.read patient/Observation.read openid');
     assert.equal((await bearer(t.access_token, `Observation?patient=${t.patient}`)).status, 200);
     // Outside its scopes on the record it reaches: 403 insufficient_scope, not "not found"
     // (it knows the record exists) and not counted as enumeration against the patient.
@@ -182,20 +165,28 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     const once = await codeFor(patient);
     const fields = { grant_type: 'authorization_code', code: once.code, client_id: client.client_id, redirect_uri: REDIRECT, code_verifier: once.verifier };
     assert.equal((await token(fields)).status, 200);
-    assert.deepEqual((await token(fields)).body, { error: 'invalid_grant' });
+    const again = (await token(fields)).body;
+    assert.equal(again.error, 'invalid_grant');
+    assert.match(again.error_description, /unknown or already used/);
 
-    for (const change of [{ client_id: randomId() }, { redirect_uri: 'http://127.0.0.1:8765/other' }, { code_verifier: undefined }, { code: 'x'.repeat(43) }]) {
+    // Each refusal says what was wrong, for the app's developer (RFC 6749 5.2).
+    for (const [change, why] of [[{ client_id: randomId() }, /another client_id/], [{ redirect_uri: 'http://127.0.0.1:8765/other' }, /redirect_uri/],
+      [{ code_verifier: undefined }, /PKCE failed/], [{ code_verifier: oauth.generateRandomCodeVerifier() }, /PKCE failed/], [{ code: 'x'.repeat(43) }, /unknown or already used/]]) {
       const c = await codeFor(patient);
       const f = { grant_type: 'authorization_code', code: c.code, client_id: client.client_id, redirect_uri: REDIRECT, code_verifier: c.verifier, ...change };
       for (const k of Object.keys(f)) if (f[k] === undefined) delete f[k];
       const r = await token(f);
       assert.deepEqual([r.status, r.body.error], [400, 'invalid_grant'], JSON.stringify(change));
+      assert.match(r.body.error_description, why, JSON.stringify(change));
     }
     const stale = await codeFor(patient);
     sqlite(srv.dir, 'UPDATE oauth_code SET expires = unixepoch() - 1');
     const r = await token({ grant_type: 'authorization_code', code: stale.code, client_id: client.client_id, redirect_uri: REDIRECT, code_verifier: stale.verifier });
     assert.deepEqual([r.status, r.body.error], [400, 'invalid_grant']);
-    assert.deepEqual((await token({ grant_type: 'password' })).body, { error: 'unsupported_grant_type' });
+    assert.match(r.body.error_description, /expired/);
+    const pw = (await token({ grant_type: 'password' })).body;
+    assert.equal(pw.error, 'unsupported_grant_type');
+    assert.match(pw.error_description, /authorization_code or refresh_token/);
     // client_credentials is for practice systems with a signed assertion only (systems.test.js).
     assert.equal((await token({ grant_type: 'client_credentials', client_id: client.client_id })).body.error, 'invalid_client');
     assert.equal(appTokens(), n + 1, 'only the one good exchange made a token');
@@ -207,21 +198,25 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
 
   it('never sends an error to an address the app did not register, and sends the rest back', async () => {
     const nowhere = [await request({ client_id: randomId() }), await request({ redirect_uri: 'https://attacker.example/steal' }), await request({ client_id: 'x' })];
-    for (const req of nowhere) {
+    const why = [/client_id names no app/, /redirect_uri is not the one registered/, /client_id is missing or is not a client id/];
+    for (const [i, req] of nowhere.entries()) {
       const r = await patient.get(req.path);
       assert.equal(r.status, 400, req.path);
       assert.equal(r.headers.get('location'), null);
+      // The page says which, for the developer: the register is public, no account is named.
+      assert.match(r.text, why[i], req.path);
     }
-    const cases = { code_challenge: [null, 'invalid_request'], code_challenge_method: ['plain', 'invalid_request'],
-      aud: ['https://elsewhere.example/fhir', 'invalid_request'], scope: ['user/*.read openid', 'invalid_scope'],
-      response_type: ['token', 'unsupported_response_type'] };
-    for (const [k, [v, error]] of Object.entries(cases)) {
+    const cases = { code_challenge: [null, 'invalid_request', /code_challenge must be/], code_challenge_method: ['plain', 'invalid_request', /S256/],
+      aud: ['https://elsewhere.example/fhir', 'invalid_request', /aud must be/], scope: ['user/*.read openid', 'invalid_scope', /No scope this server grants/],
+      response_type: ['token', 'unsupported_response_type', /response_type must be code/], state: ['\u0001', 'invalid_request', /state must be/] };
+    for (const [k, [v, error, description]] of Object.entries(cases)) {
       const req = await request({ [k]: v });
       const r = await patient.get(req.path);
       assert.equal(r.status, 303, k);
       const back = new URL(r.headers.get('location'));
       assert.equal(`${back.origin}${back.pathname}`, REDIRECT);
-      assert.deepEqual([back.searchParams.get('error'), back.searchParams.get('state')], [error, req.state], k);
+      assert.deepEqual([back.searchParams.get('error'), back.searchParams.get('state')], [error, k === 'state' ? null : req.state], k);
+      assert.match(back.searchParams.get('error_description'), description, k);
     }
     const no = await consent(patient, await request(), 'deny');
     assert.equal(new URL(no.headers.get('location')).searchParams.get('error'), 'access_denied');

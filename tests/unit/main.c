@@ -30,6 +30,7 @@ static const struct {
 	{"feeds", test_feeds},
 	{"register", test_register},
 	{"jws", test_jws},
+	{"apps", test_apps},
 	{"mllp", test_mllp_listener},
 	{"ingest", test_ingest},
 	{"import", test_import},

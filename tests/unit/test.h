@@ -42,6 +42,7 @@ void test_route_access(void);
 void test_hl7(void);
 void test_feeds(void);
 void test_jws(void);
+void test_apps(void);
 void test_mllp_listener(void);
 void test_ingest(void);
 

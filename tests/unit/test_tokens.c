@@ -75,6 +75,61 @@ void test_tokens(void)
 	vault_test_clock_skew = SYSTEM_TOKEN_SECONDS + 65;
 	CHECK(vault_token_claims(stok, strlen(stok), &got) != 0);
 
+	/* Refresh tokens (APPS.md): a kind of their own, minted from an app's token at its code's
+	 * exchange, good for the family's life from the consent by the vault's clock. */
+	vault_test_clock_skew = 0;
+	char rt[SESSION_TOKEN_B64_LEN + 1], rt2[SESSION_TOKEN_B64_LEN + 1];
+	struct id family;
+	CHECK(vault_local_app_token(tok, app, &s2) == ERR_OK);
+	CHECK(vault_local_refresh_issue(tok, true, rt, &family) != ERR_OK);  /* not an app's */
+	CHECK(vault_local_refresh_issue(stok, true, rt, &family) != ERR_OK); /* nor a system's */
+	CHECK(vault_local_refresh_issue(app, true, rt, &family) == ERR_OK);
+	CHECK(vault_token_claims(rt, strlen(rt), &got) != 0); /* never an access token */
+	struct vault_refreshed r;
+	CHECK(vault_local_refresh_use(app, &r) != ERR_OK); /* nor an access token a refresh token */
+	CHECK(vault_local_refresh_use(rt, &r) == ERR_OK);
+	CHECK(id_eq(&r.family, &family) && id_eq(&r.account, &c.account) && id_eq(&r.patient, &c.patient));
+	CHECK(strcmp(r.refresh_token, rt) != 0);
+	CHECK(vault_token_claims(r.access_token, strlen(r.access_token), &got) == 0 && got.app &&
+	      got.role == ROLE_PATIENT && id_eq(&got.session, &r.session));
+	memcpy(rt2, r.refresh_token, sizeof(rt2));
+	/* a MAC that fails */
+	rt2[10] = rt2[10] == 'A' ? 'B' : 'A';
+	CHECK(vault_local_refresh_use(rt2, &r) != ERR_OK);
+	/* only a fresh app token starts a family (at its code's exchange) */
+	vault_test_clock_skew = APP_CODE_SECONDS + 30;
+	CHECK(vault_local_refresh_issue(app, true, rt2, &family) != ERR_OK);
+	/* offline: 90 days from the consent, then refused whatever the worker's table says */
+	vault_test_clock_skew = APP_REFRESH_OFFLINE_SECONDS - 60;
+	CHECK(vault_local_refresh_use(rt, &r) == ERR_OK);
+	vault_test_clock_skew = APP_REFRESH_OFFLINE_SECONDS + 60;
+	CHECK(vault_local_refresh_use(rt, &r) != ERR_OK);
+	/* online: never longer than a session can live */
+	vault_test_clock_skew = 0;
+	CHECK(vault_local_app_token(tok, app, &s2) == ERR_OK);
+	CHECK(vault_local_refresh_issue(app, false, rt, &family) == ERR_OK);
+	vault_test_clock_skew = APP_REFRESH_ONLINE_SECONDS - 60;
+	CHECK(vault_local_refresh_use(rt, &r) == ERR_OK);
+	vault_test_clock_skew = APP_REFRESH_ONLINE_SECONDS + 60;
+	CHECK(vault_local_refresh_use(rt, &r) != ERR_OK);
+
+	/* OpenID Connect: an id_token only from an app's fresh token, with plain claim values. */
+	vault_test_clock_skew = 0;
+	char idt[LIMIT_ID_TOKEN], client[ID_HEX_LEN + 1];
+	id_hex(&c.account, client);
+	CHECK(vault_local_app_token(tok, app, &s2) == ERR_OK);
+	CHECK(vault_local_id_token(app, "https://portal.example", client, "n1", true, idt, sizeof(idt)) == ERR_OK);
+	CHECK(strchr(idt, '.') != NULL && strchr(strchr(idt, '.') + 1, '.') != NULL);
+	CHECK(vault_local_id_token(tok, "https://portal.example", client, "n1", true, idt, sizeof(idt)) != ERR_OK);
+	CHECK(vault_local_id_token(app, "https://portal.example", client, "n\"1", true, idt, sizeof(idt)) != ERR_OK);
+	CHECK(vault_local_id_token(app, "https://portal.example", "xyz", NULL, false, idt, sizeof(idt)) != ERR_OK);
+	CHECK(vault_local_id_token(app, "https://portal.example", client, NULL, false, idt, 40) != ERR_OK);
+	vault_test_clock_skew = APP_CODE_SECONDS + 30;
+	CHECK(vault_local_id_token(app, "https://portal.example", client, NULL, false, idt, sizeof(idt)) != ERR_OK);
+	char x[VAULT_JWK_X_LEN + 1], kid[2 * 8 + 1], x2[VAULT_JWK_X_LEN + 1], kid2[2 * 8 + 1];
+	CHECK(vault_local_oidc_jwk(x, kid) == ERR_OK && vault_local_oidc_jwk(x2, kid2) == ERR_OK);
+	CHECK(strlen(x) == VAULT_JWK_X_LEN && strcmp(x, x2) == 0 && strcmp(kid, kid2) == 0);
+
 	vault_test_clock_skew = 0;
 	vault_unload();
 	char cmd[600];

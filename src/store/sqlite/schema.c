@@ -288,6 +288,23 @@ static const char *const migrations[] = {
 	" practice_id BLOB NOT NULL REFERENCES practice(id), kind TEXT NOT NULL,"
 	" due INTEGER NOT NULL, created INTEGER NOT NULL, created_by BLOB NOT NULL);"
 	"CREATE INDEX recall_by_patient ON recall(patient_id, due);",
+	/* 27: apps' refresh tokens (src/store/apps.h, docs/internals/APPS.md): a family per
+	 * consent, the hash of each refresh token it gave (current, or spent: reuse), and which
+	 * family an access token (session) came from, so ending a family ends them all */
+	"CREATE TABLE oauth_refresh (family BLOB PRIMARY KEY,"
+	" client_id BLOB NOT NULL REFERENCES oauth_client(id),"
+	" account_id BLOB NOT NULL REFERENCES account(id), patient_id BLOB NOT NULL,"
+	" scopes INTEGER NOT NULL, offline INTEGER NOT NULL, mfa INTEGER NOT NULL,"
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX oauth_refresh_by_account ON oauth_refresh(account_id);"
+	"CREATE INDEX oauth_refresh_by_client ON oauth_refresh(client_id);"
+	"CREATE TABLE oauth_refresh_token (hash BLOB PRIMARY KEY, family BLOB NOT NULL,"
+	" current INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX oauth_refresh_token_by_family ON oauth_refresh_token(family);"
+	"ALTER TABLE session ADD COLUMN family BLOB;"
+	"CREATE INDEX session_by_family ON session(family) WHERE family IS NOT NULL;"
+	/* ...and the OpenID Connect nonce a code carries to its id_token */
+	"ALTER TABLE oauth_code ADD COLUMN nonce TEXT NOT NULL DEFAULT '';",
 };
 
 /*

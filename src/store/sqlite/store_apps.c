@@ -5,6 +5,8 @@
 #include "store/apps.h"
 #include "store/sqlite/store_int.h"
 
+#include "limits.h"
+
 static const char sql_app_insert[] =
 	"INSERT INTO oauth_client (id, name, redirect_uri, created) VALUES (?, ?, ?, ?)";
 static const char sql_app_get[] =
@@ -18,12 +20,22 @@ static const char sql_app_sessions_end[] = "DELETE FROM session WHERE client_id 
 static const char sql_app_codes_end[] = "DELETE FROM oauth_code WHERE client_id = ?";
 static const char sql_account_codes_end[] = "DELETE FROM oauth_code WHERE account_id = ?";
 static const char sql_all_codes_end[] = "DELETE FROM oauth_code";
+static const char sql_app_families_end[] =
+	"DELETE FROM oauth_refresh_token WHERE family IN"
+	" (SELECT family FROM oauth_refresh WHERE client_id = ?)";
+static const char sql_app_families_end2[] = "DELETE FROM oauth_refresh WHERE client_id = ?";
+static const char sql_account_families_end[] =
+	"DELETE FROM oauth_refresh_token WHERE family IN"
+	" (SELECT family FROM oauth_refresh WHERE account_id = ?)";
+static const char sql_account_families_end2[] = "DELETE FROM oauth_refresh WHERE account_id = ?";
+static const char sql_all_families_end[] = "DELETE FROM oauth_refresh_token";
+static const char sql_all_families_end2[] = "DELETE FROM oauth_refresh";
 static const char sql_code_insert[] =
 	"INSERT INTO oauth_code (hash, client_id, redirect_uri, challenge, scopes, account_id,"
-	" patient_id, session_id, mfa, box, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" patient_id, session_id, mfa, box, expires, nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_code_take[] =
 	"DELETE FROM oauth_code WHERE hash = ? RETURNING client_id, redirect_uri, challenge,"
-	" scopes, account_id, patient_id, session_id, mfa, box, expires";
+	" scopes, account_id, patient_id, session_id, mfa, box, expires, nonce";
 
 enum err sq_store_app_insert(const struct store_app *app)
 {
@@ -112,8 +124,9 @@ enum err sq_client_remove(const char *mark, const char *const *ends, size_t n_en
 
 enum err sq_store_app_remove(const struct id *id, int64_t now)
 {
-	static const char *const ends[] = {sql_app_sessions_end, sql_app_codes_end};
-	return sq_client_remove(sql_app_remove, ends, 2, id, now);
+	static const char *const ends[] = {sql_app_sessions_end, sql_app_codes_end, sql_app_families_end,
+					   sql_app_families_end2};
+	return sq_client_remove(sql_app_remove, ends, 4, id, now);
 }
 
 enum err sq_store_app_code_insert(const struct store_app_code *c)
@@ -132,6 +145,7 @@ enum err sq_store_app_code_insert(const struct store_app_code *c)
 	sqlite3_bind_int(s, 9, c->mfa ? 1 : 0);
 	sqlite3_bind_blob(s, 10, c->box.ptr, (int)c->box.len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 11, c->expires);
+	sq_bind_text(s, 12, c->nonce);
 	return sq_write_one(s, "app_code_insert");
 }
 
@@ -157,6 +171,7 @@ enum err sq_store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a,
 		if (!sq_col_bytes(s, 8, a, &out->box))
 			rc = ERR_INTERNAL;
 		out->expires = sqlite3_column_int64(s, 9);
+		sq_col_text_fixed(s, 10, out->nonce, sizeof(out->nonce));
 		/* RETURNING: the delete is done only once the statement has run to its end. */
 		while ((step = sqlite3_step(s)) == SQLITE_ROW)
 			;
@@ -169,10 +184,235 @@ enum err sq_store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a,
 
 enum err sq_store_app_codes_end(const struct id *account)
 {
-	sqlite3_stmt *s = sq_stmt(account ? sql_account_codes_end : sql_all_codes_end);
+	const char *const sql[] = {account ? sql_account_codes_end : sql_all_codes_end,
+				   account ? sql_account_families_end : sql_all_families_end,
+				   account ? sql_account_families_end2 : sql_all_families_end2};
+	enum err rc = ERR_OK;
+	for (size_t i = 0; rc == ERR_OK && i < 3; i++) {
+		sqlite3_stmt *s = sq_stmt(sql[i]);
+		if (s == NULL)
+			return ERR_INTERNAL;
+		if (account)
+			sq_bind_id(s, 1, account);
+		rc = sq_step_done(s, "app_codes_end");
+	}
+	return rc;
+}
+
+/* --- refresh-token families --- */
+
+static const char sql_family_insert[] =
+	"INSERT INTO oauth_refresh (family, client_id, account_id, patient_id, scopes, offline, mfa,"
+	" created, expires, used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char sql_family_token_insert[] =
+	"INSERT INTO oauth_refresh_token (hash, family, current) VALUES (?, ?, 1)";
+#define FAMILY_COLUMNS                                                                      \
+	"f.family, f.client_id, c.name, f.account_id, f.patient_id, f.scopes, f.offline, f.mfa," \
+	" f.created, f.expires, f.used"
+static const char sql_family_find[] =
+	"SELECT " FAMILY_COLUMNS ", t.current FROM oauth_refresh_token t"
+	" JOIN oauth_refresh f ON f.family = t.family"
+	" JOIN oauth_client c ON c.id = f.client_id AND c.removed IS NULL"
+	" JOIN account a ON a.id = f.account_id AND a.locked = 0 WHERE t.hash = ?";
+static const char sql_family_spend[] =
+	"UPDATE oauth_refresh_token SET current = 0 WHERE hash = ? AND family = ? AND current = 1";
+static const char sql_family_used[] = "UPDATE oauth_refresh SET used = ? WHERE family = ?";
+static const char sql_family_owned[] = "SELECT 1 FROM oauth_refresh WHERE family = ? AND account_id = ?";
+static const char sql_family_tokens_end[] = "DELETE FROM oauth_refresh_token WHERE family = ?";
+static const char sql_family_sessions_end[] = "DELETE FROM session WHERE family = ?";
+static const char sql_family_end[] = "DELETE FROM oauth_refresh WHERE family = ?";
+static const char sql_family_list[] =
+	"SELECT " FAMILY_COLUMNS " FROM oauth_refresh f JOIN oauth_client c ON c.id = f.client_id"
+	" WHERE f.account_id = ? ORDER BY f.created DESC LIMIT ?";
+static const char sql_session_family[] =
+	"SELECT family FROM session WHERE account_id = ? AND id = ? AND family IS NOT NULL";
+static const char sql_account_online[] =
+	"SELECT EXISTS (SELECT 1 FROM session WHERE account_id = ?1 AND client_id IS NULL"
+	" AND last_seen > ?2 - ?3 AND created > ?2 - ?4)";
+
+struct family_ctx {
+	const struct store_app_refresh *f;
+	const struct id *account;
+	const struct id *family;
+	const uint8_t *old, *next;
+	int64_t now;
+};
+
+static enum err family_begin_steps(void *p)
+{
+	struct family_ctx *c = p;
+	const struct store_app_refresh *f = c->f;
+	sqlite3_stmt *s = sq_stmt(sql_family_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	if (account)
-		sq_bind_id(s, 1, account);
-	return sq_step_done(s, "app_codes_end");
+	sq_bind_id(s, 1, &f->family);
+	sq_bind_id(s, 2, &f->client);
+	sq_bind_id(s, 3, &f->account);
+	sq_bind_id(s, 4, &f->patient);
+	sqlite3_bind_int(s, 5, (int)f->scopes);
+	sqlite3_bind_int(s, 6, f->offline ? 1 : 0);
+	sqlite3_bind_int(s, 7, f->mfa ? 1 : 0);
+	sqlite3_bind_int64(s, 8, f->created);
+	sqlite3_bind_int64(s, 9, f->expires);
+	sqlite3_bind_int64(s, 10, f->used);
+	enum err rc = sq_write_one(s, "refresh_begin");
+	if (rc != ERR_OK)
+		return rc;
+	s = sq_stmt(sql_family_token_insert);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_blob(s, 1, c->next, HASH_BYTES, SQLITE_STATIC);
+	sq_bind_id(s, 2, &f->family);
+	return sq_write_one(s, "refresh_token_insert");
+}
+
+enum err sq_store_app_refresh_begin(const struct store_app_refresh *f, const uint8_t hash[HASH_BYTES])
+{
+	struct family_ctx c = {.f = f, .next = hash};
+	return sq_store_account_tx(family_begin_steps, &c);
+}
+
+static void family_row(sqlite3_stmt *s, struct store_app_refresh *out)
+{
+	memset(out, 0, sizeof(*out));
+	sq_col_id(s, 0, &out->family);
+	sq_col_id(s, 1, &out->client);
+	sq_col_text_fixed(s, 2, out->name, sizeof(out->name));
+	sq_col_id(s, 3, &out->account);
+	sq_col_id(s, 4, &out->patient);
+	out->scopes = (unsigned)sqlite3_column_int(s, 5);
+	out->offline = sqlite3_column_int(s, 6) != 0;
+	out->mfa = sqlite3_column_int(s, 7) != 0;
+	out->created = sqlite3_column_int64(s, 8);
+	out->expires = sqlite3_column_int64(s, 9);
+	out->used = sqlite3_column_int64(s, 10);
+}
+
+enum err sq_store_app_refresh_find(const uint8_t hash[HASH_BYTES], struct store_app_refresh *out,
+				   bool *current)
+{
+	sqlite3_stmt *s = sq_stmt(sql_family_find);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("refresh_find");
+	if (rc == ERR_OK) {
+		family_row(s, out);
+		*current = sqlite3_column_int(s, 11) != 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static enum err family_rotate_steps(void *p)
+{
+	struct family_ctx *c = p;
+	sqlite3_stmt *s = sq_stmt(sql_family_spend);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_blob(s, 1, c->old, HASH_BYTES, SQLITE_STATIC);
+	sq_bind_id(s, 2, c->family);
+	enum err rc = sq_step_done(s, "refresh_spend");
+	if (rc != ERR_OK)
+		return rc;
+	if (sqlite3_changes(sq_handle(SQ_MAIN)) != 1)
+		return ERR_CONFLICT;
+	s = sq_stmt(sql_family_token_insert);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_blob(s, 1, c->next, HASH_BYTES, SQLITE_STATIC);
+	sq_bind_id(s, 2, c->family);
+	rc = sq_write_one(s, "refresh_token_insert");
+	if (rc != ERR_OK)
+		return rc;
+	s = sq_stmt(sql_family_used);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(s, 1, c->now);
+	sq_bind_id(s, 2, c->family);
+	return sq_step_done(s, "refresh_used");
+}
+
+enum err sq_store_app_refresh_rotate(const struct id *family, const uint8_t old[HASH_BYTES],
+				     const uint8_t next[HASH_BYTES], int64_t now)
+{
+	struct family_ctx c = {.family = family, .old = old, .next = next, .now = now};
+	return sq_store_account_tx(family_rotate_steps, &c);
+}
+
+static enum err family_end_steps(void *p)
+{
+	struct family_ctx *c = p;
+	if (c->account != NULL) {
+		sqlite3_stmt *s = sq_stmt(sql_family_owned);
+		if (s == NULL)
+			return ERR_INTERNAL;
+		sq_bind_id(s, 1, c->family);
+		sq_bind_id(s, 2, c->account);
+		int step = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (step != SQLITE_ROW)
+			return step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("refresh_owned");
+	}
+	static const char *const ends[] = {sql_family_tokens_end, sql_family_sessions_end, sql_family_end};
+	enum err rc = ERR_OK;
+	for (size_t i = 0; rc == ERR_OK && i < 3; i++)
+		rc = sq_run_id(sq_stmt(ends[i]), c->family, "refresh_end");
+	return rc;
+}
+
+enum err sq_store_app_refresh_end(const struct id *account, const struct id *family)
+{
+	struct family_ctx c = {.account = account, .family = family};
+	return sq_store_account_tx(family_end_steps, &c);
+}
+
+enum err sq_store_app_refresh_list(const struct id *account, struct arena *a, struct store_app_refresh **out,
+				   size_t *n)
+{
+	*n = 0;
+	*out = arena_alloc(a, APP_FAMILIES_MAX * sizeof(**out));
+	sqlite3_stmt *s = sq_stmt(sql_family_list);
+	if (s == NULL || *out == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, account);
+	sqlite3_bind_int(s, 2, APP_FAMILIES_MAX);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < APP_FAMILIES_MAX)
+		family_row(s, &(*out)[(*n)++]);
+	int rc = step == SQLITE_DONE || step == SQLITE_ROW ? ERR_OK : sq_fail("refresh_list");
+	sqlite3_reset(s);
+	return rc;
+}
+
+enum err sq_session_family(const struct id *account, const struct id *session, struct id *family)
+{
+	sqlite3_stmt *s = sq_stmt(sql_session_family);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, account);
+	sq_bind_id(s, 2, session);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("session_family");
+	if (rc == ERR_OK)
+		sq_col_id(s, 0, family);
+	sqlite3_reset(s);
+	return rc;
+}
+
+enum err sq_store_account_online(const struct id *account, int64_t now, bool *online)
+{
+	sqlite3_stmt *s = sq_stmt(sql_account_online);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, account);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, SESSION_IDLE_SECONDS);
+	sqlite3_bind_int64(s, 4, SESSION_ABSOLUTE_SECONDS);
+	int step = sqlite3_step(s);
+	int rc = step == SQLITE_ROW ? ERR_OK : sq_fail("account_online");
+	*online = rc == ERR_OK && sqlite3_column_int(s, 0) != 0;
+	sqlite3_reset(s);
+	return rc;
 }

@@ -134,4 +134,8 @@ enum err sq_legacy_key_clear(const struct id *patient);
  * patient's key is destroyed already: this removes what can no longer be read). */
 enum err store_messages_erase(const struct id *patient);
 
+/* The refresh-token family of an account's session (store_apps.c): ERR_OK, or ERR_NOT_FOUND
+ * when the session is none of the account's or came from no family. */
+enum err sq_session_family(const struct id *account, const struct id *session, struct id *family);
+
 #endif

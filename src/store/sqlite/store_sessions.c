@@ -12,8 +12,8 @@
 static const char sql_sessions_revoke[] = "DELETE FROM session WHERE account_id = ?";
 static const char sql_session_create[] =
 	"INSERT INTO session (token_hash, id, account_id, csrf, created,"
-	" last_seen, mfa, device, ip, new_device, client_id, scopes, record)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" last_seen, mfa, device, ip, new_device, client_id, scopes, record, family)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_session_get[] =
 	"SELECT s.id, s.account_id, s.csrf, s.created, s.last_seen, a.role,"
 	" a.practice_id, a.patient_id, s.mfa, a.totp_ct IS NOT NULL, s.device,"
@@ -59,6 +59,10 @@ enum err sq_store_session_create(const uint8_t token_hash[HASH_BYTES], const str
 		sq_bind_id(s, 13, &ses->record);
 	else
 		sqlite3_bind_null(s, 13);
+	if (ses->app && ses->has_family)
+		sq_bind_id(s, 14, &ses->family);
+	else
+		sqlite3_bind_null(s, 14);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("session_create");
 	sqlite3_reset(s);
 	return rc;
@@ -141,6 +145,11 @@ enum err sq_store_sessions_list(const struct id *account, struct arena *a, struc
 
 enum err sq_store_session_revoke_id(const struct id *account, const struct id *session)
 {
+	/* An app's access token from a refresh-token family: the patient ends the app's access,
+	 * so the family goes too (and every access token it gave). */
+	struct id family;
+	if (sq_session_family(account, session, &family) == ERR_OK)
+		return sq_store_app_refresh_end(account, &family);
 	static const char sql[] = "DELETE FROM session WHERE account_id = ? AND id = ?";
 	sqlite3_stmt *s = NULL;
 	sqlite3 *db = sq_handle(SQ_MAIN);
