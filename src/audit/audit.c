@@ -58,6 +58,8 @@ static bool batching;
 
 static _Thread_local int defer_depth;
 static _Thread_local int64_t defer_last_seq;
+static _Thread_local bool hold_on;
+static _Thread_local int64_t hold_last_seq;
 
 static int64_t now_ms(void)
 {
@@ -303,6 +305,23 @@ int64_t audit_defer_end(void)
 	return defer_last_seq;
 }
 
+void audit_hold_begin(void)
+{
+	hold_on = true;
+	hold_last_seq = 0;
+}
+
+int audit_hold_end(void)
+{
+	hold_on = false;
+	pthread_mutex_lock(&chain_lock);
+	while (durable_ticket < hold_last_seq && !trail_failed)
+		pthread_cond_wait(&durable_cond, &chain_lock);
+	int rc = trail_failed ? -1 : 0;
+	pthread_mutex_unlock(&chain_lock);
+	return rc;
+}
+
 int audit_when_durable(int64_t seq, void (*done)(void *ctx, bool ok), void *ctx)
 {
 	struct waiter *w = malloc(sizeof(*w));
@@ -413,8 +432,11 @@ int audit_append(const struct audit_event *e)
 	r.seq = ++last_ticket;
 	queue[queue_len++] = r;
 	pthread_cond_signal(&queued_cond);
-	if (e->deferrable && defer_depth > 0) {
+	if (e->deferrable && defer_depth > 0)
 		defer_last_seq = r.seq;
+	if (hold_on)
+		hold_last_seq = r.seq;
+	if ((e->deferrable && defer_depth > 0) || hold_on) {
 		pthread_mutex_unlock(&chain_lock);
 		return 0;
 	}
