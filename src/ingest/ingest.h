@@ -19,6 +19,7 @@
  */
 #ifndef MEDKEEP_INGEST_H
 #define MEDKEEP_INGEST_H
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -71,6 +72,7 @@ struct ingest_job {
 	/* ingest_submit's */
 	enum err rc;
 	bool done;
+	pthread_cond_t wake; /* its thread waits here: done, or its turn to lead a batch */
 	struct ingest_job *next;
 };
 enum err ingest_submit(struct ingest_job *j);

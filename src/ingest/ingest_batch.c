@@ -98,9 +98,10 @@ enum err ingest_hl7(const struct ingest_feed *f, const char *raw, size_t len,
 	return j.rc;
 }
 
-/* The messages waiting for a batch, oldest first, and whether a batch is being applied. */
+/* The messages waiting for a batch, oldest first, and whether a batch is being applied. Each
+ * waiting thread sleeps on its own job's condition variable, so that a batch's end wakes the
+ * threads whose messages it answered and the one that leads next, and no other. */
 static pthread_mutex_t batch_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t batch_done = PTHREAD_COND_INITIALIZER;
 static struct ingest_job *waiting;
 static struct ingest_job **waiting_tail = &waiting;
 static bool applying;
@@ -142,12 +143,13 @@ enum err ingest_submit(struct ingest_job *j)
 {
 	j->done = false;
 	j->next = NULL;
+	pthread_cond_init(&j->wake, NULL);
 	pthread_mutex_lock(&batch_lock);
 	*waiting_tail = j;
 	waiting_tail = &j->next;
 	while (!j->done) {
 		if (applying) {
-			pthread_cond_wait(&batch_done, &batch_lock);
+			pthread_cond_wait(&j->wake, &batch_lock);
 			continue;
 		}
 		/* No batch under way: this thread applies the next one (its own message in it,
@@ -161,11 +163,15 @@ enum err ingest_submit(struct ingest_job *j)
 		chaos_after_commit(batch, n);
 #endif
 		pthread_mutex_lock(&batch_lock);
-		for (size_t i = 0; i < n; i++)
-			batch[i]->done = true;
 		applying = false;
-		pthread_cond_broadcast(&batch_done);
+		for (size_t i = 0; i < n; i++) {
+			batch[i]->done = true;
+			pthread_cond_signal(&batch[i]->wake);
+		}
+		if (waiting != NULL) /* what came meanwhile: its oldest message's thread leads */
+			pthread_cond_signal(&waiting->wake);
 	}
 	pthread_mutex_unlock(&batch_lock);
+	pthread_cond_destroy(&j->wake);
 	return j->rc;
 }
