@@ -83,8 +83,12 @@ void ingest_batch_apply(struct ingest_job *const *jobs, size_t n)
 		whole = store_in_transaction();
 	}
 	int audited = audit_hold_end();
-	if (!whole || audited != 0 || store_commit() != ERR_OK) {
-		(void)store_rollback();
+	/* Still in a transaction after the batch's commit: a level that something opened and
+	 * never closed took the commit's place, so nothing reached the disk. Fail closed. */
+	if (!whole || audited != 0 || store_commit() != ERR_OK || store_in_transaction()) {
+		do
+			(void)store_rollback();
+		while (store_in_transaction());
 		batch_failed(jobs, n);
 	}
 }

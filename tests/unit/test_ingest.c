@@ -518,6 +518,19 @@ static void batches(const struct actor *clin)
 
 	/* nothing is left open: the next transaction begins at the top */
 	CHECK(!store_in_transaction());
+	/* the nesting the batches rest on: an inner level undone alone, the outer one kept */
+	struct id kept, undone;
+	random_id(&kept);
+	random_id(&undone);
+	const char *name = NULL;
+	CHECK(store_begin() == ERR_OK && store_in_transaction());
+	CHECK(store_practice_create(&kept, "Kept Practice") == ERR_OK);
+	CHECK(store_begin() == ERR_OK && store_practice_create(&undone, "Undone Practice") == ERR_OK);
+	CHECK(store_rollback() == ERR_OK && store_in_transaction());
+	CHECK(store_begin() == ERR_OK && store_commit() == ERR_OK && store_in_transaction());
+	CHECK(store_commit() == ERR_OK && !store_in_transaction());
+	CHECK(store_practice_name(&kept, &ar, &name) == ERR_OK && strcmp(name, "Kept Practice") == 0);
+	CHECK(store_practice_name(&undone, &ar, &name) == ERR_NOT_FOUND);
 	struct audit_verify_result v;
 	CHECK(audit_verify(&v, NULL) == 0 && v.first_bad_seq == 0);
 	arena_release(&ar);
