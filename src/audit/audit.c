@@ -315,6 +315,8 @@ int audit_hold_end(void)
 {
 	hold_on = false;
 	pthread_mutex_lock(&chain_lock);
+	if (durable_ticket < hold_last_seq)
+		pthread_cond_signal(&queued_cond); /* the batch's records, all queued: one commit */
 	while (durable_ticket < hold_last_seq && !trail_failed)
 		pthread_cond_wait(&durable_cond, &chain_lock);
 	int rc = trail_failed ? -1 : 0;
@@ -423,15 +425,20 @@ int audit_append(const struct audit_event *e)
 		pthread_mutex_unlock(&chain_lock);
 		return rc;
 	}
-	while (queue_len == QUEUE_MAX && !trail_failed)
+	while (queue_len == QUEUE_MAX && !trail_failed) {
+		pthread_cond_signal(&queued_cond); /* full of held records: the writer must run */
 		pthread_cond_wait(&durable_cond, &chain_lock);
+	}
 	if (trail_failed) {
 		pthread_mutex_unlock(&chain_lock);
 		return -1;
 	}
 	r.seq = ++last_ticket;
 	queue[queue_len++] = r;
-	pthread_cond_signal(&queued_cond);
+	/* A held record waits for audit_hold_end to wake the writer: records that trickle in
+	 * while a batch is applied would otherwise each start a commit of their own. */
+	if (!hold_on)
+		pthread_cond_signal(&queued_cond);
 	if (e->deferrable && defer_depth > 0)
 		defer_last_seq = r.seq;
 	if (hold_on)
