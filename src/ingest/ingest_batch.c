@@ -9,9 +9,10 @@
  *
  * Leader and followers, no thread of its own: a thread that submits when no batch is under way
  * applies one at once, on its own thread and its own store connection, with whatever is
- * waiting, its own message included; the others wait on a condition variable and one of them
- * leads the next batch. So a sender alone is applied the moment its message arrives (no timer,
- * no hand-over to another thread), and under load the batches grow by themselves, up to
+ * waiting, its own message included, and with those that arrive while it applies them (until
+ * none has come); the others wait, each on its own condition variable, and one of them leads
+ * the next batch. So a sender alone is applied the moment its message arrives (no timer, no
+ * hand-over to another thread), and under load the batches grow by themselves, up to
  * LIMIT_INGEST_BATCH_MESSAGES messages or LIMIT_INGEST_BATCH_BYTES.
  *
  * Order within a batch: BEGIN; for each message a savepoint, its claim, its effects (each
@@ -64,23 +65,37 @@ static void apply_one(struct ingest_job *j)
 	(void)store_rollback();
 }
 
-void ingest_batch_apply(struct ingest_job *const *jobs, size_t n)
+/*
+ * Apply jobs[0..*n) as one batch. With `more`, the messages that arrive while it is applied
+ * join it before its audit commit (more appends them to jobs and returns the new count), until
+ * none has come or it is full: senders answered by the batch before send their next messages
+ * a moment apart, and without this the first of them would make a batch (and two syncs) alone.
+ * A sender alone loses nothing by it: more finds nothing and the batch commits at once.
+ */
+static void batch_run(struct ingest_job **jobs, size_t *n,
+		      size_t (*more)(struct ingest_job **jobs, size_t n))
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < *n; i++)
 		jobs[i]->rc = ERR_INTERNAL;
-	if (n == 0)
+	if (*n == 0)
 		return;
 	if (store_begin() != ERR_OK) {
-		batch_failed(jobs, n);
+		batch_failed(jobs, *n);
 		return;
 	}
 	audit_hold_begin();
 	bool whole = true;
-	for (size_t i = 0; i < n && whole; i++) {
+	for (size_t i = 0; i < *n && whole; i++) {
 		apply_one(jobs[i]);
 		/* A full disk or an I/O error can roll back the whole transaction, not just the
 		 * statement: then what came before is gone too, and nothing more is applied. */
 		whole = store_in_transaction();
+		if (whole && i + 1 == *n && more != NULL) {
+			size_t m = more(jobs, *n);
+			for (size_t k = *n; k < m; k++)
+				jobs[k]->rc = ERR_INTERNAL;
+			*n = m;
+		}
 	}
 	int audited = audit_hold_end();
 	/* Still in a transaction after the batch's commit: a level that something opened and
@@ -89,8 +104,13 @@ void ingest_batch_apply(struct ingest_job *const *jobs, size_t n)
 		do
 			(void)store_rollback();
 		while (store_in_transaction());
-		batch_failed(jobs, n);
+		batch_failed(jobs, *n);
 	}
+}
+
+void ingest_batch_apply(struct ingest_job **jobs, size_t n)
+{
+	batch_run(jobs, &n, NULL);
 }
 
 enum err ingest_hl7(const struct ingest_feed *f, const char *raw, size_t len,
@@ -110,10 +130,13 @@ static struct ingest_job *waiting;
 static struct ingest_job **waiting_tail = &waiting;
 static bool applying;
 
-/* Take the next batch off the waiting list, oldest first; under batch_lock. */
-static size_t take_batch(struct ingest_job *batch[LIMIT_INGEST_BATCH_MESSAGES])
+/* Move waiting messages, oldest first, onto batch[n..) while they fit; the new count. Under
+ * batch_lock. */
+static size_t take_waiting(struct ingest_job **batch, size_t n)
 {
-	size_t n = 0, bytes = 0;
+	size_t bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		bytes += batch[i]->len;
 	while (waiting != NULL && ingest_batch_fits(n, bytes, waiting->len)) {
 		struct ingest_job *j = waiting;
 		waiting = j->next;
@@ -123,6 +146,15 @@ static size_t take_batch(struct ingest_job *batch[LIMIT_INGEST_BATCH_MESSAGES])
 	}
 	if (waiting == NULL)
 		waiting_tail = &waiting;
+	return n;
+}
+
+/* batch_run's `more`: what came in while the batch was being applied. */
+static size_t take_arrived(struct ingest_job **batch, size_t n)
+{
+	pthread_mutex_lock(&batch_lock);
+	n = take_waiting(batch, n);
+	pthread_mutex_unlock(&batch_lock);
 	return n;
 }
 
@@ -159,10 +191,10 @@ enum err ingest_submit(struct ingest_job *j)
 		/* No batch under way: this thread applies the next one (its own message in it,
 		 * unless more than a batch was waiting before it; then it leads again). */
 		struct ingest_job *batch[LIMIT_INGEST_BATCH_MESSAGES];
-		size_t n = take_batch(batch);
+		size_t n = take_waiting(batch, 0);
 		applying = true;
 		pthread_mutex_unlock(&batch_lock);
-		ingest_batch_apply(batch, n);
+		batch_run(batch, &n, take_arrived);
 #ifdef MEDKEEP_CHAOS
 		chaos_after_commit(batch, n);
 #endif

@@ -62,7 +62,7 @@ enum err ingest_one(struct ingest_job *j);
  * message in a savepoint, the batch's audit records made durable together before its commit.
  * Sets each job's rc (and *out); when the batch as a whole cannot be committed, every job's
  * rc is ERR_INTERNAL and nothing of it stays but audit records of attempts. */
-void ingest_batch_apply(struct ingest_job *const *jobs, size_t n);
+void ingest_batch_apply(struct ingest_job **jobs, size_t n);
 /* Whether a waiting message of next_len bytes joins a batch that holds n messages of `bytes`
  * bytes so far (LIMIT_INGEST_BATCH_MESSAGES, LIMIT_INGEST_BATCH_BYTES; the first always). */
 bool ingest_batch_fits(size_t n, size_t bytes, size_t next_len);
