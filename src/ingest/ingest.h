@@ -12,9 +12,8 @@
  *
  * The listener (src/mllp) parses, submits each message (ingest_submit: applied in a batch with
  * those of other connections), and answers with the ACK decided, only after it returns: by
- * then every effect is durable. A message
- * seen before from the same feed (its MSH-10) is answered as it was the first time and
- * changes nothing. A message whose patient cannot be matched exactly by NHI is never guessed
+ * then every effect is durable. A message seen before from the same feed (its MSH-10) is
+ * answered as it was the first time and changes nothing. A message whose patient cannot be matched exactly by NHI is never guessed
  * at: it waits in the practice's feed queue for a person (AA, queued).
  */
 #ifndef MEDKEEP_INGEST_H
