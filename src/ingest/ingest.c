@@ -249,10 +249,18 @@ enum err ingest_one(struct ingest_job *j)
 	arena_init(&ar, LIMIT_INGEST_ARENA);
 	c.ar = &ar;
 	rc = ingest_apply(&c);
+	if (rc == ERR_TRIPPED) {
+		/* The breaker stopped the feed: what the trip wrote (the feed's lock, its sessions
+		 * revoked, the operators told) must stay, so the caller keeps this savepoint; the
+		 * claim goes, so that the resend is applied once a person has unlocked the feed. */
+		arena_release(&ar);
+		(void)store_feed_message_release(&f->feed, control);
+		return ERR_TRIPPED;
+	}
 	if (rc != ERR_OK) {
 		/* The caller undoes the message's savepoint, its claim with it: the retry applies. */
 		arena_release(&ar);
-		return rc == ERR_TRIPPED ? ERR_TRIPPED : ERR_INTERNAL;
+		return ERR_INTERNAL;
 	}
 	row.done = true;
 	row.ack = (int)out->code;

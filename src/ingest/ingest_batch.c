@@ -50,7 +50,12 @@ static void batch_failed(struct ingest_job *const *jobs, size_t n)
 		jobs[i]->rc = ERR_INTERNAL;
 }
 
-/* One message in its savepoint: kept (released) when it was answered, else undone alone. */
+/*
+ * One message in its savepoint: kept (released) when it was answered, else undone alone. One
+ * that tripped the breaker is kept too: the trip locked the feed, revoked its sessions and
+ * queued the operators' mail in it (domain_tripped), which must outlive the message, as what
+ * it filed before the trip did before batches; its claim is given back (ingest_one).
+ */
 static void apply_one(struct ingest_job *j)
 {
 	if (store_begin() != ERR_OK) {
@@ -58,7 +63,8 @@ static void apply_one(struct ingest_job *j)
 		return;
 	}
 	j->rc = ingest_one(j);
-	if (j->rc == ERR_OK && store_commit() == ERR_OK)
+	bool keep = j->rc == ERR_OK || j->rc == ERR_TRIPPED;
+	if (keep && store_commit() == ERR_OK)
 		return;
 	if (j->rc == ERR_OK)
 		j->rc = ERR_INTERNAL;

@@ -54,8 +54,9 @@ enum err ingest_apply(struct ingest_ctx *c);
 
 /* One message of a batch, inside the batch's transaction: the duplicate check's claim, the
  * message applied, the claim finished with the answer; j->out filled. ERR_OK whenever an
- * answer is decided; ERR_INTERNAL or ERR_TRIPPED when the caller must undo the message (its
- * savepoint) and answer AR. */
+ * answer is decided; ERR_INTERNAL when the caller must undo the message (its savepoint) and
+ * answer AR; ERR_TRIPPED (answer AR) when the breaker stopped the feed: the caller keeps the
+ * savepoint, for the trip's lock and notice are in it, and the claim is given back already. */
 enum err ingest_one(struct ingest_job *j);
 
 /* Apply jobs[0..n) as one batch on this thread (ingest_batch.c): one store transaction, each

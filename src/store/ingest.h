@@ -51,6 +51,11 @@ enum err store_feed_message_claim(const struct id *feed, const char *control_id,
 /* Finish a claimed row with its answer (done becomes true). ERR_OK, ERR_NOT_FOUND. */
 enum err store_feed_message_finish(const struct store_feed_message *m);
 
+/* Give up a claim whose message tripped the breaker (the message keeps what the trip wrote and
+ * what it filed before it; the sender is told to retry): the row goes, so the resend is
+ * applied once the feed is unlocked. Only a row not done. ERR_OK, ERR_NOT_FOUND. */
+enum err store_feed_message_release(const struct id *feed, const char *control_id);
+
 /* What a feed did in a time window, for the practice's feeds page (no PHI). */
 struct store_feed_stats {
 	int64_t last_received; /* 0: nothing yet (ever) */

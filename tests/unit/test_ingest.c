@@ -16,6 +16,7 @@
 #include "store/feeds.h"
 #include "store/ingest.h"
 #include "test.h"
+#include "vault/breaker.h"
 #include "vault/vault.h"
 #include "vault/vault_int.h"
 
@@ -531,6 +532,41 @@ static void batches(const struct actor *clin)
 	CHECK(store_commit() == ERR_OK && !store_in_transaction());
 	CHECK(store_practice_name(&kept, &ar, &name) == ERR_OK && strcmp(name, "Kept Practice") == 0);
 	CHECK(store_practice_name(&undone, &ar, &name) == ERR_NOT_FOUND);
+
+	/* A feed that trips its breaker (a correction opens the old report: clinical content,
+	 * and this feed may open none) is answered AR, files nothing, and its claim is given back
+	 * for the resend; the batch's transaction is closed all the same. */
+	struct store_feed tf;
+	memset(&tf, 0, sizeof(tf));
+	random_id(&tf.id);
+	tf.practice = feed.practice;
+	snprintf(tf.name, sizeof(tf.name), "Trip Laboratory");
+	snprintf(tf.facility, sizeof(tf.facility), "TRIPLAB");
+	tf.created = (int64_t)time(NULL);
+	CHECK(store_feed_insert(&tf) == ERR_OK);
+	struct actor trip_actor;
+	char trip_token[SESSION_TOKEN_B64_LEN + 1];
+	CHECK(ingest_feed_actor(&tf.id, &feed.practice, "local", &trip_actor, trip_token) == ERR_OK);
+	struct ingest_feed trip_feed = {.feed = tf.id, .practice = feed.practice, .actor = &trip_actor};
+	struct breaker_config bc;
+	breaker_defaults(&bc);
+	bc.role[ROLE_SYSTEM].other_patients = 0;
+	bc.role[ROLE_SYSTEM].burst = 0;
+	bc.role[ROLE_SYSTEM].per_hour = 0;
+	breaker_configure(&bc);
+	batch_oru(text[0], sizeof(text[0]), "ZAA0067", "TRIP-1", "26-B1", "150"); /* a correction */
+	CHECK(hl7_parse(text[0], strlen(text[0]), segs[0], 32, &m[0], &(struct hl7_error){0}) == 0);
+	job[0] = (struct ingest_job){.f = &trip_feed, .raw = text[0], .len = strlen(text[0]),
+				     .m = &m[0], .out = &out[0]};
+	ingest_batch_apply(jobs, 1);
+	CHECK(job[0].rc == ERR_TRIPPED);
+	struct store_feed_message row;
+	int64_t now = (int64_t)time(NULL);
+	CHECK(store_feed_message_claim(&tf.id, "TRIP-1", now, now - 120, &row) == ERR_OK);
+	CHECK(result_list(clin, &pid, true, &ar, &list, &n) == ERR_OK && n == before + 3);
+	breaker_defaults(&bc);
+	breaker_configure(&bc);
+	CHECK(!store_in_transaction());
 	struct audit_verify_result v;
 	CHECK(audit_verify(&v, NULL) == 0 && v.first_bad_seq == 0);
 	arena_release(&ar);

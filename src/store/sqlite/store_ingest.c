@@ -15,6 +15,8 @@ static const char sql_fm_finish[] =
 	"UPDATE feed_message SET done = 1, ack = ?3, err_code = ?4, err_segment = ?5,"
 	" err_seg_seq = ?6, err_field = ?7, kind = ?8, outcome = ?9"
 	" WHERE feed_id = ?1 AND control_id = ?2";
+static const char sql_fm_release[] =
+	"DELETE FROM feed_message WHERE feed_id = ? AND control_id = ? AND done = 0";
 static const char sql_fm_last[] =
 	"SELECT max(received) FROM feed_message WHERE feed_id = ?";
 static const char sql_fm_counts[] =
@@ -113,6 +115,16 @@ enum err sq_store_feed_message_finish(const struct store_feed_message *m)
 	sq_bind_text(s, 9, m->outcome);
 	/* In the caller's batch: durable with the effects it records, by the same commit. */
 	return sq_write_one(s, "feed_message_finish");
+}
+
+enum err sq_store_feed_message_release(const struct id *feed, const char *control_id)
+{
+	sqlite3_stmt *s = sq_stmt(sql_fm_release);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, feed);
+	sq_bind_text(s, 2, control_id);
+	return sq_write_one(s, "feed_message_release");
 }
 
 enum err sq_store_feed_stats(const struct id *feed, int64_t since, struct store_feed_stats *out)
