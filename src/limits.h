@@ -378,6 +378,19 @@
 #define LIMIT_FEEDQ_LIST 100u
 #define LIMIT_INGEST_STALE_SECONDS 120
 #define LIMIT_INGEST_ARENA (64u * 1024u * 1024u)
+/*
+ * Batches of feed messages (src/ingest/ingest_batch.c, FEEDS.md "Batches"): the messages that
+ * arrive on all connections while a batch is being made durable are applied together, in one
+ * store transaction with one audit commit. A batch holds medkeep.db's write lock while it is
+ * applied, so a web worker's write waits for it: at most 16 messages (an ORU^R01 of 10
+ * results is applied in well under a millisecond, so 16 hold the lock a few milliseconds, and
+ * 16 to a batch already make the syncs a sixteenth of one a message; the benchmark's 8
+ * connections never fill one), and at most 4 MB of messages, so that a letter with a large PDF
+ * (sealed in tens of milliseconds) is a batch of its own rather than holding the ACKs of
+ * results behind it. The first waiting message is always taken, whatever its size.
+ */
+#define LIMIT_INGEST_BATCH_MESSAGES 16u
+#define LIMIT_INGEST_BATCH_BYTES (4u * 1024u * 1024u)
 
 /*
  * `medkeep import` (docs/internals/IMPORT.md). A line of the NDJSON export is one resource; the

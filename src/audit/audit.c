@@ -58,6 +58,8 @@ static bool batching;
 
 static _Thread_local int defer_depth;
 static _Thread_local int64_t defer_last_seq;
+static _Thread_local bool hold_on;
+static _Thread_local int64_t hold_last_seq;
 
 static int64_t now_ms(void)
 {
@@ -303,6 +305,25 @@ int64_t audit_defer_end(void)
 	return defer_last_seq;
 }
 
+void audit_hold_begin(void)
+{
+	hold_on = true;
+	hold_last_seq = 0;
+}
+
+int audit_hold_end(void)
+{
+	hold_on = false;
+	pthread_mutex_lock(&chain_lock);
+	if (durable_ticket < hold_last_seq)
+		pthread_cond_signal(&queued_cond); /* the batch's records, all queued: one commit */
+	while (durable_ticket < hold_last_seq && !trail_failed)
+		pthread_cond_wait(&durable_cond, &chain_lock);
+	int rc = trail_failed ? -1 : 0;
+	pthread_mutex_unlock(&chain_lock);
+	return rc;
+}
+
 int audit_when_durable(int64_t seq, void (*done)(void *ctx, bool ok), void *ctx)
 {
 	struct waiter *w = malloc(sizeof(*w));
@@ -404,17 +425,25 @@ int audit_append(const struct audit_event *e)
 		pthread_mutex_unlock(&chain_lock);
 		return rc;
 	}
-	while (queue_len == QUEUE_MAX && !trail_failed)
+	while (queue_len == QUEUE_MAX && !trail_failed) {
+		pthread_cond_signal(&queued_cond); /* full of held records: the writer must run */
 		pthread_cond_wait(&durable_cond, &chain_lock);
+	}
 	if (trail_failed) {
 		pthread_mutex_unlock(&chain_lock);
 		return -1;
 	}
 	r.seq = ++last_ticket;
 	queue[queue_len++] = r;
-	pthread_cond_signal(&queued_cond);
-	if (e->deferrable && defer_depth > 0) {
+	/* A held record waits for audit_hold_end to wake the writer: records that trickle in
+	 * while a batch is applied would otherwise each start a commit of their own. */
+	if (!hold_on)
+		pthread_cond_signal(&queued_cond);
+	if (e->deferrable && defer_depth > 0)
 		defer_last_seq = r.seq;
+	if (hold_on)
+		hold_last_seq = r.seq;
+	if ((e->deferrable && defer_depth > 0) || hold_on) {
 		pthread_mutex_unlock(&chain_lock);
 		return 0;
 	}

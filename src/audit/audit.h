@@ -66,6 +66,20 @@ void audit_batch_begin(void);
 int audit_batch_commit(void) __attribute__((warn_unused_result));
 int audit_batch_end(void) __attribute__((warn_unused_result));
 
+/*
+ * A batch applied in one store transaction (src/ingest: the feed messages of many connections
+ * at once): between audit_hold_begin and audit_hold_end this thread's appends, every one of
+ * them (deferrable or not), are queued for the writer thread and return at once, and
+ * audit_hold_end waits until all of them are durable: 0, or -1 when the trail has failed. The
+ * caller keeps what the records describe in a store transaction that it commits only after
+ * audit_hold_end returned 0, so each record is still durable before what it describes
+ * (invariant 3), and the writer's one commit serves the whole batch instead of one wait per
+ * record. Nothing held may leave the server meanwhile. Without the writer (command-line tools)
+ * each append is durable when it returns, as always. Pairs do not nest.
+ */
+void audit_hold_begin(void);
+int audit_hold_end(void) __attribute__((warn_unused_result));
+
 /* Start the group-commit writer thread (serve); audit_stop_writer drains and stops it, and
  * leaves a signed checkpoint of the last record. */
 int audit_start_writer(void);

@@ -3,13 +3,13 @@
  * point, the duplicate check and the queue's writes. The kinds of message are in
  * ingest_adt.c (the register) and ingest_report.c (results and documents).
  *
- * Order, for every message: claim (feed, MSH-10) in feed_message; apply it through the domain
- * services with the feed as the actor (each one gates, audits durably before writing, and
- * writes); finish the row with the answer. The answer is given only after that. A message
- * the service cannot take now (the store or the vault failing, the breaker tripped) gives its
- * claim back, so that the sender's retry is applied; a resend of a message whose run was cut
- * short between its effects and its row is applied again once the claim is stale, and the
- * effects are made to be idempotent for that (FEEDS.md "Duplicates").
+ * Order, for every message (ingest_one), inside its batch's store transaction and its own
+ * savepoint (ingest_batch.c): claim (feed, MSH-10) in feed_message; apply it through the
+ * domain services with the feed as the actor (each one gates, audits, and writes); finish the
+ * row with the answer. The batch's audit records are durable before its commit, and the
+ * answer is given only after the commit. A message the service cannot take now (the store or
+ * the vault failing, the breaker tripped) is undone to its savepoint, claim and all, so that
+ * the sender's retry is applied (FEEDS.md "Duplicates", "Batches").
  */
 #include "ingest/ingest_int.h"
 
@@ -211,13 +211,15 @@ static void answer_again(const struct store_feed_message *row, struct ingest_out
 	}
 }
 
-enum err ingest_hl7(const struct ingest_feed *f, const char *raw, size_t len,
-		    const struct hl7_msg *m, struct ingest_outcome *out)
+enum err ingest_one(struct ingest_job *j)
 {
+	const struct ingest_feed *f = j->f;
+	const struct hl7_msg *m = j->m;
+	struct ingest_outcome *out = j->out;
 	memset(out, 0, sizeof(*out));
 	if (f == NULL || f->actor == NULL || m == NULL || m->nseg == 0)
 		return ERR_INTERNAL;
-	struct ingest_ctx c = {.f = f, .raw = raw, .len = len, .m = m, .out = out};
+	struct ingest_ctx c = {.f = f, .raw = j->raw, .len = j->len, .m = m, .out = out};
 	if (m->control_id.len == 0 || m->control_id.len > LIMIT_HL7_CONTROL_ID) {
 		/* Nothing to key the duplicate check on: refused, and not remembered. */
 		return ingest_fail(&c, HL7_ACK_AR, HL7_E_DATA_TYPE, 0, 10, "Control id too long");
@@ -227,6 +229,7 @@ enum err ingest_hl7(const struct ingest_feed *f, const char *raw, size_t len,
 	control[m->control_id.len] = '\0';
 	int64_t now = (int64_t)time(NULL);
 	struct store_feed_message row;
+	/* In the batch's transaction: a copy earlier in the same batch is seen done here. */
 	enum err rc = store_feed_message_claim(&f->feed, control, now, now - LIMIT_INGEST_STALE_SECONDS,
 					       &row);
 	if (rc == ERR_CONFLICT) {
@@ -246,10 +249,18 @@ enum err ingest_hl7(const struct ingest_feed *f, const char *raw, size_t len,
 	arena_init(&ar, LIMIT_INGEST_ARENA);
 	c.ar = &ar;
 	rc = ingest_apply(&c);
-	if (rc != ERR_OK) {
-		(void)store_feed_message_release(&f->feed, control);
+	if (rc == ERR_TRIPPED) {
+		/* The breaker stopped the feed: what the trip wrote (the feed's lock, its sessions
+		 * revoked, the operators told) must stay, so the caller keeps this savepoint; the
+		 * claim goes, so that the resend is applied once a person has unlocked the feed. */
 		arena_release(&ar);
-		return rc == ERR_TRIPPED ? ERR_TRIPPED : ERR_INTERNAL;
+		(void)store_feed_message_release(&f->feed, control);
+		return ERR_TRIPPED;
+	}
+	if (rc != ERR_OK) {
+		/* The caller undoes the message's savepoint, its claim with it: the retry applies. */
+		arena_release(&ar);
+		return ERR_INTERNAL;
 	}
 	row.done = true;
 	row.ack = (int)out->code;
@@ -260,6 +271,6 @@ enum err ingest_hl7(const struct ingest_feed *f, const char *raw, size_t len,
 	memcpy(row.kind, c.kind, sizeof(row.kind));
 	snprintf(row.outcome, sizeof(row.outcome), "%s", c.outcome ? c.outcome : "");
 	arena_release(&ar);
-	/* A failure here leaves the claim to go stale: the resend is applied again, idempotently. */
+	/* Committed with the effects it records, in the same transaction. */
 	return store_feed_message_finish(&row) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }

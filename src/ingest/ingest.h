@@ -10,14 +10,15 @@
  *   MDM^T02, REF^I12  letters, referrals, discharge summaries: a DocumentReference, the PDF
  *                  from the encapsulated data (OBX-5, ED, Base64)
  *
- * The listener (src/mllp) parses, calls ingest_hl7 once per message, and answers with the ACK
- * that ingest_hl7 decided, only after it returns: by then every effect is durable. A message
- * seen before from the same feed (its MSH-10) is answered as it was the first time and
- * changes nothing. A message whose patient cannot be matched exactly by NHI is never guessed
+ * The listener (src/mllp) parses, submits each message (ingest_submit: applied in a batch with
+ * those of other connections), and answers with the ACK decided, only after it returns: by
+ * then every effect is durable. A message seen before from the same feed (its MSH-10) is
+ * answered as it was the first time and changes nothing. A message whose patient cannot be matched exactly by NHI is never guessed
  * at: it waits in the practice's feed queue for a person (AA, queued).
  */
 #ifndef MEDKEEP_INGEST_H
 #define MEDKEEP_INGEST_H
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -50,6 +51,30 @@ struct ingest_outcome {
  */
 enum err ingest_hl7(const struct ingest_feed *f, const char *raw, size_t len,
 		    const struct hl7_msg *m, struct ingest_outcome *out);
+
+/*
+ * The listener's way in: one message, applied with the messages that other connections'
+ * threads submit meanwhile (FEEDS.md "Batches"): one store transaction and one audit commit
+ * for the batch, each message in a savepoint of its own, so that its failure undoes it alone.
+ * The caller fills the inputs (the same as ingest_hl7's, each valid until this returns) and
+ * out; the rest is ingest_submit's. Blocks until the message's batch is durable (or undone),
+ * then returns what ingest_hl7 would (ERR_OK with *out, or ERR_INTERNAL / ERR_TRIPPED: answer
+ * AR). A thread submitting alone is applied at once, on its own thread: nothing waits for
+ * company.
+ */
+struct ingest_job {
+	const struct ingest_feed *f;
+	const char *raw;
+	size_t len;
+	const struct hl7_msg *m;
+	struct ingest_outcome *out;
+	/* ingest_submit's */
+	enum err rc;
+	bool done;
+	pthread_cond_t wake; /* its thread waits here: done, or its turn to lead a batch */
+	struct ingest_job *next;
+};
+enum err ingest_submit(struct ingest_job *j);
 
 /* --- a feed as an actor (the listener, `medkeep feeds inject`, a match from the queue) --- */
 

@@ -52,4 +52,20 @@ enum err ingest_document(struct ingest_ctx *c);
  * person's match from the queue (patient set). */
 enum err ingest_apply(struct ingest_ctx *c);
 
+/* One message of a batch, inside the batch's transaction: the duplicate check's claim, the
+ * message applied, the claim finished with the answer; j->out filled. ERR_OK whenever an
+ * answer is decided; ERR_INTERNAL when the caller must undo the message (its savepoint) and
+ * answer AR; ERR_TRIPPED (answer AR) when the breaker stopped the feed: the caller keeps the
+ * savepoint, for the trip's lock and notice are in it, and the claim is given back already. */
+enum err ingest_one(struct ingest_job *j);
+
+/* Apply jobs[0..n) as one batch on this thread (ingest_batch.c): one store transaction, each
+ * message in a savepoint, the batch's audit records made durable together before its commit.
+ * Sets each job's rc (and *out); when the batch as a whole cannot be committed, every job's
+ * rc is ERR_INTERNAL and nothing of it stays but audit records of attempts. */
+void ingest_batch_apply(struct ingest_job **jobs, size_t n);
+/* Whether a waiting message of next_len bytes joins a batch that holds n messages of `bytes`
+ * bytes so far (LIMIT_INGEST_BATCH_MESSAGES, LIMIT_INGEST_BATCH_BYTES; the first always). */
+bool ingest_batch_fits(size_t n, size_t bytes, size_t next_len);
+
 #endif

@@ -145,7 +145,9 @@ static void ingest(struct mllp_conn *c, const struct store_feed *f, struct slice
 	struct actor a;
 	ingest_feed_actor_of(&f->id, &f->practice, &c->session, c->token, c->token_wall, c->ip, &a);
 	struct ingest_feed in = {.feed = f->id, .practice = f->practice, .actor = &a};
-	enum err e = ingest_hl7(&in, msg.ptr, msg.len, m, out);
+	/* Applied with what the other connections send meanwhile, and durable when it returns. */
+	struct ingest_job job = {.f = &in, .raw = msg.ptr, .len = msg.len, .m = m, .out = out};
+	enum err e = ingest_submit(&job);
 	if (e != ERR_OK) {
 		log_warn("component=mllp feed=%s error=\"ingestion refused\" err=%s", c->feed_hex,
 			 err_name(e));

@@ -35,7 +35,9 @@ struct store_feed_message {
 };
 
 /*
- * Claim (feed, control id) at `now` for a message about to be applied:
+ * Claim (feed, control id) at `now` for a message about to be applied, inside the caller's
+ * transaction (the batch's, src/ingest), so that the claim, the message's effects and the
+ * finish are committed together, or undone together when the caller rolls back:
  *   ERR_OK        claimed: a new row, not done; or a row left not done by a run that ended
  *                 before `stale_before` (a crash between the effects and the finish): taken
  *                 over (its received time set to now), *out filled, and the caller applies
@@ -49,9 +51,9 @@ enum err store_feed_message_claim(const struct id *feed, const char *control_id,
 /* Finish a claimed row with its answer (done becomes true). ERR_OK, ERR_NOT_FOUND. */
 enum err store_feed_message_finish(const struct store_feed_message *m);
 
-/* Give up a claim whose message could not be applied now (the service could not take it: the
- * sender is told to retry): the row goes, so the resend is applied. Only a row not done.
- * ERR_OK, ERR_NOT_FOUND. */
+/* Give up a claim whose message tripped the breaker (the message keeps what the trip wrote and
+ * what it filed before it; the sender is told to retry): the row goes, so the resend is
+ * applied once the feed is unlocked. Only a row not done. ERR_OK, ERR_NOT_FOUND. */
 enum err store_feed_message_release(const struct id *feed, const char *control_id);
 
 /* What a feed did in a time window, for the practice's feeds page (no PHI). */

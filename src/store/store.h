@@ -133,10 +133,21 @@ void store_close(void);
  * statement, and a request sees one consistent state. */
 void store_snapshot_begin(void);
 void store_snapshot_end(void);
+/*
+ * Transactions nest. The outermost store_begin is BEGIN IMMEDIATE on both files; one inside
+ * it (and every transaction the store opens for itself meanwhile) is a savepoint, which
+ * store_commit releases into the enclosing transaction and store_rollback undoes alone,
+ * leaving the enclosing one open. Only the outermost store_commit reaches the disk: a batch
+ * of feed messages (src/ingest) is one transaction and one sync, each message a savepoint.
+ */
 enum err store_begin(void);
 enum err store_commit(void);
-/* Undo everything since store_begin (both files); ERR_OK or ERR_INTERNAL. */
+/* Undo everything since the matching store_begin (both files); ERR_OK or ERR_INTERNAL. */
 enum err store_rollback(void);
+/* Whether this thread is inside a store_begin whose transaction SQLite still holds open: false
+ * once an error (a full disk, an I/O error) has rolled the whole of it back, after which the
+ * caller must not go on as if its earlier writes were still to be committed. */
+bool store_in_transaction(void);
 
 /* Practices and accounts */
 enum err store_practice_create(const struct id *id, const char *name);

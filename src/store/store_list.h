@@ -603,14 +603,15 @@ STORE_FN(enum err, store_system_token_get,
 	 (const uint8_t token_hash[HASH_BYTES], int64_t now, struct store_system_token *out),
 	 (token_hash, now, out))
 STORE_FN(enum err, store_rollback, (void), ())
+STORE_FN(bool, store_in_transaction, (void), ())
 /* --- store/ingest.h: HL7 v2 ingestion (the duplicate check, the practice's feed queue) --- */
 STORE_FN(enum err, store_feed_message_claim,
 	 (const struct id *feed, const char *control_id, int64_t now, int64_t stale_before,
 	  struct store_feed_message *out),
 	 (feed, control_id, now, stale_before, out))
-STORE_FN(enum err, store_feed_message_finish, (const struct store_feed_message *m), (m))
 STORE_FN(enum err, store_feed_message_release, (const struct id *feed, const char *control_id),
 	 (feed, control_id))
+STORE_FN(enum err, store_feed_message_finish, (const struct store_feed_message *m), (m))
 STORE_FN(enum err, store_feed_stats,
 	 (const struct id *feed, int64_t since, struct store_feed_stats *out),
 	 (feed, since, out))

@@ -12,9 +12,11 @@
 #include "domain/register.h"
 #include "domain/results.h"
 #include "ingest/ingest.h"
+#include "ingest/ingest_int.h"
 #include "store/feeds.h"
 #include "store/ingest.h"
 #include "test.h"
+#include "vault/breaker.h"
 #include "vault/vault.h"
 #include "vault/vault_int.h"
 
@@ -433,6 +435,143 @@ static void queue(const struct actor *clin, const struct actor *elsewhere, const
 	arena_release(&ar);
 }
 
+/* An ORU^R01 for NHI with control id ctl, accession acc and a sodium value (text: "140", or
+ * something not a number for an AE). */
+static void batch_oru(char *out, size_t cap, const char *nhi, const char *ctl, const char *acc,
+		      const char *value)
+{
+	snprintf(out, cap,
+		 "MSH|^~\\&|DELPHIC|PATHLAB WAIKATO^2201^HPI|MEDKEEP|ROSE MEDICAL|20261206073000+1300"
+		 "||ORU^R01|%s|P|2.4\r"
+		 "PID|1||%s^^^NHI^NHI||Te Whatu-Ngata^Aroha||19840312|F\r"
+		 "OBR|1||%s^PATHLAB|NA^Sodium^L|||20261205101500+1300||||||||||||||||20261206070000+1300|||F\r"
+		 "OBX|1|NM|2951-2^Sodium^LN||%s|mmol/L|135-145|N|||F\r",
+		 ctl, nhi, acc, value);
+}
+
+#define BATCH_N 6
+
+/* Group commit (FEEDS.md "Batches"): several messages applied as one batch, as the listener
+ * does with what its connections send at once. A copy of a message in the same batch changes
+ * nothing; a bad message (AE) and one the service cannot take (AR, undone to its savepoint)
+ * leave the others filed; the one undone is applied by its resend. */
+static void batches(const struct actor *clin)
+{
+	/* the size rule: the first message always; then up to the count and the bytes */
+	CHECK(ingest_batch_fits(0, 0, LIMIT_HL7_MESSAGE_BYTES));
+	CHECK(ingest_batch_fits(1, 1000, 1000));
+	CHECK(ingest_batch_fits(LIMIT_INGEST_BATCH_MESSAGES - 1, 1000, 1000));
+	CHECK(!ingest_batch_fits(LIMIT_INGEST_BATCH_MESSAGES, 1000, 1000));
+	CHECK(!ingest_batch_fits(1, 1000, LIMIT_INGEST_BATCH_BYTES + 1));
+	CHECK(!ingest_batch_fits(2, LIMIT_INGEST_BATCH_BYTES - 10, 11));
+	CHECK(ingest_batch_fits(2, LIMIT_INGEST_BATCH_BYTES - 10, 10));
+
+	struct arena ar;
+	arena_init(&ar, 8u << 20);
+	struct id pid;
+	CHECK(register_find_nhi(clin, "ZAA0067", &pid) == ERR_OK);
+	struct result_view *list;
+	size_t before = 0, n = 0;
+	CHECK(result_list(clin, &pid, true, &ar, &list, &before) == ERR_OK);
+
+	static char text[BATCH_N][1024];
+	static struct hl7_segment segs[BATCH_N][32];
+	batch_oru(text[0], sizeof(text[0]), "ZAA0067", "BATCH-1", "26-B1", "140");
+	batch_oru(text[1], sizeof(text[1]), "ZAA0067", "BATCH-1", "26-B1", "140"); /* a copy */
+	batch_oru(text[2], sizeof(text[2]), "ZAA0067", "BATCH-2", "26-B2", "high"); /* AE */
+	batch_oru(text[3], sizeof(text[3]), "ZAA0067", "BATCH-3", "26-B3", "141");
+	batch_oru(text[4], sizeof(text[4]), "ZAA0067", "BATCH-4", "26-B4", "142"); /* no actor */
+	batch_oru(text[5], sizeof(text[5]), "ZAB1239", "BATCH-5", "26-B5", "143"); /* queued */
+	struct hl7_msg m[BATCH_N];
+	struct ingest_outcome out[BATCH_N];
+	struct ingest_job job[BATCH_N], *jobs[BATCH_N];
+	struct ingest_feed no_actor = {.feed = feed.feed, .practice = feed.practice, .actor = NULL};
+	for (size_t i = 0; i < BATCH_N; i++) {
+		struct hl7_error err;
+		CHECK(hl7_parse(text[i], strlen(text[i]), segs[i], 32, &m[i], &err) == 0);
+		job[i] = (struct ingest_job){.f = i == 4 ? &no_actor : &feed, .raw = text[i],
+					     .len = strlen(text[i]), .m = &m[i], .out = &out[i]};
+		jobs[i] = &job[i];
+	}
+	ingest_batch_apply(jobs, BATCH_N);
+	CHECK(job[0].rc == ERR_OK && out[0].code == HL7_ACK_AA && !out[0].duplicate);
+	CHECK(job[1].rc == ERR_OK && out[1].code == HL7_ACK_AA && out[1].duplicate);
+	CHECK(job[2].rc == ERR_OK && out[2].code == HL7_ACK_AE && strcmp(out[2].err.segment, "OBX") == 0 &&
+	      out[2].err.field == 5);
+	CHECK(job[3].rc == ERR_OK && out[3].code == HL7_ACK_AA && !out[3].duplicate);
+	CHECK(job[4].rc == ERR_INTERNAL);
+	CHECK(job[5].rc == ERR_OK && out[5].code == HL7_ACK_AA && out[5].queued);
+	CHECK(result_list(clin, &pid, true, &ar, &list, &n) == ERR_OK && n == before + 2);
+
+	/* the message undone is not remembered: its resend is applied, once */
+	job[4].f = &feed;
+	struct ingest_job *again = &job[4];
+	ingest_batch_apply(&again, 1);
+	CHECK(job[4].rc == ERR_OK && out[4].code == HL7_ACK_AA && !out[4].duplicate);
+	CHECK(result_list(clin, &pid, true, &ar, &list, &n) == ERR_OK && n == before + 3);
+	/* and every message of the batch is remembered with its first answer */
+	for (size_t i = 0; i < 4; i++) {
+		ingest_batch_apply(&jobs[i], 1);
+		CHECK(job[i].rc == ERR_OK && out[i].duplicate);
+	}
+	CHECK(out[2].code == HL7_ACK_AE && out[0].code == HL7_ACK_AA);
+	CHECK(result_list(clin, &pid, true, &ar, &list, &n) == ERR_OK && n == before + 3);
+
+	/* nothing is left open: the next transaction begins at the top */
+	CHECK(!store_in_transaction());
+	/* the nesting the batches rest on: an inner level undone alone, the outer one kept */
+	struct id kept, undone;
+	random_id(&kept);
+	random_id(&undone);
+	const char *name = NULL;
+	CHECK(store_begin() == ERR_OK && store_in_transaction());
+	CHECK(store_practice_create(&kept, "Kept Practice") == ERR_OK);
+	CHECK(store_begin() == ERR_OK && store_practice_create(&undone, "Undone Practice") == ERR_OK);
+	CHECK(store_rollback() == ERR_OK && store_in_transaction());
+	CHECK(store_begin() == ERR_OK && store_commit() == ERR_OK && store_in_transaction());
+	CHECK(store_commit() == ERR_OK && !store_in_transaction());
+	CHECK(store_practice_name(&kept, &ar, &name) == ERR_OK && strcmp(name, "Kept Practice") == 0);
+	CHECK(store_practice_name(&undone, &ar, &name) == ERR_NOT_FOUND);
+
+	/* A feed that trips its breaker (a correction opens the old report: clinical content,
+	 * and this feed may open none) is answered AR, files nothing, and its claim is given back
+	 * for the resend; the batch's transaction is closed all the same. */
+	struct store_feed tf;
+	memset(&tf, 0, sizeof(tf));
+	random_id(&tf.id);
+	tf.practice = feed.practice;
+	snprintf(tf.name, sizeof(tf.name), "Trip Laboratory");
+	snprintf(tf.facility, sizeof(tf.facility), "TRIPLAB");
+	tf.created = (int64_t)time(NULL);
+	CHECK(store_feed_insert(&tf) == ERR_OK);
+	struct actor trip_actor;
+	char trip_token[SESSION_TOKEN_B64_LEN + 1];
+	CHECK(ingest_feed_actor(&tf.id, &feed.practice, "local", &trip_actor, trip_token) == ERR_OK);
+	struct ingest_feed trip_feed = {.feed = tf.id, .practice = feed.practice, .actor = &trip_actor};
+	struct breaker_config bc;
+	breaker_defaults(&bc);
+	bc.role[ROLE_SYSTEM].other_patients = 0;
+	bc.role[ROLE_SYSTEM].burst = 0;
+	bc.role[ROLE_SYSTEM].per_hour = 0;
+	breaker_configure(&bc);
+	batch_oru(text[0], sizeof(text[0]), "ZAA0067", "TRIP-1", "26-B1", "150"); /* a correction */
+	CHECK(hl7_parse(text[0], strlen(text[0]), segs[0], 32, &m[0], &(struct hl7_error){0}) == 0);
+	job[0] = (struct ingest_job){.f = &trip_feed, .raw = text[0], .len = strlen(text[0]),
+				     .m = &m[0], .out = &out[0]};
+	ingest_batch_apply(jobs, 1);
+	CHECK(job[0].rc == ERR_TRIPPED);
+	struct store_feed_message row;
+	int64_t now = (int64_t)time(NULL);
+	CHECK(store_feed_message_claim(&tf.id, "TRIP-1", now, now - 120, &row) == ERR_OK);
+	CHECK(result_list(clin, &pid, true, &ar, &list, &n) == ERR_OK && n == before + 3);
+	breaker_defaults(&bc);
+	breaker_configure(&bc);
+	CHECK(!store_in_transaction());
+	struct audit_verify_result v;
+	CHECK(audit_verify(&v, NULL) == 0 && v.first_bad_seq == 0);
+	arena_release(&ar);
+}
+
 void test_ingest(void)
 {
 	char dir[] = "/tmp/medkeep-unit-ingest-XXXXXX";
@@ -469,6 +608,7 @@ void test_ingest(void)
 	reports(&clin, &practice);
 	structured_numbers(&clin);
 	queue(&clin, &elsewhere, &practice);
+	batches(&clin);
 	store_close();
 	vault_keys_unload();
 	vault_unload();

@@ -49,6 +49,9 @@ struct conn {
 	struct stmt_slot slots[STMT_SLOTS];
 	size_t n_stmts;
 	bool snapshot; /* a read transaction of store_snapshot_begin is open on medkeep.db */
+	/* Transactions open on each file by sq_begin: 1 is BEGIN IMMEDIATE, each one deeper a
+	 * savepoint inside it (a batch of messages, and a message within it). */
+	int depth[SQ_FILES];
 	struct conn *next;
 };
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -56,10 +59,11 @@ static struct conn *conns;
 static _Thread_local struct conn *thread_conn;
 
 static const char sql_begin[] = "BEGIN IMMEDIATE";
-static const char sql_sync_full[] = "PRAGMA synchronous=FULL";
-static const char sql_sync_normal[] = "PRAGMA synchronous=NORMAL";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
+static const char sql_savepoint[] = "SAVEPOINT sq_nested";
+static const char sql_release[] = "RELEASE sq_nested";
+static const char sql_rollback_to[] = "ROLLBACK TO sq_nested";
 static const char sql_snapshot_begin[] = "BEGIN DEFERRED";
 static const char sql_snapshot_end[] = "COMMIT";
 static const char sql_meta_get[] = "SELECT value FROM store_meta WHERE name = ?";
@@ -477,26 +481,54 @@ enum err sq_run_id(sqlite3_stmt *s, const struct id *id, const char *what)
 	return rc;
 }
 
-void sq_main_durable(bool on)
-{
-	sqlite3_stmt *s = sq_stmt_on(SQ_MAIN, on ? sql_sync_full : sql_sync_normal);
-	if (s != NULL)
-		(void)sq_run(s);
-}
-
+/*
+ * Transactions nest: the outermost sq_begin on a file is BEGIN IMMEDIATE, and one inside it
+ * a savepoint, which sq_commit releases into the enclosing transaction and sq_rollback undoes
+ * alone. So a batch of feed messages (src/ingest) can give each message a savepoint of its
+ * own while the services it calls open and close their transactions as they always do.
+ */
 enum err sq_begin(enum sq_file f)
 {
-	return sq_run(sq_stmt_on(f, sql_begin));
+	struct conn *c = conn_get();
+	if (c == NULL)
+		return ERR_INTERNAL;
+	enum err rc = sq_run(sq_stmt_on(f, c->depth[f] == 0 ? sql_begin : sql_savepoint));
+	if (rc == ERR_OK)
+		c->depth[f]++;
+	return rc;
 }
 
 enum err sq_commit(enum sq_file f)
 {
-	return sq_run(sq_stmt_on(f, sql_commit));
+	struct conn *c = conn_get();
+	if (c == NULL)
+		return ERR_INTERNAL;
+	/* A failed commit leaves the transaction open, for the caller's sq_rollback. */
+	enum err rc = sq_run(sq_stmt_on(f, c->depth[f] > 1 ? sql_release : sql_commit));
+	if (rc == ERR_OK && c->depth[f] > 0)
+		c->depth[f]--;
+	return rc;
 }
 
 enum err sq_rollback(enum sq_file f)
 {
-	return sq_run(sq_stmt_on(f, sql_rollback));
+	struct conn *c = conn_get();
+	if (c == NULL)
+		return ERR_INTERNAL;
+	if (c->depth[f] <= 1) {
+		c->depth[f] = 0;
+		return sq_run(sq_stmt_on(f, sql_rollback));
+	}
+	c->depth[f]--;
+	enum err rc = sq_run(sq_stmt_on(f, sql_rollback_to));
+	return sq_run(sq_stmt_on(f, sql_release)) == ERR_OK ? rc : ERR_INTERNAL;
+}
+
+bool sq_store_in_transaction(void)
+{
+	struct conn *c = conn_get();
+	return c != NULL && c->depth[SQ_MAIN] > 0 && c->dbs[SQ_MAIN] != NULL &&
+	       !sqlite3_get_autocommit(c->dbs[SQ_MAIN]);
 }
 
 enum err sq_store_begin(void)

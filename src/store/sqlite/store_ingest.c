@@ -88,16 +88,14 @@ enum err sq_store_feed_message_claim(const struct id *feed, const char *control_
 	if (strlen(control_id) > LIMIT_HL7_CONTROL_ID)
 		return ERR_INTERNAL;
 	memcpy(out->control_id, control_id, strlen(control_id) + 1);
-	/* The claim needs no durability of its own (FEEDS.md, "Duplicates"): lost with a power cut,
-	 * the resend claims again; kept, it is made durable by the message's effects' commit. */
-	sq_main_durable(false);
+	/* A savepoint inside the caller's batch (FEEDS.md, "Batches"): committed with the
+	 * message's effects, or undone with them. */
 	enum err rc = sq_begin(SQ_MAIN) == ERR_OK ? claim_in_txn(feed, control_id, now, stale_before, out)
 						  : ERR_INTERNAL;
 	if (rc == ERR_OK && sq_commit(SQ_MAIN) != ERR_OK)
 		rc = ERR_INTERNAL;
 	if (rc != ERR_OK)
 		(void)sq_rollback(SQ_MAIN);
-	sq_main_durable(true);
 	return rc;
 }
 
@@ -115,13 +113,8 @@ enum err sq_store_feed_message_finish(const struct store_feed_message *m)
 	sqlite3_bind_int(s, 7, m->err_field);
 	sq_bind_text(s, 8, m->kind);
 	sq_bind_text(s, 9, m->outcome);
-	/* The answer's row rides on the next durable commit: the effects it records are durable
-	 * already, and a row lost with a power cut leaves a stale claim that a resend re-applies
-	 * to effects made idempotent (FEEDS.md, "Duplicates"). */
-	sq_main_durable(false);
-	enum err rc = sq_write_one(s, "feed_message_finish");
-	sq_main_durable(true);
-	return rc;
+	/* In the caller's batch: durable with the effects it records, by the same commit. */
+	return sq_write_one(s, "feed_message_finish");
 }
 
 enum err sq_store_feed_message_release(const struct id *feed, const char *control_id)

@@ -52,10 +52,6 @@ sqlite3_stmt *sq_keys_stmt(const char *sql);
 /* This thread's connection to file f, opened on first use, for a statement of its own (a long
  * walk that must not hold a cached one); NULL when there is none. */
 sqlite3 *sq_handle(enum sq_file f);
-/* This thread's main-database commits stop (false) or start again (true) waiting for the disk.
- * For bookkeeping that needs no durability of its own: in WAL mode the next durable commit
- * on the file makes every earlier one durable with it. */
-void sq_main_durable(bool on);
 /* Run sql (no rows, no parameters) on db; ERR_OK or ERR_INTERNAL, logged. */
 enum err sq_exec(sqlite3 *db, const char *sql);
 
