@@ -208,7 +208,10 @@ describe('notices', () => {
     assert.equal(r.status, 303, r.text);
     assert.match((await clin.get(`/patients/${p1.session.patient}`)).text, /Cervical screening: due from/);
     const mine = (await p1.get('/appointments')).text;
-    assert.match(mine, new RegExp(`Cervical screening: due from ${date}`));
+    // The day as people read it, in New Zealand time ("Thu 10 Dec 2026"), from Intl.
+    const shown = new Intl.DateTimeFormat('en-NZ', { timeZone: 'Pacific/Auckland', weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' })
+      .formatToParts(new Date(due * 1000)).reduce((o, p) => ({ ...o, [p.type]: p.value }), {});
+    assert.match(mine, new RegExp(`Cervical screening: due from ${shown.weekday} ${shown.day} ${shown.month} ${shown.year}`));
     const at = Number(sqlite(srv.dir, `SELECT due FROM recall WHERE patient_id = X'${p1.session.patient}'`));
     assert.equal(nzParts(at).h, 9, 'due from 9 am NZ time');
     const before = mails('patient1@demo.test', /reminder from your practice/).length;
