@@ -103,10 +103,8 @@ static int slot_start_param(void *ctx, const char *k, const char *v)
 void fhir_slot_search(struct request *req, struct response *res)
 {
 	static const char *const allowed[] = {"schedule", "start", "status", NULL};
-	if (fhir_params_ok(req, allowed) != 0) {
-		fhir_error(req, res, 400, "Unsupported search parameter");
+	if (!fhir_params_check(req, res, allowed))
 		return;
-	}
 	int64_t now = (int64_t)time(NULL);
 	struct slot_query q = {.from = now, .to = 0};
 	request_query_each(req, slot_start_param, &q);
@@ -174,10 +172,8 @@ void fhir_slot_read(struct request *req, struct response *res)
 void fhir_appointment_search(struct request *req, struct response *res)
 {
 	static const char *const allowed[] = {"patient", NULL};
-	if (fhir_params_ok(req, allowed) != 0) {
-		fhir_error(req, res, 400, "Unsupported search parameter");
+	if (!fhir_params_check(req, res, allowed))
 		return;
-	}
 	const char *p = request_query(req, "patient");
 	if (p == NULL) {
 		fhir_error(req, res, 400, "The patient search parameter is required");
@@ -186,7 +182,7 @@ void fhir_appointment_search(struct request *req, struct response *res)
 	struct id pid;
 	struct appointment_view *aps = NULL;
 	size_t n = 0;
-	int rc = careplan_patient_param(p, &pid) == 0
+	int rc = careplan_patient_param(fhir_patient_ref(req, p), &pid) == 0
 			 ? appointment_list(&req->actor, &pid, (int64_t)time(NULL), &req->arena, &aps, &n)
 			 : ERR_NOT_FOUND;
 	if (rc != ERR_OK) {

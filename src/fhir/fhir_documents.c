@@ -9,11 +9,14 @@
 
 #include "fhir/fhir.h"
 #include "fhir/fhir_int.h"
+#include "fhir/fhir_search.h"
 #include "limits.h"
 #include "audit/audit.h"
 #include "crypto/crypto.h"
 
 static const char loinc_system[] = "http://loinc.org";
+/* The portal's own kinds of document, as DocumentReference.category. */
+static const char kind_system[] = "https://medkeep.nz/fhir/CodeSystem/document-kind";
 
 static json_t *docref_json(const struct document_view *v)
 {
@@ -38,27 +41,86 @@ static json_t *docref_json(const struct document_view *v)
 		json_t *att = json_object_get(json_array_get(json_object_get(o, "content"), 0),
 					      "attachment");
 		json_object_set_new(att, "url", json_string(ref));
+		json_object_set_new(o, "category",
+				    json_pack("[{s:[{s:s, s:s, s:s}]}]", "coding", "system", kind_system,
+					      "code", k->slug, "display", k->label));
 	}
 	return o;
 }
 
+/* Search: type (LOINC) and category (our kinds) match the document's clear kind; date and
+ * _lastUpdated its clear creation time; the title and file name are sealed and not searched. */
+#define KIND_BIT(k) ((uint32_t)1 << (k))
+static const char *const kind_values[DOC_KIND_COUNT] = {
+	[DOC_DISCHARGE_SUMMARY] = "discharge-summary", [DOC_REFERRAL_LETTER] = "referral-letter",
+	[DOC_CLINICAL_LETTER] = "clinical-letter",     [DOC_LAB_REPORT] = "lab-report",
+	[DOC_PATIENT_UPLOAD] = "patient-upload",
+};
+static const struct search_code type_codes[] = {
+	{loinc_system, "18842-5", KIND_BIT(DOC_DISCHARGE_SUMMARY)},
+	{loinc_system, "57133-1", KIND_BIT(DOC_REFERRAL_LETTER)},
+	{loinc_system, "11488-4", KIND_BIT(DOC_CLINICAL_LETTER)},
+	{loinc_system, "11502-2", KIND_BIT(DOC_LAB_REPORT)},
+	{loinc_system, "51855-5", KIND_BIT(DOC_PATIENT_UPLOAD)},
+};
+static const struct search_code category_codes[] = {
+	{kind_system, "discharge-summary", KIND_BIT(DOC_DISCHARGE_SUMMARY)},
+	{kind_system, "referral-letter", KIND_BIT(DOC_REFERRAL_LETTER)},
+	{kind_system, "clinical-letter", KIND_BIT(DOC_CLINICAL_LETTER)},
+	{kind_system, "lab-report", KIND_BIT(DOC_LAB_REPORT)},
+	{kind_system, "patient-upload", KIND_BIT(DOC_PATIENT_UPLOAD)},
+};
+static const struct search_param docref_params[] = {
+	{"type", SP_TOKEN, type_codes, sizeof(type_codes) / sizeof(type_codes[0]),
+	 "LOINC document type (http://loinc.org|18842-5, 57133-1, 11488-4, 11502-2, 51855-5); "
+	 "comma lists."},
+	{"category", SP_TOKEN, category_codes, sizeof(category_codes) / sizeof(category_codes[0]),
+	 "The portal's kind of document (https://medkeep.nz/fhir/CodeSystem/document-kind: "
+	 "discharge-summary, referral-letter, clinical-letter, lab-report, patient-upload); comma "
+	 "lists."},
+	{"date", SP_DATE, NULL, 0, "When the document was stored (DocumentReference.date)."},
+};
+const struct search_spec fhir_docref_spec = {
+	.type = "DocumentReference",
+	.params = docref_params,
+	.n_params = sizeof(docref_params) / sizeof(docref_params[0]),
+	.values = kind_values,
+	.n_values = DOC_KIND_COUNT,
+	.updated_doc = "When the document was stored: a document never changes after.",
+};
+
 void fhir_docref_search(struct request *req, struct response *res)
 {
-	static const char *const allowed[] = {"patient", NULL};
-	struct id pid;
-	int found = fhir_search_patient(req, res, allowed, &pid);
-	if (found < 0)
+	struct fhir_search s;
+	if (fhir_search_read(req, res, &fhir_docref_spec, &s) != 0)
 		return;
+	struct store_page pg;
+	char codes[LIMIT_SEARCH_VALUE];
+	fhir_search_page(&s, &fhir_docref_spec, &pg, codes, sizeof(codes));
 	struct document_view *docs = NULL;
 	size_t n = 0;
-	int rc = found == 0 ? document_list(&req->actor, &pid, &req->arena, &docs, &n) : ERR_NOT_FOUND;
+	struct page_info info = {.want_total = !s.total_none || s.summary_count};
+	int rc = s.patient_bad ? ERR_NOT_FOUND
+			       : document_search(&req->actor, &s.patient, &pg, &req->arena, &docs, &n,
+						 &info);
 	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	json_t *b = fhir_bundle_new(req);
-	for (size_t i = 0; b && i < n; i++)
-		fhir_bundle_add(req, b, "DocumentReference", &docs[i].id, docref_json(&docs[i]));
+	/* Shown in the search's order: a previous link's page was read backwards. */
+	size_t first = s.cursor_prev && n ? n - 1 : 0, last = s.cursor_prev ? 0 : (n ? n - 1 : 0);
+	struct page_keys k = {.n = n};
+	if (n) {
+		k = (struct page_keys){n, docs[first].created, docs[last].created, docs[first].id,
+				       docs[last].id};
+	}
+	json_t *b = fhir_search_bundle(req, &s, &fhir_docref_spec, &info, &k);
+	for (size_t i = 0; b && i < n; i++) {
+		const struct document_view *d = &docs[s.cursor_prev ? n - 1 - i : i];
+		char hex[ID_HEX_LEN + 1];
+		id_hex(&d->id, hex);
+		fhir_search_entry(req, b, "DocumentReference", hex, docref_json(d));
+	}
 	fhir_respond(req, res, 200, b);
 }
 
@@ -254,12 +316,10 @@ json_t *fhir_docref_resource(const struct document_view *v)
 
 void fhir_documents_capability(json_t *resources)
 {
-	json_array_append_new(
-		resources,
-		json_pack("{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}]}", "type",
-			  "DocumentReference", "interaction", "code", "read", "code", "search-type",
-			  "code", "create", "searchParam", "name", "patient", "type", "reference",
-			  "documentation", "Required. The patient whose documents to list."));
+	json_t *r = json_pack("{s:s, s:[{s:s},{s:s},{s:s}]}", "type", "DocumentReference",
+			      "interaction", "code", "read", "code", "search-type", "code", "create");
+	fhir_search_capability(r, &fhir_docref_spec);
+	json_array_append_new(resources, r);
 	json_array_append_new(resources, json_pack("{s:s, s:[{s:s}]}", "type", "Binary", "interaction",
 						   "code", "read"));
 }

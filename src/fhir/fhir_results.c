@@ -387,23 +387,10 @@ static json_t *report_json(const struct result_view *v)
 static int patient_param(struct request *req, struct response *res, const char *const *allowed,
 			 struct id *out)
 {
-	if (fhir_params_ok(req, allowed) != 0) {
-		fhir_error(req, res, 400, "Unsupported search parameter");
-		return -1;
-	}
-	const char *p = request_query(req, "patient");
-	if (p == NULL) {
-		fhir_error(req, res, 400, "The patient search parameter is required");
-		return -1;
-	}
-	if (strncmp(p, "Patient/", 8) == 0)
-		p += 8;
-	if (id_parse(out, p, strlen(p)) != 0) {
-		/* the same answer as a patient that is not yours */
+	int rc = fhir_search_patient(req, res, allowed, out);
+	if (rc > 0) /* not an id: the same answer as a patient that is not yours */
 		fhir_domain_error(req, res, ERR_NOT_FOUND, "Patient");
-		return -1;
-	}
-	return 0;
+	return rc != 0 ? -1 : 0;
 }
 
 /* A search's results and an empty Bundle for them; NULL when an error was answered. */

@@ -105,9 +105,13 @@ STORE_FN(enum err, store_document_usage,
 	 (const struct id *account, int64_t since, int64_t *total, int64_t *day),
 	 (account, since, total, day))
 STORE_FN(enum err, store_document_list,
-	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_document
-	  **docs, size_t *n),
-	 (g, patient, a, docs, n))
+	 (const struct grant *g, const struct id *patient, const struct store_page *pg, struct arena
+	  *a, struct store_document **docs, size_t *n),
+	 (g, patient, pg, a, docs, n))
+STORE_FN(enum err, store_document_count,
+	 (const struct grant *g, const struct id *patient, const struct store_page *pg, int64_t
+	  *total),
+	 (g, patient, pg, total))
 STORE_FN(enum err, store_document_get,
 	 (const struct grant *g, const struct id *document, bool with_body, struct arena *a, struct
 	  store_document *out, struct store_patient *patient),
