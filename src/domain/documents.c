@@ -112,7 +112,10 @@ enum err document_search(const struct actor *a, const struct id *patient,
 	if (s == ERR_GONE)
 		return domain_gone(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL);
 	struct store_page ask;
-	if (s != ERR_OK || domain_page_begin(&g, patient, pg, &ask, info, store_document_count) != ERR_OK ||
+	domain_page_begin(pg, &ask, info);
+	if (s != ERR_OK ||
+	    (info && info->want_total &&
+	     store_document_count(&g, patient, &ask, &info->total) != ERR_OK) ||
 	    store_document_list(&g, patient, &ask, ar, &rows, &count) != ERR_OK)
 		return ERR_INTERNAL;
 	count = domain_page_end(&ask, count, info);

@@ -53,13 +53,9 @@ enum err domain_gate(const struct actor *a, enum action action, const struct id 
 
 /* A search's page (domain.h, struct page_info): *ask is what to ask the store for (pg, or
  * the newest LIMIT_LIST when pg is NULL), one row more than the page, to learn whether more
- * follow; when info wants it, count(g, patient, pg) gives its total first. ERR_OK, or the
- * count's failure. */
-typedef enum err (*domain_count_fn)(const struct grant *g, const struct id *patient,
-				    const struct store_page *pg, int64_t *total);
-enum err domain_page_begin(const struct grant *g, const struct id *patient,
-			   const struct store_page *pg, struct store_page *ask,
-			   struct page_info *info, domain_count_fn count);
+ * follow; info (may be NULL) is cleared. The caller then counts the total, when info wants
+ * it, with ask in the same snapshot. */
+void domain_page_begin(const struct store_page *pg, struct store_page *ask, struct page_info *info);
 /* The rows of the page among the n the store gave for ask: sets info->more and returns how
  * many of them to serve (the extra row is neither served nor audited). */
 size_t domain_page_end(const struct store_page *ask, size_t n, struct page_info *info);

@@ -5,9 +5,7 @@
 
 #include "limits.h"
 
-enum err domain_page_begin(const struct grant *g, const struct id *patient,
-			   const struct store_page *pg, struct store_page *ask,
-			   struct page_info *info, domain_count_fn count)
+void domain_page_begin(const struct store_page *pg, struct store_page *ask, struct page_info *info)
 {
 	static const struct store_page newest = {.desc = true, .limit = LIMIT_LIST};
 	*ask = pg ? *pg : newest;
@@ -15,11 +13,10 @@ enum err domain_page_begin(const struct grant *g, const struct id *patient,
 		ask->limit = LIMIT_SEARCH_COUNT_MAX;
 	if (ask->limit > 0)
 		ask->limit++;
-	if (info == NULL)
-		return ERR_OK;
-	info->more = false;
-	info->total = 0;
-	return info->want_total ? count(g, patient, ask, &info->total) : ERR_OK;
+	if (info) {
+		info->more = false;
+		info->total = 0;
+	}
 }
 
 size_t domain_page_end(const struct store_page *ask, size_t n, struct page_info *info)

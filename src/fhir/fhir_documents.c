@@ -89,39 +89,34 @@ const struct search_spec fhir_docref_spec = {
 	.updated_doc = "When the document was stored: a document never changes after.",
 };
 
+static int64_t docref_key(const void *row, enum store_sort sort)
+{
+	(void)sort; /* a document's date is its last change */
+	return ((const struct document_view *)row)->created;
+}
+
+static const struct id *docref_id(const void *row)
+{
+	return &((const struct document_view *)row)->id;
+}
+
+static json_t *docref_render(struct request *req, const void *row)
+{
+	(void)req;
+	return docref_json(row);
+}
+
 void fhir_docref_search(struct request *req, struct response *res)
 {
 	struct fhir_search s;
-	if (fhir_search_read(req, res, &fhir_docref_spec, &s) != 0)
+	struct search_call c;
+	if (fhir_search_start(req, res, &fhir_docref_spec, &s, &c) != 0)
 		return;
-	struct store_page pg;
-	char codes[LIMIT_SEARCH_VALUE];
-	fhir_search_page(&s, &fhir_docref_spec, &pg, codes, sizeof(codes));
-	struct document_view *docs = NULL;
+	struct document_view *rows = NULL;
 	size_t n = 0;
-	struct page_info info = {.want_total = !s.total_none || s.summary_count};
-	int rc = s.patient_bad ? ERR_NOT_FOUND
-			       : document_search(&req->actor, &s.patient, &pg, &req->arena, &docs, &n,
-						 &info);
-	if (rc != ERR_OK) {
-		fhir_domain_error(req, res, rc, "Patient");
-		return;
-	}
-	/* Shown in the search's order: a previous link's page was read backwards. */
-	size_t first = s.cursor_prev && n ? n - 1 : 0, last = s.cursor_prev ? 0 : (n ? n - 1 : 0);
-	struct page_keys k = {.n = n};
-	if (n) {
-		k = (struct page_keys){n, docs[first].created, docs[last].created, docs[first].id,
-				       docs[last].id};
-	}
-	json_t *b = fhir_search_bundle(req, &s, &fhir_docref_spec, &info, &k);
-	for (size_t i = 0; b && i < n; i++) {
-		const struct document_view *d = &docs[s.cursor_prev ? n - 1 - i : i];
-		char hex[ID_HEX_LEN + 1];
-		id_hex(&d->id, hex);
-		fhir_search_entry(req, b, "DocumentReference", hex, docref_json(d));
-	}
-	fhir_respond(req, res, 200, b);
+	int rc = s.patient_bad ? ERR_NOT_FOUND : document_search(&req->actor, &s.patient, &c.page, &req->arena, &rows, &n, &c.info);
+	fhir_search_done(req, res, &s, &fhir_docref_spec, &c, rc,
+			 &(struct search_rows){rows, n, sizeof(*rows), docref_key, docref_id, docref_render});
 }
 
 void fhir_docref_read(struct request *req, struct response *res)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "fhir/fhir.h"
+#include "limits.h"
 
 /* Serialise o (stealing the reference) as the response, wiping the serialised copy. */
 void fhir_respond(struct request *req, struct response *res, int status, json_t *o);
@@ -69,6 +70,34 @@ struct page_keys {
 json_t *fhir_search_bundle(struct request *req, const struct fhir_search *s,
 			   const struct search_spec *spec, const struct page_info *info,
 			   const struct page_keys *k);
+/* A page's rows for fhir_search_answer: n rows of size bytes, each row's sort key (the
+ * store's date or last change), its id, and its resource (the caller owns the result). */
+struct search_rows {
+	const void *rows;
+	size_t n, size;
+	int64_t (*key)(const void *row, enum store_sort sort);
+	const struct id *(*id)(const void *row);
+	json_t *(*render)(struct request *req, const void *row);
+};
+/* Answer a page: the Bundle of fhir_search_bundle with one entry [base]/type/id per row, in
+ * the search's order (a previous link's page, read backwards, turned round). */
+void fhir_search_answer(struct request *req, struct response *res, const struct fhir_search *s,
+			const struct search_spec *spec, const struct page_info *info,
+			const struct search_rows *r);
+/* What a search asks its domain service: the store page (with its codes) and what to count. */
+struct search_call {
+	struct store_page page;
+	char codes[LIMIT_SEARCH_VALUE];
+	struct page_info info;
+};
+/* Read the search (fhir_search_read) and fill c for it: 0, or -1 with the refusal answered. */
+int fhir_search_start(struct request *req, struct response *res, const struct search_spec *spec,
+		      struct fhir_search *s, struct search_call *c);
+/* The domain's answer rc: a refusal as fhir_domain_error (about the patient), else the page
+ * (fhir_search_answer). */
+void fhir_search_done(struct request *req, struct response *res, const struct fhir_search *s,
+		      const struct search_spec *spec, const struct search_call *c, int rc,
+		      const struct search_rows *r);
 /* The searchParam list of a resource's CapabilityStatement entry r: patient (required), the
  * paging and summary parameters, and spec's own, each with what it does. */
 void fhir_search_capability(json_t *r, const struct search_spec *spec);

@@ -183,3 +183,50 @@ void fhir_search_capability(json_t *r, const struct search_spec *spec)
 	}
 	json_object_set_new(r, "searchParam", list);
 }
+
+void fhir_search_answer(struct request *req, struct response *res, const struct fhir_search *s,
+			const struct search_spec *spec, const struct page_info *info,
+			const struct search_rows *r)
+{
+	/* Shown in the search's order: a previous link's page was read backwards. */
+	size_t n = r->n;
+	const char *rows = r->rows;
+	struct page_keys k = {.n = n};
+	if (n > 0) {
+		const char *first = rows + (s->cursor_prev ? n - 1 : 0) * r->size;
+		const char *last = rows + (s->cursor_prev ? 0 : n - 1) * r->size;
+		k.first_t = r->key(first, s->page.sort);
+		k.last_t = r->key(last, s->page.sort);
+		k.first_id = *r->id(first);
+		k.last_id = *r->id(last);
+	}
+	json_t *b = fhir_search_bundle(req, s, spec, info, &k);
+	for (size_t i = 0; b && i < n; i++) {
+		const char *row = rows + (s->cursor_prev ? n - 1 - i : i) * r->size;
+		char hex[ID_HEX_LEN + 1];
+		id_hex(r->id(row), hex);
+		fhir_search_entry(req, b, spec->type, hex, r->render(req, row));
+	}
+	fhir_respond(req, res, b ? 200 : 500, b);
+}
+
+int fhir_search_start(struct request *req, struct response *res, const struct search_spec *spec,
+		      struct fhir_search *s, struct search_call *c)
+{
+	if (fhir_search_read(req, res, spec, s) != 0)
+		return -1;
+	fhir_search_page(s, spec, &c->page, c->codes, sizeof(c->codes));
+	c->info = (struct page_info){.want_total = spec->pages_of == NULL &&
+						   (!s->total_none || s->summary_count)};
+	return 0;
+}
+
+void fhir_search_done(struct request *req, struct response *res, const struct fhir_search *s,
+		      const struct search_spec *spec, const struct search_call *c, int rc,
+		      const struct search_rows *r)
+{
+	if (rc != ERR_OK)
+		fhir_domain_error(req, res, rc, "Patient");
+	else
+		fhir_search_answer(req, res, s, spec, &c->info, r);
+}

@@ -417,6 +417,10 @@ enum search_rc fhir_search_add(struct fhir_search *s, const struct search_spec *
 			why = "must be a comma list of codes (system|code or code)";
 		}
 	}
+	if (rc == 0 && s->summary_count && spec->pages_of != NULL) {
+		rc = -1; /* its rows are counted only once opened: no count to give */
+		why = "cannot count: this type is paged by its reports, and has no total";
+	}
 	if (rc != 0)
 		return refuse(s, name, nl, why, SEARCH_INVALID);
 	s->applied[s->n_applied++] = (struct search_kv){name, nl, v, vl};

@@ -46,6 +46,9 @@ struct search_spec {
 	const char *const *values;
 	size_t n_values;
 	const char *updated_doc; /* what _lastUpdated is for this type */
+	/* Set when the type is paged by another's rows (Observation by its DiagnosticReport):
+	 * no total and no _summary=count, as its own rows are counted only once opened. */
+	const char *pages_of;
 };
 
 struct search_kv {
@@ -102,5 +105,9 @@ const char *fhir_search_codes(const struct fhir_search *s, const struct search_s
 
 /* The specs of each type's search (in its fhir_PART.c), for the fuzzer as for the handlers. */
 extern const struct search_spec fhir_docref_spec;
+extern const struct search_spec fhir_communication_spec;
+extern const struct search_spec fhir_report_spec;
+extern const struct search_spec fhir_appointment_spec;
+extern const struct search_spec fhir_observation_spec;
 
 #endif

@@ -154,7 +154,7 @@ enum err sq_store_document_count(const struct grant *g, const struct id *patient
 	*total = 0;
 	if (!grant_allows(g, patient, ACTION_DOCUMENT_LIST))
 		return ERR_DENIED;
-	return sq_page_count(sql_document_count, patient, pg, total);
+	return sq_page_count(sql_document_count, patient, NULL, pg, total);
 }
 
 enum err sq_store_document_get(const struct grant *g, const struct id *document, bool with_body,

@@ -114,9 +114,12 @@ enum err sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t 
 sqlite3_stmt *sq_page_stmt(const char *const sql[4], const struct store_page *pg);
 /* Bind pg's filters, cursor and limit (store/page.h) to s. */
 void sq_page_bind(sqlite3_stmt *s, const struct store_page *pg);
-/* The number of rows sql (HEAD SQ_PAGE_WHERE, the patient as ?1) counts for pg's filters. */
-enum err sq_page_count(const char *sql, const struct id *patient, const struct store_page *pg,
-		       int64_t *total);
+/* The number of rows sql (HEAD SQ_PAGE_WHERE, the patient as ?1 and, when not NULL, second
+ * as ?2) counts for pg's filters. */
+enum err sq_page_count(const char *sql, const struct id *patient, const struct id *second,
+		       const struct store_page *pg, int64_t *total);
+/* The same on a statement whose own parameters are bound (NULL: ERR_INTERNAL); reset after. */
+enum err sq_page_count_run(sqlite3_stmt *s, const struct store_page *pg, int64_t *total);
 
 void sq_bind_id(sqlite3_stmt *s, int col, const struct id *id);
 void sq_bind_text(sqlite3_stmt *s, int col, const char *t);

@@ -37,18 +37,27 @@ sqlite3_stmt *sq_page_stmt(const char *const sql[4], const struct store_page *pg
 	return s;
 }
 
-enum err sq_page_count(const char *sql, const struct id *patient, const struct store_page *pg,
-		       int64_t *total)
+enum err sq_page_count_run(sqlite3_stmt *s, const struct store_page *pg, int64_t *total)
 {
 	*total = 0;
-	sqlite3_stmt *s = sq_stmt(sql);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sq_bind_id(s, 1, patient);
 	sq_page_bind(s, pg);
 	int rc = sqlite3_step(s) == SQLITE_ROW ? ERR_OK : sq_fail("page_count");
 	if (rc == ERR_OK)
 		*total = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	return rc;
+}
+
+enum err sq_page_count(const char *sql, const struct id *patient, const struct id *second,
+		       const struct store_page *pg, int64_t *total)
+{
+	sqlite3_stmt *s = sq_stmt(sql);
+	if (s != NULL) {
+		sq_bind_id(s, 1, patient);
+		if (second)
+			sq_bind_id(s, 2, second);
+	}
+	return sq_page_count_run(s, pg, total);
 }
