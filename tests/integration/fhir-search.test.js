@@ -274,10 +274,113 @@ describe('FHIR search: paging, filters, sorts and counts', () => {
     assert.equal(after, before + 7);
   });
 
+  it('DiagnosticReport: pages, the true total, date and category, code', async () => {
+    for (const [c, pid] of [[p1, pid1], [clin, pid1]]) {
+      const all = (await c.fhir(`DiagnosticReport?patient=${pid}`)).json();
+      const { seen, total, pages } = await pageAll(c, `DiagnosticReport?patient=${pid}&_count=2`);
+      assert.equal(total, all.total);
+      assert.equal(seen.length, all.total);
+      assert.equal(new Set(seen).size, all.total);
+      assert.equal(pages, Math.ceil(all.total / 2));
+      assert.deepEqual([...seen].sort(), ids(all).sort());
+    }
+    const visible = (await p1.fhir(`DiagnosticReport?patient=${pid1}&_summary=count`)).json().total;
+    const staff = (await clin.fhir(`DiagnosticReport?patient=${pid1}&_summary=count`)).json().total;
+    const stored = Number(sqlite(srv.dir, `SELECT count(*) FROM result WHERE lower(hex(patient_id)) = '${pid1}'`));
+    assert.equal(staff, stored, 'staff count every result');
+    assert.ok(visible <= staff, 'the patient counts released ones only');
+    const count = async (q) => (await p1.fhir(`DiagnosticReport?patient=${pid1}&_summary=count&${q}`)).json().total;
+    assert.equal(await count('category=LAB'), visible);
+    assert.equal(await count('category=http://terminology.hl7.org/CodeSystem/v2-0074|LAB'), visible);
+    assert.equal(await count('category=RAD'), 0);
+    assert.equal(await count('code=http://loinc.org|11502-2'), visible);
+    assert.equal(await count('date=gt2100-01-01'), 0);
+    assert.equal(await count('date=ge1900-01-01&_lastUpdated=ge1900-01-01'), visible);
+    const rep = (await p1.fhir(`DiagnosticReport?patient=${pid1}&_sort=date`)).json();
+    const dates = rep.entry.map((e) => e.resource.effectiveDateTime);
+    assert.deepEqual([...dates].sort(), dates, 'oldest first');
+    const d0 = dates[0].slice(0, 10);
+    assert.ok(await count(`date=${d0}`) >= 1);
+  });
+
+  it('Observation: code after opening, paged by report, no count offered', async () => {
+    const all = (await p1.fhir(`Observation?patient=${pid1}`)).json();
+    assert.equal(all.total, undefined, 'no total: observations are counted only once opened');
+    const code = all.entry[0].resource.code.coding[0].code;
+    const byCode = (await p1.fhir(`Observation?patient=${pid1}&code=http://loinc.org|${code}`)).json();
+    assert.ok(byCode.entry.length >= 1);
+    for (const e of byCode.entry) assert.equal(e.resource.code.coding[0].code, code);
+    const none = (await p1.fhir(`Observation?patient=${pid1}&code=0000-0`)).json();
+    assert.equal((none.entry || []).length, 0);
+    const { seen } = await pageAll(p1, `Observation?patient=${pid1}&_count=1&category=laboratory`);
+    assert.deepEqual([...seen].sort(), ids(all).sort());
+    const r = await p1.fhir(`Observation?patient=${pid1}&_summary=count`);
+    assert.equal(r.status, 400);
+    assert.match(r.json().issue[0].diagnostics, /_summary/);
+  });
+
+  it('Communication and Appointment: pages, sent, date and status', async () => {
+    for (const [c, pid] of [[p1, pid1], [p2, pid2]]) {
+      const msgs = Number(sqlite(srv.dir, `SELECT count(*) FROM message WHERE lower(hex(patient_id)) = '${pid}'`));
+      const { seen, total } = await pageAll(c, `Communication?patient=${pid}&_count=1`);
+      assert.equal(total, msgs);
+      assert.equal(new Set(seen).size, msgs);
+      const cnt = async (q) => (await c.fhir(`Communication?patient=${pid}&_summary=count&${q}`)).json().total;
+      assert.equal(await cnt('sent=ge1900'), msgs);
+      assert.equal(await cnt('sent=lt1900'), 0);
+      const appts = Number(sqlite(srv.dir, `SELECT count(*) FROM appointment WHERE lower(hex(patient_id)) = '${pid}'`));
+      const booked = Number(sqlite(srv.dir, `SELECT count(*) FROM appointment WHERE lower(hex(patient_id)) = '${pid}' AND cancelled IS NULL`));
+      const a = async (q) => (await c.fhir(`Appointment?patient=${pid}&_summary=count&${q}`)).json().total;
+      assert.equal(await a(''), appts);
+      assert.equal(await a('status=booked'), booked);
+      assert.equal(await a('status=cancelled'), appts - booked);
+      assert.equal(await a('status=booked,cancelled&date=ge1900-01-01'), appts);
+      assert.equal(await a('date=lt1900-01-01'), 0);
+      const page = (await c.fhir(`Appointment?patient=${pid}&_count=1&status=booked`)).json();
+      for (const e of page.entry || []) assert.equal(e.resource.status, 'booked');
+    }
+  });
+
+  it("every type's page links and filters reach nothing of another patient's", async () => {
+    const notFound = (await p2.fhir(`DocumentReference?patient=${randomId()}`)).json();
+    for (const type of ['DiagnosticReport', 'Observation', 'Communication', 'Appointment']) {
+      const first = (await p1.fhir(`${type}?patient=${pid1}&_count=1`)).json();
+      const urls = [`${type}?patient=${pid1}&_sort=date`, `${type}?patient=${pid1}&_lastUpdated=ge1900`];
+      if (link(first, 'next')) urls.push(rel(srv.base, link(first, 'next')));
+      for (const c of [p2, other]) {
+        for (const u of urls) {
+          const r = await c.fhir(u);
+          assert.equal(r.status, 404, `${type} ${u}`);
+          assert.deepEqual(r.json().issue[0].code, notFound.issue[0].code);
+          assert.match(r.json().issue[0].diagnostics, /^Patient not found$/);
+        }
+      }
+      // patient2 with patient1's cursor: patient2's own rows only
+      const nx = link(first, 'next');
+      if (nx) {
+        const cur = new URL(nx).searchParams.get('_cursor');
+        const own = (await p2.fhir(`${type}?patient=${pid2}&_cursor=${cur}`)).json();
+        for (const e of own.entry || []) assert.equal(e.resource.subject ? e.resource.subject.reference : `Patient/${pid2}`, `Patient/${pid2}`);
+      }
+    }
+  });
+
+  it('AuditEvent says no total when its page is not the whole log', async () => {
+    const b = (await p1.fhir(`AuditEvent?patient=${pid1}`)).json();
+    if (link(b, 'next')) assert.equal(b.total, undefined);
+    else assert.equal(b.total, b.entry.length);
+  });
+
   it('the CapabilityStatement lists the search parameters as they are', async () => {
     const cs = (await fetch(`${srv.base}/fhir/R4/metadata`).then((r) => r.json()));
     const dr = cs.rest[0].resource.find((r) => r.type === 'DocumentReference');
     const names = dr.searchParam.map((p) => p.name).sort();
     for (const n of ['patient', 'type', 'category', 'date', '_lastUpdated', '_count', '_sort', '_summary', '_total']) assert.ok(names.includes(n), n);
+    const params = (t) => cs.rest[0].resource.find((r) => r.type === t).searchParam.map((p) => p.name);
+    for (const n of ['category', 'code', 'date', '_count']) assert.ok(params('DiagnosticReport').includes(n), n);
+    for (const n of ['category', 'code', 'date', '_count']) assert.ok(params('Observation').includes(n), n);
+    for (const n of ['sent', '_count', '_sort']) assert.ok(params('Communication').includes(n), n);
+    for (const n of ['date', 'status', '_count']) assert.ok(params('Appointment').includes(n), n);
+    assert.deepEqual(params('MedicationRequest').sort(), ['intent', 'patient']);
   });
 });
