@@ -384,6 +384,10 @@ enum search_rc fhir_search_add(struct fhir_search *s, const struct search_spec *
 	const char *why = "has a value that cannot be read";
 	if (eq(name, nl, "patient")) {
 		rc = patient_param(s, v, vl, s->base, s->base_len);
+	} else if (spec->pages_of != NULL && (eq(name, nl, "_summary") || (eq(name, nl, "_count") &&
+									  eq(v, vl, "0")))) {
+		rc = -1; /* its rows are counted only once opened: no count to give */
+		why = "cannot count: this type is paged by its reports, and has no total";
 	} else if (eq(name, nl, "_count")) {
 		rc = count_param(s, v, vl);
 		why = "must be a whole number";
@@ -416,10 +420,6 @@ enum search_rc fhir_search_add(struct fhir_search *s, const struct search_spec *
 			rc = token_param(s, p, v, vl);
 			why = "must be a comma list of codes (system|code or code)";
 		}
-	}
-	if (rc == 0 && s->summary_count && spec->pages_of != NULL) {
-		rc = -1; /* its rows are counted only once opened: no count to give */
-		why = "cannot count: this type is paged by its reports, and has no total";
 	}
 	if (rc != 0)
 		return refuse(s, name, nl, why, SEARCH_INVALID);

@@ -31,6 +31,7 @@ static const struct {
 	{"mllp", test_mllp_listener},
 	{"ingest", test_ingest},
 	{"import", test_import},
+	{"fhir_search", test_fhir_search},
 };
 
 int main(void)

@@ -45,5 +45,6 @@ void test_mllp_listener(void);
 void test_ingest(void);
 
 void test_import(void);
+void test_fhir_search(void);
 
 #endif
