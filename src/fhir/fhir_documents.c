@@ -15,8 +15,17 @@
 #include "crypto/crypto.h"
 
 static const char loinc_system[] = "http://loinc.org";
-/* The portal's own kinds of document, as DocumentReference.category. */
-static const char kind_system[] = "https://medkeep.nz/fhir/CodeSystem/document-kind";
+/* DocumentReference.category: the document class (LOINC, R4's value set document-classcodes)
+ * of each kind, as searched by category. */
+static const struct {
+	const char *code, *display;
+} kind_class[DOC_KIND_COUNT] = {
+	[DOC_DISCHARGE_SUMMARY] = {"18842-5", "Discharge summary"},
+	[DOC_REFERRAL_LETTER] = {"57133-1", "Referral note"},
+	[DOC_CLINICAL_LETTER] = {"11488-4", "Consult note"},
+	[DOC_LAB_REPORT] = {"26436-6", "Laboratory studies"},
+	[DOC_PATIENT_UPLOAD] = {"34109-9", "Note"},
+};
 
 static json_t *docref_json(const struct document_view *v)
 {
@@ -42,8 +51,9 @@ static json_t *docref_json(const struct document_view *v)
 					      "attachment");
 		json_object_set_new(att, "url", json_string(ref));
 		json_object_set_new(o, "category",
-				    json_pack("[{s:[{s:s, s:s, s:s}]}]", "coding", "system", kind_system,
-					      "code", k->slug, "display", k->label));
+				    json_pack("[{s:[{s:s, s:s, s:s}], s:s}]", "coding", "system",
+					      loinc_system, "code", kind_class[v->kind].code, "display",
+					      kind_class[v->kind].display, "text", k->label));
 	}
 	return o;
 }
@@ -64,20 +74,19 @@ static const struct search_code type_codes[] = {
 	{loinc_system, "51855-5", KIND_BIT(DOC_PATIENT_UPLOAD)},
 };
 static const struct search_code category_codes[] = {
-	{kind_system, "discharge-summary", KIND_BIT(DOC_DISCHARGE_SUMMARY)},
-	{kind_system, "referral-letter", KIND_BIT(DOC_REFERRAL_LETTER)},
-	{kind_system, "clinical-letter", KIND_BIT(DOC_CLINICAL_LETTER)},
-	{kind_system, "lab-report", KIND_BIT(DOC_LAB_REPORT)},
-	{kind_system, "patient-upload", KIND_BIT(DOC_PATIENT_UPLOAD)},
+	{loinc_system, "18842-5", KIND_BIT(DOC_DISCHARGE_SUMMARY)},
+	{loinc_system, "57133-1", KIND_BIT(DOC_REFERRAL_LETTER)},
+	{loinc_system, "11488-4", KIND_BIT(DOC_CLINICAL_LETTER)},
+	{loinc_system, "26436-6", KIND_BIT(DOC_LAB_REPORT)},
+	{loinc_system, "34109-9", KIND_BIT(DOC_PATIENT_UPLOAD)},
 };
 static const struct search_param docref_params[] = {
 	{"type", SP_TOKEN, type_codes, sizeof(type_codes) / sizeof(type_codes[0]),
 	 "LOINC document type (http://loinc.org|18842-5, 57133-1, 11488-4, 11502-2, 51855-5); "
 	 "comma lists."},
 	{"category", SP_TOKEN, category_codes, sizeof(category_codes) / sizeof(category_codes[0]),
-	 "The portal's kind of document (https://medkeep.nz/fhir/CodeSystem/document-kind: "
-	 "discharge-summary, referral-letter, clinical-letter, lab-report, patient-upload); comma "
-	 "lists."},
+	 "Document class (http://loinc.org|18842-5 discharge summary, 57133-1 referral, 11488-4 "
+	 "letter, 26436-6 laboratory, 34109-9 the patient's own upload); comma lists."},
 	{"date", SP_DATE, NULL, 0, "When the document was stored (DocumentReference.date)."},
 };
 const struct search_spec fhir_docref_spec = {
