@@ -29,6 +29,15 @@ static int num(const char *s, size_t n, int *out)
 	return 0;
 }
 
+/* "0", "00", ...: a _count of nothing, which asks for the count alone. */
+static bool all_zero(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && s[i] == '0')
+		i++;
+	return n > 0 && i == n;
+}
+
 static int64_t utc(int y, int mo, int d, int h, int mi, int sec)
 {
 	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
@@ -385,7 +394,7 @@ enum search_rc fhir_search_add(struct fhir_search *s, const struct search_spec *
 	if (eq(name, nl, "patient")) {
 		rc = patient_param(s, v, vl, s->base, s->base_len);
 	} else if (spec->pages_of != NULL && (eq(name, nl, "_summary") || (eq(name, nl, "_count") &&
-									  eq(v, vl, "0")))) {
+									  all_zero(v, vl)))) {
 		rc = -1; /* its rows are counted only once opened: no count to give */
 		why = "cannot count: this type is paged by its reports, and has no total";
 	} else if (eq(name, nl, "_count")) {

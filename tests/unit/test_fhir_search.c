@@ -110,6 +110,9 @@ void test_fhir_search(void)
 	/* Observation has no count to give */
 	s = fresh();
 	CHECK(fhir_search_add(&s, &fhir_observation_spec, "_summary", 8, "count", 5) == SEARCH_INVALID);
+	CHECK(fhir_search_add(&s, &fhir_observation_spec, "_count", 6, "00", 2) == SEARCH_INVALID);
+	CHECK(fhir_search_add(&s, &fhir_observation_spec, "_count", 6, "10", 2) == SEARCH_OK &&
+	      !s.summary_count && s.page.limit == 10);
 	CHECK(fhir_search_add(&s, &fhir_observation_spec, "code", 4, "http://loinc.org|4548-4,2160-0",
 			      30) == SEARCH_OK &&
 	      s.has_code && s.n_code == 2 && s.code[1].value_len == 6);
