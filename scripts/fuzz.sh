@@ -69,6 +69,7 @@ HARNESSES=(
 	"hl7|65536|250|src/hl7/hl7.c src/hl7/ack.c src/hl7/mllp.c src/util/strtonum.c"
 	"jws|16384|150|src/crypto/jws.c src/crypto/evp_key.c src/crypto/crypto.c src/util/arena.c src/util/buf.c src/util/wipe.c src/util/log.c"
 	"import_ndjson|65536|150|ALL"
+	"search_params|8192|150|ALL"
 )
 
 OUT=build/fuzz

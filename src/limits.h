@@ -36,6 +36,27 @@
 #define LIMIT_FILENAME 200u
 /* A page of list results; FHIR searches return at most this many entries. */
 #define LIMIT_LIST 500u
+/*
+ * FHIR search (src/fhir/fhir_search.c, docs/internals/SEARCH.md).
+ * - A page is at most 500 entries, as every search was before paging: each entry of a
+ *   document page costs the vault one key, and 500 keep a page well under a second; an app
+ *   that asks for more gets 500 and a next link (FHIR lets the server lower _count). With no
+ *   _count a page is the same 500, so clients that never page see what they saw before.
+ * - A search names at most 32 parameters, each value at most 1,024 bytes, a comma list at
+ *   most 16 values: the longest real query (a date range, two token lists, sort, count and
+ *   a cursor) is a tenth of that.
+ * - Date conditions become at most 8 disjoint ranges (ne gives two, a comma list one each):
+ *   the store binds exactly that many, so its statements stay fixed text.
+ */
+#define LIMIT_SEARCH_COUNT_MAX 500u
+#define LIMIT_SEARCH_COUNT_DEFAULT 500u
+#define LIMIT_SEARCH_PARAMS 32u
+#define LIMIT_SEARCH_VALUE 1024u
+#define LIMIT_SEARCH_OR 16u
+#define LIMIT_SEARCH_RANGES 8u
+/* A search's self, next or previous link: every parameter at its longest, percent-encoded
+ * (three bytes a byte), fits: 32 x (1,024 x 3 + names) is under 100 KB. */
+#define LIMIT_SEARCH_LINK (128u * 1024u)
 /* The practice register page by page: a hundred names a page reads comfortably, and 2,000 pages
  * reach a 200,000-patient register (far beyond the largest practice). */
 #define LIMIT_REGISTER_PAGE 100u

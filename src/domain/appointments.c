@@ -398,6 +398,13 @@ out:
 enum err appointment_list(const struct actor *a, const struct id *patient, int64_t now,
 			  struct arena *ar, struct appointment_view **out, size_t *n)
 {
+	return appointment_search(a, patient, now, NULL, ar, out, n, NULL);
+}
+
+enum err appointment_search(const struct actor *a, const struct id *patient, int64_t now,
+			    const struct store_page *pg, struct arena *ar,
+			    struct appointment_view **out, size_t *n, struct page_info *info)
+{
 	*n = 0;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_APPOINTMENT_LIST, patient, rtype_appt, NULL, &g);
@@ -409,8 +416,14 @@ enum err appointment_list(const struct actor *a, const struct id *patient, int64
 		return domain_gone(a, ACTION_APPOINTMENT_LIST, patient, rtype_appt, NULL);
 	struct store_appointment *rows;
 	size_t count = 0;
-	if (rc != ERR_OK || store_appointment_list(&g, patient, ar, &rows, &count) != ERR_OK)
+	struct store_page ask;
+	domain_page_begin(pg, &ask, info);
+	if (rc != ERR_OK ||
+	    (info && info->want_total &&
+	     store_appointment_count(&g, patient, &ask, &info->total) != ERR_OK) ||
+	    store_appointment_list(&g, patient, &ask, ar, &rows, &count) != ERR_OK)
 		return ERR_INTERNAL;
+	count = domain_page_end(&ask, count, info);
 	/* The list is this patient's record even when it is empty (that says something too): the
 	 * breaker counts it before anything is served. */
 	int vrc = vault_report_read(a->token, patient, (int64_t)(count * sizeof(rows[0])));

@@ -73,6 +73,10 @@ enum err appointment_cancel(const struct actor *a, const struct id *appointment,
 /* A patient's appointments, latest first (each audited). */
 enum err appointment_list(const struct actor *a, const struct id *patient, int64_t now,
 			  struct arena *ar, struct appointment_view **out, size_t *n);
+/* A page of them (domain.h, document_search); info may be NULL. */
+enum err appointment_search(const struct actor *a, const struct id *patient, int64_t now,
+			    const struct store_page *pg, struct arena *ar,
+			    struct appointment_view **out, size_t *n, struct page_info *info);
 enum err appointment_read(const struct actor *a, const struct id *appointment, int64_t now,
 			  struct arena *ar, struct appointment_view *out);
 

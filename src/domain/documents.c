@@ -93,6 +93,13 @@ static void view_from_row(const struct store_document *d, struct arena *ar, stru
 enum err document_list(const struct actor *a, const struct id *patient, struct arena *ar,
 		       struct document_view **out, size_t *n)
 {
+	return document_search(a, patient, NULL, ar, out, n, NULL);
+}
+
+enum err document_search(const struct actor *a, const struct id *patient,
+			 const struct store_page *pg, struct arena *ar, struct document_view **out,
+			 size_t *n, struct page_info *info)
+{
 	struct grant g;
 	*n = 0;
 	int rc = domain_gate(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL, &g);
@@ -104,8 +111,14 @@ enum err document_list(const struct actor *a, const struct id *patient, struct a
 	int s = store_patient_get(&g, patient, ar, &p);
 	if (s == ERR_GONE)
 		return domain_gone(a, ACTION_DOCUMENT_LIST, patient, "DocumentReference", NULL);
-	if (s != ERR_OK || store_document_list(&g, patient, ar, &rows, &count) != ERR_OK)
+	struct store_page ask;
+	domain_page_begin(pg, &ask, info);
+	if (s != ERR_OK ||
+	    (info && info->want_total &&
+	     store_document_count(&g, patient, &ask, &info->total) != ERR_OK) ||
+	    store_document_list(&g, patient, &ask, ar, &rows, &count) != ERR_OK)
 		return ERR_INTERNAL;
+	count = domain_page_end(&ask, count, info);
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	struct vault_key_job *jobs = arena_calloc(ar, count ? count : 1, sizeof(*jobs));
 	if (*out == NULL || jobs == NULL)

@@ -75,9 +75,26 @@ enum err patient_list_visible(const struct actor *a, size_t offset, size_t limit
 			      struct patient_view **out,
 			      size_t *n);
 
+/* --- searches (a page of one patient's rows: store/page.h, docs/internals/SEARCH.md) --- */
+/* What a page found beyond its rows. The caller sets want_total; the search sets more (rows
+ * follow this page in its order) and, when wanted, total (all rows the filters match, read
+ * in the same snapshot as the page). */
+struct page_info {
+	bool want_total;
+	bool more;
+	int64_t total;
+};
+
 /* --- documents --- */
+/* The newest LIMIT_LIST of the patient's documents: document_search with no page. */
 enum err document_list(const struct actor *a, const struct id *patient, struct arena *ar,
 		       struct document_view **out, size_t *n);
+/* A page of them (pg NULL: the newest LIMIT_LIST; pg->limit 0: none, only the total): the
+ * gate, the rows, their keys, and an audit record per document served (one for the list when
+ * none is). info may be NULL. */
+enum err document_search(const struct actor *a, const struct id *patient,
+			 const struct store_page *pg, struct arena *ar, struct document_view **out,
+			 size_t *n, struct page_info *info);
 /* rtype names what is being served for the audit trail: "DocumentReference" or "Binary". */
 enum err document_read(const struct actor *a, const struct id *document, bool with_body,
 		       const char *rtype, struct arena *ar, struct document_view *out);

@@ -51,6 +51,15 @@ enum err domain_row_in_reach(const struct actor *a, enum action action, const st
 enum err domain_gate(const struct actor *a, enum action action, const struct id *patient,
 		     const char *rtype, const struct id *rid, struct grant *g);
 
+/* A search's page (domain.h, struct page_info): *ask is what to ask the store for (pg, or
+ * the newest LIMIT_LIST when pg is NULL), one row more than the page, to learn whether more
+ * follow; info (may be NULL) is cleared. The caller then counts the total, when info wants
+ * it, with ask in the same snapshot. */
+void domain_page_begin(const struct store_page *pg, struct store_page *ask, struct page_info *info);
+/* The rows of the page among the n the store gave for ask: sets info->more and returns how
+ * many of them to serve (the extra row is neither served nor audited). */
+size_t domain_page_end(const struct store_page *ask, size_t n, struct page_info *info);
+
 /* A patient's demographics as the JSON the vault seals under their key (arena copy). */
 int patient_phi_encode(const struct patient_view *p, struct arena *ar, struct bytes *out);
 

@@ -228,6 +228,13 @@ enum err message_thread_read(const struct actor *a, const struct id *thread, str
 enum err message_list(const struct actor *a, const struct id *patient, struct arena *ar,
 		      struct message_view **out, size_t *n)
 {
+	return message_search(a, patient, NULL, ar, out, n, NULL);
+}
+
+enum err message_search(const struct actor *a, const struct id *patient,
+			const struct store_page *pg, struct arena *ar, struct message_view **out,
+			size_t *n, struct page_info *info)
+{
 	*n = 0;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_MESSAGE_LIST, patient, rtype_message, NULL, &g);
@@ -240,9 +247,22 @@ enum err message_list(const struct actor *a, const struct id *patient, struct ar
 	rc = patient_row(&g, patient, ar, &p);
 	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_MESSAGE_LIST, patient, rtype_message, NULL);
-	if (rc != ERR_OK || store_threads_by_patient(&g, patient, ar, &threads, &nt) != ERR_OK ||
-	    store_messages_by_patient(&g, patient, ar, &msgs, &count) != ERR_OK)
+	/* Staff reach their own practice's threads only: the page and its total are of those. */
+	struct id practice;
+	int threads_in_reach = policy_thread_reach(a, &g, &practice);
+	struct store_page ask;
+	if (rc != ERR_OK)
 		return ERR_INTERNAL;
+	if (threads_in_reach < 0) /* none: a practice id no thread has (ids are random) */
+		memset(&practice, 0, sizeof(practice));
+	const struct id *only = threads_in_reach != 0 ? &practice : NULL;
+	domain_page_begin(pg, &ask, info);
+	if ((info && info->want_total &&
+	     store_messages_count(&g, patient, only, &ask, &info->total) != ERR_OK) ||
+	    store_threads_by_patient(&g, patient, ar, &threads, &nt) != ERR_OK ||
+	    store_messages_by_patient(&g, patient, only, &ask, ar, &msgs, &count) != ERR_OK)
+		return ERR_INTERNAL;
+	count = domain_page_end(&ask, count, info);
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
 		return ERR_INTERNAL;

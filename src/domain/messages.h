@@ -80,6 +80,11 @@ enum err message_thread_read(const struct actor *a, const struct id *thread, str
 /* A patient's messages across threads, newest first (message.list; FHIR search). */
 enum err message_list(const struct actor *a, const struct id *patient, struct arena *ar,
 		      struct message_view **out, size_t *n);
+/* A page of them (pg NULL: the newest LIMIT_LIST; domain.h, document_search): staff see their
+ * own practice's threads only, in the page and in its total. info may be NULL. */
+enum err message_search(const struct actor *a, const struct id *patient,
+			const struct store_page *pg, struct arena *ar, struct message_view **out,
+			size_t *n, struct page_info *info);
 /* One message (message.read; FHIR read). */
 enum err message_read(const struct actor *a, const struct id *message, struct arena *ar,
 		      struct message_view *out);

@@ -638,6 +638,16 @@ enum err result_file(const struct actor *a, const struct result_new *r, struct a
 enum err result_list(const struct actor *a, const struct id *patient, bool with_obs, struct arena *ar,
 		     struct result_view **out, size_t *n)
 {
+	/* as always: the last issued first */
+	static const struct store_page newest = {
+		.sort = STORE_SORT_UPDATED, .desc = true, .limit = LIMIT_LIST};
+	return result_search(a, patient, with_obs, &newest, ar, out, n, NULL);
+}
+
+enum err result_search(const struct actor *a, const struct id *patient, bool with_obs,
+		       const struct store_page *pg, struct arena *ar, struct result_view **out,
+		       size_t *n, struct page_info *info)
+{
 	*n = 0;
 	struct grant g;
 	int rc = domain_gate(a, ACTION_RESULT_LIST, patient, "DiagnosticReport", NULL, &g);
@@ -650,8 +660,14 @@ enum err result_list(const struct actor *a, const struct id *patient, bool with_
 	int64_t now = (int64_t)time(NULL);
 	struct store_result *rows;
 	size_t count = 0;
-	if (s != ERR_OK || store_result_list(&g, patient, now, ar, &rows, &count) != ERR_OK)
+	struct store_page ask;
+	domain_page_begin(pg, &ask, info);
+	if (s != ERR_OK ||
+	    (info && info->want_total &&
+	     store_result_count(&g, patient, now, &ask, &info->total) != ERR_OK) ||
+	    store_result_list(&g, patient, now, &ask, ar, &rows, &count) != ERR_OK)
 		return ERR_INTERNAL;
+	count = domain_page_end(&ask, count, info);
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
 		return ERR_INTERNAL;

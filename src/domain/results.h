@@ -154,6 +154,11 @@ enum err result_file(const struct actor *a, const struct result_new *r, struct a
  * Patients and proxies get only released ones. */
 enum err result_list(const struct actor *a, const struct id *patient, bool with_obs, struct arena *ar,
 		     struct result_view **out, size_t *n);
+/* A page of them (domain.h, document_search): the gate, the rows, each opened when with_obs,
+ * and an audit record per result served. info may be NULL. */
+enum err result_search(const struct actor *a, const struct id *patient, bool with_obs,
+		       const struct store_page *pg, struct arena *ar, struct result_view **out,
+		       size_t *n, struct page_info *info);
 /* One result with its observations; unreleased ones are not found for patients and proxies. */
 enum err result_read(const struct actor *a, const struct id *result, const char *rtype,
 		     struct arena *ar, struct result_view *out);

@@ -113,28 +113,46 @@ void fhir_bundle_add(struct request *req, json_t *bundle, const char *type, cons
 	fhir_bundle_add_hex(req, bundle, type, hex, resource);
 }
 
-/* Search parameters are an allow-list: anything else is refused, not silently ignored. */
+/* Search parameters are an allow-list: anything else is refused, not silently ignored (with
+ * Prefer: handling=lenient, left out). */
 struct allow_list {
 	const char *const *names; /* NULL-terminated */
+	bool lenient;
+	const char *refused;      /* the first parameter refused */
 };
 
 static int allow_params(void *ctx, const char *k, const char *v)
 {
 	(void)v;
-	const struct allow_list *list = ctx;
+	struct allow_list *list = ctx;
 	const char *const *allowed = list->names;
 	if (strcmp(k, "_format") == 0)
 		return 0;
 	for (size_t i = 0; allowed[i]; i++)
 		if (strcmp(k, allowed[i]) == 0)
 			return 0;
-	return 1;
+	list->refused = k;
+	return list->lenient ? 0 : 1;
+}
+
+bool fhir_prefers_lenient(struct request *req)
+{
+	const char *p = request_header(req, "Prefer");
+	return p && strstr(p, "handling=lenient") != NULL;
+}
+
+static int params_check(struct request *req, const char *const *allowed, const char **refused)
+{
+	struct allow_list list = {allowed, fhir_prefers_lenient(req), NULL};
+	int rc = request_query_each(req, allow_params, &list);
+	*refused = list.refused;
+	return rc;
 }
 
 int fhir_params_ok(struct request *req, const char *const *allowed)
 {
-	struct allow_list list = {allowed};
-	return request_query_each(req, allow_params, &list);
+	const char *refused;
+	return params_check(req, allowed, &refused);
 }
 
 void fhir_domain_error(struct request *req, struct response *res, enum err rc, const char *what)
@@ -209,20 +227,45 @@ bool fhir_json_body(struct request *req, struct response *res)
 void fhir_bundle_add_hex(struct request *req, json_t *bundle, const char *type, const char *id,
 			 json_t *resource)
 {
-	const char *url = arena_printf(&req->arena, "%s/%s/%s", fhir_base_url(req), type, id);
-	json_array_append_new(json_object_get(bundle, "entry"),
-			      json_pack("{s:s, s:o, s:{s:s}}", "fullUrl", url ? url : "", "resource",
-					resource, "search", "mode", "match"));
-	json_object_set_new(bundle, "total",
-			    json_integer((json_int_t)json_array_size(json_object_get(bundle, "entry"))));
+	fhir_search_entry(req, bundle, type, id, resource);
+	size_t n = json_array_size(json_object_get(bundle, "entry"));
+	/* A list stops at LIMIT_LIST: from there on, how many there are in all is not known here,
+	 * and total is left out rather than given as the page's size. */
+	if (n < LIMIT_LIST)
+		json_object_set_new(bundle, "total", json_integer((json_int_t)n));
+	else
+		json_object_del(bundle, "total");
 }
 
 bool fhir_params_check(struct request *req, struct response *res, const char *const *allowed)
 {
-	if (fhir_params_ok(req, allowed) == 0)
+	const char *refused = NULL;
+	if (params_check(req, allowed, &refused) == 0)
 		return true;
-	fhir_error(req, res, 400, "Unsupported search parameter");
+	const char *name = fhir_param_name(req, refused ? refused : "", refused ? strlen(refused) : 0);
+	const char *m = arena_printf(&req->arena, "Unsupported search parameter: %s", name);
+	fhir_error(req, res, 400, m ? m : "Unsupported search parameter");
 	return false;
+}
+
+const char *fhir_param_name(struct request *req, const char *name, size_t len)
+{
+	char *copy = arena_strndup(&req->arena, name, len > 64 ? 64 : len);
+	for (size_t i = 0; copy && copy[i]; i++)
+		if (copy[i] < 0x20 || copy[i] > 0x7e)
+			copy[i] = '?';
+	return copy ? copy : "";
+}
+
+const char *fhir_patient_ref(struct request *req, const char *p)
+{
+	const char *base = fhir_base_url(req);
+	size_t n = base ? strlen(base) : 0;
+	if (base && strncmp(p, base, n) == 0 && strncmp(p + n, "/Patient/", 9) == 0)
+		return p + n + 9; /* [base]/Patient/id of this server */
+	if (strncmp(p, "Patient/", 8) == 0)
+		return p + 8;
+	return p;
 }
 
 int fhir_search_patient(struct request *req, struct response *res, const char *const *allowed,
@@ -235,7 +278,6 @@ int fhir_search_patient(struct request *req, struct response *res, const char *c
 		fhir_error(req, res, 400, "The patient search parameter is required");
 		return -1;
 	}
-	if (strncmp(p, "Patient/", 8) == 0)
-		p += 8;
+	p = fhir_patient_ref(req, p);
 	return id_parse(out, p, strlen(p)) == 0 ? 0 : 1;
 }

@@ -128,9 +128,12 @@ void fhir_auditevent_search(struct request *req, struct response *res)
 				      json_pack("{s:s, s:o, s:{s:s}}", "fullUrl", url ? url : "", "resource",
 						entry, "search", "mode", "match"));
 	}
-	if (bundle)
+	/* The whole log's size is not counted: total only when this page is all of it. */
+	if (bundle && next == 0)
 		json_object_set_new(bundle, "total",
 				    json_integer((json_int_t)json_array_size(json_object_get(bundle, "entry"))));
+	else if (bundle)
+		json_object_del(bundle, "total");
 	if (bundle && next > 0) {
 		char hex[ID_HEX_LEN + 1];
 		id_hex(&pid, hex);

@@ -12,6 +12,7 @@
  * patient (status booked or proposed): 201, or 409 when someone else has just booked it.
  */
 #include "fhir/fhir_careplan_int.h"
+#include "fhir/fhir_search.h"
 
 #include <string.h>
 #include <time.h>
@@ -103,10 +104,8 @@ static int slot_start_param(void *ctx, const char *k, const char *v)
 void fhir_slot_search(struct request *req, struct response *res)
 {
 	static const char *const allowed[] = {"schedule", "start", "status", NULL};
-	if (fhir_params_ok(req, allowed) != 0) {
-		fhir_error(req, res, 400, "Unsupported search parameter");
+	if (!fhir_params_check(req, res, allowed))
 		return;
-	}
 	int64_t now = (int64_t)time(NULL);
 	struct slot_query q = {.from = now, .to = 0};
 	request_query_each(req, slot_start_param, &q);
@@ -171,33 +170,56 @@ void fhir_slot_read(struct request *req, struct response *res)
 
 /* --- Appointment --- */
 
+/* Search: date is the visit's start, _lastUpdated its booking or cancelling, status booked or
+ * cancelled; all clear, filtered in the store. The reason is sealed and not searched. */
+static const char *const appointment_values[] = {"booked", "cancelled"};
+static const struct search_code appointment_statuses[] = {
+	{"http://hl7.org/fhir/appointmentstatus", "booked", 1},
+	{"http://hl7.org/fhir/appointmentstatus", "cancelled", 2},
+};
+static const struct search_param appointment_params[] = {
+	{"date", SP_DATE, NULL, 0, "When the visit starts (Appointment.start)."},
+	{"status", SP_TOKEN, appointment_statuses, 2, "booked or cancelled; comma lists."},
+};
+const struct search_spec fhir_appointment_spec = {
+	.type = "Appointment",
+	.params = appointment_params,
+	.n_params = 2,
+	.values = appointment_values,
+	.n_values = 2,
+	.updated_doc = "When the visit was booked, or cancelled if it was.",
+};
+
+static int64_t appointment_key(const void *row, enum store_sort sort)
+{
+	const struct appointment_view *v = row;
+	if (sort == STORE_SORT_UPDATED)
+		return v->cancelled ? v->cancelled : v->booked;
+	return v->start;
+}
+
+static const struct id *appointment_id(const void *row)
+{
+	return &((const struct appointment_view *)row)->id;
+}
+
+static json_t *appointment_render(struct request *req, const void *row)
+{
+	return appointment_json(&req->arena, row);
+}
+
 void fhir_appointment_search(struct request *req, struct response *res)
 {
-	static const char *const allowed[] = {"patient", NULL};
-	if (fhir_params_ok(req, allowed) != 0) {
-		fhir_error(req, res, 400, "Unsupported search parameter");
+	struct fhir_search s;
+	struct search_call c;
+	if (fhir_search_start(req, res, &fhir_appointment_spec, &s, &c) != 0)
 		return;
-	}
-	const char *p = request_query(req, "patient");
-	if (p == NULL) {
-		fhir_error(req, res, 400, "The patient search parameter is required");
-		return;
-	}
-	struct id pid;
-	struct appointment_view *aps = NULL;
+	struct appointment_view *rows = NULL;
 	size_t n = 0;
-	int rc = careplan_patient_param(p, &pid) == 0
-			 ? appointment_list(&req->actor, &pid, (int64_t)time(NULL), &req->arena, &aps, &n)
-			 : ERR_NOT_FOUND;
-	if (rc != ERR_OK) {
-		fhir_domain_error(req, res, rc, "Patient");
-		return;
-	}
-	json_t *b = fhir_bundle_new(req);
-	for (size_t i = 0; b && i < n; i++) {
-		fhir_bundle_add(req, b, "Appointment", &aps[i].id, appointment_json(&req->arena, &aps[i]));
-	}
-	fhir_respond(req, res, 200, b);
+	int rc = s.patient_bad ? ERR_NOT_FOUND : appointment_search(&req->actor, &s.patient, (int64_t)time(NULL), &c.page,
+							   &req->arena, &rows, &n, &c.info);
+	fhir_search_done(req, res, &s, &fhir_appointment_spec, &c, rc,
+			 &(struct search_rows){rows, n, sizeof(*rows), appointment_key, appointment_id, appointment_render});
 }
 
 void fhir_appointment_read(struct request *req, struct response *res)
@@ -320,12 +342,10 @@ int fhir_appointments_everything(const struct actor *a, const struct id *patient
 
 void fhir_appointments_capability(json_t *resources)
 {
-	json_array_append_new(
-		resources,
-		json_pack("{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}]}", "type", "Appointment",
-			  "interaction", "code", "read", "code", "search-type", "code", "create",
-			  "searchParam", "name", "patient", "type", "reference", "documentation",
-			  "Required. The patient whose appointments to list."));
+	json_t *r = json_pack("{s:s, s:[{s:s},{s:s},{s:s}]}", "type", "Appointment", "interaction",
+			      "code", "read", "code", "search-type", "code", "create");
+	fhir_search_capability(r, &fhir_appointment_spec);
+	json_array_append_new(resources, r);
 	json_array_append_new(
 		resources,
 		json_pack("{s:s, s:[{s:s},{s:s}], s:[{s:s, s:s, s:s},{s:s, s:s, s:s},{s:s, s:s, s:s}]}",

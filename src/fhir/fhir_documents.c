@@ -9,11 +9,23 @@
 
 #include "fhir/fhir.h"
 #include "fhir/fhir_int.h"
+#include "fhir/fhir_search.h"
 #include "limits.h"
 #include "audit/audit.h"
 #include "crypto/crypto.h"
 
 static const char loinc_system[] = "http://loinc.org";
+/* DocumentReference.category: the document class (LOINC, R4's value set document-classcodes)
+ * of each kind, as searched by category. */
+static const struct {
+	const char *code, *display;
+} kind_class[DOC_KIND_COUNT] = {
+	[DOC_DISCHARGE_SUMMARY] = {"18842-5", "Discharge summary"},
+	[DOC_REFERRAL_LETTER] = {"57133-1", "Referral note"},
+	[DOC_CLINICAL_LETTER] = {"11488-4", "Consult note"},
+	[DOC_LAB_REPORT] = {"26436-6", "Laboratory studies"},
+	[DOC_PATIENT_UPLOAD] = {"34109-9", "Note"},
+};
 
 static json_t *docref_json(const struct document_view *v)
 {
@@ -38,28 +50,82 @@ static json_t *docref_json(const struct document_view *v)
 		json_t *att = json_object_get(json_array_get(json_object_get(o, "content"), 0),
 					      "attachment");
 		json_object_set_new(att, "url", json_string(ref));
+		json_object_set_new(o, "category",
+				    json_pack("[{s:[{s:s, s:s, s:s}], s:s}]", "coding", "system",
+					      loinc_system, "code", kind_class[v->kind].code, "display",
+					      kind_class[v->kind].display, "text", k->label));
 	}
 	return o;
 }
 
+/* Search: type (LOINC) and category (our kinds) match the document's clear kind; date and
+ * _lastUpdated its clear creation time; the title and file name are sealed and not searched. */
+#define KIND_BIT(k) ((uint32_t)1 << (k))
+static const char *const kind_values[DOC_KIND_COUNT] = {
+	[DOC_DISCHARGE_SUMMARY] = "discharge-summary", [DOC_REFERRAL_LETTER] = "referral-letter",
+	[DOC_CLINICAL_LETTER] = "clinical-letter",     [DOC_LAB_REPORT] = "lab-report",
+	[DOC_PATIENT_UPLOAD] = "patient-upload",
+};
+static const struct search_code type_codes[] = {
+	{loinc_system, "18842-5", KIND_BIT(DOC_DISCHARGE_SUMMARY)},
+	{loinc_system, "57133-1", KIND_BIT(DOC_REFERRAL_LETTER)},
+	{loinc_system, "11488-4", KIND_BIT(DOC_CLINICAL_LETTER)},
+	{loinc_system, "11502-2", KIND_BIT(DOC_LAB_REPORT)},
+	{loinc_system, "51855-5", KIND_BIT(DOC_PATIENT_UPLOAD)},
+};
+static const struct search_code category_codes[] = {
+	{loinc_system, "18842-5", KIND_BIT(DOC_DISCHARGE_SUMMARY)},
+	{loinc_system, "57133-1", KIND_BIT(DOC_REFERRAL_LETTER)},
+	{loinc_system, "11488-4", KIND_BIT(DOC_CLINICAL_LETTER)},
+	{loinc_system, "26436-6", KIND_BIT(DOC_LAB_REPORT)},
+	{loinc_system, "34109-9", KIND_BIT(DOC_PATIENT_UPLOAD)},
+};
+static const struct search_param docref_params[] = {
+	{"type", SP_TOKEN, type_codes, sizeof(type_codes) / sizeof(type_codes[0]),
+	 "LOINC document type (http://loinc.org|18842-5, 57133-1, 11488-4, 11502-2, 51855-5); "
+	 "comma lists."},
+	{"category", SP_TOKEN, category_codes, sizeof(category_codes) / sizeof(category_codes[0]),
+	 "Document class (http://loinc.org|18842-5 discharge summary, 57133-1 referral, 11488-4 "
+	 "letter, 26436-6 laboratory, 34109-9 the patient's own upload); comma lists."},
+	{"date", SP_DATE, NULL, 0, "When the document was stored (DocumentReference.date)."},
+};
+const struct search_spec fhir_docref_spec = {
+	.type = "DocumentReference",
+	.params = docref_params,
+	.n_params = sizeof(docref_params) / sizeof(docref_params[0]),
+	.values = kind_values,
+	.n_values = DOC_KIND_COUNT,
+	.updated_doc = "When the document was stored: a document never changes after.",
+};
+
+static int64_t docref_key(const void *row, enum store_sort sort)
+{
+	(void)sort; /* a document's date is its last change */
+	return ((const struct document_view *)row)->created;
+}
+
+static const struct id *docref_id(const void *row)
+{
+	return &((const struct document_view *)row)->id;
+}
+
+static json_t *docref_render(struct request *req, const void *row)
+{
+	(void)req;
+	return docref_json(row);
+}
+
 void fhir_docref_search(struct request *req, struct response *res)
 {
-	static const char *const allowed[] = {"patient", NULL};
-	struct id pid;
-	int found = fhir_search_patient(req, res, allowed, &pid);
-	if (found < 0)
+	struct fhir_search s;
+	struct search_call c;
+	if (fhir_search_start(req, res, &fhir_docref_spec, &s, &c) != 0)
 		return;
-	struct document_view *docs = NULL;
+	struct document_view *rows = NULL;
 	size_t n = 0;
-	int rc = found == 0 ? document_list(&req->actor, &pid, &req->arena, &docs, &n) : ERR_NOT_FOUND;
-	if (rc != ERR_OK) {
-		fhir_domain_error(req, res, rc, "Patient");
-		return;
-	}
-	json_t *b = fhir_bundle_new(req);
-	for (size_t i = 0; b && i < n; i++)
-		fhir_bundle_add(req, b, "DocumentReference", &docs[i].id, docref_json(&docs[i]));
-	fhir_respond(req, res, 200, b);
+	int rc = s.patient_bad ? ERR_NOT_FOUND : document_search(&req->actor, &s.patient, &c.page, &req->arena, &rows, &n, &c.info);
+	fhir_search_done(req, res, &s, &fhir_docref_spec, &c, rc,
+			 &(struct search_rows){rows, n, sizeof(*rows), docref_key, docref_id, docref_render});
 }
 
 void fhir_docref_read(struct request *req, struct response *res)
@@ -254,12 +320,10 @@ json_t *fhir_docref_resource(const struct document_view *v)
 
 void fhir_documents_capability(json_t *resources)
 {
-	json_array_append_new(
-		resources,
-		json_pack("{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}]}", "type",
-			  "DocumentReference", "interaction", "code", "read", "code", "search-type",
-			  "code", "create", "searchParam", "name", "patient", "type", "reference",
-			  "documentation", "Required. The patient whose documents to list."));
+	json_t *r = json_pack("{s:s, s:[{s:s},{s:s},{s:s}]}", "type", "DocumentReference",
+			      "interaction", "code", "read", "code", "search-type", "code", "create");
+	fhir_search_capability(r, &fhir_docref_spec);
+	json_array_append_new(resources, r);
 	json_array_append_new(resources, json_pack("{s:s, s:[{s:s}]}", "type", "Binary", "interaction",
 						   "code", "read"));
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "fhir/fhir.h"
+#include "limits.h"
 
 /* Serialise o (stealing the reference) as the response, wiping the serialised copy. */
 void fhir_respond(struct request *req, struct response *res, int status, json_t *o);
@@ -33,11 +34,77 @@ void fhir_domain_error(struct request *req, struct response *res, enum err rc, c
 bool fhir_json_body(struct request *req, struct response *res);
 /* The same as fhir_params_ok, answering 400 itself; true when the request may go on. */
 bool fhir_params_check(struct request *req, struct response *res, const char *const *allowed);
+/* Whether the client sent Prefer: handling=lenient (unknown search parameters left out). */
+bool fhir_prefers_lenient(struct request *req);
+/* A refused parameter's name for an OperationOutcome: at most 64 bytes, printable ASCII (any
+ * other byte as '?'), in the arena. */
+const char *fhir_param_name(struct request *req, const char *name, size_t len);
+/* The id part of a search's patient reference: "ID", "Patient/ID" or "[base]/Patient/ID" of
+ * this server (p itself otherwise, which then fails to parse as an id). */
+const char *fhir_patient_ref(struct request *req, const char *p);
 /* A search by patient: only the parameters in allowed, and the id of its `patient` parameter
  * ("ID" or "Patient/ID"): 0; -1 (400 answered) when a parameter is not allowed or patient is
  * missing; 1 when it is not an id (then answer as not found). */
 int fhir_search_patient(struct request *req, struct response *res, const char *const *allowed,
 			struct id *out);
+/* --- search (fhir_paging.c over the parser of fhir_search.h; docs/internals/SEARCH.md) --- */
+struct fhir_search;
+struct search_spec;
+/* Read the request's query for spec's type into s: 0, or -1 with 400 answered, naming the
+ * parameter that is unknown or cannot be read (unknown ones are left out instead when the
+ * client sent Prefer: handling=lenient), or saying patient is missing. */
+int fhir_search_read(struct request *req, struct response *res, const struct search_spec *spec,
+		     struct fhir_search *s);
+/* The store page to ask for (its codes written into codes, cap bytes): read backwards from a
+ * previous link's cursor; no rows for _summary=count. */
+void fhir_search_page(const struct fhir_search *s, const struct search_spec *spec,
+		      struct store_page *out, char *codes, size_t cap);
+/* The sort keys of a page's first and last entries as shown (n entries). */
+struct page_keys {
+	size_t n;
+	int64_t first_t, last_t;
+	struct id first_id, last_id;
+};
+/* A searchset Bundle of one page: total when info has it, link self (the parameters applied),
+ * next and previous (the same with a cursor) where rows lie beyond. No entries yet. */
+json_t *fhir_search_bundle(struct request *req, const struct fhir_search *s,
+			   const struct search_spec *spec, const struct page_info *info,
+			   const struct page_keys *k);
+/* A page's rows for fhir_search_answer: n rows of size bytes, each row's sort key (the
+ * store's date or last change), its id, and its resource (the caller owns the result). */
+struct search_rows {
+	const void *rows;
+	size_t n, size;
+	int64_t (*key)(const void *row, enum store_sort sort);
+	const struct id *(*id)(const void *row);
+	json_t *(*render)(struct request *req, const void *row);
+};
+/* Answer a page: the Bundle of fhir_search_bundle with one entry [base]/type/id per row, in
+ * the search's order (a previous link's page, read backwards, turned round). */
+void fhir_search_answer(struct request *req, struct response *res, const struct fhir_search *s,
+			const struct search_spec *spec, const struct page_info *info,
+			const struct search_rows *r);
+/* What a search asks its domain service: the store page (with its codes) and what to count. */
+struct search_call {
+	struct store_page page;
+	char codes[LIMIT_SEARCH_VALUE];
+	struct page_info info;
+};
+/* Read the search (fhir_search_read) and fill c for it: 0, or -1 with the refusal answered. */
+int fhir_search_start(struct request *req, struct response *res, const struct search_spec *spec,
+		      struct fhir_search *s, struct search_call *c);
+/* The domain's answer rc: a refusal as fhir_domain_error (about the patient), else the page
+ * (fhir_search_answer). */
+void fhir_search_done(struct request *req, struct response *res, const struct fhir_search *s,
+		      const struct search_spec *spec, const struct search_call *c, int rc,
+		      const struct search_rows *r);
+/* The searchParam list of a resource's CapabilityStatement entry r: patient (required), the
+ * paging and summary parameters, and spec's own, each with what it does. */
+void fhir_search_capability(json_t *r, const struct search_spec *spec);
+/* Append one match [base]/type/id (stealing resource); the total is not touched. */
+void fhir_search_entry(struct request *req, json_t *bundle, const char *type, const char *id,
+		       json_t *resource);
+
 /* Parse a posted resource: a JSON object (no duplicate keys) of resourceType `type`; NULL
  * with *why set otherwise. The caller owns the result. */
 json_t *fhir_parse_resource(const char *json, size_t len, const char *type, const char **why);

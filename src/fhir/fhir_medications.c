@@ -165,10 +165,8 @@ static void add_match(void *ctx, const struct id *id, json_t *o)
 void fhir_medreq_search(struct request *req, struct response *res)
 {
 	static const char *const allowed[] = {"patient", "intent", NULL};
-	if (fhir_params_ok(req, allowed) != 0) {
-		fhir_error(req, res, 400, "Unsupported search parameter");
+	if (!fhir_params_check(req, res, allowed))
 		return;
-	}
 	const char *p = request_query(req, "patient");
 	const char *intent = request_query(req, "intent");
 	if (p == NULL) {
@@ -181,7 +179,7 @@ void fhir_medreq_search(struct request *req, struct response *res)
 	}
 	struct id pid;
 	struct search_ctx ctx = {req, fhir_bundle_new(req)};
-	int rc = careplan_patient_param(p, &pid) == 0
+	int rc = careplan_patient_param(fhir_patient_ref(req, p), &pid) == 0
 			 ? each_resource(&req->actor, &pid, intent, &req->arena, add_match, &ctx)
 			 : ERR_NOT_FOUND;
 	if (rc != ERR_OK) {

@@ -4,6 +4,7 @@
  * is payload.contentAttachment with the url of its Binary (never the bytes).
  */
 #include "fhir/fhir_int.h"
+#include "fhir/fhir_search.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -66,25 +67,46 @@ static json_t *fhir_communication_resource(const struct message_view *m)
 	return o;
 }
 
+/* Search: sent (and _lastUpdated) on the message's clear time; the body and subject are
+ * sealed and not searched. */
+static const struct search_param communication_params[] = {
+	{"sent", SP_DATE, NULL, 0, "When the message was sent (Communication.sent)."},
+};
+const struct search_spec fhir_communication_spec = {
+	.type = "Communication",
+	.params = communication_params,
+	.n_params = 1,
+	.updated_doc = "When the message was sent: a message never changes after.",
+};
+
+static int64_t communication_key(const void *row, enum store_sort sort)
+{
+	(void)sort; /* a message's sending is its last change */
+	return ((const struct message_view *)row)->created;
+}
+
+static const struct id *communication_id(const void *row)
+{
+	return &((const struct message_view *)row)->id;
+}
+
+static json_t *communication_render(struct request *req, const void *row)
+{
+	(void)req;
+	return fhir_communication_resource(row);
+}
+
 void fhir_communication_search(struct request *req, struct response *res)
 {
-	static const char *const allowed[] = {"patient", NULL};
-	struct id pid;
-	int p = fhir_search_patient(req, res, allowed, &pid);
-	if (p < 0)
+	struct fhir_search s;
+	struct search_call c;
+	if (fhir_search_start(req, res, &fhir_communication_spec, &s, &c) != 0)
 		return;
-	struct message_view *ms = NULL;
+	struct message_view *rows = NULL;
 	size_t n = 0;
-	int rc = p == 0 ? message_list(&req->actor, &pid, &req->arena, &ms, &n) : ERR_NOT_FOUND;
-	if (rc != ERR_OK) {
-		fhir_domain_error(req, res, rc, "Patient");
-		return;
-	}
-	json_t *b = fhir_bundle_new(req);
-	for (size_t i = 0; b && i < n; i++)
-		fhir_bundle_add(req, b, "Communication", &ms[i].id,
-				fhir_communication_resource(&ms[i]));
-	fhir_respond(req, res, 200, b);
+	int rc = s.patient_bad ? ERR_NOT_FOUND : message_search(&req->actor, &s.patient, &c.page, &req->arena, &rows, &n, &c.info);
+	fhir_search_done(req, res, &s, &fhir_communication_spec, &c, rc,
+			 &(struct search_rows){rows, n, sizeof(*rows), communication_key, communication_id, communication_render});
 }
 
 void fhir_communication_read(struct request *req, struct response *res)
@@ -228,10 +250,8 @@ int fhir_messages_everything(const struct actor *a, const struct id *patient, st
 
 void fhir_messages_capability(json_t *resources)
 {
-	json_array_append_new(resources,
-			      json_pack("{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}]}", "type",
-					"Communication", "interaction", "code", "read", "code",
-					"search-type", "code", "create", "searchParam", "name",
-					"patient", "type", "reference", "documentation",
-					"Required. The patient whose messages to list."));
+	json_t *r = json_pack("{s:s, s:[{s:s},{s:s},{s:s}]}", "type", "Communication", "interaction",
+			      "code", "read", "code", "search-type", "code", "create");
+	fhir_search_capability(r, &fhir_communication_spec);
+	json_array_append_new(resources, r);
 }

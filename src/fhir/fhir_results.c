@@ -1,5 +1,6 @@
 #include "fhir/fhir_results.h"
 #include "fhir/fhir_int.h"
+#include "fhir/fhir_search.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -383,61 +384,90 @@ static json_t *report_json(const struct result_view *v)
 
 /* --- interactions --- */
 
-/* The id of a patient in a search's patient parameter ("{id}" or "Patient/{id}"). */
-static int patient_param(struct request *req, struct response *res, const char *const *allowed,
-			 struct id *out)
+/* Search: the date is when the sample was collected (effectiveDateTime), _lastUpdated when
+ * the report was issued; every report is a laboratory report (category LAB, code 11502-2), so
+ * those match all or nothing. The values are sealed: Observation's code is matched after
+ * opening (fhir_observation_search). */
+static const char *const lab_values[] = {"lab"};
+static const struct search_code report_categories[] = {{v2_0074, "LAB", 1}};
+static const struct search_code report_codes[] = {{loinc_system, "11502-2", 1}};
+static const struct search_code observation_categories[] = {{category_system, "laboratory", 1}};
+static const char effective_doc[] = "When the sample was collected (effectiveDateTime).";
+static const char issued_doc[] = "When the report was issued (issued; a correction issues it again).";
+static const struct search_param report_params[] = {
+	{"category", SP_TOKEN, report_categories, 1,
+	 "LAB (http://terminology.hl7.org/CodeSystem/v2-0074): every report here is one."},
+	{"code", SP_TOKEN, report_codes, 1,
+	 "11502-2 (http://loinc.org, Laboratory report): every report here is one."},
+	{"date", SP_DATE, NULL, 0, effective_doc},
+};
+static const struct search_param observation_params[] = {
+	{"category", SP_TOKEN, observation_categories, 1,
+	 "laboratory (http://terminology.hl7.org/CodeSystem/observation-category): every "
+	 "observation here is one."},
+	{"code", SP_CODE, NULL, 0,
+	 "A LOINC code (a test over time), or system|code; comma lists. Matched after the "
+	 "report is opened (values are sealed at rest)."},
+	{"date", SP_DATE, NULL, 0, effective_doc},
+};
+const struct search_spec fhir_report_spec = {
+	.type = "DiagnosticReport",
+	.params = report_params,
+	.n_params = sizeof(report_params) / sizeof(report_params[0]),
+	.values = lab_values,
+	.n_values = 1,
+	.updated_doc = issued_doc,
+};
+const struct search_spec fhir_observation_spec = {
+	.type = "Observation",
+	.params = observation_params,
+	.n_params = sizeof(observation_params) / sizeof(observation_params[0]),
+	.values = lab_values,
+	.n_values = 1,
+	.updated_doc = issued_doc,
+	.pages_of = "DiagnosticReport",
+};
+
+static int64_t report_key(const void *row, enum store_sort sort)
 {
-	if (fhir_params_ok(req, allowed) != 0) {
-		fhir_error(req, res, 400, "Unsupported search parameter");
-		return -1;
-	}
-	const char *p = request_query(req, "patient");
-	if (p == NULL) {
-		fhir_error(req, res, 400, "The patient search parameter is required");
-		return -1;
-	}
-	if (strncmp(p, "Patient/", 8) == 0)
-		p += 8;
-	if (id_parse(out, p, strlen(p)) != 0) {
-		/* the same answer as a patient that is not yours */
-		fhir_domain_error(req, res, ERR_NOT_FOUND, "Patient");
-		return -1;
-	}
-	return 0;
+	const struct result_view *v = row;
+	return sort == STORE_SORT_UPDATED ? v->reported : v->collected;
 }
 
-/* A search's results and an empty Bundle for them; NULL when an error was answered. */
-static json_t *search_results(struct request *req, struct response *res, const char *const *allowed,
-			      struct result_view **rs, size_t *n)
+static const struct id *report_id(const void *row)
 {
-	struct id pid;
-	if (patient_param(req, res, allowed, &pid) != 0)
-		return NULL;
-	int rc = result_list(&req->actor, &pid, true, &req->arena, rs, n);
-	if (rc != ERR_OK) {
-		fhir_domain_error(req, res, rc, "Patient");
-		return NULL;
-	}
-	json_t *b = fhir_bundle_new(req);
-	if (b == NULL)
-		fhir_error(req, res, 500, "The request could not be completed");
-	return b;
+	return &((const struct result_view *)row)->id;
+}
+
+static json_t *report_render(struct request *req, const void *row)
+{
+	(void)req;
+	return report_json(row);
+}
+
+/* A page of results for spec's search: ERR_OK, or the domain's refusal (-1: answered). */
+static int results_page(struct request *req, struct response *res, const struct search_spec *spec,
+			struct fhir_search *s, struct search_call *c, struct result_view **rs,
+			size_t *n)
+{
+	if (fhir_search_start(req, res, spec, s, c) != 0)
+		return -1;
+	return s->patient_bad ? ERR_NOT_FOUND
+			      : result_search(&req->actor, &s->patient, true, &c->page, &req->arena,
+					      rs, n, &c->info);
 }
 
 void fhir_report_search(struct request *req, struct response *res)
 {
-	static const char *const allowed[] = {"patient", NULL};
+	struct fhir_search s;
+	struct search_call c;
 	struct result_view *rs = NULL;
 	size_t n = 0;
-	json_t *b = search_results(req, res, allowed, &rs, &n);
-	if (b == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		char hex[ID_HEX_LEN + 1];
-		id_hex(&rs[i].id, hex);
-		fhir_bundle_add_hex(req, b, "DiagnosticReport", hex, report_json(&rs[i]));
-	}
-	fhir_respond(req, res, 200, b);
+	int rc = results_page(req, res, &fhir_report_spec, &s, &c, &rs, &n);
+	if (rc >= 0)
+		fhir_search_done(req, res, &s, &fhir_report_spec, &c, rc,
+				 &(struct search_rows){rs, n, sizeof(*rs), report_key, report_id,
+						       report_render});
 }
 
 void fhir_report_read(struct request *req, struct response *res)
@@ -545,33 +575,58 @@ void fhir_report_release(struct request *req, struct response *res)
 	fhir_respond(req, res, 200, report_json(&v));
 }
 
-/* The code parameter: "4548-4" or "http://loinc.org|4548-4". */
-static const char *code_param(struct request *req)
+/* Whether an observation's code is one the search's code list names (no list: every one). */
+static bool code_matches(const struct fhir_search *s, const char *code)
 {
-	const char *c = request_query(req, "code");
-	if (c && strncmp(c, loinc_system, strlen(loinc_system)) == 0 && c[strlen(loinc_system)] == '|')
-		c += strlen(loinc_system) + 1;
-	return c;
+	if (!s->has_code)
+		return true;
+	for (size_t i = 0; code && i < s->n_code; i++) {
+		const struct search_kv *c = &s->code[i];
+		bool system_ok = c->name == NULL || c->name_len == 0 ||
+				 (c->name_len == strlen(loinc_system) &&
+				  memcmp(c->name, loinc_system, c->name_len) == 0);
+		if (system_ok && strlen(code) == c->value_len && memcmp(code, c->value, c->value_len) == 0)
+			return true;
+	}
+	return false;
 }
 
+/* Observations are paged by their reports: a page holds the matching observations of up to
+ * _count reports, and its links move from report to report. No total: the observations of a
+ * report are counted only once it is opened. */
 void fhir_observation_search(struct request *req, struct response *res)
 {
-	static const char *const allowed[] = {"patient", "code", NULL};
-	const char *code = code_param(req);
+	struct fhir_search s;
+	struct search_call c;
 	struct result_view *rs = NULL;
 	size_t n = 0;
-	json_t *b = search_results(req, res, allowed, &rs, &n);
-	if (b == NULL)
+	int rc = results_page(req, res, &fhir_observation_spec, &s, &c, &rs, &n);
+	if (rc != ERR_OK) {
+		if (rc > 0)
+			fhir_domain_error(req, res, rc, "Patient");
 		return;
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < rs[i].n_obs; k++) {
-			if (code && (rs[i].obs[k].code == NULL || strcmp(rs[i].obs[k].code, code) != 0))
+	}
+	struct page_keys k = {.n = n};
+	if (n > 0) {
+		const struct result_view *first = &rs[s.cursor_prev ? n - 1 : 0];
+		const struct result_view *last = &rs[s.cursor_prev ? 0 : n - 1];
+		k.first_t = report_key(first, s.page.sort);
+		k.last_t = report_key(last, s.page.sort);
+		k.first_id = first->id;
+		k.last_id = last->id;
+	}
+	json_t *b = fhir_search_bundle(req, &s, &fhir_observation_spec, &c.info, &k);
+	for (size_t i = 0; b && i < n; i++) {
+		const struct result_view *v = &rs[s.cursor_prev ? n - 1 - i : i];
+		for (size_t o = 0; o < v->n_obs; o++) {
+			if (!code_matches(&s, v->obs[o].code))
 				continue;
 			char oid[64];
-			obs_id(&rs[i], k, oid);
-			fhir_bundle_add_hex(req, b, "Observation", oid, observation_json(&rs[i], k));
+			obs_id(v, o, oid);
+			fhir_search_entry(req, b, "Observation", oid, observation_json(v, o));
 		}
-	fhir_respond(req, res, 200, b);
+	}
+	fhir_respond(req, res, b ? 200 : 500, b);
 }
 
 /* An Observation id: the report's id, '-', the observation's place in it. */
@@ -624,24 +679,19 @@ int fhir_results_everything(const struct actor *a, const struct id *patient, str
 
 void fhir_results_capability(json_t *resources)
 {
-	json_array_append_new(
-		resources,
-		json_pack("{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:s}]}",
-			  "type", "DiagnosticReport", "interaction", "code", "read", "code",
-			  "search-type", "code", "create", "searchParam", "name", "patient", "type",
-			  "reference", "documentation",
-			  "Required. Released results only, for patients and proxies. create files a "
-			  "report with its Observations contained; the same identifier again corrects it.",
-			  "operation", "name", "release", "definition",
-			  "https://medkeep.nz/fhir/OperationDefinition/DiagnosticReport-release",
-			  "documentation",
-			  "POST DiagnosticReport/{id}/$release (staff of the patient's practice): release "
-			  "the result to the patient now, with an optional Parameters.comment."));
-	json_array_append_new(
-		resources,
-		json_pack("{s:s, s:[{s:s},{s:s}], s:[{s:s, s:s, s:s},{s:s, s:s, s:s}]}", "type",
-			  "Observation", "interaction", "code", "read", "code", "search-type",
-			  "searchParam", "name", "patient", "type", "reference", "documentation",
-			  "Required. Released results only, for patients and proxies.", "name", "code",
-			  "type", "token", "documentation", "A LOINC code (a test over time)."));
+	json_t *r = json_pack(
+		"{s:s, s:[{s:s},{s:s},{s:s}], s:[{s:s, s:s, s:s}]}", "type", "DiagnosticReport",
+		"interaction", "code", "read", "code", "search-type", "code", "create", "operation",
+		"name", "release", "definition",
+		"https://medkeep.nz/fhir/OperationDefinition/DiagnosticReport-release", "documentation",
+		"POST DiagnosticReport/{id}/$release (staff of the patient's practice): release "
+		"the result to the patient now, with an optional Parameters.comment. Patients and "
+		"proxies see released results only; create files a report with its Observations "
+		"contained, and the same identifier again corrects it.");
+	fhir_search_capability(r, &fhir_report_spec);
+	json_array_append_new(resources, r);
+	r = json_pack("{s:s, s:[{s:s},{s:s}]}", "type", "Observation", "interaction", "code", "read",
+		      "code", "search-type");
+	fhir_search_capability(r, &fhir_observation_spec);
+	json_array_append_new(resources, r);
 }

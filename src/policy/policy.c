@@ -497,6 +497,21 @@ bool policy_thread_in_reach(const struct actor *actor, const struct grant *g,
 	return g->via == VIA_LOCAL;
 }
 
+int policy_thread_reach(const struct actor *actor, const struct grant *g, struct id *practice)
+{
+	if (actor == NULL || g == NULL)
+		return -1;
+	if (g->via == VIA_SELF || g->via == VIA_PROXY || g->via == VIA_APP)
+		return actor->role == ROLE_PATIENT ? 0 : -1;
+	if (g->via == VIA_STAFF) {
+		if (!actor->has_practice)
+			return -1;
+		*practice = actor->practice;
+		return 1;
+	}
+	return g->via == VIA_LOCAL ? 0 : -1;
+}
+
 bool action_is_write(enum action action)
 {
 	switch (action) {

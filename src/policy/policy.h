@@ -180,6 +180,9 @@ bool policy_may_view_inbox(const struct actor *actor);
  * patient also enrolled elsewhere. */
 bool policy_thread_in_reach(const struct actor *actor, const struct grant *g,
 			    const struct id *thread_practice);
+/* The same as a filter for a list of a patient's messages: 0 every thread of the record, 1
+ * only the threads of *practice (staff), -1 none. */
+int policy_thread_reach(const struct actor *actor, const struct grant *g, struct id *practice);
 
 /* Whether a proxy whose grant has `scopes` may be emailed a notice about `about` (the action
  * that would show what the notice tells of: ACTION_RESULT_READ for a released result, ...):

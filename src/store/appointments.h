@@ -66,10 +66,15 @@ enum err store_appointment_insert(const struct grant *g, const struct store_appo
 /* How many live appointments of the patient start after now (needs ACTION_APPOINTMENT_BOOK). */
 enum err store_appointments_upcoming(const struct grant *g, const struct id *patient, int64_t now,
 				     int *count);
-/* The patient's appointments with their slots, latest start first (at most LIMIT_LIST); needs
- * ACTION_APPOINTMENT_LIST. */
-enum err store_appointment_list(const struct grant *g, const struct id *patient, struct arena *a,
+/* A page of the patient's appointments with their slots (pg NULL: the LIMIT_LIST latest
+ * starts first); needs ACTION_APPOINTMENT_LIST. Date: the start; last change: booked or
+ * cancelled; codes: booked, cancelled. */
+enum err store_appointment_list(const struct grant *g, const struct id *patient,
+				const struct store_page *pg, struct arena *a,
 				struct store_appointment **out, size_t *n);
+/* How many of them pg's filters match (its cursor and limit aside). */
+enum err store_appointment_count(const struct grant *g, const struct id *patient,
+				 const struct store_page *pg, int64_t *total);
 /* One appointment with its slot, when g is a grant for its patient. */
 enum err store_appointment_get(const struct grant *g, const struct id *appointment, struct arena *a,
 			       struct store_appointment *out);

@@ -59,9 +59,15 @@ enum err store_thread_messages(const struct grant *g, const struct id *thread, s
 /* A patient's threads, newest first (at most LIMIT_LIST; grant: message.list). */
 enum err store_threads_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
 				  struct store_thread **out, size_t *n);
-/* A patient's messages, newest first (at most LIMIT_LIST; grant: message.list). */
-enum err store_messages_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
-				   struct store_message **out, size_t *n);
+/* A page of a patient's messages (pg NULL: the newest LIMIT_LIST; grant: message.list), only
+ * those of threads with practice when it is not NULL. Date and last change are both `created`
+ * (a message never changes); no codes. */
+enum err store_messages_by_patient(const struct grant *g, const struct id *patient,
+				   const struct id *practice, const struct store_page *pg,
+				   struct arena *a, struct store_message **out, size_t *n);
+/* How many of them pg's filters match (its cursor and limit aside). */
+enum err store_messages_count(const struct grant *g, const struct id *patient,
+			      const struct id *practice, const struct store_page *pg, int64_t *total);
 /* One message (grant: message.read). */
 enum err store_message_get(const struct grant *g, const struct id *message, struct arena *a,
 			   struct store_message *out);

@@ -33,9 +33,14 @@ enum err store_result_by_accession(const struct grant *g, const struct id *patie
 				   const char *accession, struct arena *a, struct store_result *out);
 /* Insert a new result, or (replace) update the row with the same id. Needs result.create. */
 enum err store_result_put(const struct grant *g, const struct store_result *r, bool replace);
-/* Up to LIMIT_LIST of a patient's results visible under g at now, newest report first. */
+/* A page of a patient's results visible under g at now (pg NULL: the LIMIT_LIST last issued,
+ * newest first). Date: collected; last change: reported (issued); the one code is 'lab'. */
 enum err store_result_list(const struct grant *g, const struct id *patient, int64_t now,
-			   struct arena *a, struct store_result **out, size_t *n);
+			   const struct store_page *pg, struct arena *a, struct store_result **out,
+			   size_t *n);
+/* How many of them pg's filters match (its cursor and limit aside). */
+enum err store_result_count(const struct grant *g, const struct id *patient, int64_t now,
+			    const struct store_page *pg, int64_t *total);
 /* One result visible under g at now (a read or release grant for its patient). */
 enum err store_result_get(const struct grant *g, const struct id *result, int64_t now,
 			  struct arena *a, struct store_result *out);

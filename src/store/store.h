@@ -28,6 +28,7 @@
 #include "util/buf.h"
 #include "util/id.h"
 #include "util/err.h"
+#include "store/page.h"
 
 struct store_account {
 	struct id id;
@@ -237,8 +238,15 @@ enum err store_document_insert(const struct grant *g, const struct store_documen
 			       const struct store_upload_limit *lim);
 /* The bytes of documents account uploaded (still stored), in all and since `since`. */
 enum err store_document_usage(const struct id *account, int64_t since, int64_t *total, int64_t *day);
-enum err store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
+/* A page of the patient's documents (pg NULL: the newest LIMIT_LIST), at most pg->limit rows,
+ * into a; ERR_DENIED unless g allows document.list for that patient. Codes are kinds;
+ * date and last change are both `created` (a document never changes). */
+enum err store_document_list(const struct grant *g, const struct id *patient,
+			     const struct store_page *pg, struct arena *a,
 			     struct store_document **docs, size_t *n);
+/* How many of the patient's documents pg's filters match (its cursor and limit aside). */
+enum err store_document_count(const struct grant *g, const struct id *patient,
+			      const struct store_page *pg, int64_t *total);
 /* One document; when patient is not NULL, its patient's key row is read in the same query. */
 enum err store_document_get(const struct grant *g, const struct id *document, bool with_body,
 			    struct arena *a, struct store_document *out, struct store_patient *patient);

@@ -105,9 +105,13 @@ STORE_FN(enum err, store_document_usage,
 	 (const struct id *account, int64_t since, int64_t *total, int64_t *day),
 	 (account, since, total, day))
 STORE_FN(enum err, store_document_list,
-	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_document
-	  **docs, size_t *n),
-	 (g, patient, a, docs, n))
+	 (const struct grant *g, const struct id *patient, const struct store_page *pg, struct arena
+	  *a, struct store_document **docs, size_t *n),
+	 (g, patient, pg, a, docs, n))
+STORE_FN(enum err, store_document_count,
+	 (const struct grant *g, const struct id *patient, const struct store_page *pg, int64_t
+	  *total),
+	 (g, patient, pg, total))
 STORE_FN(enum err, store_document_get,
 	 (const struct grant *g, const struct id *document, bool with_body, struct arena *a, struct
 	  store_document *out, struct store_patient *patient),
@@ -462,9 +466,13 @@ STORE_FN(enum err, store_appointments_upcoming,
 	 (const struct grant *g, const struct id *patient, int64_t now, int *count),
 	 (g, patient, now, count))
 STORE_FN(enum err, store_appointment_list,
-	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_appointment
-	  **out, size_t *n),
-	 (g, patient, a, out, n))
+	 (const struct grant *g, const struct id *patient, const struct store_page *pg, struct arena
+	  *a, struct store_appointment **out, size_t *n),
+	 (g, patient, pg, a, out, n))
+STORE_FN(enum err, store_appointment_count,
+	 (const struct grant *g, const struct id *patient, const struct store_page *pg, int64_t
+	  *total),
+	 (g, patient, pg, total))
 STORE_FN(enum err, store_appointment_get,
 	 (const struct grant *g, const struct id *appointment, struct arena *a, struct
 	  store_appointment *out),
@@ -498,9 +506,13 @@ STORE_FN(enum err, store_result_put,
 	 (const struct grant *g, const struct store_result *r, bool replace),
 	 (g, r, replace))
 STORE_FN(enum err, store_result_list,
-	 (const struct grant *g, const struct id *patient, int64_t now, struct arena *a, struct
-	  store_result **out, size_t *n),
-	 (g, patient, now, a, out, n))
+	 (const struct grant *g, const struct id *patient, int64_t now, const struct store_page *pg,
+	  struct arena *a, struct store_result **out, size_t *n),
+	 (g, patient, now, pg, a, out, n))
+STORE_FN(enum err, store_result_count,
+	 (const struct grant *g, const struct id *patient, int64_t now, const struct store_page *pg,
+	  int64_t *total),
+	 (g, patient, now, pg, total))
 STORE_FN(enum err, store_result_get,
 	 (const struct grant *g, const struct id *result, int64_t now, struct arena *a, struct
 	  store_result *out),
@@ -551,9 +563,13 @@ STORE_FN(enum err, store_threads_by_patient,
 	  **out, size_t *n),
 	 (g, patient, a, out, n))
 STORE_FN(enum err, store_messages_by_patient,
-	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_message
-	  **out, size_t *n),
-	 (g, patient, a, out, n))
+	 (const struct grant *g, const struct id *patient, const struct id *practice, const struct
+	  store_page *pg, struct arena *a, struct store_message **out, size_t *n),
+	 (g, patient, practice, pg, a, out, n))
+STORE_FN(enum err, store_messages_count,
+	 (const struct grant *g, const struct id *patient, const struct id *practice, const struct
+	  store_page *pg, int64_t *total),
+	 (g, patient, practice, pg, total))
 STORE_FN(enum err, store_message_get,
 	 (const struct grant *g, const struct id *message, struct arena *a, struct store_message
 	  *out),

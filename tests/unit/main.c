@@ -35,6 +35,7 @@ static const struct {
 	{"ingest", test_ingest},
 	{"import", test_import},
 	{"notify", test_notify},
+	{"fhir_search", test_fhir_search},
 };
 
 int main(void)

@@ -48,5 +48,6 @@ void test_ingest(void);
 
 void test_import(void);
 void test_notify(void);
+void test_fhir_search(void);
 
 #endif

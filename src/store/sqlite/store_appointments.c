@@ -240,21 +240,38 @@ static bool appointment_row(sqlite3_stmt *s, struct arena *a, void *row)
 	return ok;
 }
 
-static const char sql_appointment_list[] =
-	"SELECT " APPOINTMENT_COLS " FROM appointment a JOIN slot s ON s.id = a.slot_id"
-	" WHERE a.patient_id = ?1 AND a.booked >= ?3 ORDER BY s.start DESC LIMIT ?2";
+/* Pages: the date is the visit's start, the last change its booking or cancelling; the code
+ * is its status, booked or cancelled (as the FHIR Appointment says). */
+#define APPOINTMENTS_OF_PATIENT " FROM appointment a JOIN slot s ON s.id = a.slot_id WHERE a.patient_id = ?1 AND a.booked >= ?5"
+#define APPOINTMENT_UPDATED "coalesce(a.cancelled, a.booked)"
+#define APPOINTMENT_STATUS "CASE WHEN a.cancelled IS NULL THEN 'booked' ELSE 'cancelled' END"
+static const char *const sql_appointment_page[4] =
+	SQ_PAGE_SQL("SELECT " APPOINTMENT_COLS APPOINTMENTS_OF_PATIENT, "s.start", APPOINTMENT_UPDATED,
+		    APPOINTMENT_STATUS, "a.id");
+static const char sql_appointment_count[] = "SELECT count(*)" APPOINTMENTS_OF_PATIENT
+	SQ_PAGE_WHERE("s.start", APPOINTMENT_UPDATED, APPOINTMENT_STATUS);
 
-enum err sq_store_appointment_list(const struct grant *g, const struct id *patient, struct arena *a,
-			   struct store_appointment **out, size_t *n)
+enum err sq_store_appointment_list(const struct grant *g, const struct id *patient,
+				   const struct store_page *pg, struct arena *a,
+				   struct store_appointment **out, size_t *n)
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_APPOINTMENT_LIST))
 		return ERR_DENIED;
 	void *rows = NULL;
-	int rc = careplan_list(sql_appointment_list, g, patient, a, sizeof(**out), appointment_row, &rows, n,
-			       "appointment_list");
+	int rc = careplan_page(sql_appointment_page, g, patient, pg, a, sizeof(**out), appointment_row,
+			       &rows, n, "appointment_list");
 	*out = rows;
 	return rc;
+}
+
+enum err sq_store_appointment_count(const struct grant *g, const struct id *patient,
+				    const struct store_page *pg, int64_t *total)
+{
+	*total = 0;
+	if (!grant_allows(g, patient, ACTION_APPOINTMENT_LIST))
+		return ERR_DENIED;
+	return sq_page_count_from(sql_appointment_count, patient, g->visible_from, pg, total);
 }
 
 static const char sql_appointment_get[] =

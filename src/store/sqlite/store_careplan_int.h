@@ -23,5 +23,10 @@ enum err careplan_get(const char *sql, const struct id *id, const struct grant *
 enum err careplan_list(const char *sql, const struct grant *g, const struct id *patient,
 		       struct arena *a, size_t elem, careplan_row_fn fn, void **out, size_t *n,
 		       const char *what);
+/* The same for a page (SQ_PAGE_SQL with the patient as ?1 and the grant's visible_from as ?5;
+ * pg NULL: the newest LIMIT_LIST by date), at most pg->limit rows. */
+enum err careplan_page(const char *const sql[4], const struct grant *g, const struct id *patient,
+		       const struct store_page *pg, struct arena *a, size_t elem, careplan_row_fn fn,
+		       void **out, size_t *n, const char *what);
 
 #endif

@@ -26,10 +26,13 @@ static const char sql_document_usage[] =
 	"SELECT coalesce(sum(size), 0),"
 	" coalesce(sum(CASE WHEN created >= ?2 THEN size END), 0)"
 	" FROM document WHERE author_id = ?1";
-static const char sql_document_list[] =
-	"SELECT id, author_id, kind, content_type, size, created, wrapped_key,"
-	" meta FROM document WHERE patient_id = ?1 AND created >= ?3"
-	" ORDER BY created DESC, id LIMIT ?2";
+#define DOC_LIST_HEAD                                                                              \
+	"SELECT id, author_id, kind, content_type, size, created, wrapped_key,"                    \
+	" meta FROM document WHERE patient_id = ?1 AND created >= ?5"
+/* A document never changes once written: its date is its last change. */
+static const char *const sql_document_page[4] = SQ_PAGE_SQL(DOC_LIST_HEAD, "created", "created", "kind", "id");
+static const char sql_document_count[] =
+	"SELECT count(*) FROM document WHERE patient_id = ?1 AND created >= ?5" SQ_PAGE_WHERE("created", "created", "kind");
 static const char sql_document_get[] =
 	"SELECT d.patient_id, d.author_id, d.kind, d.content_type, d.size,"
 	" d.created, d.wrapped_key, d.meta, CASE WHEN ?2 THEN d.body ELSE NULL END,"
@@ -101,21 +104,27 @@ static bool document_row(sqlite3_stmt *s, int first, struct arena *a, struct sto
 	return sq_col_bytes(s, first + 5, a, &d->wrapped_key) && sq_col_bytes(s, first + 6, a, &d->meta);
 }
 
-enum err sq_store_document_list(const struct grant *g, const struct id *patient, struct arena *a,
-			struct store_document **docs, size_t *n)
+enum err sq_store_document_list(const struct grant *g, const struct id *patient,
+				const struct store_page *pg, struct arena *a, struct store_document **docs,
+				size_t *n)
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_DOCUMENT_LIST))
 		return ERR_DENIED;
-	*docs = arena_calloc(a, LIMIT_LIST, sizeof(struct store_document));
+	struct store_page first = {.desc = true, .limit = LIMIT_LIST};
+	if (pg == NULL)
+		pg = &first;
+	size_t max = pg->limit > LIMIT_SEARCH_COUNT_MAX + 1 ? LIMIT_SEARCH_COUNT_MAX + 1 : pg->limit;
+	*docs = arena_calloc(a, max ? max : 1, sizeof(struct store_document));
 	if (*docs == NULL)
 		return ERR_INTERNAL;
 	int rc = ERR_OK;
-	sqlite3_stmt *s = sq_stmt(sql_document_list);
+	sqlite3_stmt *s = sq_page_stmt(sql_document_page, pg);
+	if (s == NULL)
+		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
-	sqlite3_bind_int64(s, 3, g->visible_from);
-	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW) {
+	sqlite3_bind_int64(s, 5, g->visible_from); /* a practice the patient moved to */
+	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
 		struct store_document *d = &(*docs)[*n];
 		sq_col_id(s, 0, &d->id);
 		d->patient = *patient;
@@ -127,6 +136,15 @@ enum err sq_store_document_list(const struct grant *g, const struct id *patient,
 	}
 	sqlite3_reset(s);
 	return rc;
+}
+
+enum err sq_store_document_count(const struct grant *g, const struct id *patient,
+				 const struct store_page *pg, int64_t *total)
+{
+	*total = 0;
+	if (!grant_allows(g, patient, ACTION_DOCUMENT_LIST))
+		return ERR_DENIED;
+	return sq_page_count_from(sql_document_count, patient, g->visible_from, pg, total);
 }
 
 enum err sq_store_document_get(const struct grant *g, const struct id *document, bool with_body,

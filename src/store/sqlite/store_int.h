@@ -78,6 +78,49 @@ enum err sq_meta_get(enum sq_file f, const char *name, uint8_t *out, size_t cap,
 /* Set a meta value: ERR_OK or ERR_INTERNAL. */
 enum err sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t n);
 
+/*
+ * A page of one patient's rows (store/page.h) in SQL. After a part's own head (its SELECT and
+ * `WHERE patient_id = ?1`, parameters below 200), SQ_PAGE_WHERE filters on the row's date T,
+ * last change U and clear code CODE (SQL expressions), and SQ_PAGE_DESC or SQ_PAGE_ASC orders
+ * by K (T or U) then ID, starting after the cursor. SQ_PAGE_SQL makes the four statements a
+ * part needs, in the order sq_page_sql picks from; a count is HEAD SQ_PAGE_WHERE alone.
+ * Parameters: ?200..?216 the date ranges, ?300..?316 the last-change ranges, ?400 the codes,
+ * ?401 ?402 the cursor, ?403 the limit; sq_page_bind binds them all (unused ranges empty).
+ */
+#define SQ_R(K, lo, hi) " OR (" K " >= ?" lo " AND " K " < ?" hi ")"
+#define SQ_RANGES(K, b)                                                                             \
+	"(?" b "00 = 0" SQ_R(K, b "01", b "02") SQ_R(K, b "03", b "04") SQ_R(K, b "05", b "06")       \
+		SQ_R(K, b "07", b "08") SQ_R(K, b "09", b "10") SQ_R(K, b "11", b "12")                 \
+			SQ_R(K, b "13", b "14") SQ_R(K, b "15", b "16") ")"
+#define SQ_PAGE_WHERE(T, U, CODE)                                                                  \
+	" AND " SQ_RANGES(T, "2") " AND " SQ_RANGES(U, "3") " AND (?400 IS NULL OR instr(?400, ',' || " \
+		CODE " || ',') > 0)"
+#define SQ_PAGE_DESC(K, ID)                                                                        \
+	" AND (?401 IS NULL OR " K " < ?401 OR (" K " = ?401 AND " ID " < ?402)) ORDER BY " K        \
+	" DESC, " ID " DESC LIMIT ?403"
+#define SQ_PAGE_ASC(K, ID)                                                                         \
+	" AND (?401 IS NULL OR " K " > ?401 OR (" K " = ?401 AND " ID " > ?402)) ORDER BY " K        \
+	" ASC, " ID " ASC LIMIT ?403"
+#define SQ_PAGE_SQL(HEAD, T, U, CODE, ID)                                                          \
+	{HEAD SQ_PAGE_WHERE(T, U, CODE) SQ_PAGE_DESC(T, ID), HEAD SQ_PAGE_WHERE(T, U, CODE)          \
+	 SQ_PAGE_ASC(T, ID), HEAD SQ_PAGE_WHERE(T, U, CODE) SQ_PAGE_DESC(U, ID),                      \
+	 HEAD SQ_PAGE_WHERE(T, U, CODE) SQ_PAGE_ASC(U, ID)}
+/* The statement of sql (SQ_PAGE_SQL) for pg's order, bound with pg (sq_page_bind); NULL on
+ * failure. */
+sqlite3_stmt *sq_page_stmt(const char *const sql[4], const struct store_page *pg);
+/* Bind pg's filters, cursor and limit (store/page.h) to s. */
+void sq_page_bind(sqlite3_stmt *s, const struct store_page *pg);
+/* The number of rows sql (HEAD SQ_PAGE_WHERE, the patient as ?1 and, when not NULL, second
+ * as ?2) counts for pg's filters. */
+enum err sq_page_count(const char *sql, const struct id *patient, const struct id *second,
+		       const struct store_page *pg, int64_t *total);
+/* The same for a part whose rows a practice the patient moved to may see only from a time on
+ * (the grant's visible_from, bound as ?5). */
+enum err sq_page_count_from(const char *sql, const struct id *patient, int64_t visible_from,
+			    const struct store_page *pg, int64_t *total);
+/* The same on a statement whose own parameters are bound (NULL: ERR_INTERNAL); reset after. */
+enum err sq_page_count_run(sqlite3_stmt *s, const struct store_page *pg, int64_t *total);
+
 void sq_bind_id(sqlite3_stmt *s, int col, const struct id *id);
 void sq_bind_text(sqlite3_stmt *s, int col, const char *t);
 bool sq_col_id(sqlite3_stmt *s, int col, struct id *out);

@@ -89,6 +89,30 @@ enum err careplan_list(const char *sql, const struct grant *g, const struct id *
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail(what);
 }
 
+enum err careplan_page(const char *const sql[4], const struct grant *g, const struct id *patient,
+		       const struct store_page *pg, struct arena *a, size_t elem, careplan_row_fn fn,
+		       void **out, size_t *n, const char *what)
+{
+	*n = 0;
+	static const struct store_page newest = {.desc = true, .limit = LIMIT_LIST};
+	if (pg == NULL)
+		pg = &newest;
+	size_t max = pg->limit > LIMIT_SEARCH_COUNT_MAX + 1 ? LIMIT_SEARCH_COUNT_MAX + 1 : pg->limit;
+	uint8_t *rows = arena_calloc(a, max ? max : 1, elem);
+	*out = rows;
+	sqlite3_stmt *s = rows ? sq_page_stmt(sql, pg) : NULL;
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, patient);
+	sqlite3_bind_int64(s, 5, g->visible_from);
+	int rc = SQLITE_DONE;
+	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn(s, a, rows + *n * elem))
+			(*n)++;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail(what);
+}
+
 enum err careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *out)
 {
 	if (s != NULL)

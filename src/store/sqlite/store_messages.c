@@ -47,8 +47,15 @@ static const char sql_practice_unread[] =
 		     " ORDER BY f.created, f.rowid LIMIT 1)"
 static const char sql_thread_messages[] =
 	"SELECT " MESSAGE_COLS " FROM message WHERE thread_id = ? ORDER BY created, rowid LIMIT ?";
-static const char sql_messages_by_patient[] =
-	"SELECT " MESSAGE_COLS " FROM message WHERE patient_id = ? ORDER BY created DESC, rowid DESC LIMIT ?";
+/* ?2: only the threads of this practice (NULL: every thread). */
+#define MESSAGES_OF_PATIENT                                                                        \
+	" FROM message WHERE patient_id = ?1 AND (?2 IS NULL OR thread_id IN"                      \
+	" (SELECT t.id FROM message_thread t WHERE t.patient_id = ?1 AND t.practice_id = ?2))"
+/* A message never changes once sent: its date is its last change. */
+static const char *const sql_messages_page[4] =
+	SQ_PAGE_SQL("SELECT " MESSAGE_COLS MESSAGES_OF_PATIENT, "created", "created", "NULL", "id");
+static const char sql_messages_count[] =
+	"SELECT count(*)" MESSAGES_OF_PATIENT SQ_PAGE_WHERE("created", "created", "NULL");
 static const char sql_message_get[] = "SELECT " MESSAGE_COLS " FROM message WHERE id = ?";
 static const char sql_mark_read_practice[] =
 	"UPDATE message_thread SET practice_unread = 0 WHERE id = ? AND patient_id = ?";
@@ -351,18 +358,33 @@ enum err sq_store_threads_by_patient(const struct grant *g, const struct id *pat
 	return thread_rows(s, g, LIMIT_LIST, a, out, n);
 }
 
-enum err sq_store_messages_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
-			      struct store_message **out, size_t *n)
+enum err sq_store_messages_by_patient(const struct grant *g, const struct id *patient,
+				     const struct id *practice, const struct store_page *pg,
+				     struct arena *a, struct store_message **out, size_t *n)
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_messages_by_patient);
+	struct store_page newest = {.desc = true, .limit = LIMIT_LIST};
+	if (pg == NULL)
+		pg = &newest;
+	sqlite3_stmt *s = sq_page_stmt(sql_messages_page, pg);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
-	return message_rows(s, g, LIMIT_LIST, a, out, n);
+	if (practice)
+		sq_bind_id(s, 2, practice);
+	size_t max = pg->limit > LIMIT_SEARCH_COUNT_MAX + 1 ? LIMIT_SEARCH_COUNT_MAX + 1 : pg->limit;
+	return message_rows(s, g, max, a, out, n);
+}
+
+enum err sq_store_messages_count(const struct grant *g, const struct id *patient,
+				 const struct id *practice, const struct store_page *pg, int64_t *total)
+{
+	*total = 0;
+	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
+		return ERR_DENIED;
+	return sq_page_count(sql_messages_count, patient, practice, pg, total);
 }
 
 enum err sq_store_message_get(const struct grant *g, const struct id *message, struct arena *a,

@@ -36,9 +36,13 @@ static const char sql_replace[] =
 	"UPDATE result SET kind = ?4, status = ?5, abnormal = ?6, collected = ?8, reported = ?9,"
 	" release_at = coalesce(release_at, ?11), corrected = ?12, body = ?13"
 	" WHERE id = ?1 AND patient_id = ?2";
-static const char sql_list[] =
-	"SELECT " COLUMNS " FROM result r WHERE r.patient_id = ?3 AND" VISIBLE
-	" ORDER BY r.reported DESC, r.id LIMIT ?4";
+/* Pages: the date is when the sample was collected, the last change when the report was
+ * issued (a correction issues it again); every result is a laboratory report ('lab'). */
+#define RESULTS_OF_PATIENT " FROM result r WHERE r.patient_id = ?3 AND" VISIBLE
+static const char *const sql_page[4] =
+	SQ_PAGE_SQL("SELECT " COLUMNS RESULTS_OF_PATIENT, "r.collected", "r.reported", "'lab'", "r.id");
+static const char sql_count[] =
+	"SELECT count(*)" RESULTS_OF_PATIENT SQ_PAGE_WHERE("r.collected", "r.reported", "'lab'");
 static const char sql_get[] = "SELECT " COLUMNS " FROM result r WHERE r.id = ?3 AND" VISIBLE;
 static const char sql_release[] =
 	"UPDATE result SET release_at = ?, released_by = ?, commented = ?, body = ?"
@@ -146,20 +150,25 @@ static void bind_visibility(sqlite3_stmt *s, const struct grant *g, int64_t now)
 }
 
 enum err sq_store_result_list(const struct grant *g, const struct id *patient, int64_t now,
-		      struct arena *a, struct store_result **out, size_t *n)
+			      const struct store_page *pg, struct arena *a, struct store_result **out,
+			      size_t *n)
 {
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
 		return ERR_DENIED;
-	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
-	sqlite3_stmt *s = *out ? sq_stmt(sql_list) : NULL;
+	static const struct store_page newest = {
+		.sort = STORE_SORT_UPDATED, .desc = true, .limit = LIMIT_LIST};
+	if (pg == NULL)
+		pg = &newest;
+	size_t max = pg->limit > LIMIT_SEARCH_COUNT_MAX + 1 ? LIMIT_SEARCH_COUNT_MAX + 1 : pg->limit;
+	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
+	sqlite3_stmt *s = *out ? sq_page_stmt(sql_page, pg) : NULL;
 	if (s == NULL)
 		return ERR_INTERNAL;
 	bind_visibility(s, g, now);
 	sq_bind_id(s, 3, patient);
-	sqlite3_bind_int(s, 4, LIMIT_LIST);
 	int rc = ERR_OK, step;
-	while (*n < LIMIT_LIST && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (!row(s, a, &(*out)[*n])) {
 			rc = ERR_INTERNAL;
 			break;
@@ -168,6 +177,20 @@ enum err sq_store_result_list(const struct grant *g, const struct id *patient, i
 	}
 	sqlite3_reset(s);
 	return rc;
+}
+
+enum err sq_store_result_count(const struct grant *g, const struct id *patient, int64_t now,
+			       const struct store_page *pg, int64_t *total)
+{
+	*total = 0;
+	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_count);
+	if (s != NULL) {
+		bind_visibility(s, g, now);
+		sq_bind_id(s, 3, patient);
+	}
+	return sq_page_count_run(s, pg, total);
 }
 
 enum err sq_store_result_get(const struct grant *g, const struct id *result, int64_t now,
