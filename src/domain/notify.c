@@ -148,6 +148,26 @@ void notify_record(const struct actor *a, const struct notify_event *e)
 	arena_release(&ar);
 }
 
+void notify_record_owner(const struct actor *a, const struct id *patient,
+			 const struct id *practice, const char *subject, const char *line)
+{
+	if (a == NULL || a->token == NULL || line == NULL)
+		return;
+	struct arena ar;
+	arena_init(&ar, LIMIT_NOTIFY_ARENA);
+	const char *body = compose(line, notify_practice_name(practice, &ar), false, &ar);
+	struct store_account *own = NULL;
+	size_t n_own = 0;
+	struct notify_event e = {.patient = *patient, .practice = *practice, .subject = subject,
+				 .line = line};
+	if (body == NULL || store_patient_accounts(patient, &ar, &own, &n_own) != ERR_OK)
+		log_warn("component=notify event=recipients-failed");
+	for (size_t i = 0; body != NULL && i < n_own; i++)
+		if (own[i].email_ct.len && !own[i].locked)
+			queue_one(&own[i].id, own[i].email_ct, &e, body);
+	arena_release(&ar);
+}
+
 void notify_result_ready(const struct actor *a, const struct id *result, const struct id *patient,
 			 const struct id *practice, int64_t release_at, struct arena *ar)
 {

@@ -53,6 +53,11 @@ struct notify_event {
  * is stored: a failure is logged (ids only) and never undoes the event. Local tools (an
  * import, the demo: an actor with no token) send nothing: replaying history is not news. */
 void notify_record(const struct actor *a, const struct notify_event *e);
+/* A matter of the record itself that its own logins are always told of, whatever their
+ * choices and never its proxies' (a practice asking to take the patient on, a move made):
+ * subject and line as for notify_record, naming the practices and nothing clinical. */
+void notify_record_owner(const struct actor *a, const struct id *patient,
+			 const struct id *practice, const char *subject, const char *line);
 /* A result becomes visible to the patient at release_at (now or later: scheduled): withdraw
  * any notice of it scheduled before, and queue "a new result from <practice> is ready"
  * (no test named). */

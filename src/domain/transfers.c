@@ -8,6 +8,7 @@
 
 #include "audit/audit.h"
 #include "domain/nhi.h"
+#include "domain/notify.h"
 #include "limits.h"
 #include "vault/vault.h"
 
@@ -91,6 +92,16 @@ enum err transfer_ask(const struct actor *a, const struct id *practice, const ch
 		return rc == ERR_CONFLICT ? ERR_CONFLICT : ERR_INTERNAL;
 	}
 	*out = row.id;
+	/* The patient hears of it, by email, whether or not they look at their portal. */
+	struct arena ar;
+	arena_init(&ar, LIMIT_JOB_ARENA);
+	const char *line = arena_printf(&ar,
+					"%s has asked to become your practice. Nothing changes until you "
+					"agree: sign in and open Your practice to agree or refuse. If you "
+					"did not ask to join %s, refuse it there.",
+					notify_practice_name(practice, &ar), notify_practice_name(practice, &ar));
+	notify_record_owner(a, &patient, practice, "A practice asked to become your practice", line);
+	arena_release(&ar);
 	return ERR_OK;
 }
 
@@ -134,6 +145,22 @@ enum err transfer_decide(const struct actor *a, const struct id *request, bool a
 		if (audit_transfer(a, action, &row.patient, request, AUDIT_FAIL) != 0)
 			return ERR_INTERNAL;
 		return rc == ERR_CONFLICT ? ERR_CONFLICT : ERR_INTERNAL;
+	}
+	/* A move agreed by the practice being left: the patient is told (they agreed themselves
+	 * otherwise, on the page that says so). */
+	if (agree && a->role != ROLE_PATIENT) {
+		struct arena ar;
+		arena_init(&ar, LIMIT_JOB_ARENA);
+		const char *line = arena_printf(&ar,
+						"You have moved to %s: %s agreed to it. %s sees what is "
+						"filed from now on%s. Open Your practice in your portal "
+						"to see or change this.",
+						notify_practice_name(&row.to, &ar),
+						row.has_from ? notify_practice_name(&row.from, &ar) : "",
+						notify_practice_name(&row.to, &ar),
+						share ? " and your earlier records" : "");
+		notify_record_owner(a, &row.patient, &row.to, "You have moved practice", line);
+		arena_release(&ar);
 	}
 	return ERR_OK;
 }

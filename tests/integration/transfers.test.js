@@ -8,6 +8,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, Client, sqlite, randomId, run, multipart, pdfWith } = require('./lib');
+const { queuedMails } = require('./outbox-helper');
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const post = (c, p, fields) => c.post(p, {
@@ -68,6 +69,11 @@ describe('a patient moving to another practice', () => {
     assert.equal(page.status, 200);
     assert.match(page.text, /Named once the move is agreed/);
     assert.doesNotMatch(page.text, new RegExp(nhi1));
+    // The patient is told by email, naming the practice that asked, and nothing more.
+    const mails = queuedMails(srv.dir, { account: p1.session.account, subject: /asked to become your practice/ });
+    assert.equal(mails.length, 1);
+    assert.match(mails[0].body, /Harbourview Family Practice has asked to become your practice\. Nothing changes until you agree/);
+    assert.doesNotMatch(mails[0].body, new RegExp(`${nhi1}|[0-9a-f]{32}`, 'i'));
   });
 
   it('until it is agreed nothing changes: the asking practice reaches nothing, the old one keeps its access', async () => {
@@ -163,6 +169,9 @@ describe('a patient moving to another practice', () => {
     const rel = await post(admin, `/practice/transfers/${ids[0]}/release`, { share: '1' });
     assert.equal(rel.status, 303);
     assert.equal(rel.headers.get('location'), '/practice/transfers?done=released');
+    const told = queuedMails(srv.dir, { account: p2.session.account, subject: /You have moved practice/ });
+    assert.equal(told.length, 1);
+    assert.match(told[0].body, /You have moved to Harbourview Family Practice: Demo Health Centre agreed to it\. Harbourview Family Practice sees what is filed from now on and your earlier records/);
     assert.equal(enrolments(pid2)[0], `${practices['Harbourview Family Practice'].toUpperCase()}:0`);
     const docs2 = (await docIds(p2, pid2)).ids;
     assert.deepEqual((await docIds(newClin, pid2)).ids.sort(), docs2.sort());
