@@ -146,7 +146,7 @@ static bool wants_fhir_json(struct request *req)
 {
 	const char *accept = request_header(req, "Accept");
 	const char *format = request_query(req, "_format");
-	return (accept && strstr(accept, "application/fhir+json")) ||
+	return (accept && (strstr(accept, "application/fhir+json") || strstr(accept, "application/json"))) ||
 	       (format && (strcmp(format, "json") == 0 || strcmp(format, "application/fhir+json") == 0));
 }
 

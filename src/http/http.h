@@ -147,6 +147,10 @@ struct form_field;
 int request_form(struct request *req, struct form_field *fields, size_t *n);
 /* True when the request's CSRF token (header or already-parsed form value) matches. */
 bool request_csrf_ok(struct request *req, const char *form_value);
+/* Whether a FHIR request may be answered in JSON, the one format served: its _format (json,
+ * application/json, application/fhir+json) and its Accept header (absent, or naming JSON, FHIR
+ * JSON or a wildcard; a Binary read also takes any non-XML type, for the bytes). False: 406. */
+bool request_fhir_format_ok(struct request *req);
 bool request_is_tls(void);
 /* "https://host:port" as the client addressed us (the Host header, anything odd cut off). */
 const char *request_origin(struct request *req);

@@ -290,6 +290,12 @@ static void route_request(struct request *req, struct response *res)
 		http_error(req, res, 413, "Request body too large");
 		return;
 	}
+	/* JSON is the one FHIR format served: asked for another (XML, Turtle), say so (406)
+	 * rather than answer in one the client did not ask for. */
+	if (req->route->kind == KIND_FHIR && !request_fhir_format_ok(req)) {
+		http_error(req, res, 406, "Only JSON (application/fhir+json) is served");
+		return;
+	}
 	authenticate(req);
 	enum route_decision d = policy_route_access(&req->actor, req->authenticated,
 						    req->route->auth == AUTH_SESSION,
