@@ -334,7 +334,29 @@ static enum document_kind letter_kind(struct ingest_ctx *c, const char **title)
 	return DOC_CLINICAL_LETTER;
 }
 
-/* The PDF of the first OBX of type ED: OBX-5 = source ^ type ^ subtype ^ encoding ^ data. */
+/* The data of a continuation of the ED in OBX index first: the OBX right after it (or after the
+ * last continuation) of type ED, either with the same non-empty OBX-4 sub-ID (its data in
+ * OBX-5.5) or with OBX-5 the data alone (no type, subtype or encoding): how senders split a
+ * PDF too large for one segment. NULL when seg is not one; then the document ended. */
+static const char *ed_continuation(struct ingest_ctx *c, size_t first, size_t seg)
+{
+	const char *type, *sub_id, *first_sub, *mime, *data;
+	if (seg >= c->m->nseg || strcmp(c->m->seg[seg].id, "OBX") != 0 ||
+	    ingest_text(c, seg, 2, 1, 0, 0, &type) != 0 || strcmp(type, "ED") != 0 ||
+	    ingest_text(c, seg, 4, 1, 0, 0, &sub_id) != 0 ||
+	    ingest_text(c, first, 4, 1, 0, 0, &first_sub) != 0)
+		return NULL;
+	if (first_sub[0] != '\0' && strcmp(sub_id, first_sub) == 0 &&
+	    ingest_text(c, seg, 5, 1, 5, 0, &data) == 0 && data[0] != '\0')
+		return data;
+	if (ingest_text(c, seg, 5, 1, 2, 0, &mime) == 0 && mime[0] == '\0' &&
+	    ingest_text(c, seg, 5, 1, 1, 0, &data) == 0 && data[0] != '\0')
+		return data;
+	return NULL;
+}
+
+/* The PDF of the first OBX of type ED: OBX-5 = source ^ type ^ subtype ^ encoding ^ data, its
+ * Base64 continued in the OBX segments that follow it (ed_continuation), joined. */
 static enum err read_pdf(struct ingest_ctx *c, size_t *obx_out, struct buf *pdf)
 {
 	size_t obx = hl7_find(c->m, "OBX", 0);
@@ -353,7 +375,15 @@ static enum err read_pdf(struct ingest_ctx *c, size_t *obx_out, struct buf *pdf)
 	    ingest_text(c, obx, 5, 1, 5, 0, &data) != 0 || !ieq(subtype, "PDF") ||
 	    !(ieq(encoding, "Base64") || ieq(encoding, "B64")) || data[0] == '\0')
 		return bad(c, HL7_E_DATA_TYPE, obx, 5, "OBX-5 not a Base64 PDF");
-	if (base64_decode_lines(data, strlen(data), pdf) != 0 || pdf->len < 5 ||
+	/* The Base64 of every part, in order, as one text: parts split anywhere decode whole. */
+	struct buf b64;
+	buf_init(&b64, c->ar, LIMIT_UPLOAD_BYTES / 3u * 4u + 8u);
+	buf_append(&b64, data, strlen(data));
+	for (size_t seg = obx + 1; (data = ed_continuation(c, obx, seg)) != NULL; seg++)
+		buf_append(&b64, data, strlen(data));
+	if (b64.failed)
+		return bad(c, HL7_E_DATA_TYPE, obx, 5, "OBX-5 too large");
+	if (base64_decode_lines(b64.data, b64.len, pdf) != 0 || pdf->len < 5 ||
 	    memcmp(pdf->data, "%PDF-", 5) != 0)
 		return bad(c, HL7_E_DATA_TYPE, obx, 5, "OBX-5 not a Base64 PDF");
 	return ERR_OK;

@@ -169,6 +169,17 @@ static const char ref[] =
 	"PID|1||ZAA0067^^^NHI^NHI||Te Whatu-Ngata^Aroha||19840312|F\r"
 	"OBX|1|ED|18842-5^Referral letter^LN||WAIKATO^AP^PDF^Base64^JVBERi0xLjQgdGVzdCBsZXR0ZXI=||||||F\r";
 
+/* The same PDF split over three OBX segments, as senders split a large one: the same OBX-4
+ * sub-ID with the full ED each time, then a part with the data alone; split mid-quantum. */
+static const char mdm_split[] = MSH("MDM^T02^MDM_T02", "WDHB-DS-000984")
+	"EVN|T02|20261205120000\r"
+	"PID|1||ZAA0067^^^NHI^NHI||Te Whatu-Ngata^Aroha||19840312|F\r"
+	"TXA|1|CN^Clinical Note|AP\r"
+	"OBX|1|ED|CN^Clinic letter^L|1|WAIKATO^application^PDF^Base64^JVBERi0xLj||||||F\r"
+	"OBX|2|ED|CN^Clinic letter^L|1|WAIKATO^application^PDF^Base64^QgdGVzdCBs||||||F\r"
+	"OBX|3|ED|CN^Clinic letter^L|1|ZXR0ZXI=||||||F\r"
+	"OBX|4|TX|CN^Clinic letter^L|2|Not part of the PDF||||||F\r";
+
 /* A letter sent as text, not as a PDF: refused naming OBX-5. */
 static const char mdm_text[] = MSH("MDM^T02^MDM_T02", "WDHB-DS-000983")
 	"EVN|T02|20261205120000\r"
@@ -350,10 +361,17 @@ static void reports(const struct actor *clin, const struct id *practice)
 	o = run(mdm_bad);
 	CHECK(o.code == HL7_ACK_AE && strcmp(o.err.segment, "OBX") == 0 && o.err.field == 5);
 	CHECK(document_list(clin, &pid, &ar, &docs, &n) == ERR_OK && n == 2);
+	o = run(mdm_split); /* one letter, its three parts joined: the same 20 bytes */
+	CHECK(o.code == HL7_ACK_AA);
+	CHECK(document_list(clin, &pid, &ar, &docs, &n) == ERR_OK && n == 3);
+	bool joined = false;
+	for (size_t i = 0; i < n; i++)
+		joined |= docs[i].kind == DOC_CLINICAL_LETTER && docs[i].size == 20;
+	CHECK(joined);
 	o = run(mdm_text);
 	CHECK(o.code == HL7_ACK_AE && strcmp(o.err.segment, "OBX") == 0 && o.err.field == 5 &&
 	      o.err.code == HL7_E_REQUIRED_MISSING);
-	CHECK(document_list(clin, &pid, &ar, &docs, &n) == ERR_OK && n == 2);
+	CHECK(document_list(clin, &pid, &ar, &docs, &n) == ERR_OK && n == 3);
 	o = run(oru_two);
 	CHECK(o.code == HL7_ACK_AE && strcmp(o.err.segment, "PID") == 0 && o.err.seg_seq == 2);
 	CHECK(result_list(clin, &pid, false, &ar, &list, &n) == ERR_OK && n == 1);
