@@ -443,6 +443,10 @@
  * asks that find nobody (so whether an NHI uses medkeep cannot be probed by the thousand). Decided requests stay listed on the practice's page this many
  * days. */
 #define LIMIT_TRANSFER_ASKS_PER_DAY 200u
+/* How long a feed's message is remembered for the duplicate check (sender and MSH-10), about
+ * 100 bytes each: a sender resends within minutes or days, never after a year; the answer
+ * stays on the audit trail for good. `medkeep retention run --yes` forgets older ones. */
+#define LIMIT_FEED_MESSAGE_KEEP_DAYS 400u
 #define LIMIT_TRANSFER_SHOWN_DAYS 30u
 
 /* The practice's time zone, in the tz database's name (Debian's tzdata). Every date and time a

@@ -8,6 +8,7 @@
 #include "audit/audit.h"
 #include "crypto/crypto.h"
 #include "limits.h"
+#include "store/ingest.h"
 
 const char *feeds_name_problem(const char *name)
 {
@@ -136,4 +137,15 @@ enum err feeds_remove(const char *feed_hex)
 	if (audit_feed("feed.remove", &id, AUDIT_FAIL) != 0)
 		return ERR_INTERNAL;
 	return rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
+}
+
+enum err feeds_prune(int64_t now, int64_t *removed)
+{
+	*removed = 0;
+	struct audit_event e = {.action = "feed.messages.prune", .rtype = "-", .outcome = AUDIT_OK,
+				.ip = "local"};
+	if (audit_append(&e) != 0)
+		return ERR_INTERNAL;
+	int64_t before = now - (int64_t)LIMIT_FEED_MESSAGE_KEEP_DAYS * 86400;
+	return store_feed_messages_prune(before, removed) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }

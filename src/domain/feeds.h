@@ -32,5 +32,8 @@ enum err feeds_add(const char *practice_hex, const char *name, const char *facil
 /* End the live feed `feed_hex`: the row stays, marked removed now. ERR_NOT_FOUND when there
  * is no live feed of that id (a malformed id too); ERR_INTERNAL. */
 enum err feeds_remove(const char *feed_hex);
+/* The retention run: forget the duplicate-check rows of messages received more than
+ * LIMIT_FEED_MESSAGE_KEEP_DAYS days before now (on the audit trail first). *removed: how many. */
+enum err feeds_prune(int64_t now, int64_t *removed);
 
 #endif

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/feeds.h"
 #include "domain/lifecycle.h"
+#include "limits.h"
 #include "main/cmd.h"
 #include "util/id.h"
 #include "util/nztime.h"
@@ -250,8 +252,15 @@ int cmd_retention(int argc, char **argv)
 	}
 	struct retention_report r;
 	int rc = retention_run(now, force, retention_each, &r);
+	int64_t pruned = 0;
+	int prc = feeds_prune(now, &pruned);
 	close_data_dir();
 	printf("retention run: %zu due, %zu shredded, %zu kept (still held), %zu failed\n", r.due,
 	       r.shredded, r.held, r.failed);
-	return rc == 0 ? 0 : 1;
+	if (prc == ERR_OK)
+		printf("feed messages: %lld older than %u days forgotten (the duplicate check)\n",
+		       (long long)pruned, LIMIT_FEED_MESSAGE_KEEP_DAYS);
+	else
+		fprintf(stderr, "medkeep retention: could not forget old feed messages\n");
+	return rc == 0 && prc == ERR_OK ? 0 : 1;
 }

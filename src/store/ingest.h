@@ -56,6 +56,11 @@ enum err store_feed_message_finish(const struct store_feed_message *m);
  * applied once the feed is unlocked. Only a row not done. ERR_OK, ERR_NOT_FOUND. */
 enum err store_feed_message_release(const struct id *feed, const char *control_id);
 
+/* Forget the finished rows received before `before` (the retention run): their answers are in
+ * the audit trail; a sender resending a message that old has it applied again. *removed: how
+ * many went. */
+enum err store_feed_messages_prune(int64_t before, int64_t *removed);
+
 /* What a feed did in a time window, for the practice's feeds page (no PHI). */
 struct store_feed_stats {
 	int64_t last_received; /* 0: nothing yet (ever) */

@@ -628,6 +628,7 @@ STORE_FN(enum err, store_feed_message_claim,
 STORE_FN(enum err, store_feed_message_release, (const struct id *feed, const char *control_id),
 	 (feed, control_id))
 STORE_FN(enum err, store_feed_message_finish, (const struct store_feed_message *m), (m))
+STORE_FN(enum err, store_feed_messages_prune, (int64_t before, int64_t *removed), (before, removed))
 STORE_FN(enum err, store_feed_stats,
 	 (const struct id *feed, int64_t since, struct store_feed_stats *out),
 	 (feed, since, out))

@@ -229,4 +229,19 @@ describe('HL7 v2 ingestion and the feed queue', () => {
     const rej = sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'feed.queue.reject' AND rid = '${a08Item}'`);
     assert.equal(rej.trim(), '1');
   });
+
+  it('the retention run forgets the duplicate check of messages older than 400 days, and only those', () => {
+    const before = Number(sqlite(srv.dir, 'SELECT count(*) FROM feed_message'));
+    assert.ok(before >= 3);
+    sqlite(srv.dir, "UPDATE feed_message SET received = unixepoch() - 401 * 86400 WHERE control_id = 'SIU-1'");
+    sqlite(srv.dir, "UPDATE feed_message SET received = unixepoch() - 399 * 86400 WHERE control_id = 'MT-A04-000778'");
+    const r = run(['retention', 'run', '--data', srv.dir, '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /feed messages: 1 older than 400 days forgotten/);
+    assert.equal(Number(sqlite(srv.dir, 'SELECT count(*) FROM feed_message')), before - 1);
+    assert.equal(sqlite(srv.dir, "SELECT count(*) FROM feed_message WHERE control_id = 'SIU-1'").trim(), '0');
+    assert.equal(sqlite(srv.dir, "SELECT count(*) FROM feed_message WHERE control_id = 'MT-A04-000778'").trim(), '1');
+    assert.equal(sqlite(srv.dir, "SELECT count(*) FROM audit WHERE action = 'feed.messages.prune'").trim(), '1');
+    assert.equal(run(['audit', 'verify', '--data', srv.dir]).code, 0);
+  });
 });

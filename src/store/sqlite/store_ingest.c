@@ -127,6 +127,21 @@ enum err sq_store_feed_message_release(const struct id *feed, const char *contro
 	return sq_write_one(s, "feed_message_release");
 }
 
+static const char sql_fm_prune[] = "DELETE FROM feed_message WHERE received < ? AND done = 1";
+
+enum err sq_store_feed_messages_prune(int64_t before, int64_t *removed)
+{
+	*removed = 0;
+	sqlite3_stmt *s = sq_stmt(sql_fm_prune);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(s, 1, before);
+	enum err rc = sq_step_done(s, "feed_messages_prune");
+	if (rc == ERR_OK)
+		*removed = sqlite3_changes(sq_handle(SQ_MAIN));
+	return rc;
+}
+
 enum err sq_store_feed_stats(const struct id *feed, int64_t since, struct store_feed_stats *out)
 {
 	memset(out, 0, sizeof(*out));
