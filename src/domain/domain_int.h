@@ -56,6 +56,20 @@ enum err domain_gate(const struct actor *a, enum action action, const struct id 
  * follow; info (may be NULL) is cleared. The caller then counts the total, when info wants
  * it, with ask in the same snapshot. */
 void domain_page_begin(const struct store_page *pg, struct store_page *ask, struct page_info *info);
+/* One row of a list paged in memory (a part whose rows are few and whose filters are on clear
+ * metadata): its date, last change, clear code and id, and where it is in the caller's list. */
+struct page_item {
+	int64_t date, updated;
+	const char *code;
+	struct id id;
+	size_t index;
+};
+/* Page items as the store pages rows (store/page.h, SQ_PAGE_SQL): keep those matching ask's
+ * ranges and codes (their number into info->total when info->want_total), order them by ask's
+ * key and direction then id, start after ask's cursor, and keep at most ask->limit (one more
+ * than the page, as domain_page_begin makes it), in place. Returns how many are kept. */
+size_t domain_page_items(struct page_item *items, size_t n, const struct store_page *ask,
+			 struct page_info *info);
 /* The rows of the page among the n the store gave for ask: sets info->more and returns how
  * many of them to serve (the extra row is neither served nor audited). */
 size_t domain_page_end(const struct store_page *ask, size_t n, struct page_info *info);

@@ -184,25 +184,36 @@ static enum err repeat_open(const struct actor *a, const struct grant *g, const 
 	return ERR_OK;
 }
 
+/* The gate for a patient's medication list, then its rows (clear metadata, sealed details). */
+static enum err medreq_rows(const struct actor *a, const struct id *patient, struct arena *ar,
+			    struct grant *g, struct store_patient *p, struct store_medication **mrows,
+			    size_t *nm, struct store_repeat **rrows, size_t *nr)
+{
+	int rc = domain_gate(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL, g);
+	if (rc != ERR_OK)
+		return rc;
+	rc = careplan_patient_row(g, patient, ar, p);
+	if (rc == ERR_GONE)
+		return domain_gone(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL);
+	if (rc != ERR_OK || store_medication_list(g, patient, ar, mrows, nm) != ERR_OK ||
+	    store_repeat_list(g, patient, ar, rrows, nr) != ERR_OK)
+		return ERR_INTERNAL;
+	return ERR_OK;
+}
+
 enum err medication_list(const struct actor *a, const struct id *patient, struct arena *ar,
 			 struct medication_view **meds, size_t *n_meds, struct repeat_view **repeats,
 			 size_t *n_repeats)
 {
 	*n_meds = *n_repeats = 0;
 	struct grant g;
-	int rc = domain_gate(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL, &g);
-	if (rc != ERR_OK)
-		return rc;
 	struct store_patient p;
-	rc = careplan_patient_row(&g, patient, ar, &p);
-	if (rc == ERR_GONE)
-		return domain_gone(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL);
 	struct store_medication *mrows;
 	struct store_repeat *rrows;
 	size_t nm = 0, nr = 0;
-	if (rc != ERR_OK || store_medication_list(&g, patient, ar, &mrows, &nm) != ERR_OK ||
-	    store_repeat_list(&g, patient, ar, &rrows, &nr) != ERR_OK)
-		return ERR_INTERNAL;
+	int rc = medreq_rows(a, patient, ar, &g, &p, &mrows, &nm, &rrows, &nr);
+	if (rc != ERR_OK)
+		return rc;
 	*meds = arena_calloc(ar, nm ? nm : 1, sizeof(**meds));
 	*repeats = arena_calloc(ar, nr ? nr : 1, sizeof(**repeats));
 	if (*meds == NULL || *repeats == NULL)
@@ -235,6 +246,104 @@ enum err medication_list(const struct actor *a, const struct id *patient, struct
 		return ERR_INTERNAL;
 	*n_meds = nm;
 	*n_repeats = nr;
+	return ERR_OK;
+}
+
+static const char *repeat_code(enum repeat_state st)
+{
+	return st == REPEAT_APPROVED   ? MEDREQ_PROPOSAL_ACTIVE
+	       : st == REPEAT_DECLINED ? MEDREQ_PROPOSAL_CANCELLED
+				       : MEDREQ_PROPOSAL_DRAFT;
+}
+
+/* The page's items, as one list: medications first (index < nm), then repeat requests. */
+static struct page_item *medreq_items(const struct store_medication *m, size_t nm,
+				      const struct store_repeat *r, size_t nr, struct arena *ar)
+{
+	struct page_item *items = arena_calloc(ar, nm + nr ? nm + nr : 1, sizeof(*items));
+	for (size_t i = 0; items != NULL && i < nm; i++)
+		items[i] = (struct page_item){.date = m[i].created,
+					      .updated = m[i].stopped ? m[i].stopped : m[i].created,
+					      .code = m[i].stopped ? MEDREQ_ORDER_STOPPED
+								   : MEDREQ_ORDER_ACTIVE,
+					      .id = m[i].id,
+					      .index = i};
+	for (size_t i = 0; items != NULL && i < nr; i++)
+		items[nm + i] = (struct page_item){.date = r[i].requested,
+						   .updated = r[i].decided ? r[i].decided : r[i].requested,
+						   .code = repeat_code(r[i].state),
+						   .id = r[i].id,
+						   .index = nm + i};
+	return items;
+}
+
+/* Open medication mrows[k] once (for the page, or for a repeat that names it), audited once. */
+static enum err medreq_med(const struct actor *a, const struct grant *g, const struct store_patient *p,
+			   const struct store_medication *mrows, size_t k, struct medication_view **opened,
+			   struct arena *ar)
+{
+	if (opened[k] != NULL)
+		return ERR_OK;
+	opened[k] = arena_calloc(ar, 1, sizeof(**opened));
+	if (opened[k] == NULL)
+		return ERR_INTERNAL;
+	enum err rc = medication_open(a, g, p, &mrows[k], ar, opened[k]);
+	if (rc == ERR_OK && domain_audit(a, ACTION_MEDICATION_LIST, &mrows[k].patient, rtype_medreq,
+					 &mrows[k].id, AUDIT_ALLOW, 0) != 0)
+		rc = ERR_INTERNAL;
+	return rc;
+}
+
+enum err medication_search(const struct actor *a, const struct id *patient,
+			   const struct store_page *pg, struct arena *ar, struct medreq_view **out,
+			   size_t *n, struct page_info *info)
+{
+	*n = 0;
+	struct grant g;
+	struct store_patient p;
+	struct store_medication *mrows;
+	struct store_repeat *rrows;
+	size_t nm = 0, nr = 0;
+	int rc = medreq_rows(a, patient, ar, &g, &p, &mrows, &nm, &rrows, &nr);
+	if (rc != ERR_OK)
+		return rc;
+	struct page_item *items = medreq_items(mrows, nm, rrows, nr, ar);
+	struct medication_view **opened = arena_calloc(ar, nm ? nm : 1, sizeof(*opened));
+	if (items == NULL || opened == NULL)
+		return ERR_INTERNAL;
+	struct store_page ask;
+	domain_page_begin(pg, &ask, info);
+	size_t count = domain_page_end(&ask, domain_page_items(items, nm + nr, &ask, info), info);
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return ERR_INTERNAL;
+	for (size_t i = 0; i < count; i++) {
+		struct medreq_view *v = &(*out)[i];
+		size_t k = items[i].index;
+		if (k < nm) {
+			if ((rc = medreq_med(a, &g, &p, mrows, k, opened, ar)) != ERR_OK)
+				return rc;
+			v->med = *opened[k];
+			continue;
+		}
+		const struct store_repeat *r = &rrows[k - nm];
+		v->repeat = true;
+		if ((rc = repeat_open(a, &g, &p, r, ar, &v->rep)) != ERR_OK)
+			return rc;
+		if (domain_audit(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, &r->id, AUDIT_ALLOW,
+				 0) != 0)
+			return ERR_INTERNAL;
+		for (size_t m = 0; m < nm; m++)
+			if (id_eq(&mrows[m].id, &r->medication)) {
+				if ((rc = medreq_med(a, &g, &p, mrows, m, opened, ar)) != ERR_OK)
+					return rc;
+				v->rep.medication_view = opened[m];
+			}
+	}
+	if (count == 0 &&
+	    domain_audit(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL, AUDIT_ALLOW, 0) != 0)
+		return ERR_INTERNAL;
+	*n = count;
 	return ERR_OK;
 }
 

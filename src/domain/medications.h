@@ -49,6 +49,28 @@ const char *pharmacy_name(size_t i);
 
 /* A patient's medications and repeat requests (each medication and request audited as
  * listed). Arrays from ar. */
+/* One MedicationRequest: a medication (intent order) or a repeat request (intent proposal). */
+struct medreq_view {
+	bool repeat;
+	struct medication_view med;
+	struct repeat_view rep; /* rep.medication_view: the medication it asks for, when known */
+};
+/* The clear codes a MedicationRequest search filters on: intent and status together. */
+#define MEDREQ_ORDER_ACTIVE "order-active"
+#define MEDREQ_ORDER_STOPPED "order-stopped"
+#define MEDREQ_PROPOSAL_DRAFT "proposal-draft"
+#define MEDREQ_PROPOSAL_ACTIVE "proposal-active"
+#define MEDREQ_PROPOSAL_CANCELLED "proposal-cancelled"
+/*
+ * A page of the patient's medications and repeat requests as one list (pg NULL: the newest
+ * LIMIT_LIST): through the gate, filtered and ordered on clear metadata (the date is when it
+ * was written or asked for, the last change when it was stopped or decided, the code one of
+ * MEDREQ_*), paged in memory (a patient has at most LIMIT_LIST of each), and only the page's
+ * rows opened and audited (one record per item served, a repeat's medication with it).
+ */
+enum err medication_search(const struct actor *a, const struct id *patient,
+			   const struct store_page *pg, struct arena *ar, struct medreq_view **out,
+			   size_t *n, struct page_info *info);
 enum err medication_list(const struct actor *a, const struct id *patient, struct arena *ar,
 			 struct medication_view **meds, size_t *n_meds, struct repeat_view **repeats,
 			 size_t *n_repeats);

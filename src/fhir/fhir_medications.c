@@ -10,8 +10,9 @@
  *     dispenseRequest.performer and the patient's note as note; its state maps onto status:
  *     requested -> "draft" (awaiting the practice), approved -> "active", declined ->
  *     "cancelled" with the reason in statusReason; meta.lastUpdated is when it last changed.
- * Search: MedicationRequest?patient={id} (required) with optional intent=order|proposal;
- * read by id (either kind). Same gate, audit and filtering as the pages.
+ * Search: MedicationRequest?patient={id} (required), paged like every search (SEARCH.md), with
+ * intent, status and authoredon; read by id (either kind). Same gate, audit and filtering as
+ * the pages.
  */
 #include "fhir/fhir_careplan_int.h"
 
@@ -20,6 +21,7 @@
 #include <time.h>
 
 #include "domain/medications.h"
+#include "fhir/fhir_search.h"
 #include "util/nztime.h"
 
 static const char category_system[] =
@@ -150,44 +152,77 @@ static int each_resource(const struct actor *a, const struct id *patient, const 
 	return ERR_OK;
 }
 
-struct search_ctx {
-	struct request *req;
-	json_t *bundle;
+/* Search (SEARCH.md): intent and status are one clear code per row (MEDREQ_*), the date is
+ * authoredOn, _lastUpdated when it was stopped or decided; the drug and dose are sealed and not
+ * searched. Paged in memory by the domain (a patient has at most LIMIT_LIST of each). */
+static const char *const medreq_values[] = {MEDREQ_ORDER_ACTIVE, MEDREQ_ORDER_STOPPED,
+					    MEDREQ_PROPOSAL_DRAFT, MEDREQ_PROPOSAL_ACTIVE,
+					    MEDREQ_PROPOSAL_CANCELLED};
+static const char status_system[] = "http://hl7.org/fhir/CodeSystem/medicationrequest-status";
+static const char intent_system[] = "http://hl7.org/fhir/CodeSystem/medicationrequest-intent";
+static const struct search_code medreq_statuses[] = {
+	{status_system, "active", 1u | 8u},
+	{status_system, "stopped", 2u},
+	{status_system, "draft", 4u},
+	{status_system, "cancelled", 16u},
+};
+static const struct search_code medreq_intents[] = {
+	{intent_system, "order", 1u | 2u},
+	{intent_system, "proposal", 4u | 8u | 16u},
+};
+static const struct search_param medreq_params[] = {
+	{"status", SP_TOKEN, medreq_statuses, 4,
+	 "active or stopped (medications); draft (awaiting the practice), active (approved) or "
+	 "cancelled (declined) (repeat requests); comma lists."},
+	{"intent", SP_TOKEN, medreq_intents, 2,
+	 "order (medications) or proposal (repeat requests); comma lists."},
+	{"authoredon", SP_DATE, NULL, 0,
+	 "When the medication was written, or the repeat asked for (MedicationRequest.authoredOn)."},
+};
+const struct search_spec fhir_medreq_spec = {
+	.type = "MedicationRequest",
+	.params = medreq_params,
+	.n_params = 3,
+	.values = medreq_values,
+	.n_values = 5,
+	.updated_doc = "When the medication was stopped or the repeat request decided; else when "
+		       "it was written or asked for.",
 };
 
-static void add_match(void *ctx, const struct id *id, json_t *o)
+static int64_t medreq_key(const void *row, enum store_sort sort)
 {
-	struct search_ctx *s = ctx;
-	if (o)
-		fhir_bundle_add(s->req, s->bundle, "MedicationRequest", id, o);
+	const struct medreq_view *v = row;
+	if (v->repeat)
+		return sort == STORE_SORT_UPDATED && v->rep.decided ? v->rep.decided : v->rep.requested;
+	return sort == STORE_SORT_UPDATED && v->med.stopped ? v->med.stopped : v->med.created;
+}
+
+static const struct id *medreq_id(const void *row)
+{
+	const struct medreq_view *v = row;
+	return v->repeat ? &v->rep.id : &v->med.id;
+}
+
+static json_t *medreq_render(struct request *req, const void *row)
+{
+	const struct medreq_view *v = row;
+	return v->repeat ? repeat_json(&req->arena, &v->rep, v->rep.medication_view)
+			 : medication_json(&req->arena, &v->med);
 }
 
 void fhir_medreq_search(struct request *req, struct response *res)
 {
-	static const char *const allowed[] = {"patient", "intent", NULL};
-	if (!fhir_params_check(req, res, allowed))
+	struct fhir_search s;
+	struct search_call c;
+	if (fhir_search_start(req, res, &fhir_medreq_spec, &s, &c) != 0)
 		return;
-	const char *p = request_query(req, "patient");
-	const char *intent = request_query(req, "intent");
-	if (p == NULL) {
-		fhir_error(req, res, 400, "The patient search parameter is required");
-		return;
-	}
-	if (intent && strcmp(intent, "order") != 0 && strcmp(intent, "proposal") != 0) {
-		fhir_error(req, res, 400, "intent must be order or proposal");
-		return;
-	}
-	struct id pid;
-	struct search_ctx ctx = {req, fhir_bundle_new(req)};
-	int rc = careplan_patient_param(fhir_patient_ref(req, p), &pid) == 0
-			 ? each_resource(&req->actor, &pid, intent, &req->arena, add_match, &ctx)
-			 : ERR_NOT_FOUND;
-	if (rc != ERR_OK) {
-		json_decref(ctx.bundle);
-		fhir_domain_error(req, res, rc, "Patient");
-		return;
-	}
-	fhir_respond(req, res, 200, ctx.bundle);
+	struct medreq_view *rows = NULL;
+	size_t n = 0;
+	int rc = s.patient_bad ? ERR_NOT_FOUND
+			       : medication_search(&req->actor, &s.patient, &c.page, &req->arena, &rows,
+						   &n, &c.info);
+	fhir_search_done(req, res, &s, &fhir_medreq_spec, &c, rc,
+			 &(struct search_rows){rows, n, sizeof(*rows), medreq_key, medreq_id, medreq_render});
 }
 
 void fhir_medreq_read(struct request *req, struct response *res)
@@ -228,13 +263,8 @@ int fhir_medications_everything(const struct actor *a, const struct id *patient,
 
 void fhir_medications_capability(json_t *resources)
 {
-	json_array_append_new(
-		resources,
-		json_pack("{s:s, s:[{s:s},{s:s}], s:[{s:s, s:s, s:s},{s:s, s:s, s:s}]}", "type",
-			  "MedicationRequest", "interaction", "code", "read", "code", "search-type",
-			  "searchParam", "name", "patient", "type", "reference", "documentation",
-			  "Required. The patient whose medications (intent order) and repeat "
-			  "requests (intent proposal) to list.",
-			  "name", "intent", "type", "token", "documentation",
-			  "order (medications) or proposal (repeat requests)"));
+	json_t *r = json_pack("{s:s, s:[{s:s},{s:s}]}", "type", "MedicationRequest", "interaction",
+			      "code", "read", "code", "search-type");
+	fhir_search_capability(r, &fhir_medreq_spec);
+	json_array_append_new(resources, r);
 }

@@ -109,5 +109,6 @@ extern const struct search_spec fhir_communication_spec;
 extern const struct search_spec fhir_report_spec;
 extern const struct search_spec fhir_appointment_spec;
 extern const struct search_spec fhir_observation_spec;
+extern const struct search_spec fhir_medreq_spec;
 
 #endif

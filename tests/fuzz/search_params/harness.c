@@ -15,7 +15,7 @@
 
 static const struct search_spec *const specs[] = {
 	&fhir_docref_spec, &fhir_report_spec, &fhir_observation_spec, &fhir_communication_spec,
-	&fhir_appointment_spec,
+	&fhir_appointment_spec, &fhir_medreq_spec,
 };
 
 static void check_ranges(const struct store_ranges *r)
