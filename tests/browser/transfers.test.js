@@ -7,7 +7,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, Client } = require('../integration/lib');
-const { launchChromium, watchedPage, axeClean } = require('./browser');
+const { launchChromium, watchedPage, axeClean, useSession } = require('./browser');
 
 const NHI_SYSTEM = 'https://standards.digital.health.nz/ns/nhi-id';
 
@@ -15,7 +15,7 @@ async function signedIn(browser, srv, email) {
   const c = new Client(srv.base);
   assert.equal((await c.login(email)).status, 303);
   const { context, page, violations } = await watchedPage(browser);
-  await context.addCookies([...c.cookies].map(([name, value]) => ({ name, value, domain: 'localhost', path: '/', secure: true, httpOnly: true, sameSite: 'Strict' })));
+  await useSession(context, c);
   return { c, context, page, violations };
 }
 
