@@ -79,8 +79,10 @@ function run(args, opts = {}, bin = BIN) {
 }
 
 // Run SQL with the sqlite3 CLI on a data directory's database (or its audit trail, audit.db).
+// It waits up to 5 s for a lock, as medkeep's own connections do: a test reading while a
+// server or an import writes must not fail on "database is locked".
 function sqlite(dir, sql, file = /\baudit\b/.test(sql) ? 'audit.db' : 'medkeep.db') {
-  const r = spawnSync('sqlite3', [path.join(dir, file), sql], { encoding: 'utf8' });
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', path.join(dir, file), sql], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
   return r.stdout.trim();
 }
