@@ -1,6 +1,7 @@
 #include "http/parse.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "util/strtonum.h"
 
@@ -272,4 +273,50 @@ const struct multipart_part *multipart_get(const struct multipart_part *parts, s
 		found = &parts[i];
 	}
 	return found;
+}
+
+/* Is the media range [p, p+n) (parameters and spaces trimmed) one a JSON answer satisfies? */
+static bool json_range(const char *p, size_t n)
+{
+	static const char *const ok[] = {"*/*", "application/*", "application/json",
+					 "application/fhir+json", "application/json+fhir"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strlen(ok[i]) == n && strncasecmp(p, ok[i], n) == 0)
+			return true;
+	return false;
+}
+
+static bool xml_range(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((n - i >= 3 && strncasecmp(p + i, "xml", 3) == 0) ||
+		    (n - i >= 6 && strncasecmp(p + i, "turtle", 6) == 0))
+			return true;
+	return false;
+}
+
+bool accept_takes_json(const char *accept, size_t len, bool binary)
+{
+	bool any_other = false, any = false;
+	const char *p = accept, *end = accept + len;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == ','))
+			p++;
+		const char *start = p;
+		while (p < end && *p != ',' && *p != ';')
+			p++;
+		size_t n = (size_t)(p - start);
+		while (n > 0 && start[n - 1] == ' ')
+			n--;
+		if (n > 0) {
+			any = true;
+			if (json_range(start, n))
+				return true;
+			if (!xml_range(start, n))
+				any_other = true;
+		}
+		while (p < end && *p != ',')
+			p++;
+	}
+	return !any || (binary && any_other);
 }

@@ -5,6 +5,7 @@
  */
 #ifndef MEDKEEP_HTTP_PARSE_H
 #define MEDKEEP_HTTP_PARSE_H
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/arena.h"
@@ -41,5 +42,10 @@ int multipart_parse(const char *body, size_t len, struct slice boundary,
 /* The part named `name` when it appears exactly once, else NULL. */
 const struct multipart_part *multipart_get(const struct multipart_part *parts, size_t n,
 					   const char *name);
+
+/* Whether an Accept header value [accept, accept+len) takes a FHIR JSON answer: it names a
+ * JSON media range (or any, or none at all); on a Binary, a range that is neither JSON nor XML
+ * nor Turtle (the document's own type) also passes. False means 406. */
+bool accept_takes_json(const char *accept, size_t len, bool binary);
 
 #endif

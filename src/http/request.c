@@ -91,26 +91,6 @@ bool request_csrf_ok(struct request *req, const char *form_value)
 	return n == TOKEN_B64_LEN && ct_compare(v, req->csrf, TOKEN_B64_LEN) == 0;
 }
 
-/* Is the media range [p, p+n) (parameters and spaces trimmed) one a JSON answer satisfies? */
-static bool json_range(const char *p, size_t n)
-{
-	static const char *const ok[] = {"*/*", "application/*", "application/json",
-					 "application/fhir+json", "application/json+fhir"};
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (strlen(ok[i]) == n && strncasecmp(p, ok[i], n) == 0)
-			return true;
-	return false;
-}
-
-static bool xml_range(const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((n - i >= 3 && strncasecmp(p + i, "xml", 3) == 0) ||
-		    (n - i >= 6 && strncasecmp(p + i, "turtle", 6) == 0))
-			return true;
-	return false;
-}
-
 bool request_fhir_format_ok(struct request *req)
 {
 	const char *f = request_query(req, "_format");
@@ -118,25 +98,8 @@ bool request_fhir_format_ok(struct request *req)
 	    strcmp(f, "application/fhir+json") != 0)
 		return false;
 	const char *accept = request_header(req, "Accept");
-	if (f != NULL || accept == NULL || accept[0] == '\0')
+	if (f != NULL || accept == NULL)
 		return true;
 	bool binary = strncmp(req->path, "/fhir/R4/Binary/", 16) == 0;
-	bool any_other = false;
-	for (const char *p = accept; *p;) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		const char *start = p;
-		while (*p && *p != ',' && *p != ';')
-			p++;
-		size_t n = (size_t)(p - start);
-		while (n > 0 && start[n - 1] == ' ')
-			n--;
-		if (n > 0 && json_range(start, n))
-			return true;
-		if (n > 0 && !xml_range(start, n))
-			any_other = true;
-		while (*p && *p != ',')
-			p++;
-	}
-	return binary && any_other;
+	return accept_takes_json(accept, strlen(accept), binary);
 }
