@@ -13,6 +13,7 @@
 #include "auth/auth_int.h"
 #include "crypto/crypto.h"
 #include "crypto/jws.h"
+#include "domain/locks.h"
 #include "limits.h"
 #include "store/practice.h"
 #include "util/wipe.h"
@@ -281,6 +282,15 @@ enum err systems_token(const struct system_token_request *r, struct system_token
 		*error = "invalid_scope";
 		*description = "no requested scope is one this system may be granted";
 		return auth_audit(&who, "system.token", NULL, AUDIT_FAIL, ip) == 0 ? ERR_BAD_REQUEST
+										   : ERR_INTERNAL;
+	}
+	if (locks_system_held(&sys.id)) {
+		/* Stopped by the breaker, held until a reviewer unlocks it (UNLOCK.md): told plainly,
+		 * and not counted against the address, for the assertion was good. */
+		*error = "invalid_client";
+		*description = "this system was stopped by the breaker and is held for review: ask the "
+			       "practice's admin or the portal's operator to review and unlock it";
+		return auth_audit(&who, "system.token", NULL, AUDIT_DENY, ip) == 0 ? ERR_BAD_REQUEST
 										   : ERR_INTERNAL;
 	}
 	struct store_system_token t;

@@ -51,9 +51,14 @@ enum err domain_tripped(const struct actor *a)
 
 enum err domain_tripped_why(const struct actor *a, const char *reason)
 {
-	/* Held for review (src/domain/locks.c): one open lock per account, with its session. */
-	store_lock_record(&a->account, &a->session, reason, (int64_t)time(NULL));
-	store_account_lock(&a->account);
+	/* Held for review (src/domain/locks.c): one open lock per account, with its session. A
+	 * practice system or feed has no account row: its lock is the record, and its practice
+	 * whose admin may review it; while it is held it gets no token (locks_system_held). */
+	bool system = a->role == ROLE_SYSTEM && a->has_practice;
+	store_lock_record(&a->account, &a->session, reason, (int64_t)time(NULL),
+			  system ? &a->practice : NULL);
+	if (!system)
+		store_account_lock(&a->account);
 	store_sessions_revoke(&a->account);
 	struct audit_event e = {.actor = a, .action = "breaker.trip", .outcome = AUDIT_DENY};
 	if (audit_append(&e) != 0)
@@ -68,13 +73,14 @@ enum err domain_tripped_why(const struct actor *a, const char *reason)
 	id_hex(&a->session, ses);
 	nz_when((int64_t)time(NULL), when, sizeof(when));
 	char *body = arena_printf(&ar,
-				  "On %s (New Zealand time) the exfiltration breaker stopped account %s "
+				  "On %s (New Zealand time) the exfiltration breaker stopped %s %s "
 				  "(role %s, session %s). Its sessions are revoked and it is locked "
 				  "pending review.\n\nWhat it was "
 				  "served: medkeep incident report --data DIR --session %s\n\nReview it "
 				  "(unlock, or keep locked and notify) on the operator's page, /operator, "
 				  "or with medkeep accounts list --data DIR --locked.\n",
-				  when, acct, role_name(a->role), ses, ses);
+				  when, system ? "practice system or feed" : "account", acct,
+				  role_name(a->role), ses, ses);
 	if (body && store_accounts_by_role(ROLE_OPERATOR, &ar, &ops, &n) == ERR_OK)
 		for (size_t i = 0; i < n; i++)
 			if (ops[i].email_ct.len)

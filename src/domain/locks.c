@@ -314,3 +314,8 @@ void locks_present_ticket(const struct id *account)
 	/* Used or refused, it is done: a refused ticket (stale, lapsed) never becomes good. */
 	store_unlock_ticket_delete(account);
 }
+
+bool locks_system_held(const struct id *system)
+{
+	return store_system_held(system);
+}

@@ -60,4 +60,8 @@ const char *locks_paused_on(const struct id *account, int64_t tripped, struct ar
  * vault (and forget it). Nothing to do is success. */
 void locks_present_ticket(const struct id *account);
 
+/* Whether a practice system or an HL7 feed the breaker stopped is still held for review: it
+ * gets no token until a reviewer unlocks it, across restarts (the vault's trip is in memory). */
+bool locks_system_held(const struct id *system);
+
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "domain/locks.h"
 #include "hl7/mllp.h"
 #include "ingest/ingest.h"
 #include "limits.h"
@@ -120,6 +121,9 @@ static enum err system_token(struct mllp_conn *c, const struct store_feed *f)
 	    now - c->token_at < TOKEN_RENEW_SECONDS)
 		return ERR_OK;
 	wipe(c->token, sizeof(c->token));
+	/* A feed the breaker stopped gets no token until a reviewer unlocks it (UNLOCK.md). */
+	if (locks_system_held(&f->id))
+		return ERR_TRIPPED;
 	enum err e = vault_system_token(&f->id, &f->practice, c->token, &c->session);
 	if (e != ERR_OK) {
 		wipe(c->token, sizeof(c->token));
@@ -138,8 +142,10 @@ static void ingest(struct mllp_conn *c, const struct store_feed *f, struct slice
 	memset(out, 0, sizeof(*out));
 	out->code = HL7_ACK_AR;
 	out->err = service_down;
-	if (system_token(c, f) != ERR_OK) {
-		log_warn("component=mllp feed=%s error=\"no system token\"", c->feed_hex);
+	enum err held = system_token(c, f);
+	if (held != ERR_OK) {
+		log_warn("component=mllp feed=%s error=\"%s\"", c->feed_hex,
+			 held == ERR_TRIPPED ? "held for review" : "no system token");
 		return;
 	}
 	struct actor a;
@@ -148,6 +154,8 @@ static void ingest(struct mllp_conn *c, const struct store_feed *f, struct slice
 	/* Applied with what the other connections send meanwhile, and durable when it returns. */
 	struct ingest_job job = {.f = &in, .raw = msg.ptr, .len = msg.len, .m = m, .out = out};
 	enum err e = ingest_submit(&job);
+	if (e == ERR_TRIPPED || job.rc == ERR_TRIPPED)
+		wipe(c->token, sizeof(c->token)); /* the next message asks again, and is held */
 	if (e != ERR_OK) {
 		log_warn("component=mllp feed=%s error=\"ingestion refused\" err=%s", c->feed_hex,
 			 err_name(e));

@@ -427,6 +427,7 @@ bool policy_may_review_lock(const struct actor *actor, const struct id *subject_
 	switch (subject_role) {
 	case ROLE_CLINICIAN:
 	case ROLE_PRACTICE_ADMIN:
+	case ROLE_SYSTEM: /* the practice's own system or HL7 feed */
 		return subject_practice != NULL && id_eq(subject_practice, &actor->practice);
 	case ROLE_PATIENT:
 		return patient_target != NULL && patient_target->exists &&

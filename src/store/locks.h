@@ -31,11 +31,18 @@ struct store_lock {
 	struct id patient;
 	bool locked;           /* the account is locked now */
 	struct bytes email_ct; /* its sealed address */
+	/* a practice system or an HL7 feed (role ROLE_SYSTEM, practice set, no address) */
+	char system_kind[8];     /* "feed", "system", or "" for an account */
+	const char *system_name; /* its registered name, or NULL */
 };
 
-/* Record a trip of account (by session, for reason) at `now`. */
+/* Record a trip of account (by session, for reason) at `now`. For a practice system or a feed
+ * (ROLE_SYSTEM: no account row), system_practice is its practice; NULL for an account. */
 enum err store_lock_record(const struct id *account, const struct id *session, const char *reason,
-			   int64_t now);
+			   int64_t now, const struct id *system_practice);
+/* Whether a practice system or feed is held by a lock not yet reviewed unlocked (true also
+ * when that cannot be read: it is then not let in). */
+bool store_system_held(const struct id *system);
 /* Trips newest first (at most 200): all, or only those not yet reviewed (open_only); of every
  * account (practice NULL) or of one practice's staff and enrolled patients. */
 enum err store_locks_list(bool open_only, const struct id *practice, struct arena *a,

@@ -315,8 +315,10 @@ STORE_FN(enum err, store_known_devices_forget, (const struct id *account), (acco
 
 /* --- store/locks.h: locks held for review, unlock tickets --- */
 STORE_FN(enum err, store_lock_record,
-	 (const struct id *account, const struct id *session, const char *reason, int64_t now),
-	 (account, session, reason, now))
+	 (const struct id *account, const struct id *session, const char *reason, int64_t now,
+	  const struct id *system_practice),
+	 (account, session, reason, now, system_practice))
+STORE_FN(bool, store_system_held, (const struct id *system), (system))
 STORE_FN(enum err, store_locks_list,
 	 (bool open_only, const struct id *practice, struct arena *a, struct store_lock **out,
 	  size_t *n),

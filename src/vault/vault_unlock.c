@@ -54,7 +54,7 @@ void vault_trip_note(const struct session_claims *c)
 }
 
 /* Whether a practice admin of `practice` may clear this account's trip, from what the vault
- * saw when it tripped: staff of that same practice, or a patient (whose enrolment the vault
+ * saw when it tripped: staff, a practice system or an HL7 feed of that same practice, or a patient (whose enrolment the vault
  * cannot see; the worker's gate decided that part). */
 static bool admin_reaches(const struct id *account, const struct id *practice)
 {
@@ -65,8 +65,9 @@ static bool admin_reaches(const struct id *account, const struct id *practice)
 		if (!n->used || !id_eq(&n->account, account))
 			continue;
 		ok = n->role == ROLE_PATIENT ||
-		     ((n->role == ROLE_CLINICIAN || n->role == ROLE_PRACTICE_ADMIN) && n->has_practice &&
-		      id_eq(&n->practice, practice));
+		     ((n->role == ROLE_CLINICIAN || n->role == ROLE_PRACTICE_ADMIN ||
+		       n->role == ROLE_SYSTEM) &&
+		      n->has_practice && id_eq(&n->practice, practice));
 	}
 	pthread_mutex_unlock(&notes_lock);
 	return ok;

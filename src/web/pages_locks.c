@@ -95,8 +95,9 @@ static int locks_section(struct request *req, struct buf *b)
 	if (rc != ERR_OK)
 		return rc;
 	html_raw(b, "<h2 id=\"locks\">Locks held for review</h2><p>Each account the breaker stopped "
-		    "stays locked, its sessions ended, until it is reviewed here. Unlocking needs a "
-		    "reason and a fresh second factor; the person is emailed either way.</p>");
+		    "stays locked, its sessions ended, until it is reviewed here; so does a practice "
+		    "system or HL7 feed, which gets no token meanwhile. Unlocking needs a reason and a "
+		    "fresh second factor; a person is emailed either way.</p>");
 	const char *notice = request_query(req, "done");
 	if (notice && (strcmp(notice, "unlocked") == 0 || strcmp(notice, "kept") == 0)) {
 		html_raw(b, "<p class=\"status ok\" role=\"status\">");
@@ -115,8 +116,14 @@ static int locks_section(struct request *req, struct buf *b)
 		html_raw(b, "<section class=\"card lock\" id=\"lock-");
 		html_text(b, lock);
 		html_raw(b, "\"><h3>");
-		html_text(b, v[i].email ? v[i].email : "(address sealed)");
-		html_raw(b, "</h3><dl><dt>Account</dt><dd><code>");
+		if (l->system_kind[0]) {
+			html_raw(b, strcmp(l->system_kind, "feed") == 0 ? "HL7 feed: " : "Practice system: ");
+			html_text(b, l->system_name ? l->system_name : "(removed)");
+		} else {
+			html_text(b, v[i].email ? v[i].email : "(address sealed)");
+		}
+		html_raw(b, l->system_kind[0] ? "</h3><dl><dt>Id</dt><dd><code>"
+					      : "</h3><dl><dt>Account</dt><dd><code>");
 		html_text(b, acct);
 		html_raw(b, "</code></dd><dt>Role</dt><dd>");
 		html_text(b, role_name(l->role));

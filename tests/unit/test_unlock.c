@@ -239,6 +239,10 @@ static void review_policy(void)
 		{&admin, ROLE_CLINICIAN, &pb, NULL, false},  {&admin, ROLE_OPERATOR, NULL, NULL, false},
 		{&admin, ROLE_PATIENT, NULL, NULL, false},   {&clin, ROLE_PATIENT, NULL, &at_a, false},
 		{&clin, ROLE_CLINICIAN, &pa, NULL, false},   {&pat, ROLE_PATIENT, NULL, &at_a, false},
+		/* a practice system or HL7 feed: its own practice's admin, and the operator */
+		{&admin, ROLE_SYSTEM, &pa, NULL, true},      {&admin, ROLE_SYSTEM, &pb, NULL, false},
+		{&admin, ROLE_SYSTEM, NULL, NULL, false},    {&op, ROLE_SYSTEM, &pb, NULL, true},
+		{&clin, ROLE_SYSTEM, &pa, NULL, false},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++)
 		CHECK(policy_may_review_lock(rows[i].a, &other, rows[i].role, rows[i].practice, rows[i].t) ==

@@ -305,6 +305,25 @@ static const char *const migrations[] = {
 	"CREATE INDEX session_by_family ON session(family) WHERE family IS NOT NULL;"
 	/* ...and the OpenID Connect nonce a code carries to its id_token */
 	"ALTER TABLE oauth_code ADD COLUMN nonce TEXT NOT NULL DEFAULT '';",
+	/* 28: a practice system or an HL7 feed the breaker stops is held for review as an account
+	 * is (DESIGN.md invariant 10): account_lock no longer requires an account row; system_kind
+	 * ('feed' or 'system') and system_practice say what was stopped and whose it is */
+	"CREATE TABLE account_lock_v28 (id BLOB PRIMARY KEY, account_id BLOB NOT NULL,"
+	" session_id BLOB NOT NULL, reason TEXT NOT NULL, tripped INTEGER NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('locked', 'kept', 'unlocked')), reviewed_by BLOB,"
+	" reviewed INTEGER, review_reason TEXT,"
+	" system_kind TEXT CHECK (system_kind IN ('feed', 'system')),"
+	" system_practice BLOB REFERENCES practice(id),"
+	" CHECK ((system_kind IS NULL) = (system_practice IS NULL)));"
+	"INSERT INTO account_lock_v28 (id, account_id, session_id, reason, tripped, state,"
+	" reviewed_by, reviewed, review_reason) SELECT id, account_id, session_id, reason, tripped,"
+	" state, reviewed_by, reviewed, review_reason FROM account_lock;"
+	"DROP TABLE account_lock;"
+	"ALTER TABLE account_lock_v28 RENAME TO account_lock;"
+	"CREATE INDEX account_lock_by_account ON account_lock(account_id, tripped);"
+	"CREATE INDEX account_lock_by_time ON account_lock(tripped);"
+	"CREATE INDEX account_lock_by_system ON account_lock(system_practice, state)"
+	" WHERE system_kind IS NOT NULL;",
 };
 
 /*

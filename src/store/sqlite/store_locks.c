@@ -7,14 +7,18 @@
 
 #define LOCKS_MAX 200
 
-/* One open lock per account: a session of an account already stopped adds none. */
+/* One open lock per account: a session of an account already stopped adds none. A practice
+ * system's or a feed's lock (?6, its practice) says which of the two it is. */
 static const char sql_lock_insert[] =
-	"INSERT INTO account_lock (id, account_id, session_id, reason, tripped, state)"
-	" SELECT ?1, ?2, ?3, ?4, ?5, 'locked' WHERE NOT EXISTS"
+	"INSERT INTO account_lock (id, account_id, session_id, reason, tripped, state, system_kind,"
+	" system_practice)"
+	" SELECT ?1, ?2, ?3, ?4, ?5, 'locked',"
+	" CASE WHEN ?6 IS NULL THEN NULL WHEN EXISTS (SELECT 1 FROM feed WHERE id = ?2) THEN 'feed'"
+	" ELSE 'system' END, ?6 WHERE NOT EXISTS"
 	" (SELECT 1 FROM account_lock WHERE account_id = ?2 AND state = 'locked')";
 
 enum err sq_store_lock_record(const struct id *account, const struct id *session, const char *reason,
-		      int64_t now)
+		      int64_t now, const struct id *system_practice)
 {
 	sqlite3_stmt *s = sq_stmt(sql_lock_insert);
 	if (s == NULL)
@@ -26,13 +30,40 @@ enum err sq_store_lock_record(const struct id *account, const struct id *session
 	sq_bind_id(s, 3, session);
 	sq_bind_text(s, 4, reason);
 	sqlite3_bind_int64(s, 5, now);
+	if (system_practice)
+		sq_bind_id(s, 6, system_practice);
+	else
+		sqlite3_bind_null(s, 6);
 	return sq_step_done(s, "lock_record");
 }
 
+static const char sql_system_held[] =
+	"SELECT 1 FROM account_lock WHERE account_id = ? AND system_kind IS NOT NULL"
+	" AND state != 'unlocked' LIMIT 1";
+
+bool sq_store_system_held(const struct id *system)
+{
+	sqlite3_stmt *s = sq_stmt(sql_system_held);
+	if (s == NULL)
+		return true; /* fail closed: a system is not let in when this cannot be read */
+	sq_bind_id(s, 1, system);
+	int step = sqlite3_step(s);
+	sqlite3_reset(s);
+	return step != SQLITE_DONE;
+}
+
+/* An account's lock, or a practice system's or feed's (no account row: role 'system', the
+ * lock's practice, locked until reviewed unlocked, and its name). */
 #define LOCK_COLUMNS                                                                              \
 	"SELECT l.id, l.account_id, l.session_id, l.reason, l.tripped, l.state, l.reviewed_by,"     \
-	" l.reviewed, l.review_reason, a.role, a.practice_id, a.patient_id, a.locked, a.email_ct"   \
-	" FROM account_lock l JOIN account a ON a.id = l.account_id"
+	" l.reviewed, l.review_reason,"                                                             \
+	" CASE WHEN l.system_kind IS NULL THEN a.role ELSE 'system' END,"                           \
+	" COALESCE(l.system_practice, a.practice_id), a.patient_id,"                                \
+	" CASE WHEN l.system_kind IS NULL THEN a.locked ELSE l.state != 'unlocked' END, a.email_ct," \
+	" l.system_kind, CASE l.system_kind WHEN 'feed' THEN (SELECT name FROM feed WHERE id ="    \
+	" l.account_id) WHEN 'system' THEN (SELECT name FROM system_client WHERE id = l.account_id)" \
+	" END FROM account_lock l LEFT JOIN account a ON a.id = l.account_id"                       \
+	" WHERE (l.system_kind IS NOT NULL OR a.id IS NOT NULL)"
 
 /* The account columns role, practice_id, patient_id, locked, email_ct from column col on. */
 static void account_tail(sqlite3_stmt *s, int col, struct arena *a, struct store_account *x)
@@ -67,11 +98,14 @@ static void lock_row(sqlite3_stmt *s, struct arena *a, struct store_lock *out)
 	out->patient = x.patient;
 	out->locked = x.locked;
 	out->email_ct = x.email_ct;
+	sq_col_text_fixed(s, 14, out->system_kind, sizeof(out->system_kind));
+	out->system_name = sq_col_text(s, 15, a);
 }
 
 /* ?1: only unreviewed; ?2: a practice (NULL for all): its staff, and patients enrolled there. */
 static const char sql_locks_list[] =
-	LOCK_COLUMNS " WHERE (?1 = 0 OR l.state = 'locked') AND (?2 IS NULL OR a.practice_id = ?2"
+	LOCK_COLUMNS " AND (?1 = 0 OR l.state = 'locked') AND (?2 IS NULL OR a.practice_id = ?2"
+	" OR l.system_practice = ?2"
 	" OR a.patient_id IN (SELECT patient_id FROM enrolment WHERE practice_id = ?2))"
 	" ORDER BY l.tripped DESC LIMIT 200";
 
@@ -92,9 +126,9 @@ enum err sq_store_locks_list(bool open_only, const struct id *practice, struct a
 	return ERR_OK;
 }
 
-static const char sql_lock_get[] = LOCK_COLUMNS " WHERE l.id = ?";
+static const char sql_lock_get[] = LOCK_COLUMNS " AND l.id = ?";
 static const char sql_lock_latest[] =
-	LOCK_COLUMNS " WHERE l.account_id = ? ORDER BY l.tripped DESC, l.rowid DESC LIMIT 1";
+	LOCK_COLUMNS " AND l.account_id = ? ORDER BY l.tripped DESC, l.rowid DESC LIMIT 1";
 
 static enum err one_lock(const char *sql, const struct id *key, struct arena *a, struct store_lock *out)
 {
@@ -157,8 +191,8 @@ static enum err review_tx(void *ctx)
 							       : sql_account_relock);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sq_bind_id(s, 1, r->account);
-	return sq_write_one(s, "lock_review_account");
+	/* A practice system or feed has no account row: its lock's state is all there is. */
+	return sq_run_id(s, r->account, "lock_review_account");
 }
 
 enum err sq_store_lock_review(const struct id *account, const char *state, const struct id *reviewer,
