@@ -394,6 +394,9 @@
  * handful (a full blood count, renal, liver, lipids, HbA1c, iron studies); 16 with room, each
  * up to RESULT_MAX_OBSERVATIONS observations. */
 #define LIMIT_ORU_REPORTS 16u
+/* Patients (PID groups) in one ORU^R01: a laboratory batches a run's results for one practice
+ * into one message at times; each patient's reports still count towards LIMIT_ORU_REPORTS. */
+#define LIMIT_ORU_PATIENTS 16u
 #define LIMIT_HL7_CONTROL_ID 199u
 #define LIMIT_FEEDQ_REASON 200u
 #define LIMIT_FEEDQ_LIST 100u

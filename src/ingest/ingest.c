@@ -139,6 +139,27 @@ enum err ingest_queue_for(struct ingest_ctx *c, const char *reason)
 	return ERR_OK;
 }
 
+enum err ingest_patient_at(struct ingest_ctx *c, size_t pid, bool queue, struct id *out)
+{
+	enum hl7_code code;
+	const char *nhi = ingest_nhi(c, pid, 3, &code);
+	if (nhi == NULL) {
+		ingest_fail(c, HL7_ACK_AE, code, pid, 3, "No valid NHI in PID-3");
+		return ERR_NOT_FOUND;
+	}
+	enum err rc = register_find_nhi(c->f->actor, nhi, out);
+	if (rc == ERR_NOT_FOUND) {
+		if (!queue) {
+			ingest_fail(c, HL7_ACK_AE, HL7_E_UNKNOWN_KEY, pid, 3,
+				    "No patient with this NHI here: send their results alone");
+			return ERR_NOT_FOUND;
+		}
+		rc = ingest_queue_for(c, "No patient with this NHI is enrolled at the practice.");
+		return rc == ERR_OK ? ERR_NOT_FOUND : rc;
+	}
+	return rc == ERR_OK || rc == ERR_TRIPPED ? rc : ERR_INTERNAL;
+}
+
 enum err ingest_patient(struct ingest_ctx *c, struct id *out)
 {
 	if (c->patient != NULL) {
@@ -150,18 +171,7 @@ enum err ingest_patient(struct ingest_ctx *c, struct id *out)
 		ingest_fail(c, HL7_ACK_AE, HL7_E_SEGMENT_SEQUENCE, 0, 0, "No PID segment");
 		return ERR_NOT_FOUND;
 	}
-	enum hl7_code code;
-	const char *nhi = ingest_nhi(c, pid, 3, &code);
-	if (nhi == NULL) {
-		ingest_fail(c, HL7_ACK_AE, code, pid, 3, "No valid NHI in PID-3");
-		return ERR_NOT_FOUND;
-	}
-	enum err rc = register_find_nhi(c->f->actor, nhi, out);
-	if (rc == ERR_NOT_FOUND) {
-		rc = ingest_queue_for(c, "No patient with this NHI is enrolled at the practice.");
-		return rc == ERR_OK ? ERR_NOT_FOUND : rc;
-	}
-	return rc == ERR_OK || rc == ERR_TRIPPED ? rc : ERR_INTERNAL;
+	return ingest_patient_at(c, pid, true, out);
 }
 
 static bool type_is(const struct hl7_msg *m, const char *type, const char *event)

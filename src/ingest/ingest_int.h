@@ -42,6 +42,10 @@ const char *ingest_nhi(struct ingest_ctx *c, size_t seg, size_t field, enum hl7_
  * PID-3's NHI names exactly. ERR_OK with *out; ERR_NOT_FOUND after answering (AE) or queueing;
  * ERR_INTERNAL, ERR_TRIPPED. */
 enum err ingest_patient(struct ingest_ctx *c, struct id *out);
+/* The patient PID-3's NHI at segment index pid names exactly; not found: queued (queue) or
+ * answered AE 204 naming that PID (a message of several patients, which a person could not
+ * match). Answers as ingest_patient does. */
+enum err ingest_patient_at(struct ingest_ctx *c, size_t pid, bool queue, struct id *out);
 
 /* The kinds of message (ingest_adt.c, ingest_report.c): ERR_OK once *c->out is decided. */
 enum err ingest_adt(struct ingest_ctx *c);

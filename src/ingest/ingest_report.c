@@ -250,27 +250,52 @@ static enum err read_obr(struct ingest_ctx *c, size_t obr, const struct id *pati
 	return ERR_OK;
 }
 
+/*
+ * ORU^R01 is a repeating group per patient (PID, then that patient's OBRs and OBXs). A message
+ * of one patient is matched as every message is (ingest_patient: exactly, or the queue). One
+ * of several is filed only when every patient in it is matched exactly, whole or not at all
+ * (one who is not is answered AE 204 naming that PID, never queued: a person matches one
+ * patient to a message); the patient of each OBR is that of the PID before it.
+ */
 enum err ingest_oru(struct ingest_ctx *c)
 {
 	const struct hl7_msg *m = c->m;
-	size_t pid = hl7_find(m, "PID", 0);
-	if (pid < m->nseg && hl7_find(m, "PID", pid + 1) < m->nseg)
-		return ingest_fail(c, HL7_ACK_AE, HL7_E_SEGMENT_SEQUENCE, hl7_find(m, "PID", pid + 1), 0,
-				   "One patient per message");
-	size_t first = hl7_find(m, "OBR", 0);
+	size_t first = hl7_find(m, "OBR", 0), pid0 = hl7_find(m, "PID", 0);
 	if (first == m->nseg)
 		return ingest_fail(c, HL7_ACK_AE, HL7_E_SEGMENT_SEQUENCE, 0, 0, "No OBR segment");
+	if (pid0 < m->nseg && first < pid0)
+		return ingest_fail(c, HL7_ACK_AE, HL7_E_SEGMENT_SEQUENCE, first, 0, "OBR before PID");
+	size_t n_pid = 0;
+	for (size_t p = pid0; p < m->nseg; p = hl7_find(m, "PID", p + 1))
+		if (++n_pid > LIMIT_ORU_PATIENTS)
+			return ingest_fail(c, HL7_ACK_AE, HL7_E_DATA_TYPE, p, 0, "Too many PID");
+	if (n_pid > 1 && c->patient != NULL) /* a person matched one patient: never several */
+		return ingest_fail(c, HL7_ACK_AR, HL7_E_SEGMENT_SEQUENCE, 0, 0, "One patient per match");
 	struct id patient;
-	enum err rc = ingest_patient(c, &patient);
-	if (rc != ERR_OK)
-		return rc == ERR_NOT_FOUND ? ERR_OK : rc;
+	enum err rc = ERR_OK;
+	if (n_pid <= 1) {
+		rc = ingest_patient(c, &patient);
+		if (rc != ERR_OK)
+			return rc == ERR_NOT_FOUND ? ERR_OK : rc;
+	}
 	struct result_new *reports = arena_calloc(c->ar, LIMIT_ORU_REPORTS, sizeof(*reports));
 	if (reports == NULL)
 		return ERR_INTERNAL;
-	size_t n = 0;
+	size_t n = 0, group = pid0;
 	for (size_t obr = first; obr < m->nseg; obr = hl7_find(m, "OBR", obr + 1)) {
 		if (n == LIMIT_ORU_REPORTS)
 			return ingest_fail(c, HL7_ACK_AE, HL7_E_DATA_TYPE, obr, 0, "Too many OBR");
+		if (n_pid > 1) {
+			size_t p = group;
+			for (size_t next = hl7_find(m, "PID", p + 1); next < obr; next = hl7_find(m, "PID", next + 1))
+				p = next;
+			if (n == 0 || p != group) {
+				group = p;
+				rc = ingest_patient_at(c, group, false, &patient);
+				if (rc != ERR_OK)
+					return rc == ERR_NOT_FOUND ? ERR_OK : rc;
+			}
+		}
 		if (read_obr(c, obr, &patient, &reports[n]) != ERR_OK)
 			return ERR_OK; /* answered AE, nothing filed */
 		n++;

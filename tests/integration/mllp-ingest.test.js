@@ -113,6 +113,37 @@ describe('MLLP listener and ingestion', () => {
     assert.equal((await byNhi(clin, 'ZAB0020')).length, 1);
   });
 
+  it('files an ORU^R01 of two patients whole, each report to its own patient; with one unknown patient, nothing (AE 204 naming that PID)', async () => {
+    const group = (nhi, acc, value) => [
+      `PID|1||${nhi}^^^NHI^NHI||Tawhiri^Moana||19870523|F`,
+      `OBR|1||${acc}^PATHLAB|HBA1C^HbA1c^L|||20261203101500+1300||||||||||||||||20261204070000+1300|||F`,
+      `OBX|1|NM|4548-4^HbA1c^LN||${value}|mmol/mol|20-40|H|||F`,
+    ];
+    const msg = (control, groups) => [
+      `MSH|^~\\&|DELPHIC|DEMOPMS|MEDKEEP|DEMO HEALTH|20261204073000+1300||ORU^R01|${control}|P|2.4|||AL|NE`,
+      ...groups.flat(),
+    ].join('\r');
+    const a1c = async (pid) => {
+      const obs = await clin.fhir(`Observation?patient=${pid}&code=http://loinc.org|4548-4`);
+      assert.equal(obs.status, 200, obs.text);
+      return (JSON.parse(obs.text).entry || []).map((e) => e.resource.valueQuantity.value).sort();
+    };
+    const [p1] = await byNhi(clin, 'ZAA0067');
+    const [p2] = await byNhi(clin, 'ZAB0020');
+    const before = [await a1c(p1.id), await a1c(p2.id)];
+    // One unknown patient: nothing of the message is filed, and the answer names its PID (the 3rd segment of the 2nd group).
+    const conn = await Mllp.plain(mport);
+    const bad = await conn.exchange(msg('LAB-MULTI-0', [group('ZAA0067', '26-0100-CH', 51), group('ZAM1110', '26-0101-CH', 52)]));
+    assert.match(bad, /MSA\|AE\|LAB-MULTI-0/);
+    assert.match(bad, /ERR\|PID\^2\^3\^204/);
+    assert.deepEqual([await a1c(p1.id), await a1c(p2.id)], before);
+    const ok = await conn.exchange(msg('LAB-MULTI-1', [group('ZAA0067', '26-0102-CH', 53), group('ZAB0020', '26-0103-CH', 54)]));
+    conn.end();
+    assert.match(ok, /MSA\|AA\|LAB-MULTI-1/);
+    assert.deepEqual(await a1c(p1.id), [...before[0], 53].sort());
+    assert.deepEqual(await a1c(p2.id), [...before[1], 54].sort());
+  });
+
   it('applies a burst on several connections at once: each result filed once, a duplicate in the burst changes nothing, a bad message alone refused', async () => {
     const pid = (await byNhi(clin, 'ZAA0067'))[0].id;
     const before = await sodiumOf(clin, pid);
