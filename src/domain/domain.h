@@ -75,6 +75,22 @@ enum err patient_list_visible(const struct actor *a, size_t offset, size_t limit
 			      struct patient_view **out,
 			      size_t *n);
 
+/* Staff: their practice's patients whose names hold every word of `name` (at most four count;
+ * case, macrons and accents, apostrophes and hyphens do not matter) and, when born is given
+ * (YYYY-MM-DD), born that day; `limit` from `offset` in the order of enrolment, each read
+ * through the gate. ERR_INVALID for no usable word and no date, or a bad date; ERR_NOT_FOUND
+ * for anyone but staff with a practice. Only the page's patients are opened. */
+enum err patient_search_visible(const struct actor *a, const char *name, const char *born,
+				size_t offset, size_t limit, struct arena *ar,
+				struct patient_view **out, size_t *n);
+/* A name's words as a search knows them (lowercase ASCII letters and digits, Latin letters
+ * with diacritics folded, apostrophes dropped, other letters kept as they are; split at
+ * anything else; each at most PATIENT_WORD_MAX bytes, no repeats): at most max of them. */
+#define PATIENT_WORD_MAX 64
+#define PATIENT_WORDS_MAX 8
+size_t patient_name_words(const char *text, size_t len, char words[][PATIENT_WORD_MAX + 1],
+			  size_t max);
+
 /* --- searches (a page of one patient's rows: store/page.h, docs/internals/SEARCH.md) --- */
 /* What a page found beyond its rows. The caller sets want_total; the search sets more (rows
  * follow this page in its order) and, when wanted, total (all rows the filters match, read

@@ -80,4 +80,15 @@ int patient_phi_encode(const struct patient_view *p, struct arena *ar, struct by
 /* A string member of a JSON object copied into ar, or NULL when it is missing. */
 const char *domain_json_str(json_t *o, const char *key, struct arena *ar);
 
+/* --- patients (patients.c, register.c, patient_search.c) --- */
+/* A birth date as YYYY-MM-DD, a real calendar date from 1880 to today in New Zealand. */
+bool patient_birth_date_ok(const char *s);
+/* Each of ids[0..count) through the gate (patient_read), into *out (shredded ones left out):
+ * what a register page or a search shows. */
+enum err patients_read_each(const struct actor *a, const struct id *ids, size_t count,
+			    struct arena *ar, struct patient_view **out, size_t *n);
+/* Keep a patient's search terms (their name's words and birth date, as keyed hashes) in step
+ * with the details just written. */
+enum err patient_terms_store(const struct id *patient, const struct patient_view *p);
+
 #endif

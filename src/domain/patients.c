@@ -85,7 +85,7 @@ enum err patient_create(const struct id *practice, const struct patient_view *p,
 		rc = ERR_INVALID; /* this NHI is already registered */
 		goto out;
 	}
-	if (s != ERR_OK)
+	if (s != ERR_OK || patient_terms_store(&id, &norm) != ERR_OK)
 		goto out;
 	*out_id = id;
 	rc = ERR_OK;
@@ -158,6 +158,13 @@ enum err patient_list_visible(const struct actor *a, size_t offset, size_t limit
 		    ERR_OK)
 			return ERR_INTERNAL;
 	}
+	return patients_read_each(a, ids, count, ar, out, n);
+}
+
+enum err patients_read_each(const struct actor *a, const struct id *ids, size_t count,
+			    struct arena *ar, struct patient_view **out, size_t *n)
+{
+	*n = 0;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
 		return ERR_INTERNAL;

@@ -14,7 +14,7 @@
 #include "util/wipe.h"
 #include "vault/vault.h"
 
-static bool date_valid(const char *s)
+bool patient_birth_date_ok(const char *s)
 {
 	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
 		return false;
@@ -54,7 +54,7 @@ const char *register_problem(const struct patient_view *p)
 		return "name.family";
 	if (!name_valid(p->given))
 		return "name.given";
-	if (!date_valid(p->birth_date))
+	if (!patient_birth_date_ok(p->birth_date))
 		return "birthDate";
 	static const char *const genders[] = {"male", "female", "other", "unknown"};
 	for (size_t i = 0; p->gender != NULL && i < sizeof(genders) / sizeof(genders[0]); i++)
@@ -125,6 +125,8 @@ static enum err enrol_new(const struct actor *a, const struct id *practice,
 	rc = store_patient_create(&id, practice, index,
 				  (struct bytes){(const uint8_t *)wrapped.data, wrapped.len},
 				  (struct bytes){(const uint8_t *)phi_ct.data, phi_ct.len});
+	if (rc == ERR_OK && patient_terms_store(&id, p) != ERR_OK)
+		rc = ERR_INTERNAL;
 	if (rc == ERR_OK)
 		*out = id;
 	else if (rc != ERR_CONFLICT)
@@ -245,6 +247,8 @@ enum err register_update(const struct actor *a, const struct id *patient,
 		goto out;
 	rc = store_patient_update(&g, patient, index,
 				  (struct bytes){(const uint8_t *)ct.data, ct.len});
+	if (rc == ERR_OK && patient_terms_store(patient, &norm) != ERR_OK)
+		rc = ERR_INTERNAL;
 	if (rc != ERR_OK && rc != ERR_CONFLICT)
 		rc = ERR_INTERNAL;
 	if (rc == ERR_CONFLICT &&

@@ -206,6 +206,9 @@ bool policy_needs_second_factor(const struct actor *actor);
  * SYSTEM_SCOPE_PATIENT_WRITE. Changing an enrolled patient's details is ACTION_PATIENT_WRITE
  * through policy_decide. */
 bool policy_may_enrol(const struct actor *actor, const struct id *practice);
+/* Search the register of the actor's own practice by name and birth date: its clinicians and
+ * practice admins (each patient found is still read through the gate). */
+bool policy_may_search_register(const struct actor *actor);
 /* Who may ask that a patient enrolled elsewhere move to this practice, and see the moves
  * asked of it and by it: its clinicians and practice admins after their second factor. Never
  * a system: a move takes a person's agreement (docs/internals/TRANSFERS.md). */

@@ -211,6 +211,18 @@ enum err store_proxy_scopes(const struct id *account, const struct id *patient, 
 enum err store_document_target(const struct id *document, struct target *out);
 enum err store_practice_patient_ids(const struct id *practice, size_t offset, size_t limit,
 				    struct arena *a, struct id **ids, size_t *n);
+/* Search terms of a patient (keyed hashes of their name's words and birth date, made by the
+ * domain with the vault's blind index): the patient's terms become exactly these. */
+#define STORE_TERM_BYTES HASH_BYTES
+#define STORE_SEARCH_TERMS 5 /* terms one search may combine */
+enum err store_patient_terms_set(const struct id *patient, const uint8_t (*terms)[STORE_TERM_BYTES],
+				 size_t n);
+/* The patients enrolled at practice that hold every one of terms[0..n) (1 <= n <=
+ * STORE_SEARCH_TERMS), in the order of enrolment: `limit` (at most LIMIT_LIST) from `offset`. */
+enum err store_practice_patient_search(const struct id *practice,
+				       const uint8_t (*terms)[STORE_TERM_BYTES], size_t n,
+				       size_t offset, size_t limit, struct arena *a, struct id **ids,
+				       size_t *count);
 
 /* Patient-scoped: each needs a grant for that patient. */
 enum err store_patient_create(const struct id *id, const struct id *practice,

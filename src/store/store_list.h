@@ -82,6 +82,13 @@ STORE_FN(enum err, store_practice_patient_ids,
 	 (const struct id *practice, size_t offset, size_t limit, struct arena *a, struct id **ids,
 	  size_t *n),
 	 (practice, offset, limit, a, ids, n))
+STORE_FN(enum err, store_patient_terms_set,
+	 (const struct id *patient, const uint8_t (*terms)[STORE_TERM_BYTES], size_t n),
+	 (patient, terms, n))
+STORE_FN(enum err, store_practice_patient_search,
+	 (const struct id *practice, const uint8_t (*terms)[STORE_TERM_BYTES], size_t n,
+	  size_t offset, size_t limit, struct arena *a, struct id **ids, size_t *count),
+	 (practice, terms, n, offset, limit, a, ids, count))
 STORE_FN(enum err, store_patient_create,
 	 (const struct id *id, const struct id *practice, const uint8_t nhi_index[HASH_BYTES],
 	  struct bytes wrapped_key, struct bytes phi),

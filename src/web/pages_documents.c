@@ -230,6 +230,34 @@ void web_document_download(struct request *req, struct response *res)
 	respond_download(req, res, v.filename, v.content_type, v.data, v.data_len);
 }
 
+void web_patient_table(struct buf *b, const struct patient_view *ps, size_t n, const char *empty)
+{
+	if (n == 0) {
+		html_raw(b, "<p class=\"empty\">");
+		html_text(b, empty);
+		html_raw(b, "</p>");
+		return;
+	}
+	html_raw(b, "<table class=\"list\"><thead><tr><th scope=\"col\">Name</th>"
+		    "<th scope=\"col\">NHI</th><th scope=\"col\">Born</th></tr></thead><tbody>");
+	for (size_t i = 0; i < n; i++) {
+		char id[ID_HEX_LEN + 1];
+		id_hex(&ps[i].id, id);
+		html_raw(b, "<tr><td><a href=\"/patients/");
+		html_text(b, id);
+		html_raw(b, "\">");
+		html_text(b, ps[i].family);
+		html_raw(b, ", ");
+		html_text(b, ps[i].given);
+		html_raw(b, "</a></td><td>");
+		html_text(b, ps[i].nhi);
+		html_raw(b, "</td><td>");
+		web_birth_date(b, ps[i].birth_date);
+		html_raw(b, "</td></tr>");
+	}
+	html_raw(b, "</tbody></table>");
+}
+
 void web_patients(struct request *req, struct response *res)
 {
 	/* The register a page at a time, in the order patients enrolled. */
@@ -254,33 +282,13 @@ void web_patients(struct request *req, struct response *res)
 	html_begin(b, "Patients", &req->actor, req->csrf);
 	html_raw(b, "<h1>Patients</h1>");
 	web_find_nhi_form(req, b);
+	web_patient_search_form(req, b, NULL, NULL);
 	if (page > 1 || more)
 		buf_printf(b, "<p class=\"lead\">Page %lld, patients %lld to %lld in the order they "
 			      "enrolled.</p>",
 			   (long long)page, (long long)((page - 1) * LIMIT_REGISTER_PAGE + (n ? 1 : 0)),
 			   (long long)((page - 1) * LIMIT_REGISTER_PAGE + (int64_t)n));
-	if (n == 0)
-		html_raw(b, "<p class=\"empty\">No patients to show.</p>");
-	else
-		html_raw(b, "<table class=\"list\"><thead><tr><th scope=\"col\">Name</th>"
-			    "<th scope=\"col\">NHI</th><th scope=\"col\">Born</th></tr></thead><tbody>");
-	for (size_t i = 0; i < n; i++) {
-		char id[ID_HEX_LEN + 1];
-		id_hex(&ps[i].id, id);
-		html_raw(b, "<tr><td><a href=\"/patients/");
-		html_text(b, id);
-		html_raw(b, "\">");
-		html_text(b, ps[i].family);
-		html_raw(b, ", ");
-		html_text(b, ps[i].given);
-		html_raw(b, "</a></td><td>");
-		html_text(b, ps[i].nhi);
-		html_raw(b, "</td><td>");
-		web_birth_date(b, ps[i].birth_date);
-		html_raw(b, "</td></tr>");
-	}
-	if (n)
-		html_raw(b, "</tbody></table>");
+	web_patient_table(b, ps, n, "No patients to show.");
 	if (page > 1 || more) {
 		html_raw(b, "<nav aria-label=\"Register pages\" class=\"pager\">");
 		if (page > 1)

@@ -68,6 +68,11 @@ int web_record_switcher(struct request *req, struct buf *b);
 /* On the register page, for those who keep the practice's register: the link to enrol a
  * patient and the "Find by NHI" form (pages_register.c). Nothing for anyone else. */
 void web_find_nhi_form(struct request *req, struct buf *b);
+/* The register search by name and birth date (pages_search.c), with the words searched. */
+void web_patient_search_form(struct request *req, struct buf *b, const char *name, const char *born);
+struct patient_view;
+/* Patients as a table (name linked to their page, NHI, born), or `empty` when there are none. */
+void web_patient_table(struct buf *b, const struct patient_view *ps, size_t n, const char *empty);
 
 /* Small pieces of pages: the hidden CSRF field of a form; an error line (nothing for NULL); an
  * instant, a day and a time in New Zealand ("Mon 7 Dec 2026, 3:52 pm", "Mon 7 Dec 2026",

@@ -64,6 +64,7 @@ static const struct route routes[] = {
 	{METHOD_POST, "/enrolment/*/decline", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_enrolment_decline, FAST, SAME_ORIGIN, OWN_RECORD_PAGE},
 	{METHOD_POST, "/enrolment/history", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_enrolment_history, FAST, SAME_ORIGIN, OWN_RECORD_PAGE},
 	{METHOD_POST, "/practice/patients/find", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_find_nhi, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_POST, "/patients/search", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_patient_search, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/practice/patients/*/details", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_details_form, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/practice/patients/*/details", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_details_submit, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/patients/*/documents", AUTH_SESSION, BODY_UPLOAD, KIND_PAGE, web_document_upload, FAST, SAME_ORIGIN, ANYONE},

@@ -138,8 +138,46 @@ static void incident(const struct actor *feed_actor, const struct id *pid, const
 	incident_free(&r);
 }
 
+/* A name's words as the register search knows them (patient_name_words). */
+static void name_words(void)
+{
+	static const struct {
+		const char *in;
+		const char *out; /* the words, '|' after each */
+	} rows[] = {
+		{"Te Awa", "te|awa|"},
+		{"  O'Brien-Smith ", "obrien|smith|"},
+		{"Ng\xc4\x81t\xc4\x81", "ngata|"},                  /* macrons (UTF-8) */
+		{"\xc4\x80ROH\xc4\x80 m\xc4\x81ori", "aroha|maori|"},  /* capital macrons */
+		{"Jos\xc3\xa9 Zo\xc3\xab", "jose|zoe|"},              /* Latin-1 accents */
+		{"O\xe2\x80\x99Neill", "oneill|"},                    /* a typographic apostrophe */
+		{"Mia mia MIA", "mia|"},                                /* no repeats */
+		{"\xe7\x8e\x8b Wei", "\xe7\x8e\x8b|wei|"},             /* kept as written */
+		{",.-", ""},
+		{"", ""},
+		{"a b c d e f g h i j", "a|b|c|d|e|f|g|h|"},            /* at most PATIENT_WORDS_MAX */
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		char words[PATIENT_WORDS_MAX][PATIENT_WORD_MAX + 1];
+		size_t n = patient_name_words(rows[i].in, strlen(rows[i].in), words, PATIENT_WORDS_MAX);
+		char got[256] = "";
+		size_t len = 0;
+		for (size_t k = 0; k < n; k++)
+			len += (size_t)snprintf(got + len, sizeof(got) - len, "%s|", words[k]);
+		CHECK(strcmp(got, rows[i].out) == 0);
+	}
+	/* a word longer than PATIENT_WORD_MAX counts by its first bytes, the same every time */
+	char longname[200];
+	memset(longname, 'k', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	char words[2][PATIENT_WORD_MAX + 1];
+	CHECK(patient_name_words(longname, strlen(longname), words, 2) == 1);
+	CHECK(strlen(words[0]) == PATIENT_WORD_MAX);
+}
+
 void test_register(void)
 {
+	name_words();
 	char dir[] = "/tmp/medkeep-unit-register-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(vault_create(dir) == 0 && vault_keys_create(dir) == 0);

@@ -324,6 +324,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX account_lock_by_time ON account_lock(tripped);"
 	"CREATE INDEX account_lock_by_system ON account_lock(system_practice, state)"
 	" WHERE system_kind IS NOT NULL;",
+	/* 29: staff find patients by name and birth date (src/store/patients.h): a keyed hash per
+	 * name word and one of the birth date (the vault's blind index, as for the NHI), never the
+	 * words themselves; erased with the patient's record */
+	"CREATE TABLE patient_term (term BLOB NOT NULL, patient_id BLOB NOT NULL REFERENCES patient(id),"
+	" PRIMARY KEY (term, patient_id)) WITHOUT ROWID;"
+	"CREATE INDEX patient_term_by_patient ON patient_term(patient_id);",
 };
 
 /*

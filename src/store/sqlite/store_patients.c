@@ -138,3 +138,67 @@ enum err sq_store_patient_update(const struct grant *g, const struct id *patient
 	sq_bind_id(s, 3, patient);
 	return sq_write_one(s, "patient_update");
 }
+
+static const char sql_terms_clear[] = "DELETE FROM patient_term WHERE patient_id = ?";
+static const char sql_term_add[] =
+	"INSERT OR IGNORE INTO patient_term (term, patient_id) VALUES (?, ?)";
+
+static enum err terms_tx(const struct id *patient, const uint8_t (*terms)[STORE_TERM_BYTES], size_t n)
+{
+	enum err rc = sq_run_id(sq_stmt(sql_terms_clear), patient, "terms_clear");
+	for (size_t i = 0; rc == ERR_OK && i < n; i++) {
+		sqlite3_stmt *s = sq_stmt(sql_term_add);
+		if (s == NULL)
+			return ERR_INTERNAL;
+		sqlite3_bind_blob(s, 1, terms[i], STORE_TERM_BYTES, SQLITE_STATIC);
+		sq_bind_id(s, 2, patient);
+		rc = sq_step_done(s, "term_add");
+	}
+	return rc;
+}
+
+enum err sq_store_patient_terms_set(const struct id *patient, const uint8_t (*terms)[STORE_TERM_BYTES],
+			    size_t n)
+{
+	if (sq_begin(SQ_MAIN) != ERR_OK)
+		return ERR_INTERNAL;
+	enum err rc = terms_tx(patient, terms, n);
+	if (rc == ERR_OK)
+		return sq_commit(SQ_MAIN);
+	sq_rollback(SQ_MAIN);
+	return ERR_INTERNAL;
+}
+
+/* Driven by the first term's rows (its primary key), each further term checked by key. */
+static const char sql_patient_search[] =
+	"SELECT t.patient_id FROM patient_term t"
+	" JOIN enrolment e ON e.patient_id = t.patient_id AND e.practice_id = ?1"
+	" WHERE t.term = ?2"
+	" AND (?3 IS NULL OR EXISTS (SELECT 1 FROM patient_term u WHERE u.term = ?3 AND u.patient_id = t.patient_id))"
+	" AND (?4 IS NULL OR EXISTS (SELECT 1 FROM patient_term u WHERE u.term = ?4 AND u.patient_id = t.patient_id))"
+	" AND (?5 IS NULL OR EXISTS (SELECT 1 FROM patient_term u WHERE u.term = ?5 AND u.patient_id = t.patient_id))"
+	" AND (?6 IS NULL OR EXISTS (SELECT 1 FROM patient_term u WHERE u.term = ?6 AND u.patient_id = t.patient_id))"
+	" ORDER BY e.since, t.patient_id LIMIT ?7 OFFSET ?8";
+
+enum err sq_store_practice_patient_search(const struct id *practice,
+				  const uint8_t (*terms)[STORE_TERM_BYTES], size_t n, size_t offset,
+				  size_t limit, struct arena *a, struct id **ids, size_t *count)
+{
+	*count = 0;
+	if (n == 0 || n > STORE_SEARCH_TERMS || limit > LIMIT_LIST || offset > INT32_MAX)
+		return ERR_INTERNAL;
+	*ids = arena_calloc(a, limit ? limit : 1, sizeof(struct id));
+	sqlite3_stmt *s = sq_stmt(sql_patient_search);
+	if (*ids == NULL || s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	for (size_t i = 0; i < n; i++)
+		sqlite3_bind_blob(s, 2 + (int)i, terms[i], STORE_TERM_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, (int)limit);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)offset);
+	while (*count < limit && sqlite3_step(s) == SQLITE_ROW)
+		if (sq_col_id(s, 0, &(*ids)[*count]))
+			(*count)++;
+	sqlite3_reset(s);
+	return ERR_OK;
+}
