@@ -162,8 +162,11 @@ static const char *parse_observation(json_t *j, struct arena *a, struct observat
 		if (t == NULL)
 			return "Observation.valueCodeableConcept needs a text or a display";
 		o->value_text = arena_strdup(a, t);
+	} else if (json_is_object(json_object_get(j, "dataAbsentReason"))) {
+		o->value_text = ""; /* as served when no value came (observation_json) */
 	} else {
-		return "Each Observation needs valueQuantity, valueString or valueCodeableConcept";
+		return "Each Observation needs valueQuantity, valueString, valueCodeableConcept or "
+		       "dataAbsentReason";
 	}
 	json_t *range = json_array_get(json_object_get(j, "referenceRange"), 0);
 	if (range) {

@@ -94,6 +94,19 @@ describe('FHIR profiles, validated against the published StructureDefinitions', 
     staff = new Client(srv.base);
     await staff.login('clinician1@demo.test');
     meta = (await staff.fhir('metadata')).json();
+    // A laboratory's report posted with the lab only as a contained Organization, and one
+    // observation that came without a value (served with dataAbsentReason).
+    const first = (await staff.fhir('Patient')).json().entry[0].resource.id;
+    const posted = await staff.post('/fhir/R4/DiagnosticReport', { headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify({
+      resourceType: 'DiagnosticReport', status: 'final', identifier: [{ value: 'PROF-1' }], subject: { reference: `Patient/${first}` },
+      effectiveDateTime: '2026-11-20T08:30:00+13:00', issued: '2026-11-20T14:00:00Z',
+      performer: [{ reference: '#lab' }],
+      contained: [{ resourceType: 'Organization', id: 'lab', name: 'Invented Northern Laboratory' },
+        { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2160-0' }] }, valueQuantity: { value: 80, code: 'umol/L' } },
+        { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] },
+          dataAbsentReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: 'unknown' }] } }],
+    }) });
+    assert.equal(posted.status, 201, posted.text);
     // Everything the server serves of its patients: reads, searches and $everything.
     const keep = (via, r) => served.push({ via, resource: r });
     const patients = (await staff.fhir('Patient')).json().entry.map((e) => e.resource);
@@ -185,6 +198,10 @@ describe('FHIR profiles, validated against the published StructureDefinitions', 
       assert.deepEqual(checker.check(org, lab, r), [], `${r.resourceType}/${r.id} performer`);
     }
     assert.ok(results.some((r) => r.contained[0].name === 'Demo Community Laboratory (invented)'));
+    const northern = results.filter((r) => r.contained[0].name === 'Invented Northern Laboratory');
+    assert.ok(northern.some((r) => r.resourceType === 'DiagnosticReport'));
+    const absent = northern.filter((r) => r.resourceType === 'Observation' && r.dataAbsentReason);
+    assert.ok(absent.length >= 1 && absent.every((r) => r.valueString === undefined && r.valueQuantity === undefined));
   });
 
   it('medicine codes arrive, are kept and are served; other systems are left out', () => {

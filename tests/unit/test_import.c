@@ -112,6 +112,14 @@ static void results_and_visits(struct arena *a)
 		    "\"code\":\"4548-4\"}]},\"valueQuantity\":{\"value\":41}}]}", a, &it, &why) == 0);
 	CHECK(it.has_report && it.report->n_obs == 1 && strcmp(it.report->lab, "Lab B") == 0);
 	fhir_import_free(&it);
+	/* An observation served without a value (dataAbsentReason) comes back as an empty text. */
+	CHECK(parse("{\"resourceType\":\"Observation\",\"id\":\"o9\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":"
+		    "\"http://loinc.org\",\"code\":\"4548-4\"}]},\"subject\":{\"reference\":\"Patient/p1\"},"
+		    "\"effectiveDateTime\":\"2026-11-01T09:00:00Z\",\"dataAbsentReason\":{\"coding\":[{\"code\":\"unknown\"}]}}",
+		    a, &it, &why) == 0);
+	CHECK(it.has_report && it.report->n_obs == 1 && !it.report->obs[0].has_value &&
+	      strcmp(it.report->obs[0].value_text, "") == 0);
+	fhir_import_free(&it);
 	CHECK(parse("{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":"
 		    "\"http://loinc.org\",\"code\":\"4548-4\"}]},\"subject\":{\"reference\":\"Patient/p1\"},"
 		    "\"effectiveDateTime\":\"2026-11-01T09:00:00Z\",\"valueQuantity\":{\"value\":41,\"unit\":\"mmol/mol\"}}",
