@@ -34,3 +34,9 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
 	npm ci --no-audit --no-fund --loglevel=error
 	cp package-lock.json "$stamp"
 fi
+
+
+# The published FHIR profiles the profile tests validate against (scripts/fhir-packages.sh).
+if [ "${1:-}" = "--test" ]; then
+	scripts/fhir-packages.sh
+fi

@@ -149,6 +149,12 @@ static enum err medication_open(const struct actor *a, const struct grant *g,
 	v->strength = careplan_str(o, "strength", ar);
 	v->form = careplan_str(o, "form", ar);
 	v->dose = careplan_str(o, "dose", ar);
+	if (json_string_value(json_object_get(o, "code")) != NULL) {
+		v->code.system = careplan_str(o, "code_system", ar);
+		v->code.code = careplan_str(o, "code", ar);
+		if (json_string_value(json_object_get(o, "code_display")) != NULL)
+			v->code.display = careplan_str(o, "code_display", ar);
+	}
 	json_decref(o);
 	return ERR_OK;
 }
@@ -347,6 +353,22 @@ enum err medication_search(const struct actor *a, const struct id *patient,
 	return ERR_OK;
 }
 
+bool medication_code_ok(const struct medication_code *c)
+{
+	if (c->code == NULL)
+		return c->system == NULL && c->display == NULL;
+	if (c->system == NULL || (strcmp(c->system, MEDICATION_SYSTEM_NZMT) != 0 &&
+				  strcmp(c->system, MEDICATION_SYSTEM_SNOMED) != 0))
+		return false;
+	size_t n = strlen(c->code);
+	if (n < MEDICATION_CODE_MIN || n > MEDICATION_CODE_MAX || c->code[0] == '0')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (c->code[i] < '0' || c->code[i] > '9')
+			return false;
+	return careplan_text_ok(c->display, MEDICATION_FIELD_MAX, false);
+}
+
 enum err medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
 			   struct id *out, const char **why)
 {
@@ -365,6 +387,12 @@ enum err medication_create(const struct actor *a, const struct medication_new *m
 		*why = "Give the dose instructions (up to 500 characters).";
 		return ERR_INVALID;
 	}
+	if (!medication_code_ok(&m->code)) {
+		*why = "A medicine's code is NZMT (http://nzmt.org.nz) or SNOMED CT "
+		       "(http://snomed.info/sct): 6 to 18 digits, with a display of up to 200 "
+		       "characters.";
+		return ERR_INVALID;
+	}
 	struct store_patient p;
 	rc = careplan_patient_row(&g, &m->patient, ar, &p);
 	if (rc == ERR_GONE)
@@ -380,6 +408,12 @@ enum err medication_create(const struct actor *a, const struct medication_new *m
 	row.started = m->started ? m->started : row.created;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "part", "medication", "drug", m->drug,
 			      "strength", m->strength, "form", m->form, "dose", m->dose);
+	if (o != NULL && m->code.code != NULL) { /* sealed with the rest: it names the medicine */
+		json_object_set_new(o, "code_system", json_string(m->code.system));
+		json_object_set_new(o, "code", json_string(m->code.code));
+		if (m->code.display != NULL)
+			json_object_set_new(o, "code_display", json_string(m->code.display));
+	}
 	rc = careplan_seal(a, &g, &p, VREC_MEDICATION, &row.id, o, ar, &row.detail);
 	json_decref(o);
 	if (rc != ERR_OK)

@@ -11,6 +11,18 @@
 
 #define MEDICATION_FIELD_MAX 200u /* drug, strength, form */
 #define MEDICATION_NOTE_MAX 500u  /* dose instructions, notes, reasons */
+/* A medicine's code (NZMT or SNOMED CT: both are SNOMED CT identifiers, 6 to 18 digits). */
+#define MEDICATION_CODE_MIN 6u
+#define MEDICATION_CODE_MAX 18u
+#define MEDICATION_SYSTEM_NZMT "http://nzmt.org.nz"
+#define MEDICATION_SYSTEM_SNOMED "http://snomed.info/sct"
+
+/* A medicine's code where one is known (all NULL when not): system one of the two above. */
+struct medication_code {
+	const char *system;
+	const char *code;
+	const char *display; /* may be NULL */
+};
 
 struct medication_view {
 	struct id id;
@@ -21,6 +33,7 @@ struct medication_view {
 	const char *strength; /* "500 mg" */
 	const char *form;     /* "tablet" */
 	const char *dose;     /* "Take one tablet twice a day with food" */
+	struct medication_code code;
 	int64_t started;
 	int64_t created;
 	int64_t stopped; /* 0 while current */
@@ -78,8 +91,11 @@ enum err medication_list(const struct actor *a, const struct id *patient, struct
 struct medication_new {
 	struct id patient;
 	const char *drug, *strength, *form, *dose;
+	struct medication_code code; /* kept as it arrived (import) or as the demo knows it */
 	int64_t started; /* 0: today */
 };
+/* Whether a code is none at all, or a known system with a well-formed code (and display). */
+bool medication_code_ok(const struct medication_code *c);
 /* Prescribe (ACTION_MEDICATION_CREATE). ERR_INVALID with *why for bad input. */
 enum err medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
 			   struct id *out, const char **why);

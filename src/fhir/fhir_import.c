@@ -142,6 +142,21 @@ static int map_document(json_t *o, struct arena *ar, struct import_item *out, co
 	return fhir_docref_from_json(o, ar, DOC_CLINICAL_LETTER, &out->doc, why);
 }
 
+/* Whether a report's contained holds anything but the laboratory (our own export contains the
+ * performing Organization and references its Observations by result[]). */
+static bool holds_observations(json_t *o)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(o, "contained"), i, c)
+	{
+		const char *rt = str_of(c, "resourceType");
+		if (rt == NULL || strcmp(rt, "Organization") != 0)
+			return true;
+	}
+	return false;
+}
+
 static int map_report(json_t *o, struct arena *ar, struct import_item *out, const char **why)
 {
 	out->report = arena_alloc(ar, sizeof(*out->report));
@@ -149,7 +164,7 @@ static int map_report(json_t *o, struct arena *ar, struct import_item *out, cons
 		*why = "out of memory";
 		return -1;
 	}
-	if (json_object_get(o, "contained") != NULL) {
+	if (holds_observations(o)) {
 		out->has_report = true;
 		return fhir_report_from_json(o, ar, out->report, why);
 	}
@@ -179,7 +194,7 @@ static int map_observation(json_t *o, struct arena *ar, struct import_item *out,
 	const char *when = str_of(o, "effectiveDateTime");
 	const char *issued = str_of(o, "issued");
 	const char *status = str_of(o, "status");
-	const char *lab = str_of(json_array_get(json_object_get(o, "performer"), 0), "display");
+	const char *lab = fhir_performer_name(o);
 	if (status == NULL || (strcmp(status, "preliminary") != 0 && strcmp(status, "corrected") != 0 &&
 			       strcmp(status, "amended") != 0))
 		status = "final";
@@ -221,6 +236,35 @@ static int split_medicine(const char *text, struct arena *ar, struct medication_
 	return m->drug && m->strength && m->form ? 0 : -1;
 }
 
+/* The medicine's code, kept when it arrives in a system we serve: the first coding whose
+ * system is NZMT or SNOMED CT (other systems are left out; the text carries the medicine). */
+static int read_medicine_code(json_t *cc, struct arena *ar, struct medication_code *out,
+			      const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(cc, "coding"), i, c)
+	{
+		const char *sys = str_of(c, "system");
+		if (sys == NULL || (strcmp(sys, MEDICATION_SYSTEM_NZMT) != 0 &&
+				    strcmp(sys, MEDICATION_SYSTEM_SNOMED) != 0))
+			continue;
+		const char *display = str_of(c, "display");
+		struct medication_code k = {sys, str_of(c, "code"),
+					    display && display[0] ? display : NULL};
+		*why = "MedicationRequest.medicationCodeableConcept.coding: an NZMT or SNOMED CT code "
+		       "is 6 to 18 digits (display up to 200 characters)";
+		if (!medication_code_ok(&k) || k.code == NULL)
+			return -1;
+		out->system = arena_strdup(ar, k.system);
+		out->code = arena_strdup(ar, k.code);
+		out->display = k.display ? arena_strdup(ar, k.display) : NULL;
+		return out->system && out->code ? 0 : -1;
+	}
+	return 0;
+}
+
 static int map_medication(json_t *o, struct arena *ar, struct import_item *out, const char **why)
 {
 	const char *intent = str_of(o, "intent");
@@ -235,6 +279,8 @@ static int map_medication(json_t *o, struct arena *ar, struct import_item *out, 
 	*why = "MedicationRequest.medicationCodeableConcept.text must name the drug, its strength "
 	       "and its form (as in 'Metformin 500 mg tablet')";
 	if (text == NULL || split_medicine(text, ar, &out->med) != 0)
+		return -1;
+	if (read_medicine_code(cc, ar, &out->med.code, why) != 0)
 		return -1;
 	*why = "MedicationRequest.dosageInstruction[0].text (the dose) is required";
 	out->med.dose = str_of(json_array_get(json_object_get(o, "dosageInstruction"), 0), "text");
@@ -364,7 +410,13 @@ static int map_resource(json_t *o, struct arena *ar, struct import_item *out, co
 int fhir_import_report_with(struct import_item *it, json_t *const *obs, size_t n, struct arena *ar,
 			    const char **why)
 {
-	json_t *contained = json_array();
+	json_t *contained = json_array(), *c;
+	size_t k;
+	json_array_foreach(json_object_get(it->json, "contained"), k, c) /* the laboratory */
+	{
+		if (contained != NULL)
+			json_array_append(contained, c);
+	}
 	for (size_t i = 0; contained != NULL && i < n; i++)
 		json_array_append(contained, obs[i]);
 	if (contained == NULL || json_object_set_new(it->json, "contained", contained) != 0) {

@@ -105,6 +105,17 @@ void fhir_search_capability(json_t *r, const struct search_spec *spec);
 void fhir_search_entry(struct request *req, json_t *bundle, const char *type, const char *id,
 		       json_t *resource);
 
+/* --- profiles (fhir_profiles.c, docs/internals/PROFILES.md) --- */
+extern const char fhir_profile_nz_patient[];          /* HL7 NZ base NzPatient */
+extern const char fhir_profile_ips_patient[];         /* IPS 2.0.0 Patient-uv-ips */
+extern const char fhir_profile_ips_lab_observation[]; /* IPS Observation-results-laboratory-pathology-uv-ips */
+extern const char fhir_profile_ips_report[];          /* IPS DiagnosticReport-uv-ips */
+extern const char fhir_profile_ips_medreq[];          /* IPS MedicationRequest-uv-ips */
+/* Claim a profile: meta.profile gains url (meta fetched or created, its other members kept). */
+void fhir_claim_profile(json_t *resource, const char *url);
+/* A CapabilityStatement resource entry's supportedProfile gains url. */
+void fhir_supported_profile(json_t *entry, const char *url);
+
 /* Parse a posted resource: a JSON object (no duplicate keys) of resourceType `type`; NULL
  * with *why set otherwise. The caller owns the result. */
 json_t *fhir_parse_resource(const char *json, size_t len, const char *type, const char **why);

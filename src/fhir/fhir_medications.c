@@ -75,6 +75,30 @@ static const char *medication_text(struct arena *ar, const struct medication_vie
 	return arena_printf(ar, "%s %s %s", m->drug, m->strength, m->form);
 }
 
+/* The medicine as medicationCodeableConcept: the text always, and its NZMT or SNOMED CT code
+ * when one is known. */
+static json_t *medication_concept(struct arena *ar, const struct medication_view *m)
+{
+	json_t *cc = json_pack("{s:s}", "text", m ? medication_text(ar, m) : "Repeat prescription");
+	if (cc != NULL && m != NULL && m->code.code != NULL && m->code.code[0]) {
+		json_t *coding = json_pack("{s:s, s:s}", "system", m->code.system, "code", m->code.code);
+		if (coding != NULL && m->code.display != NULL && m->code.display[0])
+			json_object_set_new(coding, "display", json_string(m->code.display));
+		json_object_set_new(cc, "coding", json_pack("[o]", coding));
+	}
+	return cc;
+}
+
+/* MedicationRequest-uv-ips is claimed where the medicine is coded: IPS asks for a coded
+ * medication (medication[x] bound to SNOMED CT medicinal products), and a text-only one is
+ * served without the claim (docs/internals/PROFILES.md). */
+static json_t *claim_when_coded(json_t *o, const struct medication_view *m)
+{
+	if (o != NULL && m != NULL && m->code.code != NULL && m->code.code[0])
+		fhir_claim_profile(o, fhir_profile_ips_medreq);
+	return o;
+}
+
 static json_t *medication_json(struct arena *ar, const struct medication_view *m)
 {
 	char h[ID_HEX_LEN + 1];
@@ -82,16 +106,18 @@ static json_t *medication_json(struct arena *ar, const struct medication_view *m
 	json_t *bounds = json_pack("{s:s}", "start", careplan_date(ar, m->started));
 	if (m->stopped)
 		json_object_set_new(bounds, "end", json_string(careplan_instant(ar, m->stopped)));
-	return json_pack(
-		"{s:s, s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:{s:s}, s:{s:s}, s:s, s:{s:s},"
-		" s:[{s:s, s:{s:{s:o}}}]}",
-		"resourceType", "MedicationRequest", "id", h, "status",
-		m->stopped ? "stopped" : "active", "intent", "order", "category", "coding", "system",
-		category_system, "code", "community", "display", "Community",
-		"medicationCodeableConcept", "text", medication_text(ar, m), "subject", "reference",
-		careplan_ref(ar, "Patient", &m->patient), "authoredOn", careplan_instant(ar, m->created),
-		"requester", "display", m->prescriber_name, "dosageInstruction", "text", m->dose,
-		"timing", "repeat", "boundsPeriod", bounds);
+	return claim_when_coded(
+		json_pack("{s:s, s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:o, s:{s:s}, s:s, s:{s:s},"
+			  " s:[{s:s, s:{s:{s:o}}}]}",
+			  "resourceType", "MedicationRequest", "id", h, "status",
+			  m->stopped ? "stopped" : "active", "intent", "order", "category", "coding",
+			  "system", category_system, "code", "community", "display", "Community",
+			  "medicationCodeableConcept", medication_concept(ar, m), "subject",
+			  "reference", careplan_ref(ar, "Patient", &m->patient), "authoredOn",
+			  careplan_instant(ar, m->created), "requester", "display",
+			  m->prescriber_name, "dosageInstruction", "text", m->dose, "timing",
+			  "repeat", "boundsPeriod", bounds),
+		m);
 }
 
 static const char *repeat_status(enum repeat_state s)
@@ -105,14 +131,13 @@ static json_t *repeat_json(struct arena *ar, const struct repeat_view *r,
 	char h[ID_HEX_LEN + 1];
 	id_hex(&r->id, h);
 	json_t *o = json_pack(
-		"{s:s, s:s, s:{s:s}, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:{s:s}, s:{s:s}, s:s,"
+		"{s:s, s:s, s:{s:s}, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:o, s:{s:s}, s:s,"
 		" s:{s:s}, s:{s:{s:s}}}",
 		"resourceType", "MedicationRequest", "id", h, "meta", "lastUpdated",
 		careplan_instant(ar, r->decided ? r->decided : r->requested), "status",
 		repeat_status(r->state), "intent", "proposal", "category", "coding", "system",
 		category_system, "code", "community", "display", "Community",
-		"medicationCodeableConcept", "text", m ? medication_text(ar, m) : "Repeat prescription",
-		"subject", "reference", careplan_ref(ar, "Patient", &r->patient), "authoredOn",
+		"medicationCodeableConcept", medication_concept(ar, m), "subject", "reference", careplan_ref(ar, "Patient", &r->patient), "authoredOn",
 		careplan_instant(ar, r->requested), "priorPrescription", "reference",
 		careplan_ref(ar, "MedicationRequest", &r->medication), "dispenseRequest", "performer",
 		"display", r->pharmacy);
@@ -129,7 +154,7 @@ static json_t *repeat_json(struct arena *ar, const struct repeat_view *r,
 		json_object_set_new(o, "note", notes);
 	else
 		json_decref(notes);
-	return o;
+	return claim_when_coded(o, m);
 }
 
 /* The patient's medications and repeat requests, filtered by intent (NULL: both). */
@@ -266,5 +291,6 @@ void fhir_medications_capability(json_t *resources)
 	json_t *r = json_pack("{s:s, s:[{s:s},{s:s}]}", "type", "MedicationRequest", "interaction",
 			      "code", "read", "code", "search-type");
 	fhir_search_capability(r, &fhir_medreq_spec);
+	fhir_supported_profile(r, fhir_profile_ips_medreq);
 	json_array_append_new(resources, r);
 }

@@ -17,11 +17,16 @@ static json_t *patient_json(const struct patient_view *p)
 {
 	char id[ID_HEX_LEN + 1];
 	id_hex(&p->id, id);
-	return json_pack("{s:s, s:s, s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:[s]}], s:s, s:s}",
+	/* NzPatient (one official NHI) and Patient-uv-ips (name, birthDate): the register
+	 * requires the NHI, both names, a valid birth date and an administrative gender. */
+	json_t *o = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:[s]}], s:s, s:s}",
 			 "resourceType", "Patient", "id", id, "identifier", "use", "official",
 			 "system", fhir_nhi_system, "value", p->nhi, "name", "use", "official", "family",
 			 p->family, "given", p->given, "gender", p->gender, "birthDate",
 			 p->birth_date);
+	fhir_claim_profile(o, fhir_profile_nz_patient);
+	fhir_claim_profile(o, fhir_profile_ips_patient);
+	return o;
 }
 
 /* Patient?identifier=https://standards.digital.health.nz/ns/nhi-id|NHI: the one patient with
@@ -92,7 +97,9 @@ json_t *fhir_patient_resource(const struct patient_view *p)
 
 void fhir_patient_capability(json_t *resources)
 {
-	json_array_append_new(resources, json_pack("{s:s, s:[{s:s},{s:s}]}", "type", "Patient",
-						   "interaction", "code", "read", "code",
-						   "search-type"));
+	json_t *r = json_pack("{s:s, s:[{s:s},{s:s}]}", "type", "Patient", "interaction", "code",
+			      "read", "code", "search-type");
+	fhir_supported_profile(r, fhir_profile_nz_patient);
+	fhir_supported_profile(r, fhir_profile_ips_patient);
+	json_array_append_new(resources, r);
 }

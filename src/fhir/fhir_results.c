@@ -162,8 +162,11 @@ static const char *parse_observation(json_t *j, struct arena *a, struct observat
 		if (t == NULL)
 			return "Observation.valueCodeableConcept needs a text or a display";
 		o->value_text = arena_strdup(a, t);
+	} else if (json_is_object(json_object_get(j, "dataAbsentReason"))) {
+		o->value_text = ""; /* as served when no value came (observation_json) */
 	} else {
-		return "Each Observation needs valueQuantity, valueString or valueCodeableConcept";
+		return "Each Observation needs valueQuantity, valueString, valueCodeableConcept or "
+		       "dataAbsentReason";
 	}
 	json_t *range = json_array_get(json_object_get(j, "referenceRange"), 0);
 	if (range) {
@@ -184,6 +187,32 @@ static const char *parse_observation(json_t *j, struct arena *a, struct observat
 	return NULL;
 }
 
+const char *fhir_performer_name(json_t *o)
+{
+	json_t *perf = json_array_get(json_object_get(o, "performer"), 0);
+	const char *name = str_of(perf, "display");
+	const char *ref = str_of(perf, "reference");
+	if (name != NULL || ref == NULL || ref[0] != '#')
+		return name;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(o, "contained"), i, c)
+	{
+		const char *rt = str_of(c, "resourceType"), *cid = str_of(c, "id");
+		if (rt && cid && strcmp(rt, "Organization") == 0 && strcmp(cid, ref + 1) == 0)
+			return str_of(c, "name");
+	}
+	return NULL;
+}
+
+/* Whether a contained resource is the performing laboratory (an Organization), which
+ * fhir_performer_name reads, rather than an Observation of the report. */
+static bool is_organization(json_t *c)
+{
+	const char *rt = str_of(c, "resourceType");
+	return rt != NULL && strcmp(rt, "Organization") == 0;
+}
+
 int fhir_report_from_json(json_t *o, struct arena *a, struct result_new *out, const char **why)
 {
 	memset(out, 0, sizeof(*out));
@@ -199,28 +228,34 @@ int fhir_report_from_json(json_t *o, struct arena *a, struct result_new *out, co
 	if (fhir_parse_datetime(str_of(o, "effectiveDateTime"), &out->collected) != 0 ||
 	    fhir_parse_datetime(str_of(o, "issued"), &out->reported) != 0)
 		return -1;
-	*why = "performer[0].display (the laboratory) is required";
-	const char *lab = str_of(json_array_get(json_object_get(o, "performer"), 0), "display");
+	*why = "performer[0] (the laboratory: a display, or a contained Organization's name) is "
+	       "required";
+	const char *lab = fhir_performer_name(o);
 	if (lab == NULL)
 		return -1;
 	out->lab = arena_strdup(a, lab);
 	out->conclusion = dup_or_null(a, str_of(o, "conclusion"));
 	json_t *contained = json_object_get(o, "contained");
-	*why = "contained must hold 1 to 24 Observations";
-	if (!json_is_array(contained) || json_array_size(contained) == 0 ||
-	    json_array_size(contained) > RESULT_MAX_OBSERVATIONS)
+	*why = "contained must hold 1 to 24 Observations (and at most the laboratory besides)";
+	if (!json_is_array(contained))
 		return -1;
-	size_t i;
+	size_t i, n = 0;
 	json_t *c;
 	json_array_foreach(contained, i, c)
 	{
-		const char *bad = parse_observation(c, a, &out->obs[i]);
+		if (is_organization(c))
+			continue;
+		if (n == RESULT_MAX_OBSERVATIONS)
+			return -1;
+		const char *bad = parse_observation(c, a, &out->obs[n]);
 		if (bad != NULL) {
 			*why = bad;
 			return -1;
 		}
-		out->n_obs = i + 1;
+		out->n_obs = ++n;
 	}
+	if (n == 0)
+		return -1;
 	*why = NULL;
 	return (out->accession && out->lab) ? 0 : -1;
 }
@@ -290,6 +325,19 @@ static const char *obs_status(const struct result_view *v, const struct observat
 	return o->was ? "corrected" : "final";
 }
 
+/* The performing laboratory (the ORU's sending facility, the imported or posted report's
+ * performer): a contained Organization named as received, which performer references (its
+ * display kept for clients that read only that). IPS requires performer on every result. */
+static const char lab_ref[] = "#lab";
+static void add_lab(json_t *j, const struct result_view *v)
+{
+	const char *lab = v->lab && v->lab[0] ? v->lab : "Laboratory";
+	json_object_set_new(j, "contained", json_pack("[{s:s, s:s, s:s}]", "resourceType",
+						      "Organization", "id", lab_ref + 1, "name", lab));
+	json_object_set_new(j, "performer", json_pack("[{s:s, s:s, s:s}]", "reference", lab_ref,
+						      "type", "Organization", "display", lab));
+}
+
 static json_t *observation_json(const struct result_view *v, size_t i)
 {
 	const struct observation *o = &v->obs[i];
@@ -311,10 +359,16 @@ static json_t *observation_json(const struct result_view *v, size_t i)
 			      "effectiveDateTime", collected, "issued", reported);
 	if (j == NULL)
 		return NULL;
+	add_lab(j, v);
 	if (o->has_value)
 		json_object_set_new(j, "valueQuantity", quantity(o->value, o->unit));
-	else
-		json_object_set_new(j, "valueString", json_string(o->value_text ? o->value_text : ""));
+	else if (o->value_text && o->value_text[0])
+		json_object_set_new(j, "valueString", json_string(o->value_text));
+	else /* no value came (FHIR allows no empty string; IPS ips-2 wants a value or why not) */
+		json_object_set_new(j, "dataAbsentReason",
+				    json_pack("{s:[{s:s, s:s}]}", "coding", "system",
+					      "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+					      "code", "unknown"));
 	if (result_flag_code(o->flag))
 		json_object_set_new(j, "interpretation",
 				    json_pack("[{s:[{s:s, s:s, s:s}], s:s}]", "coding", "system",
@@ -343,6 +397,7 @@ static json_t *observation_json(const struct result_view *v, size_t i)
 		json_object_set_new(j, "note", notes);
 	else
 		json_decref(notes);
+	fhir_claim_profile(j, fhir_profile_ips_lab_observation);
 	return j;
 }
 
@@ -357,15 +412,16 @@ static json_t *report_json(const struct result_view *v)
 	const char *label = result_kind_info(v->kind)->label;
 	json_t *j = json_pack(
 		"{s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}], s:s}], s:{s:[{s:s, s:s, s:s}], s:s},"
-		" s:{s:s}, s:s, s:s, s:[{s:s}], s:[]}",
+		" s:{s:s}, s:s, s:s, s:[]}",
 		"resourceType", "DiagnosticReport", "id", id, "status", result_status_code(v->status),
 		"category", "coding", "system", v2_0074, "code", "LAB", "display", "Laboratory",
 		"text", label, "code", "coding", "system", loinc_system, "code", "11502-2", "display",
 		"Laboratory report", "text", label, "subject", "reference", subject,
-		"effectiveDateTime", collected, "issued", reported, "performer", "display",
-		v->lab ? v->lab : "Laboratory", "result");
+		"effectiveDateTime", collected, "issued", reported, "result");
 	if (j == NULL)
 		return NULL;
+	add_lab(j, v);
+	fhir_claim_profile(j, fhir_profile_ips_report);
 	if (v->accession)
 		json_object_set_new(j, "identifier", json_pack("[{s:s}]", "value", v->accession));
 	for (size_t i = 0; i < v->n_obs; i++) {
@@ -689,9 +745,11 @@ void fhir_results_capability(json_t *resources)
 		"proxies see released results only; create files a report with its Observations "
 		"contained, and the same identifier again corrects it.");
 	fhir_search_capability(r, &fhir_report_spec);
+	fhir_supported_profile(r, fhir_profile_ips_report);
 	json_array_append_new(resources, r);
 	r = json_pack("{s:s, s:[{s:s},{s:s}]}", "type", "Observation", "interaction", "code", "read",
 		      "code", "search-type");
 	fhir_search_capability(r, &fhir_observation_spec);
+	fhir_supported_profile(r, fhir_profile_ips_lab_observation);
 	json_array_append_new(resources, r);
 }

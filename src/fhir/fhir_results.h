@@ -31,6 +31,9 @@ int fhir_report_parse(const char *json, size_t len, struct arena *a, struct resu
 /* The same from a parsed DiagnosticReport (`medkeep import`): everything but the subject,
  * which the caller resolves (out->patient is left zero). */
 int fhir_report_from_json(json_t *o, struct arena *a, struct result_new *out, const char **why);
+/* The performing laboratory of a report or Observation o: performer[0].display, or the name
+ * of the contained Organization that performer[0].reference ("#id") names; NULL if neither. */
+const char *fhir_performer_name(json_t *o);
 
 /* Parse a FHIR dateTime or instant (YYYY-MM-DD, or with Thh:mm[:ss[.fff]] and Z or ±hh:mm)
  * into seconds since the epoch; 0 or -1. */

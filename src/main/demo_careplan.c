@@ -16,19 +16,26 @@
 
 struct demo_med {
 	const char *drug, *strength, *form, *dose;
+	struct medication_code code;
 };
 
+/* SNOMED CT codes only where the code is certain: both are the medicinal-product concepts the
+ * HL7 IPS 2.0.0 package itself uses (its cilazapril example and its medication example value
+ * set). The others stay text only until a code is checked against NZMT or SNOMED CT. */
+#define SCT(c, d) {MEDICATION_SYSTEM_SNOMED, c, d}
 static const struct demo_med demo_meds[] = {
-	{"Metformin", "500 mg", "tablet", "Take one tablet twice a day with meals."},
-	{"Atorvastatin", "20 mg", "tablet", "Take one tablet at night."},
-	{"Cilazapril", "2.5 mg", "tablet", "Take one tablet each morning."},
-	{"Levothyroxine", "50 mcg", "tablet", "Take one tablet each morning before breakfast."},
-	{"Salbutamol", "100 mcg per dose", "inhaler", "Two puffs when needed for wheeze, up to four times a day."},
-	{"Omeprazole", "20 mg", "capsule", "Take one capsule each morning before food."},
-	{"Amlodipine", "5 mg", "tablet", "Take one tablet once a day."},
-	{"Cetirizine", "10 mg", "tablet", "Take one tablet once a day when needed for hay fever."},
-	{"Paracetamol", "500 mg", "tablet", "Take two tablets up to four times a day when needed for pain."},
-	{"Fluticasone with salmeterol", "125/25 mcg per dose", "inhaler", "Two puffs twice a day. Rinse your mouth afterwards."},
+	{"Metformin", "500 mg", "tablet", "Take one tablet twice a day with meals.", {0}},
+	{"Atorvastatin", "20 mg", "tablet", "Take one tablet at night.", {0}},
+	{"Cilazapril", "2.5 mg", "tablet", "Take one tablet each morning.",
+	 SCT("318913001", "Product containing cilazapril (medicinal product)")},
+	{"Levothyroxine", "50 mcg", "tablet", "Take one tablet each morning before breakfast.", {0}},
+	{"Salbutamol", "100 mcg per dose", "inhaler", "Two puffs when needed for wheeze, up to four times a day.", {0}},
+	{"Omeprazole", "20 mg", "capsule", "Take one capsule each morning before food.", {0}},
+	{"Amlodipine", "5 mg", "tablet", "Take one tablet once a day.", {0}},
+	{"Cetirizine", "10 mg", "tablet", "Take one tablet once a day when needed for hay fever.", {0}},
+	{"Paracetamol", "500 mg", "tablet", "Take two tablets up to four times a day when needed for pain.",
+	 SCT("777067000", "Acetaminophen only product")},
+	{"Fluticasone with salmeterol", "125/25 mcg per dose", "inhaler", "Two puffs twice a day. Rinse your mouth afterwards.", {0}},
 };
 #define N_MEDS (sizeof(demo_meds) / sizeof(demo_meds[0]))
 
@@ -94,7 +101,7 @@ static int add_medicines(const struct actor *clinician, const struct actor *self
 	for (size_t k = 0; k < count; k++) {
 		const struct demo_med *m = &demo_meds[(i * 3 + k * 4) % N_MEDS];
 		struct medication_new nm = {.patient = *patient, .drug = m->drug, .strength = m->strength,
-					    .form = m->form, .dose = m->dose,
+					    .form = m->form, .dose = m->dose, .code = m->code,
 					    .started = now - (int64_t)(60 + (i * 37 + k * 101) % 900) * 86400};
 		const char *why;
 		if (medication_create(clinician, &nm, &ar, &med[k], &why) != ERR_OK)

@@ -98,6 +98,12 @@ describe('MLLP listener and ingestion', () => {
     const obs = await clin.fhir(`Observation?patient=${pid}`);
     const values = (JSON.parse(obs.text).entry || []).map((e) => e.resource.code.coding[0].code).sort();
     assert.deepEqual(values, ['2160-0', '2823-3', '33914-3']);
+    // The performing laboratory is the ORU's sending facility (MSH-4), contained and referenced
+    // from performer on the report and on every Observation (IPS requires it; PROFILES.md).
+    for (const res of [...reports, ...(JSON.parse(obs.text).entry || []).map((e) => e.resource)]) {
+      assert.deepEqual(res.performer, [{ reference: '#lab', type: 'Organization', display: 'DEMOPMS' }]);
+      assert.deepEqual(res.contained, [{ resourceType: 'Organization', id: 'lab', name: 'DEMOPMS' }]);
+    }
   });
 
   it('leaves one patient when two senders race to register the same new NHI', async () => {

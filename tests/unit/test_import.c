@@ -2,6 +2,7 @@
  * (fhir_import_parse): each type's mapping, and reasons that name fields, never values. And the
  * policy's one allowance for the import actor: medicines, visits and invitations only as a local
  * tool without a token. */
+#include <stdio.h>
 #include <string.h>
 
 #include "fhir/fhir_import.h"
@@ -56,6 +57,33 @@ static void medication(struct arena *a)
 		    "{\"text\":\"Paracetamol\"},\"subject\":{\"reference\":\"Patient/p1\"},\"dosageInstruction\":[{\"text\":\"x\"}]}",
 		    a, &it, &why) == -1 && strstr(why, "strength"));
 	fhir_import_free(&it);
+	/* A code in NZMT or SNOMED CT is kept (the first such coding); others are left out. */
+	CHECK(parse("{\"resourceType\":\"MedicationRequest\",\"id\":\"m4\",\"intent\":\"order\",\"medicationCodeableConcept\":"
+		    "{\"coding\":[{\"system\":\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"1\"},{\"system\":"
+		    "\"http://nzmt.org.nz\",\"code\":\"10037191000116105\",\"display\":\"paracetamol\"},{\"system\":"
+		    "\"http://snomed.info/sct\",\"code\":\"777067000\"}],\"text\":\"Paracetamol 500 mg tablet\"},"
+		    "\"subject\":{\"reference\":\"Patient/p1\"},\"dosageInstruction\":[{\"text\":\"x\"}]}", a, &it, &why) == 0);
+	CHECK(strcmp(it.med.code.system, "http://nzmt.org.nz") == 0 && strcmp(it.med.code.code, "10037191000116105") == 0);
+	CHECK(strcmp(it.med.code.display, "paracetamol") == 0 && medication_code_ok(&it.med.code));
+	fhir_import_free(&it);
+	CHECK(parse("{\"resourceType\":\"MedicationRequest\",\"id\":\"m5\",\"intent\":\"order\",\"medicationCodeableConcept\":"
+		    "{\"coding\":[{\"system\":\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"1\"}],"
+		    "\"text\":\"Paracetamol 500 mg tablet\"},\"subject\":{\"reference\":\"Patient/p1\"},"
+		    "\"dosageInstruction\":[{\"text\":\"x\"}]}", a, &it, &why) == 0);
+	CHECK(it.med.code.code == NULL && it.med.code.system == NULL);
+	fhir_import_free(&it);
+	static const char *const bad_codes[] = {"12345", "0318913001", "31891300a", "1234567890123456789", ""};
+	for (size_t i = 0; i < sizeof(bad_codes) / sizeof(bad_codes[0]); i++) {
+		char line[600];
+		snprintf(line, sizeof(line),
+			 "{\"resourceType\":\"MedicationRequest\",\"id\":\"m6\",\"intent\":\"order\",\"medicationCodeableConcept\":"
+			 "{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"%s\"}],\"text\":\"Cilazapril 2.5 mg tablet\"},"
+			 "\"subject\":{\"reference\":\"Patient/p1\"},\"dosageInstruction\":[{\"text\":\"x\"}]}", bad_codes[i]);
+		CHECK(parse(line, a, &it, &why) == -1 && strstr(why, "6 to 18 digits") != NULL);
+		fhir_import_free(&it);
+	}
+	struct medication_code none = {0}, wrong = {"http://loinc.org", "318913001", NULL};
+	CHECK(medication_code_ok(&none) && !medication_code_ok(&wrong));
 	CHECK(parse("{\"resourceType\":\"MedicationRequest\",\"id\":\"m3\",\"intent\":\"proposal\",\"subject\":{\"reference\":\"Patient/p1\"}}", a, &it, &why) == -1 &&
 	      strstr(why, "repeat request"));
 	fhir_import_free(&it);
@@ -69,6 +97,28 @@ static void results_and_visits(struct arena *a)
 		    "\"Patient/p1\"},\"result\":[{\"reference\":\"Observation/o1\"},{\"reference\":\"Observation/o2\"}]}",
 		    a, &it, &why) == 0);
 	CHECK(!it.has_report && it.n_results == 2 && strcmp(it.results[1], "o2") == 0);
+	fhir_import_free(&it);
+	/* Our own export: the laboratory contained, the Observations by reference. */
+	CHECK(parse("{\"resourceType\":\"DiagnosticReport\",\"id\":\"r2\",\"status\":\"final\",\"subject\":{\"reference\":"
+		    "\"Patient/p1\"},\"contained\":[{\"resourceType\":\"Organization\",\"id\":\"lab\",\"name\":\"Lab A\"}],"
+		    "\"performer\":[{\"reference\":\"#lab\"}],\"result\":[{\"reference\":\"Observation/o1\"}]}", a, &it, &why) == 0);
+	CHECK(!it.has_report && it.n_results == 1);
+	fhir_import_free(&it);
+	/* The laboratory named only by the contained Organization performer references. */
+	CHECK(parse("{\"resourceType\":\"DiagnosticReport\",\"id\":\"r3\",\"status\":\"final\",\"identifier\":[{\"value\":\"A-3\"}],"
+		    "\"subject\":{\"reference\":\"Patient/p1\"},\"effectiveDateTime\":\"2026-11-01\",\"issued\":\"2026-11-02\","
+		    "\"performer\":[{\"reference\":\"#lab\"}],\"contained\":[{\"resourceType\":\"Organization\",\"id\":\"lab\","
+		    "\"name\":\"Lab B\"},{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\","
+		    "\"code\":\"4548-4\"}]},\"valueQuantity\":{\"value\":41}}]}", a, &it, &why) == 0);
+	CHECK(it.has_report && it.report->n_obs == 1 && strcmp(it.report->lab, "Lab B") == 0);
+	fhir_import_free(&it);
+	/* An observation served without a value (dataAbsentReason) comes back as an empty text. */
+	CHECK(parse("{\"resourceType\":\"Observation\",\"id\":\"o9\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":"
+		    "\"http://loinc.org\",\"code\":\"4548-4\"}]},\"subject\":{\"reference\":\"Patient/p1\"},"
+		    "\"effectiveDateTime\":\"2026-11-01T09:00:00Z\",\"dataAbsentReason\":{\"coding\":[{\"code\":\"unknown\"}]}}",
+		    a, &it, &why) == 0);
+	CHECK(it.has_report && it.report->n_obs == 1 && !it.report->obs[0].has_value &&
+	      strcmp(it.report->obs[0].value_text, "") == 0);
 	fhir_import_free(&it);
 	CHECK(parse("{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":"
 		    "\"http://loinc.org\",\"code\":\"4548-4\"}]},\"subject\":{\"reference\":\"Patient/p1\"},"
