@@ -83,6 +83,10 @@ enum err patient_list_visible(const struct actor *a, size_t offset, size_t limit
 enum err patient_search_visible(const struct actor *a, const char *name, const char *born,
 				size_t offset, size_t limit, struct arena *ar,
 				struct patient_view **out, size_t *n);
+/* Command line (`medkeep practices reindex`, holding the master key): make every live
+ * patient's search terms again from their sealed details, reporting progress after each
+ * LIMIT_LIST (done, total). *done: patients done. For data from before the terms existed. */
+enum err patient_terms_rebuild_local(void (*progress)(int64_t done, int64_t total), int64_t *done);
 /* A name's words as a search knows them (lowercase ASCII letters and digits, Latin letters
  * with diacritics folded, apostrophes dropped, other letters kept as they are; split at
  * anything else; each at most PATIENT_WORD_MAX bytes, no repeats): at most max of them. */

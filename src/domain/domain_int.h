@@ -87,6 +87,8 @@ bool patient_birth_date_ok(const char *s);
  * what a register page or a search shows. */
 enum err patients_read_each(const struct actor *a, const struct id *ids, size_t count,
 			    struct arena *ar, struct patient_view **out, size_t *n);
+/* A patient's sealed demographics, opened, as a view (strings in ar). 0, or -1 malformed. */
+int patient_phi_decode(const char *json, size_t n, struct arena *ar, struct patient_view *out);
 /* Keep a patient's search terms (their name's words and birth date, as keyed hashes) in step
  * with the details just written. */
 enum err patient_terms_store(const struct id *patient, const struct patient_view *p);

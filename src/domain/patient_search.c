@@ -14,7 +14,9 @@
 
 #include "limits.h"
 #include "store/store.h"
+#include "util/wipe.h"
 #include "vault/vault.h"
+#include "domain/vault_rows.h"
 
 /* The ASCII letter a two-byte UTF-8 Latin letter with a diacritic folds to (a macron, an
  * acute, a grave, a circumflex, a diaeresis...), or 0: "Māui" is found as "Maui". */
@@ -139,4 +141,55 @@ enum err patient_search_visible(const struct actor *a, const char *name, const c
 					  offset, limit, ar, &ids, &count) != ERR_OK)
 		return ERR_INTERNAL;
 	return patients_read_each(a, ids, count, ar, out, n);
+}
+
+enum err patient_terms_rebuild_local(void (*progress)(int64_t done, int64_t total), int64_t *done)
+{
+	*done = 0;
+	int64_t total = 0;
+	if (store_patient_count_live(&total) != ERR_OK)
+		return ERR_INTERNAL;
+	struct arena ar;
+	arena_init(&ar, LIMIT_JOB_ARENA);
+	enum err rc = ERR_OK;
+	struct id last;
+	bool any = false;
+	for (;;) {
+		struct id *ids;
+		size_t n = 0;
+		if (store_patient_ids_after(any ? &last : NULL, LIMIT_LIST, &ar, &ids, &n) != ERR_OK) {
+			rc = ERR_INTERNAL;
+			break;
+		}
+		for (size_t i = 0; i < n && rc == ERR_OK; i++) {
+			struct target t;
+			struct grant g;
+			struct store_patient row;
+			struct buf pt;
+			struct patient_view v;
+			buf_init(&pt, &ar, LIMIT_RECORD_FIELDS);
+			memset(&v, 0, sizeof(v));
+			/* The operator's own tool, holding the master key: the local grant. */
+			if (store_patient_target(&ids[i], &t) != ERR_OK ||
+			    policy_decide_local(ACTION_PATIENT_READ, &t, &g) != 0 ||
+			    store_patient_get(&g, &ids[i], &ar, &row) != ERR_OK ||
+			    vault_patient_open(NULL, &g, &row, &pt) != ERR_OK || buf_cstr(&pt) == NULL ||
+			    patient_phi_decode(pt.data, pt.len, &ar, &v) != 0 ||
+			    patient_terms_store(&ids[i], &v) != ERR_OK)
+				rc = ERR_INTERNAL;
+			wipe(pt.data, pt.len);
+			(*done)++;
+		}
+		if (rc != ERR_OK || n == 0)
+			break;
+		last = ids[n - 1];
+		any = true;
+		if (progress)
+			progress(*done, total);
+		arena_release(&ar);
+		if (n < LIMIT_LIST)
+			break;
+	}
+	arena_release(&ar);
+	return rc;
 }

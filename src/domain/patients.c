@@ -38,7 +38,7 @@ int patient_phi_encode(const struct patient_view *p, struct arena *ar, struct by
 	return 0;
 }
 
-static int phi_decode(const char *json, size_t n, struct arena *ar, struct patient_view *out)
+int patient_phi_decode(const char *json, size_t n, struct arena *ar, struct patient_view *out)
 {
 	json_t *o = json_loadb(json, n, 0, NULL);
 	if (!json_is_object(o)) {
@@ -115,7 +115,7 @@ static enum err patient_load(const struct actor *a, const struct grant *g, const
 		return ERR_INTERNAL;
 	memset(out, 0, sizeof(*out));
 	out->id = *patient;
-	if (phi_decode(pt.data, pt.len, ar, out) != 0)
+	if (patient_phi_decode(pt.data, pt.len, ar, out) != 0)
 		return ERR_INTERNAL;
 	struct target t;
 	if (store_patient_target(patient, &t) == ERR_OK && t.n_practices > 0)

@@ -217,6 +217,11 @@ enum err store_practice_patient_ids(const struct id *practice, size_t offset, si
 #define STORE_SEARCH_TERMS 5 /* terms one search may combine */
 enum err store_patient_terms_set(const struct id *patient, const uint8_t (*terms)[STORE_TERM_BYTES],
 				 size_t n);
+/* Live (not shredded) patients by id after `after` (NULL: from the first), at most limit (at
+ * most LIMIT_LIST): a walk over every patient, for `medkeep practices reindex`; and how many. */
+enum err store_patient_ids_after(const struct id *after, size_t limit, struct arena *a,
+				 struct id **ids, size_t *n);
+enum err store_patient_count_live(int64_t *n);
 /* The patients enrolled at practice that hold every one of terms[0..n) (1 <= n <=
  * STORE_SEARCH_TERMS), in the order of enrolment: `limit` (at most LIMIT_LIST) from `offset`. */
 enum err store_practice_patient_search(const struct id *practice,

@@ -130,6 +130,20 @@ describe('finding a patient by name and birth date', () => {
     assert.equal(after - before, shown);
   });
 
+  it('makes the terms again for data from before them: medkeep practices reindex, with progress', async () => {
+    const want = (await all(clin, { name: 'Parata' })).out.length;
+    assert.ok(want > 0);
+    sqlite(srv.dir, 'DELETE FROM patient_term');
+    assert.equal((await all(clin, { name: 'Parata' })).out.length, 0);
+    const r = run(['practices', 'reindex', '--data', srv.dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const live = Number(sqlite(srv.dir, 'SELECT count(*) FROM patient WHERE shredded_at IS NULL'));
+    assert.match(r.stderr, new RegExp(`reindex: 500 of ${live} patients`));
+    assert.match(r.stderr, new RegExp(`reindex: ${live} patients done`));
+    assert.equal((await all(clin, { name: 'Parata' })).out.length, want);
+    assert.equal(run(['practices', 'reindex', '--data', srv.dir, 'extra']).code, 2);
+  });
+
   it('follows a patient\'s changed name', async () => {
     const [hit] = (await all(clin, { name: 'Rewi Kiri' })).out;
     assert.ok(hit, 'someone to rename');

@@ -202,3 +202,39 @@ enum err sq_store_practice_patient_search(const struct id *practice,
 	sqlite3_reset(s);
 	return ERR_OK;
 }
+
+static const char sql_ids_after[] =
+	"SELECT id FROM patient WHERE shredded_at IS NULL AND (?1 IS NULL OR id > ?1)"
+	" ORDER BY id LIMIT ?2";
+static const char sql_count_live[] = "SELECT count(*) FROM patient WHERE shredded_at IS NULL";
+
+enum err sq_store_patient_ids_after(const struct id *after, size_t limit, struct arena *a,
+			    struct id **ids, size_t *n)
+{
+	*n = 0;
+	if (limit == 0 || limit > LIMIT_LIST)
+		return ERR_INTERNAL;
+	*ids = arena_calloc(a, limit, sizeof(struct id));
+	sqlite3_stmt *s = sq_stmt(sql_ids_after);
+	if (*ids == NULL || s == NULL)
+		return ERR_INTERNAL;
+	if (after)
+		sq_bind_id(s, 1, after);
+	sqlite3_bind_int(s, 2, (int)limit);
+	while (*n < limit && sqlite3_step(s) == SQLITE_ROW)
+		if (sq_col_id(s, 0, &(*ids)[*n]))
+			(*n)++;
+	sqlite3_reset(s);
+	return ERR_OK;
+}
+
+enum err sq_store_patient_count_live(int64_t *n)
+{
+	sqlite3_stmt *s = sq_stmt(sql_count_live);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	int step = sqlite3_step(s);
+	*n = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return step == SQLITE_ROW ? ERR_OK : sq_fail("count_live");
+}
