@@ -204,7 +204,7 @@ describe('family and carer (proxy) access', () => {
     assert.equal((await switchTo(proxy, other.session.patient)).status, 303);
     const page = await proxy.get('/documents');
     assert.equal(page.status, 200);
-    assert.match(page.text, /does not include documents/);
+    assert.match(page.text, /record covers results, not documents\. Ask .* or the practice to change it\./);
     assert.equal(docIds(page.text).length, 0);
     assert.equal((await switchTo(proxy, 'own')).status, 303);
     // a proxy cannot pass access on, nor see or end the patient's grants

@@ -305,6 +305,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX session_by_family ON session(family) WHERE family IS NOT NULL;"
 	/* ...and the OpenID Connect nonce a code carries to its id_token */
 	"ALTER TABLE oauth_code ADD COLUMN nonce TEXT NOT NULL DEFAULT '';",
+	/* 28: who ended a family-access grant or invitation and why (docs/internals/PROXIES.md):
+	 * the ending account, and for the practice one of the fixed reasons of domain/proxies.c
+	 * (a code, never free text: no PHI) */
+	"ALTER TABLE proxy_grant ADD COLUMN ended_by BLOB;"
+	"ALTER TABLE proxy_grant ADD COLUMN end_reason TEXT;"
+	"ALTER TABLE proxy_invite ADD COLUMN ended_by BLOB;"
+	"ALTER TABLE proxy_invite ADD COLUMN end_reason TEXT;",
 };
 
 /*
