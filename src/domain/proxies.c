@@ -219,8 +219,7 @@ static char *grantee_mail(const struct id *to, const char *from, const char *who
 	nz_day(not_after - 1, until, sizeof(until));
 	/* Set up by the practice: the record is a child's, named by first name only (the parent
 	 * knows whose it is; nothing clinical). Given by the patient: their own record. */
-	const char *record = whose ? arena_printf(ar, "%s's health record at %s", whose, from)
-				   : "their health record";
+	const char *record = whose ? arena_printf(ar, "%s's health record", whose) : "their health record";
 	char *body = arena_printf(ar,
 				  "%s has given you access to %s on the patient portal, "
 				  "until %s.\n\nSign in to the patient portal and open Family access to "
