@@ -70,6 +70,10 @@
 /* The granter's name in a family-access email (proxy_label_ok): a given and family name as
  * the grantee knows them. Short, so a label cannot carry a message of its own. */
 #define LIMIT_LABEL_CHARS 60u
+/* The sentence that says what a held record's grant covers (web_scope_explanation): a first
+ * name (a given name is sealed within LIMIT_RECORD_FIELDS, but a first name of more than a
+ * few hundred bytes is no name) and five scope words fit in a few hundred bytes. */
+#define LIMIT_EXPLANATION 1024u
 /*
  * Upload quotas: the defaults of the DIR/medkeep.conf settings (src/domain/quota.c,
  * docs/internals/QUOTAS.md). Every file stored (a document, a message's attachment) counts

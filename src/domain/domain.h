@@ -69,6 +69,14 @@ enum err patient_create(const struct id *practice, const struct patient_view *p,
 /* One patient's demographics. */
 enum err patient_read(const struct actor *a, const struct id *patient, struct arena *ar,
 		      struct patient_view *out);
+/* The first of a patient's given names ("Nikau" of "Nikau James"), in ar, for a heading that
+ * names whose record a proxy is in ("Nikau's results") or a proxy's notice; the first name
+ * only, never the family name. "" when there is none. */
+const char *patient_first_name(const char *given, struct arena *ar);
+/* That first name read through the gate (patient_read: audited, the breaker counts it); NULL
+ * when the actor may not read it (out of reach, erased, no name). */
+const char *patient_first_name_read(const struct actor *a, const struct id *patient,
+				    struct arena *ar);
 /* The patients this actor may see, `limit` (at most LIMIT_LIST) from `offset` in the order
  * of enrolment: a patient themselves, staff their practice's register. */
 enum err patient_list_visible(const struct actor *a, size_t offset, size_t limit, struct arena *ar,

@@ -69,18 +69,44 @@ const char *notify_practice_name(const struct id *practice, struct arena *ar)
 	return name;
 }
 
-/* The whole email: the line, the portal's address as plain text, the practice signing. */
-static const char *compose(const char *line, const char *practice, bool proxy, struct arena *ar)
+/* The whole email: the line, the portal's address as plain text, the practice signing. A
+ * proxy's copy says whose record it is about: the first name only (held, or NULL when it could
+ * not be read) and the practice. */
+static const char *compose(const char *line, const char *practice, bool proxy, const char *held,
+			   struct arena *ar)
 {
+	const char *about = !proxy ? ""
+			    : held ? arena_printf(ar, "\nThis is about %s's record at %s, which you "
+						      "have family access to.\n", held, practice)
+				   : arena_printf(ar, "\nThis is about a record at %s that you have "
+						      "family access to.\n", practice);
+	if (about == NULL)
+		return NULL;
 	return arena_printf(ar,
 			    "Kia ora,\n\n%s\n%s\nSign in to your patient portal to see it:\n\n    %s\n\n"
 			    "For your privacy, this email holds no health details.\n\n-- \n%s\n"
 			    "Sent through %s's patient portal. We never ask for your password by "
 			    "email. You can choose which emails you receive under Account, "
 			    "Emails from your practice.\n",
-			    line,
-			    proxy ? "\nThis is about a record you hold family access to.\n" : "",
-			    outbox_portal_url(), practice, practice);
+			    line, about, outbox_portal_url(), practice, practice);
+}
+
+/* The first name of the notice's patient for the proxies' copy, read as the actor whose act it
+ * reports when the gate would let them (a patient, a proxy, the practice's clinician), else
+ * NULL without a refusal on record: a feed that may not read names is not probing. */
+static const char *held_first_name(const struct actor *a, const struct id *patient, struct arena *ar)
+{
+	struct target t;
+	struct grant g;
+	if (store_patient_target(patient, &t) != ERR_OK)
+		return NULL;
+	t.proxy_scopes = 0;
+	if (a->role == ROLE_PATIENT && !(a->has_patient && id_eq(&a->patient, patient)) &&
+	    store_proxy_scopes(&a->account, patient, (int64_t)time(NULL), &t.proxy_scopes) != ERR_OK)
+		return NULL;
+	if (policy_decide(a, ACTION_PATIENT_READ, &t, &g) != 0)
+		return NULL;
+	return patient_first_name_read(a, patient, ar);
 }
 
 /* Seal and queue one notice to one account; logs (ids only) on failure. */
@@ -125,13 +151,12 @@ void notify_record(const struct actor *a, const struct notify_event *e)
 	struct arena ar;
 	arena_init(&ar, LIMIT_NOTIFY_ARENA);
 	const char *practice = notify_practice_name(&e->practice, &ar);
-	const char *own_body = compose(e->line, practice, false, &ar);
-	const char *proxy_body = compose(e->line, practice, true, &ar);
+	const char *own_body = compose(e->line, practice, false, NULL, &ar);
+	const char *proxy_body = NULL;
 	struct store_account *own = NULL;
 	struct store_notify_proxy *held = NULL;
 	size_t n_own = 0, n_held = 0;
-	if (own_body == NULL || proxy_body == NULL ||
-	    store_patient_accounts(&e->patient, &ar, &own, &n_own) != ERR_OK ||
+	if (own_body == NULL || store_patient_accounts(&e->patient, &ar, &own, &n_own) != ERR_OK ||
 	    store_notify_proxies(&e->patient, (int64_t)time(NULL), &ar, &held, &n_held) != ERR_OK) {
 		log_warn("component=notify event=recipients-failed");
 		arena_release(&ar);
@@ -141,10 +166,18 @@ void notify_record(const struct actor *a, const struct notify_event *e)
 		if (own[i].email_ct.len && !own[i].locked &&
 		    wants(&own[i].id, &e->patient, e->kind, true))
 			queue_one(&own[i].id, own[i].email_ct, e, own_body);
-	for (size_t i = 0; i < n_held; i++)
-		if (policy_notice_to_proxy(held[i].scopes, k->about) &&
-		    wants(&held[i].account, &e->patient, e->kind, false))
+	for (size_t i = 0; i < n_held; i++) {
+		if (!policy_notice_to_proxy(held[i].scopes, k->about) ||
+		    !wants(&held[i].account, &e->patient, e->kind, false))
+			continue;
+		/* Whose record, for the proxies' copy: the first name, read (and audited) as the
+		 * actor whose act this notice reports, once, only when a proxy is told. */
+		if (proxy_body == NULL)
+			proxy_body = compose(e->line, practice, true,
+					     held_first_name(a, &e->patient, &ar), &ar);
+		if (proxy_body != NULL)
 			queue_one(&held[i].account, held[i].email_ct, e, proxy_body);
+	}
 	arena_release(&ar);
 }
 
@@ -155,7 +188,7 @@ void notify_record_owner(const struct actor *a, const struct id *patient,
 		return;
 	struct arena ar;
 	arena_init(&ar, LIMIT_NOTIFY_ARENA);
-	const char *body = compose(line, notify_practice_name(practice, &ar), false, &ar);
+	const char *body = compose(line, notify_practice_name(practice, &ar), false, NULL, &ar);
 	struct store_account *own = NULL;
 	size_t n_own = 0;
 	struct notify_event e = {.patient = *patient, .practice = *practice, .subject = subject,
@@ -194,7 +227,7 @@ void notify_staff_messages(const struct actor *a, const struct id *practice)
 	const char *name = notify_practice_name(practice, &ar);
 	const char *line = arena_printf(&ar, "New messages from patients are waiting in the %s "
 					     "inbox.", name);
-	const char *body = line ? compose(line, name, false, &ar) : NULL;
+	const char *body = line ? compose(line, name, false, NULL, &ar) : NULL;
 	struct notify_event e = {.kind = NOTIFY_STAFF_MESSAGES, .subject = "New messages are waiting"};
 	if (body == NULL || store_practice_clinicians(practice, &ar, &staff, &n) != ERR_OK) {
 		log_warn("component=notify event=staff-failed");

@@ -140,6 +140,27 @@ enum err patient_read(const struct actor *a, const struct id *patient, struct ar
 	return ERR_OK;
 }
 
+const char *patient_first_name(const char *given, struct arena *ar)
+{
+	if (given == NULL)
+		return "";
+	while (*given == ' ')
+		given++;
+	size_t n = strcspn(given, " ");
+	const char *s = arena_strndup(ar, given, n);
+	return s ? s : "";
+}
+
+const char *patient_first_name_read(const struct actor *a, const struct id *patient,
+				    struct arena *ar)
+{
+	struct patient_view pv;
+	if (patient_read(a, patient, ar, &pv) != ERR_OK)
+		return NULL;
+	const char *first = patient_first_name(pv.given, ar);
+	return first[0] ? first : NULL;
+}
+
 enum err patient_list_visible(const struct actor *a, size_t offset, size_t limit, struct arena *ar,
 			      struct patient_view **out,
 			      size_t *n)

@@ -16,6 +16,7 @@
 #include "crypto/crypto.h"
 #include "limits.h"
 #include "store/passkey.h" /* store_account_email_ct */
+#include "store/apps.h" /* store_app_refresh_list */
 #include "store/proxy.h"
 #include "util/buf.h"
 #include "util/nztime.h"
@@ -211,16 +212,19 @@ static char *detail_json(const struct proxy_new *p, bool by_practice)
 /* The grantee's email: who gave access, until when, where to find it. Nothing else. Made for
  * an address without a usable account too (the lookup finds nothing, nothing is sent), so that
  * the answer costs the same whether or not the address has an account. */
-static char *grantee_mail(const struct id *to, const char *from, int64_t not_after,
+static char *grantee_mail(const struct id *to, const char *from, const char *whose, int64_t not_after,
 			  struct arena *ar, struct bytes *email_ct)
 {
 	char until[NZ_DAY_LEN];
 	nz_day(not_after - 1, until, sizeof(until));
+	/* Set up by the practice: the record is a child's, named by first name only (the parent
+	 * knows whose it is; nothing clinical). Given by the patient: their own record. */
+	const char *record = whose ? arena_printf(ar, "%s's health record", whose) : "their health record";
 	char *body = arena_printf(ar,
-				  "%s has given you access to their health record on the patient portal, "
+				  "%s has given you access to %s on the patient portal, "
 				  "until %s.\n\nSign in to the patient portal and open Family access to "
 				  "see it. If you did not expect this, you can ignore this email.\n",
-				  from, until);
+				  from, record ? record : "a health record", until);
 	memset(email_ct, 0, sizeof(*email_ct));
 	if (store_account_email_ct(to, ar, email_ct) != ERR_OK)
 		email_ct->len = 0;
@@ -292,7 +296,9 @@ enum err proxy_grant(const struct actor *a, const struct id *patient, const stru
 	}
 	row.detail = (struct bytes){(const uint8_t *)sealed.data, sealed.len};
 	struct bytes mail_to;
-	char *body = grantee_mail(usable ? &to->id : &row.id, from, p->not_after, &ar, &mail_to);
+	/* The child's first name, read through the gate (audited), on both paths alike. */
+	const char *whose = by_practice ? patient_first_name_read(a, patient, &ar) : NULL;
+	char *body = grantee_mail(usable ? &to->id : &row.id, from, whose, p->not_after, &ar, &mail_to);
 	/* Sealed on both paths (the same work whether or not the address has an account). */
 	struct store_mail mail;
 	bool mail_ok = outbox_seal(usable ? &to->id : &row.id, mail_to,
@@ -364,7 +370,28 @@ enum err proxy_list(const struct actor *a, const struct id *patient, int64_t now
 	return ERR_OK;
 }
 
-enum err proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now)
+static const struct proxy_end_reason end_reasons[] = {
+	{"patient-asked", "The patient asked for it to end"},
+	{"holder-asked", "The person with access asked for it to end"},
+	{"care-changed", "Care or custody arrangements changed"},
+	{"safety", "A concern for the patient's safety"},
+	{"error", "It was set up in error"},
+};
+
+const struct proxy_end_reason *proxy_end_reason_at(size_t i)
+{
+	return i < sizeof(end_reasons) / sizeof(end_reasons[0]) ? &end_reasons[i] : NULL;
+}
+
+static const char *end_reason_code(const char *code)
+{
+	for (size_t i = 0; code != NULL && i < sizeof(end_reasons) / sizeof(end_reasons[0]); i++)
+		if (strcmp(code, end_reasons[i].code) == 0)
+			return end_reasons[i].code;
+	return NULL;
+}
+
+enum err proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now, const char *reason)
 {
 	struct target t;
 	int s = store_proxy_target(grant_id, now, &t);
@@ -377,10 +404,59 @@ enum err proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t 
 	int rc = domain_gate_target(a, ACTION_PROXY_REVOKE, &t, RTYPE, grant_id, &g);
 	if (rc != ERR_OK)
 		return rc;
+	/* The practice says why (a fixed code); the patient ends access to their own record
+	 * without giving a reason. */
+	const char *code = g.via == VIA_STAFF ? end_reason_code(reason) : NULL;
+	if (g.via == VIA_STAFF && code == NULL)
+		return ERR_INVALID;
 	if (domain_audit(a, ACTION_PROXY_REVOKE, &patient, RTYPE, grant_id, AUDIT_ALLOW, 0) != 0)
 		return ERR_INTERNAL;
-	s = store_proxy_revoke(&g, grant_id, now);
+	s = store_proxy_revoke(&g, grant_id, now, &a->account, code);
 	return s == ERR_OK ? ERR_OK : s == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
+}
+
+/* The apps connected to patient's record by its own logins (their consents that can still
+ * renew), into out->apps. */
+static enum err record_apps(const struct id *patient, struct arena *ar, struct record_logins *out)
+{
+	struct store_account *own = NULL;
+	size_t n_own = 0;
+	if (store_patient_accounts(patient, ar, &own, &n_own) != ERR_OK)
+		return ERR_INTERNAL;
+	out->n_own = n_own;
+	size_t cap = n_own * APP_FAMILIES_MAX;
+	out->apps = arena_calloc(ar, cap ? cap : 1, sizeof(*out->apps));
+	if (out->apps == NULL)
+		return ERR_INTERNAL;
+	for (size_t i = 0; i < n_own; i++) {
+		out->n_own_locked += own[i].locked;
+		struct store_app_refresh *f = NULL;
+		size_t nf = 0;
+		if (store_app_refresh_list(&own[i].id, ar, &f, &nf) != ERR_OK)
+			return ERR_INTERNAL;
+		for (size_t k = 0; k < nf; k++) {
+			if (!id_eq(&f[k].patient, patient))
+				continue;
+			struct record_app_view *v = &out->apps[out->n_apps++];
+			v->family = f[k].family;
+			v->name = arena_strdup(ar, f[k].name);
+			v->created = f[k].created;
+			v->expires = f[k].expires;
+			v->offline = f[k].offline;
+		}
+	}
+	return ERR_OK;
+}
+
+enum err proxy_record_logins(const struct actor *a, const struct id *patient, int64_t now,
+			     struct arena *ar, struct record_logins *out)
+{
+	memset(out, 0, sizeof(*out));
+	/* proxy_list asks the gate (ACTION_PROXY_LIST) and audits; only then the rest */
+	int rc = proxy_list(a, patient, now, ar, &out->proxies, &out->n_proxies);
+	if (rc != ERR_OK)
+		return rc;
+	return record_apps(patient, ar, out);
 }
 
 enum err proxy_held(const struct actor *a, int64_t now, struct arena *ar, struct proxy_held_view **out,

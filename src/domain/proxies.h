@@ -49,8 +49,41 @@ struct proxy_view {
 enum err proxy_list(const struct actor *a, const struct id *patient, int64_t now, struct arena *ar,
 		    struct proxy_view **out, size_t *n);
 /* End a grant (or invitation) at once. Audited before it is written; ERR_NOT_FOUND for an
- * id that is not a live grant on a record the actor may manage. */
-enum err proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now);
+ * id that is not a live grant on a record the actor may manage. The practice (a clinician of
+ * the patient's practice) gives a reason, one of proxy_end_reasons by its code (else
+ * ERR_INVALID, nothing ended); the patient needs none (reason ignored). Who ended it and the
+ * reason are kept on the grant. */
+enum err proxy_revoke(const struct actor *a, const struct id *grant_id, int64_t now, const char *reason);
+
+/* Why the practice ended someone's access: a fixed list (a code kept on the grant, a label
+ * for the form), so the record holds no free text. NULL past the end. */
+struct proxy_end_reason {
+	const char *code;
+	const char *label;
+};
+const struct proxy_end_reason *proxy_end_reason_at(size_t i);
+
+/* Everyone who can open a record: the patient's own logins, the family and carers holding (or
+ * invited to) access, and the apps connected to it. */
+struct record_app_view {
+	struct id family; /* the consent: what the patient's Disconnect ends */
+	const char *name;
+	int64_t created;
+	int64_t expires;
+	bool offline; /* renews while the patient is away (else only while signed in) */
+};
+struct record_logins {
+	size_t n_own; /* the patient's own logins */
+	size_t n_own_locked;
+	struct proxy_view *proxies;
+	size_t n_proxies;
+	struct record_app_view *apps;
+	size_t n_apps;
+};
+/* Who may ask: as proxy_list (the patient on their own record, the practice's clinicians; not
+ * a proxy, not another practice: ERR_NOT_FOUND). Audited (proxy.list). */
+enum err proxy_record_logins(const struct actor *a, const struct id *patient, int64_t now,
+			     struct arena *ar, struct record_logins *out);
 
 struct proxy_held_view {
 	struct id patient;

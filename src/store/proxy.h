@@ -40,9 +40,11 @@ enum err store_proxy_list(const struct grant *g, const struct id *patient, int64
 /* The patient of a live grant or invitation, with the practices they are enrolled at (for
  * the gate). ERR_NOT_FOUND when there is none by that id. */
 enum err store_proxy_target(const struct id *grant_id, int64_t now, struct target *out);
-/* Revoke a grant or invitation of g's patient at now. Needs ACTION_PROXY_REVOKE;
- * ERR_NOT_FOUND when no live one has that id. */
-enum err store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now);
+/* Revoke a grant or invitation of g's patient at now, by account `by`, for `reason` (a fixed
+ * code, or NULL when none is asked for). Needs ACTION_PROXY_REVOKE; ERR_NOT_FOUND when no live
+ * one has that id. */
+enum err store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now,
+			    const struct id *by, const char *reason);
 
 /* The records an account holds proxy access to at now (its own relationships: no grant
  * needed, like store_proxy_scopes), soonest ending last, at most LIMIT_LIST. */

@@ -407,8 +407,9 @@ STORE_FN(enum err, store_proxy_target,
 	 (const struct id *grant_id, int64_t now, struct target *out),
 	 (grant_id, now, out))
 STORE_FN(enum err, store_proxy_revoke,
-	 (const struct grant *g, const struct id *grant_id, int64_t now),
-	 (g, grant_id, now))
+	 (const struct grant *g, const struct id *grant_id, int64_t now, const struct id *by,
+	  const char *reason),
+	 (g, grant_id, now, by, reason))
 STORE_FN(enum err, store_proxy_held,
 	 (const struct id *account, int64_t now, struct arena *a, struct store_proxy_held **out,
 	  size_t *n),

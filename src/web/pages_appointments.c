@@ -67,12 +67,15 @@ static void appointments_page(struct request *req, struct response *res, int sta
 		rc = slots_for_patient(&req->actor, &record, now, nz_day_start(now, BOOK_DAYS + 1),
 				       &req->arena, &slots, &ns);
 	if (rc != ERR_OK) {
-		web_domain_refusal(req, res, rc, "There is no such page.");
+		web_record_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
-	html_begin(b, "Appointments", &req->actor, req->csrf);
-	html_raw(b, "<h1>Appointments</h1>");
+	const char *heading = web_record_heading(req, web_held_name(req), "Appointments", "appointments");
+	html_begin(b, heading, &req->actor, req->csrf);
+	html_raw(b, "<h1>");
+	html_text(b, heading);
+	html_raw(b, "</h1>");
 	web_error_box(b, error);
 	if (done) {
 		html_raw(b, "<p class=\"status ok\" role=\"status\">");

@@ -315,7 +315,10 @@ void web_app_family_end(struct request *req, struct response *res)
 		web_error(req, res, 404, "There is no such app.");
 		return;
 	}
-	respond_redirect(req, res, "/sessions");
+	/* From the list of everyone who can open the record (Family access), back there. */
+	const char *back = form_get(fields, n, "back", NULL);
+	respond_redirect(req, res, back && strcmp(back, "proxies") == 0 ? "/proxies?done=disconnected#logins"
+									 : "/sessions");
 }
 
 /* --- the endpoints the app calls (JSON, no session, RFC 6749 5.1 and 5.2) --- */

@@ -142,7 +142,9 @@ void web_my_documents(struct request *req, struct response *res)
 		return;
 	}
 	struct buf *b = page_buf(req);
-	html_begin(b, own ? "My documents" : "Documents", &req->actor, req->csrf);
+	const char *held = own ? NULL : web_held_name(req);
+	const char *heading = web_record_heading(req, held, "My documents", "documents");
+	html_begin(b, heading, &req->actor, req->csrf);
 	if (own)
 		security_box(req, b);
 	new_device_box(req, b);
@@ -152,16 +154,21 @@ void web_my_documents(struct request *req, struct response *res)
 	if (own)
 		html_raw(b, "<h1>My documents</h1><p class=\"lead\">Letters, summaries and reports from "
 			    "your practice, and files you have uploaded.</p>");
-	else
-		html_raw(b, "<h1>Documents</h1><p class=\"lead\">Of the record you are viewing as a "
-			    "family member or carer.</p>");
+	else {
+		html_raw(b, "<h1>");
+		html_text(b, heading);
+		html_raw(b, "</h1><p class=\"lead\">You are viewing this record as a family member or "
+			    "carer.</p>");
+	}
 	int switched = web_record_switcher(req, b);
 	if (switched != ERR_OK) {
 		web_domain_refusal(req, res, switched, "There is no such page.");
 		return;
 	}
 	if (no_scope) {
-		html_raw(b, "<p class=\"empty\">Your access to this record does not include documents.</p>");
+		html_raw(b, "<p class=\"empty\">");
+		html_text(b, web_scope_explanation(req, held, "documents"));
+		html_raw(b, "</p>");
 		html_end(b);
 		respond_buf(res, 200, html_type, b);
 		return;
@@ -394,7 +401,8 @@ void web_patient(struct request *req, struct response *res)
 	/* Staff see the patient's results here; patients and proxies have their results page. */
 	if (!policy_audience(&req->actor, AUD_PATIENT) &&
 	    ((rc = web_results_section(req, b, &pid)) != ERR_OK ||
-	     (rc = web_recalls_section(req, b, &pid, true)) != ERR_OK)) {
+	     (rc = web_recalls_section(req, b, &pid, true)) != ERR_OK ||
+	     (rc = web_record_logins(req, b, &pid, false)) != ERR_OK)) {
 		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}

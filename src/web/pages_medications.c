@@ -107,13 +107,16 @@ static void medications_page(struct request *req, struct response *res, int stat
 	size_t nm = 0, nr = 0;
 	int rc = medication_list(&req->actor, &record, &req->arena, &meds, &nm, &reps, &nr);
 	if (rc != ERR_OK) {
-		web_domain_refusal(req, res, rc, "There is no such page.");
+		web_record_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
-	html_begin(b, "Medications", &req->actor, req->csrf);
-	html_raw(b, "<h1>Medications</h1><p class=\"lead\">Your current medicines, and repeat "
-		    "prescriptions you have asked for.</p>");
+	const char *heading = web_record_heading(req, web_held_name(req), "Medications", "medications");
+	html_begin(b, heading, &req->actor, req->csrf);
+	html_raw(b, "<h1>");
+	html_text(b, heading);
+	html_raw(b, "</h1><p class=\"lead\">Current medicines, and repeat prescriptions asked "
+		    "for.</p>");
 	web_error_box(b, error);
 	if (done) {
 		html_raw(b, "<p class=\"status ok\" role=\"status\">");

@@ -64,12 +64,16 @@ static void threads_page(struct request *req, struct response *res, const struct
 	if (rc == ERR_OK)
 		rc = message_threads(&req->actor, patient, &req->arena, &ts, &n);
 	if (rc != ERR_OK) {
-		web_domain_refusal(req, res, rc, staff ? "There is no such patient." : "There is no such page.");
+		if (staff)
+			web_domain_refusal(req, res, rc, "There is no such patient.");
+		else
+			web_record_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	char pid[ID_HEX_LEN + 1];
 	id_hex(patient, pid);
-	const char *title = staff ? arena_printf(&req->arena, "Messages with %s %s", p.given, p.family) : "Messages";
+	const char *title = staff ? arena_printf(&req->arena, "Messages with %s %s", p.given, p.family)
+				  : web_record_heading(req, web_held_name(req), "Messages", "messages");
 	struct buf *b = page_begin(req, res, title ? title : "Messages");
 	if (b == NULL)
 		return;

@@ -103,14 +103,27 @@ int web_record_switcher(struct request *req, struct buf *b)
 
 /* The people who hold access to a record, each with a button to end it. back: where the
  * revoke form returns ("" for the patient's own page, or the child's id for the practice). */
-static void grant_rows(struct buf *b, const struct proxy_view *ps, size_t n, const char *csrf,
-		       const char *back)
+/* The practice says why it ends someone's access: a required choice of fixed reasons. */
+static void reason_select(struct buf *b, const char *grant_hex)
 {
-	if (n == 0) {
-		html_raw(b, "<p class=\"empty\">Nobody else can see this record.</p>");
-		return;
+	html_raw(b, "<label for=\"reason-");
+	html_text(b, grant_hex);
+	html_raw(b, "\">Why is this access ending?</label><select required name=\"reason\" id=\"reason-");
+	html_text(b, grant_hex);
+	html_raw(b, "\"><option value=\"\">Choose a reason</option>");
+	for (size_t i = 0; proxy_end_reason_at(i) != NULL; i++) {
+		html_raw(b, "<option value=\"");
+		html_text(b, proxy_end_reason_at(i)->code);
+		html_raw(b, "\">");
+		html_text(b, proxy_end_reason_at(i)->label);
+		html_raw(b, "</option>");
 	}
-	html_raw(b, "<ul class=\"docs\">");
+	html_raw(b, "</select>");
+}
+
+static void grant_items(struct buf *b, const struct proxy_view *ps, size_t n, const char *csrf,
+			const char *back)
+{
 	for (size_t i = 0; i < n; i++) {
 		char id[ID_HEX_LEN + 1], until[32];
 		id_hex(&ps[i].id, id);
@@ -130,15 +143,100 @@ static void grant_rows(struct buf *b, const struct proxy_view *ps, size_t n, con
 		html_raw(b, "/revoke\">");
 		web_csrf_field(b, csrf);
 		if (back[0]) {
+			/* the practice's page: back to the patient, with a reason */
 			html_raw(b, "<input type=\"hidden\" name=\"back\" value=\"");
 			html_text(b, back);
 			html_raw(b, "\">");
+			reason_select(b, id);
 		}
 		html_raw(b, "<button type=\"submit\">End access for ");
 		html_text(b, ps[i].name);
 		html_raw(b, "</button></form></li>");
 	}
+}
+
+static void grant_rows(struct buf *b, const struct proxy_view *ps, size_t n, const char *csrf,
+		       const char *back)
+{
+	if (n == 0) {
+		html_raw(b, "<p class=\"empty\">Nobody else can see this record.</p>");
+		return;
+	}
+	html_raw(b, "<ul class=\"docs\">");
+	grant_items(b, ps, n, csrf, back);
 	html_raw(b, "</ul>");
+}
+
+/* The apps connected to a record; the patient can disconnect each (the Sessions page's own
+ * action), the practice sees them. */
+static void app_items(struct buf *b, const struct record_logins *l, const char *csrf, bool patient)
+{
+	for (size_t i = 0; i < l->n_apps; i++) {
+		const struct record_app_view *v = &l->apps[i];
+		html_raw(b, "<li><strong>App: ");
+		html_text(b, v->name);
+		html_raw(b, "</strong><span class=\"meta\">Connected ");
+		web_date(b, v->created);
+		if (v->offline) {
+			html_raw(b, " · until ");
+			web_date(b, v->expires);
+		} else {
+			html_raw(b, " · only while the patient is signed in");
+		}
+		html_raw(b, "</span>");
+		if (patient) {
+			html_raw(b, "<form method=\"post\" action=\"/sessions/apps/");
+			web_hex(b, &v->family);
+			html_raw(b, "/end\">");
+			web_csrf_field(b, csrf);
+			html_raw(b, "<input type=\"hidden\" name=\"back\" value=\"proxies\">"
+				    "<button type=\"submit\">Disconnect ");
+			html_text(b, v->name);
+			html_raw(b, "</button></form>");
+		} else {
+			html_raw(b, "<span class=\"meta\">Only the patient can disconnect an app.</span>");
+		}
+		html_raw(b, "</li>");
+	}
+}
+
+int web_record_logins(struct request *req, struct buf *b, const struct id *patient, bool patient_view)
+{
+	struct record_logins l;
+	int rc = proxy_record_logins(&req->actor, patient, (int64_t)time(NULL), &req->arena, &l);
+	if (rc != ERR_OK)
+		return rc;
+	char hex[ID_HEX_LEN + 1];
+	id_hex(patient, hex);
+	html_raw(b, patient_view ? "<h2 id=\"logins\">Everyone who can open your record</h2><p class=\"lead\">"
+				   "You, the people you have given access to, and the apps you have "
+				   "connected. End any of them at any time: it stops at once.</p>"
+				 : "<h2 id=\"logins\">Logins on this record</h2><p class=\"lead\">The "
+				   "patient's own login, family and carers with access, and connected "
+				   "apps.</p>");
+	html_raw(b, "<ul class=\"docs logins\"><li><strong>");
+	html_raw(b, patient_view ? "You" : "The patient's own login");
+	html_raw(b, "</strong><span class=\"meta\">");
+	if (l.n_own == 0)
+		html_raw(b, "No portal login yet");
+	else if (patient_view)
+		html_raw(b, "Your own login · <a href=\"/sessions\">where you are signed in</a>");
+	else
+		html_raw(b, l.n_own_locked ? "Has a portal login, locked for review" : "Has a portal login");
+	html_raw(b, "</span>");
+	if (patient_view) {
+		html_raw(b, "<form method=\"post\" action=\"/sessions/end-all\">");
+		web_csrf_field(b, req->csrf);
+		html_raw(b, "<button type=\"submit\">Sign out everywhere</button></form>");
+	}
+	html_raw(b, "</li>");
+	grant_items(b, l.proxies, l.n_proxies, req->csrf, patient_view ? "" : hex);
+	app_items(b, &l, req->csrf, patient_view);
+	html_raw(b, "</ul>");
+	if (l.n_proxies == 0 && l.n_apps == 0)
+		html_raw(b, patient_view ? "<p class=\"empty\">Nobody else and no app can open your record.</p>"
+					 : "<p class=\"empty\">No one else and no app can open this record.</p>");
+	return ERR_OK;
 }
 
 /* The form that gives access; patient_form adds the granter's own name for the email. */
@@ -195,21 +293,14 @@ static void notice_line(struct buf *b, const char *done)
 	else if (strcmp(done, "revoked") == 0)
 		html_raw(b, "<p class=\"status ok\" role=\"status\">Access ended. It stopped working at "
 			    "once.</p>");
+	else if (strcmp(done, "disconnected") == 0)
+		html_raw(b, "<p class=\"status ok\" role=\"status\">App disconnected. It can no longer "
+			    "open your record.</p>");
 }
 
 static void proxies_page(struct request *req, struct response *res, int status, const char *error)
 {
 	const struct actor *a = &req->actor;
-	int64_t now = (int64_t)time(NULL);
-	struct proxy_view *ps = NULL;
-	size_t n = 0;
-	if (a->has_patient) {
-		int rc = proxy_list(a, &a->patient, now, &req->arena, &ps, &n);
-		if (rc != ERR_OK) {
-			web_domain_refusal(req, res, rc, "There is no such page.");
-			return;
-		}
-	}
 	struct buf *b = page_buf(req);
 	html_begin(b, "Family access", a, req->csrf);
 	html_raw(b, "<h1>Family and carer access</h1>");
@@ -225,9 +316,11 @@ static void proxies_page(struct request *req, struct response *res, int status, 
 		return;
 	}
 	if (a->has_patient) {
-		html_raw(b, "<h2>Who can see your record</h2><p class=\"lead\">People you have given "
-			    "access to. End it at any time: it stops at once.</p>");
-		grant_rows(b, ps, n, req->csrf, "");
+		int rc = web_record_logins(req, b, &a->patient, true);
+		if (rc != ERR_OK) {
+			web_domain_refusal(req, res, rc, "There is no such page.");
+			return;
+		}
 		grant_form(b, "/proxies", req->csrf, true, "Give someone access to your record");
 	}
 	html_end(b);
@@ -322,8 +415,15 @@ void web_proxy_revoke(struct request *req, struct response *res)
 	struct id gid, back;
 	const char *back_hex = form_get(fields, n, "back", NULL);
 	bool to_patient = back_hex && id_parse(&back, back_hex, strlen(back_hex)) == 0;
-	int rc = request_param_id(req, 0, &gid) == 0 ? proxy_revoke(&req->actor, &gid, (int64_t)time(NULL))
-						     : ERR_NOT_FOUND;
+	const char *reason = form_get(fields, n, "reason", NULL);
+	int rc = request_param_id(req, 0, &gid) == 0
+			 ? proxy_revoke(&req->actor, &gid, (int64_t)time(NULL), reason)
+			 : ERR_NOT_FOUND;
+	if (rc == ERR_INVALID) {
+		web_error(req, res, 400, "Choose why this access is ending, then end it again. "
+					 "Nothing was changed.");
+		return;
+	}
 	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such access to end.");
 		return;

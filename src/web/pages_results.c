@@ -131,13 +131,16 @@ void web_results(struct request *req, struct response *res)
 	if (rc == ERR_OK)
 		rc = result_pref_get(&req->actor, record, &comment_first);
 	if (rc != ERR_OK) {
-		web_domain_refusal(req, res, rc, "There is no such page.");
+		web_record_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
-	html_begin(b, "My results", &req->actor, req->csrf);
-	html_raw(b, "<h1>My results</h1><p class=\"lead\">Lab results appear here once your practice "
-		    "has reviewed them, or after the time your practice sets for routine results.</p>");
+	const char *heading = web_record_heading(req, web_held_name(req), "My results", "results");
+	html_begin(b, heading, &req->actor, req->csrf);
+	html_raw(b, "<h1>");
+	html_text(b, heading);
+	html_raw(b, "</h1><p class=\"lead\">Lab results appear here once the practice "
+		    "has reviewed them, or after the time the practice sets for routine results.</p>");
 	if (n == 0)
 		html_raw(b, "<p class=\"empty\">No results to show yet.</p>");
 	else
@@ -276,8 +279,13 @@ void web_result(struct request *req, struct response *res)
 	const char *title = result_kind_info(v.kind)->label;
 	struct buf *b = page_buf(req);
 	html_begin(b, title, &req->actor, req->csrf);
-	html_raw(b, staff ? "<p><a href=\"/results/inbox\">← Results inbox</a></p>"
-			  : "<p><a href=\"/results\">← My results</a></p>");
+	if (staff) {
+		html_raw(b, "<p><a href=\"/results/inbox\">← Results inbox</a></p>");
+	} else {
+		html_raw(b, "<p><a href=\"/results\">← ");
+		html_text(b, web_record_heading(req, web_held_name(req), "My results", "results"));
+		html_raw(b, "</a></p>");
+	}
 	html_raw(b, "<h1>");
 	html_text(b, title);
 	html_raw(b, "</h1>");
@@ -409,7 +417,9 @@ void web_result_trend(struct request *req, struct response *res)
 	const char *title = arena_printf(&req->arena, "%s over time", latest->display);
 	struct buf *b = page_buf(req);
 	html_begin(b, title, &req->actor, req->csrf);
-	html_raw(b, "<p><a href=\"/results\">← My results</a></p><h1>");
+	html_raw(b, "<p><a href=\"/results\">← ");
+	html_text(b, web_record_heading(req, web_held_name(req), "My results", "results"));
+	html_raw(b, "</a></p><h1>");
 	html_text(b, title);
 	html_raw(b, "</h1>");
 	char r[128];

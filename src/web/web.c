@@ -13,6 +13,7 @@
 #include "domain/domain.h"
 #include "http/parse.h"
 #include "limits.h"
+#include "policy/route_access.h"
 #include "util/nztime.h"
 #include "web/html.h"
 #include "web/web.h"
@@ -105,6 +106,67 @@ void web_domain_refusal(struct request *req, struct response *res, enum err rc, 
 		break;
 	}
 	web_error(req, res, http_status_of(rc), why);
+}
+
+/* --- a held record, named (web_int.h) --- */
+
+static bool shows_held(const struct actor *a)
+{
+	return policy_audience(a, AUD_PATIENT_RECORD) && !a->app &&
+	       !(a->has_patient && id_eq(&a->record, &a->patient));
+}
+
+const char *web_held_name(struct request *req)
+{
+	if (!shows_held(&req->actor))
+		return NULL;
+	return patient_first_name_read(&req->actor, &req->actor.record, &req->arena);
+}
+
+const char *web_record_heading(struct request *req, const char *held, const char *own, const char *part)
+{
+	if (!shows_held(&req->actor))
+		return own;
+	const char *h = held ? arena_printf(&req->arena, "%s's %s", held, part)
+			     : arena_printf(&req->arena, "The %s of the record you are viewing", part);
+	return h ? h : own;
+}
+
+const char *web_scope_explanation(struct request *req, const char *held, const char *part)
+{
+	static const unsigned order[] = {SCOPE_DOCUMENTS, SCOPE_RESULTS, SCOPE_MEDICATIONS,
+					 SCOPE_APPOINTMENTS, SCOPE_MESSAGES};
+	unsigned scopes = req->actor.record_scopes;
+	size_t total = 0, seen = 0;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		total += (scopes & order[i]) != 0;
+	struct buf b;
+	buf_init(&b, &req->arena, LIMIT_EXPLANATION);
+	const char *who = held ? held : "this person";
+	buf_printf(&b, "Your access to %s's record covers ", who);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (!(scopes & order[i]))
+			continue;
+		seen++;
+		buf_printf(&b, "%s%s", seen == 1 ? "" : seen == total ? " and " : ", ",
+			   proxy_scope_name(order[i]));
+	}
+	if (total == 0)
+		buf_puts(&b, "nothing any more");
+	if (part)
+		buf_printf(&b, ", not %s", part);
+	buf_printf(&b, ". Ask %s or the practice to change it.", held ? held : "them");
+	const char *s = buf_cstr(&b);
+	return s ? s : "Your access to this record does not include this part of it.";
+}
+
+void web_record_refusal(struct request *req, struct response *res, enum err rc, const char *missing)
+{
+	if (rc != ERR_OUT_OF_SCOPE || !shows_held(&req->actor)) {
+		web_domain_refusal(req, res, rc, missing);
+		return;
+	}
+	web_error(req, res, http_status_of(rc), web_scope_explanation(req, web_held_name(req), NULL));
 }
 
 void web_format_date(int64_t t, char out[32])

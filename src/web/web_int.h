@@ -21,6 +21,22 @@ struct buf *page_buf(struct request *req);
 /* The page for a domain refusal: 404 with `missing`, 403 when the breaker paused the actor,
  * 410 for an erased record, 500 otherwise. */
 void web_domain_refusal(struct request *req, struct response *res, enum err rc, const char *missing);
+/*
+ * A held record (one a proxy views for someone else; docs/internals/PROXIES.md), named and
+ * explained on its pages. web_held_name: the first name of the record the page shows when it
+ * is not the actor's own, read through the gate (audited); NULL on the own record. The heading
+ * of a patient-role page: `own` ("My results") on the own record, "Nikau's results" on a held
+ * one (part: "results"). web_scope_explanation: what the grant covers and whom to ask ("Your
+ * access to Nikau's record covers results and appointments. Ask Nikau or the practice to change
+ * it."), saying `part` is left out when not NULL. web_record_refusal: the answer to a refusal
+ * about the record the page shows: a part a held record's grant leaves out is explained in
+ * those words (403: the proxy knows the record, DESIGN.md invariant 2); anything else as
+ * web_domain_refusal.
+ */
+const char *web_held_name(struct request *req);
+const char *web_record_heading(struct request *req, const char *held, const char *own, const char *part);
+const char *web_scope_explanation(struct request *req, const char *held, const char *part);
+void web_record_refusal(struct request *req, struct response *res, enum err rc, const char *missing);
 /* "Sun 29 Nov 2026": the New Zealand day of instant t (util/nztime.h). */
 void web_format_date(int64_t t, char out[32]);
 /* "1.2 MB" and the like. */
@@ -64,6 +80,11 @@ int web_recalls_section(struct request *req, struct buf *b, const struct id *pat
  * own and the records it holds proxy access to (pages_proxies.c). ERR_OK, or the domain's
  * refusal. */
 int web_record_switcher(struct request *req, struct buf *b);
+/* Everyone who can open patient's record (proxy_record_logins), each with its End: on the
+ * patient's own Family access page (patient_view: sign out everywhere, end a family member's
+ * access, disconnect an app) or the practice's patient page (end a family member's access
+ * with a reason; apps are listed). An error code, nothing rendered, when refused. */
+int web_record_logins(struct request *req, struct buf *b, const struct id *patient, bool patient_view);
 
 /* On the register page, for those who keep the practice's register: the link to enrol a
  * patient and the "Find by NHI" form (pages_register.c). Nothing for anyone else. */

@@ -63,7 +63,9 @@ describe('family and carer access in a browser', () => {
     await owner.page.getByRole('button', { name: 'Give access' }).click();
     await owner.page.waitForURL(/\/proxies\?done=granted$/);
     assert.match(await owner.page.getByRole('status').first().textContent(), /If they have a medkeep account they now have access/);
-    assert.match(await owner.page.locator('ul.docs li').first().textContent(), /Sam.*Can see: documents · until/s);
+    // listed among everyone who can open the record, after the patient's own login
+    assert.match(await owner.page.locator('ul.logins > li').first().textContent(), /^You/);
+    assert.match(await owner.page.locator('ul.logins > li').nth(1).textContent(), /Sam.*Can see: documents · until/s);
 
     // The carer sees the record on their home page and switches to it.
     await carer.page.reload();
@@ -71,7 +73,7 @@ describe('family and carer access in a browser', () => {
     assert.equal(await view.count(), 1);
     await view.click();
     await carer.page.waitForURL(/\/documents$/);
-    assert.equal(await carer.page.getByRole('heading', { level: 1 }).textContent(), 'Documents');
+    assert.match(await carer.page.getByRole('heading', { level: 1 }).textContent(), /^\S+'s documents$/);
     assert.match(await carer.page.locator('#viewing').textContent(), /You are viewing the record of/);
     assert.equal(await carer.page.getByRole('link', { name: "Viewing another person's record" }).count(), 1);
     assert.deepEqual(await axeSerious(carer.page), []);

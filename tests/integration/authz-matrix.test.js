@@ -49,6 +49,9 @@ const ALLOW = {
   'message.send': ['self', 'clinician'],
   'accesslog.read': ['self'],
   'proxy.list': ['self', 'clinician'],
+  // ending a family member's access: the patient, or a clinician of the practice (with a
+  // reason); never a proxy, another patient, another practice or a practice admin
+  'proxy.revoke': ['self', 'clinician'],
   // one's own choice of emails about the record (NOTICES.md): the patient, and a proxy with
   // any live scope (what it is told stays within the grant); never staff
   'notice.prefs': ['self', 'proxyDocuments', 'proxyResults'],
@@ -67,6 +70,12 @@ function uploadForm(c, staff) {
 const ROUTES = [
   { name: 'patient page (demographics and documents)', action: 'patient.page', path: (f) => `/patients/${f.pid}` },
   { name: 'family and carer access page', action: 'proxy.list', path: (f) => `/patients/${f.pid}/proxies` },
+  {
+    // f.gid is a new live grant on P1's record at each use (fx below), so that each actor asks
+    // about one that is still there
+    name: 'end a family member\'s access', action: 'proxy.revoke', method: 'POST', path: (f) => `/proxies/${f.gid}/revoke`,
+    request: (c, staff) => form(c, staff ? { reason: 'safety' } : {}),
+  },
   { name: 'document page', action: 'document.read', path: (f) => `/documents/${f.did}` },
   { name: 'document download', action: 'document.read', path: (f) => `/documents/${f.did}/download` },
   { name: 'FHIR Patient read', action: 'patient.read', path: (f) => `/fhir/R4/Patient/${f.pid}` },
@@ -217,6 +226,16 @@ describe('authorization matrix: every actor against one patient\'s record', () =
       `INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created, created_by, revoked)
        VALUES (randomblob(16), X'${pid}', X'${clients[who].session.account}', ${scopes}, ${notAfter}, ${now},
                X'${clients.self.session.account}', ${revoked ? now : 'NULL'})`);
+    // A grant to the operator's account (which can never use it) for each revoke asked.
+    Object.defineProperty(fx, 'gid', {
+      get: () => {
+        const id = randomId();
+        sqlite(srv.dir, `INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created, created_by)
+          VALUES (X'${id}', X'${pid}', X'${clients.operator.session.account}', ${SCOPE.documents}, ${now + 86400}, ${now}, X'${clients.self.session.account}')`);
+        return id;
+      },
+    });
+    random.gid = randomId();
     grant('proxyDocuments', SCOPE.documents, now + 86400);
     grant('proxyResults', SCOPE.results, now + 86400);
     grant('proxyExpired', SCOPE.all, now - 1);

@@ -264,7 +264,14 @@ describe('notices', () => {
     assert.equal((await p4.post('/appointments', form(p4, { slot: slots[4], reason: '' }))).status, 303);
     const m = await oneMore('patient4@demo.test', /Your appointment/, b4);
     assertNotice(m, { forbidden: ['reason'] });
-    assert.match(m.body, /a record you hold family access to/);
+    // whose record, by first name only, and at which practice (issue 15, item 5)
+    const [family, given] = (await clin.get(`/patients/${child}`)).text.match(/<h1>([^<]+)<\/h1>/)[1].split(', ');
+    const first = given.split(' ')[0];
+    assert.ok(m.body.includes(`This is about ${first}'s record at ${PRACTICE}, which you have family access to.`), m.body);
+    assert.equal(m.body.includes(family), false, 'no family name');
+    // the record's own login gets its own copy, which says nothing of family access
+    const own = await sink.waitFor('patient2@demo.test', /Your appointment/, 1);
+    assert.doesNotMatch(own[own.length - 1].body, /family access/);
     // another patient cannot choose for that record
     const other = await p1.post('/account/emails', form(p1, { record: child, appointments: '1' }));
     assert.equal(other.status, 404);

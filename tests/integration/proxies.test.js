@@ -204,7 +204,7 @@ describe('family and carer (proxy) access', () => {
     assert.equal((await switchTo(proxy, other.session.patient)).status, 303);
     const page = await proxy.get('/documents');
     assert.equal(page.status, 200);
-    assert.match(page.text, /does not include documents/);
+    assert.match(page.text, /record covers results, not documents\. Ask .* or the practice to change it\./);
     assert.equal(docIds(page.text).length, 0);
     assert.equal((await switchTo(proxy, 'own')).status, 303);
     // a proxy cannot pass access on, nor see or end the patient's grants
@@ -278,7 +278,7 @@ describe('family and carer (proxy) access', () => {
     assert.equal(r.status, 303);
     assert.equal(r.headers.get('location'), `/patients/${child}/proxies?done=granted`);
     assert.match((await clin.get(`/patients/${child}/proxies`)).text, /<strong>Mum<\/strong>[\s\S]*?set up by the practice/);
-    assert.match(queuedMails(srv.dir, { account: proxy.session.account, subject: /^You have been given/i }).slice(-1).map((m) => m.subject + m.body).join(''), /Demo Health Centre has given you access/);
+    assert.match(queuedMails(srv.dir, { account: proxy.session.account, subject: /^You have been given/i }).slice(-1).map((m) => m.subject + m.body).join(''), /Demo Health Centre has given you access to Nikau's health record on the patient portal, until/);
     assert.equal((await switchTo(proxy, child)).status, 303);
     assert.equal(docIds((await proxy.get('/documents')).text).length, 2);
     assert.equal(sqlite(srv.dir, `SELECT via FROM audit WHERE action = 'proxy.grant' AND patient = '${child}' ORDER BY seq DESC LIMIT 1`), 'staff');

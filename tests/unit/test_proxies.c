@@ -118,10 +118,32 @@ static void label_checks(void)
 	CHECK(!proxy_label_ok(l));
 }
 
+/* A held record's heading names the person by the first of their given names only; the
+ * practice's reasons for ending access are a fixed list of codes, each with a label. */
+static void naming_checks(void)
+{
+	struct arena ar;
+	arena_init(&ar, LIMIT_ACCOUNT_ARENA);
+	CHECK(strcmp(patient_first_name("Nikau", &ar), "Nikau") == 0);
+	CHECK(strcmp(patient_first_name("Nikau James", &ar), "Nikau") == 0);
+	CHECK(strcmp(patient_first_name("  Aroha", &ar), "Aroha") == 0);
+	CHECK(strcmp(patient_first_name("", &ar), "") == 0);
+	CHECK(strcmp(patient_first_name(NULL, &ar), "") == 0);
+	size_t n = 0;
+	for (; proxy_end_reason_at(n) != NULL; n++) {
+		const struct proxy_end_reason *r = proxy_end_reason_at(n);
+		CHECK(r->code[0] != '\0' && r->label[0] != '\0');
+		CHECK(strspn(r->code, "abcdefghijklmnopqrstuvwxyz-") == strlen(r->code)); /* no free text */
+	}
+	CHECK(n == 5);
+	arena_release(&ar);
+}
+
 void test_proxies(void)
 {
 	label_checks();
 	via_checks();
 	date_checks();
+	naming_checks();
 	hash_checks();
 }

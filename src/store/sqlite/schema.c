@@ -330,6 +330,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE patient_term (term BLOB NOT NULL, patient_id BLOB NOT NULL REFERENCES patient(id),"
 	" PRIMARY KEY (term, patient_id)) WITHOUT ROWID;"
 	"CREATE INDEX patient_term_by_patient ON patient_term(patient_id);",
+	/* 30: who ended a family-access grant or invitation and why (docs/internals/PROXIES.md):
+	 * the ending account, and for the practice one of the fixed reasons of domain/proxies.c
+	 * (a code, never free text: no PHI) */
+	"ALTER TABLE proxy_grant ADD COLUMN ended_by BLOB;"
+	"ALTER TABLE proxy_grant ADD COLUMN end_reason TEXT;"
+	"ALTER TABLE proxy_invite ADD COLUMN ended_by BLOB;"
+	"ALTER TABLE proxy_invite ADD COLUMN end_reason TEXT;",
 };
 
 /*

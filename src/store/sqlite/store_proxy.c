@@ -150,11 +150,14 @@ enum err sq_store_proxy_target(const struct id *grant_id, int64_t now, struct ta
 }
 
 static const char sql_grant_revoke[] =
-	"UPDATE proxy_grant SET revoked = ?3 WHERE id = ?1 AND patient_id = ?2 AND revoked IS NULL";
+	"UPDATE proxy_grant SET revoked = ?3, ended_by = ?4, end_reason = ?5"
+	" WHERE id = ?1 AND patient_id = ?2 AND revoked IS NULL";
 static const char sql_invite_revoke[] =
-	"UPDATE proxy_invite SET revoked = ?3 WHERE id = ?1 AND patient_id = ?2 AND revoked IS NULL";
+	"UPDATE proxy_invite SET revoked = ?3, ended_by = ?4, end_reason = ?5"
+	" WHERE id = ?1 AND patient_id = ?2 AND revoked IS NULL";
 
-enum err sq_store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now)
+enum err sq_store_proxy_revoke(const struct grant *g, const struct id *grant_id, int64_t now,
+			       const struct id *by, const char *reason)
 {
 	if (!grant_allows(g, &g->patient, ACTION_PROXY_REVOKE))
 		return ERR_DENIED;
@@ -167,6 +170,14 @@ enum err sq_store_proxy_revoke(const struct grant *g, const struct id *grant_id,
 		sq_bind_id(s, 1, grant_id);
 		sq_bind_id(s, 2, &g->patient);
 		sqlite3_bind_int64(s, 3, now);
+		if (by)
+			sq_bind_id(s, 4, by);
+		else
+			sqlite3_bind_null(s, 4);
+		if (reason)
+			sq_bind_text(s, 5, reason);
+		else
+			sqlite3_bind_null(s, 5);
 		if (sq_step_done(s, "proxy_revoke") != ERR_OK)
 			return ERR_INTERNAL;
 		changed += sqlite3_changes(sqlite3_db_handle(s));
