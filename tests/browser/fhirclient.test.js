@@ -128,6 +128,19 @@ describe('a SMART app built on fhirclient, in a browser', () => {
     const obs = await inApp((c) => c.patient.request('Observation', { pageLimit: 0, flat: true }));
     assert.ok(Array.isArray(obs) && obs.length > 0, JSON.stringify(obs).slice(0, 300));
     assert.ok(obs.every((o) => o.subject.reference === `Patient/${pid}`));
+    // the signed-in user (fhirUser), reports with their results resolved by reference, and a
+    // document's file through its attachment's relative URL
+    const user = await inApp((c) => c.user.read());
+    assert.equal(user.id, pid);
+    const reports = await inApp((c, p) => c.request(`DiagnosticReport?patient=${p}`, { resolveReferences: ['result'], graph: true, pageLimit: 0, flat: true }), pid);
+    assert.ok(reports.length > 0);
+    for (const r of reports) for (const x of r.result) assert.equal(x.resourceType, 'Observation', JSON.stringify(x));
+    const file = await inApp(async (c, p) => {
+      const doc = await c.request(`DocumentReference?patient=${p}&_count=1`).then((b) => b.entry[0].resource);
+      const bin = await c.request({ url: doc.content[0].attachment.url, headers: { accept: 'application/fhir+json' } });
+      return { type: bin.resourceType, head: atob(bin.data).slice(0, 5), contentType: bin.contentType, want: doc.content[0].attachment.contentType };
+    }, pid);
+    assert.deepEqual(file, { type: 'Binary', head: file.want === 'application/pdf' ? '%PDF-' : file.head, contentType: file.want, want: file.want });
   });
 
   it('outlives its access token: the old one is refused after its minute, fhirclient renews it', async () => {

@@ -193,6 +193,44 @@ describe('FHIR clients from npm: @medplum/core and fhir-kit-client', () => {
     assert.deepEqual(back.entry.map((e) => e.resource.id), firstPage);
   });
 
+  // What these clients send beyond the main path, each of which medkeep refused with 400 until
+  // this test found it: subject= for the patient, _sort by the type's own date parameter
+  // (Communication's sent, a report's issued), and Patient?_id=.
+  it('the idioms the clients send: subject=, _sort=-sent and -issued, Patient?_id=', async () => {
+    const bySubject = await medplumA.searchResources('DocumentReference', { subject: `Patient/${pidA}`, _count: '500' });
+    assert.equal(bySubject.bundle.total, docCount(srv.dir, pidA));
+    assert.deepEqual(bySubject.map((r) => r.id).sort(), docIds(srv.dir, pidA));
+    const obs = await kitA.search({ resourceType: 'Observation', searchParams: { subject: `${fhirBase}/Patient/${pidA}`, _count: 3 } });
+    assert.ok(obs.entry.every((e) => e.resource.subject.reference === `Patient/${pidA}`));
+    assert.equal(new URL(obs.link.find((l) => l.relation === 'self').url).searchParams.get('subject'), `${fhirBase}/Patient/${pidA}`);
+    // Appointment names its patient patient= or actor=, never subject=: still refused, by name
+    await assert.rejects(medplumA.searchResources('Appointment', { subject: pidA }), /Unsupported search parameter: subject \(Appointment\)/);
+    // subject= of another patient, or not a Patient at all, answers as a random id does
+    const appB = new AppClient(srv.base, tokenB);
+    const other = await appB.get(`/fhir/R4/DocumentReference?subject=Patient/${pidA}`);
+    const random = await appB.get(`/fhir/R4/DocumentReference?subject=Patient/${randomId()}`);
+    assert.equal(other.status, 404);
+    assert.equal(other.text, random.text);
+    assert.equal((await appB.get(`/fhir/R4/DocumentReference?subject=Group/${pidB}`)).status, 404);
+
+    const messages = await medplumA.searchResources('Communication', { patient: pidA, _sort: '-sent' });
+    const sent = messages.map((m) => m.sent);
+    assert.ok(sent.length > 1);
+    assert.deepEqual([...sent].sort().reverse(), sent);
+    const reports = await medplumA.searchResources('DiagnosticReport', { patient: pidA, _sort: '-issued', _count: '10' });
+    const issued = reports.map((r) => r.issued);
+    assert.equal(issued.length, 10);
+    assert.deepEqual([...issued].sort().reverse(), issued);
+    const oldest = await medplumA.searchOne('DiagnosticReport', { patient: pidA, _sort: 'issued' });
+    assert.equal(oldest.issued, [...(await medplumA.searchResources('DiagnosticReport', { patient: pidA, _count: '500' }))].map((r) => r.issued).sort()[0]);
+
+    const me = await medplumA.searchOne('Patient', { _id: pidA });
+    assert.equal(me.id, pidA);
+    const mine = await kitA.search({ resourceType: 'Patient', searchParams: { _id: `${pidB},${randomId()},${pidA}` } });
+    assert.deepEqual(mine.entry.map((e) => e.resource.id), [pidA], "another patient's id finds nothing");
+    assert.equal(((await kitA.search({ resourceType: 'Patient', searchParams: { _id: pidB } })).entry || []).length, 0);
+  });
+
   it("another patient's token: A's next link and A's records answer as a random id does", async () => {
     const page = await kitA.search({ resourceType: 'DocumentReference', searchParams: { patient: pidA, _count: 20 } });
     const next = page.link.find((l) => l.relation === 'next').url;
