@@ -188,4 +188,13 @@ describe('a SMART app built on fhirclient, in a browser', () => {
     assert.equal((await swap.json()).error, 'invalid_grant');
     assert.deepEqual(violations, []);
   });
+
+  it('refuses an access-token life outside a minute to an hour at start', () => {
+    for (const v of ['59', '3601', 'soon']) {
+      fs.writeFileSync(require('node:path').join(srv.dir, 'medkeep.conf'), `oauth.access_token_seconds = ${v}\n`);
+      const r = run(['serve', '--data', srv.dir, '--listen', '127.0.0.1:1'], { timeout: 20000 });
+      assert.notEqual(r.code, 0, v);
+      assert.match(r.stderr, /oauth\.access_token_seconds must be 60 to 3600/, v);
+    }
+  });
 });
