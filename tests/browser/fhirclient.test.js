@@ -75,10 +75,12 @@ describe('a SMART app built on fhirclient, in a browser', () => {
 
   it('launches standalone with PKCE: the patient signs in, says yes, and the app has its token', async () => {
     await page.goto(`${portal}/login`);
+    await axeClean(page);
     await page.getByLabel('Email').fill('patient1@demo.test');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(/\/documents$/);
+    await axeClean(page);
     await page.goto(`${app.base}/launch.html?iss=${encodeURIComponent(`${portal}/fhir/R4`)}&client=${client}`);
     await page.waitForURL(/\/oauth\/authorize/);
     const authorize = new URL(page.url());
@@ -166,7 +168,11 @@ describe('a SMART app built on fhirclient, in a browser', () => {
     // smart-refresh.test.js); here the app renews once more on its own request.
     const again = await inApp((c) => c.refresh().then((s) => s.tokenResponse.access_token));
     assert.equal(typeof again, 'string');
+    assert.notEqual(again, after.access);
     assert.equal((await read(again)).status, 200);
+    // By design a refresh spends the refresh token, not the access tokens it gave: the one
+    // before lives out its own minute (revoking the family is what ends them all).
+    assert.equal((await read(after.access)).status, 200);
   });
 
   it('the patient disconnects the app on their Sessions page, and its next request gets 401', async () => {
