@@ -224,6 +224,15 @@ describe('FHIR clients from npm: @medplum/core and fhir-kit-client', () => {
     const oldest = await medplumA.searchOne('DiagnosticReport', { patient: pidA, _sort: 'issued' });
     assert.equal(oldest.issued, [...(await medplumA.searchResources('DiagnosticReport', { patient: pidA, _count: '500' }))].map((r) => r.issued).sort()[0]);
 
+    // and the CapabilityStatement says so, as fhir-kit's CapabilityTool reads it
+    const { CapabilityTool } = await import('fhir-kit-client');
+    const cap = new CapabilityTool(await kitA.capabilityStatement());
+    const params = (type) => cap.searchParamsFor({ resourceType: type });
+    for (const t of ['DocumentReference', 'Observation', 'DiagnosticReport', 'MedicationRequest', 'Communication']) assert.ok(params(t).includes('subject'), t);
+    assert.ok(!params('Appointment').includes('subject'));
+    assert.ok(params('Patient').includes('_id'));
+    assert.ok(cap.resourceSearch('DiagnosticReport', 'subject'));
+    assert.match(cap.capabilityContents({ resourceType: 'Communication', capabilityType: 'searchParam' }).find((p) => p.name === '_sort').documentation, /\bsent\b/);
     const me = await medplumA.searchOne('Patient', { _id: pidA });
     assert.equal(me.id, pidA);
     const mine = await kitA.search({ resourceType: 'Patient', searchParams: { _id: `${pidB},${randomId()},${pidA}` } });
