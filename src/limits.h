@@ -103,6 +103,11 @@
  * (docs/internals/APPS.md); its code, a minute between consent and exchange. */
 #define APP_TOKEN_SECONDS (60 * 60)
 #define APP_CODE_SECONDS 60
+/* medkeep.conf `oauth.access_token_seconds` may shorten an app's access token (an operator
+ * whose policy asks for 15 minutes; a test that watches a token expire), never lengthen it: the
+ * vault's own check stays at APP_TOKEN_SECONDS. Not under a minute, the code's own life: an
+ * app that refreshes more often than that is only load. */
+#define APP_TOKEN_MIN_SECONDS 60
 /* An app's refresh tokens (APPS.md). offline_access: 90 days from the consent, then the patient
  * is asked again: a phone app used every day keeps working for a season without the patient
  * seeing the consent page hourly, and a token left on a lost or sold phone dies within one

@@ -385,7 +385,7 @@ static enum err token_issued(const struct actor *who, const char *action, const 
 	}
 	out->scopes = scopes;
 	out->patient = *patient;
-	out->expires_in = APP_TOKEN_SECONDS;
+	out->expires_in = auth_app_token_seconds();
 	return ERR_OK;
 }
 
@@ -572,7 +572,7 @@ enum err apps_introspect(const struct actor *caller, const char *token, struct a
 			*out = (struct app_introspection){.active = true, .scopes = ses.app_scopes,
 							  .client = ses.client, .patient = ses.patient,
 							  .account = ses.account, .iat = ses.created,
-							  .exp = ses.created + APP_TOKEN_SECONDS};
+							  .exp = ses.created + auth_app_token_seconds()};
 		} else {
 			refresh_hash(token, h);
 			if (store_app_refresh_find(h, &f, &current) == ERR_OK && current && f.expires >= now_s())

@@ -13,7 +13,9 @@
 #include "store/store.h"
 #include "store/proxy.h"
 #include "util/log.h"
+#include "util/conf.h"
 #include "util/nztime.h"
+#include "util/strtonum.h"
 #include "util/wipe.h"
 #include "vault/vault.h"
 #include "domain/outbox.h"
@@ -334,6 +336,27 @@ enum err auth_login(const char *email_in, size_t email_len, const char *password
 	return rc;
 }
 
+static int64_t app_token_seconds = APP_TOKEN_SECONDS;
+
+int auth_app_token_configure(const char *conf, size_t len)
+{
+	char v[32];
+	int64_t n = APP_TOKEN_SECONDS;
+	int g = conf_get(conf, len, "oauth.access_token_seconds", v, sizeof(v));
+	if (g < 0 || (g == 0 && parse_int64(v, APP_TOKEN_MIN_SECONDS, APP_TOKEN_SECONDS, &n) != 0)) {
+		fprintf(stderr, "medkeep: medkeep.conf: oauth.access_token_seconds must be %d to %d\n",
+			APP_TOKEN_MIN_SECONDS, APP_TOKEN_SECONDS);
+		return -1;
+	}
+	app_token_seconds = n;
+	return 0;
+}
+
+int64_t auth_app_token_seconds(void)
+{
+	return app_token_seconds;
+}
+
 static int token_hash(const char *token, size_t n, uint8_t th[HASH_BYTES])
 {
 	if (n != SESSION_TOKEN_B64_LEN)
@@ -359,7 +382,7 @@ int auth_session(const char *token, size_t n, const char *ip, bool bearer, struc
 	if (ses.app != bearer)
 		return -1;
 	int64_t now = now_s();
-	bool ended = ses.app ? now - ses.created > APP_TOKEN_SECONDS
+	bool ended = ses.app ? now - ses.created > app_token_seconds
 			     : now - ses.last_seen > SESSION_IDLE_SECONDS ||
 				       now - ses.created > SESSION_ABSOLUTE_SECONDS;
 	if (ended) {
@@ -432,7 +455,7 @@ int auth_app_session_find(const char *token, struct store_session *out)
 	uint8_t th[HASH_BYTES];
 	if (token_hash(token, strlen(token), th) != 0 || store_session_get(th, out) != ERR_OK || !out->app)
 		return -1;
-	return now_s() - out->created > APP_TOKEN_SECONDS ? -1 : 0;
+	return now_s() - out->created > app_token_seconds ? -1 : 0;
 }
 
 int auth_app_session_end(const char *token, const char *ip, struct actor *who)

@@ -52,6 +52,13 @@ void auth_device_name(const char *user_agent, char out[48]);
  * refused in the other's place (`bearer` says which this is). */
 int auth_session(const char *token, size_t n, const char *ip, bool bearer, struct actor *out,
 		 char csrf[TOKEN_B64_LEN + 1]);
+/* medkeep.conf's `oauth.access_token_seconds` (APP_TOKEN_MIN_SECONDS to APP_TOKEN_SECONDS;
+ * absent: APP_TOKEN_SECONDS): how long an app's access token lives from its exchange or
+ * refresh. 0, or -1 with a message on stderr when the setting is out of range. Call before the
+ * workers serve. */
+int auth_app_token_configure(const char *conf, size_t len);
+/* The configured life of an app's access token, in seconds. */
+int64_t auth_app_token_seconds(void);
 /* Second factor for the session of `token` (a TOTP code, or a recovery code): on success the
  * session is replaced by a new one (new token and CSRF token in *out) that carries mfa. */
 enum err auth_mfa_verify(const char *token, const struct actor *a, const char *code,

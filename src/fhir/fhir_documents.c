@@ -96,6 +96,7 @@ const struct search_spec fhir_docref_spec = {
 	.values = kind_values,
 	.n_values = DOC_KIND_COUNT,
 	.updated_doc = "When the document was stored: a document never changes after.",
+	.subject = true,
 };
 
 static int64_t docref_key(const void *row, enum store_sort sort)

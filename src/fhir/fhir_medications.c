@@ -212,6 +212,7 @@ const struct search_spec fhir_medreq_spec = {
 	.n_values = 5,
 	.updated_doc = "When the medication was stopped or the repeat request decided; else when "
 		       "it was written or asked for.",
+	.subject = true,
 };
 
 static int64_t medreq_key(const void *row, enum store_sort sort)

@@ -77,6 +77,7 @@ const struct search_spec fhir_communication_spec = {
 	.params = communication_params,
 	.n_params = 1,
 	.updated_doc = "When the message was sent: a message never changes after.",
+	.subject = true,
 };
 
 static int64_t communication_key(const void *row, enum store_sort sort)

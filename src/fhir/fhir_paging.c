@@ -50,7 +50,8 @@ int fhir_search_read(struct request *req, struct response *res, const struct sea
 		return -1;
 	}
 	if (!s->has_patient) {
-		fhir_error(req, res, 400, "The patient search parameter is required");
+		fhir_error(req, res, 400, spec->subject ? "The patient (or subject) search parameter is required"
+							: "The patient search parameter is required");
 		return -1;
 	}
 	return 0;
@@ -166,8 +167,25 @@ void fhir_search_capability(json_t *r, const struct search_spec *spec)
 	      "Entries a page, 0 to 500 (default 500; more is read as 500; 0 is _summary=count). "
 	      "Pages follow link next and previous: a cursor that is only a position, every page "
 	      "checked again as a new search.");
-	param(list, "_sort", "special",
-	      "date, -date (the default), _lastUpdated or -_lastUpdated; ties by id.");
+	if (spec->subject)
+		param(list, "subject", "reference",
+		      "The same as patient (Patient/{id}, {id} or [base]/Patient/{id}); one of the "
+		      "two is required.");
+	/* _sort's names: date, the type's own date parameter, _lastUpdated and its alias */
+	char sorts[256];
+	size_t sl = (size_t)snprintf(sorts, sizeof(sorts), "date");
+	for (size_t i = 0; i < spec->n_params && sl < sizeof(sorts); i++)
+		if (spec->params[i].kind == SP_DATE && strcmp(spec->params[i].name, "date") != 0)
+			sl += (size_t)snprintf(sorts + sl, sizeof(sorts) - sl, ", %s (the same)",
+					       spec->params[i].name);
+	if (sl < sizeof(sorts))
+		sl += (size_t)snprintf(sorts + sl, sizeof(sorts) - sl, ", _lastUpdated");
+	if (spec->sort_updated && sl < sizeof(sorts))
+		snprintf(sorts + sl, sizeof(sorts) - sl, ", %s (the same)", spec->sort_updated);
+	char sort_doc[400];
+	snprintf(sort_doc, sizeof(sort_doc),
+		 "One of %s; with - before it newest first (-date is the default); ties by id.", sorts);
+	param(list, "_sort", "special", sort_doc);
 	param(list, "_summary", "token", "count: the total alone, no entries.");
 	param(list, "_total", "token",
 	      "none leaves total out; estimate and accurate (the default) count every match.");

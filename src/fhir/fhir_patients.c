@@ -10,6 +10,7 @@
 #include "fhir/fhir_int.h"
 #include "domain/register.h"
 #include "limits.h"
+#include "util/strtonum.h"
 
 const char fhir_nhi_system[] = "https://standards.digital.health.nz/ns/nhi-id";
 
@@ -48,21 +49,74 @@ static int search_nhi(struct request *req, const char *q, struct patient_view *p
 	return rc == ERR_NOT_FOUND ? ERR_OK : rc;
 }
 
+/* Patient?_id=ID[,ID...] (FHIR's parameter of every type, as clients look a patient up):
+ * each patient the actor reaches, read through the gate; one it does not reach, or not an id,
+ * is left out as a patient that does not exist is (the same answer). With identifier= too,
+ * only its patient (`must`) can match. *n is 0 to LIMIT_SEARCH_OR; ERR_INVALID past that. */
+static int search_ids(struct request *req, const char *q, const struct id *must,
+		      struct patient_view *p, size_t *n)
+{
+	size_t kept = 0, items = 0;
+	const char *at = q;
+	for (;;) {
+		const char *comma = strchr(at, ',');
+		size_t len = comma ? (size_t)(comma - at) : strlen(at);
+		struct id id;
+		if (++items > LIMIT_SEARCH_OR)
+			return ERR_INVALID;
+		bool want = id_parse(&id, at, len) == 0 && (must == NULL || id_eq(&id, must));
+		for (size_t i = 0; want && i < kept; i++)
+			want = !id_eq(&p[i].id, &id);
+		int rc = want ? patient_read(&req->actor, &id, &req->arena, &p[kept]) : ERR_NOT_FOUND;
+		if (rc == ERR_OK)
+			kept++;
+		else if (rc != ERR_NOT_FOUND && rc != ERR_DENIED)
+			return rc;
+		if (comma == NULL)
+			break;
+		at = comma + 1;
+	}
+	*n = kept;
+	return ERR_OK;
+}
+
 void fhir_patient_search(struct request *req, struct response *res)
 {
-	static const char *const allowed[] = {"identifier", NULL};
+	static const char *const allowed[] = {"identifier", "_id", "_count", NULL};
 	if (!fhir_params_check(req, res, allowed))
 		return;
+	/* _count (a client's searchOne sends _count=1): at most that many entries; the list is
+	 * not paged (a patient reaches one record), and total stays the whole list's. */
+	int64_t count = LIMIT_LIST;
+	const char *cs = request_query(req, "_count");
+	if (cs != NULL && parse_int64(cs, 0, INT64_MAX, &count) != 0) {
+		fhir_error(req, res, 400, "Search parameter _count must be a whole number");
+		return;
+	}
 	struct patient_view *ps = NULL;
 	size_t n = 0;
 	const char *identifier = request_query(req, "identifier");
-	int rc;
-	if (identifier != NULL) {
-		ps = arena_calloc(&req->arena, 1, sizeof(*ps));
-		rc = ps == NULL ? ERR_INTERNAL : search_nhi(req, identifier, ps, &n);
+	const char *ids = request_query(req, "_id");
+	int rc = ERR_OK;
+	if (identifier != NULL || ids != NULL) {
+		/* the _id matches in [0, LIMIT_SEARCH_OR), the NHI's patient after them */
+		ps = arena_calloc(&req->arena, LIMIT_SEARCH_OR + 1, sizeof(*ps));
+		struct patient_view *nhi = ps ? &ps[LIMIT_SEARCH_OR] : NULL;
+		size_t nn = 0;
+		rc = ps == NULL ? ERR_INTERNAL : identifier ? search_nhi(req, identifier, nhi, &nn) : ERR_OK;
 		if (rc == ERR_INVALID) {
 			fhir_error(req, res, 400, "identifier must be https://standards.digital.health.nz/ns/nhi-id|NHI");
 			return;
+		}
+		if (rc == ERR_OK && ids != NULL && (identifier == NULL || nn == 1)) {
+			rc = search_ids(req, ids, identifier ? &nhi->id : NULL, ps, &n);
+			if (rc == ERR_INVALID) {
+				fhir_error(req, res, 400, "Search parameter _id must be at most 16 ids");
+				return;
+			}
+		} else if (rc == ERR_OK && ids == NULL) {
+			ps = nhi;
+			n = nn;
 		}
 	} else {
 		rc = patient_list_visible(&req->actor, 0, LIMIT_LIST, &req->arena, &ps, &n);
@@ -72,8 +126,10 @@ void fhir_patient_search(struct request *req, struct response *res)
 		return;
 	}
 	json_t *b = fhir_bundle_new(req);
-	for (size_t i = 0; b && i < n; i++)
+	for (size_t i = 0; b && i < n && (int64_t)i < count; i++)
 		fhir_bundle_add(req, b, "Patient", &ps[i].id, patient_json(&ps[i]));
+	if (b && n < LIMIT_LIST)
+		json_object_set_new(b, "total", json_integer((json_int_t)n));
 	fhir_respond(req, res, 200, b);
 }
 
@@ -97,8 +153,15 @@ json_t *fhir_patient_resource(const struct patient_view *p)
 
 void fhir_patient_capability(json_t *resources)
 {
-	json_t *r = json_pack("{s:s, s:[{s:s},{s:s}]}", "type", "Patient", "interaction", "code",
-			      "read", "code", "search-type");
+	json_t *r = json_pack(
+		"{s:s, s:[{s:s},{s:s}], s:[{s:s, s:s, s:s},{s:s, s:s, s:s}]}", "type", "Patient",
+		"interaction", "code", "read", "code", "search-type", "searchParam", "name",
+		"identifier", "type", "token", "documentation",
+		"https://standards.digital.health.nz/ns/nhi-id|NHI: the patient with that NHI whom you "
+		"reach, or none.",
+		"name", "_id", "type", "token", "documentation",
+		"A patient's id, or a comma list of up to 16: those you reach. Without either, every "
+		"patient you reach. _count takes the first so many (the list is not paged).");
 	fhir_supported_profile(r, fhir_profile_nz_patient);
 	fhir_supported_profile(r, fhir_profile_ips_patient);
 	json_array_append_new(resources, r);

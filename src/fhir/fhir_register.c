@@ -455,9 +455,6 @@ void fhir_register_capability(json_t *resources)
 		json_array_append_new(in, json_pack("{s:s}", "code", "create"));
 		json_array_append_new(in, json_pack("{s:s}", "code", "update"));
 		json_object_set_new(r, "conditionalCreate", json_true());
-		json_object_set_new(r, "searchParam",
-				    json_pack("[{s:s, s:s, s:s}]", "name", "identifier", "type", "token",
-					      "documentation",
-					      "The NHI: https://standards.digital.health.nz/ns/nhi-id|NHI"));
+		/* its searchParam (identifier, the NHI) is fhir_patients.c's */
 	}
 }

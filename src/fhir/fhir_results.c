@@ -473,6 +473,8 @@ const struct search_spec fhir_report_spec = {
 	.values = lab_values,
 	.n_values = 1,
 	.updated_doc = issued_doc,
+	.subject = true,
+	.sort_updated = "issued",
 };
 const struct search_spec fhir_observation_spec = {
 	.type = "Observation",
@@ -481,6 +483,8 @@ const struct search_spec fhir_observation_spec = {
 	.values = lab_values,
 	.n_values = 1,
 	.updated_doc = issued_doc,
+	.subject = true,
+	.sort_updated = "issued",
 	.pages_of = "DiagnosticReport",
 };
 

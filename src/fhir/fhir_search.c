@@ -313,16 +313,21 @@ static int count_param(struct fhir_search *s, const char *v, size_t n)
 	return 0;
 }
 
-static int sort_param(struct fhir_search *s, const char *v, size_t n)
+/* _sort: date or the type's own date parameter (sent, authoredon), _lastUpdated or the
+ * parameter it stands for (issued); one key, "-" for descending. */
+static int sort_param(struct fhir_search *s, const struct search_spec *spec, const char *v, size_t n)
 {
 	bool desc = n > 0 && v[0] == '-';
 	if (desc) {
 		v++;
 		n--;
 	}
-	if (eq(v, n, "date"))
+	bool date = eq(v, n, "date");
+	for (size_t i = 0; !date && i < spec->n_params; i++)
+		date = spec->params[i].kind == SP_DATE && eq(v, n, spec->params[i].name);
+	if (date)
 		s->page.sort = STORE_SORT_DATE;
-	else if (eq(v, n, "_lastUpdated"))
+	else if (eq(v, n, "_lastUpdated") || (spec->sort_updated && eq(v, n, spec->sort_updated)))
 		s->page.sort = STORE_SORT_UPDATED;
 	else
 		return -1;
@@ -391,8 +396,9 @@ enum search_rc fhir_search_add(struct fhir_search *s, const struct search_spec *
 	if (s->n_applied >= LIMIT_SEARCH_PARAMS)
 		return refuse(s, name, nl, "is one parameter too many", SEARCH_INVALID);
 	const char *why = "has a value that cannot be read";
-	if (eq(name, nl, "patient")) {
+	if (eq(name, nl, "patient") || (spec->subject && eq(name, nl, "subject"))) {
 		rc = patient_param(s, v, vl, s->base, s->base_len);
+		why = "names the patient a second time";
 	} else if (spec->pages_of != NULL && (eq(name, nl, "_summary") || (eq(name, nl, "_count") &&
 									  all_zero(v, vl)))) {
 		rc = -1; /* its rows are counted only once opened: no count to give */
@@ -401,8 +407,9 @@ enum search_rc fhir_search_add(struct fhir_search *s, const struct search_spec *
 		rc = count_param(s, v, vl);
 		why = "must be a whole number";
 	} else if (eq(name, nl, "_sort")) {
-		rc = sort_param(s, v, vl);
-		why = "must be date, -date, _lastUpdated or -_lastUpdated";
+		rc = sort_param(s, spec, v, vl);
+		why = "must be one of date, _lastUpdated or this type's date parameter, with - for "
+		      "newest first";
 	} else if (eq(name, nl, "_summary")) {
 		rc = eq(v, vl, "count") ? (s->summary_count = true, 0) : eq(v, vl, "false") ? 0 : -1;
 		why = "must be count (or false)";

@@ -46,6 +46,12 @@ struct search_spec {
 	const char *const *values;
 	size_t n_values;
 	const char *updated_doc; /* what _lastUpdated is for this type */
+	/* FHIR names the type's patient `subject` too (every type here but Appointment):
+	 * subject=Patient/{id} is taken as patient=, as clients send either. */
+	bool subject;
+	/* Another name _sort takes for _lastUpdated: the FHIR parameter it is for this type
+	 * (issued, for results); NULL: none. The type's SP_DATE parameter sorts as date. */
+	const char *sort_updated;
 	/* Set when the type is paged by another's rows (Observation by its DiagnosticReport):
 	 * no total and no _summary=count, as its own rows are counted only once opened. */
 	const char *pages_of;

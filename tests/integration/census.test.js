@@ -155,10 +155,12 @@ async function crawl(client, starts, max = 400) {
 // each entry read by id, each attachment, and $everything.
 async function fhirUrls(owner, patient) {
   const cap = (await owner.fhir('metadata')).json();
-  const urls = new Set([`/fhir/R4/Patient/${patient}`, `/fhir/R4/Patient/${patient}/$everything`, '/fhir/R4/Patient', '/fhir/R4/metadata']);
+  const urls = new Set([`/fhir/R4/Patient/${patient}`, `/fhir/R4/Patient/${patient}/$everything`, '/fhir/R4/Patient',
+    `/fhir/R4/Patient?_id=${patient}`, '/fhir/R4/metadata']);
   for (const r of cap.rest[0].resource) {
     if (!(r.searchParam || []).some((p) => p.name === 'patient')) continue;
-    for (const q of [`patient=${patient}`, `patient=Patient/${patient}`]) {
+    const subject = (r.searchParam || []).some((p) => p.name === 'subject') ? [`subject=Patient/${patient}`] : [];
+    for (const q of [`patient=${patient}`, `patient=Patient/${patient}`, ...subject]) {
       const url = `/fhir/R4/${r.type}?${q}`;
       urls.add(url);
       const bundle = (await owner.get(url)).json();

@@ -107,6 +107,30 @@ void test_fhir_search(void)
 	s = fresh();
 	CHECK(add(&s, "patient", "nope") == SEARCH_OK && s.patient_bad);
 
+	/* subject is the patient where FHIR names it so (not on Appointment), and once */
+	s = fresh();
+	CHECK(add(&s, "subject", "Patient/0123456789abcdef0123456789abcdef") == SEARCH_OK &&
+	      s.has_patient && !s.patient_bad && memcmp(s.applied[0].name, "subject", 7) == 0);
+	CHECK(add(&s, "patient", pid) == SEARCH_INVALID);
+	s = fresh();
+	CHECK(add(&s, "subject", "Group/0123456789abcdef0123456789abcdef") == SEARCH_OK && s.patient_bad);
+	s = fresh();
+	CHECK(fhir_search_add(&s, &fhir_appointment_spec, "subject", 7, pid, strlen(pid)) == SEARCH_UNKNOWN);
+
+	/* _sort by the type's own names: its date parameter, and issued for results */
+	s = fresh();
+	CHECK(fhir_search_add(&s, &fhir_communication_spec, "_sort", 5, "-sent", 5) == SEARCH_OK &&
+	      s.page.desc && s.page.sort == STORE_SORT_DATE);
+	CHECK(fhir_search_add(&s, &fhir_medreq_spec, "_sort", 5, "authoredon", 10) == SEARCH_OK &&
+	      !s.page.desc && s.page.sort == STORE_SORT_DATE);
+	CHECK(fhir_search_add(&s, &fhir_report_spec, "_sort", 5, "-issued", 7) == SEARCH_OK &&
+	      s.page.desc && s.page.sort == STORE_SORT_UPDATED);
+	CHECK(fhir_search_add(&s, &fhir_observation_spec, "_sort", 5, "issued", 6) == SEARCH_OK &&
+	      s.page.sort == STORE_SORT_UPDATED);
+	CHECK(add(&s, "_sort", "issued") == SEARCH_INVALID); /* not a DocumentReference name */
+	CHECK(add(&s, "_sort", "-sent") == SEARCH_INVALID);
+	CHECK(add(&s, "_sort", "-date,_id") == SEARCH_INVALID); /* one key */
+
 	/* Observation has no count to give */
 	s = fresh();
 	CHECK(fhir_search_add(&s, &fhir_observation_spec, "_summary", 8, "count", 5) == SEARCH_INVALID);
