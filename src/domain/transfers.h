@@ -52,4 +52,12 @@ enum err transfer_list_patient(const struct actor *a, const struct id *patient, 
 			       struct transfer_view **out, size_t *n, const char **current,
 			       size_t *n_current);
 
+/* Command line (`medkeep transfers complete`, the operator holding the master key): complete
+ * an open request when nobody else can agree to it (the practice being left has closed, and
+ * the patient has no portal account), with the operator's reason (kept with the request) and
+ * whether the new practice sees what came before. Audited as the local operator. ERR_INVALID
+ * for a blank or over-long reason; ERR_NOT_FOUND for no open request by that id;
+ * ERR_CONFLICT when the patient's enrolments changed since it was asked. */
+enum err transfer_complete_local(const struct id *request, bool share, const char *reason);
+
 #endif

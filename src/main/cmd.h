@@ -18,6 +18,7 @@ int cmd_shred(int argc, char **argv);    /* cmd_shred.c */
 int cmd_apps(int argc, char **argv);     /* cmd_apps.c */
 int cmd_accounts(int argc, char **argv); /* cmd_accounts.c */
 int cmd_practices(int argc, char **argv); /* cmd_practices.c */
+int cmd_transfers(int argc, char **argv); /* cmd_transfers.c */
 int cmd_feeds(int argc, char **argv);    /* cmd_feeds.c */
 int cmd_import(int argc, char **argv);   /* import.c */
 int cmd_invite(int argc, char **argv);   /* invite_cmd.c */

@@ -44,7 +44,8 @@ static const char usage_top[] =
 	"  shred         crypto-shred a patient (destroy their key), now or after a grace period\n"
 	"  accounts      list accounts; unlock one the breaker locked, after review\n"
 	"  apps          register the apps patients may connect to their record (OAuth, SMART)\n"
-	"  practices list  the practices: id and name\n"
+	"  practices     list the practices (id and name); reindex the register's search\n"
+	"  transfers     list open moves between practices; complete one the operator must\n"
 	"  feeds         register the HL7 v2 senders (labs, hospitals) of a practice\n"
 	"  import        load a practice's register and history from its FHIR export (NDJSON)\n"
 	"  invite        invite a practice's imported patients, paced, each at their address\n"
@@ -197,6 +198,8 @@ int main(int argc, char **argv)
 		return cmd_accounts(argc - 1, argv + 1);
 	if (strcmp(cmd, "practices") == 0)
 		return cmd_practices(argc - 1, argv + 1);
+	if (strcmp(cmd, "transfers") == 0)
+		return cmd_transfers(argc - 1, argv + 1);
 	if (strcmp(cmd, "feeds") == 0)
 		return cmd_feeds(argc - 1, argv + 1);
 	if (strcmp(cmd, "import") == 0)

@@ -680,6 +680,9 @@ STORE_FN(enum err, store_transfers_of_practice,
 	 (const struct id *practice, int64_t since, struct arena *a, struct store_transfer **out,
 	  size_t *n),
 	 (practice, since, a, out, n))
+STORE_FN(enum err, store_transfers_open,
+	 (struct arena *a, struct store_transfer **out, size_t *n), (a, out, n))
+STORE_FN(enum err, store_transfer_note, (const struct id *id, const char *note), (id, note))
 STORE_FN(enum err, store_transfers_of_patient,
 	 (const struct id *patient, struct arena *a, struct store_transfer **out, size_t *n),
 	 (patient, a, out, n))

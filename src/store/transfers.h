@@ -32,6 +32,10 @@ enum err store_transfer_get(const struct id *id, struct store_transfer *out);
  * LIMIT_LIST, open ones and those decided since `since`. */
 enum err store_transfers_of_practice(const struct id *practice, int64_t since, struct arena *a,
 				     struct store_transfer **out, size_t *n);
+/* Every open request, oldest first, at most LIMIT_LIST: for the operator's command line. */
+enum err store_transfers_open(struct arena *a, struct store_transfer **out, size_t *n);
+/* The operator's reason for completing a request (kept with it, never logged). */
+enum err store_transfer_note(const struct id *id, const char *note);
 /* A patient's requests, newest first, at most LIMIT_LIST: open ones and every move. */
 enum err store_transfers_of_patient(const struct id *patient, struct arena *a,
 				    struct store_transfer **out, size_t *n);

@@ -196,6 +196,34 @@ describe('a patient moving to another practice', () => {
     assert.match(run(['audit', 'verify', '--data', srv.dir]).stdout, /OK/);
   });
 
+  it('the operator completes a move nobody else can agree to, with a reason, on the command line', async () => {
+    const p4 = new Client(srv.base); await p4.login('patient4@demo.test');
+    const pid4 = p4.session.patient;
+    const nhi4 = await nhiOf(p4, pid4);
+    assert.equal((await post(newClin, '/practice/transfers', { nhi: nhi4 })).status, 303);
+    const rid = sqlite(srv.dir, `SELECT lower(hex(id)) FROM transfer WHERE patient_id = X'${pid4}' AND decided IS NULL`);
+    assert.match(rid, /^[0-9a-f]{32}$/);
+    const list = run(['transfers', 'list', '--data', srv.dir]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(`^${rid}\t\\d{4}-\\d\\d-\\d\\dT[^\t]+\t${practices['Demo Health Centre']}\t${practices['Harbourview Family Practice']}$`, 'm'));
+    assert.doesNotMatch(list.stdout, new RegExp(nhi4));
+    assert.equal(run(['transfers', 'complete', '--data', srv.dir, '--request', rid]).code, 2, 'a reason is required');
+    assert.equal(run(['transfers', 'complete', '--data', srv.dir, '--request', rid, '--reason', '   ']).code, 2);
+    assert.equal(run(['transfers', 'complete', '--data', srv.dir, '--request', randomId(), '--reason', 'x']).code, 1);
+    const reason = 'Demo Health Centre closed on 30 November; the enrolment form is on file at Harbourview';
+    const done = run(['transfers', 'complete', '--data', srv.dir, '--request', rid, '--reason', reason]);
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stdout, /^moved\n$/);
+    assert.deepEqual(enrolments(pid4).map((e) => e.split(':')[0].toLowerCase()), [practices['Harbourview Family Practice']]);
+    assert.notEqual(enrolments(pid4)[0].split(':')[1], '0', 'what came before is not shared unless asked');
+    assert.equal((await oldClin.get(`/patients/${pid4}`)).status, 404);
+    assert.equal((await newClin.get(`/patients/${pid4}`)).status, 200);
+    assert.equal(sqlite(srv.dir, `SELECT outcome || '|' || decided_note FROM transfer WHERE id = X'${rid}'`), `moved|${reason}`);
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'patient.transfer' AND outcome = 'allow' AND rid = '${rid}' AND ip = 'local'`), '1');
+    assert.equal(run(['transfers', 'complete', '--data', srv.dir, '--request', rid, '--reason', 'again']).code, 1, 'not open any more');
+    assert.doesNotMatch(srv.logs(), /closed on 30 November/);
+  });
+
   it('each person may ask 200 times a day, found or not; then they are told, and their colleagues are not stopped', async () => {
     const key = `transfer-ask:${newClin.session.account}`;
     const used = Number(sqlite(srv.dir, `SELECT failures FROM throttle WHERE key = '${key}'`));

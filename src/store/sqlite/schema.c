@@ -337,6 +337,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE proxy_grant ADD COLUMN end_reason TEXT;"
 	"ALTER TABLE proxy_invite ADD COLUMN ended_by BLOB;"
 	"ALTER TABLE proxy_invite ADD COLUMN end_reason TEXT;",
+	/* 31: a move the operator completed (`medkeep transfers complete`, TRANSFERS.md): the
+	 * operator's reason, kept with the request (never in a log line or the audit trail) */
+	"ALTER TABLE transfer ADD COLUMN decided_note TEXT;",
 };
 
 /*

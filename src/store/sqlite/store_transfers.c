@@ -37,6 +37,10 @@ static const char sql_share[] =
 	"UPDATE enrolment SET history_from = CASE WHEN ?3 THEN 0 ELSE since END"
 	" WHERE patient_id = ?1 AND practice_id = ?2";
 
+static const char sql_open[] =
+	"SELECT " TRANSFER_COLS " FROM transfer WHERE decided IS NULL ORDER BY asked, id LIMIT ?1";
+static const char sql_note[] = "UPDATE transfer SET decided_note = ?2 WHERE id = ?1";
+
 static bool transfer_row(sqlite3_stmt *s, struct store_transfer *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -225,4 +229,23 @@ enum err sq_store_enrolment_share(const struct grant *g, const struct id *patien
 	sq_bind_id(s, 2, practice);
 	sqlite3_bind_int(s, 3, share ? 1 : 0);
 	return sq_write_one(s, "enrolment_share");
+}
+
+enum err sq_store_transfers_open(struct arena *a, struct store_transfer **out, size_t *n)
+{
+	sqlite3_stmt *s = sq_stmt(sql_open);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int(s, 1, LIMIT_LIST);
+	return transfers_list(s, a, out, n, "transfers_open");
+}
+
+enum err sq_store_transfer_note(const struct id *id, const char *note)
+{
+	sqlite3_stmt *s = sq_stmt(sql_note);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, id);
+	sq_bind_text(s, 2, note);
+	return sq_write_one(s, "transfer_note");
 }
