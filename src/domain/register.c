@@ -80,12 +80,7 @@ static int audit_enrol(const struct actor *a, const struct id *patient, const ch
 static bool enrolled_here(const struct id *patient, const struct id *practice)
 {
 	struct target t;
-	if (store_patient_target(patient, &t) != ERR_OK)
-		return false;
-	for (size_t i = 0; i < t.n_practices; i++)
-		if (id_eq(&t.practices[i], practice))
-			return true;
-	return false;
+	return store_patient_target(patient, &t) == ERR_OK && policy_enrolled_at(&t, practice);
 }
 
 /* The NHI is registered already: the same patient when enrolled here, else a conflict. */

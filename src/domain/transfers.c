@@ -35,14 +35,6 @@ static int audit_transfer(const struct actor *a, const char *action, const struc
 	return audit_move(a, action, patient, "Transfer", request, outcome);
 }
 
-static bool enrolled_at(const struct target *t, const struct id *practice)
-{
-	for (size_t i = 0; i < t->n_practices && i < TARGET_MAX_PRACTICES; i++)
-		if (id_eq(&t->practices[i], practice))
-			return true;
-	return false;
-}
-
 enum err transfer_ask(const struct actor *a, const struct id *practice, const char *nhi,
 		      struct id *out)
 {
@@ -72,7 +64,7 @@ enum err transfer_ask(const struct actor *a, const struct id *practice, const ch
 	if (store_patient_by_nhi(index, &patient) != ERR_OK ||
 	    store_patient_target(&patient, &t) != ERR_OK)
 		return ERR_NOT_FOUND;
-	if (enrolled_at(&t, practice))
+	if (policy_enrolled_at(&t, practice))
 		return ERR_HELD;
 	struct store_transfer row;
 	memset(&row, 0, sizeof(row));
@@ -240,7 +232,7 @@ enum err transfer_list_practice(const struct actor *a, struct arena *ar,
 		 * names nobody: asking is not reaching. */
 		struct target t;
 		if (store_patient_target(&v->row.patient, &t) != ERR_OK ||
-		    !enrolled_at(&t, &a->practice))
+		    !policy_enrolled_at(&t, &a->practice))
 			continue;
 		struct patient_view p;
 		if (patient_read(a, &v->row.patient, ar, &p) == ERR_OK)

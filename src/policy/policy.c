@@ -51,7 +51,7 @@ bool grant_writes(const struct grant *g, const struct id *patient)
 	return grant_for_patient(g, patient) && action_is_write(g->action);
 }
 
-static bool enrolled_at(const struct target *t, const struct id *practice)
+bool policy_enrolled_at(const struct target *t, const struct id *practice)
 {
 	for (size_t i = 0; i < t->n_practices && i < TARGET_MAX_PRACTICES; i++)
 		if (id_eq(&t->practices[i], practice))
@@ -188,14 +188,14 @@ static bool role_may(const struct actor *a, enum action action, const struct tar
 		return (t->proxy_scopes & policy_proxy_scope_for(action)) != 0;
 	case ROLE_CLINICIAN:
 		/* Clinicians reach patients enrolled at their own practice. */
-		return a->has_practice && enrolled_at(t, &a->practice) && clinician_may(action);
+		return a->has_practice && policy_enrolled_at(t, &a->practice) && clinician_may(action);
 	case ROLE_PRACTICE_ADMIN:
 		/* Staff accounts, settings, and the register and appointment book they run:
 		 * enrolled patients' demographics, never their clinical content. */
-		return a->has_practice && enrolled_at(t, &a->practice) &&
+		return a->has_practice && policy_enrolled_at(t, &a->practice) &&
 		       (action == ACTION_PATIENT_READ || action == ACTION_PATIENT_WRITE);
 	case ROLE_SYSTEM:
-		return a->has_practice && enrolled_at(t, &a->practice) && system_may(a, action);
+		return a->has_practice && policy_enrolled_at(t, &a->practice) && system_may(a, action);
 	case ROLE_OPERATOR: /* runs the service, never clinical content */
 	case ROLE_NONE:
 		return false;
@@ -211,11 +211,11 @@ bool policy_outside_scope(const struct actor *a, enum action action, const struc
 		return false;
 	/* A practice admin has the register: they know the patient, not their content. */
 	if (a->role == ROLE_PRACTICE_ADMIN)
-		return a->has_practice && enrolled_at(t, &a->practice) &&
+		return a->has_practice && policy_enrolled_at(t, &a->practice) &&
 		       action != ACTION_PATIENT_READ && action != ACTION_PATIENT_WRITE;
 	/* A system that reaches the register: the record exists for it, its scopes say no. */
 	if (a->role == ROLE_SYSTEM)
-		return a->has_practice && enrolled_at(t, &a->practice) &&
+		return a->has_practice && policy_enrolled_at(t, &a->practice) &&
 		       (a->system_scopes & (SYSTEM_SCOPE_PATIENT_READ | SYSTEM_SCOPE_PATIENT_WRITE)) &&
 		       !system_may(a, action);
 	if (a->role != ROLE_PATIENT)
@@ -438,7 +438,7 @@ bool policy_may_review_lock(const struct actor *actor, const struct id *subject_
 		return subject_practice != NULL && id_eq(subject_practice, &actor->practice);
 	case ROLE_PATIENT:
 		return patient_target != NULL && patient_target->exists &&
-		       enrolled_at(patient_target, &actor->practice);
+		       policy_enrolled_at(patient_target, &actor->practice);
 	default:
 		return false;
 	}
@@ -458,7 +458,7 @@ bool policy_may_invite(const struct actor *actor, const struct target *target)
 	bool local_system = actor->role == ROLE_SYSTEM && local_tools && actor->token == NULL;
 	if (actor->role != ROLE_CLINICIAN && actor->role != ROLE_PRACTICE_ADMIN && !local_system)
 		return false;
-	return enrolled_at(target, &actor->practice);
+	return policy_enrolled_at(target, &actor->practice);
 }
 
 bool policy_may_view_result_inbox(const struct actor *actor)

@@ -206,6 +206,8 @@ bool policy_needs_second_factor(const struct actor *actor);
  * SYSTEM_SCOPE_PATIENT_WRITE. Changing an enrolled patient's details is ACTION_PATIENT_WRITE
  * through policy_decide. */
 bool policy_may_enrol(const struct actor *actor, const struct id *practice);
+/* Whether the target's patient is enrolled at practice (one of its enrolments). */
+bool policy_enrolled_at(const struct target *t, const struct id *practice);
 /* Search the register of the actor's own practice by name and birth date: its clinicians and
  * practice admins (each patient found is still read through the gate). */
 bool policy_may_search_register(const struct actor *actor);
