@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/home.h"
 #include "domain/appointments.h"
 #include "domain/medications.h"
 #include "http/parse.h"
@@ -110,6 +111,8 @@ static void medications_page(struct request *req, struct response *res, int stat
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
+	/* Seen: the decisions listed here are no longer new on the home page (home.h). */
+	home_seen(&req->actor, &record, HOME_SEEN_REPEATS);
 	struct buf *b = page_buf(req);
 	html_begin(b, "Medications", &req->actor, req->csrf);
 	html_raw(b, "<h1>Medications</h1><p class=\"lead\">Your current medicines, and repeat "
