@@ -53,8 +53,7 @@ static void counted(struct buf *b, const char *href, const char *label, int64_t 
 	html_raw(b, "\">");
 	html_raw(b, label);
 	if (n > 0)
-		buf_printf(b, " <span class=\"count\">(%lld<span class=\"visually-hidden\"> %s</span>)"
-			      "</span>", (long long)n, what);
+		buf_printf(b, " <span class=\"count\">(%lld %s)</span>", (long long)n, what);
 	html_raw(b, "</a>");
 }
 
