@@ -59,8 +59,8 @@ static void counted(struct buf *b, const char *href, const char *label, int64_t 
 
 static void patient_links(struct buf *b, const struct actor *a, const struct home_counts *c)
 {
-	/* A proxy viewing someone else's record is offered only what its grant covers, and sees
-	 * so on every page. */
+	/* A proxy viewing someone else's record is offered only what its grant covers (and sees
+	 * so on every page: html_begin). */
 	bool held = a->has_record && !(a->has_patient && id_eq(&a->record, &a->patient));
 	unsigned s = held ? a->record_scopes : SCOPE_ALL;
 	html_raw(b, "<a href=\"/\">Home</a>");
@@ -79,9 +79,6 @@ static void patient_links(struct buf *b, const struct actor *a, const struct hom
 		html_raw(b, "<a href=\"/access-log\">Access log</a>"
 			    "<a href=\"/enrolment\">Your practice</a>");
 	html_raw(b, "<a href=\"/security\">Security</a><a href=\"/proxies\">Family access</a>");
-	if (held)
-		html_raw(b, "<a class=\"viewing\" href=\"/proxies\">Viewing another person's "
-			    "record</a>");
 }
 
 /* The menu's links for whoever a is (counts read once, before the menu is written twice). */
@@ -137,6 +134,11 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 			    "<nav aria-label=\"Main\">");
 		nav_links(b, a, csrf, &c, unread);
 		html_raw(b, "</nav></details>");
+		/* Outside the menu, so that it shows at every width, folded or not. */
+		if (policy_audience(a, AUD_PATIENT) && a->has_record &&
+		    !(a->has_patient && id_eq(&a->record, &a->patient)))
+			html_raw(b, "<a class=\"viewing\" href=\"/proxies\">Viewing another person's "
+				    "record</a>");
 	}
 	html_raw(b, "</header><main id=\"main\">");
 }

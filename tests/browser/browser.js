@@ -41,4 +41,12 @@ function useSession(context, client) {
   return context.addCookies([...client.cookies].map(([name, value]) => ({ name, value, domain: 'localhost', path: '/', secure: true, httpOnly: true, sameSite: 'Strict' })));
 }
 
-module.exports = { launchChromium, watchedPage, axeClean, useSession };
+// A link of the main menu, by name. At phone width the menu is folded into a "Menu" disclosure
+// (no script), which is opened first, as a person would.
+async function menuLink(page, name) {
+  const menu = page.locator('details.menu-phone');
+  if (await menu.locator('summary').isVisible() && !(await menu.evaluate((d) => d.open))) await menu.locator('summary').click();
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
+}
+
+module.exports = { launchChromium, watchedPage, axeClean, useSession, menuLink };

@@ -6,7 +6,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, PASSWORD, totpSecret, nextCode } = require('../integration/lib');
-const { launchChromium, watchedPage } = require('./browser');
+const { launchChromium, watchedPage, menuLink } = require('./browser');
 
 
 describe('lab results in a browser', () => {
@@ -38,7 +38,7 @@ describe('lab results in a browser', () => {
   it('a patient opens a result and sees each value drawn against its range, and a trend', async () => {
     const { context, page, violations } = await watchedPage(browser);
     await login(page, 'patient1@demo.test');
-    await page.getByRole('link', { name: 'My results' }).click();
+    await (await menuLink(page, 'My results')).click();
     await page.waitForURL(/\/results$/);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'My results');
     assert.ok(await fitsPhone(page));
