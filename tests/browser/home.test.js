@@ -8,7 +8,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, Client, multipart, randomId, sqlite, PASSWORD, totpSecret, nextCode } = require('../integration/lib');
-const { launchChromium, axeClean } = require('./browser');
+const { launchChromium, watchedPage, axeClean } = require('./browser');
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const FHIR = { 'Content-Type': 'application/fhir+json' };
@@ -55,11 +55,7 @@ describe('the home page in a browser', () => {
 
   // A signed-in page at the given width; violations collects CSP refusals and script errors.
   async function open(email, width) {
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    const violations = [];
-    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
-    page.on('pageerror', (e) => violations.push(String(e)));
+    const { context, page, violations } = await watchedPage(browser, { viewport: { width, height: 900 } });
     await page.goto(`http://localhost:${srv.port}/login`);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);

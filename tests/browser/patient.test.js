@@ -65,7 +65,7 @@ describe('patient in a browser', () => {
     await page.getByRole('link', { name: '← My documents' }).click();
     assert.equal(await page.getByRole('link', { name: 'Blood pressure diary' }).count(), 1);
 
-    await page.getByRole('button', { name: 'Log out' }).click();
+    await (await menuLink(page, 'Log out', 'button')).click();
     await page.waitForURL(/\/login$/);
     await page.goto(`${base}/documents`);
     assert.match(page.url(), /\/login$/);
