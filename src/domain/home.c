@@ -177,9 +177,9 @@ enum err home_news(const struct actor *a, const struct id *record, struct arena 
 	return ERR_OK;
 }
 
-void home_seen(const struct actor *a, const struct id *record, const char *kind)
+void home_seen(const struct actor *a, const struct id *record, const char *kind, int64_t upto)
 {
-	if (store_seen_set(&a->account, record, kind, (int64_t)time(NULL)) != ERR_OK)
+	if (upto > 0 && store_seen_set(&a->account, record, kind, upto) != ERR_OK)
 		log_warn("component=home event=seen-mark-failed");
 }
 

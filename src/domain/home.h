@@ -48,10 +48,11 @@ struct home_news {
 enum err home_news(const struct actor *a, const struct id *record, struct arena *ar,
 		   struct home_news *out);
 
-/* The actor looked at a part of record now (HOME_SEEN_REPEATS: its medications page), so what
- * changed before is no longer new to it. A mark of the account's own; no patient data. */
+/* The actor was shown a part of record (HOME_SEEN_REPEATS: its medications page) with changes
+ * up to `upto` (the newest decision it listed; not the clock, so that one made in the same
+ * second, after the page was read, stays new). A mark of the account's own; no patient data. */
 #define HOME_SEEN_REPEATS "repeats"
-void home_seen(const struct actor *a, const struct id *record, const char *kind);
+void home_seen(const struct actor *a, const struct id *record, const char *kind, int64_t upto);
 
 /* The security cards of the home page, each put away ("Got it") per account. */
 enum home_card { CARD_STATUS = 0, CARD_NOTICE, CARD_DEVICE, CARD_MFA, CARD_COUNT };

@@ -112,7 +112,11 @@ static void medications_page(struct request *req, struct response *res, int stat
 		return;
 	}
 	/* Seen: the decisions listed here are no longer new on the home page (home.h). */
-	home_seen(&req->actor, &record, HOME_SEEN_REPEATS);
+	int64_t newest = 0;
+	for (size_t i = 0; i < nr; i++)
+		if (reps[i].decided > newest)
+			newest = reps[i].decided;
+	home_seen(&req->actor, &record, HOME_SEEN_REPEATS, newest);
 	struct buf *b = page_buf(req);
 	html_begin(b, "Medications", &req->actor, req->csrf);
 	html_raw(b, "<h1>Medications</h1><p class=\"lead\">Your current medicines, and repeat "

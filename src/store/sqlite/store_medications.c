@@ -286,8 +286,7 @@ enum err sq_store_repeat_list(const struct grant *g, const struct id *patient, s
 	return rc;
 }
 
-/* decided at or after ?4: one decided in the second the patient looked is still shown */
-#define REPEAT_NEWS " FROM repeat_request WHERE patient_id = ?1 AND requested >= ?3 AND decided >= ?4"
+#define REPEAT_NEWS " FROM repeat_request WHERE patient_id = ?1 AND requested >= ?3 AND decided > ?4"
 static const char sql_repeat_news[] =
 	"SELECT " REPEAT_COLS REPEAT_NEWS " ORDER BY decided DESC, id LIMIT ?2";
 static const char sql_repeat_news_count[] = "SELECT count(*)" REPEAT_NEWS;
