@@ -468,4 +468,12 @@
  * Loaded once at start by nz_time_init (util/nztime.h); a missing zone stops the start. */
 #define PRACTICE_TIME_ZONE "Pacific/Auckland"
 
+/* The home page's "what's new" (docs/internals/HOME.md). A result or a repeat decision is new
+ * for 30 days at most: a month covers a patient who signs in once a month, and a result
+ * released a year ago is not news however it was missed (its list still has it). Each part
+ * of the page shows at most 5 items, with a link to the rest: the page opens (decrypts) only
+ * what it shows, so a patient with thousands of results costs what one with five does. */
+#define LIMIT_HOME_NEW_DAYS 30u
+#define LIMIT_HOME_ITEMS 5u
+
 #endif

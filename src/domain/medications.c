@@ -255,6 +255,43 @@ enum err medication_list(const struct actor *a, const struct id *patient, struct
 	return ERR_OK;
 }
 
+enum err repeat_news(const struct actor *a, const struct id *patient, int64_t since, size_t max,
+		     struct arena *ar, struct repeat_view **out, size_t *n)
+{
+	*n = 0;
+	struct grant g;
+	struct store_patient p;
+	struct store_repeat *rows;
+	size_t count = 0;
+	int rc = domain_gate(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL, &g);
+	if (rc != ERR_OK)
+		return rc;
+	rc = careplan_patient_row(&g, patient, ar, &p);
+	if (rc == ERR_GONE)
+		return domain_gone(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, NULL);
+	if (rc != ERR_OK || store_repeat_news(&g, patient, since, max, ar, &rows, &count) != ERR_OK)
+		return ERR_INTERNAL;
+	struct repeat_view *v = *out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	struct medication_view *meds = arena_calloc(ar, count ? count : 1, sizeof(*meds));
+	if (v == NULL || meds == NULL)
+		return ERR_INTERNAL;
+	for (size_t i = 0; i < count; i++) {
+		struct store_medication m;
+		if ((rc = repeat_open(a, &g, &p, &rows[i], ar, &v[i])) != ERR_OK)
+			return rc;
+		if (store_medication_get(&g, &rows[i].medication, ar, &m) == ERR_OK) {
+			if ((rc = medication_open(a, &g, &p, &m, ar, &meds[i])) != ERR_OK)
+				return rc;
+			v[i].medication_view = &meds[i];
+		}
+		if (domain_audit(a, ACTION_MEDICATION_LIST, patient, rtype_medreq, &rows[i].id,
+				 AUDIT_ALLOW, 0) != 0)
+			return ERR_INTERNAL;
+	}
+	*n = count;
+	return ERR_OK;
+}
+
 static const char *repeat_code(enum repeat_state st)
 {
 	return st == REPEAT_APPROVED   ? MEDREQ_PROPOSAL_ACTIVE

@@ -112,6 +112,11 @@ enum err repeat_request(const struct actor *a, const struct id *medication, size
 enum err repeat_decide(const struct actor *a, const struct id *request, bool approve, const char *reason,
 		       struct arena *ar, const char **why);
 
+/* The home page (home.h): the patient's repeat requests decided after since, the newest decision
+ * first, at most max, each with its medication (medication.list; each audited as served). */
+enum err repeat_news(const struct actor *a, const struct id *patient, int64_t since, size_t max,
+		     struct arena *ar, struct repeat_view **out, size_t *n);
+
 /* One MedicationRequest by id: a medication (*is_repeat false, *med filled) or a repeat request
  * (*is_repeat true, *rep filled, with its medication in *med). */
 enum err medication_request_read(const struct actor *a, const struct id *id, struct arena *ar,

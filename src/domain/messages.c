@@ -180,6 +180,38 @@ enum err message_threads(const struct actor *a, const struct id *patient, struct
 	return ERR_OK;
 }
 
+enum err message_threads_unread(const struct actor *a, const struct id *patient, size_t max,
+				struct arena *ar, struct thread_view **out, size_t *n)
+{
+	*n = 0;
+	struct grant g;
+	int rc = domain_gate(a, ACTION_MESSAGE_LIST, patient, rtype_thread, NULL, &g);
+	if (rc != ERR_OK)
+		return rc;
+	struct store_patient p;
+	struct store_thread *rows;
+	size_t count = 0;
+	rc = patient_row(&g, patient, ar, &p);
+	if (rc == ERR_GONE)
+		return domain_gone(a, ACTION_MESSAGE_LIST, patient, rtype_thread, NULL);
+	if (rc != ERR_OK || store_threads_unread(&g, patient, max, ar, &rows, &count) != ERR_OK)
+		return ERR_INTERNAL;
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return ERR_INTERNAL;
+	for (size_t i = 0; i < count; i++) {
+		if (!policy_thread_in_reach(a, &g, &rows[i].practice))
+			continue;
+		if ((rc = thread_open(a, &g, &p, &rows[i], ar, &(*out)[*n])) != ERR_OK)
+			return rc;
+		if (domain_audit(a, ACTION_MESSAGE_LIST, patient, rtype_thread, &rows[i].id,
+				 AUDIT_ALLOW, 0) != 0)
+			return ERR_INTERNAL;
+		(*n)++;
+	}
+	return ERR_OK;
+}
+
 enum err message_thread_read(const struct actor *a, const struct id *thread, struct arena *ar,
 			     struct thread_view *out)
 {

@@ -94,6 +94,12 @@ enum err message_read(const struct actor *a, const struct id *message, struct ar
 enum err message_send(const struct actor *a, const struct message_new *m, struct arena *ar,
 		      struct id *thread, struct id *message, const char **why);
 
+/* The home page (home.h): the patient's threads with messages their side has not read, newest
+ * first, at most max (message.list; each thread served audited), and *unread the number of
+ * such messages in all. */
+enum err message_threads_unread(const struct actor *a, const struct id *patient, size_t max,
+				struct arena *ar, struct thread_view **out, size_t *n);
+
 /* Staff: their practice's threads, unread first (at most LIMIT_INBOX_THREADS), each through
  * the gate; *unread_threads counts all threads with unread messages. */
 enum err message_inbox(const struct actor *a, struct arena *ar, struct thread_view **out, size_t *n,

@@ -19,6 +19,7 @@
 #include "audit/audit.h"
 #include "limits.h"
 #include "store/results.h"
+#include "util/log.h"
 #include "util/wipe.h"
 #include "vault/vault.h"
 
@@ -733,6 +734,10 @@ enum err result_read(const struct actor *a, const struct id *result, const char 
 	if (domain_audit(a, ACTION_RESULT_READ, &row.patient, rtype, result, AUDIT_ALLOW,
 			 (int64_t)row.body.len) != 0)
 		return ERR_INTERNAL;
+	/* Shown to the person (not an app): no longer new on their home page (home.c). */
+	if ((g.via == VIA_SELF || g.via == VIA_PROXY) &&
+	    store_result_opened(&g, &row.patient, &a->account, result, (int64_t)time(NULL)) != ERR_OK)
+		log_warn("component=results event=opened-mark-failed");
 	return ERR_OK;
 }
 

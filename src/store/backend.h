@@ -20,6 +20,7 @@
 #include "store/contact.h"
 #include "store/devices.h"
 #include "store/feeds.h"
+#include "store/home.h"
 #include "store/ingest.h"
 #include "store/imports.h"
 #include "store/locks.h"

@@ -69,6 +69,12 @@ enum err store_repeat_insert(const struct grant *g, const struct store_repeat *r
 /* The patient's requests, newest first (at most LIMIT_LIST); needs ACTION_MEDICATION_LIST. */
 enum err store_repeat_list(const struct grant *g, const struct id *patient, struct arena *a,
 			   struct store_repeat **out, size_t *n);
+/* The home page: the patient's requests decided after since, the newest decision first (at
+ * most max), and how many (needs ACTION_MEDICATION_LIST). */
+enum err store_repeat_news(const struct grant *g, const struct id *patient, int64_t since, size_t max,
+			   struct arena *a, struct store_repeat **out, size_t *n);
+enum err store_repeat_news_count(const struct grant *g, const struct id *patient, int64_t since,
+				 int64_t *total);
 /* One request, when g is a grant for its patient. */
 enum err store_repeat_get(const struct grant *g, const struct id *request, struct arena *a,
 			  struct store_repeat *out);

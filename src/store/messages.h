@@ -59,6 +59,11 @@ enum err store_thread_messages(const struct grant *g, const struct id *thread, s
 /* A patient's threads, newest first (at most LIMIT_LIST; grant: message.list). */
 enum err store_threads_by_patient(const struct grant *g, const struct id *patient, struct arena *a,
 				  struct store_thread **out, size_t *n);
+/* The home page: the patient's threads with messages their side has not read, newest first
+ * (at most max), and how many such messages in all (grant: message.list). */
+enum err store_threads_unread(const struct grant *g, const struct id *patient, size_t max,
+			      struct arena *a, struct store_thread **out, size_t *n);
+enum err store_unread_count(const struct grant *g, const struct id *patient, int64_t *messages);
 /* A page of a patient's messages (pg NULL: the newest LIMIT_LIST; grant: message.list), only
  * those of threads with practice when it is not NULL. Date and last change are both `created`
  * (a message never changes); no codes. */

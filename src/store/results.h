@@ -67,6 +67,19 @@ enum err store_result_rule_set(const struct id *practice, const struct store_res
 enum err store_result_pref_get(const struct grant *g, const struct id *patient, bool *comment_first);
 enum err store_result_pref_set(const struct grant *g, const struct id *patient, bool comment_first);
 
+/* The home page (docs/internals/HOME.md): the patient's results visible under g at now and
+ * released after since that `account` has not opened, the newest released first (at most max,
+ * capped at LIMIT_LIST); and how many there are (an indexed count: nothing is opened). Needs
+ * result.list. */
+enum err store_result_news(const struct grant *g, const struct id *patient, const struct id *account,
+			   int64_t since, int64_t now, size_t max, struct arena *a,
+			   struct store_result **out, size_t *n);
+enum err store_result_news_count(const struct grant *g, const struct id *patient,
+				 const struct id *account, int64_t since, int64_t now, int64_t *total);
+/* `account` opened result (of patient, under a result.read grant): no longer new to it. */
+enum err store_result_opened(const struct grant *g, const struct id *patient, const struct id *account,
+			     const struct id *result, int64_t now);
+
 /* Crypto-shredding: after the patient's key is destroyed, their results go too, clear
  * metadata included (the kind of test and when it was done say something on their own). Runs
  * inside store_patient_erase's transaction. */

@@ -442,6 +442,13 @@ STORE_FN(enum err, store_repeat_list,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_repeat
 	  **out, size_t *n),
 	 (g, patient, a, out, n))
+STORE_FN(enum err, store_repeat_news,
+	 (const struct grant *g, const struct id *patient, int64_t since, size_t max, struct arena *a,
+	  struct store_repeat **out, size_t *n),
+	 (g, patient, since, max, a, out, n))
+STORE_FN(enum err, store_repeat_news_count,
+	 (const struct grant *g, const struct id *patient, int64_t since, int64_t *total),
+	 (g, patient, since, total))
 STORE_FN(enum err, store_repeat_get,
 	 (const struct grant *g, const struct id *request, struct arena *a, struct store_repeat
 	  *out),
@@ -527,6 +534,18 @@ STORE_FN(enum err, store_result_count,
 	 (const struct grant *g, const struct id *patient, int64_t now, const struct store_page *pg,
 	  int64_t *total),
 	 (g, patient, now, pg, total))
+STORE_FN(enum err, store_result_news,
+	 (const struct grant *g, const struct id *patient, const struct id *account, int64_t since,
+	  int64_t now, size_t max, struct arena *a, struct store_result **out, size_t *n),
+	 (g, patient, account, since, now, max, a, out, n))
+STORE_FN(enum err, store_result_news_count,
+	 (const struct grant *g, const struct id *patient, const struct id *account, int64_t since,
+	  int64_t now, int64_t *total),
+	 (g, patient, account, since, now, total))
+STORE_FN(enum err, store_result_opened,
+	 (const struct grant *g, const struct id *patient, const struct id *account,
+	  const struct id *result, int64_t now),
+	 (g, patient, account, result, now))
 STORE_FN(enum err, store_result_get,
 	 (const struct grant *g, const struct id *result, int64_t now, struct arena *a, struct
 	  store_result *out),
@@ -564,6 +583,12 @@ STORE_FN(enum err, store_thread_insert,
 	 (const struct grant *g, const struct store_thread *t, const struct store_message *first),
 	 (g, t, first))
 STORE_FN(enum err, store_message_insert, (const struct grant *g, const struct store_message *m), (g, m))
+STORE_FN(enum err, store_threads_unread,
+	 (const struct grant *g, const struct id *patient, size_t max, struct arena *a,
+	  struct store_thread **out, size_t *n),
+	 (g, patient, max, a, out, n))
+STORE_FN(enum err, store_unread_count,
+	 (const struct grant *g, const struct id *patient, int64_t *messages), (g, patient, messages))
 STORE_FN(enum err, store_thread_get,
 	 (const struct grant *g, const struct id *thread, struct arena *a, struct store_thread
 	  *out),
@@ -722,3 +747,10 @@ STORE_FN(enum err, store_recall_list,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_recall **out,
 	  size_t *n),
 	 (g, patient, a, out, n))
+/* --- store/home.h: the home page's marks --- */
+STORE_FN(enum err, store_seen_get,
+	 (const struct id *account, const struct id *record, const char *kind, int64_t *seen),
+	 (account, record, kind, seen))
+STORE_FN(enum err, store_seen_set,
+	 (const struct id *account, const struct id *record, const char *kind, int64_t seen),
+	 (account, record, kind, seen))

@@ -1,5 +1,5 @@
 /*
- * Documents: a patient's own list (their home page), one document and its download, the
+ * Documents: a patient's own list, one document and its download, the
  * practice's register of patients and one patient's record, and uploads.
  */
 #include <jansson.h>
@@ -78,51 +78,6 @@ static void upload_form(struct buf *b, const struct id *patient, const char *csr
 	html_raw(b, "</button></form>");
 }
 
-/* A sign-in from a device new to this account, in the last week, other than this one. */
-static void new_device_box(struct request *req, struct buf *b)
-{
-	struct store_session *ss;
-	size_t n = 0;
-	if (auth_sessions_list(&req->actor, &req->arena, &ss, &n) != ERR_OK)
-		return;
-	int64_t week_ago = (int64_t)time(NULL) - 7 * 24 * 3600;
-	for (size_t i = 0; i < n; i++) {
-		if (!ss[i].new_device || ss[i].created < week_ago || id_eq(&ss[i].id, &req->actor.session))
-			continue;
-		html_raw(b, "<p class=\"status warn\" role=\"status\">New sign-in from ");
-		html_text(b, ss[i].device);
-		html_raw(b, " on ");
-		web_when(b, ss[i].created);
-		html_raw(b, ". Not you? <a href=\"/sessions\">End that session</a> and change your "
-			    "password.</p>");
-		return;
-	}
-}
-
-/* The security status box on a patient's home page. */
-static void security_box(struct request *req, struct buf *b)
-{
-	struct notice_view *ns = NULL;
-	size_t n = 0;
-	if (notice_list(&req->actor, &req->actor.patient, &req->arena, &ns, &n) != ERR_OK)
-		return;
-	if (n == 0) {
-		html_raw(b, "<section class=\"status ok\" aria-labelledby=\"security\"><h2 id=\"security\">"
-			    "Security status</h2><p>No security incident has involved your record. "
-			    "<a href=\"/security\">How we protect it</a></p></section>");
-		return;
-	}
-	char date[32];
-	web_format_date(ns[0].created, date);
-	html_raw(b, "<section class=\"status warn\" aria-labelledby=\"security\"><h2 id=\"security\">"
-		    "Security status</h2><p>A security incident involved your record (notice of ");
-	html_text(b, date);
-	html_raw(b, ", reference <strong>");
-	html_text(b, ns[0].reference);
-	html_raw(b, "</strong>). <a href=\"/security\">See what happened and what you can do</a></p>"
-		    "</section>");
-}
-
 void web_my_documents(struct request *req, struct response *res)
 {
 	/* The record being viewed: their own, or one they hold proxy access to. */
@@ -145,12 +100,6 @@ void web_my_documents(struct request *req, struct response *res)
 	const char *held = own ? NULL : web_held_name(req);
 	const char *heading = web_record_heading(req, held, "My documents", "documents");
 	html_begin(b, heading, &req->actor, req->csrf);
-	if (own)
-		security_box(req, b);
-	new_device_box(req, b);
-	if (!req->actor.mfa_enrolled)
-		html_raw(b, "<p class=\"status warn\">Protect your record: <a href=\"/mfa/setup\">turn on "
-			    "two-step sign-in</a>, so a stolen password alone opens nothing.</p>");
 	if (own)
 		html_raw(b, "<h1>My documents</h1><p class=\"lead\">Letters, summaries and reports from "
 			    "your practice, and files you have uploaded.</p>");

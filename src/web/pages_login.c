@@ -27,7 +27,7 @@ void web_home(struct request *req, struct response *res)
 	if (web_app_resume(req, res))
 		return;
 	if (policy_audience(&req->actor, AUD_PATIENT)) {
-		respond_redirect(req, res, "/documents");
+		web_patient_home(req, res);
 		return;
 	}
 	if (policy_audience(&req->actor, AUD_CLINICIAN)) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/home.h"
 #include "domain/appointments.h"
 #include "domain/medications.h"
 #include "http/parse.h"
@@ -110,6 +111,12 @@ static void medications_page(struct request *req, struct response *res, int stat
 		web_record_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
+	/* Seen: the decisions listed here are no longer new on the home page (home.h). */
+	int64_t newest = 0;
+	for (size_t i = 0; i < nr; i++)
+		if (reps[i].decided > newest)
+			newest = reps[i].decided;
+	home_seen(&req->actor, &record, HOME_SEEN_REPEATS, newest);
 	struct buf *b = page_buf(req);
 	const char *heading = web_record_heading(req, web_held_name(req), "Medications", "medications");
 	html_begin(b, heading, &req->actor, req->csrf);

@@ -455,7 +455,7 @@ void web_record_switch(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such record.");
 		return;
 	}
-	respond_redirect(req, res, "/documents");
+	respond_redirect(req, res, "/");
 }
 
 /* --- the practice side: a parent's access to a young child's record --- */

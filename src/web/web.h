@@ -6,6 +6,10 @@
 
 void web_error(struct request *req, struct response *res, int status, const char *message);
 void web_home(struct request *req, struct response *res);
+/* The patient's home (pages_home.c): what is new, and the security cards put away by
+ * POST /home/cards. */
+void web_patient_home(struct request *req, struct response *res);
+void web_home_card(struct request *req, struct response *res);
 void web_login_form(struct request *req, struct response *res);
 void web_login_submit(struct request *req, struct response *res);
 void web_logout(struct request *req, struct response *res);

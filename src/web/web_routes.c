@@ -19,6 +19,7 @@
 
 static const struct route routes[] = {
 	{METHOD_GET, "/", AUTH_NONE, BODY_NONE, KIND_PAGE, web_home, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_POST, "/home/cards", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_home_card, FAST, SAME_ORIGIN, PATIENT_PAGE},
 	{METHOD_GET, "/login", AUTH_NONE, BODY_NONE, KIND_PAGE, web_login_form, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/login", AUTH_NONE, BODY_FORM, KIND_PAGE, web_login_submit, SLOW, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/logout", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_logout, FAST, SAME_ORIGIN, SIGNING_IN},

@@ -121,7 +121,7 @@ describe('connecting an app in a browser', () => {
     const { page, violations } = await watchedPage(browser);
     await page.goto(`${portal}/login`);
     await logIn(page, 'patient2@demo.test');
-    await page.waitForURL(/\/documents$/);
+    await page.waitForURL((u) => u.pathname === '/');
     await page.goto(`${app.base}/start`);
     await page.getByRole('link', { name: 'Connect my health record' }).click();
     await page.waitForURL(/\/oauth\/authorize/);
@@ -146,7 +146,7 @@ describe('connecting an app in a browser', () => {
     const { page, violations } = await watchedPage(browser);
     await page.goto(`${portal}/login`);
     await logIn(page, 'patient1@demo.test');
-    await page.waitForURL(/\/documents$/);
+    await page.waitForURL((u) => u.pathname === '/');
     await page.goto(`${app.base}/spa-start`);
     await page.getByRole('link', { name: 'Connect my health record' }).click();
     await page.getByRole('link', { name: 'Continue to medkeep' }).click();

@@ -15,10 +15,10 @@ function launchChromium() {
   });
 }
 
-// A new context at 360 x 740 (more options may be given) and its page; `violations` collects
-// CSP refusals and uncaught script errors, for the test to assert empty.
+// A new context at 360 x 740 (more options may be given, another viewport too) and its page;
+// `violations` collects CSP refusals and uncaught script errors, for the test to assert empty.
 async function watchedPage(browser, options = {}) {
-  const context = await browser.newContext({ ...options, viewport: { width: 360, height: 740 } });
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, ...options });
   const page = await context.newPage();
   const violations = [];
   page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
@@ -41,4 +41,12 @@ function useSession(context, client) {
   return context.addCookies([...client.cookies].map(([name, value]) => ({ name, value, domain: 'localhost', path: '/', secure: true, httpOnly: true, sameSite: 'Strict' })));
 }
 
-module.exports = { launchChromium, watchedPage, axeClean, useSession };
+// A link (or another role: the "Log out" button) of the main menu, by name. At phone width the
+// menu is folded into a "Menu" disclosure (no script), which is opened first, as a person would.
+async function menuLink(page, name, role = 'link') {
+  const menu = page.locator('details.menu-phone');
+  if (await menu.locator('summary').isVisible() && !(await menu.evaluate((d) => d.open))) await menu.locator('summary').click();
+  return page.getByRole('navigation', { name: 'Main' }).getByRole(role, { name });
+}
+
+module.exports = { launchChromium, watchedPage, axeClean, useSession, menuLink };

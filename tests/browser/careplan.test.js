@@ -7,7 +7,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { startServer, PASSWORD, totpSecret, nextCode } = require('../integration/lib');
-const { launchChromium, watchedPage } = require('./browser');
+const { launchChromium, watchedPage, menuLink } = require('./browser');
 
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -57,7 +57,7 @@ describe('medications and appointments in a browser', () => {
 
   it('a patient asks for a repeat and a clinician approves it', async () => {
     const pat = await open('patient1@demo.test');
-    await pat.page.getByRole('link', { name: 'Medications' }).click();
+    await (await menuLink(pat.page, 'Medications')).click();
     await pat.page.waitForURL(/\/medications$/);
     assert.equal(await pat.page.getByRole('heading', { level: 1 }).textContent(), 'Medications');
     await checkPage(pat.page, '/medications');
@@ -73,7 +73,7 @@ describe('medications and appointments in a browser', () => {
     assert.match(await mine.textContent(), /Waiting for your practice/);
 
     const clin = await open('clinician1@demo.test');
-    await clin.page.getByRole('link', { name: 'Repeats' }).click();
+    await (await menuLink(clin.page, 'Repeats')).click();
     await clin.page.waitForURL(/\/repeats$/);
     await checkPage(clin.page, '/repeats');
     const card = clin.page.locator('article.queue').filter({ hasText: 'Away next week, please' });
@@ -104,7 +104,7 @@ describe('medications and appointments in a browser', () => {
 
   it('a patient books and cancels an appointment', async () => {
     const pat = await open('patient2@demo.test');
-    await pat.page.getByRole('link', { name: 'Appointments' }).click();
+    await (await menuLink(pat.page, 'Appointments')).click();
     await pat.page.waitForURL(/\/appointments$/);
     await checkPage(pat.page, '/appointments');
     const upcoming = () => pat.page.locator('ul.appointments').first().locator('li');

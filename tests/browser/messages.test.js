@@ -4,7 +4,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, PASSWORD, totpSecret, nextCode } = require('../integration/lib');
-const { launchChromium } = require('./browser');
+const { launchChromium, menuLink } = require('./browser');
 
 
 describe('messages in a browser', () => {
@@ -38,7 +38,7 @@ describe('messages in a browser', () => {
     const patient = await (await browser.newContext({ viewport: { width: 360, height: 740 } })).newPage();
     patient.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
     await signIn(patient, base, 'patient1@demo.test');
-    await patient.getByRole('link', { name: 'Messages' }).click();
+    await (await menuLink(patient, 'Messages')).click();
     await patient.waitForURL(/\/messages$/);
     await patient.getByLabel('Subject').fill('Rash on my arm');
     await patient.getByLabel('Message').fill('I have had a rash for three days.\nShould I come in?');
@@ -50,7 +50,7 @@ describe('messages in a browser', () => {
     const staff = await (await browser.newContext()).newPage();
     staff.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
     await signIn(staff, base, 'clinician1@demo.test');
-    await staff.getByRole('link', { name: /^Inbox/ }).click();
+    await (await menuLink(staff, /^Inbox/)).click();
     await staff.waitForURL(/\/inbox$/);
     await staff.getByRole('link', { name: 'Rash on my arm' }).click();
     await staff.waitForURL(/\/messages\/[0-9a-f]{32}$/);

@@ -13,7 +13,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { startServer, PASSWORD, totpSecret, nextCode, sqlite } = require('../integration/lib');
-const { launchChromium, watchedPage, axeClean } = require('./browser');
+const { launchChromium, watchedPage, axeClean, menuLink } = require('./browser');
 
 
 // The same server behind another port: another origin for the browser (same RP id, so the
@@ -64,7 +64,7 @@ describe('passkeys in a browser', () => {
       await page.waitForURL(/\/login\/mfa$/);
     }
     async function signOut() {
-      await page.getByRole('button', { name: 'Log out' }).first().click();
+      await (await menuLink(page, 'Log out', 'button')).click();
       await page.waitForURL(/\/login$/);
     }
 

@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startServer, PASSWORD, pdfWith } = require('../integration/lib');
-const { launchChromium, watchedPage } = require('./browser');
+const { launchChromium, watchedPage, menuLink } = require('./browser');
 
 
 describe('patient in a browser', () => {
@@ -33,6 +33,9 @@ describe('patient in a browser', () => {
     await page.getByLabel('Email').fill('patient1@demo.test');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL((u) => u.pathname === '/');
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Home');
+    await (await menuLink(page, 'My documents')).click();
     await page.waitForURL(/\/documents$/);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'My documents');
     const links = page.locator('ul.docs li a');
@@ -62,7 +65,7 @@ describe('patient in a browser', () => {
     await page.getByRole('link', { name: '← My documents' }).click();
     assert.equal(await page.getByRole('link', { name: 'Blood pressure diary' }).count(), 1);
 
-    await page.getByRole('button', { name: 'Log out' }).click();
+    await (await menuLink(page, 'Log out', 'button')).click();
     await page.waitForURL(/\/login$/);
     await page.goto(`${base}/documents`);
     assert.match(page.url(), /\/login$/);

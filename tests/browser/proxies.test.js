@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { authenticator } = require('otplib');
 const { startServer, PASSWORD } = require('../integration/lib');
-const { launchChromium, watchedPage } = require('./browser');
+const { launchChromium, watchedPage, menuLink } = require('./browser');
 
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -37,7 +37,7 @@ describe('family and carer access in a browser', () => {
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(/\/documents$/);
+    await page.waitForURL((u) => u.pathname === '/');
     return { context, page, violations };
   }
 
@@ -52,7 +52,7 @@ describe('family and carer access in a browser', () => {
     await owner.page.getByLabel('Code from your app').fill(authenticator.generate(secret));
     await owner.page.getByRole('button', { name: 'Turn on' }).click();
     await owner.page.getByRole('link', { name: 'Continue' }).click();
-    await owner.page.getByRole('link', { name: 'Family access' }).click();
+    await (await menuLink(owner.page, 'Family access')).click();
     await owner.page.waitForURL(/\/proxies$/);
     assert.deepEqual(await axeSerious(owner.page), []);
     await owner.page.getByLabel('Their email address').fill('patient3@demo.test');
@@ -72,6 +72,9 @@ describe('family and carer access in a browser', () => {
     const view = carer.page.getByRole('button', { name: /^View .*'s record$/ });
     assert.equal(await view.count(), 1);
     await view.click();
+    await carer.page.waitForURL((u) => u.pathname === '/');
+    assert.equal(await carer.page.getByRole('heading', { level: 1 }).textContent(), 'Home');
+    await (await menuLink(carer.page, 'Documents')).click();
     await carer.page.waitForURL(/\/documents$/);
     assert.match(await carer.page.getByRole('heading', { level: 1 }).textContent(), /^\S+'s documents$/);
     assert.match(await carer.page.locator('#viewing').textContent(), /You are viewing the record of/);

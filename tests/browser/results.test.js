@@ -6,7 +6,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, PASSWORD, totpSecret, nextCode } = require('../integration/lib');
-const { launchChromium, watchedPage } = require('./browser');
+const { launchChromium, watchedPage, menuLink } = require('./browser');
 
 
 describe('lab results in a browser', () => {
@@ -38,7 +38,7 @@ describe('lab results in a browser', () => {
   it('a patient opens a result and sees each value drawn against its range, and a trend', async () => {
     const { context, page, violations } = await watchedPage(browser);
     await login(page, 'patient1@demo.test');
-    await page.getByRole('link', { name: 'My results' }).click();
+    await (await menuLink(page, 'My results')).click();
     await page.waitForURL(/\/results$/);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'My results');
     assert.ok(await fitsPhone(page));
@@ -70,7 +70,7 @@ describe('lab results in a browser', () => {
   it('a clinician releases a held result with a comment, and the patient then sees it', async () => {
     const { context, page, violations } = await watchedPage(browser);
     await login(page, 'clinician1@demo.test');
-    await page.getByRole('link', { name: 'Results inbox' }).click();
+    await (await menuLink(page, 'Results inbox')).click();
     await page.waitForURL(/\/results\/inbox$/);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Results inbox');
     // Abnormal first: the first row is flagged in words.
@@ -100,7 +100,7 @@ describe('lab results in a browser', () => {
         assert.equal(await patient.page.getByRole('heading', { name: 'Your clinician\'s comment' }).count(), 1);
         assert.match(await patient.page.locator('main').textContent(), /Kidney tests are normal\. No action needed\./);
       }
-      await patient.page.getByRole('button', { name: 'Log out' }).click();
+      await (await menuLink(patient.page, 'Log out', 'button')).click();
       await patient.page.waitForURL(/\/login$/);
     }
     // Exactly one of them (the result's own patient) sees it; the other gets not found.

@@ -7,7 +7,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, Client } = require('../integration/lib');
-const { launchChromium, watchedPage, axeClean, useSession } = require('./browser');
+const { launchChromium, watchedPage, axeClean, useSession, menuLink } = require('./browser');
 
 const NHI_SYSTEM = 'https://standards.digital.health.nz/ns/nhi-id';
 
@@ -55,7 +55,7 @@ describe('moving practice in a browser', () => {
     await axeClean(staff.page);
 
     await patient.page.goto(`${base}/documents`);
-    await patient.page.getByRole('link', { name: 'Your practice' }).click();
+    await (await menuLink(patient.page, 'Your practice')).click();
     await patient.page.waitForURL(/\/enrolment$/);
     assert.match(await patient.page.content(), /Harbourview Family Practice asked on/);
     await axeClean(patient.page);

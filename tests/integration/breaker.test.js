@@ -182,11 +182,17 @@ describe('attack replay against the chaos build (authorization gate open)', () =
     for (let i = 2; i <= 30 && (sawAffected < 2 || sawClear < 2); i++) {
       const c = new Client(srv.base);
       assert.equal((await c.login(`patient${i}@demo.test`)).status, 303);
-      const home = await c.get('/documents');
+      const home = await c.get('/');
       if (affected.has(c.session.patient)) {
         assert.match(home.text, /A security incident involved your record/);
         const ref = home.text.match(/reference <strong>(MK-[0-9A-Z-]+)<\/strong>/)[1];
         assert.ok(refs.includes(ref));
+        // Read and put away ("Got it"): folded, still naming the notice (docs/internals/HOME.md).
+        const put = await c.post('/home/cards', { body: new URLSearchParams({ csrf: c.csrf, card: 'notice' }).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false });
+        assert.equal(put.status, 303);
+        const folded = (await c.get('/')).text;
+        assert.doesNotMatch(folded, /A security incident involved your record/);
+        assert.ok(folded.includes(`<details class="status warn"><summary>Security notice of `) && folded.includes(`reference ${ref}</summary>`));
         const sec = await c.get(`/security?reference=${ref}`);
         assert.match(sec.text, /This reference is genuine/);
         assert.match(sec.text, /patient account was used/);

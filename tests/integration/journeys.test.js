@@ -21,9 +21,11 @@ describe('journeys', () => {
     assert.equal(c.session.role, 'patient');
     assert.match(c.session.patient, /^[0-9a-f]{32}$/);
 
+    // The home page: what is new, and the menu with its counts.
     const home = await c.get('/');
-    assert.equal(home.status, 303);
-    assert.equal(home.headers.get('location'), '/documents');
+    assert.equal(home.status, 200);
+    assert.match(home.text, /<h2 id="news">What&#39;s new<\/h2>|<h2 id="news">What's new<\/h2>/);
+    assert.match(home.text, /<a href="\/results">My results \(?/);
     const list = await c.get('/documents');
     assert.equal(list.status, 200);
     assert.match(list.text, /Discharge summary/);

@@ -52,7 +52,7 @@ describe('secure messages', () => {
     const inbox = await clin.get('/inbox');
     assert.equal(inbox.status, 200);
     assert.equal(Number(inbox.text.match(/(\d+) conversations? with unread/)[1]), before + 1);
-    assert.match(inbox.text, /<a href="\/inbox">Inbox <span class="badge">\d+<\/span>/);
+    assert.match(inbox.text, /<a href="\/inbox">Inbox <span class="count">\(\d+ unread\)<\/span>/);
     assert.match(inbox.text, new RegExp(`<tr class="unread"><td>[^<]+</td><td><a href="/messages/${thread}">`));
     assert.match(page.text, /<p class="meta" role="status">Not read yet\.<\/p>/);
     const seen = await clin.get(`/messages/${thread}`);

@@ -70,7 +70,7 @@ describe('two-step sign-in', () => {
   it('a patient enrols with a QR code, gets ten single-use recovery codes, and signs in with either', async () => {
     const c = new Client(srv.base);
     assert.equal((await c.login('patient1@demo.test')).headers.get('location'), '/');
-    assert.match((await c.get('/documents')).text, /turn on two-step sign-in/);
+    assert.match((await c.get('/')).text, /turn on two-step sign-in/);
     const setup = await c.get('/mfa/setup');
     assert.match(setup.text, /<svg class="qr"[^>]*role="img"/);
     assert.doesNotMatch(setup.text, /<script|\sstyle=/);

@@ -32,7 +32,7 @@ describe('sessions', () => {
     // The phone is new to this account: an email, and a notice on the laptop's home page.
     assert.equal(Number(sqlite(srv.dir, "SELECT count(*) FROM outbox WHERE subject LIKE 'New sign-in%'")), before1 + 1);
     assert.equal(queuedMails(srv.dir, { subject: /^New sign-in/i }).filter((m) => /from Chrome on Android/i.test(m.body)).length, 1);
-    assert.match((await laptop.get('/documents')).text, /New sign-in from Chrome on Android/);
+    assert.match((await laptop.get('/')).text, /New sign-in from Chrome on Android/);
     // The laptop again is not new.
     const laptop2 = clientWith(srv.base, FIREFOX);
     await laptop2.login('patient1@demo.test');

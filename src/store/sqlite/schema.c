@@ -340,6 +340,18 @@ static const char *const migrations[] = {
 	/* 31: a move the operator completed (`medkeep transfers complete`, TRANSFERS.md): the
 	 * operator's reason, kept with the request (never in a log line or the audit trail) */
 	"ALTER TABLE transfer ADD COLUMN decided_note TEXT;",
+	/* 32: the home page's "what's new" (src/store/home.h, docs/internals/HOME.md): the
+	 * released results each account has opened; per account and record, when it last looked
+	 * at a part (repeats) or put a card away; and the indexes that keep its counts cheap for a
+	 * patient with thousands of rows (released since, decided since) */
+	"CREATE TABLE result_seen (account_id BLOB NOT NULL, result_id BLOB NOT NULL,"
+	" patient_id BLOB NOT NULL, opened INTEGER NOT NULL, PRIMARY KEY (account_id, result_id))"
+	" WITHOUT ROWID;"
+	"CREATE INDEX result_seen_by_patient ON result_seen(patient_id);"
+	"CREATE TABLE seen_mark (account_id BLOB NOT NULL, record_id BLOB NOT NULL, kind TEXT NOT NULL,"
+	" seen INTEGER NOT NULL, PRIMARY KEY (account_id, record_id, kind)) WITHOUT ROWID;"
+	"CREATE INDEX result_by_release ON result(patient_id, release_at);"
+	"CREATE INDEX repeat_by_decided ON repeat_request(patient_id, decided);",
 };
 
 /*

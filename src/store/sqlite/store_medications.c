@@ -286,6 +286,60 @@ enum err sq_store_repeat_list(const struct grant *g, const struct id *patient, s
 	return rc;
 }
 
+#define REPEAT_NEWS " FROM repeat_request WHERE patient_id = ?1 AND requested >= ?3 AND decided > ?4"
+static const char sql_repeat_news[] =
+	"SELECT " REPEAT_COLS REPEAT_NEWS " ORDER BY decided DESC, id LIMIT ?2";
+static const char sql_repeat_news_count[] = "SELECT count(*)" REPEAT_NEWS;
+
+static sqlite3_stmt *repeat_news_stmt(const char *sql, const struct grant *g, const struct id *patient,
+				      int64_t since, size_t max)
+{
+	sqlite3_stmt *s = sq_stmt(sql);
+	if (s != NULL) {
+		sq_bind_id(s, 1, patient);
+		sqlite3_bind_int64(s, 2, (int64_t)max);
+		sqlite3_bind_int64(s, 3, g->visible_from);
+		sqlite3_bind_int64(s, 4, since);
+	}
+	return s;
+}
+
+enum err sq_store_repeat_news(const struct grant *g, const struct id *patient, int64_t since, size_t max,
+			      struct arena *a, struct store_repeat **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
+		return ERR_DENIED;
+	if (max > LIMIT_LIST)
+		max = LIMIT_LIST;
+	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
+	sqlite3_stmt *s = *out ? repeat_news_stmt(sql_repeat_news, g, patient, since, max) : NULL;
+	if (s == NULL)
+		return ERR_INTERNAL;
+	int step = SQLITE_DONE;
+	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW)
+		if (repeat_row(s, a, &(*out)[*n]) && id_eq(&(*out)[*n].patient, patient))
+			(*n)++;
+	sqlite3_reset(s);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? ERR_OK : sq_fail("repeat_news");
+}
+
+enum err sq_store_repeat_news_count(const struct grant *g, const struct id *patient, int64_t since,
+				    int64_t *total)
+{
+	*total = 0;
+	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
+		return ERR_DENIED;
+	sqlite3_stmt *s = repeat_news_stmt(sql_repeat_news_count, g, patient, since, 0);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		*total = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return step == SQLITE_ROW ? ERR_OK : sq_fail("repeat_news_count");
+}
+
 static const char sql_repeat_get[] = "SELECT " REPEAT_COLS " FROM repeat_request WHERE id = ?";
 
 enum err sq_store_repeat_get(const struct grant *g, const struct id *request, struct arena *a,

@@ -27,6 +27,11 @@ static const char sql_thread_bump[] =
 #define THREAD_COLS "id, patient_id, practice_id, created, updated, subject, patient_unread," \
 		    " practice_unread, n_messages"
 static const char sql_thread_get[] = "SELECT " THREAD_COLS " FROM message_thread WHERE id = ?";
+static const char sql_threads_unread[] =
+	"SELECT " THREAD_COLS " FROM message_thread WHERE patient_id = ? AND patient_unread > 0"
+	" ORDER BY updated DESC, id LIMIT ?";
+static const char sql_unread_count[] =
+	"SELECT coalesce(sum(patient_unread), 0) FROM message_thread WHERE patient_id = ?";
 static const char sql_threads_by_patient[] =
 	"SELECT " THREAD_COLS " FROM message_thread WHERE patient_id = ? ORDER BY updated DESC, id LIMIT ?";
 /* A practice's inbox holds the threads of patients still enrolled with it: one who left is not
@@ -356,6 +361,38 @@ enum err sq_store_threads_by_patient(const struct grant *g, const struct id *pat
 	sq_bind_id(s, 1, patient);
 	sqlite3_bind_int(s, 2, LIMIT_LIST);
 	return thread_rows(s, g, LIMIT_LIST, a, out, n);
+}
+
+enum err sq_store_threads_unread(const struct grant *g, const struct id *patient, size_t max,
+				 struct arena *a, struct store_thread **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_threads_unread);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	if (max > LIMIT_LIST)
+		max = LIMIT_LIST;
+	sq_bind_id(s, 1, patient);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	return thread_rows(s, g, max, a, out, n);
+}
+
+enum err sq_store_unread_count(const struct grant *g, const struct id *patient, int64_t *messages)
+{
+	*messages = 0;
+	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_unread_count);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, patient);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		*messages = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return step == SQLITE_ROW ? ERR_OK : sq_fail("unread_count");
 }
 
 enum err sq_store_messages_by_patient(const struct grant *g, const struct id *patient,

@@ -43,6 +43,16 @@ static const char *const sql_page[4] =
 	SQ_PAGE_SQL("SELECT " COLUMNS RESULTS_OF_PATIENT, "r.collected", "r.reported", "'lab'", "r.id");
 static const char sql_count[] =
 	"SELECT count(*)" RESULTS_OF_PATIENT SQ_PAGE_WHERE("r.collected", "r.reported", "'lab'");
+/* The home page's new results: ?4 the account, ?6 released after, ?7 how many. */
+#define NEWS_OF_PATIENT                                                                          \
+	" FROM result r WHERE r.patient_id = ?3 AND r.release_at > ?6 AND" VISIBLE                 \
+	" AND NOT EXISTS (SELECT 1 FROM result_seen s WHERE s.account_id = ?4 AND s.result_id = r.id)"
+static const char sql_news[] =
+	"SELECT " COLUMNS NEWS_OF_PATIENT " ORDER BY r.release_at DESC, r.id LIMIT ?7";
+static const char sql_news_count[] = "SELECT count(*)" NEWS_OF_PATIENT;
+static const char sql_opened[] =
+	"INSERT INTO result_seen (account_id, result_id, patient_id, opened) VALUES (?, ?, ?, ?)"
+	" ON CONFLICT (account_id, result_id) DO NOTHING";
 static const char sql_get[] = "SELECT " COLUMNS " FROM result r WHERE r.id = ?3 AND" VISIBLE;
 static const char sql_release[] =
 	"UPDATE result SET release_at = ?, released_by = ?, commented = ?, body = ?"
@@ -193,6 +203,79 @@ enum err sq_store_result_count(const struct grant *g, const struct id *patient, 
 	return sq_page_count_run(s, pg, total);
 }
 
+static sqlite3_stmt *news_stmt(const char *sql, const struct grant *g, const struct id *patient,
+			       const struct id *account, int64_t since, int64_t now)
+{
+	sqlite3_stmt *s = sq_stmt(sql);
+	if (s != NULL) {
+		bind_visibility(s, g, now);
+		sq_bind_id(s, 3, patient);
+		sq_bind_id(s, 4, account);
+		sqlite3_bind_int64(s, 6, since);
+	}
+	return s;
+}
+
+enum err sq_store_result_news(const struct grant *g, const struct id *patient, const struct id *account,
+			      int64_t since, int64_t now, size_t max, struct arena *a,
+			      struct store_result **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
+		return ERR_DENIED;
+	if (max > LIMIT_LIST)
+		max = LIMIT_LIST;
+	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
+	sqlite3_stmt *s = *out ? news_stmt(sql_news, g, patient, account, since, now) : NULL;
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(s, 7, (int64_t)max);
+	int rc = ERR_OK, step = SQLITE_DONE;
+	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!row(s, a, &(*out)[*n])) {
+			rc = ERR_INTERNAL;
+			break;
+		}
+		if (id_eq(&(*out)[*n].patient, patient)) /* the row's own patient, checked again */
+			(*n)++;
+	}
+	if (rc == ERR_OK && *n < max && step != SQLITE_DONE)
+		rc = sq_fail("result_news");
+	sqlite3_reset(s);
+	return rc;
+}
+
+enum err sq_store_result_news_count(const struct grant *g, const struct id *patient,
+				    const struct id *account, int64_t since, int64_t now, int64_t *total)
+{
+	*total = 0;
+	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
+		return ERR_DENIED;
+	sqlite3_stmt *s = news_stmt(sql_news_count, g, patient, account, since, now);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		*total = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return step == SQLITE_ROW ? ERR_OK : sq_fail("result_news_count");
+}
+
+enum err sq_store_result_opened(const struct grant *g, const struct id *patient, const struct id *account,
+				const struct id *result, int64_t now)
+{
+	if (!grant_allows(g, patient, ACTION_RESULT_READ))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_opened);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, account);
+	sq_bind_id(s, 2, result);
+	sq_bind_id(s, 3, patient);
+	sqlite3_bind_int64(s, 4, now);
+	return sq_step_done(s, "result_opened");
+}
+
 enum err sq_store_result_get(const struct grant *g, const struct id *result, int64_t now,
 		     struct arena *a, struct store_result *out)
 {
@@ -322,11 +405,12 @@ enum err sq_store_result_pref_set(const struct grant *g, const struct id *patien
 
 static const char sql_erase_results[] = "DELETE FROM result WHERE patient_id = ?";
 static const char sql_erase_pref[] = "DELETE FROM result_pref WHERE patient_id = ?";
+static const char sql_erase_seen[] = "DELETE FROM result_seen WHERE patient_id = ?";
 
 enum err sq_store_results_erase(const struct id *patient)
 {
-	const char *const sqls[] = {sql_erase_results, sql_erase_pref};
-	for (size_t i = 0; i < 2; i++) {
+	const char *const sqls[] = {sql_erase_results, sql_erase_pref, sql_erase_seen};
+	for (size_t i = 0; i < 3; i++) {
 		sqlite3_stmt *s = sq_stmt(sqls[i]);
 		if (s == NULL)
 			return ERR_INTERNAL;
