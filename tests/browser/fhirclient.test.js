@@ -79,7 +79,7 @@ describe('a SMART app built on fhirclient, in a browser', () => {
     await page.getByLabel('Email').fill('patient1@demo.test');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(/\/documents$/);
+    await page.waitForURL((u) => u.pathname === '/');
     await axeClean(page);
     await page.goto(`${app.base}/launch.html?iss=${encodeURIComponent(`${portal}/fhir/R4`)}&client=${client}`);
     await page.waitForURL(/\/oauth\/authorize/);
