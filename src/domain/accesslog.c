@@ -57,6 +57,9 @@ static const struct {
 	{"app.token", NULL, "An app collected its access to your record"},
 	{"account.invite", NULL, "Invited you to the portal"},
 	{"account.register", NULL, "Made a portal account for your record"},
+	{"recall.set", NULL, "Asked you to come in (a recall)"},
+	{"recall.list", NULL, "Saw the recalls your practice set"},
+	{"recall.close", NULL, "Closed a recall: done, or no longer needed"},
 	{"feed.queue.match", NULL, "Matched a message from a laboratory or hospital to your record"},
 };
 

@@ -105,11 +105,76 @@ enum err recall_list(const struct actor *a, const struct id *patient, struct are
 		if (v->label == NULL)
 			v->label = "A check-up";
 		v->due = rows[i].due;
-		v->is_due = rows[i].due <= now;
+		v->closed = rows[i].closed;
+		v->outcome = rows[i].closed ? arena_strdup(ar, rows[i].outcome) : NULL;
+		v->is_due = rows[i].due <= now && rows[i].closed == 0;
 		v->practice_name = notify_practice_name(&rows[i].practice, ar);
 	}
 	if (domain_audit(a, ACTION_RECALL_LIST, patient, rtype_recall, NULL, AUDIT_ALLOW, 0) != 0)
 		return ERR_INTERNAL;
 	*n = count;
+	return ERR_OK;
+}
+
+enum err recall_close(const struct actor *a, const struct id *recall, bool done)
+{
+	struct store_recall r;
+	struct grant g;
+	if (store_recall_get(recall, &r) != ERR_OK) {
+		/* an id that is nobody's: counted and audited as a miss, as any other */
+		return domain_miss(a, ACTION_RECALL_SET, NULL, rtype_recall, recall, AUDIT_NOT_FOUND);
+	}
+	int rc = domain_gate(a, ACTION_RECALL_SET, &r.patient, rtype_recall, recall, &g);
+	if (rc != ERR_OK)
+		return rc;
+	/* only the practice that set it closes it, and only while it is open */
+	if (!a->has_practice || !id_eq(&a->practice, &r.practice) || r.closed != 0)
+		return ERR_NOT_FOUND;
+	int64_t now = (int64_t)time(NULL);
+	struct audit_event e = {.actor = a, .action = "recall.close", .patient = &r.patient,
+				.rtype = rtype_recall, .rid = recall, .outcome = AUDIT_ALLOW,
+				.via = grant_via_name(policy_via(a, &r.patient))};
+	if (audit_append(&e) != 0)
+		return ERR_INTERNAL;
+	rc = store_recall_close(&g, &r, done ? RECALL_DONE : RECALL_CANCELLED, &a->account, now);
+	if (rc != ERR_OK)
+		return rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
+	notify_withdraw(recall); /* its reminder, if still waiting, is not sent */
+	return ERR_OK;
+}
+
+enum err recall_list_practice(const struct actor *a, bool due_now, size_t offset, size_t limit,
+			      struct arena *ar, struct recall_row **out, size_t *n)
+{
+	*n = 0;
+	if (!policy_may_list_recalls(a))
+		return ERR_NOT_FOUND;
+	int64_t now = (int64_t)time(NULL);
+	struct store_recall *rows = NULL;
+	size_t count = 0;
+	if (store_recalls_of_practice(&a->practice, due_now ? now + 1 : INT64_MAX, offset, limit, ar,
+				      &rows, &count) != ERR_OK)
+		return ERR_INTERNAL;
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return ERR_INTERNAL;
+	const char *practice_name = notify_practice_name(&a->practice, ar);
+	for (size_t i = 0; i < count; i++) {
+		struct recall_row *x = &(*out)[*n];
+		/* each patient through the gate: a list is a convenience, not a grant */
+		int rc = patient_read(a, &rows[i].patient, ar, &x->patient);
+		if (rc == ERR_INTERNAL || rc == ERR_TRIPPED)
+			return rc;
+		if (rc != ERR_OK)
+			continue;
+		x->recall.id = rows[i].id;
+		x->recall.label = recall_kind_label(rows[i].kind);
+		if (x->recall.label == NULL)
+			x->recall.label = "A check-up";
+		x->recall.due = rows[i].due;
+		x->recall.is_due = rows[i].due <= now;
+		x->recall.practice_name = practice_name;
+		(*n)++;
+	}
 	return ERR_OK;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain/domain.h"
 #include "policy/policy.h"
 #include "util/arena.h"
 #include "util/id.h"
@@ -26,8 +27,16 @@ struct recall_view {
 	struct id id;
 	const char *label;
 	int64_t due;
-	bool is_due; /* due at now */
+	bool is_due; /* due at now, and open */
 	const char *practice_name;
+	int64_t closed;      /* 0 while open */
+	const char *outcome; /* once closed: RECALL_DONE or RECALL_CANCELLED ("done", "cancelled") */
+};
+
+/* A practice's open recall with its patient, for the practice's list. */
+struct recall_row {
+	struct recall_view recall;
+	struct patient_view patient; /* read through the gate */
 };
 
 /* Set a recall of `kind` (a slug) for patient, due from 9 am NZ time on `date` (YYYY-MM-DD,
@@ -39,5 +48,14 @@ enum err recall_set(const struct actor *a, const struct id *patient, const char 
 /* The patient's recalls, soonest first (ACTION_RECALL_LIST; audited). */
 enum err recall_list(const struct actor *a, const struct id *patient, struct arena *ar,
 		     struct recall_view **out, size_t *n);
+/* Close a recall: the patient came in (done true) or it is no longer needed. Staff of the
+ * recall's practice who may set one (the gate, ACTION_RECALL_SET); its notice, if not sent
+ * yet, is withdrawn. Audited. ERR_NOT_FOUND for a recall that is not open or not theirs. */
+enum err recall_close(const struct actor *a, const struct id *recall, bool done);
+/* The actor's practice's open recalls, soonest due first, only those due now when due_now:
+ * `limit` from `offset`, each patient read through the gate (audited as those reads are).
+ * ERR_NOT_FOUND for anyone but the practice's clinicians (policy_may_list_recalls). */
+enum err recall_list_practice(const struct actor *a, bool due_now, size_t offset, size_t limit,
+			      struct arena *ar, struct recall_row **out, size_t *n);
 
 #endif

@@ -329,6 +329,12 @@ bool policy_may_search_register(const struct actor *actor)
 		staff_of(actor, &actor->practice, ROLE_PRACTICE_ADMIN));
 }
 
+bool policy_may_list_recalls(const struct actor *actor)
+{
+	return actor != NULL && actor->has_practice &&
+	       staff_of(actor, &actor->practice, ROLE_CLINICIAN);
+}
+
 bool policy_may_ask_transfer(const struct actor *actor, const struct id *practice)
 {
 	return staff_of(actor, practice, ROLE_CLINICIAN) ||

@@ -211,6 +211,9 @@ bool policy_enrolled_at(const struct target *t, const struct id *practice);
 /* Search the register of the actor's own practice by name and birth date: its clinicians and
  * practice admins (each patient found is still read through the gate). */
 bool policy_may_search_register(const struct actor *actor);
+/* The practice-wide list of open recalls (what each is for is clinical): its clinicians only,
+ * as setting one is (ACTION_RECALL_SET), never its admins. */
+bool policy_may_list_recalls(const struct actor *actor);
 /* Who may ask that a patient enrolled elsewhere move to this practice, and see the moves
  * asked of it and by it: its clinicians and practice admins after their second factor. Never
  * a system: a move takes a person's agreement (docs/internals/TRANSFERS.md). */

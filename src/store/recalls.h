@@ -20,7 +20,12 @@ struct store_recall {
 	int64_t due;   /* UTC instant from which it is due */
 	int64_t created;
 	struct id created_by;
+	int64_t closed;    /* 0 while open */
+	char outcome[12];  /* RECALL_DONE or RECALL_CANCELLED once closed */
 };
+
+#define RECALL_DONE "done"           /* the patient came in */
+#define RECALL_CANCELLED "cancelled" /* no longer needed */
 
 /* Record a recall. Needs an ACTION_RECALL_SET grant on r->patient. ERR_OK, ERR_DENIED or
  * ERR_INTERNAL. */
@@ -29,5 +34,15 @@ enum err store_recall_insert(const struct grant *g, const struct store_recall *r
  * ACTION_RECALL_LIST grant on patient. */
 enum err store_recall_list(const struct grant *g, const struct id *patient, struct arena *a,
 			   struct store_recall **out, size_t *n);
+/* One recall by id (no grant: what it says is the gate's to decide on); ERR_NOT_FOUND. */
+enum err store_recall_get(const struct id *id, struct store_recall *out);
+/* Close an open recall with outcome (RECALL_*). Needs an ACTION_RECALL_SET grant on its
+ * patient. ERR_NOT_FOUND when it is not open. */
+enum err store_recall_close(const struct grant *g, const struct store_recall *r, const char *outcome,
+			    const struct id *by, int64_t now);
+/* A practice's open recalls due before `due_before` (INT64_MAX: all), soonest first: `limit`
+ * (at most LIMIT_LIST) from `offset`. Metadata only; each patient is read through the gate. */
+enum err store_recalls_of_practice(const struct id *practice, int64_t due_before, size_t offset,
+				   size_t limit, struct arena *a, struct store_recall **out, size_t *n);
 
 #endif

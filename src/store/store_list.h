@@ -743,6 +743,15 @@ STORE_FN(enum err, store_outbox_withdraw_kind,
 	 (const struct id *account, const char *kind, int64_t now), (account, kind, now))
 /* --- store/recalls.h: recalls --- */
 STORE_FN(enum err, store_recall_insert, (const struct grant *g, const struct store_recall *r), (g, r))
+STORE_FN(enum err, store_recall_get, (const struct id *id, struct store_recall *out), (id, out))
+STORE_FN(enum err, store_recall_close,
+	 (const struct grant *g, const struct store_recall *r, const char *outcome,
+	  const struct id *by, int64_t now),
+	 (g, r, outcome, by, now))
+STORE_FN(enum err, store_recalls_of_practice,
+	 (const struct id *practice, int64_t due_before, size_t offset, size_t limit,
+	  struct arena *a, struct store_recall **out, size_t *n),
+	 (practice, due_before, offset, limit, a, out, n))
 STORE_FN(enum err, store_recall_list,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_recall **out,
 	  size_t *n),

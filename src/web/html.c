@@ -91,8 +91,8 @@ static void nav_links(struct buf *b, const struct actor *a, const char *csrf,
 		html_raw(b, "<a href=\"/patients\">Patients</a>");
 		counted(b, "/inbox", "Inbox", inbox_unread, "unread");
 		html_raw(b, "<a href=\"/results/inbox\">Results inbox</a><a href=\"/repeats\">Repeats"
-			    "</a><a href=\"/day\">My day</a><a href=\"/slots\">Slots</a>"
-			    "<a href=\"/practice/feed-queue\">Feed queue</a>"
+			    "</a><a href=\"/practice/recalls\">Recalls</a><a href=\"/day\">My day</a>"
+			    "<a href=\"/slots\">Slots</a><a href=\"/practice/feed-queue\">Feed queue</a>"
 			    "<a href=\"/practice/transfers\">Moving</a>");
 	}
 	if (policy_audience(a, AUD_PRACTICE_ADMIN))

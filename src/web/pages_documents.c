@@ -231,9 +231,7 @@ void web_patients(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	bool more = n > LIMIT_REGISTER_PAGE;
-	if (more)
-		n = LIMIT_REGISTER_PAGE;
+	bool more = web_page_trim(&n, LIMIT_REGISTER_PAGE);
 	struct buf *b = page_buf(req);
 	html_begin(b, "Patients", &req->actor, req->csrf);
 	html_raw(b, "<h1>Patients</h1>");

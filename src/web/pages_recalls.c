@@ -10,10 +10,35 @@
 #include "domain/recalls.h"
 #include "http/parse.h"
 #include "limits.h"
+#include "store/recalls.h"
+#include "util/strtonum.h"
 #include "util/nztime.h"
 #include "web/html.h"
 #include "web/web.h"
 #include "web/web_int.h"
+
+/* Close a recall: done (they came in), or no longer needed. */
+static void close_forms(struct request *req, struct buf *b, const struct id *recall, const char *label)
+{
+	static const struct {
+		const char *outcome, *text;
+	} ways[] = {{"done", "Done"}, {"cancelled", "No longer needed"}};
+	for (size_t i = 0; i < 2; i++) {
+		html_raw(b, " <form method=\"post\" class=\"inline\" action=\"/recalls/");
+		web_hex(b, recall);
+		html_raw(b, "/close\">");
+		web_csrf_field(b, req->csrf);
+		html_raw(b, "<input type=\"hidden\" name=\"outcome\" value=\"");
+		html_raw(b, ways[i].outcome);
+		html_raw(b, "\"><button type=\"submit\" class=\"link\" aria-label=\"");
+		html_text(b, ways[i].text);
+		html_raw(b, ": ");
+		html_text(b, label);
+		html_raw(b, "\">");
+		html_text(b, ways[i].text);
+		html_raw(b, "</button></form>");
+	}
+}
 
 static void set_form(struct request *req, struct buf *b, const struct id *patient)
 {
@@ -55,15 +80,27 @@ int web_recalls_section(struct request *req, struct buf *b, const struct id *pat
 		html_raw(b, "<ul class=\"docs recalls\">");
 	for (size_t i = 0; i < n; i++) {
 		char d[NZ_DAY_LEN];
-		nz_day(rs[i].due, d, sizeof(d));
 		html_raw(b, "<li>");
 		html_text(b, rs[i].label);
+		if (rs[i].closed) {
+			nz_day(rs[i].closed, d, sizeof(d));
+			html_raw(b, strcmp(rs[i].outcome, RECALL_DONE) == 0 ? ": done " : ": no longer needed, ");
+			html_text(b, d);
+			html_raw(b, " <span class=\"meta\">");
+			html_text(b, rs[i].practice_name);
+			html_raw(b, "</span></li>");
+			continue;
+		}
+		nz_day(rs[i].due, d, sizeof(d));
 		html_raw(b, rs[i].is_due ? ": due now" : ": due from ");
 		if (!rs[i].is_due)
 			html_text(b, d);
 		html_raw(b, " <span class=\"meta\">");
 		html_text(b, rs[i].practice_name);
-		html_raw(b, staff ? "</span></li>" : ". Please book an appointment.</span></li>");
+		html_raw(b, staff ? "</span>" : ". Please book an appointment.</span>");
+		if (staff)
+			close_forms(req, b, &rs[i].id, rs[i].label);
+		html_raw(b, "</li>");
 	}
 	if (n)
 		html_raw(b, "</ul>");
@@ -96,4 +133,95 @@ void web_recall_set(struct request *req, struct response *res)
 	id_hex(&pid, hex);
 	snprintf(to, sizeof(to), "/patients/%s", hex);
 	respond_redirect(req, res, to);
+}
+
+void web_recall_close(struct request *req, struct response *res)
+{
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	if (!web_form_accepted(req, res, fields, &n))
+		return;
+	struct id rid;
+	const char *outcome = form_get(fields, n, "outcome", NULL);
+	bool done = outcome && strcmp(outcome, "done") == 0;
+	if (outcome == NULL || (!done && strcmp(outcome, "cancelled") != 0)) {
+		web_error(req, res, 400, "Say whether the recall was done or is no longer needed.");
+		return;
+	}
+	int rc = request_param_id(req, 0, &rid) == 0 ? recall_close(&req->actor, &rid, done) : ERR_NOT_FOUND;
+	if (rc != ERR_OK) {
+		web_domain_refusal(req, res, rc, "There is no such recall.");
+		return;
+	}
+	respond_redirect(req, res, "/practice/recalls?done=1");
+}
+
+/* The practice's open recalls, a hundred at a time, soonest due first; ?due=now for those due. */
+void web_practice_recalls(struct request *req, struct response *res)
+{
+	int64_t page = 1;
+	const char *pq = request_query(req, "page"), *dq = request_query(req, "due");
+	bool due_now = dq && strcmp(dq, "now") == 0;
+	if ((pq && parse_int64(pq, 1, LIMIT_REGISTER_PAGES, &page) != 0) || (dq && !due_now)) {
+		web_error(req, res, 400, "There is no such page of recalls.");
+		return;
+	}
+	struct recall_row *rows = NULL;
+	size_t n = 0;
+	int rc = recall_list_practice(&req->actor, due_now, (size_t)(page - 1) * LIMIT_REGISTER_PAGE,
+				      LIMIT_REGISTER_PAGE + 1, &req->arena, &rows, &n);
+	if (rc != ERR_OK) {
+		web_domain_refusal(req, res, rc, "There is no such page.");
+		return;
+	}
+	bool more = web_page_trim(&n, LIMIT_REGISTER_PAGE);
+	struct buf *b = page_buf(req);
+	html_begin(b, "Recalls", &req->actor, req->csrf);
+	html_raw(b, "<h1>Recalls</h1><p class=\"lead\">Patients the practice has asked to come in, "
+		    "soonest due first. Close a recall when they have come in, or when it is no longer "
+		    "needed: its reminder, if not sent yet, is withdrawn.</p>");
+	if (request_query(req, "done"))
+		html_raw(b, "<p class=\"status ok\" role=\"status\">Recall closed.</p>");
+	html_raw(b, due_now ? "<p><a href=\"/practice/recalls\">All open recalls</a> · <strong>Due now"
+			      "</strong></p>"
+			    : "<p><strong>All open recalls</strong> · <a href=\"/practice/recalls?due=now\">"
+			      "Due now</a></p>");
+	if (n == 0)
+		html_raw(b, "<p class=\"empty\">No open recalls.</p>");
+	else
+		html_raw(b, "<table class=\"list\"><thead><tr><th scope=\"col\">Patient</th>"
+			    "<th scope=\"col\">For</th><th scope=\"col\">Due</th><th scope=\"col\">"
+			    "Close</th></tr></thead><tbody>");
+	for (size_t i = 0; i < n; i++) {
+		char d[NZ_DAY_LEN];
+		nz_day(rows[i].recall.due, d, sizeof(d));
+		html_raw(b, "<tr><td><a href=\"/patients/");
+		web_hex(b, &rows[i].patient.id);
+		html_raw(b, "\">");
+		html_text(b, rows[i].patient.family);
+		html_raw(b, ", ");
+		html_text(b, rows[i].patient.given);
+		html_raw(b, "</a></td><td>");
+		html_text(b, rows[i].recall.label);
+		html_raw(b, "</td><td>");
+		html_raw(b, rows[i].recall.is_due ? "now (from " : "from ");
+		html_text(b, d);
+		html_raw(b, rows[i].recall.is_due ? ")</td><td>" : "</td><td>");
+		close_forms(req, b, &rows[i].recall.id, rows[i].recall.label);
+		html_raw(b, "</td></tr>");
+	}
+	if (n)
+		html_raw(b, "</tbody></table>");
+	if (page > 1 || more) {
+		html_raw(b, "<nav aria-label=\"Recall pages\" class=\"pager\">");
+		if (page > 1)
+			buf_printf(b, "<a rel=\"prev\" href=\"/practice/recalls?page=%lld%s\">Previous page</a> ",
+				   (long long)(page - 1), due_now ? "&amp;due=now" : "");
+		if (more)
+			buf_printf(b, "<a rel=\"next\" href=\"/practice/recalls?page=%lld%s\">Next page</a>",
+				   (long long)(page + 1), due_now ? "&amp;due=now" : "");
+		html_raw(b, "</nav>");
+	}
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
 }

@@ -78,9 +78,7 @@ void web_patient_search(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	bool more = n > LIMIT_REGISTER_PAGE;
-	if (more)
-		n = LIMIT_REGISTER_PAGE;
+	bool more = web_page_trim(&n, LIMIT_REGISTER_PAGE);
 	struct buf *b = page_buf(req);
 	html_begin(b, rc == ERR_INVALID ? "Error: Find a patient" : "Find a patient", &req->actor,
 		   req->csrf);

@@ -166,6 +166,8 @@ void web_details_form(struct request *req, struct response *res);
 void web_details_submit(struct request *req, struct response *res);
 void web_find_nhi(struct request *req, struct response *res);
 void web_patient_search(struct request *req, struct response *res);
+void web_recall_close(struct request *req, struct response *res);
+void web_practice_recalls(struct request *req, struct response *res);
 
 /* The pages' routes and error page, added to the server at start-up (web_routes.c). */
 void web_http_register(void);

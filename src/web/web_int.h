@@ -92,6 +92,14 @@ void web_find_nhi_form(struct request *req, struct buf *b);
 /* The register search by name and birth date (pages_search.c), with the words searched. */
 void web_patient_search_form(struct request *req, struct buf *b, const char *name, const char *born);
 struct patient_view;
+/* A page read one row more than it shows: whether more follow, *n trimmed to the page. */
+static inline bool web_page_trim(size_t *n, size_t page)
+{
+	bool more = *n > page;
+	if (more)
+		*n = page;
+	return more;
+}
 /* Patients as a table (name linked to their page, NHI, born), or `empty` when there are none. */
 void web_patient_table(struct buf *b, const struct patient_view *ps, size_t n, const char *empty);
 

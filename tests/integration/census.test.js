@@ -27,6 +27,7 @@ const ELSEWHERE = {
   'GET /static/passkey.js': 'a static script, no data',
   'GET /static/style.css': 'a static stylesheet, no data',
   'GET /session': 'the actor\'s own session as JSON: every Client login reads it',
+  'POST /recalls/*/close': 'closing a recall (the practice that set it; anyone else 404, as a random id): recalls.test.js',
   'GET /operator': 'the operator\'s page: breaker.test.js, unlock.test.js',
   'GET /practice/locks': 'a practice admin\'s locks held for review, no clinical content: unlock.test.js',
   'POST /locks/*/unlock': 'unlocking after review (operator, practice admin; others 404): unlock.test.js',

@@ -352,6 +352,12 @@ static const char *const migrations[] = {
 	" seen INTEGER NOT NULL, PRIMARY KEY (account_id, record_id, kind)) WITHOUT ROWID;"
 	"CREATE INDEX result_by_release ON result(patient_id, release_at);"
 	"CREATE INDEX repeat_by_decided ON repeat_request(patient_id, decided);",
+	/* 33: recalls are closed (done, or no longer needed) by the practice, and listed
+	 * practice-wide (src/store/recalls.h) */
+	"ALTER TABLE recall ADD COLUMN closed INTEGER;"
+	"ALTER TABLE recall ADD COLUMN closed_by BLOB;"
+	"ALTER TABLE recall ADD COLUMN outcome TEXT;"
+	"CREATE INDEX recall_open_by_practice ON recall(practice_id, due) WHERE closed IS NULL;",
 };
 
 /*
