@@ -319,6 +319,8 @@ static void view_from_row(const struct store_result *r, int64_t now, struct resu
 	v->collected = r->collected;
 	v->reported = r->reported;
 	v->created = r->created;
+	v->version = r->version;
+	v->updated = r->updated;
 	v->release_at = r->release_at;
 	v->released = r->release_at > 0 && r->release_at <= now;
 	v->released_by_clinician = r->released_by_clinician;
@@ -606,6 +608,10 @@ enum err result_file(const struct actor *a, const struct result_new *r, struct a
 	row.created = v.created;
 	row.release_at = v.release_at;
 	row.corrected = v.corrected;
+	/* One version more than the row replaced, changed now; a new one is 1 as issued. */
+	v.version = replace ? old.version + 1 : 1;
+	v.updated = replace ? (int64_t)time(NULL) : v.reported;
+	row.updated = v.updated;
 	rc = seal_body(a, &g, &p, &v.id, &v, ar, &row.body);
 	if (rc == ERR_INVALID)
 		*why = "The result is too large to store (fewer or shorter observations, please).";

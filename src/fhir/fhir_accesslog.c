@@ -72,6 +72,9 @@ static json_t *auditevent(const struct access_entry *e, const struct id *patient
 		"code", "1", "display", "Patient");
 	if (o == NULL)
 		return NULL;
+	/* The trail is append-only; an entry changes only when a later record of the same access
+	 * is folded into it: its version is the records it holds, changed at the newest. */
+	fhir_meta_version(o, e->count, e->newest_ms / 1000);
 	if (interaction)
 		json_object_set_new(o, "subtype", json_pack("[{s:s, s:s}]", "system",
 							    "http://hl7.org/fhir/restful-interaction",

@@ -10,13 +10,26 @@
 
 /* Serialise o (stealing the reference) as the response, wiping the serialised copy. */
 void fhir_respond(struct request *req, struct response *res, int status, json_t *o);
-/* A resource just written: Location [base]/type/id, then the resource (fhir_respond). */
+/* A resource just written: Location [base]/type/id/_history/vid and ETag W/"vid" (vid its
+ * meta.versionId; without one, Location [base]/type/id), then the resource (fhir_respond). */
 void fhir_respond_created(struct request *req, struct response *res, int status, const char *type,
 			  const struct id *id, json_t *o);
+/* A single resource read (SEARCH.md, "Versions"): ETag W/"version" and Last-Modified (updated,
+ * an HTTP date); then, when If-None-Match names that version (or is *) or, without it,
+ * If-Modified-Since is not before updated, 304 with no body and true. Called only once the
+ * read is allowed and on record, so a resource the actor may not see is 404 whatever it asks. */
+bool fhir_not_modified(struct request *req, struct response *res, int64_t version, int64_t updated);
+/* fhir_not_modified, else 200 with o (stolen either way). */
+void fhir_respond_read(struct request *req, struct response *res, json_t *o, int64_t version,
+		       int64_t updated);
 /* "http(s)://host/fhir/R4" from the Host header (anything odd refused), into the arena. */
 const char *fhir_base_url(struct request *req);
 /* An ISO 8601 instant (UTC) of t. */
 void fhir_instant(int64_t t, char out[32]);
+/* Set meta.versionId (version, as text) and meta.lastUpdated (updated, an instant) of resource
+ * r, keeping whatever else its meta holds (made when r has none). Every resource served goes
+ * through it, in reads, searches and $everything alike (SEARCH.md, "Versions"). */
+void fhir_meta_version(json_t *r, int64_t version, int64_t updated);
 /* A searchset Bundle for this request; fhir_bundle_add appends one match as Type/id. */
 json_t *fhir_bundle_new(struct request *req);
 void fhir_bundle_add(struct request *req, json_t *bundle, const char *type, const struct id *id,

@@ -75,6 +75,29 @@ static const char *medication_text(struct arena *ar, const struct medication_vie
 	return arena_printf(ar, "%s %s %s", m->drug, m->strength, m->form);
 }
 
+/* A medication and a repeat request each change once at most (stopped; approved or declined),
+ * guarded in the store's SQL: version 2 from then, changed then; else version 1 of when it
+ * was written or asked for. */
+static int64_t medication_version(const struct medication_view *m)
+{
+	return m->stopped ? 2 : 1;
+}
+
+static int64_t medication_updated(const struct medication_view *m)
+{
+	return m->stopped ? m->stopped : m->created;
+}
+
+static int64_t repeat_version(const struct repeat_view *r)
+{
+	return r->decided ? 2 : 1;
+}
+
+static int64_t repeat_updated(const struct repeat_view *r)
+{
+	return r->decided ? r->decided : r->requested;
+}
+
 static json_t *medication_json(struct arena *ar, const struct medication_view *m)
 {
 	char h[ID_HEX_LEN + 1];
@@ -82,7 +105,7 @@ static json_t *medication_json(struct arena *ar, const struct medication_view *m
 	json_t *bounds = json_pack("{s:s}", "start", careplan_date(ar, m->started));
 	if (m->stopped)
 		json_object_set_new(bounds, "end", json_string(careplan_instant(ar, m->stopped)));
-	return json_pack(
+	json_t *o = json_pack(
 		"{s:s, s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:{s:s}, s:{s:s}, s:s, s:{s:s},"
 		" s:[{s:s, s:{s:{s:o}}}]}",
 		"resourceType", "MedicationRequest", "id", h, "status",
@@ -92,6 +115,8 @@ static json_t *medication_json(struct arena *ar, const struct medication_view *m
 		careplan_ref(ar, "Patient", &m->patient), "authoredOn", careplan_instant(ar, m->created),
 		"requester", "display", m->prescriber_name, "dosageInstruction", "text", m->dose,
 		"timing", "repeat", "boundsPeriod", bounds);
+	fhir_meta_version(o, medication_version(m), medication_updated(m));
+	return o;
 }
 
 static const char *repeat_status(enum repeat_state s)
@@ -105,10 +130,9 @@ static json_t *repeat_json(struct arena *ar, const struct repeat_view *r,
 	char h[ID_HEX_LEN + 1];
 	id_hex(&r->id, h);
 	json_t *o = json_pack(
-		"{s:s, s:s, s:{s:s}, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:{s:s}, s:{s:s}, s:s,"
+		"{s:s, s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:{s:s}, s:{s:s}, s:s,"
 		" s:{s:s}, s:{s:{s:s}}}",
-		"resourceType", "MedicationRequest", "id", h, "meta", "lastUpdated",
-		careplan_instant(ar, r->decided ? r->decided : r->requested), "status",
+		"resourceType", "MedicationRequest", "id", h, "status",
 		repeat_status(r->state), "intent", "proposal", "category", "coding", "system",
 		category_system, "code", "community", "display", "Community",
 		"medicationCodeableConcept", "text", m ? medication_text(ar, m) : "Repeat prescription",
@@ -118,6 +142,7 @@ static json_t *repeat_json(struct arena *ar, const struct repeat_view *r,
 		"display", r->pharmacy);
 	if (o == NULL)
 		return NULL;
+	fhir_meta_version(o, repeat_version(r), repeat_updated(r));
 	json_t *notes = json_array();
 	if (r->note && r->note[0])
 		json_array_append_new(notes, json_pack("{s:s}", "text", r->note));
@@ -193,8 +218,8 @@ static int64_t medreq_key(const void *row, enum store_sort sort)
 {
 	const struct medreq_view *v = row;
 	if (v->repeat)
-		return sort == STORE_SORT_UPDATED && v->rep.decided ? v->rep.decided : v->rep.requested;
-	return sort == STORE_SORT_UPDATED && v->med.stopped ? v->med.stopped : v->med.created;
+		return sort == STORE_SORT_UPDATED ? repeat_updated(&v->rep) : v->rep.requested;
+	return sort == STORE_SORT_UPDATED ? medication_updated(&v->med) : v->med.created;
 }
 
 static const struct id *medreq_id(const void *row)
@@ -238,8 +263,12 @@ void fhir_medreq_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "MedicationRequest");
 		return;
 	}
-	fhir_respond(req, res, 200,
-			 is_repeat ? repeat_json(&req->arena, &r, &m) : medication_json(&req->arena, &m));
+	if (is_repeat)
+		fhir_respond_read(req, res, repeat_json(&req->arena, &r, &m), repeat_version(&r),
+				  repeat_updated(&r));
+	else
+		fhir_respond_read(req, res, medication_json(&req->arena, &m), medication_version(&m),
+				  medication_updated(&m));
 }
 
 struct entries_ctx {

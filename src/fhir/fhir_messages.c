@@ -64,6 +64,7 @@ static json_t *fhir_communication_resource(const struct message_view *m)
 					"size", (json_int_t)m->attachment_size);
 		json_array_append_new(json_object_get(o, "payload"), json_pack("{s:o}", "contentAttachment", att));
 	}
+	fhir_meta_version(o, 1, m->created); /* a message never changes once sent */
 	return o;
 }
 
@@ -119,7 +120,7 @@ void fhir_communication_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "Communication");
 		return;
 	}
-	fhir_respond(req, res, 200, fhir_communication_resource(&m));
+	fhir_respond_read(req, res, fhir_communication_resource(&m), 1, m.created);
 }
 
 /* "Type/ID" (or an absolute URL ending so) into an id; 0 on success. */

@@ -17,11 +17,13 @@ static json_t *patient_json(const struct patient_view *p)
 {
 	char id[ID_HEX_LEN + 1];
 	id_hex(&p->id, id);
-	return json_pack("{s:s, s:s, s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:[s]}], s:s, s:s}",
-			 "resourceType", "Patient", "id", id, "identifier", "use", "official",
-			 "system", fhir_nhi_system, "value", p->nhi, "name", "use", "official", "family",
-			 p->family, "given", p->given, "gender", p->gender, "birthDate",
-			 p->birth_date);
+	json_t *o = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:[s]}], s:s, s:s}",
+			      "resourceType", "Patient", "id", id, "identifier", "use", "official",
+			      "system", fhir_nhi_system, "value", p->nhi, "name", "use", "official",
+			      "family", p->family, "given", p->given, "gender", p->gender, "birthDate",
+			      p->birth_date);
+	fhir_meta_version(o, p->version, p->updated);
+	return o;
 }
 
 /* Patient?identifier=https://standards.digital.health.nz/ns/nhi-id|NHI: the one patient with
@@ -82,7 +84,7 @@ void fhir_patient_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	fhir_respond(req, res, 200, patient_json(&p));
+	fhir_respond_read(req, res, patient_json(&p), p.version, p.updated);
 }
 
 json_t *fhir_patient_resource(const struct patient_view *p)

@@ -311,6 +311,7 @@ static json_t *observation_json(const struct result_view *v, size_t i)
 			      "effectiveDateTime", collected, "issued", reported);
 	if (j == NULL)
 		return NULL;
+	fhir_meta_version(j, v->version, v->updated); /* the report's: filed, corrected, released with it */
 	if (o->has_value)
 		json_object_set_new(j, "valueQuantity", quantity(o->value, o->unit));
 	else
@@ -366,6 +367,7 @@ static json_t *report_json(const struct result_view *v)
 		v->lab ? v->lab : "Laboratory", "result");
 	if (j == NULL)
 		return NULL;
+	fhir_meta_version(j, v->version, v->updated);
 	if (v->accession)
 		json_object_set_new(j, "identifier", json_pack("[{s:s}]", "value", v->accession));
 	for (size_t i = 0; i < v->n_obs; i++) {
@@ -393,7 +395,8 @@ static const struct search_code report_categories[] = {{v2_0074, "LAB", 1}};
 static const struct search_code report_codes[] = {{loinc_system, "11502-2", 1}};
 static const struct search_code observation_categories[] = {{category_system, "laboratory", 1}};
 static const char effective_doc[] = "When the sample was collected (effectiveDateTime).";
-static const char issued_doc[] = "When the report was issued (issued; a correction issues it again).";
+static const char issued_doc[] = "When the report last changed (meta.lastUpdated): issued, or its "
+				 "last correction or release.";
 static const struct search_param report_params[] = {
 	{"category", SP_TOKEN, report_categories, 1,
 	 "LAB (http://terminology.hl7.org/CodeSystem/v2-0074): every report here is one."},
@@ -431,7 +434,7 @@ const struct search_spec fhir_observation_spec = {
 static int64_t report_key(const void *row, enum store_sort sort)
 {
 	const struct result_view *v = row;
-	return sort == STORE_SORT_UPDATED ? v->reported : v->collected;
+	return sort == STORE_SORT_UPDATED ? v->updated : v->collected;
 }
 
 static const struct id *report_id(const void *row)
@@ -481,7 +484,7 @@ void fhir_report_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "DiagnosticReport");
 		return;
 	}
-	fhir_respond(req, res, 200, report_json(&v));
+	fhir_respond_read(req, res, report_json(&v), v.version, v.updated);
 }
 
 void fhir_report_create(struct request *req, struct response *res)
@@ -657,7 +660,7 @@ void fhir_observation_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "Observation");
 		return;
 	}
-	fhir_respond(req, res, 200, observation_json(&v, index));
+	fhir_respond_read(req, res, observation_json(&v, index), v.version, v.updated);
 }
 
 int fhir_results_everything(const struct actor *a, const struct id *patient, struct arena *ar,

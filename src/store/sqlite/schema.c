@@ -305,6 +305,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX session_by_family ON session(family) WHERE family IS NOT NULL;"
 	/* ...and the OpenID Connect nonce a code carries to its id_token */
 	"ALTER TABLE oauth_code ADD COLUMN nonce TEXT NOT NULL DEFAULT '';",
+	/* 28: versions (docs/internals/SEARCH.md, "Versions"): the rows that change more than
+	 * once count their changes and keep the time of the last one (NULL: never changed since
+	 * written), each bumped by the statement that changes the row */
+	"ALTER TABLE patient ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE patient ADD COLUMN updated INTEGER;"
+	"ALTER TABLE result ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE result ADD COLUMN updated INTEGER;",
 };
 
 /*
