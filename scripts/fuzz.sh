@@ -70,6 +70,7 @@ HARNESSES=(
 	"jws|16384|150|src/crypto/jws.c src/crypto/evp_key.c src/crypto/crypto.c src/util/arena.c src/util/buf.c src/util/wipe.c src/util/log.c"
 	"import_ndjson|65536|150|ALL"
 	"search_params|8192|150|ALL"
+	"conditional|256|60|ALL"
 )
 
 OUT=build/fuzz

@@ -59,6 +59,13 @@ bool fhir_not_modified(struct request *req, struct response *res, int64_t versio
 {
 	char tag[24], date[HTTP_DATE_LEN + 1];
 	snprintf(tag, sizeof(tag), "%lld", (long long)(version > 0 ? version : 1));
+	/* A vread ([type]/[id]/_history/[vid]): only the current version is kept. */
+	const struct slice *vid = &req->params[1];
+	if (vid->ptr != NULL && (vid->len != strlen(tag) || memcmp(vid->ptr, tag, vid->len) != 0)) {
+		fhir_error(req, res, 404, "Only the current version of a resource is kept: read it "
+					  "without _history, or with its meta.versionId");
+		return true;
+	}
 	http_date_format(updated, date);
 	const char *etag = arena_printf(&req->arena, "W/\"%s\"", tag);
 	const char *modified = arena_strdup(&req->arena, date);

@@ -341,14 +341,19 @@ void fhir_appointment_create(struct request *req, struct response *res)
 	fhir_respond_created(req, res, 201, "Appointment", &id, appointment_json(&req->arena, &v));
 }
 
-int fhir_appointments_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-				 json_t *entries)
+int fhir_appointments_everything(const struct actor *a, const struct id *patient,
+				 const struct store_page *pg, struct everything_page *p)
 {
 	struct appointment_view *aps = NULL;
-	size_t n = 0;
-	int rc = appointment_list(a, patient, (int64_t)time(NULL), ar, &aps, &n);
-	for (size_t i = 0; rc == ERR_OK && i < n; i++)
-		json_array_append_new(entries, careplan_entry(ar, &aps[i].id, appointment_json(ar, &aps[i])));
+	struct page_info info = {0};
+	int rc = appointment_search(a, patient, p->now, pg, p->ar, &aps, &p->n, &info);
+	for (size_t i = 0; rc == ERR_OK && i < p->n; i++) {
+		json_array_append_new(p->entries, careplan_entry(p->ar, &aps[i].id,
+								 appointment_json(p->ar, &aps[i])));
+		p->last_t = appointment_key(&aps[i], STORE_SORT_DATE);
+		p->last_id = aps[i].id;
+	}
+	p->more = info.more;
 	return rc;
 }
 

@@ -157,26 +157,6 @@ static json_t *repeat_json(struct arena *ar, const struct repeat_view *r,
 	return o;
 }
 
-/* The patient's medications and repeat requests, filtered by intent (NULL: both). */
-static int each_resource(const struct actor *a, const struct id *patient, const char *intent,
-			 struct arena *ar, void (*fn)(void *ctx, const struct id *id, json_t *o),
-			 void *ctx)
-{
-	struct medication_view *meds;
-	struct repeat_view *reps;
-	size_t nm = 0, nr = 0;
-	int rc = medication_list(a, patient, ar, &meds, &nm, &reps, &nr);
-	if (rc != ERR_OK)
-		return rc;
-	if (intent == NULL || strcmp(intent, "order") == 0)
-		for (size_t i = 0; i < nm; i++)
-			fn(ctx, &meds[i].id, medication_json(ar, &meds[i]));
-	if (intent == NULL || strcmp(intent, "proposal") == 0)
-		for (size_t i = 0; i < nr; i++)
-			fn(ctx, &reps[i].id, repeat_json(ar, &reps[i], reps[i].medication_view));
-	return ERR_OK;
-}
-
 /* Search (SEARCH.md): intent and status are one clear code per row (MEDREQ_*), the date is
  * authoredOn, _lastUpdated when it was stopped or decided; the drug and dose are sealed and not
  * searched. Paged in memory by the domain (a patient has at most LIMIT_LIST of each). */
@@ -271,23 +251,23 @@ void fhir_medreq_read(struct request *req, struct response *res)
 				  medication_updated(&m));
 }
 
-struct entries_ctx {
-	json_t *entries;
-	struct arena *ar;
-};
-
-static void add_entry(void *ctx, const struct id *id, json_t *o)
+int fhir_medications_everything(const struct actor *a, const struct id *patient,
+				const struct store_page *pg, struct everything_page *p)
 {
-	struct entries_ctx *e = ctx;
-	if (o)
-		json_array_append_new(e->entries, careplan_entry(e->ar, id, o));
-}
-
-int fhir_medications_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-				json_t *entries)
-{
-	struct entries_ctx ctx = {entries, ar};
-	return each_resource(a, patient, NULL, ar, add_entry, &ctx);
+	struct medreq_view *rows = NULL;
+	struct page_info info = {0};
+	int rc = medication_search(a, patient, pg, p->ar, &rows, &p->n, &info);
+	for (size_t i = 0; rc == ERR_OK && i < p->n; i++) {
+		const struct medreq_view *v = &rows[i];
+		json_t *o = v->repeat ? repeat_json(p->ar, &v->rep, v->rep.medication_view)
+				      : medication_json(p->ar, &v->med);
+		if (o)
+			json_array_append_new(p->entries, careplan_entry(p->ar, medreq_id(v), o));
+		p->last_t = medreq_key(v, STORE_SORT_DATE);
+		p->last_id = *medreq_id(v);
+	}
+	p->more = info.more;
+	return rc;
 }
 
 void fhir_medications_capability(json_t *resources)

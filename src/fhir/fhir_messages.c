@@ -235,17 +235,19 @@ void fhir_communication_create(struct request *req, struct response *res)
 	fhir_respond_created(req, res, 201, "Communication", &message, fhir_communication_resource(&v));
 }
 
-int fhir_messages_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-			     json_t *entries)
+int fhir_messages_everything(const struct actor *a, const struct id *patient,
+			     const struct store_page *pg, struct everything_page *p)
 {
 	struct message_view *ms = NULL;
-	size_t n = 0;
-	int rc = message_list(a, patient, ar, &ms, &n);
-	if (rc == ERR_NOT_FOUND || rc == ERR_OUT_OF_SCOPE)
-		return ERR_OK;
-	for (size_t i = 0; rc == ERR_OK && i < n; i++)
-		rc = fhir_entry_append(entries, "Communication", &ms[i].id,
+	struct page_info info = {0};
+	int rc = message_search(a, patient, pg, p->ar, &ms, &p->n, &info);
+	for (size_t i = 0; rc == ERR_OK && i < p->n; i++) {
+		rc = fhir_entry_append(p->entries, "Communication", &ms[i].id,
 				       fhir_communication_resource(&ms[i]));
+		p->last_t = communication_key(&ms[i], STORE_SORT_DATE);
+		p->last_id = ms[i].id;
+	}
+	p->more = info.more;
 	return rc;
 }
 

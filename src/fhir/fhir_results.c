@@ -663,20 +663,23 @@ void fhir_observation_read(struct request *req, struct response *res)
 	fhir_respond_read(req, res, observation_json(&v, index), v.version, v.updated);
 }
 
-int fhir_results_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-			    json_t *entries)
+int fhir_results_everything(const struct actor *a, const struct id *patient,
+			    const struct store_page *pg, struct everything_page *p)
 {
 	struct result_view *rs = NULL;
-	size_t n = 0;
-	int rc = result_list(a, patient, true, ar, &rs, &n);
+	struct page_info info = {0};
+	int rc = result_search(a, patient, true, pg, p->ar, &rs, &p->n, &info);
 	if (rc != ERR_OK)
 		return rc;
-	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(entries, json_pack("{s:o}", "resource", report_json(&rs[i])));
+	for (size_t i = 0; i < p->n; i++) {
+		json_array_append_new(p->entries, json_pack("{s:o}", "resource", report_json(&rs[i])));
 		for (size_t k = 0; k < rs[i].n_obs; k++)
-			json_array_append_new(entries,
+			json_array_append_new(p->entries,
 					      json_pack("{s:o}", "resource", observation_json(&rs[i], k)));
+		p->last_t = report_key(&rs[i], STORE_SORT_DATE);
+		p->last_id = rs[i].id;
 	}
+	p->more = info.more;
 	return ERR_OK;
 }
 

@@ -62,6 +62,16 @@ describe('FHIR versions and conditional reads', () => {
       assert.equal(read.lm, httpDate(r.meta.lastUpdated), type);
       // The staff see the same version of the same row.
       assert.deepEqual((await meta(clin, type, r.id)).m, r.meta, `${type}: the clinician's read agrees`);
+      // vread: the current version is the read; any other is not kept.
+      const v = await p1.fhir(`${type}/${r.id}/_history/${r.meta.versionId}`);
+      assert.equal(v.status, 200, type);
+      assert.deepEqual(v.json(), (await p1.fhir(`${type}/${r.id}`)).json());
+      assert.equal(v.headers.get('etag'), read.etag);
+      for (const other of [String(Number(r.meta.versionId) + 1), '0', 'x']) {
+        const gone = await p1.fhir(`${type}/${r.id}/_history/${other}`);
+        assert.equal(gone.status, 404, `${type} version ${other}`);
+        assert.match(gone.json().issue[0].diagnostics, /Only the current version/);
+      }
     }
     const me = await meta(p1, 'Patient', pid1);
     assert.equal(me.m.versionId, '1');
@@ -85,7 +95,9 @@ describe('FHIR versions and conditional reads', () => {
       assert.equal(res[t].versioning, 'versioned', t);
       assert.equal(res[t].readHistory, false, t);
       assert.equal(res[t].conditionalRead, 'full-support', t);
+      assert.equal(res[t].interaction.some((i) => i.code === 'vread'), t !== 'AuditEvent', t);
     }
+    assert.equal(res.Slot.versioning, undefined);
   });
 
   it('If-None-Match and If-Modified-Since answer 304 with no body, and the read is still on record', async () => {
@@ -121,16 +133,23 @@ describe('FHIR versions and conditional reads', () => {
     const doc2 = await first(p2, `DocumentReference?patient=${pid2}&_count=1`);
     const etag2 = (await p2.fhir(`DocumentReference/${doc2.id}`)).headers.get('etag');
     const lm2 = (await p2.fhir(`Patient/${pid2}`)).headers.get('last-modified');
+    const probes = [];
     for (const [type, theirs] of [['Patient', pid2], ['DocumentReference', doc2.id], ['Binary', doc2.id]]) {
-      for (const h of [{}, { 'If-None-Match': '*' }, { 'If-None-Match': etag2 }, { 'If-None-Match': 'W/"1"' }, { 'If-Modified-Since': lm2 }]) {
-        const a = await p3.fhir(`${type}/${theirs}`, { headers: h });
-        const b = await p3.fhir(`${type}/${randomId()}`, { headers: h });
-        assert.equal(a.status, 404, `${type} ${JSON.stringify(h)}`);
-        assert.equal(b.status, 404);
-        assert.equal(a.text, b.text);
-        assert.equal(a.headers.get('etag'), null);
-        assert.equal(a.headers.get('last-modified'), null);
-      }
+      for (const h of [{}, { 'If-None-Match': '*' }, { 'If-None-Match': etag2 }, { 'If-None-Match': 'W/"1"' }, { 'If-Modified-Since': lm2 }]) probes.push([p3, type, theirs, h]);
+    }
+    // vread of another's, by patient2 of patient1's (the breaker pauses a prober after a few dozen).
+    const doc1 = await first(p1, `DocumentReference?patient=${pid1}&_count=1`);
+    for (const [type, theirs] of [['Patient', `${pid1}/_history/1`], ['DocumentReference', `${doc1.id}/_history/1`], ['Binary', `${doc1.id}/_history/2`]]) {
+      for (const h of [{}, { 'If-None-Match': '*' }]) probes.push([p2, type, theirs, h]);
+    }
+    for (const [who, type, theirs, h] of probes) {
+      const a = await who.fhir(`${type}/${theirs}`, { headers: h });
+      const b = await who.fhir(`${type}/${theirs.replace(/^[0-9a-f]{32}/, randomId())}`, { headers: h });
+      assert.equal(a.status, 404, `${type}/${theirs} ${JSON.stringify(h)} ${a.text}`);
+      assert.equal(b.status, 404);
+      assert.equal(a.text, b.text);
+      assert.equal(a.headers.get('etag'), null);
+      assert.equal(a.headers.get('last-modified'), null);
     }
   });
 
@@ -139,7 +158,7 @@ describe('FHIR versions and conditional reads', () => {
     assert.match(held, /^[0-9a-f]{32}$/);
     const v1 = await meta(clin, 'DiagnosticReport', held);
     assert.equal(v1.m.versionId, '1');
-    assert.notEqual((await p1.fhir(`DiagnosticReport/${held}`)).status, 200, 'held from the patient');
+    assert.equal((await p1.fhir(`DiagnosticReport/${held}`)).status, 404, 'held from the patient');
     const r = await clin.post(`/results/${held}/release`, form(clin, { comment: 'Normal, nothing to do' }));
     assert.equal(r.status, 303);
     const v2 = await meta(clin, 'DiagnosticReport', held);
@@ -201,6 +220,10 @@ describe('FHIR versions and conditional reads', () => {
     assert.equal(put.status, 200, put.text);
     assert.equal(put.headers.get('etag'), `W/"${v0 + 1}"`);
     assert.match(put.headers.get('location'), new RegExp(`/fhir/R4/Patient/${pid1}/_history/${v0 + 1}$`));
+    const there = await clin.get(new URL(put.headers.get('location')).pathname);
+    assert.equal(there.status, 200);
+    assert.deepEqual(there.json().meta, put.json().meta);
+    assert.equal((await clin.fhir(`Patient/${pid1}/_history/${v0}`)).status, 404, 'the version before is not kept');
     const after0 = await meta(p1, 'Patient', pid1);
     assert.equal(after0.m.versionId, String(v0 + 1));
     assert.deepEqual(put.json().meta, after0.m);
