@@ -13,8 +13,9 @@
  * scopes cover and never the access log (policy_export_covers) without a step-up. The export
  * file is every page at once (one gate, one record.export record). DocumentReference entries
  * carry the bytes inline (attachment.data) for documents up to LIMIT_EXPORT_INLINE_DOC while
- * the page (the file: the whole file) has inlined less than LIMIT_EXPORT_INLINE_TOTAL: small
- * letters and reports travel whole, large scans are fetched by url.
+ * the file, or the operation's first page, has inlined less than LIMIT_EXPORT_INLINE_TOTAL
+ * (so a traversal inlines no more than the whole record did before paging, well within the
+ * breaker's budget): small letters and reports travel whole, the rest is fetched by url.
  */
 #include "fhir/fhir_int.h"
 #include "fhir/fhir_results.h"
@@ -227,7 +228,9 @@ static int everything_bundle(const struct actor *actor, const struct id *patient
 	if (entries == NULL)
 		return ERR_INTERNAL;
 	struct everything_page p = {.ar = ar, .entries = entries, .now = now,
-				    .inline_left = LIMIT_EXPORT_INLINE_TOTAL};
+				    /* at most this much in a whole traversal, as before paging:
+				     * the file, or the first page of the operation */
+				    .inline_left = q->whole || q->cursor == NULL ? LIMIT_EXPORT_INLINE_TOTAL : 0};
 	bool done = false;
 	do
 		rc = everything_page(actor, patient, q->count, &c, &p, &done);

@@ -300,7 +300,7 @@ describe('appointments', () => {
     assertValidFhir(cap);
     const types = cap.rest[0].resource.map((r) => r.type);
     assert.ok(types.includes('Appointment') && types.includes('Slot'));
-    assert.deepEqual(cap.rest[0].resource.find((r) => r.type === 'Appointment').interaction.map((i) => i.code), ['read', 'search-type', 'create']);
+    assert.deepEqual(cap.rest[0].resource.find((r) => r.type === 'Appointment').interaction.map((i) => i.code), ['read', 'search-type', 'create', 'vread']);
   });
 });
 

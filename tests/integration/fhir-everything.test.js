@@ -80,8 +80,16 @@ describe('$everything, paged and complete', () => {
     // The access log: every record before the first page, past the old cut of 200.
     const events = entries.filter((e) => e.resource.resourceType === 'AuditEvent');
     assert.ok(events.length >= trail, `${events.length} AuditEvents for ${trail} records`);
+    // Small documents travel inline on the first page only; later pages give their url.
+    const small = await allPages(me, `Patient/${pid}/$everything?_count=2`);
+    const later = small.pages.slice(1).flatMap((b) => b.entry).filter((e) => e.resource.resourceType === 'DocumentReference');
+    assert.ok(later.length > 0);
+    for (const e of later) {
+      assert.equal(e.resource.content[0].attachment.data, undefined);
+      assert.match(e.resource.content[0].attachment.url, /^Binary\/[0-9a-f]{32}$/);
+    }
     // Every page went through the gate, on record (and each part's list with it).
-    assert.equal(Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'record.export' AND outcome = 'allow' AND patient = '${pid}'`)), pages.length);
+    assert.equal(Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'record.export' AND outcome = 'allow' AND patient = '${pid}'`)), pages.length + small.pages.length);
   });
 
   it('the export file is the whole record at once, its access log complete too', async () => {
