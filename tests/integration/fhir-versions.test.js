@@ -1,6 +1,6 @@
 // Versions (issue 16, item 2; docs/internals/SEARCH.md "Versions") through the real binary:
 // meta.versionId and meta.lastUpdated on every type, the same in searches and reads; a version
-// changes with each kind of change (a result released, an appointment cancelled, a repeat
+// changes with each kind of change (a result released or corrected, an appointment cancelled, a repeat
 // approved, a medication stopped, a Patient PUT); ETag and Last-Modified on reads, 304 for
 // If-None-Match and If-Modified-Since (still audited); another patient's id answers 404 exactly
 // as a random id whatever the conditional headers; Location with _history on creates; and
@@ -173,6 +173,29 @@ describe('FHIR versions and conditional reads', () => {
     // _lastUpdated finds it by its release.
     const since = (await p1.fhir(`DiagnosticReport?patient=${pid1}&_lastUpdated=ge${v2.m.lastUpdated}`)).json();
     assert.ok(since.entry.some((e) => e.resource.id === held));
+  });
+
+  it('a corrected result is a new version; the same report filed again is not', async () => {
+    const lab = (value) => ({ resourceType: 'DiagnosticReport', status: 'final', identifier: [{ value: 'V-2026-0001' }],
+      subject: { reference: `Patient/${pid1}` }, effectiveDateTime: new Date(Date.now() - 3600e3).toISOString(),
+      issued: new Date(Date.now() - 60e3).toISOString(), performer: [{ display: 'Test Laboratory' }],
+      contained: [{ resourceType: 'Observation', id: 'o0', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] },
+        valueQuantity: { value, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' } }],
+      result: [{ reference: '#o0' }] });
+    const filed = await clin.post('/fhir/R4/DiagnosticReport', { body: JSON.stringify(lab(5.1)), headers: FHIR_JSON });
+    assert.equal(filed.status, 201, filed.text);
+    const id = filed.json().id;
+    assert.match(filed.headers.get('location'), new RegExp(`/DiagnosticReport/${id}/_history/1$`));
+    assert.deepEqual(filed.json().meta, (await meta(clin, 'DiagnosticReport', id)).m);
+    const same = await clin.post('/fhir/R4/DiagnosticReport', { body: JSON.stringify(lab(5.1)), headers: FHIR_JSON });
+    assert.equal(same.json().meta.versionId, '1', 'nothing changed');
+    const fixed = await clin.post('/fhir/R4/DiagnosticReport', { body: JSON.stringify(lab(6.3)), headers: FHIR_JSON });
+    assert.equal(fixed.status, 200, fixed.text);
+    assert.equal(fixed.json().meta.versionId, '2');
+    assert.match(fixed.headers.get('location'), new RegExp(`/DiagnosticReport/${id}/_history/2$`));
+    const now = await meta(clin, 'DiagnosticReport', id);
+    assert.deepEqual(now.m, fixed.json().meta);
+    assert.deepEqual((await meta(clin, 'Observation', `${id}-0`)).m, now.m);
   });
 
   it('a cancelled appointment, an approved repeat and a stopped medication are each a new version', async () => {
