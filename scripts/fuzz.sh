@@ -72,6 +72,7 @@ HARNESSES=(
 	"search_params|8192|150|ALL"
 	"name_words|1024|30|ALL"
 	"accept|2048|20|src/http/parse.c src/util/strtonum.c src/util/arena.c src/util/buf.c src/util/wipe.c"
+	"conditional|256|60|ALL"
 )
 
 OUT=build/fuzz

@@ -29,6 +29,7 @@ struct patient_view {
 	const char *gender;     /* FHIR administrative gender */
 	const char *nhi;
 	const char *practice_name;
+	int64_t version, updated; /* meta.versionId and lastUpdated (read only) */
 };
 
 enum document_kind {
@@ -58,7 +59,7 @@ struct document_view {
 	const char *title;
 	const char *filename;
 	int64_t size;
-	int64_t created;
+	int64_t created; /* a document never changes: version 1 of this time */
 	const uint8_t *data; /* only when read with_body */
 	size_t data_len;
 };

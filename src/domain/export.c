@@ -12,7 +12,7 @@ enum err record_export_begin(const struct actor *a, const struct id *patient, in
 	int rc = domain_gate(a, ACTION_RECORD_EXPORT, patient, "Bundle", NULL, &g);
 	if (rc != ERR_OK)
 		return rc;
-	bool fresh = policy_factor_fresh(a, now);
+	bool fresh = !policy_export_step_up(a) || policy_factor_fresh(a, now);
 	if (domain_audit(a, ACTION_RECORD_EXPORT, patient, "Bundle", NULL,
 			 fresh ? AUDIT_ALLOW : AUDIT_STEP_UP, 0) != 0)
 		return ERR_INTERNAL;

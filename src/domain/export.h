@@ -10,8 +10,9 @@
 #include "domain/domain.h"
 
 /*
- * May actor export patient's whole record at time now? record.export through the gate
- * (the patient themselves only), then step-up: a second factor passed within
+ * May actor export patient's whole record at time now? record.export through the gate (the
+ * patient themselves, or an app for its own patient: the parts its scopes cover), then, unless
+ * policy_export_step_up says none is due (an app), step-up: a second factor passed within
  * STEP_UP_SECONDS (policy_factor_fresh), or ERR_STEP_UP. Audited either way.
  */
 enum err record_export_begin(const struct actor *a, const struct id *patient, int64_t now);

@@ -117,6 +117,8 @@ static enum err patient_load(const struct actor *a, const struct grant *g, const
 	out->id = *patient;
 	if (patient_phi_decode(pt.data, pt.len, ar, out) != 0)
 		return ERR_INTERNAL;
+	out->version = row.version;
+	out->updated = row.updated;
 	struct target t;
 	if (store_patient_target(patient, &t) == ERR_OK && t.n_practices > 0)
 		store_practice_name(&t.practices[0], ar, &out->practice_name);

@@ -205,8 +205,10 @@ enum err register_find_nhi(const struct actor *a, const char *nhi, struct id *ou
 }
 
 enum err register_update(const struct actor *a, const struct id *patient,
-			 const struct patient_view *p)
+			 const struct patient_view *p, int64_t *version, int64_t *updated)
 {
+	*version = 0;
+	*updated = 0;
 	struct grant g;
 	enum err rc = domain_gate(a, ACTION_PATIENT_WRITE, patient, "Patient", patient, &g);
 	if (rc != ERR_OK)
@@ -240,10 +242,15 @@ enum err register_update(const struct actor *a, const struct id *patient,
 	}
 	if (domain_audit(a, ACTION_PATIENT_WRITE, patient, "Patient", patient, AUDIT_ALLOW, 0) != 0)
 		goto out;
+	int64_t now = (int64_t)time(NULL);
 	rc = store_patient_update(&g, patient, index,
-				  (struct bytes){(const uint8_t *)ct.data, ct.len});
+				  (struct bytes){(const uint8_t *)ct.data, ct.len}, now);
 	if (rc == ERR_OK && patient_terms_store(patient, &norm) != ERR_OK)
 		rc = ERR_INTERNAL;
+	if (rc == ERR_OK) {
+		*version = row.version + 1; /* the statement's version = version + 1 */
+		*updated = now;
+	}
 	if (rc != ERR_OK && rc != ERR_CONFLICT)
 		rc = ERR_INTERNAL;
 	if (rc == ERR_CONFLICT &&

@@ -37,10 +37,11 @@ enum err register_enrol(const struct actor *a, const struct id *practice,
  * the caller's own read (patient_read); a patient out of reach is audited as a deny. */
 enum err register_find_nhi(const struct actor *a, const char *nhi, struct id *out);
 
-/* Replace an enrolled patient's details (ACTION_PATIENT_WRITE through the gate). ERR_INVALID
- * (register_problem), ERR_CONFLICT (another patient holds the new NHI), ERR_NOT_FOUND. */
+/* Replace an enrolled patient's details (ACTION_PATIENT_WRITE through the gate), with the
+ * version written and its time. ERR_INVALID (register_problem), ERR_CONFLICT (another patient
+ * holds the new NHI), ERR_NOT_FOUND. */
 enum err register_update(const struct actor *a, const struct id *patient,
-			 const struct patient_view *p);
+			 const struct patient_view *p, int64_t *version, int64_t *updated);
 
 /*
  * A unit of work (a FHIR transaction Bundle): every write made on this thread between

@@ -320,6 +320,8 @@ static void view_from_row(const struct store_result *r, int64_t now, struct resu
 	v->collected = r->collected;
 	v->reported = r->reported;
 	v->created = r->created;
+	v->version = r->version;
+	v->updated = r->updated;
 	v->release_at = r->release_at;
 	v->released = r->release_at > 0 && r->release_at <= now;
 	v->released_by_clinician = r->released_by_clinician;
@@ -509,6 +511,25 @@ static bool comment_first(const struct grant *g, const struct id *patient)
 	return store_result_pref_get(g, patient, &cf) != ERR_OK || cf;
 }
 
+/* The row of a report to file (its body sealed apart). */
+static void row_of(const struct result_view *v, const char *accession, struct store_result *row)
+{
+	memset(row, 0, sizeof(*row));
+	row->id = v->id;
+	row->patient = v->patient;
+	row->practice = v->practice;
+	snprintf(row->kind, sizeof(row->kind), "%s", result_kind_info(v->kind)->slug);
+	snprintf(row->status, sizeof(row->status), "%s", result_status_code(v->status));
+	row->abnormal = (int)v->abnormal;
+	snprintf(row->accession, sizeof(row->accession), "%s", accession);
+	row->collected = v->collected;
+	row->reported = v->reported;
+	row->created = v->created;
+	row->release_at = v->release_at;
+	row->corrected = v->corrected;
+	row->updated = v->updated;
+}
+
 enum err result_file(const struct actor *a, const struct result_new *r, struct arena *ar,
 		     struct result_view *out, const char **why)
 {
@@ -593,20 +614,11 @@ enum err result_file(const struct actor *a, const struct result_new *r, struct a
 		return ERR_INTERNAL;
 	v.release_at = result_auto_release_at(&rule, v.kind, v.abnormal, v.status, v.reported);
 
+	/* One version more than the row replaced, changed now; a new one is 1 as issued. */
+	v.version = replace ? old.version + 1 : 1;
+	v.updated = replace ? (int64_t)time(NULL) : v.reported;
 	struct store_result row;
-	memset(&row, 0, sizeof(row));
-	row.id = v.id;
-	row.patient = v.patient;
-	row.practice = v.practice;
-	snprintf(row.kind, sizeof(row.kind), "%s", result_kind_info(v.kind)->slug);
-	snprintf(row.status, sizeof(row.status), "%s", result_status_code(v.status));
-	row.abnormal = (int)v.abnormal;
-	snprintf(row.accession, sizeof(row.accession), "%s", r->accession);
-	row.collected = v.collected;
-	row.reported = v.reported;
-	row.created = v.created;
-	row.release_at = v.release_at;
-	row.corrected = v.corrected;
+	row_of(&v, r->accession, &row);
 	rc = seal_body(a, &g, &p, &v.id, &v, ar, &row.body);
 	if (rc == ERR_INVALID)
 		*why = "The result is too large to store (fewer or shorter observations, please).";

@@ -90,6 +90,7 @@ struct result_view {
 	enum result_status status;
 	enum result_abnormal abnormal;
 	int64_t collected, reported, created;
+	int64_t version, updated; /* meta.versionId and lastUpdated: bumped by a correction or release */
 	bool released;      /* visible to the patient now */
 	int64_t release_at; /* when it is (or will be) visible; 0 when held for a clinician */
 	bool released_by_clinician;

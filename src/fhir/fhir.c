@@ -12,6 +12,7 @@
 
 #include "fhir/fhir.h"
 #include "fhir/fhir_int.h"
+#include "http/conditional.h"
 #include "limits.h"
 #include "util/wipe.h"
 
@@ -39,10 +40,58 @@ void fhir_respond_created(struct request *req, struct response *res, int status,
 {
 	char hex[ID_HEX_LEN + 1];
 	id_hex(id, hex);
-	const char *loc = arena_printf(&req->arena, "%s/%s/%s", fhir_base_url(req), type, hex);
+	/* [base]/type/id/_history/vid: the version the answer holds (meta.versionId). */
+	const char *vid = json_string_value(json_object_get(json_object_get(o, "meta"), "versionId"));
+	const char *loc = vid ? arena_printf(&req->arena, "%s/%s/%s/_history/%s", fhir_base_url(req),
+					     type, hex, vid)
+			      : arena_printf(&req->arena, "%s/%s/%s", fhir_base_url(req), type, hex);
+	if (vid) {
+		const char *etag = arena_printf(&req->arena, "W/\"%s\"", vid);
+		if (etag)
+			response_header(res, "ETag", etag);
+	}
 	if (loc)
 		response_header(res, "Location", loc);
 	fhir_respond(req, res, status, o);
+}
+
+bool fhir_not_modified(struct request *req, struct response *res, int64_t version, int64_t updated)
+{
+	char tag[24], date[HTTP_DATE_LEN + 1];
+	snprintf(tag, sizeof(tag), "%lld", (long long)(version > 0 ? version : 1));
+	/* A vread ([type]/[id]/_history/[vid]): only the current version is kept. */
+	const struct slice *vid = &req->params[1];
+	if (vid->ptr != NULL && (vid->len != strlen(tag) || memcmp(vid->ptr, tag, vid->len) != 0)) {
+		fhir_error(req, res, 404, "Only the current version of a resource is kept: read it "
+					  "without _history, or with its meta.versionId");
+		return true;
+	}
+	http_date_format(updated, date);
+	const char *etag = arena_printf(&req->arena, "W/\"%s\"", tag);
+	const char *modified = arena_strdup(&req->arena, date);
+	if (etag)
+		response_header(res, "ETag", etag);
+	if (modified)
+		response_header(res, "Last-Modified", modified);
+	/* If-None-Match decides when sent; If-Modified-Since only without it (RFC 9110 13.1.3). */
+	const char *inm = request_header(req, "If-None-Match");
+	const char *ims = request_header(req, "If-Modified-Since");
+	int64_t since = 0;
+	bool same = inm ? http_etag_matches(inm, strlen(inm), tag)
+		    : ims && http_date_parse(ims, strlen(ims), &since) == 0 && updated <= since;
+	if (same)
+		respond(res, 304, fhir_type, "", 0);
+	return same;
+}
+
+void fhir_respond_read(struct request *req, struct response *res, json_t *o, int64_t version,
+		       int64_t updated)
+{
+	if (o != NULL && fhir_not_modified(req, res, version, updated)) {
+		json_decref(o);
+		return;
+	}
+	fhir_respond(req, res, 200, o);
 }
 
 static const char *issue_code(int status)
@@ -95,6 +144,23 @@ void fhir_instant(int64_t t, char out[32])
 	struct tm tm;
 	gmtime_r(&tt, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void fhir_meta_version(json_t *r, int64_t version, int64_t updated)
+{
+	if (r == NULL)
+		return;
+	json_t *meta = json_object_get(r, "meta");
+	if (!json_is_object(meta)) {
+		meta = json_object();
+		if (meta == NULL || json_object_set_new(r, "meta", meta) != 0)
+			return;
+	}
+	char vid[24], at[32];
+	snprintf(vid, sizeof(vid), "%lld", (long long)(version > 0 ? version : 1));
+	fhir_instant(updated, at);
+	json_object_set_new(meta, "versionId", json_string(vid));
+	json_object_set_new(meta, "lastUpdated", json_string(at));
 }
 
 json_t *fhir_bundle_new(struct request *req)

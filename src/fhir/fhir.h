@@ -57,13 +57,13 @@ struct appointment_new {
 int fhir_appointment_parse(const char *json, size_t len, struct arena *a,
 			   struct appointment_new *out, const char **why);
 
-/* Append one patient's resources as Bundle entries ({fullUrl, resource}) to entries, through
- * the same gate and filtering as the searches (for Patient/{id}/$everything). ERR_OK or
- * the domain's refusal. */
-int fhir_medications_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-				json_t *entries);
-int fhir_appointments_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-				 json_t *entries);
+/* One page of a part of Patient/{id}/$everything (fhir_int.h, struct everything_page). */
+struct store_page;
+struct everything_page;
+int fhir_medications_everything(const struct actor *a, const struct id *patient,
+				const struct store_page *pg, struct everything_page *p);
+int fhir_appointments_everything(const struct actor *a, const struct id *patient,
+				 const struct store_page *pg, struct everything_page *p);
 /* Secure messages as Communication (fhir_messages.c). */
 void fhir_communication_search(struct request *req, struct response *res);
 void fhir_communication_read(struct request *req, struct response *res);

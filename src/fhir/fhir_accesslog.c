@@ -72,6 +72,9 @@ static json_t *auditevent(const struct access_entry *e, const struct id *patient
 		"code", "1", "display", "Patient");
 	if (o == NULL)
 		return NULL;
+	/* The trail is append-only; an entry changes only when a later record of the same access
+	 * is folded into it: its version is the records it holds, changed at the newest. */
+	fhir_meta_version(o, e->count, e->newest_ms / 1000);
 	if (interaction)
 		json_object_set_new(o, "subtype", json_pack("[{s:s, s:s}]", "system",
 							    "http://hl7.org/fhir/restful-interaction",
@@ -145,15 +148,22 @@ void fhir_auditevent_search(struct request *req, struct response *res)
 	fhir_respond(req, res, 200, bundle);
 }
 
-int fhir_accesslog_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-			      json_t *entries)
+int fhir_accesslog_everything(const struct actor *a, const struct id *patient,
+			      const struct store_page *pg, struct everything_page *p)
 {
 	struct access_entry *es = NULL;
 	size_t n = 0;
 	int64_t next = 0;
-	int rc = accesslog_read(a, patient, 0, false, ar, &es, &n, &next);
-	if (rc == ERR_NOT_FOUND || rc == ERR_OUT_OF_SCOPE)
-		return ERR_OK;
+	int rc = accesslog_read(a, patient, pg->after ? pg->after_t : 0, false, p->ar, &es, &n, &next);
+	json_t *entries = p->entries;
+	if (rc == ERR_OK && pg->limit > 0 && n > pg->limit) {
+		/* A smaller page than the log's: the next starts below the last one served. */
+		n = pg->limit;
+		next = es[n - 1].seq;
+	}
+	p->n = n;
+	p->more = next != 0; /* older records follow, from this cursor */
+	p->last_t = next;
 	for (size_t i = 0; rc == ERR_OK && i < n; i++) {
 		json_t *r = auditevent(&es[i], patient);
 		char url[64];

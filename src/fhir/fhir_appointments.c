@@ -34,6 +34,18 @@ static json_t *slot_json(struct arena *ar, const struct slot_view *s)
 			 careplan_instant(ar, s->start + (int64_t)s->minutes * 60));
 }
 
+/* An appointment changes once at most (cancelled, guarded in the store's SQL): version 2 from
+ * then, changed when cancelled; else version 1 of when it was booked. */
+static int64_t appointment_version(const struct appointment_view *v)
+{
+	return v->cancelled ? 2 : 1;
+}
+
+static int64_t appointment_updated(const struct appointment_view *v)
+{
+	return v->cancelled ? v->cancelled : v->booked;
+}
+
 static json_t *appointment_json(struct arena *ar, const struct appointment_view *v)
 {
 	char h[ID_HEX_LEN + 1];
@@ -50,6 +62,7 @@ static json_t *appointment_json(struct arena *ar, const struct appointment_view 
 		"actor", "display", v->clinician_name, "required", "required", "status", "accepted");
 	if (o && v->reason && v->reason[0])
 		json_object_set_new(o, "reasonCode", json_pack("[{s:s}]", "text", v->reason));
+	fhir_meta_version(o, appointment_version(v), appointment_updated(v));
 	return o;
 }
 
@@ -193,9 +206,7 @@ const struct search_spec fhir_appointment_spec = {
 static int64_t appointment_key(const void *row, enum store_sort sort)
 {
 	const struct appointment_view *v = row;
-	if (sort == STORE_SORT_UPDATED)
-		return v->cancelled ? v->cancelled : v->booked;
-	return v->start;
+	return sort == STORE_SORT_UPDATED ? appointment_updated(v) : v->start;
 }
 
 static const struct id *appointment_id(const void *row)
@@ -233,7 +244,8 @@ void fhir_appointment_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "Appointment");
 		return;
 	}
-	fhir_respond(req, res, 200, appointment_json(&req->arena, &v));
+	fhir_respond_read(req, res, appointment_json(&req->arena, &v), appointment_version(&v),
+			  appointment_updated(&v));
 }
 
 /* A reference "Type/{id}" of the given type; -1 otherwise. */
@@ -329,14 +341,19 @@ void fhir_appointment_create(struct request *req, struct response *res)
 	fhir_respond_created(req, res, 201, "Appointment", &id, appointment_json(&req->arena, &v));
 }
 
-int fhir_appointments_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-				 json_t *entries)
+int fhir_appointments_everything(const struct actor *a, const struct id *patient,
+				 const struct store_page *pg, struct everything_page *p)
 {
 	struct appointment_view *aps = NULL;
-	size_t n = 0;
-	int rc = appointment_list(a, patient, (int64_t)time(NULL), ar, &aps, &n);
-	for (size_t i = 0; rc == ERR_OK && i < n; i++)
-		json_array_append_new(entries, careplan_entry(ar, &aps[i].id, appointment_json(ar, &aps[i])));
+	struct page_info info = {0};
+	int rc = appointment_search(a, patient, p->now, pg, p->ar, &aps, &p->n, &info);
+	for (size_t i = 0; rc == ERR_OK && i < p->n; i++) {
+		json_array_append_new(p->entries, careplan_entry(p->ar, &aps[i].id,
+								 appointment_json(p->ar, &aps[i])));
+		p->last_t = appointment_key(&aps[i], STORE_SORT_DATE);
+		p->last_id = aps[i].id;
+	}
+	p->more = info.more;
 	return rc;
 }
 

@@ -55,6 +55,7 @@ static json_t *docref_json(const struct document_view *v)
 					      loinc_system, "code", kind_class[v->kind].code, "display",
 					      kind_class[v->kind].display, "text", k->label));
 	}
+	fhir_meta_version(o, 1, v->created); /* a document never changes */
 	return o;
 }
 
@@ -140,7 +141,7 @@ void fhir_docref_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "DocumentReference");
 		return;
 	}
-	fhir_respond(req, res, 200, docref_json(&v));
+	fhir_respond_read(req, res, docref_json(&v), 1, v.created);
 }
 
 static bool wants_fhir_json(struct request *req)
@@ -169,7 +170,8 @@ static void binary_render(struct binary_read *b, int rc)
 		return;
 	}
 	if (!b->as_json) {
-		respond_download(req, res, v->filename, v->content_type, v->data, v->data_len);
+		if (!fhir_not_modified(req, res, 1, v->created))
+			respond_download(req, res, v->filename, v->content_type, v->data, v->data_len);
 		return;
 	}
 	char hex[ID_HEX_LEN + 1];
@@ -182,7 +184,8 @@ static void binary_render(struct binary_read *b, int rc)
 	json_t *o = json_pack("{s:s, s:s, s:s, s:{s:s}, s:s%}", "resourceType", "Binary", "id", hex,
 			      "contentType", v->content_type, "securityContext", "reference", ref,
 			      "data", b64.data ? b64.data : "", b64.len);
-	fhir_respond(req, res, 200, o);
+	fhir_meta_version(o, 1, v->created); /* its document's: bytes never change */
+	fhir_respond_read(req, res, o, 1, v->created);
 }
 
 /* On the vault's key lane, once the document is decrypted and its read on record. */

@@ -10,13 +10,28 @@
 
 /* Serialise o (stealing the reference) as the response, wiping the serialised copy. */
 void fhir_respond(struct request *req, struct response *res, int status, json_t *o);
-/* A resource just written: Location [base]/type/id, then the resource (fhir_respond). */
+/* A resource just written: Location [base]/type/id/_history/vid and ETag W/"vid" (vid its
+ * meta.versionId; without one, Location [base]/type/id), then the resource (fhir_respond). */
 void fhir_respond_created(struct request *req, struct response *res, int status, const char *type,
 			  const struct id *id, json_t *o);
+/* A single resource read (SEARCH.md, "Versions"): ETag W/"version" and Last-Modified (updated,
+ * an HTTP date); then, when If-None-Match names that version (or is *) or, without it,
+ * If-Modified-Since is not before updated, 304 with no body and true. A vread (the route's
+ * second parameter, [type]/[id]/_history/[vid]) of another version answers 404 and true.
+ * Called only once the read is allowed and on record, so a resource the actor may not see is
+ * 404 whatever it asks. */
+bool fhir_not_modified(struct request *req, struct response *res, int64_t version, int64_t updated);
+/* fhir_not_modified, else 200 with o (stolen either way). */
+void fhir_respond_read(struct request *req, struct response *res, json_t *o, int64_t version,
+		       int64_t updated);
 /* "http(s)://host/fhir/R4" from the Host header (anything odd refused), into the arena. */
 const char *fhir_base_url(struct request *req);
 /* An ISO 8601 instant (UTC) of t. */
 void fhir_instant(int64_t t, char out[32]);
+/* Set meta.versionId (version, as text) and meta.lastUpdated (updated, an instant) of resource
+ * r, keeping whatever else its meta holds (made when r has none). Every resource served goes
+ * through it, in reads, searches and $everything alike (SEARCH.md, "Versions"). */
+void fhir_meta_version(json_t *r, int64_t version, int64_t updated);
 /* A searchset Bundle for this request; fhir_bundle_add appends one match as Type/id. */
 json_t *fhir_bundle_new(struct request *req);
 void fhir_bundle_add(struct request *req, json_t *bundle, const char *type, const struct id *id,
@@ -125,25 +140,42 @@ extern const char fhir_nhi_system[];
 json_t *fhir_docref_resource(const struct document_view *v);
 
 /*
- * $everything appenders: append the resources of one patient as Bundle entries to `entries`
- * (a JSON array), each entry {"fullUrl": "Type/id", "resource": {...}}: fhir_everything.c makes
- * fullUrl absolute and sets search.mode. Each appender uses the same domain functions (gate,
- * filtering, audit) as its search; a ERR_NOT_FOUND (the actor may not see that part)
- * appends nothing and is not an error. Returns a domain_rc.
+ * $everything (fhir_everything.c, SEARCH.md "$everything"): the record is its parts in a fixed
+ * order, and a page of the operation is pages of its parts in turn. A part's page function
+ * appends one page of its rows after pg's cursor (pg: newest first by the part's date, at
+ * most pg->limit rows; AuditEvent: also at most LIMIT_ACCESSLOG_PAGE, pg->after_t its cursor)
+ * to p->entries as Bundle entries ({"fullUrl": "Type/id", "resource": {...}}: fullUrl is made
+ * absolute and search.mode set afterwards), through the same domain function (gate, filtering,
+ * audit) as its search, and says where the page ended. Returns a domain rc.
  */
+struct everything_page {
+	struct arena *ar;
+	json_t *entries;
+	int64_t now;
+	size_t inline_left; /* document bytes still to carry inline in attachment.data */
+	size_t n;           /* rows appended (a report's observations go with it) */
+	bool more;          /* rows of this part follow the last one */
+	int64_t last_t;     /* the last row's date (AuditEvent: the next page's cursor) */
+	struct id last_id;
+};
 typedef int (*fhir_everything_fn)(const struct actor *a, const struct id *patient,
-				  struct arena *ar, json_t *entries);
+				  const struct store_page *pg, struct everything_page *p);
 /* Append {"fullUrl": "type/id", "resource": resource} (stealing resource). */
 int fhir_entry_append(json_t *entries, const char *type, const struct id *id, json_t *resource);
 
-int fhir_patient_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-			    json_t *entries);
-int fhir_docref_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-			   json_t *entries);
-int fhir_messages_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-			     json_t *entries);
-int fhir_accesslog_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-			      json_t *entries);
+int fhir_messages_everything(const struct actor *a, const struct id *patient,
+			     const struct store_page *pg, struct everything_page *p);
+/* A $everything page's _cursor (n bytes) as this server gives it in next links: "P" (part P
+ * from its first row) or "P.T.ID" (after the row of date T and id ID): 0, or -1. */
+struct everything_cursor {
+	size_t part;
+	bool after;
+	int64_t t;
+	struct id id;
+};
+int fhir_everything_cursor(const char *v, size_t n, struct everything_cursor *c);
+int fhir_accesslog_everything(const struct actor *a, const struct id *patient,
+			      const struct store_page *pg, struct everything_page *p);
 
 /* CapabilityStatement entries (fhir_metadata.c asks each part): append this part's resources
  * to rest[0].resource; fhir_everything_capability adds $everything to the Patient entry. */

@@ -99,6 +99,29 @@ static json_t *claim_when_coded(json_t *o, const struct medication_view *m)
 	return o;
 }
 
+/* A medication and a repeat request each change once at most (stopped; approved or declined),
+ * guarded in the store's SQL: version 2 from then, changed then; else version 1 of when it
+ * was written or asked for. */
+static int64_t medication_version(const struct medication_view *m)
+{
+	return m->stopped ? 2 : 1;
+}
+
+static int64_t medication_updated(const struct medication_view *m)
+{
+	return m->stopped ? m->stopped : m->created;
+}
+
+static int64_t repeat_version(const struct repeat_view *r)
+{
+	return r->decided ? 2 : 1;
+}
+
+static int64_t repeat_updated(const struct repeat_view *r)
+{
+	return r->decided ? r->decided : r->requested;
+}
+
 static json_t *medication_json(struct arena *ar, const struct medication_view *m)
 {
 	char h[ID_HEX_LEN + 1];
@@ -106,7 +129,7 @@ static json_t *medication_json(struct arena *ar, const struct medication_view *m
 	json_t *bounds = json_pack("{s:s}", "start", careplan_date(ar, m->started));
 	if (m->stopped)
 		json_object_set_new(bounds, "end", json_string(careplan_instant(ar, m->stopped)));
-	return claim_when_coded(
+	json_t *o = claim_when_coded(
 		json_pack("{s:s, s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:o, s:{s:s}, s:s, s:{s:s},"
 			  " s:[{s:s, s:{s:{s:o}}}]}",
 			  "resourceType", "MedicationRequest", "id", h, "status",
@@ -118,6 +141,8 @@ static json_t *medication_json(struct arena *ar, const struct medication_view *m
 			  m->prescriber_name, "dosageInstruction", "text", m->dose, "timing",
 			  "repeat", "boundsPeriod", bounds),
 		m);
+	fhir_meta_version(o, medication_version(m), medication_updated(m));
+	return o;
 }
 
 static const char *repeat_status(enum repeat_state s)
@@ -131,10 +156,9 @@ static json_t *repeat_json(struct arena *ar, const struct repeat_view *r,
 	char h[ID_HEX_LEN + 1];
 	id_hex(&r->id, h);
 	json_t *o = json_pack(
-		"{s:s, s:s, s:{s:s}, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:o, s:{s:s}, s:s,"
+		"{s:s, s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:o, s:{s:s}, s:s,"
 		" s:{s:s}, s:{s:{s:s}}}",
-		"resourceType", "MedicationRequest", "id", h, "meta", "lastUpdated",
-		careplan_instant(ar, r->decided ? r->decided : r->requested), "status",
+		"resourceType", "MedicationRequest", "id", h, "status",
 		repeat_status(r->state), "intent", "proposal", "category", "coding", "system",
 		category_system, "code", "community", "display", "Community",
 		"medicationCodeableConcept", medication_concept(ar, m), "subject", "reference", careplan_ref(ar, "Patient", &r->patient), "authoredOn",
@@ -143,6 +167,7 @@ static json_t *repeat_json(struct arena *ar, const struct repeat_view *r,
 		"display", r->pharmacy);
 	if (o == NULL)
 		return NULL;
+	fhir_meta_version(o, repeat_version(r), repeat_updated(r));
 	json_t *notes = json_array();
 	if (r->note && r->note[0])
 		json_array_append_new(notes, json_pack("{s:s}", "text", r->note));
@@ -155,26 +180,6 @@ static json_t *repeat_json(struct arena *ar, const struct repeat_view *r,
 	else
 		json_decref(notes);
 	return claim_when_coded(o, m);
-}
-
-/* The patient's medications and repeat requests, filtered by intent (NULL: both). */
-static int each_resource(const struct actor *a, const struct id *patient, const char *intent,
-			 struct arena *ar, void (*fn)(void *ctx, const struct id *id, json_t *o),
-			 void *ctx)
-{
-	struct medication_view *meds;
-	struct repeat_view *reps;
-	size_t nm = 0, nr = 0;
-	int rc = medication_list(a, patient, ar, &meds, &nm, &reps, &nr);
-	if (rc != ERR_OK)
-		return rc;
-	if (intent == NULL || strcmp(intent, "order") == 0)
-		for (size_t i = 0; i < nm; i++)
-			fn(ctx, &meds[i].id, medication_json(ar, &meds[i]));
-	if (intent == NULL || strcmp(intent, "proposal") == 0)
-		for (size_t i = 0; i < nr; i++)
-			fn(ctx, &reps[i].id, repeat_json(ar, &reps[i], reps[i].medication_view));
-	return ERR_OK;
 }
 
 /* Search (SEARCH.md): intent and status are one clear code per row (MEDREQ_*), the date is
@@ -219,8 +224,8 @@ static int64_t medreq_key(const void *row, enum store_sort sort)
 {
 	const struct medreq_view *v = row;
 	if (v->repeat)
-		return sort == STORE_SORT_UPDATED && v->rep.decided ? v->rep.decided : v->rep.requested;
-	return sort == STORE_SORT_UPDATED && v->med.stopped ? v->med.stopped : v->med.created;
+		return sort == STORE_SORT_UPDATED ? repeat_updated(&v->rep) : v->rep.requested;
+	return sort == STORE_SORT_UPDATED ? medication_updated(&v->med) : v->med.created;
 }
 
 static const struct id *medreq_id(const void *row)
@@ -264,27 +269,31 @@ void fhir_medreq_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "MedicationRequest");
 		return;
 	}
-	fhir_respond(req, res, 200,
-			 is_repeat ? repeat_json(&req->arena, &r, &m) : medication_json(&req->arena, &m));
+	if (is_repeat)
+		fhir_respond_read(req, res, repeat_json(&req->arena, &r, &m), repeat_version(&r),
+				  repeat_updated(&r));
+	else
+		fhir_respond_read(req, res, medication_json(&req->arena, &m), medication_version(&m),
+				  medication_updated(&m));
 }
 
-struct entries_ctx {
-	json_t *entries;
-	struct arena *ar;
-};
-
-static void add_entry(void *ctx, const struct id *id, json_t *o)
+int fhir_medications_everything(const struct actor *a, const struct id *patient,
+				const struct store_page *pg, struct everything_page *p)
 {
-	struct entries_ctx *e = ctx;
-	if (o)
-		json_array_append_new(e->entries, careplan_entry(e->ar, id, o));
-}
-
-int fhir_medications_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-				json_t *entries)
-{
-	struct entries_ctx ctx = {entries, ar};
-	return each_resource(a, patient, NULL, ar, add_entry, &ctx);
+	struct medreq_view *rows = NULL;
+	struct page_info info = {0};
+	int rc = medication_search(a, patient, pg, p->ar, &rows, &p->n, &info);
+	for (size_t i = 0; rc == ERR_OK && i < p->n; i++) {
+		const struct medreq_view *v = &rows[i];
+		json_t *o = v->repeat ? repeat_json(p->ar, &v->rep, v->rep.medication_view)
+				      : medication_json(p->ar, &v->med);
+		if (o)
+			json_array_append_new(p->entries, careplan_entry(p->ar, medreq_id(v), o));
+		p->last_t = medreq_key(v, STORE_SORT_DATE);
+		p->last_id = *medreq_id(v);
+	}
+	p->more = info.more;
+	return rc;
 }
 
 void fhir_medications_capability(json_t *resources)

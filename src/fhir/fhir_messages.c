@@ -64,6 +64,7 @@ static json_t *fhir_communication_resource(const struct message_view *m)
 					"size", (json_int_t)m->attachment_size);
 		json_array_append_new(json_object_get(o, "payload"), json_pack("{s:o}", "contentAttachment", att));
 	}
+	fhir_meta_version(o, 1, m->created); /* a message never changes once sent */
 	return o;
 }
 
@@ -120,7 +121,7 @@ void fhir_communication_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "Communication");
 		return;
 	}
-	fhir_respond(req, res, 200, fhir_communication_resource(&m));
+	fhir_respond_read(req, res, fhir_communication_resource(&m), 1, m.created);
 }
 
 /* "Type/ID" (or an absolute URL ending so) into an id; 0 on success. */
@@ -235,17 +236,19 @@ void fhir_communication_create(struct request *req, struct response *res)
 	fhir_respond_created(req, res, 201, "Communication", &message, fhir_communication_resource(&v));
 }
 
-int fhir_messages_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-			     json_t *entries)
+int fhir_messages_everything(const struct actor *a, const struct id *patient,
+			     const struct store_page *pg, struct everything_page *p)
 {
 	struct message_view *ms = NULL;
-	size_t n = 0;
-	int rc = message_list(a, patient, ar, &ms, &n);
-	if (rc == ERR_NOT_FOUND || rc == ERR_OUT_OF_SCOPE)
-		return ERR_OK;
-	for (size_t i = 0; rc == ERR_OK && i < n; i++)
-		rc = fhir_entry_append(entries, "Communication", &ms[i].id,
+	struct page_info info = {0};
+	int rc = message_search(a, patient, pg, p->ar, &ms, &p->n, &info);
+	for (size_t i = 0; rc == ERR_OK && i < p->n; i++) {
+		rc = fhir_entry_append(p->entries, "Communication", &ms[i].id,
 				       fhir_communication_resource(&ms[i]));
+		p->last_t = communication_key(&ms[i], STORE_SORT_DATE);
+		p->last_id = ms[i].id;
+	}
+	p->more = info.more;
 	return rc;
 }
 

@@ -63,6 +63,31 @@ void fhir_metadata(struct request *req, struct response *res)
 	}
 	for (size_t i = 0; resources && i < sizeof(parts) / sizeof(parts[0]); i++)
 		parts[i](resources);
+	/* Versions (SEARCH.md): meta.versionId and lastUpdated on every resource but Slot (a
+	 * practice's, not versioned); reads answer ETag and Last-Modified and take If-None-Match
+	 * and If-Modified-Since; vread of the current version; no history, no If-Match. */
+	size_t i;
+	json_t *r;
+	json_array_foreach(resources, i, r)
+	{
+		const char *type = json_string_value(json_object_get(r, "type"));
+		if (type == NULL || strcmp(type, "Slot") == 0)
+			continue;
+		json_object_set_new(r, "versioning", json_string("versioned"));
+		json_t *in = json_object_get(r, "interaction");
+		size_t k;
+		json_t *it;
+		bool reads = false;
+		json_array_foreach(in, k, it)
+		{
+			const char *code = json_string_value(json_object_get(it, "code"));
+			reads = reads || (code != NULL && strcmp(code, "read") == 0);
+		}
+		if (reads) /* of the current version only */
+			json_array_append_new(in, json_pack("{s:s}", "code", "vread"));
+		json_object_set_new(r, "readHistory", json_false());
+		json_object_set_new(r, "conditionalRead", json_string("full-support"));
+	}
 	/* A practice system's transaction Bundles (fhir_register.c, SYSTEMS.md). */
 	json_object_set_new(rest, "interaction", json_pack("[{s:s}]", "code", "transaction"));
 	fhir_respond(req, res, 200, o);

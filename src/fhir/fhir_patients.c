@@ -21,12 +21,13 @@ static json_t *patient_json(const struct patient_view *p)
 	/* NzPatient (one official NHI) and Patient-uv-ips (name, birthDate): the register
 	 * requires the NHI, both names, a valid birth date and an administrative gender. */
 	json_t *o = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:[s]}], s:s, s:s}",
-			 "resourceType", "Patient", "id", id, "identifier", "use", "official",
-			 "system", fhir_nhi_system, "value", p->nhi, "name", "use", "official", "family",
-			 p->family, "given", p->given, "gender", p->gender, "birthDate",
-			 p->birth_date);
+			      "resourceType", "Patient", "id", id, "identifier", "use", "official",
+			      "system", fhir_nhi_system, "value", p->nhi, "name", "use", "official",
+			      "family", p->family, "given", p->given, "gender", p->gender, "birthDate",
+			      p->birth_date);
 	fhir_claim_profile(o, fhir_profile_nz_patient);
 	fhir_claim_profile(o, fhir_profile_ips_patient);
+	fhir_meta_version(o, p->version, p->updated);
 	return o;
 }
 
@@ -143,7 +144,7 @@ void fhir_patient_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	fhir_respond(req, res, 200, patient_json(&p));
+	fhir_respond_read(req, res, patient_json(&p), p.version, p.updated);
 }
 
 json_t *fhir_patient_resource(const struct patient_view *p)

@@ -147,11 +147,11 @@ void fhir_patient_create(struct request *req, struct response *res)
 		bool created = false;
 		enum err rc = register_enrol(&req->actor, req->actor.has_practice ? &req->actor.practice : NULL,
 					     &p, &id, &created);
+		/* Answered as read back, with its version (1 when created) and time from the row. */
 		struct patient_view found;
-		if (rc == ERR_OK && created)
-			fhir_respond_created(req, res, 201, "Patient", &id, written(&p, &id));
-		else if (rc == ERR_OK && (rc = patient_read(&req->actor, &id, &req->arena, &found)) == ERR_OK)
-			fhir_respond_created(req, res, 200, "Patient", &id, fhir_patient_resource(&found));
+		if (rc == ERR_OK && (rc = patient_read(&req->actor, &id, &req->arena, &found)) == ERR_OK)
+			fhir_respond_created(req, res, created ? 201 : 200, "Patient", &id,
+					     fhir_patient_resource(&found));
 		else
 			register_error(req, res, rc);
 	}
@@ -178,11 +178,15 @@ void fhir_patient_update(struct request *req, struct response *res)
 	} else if (bad != NULL) {
 		outcome(req, res, 422, "invalid", "This element is missing or not valid", bad);
 	} else {
-		enum err rc = register_update(&req->actor, &id, &p);
-		if (rc == ERR_OK)
-			fhir_respond(req, res, 200, written(&p, &id));
-		else
+		int64_t version = 0, updated = 0;
+		enum err rc = register_update(&req->actor, &id, &p, &version, &updated);
+		if (rc == ERR_OK) {
+			p.version = version;
+			p.updated = updated;
+			fhir_respond_created(req, res, 200, "Patient", &id, written(&p, &id));
+		} else {
 			register_error(req, res, rc);
+		}
 	}
 	json_decref(o);
 }
@@ -199,6 +203,7 @@ struct tx_entry {
 	struct patient_view patient;
 	bool created, folded;
 	struct id id;
+	int64_t version; /* as written, for response.location's _history; 0: not known (matched) */
 };
 
 struct tx {
@@ -329,6 +334,7 @@ static int tx_write_one(struct tx *t, size_t i)
 	enum err rc;
 	if (e->type == TX_PATIENT) {
 		rc = register_enrol(a, a->has_practice ? &a->practice : NULL, &e->patient, &e->id, &e->created);
+		e->version = e->created ? 1 : 0;
 		if (rc == ERR_OK && e->created)
 			t->w[t->nw++] = (struct work_write){.enrol = true, .patient = e->id, .rtype = "Patient", .rid = e->id};
 		return rc == ERR_OK ? 0 : tx_fail(t, i, domain_status(rc), rc == ERR_CONFLICT ? "the NHI is registered at another practice" : "the patient could not be enrolled");
@@ -349,6 +355,7 @@ static int tx_write_one(struct tx *t, size_t i)
 			     : document_create(a, &d, ar, &v, &why);
 		if (rc == ERR_OK) {
 			e->id = v.id;
+			e->version = 1;
 			t->w[t->nw++] = (struct work_write){.action = ACTION_DOCUMENT_CREATE, .patient = v.patient, .rtype = "DocumentReference", .rid = v.id};
 		}
 	} else {
@@ -360,6 +367,7 @@ static int tx_write_one(struct tx *t, size_t i)
 		if (rc == ERR_OK) {
 			e->id = v.id;
 			e->created = !v.corrected;
+			e->version = v.version;
 			t->w[t->nw++] = (struct work_write){.action = ACTION_RESULT_CREATE, .patient = v.patient, .rtype = "DiagnosticReport", .rid = v.id};
 		}
 	}
@@ -396,12 +404,15 @@ static json_t *tx_response(struct tx *t)
 					for (size_t k = 0; k < json_array_size(c); k++)
 						if (json_array_get(c, k) == e->resource) {
 							id_hex(&t->e[j].id, hex);
-							loc = arena_printf(&t->req->arena, "%s/Observation/%s-%zu", base, hex, k);
+							loc = arena_printf(&t->req->arena, "%s/Observation/%s-%zu/_history/%lld", base, hex, k,
+									   (long long)t->e[j].version);
 						}
 				}
 		} else {
 			id_hex(&e->id, hex);
-			loc = arena_printf(&t->req->arena, "%s/%s/%s", base, names[e->type], hex);
+			loc = e->version > 0 ? arena_printf(&t->req->arena, "%s/%s/%s/_history/%lld", base, names[e->type], hex,
+							    (long long)e->version)
+					     : arena_printf(&t->req->arena, "%s/%s/%s", base, names[e->type], hex);
 		}
 		bool created = e->type == TX_OBSERVATION || e->type == TX_DOCUMENT || e->created;
 		json_array_append_new(json_object_get(b, "entry"),

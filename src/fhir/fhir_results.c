@@ -360,6 +360,7 @@ static json_t *observation_json(const struct result_view *v, size_t i)
 	if (j == NULL)
 		return NULL;
 	add_lab(j, v);
+	fhir_meta_version(j, v->version, v->updated); /* the report's: filed, corrected, released with it */
 	if (o->has_value)
 		json_object_set_new(j, "valueQuantity", quantity(o->value, o->unit));
 	else if (o->value_text && o->value_text[0])
@@ -422,6 +423,7 @@ static json_t *report_json(const struct result_view *v)
 		return NULL;
 	add_lab(j, v);
 	fhir_claim_profile(j, fhir_profile_ips_report);
+	fhir_meta_version(j, v->version, v->updated);
 	if (v->accession)
 		json_object_set_new(j, "identifier", json_pack("[{s:s}]", "value", v->accession));
 	for (size_t i = 0; i < v->n_obs; i++) {
@@ -449,7 +451,8 @@ static const struct search_code report_categories[] = {{v2_0074, "LAB", 1}};
 static const struct search_code report_codes[] = {{loinc_system, "11502-2", 1}};
 static const struct search_code observation_categories[] = {{category_system, "laboratory", 1}};
 static const char effective_doc[] = "When the sample was collected (effectiveDateTime).";
-static const char issued_doc[] = "When the report was issued (issued; a correction issues it again).";
+static const char issued_doc[] = "When the report last changed (meta.lastUpdated): issued, or its "
+				 "last correction or release.";
 static const struct search_param report_params[] = {
 	{"category", SP_TOKEN, report_categories, 1,
 	 "LAB (http://terminology.hl7.org/CodeSystem/v2-0074): every report here is one."},
@@ -491,7 +494,7 @@ const struct search_spec fhir_observation_spec = {
 static int64_t report_key(const void *row, enum store_sort sort)
 {
 	const struct result_view *v = row;
-	return sort == STORE_SORT_UPDATED ? v->reported : v->collected;
+	return sort == STORE_SORT_UPDATED ? v->updated : v->collected;
 }
 
 static const struct id *report_id(const void *row)
@@ -541,7 +544,7 @@ void fhir_report_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "DiagnosticReport");
 		return;
 	}
-	fhir_respond(req, res, 200, report_json(&v));
+	fhir_respond_read(req, res, report_json(&v), v.version, v.updated);
 }
 
 void fhir_report_create(struct request *req, struct response *res)
@@ -717,23 +720,26 @@ void fhir_observation_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "Observation");
 		return;
 	}
-	fhir_respond(req, res, 200, observation_json(&v, index));
+	fhir_respond_read(req, res, observation_json(&v, index), v.version, v.updated);
 }
 
-int fhir_results_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-			    json_t *entries)
+int fhir_results_everything(const struct actor *a, const struct id *patient,
+			    const struct store_page *pg, struct everything_page *p)
 {
 	struct result_view *rs = NULL;
-	size_t n = 0;
-	int rc = result_list(a, patient, true, ar, &rs, &n);
+	struct page_info info = {0};
+	int rc = result_search(a, patient, true, pg, p->ar, &rs, &p->n, &info);
 	if (rc != ERR_OK)
 		return rc;
-	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(entries, json_pack("{s:o}", "resource", report_json(&rs[i])));
+	for (size_t i = 0; i < p->n; i++) {
+		json_array_append_new(p->entries, json_pack("{s:o}", "resource", report_json(&rs[i])));
 		for (size_t k = 0; k < rs[i].n_obs; k++)
-			json_array_append_new(entries,
+			json_array_append_new(p->entries,
 					      json_pack("{s:o}", "resource", observation_json(&rs[i], k)));
+		p->last_t = report_key(&rs[i], STORE_SORT_DATE);
+		p->last_id = rs[i].id;
 	}
+	p->more = info.more;
 	return ERR_OK;
 }
 

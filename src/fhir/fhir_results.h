@@ -39,10 +39,13 @@ const char *fhir_performer_name(json_t *o);
  * into seconds since the epoch; 0 or -1. */
 int fhir_parse_datetime(const char *s, int64_t *out);
 
-/* Append a patient's results (DiagnosticReport and Observation entries) to entries, for
- * Patient/{id}/$everything: the same gate and release filter as the searches. A DOMAIN_ code. */
-int fhir_results_everything(const struct actor *a, const struct id *patient, struct arena *ar,
-			    json_t *entries);
+/* A page of a patient's results for Patient/{id}/$everything (struct everything_page,
+ * fhir_int.h): each DiagnosticReport with its Observations, through the same gate and
+ * release filter as the searches. A domain rc. */
+struct store_page;
+struct everything_page;
+int fhir_results_everything(const struct actor *a, const struct id *patient,
+			    const struct store_page *pg, struct everything_page *p);
 
 /* Add DiagnosticReport and Observation to the CapabilityStatement's rest[0].resource. */
 void fhir_results_capability(json_t *resources);

@@ -37,6 +37,15 @@ static const struct route routes[] = {
 	{METHOD_GET, "/fhir/R4/Communication/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_communication_read, FAST, CORS, ANYONE},
 	{METHOD_POST, "/fhir/R4/Communication", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_communication_create, FAST, CORS, ANYONE},
 	{METHOD_GET, "/fhir/R4/AuditEvent", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_auditevent_search, FAST, CORS, ANYONE},
+	/* vread of the current version only (the read's handler; fhir_not_modified, SEARCH.md) */
+	{METHOD_GET, "/fhir/R4/Patient/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/DocumentReference/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_docref_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/MedicationRequest/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_medreq_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Appointment/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_appointment_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Binary/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_binary_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/DiagnosticReport/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_report_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Observation/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_observation_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Communication/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_communication_read, FAST, CORS, ANYONE},
 };
 
 void fhir_http_register(void)

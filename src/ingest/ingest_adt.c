@@ -126,7 +126,8 @@ static enum err enrol(struct ingest_ctx *c, const struct adt_patient *p)
 static enum err update(struct ingest_ctx *c, const struct id *id, const struct patient_view *v,
 		       const char *outcome)
 {
-	enum err rc = register_update(c->f->actor, id, v);
+	int64_t version, updated;
+	enum err rc = register_update(c->f->actor, id, v, &version, &updated);
 	if (rc == ERR_OK) {
 		c->outcome = outcome;
 		c->out->code = HL7_ACK_AA;

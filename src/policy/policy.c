@@ -147,7 +147,9 @@ unsigned policy_proxy_scope_for(enum action action)
 }
 
 /* An app's token reads the patient's own record within the scopes they consented to, and
- * does nothing else: no writes, no access log, no export, no records held as a proxy. */
+ * does nothing else: no writes, no access log, no records held as a proxy. Its
+ * Patient/{id}/$everything (record.export) is the parts its scopes cover, each through its
+ * own gate (policy_export_covers), so it reaches nothing its searches would not. */
 static bool app_may(const struct actor *a, enum action action, enum grant_via via)
 {
 	if (via != VIA_APP)
@@ -164,9 +166,21 @@ static bool app_may(const struct actor *a, enum action action, enum grant_via vi
 	case ACTION_MESSAGE_LIST:
 	case ACTION_MESSAGE_READ:
 		return (a->app_scopes & policy_proxy_scope_for(action)) != 0;
+	case ACTION_RECORD_EXPORT:
+		return true;
 	default:
 		return false;
 	}
+}
+
+bool policy_export_step_up(const struct actor *a)
+{
+	return a == NULL || !a->app;
+}
+
+bool policy_export_covers(const struct actor *a, enum action list_action)
+{
+	return a != NULL && (!a->app || app_may(a, list_action, VIA_APP));
 }
 
 /* Decide; on yes, say how the actor reaches the patient. */

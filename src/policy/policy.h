@@ -234,6 +234,14 @@ bool policy_may_manage_practice(const struct actor *actor, const struct id *prac
 /* Step-up: exporting a record, granting proxy access, changing email, password or second
  * factor need a second factor passed within STEP_UP_SECONDS (limits.h) of now. */
 bool policy_factor_fresh(const struct actor *actor, int64_t now);
+/* Whether this actor's record export (Patient/{id}/$everything, the export page) needs that
+ * fresh factor: yes for people in the portal; an app's export is only the parts its consented
+ * scopes already let it search (policy_export_covers), so no. */
+bool policy_export_step_up(const struct actor *a);
+/* Whether an export by this actor includes the part listed by list_action (document.list,
+ * result.list, ..., accesslog.read): all of them for the patient; for an app, those its
+ * scopes cover (never the access log). Each part is still decided by the gate. */
+bool policy_export_covers(const struct actor *a, enum action list_action);
 
 /* How this actor reaches this patient's record, whatever the action: a patient their own
  * record (self) or another's (proxy, allowed only within a live grant's scopes), staff

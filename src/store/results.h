@@ -23,6 +23,8 @@ struct store_result {
 	bool commented;
 	bool corrected;
 	struct bytes body; /* sealed (VREC_RESULT) */
+	int64_t version;   /* 1 as filed, one more at each correction and release */
+	int64_t updated;   /* its last change: that correction or release, else reported */
 };
 
 /* The patient a result belongs to and where they are enrolled (metadata for the gate). */
@@ -31,10 +33,11 @@ enum err store_result_target(const struct id *result, struct target *out);
  * result.create grant. ERR_NOT_FOUND when there is none. */
 enum err store_result_by_accession(const struct grant *g, const struct id *patient,
 				   const char *accession, struct arena *a, struct store_result *out);
-/* Insert a new result, or (replace) update the row with the same id. Needs result.create. */
+/* Insert a new result, or (replace) update the row with the same id, one version more,
+ * changed at r->updated. Needs result.create. */
 enum err store_result_put(const struct grant *g, const struct store_result *r, bool replace);
 /* A page of a patient's results visible under g at now (pg NULL: the LIMIT_LIST last issued,
- * newest first). Date: collected; last change: reported (issued); the one code is 'lab'. */
+ * newest first). Date: collected; last change: updated (issued, corrected or released); the one code is 'lab'. */
 enum err store_result_list(const struct grant *g, const struct id *patient, int64_t now,
 			   const struct store_page *pg, struct arena *a, struct store_result **out,
 			   size_t *n);

@@ -81,6 +81,8 @@ struct store_patient {
 	struct bytes wrapped_key; /* patient key, wrapped by a master key (from keystore.db) */
 	struct bytes phi;         /* demographics, sealed with the patient key */
 	int64_t created;
+	int64_t version;          /* 1 as created, one more at each update of phi and NHI */
+	int64_t updated;          /* the last such update, else created */
 };
 
 #define DOC_KIND_MAX 32
@@ -239,10 +241,10 @@ enum err store_patient_get(const struct grant *g, const struct id *patient, stru
  * an id: whether the caller may reach that patient is still the gate's to decide. */
 enum err store_patient_by_nhi(const uint8_t nhi_index[HASH_BYTES], struct id *out);
 /* Replace a patient's sealed demographics and NHI index (a correction, or the live NHI after
- * a merge): needs a writing grant for the patient. ERR_CONFLICT when another patient holds
+ * a merge), one version more, changed at now: needs a writing grant for the patient. ERR_CONFLICT when another patient holds
  * that NHI (one live NHI per patient), ERR_NOT_FOUND when there is no such patient. */
 enum err store_patient_update(const struct grant *g, const struct id *patient,
-			      const uint8_t nhi_index[HASH_BYTES], struct bytes phi);
+			      const uint8_t nhi_index[HASH_BYTES], struct bytes phi, int64_t now);
 /* The uploader's allowance the insert checks (src/domain/quota.h): the bytes of documents
  * they authored since `since`, and in all, each with this one, at most these. */
 struct store_upload_limit {

@@ -106,8 +106,8 @@ STORE_FN(enum err, store_patient_by_nhi,
 	 (nhi_index, out))
 STORE_FN(enum err, store_patient_update,
 	 (const struct grant *g, const struct id *patient, const uint8_t nhi_index[HASH_BYTES],
-	  struct bytes phi),
-	 (g, patient, nhi_index, phi))
+	  struct bytes phi, int64_t now),
+	 (g, patient, nhi_index, phi, now))
 STORE_FN(enum err, store_document_insert,
 	 (const struct grant *g, const struct store_document *doc, const struct store_upload_limit
 	  *lim),

@@ -433,7 +433,8 @@ void web_details_submit(struct request *req, struct response *res)
 	struct patient_view v = form_view(&f);
 	/* The gate first (ACTION_PATIENT_WRITE, audited): a foreign id is not found before any
 	 * field is looked at. */
-	int rc = register_update(&req->actor, &pid, &v);
+	int64_t version, updated;
+	int rc = register_update(&req->actor, &pid, &v, &version, &updated);
 	switch (rc) {
 	case ERR_OK:
 		to_patient(req, res, &pid, "corrected");

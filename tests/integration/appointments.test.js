@@ -244,7 +244,7 @@ describe('appointments', () => {
     const ok = await p3.post('/fhir/R4/Appointment', { body, headers: FHIR_JSON });
     assert.equal(ok.status, 201);
     assertValidFhir(ok.json());
-    assert.match(ok.headers.get('location'), /\/fhir\/R4\/Appointment\/[0-9a-f]{32}$/);
+    assert.match(ok.headers.get('location'), /\/fhir\/R4\/Appointment\/[0-9a-f]{32}\/_history\/1$/);
     const mine = await p1.get('/appointments');
     assert.match(mine.text, /Reason: Booked by daughter/);
     assert.equal(audit(srv, `actor='${acct}' AND action='appointment.book' AND outcome='allow' AND patient='${pid}'`).length, 1);
@@ -300,7 +300,7 @@ describe('appointments', () => {
     assertValidFhir(cap);
     const types = cap.rest[0].resource.map((r) => r.type);
     assert.ok(types.includes('Appointment') && types.includes('Slot'));
-    assert.deepEqual(cap.rest[0].resource.find((r) => r.type === 'Appointment').interaction.map((i) => i.code), ['read', 'search-type', 'create']);
+    assert.deepEqual(cap.rest[0].resource.find((r) => r.type === 'Appointment').interaction.map((i) => i.code), ['read', 'search-type', 'create', 'vread']);
   });
 });
 

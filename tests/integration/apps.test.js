@@ -91,14 +91,19 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     const nobody = await bearer(t.access_token, `Patient/${randomId()}`);
     assert.equal(theirs.status, 404);
     assert.equal(await theirs.text(), await nobody.text());
-    // Reads only: no writes, no access log, no export.
+    // Reads only: no writes, no access log.
     const write = await bearer(t.access_token, 'DocumentReference', { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' },
       body: JSON.stringify({ resourceType: 'DocumentReference', subject: { reference: `Patient/${t.patient}` }, content: [{ attachment: { contentType: 'text/plain', data: 'eA==' } }] }) });
     assert.ok([403, 404].includes(write.status), `write answered ${write.status}`);
     assert.equal(Number(sqlite(srv.dir, 'SELECT count(*) FROM document')), before1);
     // Outside what an app may do, on its own record: told so (RFC 6750 insufficient_scope).
     assert.equal((await bearer(t.access_token, `AuditEvent?patient=${t.patient}`)).status, 403);
-    assert.equal((await bearer(t.access_token, `Patient/${t.patient}/$everything`)).status, 403);
+    // $everything: the parts its scopes cover, never the access log (fhir-everything.test.js).
+    const ev = await bearer(t.access_token, `Patient/${t.patient}/$everything`);
+    assert.equal(ev.status, 200);
+    const evTypes = new Set((await ev.json()).entry.map((e) => e.resource.resourceType));
+    assert.ok(evTypes.has('Patient') && evTypes.has('DocumentReference'));
+    assert.equal(evTypes.has('AuditEvent'), false);
     // The FHIR API only: a page does not take the token, nor does the cookie carry it.
     const page = await fetch(`${srv.base}/documents`, { redirect: 'manual', headers: { Authorization: `Bearer ${t.access_token}` } });
     assert.equal(page.status, 303);

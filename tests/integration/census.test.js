@@ -89,7 +89,8 @@ const LEGITIMATE = {
     'GET /practice/patients/*/details': 'the practice admin corrects its patients\' details (the register)',
     'POST /practice/patients/*/details': 'the practice admin corrects its patients\' details (the register)',
     'GET /fhir/R4/Patient': 'the practice admin keeps the register',
-    'GET /fhir/R4/Patient/*': 'the practice admin keeps the register' },
+    'GET /fhir/R4/Patient/*': 'the practice admin keeps the register',
+    'GET /fhir/R4/Patient/*/_history/*': 'the practice admin keeps the register (its current version)' },
 };
 const legitimate = (who, method, url) => Object.keys(LEGITIMATE[who] || {}).some((r) => r.startsWith(`${method} `) && matches(r.slice(method.length + 1), url));
 
@@ -153,11 +154,12 @@ async function crawl(client, starts, max = 400) {
 }
 
 // What the owner's FHIR API gives them: every search by patient in the CapabilityStatement,
-// each entry read by id, each attachment, and $everything.
+// each entry read by id and by its version (vread), each attachment, and $everything.
 async function fhirUrls(owner, patient) {
   const cap = (await owner.fhir('metadata')).json();
-  const urls = new Set([`/fhir/R4/Patient/${patient}`, `/fhir/R4/Patient/${patient}/$everything`, '/fhir/R4/Patient',
-    `/fhir/R4/Patient?_id=${patient}`, '/fhir/R4/metadata']);
+  const me = (await owner.fhir(`Patient/${patient}`)).json();
+  const urls = new Set([`/fhir/R4/Patient/${patient}`, `/fhir/R4/Patient/${patient}/_history/${me.meta.versionId}`,
+    `/fhir/R4/Patient/${patient}/$everything`, '/fhir/R4/Patient', `/fhir/R4/Patient?_id=${patient}`, '/fhir/R4/metadata']);
   for (const r of cap.rest[0].resource) {
     if (!(r.searchParam || []).some((p) => p.name === 'patient')) continue;
     const subject = (r.searchParam || []).some((p) => p.name === 'subject') ? [`subject=Patient/${patient}`] : [];
@@ -167,7 +169,13 @@ async function fhirUrls(owner, patient) {
       const bundle = (await owner.get(url)).json();
       for (const e of bundle.entry || []) {
         urls.add(`/fhir/R4/${e.resource.resourceType}/${e.resource.id}`);
-        for (const c of e.resource.content || []) if (c.attachment && c.attachment.url) urls.add(`/fhir/R4/${c.attachment.url.replace(/^.*\/fhir\/R4\//, '')}`);
+        if (e.resource.meta && e.resource.meta.versionId && e.resource.resourceType !== 'AuditEvent') urls.add(`/fhir/R4/${e.resource.resourceType}/${e.resource.id}/_history/${e.resource.meta.versionId}`);
+        for (const c of e.resource.content || []) {
+          if (!c.attachment || !c.attachment.url) continue;
+          const bin = `/fhir/R4/${c.attachment.url.replace(/^.*\/fhir\/R4\//, '')}`;
+          urls.add(bin);
+          urls.add(`${bin}/_history/${e.resource.meta.versionId}`); // a Binary is its document's version
+        }
       }
     }
   }

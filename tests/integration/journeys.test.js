@@ -152,7 +152,7 @@ describe('journeys', () => {
     assert.equal(created.status, 201, created.text);
     const cr = created.json();
     assertValidFhir(cr);
-    assert.match(created.headers.get('location'), new RegExp(`/fhir/R4/DocumentReference/${cr.id}$`));
+    assert.match(created.headers.get('location'), new RegExp(`/fhir/R4/DocumentReference/${cr.id}/_history/1$`));
     const back = await c.fhir(`Binary/${cr.id}`);
     assert.deepEqual(back.buf, pdf);
   });

@@ -262,7 +262,7 @@ describe('medications and repeat prescriptions', () => {
     assert.equal((await p1.fhir('MedicationRequest')).status, 400);
     const cap = (await p1.fhir('metadata')).json();
     const mr = cap.rest[0].resource.find((r) => r.type === 'MedicationRequest');
-    assert.deepEqual(mr.interaction.map((i) => i.code), ['read', 'search-type']);
+    assert.deepEqual(mr.interaction.map((i) => i.code), ['read', 'search-type', 'vread']);
     assertValidFhir(cap);
     // A clinician of the practice sees the same list.
     const cs = await clin.fhir(`MedicationRequest?patient=${pid}`);

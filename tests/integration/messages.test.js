@@ -190,7 +190,7 @@ describe('secure messages', () => {
           { contentAttachment: { contentType: 'application/pdf', title: 'card.pdf', data: pdfWith('vaccination card').toString('base64') } }] }) });
     assert.equal(created.status, 201, created.text);
     assertValidFhir(created.json());
-    assert.match(created.headers.get('location'), /\/fhir\/R4\/Communication\/[0-9a-f]{32}$/);
+    assert.match(created.headers.get('location'), /\/fhir\/R4\/Communication\/[0-9a-f]{32}\/_history\/1$/);
     const reply = await clin.post('/fhir/R4/Communication', { headers: { 'Content-Type': 'application/fhir+json' },
       body: JSON.stringify({ resourceType: 'Communication', status: 'completed', inResponseTo: [{ reference: `Communication/${created.json().id}` }],
         payload: [{ contentString: 'Any weekday morning.' }] }) });

@@ -419,8 +419,8 @@ describe('lab results', () => {
     const cap = (await new Client(srv.base).fhir('metadata')).json();
     assertValidFhir(cap);
     const res = Object.fromEntries(cap.rest[0].resource.map((r) => [r.type, r.interaction.map((i) => i.code).sort()]));
-    assert.deepEqual(res.DiagnosticReport, ['create', 'read', 'search-type']);
+    assert.deepEqual(res.DiagnosticReport, ['create', 'read', 'search-type', 'vread']);
     assert.deepEqual(cap.rest[0].resource.find((r) => r.type === 'DiagnosticReport').operation.map((o) => o.name), ['release']);
-    assert.deepEqual(res.Observation, ['read', 'search-type']);
+    assert.deepEqual(res.Observation, ['read', 'search-type', 'vread']);
   });
 });

@@ -235,7 +235,7 @@ describe('practice systems (SMART Backend Services, FHIR writes)', () => {
     assert.equal(first.status, 201, first.text);
     const made = first.json();
     assertValidFhir(made);
-    assert.match(first.headers.get('location'), new RegExp(`/fhir/R4/Patient/${made.id}$`));
+    assert.match(first.headers.get('location'), new RegExp(`/fhir/R4/Patient/${made.id}/_history/1$`));
     const second = await create(tok, patientResource(nhi.toLowerCase()), nhi.toLowerCase());
     assert.equal(second.status, 200, second.text);
     assert.equal(second.json().id, made.id);
@@ -344,7 +344,8 @@ describe('practice systems (SMART Backend Services, FHIR writes)', () => {
     assertValidFhir(b);
     assert.equal(b.type, 'transaction-response');
     assert.deepEqual(b.entry.map((e) => e.response.status), ['201 Created', '201 Created', '201 Created', '201 Created']);
-    const pid = b.entry[0].response.location.match(/Patient\/([0-9a-f]{32})$/)[1];
+    const pid = b.entry[0].response.location.match(/Patient\/([0-9a-f]{32})\/_history\/1$/)[1];
+    for (const e of b.entry.slice(1)) assert.match(e.response.location, /\/_history\/1$/, 'each as its version 1');
     assert.equal((await searchNhi(tok, nhi)).json().entry[0].resource.id, pid);
     const docs = (await clin.fhir(`DocumentReference?patient=${pid}`)).json();
     assert.equal(docs.entry.length, 1);

@@ -36,6 +36,7 @@ static const struct {
 	{"import", test_import},
 	{"notify", test_notify},
 	{"fhir_search", test_fhir_search},
+	{"conditional", test_conditional},
 };
 
 int main(void)

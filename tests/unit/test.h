@@ -16,6 +16,7 @@ extern int test_passed, test_failed;
 	} while (0)
 
 void test_crypto(void);
+void test_conditional(void);
 void test_nhi(void);
 void test_policy(void);
 void test_audit(void);

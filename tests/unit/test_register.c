@@ -99,7 +99,10 @@ static void access_log(const struct id *pid, const struct actor *feed_actor,
 	CHECK(e && e->via == ACCESS_OTHER && e->role == ROLE_NONE);
 	/* The FHIR AuditEvent says the same: the system by name, its role "Practice system". */
 	json_t *entries = json_array();
-	CHECK(fhir_accesslog_everything(&self, pid, &ar, entries) == ERR_OK);
+	struct store_page pg = {.limit = LIMIT_ACCESSLOG_PAGE};
+	struct everything_page page = {.ar = &ar, .entries = entries};
+	CHECK(fhir_accesslog_everything(&self, pid, &pg, &page) == ERR_OK);
+	CHECK(page.n == json_array_size(entries) && !page.more);
 	int named = 0;
 	size_t i;
 	json_t *en;

@@ -358,6 +358,13 @@ static const char *const migrations[] = {
 	"ALTER TABLE recall ADD COLUMN closed_by BLOB;"
 	"ALTER TABLE recall ADD COLUMN outcome TEXT;"
 	"CREATE INDEX recall_open_by_practice ON recall(practice_id, due) WHERE closed IS NULL;",
+	/* 34: versions (docs/internals/SEARCH.md, "Versions"): the rows that change more than
+	 * once count their changes and keep the time of the last one (NULL: never changed since
+	 * written), each bumped by the statement that changes the row */
+	"ALTER TABLE patient ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE patient ADD COLUMN updated INTEGER;"
+	"ALTER TABLE result ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE result ADD COLUMN updated INTEGER;",
 };
 
 /*

@@ -19,9 +19,10 @@ static const char sql_patient_create[] =
 	" VALUES (?, ?, ?, ?, unixepoch())";
 static const char sql_enrol[] =
 	"INSERT INTO enrolment (patient_id, practice_id, since) VALUES (?, ?, unixepoch())";
-static const char sql_patient_get[] = "SELECT wrapped_key, phi, created FROM patient WHERE id = ?";
+static const char sql_patient_get[] = "SELECT wrapped_key, phi, created, version, coalesce(updated, created) FROM patient WHERE id = ?";
 static const char sql_patient_by_nhi[] = "SELECT id FROM patient WHERE nhi_index = ?";
-static const char sql_patient_update[] = "UPDATE patient SET nhi_index = ?, phi = ? WHERE id = ?";
+static const char sql_patient_update[] = "UPDATE patient SET nhi_index = ?, phi = ?, version = version + 1,"
+	" updated = ? WHERE id = ?";
 
 enum err sq_store_patient_target(const struct id *patient, struct target *out)
 {
@@ -111,6 +112,8 @@ enum err sq_store_patient_get(const struct grant *g, const struct id *patient, s
 		rc = sq_col_bytes(s, 0, a, &legacy) && sq_col_bytes(s, 1, a, &out->phi) ? ERR_OK
 										     : ERR_INTERNAL;
 		out->created = sqlite3_column_int64(s, 2);
+		out->version = sqlite3_column_int64(s, 3);
+		out->updated = sqlite3_column_int64(s, 4);
 	}
 	sqlite3_reset(s);
 	if (rc == ERR_OK)
@@ -128,14 +131,15 @@ enum err sq_store_patient_by_nhi(const uint8_t nhi_index[HASH_BYTES], struct id 
 }
 
 enum err sq_store_patient_update(const struct grant *g, const struct id *patient,
-				 const uint8_t nhi_index[HASH_BYTES], struct bytes phi)
+				 const uint8_t nhi_index[HASH_BYTES], struct bytes phi, int64_t now)
 {
 	if (!grant_writes(g, patient))
 		return ERR_DENIED;
 	sqlite3_stmt *s = sq_stmt(sql_patient_update);
 	sqlite3_bind_blob(s, 1, nhi_index, HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, phi.ptr, (int)phi.len, SQLITE_STATIC);
-	sq_bind_id(s, 3, patient);
+	sqlite3_bind_int64(s, 3, now);
+	sq_bind_id(s, 4, patient);
 	return sq_write_one(s, "patient_update");
 }
 

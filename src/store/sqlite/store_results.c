@@ -17,10 +17,12 @@
 	" NOT EXISTS (SELECT 1 FROM result_pref p WHERE p.patient_id = r.patient_id"             \
 	" AND p.comment_first = 1)))) AND r.created >= ?5"
 
+/* A result's last change: its last correction or release, else when it was issued. */
+#define RESULT_UPDATED "coalesce(r.updated, r.reported)"
 #define COLUMNS                                                                                  \
 	"r.id, r.patient_id, r.practice_id, r.kind, r.status, r.abnormal, r.accession,"          \
 	" r.collected, r.reported, r.created, r.release_at, r.released_by IS NOT NULL,"          \
-	" r.commented, r.corrected, r.body"
+	" r.commented, r.corrected, r.body, r.version, " RESULT_UPDATED
 
 static const char sql_target[] =
 	"SELECT r.patient_id, e.practice_id, e.history_from, r.created FROM result r LEFT JOIN enrolment e"
@@ -34,15 +36,15 @@ static const char sql_insert[] =
 /* A correction keeps the release state: a patient who saw a value must see that it changed. */
 static const char sql_replace[] =
 	"UPDATE result SET kind = ?4, status = ?5, abnormal = ?6, collected = ?8, reported = ?9,"
-	" release_at = coalesce(release_at, ?11), corrected = ?12, body = ?13"
-	" WHERE id = ?1 AND patient_id = ?2";
+	" release_at = coalesce(release_at, ?11), corrected = ?12, body = ?13,"
+	" version = version + 1, updated = ?14 WHERE id = ?1 AND patient_id = ?2";
 /* Pages: the date is when the sample was collected, the last change when the report was
  * issued (a correction issues it again); every result is a laboratory report ('lab'). */
 #define RESULTS_OF_PATIENT " FROM result r WHERE r.patient_id = ?3 AND" VISIBLE
 static const char *const sql_page[4] =
-	SQ_PAGE_SQL("SELECT " COLUMNS RESULTS_OF_PATIENT, "r.collected", "r.reported", "'lab'", "r.id");
+	SQ_PAGE_SQL("SELECT " COLUMNS RESULTS_OF_PATIENT, "r.collected", RESULT_UPDATED, "'lab'", "r.id");
 static const char sql_count[] =
-	"SELECT count(*)" RESULTS_OF_PATIENT SQ_PAGE_WHERE("r.collected", "r.reported", "'lab'");
+	"SELECT count(*)" RESULTS_OF_PATIENT SQ_PAGE_WHERE("r.collected", RESULT_UPDATED, "'lab'");
 /* The home page's new results: ?4 the account, ?6 released after, ?7 how many. */
 #define NEWS_OF_PATIENT                                                                          \
 	" FROM result r WHERE r.patient_id = ?3 AND r.release_at > ?6 AND" VISIBLE                 \
@@ -55,8 +57,8 @@ static const char sql_opened[] =
 	" ON CONFLICT (account_id, result_id) DO NOTHING";
 static const char sql_get[] = "SELECT " COLUMNS " FROM result r WHERE r.id = ?3 AND" VISIBLE;
 static const char sql_release[] =
-	"UPDATE result SET release_at = ?, released_by = ?, commented = ?, body = ?"
-	" WHERE id = ? AND patient_id = ?";
+	"UPDATE result SET release_at = ?1, released_by = ?2, commented = ?3, body = ?4,"
+	" version = version + 1, updated = ?1 WHERE id = ?5 AND patient_id = ?6";
 static const char sql_inbox[] =
 	"SELECT " COLUMNS " FROM result r WHERE r.practice_id = ?1 AND (r.release_at IS NULL"
 	" OR r.release_at > ?2) AND EXISTS (SELECT 1 FROM enrolment e WHERE e.patient_id ="
@@ -90,6 +92,8 @@ static bool row(sqlite3_stmt *s, struct arena *a, struct store_result *r)
 	r->released_by_clinician = sqlite3_column_int(s, 11) != 0;
 	r->commented = sqlite3_column_int(s, 12) != 0;
 	r->corrected = sqlite3_column_int(s, 13) != 0;
+	r->version = sqlite3_column_int64(s, 15);
+	r->updated = sqlite3_column_int64(s, 16);
 	return a == NULL || sq_col_bytes(s, 14, a, &r->body);
 }
 
@@ -149,6 +153,8 @@ enum err sq_store_result_put(const struct grant *g, const struct store_result *r
 		sqlite3_bind_null(s, 11);
 	sqlite3_bind_int(s, 12, r->corrected ? 1 : 0);
 	sqlite3_bind_blob(s, 13, r->body.ptr, (int)r->body.len, SQLITE_STATIC);
+	if (replace)
+		sqlite3_bind_int64(s, 14, r->updated);
 	return sq_write_one(s, "result_put");
 }
 
