@@ -477,7 +477,6 @@ const struct search_spec fhir_report_spec = {
 	.n_values = 1,
 	.updated_doc = issued_doc,
 	.subject = true,
-	.sort_updated = "issued",
 };
 const struct search_spec fhir_observation_spec = {
 	.type = "Observation",
@@ -487,7 +486,6 @@ const struct search_spec fhir_observation_spec = {
 	.n_values = 1,
 	.updated_doc = issued_doc,
 	.subject = true,
-	.sort_updated = "issued",
 	.pages_of = "DiagnosticReport",
 };
 

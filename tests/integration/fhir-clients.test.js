@@ -195,8 +195,8 @@ describe('FHIR clients from npm: @medplum/core and fhir-kit-client', () => {
 
   // What these clients send beyond the main path, each of which medkeep refused with 400 until
   // this test found it: subject= for the patient, _sort by the type's own date parameter
-  // (Communication's sent, a report's issued), and Patient?_id=.
-  it('the idioms the clients send: subject=, _sort=-sent and -issued, Patient?_id=', async () => {
+  // (Communication's sent), and Patient?_id=.
+  it('the idioms the clients send: subject=, _sort=-sent and -_lastUpdated, Patient?_id=', async () => {
     const bySubject = await medplumA.searchResources('DocumentReference', { subject: `Patient/${pidA}`, _count: '500' });
     assert.equal(bySubject.bundle.total, docCount(srv.dir, pidA));
     assert.deepEqual(bySubject.map((r) => r.id).sort(), docIds(srv.dir, pidA));
@@ -217,12 +217,16 @@ describe('FHIR clients from npm: @medplum/core and fhir-kit-client', () => {
     const sent = messages.map((m) => m.sent);
     assert.ok(sent.length > 1);
     assert.deepEqual([...sent].sort().reverse(), sent);
-    const reports = await medplumA.searchResources('DiagnosticReport', { patient: pidA, _sort: '-issued', _count: '10' });
-    const issued = reports.map((r) => r.issued);
-    assert.equal(issued.length, 10);
-    assert.deepEqual([...issued].sort().reverse(), issued);
-    const oldest = await medplumA.searchOne('DiagnosticReport', { patient: pidA, _sort: 'issued' });
-    assert.equal(oldest.issued, [...(await medplumA.searchResources('DiagnosticReport', { patient: pidA, _count: '500' }))].map((r) => r.issued).sort()[0]);
+    // A report's last change (meta.lastUpdated: issued, or its last correction or release) is
+    // what _lastUpdated sorts on; issued alone is not a sort key here (a release changes the
+    // report without issuing it again), and is refused by name rather than sorted wrongly.
+    const reports = await medplumA.searchResources('DiagnosticReport', { patient: pidA, _sort: '-_lastUpdated', _count: '10' });
+    const changed = reports.map((r) => r.meta.lastUpdated);
+    assert.equal(changed.length, 10);
+    assert.deepEqual([...changed].sort().reverse(), changed);
+    const oldest = await medplumA.searchOne('DiagnosticReport', { patient: pidA, _sort: '_lastUpdated' });
+    assert.equal(oldest.meta.lastUpdated, [...(await medplumA.searchResources('DiagnosticReport', { patient: pidA, _count: '500' }))].map((r) => r.meta.lastUpdated).sort()[0]);
+    await assert.rejects(medplumA.searchResources('DiagnosticReport', { patient: pidA, _sort: '-issued' }), /_sort/);
 
     // and the CapabilityStatement says so, as fhir-kit's CapabilityTool reads it
     const { CapabilityTool } = await import('fhir-kit-client');
