@@ -219,6 +219,7 @@ static enum err appointment_open(const struct actor *a, const struct grant *g,
 	v->booked = r->booked;
 	v->cancelled = r->cancelled;
 	v->reason = "";
+	v->kind = r->kind;
 	int cutoff = CANCEL_CUTOFF_DEFAULT_MINUTES;
 	if (store_practice_cutoff(&r->practice, &cutoff) != ERR_OK)
 		return ERR_INTERNAL;
@@ -264,9 +265,14 @@ static void notify_appointment(const struct actor *a, const struct id *appt, con
 	notify_record(a, &e);
 }
 
+const char *appointment_kind_label(enum appointment_kind k)
+{
+	return k == APPT_PHONE ? "By phone" : k == APPT_VIDEO ? "By video" : "In person";
+}
+
 enum err appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,
-			  const char *reason, int64_t now, struct arena *ar, struct id *out,
-			  const char **why)
+			  const char *reason, enum appointment_kind kind, int64_t now, struct arena *ar,
+			  struct id *out, const char **why)
 {
 	*why = NULL;
 	struct target t;
@@ -313,6 +319,7 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 	row.patient = *patient;
 	row.booked_by = a->account;
 	row.booked = (int64_t)time(NULL);
+	row.kind = kind;
 	if (reason && reason[0]) {
 		json_t *o = json_pack("{s:s, s:s}", "part", "appointment", "reason", reason);
 		rc = careplan_seal(a, &g, &p, VREC_APPOINTMENT, &row.id, o, ar, &row.reason);

@@ -40,6 +40,7 @@ struct appointment_view {
 	int64_t booked;
 	int64_t cancelled; /* 0 when live */
 	const char *reason; /* "" when none */
+	enum appointment_kind kind;
 	bool can_cancel;    /* live, and before the cut-off for this actor */
 };
 
@@ -65,8 +66,10 @@ enum err slot_publish(const struct actor *a, const struct id *clinician, int64_t
  * just taken, is in the past or is not at the patient's practice, or the patient holds
  * APPOINTMENTS_UPCOMING_MAX upcoming appointments already. */
 enum err appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,
-			  const char *reason, int64_t now, struct arena *ar, struct id *out,
-			  const char **why);
+			  const char *reason, enum appointment_kind kind, int64_t now, struct arena *ar,
+			  struct id *out, const char **why);
+/* "In person", "By phone", "By video": what the patient and the practice read. */
+const char *appointment_kind_label(enum appointment_kind k);
 /* Cancel (ACTION_APPOINTMENT_CANCEL): patients and proxies only until the practice's cut-off. */
 enum err appointment_cancel(const struct actor *a, const struct id *appointment, int64_t now,
 			    const char **why);

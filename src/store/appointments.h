@@ -9,7 +9,31 @@
  */
 #ifndef MEDKEEP_STORE_APPOINTMENTS_H
 #define MEDKEEP_STORE_APPOINTMENTS_H
+#include <string.h>
+
 #include "store/store.h"
+
+/* How a visit happens: chosen by the patient at booking, stored as its code ("in-person",
+ * "phone", "video"). */
+enum appointment_kind { APPT_IN_PERSON = 0, APPT_PHONE = 1, APPT_VIDEO = 2 };
+#define APPT_KINDS 3
+static inline const char *appointment_kind_code(enum appointment_kind k)
+{
+	return k == APPT_PHONE ? "phone" : k == APPT_VIDEO ? "video" : "in-person";
+}
+/* The kind of a code; -1 for anything else (a stored row always has one of the three). */
+static inline int appointment_kind_of(const char *code)
+{
+	for (int k = 0; k < APPT_KINDS; k++)
+		if (strcmp(code, appointment_kind_code((enum appointment_kind)k)) == 0)
+			return k;
+	return -1;
+}
+static inline enum appointment_kind appointment_kind_parse(const char *code)
+{
+	int k = appointment_kind_of(code);
+	return k < 0 ? APPT_IN_PERSON : (enum appointment_kind)k;
+}
 
 struct store_slot {
 	struct id id;
@@ -32,6 +56,7 @@ struct store_appointment {
 	int64_t cancelled; /* 0 when live */
 	struct id cancelled_by;
 	struct bytes reason; /* sealed; empty when none was given */
+	enum appointment_kind kind;
 	/* from the slot */
 	struct id practice;
 	struct id clinician;

@@ -129,6 +129,9 @@ void web_medication_stop(struct request *req, struct response *res);
 void web_appointments(struct request *req, struct response *res);
 void web_appointment_book(struct request *req, struct response *res);
 void web_appointment_cancel(struct request *req, struct response *res);
+/* pages_booking.c: the confirming step of a cancellation, and the calendar file (.ics) */
+void web_appointment_cancel_confirm(struct request *req, struct response *res);
+void web_appointment_ics(struct request *req, struct response *res);
 void web_slots(struct request *req, struct response *res);
 void web_slots_publish(struct request *req, struct response *res);
 void web_day(struct request *req, struct response *res);

@@ -101,6 +101,8 @@ static const struct route routes[] = {
 	{METHOD_POST, "/patients/*/medications", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_medication_create, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/appointments", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_appointments, FAST, SAME_ORIGIN, PATIENT_RECORD},
 	{METHOD_POST, "/appointments", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_appointment_book, FAST, SAME_ORIGIN, PATIENT_RECORD},
+	{METHOD_GET, "/appointments/*/cancel", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_appointment_cancel_confirm, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_GET, "/appointments/*/calendar.ics", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_appointment_ics, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/appointments/*/cancel", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_appointment_cancel, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/slots", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_slots, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/slots", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_slots_publish, FAST, SAME_ORIGIN, ANYONE},

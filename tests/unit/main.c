@@ -36,6 +36,7 @@ static const struct {
 	{"import", test_import},
 	{"notify", test_notify},
 	{"fhir_search", test_fhir_search},
+	{"ics", test_ics},
 };
 
 int main(void)

@@ -337,6 +337,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE proxy_grant ADD COLUMN end_reason TEXT;"
 	"ALTER TABLE proxy_invite ADD COLUMN ended_by BLOB;"
 	"ALTER TABLE proxy_invite ADD COLUMN end_reason TEXT;",
+	/* 31: booking: how a visit happens (in person, by phone or by video), chosen at booking;
+	 * the visits booked before say in person, as they were */
+	"ALTER TABLE appointment ADD COLUMN kind TEXT NOT NULL DEFAULT 'in-person'"
+	" CHECK (kind IN ('in-person', 'phone', 'video'));",
 };
 
 /*

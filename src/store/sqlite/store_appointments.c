@@ -158,8 +158,8 @@ enum err sq_store_appointment_target(const struct id *appointment, struct target
 /* The limit on upcoming appointments is decided in the insert itself, so concurrent bookings
  * cannot pass the check together (SQLite runs one write statement at a time). */
 static const char sql_appointment_insert[] =
-	"INSERT INTO appointment (id, slot_id, patient_id, booked_by, booked, reason)"
-	" SELECT ?1, id, ?2, ?3, ?4, ?5 FROM slot WHERE id = ?6"
+	"INSERT INTO appointment (id, slot_id, patient_id, booked_by, booked, reason, kind)"
+	" SELECT ?1, id, ?2, ?3, ?4, ?5, ?9 FROM slot WHERE id = ?6"
 	" AND (SELECT count(*) FROM appointment a JOIN slot u ON u.id = a.slot_id"
 	" WHERE a.patient_id = ?2 AND a.cancelled IS NULL AND u.start > ?7) < ?8";
 
@@ -183,6 +183,7 @@ enum err sq_store_appointment_insert(const struct grant *g, const struct store_a
 	sq_bind_id(s, 6, &ap->slot);
 	sqlite3_bind_int64(s, 7, now);
 	sqlite3_bind_int(s, 8, max_upcoming);
+	sqlite3_bind_text(s, 9, appointment_kind_code(ap->kind), -1, SQLITE_STATIC);
 	int changed = 0;
 	int rc = careplan_step_write(s, "appointment_insert", &changed);
 	if (rc != ERR_OK || changed != 0)
@@ -219,7 +220,7 @@ enum err sq_store_appointments_upcoming(const struct grant *g, const struct id *
 
 #define APPOINTMENT_COLS                                                                          \
 	"a.id, a.slot_id, a.patient_id, a.booked_by, a.booked, a.cancelled, a.cancelled_by,"     \
-	" a.reason, s.practice_id, s.clinician_id, s.start, s.minutes"
+	" a.reason, s.practice_id, s.clinician_id, s.start, s.minutes, a.kind"
 
 static bool appointment_row(sqlite3_stmt *s, struct arena *a, void *row)
 {
@@ -237,6 +238,8 @@ static bool appointment_row(sqlite3_stmt *s, struct arena *a, void *row)
 	sq_col_id(s, 9, &out->clinician);
 	out->start = sqlite3_column_int64(s, 10);
 	out->minutes = sqlite3_column_int(s, 11);
+	const unsigned char *k = sqlite3_column_text(s, 12);
+	out->kind = appointment_kind_parse(k ? (const char *)k : "");
 	return ok;
 }
 
