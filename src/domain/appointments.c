@@ -241,14 +241,20 @@ static enum err appointment_open(const struct actor *a, const struct grant *g,
 /* Tell the patient an appointment was booked (with its reminder scheduled for the day before)
  * or cancelled (its reminder withdrawn), by whoever did it: the practice and the time only. */
 static void notify_appointment(const struct actor *a, const struct id *appt, const struct id *patient,
-			       const struct id *practice, int64_t start, bool booked, struct arena *ar)
+			       const struct id *practice, int64_t start, enum appointment_kind kind,
+			       bool booked, struct arena *ar)
 {
 	char when[NZ_WHEN_LEN];
 	nz_when(start, when, sizeof(when));
 	const char *name = notify_practice_name(practice, ar);
 	struct notify_event e = {.kind = NOTIFY_APPOINTMENTS, .patient = *patient,
 				 .practice = *practice, .subject = "Your appointment"};
-	e.line = booked ? arena_printf(ar, "An appointment at %s is booked for you: %s.", name, when)
+	static const char *const how[APPT_KINDS] = {
+		[APPT_IN_PERSON] = "It is in person, at the practice.",
+		[APPT_PHONE] = "It is by phone: the practice will call you.",
+		[APPT_VIDEO] = "It is by video: the practice will tell you how to join."};
+	e.line = booked ? arena_printf(ar, "An appointment at %s is booked for you: %s. %s", name, when,
+				       how[kind])
 			: arena_printf(ar, "Your appointment at %s on %s has been cancelled.", name,
 				       when);
 	notify_withdraw(appt);
@@ -289,6 +295,14 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 	bool at_practice = false;
 	for (size_t i = 0; found == ERR_OK && i < t.n_practices; i++)
 		at_practice |= id_eq(&t.practices[i], &s.practice);
+	struct store_booking_settings bk = {.closed = false, .phone = "", .hours = ""};
+	if (found == ERR_OK && a->role == ROLE_PATIENT && store_practice_booking(&s.practice, ar, &bk) != ERR_OK)
+		return ERR_INTERNAL;
+	if (found == ERR_OK && at_practice && a->role == ROLE_PATIENT && bk.closed) {
+		*why = "Online booking is closed at the moment. Please phone the practice.";
+		return domain_audit(a, ACTION_APPOINTMENT_BOOK, patient, rtype_slot, slot, AUDIT_FAIL,
+				    0) == 0 ? ERR_INVALID : ERR_INTERNAL;
+	}
 	if (!at_practice || s.start <= now) {
 		*why = !at_practice ? "That appointment time is not one your practice offers."
 				    : "That appointment time has passed. Choose another.";
@@ -342,7 +356,7 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 	}
 	if (st != ERR_OK)
 		return ERR_INTERNAL;
-	notify_appointment(a, &row.id, patient, &s.practice, s.start, true, ar);
+	notify_appointment(a, &row.id, patient, &s.practice, s.start, kind, true, ar);
 	*out = row.id;
 	return ERR_OK;
 }
@@ -394,7 +408,7 @@ enum err appointment_cancel(const struct actor *a, const struct id *appointment,
 		*why = "This appointment can no longer be cancelled here.";
 		rc = ERR_INVALID;
 	} else if (st == ERR_OK) {
-		notify_appointment(a, appointment, &t.patient, &r.practice, r.start, false, &ar);
+		notify_appointment(a, appointment, &t.patient, &r.practice, r.start, r.kind, false, &ar);
 		rc = ERR_OK;
 	}
 out:
@@ -549,6 +563,80 @@ enum err practice_cutoff_set(const struct actor *a, int minutes, const char **wh
 		return ERR_INVALID;
 	}
 	return store_practice_cutoff_set(&a->practice, minutes) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
+enum err practice_booking_get(const struct actor *a, struct arena *ar,
+			      struct store_booking_settings *out)
+{
+	bool ok = policy_may_manage_slots(a, &a->practice);
+	if (practice_audit(a, "practice.settings.read", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
+	    ERR_OK)
+		return ERR_INTERNAL;
+	if (!ok)
+		return ERR_NOT_FOUND;
+	return store_practice_booking(&a->practice, ar, out) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
+/* A phone number as people write it: digits, spaces, + ( ) - and at least six digits. */
+static bool phone_ok(const char *p)
+{
+	size_t digits = 0, n = strlen(p);
+	if (n > PRACTICE_PHONE_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] >= '0' && p[i] <= '9')
+			digits++;
+		else if (strchr(" +()-", p[i]) == NULL)
+			return false;
+	}
+	return n == 0 || digits >= 6;
+}
+
+enum err practice_booking_set(const struct actor *a, const struct store_booking_settings *s,
+			      const char **why)
+{
+	*why = NULL;
+	bool ok = policy_may_manage_practice(a, &a->practice);
+	if (practice_audit(a, "practice.settings.write", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
+	    ERR_OK)
+		return ERR_INTERNAL;
+	if (!ok)
+		return ERR_NOT_FOUND;
+	if (s->phone == NULL || !phone_ok(s->phone)) {
+		*why = "Give the phone number in digits (spaces, +, ( ) and - are fine), up to 40 characters.";
+		return ERR_INVALID;
+	}
+	if (s->hours == NULL || !careplan_text_ok(s->hours, PRACTICE_HOURS_MAX, false)) {
+		*why = "The opening hours can be up to 300 characters.";
+		return ERR_INVALID;
+	}
+	if (s->closed && s->phone[0] == 0) {
+		*why = "Give the phone number patients can call while online booking is closed.";
+		return ERR_INVALID;
+	}
+	return store_practice_booking_set(&a->practice, s) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
+enum err booking_info_for_patient(const struct actor *a, const struct id *patient, struct arena *ar,
+				  struct store_booking_settings *out, const char **practice_name)
+{
+	*out = (struct store_booking_settings){.closed = false, .phone = "", .hours = ""};
+	*practice_name = NULL;
+	struct target t;
+	if (store_patient_target(patient, &t) == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	struct grant g;
+	int rc = domain_gate_target(a, ACTION_APPOINTMENT_LIST, &t, "Practice", NULL, &g);
+	if (rc != ERR_OK)
+		return rc;
+	if (domain_audit(a, ACTION_APPOINTMENT_LIST, patient, "Practice", NULL, AUDIT_ALLOW, 0) != 0)
+		return ERR_INTERNAL;
+	if (t.n_practices == 0)
+		return ERR_OK;
+	if (store_practice_booking(&t.practices[0], ar, out) != ERR_OK)
+		return ERR_INTERNAL;
+	*practice_name = notify_practice_name(&t.practices[0], ar);
+	return ERR_OK;
 }
 
 enum err practice_clinicians(const struct actor *a, struct arena *ar, struct store_staff **out,

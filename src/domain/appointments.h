@@ -98,6 +98,21 @@ enum err day_list(const struct actor *a, int64_t day_start, struct arena *ar, st
 /* The actor's practice's cancellation cut-off (staff of it), and setting it (its admins). */
 enum err practice_cutoff_get(const struct actor *a, int *minutes);
 enum err practice_cutoff_set(const struct actor *a, int minutes, const char **why);
+/* Online booking (store_booking_settings): the phone number is a number a person dials,
+ * room for an extension; the hours a few lines ("Mon-Fri 8 am-5:30 pm, Sat 9 am-12 pm"). */
+#define PRACTICE_PHONE_MAX 40u
+#define PRACTICE_HOURS_MAX 300u
+/* The actor's practice's booking settings (its staff), and setting them (its admins; audited,
+ * ERR_INVALID with *why for a bad phone number or hours). */
+enum err practice_booking_get(const struct actor *a, struct arena *ar,
+			      struct store_booking_settings *out);
+enum err practice_booking_set(const struct actor *a, const struct store_booking_settings *s,
+			      const char **why);
+/* For someone who may see the patient's appointments: the booking settings and the name of the
+ * practice where the patient is enrolled (audited, like the free times). */
+enum err booking_info_for_patient(const struct actor *a, const struct id *patient, struct arena *ar,
+				  struct store_booking_settings *out, const char **practice_name);
+
 /* Clinicians of the actor's practice (staff of it). */
 enum err practice_clinicians(const struct actor *a, struct arena *ar, struct store_staff **out,
 			     size_t *n);

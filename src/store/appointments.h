@@ -113,6 +113,16 @@ enum err store_appointment_cancel(const struct grant *g, const struct id *appoin
 #define CANCEL_CUTOFF_DEFAULT_MINUTES 120
 enum err store_practice_cutoff(const struct id *practice, int *minutes);
 enum err store_practice_cutoff_set(const struct id *practice, int minutes);
+/* Online booking: open unless the practice closed it; its phone number and opening hours
+ * ("" when not set). */
+struct store_booking_settings {
+	bool closed;
+	const char *phone;
+	const char *hours;
+};
+enum err store_practice_booking(const struct id *practice, struct arena *a,
+				struct store_booking_settings *out);
+enum err store_practice_booking_set(const struct id *practice, const struct store_booking_settings *s);
 
 /* Clinicians of a practice (at most LIMIT_LIST) with their display names. */
 struct store_staff {

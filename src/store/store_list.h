@@ -499,6 +499,12 @@ STORE_FN(enum err, store_practice_cutoff, (const struct id *practice, int *minut
 STORE_FN(enum err, store_practice_cutoff_set,
 	 (const struct id *practice, int minutes),
 	 (practice, minutes))
+STORE_FN(enum err, store_practice_booking,
+	 (const struct id *practice, struct arena *a, struct store_booking_settings *out),
+	 (practice, a, out))
+STORE_FN(enum err, store_practice_booking_set,
+	 (const struct id *practice, const struct store_booking_settings *s),
+	 (practice, s))
 STORE_FN(enum err, store_practice_clinicians,
 	 (const struct id *practice, struct arena *a, struct store_staff **out, size_t *n),
 	 (practice, a, out, n))

@@ -90,12 +90,44 @@ static void filter_form(struct buf *b, const struct slot_filter *f, const struct
 	html_raw(b, "</select><button type=\"submit\" class=\"secondary\">Show times</button></form>");
 }
 
-static void booking_section(struct request *req, struct buf *b, const struct slot_view *slots,
-			    size_t ns)
+/* How to reach the practice when booking online is closed or no time is free. */
+static void practice_contact(struct buf *b, const struct store_booking_settings *bk, const char *name)
 {
+	if (bk->phone[0] == 0 && bk->hours[0] == 0)
+		return;
+	html_raw(b, "<div class=\"card contact\"><h3>");
+	html_text(b, name ? name : "Your practice");
+	html_raw(b, "</h3>");
+	if (bk->phone[0]) {
+		html_raw(b, "<p>Phone: <a href=\"tel:");
+		for (const char *p = bk->phone; *p; p++)
+			if ((*p >= '0' && *p <= '9') || *p == '+')
+				buf_append(b, p, 1);
+		html_raw(b, "\">");
+		html_text(b, bk->phone);
+		html_raw(b, "</a></p>");
+	}
+	if (bk->hours[0]) {
+		html_raw(b, "<p class=\"hours\">Opening hours: ");
+		html_text(b, bk->hours);
+		html_raw(b, "</p>");
+	}
+	html_raw(b, "</div>");
+}
+
+static void booking_section(struct request *req, struct buf *b, const struct slot_view *slots,
+			    size_t ns, const struct store_booking_settings *bk, const char *practice)
+{
+	if (bk->closed) {
+		html_raw(b, "<p class=\"empty\" role=\"status\">Online booking is closed at the "
+			    "moment. Please phone the practice to book.</p>");
+		practice_contact(b, bk, practice);
+		return;
+	}
 	if (ns == 0) {
 		html_raw(b, "<p class=\"empty\">No free times in the next two weeks. Please phone your "
 			    "practice.</p>");
+		practice_contact(b, bk, practice);
 		return;
 	}
 	struct slot_filter f;
@@ -196,7 +228,11 @@ static void appointments_page(struct request *req, struct response *res, int sta
 	struct appointment_view *aps = NULL;
 	struct slot_view *slots = NULL;
 	size_t na = 0, ns = 0;
+	struct store_booking_settings bk;
+	const char *practice = NULL;
 	int rc = appointment_list(&req->actor, &record, now, &req->arena, &aps, &na);
+	if (rc == ERR_OK)
+		rc = booking_info_for_patient(&req->actor, &record, &req->arena, &bk, &practice);
 	if (rc == ERR_OK)
 		rc = slots_for_patient(&req->actor, &record, now, nz_day_start(now, BOOK_DAYS + 1),
 				       &req->arena, &slots, &ns);
@@ -228,7 +264,7 @@ static void appointments_page(struct request *req, struct response *res, int sta
 	if (upcoming == 0)
 		html_raw(b, "<p class=\"empty\">No upcoming appointments.</p>");
 	html_raw(b, "<h2>Book an appointment</h2>");
-	booking_section(req, b, slots, ns);
+	booking_section(req, b, slots, ns, &bk, practice);
 	html_raw(b, "<h2>Past and cancelled</h2><ul class=\"docs appointments\">");
 	for (size_t i = 0; i < na; i++)
 		if (aps[i].start < now || aps[i].cancelled) {
@@ -504,9 +540,12 @@ static void settings_page(struct request *req, struct response *res, int status,
 			  const char *done)
 {
 	int cutoff = 0;
+	struct store_booking_settings bk;
 	int rc = policy_may_manage_practice(&req->actor, &req->actor.practice)
 			 ? practice_cutoff_get(&req->actor, &cutoff)
 			 : ERR_NOT_FOUND;
+	if (rc == ERR_OK)
+		rc = practice_booking_get(&req->actor, &req->arena, &bk);
 	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
@@ -529,7 +568,22 @@ static void settings_page(struct request *req, struct response *res, int status,
 		    "before the appointment</label><input id=\"cutoff\" name=\"cutoff\" "
 		    "type=\"number\" min=\"0\" max=\"10080\" required value=\"");
 	html_text(b, v);
-	html_raw(b, "\"><button type=\"submit\">Save</button></form><p><a href=\"/slots\">"
+	html_raw(b, "\"><button type=\"submit\">Save</button></form>");
+	html_raw(b, "<form method=\"post\" action=\"/practice/appointments\" class=\"card\">"
+		    "<h2>Online booking</h2><input type=\"hidden\" name=\"part\" value=\"booking\">");
+	web_csrf_field(b, req->csrf);
+	html_raw(b, "<p><input type=\"checkbox\" id=\"closed\" name=\"closed\" value=\"1\"");
+	if (bk.closed)
+		html_raw(b, " checked");
+	html_raw(b, "> <label for=\"closed\">Close online booking (patients are shown the phone "
+		    "number and hours below instead)</label></p><label for=\"phone\">Practice phone "
+		    "number</label><input id=\"phone\" name=\"phone\" type=\"tel\" maxlength=\"40\" "
+		    "autocomplete=\"off\" value=\"");
+	html_text(b, bk.phone);
+	html_raw(b, "\"><label for=\"hours\">Opening hours</label><textarea id=\"hours\" "
+		    "name=\"hours\" maxlength=\"300\" rows=\"3\">");
+	html_text(b, bk.hours);
+	html_raw(b, "</textarea><button type=\"submit\">Save</button></form><p><a href=\"/slots\">"
 		    "Appointment slots</a></p>");
 	web_page_end(res, status, b);
 }
@@ -546,6 +600,23 @@ void web_appointment_settings_save(struct request *req, struct response *res)
 	size_t n;
 	if (!web_form_accepted(req, res, f, &n))
 		return;
+	const char *part = form_get(f, n, "part", NULL);
+	if (part && strcmp(part, "booking") == 0) {
+		const char *closed = form_get(f, n, "closed", NULL);
+		const char *phone = form_get(f, n, "phone", NULL), *hours = form_get(f, n, "hours", NULL);
+		struct store_booking_settings bk = {.closed = closed && strcmp(closed, "1") == 0,
+						    .phone = phone ? phone : "",
+						    .hours = hours ? hours : ""};
+		const char *why = NULL;
+		int rc = practice_booking_set(&req->actor, &bk, &why);
+		if (rc == ERR_INVALID)
+			settings_page(req, res, 400, why, NULL);
+		else if (rc != ERR_OK)
+			web_domain_refusal(req, res, rc, "There is no such page.");
+		else
+			respond_redirect(req, res, "/practice/appointments?done=1");
+		return;
+	}
 	const char *c = form_get(f, n, "cutoff", NULL);
 	int64_t minutes = -1;
 	if (c == NULL || parse_int64(c, 0, 1000000, &minutes) != 0) {

@@ -340,7 +340,12 @@ static const char *const migrations[] = {
 	/* 31: booking: how a visit happens (in person, by phone or by video), chosen at booking;
 	 * the visits booked before say in person, as they were */
 	"ALTER TABLE appointment ADD COLUMN kind TEXT NOT NULL DEFAULT 'in-person'"
-	" CHECK (kind IN ('in-person', 'phone', 'video'));",
+	" CHECK (kind IN ('in-person', 'phone', 'video'));"
+	/* and whether patients may book online, with the practice's phone number and opening
+	 * hours for when they may not (the practice's own details, not PHI) */
+	"ALTER TABLE practice_setting ADD COLUMN booking_closed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE practice_setting ADD COLUMN phone TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE practice_setting ADD COLUMN hours TEXT NOT NULL DEFAULT '';",
 };
 
 /*

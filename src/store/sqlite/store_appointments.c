@@ -345,6 +345,49 @@ enum err sq_store_practice_cutoff_set(const struct id *practice, int minutes)
 	return careplan_step_write(s, "practice_cutoff_set", &changed);
 }
 
+static const char sql_booking[] =
+	"SELECT booking_closed, phone, hours FROM practice_setting WHERE practice_id = ?";
+
+enum err sq_store_practice_booking(const struct id *practice, struct arena *a,
+				   struct store_booking_settings *out)
+{
+	*out = (struct store_booking_settings){.closed = false, .phone = "", .hours = ""};
+	sqlite3_stmt *s = sq_stmt(sql_booking);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	int rc = sqlite3_step(s);
+	bool ok = true;
+	if (rc == SQLITE_ROW) {
+		out->closed = sqlite3_column_int(s, 0) != 0;
+		out->phone = sq_col_text(s, 1, a);
+		out->hours = sq_col_text(s, 2, a);
+		ok = out->phone && out->hours;
+	}
+	sqlite3_reset(s);
+	return (rc == SQLITE_ROW && ok) || rc == SQLITE_DONE ? ERR_OK : sq_fail("practice_booking");
+}
+
+/* A practice without a settings row yet gets the default cut-off with these. */
+static const char sql_booking_set[] =
+	"INSERT INTO practice_setting (practice_id, cancel_cutoff_minutes, booking_closed, phone, hours)"
+	" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (practice_id) DO UPDATE SET"
+	" booking_closed = excluded.booking_closed, phone = excluded.phone, hours = excluded.hours";
+
+enum err sq_store_practice_booking_set(const struct id *practice, const struct store_booking_settings *b)
+{
+	sqlite3_stmt *s = sq_stmt(sql_booking_set);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	sqlite3_bind_int(s, 2, CANCEL_CUTOFF_DEFAULT_MINUTES);
+	sqlite3_bind_int(s, 3, b->closed ? 1 : 0);
+	sq_bind_text(s, 4, b->phone);
+	sq_bind_text(s, 5, b->hours);
+	int changed = 0;
+	return careplan_step_write(s, "practice_booking_set", &changed);
+}
+
 static const char sql_practice_clinicians[] =
 	"SELECT a.id, n.display FROM account a LEFT JOIN staff_name n ON n.account_id = a.id"
 	" WHERE a.practice_id = ? AND a.role = 'clinician' AND a.locked = 0"
