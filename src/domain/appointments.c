@@ -4,6 +4,7 @@
  * Appointments are patient data: gate, store with the grant, vault, audit, like every record.
  */
 #include "domain/appointments.h"
+#include "domain/appointments_int.h"
 #include "domain/careplan_int.h"
 #include "domain/notify.h"
 #include "util/nztime.h"
@@ -19,11 +20,12 @@ static const char rtype_appt[] = "Appointment";
 static const char rtype_slot[] = "Slot";
 
 /* Audit something that is not one patient's record (the practice's timetable, settings). */
-static enum err practice_audit(const struct actor *a, const char *action, const char *outcome,
-			       const struct id *rid)
+enum err practice_audit(const struct actor *a, const char *action, const char *outcome,
+			const struct id *rid)
 {
 	/* Only an allowed change must be durable before it is made (as domain_audit). */
-	bool change = strcmp(action, "slot.publish") == 0 || strcmp(action, "practice.settings.write") == 0;
+	bool change = strcmp(action, "slot.publish") == 0 || strcmp(action, "slot.remove") == 0 ||
+		      strcmp(action, "practice.settings.write") == 0;
 	struct audit_event e = {.actor = a, .action = action,
 				.rtype = strncmp(action, "practice.", 9) == 0 ? "Practice" : rtype_slot,
 				.rid = rid,
@@ -32,7 +34,7 @@ static enum err practice_audit(const struct actor *a, const char *action, const 
 	return audit_append(&e) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
-static void slot_view_from(const struct store_slot *s, struct arena *ar, struct slot_view *v)
+void slot_view_from(const struct store_slot *s, struct arena *ar, struct slot_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = s->id;
@@ -238,29 +240,45 @@ static enum err appointment_open(const struct actor *a, const struct grant *g,
 	return ERR_OK;
 }
 
-/* Tell the patient an appointment was booked (with its reminder scheduled for the day before)
- * or cancelled (its reminder withdrawn), by whoever did it: the practice and the time only. */
-static void notify_appointment(const struct actor *a, const struct id *appt, const struct id *patient,
-			       const struct id *practice, int64_t start, enum appointment_kind kind,
-			       bool booked, struct arena *ar)
+/* Tell the patient an appointment was booked (with its reminder scheduled for the day before),
+ * cancelled (its reminder withdrawn; `why` the practice's reason, or NULL) or moved from `from`
+ * (the reminder moved with it), by whoever did it: the practice, the time and how only. */
+void appointment_notify(const struct actor *a, const struct id *appt, const struct id *patient,
+			const struct id *practice, int64_t start, enum appointment_kind kind,
+			enum appt_event ev, int64_t from, const char *why, struct arena *ar)
 {
-	char when[NZ_WHEN_LEN];
+	char when[NZ_WHEN_LEN], was[NZ_WHEN_LEN];
 	nz_when(start, when, sizeof(when));
+	nz_when(from, was, sizeof(was));
 	const char *name = notify_practice_name(practice, ar);
-	struct notify_event e = {.kind = NOTIFY_APPOINTMENTS, .patient = *patient,
-				 .practice = *practice, .subject = "Your appointment"};
 	static const char *const how[APPT_KINDS] = {
 		[APPT_IN_PERSON] = "It is in person, at the practice.",
 		[APPT_PHONE] = "It is by phone: the practice will call you.",
 		[APPT_VIDEO] = "It is by video: the practice will tell you how to join."};
-	e.line = booked ? arena_printf(ar, "An appointment at %s is booked for you: %s. %s", name, when,
-				       how[kind])
-			: arena_printf(ar, "Your appointment at %s on %s has been cancelled.", name,
-				       when);
+	struct notify_event e = {.kind = NOTIFY_APPOINTMENTS, .patient = *patient,
+				 .practice = *practice, .subject = "Your appointment"};
+	switch (ev) {
+	case APPT_BOOKED:
+		e.line = arena_printf(ar, "An appointment at %s is booked for you: %s. %s", name, when,
+				      how[kind]);
+		break;
+	case APPT_CANCELLED:
+		e.line = why ? arena_printf(ar, "Your appointment at %s on %s has been cancelled by the "
+						"practice. %s Please book another time, or phone the "
+						"practice.", name, when, why)
+			     : arena_printf(ar, "Your appointment at %s on %s has been cancelled.", name,
+					    when);
+		break;
+	case APPT_MOVED:
+		e.subject = "Your appointment has changed";
+		e.line = arena_printf(ar, "Your appointment at %s has been moved from %s to %s. %s",
+				      name, was, when, how[kind]);
+		break;
+	}
 	notify_withdraw(appt);
 	notify_record(a, &e);
 	int64_t remind = notify_reminder_at(start);
-	if (!booked || remind <= (int64_t)time(NULL))
+	if (ev == APPT_CANCELLED || remind <= (int64_t)time(NULL))
 		return;
 	e.kind = NOTIFY_REMINDERS;
 	e.ref = appt;
@@ -356,14 +374,14 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 	}
 	if (st != ERR_OK)
 		return ERR_INTERNAL;
-	notify_appointment(a, &row.id, patient, &s.practice, s.start, kind, true, ar);
+	appointment_notify(a, &row.id, patient, &s.practice, s.start, kind, APPT_BOOKED, 0, NULL, ar);
 	*out = row.id;
 	return ERR_OK;
 }
 
 /* Gate an action on an appointment's patient; missing answers exactly like foreign. */
-static enum err gate_appointment(const struct actor *a, enum action action, const struct id *id,
-				 struct target *t, struct grant *g)
+enum err gate_appointment(const struct actor *a, enum action action, const struct id *id,
+			  struct target *t, struct grant *g)
 {
 	int found = store_appointment_target(id, t);
 	if (found == ERR_INTERNAL)
@@ -374,7 +392,7 @@ static enum err gate_appointment(const struct actor *a, enum action action, cons
 }
 
 enum err appointment_cancel(const struct actor *a, const struct id *appointment, int64_t now,
-			    const char **why)
+			    const char *reason, const char **why)
 {
 	*why = NULL;
 	struct target t;
@@ -403,12 +421,20 @@ enum err appointment_cancel(const struct actor *a, const struct id *appointment,
 	if (domain_audit(a, ACTION_APPOINTMENT_CANCEL, &t.patient, rtype_appt, appointment,
 			 AUDIT_ALLOW, 0) != 0)
 		goto out;
-	int st = store_appointment_cancel(&g, appointment, &a->account, now, min_start);
+	/* a reason is the practice's to give (a patient cancelling needs none) */
+	if (reason && (g.via != VIA_STAFF || appointment_cancel_reason_text(reason) == NULL)) {
+		*why = "Choose a reason for cancelling.";
+		rc = ERR_INVALID;
+		goto out;
+	}
+	int st = store_appointment_cancel(&g, appointment, &a->account, now, min_start, reason);
 	if (st == ERR_CONFLICT) {
 		*why = "This appointment can no longer be cancelled here.";
 		rc = ERR_INVALID;
 	} else if (st == ERR_OK) {
-		notify_appointment(a, appointment, &t.patient, &r.practice, r.start, r.kind, false, &ar);
+		appointment_notify(a, appointment, &t.patient, &r.practice, r.start, r.kind,
+				   APPT_CANCELLED, 0, reason ? appointment_cancel_reason_text(reason) : NULL,
+				   &ar);
 		rc = ERR_OK;
 	}
 out:

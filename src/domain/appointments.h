@@ -70,9 +70,45 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 			  struct id *out, const char **why);
 /* "In person", "By phone", "By video": what the patient and the practice read. */
 const char *appointment_kind_label(enum appointment_kind k);
-/* Cancel (ACTION_APPOINTMENT_CANCEL): patients and proxies only until the practice's cut-off. */
+/* Cancel (ACTION_APPOINTMENT_CANCEL): patients and proxies only until the practice's cut-off.
+ * reason: NULL, or for the practice one of the codes of appointment_cancel_reasons (stored,
+ * and its words put in the patient's email; ERR_INVALID for anything else). */
 enum err appointment_cancel(const struct actor *a, const struct id *appointment, int64_t now,
-			    const char **why);
+			    const char *reason, const char **why);
+/* Why a practice cancels: fixed codes with the words the patient reads (never free text, so
+ * nothing clinical reaches an email). NULL-terminated; appointment_cancel_reason_text is the
+ * words of a code, or NULL when it is none of them. */
+struct cancel_reason {
+	const char *code;
+	const char *text;
+};
+extern const struct cancel_reason appointment_cancel_reasons[];
+const char *appointment_cancel_reason_text(const char *code);
+
+/* --- the practice's side (appointments_staff.c) --- */
+
+/* Remove a free slot of the actor's practice (its clinicians and admins; audited):
+ * ERR_NOT_FOUND when it is not one, ERR_INVALID with *why when it is booked or past. */
+enum err slot_remove(const struct actor *a, const struct id *slot, int64_t now, const char **why);
+/* Move a live, future appointment to another free slot of the same practice (staff who may
+ * cancel it: ACTION_APPOINTMENT_CANCEL; audited as appointment.move); the patient is emailed
+ * that it changed. ERR_INVALID with *why when the new time was just taken or is not free. */
+enum err appointment_move(const struct actor *a, const struct id *appointment, const struct id *slot,
+			  int64_t now, struct arena *ar, const char **why);
+/* The practice's day for its staff (reception): every slot of every clinician in
+ * [day_start, next NZ midnight), and for a booked one the patient's name (each patient through
+ * the gate, ACTION_PATIENT_READ: names decrypted only for this day) and how the visit happens.
+ * The reason is not read: it is clinical. */
+struct booking_item {
+	struct slot_view slot;
+	bool booked;
+	bool named; /* the patient passed the gate */
+	struct patient_view patient;
+	struct id appointment;
+	enum appointment_kind kind;
+};
+enum err practice_day_list(const struct actor *a, int64_t day_start, struct arena *ar,
+			   struct booking_item **out, size_t *n);
 /* A patient's appointments, latest first (each audited). */
 enum err appointment_list(const struct actor *a, const struct id *patient, int64_t now,
 			  struct arena *ar, struct appointment_view **out, size_t *n);

@@ -45,6 +45,7 @@ struct store_slot {
 	bool has_patient;
 	struct id patient;     /* only from store_slots_of_clinician: who holds it */
 	struct id appointment; /* likewise */
+	enum appointment_kind kind; /* likewise */
 };
 
 struct store_appointment {
@@ -106,7 +107,16 @@ enum err store_appointment_get(const struct grant *g, const struct id *appointme
 /* Cancel a live appointment whose slot starts at or after min_start (needs
  * ACTION_APPOINTMENT_CANCEL): ERR_CONFLICT when it is cancelled already or too close. */
 enum err store_appointment_cancel(const struct grant *g, const struct id *appointment,
-				  const struct id *by, int64_t now, int64_t min_start);
+				  const struct id *by, int64_t now, int64_t min_start, const char *reason);
+/* Move a live appointment to another slot of `practice` that starts after now and is free
+ * (ERR_CONFLICT otherwise; needs ACTION_APPOINTMENT_CANCEL: the old time is given up). */
+enum err store_appointment_move(const struct grant *g, const struct id *appointment,
+				const struct id *practice, const struct id *slot, int64_t now);
+/* Every slot of a practice in [from, to), with who holds each (as store_slots_of_clinician). */
+enum err store_slots_of_practice(const struct id *practice, int64_t from, int64_t to,
+				 struct arena *a, struct store_slot **out, size_t *n);
+/* Remove a free slot of the practice: ERR_CONFLICT when it is booked or not the practice's. */
+enum err store_slot_remove_free(const struct id *practice, const struct id *slot, int64_t now);
 
 /* How long before an appointment patients may still cancel it, in minutes (a default when
  * the practice has not set one). */

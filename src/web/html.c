@@ -94,7 +94,8 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 			else
 				html_raw(b, "<a href=\"/inbox\">Inbox</a>");
 			html_raw(b, "<a href=\"/results/inbox\">Results inbox</a><a href=\"/repeats\">Repeats"
-				    "</a><a href=\"/day\">My day</a><a href=\"/slots\">Slots</a>"
+				    "</a><a href=\"/day\">My day</a><a href=\"/practice/bookings\">Bookings</a>"
+				    "<a href=\"/slots\">Slots</a>"
 				    "<a href=\"/practice/feed-queue\">Feed queue</a>"
 				    "<a href=\"/practice/transfers\">Moving</a>");
 		}
@@ -105,6 +106,7 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 		if (policy_audience(a, AUD_PRACTICE_ADMIN))
 			html_raw(b, "<a href=\"/practice\">Practice</a><a href=\"/patients\">Patients</a>"
 				    "<a href=\"/practice/locks\">Locks</a>"
+				    "<a href=\"/practice/bookings\">Bookings</a>"
 				    "<a href=\"/slots\">Slots</a><a href=\"/practice/feeds\">Feeds</a>"
 				    "<a href=\"/practice/feed-queue\">Feed queue</a>"
 				    "<a href=\"/practice/transfers\">Moving</a>");

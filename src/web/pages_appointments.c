@@ -339,7 +339,9 @@ void web_appointment_cancel(struct request *req, struct response *res)
 		return;
 	}
 	const char *why = NULL;
-	int rc = appointment_cancel(&req->actor, &ap, (int64_t)time(NULL), &why);
+	const char *reason = form_get(f, n, "reason", NULL);
+	int rc = appointment_cancel(&req->actor, &ap, (int64_t)time(NULL), reason && reason[0] ? reason : NULL,
+				    &why);
 	if (rc == ERR_INVALID) {
 		if (policy_audience(&req->actor, AUD_PATIENT))
 			appointments_page(req, res, 409, why, NULL);
@@ -351,8 +353,9 @@ void web_appointment_cancel(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such appointment.");
 		return;
 	}
-	respond_redirect(req, res, policy_audience(&req->actor, AUD_PATIENT) ? "/appointments?done=cancelled"
-								   : "/day");
+	respond_redirect(req, res, policy_audience(&req->actor, AUD_PATIENT)
+					   ? "/appointments?done=cancelled"
+					   : "/practice/bookings?done=cancelled");
 }
 
 /* --- appointments: the practice's side --- */

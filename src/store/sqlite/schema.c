@@ -345,7 +345,12 @@ static const char *const migrations[] = {
 	 * hours for when they may not (the practice's own details, not PHI) */
 	"ALTER TABLE practice_setting ADD COLUMN booking_closed INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE practice_setting ADD COLUMN phone TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE practice_setting ADD COLUMN hours TEXT NOT NULL DEFAULT '';",
+	"ALTER TABLE practice_setting ADD COLUMN hours TEXT NOT NULL DEFAULT '';"
+	/* and the practice's side: a free slot removed (kept, marked, when a cancelled
+	 * appointment still names it), and why the practice cancelled a booking (a fixed code of
+	 * domain/appointments.c, never free text) */
+	"ALTER TABLE slot ADD COLUMN removed INTEGER;"
+	"ALTER TABLE appointment ADD COLUMN cancel_reason TEXT;",
 };
 
 /*
