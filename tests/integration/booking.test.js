@@ -246,4 +246,104 @@ describe('booking', () => {
     assert.doesNotMatch(open, /Online booking is closed/);
     await sleep(0);
   });
+
+  it('reception sees who is booked on a day; clinicians move or cancel, admins and clinicians remove free times', async () => {
+    // p1 books in person; its day, as reception sees it
+    const page = (await p1.get('/appointments')).text;
+    const slot = freeSlots(page).at(-2);
+    assert.equal((await p1.post('/appointments', form(p1, { slot, kind: 'phone' }))).status, 303);
+    const ap = sqlite(srv.dir, `SELECT lower(hex(id)) FROM appointment WHERE slot_id = X'${slot}' AND cancelled IS NULL`);
+    const row = slotRow(srv.dir, slot);
+    const me = (await p1.fhir(`Patient/${p1.session.patient}`)).json();
+    const name = `${me.name[0].family}, ${me.name[0].given.join(' ')}`;
+    const day = `/practice/bookings?date=${nzDate(row.start)}`;
+    const asAdmin = await admin.get(day);
+    assert.equal(asAdmin.status, 200);
+    assert.ok(asAdmin.text.includes(name), 'reception sees the name');
+    assert.match(asAdmin.text, /By phone/);
+    assert.equal(asAdmin.text.includes(`/appointments/${ap}/change`), false, 'an admin does not change bookings (not the record)');
+    assert.doesNotMatch(asAdmin.text, /Rash|elbow/);
+    const asClin = await clin.get(day);
+    assert.ok(asClin.text.includes(name));
+    assert.ok(asClin.text.includes(`href="/appointments/${ap}/change"`));
+    // names only for the day shown: another day's page does not name p1
+    const otherDay = (await admin.get(`/practice/bookings?date=${nzDate(row.start + 40 * 86400)}`)).text;
+    assert.equal(otherDay.includes(name), false);
+    // not a patient's page; another practice sees its own day, without p1
+    assert.equal((await p1.get(day)).status, 404);
+    const theirs = await other.get(day);
+    assert.equal(theirs.status, 200);
+    assert.equal(theirs.text.includes(name), false);
+    assert.equal((await admin.get('/practice/bookings?date=tomorrow')).status, 400);
+
+    // move: the patient emailed that it changed; the calendar file follows, same UID
+    const change = await clin.get(`/appointments/${ap}/change`);
+    assert.equal(change.status, 200);
+    const target = [...change.text.matchAll(/<option value="([0-9a-f]{32})">/g)].map((m) => m[1]).find((s2) => s2 !== slot);
+    assert.ok(target);
+    const icsBefore = parseIcs((await p1.get(`/appointments/${ap}/calendar.ics`)).buf);
+    const before1 = mails('patient1@demo.test', /changed/).length;
+    const fake = randomId();
+    for (const [who, c] of [['the patient', p1], ['another patient', p2], ['another practice', other], ['the practice admin', admin], ['nobody', nobody]]) {
+      for (const [method, p, body] of [['GET', 'change', null], ['POST', 'move', { slot: target }]]) {
+        const opts = body ? form(c, body) : undefined;
+        const got = await c.req(method, `/appointments/${ap}/${p}`, opts);
+        const want = await c.req(method, `/appointments/${fake}/${p}`, body ? form(c, body) : undefined);
+        assert.notEqual(got.status, 200, `${who} ${p}`);
+        if (who === 'nobody') assert.match(got.headers.get('location') || '', /^\/login/, `${who} ${p}: to sign in`);
+        else assert.notEqual(got.status, 303, `${who} ${p}`);
+        assert.equal(got.status, want.status, `${who} ${p}`);
+        assert.equal(got.text.split(ap).join(fake), want.text, `${who} ${p}: as a random id`);
+      }
+    }
+    assert.equal(sqlite(srv.dir, `SELECT lower(hex(slot_id)) FROM appointment WHERE id = X'${ap}'`), slot, 'nothing moved by them');
+    const moved = await clin.post(`/appointments/${ap}/move`, form(clin, { slot: target }));
+    assert.equal(moved.status, 303, moved.text);
+    assert.equal(moved.headers.get('location'), '/practice/bookings?done=moved');
+    assert.equal(sqlite(srv.dir, `SELECT lower(hex(slot_id)) FROM appointment WHERE id = X'${ap}'`), target);
+    const m = (await sink.waitFor('patient1@demo.test', /changed/, before1 + 1)).at(-1);
+    assert.match(m.subject, /Your appointment has changed/);
+    assert.match(m.body, /Your appointment at Demo Health Centre has been moved from \w{3} \d{1,2} \w{3} \d{4}, \d{1,2}:\d{2} [ap]m to \w{3} \d{1,2} \w{3} \d{4}, \d{1,2}:\d{2} [ap]m\. It is by phone/);
+    assert.ok(m.links.some((l) => l.startsWith(PORTAL)));
+    const icsAfter = parseIcs((await p1.get(`/appointments/${ap}/calendar.ics`)).buf);
+    assert.equal(icsAfter.UID, icsBefore.UID);
+    assert.equal(icsAfter.DTSTART, utcStamp(slotRow(srv.dir, target).start));
+    // the old time is free again; a taken one is refused
+    assert.ok(freeSlots((await p1.get('/appointments')).text).includes(slot));
+    const taken = sqlite(srv.dir, `SELECT lower(hex(slot_id)) FROM appointment WHERE cancelled IS NULL AND id != X'${ap}' AND slot_id IN (SELECT id FROM slot WHERE start > strftime('%s','now') + 3600) LIMIT 1`);
+    if (taken) assert.equal((await clin.post(`/appointments/${ap}/move`, form(clin, { slot: taken }))).status, 409);
+
+    // cancel, with a reason from the list: emailed in those words
+    const c0 = mails('patient1@demo.test', /Your appointment$/).length;
+    assert.equal((await clin.post(`/appointments/${ap}/cancel`, form(clin, { reason: 'made-up' }))).status, 409);
+    const cancelled = await clin.post(`/appointments/${ap}/cancel`, form(clin, { reason: 'clinician-away' }));
+    assert.equal(cancelled.status, 303);
+    assert.equal(sqlite(srv.dir, `SELECT cancel_reason FROM appointment WHERE id = X'${ap}'`), 'clinician-away');
+    const cm = (await sink.waitFor('patient1@demo.test', /Your appointment$/, c0 + 1)).at(-1);
+    assert.match(cm.body, /has been cancelled by the practice\. The clinician is not available at that time\. Please book another time/);
+    assert.ok(cm.links.some((l) => l.startsWith(PORTAL)));
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM outbox WHERE ref = X'${ap}' AND sent IS NULL`), '0', 'no reminder left');
+
+    // remove a free time: gone from what patients can book; others answered as a random slot
+    const free = freeSlots((await p1.get('/appointments')).text);
+    const victim = free.at(-1);
+    for (const [who, c] of [['a patient', p1], ['another practice', other], ['nobody', nobody]]) {
+      const got = await c.post(`/slots/${victim}/remove`, form(c, {}));
+      const want = await c.post(`/slots/${fake}/remove`, form(c, {}));
+      assert.equal(got.status, want.status, who);
+      if (who !== 'nobody') assert.notEqual(got.status, 303, who);
+      assert.equal(got.text, want.text, who);
+    }
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM slot WHERE id = X'${victim}' AND removed IS NULL`), '1');
+    const removed = await admin.post(`/slots/${victim}/remove`, form(admin, {}));
+    assert.equal(removed.status, 303);
+    assert.equal(freeSlots((await p1.get('/appointments')).text).includes(victim), false);
+    assert.equal((await p1.post('/appointments', form(p1, { slot: victim }))).status, 409, 'a removed time cannot be booked');
+    assert.ok(audit(srv, `action = 'slot.remove' AND outcome = 'allow' AND rid = '${victim}'`).length === 1);
+    // a booked one cannot be removed; the old (now cancelled) slot of ap is kept, marked
+    const booked2 = sqlite(srv.dir, `SELECT lower(hex(a.slot_id)) FROM appointment a JOIN slot s ON s.id = a.slot_id WHERE a.cancelled IS NULL AND s.start > strftime('%s','now') + 3600 LIMIT 1`);
+    assert.equal((await clin.post(`/slots/${booked2}/remove`, form(clin, {}))).status, 409);
+    assert.equal((await clin.post(`/slots/${target}/remove`, form(clin, {}))).status, 303);
+    assert.equal(sqlite(srv.dir, `SELECT removed IS NOT NULL FROM slot WHERE id = X'${target}'`), '1', 'kept for the cancelled booking');
+  });
 });
