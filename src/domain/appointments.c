@@ -222,6 +222,7 @@ static enum err appointment_open(const struct actor *a, const struct grant *g,
 	v->cancelled = r->cancelled;
 	v->reason = "";
 	v->kind = r->kind;
+	v->cancel_reason = appointment_cancel_reason_text(r->cancel_reason) ? r->cancel_reason : NULL;
 	int cutoff = CANCEL_CUTOFF_DEFAULT_MINUTES;
 	if (store_practice_cutoff(&r->practice, &cutoff) != ERR_OK)
 		return ERR_INTERNAL;

@@ -41,6 +41,7 @@ struct appointment_view {
 	int64_t cancelled; /* 0 when live */
 	const char *reason; /* "" when none */
 	enum appointment_kind kind;
+	const char *cancel_reason; /* the practice's reason code (appointment_cancel_reasons), or NULL */
 	bool can_cancel;    /* live, and before the cut-off for this actor */
 };
 

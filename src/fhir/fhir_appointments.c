@@ -27,6 +27,29 @@
 #define SLOT_SEARCH_DEFAULT_DAYS 14
 
 static const char kind_system[] = "https://medkeep.nz/fhir/CodeSystem/appointment-kind";
+/* A practice's reason for cancelling (appointment_cancel_reasons) in R4's own code system
+ * (its example binding), with the words the patient was emailed as the text. */
+static const char cancel_system[] =
+	"http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason";
+static const struct {
+	const char *ours, *code, *display;
+} cancel_codes[] = {
+	{"clinician-away", "prov", "Provider"},
+	{"practice-closed", "other", "Other"},
+	{"booked-in-error", "oth-err", "Other: Error"},
+	{"patient-asked", "pat", "Patient"},
+};
+
+static json_t *cancel_reason_json(const char *ours)
+{
+	for (size_t i = 0; i < sizeof(cancel_codes) / sizeof(cancel_codes[0]); i++)
+		if (strcmp(ours, cancel_codes[i].ours) == 0)
+			return json_pack("{s:[{s:s, s:s, s:s}], s:s}", "coding", "system", cancel_system,
+					 "code", cancel_codes[i].code, "display",
+					 cancel_codes[i].display, "text",
+					 appointment_cancel_reason_text(ours));
+	return json_pack("{s:s}", "text", appointment_cancel_reason_text(ours));
+}
 
 static json_t *slot_json(struct arena *ar, const struct slot_view *s)
 {
@@ -55,6 +78,8 @@ static json_t *appointment_json(struct arena *ar, const struct appointment_view 
 		"actor", "display", v->clinician_name, "required", "required", "status", "accepted");
 	if (o && v->reason && v->reason[0])
 		json_object_set_new(o, "reasonCode", json_pack("[{s:s}]", "text", v->reason));
+	if (o && v->cancelled && v->cancel_reason)
+		json_object_set_new(o, "cancelationReason", cancel_reason_json(v->cancel_reason));
 	if (o)
 		json_object_set_new(o, "appointmentType",
 				    json_pack("{s:[{s:s, s:s, s:s}], s:s}", "coding", "system",

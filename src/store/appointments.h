@@ -58,6 +58,7 @@ struct store_appointment {
 	struct id cancelled_by;
 	struct bytes reason; /* sealed; empty when none was given */
 	enum appointment_kind kind;
+	const char *cancel_reason; /* the practice's reason code, or NULL */
 	/* from the slot */
 	struct id practice;
 	struct id clinician;

@@ -202,6 +202,10 @@ static void appointment_item(struct buf *b, const struct appointment_view *ap)
 	if (ap->cancelled) {
 		html_raw(b, "<span class=\"meta\">Cancelled ");
 		web_when(b, ap->cancelled);
+		if (ap->cancel_reason) {
+			html_raw(b, " by the practice: ");
+			html_text(b, appointment_cancel_reason_text(ap->cancel_reason));
+		}
 		html_raw(b, "</span>");
 	} else {
 		/* the calendar file, and cancelling after a confirming step (a page of its own) */

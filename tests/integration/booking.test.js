@@ -323,6 +323,12 @@ describe('booking', () => {
     assert.match(cm.body, /has been cancelled by the practice\. The clinician is not available at that time\. Please book another time/);
     assert.ok(cm.links.some((l) => l.startsWith(PORTAL)));
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM outbox WHERE ref = X'${ap}' AND sent IS NULL`), '0', 'no reminder left');
+    // the patient sees why; FHIR gives it as cancelationReason (valid R4)
+    assert.match((await p1.get('/appointments')).text, /by the practice: The clinician is not available at that time\./);
+    const fc = (await p1.fhir(`Appointment/${ap}`)).json();
+    assert.equal(fc.status, 'cancelled');
+    assert.deepEqual(fc.cancelationReason, { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason', code: 'prov', display: 'Provider' }], text: 'The clinician is not available at that time.' });
+    assertValidFhir(fc);
 
     // remove a free time: gone from what patients can book; others answered as a random slot
     const free = freeSlots((await p1.get('/appointments')).text);

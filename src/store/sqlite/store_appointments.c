@@ -274,7 +274,7 @@ enum err sq_store_appointments_upcoming(const struct grant *g, const struct id *
 
 #define APPOINTMENT_COLS                                                                          \
 	"a.id, a.slot_id, a.patient_id, a.booked_by, a.booked, a.cancelled, a.cancelled_by,"     \
-	" a.reason, s.practice_id, s.clinician_id, s.start, s.minutes, a.kind"
+	" a.reason, s.practice_id, s.clinician_id, s.start, s.minutes, a.kind, a.cancel_reason"
 
 static bool appointment_row(sqlite3_stmt *s, struct arena *a, void *row)
 {
@@ -294,6 +294,10 @@ static bool appointment_row(sqlite3_stmt *s, struct arena *a, void *row)
 	out->minutes = sqlite3_column_int(s, 11);
 	const unsigned char *k = sqlite3_column_text(s, 12);
 	out->kind = appointment_kind_parse(k ? (const char *)k : "");
+	if (sqlite3_column_type(s, 13) != SQLITE_NULL) {
+		out->cancel_reason = sq_col_text(s, 13, a);
+		ok = ok && out->cancel_reason != NULL;
+	}
 	return ok;
 }
 
