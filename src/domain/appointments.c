@@ -300,6 +300,10 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 			  struct id *out, const char **why)
 {
 	*why = NULL;
+	if ((unsigned)kind >= APPT_KINDS) {
+		*why = "Choose in person, by phone or by video.";
+		return ERR_INVALID;
+	}
 	struct target t;
 	if (store_patient_target(patient, &t) == ERR_INTERNAL)
 		return ERR_INTERNAL;
@@ -314,8 +318,11 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 	bool at_practice = false;
 	for (size_t i = 0; found == ERR_OK && i < t.n_practices; i++)
 		at_practice |= id_eq(&t.practices[i], &s.practice);
+	/* A practice that closed online booking still books for its patients (staff, systems,
+	 * imports); patients and their proxies are told to phone. */
 	struct store_booking_settings bk = {.closed = false, .phone = "", .hours = ""};
-	if (found == ERR_OK && a->role == ROLE_PATIENT && store_practice_booking(&s.practice, ar, &bk) != ERR_OK)
+	if (found == ERR_OK && a->role == ROLE_PATIENT &&
+	    store_practice_booking(&s.practice, ar, &bk) != ERR_OK)
 		return ERR_INTERNAL;
 	if (found == ERR_OK && at_practice && a->role == ROLE_PATIENT && bk.closed) {
 		*why = "Online booking is closed at the moment. Please phone the practice.";
