@@ -4,6 +4,7 @@
  * Appointments are patient data: gate, store with the grant, vault, audit, like every record.
  */
 #include "domain/appointments.h"
+#include "domain/appointments_int.h"
 #include "domain/careplan_int.h"
 #include "domain/notify.h"
 #include "util/nztime.h"
@@ -19,11 +20,12 @@ static const char rtype_appt[] = "Appointment";
 static const char rtype_slot[] = "Slot";
 
 /* Audit something that is not one patient's record (the practice's timetable, settings). */
-static enum err practice_audit(const struct actor *a, const char *action, const char *outcome,
-			       const struct id *rid)
+enum err practice_audit(const struct actor *a, const char *action, const char *outcome,
+			const struct id *rid)
 {
 	/* Only an allowed change must be durable before it is made (as domain_audit). */
-	bool change = strcmp(action, "slot.publish") == 0 || strcmp(action, "practice.settings.write") == 0;
+	bool change = strcmp(action, "slot.publish") == 0 || strcmp(action, "slot.remove") == 0 ||
+		      strcmp(action, "practice.settings.write") == 0;
 	struct audit_event e = {.actor = a, .action = action,
 				.rtype = strncmp(action, "practice.", 9) == 0 ? "Practice" : rtype_slot,
 				.rid = rid,
@@ -32,7 +34,7 @@ static enum err practice_audit(const struct actor *a, const char *action, const 
 	return audit_append(&e) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
-static void slot_view_from(const struct store_slot *s, struct arena *ar, struct slot_view *v)
+void slot_view_from(const struct store_slot *s, struct arena *ar, struct slot_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = s->id;
@@ -219,6 +221,8 @@ static enum err appointment_open(const struct actor *a, const struct grant *g,
 	v->booked = r->booked;
 	v->cancelled = r->cancelled;
 	v->reason = "";
+	v->kind = r->kind;
+	v->cancel_reason = appointment_cancel_reason_text(r->cancel_reason) ? r->cancel_reason : NULL;
 	int cutoff = CANCEL_CUTOFF_DEFAULT_MINUTES;
 	if (store_practice_cutoff(&r->practice, &cutoff) != ERR_OK)
 		return ERR_INTERNAL;
@@ -237,23 +241,45 @@ static enum err appointment_open(const struct actor *a, const struct grant *g,
 	return ERR_OK;
 }
 
-/* Tell the patient an appointment was booked (with its reminder scheduled for the day before)
- * or cancelled (its reminder withdrawn), by whoever did it: the practice and the time only. */
-static void notify_appointment(const struct actor *a, const struct id *appt, const struct id *patient,
-			       const struct id *practice, int64_t start, bool booked, struct arena *ar)
+/* Tell the patient an appointment was booked (with its reminder scheduled for the day before),
+ * cancelled (its reminder withdrawn; `why` the practice's reason, or NULL) or moved from `from`
+ * (the reminder moved with it), by whoever did it: the practice, the time and how only. */
+void appointment_notify(const struct actor *a, const struct id *appt, const struct id *patient,
+			const struct id *practice, int64_t start, enum appointment_kind kind,
+			enum appt_event ev, int64_t from, const char *why, struct arena *ar)
 {
-	char when[NZ_WHEN_LEN];
+	char when[NZ_WHEN_LEN], was[NZ_WHEN_LEN];
 	nz_when(start, when, sizeof(when));
+	nz_when(from, was, sizeof(was));
 	const char *name = notify_practice_name(practice, ar);
+	static const char *const how[APPT_KINDS] = {
+		[APPT_IN_PERSON] = "It is in person, at the practice.",
+		[APPT_PHONE] = "It is by phone: the practice will call you.",
+		[APPT_VIDEO] = "It is by video: the practice will tell you how to join."};
 	struct notify_event e = {.kind = NOTIFY_APPOINTMENTS, .patient = *patient,
 				 .practice = *practice, .subject = "Your appointment"};
-	e.line = booked ? arena_printf(ar, "An appointment at %s is booked for you: %s.", name, when)
-			: arena_printf(ar, "Your appointment at %s on %s has been cancelled.", name,
-				       when);
+	switch (ev) {
+	case APPT_BOOKED:
+		e.line = arena_printf(ar, "An appointment at %s is booked for you: %s. %s", name, when,
+				      how[kind]);
+		break;
+	case APPT_CANCELLED:
+		e.line = why ? arena_printf(ar, "Your appointment at %s on %s has been cancelled by the "
+						"practice. %s Please book another time, or phone the "
+						"practice.", name, when, why)
+			     : arena_printf(ar, "Your appointment at %s on %s has been cancelled.", name,
+					    when);
+		break;
+	case APPT_MOVED:
+		e.subject = "Your appointment has changed";
+		e.line = arena_printf(ar, "Your appointment at %s has been moved from %s to %s. %s",
+				      name, was, when, how[kind]);
+		break;
+	}
 	notify_withdraw(appt);
 	notify_record(a, &e);
 	int64_t remind = notify_reminder_at(start);
-	if (!booked || remind <= (int64_t)time(NULL))
+	if (ev == APPT_CANCELLED || remind <= (int64_t)time(NULL))
 		return;
 	e.kind = NOTIFY_REMINDERS;
 	e.ref = appt;
@@ -264,11 +290,20 @@ static void notify_appointment(const struct actor *a, const struct id *appt, con
 	notify_record(a, &e);
 }
 
+const char *appointment_kind_label(enum appointment_kind k)
+{
+	return k == APPT_PHONE ? "By phone" : k == APPT_VIDEO ? "By video" : "In person";
+}
+
 enum err appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,
-			  const char *reason, int64_t now, struct arena *ar, struct id *out,
-			  const char **why)
+			  const char *reason, enum appointment_kind kind, int64_t now, struct arena *ar,
+			  struct id *out, const char **why)
 {
 	*why = NULL;
+	if ((unsigned)kind >= APPT_KINDS) {
+		*why = "Choose in person, by phone or by video.";
+		return ERR_INVALID;
+	}
 	struct target t;
 	if (store_patient_target(patient, &t) == ERR_INTERNAL)
 		return ERR_INTERNAL;
@@ -283,6 +318,17 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 	bool at_practice = false;
 	for (size_t i = 0; found == ERR_OK && i < t.n_practices; i++)
 		at_practice |= id_eq(&t.practices[i], &s.practice);
+	/* A practice that closed online booking still books for its patients (staff, systems,
+	 * imports); patients and their proxies are told to phone. */
+	struct store_booking_settings bk = {.closed = false, .phone = "", .hours = ""};
+	if (found == ERR_OK && a->role == ROLE_PATIENT &&
+	    store_practice_booking(&s.practice, ar, &bk) != ERR_OK)
+		return ERR_INTERNAL;
+	if (found == ERR_OK && at_practice && a->role == ROLE_PATIENT && bk.closed) {
+		*why = "Online booking is closed at the moment. Please phone the practice.";
+		return domain_audit(a, ACTION_APPOINTMENT_BOOK, patient, rtype_slot, slot, AUDIT_FAIL,
+				    0) == 0 ? ERR_INVALID : ERR_INTERNAL;
+	}
 	if (!at_practice || s.start <= now) {
 		*why = !at_practice ? "That appointment time is not one your practice offers."
 				    : "That appointment time has passed. Choose another.";
@@ -313,6 +359,7 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 	row.patient = *patient;
 	row.booked_by = a->account;
 	row.booked = (int64_t)time(NULL);
+	row.kind = kind;
 	if (reason && reason[0]) {
 		json_t *o = json_pack("{s:s, s:s}", "part", "appointment", "reason", reason);
 		rc = careplan_seal(a, &g, &p, VREC_APPOINTMENT, &row.id, o, ar, &row.reason);
@@ -335,14 +382,14 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 	}
 	if (st != ERR_OK)
 		return ERR_INTERNAL;
-	notify_appointment(a, &row.id, patient, &s.practice, s.start, true, ar);
+	appointment_notify(a, &row.id, patient, &s.practice, s.start, kind, APPT_BOOKED, 0, NULL, ar);
 	*out = row.id;
 	return ERR_OK;
 }
 
 /* Gate an action on an appointment's patient; missing answers exactly like foreign. */
-static enum err gate_appointment(const struct actor *a, enum action action, const struct id *id,
-				 struct target *t, struct grant *g)
+enum err gate_appointment(const struct actor *a, enum action action, const struct id *id,
+			  struct target *t, struct grant *g)
 {
 	int found = store_appointment_target(id, t);
 	if (found == ERR_INTERNAL)
@@ -353,7 +400,7 @@ static enum err gate_appointment(const struct actor *a, enum action action, cons
 }
 
 enum err appointment_cancel(const struct actor *a, const struct id *appointment, int64_t now,
-			    const char **why)
+			    const char *reason, const char **why)
 {
 	*why = NULL;
 	struct target t;
@@ -382,12 +429,20 @@ enum err appointment_cancel(const struct actor *a, const struct id *appointment,
 	if (domain_audit(a, ACTION_APPOINTMENT_CANCEL, &t.patient, rtype_appt, appointment,
 			 AUDIT_ALLOW, 0) != 0)
 		goto out;
-	int st = store_appointment_cancel(&g, appointment, &a->account, now, min_start);
+	/* a reason is the practice's to give (a patient cancelling needs none) */
+	if (reason && (g.via != VIA_STAFF || appointment_cancel_reason_text(reason) == NULL)) {
+		*why = "Choose a reason for cancelling.";
+		rc = ERR_INVALID;
+		goto out;
+	}
+	int st = store_appointment_cancel(&g, appointment, &a->account, now, min_start, reason);
 	if (st == ERR_CONFLICT) {
 		*why = "This appointment can no longer be cancelled here.";
 		rc = ERR_INVALID;
 	} else if (st == ERR_OK) {
-		notify_appointment(a, appointment, &t.patient, &r.practice, r.start, false, &ar);
+		appointment_notify(a, appointment, &t.patient, &r.practice, r.start, r.kind,
+				   APPT_CANCELLED, 0, reason ? appointment_cancel_reason_text(reason) : NULL,
+				   &ar);
 		rc = ERR_OK;
 	}
 out:
@@ -542,6 +597,80 @@ enum err practice_cutoff_set(const struct actor *a, int minutes, const char **wh
 		return ERR_INVALID;
 	}
 	return store_practice_cutoff_set(&a->practice, minutes) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
+enum err practice_booking_get(const struct actor *a, struct arena *ar,
+			      struct store_booking_settings *out)
+{
+	bool ok = policy_may_manage_slots(a, &a->practice);
+	if (practice_audit(a, "practice.settings.read", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
+	    ERR_OK)
+		return ERR_INTERNAL;
+	if (!ok)
+		return ERR_NOT_FOUND;
+	return store_practice_booking(&a->practice, ar, out) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
+/* A phone number as people write it: digits, spaces, + ( ) - and at least six digits. */
+static bool phone_ok(const char *p)
+{
+	size_t digits = 0, n = strlen(p);
+	if (n > PRACTICE_PHONE_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] >= '0' && p[i] <= '9')
+			digits++;
+		else if (strchr(" +()-", p[i]) == NULL)
+			return false;
+	}
+	return n == 0 || digits >= 6;
+}
+
+enum err practice_booking_set(const struct actor *a, const struct store_booking_settings *s,
+			      const char **why)
+{
+	*why = NULL;
+	bool ok = policy_may_manage_practice(a, &a->practice);
+	if (practice_audit(a, "practice.settings.write", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
+	    ERR_OK)
+		return ERR_INTERNAL;
+	if (!ok)
+		return ERR_NOT_FOUND;
+	if (s->phone == NULL || !phone_ok(s->phone)) {
+		*why = "Give the phone number in digits (spaces, +, ( ) and - are fine), up to 40 characters.";
+		return ERR_INVALID;
+	}
+	if (s->hours == NULL || !careplan_text_ok(s->hours, PRACTICE_HOURS_MAX, false)) {
+		*why = "The opening hours can be up to 300 characters.";
+		return ERR_INVALID;
+	}
+	if (s->closed && s->phone[0] == 0) {
+		*why = "Give the phone number patients can call while online booking is closed.";
+		return ERR_INVALID;
+	}
+	return store_practice_booking_set(&a->practice, s) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
+enum err booking_info_for_patient(const struct actor *a, const struct id *patient, struct arena *ar,
+				  struct store_booking_settings *out, const char **practice_name)
+{
+	*out = (struct store_booking_settings){.closed = false, .phone = "", .hours = ""};
+	*practice_name = NULL;
+	struct target t;
+	if (store_patient_target(patient, &t) == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	struct grant g;
+	int rc = domain_gate_target(a, ACTION_APPOINTMENT_LIST, &t, "Practice", NULL, &g);
+	if (rc != ERR_OK)
+		return rc;
+	if (domain_audit(a, ACTION_APPOINTMENT_LIST, patient, "Practice", NULL, AUDIT_ALLOW, 0) != 0)
+		return ERR_INTERNAL;
+	if (t.n_practices == 0)
+		return ERR_OK;
+	if (store_practice_booking(&t.practices[0], ar, out) != ERR_OK)
+		return ERR_INTERNAL;
+	*practice_name = notify_practice_name(&t.practices[0], ar);
+	return ERR_OK;
 }
 
 enum err practice_clinicians(const struct actor *a, struct arena *ar, struct store_staff **out,

@@ -40,6 +40,8 @@ struct appointment_view {
 	int64_t booked;
 	int64_t cancelled; /* 0 when live */
 	const char *reason; /* "" when none */
+	enum appointment_kind kind;
+	const char *cancel_reason; /* the practice's reason code (appointment_cancel_reasons), or NULL */
 	bool can_cancel;    /* live, and before the cut-off for this actor */
 };
 
@@ -65,11 +67,49 @@ enum err slot_publish(const struct actor *a, const struct id *clinician, int64_t
  * just taken, is in the past or is not at the patient's practice, or the patient holds
  * APPOINTMENTS_UPCOMING_MAX upcoming appointments already. */
 enum err appointment_book(const struct actor *a, const struct id *patient, const struct id *slot,
-			  const char *reason, int64_t now, struct arena *ar, struct id *out,
-			  const char **why);
-/* Cancel (ACTION_APPOINTMENT_CANCEL): patients and proxies only until the practice's cut-off. */
+			  const char *reason, enum appointment_kind kind, int64_t now, struct arena *ar,
+			  struct id *out, const char **why);
+/* "In person", "By phone", "By video": what the patient and the practice read. */
+const char *appointment_kind_label(enum appointment_kind k);
+/* Cancel (ACTION_APPOINTMENT_CANCEL): patients and proxies only until the practice's cut-off.
+ * reason: NULL, or for the practice one of the codes of appointment_cancel_reasons (stored,
+ * and its words put in the patient's email; ERR_INVALID for anything else). */
 enum err appointment_cancel(const struct actor *a, const struct id *appointment, int64_t now,
-			    const char **why);
+			    const char *reason, const char **why);
+/* Why a practice cancels: fixed codes with the words the patient reads (never free text, so
+ * nothing clinical reaches an email). NULL-terminated; appointment_cancel_reason_text is the
+ * words of a code, or NULL when it is none of them. */
+struct cancel_reason {
+	const char *code;
+	const char *text;
+};
+extern const struct cancel_reason appointment_cancel_reasons[];
+const char *appointment_cancel_reason_text(const char *code);
+
+/* --- the practice's side (appointments_staff.c) --- */
+
+/* Remove a free slot of the actor's practice (its clinicians and admins; audited):
+ * ERR_NOT_FOUND when it is not one, ERR_INVALID with *why when it is booked or past. */
+enum err slot_remove(const struct actor *a, const struct id *slot, int64_t now, const char **why);
+/* Move a live, future appointment to another free slot of the same practice (staff who may
+ * cancel it: ACTION_APPOINTMENT_CANCEL; audited as appointment.move); the patient is emailed
+ * that it changed. ERR_INVALID with *why when the new time was just taken or is not free. */
+enum err appointment_move(const struct actor *a, const struct id *appointment, const struct id *slot,
+			  int64_t now, struct arena *ar, const char **why);
+/* The practice's day for its staff (reception): every slot of every clinician in
+ * [day_start, next NZ midnight), and for a booked one the patient's name (each patient through
+ * the gate, ACTION_PATIENT_READ: names decrypted only for this day) and how the visit happens.
+ * The reason is not read: it is clinical. */
+struct booking_item {
+	struct slot_view slot;
+	bool booked;
+	bool named; /* the patient passed the gate */
+	struct patient_view patient;
+	struct id appointment;
+	enum appointment_kind kind;
+};
+enum err practice_day_list(const struct actor *a, int64_t day_start, struct arena *ar,
+			   struct booking_item **out, size_t *n);
 /* A patient's appointments, latest first (each audited). */
 enum err appointment_list(const struct actor *a, const struct id *patient, int64_t now,
 			  struct arena *ar, struct appointment_view **out, size_t *n);
@@ -95,6 +135,21 @@ enum err day_list(const struct actor *a, int64_t day_start, struct arena *ar, st
 /* The actor's practice's cancellation cut-off (staff of it), and setting it (its admins). */
 enum err practice_cutoff_get(const struct actor *a, int *minutes);
 enum err practice_cutoff_set(const struct actor *a, int minutes, const char **why);
+/* Online booking (store_booking_settings): the phone number is a number a person dials,
+ * room for an extension; the hours a few lines ("Mon-Fri 8 am-5:30 pm, Sat 9 am-12 pm"). */
+#define PRACTICE_PHONE_MAX 40u
+#define PRACTICE_HOURS_MAX 300u
+/* The actor's practice's booking settings (its staff), and setting them (its admins; audited,
+ * ERR_INVALID with *why for a bad phone number or hours). */
+enum err practice_booking_get(const struct actor *a, struct arena *ar,
+			      struct store_booking_settings *out);
+enum err practice_booking_set(const struct actor *a, const struct store_booking_settings *s,
+			      const char **why);
+/* For someone who may see the patient's appointments: the booking settings and the name of the
+ * practice where the patient is enrolled (audited, like the free times). */
+enum err booking_info_for_patient(const struct actor *a, const struct id *patient, struct arena *ar,
+				  struct store_booking_settings *out, const char **practice_name);
+
 /* Clinicians of the actor's practice (staff of it). */
 enum err practice_clinicians(const struct actor *a, struct arena *ar, struct store_staff **out,
 			     size_t *n);

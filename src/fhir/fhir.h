@@ -53,6 +53,7 @@ struct appointment_new {
 	struct id slot;
 	struct id patient;
 	const char *reason; /* NULL when none */
+	int kind;           /* enum appointment_kind: from appointmentType, in person when absent */
 };
 int fhir_appointment_parse(const char *json, size_t len, struct arena *a,
 			   struct appointment_new *out, const char **why);

@@ -7,7 +7,10 @@
  * and status; patients and
  * proxies see their practice's free slots, staff all of their own practice's. Read by id.
  * Appointment: a booking of one slot by one patient (participants: the patient, and the
- * clinician by display), booked or cancelled; the patient's reason as reasonCode.text.
+ * clinician by display), booked or cancelled; the patient's reason as reasonCode.text; how
+ * the visit happens (in person, phone, video) as appointmentType, "the style of appointment"
+ * in R4 (serviceType is the service, such as general practice): its binding (v2-0276) is
+ * extensible and has no code for this, so the coding is ours (kind_system) with the text.
  * Search by patient, read by id, and booking by POST Appointment naming the slot and the
  * patient (status booked or proposed): 201, or 409 when someone else has just booked it.
  */
@@ -22,6 +25,31 @@
 #include "util/nztime.h"
 
 #define SLOT_SEARCH_DEFAULT_DAYS 14
+
+static const char kind_system[] = "https://medkeep.nz/fhir/CodeSystem/appointment-kind";
+/* A practice's reason for cancelling (appointment_cancel_reasons) in R4's own code system
+ * (its example binding), with the words the patient was emailed as the text. */
+static const char cancel_system[] =
+	"http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason";
+static const struct {
+	const char *ours, *code, *display;
+} cancel_codes[] = {
+	{"clinician-away", "prov", "Provider"},
+	{"practice-closed", "other", "Other"},
+	{"booked-in-error", "oth-err", "Other: Error"},
+	{"patient-asked", "pat", "Patient"},
+};
+
+static json_t *cancel_reason_json(const char *ours)
+{
+	for (size_t i = 0; i < sizeof(cancel_codes) / sizeof(cancel_codes[0]); i++)
+		if (strcmp(ours, cancel_codes[i].ours) == 0)
+			return json_pack("{s:[{s:s, s:s, s:s}], s:s}", "coding", "system", cancel_system,
+					 "code", cancel_codes[i].code, "display",
+					 cancel_codes[i].display, "text",
+					 appointment_cancel_reason_text(ours));
+	return json_pack("{s:s}", "text", appointment_cancel_reason_text(ours));
+}
 
 static json_t *slot_json(struct arena *ar, const struct slot_view *s)
 {
@@ -62,6 +90,14 @@ static json_t *appointment_json(struct arena *ar, const struct appointment_view 
 		"actor", "display", v->clinician_name, "required", "required", "status", "accepted");
 	if (o && v->reason && v->reason[0])
 		json_object_set_new(o, "reasonCode", json_pack("[{s:s}]", "text", v->reason));
+	if (o && v->cancelled && v->cancel_reason)
+		json_object_set_new(o, "cancelationReason", cancel_reason_json(v->cancel_reason));
+	if (o)
+		json_object_set_new(o, "appointmentType",
+				    json_pack("{s:[{s:s, s:s, s:s}], s:s}", "coding", "system",
+					      kind_system, "code", appointment_kind_code(v->kind),
+					      "display", appointment_kind_label(v->kind), "text",
+					      appointment_kind_label(v->kind)));
 	fhir_meta_version(o, appointment_version(v), appointment_updated(v));
 	return o;
 }
@@ -305,6 +341,26 @@ int fhir_appointment_parse(const char *json, size_t len, struct arena *a,
 		if (out->reason == NULL)
 			goto out;
 	}
+	*why = "appointmentType must have a coding of "
+	       "https://medkeep.nz/fhir/CodeSystem/appointment-kind: in-person, phone or video";
+	json_t *type = json_object_get(o, "appointmentType");
+	out->kind = APPT_IN_PERSON;
+	if (type != NULL) {
+		json_t *coding = json_object_get(type, "coding"), *c;
+		int kind = -1;
+		if (!json_is_object(type) || !json_is_array(coding))
+			goto out;
+		json_array_foreach(coding, i, c)
+		{
+			const char *sys = json_string_value(json_object_get(c, "system"));
+			const char *code = json_string_value(json_object_get(c, "code"));
+			if (sys && code && strcmp(sys, kind_system) == 0)
+				kind = appointment_kind_of(code);
+		}
+		if (kind < 0)
+			goto out;
+		out->kind = kind;
+	}
 	*why = NULL;
 	rc = 0;
 out:
@@ -325,8 +381,8 @@ void fhir_appointment_create(struct request *req, struct response *res)
 	}
 	int64_t now = (int64_t)time(NULL);
 	struct id id;
-	int rc = appointment_book(&req->actor, &an.patient, &an.slot, an.reason, now, &req->arena, &id,
-				  &why);
+	int rc = appointment_book(&req->actor, &an.patient, &an.slot, an.reason,
+				  (enum appointment_kind)an.kind, now, &req->arena, &id, &why);
 	if (rc == ERR_INVALID) {
 		fhir_error(req, res, 409, why ? why : "That slot cannot be booked");
 		return;

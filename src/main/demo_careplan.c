@@ -146,8 +146,8 @@ static int add_appointments(const struct actor *clinician, const struct actor *s
 		size_t n = 0;
 		if (slots_for_patient(self, patient, now, nz_day_start(now, 15), &ar, &slots, &n) != ERR_OK)
 			goto out;
-		if (n > 0 && appointment_book(self, patient, &slots[(i * 7) % n].id, reason, now, &ar, &ap,
-					      &why) != ERR_OK)
+		if (n > 0 && appointment_book(self, patient, &slots[(i * 7) % n].id, reason,
+					      (enum appointment_kind)(i % APPT_KINDS), now, &ar, &ap, &why) != ERR_OK)
 			goto out;
 	} else if (i < 200) {
 		/* A visit some days ago: its slot is made directly (publishing refuses the past)
@@ -161,8 +161,8 @@ static int add_appointments(const struct actor *clinician, const struct actor *s
 				  (int)(i % 4) * 15, &s.start) != 0)
 			goto out;
 		int st = store_slot_insert(&s, &clinician->account, s.start - 7 * 86400);
-		if (st == ERR_OK && appointment_book(self, patient, &s.id, reason, s.start - 86400, &ar,
-						       &ap, &why) != ERR_OK)
+		if (st == ERR_OK && appointment_book(self, patient, &s.id, reason, APPT_IN_PERSON,
+						       s.start - 86400, &ar, &ap, &why) != ERR_OK)
 			goto out;
 		if (st != ERR_OK && st != ERR_CONFLICT)
 			goto out;

@@ -283,7 +283,8 @@ static enum outcome apply_appointment(struct importer *im, struct import_item *i
 	int64_t now = (int64_t)time(NULL);
 	if (it->start - 60 < now)
 		now = it->start - 60;
-	int rc = appointment_book(&im->actor, pid, &slot, it->reason, now, ar, &aid, &svc_why);
+	int rc = appointment_book(&im->actor, pid, &slot, it->reason, APPT_IN_PERSON, now, ar, &aid,
+				  &svc_why);
 	if (rc != ERR_OK) {
 		/* Refused (the patient's eleventh upcoming visit, say): the slot made for it goes
 		 * too, or patients would see a free time nobody published. */

@@ -9,7 +9,31 @@
  */
 #ifndef MEDKEEP_STORE_APPOINTMENTS_H
 #define MEDKEEP_STORE_APPOINTMENTS_H
+#include <string.h>
+
 #include "store/store.h"
+
+/* How a visit happens: chosen by the patient at booking, stored as its code ("in-person",
+ * "phone", "video"). */
+enum appointment_kind { APPT_IN_PERSON = 0, APPT_PHONE = 1, APPT_VIDEO = 2 };
+#define APPT_KINDS 3
+static inline const char *appointment_kind_code(enum appointment_kind k)
+{
+	return k == APPT_PHONE ? "phone" : k == APPT_VIDEO ? "video" : "in-person";
+}
+/* The kind of a code; -1 for anything else (a stored row always has one of the three). */
+static inline int appointment_kind_of(const char *code)
+{
+	for (int k = 0; k < APPT_KINDS; k++)
+		if (strcmp(code, appointment_kind_code((enum appointment_kind)k)) == 0)
+			return k;
+	return -1;
+}
+static inline enum appointment_kind appointment_kind_parse(const char *code)
+{
+	int k = appointment_kind_of(code);
+	return k < 0 ? APPT_IN_PERSON : (enum appointment_kind)k;
+}
 
 struct store_slot {
 	struct id id;
@@ -21,6 +45,7 @@ struct store_slot {
 	bool has_patient;
 	struct id patient;     /* only from store_slots_of_clinician: who holds it */
 	struct id appointment; /* likewise */
+	enum appointment_kind kind; /* likewise */
 };
 
 struct store_appointment {
@@ -32,6 +57,8 @@ struct store_appointment {
 	int64_t cancelled; /* 0 when live */
 	struct id cancelled_by;
 	struct bytes reason; /* sealed; empty when none was given */
+	enum appointment_kind kind;
+	const char *cancel_reason; /* the practice's reason code, or NULL */
 	/* from the slot */
 	struct id practice;
 	struct id clinician;
@@ -81,13 +108,32 @@ enum err store_appointment_get(const struct grant *g, const struct id *appointme
 /* Cancel a live appointment whose slot starts at or after min_start (needs
  * ACTION_APPOINTMENT_CANCEL): ERR_CONFLICT when it is cancelled already or too close. */
 enum err store_appointment_cancel(const struct grant *g, const struct id *appointment,
-				  const struct id *by, int64_t now, int64_t min_start);
+				  const struct id *by, int64_t now, int64_t min_start, const char *reason);
+/* Move a live appointment to another slot of `practice` that starts after now and is free
+ * (ERR_CONFLICT otherwise; needs ACTION_APPOINTMENT_CANCEL: the old time is given up). */
+enum err store_appointment_move(const struct grant *g, const struct id *appointment,
+				const struct id *practice, const struct id *slot, int64_t now);
+/* Every slot of a practice in [from, to), with who holds each (as store_slots_of_clinician). */
+enum err store_slots_of_practice(const struct id *practice, int64_t from, int64_t to,
+				 struct arena *a, struct store_slot **out, size_t *n);
+/* Remove a free slot of the practice: ERR_CONFLICT when it is booked or not the practice's. */
+enum err store_slot_remove_free(const struct id *practice, const struct id *slot, int64_t now);
 
 /* How long before an appointment patients may still cancel it, in minutes (a default when
  * the practice has not set one). */
 #define CANCEL_CUTOFF_DEFAULT_MINUTES 120
 enum err store_practice_cutoff(const struct id *practice, int *minutes);
 enum err store_practice_cutoff_set(const struct id *practice, int minutes);
+/* Online booking: open unless the practice closed it; its phone number and opening hours
+ * ("" when not set). */
+struct store_booking_settings {
+	bool closed;
+	const char *phone;
+	const char *hours;
+};
+enum err store_practice_booking(const struct id *practice, struct arena *a,
+				struct store_booking_settings *out);
+enum err store_practice_booking_set(const struct id *practice, const struct store_booking_settings *s);
 
 /* Clinicians of a practice (at most LIMIT_LIST) with their display names. */
 struct store_staff {

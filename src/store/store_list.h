@@ -500,12 +500,29 @@ STORE_FN(enum err, store_appointment_get,
 	 (g, appointment, a, out))
 STORE_FN(enum err, store_appointment_cancel,
 	 (const struct grant *g, const struct id *appointment, const struct id *by, int64_t now,
-	  int64_t min_start),
-	 (g, appointment, by, now, min_start))
+	  int64_t min_start, const char *reason),
+	 (g, appointment, by, now, min_start, reason))
+STORE_FN(enum err, store_appointment_move,
+	 (const struct grant *g, const struct id *appointment, const struct id *practice,
+	  const struct id *slot, int64_t now),
+	 (g, appointment, practice, slot, now))
+STORE_FN(enum err, store_slots_of_practice,
+	 (const struct id *practice, int64_t from, int64_t to, struct arena *a, struct store_slot
+	  **out, size_t *n),
+	 (practice, from, to, a, out, n))
+STORE_FN(enum err, store_slot_remove_free,
+	 (const struct id *practice, const struct id *slot, int64_t now),
+	 (practice, slot, now))
 STORE_FN(enum err, store_practice_cutoff, (const struct id *practice, int *minutes), (practice, minutes))
 STORE_FN(enum err, store_practice_cutoff_set,
 	 (const struct id *practice, int minutes),
 	 (practice, minutes))
+STORE_FN(enum err, store_practice_booking,
+	 (const struct id *practice, struct arena *a, struct store_booking_settings *out),
+	 (practice, a, out))
+STORE_FN(enum err, store_practice_booking_set,
+	 (const struct id *practice, const struct store_booking_settings *s),
+	 (practice, s))
 STORE_FN(enum err, store_practice_clinicians,
 	 (const struct id *practice, struct arena *a, struct store_staff **out, size_t *n),
 	 (practice, a, out, n))

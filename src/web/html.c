@@ -92,7 +92,8 @@ static void nav_links(struct buf *b, const struct actor *a, const char *csrf,
 		counted(b, "/inbox", "Inbox", inbox_unread, "unread");
 		html_raw(b, "<a href=\"/results/inbox\">Results inbox</a><a href=\"/repeats\">Repeats"
 			    "</a><a href=\"/practice/recalls\">Recalls</a><a href=\"/day\">My day</a>"
-			    "<a href=\"/slots\">Slots</a><a href=\"/practice/feed-queue\">Feed queue</a>"
+			    "<a href=\"/practice/bookings\">Bookings</a><a href=\"/slots\">Slots</a>"
+			    "<a href=\"/practice/feed-queue\">Feed queue</a>"
 			    "<a href=\"/practice/transfers\">Moving</a>");
 	}
 	if (policy_audience(a, AUD_PRACTICE_ADMIN))
@@ -101,7 +102,7 @@ static void nav_links(struct buf *b, const struct actor *a, const char *csrf,
 		html_raw(b, "<a href=\"/operator\">Alerts</a>");
 	if (policy_audience(a, AUD_PRACTICE_ADMIN))
 		html_raw(b, "<a href=\"/practice\">Practice</a><a href=\"/patients\">Patients</a>"
-			    "<a href=\"/practice/locks\">Locks</a>"
+			    "<a href=\"/practice/locks\">Locks</a><a href=\"/practice/bookings\">Bookings</a>"
 			    "<a href=\"/slots\">Slots</a><a href=\"/practice/feeds\">Feeds</a>"
 			    "<a href=\"/practice/feed-queue\">Feed queue</a>"
 			    "<a href=\"/practice/transfers\">Moving</a>");

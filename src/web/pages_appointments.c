@@ -21,7 +21,167 @@
 
 /* --- appointments: the patient's side --- */
 
-static void appointment_item(struct buf *b, const struct appointment_view *ap, const char *csrf)
+/* The filter of the free times: a clinician (their account id) and a New Zealand day
+ * (YYYY-MM-DD), from the query: ids and dates only, nothing that names anyone. */
+struct slot_filter {
+	bool by_clinician;
+	struct id clinician;
+	char day[NZ_DAY_LEN]; /* "" for any day; else as nz_day writes it */
+	char day_input[NZ_INPUT_DATE_LEN];
+};
+
+static void slot_filter_of(struct request *req, struct slot_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	const char *c = request_query(req, "clinician"), *d = request_query(req, "day");
+	if (c && c[0] && id_parse(&f->clinician, c, strlen(c)) == 0)
+		f->by_clinician = true;
+	int64_t t;
+	if (d && d[0] && nz_parse(d, "12:00", &t) == 0) {
+		nz_day(t, f->day, sizeof(f->day));
+		nz_input_date(t, f->day_input, sizeof(f->day_input));
+	}
+}
+
+static bool slot_shown(const struct slot_filter *f, const struct slot_view *s)
+{
+	char d[NZ_DAY_LEN];
+	if (f->by_clinician && !id_eq(&f->clinician, &s->clinician))
+		return false;
+	return f->day[0] == 0 || (nz_day(s->start, d, sizeof(d)) == 0 && strcmp(d, f->day) == 0);
+}
+
+/* The filter form (GET, so the choice is a link to share with nobody but works without
+ * JavaScript): the clinicians and days that have free times. */
+static void filter_form(struct buf *b, const struct slot_filter *f, const struct slot_view *slots,
+			size_t ns)
+{
+	html_raw(b, "<form method=\"get\" action=\"/appointments\" class=\"card filter\">"
+		    "<label for=\"f-clinician\">Clinician</label><select id=\"f-clinician\" "
+		    "name=\"clinician\"><option value=\"\">Any clinician</option>");
+	for (size_t i = 0; i < ns; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = id_eq(&slots[j].clinician, &slots[i].clinician);
+		if (seen)
+			continue;
+		html_raw(b, "<option value=\"");
+		web_hex(b, &slots[i].clinician);
+		html_raw(b, f->by_clinician && id_eq(&f->clinician, &slots[i].clinician) ? "\" selected>"
+											  : "\">");
+		html_text(b, slots[i].clinician_name);
+		html_raw(b, "</option>");
+	}
+	html_raw(b, "</select><label for=\"f-day\">Day</label><select id=\"f-day\" name=\"day\">"
+		    "<option value=\"\">Any day</option>");
+	char last[NZ_DAY_LEN] = "";
+	for (size_t i = 0; i < ns; i++) {
+		char d[NZ_DAY_LEN], in[NZ_INPUT_DATE_LEN];
+		if (nz_day(slots[i].start, d, sizeof(d)) != 0 || strcmp(d, last) == 0 ||
+		    nz_input_date(slots[i].start, in, sizeof(in)) != 0)
+			continue;
+		snprintf(last, sizeof(last), "%s", d);
+		html_raw(b, "<option value=\"");
+		html_text(b, in);
+		html_raw(b, strcmp(f->day, d) == 0 ? "\" selected>" : "\">");
+		html_text(b, d);
+		html_raw(b, "</option>");
+	}
+	html_raw(b, "</select><button type=\"submit\" class=\"secondary\">Show times</button></form>");
+}
+
+/* How to reach the practice when booking online is closed or no time is free. */
+static void practice_contact(struct buf *b, const struct store_booking_settings *bk, const char *name)
+{
+	if (bk->phone[0] == 0 && bk->hours[0] == 0)
+		return;
+	html_raw(b, "<div class=\"card contact\"><h3>");
+	html_text(b, name ? name : "Your practice");
+	html_raw(b, "</h3>");
+	if (bk->phone[0]) {
+		html_raw(b, "<p>Phone: <a href=\"tel:");
+		for (const char *p = bk->phone; *p; p++)
+			if ((*p >= '0' && *p <= '9') || *p == '+')
+				buf_append(b, p, 1);
+		html_raw(b, "\">");
+		html_text(b, bk->phone);
+		html_raw(b, "</a></p>");
+	}
+	if (bk->hours[0]) {
+		html_raw(b, "<p class=\"hours\">Opening hours: ");
+		html_text(b, bk->hours);
+		html_raw(b, "</p>");
+	}
+	html_raw(b, "</div>");
+}
+
+static void booking_section(struct request *req, struct buf *b, const struct slot_view *slots,
+			    size_t ns, const struct store_booking_settings *bk, const char *practice)
+{
+	if (bk->closed) {
+		html_raw(b, "<p class=\"empty\" role=\"status\">Online booking is closed at the "
+			    "moment. Please phone the practice to book.</p>");
+		practice_contact(b, bk, practice);
+		return;
+	}
+	if (ns == 0) {
+		html_raw(b, "<p class=\"empty\">No free times in the next two weeks. Please phone your "
+			    "practice.</p>");
+		practice_contact(b, bk, practice);
+		return;
+	}
+	struct slot_filter f;
+	slot_filter_of(req, &f);
+	filter_form(b, &f, slots, ns);
+	size_t shown = 0;
+	for (size_t i = 0; i < ns; i++)
+		shown += slot_shown(&f, &slots[i]);
+	if (shown == 0) {
+		html_raw(b, "<p class=\"empty\" role=\"status\">No free times for that choice. "
+			    "<a href=\"/appointments\">Show all free times</a></p>");
+		return;
+	}
+	html_raw(b, "<form method=\"post\" action=\"/appointments\" class=\"card\">");
+	web_csrf_field(b, req->csrf);
+	html_raw(b, "<fieldset class=\"slots\"><legend>Choose a time</legend>");
+	char day[NZ_DAY_LEN] = "";
+	for (size_t i = 0; i < ns; i++) {
+		char d[NZ_DAY_LEN], h[ID_HEX_LEN + 1];
+		if (!slot_shown(&f, &slots[i]))
+			continue;
+		nz_day(slots[i].start, d, sizeof(d));
+		if (strcmp(d, day) != 0) {
+			if (day[0])
+				html_raw(b, "</div>");
+			snprintf(day, sizeof(day), "%s", d);
+			html_raw(b, "<div class=\"day\">");
+		}
+		id_hex(&slots[i].id, h);
+		html_raw(b, "<label class=\"slot\"><input type=\"radio\" name=\"slot\" required value=\"");
+		html_text(b, h);
+		html_raw(b, "\"> ");
+		web_when(b, slots[i].start);
+		html_raw(b, " · ");
+		html_text(b, slots[i].clinician_name);
+		html_raw(b, "</label>");
+	}
+	html_raw(b, "</div></fieldset><fieldset class=\"kinds\"><legend>How would you like to be seen?"
+		    "</legend>");
+	for (int k = 0; k < APPT_KINDS; k++) {
+		char v[16];
+		snprintf(v, sizeof(v), "%s", appointment_kind_code((enum appointment_kind)k));
+		html_raw(b, "<label class=\"kind\"><input type=\"radio\" name=\"kind\" value=\"");
+		html_text(b, v);
+		html_raw(b, k == APPT_IN_PERSON ? "\" checked> " : "\"> ");
+		html_text(b, appointment_kind_label((enum appointment_kind)k));
+		html_raw(b, "</label>");
+	}
+	html_raw(b, "</fieldset><label for=\"reason\">Reason for the visit (optional)</label>"
+		    "<textarea id=\"reason\" name=\"reason\" maxlength=\"500\" rows=\"2\"></textarea>"
+		    "<button type=\"submit\">Book</button></form>");
+}
+
+static void appointment_item(struct buf *b, const struct appointment_view *ap)
 {
 	html_raw(b, "<li><strong>");
 	web_when(b, ap->start);
@@ -31,6 +191,8 @@ static void appointment_item(struct buf *b, const struct appointment_view *ap, c
 	html_text(b, len);
 	html_raw(b, " with ");
 	html_text(b, ap->clinician_name);
+	html_raw(b, " · ");
+	html_text(b, appointment_kind_label(ap->kind));
 	html_raw(b, "</span>");
 	if (ap->reason[0]) {
 		html_raw(b, "<span class=\"meta\">Reason: ");
@@ -40,14 +202,22 @@ static void appointment_item(struct buf *b, const struct appointment_view *ap, c
 	if (ap->cancelled) {
 		html_raw(b, "<span class=\"meta\">Cancelled ");
 		web_when(b, ap->cancelled);
+		if (ap->cancel_reason) {
+			html_raw(b, " by the practice: ");
+			html_text(b, appointment_cancel_reason_text(ap->cancel_reason));
+		}
 		html_raw(b, "</span>");
-	} else if (ap->can_cancel) {
-		html_raw(b, "<form method=\"post\" action=\"/appointments/");
+	} else {
+		/* the calendar file, and cancelling after a confirming step (a page of its own) */
+		html_raw(b, "<span class=\"actions\"><a href=\"/appointments/");
 		web_hex(b, &ap->id);
-		html_raw(b, "/cancel\">");
-		web_csrf_field(b, csrf);
-		html_raw(b, "<button type=\"submit\" class=\"secondary\">Cancel this appointment"
-			    "</button></form>");
+		html_raw(b, "/calendar.ics\" download>Add to my calendar (.ics)</a>");
+		if (ap->can_cancel) {
+			html_raw(b, " <a href=\"/appointments/");
+			web_hex(b, &ap->id);
+			html_raw(b, "/cancel\">Cancel this appointment</a>");
+		}
+		html_raw(b, "</span>");
 	}
 	html_raw(b, "</li>");
 }
@@ -62,7 +232,11 @@ static void appointments_page(struct request *req, struct response *res, int sta
 	struct appointment_view *aps = NULL;
 	struct slot_view *slots = NULL;
 	size_t na = 0, ns = 0;
+	struct store_booking_settings bk;
+	const char *practice = NULL;
 	int rc = appointment_list(&req->actor, &record, now, &req->arena, &aps, &na);
+	if (rc == ERR_OK)
+		rc = booking_info_for_patient(&req->actor, &record, &req->arena, &bk, &practice);
 	if (rc == ERR_OK)
 		rc = slots_for_patient(&req->actor, &record, now, nz_day_start(now, BOOK_DAYS + 1),
 				       &req->arena, &slots, &ns);
@@ -87,47 +261,18 @@ static void appointments_page(struct request *req, struct response *res, int sta
 	html_raw(b, "<ul class=\"docs appointments\">");
 	for (size_t i = na; i-- > 0;) /* soonest first */
 		if (aps[i].start >= now && !aps[i].cancelled) {
-			appointment_item(b, &aps[i], req->csrf);
+			appointment_item(b, &aps[i]);
 			upcoming++;
 		}
 	html_raw(b, "</ul>");
 	if (upcoming == 0)
 		html_raw(b, "<p class=\"empty\">No upcoming appointments.</p>");
 	html_raw(b, "<h2>Book an appointment</h2>");
-	if (ns == 0) {
-		html_raw(b, "<p class=\"empty\">No free times in the next two weeks. Please phone your "
-			    "practice.</p>");
-	} else {
-		html_raw(b, "<form method=\"post\" action=\"/appointments\" class=\"card\">");
-		web_csrf_field(b, req->csrf);
-		html_raw(b, "<fieldset class=\"slots\"><legend>Choose a time</legend>");
-		char day[NZ_DAY_LEN] = "";
-		for (size_t i = 0; i < ns; i++) {
-			char d[NZ_DAY_LEN], h[ID_HEX_LEN + 1];
-			nz_day(slots[i].start, d, sizeof(d));
-			if (strcmp(d, day) != 0) {
-				if (day[0])
-					html_raw(b, "</div>");
-				snprintf(day, sizeof(day), "%s", d);
-				html_raw(b, "<div class=\"day\">");
-			}
-			id_hex(&slots[i].id, h);
-			html_raw(b, "<label class=\"slot\"><input type=\"radio\" name=\"slot\" required value=\"");
-			html_text(b, h);
-			html_raw(b, "\"> ");
-			web_when(b, slots[i].start);
-			html_raw(b, " · ");
-			html_text(b, slots[i].clinician_name);
-			html_raw(b, "</label>");
-		}
-		html_raw(b, "</div></fieldset><label for=\"reason\">Reason for the visit (optional)</label>"
-			    "<textarea id=\"reason\" name=\"reason\" maxlength=\"500\" rows=\"2\"></textarea>"
-			    "<button type=\"submit\">Book</button></form>");
-	}
+	booking_section(req, b, slots, ns, &bk, practice);
 	html_raw(b, "<h2>Past and cancelled</h2><ul class=\"docs appointments\">");
 	for (size_t i = 0; i < na; i++)
 		if (aps[i].start < now || aps[i].cancelled) {
-			appointment_item(b, &aps[i], req->csrf);
+			appointment_item(b, &aps[i]);
 			past++;
 		}
 	html_raw(b, "</ul>");
@@ -164,10 +309,17 @@ void web_appointment_book(struct request *req, struct response *res)
 		appointments_page(req, res, 400, "Choose a time.", NULL);
 		return;
 	}
+	const char *k = form_get(f, n, "kind", NULL);
+	int kind = k ? appointment_kind_of(k) : (int)APPT_IN_PERSON;
+	if (kind < 0) {
+		appointments_page(req, res, 400, "Choose in person, by phone or by video.", NULL);
+		return;
+	}
 	struct id out;
 	const char *why = NULL;
 	int rc = appointment_book(&req->actor, &record, &slot, form_get(f, n, "reason", NULL),
-				  (int64_t)time(NULL), &req->arena, &out, &why);
+				  (enum appointment_kind)kind, (int64_t)time(NULL), &req->arena, &out,
+				  &why);
 	if (rc == ERR_INVALID) {
 		appointments_page(req, res, 409, why, NULL);
 		return;
@@ -191,7 +343,9 @@ void web_appointment_cancel(struct request *req, struct response *res)
 		return;
 	}
 	const char *why = NULL;
-	int rc = appointment_cancel(&req->actor, &ap, (int64_t)time(NULL), &why);
+	const char *reason = form_get(f, n, "reason", NULL);
+	int rc = appointment_cancel(&req->actor, &ap, (int64_t)time(NULL), reason && reason[0] ? reason : NULL,
+				    &why);
 	if (rc == ERR_INVALID) {
 		if (policy_audience(&req->actor, AUD_PATIENT))
 			appointments_page(req, res, 409, why, NULL);
@@ -203,8 +357,9 @@ void web_appointment_cancel(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such appointment.");
 		return;
 	}
-	respond_redirect(req, res, policy_audience(&req->actor, AUD_PATIENT) ? "/appointments?done=cancelled"
-								   : "/day");
+	respond_redirect(req, res, policy_audience(&req->actor, AUD_PATIENT)
+					   ? "/appointments?done=cancelled"
+					   : "/practice/bookings?done=cancelled");
 }
 
 /* --- appointments: the practice's side --- */
@@ -392,9 +547,12 @@ static void settings_page(struct request *req, struct response *res, int status,
 			  const char *done)
 {
 	int cutoff = 0;
+	struct store_booking_settings bk;
 	int rc = policy_may_manage_practice(&req->actor, &req->actor.practice)
 			 ? practice_cutoff_get(&req->actor, &cutoff)
 			 : ERR_NOT_FOUND;
+	if (rc == ERR_OK)
+		rc = practice_booking_get(&req->actor, &req->arena, &bk);
 	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
@@ -417,7 +575,22 @@ static void settings_page(struct request *req, struct response *res, int status,
 		    "before the appointment</label><input id=\"cutoff\" name=\"cutoff\" "
 		    "type=\"number\" min=\"0\" max=\"10080\" required value=\"");
 	html_text(b, v);
-	html_raw(b, "\"><button type=\"submit\">Save</button></form><p><a href=\"/slots\">"
+	html_raw(b, "\"><button type=\"submit\">Save</button></form>");
+	html_raw(b, "<form method=\"post\" action=\"/practice/appointments\" class=\"card\">"
+		    "<h2>Online booking</h2><input type=\"hidden\" name=\"part\" value=\"booking\">");
+	web_csrf_field(b, req->csrf);
+	html_raw(b, "<p><input type=\"checkbox\" id=\"closed\" name=\"closed\" value=\"1\"");
+	if (bk.closed)
+		html_raw(b, " checked");
+	html_raw(b, "> <label for=\"closed\">Close online booking (patients are shown the phone "
+		    "number and hours below instead)</label></p><label for=\"phone\">Practice phone "
+		    "number</label><input id=\"phone\" name=\"phone\" type=\"tel\" maxlength=\"40\" "
+		    "autocomplete=\"off\" value=\"");
+	html_text(b, bk.phone);
+	html_raw(b, "\"><label for=\"hours\">Opening hours</label><textarea id=\"hours\" "
+		    "name=\"hours\" maxlength=\"300\" rows=\"3\">");
+	html_text(b, bk.hours);
+	html_raw(b, "</textarea><button type=\"submit\">Save</button></form><p><a href=\"/slots\">"
 		    "Appointment slots</a></p>");
 	web_page_end(res, status, b);
 }
@@ -434,6 +607,23 @@ void web_appointment_settings_save(struct request *req, struct response *res)
 	size_t n;
 	if (!web_form_accepted(req, res, f, &n))
 		return;
+	const char *part = form_get(f, n, "part", NULL);
+	if (part && strcmp(part, "booking") == 0) {
+		const char *closed = form_get(f, n, "closed", NULL);
+		const char *phone = form_get(f, n, "phone", NULL), *hours = form_get(f, n, "hours", NULL);
+		struct store_booking_settings bk = {.closed = closed && strcmp(closed, "1") == 0,
+						    .phone = phone ? phone : "",
+						    .hours = hours ? hours : ""};
+		const char *why = NULL;
+		int rc = practice_booking_set(&req->actor, &bk, &why);
+		if (rc == ERR_INVALID)
+			settings_page(req, res, 400, why, NULL);
+		else if (rc != ERR_OK)
+			web_domain_refusal(req, res, rc, "There is no such page.");
+		else
+			respond_redirect(req, res, "/practice/appointments?done=1");
+		return;
+	}
 	const char *c = form_get(f, n, "cutoff", NULL);
 	int64_t minutes = -1;
 	if (c == NULL || parse_int64(c, 0, 1000000, &minutes) != 0) {

@@ -133,6 +133,14 @@ void web_medication_stop(struct request *req, struct response *res);
 void web_appointments(struct request *req, struct response *res);
 void web_appointment_book(struct request *req, struct response *res);
 void web_appointment_cancel(struct request *req, struct response *res);
+/* pages_booking.c: the confirming step of a cancellation, and the calendar file (.ics) */
+void web_appointment_cancel_confirm(struct request *req, struct response *res);
+void web_appointment_ics(struct request *req, struct response *res);
+/* the practice's side: reception's day, removing a free time, moving or cancelling a booking */
+void web_practice_bookings(struct request *req, struct response *res);
+void web_slot_remove(struct request *req, struct response *res);
+void web_appointment_change(struct request *req, struct response *res);
+void web_appointment_move(struct request *req, struct response *res);
 void web_slots(struct request *req, struct response *res);
 void web_slots_publish(struct request *req, struct response *res);
 void web_day(struct request *req, struct response *res);

@@ -119,7 +119,9 @@ describe('medications and appointments in a browser', () => {
     assert.equal(await upcoming().count(), before1 + 1);
     const item = upcoming().filter({ hasText: 'Check-up of my asthma' });
     assert.match(await item.textContent(), new RegExp(when));
-    await item.getByRole('button', { name: 'Cancel this appointment' }).click();
+    await item.getByRole('link', { name: 'Cancel this appointment' }).click();
+    await pat.page.waitForURL(/\/appointments\/[0-9a-f]{32}\/cancel$/);
+    await pat.page.getByRole('button', { name: 'Yes, cancel it' }).click();
     await pat.page.waitForURL(/\/appointments\?done=cancelled$/);
     assert.equal(await pat.page.getByRole('status').first().textContent(), 'Your appointment is cancelled.');
     assert.equal(await upcoming().count(), before1);

@@ -16,7 +16,7 @@ const nzDate = (t) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Pacific/Auck
 const daysAhead = (d) => nzDate(Math.floor(Date.now() / 1000) + d * 86400);
 
 const freeSlots = (html) => [...html.matchAll(/name="slot" required value="([0-9a-f]{32})"/g)].map((m) => m[1]);
-const cancelForms = (html) => [...html.matchAll(/action="\/appointments\/([0-9a-f]{32})\/cancel"/g)].map((m) => m[1]);
+const cancelForms = (html) => [...html.matchAll(/href="\/appointments\/([0-9a-f]{32})\/cancel"/g)].map((m) => m[1]);
 
 describe('appointments', () => {
   let srv; let p1; let p2; let p3; let clin; let clin2; let other; let admin; let op;

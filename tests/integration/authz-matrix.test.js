@@ -40,6 +40,8 @@ const ALLOW = {
   'repeat.decide': ['clinician'],
   'appointment.list': ['self', 'clinician'],
   'appointment.book': ['self', 'clinician'],
+  // moving a booking to another time: the practice's clinicians (a patient cancels and books)
+  'appointment.move': ['clinician'],
   'result.list': ['self', 'proxyResults', 'clinician'],
   'result.read': ['self', 'proxyResults', 'clinician'],
   'result.create': ['clinician'],
@@ -110,6 +112,13 @@ const ROUTES = [
   },
   { name: 'FHIR Appointment search', action: 'appointment.list', path: (f) => `/fhir/R4/Appointment?patient=${f.pid}` },
   { name: 'FHIR Appointment read', action: 'appointment.list', path: (f) => `/fhir/R4/Appointment/${f.aid}` },
+  { name: 'appointment calendar file', action: 'appointment.list', path: (f) => `/appointments/${f.aid}/calendar.ics` },
+  { name: 'confirm a cancellation page', action: 'appointment.list', path: (f) => `/appointments/${f.aid}/cancel` },
+  { name: 'move or cancel a booking page', action: 'appointment.move', path: (f) => `/appointments/${f.fid}/change` },
+  {
+    name: 'move a booking', action: 'appointment.move', method: 'POST', path: (f) => `/appointments/${f.fid}/move`,
+    request: (c, staff, f) => form(c, { slot: f.slots[2] }),
+  },
   {
     name: 'FHIR Appointment create (book)', action: 'appointment.book', method: 'POST', path: () => '/fhir/R4/Appointment',
     request: (c, staff, f) => ({
@@ -210,6 +219,12 @@ describe('authorization matrix: every actor against one patient\'s record', () =
     const rid = sqlite(srv.dir, `SELECT lower(hex(id)) FROM repeat_request WHERE medication_id = X'${free[1].id}' AND state = 'requested'`);
     const aid = (await clients.self.fhir(`Appointment?patient=${pid}`)).json().entry[0].resource.id;
     const slots = (await clients.self.fhir('Slot')).json().entry.map((e) => e.resource.id);
+    // An upcoming booking of P1's, for the practice to move (to slots[2]).
+    const booked = await clients.self.post('/fhir/R4/Appointment', { headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Appointment', status: 'booked', slot: [{ reference: `Slot/${slots.at(-1)}` }],
+        participant: [{ actor: { reference: `Patient/${pid}` } }] }) });
+    assert.equal(booked.status, 201, booked.text);
+    const fid = booked.json().id;
     const released = (await clients.self.fhir(`DiagnosticReport?patient=${pid}`)).json().entry.map((e) => e.resource.id);
     const held = sqlite(srv.dir, `SELECT lower(hex(id)) FROM result WHERE patient_id = X'${pid}' AND (release_at IS NULL OR release_at > unixepoch()) LIMIT 2`).split('\n');
     assert.equal(held.length, 2);
@@ -218,8 +233,8 @@ describe('authorization matrix: every actor against one patient\'s record', () =
     const sent = await clients.self.post('/messages', { body: m.body, headers: { 'Content-Type': m.type }, csrf: false });
     const tid = sent.headers.get('location').split('/').pop();
     const cid = (await clients.self.fhir(`Communication?patient=${pid}`)).json().entry[0].resource.id;
-    fx = { pid, did: docs.entry[0].resource.id, mid: free[0].id, rid, aid, slots, resid: released[0], hid1: held[0], hid2: held[1], tid, cid };
-    random = { pid: randomId(), did: randomId(), mid: randomId(), rid: randomId(), aid: randomId(), slots, resid: randomId(), hid1: randomId(), hid2: randomId(), tid: randomId(), cid: randomId() };
+    fx = { pid, did: docs.entry[0].resource.id, mid: free[0].id, rid, aid, fid, slots, resid: released[0], hid1: held[0], hid2: held[1], tid, cid };
+    random = { pid: randomId(), did: randomId(), mid: randomId(), rid: randomId(), aid: randomId(), fid: randomId(), slots, resid: randomId(), hid1: randomId(), hid2: randomId(), tid: randomId(), cid: randomId() };
     // Proxy grants from P1, written as the proxy page would (the gate reads them per request).
     const now = Math.floor(Date.now() / 1000);
     const grant = (who, scopes, notAfter, revoked) => sqlite(srv.dir,

@@ -76,6 +76,12 @@ const ELSEWHERE = {
   'POST /enrolment/*/accept': 'a patient agreeing to move practice: transfers.test.js (another patient, the asking practice, a random id)',
   'POST /enrolment/*/decline': 'a patient refusing a move: transfers.test.js',
   'POST /account/password/code': 'the emailed code of a password change without a second factor: factor-deadends.test.js (wrong, reused, five tries)',
+  'GET /appointments/*/cancel': 'the step confirming a cancellation (reached when the owner has an upcoming booking): booking.test.js (another patient, another practice, nobody)',
+  'GET /appointments/*/calendar.ics': 'an appointment\'s calendar file (likewise): booking.test.js',
+  'GET /appointments/*/change': 'a clinician moving or cancelling a booking (reached from reception\'s day): booking.test.js (the patient, another patient, another practice, the practice admin, nobody)',
+  'POST /appointments/*/move': 'moving a booking: booking.test.js (likewise)',
+  'GET /practice/bookings': 'reception\'s day, no id in the URL: booking.test.js',
+  'POST /slots/*/remove': 'removing a free time of the practice (no patient in it): booking.test.js (a patient, another practice, nobody)',
   'POST /enrolment/history': 'a patient sharing what came before a move: transfers.test.js (another patient, a practice not moved to)',
 };
 
@@ -90,7 +96,8 @@ const LEGITIMATE = {
     'POST /practice/patients/*/details': 'the practice admin corrects its patients\' details (the register)',
     'GET /fhir/R4/Patient': 'the practice admin keeps the register',
     'GET /fhir/R4/Patient/*': 'the practice admin keeps the register',
-    'GET /fhir/R4/Patient/*/_history/*': 'the practice admin keeps the register (its current version)' },
+    'GET /fhir/R4/Patient/*/_history/*': 'the practice admin keeps the register (its current version)',
+    'GET /practice/bookings': 'reception: who is booked on the day shown, by name (the register, not the record)' },
 };
 const legitimate = (who, method, url) => Object.keys(LEGITIMATE[who] || {}).some((r) => r.startsWith(`${method} `) && matches(r.slice(method.length + 1), url));
 

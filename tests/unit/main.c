@@ -37,6 +37,7 @@ static const struct {
 	{"notify", test_notify},
 	{"fhir_search", test_fhir_search},
 	{"conditional", test_conditional},
+	{"ics", test_ics},
 };
 
 int main(void)

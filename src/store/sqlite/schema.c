@@ -365,6 +365,20 @@ static const char *const migrations[] = {
 	"ALTER TABLE patient ADD COLUMN updated INTEGER;"
 	"ALTER TABLE result ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE result ADD COLUMN updated INTEGER;",
+	/* 35: booking: how a visit happens (in person, by phone or by video), chosen at booking;
+	 * the visits booked before say in person, as they were */
+	"ALTER TABLE appointment ADD COLUMN kind TEXT NOT NULL DEFAULT 'in-person'"
+	" CHECK (kind IN ('in-person', 'phone', 'video'));"
+	/* and whether patients may book online, with the practice's phone number and opening
+	 * hours for when they may not (the practice's own details, not PHI) */
+	"ALTER TABLE practice_setting ADD COLUMN booking_closed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE practice_setting ADD COLUMN phone TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE practice_setting ADD COLUMN hours TEXT NOT NULL DEFAULT '';"
+	/* and the practice's side: a free slot removed (kept, marked, when a cancelled
+	 * appointment still names it), and why the practice cancelled a booking (a fixed code of
+	 * domain/appointments.c, never free text) */
+	"ALTER TABLE slot ADD COLUMN removed INTEGER;"
+	"ALTER TABLE appointment ADD COLUMN cancel_reason TEXT;",
 };
 
 /*

@@ -58,7 +58,7 @@ static void slot_row(sqlite3_stmt *s, struct store_slot *out)
 	out->booked = sqlite3_column_int(s, 5) != 0;
 }
 
-static const char sql_slot_get[] = "SELECT " SLOT_COLS " FROM slot s WHERE s.id = ?";
+static const char sql_slot_get[] = "SELECT " SLOT_COLS " FROM slot s WHERE s.id = ? AND s.removed IS NULL";
 
 enum err sq_store_slot_get(const struct id *slot, struct store_slot *out)
 {
@@ -76,7 +76,7 @@ enum err sq_store_slot_get(const struct id *slot, struct store_slot *out)
 }
 
 static const char sql_slots_list[] =
-	"SELECT " SLOT_COLS " FROM slot s WHERE s.practice_id = ?1 AND s.start >= ?2"
+	"SELECT " SLOT_COLS " FROM slot s WHERE s.practice_id = ?1 AND s.removed IS NULL AND s.start >= ?2"
 	" AND s.start < ?3 AND (?4 IS NULL OR s.clinician_id = ?4) AND (?5 = 0 OR NOT EXISTS"
 	" (SELECT 1 FROM appointment a WHERE a.slot_id = s.id AND a.cancelled IS NULL))"
 	" ORDER BY s.start, s.clinician_id LIMIT ?6";
@@ -97,6 +97,8 @@ static enum err slots_collect(sqlite3_stmt *s, struct arena *a, struct store_slo
 		if (with_patient) {
 			sl->has_patient = sq_col_id(s, 6, &sl->patient);
 			sq_col_id(s, 7, &sl->appointment);
+			const unsigned char *k = sqlite3_column_text(s, 8);
+			sl->kind = appointment_kind_parse(k ? (const char *)k : "");
 		}
 		(*n)++;
 	}
@@ -124,9 +126,10 @@ enum err sq_store_slots_list(const struct id *practice, const struct id *clinici
 }
 
 static const char sql_slots_of_clinician[] =
-	"SELECT " SLOT_COLS ", a.patient_id, a.id FROM slot s"
+	"SELECT " SLOT_COLS ", a.patient_id, a.id, a.kind FROM slot s"
 	" LEFT JOIN appointment a ON a.slot_id = s.id AND a.cancelled IS NULL"
-	" WHERE s.clinician_id = ? AND s.start >= ? AND s.start < ? ORDER BY s.start LIMIT ?";
+	" WHERE s.clinician_id = ?1 AND s.removed IS NULL AND s.start >= ?2 AND s.start < ?3"
+	" ORDER BY s.start LIMIT ?4";
 
 enum err sq_store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t to,
 			     struct arena *a, struct store_slot **out, size_t *n)
@@ -140,6 +143,57 @@ enum err sq_store_slots_of_clinician(const struct id *clinician, int64_t from, i
 	sqlite3_bind_int64(s, 3, to);
 	sqlite3_bind_int(s, 4, LIMIT_LIST);
 	return slots_collect(s, a, out, n, true);
+}
+
+/* The same day of the whole practice (reception's view). */
+static const char sql_slots_of_practice[] =
+	"SELECT " SLOT_COLS ", a.patient_id, a.id, a.kind FROM slot s"
+	" LEFT JOIN appointment a ON a.slot_id = s.id AND a.cancelled IS NULL"
+	" WHERE s.practice_id = ?1 AND s.removed IS NULL AND s.start >= ?2 AND s.start < ?3"
+	" ORDER BY s.start, s.clinician_id LIMIT ?4";
+
+enum err sq_store_slots_of_practice(const struct id *practice, int64_t from, int64_t to,
+				    struct arena *a, struct store_slot **out, size_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *s = sq_stmt(sql_slots_of_practice);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	sqlite3_bind_int(s, 4, LIMIT_LIST);
+	return slots_collect(s, a, out, n, true);
+}
+
+/* A slot nobody ever booked goes; one a cancelled appointment still names is marked removed
+ * (that appointment stays the patient's history). Neither while it is booked. */
+static const char sql_slot_delete_free[] =
+	"DELETE FROM slot WHERE id = ?1 AND practice_id = ?2 AND removed IS NULL"
+	" AND NOT EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = slot.id)";
+static const char sql_slot_mark_removed[] =
+	"UPDATE slot SET removed = ?3 WHERE id = ?1 AND practice_id = ?2 AND removed IS NULL"
+	" AND NOT EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = slot.id AND a.cancelled IS NULL)";
+
+enum err sq_store_slot_remove_free(const struct id *practice, const struct id *slot, int64_t now)
+{
+	const char *sql[2] = {sql_slot_delete_free, sql_slot_mark_removed};
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *s = sq_stmt(sql[i]);
+		if (s == NULL)
+			return ERR_INTERNAL;
+		sq_bind_id(s, 1, slot);
+		sq_bind_id(s, 2, practice);
+		if (i == 1)
+			sqlite3_bind_int64(s, 3, now);
+		int changed = 0;
+		int rc = careplan_step_write(s, "slot_remove_free", &changed);
+		if (rc != ERR_OK)
+			return rc;
+		if (changed)
+			return ERR_OK;
+	}
+	return ERR_CONFLICT;
 }
 
 /* --- appointments --- */
@@ -158,8 +212,8 @@ enum err sq_store_appointment_target(const struct id *appointment, struct target
 /* The limit on upcoming appointments is decided in the insert itself, so concurrent bookings
  * cannot pass the check together (SQLite runs one write statement at a time). */
 static const char sql_appointment_insert[] =
-	"INSERT INTO appointment (id, slot_id, patient_id, booked_by, booked, reason)"
-	" SELECT ?1, id, ?2, ?3, ?4, ?5 FROM slot WHERE id = ?6"
+	"INSERT INTO appointment (id, slot_id, patient_id, booked_by, booked, reason, kind)"
+	" SELECT ?1, id, ?2, ?3, ?4, ?5, ?9 FROM slot WHERE id = ?6 AND removed IS NULL"
 	" AND (SELECT count(*) FROM appointment a JOIN slot u ON u.id = a.slot_id"
 	" WHERE a.patient_id = ?2 AND a.cancelled IS NULL AND u.start > ?7) < ?8";
 
@@ -183,6 +237,7 @@ enum err sq_store_appointment_insert(const struct grant *g, const struct store_a
 	sq_bind_id(s, 6, &ap->slot);
 	sqlite3_bind_int64(s, 7, now);
 	sqlite3_bind_int(s, 8, max_upcoming);
+	sqlite3_bind_text(s, 9, appointment_kind_code(ap->kind), -1, SQLITE_STATIC);
 	int changed = 0;
 	int rc = careplan_step_write(s, "appointment_insert", &changed);
 	if (rc != ERR_OK || changed != 0)
@@ -219,7 +274,7 @@ enum err sq_store_appointments_upcoming(const struct grant *g, const struct id *
 
 #define APPOINTMENT_COLS                                                                          \
 	"a.id, a.slot_id, a.patient_id, a.booked_by, a.booked, a.cancelled, a.cancelled_by,"     \
-	" a.reason, s.practice_id, s.clinician_id, s.start, s.minutes"
+	" a.reason, s.practice_id, s.clinician_id, s.start, s.minutes, a.kind, a.cancel_reason"
 
 static bool appointment_row(sqlite3_stmt *s, struct arena *a, void *row)
 {
@@ -237,6 +292,12 @@ static bool appointment_row(sqlite3_stmt *s, struct arena *a, void *row)
 	sq_col_id(s, 9, &out->clinician);
 	out->start = sqlite3_column_int64(s, 10);
 	out->minutes = sqlite3_column_int(s, 11);
+	const unsigned char *k = sqlite3_column_text(s, 12);
+	out->kind = appointment_kind_parse(k ? (const char *)k : "");
+	if (sqlite3_column_type(s, 13) != SQLITE_NULL) {
+		out->cancel_reason = sq_col_text(s, 13, a);
+		ok = ok && out->cancel_reason != NULL;
+	}
 	return ok;
 }
 
@@ -287,11 +348,11 @@ enum err sq_store_appointment_get(const struct grant *g, const struct id *appoin
 /* The cut-off is part of the UPDATE, so a cancel cannot slip past it between a check and the
  * write. */
 static const char sql_appointment_cancel[] =
-	"UPDATE appointment SET cancelled = ?, cancelled_by = ? WHERE id = ? AND patient_id = ?"
-	" AND cancelled IS NULL AND (SELECT start FROM slot WHERE slot.id = appointment.slot_id) >= ?";
+	"UPDATE appointment SET cancelled = ?1, cancelled_by = ?2, cancel_reason = ?6 WHERE id = ?3 AND patient_id = ?4"
+	" AND cancelled IS NULL AND (SELECT start FROM slot WHERE slot.id = appointment.slot_id) >= ?5";
 
 enum err sq_store_appointment_cancel(const struct grant *g, const struct id *appointment,
-			     const struct id *by, int64_t now, int64_t min_start)
+			     const struct id *by, int64_t now, int64_t min_start, const char *reason)
 {
 	if (!grant_allows(g, &g->patient, ACTION_APPOINTMENT_CANCEL))
 		return ERR_DENIED;
@@ -303,8 +364,37 @@ enum err sq_store_appointment_cancel(const struct grant *g, const struct id *app
 	sq_bind_id(s, 3, appointment);
 	sq_bind_id(s, 4, &g->patient);
 	sqlite3_bind_int64(s, 5, min_start);
+	if (reason)
+		sq_bind_text(s, 6, reason);
+	else
+		sqlite3_bind_null(s, 6);
 	int changed = 0;
 	int rc = careplan_step_write(s, "appointment_cancel", &changed);
+	return rc == ERR_OK && changed == 0 ? ERR_CONFLICT : rc;
+}
+
+/* Another free, future slot of the same practice, in one statement: the partial unique index
+ * refuses it when someone has just booked it (ERR_CONFLICT). */
+static const char sql_appointment_move[] =
+	"UPDATE appointment SET slot_id = ?3 WHERE id = ?1 AND patient_id = ?2 AND cancelled IS NULL"
+	" AND EXISTS (SELECT 1 FROM slot n WHERE n.id = ?3 AND n.practice_id = ?4 AND n.removed IS NULL"
+	" AND n.start > ?5)";
+
+enum err sq_store_appointment_move(const struct grant *g, const struct id *appointment,
+				   const struct id *practice, const struct id *slot, int64_t now)
+{
+	if (!grant_allows(g, &g->patient, ACTION_APPOINTMENT_CANCEL))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_appointment_move);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, appointment);
+	sq_bind_id(s, 2, &g->patient);
+	sq_bind_id(s, 3, slot);
+	sq_bind_id(s, 4, practice);
+	sqlite3_bind_int64(s, 5, now);
+	int changed = 0;
+	int rc = careplan_step_write(s, "appointment_move", &changed);
 	return rc == ERR_OK && changed == 0 ? ERR_CONFLICT : rc;
 }
 
@@ -340,6 +430,49 @@ enum err sq_store_practice_cutoff_set(const struct id *practice, int minutes)
 	sqlite3_bind_int(s, 2, minutes);
 	int changed = 0;
 	return careplan_step_write(s, "practice_cutoff_set", &changed);
+}
+
+static const char sql_booking[] =
+	"SELECT booking_closed, phone, hours FROM practice_setting WHERE practice_id = ?";
+
+enum err sq_store_practice_booking(const struct id *practice, struct arena *a,
+				   struct store_booking_settings *out)
+{
+	*out = (struct store_booking_settings){.closed = false, .phone = "", .hours = ""};
+	sqlite3_stmt *s = sq_stmt(sql_booking);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	int rc = sqlite3_step(s);
+	bool ok = true;
+	if (rc == SQLITE_ROW) {
+		out->closed = sqlite3_column_int(s, 0) != 0;
+		out->phone = sq_col_text(s, 1, a);
+		out->hours = sq_col_text(s, 2, a);
+		ok = out->phone && out->hours;
+	}
+	sqlite3_reset(s);
+	return (rc == SQLITE_ROW && ok) || rc == SQLITE_DONE ? ERR_OK : sq_fail("practice_booking");
+}
+
+/* A practice without a settings row yet gets the default cut-off with these. */
+static const char sql_booking_set[] =
+	"INSERT INTO practice_setting (practice_id, cancel_cutoff_minutes, booking_closed, phone, hours)"
+	" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (practice_id) DO UPDATE SET"
+	" booking_closed = excluded.booking_closed, phone = excluded.phone, hours = excluded.hours";
+
+enum err sq_store_practice_booking_set(const struct id *practice, const struct store_booking_settings *b)
+{
+	sqlite3_stmt *s = sq_stmt(sql_booking_set);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	sqlite3_bind_int(s, 2, CANCEL_CUTOFF_DEFAULT_MINUTES);
+	sqlite3_bind_int(s, 3, b->closed ? 1 : 0);
+	sq_bind_text(s, 4, b->phone);
+	sq_bind_text(s, 5, b->hours);
+	int changed = 0;
+	return careplan_step_write(s, "practice_booking_set", &changed);
 }
 
 static const char sql_practice_clinicians[] =
