@@ -337,6 +337,18 @@ static const char *const migrations[] = {
 	"ALTER TABLE proxy_grant ADD COLUMN end_reason TEXT;"
 	"ALTER TABLE proxy_invite ADD COLUMN ended_by BLOB;"
 	"ALTER TABLE proxy_invite ADD COLUMN end_reason TEXT;",
+	/* 31: clinicians' tools (docs/internals/RESULTS.md "The inbox", MEDICATIONS in
+	 * CAREPLAN.md): a result filed off the inbox (when, by whom, and how: 'filed', 'book':
+	 * the patient asked to book), and a medicine's reason for stopping (a code of
+	 * domain/medications.c, never free text; a note is sealed in the medicine's detail) */
+	"ALTER TABLE result ADD COLUMN reviewed INTEGER;"
+	"ALTER TABLE result ADD COLUMN reviewed_by BLOB;"
+	"ALTER TABLE result ADD COLUMN review_action TEXT;"
+	"CREATE INDEX result_open ON result(practice_id, abnormal, reported) WHERE reviewed IS NULL;"
+	"ALTER TABLE medication ADD COLUMN stop_reason TEXT;"
+	/* ...and the repeat queue's "last approved" of each medicine */
+	"CREATE INDEX repeat_approved ON repeat_request(medication_id, decided)"
+	" WHERE state = 'approved';",
 };
 
 /*
