@@ -561,7 +561,7 @@ enum err medication_stop(const struct actor *a, const struct id *medication, con
 	if (stopped_already) {
 		*why = "This medication was stopped already.";
 		return domain_audit(a, ACTION_MEDICATION_CREATE, &t.patient, rtype_medreq, medication,
-				    AUDIT_FAIL, 0) == 0 ? ERR_INVALID : ERR_INTERNAL;
+				    AUDIT_FAIL, 0) == 0 ? ERR_CONFLICT : ERR_INTERNAL;
 	}
 	return s == ERR_OK ? ERR_OK : s == ERR_TRIPPED || s == ERR_GONE ? s : ERR_INTERNAL;
 }

@@ -117,7 +117,8 @@ enum err medication_for_stop(const struct actor *a, const struct id *medication,
 			     struct medication_view *out);
 /* Stop a current medication (ACTION_MEDICATION_CREATE) for a reason (a code of
  * medication_stop_reasons) with an optional note (sealed with the medicine); *patient: whose it
- * is. ERR_INVALID with *why when stopped already, or the reason or note is not acceptable. */
+ * is. ERR_INVALID with *why when the reason or note is not acceptable, ERR_CONFLICT (and *why)
+ * when it was stopped already. */
 enum err medication_stop(const struct actor *a, const struct id *medication, const char *reason,
 			 const char *note, struct id *patient, const char **why);
 

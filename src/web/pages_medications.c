@@ -542,8 +542,8 @@ void web_medication_stop(struct request *req, struct response *res)
 	const char *why = NULL;
 	int rc = medication_stop(&req->actor, &med, form_get(f, n, "reason", NULL),
 				 form_get(f, n, "note", NULL), &patient, &why);
-	if (rc == ERR_INVALID) {
-		stop_page(req, res, &med, 400, why);
+	if (rc == ERR_INVALID || rc == ERR_CONFLICT) {
+		stop_page(req, res, &med, rc == ERR_CONFLICT ? 409 : 400, why);
 		return;
 	}
 	if (rc != ERR_OK) {
