@@ -37,6 +37,32 @@ static void hidden_csrf(struct buf *b, const char *csrf)
 	html_raw(b, "\">");
 }
 
+/* An attachment: its name (the document's page), and a preview: an image in the page, a PDF
+ * opened in the browser's own viewer (/documents/{id}/view: the download's gate and audit). */
+static void attachment_preview(struct buf *b, const struct message_view *m, const char *doc)
+{
+	const char *type = m->attachment_type ? m->attachment_type : "";
+	bool image = strcmp(type, "image/png") == 0 || strcmp(type, "image/jpeg") == 0;
+	html_raw(b, "<p>Attachment: <a href=\"/documents/");
+	html_text(b, doc);
+	html_raw(b, "\">");
+	html_text(b, m->attachment_name ? m->attachment_name : "file");
+	html_raw(b, "</a>");
+	if (image || strcmp(type, "application/pdf") == 0) {
+		html_raw(b, " · <a href=\"/documents/");
+		html_text(b, doc);
+		html_raw(b, image ? "/view\">View full size</a>" : "/view\">View the PDF</a>");
+	}
+	html_raw(b, "</p>");
+	if (image) {
+		html_raw(b, "<figure class=\"preview\"><img src=\"/documents/");
+		html_text(b, doc);
+		html_raw(b, "/view\" alt=\"Attached picture: ");
+		html_text(b, m->attachment_name ? m->attachment_name : "file");
+		html_raw(b, "\" loading=\"lazy\"></figure>");
+	}
+}
+
 static void attachment_field(struct buf *b)
 {
 	html_raw(b, "<label for=\"file\">Attachment (optional: PDF, PNG or JPEG, up to 10 MB)</label>"
@@ -281,11 +307,7 @@ void web_message_thread(struct request *req, struct response *res)
 		if (m->has_attachment) {
 			char doc[ID_HEX_LEN + 1];
 			id_hex(&m->attachment, doc);
-			html_raw(b, "<p>Attachment: <a href=\"/documents/");
-			html_text(b, doc);
-			html_raw(b, "\">");
-			html_text(b, m->attachment_name ? m->attachment_name : "file");
-			html_raw(b, "</a></p>");
+			attachment_preview(b, m, doc);
 		}
 		html_raw(b, "</article>");
 	}

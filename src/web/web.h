@@ -14,6 +14,7 @@ void web_stylesheet(struct request *req, struct response *res);
 void web_my_documents(struct request *req, struct response *res);
 void web_document(struct request *req, struct response *res);
 void web_document_download(struct request *req, struct response *res);
+void web_document_view(struct request *req, struct response *res);
 void web_patients(struct request *req, struct response *res);
 void web_patient(struct request *req, struct response *res);
 void web_document_upload(struct request *req, struct response *res);

@@ -51,6 +51,7 @@ static const struct route routes[] = {
 	{METHOD_GET, "/documents", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_my_documents, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/documents/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/documents/*/download", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document_download, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_GET, "/documents/*/view", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_document_view, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/patients", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_patients, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/patients/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_patient, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/practice/patients/new", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_enrol_form, FAST, SAME_ORIGIN, ANYONE},

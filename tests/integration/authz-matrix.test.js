@@ -102,6 +102,7 @@ const ROUTES = [
       }),
     }),
   },
+  { name: 'document shown inline (preview)', action: 'document.read', path: (f) => `/documents/${f.did}/view` },
   { name: 'patient medications page', action: 'medication.list', path: (f) => `/patients/${f.pid}/medications` },
   { name: 'FHIR MedicationRequest search', action: 'medication.list', path: (f) => `/fhir/R4/MedicationRequest?patient=${f.pid}` },
   { name: 'FHIR MedicationRequest read', action: 'medication.list', path: (f) => `/fhir/R4/MedicationRequest/${f.mid}` },

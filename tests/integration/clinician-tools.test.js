@@ -13,12 +13,13 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { Client, multipart, randomId, run, sqlite, startServer, nzDay } = require('./lib');
+const { Client, multipart, pdfWith, randomId, run, sqlite, startServer, nzDay } = require('./lib');
 
 const GEN = path.join(__dirname, '..', '..', 'bench', 'import_gen.js');
 const PATIENTS = 2000;
 const FILED = 70; // results filed for imported patients: three pages of the inbox with the demo's
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
 const form = (c, fields) => ({ body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM, csrf: false });
 
 // A report as a laboratory sends it: creatinine, its flag giving how abnormal it is.
@@ -39,7 +40,8 @@ const inboxRows = (html) => [...html.matchAll(/<tr><td><a href="\/results\/([0-9
   .map((m) => ({ rid: m[1], pid: m[2] }));
 
 describe('clinician tools at 2,000 patients', () => {
-  let srv; let tmp; let clin; let clin2; let other; let pat; let demo; let imported; let p1;
+  let srv; let tmp; let clin; let clin2; let other; let pat; let pat2c; let demo; let imported; let p1;
+  const pat2 = () => pat2c;
   const expectedOrder = [];
 
   async function inboxAll(c, mine) {
@@ -71,6 +73,7 @@ describe('clinician tools at 2,000 patients', () => {
     other = new Client(srv.base); assert.equal((await other.login('otherclinician1@demo.test')).status, 303);
     pat = new Client(srv.base); assert.equal((await pat.login('patient1@demo.test')).status, 303);
     p1 = pat.session.patient;
+    pat2c = new Client(srv.base); assert.equal((await pat2c.login('patient2@demo.test')).status, 303);
     imported = sqlite(srv.dir, `SELECT lower(hex(e.patient_id)) FROM enrolment e JOIN patient p ON p.id = e.patient_id
       WHERE e.practice_id = X'${demo}' AND e.patient_id NOT IN (SELECT patient_id FROM account WHERE patient_id IS NOT NULL)
       ORDER BY e.patient_id LIMIT ${FILED}`).split('\n');
@@ -250,5 +253,39 @@ describe('clinician tools at 2,000 patients', () => {
     const twice = await clin.post(`/medications/${mid}/stop`, form(clin, { reason: 'completed' }));
     assert.equal(twice.status, 409);
     assert.match(twice.text, /stopped already/);
+  });
+
+  it('previews attachments inline: a picture in the thread, a PDF in the browser\'s viewer, with the download\'s gate and audit', async () => {
+    const send = (c, fields, files) => { const m = multipart({ csrf: c.csrf, ...fields }, files); return c.post('/messages', { body: m.body, headers: { 'Content-Type': m.type }, csrf: false }); };
+    const pdf = pdfWith(`Preview ${randomId()}`);
+    const sentPng = await send(pat, { subject: 'Rash photo', body: 'Here is the rash.' }, [{ name: 'file', filename: 'rash.png', type: 'image/png', data: PNG }]);
+    assert.equal(sentPng.status, 303, sentPng.text.slice(0, 300));
+    const sentPdf = await send(pat, { subject: 'Old letter', body: 'A letter.' }, [{ name: 'file', filename: 'letter.pdf', type: 'application/pdf', data: pdf }]);
+    assert.equal(sentPdf.status, 303);
+    const thread = await clin.get(sentPng.headers.get('location'));
+    const png = thread.text.match(/<img src="\/documents\/([0-9a-f]{32})\/view" alt="Attached picture: rash\.png"/);
+    assert.ok(png, 'the picture is shown in the thread');
+    const view = await clin.get(`/documents/${png[1]}/view`);
+    assert.equal(view.status, 200);
+    assert.equal(view.headers.get('content-type'), 'image/png');
+    assert.equal(view.headers.get('content-disposition'), 'inline');
+    assert.match(view.headers.get('content-security-policy'), /sandbox/);
+    assert.equal(view.headers.get('x-content-type-options'), 'nosniff');
+    assert.deepEqual(view.buf, PNG);
+    assert.ok(Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE actor = '${clin.session.account}' AND rid = '${png[1]}' AND outcome = 'allow'`)) >= 1);
+    const letter = await clin.get(sentPdf.headers.get('location'));
+    const pdfId = letter.text.match(/<a href="\/documents\/([0-9a-f]{32})\/view">View the PDF<\/a>/)[1];
+    assert.doesNotMatch(letter.text, /<img src="\/documents\/[0-9a-f]{32}\/view"/, 'a PDF is not an image');
+    const pv = await clin.get(`/documents/${pdfId}/view`);
+    assert.equal(pv.status, 200);
+    assert.equal(pv.headers.get('content-type'), 'application/pdf');
+    assert.equal(pv.headers.get('content-disposition'), 'inline');
+    for (const c of [other, pat2()]) {
+      const got = await c.get(`/documents/${png[1]}/view`);
+      const rnd = await c.get(`/documents/${randomId()}/view`);
+      assert.equal(got.status, 404);
+      assert.equal(got.text.replace(/name="csrf" value="[^"]+"/g, ''), rnd.text.replace(/name="csrf" value="[^"]+"/g, ''));
+    }
+    assert.equal((await pat.get(`/documents/${png[1]}/view`)).status, 200, 'the patient\'s own');
   });
 });
