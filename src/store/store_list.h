@@ -599,9 +599,13 @@ STORE_FN(enum err, store_thread_mark_read,
 	 (const struct grant *g, const struct id *thread, bool practice_side),
 	 (g, thread, practice_side))
 STORE_FN(enum err, store_practice_threads,
-	 (const struct id *practice, size_t max, struct arena *a, struct store_thread **out, size_t
-	  *n),
-	 (practice, max, a, out, n))
+	 (const struct id *practice, const struct id *assignee, size_t max, struct arena *a,
+	  struct store_thread **out, size_t *n),
+	 (practice, assignee, max, a, out, n))
+STORE_FN(enum err, store_thread_assign,
+	 (const struct grant *g, const struct id *thread, const struct id *practice,
+	  const struct id *assignee),
+	 (g, thread, practice, assignee))
 STORE_FN(enum err, store_practice_unread,
 	 (const struct id *practice, int64_t *threads),
 	 (practice, threads))

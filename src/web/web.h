@@ -144,6 +144,7 @@ void web_message_new(struct request *req, struct response *res);
 void web_patient_messages(struct request *req, struct response *res);
 void web_patient_message_new(struct request *req, struct response *res);
 void web_message_thread(struct request *req, struct response *res);
+void web_message_assign(struct request *req, struct response *res);
 void web_message_reply(struct request *req, struct response *res);
 void web_inbox(struct request *req, struct response *res);
 void web_access_log(struct request *req, struct response *res);

@@ -127,6 +127,7 @@ static const struct route routes[] = {
 	{METHOD_GET, "/messages", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_messages, FAST, SAME_ORIGIN, PATIENT},
 	{METHOD_POST, "/messages", AUTH_SESSION, BODY_UPLOAD, KIND_PAGE, web_message_new, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/messages/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_message_thread, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_POST, "/messages/*/assign", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_message_assign, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/messages/*/reply", AUTH_SESSION, BODY_UPLOAD, KIND_PAGE, web_message_reply, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/patients/*/messages", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_patient_messages, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/patients/*/messages", AUTH_SESSION, BODY_UPLOAD, KIND_PAGE, web_patient_message_new, FAST, SAME_ORIGIN, ANYONE},

@@ -52,6 +52,8 @@ const ALLOW = {
   'message.list': ['self', 'clinician'],
   'message.read': ['self', 'clinician'],
   'message.send': ['self', 'clinician'],
+  // assigning a conversation to a colleague: the practice's clinicians only
+  'message.assign': ['clinician'],
   'accesslog.read': ['self'],
   'proxy.list': ['self', 'clinician'],
   // ending a family member's access: the patient, or a clinician of the practice (with a
@@ -181,6 +183,10 @@ const ROUTES = [
   {
     name: 'message reply page', action: 'message.send', method: 'POST', path: (f) => `/messages/${f.tid}/reply`,
     request: (c) => { const m = multipart({ csrf: c.csrf, body: 'Matrix reply' }, []); return { body: m.body, headers: { 'Content-Type': m.type }, csrf: false }; },
+  },
+  {
+    name: 'assign a conversation', action: 'message.assign', method: 'POST', path: (f) => `/messages/${f.tid}/assign`,
+    request: (c) => form(c, { to: '' }),
   },
   { name: 'FHIR Communication search', action: 'message.list', path: (f) => `/fhir/R4/Communication?patient=${f.pid}` },
   { name: 'FHIR Communication read', action: 'message.read', path: (f) => `/fhir/R4/Communication/${f.cid}` },

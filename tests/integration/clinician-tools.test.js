@@ -288,4 +288,38 @@ describe('clinician tools at 2,000 patients', () => {
     }
     assert.equal((await pat.get(`/documents/${png[1]}/view`)).status, 200, 'the patient\'s own');
   });
+
+  it('assigns a conversation to a colleague, whose "assigned to me" lists it; refused to anyone else alike', async () => {
+    const m = multipart({ csrf: pat.csrf, subject: 'Question about my tablets', body: 'Can I take them with food?' }, []);
+    const sent = await pat.post('/messages', { body: m.body, headers: { 'Content-Type': m.type }, csrf: false });
+    assert.equal(sent.status, 303);
+    const tid = sent.headers.get('location').split('/').pop();
+    const page = await clin.get(`/messages/${tid}`);
+    assert.match(page.text, /<label for="assign-to">Assigned to<\/label>/);
+    const to = clin2.session.account;
+    assert.match(page.text, new RegExp(`<option value="${to}">`));
+    assert.doesNotMatch(page.text, new RegExp(`<option value="${other.session.account}"`), 'only colleagues of the practice');
+    const r = await clin.post(`/messages/${tid}/assign`, form(clin, { to }));
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.get('location'), `/messages/${tid}`);
+    assert.equal(sqlite(srv.dir, `SELECT lower(hex(assigned_to)) FROM message_thread WHERE id = X'${tid}'`), to);
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'message.assign' AND rid = '${tid}' AND outcome = 'allow'`), '1');
+    const mine2 = await clin2.get('/inbox?mine=1');
+    assert.match(mine2.text, new RegExp(`href="/messages/${tid}"`));
+    assert.match(mine2.text, /<a href="\/inbox\?mine=1" aria-current="page">Assigned to me<\/a>/);
+    assert.doesNotMatch((await clin.get('/inbox?mine=1')).text, new RegExp(`href="/messages/${tid}"`));
+    assert.match((await clin.get('/inbox')).text, new RegExp(`href="/messages/${tid}"`));
+    // Not a colleague: refused. Not theirs: the answer of a random id.
+    assert.equal((await clin.post(`/messages/${tid}/assign`, form(clin, { to: other.session.account }))).status, 400);
+    assert.equal((await clin.post(`/messages/${tid}/assign`, form(clin, { to: 'junk' }))).status, 400);
+    for (const c of [other, pat, pat2()]) {
+      const got = await c.post(`/messages/${tid}/assign`, form(c, { to: c.session.account }));
+      const rnd = await c.post(`/messages/${randomId()}/assign`, form(c, { to: c.session.account }));
+      assert.equal(got.status, 404);
+      assert.equal(got.text.replace(/name="csrf" value="[^"]+"/g, ''), rnd.text.replace(/name="csrf" value="[^"]+"/g, ''));
+    }
+    assert.equal(sqlite(srv.dir, `SELECT lower(hex(assigned_to)) FROM message_thread WHERE id = X'${tid}'`), to, 'unchanged');
+    assert.equal((await clin.post(`/messages/${tid}/assign`, form(clin, { to: '' }))).status, 303);
+    assert.equal(sqlite(srv.dir, `SELECT assigned_to IS NULL FROM message_thread WHERE id = X'${tid}'`), '1');
+  });
 });

@@ -348,7 +348,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE medication ADD COLUMN stop_reason TEXT;"
 	/* ...and the repeat queue's "last approved" of each medicine */
 	"CREATE INDEX repeat_approved ON repeat_request(medication_id, decided)"
-	" WHERE state = 'approved';",
+	" WHERE state = 'approved';"
+	/* ...and a message thread assigned to a clinician of its practice (their inbox filter) */
+	"ALTER TABLE message_thread ADD COLUMN assigned_to BLOB;"
+	"CREATE INDEX thread_assigned ON message_thread(practice_id, assigned_to, updated)"
+	" WHERE assigned_to IS NOT NULL;",
 };
 
 /*
