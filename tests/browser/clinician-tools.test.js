@@ -6,13 +6,15 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, PASSWORD, totpSecret, nextCode, Client, sqlite } = require('../integration/lib');
+const { startServer, PASSWORD, totpSecret, nextCode, Client, sqlite, multipart } = require('../integration/lib');
+
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
 const { launchChromium, axeClean } = require('./browser');
 
 const WIDTHS = [1280, 390];
 
 describe('clinician tools in a browser', () => {
-  let srv; let browser;
+  let srv; let browser; let tid;
   before(async () => {
     srv = await startServer({ patients: 3 });
     browser = await launchChromium();
@@ -22,6 +24,11 @@ describe('clinician tools in a browser', () => {
     const meds = (await p.fhir(`MedicationRequest?patient=${p.session.patient}`)).json().entry.map((e) => e.resource);
     const open = new Set(meds.filter((x) => x.intent === 'proposal' && x.status === 'draft').map((x) => x.priorPrescription.reference.split('/')[1]));
     const med = meds.find((x) => x.intent === 'order' && x.status === 'active' && !open.has(x.id));
+    // A conversation with a picture attached, to preview and assign.
+    const m = multipart({ csrf: p.csrf, subject: 'Photo of the rash', body: 'It started on Monday.' }, [{ name: 'file', filename: 'rash.png', type: 'image/png', data: PNG }]);
+    const sent = await p.post('/messages', { body: m.body, headers: { 'Content-Type': m.type }, csrf: false });
+    assert.equal(sent.status, 303);
+    tid = sent.headers.get('location').split('/').pop();
     if (med) {
       const r = await p.post(`/medications/${med.id}/repeat`, { body: new URLSearchParams({ csrf: p.csrf, pharmacy: '0' }).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false });
       assert.equal(r.status, 303);
@@ -109,6 +116,30 @@ describe('clinician tools in a browser', () => {
       assert.match(await page.locator('main').textContent(), new RegExp(`Why: Side effects\\. Rash \\(browser ${width}\\)\\.`));
       await axeClean(page);
       assert.ok(Number(sqlite(srv.dir, `SELECT count(*) FROM medication WHERE patient_id = X'${pid}' AND stop_reason = 'side-effects'`)) >= 1);
+      assert.deepEqual(violations, []);
+      await context.close();
+    });
+
+    it(`a conversation: the picture previewed in the page, assigned to a colleague (${width} px)`, async () => {
+      const { context, page, violations } = await open(width);
+      await page.goto(`http://localhost:${srv.port}/messages/${tid}`);
+      const img = page.getByRole('img', { name: 'Attached picture: rash.png' });
+      await img.waitFor();
+      assert.ok(await img.evaluate((el) => el.complete && el.naturalWidth === 1), 'the picture loaded under the page\'s CSP');
+      await axeClean(page);
+      assert.ok(await fits(page, width), 'thread fits');
+      await page.getByLabel('Assigned to').selectOption({ index: 1 });
+      const name = (await page.getByLabel('Assigned to').locator('option:checked').textContent()).trim();
+      await page.getByRole('button', { name: 'Assign' }).click();
+      await page.waitForURL(new RegExp(`/messages/${tid}$`));
+      assert.equal((await page.getByLabel('Assigned to').locator('option:checked').textContent()).trim(), name);
+      await page.goto(`http://localhost:${srv.port}/inbox`);
+      assert.match(await page.locator('table.list').textContent(), new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      await axeClean(page);
+      assert.ok(await fits(page, width), 'inbox fits');
+      await page.getByRole('link', { name: 'Assigned to me' }).click();
+      await page.waitForURL(/\/inbox\?mine=1$/);
+      await axeClean(page);
       assert.deepEqual(violations, []);
       await context.close();
     });
