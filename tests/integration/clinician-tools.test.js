@@ -250,6 +250,10 @@ describe('clinician tools at 2,000 patients', () => {
     const mine = await pat.get('/medications');
     assert.match(mine.text, /Why: Side effects\. Dizzy spells \(Stoppamol\)\./);
     assert.ok(Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE actor = '${clin.session.account}' AND action = 'medication.create' AND rid = '${mid}' AND outcome = 'allow'`)) >= 2);
+    // over FHIR too: a stopped MedicationRequest with its reason (statusReason)
+    const fr = (await pat.fhir(`MedicationRequest/${mid}`)).json();
+    assert.equal(fr.status, 'stopped');
+    assert.equal(fr.statusReason.text, 'Side effects: Dizzy spells (Stoppamol).');
     const twice = await clin.post(`/medications/${mid}/stop`, form(clin, { reason: 'completed' }));
     assert.equal(twice.status, 409);
     assert.match(twice.text, /stopped already/);
