@@ -213,6 +213,9 @@
 /* 25: with the repeat queue's 25, a morning's two queues open at most 50 patients' content at
  * once, well inside a clinician's burst allowance (breaker.clinician.burst, 80). */
 #define LIMIT_INBOX_THREADS 25u
+/* Pages of the results inbox one may ask for: 25 a page (RESULT_INBOX_PAGE), so up to 10,000
+ * results waiting, far beyond a 2,000-patient practice's backlog. */
+#define LIMIT_INBOX_PAGES 400
 
 /* A patient's access log: audit records read per page (runs of the same access are folded
  * into one line, so a page shows fewer lines than this). */

@@ -140,6 +140,7 @@ static enum err medication_open(const struct actor *a, const struct grant *g,
 	v->started = m->started;
 	v->created = m->created;
 	v->stopped = m->stopped;
+	v->stop_reason = m->stop_reason[0] ? medication_stop_reason_label(m->stop_reason) : NULL;
 	v->prescriber_name = careplan_staff_name(&m->prescriber, ar);
 	json_t *o;
 	int rc = careplan_open(a, g, p, VREC_MEDICATION, &m->id, m->detail, "medication", ar, &o);
@@ -149,6 +150,8 @@ static enum err medication_open(const struct actor *a, const struct grant *g,
 	v->strength = careplan_str(o, "strength", ar);
 	v->form = careplan_str(o, "form", ar);
 	v->dose = careplan_str(o, "dose", ar);
+	if (json_string_value(json_object_get(o, "stop_note")) != NULL)
+		v->stop_note = careplan_str(o, "stop_note", ar);
 	if (json_string_value(json_object_get(o, "code")) != NULL) {
 		v->code.system = careplan_str(o, "code_system", ar);
 		v->code.code = careplan_str(o, "code", ar);
@@ -475,8 +478,83 @@ static enum err gate_row(const struct actor *a, enum action action, int found, s
 	return domain_gate_target(a, action, t, rtype_medreq, rid, g);
 }
 
-enum err medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
-			 const char **why)
+/* gate_row, then the patient's row (with its wrapped key): a patient erased since is gone. */
+static enum err gate_patient(const struct actor *a, enum action action, int found, struct target *t,
+			     const struct id *rid, struct arena *ar, struct grant *g,
+			     struct store_patient *p)
+{
+	int rc = gate_row(a, action, found, t, rid, g);
+	if (rc != ERR_OK)
+		return rc;
+	rc = careplan_patient_row(g, &t->patient, ar, p);
+	if (rc == ERR_GONE)
+		return domain_gone(a, action, &t->patient, rtype_medreq, rid);
+	return rc;
+}
+
+/* Why a medicine was stopped: a fixed list (the code is stored in clear, so it holds no
+ * free text); a clinician's note goes with it sealed in the medicine's detail. */
+static const struct stop_reason stop_reasons[] = {
+	{"completed", "Course completed", true},
+	{"side-effects", "Side effects", true},
+	{"not-working", "Not working well enough", true},
+	{"changed", "Changed to another medicine", true},
+	{"patient-choice", "The patient's choice", true},
+	{"interaction", "Interaction or other risk", true},
+	{"other", "Other (see the note)", true},
+	{"recorded", "Recorded as stopped by the practice's own system", false},
+};
+
+const struct stop_reason *medication_stop_reasons(size_t *n)
+{
+	*n = sizeof(stop_reasons) / sizeof(stop_reasons[0]);
+	return stop_reasons;
+}
+
+const char *medication_stop_reason_label(const char *code)
+{
+	for (size_t i = 0; code && i < sizeof(stop_reasons) / sizeof(stop_reasons[0]); i++)
+		if (strcmp(stop_reasons[i].code, code) == 0)
+			return stop_reasons[i].label;
+	return NULL;
+}
+
+enum err medication_for_stop(const struct actor *a, const struct id *medication, struct arena *ar,
+			     struct medication_view *out)
+{
+	struct target t;
+	struct grant g;
+	struct store_patient p;
+	int rc = gate_patient(a, ACTION_MEDICATION_CREATE, store_medication_target(medication, &t), &t,
+			      medication, ar, &g, &p);
+	if (rc != ERR_OK)
+		return rc;
+	struct store_medication m;
+	if (store_medication_get(&g, medication, ar, &m) != ERR_OK)
+		return ERR_INTERNAL;
+	if ((rc = medication_open(a, &g, &p, &m, ar, out)) != ERR_OK)
+		return rc;
+	return domain_audit(a, ACTION_MEDICATION_LIST, &t.patient, rtype_medreq, medication,
+			    AUDIT_ALLOW, 0) == 0 ? ERR_OK : ERR_INTERNAL;
+}
+
+/* The medicine's detail sealed again with the stopping note in it. */
+static enum err seal_stop_note(const struct actor *a, const struct grant *g,
+			       const struct store_patient *p, const struct store_medication *m,
+			       const char *note, struct arena *ar, struct bytes *out)
+{
+	json_t *o;
+	int rc = careplan_open(a, g, p, VREC_MEDICATION, &m->id, m->detail, "medication", ar, &o);
+	if (rc != ERR_OK)
+		return rc;
+	json_object_set_new(o, "stop_note", json_string(note));
+	rc = careplan_seal(a, g, p, VREC_MEDICATION, &m->id, o, ar, out);
+	json_decref(o);
+	return rc;
+}
+
+enum err medication_stop(const struct actor *a, const struct id *medication, const char *reason,
+			 const char *note, struct id *patient, const char **why)
 {
 	*why = NULL;
 	struct target t;
@@ -486,25 +564,43 @@ enum err medication_stop(const struct actor *a, const struct id *medication, str
 	if (rc != ERR_OK)
 		return rc;
 	*patient = t.patient;
+	if (note && note[0] == '\0')
+		note = NULL;
+	if (medication_stop_reason_label(reason) == NULL) {
+		*why = "Choose why the medicine is stopped.";
+		return ERR_INVALID;
+	}
+	if (note && !careplan_text_ok(note, LIMIT_TEXT_FIELD, false)) {
+		*why = "The note is too long (up to 1000 characters) or holds control characters.";
+		return ERR_INVALID;
+	}
 	struct arena ar;
 	arena_init(&ar, LIMIT_CALL_ARENA);
 	struct store_medication m;
+	struct store_patient p;
+	struct bytes detail = {0};
 	int s = store_medication_get(&g, medication, &ar, &m);
-	arena_release(&ar);
-	if (s != ERR_OK)
-		return ERR_INTERNAL;
-	if (!m.stopped) {
+	if (s == ERR_OK && !m.stopped && note) {
+		s = careplan_patient_row(&g, &t.patient, &ar, &p);
+		if (s == ERR_OK)
+			s = seal_stop_note(a, &g, &p, &m, note, &ar, &detail);
+	}
+	if (s == ERR_OK && !m.stopped) {
 		if (domain_audit(a, ACTION_MEDICATION_CREATE, &t.patient, rtype_medreq, medication,
 				 AUDIT_ALLOW, 0) != 0)
-			return ERR_INTERNAL;
-		s = store_medication_stop(&g, medication, &a->account, (int64_t)time(NULL));
+			s = ERR_INTERNAL;
+		else
+			s = store_medication_stop(&g, medication, &a->account, (int64_t)time(NULL),
+						  reason, detail);
 	}
-	if (m.stopped || s == ERR_CONFLICT) {
+	bool stopped_already = s == ERR_OK ? m.stopped != 0 : s == ERR_CONFLICT;
+	arena_release(&ar);
+	if (stopped_already) {
 		*why = "This medication was stopped already.";
 		return domain_audit(a, ACTION_MEDICATION_CREATE, &t.patient, rtype_medreq, medication,
-				    AUDIT_FAIL, 0) == 0 ? ERR_INVALID : ERR_INTERNAL;
+				    AUDIT_FAIL, 0) == 0 ? ERR_CONFLICT : ERR_INTERNAL;
 	}
-	return s == ERR_OK ? ERR_OK : ERR_INTERNAL;
+	return s == ERR_OK ? ERR_OK : s == ERR_TRIPPED || s == ERR_GONE ? s : ERR_INTERNAL;
 }
 
 enum err repeat_request(const struct actor *a, const struct id *medication, size_t pharmacy,
@@ -654,13 +750,8 @@ enum err medication_request_read(const struct actor *a, const struct id *id, str
 		*is_repeat = found == ERR_OK;
 	}
 	struct grant g;
-	int rc = gate_row(a, ACTION_MEDICATION_LIST, found, &t, id, &g);
-	if (rc != ERR_OK)
-		return rc;
 	struct store_patient p;
-	rc = careplan_patient_row(&g, &t.patient, ar, &p);
-	if (rc == ERR_GONE)
-		return domain_gone(a, ACTION_MEDICATION_LIST, &t.patient, rtype_medreq, id);
+	int rc = gate_patient(a, ACTION_MEDICATION_LIST, found, &t, id, ar, &g, &p);
 	if (rc != ERR_OK)
 		return rc;
 	struct store_medication m;
@@ -695,8 +786,9 @@ enum err repeat_queue(const struct actor *a, struct arena *ar, struct repeat_que
 	if (!ok)
 		return ERR_NOT_FOUND;
 	struct id *reqs, *patients;
+	int64_t *last;
 	size_t count = 0;
-	if (store_repeat_queue(&a->practice, REPEAT_QUEUE_PAGE, ar, &reqs, &patients, &count) != ERR_OK)
+	if (store_repeat_queue(&a->practice, REPEAT_QUEUE_PAGE, ar, &reqs, &patients, &last, &count) != ERR_OK)
 		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
@@ -714,6 +806,7 @@ enum err repeat_queue(const struct actor *a, struct arena *ar, struct repeat_que
 			rc = patient_read(a, &patients[i], ar, &it->patient);
 		if (rc == ERR_OK && is_repeat) {
 			it->request.medication_view = &it->medication;
+			it->last_approved = last[i];
 			(*n)++;
 		} else if (rc == ERR_INTERNAL || rc == ERR_TRIPPED) {
 			return rc;

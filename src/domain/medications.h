@@ -37,6 +37,8 @@ struct medication_view {
 	int64_t started;
 	int64_t created;
 	int64_t stopped; /* 0 while current */
+	const char *stop_reason; /* why, in words (NULL: stopped before reasons were kept) */
+	const char *stop_note;   /* the clinician's note on stopping; NULL when none */
 	bool open_request; /* a repeat request awaits a decision */
 };
 
@@ -99,10 +101,26 @@ bool medication_code_ok(const struct medication_code *c);
 /* Prescribe (ACTION_MEDICATION_CREATE). ERR_INVALID with *why for bad input. */
 enum err medication_create(const struct actor *a, const struct medication_new *m, struct arena *ar,
 			   struct id *out, const char **why);
-/* Stop a current medication (ACTION_MEDICATION_CREATE); *patient: whose it is. ERR_INVALID
- * when stopped already. */
-enum err medication_stop(const struct actor *a, const struct id *medication, struct id *patient,
-			 const char **why);
+/* Why a medicine is stopped: a code stored in clear and its words; `offered`: in the form
+ * (the last is for imports of medicines stopped elsewhere). */
+struct stop_reason {
+	const char *code;
+	const char *label;
+	bool offered;
+};
+const struct stop_reason *medication_stop_reasons(size_t *n);
+/* The words of a reason code, NULL for an unknown one. */
+const char *medication_stop_reason_label(const char *code);
+/* A current or stopped medication for the stop confirmation (the gate of ACTION_MEDICATION_CREATE:
+ * only who may stop it; the read audited). */
+enum err medication_for_stop(const struct actor *a, const struct id *medication, struct arena *ar,
+			     struct medication_view *out);
+/* Stop a current medication (ACTION_MEDICATION_CREATE) for a reason (a code of
+ * medication_stop_reasons) with an optional note (sealed with the medicine); *patient: whose it
+ * is. ERR_INVALID with *why when the reason or note is not acceptable, ERR_CONFLICT (and *why)
+ * when it was stopped already. */
+enum err medication_stop(const struct actor *a, const struct id *medication, const char *reason,
+			 const char *note, struct id *patient, const char **why);
 
 /* Ask for a repeat (ACTION_REPEAT_REQUEST) of a current medication, to be collected at the
  * pharmacy with this index. ERR_INVALID with *why when a request is open already. */
@@ -130,6 +148,7 @@ struct repeat_queue_item {
 	struct repeat_view request;
 	struct medication_view medication;
 	struct patient_view patient;
+	int64_t last_approved; /* the same medicine's last approved repeat (0: none) */
 };
 enum err repeat_queue(const struct actor *a, struct arena *ar, struct repeat_queue_item **out, size_t *n);
 

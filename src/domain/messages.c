@@ -14,6 +14,7 @@
 #include "audit/audit.h"
 #include "limits.h"
 #include "store/accesslog.h"
+#include "store/appointments.h"
 #include "store/messages.h"
 #include "util/log.h"
 #include "util/wipe.h"
@@ -139,6 +140,10 @@ static int thread_open(const struct actor *a, const struct grant *g, const struc
 	v->unread = g->via == VIA_STAFF ? t->practice_unread : t->patient_unread;
 	v->other_unread = g->via == VIA_STAFF ? t->patient_unread : t->practice_unread;
 	store_practice_name(&t->practice, ar, &v->practice_name);
+	v->assigned = t->assigned;
+	v->assigned_to = t->assigned_to;
+	if (t->assigned && g->via == VIA_STAFF && store_staff_name(&t->assigned_to, ar, &v->assigned_name) != ERR_OK)
+		v->assigned_name = "a colleague";
 	return open_subject(a, g, p, &t->id, t->subject, ar, &v->subject);
 }
 
@@ -578,8 +583,8 @@ enum err message_send(const struct actor *a, const struct message_new *m, struct
 	return ERR_OK;
 }
 
-enum err message_inbox(const struct actor *a, struct arena *ar, struct thread_view **out, size_t *n,
-		       int64_t *unread_threads)
+enum err message_inbox(const struct actor *a, bool mine, struct arena *ar, struct thread_view **out,
+		       size_t *n, int64_t *unread_threads)
 {
 	*n = 0;
 	*unread_threads = 0;
@@ -591,7 +596,8 @@ enum err message_inbox(const struct actor *a, struct arena *ar, struct thread_vi
 	}
 	struct store_thread *rows;
 	size_t count;
-	if (store_practice_threads(&a->practice, LIMIT_INBOX_THREADS, ar, &rows, &count) != ERR_OK ||
+	if (store_practice_threads(&a->practice, mine ? &a->account : NULL, LIMIT_INBOX_THREADS, ar,
+				   &rows, &count) != ERR_OK ||
 	    store_practice_unread(&a->practice, unread_threads) != ERR_OK)
 		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
@@ -649,4 +655,52 @@ int64_t message_inbox_unread(const struct actor *a)
 	if (!policy_may_view_inbox(a) || store_practice_unread(&a->practice, &n) != ERR_OK)
 		return 0;
 	return n;
+}
+
+/* --- assigning a thread to a colleague --- */
+
+enum err message_colleagues(const struct actor *a, struct arena *ar, struct colleague **out, size_t *n)
+{
+	*n = 0;
+	if (!policy_may_view_inbox(a))
+		return ERR_NOT_FOUND;
+	struct store_staff *staff = NULL;
+	size_t count = 0;
+	if (store_practice_clinicians(&a->practice, ar, &staff, &count) != ERR_OK)
+		return ERR_INTERNAL;
+	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
+	if (*out == NULL)
+		return ERR_INTERNAL;
+	for (size_t i = 0; i < count; i++)
+		(*out)[(*n)++] = (struct colleague){.account = staff[i].account, .name = staff[i].name};
+	return ERR_OK;
+}
+
+enum err message_assign(const struct actor *a, const struct id *thread, const struct id *to,
+			const char **why)
+{
+	*why = NULL;
+	/* Staff of a practice with an inbox only; anyone else is told what a random id is. */
+	if (!policy_may_view_inbox(a)) {
+		struct audit_event e = {.actor = a, .action = "message.assign", .rtype = rtype_thread,
+					.rid = thread, .outcome = AUDIT_DENY, .deferrable = true};
+		return audit_append(&e) == 0 ? ERR_NOT_FOUND : ERR_INTERNAL;
+	}
+	struct target t;
+	struct id practice;
+	struct grant g;
+	int rc = thread_gate(a, ACTION_MESSAGE_SEND, thread, rtype_thread, thread, &t, &practice, &g);
+	if (rc != ERR_OK)
+		return rc;
+	bool colleague = false;
+	if (to && (store_clinician_of(to, &practice, &colleague) != ERR_OK || !colleague)) {
+		*why = "Choose a clinician of the practice.";
+		return ERR_INVALID;
+	}
+	struct audit_event e = {.actor = a, .action = "message.assign", .patient = &t.patient,
+				.rtype = rtype_thread, .rid = thread, .outcome = AUDIT_ALLOW,
+				.via = grant_via_name(g.via), .deferrable = false};
+	if (audit_append(&e) != 0)
+		return ERR_INTERNAL;
+	return store_thread_assign(&g, thread, &practice, to) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }

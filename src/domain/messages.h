@@ -49,6 +49,9 @@ struct thread_view {
 	int n_messages;
 	int unread;       /* unread by the actor's side */
 	int other_unread; /* written by the actor's side, not yet read by the other */
+	bool assigned;             /* staff: assigned to a clinician of the practice */
+	struct id assigned_to;
+	const char *assigned_name; /* staff only: their name */
 	struct message_view *messages; /* message_thread_read only, oldest first */
 	size_t n;
 };
@@ -101,9 +104,21 @@ enum err message_threads_unread(const struct actor *a, const struct id *patient,
 				struct arena *ar, struct thread_view **out, size_t *n);
 
 /* Staff: their practice's threads, unread first (at most LIMIT_INBOX_THREADS), each through
- * the gate; *unread_threads counts all threads with unread messages. */
-enum err message_inbox(const struct actor *a, struct arena *ar, struct thread_view **out, size_t *n,
-		       int64_t *unread_threads);
+ * the gate; mine: only those assigned to the actor. *unread_threads counts all threads with
+ * unread messages. */
+enum err message_inbox(const struct actor *a, bool mine, struct arena *ar, struct thread_view **out,
+		       size_t *n, int64_t *unread_threads);
+/* Staff: the clinicians of their practice, to assign a thread to. */
+struct colleague {
+	struct id account;
+	const char *name;
+};
+enum err message_colleagues(const struct actor *a, struct arena *ar, struct colleague **out, size_t *n);
+/* Staff: assign a thread of their practice to a clinician of it (to NULL: nobody). Audited
+ * "message.assign"; not found for anyone else, or a thread not theirs; ERR_INVALID with *why
+ * when `to` is not a clinician of the thread's practice. */
+enum err message_assign(const struct actor *a, const struct id *thread, const struct id *to,
+			const char **why);
 /* Staff: how many of their practice's threads have unread messages (0 for anyone who may not
  * see the inbox). Counts only: no patient data, not audited. */
 int64_t message_inbox_unread(const struct actor *a);

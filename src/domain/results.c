@@ -8,6 +8,7 @@
 #include "domain/results.h"
 #include "domain/notify.h"
 #include "domain/domain_int.h"
+#include "domain/results_int.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -304,7 +305,7 @@ out:
 	return rc;
 }
 
-static void view_from_row(const struct store_result *r, int64_t now, struct result_view *v)
+void result_view_from_row(const struct store_result *r, int64_t now, struct result_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = r->id;
@@ -326,6 +327,8 @@ static void view_from_row(const struct store_result *r, int64_t now, struct resu
 	v->released = r->release_at > 0 && r->release_at <= now;
 	v->released_by_clinician = r->released_by_clinician;
 	v->corrected = r->corrected;
+	v->filed = r->reviewed;
+	v->filed_how = r->review_action;
 }
 
 /* Open a row's sealed body into v (observations, lab, comments). */
@@ -590,7 +593,7 @@ enum err result_file(const struct actor *a, const struct result_new *r, struct a
 			return rc;
 		if (same_report(&v, &before)) {
 			struct result_view kept = before;
-			view_from_row(&old, (int64_t)time(NULL), out);
+			result_view_from_row(&old, (int64_t)time(NULL), out);
 			out->accession = r->accession;
 			out->lab = kept.lab;
 			out->conclusion = kept.conclusion;
@@ -685,7 +688,7 @@ enum err result_search(const struct actor *a, const struct id *patient, bool wit
 	if (*out == NULL)
 		return ERR_INTERNAL;
 	for (size_t i = 0; i < count; i++) {
-		view_from_row(&rows[i], now, &(*out)[i]);
+		result_view_from_row(&rows[i], now, &(*out)[i]);
 		/* The list shows the kind of test and its flags; values need the record opened. */
 		if (with_obs && (rc = open_body(a, &g, &p, &rows[i], ar, &(*out)[i])) != ERR_OK)
 			return rc;
@@ -704,9 +707,9 @@ enum err result_search(const struct actor *a, const struct id *patient, bool wit
 
 /* Gate and fetch one result for action; NOT_FOUND for missing, foreign and (for patients and
  * proxies) unreleased alike. */
-static enum err result_fetch(const struct actor *a, enum action action, const struct id *result,
-			     const char *rtype, struct arena *ar, struct grant *g, struct store_patient *p,
-			     struct store_result *row)
+enum err result_fetch(const struct actor *a, enum action action, const struct id *result,
+		      const char *rtype, struct arena *ar, struct grant *g, struct store_patient *p,
+		      struct store_result *row)
 {
 	struct target t;
 	int s = store_result_target(result, &t);
@@ -738,7 +741,7 @@ enum err result_read(const struct actor *a, const struct id *result, const char 
 	int rc = result_fetch(a, ACTION_RESULT_READ, result, rtype, ar, &g, &p, &row);
 	if (rc != ERR_OK)
 		return rc;
-	view_from_row(&row, (int64_t)time(NULL), out);
+	result_view_from_row(&row, (int64_t)time(NULL), out);
 	rc = open_body(a, &g, &p, &row, ar, out);
 	if (rc != ERR_OK)
 		return rc;
@@ -774,7 +777,7 @@ enum err result_release(const struct actor *a, const struct id *result, const ch
 		return ERR_INVALID;
 	}
 	struct result_view v;
-	view_from_row(&row, (int64_t)time(NULL), &v);
+	result_view_from_row(&row, (int64_t)time(NULL), &v);
 	rc = open_body(a, &g, &p, &row, ar, &v);
 	if (rc != ERR_OK)
 		return rc;
@@ -802,64 +805,17 @@ enum err result_release(const struct actor *a, const struct id *result, const ch
 /* --- the clinician's side --- */
 
 /* Audit a decision about a practice setting or page (no patient). */
-static enum err audit_practice(const struct actor *a, const char *action, bool ok)
+enum err result_audit_practice(const struct actor *a, const char *action, bool ok)
 {
 	struct audit_event e = {.actor = a, .action = action, .rtype = "-",
 				.outcome = ok ? AUDIT_ALLOW : AUDIT_DENY, .deferrable = true};
 	return audit_append(&e) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
-#define INBOX_MAX 100
-
-enum err result_inbox(const struct actor *a, struct arena *ar, struct inbox_row **out, size_t *n)
-{
-	*n = 0;
-	bool ok = policy_may_view_result_inbox(a);
-	if (audit_practice(a, "result.inbox", ok) != ERR_OK)
-		return ERR_INTERNAL;
-	if (!ok)
-		return ERR_NOT_FOUND;
-	int64_t now = (int64_t)time(NULL);
-	struct store_result *rows;
-	size_t count = 0;
-	if (store_result_inbox(&a->practice, now, ar, &rows, &count) != ERR_OK)
-		return ERR_INTERNAL;
-	if (count > INBOX_MAX)
-		count = INBOX_MAX;
-	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
-	if (*out == NULL)
-		return ERR_INTERNAL;
-	/* Each row goes through the gate on its own: the inbox is a convenience, not a grant. A
-	 * patient's name is read (and audited) once, however many results they have. */
-	for (size_t i = 0; i < count; i++) {
-		struct inbox_row *r = &(*out)[*n];
-		const struct patient_view *known = NULL;
-		for (size_t k = 0; k < *n && known == NULL; k++)
-			if (id_eq(&(*out)[k].patient.id, &rows[i].patient))
-				known = &(*out)[k].patient;
-		int rc = domain_row_in_reach(a, ACTION_RESULT_LIST, &rows[i].patient,
-					     "DiagnosticReport", &rows[i].id);
-		if (rc == ERR_OK && known == NULL)
-			rc = patient_read(a, &rows[i].patient, ar, &r->patient);
-		else if (rc == ERR_OK)
-			r->patient = *known;
-		if (rc == ERR_NOT_FOUND || rc == ERR_GONE)
-			continue; /* no longer enrolled here, or erased */
-		if (rc != ERR_OK)
-			return rc;
-		if (domain_audit(a, ACTION_RESULT_LIST, &rows[i].patient, "DiagnosticReport",
-				 &rows[i].id, AUDIT_ALLOW, 0) != 0)
-			return ERR_INTERNAL;
-		view_from_row(&rows[i], now, &r->result);
-		(*n)++;
-	}
-	return ERR_OK;
-}
-
 enum err result_rules_get(const struct actor *a, struct arena *ar, struct result_rule out[RESULT_KIND_COUNT])
 {
 	bool ok = policy_may_manage_result_rules(a);
-	if (audit_practice(a, "result.rules.read", ok) != ERR_OK)
+	if (result_audit_practice(a, "result.rules.read", ok) != ERR_OK)
 		return ERR_INTERNAL;
 	if (!ok)
 		return ERR_NOT_FOUND;
@@ -874,7 +830,7 @@ enum err result_rule_set(const struct actor *a, const struct result_rule *rule, 
 	*why = NULL;
 	bool ok = policy_may_manage_result_rules(a);
 	if (!ok)
-		return audit_practice(a, "result.rules.write", false) == ERR_OK ? ERR_NOT_FOUND
+		return result_audit_practice(a, "result.rules.write", false) == ERR_OK ? ERR_NOT_FOUND
 										   : ERR_INTERNAL;
 	if (rule->kind < 0 || rule->kind >= RESULT_KIND_COUNT) {
 		*why = "Unknown kind of test.";

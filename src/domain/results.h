@@ -95,6 +95,8 @@ struct result_view {
 	int64_t release_at; /* when it is (or will be) visible; 0 when held for a clinician */
 	bool released_by_clinician;
 	bool corrected;
+	int64_t filed;         /* filed off the clinician's inbox at (0: not) */
+	const char *filed_how; /* "filed", "book" (the patient asked to book) or "" */
 	const char *accession;
 	const char *lab;
 	const char *conclusion;     /* the lab's comment on the report */
@@ -167,13 +169,29 @@ enum err result_read(const struct actor *a, const struct id *result, const char 
 enum err result_release(const struct actor *a, const struct id *result, const char *comment,
 			struct arena *ar, const char **why);
 
-/* A clinician's inbox: their practice's unreleased results, abnormal first, newest first,
- * each with its patient's name (each patient gated and audited). */
+/* A clinician's inbox: their practice's results neither released nor filed, critical and
+ * abnormal first, then newest, a page of RESULT_INBOX_PAGE from offset; mine: only the
+ * clinician's own patients (store/results.h says who they are). Each row with its patient's
+ * name: each patient gated, read and audited, for the page shown only. *total: how many in all. */
+#define RESULT_INBOX_PAGE 25 /* names opened per page: within the breaker's burst (LIMIT_INBOX_THREADS) */
 struct inbox_row {
 	struct result_view result;
 	struct patient_view patient;
 };
-enum err result_inbox(const struct actor *a, struct arena *ar, struct inbox_row **out, size_t *n);
+enum err result_inbox(const struct actor *a, bool mine, size_t offset, struct arena *ar,
+		      struct inbox_row **out, size_t *n, int64_t *total);
+/* The next inbox item after this result in the inbox's order (the result need not be in the
+ * inbox any more): ERR_NOT_FOUND when there is none after it. */
+enum err result_inbox_next(const struct actor *a, const struct id *after, bool mine, struct id *next);
+
+/* File a result off the inbox without releasing it (result.release's gate; audited
+ * "result.file"), or file it and ask the patient to book an appointment (audited
+ * "result.book"): a message from the practice in their portal, with the note when given,
+ * whose email says only that a message is waiting. ERR_INVALID with *why when it was filed or
+ * released already, or the note is too long. */
+enum result_filing { RESULT_FILED = 0, RESULT_ASK_TO_BOOK };
+enum err result_file_off(const struct actor *a, const struct id *result, enum result_filing how,
+			 const char *note, struct arena *ar, const char **why);
 
 /* The practice's release rules (one per kind; kinds without a row are held). */
 enum err result_rules_get(const struct actor *a, struct arena *ar, struct result_rule out[RESULT_KIND_COUNT]);

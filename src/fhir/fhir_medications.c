@@ -129,7 +129,7 @@ static json_t *medication_json(struct arena *ar, const struct medication_view *m
 	json_t *bounds = json_pack("{s:s}", "start", careplan_date(ar, m->started));
 	if (m->stopped)
 		json_object_set_new(bounds, "end", json_string(careplan_instant(ar, m->stopped)));
-	json_t *o = claim_when_coded(
+	json_t *o =
 		json_pack("{s:s, s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:o, s:{s:s}, s:s, s:{s:s},"
 			  " s:[{s:s, s:{s:{s:o}}}]}",
 			  "resourceType", "MedicationRequest", "id", h, "status",
@@ -139,10 +139,17 @@ static json_t *medication_json(struct arena *ar, const struct medication_view *m
 			  "reference", careplan_ref(ar, "Patient", &m->patient), "authoredOn",
 			  careplan_instant(ar, m->created), "requester", "display",
 			  m->prescriber_name, "dosageInstruction", "text", m->dose, "timing",
-			  "repeat", "boundsPeriod", bounds),
-		m);
-	fhir_meta_version(o, medication_version(m), medication_updated(m));
-	return o;
+			  "repeat", "boundsPeriod", bounds);
+	/* why it was stopped (the page's words, and the clinician's note when there is one) */
+	if (o && m->stopped && m->stop_reason) {
+		const char *why = m->stop_note ? arena_printf(ar, "%s: %s", m->stop_reason, m->stop_note)
+					       : m->stop_reason;
+		if (why)
+			json_object_set_new(o, "statusReason", json_pack("{s:s}", "text", why));
+	}
+	if (o)
+		fhir_meta_version(o, medication_version(m), medication_updated(m));
+	return claim_when_coded(o, m);
 }
 
 static const char *repeat_status(enum repeat_state s)

@@ -122,6 +122,11 @@ void respond_redirect(struct request *req, struct response *res, const char *loc
  * and the sandboxing CSP of downloads. */
 void respond_download(struct request *req, struct response *res, const char *filename,
 		      const char *content_type, const void *data, size_t len);
+/* The same bytes shown in the browser rather than saved (Content-Disposition: inline), only
+ * for PNG, JPEG and PDF; any other type is answered as respond_download. Sandboxed by the
+ * download CSP (no script, no framing) like a download. */
+void respond_inline(struct request *req, struct response *res, const char *filename,
+		    const char *content_type, const void *data, size_t len);
 /* The one map from an outcome to an HTTP status, for pages and FHIR alike: 200 for ERR_OK, 500
  * for ERR_INTERNAL and anything unknown. Not yours is not found: ERR_NOT_FOUND and ERR_DENIED
  * (a grant, token or ciphertext refused below) are both 404, so a refusal never tells that a

@@ -101,6 +101,22 @@ void respond_download(struct request *req, struct response *res, const char *fil
 	respond(res, 200, content_type, data, len);
 }
 
+void respond_inline(struct request *req, struct response *res, const char *filename,
+		    const char *content_type, const void *data, size_t len)
+{
+	static const char *const shown[] = {"image/png", "image/jpeg", "application/pdf"};
+	bool ok = false;
+	for (size_t i = 0; content_type && i < sizeof(shown) / sizeof(shown[0]); i++)
+		ok |= strcmp(content_type, shown[i]) == 0;
+	if (!ok) { /* anything else is only ever a download */
+		respond_download(req, res, filename, content_type, data, len);
+		return;
+	}
+	response_header(res, "Content-Disposition", "inline");
+	res->csp = CSP_DOWNLOAD; /* sandboxed, no script, never framed */
+	respond(res, 200, content_type, data, len);
+}
+
 void http_error(struct request *req, struct response *res, int status, const char *msg)
 {
 	enum route_kind kind = req->route ? req->route->kind

@@ -237,7 +237,7 @@ static enum outcome apply_medication(struct importer *im, struct import_item *it
 	const char *svc_why = NULL;
 	int rc = medication_create(&im->actor, &it->med, ar, &mid, &svc_why);
 	if (rc == ERR_OK && it->med_stopped)
-		rc = medication_stop(&im->actor, &mid, &whose, &svc_why);
+		rc = medication_stop(&im->actor, &mid, "recorded", NULL, &whose, &svc_why);
 	if (rc != ERR_OK)
 		return refused(rc, svc_why, why);
 	return map_record(im, IMPORT_MEDICATION, key, &mid, pid);

@@ -19,7 +19,8 @@ struct store_medication {
 	int64_t created;
 	int64_t stopped;      /* 0 while current */
 	struct id stopped_by;
-	struct bytes detail;  /* sealed JSON {drug, strength, form, dose} */
+	char stop_reason[24]; /* a code of domain/medications.c ("" when none) */
+	struct bytes detail;  /* sealed JSON {drug, strength, form, dose[, stop_note]} */
 };
 
 enum repeat_state { REPEAT_REQUESTED = 0, REPEAT_APPROVED, REPEAT_DECLINED };
@@ -54,10 +55,11 @@ enum err store_medication_list(const struct grant *g, const struct id *patient, 
 /* One medication, when g is a grant for its patient (any action). */
 enum err store_medication_get(const struct grant *g, const struct id *medication, struct arena *a,
 			      struct store_medication *out);
-/* Stop a current medication (needs ACTION_MEDICATION_CREATE): ERR_CONFLICT when it was
- * stopped already. */
+/* Stop a current medication (needs ACTION_MEDICATION_CREATE) for a reason (a code, no free
+ * text), with its detail sealed again (with the note) or, detail.len 0, kept: ERR_CONFLICT when
+ * it was stopped already. */
 enum err store_medication_stop(const struct grant *g, const struct id *medication,
-			       const struct id *by, int64_t now);
+			       const struct id *by, int64_t now, const char *reason, struct bytes detail);
 
 /*
  * A new repeat request (needs ACTION_REPEAT_REQUEST on r->patient) for a current medication of
@@ -82,9 +84,9 @@ enum err store_repeat_get(const struct grant *g, const struct id *request, struc
  * decided already. */
 enum err store_repeat_decide(const struct grant *g, const struct id *request, enum repeat_state state,
 			     const struct id *by, int64_t now, struct bytes decision);
-/* The practice's open requests, oldest first (at most max, capped at LIMIT_LIST): ids and
- * patients only. */
+/* The practice's open requests, oldest first (at most max, capped at LIMIT_LIST): ids,
+ * patients and when the same medicine's last repeat was approved (0: never), nothing sealed. */
 enum err store_repeat_queue(const struct id *practice, size_t max, struct arena *a, struct id **requests,
-			    struct id **patients, size_t *n);
+			    struct id **patients, int64_t **last_approved, size_t *n);
 
 #endif

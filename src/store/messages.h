@@ -22,6 +22,8 @@ struct store_thread {
 	int patient_unread;   /* messages from the practice the patient side has not read */
 	int practice_unread;  /* messages from the patient side the practice has not read */
 	int n_messages;
+	bool assigned;         /* assigned to a clinician of the practice */
+	struct id assigned_to; /* their account, when assigned */
 };
 
 struct store_message {
@@ -79,10 +81,15 @@ enum err store_message_get(const struct grant *g, const struct id *message, stru
 /* The practice side (or the patient side) has read the thread (grant: message.read). */
 enum err store_thread_mark_read(const struct grant *g, const struct id *thread, bool practice_side);
 
-/* Unscoped: a practice's threads for its inbox, unread first then newest (ids, times and
- * counts only; subject left empty), at most max. */
-enum err store_practice_threads(const struct id *practice, size_t max, struct arena *a,
-				struct store_thread **out, size_t *n);
+/* Unscoped: a practice's threads for its inbox, unread first then newest (ids, times, counts
+ * and the assignee only; subject left empty), at most max; assignee: only the threads assigned
+ * to that account (NULL: all). */
+enum err store_practice_threads(const struct id *practice, const struct id *assignee, size_t max,
+				struct arena *a, struct store_thread **out, size_t *n);
+/* Assign a thread of the grant's patient held by practice to a clinician's account (NULL:
+ * nobody). Needs message.send; ERR_NOT_FOUND when no such thread of that patient and practice. */
+enum err store_thread_assign(const struct grant *g, const struct id *thread, const struct id *practice,
+			     const struct id *assignee);
 /* Unscoped: how many of a practice's threads have messages it has not read. */
 enum err store_practice_unread(const struct id *practice, int64_t *threads);
 

@@ -22,6 +22,8 @@ struct store_result {
 	bool released_by_clinician;
 	bool commented;
 	bool corrected;
+	int64_t reviewed;       /* filed off the inbox at (0: not) */
+	char review_action[12]; /* how: "filed" or "book" ("" when not) */
 	struct bytes body; /* sealed (VREC_RESULT) */
 	int64_t version;   /* 1 as filed, one more at each correction and release */
 	int64_t updated;   /* its last change: that correction or release, else reported */
@@ -51,10 +53,26 @@ enum err store_result_get(const struct grant *g, const struct id *result, int64_
 enum err store_result_release(const struct grant *g, const struct id *result, int64_t now,
 			      bool commented, struct bytes body);
 
-/* A practice's unreleased results of patients still enrolled there (ids and clear metadata
- * only, at most LIMIT_LIST), abnormal first, newest first. For the inbox; each row is gated by the caller. */
-enum err store_result_inbox(const struct id *practice, int64_t now, struct arena *a,
-			    struct store_result **out, size_t *n);
+/* The inbox: a practice's results neither released (by now) nor filed, of patients still
+ * enrolled there, critical and abnormal first, then newest. mine: only the patients of this
+ * clinician (an appointment booked with them, or a medicine they prescribed), NULL for all. */
+struct store_inbox_query {
+	const struct id *practice;
+	const struct id *mine;
+	int64_t now;
+	size_t offset, limit; /* limit at most LIMIT_LIST */
+};
+/* A page of it (ids and clear metadata only; each row is gated by the caller) and *total, how
+ * many it holds in all. */
+enum err store_result_inbox(const struct store_inbox_query *q, struct arena *a,
+			    struct store_result **out, size_t *n, int64_t *total);
+/* The id of the first inbox item after `after` in the inbox's order: ERR_NOT_FOUND at the end. */
+enum err store_result_inbox_next(const struct store_inbox_query *q, const struct store_result *after,
+				 struct id *next);
+/* File a result off the inbox: when, by the grant's actor, how ("filed", "book"). Needs
+ * result.release; ERR_NOT_FOUND when it was filed already. */
+enum err store_result_review(const struct grant *g, const struct id *result, int64_t now,
+			     const char *how);
 
 /* Release rules per practice and kind of test (not patient data). */
 struct store_result_rule {

@@ -435,8 +435,9 @@ STORE_FN(enum err, store_medication_get,
 	  store_medication *out),
 	 (g, medication, a, out))
 STORE_FN(enum err, store_medication_stop,
-	 (const struct grant *g, const struct id *medication, const struct id *by, int64_t now),
-	 (g, medication, by, now))
+	 (const struct grant *g, const struct id *medication, const struct id *by, int64_t now,
+	  const char *reason, struct bytes detail),
+	 (g, medication, by, now, reason, detail))
 STORE_FN(enum err, store_repeat_insert, (const struct grant *g, const struct store_repeat *r), (g, r))
 STORE_FN(enum err, store_repeat_list,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_repeat
@@ -459,8 +460,8 @@ STORE_FN(enum err, store_repeat_decide,
 	 (g, request, state, by, now, decision))
 STORE_FN(enum err, store_repeat_queue,
 	 (const struct id *practice, size_t max, struct arena *a, struct id **requests, struct id
-	  **patients, size_t *n),
-	 (practice, max, a, requests, patients, n))
+	  **patients, int64_t **last_approved, size_t *n),
+	 (practice, max, a, requests, patients, last_approved, n))
 
 /* --- store/appointments.h: slots and appointments --- */
 STORE_FN(enum err, store_slot_insert,
@@ -572,9 +573,15 @@ STORE_FN(enum err, store_result_release,
 	  body),
 	 (g, result, now, commented, body))
 STORE_FN(enum err, store_result_inbox,
-	 (const struct id *practice, int64_t now, struct arena *a, struct store_result **out, size_t
-	  *n),
-	 (practice, now, a, out, n))
+	 (const struct store_inbox_query *q, struct arena *a, struct store_result **out, size_t *n,
+	  int64_t *total),
+	 (q, a, out, n, total))
+STORE_FN(enum err, store_result_inbox_next,
+	 (const struct store_inbox_query *q, const struct store_result *after, struct id *next),
+	 (q, after, next))
+STORE_FN(enum err, store_result_review,
+	 (const struct grant *g, const struct id *result, int64_t now, const char *how),
+	 (g, result, now, how))
 STORE_FN(enum err, store_result_rules,
 	 (const struct id *practice, struct arena *a, struct store_result_rule **out, size_t *n),
 	 (practice, a, out, n))
@@ -634,9 +641,13 @@ STORE_FN(enum err, store_thread_mark_read,
 	 (const struct grant *g, const struct id *thread, bool practice_side),
 	 (g, thread, practice_side))
 STORE_FN(enum err, store_practice_threads,
-	 (const struct id *practice, size_t max, struct arena *a, struct store_thread **out, size_t
-	  *n),
-	 (practice, max, a, out, n))
+	 (const struct id *practice, const struct id *assignee, size_t max, struct arena *a,
+	  struct store_thread **out, size_t *n),
+	 (practice, assignee, max, a, out, n))
+STORE_FN(enum err, store_thread_assign,
+	 (const struct grant *g, const struct id *thread, const struct id *practice,
+	  const struct id *assignee),
+	 (g, thread, practice, assignee))
 STORE_FN(enum err, store_practice_unread,
 	 (const struct id *practice, int64_t *threads),
 	 (practice, threads))

@@ -186,6 +186,16 @@ void web_document_download(struct request *req, struct response *res)
 	respond_download(req, res, v.filename, v.content_type, v.data, v.data_len);
 }
 
+/* A document shown in the browser (an image in the page, a PDF in the browser's viewer): the
+ * same gate, audit and breaker as the download. */
+void web_document_view(struct request *req, struct response *res)
+{
+	struct document_view v;
+	if (read_document(req, res, true, &v) != ERR_OK)
+		return;
+	respond_inline(req, res, v.filename, v.content_type, v.data, v.data_len);
+}
+
 void web_patient_table(struct buf *b, const struct patient_view *ps, size_t n, const char *empty)
 {
 	if (n == 0) {

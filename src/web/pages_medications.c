@@ -31,6 +31,20 @@ static void medication_line(struct buf *b, const struct medication_view *m)
 	html_raw(b, "</strong>");
 }
 
+/* Why a stopped medicine was stopped, and the note, in its history. */
+static void stop_why(struct buf *b, const struct medication_view *m)
+{
+	if (m->stop_reason == NULL && m->stop_note == NULL)
+		return;
+	html_raw(b, "<span class=\"meta stop-reason\">Why: ");
+	html_text(b, m->stop_reason ? m->stop_reason : "not recorded");
+	if (m->stop_note) {
+		html_raw(b, ". ");
+		html_text(b, m->stop_note);
+	}
+	html_raw(b, "</span>");
+}
+
 static void repeat_history(struct buf *b, const struct repeat_view *r)
 {
 	html_raw(b, "<li class=\"repeat\"><span class=\"state state-");
@@ -178,7 +192,9 @@ static void medications_page(struct request *req, struct response *res, int stat
 			medication_line(b, &meds[i]);
 			html_raw(b, "<span class=\"meta\">Stopped ");
 			web_when(b, meds[i].stopped);
-			html_raw(b, "</span></li>");
+			html_raw(b, "</span>");
+			stop_why(b, &meds[i]);
+			html_raw(b, "</li>");
 		}
 		html_raw(b, "</ul>");
 	}
@@ -228,6 +244,55 @@ void web_repeat_request(struct request *req, struct response *res)
 
 /* --- medications: the practice's side --- */
 
+/* One open request as a row of the queue: the patient linked to their record, the medicine,
+ * when and where, the medicine's last approval, and the decision inline. */
+static void queue_row(struct request *req, struct buf *b, const struct repeat_queue_item *it)
+{
+	char id[ID_HEX_LEN + 1], pid[ID_HEX_LEN + 1];
+	id_hex(&it->request.id, id);
+	id_hex(&it->patient.id, pid);
+	html_raw(b, "<tr><td data-label=\"Patient\"><a href=\"/patients/");
+	html_text(b, pid);
+	html_raw(b, "\">");
+	html_text(b, it->patient.family);
+	html_raw(b, ", ");
+	html_text(b, it->patient.given);
+	html_raw(b, "</a> <span class=\"meta\">NHI ");
+	html_text(b, it->patient.nhi);
+	html_raw(b, "</span></td><td data-label=\"Medicine\">");
+	medication_line(b, &it->medication);
+	html_raw(b, " <span class=\"meta\">");
+	html_text(b, it->medication.dose);
+	html_raw(b, "</span>");
+	if (it->request.note[0]) {
+		html_raw(b, "<br><span class=\"meta\">Note: ");
+		html_text(b, it->request.note);
+		html_raw(b, "</span>");
+	}
+	html_raw(b, "</td><td data-label=\"Requested\">");
+	web_when(b, it->request.requested);
+	html_raw(b, "</td><td data-label=\"Pharmacy\">");
+	html_text(b, it->request.pharmacy);
+	html_raw(b, "</td><td data-label=\"Last approved\">");
+	if (it->last_approved)
+		web_date(b, it->last_approved);
+	else
+		html_raw(b, "Never");
+	html_raw(b, "</td><td data-label=\"Decision\"><form method=\"post\" class=\"inline\" "
+		    "action=\"/repeats/");
+	html_text(b, id);
+	html_raw(b, "/decide\">");
+	web_csrf_field(b, req->csrf);
+	html_raw(b, "<label for=\"reason-");
+	html_text(b, id);
+	html_raw(b, "\" class=\"small\">Reason (needed to decline)</label><input type=\"text\" "
+		    "name=\"reason\" maxlength=\"500\" id=\"reason-");
+	html_text(b, id);
+	html_raw(b, "\"><div class=\"actions\"><button type=\"submit\" name=\"decision\" "
+		    "value=\"approve\">Approve</button><button type=\"submit\" name=\"decision\" "
+		    "value=\"decline\" class=\"secondary\">Decline</button></div></form></td></tr>");
+}
+
 void web_repeat_queue(struct request *req, struct response *res)
 {
 	struct repeat_queue_item *items = NULL;
@@ -246,40 +311,15 @@ void web_repeat_queue(struct request *req, struct response *res)
 		html_raw(b, "<p class=\"status ok\" role=\"status\">Answer sent to the patient.</p>");
 	if (n == 0)
 		html_raw(b, "<p class=\"empty\">No open requests.</p>");
-	for (size_t i = 0; i < n; i++) {
-		const struct repeat_queue_item *it = &items[i];
-		char id[ID_HEX_LEN + 1];
-		id_hex(&it->request.id, id);
-		html_raw(b, "<article class=\"card queue\"><h2>");
-		html_text(b, it->patient.family);
-		html_raw(b, ", ");
-		html_text(b, it->patient.given);
-		html_raw(b, " <span class=\"meta\">NHI ");
-		html_text(b, it->patient.nhi);
-		html_raw(b, "</span></h2><p>");
-		medication_line(b, &it->medication);
-		html_raw(b, "</p><p>");
-		html_text(b, it->medication.dose);
-		html_raw(b, "</p><dl class=\"facts\"><dt>Requested</dt><dd>");
-		web_when(b, it->request.requested);
-		html_raw(b, "</dd><dt>Pharmacy</dt><dd>");
-		html_text(b, it->request.pharmacy);
-		html_raw(b, "</dd><dt>Note</dt><dd>");
-		html_text(b, it->request.note[0] ? it->request.note : "None");
-		html_raw(b, "</dd></dl><form method=\"post\" action=\"/repeats/");
-		html_text(b, id);
-		html_raw(b, "/decide\">");
-		web_csrf_field(b, req->csrf);
-		html_raw(b, "<label for=\"reason-");
-		html_text(b, id);
-		html_raw(b, "\">Reason or comment for the patient (needed to decline)</label><textarea "
-			    "name=\"reason\" id=\"reason-");
-		html_text(b, id);
-		html_raw(b, "\" maxlength=\"500\" rows=\"2\"></textarea><div class=\"actions\">"
-			    "<button type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>"
-			    "<button type=\"submit\" name=\"decision\" value=\"decline\" class=\"secondary\">"
-			    "Decline</button></div></form></article>");
-	}
+	else
+		html_raw(b, "<table class=\"list queue-table\"><thead><tr><th scope=\"col\">Patient</th>"
+			    "<th scope=\"col\">Medicine</th><th scope=\"col\">Requested</th>"
+			    "<th scope=\"col\">Pharmacy</th><th scope=\"col\">Last approved</th>"
+			    "<th scope=\"col\">Decision</th></tr></thead><tbody>");
+	for (size_t i = 0; i < n; i++)
+		queue_row(req, b, &items[i]);
+	if (n)
+		html_raw(b, "</tbody></table>");
 	web_page_end(res, 200, b);
 }
 
@@ -350,14 +390,13 @@ static void patient_medications_page(struct request *req, struct response *res, 
 			html_raw(b, " · stopped ");
 			web_when(b, meds[i].stopped);
 			html_raw(b, "</span>");
+			stop_why(b, &meds[i]);
 		} else {
-			html_raw(b, "</span><form method=\"post\" action=\"/medications/");
+			html_raw(b, "</span><a class=\"button secondary\" href=\"/medications/");
 			web_hex(b, &meds[i].id);
-			html_raw(b, "/stop\">");
-			web_csrf_field(b, req->csrf);
-			html_raw(b, "<button type=\"submit\" class=\"secondary\">Stop ");
+			html_raw(b, "/stop\">Stop ");
 			html_text(b, meds[i].drug);
-			html_raw(b, "</button></form>");
+			html_raw(b, "…</a>");
 		}
 		html_raw(b, "</li>");
 	}
@@ -425,6 +464,77 @@ void web_medication_create(struct request *req, struct response *res)
 	respond_redirect(req, res, loc ? loc : "/");
 }
 
+/* The confirmation before stopping: the medicine, a reason from the list and a note. */
+static void stop_page(struct request *req, struct response *res, const struct id *med, int status,
+		      const char *error)
+{
+	struct medication_view m;
+	int rc = medication_for_stop(&req->actor, med, &req->arena, &m);
+	if (rc != ERR_OK) {
+		web_domain_refusal(req, res, rc, "There is no such medication.");
+		return;
+	}
+	char pid[ID_HEX_LEN + 1];
+	id_hex(&m.patient, pid);
+	struct buf *b = page_buf(req);
+	html_begin(b, "Stop a medicine", &req->actor, req->csrf);
+	html_raw(b, "<p><a href=\"/patients/");
+	html_text(b, pid);
+	html_raw(b, "/medications\">← Medications</a></p><h1>Stop a medicine</h1>");
+	web_error_box(b, error);
+	html_raw(b, "<p>");
+	medication_line(b, &m);
+	html_raw(b, " <span class=\"meta\">");
+	html_text(b, m.dose);
+	html_raw(b, "</span></p>");
+	if (m.stopped) {
+		html_raw(b, "<p class=\"status\">Stopped already on ");
+		web_when(b, m.stopped);
+		html_raw(b, ".</p>");
+		stop_why(b, &m);
+		web_page_end(res, status, b);
+		return;
+	}
+	html_raw(b, "<form method=\"post\" class=\"card\" action=\"/medications/");
+	web_hex(b, &m.id);
+	html_raw(b, "/stop\">");
+	web_csrf_field(b, req->csrf);
+	html_raw(b, "<fieldset><legend>Why is it stopped?</legend>");
+	size_t nr;
+	const struct stop_reason *rs = medication_stop_reasons(&nr);
+	for (size_t i = 0; i < nr; i++) {
+		if (!rs[i].offered)
+			continue;
+		html_raw(b, "<div class=\"choice\"><input type=\"radio\" name=\"reason\" required id=\"r-");
+		html_text(b, rs[i].code);
+		html_raw(b, "\" value=\"");
+		html_text(b, rs[i].code);
+		html_raw(b, "\"><label for=\"r-");
+		html_text(b, rs[i].code);
+		html_raw(b, "\">");
+		html_text(b, rs[i].label);
+		html_raw(b, "</label></div>");
+	}
+	html_raw(b, "</fieldset><label for=\"note\">Note (optional; shown in the medicine's history, which the patient sees too)"
+		    "</label><textarea id=\"note\" name=\"note\" maxlength=\"1000\" rows=\"2\">"
+		    "</textarea><div class=\"actions\"><button type=\"submit\">Stop ");
+	html_text(b, m.drug);
+	html_raw(b, "</button><a class=\"button secondary\" href=\"/patients/");
+	html_text(b, pid);
+	html_raw(b, "/medications\">Keep it</a></div></form>");
+	web_page_end(res, status, b);
+}
+
+void web_medication_stop_confirm(struct request *req, struct response *res)
+{
+	struct id med;
+	if (request_param_id(req, 0, &med) != 0) {
+		web_error(req, res, 404, "There is no such medication.");
+		return;
+	}
+	stop_page(req, res, &med, 200, NULL);
+}
+
 void web_medication_stop(struct request *req, struct response *res)
 {
 	struct form_field f[LIMIT_FORM_FIELDS];
@@ -437,9 +547,10 @@ void web_medication_stop(struct request *req, struct response *res)
 		return;
 	}
 	const char *why = NULL;
-	int rc = medication_stop(&req->actor, &med, &patient, &why);
-	if (rc == ERR_INVALID) {
-		web_error(req, res, 409, why);
+	int rc = medication_stop(&req->actor, &med, form_get(f, n, "reason", NULL),
+				 form_get(f, n, "note", NULL), &patient, &why);
+	if (rc == ERR_INVALID || rc == ERR_CONFLICT) {
+		stop_page(req, res, &med, rc == ERR_CONFLICT ? 409 : 400, why);
 		return;
 	}
 	if (rc != ERR_OK) {

@@ -37,6 +37,32 @@ static void hidden_csrf(struct buf *b, const char *csrf)
 	html_raw(b, "\">");
 }
 
+/* An attachment: its name (the document's page), and a preview: an image in the page, a PDF
+ * opened in the browser's own viewer (/documents/{id}/view: the download's gate and audit). */
+static void attachment_preview(struct buf *b, const struct message_view *m, const char *doc)
+{
+	const char *type = m->attachment_type ? m->attachment_type : "";
+	bool image = strcmp(type, "image/png") == 0 || strcmp(type, "image/jpeg") == 0;
+	html_raw(b, "<p>Attachment: <a href=\"/documents/");
+	html_text(b, doc);
+	html_raw(b, "\">");
+	html_text(b, m->attachment_name ? m->attachment_name : "file");
+	html_raw(b, "</a>");
+	if (image || strcmp(type, "application/pdf") == 0) {
+		html_raw(b, " · <a href=\"/documents/");
+		html_text(b, doc);
+		html_raw(b, image ? "/view\">View full size</a>" : "/view\">View the PDF</a>");
+	}
+	html_raw(b, "</p>");
+	if (image) {
+		html_raw(b, "<figure class=\"preview\"><img src=\"/documents/");
+		html_text(b, doc);
+		html_raw(b, "/view\" alt=\"Attached picture: ");
+		html_text(b, m->attachment_name ? m->attachment_name : "file");
+		html_raw(b, "\" loading=\"lazy\"></figure>");
+	}
+}
+
 static void attachment_field(struct buf *b)
 {
 	html_raw(b, "<label for=\"file\">Attachment (optional: PDF, PNG or JPEG, up to 10 MB)</label>"
@@ -230,6 +256,63 @@ static const char *author_label(const struct thread_view *t, const struct messag
 	return t->practice_name ? t->practice_name : "Your practice";
 }
 
+/* Staff: who of the practice looks after this conversation (a select of its clinicians). */
+static void assign_form(struct request *req, struct buf *b, const struct thread_view *t,
+			const char *hex)
+{
+	struct colleague *cs = NULL;
+	size_t n = 0;
+	if (message_colleagues(&req->actor, &req->arena, &cs, &n) != ERR_OK)
+		return;
+	html_raw(b, "<form method=\"post\" class=\"assign\" action=\"/messages/");
+	html_text(b, hex);
+	html_raw(b, "/assign\">");
+	hidden_csrf(b, req->csrf);
+	html_raw(b, "<label for=\"assign-to\">Assigned to</label><select id=\"assign-to\" name=\"to\">"
+		    "<option value=\"\">Nobody</option>");
+	for (size_t i = 0; i < n; i++) {
+		char acc[ID_HEX_LEN + 1];
+		id_hex(&cs[i].account, acc);
+		html_raw(b, "<option value=\"");
+		html_text(b, acc);
+		html_raw(b, t->assigned && id_eq(&t->assigned_to, &cs[i].account) ? "\" selected>" : "\">");
+		html_text(b, cs[i].name ? cs[i].name : "Clinician");
+		html_raw(b, "</option>");
+	}
+	html_raw(b, "</select> <button type=\"submit\" class=\"secondary\">Assign</button></form>");
+}
+
+void web_message_assign(struct request *req, struct response *res)
+{
+	struct form_field f[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	if (!web_form_accepted(req, res, f, &n))
+		return;
+	struct id thread, to;
+	const char *tos = form_get(f, n, "to", NULL);
+	bool nobody = tos == NULL || tos[0] == '\0';
+	if (request_param_id(req, 0, &thread) != 0) {
+		web_error(req, res, 404, "There is no such conversation.");
+		return;
+	}
+	const char *why = NULL;
+	int rc = !nobody && id_parse(&to, tos, strlen(tos)) != 0
+			 ? (why = "Choose a clinician of the practice.", ERR_INVALID)
+			 : message_assign(&req->actor, &thread, nobody ? NULL : &to, &why);
+	if (rc == ERR_INVALID) {
+		web_error(req, res, 400, why);
+		return;
+	}
+	if (rc != ERR_OK) {
+		web_domain_refusal(req, res, rc, "There is no such conversation.");
+		return;
+	}
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&thread, hex);
+	const char *loc = arena_printf(&req->arena, "/messages/%s", hex);
+	respond_redirect(req, res, loc ? loc : "/inbox");
+}
+
 void web_message_thread(struct request *req, struct response *res)
 {
 	struct id id;
@@ -268,6 +351,8 @@ void web_message_thread(struct request *req, struct response *res)
 		html_text(b, t.practice_name ? t.practice_name : "your practice");
 	}
 	html_raw(b, "</p>");
+	if (staff)
+		assign_form(req, b, &t, hex);
 	for (size_t i = 0; i < t.n; i++) {
 		const struct message_view *m = &t.messages[i];
 		html_raw(b, m->author_kind == AUTHOR_PRACTICE ? "<article class=\"card msg practice\"><h2>"
@@ -281,11 +366,7 @@ void web_message_thread(struct request *req, struct response *res)
 		if (m->has_attachment) {
 			char doc[ID_HEX_LEN + 1];
 			id_hex(&m->attachment, doc);
-			html_raw(b, "<p>Attachment: <a href=\"/documents/");
-			html_text(b, doc);
-			html_raw(b, "\">");
-			html_text(b, m->attachment_name ? m->attachment_name : "file");
-			html_raw(b, "</a></p>");
+			attachment_preview(b, m, doc);
 		}
 		html_raw(b, "</article>");
 	}
@@ -310,7 +391,9 @@ void web_inbox(struct request *req, struct response *res)
 	struct thread_view *ts = NULL;
 	size_t n = 0;
 	int64_t unread = 0;
-	int rc = message_inbox(&req->actor, &req->arena, &ts, &n, &unread);
+	const char *mq = request_query(req, "mine");
+	bool mine = mq && strcmp(mq, "1") == 0;
+	int rc = message_inbox(&req->actor, mine, &req->arena, &ts, &n, &unread);
 	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
@@ -320,13 +403,18 @@ void web_inbox(struct request *req, struct response *res)
 		return;
 	html_raw(b, "<h1>Inbox</h1><p class=\"lead\">");
 	buf_printf(b, "%lld conversation%s with unread messages.", (long long)unread, unread == 1 ? "" : "s");
-	html_raw(b, "</p>");
+	html_raw(b, "</p><nav class=\"filters\" aria-label=\"Whose conversations\"><ul><li><a href=\"/inbox\"");
+	html_raw(b, mine ? ">" : " aria-current=\"page\">");
+	html_raw(b, "All</a></li><li><a href=\"/inbox?mine=1\"");
+	html_raw(b, mine ? " aria-current=\"page\">" : ">");
+	html_raw(b, "Assigned to me</a></li></ul></nav>");
 	if (n == 0)
-		html_raw(b, "<p class=\"empty\">No messages from patients yet.</p>");
+		html_raw(b, mine ? "<p class=\"empty\">No conversations are assigned to you.</p>"
+				 : "<p class=\"empty\">No messages from patients yet.</p>");
 	else
 		html_raw(b, "<table class=\"list\"><thead><tr><th scope=\"col\">Patient</th>"
 			    "<th scope=\"col\">Subject</th><th scope=\"col\">Last message</th>"
-			    "<th scope=\"col\">Unread</th></tr></thead><tbody>");
+			    "<th scope=\"col\">Unread</th><th scope=\"col\">Assigned to</th></tr></thead><tbody>");
 	for (size_t i = 0; i < n; i++) {
 		char id[ID_HEX_LEN + 1], date[32];
 		id_hex(&ts[i].id, id);
@@ -339,7 +427,9 @@ void web_inbox(struct request *req, struct response *res)
 		html_text(b, ts[i].subject);
 		html_raw(b, "</a></td><td>");
 		html_text(b, date);
-		buf_printf(b, "</td><td>%d</td></tr>", ts[i].unread);
+		buf_printf(b, "</td><td>%d</td><td>", ts[i].unread);
+		html_text(b, ts[i].assigned ? (ts[i].assigned_name ? ts[i].assigned_name : "a colleague") : "-");
+		html_raw(b, "</td></tr>");
 	}
 	if (n)
 		html_raw(b, "</tbody></table>");

@@ -247,16 +247,52 @@ static void observation_card(struct request *req, struct buf *b, const struct ob
 	html_raw(b, "</section>");
 }
 
-static void release_form(struct buf *b, const char *id, const char *csrf)
+/* "mine": the inbox filter the clinician came with, kept through the next-item flow. */
+static bool inbox_mine(struct request *req)
 {
-	html_raw(b, "<form method=\"post\" class=\"card\" action=\"/results/");
+	const char *m = request_query(req, "mine");
+	return m && strcmp(m, "1") == 0;
+}
+
+static void action_form(struct buf *b, const char *id, const char *csrf, bool mine,
+			const char *verb)
+{
+	html_raw(b, "<form method=\"post\" action=\"/results/");
 	html_text(b, id);
-	html_raw(b, "/release\"><h2>Release to the patient</h2>");
+	html_raw(b, "/");
+	html_raw(b, verb);
+	html_raw(b, "\">");
 	web_csrf_field(b, csrf);
-	html_raw(b, "<label for=\"comment\">Comment for the patient (optional)</label>"
-		    "<textarea id=\"comment\" name=\"comment\" maxlength=\"1000\" rows=\"3\" "
-		    "placeholder=\"Normal, no action needed\"></textarea>"
+	if (mine)
+		html_raw(b, "<input type=\"hidden\" name=\"mine\" value=\"1\">");
+}
+
+/* The clinician's filing actions on a result in the inbox: release with a comment, file, or
+ * ask the patient to book; each goes on to the next result in the inbox. */
+static void staff_actions(struct buf *b, const struct result_view *v, const char *id,
+			  const char *csrf, bool mine)
+{
+	html_raw(b, "<section class=\"card actions\" aria-labelledby=\"act-h\"><h2 id=\"act-h\">"
+		    "What to do with this result</h2>");
+	action_form(b, id, csrf, mine, "release");
+	html_raw(b, "<h3>Release to the patient</h3><label for=\"comment\">Comment for the patient "
+		    "(optional, shown with the result)</label><textarea id=\"comment\" name=\"comment\" "
+		    "maxlength=\"1000\" rows=\"3\" placeholder=\"Normal, no action needed\"></textarea>"
 		    "<button type=\"submit\">Release result</button></form>");
+	if (!v->filed) {
+		action_form(b, id, csrf, mine, "book");
+		html_raw(b, "<h3>Ask the patient to book</h3><p>They get a message from the practice "
+			    "asking them to book an appointment; the email only says a message is "
+			    "waiting. The result stays held.</p><label for=\"note\">Note for the "
+			    "patient (optional)</label><textarea id=\"note\" name=\"note\" "
+			    "maxlength=\"1000\" rows=\"2\"></textarea><button type=\"submit\">"
+			    "Ask to book</button></form>");
+		action_form(b, id, csrf, mine, "file");
+		html_raw(b, "<h3>File</h3><p>Reviewed, nothing for the patient now: the result stays "
+			    "held and leaves the inbox.</p><button type=\"submit\" class=\"secondary\">"
+			    "File result</button></form>");
+	}
+	html_raw(b, "</section>");
 }
 
 void web_result(struct request *req, struct response *res)
@@ -280,7 +316,8 @@ void web_result(struct request *req, struct response *res)
 	struct buf *b = page_buf(req);
 	html_begin(b, title, &req->actor, req->csrf);
 	if (staff) {
-		html_raw(b, "<p><a href=\"/results/inbox\">← Results inbox</a></p>");
+		html_raw(b, inbox_mine(req) ? "<p><a href=\"/results/inbox?mine=1\">← Results inbox</a></p>"
+					     : "<p><a href=\"/results/inbox\">← Results inbox</a></p>");
 	} else {
 		html_raw(b, "<p><a href=\"/results\">← ");
 		html_text(b, web_record_heading(req, web_held_name(req), "My results", "results"));
@@ -330,6 +367,15 @@ void web_result(struct request *req, struct response *res)
 		} else
 			html_raw(b, "No: held for a clinician");
 		html_raw(b, "</dd>");
+		if (v.filed) {
+			char fw[32];
+			web_format_date(v.filed, fw);
+			html_raw(b, "<dt>Filed</dt><dd>");
+			html_text(b, fw);
+			html_raw(b, strcmp(v.filed_how, "book") == 0 ? ": the patient was asked to book"
+								      : "");
+			html_raw(b, "</dd>");
+		}
 	}
 	html_raw(b, "</dl>");
 	if (v.conclusion) {
@@ -341,12 +387,30 @@ void web_result(struct request *req, struct response *res)
 	for (size_t i = 0; i < v.n_obs; i++)
 		observation_card(req, b, &v.obs[i]);
 	if (staff && !v.released_by_clinician)
-		release_form(b, id, req->csrf);
+		staff_actions(b, &v, id, req->csrf, inbox_mine(req));
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }
 
-void web_result_release(struct request *req, struct response *res)
+/* After an action on a result: on to the next one in the inbox (in the filter the clinician
+ * came with), or back to the inbox when it was the last. */
+static void next_item(struct request *req, struct response *res, const struct id *done,
+		      const char *mine_field)
+{
+	bool mine = mine_field && strcmp(mine_field, "1") == 0;
+	struct id next;
+	char id[ID_HEX_LEN + 1];
+	if (result_inbox_next(&req->actor, done, mine, &next) == ERR_OK) {
+		id_hex(&next, id);
+		respond_redirect(req, res, arena_printf(&req->arena, "/results/%s%s", id,
+							mine ? "?mine=1" : ""));
+	} else
+		respond_redirect(req, res, mine ? "/results/inbox?mine=1&done=1"
+						: "/results/inbox?done=1");
+}
+
+/* Release (with the comment), file, or ask to book (with the note), then the next item. */
+static void file_off(struct request *req, struct response *res, bool release, enum result_filing how)
 {
 	struct form_field fields[LIMIT_FORM_FIELDS];
 	size_t n = 0;
@@ -354,21 +418,35 @@ void web_result_release(struct request *req, struct response *res)
 		return;
 	struct id rid;
 	const char *why = NULL;
-	int rc = request_param_id(req, 0, &rid) == 0
-			 ? result_release(&req->actor, &rid, form_get(fields, n, "comment", NULL),
-					  &req->arena, &why)
-			 : ERR_NOT_FOUND;
+	int rc = request_param_id(req, 0, &rid) != 0 ? ERR_NOT_FOUND
+		 : release ? result_release(&req->actor, &rid, form_get(fields, n, "comment", NULL),
+					    &req->arena, &why)
+			   : result_file_off(&req->actor, &rid, how, form_get(fields, n, "note", NULL),
+					     &req->arena, &why);
 	if (rc == ERR_INVALID) {
-		web_error(req, res, 400, why ? why : "The result was not released.");
+		web_error(req, res, 400, why ? why : "Nothing was changed.");
 		return;
 	}
 	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such result.");
 		return;
 	}
-	char id[ID_HEX_LEN + 1];
-	id_hex(&rid, id);
-	respond_redirect(req, res, arena_printf(&req->arena, "/results/%s", id));
+	next_item(req, res, &rid, form_get(fields, n, "mine", NULL));
+}
+
+void web_result_release(struct request *req, struct response *res)
+{
+	file_off(req, res, true, RESULT_FILED);
+}
+
+void web_result_file(struct request *req, struct response *res)
+{
+	file_off(req, res, false, RESULT_FILED);
+}
+
+void web_result_book(struct request *req, struct response *res)
+{
+	file_off(req, res, false, RESULT_ASK_TO_BOOK);
 }
 
 /* --- a test over time --- */
@@ -499,33 +577,87 @@ int web_results_section(struct request *req, struct buf *b, const struct id *pat
 
 /* --- the clinician's inbox --- */
 
+static void inbox_filter(struct buf *b, bool mine)
+{
+	html_raw(b, "<nav class=\"filters\" aria-label=\"Whose results\"><ul><li><a href=\"/results/inbox\"");
+	html_raw(b, mine ? ">" : " aria-current=\"page\">");
+	html_raw(b, "All patients</a></li><li><a href=\"/results/inbox?mine=1\"");
+	html_raw(b, mine ? " aria-current=\"page\">" : ">");
+	html_raw(b, "My patients</a></li></ul></nav>");
+}
+
+static void inbox_pager(struct buf *b, bool mine, int64_t page, int64_t total)
+{
+	int64_t pages = (total + RESULT_INBOX_PAGE - 1) / RESULT_INBOX_PAGE;
+	if (pages <= 1)
+		return;
+	char t[160];
+	html_raw(b, "<nav class=\"pager\" aria-label=\"Pages of the inbox\">");
+	if (page > 1) {
+		snprintf(t, sizeof(t), "<a rel=\"prev\" href=\"/results/inbox?page=%lld%s\">Previous "
+			 "page</a> ", (long long)page - 1, mine ? "&amp;mine=1" : "");
+		html_raw(b, t);
+	}
+	snprintf(t, sizeof(t), "Page %lld of %lld", (long long)page, (long long)pages);
+	html_text(b, t);
+	if (page < pages) {
+		snprintf(t, sizeof(t), " <a rel=\"next\" href=\"/results/inbox?page=%lld%s\">Next "
+			 "page</a>", (long long)page + 1, mine ? "&amp;mine=1" : "");
+		html_raw(b, t);
+	}
+	html_raw(b, "</nav>");
+}
+
 void web_results_inbox(struct request *req, struct response *res)
 {
 	struct inbox_row *rows = NULL;
 	size_t n = 0;
-	int rc = result_inbox(&req->actor, &req->arena, &rows, &n);
+	int64_t total = 0, page = 1;
+	bool mine = inbox_mine(req);
+	const char *pq = request_query(req, "page");
+	if (pq && parse_int64(pq, 1, LIMIT_INBOX_PAGES, &page) != 0) {
+		web_error(req, res, 400, "There is no such page of the inbox.");
+		return;
+	}
+	int rc = result_inbox(&req->actor, mine, (size_t)(page - 1) * RESULT_INBOX_PAGE, &req->arena,
+			      &rows, &n, &total);
 	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
 	struct buf *b = page_buf(req);
 	html_begin(b, "Results inbox", &req->actor, req->csrf);
-	html_raw(b, "<h1>Results inbox</h1><p class=\"lead\">Results not yet released to patients, "
-		    "abnormal first. <a href=\"/practice/result-rules\">Release rules</a></p>");
+	html_raw(b, "<h1>Results inbox</h1><p class=\"lead\">Results neither released to patients nor "
+		    "filed, critical and abnormal first. <a href=\"/practice/result-rules\">Release "
+		    "rules</a></p>");
+	inbox_filter(b, mine);
+	const char *done = request_query(req, "done");
+	if (done && strcmp(done, "1") == 0)
+		html_raw(b, "<p class=\"status ok\" role=\"status\">That was the last result in the "
+			    "inbox after the one you filed.</p>");
 	if (n == 0)
-		html_raw(b, "<p class=\"status ok\">No results are waiting.</p>");
-	else
+		html_raw(b, mine ? "<p class=\"status ok\">No results of your patients are waiting.</p>"
+				 : "<p class=\"status ok\">No results are waiting.</p>");
+	else {
+		char t[48];
+		snprintf(t, sizeof(t), "%lld waiting.", (long long)total);
+		html_raw(b, "<p>");
+		html_text(b, t);
+		html_raw(b, "</p>");
+	}
+	if (n)
 		html_raw(b, "<table class=\"list inbox\"><thead><tr><th scope=\"col\">Result</th>"
 			    "<th scope=\"col\">Patient</th><th scope=\"col\">Reported</th></tr></thead>"
 			    "<tbody>");
 	for (size_t i = 0; i < n; i++) {
 		const struct result_view *r = &rows[i].result;
-		char id[ID_HEX_LEN + 1], date[32];
+		char id[ID_HEX_LEN + 1], pid[ID_HEX_LEN + 1], date[32];
 		id_hex(&r->id, id);
+		id_hex(&rows[i].patient.id, pid);
 		web_format_date(r->reported, date);
 		html_raw(b, "<tr><td><a href=\"/results/");
 		html_text(b, id);
-		html_raw(b, "\">");
+		html_raw(b, mine ? "?mine=1\">" : "\">");
 		html_text(b, result_kind_info(r->kind)->label);
 		html_raw(b, "</a> <span class=\"");
 		html_raw(b, abnormal_class(r->abnormal));
@@ -536,16 +668,19 @@ void web_results_inbox(struct request *req, struct response *res)
 		html_raw(b, "</span>");
 		if (result_kind_info(r->kind)->sensitive)
 			html_raw(b, " <span class=\"flag held\">Always held</span>");
-		html_raw(b, "</td><td>");
+		html_raw(b, "</td><td><a href=\"/patients/");
+		html_text(b, pid);
+		html_raw(b, "\">");
 		html_text(b, rows[i].patient.family);
 		html_raw(b, ", ");
 		html_text(b, rows[i].patient.given);
-		html_raw(b, "</td><td>");
+		html_raw(b, "</a></td><td>");
 		html_text(b, date);
 		html_raw(b, "</td></tr>");
 	}
 	if (n)
 		html_raw(b, "</tbody></table>");
+	inbox_pager(b, mine, page, total);
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }

@@ -46,9 +46,16 @@ const ALLOW = {
   'result.read': ['self', 'proxyResults', 'clinician'],
   'result.create': ['clinician'],
   'result.release': ['clinician'],
+  // filing a result off the inbox, or asking the patient to book (RESULTS.md "The inbox")
+  'result.file': ['clinician'],
+  'result.book': ['clinician'],
+  // stopping a medicine: the confirmation (with the medicine named) and the stop itself
+  'medication.stop': ['clinician'],
   'message.list': ['self', 'clinician'],
   'message.read': ['self', 'clinician'],
   'message.send': ['self', 'clinician'],
+  // assigning a conversation to a colleague: the practice's clinicians only
+  'message.assign': ['clinician'],
   'accesslog.read': ['self'],
   'proxy.list': ['self', 'clinician'],
   // ending a family member's access: the patient, or a clinician of the practice (with a
@@ -99,6 +106,7 @@ const ROUTES = [
       }),
     }),
   },
+  { name: 'document shown inline (preview)', action: 'document.read', path: (f) => `/documents/${f.did}/view` },
   { name: 'patient medications page', action: 'medication.list', path: (f) => `/patients/${f.pid}/medications` },
   { name: 'FHIR MedicationRequest search', action: 'medication.list', path: (f) => `/fhir/R4/MedicationRequest?patient=${f.pid}` },
   { name: 'FHIR MedicationRequest read', action: 'medication.list', path: (f) => `/fhir/R4/MedicationRequest/${f.mid}` },
@@ -151,6 +159,19 @@ const ROUTES = [
     request: (c) => ({ body: new URLSearchParams({ csrf: c.csrf, comment: 'Normal' }).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false }),
   },
   {
+    name: 'file a result off the inbox', action: 'result.file', method: 'POST', path: (f) => `/results/${f.hid3}/file`,
+    request: (c) => form(c, {}),
+  },
+  {
+    name: 'ask the patient to book about a result', action: 'result.book', method: 'POST', path: (f) => `/results/${f.hid4}/book`,
+    request: (c) => form(c, { note: 'Matrix note' }),
+  },
+  { name: 'stop a medicine: the confirmation', action: 'medication.stop', path: (f) => `/medications/${f.smid}/stop` },
+  {
+    name: 'stop a medicine', action: 'medication.stop', method: 'POST', path: (f) => `/medications/${f.smid}/stop`,
+    request: (c) => form(c, { reason: 'side-effects', note: 'Matrix stop' }),
+  },
+  {
     name: 'FHIR DiagnosticReport $release', action: 'result.release', method: 'POST', path: (f) => `/fhir/R4/DiagnosticReport/${f.hid2}/$release`,
     request: () => ({ body: '' }),
   },
@@ -171,6 +192,10 @@ const ROUTES = [
   {
     name: 'message reply page', action: 'message.send', method: 'POST', path: (f) => `/messages/${f.tid}/reply`,
     request: (c) => { const m = multipart({ csrf: c.csrf, body: 'Matrix reply' }, []); return { body: m.body, headers: { 'Content-Type': m.type }, csrf: false }; },
+  },
+  {
+    name: 'assign a conversation', action: 'message.assign', method: 'POST', path: (f) => `/messages/${f.tid}/assign`,
+    request: (c) => form(c, { to: '' }),
   },
   { name: 'FHIR Communication search', action: 'message.list', path: (f) => `/fhir/R4/Communication?patient=${f.pid}` },
   { name: 'FHIR Communication read', action: 'message.read', path: (f) => `/fhir/R4/Communication/${f.cid}` },
@@ -226,15 +251,33 @@ describe('authorization matrix: every actor against one patient\'s record', () =
     assert.equal(booked.status, 201, booked.text);
     const fid = booked.json().id;
     const released = (await clients.self.fhir(`DiagnosticReport?patient=${pid}`)).json().entry.map((e) => e.resource.id);
-    const held = sqlite(srv.dir, `SELECT lower(hex(id)) FROM result WHERE patient_id = X'${pid}' AND (release_at IS NULL OR release_at > unixepoch()) LIMIT 2`).split('\n');
-    assert.equal(held.length, 2);
+    // Two more held results of P1's (abnormal: held for a clinician) to file and to ask about,
+    // and a medicine to stop, all from P1's clinician.
+    for (const n of [1, 2]) {
+      const r = await clients.clinician.req('POST', '/fhir/R4/DiagnosticReport', {
+        headers: { 'Content-Type': 'application/fhir+json' },
+        body: JSON.stringify({
+          resourceType: 'DiagnosticReport', status: 'final', identifier: [{ value: `MX-held-${n}` }],
+          subject: { reference: `Patient/${pid}` }, effectiveDateTime: '2026-01-05T09:00:00Z', issued: '2026-01-05T15:00:00Z',
+          performer: [{ display: 'Matrix Lab' }],
+          contained: [{ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2160-0' }] },
+            valueQuantity: { value: 400, unit: 'umol/L' }, interpretation: [{ coding: [{ code: 'H' }] }] }],
+        }),
+      });
+      assert.equal(r.status, 201, r.text);
+    }
+    const held = sqlite(srv.dir, `SELECT lower(hex(id)) FROM result WHERE patient_id = X'${pid}' AND (release_at IS NULL OR release_at > unixepoch()) ORDER BY accession LIKE 'MX-held-%', accession LIMIT 4`).split('\n');
+    assert.equal(held.length, 4);
+    const made = await clients.clinician.post(`/patients/${pid}/medications`, form(clients.clinician, { drug: 'Matrixol', strength: '5 mg', form: 'tablet', dose: 'One a day' }));
+    assert.equal(made.status, 303, made.text);
+    const smid = sqlite(srv.dir, `SELECT lower(hex(id)) FROM medication WHERE patient_id = X'${pid}' ORDER BY created DESC, rowid DESC LIMIT 1`);
     // A message thread of P1's, started by P1.
     const m = multipart({ csrf: clients.self.csrf, subject: 'Matrix thread', body: 'Hello' }, []);
     const sent = await clients.self.post('/messages', { body: m.body, headers: { 'Content-Type': m.type }, csrf: false });
     const tid = sent.headers.get('location').split('/').pop();
     const cid = (await clients.self.fhir(`Communication?patient=${pid}`)).json().entry[0].resource.id;
-    fx = { pid, did: docs.entry[0].resource.id, mid: free[0].id, rid, aid, fid, slots, resid: released[0], hid1: held[0], hid2: held[1], tid, cid };
-    random = { pid: randomId(), did: randomId(), mid: randomId(), rid: randomId(), aid: randomId(), fid: randomId(), slots, resid: randomId(), hid1: randomId(), hid2: randomId(), tid: randomId(), cid: randomId() };
+    fx = { pid, did: docs.entry[0].resource.id, mid: free[0].id, rid, aid, fid, slots, resid: released[0], hid1: held[0], hid2: held[1], hid3: held[2], hid4: held[3], smid, tid, cid };
+    random = { pid: randomId(), did: randomId(), mid: randomId(), rid: randomId(), aid: randomId(), fid: randomId(), slots, resid: randomId(), hid1: randomId(), hid2: randomId(), hid3: randomId(), hid4: randomId(), smid: randomId(), tid: randomId(), cid: randomId() };
     // Proxy grants from P1, written as the proxy page would (the gate reads them per request).
     const now = Math.floor(Date.now() / 1000);
     const grant = (who, scopes, notAfter, revoked) => sqlite(srv.dir,

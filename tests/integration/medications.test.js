@@ -140,9 +140,14 @@ describe('medications and repeat prescriptions', () => {
     assert.match(mine.text, /Cilazapril 5 mg tablet/);
     const medId = sqlite(srv.dir, `SELECT lower(hex(id)) FROM medication WHERE patient_id=X'${pid}' ORDER BY created DESC, rowid DESC LIMIT 1`);
     assert.ok(repeatable(mine.text).includes(medId));
-    const stop = await clin.post(`/medications/${medId}/stop`, form(clin, {}));
+    const confirm = await clin.get(`/medications/${medId}/stop`);
+    assert.match(confirm.text, /Why is it stopped\?/);
+    assert.equal((await clin.post(`/medications/${medId}/stop`, form(clin, {}))).status, 400, 'a reason is needed');
+    const stop = await clin.post(`/medications/${medId}/stop`, form(clin, { reason: 'completed' }));
     assert.equal(stop.status, 303);
-    assert.equal((await clin.post(`/medications/${medId}/stop`, form(clin, {}))).status, 409);
+    const twice = await clin.post(`/medications/${medId}/stop`, form(clin, { reason: 'completed' }));
+    assert.equal(twice.status, 409);
+    assert.match(twice.text, /stopped already/);
     const later = await p1.get('/medications');
     assert.match(later.text, /Stopped medicines/);
     assert.equal(repeatable(later.text).includes(medId), false);

@@ -179,7 +179,9 @@ describe('lab results', () => {
     assert.match(open.text, /Release to the patient/);
     const r = await release(clin, held.id, 'Normal, no action needed.');
     assert.equal(r.status, 303);
-    assert.equal(r.headers.get('location'), `/results/${held.id}`);
+    // on to the next result in the inbox (or back to the inbox after the last)
+    const after = ids[ids.indexOf(held.id) + 1];
+    assert.equal(r.headers.get('location'), after ? `/results/${after}` : '/results/inbox?done=1');
     const seen = await p1.get(`/results/${held.id}`);
     assert.equal(seen.status, 200);
     assert.match(seen.text, /Your clinician's comment<\/h2><p>Normal, no action needed\.<\/p>/);

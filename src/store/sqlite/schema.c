@@ -379,6 +379,22 @@ static const char *const migrations[] = {
 	 * domain/appointments.c, never free text) */
 	"ALTER TABLE slot ADD COLUMN removed INTEGER;"
 	"ALTER TABLE appointment ADD COLUMN cancel_reason TEXT;",
+	/* 36: clinicians' tools (docs/internals/RESULTS.md "The inbox", MEDICATIONS in
+	 * CAREPLAN.md): a result filed off the inbox (when, by whom, and how: 'filed', 'book':
+	 * the patient asked to book), and a medicine's reason for stopping (a code of
+	 * domain/medications.c, never free text; a note is sealed in the medicine's detail) */
+	"ALTER TABLE result ADD COLUMN reviewed INTEGER;"
+	"ALTER TABLE result ADD COLUMN reviewed_by BLOB;"
+	"ALTER TABLE result ADD COLUMN review_action TEXT;"
+	"CREATE INDEX result_open ON result(practice_id, abnormal, reported) WHERE reviewed IS NULL;"
+	"ALTER TABLE medication ADD COLUMN stop_reason TEXT;"
+	/* ...and the repeat queue's "last approved" of each medicine */
+	"CREATE INDEX repeat_approved ON repeat_request(medication_id, decided)"
+	" WHERE state = 'approved';"
+	/* ...and a message thread assigned to a clinician of its practice (their inbox filter) */
+	"ALTER TABLE message_thread ADD COLUMN assigned_to BLOB;"
+	"CREATE INDEX thread_assigned ON message_thread(practice_id, assigned_to, updated)"
+	" WHERE assigned_to IS NOT NULL;",
 };
 
 /*

@@ -161,7 +161,8 @@ enum err sq_store_medication_insert(const struct grant *g, const struct store_me
 	return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
 }
 
-#define MEDICATION_COLS "id, patient_id, prescriber_id, started, created, stopped, stopped_by, detail"
+#define MEDICATION_COLS "id, patient_id, prescriber_id, started, created, stopped, stopped_by, detail," \
+	" coalesce(stop_reason, '')"
 
 static bool medication_row(sqlite3_stmt *s, struct arena *a, void *row)
 {
@@ -174,6 +175,7 @@ static bool medication_row(sqlite3_stmt *s, struct arena *a, void *row)
 	m->created = sqlite3_column_int64(s, 4);
 	m->stopped = sqlite3_column_int64(s, 5);
 	sq_col_id(s, 6, &m->stopped_by);
+	sq_col_text_fixed(s, 8, m->stop_reason, sizeof(m->stop_reason));
 	return sq_col_bytes(s, 7, a, &m->detail);
 }
 
@@ -204,11 +206,12 @@ enum err sq_store_medication_get(const struct grant *g, const struct id *medicat
 }
 
 static const char sql_medication_stop[] =
-	"UPDATE medication SET stopped = ?, stopped_by = ?"
-	" WHERE id = ? AND patient_id = ? AND stopped IS NULL";
+	"UPDATE medication SET stopped = ?1, stopped_by = ?2, stop_reason = ?5,"
+	" detail = CASE WHEN ?6 IS NULL THEN detail ELSE ?6 END"
+	" WHERE id = ?3 AND patient_id = ?4 AND stopped IS NULL";
 
 enum err sq_store_medication_stop(const struct grant *g, const struct id *medication,
-			  const struct id *by, int64_t now)
+			  const struct id *by, int64_t now, const char *reason, struct bytes detail)
 {
 	if (!grant_allows(g, &g->patient, ACTION_MEDICATION_CREATE))
 		return ERR_DENIED;
@@ -219,6 +222,8 @@ enum err sq_store_medication_stop(const struct grant *g, const struct id *medica
 	sq_bind_id(s, 2, by);
 	sq_bind_id(s, 3, medication);
 	sq_bind_id(s, 4, &g->patient);
+	sqlite3_bind_text(s, 5, reason, -1, SQLITE_STATIC);
+	bind_bytes(s, 6, detail); /* NULL: keep the detail */
 	int rc = step_write(s, "medication_stop");
 	return rc == ERR_NOT_FOUND ? ERR_CONFLICT : rc;
 }
@@ -372,11 +377,12 @@ enum err sq_store_repeat_decide(const struct grant *g, const struct id *request,
 }
 
 static const char sql_repeat_queue[] =
-	"SELECT id, patient_id FROM repeat_request WHERE practice_id = ? AND state = 'requested'"
-	" ORDER BY requested LIMIT ?";
+	"SELECT r.id, r.patient_id, (SELECT max(p.decided) FROM repeat_request p WHERE"
+	" p.medication_id = r.medication_id AND p.state = 'approved') FROM repeat_request r"
+	" WHERE r.practice_id = ? AND r.state = 'requested' ORDER BY r.requested LIMIT ?";
 
 enum err sq_store_repeat_queue(const struct id *practice, size_t max, struct arena *a, struct id **requests,
-		       struct id **patients, size_t *n)
+		       struct id **patients, int64_t **last_approved, size_t *n)
 {
 	*n = 0;
 	if (max > LIMIT_LIST)
@@ -384,14 +390,17 @@ enum err sq_store_repeat_queue(const struct id *practice, size_t max, struct are
 	sqlite3_stmt *s = sq_stmt(sql_repeat_queue);
 	*requests = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	*patients = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
-	if (s == NULL || *requests == NULL || *patients == NULL)
+	*last_approved = arena_calloc(a, LIMIT_LIST, sizeof(int64_t));
+	if (s == NULL || *requests == NULL || *patients == NULL || *last_approved == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sqlite3_bind_int(s, 2, (int)max);
 	int rc = SQLITE_DONE;
 	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (sq_col_id(s, 0, &(*requests)[*n]) && sq_col_id(s, 1, &(*patients)[*n]))
+		if (sq_col_id(s, 0, &(*requests)[*n]) && sq_col_id(s, 1, &(*patients)[*n])) {
+			(*last_approved)[*n] = sqlite3_column_int64(s, 2); /* NULL: 0, never */
 			(*n)++;
+		}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("repeat_queue");
 }

@@ -25,7 +25,7 @@ static const char sql_thread_bump[] =
 	" practice_unread = CASE WHEN ?3 THEN 0 ELSE practice_unread + 1 END"
 	" WHERE id = ?1"; /* writing in a thread is having read it */
 #define THREAD_COLS "id, patient_id, practice_id, created, updated, subject, patient_unread," \
-		    " practice_unread, n_messages"
+		    " practice_unread, n_messages, assigned_to"
 static const char sql_thread_get[] = "SELECT " THREAD_COLS " FROM message_thread WHERE id = ?";
 static const char sql_threads_unread[] =
 	"SELECT " THREAD_COLS " FROM message_thread WHERE patient_id = ? AND patient_unread > 0"
@@ -41,8 +41,12 @@ static const char sql_threads_by_patient[] =
 		       " AND e.practice_id = t.practice_id)"
 static const char sql_practice_threads[] =
 	"SELECT id, patient_id, practice_id, created, updated, X'', patient_unread, practice_unread,"
-	" n_messages FROM message_thread t WHERE practice_id = ?1 AND " STILL_ENROLLED
+	" n_messages, assigned_to FROM message_thread t WHERE practice_id = ?1 AND (?3 IS NULL OR"
+	" assigned_to = ?3) AND " STILL_ENROLLED
 	" ORDER BY practice_unread > 0 DESC, updated DESC, id LIMIT ?2";
+/* Only a thread of the grant's patient held by this practice. */
+static const char sql_thread_assign[] =
+	"UPDATE message_thread SET assigned_to = ?1 WHERE id = ?2 AND patient_id = ?3 AND practice_id = ?4";
 static const char sql_practice_unread[] =
 	"SELECT count(*) FROM message_thread t WHERE practice_id = ?1 AND practice_unread > 0 AND "
 	STILL_ENROLLED;
@@ -208,6 +212,7 @@ static bool thread_row(sqlite3_stmt *s, struct arena *a, struct store_thread *t)
 	t->patient_unread = sqlite3_column_int(s, 6);
 	t->practice_unread = sqlite3_column_int(s, 7);
 	t->n_messages = sqlite3_column_int(s, 8);
+	t->assigned = sq_col_id(s, 9, &t->assigned_to); /* NULL: nobody */
 	return sq_col_id(s, 0, &t->id) && sq_col_id(s, 1, &t->patient) &&
 	       sq_col_id(s, 2, &t->practice) && sq_col_bytes(s, 5, a, &t->subject);
 }
@@ -458,8 +463,8 @@ enum err sq_store_thread_mark_read(const struct grant *g, const struct id *threa
 	return sq_step_done(s, "thread_mark_read");
 }
 
-enum err sq_store_practice_threads(const struct id *practice, size_t max, struct arena *a,
-			   struct store_thread **out, size_t *n)
+enum err sq_store_practice_threads(const struct id *practice, const struct id *assignee, size_t max,
+				   struct arena *a, struct store_thread **out, size_t *n)
 {
 	*n = 0;
 	if (max > LIMIT_LIST)
@@ -469,7 +474,29 @@ enum err sq_store_practice_threads(const struct id *practice, size_t max, struct
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	if (assignee)
+		sq_bind_id(s, 3, assignee);
+	else
+		sqlite3_bind_null(s, 3);
 	return thread_rows(s, NULL, max, a, out, n);
+}
+
+enum err sq_store_thread_assign(const struct grant *g, const struct id *thread, const struct id *practice,
+				const struct id *assignee)
+{
+	if (g == NULL || !grant_allows(g, &g->patient, ACTION_MESSAGE_SEND))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_thread_assign);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	if (assignee)
+		sq_bind_id(s, 1, assignee);
+	else
+		sqlite3_bind_null(s, 1);
+	sq_bind_id(s, 2, thread);
+	sq_bind_id(s, 3, &g->patient);
+	sq_bind_id(s, 4, practice);
+	return sq_write_one(s, "thread_assign");
 }
 
 enum err sq_store_practice_unread(const struct id *practice, int64_t *threads)

@@ -22,7 +22,8 @@
 #define COLUMNS                                                                                  \
 	"r.id, r.patient_id, r.practice_id, r.kind, r.status, r.abnormal, r.accession,"          \
 	" r.collected, r.reported, r.created, r.release_at, r.released_by IS NOT NULL,"          \
-	" r.commented, r.corrected, r.body, r.version, " RESULT_UPDATED
+	" r.commented, r.corrected, r.body, r.version, " RESULT_UPDATED ","                         \
+	" coalesce(r.reviewed, 0), coalesce(r.review_action, '')"
 
 static const char sql_target[] =
 	"SELECT r.patient_id, e.practice_id, e.history_from, r.created FROM result r LEFT JOIN enrolment e"
@@ -59,11 +60,27 @@ static const char sql_get[] = "SELECT " COLUMNS " FROM result r WHERE r.id = ?3 
 static const char sql_release[] =
 	"UPDATE result SET release_at = ?1, released_by = ?2, commented = ?3, body = ?4,"
 	" version = version + 1, updated = ?1 WHERE id = ?5 AND patient_id = ?6";
-static const char sql_inbox[] =
-	"SELECT " COLUMNS " FROM result r WHERE r.practice_id = ?1 AND (r.release_at IS NULL"
-	" OR r.release_at > ?2) AND EXISTS (SELECT 1 FROM enrolment e WHERE e.patient_id ="
-	" r.patient_id AND e.practice_id = ?1) ORDER BY r.abnormal DESC, r.reported DESC, r.id"
-	" LIMIT ?3";
+/* The inbox: the practice's results neither released (by now) nor filed, of patients still
+ * enrolled there; ?4: a clinician's account for "my patients" (those who booked with them or
+ * whom they prescribe for), NULL for all. Ordered critical, abnormal, then newest, by id last. */
+#define INBOX_WHERE                                                                              \
+	" FROM result r WHERE r.practice_id = ?1 AND r.reviewed IS NULL AND (r.release_at IS NULL"  \
+	" OR r.release_at > ?2) AND EXISTS (SELECT 1 FROM enrolment e WHERE e.patient_id ="      \
+	" r.patient_id AND e.practice_id = ?1) AND (?4 IS NULL OR EXISTS (SELECT 1 FROM"         \
+	" appointment ap JOIN slot sl ON sl.id = ap.slot_id WHERE ap.patient_id = r.patient_id"  \
+	" AND sl.clinician_id = ?4 AND ap.cancelled IS NULL) OR EXISTS (SELECT 1 FROM medication" \
+	" m WHERE m.patient_id = r.patient_id AND m.prescriber_id = ?4))"
+#define INBOX_ORDER " ORDER BY r.abnormal DESC, r.reported DESC, r.id"
+static const char sql_inbox[] = "SELECT " COLUMNS INBOX_WHERE INBOX_ORDER " LIMIT ?3 OFFSET ?5";
+/* ?3 (the page size) is bound but not used here. */
+static const char sql_inbox_count[] = "SELECT count(*)" INBOX_WHERE;
+/* The first item after (?5 abnormal, ?6 reported, ?7 id) in the inbox's order. */
+static const char sql_inbox_next[] =
+	"SELECT " COLUMNS INBOX_WHERE " AND (r.abnormal < ?5 OR (r.abnormal = ?5 AND (r.reported < ?6"
+	" OR (r.reported = ?6 AND r.id > ?7))))" INBOX_ORDER " LIMIT ?3";
+static const char sql_review[] =
+	"UPDATE result SET reviewed = ?, reviewed_by = ?, review_action = ?"
+	" WHERE id = ? AND patient_id = ? AND reviewed IS NULL";
 static const char sql_rules[] =
 	"SELECT kind, auto_release, days FROM result_rule WHERE practice_id = ? ORDER BY kind LIMIT 64";
 static const char sql_rule_set[] =
@@ -94,6 +111,8 @@ static bool row(sqlite3_stmt *s, struct arena *a, struct store_result *r)
 	r->corrected = sqlite3_column_int(s, 13) != 0;
 	r->version = sqlite3_column_int64(s, 15);
 	r->updated = sqlite3_column_int64(s, 16);
+	r->reviewed = sqlite3_column_int64(s, 17);
+	sq_col_text_fixed(s, 18, r->review_action, sizeof(r->review_action));
 	return a == NULL || sq_col_bytes(s, 14, a, &r->body);
 }
 
@@ -327,22 +346,75 @@ enum err sq_store_result_release(const struct grant *g, const struct id *result,
 	return sq_write_one(s, "result_release");
 }
 
-enum err sq_store_result_inbox(const struct id *practice, int64_t now, struct arena *a,
-		       struct store_result **out, size_t *n)
+static void bind_inbox(sqlite3_stmt *s, const struct store_inbox_query *q, int limit)
+{
+	sq_bind_id(s, 1, q->practice);
+	sqlite3_bind_int64(s, 2, q->now);
+	sqlite3_bind_int(s, 3, limit);
+	if (q->mine)
+		sq_bind_id(s, 4, q->mine);
+	else
+		sqlite3_bind_null(s, 4);
+}
+
+enum err sq_store_result_inbox(const struct store_inbox_query *q, struct arena *a,
+			       struct store_result **out, size_t *n, int64_t *total)
 {
 	*n = 0;
-	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
+	*total = 0;
+	size_t limit = q->limit < LIMIT_LIST ? q->limit : LIMIT_LIST;
+	*out = arena_calloc(a, limit ? limit : 1, sizeof(**out));
 	sqlite3_stmt *s = *out ? sq_stmt(sql_inbox) : NULL;
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int(s, 3, LIMIT_LIST);
+	bind_inbox(s, q, (int)limit);
+	sqlite3_bind_int64(s, 5, (int64_t)q->offset);
 	/* Metadata only: the sealed bodies are not read here (a = NULL in row). */
-	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW)
+	while (*n < limit && sqlite3_step(s) == SQLITE_ROW)
 		row(s, NULL, &(*out)[(*n)++]);
 	sqlite3_reset(s);
-	return ERR_OK;
+	s = sq_stmt(sql_inbox_count);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	bind_inbox(s, q, 0);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		*total = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return step == SQLITE_ROW ? ERR_OK : ERR_INTERNAL;
+}
+
+enum err sq_store_result_inbox_next(const struct store_inbox_query *q, const struct store_result *after,
+				    struct id *next)
+{
+	sqlite3_stmt *s = sq_stmt(sql_inbox_next);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	bind_inbox(s, q, 1);
+	sqlite3_bind_int(s, 5, after->abnormal);
+	sqlite3_bind_int64(s, 6, after->reported);
+	sq_bind_id(s, 7, &after->id);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		sq_col_id(s, 0, next);
+	sqlite3_reset(s);
+	return step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
+}
+
+enum err sq_store_result_review(const struct grant *g, const struct id *result, int64_t now,
+				const char *how)
+{
+	if (g == NULL || !grant_allows(g, &g->patient, ACTION_RESULT_RELEASE))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_review);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(s, 1, now);
+	sq_bind_id(s, 2, &g->actor);
+	sqlite3_bind_text(s, 3, how, -1, SQLITE_STATIC);
+	sq_bind_id(s, 4, result);
+	sq_bind_id(s, 5, &g->patient); /* only a result of the grant's own patient */
+	return sq_write_one(s, "result_review");
 }
 
 enum err sq_store_result_rules(const struct id *practice, struct arena *a, struct store_result_rule **out,
