@@ -229,7 +229,7 @@ describe('FHIR versions and conditional reads', () => {
 
     const s1 = await meta(p1, 'MedicationRequest', toStop.id);
     assert.equal(s1.m.versionId, '1');
-    assert.equal((await clin.post(`/medications/${toStop.id}/stop`, form(clin, {}))).status, 303);
+    assert.equal((await clin.post(`/medications/${toStop.id}/stop`, form(clin, { reason: 'completed' }))).status, 303);
     const s2 = await meta(p1, 'MedicationRequest', toStop.id);
     assert.equal(s2.m.versionId, '2');
     const listed = (await p1.fhir(`MedicationRequest?patient=${pid1}&intent=order&status=stopped`)).json().entry.find((e) => e.resource.id === toStop.id);
