@@ -235,7 +235,7 @@ static bool answer_preflight(struct request *req, struct response *res)
 static void refuse_unauthenticated(struct request *req, struct response *res)
 {
 	if (req->route->kind == KIND_PAGE) {
-		respond_redirect(req, res, "/login");
+		respond_redirect(req, res, route_login_redirect(req));
 		return;
 	}
 	http_error(req, res, 401, "Authentication required");

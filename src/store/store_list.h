@@ -554,6 +554,13 @@ STORE_FN(enum err, store_result_pref_set,
 STORE_FN(enum err, store_results_erase, (const struct id *patient), (patient))
 
 /* --- store/messages.h: messages --- */
+STORE_FN(enum err, store_draft_get,
+	 (const struct grant *g, const struct id *author, const struct id *thread, struct arena *a,
+	  struct store_draft *out),
+	 (g, author, thread, a, out))
+STORE_FN(enum err, store_draft_put, (const struct grant *g, const struct store_draft *d), (g, d))
+STORE_FN(enum err, store_draft_delete,
+	 (const struct grant *g, const struct id *author, const struct id *thread), (g, author, thread))
 STORE_FN(enum err, store_thread_target,
 	 (const struct id *thread, struct target *out, struct id *practice),
 	 (thread, out, practice))

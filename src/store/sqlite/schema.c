@@ -337,6 +337,13 @@ static const char *const migrations[] = {
 	"ALTER TABLE proxy_grant ADD COLUMN end_reason TEXT;"
 	"ALTER TABLE proxy_invite ADD COLUMN ended_by BLOB;"
 	"ALTER TABLE proxy_invite ADD COLUMN end_reason TEXT;",
+	/* 31: drafts of messages (src/store/messages.h, docs/internals/MESSAGES.md): one per
+	 * author, patient and thread (a zero id for the new-message form), subject and text
+	 * sealed (VREC_MESSAGE); erased with the patient's messages */
+	"CREATE TABLE message_draft (id BLOB PRIMARY KEY, author_id BLOB NOT NULL,"
+	" patient_id BLOB NOT NULL REFERENCES patient(id), thread_id BLOB NOT NULL,"
+	" updated INTEGER NOT NULL, body BLOB NOT NULL, UNIQUE (author_id, patient_id, thread_id));"
+	"CREATE INDEX message_draft_by_patient ON message_draft(patient_id);",
 };
 
 /*
