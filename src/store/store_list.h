@@ -303,8 +303,8 @@ STORE_FN(enum err, store_app_refresh_end, (const struct id *account, const struc
 STORE_FN(enum err, store_app_refresh_list,
 	 (const struct id *account, struct arena *a, struct store_app_refresh **out, size_t *n),
 	 (account, a, out, n))
-STORE_FN(enum err, store_account_online, (const struct id *account, int64_t now, bool *online),
-	 (account, now, online))
+STORE_FN(enum err, store_account_online,
+	 (const struct id *account, int64_t now, int64_t idle, bool *online), (account, now, idle, online))
 
 /* --- store/contact.h: how a patient is known outside the portal --- */
 STORE_FN(enum err, store_contact_set,
