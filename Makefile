@@ -18,7 +18,8 @@ SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-om
 
 SRCS    := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main/%,$(SRCS))
-GEN     := build/gen/style_css.c build/gen/common_passwords.c build/gen/passkey_js.c
+GEN     := build/gen/style_css.c build/gen/common_passwords.c build/gen/passkey_js.c \
+           build/gen/session_js.c
 GEN_OBJS = $(addprefix $(1)/,$(GEN:.c=.o))
 # Common and breached passwords (src/auth/pwrules.c): Debian's john-data, read at build time.
 WORDLIST ?= /usr/share/john/password.lst
@@ -50,6 +51,10 @@ build/gen/common_passwords.c: $(WORDLIST) build/tools/wordlist
 build/gen/passkey_js.c: static/passkey.js build/tools/embed
 	@mkdir -p $(@D)
 	build/tools/embed $< web_passkey_js > $@
+
+build/gen/session_js.c: static/session.js build/tools/embed
+	@mkdir -p $(@D)
+	build/tools/embed $< web_session_js > $@
 
 build/rel/%.o: %.c build/rel/%.d | $(GEN)
 	@mkdir -p $(@D)

@@ -90,11 +90,11 @@ for n in "${only[@]}"; do
 done
 
 command -v "$CC" >/dev/null || { echo "fuzz.sh: $CC not found (run scripts/bootstrap.sh)" >&2; exit 1; }
-make --no-print-directory -s build/gen/style_css.c build/gen/common_passwords.c build/gen/passkey_js.c
+make --no-print-directory -s build/gen/style_css.c build/gen/common_passwords.c build/gen/passkey_js.c build/gen/session_js.c
 mkdir -p "$OBJ"
 
 ALL_SRCS=$(find src -name '*.c' ! -path 'src/main/*' | sort)
-ALL_SRCS="$ALL_SRCS build/gen/style_css.c build/gen/common_passwords.c build/gen/passkey_js.c"
+ALL_SRCS="$ALL_SRCS build/gen/style_css.c build/gen/common_passwords.c build/gen/passkey_js.c build/gen/session_js.c"
 newest_header=$(find src -name '*.h' -printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)
 
 # Compile one library source to an instrumented object when it is missing or stale.

@@ -99,6 +99,16 @@
 /* Sessions: 30 minutes idle, 12 hours absolute (a clinic day). */
 #define SESSION_IDLE_SECONDS (30 * 60)
 #define SESSION_ABSOLUTE_SECONDS (12 * 60 * 60)
+/* session.idle_seconds in medkeep.conf may set the idle timeout between a minute (shorter
+ * would end sessions while a person reads one page) and the absolute limit. A session's
+ * last_seen is written at most every idle/30 seconds (a minute at the default), and pages
+ * warn SESSION_IDLE_WARN_SECONDS before the end (a third of the timeout when that is
+ * shorter), long enough to read the warning and press its button. */
+#define SESSION_IDLE_MIN_SECONDS 60
+#define SESSION_IDLE_WARN_SECONDS 120
+/* A return address carried through sign-in or step-up (next=): our paths are a few ids long;
+ * 255 bytes is plenty and keeps the address bar and logs short. */
+#define LIMIT_NEXT_PATH 255
 /* An app's access token lives an hour from the patient's consent, then the app asks again
  * (docs/internals/APPS.md); its code, a minute between consent and exchange. */
 #define APP_TOKEN_SECONDS (60 * 60)

@@ -494,7 +494,7 @@ enum err apps_refresh(const char *refresh, const char *client_id, const char *sc
 	if (f.expires < now)
 		return family_refused(&f, ip, error, description, "refresh_token has reached the end of its life.");
 	bool online = true;
-	if (!f.offline && (store_account_online(&f.account, now, &online) != ERR_OK || !online))
+	if (!f.offline && (store_account_online(&f.account, now, auth_session_idle_seconds(), &online) != ERR_OK || !online))
 		return family_refused(&f, ip, error, description,
 				      "online_access has ended: the patient is no longer signed in.");
 	/* RFC 6749 6: a narrower scope may be asked for; never a wider one. */

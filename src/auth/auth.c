@@ -337,6 +337,39 @@ enum err auth_login(const char *email_in, size_t email_len, const char *password
 }
 
 static int64_t app_token_seconds = APP_TOKEN_SECONDS;
+static int64_t session_idle_seconds = SESSION_IDLE_SECONDS;
+
+int auth_session_configure(const char *conf, size_t len)
+{
+	char v[32];
+	int64_t n = SESSION_IDLE_SECONDS;
+	int g = conf_get(conf, len, "session.idle_seconds", v, sizeof(v));
+	if (g < 0 || (g == 0 && parse_int64(v, SESSION_IDLE_MIN_SECONDS, SESSION_ABSOLUTE_SECONDS, &n) != 0)) {
+		fprintf(stderr, "medkeep: medkeep.conf: session.idle_seconds must be %d to %d\n",
+			SESSION_IDLE_MIN_SECONDS, SESSION_ABSOLUTE_SECONDS);
+		return -1;
+	}
+	session_idle_seconds = n;
+	return 0;
+}
+
+int64_t auth_session_idle_seconds(void)
+{
+	return session_idle_seconds;
+}
+
+int64_t auth_session_warn_seconds(void)
+{
+	return session_idle_seconds / 3 < SESSION_IDLE_WARN_SECONDS ? session_idle_seconds / 3
+								      : SESSION_IDLE_WARN_SECONDS;
+}
+
+/* How stale last_seen may get before a request writes it again: a thirtieth of the idle
+ * timeout (a minute at the default), so that sessions in use never end. */
+static int64_t session_touch_seconds(void)
+{
+	return session_idle_seconds / 30 > 1 ? session_idle_seconds / 30 : 1;
+}
 
 int auth_app_token_configure(const char *conf, size_t len)
 {
@@ -383,7 +416,7 @@ int auth_session(const char *token, size_t n, const char *ip, bool bearer, struc
 		return -1;
 	int64_t now = now_s();
 	bool ended = ses.app ? now - ses.created > app_token_seconds
-			     : now - ses.last_seen > SESSION_IDLE_SECONDS ||
+			     : now - ses.last_seen > session_idle_seconds ||
 				       now - ses.created > SESSION_ABSOLUTE_SECONDS;
 	if (ended) {
 		store_session_delete(th);
@@ -417,8 +450,8 @@ int auth_session(const char *token, size_t n, const char *ip, bool bearer, struc
 	out->app = ses.app;
 	out->app_scopes = ses.app_scopes;
 	memcpy(csrf, ses.csrf, TOKEN_B64_LEN + 1);
-	/* last_seen has minute resolution for idle timeouts; skip the write otherwise. */
-	if (now - ses.last_seen >= 60)
+	/* last_seen has a coarse resolution for idle timeouts; skip the write otherwise. */
+	if (now - ses.last_seen >= session_touch_seconds())
 		store_session_touch(th, now);
 	return 0;
 }

@@ -57,6 +57,13 @@ int auth_session(const char *token, size_t n, const char *ip, bool bearer, struc
  * refresh. 0, or -1 with a message on stderr when the setting is out of range. Call before the
  * workers serve. */
 int auth_app_token_configure(const char *conf, size_t len);
+/* session.idle_seconds from medkeep.conf (SESSION_IDLE_MIN_SECONDS to
+ * SESSION_ABSOLUTE_SECONDS; SESSION_IDLE_SECONDS when unset). 0, or -1 with a message on
+ * stderr when out of range. Call before the workers serve. */
+int auth_session_configure(const char *conf, size_t len);
+/* The idle timeout of a signed-in session, in seconds, and how long before it pages warn. */
+int64_t auth_session_idle_seconds(void);
+int64_t auth_session_warn_seconds(void);
 /* The configured life of an app's access token, in seconds. */
 int64_t auth_app_token_seconds(void);
 /* Second factor for the session of `token` (a TOTP code, or a recovery code): on success the

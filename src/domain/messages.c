@@ -23,6 +23,7 @@
 
 static const char rtype_thread[] = "MessageThread";
 static const char rtype_message[] = "Communication";
+static const char rtype_draft[] = "MessageDraft";
 
 /* Gate an access to one thread: missing, outside the gate and outside the actor's reach all
  * come back ERR_NOT_FOUND (audited, counted as misses). */
@@ -574,6 +575,10 @@ enum err message_send(const struct actor *a, const struct message_new *m, struct
 	int s = m->reply ? store_message_insert(&g, &msg) : store_thread_insert(&g, &th, &msg);
 	if (s != ERR_OK)
 		return ERR_INTERNAL;
+	/* what was sent is no draft any more (a new message's draft is kept under the zero id) */
+	struct id no_thread = {{0}};
+	if (store_draft_delete(&g, &a->account, m->reply ? &thread : &no_thread) != ERR_OK)
+		log_warn("component=messages event=draft-delete-failed");
 	if (msg.from_practice && !m->no_email)
 		notify_patient(a, patient, &practice, ar);
 	else if (!msg.from_practice)
@@ -703,4 +708,110 @@ enum err message_assign(const struct actor *a, const struct id *thread, const st
 	if (audit_append(&e) != 0)
 		return ERR_INTERNAL;
 	return store_thread_assign(&g, thread, &practice, to) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
+/* --- drafts --- */
+
+/* The gate for a draft's form: a reply's thread (in reach, as for sending), or a new message
+ * to m->patient. *key: the thread, or the zero id for a new message. */
+static enum err draft_gate(const struct actor *a, const struct message_new *m, struct id *key,
+			   struct target *t, struct grant *g)
+{
+	struct id practice;
+	if (m->reply) {
+		*key = m->thread;
+		return thread_gate(a, ACTION_MESSAGE_SEND, &m->thread, rtype_draft, NULL, t, &practice, g);
+	}
+	memset(key, 0, sizeof(*key));
+	if (store_patient_target(&m->patient, t) == ERR_INTERNAL)
+		return ERR_INTERNAL;
+	return domain_gate_target(a, ACTION_MESSAGE_SEND, t, rtype_draft, NULL, g);
+}
+
+enum err message_draft_read(const struct actor *a, const struct message_new *m, struct arena *ar,
+			    struct message_draft *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct target t;
+	struct grant g;
+	struct id key;
+	int rc = draft_gate(a, m, &key, &t, &g);
+	if (rc != ERR_OK)
+		return rc;
+	struct store_draft d;
+	rc = store_draft_get(&g, &a->account, &key, ar, &d);
+	if (rc == ERR_NOT_FOUND)
+		return ERR_OK; /* nothing kept: nothing served */
+	if (rc != ERR_OK)
+		return ERR_INTERNAL;
+	struct store_patient p;
+	rc = patient_row(&g, &t.patient, ar, &p);
+	if (rc == ERR_GONE)
+		return domain_gone(a, ACTION_MESSAGE_READ, &t.patient, rtype_draft, &d.id);
+	const char *json = NULL;
+	if (rc == ERR_OK)
+		rc = open_text(a, &g, &p, &d.id, d.body, ar, &json);
+	if (rc != ERR_OK)
+		return rc;
+	json_t *o = json_loads(json, 0, NULL);
+	out->subject = domain_json_str(o, "subject", ar);
+	out->text = domain_json_str(o, "text", ar);
+	json_decref(o);
+	if (out->subject == NULL || out->text == NULL)
+		return ERR_INTERNAL;
+	out->updated = d.updated;
+	out->found = true;
+	if (domain_audit(a, ACTION_MESSAGE_READ, &t.patient, rtype_draft, &d.id, AUDIT_ALLOW,
+			 (int64_t)d.body.len) != 0)
+		return ERR_INTERNAL;
+	return ERR_OK;
+}
+
+/* Draft text: may be empty; otherwise as typed_text_ok and valid UTF-8. */
+static bool draft_text_ok(const char *s, size_t max, bool multiline)
+{
+	return s != NULL && (s[0] == '\0' || (typed_text_ok(s, max, multiline) && utf8_ok(s)));
+}
+
+enum err message_draft_save(const struct actor *a, const struct message_new *m, struct arena *ar,
+			    const char **why)
+{
+	const char *subject = m->reply || m->subject == NULL ? "" : m->subject;
+	const char *text = m->text ? m->text : "";
+	*why = NULL;
+	if (!draft_text_ok(subject, LIMIT_MESSAGE_SUBJECT, false) ||
+	    !draft_text_ok(text, LIMIT_MESSAGE_BODY, true)) {
+		*why = "The draft could not be kept: a subject is up to 150 characters, a message up "
+		       "to 5000, in ordinary characters.";
+		return ERR_INVALID;
+	}
+	struct target t;
+	struct grant g;
+	struct store_draft d;
+	memset(&d, 0, sizeof(d));
+	int rc = draft_gate(a, m, &d.thread, &t, &g);
+	if (rc != ERR_OK)
+		return rc;
+	if (subject[0] == '\0' && text[0] == '\0')
+		return store_draft_delete(&g, &a->account, &d.thread) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+	struct store_patient p;
+	rc = patient_row(&g, &t.patient, ar, &p);
+	if (rc == ERR_GONE)
+		return domain_gone(a, ACTION_MESSAGE_SEND, &t.patient, rtype_draft, NULL);
+	if (rc != ERR_OK)
+		return rc;
+	random_id(&d.id);
+	d.author = a->account;
+	d.patient = t.patient;
+	d.updated = (int64_t)time(NULL);
+	json_t *o = json_pack("{s:s, s:s}", "subject", subject, "text", text);
+	rc = seal_json(a, &g, &p, &d.id, o, ar, &d.body);
+	json_decref(o);
+	if (rc != ERR_OK)
+		return rc;
+	/* A write's record is durable before the write. */
+	if (domain_audit(a, ACTION_MESSAGE_SEND, &t.patient, rtype_draft, &d.id, AUDIT_ALLOW,
+			 (int64_t)d.body.len) != 0)
+		return ERR_INTERNAL;
+	return store_draft_put(&g, &d) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }

@@ -102,6 +102,25 @@ enum err message_send(const struct actor *a, const struct message_new *m, struct
  * such messages in all. */
 enum err message_threads_unread(const struct actor *a, const struct id *patient, size_t max,
 				struct arena *ar, struct thread_view **out, size_t *n);
+/*
+ * Drafts: what the actor was writing, kept until sent (docs/internals/MESSAGES.md). m names
+ * the form: a reply (m->reply, m->thread) or a new message to m->patient; subject is used for
+ * a new message only. Gate message.send on the patient; each draft read or written is
+ * audited ("MessageDraft"); another person's draft is never found.
+ */
+struct message_draft {
+	bool found;
+	const char *subject; /* "" when none */
+	const char *text;
+	int64_t updated;
+};
+/* The actor's draft for this form (out->found false when there is none). */
+enum err message_draft_read(const struct actor *a, const struct message_new *m, struct arena *ar,
+			    struct message_draft *out);
+/* Keep m->subject and m->text as the actor's draft for this form; both empty deletes it.
+ * ERR_INVALID with *why for the user. */
+enum err message_draft_save(const struct actor *a, const struct message_new *m, struct arena *ar,
+			    const char **why);
 
 /* Staff: their practice's threads, unread first (at most LIMIT_INBOX_THREADS), each through
  * the gate; mine: only those assigned to the actor. *unread_threads counts all threads with

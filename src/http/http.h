@@ -185,5 +185,17 @@ bool route_cross_origin(const struct route *r);
 const struct route *route_preflight(const char *path, enum method m);
 /* Whether a path is clean enough to route: no dot segments, control bytes or backslashes. */
 bool path_is_clean(const char *path);
+/* Whether next may be a return address (sign-in, step-up): one of our own pages, a clean path
+ * with an optional query of plain characters, at most LIMIT_NEXT_PATH bytes; never "//host",
+ * a backslash, a scheme, a percent escape or a dot segment, so never an open redirect. */
+bool path_is_local_next(const char *next);
+/* page with "?next=" and next percent-encoded as one query argument, when next is a local
+ * return address (path_is_local_next); page alone otherwise. Arena memory. */
+const char *route_next_url(struct arena *ar, const char *page, const char *next);
+/* Where a page route asked without a session sends the browser: /login, with the page to come
+ * back to after signing in (next, percent-encoded) when there is one: a GET page's own path
+ * and plain query, or for a form posted after the session ended, the page it was posted
+ * from (the same path, or its parent, when a GET page route has it). Arena memory. */
+const char *route_login_redirect(struct request *req);
 
 #endif

@@ -3,9 +3,11 @@
  * it needs, the body it accepts and who may use it), matched by method and path. A path in no
  * table is a 404 before any handler runs.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "http/http.h"
+#include "limits.h"
 #include "util/id.h"
 
 #define ROUTE_TABLES_MAX 4
@@ -36,6 +38,25 @@ bool path_is_clean(const char *path)
 			return false;
 	}
 	return strlen(path) < 512;
+}
+
+bool path_is_local_next(const char *next)
+{
+	if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
+	    strlen(next) > LIMIT_NEXT_PATH)
+		return false;
+	for (const char *p = next; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '/' || c == '-' || c == '_' || c == '?' || c == '=' || c == '&' || c == '.';
+		if (!ok)
+			return false;
+	}
+	char path[LIMIT_NEXT_PATH + 1];
+	size_t n = strcspn(next, "?");
+	memcpy(path, next, n);
+	path[n] = '\0';
+	return path_is_clean(path);
 }
 
 /* Match one pattern; '*' takes a 32-hex-character id segment. */
@@ -107,4 +128,81 @@ const struct route *route_preflight(const char *path, enum method m)
 					? route_match(m, path, params)
 					: NULL;
 	return r && route_cross_origin(r) ? r : NULL;
+}
+
+const char *route_next_url(struct arena *ar, const char *page, const char *next)
+{
+	if (next == NULL || !path_is_local_next(next))
+		return page;
+	/* next travels as one query argument: '?', '&' and '=' in it are escaped */
+	char enc[3 * LIMIT_NEXT_PATH + 1];
+	size_t j = 0;
+	for (const char *p = next; *p; p++) {
+		if (*p == '?' || *p == '&' || *p == '=') {
+			static const char hex[] = "0123456789ABCDEF";
+			enc[j++] = '%';
+			enc[j++] = hex[(unsigned char)*p >> 4];
+			enc[j++] = hex[(unsigned char)*p & 15];
+		} else {
+			enc[j++] = *p;
+		}
+	}
+	enc[j] = '\0';
+	const char *url = arena_printf(ar, "%s?next=%s", page, enc);
+	return url ? url : page;
+}
+
+/* Appends one query argument to the buf of next, or refuses (1) a character next may not hold. */
+struct next_query {
+	char *out;
+	size_t len, cap;
+};
+
+static int next_arg(void *ctx, const char *k, const char *v)
+{
+	struct next_query *q = ctx;
+	int w = snprintf(q->out + q->len, q->cap - q->len, "%c%s=%s", q->len ? '&' : '?', k, v);
+	if (w < 0 || (size_t)w >= q->cap - q->len)
+		return 1;
+	q->len += (size_t)w;
+	return 0;
+}
+
+/* A page route (GET, signed in) at path? */
+static bool session_page(const char *path)
+{
+	struct slice tmp[ROUTE_MAX_PARAMS];
+	const struct route *r = route_match(METHOD_GET, path, tmp);
+	return r != NULL && r->kind == KIND_PAGE && r->auth == AUTH_SESSION;
+}
+
+const char *route_login_redirect(struct request *req)
+{
+	char next[LIMIT_NEXT_PATH + 1], query[LIMIT_NEXT_PATH + 1];
+	size_t n = strlen(req->path);
+	if (n > LIMIT_NEXT_PATH || strcmp(req->path, "/") == 0)
+		return "/login";
+	memcpy(next, req->path, n + 1);
+	if (req->method == METHOD_POST) {
+		if (!session_page(next)) {
+			char *slash = strrchr(next, '/');
+			if (slash == NULL || slash == next)
+				return "/login";
+			*slash = '\0';
+			if (!session_page(next))
+				return "/login";
+		}
+	} else if (req->method == METHOD_GET) {
+		struct next_query q = {query, 0, sizeof(query)};
+		query[0] = '\0';
+		/* the query too when it is plain (ids, page numbers); the path alone otherwise */
+		if (request_query_each(req, next_arg, &q) == 0 && n + q.len <= LIMIT_NEXT_PATH) {
+			memcpy(next + n, query, q.len + 1);
+			if (!path_is_local_next(next))
+				next[n] = '\0';
+		}
+	} else {
+		return "/login";
+	}
+	return route_next_url(&req->arena, "/login", next);
 }

@@ -43,12 +43,15 @@ bool request_is_tls(void)
 /* TLS 1.2+ with AEAD suites only (see reference/stack-notes.md). */
 static const char tls_priorities[] = TLS_PRIORITIES;
 
-/* Scripts only from our own origin (the passkey ceremony, /static/passkey.js); never inline. */
+/* Scripts only from our own origin (the passkey ceremony, /static/passkey.js; the idle warning
+ * and drafts, /static/session.js, which may call our own origin: connect-src); never inline. */
 static const char csp_page[] =
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+	"form-action 'self'; "
 	"frame-ancestors 'none'; base-uri 'none'";
 static const char csp_page_with_target[] =
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self' %s; "
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+	"form-action 'self' %s; "
 	"frame-ancestors 'none'; base-uri 'none'";
 static const char csp_download[] = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
@@ -235,7 +238,7 @@ static bool answer_preflight(struct request *req, struct response *res)
 static void refuse_unauthenticated(struct request *req, struct response *res)
 {
 	if (req->route->kind == KIND_PAGE) {
-		respond_redirect(req, res, "/login");
+		respond_redirect(req, res, route_login_redirect(req));
 		return;
 	}
 	http_error(req, res, 401, "Authentication required");

@@ -447,7 +447,8 @@ int cmd_serve(int argc, char **argv)
 	size_t qlen = 0;
 	if (conf_read(dir, qconf, sizeof(qconf), &qlen) != 0)
 		qlen = 0;
-	if (quota_configure(dir, qconf, qlen) != 0 || auth_app_token_configure(qconf, qlen) != 0)
+	if (quota_configure(dir, qconf, qlen) != 0 || auth_app_token_configure(qconf, qlen) != 0 ||
+	    auth_session_configure(qconf, qlen) != 0)
 		mail_cfg = -1;
 	if (mail_cfg < 0) {
 		close(ctl[0]);
@@ -618,7 +619,8 @@ int cmd_worker_process(int argc, char **argv)
 	    conf_get(conf, clen, "portal.url", url, sizeof(url)) != 0)
 		snprintf(url, sizeof(url), "%s://%s", cfg.tls_cert ? "https" : "http", cfg.listen);
 	account_set_portal_url(url);
-	if (quota_configure(dir, conf, clen) != 0 || auth_app_token_configure(conf, clen) != 0)
+	if (quota_configure(dir, conf, clen) != 0 || auth_app_token_configure(conf, clen) != 0 ||
+	    auth_session_configure(conf, clen) != 0)
 		return 1;
 	if (store_open(dir, false) != 0 || audit_init() != 0 || auth_init() != 0) {
 		fprintf(stderr, "medkeep: cannot open the data directory %s\n", dir);

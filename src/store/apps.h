@@ -91,7 +91,8 @@ enum err store_app_refresh_end(const struct id *account, const struct id *family
 /* An account's families, newest first (at most APP_FAMILIES_MAX); *out in the arena. */
 enum err store_app_refresh_list(const struct id *account, struct arena *a, struct store_app_refresh **out,
 				size_t *n);
-/* Whether the account has a live browser session (not an app's), at now: online_access. */
-enum err store_account_online(const struct id *account, int64_t now, bool *online);
+/* Whether the account has a live browser session (not an app's), at now, with sessions
+ * ending after idle seconds without use: online_access. */
+enum err store_account_online(const struct id *account, int64_t now, int64_t idle, bool *online);
 
 #endif

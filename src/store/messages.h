@@ -81,6 +81,29 @@ enum err store_message_get(const struct grant *g, const struct id *message, stru
 /* The practice side (or the patient side) has read the thread (grant: message.read). */
 enum err store_thread_mark_read(const struct grant *g, const struct id *thread, bool practice_side);
 
+/*
+ * A draft of a message (docs/internals/MESSAGES.md, Drafts): one per author, patient and
+ * thread (the zero id for the new-message form of that patient), its subject and text
+ * sealed as one record (VREC_MESSAGE, record id = the draft's own id). Each takes a grant
+ * for message.send on the patient; rows are found by their author as well, so nobody reads
+ * another person's draft.
+ */
+struct store_draft {
+	struct id id;
+	struct id author;
+	struct id patient;
+	struct id thread; /* zero: the new-message form */
+	int64_t updated;
+	struct bytes body; /* sealed */
+};
+/* The draft of author on patient's thread (zero: new message). ERR_NOT_FOUND when none. */
+enum err store_draft_get(const struct grant *g, const struct id *author, const struct id *thread,
+			 struct arena *a, struct store_draft *out);
+/* Write d (replacing the author's draft of the same patient and thread). */
+enum err store_draft_put(const struct grant *g, const struct store_draft *d);
+/* Delete the author's draft on that patient and thread (none: ERR_OK). */
+enum err store_draft_delete(const struct grant *g, const struct id *author, const struct id *thread);
+
 /* Unscoped: a practice's threads for its inbox, unread first then newest (ids, times, counts
  * and the assignee only; subject left empty), at most max; assignee: only the threads assigned
  * to that account (NULL: all). */

@@ -303,8 +303,8 @@ STORE_FN(enum err, store_app_refresh_end, (const struct id *account, const struc
 STORE_FN(enum err, store_app_refresh_list,
 	 (const struct id *account, struct arena *a, struct store_app_refresh **out, size_t *n),
 	 (account, a, out, n))
-STORE_FN(enum err, store_account_online, (const struct id *account, int64_t now, bool *online),
-	 (account, now, online))
+STORE_FN(enum err, store_account_online,
+	 (const struct id *account, int64_t now, int64_t idle, bool *online), (account, now, idle, online))
 
 /* --- store/contact.h: how a patient is known outside the portal --- */
 STORE_FN(enum err, store_contact_set,
@@ -597,6 +597,13 @@ STORE_FN(enum err, store_result_pref_set,
 STORE_FN(enum err, store_results_erase, (const struct id *patient), (patient))
 
 /* --- store/messages.h: messages --- */
+STORE_FN(enum err, store_draft_get,
+	 (const struct grant *g, const struct id *author, const struct id *thread, struct arena *a,
+	  struct store_draft *out),
+	 (g, author, thread, a, out))
+STORE_FN(enum err, store_draft_put, (const struct grant *g, const struct store_draft *d), (g, d))
+STORE_FN(enum err, store_draft_delete,
+	 (const struct grant *g, const struct id *author, const struct id *thread), (g, author, thread))
 STORE_FN(enum err, store_thread_target,
 	 (const struct id *thread, struct target *out, struct id *practice),
 	 (thread, out, practice))

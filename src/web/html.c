@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "domain/home.h"
+#include "auth/auth.h"
 #include "domain/messages.h"
 #include "policy/policy.h"
 #include "policy/route_access.h"
@@ -119,7 +120,14 @@ void html_begin(struct buf *b, const char *title, const struct actor *a, const c
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 		    "<title>");
 	html_text(b, title);
-	html_raw(b, " · medkeep</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>"
+	html_raw(b, " · medkeep</title><link rel=\"stylesheet\" href=\"/static/style.css\">");
+	/* Signed in: a warning before the idle timeout, and drafts kept as they are typed. The
+	 * script reads its own attributes; without it nothing changes. */
+	if (a != NULL)
+		buf_printf(b, "<script src=\"/static/session.js\" defer data-idle=\"%lld\" "
+			      "data-warn=\"%lld\"></script>",
+			   (long long)auth_session_idle_seconds(), (long long)auth_session_warn_seconds());
+	html_raw(b, "</head>"
 		    "<body><a class=\"skip\" href=\"#main\">Skip to content</a>"
 		    "<header class=\"top\"><a class=\"brand\" href=\"/\">medkeep</a>");
 	if (a != NULL) {

@@ -156,25 +156,6 @@ static void link_gone(struct request *req, struct response *res, const char *wha
 
 /* --- step-up --- */
 
-/* next must be one of our own pages: a path, never "//host" or a scheme. */
-static bool local_next(const char *next)
-{
-	if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strlen(next) > 255)
-		return false;
-	for (const char *p = next; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '/' || c == '-' || c == '_' || c == '?' || c == '=' || c == '&' || c == '.';
-		if (!ok)
-			return false;
-	}
-	char path[256];
-	size_t n = strcspn(next, "?");
-	memcpy(path, next, n);
-	path[n] = '\0';
-	return path_is_clean(path);
-}
-
 bool web_stepped_up(struct request *req, struct response *res, const char *next)
 {
 	int state = account_step_up_state(&req->actor);
@@ -231,7 +212,7 @@ void web_step_up_form(struct request *req, struct response *res)
 	const char *next = request_query(req, "next");
 	if (next == NULL)
 		next = "/account";
-	if (!local_next(next)) {
+	if (!path_is_local_next(next)) {
 		web_error(req, res, 400, "That return address is not a page of this portal.");
 		return;
 	}
@@ -247,7 +228,7 @@ void web_step_up_submit(struct request *req, struct response *res)
 	const char *next_q = request_query(req, "next");
 	int passkey = web_passkey_assertion(req, &lr, &error);
 	if (passkey >= 0) { /* a passkey form (its action carries next) */
-		if (next_q == NULL || !local_next(next_q)) {
+		if (next_q == NULL || !path_is_local_next(next_q)) {
 			web_error(req, res, 400, "That return address is not a page of this portal.");
 			return;
 		}
@@ -266,7 +247,7 @@ void web_step_up_submit(struct request *req, struct response *res)
 	if (next == NULL)
 		next = next_q; /* POST /step-up?next=PATH works too */
 	const char *code = form_get(fields, n, "code", NULL);
-	if (next == NULL || !local_next(next)) {
+	if (next == NULL || !path_is_local_next(next)) {
 		web_error(req, res, 400, "That return address is not a page of this portal.");
 		return;
 	}

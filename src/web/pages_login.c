@@ -74,8 +74,18 @@ static void device_remember(struct request *req, struct response *res, const str
 		web_cookie(req, res, DEVICE_COOKIE, value, DEVICE_COOKIE_SECONDS);
 }
 
+/* The page to go back to after signing in (next=, on the URL or in the form), when it is one
+ * of ours (path_is_local_next); NULL otherwise. */
+static const char *login_next(struct request *req, struct form_field *fields, size_t n)
+{
+	const char *next = fields ? form_get(fields, n, "next", NULL) : NULL;
+	if (next == NULL)
+		next = request_query(req, "next");
+	return next && path_is_local_next(next) ? next : NULL;
+}
+
 static void login_page(struct request *req, struct response *res, int status, const char *error,
-		       const char *email)
+		       const char *email, const char *next)
 {
 	char token[TOKEN_B64_LEN + 1];
 	uint8_t raw[TOKEN_BYTES];
@@ -89,9 +99,15 @@ static void login_page(struct request *req, struct response *res, int status, co
 		html_text(b, error);
 		html_raw(b, "</p>");
 	}
+	if (next)
+		html_raw(b, "<p class=\"lead\">Sign in to go on to the page you asked for.</p>");
 	html_raw(b, "<form method=\"post\" action=\"/login\" class=\"card\">"
 		    "<input type=\"hidden\" name=\"csrf\" value=\"");
 	html_text(b, token);
+	if (next) {
+		html_raw(b, "\"><input type=\"hidden\" name=\"next\" value=\"");
+		html_text(b, next);
+	}
 	html_raw(b, "\"><label for=\"email\">Email</label>"
 		    "<input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" "
 		    "required maxlength=\"254\" value=\"");
@@ -107,7 +123,7 @@ static void login_page(struct request *req, struct response *res, int status, co
 
 void web_login_form(struct request *req, struct response *res)
 {
-	login_page(req, res, 200, NULL, NULL);
+	login_page(req, res, 200, NULL, NULL, login_next(req, NULL, 0));
 }
 
 
@@ -124,6 +140,7 @@ void web_login_submit(struct request *req, struct response *res)
 		web_error(req, res, 400, "The form could not be read.");
 		return;
 	}
+	const char *next = login_next(req, fields, n);
 	/* Login CSRF: the form's token must match the cookie set with the form. */
 	size_t elen = 0, plen = 0;
 	const char *csrf = form_get(fields, n, "csrf", NULL);
@@ -135,11 +152,11 @@ void web_login_submit(struct request *req, struct response *res)
 	    cookie_find(cookie, strlen(cookie), LOGIN_COOKIE, &pre) != 0 ||
 	    pre.len != TOKEN_B64_LEN || strlen(csrf) != TOKEN_B64_LEN ||
 	    ct_compare(pre.ptr, csrf, TOKEN_B64_LEN) != 0) {
-		login_page(req, res, 403, "This login form has expired. Please try again.", NULL);
+		login_page(req, res, 403, "This login form has expired. Please try again.", NULL, next);
 		return;
 	}
 	if (email == NULL || password == NULL) {
-		login_page(req, res, 400, "Enter your email and password.", NULL);
+		login_page(req, res, 400, "Enter your email and password.", NULL, next);
 		return;
 	}
 	struct login_result lr;
@@ -147,7 +164,7 @@ void web_login_submit(struct request *req, struct response *res)
 			    device_cookie(req), &lr);
 	if (rc == ERR_THROTTLED) {
 		login_page(req, res, 429,
-			   "Too many attempts. Wait 15 minutes, or reset your password.", email);
+			   "Too many attempts. Wait 15 minutes, or reset your password.", email, next);
 		return;
 	}
 	if (rc == ERR_LOCKED) {
@@ -157,18 +174,18 @@ void web_login_submit(struct request *req, struct response *res)
 					 "activity, so it cannot be signed in to for now. To have it "
 					 "reviewed and opened again, contact %s.",
 					 lr.contact);
-		login_page(req, res, 403, msg ? msg : "This account is paused for review.", email);
+		login_page(req, res, 403, msg ? msg : "This account is paused for review.", email, next);
 		return;
 	}
 	if (rc == ERR_UNVERIFIED) {
 		login_page(req, res, 403,
 			   "Please confirm your email address first: open the link we sent to it. "
-			   "(We have just sent a new one.)", email);
+			   "(We have just sent a new one.)", email, next);
 		return;
 	}
 	if (rc != ERR_OK) {
 		login_page(req, res, rc == ERR_INTERNAL ? 500 : 401, "Email or password is incorrect.",
-			   email);
+			   email, next);
 		return;
 	}
 	web_cookie(req, res, SESSION_COOKIE, lr.token, -1);
@@ -176,7 +193,8 @@ void web_login_submit(struct request *req, struct response *res)
 	if (!lr.mfa_required)
 		device_remember(req, res, &lr.actor.account);
 	wipe(lr.token, sizeof(lr.token));
-	respond_redirect(req, res, lr.mfa_required ? "/login/mfa" : "/");
+	respond_redirect(req, res, lr.mfa_required ? route_next_url(&req->arena, "/login/mfa", next)
+						  : next ? next : "/");
 }
 
 void web_logout(struct request *req, struct response *res)
@@ -208,13 +226,22 @@ void web_session_json(struct request *req, struct response *res)
 }
 
 
+void web_session_script(struct request *req, struct response *res)
+{
+	(void)req;
+	extern const char web_session_js[];
+	extern const size_t web_session_js_len;
+	res->cacheable = true;
+	respond(res, 200, "text/javascript; charset=utf-8", web_session_js, web_session_js_len);
+}
+
 /* --- second factor --- */
 
 static void mfa_code_form(struct buf *b, const char *action, const char *csrf, const char *label,
 			  const char *button)
 {
 	html_raw(b, "<form method=\"post\" class=\"card\" action=\"");
-	html_raw(b, action);
+	html_text(b, action);
 	html_raw(b, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
 	html_text(b, csrf);
 	html_raw(b, "\"><label for=\"code\">");
@@ -236,8 +263,10 @@ static void mfa_page(struct request *req, struct response *res, int status, cons
 		html_text(b, error);
 		html_raw(b, "</p>");
 	}
-	web_passkey_assert_form(req, b, "/login/mfa");
-	mfa_code_form(b, "/login/mfa", req->csrf, "Code", "Continue");
+	/* both forms carry the page to go back to on their action (next=) */
+	const char *action = route_next_url(&req->arena, "/login/mfa", login_next(req, NULL, 0));
+	web_passkey_assert_form(req, b, action);
+	mfa_code_form(b, action, req->csrf, "Code", "Continue");
 	html_raw(b, "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
 	html_text(b, req->csrf);
 	html_raw(b, "\"><button type=\"submit\" class=\"link\">Cancel and log out</button></form>");
@@ -245,10 +274,17 @@ static void mfa_page(struct request *req, struct response *res, int status, cons
 	respond_buf(res, status, html_type, b);
 }
 
+/* Where a completed second step goes: the page asked for before signing in, or home. */
+static const char *mfa_done_to(struct request *req)
+{
+	const char *next = login_next(req, NULL, 0);
+	return next ? next : "/";
+}
+
 void web_mfa_form(struct request *req, struct response *res)
 {
 	if (req->actor.mfa || !req->actor.mfa_enrolled) {
-		respond_redirect(req, res, "/");
+		respond_redirect(req, res, req->actor.mfa ? mfa_done_to(req) : "/");
 		return;
 	}
 	mfa_page(req, res, 200, NULL);
@@ -297,7 +333,7 @@ void web_mfa_submit(struct request *req, struct response *res)
 		web_cookie(req, res, SESSION_COOKIE, lr.token, -1);
 		device_remember(req, res, &lr.actor.account);
 		wipe(lr.token, sizeof(lr.token));
-		respond_redirect(req, res, "/");
+		respond_redirect(req, res, mfa_done_to(req));
 		return;
 	}
 	const char *code = code_field(req, res);
@@ -315,7 +351,7 @@ void web_mfa_submit(struct request *req, struct response *res)
 	web_cookie(req, res, SESSION_COOKIE, lr.token, -1);
 	device_remember(req, res, &lr.actor.account);
 	wipe(lr.token, sizeof(lr.token));
-	respond_redirect(req, res, "/");
+	respond_redirect(req, res, mfa_done_to(req));
 }
 
 /* The otpauth URI as a QR code in inline SVG: one path, no script, no style attribute. */

@@ -77,6 +77,58 @@ static void unread_badge(struct buf *b, int unread)
 	buf_printf(b, " <span class=\"badge\">%d new</span>", unread);
 }
 
+/* What the form is for: its action, where its draft is kept, and whether it has a subject. */
+struct compose {
+	const char *action;
+	const char *draft_action;
+	const char *heading;
+	const char *label;  /* of the text */
+	const char *button; /* send */
+	bool subject;
+};
+
+/*
+ * A message form, filled with the actor's draft when one is kept. "Save draft" posts the same
+ * form to the draft's address (no script needed); /static/session.js also saves it every
+ * little while as it is typed (data-draft). Nothing of it is kept in the browser.
+ */
+static void compose_form(struct request *req, struct buf *b, const struct compose *c,
+			 const struct message_draft *d)
+{
+	html_raw(b, "<form method=\"post\" enctype=\"multipart/form-data\" class=\"card\" "
+		    "id=\"compose\" action=\"");
+	html_text(b, c->action);
+	html_raw(b, "\" data-draft=\"");
+	html_text(b, c->draft_action);
+	html_raw(b, "\"><h2>");
+	html_text(b, c->heading);
+	html_raw(b, "</h2>");
+	hidden_csrf(b, req->csrf);
+	if (c->subject) {
+		html_raw(b, "<label for=\"subject\">Subject</label><input id=\"subject\" name=\"subject\" "
+			    "required maxlength=\"150\" value=\"");
+		html_text(b, d->found ? d->subject : "");
+		html_raw(b, "\">");
+	}
+	html_raw(b, "<label for=\"body\">");
+	html_text(b, c->label);
+	html_raw(b, "</label><textarea id=\"body\" name=\"body\" required maxlength=\"5000\" rows=\"6\">");
+	html_text(b, d->found ? d->text : "");
+	html_raw(b, "</textarea>");
+	attachment_field(b);
+	html_raw(b, "<p class=\"meta\" role=\"status\" data-draft-status>");
+	if (d->found) {
+		html_raw(b, "Your draft from ");
+		web_when(b, d->updated);
+		html_raw(b, " is kept until you send it.");
+	}
+	html_raw(b, "</p><div class=\"actions\"><button type=\"submit\">");
+	html_text(b, c->button);
+	html_raw(b, "</button><button type=\"submit\" class=\"secondary\" formnovalidate formaction=\"");
+	html_text(b, c->draft_action);
+	html_raw(b, "\">Save draft</button></div></form>");
+}
+
 /*
  * A patient's threads with a form for a new one: the patient's (and a proxy's) /messages, or a
  * clinician's /patients/{id}/messages (their own practice's threads with that patient).
@@ -96,6 +148,10 @@ static void threads_page(struct request *req, struct response *res, const struct
 			web_record_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
+	struct message_draft d;
+	struct message_new form = {.patient = *patient};
+	if (message_draft_read(&req->actor, &form, &req->arena, &d) != ERR_OK)
+		d.found = false; /* the form still works without it */
 	char pid[ID_HEX_LEN + 1];
 	id_hex(patient, pid);
 	const char *title = staff ? arena_printf(&req->arena, "Messages with %s %s", p.given, p.family)
@@ -135,21 +191,15 @@ static void threads_page(struct request *req, struct response *res, const struct
 	}
 	if (n)
 		html_raw(b, "</ul>");
-	if (staff) {
-		html_raw(b, "<form method=\"post\" enctype=\"multipart/form-data\" class=\"card\" "
-			    "action=\"/patients/");
-		html_text(b, pid);
-		html_raw(b, "/messages\"><h2>New message to the patient</h2>");
-	} else {
-		html_raw(b, "<form method=\"post\" action=\"/messages\" enctype=\"multipart/form-data\" "
-			    "class=\"card\"><h2>New message</h2>");
-	}
-	hidden_csrf(b, req->csrf);
-	html_raw(b, "<label for=\"subject\">Subject</label><input id=\"subject\" name=\"subject\" "
-		    "required maxlength=\"150\"><label for=\"body\">Message</label><textarea id=\"body\" "
-		    "name=\"body\" required maxlength=\"5000\" rows=\"6\"></textarea>");
-	attachment_field(b);
-	html_raw(b, "<button type=\"submit\">Send</button></form>");
+	struct compose c = {.action = staff ? arena_printf(&req->arena, "/patients/%s/messages", pid) : "/messages",
+			    .draft_action = staff ? arena_printf(&req->arena, "/patients/%s/messages/draft", pid)
+						  : "/messages/draft",
+			    .heading = staff ? "New message to the patient" : "New message",
+			    .label = "Message",
+			    .button = "Send",
+			    .subject = true};
+	if (c.action && c.draft_action)
+		compose_form(req, b, &c, &d);
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }
@@ -169,13 +219,10 @@ void web_patient_messages(struct request *req, struct response *res)
 	threads_page(req, res, &pid, true);
 }
 
-/* Read a message form (subject only for a new thread) and send it. */
-static void send_from_form(struct request *req, struct response *res, struct message_new *m)
+/* The subject (a new thread's) and text of a message form into m. */
+static void form_text(struct request *req, const struct multipart_part *parts, size_t n,
+		      struct message_new *m)
 {
-	struct multipart_part parts[LIMIT_MULTIPART_PARTS];
-	size_t n = 0;
-	if (web_multipart(req, res, parts, &n) != 0)
-		return;
 	if (!m->reply)
 		m->subject = web_part_text(req, parts, n, "subject");
 	/* browsers send line breaks as CRLF: store them as LF */
@@ -187,6 +234,77 @@ static void send_from_form(struct request *req, struct response *res, struct mes
 			text[j++] = text[i];
 	text[j] = '\0';
 	m->text = text;
+}
+
+/*
+ * Keep a message form as a draft, then back to the form (back), or 204 for the script's
+ * saves (auto=1): it stays on the page. The attachment is not kept.
+ */
+static void draft_from_form(struct request *req, struct response *res, struct message_new *m,
+			    const char *back)
+{
+	struct multipart_part parts[LIMIT_MULTIPART_PARTS];
+	size_t n = 0;
+	if (web_multipart(req, res, parts, &n) != 0)
+		return;
+	form_text(req, parts, n, m);
+	const char *why = NULL;
+	int rc = message_draft_save(&req->actor, m, &req->arena, &why);
+	if (rc == ERR_INVALID) {
+		web_error(req, res, 400, why ? why : "The draft was not kept.");
+		return;
+	}
+	if (rc != ERR_OK) {
+		web_domain_refusal(req, res, rc, m->reply ? "There is no such conversation." : "There is no such page.");
+		return;
+	}
+	const char *automatic = web_part_text(req, parts, n, "auto");
+	if (automatic && strcmp(automatic, "1") == 0) {
+		respond(res, 204, NULL, "", 0);
+		return;
+	}
+	respond_redirect(req, res, back ? back : "/messages");
+}
+
+void web_message_draft(struct request *req, struct response *res)
+{
+	struct message_new m = {.patient = *web_record(req)};
+	draft_from_form(req, res, &m, "/messages#compose");
+}
+
+void web_patient_message_draft(struct request *req, struct response *res)
+{
+	struct message_new m;
+	memset(&m, 0, sizeof(m));
+	if (request_param_id(req, 0, &m.patient) != 0) {
+		web_error(req, res, 404, "There is no such patient.");
+		return;
+	}
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&m.patient, hex);
+	draft_from_form(req, res, &m, arena_printf(&req->arena, "/patients/%s/messages#compose", hex));
+}
+
+void web_message_thread_draft(struct request *req, struct response *res)
+{
+	struct message_new m = {.reply = true};
+	if (request_param_id(req, 0, &m.thread) != 0) {
+		web_error(req, res, 404, "There is no such conversation.");
+		return;
+	}
+	char hex[ID_HEX_LEN + 1];
+	id_hex(&m.thread, hex);
+	draft_from_form(req, res, &m, arena_printf(&req->arena, "/messages/%s#compose", hex));
+}
+
+/* Read a message form (subject only for a new thread) and send it. */
+static void send_from_form(struct request *req, struct response *res, struct message_new *m)
+{
+	struct multipart_part parts[LIMIT_MULTIPART_PARTS];
+	size_t n = 0;
+	if (web_multipart(req, res, parts, &n) != 0)
+		return;
+	form_text(req, parts, n, m);
 	const struct multipart_part *file = multipart_get(parts, n, "file");
 	if (file != NULL && file->has_filename && file->data.len > 0) {
 		m->file = (const uint8_t *)file->data.ptr;
@@ -374,14 +492,17 @@ void web_message_thread(struct request *req, struct response *res)
 	if (t.n > 0 && (t.messages[t.n - 1].author_kind == AUTHOR_PRACTICE) == staff)
 		html_raw(b, t.other_unread > 0 ? "<p class=\"meta\" role=\"status\">Not read yet.</p>"
 					       : "<p class=\"meta\" role=\"status\">Read.</p>");
-	html_raw(b, "<form method=\"post\" enctype=\"multipart/form-data\" class=\"card\" action=\"/messages/");
-	html_text(b, hex);
-	html_raw(b, "/reply\"><h2>Reply</h2>");
-	hidden_csrf(b, req->csrf);
-	html_raw(b, "<label for=\"body\">Your reply</label><textarea id=\"body\" name=\"body\" required "
-		    "maxlength=\"5000\" rows=\"5\"></textarea>");
-	attachment_field(b);
-	html_raw(b, "<button type=\"submit\">Send reply</button></form>");
+	struct message_draft d;
+	struct message_new form = {.reply = true, .thread = t.id};
+	if (message_draft_read(&req->actor, &form, &req->arena, &d) != ERR_OK)
+		d.found = false;
+	struct compose c = {.action = arena_printf(&req->arena, "/messages/%s/reply", hex),
+			    .draft_action = arena_printf(&req->arena, "/messages/%s/draft", hex),
+			    .heading = "Reply",
+			    .label = "Your reply",
+			    .button = "Send reply"};
+	if (c.action && c.draft_action)
+		compose_form(req, b, &c, &d);
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }

@@ -101,6 +101,8 @@ bool web_stepped_up(struct request *req, struct response *res, const char *next)
 
 /* Passkeys (pages_passkey.c). */
 void web_passkey_script(struct request *req, struct response *res);
+/* /static/session.js: the idle warning and drafts' saving on signed-in pages. */
+void web_session_script(struct request *req, struct response *res);
 void web_passkey_add(struct request *req, struct response *res);
 void web_passkey_remove(struct request *req, struct response *res);
 /* The "Use a passkey" form (posting to action), when the actor's account has passkeys: for
@@ -158,6 +160,10 @@ void web_patient_message_new(struct request *req, struct response *res);
 void web_message_thread(struct request *req, struct response *res);
 void web_message_assign(struct request *req, struct response *res);
 void web_message_reply(struct request *req, struct response *res);
+/* Drafts of the three message forms (docs/internals/MESSAGES.md, Drafts). */
+void web_message_draft(struct request *req, struct response *res);
+void web_message_thread_draft(struct request *req, struct response *res);
+void web_patient_message_draft(struct request *req, struct response *res);
 void web_inbox(struct request *req, struct response *res);
 void web_access_log(struct request *req, struct response *res);
 void web_export(struct request *req, struct response *res);

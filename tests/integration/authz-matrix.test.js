@@ -197,6 +197,14 @@ const ROUTES = [
     name: 'assign a conversation', action: 'message.assign', method: 'POST', path: (f) => `/messages/${f.tid}/assign`,
     request: (c) => form(c, { to: '' }),
   },
+  {
+    name: 'draft of a new message to a patient', action: 'message.send', method: 'POST', path: (f) => `/patients/${f.pid}/messages/draft`,
+    request: (c) => { const m = multipart({ csrf: c.csrf, subject: 'Matrix', body: 'Matrix draft' }, []); return { body: m.body, headers: { 'Content-Type': m.type }, csrf: false }; },
+  },
+  {
+    name: 'draft of a reply', action: 'message.send', method: 'POST', path: (f) => `/messages/${f.tid}/draft`,
+    request: (c) => { const m = multipart({ csrf: c.csrf, body: 'Matrix reply draft' }, []); return { body: m.body, headers: { 'Content-Type': m.type }, csrf: false }; },
+  },
   { name: 'FHIR Communication search', action: 'message.list', path: (f) => `/fhir/R4/Communication?patient=${f.pid}` },
   { name: 'FHIR Communication read', action: 'message.read', path: (f) => `/fhir/R4/Communication/${f.cid}` },
   {

@@ -25,6 +25,7 @@ const ELSEWHERE = {
   'POST /mfa/passkeys': 'passkeys: passkeys.test.js',
   'POST /mfa/passkeys/*/remove': 'passkeys: passkeys.test.js (another account\'s passkey)',
   'GET /static/passkey.js': 'a static script, no data',
+  'GET /static/session.js': 'a static script, no data (the idle warning and drafts\' saving)',
   'GET /static/style.css': 'a static stylesheet, no data',
   'GET /session': 'the actor\'s own session as JSON: every Client login reads it',
   'POST /recalls/*/close': 'closing a recall (the practice that set it; anyone else 404, as a random id): recalls.test.js',
@@ -130,6 +131,10 @@ function formsOf(html, page) {
     }
     for (const t of m[2].matchAll(/<textarea\b[^>]*\bname="([^"]*)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields.push([t[1], decodeEntities(t[2]) || 'x', 'textarea']);
     out.push({ method, action, enctype: attr('enctype') || '', fields });
+    // a submit button may post the same fields elsewhere ("Save draft": formaction)
+    for (const b of m[2].matchAll(/<button\b[^>]*\bformaction="([^"]*)"/g)) {
+      out.push({ method, action: decodeEntities(b[1]), enctype: attr('enctype') || '', fields });
+    }
   }
   return out;
 }

@@ -62,7 +62,7 @@ describe('journeys', () => {
     assert.equal(out.status, 303);
     const again = await c.get('/documents');
     assert.equal(again.status, 303);
-    assert.equal(again.headers.get('location'), '/login');
+    assert.equal(again.headers.get('location'), '/login?next=/documents');
   });
 
   it('a clinician sees the practice\'s patients, opens one and publishes a document they can read', async () => {

@@ -48,6 +48,30 @@ void test_parse(void)
 	CHECK(!path_is_clean("//documents"));
 	CHECK(!path_is_clean("/documents\\x"));
 	CHECK(!path_is_clean("documents"));
+	/* return addresses (sign-in, step-up): our own pages only, never another host */
+	CHECK(path_is_local_next("/messages"));
+	CHECK(path_is_local_next("/access-log?others=1&before=12"));
+	CHECK(path_is_local_next("/messages/0123456789abcdef0123456789abcdef"));
+	static const char *const refused[] = {
+		"//evil.example", "///evil", "/\\evil", "\\\\evil", "https://evil", "http:/evil",
+		"javascript:alert(1)", "evil.example", "", "/%2F%2Fevil", "/%5Cevil", "/a/../b",
+		"/./x", "/ x", "/x#y", "/x\"y", "/x<y",
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++)
+		CHECK(!path_is_local_next(refused[i]));
+	CHECK(!path_is_local_next(NULL));
+	char longest[LIMIT_NEXT_PATH + 2];
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[0] = '/';
+	longest[LIMIT_NEXT_PATH] = '\0';
+	CHECK(path_is_local_next(longest));
+	longest[LIMIT_NEXT_PATH] = 'a';
+	longest[LIMIT_NEXT_PATH + 1] = '\0';
+	CHECK(!path_is_local_next(longest));
+	CHECK(strcmp(route_next_url(&a, "/login", "/access-log?others=1"),
+		     "/login?next=/access-log%3Fothers%3D1") == 0);
+	CHECK(strcmp(route_next_url(&a, "/login/mfa", "//evil"), "/login/mfa") == 0);
+	CHECK(strcmp(route_next_url(&a, "/login", NULL), "/login") == 0);
 	struct slice params[ROUTE_MAX_PARAMS];
 	fhir_http_register(); /* the FHIR routes, as the worker adds them at start-up */
 	CHECK(route_match(METHOD_GET, "/fhir/R4/Binary/0123456789abcdef0123456789abcdef", params) != NULL);

@@ -395,6 +395,13 @@ static const char *const migrations[] = {
 	"ALTER TABLE message_thread ADD COLUMN assigned_to BLOB;"
 	"CREATE INDEX thread_assigned ON message_thread(practice_id, assigned_to, updated)"
 	" WHERE assigned_to IS NOT NULL;",
+	/* 37: drafts of messages (src/store/messages.h, docs/internals/MESSAGES.md): one per
+	 * author, patient and thread (a zero id for the new-message form), subject and text
+	 * sealed (VREC_MESSAGE); erased with the patient's messages */
+	"CREATE TABLE message_draft (id BLOB PRIMARY KEY, author_id BLOB NOT NULL,"
+	" patient_id BLOB NOT NULL REFERENCES patient(id), thread_id BLOB NOT NULL,"
+	" updated INTEGER NOT NULL, body BLOB NOT NULL, UNIQUE (author_id, patient_id, thread_id));"
+	"CREATE INDEX message_draft_by_patient ON message_draft(patient_id);",
 };
 
 /*

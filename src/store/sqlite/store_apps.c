@@ -401,14 +401,14 @@ enum err sq_session_family(const struct id *account, const struct id *session, s
 	return rc;
 }
 
-enum err sq_store_account_online(const struct id *account, int64_t now, bool *online)
+enum err sq_store_account_online(const struct id *account, int64_t now, int64_t idle, bool *online)
 {
 	sqlite3_stmt *s = sq_stmt(sql_account_online);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, SESSION_IDLE_SECONDS);
+	sqlite3_bind_int64(s, 3, idle);
 	sqlite3_bind_int64(s, 4, SESSION_ABSOLUTE_SECONDS);
 	int step = sqlite3_step(s);
 	int rc = step == SQLITE_ROW ? ERR_OK : sq_fail("account_online");

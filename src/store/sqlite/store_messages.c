@@ -73,6 +73,15 @@ static const char sql_mark_read_patient[] =
 
 static const char sql_erase_messages[] = "DELETE FROM message WHERE patient_id = ?";
 static const char sql_erase_threads[] = "DELETE FROM message_thread WHERE patient_id = ?";
+static const char sql_erase_drafts[] = "DELETE FROM message_draft WHERE patient_id = ?";
+static const char sql_draft_get[] =
+	"SELECT id, updated, body FROM message_draft WHERE author_id = ? AND patient_id = ? AND thread_id = ?";
+static const char sql_draft_put[] =
+	"INSERT INTO message_draft (id, author_id, patient_id, thread_id, updated, body)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (author_id, patient_id, thread_id)"
+	" DO UPDATE SET id = excluded.id, updated = excluded.updated, body = excluded.body";
+static const char sql_draft_delete[] =
+	"DELETE FROM message_draft WHERE author_id = ? AND patient_id = ? AND thread_id = ?";
 
 enum err sq_store_thread_target(const struct id *thread, struct target *out, struct id *practice)
 {
@@ -515,7 +524,7 @@ enum err sq_store_practice_unread(const struct id *practice, int64_t *threads)
 
 enum err store_messages_erase(const struct id *patient)
 {
-	const char *const sqls[] = {sql_erase_messages, sql_erase_threads};
+	const char *const sqls[] = {sql_erase_drafts, sql_erase_messages, sql_erase_threads};
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(*sqls); i++) {
 		sqlite3_stmt *s = sq_stmt(sqls[i]);
 		if (s == NULL)
@@ -525,4 +534,67 @@ enum err store_messages_erase(const struct id *patient)
 			return ERR_INTERNAL;
 	}
 	return ERR_OK;
+}
+
+/* --- drafts: the grant's patient, the author and the thread name the row --- */
+
+static sqlite3_stmt *draft_stmt(const char *sql, const struct grant *g, const struct id *author,
+				const struct id *thread)
+{
+	sqlite3_stmt *s = sq_stmt(sql);
+	if (s == NULL)
+		return NULL;
+	sq_bind_id(s, 1, author);
+	sq_bind_id(s, 2, &g->patient);
+	sq_bind_id(s, 3, thread);
+	return s;
+}
+
+enum err sq_store_draft_get(const struct grant *g, const struct id *author, const struct id *thread,
+			    struct arena *a, struct store_draft *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (g == NULL || !grant_allows(g, &g->patient, ACTION_MESSAGE_SEND))
+		return ERR_DENIED;
+	sqlite3_stmt *s = draft_stmt(sql_draft_get, g, author, thread);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	int step = sqlite3_step(s);
+	int rc = ERR_NOT_FOUND;
+	if (step == SQLITE_ROW) {
+		out->author = *author;
+		out->patient = g->patient;
+		out->thread = *thread;
+		out->updated = sqlite3_column_int64(s, 1);
+		rc = sq_col_id(s, 0, &out->id) && sq_col_bytes(s, 2, a, &out->body) ? ERR_OK
+										    : sq_fail("draft_get");
+	} else if (step != SQLITE_DONE) {
+		rc = sq_fail("draft_get");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+enum err sq_store_draft_put(const struct grant *g, const struct store_draft *d)
+{
+	if (g == NULL || !grant_allows(g, &d->patient, ACTION_MESSAGE_SEND))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_draft_put);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, &d->id);
+	sq_bind_id(s, 2, &d->author);
+	sq_bind_id(s, 3, &d->patient);
+	sq_bind_id(s, 4, &d->thread);
+	sqlite3_bind_int64(s, 5, d->updated);
+	sqlite3_bind_blob(s, 6, d->body.ptr, (int)d->body.len, SQLITE_STATIC);
+	return sq_step_done(s, "draft_put");
+}
+
+enum err sq_store_draft_delete(const struct grant *g, const struct id *author, const struct id *thread)
+{
+	if (g == NULL || !grant_allows(g, &g->patient, ACTION_MESSAGE_SEND))
+		return ERR_DENIED;
+	sqlite3_stmt *s = draft_stmt(sql_draft_delete, g, author, thread);
+	return s ? sq_step_done(s, "draft_delete") : ERR_INTERNAL;
 }

@@ -2,7 +2,9 @@
  * libFuzzer harness: path_is_clean + route_match over request paths. The input up to its
  * first NUL is the path (libmicrohttpd hands us a C string); it is matched for every method.
  * Properties: path_is_clean agrees with an independent, obviously-correct reference; a path
- * that routes has its '*' parameters non-empty, slash-free and inside the path.
+ * that routes has its '*' parameters non-empty, slash-free and inside the path; a return
+ * address path_is_local_next accepts is one of our own paths (never another host, scheme,
+ * escape or dot segment), and route_next_url carries it as one query argument.
  */
 #include "../harness.h"
 
@@ -34,6 +36,30 @@ static bool reference_clean(const char *p)
 	if (has(p, "//") || has(p, "/./") || has(p, "/../") || ends(p, n, "/.") || ends(p, n, "/.."))
 		return false;
 	return true;
+}
+
+/* What an accepted return address must be: "/" then not "/" or "\\", no ':' (no scheme),
+ * '%' or '\\', a clean path before any '?', and short. */
+static void check_next(const char *p)
+{
+	if (!path_is_local_next(p))
+		return;
+	size_t n = strlen(p);
+	if (n == 0 || n > LIMIT_NEXT_PATH || p[0] != '/' || p[1] == '/' || p[1] == '\\' ||
+	    strpbrk(p, ":%\\#\"'<> ") != NULL)
+		abort();
+	char path[LIMIT_NEXT_PATH + 1];
+	size_t k = strcspn(p, "?");
+	memcpy(path, p, k);
+	path[k] = '\0';
+	if (!reference_clean(path))
+		abort();
+	struct arena a;
+	arena_init(&a, 1u << 14);
+	const char *url = route_next_url(&a, "/login", p);
+	if (url == NULL || strncmp(url, "/login?next=/", 13) != 0 || strpbrk(url + 13, "?&=") != NULL)
+		abort();
+	arena_release(&a);
 }
 
 static const enum method methods[] = {METHOD_GET, METHOD_POST, METHOD_HEAD, METHOD_OTHER};
@@ -79,6 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		check_route(methods[i], path);
+	check_next(path);
 	free(path);
 	return 0;
 }
