@@ -83,6 +83,8 @@ const char *patient_first_name_read(const struct actor *a, const struct id *pati
 enum err patient_list_visible(const struct actor *a, size_t offset, size_t limit, struct arena *ar,
 			      struct patient_view **out,
 			      size_t *n);
+/* How many patients patient_list_visible lists for this actor in all (its live ones). */
+enum err patient_count_visible(const struct actor *a, int64_t *total);
 
 /* Staff: their practice's patients whose names hold every word of `name` (at most four count;
  * case, macrons and accents, apostrophes and hyphens do not matter) and, when born is given

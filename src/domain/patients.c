@@ -184,6 +184,18 @@ enum err patient_list_visible(const struct actor *a, size_t offset, size_t limit
 	return patients_read_each(a, ids, count, ar, out, n);
 }
 
+enum err patient_count_visible(const struct actor *a, int64_t *total)
+{
+	*total = 0;
+	if (a->role == ROLE_PATIENT && a->has_patient) {
+		*total = 1;
+		return ERR_OK;
+	}
+	if (!a->has_practice)
+		return ERR_OK;
+	return store_practice_patient_count(&a->practice, total) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
 enum err patients_read_each(const struct actor *a, const struct id *ids, size_t count,
 			    struct arena *ar, struct patient_view **out, size_t *n)
 {

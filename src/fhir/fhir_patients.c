@@ -81,9 +81,57 @@ static int search_ids(struct request *req, const char *q, const struct id *must,
 	return ERR_OK;
 }
 
+/* A link of the register's list: page `page` of `per` (the only query a next link carries). */
+static void page_link(struct request *req, json_t *b, const char *rel, int64_t per, int64_t page)
+{
+	const char *url = arena_printf(&req->arena, "%sPatient?_count=%lld&_page=%lld",
+				       fhir_base_url(req), (long long)per, (long long)page);
+	json_array_append_new(json_object_get(b, "link"),
+			      json_pack("{s:s, s:s}", "relation", rel, "url", url ? url : ""));
+}
+
+/* Every patient the actor reaches (staff: the practice's register, in the order of enrolment;
+ * a patient: themselves), `per` to a page (default LIMIT_REGISTER_PAGE, at most LIMIT_LIST),
+ * `_page` from the next link; only the page's patients are opened and audited, and total is
+ * the whole register's. */
+static void list_page(struct request *req, struct response *res, int64_t count)
+{
+	int64_t page = 1, per = request_query(req, "_count") ? count : LIMIT_REGISTER_PAGE;
+	const char *pq = request_query(req, "_page");
+	if (pq != NULL && parse_int64(pq, 1, LIMIT_REGISTER_PAGES, &page) != 0) {
+		fhir_error(req, res, 400, "_page takes a page number, as a next link gives it");
+		return;
+	}
+	per = per < 1 ? 1 : per > (int64_t)LIMIT_LIST ? (int64_t)LIMIT_LIST : per;
+	struct patient_view *ps = NULL;
+	size_t n = 0;
+	int64_t total = 0;
+	/* Whether more follow is the total's to say: no patient beyond the page is opened. */
+	int rc = patient_count_visible(&req->actor, &total);
+	if (rc == ERR_OK)
+		rc = patient_list_visible(&req->actor, (size_t)((page - 1) * per), (size_t)per,
+					  &req->arena, &ps, &n);
+	if (rc != ERR_OK) {
+		fhir_domain_error(req, res, rc, "Patient");
+		return;
+	}
+	bool more = page * per < total;
+	json_t *b = fhir_bundle_new(req);
+	for (size_t i = 0; b && i < n && (int64_t)i < per; i++)
+		fhir_bundle_add(req, b, "Patient", &ps[i].id, patient_json(&ps[i]));
+	if (b) {
+		json_object_set_new(b, "total", json_integer((json_int_t)total));
+		if (more)
+			page_link(req, b, "next", per, page + 1);
+		if (page > 1)
+			page_link(req, b, "previous", per, page - 1);
+	}
+	fhir_respond(req, res, 200, b);
+}
+
 void fhir_patient_search(struct request *req, struct response *res)
 {
-	static const char *const allowed[] = {"identifier", "_id", "_count", NULL};
+	static const char *const allowed[] = {"identifier", "_id", "_count", "_page", NULL};
 	if (!fhir_params_check(req, res, allowed))
 		return;
 	/* _count (a client's searchOne sends _count=1): at most that many entries; the list is
@@ -120,7 +168,8 @@ void fhir_patient_search(struct request *req, struct response *res)
 			n = nn;
 		}
 	} else {
-		rc = patient_list_visible(&req->actor, 0, LIMIT_LIST, &req->arena, &ps, &n);
+		list_page(req, res, count);
+		return;
 	}
 	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
@@ -162,7 +211,8 @@ void fhir_patient_capability(json_t *resources)
 		"reach, or none.",
 		"name", "_id", "type", "token", "documentation",
 		"A patient's id, or a comma list of up to 16: those you reach. Without either, every "
-		"patient you reach. _count takes the first so many (the list is not paged).");
+		"patient you reach (staff: the practice's register in the order of enrolment), paged: "
+		"_count per page (default 100, at most 500), next and previous links, a true total.");
 	fhir_supported_profile(r, fhir_profile_nz_patient);
 	fhir_supported_profile(r, fhir_profile_ips_patient);
 	json_array_append_new(resources, r);

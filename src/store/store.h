@@ -211,6 +211,7 @@ enum err store_proxy_scopes(const struct id *account, const struct id *patient, 
 			    unsigned *scopes);
 /* The patient a document belongs to and where they are enrolled, in one query. */
 enum err store_document_target(const struct id *document, struct target *out);
+/* A practice's patients in the order of enrolment: `limit` (at most LIMIT_LIST) from `offset`. */
 enum err store_practice_patient_ids(const struct id *practice, size_t offset, size_t limit,
 				    struct arena *a, struct id **ids, size_t *n);
 /* Search terms of a patient (keyed hashes of their name's words and birth date, made by the
@@ -224,6 +225,8 @@ enum err store_patient_terms_set(const struct id *patient, const uint8_t (*terms
 enum err store_patient_ids_after(const struct id *after, size_t limit, struct arena *a,
 				 struct id **ids, size_t *n);
 enum err store_patient_count_live(int64_t *n);
+/* The live patients enrolled at practice. */
+enum err store_practice_patient_count(const struct id *practice, int64_t *n);
 /* The patients enrolled at practice that hold every one of terms[0..n) (1 <= n <=
  * STORE_SEARCH_TERMS), in the order of enrolment: `limit` (at most LIMIT_LIST) from `offset`. */
 enum err store_practice_patient_search(const struct id *practice,

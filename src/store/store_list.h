@@ -89,6 +89,8 @@ STORE_FN(enum err, store_patient_ids_after,
 	 (const struct id *after, size_t limit, struct arena *a, struct id **ids, size_t *n),
 	 (after, limit, a, ids, n))
 STORE_FN(enum err, store_patient_count_live, (int64_t *n), (n))
+STORE_FN(enum err, store_practice_patient_count, (const struct id *practice, int64_t *n),
+	 (practice, n))
 STORE_FN(enum err, store_practice_patient_search,
 	 (const struct id *practice, const uint8_t (*terms)[STORE_TERM_BYTES], size_t n,
 	  size_t offset, size_t limit, struct arena *a, struct id **ids, size_t *count),

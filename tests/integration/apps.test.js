@@ -107,7 +107,7 @@ describe('apps (SMART App Launch, OAuth 2.0 with PKCE)', () => {
     // The FHIR API only: a page does not take the token, nor does the cookie carry it.
     const page = await fetch(`${srv.base}/documents`, { redirect: 'manual', headers: { Authorization: `Bearer ${t.access_token}` } });
     assert.equal(page.status, 303);
-    assert.equal(page.headers.get('location'), '/login');
+    assert.equal(page.headers.get('location'), '/login?next=/documents');
     const asCookie = await fetch(`${srv.base}/fhir/R4/Patient/${t.patient}`, { headers: { Cookie: `__Host-medkeep=${t.access_token}` } });
     assert.equal(asCookie.status, 401);
     // Nor is the patient's browser session a bearer token.

@@ -144,6 +144,42 @@ describe('finding a patient by name and birth date', () => {
     assert.equal(run(['practices', 'reindex', '--data', srv.dir, 'extra']).code, 2);
   });
 
+  it('pages the register over FHIR to its end: a true total, next and previous links, only the page opened', async () => {
+    const live = Number(sqlite(srv.dir, `SELECT count(*) FROM enrolment e JOIN patient p ON p.id = e.patient_id WHERE e.practice_id = X'${demo}' AND p.shredded_at IS NULL`));
+    assert.ok(live > 2000);
+    const before = Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE actor = '${clin.session.account}' AND action = 'patient.read'`));
+    const first = await clin.fhir('Patient?_count=500');
+    assert.equal(first.status, 200, first.text.slice(0, 300));
+    const b = first.json();
+    assert.equal(b.total, live);
+    assert.equal(b.entry.length, 500);
+    assert.equal(Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE actor = '${clin.session.account}' AND action = 'patient.read'`)) - before, 500, 'only the page is opened');
+    const seen = new Set(b.entry.map((e) => e.resource.id));
+    let next = b.link.find((l) => l.relation === 'next');
+    assert.ok(next && !b.link.some((l) => l.relation === 'previous'));
+    let pages = 1;
+    while (next) {
+      const u = new URL(next.url);
+      const r = await clin.fhir(`Patient${u.search}`);
+      assert.equal(r.status, 200);
+      const page = r.json();
+      assert.equal(page.total, live);
+      assert.ok(page.link.some((l) => l.relation === 'previous'));
+      for (const e of page.entry) seen.add(e.resource.id);
+      next = page.link.find((l) => l.relation === 'next');
+      pages++;
+    }
+    assert.equal(pages, Math.ceil(live / 500));
+    assert.equal(seen.size, live, 'every patient once');
+    // the default page is a hundred; _page is only a page number; another practice sees its own
+    assert.equal((await clin.fhir('Patient')).json().entry.length, 100);
+    assert.equal((await clin.fhir('Patient?_page=0')).status, 400);
+    const other = new Client(srv.base);
+    assert.equal((await other.login('otherclinician1@demo.test')).status, 303);
+    const theirs = (await other.fhir('Patient?_count=500')).json();
+    assert.ok(theirs.entry.every((e) => !seen.has(e.resource.id)));
+  });
+
   it('follows a patient\'s changed name', async () => {
     const [hit] = (await all(clin, { name: 'Rewi Kiri' })).out;
     assert.ok(hit, 'someone to rename');

@@ -232,13 +232,30 @@ enum err sq_store_patient_ids_after(const struct id *after, size_t limit, struct
 	return ERR_OK;
 }
 
-enum err sq_store_patient_count_live(int64_t *n)
+/* A count by one statement, bound with id (NULL: none). */
+static enum err count_of(const char *sql, const struct id *id, int64_t *n, const char *what)
 {
-	sqlite3_stmt *s = sq_stmt(sql_count_live);
+	sqlite3_stmt *s = sq_stmt(sql);
 	if (s == NULL)
 		return ERR_INTERNAL;
+	if (id)
+		sq_bind_id(s, 1, id);
 	int step = sqlite3_step(s);
 	*n = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
-	return step == SQLITE_ROW ? ERR_OK : sq_fail("count_live");
+	return step == SQLITE_ROW ? ERR_OK : sq_fail(what);
+}
+
+enum err sq_store_patient_count_live(int64_t *n)
+{
+	return count_of(sql_count_live, NULL, n, "count_live");
+}
+
+static const char sql_practice_count[] =
+	"SELECT count(*) FROM enrolment e JOIN patient p ON p.id = e.patient_id"
+	" WHERE e.practice_id = ? AND p.shredded_at IS NULL";
+
+enum err sq_store_practice_patient_count(const struct id *practice, int64_t *n)
+{
+	return count_of(sql_practice_count, practice, n, "practice_patient_count");
 }
