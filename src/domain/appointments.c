@@ -7,7 +7,6 @@
 #include "domain/appointments_int.h"
 #include "domain/careplan_int.h"
 #include "domain/notify.h"
-#include "util/nztime.h"
 
 #include <string.h>
 #include <time.h>
@@ -184,7 +183,9 @@ enum err slot_publish(const struct actor *a, const struct id *clinician, int64_t
 		*why = "Publish from 1 to 32 slots at a time.";
 		return ERR_INVALID;
 	}
-	if (start <= now || start > now + (int64_t)SLOT_HORIZON_DAYS * 86400) {
+	/* 90 calendar days in New Zealand, to the end of the 90th: daylight saving makes a day
+	 * 23 or 25 hours, so not 90 x 86400 seconds. */
+	if (start <= now || start >= nz_day_start(now, SLOT_HORIZON_DAYS + 1)) {
 		*why = "Slots start in the future, at most 90 days ahead.";
 		return ERR_INVALID;
 	}

@@ -160,7 +160,7 @@ void fhir_slot_search(struct request *req, struct response *res)
 	request_query_each(req, slot_start_param, &q);
 	if (q.to == 0)
 		q.to = nz_day_start(q.from, SLOT_SEARCH_DEFAULT_DAYS + 1);
-	if (q.bad || q.to <= q.from || q.to - q.from > (int64_t)SLOT_HORIZON_DAYS * 86400) {
+	if (q.bad || q.to <= q.from || q.to > nz_day_start(q.from, SLOT_HORIZON_DAYS + 1)) {
 		fhir_error(req, res, 400, "start must be a date (YYYY-MM-DD) or a range with ge/gt/le/lt, "
 					  "at most 90 days");
 		return;
