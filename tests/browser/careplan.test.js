@@ -76,12 +76,12 @@ describe('medications and appointments in a browser', () => {
     await (await menuLink(clin.page, 'Repeats')).click();
     await clin.page.waitForURL(/\/repeats$/);
     await checkPage(clin.page, '/repeats');
-    const card = clin.page.locator('article.queue').filter({ hasText: 'Away next week, please' });
+    const card = clin.page.locator('table.queue-table tbody tr').filter({ hasText: 'Away next week, please' });
     assert.match(await card.textContent(), new RegExp(drug.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-    await card.getByLabel(/Reason or comment/).fill('Sent to Rata Road Chemist');
+    await card.getByLabel(/Reason \(needed to decline\)/).fill('Sent to Rata Road Chemist');
     await card.getByRole('button', { name: 'Approve' }).click();
     await clin.page.waitForURL(/\/repeats\?done=1$/);
-    assert.equal(await clin.page.locator('article.queue').filter({ hasText: 'Away next week, please' }).count(), 0);
+    assert.equal(await clin.page.locator('table.queue-table tbody tr').filter({ hasText: 'Away next week, please' }).count(), 0);
 
     await pat.page.reload();
     const done = pat.page.locator('li.repeat').filter({ hasText: 'Away next week, please' });
