@@ -68,7 +68,7 @@ describe('patient in a browser', () => {
     await (await menuLink(page, 'Log out', 'button')).click();
     await page.waitForURL(/\/login$/);
     await page.goto(`${base}/documents`);
-    assert.match(page.url(), /\/login$/);
+    assert.match(page.url(), /\/login\?next=\/documents$/); // back there after signing in again
     assert.deepEqual(violations, []);
     await context.close();
   });
