@@ -214,7 +214,7 @@ describe('the breach replayed with the authorization gate opened (chaos build)',
   before(async () => {
     srv = await startServer({ patients: 150, bin: CHAOS_BIN, env: { MEDKEEP_FAULT: 'authz_allow_all' } });
     const op = await login(srv, 'clinician1@demo.test');
-    everyone = (await op.fhir('Patient')).json().entry.map((e) => e.resource.id);
+    everyone = (await op.fhir('Patient?_count=500')).json().entry.map((e) => e.resource.id);
     assert.ok(everyone.length >= 150);
     // the inventory itself was demographics: the clinician is not stopped by it
     assert.equal((await op.get('/session')).status, 200);
