@@ -37,6 +37,9 @@ node --test --test-concurrency=1 --test-reporter=tap "${files[@]}" > build/test/
 cat build/test/node.tap | grep -E '^(not ok|ok|# (pass|fail|tests))|^ +(not ok|ok) ' || true
 np=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' build/test/node.tap | tail -1)
 nf=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' build/test/node.tap | tail -1)
+# A suite whose setup fails has its tests cancelled, not failed: they count as failed here.
+nc=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' build/test/node.tap | tail -1)
+nf=$((${nf:-0} + ${nc:-0}))
 if [ -z "$np" ]; then
 	echo "node test runner produced no summary:"; tail -50 build/test/node.tap
 	failed=$((failed + 1))
