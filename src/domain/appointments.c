@@ -573,26 +573,30 @@ enum err day_list(const struct actor *a, int64_t day_start, struct arena *ar, st
 	return ERR_OK;
 }
 
+/* The practice's settings: the decision (may) on record first, then not found unless allowed. */
+static enum err settings_gate(const struct actor *a, bool may, const char *action)
+{
+	if (practice_audit(a, action, may ? AUDIT_ALLOW : AUDIT_DENY, NULL) != ERR_OK)
+		return ERR_INTERNAL;
+	return may ? ERR_OK : ERR_NOT_FOUND;
+}
+
 enum err practice_cutoff_get(const struct actor *a, int *minutes)
 {
-	bool ok = policy_may_manage_slots(a, &a->practice);
-	if (practice_audit(a, "practice.settings.read", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
-	    ERR_OK)
-		return ERR_INTERNAL;
-	if (!ok)
-		return ERR_NOT_FOUND;
+	enum err gate =
+		settings_gate(a, policy_may_manage_slots(a, &a->practice), "practice.settings.read");
+	if (gate != ERR_OK)
+		return gate;
 	return store_practice_cutoff(&a->practice, minutes);
 }
 
 enum err practice_cutoff_set(const struct actor *a, int minutes, const char **why)
 {
 	*why = NULL;
-	bool ok = policy_may_manage_practice(a, &a->practice);
-	if (practice_audit(a, "practice.settings.write", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
-	    ERR_OK)
-		return ERR_INTERNAL;
-	if (!ok)
-		return ERR_NOT_FOUND;
+	enum err gate =
+		settings_gate(a, policy_may_manage_practice(a, &a->practice), "practice.settings.write");
+	if (gate != ERR_OK)
+		return gate;
 	if (minutes < 0 || minutes > CANCEL_CUTOFF_MAX_MINUTES) {
 		*why = "The cut-off is from 0 minutes to 7 days (10080 minutes).";
 		return ERR_INVALID;
@@ -603,12 +607,10 @@ enum err practice_cutoff_set(const struct actor *a, int minutes, const char **wh
 enum err practice_booking_get(const struct actor *a, struct arena *ar,
 			      struct store_booking_settings *out)
 {
-	bool ok = policy_may_manage_slots(a, &a->practice);
-	if (practice_audit(a, "practice.settings.read", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
-	    ERR_OK)
-		return ERR_INTERNAL;
-	if (!ok)
-		return ERR_NOT_FOUND;
+	enum err gate =
+		settings_gate(a, policy_may_manage_slots(a, &a->practice), "practice.settings.read");
+	if (gate != ERR_OK)
+		return gate;
 	return store_practice_booking(&a->practice, ar, out) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
@@ -631,12 +633,10 @@ enum err practice_booking_set(const struct actor *a, const struct store_booking_
 			      const char **why)
 {
 	*why = NULL;
-	bool ok = policy_may_manage_practice(a, &a->practice);
-	if (practice_audit(a, "practice.settings.write", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) !=
-	    ERR_OK)
-		return ERR_INTERNAL;
-	if (!ok)
-		return ERR_NOT_FOUND;
+	enum err gate =
+		settings_gate(a, policy_may_manage_practice(a, &a->practice), "practice.settings.write");
+	if (gate != ERR_OK)
+		return gate;
 	if (s->phone == NULL || !phone_ok(s->phone)) {
 		*why = "Give the phone number in digits (spaces, +, ( ) and - are fine), up to 40 characters.";
 		return ERR_INVALID;

@@ -131,18 +131,25 @@ static const char sql_slots_of_clinician[] =
 	" WHERE s.clinician_id = ?1 AND s.removed IS NULL AND s.start >= ?2 AND s.start < ?3"
 	" ORDER BY s.start LIMIT ?4";
 
-enum err sq_store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t to,
-			     struct arena *a, struct store_slot **out, size_t *n)
+/* The slots (with their bookings) of sql for one owner (?1) from ?2 to ?3. */
+static enum err slots_between(const char *sql, const struct id *owner, int64_t from, int64_t to,
+			      struct arena *a, struct store_slot **out, size_t *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = sq_stmt(sql_slots_of_clinician);
+	sqlite3_stmt *s = sq_stmt(sql);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sq_bind_id(s, 1, clinician);
+	sq_bind_id(s, 1, owner);
 	sqlite3_bind_int64(s, 2, from);
 	sqlite3_bind_int64(s, 3, to);
 	sqlite3_bind_int(s, 4, LIMIT_LIST);
 	return slots_collect(s, a, out, n, true);
+}
+
+enum err sq_store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t to,
+			     struct arena *a, struct store_slot **out, size_t *n)
+{
+	return slots_between(sql_slots_of_clinician, clinician, from, to, a, out, n);
 }
 
 /* The same day of the whole practice (reception's view). */
@@ -155,15 +162,7 @@ static const char sql_slots_of_practice[] =
 enum err sq_store_slots_of_practice(const struct id *practice, int64_t from, int64_t to,
 				    struct arena *a, struct store_slot **out, size_t *n)
 {
-	*n = 0;
-	sqlite3_stmt *s = sq_stmt(sql_slots_of_practice);
-	if (s == NULL)
-		return ERR_INTERNAL;
-	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int64(s, 2, from);
-	sqlite3_bind_int64(s, 3, to);
-	sqlite3_bind_int(s, 4, LIMIT_LIST);
-	return slots_collect(s, a, out, n, true);
+	return slots_between(sql_slots_of_practice, practice, from, to, a, out, n);
 }
 
 /* A slot nobody ever booked goes; one a cancelled appointment still names is marked removed
