@@ -148,8 +148,11 @@ static int thread_open(const struct actor *a, const struct grant *g, const struc
 	return open_subject(a, g, p, &t->id, t->subject, ar, &v->subject);
 }
 
-enum err message_threads(const struct actor *a, const struct id *patient, struct arena *ar,
-			 struct thread_view **out, size_t *n)
+/* A patient's threads this actor reaches, each opened and listed on record: all of them (an
+ * empty list on record too), or only those with unread messages (unread_max of them, for the
+ * home page). */
+static enum err threads_of(const struct actor *a, const struct id *patient, size_t unread_max,
+			   struct arena *ar, struct thread_view **out, size_t *n)
 {
 	*n = 0;
 	struct grant g;
@@ -158,11 +161,14 @@ enum err message_threads(const struct actor *a, const struct id *patient, struct
 		return rc;
 	struct store_patient p;
 	struct store_thread *rows;
-	size_t count;
+	size_t count = 0;
 	rc = patient_row(&g, patient, ar, &p);
 	if (rc == ERR_GONE)
 		return domain_gone(a, ACTION_MESSAGE_LIST, patient, rtype_thread, NULL);
-	if (rc != ERR_OK || store_threads_by_patient(&g, patient, ar, &rows, &count) != ERR_OK)
+	if (rc == ERR_OK)
+		rc = unread_max ? store_threads_unread(&g, patient, unread_max, ar, &rows, &count)
+				: store_threads_by_patient(&g, patient, ar, &rows, &count);
+	if (rc != ERR_OK)
 		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
@@ -180,42 +186,27 @@ enum err message_threads(const struct actor *a, const struct id *patient, struct
 		if (domain_audit(a, ACTION_MESSAGE_LIST, patient, rtype_thread, &(*out)[i].id,
 				 AUDIT_ALLOW, 0) != 0)
 			return ERR_INTERNAL;
-	if (k == 0 && domain_audit(a, ACTION_MESSAGE_LIST, patient, rtype_thread, NULL, AUDIT_ALLOW, 0) != 0)
+	if (k == 0 && unread_max == 0 &&
+	    domain_audit(a, ACTION_MESSAGE_LIST, patient, rtype_thread, NULL, AUDIT_ALLOW, 0) != 0)
 		return ERR_INTERNAL;
 	*n = k;
 	return ERR_OK;
 }
 
+enum err message_threads(const struct actor *a, const struct id *patient, struct arena *ar,
+			 struct thread_view **out, size_t *n)
+{
+	return threads_of(a, patient, 0, ar, out, n);
+}
+
 enum err message_threads_unread(const struct actor *a, const struct id *patient, size_t max,
 				struct arena *ar, struct thread_view **out, size_t *n)
 {
-	*n = 0;
-	struct grant g;
-	int rc = domain_gate(a, ACTION_MESSAGE_LIST, patient, rtype_thread, NULL, &g);
-	if (rc != ERR_OK)
-		return rc;
-	struct store_patient p;
-	struct store_thread *rows;
-	size_t count = 0;
-	rc = patient_row(&g, patient, ar, &p);
-	if (rc == ERR_GONE)
-		return domain_gone(a, ACTION_MESSAGE_LIST, patient, rtype_thread, NULL);
-	if (rc != ERR_OK || store_threads_unread(&g, patient, max, ar, &rows, &count) != ERR_OK)
-		return ERR_INTERNAL;
-	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
-	if (*out == NULL)
-		return ERR_INTERNAL;
-	for (size_t i = 0; i < count; i++) {
-		if (!policy_thread_in_reach(a, &g, &rows[i].practice))
-			continue;
-		if ((rc = thread_open(a, &g, &p, &rows[i], ar, &(*out)[*n])) != ERR_OK)
-			return rc;
-		if (domain_audit(a, ACTION_MESSAGE_LIST, patient, rtype_thread, &rows[i].id,
-				 AUDIT_ALLOW, 0) != 0)
-			return ERR_INTERNAL;
-		(*n)++;
+	if (max == 0) {
+		*n = 0;
+		return ERR_OK;
 	}
-	return ERR_OK;
+	return threads_of(a, patient, max, ar, out, n);
 }
 
 enum err message_thread_read(const struct actor *a, const struct id *thread, struct arena *ar,
