@@ -8,6 +8,7 @@
 
 #include "audit/audit.h"
 #include "domain/nhi.h"
+#include "domain/locks.h"
 #include "domain/notify.h"
 #include "limits.h"
 #include "vault/vault.h"
@@ -277,10 +278,7 @@ enum err transfer_list_patient(const struct actor *a, const struct id *patient, 
 
 enum err transfer_complete_local(const struct id *request, bool share, const char *reason)
 {
-	size_t len = reason ? strlen(reason) : 0, blank = 0;
-	while (blank < len && (reason[blank] == ' ' || reason[blank] == '\t'))
-		blank++;
-	if (blank == len || len > LIMIT_LOCK_REASON)
+	if (!locks_reason_ok(reason)) /* an operator's reason: the same rule as for a lock's */
 		return ERR_INVALID;
 	struct store_transfer row;
 	struct target t;
