@@ -133,10 +133,10 @@ static void snapshot_close(struct conn *c)
 	if (!c->snapshot)
 		return;
 	c->snapshot = false;
-	sqlite3_stmt *s = sq_stmt(sql_snapshot_end);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	struct db_stmt *s = sq_stmt(sql_snapshot_end);
+	if (db_step(s) != DB_DONE)
 		log_warn("component=store op=snapshot-end error=\"%s\"", sqlite3_errmsg(c->dbs[SQ_MAIN]));
-	sqlite3_reset(s);
+	db_reset(s);
 }
 
 static void snapshot_guard(struct conn *c, sqlite3_stmt *s)
@@ -152,9 +152,9 @@ void sq_store_snapshot_begin(void)
 	if (c == NULL || c->dbs[SQ_MAIN] == NULL)
 		return;
 	snapshot_close(c);
-	sqlite3_stmt *s = sq_stmt(sql_snapshot_begin);
-	c->snapshot = sqlite3_step(s) == SQLITE_DONE;
-	sqlite3_reset(s);
+	struct db_stmt *s = sq_stmt(sql_snapshot_begin);
+	c->snapshot = db_step(s) == DB_DONE;
+	db_reset(s);
 }
 
 void sq_store_snapshot_end(void)
@@ -176,7 +176,7 @@ static struct stmt_slot *slot_find(struct conn *c, enum sq_file f, const char *s
 	}
 }
 
-sqlite3_stmt *sq_stmt_on(enum sq_file f, const char *sql)
+struct db_stmt *sq_stmt_on(enum sq_file f, const char *sql)
 {
 	struct conn *c = conn_get();
 	if (c == NULL || c->dbs[f] == NULL)
@@ -186,7 +186,7 @@ sqlite3_stmt *sq_stmt_on(enum sq_file f, const char *sql)
 		sqlite3_reset(e->s);
 		sqlite3_clear_bindings(e->s);
 		snapshot_guard(c, e->s);
-		return e->s;
+		return sq_wrap(e->s);
 	}
 	if (c->n_stmts == STMT_MAX) {
 		log_warn("component=store error=\"statement cache exhausted\"");
@@ -203,43 +203,57 @@ sqlite3_stmt *sq_stmt_on(enum sq_file f, const char *sql)
 	e->s = st;
 	c->n_stmts++;
 	snapshot_guard(c, st);
-	return st;
+	return sq_wrap(st);
 }
 
-sqlite3_stmt *sq_stmt(const char *sql)
+struct db_stmt *sq_stmt_fresh(enum sq_file f, const char *sql)
+{
+	struct conn *c = conn_get();
+	sqlite3_stmt *st = NULL;
+	if (c == NULL || c->dbs[f] == NULL)
+		return NULL;
+	if (sqlite3_prepare_v2(c->dbs[f], sql, -1, &st, NULL) != SQLITE_OK) {
+		log_warn("component=store op=prepare error=\"%s\"", sqlite3_errmsg(c->dbs[f]));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return sq_wrap(st);
+}
+
+struct db_stmt *sq_stmt(const char *sql)
 {
 	return sq_stmt_on(SQ_MAIN, sql);
 }
 
-sqlite3_stmt *sq_audit_stmt(const char *sql)
+struct db_stmt *sq_audit_stmt(const char *sql)
 {
 	return sq_stmt_on(SQ_AUDIT, sql);
 }
 
-sqlite3_stmt *sq_keys_stmt(const char *sql)
+struct db_stmt *sq_keys_stmt(const char *sql)
 {
 	return sq_stmt_on(SQ_KEYS, sql);
 }
 
-enum err sq_step_done(sqlite3_stmt *s, const char *what)
+enum err sq_step_done(struct db_stmt *s, const char *what)
 {
 	if (s == NULL)
 		return sq_fail(what);
-	int step = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (step == SQLITE_CONSTRAINT)
+	int step = db_step(s);
+	db_reset(s);
+	if (step == DB_CONSTRAINT)
 		return ERR_CONFLICT;
-	return step == SQLITE_DONE ? ERR_OK : sq_fail(what);
+	return step == DB_DONE ? ERR_OK : sq_fail(what);
 }
 
-enum err sq_write_one(sqlite3_stmt *s, const char *what)
+enum err sq_write_one(struct db_stmt *s, const char *what)
 {
-	int step = sqlite3_step(s);
-	int changed = sqlite3_changes(sqlite3_db_handle(s));
-	sqlite3_reset(s);
-	if (step == SQLITE_CONSTRAINT)
+	int step = db_step(s);
+	int changed = db_changes(s);
+	db_reset(s);
+	if (step == DB_CONSTRAINT)
 		return ERR_CONFLICT;
-	if (step != SQLITE_DONE)
+	if (step != DB_DONE)
 		return sq_fail(what);
 	return changed == 1 ? ERR_OK : ERR_NOT_FOUND;
 }
@@ -286,57 +300,58 @@ enum err sq_conn_setup(sqlite3 *db)
 static enum err peek_data_meta(const char *path, const char *name, uint8_t *out, size_t cap, size_t *len)
 {
 	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *st = NULL;
 	*len = 0;
 	int rc = ERR_INTERNAL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
 	    sqlite3_busy_timeout(db, 10000) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql_meta_get, -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-		int step = sqlite3_step(s);
-		if (step == SQLITE_ROW) {
-			int n = sqlite3_column_bytes(s, 0);
-			if (n > 0 && (size_t)n <= cap) {
-				memcpy(out, sqlite3_column_blob(s, 0), (size_t)n);
-				*len = (size_t)n;
+	    sqlite3_prepare_v2(db, sql_meta_get, -1, &st, NULL) == SQLITE_OK) {
+		struct db_stmt *s = sq_wrap(st);
+		db_bind_text(s, 1, name);
+		int step = db_step(s);
+		if (step == DB_ROW) {
+			size_t n = db_column_bytes(s, 0);
+			if (n > 0 && n <= cap) {
+				memcpy(out, db_column_blob(s, 0), n);
+				*len = n;
 				rc = ERR_OK;
 			}
-		} else if (step == SQLITE_DONE) {
+		} else if (step == DB_DONE) {
 			rc = ERR_OK;
 		}
 	}
-	sqlite3_finalize(s);
+	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return rc;
 }
 
 enum err sq_meta_get(enum sq_file f, const char *name, uint8_t *out, size_t cap, size_t *len)
 {
-	sqlite3_stmt *s = sq_stmt_on(f, f == SQ_KEYS ? sql_kmeta_get : sql_meta_get);
+	struct db_stmt *s = sq_stmt_on(f, f == SQ_KEYS ? sql_kmeta_get : sql_meta_get);
 	sq_bind_text(s, 1, name);
 	*len = 0;
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
-	if (step == SQLITE_ROW) {
-		int n = sqlite3_column_bytes(s, 0);
+	int step = db_step(s);
+	int rc = step == DB_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
+	if (step == DB_ROW) {
+		int n = db_column_bytes(s, 0);
 		if (n >= 0 && (size_t)n <= cap) {
 			if (n > 0)
-				memcpy(out, sqlite3_column_blob(s, 0), (size_t)n);
+				memcpy(out, db_column_blob(s, 0), (size_t)n);
 			*len = (size_t)n;
 			rc = ERR_OK;
 		}
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t n)
 {
-	sqlite3_stmt *s = sq_stmt_on(f, f == SQ_KEYS ? sql_kmeta_set : sql_meta_set);
+	struct db_stmt *s = sq_stmt_on(f, f == SQ_KEYS ? sql_kmeta_set : sql_meta_set);
 	sq_bind_text(s, 1, name);
-	sqlite3_bind_blob(s, 2, v, (int)n, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("meta_set");
-	sqlite3_reset(s);
+	db_bind_blob(s, 2, v, n);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("meta_set");
+	db_reset(s);
 	return rc;
 }
 
@@ -360,14 +375,14 @@ static enum err link_keystore(void)
 		return ERR_CONFLICT;
 	if (k != ERR_OK) {
 		/* An identifier, not a secret: SQLite's randomness is enough for it. */
-		sqlite3_stmt *s = NULL;
-		if (sqlite3_prepare_v2(sq_handle(SQ_KEYS), "SELECT randomblob(16)", -1, &s, NULL) != SQLITE_OK ||
-		    sqlite3_step(s) != SQLITE_ROW || sqlite3_column_bytes(s, 0) != KEYSTORE_ID_BYTES) {
-			sqlite3_finalize(s);
+		struct db_stmt *s = sq_stmt_fresh(SQ_KEYS, "SELECT randomblob(16)");
+		if (s == NULL ||
+		    db_step(s) != DB_ROW || db_column_bytes(s, 0) != KEYSTORE_ID_BYTES) {
+			db_finalize(s);
 			return ERR_INTERNAL;
 		}
-		memcpy(keys_id, sqlite3_column_blob(s, 0), KEYSTORE_ID_BYTES);
-		sqlite3_finalize(s);
+		memcpy(keys_id, db_column_blob(s, 0), KEYSTORE_ID_BYTES);
+		db_finalize(s);
 		kn = KEYSTORE_ID_BYTES;
 		if (sq_meta_set(SQ_KEYS, KEYSTORE_ID, keys_id, kn) != ERR_OK)
 			return ERR_INTERNAL;
@@ -466,18 +481,32 @@ void sq_store_close(void)
 	pthread_mutex_unlock(&conns_lock);
 }
 
-enum err sq_run(sqlite3_stmt *s)
+enum err sq_read_begin(enum sq_file f)
 {
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("txn");
-	sqlite3_reset(s);
+	sqlite3 *db = sq_handle(f);
+	/* BEGIN alone takes no snapshot in SQLite: the first read does. */
+	return db != NULL ? sq_exec(db, "BEGIN; SELECT count(*) FROM sqlite_schema;") : ERR_INTERNAL;
+}
+
+void sq_read_end(enum sq_file f)
+{
+	sqlite3 *db = sq_handle(f);
+	if (db != NULL)
+		sq_exec(db, "COMMIT;");
+}
+
+enum err sq_run(struct db_stmt *s)
+{
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("txn");
+	db_reset(s);
 	return rc;
 }
 
-enum err sq_run_id(sqlite3_stmt *s, const struct id *id, const char *what)
+enum err sq_run_id(struct db_stmt *s, const struct id *id, const char *what)
 {
 	sq_bind_id(s, 1, id);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail(what);
-	sqlite3_reset(s);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail(what);
+	db_reset(s);
 	return rc;
 }
 
@@ -559,71 +588,71 @@ enum err sq_store_rollback(void)
 
 /* --- binding and column helpers --- */
 
-void sq_bind_id(sqlite3_stmt *s, int col, const struct id *id)
+void sq_bind_id(struct db_stmt *s, int col, const struct id *id)
 {
-	sqlite3_bind_blob(s, col, id->b, ID_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, col, id->b, ID_BYTES);
 }
 
-void sq_bind_text(sqlite3_stmt *s, int col, const char *t)
+void sq_bind_text(struct db_stmt *s, int col, const char *t)
 {
-	sqlite3_bind_text(s, col, t, -1, SQLITE_STATIC);
+	db_bind_text(s, col, t);
 }
 
-enum err sq_target_collect(sqlite3_stmt *s, struct target *out, const char *what)
+enum err sq_target_collect(struct db_stmt *s, struct target *out, const char *what)
 {
 	memset(out, 0, sizeof(*out));
 	if (s == NULL)
 		return ERR_INTERNAL;
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		if (!out->exists && !(out->exists = sq_col_id(s, 0, &out->patient)))
 			break;
-		if (sqlite3_column_count(s) > 3)
-			out->created = sqlite3_column_int64(s, 3);
+		if (db_column_count(s) > 3)
+			out->created = db_column_int64(s, 3);
 		size_t i = out->n_practices;
 		if (i < TARGET_MAX_PRACTICES && sq_col_id(s, 1, &out->practices[i])) {
-			out->history_from[i] = sqlite3_column_int64(s, 2);
+			out->history_from[i] = db_column_int64(s, 2);
 			out->n_practices++;
 		}
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return sq_fail(what);
 	return out->exists ? ERR_OK : ERR_NOT_FOUND;
 }
 
-bool sq_col_id(sqlite3_stmt *s, int col, struct id *out)
+bool sq_col_id(struct db_stmt *s, int col, struct id *out)
 {
-	if (sqlite3_column_type(s, col) != SQLITE_BLOB || sqlite3_column_bytes(s, col) != ID_BYTES) {
+	if (db_column_is_null(s, col) || db_column_bytes(s, col) != ID_BYTES) {
 		memset(out, 0, sizeof(*out));
 		return false;
 	}
-	memcpy(out->b, sqlite3_column_blob(s, col), ID_BYTES);
+	memcpy(out->b, db_column_blob(s, col), ID_BYTES);
 	return true;
 }
 
-const char *sq_col_text(sqlite3_stmt *s, int col, struct arena *a)
+const char *sq_col_text(struct db_stmt *s, int col, struct arena *a)
 {
-	const unsigned char *t = sqlite3_column_text(s, col);
-	return t ? arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(s, col)) : NULL;
+	const char *t = db_column_text(s, col);
+	return t ? arena_strndup(a, t, db_column_bytes(s, col)) : NULL;
 }
 
-void sq_col_text_fixed(sqlite3_stmt *s, int col, char *out, size_t outsz)
+void sq_col_text_fixed(struct db_stmt *s, int col, char *out, size_t outsz)
 {
-	const unsigned char *t = sqlite3_column_text(s, col);
-	snprintf(out, outsz, "%s", t ? (const char *)t : "");
+	const char *t = db_column_text(s, col);
+	snprintf(out, outsz, "%s", t ? t : "");
 }
 
-bool sq_col_bytes(sqlite3_stmt *s, int col, struct arena *a, struct bytes *out)
+bool sq_col_bytes(struct db_stmt *s, int col, struct arena *a, struct bytes *out)
 {
-	int n = sqlite3_column_bytes(s, col);
-	const void *p = sqlite3_column_blob(s, col);
-	uint8_t *copy = arena_alloc(a, (size_t)n + 1);
+	size_t n = db_column_bytes(s, col);
+	const void *p = db_column_blob(s, col);
+	uint8_t *copy = arena_alloc(a, n + 1);
 	if (copy == NULL)
 		return false;
 	if (n > 0)
-		memcpy(copy, p, (size_t)n);
+		memcpy(copy, p, n);
 	out->ptr = copy;
-	out->len = (size_t)n;
+	out->len = n;
 	return true;
 }

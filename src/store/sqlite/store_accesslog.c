@@ -36,63 +36,63 @@ enum err sq_store_accesslog_list(const struct grant *g, const struct id *patient
 	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
 	if (*out == NULL)
 		return ERR_INTERNAL;
-	sqlite3_stmt *s = sq_audit_stmt(skip_actor ? sql_accesslog_others : sql_accesslog);
+	struct db_stmt *s = sq_audit_stmt(skip_actor ? sql_accesslog_others : sql_accesslog);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	char hex[ID_HEX_LEN + 1];
 	id_hex(patient, hex);
-	sqlite3_bind_text(s, 1, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, before > 0 ? before : INT64_MAX);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+	db_bind_text(s, 1, hex);
+	db_bind_int64(s, 2, before > 0 ? before : INT64_MAX);
+	db_bind_int64(s, 3, (int64_t)max);
 	if (skip_actor)
 		sq_bind_text(s, 4, skip_actor);
-	int rc = SQLITE_DONE;
-	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+	int rc = DB_DONE;
+	while (*n < max && (rc = db_step(s)) == DB_ROW)
 		sq_audit_row(s, &(*out)[(*n)++]);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sqlite3_reset(s);
+	if (rc != DB_ROW && rc != DB_DONE) {
+		db_reset(s);
 		*n = 0;
 		return sq_fail("accesslog");
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return ERR_OK;
 }
 
 enum err sq_store_actor_facts(const struct id *account, const struct id *patient, struct store_actor_facts *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_actor_facts);
+	struct db_stmt *s = sq_stmt(sql_actor_facts);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, patient);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	int rc = db_step(s);
+	if (rc == DB_ROW) {
 		char role[32];
 		sq_col_text_fixed(s, 0, role, sizeof(role));
 		out->exists = true;
 		out->role = role_parse(role);
 		out->has_practice = sq_col_id(s, 1, &out->practice);
 		out->has_patient = sq_col_id(s, 2, &out->patient);
-		out->ever_proxy = sqlite3_column_int(s, 3) != 0;
+		out->ever_proxy = db_column_int(s, 3) != 0;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("actor_facts");
+	db_reset(s);
+	return rc == DB_ROW || rc == DB_DONE ? ERR_OK : sq_fail("actor_facts");
 }
 
 enum err sq_store_system_facts(const struct id *id, struct store_system_facts *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_system_facts);
+	struct db_stmt *s = sq_stmt(sql_system_facts);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	int rc = db_step(s);
+	if (rc == DB_ROW) {
 		out->exists = true;
 		sq_col_text_fixed(s, 0, out->name, sizeof(out->name));
 		out->has_practice = sq_col_id(s, 1, &out->practice);
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("system_facts");
+	db_reset(s);
+	return rc == DB_ROW || rc == DB_DONE ? ERR_OK : sq_fail("system_facts");
 }

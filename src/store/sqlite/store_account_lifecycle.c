@@ -7,10 +7,10 @@
 
 #include "limits.h"
 
-static void bind_bytes(sqlite3_stmt *s, int col, struct bytes b)
+static void bind_bytes(struct db_stmt *s, int col, struct bytes b)
 {
 	if (b.ptr != NULL)
-		sqlite3_bind_blob(s, col, b.ptr, (int)b.len, SQLITE_STATIC);
+		db_bind_blob(s, col, b.ptr, b.len);
 }
 
 static const char sql_token_insert[] =
@@ -19,10 +19,10 @@ static const char sql_token_insert[] =
 
 enum err sq_store_token_insert(const uint8_t hash[HASH_BYTES], const struct store_token *t)
 {
-	sqlite3_stmt *s = sq_stmt(sql_token_insert);
+	struct db_stmt *s = sq_stmt(sql_token_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, 1, hash, HASH_BYTES);
 	sq_bind_text(s, 2, t->kind);
 	sq_bind_id(s, 3, &t->account);
 	if (t->has_patient)
@@ -34,8 +34,8 @@ enum err sq_store_token_insert(const uint8_t hash[HASH_BYTES], const struct stor
 		sq_bind_text(s, 7, t->email);
 	bind_bytes(s, 8, t->email_ct);
 	bind_bytes(s, 9, t->detail);
-	sqlite3_bind_int64(s, 10, t->created);
-	sqlite3_bind_int64(s, 11, t->expires);
+	db_bind_int64(s, 10, t->created);
+	db_bind_int64(s, 11, t->expires);
 	return sq_step_done(s, "token_insert");
 }
 
@@ -48,14 +48,14 @@ enum err sq_store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, in
 		    struct store_token *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_token_get);
+	struct db_stmt *s = sq_stmt(sql_token_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, 1, hash, HASH_BYTES);
 	sq_bind_text(s, 2, kind);
-	sqlite3_bind_int64(s, 3, now);
-	int step = sqlite3_step(s), rc = ERR_NOT_FOUND;
-	if (step == SQLITE_ROW) {
+	db_bind_int64(s, 3, now);
+	int step = db_step(s), rc = ERR_NOT_FOUND;
+	if (step == DB_ROW) {
 		sq_col_text_fixed(s, 0, out->kind, sizeof(out->kind));
 		sq_col_id(s, 1, &out->account);
 		out->has_patient = sq_col_id(s, 2, &out->patient);
@@ -64,13 +64,13 @@ enum err sq_store_token_get(const uint8_t hash[HASH_BYTES], const char *kind, in
 		out->email = sq_col_text(s, 5, a);
 		sq_col_bytes(s, 6, a, &out->email_ct);
 		sq_col_bytes(s, 7, a, &out->detail);
-		out->created = sqlite3_column_int64(s, 8);
-		out->expires = sqlite3_column_int64(s, 9);
+		out->created = db_column_int64(s, 8);
+		out->expires = db_column_int64(s, 9);
 		rc = ERR_OK;
-	} else if (step != SQLITE_DONE) {
+	} else if (step != DB_DONE) {
 		rc = sq_fail("token_get");
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -79,15 +79,15 @@ static const char sql_token_use[] =
 
 enum err sq_store_token_use(const uint8_t hash[HASH_BYTES], const char *kind, int64_t now)
 {
-	sqlite3_stmt *s = sq_stmt(sql_token_use);
+	struct db_stmt *s = sq_stmt(sql_token_use);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_blob(s, 2, hash, HASH_BYTES, SQLITE_STATIC);
+	db_bind_int64(s, 1, now);
+	db_bind_blob(s, 2, hash, HASH_BYTES);
 	sq_bind_text(s, 3, kind);
-	sqlite3_bind_int64(s, 4, now);
+	db_bind_int64(s, 4, now);
 	int rc = sq_step_done(s, "token_use");
-	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
+	if (rc == ERR_OK && db_changes(s) != 1)
 		rc = ERR_NOT_FOUND;
 	return rc;
 }
@@ -98,16 +98,16 @@ static const char sql_token_count[] =
 enum err sq_store_token_count(const struct id *account, const char *kind, int64_t since, int64_t *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = sq_stmt(sql_token_count);
+	struct db_stmt *s = sq_stmt(sql_token_count);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_text(s, 2, kind);
-	sqlite3_bind_int64(s, 3, since);
-	int rc = sqlite3_step(s) == SQLITE_ROW ? ERR_OK : sq_fail("token_count");
+	db_bind_int64(s, 3, since);
+	int rc = db_step(s) == DB_ROW ? ERR_OK : sq_fail("token_count");
 	if (rc == ERR_OK)
-		*n = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+		*n = db_column_int64(s, 0);
+	db_reset(s);
 	return rc;
 }
 
@@ -116,10 +116,10 @@ static const char sql_tokens_end[] =
 
 enum err sq_store_tokens_end(const struct id *account, const char *kind, int64_t now)
 {
-	sqlite3_stmt *s = sq_stmt(sql_tokens_end);
+	struct db_stmt *s = sq_stmt(sql_tokens_end);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(s, 1, now);
+	db_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, account);
 	sq_bind_text(s, 3, kind);
 	return sq_step_done(s, "tokens_end");
@@ -132,23 +132,23 @@ static const char sql_account_state[] =
 enum err sq_store_account_state(const struct id *account, struct arena *a, struct store_account_state *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_account_state);
+	struct db_stmt *s = sq_stmt(sql_account_state);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
-	int step = sqlite3_step(s), rc = ERR_NOT_FOUND;
-	if (step == SQLITE_ROW) {
-		out->verified = sqlite3_column_int(s, 0) != 0;
-		out->locked = sqlite3_column_int(s, 1) != 0;
+	int step = db_step(s), rc = ERR_NOT_FOUND;
+	if (step == DB_ROW) {
+		out->verified = db_column_int(s, 0) != 0;
+		out->locked = db_column_int(s, 1) != 0;
 		out->has_patient = sq_col_id(s, 2, &out->patient);
 		out->pw_hash = sq_col_text(s, 3, a);
 		sq_col_bytes(s, 4, a, &out->email_ct);
 		sq_col_bytes(s, 5, a, &out->marks);
 		rc = out->pw_hash ? ERR_OK : ERR_INTERNAL;
-	} else if (step != SQLITE_DONE) {
+	} else if (step != DB_DONE) {
 		rc = sq_fail("account_state");
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -156,7 +156,7 @@ static const char sql_set_verified[] = "UPDATE account SET email_verified = 1 WH
 
 enum err sq_store_account_set_verified(const struct id *account)
 {
-	sqlite3_stmt *s = sq_stmt(sql_set_verified);
+	struct db_stmt *s = sq_stmt(sql_set_verified);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
@@ -167,7 +167,7 @@ static const char sql_set_password[] = "UPDATE account SET pw_hash = ? WHERE id 
 
 enum err sq_store_account_set_password(const struct id *account, const char *pw_hash)
 {
-	sqlite3_stmt *s = sq_stmt(sql_set_password);
+	struct db_stmt *s = sq_stmt(sql_set_password);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_text(s, 1, pw_hash);
@@ -181,7 +181,7 @@ static const char sql_set_email[] =
 enum err sq_store_account_set_email(const struct id *account, const char *email_index, struct bytes email_ct,
 			    struct bytes marks)
 {
-	sqlite3_stmt *s = sq_stmt(sql_set_email);
+	struct db_stmt *s = sq_stmt(sql_set_email);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_text(s, 1, email_index);
@@ -195,7 +195,7 @@ static const char sql_set_marks[] = "UPDATE account SET pw_marks = ? WHERE id = 
 
 enum err sq_store_account_set_marks(const struct id *account, struct bytes marks)
 {
-	sqlite3_stmt *s = sq_stmt(sql_set_marks);
+	struct db_stmt *s = sq_stmt(sql_set_marks);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	bind_bytes(s, 1, marks);
@@ -237,10 +237,10 @@ static enum err register_steps(void *p)
 	if (rc == ERR_OK)
 		rc = sq_store_account_create(c->acct);
 	if (rc == ERR_OK) {
-		sqlite3_stmt *s = sq_stmt(sql_set_unverified);
+		struct db_stmt *s = sq_stmt(sql_set_unverified);
 		if (s == NULL)
 			return ERR_INTERNAL;
-		sqlite3_bind_int(s, 1, c->verified ? 1 : 0);
+		db_bind_int64(s, 1, c->verified ? 1 : 0);
 		bind_bytes(s, 2, c->marks);
 		sq_bind_id(s, 3, &c->acct->id);
 		rc = sq_write_one(s, "register");
@@ -259,7 +259,7 @@ static const char sql_revoke_others[] = "DELETE FROM session WHERE account_id = 
 
 enum err sq_store_sessions_revoke_others(const struct id *account, const struct id *keep)
 {
-	sqlite3_stmt *s = sq_stmt(sql_revoke_others);
+	struct db_stmt *s = sq_stmt(sql_revoke_others);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);

@@ -21,7 +21,7 @@ static const char sql_patient_accounts[] =
 
 enum err sq_store_account_create(const struct store_account *acct)
 {
-	sqlite3_stmt *s = sq_stmt(sql_account_create);
+	struct db_stmt *s = sq_stmt(sql_account_create);
 	sq_bind_id(s, 1, &acct->id);
 	sq_bind_text(s, 2, acct->email);
 	sq_bind_text(s, 3, acct->pw_hash);
@@ -31,16 +31,16 @@ enum err sq_store_account_create(const struct store_account *acct)
 	if (acct->has_patient)
 		sq_bind_id(s, 6, &acct->patient);
 	if (acct->email_ct.ptr)
-		sqlite3_bind_blob(s, 7, acct->email_ct.ptr, (int)acct->email_ct.len, SQLITE_STATIC);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? ERR_OK
-		 : step == SQLITE_CONSTRAINT ? ERR_CONFLICT
+		db_bind_blob(s, 7, acct->email_ct.ptr, acct->email_ct.len);
+	int step = db_step(s);
+	int rc = step == DB_DONE ? ERR_OK
+		 : step == DB_CONSTRAINT ? ERR_CONFLICT
 					       : sq_fail("account_create");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
-static enum err account_row(sqlite3_stmt *s, struct arena *a, struct store_account *out)
+static enum err account_row(struct db_stmt *s, struct arena *a, struct store_account *out)
 {
 	memset(out, 0, sizeof(*out));
 	sq_col_id(s, 0, &out->id);
@@ -50,16 +50,16 @@ static enum err account_row(sqlite3_stmt *s, struct arena *a, struct store_accou
 	out->role = role ? role_parse(role) : ROLE_NONE;
 	out->has_practice = sq_col_id(s, 4, &out->practice);
 	out->has_patient = sq_col_id(s, 5, &out->patient);
-	out->locked = sqlite3_column_int(s, 6) != 0;
+	out->locked = db_column_int(s, 6) != 0;
 	return (out->email && out->pw_hash) ? ERR_OK : ERR_INTERNAL;
 }
 
 /* Up to max accounts (with their sealed addresses, column 7) from a bound statement into
  * out; ERR_INTERNAL when a row cannot be copied. */
-static enum err account_rows(sqlite3_stmt *s, size_t max, struct arena *a, struct store_account *out,
+static enum err account_rows(struct db_stmt *s, size_t max, struct arena *a, struct store_account *out,
 			     size_t *n)
 {
-	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
+	while (*n < max && db_step(s) == DB_ROW) {
 		if (account_row(s, a, &out[*n]) != ERR_OK || !sq_col_bytes(s, 7, a, &out[*n].email_ct))
 			return ERR_INTERNAL;
 		(*n)++;
@@ -69,12 +69,12 @@ static enum err account_rows(sqlite3_stmt *s, size_t max, struct arena *a, struc
 
 enum err sq_store_account_by_email(const char *email, struct arena *a, struct store_account *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_account_by_email);
+	struct db_stmt *s = sq_stmt(sql_account_by_email);
 	sq_bind_text(s, 1, email);
 	int rc = ERR_NOT_FOUND;
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if (db_step(s) == DB_ROW)
 		rc = account_row(s, a, out);
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -90,10 +90,10 @@ enum err sq_store_patient_accounts(const struct id *patient, struct arena *a, st
 	*out = arena_calloc(a, 8, sizeof(**out));
 	if (*out == NULL)
 		return ERR_INTERNAL;
-	sqlite3_stmt *s = sq_stmt(sql_patient_accounts);
+	struct db_stmt *s = sq_stmt(sql_patient_accounts);
 	sq_bind_id(s, 1, patient);
 	int rc = account_rows(s, 8, a, *out, n);
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -103,12 +103,13 @@ enum err sq_store_accounts_by_role(enum role role, struct arena *a, struct store
 				  " email_ct FROM account WHERE role = ? AND locked = 0 LIMIT 20";
 	*n = 0;
 	*out = arena_calloc(a, 20, sizeof(**out));
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db = sq_handle(SQ_MAIN);
-	if (*out == NULL || db == NULL || sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+	struct db_stmt *s = sq_stmt_fresh(SQ_MAIN, sql);
+	if (*out == NULL || s == NULL) {
+		db_finalize(s);
 		return sq_fail("accounts_by_role");
+	}
 	sq_bind_text(s, 1, role_name(role));
 	int rc = account_rows(s, 20, a, *out, n);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return rc;
 }

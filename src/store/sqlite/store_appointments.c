@@ -16,15 +16,15 @@ static const char sql_slot_insert[] =
 
 enum err sq_store_slot_insert(const struct store_slot *sl, const struct id *created_by, int64_t now)
 {
-	sqlite3_stmt *s = sq_stmt(sql_slot_insert);
+	struct db_stmt *s = sq_stmt(sql_slot_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &sl->id);
 	sq_bind_id(s, 2, &sl->practice);
 	sq_bind_id(s, 3, &sl->clinician);
-	sqlite3_bind_int64(s, 4, sl->start);
-	sqlite3_bind_int(s, 5, sl->minutes);
-	sqlite3_bind_int64(s, 6, now);
+	db_bind_int64(s, 4, sl->start);
+	db_bind_int64(s, 5, sl->minutes);
+	db_bind_int64(s, 6, now);
 	sq_bind_id(s, 7, created_by);
 	int changed = 0;
 	int rc = careplan_step_write(s, "slot_insert", &changed);
@@ -36,7 +36,7 @@ static const char sql_slot_remove_unused[] =
 
 enum err sq_store_slot_remove_unused(const struct id *slot)
 {
-	sqlite3_stmt *s = sq_stmt(sql_slot_remove_unused);
+	struct db_stmt *s = sq_stmt(sql_slot_remove_unused);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, slot);
@@ -47,32 +47,32 @@ enum err sq_store_slot_remove_unused(const struct id *slot)
 	"s.id, s.practice_id, s.clinician_id, s.start, s.minutes,"                               \
 	" EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = s.id AND a.cancelled IS NULL)"
 
-static void slot_row(sqlite3_stmt *s, struct store_slot *out)
+static void slot_row(struct db_stmt *s, struct store_slot *out)
 {
 	memset(out, 0, sizeof(*out));
 	sq_col_id(s, 0, &out->id);
 	sq_col_id(s, 1, &out->practice);
 	sq_col_id(s, 2, &out->clinician);
-	out->start = sqlite3_column_int64(s, 3);
-	out->minutes = sqlite3_column_int(s, 4);
-	out->booked = sqlite3_column_int(s, 5) != 0;
+	out->start = db_column_int64(s, 3);
+	out->minutes = db_column_int(s, 4);
+	out->booked = db_column_int(s, 5) != 0;
 }
 
 static const char sql_slot_get[] = "SELECT " SLOT_COLS " FROM slot s WHERE s.id = ? AND s.removed IS NULL";
 
 enum err sq_store_slot_get(const struct id *slot, struct store_slot *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_slot_get);
+	struct db_stmt *s = sq_stmt(sql_slot_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, slot);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	int rc = db_step(s);
+	if (rc == DB_ROW)
 		slot_row(s, out);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	db_reset(s);
+	if (rc == DB_ROW)
 		return ERR_OK;
-	return rc == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("slot_get");
+	return rc == DB_DONE ? ERR_NOT_FOUND : sq_fail("slot_get");
 }
 
 static const char sql_slots_list[] =
@@ -81,47 +81,47 @@ static const char sql_slots_list[] =
 	" (SELECT 1 FROM appointment a WHERE a.slot_id = s.id AND a.cancelled IS NULL))"
 	" ORDER BY s.start, s.clinician_id LIMIT ?6";
 
-static enum err slots_collect(sqlite3_stmt *s, struct arena *a, struct store_slot **out, size_t *n,
+static enum err slots_collect(struct db_stmt *s, struct arena *a, struct store_slot **out, size_t *n,
 			      bool with_patient)
 {
 	*n = 0;
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	if (*out == NULL) {
-		sqlite3_reset(s);
+		db_reset(s);
 		return ERR_INTERNAL;
 	}
-	int rc = SQLITE_DONE;
-	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	int rc = DB_DONE;
+	while (*n < LIMIT_LIST && (rc = db_step(s)) == DB_ROW) {
 		struct store_slot *sl = &(*out)[*n];
 		slot_row(s, sl);
 		if (with_patient) {
 			sl->has_patient = sq_col_id(s, 6, &sl->patient);
 			sq_col_id(s, 7, &sl->appointment);
-			const unsigned char *k = sqlite3_column_text(s, 8);
-			sl->kind = appointment_kind_parse(k ? (const char *)k : "");
+			const char *k = db_column_text(s, 8);
+			sl->kind = appointment_kind_parse(k ? k : "");
 		}
 		(*n)++;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("slots_list");
+	db_reset(s);
+	return rc == DB_ROW || rc == DB_DONE ? ERR_OK : sq_fail("slots_list");
 }
 
 enum err sq_store_slots_list(const struct id *practice, const struct id *clinician, int64_t from,
 		     int64_t to, bool free_only, struct arena *a, struct store_slot **out, size_t *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = sq_stmt(sql_slots_list);
+	struct db_stmt *s = sq_stmt(sql_slots_list);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int64(s, 2, from);
-	sqlite3_bind_int64(s, 3, to);
+	db_bind_int64(s, 2, from);
+	db_bind_int64(s, 3, to);
 	if (clinician)
 		sq_bind_id(s, 4, clinician);
 	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_bind_int(s, 5, free_only ? 1 : 0);
-	sqlite3_bind_int(s, 6, LIMIT_LIST);
+		db_bind_null(s, 4);
+	db_bind_int64(s, 5, free_only ? 1 : 0);
+	db_bind_int64(s, 6, LIMIT_LIST);
 	return slots_collect(s, a, out, n, false);
 }
 
@@ -136,13 +136,13 @@ static enum err slots_between(const char *sql, const struct id *owner, int64_t f
 			      struct arena *a, struct store_slot **out, size_t *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = sq_stmt(sql);
+	struct db_stmt *s = sq_stmt(sql);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, owner);
-	sqlite3_bind_int64(s, 2, from);
-	sqlite3_bind_int64(s, 3, to);
-	sqlite3_bind_int(s, 4, LIMIT_LIST);
+	db_bind_int64(s, 2, from);
+	db_bind_int64(s, 3, to);
+	db_bind_int64(s, 4, LIMIT_LIST);
 	return slots_collect(s, a, out, n, true);
 }
 
@@ -178,13 +178,13 @@ enum err sq_store_slot_remove_free(const struct id *practice, const struct id *s
 {
 	const char *sql[2] = {sql_slot_delete_free, sql_slot_mark_removed};
 	for (int i = 0; i < 2; i++) {
-		sqlite3_stmt *s = sq_stmt(sql[i]);
+		struct db_stmt *s = sq_stmt(sql[i]);
 		if (s == NULL)
 			return ERR_INTERNAL;
 		sq_bind_id(s, 1, slot);
 		sq_bind_id(s, 2, practice);
 		if (i == 1)
-			sqlite3_bind_int64(s, 3, now);
+			db_bind_int64(s, 3, now);
 		int changed = 0;
 		int rc = careplan_step_write(s, "slot_remove_free", &changed);
 		if (rc != ERR_OK)
@@ -222,21 +222,21 @@ enum err sq_store_appointment_insert(const struct grant *g, const struct store_a
 	*full = false;
 	if (!grant_allows(g, &ap->patient, ACTION_APPOINTMENT_BOOK))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_appointment_insert);
+	struct db_stmt *s = sq_stmt(sql_appointment_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &ap->id);
 	sq_bind_id(s, 2, &ap->patient);
 	sq_bind_id(s, 3, &ap->booked_by);
-	sqlite3_bind_int64(s, 4, ap->booked);
+	db_bind_int64(s, 4, ap->booked);
 	if (ap->reason.len)
-		sqlite3_bind_blob(s, 5, ap->reason.ptr, (int)ap->reason.len, SQLITE_STATIC);
+		db_bind_blob(s, 5, ap->reason.ptr, ap->reason.len);
 	else
-		sqlite3_bind_null(s, 5);
+		db_bind_null(s, 5);
 	sq_bind_id(s, 6, &ap->slot);
-	sqlite3_bind_int64(s, 7, now);
-	sqlite3_bind_int(s, 8, max_upcoming);
-	sqlite3_bind_text(s, 9, appointment_kind_code(ap->kind), -1, SQLITE_STATIC);
+	db_bind_int64(s, 7, now);
+	db_bind_int64(s, 8, max_upcoming);
+	db_bind_text(s, 9, appointment_kind_code(ap->kind));
 	int changed = 0;
 	int rc = careplan_step_write(s, "appointment_insert", &changed);
 	if (rc != ERR_OK || changed != 0)
@@ -259,23 +259,23 @@ enum err sq_store_appointments_upcoming(const struct grant *g, const struct id *
 	*count = 0;
 	if (!grant_allows(g, patient, ACTION_APPOINTMENT_BOOK))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_appointments_upcoming);
+	struct db_stmt *s = sq_stmt(sql_appointments_upcoming);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int64(s, 2, now);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*count = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? ERR_OK : sq_fail("appointments_upcoming");
+	db_bind_int64(s, 2, now);
+	int rc = db_step(s);
+	if (rc == DB_ROW)
+		*count = db_column_int(s, 0);
+	db_reset(s);
+	return rc == DB_ROW ? ERR_OK : sq_fail("appointments_upcoming");
 }
 
 #define APPOINTMENT_COLS                                                                          \
 	"a.id, a.slot_id, a.patient_id, a.booked_by, a.booked, a.cancelled, a.cancelled_by,"     \
 	" a.reason, s.practice_id, s.clinician_id, s.start, s.minutes, a.kind, a.cancel_reason"
 
-static bool appointment_row(sqlite3_stmt *s, struct arena *a, void *row)
+static bool appointment_row(struct db_stmt *s, struct arena *a, void *row)
 {
 	struct store_appointment *out = row;
 	memset(out, 0, sizeof(*out));
@@ -283,17 +283,17 @@ static bool appointment_row(sqlite3_stmt *s, struct arena *a, void *row)
 	sq_col_id(s, 1, &out->slot);
 	sq_col_id(s, 2, &out->patient);
 	sq_col_id(s, 3, &out->booked_by);
-	out->booked = sqlite3_column_int64(s, 4);
-	out->cancelled = sqlite3_column_int64(s, 5);
+	out->booked = db_column_int64(s, 4);
+	out->cancelled = db_column_int64(s, 5);
 	sq_col_id(s, 6, &out->cancelled_by);
 	bool ok = sq_col_bytes(s, 7, a, &out->reason);
 	sq_col_id(s, 8, &out->practice);
 	sq_col_id(s, 9, &out->clinician);
-	out->start = sqlite3_column_int64(s, 10);
-	out->minutes = sqlite3_column_int(s, 11);
-	const unsigned char *k = sqlite3_column_text(s, 12);
-	out->kind = appointment_kind_parse(k ? (const char *)k : "");
-	if (sqlite3_column_type(s, 13) != SQLITE_NULL) {
+	out->start = db_column_int64(s, 10);
+	out->minutes = db_column_int(s, 11);
+	const char *k = db_column_text(s, 12);
+	out->kind = appointment_kind_parse(k ? k : "");
+	if (!db_column_is_null(s, 13)) {
 		out->cancel_reason = sq_col_text(s, 13, a);
 		ok = ok && out->cancel_reason != NULL;
 	}
@@ -355,18 +355,18 @@ enum err sq_store_appointment_cancel(const struct grant *g, const struct id *app
 {
 	if (!grant_allows(g, &g->patient, ACTION_APPOINTMENT_CANCEL))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_appointment_cancel);
+	struct db_stmt *s = sq_stmt(sql_appointment_cancel);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(s, 1, now);
+	db_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, by);
 	sq_bind_id(s, 3, appointment);
 	sq_bind_id(s, 4, &g->patient);
-	sqlite3_bind_int64(s, 5, min_start);
+	db_bind_int64(s, 5, min_start);
 	if (reason)
 		sq_bind_text(s, 6, reason);
 	else
-		sqlite3_bind_null(s, 6);
+		db_bind_null(s, 6);
 	int changed = 0;
 	int rc = careplan_step_write(s, "appointment_cancel", &changed);
 	return rc == ERR_OK && changed == 0 ? ERR_CONFLICT : rc;
@@ -384,14 +384,14 @@ enum err sq_store_appointment_move(const struct grant *g, const struct id *appoi
 {
 	if (!grant_allows(g, &g->patient, ACTION_APPOINTMENT_CANCEL))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_appointment_move);
+	struct db_stmt *s = sq_stmt(sql_appointment_move);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, appointment);
 	sq_bind_id(s, 2, &g->patient);
 	sq_bind_id(s, 3, slot);
 	sq_bind_id(s, 4, practice);
-	sqlite3_bind_int64(s, 5, now);
+	db_bind_int64(s, 5, now);
 	int changed = 0;
 	int rc = careplan_step_write(s, "appointment_move", &changed);
 	return rc == ERR_OK && changed == 0 ? ERR_CONFLICT : rc;
@@ -405,15 +405,15 @@ static const char sql_cutoff[] =
 enum err sq_store_practice_cutoff(const struct id *practice, int *minutes)
 {
 	*minutes = CANCEL_CUTOFF_DEFAULT_MINUTES;
-	sqlite3_stmt *s = sq_stmt(sql_cutoff);
+	struct db_stmt *s = sq_stmt(sql_cutoff);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*minutes = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("practice_cutoff");
+	int rc = db_step(s);
+	if (rc == DB_ROW)
+		*minutes = db_column_int(s, 0);
+	db_reset(s);
+	return rc == DB_ROW || rc == DB_DONE ? ERR_OK : sq_fail("practice_cutoff");
 }
 
 static const char sql_cutoff_set[] =
@@ -422,11 +422,11 @@ static const char sql_cutoff_set[] =
 
 enum err sq_store_practice_cutoff_set(const struct id *practice, int minutes)
 {
-	sqlite3_stmt *s = sq_stmt(sql_cutoff_set);
+	struct db_stmt *s = sq_stmt(sql_cutoff_set);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int(s, 2, minutes);
+	db_bind_int64(s, 2, minutes);
 	int changed = 0;
 	return careplan_step_write(s, "practice_cutoff_set", &changed);
 }
@@ -438,20 +438,20 @@ enum err sq_store_practice_booking(const struct id *practice, struct arena *a,
 				   struct store_booking_settings *out)
 {
 	*out = (struct store_booking_settings){.closed = false, .phone = "", .hours = ""};
-	sqlite3_stmt *s = sq_stmt(sql_booking);
+	struct db_stmt *s = sq_stmt(sql_booking);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	int rc = sqlite3_step(s);
+	int rc = db_step(s);
 	bool ok = true;
-	if (rc == SQLITE_ROW) {
-		out->closed = sqlite3_column_int(s, 0) != 0;
+	if (rc == DB_ROW) {
+		out->closed = db_column_int(s, 0) != 0;
 		out->phone = sq_col_text(s, 1, a);
 		out->hours = sq_col_text(s, 2, a);
 		ok = out->phone && out->hours;
 	}
-	sqlite3_reset(s);
-	return (rc == SQLITE_ROW && ok) || rc == SQLITE_DONE ? ERR_OK : sq_fail("practice_booking");
+	db_reset(s);
+	return (rc == DB_ROW && ok) || rc == DB_DONE ? ERR_OK : sq_fail("practice_booking");
 }
 
 /* A practice without a settings row yet gets the default cut-off with these. */
@@ -462,12 +462,12 @@ static const char sql_booking_set[] =
 
 enum err sq_store_practice_booking_set(const struct id *practice, const struct store_booking_settings *b)
 {
-	sqlite3_stmt *s = sq_stmt(sql_booking_set);
+	struct db_stmt *s = sq_stmt(sql_booking_set);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int(s, 2, CANCEL_CUTOFF_DEFAULT_MINUTES);
-	sqlite3_bind_int(s, 3, b->closed ? 1 : 0);
+	db_bind_int64(s, 2, CANCEL_CUTOFF_DEFAULT_MINUTES);
+	db_bind_int64(s, 3, b->closed ? 1 : 0);
 	sq_bind_text(s, 4, b->phone);
 	sq_bind_text(s, 5, b->hours);
 	int changed = 0;
@@ -483,22 +483,22 @@ enum err sq_store_practice_clinicians(const struct id *practice, struct arena *a
 			      size_t *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = sq_stmt(sql_practice_clinicians);
+	struct db_stmt *s = sq_stmt(sql_practice_clinicians);
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	if (s == NULL || *out == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
-	int rc = SQLITE_DONE;
-	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 2, LIMIT_LIST);
+	int rc = DB_DONE;
+	while (*n < LIMIT_LIST && (rc = db_step(s)) == DB_ROW) {
 		struct store_staff *st = &(*out)[*n];
 		if (!sq_col_id(s, 0, &st->account))
 			continue;
 		st->name = sq_col_text(s, 1, a);
 		(*n)++;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("practice_clinicians");
+	db_reset(s);
+	return rc == DB_ROW || rc == DB_DONE ? ERR_OK : sq_fail("practice_clinicians");
 }
 
 static const char sql_staff_name[] = "SELECT display FROM staff_name WHERE account_id = ?";
@@ -506,17 +506,17 @@ static const char sql_staff_name[] = "SELECT display FROM staff_name WHERE accou
 enum err sq_store_staff_name(const struct id *account, struct arena *a, const char **name)
 {
 	*name = NULL;
-	sqlite3_stmt *s = sq_stmt(sql_staff_name);
+	struct db_stmt *s = sq_stmt(sql_staff_name);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	int rc = db_step(s);
+	if (rc == DB_ROW)
 		*name = sq_col_text(s, 0, a);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	db_reset(s);
+	if (rc == DB_ROW)
 		return *name ? ERR_OK : ERR_INTERNAL;
-	return rc == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("staff_name");
+	return rc == DB_DONE ? ERR_NOT_FOUND : sq_fail("staff_name");
 }
 
 static const char sql_staff_name_set[] =
@@ -525,7 +525,7 @@ static const char sql_staff_name_set[] =
 
 enum err sq_store_staff_name_set(const struct id *account, const char *name)
 {
-	sqlite3_stmt *s = sq_stmt(sql_staff_name_set);
+	struct db_stmt *s = sq_stmt(sql_staff_name_set);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
@@ -540,13 +540,13 @@ static const char sql_clinician_of[] =
 enum err sq_store_clinician_of(const struct id *account, const struct id *practice, bool *yes)
 {
 	*yes = false;
-	sqlite3_stmt *s = sq_stmt(sql_clinician_of);
+	struct db_stmt *s = sq_stmt(sql_clinician_of);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, practice);
-	int rc = sqlite3_step(s);
-	*yes = rc == SQLITE_ROW;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("clinician_of");
+	int rc = db_step(s);
+	*yes = rc == DB_ROW;
+	db_reset(s);
+	return rc == DB_ROW || rc == DB_DONE ? ERR_OK : sq_fail("clinician_of");
 }

@@ -39,36 +39,36 @@ static const char sql_code_take[] =
 
 enum err sq_store_app_insert(const struct store_app *app)
 {
-	sqlite3_stmt *s = sq_stmt(sql_app_insert);
+	struct db_stmt *s = sq_stmt(sql_app_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &app->id);
 	sq_bind_text(s, 2, app->name);
 	sq_bind_text(s, 3, app->redirect_uri);
-	sqlite3_bind_int64(s, 4, app->created);
+	db_bind_int64(s, 4, app->created);
 	return sq_write_one(s, "app_insert");
 }
 
-static void app_row(sqlite3_stmt *s, struct store_app *out)
+static void app_row(struct db_stmt *s, struct store_app *out)
 {
 	memset(out, 0, sizeof(*out));
 	sq_col_id(s, 0, &out->id);
 	sq_col_text_fixed(s, 1, out->name, sizeof(out->name));
 	sq_col_text_fixed(s, 2, out->redirect_uri, sizeof(out->redirect_uri));
-	out->created = sqlite3_column_int64(s, 3);
+	out->created = db_column_int64(s, 3);
 }
 
 enum err sq_store_app_get(const struct id *id, struct store_app *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_app_get);
+	struct db_stmt *s = sq_stmt(sql_app_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("app_get");
+	int step = db_step(s);
+	int rc = step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND : sq_fail("app_get");
 	if (rc == ERR_OK)
 		app_row(s, out);
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -76,15 +76,15 @@ enum err sq_store_apps_list(struct arena *a, struct store_app **out, size_t *n)
 {
 	*n = 0;
 	*out = arena_alloc(a, APPS_MAX * sizeof(**out));
-	sqlite3_stmt *s = sq_stmt(sql_apps_list);
+	struct db_stmt *s = sq_stmt(sql_apps_list);
 	if (s == NULL || *out == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int(s, 1, APPS_MAX);
+	db_bind_int64(s, 1, APPS_MAX);
 	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < APPS_MAX)
+	while ((step = db_step(s)) == DB_ROW && *n < APPS_MAX)
 		app_row(s, &(*out)[(*n)++]);
-	int rc = step == SQLITE_DONE || step == SQLITE_ROW ? ERR_OK : sq_fail("apps_list");
-	sqlite3_reset(s);
+	int rc = step == DB_DONE || step == DB_ROW ? ERR_OK : sq_fail("apps_list");
+	db_reset(s);
 	return rc;
 }
 
@@ -99,14 +99,14 @@ struct remove_ctx {
 static enum err remove_steps(void *p)
 {
 	struct remove_ctx *c = p;
-	sqlite3_stmt *s = sq_stmt(c->mark);
+	struct db_stmt *s = sq_stmt(c->mark);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, c->id);
-	sqlite3_bind_int64(s, 2, c->now);
+	db_bind_int64(s, 2, c->now);
 	int rc = sq_write_one(s, "client_remove");
 	for (size_t i = 0; rc == ERR_OK && i < c->n_ends; i++) {
-		sqlite3_stmt *e = sq_stmt(c->ends[i]);
+		struct db_stmt *e = sq_stmt(c->ends[i]);
 		if (e == NULL)
 			return ERR_INTERNAL;
 		sq_bind_id(e, 1, c->id);
@@ -131,54 +131,54 @@ enum err sq_store_app_remove(const struct id *id, int64_t now)
 
 enum err sq_store_app_code_insert(const struct store_app_code *c)
 {
-	sqlite3_stmt *s = sq_stmt(sql_code_insert);
+	struct db_stmt *s = sq_stmt(sql_code_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_blob(s, 1, c->hash, HASH_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, 1, c->hash, HASH_BYTES);
 	sq_bind_id(s, 2, &c->client);
 	sq_bind_text(s, 3, c->redirect_uri);
 	sq_bind_text(s, 4, c->challenge);
-	sqlite3_bind_int(s, 5, (int)c->scopes);
+	db_bind_int64(s, 5, (int)c->scopes);
 	sq_bind_id(s, 6, &c->account);
 	sq_bind_id(s, 7, &c->patient);
 	sq_bind_id(s, 8, &c->session);
-	sqlite3_bind_int(s, 9, c->mfa ? 1 : 0);
-	sqlite3_bind_blob(s, 10, c->box.ptr, (int)c->box.len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 11, c->expires);
+	db_bind_int64(s, 9, c->mfa ? 1 : 0);
+	db_bind_blob(s, 10, c->box.ptr, c->box.len);
+	db_bind_int64(s, 11, c->expires);
 	sq_bind_text(s, 12, c->nonce);
 	return sq_write_one(s, "app_code_insert");
 }
 
 enum err sq_store_app_code_take(const uint8_t hash[HASH_BYTES], struct arena *a, struct store_app_code *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_code_take);
+	struct db_stmt *s = sq_stmt(sql_code_take);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	memset(out, 0, sizeof(*out));
-	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("app_code_take");
+	db_bind_blob(s, 1, hash, HASH_BYTES);
+	int step = db_step(s);
+	int rc = step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND : sq_fail("app_code_take");
 	if (rc == ERR_OK) {
 		memcpy(out->hash, hash, HASH_BYTES);
 		sq_col_id(s, 0, &out->client);
 		sq_col_text_fixed(s, 1, out->redirect_uri, sizeof(out->redirect_uri));
 		sq_col_text_fixed(s, 2, out->challenge, sizeof(out->challenge));
-		out->scopes = (unsigned)sqlite3_column_int(s, 3);
+		out->scopes = (unsigned)db_column_int(s, 3);
 		sq_col_id(s, 4, &out->account);
 		sq_col_id(s, 5, &out->patient);
 		sq_col_id(s, 6, &out->session);
-		out->mfa = sqlite3_column_int(s, 7) != 0;
+		out->mfa = db_column_int(s, 7) != 0;
 		if (!sq_col_bytes(s, 8, a, &out->box))
 			rc = ERR_INTERNAL;
-		out->expires = sqlite3_column_int64(s, 9);
+		out->expires = db_column_int64(s, 9);
 		sq_col_text_fixed(s, 10, out->nonce, sizeof(out->nonce));
 		/* RETURNING: the delete is done only once the statement has run to its end. */
-		while ((step = sqlite3_step(s)) == SQLITE_ROW)
+		while ((step = db_step(s)) == DB_ROW)
 			;
-		if (step != SQLITE_DONE)
+		if (step != DB_DONE)
 			rc = sq_fail("app_code_take");
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -189,7 +189,7 @@ enum err sq_store_app_codes_end(const struct id *account)
 				   account ? sql_account_families_end2 : sql_all_families_end2};
 	enum err rc = ERR_OK;
 	for (size_t i = 0; rc == ERR_OK && i < 3; i++) {
-		sqlite3_stmt *s = sq_stmt(sql[i]);
+		struct db_stmt *s = sq_stmt(sql[i]);
 		if (s == NULL)
 			return ERR_INTERNAL;
 		if (account)
@@ -242,26 +242,26 @@ static enum err family_begin_steps(void *p)
 {
 	struct family_ctx *c = p;
 	const struct store_app_refresh *f = c->f;
-	sqlite3_stmt *s = sq_stmt(sql_family_insert);
+	struct db_stmt *s = sq_stmt(sql_family_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &f->family);
 	sq_bind_id(s, 2, &f->client);
 	sq_bind_id(s, 3, &f->account);
 	sq_bind_id(s, 4, &f->patient);
-	sqlite3_bind_int(s, 5, (int)f->scopes);
-	sqlite3_bind_int(s, 6, f->offline ? 1 : 0);
-	sqlite3_bind_int(s, 7, f->mfa ? 1 : 0);
-	sqlite3_bind_int64(s, 8, f->created);
-	sqlite3_bind_int64(s, 9, f->expires);
-	sqlite3_bind_int64(s, 10, f->used);
+	db_bind_int64(s, 5, (int)f->scopes);
+	db_bind_int64(s, 6, f->offline ? 1 : 0);
+	db_bind_int64(s, 7, f->mfa ? 1 : 0);
+	db_bind_int64(s, 8, f->created);
+	db_bind_int64(s, 9, f->expires);
+	db_bind_int64(s, 10, f->used);
 	enum err rc = sq_write_one(s, "refresh_begin");
 	if (rc != ERR_OK)
 		return rc;
 	s = sq_stmt(sql_family_token_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_blob(s, 1, c->next, HASH_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, 1, c->next, HASH_BYTES);
 	sq_bind_id(s, 2, &f->family);
 	return sq_write_one(s, "refresh_token_insert");
 }
@@ -272,7 +272,7 @@ enum err sq_store_app_refresh_begin(const struct store_app_refresh *f, const uin
 	return sq_store_account_tx(family_begin_steps, &c);
 }
 
-static void family_row(sqlite3_stmt *s, struct store_app_refresh *out)
+static void family_row(struct db_stmt *s, struct store_app_refresh *out)
 {
 	memset(out, 0, sizeof(*out));
 	sq_col_id(s, 0, &out->family);
@@ -280,48 +280,48 @@ static void family_row(sqlite3_stmt *s, struct store_app_refresh *out)
 	sq_col_text_fixed(s, 2, out->name, sizeof(out->name));
 	sq_col_id(s, 3, &out->account);
 	sq_col_id(s, 4, &out->patient);
-	out->scopes = (unsigned)sqlite3_column_int(s, 5);
-	out->offline = sqlite3_column_int(s, 6) != 0;
-	out->mfa = sqlite3_column_int(s, 7) != 0;
-	out->created = sqlite3_column_int64(s, 8);
-	out->expires = sqlite3_column_int64(s, 9);
-	out->used = sqlite3_column_int64(s, 10);
+	out->scopes = (unsigned)db_column_int(s, 5);
+	out->offline = db_column_int(s, 6) != 0;
+	out->mfa = db_column_int(s, 7) != 0;
+	out->created = db_column_int64(s, 8);
+	out->expires = db_column_int64(s, 9);
+	out->used = db_column_int64(s, 10);
 }
 
 enum err sq_store_app_refresh_find(const uint8_t hash[HASH_BYTES], struct store_app_refresh *out,
 				   bool *current)
 {
-	sqlite3_stmt *s = sq_stmt(sql_family_find);
+	struct db_stmt *s = sq_stmt(sql_family_find);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("refresh_find");
+	db_bind_blob(s, 1, hash, HASH_BYTES);
+	int step = db_step(s);
+	int rc = step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND : sq_fail("refresh_find");
 	if (rc == ERR_OK) {
 		family_row(s, out);
-		*current = sqlite3_column_int(s, 11) != 0;
+		*current = db_column_int(s, 11) != 0;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 static enum err family_rotate_steps(void *p)
 {
 	struct family_ctx *c = p;
-	sqlite3_stmt *s = sq_stmt(sql_family_spend);
+	struct db_stmt *s = sq_stmt(sql_family_spend);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_blob(s, 1, c->old, HASH_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, 1, c->old, HASH_BYTES);
 	sq_bind_id(s, 2, c->family);
 	enum err rc = sq_step_done(s, "refresh_spend");
 	if (rc != ERR_OK)
 		return rc;
-	if (sqlite3_changes(sq_handle(SQ_MAIN)) != 1)
+	if (db_changes(s) != 1)
 		return ERR_CONFLICT;
 	s = sq_stmt(sql_family_token_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_blob(s, 1, c->next, HASH_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, 1, c->next, HASH_BYTES);
 	sq_bind_id(s, 2, c->family);
 	rc = sq_write_one(s, "refresh_token_insert");
 	if (rc != ERR_OK)
@@ -329,7 +329,7 @@ static enum err family_rotate_steps(void *p)
 	s = sq_stmt(sql_family_used);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(s, 1, c->now);
+	db_bind_int64(s, 1, c->now);
 	sq_bind_id(s, 2, c->family);
 	return sq_step_done(s, "refresh_used");
 }
@@ -345,15 +345,15 @@ static enum err family_end_steps(void *p)
 {
 	struct family_ctx *c = p;
 	if (c->account != NULL) {
-		sqlite3_stmt *s = sq_stmt(sql_family_owned);
+		struct db_stmt *s = sq_stmt(sql_family_owned);
 		if (s == NULL)
 			return ERR_INTERNAL;
 		sq_bind_id(s, 1, c->family);
 		sq_bind_id(s, 2, c->account);
-		int step = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (step != SQLITE_ROW)
-			return step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("refresh_owned");
+		int step = db_step(s);
+		db_reset(s);
+		if (step != DB_ROW)
+			return step == DB_DONE ? ERR_NOT_FOUND : sq_fail("refresh_owned");
 	}
 	static const char *const ends[] = {sql_family_tokens_end, sql_family_sessions_end, sql_family_end};
 	enum err rc = ERR_OK;
@@ -373,46 +373,46 @@ enum err sq_store_app_refresh_list(const struct id *account, struct arena *a, st
 {
 	*n = 0;
 	*out = arena_alloc(a, APP_FAMILIES_MAX * sizeof(**out));
-	sqlite3_stmt *s = sq_stmt(sql_family_list);
+	struct db_stmt *s = sq_stmt(sql_family_list);
 	if (s == NULL || *out == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
-	sqlite3_bind_int(s, 2, APP_FAMILIES_MAX);
+	db_bind_int64(s, 2, APP_FAMILIES_MAX);
 	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < APP_FAMILIES_MAX)
+	while ((step = db_step(s)) == DB_ROW && *n < APP_FAMILIES_MAX)
 		family_row(s, &(*out)[(*n)++]);
-	int rc = step == SQLITE_DONE || step == SQLITE_ROW ? ERR_OK : sq_fail("refresh_list");
-	sqlite3_reset(s);
+	int rc = step == DB_DONE || step == DB_ROW ? ERR_OK : sq_fail("refresh_list");
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_session_family(const struct id *account, const struct id *session, struct id *family)
 {
-	sqlite3_stmt *s = sq_stmt(sql_session_family);
+	struct db_stmt *s = sq_stmt(sql_session_family);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, session);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("session_family");
+	int step = db_step(s);
+	int rc = step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND : sq_fail("session_family");
 	if (rc == ERR_OK)
 		sq_col_id(s, 0, family);
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_account_online(const struct id *account, int64_t now, int64_t idle, bool *online)
 {
-	sqlite3_stmt *s = sq_stmt(sql_account_online);
+	struct db_stmt *s = sq_stmt(sql_account_online);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, idle);
-	sqlite3_bind_int64(s, 4, SESSION_ABSOLUTE_SECONDS);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? ERR_OK : sq_fail("account_online");
-	*online = rc == ERR_OK && sqlite3_column_int(s, 0) != 0;
-	sqlite3_reset(s);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 3, idle);
+	db_bind_int64(s, 4, SESSION_ABSOLUTE_SECONDS);
+	int step = db_step(s);
+	int rc = step == DB_ROW ? ERR_OK : sq_fail("account_online");
+	*online = rc == ERR_OK && db_column_int(s, 0) != 0;
+	db_reset(s);
 	return rc;
 }

@@ -26,26 +26,26 @@ static const char sql_audit_each[] =
 
 enum err sq_store_audit_last(int64_t *seq, uint8_t hash[HASH_BYTES])
 {
-	sqlite3_stmt *s = sq_audit_stmt(sql_audit_last);
+	struct db_stmt *s = sq_audit_stmt(sql_audit_last);
 	*seq = 0;
 	memset(hash, 0, HASH_BYTES);
 	int rc = ERR_OK;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(s, 0);
-		if (sqlite3_column_bytes(s, 1) == HASH_BYTES)
-			memcpy(hash, sqlite3_column_blob(s, 1), HASH_BYTES);
+	if (db_step(s) == DB_ROW) {
+		*seq = db_column_int64(s, 0);
+		if (db_column_bytes(s, 1) == HASH_BYTES)
+			memcpy(hash, db_column_blob(s, 1), HASH_BYTES);
 		else
 			rc = ERR_INTERNAL;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 static enum err audit_insert_one(const struct audit_record *r)
 {
-	sqlite3_stmt *s = sq_audit_stmt(sql_audit_insert);
-	sqlite3_bind_int64(s, 1, r->seq);
-	sqlite3_bind_int64(s, 2, r->ts_ms);
+	struct db_stmt *s = sq_audit_stmt(sql_audit_insert);
+	db_bind_int64(s, 1, r->seq);
+	db_bind_int64(s, 2, r->ts_ms);
 	sq_bind_text(s, 3, r->actor);
 	sq_bind_text(s, 4, r->session);
 	sq_bind_text(s, 5, r->ip);
@@ -54,25 +54,25 @@ static enum err audit_insert_one(const struct audit_record *r)
 	sq_bind_text(s, 8, r->rtype);
 	sq_bind_text(s, 9, r->rid);
 	sq_bind_text(s, 10, r->outcome);
-	sqlite3_bind_int64(s, 11, r->bytes);
-	sqlite3_bind_blob(s, 12, r->prev, HASH_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 13, r->hash, HASH_BYTES, SQLITE_STATIC);
+	db_bind_int64(s, 11, r->bytes);
+	db_bind_blob(s, 12, r->prev, HASH_BYTES);
+	db_bind_blob(s, 13, r->hash, HASH_BYTES);
 	sq_bind_text(s, 14, r->via);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("audit_insert");
-	sqlite3_reset(s);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("audit_insert");
+	db_reset(s);
 	return rc;
 }
 
 static enum err checkpoint_insert(const struct audit_checkpoint *cp)
 {
-	sqlite3_stmt *s = sq_audit_stmt(sql_cp_insert);
-	sqlite3_bind_int64(s, 1, cp->seq);
-	sqlite3_bind_int64(s, 2, cp->ts_ms);
-	sqlite3_bind_blob(s, 3, cp->head, HASH_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 4, cp->key_id, KEY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, cp->sig, SIGNATURE_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("checkpoint_insert");
-	sqlite3_reset(s);
+	struct db_stmt *s = sq_audit_stmt(sql_cp_insert);
+	db_bind_int64(s, 1, cp->seq);
+	db_bind_int64(s, 2, cp->ts_ms);
+	db_bind_blob(s, 3, cp->head, HASH_BYTES);
+	db_bind_blob(s, 4, cp->key_id, KEY_ID_BYTES);
+	db_bind_blob(s, 5, cp->sig, SIGNATURE_BYTES);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("checkpoint_insert");
+	db_reset(s);
 	return rc;
 }
 
@@ -99,90 +99,82 @@ enum err sq_store_audit_append(int64_t after_seq, const uint8_t after_hash[HASH_
 
 enum err sq_store_audit_read_begin(void)
 {
-	sqlite3 *db = sq_handle(SQ_AUDIT);
-	if (db == NULL)
-		return ERR_INTERNAL;
-	return sq_exec(db, "BEGIN; SELECT count(*) FROM sqlite_schema;");
+	return sq_read_begin(SQ_AUDIT);
 }
 
 void sq_store_audit_read_end(void)
 {
-	sqlite3 *db = sq_handle(SQ_AUDIT);
-	if (db != NULL)
-		sq_exec(db, "COMMIT;");
+	sq_read_end(SQ_AUDIT);
 }
 
 enum err sq_store_audit_hash_at(int64_t seq, uint8_t hash[HASH_BYTES])
 {
-	sqlite3_stmt *s = sq_audit_stmt(sql_audit_hash_at);
-	sqlite3_bind_int64(s, 1, seq);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
-	if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == HASH_BYTES) {
-		memcpy(hash, sqlite3_column_blob(s, 0), HASH_BYTES);
+	struct db_stmt *s = sq_audit_stmt(sql_audit_hash_at);
+	db_bind_int64(s, 1, seq);
+	int step = db_step(s);
+	int rc = step == DB_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
+	if (step == DB_ROW && db_column_bytes(s, 0) == HASH_BYTES) {
+		memcpy(hash, db_column_blob(s, 0), HASH_BYTES);
 		rc = ERR_OK;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 /* A checkpoint row; false when a column has the wrong size (a damaged or forged row). */
-static bool checkpoint_row(sqlite3_stmt *s, struct audit_checkpoint *cp)
+static bool checkpoint_row(struct db_stmt *s, struct audit_checkpoint *cp)
 {
 	memset(cp, 0, sizeof(*cp));
-	cp->seq = sqlite3_column_int64(s, 0);
-	cp->ts_ms = sqlite3_column_int64(s, 1);
-	if (sqlite3_column_bytes(s, 2) != HASH_BYTES || sqlite3_column_bytes(s, 3) != KEY_ID_BYTES ||
-	    sqlite3_column_bytes(s, 4) != SIGNATURE_BYTES)
+	cp->seq = db_column_int64(s, 0);
+	cp->ts_ms = db_column_int64(s, 1);
+	if (db_column_bytes(s, 2) != HASH_BYTES || db_column_bytes(s, 3) != KEY_ID_BYTES ||
+	    db_column_bytes(s, 4) != SIGNATURE_BYTES)
 		return false;
-	memcpy(cp->head, sqlite3_column_blob(s, 2), HASH_BYTES);
-	memcpy(cp->key_id, sqlite3_column_blob(s, 3), KEY_ID_BYTES);
-	memcpy(cp->sig, sqlite3_column_blob(s, 4), SIGNATURE_BYTES);
+	memcpy(cp->head, db_column_blob(s, 2), HASH_BYTES);
+	memcpy(cp->key_id, db_column_blob(s, 3), KEY_ID_BYTES);
+	memcpy(cp->sig, db_column_blob(s, 4), SIGNATURE_BYTES);
 	return true;
 }
 
 enum err sq_store_audit_last_checkpoint(struct audit_checkpoint *out)
 {
-	sqlite3_stmt *s = sq_audit_stmt(sql_cp_last);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
-	if (step == SQLITE_ROW)
+	struct db_stmt *s = sq_audit_stmt(sql_cp_last);
+	int step = db_step(s);
+	int rc = step == DB_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
+	if (step == DB_ROW)
 		rc = checkpoint_row(s, out) ? ERR_OK : ERR_INTERNAL;
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 int sq_store_audit_checkpoints_each(int (*fn)(const struct audit_checkpoint *cp, void *ctx),
 				 void *ctx)
 {
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db = sq_handle(SQ_AUDIT);
-	if (db == NULL || sqlite3_prepare_v2(db,
-					    "SELECT seq, ts_ms, head, key_id, sig FROM checkpoint"
-					    " ORDER BY seq",
-					    -1, &s, NULL) != SQLITE_OK) {
+	struct db_stmt *s = sq_stmt_fresh(SQ_AUDIT, "SELECT seq, ts_ms, head, key_id, sig FROM checkpoint"
+					    " ORDER BY seq");
+	if (s == NULL) {
 		sq_fail("checkpoints_each");
 		return -1;
 	}
 	int rc = 0;
 	struct audit_checkpoint cp;
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+	while (rc == 0 && db_step(s) == DB_ROW) {
 		/* A row with a wrong-sized column is passed on zeroed but for seq and time, and
 		 * fails its signature check there: it is reported, never skipped. */
 		checkpoint_row(s, &cp);
-		cp.seq = sqlite3_column_int64(s, 0);
-		cp.ts_ms = sqlite3_column_int64(s, 1);
+		cp.seq = db_column_int64(s, 0);
+		cp.ts_ms = db_column_int64(s, 1);
 		rc = fn(&cp, ctx);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return rc;
 }
 
-void sq_audit_row(sqlite3_stmt *s, struct audit_record *r)
+void sq_audit_row(struct db_stmt *s, struct audit_record *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->seq = sqlite3_column_int64(s, 0);
-	r->ts_ms = sqlite3_column_int64(s, 1);
+	r->seq = db_column_int64(s, 0);
+	r->ts_ms = db_column_int64(s, 1);
 	sq_col_text_fixed(s, 2, r->actor, sizeof(r->actor));
 	sq_col_text_fixed(s, 3, r->session, sizeof(r->session));
 	sq_col_text_fixed(s, 4, r->ip, sizeof(r->ip));
@@ -191,11 +183,11 @@ void sq_audit_row(sqlite3_stmt *s, struct audit_record *r)
 	sq_col_text_fixed(s, 7, r->rtype, sizeof(r->rtype));
 	sq_col_text_fixed(s, 8, r->rid, sizeof(r->rid));
 	sq_col_text_fixed(s, 9, r->outcome, sizeof(r->outcome));
-	r->bytes = sqlite3_column_int64(s, 10);
-	if (sqlite3_column_bytes(s, 11) == HASH_BYTES)
-		memcpy(r->prev, sqlite3_column_blob(s, 11), HASH_BYTES);
-	if (sqlite3_column_bytes(s, 12) == HASH_BYTES)
-		memcpy(r->hash, sqlite3_column_blob(s, 12), HASH_BYTES);
+	r->bytes = db_column_int64(s, 10);
+	if (db_column_bytes(s, 11) == HASH_BYTES)
+		memcpy(r->prev, db_column_blob(s, 11), HASH_BYTES);
+	if (db_column_bytes(s, 12) == HASH_BYTES)
+		memcpy(r->hash, db_column_blob(s, 12), HASH_BYTES);
 	sq_col_text_fixed(s, 13, r->via, sizeof(r->via));
 }
 
@@ -204,9 +196,8 @@ void sq_audit_row(sqlite3_stmt *s, struct audit_record *r)
 static int audit_walk(const char *sql, const char *bound,
 		      int (*fn)(const struct audit_record *r, void *ctx), void *ctx)
 {
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db = sq_handle(SQ_AUDIT);
-	if (db == NULL || sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+	struct db_stmt *s = sq_stmt_fresh(SQ_AUDIT, sql);
+	if (s == NULL) {
 		sq_fail("audit_walk");
 		return -1;
 	}
@@ -214,11 +205,11 @@ static int audit_walk(const char *sql, const char *bound,
 		sq_bind_text(s, 1, bound);
 	int rc = 0;
 	struct audit_record r;
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+	while (rc == 0 && db_step(s) == DB_ROW) {
 		sq_audit_row(s, &r);
 		rc = fn(&r, ctx);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return rc;
 }
 
@@ -242,12 +233,13 @@ enum err sq_store_audit_alerts(struct arena *a, struct audit_record **out, size_
 				  " ORDER BY seq DESC LIMIT 100";
 	*n = 0;
 	*out = arena_calloc(a, 100, sizeof(**out));
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db = sq_handle(SQ_AUDIT);
-	if (*out == NULL || db == NULL || sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+	struct db_stmt *s = sq_stmt_fresh(SQ_AUDIT, sql);
+	if (*out == NULL || s == NULL) {
+		db_finalize(s);
 		return sq_fail("audit_alerts");
-	while (*n < 100 && sqlite3_step(s) == SQLITE_ROW)
+	}
+	while (*n < 100 && db_step(s) == DB_ROW)
 		sq_audit_row(s, &(*out)[(*n)++]);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return ERR_OK;
 }

@@ -5,13 +5,13 @@
 #include "store/sqlite/store_int.h"
 
 /* Step a write: ERR_OK (with *changed rows), ERR_CONFLICT on a constraint, ERR_INTERNAL. */
-enum err careplan_step_write(sqlite3_stmt *s, const char *what, int *changed);
+enum err careplan_step_write(struct db_stmt *s, const char *what, int *changed);
 /* Read a target query (sq_target_collect's columns) for the row id; ERR_NOT_FOUND when there
  * is none. */
-enum err careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *out);
+enum err careplan_target_rows(struct db_stmt *s, const struct id *id, struct target *out);
 
 /* Fill one row of a result from the statement's current row; false when it cannot be copied. */
-typedef bool (*careplan_row_fn)(sqlite3_stmt *s, struct arena *a, void *row);
+typedef bool (*careplan_row_fn)(struct db_stmt *s, struct arena *a, void *row);
 /* One row by id (sql binds the id as its one parameter) into row (row_size bytes). The row
  * belongs to the patient at *row_patient once filled: ERR_DENIED, with the row wiped, unless
  * g is a grant for that patient. ERR_NOT_FOUND when there is no such row. */

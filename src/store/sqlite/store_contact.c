@@ -10,13 +10,13 @@ static const char sql_set[] =
 
 enum err sq_store_contact_set(const struct id *patient, const struct store_contact *c)
 {
-	sqlite3_stmt *s = sq_stmt(sql_set);
+	struct db_stmt *s = sq_stmt(sql_set);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	sq_bind_text(s, 2, c->email_index);
-	sqlite3_bind_blob(s, 3, c->email_ct.ptr, (int)c->email_ct.len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 4, c->dob_check, HASH_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, 3, c->email_ct.ptr, c->email_ct.len);
+	db_bind_blob(s, 4, c->dob_check, HASH_BYTES);
 	return sq_step_done(s, "contact_set");
 }
 
@@ -26,22 +26,22 @@ static const char sql_get[] =
 enum err sq_store_contact_get(const struct id *patient, struct arena *a, struct store_contact *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_get);
+	struct db_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	int step = sqlite3_step(s), rc = ERR_NOT_FOUND;
-	if (step == SQLITE_ROW) {
+	int step = db_step(s), rc = ERR_NOT_FOUND;
+	if (step == DB_ROW) {
 		out->email_index = sq_col_text(s, 0, a);
 		bool ok = sq_col_bytes(s, 1, a, &out->email_ct) &&
-			  sqlite3_column_bytes(s, 2) == HASH_BYTES && out->email_index != NULL;
+			  db_column_bytes(s, 2) == HASH_BYTES && out->email_index != NULL;
 		if (ok)
-			memcpy(out->dob_check, sqlite3_column_blob(s, 2), HASH_BYTES);
+			memcpy(out->dob_check, db_column_blob(s, 2), HASH_BYTES);
 		rc = ok ? ERR_OK : ERR_INTERNAL;
-	} else if (step != SQLITE_DONE) {
+	} else if (step != DB_DONE) {
 		rc = sq_fail("contact_get");
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -49,7 +49,7 @@ static const char sql_erase[] = "DELETE FROM patient_contact WHERE patient_id = 
 
 enum err sq_store_contact_erase(const struct id *patient)
 {
-	sqlite3_stmt *s = sq_stmt(sql_erase);
+	struct db_stmt *s = sq_stmt(sql_erase);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);

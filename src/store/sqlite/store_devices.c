@@ -13,12 +13,12 @@ static const char sql_trim[] =
 
 enum err sq_store_known_device_put(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t now)
 {
-	sqlite3_stmt *s = sq_stmt(sql_put);
+	struct db_stmt *s = sq_stmt(sql_put);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, 1, hash, HASH_BYTES);
 	sq_bind_id(s, 2, account);
-	sqlite3_bind_int64(s, 3, now);
+	db_bind_int64(s, 3, now);
 	int rc = sq_step_done(s, "known_device_put");
 	if (rc != ERR_OK)
 		return rc;
@@ -26,7 +26,7 @@ enum err sq_store_known_device_put(const uint8_t hash[HASH_BYTES], const struct 
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
-	sqlite3_bind_int(s, 2, LIMIT_KNOWN_DEVICES);
+	db_bind_int64(s, 2, LIMIT_KNOWN_DEVICES);
 	return sq_step_done(s, "known_device_trim");
 }
 
@@ -35,24 +35,24 @@ static const char sql_get[] =
 
 enum err sq_store_known_device_get(const uint8_t hash[HASH_BYTES], const struct id *account, int64_t since)
 {
-	sqlite3_stmt *s = sq_stmt(sql_get);
+	struct db_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, 1, hash, HASH_BYTES);
 	sq_bind_id(s, 2, account);
-	sqlite3_bind_int64(s, 3, since);
-	int step = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (step == SQLITE_ROW)
+	db_bind_int64(s, 3, since);
+	int step = db_step(s);
+	db_reset(s);
+	if (step == DB_ROW)
 		return ERR_OK;
-	return step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("known_device_get");
+	return step == DB_DONE ? ERR_NOT_FOUND : sq_fail("known_device_get");
 }
 
 static const char sql_forget[] = "DELETE FROM known_device WHERE account_id = ?";
 
 enum err sq_store_known_devices_forget(const struct id *account)
 {
-	sqlite3_stmt *s = sq_stmt(sql_forget);
+	struct db_stmt *s = sq_stmt(sql_forget);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);

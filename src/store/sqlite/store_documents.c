@@ -41,7 +41,7 @@ static const char sql_document_get[] =
 
 enum err sq_store_document_target(const struct id *document, struct target *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_document_target);
+	struct db_stmt *s = sq_stmt(sql_document_target);
 	if (s != NULL)
 		sq_bind_id(s, 1, document);
 	return sq_target_collect(s, out, "document_target");
@@ -52,7 +52,7 @@ enum err sq_store_document_insert(const struct grant *g, const struct store_docu
 {
 	if (!grant_allows(g, &d->patient, ACTION_DOCUMENT_CREATE))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(lim ? sql_document_insert : sql_document_insert_unlimited);
+	struct db_stmt *s = sq_stmt(lim ? sql_document_insert : sql_document_insert_unlimited);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &d->id);
@@ -60,47 +60,47 @@ enum err sq_store_document_insert(const struct grant *g, const struct store_docu
 	sq_bind_id(s, 3, &d->author);
 	sq_bind_text(s, 4, d->kind);
 	sq_bind_text(s, 5, d->content_type);
-	sqlite3_bind_int64(s, 6, d->size);
-	sqlite3_bind_int64(s, 7, d->created);
-	sqlite3_bind_blob(s, 8, d->wrapped_key.ptr, (int)d->wrapped_key.len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 9, d->meta.ptr, (int)d->meta.len, SQLITE_STATIC);
-	sqlite3_bind_blob64(s, 10, d->body.ptr, d->body.len, SQLITE_STATIC);
+	db_bind_int64(s, 6, d->size);
+	db_bind_int64(s, 7, d->created);
+	db_bind_blob(s, 8, d->wrapped_key.ptr, d->wrapped_key.len);
+	db_bind_blob(s, 9, d->meta.ptr, d->meta.len);
+	db_bind_blob(s, 10, d->body.ptr, d->body.len);
 	if (lim != NULL) {
-		sqlite3_bind_int64(s, 11, lim->since);
-		sqlite3_bind_int64(s, 12, lim->daily_bytes);
-		sqlite3_bind_int64(s, 13, lim->total_bytes);
+		db_bind_int64(s, 11, lim->since);
+		db_bind_int64(s, 12, lim->daily_bytes);
+		db_bind_int64(s, 13, lim->total_bytes);
 	}
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("document_insert");
-	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("document_insert");
+	if (rc == ERR_OK && db_changes(s) == 0)
 		rc = ERR_CONFLICT;
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_document_usage(const struct id *account, int64_t since, int64_t *total, int64_t *day)
 {
-	sqlite3_stmt *s = sq_stmt(sql_document_usage);
+	struct db_stmt *s = sq_stmt(sql_document_usage);
 	sq_bind_id(s, 1, account);
-	sqlite3_bind_int64(s, 2, since);
+	db_bind_int64(s, 2, since);
 	*total = *day = 0;
 	int rc = ERR_OK;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		*total = sqlite3_column_int64(s, 0);
-		*day = sqlite3_column_int64(s, 1);
+	if (db_step(s) == DB_ROW) {
+		*total = db_column_int64(s, 0);
+		*day = db_column_int64(s, 1);
 	} else {
 		rc = sq_fail("document_usage");
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
-static bool document_row(sqlite3_stmt *s, int first, struct arena *a, struct store_document *d)
+static bool document_row(struct db_stmt *s, int first, struct arena *a, struct store_document *d)
 {
 	sq_col_id(s, first, &d->author);
 	sq_col_text_fixed(s, first + 1, d->kind, sizeof(d->kind));
 	sq_col_text_fixed(s, first + 2, d->content_type, sizeof(d->content_type));
-	d->size = sqlite3_column_int64(s, first + 3);
-	d->created = sqlite3_column_int64(s, first + 4);
+	d->size = db_column_int64(s, first + 3);
+	d->created = db_column_int64(s, first + 4);
 	return sq_col_bytes(s, first + 5, a, &d->wrapped_key) && sq_col_bytes(s, first + 6, a, &d->meta);
 }
 
@@ -119,12 +119,12 @@ enum err sq_store_document_list(const struct grant *g, const struct id *patient,
 	if (*docs == NULL)
 		return ERR_INTERNAL;
 	int rc = ERR_OK;
-	sqlite3_stmt *s = sq_page_stmt(sql_document_page, pg);
+	struct db_stmt *s = sq_page_stmt(sql_document_page, pg);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int64(s, 5, g->visible_from); /* a practice the patient moved to */
-	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
+	db_bind_int64(s, 5, g->visible_from); /* a practice the patient moved to */
+	while (*n < max && db_step(s) == DB_ROW) {
 		struct store_document *d = &(*docs)[*n];
 		sq_col_id(s, 0, &d->id);
 		d->patient = *patient;
@@ -134,7 +134,7 @@ enum err sq_store_document_list(const struct grant *g, const struct id *patient,
 		}
 		(*n)++;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -153,16 +153,16 @@ enum err sq_store_document_get(const struct grant *g, const struct id *document,
 	memset(out, 0, sizeof(*out));
 	if (g == NULL)
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_document_get);
+	struct db_stmt *s = sq_stmt(sql_document_get);
 	sq_bind_id(s, 1, document);
-	sqlite3_bind_int(s, 2, with_body ? 1 : 0);
+	db_bind_int64(s, 2, with_body ? 1 : 0);
 	int rc = ERR_NOT_FOUND;
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if (db_step(s) == DB_ROW) {
 		sq_col_id(s, 0, &out->patient);
 		out->id = *document;
 		/* The grant must be for this document's own patient: checked on the row itself. */
 		if (!grant_allows(g, &out->patient, ACTION_DOCUMENT_READ) ||
-		    !grant_shows(g, sqlite3_column_int64(s, 5)))
+		    !grant_shows(g, db_column_int64(s, 5)))
 			rc = ERR_DENIED;
 		else if (!document_row(s, 1, a, out) || (with_body && !sq_col_bytes(s, 8, a, &out->body)))
 			rc = ERR_INTERNAL;
@@ -170,12 +170,12 @@ enum err sq_store_document_get(const struct grant *g, const struct id *document,
 			rc = ERR_OK;
 		if (rc == ERR_OK && patient != NULL) {
 			patient->id = out->patient;
-			patient->created = sqlite3_column_int64(s, 11);
+			patient->created = db_column_int64(s, 11);
 			if (!sq_col_bytes(s, 9, a, &patient->wrapped_key) || !sq_col_bytes(s, 10, a, &patient->phi))
 				rc = ERR_INTERNAL;
 		}
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	if (rc == ERR_OK && patient != NULL)
 		rc = sq_key_get(&patient->id, patient->wrapped_key, a, &patient->wrapped_key);
 	if (rc != ERR_OK)

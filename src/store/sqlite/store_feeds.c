@@ -27,7 +27,7 @@ static const char sql_feed_remove[] =
 
 enum err sq_store_feed_insert(const struct store_feed *f)
 {
-	sqlite3_stmt *s = sq_stmt(sql_feed_insert);
+	struct db_stmt *s = sq_stmt(sql_feed_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &f->id);
@@ -35,46 +35,46 @@ enum err sq_store_feed_insert(const struct store_feed *f)
 	sq_bind_text(s, 3, f->name);
 	sq_bind_text(s, 4, f->facility);
 	if (f->has_cert)
-		sqlite3_bind_blob(s, 5, f->cert_sha256, FEED_CERT_SHA256_BYTES, SQLITE_STATIC);
+		db_bind_blob(s, 5, f->cert_sha256, FEED_CERT_SHA256_BYTES);
 	else
-		sqlite3_bind_null(s, 5);
-	sqlite3_bind_int64(s, 6, f->created);
+		db_bind_null(s, 5);
+	db_bind_int64(s, 6, f->created);
 	return sq_write_one(s, "feed_insert");
 }
 
 /* A row of the seven columns id .. removed; false when it is malformed. */
-static bool feed_row(sqlite3_stmt *s, struct store_feed *out)
+static bool feed_row(struct db_stmt *s, struct store_feed *out)
 {
 	memset(out, 0, sizeof(*out));
 	bool ok = sq_col_id(s, 0, &out->id) && sq_col_id(s, 1, &out->practice);
 	sq_col_text_fixed(s, 2, out->name, sizeof(out->name));
 	sq_col_text_fixed(s, 3, out->facility, sizeof(out->facility));
-	if (sqlite3_column_type(s, 4) == SQLITE_BLOB) {
-		ok = ok && sqlite3_column_bytes(s, 4) == FEED_CERT_SHA256_BYTES;
+	if (!db_column_is_null(s, 4)) {
+		ok = ok && db_column_bytes(s, 4) == FEED_CERT_SHA256_BYTES;
 		if (ok) {
-			memcpy(out->cert_sha256, sqlite3_column_blob(s, 4), FEED_CERT_SHA256_BYTES);
+			memcpy(out->cert_sha256, db_column_blob(s, 4), FEED_CERT_SHA256_BYTES);
 			out->has_cert = true;
 		}
 	}
-	out->created = sqlite3_column_int64(s, 5);
-	out->removed = sqlite3_column_int64(s, 6);
+	out->created = db_column_int64(s, 5);
+	out->removed = db_column_int64(s, 6);
 	return ok;
 }
 
 /* The one live feed a bound lookup finds. */
-static enum err feed_one(sqlite3_stmt *s, struct store_feed *out, const char *what)
+static enum err feed_one(struct db_stmt *s, struct store_feed *out, const char *what)
 {
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail(what);
+	int step = db_step(s);
+	int rc = step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND : sq_fail(what);
 	if (rc == ERR_OK && !feed_row(s, out))
 		rc = ERR_INTERNAL;
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_feed_get(const struct id *id, struct store_feed *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_feed_get);
+	struct db_stmt *s = sq_stmt(sql_feed_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
@@ -83,7 +83,7 @@ enum err sq_store_feed_get(const struct id *id, struct store_feed *out)
 
 enum err sq_store_feed_by_facility(const char *facility, struct store_feed *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_feed_by_facility);
+	struct db_stmt *s = sq_stmt(sql_feed_by_facility);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_text(s, 1, facility);
@@ -92,10 +92,10 @@ enum err sq_store_feed_by_facility(const char *facility, struct store_feed *out)
 
 enum err sq_store_feed_by_cert(const uint8_t sha256[FEED_CERT_SHA256_BYTES], struct store_feed *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_feed_by_cert);
+	struct db_stmt *s = sq_stmt(sql_feed_by_cert);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_blob(s, 1, sha256, FEED_CERT_SHA256_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, 1, sha256, FEED_CERT_SHA256_BYTES);
 	return feed_one(s, out, "feed_by_cert");
 }
 
@@ -104,33 +104,33 @@ enum err sq_store_feeds_list(const struct id *practice, size_t offset, size_t li
 {
 	*n = 0;
 	*out = limit ? arena_calloc(a, limit, sizeof(**out)) : NULL;
-	sqlite3_stmt *s = sq_stmt(practice ? sql_feeds_list_practice : sql_feeds_list);
+	struct db_stmt *s = sq_stmt(practice ? sql_feeds_list_practice : sql_feeds_list);
 	if (s == NULL || (limit && *out == NULL))
 		return ERR_INTERNAL;
 	int col = 1;
 	if (practice)
 		sq_bind_id(s, col++, practice);
-	sqlite3_bind_int64(s, col++, (sqlite3_int64)limit);
-	sqlite3_bind_int64(s, col, (sqlite3_int64)offset);
-	int step = SQLITE_DONE, rc = ERR_OK;
-	while (rc == ERR_OK && *n < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, col++, (int64_t)limit);
+	db_bind_int64(s, col, (int64_t)offset);
+	int step = DB_DONE, rc = ERR_OK;
+	while (rc == ERR_OK && *n < limit && (step = db_step(s)) == DB_ROW) {
 		if (feed_row(s, &(*out)[*n]))
 			(*n)++;
 		else
 			rc = ERR_INTERNAL;
 	}
-	if (rc == ERR_OK && *n < limit && step != SQLITE_DONE)
+	if (rc == ERR_OK && *n < limit && step != DB_DONE)
 		rc = sq_fail("feeds_list");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_feed_remove(const struct id *id, int64_t now)
 {
-	sqlite3_stmt *s = sq_stmt(sql_feed_remove);
+	struct db_stmt *s = sq_stmt(sql_feed_remove);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
-	sqlite3_bind_int64(s, 2, now);
+	db_bind_int64(s, 2, now);
 	return sq_write_one(s, "feed_remove");
 }

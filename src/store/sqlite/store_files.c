@@ -4,6 +4,7 @@
 #include "store/sqlite/store_int.h"
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -26,34 +26,34 @@ enum err sq_store_import_invitees(const struct id *practice, const struct id *af
 				  struct id *out, size_t *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = sq_stmt(sql_import_invitees);
+	struct db_stmt *s = sq_stmt(sql_import_invitees);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sq_bind_id(s, 2, after);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+	db_bind_int64(s, 3, (int64_t)limit);
 	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < limit)
+	while ((step = db_step(s)) == DB_ROW && *n < limit)
 		if (sq_col_id(s, 0, &out[*n]))
 			(*n)++;
-	sqlite3_reset(s);
-	return step == SQLITE_DONE || step == SQLITE_ROW ? ERR_OK : sq_fail("import_invitees");
+	db_reset(s);
+	return step == DB_DONE || step == DB_ROW ? ERR_OK : sq_fail("import_invitees");
 }
 
 enum err sq_store_import_lookup(const struct id *practice, const char *rtype,
 				const uint8_t source[HASH_BYTES], struct id *target, struct id *patient)
 {
-	sqlite3_stmt *s = sq_stmt(sql_import_lookup);
+	struct db_stmt *s = sq_stmt(sql_import_lookup);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sq_bind_text(s, 2, rtype);
-	sqlite3_bind_blob(s, 3, source, HASH_BYTES, SQLITE_STATIC);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("import_lookup");
+	db_bind_blob(s, 3, source, HASH_BYTES);
+	int step = db_step(s);
+	int rc = step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND : sq_fail("import_lookup");
 	if (rc == ERR_OK && (!sq_col_id(s, 0, target) || !sq_col_id(s, 1, patient)))
 		rc = ERR_INTERNAL;
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -61,14 +61,14 @@ enum err sq_store_import_record(const struct id *practice, const char *rtype,
 				const uint8_t source[HASH_BYTES], const struct id *target,
 				const struct id *patient, int64_t now)
 {
-	sqlite3_stmt *s = sq_stmt(sql_import_record);
+	struct db_stmt *s = sq_stmt(sql_import_record);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sq_bind_text(s, 2, rtype);
-	sqlite3_bind_blob(s, 3, source, HASH_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, 3, source, HASH_BYTES);
 	sq_bind_id(s, 4, target);
 	sq_bind_id(s, 5, patient);
-	sqlite3_bind_int64(s, 6, now);
+	db_bind_int64(s, 6, now);
 	return sq_step_done(s, "import_record");
 }

@@ -28,15 +28,15 @@ static const char sql_fm_last_err[] =
 	" WHERE feed_id = ? AND received >= ? AND done = 1 AND ack != 0"
 	" ORDER BY received DESC LIMIT 1";
 
-static void fm_row(sqlite3_stmt *s, struct store_feed_message *out)
+static void fm_row(struct db_stmt *s, struct store_feed_message *out)
 {
-	out->received = sqlite3_column_int64(s, 0);
-	out->done = sqlite3_column_int(s, 1) != 0;
-	out->ack = sqlite3_column_int(s, 2);
-	out->err_code = sqlite3_column_int(s, 3);
+	out->received = db_column_int64(s, 0);
+	out->done = db_column_int(s, 1) != 0;
+	out->ack = db_column_int(s, 2);
+	out->err_code = db_column_int(s, 3);
 	sq_col_text_fixed(s, 4, out->err_segment, sizeof(out->err_segment));
-	out->err_seg_seq = sqlite3_column_int(s, 5);
-	out->err_field = sqlite3_column_int(s, 6);
+	out->err_seg_seq = db_column_int(s, 5);
+	out->err_field = db_column_int(s, 6);
 	sq_col_text_fixed(s, 7, out->kind, sizeof(out->kind));
 	sq_col_text_fixed(s, 8, out->outcome, sizeof(out->outcome));
 }
@@ -45,26 +45,26 @@ static void fm_row(sqlite3_stmt *s, struct store_feed_message *out)
 static enum err claim_in_txn(const struct id *feed, const char *control_id, int64_t now,
 			     int64_t stale_before, struct store_feed_message *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_fm_get);
+	struct db_stmt *s = sq_stmt(sql_fm_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, feed);
 	sq_bind_text(s, 2, control_id);
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW)
+	int step = db_step(s);
+	if (step == DB_ROW)
 		fm_row(s, out);
-	sqlite3_reset(s);
-	if (step == SQLITE_DONE) {
+	db_reset(s);
+	if (step == DB_DONE) {
 		s = sq_stmt(sql_fm_insert);
 		if (s == NULL)
 			return ERR_INTERNAL;
 		sq_bind_id(s, 1, feed);
 		sq_bind_text(s, 2, control_id);
-		sqlite3_bind_int64(s, 3, now);
+		db_bind_int64(s, 3, now);
 		out->received = now;
 		return sq_step_done(s, "feed_message_insert");
 	}
-	if (step != SQLITE_ROW)
+	if (step != DB_ROW)
 		return sq_fail("feed_message_get");
 	if (out->done)
 		return ERR_CONFLICT;
@@ -75,7 +75,7 @@ static enum err claim_in_txn(const struct id *feed, const char *control_id, int6
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, feed);
 	sq_bind_text(s, 2, control_id);
-	sqlite3_bind_int64(s, 3, now);
+	db_bind_int64(s, 3, now);
 	out->received = now;
 	return sq_write_one(s, "feed_message_take");
 }
@@ -101,16 +101,16 @@ enum err sq_store_feed_message_claim(const struct id *feed, const char *control_
 
 enum err sq_store_feed_message_finish(const struct store_feed_message *m)
 {
-	sqlite3_stmt *s = sq_stmt(sql_fm_finish);
+	struct db_stmt *s = sq_stmt(sql_fm_finish);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &m->feed);
 	sq_bind_text(s, 2, m->control_id);
-	sqlite3_bind_int(s, 3, m->ack);
-	sqlite3_bind_int(s, 4, m->err_code);
+	db_bind_int64(s, 3, m->ack);
+	db_bind_int64(s, 4, m->err_code);
 	sq_bind_text(s, 5, m->err_segment);
-	sqlite3_bind_int(s, 6, m->err_seg_seq);
-	sqlite3_bind_int(s, 7, m->err_field);
+	db_bind_int64(s, 6, m->err_seg_seq);
+	db_bind_int64(s, 7, m->err_field);
 	sq_bind_text(s, 8, m->kind);
 	sq_bind_text(s, 9, m->outcome);
 	/* In the caller's batch: durable with the effects it records, by the same commit. */
@@ -119,7 +119,7 @@ enum err sq_store_feed_message_finish(const struct store_feed_message *m)
 
 enum err sq_store_feed_message_release(const struct id *feed, const char *control_id)
 {
-	sqlite3_stmt *s = sq_stmt(sql_fm_release);
+	struct db_stmt *s = sq_stmt(sql_fm_release);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, feed);
@@ -132,58 +132,58 @@ static const char sql_fm_prune[] = "DELETE FROM feed_message WHERE received < ? 
 enum err sq_store_feed_messages_prune(int64_t before, int64_t *removed)
 {
 	*removed = 0;
-	sqlite3_stmt *s = sq_stmt(sql_fm_prune);
+	struct db_stmt *s = sq_stmt(sql_fm_prune);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(s, 1, before);
+	db_bind_int64(s, 1, before);
 	enum err rc = sq_step_done(s, "feed_messages_prune");
 	if (rc == ERR_OK)
-		*removed = sqlite3_changes(sq_handle(SQ_MAIN));
+		*removed = db_changes(s);
 	return rc;
 }
 
 enum err sq_store_feed_stats(const struct id *feed, int64_t since, struct store_feed_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_fm_last);
+	struct db_stmt *s = sq_stmt(sql_fm_last);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, feed);
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW)
-		out->last_received = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (step != SQLITE_ROW)
+	int step = db_step(s);
+	if (step == DB_ROW)
+		out->last_received = db_column_int64(s, 0);
+	db_reset(s);
+	if (step != DB_ROW)
 		return sq_fail("feed_stats_last");
 	s = sq_stmt(sql_fm_counts);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, feed);
-	sqlite3_bind_int64(s, 2, since);
-	step = sqlite3_step(s);
-	if (step == SQLITE_ROW) {
-		out->accepted = sqlite3_column_int64(s, 0);
-		out->errored = sqlite3_column_int64(s, 1);
-		out->rejected = sqlite3_column_int64(s, 2);
-		out->queued = sqlite3_column_int64(s, 3);
+	db_bind_int64(s, 2, since);
+	step = db_step(s);
+	if (step == DB_ROW) {
+		out->accepted = db_column_int64(s, 0);
+		out->errored = db_column_int64(s, 1);
+		out->rejected = db_column_int64(s, 2);
+		out->queued = db_column_int64(s, 3);
 	}
-	sqlite3_reset(s);
-	if (step != SQLITE_ROW)
+	db_reset(s);
+	if (step != DB_ROW)
 		return sq_fail("feed_stats_counts");
 	s = sq_stmt(sql_fm_last_err);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, feed);
-	sqlite3_bind_int64(s, 2, since);
-	step = sqlite3_step(s);
-	if (step == SQLITE_ROW) {
-		out->last_err_code = sqlite3_column_int(s, 0);
+	db_bind_int64(s, 2, since);
+	step = db_step(s);
+	if (step == DB_ROW) {
+		out->last_err_code = db_column_int(s, 0);
 		sq_col_text_fixed(s, 1, out->last_err_segment, sizeof(out->last_err_segment));
-		out->last_err_field = sqlite3_column_int(s, 2);
-		out->last_err_at = sqlite3_column_int64(s, 3);
+		out->last_err_field = db_column_int(s, 2);
+		out->last_err_at = db_column_int64(s, 3);
 	}
-	sqlite3_reset(s);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? ERR_OK : sq_fail("feed_stats_err");
+	db_reset(s);
+	return step == DB_ROW || step == DB_DONE ? ERR_OK : sq_fail("feed_stats_err");
 }
 
 /* --- the queue --- */
@@ -204,7 +204,7 @@ static const char sql_fq_decide[] =
 
 enum err sq_store_feedq_insert(const struct store_feedq *q)
 {
-	sqlite3_stmt *s = sq_stmt(sql_fq_insert);
+	struct db_stmt *s = sq_stmt(sql_fq_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &q->id);
@@ -213,12 +213,12 @@ enum err sq_store_feedq_insert(const struct store_feedq *q)
 	sq_bind_text(s, 4, q->control_id);
 	sq_bind_text(s, 5, q->kind);
 	sq_bind_text(s, 6, q->reason);
-	sqlite3_bind_int64(s, 7, q->received);
-	sqlite3_bind_blob(s, 8, q->body_ct.ptr, (int)q->body_ct.len, SQLITE_STATIC);
+	db_bind_int64(s, 7, q->received);
+	db_bind_blob(s, 8, q->body_ct.ptr, q->body_ct.len);
 	return sq_step_done(s, "feedq_insert");
 }
 
-static bool fq_row(sqlite3_stmt *s, struct arena *a, struct store_feedq *out)
+static bool fq_row(struct db_stmt *s, struct arena *a, struct store_feedq *out)
 {
 	memset(out, 0, sizeof(*out));
 	bool ok = sq_col_id(s, 0, &out->id) && sq_col_id(s, 1, &out->practice) &&
@@ -226,14 +226,14 @@ static bool fq_row(sqlite3_stmt *s, struct arena *a, struct store_feedq *out)
 	sq_col_text_fixed(s, 3, out->control_id, sizeof(out->control_id));
 	sq_col_text_fixed(s, 4, out->kind, sizeof(out->kind));
 	sq_col_text_fixed(s, 5, out->reason, sizeof(out->reason));
-	out->received = sqlite3_column_int64(s, 6);
-	int st = sqlite3_column_int(s, 7);
+	out->received = db_column_int64(s, 6);
+	int st = db_column_int(s, 7);
 	out->state = st == 1 ? FEEDQ_MATCHED : st == 2 ? FEEDQ_REJECTED : FEEDQ_WAITING;
-	if (sqlite3_column_type(s, 8) == SQLITE_BLOB)
+	if (!db_column_is_null(s, 8))
 		out->has_decided_by = sq_col_id(s, 8, &out->decided_by);
-	out->decided_at = sqlite3_column_int64(s, 9);
+	out->decided_at = db_column_int64(s, 9);
 	sq_col_text_fixed(s, 10, out->note, sizeof(out->note));
-	if (sqlite3_column_type(s, 11) == SQLITE_BLOB)
+	if (!db_column_is_null(s, 11))
 		ok = ok && sq_col_bytes(s, 11, a, &out->body_ct);
 	return ok;
 }
@@ -243,54 +243,54 @@ enum err sq_store_feedq_list(const struct id *practice, size_t limit, struct are
 {
 	*n = 0;
 	*out = limit ? arena_calloc(a, limit, sizeof(**out)) : NULL;
-	sqlite3_stmt *s = sq_stmt(sql_fq_list);
+	struct db_stmt *s = sq_stmt(sql_fq_list);
 	if (s == NULL || (limit && *out == NULL))
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
-	int step = SQLITE_DONE, rc = ERR_OK;
-	while (rc == ERR_OK && *n < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 2, (int64_t)limit);
+	int step = DB_DONE, rc = ERR_OK;
+	while (rc == ERR_OK && *n < limit && (step = db_step(s)) == DB_ROW) {
 		if (fq_row(s, a, &(*out)[*n]))
 			(*n)++;
 		else
 			rc = ERR_INTERNAL;
 	}
-	if (rc == ERR_OK && *n < limit && step != SQLITE_DONE)
+	if (rc == ERR_OK && *n < limit && step != DB_DONE)
 		rc = sq_fail("feedq_list");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_feedq_get(const struct id *practice, const struct id *id, struct arena *a,
 			    struct store_feedq *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_fq_get);
+	struct db_stmt *s = sq_stmt(sql_fq_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sq_bind_id(s, 2, id);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("feedq_get");
+	int step = db_step(s);
+	int rc = step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND : sq_fail("feedq_get");
 	if (rc == ERR_OK && !fq_row(s, a, out))
 		rc = ERR_INTERNAL;
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_feedq_decide(const struct id *practice, const struct id *id, enum feedq_state state,
 			       const struct id *by, int64_t at, const char *note)
 {
-	sqlite3_stmt *s = sq_stmt(sql_fq_decide);
+	struct db_stmt *s = sq_stmt(sql_fq_decide);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sq_bind_id(s, 2, id);
-	sqlite3_bind_int(s, 3, (int)state);
+	db_bind_int64(s, 3, (int)state);
 	sq_bind_id(s, 4, by);
-	sqlite3_bind_int64(s, 5, at);
+	db_bind_int64(s, 5, at);
 	if (note != NULL)
 		sq_bind_text(s, 6, note);
 	else
-		sqlite3_bind_null(s, 6);
+		db_bind_null(s, 6);
 	return sq_write_one(s, "feedq_decide");
 }

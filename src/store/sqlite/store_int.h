@@ -11,11 +11,11 @@
  */
 #ifndef MEDKEEP_STORE_INT_H
 #define MEDKEEP_STORE_INT_H
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "store/backend.h"
+#include "store/sqlite/db_stmt.h"
 
 /*
  * The back-end's definition of each store_* function of the interface (src/store/store_list.h,
@@ -44,30 +44,33 @@ enum sq_file {
  * sql must be a static string (a part's `static const char sql_x[]`), never a built one. NULL on
  * failure, which SQLite treats as a misuse and answers with an error, never a crash.
  */
-sqlite3_stmt *sq_stmt_on(enum sq_file f, const char *sql);
+struct db_stmt *sq_stmt_on(enum sq_file f, const char *sql);
 /* sq_stmt_on for medkeep.db, audit.db (appended to by store_audit.c alone) and keystore.db. */
-sqlite3_stmt *sq_stmt(const char *sql);
-sqlite3_stmt *sq_audit_stmt(const char *sql);
-sqlite3_stmt *sq_keys_stmt(const char *sql);
-/* This thread's connection to file f, opened on first use, for a statement of its own (a long
- * walk that must not hold a cached one); NULL when there is none. */
-sqlite3 *sq_handle(enum sq_file f);
-/* Run sql (no rows, no parameters) on db; ERR_OK or ERR_INTERNAL, logged. */
-enum err sq_exec(sqlite3 *db, const char *sql);
+struct db_stmt *sq_stmt(const char *sql);
+struct db_stmt *sq_audit_stmt(const char *sql);
+struct db_stmt *sq_keys_stmt(const char *sql);
+/* A statement of its own for sql on this thread's connection to file f, prepared anew and not
+ * cached (a long walk must not hold the cached one); finish it with db_finalize. sql need not
+ * be static. NULL on failure, logged. */
+struct db_stmt *sq_stmt_fresh(enum sq_file f, const char *sql);
+/* A read transaction on file f, its snapshot taken at once (audit verify reads the trail and
+ * its checkpoints as of one moment); ended by sq_read_end. */
+enum err sq_read_begin(enum sq_file f);
+void sq_read_end(enum sq_file f);
 
 /* Log the connection's last error for `what`; returns ERR_INTERNAL. */
 enum err sq_fail(const char *what);
 /* Run a bound statement that returns no rows, and reset it: ERR_OK, ERR_CONFLICT on a
  * constraint, ERR_INTERNAL otherwise (also for a NULL statement). */
-enum err sq_step_done(sqlite3_stmt *s, const char *what);
+enum err sq_step_done(struct db_stmt *s, const char *what);
 /* Run a bound write meant to change one row, and reset it: ERR_OK when it changed exactly
  * one, ERR_NOT_FOUND when none, ERR_CONFLICT on a constraint, ERR_INTERNAL otherwise. */
-enum err sq_write_one(sqlite3_stmt *s, const char *what);
+enum err sq_write_one(struct db_stmt *s, const char *what);
 /* Run a statement that returns no rows and reset it: ERR_OK, or ERR_INTERNAL logged as
  * "txn" (any failure, a NULL statement too). */
-enum err sq_run(sqlite3_stmt *s);
+enum err sq_run(struct db_stmt *s);
 /* The same with the id bound as the first parameter, a failure logged as `what`. */
-enum err sq_run_id(sqlite3_stmt *s, const struct id *id, const char *what);
+enum err sq_run_id(struct db_stmt *s, const struct id *id, const char *what);
 /* BEGIN IMMEDIATE, COMMIT and ROLLBACK on this thread's connection to file f (sq_run). */
 enum err sq_begin(enum sq_file f);
 enum err sq_commit(enum sq_file f);
@@ -107,9 +110,9 @@ enum err sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t 
 	 HEAD SQ_PAGE_WHERE(T, U, CODE) SQ_PAGE_ASC(U, ID)}
 /* The statement of sql (SQ_PAGE_SQL) for pg's order, bound with pg (sq_page_bind); NULL on
  * failure. */
-sqlite3_stmt *sq_page_stmt(const char *const sql[4], const struct store_page *pg);
+struct db_stmt *sq_page_stmt(const char *const sql[4], const struct store_page *pg);
 /* Bind pg's filters, cursor and limit (store/page.h) to s. */
-void sq_page_bind(sqlite3_stmt *s, const struct store_page *pg);
+void sq_page_bind(struct db_stmt *s, const struct store_page *pg);
 /* The number of rows sql (HEAD SQ_PAGE_WHERE, the patient as ?1 and, when not NULL, second
  * as ?2) counts for pg's filters. */
 enum err sq_page_count(const char *sql, const struct id *patient, const struct id *second,
@@ -119,22 +122,22 @@ enum err sq_page_count(const char *sql, const struct id *patient, const struct i
 enum err sq_page_count_from(const char *sql, const struct id *patient, int64_t visible_from,
 			    const struct store_page *pg, int64_t *total);
 /* The same on a statement whose own parameters are bound (NULL: ERR_INTERNAL); reset after. */
-enum err sq_page_count_run(sqlite3_stmt *s, const struct store_page *pg, int64_t *total);
+enum err sq_page_count_run(struct db_stmt *s, const struct store_page *pg, int64_t *total);
 
-void sq_bind_id(sqlite3_stmt *s, int col, const struct id *id);
-void sq_bind_text(sqlite3_stmt *s, int col, const char *t);
-bool sq_col_id(sqlite3_stmt *s, int col, struct id *out);
+void sq_bind_id(struct db_stmt *s, int col, const struct id *id);
+void sq_bind_text(struct db_stmt *s, int col, const char *t);
+bool sq_col_id(struct db_stmt *s, int col, struct id *out);
 /* The gate's target from a bound statement whose rows are (patient, practice, history_from
  * [, the resource's creation time]) of one patient's enrolments (a LEFT JOIN: practice NULL when enrolled nowhere); resets s.
  * ERR_NOT_FOUND when it yields no row, ERR_INTERNAL (logged as `what`) on failure. */
-enum err sq_target_collect(sqlite3_stmt *s, struct target *out, const char *what);
+enum err sq_target_collect(struct db_stmt *s, struct target *out, const char *what);
 /* Text and bytes columns are copied into the arena (NULL text stays NULL). */
-const char *sq_col_text(sqlite3_stmt *s, int col, struct arena *a);
-void sq_col_text_fixed(sqlite3_stmt *s, int col, char *out, size_t outsz);
-bool sq_col_bytes(sqlite3_stmt *s, int col, struct arena *a, struct bytes *out);
+const char *sq_col_text(struct db_stmt *s, int col, struct arena *a);
+void sq_col_text_fixed(struct db_stmt *s, int col, char *out, size_t outsz);
+bool sq_col_bytes(struct db_stmt *s, int col, struct arena *a, struct bytes *out);
 /* An audit record from a row of the 14 columns seq, ts_ms, actor, session, ip, action, patient,
  * rtype, rid, outcome, bytes, prev, hash, via (in that order) (store_audit.c). */
-void sq_audit_row(sqlite3_stmt *s, struct audit_record *r);
+void sq_audit_row(struct db_stmt *s, struct audit_record *r);
 
 /* Remove an OAuth client (an app, a practice system) in one transaction: `mark` (?1 the id,
  * ?2 now) must change one row (else ERR_NOT_FOUND), then each of `ends` (?1 the id) ends what
@@ -142,10 +145,22 @@ void sq_audit_row(sqlite3_stmt *s, struct audit_record *r);
 enum err sq_client_remove(const char *mark, const char *const *ends, size_t n_ends, const struct id *id,
 			  int64_t now);
 
+/* --- the engine's own, for db.c, db_stmt.c, schema.c and store_files.c alone --- */
+
+struct sqlite3;
+struct sqlite3_stmt;
+/* The SQLite statement a struct db_stmt stands for, and back (db_stmt.c). */
+struct sqlite3_stmt *sq_lite(struct db_stmt *s);
+struct db_stmt *sq_wrap(struct sqlite3_stmt *s);
+/* This thread's connection to file f, opened on first use; NULL when there is none. */
+struct sqlite3 *sq_handle(enum sq_file f);
+/* Run sql (no rows, no parameters) on db; ERR_OK or ERR_INTERNAL, logged. */
+enum err sq_exec(struct sqlite3 *db, const char *sql);
+
 /* --- schema.c --- */
 
 /* Set up a new connection: defensive mode, tightened limits, WAL, synchronous=FULL (db.c). */
-enum err sq_conn_setup(sqlite3 *db);
+enum err sq_conn_setup(struct sqlite3 *db);
 /* Create (when asked) and migrate file f at path on a connection of its own: ERR_OK, or
  * ERR_INTERNAL logged (no such file and !create, a file newer than this binary, a failed step). */
 enum err sq_schema_open(enum sq_file f, const char *path, bool create);

@@ -37,54 +37,54 @@ static const char sql_rot_end[] = "DELETE FROM rotation";
 
 enum err sq_key_insert(const struct id *patient, struct bytes wrapped)
 {
-	sqlite3_stmt *s = sq_keys_stmt(sql_key_insert);
+	struct db_stmt *s = sq_keys_stmt(sql_key_insert);
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_blob(s, 2, wrapped.ptr, (int)wrapped.len, SQLITE_STATIC);
-	int step = sqlite3_step(s);
-	int changed = step == SQLITE_DONE ? sqlite3_changes(sqlite3_db_handle(s)) : 0;
-	sqlite3_reset(s);
-	if (step == SQLITE_CONSTRAINT)
+	db_bind_blob(s, 2, wrapped.ptr, wrapped.len);
+	int step = db_step(s);
+	int changed = step == DB_DONE ? db_changes(s) : 0;
+	db_reset(s);
+	if (step == DB_CONSTRAINT)
 		return ERR_CONFLICT;
-	if (step != SQLITE_DONE)
+	if (step != DB_DONE)
 		return sq_fail("keystore_insert");
 	return changed == 1 ? ERR_OK : ERR_CONFLICT;
 }
 
 enum err sq_key_delete(const struct id *patient)
 {
-	sqlite3_stmt *s = sq_keys_stmt(sql_key_delete);
+	struct db_stmt *s = sq_keys_stmt(sql_key_delete);
 	sq_bind_id(s, 1, patient);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("keystore_delete");
-	sqlite3_reset(s);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("keystore_delete");
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_key_get(const struct id *patient, struct bytes legacy, struct arena *a, struct bytes *out)
 {
-	sqlite3_stmt *s = sq_keys_stmt(sql_key_get);
+	struct db_stmt *s = sq_keys_stmt(sql_key_get);
 	sq_bind_id(s, 1, patient);
-	int step = sqlite3_step(s);
+	int step = db_step(s);
 	int rc;
-	if (step == SQLITE_ROW)
+	if (step == DB_ROW)
 		rc = sq_col_bytes(s, 0, a, out) ? ERR_OK : ERR_INTERNAL;
-	else if (step != SQLITE_DONE)
+	else if (step != DB_DONE)
 		rc = sq_fail("patient_key");
 	else if (legacy.len > 0) {
 		*out = legacy;
 		rc = ERR_OK;
 	} else
 		rc = ERR_GONE;
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_key_present(const struct id *patient)
 {
-	sqlite3_stmt *s = sq_keys_stmt(sql_key_get);
+	struct db_stmt *s = sq_keys_stmt(sql_key_get);
 	sq_bind_id(s, 1, patient);
-	int step = sqlite3_step(s);
-	sqlite3_reset(s);
-	return step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
+	int step = db_step(s);
+	db_reset(s);
+	return step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
 }
 
 enum err sq_legacy_key_clear(const struct id *patient)
@@ -104,20 +104,20 @@ enum err sq_store_keystore_meta_set(const char *name, const uint8_t *value, size
 
 enum err sq_store_keystore_counts(const uint8_t key_id[KEY_ID_BYTES], int64_t *total, int64_t *under)
 {
-	sqlite3_stmt *s = sq_keys_stmt(sql_key_counts);
-	sqlite3_bind_blob(s, 1, key_id, KEY_ID_BYTES, SQLITE_STATIC);
+	struct db_stmt *s = sq_keys_stmt(sql_key_counts);
+	db_bind_blob(s, 1, key_id, KEY_ID_BYTES);
 	enum err rc = ERR_INTERNAL;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		*total = sqlite3_column_int64(s, 0);
-		*under = sqlite3_column_int64(s, 1);
+	if (db_step(s) == DB_ROW) {
+		*total = db_column_int64(s, 0);
+		*under = db_column_int64(s, 1);
 		rc = ERR_OK;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc == ERR_OK ? rc : sq_fail("keystore_counts");
 }
 
 /* Rows of (rowid, id, wrapped key) from a statement already bound. */
-static enum err wrapped_rows(sqlite3_stmt *s, size_t max, struct arena *a,
+static enum err wrapped_rows(struct db_stmt *s, size_t max, struct arena *a,
 			     struct store_wrapped_key **rows, size_t *n)
 {
 	*n = 0;
@@ -125,26 +125,26 @@ static enum err wrapped_rows(sqlite3_stmt *s, size_t max, struct arena *a,
 	if (*rows == NULL)
 		return ERR_INTERNAL;
 	int rc = ERR_OK, step;
-	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	while (*n < max && (step = db_step(s)) == DB_ROW) {
 		struct store_wrapped_key *r = &(*rows)[*n];
-		r->rowid = sqlite3_column_int64(s, 0);
+		r->rowid = db_column_int64(s, 0);
 		if (!sq_col_id(s, 1, &r->patient) || !sq_col_bytes(s, 2, a, &r->wrapped)) {
 			rc = ERR_INTERNAL;
 			break;
 		}
 		(*n)++;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_keystore_batch(int64_t after, const uint8_t key_id[KEY_ID_BYTES], size_t max,
 			 struct arena *a, struct store_wrapped_key **rows, size_t *n)
 {
-	sqlite3_stmt *s = sq_keys_stmt(sql_key_batch);
-	sqlite3_bind_int64(s, 1, after);
-	sqlite3_bind_blob(s, 2, key_id, KEY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+	struct db_stmt *s = sq_keys_stmt(sql_key_batch);
+	db_bind_int64(s, 1, after);
+	db_bind_blob(s, 2, key_id, KEY_ID_BYTES);
+	db_bind_int64(s, 3, (int64_t)max);
 	return wrapped_rows(s, max, a, rows, n);
 }
 
@@ -156,15 +156,15 @@ enum err sq_store_keystore_replace(const struct store_wrapped_key *rows, const s
 		return ERR_INTERNAL;
 	int rc = ERR_OK;
 	for (size_t i = 0; rc == ERR_OK && i < n; i++) {
-		sqlite3_stmt *s = sq_keys_stmt(sql_key_replace);
-		sqlite3_bind_blob(s, 1, rewrapped[i].ptr, (int)rewrapped[i].len, SQLITE_STATIC);
+		struct db_stmt *s = sq_keys_stmt(sql_key_replace);
+		db_bind_blob(s, 1, rewrapped[i].ptr, rewrapped[i].len);
 		sq_bind_id(s, 2, &rows[i].patient);
-		sqlite3_bind_blob(s, 3, rows[i].wrapped.ptr, (int)rows[i].wrapped.len, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_DONE)
-			*replaced += (size_t)sqlite3_changes(sqlite3_db_handle(s));
+		db_bind_blob(s, 3, rows[i].wrapped.ptr, rows[i].wrapped.len);
+		if (db_step(s) == DB_DONE)
+			*replaced += (size_t)db_changes(s);
 		else
 			rc = sq_fail("keystore_replace");
-		sqlite3_reset(s);
+		db_reset(s);
 	}
 	if (rc == ERR_OK && sq_commit(SQ_KEYS) == ERR_OK)
 		return ERR_OK;
@@ -176,17 +176,17 @@ enum err sq_store_keystore_replace(const struct store_wrapped_key *rows, const s
 enum err sq_store_legacy_keys_batch(size_t max, struct arena *a, struct store_wrapped_key **rows,
 			    size_t *n)
 {
-	sqlite3_stmt *s = sq_stmt(sql_legacy_batch);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)max);
+	struct db_stmt *s = sq_stmt(sql_legacy_batch);
+	db_bind_int64(s, 1, (int64_t)max);
 	return wrapped_rows(s, max, a, rows, n);
 }
 
 enum err sq_store_legacy_keys_count(int64_t *n)
 {
-	sqlite3_stmt *s = sq_stmt(sql_legacy_count);
-	int rc = sqlite3_step(s) == SQLITE_ROW ? ERR_OK : sq_fail("legacy_count");
-	*n = rc == ERR_OK ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
+	struct db_stmt *s = sq_stmt(sql_legacy_count);
+	int rc = db_step(s) == DB_ROW ? ERR_OK : sq_fail("legacy_count");
+	*n = rc == ERR_OK ? db_column_int64(s, 0) : 0;
+	db_reset(s);
 	return rc;
 }
 
@@ -202,26 +202,26 @@ enum err sq_store_legacy_key_move(const struct id *patient, struct bytes rewrapp
 
 enum err sq_store_rotation_get(uint8_t old_id[KEY_ID_BYTES], uint8_t new_id[KEY_ID_BYTES])
 {
-	sqlite3_stmt *s = sq_keys_stmt(sql_rot_get);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
-	if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEY_ID_BYTES &&
-	    sqlite3_column_bytes(s, 1) == KEY_ID_BYTES) {
-		memcpy(old_id, sqlite3_column_blob(s, 0), KEY_ID_BYTES);
-		memcpy(new_id, sqlite3_column_blob(s, 1), KEY_ID_BYTES);
+	struct db_stmt *s = sq_keys_stmt(sql_rot_get);
+	int step = db_step(s);
+	int rc = step == DB_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
+	if (step == DB_ROW && db_column_bytes(s, 0) == KEY_ID_BYTES &&
+	    db_column_bytes(s, 1) == KEY_ID_BYTES) {
+		memcpy(old_id, db_column_blob(s, 0), KEY_ID_BYTES);
+		memcpy(new_id, db_column_blob(s, 1), KEY_ID_BYTES);
 		rc = ERR_OK;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_rotation_begin(const uint8_t old_id[KEY_ID_BYTES], const uint8_t new_id[KEY_ID_BYTES])
 {
-	sqlite3_stmt *s = sq_keys_stmt(sql_rot_begin);
-	sqlite3_bind_blob(s, 1, old_id, KEY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, new_id, KEY_ID_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("rotation_begin");
-	sqlite3_reset(s);
+	struct db_stmt *s = sq_keys_stmt(sql_rot_begin);
+	db_bind_blob(s, 1, old_id, KEY_ID_BYTES);
+	db_bind_blob(s, 2, new_id, KEY_ID_BYTES);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("rotation_begin");
+	db_reset(s);
 	return rc;
 }
 

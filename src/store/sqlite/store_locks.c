@@ -20,7 +20,7 @@ static const char sql_lock_insert[] =
 enum err sq_store_lock_record(const struct id *account, const struct id *session, const char *reason,
 		      int64_t now, const struct id *system_practice)
 {
-	sqlite3_stmt *s = sq_stmt(sql_lock_insert);
+	struct db_stmt *s = sq_stmt(sql_lock_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	struct id id;
@@ -29,11 +29,11 @@ enum err sq_store_lock_record(const struct id *account, const struct id *session
 	sq_bind_id(s, 2, account);
 	sq_bind_id(s, 3, session);
 	sq_bind_text(s, 4, reason);
-	sqlite3_bind_int64(s, 5, now);
+	db_bind_int64(s, 5, now);
 	if (system_practice)
 		sq_bind_id(s, 6, system_practice);
 	else
-		sqlite3_bind_null(s, 6);
+		db_bind_null(s, 6);
 	return sq_step_done(s, "lock_record");
 }
 
@@ -43,13 +43,13 @@ static const char sql_system_held[] =
 
 bool sq_store_system_held(const struct id *system)
 {
-	sqlite3_stmt *s = sq_stmt(sql_system_held);
+	struct db_stmt *s = sq_stmt(sql_system_held);
 	if (s == NULL)
 		return true; /* fail closed: a system is not let in when this cannot be read */
 	sq_bind_id(s, 1, system);
-	int step = sqlite3_step(s);
-	sqlite3_reset(s);
-	return step != SQLITE_DONE;
+	int step = db_step(s);
+	db_reset(s);
+	return step != DB_DONE;
 }
 
 /* An account's lock, or a practice system's or feed's (no account row: role 'system', the
@@ -66,27 +66,27 @@ bool sq_store_system_held(const struct id *system)
 	" WHERE (l.system_kind IS NOT NULL OR a.id IS NOT NULL)"
 
 /* The account columns role, practice_id, patient_id, locked, email_ct from column col on. */
-static void account_tail(sqlite3_stmt *s, int col, struct arena *a, struct store_account *x)
+static void account_tail(struct db_stmt *s, int col, struct arena *a, struct store_account *x)
 {
 	const char *role = sq_col_text(s, col, a);
 	x->role = role ? role_parse(role) : ROLE_NONE;
 	x->has_practice = sq_col_id(s, col + 1, &x->practice);
 	x->has_patient = sq_col_id(s, col + 2, &x->patient);
-	x->locked = sqlite3_column_int(s, col + 3) != 0;
+	x->locked = db_column_int(s, col + 3) != 0;
 	sq_col_bytes(s, col + 4, a, &x->email_ct);
 }
 
-static void lock_row(sqlite3_stmt *s, struct arena *a, struct store_lock *out)
+static void lock_row(struct db_stmt *s, struct arena *a, struct store_lock *out)
 {
 	memset(out, 0, sizeof(*out));
 	sq_col_id(s, 0, &out->id);
 	sq_col_id(s, 1, &out->account);
 	sq_col_id(s, 2, &out->session);
 	sq_col_text_fixed(s, 3, out->reason, sizeof(out->reason));
-	out->tripped = sqlite3_column_int64(s, 4);
+	out->tripped = db_column_int64(s, 4);
 	sq_col_text_fixed(s, 5, out->state, sizeof(out->state));
 	out->reviewed = sq_col_id(s, 6, &out->reviewed_by);
-	out->reviewed_at = sqlite3_column_int64(s, 7);
+	out->reviewed_at = db_column_int64(s, 7);
 	out->review_reason = sq_col_text(s, 8, a);
 	struct store_account x;
 	memset(&x, 0, sizeof(x));
@@ -114,15 +114,15 @@ enum err sq_store_locks_list(bool open_only, const struct id *practice, struct a
 {
 	*n = 0;
 	*out = arena_calloc(a, LOCKS_MAX, sizeof(**out));
-	sqlite3_stmt *s = sq_stmt(sql_locks_list);
+	struct db_stmt *s = sq_stmt(sql_locks_list);
 	if (*out == NULL || s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int(s, 1, open_only ? 1 : 0);
+	db_bind_int64(s, 1, open_only ? 1 : 0);
 	if (practice)
 		sq_bind_id(s, 2, practice);
-	while (*n < LOCKS_MAX && sqlite3_step(s) == SQLITE_ROW)
+	while (*n < LOCKS_MAX && db_step(s) == DB_ROW)
 		lock_row(s, a, &(*out)[(*n)++]);
-	sqlite3_reset(s);
+	db_reset(s);
 	return ERR_OK;
 }
 
@@ -132,18 +132,18 @@ static const char sql_lock_latest[] =
 
 static enum err one_lock(const char *sql, const struct id *key, struct arena *a, struct store_lock *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql);
+	struct db_stmt *s = sq_stmt(sql);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, key);
-	int step = sqlite3_step(s), rc = ERR_NOT_FOUND;
-	if (step == SQLITE_ROW) {
+	int step = db_step(s), rc = ERR_NOT_FOUND;
+	if (step == DB_ROW) {
 		lock_row(s, a, out);
 		rc = ERR_OK;
-	} else if (step != SQLITE_DONE) {
+	} else if (step != DB_DONE) {
 		rc = sq_fail("lock_get");
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -172,14 +172,14 @@ struct review {
 static enum err review_tx(void *ctx)
 {
 	const struct review *r = ctx;
-	sqlite3_stmt *s = sq_stmt(sql_lock_review);
+	struct db_stmt *s = sq_stmt(sql_lock_review);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, r->account);
 	sq_bind_text(s, 2, r->state);
 	if (r->reviewer)
 		sq_bind_id(s, 3, r->reviewer);
-	sqlite3_bind_int64(s, 4, r->now);
+	db_bind_int64(s, 4, r->now);
 	if (r->reason)
 		sq_bind_text(s, 5, r->reason);
 	int rc = sq_step_done(s, "lock_review");
@@ -211,19 +211,19 @@ enum err sq_store_accounts_list(bool locked_only, size_t max, struct arena *a, s
 {
 	*n = 0;
 	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
-	sqlite3_stmt *s = sq_stmt(sql_accounts_list);
+	struct db_stmt *s = sq_stmt(sql_accounts_list);
 	if (*out == NULL || s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int(s, 1, locked_only ? 1 : 0);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
-	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
+	db_bind_int64(s, 1, locked_only ? 1 : 0);
+	db_bind_int64(s, 2, (int64_t)max);
+	while (*n < max && db_step(s) == DB_ROW) {
 		struct store_account *x = &(*out)[(*n)++];
 		memset(x, 0, sizeof(*x));
 		sq_col_id(s, 0, &x->id);
 		x->email = sq_col_text(s, 1, a);
 		account_tail(s, 2, a, x);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return ERR_OK;
 }
 
@@ -235,36 +235,36 @@ static const char sql_ticket_delete[] = "DELETE FROM unlock_ticket WHERE account
 
 enum err sq_store_unlock_ticket_set(const struct id *account, int64_t issued, const uint8_t *mac, size_t n)
 {
-	sqlite3_stmt *s = sq_stmt(sql_ticket_set);
+	struct db_stmt *s = sq_stmt(sql_ticket_set);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
-	sqlite3_bind_int64(s, 2, issued);
-	sqlite3_bind_blob(s, 3, mac, (int)n, SQLITE_STATIC);
+	db_bind_int64(s, 2, issued);
+	db_bind_blob(s, 3, mac, n);
 	return sq_step_done(s, "ticket_set");
 }
 
 enum err sq_store_unlock_ticket_get(const struct id *account, int64_t *issued, uint8_t mac[32])
 {
-	sqlite3_stmt *s = sq_stmt(sql_ticket_get);
+	struct db_stmt *s = sq_stmt(sql_ticket_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
-	int step = sqlite3_step(s), rc = ERR_NOT_FOUND;
-	if (step == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 32) {
-		*issued = sqlite3_column_int64(s, 0);
-		memcpy(mac, sqlite3_column_blob(s, 1), 32);
+	int step = db_step(s), rc = ERR_NOT_FOUND;
+	if (step == DB_ROW && db_column_bytes(s, 1) == 32) {
+		*issued = db_column_int64(s, 0);
+		memcpy(mac, db_column_blob(s, 1), 32);
 		rc = ERR_OK;
-	} else if (step != SQLITE_DONE && step != SQLITE_ROW) {
+	} else if (step != DB_DONE && step != DB_ROW) {
 		rc = sq_fail("ticket_get");
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_unlock_ticket_delete(const struct id *account)
 {
-	sqlite3_stmt *s = sq_stmt(sql_ticket_delete);
+	struct db_stmt *s = sq_stmt(sql_ticket_delete);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);

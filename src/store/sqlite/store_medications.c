@@ -21,24 +21,24 @@ static enum repeat_state repeat_state_parse(const char *t)
 	return REPEAT_REQUESTED;
 }
 
-static void bind_bytes(sqlite3_stmt *s, int col, struct bytes b)
+static void bind_bytes(struct db_stmt *s, int col, struct bytes b)
 {
 	if (b.len == 0)
-		sqlite3_bind_null(s, col);
+		db_bind_null(s, col);
 	else
-		sqlite3_bind_blob(s, col, b.ptr, (int)b.len, SQLITE_STATIC);
+		db_bind_blob(s, col, b.ptr, b.len);
 }
 
-enum err careplan_step_write(sqlite3_stmt *s, const char *what, int *changed)
+enum err careplan_step_write(struct db_stmt *s, const char *what, int *changed)
 {
 	int rc = sq_step_done(s, what);
 	/* Reset keeps the count of the statement that last completed. */
-	*changed = rc == ERR_OK ? sqlite3_changes(sqlite3_db_handle(s)) : 0;
+	*changed = rc == ERR_OK ? db_changes(s) : 0;
 	return rc;
 }
 
 /* As careplan_step_write, with ERR_NOT_FOUND when no row changed. */
-static enum err step_write(sqlite3_stmt *s, const char *what)
+static enum err step_write(struct db_stmt *s, const char *what)
 {
 	int changed = 0;
 	int rc = careplan_step_write(s, what, &changed);
@@ -50,15 +50,15 @@ enum err careplan_get(const char *sql, const struct id *id, const struct grant *
 		      careplan_row_fn fn, void *row, size_t row_size, const struct id *row_patient,
 		      const char *what)
 {
-	sqlite3_stmt *s = sq_stmt(sql);
+	struct db_stmt *s = sq_stmt(sql);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
-	int rc = sqlite3_step(s);
-	bool ok = rc == SQLITE_ROW && fn(s, a, row);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail(what);
+	int rc = db_step(s);
+	bool ok = rc == DB_ROW && fn(s, a, row);
+	db_reset(s);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? ERR_NOT_FOUND : sq_fail(what);
 	if (!ok)
 		return ERR_INTERNAL;
 	if (!grant_for_patient(g, row_patient)) {
@@ -73,20 +73,20 @@ enum err careplan_list(const char *sql, const struct grant *g, const struct id *
 		       const char *what)
 {
 	*n = 0;
-	sqlite3_stmt *s = sq_stmt(sql);
+	struct db_stmt *s = sq_stmt(sql);
 	uint8_t *rows = arena_calloc(a, LIMIT_LIST, elem);
 	*out = rows;
 	if (s == NULL || rows == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
-	sqlite3_bind_int64(s, 3, g->visible_from);
-	int rc = SQLITE_DONE;
-	while (*n < LIMIT_LIST && (rc = sqlite3_step(s)) == SQLITE_ROW)
+	db_bind_int64(s, 2, LIMIT_LIST);
+	db_bind_int64(s, 3, g->visible_from);
+	int rc = DB_DONE;
+	while (*n < LIMIT_LIST && (rc = db_step(s)) == DB_ROW)
 		if (fn(s, a, rows + *n * elem))
 			(*n)++;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail(what);
+	db_reset(s);
+	return rc == DB_ROW || rc == DB_DONE ? ERR_OK : sq_fail(what);
 }
 
 enum err careplan_page(const char *const sql[4], const struct grant *g, const struct id *patient,
@@ -100,20 +100,20 @@ enum err careplan_page(const char *const sql[4], const struct grant *g, const st
 	size_t max = pg->limit > LIMIT_SEARCH_COUNT_MAX + 1 ? LIMIT_SEARCH_COUNT_MAX + 1 : pg->limit;
 	uint8_t *rows = arena_calloc(a, max ? max : 1, elem);
 	*out = rows;
-	sqlite3_stmt *s = rows ? sq_page_stmt(sql, pg) : NULL;
+	struct db_stmt *s = rows ? sq_page_stmt(sql, pg) : NULL;
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int64(s, 5, g->visible_from);
-	int rc = SQLITE_DONE;
-	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+	db_bind_int64(s, 5, g->visible_from);
+	int rc = DB_DONE;
+	while (*n < max && (rc = db_step(s)) == DB_ROW)
 		if (fn(s, a, rows + *n * elem))
 			(*n)++;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail(what);
+	db_reset(s);
+	return rc == DB_ROW || rc == DB_DONE ? ERR_OK : sq_fail(what);
 }
 
-enum err careplan_target_rows(sqlite3_stmt *s, const struct id *id, struct target *out)
+enum err careplan_target_rows(struct db_stmt *s, const struct id *id, struct target *out)
 {
 	if (s != NULL)
 		sq_bind_id(s, 1, id);
@@ -148,14 +148,14 @@ enum err sq_store_medication_insert(const struct grant *g, const struct store_me
 {
 	if (!grant_allows(g, &m->patient, ACTION_MEDICATION_CREATE))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_medication_insert);
+	struct db_stmt *s = sq_stmt(sql_medication_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &m->id);
 	sq_bind_id(s, 2, &m->patient);
 	sq_bind_id(s, 3, &m->prescriber);
-	sqlite3_bind_int64(s, 4, m->started);
-	sqlite3_bind_int64(s, 5, m->created);
+	db_bind_int64(s, 4, m->started);
+	db_bind_int64(s, 5, m->created);
 	bind_bytes(s, 6, m->detail);
 	int rc = step_write(s, "medication_insert");
 	return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
@@ -164,16 +164,16 @@ enum err sq_store_medication_insert(const struct grant *g, const struct store_me
 #define MEDICATION_COLS "id, patient_id, prescriber_id, started, created, stopped, stopped_by, detail," \
 	" coalesce(stop_reason, '')"
 
-static bool medication_row(sqlite3_stmt *s, struct arena *a, void *row)
+static bool medication_row(struct db_stmt *s, struct arena *a, void *row)
 {
 	struct store_medication *m = row;
 	memset(m, 0, sizeof(*m));
 	sq_col_id(s, 0, &m->id);
 	sq_col_id(s, 1, &m->patient);
 	sq_col_id(s, 2, &m->prescriber);
-	m->started = sqlite3_column_int64(s, 3);
-	m->created = sqlite3_column_int64(s, 4);
-	m->stopped = sqlite3_column_int64(s, 5);
+	m->started = db_column_int64(s, 3);
+	m->created = db_column_int64(s, 4);
+	m->stopped = db_column_int64(s, 5);
 	sq_col_id(s, 6, &m->stopped_by);
 	sq_col_text_fixed(s, 8, m->stop_reason, sizeof(m->stop_reason));
 	return sq_col_bytes(s, 7, a, &m->detail);
@@ -215,14 +215,14 @@ enum err sq_store_medication_stop(const struct grant *g, const struct id *medica
 {
 	if (!grant_allows(g, &g->patient, ACTION_MEDICATION_CREATE))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_medication_stop);
+	struct db_stmt *s = sq_stmt(sql_medication_stop);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(s, 1, now);
+	db_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, by);
 	sq_bind_id(s, 3, medication);
 	sq_bind_id(s, 4, &g->patient);
-	sqlite3_bind_text(s, 5, reason, -1, SQLITE_STATIC);
+	db_bind_text(s, 5, reason);
 	bind_bytes(s, 6, detail); /* NULL: keep the detail */
 	int rc = step_write(s, "medication_stop");
 	return rc == ERR_NOT_FOUND ? ERR_CONFLICT : rc;
@@ -241,13 +241,13 @@ enum err sq_store_repeat_insert(const struct grant *g, const struct store_repeat
 {
 	if (!grant_allows(g, &r->patient, ACTION_REPEAT_REQUEST))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_repeat_insert);
+	struct db_stmt *s = sq_stmt(sql_repeat_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &r->id);
 	sq_bind_id(s, 2, &r->practice);
 	sq_bind_id(s, 3, &r->requested_by);
-	sqlite3_bind_int64(s, 4, r->requested);
+	db_bind_int64(s, 4, r->requested);
 	bind_bytes(s, 5, r->detail);
 	sq_bind_id(s, 6, &r->medication);
 	sq_bind_id(s, 7, &r->patient);
@@ -258,7 +258,7 @@ enum err sq_store_repeat_insert(const struct grant *g, const struct store_repeat
 	"id, medication_id, patient_id, practice_id, requested_by, requested, state, decided,"    \
 	" decided_by, detail, decision"
 
-static bool repeat_row(sqlite3_stmt *s, struct arena *a, void *row)
+static bool repeat_row(struct db_stmt *s, struct arena *a, void *row)
 {
 	struct store_repeat *r = row;
 	memset(r, 0, sizeof(*r));
@@ -267,9 +267,9 @@ static bool repeat_row(sqlite3_stmt *s, struct arena *a, void *row)
 	sq_col_id(s, 2, &r->patient);
 	sq_col_id(s, 3, &r->practice);
 	sq_col_id(s, 4, &r->requested_by);
-	r->requested = sqlite3_column_int64(s, 5);
-	r->state = repeat_state_parse((const char *)sqlite3_column_text(s, 6));
-	r->decided = sqlite3_column_int64(s, 7);
+	r->requested = db_column_int64(s, 5);
+	r->state = repeat_state_parse(db_column_text(s, 6));
+	r->decided = db_column_int64(s, 7);
 	sq_col_id(s, 8, &r->decided_by);
 	return sq_col_bytes(s, 9, a, &r->detail) && sq_col_bytes(s, 10, a, &r->decision);
 }
@@ -296,15 +296,15 @@ static const char sql_repeat_news[] =
 	"SELECT " REPEAT_COLS REPEAT_NEWS " ORDER BY decided DESC, id LIMIT ?2";
 static const char sql_repeat_news_count[] = "SELECT count(*)" REPEAT_NEWS;
 
-static sqlite3_stmt *repeat_news_stmt(const char *sql, const struct grant *g, const struct id *patient,
+static struct db_stmt *repeat_news_stmt(const char *sql, const struct grant *g, const struct id *patient,
 				      int64_t since, size_t max)
 {
-	sqlite3_stmt *s = sq_stmt(sql);
+	struct db_stmt *s = sq_stmt(sql);
 	if (s != NULL) {
 		sq_bind_id(s, 1, patient);
-		sqlite3_bind_int64(s, 2, (int64_t)max);
-		sqlite3_bind_int64(s, 3, g->visible_from);
-		sqlite3_bind_int64(s, 4, since);
+		db_bind_int64(s, 2, (int64_t)max);
+		db_bind_int64(s, 3, g->visible_from);
+		db_bind_int64(s, 4, since);
 	}
 	return s;
 }
@@ -318,15 +318,15 @@ enum err sq_store_repeat_news(const struct grant *g, const struct id *patient, i
 	if (max > LIMIT_LIST)
 		max = LIMIT_LIST;
 	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
-	sqlite3_stmt *s = *out ? repeat_news_stmt(sql_repeat_news, g, patient, since, max) : NULL;
+	struct db_stmt *s = *out ? repeat_news_stmt(sql_repeat_news, g, patient, since, max) : NULL;
 	if (s == NULL)
 		return ERR_INTERNAL;
-	int step = SQLITE_DONE;
-	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW)
+	int step = DB_DONE;
+	while (*n < max && (step = db_step(s)) == DB_ROW)
 		if (repeat_row(s, a, &(*out)[*n]) && id_eq(&(*out)[*n].patient, patient))
 			(*n)++;
-	sqlite3_reset(s);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? ERR_OK : sq_fail("repeat_news");
+	db_reset(s);
+	return step == DB_ROW || step == DB_DONE ? ERR_OK : sq_fail("repeat_news");
 }
 
 enum err sq_store_repeat_news_count(const struct grant *g, const struct id *patient, int64_t since,
@@ -335,14 +335,14 @@ enum err sq_store_repeat_news_count(const struct grant *g, const struct id *pati
 	*total = 0;
 	if (!grant_allows(g, patient, ACTION_MEDICATION_LIST))
 		return ERR_DENIED;
-	sqlite3_stmt *s = repeat_news_stmt(sql_repeat_news_count, g, patient, since, 0);
+	struct db_stmt *s = repeat_news_stmt(sql_repeat_news_count, g, patient, since, 0);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW)
-		*total = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return step == SQLITE_ROW ? ERR_OK : sq_fail("repeat_news_count");
+	int step = db_step(s);
+	if (step == DB_ROW)
+		*total = db_column_int64(s, 0);
+	db_reset(s);
+	return step == DB_ROW ? ERR_OK : sq_fail("repeat_news_count");
 }
 
 static const char sql_repeat_get[] = "SELECT " REPEAT_COLS " FROM repeat_request WHERE id = ?";
@@ -363,11 +363,11 @@ enum err sq_store_repeat_decide(const struct grant *g, const struct id *request,
 {
 	if (!grant_allows(g, &g->patient, ACTION_REPEAT_DECIDE) || state == REPEAT_REQUESTED)
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_repeat_decide);
+	struct db_stmt *s = sq_stmt(sql_repeat_decide);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_text(s, 1, repeat_state_name(state));
-	sqlite3_bind_int64(s, 2, now);
+	db_bind_int64(s, 2, now);
 	sq_bind_id(s, 3, by);
 	bind_bytes(s, 4, decision);
 	sq_bind_id(s, 5, request);
@@ -387,20 +387,20 @@ enum err sq_store_repeat_queue(const struct id *practice, size_t max, struct are
 	*n = 0;
 	if (max > LIMIT_LIST)
 		max = LIMIT_LIST;
-	sqlite3_stmt *s = sq_stmt(sql_repeat_queue);
+	struct db_stmt *s = sq_stmt(sql_repeat_queue);
 	*requests = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	*patients = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	*last_approved = arena_calloc(a, LIMIT_LIST, sizeof(int64_t));
 	if (s == NULL || *requests == NULL || *patients == NULL || *last_approved == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int(s, 2, (int)max);
-	int rc = SQLITE_DONE;
-	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+	db_bind_int64(s, 2, (int)max);
+	int rc = DB_DONE;
+	while (*n < max && (rc = db_step(s)) == DB_ROW)
 		if (sq_col_id(s, 0, &(*requests)[*n]) && sq_col_id(s, 1, &(*patients)[*n])) {
-			(*last_approved)[*n] = sqlite3_column_int64(s, 2); /* NULL: 0, never */
+			(*last_approved)[*n] = db_column_int64(s, 2); /* NULL: 0, never */
 			(*n)++;
 		}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : sq_fail("repeat_queue");
+	db_reset(s);
+	return rc == DB_ROW || rc == DB_DONE ? ERR_OK : sq_fail("repeat_queue");
 }

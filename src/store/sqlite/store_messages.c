@@ -86,15 +86,15 @@ static const char sql_draft_delete[] =
 enum err sq_store_thread_target(const struct id *thread, struct target *out, struct id *practice)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_thread_target);
+	struct db_stmt *s = sq_stmt(sql_thread_target);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, thread);
-	int rc = sqlite3_step(s);
+	int rc = db_step(s);
 	struct id patient;
-	bool ok = rc == SQLITE_ROW && sq_col_id(s, 0, &patient) && sq_col_id(s, 1, practice);
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
+	bool ok = rc == DB_ROW && sq_col_id(s, 0, &patient) && sq_col_id(s, 1, practice);
+	db_reset(s);
+	if (rc == DB_DONE)
 		return ERR_NOT_FOUND;
 	if (!ok)
 		return sq_fail("thread_target");
@@ -105,14 +105,14 @@ enum err sq_store_message_target(const struct id *message, struct target *out, s
 			 struct id *practice)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_message_thread);
+	struct db_stmt *s = sq_stmt(sql_message_thread);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, message);
-	int rc = sqlite3_step(s);
-	bool ok = rc == SQLITE_ROW && sq_col_id(s, 0, thread);
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
+	int rc = db_step(s);
+	bool ok = rc == DB_ROW && sq_col_id(s, 0, thread);
+	db_reset(s);
+	if (rc == DB_DONE)
 		return ERR_NOT_FOUND;
 	if (!ok)
 		return sq_fail("message_target");
@@ -121,22 +121,22 @@ enum err sq_store_message_target(const struct id *message, struct target *out, s
 
 static enum err bind_and_insert_message(const struct store_message *m)
 {
-	sqlite3_stmt *s = sq_stmt(sql_message_insert);
+	struct db_stmt *s = sq_stmt(sql_message_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &m->id);
 	sq_bind_id(s, 2, &m->thread);
 	sq_bind_id(s, 3, &m->patient);
 	sq_bind_id(s, 4, &m->author);
-	sqlite3_bind_int(s, 5, m->from_practice ? 1 : 0);
-	sqlite3_bind_int64(s, 6, m->created);
-	sqlite3_bind_blob(s, 7, m->body.ptr, (int)m->body.len, SQLITE_STATIC);
+	db_bind_int64(s, 5, m->from_practice ? 1 : 0);
+	db_bind_int64(s, 6, m->created);
+	db_bind_blob(s, 7, m->body.ptr, m->body.len);
 	if (m->has_attachment)
 		sq_bind_id(s, 8, &m->attachment);
-	int rc = sqlite3_step(s);
-	int changed = sqlite3_changes(sqlite3_db_handle(s));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	int rc = db_step(s);
+	int changed = db_changes(s);
+	db_reset(s);
+	if (rc != DB_DONE)
 		return sq_fail("message_insert");
 	if (changed != 1)
 		return ERR_NOT_FOUND; /* no such thread of this patient */
@@ -144,19 +144,19 @@ static enum err bind_and_insert_message(const struct store_message *m)
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &m->thread);
-	sqlite3_bind_int64(s, 2, m->created);
-	sqlite3_bind_int(s, 3, m->from_practice ? 1 : 0);
+	db_bind_int64(s, 2, m->created);
+	db_bind_int64(s, 3, m->from_practice ? 1 : 0);
 	return sq_step_done(s, "thread_bump");
 }
 
 /* Run body inside one transaction of medkeep.db; rolled back unless it returns ERR_OK. */
 static enum err in_transaction(enum err (*body)(const void *ctx), const void *ctx)
 {
-	sqlite3_stmt *begin = sq_stmt(sql_begin);
+	struct db_stmt *begin = sq_stmt(sql_begin);
 	if (begin == NULL)
 		return ERR_INTERNAL;
 	/* Inside a caller's transaction already (demo seeding, store_begin): join it. */
-	if (!sqlite3_get_autocommit(sqlite3_db_handle(begin)))
+	if (db_in_transaction(begin))
 		return body(ctx);
 	if (sq_step_done(begin, "begin") != ERR_OK)
 		return ERR_INTERNAL;
@@ -175,17 +175,17 @@ struct thread_and_first {
 static enum err thread_insert_body(const void *ctx)
 {
 	const struct thread_and_first *x = ctx;
-	sqlite3_stmt *s = sq_stmt(sql_thread_insert);
+	struct db_stmt *s = sq_stmt(sql_thread_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &x->t->id);
 	sq_bind_id(s, 2, &x->t->patient);
 	sq_bind_id(s, 3, &x->t->practice);
-	sqlite3_bind_int64(s, 4, x->t->created);
-	sqlite3_bind_int64(s, 5, x->t->updated);
-	sqlite3_bind_blob(s, 6, x->t->subject.ptr, (int)x->t->subject.len, SQLITE_STATIC);
-	sqlite3_bind_int(s, 7, 0);
-	sqlite3_bind_int(s, 8, 0);
+	db_bind_int64(s, 4, x->t->created);
+	db_bind_int64(s, 5, x->t->updated);
+	db_bind_blob(s, 6, x->t->subject.ptr, x->t->subject.len);
+	db_bind_int64(s, 7, 0);
+	db_bind_int64(s, 8, 0);
 	if (sq_step_done(s, "thread_insert") != ERR_OK)
 		return ERR_INTERNAL;
 	return bind_and_insert_message(x->first);
@@ -213,24 +213,24 @@ enum err sq_store_message_insert(const struct grant *g, const struct store_messa
 	return in_transaction(message_insert_body, m);
 }
 
-static bool thread_row(sqlite3_stmt *s, struct arena *a, struct store_thread *t)
+static bool thread_row(struct db_stmt *s, struct arena *a, struct store_thread *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->created = sqlite3_column_int64(s, 3);
-	t->updated = sqlite3_column_int64(s, 4);
-	t->patient_unread = sqlite3_column_int(s, 6);
-	t->practice_unread = sqlite3_column_int(s, 7);
-	t->n_messages = sqlite3_column_int(s, 8);
+	t->created = db_column_int64(s, 3);
+	t->updated = db_column_int64(s, 4);
+	t->patient_unread = db_column_int(s, 6);
+	t->practice_unread = db_column_int(s, 7);
+	t->n_messages = db_column_int(s, 8);
 	t->assigned = sq_col_id(s, 9, &t->assigned_to); /* NULL: nobody */
 	return sq_col_id(s, 0, &t->id) && sq_col_id(s, 1, &t->patient) &&
 	       sq_col_id(s, 2, &t->practice) && sq_col_bytes(s, 5, a, &t->subject);
 }
 
-static bool message_row(sqlite3_stmt *s, struct arena *a, struct store_message *m)
+static bool message_row(struct db_stmt *s, struct arena *a, struct store_message *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->from_practice = sqlite3_column_int(s, 4) != 0;
-	m->created = sqlite3_column_int64(s, 5);
+	m->from_practice = db_column_int(s, 4) != 0;
+	m->created = db_column_int64(s, 5);
 	m->has_attachment = sq_col_id(s, 7, &m->attachment);
 	sq_col_id(s, 8, &m->first);
 	return sq_col_id(s, 0, &m->id) && sq_col_id(s, 1, &m->thread) &&
@@ -249,33 +249,33 @@ static bool may_read(const struct grant *g, const struct id *patient)
 enum err sq_store_thread_get(const struct grant *g, const struct id *thread, struct arena *a,
 		     struct store_thread *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_thread_get);
+	struct db_stmt *s = sq_stmt(sql_thread_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, thread);
-	int rc = sqlite3_step(s);
+	int rc = db_step(s);
 	int result = ERR_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		result = ERR_NOT_FOUND;
-	else if (rc != SQLITE_ROW || !thread_row(s, a, out))
+	else if (rc != DB_ROW || !thread_row(s, a, out))
 		result = sq_fail("thread_get");
 	else if (!may_read(g, &out->patient)) {
 		memset(out, 0, sizeof(*out));
 		result = ERR_DENIED;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return result;
 }
 
 /* One kind of row: how to read it, and whose it is. */
 struct row_kind {
 	size_t size;
-	bool (*read)(sqlite3_stmt *s, struct arena *a, void *row);
+	bool (*read)(struct db_stmt *s, struct arena *a, void *row);
 	const struct id *(*patient)(const void *row);
 	const char *what;
 };
 
-static bool thread_read(sqlite3_stmt *s, struct arena *a, void *row)
+static bool thread_read(struct db_stmt *s, struct arena *a, void *row)
 {
 	return thread_row(s, a, row);
 }
@@ -285,7 +285,7 @@ static const struct id *thread_patient(const void *row)
 	return &((const struct store_thread *)row)->patient;
 }
 
-static bool message_read(sqlite3_stmt *s, struct arena *a, void *row)
+static bool message_read(struct db_stmt *s, struct arena *a, void *row)
 {
 	return message_row(s, a, row);
 }
@@ -302,18 +302,18 @@ static const struct row_kind message_kind = {sizeof(struct store_message), messa
 
 /* Rows of a list query into *out (at most max), each checked against the grant (none: the
  * unscoped inbox, whose rows carry no sealed content). */
-static enum err list_rows(sqlite3_stmt *s, const struct row_kind *k, const struct grant *g, size_t max,
+static enum err list_rows(struct db_stmt *s, const struct row_kind *k, const struct grant *g, size_t max,
 			  struct arena *a, void **out, size_t *n)
 {
 	*n = 0;
 	uint8_t *rows = arena_calloc(a, max ? max : 1, k->size);
 	*out = rows;
 	if (rows == NULL) {
-		sqlite3_reset(s);
+		db_reset(s);
 		return ERR_INTERNAL;
 	}
 	int result = ERR_OK;
-	while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
+	while (*n < max && db_step(s) == DB_ROW) {
 		void *row = rows + *n * k->size;
 		if (!k->read(s, a, row)) {
 			result = sq_fail(k->what);
@@ -325,13 +325,13 @@ static enum err list_rows(sqlite3_stmt *s, const struct row_kind *k, const struc
 		}
 		(*n)++;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	if (result != ERR_OK)
 		*n = 0;
 	return result;
 }
 
-static enum err thread_rows(sqlite3_stmt *s, const struct grant *g, size_t max, struct arena *a,
+static enum err thread_rows(struct db_stmt *s, const struct grant *g, size_t max, struct arena *a,
 			    struct store_thread **out, size_t *n)
 {
 	void *rows = NULL;
@@ -340,7 +340,7 @@ static enum err thread_rows(sqlite3_stmt *s, const struct grant *g, size_t max, 
 	return rc;
 }
 
-static enum err message_rows(sqlite3_stmt *s, const struct grant *g, size_t max, struct arena *a,
+static enum err message_rows(struct db_stmt *s, const struct grant *g, size_t max, struct arena *a,
 			     struct store_message **out, size_t *n)
 {
 	void *rows = NULL;
@@ -355,11 +355,11 @@ enum err sq_store_thread_messages(const struct grant *g, const struct id *thread
 	*n = 0;
 	if (g == NULL)
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_thread_messages);
+	struct db_stmt *s = sq_stmt(sql_thread_messages);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, thread);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	db_bind_int64(s, 2, LIMIT_LIST);
 	return message_rows(s, g, LIMIT_LIST, a, out, n);
 }
 
@@ -369,11 +369,11 @@ enum err sq_store_threads_by_patient(const struct grant *g, const struct id *pat
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_threads_by_patient);
+	struct db_stmt *s = sq_stmt(sql_threads_by_patient);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	db_bind_int64(s, 2, LIMIT_LIST);
 	return thread_rows(s, g, LIMIT_LIST, a, out, n);
 }
 
@@ -383,13 +383,13 @@ enum err sq_store_threads_unread(const struct grant *g, const struct id *patient
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_threads_unread);
+	struct db_stmt *s = sq_stmt(sql_threads_unread);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	if (max > LIMIT_LIST)
 		max = LIMIT_LIST;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int64(s, 2, (int64_t)max);
+	db_bind_int64(s, 2, (int64_t)max);
 	return thread_rows(s, g, max, a, out, n);
 }
 
@@ -398,15 +398,15 @@ enum err sq_store_unread_count(const struct grant *g, const struct id *patient, 
 	*messages = 0;
 	if (!grant_allows(g, patient, ACTION_MESSAGE_LIST))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_unread_count);
+	struct db_stmt *s = sq_stmt(sql_unread_count);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW)
-		*messages = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return step == SQLITE_ROW ? ERR_OK : sq_fail("unread_count");
+	int step = db_step(s);
+	if (step == DB_ROW)
+		*messages = db_column_int64(s, 0);
+	db_reset(s);
+	return step == DB_ROW ? ERR_OK : sq_fail("unread_count");
 }
 
 enum err sq_store_messages_by_patient(const struct grant *g, const struct id *patient,
@@ -419,7 +419,7 @@ enum err sq_store_messages_by_patient(const struct grant *g, const struct id *pa
 	struct store_page newest = {.desc = true, .limit = LIMIT_LIST};
 	if (pg == NULL)
 		pg = &newest;
-	sqlite3_stmt *s = sq_page_stmt(sql_messages_page, pg);
+	struct db_stmt *s = sq_page_stmt(sql_messages_page, pg);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
@@ -441,21 +441,21 @@ enum err sq_store_messages_count(const struct grant *g, const struct id *patient
 enum err sq_store_message_get(const struct grant *g, const struct id *message, struct arena *a,
 		      struct store_message *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_message_get);
+	struct db_stmt *s = sq_stmt(sql_message_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, message);
-	int rc = sqlite3_step(s);
+	int rc = db_step(s);
 	int result = ERR_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		result = ERR_NOT_FOUND;
-	else if (rc != SQLITE_ROW || !message_row(s, a, out))
+	else if (rc != DB_ROW || !message_row(s, a, out))
 		result = sq_fail("message_get");
 	else if (!may_read(g, &out->patient)) {
 		memset(out, 0, sizeof(*out));
 		result = ERR_DENIED;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return result;
 }
 
@@ -463,7 +463,7 @@ enum err sq_store_thread_mark_read(const struct grant *g, const struct id *threa
 {
 	if (g == NULL || !may_read(g, &g->patient))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(practice_side ? sql_mark_read_practice : sql_mark_read_patient);
+	struct db_stmt *s = sq_stmt(practice_side ? sql_mark_read_practice : sql_mark_read_patient);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, thread);
@@ -478,15 +478,15 @@ enum err sq_store_practice_threads(const struct id *practice, const struct id *a
 	*n = 0;
 	if (max > LIMIT_LIST)
 		max = LIMIT_LIST;
-	sqlite3_stmt *s = sq_stmt(sql_practice_threads);
+	struct db_stmt *s = sq_stmt(sql_practice_threads);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	db_bind_int64(s, 2, (int64_t)max);
 	if (assignee)
 		sq_bind_id(s, 3, assignee);
 	else
-		sqlite3_bind_null(s, 3);
+		db_bind_null(s, 3);
 	return thread_rows(s, NULL, max, a, out, n);
 }
 
@@ -495,13 +495,13 @@ enum err sq_store_thread_assign(const struct grant *g, const struct id *thread, 
 {
 	if (g == NULL || !grant_allows(g, &g->patient, ACTION_MESSAGE_SEND))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_thread_assign);
+	struct db_stmt *s = sq_stmt(sql_thread_assign);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	if (assignee)
 		sq_bind_id(s, 1, assignee);
 	else
-		sqlite3_bind_null(s, 1);
+		db_bind_null(s, 1);
 	sq_bind_id(s, 2, thread);
 	sq_bind_id(s, 3, &g->patient);
 	sq_bind_id(s, 4, practice);
@@ -511,22 +511,22 @@ enum err sq_store_thread_assign(const struct grant *g, const struct id *thread, 
 enum err sq_store_practice_unread(const struct id *practice, int64_t *threads)
 {
 	*threads = 0;
-	sqlite3_stmt *s = sq_stmt(sql_practice_unread);
+	struct db_stmt *s = sq_stmt(sql_practice_unread);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*threads = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? ERR_OK : sq_fail("practice_unread");
+	int rc = db_step(s);
+	if (rc == DB_ROW)
+		*threads = db_column_int64(s, 0);
+	db_reset(s);
+	return rc == DB_ROW ? ERR_OK : sq_fail("practice_unread");
 }
 
 enum err store_messages_erase(const struct id *patient)
 {
 	const char *const sqls[] = {sql_erase_drafts, sql_erase_messages, sql_erase_threads};
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(*sqls); i++) {
-		sqlite3_stmt *s = sq_stmt(sqls[i]);
+		struct db_stmt *s = sq_stmt(sqls[i]);
 		if (s == NULL)
 			return ERR_INTERNAL;
 		sq_bind_id(s, 1, patient);
@@ -538,10 +538,10 @@ enum err store_messages_erase(const struct id *patient)
 
 /* --- drafts: the grant's patient, the author and the thread name the row --- */
 
-static sqlite3_stmt *draft_stmt(const char *sql, const struct grant *g, const struct id *author,
+static struct db_stmt *draft_stmt(const char *sql, const struct grant *g, const struct id *author,
 				const struct id *thread)
 {
-	sqlite3_stmt *s = sq_stmt(sql);
+	struct db_stmt *s = sq_stmt(sql);
 	if (s == NULL)
 		return NULL;
 	sq_bind_id(s, 1, author);
@@ -556,22 +556,22 @@ enum err sq_store_draft_get(const struct grant *g, const struct id *author, cons
 	memset(out, 0, sizeof(*out));
 	if (g == NULL || !grant_allows(g, &g->patient, ACTION_MESSAGE_SEND))
 		return ERR_DENIED;
-	sqlite3_stmt *s = draft_stmt(sql_draft_get, g, author, thread);
+	struct db_stmt *s = draft_stmt(sql_draft_get, g, author, thread);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	int step = sqlite3_step(s);
+	int step = db_step(s);
 	int rc = ERR_NOT_FOUND;
-	if (step == SQLITE_ROW) {
+	if (step == DB_ROW) {
 		out->author = *author;
 		out->patient = g->patient;
 		out->thread = *thread;
-		out->updated = sqlite3_column_int64(s, 1);
+		out->updated = db_column_int64(s, 1);
 		rc = sq_col_id(s, 0, &out->id) && sq_col_bytes(s, 2, a, &out->body) ? ERR_OK
 										    : sq_fail("draft_get");
-	} else if (step != SQLITE_DONE) {
+	} else if (step != DB_DONE) {
 		rc = sq_fail("draft_get");
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -579,15 +579,15 @@ enum err sq_store_draft_put(const struct grant *g, const struct store_draft *d)
 {
 	if (g == NULL || !grant_allows(g, &d->patient, ACTION_MESSAGE_SEND))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_draft_put);
+	struct db_stmt *s = sq_stmt(sql_draft_put);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &d->id);
 	sq_bind_id(s, 2, &d->author);
 	sq_bind_id(s, 3, &d->patient);
 	sq_bind_id(s, 4, &d->thread);
-	sqlite3_bind_int64(s, 5, d->updated);
-	sqlite3_bind_blob(s, 6, d->body.ptr, (int)d->body.len, SQLITE_STATIC);
+	db_bind_int64(s, 5, d->updated);
+	db_bind_blob(s, 6, d->body.ptr, d->body.len);
 	return sq_step_done(s, "draft_put");
 }
 
@@ -595,6 +595,6 @@ enum err sq_store_draft_delete(const struct grant *g, const struct id *author, c
 {
 	if (g == NULL || !grant_allows(g, &g->patient, ACTION_MESSAGE_SEND))
 		return ERR_DENIED;
-	sqlite3_stmt *s = draft_stmt(sql_draft_delete, g, author, thread);
+	struct db_stmt *s = draft_stmt(sql_draft_delete, g, author, thread);
 	return s ? sq_step_done(s, "draft_delete") : ERR_INTERNAL;
 }

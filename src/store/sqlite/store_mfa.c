@@ -31,90 +31,90 @@ static const char sql_mfa_recovery_use[] =
 enum err sq_store_mfa_get(const struct id *account, struct arena *a, struct store_mfa *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_mfa_get);
+	struct db_stmt *s = sq_stmt(sql_mfa_get);
 	sq_bind_id(s, 1, account);
 	int rc = ERR_NOT_FOUND;
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if (db_step(s) == DB_ROW) {
 		rc = (sq_col_bytes(s, 0, a, &out->totp) && sq_col_bytes(s, 1, a, &out->totp_pending))
 			     ? ERR_OK
 			     : ERR_INTERNAL;
-		out->last_step = sqlite3_column_int64(s, 2);
+		out->last_step = db_column_int64(s, 2);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	if (rc != ERR_OK)
 		return rc;
 	s = sq_stmt(sql_mfa_recovery);
 	sq_bind_id(s, 1, account);
-	while (out->n_recovery < 10 && sqlite3_step(s) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(s, 1) != HASH_BYTES)
+	while (out->n_recovery < 10 && db_step(s) == DB_ROW) {
+		if (db_column_bytes(s, 1) != HASH_BYTES)
 			continue;
-		out->recovery_index[out->n_recovery] = sqlite3_column_int(s, 0);
-		memcpy(out->recovery[out->n_recovery], sqlite3_column_blob(s, 1), HASH_BYTES);
+		out->recovery_index[out->n_recovery] = db_column_int(s, 0);
+		memcpy(out->recovery[out->n_recovery], db_column_blob(s, 1), HASH_BYTES);
 		out->n_recovery++;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return ERR_OK;
 }
 
 enum err sq_store_mfa_set_pending(const struct id *account, struct bytes sealed)
 {
-	sqlite3_stmt *s = sq_stmt(sql_mfa_pending);
-	sqlite3_bind_blob(s, 1, sealed.ptr, (int)sealed.len, SQLITE_STATIC);
+	struct db_stmt *s = sq_stmt(sql_mfa_pending);
+	db_bind_blob(s, 1, sealed.ptr, sealed.len);
 	sq_bind_id(s, 2, account);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("mfa_pending");
-	sqlite3_reset(s);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("mfa_pending");
+	db_reset(s);
 	return rc;
 }
 
 /* Run an UPDATE; ERR_CONFLICT when it changed no row. */
-static enum err update_one(sqlite3_stmt *s, const char *what)
+static enum err update_one(struct db_stmt *s, const char *what)
 {
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail(what);
-	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail(what);
+	if (rc == ERR_OK && db_changes(s) != 1)
 		rc = ERR_CONFLICT;
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_mfa_enable(const struct id *account, const struct bytes *sealed, int64_t step)
 {
-	sqlite3_stmt *s = sq_stmt(sealed ? sql_mfa_enable_with : sql_mfa_enable);
+	struct db_stmt *s = sq_stmt(sealed ? sql_mfa_enable_with : sql_mfa_enable);
 	sq_bind_id(s, 1, account);
-	sqlite3_bind_int64(s, 2, step);
+	db_bind_int64(s, 2, step);
 	if (sealed)
-		sqlite3_bind_blob(s, 3, sealed->ptr, (int)sealed->len, SQLITE_STATIC);
+		db_bind_blob(s, 3, sealed->ptr, sealed->len);
 	return update_one(s, "mfa_enable");
 }
 
 enum err sq_store_mfa_use_step(const struct id *account, int64_t step)
 {
-	sqlite3_stmt *s = sq_stmt(sql_mfa_step);
+	struct db_stmt *s = sq_stmt(sql_mfa_step);
 	sq_bind_id(s, 1, account);
-	sqlite3_bind_int64(s, 2, step);
+	db_bind_int64(s, 2, step);
 	return update_one(s, "mfa_step");
 }
 
 enum err sq_store_mfa_set_recovery(const struct id *account, const uint8_t (*hashes)[HASH_BYTES], size_t n)
 {
-	sqlite3_stmt *s = sq_stmt(sql_mfa_recovery_clear);
+	struct db_stmt *s = sq_stmt(sql_mfa_recovery_clear);
 	sq_bind_id(s, 1, account);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("recovery_clear");
-	sqlite3_reset(s);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("recovery_clear");
+	db_reset(s);
 	for (size_t i = 0; rc == ERR_OK && i < n; i++) {
 		s = sq_stmt(sql_mfa_recovery_add);
 		sq_bind_id(s, 1, account);
-		sqlite3_bind_int(s, 2, (int)i);
-		sqlite3_bind_blob(s, 3, hashes[i], HASH_BYTES, SQLITE_STATIC);
-		rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("recovery_add");
-		sqlite3_reset(s);
+		db_bind_int64(s, 2, (int)i);
+		db_bind_blob(s, 3, hashes[i], HASH_BYTES);
+		rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("recovery_add");
+		db_reset(s);
 	}
 	return rc;
 }
 
 enum err sq_store_mfa_use_recovery(const struct id *account, int index)
 {
-	sqlite3_stmt *s = sq_stmt(sql_mfa_recovery_use);
+	struct db_stmt *s = sq_stmt(sql_mfa_recovery_use);
 	sq_bind_id(s, 1, account);
-	sqlite3_bind_int(s, 2, index);
+	db_bind_int64(s, 2, index);
 	return update_one(s, "recovery_use");
 }

@@ -17,14 +17,14 @@ enum err sq_store_notice_insert(const struct grant *g, const struct id *patient,
 {
 	if (!grant_for_patient(g, patient))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_notice_insert);
+	struct db_stmt *s = sq_stmt(sql_notice_insert);
 	sq_bind_id(s, 1, &n->id);
 	sq_bind_id(s, 2, patient);
 	sq_bind_text(s, 3, n->reference);
-	sqlite3_bind_int64(s, 4, n->created);
-	sqlite3_bind_blob(s, 5, n->body.ptr, (int)n->body.len, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("notice_insert");
-	sqlite3_reset(s);
+	db_bind_int64(s, 4, n->created);
+	db_bind_blob(s, 5, n->body.ptr, n->body.len);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("notice_insert");
+	db_reset(s);
 	return rc;
 }
 
@@ -38,19 +38,19 @@ enum err sq_store_notice_list(const struct grant *g, const struct id *patient, s
 	if (*out == NULL)
 		return ERR_INTERNAL;
 	int rc = ERR_OK;
-	sqlite3_stmt *s = sq_stmt(sql_notice_list);
+	struct db_stmt *s = sq_stmt(sql_notice_list);
 	sq_bind_id(s, 1, patient);
-	while (*n < 100 && sqlite3_step(s) == SQLITE_ROW) {
+	while (*n < 100 && db_step(s) == DB_ROW) {
 		struct store_notice *x = &(*out)[*n];
 		sq_col_id(s, 0, &x->id);
 		sq_col_text_fixed(s, 1, x->reference, sizeof(x->reference));
-		x->created = sqlite3_column_int64(s, 2);
+		x->created = db_column_int64(s, 2);
 		if (!sq_col_bytes(s, 3, a, &x->body)) {
 			rc = ERR_INTERNAL;
 			break;
 		}
 		(*n)++;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }

@@ -12,18 +12,18 @@ enum err sq_store_notify_pref_get(const struct id *account, const struct id *rec
 				  unsigned *on)
 {
 	*set = *on = 0;
-	sqlite3_stmt *s = sq_stmt(sql_pref_get);
+	struct db_stmt *s = sq_stmt(sql_pref_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, record);
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW) {
-		*set = (unsigned)sqlite3_column_int64(s, 0);
-		*on = (unsigned)sqlite3_column_int64(s, 1);
+	int step = db_step(s);
+	if (step == DB_ROW) {
+		*set = (unsigned)db_column_int64(s, 0);
+		*on = (unsigned)db_column_int64(s, 1);
 	}
-	sqlite3_reset(s);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? ERR_OK : sq_fail("notify_pref_get");
+	db_reset(s);
+	return step == DB_ROW || step == DB_DONE ? ERR_OK : sq_fail("notify_pref_get");
 }
 
 static const char sql_pref_set[] =
@@ -37,13 +37,13 @@ enum err sq_store_notify_pref_set(const struct grant *g, const struct id *accoun
 	static const struct id zero;
 	if (g == NULL ? !id_eq(record, &zero) : !grant_allows(g, record, ACTION_NOTICE_PREFS))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_pref_set);
+	struct db_stmt *s = sq_stmt(sql_pref_set);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, record);
-	sqlite3_bind_int64(s, 3, (int64_t)kinds);
-	sqlite3_bind_int64(s, 4, (int64_t)(on & kinds));
+	db_bind_int64(s, 3, (int64_t)kinds);
+	db_bind_int64(s, 4, (int64_t)(on & kinds));
 	return sq_step_done(s, "notify_pref_set");
 }
 
@@ -57,23 +57,23 @@ enum err sq_store_notify_proxies(const struct id *patient, int64_t now, struct a
 {
 	*n = 0;
 	*out = arena_calloc(a, LIMIT_NOTIFY_PROXIES, sizeof(**out));
-	sqlite3_stmt *s = sq_stmt(sql_proxies);
+	struct db_stmt *s = sq_stmt(sql_proxies);
 	if (s == NULL || *out == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, LIMIT_NOTIFY_PROXIES);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 3, LIMIT_NOTIFY_PROXIES);
 	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < LIMIT_NOTIFY_PROXIES) {
+	while ((step = db_step(s)) == DB_ROW && *n < LIMIT_NOTIFY_PROXIES) {
 		struct store_notify_proxy *r = &(*out)[*n];
 		sq_col_id(s, 0, &r->account);
-		r->scopes = (unsigned)sqlite3_column_int64(s, 1);
+		r->scopes = (unsigned)db_column_int64(s, 1);
 		sq_col_bytes(s, 2, a, &r->email_ct);
 		if (r->email_ct.len)
 			(*n)++;
 	}
-	sqlite3_reset(s);
-	return step == SQLITE_DONE || step == SQLITE_ROW ? ERR_OK : sq_fail("notify_proxies");
+	db_reset(s);
+	return step == DB_DONE || step == DB_ROW ? ERR_OK : sq_fail("notify_proxies");
 }
 
 static const char sql_staff_claim[] =
@@ -82,12 +82,12 @@ static const char sql_staff_claim[] =
 
 enum err sq_store_notify_staff_claim(const struct id *account, int64_t now, int64_t window)
 {
-	sqlite3_stmt *s = sq_stmt(sql_staff_claim);
+	struct db_stmt *s = sq_stmt(sql_staff_claim);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, window);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 3, window);
 	int rc = sq_write_one(s, "notify_staff_claim");
 	return rc == ERR_NOT_FOUND ? ERR_THROTTLED : rc;
 }
@@ -101,15 +101,15 @@ enum err sq_store_outbox_schedule(const struct store_mail *m, int64_t not_before
 {
 	if (m->body_ct.len == 0 || m->to_ct.len == 0)
 		return ERR_INTERNAL;
-	sqlite3_stmt *s = sq_stmt(sql_schedule);
+	struct db_stmt *s = sq_stmt(sql_schedule);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &m->id);
 	sq_bind_id(s, 2, &m->account);
-	sqlite3_bind_blob(s, 3, m->to_ct.ptr, (int)m->to_ct.len, SQLITE_STATIC);
+	db_bind_blob(s, 3, m->to_ct.ptr, m->to_ct.len);
 	sq_bind_text(s, 4, m->subject);
-	sqlite3_bind_blob(s, 5, m->body_ct.ptr, (int)m->body_ct.len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, not_before);
+	db_bind_blob(s, 5, m->body_ct.ptr, m->body_ct.len);
+	db_bind_int64(s, 6, not_before);
 	if (ref)
 		sq_bind_id(s, 7, ref);
 	sq_bind_text(s, 8, kind ? kind : "");
@@ -120,7 +120,7 @@ static const char sql_withdraw[] = "DELETE FROM outbox WHERE ref = ? AND sent IS
 
 enum err sq_store_outbox_withdraw(const struct id *ref)
 {
-	sqlite3_stmt *s = sq_stmt(sql_withdraw);
+	struct db_stmt *s = sq_stmt(sql_withdraw);
 	return s ? sq_run_id(s, ref, "outbox_withdraw") : ERR_INTERNAL;
 }
 
@@ -129,11 +129,11 @@ static const char sql_withdraw_kind[] =
 
 enum err sq_store_outbox_withdraw_kind(const struct id *account, const char *kind, int64_t now)
 {
-	sqlite3_stmt *s = sq_stmt(sql_withdraw_kind);
+	struct db_stmt *s = sq_stmt(sql_withdraw_kind);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_text(s, 2, kind);
-	sqlite3_bind_int64(s, 3, now);
+	db_bind_int64(s, 3, now);
 	return sq_step_done(s, "outbox_withdraw_kind");
 }

@@ -15,14 +15,14 @@ enum err sq_store_outbox_insert(const struct id *id, const struct id *account, s
 {
 	if (body_ct.len == 0)
 		return ERR_INTERNAL;
-	sqlite3_stmt *s = sq_stmt(sql_outbox_insert);
+	struct db_stmt *s = sq_stmt(sql_outbox_insert);
 	sq_bind_id(s, 1, id);
 	sq_bind_id(s, 2, account);
-	sqlite3_bind_blob(s, 3, to_ct.ptr, (int)to_ct.len, SQLITE_STATIC);
+	db_bind_blob(s, 3, to_ct.ptr, to_ct.len);
 	sq_bind_text(s, 4, subject);
-	sqlite3_bind_blob(s, 5, body_ct.ptr, (int)body_ct.len, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("outbox_insert");
-	sqlite3_reset(s);
+	db_bind_blob(s, 5, body_ct.ptr, body_ct.len);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("outbox_insert");
+	db_reset(s);
 	return rc;
 }
 
@@ -39,30 +39,30 @@ enum err sq_store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 	if (max > LIMIT_LIST)
 		max = LIMIT_LIST;
 	struct store_outbox_row *out = arena_calloc(a, max ? max : 1, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_outbox_due);
+	struct db_stmt *s = sq_stmt(sql_outbox_due);
 	if (s == NULL || out == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int(s, 1, all ? 1 : 0);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, (int64_t)max);
+	db_bind_int64(s, 1, all ? 1 : 0);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 3, (int64_t)max);
 	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
+	while ((step = db_step(s)) == DB_ROW && *n < max) {
 		struct store_outbox_row *r = &out[*n];
 		sq_col_id(s, 0, &r->id);
 		sq_col_id(s, 1, &r->account);
 		sq_col_bytes(s, 2, a, &r->to_ct);
 		r->subject = sq_col_text(s, 3, a);
 		r->body = sq_col_text(s, 4, a);
-		r->attempts = sqlite3_column_int64(s, 5);
+		r->attempts = db_column_int64(s, 5);
 		sq_col_bytes(s, 6, a, &r->body_ct);
-		r->created = sqlite3_column_int64(s, 7);
+		r->created = db_column_int64(s, 7);
 		if (r->subject == NULL || r->body == NULL)
 			continue;
 		(*n)++;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	*rows = out;
-	return step == SQLITE_DONE || step == SQLITE_ROW ? ERR_OK : sq_fail("outbox_due");
+	return step == DB_DONE || step == DB_ROW ? ERR_OK : sq_fail("outbox_due");
 }
 
 static const char sql_outbox_sent[] =
@@ -70,10 +70,10 @@ static const char sql_outbox_sent[] =
 
 enum err sq_store_outbox_sent(const struct id *id, int64_t now)
 {
-	sqlite3_stmt *s = sq_stmt(sql_outbox_sent);
+	struct db_stmt *s = sq_stmt(sql_outbox_sent);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(s, 1, now);
+	db_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, id);
 	return sq_step_done(s, "outbox_sent");
 }
@@ -85,12 +85,12 @@ static const char sql_outbox_retry[] =
 
 enum err sq_store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try, bool drop_body)
 {
-	sqlite3_stmt *s = sq_stmt(sql_outbox_retry);
+	struct db_stmt *s = sq_stmt(sql_outbox_retry);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(s, 1, attempts);
-	sqlite3_bind_int64(s, 2, next_try);
+	db_bind_int64(s, 1, attempts);
+	db_bind_int64(s, 2, next_try);
 	sq_bind_id(s, 3, id);
-	sqlite3_bind_int(s, 4, drop_body ? 1 : 0);
+	db_bind_int64(s, 4, drop_body ? 1 : 0);
 	return sq_step_done(s, "outbox_retry");
 }

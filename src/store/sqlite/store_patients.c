@@ -28,20 +28,20 @@ enum err sq_store_patient_target(const struct id *patient, struct target *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->patient = *patient;
-	sqlite3_stmt *s = sq_stmt(sql_patient_exists);
+	struct db_stmt *s = sq_stmt(sql_patient_exists);
 	sq_bind_id(s, 1, patient);
-	out->exists = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_reset(s);
+	out->exists = db_step(s) == DB_ROW;
+	db_reset(s);
 	/* The enrolments are looked up for a missing id too (none are found): another patient's
 	 * id must cost what a random one does (DESIGN.md invariant 2, timing). */
 	s = sq_stmt(sql_enrolments);
 	sq_bind_id(s, 1, patient);
-	while (out->n_practices < TARGET_MAX_PRACTICES && sqlite3_step(s) == SQLITE_ROW)
+	while (out->n_practices < TARGET_MAX_PRACTICES && db_step(s) == DB_ROW)
 		if (sq_col_id(s, 0, &out->practices[out->n_practices])) {
-			out->history_from[out->n_practices] = sqlite3_column_int64(s, 1);
+			out->history_from[out->n_practices] = db_column_int64(s, 1);
 			out->n_practices += out->exists ? 1 : 0;
 		}
-	sqlite3_reset(s);
+	db_reset(s);
 	return out->exists ? ERR_OK : ERR_NOT_FOUND;
 }
 
@@ -54,14 +54,14 @@ enum err sq_store_practice_patient_ids(const struct id *practice, size_t offset,
 	*ids = arena_calloc(a, limit ? limit : 1, sizeof(struct id));
 	if (*ids == NULL)
 		return ERR_INTERNAL;
-	sqlite3_stmt *s = sq_stmt(sql_practice_patients);
+	struct db_stmt *s = sq_stmt(sql_practice_patients);
 	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int(s, 2, (int)limit);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)offset);
-	while (*n < limit && sqlite3_step(s) == SQLITE_ROW)
+	db_bind_int64(s, 2, (int)limit);
+	db_bind_int64(s, 3, (int64_t)offset);
+	while (*n < limit && db_step(s) == DB_ROW)
 		if (sq_col_id(s, 0, &(*ids)[*n]))
 			(*n)++;
-	sqlite3_reset(s);
+	db_reset(s);
 	return ERR_OK;
 }
 
@@ -76,15 +76,15 @@ enum err sq_store_patient_create(const struct id *id, const struct id *practice,
 			 "rotation is retiring the master key that wrapped it?)\"");
 		return ERR_INTERNAL;
 	}
-	sqlite3_stmt *s = sq_stmt(sql_patient_create);
+	struct db_stmt *s = sq_stmt(sql_patient_create);
 	sq_bind_id(s, 1, id);
-	sqlite3_bind_blob(s, 2, nhi_index, HASH_BYTES, SQLITE_STATIC);
-	sqlite3_bind_zeroblob(s, 3, 0);
-	sqlite3_bind_blob(s, 4, phi.ptr, (int)phi.len, SQLITE_STATIC);
-	int step = sqlite3_step(s);
-	sqlite3_reset(s);
-	rc = step == SQLITE_DONE ? ERR_OK
-	     : step == SQLITE_CONSTRAINT ? ERR_CONFLICT
+	db_bind_blob(s, 2, nhi_index, HASH_BYTES);
+	db_bind_blob(s, 3, "", 0);
+	db_bind_blob(s, 4, phi.ptr, phi.len);
+	int step = db_step(s);
+	db_reset(s);
+	rc = step == DB_DONE ? ERR_OK
+	     : step == DB_CONSTRAINT ? ERR_CONFLICT
 					   : sq_fail("patient_create");
 	if (rc != ERR_OK)
 		sq_key_delete(id);
@@ -92,8 +92,8 @@ enum err sq_store_patient_create(const struct id *id, const struct id *practice,
 		s = sq_stmt(sql_enrol);
 		sq_bind_id(s, 1, id);
 		sq_bind_id(s, 2, practice);
-		rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("enrol");
-		sqlite3_reset(s);
+		rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("enrol");
+		db_reset(s);
 	}
 	return rc;
 }
@@ -103,19 +103,19 @@ enum err sq_store_patient_get(const struct grant *g, const struct id *patient, s
 {
 	if (!grant_for_patient(g, patient))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_patient_get);
+	struct db_stmt *s = sq_stmt(sql_patient_get);
 	sq_bind_id(s, 1, patient);
 	int rc = ERR_NOT_FOUND;
 	struct bytes legacy = {0};
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if (db_step(s) == DB_ROW) {
 		out->id = *patient;
 		rc = sq_col_bytes(s, 0, a, &legacy) && sq_col_bytes(s, 1, a, &out->phi) ? ERR_OK
 										     : ERR_INTERNAL;
-		out->created = sqlite3_column_int64(s, 2);
-		out->version = sqlite3_column_int64(s, 3);
-		out->updated = sqlite3_column_int64(s, 4);
+		out->created = db_column_int64(s, 2);
+		out->version = db_column_int64(s, 3);
+		out->updated = db_column_int64(s, 4);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	if (rc == ERR_OK)
 		rc = sq_key_get(patient, legacy, a, &out->wrapped_key);
 	return rc;
@@ -123,10 +123,10 @@ enum err sq_store_patient_get(const struct grant *g, const struct id *patient, s
 
 enum err sq_store_patient_by_nhi(const uint8_t nhi_index[HASH_BYTES], struct id *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_patient_by_nhi);
-	sqlite3_bind_blob(s, 1, nhi_index, HASH_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_ROW && sq_col_id(s, 0, out) ? ERR_OK : ERR_NOT_FOUND;
-	sqlite3_reset(s);
+	struct db_stmt *s = sq_stmt(sql_patient_by_nhi);
+	db_bind_blob(s, 1, nhi_index, HASH_BYTES);
+	int rc = db_step(s) == DB_ROW && sq_col_id(s, 0, out) ? ERR_OK : ERR_NOT_FOUND;
+	db_reset(s);
 	return rc;
 }
 
@@ -135,10 +135,10 @@ enum err sq_store_patient_update(const struct grant *g, const struct id *patient
 {
 	if (!grant_writes(g, patient))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_patient_update);
-	sqlite3_bind_blob(s, 1, nhi_index, HASH_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, phi.ptr, (int)phi.len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
+	struct db_stmt *s = sq_stmt(sql_patient_update);
+	db_bind_blob(s, 1, nhi_index, HASH_BYTES);
+	db_bind_blob(s, 2, phi.ptr, phi.len);
+	db_bind_int64(s, 3, now);
 	sq_bind_id(s, 4, patient);
 	return sq_write_one(s, "patient_update");
 }
@@ -151,10 +151,10 @@ static enum err terms_tx(const struct id *patient, const uint8_t (*terms)[STORE_
 {
 	enum err rc = sq_run_id(sq_stmt(sql_terms_clear), patient, "terms_clear");
 	for (size_t i = 0; rc == ERR_OK && i < n; i++) {
-		sqlite3_stmt *s = sq_stmt(sql_term_add);
+		struct db_stmt *s = sq_stmt(sql_term_add);
 		if (s == NULL)
 			return ERR_INTERNAL;
-		sqlite3_bind_blob(s, 1, terms[i], STORE_TERM_BYTES, SQLITE_STATIC);
+		db_bind_blob(s, 1, terms[i], STORE_TERM_BYTES);
 		sq_bind_id(s, 2, patient);
 		rc = sq_step_done(s, "term_add");
 	}
@@ -192,18 +192,18 @@ enum err sq_store_practice_patient_search(const struct id *practice,
 	if (n == 0 || n > STORE_SEARCH_TERMS || limit > LIMIT_LIST || offset > INT32_MAX)
 		return ERR_INTERNAL;
 	*ids = arena_calloc(a, limit ? limit : 1, sizeof(struct id));
-	sqlite3_stmt *s = sq_stmt(sql_patient_search);
+	struct db_stmt *s = sq_stmt(sql_patient_search);
 	if (*ids == NULL || s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	for (size_t i = 0; i < n; i++)
-		sqlite3_bind_blob(s, 2 + (int)i, terms[i], STORE_TERM_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int(s, 7, (int)limit);
-	sqlite3_bind_int64(s, 8, (sqlite3_int64)offset);
-	while (*count < limit && sqlite3_step(s) == SQLITE_ROW)
+		db_bind_blob(s, 2 + (int)i, terms[i], STORE_TERM_BYTES);
+	db_bind_int64(s, 7, (int)limit);
+	db_bind_int64(s, 8, (int64_t)offset);
+	while (*count < limit && db_step(s) == DB_ROW)
 		if (sq_col_id(s, 0, &(*ids)[*count]))
 			(*count)++;
-	sqlite3_reset(s);
+	db_reset(s);
 	return ERR_OK;
 }
 
@@ -219,31 +219,31 @@ enum err sq_store_patient_ids_after(const struct id *after, size_t limit, struct
 	if (limit == 0 || limit > LIMIT_LIST)
 		return ERR_INTERNAL;
 	*ids = arena_calloc(a, limit, sizeof(struct id));
-	sqlite3_stmt *s = sq_stmt(sql_ids_after);
+	struct db_stmt *s = sq_stmt(sql_ids_after);
 	if (*ids == NULL || s == NULL)
 		return ERR_INTERNAL;
 	if (after)
 		sq_bind_id(s, 1, after);
-	sqlite3_bind_int(s, 2, (int)limit);
-	while (*n < limit && sqlite3_step(s) == SQLITE_ROW)
+	db_bind_int64(s, 2, (int)limit);
+	while (*n < limit && db_step(s) == DB_ROW)
 		if (sq_col_id(s, 0, &(*ids)[*n]))
 			(*n)++;
-	sqlite3_reset(s);
+	db_reset(s);
 	return ERR_OK;
 }
 
 /* A count by one statement, bound with id (NULL: none). */
 static enum err count_of(const char *sql, const struct id *id, int64_t *n, const char *what)
 {
-	sqlite3_stmt *s = sq_stmt(sql);
+	struct db_stmt *s = sq_stmt(sql);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	if (id)
 		sq_bind_id(s, 1, id);
-	int step = sqlite3_step(s);
-	*n = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return step == SQLITE_ROW ? ERR_OK : sq_fail(what);
+	int step = db_step(s);
+	*n = step == DB_ROW ? db_column_int64(s, 0) : 0;
+	db_reset(s);
+	return step == DB_ROW ? ERR_OK : sq_fail(what);
 }
 
 enum err sq_store_patient_count_live(int64_t *n)

@@ -17,53 +17,53 @@ static const char sql_practices_list[] =
 
 enum err sq_store_practice_create(const struct id *id, const char *name)
 {
-	sqlite3_stmt *s = sq_stmt(sql_practice_create);
+	struct db_stmt *s = sq_stmt(sql_practice_create);
 	sq_bind_id(s, 1, id);
 	sq_bind_text(s, 2, name);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("practice_create");
-	sqlite3_reset(s);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("practice_create");
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_practice_name(const struct id *id, struct arena *a, const char **name)
 {
-	sqlite3_stmt *s = sq_stmt(sql_practice_name);
+	struct db_stmt *s = sq_stmt(sql_practice_name);
 	sq_bind_id(s, 1, id);
 	int rc = ERR_NOT_FOUND;
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if (db_step(s) == DB_ROW) {
 		*name = sq_col_text(s, 0, a);
 		rc = *name ? ERR_OK : ERR_INTERNAL;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_practice_settings_get(const struct id *practice, struct arena *a,
 				struct store_practice_settings *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_settings);
+	struct db_stmt *s = sq_stmt(sql_settings);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	int rc = db_step(s);
+	if (rc == DB_ROW) {
 		out->name = sq_col_text(s, 0, a);
-		out->require_patient_mfa = sqlite3_column_int(s, 1) != 0;
-		out->patients = sqlite3_column_int64(s, 2);
-		out->patients_with_mfa = sqlite3_column_int64(s, 3);
+		out->require_patient_mfa = db_column_int(s, 1) != 0;
+		out->patients = db_column_int64(s, 2);
+		out->patients_with_mfa = db_column_int64(s, 3);
 	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
+	db_reset(s);
+	if (rc == DB_DONE)
 		return ERR_NOT_FOUND;
-	return rc == SQLITE_ROW && out->name ? ERR_OK : sq_fail("practice_settings");
+	return rc == DB_ROW && out->name ? ERR_OK : sq_fail("practice_settings");
 }
 
 enum err sq_store_practice_require_patient_mfa(const struct id *practice, bool on)
 {
-	sqlite3_stmt *s = sq_stmt(sql_require);
+	struct db_stmt *s = sq_stmt(sql_require);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int(s, 1, on ? 1 : 0);
+	db_bind_int64(s, 1, on ? 1 : 0);
 	sq_bind_id(s, 2, practice);
 	return sq_write_one(s, "practice_require_mfa");
 }
@@ -73,13 +73,13 @@ enum err sq_store_practices_list(size_t offset, size_t limit, struct arena *a,
 {
 	*n = 0;
 	*out = limit ? arena_calloc(a, limit, sizeof(**out)) : NULL;
-	sqlite3_stmt *s = sq_stmt(sql_practices_list);
+	struct db_stmt *s = sq_stmt(sql_practices_list);
 	if (s == NULL || (limit && *out == NULL))
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)limit);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)offset);
-	int step = SQLITE_DONE, rc = ERR_OK;
-	while (rc == ERR_OK && *n < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, (int64_t)limit);
+	db_bind_int64(s, 2, (int64_t)offset);
+	int step = DB_DONE, rc = ERR_OK;
+	while (rc == ERR_OK && *n < limit && (step = db_step(s)) == DB_ROW) {
 		struct store_practice *p = &(*out)[*n];
 		p->name = sq_col_text(s, 1, a);
 		if (!sq_col_id(s, 0, &p->id) || p->name == NULL)
@@ -87,8 +87,8 @@ enum err sq_store_practices_list(size_t offset, size_t limit, struct arena *a,
 		else
 			(*n)++;
 	}
-	if (rc == ERR_OK && *n < limit && step != SQLITE_DONE)
+	if (rc == ERR_OK && *n < limit && step != DB_DONE)
 		rc = sq_fail("practices_list");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }

@@ -15,17 +15,17 @@ enum err sq_store_proxy_scopes(const struct id *account, const struct id *patien
 		       unsigned *scopes)
 {
 	*scopes = 0;
-	sqlite3_stmt *s = sq_stmt(sql_proxy_scopes);
+	struct db_stmt *s = sq_stmt(sql_proxy_scopes);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, patient);
-	sqlite3_bind_int64(s, 3, now);
+	db_bind_int64(s, 3, now);
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*scopes |= (unsigned)sqlite3_column_int64(s, 0) & SCOPE_ALL;
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? ERR_OK : sq_fail("proxy_scopes");
+	while ((rc = db_step(s)) == DB_ROW)
+		*scopes |= (unsigned)db_column_int64(s, 0) & SCOPE_ALL;
+	db_reset(s);
+	return rc == DB_DONE ? ERR_OK : sq_fail("proxy_scopes");
 }
 
 static const char sql_grant_replace[] =
@@ -43,8 +43,8 @@ static const char sql_invite_insert[] =
 
 static enum err proxy_write(const struct store_proxy_row *row, const char *email_index, int64_t now)
 {
-	sqlite3_stmt *r = sq_stmt(row->invite ? sql_invite_replace : sql_grant_replace);
-	sqlite3_stmt *s = sq_stmt(row->invite ? sql_invite_insert : sql_grant_insert);
+	struct db_stmt *r = sq_stmt(row->invite ? sql_invite_replace : sql_grant_replace);
+	struct db_stmt *s = sq_stmt(row->invite ? sql_invite_insert : sql_grant_insert);
 	if (r == NULL || s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(r, 1, &row->patient);
@@ -52,7 +52,7 @@ static enum err proxy_write(const struct store_proxy_row *row, const char *email
 		sq_bind_text(r, 2, email_index);
 	else
 		sq_bind_id(r, 2, &row->account);
-	sqlite3_bind_int64(r, 3, now);
+	db_bind_int64(r, 3, now);
 	if (sq_step_done(r, "proxy_replace") != ERR_OK)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &row->id);
@@ -61,11 +61,11 @@ static enum err proxy_write(const struct store_proxy_row *row, const char *email
 		sq_bind_text(s, 3, email_index);
 	else
 		sq_bind_id(s, 3, &row->account);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)row->scopes);
-	sqlite3_bind_int64(s, 5, row->not_after);
-	sqlite3_bind_int64(s, 6, row->created);
+	db_bind_int64(s, 4, (int64_t)row->scopes);
+	db_bind_int64(s, 5, row->not_after);
+	db_bind_int64(s, 6, row->created);
 	sq_bind_id(s, 7, &row->created_by);
-	sqlite3_bind_blob(s, 8, row->detail.ptr, (int)row->detail.len, SQLITE_STATIC);
+	db_bind_blob(s, 8, row->detail.ptr, row->detail.len);
 	return sq_step_done(s, "proxy_insert");
 }
 
@@ -105,32 +105,32 @@ enum err sq_store_proxy_list(const struct grant *g, const struct id *patient, in
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_PROXY_LIST))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_proxy_list);
+	struct db_stmt *s = sq_stmt(sql_proxy_list);
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	if (s == NULL || *out == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int(s, 3, LIMIT_LIST);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 3, LIMIT_LIST);
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < LIMIT_LIST) {
+	while ((rc = db_step(s)) == DB_ROW && *n < LIMIT_LIST) {
 		struct store_proxy_row *r = &(*out)[*n];
 		sq_col_id(s, 0, &r->id);
 		r->patient = *patient;
 		sq_col_id(s, 1, &r->account);
-		r->invite = sqlite3_column_int(s, 2) != 0;
-		r->scopes = (unsigned)sqlite3_column_int64(s, 3) & SCOPE_ALL;
-		r->not_after = sqlite3_column_int64(s, 4);
-		r->created = sqlite3_column_int64(s, 5);
+		r->invite = db_column_int(s, 2) != 0;
+		r->scopes = (unsigned)db_column_int64(s, 3) & SCOPE_ALL;
+		r->not_after = db_column_int64(s, 4);
+		r->created = db_column_int64(s, 5);
 		sq_col_id(s, 6, &r->created_by);
 		if (!sq_col_bytes(s, 7, a, &r->detail)) {
-			rc = SQLITE_ERROR;
+			rc = DB_ERROR;
 			break;
 		}
 		(*n)++;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? ERR_OK : sq_fail("proxy_list");
+	db_reset(s);
+	return rc == DB_DONE || rc == DB_ROW ? ERR_OK : sq_fail("proxy_list");
 }
 
 static const char sql_proxy_target[] =
@@ -141,10 +141,10 @@ static const char sql_proxy_target[] =
 
 enum err sq_store_proxy_target(const struct id *grant_id, int64_t now, struct target *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_proxy_target);
+	struct db_stmt *s = sq_stmt(sql_proxy_target);
 	if (s != NULL) {
 		sq_bind_id(s, 1, grant_id);
-		sqlite3_bind_int64(s, 2, now);
+		db_bind_int64(s, 2, now);
 	}
 	return sq_target_collect(s, out, "proxy_target");
 }
@@ -164,23 +164,23 @@ enum err sq_store_proxy_revoke(const struct grant *g, const struct id *grant_id,
 	int changed = 0;
 	const char *const sqls[] = {sql_grant_revoke, sql_invite_revoke};
 	for (size_t i = 0; i < 2; i++) {
-		sqlite3_stmt *s = sq_stmt(sqls[i]);
+		struct db_stmt *s = sq_stmt(sqls[i]);
 		if (s == NULL)
 			return ERR_INTERNAL;
 		sq_bind_id(s, 1, grant_id);
 		sq_bind_id(s, 2, &g->patient);
-		sqlite3_bind_int64(s, 3, now);
+		db_bind_int64(s, 3, now);
 		if (by)
 			sq_bind_id(s, 4, by);
 		else
-			sqlite3_bind_null(s, 4);
+			db_bind_null(s, 4);
 		if (reason)
 			sq_bind_text(s, 5, reason);
 		else
-			sqlite3_bind_null(s, 5);
+			db_bind_null(s, 5);
 		if (sq_step_done(s, "proxy_revoke") != ERR_OK)
 			return ERR_INTERNAL;
-		changed += sqlite3_changes(sqlite3_db_handle(s));
+		changed += db_changes(s);
 	}
 	return changed > 0 ? ERR_OK : ERR_NOT_FOUND;
 }
@@ -193,15 +193,15 @@ enum err sq_store_proxy_held(const struct id *account, int64_t now, struct arena
 		     struct store_proxy_held **out, size_t *n)
 {
 	*n = 0;
-	sqlite3_stmt *s = sq_stmt(sql_proxy_held);
+	struct db_stmt *s = sq_stmt(sql_proxy_held);
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	if (s == NULL || *out == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int(s, 3, LIMIT_LIST);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 3, LIMIT_LIST);
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < LIMIT_LIST) {
+	while ((rc = db_step(s)) == DB_ROW && *n < LIMIT_LIST) {
 		struct store_proxy_held *h = &(*out)[*n];
 		/* Two live grants for one patient (not made by us, but possible): one entry. */
 		bool dup = false;
@@ -209,18 +209,18 @@ enum err sq_store_proxy_held(const struct id *account, int64_t now, struct arena
 		sq_col_id(s, 0, &p);
 		for (size_t i = 0; i < *n; i++)
 			if (id_eq(&(*out)[i].patient, &p)) {
-				(*out)[i].scopes |= (unsigned)sqlite3_column_int64(s, 1) & SCOPE_ALL;
+				(*out)[i].scopes |= (unsigned)db_column_int64(s, 1) & SCOPE_ALL;
 				dup = true;
 			}
 		if (dup)
 			continue;
 		h->patient = p;
-		h->scopes = (unsigned)sqlite3_column_int64(s, 1) & SCOPE_ALL;
-		h->not_after = sqlite3_column_int64(s, 2);
+		h->scopes = (unsigned)db_column_int64(s, 1) & SCOPE_ALL;
+		h->not_after = db_column_int64(s, 2);
 		(*n)++;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? ERR_OK : sq_fail("proxy_held");
+	db_reset(s);
+	return rc == DB_DONE || rc == DB_ROW ? ERR_OK : sq_fail("proxy_held");
 }
 
 static const char sql_session_record[] =
@@ -229,7 +229,7 @@ static const char sql_session_record[] =
 enum err sq_store_session_set_record(const struct id *account, const struct id *session,
 			     const struct id *record)
 {
-	sqlite3_stmt *s = sq_stmt(sql_session_record);
+	struct db_stmt *s = sq_stmt(sql_session_record);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
@@ -237,6 +237,6 @@ enum err sq_store_session_set_record(const struct id *account, const struct id *
 	if (record)
 		sq_bind_id(s, 3, record);
 	else
-		sqlite3_bind_null(s, 3);
+		db_bind_null(s, 3);
 	return sq_step_done(s, "session_record");
 }

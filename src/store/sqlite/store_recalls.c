@@ -14,15 +14,15 @@ enum err sq_store_recall_insert(const struct grant *g, const struct store_recall
 {
 	if (!grant_allows(g, &r->patient, ACTION_RECALL_SET))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_recall_insert);
+	struct db_stmt *s = sq_stmt(sql_recall_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &r->id);
 	sq_bind_id(s, 2, &r->patient);
 	sq_bind_id(s, 3, &r->practice);
 	sq_bind_text(s, 4, r->kind);
-	sqlite3_bind_int64(s, 5, r->due);
-	sqlite3_bind_int64(s, 6, r->created);
+	db_bind_int64(s, 5, r->due);
+	db_bind_int64(s, 6, r->created);
 	sq_bind_id(s, 7, &r->created_by);
 	return sq_step_done(s, "recall_insert");
 }
@@ -40,16 +40,16 @@ static const char sql_recalls_of_practice[] =
 	"SELECT " RECALL_COLS " FROM recall WHERE practice_id = ?1 AND closed IS NULL AND due < ?2"
 	" ORDER BY due, id LIMIT ?3 OFFSET ?4";
 
-static void recall_row(sqlite3_stmt *s, struct store_recall *r)
+static void recall_row(struct db_stmt *s, struct store_recall *r)
 {
 	sq_col_id(s, 0, &r->id);
 	sq_col_id(s, 1, &r->patient);
 	sq_col_id(s, 2, &r->practice);
 	sq_col_text_fixed(s, 3, r->kind, sizeof(r->kind));
-	r->due = sqlite3_column_int64(s, 4);
-	r->created = sqlite3_column_int64(s, 5);
+	r->due = db_column_int64(s, 4);
+	r->created = db_column_int64(s, 5);
 	sq_col_id(s, 6, &r->created_by);
-	r->closed = sqlite3_column_int64(s, 7);
+	r->closed = db_column_int64(s, 7);
 	sq_col_text_fixed(s, 8, r->outcome, sizeof(r->outcome));
 }
 
@@ -60,35 +60,35 @@ enum err sq_store_recall_list(const struct grant *g, const struct id *patient, s
 	if (!grant_allows(g, patient, ACTION_RECALL_LIST))
 		return ERR_DENIED;
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
-	sqlite3_stmt *s = sq_stmt(sql_recall_list);
+	struct db_stmt *s = sq_stmt(sql_recall_list);
 	if (s == NULL || *out == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int64(s, 2, LIMIT_LIST);
+	db_bind_int64(s, 2, LIMIT_LIST);
 	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < LIMIT_LIST) {
+	while ((step = db_step(s)) == DB_ROW && *n < LIMIT_LIST) {
 		struct store_recall *r = &(*out)[*n];
 		recall_row(s, r);
 		/* the row's own patient, checked again */
 		if (id_eq(&r->patient, patient))
 			(*n)++;
 	}
-	sqlite3_reset(s);
-	return step == SQLITE_DONE || step == SQLITE_ROW ? ERR_OK : sq_fail("recall_list");
+	db_reset(s);
+	return step == DB_DONE || step == DB_ROW ? ERR_OK : sq_fail("recall_list");
 }
 
 enum err sq_store_recall_get(const struct id *id, struct store_recall *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_recall_get);
+	struct db_stmt *s = sq_stmt(sql_recall_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW)
+	int step = db_step(s);
+	if (step == DB_ROW)
 		recall_row(s, out);
-	sqlite3_reset(s);
-	return step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("recall_get");
+	db_reset(s);
+	return step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND : sq_fail("recall_get");
 }
 
 enum err sq_store_recall_close(const struct grant *g, const struct store_recall *r, const char *outcome,
@@ -96,11 +96,11 @@ enum err sq_store_recall_close(const struct grant *g, const struct store_recall 
 {
 	if (!grant_allows(g, &r->patient, ACTION_RECALL_SET))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_recall_close);
+	struct db_stmt *s = sq_stmt(sql_recall_close);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &r->id);
-	sqlite3_bind_int64(s, 2, now);
+	db_bind_int64(s, 2, now);
 	sq_bind_id(s, 3, by);
 	sq_bind_text(s, 4, outcome);
 	return sq_write_one(s, "recall_close");
@@ -113,15 +113,15 @@ enum err sq_store_recalls_of_practice(const struct id *practice, int64_t due_bef
 	if (limit == 0 || limit > LIMIT_LIST || offset > INT32_MAX)
 		return ERR_INTERNAL;
 	*out = arena_calloc(a, limit, sizeof(**out));
-	sqlite3_stmt *s = sq_stmt(sql_recalls_of_practice);
+	struct db_stmt *s = sq_stmt(sql_recalls_of_practice);
 	if (s == NULL || *out == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int64(s, 2, due_before);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)offset);
-	while (*n < limit && sqlite3_step(s) == SQLITE_ROW)
+	db_bind_int64(s, 2, due_before);
+	db_bind_int64(s, 3, (int64_t)limit);
+	db_bind_int64(s, 4, (int64_t)offset);
+	while (*n < limit && db_step(s) == DB_ROW)
 		recall_row(s, &(*out)[(*n)++]);
-	sqlite3_reset(s);
+	db_reset(s);
 	return ERR_OK;
 }

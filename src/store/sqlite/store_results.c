@@ -92,7 +92,7 @@ static const char sql_pref_set[] =
 	"INSERT INTO result_pref (patient_id, comment_first) VALUES (?, ?)"
 	" ON CONFLICT (patient_id) DO UPDATE SET comment_first = excluded.comment_first";
 
-static bool row(sqlite3_stmt *s, struct arena *a, struct store_result *r)
+static bool row(struct db_stmt *s, struct arena *a, struct store_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	sq_col_id(s, 0, &r->id);
@@ -100,25 +100,25 @@ static bool row(sqlite3_stmt *s, struct arena *a, struct store_result *r)
 	sq_col_id(s, 2, &r->practice);
 	sq_col_text_fixed(s, 3, r->kind, sizeof(r->kind));
 	sq_col_text_fixed(s, 4, r->status, sizeof(r->status));
-	r->abnormal = sqlite3_column_int(s, 5);
+	r->abnormal = db_column_int(s, 5);
 	sq_col_text_fixed(s, 6, r->accession, sizeof(r->accession));
-	r->collected = sqlite3_column_int64(s, 7);
-	r->reported = sqlite3_column_int64(s, 8);
-	r->created = sqlite3_column_int64(s, 9);
-	r->release_at = sqlite3_column_type(s, 10) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 10);
-	r->released_by_clinician = sqlite3_column_int(s, 11) != 0;
-	r->commented = sqlite3_column_int(s, 12) != 0;
-	r->corrected = sqlite3_column_int(s, 13) != 0;
-	r->version = sqlite3_column_int64(s, 15);
-	r->updated = sqlite3_column_int64(s, 16);
-	r->reviewed = sqlite3_column_int64(s, 17);
+	r->collected = db_column_int64(s, 7);
+	r->reported = db_column_int64(s, 8);
+	r->created = db_column_int64(s, 9);
+	r->release_at = db_column_is_null(s, 10) ? 0 : db_column_int64(s, 10);
+	r->released_by_clinician = db_column_int(s, 11) != 0;
+	r->commented = db_column_int(s, 12) != 0;
+	r->corrected = db_column_int(s, 13) != 0;
+	r->version = db_column_int64(s, 15);
+	r->updated = db_column_int64(s, 16);
+	r->reviewed = db_column_int64(s, 17);
 	sq_col_text_fixed(s, 18, r->review_action, sizeof(r->review_action));
 	return a == NULL || sq_col_bytes(s, 14, a, &r->body);
 }
 
 enum err sq_store_result_target(const struct id *result, struct target *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_target);
+	struct db_stmt *s = sq_stmt(sql_target);
 	if (s != NULL)
 		sq_bind_id(s, 1, result);
 	return sq_target_collect(s, out, "result_target");
@@ -129,16 +129,16 @@ enum err sq_store_result_by_accession(const struct grant *g, const struct id *pa
 {
 	if (!grant_allows(g, patient, ACTION_RESULT_CREATE))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_by_accession);
+	struct db_stmt *s = sq_stmt(sql_by_accession);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	sq_bind_text(s, 2, accession);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? (row(s, a, out) ? ERR_OK : ERR_INTERNAL)
-		 : step == SQLITE_DONE ? ERR_NOT_FOUND
+	int step = db_step(s);
+	int rc = step == DB_ROW ? (row(s, a, out) ? ERR_OK : ERR_INTERNAL)
+		 : step == DB_DONE ? ERR_NOT_FOUND
 				       : sq_fail("result_by_accession");
-	sqlite3_reset(s);
+	db_reset(s);
 	/* Filed before the patient moved to this practice: not its to correct. */
 	if (rc == ERR_OK && !grant_shows(g, out->created)) {
 		memset(out, 0, sizeof(*out));
@@ -151,7 +151,7 @@ enum err sq_store_result_put(const struct grant *g, const struct store_result *r
 {
 	if (!grant_allows(g, &r->patient, ACTION_RESULT_CREATE))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(replace ? sql_replace : sql_insert);
+	struct db_stmt *s = sq_stmt(replace ? sql_replace : sql_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &r->id);
@@ -159,29 +159,29 @@ enum err sq_store_result_put(const struct grant *g, const struct store_result *r
 	if (!replace) {
 		sq_bind_id(s, 3, &r->practice);
 		sq_bind_text(s, 7, r->accession);
-		sqlite3_bind_int64(s, 10, r->created);
+		db_bind_int64(s, 10, r->created);
 	}
 	sq_bind_text(s, 4, r->kind);
 	sq_bind_text(s, 5, r->status);
-	sqlite3_bind_int(s, 6, r->abnormal);
-	sqlite3_bind_int64(s, 8, r->collected);
-	sqlite3_bind_int64(s, 9, r->reported);
+	db_bind_int64(s, 6, r->abnormal);
+	db_bind_int64(s, 8, r->collected);
+	db_bind_int64(s, 9, r->reported);
 	if (r->release_at > 0)
-		sqlite3_bind_int64(s, 11, r->release_at);
+		db_bind_int64(s, 11, r->release_at);
 	else
-		sqlite3_bind_null(s, 11);
-	sqlite3_bind_int(s, 12, r->corrected ? 1 : 0);
-	sqlite3_bind_blob(s, 13, r->body.ptr, (int)r->body.len, SQLITE_STATIC);
+		db_bind_null(s, 11);
+	db_bind_int64(s, 12, r->corrected ? 1 : 0);
+	db_bind_blob(s, 13, r->body.ptr, r->body.len);
 	if (replace)
-		sqlite3_bind_int64(s, 14, r->updated);
+		db_bind_int64(s, 14, r->updated);
 	return sq_write_one(s, "result_put");
 }
 
-static void bind_visibility(sqlite3_stmt *s, const struct grant *g, int64_t now)
+static void bind_visibility(struct db_stmt *s, const struct grant *g, int64_t now)
 {
-	sqlite3_bind_int(s, 1, g->sees_unreleased ? 1 : 0);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 5, g->visible_from); /* a practice the patient moved to */
+	db_bind_int64(s, 1, g->sees_unreleased ? 1 : 0);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 5, g->visible_from); /* a practice the patient moved to */
 }
 
 enum err sq_store_result_list(const struct grant *g, const struct id *patient, int64_t now,
@@ -197,20 +197,20 @@ enum err sq_store_result_list(const struct grant *g, const struct id *patient, i
 		pg = &newest;
 	size_t max = pg->limit > LIMIT_SEARCH_COUNT_MAX + 1 ? LIMIT_SEARCH_COUNT_MAX + 1 : pg->limit;
 	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
-	sqlite3_stmt *s = *out ? sq_page_stmt(sql_page, pg) : NULL;
+	struct db_stmt *s = *out ? sq_page_stmt(sql_page, pg) : NULL;
 	if (s == NULL)
 		return ERR_INTERNAL;
 	bind_visibility(s, g, now);
 	sq_bind_id(s, 3, patient);
 	int rc = ERR_OK, step;
-	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	while (*n < max && (step = db_step(s)) == DB_ROW) {
 		if (!row(s, a, &(*out)[*n])) {
 			rc = ERR_INTERNAL;
 			break;
 		}
 		(*n)++;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -220,7 +220,7 @@ enum err sq_store_result_count(const struct grant *g, const struct id *patient, 
 	*total = 0;
 	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_count);
+	struct db_stmt *s = sq_stmt(sql_count);
 	if (s != NULL) {
 		bind_visibility(s, g, now);
 		sq_bind_id(s, 3, patient);
@@ -228,15 +228,15 @@ enum err sq_store_result_count(const struct grant *g, const struct id *patient, 
 	return sq_page_count_run(s, pg, total);
 }
 
-static sqlite3_stmt *news_stmt(const char *sql, const struct grant *g, const struct id *patient,
+static struct db_stmt *news_stmt(const char *sql, const struct grant *g, const struct id *patient,
 			       const struct id *account, int64_t since, int64_t now)
 {
-	sqlite3_stmt *s = sq_stmt(sql);
+	struct db_stmt *s = sq_stmt(sql);
 	if (s != NULL) {
 		bind_visibility(s, g, now);
 		sq_bind_id(s, 3, patient);
 		sq_bind_id(s, 4, account);
-		sqlite3_bind_int64(s, 6, since);
+		db_bind_int64(s, 6, since);
 	}
 	return s;
 }
@@ -251,12 +251,12 @@ enum err sq_store_result_news(const struct grant *g, const struct id *patient, c
 	if (max > LIMIT_LIST)
 		max = LIMIT_LIST;
 	*out = arena_calloc(a, max ? max : 1, sizeof(**out));
-	sqlite3_stmt *s = *out ? news_stmt(sql_news, g, patient, account, since, now) : NULL;
+	struct db_stmt *s = *out ? news_stmt(sql_news, g, patient, account, since, now) : NULL;
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(s, 7, (int64_t)max);
-	int rc = ERR_OK, step = SQLITE_DONE;
-	while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 7, (int64_t)max);
+	int rc = ERR_OK, step = DB_DONE;
+	while (*n < max && (step = db_step(s)) == DB_ROW) {
 		if (!row(s, a, &(*out)[*n])) {
 			rc = ERR_INTERNAL;
 			break;
@@ -264,9 +264,9 @@ enum err sq_store_result_news(const struct grant *g, const struct id *patient, c
 		if (id_eq(&(*out)[*n].patient, patient)) /* the row's own patient, checked again */
 			(*n)++;
 	}
-	if (rc == ERR_OK && *n < max && step != SQLITE_DONE)
+	if (rc == ERR_OK && *n < max && step != DB_DONE)
 		rc = sq_fail("result_news");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -276,14 +276,14 @@ enum err sq_store_result_news_count(const struct grant *g, const struct id *pati
 	*total = 0;
 	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
 		return ERR_DENIED;
-	sqlite3_stmt *s = news_stmt(sql_news_count, g, patient, account, since, now);
+	struct db_stmt *s = news_stmt(sql_news_count, g, patient, account, since, now);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW)
-		*total = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return step == SQLITE_ROW ? ERR_OK : sq_fail("result_news_count");
+	int step = db_step(s);
+	if (step == DB_ROW)
+		*total = db_column_int64(s, 0);
+	db_reset(s);
+	return step == DB_ROW ? ERR_OK : sq_fail("result_news_count");
 }
 
 enum err sq_store_result_opened(const struct grant *g, const struct id *patient, const struct id *account,
@@ -291,13 +291,13 @@ enum err sq_store_result_opened(const struct grant *g, const struct id *patient,
 {
 	if (!grant_allows(g, patient, ACTION_RESULT_READ))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_opened);
+	struct db_stmt *s = sq_stmt(sql_opened);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, result);
 	sq_bind_id(s, 3, patient);
-	sqlite3_bind_int64(s, 4, now);
+	db_bind_int64(s, 4, now);
 	return sq_step_done(s, "result_opened");
 }
 
@@ -307,14 +307,14 @@ enum err sq_store_result_get(const struct grant *g, const struct id *result, int
 	memset(out, 0, sizeof(*out));
 	if (g == NULL)
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_get);
+	struct db_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	bind_visibility(s, g, now);
 	sq_bind_id(s, 3, result);
-	int step = sqlite3_step(s);
+	int step = db_step(s);
 	int rc = ERR_NOT_FOUND;
-	if (step == SQLITE_ROW) {
+	if (step == DB_ROW) {
 		rc = row(s, a, out) ? ERR_OK : ERR_INTERNAL;
 		/* The grant must be for this result's own patient: checked on the row itself. */
 		if (rc == ERR_OK && !(grant_allows(g, &out->patient, ACTION_RESULT_READ) ||
@@ -322,10 +322,10 @@ enum err sq_store_result_get(const struct grant *g, const struct id *result, int
 			memset(out, 0, sizeof(*out));
 			rc = ERR_DENIED;
 		}
-	} else if (step != SQLITE_DONE) {
+	} else if (step != DB_DONE) {
 		rc = sq_fail("result_get");
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -334,27 +334,27 @@ enum err sq_store_result_release(const struct grant *g, const struct id *result,
 {
 	if (g == NULL || !grant_allows(g, &g->patient, ACTION_RESULT_RELEASE))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_release);
+	struct db_stmt *s = sq_stmt(sql_release);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(s, 1, now);
+	db_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, &g->actor);
-	sqlite3_bind_int(s, 3, commented ? 1 : 0);
-	sqlite3_bind_blob(s, 4, body.ptr, (int)body.len, SQLITE_STATIC);
+	db_bind_int64(s, 3, commented ? 1 : 0);
+	db_bind_blob(s, 4, body.ptr, body.len);
 	sq_bind_id(s, 5, result);
 	sq_bind_id(s, 6, &g->patient); /* only a result of the grant's own patient */
 	return sq_write_one(s, "result_release");
 }
 
-static void bind_inbox(sqlite3_stmt *s, const struct store_inbox_query *q, int limit)
+static void bind_inbox(struct db_stmt *s, const struct store_inbox_query *q, int limit)
 {
 	sq_bind_id(s, 1, q->practice);
-	sqlite3_bind_int64(s, 2, q->now);
-	sqlite3_bind_int(s, 3, limit);
+	db_bind_int64(s, 2, q->now);
+	db_bind_int64(s, 3, limit);
 	if (q->mine)
 		sq_bind_id(s, 4, q->mine);
 	else
-		sqlite3_bind_null(s, 4);
+		db_bind_null(s, 4);
 }
 
 enum err sq_store_result_inbox(const struct store_inbox_query *q, struct arena *a,
@@ -364,41 +364,41 @@ enum err sq_store_result_inbox(const struct store_inbox_query *q, struct arena *
 	*total = 0;
 	size_t limit = q->limit < LIMIT_LIST ? q->limit : LIMIT_LIST;
 	*out = arena_calloc(a, limit ? limit : 1, sizeof(**out));
-	sqlite3_stmt *s = *out ? sq_stmt(sql_inbox) : NULL;
+	struct db_stmt *s = *out ? sq_stmt(sql_inbox) : NULL;
 	if (s == NULL)
 		return ERR_INTERNAL;
 	bind_inbox(s, q, (int)limit);
-	sqlite3_bind_int64(s, 5, (int64_t)q->offset);
+	db_bind_int64(s, 5, (int64_t)q->offset);
 	/* Metadata only: the sealed bodies are not read here (a = NULL in row). */
-	while (*n < limit && sqlite3_step(s) == SQLITE_ROW)
+	while (*n < limit && db_step(s) == DB_ROW)
 		row(s, NULL, &(*out)[(*n)++]);
-	sqlite3_reset(s);
+	db_reset(s);
 	s = sq_stmt(sql_inbox_count);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	bind_inbox(s, q, 0);
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW)
-		*total = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return step == SQLITE_ROW ? ERR_OK : ERR_INTERNAL;
+	int step = db_step(s);
+	if (step == DB_ROW)
+		*total = db_column_int64(s, 0);
+	db_reset(s);
+	return step == DB_ROW ? ERR_OK : ERR_INTERNAL;
 }
 
 enum err sq_store_result_inbox_next(const struct store_inbox_query *q, const struct store_result *after,
 				    struct id *next)
 {
-	sqlite3_stmt *s = sq_stmt(sql_inbox_next);
+	struct db_stmt *s = sq_stmt(sql_inbox_next);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	bind_inbox(s, q, 1);
-	sqlite3_bind_int(s, 5, after->abnormal);
-	sqlite3_bind_int64(s, 6, after->reported);
+	db_bind_int64(s, 5, after->abnormal);
+	db_bind_int64(s, 6, after->reported);
 	sq_bind_id(s, 7, &after->id);
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW)
+	int step = db_step(s);
+	if (step == DB_ROW)
 		sq_col_id(s, 0, next);
-	sqlite3_reset(s);
-	return step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
+	db_reset(s);
+	return step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
 }
 
 enum err sq_store_result_review(const struct grant *g, const struct id *result, int64_t now,
@@ -406,12 +406,12 @@ enum err sq_store_result_review(const struct grant *g, const struct id *result, 
 {
 	if (g == NULL || !grant_allows(g, &g->patient, ACTION_RESULT_RELEASE))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_review);
+	struct db_stmt *s = sq_stmt(sql_review);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(s, 1, now);
+	db_bind_int64(s, 1, now);
 	sq_bind_id(s, 2, &g->actor);
-	sqlite3_bind_text(s, 3, how, -1, SQLITE_STATIC);
+	db_bind_text(s, 3, how);
 	sq_bind_id(s, 4, result);
 	sq_bind_id(s, 5, &g->patient); /* only a result of the grant's own patient */
 	return sq_write_one(s, "result_review");
@@ -422,32 +422,32 @@ enum err sq_store_result_rules(const struct id *practice, struct arena *a, struc
 {
 	*n = 0;
 	*out = arena_calloc(a, 64, sizeof(**out));
-	sqlite3_stmt *s = *out ? sq_stmt(sql_rules) : NULL;
+	struct db_stmt *s = *out ? sq_stmt(sql_rules) : NULL;
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	int step;
-	while (*n < 64 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	while (*n < 64 && (step = db_step(s)) == DB_ROW) {
 		struct store_result_rule *r = &(*out)[(*n)++];
 		sq_col_text_fixed(s, 0, r->kind, sizeof(r->kind));
-		r->auto_release = sqlite3_column_int(s, 1) != 0;
-		r->days = sqlite3_column_int(s, 2);
+		r->auto_release = db_column_int(s, 1) != 0;
+		r->days = db_column_int(s, 2);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return ERR_OK;
 }
 
 enum err sq_store_result_rule_set(const struct id *practice, const struct store_result_rule *r)
 {
-	sqlite3_stmt *s = sq_stmt(sql_rule_set);
+	struct db_stmt *s = sq_stmt(sql_rule_set);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
 	sq_bind_text(s, 2, r->kind);
-	sqlite3_bind_int(s, 3, r->auto_release ? 1 : 0);
-	sqlite3_bind_int(s, 4, r->days);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("result_rule_set");
-	sqlite3_reset(s);
+	db_bind_int64(s, 3, r->auto_release ? 1 : 0);
+	db_bind_int64(s, 4, r->days);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("result_rule_set");
+	db_reset(s);
 	return rc;
 }
 
@@ -456,28 +456,28 @@ enum err sq_store_result_pref_get(const struct grant *g, const struct id *patien
 	*comment_first = false;
 	if (!grant_for_patient(g, patient))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_pref_get);
+	struct db_stmt *s = sq_stmt(sql_pref_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW)
-		*comment_first = sqlite3_column_int(s, 0) != 0;
-	sqlite3_reset(s);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? ERR_OK : sq_fail("result_pref_get");
+	int step = db_step(s);
+	if (step == DB_ROW)
+		*comment_first = db_column_int(s, 0) != 0;
+	db_reset(s);
+	return step == DB_ROW || step == DB_DONE ? ERR_OK : sq_fail("result_pref_get");
 }
 
 enum err sq_store_result_pref_set(const struct grant *g, const struct id *patient, bool comment_first)
 {
 	if (!grant_allows(g, patient, ACTION_RESULT_LIST))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_pref_set);
+	struct db_stmt *s = sq_stmt(sql_pref_set);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int(s, 2, comment_first ? 1 : 0);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("result_pref_set");
-	sqlite3_reset(s);
+	db_bind_int64(s, 2, comment_first ? 1 : 0);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("result_pref_set");
+	db_reset(s);
 	return rc;
 }
 
@@ -489,13 +489,13 @@ enum err sq_store_results_erase(const struct id *patient)
 {
 	const char *const sqls[] = {sql_erase_results, sql_erase_pref, sql_erase_seen};
 	for (size_t i = 0; i < 3; i++) {
-		sqlite3_stmt *s = sq_stmt(sqls[i]);
+		struct db_stmt *s = sq_stmt(sqls[i]);
 		if (s == NULL)
 			return ERR_INTERNAL;
 		sq_bind_id(s, 1, patient);
-		int step = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (step != SQLITE_DONE)
+		int step = db_step(s);
+		db_reset(s);
+		if (step != DB_DONE)
 			return sq_fail("results_erase");
 	}
 	return ERR_OK;

@@ -38,17 +38,17 @@ static const char sql_shred_due[] =
 enum err sq_store_patient_shred_state(const struct id *patient, struct store_shred_state *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_shred_state);
+	struct db_stmt *s = sq_stmt(sql_shred_state);
 	sq_bind_id(s, 1, patient);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_DONE ? ERR_NOT_FOUND : step == SQLITE_ROW ? ERR_OK : ERR_INTERNAL;
+	int step = db_step(s);
+	int rc = step == DB_DONE ? ERR_NOT_FOUND : step == DB_ROW ? ERR_OK : ERR_INTERNAL;
 	if (rc == ERR_OK) {
 		out->exists = true;
-		out->shredded_at = sqlite3_column_int64(s, 0);
-		out->shred_after = sqlite3_column_int64(s, 1);
-		out->has_key = sqlite3_column_int64(s, 2) > 0;
+		out->shredded_at = db_column_int64(s, 0);
+		out->shred_after = db_column_int64(s, 1);
+		out->has_key = db_column_int64(s, 2) > 0;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	if (rc == ERR_OK && !out->has_key) {
 		int k = sq_key_present(patient);
 		out->has_key = k == ERR_OK;
@@ -66,9 +66,9 @@ static void truncate_wal(enum sq_file f)
 	/* The pragma answers (busy, frames, checkpointed); busy while `serve` holds a read
 	 * snapshot for a moment, so try a few times. */
 	for (int tries = 0; tries < 20; tries++) {
-		sqlite3_stmt *s = sq_stmt_on(f, sql_wal_truncate);
-		int busy = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 1;
-		sqlite3_reset(s);
+		struct db_stmt *s = sq_stmt_on(f, sql_wal_truncate);
+		int busy = db_step(s) == DB_ROW ? db_column_int(s, 0) : 1;
+		db_reset(s);
 		if (!busy)
 			return;
 		usleep(50 * 1000);
@@ -103,13 +103,13 @@ static const char *const erase_record_sql[] = {
 static enum err erase_record_rows(const struct id *patient)
 {
 	for (size_t i = 0; i < sizeof(erase_record_sql) / sizeof(*erase_record_sql); i++) {
-		sqlite3_stmt *s = sq_stmt(erase_record_sql[i]);
+		struct db_stmt *s = sq_stmt(erase_record_sql[i]);
 		if (s == NULL)
 			return ERR_INTERNAL;
 		sq_bind_id(s, 1, patient);
-		int rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
+		int rc = db_step(s);
+		db_reset(s);
+		if (rc != DB_DONE)
 			return sq_fail("erase_record");
 	}
 	return ERR_OK;
@@ -127,11 +127,11 @@ enum err sq_store_patient_erase(const struct id *patient, int64_t now)
 	if (rc == ERR_OK)
 		rc = erase_record_rows(patient);
 	if (rc == ERR_OK) {
-		sqlite3_stmt *s = sq_stmt(sql_patient_erase);
+		struct db_stmt *s = sq_stmt(sql_patient_erase);
 		sq_bind_id(s, 1, patient);
-		sqlite3_bind_int64(s, 2, now);
-		rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("patient_erase");
-		sqlite3_reset(s);
+		db_bind_int64(s, 2, now);
+		rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("patient_erase");
+		db_reset(s);
 	}
 	if (rc == ERR_OK)
 		rc = sq_run_id(sq_stmt(sql_accounts_sign_out), patient, "accounts_sign_out");
@@ -149,28 +149,28 @@ enum err sq_store_patient_erase(const struct id *patient, int64_t now)
 
 enum err sq_store_patient_release(const struct id *patient, const struct id *practice)
 {
-	sqlite3_stmt *s = sq_stmt(sql_enrol_delete);
+	struct db_stmt *s = sq_stmt(sql_enrol_delete);
 	sq_bind_id(s, 1, patient);
 	sq_bind_id(s, 2, practice);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("release");
-	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("release");
+	if (rc == ERR_OK && db_changes(s) == 0)
 		rc = ERR_NOT_FOUND;
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_patient_schedule_shred(const struct id *patient, int64_t when)
 {
-	sqlite3_stmt *s = sq_stmt(sql_shred_schedule);
+	struct db_stmt *s = sq_stmt(sql_shred_schedule);
 	sq_bind_id(s, 1, patient);
 	if (when > 0)
-		sqlite3_bind_int64(s, 2, when);
+		db_bind_int64(s, 2, when);
 	else
-		sqlite3_bind_null(s, 2);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("schedule_shred");
-	if (rc == ERR_OK && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+		db_bind_null(s, 2);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("schedule_shred");
+	if (rc == ERR_OK && db_changes(s) == 0)
 		rc = ERR_NOT_FOUND;
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -180,29 +180,27 @@ enum err sq_store_patients_due(int64_t now, struct arena *a, struct id **ids, si
 	*ids = arena_calloc(a, LIMIT_LIST, sizeof(struct id));
 	if (*ids == NULL)
 		return ERR_INTERNAL;
-	sqlite3_stmt *s = sq_stmt(sql_shred_due);
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
-	while (*n < LIMIT_LIST && sqlite3_step(s) == SQLITE_ROW)
+	struct db_stmt *s = sq_stmt(sql_shred_due);
+	db_bind_int64(s, 1, now);
+	db_bind_int64(s, 2, LIMIT_LIST);
+	while (*n < LIMIT_LIST && db_step(s) == DB_ROW)
 		if (sq_col_id(s, 0, &(*ids)[*n]))
 			(*n)++;
-	sqlite3_reset(s);
+	db_reset(s);
 	return ERR_OK;
 }
 
 enum err sq_store_patient_key_counts(int64_t *patients, int64_t *with_key)
 {
 	*patients = *with_key = 0;
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db = sq_handle(SQ_MAIN);
-	if (db == NULL || sqlite3_prepare_v2(db, "SELECT id, length(wrapped_key) FROM patient", -1, &s, NULL) !=
-		    SQLITE_OK)
+	struct db_stmt *s = sq_stmt_fresh(SQ_MAIN, "SELECT id, length(wrapped_key) FROM patient");
+	if (s == NULL)
 		return sq_fail("key_counts");
 	int rc = ERR_OK, step;
-	while (rc == ERR_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	while (rc == ERR_OK && (step = db_step(s)) == DB_ROW) {
 		struct id id;
 		(*patients)++;
-		if (sqlite3_column_int64(s, 1) > 0) {
+		if (db_column_int64(s, 1) > 0) {
 			(*with_key)++;
 			continue;
 		}
@@ -214,6 +212,6 @@ enum err sq_store_patient_key_counts(int64_t *patients, int64_t *with_key)
 		else if (k == ERR_INTERNAL)
 			rc = ERR_INTERNAL;
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return rc;
 }

@@ -37,82 +37,82 @@ enum err sq_store_sessions_revoke(const struct id *account)
 
 enum err sq_store_session_create(const uint8_t token_hash[HASH_BYTES], const struct store_session *ses)
 {
-	sqlite3_stmt *s = sq_stmt(sql_session_create);
-	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
+	struct db_stmt *s = sq_stmt(sql_session_create);
+	db_bind_blob(s, 1, token_hash, HASH_BYTES);
 	sq_bind_id(s, 2, &ses->id);
 	sq_bind_id(s, 3, &ses->account);
 	sq_bind_text(s, 4, ses->csrf);
-	sqlite3_bind_int64(s, 5, ses->created);
-	sqlite3_bind_int64(s, 6, ses->last_seen);
-	sqlite3_bind_int(s, 7, ses->mfa ? 1 : 0);
+	db_bind_int64(s, 5, ses->created);
+	db_bind_int64(s, 6, ses->last_seen);
+	db_bind_int64(s, 7, ses->mfa ? 1 : 0);
 	sq_bind_text(s, 8, ses->device);
 	sq_bind_text(s, 9, ses->ip);
-	sqlite3_bind_int(s, 10, ses->new_device ? 1 : 0);
+	db_bind_int64(s, 10, ses->new_device ? 1 : 0);
 	if (ses->app) {
 		sq_bind_id(s, 11, &ses->client);
-		sqlite3_bind_int(s, 12, (int)ses->app_scopes);
+		db_bind_int64(s, 12, (int)ses->app_scopes);
 	} else {
-		sqlite3_bind_null(s, 11);
-		sqlite3_bind_int(s, 12, 0);
+		db_bind_null(s, 11);
+		db_bind_int64(s, 12, 0);
 	}
 	if (ses->has_record)
 		sq_bind_id(s, 13, &ses->record);
 	else
-		sqlite3_bind_null(s, 13);
+		db_bind_null(s, 13);
 	if (ses->app && ses->has_family)
 		sq_bind_id(s, 14, &ses->family);
 	else
-		sqlite3_bind_null(s, 14);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("session_create");
-	sqlite3_reset(s);
+		db_bind_null(s, 14);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("session_create");
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_session_get(const uint8_t token_hash[HASH_BYTES], struct store_session *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_session_get);
-	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
+	struct db_stmt *s = sq_stmt(sql_session_get);
+	db_bind_blob(s, 1, token_hash, HASH_BYTES);
+	db_bind_int64(s, 2, (int64_t)time(NULL));
 	int rc = ERR_NOT_FOUND;
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if (db_step(s) == DB_ROW) {
 		sq_col_id(s, 0, &out->id);
 		sq_col_id(s, 1, &out->account);
 		sq_col_text_fixed(s, 2, out->csrf, sizeof(out->csrf));
-		out->created = sqlite3_column_int64(s, 3);
-		out->last_seen = sqlite3_column_int64(s, 4);
-		const unsigned char *role = sqlite3_column_text(s, 5);
-		out->role = role ? role_parse((const char *)role) : ROLE_NONE;
+		out->created = db_column_int64(s, 3);
+		out->last_seen = db_column_int64(s, 4);
+		const char *role = db_column_text(s, 5);
+		out->role = role ? role_parse(role) : ROLE_NONE;
 		out->has_practice = sq_col_id(s, 6, &out->practice);
 		out->has_patient = sq_col_id(s, 7, &out->patient);
-		out->mfa = sqlite3_column_int(s, 8) != 0;
-		out->mfa_enrolled = sqlite3_column_int(s, 9) != 0;
+		out->mfa = db_column_int(s, 8) != 0;
+		out->mfa_enrolled = db_column_int(s, 9) != 0;
 		sq_col_text_fixed(s, 10, out->device, sizeof(out->device));
-		out->mfa_required = sqlite3_column_int(s, 11) != 0;
+		out->mfa_required = db_column_int(s, 11) != 0;
 		out->has_record = sq_col_id(s, 12, &out->record);
 		out->app = sq_col_id(s, 13, &out->client);
-		out->app_scopes = out->app ? (unsigned)sqlite3_column_int(s, 14) : 0;
+		out->app_scopes = out->app ? (unsigned)db_column_int(s, 14) : 0;
 		rc = ERR_OK;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_session_touch(const uint8_t token_hash[HASH_BYTES], int64_t now)
 {
-	sqlite3_stmt *s = sq_stmt(sql_session_touch);
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_blob(s, 2, token_hash, HASH_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("session_touch");
-	sqlite3_reset(s);
+	struct db_stmt *s = sq_stmt(sql_session_touch);
+	db_bind_int64(s, 1, now);
+	db_bind_blob(s, 2, token_hash, HASH_BYTES);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("session_touch");
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_session_delete(const uint8_t token_hash[HASH_BYTES])
 {
-	sqlite3_stmt *s = sq_stmt(sql_session_delete);
-	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("session_delete");
-	sqlite3_reset(s);
+	struct db_stmt *s = sq_stmt(sql_session_delete);
+	db_bind_blob(s, 1, token_hash, HASH_BYTES);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("session_delete");
+	db_reset(s);
 	return rc;
 }
 
@@ -123,23 +123,24 @@ enum err sq_store_sessions_list(const struct id *account, struct arena *a, struc
 				  " WHERE account_id = ? ORDER BY last_seen DESC LIMIT 50";
 	*n = 0;
 	*out = arena_calloc(a, 50, sizeof(**out));
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db = sq_handle(SQ_MAIN);
-	if (*out == NULL || db == NULL || sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+	struct db_stmt *s = sq_stmt_fresh(SQ_MAIN, sql);
+	if (*out == NULL || s == NULL) {
+		db_finalize(s);
 		return sq_fail("sessions_list");
+	}
 	sq_bind_id(s, 1, account);
-	while (*n < 50 && sqlite3_step(s) == SQLITE_ROW) {
+	while (*n < 50 && db_step(s) == DB_ROW) {
 		struct store_session *x = &(*out)[(*n)++];
 		sq_col_id(s, 0, &x->id);
 		x->account = *account;
-		x->created = sqlite3_column_int64(s, 1);
-		x->last_seen = sqlite3_column_int64(s, 2);
+		x->created = db_column_int64(s, 1);
+		x->last_seen = db_column_int64(s, 2);
 		sq_col_text_fixed(s, 3, x->device, sizeof(x->device));
 		sq_col_text_fixed(s, 4, x->ip, sizeof(x->ip));
-		x->mfa = sqlite3_column_int(s, 5) != 0;
-		x->new_device = sqlite3_column_int(s, 6) != 0;
+		x->mfa = db_column_int(s, 5) != 0;
+		x->new_device = db_column_int(s, 6) != 0;
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return ERR_OK;
 }
 
@@ -151,16 +152,15 @@ enum err sq_store_session_revoke_id(const struct id *account, const struct id *s
 	if (sq_session_family(account, session, &family) == ERR_OK)
 		return sq_store_app_refresh_end(account, &family);
 	static const char sql[] = "DELETE FROM session WHERE account_id = ? AND id = ?";
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db = sq_handle(SQ_MAIN);
-	if (db == NULL || sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+	struct db_stmt *s = sq_stmt_fresh(SQ_MAIN, sql);
+	if (s == NULL)
 		return sq_fail("session_revoke_id");
 	sq_bind_id(s, 1, account);
 	sq_bind_id(s, 2, session);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("session_revoke_id");
-	if (rc == ERR_OK && sqlite3_changes(db) != 1)
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("session_revoke_id");
+	if (rc == ERR_OK && db_changes(s) != 1)
 		rc = ERR_NOT_FOUND;
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return rc;
 }
 
@@ -168,16 +168,15 @@ enum err sq_store_device_seen(const struct id *account, const char *device)
 {
 	static const char sql[] = "INSERT OR IGNORE INTO device (account_id, name, first_seen)"
 				  " VALUES (?, ?, unixepoch())";
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db = sq_handle(SQ_MAIN);
-	if (db == NULL || sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+	struct db_stmt *s = sq_stmt_fresh(SQ_MAIN, sql);
+	if (s == NULL)
 		return sq_fail("device_seen");
 	sq_bind_id(s, 1, account);
 	sq_bind_text(s, 2, device);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("device_seen");
-	if (rc == ERR_OK && sqlite3_changes(db) != 1)
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("device_seen");
+	if (rc == ERR_OK && db_changes(s) != 1)
 		rc = ERR_CONFLICT;
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return rc;
 }
 

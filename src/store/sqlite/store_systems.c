@@ -32,41 +32,41 @@ static const char sql_tokens_forget[] = "DELETE FROM system_token WHERE client_i
 
 enum err sq_store_system_insert(const struct store_system *sys)
 {
-	sqlite3_stmt *s = sq_stmt(sql_system_insert);
+	struct db_stmt *s = sq_stmt(sql_system_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &sys->id);
 	sq_bind_id(s, 2, &sys->practice);
 	sq_bind_text(s, 3, sys->name);
 	sq_bind_text(s, 4, sys->jwks);
-	sqlite3_bind_int(s, 5, (int)sys->scopes);
-	sqlite3_bind_int64(s, 6, sys->created);
+	db_bind_int64(s, 5, (int)sys->scopes);
+	db_bind_int64(s, 6, sys->created);
 	return sq_write_one(s, "system_insert");
 }
 
-static bool system_row(sqlite3_stmt *s, struct arena *a, struct store_system *out)
+static bool system_row(struct db_stmt *s, struct arena *a, struct store_system *out)
 {
 	memset(out, 0, sizeof(*out));
 	sq_col_id(s, 0, &out->id);
 	sq_col_id(s, 1, &out->practice);
 	sq_col_text_fixed(s, 2, out->name, sizeof(out->name));
 	out->jwks = sq_col_text(s, 3, a);
-	out->scopes = (unsigned)sqlite3_column_int(s, 4);
-	out->created = sqlite3_column_int64(s, 5);
+	out->scopes = (unsigned)db_column_int(s, 4);
+	out->created = db_column_int64(s, 5);
 	return out->jwks != NULL;
 }
 
 enum err sq_store_system_get(const struct id *id, struct arena *a, struct store_system *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_system_get);
+	struct db_stmt *s = sq_stmt(sql_system_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("system_get");
+	int step = db_step(s);
+	int rc = step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND : sq_fail("system_get");
 	if (rc == ERR_OK && !system_row(s, a, out))
 		rc = ERR_INTERNAL;
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -74,18 +74,18 @@ enum err sq_store_systems_list(struct arena *a, struct store_system **out, size_
 {
 	*n = 0;
 	*out = arena_alloc(a, SYSTEMS_MAX * sizeof(**out));
-	sqlite3_stmt *s = sq_stmt(sql_systems_list);
+	struct db_stmt *s = sq_stmt(sql_systems_list);
 	if (s == NULL || *out == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int(s, 1, SYSTEMS_MAX);
+	db_bind_int64(s, 1, SYSTEMS_MAX);
 	int step;
 	int rc = ERR_OK;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < SYSTEMS_MAX)
+	while ((step = db_step(s)) == DB_ROW && *n < SYSTEMS_MAX)
 		if (!system_row(s, a, &(*out)[(*n)++]))
 			rc = ERR_INTERNAL;
-	if (step != SQLITE_DONE && step != SQLITE_ROW)
+	if (step != DB_DONE && step != DB_ROW)
 		rc = sq_fail("systems_list");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -98,19 +98,19 @@ enum err sq_store_system_remove(const struct id *id, int64_t now)
 enum err sq_store_system_jti_use(const struct id *client, const uint8_t jti_hash[HASH_BYTES],
 				 int64_t expires, int64_t now)
 {
-	sqlite3_stmt *f = sq_stmt(sql_jti_forget);
+	struct db_stmt *f = sq_stmt(sql_jti_forget);
 	if (f == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(f, 1, client);
-	sqlite3_bind_int64(f, 2, now);
+	db_bind_int64(f, 2, now);
 	if (sq_step_done(f, "system_jti_forget") != ERR_OK)
 		return ERR_INTERNAL;
-	sqlite3_stmt *s = sq_stmt(sql_jti_use);
+	struct db_stmt *s = sq_stmt(sql_jti_use);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, client);
-	sqlite3_bind_blob(s, 2, jti_hash, HASH_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, expires);
+	db_bind_blob(s, 2, jti_hash, HASH_BYTES);
+	db_bind_int64(s, 3, expires);
 	/* One statement decides: the insert happens, or the id was there already. */
 	int rc = sq_write_one(s, "system_jti_use");
 	return rc == ERR_NOT_FOUND ? ERR_CONFLICT : rc;
@@ -121,50 +121,50 @@ enum err sq_store_system_token_insert(const uint8_t token_hash[HASH_BYTES],
 {
 	/* The system's expired tokens go as it takes a new one: the table stays the size of the
 	 * tokens alive. */
-	sqlite3_stmt *f = sq_stmt(sql_tokens_forget);
+	struct db_stmt *f = sq_stmt(sql_tokens_forget);
 	if (f == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(f, 1, &t->client);
-	sqlite3_bind_int64(f, 2, t->created);
+	db_bind_int64(f, 2, t->created);
 	if (sq_step_done(f, "system_tokens_forget") != ERR_OK)
 		return ERR_INTERNAL;
-	sqlite3_stmt *s = sq_stmt(sql_token_insert);
+	struct db_stmt *s = sq_stmt(sql_token_insert);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
+	db_bind_blob(s, 1, token_hash, HASH_BYTES);
 	sq_bind_id(s, 2, &t->session);
 	sq_bind_id(s, 3, &t->client);
 	sq_bind_id(s, 4, &t->practice);
-	sqlite3_bind_int(s, 5, (int)t->scopes);
-	sqlite3_bind_int64(s, 6, t->created);
-	sqlite3_bind_int64(s, 7, t->expires);
+	db_bind_int64(s, 5, (int)t->scopes);
+	db_bind_int64(s, 6, t->created);
+	db_bind_int64(s, 7, t->expires);
 	return sq_write_one(s, "system_token_insert");
 }
 
 enum err sq_store_system_token_get(const uint8_t token_hash[HASH_BYTES], int64_t now,
 				   struct store_system_token *out)
 {
-	sqlite3_stmt *s = sq_stmt(sql_token_get);
+	struct db_stmt *s = sq_stmt(sql_token_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	memset(out, 0, sizeof(*out));
-	sqlite3_bind_blob(s, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
-	int step = sqlite3_step(s);
-	int rc = step == SQLITE_ROW ? ERR_OK : step == SQLITE_DONE ? ERR_NOT_FOUND : sq_fail("system_token_get");
+	db_bind_blob(s, 1, token_hash, HASH_BYTES);
+	int step = db_step(s);
+	int rc = step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND : sq_fail("system_token_get");
 	if (rc == ERR_OK) {
 		sq_col_id(s, 0, &out->session);
 		sq_col_id(s, 1, &out->client);
 		sq_col_id(s, 2, &out->practice);
-		out->scopes = (unsigned)sqlite3_column_int(s, 3);
-		out->created = sqlite3_column_int64(s, 4);
-		out->expires = sqlite3_column_int64(s, 5);
+		out->scopes = (unsigned)db_column_int(s, 3);
+		out->created = db_column_int64(s, 4);
+		out->expires = db_column_int64(s, 5);
 		sq_col_text_fixed(s, 6, out->name, sizeof(out->name));
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	if (rc == ERR_OK && out->expires < now) {
-		sqlite3_stmt *d = sq_stmt(sql_token_delete);
+		struct db_stmt *d = sq_stmt(sql_token_delete);
 		if (d != NULL) {
-			sqlite3_bind_blob(d, 1, token_hash, HASH_BYTES, SQLITE_STATIC);
+			db_bind_blob(d, 1, token_hash, HASH_BYTES);
 			(void)sq_step_done(d, "system_token_delete");
 		}
 		rc = ERR_NOT_FOUND;

@@ -25,40 +25,40 @@ static const char sql_throttle_clear[] = "DELETE FROM throttle WHERE key = ?";
 enum err sq_store_throttle_get(const char *key, int64_t now, int64_t window, int *failures,
 		       int64_t *blocked_until)
 {
-	sqlite3_stmt *s = sq_stmt(sql_throttle_get);
+	struct db_stmt *s = sq_stmt(sql_throttle_get);
 	sq_bind_text(s, 1, key);
 	*failures = 0;
 	*blocked_until = 0;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		int64_t start = sqlite3_column_int64(s, 1);
+	if (db_step(s) == DB_ROW) {
+		int64_t start = db_column_int64(s, 1);
 		if (start + window >= now)
-			*failures = sqlite3_column_int(s, 0);
-		*blocked_until = sqlite3_column_int64(s, 2);
+			*failures = db_column_int(s, 0);
+		*blocked_until = db_column_int64(s, 2);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return ERR_OK;
 }
 
 enum err sq_store_throttle_fail(const char *key, int64_t now, int64_t window, int block_after,
 			int64_t block_seconds)
 {
-	sqlite3_stmt *s = sq_stmt(sql_throttle_upsert);
+	struct db_stmt *s = sq_stmt(sql_throttle_upsert);
 	sq_bind_text(s, 1, key);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, window);
-	sqlite3_bind_int(s, 4, block_after);
-	sqlite3_bind_int64(s, 5, block_seconds);
-	sqlite3_bind_int64(s, 6, THROTTLE_BLOCK_MAX_SECONDS);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("throttle_fail");
-	sqlite3_reset(s);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 3, window);
+	db_bind_int64(s, 4, block_after);
+	db_bind_int64(s, 5, block_seconds);
+	db_bind_int64(s, 6, THROTTLE_BLOCK_MAX_SECONDS);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("throttle_fail");
+	db_reset(s);
 	return rc;
 }
 
 enum err sq_store_throttle_clear(const char *key)
 {
-	sqlite3_stmt *s = sq_stmt(sql_throttle_clear);
+	struct db_stmt *s = sq_stmt(sql_throttle_clear);
 	sq_bind_text(s, 1, key);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? ERR_OK : sq_fail("throttle_clear");
-	sqlite3_reset(s);
+	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("throttle_clear");
+	db_reset(s);
 	return rc;
 }

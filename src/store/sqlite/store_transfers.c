@@ -41,7 +41,7 @@ static const char sql_open[] =
 	"SELECT " TRANSFER_COLS " FROM transfer WHERE decided IS NULL ORDER BY asked, id LIMIT ?1";
 static const char sql_note[] = "UPDATE transfer SET decided_note = ?2 WHERE id = ?1";
 
-static bool transfer_row(sqlite3_stmt *s, struct store_transfer *t)
+static bool transfer_row(struct db_stmt *s, struct store_transfer *t)
 {
 	memset(t, 0, sizeof(*t));
 	sq_col_id(s, 0, &t->id);
@@ -49,8 +49,8 @@ static bool transfer_row(sqlite3_stmt *s, struct store_transfer *t)
 	t->has_from = sq_col_id(s, 2, &t->from);
 	sq_col_id(s, 3, &t->to);
 	sq_col_id(s, 4, &t->asked_by);
-	t->asked = sqlite3_column_int64(s, 5);
-	t->decided = sqlite3_column_int64(s, 6);
+	t->asked = db_column_int64(s, 5);
+	t->decided = db_column_int64(s, 6);
 	sq_col_id(s, 7, &t->decided_by);
 	sq_col_text_fixed(s, 8, t->outcome, sizeof(t->outcome));
 	return true;
@@ -58,7 +58,7 @@ static bool transfer_row(sqlite3_stmt *s, struct store_transfer *t)
 
 enum err sq_store_transfer_ask(const struct store_transfer *t, int max_per_day)
 {
-	sqlite3_stmt *s = sq_stmt(sql_ask);
+	struct db_stmt *s = sq_stmt(sql_ask);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &t->id);
@@ -66,11 +66,11 @@ enum err sq_store_transfer_ask(const struct store_transfer *t, int max_per_day)
 	if (t->has_from)
 		sq_bind_id(s, 3, &t->from);
 	else
-		sqlite3_bind_null(s, 3);
+		db_bind_null(s, 3);
 	sq_bind_id(s, 4, &t->to);
 	sq_bind_id(s, 5, &t->asked_by);
-	sqlite3_bind_int64(s, 6, t->asked);
-	sqlite3_bind_int(s, 7, max_per_day);
+	db_bind_int64(s, 6, t->asked);
+	db_bind_int64(s, 7, max_per_day);
 	enum err rc = sq_write_one(s, "transfer_ask");
 	return rc == ERR_NOT_FOUND ? ERR_CONFLICT : rc;
 }
@@ -78,65 +78,65 @@ enum err sq_store_transfer_ask(const struct store_transfer *t, int max_per_day)
 enum err sq_store_transfer_get(const struct id *id, struct store_transfer *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *s = sq_stmt(sql_get);
+	struct db_stmt *s = sq_stmt(sql_get);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
-	int step = sqlite3_step(s);
-	enum err rc = step == SQLITE_ROW    ? (transfer_row(s, out), ERR_OK)
-		      : step == SQLITE_DONE ? ERR_NOT_FOUND
+	int step = db_step(s);
+	enum err rc = step == DB_ROW    ? (transfer_row(s, out), ERR_OK)
+		      : step == DB_DONE ? ERR_NOT_FOUND
 					    : sq_fail("transfer_get");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
-static enum err transfers_list(sqlite3_stmt *s, struct arena *a, struct store_transfer **out,
+static enum err transfers_list(struct db_stmt *s, struct arena *a, struct store_transfer **out,
 			       size_t *n, const char *what)
 {
 	*n = 0;
 	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	if (*out == NULL) {
-		sqlite3_reset(s);
+		db_reset(s);
 		return ERR_INTERNAL;
 	}
-	int step = SQLITE_DONE;
-	while (*n < LIMIT_LIST && (step = sqlite3_step(s)) == SQLITE_ROW)
+	int step = DB_DONE;
+	while (*n < LIMIT_LIST && (step = db_step(s)) == DB_ROW)
 		transfer_row(s, &(*out)[(*n)++]);
-	sqlite3_reset(s);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? ERR_OK : sq_fail(what);
+	db_reset(s);
+	return step == DB_ROW || step == DB_DONE ? ERR_OK : sq_fail(what);
 }
 
 enum err sq_store_transfers_of_practice(const struct id *practice, int64_t since, struct arena *a,
 					struct store_transfer **out, size_t *n)
 {
-	sqlite3_stmt *s = sq_stmt(sql_of_practice);
+	struct db_stmt *s = sq_stmt(sql_of_practice);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int64(s, 2, since);
-	sqlite3_bind_int(s, 3, LIMIT_LIST);
+	db_bind_int64(s, 2, since);
+	db_bind_int64(s, 3, LIMIT_LIST);
 	return transfers_list(s, a, out, n, "transfers_of_practice");
 }
 
 enum err sq_store_transfers_of_patient(const struct id *patient, struct arena *a,
 				       struct store_transfer **out, size_t *n)
 {
-	sqlite3_stmt *s = sq_stmt(sql_of_patient);
+	struct db_stmt *s = sq_stmt(sql_of_patient);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int(s, 2, LIMIT_LIST);
+	db_bind_int64(s, 2, LIMIT_LIST);
 	return transfers_list(s, a, out, n, "transfers_of_patient");
 }
 
 static enum err close_request(const struct id *id, const struct id *by, int64_t now,
 			      const char *outcome)
 {
-	sqlite3_stmt *s = sq_stmt(sql_close);
+	struct db_stmt *s = sq_stmt(sql_close);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
-	sqlite3_bind_int64(s, 2, now);
+	db_bind_int64(s, 2, now);
 	sq_bind_id(s, 3, by);
 	sq_bind_text(s, 4, outcome);
 	enum err rc = sq_write_one(s, "transfer_close");
@@ -146,20 +146,20 @@ static enum err close_request(const struct id *id, const struct id *by, int64_t 
 /* Is the patient enrolled exactly as the request found them: only at `from`, or nowhere? */
 static enum err enrolled_as_asked(const struct store_transfer *t)
 {
-	sqlite3_stmt *s = sq_stmt(sql_enrolled_as_asked);
+	struct db_stmt *s = sq_stmt(sql_enrolled_as_asked);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &t->patient);
 	if (t->has_from)
 		sq_bind_id(s, 2, &t->from);
 	else
-		sqlite3_bind_null(s, 2);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_reset(s);
+		db_bind_null(s, 2);
+	if (db_step(s) != DB_ROW) {
+		db_reset(s);
 		return sq_fail("transfer_enrolled");
 	}
-	int64_t all = sqlite3_column_int64(s, 0), there = sqlite3_column_int64(s, 1);
-	sqlite3_reset(s);
+	int64_t all = db_column_int64(s, 0), there = db_column_int64(s, 1);
+	db_reset(s);
 	bool as_asked = t->has_from ? all == 1 && there == 1 : all == 0;
 	return as_asked ? ERR_OK : ERR_CONFLICT;
 }
@@ -171,7 +171,7 @@ static enum err move(const struct store_transfer *t, int64_t history_from, const
 	if (rc != ERR_OK)
 		return rc;
 	if (t->has_from) {
-		sqlite3_stmt *s = sq_stmt(sql_leave);
+		struct db_stmt *s = sq_stmt(sql_leave);
 		if (s == NULL)
 			return ERR_INTERNAL;
 		sq_bind_id(s, 1, &t->patient);
@@ -179,13 +179,13 @@ static enum err move(const struct store_transfer *t, int64_t history_from, const
 		if ((rc = sq_write_one(s, "transfer_leave")) != ERR_OK)
 			return rc == ERR_NOT_FOUND ? ERR_CONFLICT : rc;
 	}
-	sqlite3_stmt *s = sq_stmt(sql_enrol);
+	struct db_stmt *s = sq_stmt(sql_enrol);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, &t->patient);
 	sq_bind_id(s, 2, &t->to);
-	sqlite3_bind_int64(s, 3, now);
-	sqlite3_bind_int64(s, 4, history_from);
+	db_bind_int64(s, 3, now);
+	db_bind_int64(s, 4, history_from);
 	if ((rc = sq_step_done(s, "transfer_enrol")) != ERR_OK)
 		return rc;
 	return close_request(&t->id, by, now, TRANSFER_MOVED);
@@ -222,27 +222,27 @@ enum err sq_store_enrolment_share(const struct grant *g, const struct id *patien
 {
 	if (!grant_for_patient(g, patient))
 		return ERR_DENIED;
-	sqlite3_stmt *s = sq_stmt(sql_share);
+	struct db_stmt *s = sq_stmt(sql_share);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
 	sq_bind_id(s, 2, practice);
-	sqlite3_bind_int(s, 3, share ? 1 : 0);
+	db_bind_int64(s, 3, share ? 1 : 0);
 	return sq_write_one(s, "enrolment_share");
 }
 
 enum err sq_store_transfers_open(struct arena *a, struct store_transfer **out, size_t *n)
 {
-	sqlite3_stmt *s = sq_stmt(sql_open);
+	struct db_stmt *s = sq_stmt(sql_open);
 	if (s == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int(s, 1, LIMIT_LIST);
+	db_bind_int64(s, 1, LIMIT_LIST);
 	return transfers_list(s, a, out, n, "transfers_open");
 }
 
 enum err sq_store_transfer_note(const struct id *id, const char *note)
 {
-	sqlite3_stmt *s = sq_stmt(sql_note);
+	struct db_stmt *s = sq_stmt(sql_note);
 	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, id);
