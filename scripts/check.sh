@@ -107,6 +107,7 @@ FNR == 1 {
 	if (insrc && rel !~ /\//)
 		mylayer = rel                     # a file at the top of src/ (limits.h)
 	is_store = FILENAME ~ /^src\/store\//
+	is_engine = FILENAME ~ /^src\/store\/sqlite\/(db\.c|db_stmt\.c|schema\.c|store_files\.c|store_int\.h)$/
 	is_keys = FILENAME ~ /^src\/(crypto|vault)\//
 	is_handler = FILENAME ~ /^src\/(web|fhir)\//
 	sig_line = 0; sig_name = ""
@@ -146,6 +147,8 @@ FNR == 1 {
 	if (!insrc)
 		next
 
+	if (is_store && !is_engine && (code ~ /(^|[^A-Za-z0-9_])(sqlite3_|SQLITE_)/ || code ~ /#[ \t]*include[ \t]*<sqlite3\.h>/))
+		report("engine", "SQLite calls in a store part: use db_stmt.h (docs/internals/STORE.md)")
 	if (!is_store) {
 		if (code ~ /(^|[^A-Za-z0-9_])sqlite3_/ || code ~ /#[ \t]*include[ \t]*<sqlite3\.h>/)
 			report("sql", "SQLite outside src/store (CONVENTIONS.md §2: SQL lives only in store)")
