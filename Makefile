@@ -2,7 +2,7 @@
 # AddressSanitizer + UBSan and runs every test; `make run` serves a demo on 127.0.0.1:8080.
 
 CC      ?= cc
-PKGS    := libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode libcurl libcbor gnutls
+PKGS    := libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode libcurl libcbor gnutls libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 

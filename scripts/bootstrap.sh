@@ -4,11 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(build-essential pkg-config libmicrohttpd-dev libsodium-dev libsqlite3-dev libjansson-dev libseccomp-dev libssl-dev libqrencode-dev libcbor-dev libgnutls28-dev
+debs=(build-essential pkg-config libmicrohttpd-dev libsodium-dev libsqlite3-dev libjansson-dev libseccomp-dev libssl-dev libqrencode-dev libcbor-dev libgnutls28-dev libpq-dev
       libcurl4-openssl-dev john-data tzdata
       sqlite3 clang libclang-rt-14-dev chromium nodejs npm nginx-light wrk curl ca-certificates)
 if [ "${1:-}" = "--test" ]; then
-	debs+=(openssl sqlmap wapiti testssl.sh hydra slowhttptest)
+	debs+=(openssl sqlmap wapiti testssl.sh hydra slowhttptest postgresql)
 fi
 missing=()
 for p in "${debs[@]}"; do

@@ -107,7 +107,7 @@ FNR == 1 {
 	if (insrc && rel !~ /\//)
 		mylayer = rel                     # a file at the top of src/ (limits.h)
 	is_store = FILENAME ~ /^src\/store\//
-	is_engine = FILENAME ~ /^src\/store\/sqlite\/(db\.c|db_stmt\.c|schema\.c|store_files\.c|store_int\.h)$/
+	is_engine = FILENAME ~ /^src\/store\/sqlite\/(engine_sqlite\.c|schema\.c|store_files\.c|store_int\.h)$/
 	is_keys = FILENAME ~ /^src\/(crypto|vault)\//
 	is_handler = FILENAME ~ /^src\/(web|fhir)\//
 	sig_line = 0; sig_name = ""

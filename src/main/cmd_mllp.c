@@ -24,6 +24,8 @@
 
 static void mllp_started(void)
 {
+	if (store_connects())
+		sandbox_permit_connections();
 	if (sandbox_drop_capabilities() != 0 || sandbox_install(SANDBOX_MLLP) != 0)
 		fatalx("mllp: cannot install the syscall filter");
 }

@@ -560,6 +560,8 @@ int cmd_vault_process(int argc, char **argv)
 
 static void worker_started(void)
 {
+	if (store_connects())
+		sandbox_permit_connections();
 	if (sandbox_drop_capabilities() != 0 || sandbox_install(SANDBOX_WORKER) != 0)
 		fatalx("worker: cannot install the syscall filter");
 }

@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/capability.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -64,6 +66,24 @@ static const char *const worker_extra[] = {
 	"statfs", "fstatfs", /* the data directory's free space (src/domain/quota.c) */
 };
 
+static bool permit_connections;
+
+void sandbox_permit_connections(void)
+{
+	permit_connections = true;
+}
+
+/* socket(2) for the families a database address can name, and connect(2). */
+static int allow_connections(scmp_filter_ctx ctx)
+{
+	static const int families[] = {AF_UNIX, AF_INET, AF_INET6};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof(families) / sizeof(families[0]); i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]));
+	return rc == 0 ? allow(ctx, "connect") : rc;
+}
+
 int sandbox_install(enum sandbox_profile profile)
 {
 	/* Under the sanitizers the runtime makes calls of its own (reports, stack unwinding):
@@ -93,6 +113,8 @@ int sandbox_install(enum sandbox_profile profile)
 	if (profile == SANDBOX_WORKER || profile == SANDBOX_MLLP) {
 		for (size_t i = 0; rc == 0 && i < sizeof(worker_extra) / sizeof(worker_extra[0]); i++)
 			rc = allow(ctx, worker_extra[i]);
+		if (rc == 0 && permit_connections)
+			rc = allow_connections(ctx);
 		/* The MLLP listener's main thread waits for a stop in sigsuspend. */
 		if (rc == 0 && profile == SANDBOX_MLLP)
 			rc = allow(ctx, "rt_sigsuspend");

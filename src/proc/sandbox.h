@@ -21,5 +21,9 @@ void sandbox_not_dumpable(void);
 /* Install the allow-list for profile on all threads; a forbidden call kills the process.
  * 0 or -1 (callers treat failure as fatal). */
 int sandbox_install(enum sandbox_profile profile);
+/* Before sandbox_install: let a worker or the MLLP listener open connections (socket for Unix,
+ * IPv4 and IPv6, and connect), for a store that reaches its database over a socket
+ * (PostgreSQL, which connects a thread when it first needs the database). */
+void sandbox_permit_connections(void);
 
 #endif

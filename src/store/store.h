@@ -151,6 +151,9 @@ enum err store_rollback(void);
  * once an error (a full disk, an I/O error) has rolled the whole of it back, after which the
  * caller must not go on as if its earlier writes were still to be committed. */
 bool store_in_transaction(void);
+/* Whether the store reaches its database over a socket (PostgreSQL) rather than in files of
+ * the data directory (SQLite): a sandboxed process must then be let connect (STORE.md). */
+bool store_connects(void);
 
 /* Practices and accounts */
 enum err store_practice_create(const struct id *id, const char *name);

@@ -11,7 +11,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Client, startServer, run, sqlite, pdfWith } = require('./lib');
+const { Client, startServer, run, sqlite, pdfWith, storeBytes } = require('./lib');
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
@@ -74,7 +74,7 @@ describe('HL7 v2 ingestion and the feed queue', () => {
     assert.match(again.stdout, /^MSA\|AA\|PLW0000555001/m);
     assert.equal(sqlite(srv.dir, 'SELECT count(*) FROM feed_queue WHERE state = 0').trim(), '1');
     // sealed at rest: the queue holds no name or NHI in clear
-    const db = fs.readFileSync(path.join(srv.dir, 'medkeep.db'));
+    const db = storeBytes(srv.dir);
     assert.equal(db.includes('Tawhiri'), false);
     assert.equal(db.includes('ZAK5670'), false);
   });

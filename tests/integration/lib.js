@@ -82,9 +82,55 @@ function run(args, opts = {}, bin = BIN) {
 // It waits up to 5 s for a lock, as medkeep's own connections do: a test reading while a
 // server or an import writes must not fail on "database is locked".
 function sqlite(dir, sql, file = /\baudit\b/.test(sql) ? 'audit.db' : 'medkeep.db') {
+  const url = pgUrl(dir);
+  if (url) return pgSql(url, sql, file);
   const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', path.join(dir, file), sql], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
   return r.stdout.trim();
+}
+
+// The PostgreSQL address a data directory's medkeep.conf names, or null (SQLite).
+function pgUrl(dir) {
+  let conf = '';
+  try { conf = fs.readFileSync(path.join(dir, 'medkeep.conf'), 'utf8'); } catch { return null; }
+  const m = /^store\.url\s*=\s*(\S+)/m.exec(conf);
+  return m ? m[1] : null;
+}
+
+// A test's SQL, written for SQLite, on the PostgreSQL engine's schema of that file: the
+// test-side spellings SQLite has (X'..', hex, randomblob, strftime('%s','now'), group_concat)
+// as PostgreSQL writes them, and a boolean answer as SQLite's 1 or 0.
+function pgSql(url, sql, file) {
+  const schema = { 'medkeep.db': 'medkeep_main', 'audit.db': 'medkeep_audit', 'keystore.db': 'medkeep_keys' }[file];
+  const q = sql
+    .replace(/\b[xX]'([0-9a-fA-F]*)'/g, "'\\x$1'::bytea")
+    .replace(/lower\(hex\(/g, 'encode((')
+    .replace(/encode\(\(([^()]*)\)\)/g, "encode($1, 'hex')")
+    .replace(/\bhex\(([^()]*)\)/g, "upper(encode($1, 'hex'))")
+    .replace(/randomblob\(16\)/g, "decode(md5(random()::text || clock_timestamp()::text), 'hex')")
+    .replace(/strftime\('%s',\s*'now'\)/g, 'unixepoch()')
+    .replace(/group_concat\(([^()]*(?:\([^()]*\))?[^()]*)\)/g, "string_agg($1, ',')")
+    .replace(/^EXPLAIN QUERY PLAN /, 'EXPLAIN ')
+    .replace(/CAST\(('[^']*') AS BLOB\)/g, "convert_to($1, 'UTF8')");
+  const r = spawnSync('psql', ['-X', '-q', '-A', '-t', '-F', '|', '-v', 'ON_ERROR_STOP=1', url,
+    '-c', `SET search_path TO ${schema}`, '-c', q], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr} (SQL: ${q})`);
+  return r.stdout.trim().split('\n').map((line) => line.split('|').map((v) => (v === 't' ? '1' : v === 'f' ? '0' : v)).join('|')).join('\n');
+}
+
+// With MEDKEEP_TEST_PG (a libpq socket directory, the harness's: scripts/pg-test.sh), each
+// data directory gets a database of its own on that server, named in its medkeep.conf before
+// `medkeep demo` makes it; the returned line is kept at the top of any config a test writes.
+function pgStore(dir) {
+  const host = process.env.MEDKEEP_TEST_PG;
+  if (!host) return '';
+  const db = `mk_${require('node:crypto').randomBytes(8).toString('hex')}`;
+  const r = spawnSync('createdb', ['-h', host, '-U', 'medkeep', db], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`createdb failed: ${r.stderr}`);
+  const line = `store.url = postgresql:///${db}?host=${host}&user=medkeep\n`;
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dir, 'medkeep.conf'), line, { mode: 0o600 });
+  return line;
 }
 
 // Start a server over a fresh demo directory. Returns { base, dir, port, stop }.
@@ -92,9 +138,10 @@ function sqlite(dir, sql, file = /\baudit\b/.test(sql) ? 'audit.db' : 'medkeep.d
 async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = null, env = {}, tls = null } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-it-'));
   fs.rmSync(dir, { recursive: true });
+  const store = pgStore(dir);
   const demo = run(['demo', '--data', dir, '--patients', String(patients), '--password', PASSWORD], {}, bin);
   if (demo.code !== 0) throw new Error(`demo failed: ${demo.stderr}`);
-  if (config) fs.writeFileSync(path.join(dir, 'medkeep.conf'), config, { mode: 0o600 });
+  if (config || store) fs.writeFileSync(path.join(dir, 'medkeep.conf'), store + (config || ''), { mode: 0o600 });
   const port = await freePort();
   const tlsArgs = tls ? ['--tls-cert', tls.cert, '--tls-key', tls.key] : [];
   const proc = spawn(bin, ['serve', '--data', dir, '--listen', `127.0.0.1:${port}`, ...tlsArgs, ...extraArgs],
@@ -120,6 +167,7 @@ async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = n
         await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
         if (proc.exitCode === null) proc.kill('SIGKILL');
       }
+      if (process.env.MEDKEEP_TEST_PG_LOG) fs.appendFileSync(process.env.MEDKEEP_TEST_PG_LOG, stderr.split('\n').filter((l) => /engine=pg|level=warn/.test(l)).join('\n') + '\n');
       fs.rmSync(dir, { recursive: true, force: true });
       if (/AddressSanitizer|runtime error|LeakSanitizer/.test(stderr)) {
         throw new Error(`sanitizer report from the server:\n${stderr.slice(0, 4000)}`);
@@ -364,11 +412,32 @@ class AppClient {
 }
 
 // Every file in a directory tree, as buffers.
-function filesUnder(dir) {
+// Every row of a PostgreSQL store, as COPY writes it in binary (text and bytes as they are
+// stored), for the tests that look for clear text "anywhere the data is".
+function pgRows(url) {
+  const tables = spawnSync('psql', ['-X', '-A', '-t', url, '-c',
+    "SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname LIKE 'medkeep_%'"], { encoding: 'utf8' });
+  if (tables.status !== 0) throw new Error(`psql failed: ${tables.stderr}`);
+  return Buffer.concat(tables.stdout.trim().split('\n').map((t) => {
+    const r = spawnSync('psql', ['-X', url, '-c', `COPY (SELECT * FROM ${t}) TO STDOUT WITH (FORMAT binary)`]);
+    if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+    return r.stdout;
+  }));
+}
+
+// The records of a data directory as stored: medkeep.db's bytes, or a PostgreSQL store's rows.
+function storeBytes(dir) {
+  const url = pgUrl(dir);
+  return url ? pgRows(url) : fs.readFileSync(path.join(dir, 'medkeep.db'));
+}
+
+function filesUnder(dir, top = true) {
   const out = [];
+  const url = top ? pgUrl(dir) : null;
+  if (url) out.push({ path: path.join(dir, 'medkeep.db'), data: pgRows(url) });
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p)); else out.push({ path: p, data: fs.readFileSync(p) });
+    if (e.isDirectory()) out.push(...filesUnder(p, false)); else out.push({ path: p, data: fs.readFileSync(p) });
   }
   return out;
 }
@@ -386,4 +455,4 @@ function nzWhen(t) { return `${nzDay(t)}, ${nzClock(t)}`; }
 const NZ_WHEN = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}, (?:[1-9]|1[0-2]):[0-5]\d [ap]m/;
 const NZ_DAY = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}/;
 
-module.exports = { appToken, AppClient, children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, freePort, nzWhen, nzDay, nzClock, NZ_WHEN, NZ_DAY };
+module.exports = { appToken, AppClient, children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, storeBytes, freePort, nzWhen, nzDay, nzClock, NZ_WHEN, NZ_DAY };

@@ -8,7 +8,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startServer, sqlite, randomId, NZ_WHEN } = require('./lib');
+const { startServer, sqlite, randomId, NZ_WHEN, storeBytes } = require('./lib');
 const { form, login, audit } = require('./careplan-helpers');
 const { assertValidFhir } = require('./fhir-validate');
 
@@ -42,7 +42,7 @@ describe('medications and repeat prescriptions', () => {
     // Drug names and dose text never reach the database in clear.
     const names = sqlite(srv.dir, 'SELECT count(*) FROM medication');
     assert.ok(Number(names) >= 6);
-    const db = fs.readFileSync(path.join(srv.dir, 'medkeep.db'));
+    const db = storeBytes(srv.dir);
     for (const word of ['Metformin', 'Atorvastatin', 'Take one tablet', 'Kowhai Pharmacy']) {
       assert.equal(db.includes(Buffer.from(word)), false, `${word} stored in clear`);
     }

@@ -203,19 +203,15 @@ enum err sq_store_account_set_marks(const struct id *account, struct bytes marks
 	return sq_write_one(s, "set_marks");
 }
 
-static const char sql_begin[] = "BEGIN IMMEDIATE";
-static const char sql_commit[] = "COMMIT";
-static const char sql_rollback[] = "ROLLBACK";
-
 enum err sq_store_account_tx(enum err (*fn)(void *ctx), void *ctx)
 {
-	if (sq_step_done(sq_stmt(sql_begin), "begin") != ERR_OK)
+	if (sq_begin(SQ_MAIN) != ERR_OK)
 		return ERR_INTERNAL;
 	int rc = fn(ctx);
 	if (rc == ERR_OK)
-		rc = sq_step_done(sq_stmt(sql_commit), "commit");
+		rc = sq_commit(SQ_MAIN);
 	if (rc != ERR_OK)
-		sq_step_done(sq_stmt(sql_rollback), "rollback");
+		sq_rollback(SQ_MAIN);
 	return rc;
 }
 

@@ -77,7 +77,7 @@ enum err sq_store_slot_get(const struct id *slot, struct store_slot *out)
 
 static const char sql_slots_list[] =
 	"SELECT " SLOT_COLS " FROM slot s WHERE s.practice_id = ?1 AND s.removed IS NULL AND s.start >= ?2"
-	" AND s.start < ?3 AND (?4 IS NULL OR s.clinician_id = ?4) AND (?5 = 0 OR NOT EXISTS"
+	" AND s.start < ?3 AND (CAST(?4 AS BLOB) IS NULL OR s.clinician_id = ?4) AND (?5 = 0 OR NOT EXISTS"
 	" (SELECT 1 FROM appointment a WHERE a.slot_id = s.id AND a.cancelled IS NULL))"
 	" ORDER BY s.start, s.clinician_id LIMIT ?6";
 

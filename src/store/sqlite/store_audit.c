@@ -15,8 +15,8 @@ static const char sql_audit_insert[] =
 	" rtype, rid, outcome, bytes, prev, hash, via)"
 	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_cp_insert[] =
-	"INSERT OR IGNORE INTO checkpoint (seq, ts_ms, head, key_id, sig)"
-	" VALUES (?, ?, ?, ?, ?)";
+	"INSERT INTO checkpoint (seq, ts_ms, head, key_id, sig)"
+	" VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 static const char sql_audit_hash_at[] = "SELECT hash FROM audit WHERE seq = ?";
 static const char sql_cp_last[] =
 	"SELECT seq, ts_ms, head, key_id, sig FROM checkpoint ORDER BY seq DESC LIMIT 1";

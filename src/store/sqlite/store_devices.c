@@ -6,7 +6,7 @@
 
 static const char sql_put[] =
 	"INSERT INTO known_device (hash, account_id, created, last_used) VALUES (?1, ?2, ?3, ?3)"
-	" ON CONFLICT(hash) DO UPDATE SET last_used = ?3 WHERE account_id = ?2";
+	" ON CONFLICT(hash) DO UPDATE SET last_used = ?3 WHERE known_device.account_id = ?2";
 static const char sql_trim[] =
 	"DELETE FROM known_device WHERE account_id = ?1 AND hash NOT IN (SELECT hash FROM"
 	" known_device WHERE account_id = ?1 ORDER BY last_used DESC, hash LIMIT ?2)";

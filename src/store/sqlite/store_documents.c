@@ -35,7 +35,7 @@ static const char sql_document_count[] =
 	"SELECT count(*) FROM document WHERE patient_id = ?1 AND created >= ?5" SQ_PAGE_WHERE("created", "created", "kind");
 static const char sql_document_get[] =
 	"SELECT d.patient_id, d.author_id, d.kind, d.content_type, d.size,"
-	" d.created, d.wrapped_key, d.meta, CASE WHEN ?2 THEN d.body ELSE NULL END,"
+	" d.created, d.wrapped_key, d.meta, CASE WHEN ?2 <> 0 THEN d.body ELSE NULL END,"
 	" p.wrapped_key, p.phi, p.created"
 	" FROM document d JOIN patient p ON p.id = d.patient_id WHERE d.id = ?1";
 

@@ -6,7 +6,7 @@ static const char sql_seen_get[] =
 	"SELECT seen FROM seen_mark WHERE account_id = ? AND record_id = ? AND kind = ?";
 static const char sql_seen_set[] =
 	"INSERT INTO seen_mark (account_id, record_id, kind, seen) VALUES (?, ?, ?, ?)"
-	" ON CONFLICT (account_id, record_id, kind) DO UPDATE SET seen = max(seen, excluded.seen)";
+	" ON CONFLICT (account_id, record_id, kind) DO UPDATE SET seen = max(seen_mark.seen, excluded.seen)";
 
 enum err sq_store_seen_get(const struct id *account, const struct id *record, const char *kind,
 			   int64_t *seen)

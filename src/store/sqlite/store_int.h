@@ -96,13 +96,13 @@ enum err sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t 
 		SQ_R(K, b "07", b "08") SQ_R(K, b "09", b "10") SQ_R(K, b "11", b "12")                 \
 			SQ_R(K, b "13", b "14") SQ_R(K, b "15", b "16") ")"
 #define SQ_PAGE_WHERE(T, U, CODE)                                                                  \
-	" AND " SQ_RANGES(T, "2") " AND " SQ_RANGES(U, "3") " AND (?400 IS NULL OR instr(?400, ',' || " \
+	" AND " SQ_RANGES(T, "2") " AND " SQ_RANGES(U, "3") " AND (CAST(?400 AS TEXT) IS NULL OR instr(?400, ',' || " \
 		CODE " || ',') > 0)"
 #define SQ_PAGE_DESC(K, ID)                                                                        \
-	" AND (?401 IS NULL OR " K " < ?401 OR (" K " = ?401 AND " ID " < ?402)) ORDER BY " K        \
+	" AND (CAST(?401 AS INTEGER) IS NULL OR " K " < ?401 OR (" K " = ?401 AND " ID " < ?402)) ORDER BY " K        \
 	" DESC, " ID " DESC LIMIT ?403"
 #define SQ_PAGE_ASC(K, ID)                                                                         \
-	" AND (?401 IS NULL OR " K " > ?401 OR (" K " = ?401 AND " ID " > ?402)) ORDER BY " K        \
+	" AND (CAST(?401 AS INTEGER) IS NULL OR " K " > ?401 OR (" K " = ?401 AND " ID " > ?402)) ORDER BY " K        \
 	" ASC, " ID " ASC LIMIT ?403"
 #define SQ_PAGE_SQL(HEAD, T, U, CODE, ID)                                                          \
 	{HEAD SQ_PAGE_WHERE(T, U, CODE) SQ_PAGE_DESC(T, ID), HEAD SQ_PAGE_WHERE(T, U, CODE)          \

@@ -31,8 +31,8 @@ static const char sql_legacy_count[] = "SELECT count(*) FROM patient WHERE lengt
 static const char sql_legacy_clear[] = "UPDATE patient SET wrapped_key = X'' WHERE id = ?";
 static const char sql_rot_get[] = "SELECT old_key, new_key FROM rotation LIMIT 1";
 static const char sql_rot_begin[] =
-	"INSERT OR IGNORE INTO rotation (old_key, new_key, started)"
-	" VALUES (?, ?, unixepoch())";
+	"INSERT INTO rotation (old_key, new_key, started)"
+	" VALUES (?, ?, unixepoch()) ON CONFLICT DO NOTHING";
 static const char sql_rot_end[] = "DELETE FROM rotation";
 
 enum err sq_key_insert(const struct id *patient, struct bytes wrapped)

@@ -13,8 +13,8 @@ static const char sql_lock_insert[] =
 	"INSERT INTO account_lock (id, account_id, session_id, reason, tripped, state, system_kind,"
 	" system_practice)"
 	" SELECT ?1, ?2, ?3, ?4, ?5, 'locked',"
-	" CASE WHEN ?6 IS NULL THEN NULL WHEN EXISTS (SELECT 1 FROM feed WHERE id = ?2) THEN 'feed'"
-	" ELSE 'system' END, ?6 WHERE NOT EXISTS"
+	" CASE WHEN CAST(?6 AS BLOB) IS NULL THEN NULL WHEN EXISTS (SELECT 1 FROM feed WHERE id = ?2) THEN 'feed'"
+	" ELSE 'system' END, CAST(?6 AS BLOB) WHERE NOT EXISTS"
 	" (SELECT 1 FROM account_lock WHERE account_id = ?2 AND state = 'locked')";
 
 enum err sq_store_lock_record(const struct id *account, const struct id *session, const char *reason,
@@ -104,7 +104,7 @@ static void lock_row(struct db_stmt *s, struct arena *a, struct store_lock *out)
 
 /* ?1: only unreviewed; ?2: a practice (NULL for all): its staff, and patients enrolled there. */
 static const char sql_locks_list[] =
-	LOCK_COLUMNS " AND (?1 = 0 OR l.state = 'locked') AND (?2 IS NULL OR a.practice_id = ?2"
+	LOCK_COLUMNS " AND (?1 = 0 OR l.state = 'locked') AND (CAST(?2 AS BLOB) IS NULL OR a.practice_id = ?2"
 	" OR l.system_practice = ?2"
 	" OR a.patient_id IN (SELECT patient_id FROM enrolment WHERE practice_id = ?2))"
 	" ORDER BY l.tripped DESC LIMIT 200";

@@ -207,7 +207,7 @@ enum err sq_store_medication_get(const struct grant *g, const struct id *medicat
 
 static const char sql_medication_stop[] =
 	"UPDATE medication SET stopped = ?1, stopped_by = ?2, stop_reason = ?5,"
-	" detail = CASE WHEN ?6 IS NULL THEN detail ELSE ?6 END"
+	" detail = CASE WHEN CAST(?6 AS BLOB) IS NULL THEN detail ELSE ?6 END"
 	" WHERE id = ?3 AND patient_id = ?4 AND stopped IS NULL";
 
 enum err sq_store_medication_stop(const struct grant *g, const struct id *medication,

@@ -9,9 +9,6 @@
 static const char sql_thread_target[] =
 	"SELECT patient_id, practice_id FROM message_thread WHERE id = ?";
 static const char sql_message_thread[] = "SELECT thread_id FROM message WHERE id = ?";
-static const char sql_begin[] = "BEGIN IMMEDIATE";
-static const char sql_commit[] = "COMMIT";
-static const char sql_rollback[] = "ROLLBACK";
 static const char sql_thread_insert[] =
 	"INSERT INTO message_thread (id, patient_id, practice_id, created, updated, subject,"
 	" patient_unread, practice_unread, n_messages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)";
@@ -21,8 +18,8 @@ static const char sql_message_insert[] =
 	" WHERE EXISTS (SELECT 1 FROM message_thread WHERE id = ?2 AND patient_id = ?3)";
 static const char sql_thread_bump[] =
 	"UPDATE message_thread SET n_messages = n_messages + 1, updated = max(updated, ?2),"
-	" patient_unread = CASE WHEN ?3 THEN patient_unread + 1 ELSE 0 END,"
-	" practice_unread = CASE WHEN ?3 THEN 0 ELSE practice_unread + 1 END"
+	" patient_unread = CASE WHEN ?3 <> 0 THEN patient_unread + 1 ELSE 0 END,"
+	" practice_unread = CASE WHEN ?3 <> 0 THEN 0 ELSE practice_unread + 1 END"
 	" WHERE id = ?1"; /* writing in a thread is having read it */
 #define THREAD_COLS "id, patient_id, practice_id, created, updated, subject, patient_unread," \
 		    " practice_unread, n_messages, assigned_to"
@@ -41,7 +38,7 @@ static const char sql_threads_by_patient[] =
 		       " AND e.practice_id = t.practice_id)"
 static const char sql_practice_threads[] =
 	"SELECT id, patient_id, practice_id, created, updated, X'', patient_unread, practice_unread,"
-	" n_messages, assigned_to FROM message_thread t WHERE practice_id = ?1 AND (?3 IS NULL OR"
+	" n_messages, assigned_to FROM message_thread t WHERE practice_id = ?1 AND (CAST(?3 AS BLOB) IS NULL OR"
 	" assigned_to = ?3) AND " STILL_ENROLLED
 	" ORDER BY practice_unread > 0 DESC, updated DESC, id LIMIT ?2";
 /* Only a thread of the grant's patient held by this practice. */
@@ -53,12 +50,12 @@ static const char sql_practice_unread[] =
 /* the thread's first message (FHIR inResponseTo of every reply) comes along */
 #define MESSAGE_COLS "id, thread_id, patient_id, author_id, from_practice, created, body, attachment_id," \
 		     " (SELECT f.id FROM message f WHERE f.thread_id = message.thread_id" \
-		     " ORDER BY f.created, f.rowid LIMIT 1)"
+		     " ORDER BY f.created, f.rowid LIMIT 1) AS first_id"
 static const char sql_thread_messages[] =
 	"SELECT " MESSAGE_COLS " FROM message WHERE thread_id = ? ORDER BY created, rowid LIMIT ?";
 /* ?2: only the threads of this practice (NULL: every thread). */
 #define MESSAGES_OF_PATIENT                                                                        \
-	" FROM message WHERE patient_id = ?1 AND (?2 IS NULL OR thread_id IN"                      \
+	" FROM message WHERE patient_id = ?1 AND (CAST(?2 AS BLOB) IS NULL OR thread_id IN"                      \
 	" (SELECT t.id FROM message_thread t WHERE t.patient_id = ?1 AND t.practice_id = ?2))"
 /* A message never changes once sent: its date is its last change. */
 static const char *const sql_messages_page[4] =
@@ -152,18 +149,13 @@ static enum err bind_and_insert_message(const struct store_message *m)
 /* Run body inside one transaction of medkeep.db; rolled back unless it returns ERR_OK. */
 static enum err in_transaction(enum err (*body)(const void *ctx), const void *ctx)
 {
-	struct db_stmt *begin = sq_stmt(sql_begin);
-	if (begin == NULL)
-		return ERR_INTERNAL;
-	/* Inside a caller's transaction already (demo seeding, store_begin): join it. */
-	if (db_in_transaction(begin))
-		return body(ctx);
-	if (sq_step_done(begin, "begin") != ERR_OK)
+	/* Inside a caller's transaction already (demo seeding, store_begin), a savepoint in it. */
+	if (sq_begin(SQ_MAIN) != ERR_OK)
 		return ERR_INTERNAL;
 	int rc = body(ctx);
-	if (rc == ERR_OK && sq_step_done(sq_stmt(sql_commit), "commit") == ERR_OK)
+	if (rc == ERR_OK && sq_commit(SQ_MAIN) == ERR_OK)
 		return ERR_OK;
-	sq_step_done(sq_stmt(sql_rollback), "rollback");
+	sq_rollback(SQ_MAIN);
 	return rc == ERR_OK ? ERR_INTERNAL : rc;
 }
 

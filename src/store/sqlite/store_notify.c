@@ -78,7 +78,7 @@ enum err sq_store_notify_proxies(const struct id *patient, int64_t now, struct a
 
 static const char sql_staff_claim[] =
 	"INSERT INTO notify_staff (account_id, last_sent) VALUES (?1, ?2)"
-	" ON CONFLICT (account_id) DO UPDATE SET last_sent = ?2 WHERE last_sent <= ?2 - ?3";
+	" ON CONFLICT (account_id) DO UPDATE SET last_sent = ?2 WHERE notify_staff.last_sent <= ?2 - ?3";
 
 enum err sq_store_notify_staff_claim(const struct id *account, int64_t now, int64_t window)
 {

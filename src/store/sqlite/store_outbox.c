@@ -28,7 +28,7 @@ enum err sq_store_outbox_insert(const struct id *id, const struct id *account, s
 
 static const char sql_outbox_due[] =
 	"SELECT id, account_id, to_ct, subject, body, attempts, body_ct, created FROM outbox"
-	" WHERE sent IS NULL AND not_before <= ?2 AND (?1 OR next_try <= ?2)"
+	" WHERE sent IS NULL AND not_before <= ?2 AND (?1 <> 0 OR next_try <= ?2)"
 	" ORDER BY created, rowid LIMIT ?3";
 
 enum err sq_store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
@@ -80,8 +80,8 @@ enum err sq_store_outbox_sent(const struct id *id, int64_t now)
 
 static const char sql_outbox_retry[] =
 	"UPDATE outbox SET attempts = ?, next_try = ?,"
-	" body = CASE WHEN ?4 THEN '' ELSE body END,"
-	" body_ct = CASE WHEN ?4 THEN NULL ELSE body_ct END WHERE id = ?3";
+	" body = CASE WHEN ?4 <> 0 THEN '' ELSE body END,"
+	" body_ct = CASE WHEN ?4 <> 0 THEN NULL ELSE body_ct END WHERE id = ?3";
 
 enum err sq_store_outbox_retry(const struct id *id, int64_t attempts, int64_t next_try, bool drop_body)
 {

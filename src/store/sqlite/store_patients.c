@@ -145,7 +145,7 @@ enum err sq_store_patient_update(const struct grant *g, const struct id *patient
 
 static const char sql_terms_clear[] = "DELETE FROM patient_term WHERE patient_id = ?";
 static const char sql_term_add[] =
-	"INSERT OR IGNORE INTO patient_term (term, patient_id) VALUES (?, ?)";
+	"INSERT INTO patient_term (term, patient_id) VALUES (?, ?) ON CONFLICT DO NOTHING";
 
 static enum err terms_tx(const struct id *patient, const uint8_t (*terms)[STORE_TERM_BYTES], size_t n)
 {
@@ -178,10 +178,10 @@ static const char sql_patient_search[] =
 	"SELECT t.patient_id FROM patient_term t"
 	" JOIN enrolment e ON e.patient_id = t.patient_id AND e.practice_id = ?1"
 	" WHERE t.term = ?2"
-	" AND (?3 IS NULL OR EXISTS (SELECT 1 FROM patient_term u WHERE u.term = ?3 AND u.patient_id = t.patient_id))"
-	" AND (?4 IS NULL OR EXISTS (SELECT 1 FROM patient_term u WHERE u.term = ?4 AND u.patient_id = t.patient_id))"
-	" AND (?5 IS NULL OR EXISTS (SELECT 1 FROM patient_term u WHERE u.term = ?5 AND u.patient_id = t.patient_id))"
-	" AND (?6 IS NULL OR EXISTS (SELECT 1 FROM patient_term u WHERE u.term = ?6 AND u.patient_id = t.patient_id))"
+	" AND (CAST(?3 AS BLOB) IS NULL OR EXISTS (SELECT 1 FROM patient_term u WHERE u.term = ?3 AND u.patient_id = t.patient_id))"
+	" AND (CAST(?4 AS BLOB) IS NULL OR EXISTS (SELECT 1 FROM patient_term u WHERE u.term = ?4 AND u.patient_id = t.patient_id))"
+	" AND (CAST(?5 AS BLOB) IS NULL OR EXISTS (SELECT 1 FROM patient_term u WHERE u.term = ?5 AND u.patient_id = t.patient_id))"
+	" AND (CAST(?6 AS BLOB) IS NULL OR EXISTS (SELECT 1 FROM patient_term u WHERE u.term = ?6 AND u.patient_id = t.patient_id))"
 	" ORDER BY e.since, t.patient_id LIMIT ?7 OFFSET ?8";
 
 enum err sq_store_practice_patient_search(const struct id *practice,
@@ -208,7 +208,7 @@ enum err sq_store_practice_patient_search(const struct id *practice,
 }
 
 static const char sql_ids_after[] =
-	"SELECT id FROM patient WHERE shredded_at IS NULL AND (?1 IS NULL OR id > ?1)"
+	"SELECT id FROM patient WHERE shredded_at IS NULL AND (CAST(?1 AS BLOB) IS NULL OR id > ?1)"
 	" ORDER BY id LIMIT ?2";
 static const char sql_count_live[] = "SELECT count(*) FROM patient WHERE shredded_at IS NULL";
 

@@ -69,10 +69,6 @@ static enum err proxy_write(const struct store_proxy_row *row, const char *email
 	return sq_step_done(s, "proxy_insert");
 }
 
-static const char sql_savepoint[] = "SAVEPOINT proxy_grant";
-static const char sql_release[] = "RELEASE proxy_grant";
-static const char sql_rollback_to[] = "ROLLBACK TO proxy_grant";
-
 enum err sq_store_proxy_insert(const struct grant *g, const struct store_proxy_row *row,
 		       const char *email_index, int64_t now, const struct store_mail *mail)
 {
@@ -80,16 +76,17 @@ enum err sq_store_proxy_insert(const struct grant *g, const struct store_proxy_r
 		return ERR_DENIED;
 	if (row->invite && email_index == NULL)
 		return ERR_INTERNAL;
-	if (sq_step_done(sq_stmt(sql_savepoint), "proxy_savepoint") != ERR_OK)
+	if (sq_begin(SQ_MAIN) != ERR_OK)
 		return ERR_INTERNAL;
 	int rc = proxy_write(row, email_index, now);
 	if (rc == ERR_OK && mail != NULL && mail->to_ct.len > 0 && !row->invite)
 		rc = sq_store_outbox_insert(&mail->id, &mail->account, mail->to_ct, mail->subject,
 					 mail->body_ct);
-	if (rc != ERR_OK)
-		sq_step_done(sq_stmt(sql_rollback_to), "proxy_rollback");
-	int done = sq_step_done(sq_stmt(sql_release), "proxy_release");
-	return rc == ERR_OK ? done : rc;
+	if (rc != ERR_OK) {
+		sq_rollback(SQ_MAIN);
+		return rc;
+	}
+	return sq_commit(SQ_MAIN);
 }
 
 static const char sql_proxy_list[] =

@@ -66,7 +66,7 @@ static const char sql_release[] =
 #define INBOX_WHERE                                                                              \
 	" FROM result r WHERE r.practice_id = ?1 AND r.reviewed IS NULL AND (r.release_at IS NULL"  \
 	" OR r.release_at > ?2) AND EXISTS (SELECT 1 FROM enrolment e WHERE e.patient_id ="      \
-	" r.patient_id AND e.practice_id = ?1) AND (?4 IS NULL OR EXISTS (SELECT 1 FROM"         \
+	" r.patient_id AND e.practice_id = ?1) AND (CAST(?4 AS BLOB) IS NULL OR EXISTS (SELECT 1 FROM"         \
 	" appointment ap JOIN slot sl ON sl.id = ap.slot_id WHERE ap.patient_id = r.patient_id"  \
 	" AND sl.clinician_id = ?4 AND ap.cancelled IS NULL) OR EXISTS (SELECT 1 FROM medication" \
 	" m WHERE m.patient_id = r.patient_id AND m.prescriber_id = ?4))"

@@ -166,8 +166,8 @@ enum err sq_store_session_revoke_id(const struct id *account, const struct id *s
 
 enum err sq_store_device_seen(const struct id *account, const char *device)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO device (account_id, name, first_seen)"
-				  " VALUES (?, ?, unixepoch())";
+	static const char sql[] = "INSERT INTO device (account_id, name, first_seen)"
+				  " VALUES (?, ?, unixepoch()) ON CONFLICT DO NOTHING";
 	struct db_stmt *s = sq_stmt_fresh(SQ_MAIN, sql);
 	if (s == NULL)
 		return sq_fail("device_seen");

@@ -34,7 +34,7 @@ static const char sql_enrol[] =
 	"INSERT INTO enrolment (patient_id, practice_id, since, history_from)"
 	" VALUES (?1, ?2, ?3, ?4)";
 static const char sql_share[] =
-	"UPDATE enrolment SET history_from = CASE WHEN ?3 THEN 0 ELSE since END"
+	"UPDATE enrolment SET history_from = CASE WHEN ?3 <> 0 THEN 0 ELSE since END"
 	" WHERE patient_id = ?1 AND practice_id = ?2";
 
 static const char sql_open[] =

@@ -12,7 +12,7 @@
  * statement costs one hash probe on every later use, as an index into a table did before.
  */
 #include "store/store.h"
-#include "store/sqlite/store_int.h"
+#include "store/sqlite/engine.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -67,11 +67,6 @@ static const char sql_rollback_to[] = "ROLLBACK TO sq_nested";
 static const char sql_snapshot_begin[] = "BEGIN DEFERRED";
 static const char sql_snapshot_end[] = "COMMIT";
 static const char sql_meta_get[] = "SELECT value FROM store_meta WHERE name = ?";
-static const char sql_meta_set[] = "INSERT INTO store_meta (name, value) VALUES (?1, ?2)"
-				   " ON CONFLICT(name) DO UPDATE SET value = ?2";
-static const char sql_kmeta_get[] = "SELECT value FROM meta WHERE name = ?";
-static const char sql_kmeta_set[] = "INSERT INTO meta (name, value) VALUES (?1, ?2)"
-				    " ON CONFLICT(name) DO UPDATE SET value = ?2";
 
 static void conn_free(struct conn *c)
 {
@@ -146,7 +141,7 @@ static void snapshot_guard(struct conn *c, sqlite3_stmt *s)
 		snapshot_close(c);
 }
 
-void sq_store_snapshot_begin(void)
+static void lite_snapshot_begin(void)
 {
 	struct conn *c = conn_get();
 	if (c == NULL || c->dbs[SQ_MAIN] == NULL)
@@ -157,7 +152,7 @@ void sq_store_snapshot_begin(void)
 	db_reset(s);
 }
 
-void sq_store_snapshot_end(void)
+static void lite_snapshot_end(void)
 {
 	struct conn *c = thread_conn;
 	if (c != NULL)
@@ -176,7 +171,7 @@ static struct stmt_slot *slot_find(struct conn *c, enum sq_file f, const char *s
 	}
 }
 
-struct db_stmt *sq_stmt_on(enum sq_file f, const char *sql)
+static struct db_stmt *lite_stmt_on(enum sq_file f, const char *sql)
 {
 	struct conn *c = conn_get();
 	if (c == NULL || c->dbs[f] == NULL)
@@ -206,7 +201,7 @@ struct db_stmt *sq_stmt_on(enum sq_file f, const char *sql)
 	return sq_wrap(st);
 }
 
-struct db_stmt *sq_stmt_fresh(enum sq_file f, const char *sql)
+static struct db_stmt *lite_stmt_fresh(enum sq_file f, const char *sql)
 {
 	struct conn *c = conn_get();
 	sqlite3_stmt *st = NULL;
@@ -220,50 +215,15 @@ struct db_stmt *sq_stmt_fresh(enum sq_file f, const char *sql)
 	return sq_wrap(st);
 }
 
-struct db_stmt *sq_stmt(const char *sql)
-{
-	return sq_stmt_on(SQ_MAIN, sql);
-}
 
-struct db_stmt *sq_audit_stmt(const char *sql)
-{
-	return sq_stmt_on(SQ_AUDIT, sql);
-}
 
-struct db_stmt *sq_keys_stmt(const char *sql)
-{
-	return sq_stmt_on(SQ_KEYS, sql);
-}
 
-enum err sq_step_done(struct db_stmt *s, const char *what)
-{
-	if (s == NULL)
-		return sq_fail(what);
-	int step = db_step(s);
-	db_reset(s);
-	if (step == DB_CONSTRAINT)
-		return ERR_CONFLICT;
-	return step == DB_DONE ? ERR_OK : sq_fail(what);
-}
 
-enum err sq_write_one(struct db_stmt *s, const char *what)
-{
-	int step = db_step(s);
-	int changed = db_changes(s);
-	db_reset(s);
-	if (step == DB_CONSTRAINT)
-		return ERR_CONFLICT;
-	if (step != DB_DONE)
-		return sq_fail(what);
-	return changed == 1 ? ERR_OK : ERR_NOT_FOUND;
-}
 
-enum err sq_fail(const char *what)
+static const char *lite_errmsg(void)
 {
 	struct conn *c = thread_conn;
-	log_warn("component=store op=%s error=\"%s\"", what,
-		 c ? sqlite3_errmsg(c->dbs[SQ_MAIN]) : "no db");
-	return ERR_INTERNAL;
+	return c != NULL && c->dbs[SQ_MAIN] != NULL ? sqlite3_errmsg(c->dbs[SQ_MAIN]) : "no db";
 }
 
 enum err sq_exec(sqlite3 *db, const char *sql)
@@ -325,69 +285,19 @@ static enum err peek_data_meta(const char *path, const char *name, uint8_t *out,
 	return rc;
 }
 
-enum err sq_meta_get(enum sq_file f, const char *name, uint8_t *out, size_t cap, size_t *len)
+
+
+/* An identifier, not a secret: SQLite's randomness is enough for it. */
+static enum err lite_random_id(uint8_t out[16])
 {
-	struct db_stmt *s = sq_stmt_on(f, f == SQ_KEYS ? sql_kmeta_get : sql_meta_get);
-	sq_bind_text(s, 1, name);
-	*len = 0;
-	int step = db_step(s);
-	int rc = step == DB_DONE ? ERR_NOT_FOUND : ERR_INTERNAL;
-	if (step == DB_ROW) {
-		int n = db_column_bytes(s, 0);
-		if (n >= 0 && (size_t)n <= cap) {
-			if (n > 0)
-				memcpy(out, db_column_blob(s, 0), (size_t)n);
-			*len = (size_t)n;
-			rc = ERR_OK;
-		}
+	struct db_stmt *s = sq_stmt_fresh(SQ_KEYS, "SELECT randomblob(16)");
+	enum err rc = ERR_INTERNAL;
+	if (s != NULL && db_step(s) == DB_ROW && db_column_bytes(s, 0) == 16) {
+		memcpy(out, db_column_blob(s, 0), 16);
+		rc = ERR_OK;
 	}
-	db_reset(s);
+	db_finalize(s);
 	return rc;
-}
-
-enum err sq_meta_set(enum sq_file f, const char *name, const uint8_t *v, size_t n)
-{
-	struct db_stmt *s = sq_stmt_on(f, f == SQ_KEYS ? sql_kmeta_set : sql_meta_set);
-	sq_bind_text(s, 1, name);
-	db_bind_blob(s, 2, v, n);
-	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("meta_set");
-	db_reset(s);
-	return rc;
-}
-
-/*
- * medkeep.db and keystore.db name each other with a random id kept in both, so that a lost
- * keystore, or one of another data directory, is refused loudly: otherwise every patient
- * would quietly read as shredded. The id is set when the first of them is opened without one.
-
- */
-static enum err link_keystore(void)
-{
-	uint8_t data_id[KEYSTORE_ID_BYTES], keys_id[KEYSTORE_ID_BYTES];
-	size_t dn = 0, kn = 0;
-	int d = sq_meta_get(SQ_MAIN, KEYSTORE_ID, data_id, sizeof(data_id), &dn);
-	int k = sq_meta_get(SQ_KEYS, KEYSTORE_ID, keys_id, sizeof(keys_id), &kn);
-	if (d == ERR_INTERNAL || k == ERR_INTERNAL)
-		return ERR_INTERNAL;
-	if (d == ERR_OK && k == ERR_OK)
-		return dn == kn && memcmp(data_id, keys_id, dn) == 0 ? ERR_OK : ERR_CONFLICT;
-	if (d == ERR_OK) /* the data names a keystore, and this one is empty and new */
-		return ERR_CONFLICT;
-	if (k != ERR_OK) {
-		/* An identifier, not a secret: SQLite's randomness is enough for it. */
-		struct db_stmt *s = sq_stmt_fresh(SQ_KEYS, "SELECT randomblob(16)");
-		if (s == NULL ||
-		    db_step(s) != DB_ROW || db_column_bytes(s, 0) != KEYSTORE_ID_BYTES) {
-			db_finalize(s);
-			return ERR_INTERNAL;
-		}
-		memcpy(keys_id, db_column_blob(s, 0), KEYSTORE_ID_BYTES);
-		db_finalize(s);
-		kn = KEYSTORE_ID_BYTES;
-		if (sq_meta_set(SQ_KEYS, KEYSTORE_ID, keys_id, kn) != ERR_OK)
-			return ERR_INTERNAL;
-	}
-	return sq_meta_set(SQ_MAIN, KEYSTORE_ID, keys_id, kn);
 }
 
 
@@ -415,8 +325,9 @@ static int set_paths(const char *dir, char *path, char *apath, char *kpath)
 		       : -1;
 }
 
-enum err sq_store_open(const char *dir, bool create)
+static enum err lite_open(const char *dir, const char *url, bool create)
 {
+	(void)url;
 	char path[sizeof(db_path)], apath[sizeof(audit_path)], kpath[sizeof(keys_path)];
 	sqlite_setup();
 	if (set_paths(dir, path, apath, kpath) != 0)
@@ -444,20 +355,12 @@ enum err sq_store_open(const char *dir, bool create)
 	memcpy(db_path, path, sizeof(db_path));
 	memcpy(audit_path, apath, sizeof(audit_path));
 	memcpy(keys_path, kpath, sizeof(keys_path));
-	if (conn_get() == NULL)
-		return ERR_INTERNAL;
-	int rc = link_keystore();
-	if (rc == ERR_CONFLICT)
-		log_warn("component=store error=\"keystore.db does not belong to this data directory\"");
-	if (rc != ERR_OK) {
-		sq_store_close();
-		return ERR_INTERNAL;
-	}
-	return ERR_OK;
+	return conn_get() != NULL ? ERR_OK : ERR_INTERNAL;
 }
 
-enum err sq_store_open_audit(const char *dir)
+static enum err lite_open_audit(const char *dir, const char *url)
 {
+	(void)url;
 	char path[sizeof(db_path)], apath[sizeof(audit_path)], kpath[sizeof(keys_path)];
 	sqlite_setup();
 	if (set_paths(dir, path, apath, kpath) != 0 ||
@@ -468,7 +371,7 @@ enum err sq_store_open_audit(const char *dir)
 	return conn_get() ? ERR_OK : ERR_INTERNAL;
 }
 
-void sq_store_close(void)
+static void lite_close(void)
 {
 	pthread_mutex_lock(&conns_lock);
 	for (struct conn *c = conns, *next; c != NULL; c = next) {
@@ -481,34 +384,21 @@ void sq_store_close(void)
 	pthread_mutex_unlock(&conns_lock);
 }
 
-enum err sq_read_begin(enum sq_file f)
+static enum err lite_read_begin(enum sq_file f)
 {
 	sqlite3 *db = sq_handle(f);
 	/* BEGIN alone takes no snapshot in SQLite: the first read does. */
 	return db != NULL ? sq_exec(db, "BEGIN; SELECT count(*) FROM sqlite_schema;") : ERR_INTERNAL;
 }
 
-void sq_read_end(enum sq_file f)
+static void lite_read_end(enum sq_file f)
 {
 	sqlite3 *db = sq_handle(f);
 	if (db != NULL)
 		sq_exec(db, "COMMIT;");
 }
 
-enum err sq_run(struct db_stmt *s)
-{
-	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail("txn");
-	db_reset(s);
-	return rc;
-}
 
-enum err sq_run_id(struct db_stmt *s, const struct id *id, const char *what)
-{
-	sq_bind_id(s, 1, id);
-	int rc = db_step(s) == DB_DONE ? ERR_OK : sq_fail(what);
-	db_reset(s);
-	return rc;
-}
 
 /*
  * Transactions nest: the outermost sq_begin on a file is BEGIN IMMEDIATE, and one inside it
@@ -516,7 +406,7 @@ enum err sq_run_id(struct db_stmt *s, const struct id *id, const char *what)
  * alone. So a batch of feed messages (src/ingest) can give each message a savepoint of its
  * own while the services it calls open and close their transactions as they always do.
  */
-enum err sq_begin(enum sq_file f)
+static enum err lite_begin(enum sq_file f)
 {
 	struct conn *c = conn_get();
 	if (c == NULL)
@@ -527,7 +417,7 @@ enum err sq_begin(enum sq_file f)
 	return rc;
 }
 
-enum err sq_commit(enum sq_file f)
+static enum err lite_commit(enum sq_file f)
 {
 	struct conn *c = conn_get();
 	if (c == NULL)
@@ -539,7 +429,7 @@ enum err sq_commit(enum sq_file f)
 	return rc;
 }
 
-enum err sq_rollback(enum sq_file f)
+static enum err lite_rollback(enum sq_file f)
 {
 	struct conn *c = conn_get();
 	if (c == NULL)
@@ -553,106 +443,156 @@ enum err sq_rollback(enum sq_file f)
 	return sq_run(sq_stmt_on(f, sql_release)) == ERR_OK ? rc : ERR_INTERNAL;
 }
 
-bool sq_store_in_transaction(void)
+static bool lite_in_transaction(void)
 {
 	struct conn *c = conn_get();
 	return c != NULL && c->depth[SQ_MAIN] > 0 && c->dbs[SQ_MAIN] != NULL &&
 	       !sqlite3_get_autocommit(c->dbs[SQ_MAIN]);
 }
 
-enum err sq_store_begin(void)
-{
-	if (sq_begin(SQ_KEYS) != ERR_OK)
-		return ERR_INTERNAL;
-	if (sq_begin(SQ_MAIN) != ERR_OK) {
-		sq_rollback(SQ_KEYS);
-		return ERR_INTERNAL;
-	}
-	return ERR_OK;
-}
 
-enum err sq_store_commit(void)
-{
-	/* Keys first: a crash between the two commits leaves a key without a patient (harmless),
-	 * never a patient without a key. */
-	if (sq_commit(SQ_KEYS) != ERR_OK)
-		return ERR_INTERNAL;
-	return sq_commit(SQ_MAIN);
-}
 
-enum err sq_store_rollback(void)
-{
-	enum err a = sq_rollback(SQ_MAIN), b = sq_rollback(SQ_KEYS);
-	return a == ERR_OK && b == ERR_OK ? ERR_OK : ERR_INTERNAL;
-}
 
 /* --- binding and column helpers --- */
 
-void sq_bind_id(struct db_stmt *s, int col, const struct id *id)
+/* --- statements: db_stmt.h on SQLite --- */
+
+sqlite3_stmt *sq_lite(struct db_stmt *s)
 {
-	db_bind_blob(s, col, id->b, ID_BYTES);
+	return (sqlite3_stmt *)(void *)s;
 }
 
-void sq_bind_text(struct db_stmt *s, int col, const char *t)
+struct db_stmt *sq_wrap(sqlite3_stmt *s)
 {
-	db_bind_text(s, col, t);
+	return (struct db_stmt *)(void *)s;
 }
 
-enum err sq_target_collect(struct db_stmt *s, struct target *out, const char *what)
+static enum db_step lite_step(struct db_stmt *s)
 {
-	memset(out, 0, sizeof(*out));
-	if (s == NULL)
-		return ERR_INTERNAL;
-	int rc;
-	while ((rc = db_step(s)) == DB_ROW) {
-		if (!out->exists && !(out->exists = sq_col_id(s, 0, &out->patient)))
-			break;
-		if (db_column_count(s) > 3)
-			out->created = db_column_int64(s, 3);
-		size_t i = out->n_practices;
-		if (i < TARGET_MAX_PRACTICES && sq_col_id(s, 1, &out->practices[i])) {
-			out->history_from[i] = db_column_int64(s, 2);
-			out->n_practices++;
-		}
+	int rc = sqlite3_step(sq_lite(s));
+	switch (rc & 0xff) {
+	case SQLITE_ROW:
+		return DB_ROW;
+	case SQLITE_DONE:
+		return DB_DONE;
+	case SQLITE_CONSTRAINT:
+		return DB_CONSTRAINT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return DB_BUSY;
+	default:
+		return DB_ERROR;
 	}
-	db_reset(s);
-	if (rc != DB_ROW && rc != DB_DONE)
-		return sq_fail(what);
-	return out->exists ? ERR_OK : ERR_NOT_FOUND;
 }
 
-bool sq_col_id(struct db_stmt *s, int col, struct id *out)
+static void lite_reset(struct db_stmt *s)
 {
-	if (db_column_is_null(s, col) || db_column_bytes(s, col) != ID_BYTES) {
-		memset(out, 0, sizeof(*out));
-		return false;
-	}
-	memcpy(out->b, db_column_blob(s, col), ID_BYTES);
-	return true;
+	sqlite3_reset(sq_lite(s));
 }
 
-const char *sq_col_text(struct db_stmt *s, int col, struct arena *a)
+static void lite_clear_bindings(struct db_stmt *s)
 {
-	const char *t = db_column_text(s, col);
-	return t ? arena_strndup(a, t, db_column_bytes(s, col)) : NULL;
+	sqlite3_clear_bindings(sq_lite(s));
 }
 
-void sq_col_text_fixed(struct db_stmt *s, int col, char *out, size_t outsz)
+static void lite_bind_int64(struct db_stmt *s, int col, int64_t v)
 {
-	const char *t = db_column_text(s, col);
-	snprintf(out, outsz, "%s", t ? t : "");
+	sqlite3_bind_int64(sq_lite(s), col, (sqlite3_int64)v);
 }
 
-bool sq_col_bytes(struct db_stmt *s, int col, struct arena *a, struct bytes *out)
+static void lite_bind_text(struct db_stmt *s, int col, const char *t)
 {
-	size_t n = db_column_bytes(s, col);
-	const void *p = db_column_blob(s, col);
-	uint8_t *copy = arena_alloc(a, n + 1);
-	if (copy == NULL)
-		return false;
-	if (n > 0)
-		memcpy(copy, p, n);
-	out->ptr = copy;
-	out->len = n;
-	return true;
+	sqlite3_bind_text(sq_lite(s), col, t, -1, SQLITE_TRANSIENT);
 }
+
+static void lite_bind_blob(struct db_stmt *s, int col, const void *p, size_t n)
+{
+	sqlite3_bind_blob64(sq_lite(s), col, p, (sqlite3_uint64)n, SQLITE_STATIC);
+}
+
+static void lite_bind_null(struct db_stmt *s, int col)
+{
+	sqlite3_bind_null(sq_lite(s), col);
+}
+
+static int64_t lite_column_int64(struct db_stmt *s, int col)
+{
+	return (int64_t)sqlite3_column_int64(sq_lite(s), col);
+}
+
+
+static const char *lite_column_text(struct db_stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text(sq_lite(s), col);
+}
+
+static const void *lite_column_blob(struct db_stmt *s, int col)
+{
+	return sqlite3_column_blob(sq_lite(s), col);
+}
+
+static size_t lite_column_bytes(struct db_stmt *s, int col)
+{
+	int n = sqlite3_column_bytes(sq_lite(s), col);
+	return n > 0 ? (size_t)n : 0;
+}
+
+static bool lite_column_is_null(struct db_stmt *s, int col)
+{
+	return sqlite3_column_type(sq_lite(s), col) == SQLITE_NULL;
+}
+
+static int lite_column_count(struct db_stmt *s)
+{
+	return sqlite3_column_count(sq_lite(s));
+}
+
+static int64_t lite_changes(struct db_stmt *s)
+{
+	return (int64_t)sqlite3_changes64(sqlite3_db_handle(sq_lite(s)));
+}
+
+static bool lite_in_transaction_of(struct db_stmt *s)
+{
+	return !sqlite3_get_autocommit(sqlite3_db_handle(sq_lite(s)));
+}
+
+static void lite_finalize(struct db_stmt *s)
+{
+	sqlite3_finalize(sq_lite(s));
+}
+
+const struct db_engine engine_sqlite = {
+	.name = "sqlite",
+	.step = lite_step,
+	.reset = lite_reset,
+	.clear_bindings = lite_clear_bindings,
+	.bind_int64 = lite_bind_int64,
+	.bind_text = lite_bind_text,
+	.bind_blob = lite_bind_blob,
+	.bind_null = lite_bind_null,
+	.column_int64 = lite_column_int64,
+	.column_text = lite_column_text,
+	.column_blob = lite_column_blob,
+	.column_bytes = lite_column_bytes,
+	.column_is_null = lite_column_is_null,
+	.column_count = lite_column_count,
+	.changes = lite_changes,
+	.stmt_in_transaction = lite_in_transaction_of,
+	.finalize = lite_finalize,
+	.stmt_on = lite_stmt_on,
+	.stmt_fresh = lite_stmt_fresh,
+	.errmsg = lite_errmsg,
+	.begin = lite_begin,
+	.commit = lite_commit,
+	.rollback = lite_rollback,
+	.read_begin = lite_read_begin,
+	.read_end = lite_read_end,
+	.in_transaction = lite_in_transaction,
+	.snapshot_begin = lite_snapshot_begin,
+	.snapshot_end = lite_snapshot_end,
+	.open = lite_open,
+	.open_audit = lite_open_audit,
+	.close = lite_close,
+	.random_id = lite_random_id,
+};
