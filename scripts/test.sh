@@ -47,6 +47,30 @@ else
 	passed=$((passed + np)); failed=$((failed + nf))
 	[ "$nf" = "0" ] || grep -A30 '^ *not ok' build/test/node.tap | head -150
 fi
+# The same integration suites on PostgreSQL (issue 17, docs/internals/STORE.md): the ones
+# tests/integration/postgres.list names, against a private server in build/pg.
+echo "== integration tests on PostgreSQL"
+mapfile -t pg_suites < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' tests/integration/postgres.list)
+if pg_socket=$(scripts/pg-test.sh start build/pg 2>build/test/pg-start.txt); then
+	MEDKEEP_TEST_PG="$pg_socket" node --test --test-concurrency=1 --test-reporter=tap \
+		"${pg_suites[@]/#/tests/integration/}" > build/test/node-pg.tap 2>&1
+	scripts/pg-test.sh stop build/pg || true
+	grep -E '^(not ok|ok|# (pass|fail|tests))' build/test/node-pg.tap || true
+	pp=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' build/test/node-pg.tap | tail -1)
+	pf=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' build/test/node-pg.tap | tail -1)
+	pc=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' build/test/node-pg.tap | tail -1)
+	pf=$((${pf:-0} + ${pc:-0}))
+	if [ -z "$pp" ]; then
+		echo "node test runner produced no summary on PostgreSQL:"; tail -50 build/test/node-pg.tap
+		failed=$((failed + 1))
+	else
+		passed=$((passed + pp)); failed=$((failed + pf))
+		[ "$pf" = "0" ] || grep -A30 '^ *not ok' build/test/node-pg.tap | head -150
+	fi
+else
+	echo "PostgreSQL did not start:"; cat build/test/pg-start.txt
+	failed=$((failed + 1))
+fi
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -20,8 +20,10 @@ static const char sql_fm_release[] =
 static const char sql_fm_last[] =
 	"SELECT max(received) FROM feed_message WHERE feed_id = ?";
 static const char sql_fm_counts[] =
-	"SELECT coalesce(sum(ack = 0 AND outcome != 'queued'), 0), coalesce(sum(ack = 1), 0),"
-	" coalesce(sum(ack = 2), 0), coalesce(sum(outcome = 'queued'), 0)"
+	"SELECT coalesce(sum(CASE WHEN ack = 0 AND outcome != 'queued' THEN 1 ELSE 0 END), 0),"
+	" coalesce(sum(CASE WHEN ack = 1 THEN 1 ELSE 0 END), 0),"
+	" coalesce(sum(CASE WHEN ack = 2 THEN 1 ELSE 0 END), 0),"
+	" coalesce(sum(CASE WHEN outcome = 'queued' THEN 1 ELSE 0 END), 0)"
 	" FROM feed_message WHERE feed_id = ? AND received >= ? AND done = 1";
 static const char sql_fm_last_err[] =
 	"SELECT err_code, err_segment, err_field, received FROM feed_message"

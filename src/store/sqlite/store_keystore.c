@@ -17,7 +17,7 @@ static const char sql_key_insert[] =
 static const char sql_key_delete[] = "DELETE FROM patient_key WHERE patient_id = ?";
 static const char sql_key_get[] = "SELECT wrapped FROM patient_key WHERE patient_id = ?";
 static const char sql_key_counts[] =
-	"SELECT count(*), coalesce(sum(key_id = ?1), 0) FROM patient_key";
+	"SELECT count(*), coalesce(sum(CASE WHEN key_id = ?1 THEN 1 ELSE 0 END), 0) FROM patient_key";
 static const char sql_key_batch[] =
 	"SELECT rowid, patient_id, wrapped FROM patient_key WHERE rowid > ?1"
 	" AND key_id != ?2 ORDER BY rowid LIMIT ?3";

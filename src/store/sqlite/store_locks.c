@@ -59,7 +59,7 @@ bool sq_store_system_held(const struct id *system)
 	" l.reviewed, l.review_reason,"                                                             \
 	" CASE WHEN l.system_kind IS NULL THEN a.role ELSE 'system' END,"                           \
 	" COALESCE(l.system_practice, a.practice_id), a.patient_id,"                                \
-	" CASE WHEN l.system_kind IS NULL THEN a.locked ELSE l.state != 'unlocked' END, a.email_ct," \
+	" CASE WHEN l.system_kind IS NULL THEN a.locked ELSE CASE WHEN l.state != 'unlocked' THEN 1 ELSE 0 END END, a.email_ct," \
 	" l.system_kind, CASE l.system_kind WHEN 'feed' THEN (SELECT name FROM feed WHERE id ="    \
 	" l.account_id) WHEN 'system' THEN (SELECT name FROM system_client WHERE id = l.account_id)" \
 	" END FROM account_lock l LEFT JOIN account a ON a.id = l.account_id"                       \

@@ -28,8 +28,8 @@ enum err sq_store_notify_pref_get(const struct id *account, const struct id *rec
 
 static const char sql_pref_set[] =
 	"INSERT INTO notify_pref (account_id, record_id, kinds_set, kinds_on) VALUES (?1, ?2, ?3, ?4)"
-	" ON CONFLICT (account_id, record_id) DO UPDATE SET kinds_set = kinds_set | ?3,"
-	" kinds_on = (kinds_on & ~?3) | ?4";
+	" ON CONFLICT (account_id, record_id) DO UPDATE SET kinds_set = notify_pref.kinds_set | ?3,"
+	" kinds_on = (notify_pref.kinds_on & ~?3) | ?4";
 
 enum err sq_store_notify_pref_set(const struct grant *g, const struct id *account,
 				  const struct id *record, unsigned kinds, unsigned on)

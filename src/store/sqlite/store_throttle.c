@@ -11,15 +11,15 @@ static const char sql_throttle_get[] =
 static const char sql_throttle_upsert[] =
 	"INSERT INTO throttle (key, failures, window_start, blocked_until) VALUES (?1, 1, ?2, 0)"
 	" ON CONFLICT(key) DO UPDATE SET"
-	" failures = CASE WHEN window_start + ?3 < ?2 AND blocked_until + ?3 < ?2 THEN 1"
-	"  ELSE failures + 1 END,"
-	" window_start = CASE WHEN window_start + ?3 < ?2 AND blocked_until + ?3 < ?2 THEN ?2"
-	"  ELSE window_start END,"
+	" failures = CASE WHEN throttle.window_start + ?3 < ?2 AND throttle.blocked_until + ?3 < ?2 THEN 1"
+	"  ELSE throttle.failures + 1 END,"
+	" window_start = CASE WHEN throttle.window_start + ?3 < ?2 AND throttle.blocked_until + ?3 < ?2 THEN ?2"
+	"  ELSE throttle.window_start END,"
 	/* exponential backoff: the block doubles with each failure past the threshold, up to
 	* ?6; failures are forgotten only after a whole window without failure or block */
-	" blocked_until = CASE WHEN window_start + ?3 < ?2 AND blocked_until + ?3 < ?2"
-	"  THEN blocked_until WHEN failures + 1 >= ?4"
-	"  THEN ?2 + min(?5 << min(failures + 1 - ?4, 20), ?6) ELSE blocked_until END";
+	" blocked_until = CASE WHEN throttle.window_start + ?3 < ?2 AND throttle.blocked_until + ?3 < ?2"
+	"  THEN throttle.blocked_until WHEN throttle.failures + 1 >= ?4"
+	"  THEN ?2 + min(?5 << min(throttle.failures + 1 - ?4, 20), ?6) ELSE throttle.blocked_until END";
 static const char sql_throttle_clear[] = "DELETE FROM throttle WHERE key = ?";
 
 enum err sq_store_throttle_get(const char *key, int64_t now, int64_t window, int *failures,
