@@ -448,9 +448,37 @@ static enum db_step failed(struct pg_stmt *s, PGresult *r)
 	return DB_ERROR;
 }
 
+/* A connection the server dropped (a restart, a failover) is made again once, outside any
+ * transaction (one in flight is lost with the connection: its caller sees the failure), and
+ * every statement prepared on it is prepared again on first use. */
+static bool conn_usable(struct pg_conns *c, enum sq_file f)
+{
+	PGconn *pc = c->pc[f];
+	if (PQstatus(pc) == CONNECTION_OK)
+		return true;
+	c->depth[f] = 0;
+	PQreset(pc);
+	if (PQstatus(pc) != CONNECTION_OK) {
+		note_error("reconnect", PQerrorMessage(pc));
+		return false;
+	}
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SET search_path TO %s; SET client_min_messages TO warning",
+		 schema_of[f]);
+	if (pg_exec(pc, sql) != ERR_OK)
+		return false;
+	for (size_t i = 0; i < PG_SLOTS; i++)
+		if (c->slots[i] != NULL && c->slots[i]->file == f)
+			c->slots[i]->prepared = false;
+	log_info("component=store engine=pg event=reconnected");
+	return true;
+}
+
 static enum db_step run(struct pg_stmt *s)
 {
 	PGconn *pc = s->conn->pc[s->file];
+	if (!conn_usable(s->conn, s->file))
+		return DB_BUSY;
 	for (int i = 0; i < s->nparams; i++) {
 		if (!s->used[i + 1]) {
 			s->types[i] = OID_TEXT;
@@ -635,7 +663,7 @@ static const char *pg_errmsg(void)
 static enum err pg_begin(enum sq_file f)
 {
 	struct pg_conns *c = conn_get();
-	if (c == NULL || c->pc[f] == NULL)
+	if (c == NULL || c->pc[f] == NULL || (c->depth[f] == 0 && !conn_usable(c, f)))
 		return ERR_INTERNAL;
 	enum err rc = c->depth[f] == 0 ? pg_exec(c->pc[f], "BEGIN") : pg_exec(c->pc[f], "SAVEPOINT sq_nested");
 	if (rc == ERR_OK && c->depth[f] == 0 && pg_exec(c->pc[f], lock_sql[f]) != ERR_OK) {
