@@ -84,7 +84,9 @@ int web_recalls_section(struct request *req, struct buf *b, const struct id *pat
 		html_text(b, rs[i].label);
 		if (rs[i].closed) {
 			nz_day(rs[i].closed, d, sizeof(d));
-			html_raw(b, strcmp(rs[i].outcome, RECALL_DONE) == 0 ? ": done " : ": no longer needed, ");
+			html_raw(b, strcmp(rs[i].outcome, RECALL_DONE) == 0	? ": done "
+				    : strcmp(rs[i].outcome, RECALL_BOOKED) == 0 ? ": booked "
+										: ": no longer needed, ");
 			html_text(b, d);
 			html_raw(b, " <span class=\"meta\">");
 			html_text(b, rs[i].practice_name);

@@ -29,13 +29,25 @@ enum err sq_store_recall_insert(const struct grant *g, const struct store_recall
 
 #define RECALL_COLS \
 	"id, patient_id, practice_id, kind, due, created, created_by, coalesce(closed, 0)," \
-	" coalesce(outcome, '')"
+	" coalesce(outcome, ''), appointment_id"
 static const char sql_recall_list[] =
 	"SELECT " RECALL_COLS " FROM recall WHERE patient_id = ? ORDER BY closed IS NOT NULL, due,"
 	" created LIMIT ?";
 static const char sql_recall_get[] = "SELECT " RECALL_COLS " FROM recall WHERE id = ?";
 static const char sql_recall_close[] =
 	"UPDATE recall SET closed = ?2, closed_by = ?3, outcome = ?4 WHERE id = ?1 AND closed IS NULL";
+static const char sql_recalls_open_due[] =
+	"SELECT " RECALL_COLS " FROM recall WHERE patient_id = ?1 AND practice_id = ?2"
+	" AND closed IS NULL AND due <= ?3 ORDER BY due, id LIMIT ?4";
+static const char sql_recall_booked[] =
+	"UPDATE recall SET closed = ?2, closed_by = ?3, outcome = 'booked', appointment_id = ?4"
+	" WHERE id = ?1 AND patient_id = ?5 AND closed IS NULL";
+static const char sql_recalls_of_appointment[] =
+	"SELECT " RECALL_COLS " FROM recall WHERE appointment_id = ?2 AND patient_id = ?1"
+	" AND outcome = 'booked' ORDER BY due, id LIMIT ?3";
+static const char sql_recall_reopen[] =
+	"UPDATE recall SET closed = NULL, closed_by = NULL, outcome = NULL, appointment_id = NULL"
+	" WHERE id = ?1 AND patient_id = ?2 AND outcome = 'booked'";
 static const char sql_recalls_of_practice[] =
 	"SELECT " RECALL_COLS " FROM recall WHERE practice_id = ?1 AND closed IS NULL AND due < ?2"
 	" ORDER BY due, id LIMIT ?3 OFFSET ?4";
@@ -51,6 +63,30 @@ static void recall_row(sqlite3_stmt *s, struct store_recall *r)
 	sq_col_id(s, 6, &r->created_by);
 	r->closed = sqlite3_column_int64(s, 7);
 	sq_col_text_fixed(s, 8, r->outcome, sizeof(r->outcome));
+	sq_col_id(s, 9, &r->appointment); /* zero unless a booking closed it */
+}
+
+/* The rows of s (bound but for its last parameter, the limit, at `limit_col`) that are
+ * patient's, at most max, into a. */
+static enum err patient_rows(sqlite3_stmt *s, int limit_col, size_t max, const struct id *patient,
+			     struct arena *a, struct store_recall **out, size_t *n, const char *what)
+{
+	*out = arena_calloc(a, max, sizeof(**out));
+	if (*out == NULL) {
+		sqlite3_reset(s);
+		return ERR_INTERNAL;
+	}
+	sqlite3_bind_int64(s, limit_col, (sqlite3_int64)max);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
+		struct store_recall *r = &(*out)[*n];
+		recall_row(s, r);
+		/* the row's own patient, checked again */
+		if (id_eq(&r->patient, patient))
+			(*n)++;
+	}
+	sqlite3_reset(s);
+	return step == SQLITE_DONE || step == SQLITE_ROW ? ERR_OK : sq_fail(what);
 }
 
 enum err sq_store_recall_list(const struct grant *g, const struct id *patient, struct arena *a,
@@ -59,22 +95,70 @@ enum err sq_store_recall_list(const struct grant *g, const struct id *patient, s
 	*n = 0;
 	if (!grant_allows(g, patient, ACTION_RECALL_LIST))
 		return ERR_DENIED;
-	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
 	sqlite3_stmt *s = sq_stmt(sql_recall_list);
-	if (s == NULL || *out == NULL)
+	if (s == NULL)
 		return ERR_INTERNAL;
 	sq_bind_id(s, 1, patient);
-	sqlite3_bind_int64(s, 2, LIMIT_LIST);
-	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < LIMIT_LIST) {
-		struct store_recall *r = &(*out)[*n];
-		recall_row(s, r);
-		/* the row's own patient, checked again */
-		if (id_eq(&r->patient, patient))
-			(*n)++;
-	}
-	sqlite3_reset(s);
-	return step == SQLITE_DONE || step == SQLITE_ROW ? ERR_OK : sq_fail("recall_list");
+	return patient_rows(s, 2, LIMIT_LIST, patient, a, out, n, "recall_list");
+}
+
+enum err sq_store_recalls_open_due(const struct grant *g, const struct id *patient,
+				   const struct id *practice, int64_t due_by, struct arena *a,
+				   struct store_recall **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_APPOINTMENT_BOOK))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_recalls_open_due);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, patient);
+	sq_bind_id(s, 2, practice);
+	sqlite3_bind_int64(s, 3, due_by);
+	return patient_rows(s, 4, RECALLS_PER_BOOKING, patient, a, out, n, "recalls_open_due");
+}
+
+enum err sq_store_recall_booked(const struct grant *g, const struct store_recall *r,
+				const struct id *appointment, const struct id *by, int64_t now)
+{
+	if (!grant_allows(g, &r->patient, ACTION_APPOINTMENT_BOOK))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_recall_booked);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, &r->id);
+	sqlite3_bind_int64(s, 2, now);
+	sq_bind_id(s, 3, by);
+	sq_bind_id(s, 4, appointment);
+	sq_bind_id(s, 5, &r->patient);
+	return sq_write_one(s, "recall_booked");
+}
+
+enum err sq_store_recalls_of_appointment(const struct grant *g, const struct id *patient,
+					 const struct id *appointment, struct arena *a,
+					 struct store_recall **out, size_t *n)
+{
+	*n = 0;
+	if (!grant_allows(g, patient, ACTION_APPOINTMENT_CANCEL))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_recalls_of_appointment);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, patient);
+	sq_bind_id(s, 2, appointment);
+	return patient_rows(s, 3, RECALLS_PER_BOOKING, patient, a, out, n, "recalls_of_appointment");
+}
+
+enum err sq_store_recall_reopen(const struct grant *g, const struct store_recall *r)
+{
+	if (!grant_allows(g, &r->patient, ACTION_APPOINTMENT_CANCEL))
+		return ERR_DENIED;
+	sqlite3_stmt *s = sq_stmt(sql_recall_reopen);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, &r->id);
+	sq_bind_id(s, 2, &r->patient);
+	return sq_write_one(s, "recall_reopen");
 }
 
 enum err sq_store_recall_get(const struct id *id, struct store_recall *out)
