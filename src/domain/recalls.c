@@ -202,8 +202,8 @@ void recalls_unbooked(const struct actor *a, const struct grant *g, const struct
 	}
 }
 
-enum err recall_list_practice(const struct actor *a, bool due_now, size_t offset, size_t limit,
-			      struct arena *ar, struct recall_row **out, size_t *n)
+enum err recall_list_practice(const struct actor *a, enum recall_filter filter, size_t offset,
+			      size_t limit, struct arena *ar, struct recall_row **out, size_t *n)
 {
 	*n = 0;
 	if (!policy_may_list_recalls(a))
@@ -211,8 +211,13 @@ enum err recall_list_practice(const struct actor *a, bool due_now, size_t offset
 	int64_t now = (int64_t)time(NULL);
 	struct store_recall *rows = NULL;
 	size_t count = 0;
-	if (store_recalls_of_practice(&a->practice, due_now ? now + 1 : INT64_MAX, offset, limit, ar,
-				      &rows, &count) != ERR_OK)
+	int st = filter == RECALLS_BOOKED
+			 ? store_recalls_booked_of_practice(&a->practice, now, offset, limit, ar, &rows,
+							    &count)
+			 : store_recalls_of_practice(&a->practice,
+						     filter == RECALLS_DUE ? now + 1 : INT64_MAX, offset,
+						     limit, ar, &rows, &count);
+	if (st != ERR_OK)
 		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
@@ -231,8 +236,12 @@ enum err recall_list_practice(const struct actor *a, bool due_now, size_t offset
 		if (x->recall.label == NULL)
 			x->recall.label = "A check-up";
 		x->recall.due = rows[i].due;
-		x->recall.is_due = rows[i].due <= now;
+		x->recall.is_due = rows[i].due <= now && filter != RECALLS_BOOKED;
 		x->recall.practice_name = practice_name;
+		x->recall.closed = rows[i].closed;
+		x->recall.outcome = rows[i].closed ? RECALL_BOOKED : NULL;
+		x->recall.appointment = rows[i].appointment;
+		x->recall.booked_for = rows[i].booked_for;
 		(*n)++;
 	}
 	return ERR_OK;

@@ -32,6 +32,7 @@ struct recall_view {
 	int64_t closed;      /* 0 while open */
 	const char *outcome; /* once closed: RECALL_DONE, RECALL_CANCELLED or RECALL_BOOKED */
 	struct id appointment; /* RECALL_BOOKED: the appointment booked */
+	int64_t booked_for;    /* its start, in a practice's list of booked recalls */
 };
 
 /* A practice's open recall with its patient, for the practice's list. */
@@ -66,10 +67,16 @@ void recalls_booked(const struct actor *a, const struct grant *g, const struct i
  * still ahead is scheduled again. */
 void recalls_unbooked(const struct actor *a, const struct grant *g, const struct id *patient,
 		      const struct id *appointment, struct arena *ar);
-/* The actor's practice's open recalls, soonest due first, only those due now when due_now:
- * `limit` from `offset`, each patient read through the gate (audited as those reads are).
- * ERR_NOT_FOUND for anyone but the practice's clinicians (policy_may_list_recalls). */
-enum err recall_list_practice(const struct actor *a, bool due_now, size_t offset, size_t limit,
-			      struct arena *ar, struct recall_row **out, size_t *n);
+/* Which of a practice's recalls a list shows. */
+enum recall_filter {
+	RECALLS_OPEN,   /* open ones, soonest due first */
+	RECALLS_DUE,    /* open ones due now */
+	RECALLS_BOOKED, /* closed by a booking still to come, soonest appointment first */
+};
+/* The actor's practice's recalls as `filter` says: `limit` from `offset`, each patient read
+ * through the gate (audited as those reads are). ERR_NOT_FOUND for anyone but the practice's
+ * clinicians (policy_may_list_recalls). */
+enum err recall_list_practice(const struct actor *a, enum recall_filter filter, size_t offset,
+			      size_t limit, struct arena *ar, struct recall_row **out, size_t *n);
 
 #endif

@@ -23,6 +23,7 @@ struct store_recall {
 	int64_t closed;    /* 0 while open */
 	char outcome[12];  /* RECALL_DONE, RECALL_CANCELLED or RECALL_BOOKED once closed */
 	struct id appointment; /* RECALL_BOOKED: the appointment that closed it (else zero) */
+	int64_t booked_for;    /* its start (store_recalls_booked_of_practice only) */
 };
 
 #define RECALL_DONE "done"           /* the patient came in */
@@ -65,5 +66,12 @@ enum err store_recall_reopen(const struct grant *g, const struct store_recall *r
  * (at most LIMIT_LIST) from `offset`. Metadata only; each patient is read through the gate. */
 enum err store_recalls_of_practice(const struct id *practice, int64_t due_before, size_t offset,
 				   size_t limit, struct arena *a, struct store_recall **out, size_t *n);
+
+/* A practice's recalls closed by a booking whose appointment is still to come (start after
+ * `now`, not cancelled), soonest appointment first: `limit` (at most LIMIT_LIST) from `offset`,
+ * with booked_for set. Metadata only; each patient is read through the gate. */
+enum err store_recalls_booked_of_practice(const struct id *practice, int64_t now, size_t offset,
+					  size_t limit, struct arena *a, struct store_recall **out,
+					  size_t *n);
 
 #endif

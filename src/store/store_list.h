@@ -789,6 +789,10 @@ STORE_FN(enum err, store_recalls_of_practice,
 	 (const struct id *practice, int64_t due_before, size_t offset, size_t limit,
 	  struct arena *a, struct store_recall **out, size_t *n),
 	 (practice, due_before, offset, limit, a, out, n))
+STORE_FN(enum err, store_recalls_booked_of_practice,
+	 (const struct id *practice, int64_t now, size_t offset, size_t limit, struct arena *a,
+	  struct store_recall **out, size_t *n),
+	 (practice, now, offset, limit, a, out, n))
 STORE_FN(enum err, store_recalls_open_due,
 	 (const struct grant *g, const struct id *patient, const struct id *practice, int64_t due_by,
 	  struct arena *a, struct store_recall **out, size_t *n),

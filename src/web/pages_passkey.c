@@ -45,6 +45,18 @@ static void credential_ids(struct buf *b, const struct store_passkey *keys, size
 	}
 }
 
+/* The attributes passkey.js reads for either ceremony: the challenge, the RP id and whether
+ * the user must be verified (each with a leading space). */
+static void ceremony_attrs(struct buf *b, const char *challenge)
+{
+	html_raw(b, " data-challenge=\"");
+	html_text(b, challenge);
+	html_raw(b, "\" data-rp-id=\"");
+	html_text(b, auth_passkey_rp()->rp_id);
+	html_raw(b, auth_passkey_rp()->require_uv ? "\" data-user-verification=\"required\""
+						  : "\" data-user-verification=\"preferred\"");
+}
+
 static void script_tag(struct buf *b)
 {
 	html_raw(b, "<script src=\"/static/passkey.js\" defer></script>");
@@ -61,13 +73,9 @@ void web_passkey_assert_form(struct request *req, struct buf *b, const char *act
 	html_raw(b, "<div data-passkey hidden><form method=\"post\" class=\"card\" id=\"passkey-login\" "
 		    "action=\"");
 	html_text(b, action);
-	html_raw(b, "\" data-challenge=\"");
-	html_text(b, challenge);
-	html_raw(b, "\" data-rp-id=\"");
-	html_text(b, auth_passkey_rp()->rp_id);
-	html_raw(b, auth_passkey_rp()->require_uv ? "\" data-user-verification=\"required"
-						  : "\" data-user-verification=\"preferred");
-	html_raw(b, "\" data-credentials=\"");
+	html_raw(b, "\"");
+	ceremony_attrs(b, challenge);
+	html_raw(b, " data-credentials=\"");
 	credential_ids(b, keys, n);
 	html_raw(b, "\">");
 	hidden_field(b, "csrf", req->csrf);
@@ -150,13 +158,9 @@ static void register_form(struct request *req, struct buf *b, const struct store
 	char user_id[32];
 	webauthn_b64url_encode(req->actor.account.b, ID_BYTES, user_id, sizeof(user_id));
 	html_raw(b, "<form method=\"post\" class=\"card\" id=\"passkey-register\" action=\"/mfa/passkeys\" "
-		    "data-passkey hidden data-challenge=\"");
-	html_text(b, challenge);
-	html_raw(b, "\" data-rp-id=\"");
-	html_text(b, auth_passkey_rp()->rp_id);
-	html_raw(b, auth_passkey_rp()->require_uv ? "\" data-user-verification=\"required"
-						  : "\" data-user-verification=\"preferred");
-	html_raw(b, "\" data-user-id=\"");
+		    "data-passkey hidden");
+	ceremony_attrs(b, challenge);
+	html_raw(b, " data-user-id=\"");
 	html_text(b, user_id);
 	html_raw(b, "\" data-user-name=\"medkeep ");
 	html_text(b, role_name(req->actor.role));

@@ -114,6 +114,15 @@ describe('recalls across the practice', () => {
     assert.doesNotMatch(list, /Blood pressure check/, 'off the practice\'s open list');
     assert.match(list, /Immunisation/);
     assert.match((await clin.get(`/patients/${p2.session.patient}`)).text, /Blood pressure check: booked /);
+    // the practice's list of booked recalls: the patient, what for, and the appointment's time
+    const booked = await clin.get('/practice/recalls?due=booked');
+    assert.equal(booked.status, 200);
+    const brows = [...booked.text.matchAll(/<tr><td><a href="\/patients\/([0-9a-f]{32})">[^<]+<\/a><\/td><td>([^<]+)<\/td><td>[^<]*<\/td><td>(\w{3} \d{1,2} \w{3} \d{4}, \d{1,2}:\d{2} [ap]m)<\/td>/g)];
+    assert.deepEqual(brows.map((m) => [m[1], m[2]]), [[p2.session.patient, 'Blood pressure check']]);
+    assert.match(booked.text, /<strong>Booked<\/strong>/);
+    assert.doesNotMatch(booked.text, /recalls\/[0-9a-f]{32}\/close/, 'nothing to close there');
+    assert.match((await other.get('/practice/recalls?due=booked')).text, /No recalls booked/, 'another practice sees none');
+    assert.equal((await admin.get('/practice/recalls?due=booked')).status, 404);
     // the practice cannot close it again: it is closed
     assert.equal((await post(clin, `/recalls/${bp}/close`, { outcome: 'done' })).status, 404);
 
@@ -123,6 +132,7 @@ describe('recalls across the practice', () => {
     assert.equal(audited('recall.reopen', bp), '1');
     assert.equal(waiting(bp), '1', 'its reminder, still ahead, is scheduled again');
     assert.match((await clin.get('/practice/recalls')).text, /Blood pressure check/);
+    assert.match((await clin.get('/practice/recalls?due=booked')).text, /No recalls booked/);
     assert.match((await p2.get('/appointments')).text, /Blood pressure check: due from /);
     // and the patient's access log says what happened, in words
     assert.match((await p2.get('/access-log')).text, /Closed a recall: an appointment was booked/);

@@ -405,7 +405,8 @@ static const char *const migrations[] = {
 	/* 38: a recall closed by the patient's booking (docs/internals/NOTICES.md "Recalls"):
 	 * outcome 'booked' with the appointment, so that cancelling it opens the recall again */
 	"ALTER TABLE recall ADD COLUMN appointment_id BLOB;"
-	"CREATE INDEX recall_by_appointment ON recall(appointment_id) WHERE appointment_id IS NOT NULL;",
+	"CREATE INDEX recall_by_appointment ON recall(appointment_id) WHERE appointment_id IS NOT NULL;"
+	"CREATE INDEX recall_booked_by_practice ON recall(practice_id) WHERE outcome = 'booked';",
 };
 
 /*

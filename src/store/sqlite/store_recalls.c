@@ -27,9 +27,10 @@ enum err sq_store_recall_insert(const struct grant *g, const struct store_recall
 	return sq_step_done(s, "recall_insert");
 }
 
-#define RECALL_COLS \
-	"id, patient_id, practice_id, kind, due, created, created_by, coalesce(closed, 0)," \
-	" coalesce(outcome, ''), appointment_id"
+#define RECALL_COLS_OF(t) \
+	t "id, " t "patient_id, " t "practice_id, " t "kind, " t "due, " t "created, " t "created_by," \
+	" coalesce(" t "closed, 0), coalesce(" t "outcome, ''), " t "appointment_id"
+#define RECALL_COLS RECALL_COLS_OF("")
 static const char sql_recall_list[] =
 	"SELECT " RECALL_COLS " FROM recall WHERE patient_id = ? ORDER BY closed IS NOT NULL, due,"
 	" created LIMIT ?";
@@ -48,6 +49,11 @@ static const char sql_recalls_of_appointment[] =
 static const char sql_recall_reopen[] =
 	"UPDATE recall SET closed = NULL, closed_by = NULL, outcome = NULL, appointment_id = NULL"
 	" WHERE id = ?1 AND patient_id = ?2 AND outcome = 'booked'";
+static const char sql_recalls_booked_of_practice[] =
+	"SELECT " RECALL_COLS_OF("r.") ", s.start FROM recall r"
+	" JOIN appointment ap ON ap.id = r.appointment_id JOIN slot s ON s.id = ap.slot_id"
+	" WHERE r.practice_id = ?1 AND r.outcome = 'booked' AND ap.cancelled IS NULL"
+	" AND ap.patient_id = r.patient_id AND s.start > ?2 ORDER BY s.start, r.id LIMIT ?3 OFFSET ?4";
 static const char sql_recalls_of_practice[] =
 	"SELECT " RECALL_COLS " FROM recall WHERE practice_id = ?1 AND closed IS NULL AND due < ?2"
 	" ORDER BY due, id LIMIT ?3 OFFSET ?4";
@@ -190,22 +196,43 @@ enum err sq_store_recall_close(const struct grant *g, const struct store_recall 
 	return sq_write_one(s, "recall_close");
 }
 
+/* A page of a practice's recalls from s (practice at 1, then `at`, limit and offset at 3, 4);
+ * with `start_col` >= 0, booked_for from that column. */
+static enum err practice_page(sqlite3_stmt *s, const struct id *practice, int64_t at, size_t offset,
+			      size_t limit, int start_col, struct arena *a, struct store_recall **out,
+			      size_t *n)
+{
+	*n = 0;
+	if (limit == 0 || limit > LIMIT_LIST || offset > INT32_MAX || s == NULL)
+		return ERR_INTERNAL;
+	*out = arena_calloc(a, limit, sizeof(**out));
+	if (*out == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	sqlite3_bind_int64(s, 2, at);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)offset);
+	while (*n < limit && sqlite3_step(s) == SQLITE_ROW) {
+		recall_row(s, &(*out)[*n]);
+		if (start_col >= 0)
+			(*out)[*n].booked_for = sqlite3_column_int64(s, start_col);
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	return ERR_OK;
+}
+
 enum err sq_store_recalls_of_practice(const struct id *practice, int64_t due_before, size_t offset,
 				      size_t limit, struct arena *a, struct store_recall **out, size_t *n)
 {
-	*n = 0;
-	if (limit == 0 || limit > LIMIT_LIST || offset > INT32_MAX)
-		return ERR_INTERNAL;
-	*out = arena_calloc(a, limit, sizeof(**out));
-	sqlite3_stmt *s = sq_stmt(sql_recalls_of_practice);
-	if (s == NULL || *out == NULL)
-		return ERR_INTERNAL;
-	sq_bind_id(s, 1, practice);
-	sqlite3_bind_int64(s, 2, due_before);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)offset);
-	while (*n < limit && sqlite3_step(s) == SQLITE_ROW)
-		recall_row(s, &(*out)[(*n)++]);
-	sqlite3_reset(s);
-	return ERR_OK;
+	return practice_page(sq_stmt(sql_recalls_of_practice), practice, due_before, offset, limit, -1,
+			     a, out, n);
+}
+
+enum err sq_store_recalls_booked_of_practice(const struct id *practice, int64_t now, size_t offset,
+					     size_t limit, struct arena *a, struct store_recall **out,
+					     size_t *n)
+{
+	return practice_page(sq_stmt(sql_recalls_booked_of_practice), practice, now, offset, limit, 10,
+			     a, out, n);
 }
