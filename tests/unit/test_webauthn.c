@@ -375,6 +375,17 @@ static void test_vault_passkeys(void)
 	uint8_t ch[32], ad[256], sig[64], mac[PASSKEY_MAC_BYTES], att[512];
 	char cd[256];
 	CHECK(vault_local_passkey_challenge(plain, PASSKEY_REGISTER, ch) == ERR_OK);
+	/* never for an app's token: an app cannot give its patient a passkey */
+	{
+		struct session_claims ac;
+		char app[SESSION_TOKEN_B64_LEN + 1];
+		struct id as;
+		CHECK(vault_token_claims(strong, strlen(strong), &ac) == 0);
+		ac.app = true;
+		CHECK(vault_mint_fresh(&ac, app, &as) == ERR_OK);
+		CHECK(vault_local_passkey_challenge(app, PASSKEY_REGISTER, ch) == ERR_DENIED);
+		CHECK(vault_local_passkey_challenge(app, PASSKEY_ASSERT, ch) == ERR_OK);
+	}
 	CHECK(vault_local_passkey_challenge(strong, PASSKEY_REGISTER, ch) == ERR_OK);
 	size_t cdn = client_data(cd, sizeof(cd), "webauthn.create", ch);
 	size_t adn = auth_data(ad, 0x45, 0, &k);
