@@ -5,8 +5,8 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, Client } = require('../integration/lib');
-const { launchChromium, watchedPage, axeClean, useSession } = require('./browser');
+const { startServer } = require('../integration/lib');
+const { launchChromium, axeClean, signedInPage } = require('./browser');
 
 describe('recalls (browser)', () => {
   let srv; let browser;
@@ -19,13 +19,7 @@ describe('recalls (browser)', () => {
     await srv.stop();
   });
 
-  async function signedIn(who, width) {
-    const c = new Client(srv.base);
-    assert.equal((await c.login(who)).status, 303, who);
-    const w = await watchedPage(browser, { viewport: { width, height: 900 } });
-    await useSession(w.context, c);
-    return { ...w, client: c };
-  }
+  const signedIn = (who, width) => signedInPage(browser, srv, who, width);
   const base = () => `http://localhost:${srv.port}`;
   const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Pacific/Auckland' }).format(new Date());
 
