@@ -285,6 +285,10 @@
 /* How far ahead a recall may be set: a five-yearly screening (cervical screening is every
  * three to five years in NZ) is the longest interval practices recall for. */
 #define RECALL_MAX_DAYS (5 * 366)
+/* The open recalls of one patient at one practice that one booking closes (or its
+ * cancellation opens again): a patient has a handful (a screening, a review or two); 50 leaves
+ * room and keeps the rows (about 170 bytes each) well inside a call arena. */
+#define RECALLS_PER_BOOKING 50u
 /* Sealing one app access token (a session token in base64) under its code's key. */
 #define LIMIT_TOKEN_SEAL_ARENA 1024u
 

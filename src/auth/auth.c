@@ -227,7 +227,7 @@ static enum err login_session_start(const struct store_account *acct, const stru
 	int rc = store_session_create(th, &ses) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 	struct store_mfa mfa;
 	if (rc == ERR_OK && store_mfa_get(&acct->id, ar, &mfa) == ERR_OK)
-		out->mfa_required = mfa.totp.len > 0;
+		out->mfa_required = mfa.totp.len > 0 || mfa.n_passkeys > 0;
 	if (rc == ERR_OK)
 		audit_login(&out->actor, ip, "login", out->mfa_required ? "password-ok" : AUDIT_OK);
 	return rc;
@@ -560,13 +560,15 @@ enum err auth_mfa_verify(const char *token, const struct actor *a, const char *c
 	char nt[SESSION_TOKEN_B64_LEN + 1];
 	struct id session;
 	int rc = ERR_AUTH_FAIL;
-	if (store_mfa_get(&a->account, &ar, &m) != ERR_OK || m.totp.len == 0) {
+	if (store_mfa_get(&a->account, &ar, &m) != ERR_OK) {
 		rc = ERR_INTERNAL;
 	} else if (strlen(code) == 6) {
+		/* a TOTP code; an account whose second factor is a passkey has none to check */
 		int64_t step = 0;
 		/* The step is claimed in the database before the session is made: a replayed or
 		 * concurrent use of the same code loses the race and fails. */
-		if (vault_totp_verify(token, m.totp, code, m.last_step, &step, nt, &session) == ERR_OK &&
+		if (m.totp.len > 0 &&
+		    vault_totp_verify(token, m.totp, code, m.last_step, &step, nt, &session) == ERR_OK &&
 		    store_mfa_use_step(&a->account, step) == ERR_OK)
 			rc = auth_replace_session(token, a, nt, &session, out);
 	} else {

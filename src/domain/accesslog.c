@@ -60,6 +60,8 @@ static const struct {
 	{"recall.set", NULL, "Asked you to come in (a recall)"},
 	{"recall.list", NULL, "Saw the recalls your practice set"},
 	{"recall.close", NULL, "Closed a recall: done, or no longer needed"},
+	{"recall.booked", NULL, "Closed a recall: an appointment was booked"},
+	{"recall.reopen", NULL, "Opened a recall again: its appointment was cancelled"},
 	{"feed.queue.match", NULL, "Matched a message from a laboratory or hospital to your record"},
 };
 

@@ -7,6 +7,7 @@
 #include "domain/appointments_int.h"
 #include "domain/careplan_int.h"
 #include "domain/notify.h"
+#include "domain/recalls.h"
 
 #include <string.h>
 #include <time.h>
@@ -384,6 +385,7 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 	if (st != ERR_OK)
 		return ERR_INTERNAL;
 	appointment_notify(a, &row.id, patient, &s.practice, s.start, kind, APPT_BOOKED, 0, NULL, ar);
+	recalls_booked(a, &g, patient, &s.practice, &row.id, s.start, ar);
 	*out = row.id;
 	return ERR_OK;
 }
@@ -444,6 +446,7 @@ enum err appointment_cancel(const struct actor *a, const struct id *appointment,
 		appointment_notify(a, appointment, &t.patient, &r.practice, r.start, r.kind,
 				   APPT_CANCELLED, 0, reason ? appointment_cancel_reason_text(reason) : NULL,
 				   &ar);
+		recalls_unbooked(a, &g, &t.patient, appointment, &ar);
 		rc = ERR_OK;
 	}
 out:

@@ -168,6 +168,7 @@ struct store_mfa {
 	struct bytes totp;         /* empty when not enrolled */
 	struct bytes totp_pending; /* made at enrolment, until its first code is confirmed */
 	int64_t last_step;
+	size_t n_passkeys; /* passkeys (store/passkey.h): each is a second factor too */
 	size_t n_recovery;
 	uint8_t recovery[10][HASH_BYTES];
 	int recovery_index[10];

@@ -789,6 +789,23 @@ STORE_FN(enum err, store_recalls_of_practice,
 	 (const struct id *practice, int64_t due_before, size_t offset, size_t limit,
 	  struct arena *a, struct store_recall **out, size_t *n),
 	 (practice, due_before, offset, limit, a, out, n))
+STORE_FN(enum err, store_recalls_booked_of_practice,
+	 (const struct id *practice, int64_t now, size_t offset, size_t limit, struct arena *a,
+	  struct store_recall **out, size_t *n),
+	 (practice, now, offset, limit, a, out, n))
+STORE_FN(enum err, store_recalls_open_due,
+	 (const struct grant *g, const struct id *patient, const struct id *practice, int64_t due_by,
+	  struct arena *a, struct store_recall **out, size_t *n),
+	 (g, patient, practice, due_by, a, out, n))
+STORE_FN(enum err, store_recall_booked,
+	 (const struct grant *g, const struct store_recall *r, const struct id *appointment,
+	  const struct id *by, int64_t now),
+	 (g, r, appointment, by, now))
+STORE_FN(enum err, store_recalls_of_appointment,
+	 (const struct grant *g, const struct id *patient, const struct id *appointment,
+	  struct arena *a, struct store_recall **out, size_t *n),
+	 (g, patient, appointment, a, out, n))
+STORE_FN(enum err, store_recall_reopen, (const struct grant *g, const struct store_recall *r), (g, r))
 STORE_FN(enum err, store_recall_list,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_recall **out,
 	  size_t *n),

@@ -14,6 +14,7 @@
 
 #include "auth/account.h"
 #include "auth/auth.h"
+#include "auth/passkey.h"
 #include "http/parse.h"
 #include "limits.h"
 #include "util/wipe.h"
@@ -190,8 +191,12 @@ static void step_up_page(struct request *req, struct response *res, int status, 
 		page(res, 403, b);
 		return;
 	}
-	html_raw(b, "<p class=\"lead\">For this change, enter a code from your authenticator app, or "
-		    "one of your recovery codes.</p>");
+	struct auth_factors f = {.totp = true};
+	(void)auth_factors_get(&req->actor, &f); /* the words only */
+	html_raw(b, f.totp ? "<p class=\"lead\">For this change, enter a code from your authenticator "
+			     "app, or one of your recovery codes.</p>"
+			   : "<p class=\"lead\">For this change, use your passkey, or enter one of your "
+			     "recovery codes.</p>");
 	alert(b, error);
 	html_raw(b, "<form method=\"post\" action=\"/step-up\" class=\"card\">");
 	csrf_field(req, res, b);

@@ -115,6 +115,8 @@ struct login_result;
 int web_passkey_assertion(struct request *req, struct login_result *lr, const char **error);
 /* The list of the actor's passkeys with add and remove, for the two-step sign-in page. */
 void web_passkey_manage_section(struct request *req, struct buf *b);
+/* A passkey as the first second factor, for the setup page of an account without one. */
+void web_passkey_first_section(struct request *req, struct buf *b);
 /* Lab results (pages_results.c) */
 void web_results(struct request *req, struct response *res);
 void web_results_preference(struct request *req, struct response *res);

@@ -27,7 +27,7 @@ static const struct route routes[] = {
 	{METHOD_POST, "/login/mfa", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_mfa_submit, FAST, SAME_ORIGIN, SECOND_STEP},
 	{METHOD_GET, "/mfa/setup", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_mfa_setup, FAST, SAME_ORIGIN, ENROLMENT},
 	{METHOD_POST, "/mfa/setup", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_mfa_confirm, FAST, SAME_ORIGIN, ENROLMENT},
-	{METHOD_POST, "/mfa/passkeys", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_passkey_add, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_POST, "/mfa/passkeys", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_passkey_add, FAST, SAME_ORIGIN, ENROLMENT},
 	{METHOD_POST, "/mfa/passkeys/*/remove", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_passkey_remove, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/static/passkey.js", AUTH_NONE, BODY_NONE, KIND_PAGE, web_passkey_script, FAST, SAME_ORIGIN, SIGNING_IN},
 	{METHOD_GET, "/session", AUTH_SESSION, BODY_NONE, KIND_API, web_session_json, FAST, SAME_ORIGIN, SIGNING_IN},

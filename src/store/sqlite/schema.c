@@ -402,6 +402,11 @@ static const char *const migrations[] = {
 	" patient_id BLOB NOT NULL REFERENCES patient(id), thread_id BLOB NOT NULL,"
 	" updated INTEGER NOT NULL, body BLOB NOT NULL, UNIQUE (author_id, patient_id, thread_id));"
 	"CREATE INDEX message_draft_by_patient ON message_draft(patient_id);",
+	/* 38: a recall closed by the patient's booking (docs/internals/NOTICES.md "Recalls"):
+	 * outcome 'booked' with the appointment, so that cancelling it opens the recall again */
+	"ALTER TABLE recall ADD COLUMN appointment_id BLOB;"
+	"CREATE INDEX recall_by_appointment ON recall(appointment_id) WHERE appointment_id IS NOT NULL;"
+	"CREATE INDEX recall_booked_by_practice ON recall(practice_id) WHERE outcome = 'booked';",
 };
 
 /*

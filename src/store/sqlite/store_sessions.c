@@ -16,7 +16,9 @@ static const char sql_session_create[] =
 	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_session_get[] =
 	"SELECT s.id, s.account_id, s.csrf, s.created, s.last_seen, a.role,"
-	" a.practice_id, a.patient_id, s.mfa, a.totp_ct IS NOT NULL, s.device,"
+	" a.practice_id, a.patient_id, s.mfa,"
+	/* a second factor: an authenticator app or a passkey (PASSKEYS.md) */
+	" (a.totp_ct IS NOT NULL OR EXISTS (SELECT 1 FROM passkey k WHERE k.account_id = a.id)), s.device,"
 	" EXISTS (SELECT 1 FROM enrolment e JOIN practice p ON p.id = e.practice_id"
 	"  WHERE e.patient_id = a.patient_id AND p.require_patient_mfa = 1),"
 	/* the held record, only while a live grant allows it (proxies) */
