@@ -402,6 +402,12 @@ static const char *const migrations[] = {
 	" patient_id BLOB NOT NULL REFERENCES patient(id), thread_id BLOB NOT NULL,"
 	" updated INTEGER NOT NULL, body BLOB NOT NULL, UNIQUE (author_id, patient_id, thread_id));"
 	"CREATE INDEX message_draft_by_patient ON message_draft(patient_id);",
+	/* 38: a patient's own contact details (src/store/details.h, docs/internals/DETAILS.md):
+	 * their phones and postal address, sealed with their key (VREC_DETAILS); who saved them
+	 * last and when; erased with the rest of the record */
+	"CREATE TABLE patient_details (patient_id BLOB PRIMARY KEY REFERENCES patient(id),"
+	" body BLOB NOT NULL, version INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	" updated_by BLOB NOT NULL);",
 };
 
 /*
