@@ -228,10 +228,14 @@ void fhir_patient_read(struct request *req, struct response *res)
 		return;
 	}
 	json_t *o = patient_json(&p);
-	if (o && c.shown)
+	int64_t updated = c.updated > p.updated ? c.updated : p.updated;
+	if (o && c.shown) {
 		contact_json(o, &c);
-	/* A change of contact details is a change of the resource: lastUpdated says when. */
-	fhir_respond_read(req, res, o, p.version, c.updated > p.updated ? c.updated : p.updated);
+		/* A change of contact details is a change of the resource: lastUpdated says when.
+		 * (meta.versionId stays the register's: PUT's If-Match is about the register.) */
+		fhir_meta_version(o, p.version, updated);
+	}
+	fhir_respond_read(req, res, o, p.version, updated);
 }
 
 json_t *fhir_patient_resource(const struct patient_view *p)

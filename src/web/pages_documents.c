@@ -312,6 +312,8 @@ static void register_notice(struct request *req, struct buf *b)
 		       "Nobody was enrolled twice.";
 	else if (strcmp(n, "corrected") == 0)
 		text = "The details are saved.";
+	else if (strcmp(n, "contact-saved") == 0)
+		text = "The contact details are saved.";
 	if (text == NULL)
 		return;
 	html_raw(b, "<p class=\"status ok\" role=\"status\">");
