@@ -23,8 +23,8 @@ static const char *const field_attrs[DF_COUNT] = {
 	[DF_LINE2] = "autocomplete=\"address-line2\" maxlength=\"60\"",
 	[DF_SUBURB] = "autocomplete=\"address-level3\" maxlength=\"60\"",
 	[DF_CITY] = "autocomplete=\"address-level2\" maxlength=\"60\"",
-	[DF_POSTCODE] = "autocomplete=\"postal-code\" inputmode=\"numeric\" maxlength=\"4\" "
-			"class=\"short\"",
+	[DF_POSTCODE] = ("autocomplete=\"postal-code\" inputmode=\"numeric\" maxlength=\"4\" "
+			 "class=\"short\""),
 };
 
 static const char *const field_hints[DF_COUNT] = {
