@@ -32,6 +32,9 @@ static const struct {
 	[DF_POSTCODE] = {"postcode", "Postcode"},
 };
 
+/* The address's own lines (street, second line) are the lines limits.h counts. */
+_Static_assert(DF_LINE2 - DF_LINE1 + 1 == LIMIT_ADDRESS_LINES, "address lines");
+
 const char *details_field_name(enum details_field f)
 {
 	return f < DF_COUNT ? fields[f].name : "";

@@ -227,20 +227,26 @@ void fhir_patient_read(struct request *req, struct response *res)
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	json_t *o = patient_json(&p);
-	int64_t updated = c.updated > p.updated ? c.updated : p.updated;
-	if (o && c.shown) {
-		contact_json(o, &c);
-		/* A change of contact details is a change of the resource: lastUpdated says when.
-		 * (meta.versionId stays the register's: PUT's If-Match is about the register.) */
-		fhir_meta_version(o, p.version, updated);
-	}
-	fhir_respond_read(req, res, o, p.version, updated);
+	int64_t updated = c.shown && c.updated > p.updated ? c.updated : p.updated;
+	fhir_respond_read(req, res, fhir_patient_with_contact(&p, &c), p.version, updated);
 }
 
 json_t *fhir_patient_resource(const struct patient_view *p)
 {
 	return patient_json(p);
+}
+
+json_t *fhir_patient_with_contact(const struct patient_view *p, const struct contact_details *c)
+{
+	json_t *o = patient_json(p);
+	if (o && c->shown) {
+		contact_json(o, c);
+		/* A change of contact details is a change of the resource: lastUpdated says when.
+		 * (meta.versionId stays the register's: PUT's If-Match is about the register.) */
+		if (c->updated > p->updated)
+			fhir_meta_version(o, p->version, c->updated);
+	}
+	return o;
 }
 
 void fhir_patient_capability(json_t *resources)
