@@ -70,6 +70,14 @@
 /* The granter's name in a family-access email (proxy_label_ok): a given and family name as
  * the grantee knows them. Short, so a label cannot carry a message of its own. */
 #define LIMIT_LABEL_CHARS 60u
+/* A patient's own contact details (src/domain/details.c, docs/internals/DETAILS.md): a phone
+ * number as typed, room for "+64 21 123 4567" with spaces or dashes (an E.164 number is at most
+ * 15 digits, NZ numbers 8 to 11); an address line as NZ Post writes one (a street line, a
+ * suburb, a town or city: NZ Post's addressing standard keeps each under 40 characters, with
+ * room for a flat or rural delivery number), at most LIMIT_ADDRESS_LINES lines. */
+#define LIMIT_PHONE_CHARS 20u
+#define LIMIT_ADDRESS_LINE_CHARS 60u
+#define LIMIT_ADDRESS_LINES 2u
 /* The sentence that says what a held record's grant covers (web_scope_explanation): a first
  * name (a given name is sealed within LIMIT_RECORD_FIELDS, but a first name of more than a
  * few hundred bytes is no name) and five scope words fit in a few hundred bytes. */

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/details.h"
 #include "domain/export.h"
 #include "limits.h"
 #include "store/page.h"
@@ -71,12 +72,13 @@ static int patient_part(const struct actor *a, const struct id *patient,
 	if (pg->after)
 		return ERR_OK; /* one row, served */
 	struct patient_view v;
-	int rc = patient_read(a, patient, p->ar, &v);
+	struct contact_details c;
+	int rc = details_read(a, patient, p->ar, &v, &c);
 	if (rc != ERR_OK)
 		return rc;
 	p->n = 1;
 	p->last_id = *patient;
-	return fhir_entry_append(p->entries, "Patient", patient, fhir_patient_resource(&v));
+	return fhir_entry_append(p->entries, "Patient", patient, fhir_patient_with_contact(&v, &c));
 }
 
 /* A document's bytes inline, while the export's allowance lasts (the file only). */

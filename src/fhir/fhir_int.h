@@ -135,6 +135,10 @@ void fhir_supported_profile(json_t *entry, const char *url);
  * with *why set otherwise. The caller owns the result. */
 json_t *fhir_parse_resource(const char *json, size_t len, const char *type, const char **why);
 json_t *fhir_patient_resource(const struct patient_view *p);
+/* The same with the patient's contact details as telecom and address, when c->shown
+ * (details_read; docs/internals/DETAILS.md). */
+struct contact_details;
+json_t *fhir_patient_with_contact(const struct patient_view *p, const struct contact_details *c);
 /* The NHI's identifier system (HL7 NZ base): https://standards.digital.health.nz/ns/nhi-id */
 extern const char fhir_nhi_system[];
 json_t *fhir_docref_resource(const struct document_view *v);

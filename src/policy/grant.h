@@ -43,7 +43,8 @@ enum action {
 	ACTION_NOTICE_PREFS,      /* choose which emails one's own account receives about this record */
 	ACTION_RECALL_SET,        /* the practice sets a recall (a screening or review due) */
 	ACTION_RECALL_LIST,       /* a patient's recalls */
-	ACTION_LAST = ACTION_RECALL_LIST,
+	ACTION_DETAILS_UPDATE,    /* the patient's own phones and postal address (DETAILS.md) */
+	ACTION_LAST = ACTION_DETAILS_UPDATE,
 };
 
 /* How the actor reached the patient: the audit trail records it with each access. */

@@ -196,6 +196,15 @@ bool policy_gets_staff_notices(enum role role, bool has_practice);
  * access onward, reading the access log, exporting the whole record). Patient demographics
  * need any scope. */
 unsigned policy_proxy_scope_for(enum action action);
+/* Whether a proxy grant with `scopes` covers the action: one of the scopes it needs
+ * (policy_proxy_scope_for), and for the patient's contact details (ACTION_DETAILS_UPDATE)
+ * every scope: only a grant for the whole record. */
+bool policy_proxy_covers(unsigned scopes, enum action action);
+/* Whether an actor that may read this patient's demographics (ACTION_PATIENT_READ, already
+ * granted) is also shown their contact details (phones, postal address): everyone who reads
+ * the Patient, except a proxy whose grant does not cover the whole record (t->proxy_scopes as
+ * the gate filled it). DETAILS.md. */
+bool policy_sees_contact(const struct actor *a, const struct target *t);
 const char *proxy_scope_name(unsigned one_scope);
 
 /* Whether this actor must pass a second factor before reaching any patient data: staff

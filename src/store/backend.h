@@ -30,6 +30,7 @@
 #include "store/passkey.h"
 #include "store/practice.h"
 #include "store/proxy.h"
+#include "store/details.h"
 #include "store/recalls.h"
 #include "store/results.h"
 #include "store/systems.h"

@@ -810,6 +810,14 @@ STORE_FN(enum err, store_recall_list,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_recall **out,
 	  size_t *n),
 	 (g, patient, a, out, n))
+/* --- store/details.h: a patient's own contact details --- */
+STORE_FN(enum err, store_details_get,
+	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_details *out),
+	 (g, patient, a, out))
+STORE_FN(enum err, store_details_set,
+	 (const struct grant *g, const struct id *patient, struct bytes body, int64_t now,
+	  const struct id *by),
+	 (g, patient, body, now, by))
 /* --- store/home.h: the home page's marks --- */
 STORE_FN(enum err, store_seen_get,
 	 (const struct id *account, const struct id *record, const char *kind, int64_t *seen),

@@ -212,6 +212,7 @@ enum vault_record {
 	VREC_APPOINTMENT,
 	VREC_MESSAGE,
 	VREC_PROXY,
+	VREC_DETAILS, /* the patient's phones and postal address (record id: the patient's) */
 	VREC_COUNT
 };
 /*

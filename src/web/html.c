@@ -76,6 +76,11 @@ static void patient_links(struct buf *b, const struct actor *a, const struct hom
 		html_raw(b, "<a href=\"/appointments\">Appointments</a>");
 	if (s & SCOPE_MESSAGES)
 		counted(b, "/messages", "Messages", c->messages, "unread");
+	/* Contact details: the patient's own, or a held record's whose grant covers all of it
+	 * (policy_proxy_covers; the gate decides again on the page). */
+	if (policy_proxy_covers(s, ACTION_DETAILS_UPDATE))
+		html_raw(b, held ? "<a href=\"/details\">Details</a>"
+				 : "<a href=\"/details\">Your details</a>");
 	if (!held)
 		html_raw(b, "<a href=\"/access-log\">Access log</a>"
 			    "<a href=\"/enrolment\">Your practice</a>");

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "auth/auth.h"
+#include "domain/details.h"
 #include "domain/domain.h"
 #include "domain/notices.h"
 #include "domain/proxies.h"
@@ -141,6 +142,34 @@ static int read_document(struct request *req, struct response *res, bool with_bo
 	return rc;
 }
 
+/* A PDF or an image shown in the document's page, from /documents/{id}/view (the same gate,
+ * audit and breaker as the download, when the browser fetches it). Other kinds of file are
+ * only downloaded. Returns the page's CSP: only a page with a PDF in it allows an <object>. */
+static enum csp_kind document_preview(struct buf *b, const struct document_view *v, const char *id)
+{
+	const char *type = v->content_type ? v->content_type : "";
+	bool pdf = strcmp(type, "application/pdf") == 0;
+	if (!pdf && strcmp(type, "image/png") != 0 && strcmp(type, "image/jpeg") != 0)
+		return CSP_PAGE;
+	html_raw(b, "<h2>The document</h2><div class=\"preview\">");
+	if (pdf) {
+		html_raw(b, "<object type=\"application/pdf\" data=\"/documents/");
+		html_text(b, id);
+		html_raw(b, "/view\" title=\"");
+		html_text(b, v->title);
+		html_raw(b, "\"><p>This browser cannot show the PDF in the page: use Download above to "
+			    "open it.</p></object>");
+	} else {
+		html_raw(b, "<img src=\"/documents/");
+		html_text(b, id);
+		html_raw(b, "/view\" alt=\"");
+		html_text(b, v->title);
+		html_raw(b, "\">");
+	}
+	html_raw(b, "</div>");
+	return pdf ? CSP_PAGE_EMBED : CSP_PAGE;
+}
+
 void web_document(struct request *req, struct response *res)
 {
 	struct document_view v;
@@ -174,6 +203,7 @@ void web_document(struct request *req, struct response *res)
 	html_raw(b, "</dd></dl><p><a class=\"button\" href=\"/documents/");
 	html_text(b, id);
 	html_raw(b, "/download\" download>Download</a></p>");
+	res->csp = document_preview(b, &v, id);
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }
@@ -282,6 +312,8 @@ static void register_notice(struct request *req, struct buf *b)
 		       "Nobody was enrolled twice.";
 	else if (strcmp(n, "corrected") == 0)
 		text = "The details are saved.";
+	else if (strcmp(n, "contact-saved") == 0)
+		text = "The contact details are saved.";
 	if (text == NULL)
 		return;
 	html_raw(b, "<p class=\"status ok\" role=\"status\">");
@@ -304,8 +336,9 @@ void web_patient(struct request *req, struct response *res)
 {
 	struct id pid;
 	struct patient_view p;
+	struct contact_details contact;
 	int rc = request_param_id(req, 0, &pid) == 0
-			 ? patient_read(&req->actor, &pid, &req->arena, &p)
+			 ? details_read(&req->actor, &pid, &req->arena, &p, &contact)
 			 : ERR_NOT_FOUND;
 	struct document_view *docs = NULL;
 	size_t n = 0;
@@ -335,6 +368,8 @@ void web_patient(struct request *req, struct response *res)
 	html_raw(b, "</dd><dt>Practice</dt><dd>");
 	html_text(b, p.practice_name ? p.practice_name : "-");
 	html_raw(b, "</dd>");
+	if (contact.shown)
+		web_contact_facts(b, &contact);
 	register_details_link(req, b, pid_hex);
 	if (register_only) {
 		html_raw(b, "</dl><p><a href=\"/patients/");

@@ -185,6 +185,9 @@ void web_enrol_form(struct request *req, struct response *res);
 void web_enrol_submit(struct request *req, struct response *res);
 void web_details_form(struct request *req, struct response *res);
 void web_details_submit(struct request *req, struct response *res);
+/* /details: the patient's own details (or a held record's), the contact details editable. */
+void web_details_mine(struct request *req, struct response *res);
+void web_details_save(struct request *req, struct response *res);
 void web_find_nhi(struct request *req, struct response *res);
 void web_patient_search(struct request *req, struct response *res);
 void web_recall_close(struct request *req, struct response *res);

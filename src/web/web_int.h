@@ -108,6 +108,14 @@ void web_patient_table(struct buf *b, const struct patient_view *ps, size_t n, c
  * "3:52 pm"); a birth date ("7 Dec 1986", never shifted; as stored when it is not a date); an
  * id in hex; and the page's end with its answer. */
 void web_csrf_field(struct buf *b, const char *csrf);
+/* A patient's contact details (pages_details.c): the form posting to `action` (with a hidden
+ * part=contact), what is wrong shown by each field and in a summary; the fields as posted; and
+ * the details as <dt>/<dd> facts. */
+struct contact_details;
+void web_contact_form(struct request *req, struct buf *b, const char *action,
+		      const struct contact_details *c, const char *const why[], const char *button);
+void web_contact_read(const struct form_field *fields, size_t n, struct contact_details *c);
+void web_contact_facts(struct buf *b, const struct contact_details *c);
 /* The button that asks for a patient's move to this practice (POST /practice/transfers), the
  * NHI in a hidden field: never in a URL. */
 void web_transfer_ask_button(struct buf *b, const char *csrf, const char *nhi);

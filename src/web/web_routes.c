@@ -96,6 +96,8 @@ static const struct route routes[] = {
 	{METHOD_POST, "/patients/*/recalls", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_recall_set, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/recalls/*/close", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_recall_close, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/practice/recalls", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_practice_recalls, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_GET, "/details", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_details_mine, FAST, SAME_ORIGIN, PATIENT_RECORD},
+	{METHOD_POST, "/details", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_details_save, FAST, SAME_ORIGIN, PATIENT_RECORD},
 	{METHOD_GET, "/medications", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_medications, FAST, SAME_ORIGIN, PATIENT_RECORD},
 	{METHOD_POST, "/medications/*/repeat", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_repeat_request, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/medications/*/stop", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_medication_stop_confirm, FAST, SAME_ORIGIN, ANYONE},

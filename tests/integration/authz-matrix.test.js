@@ -65,6 +65,9 @@ const ALLOW = {
   // any live scope (what it is told stays within the grant); never staff
   'notice.prefs': ['self', 'proxyDocuments', 'proxyResults'],
   'recall.set': ['clinician'],
+  // the patient's contact details (DETAILS.md): the patient, a proxy whose grant covers the
+  // whole record (none here: told so), and the practice's staff who keep its register
+  'patient.contact.update': ['self', 'clinician', 'admin'],
 };
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const form = (c, fields) => ({ body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM, csrf: false });
@@ -224,6 +227,11 @@ const ROUTES = [
     }),
   },
   { name: 'FHIR AuditEvent search (access log)', action: 'accesslog.read', path: (f) => `/fhir/R4/AuditEvent?patient=${f.pid}` },
+  {
+    name: 'contact details set on the practice\'s correction page', action: 'patient.contact.update', method: 'POST',
+    path: (f) => `/practice/patients/${f.pid}/details`,
+    request: (c) => form(c, { part: 'contact', mobile: '021 555 0123', phone: '', line1: '1 Matrix Lane', line2: '', suburb: '', city: 'Wellington', postcode: '6011' }),
+  },
 ];
 
 function shape(r) {
@@ -346,6 +354,30 @@ describe('authorization matrix: every actor against one patient\'s record', () =
       }
     });
   }
+
+  it('/details is the record the session shows: P1\'s contact details to P1 only, nothing to staff', async () => {
+    assert.equal((await clients.self.post('/details', form(clients.self, { mobile: '021 555 0177', city: 'Nelson', line1: '2 Matrix Road' }))).status, 303);
+    for (const who of Object.keys(ACTORS)) {
+      const got = await clients[who].get('/details');
+      const staff = ['clinician', 'otherClinician', 'admin', 'operator'].includes(who);
+      if (staff) { // not a page of theirs: sent home, as from /medications
+        assert.equal(got.status, 303, who);
+        assert.equal(got.headers.get('location'), '/', who);
+        assert.equal((await clients[who].post('/details', form(clients[who], { mobile: '027 555 0100' }))).status, 303, who);
+        continue;
+      }
+      assert.equal(got.status, 200, who);
+      if (who === 'self') assert.match(got.text, /value="021 555 0177"/);
+      else assert.doesNotMatch(got.text, /555 0177|Matrix Road/, `${who} sees P1's contact details`);
+      const post = await clients[who].post('/details', form(clients[who], { mobile: '027 555 0100' }));
+      // others change only their own record (or are told their grant does not cover it)
+      assert.ok(who === 'self' ? post.status === 303 : [303, 403].includes(post.status), `${who}: ${post.status}`);
+    }
+    assert.match((await clients.self.get('/details')).text, /value="027 555 0100"/);
+    const changed = sqlite(srv.dir, `SELECT DISTINCT actor FROM audit WHERE action = 'patient.contact.update' AND patient = '${fx.pid}' AND outcome = 'allow'`).split('\n');
+    const allowed = new Set(['self', 'clinician', 'admin'].map((w) => clients[w].session.account));
+    for (const a of changed) assert.ok(allowed.has(a), `${a} changed P1's contact details`);
+  });
 
   it('a proxy grant stops working the moment it is revoked or lapses', async () => {
     const c = clients.proxyDocuments;

@@ -29,6 +29,7 @@ static const struct {
 	{"hl7", test_hl7},
 	{"feeds", test_feeds},
 	{"register", test_register},
+	{"details", test_details},
 	{"jws", test_jws},
 	{"apps", test_apps},
 	{"mllp", test_mllp_listener},

@@ -37,6 +37,7 @@ void test_results(void);
 void test_inbox(void);
 void test_accesslog_fold(void);
 void test_register(void);
+void test_details(void);
 void test_proxies(void);
 void test_unlock(void);
 void test_tokens(void);

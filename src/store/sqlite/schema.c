@@ -407,6 +407,12 @@ static const char *const migrations[] = {
 	"ALTER TABLE recall ADD COLUMN appointment_id BLOB;"
 	"CREATE INDEX recall_by_appointment ON recall(appointment_id) WHERE appointment_id IS NOT NULL;"
 	"CREATE INDEX recall_booked_by_practice ON recall(practice_id) WHERE outcome = 'booked';",
+	/* 39: a patient's own contact details (src/store/details.h, docs/internals/DETAILS.md):
+	 * their phones and postal address, sealed with their key (VREC_DETAILS); who saved them
+	 * last and when; erased with the rest of the record */
+	"CREATE TABLE patient_details (patient_id BLOB PRIMARY KEY REFERENCES patient(id),"
+	" body BLOB NOT NULL, version INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	" updated_by BLOB NOT NULL);",
 };
 
 /*

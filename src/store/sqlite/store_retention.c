@@ -98,6 +98,7 @@ static const char *const erase_record_sql[] = {
 	"DELETE FROM proxy_grant WHERE patient_id = ?",
 	"DELETE FROM proxy_invite WHERE patient_id = ?",
 	"DELETE FROM patient_term WHERE patient_id = ?",
+	"DELETE FROM patient_details WHERE patient_id = ?",
 };
 
 static enum err erase_record_rows(const struct id *patient)
