@@ -432,6 +432,7 @@ int auth_session(const char *token, size_t n, const char *ip, bool bearer, struc
 	out->session = ses.id;
 	out->mfa = ses.mfa;
 	out->mfa_enrolled = ses.mfa_enrolled;
+	out->lang = ses.lang;
 	/* A proxy's choice of record, only while a live grant still allows it (the store
 	 * checks it in the same query); otherwise, or when it lapses, their own record. */
 	if (ses.role == ROLE_PATIENT && ses.has_record) {

@@ -72,12 +72,10 @@ enum err recall_set(const struct actor *a, const struct id *patient, const char 
 	if (store_recall_insert(&g, &r) != ERR_OK)
 		return ERR_INTERNAL;
 	/* what it is for stays in the portal: the email only says one is due */
-	const char *line = arena_printf(ar, "%s asks you to book an appointment: a recall they set "
-					     "for you is due. Sign in to see what it is for.",
-					notify_practice_name(&r.practice, ar));
 	struct notify_event e = {.kind = NOTIFY_RECALLS, .patient = *patient, .practice = r.practice,
 				 .ref = &r.id, .not_before = due > now ? due : 0,
-				 .subject = "A reminder from your practice", .line = line};
+				 .subject = TEXT_MAIL_RECALL_SUBJECT, .line = TEXT_MAIL_RECALL_LINE,
+				 .args = {notify_practice_name(&r.practice, ar)}};
 	notify_record(a, &e);
 	return ERR_OK;
 }

@@ -402,6 +402,9 @@ static const char *const migrations[] = {
 	" patient_id BLOB NOT NULL REFERENCES patient(id), thread_id BLOB NOT NULL,"
 	" updated INTEGER NOT NULL, body BLOB NOT NULL, UNIQUE (author_id, patient_id, thread_id));"
 	"CREATE INDEX message_draft_by_patient ON message_draft(patient_id);",
+	/* 38: the language an account chose for its pages and emails (util/text.h,
+	 * docs/internals/TEXT.md): a language code, not PHI */
+	"ALTER TABLE account ADD COLUMN lang TEXT NOT NULL DEFAULT 'en' CHECK (lang IN ('en', 'mi'));",
 };
 
 /*
