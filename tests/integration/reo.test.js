@@ -173,6 +173,17 @@ describe('te reo Māori', () => {
     assert.match(m.body, /Kua rite tētahi hua hou mai i Demo Health Centre hei tirotiro māu i tō tomokanga\./);
   });
 
+  it('an appointment booked is told in Māori, the way it happens too (a string within a string)', async () => {
+    const slots = [...(await p1.get('/appointments')).text.matchAll(/name="slot" required value="([0-9a-f]{32})"/g)].map((x) => x[1]);
+    assert.ok(slots.length >= 1);
+    const before = mails('patient1@demo.test', /wā whakarite/).length;
+    assert.equal((await p1.post('/appointments', form(p1, { slot: slots[0], reason: 'Mamae pokohiwi' }))).status, 303);
+    const m = await next('patient1@demo.test', /wā whakarite/, before);
+    assert.equal(decodeHeader(m.subject), 'Tō wā whakarite');
+    assert.match(m.body, /Kua tāpuitia he wā whakarite mōu ki Demo Health Centre: .+\. (Kanohi ki te kanohi, ki te whare rata\.|Mā te waea: |Mā te ataata: )/);
+    assert.doesNotMatch(m.body, /It is (in person|by phone|by video)|Mamae/);
+  });
+
   it('switching back to English brings English back, everywhere', async () => {
     assert.equal((await p1.post('/account/language', form(p1, { lang: 'en' }))).status, 303);
     assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'account.language'`), '2');
