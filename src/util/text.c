@@ -167,6 +167,17 @@ static const char *const table[TEXT_ID_COUNT][LANG_COUNT] = {
 					 "Kua neke koe ki %1: i whakaae a %2. Ka kite a %1 i ngā mea "
 					 "ka kōnaetia mai i nāianei me ō pūkete o mua. Huakina Tō "
 					 "whare rata i tō tomokanga kia kite, kia panoni rānei."},
+	/* the account's own emails */
+	[TEXT_MAIL_SIGNIN_SUBJECT] = {"New sign-in to your patient portal account",
+				      "He takiuru hou ki tō kaute tomokanga tūroro"},
+	[TEXT_MAIL_SIGNIN_BODY] = {"Your patient portal account was signed in to on %1 (New Zealand "
+				   "time) from %2 (address %3). If this was you, there is nothing to "
+				   "do. If not, sign in at %4, open Sessions, end that session and "
+				   "change your password.",
+				   "I takiuru mai tētahi ki tō kaute tomokanga tūroro i te %1 (te wā o "
+				   "Aotearoa) mai i %2 (wāhitau %3). Mēnā ko koe tēnā, kāore he mahi "
+				   "māu. Ki te kore, takiuru ki %4, huakina Ngā takiuru, whakamutua "
+				   "taua takiuru, ā, hurihia tō kupuhipa."},
 };
 
 static const char *const codes[LANG_COUNT] = {"en", "mi"};

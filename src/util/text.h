@@ -119,6 +119,9 @@ enum text_id {
 	TEXT_MAIL_MOVED_SUBJECT,
 	TEXT_MAIL_MOVED_LINE,
 	TEXT_MAIL_MOVED_LINE_SHARED,
+	/* the account's own emails (src/auth) */
+	TEXT_MAIL_SIGNIN_SUBJECT,
+	TEXT_MAIL_SIGNIN_BODY,
 	TEXT_ID_COUNT,
 };
 

@@ -7,7 +7,7 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, sqlite, multipart } = require('./lib');
+const { startServer, sqlite, multipart, Client, PASSWORD } = require('./lib');
 const { startSink } = require('./smtp-sink');
 const { form, login } = require('./careplan-helpers');
 
@@ -182,6 +182,20 @@ describe('te reo Māori', () => {
     assert.equal(decodeHeader(m.subject), 'Tō wā whakarite');
     assert.match(m.body, /Kua tāpuitia he wā whakarite mōu ki Demo Health Centre: .+\. (Kanohi ki te kanohi, ki te whare rata\.|Mā te waea: |Mā te ataata: )/);
     assert.doesNotMatch(m.body, /It is (in person|by phone|by video)|Mamae/);
+  });
+
+  it('a sign-in from a new device is told in Māori', async () => {
+    const before = mails('patient1@demo.test', /takiuru hou/).length;
+    // a device this account has not used: another browser, by its User-Agent
+    const c = new Client(srv.base);
+    const token = await c.loginForm();
+    const r = await c.post('/login', { body: new URLSearchParams({ csrf: token, email: 'patient1@demo.test', password: PASSWORD }).toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0' }, csrf: false });
+    assert.equal(r.status, 303);
+    const m = await next('patient1@demo.test', /takiuru hou/, before);
+    assert.equal(decodeHeader(m.subject), 'He takiuru hou ki tō kaute tomokanga tūroro');
+    assert.match(m.body, /I takiuru mai tētahi ki tō kaute tomokanga tūroro i te .+ \(te wā o Aotearoa\)/);
+    assert.ok(m.body.includes(PORTAL));
   });
 
   it('switching back to English brings English back, everywhere', async () => {
