@@ -82,6 +82,10 @@
  * name (a given name is sealed within LIMIT_RECORD_FIELDS, but a first name of more than a
  * few hundred bytes is no name) and five scope words fit in a few hundred bytes. */
 #define LIMIT_EXPLANATION 1024u
+/* One string of the interface's text with its values filled in (text_fill, util/text.h): the
+ * longest template is a few hundred bytes, and its values (a practice's name, a time, a first
+ * name, the practice's reason for a cancellation) are each bounded well below this. */
+#define LIMIT_TEXT_FILL 8192u
 /*
  * Upload quotas: the defaults of the DIR/medkeep.conf settings (src/domain/quota.c,
  * docs/internals/QUOTAS.md). Every file stored (a document, a message's attachment) counts

@@ -254,28 +254,27 @@ void appointment_notify(const struct actor *a, const struct id *appt, const stru
 	nz_when(start, when, sizeof(when));
 	nz_when(from, was, sizeof(was));
 	const char *name = notify_practice_name(practice, ar);
-	static const char *const how[APPT_KINDS] = {
-		[APPT_IN_PERSON] = "It is in person, at the practice.",
-		[APPT_PHONE] = "It is by phone: the practice will call you.",
-		[APPT_VIDEO] = "It is by video: the practice will tell you how to join."};
+	static const enum text_id how[APPT_KINDS] = {[APPT_IN_PERSON] = TEXT_MAIL_APPT_IN_PERSON,
+						     [APPT_PHONE] = TEXT_MAIL_APPT_PHONE,
+						     [APPT_VIDEO] = TEXT_MAIL_APPT_VIDEO};
 	struct notify_event e = {.kind = NOTIFY_APPOINTMENTS, .patient = *patient,
-				 .practice = *practice, .subject = "Your appointment"};
+				 .practice = *practice, .subject = TEXT_MAIL_APPT_SUBJECT,
+				 .args = {name, when}};
 	switch (ev) {
 	case APPT_BOOKED:
-		e.line = arena_printf(ar, "An appointment at %s is booked for you: %s. %s", name, when,
-				      how[kind]);
+		e.line = TEXT_MAIL_APPT_BOOKED;
+		e.arg_text[2] = how[kind];
 		break;
 	case APPT_CANCELLED:
-		e.line = why ? arena_printf(ar, "Your appointment at %s on %s has been cancelled by the "
-						"practice. %s Please book another time, or phone the "
-						"practice.", name, when, why)
-			     : arena_printf(ar, "Your appointment at %s on %s has been cancelled.", name,
-					    when);
+		e.line = why ? TEXT_MAIL_APPT_CANCELLED_WHY : TEXT_MAIL_APPT_CANCELLED;
+		e.args[2] = why;
 		break;
 	case APPT_MOVED:
-		e.subject = "Your appointment has changed";
-		e.line = arena_printf(ar, "Your appointment at %s has been moved from %s to %s. %s",
-				      name, was, when, how[kind]);
+		e.subject = TEXT_MAIL_APPT_CHANGED_SUBJECT;
+		e.line = TEXT_MAIL_APPT_MOVED;
+		e.args[1] = was;
+		e.args[2] = when;
+		e.arg_text[3] = how[kind];
 		break;
 	}
 	notify_withdraw(appt);
@@ -286,9 +285,11 @@ void appointment_notify(const struct actor *a, const struct id *appt, const stru
 	e.kind = NOTIFY_REMINDERS;
 	e.ref = appt;
 	e.not_before = remind;
-	e.subject = "A reminder of your appointment tomorrow";
-	e.line = arena_printf(ar, "A reminder from %s: you have an appointment tomorrow, %s.", name,
-			      when);
+	e.subject = TEXT_MAIL_REMINDER_SUBJECT;
+	e.line = TEXT_MAIL_REMINDER_LINE;
+	e.args[1] = when;
+	e.args[2] = NULL;
+	e.arg_text[2] = e.arg_text[3] = TEXT_NONE;
 	notify_record(a, &e);
 }
 

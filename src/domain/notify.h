@@ -15,6 +15,7 @@
 #include "policy/policy.h"
 #include "util/arena.h"
 #include "util/id.h"
+#include "util/text.h"
 
 /* The kinds a person turns on or off (bits of notify_pref). */
 enum notify_kind {
@@ -44,8 +45,15 @@ struct notify_event {
 	const struct id *ref; /* the event (result, appointment...): earlier unsent notices of it
 			       * are withdrawn first, and this one is tagged with it; may be NULL */
 	int64_t not_before;   /* send from this time on; 0: at once */
-	const char *subject;  /* a fixed string: no PHI, no link */
-	const char *line;     /* what happened, naming the practice, nothing clinical */
+	/* The words, from the text table (util/text.h), so that each recipient reads them in
+	 * the language their account chose: the subject a fixed string (no PHI, no link); the
+	 * line what happened, naming the practice, nothing clinical, its %1 .. %4 filled from
+	 * args, or, where arg_text[i] is not TEXT_NONE, from that string in the recipient's
+	 * language. */
+	enum text_id subject;
+	enum text_id line;
+	const char *args[TEXT_ARGS];
+	enum text_id arg_text[TEXT_ARGS];
 };
 
 /* Queue e's notice to the record's own logins (unless they turned the kind off) and to its
@@ -55,9 +63,9 @@ struct notify_event {
 void notify_record(const struct actor *a, const struct notify_event *e);
 /* A matter of the record itself that its own logins are always told of, whatever their
  * choices and never its proxies' (a practice asking to take the patient on, a move made):
- * subject and line as for notify_record, naming the practices and nothing clinical. */
-void notify_record_owner(const struct actor *a, const struct id *patient,
-			 const struct id *practice, const char *subject, const char *line);
+ * e's patient, practice, subject, line and args as for notify_record (its kind, ref and time
+ * are not used), naming the practices and nothing clinical. */
+void notify_record_owner(const struct actor *a, const struct notify_event *e);
 /* A result becomes visible to the patient at release_at (now or later: scheduled): withdraw
  * any notice of it scheduled before, and queue "a new result from <practice> is ready"
  * (no test named). */

@@ -43,12 +43,10 @@ const char *recall_kind_label(const char *slug)
 static void remind(const struct actor *a, const struct store_recall *r, int64_t now, struct arena *ar)
 {
 	/* what it is for stays in the portal: the email only says one is due */
-	const char *line = arena_printf(ar, "%s asks you to book an appointment: a recall they set "
-					     "for you is due. Sign in to see what it is for.",
-					notify_practice_name(&r->practice, ar));
 	struct notify_event e = {.kind = NOTIFY_RECALLS, .patient = r->patient, .practice = r->practice,
 				 .ref = &r->id, .not_before = r->due > now ? r->due : 0,
-				 .subject = "A reminder from your practice", .line = line};
+				 .subject = TEXT_MAIL_RECALL_SUBJECT, .line = TEXT_MAIL_RECALL_LINE,
+				 .args = {notify_practice_name(&r->practice, ar)}};
 	notify_record(a, &e);
 }
 

@@ -14,6 +14,7 @@
 
 #include "policy/grant.h"
 #include "util/id.h"
+#include "util/text.h"
 
 enum role {
 	ROLE_NONE = 0,
@@ -59,6 +60,9 @@ struct actor {
 	unsigned app_scopes;
 	/* A practice system (ROLE_SYSTEM): what it may write and read (SYSTEM_SCOPE_*). */
 	unsigned system_scopes;
+	/* The language the account chose for its pages and emails (util/text.h; LANG_EN unless
+	 * chosen). Not a decision: only what the pages say. */
+	enum lang lang;
 };
 
 #define TARGET_MAX_PRACTICES 8

@@ -32,6 +32,9 @@ STORE_FN(enum err, store_account_by_email,
 	 (const char *email, struct arena *a, struct store_account *out),
 	 (email, a, out))
 STORE_FN(enum err, store_account_lock, (const struct id *account), (account))
+STORE_FN(enum err, store_account_lang, (const struct id *account, enum lang *out), (account, out))
+STORE_FN(enum err, store_account_lang_set, (const struct id *account, enum lang lang),
+	 (account, lang))
 STORE_FN(enum err, store_sessions_revoke, (const struct id *account), (account))
 STORE_FN(enum err, store_mfa_get,
 	 (const struct id *account, struct arena *a, struct store_mfa *out),

@@ -531,11 +531,13 @@ void web_reset_confirm_submit(struct request *req, struct response *res)
 
 void web_account(struct request *req, struct response *res)
 {
-	struct buf *b = begin(req, res, "Account");
+	struct buf *b = begin(req, res, web_text(req, TEXT_NAV_ACCOUNT));
 	if (b == NULL)
 		return;
 	const char *done = request_query(req, "done");
-	html_raw(b, "<h1>Your account</h1>");
+	web_h1(req, b, TEXT_H_ACCOUNT);
+	if (done && strcmp(done, "language") == 0)
+		note(b, web_text(req, TEXT_LANG_SAVED));
 	if (done && strcmp(done, "password") == 0)
 		note(b, "Your password is changed. Every other device was signed out.");
 	if (done && strcmp(done, "email") == 0)
@@ -566,6 +568,7 @@ void web_account(struct request *req, struct response *res)
 		csrf_field(req, res, b);
 		html_raw(b, "<button type=\"submit\">Make new recovery codes</button></form>");
 	}
+	web_language_form(req, b);
 	page(res, 200, b);
 }
 

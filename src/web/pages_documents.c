@@ -99,12 +99,15 @@ void web_my_documents(struct request *req, struct response *res)
 	}
 	struct buf *b = page_buf(req);
 	const char *held = own ? NULL : web_held_name(req);
-	const char *heading = web_record_heading(req, held, "My documents", "documents");
+	const char *heading = web_record_heading(req, held, web_text(req, TEXT_H_MY_DOCUMENTS), "documents");
 	html_begin(b, heading, &req->actor, req->csrf);
 	if (own)
-		html_raw(b, "<h1>My documents</h1><p class=\"lead\">Letters, summaries and reports from "
-			    "your practice, and files you have uploaded.</p>");
-	else {
+	{
+		html_raw(b, "<h1>");
+		html_text(b, heading);
+		html_raw(b, "</h1><p class=\"lead\">Letters, summaries and reports from your practice, "
+			    "and files you have uploaded.</p>");
+	} else {
 		html_raw(b, "<h1>");
 		html_text(b, heading);
 		html_raw(b, "</h1><p class=\"lead\">You are viewing this record as a family member or "

@@ -62,8 +62,8 @@ void web_account_emails(struct request *req, struct response *res)
 		web_error(req, res, 500, "Something went wrong on our side.");
 		return;
 	}
-	html_begin(b, "Emails from your practice", &req->actor, req->csrf);
-	html_raw(b, "<h1>Emails from your practice</h1>");
+	html_begin(b, web_text(req, TEXT_H_EMAILS), &req->actor, req->csrf);
+	web_h1(req, b, TEXT_H_EMAILS);
 	const char *done = request_query(req, "done");
 	if (done && strcmp(done, "1") == 0)
 		html_raw(b, "<p class=\"status ok\" role=\"status\">Your choices are saved.</p>");

@@ -298,8 +298,8 @@ static void enrolment_page(struct request *req, struct response *res, int status
 		return;
 	}
 	struct buf *b = page_buf(req);
-	html_begin(b, "Your practice", &req->actor, req->csrf);
-	html_raw(b, "<h1>Your practice</h1>");
+	html_begin(b, web_text(req, TEXT_H_YOUR_PRACTICE), &req->actor, req->csrf);
+	web_h1(req, b, TEXT_H_YOUR_PRACTICE);
 	status_line(b, ok, error);
 	if (n_current == 0)
 		html_raw(b, "<p>You are not enrolled at a practice in medkeep. Your record stays "

@@ -91,6 +91,11 @@ void web_account_email_confirm_submit(struct request *req, struct response *res)
 void web_account_recovery(struct request *req, struct response *res);
 void web_account_emails(struct request *req, struct response *res);
 void web_account_emails_submit(struct request *req, struct response *res);
+/* The language of the account's pages and emails (pages_language.c): the form on the Account
+ * page, and POST /account/language. */
+struct buf;
+void web_language_form(struct request *req, struct buf *b);
+void web_account_language(struct request *req, struct response *res);
 void web_recall_set(struct request *req, struct response *res);
 void web_invite_form(struct request *req, struct response *res);
 void web_invite_submit(struct request *req, struct response *res);

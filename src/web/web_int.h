@@ -9,6 +9,7 @@
 #include "http/http.h"
 #include "http/parse.h"
 #include "util/buf.h"
+#include "util/text.h"
 #include "web/html.h"
 
 extern const char html_type[];
@@ -16,6 +17,11 @@ extern const char html_type[];
 #define SESSION_COOKIE "__Host-medkeep"
 #define LOGIN_COOKIE "__Host-medkeep-login"
 
+/* One string of the interface's text (util/text.h, docs/internals/TEXT.md) in the language of
+ * the signed-in account (English when signed out). */
+const char *web_text(const struct request *req, enum text_id id);
+/* A page's heading from the text table: <h1>, the string escaped, </h1>. */
+void web_h1(const struct request *req, struct buf *b, enum text_id id);
 /* A page's output buffer, from the request's arena (bounded by PAGE_MAX). */
 struct buf *page_buf(struct request *req);
 /* The page for a domain refusal: 404 with `missing`, 403 when the breaker paused the actor,

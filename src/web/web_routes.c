@@ -90,6 +90,7 @@ static const struct route routes[] = {
 	{METHOD_POST, "/account/password/code", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_account_password_code, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/account/recovery", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_account_recovery, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/account/emails", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_account_emails, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_POST, "/account/language", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_account_language, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/account/emails", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_account_emails_submit, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/patients/*/invite", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_invite_form, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/patients/*/invite", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_invite_submit, FAST, SAME_ORIGIN, ANYONE},

@@ -15,7 +15,7 @@ static const struct {
 	{"crypto", test_crypto}, {"nhi", test_nhi},     {"policy", test_policy},
 	{"audit", test_audit},   {"parse", test_parse}, {"html", test_html},
 	{"breaker", test_breaker}, {"keys", test_keys},   {"checkpoint", test_checkpoint},
-	{"careplan", test_careplan}, {"nztime", test_nztime},
+	{"careplan", test_careplan}, {"nztime", test_nztime}, {"text", test_text},
 	{"pwrules", test_pwrules}, {"maillane", test_mail_lane},
 	{"keybatch", test_key_batch},
 	{"webauthn", test_webauthn},

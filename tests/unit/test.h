@@ -27,6 +27,7 @@ void test_keys(void);
 void test_checkpoint(void);
 void test_careplan(void);
 void test_nztime(void);
+void test_text(void);
 void test_ics(void);
 void test_pwrules(void);
 void test_mail_lane(void);

@@ -413,6 +413,9 @@ static const char *const migrations[] = {
 	"CREATE TABLE patient_details (patient_id BLOB PRIMARY KEY REFERENCES patient(id),"
 	" body BLOB NOT NULL, version INTEGER NOT NULL, updated INTEGER NOT NULL,"
 	" updated_by BLOB NOT NULL);",
+	/* 40: the language an account chose for its pages and emails (util/text.h,
+	 * docs/internals/TEXT.md): a language code, not PHI */
+	"ALTER TABLE account ADD COLUMN lang TEXT NOT NULL DEFAULT 'en' CHECK (lang IN ('en', 'mi'));",
 };
 
 /*
