@@ -720,6 +720,13 @@ STORE_FN(enum err, store_feedq_decide,
 	 (const struct id *practice, const struct id *id, enum feedq_state state,
 	  const struct id *by, int64_t at, const char *note),
 	 (practice, id, state, by, at, note))
+STORE_FN(enum err, store_feedq_link,
+	 (const struct id *practice, const struct id *id, const struct id *transfer),
+	 (practice, id, transfer))
+STORE_FN(enum err, store_feedq_of_transfer,
+	 (const struct id *transfer, size_t limit, struct arena *a, struct store_feedq **out,
+	  size_t *n),
+	 (transfer, limit, a, out, n))
 /* --- store/imports.h: the import map (medkeep import) --- */
 STORE_FN(enum err, store_import_lookup,
 	 (const struct id *practice, const char *rtype, const uint8_t source[HASH_BYTES],
@@ -772,6 +779,12 @@ STORE_FN(enum err, store_notify_proxies,
 	 (patient, now, a, out, n))
 STORE_FN(enum err, store_notify_staff_claim, (const struct id *account, int64_t now, int64_t window),
 	 (account, now, window))
+STORE_FN(enum err, store_notify_staff_claim_kind,
+	 (const struct id *account, const char *kind, int64_t now, int64_t window),
+	 (account, kind, now, window))
+STORE_FN(enum err, store_practice_staff,
+	 (const struct id *practice, struct arena *a, struct store_staff **out, size_t *n),
+	 (practice, a, out, n))
 STORE_FN(enum err, store_outbox_schedule,
 	 (const struct store_mail *m, int64_t not_before, const struct id *ref, const char *kind),
 	 (m, not_before, ref, kind))

@@ -193,7 +193,7 @@ static const char sql_fq_insert[] =
 	" state, body_ct) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)";
 #define FQ_COLS                                                                            \
 	"SELECT id, practice_id, feed_id, control_id, kind, reason, received, state,"      \
-	" decided_by, decided_at, note"
+	" decided_by, decided_at, note, transfer_id"
 static const char sql_fq_list[] = FQ_COLS ", NULL FROM feed_queue"
 				  " WHERE practice_id = ? AND state = 0 ORDER BY received, rowid LIMIT ?";
 static const char sql_fq_get[] = FQ_COLS ", body_ct FROM feed_queue"
@@ -234,7 +234,9 @@ static bool fq_row(sqlite3_stmt *s, struct arena *a, struct store_feedq *out)
 	out->decided_at = sqlite3_column_int64(s, 9);
 	sq_col_text_fixed(s, 10, out->note, sizeof(out->note));
 	if (sqlite3_column_type(s, 11) == SQLITE_BLOB)
-		ok = ok && sq_col_bytes(s, 11, a, &out->body_ct);
+		out->has_transfer = sq_col_id(s, 11, &out->transfer);
+	if (sqlite3_column_type(s, 12) == SQLITE_BLOB)
+		ok = ok && sq_col_bytes(s, 12, a, &out->body_ct);
 	return ok;
 }
 
@@ -293,4 +295,44 @@ enum err sq_store_feedq_decide(const struct id *practice, const struct id *id, e
 	else
 		sqlite3_bind_null(s, 6);
 	return sq_write_one(s, "feedq_decide");
+}
+
+static const char sql_fq_link[] =
+	"UPDATE feed_queue SET transfer_id = ?3 WHERE practice_id = ?1 AND id = ?2 AND state = 0";
+
+enum err sq_store_feedq_link(const struct id *practice, const struct id *id, const struct id *transfer)
+{
+	sqlite3_stmt *s = sq_stmt(sql_fq_link);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	sq_bind_id(s, 2, id);
+	sq_bind_id(s, 3, transfer);
+	return sq_write_one(s, "feedq_link");
+}
+
+static const char sql_fq_of_transfer[] = FQ_COLS ", NULL FROM feed_queue"
+					 " WHERE transfer_id = ? AND state = 0 ORDER BY received, rowid LIMIT ?";
+
+enum err sq_store_feedq_of_transfer(const struct id *transfer, size_t limit, struct arena *a,
+				    struct store_feedq **out, size_t *n)
+{
+	*n = 0;
+	*out = limit ? arena_calloc(a, limit, sizeof(**out)) : NULL;
+	sqlite3_stmt *s = sq_stmt(sql_fq_of_transfer);
+	if (s == NULL || (limit && *out == NULL))
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, transfer);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+	int step = SQLITE_DONE, rc = ERR_OK;
+	while (rc == ERR_OK && *n < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fq_row(s, a, &(*out)[*n]))
+			(*n)++;
+		else
+			rc = ERR_INTERNAL;
+	}
+	if (rc == ERR_OK && *n < limit && step != SQLITE_DONE)
+		rc = sq_fail("feedq_of_transfer");
+	sqlite3_reset(s);
+	return rc;
 }
