@@ -471,6 +471,12 @@ STORE_FN(enum err, store_slot_insert,
 	 (s, created_by, now))
 STORE_FN(enum err, store_slot_remove_unused, (const struct id *slot), (slot))
 STORE_FN(enum err, store_slot_get, (const struct id *slot, struct store_slot *out), (slot, out))
+STORE_FN(enum err, store_slots_page,
+	 (const struct store_slot_filter *f, const struct store_page *pg, struct arena *a,
+	  struct store_slot **out, size_t *n),
+	 (f, pg, a, out, n))
+STORE_FN(enum err, store_slots_count, (const struct store_slot_filter *f, int64_t *total),
+	 (f, total))
 STORE_FN(enum err, store_slots_list,
 	 (const struct id *practice, const struct id *clinician, int64_t from, int64_t to, bool
 	  free_only, struct arena *a, struct store_slot **out, size_t *n),
