@@ -431,6 +431,11 @@ describe('FHIR Slot search pages', () => {
     assert.equal((await p1.fhir(`Slot?${range()}&_count=x`)).status, 400);
     assert.equal((await p1.fhir(`Slot?${range()}&_cursor=zzz`)).status, 400);
     assert.equal((await p1.fhir(`Slot?start=ge${daysAhead(1)}&start=lt${daysAhead(95)}`)).status, 400, 'the 90-day horizon stays');
+    // The CapabilityStatement says exactly what Slot search takes.
+    const cap = (await p1.fhir('metadata')).json();
+    const slot = cap.rest[0].resource.find((r) => r.type === 'Slot');
+    assert.deepEqual(slot.searchParam.map((p) => p.name).sort(), ['_count', '_summary', '_total', 'schedule', 'start', 'status']);
+    assert.match(slot.searchParam.find((p) => p.name === '_count').documentation, /soonest first/);
   });
 
   it('staff page their own practice\'s slots only; another practice\'s cursor reaches nothing of ours', async () => {
