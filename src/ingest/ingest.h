@@ -126,7 +126,7 @@ struct feedq_detail {
 	bool is_update;         /* matching it replaces the patient's details with the message's */
 	bool is_registration;   /* ADT^A04/A28 (queued: its NHI is enrolled at another practice):
 				 * a person may ask for the patient's move from it */
-	enum feedq_move { FEEDQ_MOVE_NONE = 0, FEEDQ_MOVE_ASKED, FEEDQ_MOVE_MADE, FEEDQ_MOVE_REFUSED }
+	enum feedq_move_state { FEEDQ_MOVE_NONE = 0, FEEDQ_MOVE_ASKED, FEEDQ_MOVE_MADE, FEEDQ_MOVE_REFUSED }
 		move;           /* the move linked to it, if any */
 	int64_t move_asked;     /* when it was asked */
 };
@@ -161,8 +161,10 @@ enum err ingest_queue_ask_move(const struct actor *a, const struct id *item, str
 /* Once request is moved (by the patient, the practice being left, or the operator): apply the
  * waiting registrations linked to it for the patient, as their feed (audited
  * `feed.queue.apply` from the feed, then as the registration's own update), and close them.
- * Best effort after the move: one that cannot be applied stays waiting for a person (logged
- * with ids). ERR_OK; ERR_NOT_FOUND when the request is not moved. */
-enum err ingest_queue_after_move(const struct id *request);
+ * Each is opened by the vault for decider, who made the move (its key was bound to the move
+ * when it was asked: vault_feedq_bind_move); NULL for the operator's command line, which
+ * holds the master key. Best effort after the move: one that cannot be applied stays waiting
+ * for a person (logged with ids). ERR_OK; ERR_NOT_FOUND when the request is not moved. */
+enum err ingest_queue_after_move(const struct actor *decider, const struct id *request);
 
 #endif

@@ -349,6 +349,24 @@ static bool move_open(const struct store_feedq *q)
 	return q->has_transfer && store_transfer_get(&q->transfer, &t) == ERR_OK && t.decided == 0;
 }
 
+/* The item's key wrapped again for whoever makes the move (vault_feedq_bind_move), and the
+ * item linked to the request. */
+static enum err bind_move(const struct actor *a, const struct opened *o, const struct id *item,
+			  const struct id *request, struct arena *ar)
+{
+	struct store_transfer t;
+	if (store_transfer_get(request, &t) != ERR_OK)
+		return ERR_INTERNAL;
+	struct feedq_move mv = {.patient = t.patient, .has_from = t.has_from, .from = t.from};
+	struct buf key;
+	buf_init(&key, ar, 256);
+	if (vault_feedq_bind_move(a->token, item, &a->practice, o->q.body_ct.ptr, o->q.body_ct.len,
+				  &mv, &key) != ERR_OK || key.failed)
+		return ERR_INTERNAL;
+	struct bytes bound = {(const uint8_t *)key.data, key.len};
+	return store_feedq_link(&a->practice, item, request, bound) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
 enum err ingest_queue_ask_move(const struct actor *a, const struct id *item, struct id *request,
 			       const char **why)
 {
@@ -380,16 +398,18 @@ enum err ingest_queue_ask_move(const struct actor *a, const struct id *item, str
 		rc = ERR_INTERNAL;
 	if (rc == ERR_OK)
 		rc = transfer_ask(a, &a->practice, nhi, request);
-	if (rc == ERR_OK && store_feedq_link(&a->practice, item, request) != ERR_OK)
-		rc = ERR_INTERNAL;
+	if (rc == ERR_OK)
+		rc = bind_move(a, o, item, request, &ar);
 	if (o != NULL && o->raw.data != NULL)
 		wipe(o->raw.data, o->raw.len);
 	arena_release(&ar);
 	return rc;
 }
 
-/* Apply one waiting registration for the patient who has moved here, as its feed. */
-static enum err apply_moved(const struct store_feedq *q, const struct store_transfer *t)
+/* Apply one waiting registration for the patient who has moved here, as its feed; opened by
+ * the vault for the person who made the move (decider; NULL: the operator's command line). */
+static enum err apply_moved(const struct actor *decider, const struct store_feedq *q,
+			    const struct store_transfer *t)
 {
 	struct store_feed feed;
 	if (!id_eq(&q->practice, &t->to) || store_feed_get(&q->feed, &feed) != ERR_OK)
@@ -404,12 +424,14 @@ static enum err apply_moved(const struct store_feedq *q, const struct store_tran
 	enum err rc = o == NULL ? ERR_INTERNAL : ingest_feed_actor(&q->feed, &q->practice, "local", &fa, token);
 	if (rc == ERR_OK)
 		rc = store_feedq_get(&q->practice, &q->id, &ar, &o->q);
-	if (rc == ERR_OK && (o->q.state != FEEDQ_WAITING || o->q.body_ct.ptr == NULL))
+	if (rc == ERR_OK && (o->q.state != FEEDQ_WAITING || o->q.body_ct.ptr == NULL ||
+			     o->q.move_key.ptr == NULL))
 		rc = ERR_NOT_FOUND;
 	if (rc == ERR_OK) {
+		struct feedq_move mv = {.patient = t->patient, .has_from = t->has_from, .from = t->from};
 		buf_init(&o->raw, &ar, LIMIT_HL7_MESSAGE_BYTES + 1);
-		rc = vault_feedq_open(fa.token, &q->id, &q->practice, o->q.body_ct.ptr, o->q.body_ct.len,
-				      &o->raw);
+		rc = vault_feedq_open_moved(decider ? decider->token : NULL, &q->id, &q->practice, &mv,
+					    o->q.move_key, o->q.body_ct.ptr, o->q.body_ct.len, &o->raw);
 	}
 	if (rc == ERR_OK && (hl7_parse(o->raw.data, o->raw.len, o->segs, LIMIT_HL7_SEGMENTS, &o->m,
 				       &err) != 0 || !is_registration(&o->m)))
@@ -435,7 +457,7 @@ static enum err apply_moved(const struct store_feedq *q, const struct store_tran
 	return rc;
 }
 
-enum err ingest_queue_after_move(const struct id *request)
+enum err ingest_queue_after_move(const struct actor *decider, const struct id *request)
 {
 	struct store_transfer t;
 	if (store_transfer_get(request, &t) != ERR_OK || strcmp(t.outcome, TRANSFER_MOVED) != 0)
@@ -446,7 +468,7 @@ enum err ingest_queue_after_move(const struct id *request)
 	size_t n = 0;
 	enum err rc = store_feedq_of_transfer(request, LIMIT_FEEDQ_LIST, &ar, &q, &n);
 	for (size_t i = 0; rc == ERR_OK && i < n; i++) {
-		enum err one = apply_moved(&q[i], &t);
+		enum err one = apply_moved(decider, &q[i], &t);
 		if (one != ERR_OK) {
 			char hex[ID_HEX_LEN + 1];
 			id_hex(&q[i].id, hex);

@@ -78,7 +78,7 @@ static int complete(const char *request, const char *reason, bool share)
 	case ERR_OK:
 		/* A registration the new practice's PMS sent, waiting for this move: filed now, as
 		 * its feed (best effort: one that cannot be stays in the queue for a person). */
-		(void)ingest_queue_after_move(&id);
+		(void)ingest_queue_after_move(NULL, &id);
 		printf("moved%s\n", share ? ", earlier records shared" : "");
 		return 0;
 	case ERR_INVALID:

@@ -727,8 +727,9 @@ STORE_FN(enum err, store_feedq_decide,
 	  const struct id *by, int64_t at, const char *note),
 	 (practice, id, state, by, at, note))
 STORE_FN(enum err, store_feedq_link,
-	 (const struct id *practice, const struct id *id, const struct id *transfer),
-	 (practice, id, transfer))
+	 (const struct id *practice, const struct id *id, const struct id *transfer,
+	  struct bytes move_key),
+	 (practice, id, transfer, move_key))
 STORE_FN(enum err, store_feedq_of_transfer,
 	 (const struct id *transfer, size_t limit, struct arena *a, struct store_feedq **out,
 	  size_t *n),

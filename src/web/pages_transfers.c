@@ -250,7 +250,7 @@ static void decide(struct request *req, struct response *res, bool agree, const 
 	/* A registration the new practice's PMS sent, waiting for this move, is filed now as its
 	 * feed (best effort after the move; TRANSFERS.md "Moves started by HL7"). */
 	if (rc == ERR_OK && agree)
-		(void)ingest_queue_after_move(&request);
+		(void)ingest_queue_after_move(&req->actor, &request);
 	if (rc == ERR_OK) {
 		respond_redirect(req, res, to);
 		return;

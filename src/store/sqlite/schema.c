@@ -403,9 +403,11 @@ static const char *const migrations[] = {
 	" updated INTEGER NOT NULL, body BLOB NOT NULL, UNIQUE (author_id, patient_id, thread_id));"
 	"CREATE INDEX message_draft_by_patient ON message_draft(patient_id);",
 	/* 38: moves started by HL7 (docs/internals/TRANSFERS.md): a queued registration linked to
-	 * the move a person asked for from it, applied once the move is made; and the staff's
+	 * the move a person asked for from it (and its key wrapped again for whoever makes the
+	 * move: vault_feedq_bind_move), applied once the move is made; and the staff's
 	 * notices claimed per kind (a move asked of their practice), one per window each */
 	"ALTER TABLE feed_queue ADD COLUMN transfer_id BLOB;"
+	"ALTER TABLE feed_queue ADD COLUMN move_key BLOB;"
 	"CREATE INDEX feed_queue_by_transfer ON feed_queue(transfer_id) WHERE transfer_id IS NOT NULL;"
 	"CREATE TABLE notify_staff_kind (account_id BLOB NOT NULL REFERENCES account(id),"
 	" kind TEXT NOT NULL, last_sent INTEGER NOT NULL, PRIMARY KEY (account_id, kind))"

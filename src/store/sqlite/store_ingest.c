@@ -193,14 +193,14 @@ static const char sql_fq_insert[] =
 	" state, body_ct) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)";
 #define FQ_COLS                                                                            \
 	"SELECT id, practice_id, feed_id, control_id, kind, reason, received, state,"      \
-	" decided_by, decided_at, note, transfer_id"
+	" decided_by, decided_at, note, transfer_id, move_key"
 static const char sql_fq_list[] = FQ_COLS ", NULL FROM feed_queue"
 				  " WHERE practice_id = ? AND state = 0 ORDER BY received, rowid LIMIT ?";
 static const char sql_fq_get[] = FQ_COLS ", body_ct FROM feed_queue"
 				 " WHERE practice_id = ? AND id = ?";
 static const char sql_fq_decide[] =
 	"UPDATE feed_queue SET state = ?3, decided_by = ?4, decided_at = ?5, note = ?6,"
-	" body_ct = NULL WHERE practice_id = ?1 AND id = ?2 AND state = 0";
+	" body_ct = NULL, move_key = NULL WHERE practice_id = ?1 AND id = ?2 AND state = 0";
 
 enum err sq_store_feedq_insert(const struct store_feedq *q)
 {
@@ -236,7 +236,9 @@ static bool fq_row(sqlite3_stmt *s, struct arena *a, struct store_feedq *out)
 	if (sqlite3_column_type(s, 11) == SQLITE_BLOB)
 		out->has_transfer = sq_col_id(s, 11, &out->transfer);
 	if (sqlite3_column_type(s, 12) == SQLITE_BLOB)
-		ok = ok && sq_col_bytes(s, 12, a, &out->body_ct);
+		ok = ok && sq_col_bytes(s, 12, a, &out->move_key);
+	if (sqlite3_column_type(s, 13) == SQLITE_BLOB)
+		ok = ok && sq_col_bytes(s, 13, a, &out->body_ct);
 	return ok;
 }
 
@@ -298,9 +300,11 @@ enum err sq_store_feedq_decide(const struct id *practice, const struct id *id, e
 }
 
 static const char sql_fq_link[] =
-	"UPDATE feed_queue SET transfer_id = ?3 WHERE practice_id = ?1 AND id = ?2 AND state = 0";
+	"UPDATE feed_queue SET transfer_id = ?3, move_key = ?4 WHERE practice_id = ?1 AND id = ?2"
+	" AND state = 0";
 
-enum err sq_store_feedq_link(const struct id *practice, const struct id *id, const struct id *transfer)
+enum err sq_store_feedq_link(const struct id *practice, const struct id *id, const struct id *transfer,
+			     struct bytes move_key)
 {
 	sqlite3_stmt *s = sq_stmt(sql_fq_link);
 	if (s == NULL)
@@ -308,6 +312,7 @@ enum err sq_store_feedq_link(const struct id *practice, const struct id *id, con
 	sq_bind_id(s, 1, practice);
 	sq_bind_id(s, 2, id);
 	sq_bind_id(s, 3, transfer);
+	sqlite3_bind_blob(s, 4, move_key.ptr, (int)move_key.len, SQLITE_STATIC);
 	return sq_write_one(s, "feedq_link");
 }
 
