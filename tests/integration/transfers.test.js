@@ -298,7 +298,7 @@ describe('a move started by the new practice\'s PMS over HL7', () => {
   before(async () => {
     sink = await startSink();
     mport = await freePort();
-    srv = await startServer({ patients: 4, extraArgs: ['--mllp', `127.0.0.1:${mport}`],
+    srv = await startServer({ patients: 5, extraArgs: ['--mllp', `127.0.0.1:${mport}`],
       config: `smtp.url = smtp://127.0.0.1:${sink.port}\nsmtp.from = Demo Health Centre <noreply@demo.test>\nportal.url = ${PORTAL}/\n` });
     for (let i = 0; i < 50 && !/component=mllp event=listening/.test(srv.logs()); i++) await sleep(100);
     const practices = Object.fromEntries(fs.readFileSync(`${srv.dir}/demo-logins.txt`, 'utf8')
@@ -423,5 +423,16 @@ describe('a move started by the new practice\'s PMS over HL7', () => {
     assert.match(done.stdout, /^moved\n$/);
     assert.equal(state(asked.item), `1|${feed}`);
     assert.equal((await newClin.fhir(`Patient/${pats[4].pid}`)).json().name[0].family, 'Tester');
+    // The practice being left agrees: its clinician's session opens the bound message.
+    const p5 = new Client(srv.base); await p5.login('patient5@demo.test');
+    pats[5] = { pid: p5.session.patient, nhi: (await p5.fhir(`Patient/${p5.session.patient}`)).json().identifier.find((i) => i.system === NHI_SYSTEM).value };
+    const before5 = await items();
+    await sendA04(5, 'HV-A04-0005');
+    const asked5 = await askFromQueue(before5);
+    const rel = await post(oldClin, `/practice/transfers/${asked5.rid}/release`, { share: '1' });
+    assert.equal(rel.status, 303);
+    assert.equal(state(asked5.item), `1|${feed}`);
+    assert.equal((await newClin.fhir(`Patient/${pats[5].pid}`)).json().name[0].family, 'Tester');
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM feed_queue WHERE move_key IS NOT NULL OR (state <> 0 AND body_ct IS NOT NULL)`), '0', 'decided items keep no sealed message or key');
   });
 });
