@@ -359,7 +359,7 @@ static enum err bind_move(const struct actor *a, const struct opened *o, const s
 		return ERR_INTERNAL;
 	struct feedq_move mv = {.patient = t.patient, .has_from = t.has_from, .from = t.from};
 	struct buf key;
-	buf_init(&key, ar, 256);
+	buf_init(&key, ar, LIMIT_WRAPPED_KEY);
 	if (vault_feedq_bind_move(a->token, item, &a->practice, o->q.body_ct.ptr, o->q.body_ct.len,
 				  &mv, &key) != ERR_OK || key.failed)
 		return ERR_INTERNAL;
