@@ -107,6 +107,62 @@ enum err slots_for_practice(const struct actor *a, const struct id *clinician, i
 	return slot_views(rows, *n, ar, out);
 }
 
+/* Which practices' slots the actor reaches for this search, into f (audited either way). */
+static enum err slots_scope(const struct actor *a, const struct slot_search *q, struct target *t,
+			    struct store_slot_filter *f)
+{
+	if (a->role == ROLE_PATIENT) {
+		if (q->patient == NULL)
+			return ERR_NOT_FOUND;
+		if (store_patient_target(q->patient, t) == ERR_INTERNAL)
+			return ERR_INTERNAL;
+		struct grant g;
+		int rc = domain_gate_target(a, ACTION_APPOINTMENT_LIST, t, rtype_slot, NULL, &g);
+		if (rc != ERR_OK)
+			return rc;
+		if (domain_audit(a, ACTION_APPOINTMENT_LIST, q->patient, rtype_slot, NULL, AUDIT_ALLOW,
+				 0) != 0)
+			return ERR_INTERNAL;
+		f->practices = t->practices;
+		f->n_practices = t->n_practices;
+		/* patients see free slots only: a busy one is someone's appointment */
+		f->state = q->state == SLOTS_BUSY ? SLOTS_NONE : SLOTS_FREE;
+		return ERR_OK;
+	}
+	bool ok = is_staff_of_practice(a);
+	if (practice_audit(a, "slot.list", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) != ERR_OK)
+		return ERR_INTERNAL;
+	if (!ok)
+		return ERR_NOT_FOUND;
+	f->practices = &a->practice;
+	f->n_practices = 1;
+	f->state = (enum slot_state_filter)q->state;
+	return ERR_OK;
+}
+
+enum err slots_search(const struct actor *a, const struct slot_search *q, const struct store_page *pg,
+		      struct arena *ar, struct slot_view **out, size_t *n, struct page_info *info)
+{
+	*n = 0;
+	struct target t;
+	struct store_slot_filter f = {.clinician = q->clinician, .from = q->from, .to = q->to};
+	enum err rc = slots_scope(a, q, &t, &f);
+	if (rc != ERR_OK)
+		return rc;
+	struct store_page ask;
+	domain_page_begin(pg, &ask, info);
+	struct store_slot *rows = NULL;
+	size_t count = 0;
+	if ((info && info->want_total && store_slots_count(&f, &info->total) != ERR_OK) ||
+	    (ask.limit > 0 && store_slots_page(&f, &ask, ar, &rows, &count) != ERR_OK))
+		return ERR_INTERNAL;
+	count = domain_page_end(&ask, count, info);
+	if (slot_views(rows, count, ar, out) != ERR_OK)
+		return ERR_INTERNAL;
+	*n = count;
+	return ERR_OK;
+}
+
 /* Whether the actor may see this practice's slots: its staff, or a patient-role actor for the
  * record they are viewing when it is enrolled there (the gate decides that part). */
 static enum err may_see_practice(const struct actor *a, const struct id *practice, bool *yes)

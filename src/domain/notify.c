@@ -35,6 +35,8 @@ static const struct notify_kind_info kinds[] = {
 	{NOTIFY_RECALLS, "recalls", "A recall (a screening or review) is due", ACTION_RECALL_LIST},
 	{NOTIFY_STAFF_MESSAGES, "staff-messages", "Patients' messages are waiting in the inbox",
 	 ACTION_MESSAGE_READ},
+	{NOTIFY_STAFF_TRANSFERS, "staff-transfers",
+	 "Another practice asks to take on one of this practice's patients", ACTION_PATIENT_READ},
 };
 
 const struct notify_kind_info *notify_kinds(size_t *n)
@@ -252,37 +254,69 @@ void notify_result_ready(const struct actor *a, const struct id *result, const s
 	notify_record(a, &e);
 }
 
+/* Queue e to each of staff[0..n) who wants its kind (on by default), each in their own
+ * language, at most once per NOTIFY_STAFF_WINDOW_SECONDS each: the claim last, so a notice
+ * is counted only when it is about to be queued. */
+static void queue_staff(const struct store_staff *staff, size_t n, const struct notify_event *e,
+			const char *practice, struct arena *ar)
+{
+	static const struct id zero;
+	const struct notify_kind_info *k = kind_info(e->kind);
+	int64_t now = (int64_t)time(NULL);
+	struct bodies bs = {0};
+	for (size_t i = 0; k != NULL && i < n && i < LIMIT_NOTIFY_STAFF; i++) {
+		struct bytes to = {0};
+		if (!wants(&staff[i].account, &zero, e->kind, true) ||
+		    store_account_email_ct(&staff[i].account, ar, &to) != ERR_OK || to.len == 0)
+			continue;
+		enum err claim = e->kind == NOTIFY_STAFF_MESSAGES
+					 ? store_notify_staff_claim(&staff[i].account, now,
+								    NOTIFY_STAFF_WINDOW_SECONDS)
+					 : store_notify_staff_claim_kind(&staff[i].account, k->slug, now,
+									 NOTIFY_STAFF_WINDOW_SECONDS);
+		if (claim != ERR_OK)
+			continue;
+		enum lang l = account_lang(&staff[i].account);
+		queue_one(&staff[i].account, to, e, l, body_in(&bs, l, e, practice, false, NULL, ar));
+	}
+}
+
 void notify_staff_messages(const struct actor *a, const struct id *practice)
 {
 	if (a == NULL || a->token == NULL)
 		return;
-	static const struct id zero;
 	struct arena ar;
 	arena_init(&ar, LIMIT_NOTIFY_ARENA);
 	struct store_staff *staff = NULL;
 	size_t n = 0;
-	int64_t now = (int64_t)time(NULL);
 	const char *name = notify_practice_name(practice, &ar);
 	struct notify_event e = {.kind = NOTIFY_STAFF_MESSAGES, .subject = TEXT_MAIL_STAFF_SUBJECT,
 				 .line = TEXT_MAIL_STAFF_LINE, .args = {name}};
-	struct bodies bs = {0};
-	if (store_practice_clinicians(practice, &ar, &staff, &n) != ERR_OK) {
+	if (store_practice_clinicians(practice, &ar, &staff, &n) != ERR_OK)
 		log_warn("component=notify event=staff-failed");
-		arena_release(&ar);
+	else
+		queue_staff(staff, n, &e, name, &ar);
+	arena_release(&ar);
+}
+
+void notify_staff_transfer(const struct actor *a, const struct id *practice,
+			   const struct id *asking)
+{
+	if (a == NULL || a->token == NULL)
 		return;
-	}
-	for (size_t i = 0; i < n && i < LIMIT_NOTIFY_STAFF; i++) {
-		struct bytes to = {0};
-		if (!wants(&staff[i].account, &zero, NOTIFY_STAFF_MESSAGES, true) ||
-		    store_account_email_ct(&staff[i].account, &ar, &to) != ERR_OK || to.len == 0)
-			continue;
-		/* the claim last: a notice is counted only when it is about to be queued */
-		if (store_notify_staff_claim(&staff[i].account, now, NOTIFY_STAFF_WINDOW_SECONDS) ==
-		    ERR_OK) {
-			enum lang l = account_lang(&staff[i].account);
-			queue_one(&staff[i].account, to, &e, l, body_in(&bs, l, &e, name, false, NULL, &ar));
-		}
-	}
+	struct arena ar;
+	arena_init(&ar, LIMIT_NOTIFY_ARENA);
+	struct store_staff *staff = NULL;
+	size_t n = 0;
+	const char *name = notify_practice_name(practice, &ar);
+	/* The asking practice and where to decide; never the patient (no name, NHI or id). */
+	struct notify_event e = {.kind = NOTIFY_STAFF_TRANSFERS,
+				 .subject = TEXT_MAIL_TRANSFER_SUBJECT, .line = TEXT_MAIL_TRANSFER_LINE,
+				 .args = {notify_practice_name(asking, &ar), name}};
+	if (store_practice_staff(practice, &ar, &staff, &n) != ERR_OK)
+		log_warn("component=notify event=staff-failed");
+	else
+		queue_staff(staff, n, &e, name, &ar);
 	arena_release(&ar);
 }
 
@@ -297,6 +331,13 @@ static enum err audit_choice(const struct actor *a, const struct id *record, boo
 	struct audit_event ev = {.actor = a, .action = write ? "notice.prefs.set" : "notice.prefs",
 				 .rtype = "-", .outcome = AUDIT_ALLOW, .deferrable = !write};
 	return audit_append(&ev) == 0 ? ERR_OK : ERR_INTERNAL;
+}
+
+/* The staff kinds this account may choose (and receives). */
+static unsigned staff_offered(const struct actor *a)
+{
+	return (policy_gets_staff_notices(a->role, a->has_practice) ? NOTIFY_STAFF_MESSAGES : 0) |
+	       (policy_gets_transfer_notices(a->role, a->has_practice) ? NOTIFY_STAFF_TRANSFERS : 0);
 }
 
 /* One record's view: the kinds a proxy's grant covers, or all patient kinds for one's own. */
@@ -324,12 +365,14 @@ enum err notify_prefs_list(const struct actor *a, struct arena *ar, struct notif
 	if (*out == NULL)
 		return ERR_INTERNAL;
 	static const struct id zero;
-	if (policy_gets_staff_notices(a->role, a->has_practice)) {
+	if (staff_offered(a) != 0) {
 		struct notify_prefs_view *v = &(*out)[0];
 		v->record = zero;
 		v->own = true;
-		v->offered = NOTIFY_STAFF_MESSAGES;
-		v->on = wants(&a->account, &zero, NOTIFY_STAFF_MESSAGES, true) ? NOTIFY_STAFF_MESSAGES : 0;
+		v->offered = staff_offered(a);
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if ((v->offered & kinds[i].bit) && wants(&a->account, &zero, kinds[i].bit, true))
+				v->on |= kinds[i].bit;
 		*n = 1;
 		return audit_choice(a, NULL, false);
 	}
@@ -364,9 +407,9 @@ enum err notify_prefs_set(const struct actor *a, const struct id *record, unsign
 	const struct grant *gp = NULL;
 	struct grant g;
 	if (id_eq(record, &zero)) {
-		if (!policy_gets_staff_notices(a->role, a->has_practice))
+		v.offered = staff_offered(a);
+		if (v.offered == 0)
 			return ERR_NOT_FOUND;
-		v.offered = NOTIFY_STAFF_MESSAGES;
 	} else {
 		int rc = domain_gate(a, ACTION_NOTICE_PREFS, record, "NoticePreference", NULL, &g);
 		if (rc != ERR_OK)

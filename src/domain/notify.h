@@ -26,6 +26,9 @@ enum notify_kind {
 	NOTIFY_MESSAGES = 1u << 4,     /* a message from the practice */
 	NOTIFY_STAFF_MESSAGES = 1u << 5, /* clinicians: patients' messages are waiting */
 	NOTIFY_RECALLS = 1u << 6,      /* a recall the practice set is due */
+	NOTIFY_STAFF_TRANSFERS = 1u << 7, /* clinicians, practice admins: a move of a patient
+					    * of their practice was asked */
+	NOTIFY_STAFF_KINDS = NOTIFY_STAFF_MESSAGES | NOTIFY_STAFF_TRANSFERS,
 	NOTIFY_PATIENT_KINDS = ((1u << 5) - 1) | NOTIFY_RECALLS,
 };
 
@@ -76,6 +79,12 @@ void notify_withdraw(const struct id *ref);
 /* A patient wrote to practice: tell each clinician of it who has not turned this off, at most
  * once per NOTIFY_STAFF_WINDOW_SECONDS each ("new messages are waiting"). Best effort. */
 void notify_staff_messages(const struct actor *a, const struct id *practice);
+/* Another practice (asking) asked to take on a patient of practice: tell each clinician and
+ * practice admin of it who has not turned this off, at most once per
+ * NOTIFY_STAFF_WINDOW_SECONDS each (claimed apart from the messages' notice): the asking
+ * practice's name and where to decide, never the patient. Best effort. */
+void notify_staff_transfer(const struct actor *a, const struct id *practice,
+			   const struct id *asking);
 /* The practice's name for a notice, in ar ("your practice" when it has none). */
 const char *notify_practice_name(const struct id *practice, struct arena *ar);
 /* When the reminder of an appointment starting at `start` (UTC) is sent: NOTIFY_REMINDER_HOUR

@@ -96,6 +96,10 @@ enum err transfer_ask(const struct actor *a, const struct id *practice, const ch
 				 .args = {notify_practice_name(practice, &ar)}};
 	notify_record_owner(a, &e);
 	arena_release(&ar);
+	/* And the practice being left, whose clinicians and admins may agree or refuse: each told
+	 * which practice asks, never whom it is about. */
+	if (row.has_from)
+		notify_staff_transfer(a, &row.from, practice);
 	return ERR_OK;
 }
 

@@ -105,6 +105,10 @@ struct search_call {
 	char codes[LIMIT_SEARCH_VALUE];
 	struct page_info info;
 };
+/* Answer 400 for the parameter s refused: unknown ("Unsupported search parameter: NAME
+ * (Type)"), or one whose value cannot be read ("Search parameter NAME why"). */
+void fhir_search_refused(struct request *req, struct response *res, const struct search_spec *spec,
+			 const struct fhir_search *s, bool unknown);
 /* Read the search (fhir_search_read) and fill c for it: 0, or -1 with the refusal answered. */
 int fhir_search_start(struct request *req, struct response *res, const struct search_spec *spec,
 		      struct fhir_search *s, struct search_call *c);

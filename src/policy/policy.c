@@ -539,6 +539,11 @@ bool policy_gets_staff_notices(enum role role, bool has_practice)
 	return role == ROLE_CLINICIAN && has_practice;
 }
 
+bool policy_gets_transfer_notices(enum role role, bool has_practice)
+{
+	return (role == ROLE_CLINICIAN || role == ROLE_PRACTICE_ADMIN) && has_practice;
+}
+
 bool policy_thread_in_reach(const struct actor *actor, const struct grant *g,
 			    const struct id *thread_practice)
 {

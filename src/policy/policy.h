@@ -195,6 +195,10 @@ bool policy_notice_to_proxy(unsigned scopes, enum action about);
 /* Whether this staff account is told of new patient messages of its practice (and may choose
  * so on its account page): clinicians of a practice, who answer the inbox. */
 bool policy_gets_staff_notices(enum role role, bool has_practice);
+/* Whether this staff account is told when another practice asks to take on one of its
+ * practice's patients (and may choose so): its clinicians and practice admins, who decide moves
+ * (policy_may_decide_transfer). */
+bool policy_gets_transfer_notices(enum role role, bool has_practice);
 
 /* The scope a proxy needs for an action; 0 for actions a proxy may never take (granting
  * access onward, reading the access log, exporting the whole record). Patient demographics

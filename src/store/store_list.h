@@ -474,6 +474,12 @@ STORE_FN(enum err, store_slot_insert,
 	 (s, created_by, now))
 STORE_FN(enum err, store_slot_remove_unused, (const struct id *slot), (slot))
 STORE_FN(enum err, store_slot_get, (const struct id *slot, struct store_slot *out), (slot, out))
+STORE_FN(enum err, store_slots_page,
+	 (const struct store_slot_filter *f, const struct store_page *pg, struct arena *a,
+	  struct store_slot **out, size_t *n),
+	 (f, pg, a, out, n))
+STORE_FN(enum err, store_slots_count, (const struct store_slot_filter *f, int64_t *total),
+	 (f, total))
 STORE_FN(enum err, store_slots_list,
 	 (const struct id *practice, const struct id *clinician, int64_t from, int64_t to, bool
 	  free_only, struct arena *a, struct store_slot **out, size_t *n),
@@ -723,6 +729,14 @@ STORE_FN(enum err, store_feedq_decide,
 	 (const struct id *practice, const struct id *id, enum feedq_state state,
 	  const struct id *by, int64_t at, const char *note),
 	 (practice, id, state, by, at, note))
+STORE_FN(enum err, store_feedq_link,
+	 (const struct id *practice, const struct id *id, const struct id *transfer,
+	  struct bytes move_key),
+	 (practice, id, transfer, move_key))
+STORE_FN(enum err, store_feedq_of_transfer,
+	 (const struct id *transfer, size_t limit, struct arena *a, struct store_feedq **out,
+	  size_t *n),
+	 (transfer, limit, a, out, n))
 /* --- store/imports.h: the import map (medkeep import) --- */
 STORE_FN(enum err, store_import_lookup,
 	 (const struct id *practice, const char *rtype, const uint8_t source[HASH_BYTES],
@@ -775,6 +789,12 @@ STORE_FN(enum err, store_notify_proxies,
 	 (patient, now, a, out, n))
 STORE_FN(enum err, store_notify_staff_claim, (const struct id *account, int64_t now, int64_t window),
 	 (account, now, window))
+STORE_FN(enum err, store_notify_staff_claim_kind,
+	 (const struct id *account, const char *kind, int64_t now, int64_t window),
+	 (account, kind, now, window))
+STORE_FN(enum err, store_practice_staff,
+	 (const struct id *practice, struct arena *a, struct store_staff **out, size_t *n),
+	 (practice, a, out, n))
 STORE_FN(enum err, store_outbox_schedule,
 	 (const struct store_mail *m, int64_t not_before, const struct id *ref, const char *kind),
 	 (m, not_before, ref, kind))

@@ -103,6 +103,16 @@ static const char *const table[TEXT_ID_COUNT][LANG_COUNT] = {
 	[TEXT_MAIL_STAFF_LINE] = {"New messages from patients are waiting in the %1 inbox.",
 				  "Kei te tatari ētahi karere hou mai i ngā tūroro i te pouaka "
 				  "karere o %1."},
+	[TEXT_MAIL_TRANSFER_SUBJECT] = {"A practice asks to take on one of your patients",
+					"Kei te tono tētahi whare rata kia riro mai tētahi o ō tūroro"},
+	[TEXT_MAIL_TRANSFER_LINE] = {"%1 has asked to become the practice of a patient enrolled at %2. "
+				     "Nothing changes until the patient or %2 agrees. Sign in and open "
+				     "Patients moving (/practice/transfers) to see the request and agree "
+				     "or refuse.",
+				     "Kua tono a %1 kia noho hei whare rata mō tētahi tūroro kua rēhita ki "
+				     "%2. Kāore he mea e rerekē kia whakaae rā anō te tūroro, a %2 rānei. "
+				     "Takiuru mai, ka huaki i Patients moving (/practice/transfers) kia kite "
+				     "i te tono, ā, kia whakaae, kia whakakāhore rānei."},
 	[TEXT_MAIL_RECALL_SUBJECT] = {"A reminder from your practice",
 				      "He whakamaumahara mai i tō whare rata"},
 	[TEXT_MAIL_RECALL_LINE] = {"%1 asks you to book an appointment: a recall they set for you is "

@@ -23,7 +23,7 @@ static void record_form(struct request *req, struct buf *b, const struct notify_
 	char legend_id[32];
 	snprintf(legend_id, sizeof(legend_id), "rec%zu", index);
 	html_raw(b, "<form method=\"post\" action=\"/account/emails\" class=\"card\"><fieldset><legend>");
-	html_text(b, id_eq(&v->record, &zero) ? "Emails about your practice's inbox"
+	html_text(b, id_eq(&v->record, &zero) ? "Emails about your practice"
 			   : v->own	       ? "Emails about your own record"
 					       : "Emails about a record you hold family access to");
 	html_raw(b, "</legend>");

@@ -53,6 +53,7 @@ void web_feed_queue(struct request *req, struct response *res);
 void web_feed_queue_item(struct request *req, struct response *res);
 void web_feed_queue_match(struct request *req, struct response *res);
 void web_feed_queue_reject(struct request *req, struct response *res);
+void web_feed_queue_move(struct request *req, struct response *res);
 void web_practice_transfers(struct request *req, struct response *res);
 void web_transfer_ask(struct request *req, struct response *res);
 void web_transfer_release(struct request *req, struct response *res);

@@ -125,6 +125,9 @@ void web_contact_facts(struct buf *b, const struct contact_details *c);
 /* The button that asks for a patient's move to this practice (POST /practice/transfers), the
  * NHI in a hidden field: never in a URL. */
 void web_transfer_ask_button(struct buf *b, const char *csrf, const char *nhi);
+/* What the page says when transfer_ask refuses rc, and its status; NULL for a refusal the
+ * caller answers as web_domain_refusal does (not found, denied, internal). */
+const char *web_transfer_ask_refusal(enum err rc, int *status);
 void web_error_box(struct buf *b, const char *error);
 void web_when(struct buf *b, int64_t t);
 void web_date(struct buf *b, int64_t t);

@@ -134,6 +134,7 @@ static const struct route routes[] = {
 	{METHOD_GET, "/practice/feed-queue/*", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_feed_queue_item, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/practice/feed-queue/*/match", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_feed_queue_match, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/practice/feed-queue/*/reject", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_feed_queue_reject, FAST, SAME_ORIGIN, ANYONE},
+	{METHOD_POST, "/practice/feed-queue/*/move", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_feed_queue_move, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/practice/result-rules", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_result_rules, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/practice/result-rules", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_result_rules_save, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/messages", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_messages, FAST, SAME_ORIGIN, PATIENT},

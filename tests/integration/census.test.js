@@ -72,6 +72,7 @@ const ELSEWHERE = {
   'GET /practice/feed-queue/*': 'a queued HL7 message (the demo queues none): feed-queue.test.js (another practice, patient, operator)',
   'POST /practice/feed-queue/*/match': 'matching a queued HL7 message: feed-queue.test.js (another practice 404, CSRF)',
   'POST /practice/feed-queue/*/reject': 'rejecting a queued HL7 message: feed-queue.test.js',
+  'POST /practice/feed-queue/*/move': 'asking for a patient\'s move from a queued HL7 registration: transfers.test.js (the old practice 404 as a random id, twice, not a registration 400)',
   'POST /practice/transfers/*/release': 'a practice agreeing to a patient\'s move (the demo asks none): transfers.test.js (the asking practice, another patient, a random id)',
   'POST /practice/transfers/*/decline': 'a practice refusing a patient\'s move: transfers.test.js (decided already: not found)',
   'POST /enrolment/*/accept': 'a patient agreeing to move practice: transfers.test.js (another patient, the asking practice, a random id)',

@@ -416,6 +416,16 @@ static const char *const migrations[] = {
 	/* 40: the language an account chose for its pages and emails (util/text.h,
 	 * docs/internals/TEXT.md): a language code, not PHI */
 	"ALTER TABLE account ADD COLUMN lang TEXT NOT NULL DEFAULT 'en' CHECK (lang IN ('en', 'mi'));",
+	/* 41: moves started by HL7 (docs/internals/TRANSFERS.md): a queued registration linked to
+	 * the move a person asked for from it (and its key wrapped again for whoever makes the
+	 * move: vault_feedq_bind_move), applied once the move is made; and the staff's
+	 * notices claimed per kind (a move asked of their practice), one per window each */
+	"ALTER TABLE feed_queue ADD COLUMN transfer_id BLOB;"
+	"ALTER TABLE feed_queue ADD COLUMN move_key BLOB;"
+	"CREATE INDEX feed_queue_by_transfer ON feed_queue(transfer_id) WHERE transfer_id IS NOT NULL;"
+	"CREATE TABLE notify_staff_kind (account_id BLOB NOT NULL REFERENCES account(id),"
+	" kind TEXT NOT NULL, last_sent INTEGER NOT NULL, PRIMARY KEY (account_id, kind))"
+	" WITHOUT ROWID;",
 };
 
 /*
