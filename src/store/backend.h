@@ -31,6 +31,7 @@
 #include "store/practice.h"
 #include "store/proxy.h"
 #include "store/recalls.h"
+#include "store/summary.h"
 #include "store/results.h"
 #include "store/systems.h"
 #include "store/transfers.h"

@@ -447,6 +447,8 @@ static const char *record_purpose(enum vault_record kind)
 		return "message";
 	case VREC_PROXY:
 		return "proxy";
+	case VREC_SUMMARY:
+		return "summary";
 	case VREC_COUNT:
 		break;
 	}

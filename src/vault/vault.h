@@ -212,6 +212,7 @@ enum vault_record {
 	VREC_APPOINTMENT,
 	VREC_MESSAGE,
 	VREC_PROXY,
+	VREC_SUMMARY, /* a health summary entry (allergy, problem, immunisation, vital sign) */
 	VREC_COUNT
 };
 /*

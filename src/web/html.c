@@ -72,6 +72,8 @@ static void patient_links(struct buf *b, const struct actor *a, const struct hom
 		counted(b, "/results", held ? "Results" : "My results", c->results, "new");
 	if (s & SCOPE_MEDICATIONS)
 		counted(b, "/medications", "Medications", c->repeats, "new");
+	if (s & SCOPE_SUMMARY)
+		html_raw(b, "<a href=\"/summary\">Health summary</a>");
 	if (s & SCOPE_APPOINTMENTS)
 		html_raw(b, "<a href=\"/appointments\">Appointments</a>");
 	if (s & SCOPE_MESSAGES)
