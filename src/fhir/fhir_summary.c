@@ -185,14 +185,11 @@ int fhir_summary_from_json(json_t *o, struct arena *ar, struct summary_entry *ou
 		return -1;
 	out->text = out->note = out->reaction = out->criticality = out->value2 = out->unit = "";
 	bool pat = out->kind == SUMMARY_ALLERGY || out->kind == SUMMARY_IMMUNIZATION;
-	*subject = str_of(json_object_get(o, pat ? "patient" : "subject"), "reference");
+	const char *ref = str_of(json_object_get(o, pat ? "patient" : "subject"), "reference");
+	*subject = ref ? arena_strdup(ar, ref) : NULL; /* outlives o */
 	json_t *code = json_object_get(o, out->kind == SUMMARY_IMMUNIZATION ? "vaccineCode" : "code");
 	const char *code_name = out->kind == SUMMARY_IMMUNIZATION ? "Immunization.vaccineCode" : "code";
 	json_t *note = json_object_get(json_array_get(json_object_get(o, "note"), 0), "text");
-	if (*subject == NULL) {
-		*why = pat ? "patient.reference is required" : "subject.reference is required";
-		return -1;
-	}
 	if (code == NULL || concept_from(code, ar, out) != 0) {
 		*why = arena_printf(ar, "%s: a CodeableConcept (coding and/or text) is required", code_name);
 		return -1;
@@ -529,7 +526,9 @@ static void create_kind(struct request *req, struct response *res, enum summary_
 	}
 	json_decref(o);
 	if (careplan_patient_param(subject, &e.patient) != 0) {
-		fhir_error(req, res, 400, "The subject must be Patient/{id} of a patient here");
+		fhir_error(req, res, 400, kind == SUMMARY_ALLERGY || kind == SUMMARY_IMMUNIZATION
+						  ? "patient.reference must be Patient/{id} of a patient here"
+						  : "subject.reference must be Patient/{id} of a patient here");
 		return;
 	}
 	int rc = summary_add(&req->actor, &e, &req->arena, &e.id, &why);

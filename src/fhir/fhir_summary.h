@@ -17,7 +17,8 @@
 bool fhir_summary_is(json_t *o);
 /*
  * Map a parsed resource (outside input) onto an entry to file: everything but the patient,
- * whose reference (`patient` or `subject`, "Patient/{id}" as sent) is *subject. Strings are
+ * whose reference (`patient` or `subject`, "Patient/{id}" as sent, copied into ar) is *subject, NULL
+ * when there is none (the caller resolves it, or refuses). Strings are
  * copied into ar. 0, or -1 with *why naming the field (never its value). Fuzzed through
  * tests/fuzz/import_ndjson.
  */
