@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startServer, run, sqlite, randomId, appToken, AppClient, NZ_WHEN } = require('./lib');
-const { login } = require('./careplan-helpers');
+const { login, form } = require('./careplan-helpers');
 const { assertValidFhir } = require('./fhir-validate');
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -314,6 +314,33 @@ describe('health summary: allergies, problems, immunisations and vital signs', (
     }
     const page = await other.get(`/patients/${pid}`);
     assert.equal(page.status, 404);
+  });
+
+  it('shows a proxy the summary only when their grant covers it', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const grant = (scopes) => sqlite(srv.dir, `INSERT INTO proxy_grant (id, patient_id, account_id, scopes, not_after, created, created_by)
+      VALUES (randomblob(16), x'${pid}', x'${p2.session.account}', ${scopes}, ${now + 86400}, ${now}, x'${p1.session.account}')`);
+    const end = () => sqlite(srv.dir, `UPDATE proxy_grant SET revoked = ${now} WHERE account_id = x'${p2.session.account}' AND revoked IS NULL`);
+    grant(1 | 2); // documents and results
+    assert.equal((await p2.post('/records/switch', form(p2, { record: pid }))).status, 303);
+    const home = await p2.get('/');
+    assert.ok(!home.text.includes('href="/summary"'), 'not offered in the menu');
+    const page = await p2.get('/summary');
+    assert.equal(page.status, 403);
+    assert.match(page.text, /record covers documents and results\. Ask/);
+    const told = await p2.fhir(`Condition?patient=${pid}`);
+    assert.equal(told.status, 403);
+    end();
+    grant(32); // the summary scope
+    assert.equal((await p2.post('/records/switch', form(p2, { record: pid }))).status, 303);
+    assert.ok((await p2.get('/')).text.includes('href="/summary"'));
+    const held = await p2.get('/summary');
+    assert.equal(held.status, 200);
+    assert.ok(held.text.includes('Amoxicillin'));
+    assert.equal((await p2.fhir(`Condition?patient=${pid}`)).status, 200);
+    assert.equal(sqlite(srv.dir, `SELECT count(*) > 0 FROM audit WHERE action = 'summary.list' AND via = 'proxy' AND actor = '${p2.session.account}' AND outcome = 'allow'`), '1');
+    end();
+    assert.equal((await p2.post('/records/switch', form(p2, { record: 'own' }))).status, 303);
   });
 
   it('lets an app read the summary only with a scope for it', async () => {
