@@ -501,9 +501,10 @@ bool fhir_vitals_asked(struct request *req)
 	const char *c = request_query(req, "category");
 	if (c == NULL)
 		return false;
-	size_t n = strlen(c), k = strlen("vital-signs");
-	return n >= k && strcmp(c + n - k, "vital-signs") == 0 &&
-	       (n == k || (c[n - k - 1] == '|' && (n == k + 1 || strncmp(c, category_system, n - k - 1) == 0)));
+	size_t n = strlen(c), k = strlen("vital-signs"), sys = strlen(category_system);
+	if (n < k || strcmp(c + n - k, "vital-signs") != 0)
+		return false;
+	return n == k || (n == sys + 1 + k && c[sys] == '|' && strncmp(c, category_system, sys) == 0);
 }
 
 /* --- create --- */
@@ -516,11 +517,15 @@ static void create_kind(struct request *req, struct response *res, enum summary_
 	json_t *o = fhir_parse_resource(req->body.data ? req->body.data : "", req->body.len,
 					type_names[kind], &why);
 	struct summary_entry e;
-	if (o == NULL || fhir_summary_from_json(o, &req->arena, &e, &subject, &why) != 0 || e.kind != kind) {
-		fhir_error(req, res, 400, why ? why : kind == SUMMARY_VITAL
-				? "Only vital-sign Observations (category vital-signs) are taken here; "
-				  "lab results come as a DiagnosticReport"
-				: "Invalid resource");
+	if (o != NULL && kind == SUMMARY_VITAL && !fhir_summary_is(o))
+		why = "Only vital-sign Observations (category vital-signs) are taken here; lab results "
+		      "come as a DiagnosticReport";
+	else if (o != NULL && fhir_summary_from_json(o, &req->arena, &e, &subject, &why) == 0 && e.kind == kind)
+		why = NULL;
+	else if (why == NULL)
+		why = "Invalid resource";
+	if (why != NULL) {
+		fhir_error(req, res, 400, why);
 		json_decref(o);
 		return;
 	}
