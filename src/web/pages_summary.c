@@ -81,39 +81,50 @@ static void list_part(struct buf *b, const char *h, const char *title, const str
 	html_raw(b, "</ul>");
 }
 
-/* The newest of each vital sign (rows come newest first), as a table. */
-static void vitals_part(struct buf *b, const char *h, const struct summary_entry *rows, size_t n)
+/* One row of the vital signs' table: v's newest measurement. */
+static void vital_row(struct buf *b, const struct summary_vital *v, const struct summary_entry *e)
+{
+	html_raw(b, "<tr><th scope=\"row\">");
+	html_text(b, v->label);
+	html_raw(b, "</th><td>");
+	html_text(b, e->value);
+	if (e->value2[0]) {
+		html_raw(b, "/");
+		html_text(b, e->value2);
+	}
+	html_raw(b, " ");
+	html_text(b, v->unit_label);
+	html_raw(b, "</td><td>");
+	web_when(b, e->effective);
+	html_raw(b, "</td></tr>");
+}
+
+/* The newest of each vital sign, as a table: one page of one row per sign, so that only those
+ * are opened (a patient may have hundreds of measurements; the vault counts each opening). */
+static int vitals_part(struct request *req, struct buf *b, const struct id *patient, const char *h)
 {
 	buf_printf(b, "<%s>Latest vital signs</%s>", h, h);
-	if (n == 0) {
-		html_raw(b, "<p class=\"empty\">No vital signs recorded.</p>");
-		return;
-	}
-	html_raw(b, "<div class=\"scroll\"><table class=\"list vitals\"><thead><tr><th scope=\"col\">"
-		    "Measurement</th><th scope=\"col\">Value</th><th scope=\"col\">Measured</th>"
-		    "</tr></thead><tbody>");
+	size_t shown = 0;
 	for (size_t k = 0; k < summary_vital_count(); k++) {
 		const struct summary_vital *v = summary_vital_at(k);
-		for (size_t i = 0; i < n; i++) {
-			if (rows[i].coding.code == NULL || strcmp(rows[i].coding.code, v->loinc) != 0)
-				continue;
-			html_raw(b, "<tr><th scope=\"row\">");
-			html_text(b, v->label);
-			html_raw(b, "</th><td>");
-			html_text(b, rows[i].value);
-			if (rows[i].value2[0]) {
-				html_raw(b, "/");
-				html_text(b, rows[i].value2);
-			}
-			html_raw(b, " ");
-			html_text(b, v->unit_label);
-			html_raw(b, "</td><td>");
-			web_when(b, rows[i].effective);
-			html_raw(b, "</td></tr>");
-			break;
-		}
+		const char *codes = arena_printf(&req->arena, ",%s,", v->loinc);
+		struct store_page pg = {.sort = STORE_SORT_DATE, .desc = true, .limit = 1, .codes = codes};
+		struct summary_entry *rows = NULL;
+		size_t n = 0;
+		int rc = codes ? summary_list(&req->actor, patient, SUMMARY_VITAL, &pg, &req->arena, &rows, &n, NULL)
+			       : ERR_INTERNAL;
+		if (rc != ERR_OK)
+			return rc;
+		if (n == 0)
+			continue;
+		if (shown++ == 0)
+			html_raw(b, "<div class=\"scroll\"><table class=\"list vitals\"><thead><tr>"
+				    "<th scope=\"col\">Measurement</th><th scope=\"col\">Value</th>"
+				    "<th scope=\"col\">Measured</th></tr></thead><tbody>");
+		vital_row(b, v, &rows[0]);
 	}
-	html_raw(b, "</tbody></table></div>");
+	html_raw(b, shown ? "</tbody></table></div>" : "<p class=\"empty\">No vital signs recorded.</p>");
+	return ERR_OK;
 }
 
 /* The four parts of the patient's summary, headed h ("h2", "h3"). */
@@ -135,13 +146,7 @@ static int summary_parts(struct request *req, struct buf *b, const struct id *pa
 			return rc;
 		list_part(b, h, parts[i].title, rows, n, parts[i].none);
 	}
-	struct summary_entry *rows = NULL;
-	size_t n = 0;
-	int rc = summary_list(&req->actor, patient, SUMMARY_VITAL, NULL, &req->arena, &rows, &n, NULL);
-	if (rc != ERR_OK)
-		return rc;
-	vitals_part(b, h, rows, n);
-	return ERR_OK;
+	return vitals_part(req, b, patient, h);
 }
 
 void web_summary(struct request *req, struct response *res)
