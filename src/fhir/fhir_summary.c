@@ -455,45 +455,20 @@ static void read_kind(struct request *req, struct response *res, enum summary_ki
 	fhir_respond_read(req, res, entry_json(&req->arena, &e), 1, e.created);
 }
 
-void fhir_allergy_search(struct request *req, struct response *res)
-{
-	search_kind(req, res, SUMMARY_ALLERGY);
-}
-
-void fhir_allergy_read(struct request *req, struct response *res)
-{
-	read_kind(req, res, SUMMARY_ALLERGY);
-}
-
-void fhir_condition_search(struct request *req, struct response *res)
-{
-	search_kind(req, res, SUMMARY_CONDITION);
-}
-
-void fhir_condition_read(struct request *req, struct response *res)
-{
-	read_kind(req, res, SUMMARY_CONDITION);
-}
-
-void fhir_immunization_search(struct request *req, struct response *res)
-{
-	search_kind(req, res, SUMMARY_IMMUNIZATION);
-}
-
-void fhir_immunization_read(struct request *req, struct response *res)
-{
-	read_kind(req, res, SUMMARY_IMMUNIZATION);
-}
-
-void fhir_vital_search(struct request *req, struct response *res)
-{
-	search_kind(req, res, SUMMARY_VITAL);
-}
-
-void fhir_vital_read(struct request *req, struct response *res)
-{
-	read_kind(req, res, SUMMARY_VITAL);
-}
+/* The route handlers of each type: one kind each. */
+#define KIND_HANDLER(name, fn, kind)                                                              \
+	void name(struct request *req, struct response *res)                                      \
+	{                                                                                         \
+		fn(req, res, kind);                                                               \
+	}
+KIND_HANDLER(fhir_allergy_search, search_kind, SUMMARY_ALLERGY)
+KIND_HANDLER(fhir_allergy_read, read_kind, SUMMARY_ALLERGY)
+KIND_HANDLER(fhir_condition_search, search_kind, SUMMARY_CONDITION)
+KIND_HANDLER(fhir_condition_read, read_kind, SUMMARY_CONDITION)
+KIND_HANDLER(fhir_immunization_search, search_kind, SUMMARY_IMMUNIZATION)
+KIND_HANDLER(fhir_immunization_read, read_kind, SUMMARY_IMMUNIZATION)
+KIND_HANDLER(fhir_vital_search, search_kind, SUMMARY_VITAL)
+KIND_HANDLER(fhir_vital_read, read_kind, SUMMARY_VITAL)
 
 /* category=vital-signs (alone, or with its system): the vital signs, not the lab results. */
 bool fhir_vitals_asked(struct request *req)
@@ -551,25 +526,10 @@ static void create_kind(struct request *req, struct response *res, enum summary_
 	fhir_respond_created(req, res, 201, type_names[kind], &e.id, entry_json(&req->arena, &e));
 }
 
-void fhir_allergy_create(struct request *req, struct response *res)
-{
-	create_kind(req, res, SUMMARY_ALLERGY);
-}
-
-void fhir_condition_create(struct request *req, struct response *res)
-{
-	create_kind(req, res, SUMMARY_CONDITION);
-}
-
-void fhir_immunization_create(struct request *req, struct response *res)
-{
-	create_kind(req, res, SUMMARY_IMMUNIZATION);
-}
-
-void fhir_vital_create(struct request *req, struct response *res)
-{
-	create_kind(req, res, SUMMARY_VITAL);
-}
+KIND_HANDLER(fhir_allergy_create, create_kind, SUMMARY_ALLERGY)
+KIND_HANDLER(fhir_condition_create, create_kind, SUMMARY_CONDITION)
+KIND_HANDLER(fhir_immunization_create, create_kind, SUMMARY_IMMUNIZATION)
+KIND_HANDLER(fhir_vital_create, create_kind, SUMMARY_VITAL)
 
 /* --- $everything and the CapabilityStatement --- */
 
