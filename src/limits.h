@@ -505,4 +505,22 @@
 #define LIMIT_HOME_NEW_DAYS 30u
 #define LIMIT_HOME_ITEMS 5u
 
+/* The health summary (docs/internals/SUMMARY.md): allergies, problems, immunisations and vital
+ * signs as the practice sends them.
+ * - A patient holds at most 500 entries of each kind (LIMIT_LIST): a lifetime's problem list
+ *   and immunisation history fit many times over; vital signs beyond that are the practice's
+ *   chart, not a summary, so the 501st of a kind is refused (ERR_FULL), never silently dropped.
+ * - Words as a clinician writes them (a code's text, a reaction, a note): 500 bytes, a
+ *   paragraph, like a medication's dose instructions; a coding's display 200 (SNOMED CT
+ *   preferred terms are under 200); a code 64 (the FHIR id length; SNOMED CT ids are at most
+ *   18 digits, LOINC codes 10 characters); a code system's URI 200.
+ * - A vital sign's value: a number of at most 12 characters as written, above 0 and below
+ *   100,000 (no human measurement is larger in its UCUM unit); its unit at most 20 bytes. */
+#define LIMIT_SUMMARY_TEXT 500u
+#define LIMIT_SUMMARY_DISPLAY 200u
+#define LIMIT_SUMMARY_CODE 64u
+#define LIMIT_SUMMARY_SYSTEM 200u
+#define LIMIT_SUMMARY_VALUE_MAX 100000.0
+#define LIMIT_SUMMARY_UNIT 20u
+
 #endif

@@ -46,6 +46,7 @@ static const struct {
 	{docref_part, ACTION_DOCUMENT_LIST},
 	{fhir_results_everything, ACTION_RESULT_LIST},
 	{fhir_medications_everything, ACTION_MEDICATION_LIST},
+	{fhir_summary_everything, ACTION_SUMMARY_LIST},
 	{fhir_appointments_everything, ACTION_APPOINTMENT_LIST},
 	{fhir_messages_everything, ACTION_MESSAGE_LIST},
 	{fhir_accesslog_everything, ACTION_ACCESS_LOG_READ},

@@ -195,6 +195,13 @@ void fhir_documents_capability(json_t *resources);
 void fhir_messages_capability(json_t *resources);
 void fhir_accesslog_capability(json_t *resources);
 void fhir_medications_capability(json_t *resources);
+/* The health summary (fhir_summary.c): its three types, and the vital signs' part of
+ * Observation's entry (after fhir_results_capability made it). */
+void fhir_summary_capability(json_t *resources);
+void fhir_vitals_capability(json_t *observation);
+/* $everything's part of the health summary: its four kinds in one list, newest first. */
+int fhir_summary_everything(const struct actor *a, const struct id *patient,
+			    const struct store_page *pg, struct everything_page *p);
 void fhir_appointments_capability(json_t *resources);
 /* Offer the whole-record Bundle as the record's export format (record_export_format). */
 void fhir_everything_register(void);

@@ -76,6 +76,7 @@ static bool patient_may_own(enum action action)
 	case ACTION_MEDICATION_CREATE:
 	case ACTION_REPEAT_DECIDE:
 	case ACTION_RECALL_SET:
+	case ACTION_SUMMARY_CREATE: /* what the practice sends */
 	case ACTION_PATIENT_WRITE: /* the register is the practice's */
 		return false;
 	default:
@@ -98,6 +99,8 @@ static bool system_may(const struct actor *a, enum action action)
 		return (a->system_scopes & SYSTEM_SCOPE_DOCUMENT_WRITE) != 0;
 	case ACTION_RESULT_CREATE:
 		return (a->system_scopes & SYSTEM_SCOPE_RESULT_WRITE) != 0;
+	case ACTION_SUMMARY_CREATE:
+		return (a->system_scopes & SYSTEM_SCOPE_SUMMARY_WRITE) != 0;
 	case ACTION_MEDICATION_CREATE:
 	case ACTION_APPOINTMENT_BOOK:
 		/* The operator's `medkeep import` of a practice's export (a local tool, holding no
@@ -149,6 +152,8 @@ unsigned policy_proxy_scope_for(enum action action)
 	case ACTION_MESSAGE_READ:
 	case ACTION_MESSAGE_SEND:
 		return SCOPE_MESSAGES;
+	case ACTION_SUMMARY_LIST:
+		return SCOPE_SUMMARY;
 	default:
 		return 0;
 	}
@@ -194,6 +199,7 @@ static bool app_may(const struct actor *a, enum action action, enum grant_via vi
 	case ACTION_APPOINTMENT_LIST:
 	case ACTION_MESSAGE_LIST:
 	case ACTION_MESSAGE_READ:
+	case ACTION_SUMMARY_LIST:
 		return (a->app_scopes & policy_proxy_scope_for(action)) != 0;
 	case ACTION_RECORD_EXPORT:
 		return true;
@@ -588,6 +594,7 @@ bool action_is_write(enum action action)
 	case ACTION_PATIENT_WRITE:
 	case ACTION_RECALL_SET:
 	case ACTION_DETAILS_UPDATE:
+	case ACTION_SUMMARY_CREATE:
 		return true;
 	default:
 		return false;
@@ -706,6 +713,10 @@ const char *action_name(enum action a)
 		return "recall.list";
 	case ACTION_DETAILS_UPDATE:
 		return "patient.contact.update";
+	case ACTION_SUMMARY_LIST:
+		return "summary.list";
+	case ACTION_SUMMARY_CREATE:
+		return "summary.create";
 	}
 	return "unknown";
 }
@@ -723,6 +734,8 @@ const char *proxy_scope_name(unsigned one_scope)
 		return "appointments";
 	case SCOPE_MESSAGES:
 		return "messages";
+	case SCOPE_SUMMARY:
+		return "summary";
 	default:
 		return NULL;
 	}

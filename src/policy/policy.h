@@ -74,7 +74,8 @@ enum proxy_scope {
 	SCOPE_MEDICATIONS = 1u << 2,
 	SCOPE_APPOINTMENTS = 1u << 3,
 	SCOPE_MESSAGES = 1u << 4,
-	SCOPE_ALL = (1u << 5) - 1,
+	SCOPE_SUMMARY = 1u << 5, /* the health summary (docs/internals/SUMMARY.md) */
+	SCOPE_ALL = (1u << 6) - 1,
 };
 /* An app's scopes: the parts above it may read, plus the patient's demographics, which an
  * app must be given by name (a proxy reaches them with any scope). */
@@ -88,7 +89,10 @@ enum system_scope {
 	SYSTEM_SCOPE_PATIENT_WRITE = 1u << 1,  /* system/Patient.cu: enrol, correct, merge */
 	SYSTEM_SCOPE_DOCUMENT_WRITE = 1u << 2, /* system/DocumentReference.c */
 	SYSTEM_SCOPE_RESULT_WRITE = 1u << 3,   /* system/DiagnosticReport.c, Observation.c */
-	SYSTEM_SCOPE_ALL = (1u << 4) - 1,
+	/* system/AllergyIntolerance.c, Condition.c, Immunization.c: the health summary, vital-sign
+	 * Observations included (docs/internals/SUMMARY.md) */
+	SYSTEM_SCOPE_SUMMARY_WRITE = 1u << 4,
+	SYSTEM_SCOPE_ALL = (1u << 5) - 1,
 };
 
 /* Facts about the patient being reached, looked up by the domain layer before deciding. */

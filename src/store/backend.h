@@ -32,6 +32,7 @@
 #include "store/proxy.h"
 #include "store/details.h"
 #include "store/recalls.h"
+#include "store/summary.h"
 #include "store/results.h"
 #include "store/systems.h"
 #include "store/transfers.h"

@@ -841,6 +841,16 @@ STORE_FN(enum err, store_details_set,
 	 (const struct grant *g, const struct id *patient, struct bytes body, int64_t now,
 	  const struct id *by),
 	 (g, patient, body, now, by))
+/* --- store/summary.h: the health summary --- */
+STORE_FN(enum err, store_summary_target, (const struct id *entry, struct target *out), (entry, out))
+STORE_FN(enum err, store_summary_insert, (const struct grant *g, const struct store_summary *e), (g, e))
+STORE_FN(enum err, store_summary_list,
+	 (const struct grant *g, const struct id *patient, enum summary_kind kind, struct arena *a,
+	  struct store_summary **out, size_t *n),
+	 (g, patient, kind, a, out, n))
+STORE_FN(enum err, store_summary_get,
+	 (const struct grant *g, const struct id *entry, struct arena *a, struct store_summary *out),
+	 (g, entry, a, out))
 /* --- store/home.h: the home page's marks --- */
 STORE_FN(enum err, store_seen_get,
 	 (const struct id *account, const struct id *record, const char *kind, int64_t *seen),

@@ -32,6 +32,7 @@ static const char *const table[TEXT_ID_COUNT][LANG_COUNT] = {
 	[TEXT_NAV_MESSAGES] = {"Messages", "Ngā karere"},
 	[TEXT_NAV_ACCESS_LOG] = {"Access log", "Ngā urunga"},
 	[TEXT_NAV_YOUR_PRACTICE] = {"Your practice", "Tō whare rata"},
+	[TEXT_NAV_SUMMARY] = {"Health summary", "Whakarāpopototanga hauora"},
 	[TEXT_NAV_DETAILS] = {"Details", "Ngā taipitopito"},
 	[TEXT_NAV_YOUR_DETAILS] = {"Your details", "Ō taipitopito"},
 	[TEXT_NAV_SECURITY] = {"Security", "Haumarutanga"},

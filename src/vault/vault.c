@@ -449,6 +449,8 @@ static const char *record_purpose(enum vault_record kind)
 		return "proxy";
 	case VREC_DETAILS:
 		return "details";
+	case VREC_SUMMARY:
+		return "summary";
 	case VREC_COUNT:
 		break;
 	}

@@ -213,6 +213,7 @@ enum vault_record {
 	VREC_MESSAGE,
 	VREC_PROXY,
 	VREC_DETAILS, /* the patient's phones and postal address (record id: the patient's) */
+	VREC_SUMMARY, /* a health summary entry (allergy, problem, immunisation, vital sign) */
 	VREC_COUNT
 };
 /*

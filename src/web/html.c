@@ -88,6 +88,8 @@ static void patient_links(struct buf *b, const struct actor *a, const struct hom
 			TEXT_COUNT_NEW);
 	if (s & SCOPE_MEDICATIONS)
 		counted(b, l, "/medications", TEXT_NAV_MEDICATIONS, c->repeats, TEXT_COUNT_NEW);
+	if (s & SCOPE_SUMMARY)
+		nav_link(b, l, "/summary", TEXT_NAV_SUMMARY);
 	if (s & SCOPE_APPOINTMENTS)
 		nav_link(b, l, "/appointments", TEXT_NAV_APPOINTMENTS);
 	if (s & SCOPE_MESSAGES)

@@ -395,7 +395,8 @@ void web_patient(struct request *req, struct response *res)
 	upload_form(b, &pid, req->csrf, true);
 	/* Staff see the patient's results here; patients and proxies have their results page. */
 	if (!policy_audience(&req->actor, AUD_PATIENT) &&
-	    ((rc = web_results_section(req, b, &pid)) != ERR_OK ||
+	    ((rc = web_summary_section(req, b, &pid)) != ERR_OK ||
+	     (rc = web_results_section(req, b, &pid)) != ERR_OK ||
 	     (rc = web_recalls_section(req, b, &pid, true)) != ERR_OK ||
 	     (rc = web_record_logins(req, b, &pid, false)) != ERR_OK)) {
 		web_domain_refusal(req, res, rc, "There is no such patient.");

@@ -18,7 +18,7 @@
 #include "web/web_int.h"
 
 static const unsigned scope_bits[] = {SCOPE_DOCUMENTS, SCOPE_RESULTS, SCOPE_MEDICATIONS,
-				      SCOPE_APPOINTMENTS, SCOPE_MESSAGES};
+				      SCOPE_APPOINTMENTS, SCOPE_MESSAGES, SCOPE_SUMMARY};
 #define N_SCOPES (sizeof(scope_bits) / sizeof(scope_bits[0]))
 /* What a new grant covers unless the patient chooses otherwise. */
 #define DEFAULT_SCOPES (SCOPE_DOCUMENTS | SCOPE_RESULTS | SCOPE_APPOINTMENTS)

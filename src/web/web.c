@@ -147,7 +147,7 @@ const char *web_record_heading(struct request *req, const char *held, const char
 const char *web_scope_explanation(struct request *req, const char *held, const char *part)
 {
 	static const unsigned order[] = {SCOPE_DOCUMENTS, SCOPE_RESULTS, SCOPE_MEDICATIONS,
-					 SCOPE_APPOINTMENTS, SCOPE_MESSAGES};
+					 SCOPE_APPOINTMENTS, SCOPE_MESSAGES, SCOPE_SUMMARY};
 	unsigned scopes = req->actor.record_scopes;
 	size_t total = 0, seen = 0;
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)

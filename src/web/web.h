@@ -137,6 +137,8 @@ void web_result_rules_save(struct request *req, struct response *res);
 
 /* Medications and repeat prescriptions (pages_medications.c), appointments (pages_appointments.c). */
 void web_medications(struct request *req, struct response *res);
+/* The health summary (pages_summary.c, docs/internals/SUMMARY.md). */
+void web_summary(struct request *req, struct response *res);
 void web_repeat_request(struct request *req, struct response *res);
 void web_repeat_queue(struct request *req, struct response *res);
 void web_repeat_decide(struct request *req, struct response *res);

@@ -78,6 +78,8 @@ const struct id *web_record(const struct request *req);
 /* A patient's results as a section of their record page (staff; pages_results.c). A DOMAIN_
  * code: on anything but ERR_OK nothing was written to b. */
 int web_results_section(struct request *req, struct buf *b, const struct id *patient);
+/* The health summary on the clinician's page of a patient (pages_summary.c): a domain rc. */
+int web_summary_section(struct request *req, struct buf *b, const struct id *patient);
 /* A patient's recalls as a section of a page (pages_recalls.c): with the form to set one when
  * staff (the patient's page for their clinician). A DOMAIN_ code: on anything but ERR_OK
  * nothing was written to b. */

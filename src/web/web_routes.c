@@ -100,6 +100,7 @@ static const struct route routes[] = {
 	{METHOD_GET, "/details", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_details_mine, FAST, SAME_ORIGIN, PATIENT_RECORD},
 	{METHOD_POST, "/details", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_details_save, FAST, SAME_ORIGIN, PATIENT_RECORD},
 	{METHOD_GET, "/medications", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_medications, FAST, SAME_ORIGIN, PATIENT_RECORD},
+	{METHOD_GET, "/summary", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_summary, FAST, SAME_ORIGIN, PATIENT_RECORD},
 	{METHOD_POST, "/medications/*/repeat", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_repeat_request, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_GET, "/medications/*/stop", AUTH_SESSION, BODY_NONE, KIND_PAGE, web_medication_stop_confirm, FAST, SAME_ORIGIN, ANYONE},
 	{METHOD_POST, "/medications/*/stop", AUTH_SESSION, BODY_FORM, KIND_PAGE, web_medication_stop, FAST, SAME_ORIGIN, ANYONE},

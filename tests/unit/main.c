@@ -35,6 +35,7 @@ static const struct {
 	{"mllp", test_mllp_listener},
 	{"ingest", test_ingest},
 	{"import", test_import},
+	{"summary", test_summary},
 	{"notify", test_notify},
 	{"fhir_search", test_fhir_search},
 	{"conditional", test_conditional},

@@ -51,6 +51,7 @@ void test_mllp_listener(void);
 void test_ingest(void);
 
 void test_import(void);
+void test_summary(void);
 void test_notify(void);
 void test_fhir_search(void);
 

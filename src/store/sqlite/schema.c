@@ -426,6 +426,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE notify_staff_kind (account_id BLOB NOT NULL REFERENCES account(id),"
 	" kind TEXT NOT NULL, last_sent INTEGER NOT NULL, PRIMARY KEY (account_id, kind))"
 	" WITHOUT ROWID;",
+	/* 42: the health summary (src/store/summary.h, docs/internals/SUMMARY.md): allergies,
+	 * problems, immunisations and vital signs from the practice; what they say is sealed
+	 * (VREC_SUMMARY), the kind, FHIR status, date and a vital sign's LOINC code are clear */
+	("CREATE TABLE summary_entry (id BLOB PRIMARY KEY,"
+	 " patient_id BLOB NOT NULL REFERENCES patient(id), practice_id BLOB NOT NULL,"
+	 " kind TEXT NOT NULL CHECK (kind IN ('allergy', 'condition', 'immunization', 'vital')),"
+	 " status TEXT NOT NULL, code TEXT NOT NULL DEFAULT '', effective INTEGER NOT NULL,"
+	 " created INTEGER NOT NULL, detail BLOB NOT NULL);"
+	 "CREATE INDEX summary_by_patient ON summary_entry(patient_id, kind, effective);"),
 };
 
 /*
