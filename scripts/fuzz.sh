@@ -66,6 +66,7 @@ HARNESSES=(
 	"communication_json|65536|70|ALL"
 	"proxy_date|64|20|ALL"
 	"proxy_label|256|20|ALL"
+	"contact_details|1024|40|ALL"
 	"hl7|65536|250|src/hl7/hl7.c src/hl7/ack.c src/hl7/mllp.c src/util/strtonum.c"
 	"jws|16384|150|src/crypto/jws.c src/crypto/evp_key.c src/crypto/crypto.c src/util/arena.c src/util/buf.c src/util/wipe.c src/util/log.c"
 	"import_ndjson|65536|150|ALL"

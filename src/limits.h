@@ -70,10 +70,22 @@
 /* The granter's name in a family-access email (proxy_label_ok): a given and family name as
  * the grantee knows them. Short, so a label cannot carry a message of its own. */
 #define LIMIT_LABEL_CHARS 60u
+/* A patient's own contact details (src/domain/details.c, docs/internals/DETAILS.md): a phone
+ * number as typed, room for "+64 21 123 4567" with spaces or dashes (an E.164 number is at most
+ * 15 digits, NZ numbers 8 to 11); an address line as NZ Post writes one (a street line, a
+ * suburb, a town or city: NZ Post's addressing standard keeps each under 40 characters, with
+ * room for a flat or rural delivery number), at most LIMIT_ADDRESS_LINES lines. */
+#define LIMIT_PHONE_CHARS 20u
+#define LIMIT_ADDRESS_LINE_CHARS 60u
+#define LIMIT_ADDRESS_LINES 2u
 /* The sentence that says what a held record's grant covers (web_scope_explanation): a first
  * name (a given name is sealed within LIMIT_RECORD_FIELDS, but a first name of more than a
  * few hundred bytes is no name) and five scope words fit in a few hundred bytes. */
 #define LIMIT_EXPLANATION 1024u
+/* One string of the interface's text with its values filled in (text_fill, util/text.h): the
+ * longest template is a few hundred bytes, and its values (a practice's name, a time, a first
+ * name, the practice's reason for a cancellation) are each bounded well below this. */
+#define LIMIT_TEXT_FILL 8192u
 /*
  * Upload quotas: the defaults of the DIR/medkeep.conf settings (src/domain/quota.c,
  * docs/internals/QUOTAS.md). Every file stored (a document, a message's attachment) counts
@@ -285,6 +297,10 @@
 /* How far ahead a recall may be set: a five-yearly screening (cervical screening is every
  * three to five years in NZ) is the longest interval practices recall for. */
 #define RECALL_MAX_DAYS (5 * 366)
+/* The open recalls of one patient at one practice that one booking closes (or its
+ * cancellation opens again): a patient has a handful (a screening, a review or two); 50 leaves
+ * room and keeps the rows (about 170 bytes each) well inside a call arena. */
+#define RECALLS_PER_BOOKING 50u
 /* Sealing one app access token (a session token in base64) under its code's key. */
 #define LIMIT_TOKEN_SEAL_ARENA 1024u
 
@@ -488,5 +504,23 @@
  * what it shows, so a patient with thousands of results costs what one with five does. */
 #define LIMIT_HOME_NEW_DAYS 30u
 #define LIMIT_HOME_ITEMS 5u
+
+/* The health summary (docs/internals/SUMMARY.md): allergies, problems, immunisations and vital
+ * signs as the practice sends them.
+ * - A patient holds at most 500 entries of each kind (LIMIT_LIST): a lifetime's problem list
+ *   and immunisation history fit many times over; vital signs beyond that are the practice's
+ *   chart, not a summary, so the 501st of a kind is refused (ERR_FULL), never silently dropped.
+ * - Words as a clinician writes them (a code's text, a reaction, a note): 500 bytes, a
+ *   paragraph, like a medication's dose instructions; a coding's display 200 (SNOMED CT
+ *   preferred terms are under 200); a code 64 (the FHIR id length; SNOMED CT ids are at most
+ *   18 digits, LOINC codes 10 characters); a code system's URI 200.
+ * - A vital sign's value: a number of at most 12 characters as written, above 0 and below
+ *   100,000 (no human measurement is larger in its UCUM unit); its unit at most 20 bytes. */
+#define LIMIT_SUMMARY_TEXT 500u
+#define LIMIT_SUMMARY_DISPLAY 200u
+#define LIMIT_SUMMARY_CODE 64u
+#define LIMIT_SUMMARY_SYSTEM 200u
+#define LIMIT_SUMMARY_VALUE_MAX 100000.0
+#define LIMIT_SUMMARY_UNIT 20u
 
 #endif

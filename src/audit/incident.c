@@ -44,6 +44,7 @@ static const char *const served_actions[] = {
 static const char *const written_actions[] = {
 	"patient.enrol",   "patient.write",     "document.create", "result.create",
 	"result.release",  "medication.create", "appointment.book", "message.send",
+	"patient.contact.update",
 };
 static const char *const whole_record_actions[] = {"proxy.list", "accesslog.read", "record.export"};
 

@@ -106,6 +106,10 @@ enum err account_change_email_confirm(const char *token, const char *ip, const c
 enum err account_recovery_renew(const struct actor *a, char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]);
 /* How many of the account's recovery codes are unused (0 when it has no second factor). */
 enum err account_recovery_left(const struct actor *a, size_t *left);
+/* Signed in: the language of the account's pages and emails (util/text.h). Audited
+ * ("account.language", the code in the trail's detail-free row: only that it changed) before
+ * it is stored; ERR_OK or ERR_INTERNAL. No step-up: it is not a sensitive change. */
+enum err account_language_set(const struct actor *a, enum lang lang);
 /* Whether a sensitive change may go ahead now: OK, STEP_UP or NO_FACTOR. */
 enum err account_step_up_state(const struct actor *a);
 

@@ -594,3 +594,13 @@ enum err account_recovery_renew(const struct actor *a, char codes[RECOVERY_CODES
 		return ERR_INTERNAL;
 	return ERR_OK;
 }
+
+enum err account_language_set(const struct actor *a, enum lang lang)
+{
+	if ((unsigned)lang >= LANG_COUNT)
+		return ERR_INVALID;
+	/* Audit first: a change not on record must not happen. */
+	if (auth_audit(a, "account.language", NULL, AUDIT_OK, NULL) != 0)
+		return ERR_INTERNAL;
+	return store_account_lang_set(&a->account, lang) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}

@@ -14,7 +14,7 @@
 /* What each scope bit lets an app read: the FHIR types, and the words on the consent page. */
 static const struct {
 	unsigned bit;
-	const char *types[2];
+	const char *types[3];
 	const char *words;
 } parts[] = {
 	{APP_SCOPE_PATIENT, {"Patient", NULL}, "Your name, date of birth and NHI number"},
@@ -23,6 +23,9 @@ static const struct {
 	{SCOPE_MEDICATIONS, {"MedicationRequest", NULL}, "Your medications"},
 	{SCOPE_APPOINTMENTS, {"Appointment", NULL}, "Your appointments"},
 	{SCOPE_MESSAGES, {"Communication", NULL}, "Your messages with your practice"},
+	/* one part: any of the three is granted as the whole summary, vital signs included */
+	{SCOPE_SUMMARY, {"AllergyIntolerance", "Condition", "Immunization"},
+	 "Your health summary: allergies, health problems, immunisations and vital signs"},
 };
 #define N_PARTS (sizeof(parts) / sizeof(parts[0]))
 
@@ -83,7 +86,7 @@ static unsigned scope_bits(const char *s, size_t n)
 	if (tn == 1 && type[0] == '*')
 		return APP_SCOPE_ALL;
 	for (size_t i = 0; i < N_PARTS; i++)
-		for (size_t j = 0; j < 2 && parts[i].types[j]; j++)
+		for (size_t j = 0; j < 3 && parts[i].types[j]; j++)
 			if (strlen(parts[i].types[j]) == tn && memcmp(parts[i].types[j], type, tn) == 0)
 				return parts[i].bit;
 	return 0;
@@ -226,7 +229,7 @@ void apps_scope_string(unsigned scopes, struct buf *out)
 {
 	buf_append(out, "launch/patient", 14);
 	for (size_t i = 0; i < N_PARTS; i++)
-		for (size_t j = 0; j < 2 && (scopes & parts[i].bit) && parts[i].types[j]; j++)
+		for (size_t j = 0; j < 3 && (scopes & parts[i].bit) && parts[i].types[j]; j++)
 			buf_printf(out, " patient/%s.read", parts[i].types[j]);
 	/* Both asked for: the lesser is granted (apps_authorize_check). */
 	if (scopes & APP_SCOPE_ONLINE)

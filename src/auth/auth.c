@@ -16,6 +16,7 @@
 #include "util/conf.h"
 #include "util/nztime.h"
 #include "util/strtonum.h"
+#include "util/text.h"
 #include "util/wipe.h"
 #include "vault/vault.h"
 #include "domain/outbox.h"
@@ -190,13 +191,15 @@ static void new_device_notice(const struct store_account *acct, const char *devi
 		for (size_t i = 0; i < na; i++)
 			if (id_eq(&self[i].id, &acct->id))
 				to = self[i].email_ct;
-	char *body = arena_printf(ar, "Your patient portal account was signed in to on %s (New "
-				       "Zealand time) from %s (address %s). If this was you, there is "
-				       "nothing to do. If not, sign in at %s, open Sessions, end that "
-				       "session and change your password.\n",
-				  when, device, ip, account_portal_url());
+	/* in the account's language (docs/internals/TEXT.md) */
+	enum lang l = LANG_EN;
+	if (store_account_lang(&acct->id, &l) != ERR_OK)
+		l = LANG_EN;
+	const char *args[] = {when, device, ip, account_portal_url()};
+	const char *text = text_fill(ar, text_get(l, TEXT_MAIL_SIGNIN_BODY), args, 4);
+	const char *body = text ? arena_printf(ar, "%s\n", text) : NULL;
 	if (to.len && body)
-		outbox_queue(&acct->id, to, "New sign-in to your patient portal account", body);
+		outbox_queue(&acct->id, to, text_get(l, TEXT_MAIL_SIGNIN_SUBJECT), body);
 }
 
 /* The password is right and the account may sign in: store the session of out->token (minted
@@ -227,7 +230,7 @@ static enum err login_session_start(const struct store_account *acct, const stru
 	int rc = store_session_create(th, &ses) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 	struct store_mfa mfa;
 	if (rc == ERR_OK && store_mfa_get(&acct->id, ar, &mfa) == ERR_OK)
-		out->mfa_required = mfa.totp.len > 0;
+		out->mfa_required = mfa.totp.len > 0 || mfa.n_passkeys > 0;
 	if (rc == ERR_OK)
 		audit_login(&out->actor, ip, "login", out->mfa_required ? "password-ok" : AUDIT_OK);
 	return rc;
@@ -432,6 +435,7 @@ int auth_session(const char *token, size_t n, const char *ip, bool bearer, struc
 	out->session = ses.id;
 	out->mfa = ses.mfa;
 	out->mfa_enrolled = ses.mfa_enrolled;
+	out->lang = ses.lang;
 	/* A proxy's choice of record, only while a live grant still allows it (the store
 	 * checks it in the same query); otherwise, or when it lapses, their own record. */
 	if (ses.role == ROLE_PATIENT && ses.has_record) {
@@ -560,13 +564,15 @@ enum err auth_mfa_verify(const char *token, const struct actor *a, const char *c
 	char nt[SESSION_TOKEN_B64_LEN + 1];
 	struct id session;
 	int rc = ERR_AUTH_FAIL;
-	if (store_mfa_get(&a->account, &ar, &m) != ERR_OK || m.totp.len == 0) {
+	if (store_mfa_get(&a->account, &ar, &m) != ERR_OK) {
 		rc = ERR_INTERNAL;
 	} else if (strlen(code) == 6) {
+		/* a TOTP code; an account whose second factor is a passkey has none to check */
 		int64_t step = 0;
 		/* The step is claimed in the database before the session is made: a replayed or
 		 * concurrent use of the same code loses the race and fails. */
-		if (vault_totp_verify(token, m.totp, code, m.last_step, &step, nt, &session) == ERR_OK &&
+		if (m.totp.len > 0 &&
+		    vault_totp_verify(token, m.totp, code, m.last_step, &step, nt, &session) == ERR_OK &&
 		    store_mfa_use_step(&a->account, step) == ERR_OK)
 			rc = auth_replace_session(token, a, nt, &session, out);
 	} else {

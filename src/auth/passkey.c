@@ -94,7 +94,9 @@ enum err auth_passkey_register(const char *token, const struct actor *a, const c
 		rc = ERR_INTERNAL;
 		goto out;
 	}
-	if (!a->mfa) {
+	/* With a second factor, only a session that passed it adds another; without one, the
+	 * passkey is the first (as an authenticator app may be: PASSKEYS.md). */
+	if (!a->mfa && a->mfa_enrolled) {
 		*why = WA_CHALLENGE;
 		goto out;
 	}
@@ -227,8 +229,52 @@ enum err auth_passkey_list(const struct actor *a, struct arena *ar, struct store
 	return store_passkey_list(&a->account, ar, out, n) == ERR_OK ? ERR_OK : ERR_INTERNAL;
 }
 
+enum err auth_factors_get(const struct actor *a, struct auth_factors *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct arena ar;
+	arena_init(&ar, LIMIT_SCRATCH_ARENA);
+	struct store_mfa m;
+	int rc = store_mfa_get(&a->account, &ar, &m);
+	if (rc == ERR_OK) {
+		out->totp = m.totp.len > 0;
+		out->passkeys = m.n_passkeys;
+		out->recovery = m.n_recovery;
+	}
+	arena_release(&ar);
+	return rc == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
+enum err auth_passkey_first_codes(const char *token, const struct actor *a,
+				  char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1])
+{
+	struct auth_factors f;
+	if (auth_factors_get(a, &f) != ERR_OK)
+		return ERR_INTERNAL;
+	if (f.totp || f.passkeys == 0 || f.recovery > 0)
+		return ERR_NOT_FOUND;
+	uint8_t hashes[RECOVERY_CODES][HASH_BYTES];
+	/* the vault makes them only for a token that passed a second factor (this one did) */
+	int rc = vault_recovery_new(token, codes, hashes) == ERR_OK &&
+				 store_mfa_set_recovery(&a->account, (const uint8_t(*)[HASH_BYTES])hashes,
+							RECOVERY_CODES) == ERR_OK
+			 ? ERR_OK
+			 : ERR_INTERNAL;
+	wipe(hashes, sizeof(hashes));
+	audit_passkey(a, "mfa.recovery.issue", NULL, rc == ERR_OK ? AUDIT_OK : AUDIT_FAIL);
+	return rc;
+}
+
 enum err auth_passkey_remove(const struct actor *a, const struct id *passkey)
 {
+	struct auth_factors f;
+	if (auth_factors_get(a, &f) != ERR_OK)
+		return ERR_INTERNAL;
+	/* the last second factor stays: two-step sign-in is not turned off by removing it */
+	if (!f.totp && f.passkeys <= 1) {
+		audit_passkey(a, "passkey.remove", passkey, "refused");
+		return ERR_CONFLICT;
+	}
 	int st = store_passkey_delete(&a->account, passkey);
 	int rc = st == ERR_OK ? ERR_OK : st == ERR_NOT_FOUND ? ERR_AUTH_FAIL : ERR_INTERNAL;
 	audit_passkey(a, "passkey.remove", passkey, rc == ERR_OK ? AUDIT_OK : AUDIT_NOT_FOUND);

@@ -1,8 +1,9 @@
 /*
- * Passkeys as a second factor (WebAuthn). An account that has two-step sign-in (TOTP, with its
- * recovery codes as the way back in) may add up to PASSKEYS_PER_ACCOUNT passkeys, each named,
- * and then use any of them instead of a code: at POST /login/mfa, and for step-up (a fresh
- * second factor before a sensitive change).
+ * Passkeys as a second factor (WebAuthn). An account may add up to PASSKEYS_PER_ACCOUNT
+ * passkeys, each named, and then use any of them instead of a code: at POST /login/mfa, and for
+ * step-up (a fresh second factor before a sensitive change). A passkey may be the account's
+ * first second factor (no authenticator app): it is then used once to finish signing in, and
+ * recovery codes are made as an app's are.
  *
  * Each assertion is checked here first (to answer with a reason, and to catch a signature
  * counter going backwards: audited, and the owner emailed), then again by the vault, which
@@ -22,7 +23,7 @@ const struct webauthn_rp *auth_passkey_rp(void);
 /* Room for a challenge in base64url. */
 #define PASSKEY_CHALLENGE_B64_LEN 43
 /* A new challenge for the actor's session and purpose, kept for one use; base64url in out.
- * Registering needs a session that passed a second factor. */
+ * Registering needs a session that passed a second factor when the account has one. */
 enum err auth_passkey_challenge(const char *token, const struct actor *a, enum passkey_purpose purpose,
 				char out[PASSKEY_CHALLENGE_B64_LEN + 1]);
 
@@ -45,7 +46,25 @@ enum err auth_passkey_verify(const char *token, const struct actor *a, const uin
 
 /* The actor's passkeys, oldest first. */
 enum err auth_passkey_list(const struct actor *a, struct arena *ar, struct store_passkey **out, size_t *n);
-/* Remove one of the actor's passkeys (audited); ERR_AUTH_FAIL when it is not theirs. */
+/* The account's second factors: an authenticator app, how many passkeys, how many unused
+ * recovery codes. ERR_OK or ERR_INTERNAL. */
+struct auth_factors {
+	bool totp;
+	size_t passkeys;
+	size_t recovery;
+};
+enum err auth_factors_get(const struct actor *a, struct auth_factors *out);
+
+/* Recovery codes for an account whose second factor is a passkey and that has none unused (its
+ * first passkey, just used once; or all of its codes used): new codes into `codes` (shown once)
+ * for the session of `token`, which must have passed a second factor. ERR_OK when made
+ * (audited as mfa.recovery.issue), ERR_NOT_FOUND when not due (an authenticator app, which
+ * comes with its own, or codes left), ERR_INTERNAL. */
+enum err auth_passkey_first_codes(const char *token, const struct actor *a,
+				  char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]);
+
+/* Remove one of the actor's passkeys (audited); ERR_AUTH_FAIL when it is not theirs,
+ * ERR_CONFLICT when it is their only second factor (no authenticator app, no other passkey). */
 enum err auth_passkey_remove(const struct actor *a, const struct id *passkey);
 
 #endif

@@ -27,6 +27,10 @@ static const struct {
 	{"DocumentReference", 0, SYSTEM_SCOPE_DOCUMENT_WRITE},
 	{"DiagnosticReport", 0, SYSTEM_SCOPE_RESULT_WRITE},
 	{"Observation", 0, SYSTEM_SCOPE_RESULT_WRITE},
+	/* the health summary, one part (docs/internals/SUMMARY.md): vital-sign Observations too */
+	{"AllergyIntolerance", 0, SYSTEM_SCOPE_SUMMARY_WRITE},
+	{"Condition", 0, SYSTEM_SCOPE_SUMMARY_WRITE},
+	{"Immunization", 0, SYSTEM_SCOPE_SUMMARY_WRITE},
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -63,6 +67,8 @@ void systems_scope_string(unsigned scopes, struct buf *out)
 		{SYSTEM_SCOPE_PATIENT_WRITE, "system/Patient.cu"},
 		{SYSTEM_SCOPE_DOCUMENT_WRITE, "system/DocumentReference.c"},
 		{SYSTEM_SCOPE_RESULT_WRITE, "system/DiagnosticReport.c system/Observation.c"},
+		{SYSTEM_SCOPE_SUMMARY_WRITE,
+		 "system/AllergyIntolerance.c system/Condition.c system/Immunization.c"},
 	};
 	bool first = true;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

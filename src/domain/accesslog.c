@@ -20,9 +20,10 @@ static const struct {
 	const char *rtype; /* NULL: any */
 	const char *words;
 } action_words[] = {
-	{"patient.read", NULL, "Saw your name, date of birth and NHI number"},
+	{"patient.read", NULL, "Saw your name, date of birth, NHI number and contact details"},
 	{"patient.enrol", NULL, "Enrolled you at a practice"},
 	{"patient.write", NULL, "Corrected your name, date of birth or NHI number"},
+	{"patient.contact.update", NULL, "Changed your phone numbers or postal address"},
 	{"patient.search", NULL, "Looked for your NHI number"},
 	{"patient.transfer.ask", NULL, "Asked that you move to their practice"},
 	{"patient.transfer", NULL, "Agreed to your move to another practice"},
@@ -60,6 +61,8 @@ static const struct {
 	{"recall.set", NULL, "Asked you to come in (a recall)"},
 	{"recall.list", NULL, "Saw the recalls your practice set"},
 	{"recall.close", NULL, "Closed a recall: done, or no longer needed"},
+	{"recall.booked", NULL, "Closed a recall: an appointment was booked"},
+	{"recall.reopen", NULL, "Opened a recall again: its appointment was cancelled"},
 	{"feed.queue.match", NULL, "Matched a message from a laboratory or hospital to your record"},
 };
 

@@ -7,6 +7,7 @@
 #include "domain/appointments_int.h"
 #include "domain/careplan_int.h"
 #include "domain/notify.h"
+#include "domain/recalls.h"
 
 #include <string.h>
 #include <time.h>
@@ -104,6 +105,62 @@ enum err slots_for_practice(const struct actor *a, const struct id *clinician, i
 	if (store_slots_list(&a->practice, clinician, from, to, free_only, ar, &rows, n) != ERR_OK)
 		return ERR_INTERNAL;
 	return slot_views(rows, *n, ar, out);
+}
+
+/* Which practices' slots the actor reaches for this search, into f (audited either way). */
+static enum err slots_scope(const struct actor *a, const struct slot_search *q, struct target *t,
+			    struct store_slot_filter *f)
+{
+	if (a->role == ROLE_PATIENT) {
+		if (q->patient == NULL)
+			return ERR_NOT_FOUND;
+		if (store_patient_target(q->patient, t) == ERR_INTERNAL)
+			return ERR_INTERNAL;
+		struct grant g;
+		int rc = domain_gate_target(a, ACTION_APPOINTMENT_LIST, t, rtype_slot, NULL, &g);
+		if (rc != ERR_OK)
+			return rc;
+		if (domain_audit(a, ACTION_APPOINTMENT_LIST, q->patient, rtype_slot, NULL, AUDIT_ALLOW,
+				 0) != 0)
+			return ERR_INTERNAL;
+		f->practices = t->practices;
+		f->n_practices = t->n_practices;
+		/* patients see free slots only: a busy one is someone's appointment */
+		f->state = q->state == SLOTS_BUSY ? SLOTS_NONE : SLOTS_FREE;
+		return ERR_OK;
+	}
+	bool ok = is_staff_of_practice(a);
+	if (practice_audit(a, "slot.list", ok ? AUDIT_ALLOW : AUDIT_DENY, NULL) != ERR_OK)
+		return ERR_INTERNAL;
+	if (!ok)
+		return ERR_NOT_FOUND;
+	f->practices = &a->practice;
+	f->n_practices = 1;
+	f->state = (enum slot_state_filter)q->state;
+	return ERR_OK;
+}
+
+enum err slots_search(const struct actor *a, const struct slot_search *q, const struct store_page *pg,
+		      struct arena *ar, struct slot_view **out, size_t *n, struct page_info *info)
+{
+	*n = 0;
+	struct target t;
+	struct store_slot_filter f = {.clinician = q->clinician, .from = q->from, .to = q->to};
+	enum err rc = slots_scope(a, q, &t, &f);
+	if (rc != ERR_OK)
+		return rc;
+	struct store_page ask;
+	domain_page_begin(pg, &ask, info);
+	struct store_slot *rows = NULL;
+	size_t count = 0;
+	if ((info && info->want_total && store_slots_count(&f, &info->total) != ERR_OK) ||
+	    (ask.limit > 0 && store_slots_page(&f, &ask, ar, &rows, &count) != ERR_OK))
+		return ERR_INTERNAL;
+	count = domain_page_end(&ask, count, info);
+	if (slot_views(rows, count, ar, out) != ERR_OK)
+		return ERR_INTERNAL;
+	*n = count;
+	return ERR_OK;
 }
 
 /* Whether the actor may see this practice's slots: its staff, or a patient-role actor for the
@@ -253,28 +310,27 @@ void appointment_notify(const struct actor *a, const struct id *appt, const stru
 	nz_when(start, when, sizeof(when));
 	nz_when(from, was, sizeof(was));
 	const char *name = notify_practice_name(practice, ar);
-	static const char *const how[APPT_KINDS] = {
-		[APPT_IN_PERSON] = "It is in person, at the practice.",
-		[APPT_PHONE] = "It is by phone: the practice will call you.",
-		[APPT_VIDEO] = "It is by video: the practice will tell you how to join."};
+	static const enum text_id how[APPT_KINDS] = {[APPT_IN_PERSON] = TEXT_MAIL_APPT_IN_PERSON,
+						     [APPT_PHONE] = TEXT_MAIL_APPT_PHONE,
+						     [APPT_VIDEO] = TEXT_MAIL_APPT_VIDEO};
 	struct notify_event e = {.kind = NOTIFY_APPOINTMENTS, .patient = *patient,
-				 .practice = *practice, .subject = "Your appointment"};
+				 .practice = *practice, .subject = TEXT_MAIL_APPT_SUBJECT,
+				 .args = {name, when}};
 	switch (ev) {
 	case APPT_BOOKED:
-		e.line = arena_printf(ar, "An appointment at %s is booked for you: %s. %s", name, when,
-				      how[kind]);
+		e.line = TEXT_MAIL_APPT_BOOKED;
+		e.arg_text[2] = how[kind];
 		break;
 	case APPT_CANCELLED:
-		e.line = why ? arena_printf(ar, "Your appointment at %s on %s has been cancelled by the "
-						"practice. %s Please book another time, or phone the "
-						"practice.", name, when, why)
-			     : arena_printf(ar, "Your appointment at %s on %s has been cancelled.", name,
-					    when);
+		e.line = why ? TEXT_MAIL_APPT_CANCELLED_WHY : TEXT_MAIL_APPT_CANCELLED;
+		e.args[2] = why;
 		break;
 	case APPT_MOVED:
-		e.subject = "Your appointment has changed";
-		e.line = arena_printf(ar, "Your appointment at %s has been moved from %s to %s. %s",
-				      name, was, when, how[kind]);
+		e.subject = TEXT_MAIL_APPT_CHANGED_SUBJECT;
+		e.line = TEXT_MAIL_APPT_MOVED;
+		e.args[1] = was;
+		e.args[2] = when;
+		e.arg_text[3] = how[kind];
 		break;
 	}
 	notify_withdraw(appt);
@@ -285,9 +341,11 @@ void appointment_notify(const struct actor *a, const struct id *appt, const stru
 	e.kind = NOTIFY_REMINDERS;
 	e.ref = appt;
 	e.not_before = remind;
-	e.subject = "A reminder of your appointment tomorrow";
-	e.line = arena_printf(ar, "A reminder from %s: you have an appointment tomorrow, %s.", name,
-			      when);
+	e.subject = TEXT_MAIL_REMINDER_SUBJECT;
+	e.line = TEXT_MAIL_REMINDER_LINE;
+	e.args[1] = when;
+	e.args[2] = NULL;
+	e.arg_text[2] = e.arg_text[3] = TEXT_NONE;
 	notify_record(a, &e);
 }
 
@@ -384,6 +442,7 @@ enum err appointment_book(const struct actor *a, const struct id *patient, const
 	if (st != ERR_OK)
 		return ERR_INTERNAL;
 	appointment_notify(a, &row.id, patient, &s.practice, s.start, kind, APPT_BOOKED, 0, NULL, ar);
+	recalls_booked(a, &g, patient, &s.practice, &row.id, s.start, ar);
 	*out = row.id;
 	return ERR_OK;
 }
@@ -444,6 +503,7 @@ enum err appointment_cancel(const struct actor *a, const struct id *appointment,
 		appointment_notify(a, appointment, &t.patient, &r.practice, r.start, r.kind,
 				   APPT_CANCELLED, 0, reason ? appointment_cancel_reason_text(reason) : NULL,
 				   &ar);
+		recalls_unbooked(a, &g, &t.patient, appointment, &ar);
 		rc = ERR_OK;
 	}
 out:

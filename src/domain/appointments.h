@@ -53,6 +53,19 @@ enum err slots_for_patient(const struct actor *a, const struct id *patient, int6
  * for its staff (clinicians and practice admins). */
 enum err slots_for_practice(const struct actor *a, const struct id *clinician, int64_t from, int64_t to,
 			    bool free_only, struct arena *ar, struct slot_view **out, size_t *n);
+/* A page of a FHIR Slot search (SEARCH.md): for a patient-role actor, the free slots of the
+ * practices where `patient` (the record in view) is enrolled, through the gate
+ * (ACTION_APPOINTMENT_LIST, audited; `busy` matches nothing); for staff, their own practice's
+ * (audited `slot.list`). In start order from pg's cursor, one more read than the page to know
+ * whether more follow, the total from the same snapshot when info->want_total. */
+struct slot_search {
+	const struct id *patient;   /* patient-role actors: the record in view (NULL: none) */
+	const struct id *clinician; /* NULL: any */
+	int64_t from, to;
+	int state;                  /* 0 any, 1 free, 2 busy (enum slot_state_filter) */
+};
+enum err slots_search(const struct actor *a, const struct slot_search *q, const struct store_page *pg,
+		      struct arena *ar, struct slot_view **out, size_t *n, struct page_info *info);
 /* A slot by id, when the actor's practice (staff) or the actor's record's practice (patients
  * and proxies) publishes it; ERR_NOT_FOUND otherwise. */
 enum err slot_read(const struct actor *a, const struct id *slot, struct arena *ar, struct slot_view *out);

@@ -89,6 +89,11 @@ enum err patients_read_each(const struct actor *a, const struct id *ids, size_t 
 			    struct arena *ar, struct patient_view **out, size_t *n);
 /* A patient's sealed demographics, opened, as a view (strings in ar). 0, or -1 malformed. */
 int patient_phi_decode(const char *json, size_t n, struct arena *ar, struct patient_view *out);
+/* Read demographics under a grant the caller already holds (any action on that patient); no
+ * audit here: the caller audits what it serves. ERR_NOT_FOUND, ERR_GONE (the key destroyed),
+ * the vault's refusal (domain_vault_failed), ERR_INTERNAL. */
+enum err patient_load(const struct actor *a, const struct grant *g, const struct id *patient,
+		      struct arena *ar, struct patient_view *out);
 /* Keep a patient's search terms (their name's words and birth date, as keyed hashes) in step
  * with the details just written. */
 enum err patient_terms_store(const struct id *patient, const struct patient_view *p);

@@ -674,18 +674,12 @@ static void notify_repeat(const struct actor *a, const struct grant *g, const st
 {
 	struct repeat_view v;
 	const char *practice = notify_practice_name(&r->practice, ar);
-	const char *pharmacy = repeat_open(a, g, p, r, ar, &v) == ERR_OK && v.pharmacy && v.pharmacy[0]
-				       ? v.pharmacy
-				       : "the pharmacy you chose";
-	const char *line = approved ? arena_printf(ar, "Your repeat prescription request has been "
-						       "approved by %s. It is being sent to %s.",
-						   practice, pharmacy)
-				    : arena_printf(ar, "Your repeat prescription request to %s was not "
-						       "approved. Sign in to see the practice's reason.",
-						   practice);
+	bool named = repeat_open(a, g, p, r, ar, &v) == ERR_OK && v.pharmacy && v.pharmacy[0];
 	struct notify_event e = {.kind = NOTIFY_REPEATS, .patient = r->patient,
-				 .practice = r->practice, .subject = "Your repeat prescription request",
-				 .line = line};
+				 .practice = r->practice, .subject = TEXT_MAIL_REPEAT_SUBJECT,
+				 .line = approved ? TEXT_MAIL_REPEAT_APPROVED : TEXT_MAIL_REPEAT_DECLINED,
+				 .args = {practice, named ? v.pharmacy : NULL},
+				 .arg_text = {TEXT_NONE, named ? TEXT_NONE : TEXT_MAIL_REPEAT_PHARMACY}};
 	notify_record(a, &e);
 }
 

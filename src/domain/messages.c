@@ -414,10 +414,9 @@ static enum err seal_json(const struct actor *a, const struct grant *g, const st
 static void notify_patient(const struct actor *a, const struct id *patient, const struct id *practice,
 			   struct arena *ar)
 {
-	const char *line = arena_printf(ar, "You have a new message from %s.",
-					notify_practice_name(practice, ar));
 	struct notify_event e = {.kind = NOTIFY_MESSAGES, .patient = *patient, .practice = *practice,
-				 .subject = "You have a new message", .line = line};
+				 .subject = TEXT_MAIL_MESSAGE_SUBJECT, .line = TEXT_MAIL_MESSAGE_LINE,
+				 .args = {notify_practice_name(practice, ar)}};
 	notify_record(a, &e);
 }
 

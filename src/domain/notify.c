@@ -21,6 +21,7 @@
 #include "store/store.h"
 #include "util/log.h"
 #include "util/nztime.h"
+#include "util/text.h"
 
 static const struct notify_kind_info kinds[] = {
 	{NOTIFY_RESULTS, "results", "A result is ready to view", ACTION_RESULT_READ},
@@ -34,6 +35,8 @@ static const struct notify_kind_info kinds[] = {
 	{NOTIFY_RECALLS, "recalls", "A recall (a screening or review) is due", ACTION_RECALL_LIST},
 	{NOTIFY_STAFF_MESSAGES, "staff-messages", "Patients' messages are waiting in the inbox",
 	 ACTION_MESSAGE_READ},
+	{NOTIFY_STAFF_TRANSFERS, "staff-transfers",
+	 "Another practice asks to take on one of this practice's patients", ACTION_PATIENT_READ},
 };
 
 const struct notify_kind_info *notify_kinds(size_t *n)
@@ -69,26 +72,42 @@ const char *notify_practice_name(const struct id *practice, struct arena *ar)
 	return name;
 }
 
-/* The whole email: the line, the portal's address as plain text, the practice signing. A
- * proxy's copy says whose record it is about: the first name only (held, or NULL when it could
- * not be read) and the practice. */
-static const char *compose(const char *line, const char *practice, bool proxy, const char *held,
-			   struct arena *ar)
+/* The account's language for its emails (English when it cannot be read). */
+static enum lang account_lang(const struct id *account)
 {
+	enum lang l = LANG_EN;
+	if (store_account_lang(account, &l) != ERR_OK)
+		l = LANG_EN;
+	return l;
+}
+
+/* The event's line in lang: its template filled with its values, each translated one in lang. */
+static const char *event_line(const struct notify_event *e, enum lang l, struct arena *ar)
+{
+	const char *args[TEXT_ARGS];
+	for (size_t i = 0; i < TEXT_ARGS; i++)
+		args[i] = e->arg_text[i] != TEXT_NONE ? text_get(l, e->arg_text[i]) : e->args[i];
+	return text_fill(ar, text_get(l, e->line), args, TEXT_ARGS);
+}
+
+/* The whole email in lang: the line, the portal's address as plain text, the practice
+ * signing. A proxy's copy says whose record it is about: the first name only (held, or NULL
+ * when it could not be read) and the practice. */
+static const char *compose(enum lang l, const struct notify_event *e, const char *practice,
+			   bool proxy, const char *held, struct arena *ar)
+{
+	const char *line = event_line(e, l, ar);
+	const char *about_args[] = {held ? held : practice, practice};
 	const char *about = !proxy ? ""
-			    : held ? arena_printf(ar, "\nThis is about %s's record at %s, which you "
-						      "have family access to.\n", held, practice)
-				   : arena_printf(ar, "\nThis is about a record at %s that you have "
-						      "family access to.\n", practice);
-	if (about == NULL)
+			    : text_fill(ar, text_get(l, held ? TEXT_MAIL_ABOUT_HELD : TEXT_MAIL_ABOUT_RECORD),
+					about_args, 2);
+	const char *footer = text_fill(ar, text_get(l, TEXT_MAIL_FOOTER), &practice, 1);
+	if (line == NULL || about == NULL || footer == NULL)
 		return NULL;
-	return arena_printf(ar,
-			    "Kia ora,\n\n%s\n%s\nSign in to your patient portal to see it:\n\n    %s\n\n"
-			    "For your privacy, this email holds no health details.\n\n-- \n%s\n"
-			    "Sent through %s's patient portal. We never ask for your password by "
-			    "email. You can choose which emails you receive under Account, "
-			    "Emails from your practice.\n",
-			    line, about, outbox_portal_url(), practice, practice);
+	return arena_printf(ar, "%s\n\n%s\n%s%s%s\n%s\n\n    %s\n\n%s\n\n-- \n%s\n%s\n",
+			    text_get(l, TEXT_MAIL_GREETING), line, proxy ? "\n" : "", about,
+			    proxy ? "\n" : "", text_get(l, TEXT_MAIL_SIGN_IN), outbox_portal_url(),
+			    text_get(l, TEXT_MAIL_PRIVACY), practice, footer);
 }
 
 /* The first name of the notice's patient for the proxies' copy, read as the actor whose act it
@@ -111,13 +130,14 @@ static const char *held_first_name(const struct actor *a, const struct id *patie
 
 /* Seal and queue one notice to one account; logs (ids only) on failure. */
 static void queue_one(const struct id *account, struct bytes to_ct, const struct notify_event *e,
-		      const char *body)
+		      enum lang l, const char *body)
 {
 	struct arena ar;
 	arena_init(&ar, LIMIT_OUTBOX_ARENA);
 	struct store_mail m;
 	const struct notify_kind_info *k = kind_info(e->kind);
-	if (outbox_seal(account, to_ct, e->subject, body, &ar, &m) != 0 ||
+	if (body == NULL ||
+	    outbox_seal(account, to_ct, text_get(l, e->subject), body, &ar, &m) != 0 ||
 	    store_outbox_schedule(&m, e->not_before, e->ref, k ? k->slug : "") != ERR_OK) {
 		char hex[ID_HEX_LEN + 1];
 		id_hex(account, hex);
@@ -141,63 +161,84 @@ void notify_withdraw(const struct id *ref)
 		log_warn("component=notify event=withdraw-failed");
 }
 
+/* The bodies of one notice, composed once per language and kept for its other recipients. */
+struct bodies {
+	const char *text[LANG_COUNT];
+};
+
+static const char *body_in(struct bodies *bs, enum lang l, const struct notify_event *e,
+			   const char *practice, bool proxy, const char *held, struct arena *ar)
+{
+	if (bs->text[l] == NULL)
+		bs->text[l] = compose(l, e, practice, proxy, held, ar);
+	return bs->text[l];
+}
+
+/* Queue e to the record's own logins (all of them when `always`, else those who want it). */
+static void queue_owners(const struct notify_event *e, const char *practice, bool always,
+			 struct arena *ar)
+{
+	struct store_account *own = NULL;
+	size_t n_own = 0;
+	struct bodies bs = {0};
+	if (store_patient_accounts(&e->patient, ar, &own, &n_own) != ERR_OK) {
+		log_warn("component=notify event=recipients-failed");
+		return;
+	}
+	for (size_t i = 0; i < n_own; i++) {
+		if (!own[i].email_ct.len || own[i].locked ||
+		    (!always && !wants(&own[i].id, &e->patient, e->kind, true)))
+			continue;
+		enum lang l = account_lang(&own[i].id);
+		queue_one(&own[i].id, own[i].email_ct, e, l, body_in(&bs, l, e, practice, false, NULL, ar));
+	}
+}
+
 void notify_record(const struct actor *a, const struct notify_event *e)
 {
 	const struct notify_kind_info *k = kind_info(e->kind);
-	if (a == NULL || a->token == NULL || k == NULL || e->line == NULL)
+	if (a == NULL || a->token == NULL || k == NULL || e->line == TEXT_NONE)
 		return;
 	if (e->ref)
 		notify_withdraw(e->ref);
 	struct arena ar;
 	arena_init(&ar, LIMIT_NOTIFY_ARENA);
 	const char *practice = notify_practice_name(&e->practice, &ar);
-	const char *own_body = compose(e->line, practice, false, NULL, &ar);
-	const char *proxy_body = NULL;
-	struct store_account *own = NULL;
+	queue_owners(e, practice, false, &ar);
 	struct store_notify_proxy *held = NULL;
-	size_t n_own = 0, n_held = 0;
-	if (own_body == NULL || store_patient_accounts(&e->patient, &ar, &own, &n_own) != ERR_OK ||
-	    store_notify_proxies(&e->patient, (int64_t)time(NULL), &ar, &held, &n_held) != ERR_OK) {
+	size_t n_held = 0;
+	if (store_notify_proxies(&e->patient, (int64_t)time(NULL), &ar, &held, &n_held) != ERR_OK) {
 		log_warn("component=notify event=recipients-failed");
 		arena_release(&ar);
 		return;
 	}
-	for (size_t i = 0; i < n_own; i++)
-		if (own[i].email_ct.len && !own[i].locked &&
-		    wants(&own[i].id, &e->patient, e->kind, true))
-			queue_one(&own[i].id, own[i].email_ct, e, own_body);
+	struct bodies bs = {0};
+	bool named = false;
+	const char *name = NULL;
 	for (size_t i = 0; i < n_held; i++) {
 		if (!policy_notice_to_proxy(held[i].scopes, k->about) ||
 		    !wants(&held[i].account, &e->patient, e->kind, false))
 			continue;
 		/* Whose record, for the proxies' copy: the first name, read (and audited) as the
 		 * actor whose act this notice reports, once, only when a proxy is told. */
-		if (proxy_body == NULL)
-			proxy_body = compose(e->line, practice, true,
-					     held_first_name(a, &e->patient, &ar), &ar);
-		if (proxy_body != NULL)
-			queue_one(&held[i].account, held[i].email_ct, e, proxy_body);
+		if (!named) {
+			name = held_first_name(a, &e->patient, &ar);
+			named = true;
+		}
+		enum lang l = account_lang(&held[i].account);
+		queue_one(&held[i].account, held[i].email_ct, e, l,
+			  body_in(&bs, l, e, practice, true, name, &ar));
 	}
 	arena_release(&ar);
 }
 
-void notify_record_owner(const struct actor *a, const struct id *patient,
-			 const struct id *practice, const char *subject, const char *line)
+void notify_record_owner(const struct actor *a, const struct notify_event *e)
 {
-	if (a == NULL || a->token == NULL || line == NULL)
+	if (a == NULL || a->token == NULL || e->line == TEXT_NONE)
 		return;
 	struct arena ar;
 	arena_init(&ar, LIMIT_NOTIFY_ARENA);
-	const char *body = compose(line, notify_practice_name(practice, &ar), false, NULL, &ar);
-	struct store_account *own = NULL;
-	size_t n_own = 0;
-	struct notify_event e = {.patient = *patient, .practice = *practice, .subject = subject,
-				 .line = line};
-	if (body == NULL || store_patient_accounts(patient, &ar, &own, &n_own) != ERR_OK)
-		log_warn("component=notify event=recipients-failed");
-	for (size_t i = 0; body != NULL && i < n_own; i++)
-		if (own[i].email_ct.len && !own[i].locked)
-			queue_one(&own[i].id, own[i].email_ct, &e, body);
+	queue_owners(e, notify_practice_name(&e->practice, &ar), true, &ar);
 	arena_release(&ar);
 }
 
@@ -205,45 +246,77 @@ void notify_result_ready(const struct actor *a, const struct id *result, const s
 			 const struct id *practice, int64_t release_at, struct arena *ar)
 {
 	int64_t now = (int64_t)time(NULL);
-	const char *line = arena_printf(ar, "A new result from %s is ready to view in your portal.",
-					notify_practice_name(practice, ar));
 	struct notify_event e = {.kind = NOTIFY_RESULTS, .patient = *patient, .practice = *practice,
 				 .ref = result, .not_before = release_at > now ? release_at : 0,
-				 .subject = "A new result is ready to view", .line = line};
+				 .subject = TEXT_MAIL_RESULT_SUBJECT, .line = TEXT_MAIL_RESULT_LINE,
+				 .args = {notify_practice_name(practice, ar)}};
 	notify_withdraw(result);
 	notify_record(a, &e);
+}
+
+/* Queue e to each of staff[0..n) who wants its kind (on by default), each in their own
+ * language, at most once per NOTIFY_STAFF_WINDOW_SECONDS each: the claim last, so a notice
+ * is counted only when it is about to be queued. */
+static void queue_staff(const struct store_staff *staff, size_t n, const struct notify_event *e,
+			const char *practice, struct arena *ar)
+{
+	static const struct id zero;
+	const struct notify_kind_info *k = kind_info(e->kind);
+	int64_t now = (int64_t)time(NULL);
+	struct bodies bs = {0};
+	for (size_t i = 0; k != NULL && i < n && i < LIMIT_NOTIFY_STAFF; i++) {
+		struct bytes to = {0};
+		if (!wants(&staff[i].account, &zero, e->kind, true) ||
+		    store_account_email_ct(&staff[i].account, ar, &to) != ERR_OK || to.len == 0)
+			continue;
+		enum err claim = e->kind == NOTIFY_STAFF_MESSAGES
+					 ? store_notify_staff_claim(&staff[i].account, now,
+								    NOTIFY_STAFF_WINDOW_SECONDS)
+					 : store_notify_staff_claim_kind(&staff[i].account, k->slug, now,
+									 NOTIFY_STAFF_WINDOW_SECONDS);
+		if (claim != ERR_OK)
+			continue;
+		enum lang l = account_lang(&staff[i].account);
+		queue_one(&staff[i].account, to, e, l, body_in(&bs, l, e, practice, false, NULL, ar));
+	}
 }
 
 void notify_staff_messages(const struct actor *a, const struct id *practice)
 {
 	if (a == NULL || a->token == NULL)
 		return;
-	static const struct id zero;
 	struct arena ar;
 	arena_init(&ar, LIMIT_NOTIFY_ARENA);
 	struct store_staff *staff = NULL;
 	size_t n = 0;
-	int64_t now = (int64_t)time(NULL);
 	const char *name = notify_practice_name(practice, &ar);
-	const char *line = arena_printf(&ar, "New messages from patients are waiting in the %s "
-					     "inbox.", name);
-	const char *body = line ? compose(line, name, false, NULL, &ar) : NULL;
-	struct notify_event e = {.kind = NOTIFY_STAFF_MESSAGES, .subject = "New messages are waiting"};
-	if (body == NULL || store_practice_clinicians(practice, &ar, &staff, &n) != ERR_OK) {
+	struct notify_event e = {.kind = NOTIFY_STAFF_MESSAGES, .subject = TEXT_MAIL_STAFF_SUBJECT,
+				 .line = TEXT_MAIL_STAFF_LINE, .args = {name}};
+	if (store_practice_clinicians(practice, &ar, &staff, &n) != ERR_OK)
 		log_warn("component=notify event=staff-failed");
-		arena_release(&ar);
+	else
+		queue_staff(staff, n, &e, name, &ar);
+	arena_release(&ar);
+}
+
+void notify_staff_transfer(const struct actor *a, const struct id *practice,
+			   const struct id *asking)
+{
+	if (a == NULL || a->token == NULL)
 		return;
-	}
-	for (size_t i = 0; i < n && i < LIMIT_NOTIFY_STAFF; i++) {
-		struct bytes to = {0};
-		if (!wants(&staff[i].account, &zero, NOTIFY_STAFF_MESSAGES, true) ||
-		    store_account_email_ct(&staff[i].account, &ar, &to) != ERR_OK || to.len == 0)
-			continue;
-		/* the claim last: a notice is counted only when it is about to be queued */
-		if (store_notify_staff_claim(&staff[i].account, now, NOTIFY_STAFF_WINDOW_SECONDS) ==
-		    ERR_OK)
-			queue_one(&staff[i].account, to, &e, body);
-	}
+	struct arena ar;
+	arena_init(&ar, LIMIT_NOTIFY_ARENA);
+	struct store_staff *staff = NULL;
+	size_t n = 0;
+	const char *name = notify_practice_name(practice, &ar);
+	/* The asking practice and where to decide; never the patient (no name, NHI or id). */
+	struct notify_event e = {.kind = NOTIFY_STAFF_TRANSFERS,
+				 .subject = TEXT_MAIL_TRANSFER_SUBJECT, .line = TEXT_MAIL_TRANSFER_LINE,
+				 .args = {notify_practice_name(asking, &ar), name}};
+	if (store_practice_staff(practice, &ar, &staff, &n) != ERR_OK)
+		log_warn("component=notify event=staff-failed");
+	else
+		queue_staff(staff, n, &e, name, &ar);
 	arena_release(&ar);
 }
 
@@ -258,6 +331,13 @@ static enum err audit_choice(const struct actor *a, const struct id *record, boo
 	struct audit_event ev = {.actor = a, .action = write ? "notice.prefs.set" : "notice.prefs",
 				 .rtype = "-", .outcome = AUDIT_ALLOW, .deferrable = !write};
 	return audit_append(&ev) == 0 ? ERR_OK : ERR_INTERNAL;
+}
+
+/* The staff kinds this account may choose (and receives). */
+static unsigned staff_offered(const struct actor *a)
+{
+	return (policy_gets_staff_notices(a->role, a->has_practice) ? NOTIFY_STAFF_MESSAGES : 0) |
+	       (policy_gets_transfer_notices(a->role, a->has_practice) ? NOTIFY_STAFF_TRANSFERS : 0);
 }
 
 /* One record's view: the kinds a proxy's grant covers, or all patient kinds for one's own. */
@@ -285,12 +365,14 @@ enum err notify_prefs_list(const struct actor *a, struct arena *ar, struct notif
 	if (*out == NULL)
 		return ERR_INTERNAL;
 	static const struct id zero;
-	if (policy_gets_staff_notices(a->role, a->has_practice)) {
+	if (staff_offered(a) != 0) {
 		struct notify_prefs_view *v = &(*out)[0];
 		v->record = zero;
 		v->own = true;
-		v->offered = NOTIFY_STAFF_MESSAGES;
-		v->on = wants(&a->account, &zero, NOTIFY_STAFF_MESSAGES, true) ? NOTIFY_STAFF_MESSAGES : 0;
+		v->offered = staff_offered(a);
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if ((v->offered & kinds[i].bit) && wants(&a->account, &zero, kinds[i].bit, true))
+				v->on |= kinds[i].bit;
 		*n = 1;
 		return audit_choice(a, NULL, false);
 	}
@@ -325,9 +407,9 @@ enum err notify_prefs_set(const struct actor *a, const struct id *record, unsign
 	const struct grant *gp = NULL;
 	struct grant g;
 	if (id_eq(record, &zero)) {
-		if (!policy_gets_staff_notices(a->role, a->has_practice))
+		v.offered = staff_offered(a);
+		if (v.offered == 0)
 			return ERR_NOT_FOUND;
-		v.offered = NOTIFY_STAFF_MESSAGES;
 	} else {
 		int rc = domain_gate(a, ACTION_NOTICE_PREFS, record, "NoticePreference", NULL, &g);
 		if (rc != ERR_OK)

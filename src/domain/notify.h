@@ -15,6 +15,7 @@
 #include "policy/policy.h"
 #include "util/arena.h"
 #include "util/id.h"
+#include "util/text.h"
 
 /* The kinds a person turns on or off (bits of notify_pref). */
 enum notify_kind {
@@ -25,6 +26,9 @@ enum notify_kind {
 	NOTIFY_MESSAGES = 1u << 4,     /* a message from the practice */
 	NOTIFY_STAFF_MESSAGES = 1u << 5, /* clinicians: patients' messages are waiting */
 	NOTIFY_RECALLS = 1u << 6,      /* a recall the practice set is due */
+	NOTIFY_STAFF_TRANSFERS = 1u << 7, /* clinicians, practice admins: a move of a patient
+					    * of their practice was asked */
+	NOTIFY_STAFF_KINDS = NOTIFY_STAFF_MESSAGES | NOTIFY_STAFF_TRANSFERS,
 	NOTIFY_PATIENT_KINDS = ((1u << 5) - 1) | NOTIFY_RECALLS,
 };
 
@@ -44,8 +48,15 @@ struct notify_event {
 	const struct id *ref; /* the event (result, appointment...): earlier unsent notices of it
 			       * are withdrawn first, and this one is tagged with it; may be NULL */
 	int64_t not_before;   /* send from this time on; 0: at once */
-	const char *subject;  /* a fixed string: no PHI, no link */
-	const char *line;     /* what happened, naming the practice, nothing clinical */
+	/* The words, from the text table (util/text.h), so that each recipient reads them in
+	 * the language their account chose: the subject a fixed string (no PHI, no link); the
+	 * line what happened, naming the practice, nothing clinical, its %1 .. %4 filled from
+	 * args, or, where arg_text[i] is not TEXT_NONE, from that string in the recipient's
+	 * language. */
+	enum text_id subject;
+	enum text_id line;
+	const char *args[TEXT_ARGS];
+	enum text_id arg_text[TEXT_ARGS];
 };
 
 /* Queue e's notice to the record's own logins (unless they turned the kind off) and to its
@@ -55,9 +66,9 @@ struct notify_event {
 void notify_record(const struct actor *a, const struct notify_event *e);
 /* A matter of the record itself that its own logins are always told of, whatever their
  * choices and never its proxies' (a practice asking to take the patient on, a move made):
- * subject and line as for notify_record, naming the practices and nothing clinical. */
-void notify_record_owner(const struct actor *a, const struct id *patient,
-			 const struct id *practice, const char *subject, const char *line);
+ * e's patient, practice, subject, line and args as for notify_record (its kind, ref and time
+ * are not used), naming the practices and nothing clinical. */
+void notify_record_owner(const struct actor *a, const struct notify_event *e);
 /* A result becomes visible to the patient at release_at (now or later: scheduled): withdraw
  * any notice of it scheduled before, and queue "a new result from <practice> is ready"
  * (no test named). */
@@ -68,6 +79,12 @@ void notify_withdraw(const struct id *ref);
 /* A patient wrote to practice: tell each clinician of it who has not turned this off, at most
  * once per NOTIFY_STAFF_WINDOW_SECONDS each ("new messages are waiting"). Best effort. */
 void notify_staff_messages(const struct actor *a, const struct id *practice);
+/* Another practice (asking) asked to take on a patient of practice: tell each clinician and
+ * practice admin of it who has not turned this off, at most once per
+ * NOTIFY_STAFF_WINDOW_SECONDS each (claimed apart from the messages' notice): the asking
+ * practice's name and where to decide, never the patient. Best effort. */
+void notify_staff_transfer(const struct actor *a, const struct id *practice,
+			   const struct id *asking);
 /* The practice's name for a notice, in ar ("your practice" when it has none). */
 const char *notify_practice_name(const struct id *practice, struct arena *ar);
 /* When the reminder of an appointment starting at `start` (UTC) is sent: NOTIFY_REMINDER_HOUR

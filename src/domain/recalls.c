@@ -11,6 +11,7 @@
 #include "domain/notify.h"
 #include "limits.h"
 #include "store/recalls.h"
+#include "util/log.h"
 #include "util/nztime.h"
 
 static const char rtype_recall[] = "Recall";
@@ -36,6 +37,17 @@ const char *recall_kind_label(const char *slug)
 		if (strcmp(kinds[i].slug, slug) == 0)
 			return kinds[i].label;
 	return NULL;
+}
+
+/* The patient's notice of a recall, scheduled for its due date (at once when it is due). */
+static void remind(const struct actor *a, const struct store_recall *r, int64_t now, struct arena *ar)
+{
+	/* what it is for stays in the portal: the email only says one is due */
+	struct notify_event e = {.kind = NOTIFY_RECALLS, .patient = r->patient, .practice = r->practice,
+				 .ref = &r->id, .not_before = r->due > now ? r->due : 0,
+				 .subject = TEXT_MAIL_RECALL_SUBJECT, .line = TEXT_MAIL_RECALL_LINE,
+				 .args = {notify_practice_name(&r->practice, ar)}};
+	notify_record(a, &e);
 }
 
 enum err recall_set(const struct actor *a, const struct id *patient, const char *kind,
@@ -71,14 +83,7 @@ enum err recall_set(const struct actor *a, const struct id *patient, const char 
 		return ERR_INTERNAL;
 	if (store_recall_insert(&g, &r) != ERR_OK)
 		return ERR_INTERNAL;
-	/* what it is for stays in the portal: the email only says one is due */
-	const char *line = arena_printf(ar, "%s asks you to book an appointment: a recall they set "
-					     "for you is due. Sign in to see what it is for.",
-					notify_practice_name(&r.practice, ar));
-	struct notify_event e = {.kind = NOTIFY_RECALLS, .patient = *patient, .practice = r.practice,
-				 .ref = &r.id, .not_before = due > now ? due : 0,
-				 .subject = "A reminder from your practice", .line = line};
-	notify_record(a, &e);
+	remind(a, &r, now, ar);
 	return ERR_OK;
 }
 
@@ -108,6 +113,7 @@ enum err recall_list(const struct actor *a, const struct id *patient, struct are
 		v->closed = rows[i].closed;
 		v->outcome = rows[i].closed ? arena_strdup(ar, rows[i].outcome) : NULL;
 		v->is_due = rows[i].due <= now && rows[i].closed == 0;
+		v->appointment = rows[i].appointment;
 		v->practice_name = notify_practice_name(&rows[i].practice, ar);
 	}
 	if (domain_audit(a, ACTION_RECALL_LIST, patient, rtype_recall, NULL, AUDIT_ALLOW, 0) != 0)
@@ -143,8 +149,59 @@ enum err recall_close(const struct actor *a, const struct id *recall, bool done)
 	return ERR_OK;
 }
 
-enum err recall_list_practice(const struct actor *a, bool due_now, size_t offset, size_t limit,
-			      struct arena *ar, struct recall_row **out, size_t *n)
+/* One audit record of a booking's change to a recall; 0, or -1 when the trail failed. */
+static int audit_recall(const struct actor *a, const struct grant *g, const char *action,
+			const struct store_recall *r)
+{
+	struct audit_event e = {.actor = a, .action = action, .patient = &r->patient,
+				.rtype = rtype_recall, .rid = &r->id, .outcome = AUDIT_ALLOW,
+				.via = grant_via_name(g->via)};
+	return audit_append(&e);
+}
+
+void recalls_booked(const struct actor *a, const struct grant *g, const struct id *patient,
+		    const struct id *practice, const struct id *appointment, int64_t start,
+		    struct arena *ar)
+{
+	struct store_recall *rs = NULL;
+	size_t n = 0;
+	if (store_recalls_open_due(g, patient, practice, start, ar, &rs, &n) != ERR_OK) {
+		log_warn("component=recalls error=\"open recalls not read\"");
+		return;
+	}
+	int64_t now = (int64_t)time(NULL);
+	for (size_t i = 0; i < n; i++) {
+		/* audited before it changes; the booking stands whatever happens here */
+		if (audit_recall(a, g, "recall.booked", &rs[i]) != 0 ||
+		    store_recall_booked(g, &rs[i], appointment, &a->account, now) != ERR_OK)
+			continue;
+		notify_withdraw(&rs[i].id); /* its reminder, if still waiting, is not sent */
+	}
+}
+
+void recalls_unbooked(const struct actor *a, const struct grant *g, const struct id *patient,
+		      const struct id *appointment, struct arena *ar)
+{
+	struct store_recall *rs = NULL;
+	size_t n = 0;
+	if (store_recalls_of_appointment(g, patient, appointment, ar, &rs, &n) != ERR_OK) {
+		log_warn("component=recalls error=\"booked recalls not read\"");
+		return;
+	}
+	int64_t now = (int64_t)time(NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (audit_recall(a, g, "recall.reopen", &rs[i]) != 0 ||
+		    store_recall_reopen(g, &rs[i]) != ERR_OK)
+			continue;
+		/* a reminder still ahead is scheduled again; one already due is not sent again
+		 * (the patient has just cancelled: the practice sees the recall open) */
+		if (rs[i].due > now)
+			remind(a, &rs[i], now, ar);
+	}
+}
+
+enum err recall_list_practice(const struct actor *a, enum recall_filter filter, size_t offset,
+			      size_t limit, struct arena *ar, struct recall_row **out, size_t *n)
 {
 	*n = 0;
 	if (!policy_may_list_recalls(a))
@@ -152,8 +209,13 @@ enum err recall_list_practice(const struct actor *a, bool due_now, size_t offset
 	int64_t now = (int64_t)time(NULL);
 	struct store_recall *rows = NULL;
 	size_t count = 0;
-	if (store_recalls_of_practice(&a->practice, due_now ? now + 1 : INT64_MAX, offset, limit, ar,
-				      &rows, &count) != ERR_OK)
+	int st = filter == RECALLS_BOOKED
+			 ? store_recalls_booked_of_practice(&a->practice, now, offset, limit, ar, &rows,
+							    &count)
+			 : store_recalls_of_practice(&a->practice,
+						     filter == RECALLS_DUE ? now + 1 : INT64_MAX, offset,
+						     limit, ar, &rows, &count);
+	if (st != ERR_OK)
 		return ERR_INTERNAL;
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
@@ -172,8 +234,12 @@ enum err recall_list_practice(const struct actor *a, bool due_now, size_t offset
 		if (x->recall.label == NULL)
 			x->recall.label = "A check-up";
 		x->recall.due = rows[i].due;
-		x->recall.is_due = rows[i].due <= now;
+		x->recall.is_due = rows[i].due <= now && filter != RECALLS_BOOKED;
 		x->recall.practice_name = practice_name;
+		x->recall.closed = rows[i].closed;
+		x->recall.outcome = rows[i].closed ? RECALL_BOOKED : NULL;
+		x->recall.appointment = rows[i].appointment;
+		x->recall.booked_for = rows[i].booked_for;
 		(*n)++;
 	}
 	return ERR_OK;

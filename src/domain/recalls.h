@@ -30,7 +30,9 @@ struct recall_view {
 	bool is_due; /* due at now, and open */
 	const char *practice_name;
 	int64_t closed;      /* 0 while open */
-	const char *outcome; /* once closed: RECALL_DONE or RECALL_CANCELLED ("done", "cancelled") */
+	const char *outcome; /* once closed: RECALL_DONE, RECALL_CANCELLED or RECALL_BOOKED */
+	struct id appointment; /* RECALL_BOOKED: the appointment booked */
+	int64_t booked_for;    /* its start, in a practice's list of booked recalls */
 };
 
 /* A practice's open recall with its patient, for the practice's list. */
@@ -52,10 +54,29 @@ enum err recall_list(const struct actor *a, const struct id *patient, struct are
  * recall's practice who may set one (the gate, ACTION_RECALL_SET); its notice, if not sent
  * yet, is withdrawn. Audited. ERR_NOT_FOUND for a recall that is not open or not theirs. */
 enum err recall_close(const struct actor *a, const struct id *recall, bool done);
-/* The actor's practice's open recalls, soonest due first, only those due now when due_now:
- * `limit` from `offset`, each patient read through the gate (audited as those reads are).
- * ERR_NOT_FOUND for anyone but the practice's clinicians (policy_may_list_recalls). */
-enum err recall_list_practice(const struct actor *a, bool due_now, size_t offset, size_t limit,
-			      struct arena *ar, struct recall_row **out, size_t *n);
+/* A booking of `appointment` (starting at `start`) at `practice` by the actor, who holds g (the
+ * booking's ACTION_APPOINTMENT_BOOK grant on patient): the patient's open recalls at that
+ * practice due by then are closed as RECALL_BOOKED with the appointment, each audited as
+ * `recall.booked` by the actor, and their reminders not yet sent withdrawn. The booking stands
+ * whatever happens here (a failure is logged, and the recall stays open). */
+void recalls_booked(const struct actor *a, const struct grant *g, const struct id *patient,
+		    const struct id *practice, const struct id *appointment, int64_t start,
+		    struct arena *ar);
+/* The appointment was cancelled (g: the ACTION_APPOINTMENT_CANCEL grant on patient): the
+ * recalls it closed open again, each audited as `recall.reopen`, and a reminder whose day is
+ * still ahead is scheduled again. */
+void recalls_unbooked(const struct actor *a, const struct grant *g, const struct id *patient,
+		      const struct id *appointment, struct arena *ar);
+/* Which of a practice's recalls a list shows. */
+enum recall_filter {
+	RECALLS_OPEN,   /* open ones, soonest due first */
+	RECALLS_DUE,    /* open ones due now */
+	RECALLS_BOOKED, /* closed by a booking still to come, soonest appointment first */
+};
+/* The actor's practice's recalls as `filter` says: `limit` from `offset`, each patient read
+ * through the gate (audited as those reads are). ERR_NOT_FOUND for anyone but the practice's
+ * clinicians (policy_may_list_recalls). */
+enum err recall_list_practice(const struct actor *a, enum recall_filter filter, size_t offset,
+			      size_t limit, struct arena *ar, struct recall_row **out, size_t *n);
 
 #endif

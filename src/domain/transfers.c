@@ -90,13 +90,16 @@ enum err transfer_ask(const struct actor *a, const struct id *practice, const ch
 	/* The patient hears of it, by email, whether or not they look at their portal. */
 	struct arena ar;
 	arena_init(&ar, LIMIT_JOB_ARENA);
-	const char *line = arena_printf(&ar,
-					"%s has asked to become your practice. Nothing changes until you "
-					"agree: sign in and open Your practice to agree or refuse. If you "
-					"did not ask to join %s, refuse it there.",
-					notify_practice_name(practice, &ar), notify_practice_name(practice, &ar));
-	notify_record_owner(a, &patient, practice, "A practice asked to become your practice", line);
+	struct notify_event e = {.patient = patient, .practice = *practice,
+				 .subject = TEXT_MAIL_TRANSFER_ASK_SUBJECT,
+				 .line = TEXT_MAIL_TRANSFER_ASK_LINE,
+				 .args = {notify_practice_name(practice, &ar)}};
+	notify_record_owner(a, &e);
 	arena_release(&ar);
+	/* And the practice being left, whose clinicians and admins may agree or refuse: each told
+	 * which practice asks, never whom it is about. */
+	if (row.has_from)
+		notify_staff_transfer(a, &row.from, practice);
 	return ERR_OK;
 }
 
@@ -146,15 +149,12 @@ enum err transfer_decide(const struct actor *a, const struct id *request, bool a
 	if (agree && a->role != ROLE_PATIENT) {
 		struct arena ar;
 		arena_init(&ar, LIMIT_JOB_ARENA);
-		const char *line = arena_printf(&ar,
-						"You have moved to %s: %s agreed to it. %s sees what is "
-						"filed from now on%s. Open Your practice in your portal "
-						"to see or change this.",
-						notify_practice_name(&row.to, &ar),
-						row.has_from ? notify_practice_name(&row.from, &ar) : "",
-						notify_practice_name(&row.to, &ar),
-						share ? " and your earlier records" : "");
-		notify_record_owner(a, &row.patient, &row.to, "You have moved practice", line);
+		struct notify_event e = {
+			.patient = row.patient, .practice = row.to, .subject = TEXT_MAIL_MOVED_SUBJECT,
+			.line = share ? TEXT_MAIL_MOVED_LINE_SHARED : TEXT_MAIL_MOVED_LINE,
+			.args = {notify_practice_name(&row.to, &ar),
+				 row.has_from ? notify_practice_name(&row.from, &ar) : ""}};
+		notify_record_owner(a, &e);
 		arena_release(&ar);
 	}
 	return ERR_OK;

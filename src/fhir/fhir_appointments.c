@@ -104,17 +104,26 @@ static json_t *appointment_json(struct arena *ar, const struct appointment_view 
 
 /* --- Slot --- */
 
+/* Slot search pages as the others do (_count, _cursor links, total, _summary=count, _total),
+ * soonest first; its own parameters (start in NZ local time, status, schedule) are read here,
+ * as Slot has no patient= (SEARCH.md "Slot"). */
+const struct search_spec fhir_slot_spec = {
+	.type = "Slot",
+	.updated_doc = "",
+};
+
 struct slot_query {
 	int64_t from, to;
 	bool bad;
+	const char *status, *sched;
+	struct fhir_search *s;
+	bool lenient;
+	enum search_rc rc;
 };
 
 /* start=2026-12-01 (that NZ day), or with a prefix ge/gt/le/lt and a day or a NZ local time. */
-static int slot_start_param(void *ctx, const char *k, const char *v)
+static void slot_start(struct slot_query *q, const char *v)
 {
-	struct slot_query *q = ctx;
-	if (strcmp(k, "start") != 0)
-		return 0;
 	char prefix[3] = "eq";
 	if (strlen(v) > 2 && v[0] >= 'a' && v[0] <= 'z') {
 		memcpy(prefix, v, 2);
@@ -124,7 +133,7 @@ static int slot_start_param(void *ctx, const char *k, const char *v)
 	char date[11];
 	if ((strlen(v) != 10 && strlen(v) != 16) || (strlen(v) == 16 && v[10] != 'T')) {
 		q->bad = true;
-		return 0;
+		return;
 	}
 	memcpy(date, v, 10);
 	date[10] = '\0';
@@ -134,7 +143,7 @@ static int slot_start_param(void *ctx, const char *k, const char *v)
 		memcpy(clock, v + 11, 5);
 	if (nz_parse(date, clock, &t) != 0) {
 		q->bad = true;
-		return 0;
+		return;
 	}
 	bool day = strlen(v) == 10;
 	if (strcmp(prefix, "eq") == 0 && day) {
@@ -147,61 +156,122 @@ static int slot_start_param(void *ctx, const char *k, const char *v)
 	} else {
 		q->bad = true;
 	}
+}
+
+/* One parameter: Slot's own (kept for the links as given), the paging ones (the common
+ * parser), or refused naming it (left out with Prefer: handling=lenient). */
+static int slot_param(void *ctx, const char *k, const char *v)
+{
+	struct slot_query *q = ctx;
+	bool own = strcmp(k, "start") == 0 || strcmp(k, "status") == 0 || strcmp(k, "schedule") == 0;
+	if (own) {
+		if (q->s->n_applied >= LIMIT_SEARCH_PARAMS) {
+			q->s->bad = k;
+			q->s->bad_len = strlen(k);
+			q->s->why = "is one parameter too many";
+			q->rc = SEARCH_INVALID;
+			return 1;
+		}
+		q->s->applied[q->s->n_applied++] = (struct search_kv){k, strlen(k), v, strlen(v)};
+		if (strcmp(k, "start") == 0)
+			slot_start(q, v);
+		else if (strcmp(k, "status") == 0)
+			q->status = q->status ? q->status : v;
+		else
+			q->sched = q->sched ? q->sched : v;
+		return 0;
+	}
+	static const char *const paging[] = {"_count", "_cursor", "_summary", "_total", "_format", NULL};
+	bool known = false;
+	for (size_t i = 0; paging[i] && !known; i++)
+		known = strcmp(k, paging[i]) == 0;
+	enum search_rc rc = SEARCH_UNKNOWN;
+	if (known)
+		rc = fhir_search_add(q->s, &fhir_slot_spec, k, strlen(k), v, strlen(v));
+	else {
+		q->s->bad = k;
+		q->s->bad_len = strlen(k);
+	}
+	if (rc == SEARCH_UNKNOWN && q->lenient)
+		return 0;
+	q->rc = rc;
+	return rc == SEARCH_OK ? 0 : 1;
+}
+
+static int64_t slot_key(const void *row, enum store_sort sort)
+{
+	(void)sort;
+	return ((const struct slot_view *)row)->start;
+}
+
+static const struct id *slot_id(const void *row)
+{
+	return &((const struct slot_view *)row)->id;
+}
+
+static json_t *slot_render(struct request *req, const void *row)
+{
+	return slot_json(&req->arena, row);
+}
+
+/* The search read, and its values checked: 0, or -1 with the refusal answered. */
+static int slot_query_read(struct request *req, struct response *res, struct slot_query *q,
+			   struct id *clinician)
+{
+	if (request_query_each(req, slot_param, q) != 0) {
+		fhir_search_refused(req, res, &fhir_slot_spec, q->s, q->rc == SEARCH_UNKNOWN);
+		return -1;
+	}
+	if (q->to == 0)
+		q->to = nz_day_start(q->from, SLOT_SEARCH_DEFAULT_DAYS + 1);
+	if (q->bad || q->to <= q->from || q->to > nz_day_start(q->from, SLOT_HORIZON_DAYS + 1)) {
+		fhir_error(req, res, 400, "start must be a date (YYYY-MM-DD) or a range with ge/gt/le/lt, "
+					  "at most 90 days");
+		return -1;
+	}
+	if (q->status && strcmp(q->status, "free") != 0 && strcmp(q->status, "busy") != 0) {
+		fhir_error(req, res, 400, "status must be free or busy");
+		return -1;
+	}
+	const char *sched = q->sched;
+	if (sched && (strncmp(sched, "Schedule/", 9) == 0 ? id_parse(clinician, sched + 9, strlen(sched + 9))
+							  : id_parse(clinician, sched, strlen(sched))) != 0) {
+		fhir_error(req, res, 400, "schedule must be Schedule/{id}");
+		return -1;
+	}
 	return 0;
 }
 
 void fhir_slot_search(struct request *req, struct response *res)
 {
-	static const char *const allowed[] = {"schedule", "start", "status", NULL};
-	if (!fhir_params_check(req, res, allowed))
-		return;
-	int64_t now = (int64_t)time(NULL);
-	struct slot_query q = {.from = now, .to = 0};
-	request_query_each(req, slot_start_param, &q);
-	if (q.to == 0)
-		q.to = nz_day_start(q.from, SLOT_SEARCH_DEFAULT_DAYS + 1);
-	if (q.bad || q.to <= q.from || q.to > nz_day_start(q.from, SLOT_HORIZON_DAYS + 1)) {
-		fhir_error(req, res, 400, "start must be a date (YYYY-MM-DD) or a range with ge/gt/le/lt, "
-					  "at most 90 days");
-		return;
-	}
-	const char *status = request_query(req, "status");
-	if (status && strcmp(status, "free") != 0 && strcmp(status, "busy") != 0) {
-		fhir_error(req, res, 400, "status must be free or busy");
-		return;
-	}
-	const char *sched = request_query(req, "schedule");
+	struct fhir_search s;
+	const char *base = fhir_base_url(req);
+	fhir_search_init(&s, base, base ? strlen(base) : 0);
+	s.page.desc = false; /* soonest first */
+	struct slot_query q = {.from = (int64_t)time(NULL), .s = &s,
+			       .lenient = fhir_prefers_lenient(req), .rc = SEARCH_OK};
 	struct id clinician;
-	if (sched && (strncmp(sched, "Schedule/", 9) == 0 ? id_parse(&clinician, sched + 9, strlen(sched + 9))
-							  : id_parse(&clinician, sched, strlen(sched))) != 0) {
-		fhir_error(req, res, 400, "schedule must be Schedule/{id}");
+	if (slot_query_read(req, res, &q, &clinician) != 0)
 		return;
-	}
+	struct search_call c;
+	fhir_search_page(&s, &fhir_slot_spec, &c.page, c.codes, sizeof(c.codes));
+	c.info = (struct page_info){.want_total = !s.total_none || s.summary_count};
+	/* Patients and proxies: the free slots of the practices of the record in view; staff:
+	 * their own practice's. Never another's (the census tests). */
+	struct slot_search sq = {
+		.patient = policy_audience(&req->actor, AUD_PATIENT) && req->actor.has_record
+				   ? &req->actor.record : NULL,
+		.clinician = q.sched ? &clinician : NULL, .from = q.from, .to = q.to,
+		.state = q.status == NULL ? 0 : strcmp(q.status, "free") == 0 ? 1 : 2};
 	struct slot_view *slots = NULL;
 	size_t n = 0;
-	int rc;
-	if (policy_audience(&req->actor, AUD_PATIENT)) {
-		/* Patients and proxies: the free slots of the practices of the record in view. */
-		rc = req->actor.has_record ? slots_for_patient(&req->actor, &req->actor.record, q.from,
-								q.to, &req->arena, &slots, &n)
-					   : ERR_NOT_FOUND;
-	} else {
-		rc = slots_for_practice(&req->actor, sched ? &clinician : NULL, q.from, q.to,
-					status && strcmp(status, "free") == 0, &req->arena, &slots, &n);
-	}
+	int rc = slots_search(&req->actor, &sq, &c.page, &req->arena, &slots, &n, &c.info);
 	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Slot");
 		return;
 	}
-	json_t *b = fhir_bundle_new(req);
-	for (size_t i = 0; b && i < n; i++) {
-		if (sched && !id_eq(&slots[i].clinician, &clinician))
-			continue;
-		if (status && strcmp(status, slots[i].booked ? "busy" : "free") != 0)
-			continue;
-		fhir_bundle_add(req, b, "Slot", &slots[i].id, slot_json(&req->arena, &slots[i]));
-	}
-	fhir_respond(req, res, 200, b);
+	fhir_search_answer(req, res, &s, &fhir_slot_spec, &c.info,
+			   &(struct search_rows){slots, n, sizeof(*slots), slot_key, slot_id, slot_render});
 }
 
 void fhir_slot_read(struct request *req, struct response *res)
@@ -419,12 +489,23 @@ void fhir_appointments_capability(json_t *resources)
 			      "code", "read", "code", "search-type", "code", "create");
 	fhir_search_capability(r, &fhir_appointment_spec);
 	json_array_append_new(resources, r);
-	json_array_append_new(
-		resources,
-		json_pack("{s:s, s:[{s:s},{s:s}], s:[{s:s, s:s, s:s},{s:s, s:s, s:s},{s:s, s:s, s:s}]}",
-			  "type", "Slot", "interaction", "code", "read", "code", "search-type",
-			  "searchParam", "name", "schedule", "type", "reference", "documentation",
-			  "Schedule/{clinician id}", "name", "start", "type", "date", "documentation",
-			  "A day, or a range with ge/gt/le/lt (default: the next 14 days)", "name",
-			  "status", "type", "token", "documentation", "free or busy"));
+	/* Slot: its own parameters, and the paging ones (no patient, _sort or _lastUpdated) */
+	json_t *slot = json_pack(
+		"{s:s, s:[{s:s},{s:s}], s:[{s:s, s:s, s:s},{s:s, s:s, s:s},{s:s, s:s, s:s},"
+		"{s:s, s:s, s:s},{s:s, s:s, s:s},{s:s, s:s, s:s}]}",
+		"type", "Slot", "interaction", "code", "read", "code", "search-type", "searchParam",
+		"name", "schedule", "type", "reference", "documentation", "Schedule/{clinician id}",
+		"name", "start", "type", "date", "documentation",
+		"A NZ day (YYYY-MM-DD), or a range with ge/gt/le/lt and a day or a NZ local time "
+		"(YYYY-MM-DDThh:mm), at most 90 days (default: from now, the next 14 days)",
+		"name", "status", "type", "token", "documentation",
+		"free or busy (patients see free slots only)", "name", "_count", "type", "number",
+		"documentation",
+		"Entries a page, 0 to 500 (default 500; more is read as 500; 0 is _summary=count), "
+		"soonest first, then by id. Pages follow link next and previous: a cursor that is only "
+		"a position, every page checked again as a new search.",
+		"name", "_summary", "type", "token", "documentation", "count: the total alone, no entries.",
+		"name", "_total", "type", "token", "documentation",
+		"none leaves total out; estimate and accurate (the default) count every match.");
+	json_array_append_new(resources, slot);
 }

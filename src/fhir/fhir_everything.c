@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/details.h"
 #include "domain/export.h"
 #include "limits.h"
 #include "store/page.h"
@@ -45,6 +46,7 @@ static const struct {
 	{docref_part, ACTION_DOCUMENT_LIST},
 	{fhir_results_everything, ACTION_RESULT_LIST},
 	{fhir_medications_everything, ACTION_MEDICATION_LIST},
+	{fhir_summary_everything, ACTION_SUMMARY_LIST},
 	{fhir_appointments_everything, ACTION_APPOINTMENT_LIST},
 	{fhir_messages_everything, ACTION_MESSAGE_LIST},
 	{fhir_accesslog_everything, ACTION_ACCESS_LOG_READ},
@@ -71,12 +73,13 @@ static int patient_part(const struct actor *a, const struct id *patient,
 	if (pg->after)
 		return ERR_OK; /* one row, served */
 	struct patient_view v;
-	int rc = patient_read(a, patient, p->ar, &v);
+	struct contact_details c;
+	int rc = details_read(a, patient, p->ar, &v, &c);
 	if (rc != ERR_OK)
 		return rc;
 	p->n = 1;
 	p->last_id = *patient;
-	return fhir_entry_append(p->entries, "Patient", patient, fhir_patient_resource(&v));
+	return fhir_entry_append(p->entries, "Patient", patient, fhir_patient_with_contact(&v, &c));
 }
 
 /* A document's bytes inline, while the export's allowance lasts (the file only). */

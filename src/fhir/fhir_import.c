@@ -11,6 +11,7 @@
 #include "domain/register.h"
 #include "fhir/fhir.h"
 #include "fhir/fhir_results.h"
+#include "fhir/fhir_summary.h"
 #include "limits.h"
 
 static const char nhi_system[] = "https://standards.digital.health.nz/ns/nhi-id";
@@ -22,6 +23,12 @@ static const char *const type_names[IMPORT_TYPE_COUNT] = {
 	[IMPORT_OBSERVATION] = "Observation",
 	[IMPORT_MEDICATION] = "MedicationRequest",
 	[IMPORT_APPOINTMENT] = "Appointment",
+	[IMPORT_ALLERGY] = "AllergyIntolerance",
+	[IMPORT_CONDITION] = "Condition",
+	[IMPORT_IMMUNIZATION] = "Immunization",
+	/* not a resourceType: the name an Observation of category vital-signs is counted and
+	 * mapped under, apart from the lab results' Observations */
+	[IMPORT_VITAL] = "Observation (vital signs)",
 };
 
 const char *fhir_import_type_name(enum import_type t)
@@ -357,12 +364,15 @@ int fhir_import_parse(const char *line, size_t len, struct arena *ar, struct imp
 	json_t *o = out->json;
 	const char *rt = str_of(o, "resourceType");
 	*why = "resourceType is missing or not one imported (Patient, DocumentReference, "
-	       "DiagnosticReport, Observation, MedicationRequest, Appointment)";
+	       "DiagnosticReport, Observation, MedicationRequest, Appointment, AllergyIntolerance, "
+	       "Condition, Immunization)";
 	for (int t = 0; rt != NULL && t < IMPORT_TYPE_COUNT; t++)
 		if (strcmp(rt, type_names[t]) == 0)
 			out->type = (enum import_type)t;
 	if (out->type == IMPORT_TYPE_COUNT)
 		return -1;
+	if (out->type == IMPORT_OBSERVATION && fhir_summary_is(o))
+		out->type = IMPORT_VITAL; /* the health summary's, not a lab result */
 	*why = "id is missing or not a FHIR id (1 to 64 of A-Z a-z 0-9 - .)";
 	if (!fhir_id_ok(str_of(o, "id")))
 		return -1;
@@ -379,16 +389,17 @@ static int map_resource(json_t *o, struct arena *ar, struct import_item *out, co
 {
 	if (out->type == IMPORT_PATIENT)
 		return map_patient(o, ar, out, why);
-	json_t *subj = json_object_get(o, "subject");
+	bool named_patient = out->type == IMPORT_ALLERGY || out->type == IMPORT_IMMUNIZATION;
+	json_t *subj = json_object_get(o, named_patient ? "patient" : "subject");
 	out->subject = out->type == IMPORT_APPOINTMENT ? appointment_patient(o, ar) : patient_ref(subj, ar);
 	json_t *sid = json_object_get(subj, "identifier");
 	const char *sys = str_of(sid, "system");
 	if (out->subject == NULL && json_object_get(subj, "reference") == NULL && sys != NULL &&
 	    strcmp(sys, nhi_system) == 0)
 		out->subject_nhi = str_of(sid, "value");
-	*why = out->type == IMPORT_APPOINTMENT
-		       ? "Appointment.participant needs an actor Patient/{id}"
-		       : "subject needs a reference Patient/{id} or an identifier with the NHI system";
+	*why = out->type == IMPORT_APPOINTMENT ? "Appointment.participant needs an actor Patient/{id}"
+	       : named_patient ? "patient needs a reference Patient/{id} or an identifier with the NHI system"
+			       : "subject needs a reference Patient/{id} or an identifier with the NHI system";
 	if ((out->subject == NULL && out->subject_nhi == NULL) || out->source_id == NULL)
 		return -1;
 	switch (out->type) {
@@ -402,6 +413,13 @@ static int map_resource(json_t *o, struct arena *ar, struct import_item *out, co
 		return map_medication(o, ar, out, why);
 	case IMPORT_APPOINTMENT:
 		return map_appointment(o, ar, out, why);
+	case IMPORT_ALLERGY:
+	case IMPORT_CONDITION:
+	case IMPORT_IMMUNIZATION:
+	case IMPORT_VITAL: {
+		const char *ref = NULL; /* resolved by the caller from out->subject */
+		return fhir_summary_from_json(o, ar, &out->summary, &ref, why);
+	}
 	default:
 		return -1;
 	}

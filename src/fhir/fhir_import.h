@@ -14,6 +14,7 @@
 #include "domain/domain.h"
 #include "domain/medications.h"
 #include "domain/results.h"
+#include "domain/summary.h"
 
 enum import_type {
 	IMPORT_PATIENT,
@@ -22,6 +23,11 @@ enum import_type {
 	IMPORT_OBSERVATION, /* filed with the report that names it, or as a result of its own */
 	IMPORT_MEDICATION,  /* MedicationRequest */
 	IMPORT_APPOINTMENT,
+	/* the health summary (docs/internals/SUMMARY.md) */
+	IMPORT_ALLERGY,      /* AllergyIntolerance */
+	IMPORT_CONDITION,    /* Condition */
+	IMPORT_IMMUNIZATION, /* Immunization */
+	IMPORT_VITAL,        /* an Observation of category vital-signs */
 	IMPORT_TYPE_COUNT
 };
 
@@ -56,6 +62,8 @@ struct import_item {
 	int64_t start;
 	int minutes;
 	const char *reason; /* "" when none */
+	/* IMPORT_ALLERGY .. IMPORT_VITAL: the entry to file, patient left zero */
+	struct summary_entry summary;
 };
 
 /*

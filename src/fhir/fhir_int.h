@@ -105,6 +105,10 @@ struct search_call {
 	char codes[LIMIT_SEARCH_VALUE];
 	struct page_info info;
 };
+/* Answer 400 for the parameter s refused: unknown ("Unsupported search parameter: NAME
+ * (Type)"), or one whose value cannot be read ("Search parameter NAME why"). */
+void fhir_search_refused(struct request *req, struct response *res, const struct search_spec *spec,
+			 const struct fhir_search *s, bool unknown);
 /* Read the search (fhir_search_read) and fill c for it: 0, or -1 with the refusal answered. */
 int fhir_search_start(struct request *req, struct response *res, const struct search_spec *spec,
 		      struct fhir_search *s, struct search_call *c);
@@ -135,6 +139,10 @@ void fhir_supported_profile(json_t *entry, const char *url);
  * with *why set otherwise. The caller owns the result. */
 json_t *fhir_parse_resource(const char *json, size_t len, const char *type, const char **why);
 json_t *fhir_patient_resource(const struct patient_view *p);
+/* The same with the patient's contact details as telecom and address, when c->shown
+ * (details_read; docs/internals/DETAILS.md). */
+struct contact_details;
+json_t *fhir_patient_with_contact(const struct patient_view *p, const struct contact_details *c);
 /* The NHI's identifier system (HL7 NZ base): https://standards.digital.health.nz/ns/nhi-id */
 extern const char fhir_nhi_system[];
 json_t *fhir_docref_resource(const struct document_view *v);
@@ -187,6 +195,13 @@ void fhir_documents_capability(json_t *resources);
 void fhir_messages_capability(json_t *resources);
 void fhir_accesslog_capability(json_t *resources);
 void fhir_medications_capability(json_t *resources);
+/* The health summary (fhir_summary.c): its three types, and the vital signs' part of
+ * Observation's entry (after fhir_results_capability made it). */
+void fhir_summary_capability(json_t *resources);
+void fhir_vitals_capability(json_t *observation);
+/* $everything's part of the health summary: its four kinds in one list, newest first. */
+int fhir_summary_everything(const struct actor *a, const struct id *patient,
+			    const struct store_page *pg, struct everything_page *p);
 void fhir_appointments_capability(json_t *resources);
 /* Offer the whole-record Bundle as the record's export format (record_export_format). */
 void fhir_everything_register(void);

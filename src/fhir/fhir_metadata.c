@@ -22,6 +22,7 @@ static void (*const parts[])(json_t *resources) = {
 	fhir_medications_capability,   /* fhir_medications.c: MedicationRequest */
 	fhir_appointments_capability,  /* fhir_appointments.c: Appointment, Slot */
 	fhir_results_capability,       /* fhir_results.c: DiagnosticReport, Observation */
+	fhir_summary_capability,       /* fhir_summary.c: AllergyIntolerance, Condition, Immunization */
 	fhir_register_capability,      /* fhir_register.c: Patient create, update */
 };
 

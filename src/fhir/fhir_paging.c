@@ -33,6 +33,17 @@ static int read_one(void *ctx, const char *k, const char *v)
 	return rc == SEARCH_OK ? 0 : 1;
 }
 
+void fhir_search_refused(struct request *req, struct response *res, const struct search_spec *spec,
+			 const struct fhir_search *s, bool unknown)
+{
+	const char *name = fhir_param_name(req, s->bad ? s->bad : "", s->bad_len);
+	const char *m = unknown ? arena_printf(&req->arena, "Unsupported search parameter: %s (%s)", name,
+					       spec->type)
+				: arena_printf(&req->arena, "Search parameter %s %s", name,
+					       s->why ? s->why : "cannot be read");
+	fhir_error(req, res, 400, m ? m : "Unsupported search parameter");
+}
+
 int fhir_search_read(struct request *req, struct response *res, const struct search_spec *spec,
 		     struct fhir_search *s)
 {
@@ -40,13 +51,7 @@ int fhir_search_read(struct request *req, struct response *res, const struct sea
 	fhir_search_init(s, base, base ? strlen(base) : 0);
 	struct read_ctx c = {s, spec, fhir_prefers_lenient(req), SEARCH_OK};
 	if (request_query_each(req, read_one, &c) != 0) {
-		const char *name = fhir_param_name(req, s->bad ? s->bad : "", s->bad_len);
-		const char *m = c.rc == SEARCH_UNKNOWN
-					? arena_printf(&req->arena, "Unsupported search parameter: %s (%s)",
-						       name, spec->type)
-					: arena_printf(&req->arena, "Search parameter %s %s", name,
-						       s->why ? s->why : "cannot be read");
-		fhir_error(req, res, 400, m ? m : "Unsupported search parameter");
+		fhir_search_refused(req, res, spec, s, c.rc == SEARCH_UNKNOWN);
 		return -1;
 	}
 	if (!s->has_patient) {

@@ -8,6 +8,7 @@
 
 #include "fhir/fhir.h"
 #include "fhir/fhir_int.h"
+#include "domain/details.h"
 #include "domain/register.h"
 #include "limits.h"
 #include "util/strtonum.h"
@@ -183,22 +184,69 @@ void fhir_patient_search(struct request *req, struct response *res)
 	fhir_respond(req, res, 200, b);
 }
 
+/* The patient's own contact details (DETAILS.md) as telecom (phone: mobile, home) and address
+ * (home, postal, in New Zealand): NZ Base's NzPatient and IPS take both as core R4. */
+static void contact_json(json_t *o, const struct contact_details *c)
+{
+	json_t *telecom = json_array();
+	static const struct {
+		enum details_field f;
+		const char *use;
+	} phones[] = {{DF_MOBILE, "mobile"}, {DF_PHONE, "home"}};
+	for (size_t i = 0; telecom && i < sizeof(phones) / sizeof(phones[0]); i++)
+		if (c->field[phones[i].f][0])
+			json_array_append_new(telecom, json_pack("{s:s, s:s, s:s}", "system", "phone",
+								 "value", c->field[phones[i].f], "use",
+								 phones[i].use));
+	if (json_array_size(telecom) > 0)
+		json_object_set_new(o, "telecom", telecom);
+	else
+		json_decref(telecom);
+	if (c->field[DF_LINE1][0] == '\0')
+		return;
+	json_t *lines = json_array();
+	for (int f = DF_LINE1; lines && f <= DF_SUBURB; f++)
+		if (c->field[f][0])
+			json_array_append_new(lines, json_string(c->field[f]));
+	json_t *a = json_pack("{s:s, s:s, s:o, s:s, s:s}", "use", "home", "type", "postal", "line",
+			      lines, "city", c->field[DF_CITY], "country", "NZ");
+	if (a && c->field[DF_POSTCODE][0])
+		json_object_set_new(a, "postalCode", json_string(c->field[DF_POSTCODE]));
+	if (a)
+		json_object_set_new(o, "address", json_pack("[o]", a));
+}
+
 void fhir_patient_read(struct request *req, struct response *res)
 {
 	struct id id;
 	struct patient_view p;
-	int rc = request_param_id(req, 0, &id) == 0 ? patient_read(&req->actor, &id, &req->arena, &p)
+	struct contact_details c;
+	int rc = request_param_id(req, 0, &id) == 0 ? details_read(&req->actor, &id, &req->arena, &p, &c)
 						    : ERR_NOT_FOUND;
 	if (rc != ERR_OK) {
 		fhir_domain_error(req, res, rc, "Patient");
 		return;
 	}
-	fhir_respond_read(req, res, patient_json(&p), p.version, p.updated);
+	int64_t updated = c.shown && c.updated > p.updated ? c.updated : p.updated;
+	fhir_respond_read(req, res, fhir_patient_with_contact(&p, &c), p.version, updated);
 }
 
 json_t *fhir_patient_resource(const struct patient_view *p)
 {
 	return patient_json(p);
+}
+
+json_t *fhir_patient_with_contact(const struct patient_view *p, const struct contact_details *c)
+{
+	json_t *o = patient_json(p);
+	if (o && c->shown) {
+		contact_json(o, c);
+		/* A change of contact details is a change of the resource: lastUpdated says when.
+		 * (meta.versionId stays the register's: PUT's If-Match is about the register.) */
+		if (c->updated > p->updated)
+			fhir_meta_version(o, p->version, c->updated);
+	}
+	return o;
 }
 
 void fhir_patient_capability(json_t *resources)

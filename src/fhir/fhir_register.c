@@ -14,6 +14,7 @@
 #include "domain/results.h"
 #include "fhir/fhir.h"
 #include "fhir/fhir_int.h"
+#include "fhir/fhir_summary.h"
 #include "fhir/fhir_results.h"
 #include "limits.h"
 
@@ -193,7 +194,8 @@ void fhir_patient_update(struct request *req, struct response *res)
 
 /* --- transaction Bundles --- */
 
-enum tx_type { TX_PATIENT, TX_DOCUMENT, TX_REPORT, TX_OBSERVATION };
+/* TX_SUMMARY: an AllergyIntolerance, Condition, Immunization or vital-sign Observation. */
+enum tx_type { TX_PATIENT, TX_DOCUMENT, TX_REPORT, TX_OBSERVATION, TX_SUMMARY };
 
 struct tx_entry {
 	enum tx_type type;
@@ -234,7 +236,11 @@ static int tx_read(struct tx *t, json_t *entries)
 	} types[] = {{"Patient", TX_PATIENT},
 		     {"DocumentReference", TX_DOCUMENT},
 		     {"DiagnosticReport", TX_REPORT},
-		     {"Observation", TX_OBSERVATION}};
+		     {"Observation", TX_OBSERVATION},
+		     {"AllergyIntolerance", TX_SUMMARY},
+		     {"Condition", TX_SUMMARY},
+		     {"Immunization", TX_SUMMARY}};
+	const size_t n_types = sizeof(types) / sizeof(types[0]);
 	for (size_t i = 0; i < t->n; i++) {
 		json_t *en = json_array_get(entries, i), *rq = json_object_get(en, "request");
 		struct tx_entry *e = &t->e[i];
@@ -243,13 +249,15 @@ static int tx_read(struct tx *t, json_t *entries)
 		const char *rt = str_at(e->resource, "resourceType"), *method = str_at(rq, "method"),
 			   *url = str_at(rq, "url");
 		size_t k = 0;
-		while (k < 4 && (rt == NULL || strcmp(rt, types[k].type) != 0))
+		while (k < n_types && (rt == NULL || strcmp(rt, types[k].type) != 0))
 			k++;
-		if (!json_is_object(e->resource) || k == 4)
-			return tx_fail(t, i, 400, "each entry's resource must be a Patient, DocumentReference, DiagnosticReport or Observation");
+		if (!json_is_object(e->resource) || k == n_types)
+			return tx_fail(t, i, 400, "each entry's resource must be a Patient, DocumentReference, DiagnosticReport, Observation, AllergyIntolerance, Condition or Immunization");
 		if (method == NULL || strcmp(method, "POST") != 0 || url == NULL || strcmp(url, rt) != 0)
 			return tx_fail(t, i, 400, "each entry's request must be POST to its resource type");
 		e->type = types[k].kind;
+		if (e->type == TX_OBSERVATION && fhir_summary_is(e->resource))
+			e->type = TX_SUMMARY; /* a vital sign, filed on its own */
 		e->condition = str_at(rq, "ifNoneExist");
 		if (e->type == TX_PATIENT) {
 			const char *bad = patient_from(e->resource, &e->patient);
@@ -302,10 +310,13 @@ static int tx_fold(struct tx *t)
 	return 0;
 }
 
-/* Point the entry's subject at the enrolled patient (a urn of a Patient entry, or Patient/id). */
+/* Point the entry's subject (or, for the types that name it so, patient) at the enrolled
+ * patient (a urn of a Patient entry, or Patient/id). */
 static int tx_subject(struct tx *t, size_t i, struct id *patient)
 {
-	json_t *subject = json_object_get(t->e[i].resource, "subject");
+	const char *rt = str_at(t->e[i].resource, "resourceType");
+	bool named_patient = rt && (strcmp(rt, "AllergyIntolerance") == 0 || strcmp(rt, "Immunization") == 0);
+	json_t *subject = json_object_get(t->e[i].resource, named_patient ? "patient" : "subject");
 	const char *ref = str_at(subject, "reference");
 	struct tx_entry *p = by_url(t, ref, TX_PATIENT);
 	if (p != NULL) {
@@ -317,12 +328,32 @@ static int tx_subject(struct tx *t, size_t i, struct id *patient)
 	}
 	if (ref != NULL && strncmp(ref, "Patient/", 8) == 0 && id_parse(patient, ref + 8, strlen(ref + 8)) == 0)
 		return 0;
-	return tx_fail(t, i, 400, "subject.reference must be a Patient entry's fullUrl or Patient/{id}");
+	return tx_fail(t, i, 400, named_patient ? "patient.reference must be a Patient entry's fullUrl or Patient/{id}"
+						 : "subject.reference must be a Patient entry's fullUrl or Patient/{id}");
 }
 
 static int domain_status(enum err rc)
 {
 	return rc == ERR_INVALID ? 422 : rc == ERR_CONFLICT ? 409 : rc == ERR_FULL ? 507 : http_status_of(rc);
+}
+
+/* A health summary entry (fhir_summary.c's mapping), for the patient its subject names. */
+static int tx_summary(struct tx *t, size_t i, const struct id *patient)
+{
+	struct tx_entry *e = &t->e[i];
+	struct summary_entry s;
+	const char *subject = NULL, *why = NULL;
+	if (fhir_summary_from_json(e->resource, &t->req->arena, &s, &subject, &why) != 0)
+		return tx_fail(t, i, 422, why ? why : "the entry is not valid");
+	s.patient = *patient;
+	enum err rc = summary_add(&t->req->actor, &s, &t->req->arena, &e->id, &why);
+	if (rc != ERR_OK)
+		return tx_fail(t, i, rc == ERR_FULL ? 422 : domain_status(rc),
+			       (rc == ERR_INVALID || rc == ERR_FULL) && why ? why : "the entry could not be written");
+	e->version = 1;
+	t->w[t->nw++] = (struct work_write){.action = ACTION_SUMMARY_CREATE, .patient = *patient,
+					    .rtype = str_at(e->resource, "resourceType"), .rid = e->id};
+	return 0;
 }
 
 static int tx_write_one(struct tx *t, size_t i)
@@ -344,6 +375,8 @@ static int tx_write_one(struct tx *t, size_t i)
 	struct id patient;
 	if (tx_subject(t, i, &patient) != 0)
 		return -1;
+	if (e->type == TX_SUMMARY)
+		return tx_summary(t, i, &patient);
 	char *json = json_dumps(e->resource, JSON_COMPACT);
 	if (json == NULL)
 		return tx_fail(t, i, 500, "the entry could not be read");
@@ -410,11 +443,12 @@ static json_t *tx_response(struct tx *t)
 				}
 		} else {
 			id_hex(&e->id, hex);
-			loc = e->version > 0 ? arena_printf(&t->req->arena, "%s/%s/%s/_history/%lld", base, names[e->type], hex,
+			const char *type = e->type == TX_SUMMARY ? str_at(e->resource, "resourceType") : names[e->type];
+			loc = e->version > 0 ? arena_printf(&t->req->arena, "%s/%s/%s/_history/%lld", base, type, hex,
 							    (long long)e->version)
-					     : arena_printf(&t->req->arena, "%s/%s/%s", base, names[e->type], hex);
+					     : arena_printf(&t->req->arena, "%s/%s/%s", base, type, hex);
 		}
-		bool created = e->type == TX_OBSERVATION || e->type == TX_DOCUMENT || e->created;
+		bool created = e->type == TX_OBSERVATION || e->type == TX_DOCUMENT || e->type == TX_SUMMARY || e->created;
 		json_array_append_new(json_object_get(b, "entry"),
 				      json_pack("{s:{s:s, s:s?}}", "response", "status", created ? "201 Created" : "200 OK",
 						"location", loc));

@@ -1,4 +1,5 @@
 #include "fhir/fhir_results.h"
+#include "fhir/fhir_summary.h"
 #include "fhir/fhir_int.h"
 #include "fhir/fhir_search.h"
 
@@ -657,6 +658,10 @@ static bool code_matches(const struct fhir_search *s, const char *code)
  * report are counted only once it is opened. */
 void fhir_observation_search(struct request *req, struct response *res)
 {
+	if (fhir_vitals_asked(req)) { /* the health summary's (fhir_summary.c) */
+		fhir_vital_search(req, res);
+		return;
+	}
 	struct fhir_search s;
 	struct search_call c;
 	struct result_view *rs = NULL;
@@ -709,6 +714,10 @@ void fhir_observation_read(struct request *req, struct response *res)
 	struct id id;
 	size_t index = 0;
 	struct result_view v;
+	if (req->params[0].len == ID_HEX_LEN) { /* a vital sign's id: no "-n" of a report */
+		fhir_vital_read(req, res);
+		return;
+	}
 	int rc = parse_obs_id(req->params[0], &id, &index) == 0
 			 ? result_read(&req->actor, &id, "Observation", &req->arena, &v)
 			 : ERR_NOT_FOUND;
@@ -758,6 +767,7 @@ void fhir_results_capability(json_t *resources)
 	r = json_pack("{s:s, s:[{s:s},{s:s}]}", "type", "Observation", "interaction", "code", "read",
 		      "code", "search-type");
 	fhir_search_capability(r, &fhir_observation_spec);
+	fhir_vitals_capability(r);
 	fhir_supported_profile(r, fhir_profile_ips_lab_observation);
 	json_array_append_new(resources, r);
 }

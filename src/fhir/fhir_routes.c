@@ -5,6 +5,7 @@
 #include "fhir/fhir.h"
 #include "fhir/fhir_int.h"
 #include "fhir/fhir_results.h"
+#include "fhir/fhir_summary.h"
 #include "http/http.h"
 #include "http/route_table.h"
 
@@ -32,6 +33,16 @@ static const struct route routes[] = {
 	{METHOD_POST, "/fhir/R4/DiagnosticReport/*/$release", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_report_release, FAST, CORS, ANYONE},
 	{METHOD_GET, "/fhir/R4/Observation", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_observation_search, FAST, CORS, ANYONE},
 	{METHOD_GET, "/fhir/R4/Observation/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_observation_read, FAST, CORS, ANYONE},
+	{METHOD_POST, "/fhir/R4/Observation", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_vital_create, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/AllergyIntolerance", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_allergy_search, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/AllergyIntolerance/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_allergy_read, FAST, CORS, ANYONE},
+	{METHOD_POST, "/fhir/R4/AllergyIntolerance", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_allergy_create, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Condition", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_condition_search, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Condition/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_condition_read, FAST, CORS, ANYONE},
+	{METHOD_POST, "/fhir/R4/Condition", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_condition_create, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Immunization", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_immunization_search, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Immunization/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_immunization_read, FAST, CORS, ANYONE},
+	{METHOD_POST, "/fhir/R4/Immunization", AUTH_SESSION, BODY_JSON, KIND_FHIR, fhir_immunization_create, FAST, CORS, ANYONE},
 	{METHOD_GET, "/fhir/R4/Patient/*/$everything", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_patient_everything_op, FAST, CORS, ANYONE},
 	{METHOD_GET, "/fhir/R4/Communication", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_communication_search, FAST, CORS, ANYONE},
 	{METHOD_GET, "/fhir/R4/Communication/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_communication_read, FAST, CORS, ANYONE},
@@ -46,6 +57,9 @@ static const struct route routes[] = {
 	{METHOD_GET, "/fhir/R4/DiagnosticReport/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_report_read, FAST, CORS, ANYONE},
 	{METHOD_GET, "/fhir/R4/Observation/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_observation_read, FAST, CORS, ANYONE},
 	{METHOD_GET, "/fhir/R4/Communication/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_communication_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/AllergyIntolerance/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_allergy_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Condition/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_condition_read, FAST, CORS, ANYONE},
+	{METHOD_GET, "/fhir/R4/Immunization/*/_history/*", AUTH_SESSION, BODY_NONE, KIND_FHIR, fhir_immunization_read, FAST, CORS, ANYONE},
 };
 
 void fhir_http_register(void)

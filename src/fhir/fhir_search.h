@@ -116,5 +116,6 @@ extern const struct search_spec fhir_report_spec;
 extern const struct search_spec fhir_appointment_spec;
 extern const struct search_spec fhir_observation_spec;
 extern const struct search_spec fhir_medreq_spec;
+extern const struct search_spec fhir_slot_spec; /* paging only: its own parameters are read apart */
 
 #endif

@@ -49,7 +49,12 @@ struct request {
 	int64_t audit_floor; /* records made before it was deferred, to wait for as well */
 };
 
-enum csp_kind { CSP_PAGE = 0, CSP_DOWNLOAD };
+/* Which Content-Security-Policy a response carries (src/http/server.c): a page's strict one; a
+ * download's (sandboxed, never framed); a page that shows one of the patient's own documents
+ * in it (the strict one, plus an <object> of our own origin: web_document); a PDF shown in
+ * such a page (no sandbox: browsers refuse to run their PDF viewer in a sandboxed document;
+ * framed only by our own pages). */
+enum csp_kind { CSP_PAGE = 0, CSP_DOWNLOAD, CSP_PAGE_EMBED, CSP_EMBEDDED_PDF };
 
 struct response {
 	int status;
@@ -123,8 +128,9 @@ void respond_redirect(struct request *req, struct response *res, const char *loc
 void respond_download(struct request *req, struct response *res, const char *filename,
 		      const char *content_type, const void *data, size_t len);
 /* The same bytes shown in the browser rather than saved (Content-Disposition: inline), only
- * for PNG, JPEG and PDF; any other type is answered as respond_download. Sandboxed by the
- * download CSP (no script, no framing) like a download. */
+ * for PNG, JPEG and PDF; any other type is answered as respond_download. Images carry the
+ * download CSP (an <img> runs nothing of them); a PDF carries CSP_EMBEDDED_PDF, so that our
+ * own document page may show it in an <object>, and no other site may frame it. */
 void respond_inline(struct request *req, struct response *res, const char *filename,
 		    const char *content_type, const void *data, size_t len);
 /* The one map from an outcome to an HTTP status, for pages and FHIR alike: 200 for ERR_OK, 500

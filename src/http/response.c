@@ -113,7 +113,8 @@ void respond_inline(struct request *req, struct response *res, const char *filen
 		return;
 	}
 	response_header(res, "Content-Disposition", "inline");
-	res->csp = CSP_DOWNLOAD; /* sandboxed, no script, never framed */
+	/* An image: sandboxed, no script, never framed. A PDF: framed by our own pages only. */
+	res->csp = strcmp(content_type, "application/pdf") == 0 ? CSP_EMBEDDED_PDF : CSP_DOWNLOAD;
 	respond(res, 200, content_type, data, len);
 }
 

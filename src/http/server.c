@@ -54,6 +54,19 @@ static const char csp_page_with_target[] =
 	"form-action 'self' %s; "
 	"frame-ancestors 'none'; base-uri 'none'";
 static const char csp_download[] = "default-src 'none'; sandbox; frame-ancestors 'none'";
+/* A page that shows one of the record's documents in it (web_document): the page's policy,
+ * and an <object> (a PDF) from our own origin. Only this page carries it. */
+static const char csp_page_embed[] =
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+	"object-src 'self'; frame-src 'self'; form-action 'self'; "
+	"frame-ancestors 'none'; base-uri 'none'";
+/* A PDF shown in that page (respond_inline): nothing may load from it but the browser's own
+ * viewer (object-src: Chromium's viewer is an <embed> of the document's own URL), no form
+ * posts anywhere, and only our own pages frame it. Not sandboxed: Chromium and Safari refuse
+ * to show a PDF in a sandboxed document at all. */
+static const char csp_embedded_pdf[] =
+	"default-src 'none'; object-src 'self'; form-action 'none'; base-uri 'none'; "
+	"frame-ancestors 'self'";
 
 static enum MHD_Result send_response(struct request *req, struct response *res)
 {
@@ -65,7 +78,10 @@ static enum MHD_Result send_response(struct request *req, struct response *res)
 		return MHD_NO;
 	if (res->content_type)
 		MHD_add_response_header(r, "Content-Type", res->content_type);
-	const char *csp = res->csp == CSP_DOWNLOAD ? csp_download : csp_page;
+	const char *csp = res->csp == CSP_DOWNLOAD ? csp_download
+			  : res->csp == CSP_PAGE_EMBED ? csp_page_embed
+			  : res->csp == CSP_EMBEDDED_PDF ? csp_embedded_pdf
+							: csp_page;
 	if (res->csp == CSP_PAGE && res->form_target)
 		csp = arena_printf(&req->arena, csp_page_with_target, res->form_target);
 	if (csp == NULL) {
@@ -74,7 +90,8 @@ static enum MHD_Result send_response(struct request *req, struct response *res)
 	}
 	MHD_add_response_header(r, "Content-Security-Policy", csp);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "X-Frame-Options",
+				res->csp == CSP_EMBEDDED_PDF ? "SAMEORIGIN" : "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
 	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");

@@ -124,6 +124,11 @@ struct feedq_detail {
 	bool can_match;         /* results, letters and updates can be matched; enrolments and
 				 * merges are decided in the register, then rejected here */
 	bool is_update;         /* matching it replaces the patient's details with the message's */
+	bool is_registration;   /* ADT^A04/A28 (queued: its NHI is enrolled at another practice):
+				 * a person may ask for the patient's move from it */
+	enum feedq_move_state { FEEDQ_MOVE_NONE = 0, FEEDQ_MOVE_ASKED, FEEDQ_MOVE_MADE, FEEDQ_MOVE_REFUSED }
+		move;           /* the move linked to it, if any */
+	int64_t move_asked;     /* when it was asked */
 };
 enum err ingest_queue_open(const struct actor *a, const struct id *item, struct arena *ar,
 			   struct feedq_detail *out);
@@ -141,5 +146,25 @@ enum err ingest_queue_match(const struct actor *a, const struct id *item, const 
 extern const char *const ingest_reject_reasons[];
 enum err ingest_queue_reject(const struct actor *a, const struct id *item, const char *reason,
 			     const char **why);
+
+/*
+ * Moves started by HL7 (docs/internals/TRANSFERS.md): a registration (ADT^A04/A28) for an NHI
+ * enrolled at another practice waits; a person of the practice (policy_may_ask_transfer, via
+ * transfer_ask: the same limits, audit and emails as /practice/transfers) asks for the
+ * patient's move from it, audited `feed.queue.ask`, and the item is linked to the request
+ * (*request). ERR_OK; ERR_NOT_FOUND (no such waiting item for the actor); ERR_INVALID with
+ * *why (not a registration, no valid NHI, a move of it waiting already); or what
+ * transfer_ask answers (ERR_HELD, ERR_CONFLICT, ERR_THROTTLED, ERR_DENIED, ...).
+ */
+enum err ingest_queue_ask_move(const struct actor *a, const struct id *item, struct id *request,
+			       const char **why);
+/* Once request is moved (by the patient, the practice being left, or the operator): apply the
+ * waiting registrations linked to it for the patient, as their feed (audited
+ * `feed.queue.apply` from the feed, then as the registration's own update), and close them.
+ * Each is opened by the vault for decider, who made the move (its key was bound to the move
+ * when it was asked: vault_feedq_bind_move); NULL for the operator's command line, which
+ * holds the master key. Best effort after the move: one that cannot be applied stays waiting
+ * for a person (logged with ids). ERR_OK; ERR_NOT_FOUND when the request is not moved. */
+enum err ingest_queue_after_move(const struct actor *decider, const struct id *request);
 
 #endif

@@ -12,7 +12,9 @@
 
 #include "audit/audit.h"
 #include "domain/register.h"
+#include "domain/transfers.h"
 #include "limits.h"
+#include "util/log.h"
 #include "util/wipe.h"
 
 /* Fixed texts: a rejection is kept, and free text typed here could name someone. */
@@ -156,6 +158,11 @@ static bool matchable(const struct hl7_msg *m)
 	       (slice_eq(m->type, "ADT") && (slice_eq(m->event, "A08") || slice_eq(m->event, "A31")));
 }
 
+static bool is_registration(const struct hl7_msg *m)
+{
+	return slice_eq(m->type, "ADT") && (slice_eq(m->event, "A04") || slice_eq(m->event, "A28"));
+}
+
 static const char *summary(struct ingest_ctx *c)
 {
 	const struct hl7_msg *m = c->m;
@@ -224,6 +231,14 @@ enum err ingest_queue_open(const struct actor *a, const struct id *item, struct 
 	out->summary = summary(&c);
 	out->can_match = matchable(&o->m);
 	out->is_update = slice_eq(o->m.type, "ADT");
+	out->is_registration = is_registration(&o->m);
+	struct store_transfer t;
+	if (o->q.has_transfer && store_transfer_get(&o->q.transfer, &t) == ERR_OK) {
+		out->move = t.decided == 0				? FEEDQ_MOVE_ASKED
+			    : strcmp(t.outcome, TRANSFER_MOVED) == 0 ? FEEDQ_MOVE_MADE
+								      : FEEDQ_MOVE_REFUSED;
+		out->move_asked = t.asked;
+	}
 	arena_release(&work);
 	return ERR_OK;
 }
@@ -321,6 +336,145 @@ enum err ingest_queue_reject(const struct actor *a, const struct id *item, const
 	if (rc == ERR_OK)
 		rc = store_feedq_decide(&a->practice, item, FEEDQ_REJECTED, &a->account,
 					(int64_t)time(NULL), reason);
+	arena_release(&ar);
+	return rc;
+}
+
+/* --- moves started by HL7 (docs/internals/TRANSFERS.md "Moves started by HL7") --- */
+
+/* Whether the move linked to q is still waiting for the patient or the practice being left. */
+static bool move_open(const struct store_feedq *q)
+{
+	struct store_transfer t;
+	return q->has_transfer && store_transfer_get(&q->transfer, &t) == ERR_OK && t.decided == 0;
+}
+
+/* The item's key wrapped again for whoever makes the move (vault_feedq_bind_move), and the
+ * item linked to the request. */
+static enum err bind_move(const struct actor *a, const struct opened *o, const struct id *item,
+			  const struct id *request, struct arena *ar)
+{
+	struct store_transfer t;
+	if (store_transfer_get(request, &t) != ERR_OK)
+		return ERR_INTERNAL;
+	struct feedq_move mv = {.patient = t.patient, .has_from = t.has_from, .from = t.from};
+	struct buf key;
+	buf_init(&key, ar, LIMIT_WRAPPED_KEY);
+	if (vault_feedq_bind_move(a->token, item, &a->practice, o->q.body_ct.ptr, o->q.body_ct.len,
+				  &mv, &key) != ERR_OK || key.failed)
+		return ERR_INTERNAL;
+	struct bytes bound = {(const uint8_t *)key.data, key.len};
+	return store_feedq_link(&a->practice, item, request, bound) == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
+enum err ingest_queue_ask_move(const struct actor *a, const struct id *item, struct id *request,
+			       const char **why)
+{
+	*why = NULL;
+	struct arena ar;
+	arena_init(&ar, LIMIT_INGEST_ARENA);
+	struct opened *o = arena_calloc(&ar, 1, sizeof(*o));
+	enum err rc = o == NULL ? ERR_INTERNAL : open_item(a, item, &ar, o);
+	const char *nhi = NULL;
+	if (rc == ERR_OK && (!is_registration(&o->m) || move_open(&o->q))) {
+		*why = move_open(&o->q) ? "A move of this patient is asked already: it waits for the "
+					  "patient or their current practice."
+					: "Only a registration (ADT^A04 or A28) can lead to a move.";
+		rc = ERR_INVALID;
+	}
+	if (rc == ERR_OK) {
+		struct ingest_outcome scratch;
+		struct ingest_ctx c = {.m = &o->m, .ar = &ar, .out = &scratch};
+		enum hl7_code code;
+		nhi = ingest_nhi(&c, hl7_find(&o->m, "PID", 0), 3, &code);
+		if (nhi == NULL) {
+			*why = "The message names no valid NHI.";
+			rc = ERR_INVALID;
+		}
+	}
+	/* The person's decision on record first; transfer_ask audits the request itself on the
+	 * patient's trail, limits it and sends its emails, as on /practice/transfers. */
+	if (rc == ERR_OK && queue_audit(a, "feed.queue.ask", NULL, item, AUDIT_ALLOW) != 0)
+		rc = ERR_INTERNAL;
+	if (rc == ERR_OK)
+		rc = transfer_ask(a, &a->practice, nhi, request);
+	if (rc == ERR_OK)
+		rc = bind_move(a, o, item, request, &ar);
+	if (o != NULL && o->raw.data != NULL)
+		wipe(o->raw.data, o->raw.len);
+	arena_release(&ar);
+	return rc;
+}
+
+/* Apply one waiting registration for the patient who has moved here, as its feed; opened by
+ * the vault for the person who made the move (decider; NULL: the operator's command line). */
+static enum err apply_moved(const struct actor *decider, const struct store_feedq *q,
+			    const struct store_transfer *t)
+{
+	struct store_feed feed;
+	if (!id_eq(&q->practice, &t->to) || store_feed_get(&q->feed, &feed) != ERR_OK)
+		return ERR_NOT_FOUND; /* a removed feed sends nothing more: a person decides */
+	struct arena ar;
+	arena_init(&ar, LIMIT_INGEST_ARENA);
+	struct opened *o = arena_calloc(&ar, 1, sizeof(*o));
+	char token[SESSION_TOKEN_B64_LEN + 1] = "";
+	struct actor fa;
+	struct ingest_feed f = {.feed = q->feed, .practice = q->practice, .actor = &fa};
+	struct hl7_error err;
+	enum err rc = o == NULL ? ERR_INTERNAL : ingest_feed_actor(&q->feed, &q->practice, "local", &fa, token);
+	if (rc == ERR_OK)
+		rc = store_feedq_get(&q->practice, &q->id, &ar, &o->q);
+	if (rc == ERR_OK && (o->q.state != FEEDQ_WAITING || o->q.body_ct.ptr == NULL ||
+			     o->q.move_key.ptr == NULL))
+		rc = ERR_NOT_FOUND;
+	if (rc == ERR_OK) {
+		struct feedq_move mv = {.patient = t->patient, .has_from = t->has_from, .from = t->from};
+		buf_init(&o->raw, &ar, LIMIT_HL7_MESSAGE_BYTES + 1);
+		rc = vault_feedq_open_moved(decider ? decider->token : NULL, &q->id, &q->practice, &mv,
+					    o->q.move_key, o->q.body_ct.ptr, o->q.body_ct.len, &o->raw);
+	}
+	if (rc == ERR_OK && (hl7_parse(o->raw.data, o->raw.len, o->segs, LIMIT_HL7_SEGMENTS, &o->m,
+				       &err) != 0 || !is_registration(&o->m)))
+		rc = ERR_INTERNAL;
+	/* On the patient's trail as the feed's, before it is applied. */
+	if (rc == ERR_OK && queue_audit(&fa, "feed.queue.apply", &t->patient, &q->id, AUDIT_ALLOW) != 0)
+		rc = ERR_INTERNAL;
+	struct ingest_outcome res;
+	memset(&res, 0, sizeof(res));
+	struct ingest_ctx c = {.f = &f, .raw = o ? o->raw.data : NULL, .len = o ? o->raw.len : 0,
+			       .m = o ? &o->m : NULL, .ar = &ar, .patient = &t->patient, .out = &res};
+	if (rc == ERR_OK)
+		rc = ingest_apply(&c);
+	if (rc == ERR_OK && (res.code != HL7_ACK_AA || res.queued))
+		rc = ERR_INVALID; /* a field refused: it stays for a person */
+	if (rc == ERR_OK)
+		rc = store_feedq_decide(&q->practice, &q->id, FEEDQ_MATCHED, &q->feed,
+					(int64_t)time(NULL), NULL);
+	wipe(token, sizeof(token));
+	if (o != NULL && o->raw.data != NULL)
+		wipe(o->raw.data, o->raw.len);
+	arena_release(&ar);
+	return rc;
+}
+
+enum err ingest_queue_after_move(const struct actor *decider, const struct id *request)
+{
+	struct store_transfer t;
+	if (store_transfer_get(request, &t) != ERR_OK || strcmp(t.outcome, TRANSFER_MOVED) != 0)
+		return ERR_NOT_FOUND;
+	struct arena ar;
+	arena_init(&ar, LIMIT_JOB_ARENA);
+	struct store_feedq *q = NULL;
+	size_t n = 0;
+	enum err rc = store_feedq_of_transfer(request, LIMIT_FEEDQ_LIST, &ar, &q, &n);
+	for (size_t i = 0; rc == ERR_OK && i < n; i++) {
+		enum err one = apply_moved(decider, &q[i], &t);
+		if (one != ERR_OK) {
+			char hex[ID_HEX_LEN + 1];
+			id_hex(&q[i].id, hex);
+			log_warn("component=ingest event=move-apply-failed item=%s err=%d", hex, (int)one);
+		}
+	}
 	arena_release(&ar);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "domain/transfers.h"
+#include "ingest/ingest.h"
 #include "limits.h"
 #include "main/cmd.h"
 #include "policy/policy.h"
@@ -75,6 +76,9 @@ static int complete(const char *request, const char *reason, bool share)
 	policy_enable_local_tools();
 	switch (transfer_complete_local(&id, share, reason)) {
 	case ERR_OK:
+		/* A registration the new practice's PMS sent, waiting for this move: filed now, as
+		 * its feed (best effort: one that cannot be stays in the queue for a person). */
+		(void)ingest_queue_after_move(NULL, &id);
 		printf("moved%s\n", share ? ", earlier records shared" : "");
 		return 0;
 	case ERR_INVALID:

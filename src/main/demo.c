@@ -22,6 +22,7 @@
 #include "main/cmd.h"
 #include "main/demo_careplan.h"
 #include "main/demo_results.h"
+#include "main/demo_summary.h"
 #include "main/demo_proxies.h"
 #include "main/pdf.h"
 #include "store/store.h"
@@ -291,7 +292,8 @@ static int seed_patient(unsigned long i, const struct id *practice,
 	struct actor self;
 	actor_for(&acct_id, ROLE_PATIENT, NULL, &pat_id, &self);
 	if (seed_documents(clinician, &self, &pat_id, given, family, i) != 0 ||
-	    demo_results_seed(clinician, &pat_id, i % 2 != 0, i) != 0)
+	    demo_results_seed(clinician, &pat_id, i % 2 != 0, i) != 0 ||
+	    demo_summary_seed(clinician, &pat_id, i) != 0)
 		return -1;
 	if (demo_careplan(clinician, &self, &pat_id, i) != 0)
 		return -1;

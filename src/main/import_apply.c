@@ -353,6 +353,18 @@ enum outcome import_apply(struct importer *im, struct import_item *it, int f, in
 		return apply_medication(im, it, &pid, key, ar, why);
 	case IMPORT_APPOINTMENT:
 		return apply_appointment(im, it, &pid, key, ar, why);
+	case IMPORT_ALLERGY:
+	case IMPORT_CONDITION:
+	case IMPORT_IMMUNIZATION:
+	case IMPORT_VITAL: {
+		struct id sid;
+		const char *svc_why = NULL;
+		it->summary.patient = pid;
+		rc = summary_add(&im->actor, &it->summary, ar, &sid, &svc_why);
+		if (rc != ERR_OK)
+			return refused(rc, svc_why, why);
+		return map_record(im, it->type, key, &sid, &pid);
+	}
 	default:
 		return OUT_FATAL;
 	}

@@ -23,6 +23,7 @@
 #include "store/store.h"
 #include "util/conf.h"
 #include "util/log.h"
+#include "util/mime.h"
 #include "util/strtonum.h"
 #include "util/wipe.h"
 #include "vault/vault.h"
@@ -110,7 +111,8 @@ static int build_message(const struct mail_config *c, const struct store_outbox_
 	buf_printf(m, "Date: %s\r\nFrom: ", date);
 	header_value(m, c->from);
 	buf_printf(m, "\r\nTo: <%s>\r\nSubject: ", to);
-	header_value(m, row->subject);
+	/* UTF-8 (a Māori subject line) as RFC 2047 encoded-words; ASCII as it is */
+	mime_header_value(m, row->subject);
 	buf_printf(m, "\r\nMessage-ID: <%s@medkeep>\r\nMIME-Version: 1.0\r\n"
 		      "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"
 		      "Auto-Submitted: auto-generated\r\n\r\n", idhex);

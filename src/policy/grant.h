@@ -43,7 +43,10 @@ enum action {
 	ACTION_NOTICE_PREFS,      /* choose which emails one's own account receives about this record */
 	ACTION_RECALL_SET,        /* the practice sets a recall (a screening or review due) */
 	ACTION_RECALL_LIST,       /* a patient's recalls */
-	ACTION_LAST = ACTION_RECALL_LIST,
+	ACTION_DETAILS_UPDATE,    /* the patient's own phones and postal address (DETAILS.md) */
+	ACTION_SUMMARY_LIST,      /* the health summary: allergies, problems, immunisations, vitals */
+	ACTION_SUMMARY_CREATE,    /* file a summary entry (the practice's system, or its import) */
+	ACTION_LAST = ACTION_SUMMARY_CREATE,
 };
 
 /* How the actor reached the patient: the audit trail records it with each access. */

@@ -59,6 +59,14 @@ bool policy_enrolled_at(const struct target *t, const struct id *practice)
 	return false;
 }
 
+/* What a practice admin reaches of an enrolled patient: the register (demographics, the
+ * correction of them, the contact details the practice uses), never clinical content. */
+static bool register_action(enum action action)
+{
+	return action == ACTION_PATIENT_READ || action == ACTION_PATIENT_WRITE ||
+	       action == ACTION_DETAILS_UPDATE;
+}
+
 /* What a patient may do to their own record: everything but the clinical side. */
 static bool patient_may_own(enum action action)
 {
@@ -68,6 +76,7 @@ static bool patient_may_own(enum action action)
 	case ACTION_MEDICATION_CREATE:
 	case ACTION_REPEAT_DECIDE:
 	case ACTION_RECALL_SET:
+	case ACTION_SUMMARY_CREATE: /* what the practice sends */
 	case ACTION_PATIENT_WRITE: /* the register is the practice's */
 		return false;
 	default:
@@ -90,6 +99,8 @@ static bool system_may(const struct actor *a, enum action action)
 		return (a->system_scopes & SYSTEM_SCOPE_DOCUMENT_WRITE) != 0;
 	case ACTION_RESULT_CREATE:
 		return (a->system_scopes & SYSTEM_SCOPE_RESULT_WRITE) != 0;
+	case ACTION_SUMMARY_CREATE:
+		return (a->system_scopes & SYSTEM_SCOPE_SUMMARY_WRITE) != 0;
 	case ACTION_MEDICATION_CREATE:
 	case ACTION_APPOINTMENT_BOOK:
 		/* The operator's `medkeep import` of a practice's export (a local tool, holding no
@@ -141,9 +152,32 @@ unsigned policy_proxy_scope_for(enum action action)
 	case ACTION_MESSAGE_READ:
 	case ACTION_MESSAGE_SEND:
 		return SCOPE_MESSAGES;
+	case ACTION_SUMMARY_LIST:
+		return SCOPE_SUMMARY;
 	default:
 		return 0;
 	}
+}
+
+/* The patient's contact details (their phones and postal address: where the practice reaches
+ * them) are seen and changed by a proxy only when the grant covers the whole record (every
+ * scope): a parent acting for a young child, a carer who runs all of it. A grant for part of
+ * a record (results only, say) is not a reason to learn, or to change, where the person lives
+ * (docs/internals/DETAILS.md). Every other action needs one of the scopes it names. */
+bool policy_proxy_covers(unsigned scopes, enum action action)
+{
+	if (action == ACTION_DETAILS_UPDATE)
+		return (scopes & SCOPE_ALL) == SCOPE_ALL;
+	return (scopes & policy_proxy_scope_for(action)) != 0;
+}
+
+bool policy_sees_contact(const struct actor *a, const struct target *t)
+{
+	if (a == NULL || t == NULL)
+		return false;
+	if (a->role == ROLE_PATIENT && !a->app && policy_via(a, &t->patient) == VIA_PROXY)
+		return policy_proxy_covers(t->proxy_scopes, ACTION_DETAILS_UPDATE);
+	return true;
 }
 
 /* An app's token reads the patient's own record within the scopes they consented to, and
@@ -165,6 +199,7 @@ static bool app_may(const struct actor *a, enum action action, enum grant_via vi
 	case ACTION_APPOINTMENT_LIST:
 	case ACTION_MESSAGE_LIST:
 	case ACTION_MESSAGE_READ:
+	case ACTION_SUMMARY_LIST:
 		return (a->app_scopes & policy_proxy_scope_for(action)) != 0;
 	case ACTION_RECORD_EXPORT:
 		return true;
@@ -199,15 +234,14 @@ static bool role_may(const struct actor *a, enum action action, const struct tar
 		if (*via == VIA_SELF || *via == VIA_APP)
 			return patient_may_own(action);
 		/* A proxy: only within the scopes of a live grant from this patient. */
-		return (t->proxy_scopes & policy_proxy_scope_for(action)) != 0;
+		return policy_proxy_covers(t->proxy_scopes, action);
 	case ROLE_CLINICIAN:
 		/* Clinicians reach patients enrolled at their own practice. */
 		return a->has_practice && policy_enrolled_at(t, &a->practice) && clinician_may(action);
 	case ROLE_PRACTICE_ADMIN:
 		/* Staff accounts, settings, and the register and appointment book they run:
 		 * enrolled patients' demographics, never their clinical content. */
-		return a->has_practice && policy_enrolled_at(t, &a->practice) &&
-		       (action == ACTION_PATIENT_READ || action == ACTION_PATIENT_WRITE);
+		return a->has_practice && policy_enrolled_at(t, &a->practice) && register_action(action);
 	case ROLE_SYSTEM:
 		return a->has_practice && policy_enrolled_at(t, &a->practice) && system_may(a, action);
 	case ROLE_OPERATOR: /* runs the service, never clinical content */
@@ -225,8 +259,7 @@ bool policy_outside_scope(const struct actor *a, enum action action, const struc
 		return false;
 	/* A practice admin has the register: they know the patient, not their content. */
 	if (a->role == ROLE_PRACTICE_ADMIN)
-		return a->has_practice && policy_enrolled_at(t, &a->practice) &&
-		       action != ACTION_PATIENT_READ && action != ACTION_PATIENT_WRITE;
+		return a->has_practice && policy_enrolled_at(t, &a->practice) && !register_action(action);
 	/* A system that reaches the register: the record exists for it, its scopes say no. */
 	if (a->role == ROLE_SYSTEM)
 		return a->has_practice && policy_enrolled_at(t, &a->practice) &&
@@ -238,8 +271,7 @@ bool policy_outside_scope(const struct actor *a, enum action action, const struc
 	if (a->app)
 		return via == VIA_APP && !app_may(a, action, via);
 	/* A proxy holding a live grant from this patient, asking for what it does not cover. */
-	return via == VIA_PROXY && t->proxy_scopes != 0 &&
-	       (t->proxy_scopes & policy_proxy_scope_for(action)) == 0;
+	return via == VIA_PROXY && t->proxy_scopes != 0 && !policy_proxy_covers(t->proxy_scopes, action);
 }
 
 int policy_decide(const struct actor *actor, enum action action, const struct target *target,
@@ -513,6 +545,11 @@ bool policy_gets_staff_notices(enum role role, bool has_practice)
 	return role == ROLE_CLINICIAN && has_practice;
 }
 
+bool policy_gets_transfer_notices(enum role role, bool has_practice)
+{
+	return (role == ROLE_CLINICIAN || role == ROLE_PRACTICE_ADMIN) && has_practice;
+}
+
 bool policy_thread_in_reach(const struct actor *actor, const struct grant *g,
 			    const struct id *thread_practice)
 {
@@ -556,6 +593,8 @@ bool action_is_write(enum action action)
 	case ACTION_PROXY_REVOKE:
 	case ACTION_PATIENT_WRITE:
 	case ACTION_RECALL_SET:
+	case ACTION_DETAILS_UPDATE:
+	case ACTION_SUMMARY_CREATE:
 		return true;
 	default:
 		return false;
@@ -672,6 +711,12 @@ const char *action_name(enum action a)
 		return "recall.set";
 	case ACTION_RECALL_LIST:
 		return "recall.list";
+	case ACTION_DETAILS_UPDATE:
+		return "patient.contact.update";
+	case ACTION_SUMMARY_LIST:
+		return "summary.list";
+	case ACTION_SUMMARY_CREATE:
+		return "summary.create";
 	}
 	return "unknown";
 }
@@ -689,6 +734,8 @@ const char *proxy_scope_name(unsigned one_scope)
 		return "appointments";
 	case SCOPE_MESSAGES:
 		return "messages";
+	case SCOPE_SUMMARY:
+		return "summary";
 	default:
 		return NULL;
 	}

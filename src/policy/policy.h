@@ -14,6 +14,7 @@
 
 #include "policy/grant.h"
 #include "util/id.h"
+#include "util/text.h"
 
 enum role {
 	ROLE_NONE = 0,
@@ -59,6 +60,9 @@ struct actor {
 	unsigned app_scopes;
 	/* A practice system (ROLE_SYSTEM): what it may write and read (SYSTEM_SCOPE_*). */
 	unsigned system_scopes;
+	/* The language the account chose for its pages and emails (util/text.h; LANG_EN unless
+	 * chosen). Not a decision: only what the pages say. */
+	enum lang lang;
 };
 
 #define TARGET_MAX_PRACTICES 8
@@ -70,7 +74,8 @@ enum proxy_scope {
 	SCOPE_MEDICATIONS = 1u << 2,
 	SCOPE_APPOINTMENTS = 1u << 3,
 	SCOPE_MESSAGES = 1u << 4,
-	SCOPE_ALL = (1u << 5) - 1,
+	SCOPE_SUMMARY = 1u << 5, /* the health summary (docs/internals/SUMMARY.md) */
+	SCOPE_ALL = (1u << 6) - 1,
 };
 /* An app's scopes: the parts above it may read, plus the patient's demographics, which an
  * app must be given by name (a proxy reaches them with any scope). */
@@ -84,7 +89,10 @@ enum system_scope {
 	SYSTEM_SCOPE_PATIENT_WRITE = 1u << 1,  /* system/Patient.cu: enrol, correct, merge */
 	SYSTEM_SCOPE_DOCUMENT_WRITE = 1u << 2, /* system/DocumentReference.c */
 	SYSTEM_SCOPE_RESULT_WRITE = 1u << 3,   /* system/DiagnosticReport.c, Observation.c */
-	SYSTEM_SCOPE_ALL = (1u << 4) - 1,
+	/* system/AllergyIntolerance.c, Condition.c, Immunization.c: the health summary, vital-sign
+	 * Observations included (docs/internals/SUMMARY.md) */
+	SYSTEM_SCOPE_SUMMARY_WRITE = 1u << 4,
+	SYSTEM_SCOPE_ALL = (1u << 5) - 1,
 };
 
 /* Facts about the patient being reached, looked up by the domain layer before deciding. */
@@ -191,11 +199,24 @@ bool policy_notice_to_proxy(unsigned scopes, enum action about);
 /* Whether this staff account is told of new patient messages of its practice (and may choose
  * so on its account page): clinicians of a practice, who answer the inbox. */
 bool policy_gets_staff_notices(enum role role, bool has_practice);
+/* Whether this staff account is told when another practice asks to take on one of its
+ * practice's patients (and may choose so): its clinicians and practice admins, who decide moves
+ * (policy_may_decide_transfer). */
+bool policy_gets_transfer_notices(enum role role, bool has_practice);
 
 /* The scope a proxy needs for an action; 0 for actions a proxy may never take (granting
  * access onward, reading the access log, exporting the whole record). Patient demographics
  * need any scope. */
 unsigned policy_proxy_scope_for(enum action action);
+/* Whether a proxy grant with `scopes` covers the action: one of the scopes it needs
+ * (policy_proxy_scope_for), and for the patient's contact details (ACTION_DETAILS_UPDATE)
+ * every scope: only a grant for the whole record. */
+bool policy_proxy_covers(unsigned scopes, enum action action);
+/* Whether an actor that may read this patient's demographics (ACTION_PATIENT_READ, already
+ * granted) is also shown their contact details (phones, postal address): everyone who reads
+ * the Patient, except a proxy whose grant does not cover the whole record (t->proxy_scopes as
+ * the gate filled it). DETAILS.md. */
+bool policy_sees_contact(const struct actor *a, const struct target *t);
 const char *proxy_scope_name(unsigned one_scope);
 
 /* Whether this actor must pass a second factor before reaching any patient data: staff

@@ -77,6 +77,24 @@ enum err store_slot_get(const struct id *slot, struct store_slot *out);
  * clinician (NULL: all), by start (at most LIMIT_LIST). */
 enum err store_slots_list(const struct id *practice, const struct id *clinician, int64_t from,
 			  int64_t to, bool free_only, struct arena *a, struct store_slot **out, size_t *n);
+
+/* A FHIR Slot search (docs/internals/SEARCH.md): the slots of these practices (up to
+ * TARGET_MAX_PRACTICES of them: a patient's, or a practice's staff's own), live, starting in
+ * [from, to), optionally of one clinician and by state, in start order (then id) from the
+ * page's cursor, at most pg->limit; and how many match in all (the cursor aside). The caller
+ * decided which practices the actor may see; the store reaches no other. */
+enum slot_state_filter { SLOTS_ANY = 0, SLOTS_FREE, SLOTS_BUSY, SLOTS_NONE };
+struct store_slot_filter {
+	const struct id *practices;
+	size_t n_practices;
+	const struct id *clinician; /* NULL: any */
+	int64_t from, to;
+	enum slot_state_filter state;
+};
+#include "store/page.h"
+enum err store_slots_page(const struct store_slot_filter *f, const struct store_page *pg,
+			  struct arena *a, struct store_slot **out, size_t *n);
+enum err store_slots_count(const struct store_slot_filter *f, int64_t *total);
 /* A clinician's slots in [from, to) with the patient and appointment holding each booked one:
  * metadata for the day list, whose patients the domain layer reaches through the gate. */
 enum err store_slots_of_clinician(const struct id *clinician, int64_t from, int64_t to,

@@ -87,6 +87,9 @@ struct store_feedq {
 	struct id decided_by;
 	int64_t decided_at;
 	char note[LIMIT_FEEDQ_REASON + 1]; /* a rejection's reason (a fixed text, ingest.h) */
+	bool has_transfer; /* a registration of a patient enrolled elsewhere whose move a person */
+	struct id transfer; /* asked for from it (TRANSFERS.md): applied once the move is made */
+	struct bytes move_key; /* its key bound to that move (vault_feedq_bind_move), while waiting */
 	struct bytes body_ct;
 };
 
@@ -104,5 +107,12 @@ enum err store_feedq_get(const struct id *practice, const struct id *id, struct 
  * ERR_NOT_FOUND when it is not waiting (decided meanwhile) or not this practice's. */
 enum err store_feedq_decide(const struct id *practice, const struct id *id, enum feedq_state state,
 			    const struct id *by, int64_t at, const char *note);
+/* Link a waiting message to the move (transfer request) a person asked for from it, with its
+ * key bound to that move. ERR_NOT_FOUND when it is not waiting or not this practice's. */
+enum err store_feedq_link(const struct id *practice, const struct id *id, const struct id *transfer,
+			  struct bytes move_key);
+/* The waiting messages linked to a move, oldest first, at most `limit`, without bodies. */
+enum err store_feedq_of_transfer(const struct id *transfer, size_t limit, struct arena *a,
+				 struct store_feedq **out, size_t *n);
 
 #endif

@@ -38,6 +38,15 @@ enum err store_notify_proxies(const struct id *patient, int64_t now, struct aren
 /* Claim the staff account's next "new messages" notice: ERR_OK when none was sent to it in
  * the `window` seconds before now (and records now), ERR_THROTTLED otherwise, ERR_INTERNAL. */
 enum err store_notify_staff_claim(const struct id *account, int64_t now, int64_t window);
+/* The same for another kind of staff notice (kind: its slug, "staff-transfers"), claimed apart
+ * from the messages' so that one does not silence the other. */
+enum err store_notify_staff_claim_kind(const struct id *account, const char *kind, int64_t now,
+				       int64_t window);
+/* The clinicians and practice admins of a practice (unlocked), at most LIMIT_LIST: those told
+ * of what concerns the practice as a whole (a move of one of its patients asked). */
+struct store_staff;
+enum err store_practice_staff(const struct id *practice, struct arena *a, struct store_staff **out,
+			      size_t *n);
 
 /* Queue the sealed mail m (outbox_seal) to be sent from not_before on (0: at once), tagged
  * with the event it tells of (ref, may be NULL) and its kind (a fixed word), so that

@@ -61,6 +61,7 @@ struct store_session {
 	char device[48];   /* "Firefox on Linux": from the User-Agent, coarse on purpose */
 	char ip[ACTOR_IP_MAX];
 	bool new_device;   /* the first sign-in from this device */
+	enum lang lang;    /* the account's language (read with the session) */
 	/* The held record this session shows (a patient-role proxy's choice), filled only while
 	 * a live proxy grant from that patient to this account still exists. */
 	bool has_record;
@@ -162,6 +163,11 @@ enum err store_account_create(const struct store_account *acct);
 enum err store_account_by_email(const char *email, struct arena *a, struct store_account *out);
 /* Lock an account pending review (the breaker tripped); a locked account cannot log in. */
 enum err store_account_lock(const struct id *account);
+/* The language an account chose (util/text.h): ERR_OK with *out (LANG_EN when it chose none),
+ * ERR_NOT_FOUND for no such account. Not PHI: no grant. */
+enum err store_account_lang(const struct id *account, enum lang *out);
+/* Set it: ERR_OK, ERR_NOT_FOUND for no such account. */
+enum err store_account_lang_set(const struct id *account, enum lang lang);
 /* Revoke every session of an account, and its OAuth codes not yet exchanged. */
 enum err store_sessions_revoke(const struct id *account);
 
@@ -171,6 +177,7 @@ struct store_mfa {
 	struct bytes totp;         /* empty when not enrolled */
 	struct bytes totp_pending; /* made at enrolment, until its first code is confirmed */
 	int64_t last_step;
+	size_t n_passkeys; /* passkeys (store/passkey.h): each is a second factor too */
 	size_t n_recovery;
 	uint8_t recovery[10][HASH_BYTES];
 	int recovery_index[10];

@@ -33,6 +33,9 @@ STORE_FN(enum err, store_account_by_email,
 	 (const char *email, struct arena *a, struct store_account *out),
 	 (email, a, out))
 STORE_FN(enum err, store_account_lock, (const struct id *account), (account))
+STORE_FN(enum err, store_account_lang, (const struct id *account, enum lang *out), (account, out))
+STORE_FN(enum err, store_account_lang_set, (const struct id *account, enum lang lang),
+	 (account, lang))
 STORE_FN(enum err, store_sessions_revoke, (const struct id *account), (account))
 STORE_FN(enum err, store_mfa_get,
 	 (const struct id *account, struct arena *a, struct store_mfa *out),
@@ -472,6 +475,12 @@ STORE_FN(enum err, store_slot_insert,
 	 (s, created_by, now))
 STORE_FN(enum err, store_slot_remove_unused, (const struct id *slot), (slot))
 STORE_FN(enum err, store_slot_get, (const struct id *slot, struct store_slot *out), (slot, out))
+STORE_FN(enum err, store_slots_page,
+	 (const struct store_slot_filter *f, const struct store_page *pg, struct arena *a,
+	  struct store_slot **out, size_t *n),
+	 (f, pg, a, out, n))
+STORE_FN(enum err, store_slots_count, (const struct store_slot_filter *f, int64_t *total),
+	 (f, total))
 STORE_FN(enum err, store_slots_list,
 	 (const struct id *practice, const struct id *clinician, int64_t from, int64_t to, bool
 	  free_only, struct arena *a, struct store_slot **out, size_t *n),
@@ -721,6 +730,14 @@ STORE_FN(enum err, store_feedq_decide,
 	 (const struct id *practice, const struct id *id, enum feedq_state state,
 	  const struct id *by, int64_t at, const char *note),
 	 (practice, id, state, by, at, note))
+STORE_FN(enum err, store_feedq_link,
+	 (const struct id *practice, const struct id *id, const struct id *transfer,
+	  struct bytes move_key),
+	 (practice, id, transfer, move_key))
+STORE_FN(enum err, store_feedq_of_transfer,
+	 (const struct id *transfer, size_t limit, struct arena *a, struct store_feedq **out,
+	  size_t *n),
+	 (transfer, limit, a, out, n))
 /* --- store/imports.h: the import map (medkeep import) --- */
 STORE_FN(enum err, store_import_lookup,
 	 (const struct id *practice, const char *rtype, const uint8_t source[HASH_BYTES],
@@ -773,6 +790,12 @@ STORE_FN(enum err, store_notify_proxies,
 	 (patient, now, a, out, n))
 STORE_FN(enum err, store_notify_staff_claim, (const struct id *account, int64_t now, int64_t window),
 	 (account, now, window))
+STORE_FN(enum err, store_notify_staff_claim_kind,
+	 (const struct id *account, const char *kind, int64_t now, int64_t window),
+	 (account, kind, now, window))
+STORE_FN(enum err, store_practice_staff,
+	 (const struct id *practice, struct arena *a, struct store_staff **out, size_t *n),
+	 (practice, a, out, n))
 STORE_FN(enum err, store_outbox_schedule,
 	 (const struct store_mail *m, int64_t not_before, const struct id *ref, const char *kind),
 	 (m, not_before, ref, kind))
@@ -790,10 +813,45 @@ STORE_FN(enum err, store_recalls_of_practice,
 	 (const struct id *practice, int64_t due_before, size_t offset, size_t limit,
 	  struct arena *a, struct store_recall **out, size_t *n),
 	 (practice, due_before, offset, limit, a, out, n))
+STORE_FN(enum err, store_recalls_booked_of_practice,
+	 (const struct id *practice, int64_t now, size_t offset, size_t limit, struct arena *a,
+	  struct store_recall **out, size_t *n),
+	 (practice, now, offset, limit, a, out, n))
+STORE_FN(enum err, store_recalls_open_due,
+	 (const struct grant *g, const struct id *patient, const struct id *practice, int64_t due_by,
+	  struct arena *a, struct store_recall **out, size_t *n),
+	 (g, patient, practice, due_by, a, out, n))
+STORE_FN(enum err, store_recall_booked,
+	 (const struct grant *g, const struct store_recall *r, const struct id *appointment,
+	  const struct id *by, int64_t now),
+	 (g, r, appointment, by, now))
+STORE_FN(enum err, store_recalls_of_appointment,
+	 (const struct grant *g, const struct id *patient, const struct id *appointment,
+	  struct arena *a, struct store_recall **out, size_t *n),
+	 (g, patient, appointment, a, out, n))
+STORE_FN(enum err, store_recall_reopen, (const struct grant *g, const struct store_recall *r), (g, r))
 STORE_FN(enum err, store_recall_list,
 	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_recall **out,
 	  size_t *n),
 	 (g, patient, a, out, n))
+/* --- store/details.h: a patient's own contact details --- */
+STORE_FN(enum err, store_details_get,
+	 (const struct grant *g, const struct id *patient, struct arena *a, struct store_details *out),
+	 (g, patient, a, out))
+STORE_FN(enum err, store_details_set,
+	 (const struct grant *g, const struct id *patient, struct bytes body, int64_t now,
+	  const struct id *by),
+	 (g, patient, body, now, by))
+/* --- store/summary.h: the health summary --- */
+STORE_FN(enum err, store_summary_target, (const struct id *entry, struct target *out), (entry, out))
+STORE_FN(enum err, store_summary_insert, (const struct grant *g, const struct store_summary *e), (g, e))
+STORE_FN(enum err, store_summary_list,
+	 (const struct grant *g, const struct id *patient, enum summary_kind kind, struct arena *a,
+	  struct store_summary **out, size_t *n),
+	 (g, patient, kind, a, out, n))
+STORE_FN(enum err, store_summary_get,
+	 (const struct grant *g, const struct id *entry, struct arena *a, struct store_summary *out),
+	 (g, entry, a, out))
 /* --- store/home.h: the home page's marks --- */
 STORE_FN(enum err, store_seen_get,
 	 (const struct id *account, const struct id *record, const char *kind, int64_t *seen),

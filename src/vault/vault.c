@@ -447,6 +447,10 @@ static const char *record_purpose(enum vault_record kind)
 		return "message";
 	case VREC_PROXY:
 		return "proxy";
+	case VREC_DETAILS:
+		return "details";
+	case VREC_SUMMARY:
+		return "summary";
 	case VREC_COUNT:
 		break;
 	}
@@ -460,9 +464,11 @@ enum err vault_local_record_open(const char *token, const struct id *patient, st
 	const char *purpose = record_purpose(kind);
 	if (purpose == NULL)
 		return ERR_DENIED;
-	/* Demographics are what staff lists show; everything else is clinical content. */
+	/* Demographics (and the contact details beside them) are what staff lists show;
+	 * everything else is clinical content. */
 	int counted = count_open(token, patient, (int64_t)ct.len,
-				 kind == VREC_PHI ? BREAKER_DEMOGRAPHICS : BREAKER_CLINICAL);
+				 kind == VREC_PHI || kind == VREC_DETAILS ? BREAKER_DEMOGRAPHICS
+									  : BREAKER_CLINICAL);
 	if (counted != ERR_OK)
 		return counted;
 	struct key pk;

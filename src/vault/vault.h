@@ -212,6 +212,8 @@ enum vault_record {
 	VREC_APPOINTMENT,
 	VREC_MESSAGE,
 	VREC_PROXY,
+	VREC_DETAILS, /* the patient's phones and postal address (record id: the patient's) */
+	VREC_SUMMARY, /* a health summary entry (allergy, problem, immunisation, vital sign) */
 	VREC_COUNT
 };
 /*
@@ -277,6 +279,27 @@ enum err vault_feedq_seal(const struct id *item, const struct id *practice, cons
 			  size_t n, struct buf *out) MUST_CHECK;
 enum err vault_feedq_open(const char *token, const struct id *item, const struct id *practice,
 			  const void *ct, size_t n, struct buf *out) MUST_CHECK;
+/*
+ * A move asked from a queued registration (docs/internals/TRANSFERS.md "Moves started by
+ * HL7"): the message's key wrapped again, bound to the patient asked for and the practice being
+ * left (has_from false: none), by a token that may open the message (staff of its practice);
+ * once the move is made, that copy opens for the patient's own session, staff of either
+ * practice, or (token NULL) a command-line tool holding the master key. Never for a system.
+ */
+struct feedq_move {
+	struct id patient;
+	bool has_from;
+	struct id from;
+	bool bind; /* vault-internal: wrap again (true) or open the bound copy (false) */
+};
+/* Bind: append the move-bound wrapped key of the queued message (ct, n) to out. */
+enum err vault_feedq_bind_move(const char *token, const struct id *item, const struct id *practice,
+			       const void *ct, size_t n, const struct feedq_move *mv,
+			       struct buf *out) MUST_CHECK;
+/* Open the queued message (ct, n) through its move-bound key. */
+enum err vault_feedq_open_moved(const char *token, const struct id *item, const struct id *practice,
+				const struct feedq_move *mv, struct bytes move_key, const void *ct,
+				size_t n, struct buf *out) MUST_CHECK;
 
 /* In a worker of `serve`: send key operations to the vault process over fd and password
  * checks over password_fd (SOCK_SEQPACKET sockets). Without this, operations run in this

@@ -324,7 +324,8 @@ enum err vault_feedq_seal(const struct id *item, const struct id *practice, cons
 	buf_append(out, &zero, 1);
 	if (out->failed)
 		return ERR_DENIED;
-	enum err rc = vault_client->feedq_key(NULL, item, practice, (struct bytes){NULL, 0}, &k, out);
+	enum err rc = vault_client->feedq_key(NULL, item, practice, (struct bytes){NULL, 0}, &k, out,
+					      NULL);
 	if (rc != ERR_OK)
 		return rc;
 	size_t wlen = out->len - at - 1;
@@ -339,6 +340,17 @@ enum err vault_feedq_seal(const struct id *item, const struct id *practice, cons
 	return s == 0 ? ERR_OK : ERR_DENIED;
 }
 
+/* The message's envelope under its key k (wiped here). */
+static enum err feedq_body_open(struct key *k, const struct id *item, const struct id *practice,
+				const uint8_t *ct, size_t n, struct buf *out)
+{
+	char ad[128];
+	vault_ad(ad, "feedq-body", practice, item);
+	int s = envelope_open(k, ad, ct, n, out);
+	key_wipe(k);
+	return s == 0 ? ERR_OK : ERR_DENIED;
+}
+
 enum err vault_feedq_open(const char *token, const struct id *item, const struct id *practice,
 			  const void *ct, size_t n, struct buf *out)
 {
@@ -347,14 +359,47 @@ enum err vault_feedq_open(const char *token, const struct id *item, const struct
 		return ERR_DENIED;
 	struct key k;
 	enum err rc = vault_client->feedq_key(token, item, practice, (struct bytes){p + 1, p[0]}, &k,
-					      NULL);
+					      NULL, NULL);
 	if (rc != ERR_OK)
 		return rc;
-	char ad[128];
-	vault_ad(ad, "feedq-body", practice, item);
-	int s = envelope_open(&k, ad, p + 1 + p[0], n - 1 - p[0], out);
+	return feedq_body_open(&k, item, practice, p + 1 + p[0], n - 1 - p[0], out);
+}
+
+enum err vault_feedq_bind_move(const char *token, const struct id *item, const struct id *practice,
+			       const void *ct, size_t n, const struct feedq_move *mv, struct buf *out)
+{
+	const uint8_t *p = ct;
+	if (token == NULL || mv == NULL || n < 1 || (size_t)p[0] + 1 > n)
+		return ERR_DENIED;
+	struct feedq_move bind = *mv;
+	bind.bind = true;
+	struct key k;
+	enum err rc = vault_client->feedq_key(token, item, practice, (struct bytes){p + 1, p[0]}, &k,
+					      out, &bind);
 	key_wipe(&k);
-	return s == 0 ? ERR_OK : ERR_DENIED;
+	return rc;
+}
+
+enum err vault_feedq_open_moved(const char *token, const struct id *item, const struct id *practice,
+				const struct feedq_move *mv, struct bytes move_key, const void *ct,
+				size_t n, struct buf *out)
+{
+	const uint8_t *p = ct;
+	if (mv == NULL || move_key.ptr == NULL || n < 1 || (size_t)p[0] + 1 > n)
+		return ERR_DENIED;
+	struct feedq_move open = *mv;
+	open.bind = false;
+	struct key k;
+	enum err rc;
+	if (token != NULL)
+		rc = vault_client->feedq_key(token, item, practice, move_key, &k, NULL, &open);
+	else /* the operator's command line, holding the master key */
+		rc = vault_client->holds_keys
+			     ? vault_local_feedq_moved_key(item, practice, &open, move_key, &k)
+			     : ERR_DENIED;
+	if (rc != ERR_OK)
+		return rc;
+	return feedq_body_open(&k, item, practice, p + 1 + p[0], n - 1 - p[0], out);
 }
 
 enum err vault_totp_enrol_local(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],

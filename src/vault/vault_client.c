@@ -632,21 +632,32 @@ static enum err remote_outbox(const struct id *outbox, const struct id *account,
 }
 
 static enum err remote_feedq_key(const char *token, const struct id *item, const struct id *practice,
-				 struct bytes wrapped, struct key *k, struct buf *wrapped_out)
+				 struct bytes wrapped, struct key *k, struct buf *wrapped_out,
+				 const struct feedq_move *mv)
 {
 	struct exchange x;
 	bool fresh = wrapped.ptr == NULL;
+	bool bind = mv != NULL && mv->bind;
 	struct msg_writer *w = begin(&x, fresh ? VOP_FEEDQ_KEY_NEW : VOP_FEEDQ_KEY_OPEN);
 	if (!fresh)
 		put_token(w, token);
 	msg_put_id(w, item);
 	msg_put_id(w, practice);
-	if (!fresh)
+	if (!fresh) {
 		msg_put_bytes(w, wrapped.ptr, wrapped.len);
+		/* 0: the message's own key; 1: wrap it again for a move; 2: a move's copy */
+		msg_put_u8(w, mv == NULL ? 0 : bind ? 1 : 2);
+		if (mv != NULL) {
+			msg_put_id(w, &mv->patient);
+			msg_put_u8(w, mv->has_from ? 1 : 0);
+			msg_put_id(w, &mv->from);
+		}
+	}
 	int rc = send_request(&x);
 	if (rc == ERR_OK &&
 	    (take_key(&x.r, k) != 0 ||
-	     (fresh && take_bytes(&x.r, wrapped_out, LIMIT_WRAPPED_KEY) != 0) || msg_end(&x.r) != 0))
+	     ((fresh || bind) && take_bytes(&x.r, wrapped_out, LIMIT_WRAPPED_KEY) != 0) ||
+	     msg_end(&x.r) != 0))
 		rc = ERR_DENIED;
 	end(&x);
 	if (rc != ERR_OK)

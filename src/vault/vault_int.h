@@ -47,8 +47,14 @@ enum err vault_local_outbox(const struct id *outbox, const struct id *account, c
 			    const void *ct, size_t n, struct buf *out);
 /* A queued feed message's key (vault_feedq.c): new and wrapped (wrapped.ptr NULL: for
  * anyone), or unwrapped (only for staff of that practice who may work its queue). */
+struct feedq_move;
 enum err vault_local_feedq_key(const char *token, const struct id *item, const struct id *practice,
-			       struct bytes wrapped, struct key *k, struct buf *wrapped_out);
+			       struct bytes wrapped, struct key *k, struct buf *wrapped_out,
+			       const struct feedq_move *mv);
+/* The move-bound key unwrapped without a token's check: command-line tools holding the master
+ * key only (vault_feedq_open_moved with no token); no vault operation calls it. */
+enum err vault_local_feedq_moved_key(const struct id *item, const struct id *practice,
+				     const struct feedq_move *mv, struct bytes wrapped, struct key *k);
 
 enum err vault_local_totp_new(const struct id *account, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			      struct buf *sealed);
@@ -207,7 +213,8 @@ struct vault_client_ops {
 	enum err (*outbox)(const struct id *outbox, const struct id *account, const char *body,
 		      const void *ct, size_t n, struct buf *out);
 	enum err (*feedq_key)(const char *token, const struct id *item, const struct id *practice,
-			      struct bytes wrapped, struct key *k, struct buf *wrapped_out);
+			      struct bytes wrapped, struct key *k, struct buf *wrapped_out,
+			      const struct feedq_move *mv);
 	enum err (*totp_new)(const char *token, char secret_b32[TOTP_SECRET_B32_LEN + 1],
 			struct buf *sealed);
 	enum err (*totp_verify)(const char *token, struct bytes sealed, const char *code,

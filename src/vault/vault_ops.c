@@ -592,14 +592,25 @@ static int feedq_key_op(struct vcall *c, bool fresh)
 	msg_get_id(&c->r, &item);
 	msg_get_id(&c->r, &practice);
 	struct bytes wrapped = fresh ? (struct bytes){NULL, 0} : get_bytes(&c->r, LIMIT_WRAPPED_KEY);
-	if (msg_end(&c->r) != 0 || (!fresh && wrapped.ptr == NULL))
+	/* a move's binding (vault_feedq.c): 0 none, 1 wrap again, 2 open the bound copy */
+	uint8_t mode = fresh ? 0 : msg_get_u8(&c->r);
+	struct feedq_move mv;
+	memset(&mv, 0, sizeof(mv));
+	if (mode != 0) {
+		msg_get_id(&c->r, &mv.patient);
+		mv.has_from = msg_get_u8(&c->r) == 1;
+		msg_get_id(&c->r, &mv.from);
+		mv.bind = mode == 1;
+	}
+	if (msg_end(&c->r) != 0 || (!fresh && wrapped.ptr == NULL) || mode > 2)
 		return -1;
 	struct key k;
 	struct buf wk;
 	buf_init(&wk, &c->ar, LIMIT_WRAPPED_KEY);
-	int v = vault_local_feedq_key(token, &item, &practice, wrapped, &k, fresh ? &wk : NULL);
+	int v = vault_local_feedq_key(token, &item, &practice, wrapped, &k,
+				      fresh || mode == 1 ? &wk : NULL, mode ? &mv : NULL);
 	put_status_bytes(c, v, k.b, KEY_BYTES);
-	if (v == ERR_OK && fresh)
+	if (v == ERR_OK && (fresh || mode == 1))
 		msg_put_bytes(&c->w, wk.data, wk.len);
 	key_wipe(&k);
 	return 0;

@@ -83,9 +83,11 @@ enum err vault_local_passkey_challenge(const char *token, int purpose,
 				       uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES])
 {
 	struct session_claims c;
+	/* A registration challenge also for a token without mfa: a passkey may be an account's
+	 * first second factor, as an authenticator app may (PASSKEYS.md, "The first factor"). */
 	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0 ||
 	    (purpose != PASSKEY_REGISTER && purpose != PASSKEY_ASSERT) ||
-	    (purpose == PASSKEY_REGISTER && !c.mfa))
+	    (purpose == PASSKEY_REGISTER && c.app))
 		return ERR_DENIED;
 	random_bytes(challenge, 12);
 	uint32_t now = (uint32_t)time(NULL);
@@ -103,7 +105,7 @@ enum err vault_local_passkey_register(const char *token, const uint8_t *client_d
 {
 	struct session_claims c;
 	uint8_t challenge[WEBAUTHN_CHALLENGE_BYTES];
-	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0 || !c.mfa)
+	if (token == NULL || vault_token_claims(token, strlen(token), &c) != 0 || c.app)
 		return ERR_DENIED;
 	if (breaker_is_tripped(&c.account, &c.session))
 		return ERR_TRIPPED;

@@ -14,6 +14,7 @@
 
 #include "auth/account.h"
 #include "auth/auth.h"
+#include "auth/passkey.h"
 #include "http/parse.h"
 #include "limits.h"
 #include "util/wipe.h"
@@ -190,8 +191,12 @@ static void step_up_page(struct request *req, struct response *res, int status, 
 		page(res, 403, b);
 		return;
 	}
-	html_raw(b, "<p class=\"lead\">For this change, enter a code from your authenticator app, or "
-		    "one of your recovery codes.</p>");
+	struct auth_factors f = {.totp = true};
+	(void)auth_factors_get(&req->actor, &f); /* the words only */
+	html_raw(b, f.totp ? "<p class=\"lead\">For this change, enter a code from your authenticator "
+			     "app, or one of your recovery codes.</p>"
+			   : "<p class=\"lead\">For this change, use your passkey, or enter one of your "
+			     "recovery codes.</p>");
 	alert(b, error);
 	html_raw(b, "<form method=\"post\" action=\"/step-up\" class=\"card\">");
 	csrf_field(req, res, b);
@@ -526,11 +531,13 @@ void web_reset_confirm_submit(struct request *req, struct response *res)
 
 void web_account(struct request *req, struct response *res)
 {
-	struct buf *b = begin(req, res, "Account");
+	struct buf *b = begin(req, res, web_text(req, TEXT_NAV_ACCOUNT));
 	if (b == NULL)
 		return;
 	const char *done = request_query(req, "done");
-	html_raw(b, "<h1>Your account</h1>");
+	web_h1(req, b, TEXT_H_ACCOUNT);
+	if (done && strcmp(done, "language") == 0)
+		note(b, web_text(req, TEXT_LANG_SAVED));
 	if (done && strcmp(done, "password") == 0)
 		note(b, "Your password is changed. Every other device was signed out.");
 	if (done && strcmp(done, "email") == 0)
@@ -561,6 +568,7 @@ void web_account(struct request *req, struct response *res)
 		csrf_field(req, res, b);
 		html_raw(b, "<button type=\"submit\">Make new recovery codes</button></form>");
 	}
+	web_language_form(req, b);
 	page(res, 200, b);
 }
 

@@ -245,7 +245,8 @@ static void appointments_page(struct request *req, struct response *res, int sta
 		return;
 	}
 	struct buf *b = page_buf(req);
-	const char *heading = web_record_heading(req, web_held_name(req), "Appointments", "appointments");
+	const char *heading = web_record_heading(req, web_held_name(req), web_text(req, TEXT_H_APPOINTMENTS),
+					     "appointments");
 	html_begin(b, heading, &req->actor, req->csrf);
 	html_raw(b, "<h1>");
 	html_text(b, heading);

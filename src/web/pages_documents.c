@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "auth/auth.h"
+#include "domain/details.h"
 #include "domain/domain.h"
 #include "domain/notices.h"
 #include "domain/proxies.h"
@@ -98,12 +99,15 @@ void web_my_documents(struct request *req, struct response *res)
 	}
 	struct buf *b = page_buf(req);
 	const char *held = own ? NULL : web_held_name(req);
-	const char *heading = web_record_heading(req, held, "My documents", "documents");
+	const char *heading = web_record_heading(req, held, web_text(req, TEXT_H_MY_DOCUMENTS), "documents");
 	html_begin(b, heading, &req->actor, req->csrf);
 	if (own)
-		html_raw(b, "<h1>My documents</h1><p class=\"lead\">Letters, summaries and reports from "
-			    "your practice, and files you have uploaded.</p>");
-	else {
+	{
+		html_raw(b, "<h1>");
+		html_text(b, heading);
+		html_raw(b, "</h1><p class=\"lead\">Letters, summaries and reports from your practice, "
+			    "and files you have uploaded.</p>");
+	} else {
 		html_raw(b, "<h1>");
 		html_text(b, heading);
 		html_raw(b, "</h1><p class=\"lead\">You are viewing this record as a family member or "
@@ -141,6 +145,34 @@ static int read_document(struct request *req, struct response *res, bool with_bo
 	return rc;
 }
 
+/* A PDF or an image shown in the document's page, from /documents/{id}/view (the same gate,
+ * audit and breaker as the download, when the browser fetches it). Other kinds of file are
+ * only downloaded. Returns the page's CSP: only a page with a PDF in it allows an <object>. */
+static enum csp_kind document_preview(struct buf *b, const struct document_view *v, const char *id)
+{
+	const char *type = v->content_type ? v->content_type : "";
+	bool pdf = strcmp(type, "application/pdf") == 0;
+	if (!pdf && strcmp(type, "image/png") != 0 && strcmp(type, "image/jpeg") != 0)
+		return CSP_PAGE;
+	html_raw(b, "<h2>The document</h2><div class=\"preview\">");
+	if (pdf) {
+		html_raw(b, "<object type=\"application/pdf\" data=\"/documents/");
+		html_text(b, id);
+		html_raw(b, "/view\" title=\"");
+		html_text(b, v->title);
+		html_raw(b, "\"><p>This browser cannot show the PDF in the page: use Download above to "
+			    "open it.</p></object>");
+	} else {
+		html_raw(b, "<img src=\"/documents/");
+		html_text(b, id);
+		html_raw(b, "/view\" alt=\"");
+		html_text(b, v->title);
+		html_raw(b, "\">");
+	}
+	html_raw(b, "</div>");
+	return pdf ? CSP_PAGE_EMBED : CSP_PAGE;
+}
+
 void web_document(struct request *req, struct response *res)
 {
 	struct document_view v;
@@ -174,6 +206,7 @@ void web_document(struct request *req, struct response *res)
 	html_raw(b, "</dd></dl><p><a class=\"button\" href=\"/documents/");
 	html_text(b, id);
 	html_raw(b, "/download\" download>Download</a></p>");
+	res->csp = document_preview(b, &v, id);
 	html_end(b);
 	respond_buf(res, 200, html_type, b);
 }
@@ -282,6 +315,8 @@ static void register_notice(struct request *req, struct buf *b)
 		       "Nobody was enrolled twice.";
 	else if (strcmp(n, "corrected") == 0)
 		text = "The details are saved.";
+	else if (strcmp(n, "contact-saved") == 0)
+		text = "The contact details are saved.";
 	if (text == NULL)
 		return;
 	html_raw(b, "<p class=\"status ok\" role=\"status\">");
@@ -304,8 +339,9 @@ void web_patient(struct request *req, struct response *res)
 {
 	struct id pid;
 	struct patient_view p;
+	struct contact_details contact;
 	int rc = request_param_id(req, 0, &pid) == 0
-			 ? patient_read(&req->actor, &pid, &req->arena, &p)
+			 ? details_read(&req->actor, &pid, &req->arena, &p, &contact)
 			 : ERR_NOT_FOUND;
 	struct document_view *docs = NULL;
 	size_t n = 0;
@@ -335,6 +371,8 @@ void web_patient(struct request *req, struct response *res)
 	html_raw(b, "</dd><dt>Practice</dt><dd>");
 	html_text(b, p.practice_name ? p.practice_name : "-");
 	html_raw(b, "</dd>");
+	if (contact.shown)
+		web_contact_facts(b, &contact);
 	register_details_link(req, b, pid_hex);
 	if (register_only) {
 		html_raw(b, "</dl><p><a href=\"/patients/");
@@ -357,7 +395,8 @@ void web_patient(struct request *req, struct response *res)
 	upload_form(b, &pid, req->csrf, true);
 	/* Staff see the patient's results here; patients and proxies have their results page. */
 	if (!policy_audience(&req->actor, AUD_PATIENT) &&
-	    ((rc = web_results_section(req, b, &pid)) != ERR_OK ||
+	    ((rc = web_summary_section(req, b, &pid)) != ERR_OK ||
+	     (rc = web_results_section(req, b, &pid)) != ERR_OK ||
 	     (rc = web_recalls_section(req, b, &pid, true)) != ERR_OK ||
 	     (rc = web_record_logins(req, b, &pid, false)) != ERR_OK)) {
 		web_domain_refusal(req, res, rc, "There is no such patient.");

@@ -9,6 +9,9 @@
  *                                          who the message names, and the two decisions
  *   POST /practice/feed-queue/{id}/match  to an enrolled patient, by NHI or record number
  *   POST /practice/feed-queue/{id}/reject with a reason
+ *   POST /practice/feed-queue/{id}/move   a registration for an NHI enrolled elsewhere: ask
+ *                                          for the patient's move (TRANSFERS.md), the message
+ *                                          filed once it is made
  */
 #include <string.h>
 
@@ -155,6 +158,41 @@ static void field(struct buf *b, const char *label, const char *value)
 	html_raw(b, "</dd>");
 }
 
+/* A registration for an NHI enrolled at another practice: the move it leads to
+ * (TRANSFERS.md "Moves started by HL7"). Nothing of the patient's record is shown: asking is
+ * not reaching. */
+static void move_card(struct request *req, struct buf *b, const char *hex, const struct feedq_detail *d)
+{
+	html_raw(b, "<div class=\"card\"><h2>Move to this practice</h2>");
+	if (d->move == FEEDQ_MOVE_ASKED) {
+		html_raw(b, "<p>A move to this practice was asked on ");
+		web_when(b, d->move_asked);
+		html_raw(b, ". It waits for the patient or their current practice to agree (see <a "
+			    "href=\"/practice/transfers\">Patients moving</a>). Once they move, this "
+			    "message is filed for them automatically.</p></div>");
+		return;
+	}
+	if (d->move == FEEDQ_MOVE_MADE) {
+		html_raw(b, "<p>The patient has moved to this practice, but the message could not be "
+			    "filed automatically. Check their details in the register, then reject it "
+			    "as resolved by hand.</p></div>");
+		return;
+	}
+	if (d->move == FEEDQ_MOVE_REFUSED)
+		html_raw(b, "<p>The move asked from this message was refused. Reject the message, or "
+			    "ask again if the patient has since agreed with you.</p>");
+	else
+		html_raw(b, "<p>This NHI is enrolled at another practice. The practice management "
+			    "system cannot move a patient by itself: ask for the move, and the patient "
+			    "or their current practice agrees to it. Until then nothing of their record "
+			    "is shown here; once they move, this message is filed for them.</p>");
+	html_raw(b, "<form method=\"post\" action=\"/practice/feed-queue/");
+	html_text(b, hex);
+	html_raw(b, "/move\">");
+	web_csrf_field(b, req->csrf);
+	html_raw(b, "<button type=\"submit\">Ask to move them to this practice</button></form></div>");
+}
+
 static void item_page(struct request *req, struct response *res, int status, const char *error)
 {
 	struct id item;
@@ -210,6 +248,8 @@ static void item_page(struct request *req, struct response *res, int status, con
 		html_raw(b, "<p>This message cannot be matched here: make the change in the register "
 			    "(or ask the sender), then reject it.</p>");
 	}
+	if (d.is_registration)
+		move_card(req, b, hex, &d);
 	html_raw(b, "<form method=\"post\" class=\"card\" action=\"/practice/feed-queue/");
 	html_text(b, hex);
 	html_raw(b, "/reject\"><h2>Reject</h2>");
@@ -260,6 +300,33 @@ void web_feed_queue_match(struct request *req, struct response *res)
 	}
 	if (why != NULL) {
 		item_page(req, res, rc == ERR_NOT_FOUND ? 404 : 400, why);
+		return;
+	}
+	web_domain_refusal(req, res, rc, "There is no such message waiting.");
+}
+
+void web_feed_queue_move(struct request *req, struct response *res)
+{
+	struct form_field fields[LIMIT_FORM_FIELDS];
+	size_t n = 0;
+	if (!web_form_accepted(req, res, fields, &n))
+		return;
+	struct id item, request;
+	if (request_param_id(req, 0, &item) != 0) {
+		web_error(req, res, 404, "There is no such message waiting.");
+		return;
+	}
+	const char *why = NULL;
+	enum err rc = ingest_queue_ask_move(&req->actor, &item, &request, &why);
+	if (rc == ERR_OK) {
+		respond_redirect(req, res, "/practice/transfers?done=asked");
+		return;
+	}
+	int status = 400;
+	if (why == NULL && rc != ERR_NOT_FOUND)
+		why = web_transfer_ask_refusal(rc, &status);
+	if (why != NULL) {
+		item_page(req, res, status, why);
 		return;
 	}
 	web_domain_refusal(req, res, rc, "There is no such message waiting.");

@@ -240,8 +240,8 @@ void web_patient_home(struct request *req, struct response *res)
 		return;
 	}
 	struct buf *b = page_buf(req);
-	html_begin(b, "Home", &req->actor, req->csrf);
-	html_raw(b, "<h1>Home</h1>");
+	html_begin(b, web_text(req, TEXT_H_HOME), &req->actor, req->csrf);
+	web_h1(req, b, TEXT_H_HOME);
 	if (own)
 		security_card(req, b);
 	new_device_card(req, b);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "auth/auth.h"
+#include "auth/passkey.h"
 #include "domain/notices.h"
 #include "domain/domain.h"
 #include "http/parse.h"
@@ -252,12 +253,27 @@ static void mfa_code_form(struct buf *b, const char *action, const char *csrf, c
 	html_raw(b, "</button></form>");
 }
 
+/* Whom to ask when two-step sign-in cannot be done: staff their practice admin, patients their
+ * practice (which can help set it up again, or arrange another way to see the record). */
+static void mfa_help(struct request *req, struct buf *b)
+{
+	html_raw(b, policy_audience(&req->actor, AUD_PATIENT)
+			    ? "<p class=\"meta\">Lost your phone, passkey and recovery codes? Phone your "
+			      "practice: they can help you set up two-step sign-in again.</p>"
+			    : "<p class=\"meta\">Lost your phone, passkey and recovery codes? Your practice "
+			      "admin can help you set up two-step sign-in again.</p>");
+}
+
 static void mfa_page(struct request *req, struct response *res, int status, const char *error)
 {
+	struct auth_factors f = {.totp = true};
+	(void)auth_factors_get(&req->actor, &f); /* the words only: the code form is there anyway */
 	struct buf *b = page_buf(req);
 	html_begin(b, "Two-step sign-in", NULL, NULL);
-	html_raw(b, "<h1>Two-step sign-in</h1><p class=\"lead\">Enter the 6-digit code from your "
-		    "authenticator app, or one of your recovery codes.</p>");
+	html_raw(b, f.totp ? "<h1>Two-step sign-in</h1><p class=\"lead\">Enter the 6-digit code from "
+			     "your authenticator app, or one of your recovery codes.</p>"
+			   : "<h1>Two-step sign-in</h1><p class=\"lead\">Use your passkey, or enter one "
+			     "of your recovery codes.</p>");
 	if (error) {
 		html_raw(b, "<p class=\"error\" role=\"alert\">");
 		html_text(b, error);
@@ -266,7 +282,8 @@ static void mfa_page(struct request *req, struct response *res, int status, cons
 	/* both forms carry the page to go back to on their action (next=) */
 	const char *action = route_next_url(&req->arena, "/login/mfa", login_next(req, NULL, 0));
 	web_passkey_assert_form(req, b, action);
-	mfa_code_form(b, action, req->csrf, "Code", "Continue");
+	mfa_code_form(b, action, req->csrf, f.totp ? "Code" : "Recovery code", "Continue");
+	mfa_help(req, b);
 	html_raw(b, "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
 	html_text(b, req->csrf);
 	html_raw(b, "\"><button type=\"submit\" class=\"link\">Cancel and log out</button></form>");
@@ -320,6 +337,31 @@ static const char *code_field(struct request *req, struct response *res)
 	return clean;
 }
 
+/* The recovery codes just made, shown once, then on to `to`. */
+static void recovery_codes_page(struct request *req, struct response *res,
+				const struct login_result *lr,
+				char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1], const char *lost,
+				const char *to)
+{
+	struct buf *b = page_buf(req);
+	html_begin(b, "Recovery codes", &lr->actor, lr->csrf);
+	html_raw(b, "<h1>Two-step sign-in is on</h1><p>Keep these recovery codes somewhere safe. Each "
+		    "works once, if you lose ");
+	html_text(b, lost);
+	html_raw(b, ". They are shown only now.</p><ul class=\"codes\">");
+	for (int i = 0; i < RECOVERY_CODES; i++) {
+		html_raw(b, "<li><code>");
+		html_text(b, codes[i]);
+		html_raw(b, "</code></li>");
+	}
+	wipe(codes, sizeof(char[RECOVERY_CODES][RECOVERY_CODE_LEN + 1]));
+	html_raw(b, "</ul><p><a class=\"button\" href=\"");
+	html_text(b, to);
+	html_raw(b, "\">Continue</a></p>");
+	html_end(b);
+	respond_buf(res, 200, html_type, b);
+}
+
 void web_mfa_submit(struct request *req, struct response *res)
 {
 	struct login_result lr;
@@ -332,8 +374,14 @@ void web_mfa_submit(struct request *req, struct response *res)
 	if (status == 0) {
 		web_cookie(req, res, SESSION_COOKIE, lr.token, -1);
 		device_remember(req, res, &lr.actor.account);
+		/* a first passkey, used once: its recovery codes now, as an app's come at setup */
+		char codes[RECOVERY_CODES][RECOVERY_CODE_LEN + 1];
+		int first = auth_passkey_first_codes(lr.token, &lr.actor, codes);
 		wipe(lr.token, sizeof(lr.token));
-		respond_redirect(req, res, mfa_done_to(req));
+		if (first == ERR_OK)
+			recovery_codes_page(req, res, &lr, codes, "your passkey", mfa_done_to(req));
+		else
+			respond_redirect(req, res, mfa_done_to(req));
 		return;
 	}
 	const char *code = code_field(req, res);
@@ -385,13 +433,14 @@ static void mfa_setup_page(struct request *req, struct response *res, int status
 	html_raw(b, "<h1>Two-step sign-in</h1>");
 	if (!policy_audience(&req->actor, AUD_PATIENT))
 		html_raw(b, "<p class=\"status warn\">Staff accounts need two-step sign-in before they can "
-			    "see any patient's record. If you cannot set it up, your practice admin can "
-			    "help.</p>");
+			    "see any patient's record: an authenticator app or a passkey. If you cannot "
+			    "set it up, your practice admin can help.</p>");
 	else if (req->actor.mfa_required)
 		html_raw(b, "<p class=\"status warn\">Your practice asks every patient to use two-step "
-			    "sign-in. Set it up now to see your record. If you have no phone for an "
-			    "authenticator app, or it does not work, phone your practice: they can "
-			    "help you set it up or arrange another way to see your record.</p>");
+			    "sign-in. Set it up now to see your record, with an authenticator app or a "
+			    "passkey. If you have no phone for an authenticator app, or it does not "
+			    "work, phone your practice: they can help you set it up or arrange another "
+			    "way to see your record.</p>");
 	if (error != NULL) {
 		html_raw(b, "<p class=\"error\" role=\"alert\">");
 		html_text(b, error);
@@ -415,6 +464,8 @@ static void mfa_setup_page(struct request *req, struct response *res, int status
 		    "autocomplete=\"one-time-code\" inputmode=\"numeric\" required maxlength=\"20\" "
 		    "autofocus><button type=\"submit\">Turn on</button></form>"
 		    "<p><a href=\"/mfa/setup\">Start again with a new key</a></p>");
+	if (!req->actor.mfa_enrolled)
+		web_passkey_first_section(req, b);
 	web_page_end(res, status, b);
 }
 
@@ -423,11 +474,16 @@ void web_mfa_setup(struct request *req, struct response *res)
 	const char *change = request_query(req, "change");
 	bool replacing = req->actor.mfa_enrolled && change && strcmp(change, "1") == 0;
 	if (req->actor.mfa_enrolled && !replacing) {
+		struct auth_factors f = {.totp = true};
+		(void)auth_factors_get(&req->actor, &f);
 		struct buf *b = page_buf(req);
 		html_begin(b, "Two-step sign-in", &req->actor, req->csrf);
 		html_raw(b, "<h1>Two-step sign-in</h1>"
-			    "<p class=\"status ok\">Two-step sign-in is on for your account.</p>"
-			    "<p><a href=\"/mfa/setup?change=1\">Move it to a new authenticator app</a></p>");
+			    "<p class=\"status ok\">Two-step sign-in is on for your account.</p>");
+		html_raw(b, f.totp ? "<p><a href=\"/mfa/setup?change=1\">Move it to a new authenticator "
+				     "app</a></p>"
+				   : "<p><a href=\"/mfa/setup?change=1\">Use an authenticator app as well"
+				     "</a></p>");
 		web_passkey_manage_section(req, b);
 		html_end(b);
 		respond_buf(res, 200, html_type, b);
@@ -485,18 +541,6 @@ void web_mfa_confirm(struct request *req, struct response *res)
 	}
 	web_cookie(req, res, SESSION_COOKIE, lr.token, -1);
 	wipe(lr.token, sizeof(lr.token));
-	struct buf *b = page_buf(req);
-	html_begin(b, "Recovery codes", &lr.actor, lr.csrf);
-	html_raw(b, "<h1>Two-step sign-in is on</h1><p>Keep these recovery codes somewhere safe. Each "
-		    "works once, if you lose your phone. They are shown only now.</p><ul class=\"codes\">");
-	for (int i = 0; i < RECOVERY_CODES; i++) {
-		html_raw(b, "<li><code>");
-		html_text(b, codes[i]);
-		html_raw(b, "</code></li>");
-	}
-	wipe(codes, sizeof(codes));
-	html_raw(b, "</ul><p><a class=\"button\" href=\"/\">Continue</a></p>");
-	html_end(b);
-	respond_buf(res, 200, html_type, b);
+	recovery_codes_page(req, res, &lr, codes, "your phone", "/");
 }
 

@@ -132,7 +132,8 @@ static void medications_page(struct request *req, struct response *res, int stat
 			newest = reps[i].decided;
 	home_seen(&req->actor, &record, HOME_SEEN_REPEATS, newest);
 	struct buf *b = page_buf(req);
-	const char *heading = web_record_heading(req, web_held_name(req), "Medications", "medications");
+	const char *heading = web_record_heading(req, web_held_name(req), web_text(req, TEXT_H_MEDICATIONS),
+					     "medications");
 	html_begin(b, heading, &req->actor, req->csrf);
 	html_raw(b, "<h1>");
 	html_text(b, heading);

@@ -155,7 +155,8 @@ static void threads_page(struct request *req, struct response *res, const struct
 	char pid[ID_HEX_LEN + 1];
 	id_hex(patient, pid);
 	const char *title = staff ? arena_printf(&req->arena, "Messages with %s %s", p.given, p.family)
-				  : web_record_heading(req, web_held_name(req), "Messages", "messages");
+				  : web_record_heading(req, web_held_name(req),
+							     web_text(req, TEXT_H_MESSAGES), "messages");
 	struct buf *b = page_begin(req, res, title ? title : "Messages");
 	if (b == NULL)
 		return;
@@ -580,10 +581,11 @@ void web_access_log(struct request *req, struct response *res)
 		web_domain_refusal(req, res, rc, "There is no such page.");
 		return;
 	}
-	struct buf *b = page_begin(req, res, "Who has seen my record");
+	struct buf *b = page_begin(req, res, web_text(req, TEXT_H_ACCESS_LOG));
 	if (b == NULL)
 		return;
-	html_raw(b, "<h1>Who has seen my record</h1><p class=\"lead\">Every time anyone opened or "
+	web_h1(req, b, TEXT_H_ACCESS_LOG);
+	html_raw(b, "<p class=\"lead\">Every time anyone opened or "
 		    "changed your record, newest first: you, people you gave access to, and staff. "
 		    "Something you do not recognise? Tell your practice.</p><p>");
 	html_raw(b, others ? "Showing others only. <a href=\"/access-log\">Show everything</a>"

@@ -23,7 +23,7 @@ static void record_form(struct request *req, struct buf *b, const struct notify_
 	char legend_id[32];
 	snprintf(legend_id, sizeof(legend_id), "rec%zu", index);
 	html_raw(b, "<form method=\"post\" action=\"/account/emails\" class=\"card\"><fieldset><legend>");
-	html_text(b, id_eq(&v->record, &zero) ? "Emails about your practice's inbox"
+	html_text(b, id_eq(&v->record, &zero) ? "Emails about your practice"
 			   : v->own	       ? "Emails about your own record"
 					       : "Emails about a record you hold family access to");
 	html_raw(b, "</legend>");
@@ -62,8 +62,8 @@ void web_account_emails(struct request *req, struct response *res)
 		web_error(req, res, 500, "Something went wrong on our side.");
 		return;
 	}
-	html_begin(b, "Emails from your practice", &req->actor, req->csrf);
-	html_raw(b, "<h1>Emails from your practice</h1>");
+	html_begin(b, web_text(req, TEXT_H_EMAILS), &req->actor, req->csrf);
+	web_h1(req, b, TEXT_H_EMAILS);
 	const char *done = request_query(req, "done");
 	if (done && strcmp(done, "1") == 0)
 		html_raw(b, "<p class=\"status ok\" role=\"status\">Your choices are saved.</p>");

@@ -45,6 +45,18 @@ static void credential_ids(struct buf *b, const struct store_passkey *keys, size
 	}
 }
 
+/* The attributes passkey.js reads for either ceremony: the challenge, the RP id and whether
+ * the user must be verified (each with a leading space). */
+static void ceremony_attrs(struct buf *b, const char *challenge)
+{
+	html_raw(b, " data-challenge=\"");
+	html_text(b, challenge);
+	html_raw(b, "\" data-rp-id=\"");
+	html_text(b, auth_passkey_rp()->rp_id);
+	html_raw(b, auth_passkey_rp()->require_uv ? "\" data-user-verification=\"required\""
+						  : "\" data-user-verification=\"preferred\"");
+}
+
 static void script_tag(struct buf *b)
 {
 	html_raw(b, "<script src=\"/static/passkey.js\" defer></script>");
@@ -61,13 +73,9 @@ void web_passkey_assert_form(struct request *req, struct buf *b, const char *act
 	html_raw(b, "<div data-passkey hidden><form method=\"post\" class=\"card\" id=\"passkey-login\" "
 		    "action=\"");
 	html_text(b, action);
-	html_raw(b, "\" data-challenge=\"");
-	html_text(b, challenge);
-	html_raw(b, "\" data-rp-id=\"");
-	html_text(b, auth_passkey_rp()->rp_id);
-	html_raw(b, auth_passkey_rp()->require_uv ? "\" data-user-verification=\"required"
-						  : "\" data-user-verification=\"preferred");
-	html_raw(b, "\" data-credentials=\"");
+	html_raw(b, "\"");
+	ceremony_attrs(b, challenge);
+	html_raw(b, " data-credentials=\"");
 	credential_ids(b, keys, n);
 	html_raw(b, "\">");
 	hidden_field(b, "csrf", req->csrf);
@@ -139,6 +147,36 @@ int web_passkey_assertion(struct request *req, struct login_result *lr, const ch
 	return 401;
 }
 
+/* The form that adds a passkey (hidden until /static/passkey.js shows it), excluding the
+ * account's `n` passkeys; nothing when no challenge can be had. */
+static void register_form(struct request *req, struct buf *b, const struct store_passkey *keys,
+			  size_t n)
+{
+	char challenge[PASSKEY_CHALLENGE_B64_LEN + 1];
+	if (auth_passkey_challenge(req->token, &req->actor, PASSKEY_REGISTER, challenge) != ERR_OK)
+		return;
+	char user_id[32];
+	webauthn_b64url_encode(req->actor.account.b, ID_BYTES, user_id, sizeof(user_id));
+	html_raw(b, "<form method=\"post\" class=\"card\" id=\"passkey-register\" action=\"/mfa/passkeys\" "
+		    "data-passkey hidden");
+	ceremony_attrs(b, challenge);
+	html_raw(b, " data-user-id=\"");
+	html_text(b, user_id);
+	html_raw(b, "\" data-user-name=\"medkeep ");
+	html_text(b, role_name(req->actor.role));
+	html_raw(b, "\" data-exclude=\"");
+	credential_ids(b, keys, n);
+	html_raw(b, "\"><h3>Add a passkey</h3>");
+	hidden_field(b, "csrf", req->csrf);
+	hidden_field(b, "clientDataJSON", "");
+	hidden_field(b, "attestationObject", "");
+	html_raw(b, "<label for=\"passkey-name\">Name for this passkey</label><input id=\"passkey-name\" "
+		    "name=\"name\" required maxlength=\"64\" placeholder=\"For example: my phone\">"
+		    "<p class=\"error\" role=\"alert\" hidden></p><button type=\"submit\">Add a passkey"
+		    "</button></form><noscript><p>Adding a passkey needs JavaScript.</p></noscript>");
+	script_tag(b);
+}
+
 void web_passkey_manage_section(struct request *req, struct buf *b)
 {
 	struct store_passkey *keys;
@@ -179,43 +217,26 @@ void web_passkey_manage_section(struct request *req, struct buf *b)
 	}
 	if (n)
 		html_raw(b, "</ul>");
-	char challenge[PASSKEY_CHALLENGE_B64_LEN + 1];
 	if (!fresh) {
 		html_raw(b, "<p class=\"status warn\">To add or remove a passkey, sign out and sign in "
 			    "again: for your safety, changes to two-step sign-in need a code or passkey "
 			    "from the last five minutes.</p></section>");
 		return;
 	}
-	if (n >= PASSKEYS_PER_ACCOUNT ||
-	    auth_passkey_challenge(req->token, &req->actor, PASSKEY_REGISTER, challenge) != ERR_OK) {
-		html_raw(b, "</section>");
-		return;
-	}
-	char user_id[32];
-	webauthn_b64url_encode(req->actor.account.b, ID_BYTES, user_id, sizeof(user_id));
-	html_raw(b, "<form method=\"post\" class=\"card\" id=\"passkey-register\" action=\"/mfa/passkeys\" "
-		    "data-passkey hidden data-challenge=\"");
-	html_text(b, challenge);
-	html_raw(b, "\" data-rp-id=\"");
-	html_text(b, auth_passkey_rp()->rp_id);
-	html_raw(b, auth_passkey_rp()->require_uv ? "\" data-user-verification=\"required"
-						  : "\" data-user-verification=\"preferred");
-	html_raw(b, "\" data-user-id=\"");
-	html_text(b, user_id);
-	html_raw(b, "\" data-user-name=\"medkeep ");
-	html_text(b, role_name(req->actor.role));
-	html_raw(b, "\" data-exclude=\"");
-	credential_ids(b, keys, n);
-	html_raw(b, "\"><h3>Add a passkey</h3>");
-	hidden_field(b, "csrf", req->csrf);
-	hidden_field(b, "clientDataJSON", "");
-	hidden_field(b, "attestationObject", "");
-	html_raw(b, "<label for=\"passkey-name\">Name for this passkey</label><input id=\"passkey-name\" "
-		    "name=\"name\" required maxlength=\"64\" placeholder=\"For example: my phone\">"
-		    "<p class=\"error\" role=\"alert\" hidden></p><button type=\"submit\">Add a passkey"
-		    "</button></form><noscript><p>Adding a passkey needs JavaScript.</p></noscript>"
-		    "</section>");
-	script_tag(b);
+	if (n < PASSKEYS_PER_ACCOUNT)
+		register_form(req, b, keys, n);
+	html_raw(b, "</section>");
+}
+
+void web_passkey_first_section(struct request *req, struct buf *b)
+{
+	html_raw(b, "<section aria-labelledby=\"passkeys\"><h2 id=\"passkeys\">Or use a passkey</h2>"
+		    "<p>A passkey is kept by your phone, your computer or a security key, and unlocked "
+		    "the way you unlock it (a fingerprint, your face or a PIN). Add one here instead of "
+		    "an authenticator app: you then use it once to finish, and get recovery codes for "
+		    "if you lose it.</p>");
+	register_form(req, b, NULL, 0);
+	html_raw(b, "</section>");
 }
 
 /* The form of a change to passkeys: readable, with the session's CSRF token, and a second
@@ -225,7 +246,9 @@ static bool change_form(struct request *req, struct response *res, struct form_f
 {
 	if (!web_form_accepted(req, res, fields, n))
 		return false;
-	if (policy_factor_fresh(&req->actor, (int64_t)time(NULL)))
+	/* an account with no second factor has none to give: its first passkey needs only the
+	 * password's session, as its first authenticator app does */
+	if (policy_factor_fresh(&req->actor, (int64_t)time(NULL)) || !req->actor.mfa_enrolled)
 		return true;
 	web_error(req, res, 403, "For your safety, changes to two-step sign-in need a code or passkey "
 				 "from the last five minutes. Sign out, sign in again, and retry.");
@@ -261,7 +284,9 @@ void web_passkey_add(struct request *req, struct response *res)
 					   : webauthn_err_text(why));
 		return;
 	}
-	respond_redirect(req, res, "/mfa/setup");
+	/* A first passkey finishes signing in by being used once (the vault mints a session with
+	 * the second factor only for a signature it checked); its recovery codes follow. */
+	respond_redirect(req, res, req->actor.mfa_enrolled ? "/mfa/setup" : "/login/mfa?next=/mfa/setup");
 }
 
 void web_passkey_remove(struct request *req, struct response *res)
@@ -274,6 +299,11 @@ void web_passkey_remove(struct request *req, struct response *res)
 	int rc = request_param_id(req, 0, &id) == 0 ? auth_passkey_remove(&req->actor, &id) : ERR_AUTH_FAIL;
 	if (rc == ERR_AUTH_FAIL) {
 		web_error(req, res, 404, "There is no such passkey.");
+		return;
+	}
+	if (rc == ERR_CONFLICT) {
+		web_error(req, res, 409, "This passkey is your only way through two-step sign-in. Add "
+					 "another passkey or an authenticator app first, then remove it.");
 		return;
 	}
 	if (rc != ERR_OK) {

@@ -18,7 +18,7 @@
 #include "web/web_int.h"
 
 static const unsigned scope_bits[] = {SCOPE_DOCUMENTS, SCOPE_RESULTS, SCOPE_MEDICATIONS,
-				      SCOPE_APPOINTMENTS, SCOPE_MESSAGES};
+				      SCOPE_APPOINTMENTS, SCOPE_MESSAGES, SCOPE_SUMMARY};
 #define N_SCOPES (sizeof(scope_bits) / sizeof(scope_bits[0]))
 /* What a new grant covers unless the patient chooses otherwise. */
 #define DEFAULT_SCOPES (SCOPE_DOCUMENTS | SCOPE_RESULTS | SCOPE_APPOINTMENTS)
@@ -302,8 +302,8 @@ static void proxies_page(struct request *req, struct response *res, int status, 
 {
 	const struct actor *a = &req->actor;
 	struct buf *b = page_buf(req);
-	html_begin(b, "Family access", a, req->csrf);
-	html_raw(b, "<h1>Family and carer access</h1>");
+	html_begin(b, web_text(req, TEXT_NAV_FAMILY), a, req->csrf);
+	web_h1(req, b, TEXT_H_FAMILY);
 	notice_line(b, status == 200 ? request_query(req, "done") : NULL);
 	if (error) {
 		html_raw(b, "<p class=\"error\" role=\"alert\">");

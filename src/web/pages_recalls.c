@@ -84,7 +84,9 @@ int web_recalls_section(struct request *req, struct buf *b, const struct id *pat
 		html_text(b, rs[i].label);
 		if (rs[i].closed) {
 			nz_day(rs[i].closed, d, sizeof(d));
-			html_raw(b, strcmp(rs[i].outcome, RECALL_DONE) == 0 ? ": done " : ": no longer needed, ");
+			html_raw(b, strcmp(rs[i].outcome, RECALL_DONE) == 0	? ": done "
+				    : strcmp(rs[i].outcome, RECALL_BOOKED) == 0 ? ": booked "
+										: ": no longer needed, ");
 			html_text(b, d);
 			html_raw(b, " <span class=\"meta\">");
 			html_text(b, rs[i].practice_name);
@@ -156,19 +158,50 @@ void web_recall_close(struct request *req, struct response *res)
 	respond_redirect(req, res, "/practice/recalls?done=1");
 }
 
-/* The practice's open recalls, a hundred at a time, soonest due first; ?due=now for those due. */
+/* The three views of the list: ?due= absent, "now" or "booked". */
+static const struct {
+	const char *due, *label, *query;
+} views[] = {
+	[RECALLS_OPEN] = {NULL, "All open recalls", ""},
+	[RECALLS_DUE] = {"now", "Due now", "?due=now"},
+	[RECALLS_BOOKED] = {"booked", "Booked", "?due=booked"},
+};
+
+static void view_links(struct buf *b, enum recall_filter filter)
+{
+	html_raw(b, "<p>");
+	for (size_t v = 0; v < sizeof(views) / sizeof(views[0]); v++) {
+		if (v)
+			html_raw(b, " · ");
+		html_raw(b, v == filter ? "<strong>" : "<a href=\"/practice/recalls");
+		if (v != filter) {
+			html_raw(b, views[v].query);
+			html_raw(b, "\">");
+		}
+		html_raw(b, views[v].label);
+		html_raw(b, v == filter ? "</strong>" : "</a>");
+	}
+	html_raw(b, "</p>");
+}
+
+/* The practice's open recalls, a hundred at a time, soonest due first; ?due=now for those due,
+ * ?due=booked for those a booking still to come closed. */
 void web_practice_recalls(struct request *req, struct response *res)
 {
 	int64_t page = 1;
 	const char *pq = request_query(req, "page"), *dq = request_query(req, "due");
-	bool due_now = dq && strcmp(dq, "now") == 0;
-	if ((pq && parse_int64(pq, 1, LIMIT_REGISTER_PAGES, &page) != 0) || (dq && !due_now)) {
+	enum recall_filter filter = RECALLS_OPEN;
+	for (size_t v = 1; dq && v < sizeof(views) / sizeof(views[0]); v++)
+		if (strcmp(dq, views[v].due) == 0)
+			filter = (enum recall_filter)v;
+	if ((pq && parse_int64(pq, 1, LIMIT_REGISTER_PAGES, &page) != 0) ||
+	    (dq && filter == RECALLS_OPEN)) {
 		web_error(req, res, 400, "There is no such page of recalls.");
 		return;
 	}
 	struct recall_row *rows = NULL;
 	size_t n = 0;
-	int rc = recall_list_practice(&req->actor, due_now, (size_t)(page - 1) * LIMIT_REGISTER_PAGE,
+	int rc = recall_list_practice(&req->actor, filter, (size_t)(page - 1) * LIMIT_REGISTER_PAGE,
 				      LIMIT_REGISTER_PAGE + 1, &req->arena, &rows, &n);
 	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such page.");
@@ -179,19 +212,23 @@ void web_practice_recalls(struct request *req, struct response *res)
 	html_begin(b, "Recalls", &req->actor, req->csrf);
 	html_raw(b, "<h1>Recalls</h1><p class=\"lead\">Patients the practice has asked to come in, "
 		    "soonest due first. Close a recall when they have come in, or when it is no longer "
-		    "needed: its reminder, if not sent yet, is withdrawn.</p>");
+		    "needed: its reminder, if not sent yet, is withdrawn. A recall closes by itself when "
+		    "the patient books an appointment here for when it is due, and opens again if that "
+		    "appointment is cancelled.</p>");
 	if (request_query(req, "done"))
 		html_raw(b, "<p class=\"status ok\" role=\"status\">Recall closed.</p>");
-	html_raw(b, due_now ? "<p><a href=\"/practice/recalls\">All open recalls</a> · <strong>Due now"
-			      "</strong></p>"
-			    : "<p><strong>All open recalls</strong> · <a href=\"/practice/recalls?due=now\">"
-			      "Due now</a></p>");
+	view_links(b, filter);
+	bool booked = filter == RECALLS_BOOKED;
 	if (n == 0)
-		html_raw(b, "<p class=\"empty\">No open recalls.</p>");
+		html_raw(b, booked ? "<p class=\"empty\">No recalls booked.</p>"
+				   : "<p class=\"empty\">No open recalls.</p>");
 	else
-		html_raw(b, "<table class=\"list\"><thead><tr><th scope=\"col\">Patient</th>"
-			    "<th scope=\"col\">For</th><th scope=\"col\">Due</th><th scope=\"col\">"
-			    "Close</th></tr></thead><tbody>");
+		html_raw(b, booked ? "<table class=\"list\"><thead><tr><th scope=\"col\">Patient</th>"
+				     "<th scope=\"col\">For</th><th scope=\"col\">Due</th><th scope=\"col\">"
+				     "Booked for</th></tr></thead><tbody>"
+				   : "<table class=\"list\"><thead><tr><th scope=\"col\">Patient</th>"
+				     "<th scope=\"col\">For</th><th scope=\"col\">Due</th><th scope=\"col\">"
+				     "Close</th></tr></thead><tbody>");
 	for (size_t i = 0; i < n; i++) {
 		char d[NZ_DAY_LEN];
 		nz_day(rows[i].recall.due, d, sizeof(d));
@@ -207,7 +244,10 @@ void web_practice_recalls(struct request *req, struct response *res)
 		html_raw(b, rows[i].recall.is_due ? "now (from " : "from ");
 		html_text(b, d);
 		html_raw(b, rows[i].recall.is_due ? ")</td><td>" : "</td><td>");
-		close_forms(req, b, &rows[i].recall.id, rows[i].recall.label);
+		if (booked)
+			web_when(b, rows[i].recall.booked_for);
+		else
+			close_forms(req, b, &rows[i].recall.id, rows[i].recall.label);
 		html_raw(b, "</td></tr>");
 	}
 	if (n)
@@ -215,11 +255,14 @@ void web_practice_recalls(struct request *req, struct response *res)
 	if (page > 1 || more) {
 		html_raw(b, "<nav aria-label=\"Recall pages\" class=\"pager\">");
 		if (page > 1)
-			buf_printf(b, "<a rel=\"prev\" href=\"/practice/recalls?page=%lld%s\">Previous page</a> ",
-				   (long long)(page - 1), due_now ? "&amp;due=now" : "");
+			buf_printf(b, "<a rel=\"prev\" href=\"/practice/recalls?page=%lld%s%s\">Previous "
+				      "page</a> ",
+				   (long long)(page - 1), views[filter].due ? "&amp;due=" : "",
+				   views[filter].due ? views[filter].due : "");
 		if (more)
-			buf_printf(b, "<a rel=\"next\" href=\"/practice/recalls?page=%lld%s\">Next page</a>",
-				   (long long)(page + 1), due_now ? "&amp;due=now" : "");
+			buf_printf(b, "<a rel=\"next\" href=\"/practice/recalls?page=%lld%s%s\">Next page</a>",
+				   (long long)(page + 1), views[filter].due ? "&amp;due=" : "",
+				   views[filter].due ? views[filter].due : "");
 		html_raw(b, "</nav>");
 	}
 	html_end(b);

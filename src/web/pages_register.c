@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "domain/details.h"
 #include "domain/domain.h"
 #include "domain/register.h"
 #include "limits.h"
@@ -46,6 +47,8 @@ struct reg_form {
 	const char *error[F_COUNT];
 	const char *notice; /* a status line above the form (NULL: none) */
 	bool offer_move;    /* the NHI is enrolled elsewhere: offer to ask for the move */
+	bool contact_part;  /* the correction page's contact form was sent (part=contact) */
+	struct contact_details contact;
 };
 
 static const char *const genders[][2] = {
@@ -100,6 +103,10 @@ static bool form_read(struct request *req, struct response *res, struct reg_form
 		f->value[i] = v ? v : "";
 	}
 	f->value[F_NHI] = nhi_input(req, f->value[F_NHI]);
+	const char *part = form_get(fields, n, "part", NULL);
+	f->contact_part = part && strcmp(part, "contact") == 0;
+	if (f->contact_part)
+		web_contact_read(fields, n, &f->contact);
 	return true;
 }
 
@@ -372,7 +379,8 @@ void web_enrol_submit(struct request *req, struct response *res)
 /* --- correcting details --- */
 
 static void details_page(struct request *req, struct response *res, int status,
-			 const struct id *pid, const struct reg_form *f)
+			 const struct id *pid, const struct reg_form *f, const struct contact_details *c,
+			 const char *const why[])
 {
 	struct buf *b = page_buf(req);
 	if (b == NULL) {
@@ -394,30 +402,83 @@ static void details_page(struct request *req, struct response *res, int status,
 	web_csrf_field(b, req->csrf);
 	details_fields(b, f);
 	html_raw(b, "<button type=\"submit\">Save the details</button></form>");
+	/* The contact details the patient keeps (DETAILS.md): the practice may set them too, when
+	 * the patient tells them in person or on the phone. */
+	html_raw(b, "<h2>Contact details</h2><p>The patient can change these themselves, on their "
+		    "Your details page.</p>");
+	const char *action = arena_printf(&req->arena, "/practice/patients/%s/details", hex);
+	web_contact_form(req, b, action ? action : "/patients", c, why, "Save contact details");
 	web_page_end(res, status, b);
+}
+
+/* The patient's details as the correction form shows them. */
+static void form_of(struct reg_form *f, const struct patient_view *p)
+{
+	memset(f, 0, sizeof(*f));
+	f->value[F_NHI] = p->nhi ? p->nhi : "";
+	f->value[F_FAMILY] = p->family ? p->family : "";
+	f->value[F_GIVEN] = p->given ? p->given : "";
+	f->value[F_BIRTH] = p->birth_date ? p->birth_date : "";
+	f->value[F_GENDER] = p->gender ? p->gender : "";
 }
 
 void web_details_form(struct request *req, struct response *res)
 {
 	struct id pid;
 	struct patient_view p;
+	struct contact_details c;
 	/* Not staff of a practice: no register to correct, the same answer as a random id. */
 	bool staff = req->actor.has_practice && policy_may_enrol(&req->actor, &req->actor.practice);
 	int rc = staff && request_param_id(req, 0, &pid) == 0
-			 ? patient_read(&req->actor, &pid, &req->arena, &p)
+			 ? details_read(&req->actor, &pid, &req->arena, &p, &c)
 			 : ERR_NOT_FOUND;
 	if (rc != ERR_OK) {
 		web_domain_refusal(req, res, rc, "There is no such patient.");
 		return;
 	}
 	struct reg_form f;
-	memset(&f, 0, sizeof(f));
-	f.value[F_NHI] = p.nhi ? p.nhi : "";
-	f.value[F_FAMILY] = p.family ? p.family : "";
-	f.value[F_GIVEN] = p.given ? p.given : "";
-	f.value[F_BIRTH] = p.birth_date ? p.birth_date : "";
-	f.value[F_GENDER] = p.gender ? p.gender : "";
-	details_page(req, res, 200, &pid, &f);
+	form_of(&f, &p);
+	const char *none[DF_COUNT] = {0};
+	details_page(req, res, 200, &pid, &f, &c, none);
+}
+
+/* The correction form again with what is wrong, and the contact details as they are. */
+static void register_again(struct request *req, struct response *res, int status,
+			   const struct id *pid, const struct reg_form *f)
+{
+	struct patient_view p;
+	struct contact_details c;
+	int rc = details_read(&req->actor, pid, &req->arena, &p, &c);
+	if (rc != ERR_OK) {
+		web_domain_refusal(req, res, rc, "There is no such patient.");
+		return;
+	}
+	const char *none[DF_COUNT] = {0};
+	details_page(req, res, status, pid, f, &c, none);
+}
+
+/* The contact form of the correction page: the gate (ACTION_DETAILS_UPDATE) first, then the
+ * fields; what is wrong is shown with both forms, the register's as the practice holds it. */
+static void contact_submit(struct request *req, struct response *res, const struct id *pid,
+			   const struct reg_form *sent)
+{
+	const char *why[DF_COUNT];
+	int rc = details_update(&req->actor, pid, &sent->contact, &req->arena, why);
+	if (rc == ERR_OK) {
+		to_patient(req, res, pid, "contact-saved");
+		return;
+	}
+	struct patient_view p;
+	struct contact_details held;
+	if (rc == ERR_INVALID)
+		rc = details_read(&req->actor, pid, &req->arena, &p, &held);
+	if (rc != ERR_OK) {
+		web_domain_refusal(req, res, rc, "There is no such patient.");
+		return;
+	}
+	struct reg_form f;
+	form_of(&f, &p);
+	details_page(req, res, 400, pid, &f, &sent->contact, why);
 }
 
 void web_details_submit(struct request *req, struct response *res)
@@ -430,6 +491,10 @@ void web_details_submit(struct request *req, struct response *res)
 	}
 	if (!form_read(req, res, &f))
 		return;
+	if (f.contact_part) {
+		contact_submit(req, res, &pid, &f);
+		return;
+	}
 	struct patient_view v = form_view(&f);
 	/* The gate first (ACTION_PATIENT_WRITE, audited): a foreign id is not found before any
 	 * field is looked at. */
@@ -441,13 +506,13 @@ void web_details_submit(struct request *req, struct response *res)
 		return;
 	case ERR_INVALID:
 		form_problems(&f);
-		details_page(req, res, 400, &pid, &f);
+		register_again(req, res, 400, &pid, &f);
 		return;
 	case ERR_CONFLICT:
 		f.error[F_NHI] = "This NHI number belongs to another patient. One NHI number is one "
 				 "patient: check the number, or ask the medkeep operator to merge "
 				 "the two records if they are the same person.";
-		details_page(req, res, 409, &pid, &f);
+		register_again(req, res, 409, &pid, &f);
 		return;
 	default:
 		web_domain_refusal(req, res, rc, "There is no such patient.");

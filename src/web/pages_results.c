@@ -135,7 +135,7 @@ void web_results(struct request *req, struct response *res)
 		return;
 	}
 	struct buf *b = page_buf(req);
-	const char *heading = web_record_heading(req, web_held_name(req), "My results", "results");
+	const char *heading = web_record_heading(req, web_held_name(req), web_text(req, TEXT_H_MY_RESULTS), "results");
 	html_begin(b, heading, &req->actor, req->csrf);
 	html_raw(b, "<h1>");
 	html_text(b, heading);
@@ -320,7 +320,7 @@ void web_result(struct request *req, struct response *res)
 					     : "<p><a href=\"/results/inbox\">← Results inbox</a></p>");
 	} else {
 		html_raw(b, "<p><a href=\"/results\">← ");
-		html_text(b, web_record_heading(req, web_held_name(req), "My results", "results"));
+		html_text(b, web_record_heading(req, web_held_name(req), web_text(req, TEXT_H_MY_RESULTS), "results"));
 		html_raw(b, "</a></p>");
 	}
 	html_raw(b, "<h1>");
@@ -496,7 +496,7 @@ void web_result_trend(struct request *req, struct response *res)
 	struct buf *b = page_buf(req);
 	html_begin(b, title, &req->actor, req->csrf);
 	html_raw(b, "<p><a href=\"/results\">← ");
-	html_text(b, web_record_heading(req, web_held_name(req), "My results", "results"));
+	html_text(b, web_record_heading(req, web_held_name(req), web_text(req, TEXT_H_MY_RESULTS), "results"));
 	html_raw(b, "</a></p><h1>");
 	html_text(b, title);
 	html_raw(b, "</h1>");

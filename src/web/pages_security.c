@@ -97,8 +97,8 @@ void web_security(struct request *req, struct response *res)
 	}
 	const char *ref = request_query(req, "reference");
 	struct buf *b = page_buf(req);
-	html_begin(b, "Security", &req->actor, req->csrf);
-	html_raw(b, "<h1>Security</h1>");
+	html_begin(b, web_text(req, TEXT_H_SECURITY), &req->actor, req->csrf);
+	web_h1(req, b, TEXT_H_SECURITY);
 	html_raw(b, "<form method=\"get\" action=\"/security\" class=\"card\"><h2>Check a reference</h2>"
 		    "<p>Got an email about your record? Enter its reference. Ours always appear here.</p>"
 		    "<label for=\"reference\">Reference</label><input id=\"reference\" name=\"reference\" "
@@ -191,8 +191,9 @@ void web_sessions(struct request *req, struct response *res)
 		return;
 	}
 	struct buf *b = page_buf(req);
-	html_begin(b, "Sessions", &req->actor, req->csrf);
-	html_raw(b, "<h1>Where you are signed in</h1><ul class=\"docs\">");
+	html_begin(b, web_text(req, TEXT_NAV_SESSIONS), &req->actor, req->csrf);
+	web_h1(req, b, TEXT_H_SESSIONS);
+	html_raw(b, "<ul class=\"docs\">");
 	for (size_t i = 0; i < n; i++) {
 		char id[ID_HEX_LEN + 1];
 		id_hex(&ss[i].id, id);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "domain/transfers.h"
+#include "ingest/ingest.h"
 #include "limits.h"
 #include "web/html.h"
 #include "web/web.h"
@@ -194,36 +195,40 @@ void web_transfer_ask(struct request *req, struct response *res)
 	struct id request;
 	enum err rc = transfer_ask(&req->actor, req->actor.has_practice ? &req->actor.practice : NULL,
 				   nhi, &request);
-	switch (rc) {
-	case ERR_OK:
+	if (rc == ERR_OK) {
 		respond_redirect(req, res, "/practice/transfers?done=asked");
 		return;
-	case ERR_INVALID:
-		practice_page(req, res, 400, NULL,
-			      "This is not a valid NHI number. Check that it was copied correctly.");
-		return;
-	case ERR_NOT_FOUND:
-		practice_page(req, res, 404, NULL,
-			      "No patient with this NHI number uses medkeep: enrol them as a new "
-			      "patient.");
-		return;
-	case ERR_THROTTLED:
-		practice_page(req, res, 429, NULL,
-			      "You have asked about many NHI numbers today. Try again tomorrow, or "
-			      "ask the medkeep operator.");
-		return;
-	case ERR_HELD:
-		practice_page(req, res, 409, NULL, "This patient is enrolled at this practice already.");
-		return;
-	case ERR_CONFLICT:
-		practice_page(req, res, 409, NULL,
-			      "A move of this patient is waiting already, or this practice has made "
-			      "today's number of requests. Try again tomorrow, or ask the medkeep "
-			      "operator.");
-		return;
-	default:
+	}
+	int status = 0;
+	const char *why = web_transfer_ask_refusal(rc, &status);
+	if (why != NULL)
+		practice_page(req, res, status, NULL, why);
+	else
 		web_domain_refusal(req, res, rc, "There is no such page.");
-		return;
+}
+
+const char *web_transfer_ask_refusal(enum err rc, int *status)
+{
+	switch (rc) {
+	case ERR_INVALID:
+		*status = 400;
+		return "This is not a valid NHI number. Check that it was copied correctly.";
+	case ERR_NOT_FOUND:
+		*status = 404;
+		return "No patient with this NHI number uses medkeep: enrol them as a new patient.";
+	case ERR_THROTTLED:
+		*status = 429;
+		return "You have asked about many NHI numbers today. Try again tomorrow, or ask the "
+		       "medkeep operator.";
+	case ERR_HELD:
+		*status = 409;
+		return "This patient is enrolled at this practice already.";
+	case ERR_CONFLICT:
+		*status = 409;
+		return "A move of this patient is waiting already, or this practice has made today's "
+		       "number of requests. Try again tomorrow, or ask the medkeep operator.";
+	default:
+		return NULL;
 	}
 }
 
@@ -242,6 +247,10 @@ static void decide(struct request *req, struct response *res, bool agree, const 
 	}
 	bool share = strcmp(field_or_empty(fields, n, "share"), "1") == 0;
 	enum err rc = transfer_decide(&req->actor, &request, agree, share);
+	/* A registration the new practice's PMS sent, waiting for this move, is filed now as its
+	 * feed (best effort after the move; TRANSFERS.md "Moves started by HL7"). */
+	if (rc == ERR_OK && agree)
+		(void)ingest_queue_after_move(&req->actor, &request);
 	if (rc == ERR_OK) {
 		respond_redirect(req, res, to);
 		return;
@@ -298,8 +307,8 @@ static void enrolment_page(struct request *req, struct response *res, int status
 		return;
 	}
 	struct buf *b = page_buf(req);
-	html_begin(b, "Your practice", &req->actor, req->csrf);
-	html_raw(b, "<h1>Your practice</h1>");
+	html_begin(b, web_text(req, TEXT_H_YOUR_PRACTICE), &req->actor, req->csrf);
+	web_h1(req, b, TEXT_H_YOUR_PRACTICE);
 	status_line(b, ok, error);
 	if (n_current == 0)
 		html_raw(b, "<p>You are not enrolled at a practice in medkeep. Your record stays "

@@ -23,6 +23,18 @@
 
 const char html_type[] = "text/html; charset=utf-8";
 
+const char *web_text(const struct request *req, enum text_id id)
+{
+	return text_get(req->authenticated ? req->actor.lang : LANG_EN, id);
+}
+
+void web_h1(const struct request *req, struct buf *b, enum text_id id)
+{
+	html_raw(b, "<h1>");
+	html_text(b, web_text(req, id));
+	html_raw(b, "</h1>");
+}
+
 struct buf *page_buf(struct request *req)
 {
 	struct buf *b = arena_alloc(&req->arena, sizeof(*b));
@@ -135,7 +147,7 @@ const char *web_record_heading(struct request *req, const char *held, const char
 const char *web_scope_explanation(struct request *req, const char *held, const char *part)
 {
 	static const unsigned order[] = {SCOPE_DOCUMENTS, SCOPE_RESULTS, SCOPE_MEDICATIONS,
-					 SCOPE_APPOINTMENTS, SCOPE_MESSAGES};
+					 SCOPE_APPOINTMENTS, SCOPE_MESSAGES, SCOPE_SUMMARY};
 	unsigned scopes = req->actor.record_scopes;
 	size_t total = 0, seen = 0;
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)

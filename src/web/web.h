@@ -53,6 +53,7 @@ void web_feed_queue(struct request *req, struct response *res);
 void web_feed_queue_item(struct request *req, struct response *res);
 void web_feed_queue_match(struct request *req, struct response *res);
 void web_feed_queue_reject(struct request *req, struct response *res);
+void web_feed_queue_move(struct request *req, struct response *res);
 void web_practice_transfers(struct request *req, struct response *res);
 void web_transfer_ask(struct request *req, struct response *res);
 void web_transfer_release(struct request *req, struct response *res);
@@ -91,6 +92,11 @@ void web_account_email_confirm_submit(struct request *req, struct response *res)
 void web_account_recovery(struct request *req, struct response *res);
 void web_account_emails(struct request *req, struct response *res);
 void web_account_emails_submit(struct request *req, struct response *res);
+/* The language of the account's pages and emails (pages_language.c): the form on the Account
+ * page, and POST /account/language. */
+struct buf;
+void web_language_form(struct request *req, struct buf *b);
+void web_account_language(struct request *req, struct response *res);
 void web_recall_set(struct request *req, struct response *res);
 void web_invite_form(struct request *req, struct response *res);
 void web_invite_submit(struct request *req, struct response *res);
@@ -115,6 +121,8 @@ struct login_result;
 int web_passkey_assertion(struct request *req, struct login_result *lr, const char **error);
 /* The list of the actor's passkeys with add and remove, for the two-step sign-in page. */
 void web_passkey_manage_section(struct request *req, struct buf *b);
+/* A passkey as the first second factor, for the setup page of an account without one. */
+void web_passkey_first_section(struct request *req, struct buf *b);
 /* Lab results (pages_results.c) */
 void web_results(struct request *req, struct response *res);
 void web_results_preference(struct request *req, struct response *res);
@@ -129,6 +137,8 @@ void web_result_rules_save(struct request *req, struct response *res);
 
 /* Medications and repeat prescriptions (pages_medications.c), appointments (pages_appointments.c). */
 void web_medications(struct request *req, struct response *res);
+/* The health summary (pages_summary.c, docs/internals/SUMMARY.md). */
+void web_summary(struct request *req, struct response *res);
 void web_repeat_request(struct request *req, struct response *res);
 void web_repeat_queue(struct request *req, struct response *res);
 void web_repeat_decide(struct request *req, struct response *res);
@@ -183,6 +193,9 @@ void web_enrol_form(struct request *req, struct response *res);
 void web_enrol_submit(struct request *req, struct response *res);
 void web_details_form(struct request *req, struct response *res);
 void web_details_submit(struct request *req, struct response *res);
+/* /details: the patient's own details (or a held record's), the contact details editable. */
+void web_details_mine(struct request *req, struct response *res);
+void web_details_save(struct request *req, struct response *res);
 void web_find_nhi(struct request *req, struct response *res);
 void web_patient_search(struct request *req, struct response *res);
 void web_recall_close(struct request *req, struct response *res);

@@ -9,6 +9,7 @@
 #include "http/http.h"
 #include "http/parse.h"
 #include "util/buf.h"
+#include "util/text.h"
 #include "web/html.h"
 
 extern const char html_type[];
@@ -16,6 +17,11 @@ extern const char html_type[];
 #define SESSION_COOKIE "__Host-medkeep"
 #define LOGIN_COOKIE "__Host-medkeep-login"
 
+/* One string of the interface's text (util/text.h, docs/internals/TEXT.md) in the language of
+ * the signed-in account (English when signed out). */
+const char *web_text(const struct request *req, enum text_id id);
+/* A page's heading from the text table: <h1>, the string escaped, </h1>. */
+void web_h1(const struct request *req, struct buf *b, enum text_id id);
 /* A page's output buffer, from the request's arena (bounded by PAGE_MAX). */
 struct buf *page_buf(struct request *req);
 /* The page for a domain refusal: 404 with `missing`, 403 when the breaker paused the actor,
@@ -72,6 +78,8 @@ const struct id *web_record(const struct request *req);
 /* A patient's results as a section of their record page (staff; pages_results.c). A DOMAIN_
  * code: on anything but ERR_OK nothing was written to b. */
 int web_results_section(struct request *req, struct buf *b, const struct id *patient);
+/* The health summary on the clinician's page of a patient (pages_summary.c): a domain rc. */
+int web_summary_section(struct request *req, struct buf *b, const struct id *patient);
 /* A patient's recalls as a section of a page (pages_recalls.c): with the form to set one when
  * staff (the patient's page for their clinician). A DOMAIN_ code: on anything but ERR_OK
  * nothing was written to b. */
@@ -108,9 +116,20 @@ void web_patient_table(struct buf *b, const struct patient_view *ps, size_t n, c
  * "3:52 pm"); a birth date ("7 Dec 1986", never shifted; as stored when it is not a date); an
  * id in hex; and the page's end with its answer. */
 void web_csrf_field(struct buf *b, const char *csrf);
+/* A patient's contact details (pages_details.c): the form posting to `action` (with a hidden
+ * part=contact), what is wrong shown by each field and in a summary; the fields as posted; and
+ * the details as <dt>/<dd> facts. */
+struct contact_details;
+void web_contact_form(struct request *req, struct buf *b, const char *action,
+		      const struct contact_details *c, const char *const why[], const char *button);
+void web_contact_read(const struct form_field *fields, size_t n, struct contact_details *c);
+void web_contact_facts(struct buf *b, const struct contact_details *c);
 /* The button that asks for a patient's move to this practice (POST /practice/transfers), the
  * NHI in a hidden field: never in a URL. */
 void web_transfer_ask_button(struct buf *b, const char *csrf, const char *nhi);
+/* What the page says when transfer_ask refuses rc, and its status; NULL for a refusal the
+ * caller answers as web_domain_refusal does (not found, denied, internal). */
+const char *web_transfer_ask_refusal(enum err rc, int *status);
 void web_error_box(struct buf *b, const char *error);
 void web_when(struct buf *b, int64_t t);
 void web_date(struct buf *b, int64_t t);

@@ -8,7 +8,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { startServer, Client } = require('../integration/lib');
-const { launchChromium, watchedPage, axeClean, useSession } = require('./browser');
+const { launchChromium, axeClean, signedInPage } = require('./browser');
 
 describe('booking (browser)', () => {
   let srv; let browser;
@@ -21,14 +21,7 @@ describe('booking (browser)', () => {
     await srv.stop();
   });
 
-  async function signedIn(who, width) {
-    const c = new Client(srv.base);
-    assert.equal((await c.login(who)).status, 303, who);
-    const w = await watchedPage(browser, { acceptDownloads: true });
-    await w.page.setViewportSize({ width, height: 800 });
-    await useSession(w.context, c);
-    return { ...w, client: c };
-  }
+  const signedIn = (who, width) => signedInPage(browser, srv, who, width, { acceptDownloads: true });
   const base = () => `http://localhost:${srv.port}`;
   const fits = async (page, width, label) => assert.ok(await page.evaluate((w) => document.documentElement.scrollWidth <= w, width), `${label} fits ${width} px`);
 

@@ -4,6 +4,7 @@
 const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { chromium } = require('playwright-core');
+const { Client } = require('../integration/lib');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -49,4 +50,15 @@ async function menuLink(page, name, role = 'link') {
   return page.getByRole('navigation', { name: 'Main' }).getByRole(role, { name });
 }
 
-module.exports = { launchChromium, watchedPage, axeClean, useSession, menuLink };
+// A page at `width` (800 px high) signed in as `who` through the login form over HTTP (staff pass
+// their second factor), its cookies handed to a new context; with the Client that signed in.
+async function signedInPage(browser, srv, who, width, options = {}) {
+  const c = new Client(srv.base);
+  assert.equal((await c.login(who)).status, 303, who);
+  const w = await watchedPage(browser, options);
+  await w.page.setViewportSize({ width, height: 800 });
+  await useSession(w.context, c);
+  return { ...w, client: c };
+}
+
+module.exports = { launchChromium, watchedPage, axeClean, useSession, menuLink, signedInPage };

@@ -8,7 +8,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, Client, sqlite } = require('../integration/lib');
-const { launchChromium, watchedPage, axeClean, useSession, menuLink } = require('./browser');
+const { launchChromium, axeClean, menuLink, signedInPage } = require('./browser');
 
 const PATIENTS = 10; // the demo adds Nikau, his parent being the last patient (PROXIES.md)
 const PARENT = `patient${PATIENTS}@demo.test`;
@@ -26,14 +26,7 @@ describe('family access in a browser', () => {
     await srv.stop();
   });
 
-  async function signedIn(who, width) {
-    const c = new Client(srv.base);
-    assert.equal((await c.login(who)).status, 303, who);
-    const w = await watchedPage(browser);
-    await w.page.setViewportSize({ width, height: 800 });
-    await useSession(w.context, c);
-    return { ...w, client: c };
-  }
+  const signedIn = (who, width) => signedInPage(browser, srv, who, width);
   const fits = (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
   const menu = async (page) => (await page.locator('nav[aria-label="Main"] a').allTextContents()).map((s) => s.trim());
 

@@ -5,8 +5,8 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, Client } = require('../integration/lib');
-const { launchChromium, watchedPage, axeClean, useSession } = require('./browser');
+const { startServer } = require('../integration/lib');
+const { launchChromium, axeClean, signedInPage } = require('./browser');
 
 describe('emails from your practice (browser)', () => {
   let srv; let browser;
@@ -19,14 +19,7 @@ describe('emails from your practice (browser)', () => {
     await srv.stop();
   });
 
-  async function signedIn(who, width) {
-    const c = new Client(srv.base);
-    assert.equal((await c.login(who)).status, 303, who);
-    const w = await watchedPage(browser);
-    await w.page.setViewportSize({ width, height: 800 });
-    await useSession(w.context, c);
-    return w;
-  }
+  const signedIn = (who, width) => signedInPage(browser, srv, who, width);
   const base = () => `http://localhost:${srv.port}`;
 
   for (const width of [390, 1280]) {

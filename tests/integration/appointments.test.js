@@ -335,3 +335,124 @@ describe('the upcoming-appointments limit under concurrent bookings', () => {
     assert.equal(held(), 10);
   });
 });
+
+// FHIR Slot search pages as the other searches do (SEARCH.md "Slot"): _count, next and previous
+// links, total, _summary=count, _total=none; over more than 500 free slots, followed to the
+// end, every free slot once and in start order; never another practice's slots, whoever asks
+// and whatever cursor they send.
+describe('FHIR Slot search pages', () => {
+  let srv; let p1; let clin; let other; let from; let to;
+  const ids = (b) => (b.entry || []).map((e) => e.resource.id);
+  const link = (b, rel) => (b.link.find((l) => l.relation === rel) || {}).url;
+  const get = async (c, url) => {
+    const r = await c.fhir(url.replace(/^.*\/fhir\/R4\//, ''));
+    assert.equal(r.status, 200, r.text);
+    return r.json();
+  };
+  const freeCount = (practiceOf) => Number(sqlite(srv.dir, `SELECT count(*) FROM slot s WHERE s.practice_id = (SELECT practice_id FROM account WHERE id = X'${practiceOf}') AND s.removed IS NULL AND s.start >= ${from} AND s.start < ${to} AND NOT EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = s.id AND a.cancelled IS NULL)`));
+  const otherIds = () => new Set(sqlite(srv.dir, `SELECT lower(hex(s.id)) FROM slot s WHERE s.practice_id = (SELECT practice_id FROM account WHERE id = X'${other.session.account}')`).split('\n').filter(Boolean));
+
+  before(async () => {
+    srv = await startServer({ patients: 2 });
+    p1 = await login(srv, 'patient1@demo.test');
+    clin = await login(srv, 'clinician1@demo.test');
+    other = await login(srv, 'otherclinician1@demo.test');
+    // 30 days of 32 ten-minute slots from day 30: 960 free slots of the patient's practice,
+    // and some of another practice's on the same days.
+    for (let d = 30; d < 60; d++) {
+      const r = await clin.post('/slots', form(clin, { clinician: clin.session.account, date: daysAhead(d), time: '08:00', minutes: '10', count: '32' }));
+      assert.equal(r.status, 303, r.text);
+      if (d % 10 === 0) {
+        const o = await other.post('/slots', form(other, { clinician: other.session.account, date: daysAhead(d), time: '08:00', minutes: '10', count: '5' }));
+        assert.equal(o.status, 303, o.text);
+      }
+    }
+    from = Number(sqlite(srv.dir, `SELECT min(start) FROM slot WHERE clinician_id = X'${clin.session.account}' AND minutes = 10`));
+    to = from + 40 * 86400;
+  });
+  after(async () => { await srv.stop(); });
+
+  const range = () => `start=ge${daysAhead(29)}&start=lt${daysAhead(65)}`;
+
+  it('pages to the end: every free slot once, soonest first, total exact, links both ways', async () => {
+    const want = freeCount(clin.session.account);
+    assert.ok(want > 500, `free slots: ${want}`);
+    let b = await get(p1, `Slot?${range()}&_count=100`);
+    assertValidFhir(b);
+    assert.equal(b.total, want);
+    assert.match(link(b, 'self'), /\/fhir\/R4\/Slot\?start=ge\d{4}-\d\d-\d\d&start=lt\d{4}-\d\d-\d\d&_count=100$/);
+    assert.equal(link(b, 'previous'), undefined);
+    const seen = []; const starts = []; let pages = 0;
+    const first = ids(b);
+    let second = null;
+    for (;;) {
+      pages++;
+      assert.ok(b.entry.length <= 100);
+      for (const e of b.entry) { seen.push(e.resource.id); starts.push(e.resource.start); assert.equal(e.resource.status, 'free'); }
+      if (pages === 2) {
+        second = ids(b);
+        const back = await get(p1, link(b, 'previous'));
+        assert.deepEqual(ids(back), first, 'previous leads back to the first page');
+        assert.equal(back.total, want);
+      }
+      const next = link(b, 'next');
+      if (!next) break;
+      assert.match(next, /_cursor=n\d+\.[0-9a-f]{32}$/);
+      b = await get(p1, next);
+    }
+    assert.ok(second);
+    assert.equal(pages, Math.ceil(want / 100));
+    assert.equal(seen.length, want);
+    assert.equal(new Set(seen).size, want, 'no slot twice');
+    assert.deepEqual([...starts].sort(), starts, 'soonest first');
+    const others = otherIds();
+    assert.ok(others.size >= 15);
+    assert.equal(seen.filter((id) => others.has(id)).length, 0, 'no other practice\'s slot');
+  });
+
+  it('without _count a page is 500 with a next link; _summary=count and _count=0 give the total alone; _total=none leaves it out', async () => {
+    const want = freeCount(clin.session.account);
+    const b = await get(p1, `Slot?${range()}`);
+    assert.equal(b.entry.length, 500);
+    assert.equal(b.total, want);
+    assert.ok(link(b, 'next'));
+    for (const q of ['_summary=count', '_count=0']) {
+      const c = await get(p1, `Slot?${range()}&${q}`);
+      assertValidFhir(c);
+      assert.equal(c.total, want);
+      assert.equal(c.entry, undefined);
+    }
+    const none = await get(p1, `Slot?${range()}&_count=5&_total=none`);
+    assert.equal(none.total, undefined);
+    assert.equal(none.entry.length, 5);
+    const bad = await p1.fhir(`Slot?${range()}&_sort=date`);
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /Unsupported search parameter: _sort \(Slot\)/);
+    assert.equal((await p1.fhir(`Slot?${range()}&_count=x`)).status, 400);
+    assert.equal((await p1.fhir(`Slot?${range()}&_cursor=zzz`)).status, 400);
+    assert.equal((await p1.fhir(`Slot?start=ge${daysAhead(1)}&start=lt${daysAhead(95)}`)).status, 400, 'the 90-day horizon stays');
+    // The CapabilityStatement says exactly what Slot search takes.
+    const cap = (await p1.fhir('metadata')).json();
+    const slot = cap.rest[0].resource.find((r) => r.type === 'Slot');
+    assert.deepEqual(slot.searchParam.map((p) => p.name).sort(), ['_count', '_summary', '_total', 'schedule', 'start', 'status']);
+    assert.match(slot.searchParam.find((p) => p.name === '_count').documentation, /soonest first/);
+  });
+
+  it('staff page their own practice\'s slots only; another practice\'s cursor reaches nothing of ours', async () => {
+    const want = freeCount(clin.session.account);
+    const mine = await get(clin, `Slot?${range()}&status=free&_count=200`);
+    assert.equal(mine.total, want);
+    const theirs = await get(other, `Slot?${range()}&_count=200`);
+    const others = otherIds();
+    assert.ok(ids(theirs).length >= 15);
+    assert.ok(ids(theirs).every((id) => others.has(id)));
+    // our patient's next link, followed by the other practice's clinician: only their slots
+    const next = link(await get(p1, `Slot?${range()}&_count=100`), 'next');
+    const replay = await get(other, next);
+    assert.ok(ids(replay).every((id) => others.has(id)));
+    assert.ok(replay.total < 100);
+    // the operator has no slots to search
+    const op = await login(srv, 'operator@demo.test');
+    assert.equal((await op.fhir(`Slot?${range()}&_count=10`)).status, 404);
+  });
+});

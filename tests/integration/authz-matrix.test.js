@@ -27,7 +27,7 @@ const ACTORS = {
 };
 
 // Who may take each action on P1's record (DESIGN.md "Who uses it"; docs/internals/AUTHORIZATION.md).
-const SCOPE = { documents: 1, results: 2, medications: 4, appointments: 8, messages: 16, all: 31 };
+const SCOPE = { documents: 1, results: 2, medications: 4, appointments: 8, messages: 16, summary: 32, all: 63 };
 const ALLOW = {
   'patient.read': ['self', 'proxyDocuments', 'proxyResults', 'clinician', 'admin'],
   // the patient's page: a practice admin sees the register entry (details, not the record)
@@ -65,6 +65,14 @@ const ALLOW = {
   // any live scope (what it is told stays within the grant); never staff
   'notice.prefs': ['self', 'proxyDocuments', 'proxyResults'],
   'recall.set': ['clinician'],
+  // the patient's contact details (DETAILS.md): the patient, a proxy whose grant covers the
+  // whole record (none here: told so), and the practice's staff who keep its register
+  'patient.contact.update': ['self', 'clinician', 'admin'],
+  // the health summary (SUMMARY.md): read by the patient and the practice's clinicians (a
+  // proxy only with the summary scope, which neither proxy here holds); written by the
+  // practice (its system, or a clinician over FHIR), never by the patient or a proxy
+  'summary.list': ['self', 'clinician'],
+  'summary.create': ['clinician'],
 };
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const form = (c, fields) => ({ body: new URLSearchParams({ csrf: c.csrf, ...fields }).toString(), headers: FORM, csrf: false });
@@ -224,6 +232,36 @@ const ROUTES = [
     }),
   },
   { name: 'FHIR AuditEvent search (access log)', action: 'accesslog.read', path: (f) => `/fhir/R4/AuditEvent?patient=${f.pid}` },
+  {
+    name: 'contact details set on the practice\'s correction page', action: 'patient.contact.update', method: 'POST',
+    path: (f) => `/practice/patients/${f.pid}/details`,
+    request: (c) => form(c, { part: 'contact', mobile: '021 555 0123', phone: '', line1: '1 Matrix Lane', line2: '', suburb: '', city: 'Wellington', postcode: '6011' }),
+  },
+  { name: 'FHIR AllergyIntolerance search', action: 'summary.list', path: (f) => `/fhir/R4/AllergyIntolerance?patient=${f.pid}` },
+  { name: 'FHIR AllergyIntolerance read', action: 'summary.list', path: (f) => `/fhir/R4/AllergyIntolerance/${f.alid}` },
+  { name: 'FHIR Condition search', action: 'summary.list', path: (f) => `/fhir/R4/Condition?subject=Patient/${f.pid}` },
+  { name: 'FHIR Condition read', action: 'summary.list', path: (f) => `/fhir/R4/Condition/${f.coid}` },
+  { name: 'FHIR Immunization search', action: 'summary.list', path: (f) => `/fhir/R4/Immunization?patient=${f.pid}` },
+  { name: 'FHIR Immunization read', action: 'summary.list', path: (f) => `/fhir/R4/Immunization/${f.imid}` },
+  { name: 'FHIR Observation search (vital signs)', action: 'summary.list', path: (f) => `/fhir/R4/Observation?patient=${f.pid}&category=vital-signs` },
+  { name: 'FHIR Observation read (a vital sign)', action: 'summary.list', path: (f) => `/fhir/R4/Observation/${f.vsid}` },
+  {
+    name: 'FHIR Condition create', action: 'summary.create', method: 'POST', path: () => '/fhir/R4/Condition',
+    request: (c, staff, f) => ({
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Condition', code: { text: 'Matrix condition' }, subject: { reference: `Patient/${f.pid}` } }),
+    }),
+  },
+  {
+    name: 'FHIR Observation create (a vital sign)', action: 'summary.create', method: 'POST', path: () => '/fhir/R4/Observation',
+    request: (c, staff, f) => ({
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Observation', status: 'final',
+        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+        code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: `Patient/${f.pid}` },
+        effectiveDateTime: '2026-01-05T09:00:00Z', valueQuantity: { value: 66, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' } }),
+    }),
+  },
 ];
 
 function shape(r) {
@@ -284,8 +322,13 @@ describe('authorization matrix: every actor against one patient\'s record', () =
     const sent = await clients.self.post('/messages', { body: m.body, headers: { 'Content-Type': m.type }, csrf: false });
     const tid = sent.headers.get('location').split('/').pop();
     const cid = (await clients.self.fhir(`Communication?patient=${pid}`)).json().entry[0].resource.id;
-    fx = { pid, did: docs.entry[0].resource.id, mid: free[0].id, rid, aid, fid, slots, resid: released[0], hid1: held[0], hid2: held[1], hid3: held[2], hid4: held[3], smid, tid, cid };
-    random = { pid: randomId(), did: randomId(), mid: randomId(), rid: randomId(), aid: randomId(), fid: randomId(), slots, resid: randomId(), hid1: randomId(), hid2: randomId(), hid3: randomId(), hid4: randomId(), smid: randomId(), tid: randomId(), cid: randomId() };
+    // One of each of P1's health summary entries (the demo gives every patient some).
+    const entry = (kind) => sqlite(srv.dir, `SELECT lower(hex(id)) FROM summary_entry WHERE patient_id = X'${pid}' AND kind = '${kind}' LIMIT 1`);
+    const summary = { alid: entry('allergy'), coid: entry('condition'), imid: entry('immunization'), vsid: entry('vital') };
+    for (const id of Object.values(summary)) assert.match(id, /^[0-9a-f]{32}$/);
+    fx = { pid, did: docs.entry[0].resource.id, mid: free[0].id, rid, aid, fid, slots, resid: released[0], hid1: held[0], hid2: held[1], hid3: held[2], hid4: held[3], smid, tid, cid, ...summary };
+    random = { pid: randomId(), did: randomId(), mid: randomId(), rid: randomId(), aid: randomId(), fid: randomId(), slots, resid: randomId(), hid1: randomId(), hid2: randomId(), hid3: randomId(), hid4: randomId(), smid: randomId(), tid: randomId(), cid: randomId(),
+      alid: randomId(), coid: randomId(), imid: randomId(), vsid: randomId() };
     // Proxy grants from P1, written as the proxy page would (the gate reads them per request).
     const now = Math.floor(Date.now() / 1000);
     const grant = (who, scopes, notAfter, revoked) => sqlite(srv.dir,
@@ -346,6 +389,30 @@ describe('authorization matrix: every actor against one patient\'s record', () =
       }
     });
   }
+
+  it('/details is the record the session shows: P1\'s contact details to P1 only, nothing to staff', async () => {
+    assert.equal((await clients.self.post('/details', form(clients.self, { mobile: '021 555 0177', city: 'Nelson', line1: '2 Matrix Road' }))).status, 303);
+    for (const who of Object.keys(ACTORS)) {
+      const got = await clients[who].get('/details');
+      const staff = ['clinician', 'otherClinician', 'admin', 'operator'].includes(who);
+      if (staff) { // not a page of theirs: sent home, as from /medications
+        assert.equal(got.status, 303, who);
+        assert.equal(got.headers.get('location'), '/', who);
+        assert.equal((await clients[who].post('/details', form(clients[who], { mobile: '027 555 0100' }))).status, 303, who);
+        continue;
+      }
+      assert.equal(got.status, 200, who);
+      if (who === 'self') assert.match(got.text, /value="021 555 0177"/);
+      else assert.doesNotMatch(got.text, /555 0177|Matrix Road/, `${who} sees P1's contact details`);
+      const post = await clients[who].post('/details', form(clients[who], { mobile: '027 555 0100' }));
+      // others change only their own record (or are told their grant does not cover it)
+      assert.ok(who === 'self' ? post.status === 303 : [303, 403].includes(post.status), `${who}: ${post.status}`);
+    }
+    assert.match((await clients.self.get('/details')).text, /value="027 555 0100"/);
+    const changed = sqlite(srv.dir, `SELECT DISTINCT actor FROM audit WHERE action = 'patient.contact.update' AND patient = '${fx.pid}' AND outcome = 'allow'`).split('\n');
+    const allowed = new Set(['self', 'clinician', 'admin'].map((w) => clients[w].session.account));
+    for (const a of changed) assert.ok(allowed.has(a), `${a} changed P1's contact details`);
+  });
 
   it('a proxy grant stops working the moment it is revoked or lapses', async () => {
     const c = clients.proxyDocuments;

@@ -56,10 +56,15 @@ describe('whole-record export', () => {
     c.session = (await c.get('/session')).json(); c.csrf = c.session.csrf;
     assert.equal((await c.mfa(await nextCode(srv.dir, secret, email))).status, 303);
 
+    // with the contact details the patient keeps (DETAILS.md): in the export's Patient too
+    assert.equal((await c.post('/details', { body: new URLSearchParams({ csrf: c.csrf, mobile: '021 555 0101', line1: '3 Export Road', city: 'Napier' }).toString(), headers: form, csrf: false })).status, 303);
     const f = await c.fhir(`Patient/${c.session.patient}/$everything`);
     assert.equal(f.status, 200, f.text);
     const b = f.json();
     assertValidFhir(b);
+    const own = b.entry.find((e) => e.resource.resourceType === 'Patient').resource;
+    assert.deepEqual(own.telecom, [{ system: 'phone', value: '021 555 0101', use: 'mobile' }]);
+    assert.deepEqual(own.address, [{ use: 'home', type: 'postal', line: ['3 Export Road'], city: 'Napier', country: 'NZ' }]);
     assert.equal(b.type, 'searchset');
     const types = b.entry.map((e) => e.resource.resourceType);
     assert.equal(types[0], 'Patient');

@@ -146,6 +146,20 @@ describe('HL7 v2 ingestion and the feed queue', () => {
     assert.match(adminList.text, /href="\/practice\/feeds"/);
   });
 
+  it('offers a move only for a registration (TRANSFERS.md): a result or an update leads to none', async () => {
+    for (const item of [oruItem, a08Item]) {
+      const page = await clin.get(`/practice/feed-queue/${item}`);
+      assert.equal(page.status, 200);
+      assert.doesNotMatch(page.text, /Ask to move them/);
+      const r = await clin.post(`/practice/feed-queue/${item}/move`, {
+        body: new URLSearchParams({ csrf: clin.csrf }).toString(), headers: FORM });
+      assert.equal(r.status, 400);
+      assert.match(r.text, /Only a registration \(ADT\^A04 or A28\) can lead to a move/);
+    }
+    assert.equal(sqlite(srv.dir, 'SELECT count(*) FROM transfer').trim(), '0');
+    assert.equal(sqlite(srv.dir, 'SELECT count(*) FROM feed_queue WHERE transfer_id IS NOT NULL').trim(), '0');
+  });
+
   it('refuses a decision without the CSRF token', async () => {
     const r = await clin.post(`/practice/feed-queue/${oruItem}/match`, {
       body: new URLSearchParams({ patient: patientId }).toString(), headers: FORM, csrf: false });

@@ -131,7 +131,15 @@ describe('FHIR profiles, validated against the published StructureDefinitions', 
     // fresh second factor, export.test.js).
     const self = new Client(srv.base);
     await self.login('patient1@demo.test');
-    keep('own Patient', (await self.fhir(`Patient/${self.session.patient}`)).json());
+    // with the contact details a patient keeps (DETAILS.md): telecom and address
+    const details = await self.post('/details', { body: new URLSearchParams({ csrf: self.csrf, part: 'contact',
+      mobile: '021 555 0147', phone: '09 555 0199', line1: '14 Karaka Street', suburb: 'Ōtāhuhu', city: 'Auckland',
+      postcode: '1062' }).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, csrf: false });
+    assert.equal(details.status, 303);
+    const own = (await self.fhir(`Patient/${self.session.patient}`)).json();
+    assert.equal(own.telecom.length, 2);
+    assert.equal(own.address[0].country, 'NZ');
+    keep('own Patient', own);
     for (const type of ['Observation', 'DiagnosticReport', 'MedicationRequest']) {
       const b = (await self.fhir(`${type}?patient=${self.session.patient}`)).json();
       for (const e of b.entry || []) keep(`own ${type}`, e.resource);

@@ -106,7 +106,7 @@ describe('journeys', () => {
     assertValidFhir(cs);
     assert.equal(cs.fhirVersion, '4.0.1');
     const types = cs.rest[0].resource.map((r) => r.type).sort();
-    assert.deepEqual(types, ['Appointment', 'AuditEvent', 'Binary', 'Communication', 'DiagnosticReport', 'DocumentReference', 'MedicationRequest', 'Observation', 'Patient', 'Slot']);
+    assert.deepEqual(types, ['AllergyIntolerance', 'Appointment', 'AuditEvent', 'Binary', 'Communication', 'Condition', 'DiagnosticReport', 'DocumentReference', 'Immunization', 'MedicationRequest', 'Observation', 'Patient', 'Slot']);
 
     const c = new Client(srv.base);
     await c.login('patient2@demo.test');

@@ -258,13 +258,17 @@ describe('passkeys', () => {
     assert.match((await c.get('/mfa/setup')).text, /sign out and sign in again/);
   });
 
-  it('offers no passkey before two-step sign-in is on, and no passkey form without passkeys', async () => {
+  it('offers a passkey as the first factor before two-step sign-in is on (a bogus one refused), and no passkey form without passkeys', async () => {
+    // passkey-first.test.js follows a first passkey through; here only the offer and a refusal
     const c = new Client(srv.base);
     await c.login('patient1@demo.test');
     const setup = await c.get('/mfa/setup');
-    assert.doesNotMatch(setup.text, /passkey-register/);
+    assert.match(setup.text, /id="passkey-register"/);
+    assert.match(setup.text, /<svg class="qr"/, 'beside the authenticator app');
+    const before = sqlite(srv.dir, 'SELECT count(*) FROM passkey');
     const bogus = await c.post('/mfa/passkeys', { body: new URLSearchParams({ csrf: c.csrf, name: 'x', clientDataJSON: 'e30', attestationObject: 'oA' }).toString(), headers: form, csrf: false });
-    assert.equal(bogus.status, 403);
+    assert.equal(bogus.status, 400);
+    assert.equal(sqlite(srv.dir, 'SELECT count(*) FROM passkey'), before);
     sqlite(srv.dir, "DELETE FROM passkey WHERE name = 'Genuine'"); // the operator's only one
     const p = await passwordOnly(srv, 'operator@demo.test');
     const mfaPage = await p.get('/login/mfa');

@@ -423,6 +423,7 @@ describe('lab results', () => {
     const res = Object.fromEntries(cap.rest[0].resource.map((r) => [r.type, r.interaction.map((i) => i.code).sort()]));
     assert.deepEqual(res.DiagnosticReport, ['create', 'read', 'search-type', 'vread']);
     assert.deepEqual(cap.rest[0].resource.find((r) => r.type === 'DiagnosticReport').operation.map((o) => o.name), ['release']);
-    assert.deepEqual(res.Observation, ['read', 'search-type', 'vread']);
+    // create: vital signs only (the health summary, SUMMARY.md); lab results come as reports
+    assert.deepEqual(res.Observation, ['create', 'read', 'search-type', 'vread']);
   });
 });

@@ -59,14 +59,14 @@ describe('SMART App Launch 2: refresh tokens, lenient scopes, error descriptions
 
   it('takes an aud with a trailing slash, and grants the permitted read subset of what is asked', async () => {
     const t = await connect(patient, { aud: `${srv.base}/fhir/R4/`, scope: 'launch/patient patient/*.cruds' });
-    assert.equal(t.scope, 'launch/patient patient/Patient.read patient/DocumentReference.read patient/Binary.read patient/DiagnosticReport.read patient/Observation.read patient/MedicationRequest.read patient/Appointment.read patient/Communication.read');
+    assert.equal(t.scope, 'launch/patient patient/Patient.read patient/DocumentReference.read patient/Binary.read patient/DiagnosticReport.read patient/Observation.read patient/MedicationRequest.read patient/Appointment.read patient/Communication.read patient/AllergyIntolerance.read patient/Condition.read patient/Immunization.read');
     assert.equal(t.refresh_token, undefined, 'no refresh token unless asked for');
     assert.equal((await bearer(t.access_token, `Patient/${t.patient}`)).status, 200);
     // Another slash, or another path, is another audience.
     const bad = await patient.get((await request({ aud: `${srv.base}/fhir/R4//` })).path);
     assert.equal(new URL(bad.headers.get('location')).searchParams.get('error'), 'invalid_request');
     for (const [scope, granted] of [
-      ['patient/*.*', /patient\/Communication\.read$/],
+      ['patient/*.*', /patient\/Communication\.read patient\/AllergyIntolerance\.read patient\/Condition\.read patient\/Immunization\.read$/],
       ['patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory', /^launch\/patient patient\/DiagnosticReport\.read patient\/Observation\.read$/],
       ['patient/MedicationRequest.cruds patient/*.write user/*.read', /^launch\/patient patient\/MedicationRequest\.read$/],
     ]) {

@@ -246,3 +246,193 @@ describe('a patient moving to another practice', () => {
     assert.equal((await oldClin.get('/enrolment')).status, 404);
   });
 });
+
+// Moves started by HL7 (TRANSFERS.md "Moves started by HL7"), and the notice to the practice
+// being left: the new practice's PMS sends an ADT^A04 over MLLP for an NHI enrolled at another
+// practice; it waits in the queue (a message never moves anyone); a person of the new practice
+// asks for the move from the queued item (the same request, limits, audit and emails as
+// /practice/transfers); the old practice's clinicians and admins are emailed (the SMTP sink),
+// naming the asking practice and nobody; once the move is made (by the patient, the old
+// practice, or the operator's command) the waiting registration is filed as from the feed and
+// the item closes; a refused move leaves it for a person to reject.
+describe('a move started by the new practice\'s PMS over HL7', () => {
+  const { adtA04, assertAckOf, Mllp } = require('./mllp_lib');
+  const { startSink } = require('./smtp-sink');
+  const fs = require('node:fs');
+  const { freePort } = require('./lib');
+  const PORTAL = 'https://portal.demo-health.test';
+  let srv; let sink; let mport; let feed; let oldClin; let clin2; let admin; let newClin;
+  const pats = {};
+  const mails = (to, re = /./) => sink.messages.filter((m) => m.to.includes(to) && re.test(m.subject));
+  const ASKED = /asks to take on one of your patients/;
+  const items = async () => [...(await newClin.get('/practice/feed-queue')).text
+    .matchAll(/href="\/practice\/feed-queue\/([0-9a-f]{32})"/g)].map((m) => m[1]);
+  // Send patient n's NHI as the Harbourview PMS registers them, with new details.
+  const sendA04 = async (n, control) => {
+    const c = await Mllp.plain(mport);
+    const text = adtA04({ facility: 'HARBOURPMS', control, nhi: pats[n].nhi });
+    const ack = assertAckOf(await c.exchange(text), { control, facility: 'HARBOURPMS' });
+    c.end();
+    assert.equal(ack.msa[1], 'AA', ack.msa.join('|'));
+  };
+  // The queued item of patient n's registration, and the move asked from it.
+  const askFromQueue = async (before) => {
+    const after = await items();
+    const fresh = after.filter((i) => !before.includes(i));
+    assert.equal(fresh.length, 1, 'one new item');
+    const item = fresh[0];
+    const page = await newClin.get(`/practice/feed-queue/${item}`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /The NHI is enrolled at another practice/);
+    assert.match(page.text, new RegExp(`action="/practice/feed-queue/${item}/move"`));
+    assert.match(page.text, /Ask to move them to this practice/);
+    const r = await post(newClin, `/practice/feed-queue/${item}/move`, {});
+    assert.equal(r.status, 303, r.text);
+    assert.equal(r.headers.get('location'), '/practice/transfers?done=asked');
+    const rid = sqlite(srv.dir, `SELECT lower(hex(transfer_id)) FROM feed_queue WHERE id = X'${item}'`);
+    assert.match(rid, /^[0-9a-f]{32}$/);
+    return { item, rid };
+  };
+  const state = (item) => sqlite(srv.dir, `SELECT state || '|' || coalesce(lower(hex(decided_by)), '') FROM feed_queue WHERE id = X'${item}'`);
+
+  before(async () => {
+    sink = await startSink();
+    mport = await freePort();
+    srv = await startServer({ patients: 5, extraArgs: ['--mllp', `127.0.0.1:${mport}`],
+      config: `smtp.url = smtp://127.0.0.1:${sink.port}\nsmtp.from = Demo Health Centre <noreply@demo.test>\nportal.url = ${PORTAL}/\n` });
+    for (let i = 0; i < 50 && !/component=mllp event=listening/.test(srv.logs()); i++) await sleep(100);
+    const practices = Object.fromEntries(fs.readFileSync(`${srv.dir}/demo-logins.txt`, 'utf8')
+      .split('\n').filter((l) => l.startsWith('practice\t')).map((l) => { const [, id, name] = l.split('\t'); return [name, id]; }));
+    const f = run(['feeds', 'add', '--data', srv.dir, '--practice', practices['Harbourview Family Practice'],
+      '--name', 'Harbourview PMS', '--facility', 'HARBOURPMS']);
+    assert.equal(f.code, 0, f.stderr);
+    feed = f.stdout.trim();
+    oldClin = new Client(srv.base); await oldClin.login('clinician1@demo.test');
+    clin2 = new Client(srv.base); await clin2.login('clinician2@demo.test');
+    admin = new Client(srv.base); await admin.login('admin1@demo.test');
+    newClin = new Client(srv.base); await newClin.login('otherclinician1@demo.test');
+    for (const n of [1, 2, 3]) {
+      const c = new Client(srv.base); await c.login(`patient${n}@demo.test`);
+      const pid = c.session.patient;
+      const nhi = (await c.fhir(`Patient/${pid}`)).json().identifier.find((i) => i.system === NHI_SYSTEM).value;
+      pats[n] = { c, pid, nhi };
+    }
+  });
+  after(async () => { await srv.stop(); await sink.close(); });
+
+  it('the registration waits; a person asks for the move from it; the old practice\'s clinicians and admins are told who asks, and of nobody', async () => {
+    // clinician2 turns this notice off on their Emails page; clinician1 keeps the default (on)
+    const emails = await clin2.get('/account/emails');
+    assert.match(emails.text, /name="staff-transfers" checked/);
+    assert.equal((await post(clin2, '/account/emails', { record: '0'.repeat(32), 'staff-messages': '1' })).status, 303);
+    assert.doesNotMatch((await clin2.get('/account/emails')).text, /name="staff-transfers" checked/);
+    const before = await items();
+    await sendA04(1, 'HV-A04-0001');
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM enrolment WHERE patient_id = X'${pats[1].pid}'`), '1', 'not moved by the message');
+    // Not the old practice's item: answered as a random id, and it cannot ask from it.
+    const after1 = (await items()).filter((i) => !before.includes(i));
+    const mine = await oldClin.get(`/practice/feed-queue/${after1[0]}`);
+    const random = await oldClin.get(`/practice/feed-queue/${randomId()}`);
+    assert.equal(mine.status, 404);
+    assert.equal(mine.text, random.text);
+    assert.equal((await post(oldClin, `/practice/feed-queue/${after1[0]}/move`, {})).status, 404);
+    const { item, rid } = await askFromQueue(before);
+    pats[1].item = item; pats[1].rid = rid;
+    // The same request as /practice/transfers: open, on the patient's trail, nobody named yet.
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM transfer WHERE id = X'${rid}' AND patient_id = X'${pats[1].pid}' AND decided IS NULL`), '1');
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'patient.transfer.ask' AND rid = '${rid}' AND patient = '${pats[1].pid}'`), '1');
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'feed.queue.ask' AND rid = '${item}' AND outcome = 'allow'`), '1');
+    const list = await newClin.get('/practice/transfers');
+    assert.match(list.text, /Named once the move is agreed/);
+    for (const p of [`/patients/${pats[1].pid}`, `/fhir/R4/Patient/${pats[1].pid}`]) {
+      const r = await newClin.get(p);
+      const rnd = await newClin.get(p.replace(/[0-9a-f]{32}/, randomId()));
+      assert.equal(r.status, 404, p);
+      assert.equal(r.text, rnd.text, p);
+    }
+    // The item now says the move waits; asking twice is refused.
+    const page = await newClin.get(`/practice/feed-queue/${item}`);
+    assert.match(page.text, /It waits for the patient or their current practice/);
+    assert.doesNotMatch(page.text, /\/move"/);
+    const twice = await post(newClin, `/practice/feed-queue/${item}/move`, {});
+    assert.equal(twice.status, 400);
+    assert.match(twice.text, /asked already/);
+    // The emails: the patient (as for any request), and each clinician and admin of the
+    // practice being left who has not turned it off, naming the practice that asks.
+    await sink.waitFor('patient1@demo.test', /asked to become your practice/, 1);
+    for (const to of ['clinician1@demo.test', 'admin1@demo.test']) {
+      const [m] = await sink.waitFor(to, ASKED, 1);
+      assert.match(m.body, /Harbourview Family Practice has asked to become the practice of a patient enrolled at Demo Health Centre/);
+      assert.match(m.body, /\/practice\/transfers/);
+      assert.ok(m.body.includes(PORTAL), `the portal address as plain text: ${m.body}`);
+      assert.ok(m.links.some((l) => l.startsWith(PORTAL)));
+      assert.doesNotMatch(m.body, /<a |href=/i);
+      for (const w of [pats[1].nhi, pats[1].pid, 'Tester', 'Jane']) assert.equal(m.body.includes(w), false, w);
+      assert.doesNotMatch(m.body, /[0-9a-f]{32}/i);
+    }
+    await sleep(2500);
+    assert.equal(mails('clinician2@demo.test', ASKED).length, 0, 'turned off');
+    assert.equal(mails('otherclinician1@demo.test', ASKED).length, 0, 'not the asking practice');
+  });
+
+  it('a burst of requests gives each person one email per window', async () => {
+    const before = await items();
+    await sendA04(2, 'HV-A04-0002');
+    const { item, rid } = await askFromQueue(before);
+    pats[2].item = item; pats[2].rid = rid;
+    assert.equal((await post(newClin, '/practice/transfers', { nhi: pats[3].nhi })).status, 303);
+    await sink.waitFor('patient3@demo.test', /asked to become your practice/, 1);
+    await sleep(3000);
+    assert.equal(mails('clinician1@demo.test', ASKED).length, 1);
+    assert.equal(mails('admin1@demo.test', ASKED).length, 1);
+    assert.equal(sqlite(srv.dir, "SELECT count(*) FROM notify_staff_kind WHERE kind = 'staff-transfers'"), '2');
+  });
+
+  it('once the patient agrees, the waiting registration is filed as from the feed, and the item closes', async () => {
+    const { c, pid, item, rid } = pats[1];
+    const r = await post(c, `/enrolment/${rid}/accept`, {});
+    assert.equal(r.status, 303);
+    assert.equal(state(item), `1|${feed}`);
+    // The details the PMS sent are the patient's now, as its new practice sees them.
+    const p = (await newClin.fhir(`Patient/${pid}`)).json();
+    assert.equal(p.name[0].family, 'Tester');
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE action = 'feed.queue.apply' AND rid = '${item}' AND actor = '${feed}' AND patient = '${pid}' AND outcome = 'allow'`), '1');
+    assert.ok(Number(sqlite(srv.dir, `SELECT count(*) FROM audit WHERE actor = '${feed}' AND patient = '${pid}' AND action LIKE 'patient.%' AND outcome = 'allow'`)) >= 1, 'the update is the feed\'s');
+    assert.equal((await newClin.get(`/practice/feed-queue/${item}`)).status, 404, 'no longer waiting');
+    assert.equal((await items()).includes(item), false);
+  });
+
+  it('a refused move leaves the item for a person to reject; a move by the operator files it too', async () => {
+    const { item, rid } = pats[2];
+    assert.equal((await post(oldClin, `/practice/transfers/${rid}/decline`, {})).status, 303);
+    assert.equal(state(item), '0|');
+    const page = await newClin.get(`/practice/feed-queue/${item}`);
+    assert.match(page.text, /was refused/);
+    const rej = await post(newClin, `/practice/feed-queue/${item}/reject`, { reason: 'Not a patient of this practice' });
+    assert.equal(rej.status, 303);
+    assert.match(state(item), /^2\|/);
+    // The operator's command: patient 4's registration, asked from the queue, moved by
+    // `medkeep transfers complete`, is filed as from the feed too.
+    const p4 = new Client(srv.base); await p4.login('patient4@demo.test');
+    pats[4] = { pid: p4.session.patient, nhi: (await p4.fhir(`Patient/${p4.session.patient}`)).json().identifier.find((i) => i.system === NHI_SYSTEM).value };
+    const before = await items();
+    await sendA04(4, 'HV-A04-0004');
+    const asked = await askFromQueue(before);
+    const done = run(['transfers', 'complete', '--data', srv.dir, '--request', asked.rid, '--reason', 'Enrolment form on file at Harbourview']);
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stdout, /^moved\n$/);
+    assert.equal(state(asked.item), `1|${feed}`);
+    assert.equal((await newClin.fhir(`Patient/${pats[4].pid}`)).json().name[0].family, 'Tester');
+    // The practice being left agrees: its clinician's session opens the bound message.
+    const p5 = new Client(srv.base); await p5.login('patient5@demo.test');
+    pats[5] = { pid: p5.session.patient, nhi: (await p5.fhir(`Patient/${p5.session.patient}`)).json().identifier.find((i) => i.system === NHI_SYSTEM).value };
+    const before5 = await items();
+    await sendA04(5, 'HV-A04-0005');
+    const asked5 = await askFromQueue(before5);
+    const rel = await post(oldClin, `/practice/transfers/${asked5.rid}/release`, { share: '1' });
+    assert.equal(rel.status, 303);
+    assert.equal(state(asked5.item), `1|${feed}`);
+    assert.equal((await newClin.fhir(`Patient/${pats[5].pid}`)).json().name[0].family, 'Tester');
+    assert.equal(sqlite(srv.dir, `SELECT count(*) FROM feed_queue WHERE move_key IS NOT NULL OR (state <> 0 AND body_ct IS NOT NULL)`), '0', 'decided items keep no sealed message or key');
+  });
+});

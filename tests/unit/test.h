@@ -27,6 +27,7 @@ void test_keys(void);
 void test_checkpoint(void);
 void test_careplan(void);
 void test_nztime(void);
+void test_text(void);
 void test_ics(void);
 void test_pwrules(void);
 void test_mail_lane(void);
@@ -37,6 +38,7 @@ void test_results(void);
 void test_inbox(void);
 void test_accesslog_fold(void);
 void test_register(void);
+void test_details(void);
 void test_proxies(void);
 void test_unlock(void);
 void test_tokens(void);
@@ -49,6 +51,7 @@ void test_mllp_listener(void);
 void test_ingest(void);
 
 void test_import(void);
+void test_summary(void);
 void test_notify(void);
 void test_fhir_search(void);
 

@@ -61,7 +61,11 @@ void test_apps(void)
 	CHECK(parse("user/*.read system/*.read launch") == 0);
 	/* OpenID Connect: granted as asked (fhirUser only with openid: apps_authorize_check) */
 	CHECK(parse("openid fhirUser") == (APP_SCOPE_OPENID | APP_SCOPE_FHIRUSER));
-	CHECK(parse("patient/Condition.rs") == 0);
+	/* the health summary is one part: any of its three types grants it */
+	CHECK(parse("patient/Condition.rs") == SCOPE_SUMMARY);
+	CHECK(parse("patient/AllergyIntolerance.read") == SCOPE_SUMMARY);
+	CHECK(parse("patient/Immunization.c") == 0);
+	CHECK(parse("patient/Encounter.rs") == 0);
 	CHECK(parse("launch/patient patient/Appointment.rs user/*.read") == SCOPE_APPOINTMENTS);
 	/* refresh tokens */
 	CHECK(parse("offline_access") == APP_SCOPE_OFFLINE);

@@ -70,11 +70,11 @@ void test_conditional(void)
 
 	struct everything_cursor c;
 	CHECK(cursor_ok("0", &c) && c.part == 0 && !c.after);
-	CHECK(cursor_ok("6", &c) && c.part == 6 && !c.after);
+	CHECK(cursor_ok("7", &c) && c.part == 7 && !c.after);
 	CHECK(cursor_ok("1.1796601120.00112233445566778899aabbccddeeff", &c) && c.part == 1 && c.after &&
 	      c.t == 1796601120);
 	CHECK(cursor_ok("2.-5.00112233445566778899aabbccddeeff", &c) && c.t == -5);
-	CHECK(!cursor_ok("7", &c));
+	CHECK(!cursor_ok("8", &c));
 	CHECK(!cursor_ok("", &c));
 	CHECK(!cursor_ok("1.", &c));
 	CHECK(!cursor_ok("1..00112233445566778899aabbccddeeff", &c));

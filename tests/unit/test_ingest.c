@@ -424,6 +424,39 @@ static void queue(const struct actor *clin, const struct actor *elsewhere, const
 	CHECK(vault_feedq_open(feed_actor.token, &oru_item, practice, q.body_ct.ptr, q.body_ct.len, &out) != ERR_OK);
 	CHECK(vault_feedq_open(clin->token, &adt_item, practice, q.body_ct.ptr, q.body_ct.len, &out) != ERR_OK);
 	CHECK(vault_feedq_open(clin->token, &oru_item, practice, q.body_ct.ptr, q.body_ct.len, &out) == ERR_OK);
+	/* A move asked from the registration (TRANSFERS.md): its key wrapped again, bound to the
+	 * patient and the practice being left, only by staff who may open it; the bound copy opens
+	 * for staff of either practice (and the patient, tested over HTTP) and the command line,
+	 * never for a system's token, and not for another patient's move. */
+	struct store_feedq aq;
+	CHECK(store_feedq_get(practice, &adt_item, &ar, &aq) == ERR_OK);
+	struct feedq_move mv = {.has_from = true, .from = elsewhere->practice};
+	random_id(&mv.patient);
+	struct buf mk;
+	buf_init(&mk, &ar, 256);
+	CHECK(vault_feedq_bind_move(feed_actor.token, &adt_item, practice, aq.body_ct.ptr,
+				    aq.body_ct.len, &mv, &mk) != ERR_OK);
+	CHECK(vault_feedq_bind_move(elsewhere->token, &adt_item, practice, aq.body_ct.ptr,
+				    aq.body_ct.len, &mv, &mk) != ERR_OK);
+	mk.len = 0;
+	CHECK(vault_feedq_bind_move(clin->token, &adt_item, practice, aq.body_ct.ptr, aq.body_ct.len,
+				    &mv, &mk) == ERR_OK && mk.len > 0);
+	struct bytes bound = {(const uint8_t *)mk.data, mk.len};
+	const char *openers[] = {clin->token, elsewhere->token, NULL};
+	for (size_t i = 0; i < 3; i++) {
+		out.len = 0;
+		CHECK(vault_feedq_open_moved(openers[i], &adt_item, practice, &mv, bound, aq.body_ct.ptr,
+					     aq.body_ct.len, &out) == ERR_OK &&
+		      out.len > 0 && memmem(out.data, out.len, "ZAD4565", 7) != NULL);
+	}
+	CHECK(vault_feedq_open_moved(feed_actor.token, &adt_item, practice, &mv, bound, aq.body_ct.ptr,
+				     aq.body_ct.len, &out) != ERR_OK);
+	struct feedq_move other_mv = mv;
+	random_id(&other_mv.patient);
+	CHECK(vault_feedq_open_moved(elsewhere->token, &adt_item, practice, &other_mv, bound,
+				     aq.body_ct.ptr, aq.body_ct.len, &out) != ERR_OK);
+	CHECK(vault_feedq_open_moved(NULL, &oru_item, practice, &mv, bound, q.body_ct.ptr,
+				     q.body_ct.len, &out) != ERR_OK);
 	/* the enrolment elsewhere cannot be matched here; it is rejected with a reason */
 	const char *why = NULL;
 	struct id pid;

@@ -109,6 +109,9 @@ void test_jws(void)
 	CHECK(systems_parse_scope("system/Observation.write", 24) == SYSTEM_SCOPE_RESULT_WRITE);
 	CHECK(systems_parse_scope("system/*.*", 10) == SYSTEM_SCOPE_ALL);
 	CHECK(systems_parse_scope("patient/*.read user/Patient.r", 29) == 0);
-	const char *all = "system/Patient.cru system/DocumentReference.c system/DiagnosticReport.c";
+	const char *all = "system/Patient.cru system/DocumentReference.c system/DiagnosticReport.c"
+			  " system/Condition.c";
+	CHECK(systems_parse_scope("system/Immunization.c", 21) == SYSTEM_SCOPE_SUMMARY_WRITE);
+	CHECK(systems_parse_scope("system/AllergyIntolerance.r", 27) == 0); /* systems read no summary */
 	CHECK(systems_parse_scope(all, strlen(all)) == SYSTEM_SCOPE_ALL);
 }

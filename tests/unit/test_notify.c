@@ -51,4 +51,11 @@ void test_notify(void)
 	CHECK(policy_gets_staff_notices(ROLE_CLINICIAN, true));
 	CHECK(!policy_gets_staff_notices(ROLE_PRACTICE_ADMIN, true));
 	CHECK(!policy_gets_staff_notices(ROLE_CLINICIAN, false));
+	/* a move asked of the practice: those who may decide it (TRANSFERS.md) */
+	CHECK(policy_gets_transfer_notices(ROLE_CLINICIAN, true));
+	CHECK(policy_gets_transfer_notices(ROLE_PRACTICE_ADMIN, true));
+	CHECK(!policy_gets_transfer_notices(ROLE_PRACTICE_ADMIN, false));
+	CHECK(!policy_gets_transfer_notices(ROLE_PATIENT, false));
+	CHECK(!policy_gets_transfer_notices(ROLE_OPERATOR, false));
+	CHECK(!policy_gets_transfer_notices(ROLE_SYSTEM, true));
 }

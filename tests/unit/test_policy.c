@@ -86,25 +86,26 @@ void test_policy(void)
 	 *   patient.read | document list read create | result list read create release |
 	 *   medication list create, repeat request decide | appointment list book cancel |
 	 *   message list read send | proxy list grant revoke | accesslog.read | record.export |
-	 *   patient.write | notice.prefs | recall set list
+	 *   patient.write | notice.prefs | recall set list | patient.contact.update |
+	 *   summary list create
 	 */
 	static const char *const expected[WHO_COUNT] = {
-		[PATIENT_SELF] = "1" "111" "1100" "1010" "111" "111" "111" "1" "1" "0" "1" "01",
-		[PATIENT_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0" "0" "00",
-		[PROXY_DOCUMENTS] = "1" "111" "0000" "0000" "000" "000" "000" "0" "0" "0" "1" "00",
-		[PROXY_ALL] = "1" "111" "1100" "1010" "111" "111" "000" "0" "0" "0" "1" "01",
-		[PROXY_LAPSED] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0" "0" "00",
-		[CLINICIAN_SAME] = "1" "111" "1111" "1101" "111" "111" "111" "0" "0" "1" "0" "11",
-		[CLINICIAN_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0" "0" "00",
+		[PATIENT_SELF] = "1" "111" "1100" "1010" "111" "111" "111" "1" "1" "0" "1" "01" "1" "10",
+		[PATIENT_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0" "0" "00" "0" "00",
+		[PROXY_DOCUMENTS] = "1" "111" "0000" "0000" "000" "000" "000" "0" "0" "0" "1" "00" "0" "00",
+		[PROXY_ALL] = "1" "111" "1100" "1010" "111" "111" "000" "0" "0" "0" "1" "01" "1" "10",
+		[PROXY_LAPSED] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0" "0" "00" "0" "00",
+		[CLINICIAN_SAME] = "1" "111" "1111" "1101" "111" "111" "111" "0" "0" "1" "0" "11" "1" "11",
+		[CLINICIAN_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0" "0" "00" "0" "00",
 		/* the register and the appointment book: demographics, nothing clinical */
-		[ADMIN_SAME] = "1" "000" "0000" "0000" "000" "000" "000" "0" "0" "1" "0" "00",
-		[OPERATOR] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0" "0" "00",
-		[NOBODY] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0" "0" "00",
+		[ADMIN_SAME] = "1" "000" "0000" "0000" "000" "000" "000" "0" "0" "1" "0" "00" "1" "00",
+		[OPERATOR] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0" "0" "00" "0" "00",
+		[NOBODY] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0" "0" "00" "0" "00",
 		/* a practice system keeps the register and files documents and results, within its
 		 * scopes; it reads no clinical content and releases nothing */
-		[SYSTEM_SAME] = "1" "001" "0010" "0000" "000" "000" "000" "0" "0" "1" "0" "00",
-		[SYSTEM_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0" "0" "00",
-		[SYSTEM_RESULTS] = "0" "000" "0010" "0000" "000" "000" "000" "0" "0" "0" "0" "00",
+		[SYSTEM_SAME] = "1" "001" "0010" "0000" "000" "000" "000" "0" "0" "1" "0" "00" "0" "01",
+		[SYSTEM_OTHER] = "0" "000" "0000" "0000" "000" "000" "000" "0" "0" "0" "0" "00" "0" "00",
+		[SYSTEM_RESULTS] = "0" "000" "0010" "0000" "000" "000" "000" "0" "0" "0" "0" "00" "0" "00",
 	};
 	static const unsigned scopes[WHO_COUNT] = {
 		[PROXY_DOCUMENTS] = SCOPE_DOCUMENTS, [PROXY_ALL] = SCOPE_ALL,

@@ -277,7 +277,7 @@ static void test_parsers(void)
 /*
  * The vault's own checks, which a worker taken over cannot skip: challenges bound to the
  * session and purpose they were issued for, credentials bound by MAC to their account, the
- * counter, and registration only with a token that passed a second factor. A software
+ * counter, and a registration only for the session its challenge was made for. A software
  * Ed25519 authenticator (OpenSSL) signs.
  */
 struct soft_key {
@@ -370,10 +370,22 @@ static void test_vault_passkeys(void)
 	token_for(&alice, false, other, pw_hash);
 	token_for(&bob, false, bobs, pw_hash);
 
-	/* registering needs a token that passed a second factor */
+	/* a registration challenge also for a token without mfa (a first passkey: the worker
+	 * refuses it when the account has a second factor), bound to its own session */
 	uint8_t ch[32], ad[256], sig[64], mac[PASSKEY_MAC_BYTES], att[512];
 	char cd[256];
-	CHECK(vault_local_passkey_challenge(plain, PASSKEY_REGISTER, ch) == ERR_DENIED);
+	CHECK(vault_local_passkey_challenge(plain, PASSKEY_REGISTER, ch) == ERR_OK);
+	/* never for an app's token: an app cannot give its patient a passkey */
+	{
+		struct session_claims ac;
+		char app[SESSION_TOKEN_B64_LEN + 1];
+		struct id as;
+		CHECK(vault_token_claims(strong, strlen(strong), &ac) == 0);
+		ac.app = true;
+		CHECK(vault_mint_fresh(&ac, app, &as) == ERR_OK);
+		CHECK(vault_local_passkey_challenge(app, PASSKEY_REGISTER, ch) == ERR_DENIED);
+		CHECK(vault_local_passkey_challenge(app, PASSKEY_ASSERT, ch) == ERR_OK);
+	}
 	CHECK(vault_local_passkey_challenge(strong, PASSKEY_REGISTER, ch) == ERR_OK);
 	size_t cdn = client_data(cd, sizeof(cd), "webauthn.create", ch);
 	size_t adn = auth_data(ad, 0x45, 0, &k);
@@ -385,6 +397,7 @@ static void test_vault_passkeys(void)
 	memcpy(att + sizeof(head) + 1, ad, adn);
 	size_t an = sizeof(head) + 1 + adn;
 	struct webauthn_credential *cred = calloc(1, sizeof(*cred));
+	/* strong's challenge in plain's session (same account, another session): refused */
 	CHECK(vault_local_passkey_register(plain, (uint8_t *)cd, cdn, att, an, cred, mac) == ERR_DENIED);
 	CHECK(vault_local_passkey_register(strong, (uint8_t *)cd, cdn, att, an, cred, mac) == ERR_OK);
 	CHECK(cred->key.alg == WEBAUTHN_EDDSA && memcmp(cred->key.pub, k.pub, 32) == 0);

@@ -402,6 +402,39 @@ static const char *const migrations[] = {
 	" patient_id BLOB NOT NULL REFERENCES patient(id), thread_id BLOB NOT NULL,"
 	" updated INTEGER NOT NULL, body BLOB NOT NULL, UNIQUE (author_id, patient_id, thread_id));"
 	"CREATE INDEX message_draft_by_patient ON message_draft(patient_id);",
+	/* 38: a recall closed by the patient's booking (docs/internals/NOTICES.md "Recalls"):
+	 * outcome 'booked' with the appointment, so that cancelling it opens the recall again */
+	"ALTER TABLE recall ADD COLUMN appointment_id BLOB;"
+	"CREATE INDEX recall_by_appointment ON recall(appointment_id) WHERE appointment_id IS NOT NULL;"
+	"CREATE INDEX recall_booked_by_practice ON recall(practice_id) WHERE outcome = 'booked';",
+	/* 39: a patient's own contact details (src/store/details.h, docs/internals/DETAILS.md):
+	 * their phones and postal address, sealed with their key (VREC_DETAILS); who saved them
+	 * last and when; erased with the rest of the record */
+	"CREATE TABLE patient_details (patient_id BLOB PRIMARY KEY REFERENCES patient(id),"
+	" body BLOB NOT NULL, version INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	" updated_by BLOB NOT NULL);",
+	/* 40: the language an account chose for its pages and emails (util/text.h,
+	 * docs/internals/TEXT.md): a language code, not PHI */
+	"ALTER TABLE account ADD COLUMN lang TEXT NOT NULL DEFAULT 'en' CHECK (lang IN ('en', 'mi'));",
+	/* 41: moves started by HL7 (docs/internals/TRANSFERS.md): a queued registration linked to
+	 * the move a person asked for from it (and its key wrapped again for whoever makes the
+	 * move: vault_feedq_bind_move), applied once the move is made; and the staff's
+	 * notices claimed per kind (a move asked of their practice), one per window each */
+	"ALTER TABLE feed_queue ADD COLUMN transfer_id BLOB;"
+	"ALTER TABLE feed_queue ADD COLUMN move_key BLOB;"
+	"CREATE INDEX feed_queue_by_transfer ON feed_queue(transfer_id) WHERE transfer_id IS NOT NULL;"
+	"CREATE TABLE notify_staff_kind (account_id BLOB NOT NULL REFERENCES account(id),"
+	" kind TEXT NOT NULL, last_sent INTEGER NOT NULL, PRIMARY KEY (account_id, kind))"
+	" WITHOUT ROWID;",
+	/* 42: the health summary (src/store/summary.h, docs/internals/SUMMARY.md): allergies,
+	 * problems, immunisations and vital signs from the practice; what they say is sealed
+	 * (VREC_SUMMARY), the kind, FHIR status, date and a vital sign's LOINC code are clear */
+	("CREATE TABLE summary_entry (id BLOB PRIMARY KEY,"
+	 " patient_id BLOB NOT NULL REFERENCES patient(id), practice_id BLOB NOT NULL,"
+	 " kind TEXT NOT NULL CHECK (kind IN ('allergy', 'condition', 'immunization', 'vital')),"
+	 " status TEXT NOT NULL, code TEXT NOT NULL DEFAULT '', effective INTEGER NOT NULL,"
+	 " created INTEGER NOT NULL, detail BLOB NOT NULL);"
+	 "CREATE INDEX summary_by_patient ON summary_entry(patient_id, kind, effective);"),
 };
 
 /*

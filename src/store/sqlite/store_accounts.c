@@ -83,6 +83,36 @@ enum err sq_store_account_lock(const struct id *account)
 	return sq_run_id(sq_stmt(sql_account_lock), account, "account_lock");
 }
 
+static const char sql_account_lang[] = "SELECT lang FROM account WHERE id = ?";
+static const char sql_account_lang_set[] = "UPDATE account SET lang = ? WHERE id = ?";
+
+enum err sq_store_account_lang(const struct id *account, enum lang *out)
+{
+	struct db_stmt *s = sq_stmt(sql_account_lang);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, account);
+	int step = db_step(s);
+	enum err rc = step == DB_ROW ? ERR_OK : step == DB_DONE ? ERR_NOT_FOUND
+									 : sq_fail("account_lang");
+	*out = LANG_EN;
+	const char *code = rc == ERR_OK ? db_column_text(s, 0) : NULL;
+	if (code == NULL || lang_parse(code, out) != 0)
+		*out = LANG_EN;
+	db_reset(s);
+	return rc;
+}
+
+enum err sq_store_account_lang_set(const struct id *account, enum lang lang)
+{
+	struct db_stmt *s = sq_stmt(sql_account_lang_set);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_text(s, 1, lang_code(lang));
+	sq_bind_id(s, 2, account);
+	return sq_write_one(s, "account_lang_set");
+}
+
 enum err sq_store_patient_accounts(const struct id *patient, struct arena *a, struct store_account **out,
 			   size_t *n)
 {

@@ -125,6 +125,85 @@ enum err sq_store_slots_list(const struct id *practice, const struct id *clinici
 	return slots_collect(s, a, out, n, false);
 }
 
+/* A Slot search's page (store_slots_page): the practices ?1..?8 (unused ones NULL, which IN
+ * never matches), [?9, ?10), the clinician ?11 (NULL: any), the state ?12 (slot_state_filter),
+ * after the cursor (?13: 0 none; start ?14, id ?15), at most ?16, in start order and id. */
+#define SLOTS_WHERE                                                                              \
+	" FROM slot s WHERE s.practice_id IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"                     \
+	" AND s.removed IS NULL AND s.start >= ?9 AND s.start < ?10"                              \
+	" AND (?11 IS NULL OR s.clinician_id = ?11) AND ?12 <> 3 AND (?12 = 0 OR (?12 = 2) ="      \
+	" EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = s.id AND a.cancelled IS NULL))"
+static const char sql_slots_page_asc[] =
+	"SELECT " SLOT_COLS SLOTS_WHERE
+	" AND (?13 = 0 OR s.start > ?14 OR (s.start = ?14 AND s.id > ?15))"
+	" ORDER BY s.start, s.id LIMIT ?16";
+static const char sql_slots_page_desc[] =
+	"SELECT " SLOT_COLS SLOTS_WHERE
+	" AND (?13 = 0 OR s.start < ?14 OR (s.start = ?14 AND s.id < ?15))"
+	" ORDER BY s.start DESC, s.id DESC LIMIT ?16";
+static const char sql_slots_count[] = "SELECT count(*)" SLOTS_WHERE " AND ?13 = 0";
+
+_Static_assert(TARGET_MAX_PRACTICES == 8, "SLOTS_WHERE binds eight practices");
+
+static void slots_bind(struct db_stmt *s, const struct store_slot_filter *f, const struct store_page *pg)
+{
+	for (int i = 0; i < TARGET_MAX_PRACTICES; i++) {
+		if ((size_t)i < f->n_practices)
+			sq_bind_id(s, 1 + i, &f->practices[i]);
+		else
+			db_bind_null(s, 1 + i);
+	}
+	db_bind_int64(s, 9, f->from);
+	db_bind_int64(s, 10, f->to);
+	if (f->clinician)
+		sq_bind_id(s, 11, f->clinician);
+	else
+		db_bind_null(s, 11);
+	db_bind_int64(s, 12, (int)f->state);
+	db_bind_int64(s, 13, pg && pg->after ? 1 : 0);
+	db_bind_int64(s, 14, pg && pg->after ? pg->after_t : 0);
+	if (pg && pg->after)
+		sq_bind_id(s, 15, &pg->after_id);
+	else
+		db_bind_null(s, 15);
+}
+
+enum err sq_store_slots_page(const struct store_slot_filter *f, const struct store_page *pg,
+			     struct arena *a, struct store_slot **out, size_t *n)
+{
+	*n = 0;
+	if (f->n_practices > TARGET_MAX_PRACTICES)
+		return ERR_INTERNAL;
+	size_t limit = pg->limit;
+	*out = arena_calloc(a, limit ? limit : 1, sizeof(**out));
+	struct db_stmt *s = sq_stmt(pg->desc ? sql_slots_page_desc : sql_slots_page_asc);
+	if (s == NULL || *out == NULL)
+		return ERR_INTERNAL;
+	slots_bind(s, f, pg);
+	db_bind_int64(s, 16, (int64_t)limit);
+	int rc = DB_DONE;
+	while (*n < limit && (rc = db_step(s)) == DB_ROW)
+		slot_row(s, &(*out)[(*n)++]);
+	db_reset(s);
+	return rc == DB_ROW || rc == DB_DONE ? ERR_OK : sq_fail("slots_page");
+}
+
+enum err sq_store_slots_count(const struct store_slot_filter *f, int64_t *total)
+{
+	*total = 0;
+	if (f->n_practices > TARGET_MAX_PRACTICES)
+		return ERR_INTERNAL;
+	struct db_stmt *s = sq_stmt(sql_slots_count);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	slots_bind(s, f, NULL);
+	int rc = db_step(s);
+	if (rc == DB_ROW)
+		*total = db_column_int64(s, 0);
+	db_reset(s);
+	return rc == DB_ROW ? ERR_OK : sq_fail("slots_count");
+}
+
 static const char sql_slots_of_clinician[] =
 	"SELECT " SLOT_COLS ", a.patient_id, a.id, a.kind FROM slot s"
 	" LEFT JOIN appointment a ON a.slot_id = s.id AND a.cancelled IS NULL"

@@ -195,14 +195,14 @@ static const char sql_fq_insert[] =
 	" state, body_ct) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)";
 #define FQ_COLS                                                                            \
 	"SELECT id, practice_id, feed_id, control_id, kind, reason, received, state,"      \
-	" decided_by, decided_at, note"
+	" decided_by, decided_at, note, transfer_id, move_key"
 static const char sql_fq_list[] = FQ_COLS ", NULL FROM feed_queue"
 				  " WHERE practice_id = ? AND state = 0 ORDER BY received, rowid LIMIT ?";
 static const char sql_fq_get[] = FQ_COLS ", body_ct FROM feed_queue"
 				 " WHERE practice_id = ? AND id = ?";
 static const char sql_fq_decide[] =
 	"UPDATE feed_queue SET state = ?3, decided_by = ?4, decided_at = ?5, note = ?6,"
-	" body_ct = NULL WHERE practice_id = ?1 AND id = ?2 AND state = 0";
+	" body_ct = NULL, move_key = NULL WHERE practice_id = ?1 AND id = ?2 AND state = 0";
 
 enum err sq_store_feedq_insert(const struct store_feedq *q)
 {
@@ -236,7 +236,11 @@ static bool fq_row(struct db_stmt *s, struct arena *a, struct store_feedq *out)
 	out->decided_at = db_column_int64(s, 9);
 	sq_col_text_fixed(s, 10, out->note, sizeof(out->note));
 	if (!db_column_is_null(s, 11))
-		ok = ok && sq_col_bytes(s, 11, a, &out->body_ct);
+		out->has_transfer = sq_col_id(s, 11, &out->transfer);
+	if (!db_column_is_null(s, 12))
+		ok = ok && sq_col_bytes(s, 12, a, &out->move_key);
+	if (!db_column_is_null(s, 13))
+		ok = ok && sq_col_bytes(s, 13, a, &out->body_ct);
 	return ok;
 }
 
@@ -295,4 +299,47 @@ enum err sq_store_feedq_decide(const struct id *practice, const struct id *id, e
 	else
 		db_bind_null(s, 6);
 	return sq_write_one(s, "feedq_decide");
+}
+
+static const char sql_fq_link[] =
+	"UPDATE feed_queue SET transfer_id = ?3, move_key = ?4 WHERE practice_id = ?1 AND id = ?2"
+	" AND state = 0";
+
+enum err sq_store_feedq_link(const struct id *practice, const struct id *id, const struct id *transfer,
+			     struct bytes move_key)
+{
+	struct db_stmt *s = sq_stmt(sql_fq_link);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	sq_bind_id(s, 2, id);
+	sq_bind_id(s, 3, transfer);
+	db_bind_blob(s, 4, move_key.ptr, move_key.len);
+	return sq_write_one(s, "feedq_link");
+}
+
+static const char sql_fq_of_transfer[] = FQ_COLS ", NULL FROM feed_queue"
+					 " WHERE transfer_id = ? AND state = 0 ORDER BY received, rowid LIMIT ?";
+
+enum err sq_store_feedq_of_transfer(const struct id *transfer, size_t limit, struct arena *a,
+				    struct store_feedq **out, size_t *n)
+{
+	*n = 0;
+	*out = limit ? arena_calloc(a, limit, sizeof(**out)) : NULL;
+	struct db_stmt *s = sq_stmt(sql_fq_of_transfer);
+	if (s == NULL || (limit && *out == NULL))
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, transfer);
+	db_bind_int64(s, 2, (int64_t)limit);
+	int step = DB_DONE, rc = ERR_OK;
+	while (rc == ERR_OK && *n < limit && (step = db_step(s)) == DB_ROW) {
+		if (fq_row(s, a, &(*out)[*n]))
+			(*n)++;
+		else
+			rc = ERR_INTERNAL;
+	}
+	if (rc == ERR_OK && *n < limit && step != DB_DONE)
+		rc = sq_fail("feedq_of_transfer");
+	db_reset(s);
+	return rc;
 }

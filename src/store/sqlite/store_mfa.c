@@ -8,7 +8,8 @@
 #include "limits.h"
 
 static const char sql_mfa_get[] =
-	"SELECT totp_ct, totp_pending_ct, totp_last_step FROM account WHERE id = ?";
+	"SELECT totp_ct, totp_pending_ct, totp_last_step,"
+	" (SELECT count(*) FROM passkey k WHERE k.account_id = account.id) FROM account WHERE id = ?";
 static const char sql_mfa_recovery[] =
 	"SELECT idx, hash FROM recovery_code WHERE account_id = ? AND used IS NULL"
 	" ORDER BY idx LIMIT 10";
@@ -39,6 +40,7 @@ enum err sq_store_mfa_get(const struct id *account, struct arena *a, struct stor
 			     ? ERR_OK
 			     : ERR_INTERNAL;
 		out->last_step = db_column_int64(s, 2);
+		out->n_passkeys = (size_t)db_column_int64(s, 3);
 	}
 	db_reset(s);
 	if (rc != ERR_OK)

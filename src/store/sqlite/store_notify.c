@@ -1,6 +1,7 @@
 /* Notices (src/store/notify.h): choices per account and record, the proxy holders of a record,
  * the staff rate limit, and outbox rows scheduled for later or withdrawn. */
 #include "store/notify.h"
+#include "store/appointments.h"
 #include "store/sqlite/store_int.h"
 
 #include "limits.h"
@@ -90,6 +91,46 @@ enum err sq_store_notify_staff_claim(const struct id *account, int64_t now, int6
 	db_bind_int64(s, 3, window);
 	int rc = sq_write_one(s, "notify_staff_claim");
 	return rc == ERR_NOT_FOUND ? ERR_THROTTLED : rc;
+}
+
+static const char sql_staff_claim_kind[] =
+	"INSERT INTO notify_staff_kind (account_id, kind, last_sent) VALUES (?1, ?4, ?2)"
+	" ON CONFLICT (account_id, kind) DO UPDATE SET last_sent = ?2 WHERE last_sent <= ?2 - ?3";
+
+enum err sq_store_notify_staff_claim_kind(const struct id *account, const char *kind, int64_t now,
+					  int64_t window)
+{
+	struct db_stmt *s = sq_stmt(sql_staff_claim_kind);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, account);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 3, window);
+	sq_bind_text(s, 4, kind);
+	int rc = sq_write_one(s, "notify_staff_claim_kind");
+	return rc == ERR_NOT_FOUND ? ERR_THROTTLED : rc;
+}
+
+static const char sql_practice_staff[] =
+	"SELECT id FROM account WHERE practice_id = ? AND role IN ('clinician', 'practice_admin')"
+	" AND locked = 0 ORDER BY created LIMIT ?";
+
+enum err sq_store_practice_staff(const struct id *practice, struct arena *a, struct store_staff **out,
+				 size_t *n)
+{
+	*n = 0;
+	struct db_stmt *s = sq_stmt(sql_practice_staff);
+	*out = arena_calloc(a, LIMIT_LIST, sizeof(**out));
+	if (s == NULL || *out == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, practice);
+	db_bind_int64(s, 2, LIMIT_LIST);
+	int rc = DB_DONE;
+	while (*n < LIMIT_LIST && (rc = db_step(s)) == DB_ROW)
+		if (sq_col_id(s, 0, &(*out)[*n].account))
+			(*n)++;
+	db_reset(s);
+	return rc == DB_ROW || rc == DB_DONE ? ERR_OK : sq_fail("practice_staff");
 }
 
 static const char sql_schedule[] =

@@ -9,7 +9,8 @@ static const char sql_settings[] =
 	"SELECT name, require_patient_mfa,"
 	" (SELECT count(*) FROM enrolment WHERE practice_id = p.id),"
 	" (SELECT count(DISTINCT e.patient_id) FROM enrolment e JOIN account a ON a.patient_id = e.patient_id"
-	"  WHERE e.practice_id = p.id AND a.totp_ct IS NOT NULL)"
+	"  WHERE e.practice_id = p.id AND (a.totp_ct IS NOT NULL"
+	"  OR EXISTS (SELECT 1 FROM passkey k WHERE k.account_id = a.id)))"
 	" FROM practice p WHERE id = ?";
 static const char sql_require[] = "UPDATE practice SET require_patient_mfa = ? WHERE id = ?";
 static const char sql_practices_list[] =

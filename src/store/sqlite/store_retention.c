@@ -94,10 +94,12 @@ enum err sq_store_patient_key_destroy(const struct id *patient)
 static const char *const erase_record_sql[] = {
 	"DELETE FROM repeat_request WHERE patient_id = ?",
 	"DELETE FROM medication WHERE patient_id = ?",
+	"DELETE FROM summary_entry WHERE patient_id = ?",
 	"DELETE FROM appointment WHERE patient_id = ?",
 	"DELETE FROM proxy_grant WHERE patient_id = ?",
 	"DELETE FROM proxy_invite WHERE patient_id = ?",
 	"DELETE FROM patient_term WHERE patient_id = ?",
+	"DELETE FROM patient_details WHERE patient_id = ?",
 };
 
 static enum err erase_record_rows(const struct id *patient)

@@ -16,13 +16,15 @@ static const char sql_session_create[] =
 	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_session_get[] =
 	"SELECT s.id, s.account_id, s.csrf, s.created, s.last_seen, a.role,"
-	" a.practice_id, a.patient_id, s.mfa, a.totp_ct IS NOT NULL, s.device,"
+	" a.practice_id, a.patient_id, s.mfa,"
+	/* a second factor: an authenticator app or a passkey (PASSKEYS.md) */
+	" (a.totp_ct IS NOT NULL OR EXISTS (SELECT 1 FROM passkey k WHERE k.account_id = a.id)), s.device,"
 	" EXISTS (SELECT 1 FROM enrolment e JOIN practice p ON p.id = e.practice_id"
 	"  WHERE e.patient_id = a.patient_id AND p.require_patient_mfa = 1),"
 	/* the held record, only while a live grant allows it (proxies) */
 	" (SELECT g.patient_id FROM proxy_grant g WHERE g.account_id = s.account_id"
 	" AND g.patient_id = s.record AND g.revoked IS NULL AND g.not_after > ?2"
-	" AND g.scopes != 0 LIMIT 1), s.client_id, s.scopes"
+	" AND g.scopes != 0 LIMIT 1), s.client_id, s.scopes, a.lang"
 	" FROM session s JOIN account a ON a.id = s.account_id"
 	" WHERE s.token_hash = ?1 AND a.locked = 0";
 static const char sql_session_touch[] = "UPDATE session SET last_seen = ? WHERE token_hash = ?";
@@ -91,6 +93,9 @@ enum err sq_store_session_get(const uint8_t token_hash[HASH_BYTES], struct store
 		out->has_record = sq_col_id(s, 12, &out->record);
 		out->app = sq_col_id(s, 13, &out->client);
 		out->app_scopes = out->app ? (unsigned)db_column_int(s, 14) : 0;
+		const char *lang = db_column_text(s, 15);
+		if (lang == NULL || lang_parse((const char *)lang, &out->lang) != 0)
+			out->lang = LANG_EN;
 		rc = ERR_OK;
 	}
 	db_reset(s);

@@ -3,7 +3,8 @@
  * (`medkeep import`), and for a DiagnosticReport that names its Observations,
  * fhir_import_report_with over the line itself as each Observation. Properties: on failure a
  * reason is given; on success the type is known, the source id is a FHIR id, every resource
- * but a Patient has its patient's id, and what each type maps onto is set and readable.
+ * but a Patient has its patient's id, and what each type maps onto is set and readable (the
+ * health summary's types included).
  */
 #define FUZZ_CRYPTO_JSON
 #include "../harness.h"
@@ -58,6 +59,28 @@ static void check(const struct import_item *it)
 			abort();
 		touch(it->reason);
 		break;
+	case IMPORT_ALLERGY:
+	case IMPORT_CONDITION:
+	case IMPORT_IMMUNIZATION:
+	case IMPORT_VITAL: {
+		/* the summary's mapping (fhir_summary_from_json): every string set, the kind the
+		 * type's, a vital sign with a value; what it says is checked by summary_add */
+		const struct summary_entry *e = &it->summary;
+		if ((int)e->kind != (int)(it->type - IMPORT_ALLERGY) || e->status == NULL || e->text == NULL ||
+		    e->note == NULL || e->reaction == NULL || e->criticality == NULL || e->value2 == NULL ||
+		    e->unit == NULL || (e->kind == SUMMARY_VITAL && e->value == NULL) ||
+		    (e->coding.code == NULL && (e->coding.system || e->coding.display)))
+			abort();
+		touch(e->status);
+		touch(e->text);
+		touch(e->note);
+		touch(e->reaction);
+		touch(e->value);
+		touch(e->coding.code);
+		touch(e->coding.system);
+		touch(e->coding.display);
+		break;
+	}
 	default:
 		abort();
 	}
