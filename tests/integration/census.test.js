@@ -13,7 +13,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startServer, Client, AppClient, appToken, sqlite, multipart, pdfWith, randomId } = require('./lib');
+const { startServer, Client, AppClient, appToken, sqlite, pgUrl, multipart, pdfWith, randomId } = require('./lib');
 
 // Routes that the owner's and clinician's pages do not lead to, and where each is attacked.
 const ELSEWHERE = {
@@ -246,14 +246,21 @@ describe('every route, every role, every other patient', () => {
       posts: [...asOwner.posts, ...asClinician.posts] };
     // Every id that is the owner's or the child's: the records, the owner's account and
     // sessions, and every row that belongs to either record.
-    const withPatient = (also) => sqlite(srv.dir, `SELECT name FROM sqlite_master m WHERE type = 'table' AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'patient_id')${also}`).split('\n');
+    // The tables with a patient_id column (and, with `id`, an id column too), from SQLite's
+    // catalogue or PostgreSQL's.
+    const pg = pgUrl(srv.dir);
+    const withPatient = (id) => (pg
+      ? sqlite(srv.dir, `SELECT c.table_name FROM information_schema.columns c WHERE c.table_schema = 'medkeep_main' AND c.column_name = 'patient_id'${id ? " AND EXISTS (SELECT 1 FROM information_schema.columns i WHERE i.table_schema = c.table_schema AND i.table_name = c.table_name AND i.column_name = 'id')" : ''} ORDER BY 1`)
+      : sqlite(srv.dir, `SELECT name FROM sqlite_master m WHERE type = 'table' AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'patient_id')${id ? " AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'id')" : ''}`)).split('\n');
     const inRecords = `patient_id IN (${records.map((r) => `x'${r}'`).join(', ')})`;
     ownerIds = new Set([...records, owner.session.account,
-      ...withPatient(" AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'id')").flatMap((t) => sqlite(srv.dir, `SELECT lower(hex(id)) FROM ${t} WHERE ${inRecords}`).split('\n')),
+      ...withPatient(true).flatMap((t) => sqlite(srv.dir, `SELECT lower(hex(id)) FROM ${t} WHERE ${inRecords}`).split('\n')),
       ...sqlite(srv.dir, `SELECT lower(hex(id)) FROM session WHERE account_id = x'${owner.session.account}'`).split('\n')].filter(Boolean));
     // Everything of theirs that a replay could change.
-    const all = withPatient('');
-    const columns = Object.fromEntries(all.map((t) => [t, sqlite(srv.dir, `SELECT group_concat('quote(' || name || ')', ' || '','' || ') FROM pragma_table_info('${t}')`)]));
+    const all = withPatient(false);
+    // Each row whole, as text: every column quoted (SQLite), or the row's own text (PostgreSQL).
+    const columns = Object.fromEntries(all.map((t) => [t, pg ? `(${t}.*)::text`
+      : sqlite(srv.dir, `SELECT group_concat('quote(' || name || ')', ' || '','' || ') FROM pragma_table_info('${t}')`)]));
     rows = () => all.map((t) => sqlite(srv.dir, `SELECT ${columns[t]} FROM ${t} WHERE ${inRecords} ORDER BY 1`)).join('\n')
       + sqlite(srv.dir, `SELECT hex(id), created, mfa, record FROM session WHERE account_id = x'${owner.session.account}' ORDER BY 1`);
     for (const email of ['patient1@demo.test', 'otherclinician1@demo.test', 'admin1@demo.test', 'operator@demo.test']) {

@@ -111,6 +111,8 @@ function pgSql(url, sql, file) {
     .replace(/strftime\('%s',\s*'now'\)/g, 'unixepoch()')
     .replace(/group_concat\(([^()]*(?:\([^()]*\))?[^()]*)\)/g, "string_agg($1, ',')")
     .replace(/^EXPLAIN QUERY PLAN /, 'EXPLAIN ')
+    .replace(/\bifnull\(/g, 'coalesce(')
+    .replace(/\|\| \(([\w.]+) IS (NOT )?NULL\)/g, '|| (CASE WHEN $1 IS $2NULL THEN 1 ELSE 0 END)')
     .replace(/CAST\(('[^']*') AS BLOB\)/g, "convert_to($1, 'UTF8')");
   const r = spawnSync('psql', ['-X', '-q', '-A', '-t', '-F', '|', '-v', 'ON_ERROR_STOP=1', url,
     '-c', `SET search_path TO ${schema}`, '-c', q], { encoding: 'utf8' });
@@ -455,4 +457,4 @@ function nzWhen(t) { return `${nzDay(t)}, ${nzClock(t)}`; }
 const NZ_WHEN = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}, (?:[1-9]|1[0-2]):[0-5]\d [ap]m/;
 const NZ_DAY = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}/;
 
-module.exports = { appToken, AppClient, children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, filesUnder, storeBytes, freePort, nzWhen, nzDay, nzClock, NZ_WHEN, NZ_DAY };
+module.exports = { appToken, AppClient, children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, pgUrl, filesUnder, storeBytes, freePort, nzWhen, nzDay, nzClock, NZ_WHEN, NZ_DAY };

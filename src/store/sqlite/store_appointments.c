@@ -131,7 +131,7 @@ enum err sq_store_slots_list(const struct id *practice, const struct id *clinici
 #define SLOTS_WHERE                                                                              \
 	" FROM slot s WHERE s.practice_id IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"                     \
 	" AND s.removed IS NULL AND s.start >= ?9 AND s.start < ?10"                              \
-	" AND (?11 IS NULL OR s.clinician_id = ?11) AND ?12 <> 3 AND (?12 = 0 OR (?12 = 2) ="      \
+	" AND (CAST(?11 AS BLOB) IS NULL OR s.clinician_id = ?11) AND ?12 <> 3 AND (?12 = 0 OR (?12 = 2) ="      \
 	" EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = s.id AND a.cancelled IS NULL))"
 static const char sql_slots_page_asc[] =
 	"SELECT " SLOT_COLS SLOTS_WHERE

@@ -10,7 +10,7 @@ static const char sql_details_get[] =
 static const char sql_details_set[] =
 	"INSERT INTO patient_details (patient_id, body, version, updated, updated_by)"
 	" VALUES (?1, ?2, 1, ?3, ?4) ON CONFLICT (patient_id) DO UPDATE SET body = ?2,"
-	" version = version + 1, updated = ?3, updated_by = ?4";
+	" version = patient_details.version + 1, updated = ?3, updated_by = ?4";
 
 enum err sq_store_details_get(const struct grant *g, const struct id *patient, struct arena *a,
 			      struct store_details *out)
