@@ -175,7 +175,7 @@ describe('the patient\'s own details', () => {
     });
 
     it('with the whole record: sees and changes them, audited as the proxy', async () => {
-      const c = await proxyWith('patient4@demo.test', 31);
+      const c = await proxyWith('patient4@demo.test', 63);
       const page = await c.get('/details');
       assert.equal(page.status, 200);
       assert.match(page.text, /<a href="\/details">Details<\/a>/);
