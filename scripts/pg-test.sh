@@ -18,7 +18,7 @@ case "$cmd" in
 start)
 	mkdir -p "$dir"
 	chown "$owner" "$dir"
-	chmod 700 "$dir"
+	chmod 755 "$dir" # the socket is reached by serve's unprivileged processes too
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
 		"${as_user[@]}" "$bin/initdb" -D "$dir/data" -A trust -U medkeep -E UTF8 --no-locale >"$dir/initdb.log"
 	fi

@@ -95,7 +95,7 @@ enum err sq_store_notify_staff_claim(const struct id *account, int64_t now, int6
 
 static const char sql_staff_claim_kind[] =
 	"INSERT INTO notify_staff_kind (account_id, kind, last_sent) VALUES (?1, ?4, ?2)"
-	" ON CONFLICT (account_id, kind) DO UPDATE SET last_sent = ?2 WHERE last_sent <= ?2 - ?3";
+	" ON CONFLICT (account_id, kind) DO UPDATE SET last_sent = ?2 WHERE notify_staff_kind.last_sent <= ?2 - ?3";
 
 enum err sq_store_notify_staff_claim_kind(const struct id *account, const char *kind, int64_t now,
 					  int64_t window)
