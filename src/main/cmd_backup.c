@@ -17,7 +17,18 @@
 #include "audit/audit.h"
 #include "main/cmd.h"
 #include "store/store.h"
+#include "util/conf.h"
 #include "vault/vault.h"
+
+/* Whether the data directory's medkeep.conf names a PostgreSQL store. */
+static bool stores_in_postgresql(const char *dir)
+{
+	static char text[CONF_MAX_BYTES];
+	char url[CONF_LINE_MAX + 1];
+	size_t len = 0;
+	return conf_read(dir, text, sizeof(text), &len) == 0 &&
+	       conf_get(text, len, "store.url", url, sizeof(url)) == 0;
+}
 
 static void copy_progress(const char *name, int64_t done, int64_t total)
 {
@@ -122,6 +133,14 @@ int cmd_backup(int argc, char **argv)
 	if (dir == NULL || out == NULL || optind != argc) {
 		fputs(usage, stderr);
 		return 2;
+	}
+	if (stores_in_postgresql(dir)) {
+		fprintf(stderr, "medkeep backup: %s keeps its records in PostgreSQL (store.url): back "
+				"them up with PostgreSQL's own tools (pg_dump, pg_basebackup; "
+				"docs/internals/STORE.md), and the data directory's key files with "
+				"medkeep keys backup\n",
+			dir);
+		return 1;
 	}
 	if (!has_file(dir, "medkeep.db") || !has_file(dir, "audit.db")) {
 		fprintf(stderr, "medkeep backup: %s is not a medkeep data directory\n", dir);
