@@ -19,6 +19,10 @@ start)
 	mkdir -p "$dir"
 	chown "$owner" "$dir"
 	chmod 755 "$dir" # the socket is reached by serve's unprivileged processes too
+	# a server a killed run left behind is stopped first
+	if [ -f "$dir/data/postmaster.pid" ]; then
+		"${as_user[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+	fi
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
 		"${as_user[@]}" "$bin/initdb" -D "$dir/data" -A trust -U medkeep -E UTF8 --no-locale >"$dir/initdb.log"
 	fi

@@ -169,6 +169,11 @@ async function startServer({ patients = 3, extraArgs = [], bin = BIN, config = n
         await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
         if (proc.exitCode === null) proc.kill('SIGKILL');
       }
+      const pgDone = pgUrl(dir);
+      if (pgDone) {
+        const db = /postgresql:\/\/\/([^?]+)/.exec(pgDone)[1];
+        spawnSync('dropdb', ['-h', process.env.MEDKEEP_TEST_PG, '-U', 'medkeep', '--if-exists', '--force', db]);
+      }
       if (process.env.MEDKEEP_TEST_PG_LOG) fs.appendFileSync(process.env.MEDKEEP_TEST_PG_LOG, stderr.split('\n').filter((l) => /engine=pg|level=warn/.test(l)).join('\n') + '\n');
       fs.rmSync(dir, { recursive: true, force: true });
       if (/AddressSanitizer|runtime error|LeakSanitizer/.test(stderr)) {
