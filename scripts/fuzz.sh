@@ -28,7 +28,7 @@ case "$FUZZ_SECONDS" in '' | *[!0-9]* | 0) echo "fuzz.sh: FUZZ_SECONDS must be a
 CC=${FUZZ_CC:-clang}
 JOBS=2 # the build machines have two cores
 
-PKGS=(libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode libcurl libcbor gnutls)
+PKGS=(libmicrohttpd libsodium sqlite3 jansson libseccomp libcrypto libqrencode libcurl libcbor gnutls libpq)
 PKG_CFLAGS=$(pkg-config --cflags "${PKGS[@]}")
 PKG_LIBS="$(pkg-config --libs "${PKGS[@]}") -lpthread -lm"
 WARN="-Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes

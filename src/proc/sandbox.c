@@ -80,7 +80,7 @@ static int allow_connections(scmp_filter_ctx ctx)
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof(families) / sizeof(families[0]); i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]));
+				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i], 0));
 	return rc == 0 ? allow(ctx, "connect") : rc;
 }
 
