@@ -4,7 +4,7 @@
  * Every part (store_<part>.c) binds, steps and reads its statements through these calls and
  * never through SQLite's own, so that a second engine (PostgreSQL, issue 17) can run the same
  * parts: the SQL they keep is the subset both engines read, and what differs (connections,
- * transactions, the schema's migrations, the backup) stays in db.c, schema.c and
+ * transactions, the schema's migrations, the backup) stays in the engines (engine.h), schema.c and
  * store_files.c. docs/internals/STORE.md.
  *
  * The calls keep SQLite's shape, which the parts were written to: bind by position (1-based),

@@ -1,5 +1,6 @@
 /*
- * SQLite back-end of src/store/store.h: connections, the statement cache, the sq_* helpers.
+ * The SQLite engine of the store (engine.h, docs/internals/STORE.md): connections, the statement
+ * cache, transactions, and db_stmt.h on SQLite's own calls.
  *
  * WAL mode, one connection per thread (libmicrohttpd calls us from a pool of threads, and the
  * audit writer has its own thread), each opened in defensive mode with tightened limits and

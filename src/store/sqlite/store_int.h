@@ -1,7 +1,7 @@
 /*
  * Internal to the SQLite back-end: what its files share. Only src/store/sqlite/ includes this.
  *
- * db.c holds the connections (one per thread to each of medkeep.db, audit.db and keystore.db),
+ * engine_sqlite.c (or engine_pg.c, engine.h) holds the connections (one per thread to each of medkeep.db, audit.db and keystore.db),
  * the statement cache and the sq_* helpers; schema.c the migrations, in order, because the
  * order of migrations is the schema's history. Each part of the portal (accounts, sessions,
  * patients, documents, audit, keystore, retention, results, messages, ...) keeps its SQL in a
@@ -145,11 +145,11 @@ void sq_audit_row(struct db_stmt *s, struct audit_record *r);
 enum err sq_client_remove(const char *mark, const char *const *ends, size_t n_ends, const struct id *id,
 			  int64_t now);
 
-/* --- the engine's own, for db.c, db_stmt.c, schema.c and store_files.c alone --- */
+/* --- SQLite's own, for engine_sqlite.c, schema.c and store_files.c alone --- */
 
 struct sqlite3;
 struct sqlite3_stmt;
-/* The SQLite statement a struct db_stmt stands for, and back (db_stmt.c). */
+/* The SQLite statement a struct db_stmt stands for, and back (engine_sqlite.c). */
 struct sqlite3_stmt *sq_lite(struct db_stmt *s);
 struct db_stmt *sq_wrap(struct sqlite3_stmt *s);
 /* This thread's connection to file f, opened on first use; NULL when there is none. */
@@ -159,7 +159,7 @@ enum err sq_exec(struct sqlite3 *db, const char *sql);
 
 /* --- schema.c --- */
 
-/* Set up a new connection: defensive mode, tightened limits, WAL, synchronous=FULL (db.c). */
+/* Set up a new connection: defensive mode, tightened limits, WAL, synchronous=FULL (engine_sqlite.c). */
 enum err sq_conn_setup(struct sqlite3 *db);
 /* Create (when asked) and migrate file f at path on a connection of its own: ERR_OK, or
  * ERR_INTERNAL logged (no such file and !create, a file newer than this binary, a failed step). */
