@@ -244,15 +244,16 @@ static bool fq_row(struct db_stmt *s, struct arena *a, struct store_feedq *out)
 	return ok;
 }
 
-enum err sq_store_feedq_list(const struct id *practice, size_t limit, struct arena *a,
-			     struct store_feedq **out, size_t *n)
+/* The waiting items sql selects for key (?1), at most limit (?2), in its order. */
+static enum err feedq_rows(const char *sql, const struct id *key, size_t limit, struct arena *a,
+			   struct store_feedq **out, size_t *n, const char *what)
 {
 	*n = 0;
 	*out = limit ? arena_calloc(a, limit, sizeof(**out)) : NULL;
-	struct db_stmt *s = sq_stmt(sql_fq_list);
+	struct db_stmt *s = sq_stmt(sql);
 	if (s == NULL || (limit && *out == NULL))
 		return ERR_INTERNAL;
-	sq_bind_id(s, 1, practice);
+	sq_bind_id(s, 1, key);
 	db_bind_int64(s, 2, (int64_t)limit);
 	int step = DB_DONE, rc = ERR_OK;
 	while (rc == ERR_OK && *n < limit && (step = db_step(s)) == DB_ROW) {
@@ -262,9 +263,15 @@ enum err sq_store_feedq_list(const struct id *practice, size_t limit, struct are
 			rc = ERR_INTERNAL;
 	}
 	if (rc == ERR_OK && *n < limit && step != DB_DONE)
-		rc = sq_fail("feedq_list");
+		rc = sq_fail(what);
 	db_reset(s);
 	return rc;
+}
+
+enum err sq_store_feedq_list(const struct id *practice, size_t limit, struct arena *a,
+			     struct store_feedq **out, size_t *n)
+{
+	return feedq_rows(sql_fq_list, practice, limit, a, out, n, "feedq_list");
 }
 
 enum err sq_store_feedq_get(const struct id *practice, const struct id *id, struct arena *a,
@@ -324,22 +331,5 @@ static const char sql_fq_of_transfer[] = FQ_COLS ", NULL FROM feed_queue"
 enum err sq_store_feedq_of_transfer(const struct id *transfer, size_t limit, struct arena *a,
 				    struct store_feedq **out, size_t *n)
 {
-	*n = 0;
-	*out = limit ? arena_calloc(a, limit, sizeof(**out)) : NULL;
-	struct db_stmt *s = sq_stmt(sql_fq_of_transfer);
-	if (s == NULL || (limit && *out == NULL))
-		return ERR_INTERNAL;
-	sq_bind_id(s, 1, transfer);
-	db_bind_int64(s, 2, (int64_t)limit);
-	int step = DB_DONE, rc = ERR_OK;
-	while (rc == ERR_OK && *n < limit && (step = db_step(s)) == DB_ROW) {
-		if (fq_row(s, a, &(*out)[*n]))
-			(*n)++;
-		else
-			rc = ERR_INTERNAL;
-	}
-	if (rc == ERR_OK && *n < limit && step != DB_DONE)
-		rc = sq_fail("feedq_of_transfer");
-	db_reset(s);
-	return rc;
+	return feedq_rows(sql_fq_of_transfer, transfer, limit, a, out, n, "feedq_of_transfer");
 }
