@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "limits.h"
+#include "util/strtonum.h"
 #include "audit/audit.h"
 
 static const char *const rtypes[SUMMARY_KIND_COUNT] = {"AllergyIntolerance", "Condition",
@@ -71,16 +72,7 @@ bool summary_status_ok(enum summary_kind kind, const char *status)
 
 static bool code_ok(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > LIMIT_SUMMARY_CODE)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '.'))
-			return false;
-	}
-	return true;
+	return token_ok(s, LIMIT_SUMMARY_CODE);
 }
 
 /* A code system's URI: http(s):// or urn:oid:, printable ASCII without spaces. */

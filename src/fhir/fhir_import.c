@@ -13,6 +13,7 @@
 #include "fhir/fhir_results.h"
 #include "fhir/fhir_summary.h"
 #include "limits.h"
+#include "util/strtonum.h"
 
 static const char nhi_system[] = "https://standards.digital.health.nz/ns/nhi-id";
 
@@ -43,16 +44,7 @@ static const char *str_of(json_t *o, const char *k)
 
 static bool fhir_id_ok(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > IMPORT_SOURCE_ID_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '.'))
-			return false;
-	}
-	return true;
+	return token_ok(s, IMPORT_SOURCE_ID_MAX);
 }
 
 /* "Patient/{id}" onto the id, or NULL. */

@@ -1,6 +1,7 @@
 #include "util/strtonum.h"
 
 #include <stddef.h>
+#include <string.h>
 
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
 {
@@ -39,4 +40,18 @@ int hex_digit(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+bool token_ok(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.'))
+			return false;
+	}
+	return true;
 }
