@@ -39,6 +39,13 @@ const char *recall_kind_label(const char *slug)
 	return NULL;
 }
 
+/* A recall is due for the whole of its due day in New Zealand, not from the hour its reminder
+ * goes: the practice's morning list shows today's. The first instant that is not yet due. */
+static int64_t recall_due_by(int64_t now)
+{
+	return nz_day_start(now, 1);
+}
+
 /* The patient's notice of a recall, scheduled for its due date (at once when it is due). */
 static void remind(const struct actor *a, const struct store_recall *r, int64_t now, struct arena *ar)
 {
@@ -102,7 +109,7 @@ enum err recall_list(const struct actor *a, const struct id *patient, struct are
 	*out = arena_calloc(ar, count ? count : 1, sizeof(**out));
 	if (*out == NULL)
 		return ERR_INTERNAL;
-	int64_t now = (int64_t)time(NULL);
+	int64_t due_by = recall_due_by((int64_t)time(NULL));
 	for (size_t i = 0; i < count; i++) {
 		struct recall_view *v = &(*out)[i];
 		v->id = rows[i].id;
@@ -112,7 +119,7 @@ enum err recall_list(const struct actor *a, const struct id *patient, struct are
 		v->due = rows[i].due;
 		v->closed = rows[i].closed;
 		v->outcome = rows[i].closed ? arena_strdup(ar, rows[i].outcome) : NULL;
-		v->is_due = rows[i].due <= now && rows[i].closed == 0;
+		v->is_due = rows[i].due < due_by && rows[i].closed == 0;
 		v->appointment = rows[i].appointment;
 		v->practice_name = notify_practice_name(&rows[i].practice, ar);
 	}
@@ -213,7 +220,7 @@ enum err recall_list_practice(const struct actor *a, enum recall_filter filter, 
 			 ? store_recalls_booked_of_practice(&a->practice, now, offset, limit, ar, &rows,
 							    &count)
 			 : store_recalls_of_practice(&a->practice,
-						     filter == RECALLS_DUE ? now + 1 : INT64_MAX, offset,
+						     filter == RECALLS_DUE ? recall_due_by(now) : INT64_MAX, offset,
 						     limit, ar, &rows, &count);
 	if (st != ERR_OK)
 		return ERR_INTERNAL;
@@ -234,7 +241,7 @@ enum err recall_list_practice(const struct actor *a, enum recall_filter filter, 
 		if (x->recall.label == NULL)
 			x->recall.label = "A check-up";
 		x->recall.due = rows[i].due;
-		x->recall.is_due = rows[i].due <= now && filter != RECALLS_BOOKED;
+		x->recall.is_due = rows[i].due < recall_due_by(now) && filter != RECALLS_BOOKED;
 		x->recall.practice_name = practice_name;
 		x->recall.closed = rows[i].closed;
 		x->recall.outcome = rows[i].closed ? RECALL_BOOKED : NULL;
