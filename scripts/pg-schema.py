@@ -11,8 +11,10 @@ binary = sys.argv[1] if len(sys.argv) > 1 else "build/medkeep"
 files = [("SQ_MAIN", "medkeep.db"), ("SQ_AUDIT", "audit.db"), ("SQ_KEYS", "keystore.db")]
 
 def translate(stmt):
-    rowid = stmt.startswith("CREATE TABLE") and "WITHOUT ROWID" not in stmt
-    s = stmt.replace(" WITHOUT ROWID", "")
+    # an AUTOINCREMENT key is the table's rowid: a sequence of its own on PostgreSQL
+    serial = "INTEGER PRIMARY KEY AUTOINCREMENT" in stmt
+    rowid = stmt.startswith("CREATE TABLE") and "WITHOUT ROWID" not in stmt and not serial
+    s = stmt.replace(" WITHOUT ROWID", "").replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
     s = re.sub(r"\bBLOB\b", "BYTEA", s)
     s = re.sub(r"\bINTEGER\b", "BIGINT", s)
     if rowid and not s.startswith("CREATE TABLE schema_version"):
@@ -32,7 +34,7 @@ with tempfile.TemporaryDirectory() as d:
         out.append(f"static const char pg_schema_{name[3:].lower()}[] =")
         for s in stmts:
             s = translate(s.rstrip(";"))
-            if s.startswith("CREATE TABLE schema_version"):
+            if s.startswith("CREATE TABLE schema_version") or s.startswith("CREATE TABLE sqlite_sequence"):
                 continue
             out.append('\t"' + s.replace("\\", "\\\\").replace('"', '\\"') + ';"')
         out[-1] += ";"

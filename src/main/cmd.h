@@ -25,6 +25,7 @@ int cmd_invite(int argc, char **argv);   /* invite_cmd.c */
 int cmd_retention(int argc, char **argv); /* cmd_shred.c */
 int cmd_outbox(int argc, char **argv);   /* mailer.c */
 int cmd_mailer_process(int argc, char **argv); /* mailer.c */
+int cmd_breaker_sync_process(int argc, char **argv); /* breaker_sync.c */
 int cmd_mllp_process(int argc, char **argv);   /* cmd_mllp.c */
 
 /* Open an existing data directory: store, vault, audit chain, policy. 0 on success. */
@@ -39,6 +40,9 @@ int wants_help(int argc, char **argv);
 void print_utc(int64_t t);
 /* A progress line on stderr ("what: done/total"), rewritten in place, ended at done == total. */
 void show_progress(const char *what, int64_t done, int64_t total);
+/* The arguments `serve` starts a helper process with (--data DIR --vault-fd N): 0, or 2 with
+ * a message naming `command` when they are not there. */
+int helper_args(int argc, char **argv, const char *command, const char **dir, int *vault_fd);
 
 /* Demo data of each part of the portal, for one patient (demo_<part>.c). */
 struct actor;

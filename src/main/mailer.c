@@ -31,6 +31,10 @@
 #define MAIL_RETRY_FIRST_SECONDS 5
 #define MAIL_RETRY_MAX_SECONDS 3600
 #define MAIL_BATCH 50
+/* A mailer claims a message for this long before it sends it, so that another node's mailer
+ * does not send it too (several nodes on one database); longer than a send can take (curl's
+ * 60 s), so only a mailer that died mid-send leaves a message for another to send again. */
+#define MAIL_CLAIM_SECONDS 300
 #define MAIL_MESSAGE_MAX (64u * 1024u)
 /* One message sent: its rendered text (MAIL_MESSAGE_MAX), opened address and body. */
 #define MAIL_SEND_ARENA (2u * MAIL_MESSAGE_MAX)
@@ -207,6 +211,8 @@ int mail_send_pass(const struct mail_config *c, bool all, int64_t now, struct ma
 	size_t n = 0;
 	int rc = store_outbox_due(now, all, MAIL_BATCH, &ar, &rows, &n) == ERR_OK ? 0 : -1;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (store_outbox_claim(&rows[i].id, now, now + MAIL_CLAIM_SECONDS) != ERR_OK)
+			continue; /* another node's mailer has it, or it was sent meanwhile */
 		struct arena one;
 		arena_init(&one, MAIL_SEND_ARENA);
 		int s = send_one(c, &rows[i], &one);
@@ -273,25 +279,17 @@ static void on_term(int sig)
 
 int cmd_mailer_process(int argc, char **argv)
 {
-	const char *dir = NULL;
-	int64_t fd = -1;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--data") == 0)
-			dir = argv[i + 1];
-		else if (strcmp(argv[i], "--vault-fd") == 0 && parse_int64(argv[i + 1], 0, 65535, &fd) != 0)
-			return 2;
-	}
-	if (dir == NULL || fd < 0) {
-		fprintf(stderr, "medkeep mailer-process is started by medkeep serve\n");
+	const char *dir;
+	int fd;
+	if (helper_args(argc, argv, "mailer-process", &dir, &fd) != 0)
 		return 2;
-	}
 	struct mail_config c;
 	if (mail_config_load(dir, &c) != 0)
 		return 1;
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	signal(SIGPIPE, SIG_IGN);
-	vault_use_remote((int)fd, -1);
+	vault_use_remote(fd, -1);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || store_open(dir, false) != 0)
 		return 1;
 	if (sandbox_drop_capabilities() != 0)

@@ -174,6 +174,8 @@ int main(int argc, char **argv)
 		return cmd_worker_process(argc - 1, argv + 1);
 	if (strcmp(cmd, "mailer-process") == 0)
 		return cmd_mailer_process(argc - 1, argv + 1);
+	if (strcmp(cmd, "breaker-sync-process") == 0)
+		return cmd_breaker_sync_process(argc - 1, argv + 1);
 	if (strcmp(cmd, "mllp-process") == 0)
 		return cmd_mllp_process(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)

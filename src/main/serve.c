@@ -10,6 +10,8 @@
  *                   to open each recipient's address over a socket allowed nothing else.
  *   mllp-process    (with --mllp) the HL7 v2 feed listener on its own listening socket; asks
  *                   the vault for each feed's system token over its key lane.
+ *   breaker-sync-process  (when the store is PostgreSQL, shared by several nodes) carries the
+ *                   breaker's counts between this node's vault and the others' (BREAKER.md).
  *
  * Peers: the parent talks to the vault (ctl: hands it each worker's socket) and starts
  * workers; workers talk only to the vault. The parent never parses a request and never holds
@@ -138,26 +140,36 @@ static void fd_arg(char out[16], int fd)
 	snprintf(out, 16, "%d", fd);
 }
 
-/* Start the outbox sender with a socket to the vault's mail lane; -1 when it cannot. */
-static pid_t start_mailer(int ctl, const char *dir)
+/* A background process of the node, on a vault lane of its own: the outbox sender (lane 'm',
+ * when medkeep.conf names an SMTP relay) and the breaker's sync (lane 'b', when the store is
+ * shared by several nodes). Restarted whenever it dies. */
+struct helper {
+	const char *command; /* its subcommand */
+	char lane;
+	pid_t pid;           /* 0: not running (not wanted, or stopping) */
+};
+
+/* Start h with a socket to its vault lane; h->pid is -1 when it cannot. */
+static void start_helper(int ctl, const char *dir, struct helper *h)
 {
 	int pair[2];
+	h->pid = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
-		return -1;
-	if (send_fd(ctl, pair[0], 'm') != 0) {
+		return;
+	if (send_fd(ctl, pair[0], h->lane) != 0) {
 		close(pair[0]);
 		close(pair[1]);
-		return -1;
+		return;
 	}
 	close(pair[0]);
 	char fd[16];
 	fd_arg(fd, pair[1]);
-	const char *argv[] = {"medkeep", "mailer-process", "--data", dir, "--vault-fd", fd, NULL};
-	pid_t pid = spawn(argv, &pair[1], 1);
+	const char *argv[] = {"medkeep", h->command, "--data", dir, "--vault-fd", fd, NULL};
+	h->pid = spawn(argv, &pair[1], 1);
 	close(pair[1]);
-	if (pid > 0)
-		log_info("component=serve event=mailer-started pid=%d", (int)pid);
-	return pid;
+	if (h->pid > 0)
+		log_info("component=serve event=helper-started command=%s pid=%d", h->command,
+			 (int)h->pid);
 }
 
 /* The MLLP listener (serve --mllp), and what it needs to be started again. */
@@ -344,10 +356,12 @@ static pid_t start_worker(int ctl, int listen_fd, const struct http_config *cfg,
 	return worker;
 }
 
-/* Wait until the worker ends (restarting the mailer whenever it dies): 0, or 1 when the vault
+#define HELPERS 2
+
+/* Wait until the worker ends (restarting helpers whenever they die): 0, or 1 when the vault
  * exited (the worker is stopped then, and so is serve). */
-static int wait_worker(pid_t vault, pid_t worker, pid_t *mailer, struct mllp_child *mllp, int ctl,
-		       const char *dir)
+static int wait_worker(pid_t vault, pid_t worker, struct helper helpers[HELPERS],
+		       struct mllp_child *mllp, int ctl, const char *dir)
 {
 	for (;;) {
 		int status = 0;
@@ -362,11 +376,18 @@ static int wait_worker(pid_t vault, pid_t worker, pid_t *mailer, struct mllp_chi
 			stop_signal = SIGTERM;
 			return 1;
 		}
-		if (*mailer > 0 && who == *mailer) {
-			/* Mail can wait; a sender that keeps dying must not spin the machine. */
-			log_warn("component=serve event=mailer-exited status=%d restarting=1", status);
+		struct helper *h = NULL;
+		for (int i = 0; i < HELPERS; i++)
+			if (helpers[i].pid > 0 && who == helpers[i].pid)
+				h = &helpers[i];
+		if (h != NULL) {
+			/* Mail and counts can wait; a helper that keeps dying must not spin the machine. */
+			log_warn("component=serve event=helper-exited command=%s status=%d restarting=1",
+				 h->command, status);
 			sleep(1);
-			*mailer = stop_signal ? 0 : start_mailer(ctl, dir);
+			h->pid = 0;
+			if (!stop_signal)
+				start_helper(ctl, dir, h);
 			continue;
 		}
 		if (mllp->pid > 0 && who == mllp->pid) {
@@ -406,6 +427,13 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "medkeep serve: %s is not a data directory (run medkeep init)\n", dir);
 		return 1;
 	}
+	/* A store that several nodes share (PostgreSQL) needs this node's breaker to hear theirs. */
+	if (store_open(dir, false) != ERR_OK) {
+		fprintf(stderr, "medkeep serve: cannot open the store of %s\n", dir);
+		return 1;
+	}
+	bool shared = store_connects();
+	store_close();
 	int listen_fd = http_listen_socket(&cfg);
 	if (listen_fd < 0)
 		return 1;
@@ -455,7 +483,11 @@ int cmd_serve(int argc, char **argv)
 		waitpid(vault, NULL, 0);
 		return 2;
 	}
-	pid_t mailer = mail_cfg == 0 ? start_mailer(ctl[0], dir) : 0;
+	struct helper helpers[HELPERS] = {{"mailer-process", 'm', 0}, {"breaker-sync-process", 'b', 0}};
+	if (mail_cfg == 0)
+		start_helper(ctl[0], dir, &helpers[0]);
+	if (shared)
+		start_helper(ctl[0], dir, &helpers[1]);
 	if (mllp.listen_fd >= 0)
 		mllp.pid = start_mllp(ctl[0], dir, &mllp);
 
@@ -471,7 +503,7 @@ int cmd_serve(int argc, char **argv)
 		if (stop_signal) /* a stop that came before on_stop knew this worker */
 			kill(worker, SIGTERM);
 		log_info("component=serve event=worker-started pid=%d", (int)worker);
-		if (wait_worker(vault, worker, &mailer, &mllp, ctl[0], dir) != 0) {
+		if (wait_worker(vault, worker, helpers, &mllp, ctl[0], dir) != 0) {
 			rc = 1;
 			break;
 		}
@@ -480,10 +512,11 @@ int cmd_serve(int argc, char **argv)
 		usleep(backoff_ms * 1000); /* a worker dying at once must not spin the machine */
 		backoff_ms = backoff_ms < 5000 ? backoff_ms * 2 : 5000;
 	}
-	if (mailer > 0) {
-		kill(mailer, SIGTERM);
-		waitpid(mailer, NULL, 0);
-	}
+	for (int i = 0; i < HELPERS; i++)
+		if (helpers[i].pid > 0) {
+			kill(helpers[i].pid, SIGTERM);
+			waitpid(helpers[i].pid, NULL, 0);
+		}
 	if (mllp.pid > 0) {
 		kill(mllp.pid, SIGTERM);
 		waitpid(mllp.pid, NULL, 0);

@@ -89,6 +89,9 @@ struct store_outbox_row {
  * even with all. */
 enum err store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 			  struct store_outbox_row **rows, size_t *n);
+/* Claim an unsent row for one mailer until `until` (several nodes: each message sent by one):
+ * ERR_OK, or ERR_CONFLICT when it is sent or another mailer's claim on it is still running. */
+enum err store_outbox_claim(const struct id *id, int64_t now, int64_t until);
 /* Sent: the row stays (ids, subject, when) for the record, its body is dropped. */
 enum err store_outbox_sent(const struct id *id, int64_t now);
 /* Not sent: try again at next_try; drop_body when it never will be (the row is parked). */

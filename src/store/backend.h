@@ -14,6 +14,7 @@
 #define MEDKEEP_STORE_BACKEND_H
 #include "store/store.h"
 #include "store/accesslog.h"
+#include "store/breaker.h"
 #include "store/account.h"
 #include "store/appointments.h"
 #include "store/apps.h"

@@ -269,6 +269,8 @@ STORE_FN(enum err, store_outbox_due,
 	 (int64_t now, bool all, size_t max, struct arena *a, struct store_outbox_row **rows, size_t
 	  *n),
 	 (now, all, max, a, rows, n))
+STORE_FN(enum err, store_outbox_claim, (const struct id *id, int64_t now, int64_t until),
+	 (id, now, until))
 STORE_FN(enum err, store_outbox_sent, (const struct id *id, int64_t now), (id, now))
 STORE_FN(enum err, store_outbox_retry,
 	 (const struct id *id, int64_t attempts, int64_t next_try, bool drop_body),
@@ -859,3 +861,11 @@ STORE_FN(enum err, store_seen_get,
 STORE_FN(enum err, store_seen_set,
 	 (const struct id *account, const struct id *record, const char *kind, int64_t seen),
 	 (account, record, kind, seen))
+/* --- store/breaker.h: several nodes' breaker facts --- */
+STORE_FN(enum err, store_breaker_events_add,
+	 (const struct id *node, const struct breaker_event *ev, size_t n), (node, ev, n))
+STORE_FN(enum err, store_breaker_events_since,
+	 (const struct id *node, int64_t *cursor, int64_t since, struct breaker_event *out,
+	  size_t max, size_t *n),
+	 (node, cursor, since, out, max, n))
+STORE_FN(enum err, store_breaker_events_prune, (int64_t before), (before))

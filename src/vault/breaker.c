@@ -16,50 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/conf.h"
-#include "util/strtonum.h"
-
-/*
- * Defaults, from real work (docs/internals/BREAKER.md derives each):
- * - A patient reads their own record without a count of patients; other patients come only
- *   through proxy grants, so five records' content a day and twenty in the record switcher.
- * - A GP's heavy day touches 150-350 patients' content (consultations, results, repeats,
- *   messages) at a person's pace: a few a minute at most. 600 a day, 80 at once, refilled at
- *   240 an hour, lets that day through and stops a harvest at machine speed within 100.
- * - Demographics of a practice's register are normal staff work: 30,000 a day covers paging
- *   through the largest New Zealand practice's register.
- * - Practice admins see the register and the appointment book, never clinical content;
- *   operators see neither.
- * - Thirty not-found answers in ten minutes is enumeration, not mistyping.
- */
-void breaker_defaults(struct breaker_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->window_seconds = 24 * 3600;
-	c->role[ROLE_PATIENT] = (struct breaker_budget){.other_patients = 5, .burst = 5,
-							.per_hour = 5, .register_patients = 20,
-							.bytes = 2000000000};
-	c->role[ROLE_CLINICIAN] = (struct breaker_budget){.other_patients = 600, .burst = 80,
-							  .per_hour = 240,
-							  .register_patients = 30000,
-							  .bytes = 4000000000};
-	c->role[ROLE_PRACTICE_ADMIN] = (struct breaker_budget){.register_patients = 30000,
-							       .bytes = 1000000000};
-	c->role[ROLE_OPERATOR] = (struct breaker_budget){0};
-	/* A practice system writes (which the breaker does not count) and reads only the register
-	 * of its practice, to match a patient by NHI: a practice's whole register in a day. The one
-	 * clinical content it opens is a result it corrects (an HL7 ORU sent again for the same
-	 * report: the old values are kept with the new, RESULTS.md), never shown to it: a lab
-	 * corrects a few of a practice's reports a day, a bad day's batch a few dozen at once. */
-	c->role[ROLE_SYSTEM] = (struct breaker_budget){.other_patients = 200, .burst = 50,
-						       .per_hour = 60, .register_patients = 30000,
-						       .bytes = 1000000000};
-	c->role[ROLE_NONE] = (struct breaker_budget){0};
-	c->misses = 30;
-	c->miss_window_seconds = 600;
-	c->actors = 4000000;
-	c->apps_per_account = 64;
-}
 
 #define HLL_BITS 10
 #define HLL_REGISTERS (1u << HLL_BITS)
@@ -120,6 +76,12 @@ static size_t sweep_at;  /* where the incremental sweep goes on */
 static int64_t full_sweep_at;
 static size_t reach_bytes;
 static uint8_t hash_key[crypto_shorthash_KEYBYTES];
+static bool keyed;
+
+/* Facts counted here, waiting for the sync process (several nodes): a ring, NULL on one node. */
+static struct breaker_event *ring;
+static size_t ring_cap, ring_head, ring_len;
+static uint64_t ring_dropped;
 
 #define MIN_CAP 1024u
 #define SWEEP_STEP 8u
@@ -183,7 +145,6 @@ static void ensure_configured(void)
 		configured = true;
 		set_bounds();
 	}
-	static bool keyed;
 	if (!keyed) {
 		randombytes_buf(hash_key, sizeof(hash_key));
 		keyed = true;
@@ -372,16 +333,18 @@ static void hll_reset(struct hll *h)
 	h->zeros = HLL_REGISTERS;
 }
 
-static void hll_add(struct hll *h, uint64_t x)
+/* Add x; true when a register rose (what another node must hear of to count the same). */
+static bool hll_add(struct hll *h, uint64_t x)
 {
 	unsigned j = (unsigned)(x >> (64 - HLL_BITS));
 	uint64_t rest = (x << HLL_BITS) | ((uint64_t)1 << (HLL_BITS - 1));
 	uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
 	if (rank <= h->reg[j])
-		return;
+		return false;
 	h->sum += ldexp(1.0, -(int)rank) - ldexp(1.0, -(int)h->reg[j]);
 	h->zeros -= h->reg[j] == 0;
 	h->reg[j] = rank;
+	return true;
 }
 
 static double hll_estimate(const struct hll *h)
@@ -399,70 +362,85 @@ static double register_count(const struct reach *r)
 	return r->hll ? hll_estimate(r->hll) : (double)r->n_exact;
 }
 
-/* Count one more other patient's demographics; true when past the budget. */
-static bool over_register(struct reach *r, const struct id *patient, int64_t budget, int64_t now)
+/* Start the next fixed window of demographics once now has left the current one. */
+static void register_roll(struct reach *r, int64_t now)
 {
 	int64_t w = config.window_seconds;
-	if (now - r->hll_start >= w || r->hll_start == 0) {
-		bool adjacent = r->hll_start != 0 && now - r->hll_start < 2 * w;
-		r->hll_prev = adjacent ? register_count(r) : 0;
-		r->hll_start = adjacent ? r->hll_start + w : now;
-		r->n_exact = 0;
-		if (r->hll) {
-			reach_bytes -= sizeof(*r->hll);
-			free(r->hll);
-			r->hll = NULL;
-		}
+	if (now - r->hll_start < w && r->hll_start != 0)
+		return;
+	bool adjacent = r->hll_start != 0 && now - r->hll_start < 2 * w;
+	r->hll_prev = adjacent ? register_count(r) : 0;
+	r->hll_start = adjacent ? r->hll_start + w : now;
+	r->n_exact = 0;
+	if (r->hll) {
+		reach_bytes -= sizeof(*r->hll);
+		free(r->hll);
+		r->hll = NULL;
 	}
-	uint64_t h = hash_id(patient, 1);
+}
+
+/* Count fingerprint h: 1 when that changed the count (another node must hear of it), 0 when
+ * it was counted already, -1 without the memory to count it. */
+static int register_add(struct reach *r, uint64_t h)
+{
 	if (r->hll == NULL) {
-		bool known = false;
-		for (uint32_t i = 0; i < r->n_exact && !known; i++)
-			known = r->exact[i] == h;
-		if (!known && r->n_exact < REGISTER_EXACT) {
+		for (uint32_t i = 0; i < r->n_exact; i++)
+			if (r->exact[i] == h)
+				return 0;
+		if (r->n_exact < REGISTER_EXACT) {
 			r->exact[r->n_exact++] = h;
-		} else if (!known) {
-			/* past the exact list: count on in a HyperLogLog, from what it held */
-			r->hll = malloc(sizeof(*r->hll));
-			if (r->hll == NULL)
-				return true; /* fail closed */
-			reach_bytes += sizeof(*r->hll);
-			hll_reset(r->hll);
-			for (uint32_t i = 0; i < r->n_exact; i++)
-				hll_add(r->hll, r->exact[i]);
+			return 1;
 		}
+		/* past the exact list: count on in a HyperLogLog, from what it held */
+		r->hll = malloc(sizeof(*r->hll));
+		if (r->hll == NULL)
+			return -1;
+		reach_bytes += sizeof(*r->hll);
+		hll_reset(r->hll);
+		for (uint32_t i = 0; i < r->n_exact; i++)
+			(void)hll_add(r->hll, r->exact[i]);
 	}
-	if (r->hll)
-		hll_add(r->hll, h);
+	return hll_add(r->hll, h) ? 1 : 0;
+}
+
+/* Count one more other patient's demographics (fingerprint h); true when past the budget.
+ * *fresh: the count changed. */
+static bool over_register(struct reach *r, uint64_t h, int64_t budget, int64_t now, bool *fresh)
+{
+	int64_t w = config.window_seconds;
+	register_roll(r, now);
+	int added = register_add(r, h);
+	if (added < 0)
+		return true; /* fail closed */
+	*fresh = added == 1;
 	double weight = (double)(w - (now - r->hll_start)) / (double)w;
 	double total = register_count(r) + r->hll_prev * (weight > 0 ? weight : 0);
 	return total > (double)budget + 0.5;
 }
 
-/* Count one more other patient's clinical content; sets *why when past a budget. */
-static bool over_clinical(struct reach *r, const struct id *patient, const struct breaker_budget *b,
-			  int64_t now, enum breaker_reason *why)
+/* Is fp among the other patients reached in the window? Drops those that left it, and marks
+ * fp reached again at `at`. */
+static bool seen_recently(struct reach *r, uint64_t fp, int64_t now, int64_t at)
 {
 	uint32_t j = 0;
 	bool found = false;
-	uint64_t fp = hash_id(patient, 2);
 	for (uint32_t i = 0; i < r->n_seen; i++) {
 		if (now - (int64_t)r->seen[i].last > config.window_seconds)
 			continue; /* left the window */
 		if (r->seen[i].patient == fp) {
-			r->seen[i].last = u32(now);
+			if (at > (int64_t)r->seen[i].last)
+				r->seen[i].last = u32(at);
 			found = true;
 		}
 		r->seen[j++] = r->seen[i];
 	}
 	r->n_seen = j;
-	if (found)
-		return false;
-	if ((int64_t)r->n_seen >= b->other_patients) {
-		*why = BREAKER_REASON_BUDGET;
-		return true;
-	}
-	/* The burst allowance: full at first, refilled at a person's pace. */
+	return found;
+}
+
+/* The burst allowance: full at first, refilled at a person's pace up to now. */
+static void refill(struct reach *r, const struct breaker_budget *b, int64_t now)
+{
 	if (r->tokens_at == 0) {
 		r->tokens_milli = b->burst * 1000;
 		r->tokens_at = now;
@@ -472,24 +450,82 @@ static bool over_clinical(struct reach *r, const struct id *patient, const struc
 									   : r->tokens_milli + add;
 		r->tokens_at = now;
 	}
-	if (r->tokens_milli < 1000) {
-		*why = BREAKER_REASON_BURST;
-		return true;
-	}
+}
+
+/* Remember fp as reached at `at`, and spend one patient of the burst allowance; -1 without
+ * memory. */
+static int seen_add(struct reach *r, uint64_t fp, const struct breaker_budget *b, int64_t now,
+		    int64_t at)
+{
 	if (r->n_seen == r->cap_seen) {
 		uint32_t more = r->cap_seen ? r->cap_seen + r->cap_seen / 2 : 8;
 		struct seen *p = realloc(r->seen, (size_t)more * sizeof(*p));
-		if (p == NULL) {
-			*why = BREAKER_REASON_BUDGET; /* fail closed */
-			return true;
-		}
+		if (p == NULL)
+			return -1;
 		reach_bytes += (size_t)(more - r->cap_seen) * sizeof(*p);
 		r->seen = p;
 		r->cap_seen = more;
 	}
+	refill(r, b, now);
 	r->tokens_milli -= 1000;
-	r->seen[r->n_seen++] = (struct seen){fp, u32(now)};
+	r->seen[r->n_seen++] = (struct seen){fp, u32(at)};
+	return 0;
+}
+
+/* Count one more other patient's clinical content (fingerprint fp); sets *why when past a
+ * budget, *fresh when the patient is new in the window (another node must hear of it). */
+static bool over_clinical(struct reach *r, uint64_t fp, const struct breaker_budget *b,
+			  int64_t now, enum breaker_reason *why, bool *fresh)
+{
+	if (seen_recently(r, fp, now, now))
+		return false;
+	if ((int64_t)r->n_seen >= b->other_patients) {
+		*why = BREAKER_REASON_BUDGET;
+		return true;
+	}
+	refill(r, b, now);
+	if (r->tokens_milli < 1000) {
+		*why = BREAKER_REASON_BURST;
+		return true;
+	}
+	if (seen_add(r, fp, b, now, now) != 0) {
+		*why = BREAKER_REASON_BUDGET; /* fail closed */
+		return true;
+	}
+	*fresh = true;
 	return false;
+}
+
+/* Keep a fact for the sync process (under the lock); a full ring loses it, counted. */
+static void share(const struct id *key, bool app, enum role role, enum breaker_event_kind kind,
+		  uint64_t patient, int64_t amount, int64_t now)
+{
+	if (ring == NULL)
+		return;
+	if (ring_len == ring_cap) {
+		ring_dropped++;
+		return;
+	}
+	ring[(ring_head + ring_len++) % ring_cap] =
+		(struct breaker_event){.key = *key, .kind = (uint8_t)kind, .app = app,
+				       .role = (uint8_t)role, .patient = patient,
+				       .amount = amount, .at = now};
+}
+
+/* Count bytes opened by t at now; returns the window's total (the previous window weighted). */
+static double add_bytes(struct tracker *t, int64_t bytes, int64_t now)
+{
+	uint32_t window_was = t->bytes_start;
+	double weight = roll(&t->bytes_start, &t->kib_cur, &t->kib_prev, config.window_seconds, now);
+	if (t->bytes_start != window_was) {
+		t->apps = 0; /* a new window: the app slots of two windows ago are gone by now */
+		t->byte_rem = 0;
+	}
+	uint64_t sum = (uint64_t)t->byte_rem + (uint64_t)(bytes > 0 ? bytes : 0);
+	uint64_t kib = (uint64_t)t->kib_cur + sum / 1024;
+	t->byte_rem = (uint16_t)(sum % 1024);
+	t->kib_cur = (uint32_t)(kib > UINT32_MAX ? UINT32_MAX : kib);
+	return ((double)t->kib_cur + (double)t->kib_prev * weight) * 1024.0 + t->byte_rem;
 }
 
 static void trip(struct tracker *t, enum breaker_reason why, int64_t now)
@@ -521,26 +557,23 @@ enum breaker_verdict breaker_open(const struct breaker_actor *a, enum breaker_re
 	bool own = a->has_patient && id_eq(&a->own_patient, patient);
 	if (!own) {
 		struct reach *r = reach_of(t);
+		bool demographics = reach == BREAKER_DEMOGRAPHICS, fresh = false;
+		uint64_t fp = hash_id(patient, demographics ? 1 : 2);
 		if (r == NULL)
 			why = BREAKER_REASON_BUDGET; /* no memory to count: refuse rather than not count */
-		else if (reach == BREAKER_DEMOGRAPHICS) {
-			if (over_register(r, patient, b->register_patients, now))
+		else if (demographics) {
+			if (over_register(r, fp, b->register_patients, now, &fresh))
 				why = BREAKER_REASON_BUDGET;
 		} else {
-			(void)over_clinical(r, patient, b, now, &why);
+			(void)over_clinical(r, fp, b, now, &why, &fresh);
 		}
+		if (fresh)
+			share(&a->account, false, a->role,
+			      demographics ? BREAKER_EV_DEMOGRAPHICS : BREAKER_EV_CLINICAL, fp, 1, now);
 	}
-	uint32_t window_was = t->bytes_start;
-	double weight = roll(&t->bytes_start, &t->kib_cur, &t->kib_prev, config.window_seconds, now);
-	if (t->bytes_start != window_was)
-		t->apps = 0; /* a new window: the app slots of two windows ago are gone by now */
-	if (t->bytes_start != window_was)
-		t->byte_rem = 0;
-	uint64_t sum = (uint64_t)t->byte_rem + (uint64_t)(bytes > 0 ? bytes : 0);
-	uint64_t kib = (uint64_t)t->kib_cur + sum / 1024;
-	t->byte_rem = (uint16_t)(sum % 1024);
-	t->kib_cur = (uint32_t)(kib > UINT32_MAX ? UINT32_MAX : kib);
-	double total = ((double)t->kib_cur + (double)t->kib_prev * weight) * 1024.0 + t->byte_rem;
+	double total = add_bytes(t, bytes, now);
+	if (bytes > 0)
+		share(&a->account, false, a->role, BREAKER_EV_BYTES, 0, bytes, now);
 	if (why == BREAKER_REASON_NONE && total > (double)b->bytes)
 		why = BREAKER_REASON_BUDGET;
 	if (why != BREAKER_REASON_NONE) {
@@ -552,16 +585,22 @@ out:
 	return v;
 }
 
-/* One more not-found answer for t; true when past the budget. */
-static bool over_misses(struct tracker *t, int64_t now)
+/* n more not-found answers for t; returns the window's count (the previous one weighted). */
+static double add_misses(struct tracker *t, int64_t n, int64_t now)
 {
 	uint32_t cur = t->miss_cur, prev = t->miss_prev;
 	double weight = roll(&t->miss_start, &cur, &prev, config.miss_window_seconds, now);
-	if (cur < UINT16_MAX)
-		cur++;
+	cur = (int64_t)cur + n < UINT16_MAX ? (uint32_t)((int64_t)cur + n) : UINT16_MAX;
 	t->miss_cur = (uint16_t)cur;
 	t->miss_prev = (uint16_t)prev;
-	return (double)cur + (double)prev * weight > (double)config.misses + 0.5;
+	return (double)cur + (double)prev * weight;
+}
+
+/* One more not-found answer for t (told to the other nodes); true when past the budget. */
+static bool over_misses(struct tracker *t, enum role role, int64_t now)
+{
+	share(&t->key, t->app, role, BREAKER_EV_MISS, 0, 1, now);
+	return add_misses(t, 1, now) > (double)config.misses + 0.5;
 }
 
 enum breaker_verdict breaker_miss(const struct breaker_actor *a, int64_t now)
@@ -597,13 +636,13 @@ enum breaker_verdict breaker_miss(const struct breaker_actor *a, int64_t now)
 			goto out;
 		}
 		app->last = u32(now);
-		if (over_misses(app, now)) {
+		if (over_misses(app, a->role, now)) {
 			trip(app, BREAKER_REASON_ENUMERATION, now);
 			v = BREAKER_APP_TRIP;
 		}
 		goto out;
 	}
-	if (over_misses(t, now)) {
+	if (over_misses(t, a->role, now)) {
 		trip(t, BREAKER_REASON_ENUMERATION, now);
 		v = BREAKER_TRIP;
 	}
@@ -695,62 +734,85 @@ const char *breaker_reason_name(enum breaker_reason r)
 	return "none";
 }
 
-/* --- configuration --- */
+/* --- several nodes --- */
 
-static int set_value(struct breaker_config *c, const char *key, int64_t v)
+void breaker_set_fingerprint_key(const uint8_t key[16])
 {
-	static const char *const roles[BREAKER_ROLES] = {"none", "patient", "clinician",
-							 "practice_admin", "operator", "system"};
-	static const struct {
-		const char *name;
-		size_t offset;
-	} budget_keys[] = {
-		{"other_patients", offsetof(struct breaker_budget, other_patients)},
-		{"burst", offsetof(struct breaker_budget, burst)},
-		{"per_hour", offsetof(struct breaker_budget, per_hour)},
-		{"register", offsetof(struct breaker_budget, register_patients)},
-		{"bytes", offsetof(struct breaker_budget, bytes)},
-	};
-	if (strcmp(key, "window_seconds") == 0 && v > 0) {
-		c->window_seconds = v;
-		return 0;
-	}
-	if (strcmp(key, "misses") == 0) {
-		c->misses = v;
-		return 0;
-	}
-	if (strcmp(key, "miss_window_seconds") == 0 && v > 0) {
-		c->miss_window_seconds = v;
-		return 0;
-	}
-	if (strcmp(key, "actors") == 0 && v > 0 && v <= 100000000) {
-		c->actors = v;
-		return 0;
-	}
-	if (strcmp(key, "apps_per_account") == 0 && v <= UINT16_MAX) {
-		c->apps_per_account = v;
-		return 0;
-	}
-	for (int r = 1; r < BREAKER_ROLES; r++) {
-		size_t n = strlen(roles[r]);
-		if (strncmp(key, roles[r], n) != 0 || key[n] != '.')
-			continue;
-		for (size_t k = 0; k < sizeof(budget_keys) / sizeof(budget_keys[0]); k++)
-			if (strcmp(key + n + 1, budget_keys[k].name) == 0) {
-				memcpy((char *)&c->role[r] + budget_keys[k].offset, &v, sizeof(v));
-				return 0;
-			}
-	}
-	return -1;
+	_Static_assert(crypto_shorthash_KEYBYTES == 16, "the fingerprint key is 16 bytes");
+	pthread_mutex_lock(&lock);
+	ensure_configured();
+	forget_all();
+	memcpy(hash_key, key, sizeof(hash_key));
+	keyed = true;
+	pthread_mutex_unlock(&lock);
 }
 
-static int breaker_setting(void *ctx, const char *key, const char *value)
+int breaker_share_begin(size_t n)
 {
-	int64_t v;
-	return parse_int64(value, 0, INT64_MAX / 4, &v) == 0 ? set_value(ctx, key, v) : -1;
+	pthread_mutex_lock(&lock);
+	int rc = 0;
+	if (ring == NULL && n > 0) {
+		ring = calloc(n, sizeof(*ring));
+		ring_cap = ring ? n : 0;
+		rc = ring ? 0 : -1;
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
 }
 
-int breaker_parse_config(const char *text, size_t len, struct breaker_config *c, int *line)
+size_t breaker_share_take(struct breaker_event *out, size_t max, uint64_t *dropped)
 {
-	return conf_parse(text, len, "breaker.", breaker_setting, c, line);
+	pthread_mutex_lock(&lock);
+	size_t n = 0;
+	for (; n < max && ring_len > 0; n++, ring_len--) {
+		out[n] = ring[ring_head];
+		ring_head = (ring_head + 1) % ring_cap;
+	}
+	*dropped = ring_dropped;
+	ring_dropped = 0;
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+/* One fact from another node, counted as if it had happened here, without judging it. */
+static void apply_one(const struct breaker_event *e, int64_t now)
+{
+	if (e->at > now + 60 || now - e->at > config.window_seconds)
+		return; /* a clock far ahead, or a fact that has left the window */
+	struct tracker *t = obtain(&e->key, e->app != 0, now);
+	if (t == NULL)
+		return; /* the table is at its bound: this node refuses the actor anyway */
+	if ((int64_t)t->last < e->at)
+		t->last = u32(e->at);
+	const struct breaker_budget *b = budget_of((enum role)e->role);
+	struct reach *r = NULL;
+	switch ((enum breaker_event_kind)e->kind) {
+	case BREAKER_EV_CLINICAL:
+		if ((r = reach_of(t)) != NULL && !seen_recently(r, e->patient, now, e->at))
+			(void)seen_add(r, e->patient, b, now, e->at);
+		break;
+	case BREAKER_EV_DEMOGRAPHICS:
+		if ((r = reach_of(t)) != NULL) {
+			register_roll(r, now);
+			(void)register_add(r, e->patient);
+		}
+		break;
+	case BREAKER_EV_BYTES:
+		(void)add_bytes(t, e->amount, now);
+		break;
+	case BREAKER_EV_MISS:
+		(void)add_misses(t, e->amount, now);
+		break;
+	}
+}
+
+void breaker_share_apply(const struct breaker_event *ev, size_t n, int64_t now)
+{
+	pthread_mutex_lock(&lock);
+	ensure_configured();
+	for (size_t i = 0; i < n; i++) {
+		reserve(1, now);
+		apply_one(&ev[i], now);
+	}
+	pthread_mutex_unlock(&lock);
 }

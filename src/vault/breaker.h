@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "policy/policy.h"
+#include "proc/breaker_event.h"
 #include "util/id.h"
 
 #define BREAKER_ROLES 6 /* indexed by enum role */
@@ -82,7 +83,7 @@ enum breaker_reason {
 	BREAKER_REASON_RELEASED,    /* not tripped: lifted after review (breaker_release) */
 };
 
-/* Defaults: see breaker.c. */
+/* Defaults: see breaker_config.c. */
 void breaker_defaults(struct breaker_config *c);
 /* Replace the configuration and forget all counts (start and tests). */
 void breaker_configure(const struct breaker_config *c);
@@ -107,6 +108,24 @@ bool breaker_released_after(const struct id *account, int64_t issued);
 void breaker_usage(size_t *actors, size_t *bytes);
 
 const char *breaker_reason_name(enum breaker_reason r);
+
+/*
+ * Several nodes on one database (BREAKER.md, "Several nodes"): an actor's budget is one budget,
+ * however many nodes its requests land on. Each vault counts here as before, and also keeps
+ * the facts it counted (a new other patient, bytes, a miss) for its node's sync process, which
+ * writes them to the database and brings back the other nodes' facts to count here too.
+ */
+/* Fingerprint patients with this key, which every node derives alike (from index.key), so a
+ * fact from another node names the same patient here. Forgets all counts. */
+void breaker_set_fingerprint_key(const uint8_t key[16]);
+/* Keep the facts counted from now on for the sync process, at most `ring` waiting at once. */
+int breaker_share_begin(size_t ring);
+/* Take up to max facts counted here since the last take (oldest first); *dropped counts those
+ * a full ring lost since the last take. */
+size_t breaker_share_take(struct breaker_event *out, size_t max, uint64_t *dropped);
+/* Count facts another node counted. It never trips here by itself: the actor's next open or
+ * miss on this node is judged on the sum, and a trip locks the account for every node. */
+void breaker_share_apply(const struct breaker_event *ev, size_t n, int64_t now);
 
 /* Parse "breaker.*" lines of the data directory's medkeep.conf into c (on top of defaults).
  * Returns 0, or -1 with *line set to the first bad line number. */

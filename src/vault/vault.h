@@ -103,6 +103,14 @@ enum err vault_id_token(const char *app_token, const char *iss, const char *clie
 			bool fhir_user, char *out, size_t max) MUST_CHECK;
 /* The public key id_tokens are signed with, for the JWKS: x (base64url) and kid (hex). */
 enum err vault_oidc_jwk(char x[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1]) MUST_CHECK;
+#include "proc/breaker_event.h"
+/* Several nodes on one database (BREAKER.md, "Several nodes"): hand the vault the facts the
+ * other nodes' breakers counted (in, at most BREAKER_EVENTS_PER_FRAME) and take what this
+ * node's counted since the last exchange (out); *dropped: facts lost to a full ring here.
+ * Only the node's sync process asks (its own lane). */
+enum err vault_breaker_exchange(const struct breaker_event *in, size_t n_in,
+				struct breaker_event *out, size_t max_out, size_t *n_out,
+				uint64_t *dropped) MUST_CHECK;
 /* A practice system's token (ROLE_SYSTEM, short-lived like an app's, its practice in the
  * claims), minted once the caller has checked the system's signed assertion or TLS client
  * certificate against the register (docs/internals/SYSTEMS.md). Like a login's claims, the

@@ -51,6 +51,7 @@ static const struct vault_client_ops local_client = {
 	.refresh_use = vault_local_refresh_use,
 	.id_token = vault_local_id_token,
 	.oidc_jwk = vault_local_oidc_jwk,
+	.breaker_exchange = vault_local_breaker_exchange,
 	.system_token = vault_local_system_token,
 	.miss = vault_local_miss,
 	.read = vault_local_read,
@@ -128,6 +129,17 @@ enum err vault_id_token(const char *app_token, const char *iss, const char *clie
 enum err vault_oidc_jwk(char x[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1])
 {
 	return vault_client->oidc_jwk(x, kid);
+}
+
+enum err vault_breaker_exchange(const struct breaker_event *in, size_t n_in,
+				struct breaker_event *out, size_t max_out, size_t *n_out,
+				uint64_t *dropped)
+{
+	*n_out = 0;
+	*dropped = 0;
+	if (n_in > BREAKER_EVENTS_PER_FRAME || max_out > BREAKER_EVENTS_PER_FRAME)
+		return ERR_INVALID;
+	return vault_client->breaker_exchange(in, n_in, out, max_out, n_out, dropped);
 }
 
 enum err vault_report_miss(const char *token)

@@ -536,6 +536,33 @@ static enum err remote_oidc_jwk(char xs[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1
 	return rc;
 }
 
+static enum err remote_breaker_exchange(const struct breaker_event *in, size_t n_in,
+					struct breaker_event *out, size_t max_out, size_t *n_out,
+					uint64_t *dropped)
+{
+	struct exchange x;
+	struct msg_writer *w = begin(&x, VOP_BREAKER_EXCHANGE);
+	msg_put_u64(w, n_in);
+	for (size_t i = 0; i < n_in; i++)
+		breaker_event_put(w, &in[i]);
+	msg_put_u64(w, max_out);
+	int rc = send_request(&x);
+	if (rc == ERR_OK) {
+		*dropped = msg_get_u64(&x.r);
+		uint64_t n = msg_get_u64(&x.r);
+		if (n > max_out)
+			x.r.failed = true;
+		for (uint64_t i = 0; i < n && !x.r.failed; i++)
+			breaker_event_get(&x.r, &out[i]);
+		if (x.r.failed || msg_end(&x.r) != 0)
+			rc = ERR_DENIED;
+		else
+			*n_out = (size_t)n;
+	}
+	end(&x);
+	return rc;
+}
+
 static enum err remote_system_token(const struct id *system, const struct id *practice,
 				    char token[SESSION_TOKEN_B64_LEN + 1], struct id *session)
 {
@@ -760,6 +787,7 @@ const struct vault_client_ops vault_remote_client = {
 	.refresh_use = remote_refresh_use,
 	.id_token = remote_id_token,
 	.oidc_jwk = remote_oidc_jwk,
+	.breaker_exchange = remote_breaker_exchange,
 	.system_token = remote_system_token,
 	.miss = remote_miss,
 	.read = remote_read,

@@ -92,6 +92,9 @@ enum err vault_local_refresh_use(const char *refresh, struct vault_refreshed *ou
 /* OpenID Connect (vault_oidc.c, vault.h). */
 enum err vault_local_id_token(const char *app_token, const char *iss, const char *client_id,
 			      const char *nonce, bool fhir_user, char *out, size_t max);
+enum err vault_local_breaker_exchange(const struct breaker_event *in, size_t n_in,
+				      struct breaker_event *out, size_t max_out, size_t *n_out,
+				      uint64_t *dropped);
 enum err vault_local_oidc_jwk(char x[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1]);
 
 /* Passkeys (vault_passkey.c). */
@@ -153,6 +156,7 @@ enum vault_op {
 	VOP_REFRESH_USE,    /* a refresh token for a new access token and the next refresh token */
 	VOP_ID_TOKEN,       /* an app's id_token (OpenID Connect), from its access token */
 	VOP_OIDC_JWK,       /* the public key id_tokens are signed with */
+	VOP_BREAKER_EXCHANGE, /* other nodes' breaker facts in, this node's out (the sync lane) */
 };
 /* Answer one request frame into out (MSG_MAX bytes): 0 with *out_len set, or -1 when the
  * frame is malformed or its operation unknown (then nothing is answered). Whatever the lane:
@@ -162,7 +166,7 @@ int vault_handle(const uint8_t *frame, size_t n, uint8_t *out, size_t *out_len);
 /* Which requests a connection may make: quick key operations (workers), password checks only
  * (workers' second connection), or opening addresses and mail bodies only (the outbox
  * sender). vault_handle_lane refuses (-1) an operation the lane may not ask for. */
-enum vault_lane { LANE_KEYS, LANE_PASSWORDS, LANE_MAIL };
+enum vault_lane { LANE_KEYS, LANE_PASSWORDS, LANE_MAIL, LANE_BREAKER };
 int vault_handle_lane(enum vault_lane lane, const uint8_t *frame, size_t n, uint8_t *out,
 		      size_t *out_len);
 
@@ -187,6 +191,9 @@ struct vault_client_ops {
 	enum err (*id_token)(const char *app_token, const char *iss, const char *client_id,
 			     const char *nonce, bool fhir_user, char *out, size_t max);
 	enum err (*oidc_jwk)(char x[VAULT_JWK_X_LEN + 1], char kid[2 * 8 + 1]);
+	enum err (*breaker_exchange)(const struct breaker_event *in, size_t n_in,
+				     struct breaker_event *out, size_t max_out, size_t *n_out,
+				     uint64_t *dropped);
 	enum err (*miss)(const char *token);
 	enum err (*read)(const char *token, const struct id *patient, int64_t bytes);
 	enum err (*unlock)(const char *token, const struct id *account, int64_t issued, const uint8_t *mac,

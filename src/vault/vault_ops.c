@@ -196,6 +196,36 @@ static int op_oidc_jwk(struct vcall *c)
 	return 0;
 }
 
+/* The sync lane's one operation: other nodes' facts counted here, this node's handed out. */
+static int op_breaker_exchange(struct vcall *c)
+{
+	uint64_t n_in = msg_get_u64(&c->r);
+	if (c->r.failed || n_in > BREAKER_EVENTS_PER_FRAME)
+		return -1;
+	struct breaker_event *in = arena_calloc(&c->ar, n_in ? n_in : 1, sizeof(*in));
+	if (in == NULL)
+		return -1;
+	for (uint64_t i = 0; i < n_in; i++)
+		breaker_event_get(&c->r, &in[i]);
+	uint64_t max_out = msg_get_u64(&c->r);
+	if (msg_end(&c->r) != 0 || max_out > BREAKER_EVENTS_PER_FRAME)
+		return -1;
+	struct breaker_event *out = arena_calloc(&c->ar, max_out ? max_out : 1, sizeof(*out));
+	if (out == NULL)
+		return -1;
+	size_t n_out = 0;
+	uint64_t dropped = 0;
+	int v = vault_local_breaker_exchange(in, n_in, out, max_out, &n_out, &dropped);
+	put_status(c, v);
+	if (v == ERR_OK) {
+		msg_put_u64(&c->w, dropped);
+		msg_put_u64(&c->w, n_out);
+		for (size_t i = 0; i < n_out; i++)
+			breaker_event_put(&c->w, &out[i]);
+	}
+	return 0;
+}
+
 static int op_system_token(struct vcall *c)
 {
 	struct id system, practice;
@@ -723,11 +753,14 @@ static int op_checkpoint_sign(struct vcall *c)
  * Who may ask what. Each connection is one lane, and each lane has its peers: the key lane is
  * the workers' quick key operations (and the parent's at start-up); the password lane, the
  * workers' password checks, on a thread of their own; the mail lane, the outbox sender alone,
- * which may open addresses and mail bodies and nothing else. No operation is on two lanes.
+ * which may open addresses and mail bodies and nothing else; the breaker lane, the node's sync
+ * process alone, which may exchange breaker facts and nothing else. No operation is on two
+ * lanes.
  */
 #define KEYS (1u << LANE_KEYS)
 #define PASSWORDS (1u << LANE_PASSWORDS)
 #define MAIL (1u << LANE_MAIL)
+#define BREAKER (1u << LANE_BREAKER)
 
 struct vault_op_entry {
 	unsigned lanes; /* bits: 1 << enum vault_lane */
@@ -766,6 +799,7 @@ static const struct vault_op_entry op_table[] = {
 	[VOP_REFRESH_USE] = {KEYS, op_refresh_use},
 	[VOP_ID_TOKEN] = {KEYS, op_id_token},
 	[VOP_OIDC_JWK] = {KEYS, op_oidc_jwk},
+	[VOP_BREAKER_EXCHANGE] = {BREAKER, op_breaker_exchange},
 };
 
 static const struct vault_op_entry *op_entry(uint8_t op)

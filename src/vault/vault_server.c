@@ -91,7 +91,10 @@ static int lane_loop(const struct lane *l)
 				close(fd);
 				log_warn("component=vault error=\"too many workers\"");
 			} else {
-				kinds[1 + npeers] = tag == 'm' && l->from_parent ? LANE_MAIL : l->kind;
+				kinds[1 + npeers] = !l->from_parent ? l->kind
+						    : tag == 'm'    ? LANE_MAIL
+						    : tag == 'b'    ? LANE_BREAKER
+								    : l->kind;
 				fds[1 + npeers++] = (struct pollfd){.fd = fd, .events = POLLIN};
 			}
 		}

@@ -220,6 +220,54 @@ async function serveDir(dir, { bin = BIN, env = {} } = {}) {
   };
 }
 
+// nginx in front of one or more medkeep servers (their ports), as a practice or a country
+// would deploy it: round robin, X-Forwarded-For set. Returns { base, port, stop }.
+async function startNginx(upstreamPorts) {
+  const ports = [].concat(upstreamPorts);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-nginx-'));
+  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, d));
+  const port = await freePort();
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), `${process.getuid() === 0 ? 'user root root;\n' : ''}daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+	uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+	client_max_body_size 30m;
+	upstream medkeep { ${ports.map((p) => `server 127.0.0.1:${p};`).join(' ')} keepalive 200; }
+	server {
+		listen 127.0.0.1:${port};
+		location / {
+			proxy_pass http://medkeep;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_set_header Host $http_host;
+			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+		}
+	}
+}
+`);
+  const proc = spawn('nginx', ['-p', `${dir}/`, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const up = await fetch(`${base}/fhir/R4/metadata`).then((r) => r.ok, () => false);
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base, port,
+    async stop() {
+      const done = new Promise((r) => proc.on('exit', r));
+      proc.kill('SIGTERM');
+      await done;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 // One browser-less user: cookies by hand, CSRF token from /session.
 class Client {
   constructor(base) { this.base = base; this.cookies = new Map(); this.csrf = null; }
@@ -462,4 +510,4 @@ function nzWhen(t) { return `${nzDay(t)}, ${nzClock(t)}`; }
 const NZ_WHEN = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}, (?:[1-9]|1[0-2]):[0-5]\d [ap]m/;
 const NZ_DAY = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}/;
 
-module.exports = { appToken, AppClient, children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, pgUrl, filesUnder, storeBytes, freePort, nzWhen, nzDay, nzClock, NZ_WHEN, NZ_DAY };
+module.exports = { startNginx, appToken, AppClient, children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, pgUrl, filesUnder, storeBytes, freePort, nzWhen, nzDay, nzClock, NZ_WHEN, NZ_DAY };

@@ -5,57 +5,8 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
-const fs = require('node:fs');
 const http = require('node:http');
-const os = require('node:os');
-const path = require('node:path');
-const { startServer, Client, sqlite, freePort, heldConnections, PASSWORD } = require('./lib');
-
-async function startNginx(upstreamPort) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-nginx-'));
-  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, d));
-  const port = await freePort();
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), `${process.getuid() === 0 ? 'user root root;\n' : ''}daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-	uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-	client_max_body_size 30m;
-	upstream medkeep { server 127.0.0.1:${upstreamPort}; keepalive 200; }
-	server {
-		listen 127.0.0.1:${port};
-		location / {
-			proxy_pass http://medkeep;
-			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-			proxy_set_header Host $http_host;
-			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-		}
-	}
-}
-`);
-  const proc = spawn('nginx', ['-p', `${dir}/`, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const up = await fetch(`${base}/fhir/R4/metadata`).then((r) => r.ok, () => false);
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    base, port,
-    async stop() {
-      const done = new Promise((r) => proc.on('exit', r));
-      proc.kill('SIGTERM');
-      await done;
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+const { startServer, startNginx, Client, sqlite, heldConnections, PASSWORD } = require('./lib');
 
 // A login attempt sent from a chosen loopback address (a client of the proxy).
 function loginFrom(port, localAddress, email, password) {

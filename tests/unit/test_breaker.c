@@ -334,8 +334,96 @@ static void test_config(void)
 	CHECK(breaker_parse_config(zero_actors, strlen(zero_actors), &parsed, &line) != 0);
 }
 
+/* Several nodes: what one vault counted, applied on another (here: the same breaker after
+ * forgetting, as a second node that has counted nothing), adds up to one budget. */
+static void test_share(void)
+{
+	struct breaker_config c;
+	breaker_defaults(&c);
+	c.role[ROLE_CLINICIAN] = (struct breaker_budget){.other_patients = 6, .burst = 6, .per_hour = 6,
+							 .register_patients = 40, .bytes = 100000};
+	c.misses = 5;
+	c.miss_window_seconds = 600;
+	c.window_seconds = 3600;
+	uint8_t key[16] = {1, 2, 3};
+	breaker_set_fingerprint_key(key);
+	breaker_configure(&c);
+	CHECK(breaker_share_begin(8192) == 0);
+	int64_t t = 2000000;
+	struct breaker_actor cl = actor(70, 71, ROLE_CLINICIAN, NULL);
+	static struct breaker_event ev[8192];
+	uint64_t dropped = 0;
+	(void)breaker_share_take(ev, 8192, &dropped); /* nothing from before */
+
+	/* node A: 4 patients' content (twice each: counted once), 3 misses, 40 KB */
+	for (uint32_t p = 0; p < 4; p++) {
+		CHECK(open_clinical(&cl, 100 + p, 5000, t) == BREAKER_OK);
+		CHECK(open_clinical(&cl, 100 + p, 5000, t) == BREAKER_OK);
+	}
+	for (int i = 0; i < 3; i++)
+		CHECK(breaker_miss(&cl, t) == BREAKER_OK);
+	size_t n = breaker_share_take(ev, 8192, &dropped);
+	size_t clinical = 0, misses = 0;
+	int64_t bytes = 0;
+	for (size_t i = 0; i < n; i++) {
+		CHECK(id_eq(&ev[i].key, &cl.account) && ev[i].role == ROLE_CLINICIAN && ev[i].at == t);
+		clinical += ev[i].kind == BREAKER_EV_CLINICAL;
+		misses += ev[i].kind == BREAKER_EV_MISS;
+		bytes += ev[i].kind == BREAKER_EV_BYTES ? ev[i].amount : 0;
+	}
+	CHECK(clinical == 4 && misses == 3 && bytes == 40000 && dropped == 0);
+	CHECK(breaker_share_take(ev + n, 8192 - n, &dropped) == 0); /* taken once */
+
+	/* node B: counted nothing itself; with A's facts, 2 more patients, then the budget */
+	breaker_configure(&c);
+	breaker_share_apply(ev, n, t + 1);
+	breaker_share_apply(ev, n, t + 1); /* the same facts twice: one patient is one patient */
+	CHECK(open_clinical(&cl, 100, 5000, t + 2) == BREAKER_OK); /* A's patient: not new */
+	CHECK(open_clinical(&cl, 104, 100, t + 2) == BREAKER_OK);
+	CHECK(open_clinical(&cl, 105, 100, t + 2) == BREAKER_OK);
+	CHECK(open_clinical(&cl, 106, 100, t + 2) == BREAKER_TRIP);
+
+	/* misses add up too: 3 from A and 2 here are 5, the budget; the next trips */
+	breaker_configure(&c);
+	breaker_share_apply(ev, n, t + 1);
+	CHECK(breaker_miss(&cl, t + 2) == BREAKER_OK);
+	CHECK(breaker_miss(&cl, t + 2) == BREAKER_OK);
+	CHECK(breaker_miss(&cl, t + 2) == BREAKER_TRIP);
+
+	/* bytes: A's 40 KB and B's own cross 100 KB */
+	breaker_configure(&c);
+	breaker_share_apply(ev, n, t + 1);
+	struct id own = mkid(9);
+	struct breaker_actor cl2 = actor(70, 72, ROLE_CLINICIAN, &own);
+	CHECK(breaker_open(&cl2, BREAKER_CLINICAL, &own, 50000, t + 2) == BREAKER_OK);
+	CHECK(breaker_open(&cl2, BREAKER_CLINICAL, &own, 20000, t + 2) == BREAKER_TRIP);
+
+	/* a fact that has left the window, or from a clock far ahead, counts nowhere */
+	breaker_configure(&c);
+	struct breaker_event old = ev[0], ahead = ev[0];
+	old.at = t - 4000;
+	ahead.at = t + 1000;
+	for (uint32_t p = 0; p < 6; p++) {
+		old.patient = ahead.patient = 7000 + p;
+		breaker_share_apply(&old, 1, t);
+		breaker_share_apply(&ahead, 1, t);
+	}
+	for (uint32_t p = 0; p < 6; p++)
+		CHECK(open_clinical(&cl, 200 + p, 10, t) == BREAKER_OK);
+
+	/* a full ring loses facts, and says how many */
+	breaker_configure(&c);
+	(void)breaker_share_take(ev, 8192, &dropped);
+	struct breaker_actor pa = actor(80, 81, ROLE_PATIENT, &own);
+	for (int i = 0; i < 8200; i++)
+		(void)breaker_open(&pa, BREAKER_CLINICAL, &own, 1, t);
+	n = breaker_share_take(ev, 8192, &dropped);
+	CHECK(n == 8192 && dropped == 8);
+}
+
 void test_breaker(void)
 {
+	test_share();
 	test_budgets();
 	test_churn();
 	test_random_order();

@@ -435,6 +435,15 @@ static const char *const migrations[] = {
 	 " status TEXT NOT NULL, code TEXT NOT NULL DEFAULT '', effective INTEGER NOT NULL,"
 	 " created INTEGER NOT NULL, detail BLOB NOT NULL);"
 	 "CREATE INDEX summary_by_patient ON summary_entry(patient_id, kind, effective);"),
+	/* 43: several nodes on one database. The breaker's facts (src/store/breaker.h, BREAKER.md
+	 * "Several nodes"):
+	 * a fingerprint's 64 bits kept as a signed integer */
+	"CREATE TABLE breaker_event (seq INTEGER PRIMARY KEY AUTOINCREMENT, node BLOB NOT NULL,"
+	" actor BLOB NOT NULL, kind INTEGER NOT NULL, app INTEGER NOT NULL, role INTEGER NOT NULL,"
+	" patient INTEGER NOT NULL, amount INTEGER NOT NULL, at INTEGER NOT NULL);"
+	"CREATE INDEX breaker_event_at ON breaker_event (at);"
+	/* ... and each email sent by one mailer: its claim on a message (store_outbox_claim) */
+	"ALTER TABLE outbox ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;",
 };
 
 /*

@@ -65,6 +65,25 @@ enum err sq_store_outbox_due(int64_t now, bool all, size_t max, struct arena *a,
 	return step == DB_DONE || step == DB_ROW ? ERR_OK : sq_fail("outbox_due");
 }
 
+static const char sql_outbox_claim[] =
+	"UPDATE outbox SET claimed_until = ?3 WHERE id = ?1 AND sent IS NULL AND claimed_until <= ?2";
+
+enum err sq_store_outbox_claim(const struct id *id, int64_t now, int64_t until)
+{
+	struct db_stmt *s = sq_stmt(sql_outbox_claim);
+	if (s == NULL)
+		return ERR_INTERNAL;
+	sq_bind_id(s, 1, id);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 3, until);
+	int step = db_step(s);
+	int64_t changed = step == DB_DONE ? db_changes(s) : 0;
+	db_reset(s);
+	if (step != DB_DONE)
+		return sq_fail("outbox_claim");
+	return changed == 1 ? ERR_OK : ERR_CONFLICT;
+}
+
 static const char sql_outbox_sent[] =
 	"UPDATE outbox SET sent = ?, body = '', body_ct = NULL WHERE id = ? AND sent IS NULL";
 
@@ -79,7 +98,7 @@ enum err sq_store_outbox_sent(const struct id *id, int64_t now)
 }
 
 static const char sql_outbox_retry[] =
-	"UPDATE outbox SET attempts = ?, next_try = ?,"
+	"UPDATE outbox SET attempts = ?, next_try = ?, claimed_until = 0,"
 	" body = CASE WHEN ?4 <> 0 THEN '' ELSE body END,"
 	" body_ct = CASE WHEN ?4 <> 0 THEN NULL ELSE body_ct END WHERE id = ?3";
 
