@@ -28,7 +28,7 @@ DATA    ?= ./demo-data
 PATIENTS ?= 10
 PASSWORD ?= demo-password-2026
 
-.PHONY: all test run fuzz bootstrap clean asan bench chaos check
+.PHONY: all test run fuzz bootstrap clean asan bench chaos check scan
 
 all: build/medkeep
 
@@ -127,6 +127,13 @@ fuzz: bootstrap
 bench: bootstrap
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
+
+# The attackers' own tools against the real server (bench/scanners.test.js): about six minutes,
+# so kept out of make test's forty.
+scan:
+	@scripts/bootstrap.sh --test
+	@$(MAKE) --no-print-directory asan all
+	@node --test --test-reporter=spec bench/scanners.test.js
 
 clean:
 	rm -rf build

@@ -211,6 +211,10 @@
  */
 #define AUDIT_CHECKPOINT_RECORDS 10000
 #define AUDIT_CHECKPOINT_SECONDS 60
+/* A commit lost with the database's connection (PostgreSQL restarting, failing over) is tried
+ * again for this long before its requests are refused (503): a fast restart takes a second or
+ * two, and a request waiting longer than this is better told to come back. */
+#define AUDIT_OUTAGE_RETRY_MS 3000
 
 /* Online backup: pages copied per step (4 MB of 4 KB pages): progress shows every step,
  * and each step is short. The whole copy reads one snapshot (see store_file_copy). */

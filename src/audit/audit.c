@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "limits.h"
@@ -21,13 +22,22 @@
  *
  * Requests wait for their records by ticket: a number given out in queue order, separate from
  * the sequence number the record gets when written.
+ *
+ * A batch that cannot be committed fails its own requests, not the node: the database may be
+ * restarting (several nodes on PostgreSQL), and the next batch tries again on the head it
+ * reads then. A commit lost with its connection is tried again for a few seconds first, and
+ * found written when the head it reads back is the batch's own. Any request during which a
+ * batch failed is refused (audit_failures), whichever batch its records were in: it may not
+ * know which of its records were lost. Command-line tools still stop at the first failure.
  */
 static pthread_mutex_t chain_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t queued_cond = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t durable_cond = PTHREAD_COND_INITIALIZER;
 static int64_t last_ticket;    /* last ticket given out */
-static int64_t durable_ticket; /* last ticket committed */
-static bool trail_failed;      /* a commit failed: refuse everything from now on */
+static int64_t durable_ticket; /* last ticket whose batch is done (committed, or failed) */
+static bool trail_failed;      /* a tool's commit failed: refuse everything from now on */
+static uint64_t batch_failures; /* batches the writer could not commit (audit_failures) */
+static int64_t failed_upto;    /* the last ticket of the last batch that failed */
 static bool writer_running;
 static bool writer_stop;
 static pthread_t writer_thread;
@@ -60,6 +70,7 @@ static _Thread_local int defer_depth;
 static _Thread_local int64_t defer_last_seq;
 static _Thread_local bool hold_on;
 static _Thread_local int64_t hold_last_seq;
+static _Thread_local int64_t hold_first_seq;
 
 static int64_t now_ms(void)
 {
@@ -87,9 +98,22 @@ int audit_init(void)
  * (AUDIT_CHECKPOINT_RECORDS or _SECONDS, see limits.h) or forced. n may be 0: a checkpoint
  * alone. When another process appended meanwhile, re-read the head and chain again.
  */
+/* The database could not be reached during a commit: wait a little for it and say whether to
+ * try again (for at most AUDIT_OUTAGE_RETRY_MS in all). */
+static bool outage_wait(uint64_t before, int64_t *waited_ms)
+{
+	if (store_outages(true) == before || *waited_ms >= AUDIT_OUTAGE_RETRY_MS)
+		return false;
+	usleep(200 * 1000);
+	*waited_ms += 200;
+	return true;
+}
+
 static int commit_records(struct audit_record *r, size_t n, bool force_cp)
 {
+	int64_t outage_waited = 0;
 	for (int attempt = 0; attempt < 100; attempt++) {
+		uint64_t outages = store_outages(true);
 		int64_t seq = db_seq;
 		uint8_t head[HASH_BYTES];
 		memcpy(head, db_head, HASH_BYTES);
@@ -130,8 +154,22 @@ static int commit_records(struct audit_record *r, size_t n, bool force_cp)
 			}
 			return 0;
 		}
-		if (rc != ERR_CONFLICT || store_audit_last(&db_seq, db_head) != ERR_OK)
+		if (rc == ERR_CONFLICT) {
+			if (store_audit_last(&db_seq, db_head) != ERR_OK)
+				return -1;
+			continue;
+		}
+		if (!outage_wait(outages, &outage_waited))
 			return -1;
+		/* lost with its connection: written after all when the head is the batch's own */
+		if (store_audit_last(&db_seq, db_head) == ERR_OK && db_seq == seq &&
+		    memcmp(db_head, head, HASH_BYTES) == 0) {
+			if (with_cp) {
+				cp_seq = seq;
+				cp_ms = now;
+			}
+			return 0;
+		}
 	}
 	return -1;
 }
@@ -144,7 +182,7 @@ static void wake_waiters(int64_t upto, bool failed)
 	pp = &waiters;
 	while (*pp) {
 		struct waiter *w = *pp;
-		if (failed || w->seq <= upto) {
+		if (w->seq <= upto) {
 			*pp = w->next;
 			w->next = ready;
 			ready = w;
@@ -206,17 +244,18 @@ static void *writer_main(void *arg)
 		int64_t upto_ticket = batch[n - 1].seq;
 		int rc = commit_records(batch, n, false);
 		pthread_mutex_lock(&chain_lock);
-		if (rc == 0)
-			durable_ticket = upto_ticket;
-		else
-			trail_failed = true;
-		int64_t upto = durable_ticket;
-		bool failed = trail_failed;
+		bool failed = rc != 0;
+		if (failed) {
+			__atomic_add_fetch(&batch_failures, 1, __ATOMIC_RELEASE);
+			failed_upto = upto_ticket;
+		}
+		durable_ticket = upto_ticket;
 		pthread_cond_broadcast(&durable_cond);
 		pthread_mutex_unlock(&chain_lock);
 		if (failed)
-			log_warn("component=audit error=\"audit commit failed; refusing all access\"");
-		wake_waiters(upto, failed);
+			log_warn("component=audit error=\"audit commit failed; refusing its requests\" records=%zu",
+				 n);
+		wake_waiters(upto_ticket, failed);
 	}
 }
 
@@ -309,6 +348,9 @@ void audit_hold_begin(void)
 {
 	hold_on = true;
 	hold_last_seq = 0;
+	pthread_mutex_lock(&chain_lock);
+	hold_first_seq = last_ticket + 1;
+	pthread_mutex_unlock(&chain_lock);
 }
 
 int audit_hold_end(void)
@@ -319,7 +361,7 @@ int audit_hold_end(void)
 		pthread_cond_signal(&queued_cond); /* the batch's records, all queued: one commit */
 	while (durable_ticket < hold_last_seq && !trail_failed)
 		pthread_cond_wait(&durable_cond, &chain_lock);
-	int rc = trail_failed ? -1 : 0;
+	int rc = trail_failed || failed_upto >= hold_first_seq ? -1 : 0;
 	pthread_mutex_unlock(&chain_lock);
 	return rc;
 }
@@ -328,7 +370,9 @@ int audit_when_durable(int64_t seq, void (*done)(void *ctx, bool ok), void *ctx)
 {
 	struct waiter *w = malloc(sizeof(*w));
 	pthread_mutex_lock(&chain_lock);
-	int rc = trail_failed ? -1 : durable_ticket >= seq ? 1 : 0;
+	int rc = trail_failed || (durable_ticket >= seq && failed_upto >= seq) ? -1
+		 : durable_ticket >= seq					? 1
+										: 0;
 	if (rc == 0 && w == NULL)
 		rc = -1;
 	if (rc == 0) {
@@ -449,9 +493,14 @@ int audit_append(const struct audit_event *e)
 	}
 	while (durable_ticket < r.seq && !trail_failed)
 		pthread_cond_wait(&durable_cond, &chain_lock);
-	int rc = trail_failed ? -1 : 0;
+	int rc = trail_failed || failed_upto >= r.seq ? -1 : 0;
 	pthread_mutex_unlock(&chain_lock);
 	return rc;
+}
+
+uint64_t audit_failures(void)
+{
+	return __atomic_load_n(&batch_failures, __ATOMIC_ACQUIRE);
 }
 
 struct verify_ctx {

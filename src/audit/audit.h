@@ -97,6 +97,9 @@ int64_t audit_defer_end(void);
  * has failed, or 0 when done(ctx, ok) will be called later from the writer thread.
  */
 int audit_when_durable(int64_t seq, void (*done)(void *ctx, bool ok), void *ctx);
+/* Batches the writer could not commit so far: a request during which this changed is refused,
+ * since some of its records may be among those lost (audit.c). */
+uint64_t audit_failures(void);
 
 /* Compute a record's chain hash from its fields and r->prev. */
 void audit_record_hash(const struct audit_record *r, uint8_t out[HASH_BYTES]);

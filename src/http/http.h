@@ -47,6 +47,9 @@ struct request {
 	struct request *next_slow; /* slow-lane queue */
 	bool deferred; /* request_defer: the handler answers later, from another thread */
 	int64_t audit_floor; /* records made before it was deferred, to wait for as well */
+	uint64_t audit_failures_at; /* audit_failures() when it was dispatched */
+	uint64_t store_outages_at;  /* store_outages(false) when it was dispatched */
+	uint64_t store_outages_here; /* store_outages(true), on its thread, then */
 };
 
 /* Which Content-Security-Policy a response carries (src/http/server.c): a page's strict one; a
@@ -117,7 +120,9 @@ int http_listen_socket(const struct http_config *cfg);
  * worker installs its syscall filter there). Returns the process exit code. */
 int http_serve(const struct http_config *cfg, int listen_fd, void (*started)(void));
 
-/* Response helpers; all memory from the request's arena. */
+/* Response helpers. The response is sent after the handler returns, so what they keep must
+ * outlive it: response_header keeps its pointers (static text or the request's arena, never
+ * a handler's stack); respond_redirect copies the address into the arena. */
 void response_header(struct response *res, const char *name, const char *value);
 void respond(struct response *res, int status, const char *content_type, const void *body,
 	     size_t len);

@@ -75,8 +75,14 @@ void respond_buf(struct response *res, int status, const char *content_type, str
 
 void respond_redirect(struct request *req, struct response *res, const char *location)
 {
-	(void)req;
-	response_header(res, "Location", location);
+	/* copied: callers build the address in a buffer of their own, often on their stack, and
+	 * the response is sent after they return */
+	const char *kept = arena_strdup(&req->arena, location);
+	if (kept == NULL) {
+		respond(res, 500, "text/plain; charset=utf-8", "Internal error\n", 15);
+		return;
+	}
+	response_header(res, "Location", kept);
 	respond(res, 303, "text/plain; charset=utf-8", "", 0);
 }
 

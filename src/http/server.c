@@ -347,12 +347,31 @@ static void route_request(struct request *req, struct response *res)
 	req->route->handler(req, res);
 }
 
+/* A request that failed because the database could not be reached (a restart, a failover:
+ * several nodes on PostgreSQL) is told to come back (503, Retry-After) rather than 500: nothing
+ * of it was done (its transaction rolled back), and the node recovers by itself. */
+static void unavailable_if_outage(struct request *req, struct response *res, bool its_thread)
+{
+	/* its thread met it (a session it could not read looks like none: not a 401), or the
+	 * request failed while the database was away (its audit batch, on the writer's thread) */
+	bool here = its_thread && store_outages(true) != req->store_outages_here;
+	if (!here && (res->status < 500 || store_outages(false) == req->store_outages_at))
+		return;
+	memset(res, 0, sizeof(*res));
+	http_error(req, res, 503, "The service is briefly unavailable. Please try again in a moment.");
+	response_header(res, "Retry-After", "5");
+}
+
 /* Route and handle one request, its reads in one snapshot of the store (a write ends it). */
 static void dispatch(struct request *req, struct response *res)
 {
+	req->audit_failures_at = audit_failures();
+	req->store_outages_at = store_outages(false);
+	req->store_outages_here = store_outages(true);
 	store_snapshot_begin();
 	route_request(req, res);
 	store_snapshot_end();
+	unavailable_if_outage(req, res, true);
 }
 
 static enum MHD_Result finish(struct request *req, struct response *res)
@@ -565,10 +584,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* Resumed: the audit writer has answered for this request's records. */
 		if (!__atomic_load_n(&req->audit_done, __ATOMIC_ACQUIRE))
 			return MHD_YES;
-		if (!req->audit_ok) {
+		/* a batch that failed while it ran may hold some of its records */
+		if (!req->audit_ok || audit_failures() != req->audit_failures_at) {
 			memset(req->held, 0, sizeof(*req->held));
 			http_error(req, req->held, 500, "Internal error");
 		}
+		unavailable_if_outage(req, req->held, false);
 		return finish(req, req->held);
 	}
 	struct response *res = arena_alloc(&req->arena, sizeof(*res));

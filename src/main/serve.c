@@ -145,6 +145,7 @@ static void fd_arg(char out[16], int fd)
  * shared by several nodes). Restarted whenever it dies. */
 struct helper {
 	const char *command; /* its subcommand */
+	const char *name;    /* in the log: event=NAME-started, NAME-exited */
 	char lane;
 	pid_t pid;           /* 0: not running (not wanted, or stopping) */
 };
@@ -168,8 +169,7 @@ static void start_helper(int ctl, const char *dir, struct helper *h)
 	h->pid = spawn(argv, &pair[1], 1);
 	close(pair[1]);
 	if (h->pid > 0)
-		log_info("component=serve event=helper-started command=%s pid=%d", h->command,
-			 (int)h->pid);
+		log_info("component=serve event=%s-started pid=%d", h->name, (int)h->pid);
 }
 
 /* The MLLP listener (serve --mllp), and what it needs to be started again. */
@@ -382,8 +382,8 @@ static int wait_worker(pid_t vault, pid_t worker, struct helper helpers[HELPERS]
 				h = &helpers[i];
 		if (h != NULL) {
 			/* Mail and counts can wait; a helper that keeps dying must not spin the machine. */
-			log_warn("component=serve event=helper-exited command=%s status=%d restarting=1",
-				 h->command, status);
+			log_warn("component=serve event=%s-exited status=%d restarting=1", h->name,
+				 status);
 			sleep(1);
 			h->pid = 0;
 			if (!stop_signal)
@@ -483,7 +483,8 @@ int cmd_serve(int argc, char **argv)
 		waitpid(vault, NULL, 0);
 		return 2;
 	}
-	struct helper helpers[HELPERS] = {{"mailer-process", 'm', 0}, {"breaker-sync-process", 'b', 0}};
+	struct helper helpers[HELPERS] = {{"mailer-process", "mailer", 'm', 0},
+					  {"breaker-sync-process", "breaker-sync", 'b', 0}};
 	if (mail_cfg == 0)
 		start_helper(ctl[0], dir, &helpers[0]);
 	if (shared)

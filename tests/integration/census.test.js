@@ -17,7 +17,7 @@ const { startServer, Client, AppClient, appToken, sqlite, pgUrl, multipart, pdfW
 
 // Routes that the owner's and clinician's pages do not lead to, and where each is attacked.
 const ELSEWHERE = {
-  'POST /login': 'signing in: the login suite of security.test.js, hydra in scanners.test.js',
+  'POST /login': 'signing in: the login suite of security.test.js, hydra in bench/scanners.test.js (make scan)',
   'GET /login/mfa': 'second factor: mfa.test.js',
   'POST /login/mfa': 'second factor: mfa.test.js',
   'GET /mfa/setup': 'enrolment: mfa.test.js',

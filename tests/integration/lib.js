@@ -56,7 +56,7 @@ const RELEASE_BIN = path.join(ROOT, 'build', 'medkeep');
 // The fault-injection build (make chaos): MEDKEEP_FAULT=authz_allow_all opens the gate.
 const CHAOS_BIN = path.join(ROOT, 'build', 'medkeep-chaos');
 const PASSWORD = 'demo-password-2026';
-const SAN_ENV = { ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' };
+const SAN_ENV = { ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0:detect_stack_use_after_return=1', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' };
 
 function freePort() {
   return new Promise((resolve, reject) => {

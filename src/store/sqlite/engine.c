@@ -113,6 +113,11 @@ bool sq_store_connects(void)
 	return engine == &engine_pg;
 }
 
+uint64_t sq_store_outages(bool here)
+{
+	return engine == &engine_pg ? engine_pg_outages(here) : 0;
+}
+
 /* --- statements: db_stmt.h, through the engine --- */
 
 enum db_step db_step(struct db_stmt *s) { return engine->step(s); }

@@ -55,5 +55,7 @@ enum err pg_schema_open(struct pg_conn *pc, enum sq_file f, const char *schema, 
 
 extern const struct db_engine engine_sqlite;
 extern const struct db_engine engine_pg;
+/* Failures in this process because PostgreSQL could not be reached (engine_pg.c). */
+uint64_t engine_pg_outages(bool here);
 
 #endif

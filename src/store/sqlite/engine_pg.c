@@ -99,14 +99,42 @@ static void note_error(const char *what, const char *msg)
 		last_error[--n] = '\0';
 }
 
+/* Failures because the database could not be reached (a restart, a failover), in this
+ * process: the server answers 503 rather than 500 for a request that met one. */
+static uint64_t outages;
+static _Thread_local uint64_t outages_here;
+static _Thread_local bool lost_last; /* the last failure on this thread was an outage */
+
+uint64_t engine_pg_outages(bool here)
+{
+	return here ? outages_here : __atomic_load_n(&outages, __ATOMIC_RELAXED);
+}
+
+/* Count a failure on pc (r: its result, or NULL) as an outage when it cost the connection,
+ * when the server said it is going away or not yet back (SQLSTATE classes 08 and 57), or when
+ * the error is libpq's own (no SQLSTATE: the server never answered; libpq may still call the
+ * connection open until its next use). */
+static void count_if_lost(PGconn *pc, const PGresult *r)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	bool going = state == NULL || strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0;
+	lost_last = PQstatus(pc) != CONNECTION_OK || going;
+	if (lost_last) {
+		__atomic_add_fetch(&outages, 1, __ATOMIC_RELAXED);
+		outages_here++;
+	}
+}
+
 /* Run sql (no parameters, no rows wanted) on pc: ERR_OK or ERR_INTERNAL, noted. */
 static enum err pg_exec(PGconn *pc, const char *sql)
 {
 	PGresult *r = PQexec(pc, sql);
 	ExecStatusType st = PQresultStatus(r);
 	enum err rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? ERR_OK : ERR_INTERNAL;
-	if (rc != ERR_OK)
+	if (rc != ERR_OK) {
 		note_error("exec", PQerrorMessage(pc));
+		count_if_lost(pc, r);
+	}
 	PQclear(r);
 	return rc;
 }
@@ -439,6 +467,7 @@ static enum db_step failed(struct pg_stmt *s, PGresult *r)
 	char what[96];
 	snprintf(what, sizeof(what), "[%.80s]", s->key);
 	note_error(what, PQresultErrorMessage(r));
+	count_if_lost(s->conn->pc[s->file], r);
 	if (state != NULL && strncmp(state, "23", 2) == 0)
 		return DB_CONSTRAINT;
 	if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
@@ -448,18 +477,23 @@ static enum db_step failed(struct pg_stmt *s, PGresult *r)
 	return DB_ERROR;
 }
 
-/* A connection the server dropped (a restart, a failover) is made again once, outside any
- * transaction (one in flight is lost with the connection: its caller sees the failure), and
- * every statement prepared on it is prepared again on first use. */
-static bool conn_usable(struct pg_conns *c, enum sq_file f)
+/* A connection the server dropped (a restart, a failover) is made again, outside any
+ * transaction: one in flight is lost with the connection, and every statement left in it
+ * fails until its caller ends it (commit or rollback), so that none of them is done on its
+ * own on the new connection. Every statement prepared on it is prepared again on first use. */
+static bool conn_usable(struct pg_conns *c, enum sq_file f, bool renew)
 {
 	PGconn *pc = c->pc[f];
-	if (PQstatus(pc) == CONNECTION_OK)
+	if (PQstatus(pc) == CONNECTION_OK && !renew)
 		return true;
-	c->depth[f] = 0;
+	if (c->depth[f] > 0) {
+		count_if_lost(pc, NULL);
+		return false;
+	}
 	PQreset(pc);
 	if (PQstatus(pc) != CONNECTION_OK) {
 		note_error("reconnect", PQerrorMessage(pc));
+		count_if_lost(pc, NULL);
 		return false;
 	}
 	char sql[96];
@@ -474,10 +508,10 @@ static bool conn_usable(struct pg_conns *c, enum sq_file f)
 	return true;
 }
 
-static enum db_step run(struct pg_stmt *s)
+static enum db_step run_once(struct pg_stmt *s, bool *at_commit)
 {
 	PGconn *pc = s->conn->pc[s->file];
-	if (!conn_usable(s->conn, s->file))
+	if (!conn_usable(s->conn, s->file, false))
 		return DB_BUSY;
 	for (int i = 0; i < s->nparams; i++) {
 		if (!s->used[i + 1]) {
@@ -518,8 +552,30 @@ static enum db_step run(struct pg_stmt *s)
 		rc = failed(s, s->res);
 	}
 	if (own) {
-		if (pg_exec(pc, rc == DB_DONE ? "COMMIT" : "ROLLBACK") != ERR_OK && rc == DB_DONE)
+		if (pg_exec(pc, rc == DB_DONE ? "COMMIT" : "ROLLBACK") != ERR_OK && rc == DB_DONE) {
 			rc = DB_ERROR;
+			*at_commit = true;
+		}
+	}
+	return rc;
+}
+
+/* A connection that died while it sat idle (the server restarted since its last use) is found
+ * dead only by the next statement. Outside a transaction that statement is sent once more on a
+ * new connection: a read, or a write whose own commit was never sent (so nothing of it was
+ * done). Inside one, the caller's transaction is lost and it sees the failure. */
+static enum db_step run(struct pg_stmt *s)
+{
+	bool idle = s->conn->depth[s->file] == 0, at_commit = false;
+	uint64_t here = outages_here;
+	lost_last = false;
+	enum db_step rc = run_once(s, &at_commit);
+	if (rc != DB_DONE && rc != DB_CONSTRAINT && lost_last && idle && !at_commit &&
+	    conn_usable(s->conn, s->file, true)) {
+		stmt_clear_result(s);
+		rc = run_once(s, &at_commit);
+		if (rc == DB_DONE)
+			outages_here = here; /* this request met none in the end */
 	}
 	return rc;
 }
@@ -663,7 +719,7 @@ static const char *pg_errmsg(void)
 static enum err pg_begin(enum sq_file f)
 {
 	struct pg_conns *c = conn_get();
-	if (c == NULL || c->pc[f] == NULL || (c->depth[f] == 0 && !conn_usable(c, f)))
+	if (c == NULL || c->pc[f] == NULL || (c->depth[f] == 0 && !conn_usable(c, f, false)))
 		return ERR_INTERNAL;
 	enum err rc = c->depth[f] == 0 ? pg_exec(c->pc[f], "BEGIN") : pg_exec(c->pc[f], "SAVEPOINT sq_nested");
 	if (rc == ERR_OK && c->depth[f] == 0 && pg_exec(c->pc[f], lock_sql[f]) != ERR_OK) {
@@ -683,6 +739,8 @@ static enum err pg_commit(enum sq_file f)
 	enum err rc = pg_exec(c->pc[f], c->depth[f] > 1 ? "RELEASE sq_nested" : "COMMIT");
 	if (rc == ERR_OK && c->depth[f] > 0)
 		c->depth[f]--;
+	else if (rc != ERR_OK && PQstatus(c->pc[f]) != CONNECTION_OK)
+		c->depth[f] = 0; /* the transaction went with the connection: nothing to roll back */
 	return rc;
 }
 

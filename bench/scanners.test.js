@@ -1,4 +1,5 @@
-// The attackers' own tools, run against the real server: sqlmap through every link and form a
+// The attackers' own tools (`make scan`: kept out of make test for time), run against the real
+// server: sqlmap through every link and form a
 // logged-in crawl finds and every FHIR search and read, wapiti (scripting, injection, redirects)
 // through the same pages, testssl.sh against the TLS listener,
 // hydra guessing passwords through the login form, slowhttptest holding connections open.
@@ -14,7 +15,7 @@ const https = require('node:https');
 const os = require('node:os');
 const path = require('node:path');
 const tls = require('node:tls');
-const { startServer, Client, sqlite, heldConnections } = require('./lib');
+const { startServer, Client, sqlite, heldConnections } = require('../tests/integration/lib');
 
 // Run a tool without blocking this process (the control servers below live in it).
 function tool(cmd, args, { timeoutMs = 600000, cwd } = {}) {
