@@ -40,6 +40,7 @@ static const struct {
 	{"fhir_search", test_fhir_search},
 	{"conditional", test_conditional},
 	{"ics", test_ics},
+	{"pg_url", test_pg_url},
 };
 
 int main(void)

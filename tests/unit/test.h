@@ -54,5 +54,6 @@ void test_import(void);
 void test_summary(void);
 void test_notify(void);
 void test_fhir_search(void);
+void test_pg_url(void);
 
 #endif

@@ -55,6 +55,9 @@ enum err pg_schema_open(struct pg_conn *pc, enum sq_file f, const char *schema, 
 
 extern const struct db_engine engine_sqlite;
 extern const struct db_engine engine_pg;
+/* Whether a PostgreSQL address may carry patient data: a local socket or loopback, or TLS
+ * that authenticates the server; else false with *why (pg_url.c). */
+bool pg_url_safe(const char *url, const char **why);
 /* Failures in this process because PostgreSQL could not be reached (engine_pg.c). */
 uint64_t engine_pg_outages(bool here);
 

@@ -791,8 +791,13 @@ static void pg_snapshot_end(void)
 
 static enum err open_files(const char *url, const bool which[SQ_FILES], bool create)
 {
+	const char *why = NULL;
 	if (strlen(url) >= sizeof(conninfo))
 		return ERR_INTERNAL;
+	if (!pg_url_safe(url, &why)) {
+		log_warn("component=store engine=pg error=\"%s\"", why);
+		return ERR_INTERNAL;
+	}
 	snprintf(conninfo, sizeof(conninfo), "%s", url);
 	PGconn *pc = PQconnectdb(conninfo);
 	if (PQstatus(pc) != CONNECTION_OK) {
