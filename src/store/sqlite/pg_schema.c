@@ -29,6 +29,8 @@ static const char compat[] =
 	" AS 'SELECT GREATEST(a, b)';"
 	"CREATE FUNCTION min(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE"
 	" AS 'SELECT LEAST(a, b)';"
+	"CREATE FUNCTION hex(a bytea) RETURNS text LANGUAGE sql IMMUTABLE"
+	" AS 'SELECT upper(encode(a, ''hex''))';"
 	"CREATE FUNCTION shl(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE"
 	" AS 'SELECT a << b::int';"
 	"CREATE OPERATOR << (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = shl);";
