@@ -46,8 +46,11 @@ async function login(base, email) {
   return c;
 }
 
-// Every document a clinician can reach: { docId: { patient, sha } }.
-async function allDocuments(base, email = 'clinician1@demo.test') {
+// Every document a clinician can reach: { docId: { patient, sha } }. The practice's two
+// clinicians take turns: each sign-in spends a TOTP step of its own, and one account gets two
+// steps a half-minute.
+let turn = 0;
+async function allDocuments(base, email = ['clinician1@demo.test', 'clinician2@demo.test'][turn++ % 2]) {
   const c = await login(base, email);
   const pats = (await c.fhir('Patient')).json().entry.map((e) => e.resource.id);
   const docs = {};
