@@ -328,7 +328,10 @@ void result_view_from_row(const struct store_result *r, int64_t now, struct resu
 	v->released_by_clinician = r->released_by_clinician;
 	v->corrected = r->corrected;
 	v->filed = r->reviewed;
-	v->filed_how = r->review_action;
+	/* the view outlives the row (often on its caller's stack): one of the fixed words */
+	v->filed_how = strcmp(r->review_action, "book") == 0	 ? "book"
+		       : strcmp(r->review_action, "filed") == 0 ? "filed"
+								 : "";
 }
 
 /* Open a row's sealed body into v (observations, lab, comments). */
