@@ -93,11 +93,6 @@ int audit_init(void)
 	return 0;
 }
 
-/*
- * Chain r[0..n) onto the trail's head and write them, with a signed checkpoint when one is due
- * (AUDIT_CHECKPOINT_RECORDS or _SECONDS, see limits.h) or forced. n may be 0: a checkpoint
- * alone. When another process appended meanwhile, re-read the head and chain again.
- */
 /* The database could not be reached during a commit: wait a little for it and say whether to
  * try again (for at most AUDIT_OUTAGE_RETRY_MS in all). */
 static bool outage_wait(uint64_t before, int64_t *waited_ms)
@@ -109,6 +104,11 @@ static bool outage_wait(uint64_t before, int64_t *waited_ms)
 	return true;
 }
 
+/*
+ * Chain r[0..n) onto the trail's head and write them, with a signed checkpoint when one is due
+ * (AUDIT_CHECKPOINT_RECORDS or _SECONDS, see limits.h) or forced. n may be 0: a checkpoint
+ * alone. When another process appended meanwhile, re-read the head and chain again.
+ */
 static int commit_records(struct audit_record *r, size_t n, bool force_cp)
 {
 	int64_t outage_waited = 0;
@@ -370,9 +370,7 @@ int audit_when_durable(int64_t seq, void (*done)(void *ctx, bool ok), void *ctx)
 {
 	struct waiter *w = malloc(sizeof(*w));
 	pthread_mutex_lock(&chain_lock);
-	int rc = trail_failed || (durable_ticket >= seq && failed_upto >= seq) ? -1
-		 : durable_ticket >= seq					? 1
-										: 0;
+	int rc = trail_failed ? -1 : durable_ticket < seq ? 0 : failed_upto >= seq ? -1 : 1;
 	if (rc == 0 && w == NULL)
 		rc = -1;
 	if (rc == 0) {

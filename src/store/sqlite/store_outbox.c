@@ -76,12 +76,8 @@ enum err sq_store_outbox_claim(const struct id *id, int64_t now, int64_t until)
 	sq_bind_id(s, 1, id);
 	db_bind_int64(s, 2, now);
 	db_bind_int64(s, 3, until);
-	int step = db_step(s);
-	int64_t changed = step == DB_DONE ? db_changes(s) : 0;
-	db_reset(s);
-	if (step != DB_DONE)
-		return sq_fail("outbox_claim");
-	return changed == 1 ? ERR_OK : ERR_CONFLICT;
+	int rc = sq_write_one(s, "outbox_claim");
+	return rc == ERR_NOT_FOUND ? ERR_CONFLICT : rc;
 }
 
 static const char sql_outbox_sent[] =
