@@ -21,6 +21,9 @@
 #   BENCH_PASSWORD=...       password of every demo account (at least 12 characters)
 #   BENCH_SEED_TIMEOUT=3600  seconds allowed for seeding
 #   BENCH_BIN=build/medkeep  the binary to measure (e.g. a build of an earlier commit, to compare)
+#   BENCH_STORE=sqlite       or pg: a private PostgreSQL under build/bench/pg (scripts/pg-test.sh),
+#                            one database per size; the table then gives the database's CPU per
+#                            request beside the node's (issue 17)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,9 +37,11 @@ WRK_CONNS=${BENCH_CONNECTIONS:-32}
 MK_THREADS=${BENCH_MEDKEEP_THREADS:-}
 PASSWORD=${BENCH_PASSWORD:-bench-password-2026}
 SEED_TIMEOUT=${BENCH_SEED_TIMEOUT:-3600}
+STORE=${BENCH_STORE:-sqlite}
 
 OUT=$ROOT/build/bench
 DATA=$OUT/data-$PATIENTS
+[ "${BENCH_STORE:-sqlite}" = sqlite ] || DATA=$OUT/data-pg-$PATIENTS
 NGX=$OUT/nginx
 BIN=${BENCH_BIN:-$ROOT/build/medkeep}
 RESULTS=$OUT/results.md
@@ -57,6 +62,7 @@ done
 	die "need BENCH_THREADS >= 1 and BENCH_CONNECTIONS >= BENCH_THREADS"
 [ -z "$MK_THREADS" ] || is_uint "$MK_THREADS" || die "BENCH_MEDKEEP_THREADS must be an integer"
 [ "${#PASSWORD}" -ge 12 ] || die "BENCH_PASSWORD must have at least 12 characters"
+[ "$STORE" = sqlite ] || [ "$STORE" = pg ] || die "BENCH_STORE must be sqlite or pg"
 
 for t in wrk nginx curl timeout; do
 	command -v "$t" >/dev/null || die "$t not found (run 'make bootstrap')"
@@ -91,6 +97,8 @@ cleanup() {
 	NGX_PID=""
 	stop_pid "$MK_PID" medkeep
 	MK_PID=""
+	[ -z "${PG_PID:-}" ] || "$ROOT/scripts/pg-test.sh" stop "$PG_DIR" || true
+	PG_PID=""
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -153,10 +161,29 @@ to_ms() { # wrk duration (e.g. 812.00us, 3.21ms, 1.02s, 1.5m) -> milliseconds
 # --- 1. seed ------------------------------------------------------------------------------
 STAMP=$DATA/.bench-seeded
 want_stamp="patients=$PATIENTS password=$PASSWORD"
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_stamp" ] && [ -f "$DATA/medkeep.db" ]; then
+PG_DIR=$OUT/pg
+PG_DB=bench_$PATIENTS
+PG_PID=""
+STORE_CONF=""
+sql_reset() { # sql: run on the records (SQLite's medkeep.db, or the database's medkeep_main)
+	if [ "$STORE" = pg ]; then psql -q -h "$PG_DIR" -U medkeep -d "$PG_DB" -c "SET search_path = medkeep_main; $1"
+	else sqlite3 "$DATA/medkeep.db" "$1"; fi
+}
+if [ "$STORE" = pg ]; then
+	"$ROOT/scripts/pg-test.sh" start "$PG_DIR" >/dev/null || die "cannot start PostgreSQL in $PG_DIR"
+	PG_PID=$(head -n1 "$PG_DIR/data/postmaster.pid")
+	STORE_CONF="store.url = postgresql:///$PG_DB?host=$PG_DIR&user=medkeep"
+fi
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_stamp" ] && { [ -f "$DATA/medkeep.db" ] || [ "$STORE" = pg ]; }; then
 	log "reusing $DATA ($PATIENTS patients)"
 else
 	case "$DATA" in "$OUT"/data-*) rm -rf -- "$DATA" ;; *) die "refusing to remove $DATA" ;; esac
+	mkdir -p "$DATA"
+	if [ "$STORE" = pg ]; then
+		dropdb --if-exists -h "$PG_DIR" -U medkeep "$PG_DB" && createdb -h "$PG_DIR" -U medkeep "$PG_DB" ||
+			die "cannot make database $PG_DB"
+		printf '%s\n' "$STORE_CONF" >"$DATA/medkeep.conf"
+	fi
 	log "seeding $PATIENTS patients into $DATA (progress below)"
 	t0=$(date +%s)
 	timeout "$SEED_TIMEOUT" "$BIN" demo --data "$DATA" --patients "$PATIENTS" --password "$PASSWORD" \
@@ -169,9 +196,9 @@ fi
 # --- 2. serve -----------------------------------------------------------------------------
 # The load-generating account reads its own documents far beyond any person's day: raise its
 # role's byte budget (the breaker itself stays on; see README, "The exfiltration breaker").
-printf 'breaker.patient.bytes = 1000000000000\n' >"$DATA/medkeep.conf"
+printf 'breaker.patient.bytes = 1000000000000\n%s\n' "$STORE_CONF" >"$DATA/medkeep.conf"
 # A previous run's login flood leaves this address blocked (exponential backoff); start clean.
-sqlite3 "$DATA/medkeep.db" 'DELETE FROM throttle;' || die "cannot reset login throttling in $DATA"
+sql_reset 'DELETE FROM throttle;' || die "cannot reset login throttling in $DATA"
 serve_args=(serve --data "$DATA")
 [ -z "$MK_THREADS" ] || serve_args+=(--threads "$MK_THREADS")
 MK_PORT=""
@@ -256,7 +283,10 @@ tree_ticks() { # pid -> CPU ticks (user + system) of the process and its childre
 	echo "$sum"
 }
 SERVER_PID="" # whose CPU time run_wrk measures
-declare -A CPU_US
+declare -A CPU_US DB_US
+per_request() { # ticks requests -> µs
+	awk -v t="$1" -v hz="$TICK" -v n="$2" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}'
+}
 run_wrk() { # name url [header]; on failure sets NOTE[name] and returns 1
 	local name=$1 url=$2 out=$OUT/wrk-$1.txt
 	local args=(-t"$WRK_THREADS" -c"$WRK_CONNS" --timeout 5s --latency)
@@ -270,15 +300,20 @@ run_wrk() { # name url [header]; on failure sets NOTE[name] and returns 1
 	log "wrk $name: ${DURATION}s, $WRK_THREADS threads, $WRK_CONNS connections"
 	local rc=0
 	local t0=""
+	local d0=""
 	[ -z "$SERVER_PID" ] || t0=$(tree_ticks "$SERVER_PID")
+	[ -z "$SERVER_PID" ] || [ -z "$PG_PID" ] || d0=$(tree_ticks "$PG_PID")
 	timeout $((DURATION + 60)) wrk "${args[@]}" -d"${DURATION}s" "$url" >"$out" 2>&1 || rc=$?
-	CPU_US[$name]="-"
+	CPU_US[$name]="-" DB_US[$name]="-"
 	if [ -n "$t0" ]; then
-		local t1 nreq
+		local t1 d1="" nreq
 		t1=$(tree_ticks "$SERVER_PID")
+		[ -z "$d0" ] || d1=$(tree_ticks "$PG_PID")
 		nreq=$(awk '/requests in/ {print $1; exit}' "$out")
-		[ -z "$nreq" ] || [ "$nreq" -eq 0 ] ||
-			CPU_US[$name]=$(awk -v t=$((t1 - t0)) -v hz="$TICK" -v n="$nreq" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
+		if [ -n "$nreq" ] && [ "$nreq" -gt 0 ]; then
+			CPU_US[$name]=$(per_request $((t1 - t0)) "$nreq")
+			[ -z "$d1" ] || DB_US[$name]=$(per_request $((d1 - d0)) "$nreq")
+		fi
 	fi
 	sed 's/^/    /' "$out" >&2
 	if [ "$rc" -ne 0 ]; then
@@ -383,7 +418,7 @@ NGX_PID=""
 SERVER_PID=$MK_PID
 median_round=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${ROUND_RATIO[$r]} $r"; done |
 	sort -g | awk '{ a[NR] = $2 } END { print a[int((NR + 1) / 2)] }')
-for k in RPS P99 ERRS NOTE CPU_US; do
+for k in RPS P99 ERRS NOTE CPU_US DB_US; do
 	declare -n m=$k
 	m[nginx]=${m[nginx_$median_round]:-}
 	m[binary]=${m[binary_$median_round]:-}
@@ -448,8 +483,8 @@ target=$(awk -v a="${RPS[binary]}" -v b="${RPS[nginx]}" 'BEGIN {
 	if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/) print "not measured"
 	else print (b > 0 && a >= 0.5 * b) ? "met" : "not met" }')
 row() { # label name
-	printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "${RPS[$2]}" "${P99[$2]}" \
-		"$(ratio "${RPS[$2]}" "${RPS[nginx]}")" "${CPU_US[$2]:--}" "${ERRS[$2]}" "${NOTE[$2]:-}"
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "${RPS[$2]}" "${P99[$2]}" \
+		"$(ratio "${RPS[$2]}" "${RPS[nginx]}")" "${CPU_US[$2]:--}" "${DB_US[$2]:--}" "${ERRS[$2]}" "${NOTE[$2]:-}"
 }
 
 {
@@ -457,13 +492,14 @@ row() { # label name
 	echo
 	echo "- commit: $commit$dirty"
 	echo "- machine: $cores cores, ${cpu:-unknown CPU}, $(uname -sr)"
+	echo "- store: $STORE${PG_PID:+ (PostgreSQL $(cat "$PG_DIR/data/PG_VERSION"), a Unix socket, fsync on)}"
 	echo "- data: $PATIENTS patients; patient1 has $n_docs documents; Binary is $BIN_BYTES bytes"
 	echo "- nginx and Binary: $ROUNDS rounds one after the other, ratios $ROUND_RATIOS; the table shows round $median_round (the median ratio)"
 	echo "- wrk: -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency (after ${WARMUP}s warm-up); nginx: $cores workers, 2048-byte static file"
 	echo "- medkeep serve threads: ${MK_THREADS:-default (one per core)}"
 	echo
-	echo "| Endpoint | req/s | p99 (ms) | vs nginx | server CPU per request (µs) | non-2xx + socket errors | notes |"
-	echo "|---|---:|---:|---:|---:|---:|---|"
+	echo "| Endpoint | req/s | p99 (ms) | vs nginx | server CPU per request (µs) | database CPU per request (µs) | non-2xx + socket errors | notes |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---|"
 	row "nginx static 2 KB file" nginx
 	row "medkeep GET /fhir/R4/Binary/{id}" binary
 	row "medkeep GET /fhir/R4/DocumentReference?patient={id}" search

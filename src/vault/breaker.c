@@ -85,6 +85,7 @@ static uint64_t ring_dropped;
 
 #define MIN_CAP 1024u
 #define SWEEP_STEP 8u
+#define SHARE_MERGE_LOOKBACK 16u
 
 static uint32_t u32(int64_t t)
 {
@@ -760,13 +761,38 @@ int breaker_share_begin(size_t n)
 	return rc;
 }
 
+/* A count (bytes, misses) of the same actor already among the last few taken: the one to add
+ * e's amount to, so that a reader opening document after document costs the database one row
+ * per exchange, not one per read. Only the last few are looked at: the few actors busy in one
+ * interval are found at once, and the rest merely go unmerged. */
+static struct breaker_event *same_count(struct breaker_event *out, size_t n,
+					const struct breaker_event *e)
+{
+	if (e->kind != BREAKER_EV_BYTES && e->kind != BREAKER_EV_MISS)
+		return NULL;
+	for (size_t i = n; i > 0 && n - i < SHARE_MERGE_LOOKBACK; i--) {
+		struct breaker_event *o = &out[i - 1];
+		if (o->kind == e->kind && o->app == e->app && o->role == e->role &&
+		    id_eq(&o->key, &e->key))
+			return o;
+	}
+	return NULL;
+}
+
 size_t breaker_share_take(struct breaker_event *out, size_t max, uint64_t *dropped)
 {
 	pthread_mutex_lock(&lock);
 	size_t n = 0;
-	for (; n < max && ring_len > 0; n++, ring_len--) {
-		out[n] = ring[ring_head];
+	for (; n < max && ring_len > 0; ring_len--) {
+		const struct breaker_event *e = &ring[ring_head];
 		ring_head = (ring_head + 1) % ring_cap;
+		struct breaker_event *o = same_count(out, n, e);
+		if (o != NULL && o->amount <= INT64_MAX - e->amount) {
+			o->amount += e->amount;
+			o->at = e->at > o->at ? e->at : o->at;
+		} else {
+			out[n++] = *e;
+		}
 	}
 	*dropped = ring_dropped;
 	ring_dropped = 0;

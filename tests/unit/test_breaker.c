@@ -363,15 +363,17 @@ static void test_share(void)
 	for (int i = 0; i < 3; i++)
 		CHECK(breaker_miss(&cl, t) == BREAKER_OK);
 	size_t n = breaker_share_take(ev, 8192, &dropped);
-	size_t clinical = 0, misses = 0;
-	int64_t bytes = 0;
+	size_t clinical = 0, counts = 0;
+	int64_t bytes = 0, misses = 0;
 	for (size_t i = 0; i < n; i++) {
 		CHECK(id_eq(&ev[i].key, &cl.account) && ev[i].role == ROLE_CLINICIAN && ev[i].at == t);
 		clinical += ev[i].kind == BREAKER_EV_CLINICAL;
-		misses += ev[i].kind == BREAKER_EV_MISS;
+		counts += ev[i].kind == BREAKER_EV_MISS || ev[i].kind == BREAKER_EV_BYTES;
+		misses += ev[i].kind == BREAKER_EV_MISS ? ev[i].amount : 0;
 		bytes += ev[i].kind == BREAKER_EV_BYTES ? ev[i].amount : 0;
 	}
 	CHECK(clinical == 4 && misses == 3 && bytes == 40000 && dropped == 0);
+	CHECK(counts == 2); /* one actor's bytes and misses: one fact each per exchange */
 	CHECK(breaker_share_take(ev + n, 8192 - n, &dropped) == 0); /* taken once */
 
 	/* node B: counted nothing itself; with A's facts, 2 more patients, then the budget */
@@ -418,7 +420,7 @@ static void test_share(void)
 	for (int i = 0; i < 8200; i++)
 		(void)breaker_open(&pa, BREAKER_CLINICAL, &own, 1, t);
 	n = breaker_share_take(ev, 8192, &dropped);
-	CHECK(n == 8192 && dropped == 8);
+	CHECK(n == 1 && ev[0].amount == 8192 && dropped == 8);
 }
 
 void test_breaker(void)

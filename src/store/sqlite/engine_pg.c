@@ -13,7 +13,8 @@
  *
  * One writer per file at a time, as SQLite allows: every write transaction, and every write
  * outside one, first takes a transaction-scoped advisory lock for its file, so the parts'
- * check-then-write steps keep the meaning they have on SQLite. Results are read in binary.
+ * check-then-write steps keep the meaning they have on SQLite (the audit trail excepted, see
+ * lock_sql). Results are read in binary.
  */
 #include "store/store.h"
 #include "store/sqlite/engine.h"
@@ -453,9 +454,12 @@ static void pg_clear_bindings(struct db_stmt *d)
 	}
 }
 
+/* The audit trail has none: its one writer, the append (store_audit.c), states in its own
+ * statement the head it chains onto, and the primary key (seq) refuses a second record of the
+ * same number, so appends from several nodes need no lock and cost one round trip. */
 static const char *const lock_sql[SQ_FILES] = {
 	[SQ_MAIN] = "SELECT pg_advisory_xact_lock(7101)",
-	[SQ_AUDIT] = "SELECT pg_advisory_xact_lock(7102)",
+	[SQ_AUDIT] = NULL,
 	[SQ_KEYS] = "SELECT pg_advisory_xact_lock(7103)",
 };
 
@@ -530,7 +534,7 @@ static enum db_step run_once(struct pg_stmt *s, bool *at_commit)
 		s->prepared = true;
 	}
 	/* A write outside a transaction takes the file's writer lock for itself. */
-	bool own = s->is_write && s->conn->depth[s->file] == 0 &&
+	bool own = s->is_write && lock_sql[s->file] != NULL && s->conn->depth[s->file] == 0 &&
 		   PQtransactionStatus(pc) == PQTRANS_IDLE;
 	if (own && (pg_exec(pc, "BEGIN") != ERR_OK || pg_exec(pc, lock_sql[s->file]) != ERR_OK)) {
 		pg_exec(pc, "ROLLBACK");
@@ -722,7 +726,8 @@ static enum err pg_begin(enum sq_file f)
 	if (c == NULL || c->pc[f] == NULL || (c->depth[f] == 0 && !conn_usable(c, f, false)))
 		return ERR_INTERNAL;
 	enum err rc = c->depth[f] == 0 ? pg_exec(c->pc[f], "BEGIN") : pg_exec(c->pc[f], "SAVEPOINT sq_nested");
-	if (rc == ERR_OK && c->depth[f] == 0 && pg_exec(c->pc[f], lock_sql[f]) != ERR_OK) {
+	if (rc == ERR_OK && c->depth[f] == 0 && lock_sql[f] != NULL &&
+	    pg_exec(c->pc[f], lock_sql[f]) != ERR_OK) {
 		pg_exec(c->pc[f], "ROLLBACK");
 		return ERR_INTERNAL;
 	}
