@@ -11,10 +11,8 @@
  * What SQLite has and PostgreSQL lacks as functions (unixepoch, instr, two-argument max and
  * min, << on bigint) the schema defines (pg_schema.c).
  *
- * One writer per file at a time, as SQLite allows: every write transaction, and every write
- * outside one, first takes a transaction-scoped advisory lock for its file, so the parts'
- * check-then-write steps keep the meaning they have on SQLite (the audit trail excepted, see
- * lock_sql). Results are read in binary.
+ * One writer per file at a time, as SQLite allows: every write (transaction) first takes an
+ * advisory lock for its file, so check-then-write keeps its SQLite meaning (but see lock_sql).
  */
 #include "store/store.h"
 #include "store/sqlite/engine.h"
@@ -454,9 +452,8 @@ static void pg_clear_bindings(struct db_stmt *d)
 	}
 }
 
-/* The audit trail has none: its one writer, the append (store_audit.c), states in its own
- * statement the head it chains onto, and the primary key (seq) refuses a second record of the
- * same number, so appends from several nodes need no lock and cost one round trip. */
+/* None for the audit trail: its append states the head it chains onto and the primary key
+ * refuses a seq twice (store_audit.c), so it needs no lock and costs one round trip. */
 static const char *const lock_sql[SQ_FILES] = {
 	[SQ_MAIN] = "SELECT pg_advisory_xact_lock(7101)",
 	[SQ_AUDIT] = NULL,
