@@ -337,6 +337,9 @@
 #define LIMIT_NOTICE_SEALED (512u * 1024u)
 /* The canonical text of one audit record, hashed into the chain: ids, an action, a reason. */
 #define LIMIT_AUDIT_HASH_INPUT 2048u
+/* One schema migration step as PostgreSQL reads it (pg_schema.c): the longest step today is
+ * under 4 KB; a translation only lengthens types and adds rowid columns. */
+#define LIMIT_SCHEMA_STEP_SQL (64u * 1024u)
 /* A JSON error body ({"error":"..."}): the messages are short fixed strings. */
 #define LIMIT_ERROR_BODY 1024u
 /* An app's scopes as one space-separated string: every scope name we know fits. */

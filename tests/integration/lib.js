@@ -510,4 +510,4 @@ function nzWhen(t) { return `${nzDay(t)}, ${nzClock(t)}`; }
 const NZ_WHEN = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}, (?:[1-9]|1[0-2]):[0-5]\d [ap]m/;
 const NZ_DAY = /(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}/;
 
-module.exports = { startNginx, appToken, AppClient, children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, pgUrl, filesUnder, storeBytes, freePort, nzWhen, nzDay, nzClock, NZ_WHEN, NZ_DAY };
+module.exports = { pgStore, startNginx, appToken, AppClient, children, processAlive, heldConnections, totpSecret, nextCode, BIN, RELEASE_BIN, CHAOS_BIN, PASSWORD, startServer, serveDir, SAN_ENV, Client, multipart, pdfWith, rawGet, randomId, run, sqlite, pgUrl, filesUnder, storeBytes, freePort, nzWhen, nzDay, nzClock, NZ_WHEN, NZ_DAY };

@@ -52,6 +52,9 @@ struct db_engine {
  * (pg_schema.c): ERR_OK, or ERR_INTERNAL logged. */
 struct pg_conn;
 enum err pg_schema_open(struct pg_conn *pc, enum sq_file f, const char *schema, bool create);
+/* A SQLite migration step as PostgreSQL reads it (pg_schema.c), appended to out. */
+struct buf;
+void pg_schema_translate(struct buf *out, const char *step);
 
 extern const struct db_engine engine_sqlite;
 extern const struct db_engine engine_pg;

@@ -1,9 +1,12 @@
 /*
- * The PostgreSQL engine's schema (docs/internals/STORE.md): each store file a schema of its own
- * in the database, made whole at the version SQLite's migrations reach today
- * (pg_schema_gen.h, generated from them by scripts/pg-schema.py), with the few functions
- * SQLite has and the parts' SQL uses. A database at another version is refused: migrations
- * from here on are written for both engines.
+ * The PostgreSQL engine's schema (docs/internals/STORE.md, "Schema versions"): each store file a
+ * schema of its own in the database, with the few functions SQLite has and the parts' SQL uses.
+ * A new schema is made whole at the first release's version (pg_schema_gen.h, generated once
+ * from SQLite's schema by scripts/pg-schema.py and kept as it is), then brought forward by
+ * SQLite's own later steps (schema.c), translated here as pg-schema.py translates (BLOB bytea,
+ * INTEGER bigint, an explicit rowid). A database already at an earlier version is brought
+ * forward the same way, in one transaction under a lock, so nodes starting together migrate
+ * once; one newer than this binary is refused.
  */
 #include "store/store.h"
 #include "store/sqlite/engine.h"
@@ -14,6 +17,8 @@
 #include <string.h>
 
 #include "store/sqlite/pg_schema_gen.h"
+#include "limits.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/strtonum.h"
 
@@ -80,30 +85,136 @@ static int version_of(PGconn *pc, const char *schema)
 	return v;
 }
 
-enum err pg_schema_open(PGconn *pc, enum sq_file f, const char *schema, bool create)
+static bool word_char(char c)
 {
-	int v = version_of(pc, schema);
-	if (v < 0)
-		return ERR_INTERNAL;
-	if (v == schemas[f].version)
-		return ERR_OK;
-	if (v != 0 || !create) {
-		log_warn("component=store engine=pg schema=%s version=%d error=\"%s\"", schema, v,
-			 v == 0 ? "no schema here: run medkeep init first"
-				: "this schema's version is not this binary's");
-		return ERR_INTERNAL;
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Append one statement of a SQLite step, translated. */
+static void translate_statement(struct buf *out, const char *s, size_t n)
+{
+	static const struct {
+		const char *from, *to;
+	} words[] = {
+		{"INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"},
+		{" WITHOUT ROWID", ""},
+		{"BLOB", "BYTEA"},
+		{"INTEGER", "BIGINT"},
+	};
+	while (n > 0 && (*s == ' ' || *s == '\n' || *s == '\t'))
+		s++, n--;
+	if (n == 0)
+		return;
+	bool table = n > 12 && strncmp(s, "CREATE TABLE", 12) == 0;
+	bool serial = memmem(s, n, "AUTOINCREMENT", 13) != NULL;
+	bool rowid = table && !serial && memmem(s, n, "WITHOUT ROWID", 13) == NULL;
+	size_t start = out->len;
+	for (size_t i = 0; i < n;) {
+		size_t w = 0;
+		for (size_t k = 0; k < sizeof(words) / sizeof(*words) && w == 0; k++) {
+			size_t len = strlen(words[k].from);
+			if (len <= n - i && memcmp(s + i, words[k].from, len) == 0 &&
+			    (i == 0 || !word_char(s[i - 1]) || words[k].from[0] == ' ') &&
+			    (i + len == n || !word_char(s[i + len]))) {
+				buf_puts(out, words[k].to);
+				w = len;
+			}
+		}
+		if (w == 0)
+			buf_append(out, s + i++, 1);
+		i += w;
 	}
-	/* One transaction: a schema is made whole or not at all. */
+	if (rowid) { /* before the table's closing parenthesis, as pg-schema.py does */
+		char *close = NULL;
+		for (size_t i = out->len; i > start && close == NULL; i--)
+			if (out->data[i - 1] == ')')
+				close = out->data + i - 1;
+		if (close != NULL) {
+			size_t tail = (size_t)(out->data + out->len - close);
+			char rest[64];
+			snprintf(rest, sizeof(rest), "%.*s", (int)tail, close);
+			out->len = (size_t)(close - out->data);
+			buf_puts(out, ", rowid BIGSERIAL");
+			buf_puts(out, rest);
+		}
+	}
+	buf_puts(out, ";");
+}
+
+void pg_schema_translate(struct buf *out, const char *step)
+{
+	for (const char *p = step; *p;) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		translate_statement(out, p, n);
+		p += n + (end != NULL);
+	}
+}
+
+/* Bring schema from the version it has to this binary's, in one transaction under a lock that
+ * every node's migration takes (so two starting together migrate once). */
+static enum err migrate(PGconn *pc, enum sq_file f, const char *schema)
+{
 	char head[200];
-	snprintf(head, sizeof(head), "BEGIN; CREATE SCHEMA %s; SET LOCAL search_path TO %s;", schema, schema);
-	char tail[160];
-	snprintf(tail, sizeof(tail),
-		 "CREATE TABLE schema_version (version BIGINT NOT NULL);"
-		 " INSERT INTO schema_version VALUES (%d); COMMIT;", schemas[f].version);
-	if (run(pc, head, "schema") != ERR_OK || run(pc, compat, "schema") != ERR_OK ||
-	    run(pc, schemas[f].ddl, "schema") != ERR_OK || run(pc, tail, "schema") != ERR_OK) {
-		run(pc, "ROLLBACK", "schema");
+	snprintf(head, sizeof(head), "BEGIN; SELECT pg_advisory_xact_lock(7100); SET LOCAL search_path TO %s;",
+		 schema);
+	if (run(pc, head, "migrate") != ERR_OK)
+		return ERR_INTERNAL;
+	int v = version_of(pc, schema), total = 0;
+	(void)sq_schema_step(f, 1, &total);
+	enum err rc = v < schemas[f].version || v > total ? ERR_INTERNAL : ERR_OK;
+	for (int step = v + 1; rc == ERR_OK && step <= total; step++) {
+		struct arena a;
+		arena_init(&a, LIMIT_SCHEMA_STEP_SQL * 2);
+		struct buf b;
+		buf_init(&b, &a, LIMIT_SCHEMA_STEP_SQL);
+		pg_schema_translate(&b, sq_schema_step(f, step, &total));
+		buf_printf(&b, "UPDATE schema_version SET version = %d;", step);
+		const char *sql = buf_cstr(&b);
+		rc = b.failed || sql == NULL ? ERR_INTERNAL : run(pc, sql, "migrate");
+		arena_release(&a);
+		if (rc == ERR_OK)
+			log_info("component=store engine=pg event=migrated schema=%s version=%d", schema, step);
+	}
+	if (rc != ERR_OK || run(pc, "COMMIT", "migrate") != ERR_OK) {
+		run(pc, "ROLLBACK", "migrate");
 		return ERR_INTERNAL;
 	}
 	return ERR_OK;
+}
+
+enum err pg_schema_open(PGconn *pc, enum sq_file f, const char *schema, bool create)
+{
+	int v = version_of(pc, schema), total = 0;
+	(void)sq_schema_step(f, 1, &total);
+	if (v < 0)
+		return ERR_INTERNAL;
+	if (v == total)
+		return ERR_OK;
+	if ((v == 0 && !create) || v > total || (v > 0 && v < schemas[f].version)) {
+		log_warn("component=store engine=pg schema=%s version=%d error=\"%s\"", schema, v,
+			 v == 0	   ? "no schema here: run medkeep init first"
+			 : v > total ? "this schema is newer than this binary"
+				     : "this schema is older than medkeep's first PostgreSQL release");
+		return ERR_INTERNAL;
+	}
+	if (v == 0) {
+		/* One transaction: a schema is made whole or not at all. Two nodes making the same
+		 * schema at once: one of them fails on CREATE SCHEMA and stops; start it again. */
+		char head[200];
+		snprintf(head, sizeof(head), "BEGIN; CREATE SCHEMA %s; SET LOCAL search_path TO %s;", schema,
+			 schema);
+		char tail[160];
+		snprintf(tail, sizeof(tail),
+			 "CREATE TABLE schema_version (version BIGINT NOT NULL);"
+			 " INSERT INTO schema_version VALUES (%d); COMMIT;", schemas[f].version);
+		if (run(pc, head, "schema") != ERR_OK || run(pc, compat, "schema") != ERR_OK ||
+		    run(pc, schemas[f].ddl, "schema") != ERR_OK || run(pc, tail, "schema") != ERR_OK) {
+			run(pc, "ROLLBACK", "schema");
+			return ERR_INTERNAL;
+		}
+		if (schemas[f].version == total)
+			return ERR_OK;
+	}
+	return migrate(pc, f, schema);
 }

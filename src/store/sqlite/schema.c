@@ -8,6 +8,8 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "util/log.h"
@@ -542,10 +544,51 @@ static enum err open_file(const char *path, bool create, const char *const *step
 
 #define N_STEPS(list) ((int)(sizeof(list) / sizeof(*(list))))
 
+#ifdef MEDKEEP_CHAOS
+/* Fault injection, only in build/medkeep-chaos: MEDKEEP_FAULT=schema_probe adds one step after
+ * the records' last, as a later release would, so tests can open a data directory (or a
+ * PostgreSQL database) made by build/medkeep and see it migrated forward, and see
+ * build/medkeep then refuse the newer schema. */
+static const char *const probe_migrations[] = {
+	"CREATE TABLE schema_probe (id BLOB PRIMARY KEY, n INTEGER NOT NULL, note TEXT);"
+	"ALTER TABLE outbox ADD COLUMN probe BLOB;",
+};
+static bool probe_on(void)
+{
+	const char *fault = getenv("MEDKEEP_FAULT");
+	return fault != NULL && strcmp(fault, "schema_probe") == 0;
+}
+#endif
+
+const char *sq_schema_step(enum sq_file f, int version, int *total)
+{
+	const char *const *steps = f == SQ_MAIN ? migrations : f == SQ_AUDIT ? audit_migrations : keystore_migrations;
+	int n = f == SQ_MAIN ? N_STEPS(migrations) : f == SQ_AUDIT ? N_STEPS(audit_migrations) : N_STEPS(keystore_migrations);
+	int extra = 0;
+#ifdef MEDKEEP_CHAOS
+	if (f == SQ_MAIN && probe_on())
+		extra = N_STEPS(probe_migrations);
+	if (version > n && version <= n + extra) {
+		*total = n + extra;
+		return probe_migrations[version - n - 1];
+	}
+#endif
+	*total = n + extra;
+	return version >= 1 && version <= n ? steps[version - 1] : NULL;
+}
+
 enum err sq_schema_open(enum sq_file f, const char *path, bool create)
 {
 	switch (f) {
 	case SQ_MAIN:
+#ifdef MEDKEEP_CHAOS
+		if (probe_on()) {
+			static const char *all[N_STEPS(migrations) + N_STEPS(probe_migrations)];
+			memcpy(all, migrations, sizeof(migrations));
+			memcpy(all + N_STEPS(migrations), probe_migrations, sizeof(probe_migrations));
+			return open_file(path, create, all, N_STEPS(all));
+		}
+#endif
 		return open_file(path, create, migrations, N_STEPS(migrations));
 	case SQ_AUDIT:
 		return open_file(path, create, audit_migrations, N_STEPS(audit_migrations));
