@@ -28,6 +28,27 @@ function nhi(i) {
   return s + LETTERS[23 - (sum % 23) - 1];
 }
 
+// The test range has 1,382,400 NHIs of the new format and about 524,000 of the old (Z, two
+// letters, three digits, a check digit; those whose sum is 0 mod 11 have none): a country's 1.8
+// million patients need both.
+const NEW_FORMAT = 24 * 24 * 24 * 100;
+let oldFormat = null;
+function oldNhi(j) {
+  if (oldFormat === null) {
+    oldFormat = [];
+    for (let a = 0; a < 24; a++) for (let b = 0; b < 24; b++) for (let d = 0; d < 1000; d++) {
+      const s = 'Z' + LETTERS[a] + LETTERS[b] + String(d).padStart(3, '0');
+      let sum = 0;
+      for (let k = 0; k < 6; k++) sum += value(s[k]) * (7 - k);
+      if (sum % 11 !== 0) oldFormat.push(s + String((11 - (sum % 11)) % 10));
+    }
+  }
+  if (j >= oldFormat.length) throw new Error('out of test-range NHIs');
+  return oldFormat[j];
+}
+// Patient i's NHI (from 1): the new format first, in a scattered order, then the old.
+const patientNhi = (i) => (i < NEW_FORMAT ? nhi(i * 7 % NEW_FORMAT) : oldNhi(i - NEW_FORMAT));
+
 const GIVEN = ['Aroha', 'Mere', 'Tama', 'Wiremu', 'Hine', 'Ngaio', 'Rangi', 'Kiri', 'Mia', 'Liam',
   'Noah', 'Isla', 'Oliver', 'Amelia', 'Jack', 'Sione', 'Losa', 'Priya', 'Mei', 'Finn'];
 const FAMILY = ['Te Awa', 'Kereama', 'Ngata', 'Parata', 'Walker', 'Thompson', 'Wilson', 'Singh',
@@ -81,7 +102,7 @@ function main() {
     const dob = `${1940 + (i * 37) % 80}-${String(1 + (i * 5) % 12).padStart(2, '0')}-${String(1 + (i * 11) % 28).padStart(2, '0')}`;
     put('Patient', {
       resourceType: 'Patient', id: pid,
-      identifier: [{ system: 'https://standards.digital.health.nz/ns/nhi-id', value: nhi(i * 7 % 1382400) }],
+      identifier: [{ system: 'https://standards.digital.health.nz/ns/nhi-id', value: patientNhi(i) }],
       name: [{ use: 'official', family, given: [given] }], gender: i % 2 ? 'female' : 'male', birthDate: dob,
       telecom: [{ system: 'email', value: `import${i}@example.test` }],
     });

@@ -12,6 +12,9 @@
 #
 # Environment:
 #   BENCH_PATIENTS=10000     patients to seed (the data dir is reused when the count matches)
+#   BENCH_IMPORT=0           patients imported besides (bench/import_gen.js, 4 documents each, with
+#                            `medkeep import` into the demo practice): how the large sets are made,
+#                            since the demo seeds one patient at a time (issue 17)
 #   BENCH_SECONDS=10         seconds per wrk run
 #   BENCH_ROUNDS=3           rounds of nginx then Binary, one after the other (machine noise)
 #   BENCH_WARMUP=1           seconds of unrecorded wrk warm-up before each run (0 = none)
@@ -29,6 +32,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 PATIENTS=${BENCH_PATIENTS:-10000}
+IMPORTED=${BENCH_IMPORT:-0}
 DURATION=${BENCH_SECONDS:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
 WARMUP=${BENCH_WARMUP:-1}
@@ -40,8 +44,10 @@ SEED_TIMEOUT=${BENCH_SEED_TIMEOUT:-3600}
 STORE=${BENCH_STORE:-sqlite}
 
 OUT=$ROOT/build/bench
-DATA=$OUT/data-$PATIENTS
-[ "${BENCH_STORE:-sqlite}" = sqlite ] || DATA=$OUT/data-pg-$PATIENTS
+SET_NAME=$PATIENTS
+[ "${BENCH_IMPORT:-0}" = 0 ] || SET_NAME=$PATIENTS+$BENCH_IMPORT
+DATA=$OUT/data-$SET_NAME
+[ "${BENCH_STORE:-sqlite}" = sqlite ] || DATA=$OUT/data-pg-$SET_NAME
 NGX=$OUT/nginx
 BIN=${BENCH_BIN:-$ROOT/build/medkeep}
 RESULTS=$OUT/results.md
@@ -52,7 +58,7 @@ log() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
-for v in PATIENTS DURATION ROUNDS WARMUP WRK_THREADS WRK_CONNS SEED_TIMEOUT; do
+for v in PATIENTS IMPORTED DURATION ROUNDS WARMUP WRK_THREADS WRK_CONNS SEED_TIMEOUT; do
 	is_uint "${!v}" || die "$v must be a non-negative integer (got '${!v}')"
 done
 [ "$PATIENTS" -ge 1 ] || die "BENCH_PATIENTS must be at least 1"
@@ -160,9 +166,9 @@ to_ms() { # wrk duration (e.g. 812.00us, 3.21ms, 1.02s, 1.5m) -> milliseconds
 
 # --- 1. seed ------------------------------------------------------------------------------
 STAMP=$DATA/.bench-seeded
-want_stamp="patients=$PATIENTS password=$PASSWORD"
+want_stamp="patients=$PATIENTS imported=$IMPORTED password=$PASSWORD"
 PG_DIR=$OUT/pg
-PG_DB=bench_$PATIENTS
+PG_DB=bench_${PATIENTS}_$IMPORTED
 PG_PID=""
 STORE_CONF=""
 sql_reset() { # sql: run on the records (SQLite's medkeep.db, or the database's medkeep_main)
@@ -189,8 +195,22 @@ else
 	timeout "$SEED_TIMEOUT" "$BIN" demo --data "$DATA" --patients "$PATIENTS" --password "$PASSWORD" \
 		>"$OUT/demo.out" || die "medkeep demo failed or timed out (see $OUT/demo.out)"
 	echo >&2
-	printf '%s\n' "$want_stamp" >"$STAMP"
 	log "seeded in $(($(date +%s) - t0)) s"
+	if [ "$IMPORTED" -gt 0 ]; then
+		exp=$OUT/import-export-$IMPORTED-4
+		if [ ! -s "$exp/DocumentReference.ndjson" ]; then
+			log "making an export of $IMPORTED patients"
+			node bench/import_gen.js --patients "$IMPORTED" --docs 4 --out "$exp"
+		fi
+		practice=$("$BIN" practices list --data "$DATA" | awk -F'\t' '$2 == "Demo Health Centre" {print $1}')
+		log "importing $IMPORTED patients into $DATA"
+		t0=$(date +%s)
+		"$BIN" import --data "$DATA" --practice "$practice" "$exp/Patient.ndjson" \
+			"$exp/DocumentReference.ndjson" >"$OUT/import.out" 2>"$OUT/import.err" ||
+			die "medkeep import failed (see $OUT/import.out and import.err)"
+		log "imported in $(($(date +%s) - t0)) s: $(tail -n1 "$OUT/import.out")"
+	fi
+	printf '%s\n' "$want_stamp" >"$STAMP"
 fi
 
 # --- 2. serve -----------------------------------------------------------------------------
@@ -493,7 +513,7 @@ row() { # label name
 	echo "- commit: $commit$dirty"
 	echo "- machine: $cores cores, ${cpu:-unknown CPU}, $(uname -sr)"
 	echo "- store: $STORE${PG_PID:+ (PostgreSQL $(cat "$PG_DIR/data/PG_VERSION"), a Unix socket, fsync on)}"
-	echo "- data: $PATIENTS patients; patient1 has $n_docs documents; Binary is $BIN_BYTES bytes"
+	echo "- data: $PATIENTS demo patients and $IMPORTED imported ($(du -sh "$DATA" | cut -f1) in the data directory${PG_PID:+, database $(psql -tA -h "$PG_DIR" -U medkeep -d "$PG_DB" -c "SELECT pg_size_pretty(pg_database_size('$PG_DB'))")}); patient1 has $n_docs documents; Binary is $BIN_BYTES bytes"
 	echo "- nginx and Binary: $ROUNDS rounds one after the other, ratios $ROUND_RATIOS; the table shows round $median_round (the median ratio)"
 	echo "- wrk: -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency (after ${WARMUP}s warm-up); nginx: $cores workers, 2048-byte static file"
 	echo "- medkeep serve threads: ${MK_THREADS:-default (one per core)}"
