@@ -104,6 +104,19 @@ static bool outage_wait(uint64_t before, int64_t *waited_ms)
 	return true;
 }
 
+/* The batch ending at seq, with chain hash head, is on the trail: it is the head this process
+ * knows, and its checkpoint (if it had one) the newest. */
+static int batch_written(int64_t seq, const uint8_t head[HASH_BYTES], bool with_cp, int64_t now)
+{
+	db_seq = seq;
+	memcpy(db_head, head, HASH_BYTES);
+	if (with_cp) {
+		cp_seq = seq;
+		cp_ms = now;
+	}
+	return 0;
+}
+
 /*
  * Chain r[0..n) onto the trail's head and write them, with a signed checkpoint when one is due
  * (AUDIT_CHECKPOINT_RECORDS or _SECONDS, see limits.h) or forced. n may be 0: a checkpoint
@@ -145,40 +158,19 @@ static int commit_records(struct audit_record *r, size_t n, bool force_cp)
 		if (n == 0 && !with_cp)
 			return 0;
 		int rc = store_audit_append(db_seq, db_head, r, n, with_cp ? &cp : NULL);
-		if (rc == ERR_OK) {
-			db_seq = seq;
-			memcpy(db_head, head, HASH_BYTES);
-			if (with_cp) {
-				cp_seq = seq;
-				cp_ms = now;
-			}
-			return 0;
-		}
-		if (rc == ERR_CONFLICT) {
-			if (store_audit_last(&db_seq, db_head) != ERR_OK)
-				return -1;
-			/* A statement the engine sent again after a lost connection finds its own
-			 * first sending committed: the head is then the batch's own. */
-			if (n > 0 && db_seq == seq && memcmp(db_head, head, HASH_BYTES) == 0) {
-				if (with_cp) {
-					cp_seq = seq;
-					cp_ms = now;
-				}
-				return 0;
-			}
-			continue;
-		}
-		if (!outage_wait(outages, &outage_waited))
+		if (rc == ERR_OK)
+			return batch_written(seq, head, with_cp, now);
+		if (rc != ERR_CONFLICT && !outage_wait(outages, &outage_waited))
 			return -1;
-		/* lost with its connection: written after all when the head is the batch's own */
-		if (store_audit_last(&db_seq, db_head) == ERR_OK && db_seq == seq &&
-		    memcmp(db_head, head, HASH_BYTES) == 0) {
-			if (with_cp) {
-				cp_seq = seq;
-				cp_ms = now;
-			}
-			return 0;
-		}
+		/* Another writer appended (a conflict), or the commit was lost with its connection:
+		 * read the head. When it is the batch's own, the batch was written after all (the
+		 * commit's answer was lost, or the engine sent the statement again after a lost
+		 * connection and found its first sending committed); otherwise chain again. */
+		bool read = store_audit_last(&db_seq, db_head) == ERR_OK;
+		if (!read && rc == ERR_CONFLICT)
+			return -1;
+		if (read && db_seq == seq && memcmp(db_head, head, HASH_BYTES) == 0)
+			return batch_written(seq, head, with_cp, now);
 	}
 	return -1;
 }

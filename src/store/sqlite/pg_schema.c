@@ -90,8 +90,8 @@ static bool word_char(char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-/* Append one statement of a SQLite step, translated. */
-static void translate_statement(struct buf *out, const char *s, size_t n)
+/* Append s[0..n) with SQLite's type words as PostgreSQL spells them. */
+static void translate_words(struct buf *out, const char *s, size_t n)
 {
 	static const struct {
 		const char *from, *to;
@@ -101,14 +101,6 @@ static void translate_statement(struct buf *out, const char *s, size_t n)
 		{"BLOB", "BYTEA"},
 		{"INTEGER", "BIGINT"},
 	};
-	while (n > 0 && (*s == ' ' || *s == '\n' || *s == '\t'))
-		s++, n--;
-	if (n == 0)
-		return;
-	bool table = n > 12 && strncmp(s, "CREATE TABLE", 12) == 0;
-	bool serial = memmem(s, n, "AUTOINCREMENT", 13) != NULL;
-	bool rowid = table && !serial && memmem(s, n, "WITHOUT ROWID", 13) == NULL;
-	size_t start = out->len;
 	for (size_t i = 0; i < n;) {
 		size_t w = 0;
 		for (size_t k = 0; k < sizeof(words) / sizeof(*words) && w == 0; k++) {
@@ -124,20 +116,26 @@ static void translate_statement(struct buf *out, const char *s, size_t n)
 			buf_append(out, s + i++, 1);
 		i += w;
 	}
-	if (rowid) { /* before the table's closing parenthesis, as pg-schema.py does */
-		char *close = NULL;
-		for (size_t i = out->len; i > start && close == NULL; i--)
-			if (out->data[i - 1] == ')')
-				close = out->data + i - 1;
-		if (close != NULL) {
-			size_t tail = (size_t)(out->data + out->len - close);
-			char rest[64];
-			snprintf(rest, sizeof(rest), "%.*s", (int)tail, close);
-			out->len = (size_t)(close - out->data);
-			buf_puts(out, ", rowid BIGSERIAL");
-			buf_puts(out, rest);
-		}
-	}
+}
+
+/* Append one statement of a SQLite step, translated: a table with SQLite's implicit rowid gets
+ * an explicit one before its closing parenthesis, as pg-schema.py does. */
+static void translate_statement(struct buf *out, const char *s, size_t n)
+{
+	while (n > 0 && (*s == ' ' || *s == '\n' || *s == '\t'))
+		s++, n--;
+	if (n == 0)
+		return;
+	bool rowid = n > 12 && strncmp(s, "CREATE TABLE", 12) == 0 &&
+		     memmem(s, n, "AUTOINCREMENT", 13) == NULL && memmem(s, n, "WITHOUT ROWID", 13) == NULL;
+	size_t at = n; /* where an explicit rowid goes */
+	for (size_t i = n; rowid && i > 0 && at == n; i--)
+		if (s[i - 1] == ')')
+			at = i - 1;
+	translate_words(out, s, at);
+	if (at < n)
+		buf_puts(out, ", rowid BIGSERIAL");
+	translate_words(out, s + at, n - at);
 	buf_puts(out, ";");
 }
 
@@ -153,22 +151,22 @@ void pg_schema_translate(struct buf *out, const char *step)
 
 /* Bring schema from the version it has to this binary's, in one transaction under a lock that
  * every node's migration takes (so two starting together migrate once). */
-static enum err migrate(PGconn *pc, enum sq_file f, const char *schema)
+static enum err migrate(PGconn *pc, enum sq_file f, const char *schema, const char *const *steps,
+		       int total)
 {
 	char head[200];
 	snprintf(head, sizeof(head), "BEGIN; SELECT pg_advisory_xact_lock(7100); SET LOCAL search_path TO %s;",
 		 schema);
 	if (run(pc, head, "migrate") != ERR_OK)
 		return ERR_INTERNAL;
-	int v = version_of(pc, schema), total = 0;
-	(void)sq_schema_step(f, 1, &total);
+	int v = version_of(pc, schema); /* again, under the lock */
 	enum err rc = v < schemas[f].version || v > total ? ERR_INTERNAL : ERR_OK;
 	for (int step = v + 1; rc == ERR_OK && step <= total; step++) {
 		struct arena a;
 		arena_init(&a, LIMIT_SCHEMA_STEP_SQL * 2);
 		struct buf b;
 		buf_init(&b, &a, LIMIT_SCHEMA_STEP_SQL);
-		pg_schema_translate(&b, sq_schema_step(f, step, &total));
+		pg_schema_translate(&b, steps[step - 1]);
 		buf_printf(&b, "UPDATE schema_version SET version = %d;", step);
 		const char *sql = buf_cstr(&b);
 		rc = b.failed || sql == NULL ? ERR_INTERNAL : run(pc, sql, "migrate");
@@ -185,8 +183,9 @@ static enum err migrate(PGconn *pc, enum sq_file f, const char *schema)
 
 enum err pg_schema_open(PGconn *pc, enum sq_file f, const char *schema, bool create)
 {
-	int v = version_of(pc, schema), total = 0;
-	(void)sq_schema_step(f, 1, &total);
+	const char *const *steps;
+	int total = sq_schema_steps(f, &steps);
+	int v = version_of(pc, schema);
 	if (v < 0)
 		return ERR_INTERNAL;
 	if (v == total)
@@ -216,5 +215,5 @@ enum err pg_schema_open(PGconn *pc, enum sq_file f, const char *schema, bool cre
 		if (schemas[f].version == total)
 			return ERR_OK;
 	}
-	return migrate(pc, f, schema);
+	return migrate(pc, f, schema, steps, total);
 }

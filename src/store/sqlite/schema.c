@@ -560,24 +560,7 @@ static bool probe_on(void)
 }
 #endif
 
-const char *sq_schema_step(enum sq_file f, int version, int *total)
-{
-	const char *const *steps = f == SQ_MAIN ? migrations : f == SQ_AUDIT ? audit_migrations : keystore_migrations;
-	int n = f == SQ_MAIN ? N_STEPS(migrations) : f == SQ_AUDIT ? N_STEPS(audit_migrations) : N_STEPS(keystore_migrations);
-	int extra = 0;
-#ifdef MEDKEEP_CHAOS
-	if (f == SQ_MAIN && probe_on())
-		extra = N_STEPS(probe_migrations);
-	if (version > n && version <= n + extra) {
-		*total = n + extra;
-		return probe_migrations[version - n - 1];
-	}
-#endif
-	*total = n + extra;
-	return version >= 1 && version <= n ? steps[version - 1] : NULL;
-}
-
-enum err sq_schema_open(enum sq_file f, const char *path, bool create)
+int sq_schema_steps(enum sq_file f, const char *const **steps)
 {
 	switch (f) {
 	case SQ_MAIN:
@@ -586,14 +569,26 @@ enum err sq_schema_open(enum sq_file f, const char *path, bool create)
 			static const char *all[N_STEPS(migrations) + N_STEPS(probe_migrations)];
 			memcpy(all, migrations, sizeof(migrations));
 			memcpy(all + N_STEPS(migrations), probe_migrations, sizeof(probe_migrations));
-			return open_file(path, create, all, N_STEPS(all));
+			*steps = all;
+			return N_STEPS(all);
 		}
 #endif
-		return open_file(path, create, migrations, N_STEPS(migrations));
+		*steps = migrations;
+		return N_STEPS(migrations);
 	case SQ_AUDIT:
-		return open_file(path, create, audit_migrations, N_STEPS(audit_migrations));
+		*steps = audit_migrations;
+		return N_STEPS(audit_migrations);
 	case SQ_KEYS:
-		return open_file(path, create, keystore_migrations, N_STEPS(keystore_migrations));
+		*steps = keystore_migrations;
+		return N_STEPS(keystore_migrations);
 	}
-	return ERR_INTERNAL;
+	*steps = NULL;
+	return 0;
+}
+
+enum err sq_schema_open(enum sq_file f, const char *path, bool create)
+{
+	const char *const *steps;
+	int total = sq_schema_steps(f, &steps);
+	return steps != NULL ? open_file(path, create, steps, total) : ERR_INTERNAL;
 }

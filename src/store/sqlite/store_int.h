@@ -164,9 +164,9 @@ enum err sq_conn_setup(struct sqlite3 *db);
 /* Create (when asked) and migrate file f at path on a connection of its own: ERR_OK, or
  * ERR_INTERNAL logged (no such file and !create, a file newer than this binary, a failed step). */
 enum err sq_schema_open(enum sq_file f, const char *path, bool create);
-/* Migration step `version` (1-based) of file f as SQLite runs it, or NULL past the last; *total
- * is the number of steps this binary has (pg_schema.c translates them for PostgreSQL). */
-const char *sq_schema_step(enum sq_file f, int version, int *total);
+/* File f's migration steps as SQLite runs them, in *steps, and how many this binary has
+ * (pg_schema.c translates them for PostgreSQL). */
+int sq_schema_steps(enum sq_file f, const char *const **steps);
 
 /* --- store_keystore.c: a patient's key, for the parts that create, read and shred --- */
 
