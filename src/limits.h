@@ -465,14 +465,17 @@
  * `medkeep import` (docs/internals/IMPORT.md). A line of the NDJSON export is one resource; the
  * largest is a DocumentReference with its PDF inline, as large as a FHIR create may post
  * (LIMIT_JSON_BODY_BYTES: a 20 MB document in base64, and the rest). Lines go in batches of
- * 500 per store transaction (and one audit commit): the fsyncs of a batch cost under a
- * millisecond a line, and a crash loses at most one batch, done again on the next run. The
+ * 2,000, or of 64 MB of lines when that comes first, per store transaction (and one audit
+ * commit): a batch's fsyncs cost well under a millisecond a line, a page of an index that
+ * several lines of a batch touch is written once, and a crash loses at most one batch, done
+ * again on the next run (the audit records of a batch are held in memory till its commit). The
  * Observations a later DiagnosticReport may name are remembered by where their lines are (a
  * few dozen bytes each): 4 million of them, the results of a practice of 100,000 patients
  * many times over.
  */
 #define LIMIT_IMPORT_LINE LIMIT_JSON_BODY_BYTES
-#define LIMIT_IMPORT_BATCH 500u
+#define LIMIT_IMPORT_BATCH 2000u
+#define LIMIT_IMPORT_BATCH_BYTES (64u * 1024u * 1024u)
 #define LIMIT_IMPORT_PENDING_OBS (4u * 1024u * 1024u)
 /* `medkeep invite --imported`: invitations queued per minute, by default and at most. A
  * practice's newly imported patients are invited over days, not in one burst: a mail provider

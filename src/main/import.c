@@ -209,20 +209,23 @@ static void summary(const struct importer *im, double elapsed)
 
 /* --- batches --- */
 
-static size_t in_batch;
+static size_t in_batch, batch_bytes;
 
 /* Commit the batch: its audit records first, then what they describe. 0, or -1. */
 static int batch_commit(void)
 {
 	if (audit_batch_commit() != 0 || store_commit() != ERR_OK)
 		return -1;
-	in_batch = 0;
+	in_batch = batch_bytes = 0;
 	return 0;
 }
 
-static int batch_tick(void)
+/* One more line of len bytes filed: the batch ends at LIMIT_IMPORT_BATCH lines, or sooner at
+ * LIMIT_IMPORT_BATCH_BYTES of them (a batch of large documents). */
+static int batch_tick(size_t len)
 {
-	if (++in_batch < LIMIT_IMPORT_BATCH)
+	batch_bytes += len;
+	if (++in_batch < LIMIT_IMPORT_BATCH && batch_bytes < LIMIT_IMPORT_BATCH_BYTES)
 		return 0;
 	return batch_commit() == 0 && store_begin() == ERR_OK ? 0 : -1;
 }
@@ -231,7 +234,7 @@ static bool tick_failed;
 
 static void pending_tick(struct importer *im)
 {
-	if (batch_tick() != 0)
+	if (batch_tick(0) != 0)
 		tick_failed = true;
 	progress(im, false);
 }
@@ -265,7 +268,7 @@ static int one_line(struct importer *im, int f, const char *line, size_t len, in
 	case OUT_FATAL:
 		return -1;
 	}
-	return batch_tick();
+	return batch_tick(len);
 }
 
 static int one_file(struct importer *im, int f)
@@ -395,6 +398,7 @@ int cmd_import(int argc, char **argv)
 		return 1;
 	if (open_data_dir(dir) != 0)
 		return 1;
+	store_bulk_load();
 	log_set_quiet(1);
 	int rc = 1;
 	struct arena ar;

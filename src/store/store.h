@@ -155,6 +155,9 @@ bool store_in_transaction(void);
 /* Whether the store reaches its database over a socket (PostgreSQL) rather than in files of
  * the data directory (SQLite): a sandboxed process must then be let connect (STORE.md). */
 bool store_connects(void);
+/* This process writes in large batches from now on (medkeep import): its connections keep a
+ * larger page cache (256 MB at most) and checkpoint less often. Nothing else changes. */
+void store_bulk_load(void);
 /* How many times the database could not be reached (a restart, a failover: PostgreSQL only;
  * always 0 on SQLite), in this process, or on this thread alone (here). A request that met
  * one is answered 503 with Retry-After: the node recovers by itself once the database is

@@ -225,7 +225,9 @@ describe('medkeep import', () => {
   });
 
   it('finishes after kill -9 mid-run, with nothing twice', async () => {
-    const files = gen(path.join(tmp, 'big'), ['--patients', '2000', '--docs', '1', '--first', '70001']);
+    // Batches are of 2,000 lines (LIMIT_IMPORT_BATCH): 5,000 patients and their documents make
+    // five of them.
+    const files = gen(path.join(tmp, 'big'), ['--patients', '5000', '--docs', '1', '--first', '70001']);
     const patients = count(srv.dir, 'patient'), docs = count(srv.dir, 'document');
     const proc = spawn(BIN, ['import', '--data', srv.dir, '--practice', ids.demo, ...files],
       { env: { ...process.env, ...SAN_ENV }, stdio: 'ignore' });
@@ -233,22 +235,22 @@ describe('medkeep import', () => {
     // Kill it once a batch or two is committed, before the end.
     for (let i = 0; i < 600; i++) {
       const n = Number(sqlite(srv.dir, "SELECT count(*) FROM import_map WHERE rtype = 'Patient' AND created >= 0"));
-      if (n > 4 + 2 + 500) break;
+      if (n > 4 + 2 + 2000) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     proc.kill('SIGKILL');
     assert.equal(await exited, 'SIGKILL');
     const partial = count(srv.dir, 'patient') - patients;
-    assert.ok(partial > 0 && partial < 2000, `partial import: ${partial} patients`);
+    assert.ok(partial > 0 && partial < 5000, `partial import: ${partial} patients`);
     const r = run(['import', '--data', srv.dir, '--practice', ids.demo, ...files]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /already there/);
-    assert.equal(count(srv.dir, 'patient'), patients + 2000);
-    assert.equal(count(srv.dir, 'document'), docs + 2000);
+    assert.equal(count(srv.dir, 'patient'), patients + 5000);
+    assert.equal(count(srv.dir, 'document'), docs + 5000);
     assert.equal(Number(sqlite(srv.dir, 'SELECT count(*) FROM (SELECT patient_id FROM document GROUP BY patient_id, kind HAVING count(*) > 1 AND patient_id IN (SELECT patient_id FROM import_map))')), 0);
     const again = run(['import', '--data', srv.dir, '--practice', ids.demo, ...files]);
     assert.equal(again.code, 0);
-    assert.match(again.stdout, /import: 0 loaded, 4000 already there, 0 refused/);
+    assert.match(again.stdout, /import: 0 loaded, 10000 already there, 0 refused/);
     assert.match(run(['audit', 'verify', '--data', srv.dir]).stdout, /OK/);
   });
 });

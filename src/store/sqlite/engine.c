@@ -113,6 +113,13 @@ bool sq_store_connects(void)
 	return engine == &engine_pg;
 }
 
+void sq_store_bulk_load(void)
+{
+	/* PostgreSQL's cache and checkpoints are the server's to set (STORE.md). */
+	if (engine == &engine_sqlite)
+		engine_sqlite_bulk_load();
+}
+
 uint64_t sq_store_outages(bool here)
 {
 	return engine == &engine_pg ? engine_pg_outages(here) : 0;

@@ -239,6 +239,22 @@ enum err sq_exec(sqlite3 *db, const char *sql)
 }
 
 
+/*
+ * A process that writes in large batches (medkeep import: IMPORT.md, "Performance"). Each
+ * batch touches pages all over the indexes (ids and blind indexes are random), and SQLite
+ * writes every page a commit dirtied to the WAL and, at each checkpoint, back into the file:
+ * a large cache keeps the indexes' pages between batches instead of reading them back, and a
+ * checkpoint every 20,000 pages (80 MB of WAL) rather than every 1,000 writes a page dirtied by
+ * several batches once. Measured: 20,000 patients into a practice of 222,000 in 8.9 s against
+ * 15.3 s with the defaults and batches of 500.
+ */
+static bool bulk_load;
+
+static enum err bulk_tune(sqlite3 *db)
+{
+	return sq_exec(db, "PRAGMA cache_size=-262144; PRAGMA wal_autocheckpoint=20000;");
+}
+
 enum err sq_conn_setup(sqlite3 *db)
 {
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
@@ -248,9 +264,21 @@ enum err sq_conn_setup(sqlite3 *db)
 	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
 	sqlite3_busy_timeout(db, 10000);
 	/* 8 MB of page cache per connection. (mmap measured slower: the file grows with every audit
-	 * batch, and each growth remaps.) */
-	return sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-			   "PRAGMA secure_delete=ON; PRAGMA cache_size=-8192;");
+	 * batch, and each growth remaps.) A statement's journal (a write in a transaction that may
+	 * have to undo itself: foreign keys, upserts) stays in memory: on disk, a long transaction's
+	 * spilled to a file in /var/tmp, a write for every page it touched. */
+	enum err e = sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+				 "PRAGMA secure_delete=ON; PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY;");
+	return e == ERR_OK && bulk_load ? bulk_tune(db) : e;
+}
+
+void engine_sqlite_bulk_load(void)
+{
+	bulk_load = true;
+	if (thread_conn != NULL)
+		for (int f = 0; f < SQ_FILES; f++)
+			if (thread_conn->dbs[f] != NULL)
+				(void)bulk_tune(thread_conn->dbs[f]);
 }
 
 #define KEYSTORE_ID "keystore_id"
