@@ -156,7 +156,8 @@ bool store_in_transaction(void);
  * the data directory (SQLite): a sandboxed process must then be let connect (STORE.md). */
 bool store_connects(void);
 /* This process writes in large batches from now on (medkeep import): its connections keep a
- * larger page cache (256 MB at most) and checkpoint less often. Nothing else changes. */
+ * larger page cache (up to 256 MB for each database file) and checkpoint less often. Nothing
+ * else changes. */
 void store_bulk_load(void);
 /* How many times the database could not be reached (a restart, a failover: PostgreSQL only;
  * always 0 on SQLite), in this process, or on this thread alone (here). A request that met
