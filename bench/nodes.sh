@@ -58,8 +58,8 @@ login() { # base -> cookie header value
 		--data-urlencode email=patient1@demo.test --data-urlencode "password=$PASSWORD" "$1/login"
 	tr -d '\r' <"$h" | sed -n 's/^[Ss]et-[Cc]ookie: \(__Host-medkeep=[^;]*\).*/\1/p' | head -1
 }
-measure() { # label base cookie url node-pids...
-	local label=$1 base=$2 cookie=$3 url=$4; shift 4
+measure() { # label cookie url node-pids...
+	local label=$1 cookie=$2 url=$3; shift 3
 	wrk -t2 -c32 -d1s -H "Cookie: $cookie" "$url" >/dev/null
 	local n0=() p d0 x0 t1
 	for p in "$@"; do n0+=("$(ticks "$p")"); done
@@ -85,9 +85,9 @@ cookie=$(login http://127.0.0.1:18300)
 pat=$(curl -s -H "Cookie: $cookie" http://127.0.0.1:18300/session | jq -r .patient)
 ref=$(curl -s -H "Cookie: $cookie" "http://127.0.0.1:18300/fhir/R4/DocumentReference?patient=$pat" | jq -r '[.entry[].resource.content[0].attachment | select(.size == 2048)][0].url // .entry[0].resource.content[0].attachment.url')
 case $ref in http*) url=${ref/:\/\/127.0.0.1:18301/://127.0.0.1:18300} ;; *) url=http://127.0.0.1:18300/fhir/R4/$ref ;; esac
-measure one http://127.0.0.1:18300 "$cookie" "$url" "$A"
+measure one "$cookie" "$url" "$A"
 kill "$NGX"; wait "$NGX" 2>/dev/null || true; sleep 0.5
 nginx_up 18300 18301 18302
-measure two http://127.0.0.1:18300 "$cookie" "$url" "$A" "$B"
+measure two "$cookie" "$url" "$A" "$B"
 kill "$NGX"; wait "$NGX" 2>/dev/null || true
 } | tee "$OUT/results.md"
