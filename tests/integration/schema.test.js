@@ -61,3 +61,26 @@ test('a later release migrates the records forward, keeps them, and this release
   assert.match(older.stderr, /newer than this binary/);
   assert.strictEqual(Number(sqlite(dir, 'SELECT version FROM schema_version')), version + 1);
 });
+
+test('PostgreSQL: unixepoch() truncates as SQLite\'s does, and a database made with the rounding one is corrected on open', { skip: !process.env.MEDKEEP_TEST_PG && 'PostgreSQL only' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medkeep-schema-'));
+  fs.rmSync(dir, { recursive: true });
+  pgStore(dir);
+  const init = run(['init', '--data', dir]);
+  assert.strictEqual(init.code, 0, init.stderr);
+  // Half a second into a second, the rounding cast says the next second; floor says this one.
+  assert.strictEqual(sqlite(dir, "SELECT unixepoch() = floor(extract(epoch FROM now()))::bigint"), '1');
+  const body = () => sqlite(dir, `SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'medkeep_main' AND p.proname = 'unixepoch'`);
+  const corrected = body();
+  assert.match(corrected, /floor/);
+  // The first PostgreSQL release made it with a rounding cast: an expired OAuth code was then
+  // accepted in half the seconds (apps.test.js).
+  sqlite(dir, "CREATE OR REPLACE FUNCTION medkeep_main.unixepoch() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT extract(epoch FROM now())::bigint'");
+  const opened = run(['practices', 'list', '--data', dir]);
+  assert.strictEqual(opened.code, 0, opened.stderr);
+  assert.match(opened.stderr, /event=compat_updated schema=medkeep_main function=unixepoch/);
+  assert.strictEqual(body(), corrected);
+  const again = run(['practices', 'list', '--data', dir]);
+  assert.doesNotMatch(again.stderr, /compat_updated/);
+});

@@ -22,10 +22,16 @@
 #include "util/log.h"
 #include "util/strtonum.h"
 
+/* SQLite's unixepoch() truncates to the second; a plain cast to bigint would round, and a time
+ * stored as "now - 1" could then be read back as now: an expired code still accepted. */
+#define UNIXEPOCH_BODY "SELECT floor(extract(epoch FROM now()))::bigint"
+#define UNIXEPOCH_DDL                                                                              \
+	"CREATE OR REPLACE FUNCTION unixepoch() RETURNS bigint LANGUAGE sql STABLE"                \
+	" AS '" UNIXEPOCH_BODY "';"
+
 /* What SQLite has built in and the parts' SQL uses. */
 static const char compat[] =
-	"CREATE FUNCTION unixepoch() RETURNS bigint LANGUAGE sql STABLE"
-	" AS 'SELECT extract(epoch FROM now())::bigint';"
+	UNIXEPOCH_DDL
 	"CREATE FUNCTION instr(a text, b text) RETURNS bigint LANGUAGE sql IMMUTABLE"
 	" AS 'SELECT strpos(a, b)::bigint';"
 	"CREATE FUNCTION instr(a bytea, b bytea) RETURNS bigint LANGUAGE sql IMMUTABLE"
@@ -181,6 +187,30 @@ static enum err migrate(PGconn *pc, enum sq_file f, const char *schema, const ch
 	return ERR_OK;
 }
 
+/* A schema made before unixepoch() truncated (2026-12-08) gets the corrected function: the
+ * functions are not part of the numbered steps, which are SQLite's. */
+static enum err compat_current(PGconn *pc, const char *schema)
+{
+	const char *param[1] = {schema};
+	PGresult *r = PQexecParams(pc, "SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n"
+				   " ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'unixepoch'",
+				   1, NULL, param, NULL, NULL, 0);
+	bool current = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+		       strcmp(PQgetvalue(r, 0, 0), UNIXEPOCH_BODY) == 0;
+	PQclear(r);
+	if (current)
+		return ERR_OK;
+	char sql[400];
+	snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock(7100); SET LOCAL search_path TO %s; %s COMMIT;",
+		 schema, UNIXEPOCH_DDL);
+	if (run(pc, sql, "compat") != ERR_OK) {
+		run(pc, "ROLLBACK", "compat");
+		return ERR_INTERNAL;
+	}
+	log_info("component=store engine=pg event=compat_updated schema=%s function=unixepoch", schema);
+	return ERR_OK;
+}
+
 enum err pg_schema_open(PGconn *pc, enum sq_file f, const char *schema, bool create)
 {
 	const char *const *steps;
@@ -189,7 +219,7 @@ enum err pg_schema_open(PGconn *pc, enum sq_file f, const char *schema, bool cre
 	if (v < 0)
 		return ERR_INTERNAL;
 	if (v == total)
-		return ERR_OK;
+		return compat_current(pc, schema);
 	if ((v == 0 && !create) || v > total || (v > 0 && v < schemas[f].version)) {
 		log_warn("component=store engine=pg schema=%s version=%d error=\"%s\"", schema, v,
 			 v == 0	   ? "no schema here: run medkeep init first"
@@ -215,5 +245,6 @@ enum err pg_schema_open(PGconn *pc, enum sq_file f, const char *schema, bool cre
 		if (schemas[f].version == total)
 			return ERR_OK;
 	}
-	return migrate(pc, f, schema, steps, total);
+	enum err rc = migrate(pc, f, schema, steps, total);
+	return rc == ERR_OK ? compat_current(pc, schema) : rc;
 }
