@@ -7,7 +7,9 @@
 #   (a) nginx serving a static 2 KB file (the yardstick),
 #   (b) authenticated GET /fhir/R4/Binary/<id>            (a 2,048-byte PDF, audited),
 #       (a) and (b) alternate for BENCH_ROUNDS rounds; the round with the median ratio is reported,
-#   (c) authenticated GET /fhir/R4/DocumentReference?patient=<id>  (search, audited).
+#   (c) authenticated GET /fhir/R4/DocumentReference?patient=<id>  (search, audited),
+#   (d) a portal day: patients signing in, reading, writing and signing out (bench/day.js),
+#   (e) the Binary read again during a credential-stuffing flood on POST /login.
 # Prints a Markdown table and writes it to build/bench/results.md.
 #
 # Environment:
@@ -20,6 +22,7 @@
 #   BENCH_WARMUP=1           seconds of unrecorded wrk warm-up before each run (0 = none)
 #   BENCH_THREADS=2          wrk threads
 #   BENCH_CONNECTIONS=32     wrk connections (medkeep allows 64 per client address)
+#   BENCH_DAY_USERS=8        patients in the portal day (d), at most BENCH_PATIENTS - 1
 #   BENCH_MEDKEEP_THREADS=   medkeep serve --threads (default: medkeep's own, one per core)
 #   BENCH_PASSWORD=...       password of every demo account (at least 12 characters)
 #   BENCH_SEED_TIMEOUT=3600  seconds allowed for seeding
@@ -38,6 +41,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 WARMUP=${BENCH_WARMUP:-1}
 WRK_THREADS=${BENCH_THREADS:-2}
 WRK_CONNS=${BENCH_CONNECTIONS:-32}
+DAY_USERS_WANTED=${BENCH_DAY_USERS:-8}
 MK_THREADS=${BENCH_MEDKEEP_THREADS:-}
 PASSWORD=${BENCH_PASSWORD:-bench-password-2026}
 SEED_TIMEOUT=${BENCH_SEED_TIMEOUT:-3600}
@@ -58,7 +62,7 @@ log() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
-for v in PATIENTS IMPORTED DURATION ROUNDS WARMUP WRK_THREADS WRK_CONNS SEED_TIMEOUT; do
+for v in PATIENTS IMPORTED DURATION ROUNDS WARMUP WRK_THREADS WRK_CONNS DAY_USERS_WANTED SEED_TIMEOUT; do
 	is_uint "${!v}" || die "$v must be a non-negative integer (got '${!v}')"
 done
 [ "$PATIENTS" -ge 1 ] || die "BENCH_PATIENTS must be at least 1"
@@ -453,7 +457,38 @@ done
 # (c) medkeep
 run_medkeep search "$SEARCH_URL"
 
-# (d) the Binary read again, while a credential-stuffing flood hits POST /login from another
+# (d) a portal day (bench/day.js): virtual patients signing in, reading, writing and signing
+# out as people do, each visit a sequence of requests that depend on each other (a CSRF token,
+# a document's id, a booking to cancel), which wrk cannot script; so a Node client drives it.
+# The server's CPU is measured over the run as for wrk's runs. Before the flood below, which
+# leaves this address throttled.
+DAY_USERS=$(( DAY_USERS_WANTED < PATIENTS - 1 ? DAY_USERS_WANTED : PATIENTS - 1 ))
+RPS[day]="-" P99[day]="-" ERRS[day]="-" NOTE[day]="" CPU_US[day]="-" DB_US[day]="-"
+if [ -n "$MK_PID" ] && [ "$DAY_USERS" -ge 1 ]; then
+	log "portal day: $DAY_USERS users (patient2..patient$((DAY_USERS + 1))), ${DURATION}s"
+	t0=$(tree_ticks "$MK_PID")
+	d0=""
+	[ -z "$PG_PID" ] || d0=$(tree_ticks "$PG_PID")
+	day_rc=0
+	timeout $((DURATION + 120)) node bench/day.js --base "$MK" --users "$DAY_USERS" --seconds "$DURATION" \
+		--password "$PASSWORD" --json "$OUT/day.json" >"$OUT/day.txt" 2>&1 || day_rc=$?
+	t1=$(tree_ticks "$MK_PID")
+	sed 's/^/    /' "$OUT/day.txt" >&2
+	day_field() { node -e 'const j=require(process.argv[1]);console.log(j[process.argv[2]])' "$OUT/day.json" "$1"; }
+	if [ -s "$OUT/day.json" ]; then
+		nreq=$(day_field requests)
+		RPS[day]=$(awk -v r="$(day_field rps)" 'BEGIN {printf "%.2f", r}')
+		P99[day]=$(day_field p99_ms)
+		ERRS[day]=$(day_field failed)
+		CPU_US[day]=$(per_request $((t1 - t0)) "$nreq")
+		[ -z "$d0" ] || DB_US[day]=$(per_request $(($(tree_ticks "$PG_PID") - d0)) "$nreq")
+		NOTE[day]="$(awk -v v="$(day_field visits_per_s)" 'BEGIN {printf "%.1f", v}') visits/s of ~$(awk -v r="$nreq" -v v="$(day_field visits)" 'BEGIN {printf "%.1f", v ? r / v : 0}') requests (sign-in p50 $(node -e 'console.log(require(process.argv[1]).kinds["POST /login"].p50_ms)' "$OUT/day.json") ms)"
+	fi
+	[ "$day_rc" -eq 0 ] || { NOTE[day]="${NOTE[day]:+${NOTE[day]}; }day.js exited $day_rc (see $OUT/day.txt)"; FAILED=1; }
+	mk_alive || { NOTE[day]="medkeep serve $MK_EXIT during this run"; FAILED=1; }
+fi
+
+# (e) the Binary read again, while a credential-stuffing flood hits POST /login from another
 # client (a valid login form's cookie and token, a new email and a wrong password each time).
 # Logins are throttled per address and per account and capped in flight before any password
 # is hashed, and hashing has its own lane in the vault: reads should barely notice.
@@ -477,6 +512,7 @@ run_medkeep binary_flood "$BINARY_URL"
 wait "$FLOOD_PID" 2>/dev/null || true
 FLOOD_RPS=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/wrk-login-flood.txt")
 FLOOD_REFUSED=$(awk -F': *' '/Non-2xx or 3xx responses/ {print $2}' "$OUT/wrk-login-flood.txt")
+
 
 if [ -n "$MK_PID" ]; then
 	# serve is a parent with two children (vault, worker): report each.
@@ -523,6 +559,7 @@ row() { # label name
 	row "nginx static 2 KB file" nginx
 	row "medkeep GET /fhir/R4/Binary/{id}" binary
 	row "medkeep GET /fhir/R4/DocumentReference?patient={id}" search
+	row "medkeep portal day ($DAY_USERS patients, bench/day.js)" day
 	row "medkeep GET /fhir/R4/Binary/{id} during a login flood" binary_flood
 	echo
 	echo "- login flood alongside: ${FLOOD_RPS:-?} POST /login per second, ${FLOOD_REFUSED:-0} answered without a session (throttled, busy or wrong password)"
