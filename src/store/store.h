@@ -159,6 +159,14 @@ bool store_connects(void);
  * larger page cache (up to 256 MB for each database file) and checkpoint less often. Nothing
  * else changes. */
 void store_bulk_load(void);
+/* With store_sync_deferred(true) (outside a transaction), this thread's commits return once
+ * written, before they reach the disk, until store_sync_deferred(false); store_sync() makes
+ * every commit of this thread durable. For a feed batch (FEEDS.md, "Batches"): its sync runs
+ * while the next batch is applied, and nobody is answered before it returns. The commits are
+ * visible to readers before they are durable. SQLite; on PostgreSQL each commit stays durable
+ * when it returns, and both do nothing. */
+enum err store_sync_deferred(bool on);
+enum err store_sync(void);
 /* How many times the database could not be reached (a restart, a failover: PostgreSQL only;
  * always 0 on SQLite), in this process, or on this thread alone (here). A request that met
  * one is answered 503 with Retry-After: the node recovers by itself once the database is

@@ -25,6 +25,8 @@ STORE_FN(enum err, store_begin, (void), ())
 STORE_FN(enum err, store_commit, (void), ())
 STORE_FN(bool, store_connects, (void), ())
 STORE_VOID(store_bulk_load, (void), ())
+STORE_FN(enum err, store_sync_deferred, (bool on), (on))
+STORE_FN(enum err, store_sync, (void), ())
 STORE_FN(uint64_t, store_outages, (bool here), (here))
 STORE_FN(enum err, store_practice_create, (const struct id *id, const char *name), (id, name))
 STORE_FN(enum err, store_practice_name,

@@ -583,6 +583,16 @@ static void batches(const struct actor *clin)
 	CHECK(store_commit() == ERR_OK && !store_in_transaction());
 	CHECK(store_practice_name(&kept, &ar, &name) == ERR_OK && strcmp(name, "Kept Practice") == 0);
 	CHECK(store_practice_name(&undone, &ar, &name) == ERR_NOT_FOUND);
+	/* A batch's commit with its sync deferred (store_sync_deferred): refused inside a
+	 * transaction, where SQLite will not change it; the commit is kept, and store_sync makes
+	 * it durable. */
+	struct id later;
+	random_id(&later);
+	CHECK(store_begin() == ERR_OK && store_sync_deferred(true) == ERR_INTERNAL);
+	CHECK(store_commit() == ERR_OK && store_sync_deferred(true) == ERR_OK);
+	CHECK(store_begin() == ERR_OK && store_practice_create(&later, "Later Practice") == ERR_OK);
+	CHECK(store_commit() == ERR_OK && store_sync_deferred(false) == ERR_OK && store_sync() == ERR_OK);
+	CHECK(store_practice_name(&later, &ar, &name) == ERR_OK && strcmp(name, "Later Practice") == 0);
 
 	/* A feed that trips its breaker (a correction opens the old report: clinical content,
 	 * and this feed may open none) is answered AR, files nothing, and its claim is given back

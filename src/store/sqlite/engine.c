@@ -120,6 +120,17 @@ void sq_store_bulk_load(void)
 		engine_sqlite_bulk_load();
 }
 
+/* PostgreSQL: each commit is durable when it returns, as always; nothing to defer. */
+enum err sq_store_sync_deferred(bool on)
+{
+	return engine == &engine_sqlite ? engine_sqlite_sync_deferred(on) : ERR_OK;
+}
+
+enum err sq_store_sync(void)
+{
+	return engine == &engine_sqlite ? engine_sqlite_sync() : ERR_OK;
+}
+
 uint64_t sq_store_outages(bool here)
 {
 	return engine == &engine_pg ? engine_pg_outages(here) : 0;

@@ -63,7 +63,9 @@ extern const struct db_engine engine_pg;
 bool pg_url_safe(const char *url, const char **why);
 /* Failures in this process because PostgreSQL could not be reached (engine_pg.c). */
 uint64_t engine_pg_outages(bool here);
-/* store_bulk_load on SQLite (engine_sqlite.c). */
+/* store_bulk_load, store_sync_deferred and store_sync on SQLite (engine_sqlite.c). */
 void engine_sqlite_bulk_load(void);
+enum err engine_sqlite_sync_deferred(bool on);
+enum err engine_sqlite_sync(void);
 
 #endif

@@ -282,6 +282,51 @@ void engine_sqlite_bulk_load(void)
 				(void)bulk_tune(thread_conn->dbs[f]);
 }
 
+/*
+ * A feed batch's commit without its wait for the disk (FEEDS.md, "Batches"): SQLite's
+ * synchronous=NORMAL writes the commit to the WAL and returns, so the next batch can take the
+ * write lock while this one's sync runs; engine_sqlite_sync then syncs the WAL through
+ * SQLite's own file handle (SQLITE_FCNTL_JOURNAL_POINTER) before anyone is told. The records
+ * and keys files only: the audit trail is committed by its writer, synchronous=FULL as ever.
+ */
+static const enum sq_file synced_files[] = {SQ_MAIN, SQ_KEYS};
+
+enum err engine_sqlite_sync_deferred(bool on)
+{
+	struct conn *c = conn_get();
+	if (c == NULL)
+		return ERR_INTERNAL;
+	for (size_t i = 0; i < sizeof(synced_files) / sizeof(*synced_files); i++) {
+		enum sq_file f = synced_files[i];
+		/* SQLite refuses to change it inside a transaction */
+		if (c->depth[f] != 0 || c->dbs[f] == NULL ||
+		    sq_exec(c->dbs[f], on ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL") != ERR_OK)
+			return ERR_INTERNAL;
+	}
+	return ERR_OK;
+}
+
+enum err engine_sqlite_sync(void)
+{
+	struct conn *c = conn_get();
+	if (c == NULL)
+		return ERR_INTERNAL;
+	for (size_t i = 0; i < sizeof(synced_files) / sizeof(*synced_files); i++) {
+		sqlite3 *db = c->dbs[synced_files[i]];
+		sqlite3_file *wal = NULL;
+		if (db == NULL || sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK)
+			return ERR_INTERNAL;
+		/* No WAL open: nothing was written through this connection since it last closed. */
+		if (wal == NULL || wal->pMethods == NULL)
+			continue;
+		if (wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
+			log_warn("component=store engine=sqlite error=\"WAL sync failed\"");
+			return ERR_INTERNAL;
+		}
+	}
+	return ERR_OK;
+}
+
 #define KEYSTORE_ID "keystore_id"
 #define KEYSTORE_ID_BYTES 16
 
