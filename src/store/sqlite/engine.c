@@ -108,6 +108,11 @@ void sq_store_close(void)
 	engine->close();
 }
 
+bool sq_keys_alongside(void)
+{
+	return engine == &engine_pg && engine_pg_keys_settled();
+}
+
 bool sq_store_connects(void)
 {
 	return engine == &engine_pg;

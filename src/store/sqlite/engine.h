@@ -61,6 +61,8 @@ extern const struct db_engine engine_pg;
 /* Whether a PostgreSQL address may carry patient data: a local socket or loopback, or TLS
  * that authenticates the server; else false with *why (pg_url.c). */
 bool pg_url_safe(const char *url, const char **why);
+/* Whether this thread has no transaction open on the keystore (engine_pg.c): sq_keys_alongside. */
+bool engine_pg_keys_settled(void);
 /* Failures in this process because PostgreSQL could not be reached (engine_pg.c). */
 uint64_t engine_pg_outages(bool here);
 /* store_bulk_load, store_sync_deferred and store_sync on SQLite (engine_sqlite.c). */

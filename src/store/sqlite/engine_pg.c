@@ -220,6 +220,13 @@ static struct pg_conns *conn_get(void)
 	return c;
 }
 
+bool engine_pg_keys_settled(void)
+{
+	/* A key written in this thread's open transaction on the keystore's connection is not
+	 * visible to a statement on the records' connection until it commits. */
+	return thread_conn == NULL || thread_conn->depth[SQ_KEYS] == 0;
+}
+
 /*
  * The part's SQL as PostgreSQL reads it: ?NNN becomes $NNN and a bare ? the next number (as
  * SQLite numbers them), X'hex' a bytea literal, CAST(.. AS BLOB/INTEGER) bytea and bigint.

@@ -33,11 +33,14 @@ static const char sql_document_usage[] =
 static const char *const sql_document_page[4] = SQ_PAGE_SQL(DOC_LIST_HEAD, "created", "created", "kind", "id");
 static const char sql_document_count[] =
 	"SELECT count(*) FROM document WHERE patient_id = ?1 AND created >= ?5" SQ_PAGE_WHERE("created", "created", "kind");
-static const char sql_document_get[] =
-	"SELECT d.patient_id, d.author_id, d.kind, d.content_type, d.size,"
-	" d.created, d.wrapped_key, d.meta, CASE WHEN ?2 <> 0 THEN d.body ELSE NULL END,"
+#define DOCUMENT_GET_COLS                                                                          \
+	"SELECT d.patient_id, d.author_id, d.kind, d.content_type, d.size,"                        \
+	" d.created, d.wrapped_key, d.meta, CASE WHEN ?2 <> 0 THEN d.body ELSE NULL END,"          \
 	" p.wrapped_key, p.phi, p.created"
-	" FROM document d JOIN patient p ON p.id = d.patient_id WHERE d.id = ?1";
+#define DOCUMENT_GET_FROM " FROM document d JOIN patient p ON p.id = d.patient_id"
+static const char sql_document_get[] = DOCUMENT_GET_COLS DOCUMENT_GET_FROM " WHERE d.id = ?1";
+static const char sql_document_get_keyed[] =
+	DOCUMENT_GET_COLS ", k.wrapped" DOCUMENT_GET_FROM SQ_KEY_JOIN("d.patient_id") " WHERE d.id = ?1";
 
 enum err sq_store_document_target(const struct id *document, struct target *out)
 {
@@ -153,7 +156,8 @@ enum err sq_store_document_get(const struct grant *g, const struct id *document,
 	memset(out, 0, sizeof(*out));
 	if (g == NULL)
 		return ERR_DENIED;
-	struct db_stmt *s = sq_stmt(sql_document_get);
+	bool keyed = patient != NULL && sq_keys_alongside();
+	struct db_stmt *s = sq_stmt(keyed ? sql_document_get_keyed : sql_document_get);
 	sq_bind_id(s, 1, document);
 	db_bind_int64(s, 2, with_body ? 1 : 0);
 	int rc = ERR_NOT_FOUND;
@@ -173,10 +177,12 @@ enum err sq_store_document_get(const struct grant *g, const struct id *document,
 			patient->created = db_column_int64(s, 11);
 			if (!sq_col_bytes(s, 9, a, &patient->wrapped_key) || !sq_col_bytes(s, 10, a, &patient->phi))
 				rc = ERR_INTERNAL;
+			else if (keyed)
+				rc = sq_key_from_column(s, 12, patient->wrapped_key, a, &patient->wrapped_key);
 		}
 	}
 	db_reset(s);
-	if (rc == ERR_OK && patient != NULL)
+	if (rc == ERR_OK && patient != NULL && !keyed)
 		rc = sq_key_get(&patient->id, patient->wrapped_key, a, &patient->wrapped_key);
 	if (rc != ERR_OK)
 		memset(out, 0, sizeof(*out));

@@ -181,6 +181,19 @@ enum err sq_key_delete(const struct id *patient);
  * one: the key was destroyed (crypto-shredded), here or before this backup was restored.
  */
 enum err sq_key_get(const struct id *patient, struct bytes legacy, struct arena *a, struct bytes *out);
+/*
+ * Where the engine keeps the keystore in the records' own database (PostgreSQL: the schema
+ * medkeep_keys), a part reads a patient's key in the statement that reads the patient, one
+ * round trip fewer per read: SQ_KEY_JOIN(patient-id column) names it k, the statement selects
+ * k.wrapped, and sq_key_from_column reads it as sq_key_get would have. Not inside a transaction
+ * that writes keys: the keystore has a connection of its own, whose uncommitted rows the
+ * records' connection cannot see. SQLite keeps it in a file of its own (keystore.db, left out of
+ * backups), which no statement on medkeep.db may reach.
+ */
+bool sq_keys_alongside(void);
+#define SQ_KEY_JOIN(patient_col) " LEFT JOIN medkeep_keys.patient_key k ON k.patient_id = " patient_col
+enum err sq_key_from_column(struct db_stmt *s, int col, struct bytes legacy, struct arena *a,
+			    struct bytes *out);
 /* Whether the keystore holds a key for patient: ERR_OK, ERR_NOT_FOUND, or ERR_INTERNAL
  * (not logged). */
 enum err sq_key_present(const struct id *patient);

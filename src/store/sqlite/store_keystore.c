@@ -59,23 +59,33 @@ enum err sq_key_delete(const struct id *patient)
 	return rc;
 }
 
+/* The key found (or not) in the keystore, else the legacy one on the patient row. */
+static enum err key_or_legacy(struct db_stmt *s, int col, bool found, struct bytes legacy,
+			      struct arena *a, struct bytes *out)
+{
+	if (found)
+		return sq_col_bytes(s, col, a, out) ? ERR_OK : ERR_INTERNAL;
+	if (legacy.len == 0)
+		return ERR_GONE;
+	*out = legacy;
+	return ERR_OK;
+}
+
 enum err sq_key_get(const struct id *patient, struct bytes legacy, struct arena *a, struct bytes *out)
 {
 	struct db_stmt *s = sq_keys_stmt(sql_key_get);
 	sq_bind_id(s, 1, patient);
 	int step = db_step(s);
-	int rc;
-	if (step == DB_ROW)
-		rc = sq_col_bytes(s, 0, a, out) ? ERR_OK : ERR_INTERNAL;
-	else if (step != DB_DONE)
-		rc = sq_fail("patient_key");
-	else if (legacy.len > 0) {
-		*out = legacy;
-		rc = ERR_OK;
-	} else
-		rc = ERR_GONE;
+	int rc = step == DB_ROW || step == DB_DONE ? key_or_legacy(s, 0, step == DB_ROW, legacy, a, out)
+						   : sq_fail("patient_key");
 	db_reset(s);
 	return rc;
+}
+
+enum err sq_key_from_column(struct db_stmt *s, int col, struct bytes legacy, struct arena *a,
+			    struct bytes *out)
+{
+	return key_or_legacy(s, col, !db_column_is_null(s, col), legacy, a, out);
 }
 
 enum err sq_key_present(const struct id *patient)

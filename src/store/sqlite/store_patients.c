@@ -19,7 +19,11 @@ static const char sql_patient_create[] =
 	" VALUES (?, ?, ?, ?, unixepoch())";
 static const char sql_enrol[] =
 	"INSERT INTO enrolment (patient_id, practice_id, since) VALUES (?, ?, unixepoch())";
-static const char sql_patient_get[] = "SELECT wrapped_key, phi, created, version, coalesce(updated, created) FROM patient WHERE id = ?";
+#define PATIENT_GET_COLS                                                                           \
+	"SELECT p.wrapped_key, p.phi, p.created, p.version, coalesce(p.updated, p.created)"
+static const char sql_patient_get[] = PATIENT_GET_COLS " FROM patient p WHERE p.id = ?";
+static const char sql_patient_get_keyed[] =
+	PATIENT_GET_COLS ", k.wrapped FROM patient p" SQ_KEY_JOIN("p.id") " WHERE p.id = ?";
 static const char sql_patient_by_nhi[] = "SELECT id FROM patient WHERE nhi_index = ?";
 static const char sql_patient_update[] = "UPDATE patient SET nhi_index = ?, phi = ?, version = version + 1,"
 	" updated = ? WHERE id = ?";
@@ -103,7 +107,8 @@ enum err sq_store_patient_get(const struct grant *g, const struct id *patient, s
 {
 	if (!grant_for_patient(g, patient))
 		return ERR_DENIED;
-	struct db_stmt *s = sq_stmt(sql_patient_get);
+	bool keyed = sq_keys_alongside();
+	struct db_stmt *s = sq_stmt(keyed ? sql_patient_get_keyed : sql_patient_get);
 	sq_bind_id(s, 1, patient);
 	int rc = ERR_NOT_FOUND;
 	struct bytes legacy = {0};
@@ -114,9 +119,11 @@ enum err sq_store_patient_get(const struct grant *g, const struct id *patient, s
 		out->created = db_column_int64(s, 2);
 		out->version = db_column_int64(s, 3);
 		out->updated = db_column_int64(s, 4);
+		if (rc == ERR_OK && keyed)
+			rc = sq_key_from_column(s, 5, legacy, a, &out->wrapped_key);
 	}
 	db_reset(s);
-	if (rc == ERR_OK)
+	if (rc == ERR_OK && !keyed)
 		rc = sq_key_get(patient, legacy, a, &out->wrapped_key);
 	return rc;
 }
