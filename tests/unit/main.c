@@ -41,6 +41,7 @@ static const struct {
 	{"conditional", test_conditional},
 	{"ics", test_ics},
 	{"pg_url", test_pg_url},
+	{"pg_sql", test_pg_sql},
 };
 
 int main(void)

@@ -55,5 +55,6 @@ void test_summary(void);
 void test_notify(void);
 void test_fhir_search(void);
 void test_pg_url(void);
+void test_pg_sql(void);
 
 #endif

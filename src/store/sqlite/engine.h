@@ -61,6 +61,12 @@ extern const struct db_engine engine_pg;
 /* Whether a PostgreSQL address may carry patient data: a local socket or loopback, or TLS
  * that authenticates the server; else false with *why (pg_url.c). */
 bool pg_url_safe(const char *url, const char **why);
+/* A part's SQL as PostgreSQL reads it (pg_sql.c): ?NNN as $NNN, X'hex' as bytea, SQLite's cast
+ * types as PostgreSQL's; malloc'd, NULL when it does not fit or names a parameter past
+ * PG_PARAMS_MAX. And whether a statement writes (not a SELECT or WITH). */
+#define PG_PARAMS_MAX 480
+char *pg_sql_translate(const char *sql, int *nparams, bool used[PG_PARAMS_MAX + 1]);
+bool pg_sql_is_write(const char *sql);
 /* Whether this thread has no transaction open on the keystore (engine_pg.c): sq_keys_alongside. */
 bool engine_pg_keys_settled(void);
 /* Failures in this process because PostgreSQL could not be reached (engine_pg.c). */
