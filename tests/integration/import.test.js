@@ -247,7 +247,7 @@ describe('medkeep import', () => {
     assert.match(r.stdout, /already there/);
     assert.equal(count(srv.dir, 'patient'), patients + 5000);
     assert.equal(count(srv.dir, 'document'), docs + 5000);
-    assert.equal(Number(sqlite(srv.dir, 'SELECT count(*) FROM (SELECT patient_id FROM document GROUP BY patient_id, kind HAVING count(*) > 1 AND patient_id IN (SELECT patient_id FROM import_map))')), 0);
+    assert.equal(Number(sqlite(srv.dir, 'SELECT count(*) FROM (SELECT patient_id FROM document GROUP BY patient_id, kind HAVING count(*) > 1 AND patient_id IN (SELECT patient_id FROM import_map)) AS dup')), 0);
     const again = run(['import', '--data', srv.dir, '--practice', ids.demo, ...files]);
     assert.equal(again.code, 0);
     assert.match(again.stdout, /import: 0 loaded, 10000 already there, 0 refused/);
