@@ -473,16 +473,18 @@ if [ -n "$MK_PID" ] && [ "$DAY_USERS" -ge 1 ]; then
 	timeout $((DURATION + 120)) node bench/day.js --base "$MK" --users "$DAY_USERS" --seconds "$DURATION" \
 		--password "$PASSWORD" --json "$OUT/day.json" >"$OUT/day.txt" 2>&1 || day_rc=$?
 	t1=$(tree_ticks "$MK_PID")
+	d1=""
+	[ -z "$d0" ] || d1=$(tree_ticks "$PG_PID")
 	sed 's/^/    /' "$OUT/day.txt" >&2
-	day_field() { node -e 'const j=require(process.argv[1]);console.log(j[process.argv[2]])' "$OUT/day.json" "$1"; }
 	if [ -s "$OUT/day.json" ]; then
-		nreq=$(day_field requests)
-		RPS[day]=$(awk -v r="$(day_field rps)" 'BEGIN {printf "%.2f", r}')
-		P99[day]=$(day_field p99_ms)
-		ERRS[day]=$(day_field failed)
+		read -r nreq rps p99 failed visits_s per_visit signin_p50 < <(node -e '
+			const j = require(process.argv[1]);
+			console.log([j.requests, j.rps.toFixed(2), j.p99_ms, j.failed, j.visits_per_s.toFixed(1),
+				(j.visits ? j.requests / j.visits : 0).toFixed(1), j.kinds["POST /login"].p50_ms].join(" "))' "$OUT/day.json")
+		RPS[day]=$rps P99[day]=$p99 ERRS[day]=$failed
 		CPU_US[day]=$(per_request $((t1 - t0)) "$nreq")
-		[ -z "$d0" ] || DB_US[day]=$(per_request $(($(tree_ticks "$PG_PID") - d0)) "$nreq")
-		NOTE[day]="$(awk -v v="$(day_field visits_per_s)" 'BEGIN {printf "%.1f", v}') visits/s of ~$(awk -v r="$nreq" -v v="$(day_field visits)" 'BEGIN {printf "%.1f", v ? r / v : 0}') requests (sign-in p50 $(node -e 'console.log(require(process.argv[1]).kinds["POST /login"].p50_ms)' "$OUT/day.json") ms)"
+		[ -z "$d1" ] || DB_US[day]=$(per_request $((d1 - d0)) "$nreq")
+		NOTE[day]="$visits_s visits/s of ~$per_visit requests (sign-in p50 $signin_p50 ms)"
 	fi
 	[ "$day_rc" -eq 0 ] || { NOTE[day]="${NOTE[day]:+${NOTE[day]}; }day.js exited $day_rc (see $OUT/day.txt)"; FAILED=1; }
 	mk_alive || { NOTE[day]="medkeep serve $MK_EXIT during this run"; FAILED=1; }

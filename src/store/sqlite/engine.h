@@ -63,7 +63,8 @@ extern const struct db_engine engine_pg;
 bool pg_url_safe(const char *url, const char **why);
 /* A part's SQL as PostgreSQL reads it (pg_sql.c): ?NNN as $NNN, X'hex' as bytea, SQLite's cast
  * types as PostgreSQL's; malloc'd, NULL when it does not fit or names a parameter past
- * PG_PARAMS_MAX. And whether a statement writes (not a SELECT or WITH). */
+ * PG_PARAMS_MAX (the highest a part uses, SQ_PAGE_SQL's ?403, with room). And whether a
+ * statement writes (not a SELECT or WITH). */
 #define PG_PARAMS_MAX 480
 char *pg_sql_translate(const char *sql, int *nparams, bool used[PG_PARAMS_MAX + 1]);
 bool pg_sql_is_write(const char *sql);

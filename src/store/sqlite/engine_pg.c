@@ -41,12 +41,11 @@
 #define PG_SLOTS_LOG2 10
 #define PG_SLOTS (1u << PG_SLOTS_LOG2)
 #define PG_SLOTS_MAX (PG_SLOTS / 4 * 3)
-/* The highest parameter number a part uses (SQ_PAGE_SQL's ?403), with room. */
 
 static const char *const schema_of[SQ_FILES] = {
 	[SQ_MAIN] = "medkeep_main",
 	[SQ_AUDIT] = "medkeep_audit",
-	[SQ_KEYS] = "medkeep_keys",
+	[SQ_KEYS] = SQ_KEYS_SCHEMA,
 };
 
 struct pg_conns;

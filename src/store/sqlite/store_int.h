@@ -191,7 +191,8 @@ enum err sq_key_get(const struct id *patient, struct bytes legacy, struct arena 
  * backups), which no statement on medkeep.db may reach.
  */
 bool sq_keys_alongside(void);
-#define SQ_KEY_JOIN(patient_col) " LEFT JOIN medkeep_keys.patient_key k ON k.patient_id = " patient_col
+#define SQ_KEYS_SCHEMA "medkeep_keys" /* the keystore's schema on PostgreSQL (engine_pg.c) */
+#define SQ_KEY_JOIN(patient_col) " LEFT JOIN " SQ_KEYS_SCHEMA ".patient_key k ON k.patient_id = " patient_col
 enum err sq_key_from_column(struct db_stmt *s, int col, struct bytes legacy, struct arena *a,
 			    struct bytes *out);
 /* Whether the keystore holds a key for patient: ERR_OK, ERR_NOT_FOUND, or ERR_INTERNAL
